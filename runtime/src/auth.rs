@@ -1,0 +1,438 @@
+//! The `Authorization` header on requests and the verification of signed answers (and callbacks).
+//!
+//! Both sides sign newline-terminated messages: requests sign
+//! `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`, answers sign `TIMESTAMP\nNONCE\nBODY\n`, always over
+//! the exact bytes on the wire.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http::HeaderMap;
+
+use crate::error::Error;
+use crate::keys::{MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
+
+/// The signature scheme of the `Authorization` header and of `Wechatpay-Signature-Type`.
+pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
+
+/// The most an answer's `Wechatpay-Timestamp` may differ from this machine's clock, in seconds.
+pub const MAX_SKEW_SECS: u64 = 300;
+
+/// The prefix of the deliberately invalid signatures WeChat Pay sends to test that merchants verify.
+pub const PROBE_PREFIX: &str = "WECHATPAY/SIGNTEST/";
+
+/// Header names of signed answers and callbacks.
+pub mod header {
+    /// Unix seconds when the answer was signed.
+    pub const TIMESTAMP: &str = "wechatpay-timestamp";
+    /// The answer's random nonce.
+    pub const NONCE: &str = "wechatpay-nonce";
+    /// Base64 RSA signature of the answer.
+    pub const SIGNATURE: &str = "wechatpay-signature";
+    /// The key that signed: a platform certificate serial or a `PUB_KEY_ID_…`.
+    pub const SERIAL: &str = "wechatpay-serial";
+    /// The signature scheme, `WECHATPAY2-SHA256-RSA2048`.
+    pub const SIGNATURE_TYPE: &str = "wechatpay-signature-type";
+    /// WeChat Pay's id of the request, to quote to support.
+    pub const REQUEST_ID: &str = "request-id";
+}
+
+/// The message a request signature covers: `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`.
+///
+/// `target` is the request target exactly as sent (path and `?query`, percent-encoded); `body` the
+/// exact body bytes (empty for GET).
+///
+/// ```
+/// let message = wechatpay::auth::request_message("GET", "/v3/certificates", 1554208460, "593BEC0C930BF1AFEB40B4A08C8FB242", b"");
+/// assert_eq!(message, b"GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n");
+/// ```
+pub fn request_message(
+    method: &str,
+    target: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> Vec<u8> {
+    let timestamp = timestamp.to_string();
+    let mut message = Vec::with_capacity(
+        method.len() + target.len() + timestamp.len() + nonce.len() + body.len() + 5,
+    );
+    for part in [
+        method.as_bytes(),
+        target.as_bytes(),
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+        body,
+    ] {
+        message.extend_from_slice(part);
+        message.push(b'\n');
+    }
+    message
+}
+
+/// The message an answer or callback signature covers: `TIMESTAMP\nNONCE\nBODY\n` (an empty body
+/// still ends with `\n`).
+pub fn answer_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(timestamp.len() + nonce.len() + body.len() + 3);
+    for part in [timestamp.as_bytes(), nonce.as_bytes(), body] {
+        message.extend_from_slice(part);
+        message.push(b'\n');
+    }
+    message
+}
+
+/// Now, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Signs requests for one merchant: mchid, the serial of its API certificate, its private key.
+pub(crate) struct Signer {
+    mchid: String,
+    serial: String,
+    key: MerchantKey,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("mchid", &self.mchid)
+            .field("serial", &self.serial)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl Signer {
+    pub(crate) fn new(mchid: String, serial: String, key: MerchantKey) -> Self {
+        Self { mchid, serial, key }
+    }
+
+    pub(crate) fn mchid(&self) -> &str {
+        &self.mchid
+    }
+
+    /// The `Authorization` header value for one request.
+    pub(crate) fn authorization(
+        &self,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        timestamp: i64,
+        nonce: &str,
+    ) -> String {
+        let signature = BASE64.encode(
+            self.key
+                .sign(&request_message(method, target, timestamp, nonce, body)),
+        );
+        format!(
+            "{SCHEME} mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
+            self.mchid, self.serial
+        )
+    }
+}
+
+/// The parts of an `Authorization: WECHATPAY2-SHA256-RSA2048 …` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The merchant id.
+    pub mchid: String,
+    /// The request nonce.
+    pub nonce_str: String,
+    /// The Base64 signature.
+    pub signature: String,
+    /// The timestamp as sent (Unix seconds).
+    pub timestamp: String,
+    /// The merchant API certificate serial.
+    pub serial_no: String,
+}
+
+impl Authorization {
+    /// Parses a header value. The five `key="value"` items may come in any order, as the official
+    /// signing guide allows; each must appear exactly once.
+    ///
+    /// # Errors
+    /// A message naming what is wrong: the scheme, a malformed item, a missing or repeated key.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let rest = value
+            .strip_prefix(SCHEME)
+            .and_then(|r| r.strip_prefix(' '))
+            .ok_or_else(|| format!("the Authorization scheme must be `{SCHEME}`"))?;
+        let mut items: HashMap<&str, &str> = HashMap::new();
+        for item in rest.split(',') {
+            let item = item.trim();
+            let (key, quoted) = item
+                .split_once('=')
+                .ok_or_else(|| format!("`{item}` is not a key=\"value\" item"))?;
+            let value = quoted
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .ok_or_else(|| format!("the value of `{key}` must be in double quotes"))?;
+            if items.insert(key.trim(), value).is_some() {
+                return Err(format!("`{key}` appears more than once"));
+            }
+        }
+        let mut take = |key: &str| {
+            items
+                .remove(key)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("`{key}` is missing"))
+        };
+        Ok(Self {
+            mchid: take("mchid")?,
+            nonce_str: take("nonce_str")?,
+            signature: take("signature")?,
+            timestamp: take("timestamp")?,
+            serial_no: take("serial_no")?,
+        })
+    }
+}
+
+/// The WeChat Pay keys one merchant verifies answers and callbacks with, routed by
+/// `Wechatpay-Serial`: WeChat Pay public keys (`PUB_KEY_ID_…`) and platform certificates (hex
+/// serials) side by side, as merchants migrating between the two receive both.
+#[derive(Default)]
+pub struct KeyStore {
+    keys: HashMap<String, PublicKey>,
+}
+
+impl fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("serials", &self.serials())
+            .finish()
+    }
+}
+
+impl KeyStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a WeChat Pay public key, routed by its `PUB_KEY_ID_…`.
+    pub fn add_public_key(&mut self, key: WechatpayPublicKey) {
+        let id = key.id().to_owned();
+        self.keys.insert(id, key.into_key());
+    }
+
+    /// Adds a platform certificate, routed by its serial.
+    pub fn add_certificate(&mut self, certificate: PlatformCertificate) {
+        let serial = certificate.serial().to_owned();
+        self.keys.insert(serial, certificate.into_key());
+    }
+
+    /// Whether the store holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The serials and key ids held, sorted.
+    pub fn serials(&self) -> Vec<String> {
+        let mut serials: Vec<String> = self.keys.keys().cloned().collect();
+        serials.sort();
+        serials
+    }
+
+    fn get(&self, serial: &str) -> Option<&PublicKey> {
+        self.keys
+            .get(serial)
+            .or_else(|| self.keys.get(&serial.to_ascii_uppercase()))
+    }
+
+    pub(crate) fn with_backend(&self, backend: crate::Backend) -> Result<Self, Error> {
+        let mut keys = HashMap::with_capacity(self.keys.len());
+        for (serial, key) in &self.keys {
+            keys.insert(serial.clone(), key.with_backend(backend)?);
+        }
+        Ok(Self { keys })
+    }
+
+    /// Verifies a signed answer or callback over its raw body bytes, at time `now` (Unix seconds).
+    ///
+    /// Checks, in order: the signature header is present; it is not a `WECHATPAY/SIGNTEST/` probe;
+    /// the other signature headers are present; the timestamp is within 300 s of `now`; the serial
+    /// names a key held here; the signature verifies over `TIMESTAMP\nNONCE\nBODY\n`.
+    ///
+    /// # Errors
+    /// [`Error::Unsigned`], [`Error::SignatureProbe`], [`Error::MalformedHeader`],
+    /// [`Error::StaleTimestamp`], [`Error::UnknownSerial`] or [`Error::BadSignature`], each with the
+    /// `Request-ID` when there is one.
+    pub fn verify(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<(), Error> {
+        let request_id = request_id(headers);
+        let text = |name: &'static str| -> Result<&str, Error> {
+            let value = headers.get(name).ok_or_else(|| Error::Unsigned {
+                missing: canonical(name),
+                request_id: request_id.clone(),
+            })?;
+            value.to_str().map_err(|_| Error::MalformedHeader {
+                header: canonical(name),
+                problem: "it is not visible ASCII".into(),
+                request_id: request_id.clone(),
+            })
+        };
+        let signature = text(header::SIGNATURE)?;
+        if signature.starts_with(PROBE_PREFIX) {
+            return Err(Error::SignatureProbe { request_id });
+        }
+        let serial = text(header::SERIAL)?;
+        let timestamp_text = text(header::TIMESTAMP)?;
+        let nonce = text(header::NONCE)?;
+        if let Some(kind) = headers.get(header::SIGNATURE_TYPE)
+            && kind.as_bytes() != SCHEME.as_bytes()
+        {
+            return Err(Error::MalformedHeader {
+                header: "Wechatpay-Signature-Type",
+                problem: format!(
+                    "`{}` is not supported; only {SCHEME} is",
+                    String::from_utf8_lossy(kind.as_bytes())
+                ),
+                request_id,
+            });
+        }
+        let timestamp: i64 = timestamp_text.parse().map_err(|_| Error::MalformedHeader {
+            header: "Wechatpay-Timestamp",
+            problem: format!("`{timestamp_text}` is not a Unix time in seconds"),
+            request_id: request_id.clone(),
+        })?;
+        let skew = now.abs_diff(timestamp);
+        if skew > MAX_SKEW_SECS {
+            return Err(Error::StaleTimestamp {
+                timestamp,
+                now,
+                skew,
+                request_id,
+            });
+        }
+        let Some(key) = self.get(serial) else {
+            return Err(Error::UnknownSerial {
+                serial: serial.to_owned(),
+                known: self.serials().join(", "),
+                request_id,
+            });
+        };
+        let raw_signature = BASE64
+            .decode(signature)
+            .map_err(|e| Error::MalformedHeader {
+                header: "Wechatpay-Signature",
+                problem: format!("it is not Base64 ({e})"),
+                request_id: request_id.clone(),
+            })?;
+        if !key.verify(&answer_message(timestamp_text, nonce, body), &raw_signature) {
+            return Err(Error::BadSignature {
+                serial: serial.to_owned(),
+                request_id,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The `Request-ID` header, when present and readable.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn canonical(name: &'static str) -> &'static str {
+    match name {
+        header::TIMESTAMP => "Wechatpay-Timestamp",
+        header::NONCE => "Wechatpay-Nonce",
+        header::SIGNATURE => "Wechatpay-Signature",
+        header::SERIAL => "Wechatpay-Serial",
+        header::SIGNATURE_TYPE => "Wechatpay-Signature-Type",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_message_for_get_with_query_has_empty_body_line() {
+        let message = request_message(
+            "GET",
+            "/v3/pay/transactions/id/4200000985202103031441826014?mchid=1230000109",
+            1554208460,
+            "593BEC0C930BF1AFEB40B4A08C8FB242",
+            b"",
+        );
+        assert_eq!(
+            message,
+            b"GET\n/v3/pay/transactions/id/4200000985202103031441826014?mchid=1230000109\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n"
+        );
+    }
+
+    #[test]
+    fn request_message_for_post_ends_body_with_newline() {
+        let body = br#"{"appid":"wxd678efh567hg6787"}"#;
+        let message = request_message(
+            "POST",
+            "/v3/papay/sign/contracts/pre-entrust-sign",
+            1,
+            "n",
+            body,
+        );
+        assert_eq!(
+            message,
+            b"POST\n/v3/papay/sign/contracts/pre-entrust-sign\n1\nn\n{\"appid\":\"wxd678efh567hg6787\"}\n"
+        );
+    }
+
+    #[test]
+    fn answer_message_of_empty_body_still_ends_with_newline() {
+        assert_eq!(
+            answer_message("1554209980", "c5ac7061fccab6bf3e254dcf98995b8c", b""),
+            b"1554209980\nc5ac7061fccab6bf3e254dcf98995b8c\n\n"
+        );
+    }
+
+    #[test]
+    fn authorization_items_parse_in_any_order() {
+        let parsed = Authorization::parse(
+            "WECHATPAY2-SHA256-RSA2048 serial_no=\"1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C\",timestamp=\"1554208460\",mchid=\"1900009191\",signature=\"c2ln\",nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\"",
+        )
+        .unwrap();
+        assert_eq!(parsed.mchid, "1900009191");
+        assert_eq!(parsed.serial_no, "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C");
+        assert_eq!(parsed.timestamp, "1554208460");
+        assert_eq!(parsed.nonce_str, "593BEC0C930BF1AFEB40B4A08C8FB242");
+        assert_eq!(parsed.signature, "c2ln");
+    }
+
+    #[test]
+    fn authorization_rejects_repeats_missing_items_and_other_schemes() {
+        let repeated = "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"2\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"";
+        assert!(
+            Authorization::parse(repeated)
+                .unwrap_err()
+                .contains("more than once")
+        );
+        let missing =
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\"";
+        assert!(
+            Authorization::parse(missing)
+                .unwrap_err()
+                .contains("serial_no")
+        );
+        assert!(
+            Authorization::parse("Bearer abc")
+                .unwrap_err()
+                .contains("scheme")
+        );
+        let unquoted = "WECHATPAY2-SHA256-RSA2048 mchid=1,nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"";
+        assert!(
+            Authorization::parse(unquoted)
+                .unwrap_err()
+                .contains("double quotes")
+        );
+    }
+}

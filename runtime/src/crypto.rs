@@ -1,0 +1,295 @@
+//! RSA-SHA256 signing and verification behind two interchangeable backends, and the CSPRNG.
+//!
+//! RSASSA-PKCS1-v1_5 is deterministic, so both backends produce byte-identical signatures for the
+//! same key and message; a test holds them to that and to signatures made by `openssl dgst`.
+
+use aws_lc_rs::signature::{self as lc_signature, KeyPair as _};
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+
+/// Which implementation of RSA does the arithmetic.
+///
+/// Both sign and verify the same bytes identically; they differ only in speed and in what they are
+/// built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Backend {
+    /// aws-lc-rs (AWS-LC, the library rustls already uses here): the default, and the fastest.
+    #[default]
+    AwsLc,
+    /// The pure-Rust `rsa` crate (cargo feature `rust-crypto`).
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto,
+}
+
+/// An RSA private key ready to sign with one backend. The key material is freed and wiped on drop
+/// by the backend (AWS-LC cleanses freed memory; the `rsa` crate zeroizes its key on drop).
+pub(crate) enum SigningKey {
+    AwsLc(lc_signature::RsaKeyPair),
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto(Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>),
+}
+
+impl SigningKey {
+    /// Builds a key from PKCS#1 `RSAPrivateKey` DER.
+    pub(crate) fn from_pkcs1_der(der: &[u8], backend: Backend) -> Result<Self, String> {
+        match backend {
+            Backend::AwsLc => lc_signature::RsaKeyPair::from_der(der)
+                .map(SigningKey::AwsLc)
+                .map_err(|e| format!("the RSA key is not valid ({e})")),
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                use rsa::pkcs1::DecodeRsaPrivateKey as _;
+                rsa::RsaPrivateKey::from_pkcs1_der(der)
+                    .map(|k| SigningKey::RustCrypto(Box::new(rsa::pkcs1v15::SigningKey::new(k))))
+                    .map_err(|e| format!("the RSA key is not valid ({e})"))
+            }
+        }
+    }
+
+    /// Signs `message` with RSASSA-PKCS1-v1_5 over SHA-256.
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match self {
+            SigningKey::AwsLc(key) => {
+                let mut signature = vec![0; key.public_modulus_len()];
+                // Signing with a validated key into a buffer of the modulus length cannot fail;
+                // AWS-LC reports only allocation failure here.
+                key.sign(
+                    &lc_signature::RSA_PKCS1_SHA256,
+                    &aws_lc_rs::rand::SystemRandom::new(),
+                    message,
+                    &mut signature,
+                )
+                .expect("RSA signing with a validated key");
+                signature
+            }
+            #[cfg(feature = "rust-crypto")]
+            SigningKey::RustCrypto(key) => {
+                use rsa::signature::{SignatureEncoding as _, Signer as _};
+                key.sign(message).to_vec()
+            }
+        }
+    }
+
+    /// The public half as SubjectPublicKeyInfo DER.
+    pub(crate) fn public_key_spki_der(&self) -> Vec<u8> {
+        match self {
+            SigningKey::AwsLc(key) => {
+                use aws_lc_rs::encoding::AsDer as _;
+                key.public_key()
+                    .as_der()
+                    .map(|d| d.as_ref().to_vec())
+                    .expect("encoding a validated public key")
+            }
+            #[cfg(feature = "rust-crypto")]
+            SigningKey::RustCrypto(key) => {
+                use rsa::pkcs8::EncodePublicKey as _;
+                let private: &rsa::RsaPrivateKey = (**key).as_ref();
+                private
+                    .to_public_key()
+                    .to_public_key_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .expect("encoding a validated public key")
+            }
+        }
+    }
+}
+
+/// An RSA public key ready to verify with one backend.
+pub(crate) enum VerifyingKey {
+    AwsLc(lc_signature::ParsedPublicKey),
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto(Box<rsa::pkcs1v15::VerifyingKey<sha2::Sha256>>),
+}
+
+impl VerifyingKey {
+    /// Builds a key from SubjectPublicKeyInfo DER.
+    pub(crate) fn from_spki_der(der: &[u8], backend: Backend) -> Result<Self, String> {
+        match backend {
+            Backend::AwsLc => {
+                lc_signature::ParsedPublicKey::new(&lc_signature::RSA_PKCS1_2048_8192_SHA256, der)
+                    .map(VerifyingKey::AwsLc)
+                    .map_err(|e| format!("the RSA public key is not valid ({e})"))
+            }
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                use rsa::pkcs8::DecodePublicKey as _;
+                rsa::RsaPublicKey::from_public_key_der(der)
+                    .map(|k| {
+                        VerifyingKey::RustCrypto(Box::new(rsa::pkcs1v15::VerifyingKey::new(k)))
+                    })
+                    .map_err(|e| format!("the RSA public key is not valid ({e})"))
+            }
+        }
+    }
+
+    /// Whether `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            VerifyingKey::AwsLc(key) => key.verify_sig(message, signature).is_ok(),
+            #[cfg(feature = "rust-crypto")]
+            VerifyingKey::RustCrypto(key) => {
+                use rsa::signature::Verifier as _;
+                match rsa::pkcs1v15::Signature::try_from(signature) {
+                    Ok(signature) => key.verify(message, &signature).is_ok(),
+                    Err(_) => false,
+                }
+            }
+        }
+    }
+}
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
+    aws_lc_rs::rand::fill(buf)
+        .map_err(|_| Error::Config("the system random number generator failed".into()))
+}
+
+/// A 32-character alphanumeric nonce from the CSPRNG.
+pub(crate) fn nonce() -> String {
+    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut nonce = String::with_capacity(32);
+    let mut random = [0u8; 64];
+    while nonce.len() < 32 {
+        fill_random(&mut random).expect("the system random number generator is available");
+        // Rejection sampling keeps the distribution uniform: 248 = 4 × 62.
+        for &byte in random.iter().filter(|&&b| b < 248) {
+            if nonce.len() == 32 {
+                break;
+            }
+            nonce.push(ALPHABET[usize::from(byte % 62)] as char);
+        }
+    }
+    nonce
+}
+
+/// Generates a fresh RSA-2048 key and returns it as PKCS#8 DER (wiped on drop).
+pub(crate) fn generate_rsa_2048_pkcs8() -> Result<Zeroizing<Vec<u8>>, Error> {
+    use aws_lc_rs::encoding::AsDer as _;
+    let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|_| Error::Config("RSA key generation failed".into()))?;
+    let der = key
+        .as_der()
+        .map_err(|_| Error::Config("RSA key encoding failed".into()))?;
+    Ok(Zeroizing::new(der.as_ref().to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_32_alphanumerics_and_do_not_repeat() {
+        let nonces: std::collections::HashSet<String> = (0..1000).map(|_| nonce()).collect();
+        assert_eq!(nonces.len(), 1000);
+        for nonce in &nonces {
+            assert_eq!(nonce.len(), 32);
+            assert!(nonce.bytes().all(|b| b.is_ascii_alphanumeric()), "{nonce}");
+        }
+        let distinct: std::collections::HashSet<char> =
+            nonces.iter().flat_map(|n| n.chars()).collect();
+        assert_eq!(
+            distinct.len(),
+            62,
+            "every character of the alphabet appears"
+        );
+    }
+}
+
+fn aes_key(
+    key: &[u8; 32],
+    nonce: &str,
+) -> Result<(aws_lc_rs::aead::LessSafeKey, aws_lc_rs::aead::Nonce), Error> {
+    use aws_lc_rs::aead;
+    let nonce =
+        aead::Nonce::try_assume_unique_for_key(nonce.as_bytes()).map_err(|_| Error::Decrypt {
+            what: "AEAD_AES_256_GCM resource".into(),
+            problem: format!("the nonce must be 12 bytes, but it has {}", nonce.len()),
+        })?;
+    let key = aead::UnboundKey::new(&aead::AES_256_GCM, key).expect("a 32-byte AES-256 key");
+    Ok((aead::LessSafeKey::new(key), nonce))
+}
+
+/// Opens `AEAD_AES_256_GCM` data as WeChat Pay sends it: Base64(ciphertext ‖ tag).
+pub(crate) fn aes_256_gcm_open(
+    key: &[u8; 32],
+    nonce: &str,
+    associated_data: &str,
+    ciphertext: &str,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    use base64::Engine as _;
+    let (key, nonce) = aes_key(key, nonce)?;
+    let mut data = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(ciphertext)
+            .map_err(|e| Error::Decrypt {
+                what: "AEAD_AES_256_GCM resource".into(),
+                problem: format!("the ciphertext is not Base64 ({e})"),
+            })?,
+    );
+    let len = key
+        .open_in_place(
+            nonce,
+            aws_lc_rs::aead::Aad::from(associated_data.as_bytes()),
+            &mut data,
+        )
+        .map_err(|_| Error::Decrypt {
+            what: "AEAD_AES_256_GCM resource".into(),
+            problem:
+                "the authentication tag does not verify: a wrong APIv3 key, or the data was altered"
+                    .into(),
+        })?
+        .len();
+    data.truncate(len);
+    Ok(data)
+}
+
+/// Seals data the way WeChat Pay does: Base64(ciphertext ‖ tag).
+pub(crate) fn aes_256_gcm_seal(
+    key: &[u8; 32],
+    nonce: &str,
+    associated_data: &str,
+    plaintext: &[u8],
+) -> Result<String, Error> {
+    use base64::Engine as _;
+    let (key, nonce) = aes_key(key, nonce)?;
+    let mut data = plaintext.to_vec();
+    key.seal_in_place_append_tag(
+        nonce,
+        aws_lc_rs::aead::Aad::from(associated_data.as_bytes()),
+        &mut data,
+    )
+    .map_err(|_| Error::Decrypt {
+        what: "AEAD_AES_256_GCM resource".into(),
+        problem: "sealing failed".into(),
+    })?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(data))
+}
+
+#[cfg(test)]
+mod aead_tests {
+    use super::*;
+
+    const KEY: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn sealed_resources_open_with_the_same_key_nonce_and_associated_data() {
+        let sealed = aes_256_gcm_seal(KEY, "fdasflkja484", "transaction", b"{\"a\":1}").unwrap();
+        let opened = aes_256_gcm_open(KEY, "fdasflkja484", "transaction", &sealed).unwrap();
+        assert_eq!(opened.as_slice(), b"{\"a\":1}");
+        assert!(aes_256_gcm_open(KEY, "fdasflkja484", "certificate", &sealed).is_err());
+        assert!(
+            aes_256_gcm_open(
+                b"0123456789abcdef0123456789abcdeX",
+                "fdasflkja484",
+                "transaction",
+                &sealed
+            )
+            .is_err()
+        );
+        let short = aes_256_gcm_open(KEY, "short", "transaction", &sealed).unwrap_err();
+        assert!(short.to_string().contains("12 bytes"), "{short}");
+        assert!(aes_256_gcm_open(KEY, "fdasflkja484", "transaction", "%%%").is_err());
+    }
+}
