@@ -1,0 +1,712 @@
+//! The client: configuration, `send` for declared endpoints, and `request` for the undeclared.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::uri::{Authority, Scheme};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use http_body_util::Full;
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, KeyStore, Signer};
+use crate::crypto::{self, Backend};
+use crate::endpoint::{Endpoint, RenderedRequest};
+use crate::error::Error;
+use crate::keys::{MerchantKey, PlatformCertificate, WechatpayPublicKey};
+use crate::transport::{RawAnswer, Transport, TransportConfig};
+
+/// The production API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com/";
+
+/// A WeChat Pay API v3 client for one merchant: signs requests, verifies answers, decodes them.
+///
+/// `Client` is `Clone + Send + Sync` and cheap to clone (one `Arc`); clones share one pool of
+/// connections. Several merchants in one process use one client each: keys never live in
+/// global state.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), wechatpay::Error> {
+/// use wechatpay::api::papay::{PreEntrustSign, PreEntrustSignResponse};
+/// let client = wechatpay::Client::from_env()?;
+/// # let request: PreEntrustSign = todo!();
+/// let answer: PreEntrustSignResponse = client.send(&request).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    signer: Signer,
+    keys: KeyStore,
+    base: BaseUrl,
+    transport: Transport,
+    user_agent: HeaderValue,
+    wechatpay_serial: Option<HeaderValue>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("mchid", &self.inner.signer.mchid())
+            .field("base_url", &self.inner.base.to_string())
+            .field("keys", &self.inner.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where requests go: scheme, host and an optional path prefix (no trailing `/`).
+#[derive(Debug, Clone)]
+struct BaseUrl {
+    scheme: Scheme,
+    authority: Authority,
+    prefix: String,
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}/", self.scheme, self.authority, self.prefix)
+    }
+}
+
+impl BaseUrl {
+    fn parse(url: &str) -> Result<Self, Error> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| Error::Config(format!("the base URL `{url}` is not a URL: {e}")))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned())
+        else {
+            return Err(Error::Config(format!(
+                "the base URL `{url}` needs a scheme and a host, like https://api.mch.weixin.qq.com/"
+            )));
+        };
+        if uri.query().is_some() {
+            return Err(Error::Config(format!(
+                "the base URL `{url}` must not carry a query"
+            )));
+        }
+        if scheme == Scheme::HTTP {
+            if !is_loopback(authority.host()) {
+                return Err(Error::Config(format!(
+                    "the base URL `{url}` uses plain http://, which is allowed only for loopback hosts (a local sandbox); use https://"
+                )));
+            }
+        } else if scheme != Scheme::HTTPS {
+            return Err(Error::Config(format!(
+                "the base URL `{url}` must use https://"
+            )));
+        }
+        let prefix = uri.path().trim_end_matches('/').to_owned();
+        Ok(Self {
+            scheme,
+            authority,
+            prefix,
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn user_agent() -> HeaderValue {
+    let text = format!(
+        "wechatpay-rust/{} ({}/{}) rustc/{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        env!("BUILD_RUSTC_VERSION"),
+    );
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("wechatpay-rust"))
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment:
+    ///
+    /// | variable | what |
+    /// |---|---|
+    /// | `WECHATPAY_MCHID` | the merchant id (required) |
+    /// | `WECHATPAY_MERCHANT_SERIAL` | the serial of the merchant API certificate (required) |
+    /// | `WECHATPAY_MERCHANT_PRIVATE_KEY` | path of the merchant private key PEM (required) |
+    /// | `WECHATPAY_PUBLIC_KEY`, `WECHATPAY_PUBLIC_KEY_ID` | path of the WeChat Pay public key PEM and its `PUB_KEY_ID_…` |
+    /// | `WECHATPAY_PLATFORM_CERTIFICATE` | path of a platform certificate PEM |
+    /// | `WECHATPAY_BASE_URL` | defaults to `https://api.mch.weixin.qq.com/` |
+    ///
+    /// At least one of the public key and the platform certificate is required.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the missing or malformed variable; [`Error::Key`] naming the file.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The merchant id.
+    pub fn mchid(&self) -> &str {
+        self.inner.signer.mchid()
+    }
+
+    /// The keys answers are verified with.
+    pub fn keys(&self) -> &KeyStore {
+        &self.inner.keys
+    }
+
+    /// Sends a declared endpoint and returns its verified, decoded answer.
+    ///
+    /// The request is rendered once; the signature covers exactly the target and body bytes sent.
+    /// The answer is verified over its raw bytes before anything is decoded: a `2xx` without a
+    /// valid WeChat Pay signature is an error and yields no data.
+    ///
+    /// # Errors
+    /// [`Error::Api`] for WeChat Pay's error answers; a verification error ([`Error::Unsigned`],
+    /// [`Error::BadSignature`], [`Error::SignatureProbe`], [`Error::StaleTimestamp`],
+    /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
+    /// [`Error::InvalidRequest`].
+    pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        let rendered = RenderedRequest::new(request)?;
+        let answer = self.execute(&rendered, E::SIGNED_RESPONSE).await?;
+        answer.json()
+    }
+
+    /// Starts a request to an endpoint nobody declared yet; the answer is verified like any other.
+    ///
+    /// `path` is the path after the host, such as `v3/papay/sign/contracts/plan-id/1/out-contract-code/A`,
+    /// already percent-encoded where needed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client) -> Result<(), wechatpay::Error> {
+    /// let answer = client
+    ///     .request(http::Method::GET, "v3/pay/transactions/out-trade-no/1217752501201407033233368018")
+    ///     .query(&[("mchid", "1230000109")])
+    ///     .send()
+    ///     .await?;
+    /// let value: serde_json::Value = answer.json()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            client: self,
+            method,
+            path: path.to_owned(),
+            query: None,
+            body: None,
+        }
+    }
+
+    /// Signs, sends and verifies one rendered request.
+    async fn execute(&self, rendered: &RenderedRequest, signed: bool) -> Result<Answer, Error> {
+        let inner = &*self.inner;
+        let target = format!("{}{}", inner.base.prefix, rendered.target());
+        let body = rendered.body_bytes().unwrap_or_default();
+        let timestamp = auth::unix_now();
+        let nonce = crypto::nonce();
+        let authorization = inner.signer.authorization(
+            rendered.method().as_str(),
+            &target,
+            &body,
+            timestamp,
+            &nonce,
+        );
+        let uri = http::Uri::builder()
+            .scheme(inner.base.scheme.clone())
+            .authority(inner.base.authority.clone())
+            .path_and_query(target.as_str())
+            .build()
+            .map_err(|e| Error::InvalidRequest {
+                endpoint: "request",
+                problem: format!("`{target}` is not a valid request target: {e}"),
+            })?;
+        let mut builder = Request::builder()
+            .method(rendered.method().clone())
+            .uri(uri)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, inner.user_agent.clone())
+            .header(
+                AUTHORIZATION,
+                HeaderValue::from_str(&authorization).map_err(|e| {
+                    Error::Config(format!(
+                        "the Authorization header cannot be sent ({e}); check that the mchid and serial are plain ASCII"
+                    ))
+                })?,
+            );
+        if rendered.body().is_some() {
+            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(serial) = &inner.wechatpay_serial {
+            builder = builder.header(auth::header::SERIAL, serial.clone());
+        }
+        let request = builder
+            .body(Full::new(body))
+            .map_err(|e| Error::InvalidRequest {
+                endpoint: "request",
+                problem: e.to_string(),
+            })?;
+        tracing::debug!(method = %rendered.method(), target = %target, "sending");
+        let raw = inner.transport.call(request).await?;
+        let answer = self.check(raw, signed)?;
+        tracing::debug!(status = %answer.status, request_id = ?answer.request_id, "verified answer");
+        Ok(answer)
+    }
+
+    /// Verifies an answer and turns error answers into [`Error::Api`].
+    fn check(&self, raw: RawAnswer, signed: bool) -> Result<Answer, Error> {
+        let RawAnswer {
+            status,
+            headers,
+            body,
+        } = raw;
+        let request_id = auth::request_id(&headers);
+        if status.is_success() {
+            if signed {
+                self.inner.keys.verify(&headers, &body, auth::unix_now())?;
+            }
+            return Ok(Answer {
+                status,
+                headers,
+                body,
+                request_id,
+            });
+        }
+        // Error answers may come unsigned; when they carry a signature it must hold.
+        if headers.contains_key(auth::header::SIGNATURE) {
+            self.inner.keys.verify(&headers, &body, auth::unix_now())?;
+        }
+        Err(api_error(status, &body, request_id))
+    }
+}
+
+/// Builds [`Error::Api`] from a `{code, message, detail}` body (or whatever came instead).
+fn api_error(status: StatusCode, body: &[u8], request_id: Option<String>) -> Error {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        code: String,
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        detail: Option<serde_json::Value>,
+    }
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => Error::Api {
+            status,
+            code: e.code,
+            message: e.message,
+            detail: e.detail,
+            request_id,
+        },
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let message: String = text.chars().take(200).collect();
+            Error::Api {
+                status,
+                code: format!("HTTP_{}", status.as_u16()),
+                message: if message.is_empty() {
+                    status.canonical_reason().unwrap_or("").to_owned()
+                } else {
+                    message
+                },
+                detail: None,
+                request_id,
+            }
+        }
+    }
+}
+
+/// A verified answer: status, headers and the raw body bytes.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    request_id: Option<String>,
+}
+
+impl Answer {
+    /// The HTTP status (always `2xx`).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The answer headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body bytes, exactly as verified.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The `Request-ID` header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// Decodes the body as JSON into `T` (an empty `204` body decodes as JSON `null`, so `()` works).
+    ///
+    /// # Errors
+    /// [`Error::Decode`] with the `Request-ID` when the body does not match `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let bytes: &[u8] = if self.body.is_empty() {
+            b"null"
+        } else {
+            &self.body
+        };
+        serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+            endpoint: std::any::type_name::<T>().to_owned(),
+            source,
+            request_id: self.request_id.clone(),
+        })
+    }
+}
+
+/// A request to an undeclared endpoint, from [`Client::request`].
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct RequestBuilder<'a> {
+    client: &'a Client,
+    method: Method,
+    path: String,
+    query: Option<Result<String, Error>>,
+    body: Option<Result<Bytes, Error>>,
+}
+
+impl fmt::Debug for RequestBuilder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestBuilder<'_> {
+    /// Sets the query string from any `Serialize` value of flat fields (`None` fields are left out).
+    pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Self {
+        self.query = Some(
+            serde_urlencoded::to_string(query).map_err(|e| Error::InvalidRequest {
+                endpoint: "request",
+                problem: format!("the query string cannot be encoded: {e}"),
+            }),
+        );
+        self
+    }
+
+    /// Sets the JSON body.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        self.body =
+            Some(
+                serde_json::to_vec(body)
+                    .map(Bytes::from)
+                    .map_err(|e| Error::InvalidRequest {
+                        endpoint: "request",
+                        problem: format!("the JSON body cannot be encoded: {e}"),
+                    }),
+            );
+        self
+    }
+
+    /// Signs and sends the request and verifies the answer.
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub async fn send(self) -> Result<Answer, Error> {
+        let path = self.path.trim_start_matches('/');
+        if !path.starts_with("v3/") {
+            return Err(Error::InvalidRequest {
+                endpoint: "request",
+                problem: format!("the path `{path}` must start with `v3/`"),
+            });
+        }
+        if let Some(bad) = path.chars().find(|c| {
+            !c.is_ascii_graphic()
+                || matches!(
+                    c,
+                    '#' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
+                )
+        }) {
+            return Err(Error::InvalidRequest {
+                endpoint: "request",
+                problem: format!(
+                    "the path `{path}` contains {bad:?}; percent-encode path parameters (or declare the endpoint with #[endpoint], which does it)"
+                ),
+            });
+        }
+        let mut target = format!("/{path}");
+        if let Some(query) = self.query {
+            let query = query?;
+            if !query.is_empty() {
+                target.push(if target.contains('?') { '&' } else { '?' });
+                target.push_str(&query);
+            }
+        }
+        let body = self.body.transpose()?;
+        let rendered = RenderedRequest::from_parts(self.method, target, body);
+        self.client.execute(&rendered, true).await
+    }
+}
+
+/// Configures a [`Client`]; from [`Client::builder`].
+///
+/// ```no_run
+/// use wechatpay::{Client, MerchantKey, WechatpayPublicKey};
+/// let client = Client::builder()
+///     .mchid("1900000001")
+///     .merchant_key("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C", MerchantKey::from_pem_file("apiclient_key.pem")?)
+///     .wechatpay_public_key(WechatpayPublicKey::from_pem_file("PUB_KEY_ID_0114232134912410000000000000", "pub_key.pem")?)
+///     .timeout(std::time::Duration::from_secs(10))
+///     .build()?;
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    mchid: Option<String>,
+    merchant: Option<(String, MerchantKey)>,
+    keys: KeyStore,
+    public_key_id: Option<String>,
+    base_url: Option<String>,
+    transport: TransportConfig,
+    backend: Backend,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("mchid", &self.mchid)
+            .field("base_url", &self.base_url)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The merchant id (`mchid`).
+    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
+        self.mchid = Some(mchid.into());
+        self
+    }
+
+    /// The merchant API private key and the serial of its certificate (商户API证书序列号).
+    pub fn merchant_key(mut self, serial: impl Into<String>, key: MerchantKey) -> Self {
+        self.merchant = Some((serial.into(), key));
+        self
+    }
+
+    /// Verify answers with a WeChat Pay public key (`PUB_KEY_ID_…`). Requests then carry
+    /// `Wechatpay-Serial` naming it. May be combined with platform certificates.
+    pub fn wechatpay_public_key(mut self, key: WechatpayPublicKey) -> Self {
+        self.public_key_id
+            .get_or_insert_with(|| key.id().to_owned());
+        self.keys.add_public_key(key);
+        self
+    }
+
+    /// Verify answers with a platform certificate. May be called for several certificates.
+    pub fn platform_certificate(mut self, certificate: PlatformCertificate) -> Self {
+        self.keys.add_certificate(certificate);
+        self
+    }
+
+    /// The API base URL; defaults to `https://api.mch.weixin.qq.com/`. Plain `http://` is accepted
+    /// only for loopback hosts (a local sandbox).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The most one call may take, connection, request and whole answer included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.transport.timeout = timeout;
+        self
+    }
+
+    /// The most opening a connection may take (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest answer body accepted (default 16 MiB); a larger one is discarded with
+    /// [`Error::BodyTooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.transport.max_body_bytes = limit;
+        self
+    }
+
+    /// Trusts one more TLS root certificate (DER), besides the built-in web PKI roots: for a
+    /// sandbox or a proxy with its own certificate authority.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.transport
+            .extra_roots
+            .push(CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Which RSA implementation signs and verifies (default aws-lc-rs).
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// The settings of [`Client::from_env`], to adjust before [`ClientBuilder::build`].
+    ///
+    /// # Errors
+    /// As [`Client::from_env`].
+    pub fn from_env() -> Result<Self, Error> {
+        let mut builder =
+            ClientBuilder::default().mchid(required("WECHATPAY_MCHID", "the merchant id")?);
+        let serial = required(
+            "WECHATPAY_MERCHANT_SERIAL",
+            "the serial of the merchant API certificate",
+        )?;
+        let key_path = required(
+            "WECHATPAY_MERCHANT_PRIVATE_KEY",
+            "the path of the merchant private key PEM (apiclient_key.pem)",
+        )?;
+        builder =
+            builder.merchant_key(serial, MerchantKey::from_pem_file(PathBuf::from(key_path))?);
+        match (
+            optional("WECHATPAY_PUBLIC_KEY"),
+            optional("WECHATPAY_PUBLIC_KEY_ID"),
+        ) {
+            (Some(path), Some(id)) => {
+                builder =
+                    builder.wechatpay_public_key(WechatpayPublicKey::from_pem_file(id, path)?);
+            }
+            (Some(_), None) => {
+                return Err(Error::Config(
+                    "WECHATPAY_PUBLIC_KEY is set but WECHATPAY_PUBLIC_KEY_ID is not: set it to the key's PUB_KEY_ID_…".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::Config(
+                    "WECHATPAY_PUBLIC_KEY_ID is set but WECHATPAY_PUBLIC_KEY is not: set it to the path of the public key PEM".into(),
+                ));
+            }
+            (None, None) => {}
+        }
+        if let Some(path) = optional("WECHATPAY_PLATFORM_CERTIFICATE") {
+            builder = builder.platform_certificate(PlatformCertificate::from_pem_file(path)?);
+        }
+        if let Some(url) = optional("WECHATPAY_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// Checks the settings and builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming what is missing or wrong.
+    pub fn build(self) -> Result<Client, Error> {
+        let mchid = self.mchid.filter(|m| !m.is_empty()).ok_or_else(|| {
+            Error::Config(
+                "the merchant id is missing: call .mchid(…) or set WECHATPAY_MCHID".into(),
+            )
+        })?;
+        if !mchid.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Config(format!(
+                "the merchant id `{mchid}` must be digits only"
+            )));
+        }
+        let (serial, key) = self.merchant.ok_or_else(|| {
+            Error::Config(
+                "the merchant private key is missing: call .merchant_key(serial, key) or set WECHATPAY_MERCHANT_SERIAL and WECHATPAY_MERCHANT_PRIVATE_KEY".into(),
+            )
+        })?;
+        if serial.is_empty() || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::Config(format!(
+                "the merchant certificate serial `{serial}` must be hexadecimal (as shown in the merchant portal)"
+            )));
+        }
+        if self.keys.is_empty() {
+            return Err(Error::Config(
+                "no WeChat Pay key to verify answers with: add .wechatpay_public_key(…) or .platform_certificate(…) (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, or WECHATPAY_PLATFORM_CERTIFICATE)".into(),
+            ));
+        }
+        let key = key.with_backend(self.backend)?;
+        let keys = self.keys.with_backend(self.backend)?;
+        let base = BaseUrl::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let transport = Transport::new(self.transport)?;
+        let wechatpay_serial = self
+            .public_key_id
+            .map(|id| {
+                HeaderValue::from_str(&id)
+                    .map_err(|_| Error::Config(format!("the public key id `{id}` is not ASCII")))
+            })
+            .transpose()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                signer: Signer::new(mchid, serial.to_ascii_uppercase(), key),
+                keys,
+                base,
+                transport,
+                user_agent: user_agent(),
+                wechatpay_serial,
+            }),
+        })
+    }
+}
+
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn required(name: &str, what: &str) -> Result<String, Error> {
+    optional(name).ok_or_else(|| Error::Config(format!("{name} is not set: it must hold {what}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_accepts_https_and_loopback_http_only() {
+        assert!(BaseUrl::parse("https://api.mch.weixin.qq.com/").is_ok());
+        assert!(BaseUrl::parse("http://127.0.0.1:8080/").is_ok());
+        assert!(BaseUrl::parse("http://localhost:8080").is_ok());
+        assert!(BaseUrl::parse("http://[::1]:8080/").is_ok());
+        let plain = BaseUrl::parse("http://api.mch.weixin.qq.com/").unwrap_err();
+        assert!(plain.to_string().contains("loopback"), "{plain}");
+        assert!(BaseUrl::parse("ftp://127.0.0.1/").is_err());
+        assert!(BaseUrl::parse("api.mch.weixin.qq.com").is_err());
+    }
+
+    #[test]
+    fn base_url_keeps_a_path_prefix_without_trailing_slash() {
+        let base = BaseUrl::parse("https://proxy.example.com/wechatpay/").unwrap();
+        assert_eq!(base.prefix, "/wechatpay");
+        assert_eq!(base.to_string(), "https://proxy.example.com/wechatpay/");
+        assert_eq!(
+            BaseUrl::parse("https://api.mch.weixin.qq.com/")
+                .unwrap()
+                .prefix,
+            ""
+        );
+    }
+
+    #[test]
+    fn user_agent_names_crate_os_and_rustc() {
+        let ua = user_agent();
+        let ua = ua.to_str().unwrap();
+        assert!(
+            ua.starts_with(concat!("wechatpay-rust/", env!("CARGO_PKG_VERSION"), " (")),
+            "{ua}"
+        );
+        assert!(ua.contains(" rustc/"), "{ua}");
+    }
+}

@@ -1,0 +1,174 @@
+//! The `Endpoint` trait that `#[endpoint]` implements, and the rendering of a request from it.
+//!
+//! The macro generates only what is specific to one struct: the method, the path template, how the
+//! path placeholders are filled, and which fields go to the query string and which to the JSON body.
+//! Everything else (rendering the target once, signing it, sending, verifying, decoding) is ordinary
+//! generic code in [`crate::Client`].
+
+use http::Method;
+use serde::de::DeserializeOwned;
+use serde::{Serialize, Serializer};
+
+use crate::error::Error;
+
+/// A WeChat Pay API v3 endpoint: a request type that knows its method, path, query, body and answer.
+///
+/// Implemented by [`#[endpoint]`](crate::endpoint); write the attribute, not the impl.
+///
+/// ```
+/// use wechatpay::{Endpoint, endpoint};
+///
+/// #[endpoint(GET, "v3/pay/transactions/id/{transaction_id}", response = serde_json::Value)]
+/// pub struct QueryById {
+///     pub transaction_id: String,
+///     pub mchid: String,
+/// }
+///
+/// let request = QueryById { transaction_id: "4200 01/ab".into(), mchid: "1230000109".into() };
+/// let rendered = wechatpay::endpoint::RenderedRequest::new(&request).unwrap();
+/// assert_eq!(QueryById::PATH, "v3/pay/transactions/id/{transaction_id}");
+/// assert_eq!(rendered.target(), "/v3/pay/transactions/id/4200%2001%2Fab?mchid=1230000109");
+/// assert!(rendered.body().is_none());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a WeChat Pay endpoint",
+    label = "this request type was not declared as an endpoint",
+    note = "declare it with `#[wechatpay::endpoint(POST, \"v3/...\", response = Answer)]` on the struct"
+)]
+pub trait Endpoint {
+    /// The decoded answer; `()` for endpoints that answer `204 No Content`.
+    type Response: DeserializeOwned;
+
+    /// The HTTP method.
+    const METHOD: Method;
+
+    /// The path template as declared, without the leading `/` (`v3/papay/…/{plan_id}`).
+    const PATH: &'static str;
+
+    /// Whether the answer is signed by WeChat Pay. Only downloads are unsigned.
+    const SIGNED_RESPONSE: bool = true;
+
+    /// Writes the request path (leading `/`, placeholders percent-encoded) to `out`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] when a path parameter renders empty.
+    fn write_path(&self, out: &mut String) -> Result<(), Error>;
+
+    /// Serializes the query-string fields as one struct (nothing when the endpoint has none).
+    ///
+    /// # Errors
+    /// Whatever the serializer reports.
+    fn serialize_query<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit_struct("NoQuery")
+    }
+
+    /// Whether this endpoint has query-string fields.
+    const HAS_QUERY: bool = false;
+
+    /// Serializes the JSON body fields as one object. Only called for methods that carry a body
+    /// (POST, PUT, PATCH).
+    ///
+    /// # Errors
+    /// Whatever the serializer reports.
+    fn serialize_body<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit_struct("NoBody")
+    }
+}
+
+/// Whether requests with this method carry a JSON body.
+pub(crate) fn method_has_body(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+}
+
+struct QueryOf<'a, E>(&'a E);
+
+impl<E: Endpoint> Serialize for QueryOf<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_query(serializer)
+    }
+}
+
+struct BodyOf<'a, E>(&'a E);
+
+impl<E: Endpoint> Serialize for BodyOf<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_body(serializer)
+    }
+}
+
+/// A request rendered once: the exact target and body bytes that are signed and sent.
+///
+/// [`Client::send`](crate::Client::send) renders each request exactly once and never re-serializes
+/// it, so the signature always covers the bytes on the wire.
+#[derive(Debug, Clone)]
+pub struct RenderedRequest {
+    method: Method,
+    target: String,
+    body: Option<bytes::Bytes>,
+}
+
+impl RenderedRequest {
+    /// Renders `request`: path, query string and JSON body.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] when a path parameter is empty or a field cannot be encoded
+    /// (a nested struct in a query string, a map with non-string keys in the body).
+    pub fn new<E: Endpoint>(request: &E) -> Result<Self, Error> {
+        let mut target = String::with_capacity(E::PATH.len() + 32);
+        request.write_path(&mut target)?;
+        if E::HAS_QUERY {
+            let query = serde_urlencoded::to_string(QueryOf(request)).map_err(|e| {
+                Error::InvalidRequest {
+                    endpoint: E::PATH,
+                    problem: format!("the query string cannot be encoded: {e}"),
+                }
+            })?;
+            if !query.is_empty() {
+                target.push('?');
+                target.push_str(&query);
+            }
+        }
+        let body = if method_has_body(&E::METHOD) {
+            let json = serde_json::to_vec(&BodyOf(request)).map_err(|e| Error::InvalidRequest {
+                endpoint: E::PATH,
+                problem: format!("the JSON body cannot be encoded: {e}"),
+            })?;
+            Some(bytes::Bytes::from(json))
+        } else {
+            None
+        };
+        Ok(Self {
+            method: E::METHOD,
+            target,
+            body,
+        })
+    }
+
+    /// Builds a rendered request from parts already encoded (the escape hatch uses this).
+    pub(crate) fn from_parts(method: Method, target: String, body: Option<bytes::Bytes>) -> Self {
+        Self {
+            method,
+            target,
+            body,
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request target as sent and signed: `/v3/…` plus `?query` when there is one.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The exact JSON body bytes, for methods that carry one.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_deref()
+    }
+
+    pub(crate) fn body_bytes(&self) -> Option<bytes::Bytes> {
+        self.body.clone()
+    }
+}
