@@ -1,0 +1,469 @@
+//! The embedded WeChat Pay server: a real HTTP server on loopback that checks requests and signs answers.
+//!
+//! It checks the `Authorization` header as WeChat Pay does and answers `401 SIGN_ERROR` with the
+//! message it computed when the signature does not hold; it decodes request bodies into the
+//! declared request types and answers `400 PARAM_ERROR` naming the field when they do not fit; it
+//! signs every answer with its platform key. Faults can be injected for tests: tampered bodies,
+//! foreign or probe signatures, skewed timestamps, missing headers, unknown serials.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), wechatpay::Error> {
+//! use wechatpay::sandbox::Sandbox;
+//! let sandbox = Sandbox::start().await?;
+//! let client = sandbox.client()?;
+//! assert_eq!(client.mchid(), sandbox.mchid());
+//! # Ok(()) }
+//! ```
+
+mod routes;
+mod server;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use zeroize::Zeroizing;
+
+use crate::client::{Client, ClientBuilder};
+use crate::error::Error;
+use crate::keys::{MerchantKey, PublicKey, WechatpayPublicKey};
+
+/// The merchant id the sandbox uses when none is configured.
+pub const DEFAULT_MCHID: &str = "1900000001";
+/// The merchant certificate serial the sandbox uses when none is configured.
+pub const DEFAULT_MERCHANT_SERIAL: &str = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
+/// The WeChat Pay public key id the sandbox uses when none is configured.
+pub const DEFAULT_PUBLIC_KEY_ID: &str = "PUB_KEY_ID_0119000000012025112700000000000001";
+
+/// A deliberate misbehaviour of the sandbox's next answer, to prove a client never accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Change the body after signing it (a man in the middle).
+    TamperBody,
+    /// Sign with a key that is not the platform key, under the platform key's serial.
+    ForeignSignature,
+    /// Send a `WECHATPAY/SIGNTEST/` probe instead of a signature.
+    ProbeSignature,
+    /// Sign with a timestamp this many seconds away from now.
+    SkewTimestamp(i64),
+    /// Leave out the `Wechatpay-*` signature headers.
+    StripSignature,
+    /// Sign correctly but name a serial the client does not know.
+    UnknownSerial,
+}
+
+/// The keys of one sandbox: the merchant's (to check requests) and WeChat Pay's (to sign answers).
+pub(crate) struct SandboxKeys {
+    pub(crate) mchid: String,
+    pub(crate) merchant_serial: String,
+    pub(crate) merchant_public: PublicKey,
+    /// Present when the sandbox made or was given the merchant private key, so it can hand out clients.
+    pub(crate) merchant_private_pem: Option<Zeroizing<String>>,
+    pub(crate) platform: MerchantKey,
+    pub(crate) public_key_id: String,
+    pub(crate) foreign: MerchantKey,
+}
+
+/// State shared by the server tasks and the [`Sandbox`] handle.
+pub(crate) struct Shared {
+    pub(crate) keys: SandboxKeys,
+    pub(crate) faults: Mutex<VecDeque<Fault>>,
+    pub(crate) requests: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn next_fault(&self) -> Option<Fault> {
+        self.faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop_front()
+    }
+}
+
+/// A running sandbox. It stops when dropped.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    tls: bool,
+    extra_root: Option<Vec<u8>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url())
+            .field("mchid", &self.shared.keys.mchid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox on `127.0.0.1` (a free port) with fresh keys.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when no port can be bound; [`Error::Config`] when keys cannot be generated.
+    pub async fn start() -> Result<Self, Error> {
+        SandboxBuilder::default().start().await
+    }
+
+    /// Configures a sandbox before starting it.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to point a client at (`http://127.0.0.1:PORT/`, or `https://localhost:PORT/` with TLS).
+    pub fn base_url(&self) -> String {
+        if self.tls {
+            format!("https://localhost:{}/", self.addr.port())
+        } else {
+            format!("http://{}/", self.addr)
+        }
+    }
+
+    /// The merchant id the sandbox accepts.
+    pub fn mchid(&self) -> &str {
+        &self.shared.keys.mchid
+    }
+
+    /// The merchant certificate serial the sandbox accepts.
+    pub fn merchant_serial(&self) -> &str {
+        &self.shared.keys.merchant_serial
+    }
+
+    /// The id of the WeChat Pay public key the sandbox signs with (`PUB_KEY_ID_…`).
+    pub fn public_key_id(&self) -> &str {
+        &self.shared.keys.public_key_id
+    }
+
+    /// The WeChat Pay public key the sandbox signs answers with, as PEM.
+    pub fn platform_public_key_pem(&self) -> String {
+        self.shared.keys.platform.public_key().to_pem()
+    }
+
+    /// A client builder configured for this sandbox (mchid, merchant key, public key, base URL),
+    /// to adjust before building.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the sandbox was started with only the merchant's public key.
+    pub fn client_builder(&self) -> Result<ClientBuilder, Error> {
+        let keys = &self.shared.keys;
+        let pem = keys.merchant_private_pem.as_ref().ok_or_else(|| {
+            Error::Config(
+                "this sandbox was given only the merchant public key; build the client from your own private key".into(),
+            )
+        })?;
+        let platform = WechatpayPublicKey::from_public_key(
+            keys.public_key_id.clone(),
+            keys.platform.public_key(),
+        )?;
+        let mut builder = Client::builder()
+            .mchid(keys.mchid.clone())
+            .merchant_key(keys.merchant_serial.clone(), MerchantKey::from_pem(pem)?)
+            .wechatpay_public_key(platform)
+            .base_url(self.base_url());
+        if let Some(root) = &self.extra_root {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        Ok(builder)
+    }
+
+    /// A client configured for this sandbox.
+    ///
+    /// # Errors
+    /// As [`Sandbox::client_builder`].
+    pub fn client(&self) -> Result<Client, Error> {
+        self.client_builder()?.build()
+    }
+
+    /// Makes the next answer misbehave; several faults apply to successive answers, in order.
+    pub fn inject(&self, fault: Fault) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push_back(fault);
+    }
+
+    /// How many requests the sandbox has received.
+    pub fn requests_received(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Writes the keys into `dir` and returns the environment to set: what a separate client needs
+    /// (base URL, mchid, serial, the merchant private key when the sandbox holds it, the WeChat Pay
+    /// public key and its id) and `WECHATPAY_PLATFORM_PRIVATE_KEY`, with which
+    /// [`SandboxBuilder::from_env`] starts an identical sandbox again. Private key files are
+    /// readable by their owner only.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when a file cannot be written.
+    pub fn write_env(&self, dir: &Path) -> Result<Vec<(String, String)>, Error> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            what: format!("creating {}", dir.display()),
+            source,
+        })?;
+        let keys = &self.shared.keys;
+        let mut env = vec![
+            ("WECHATPAY_BASE_URL".to_owned(), self.base_url()),
+            ("WECHATPAY_MCHID".to_owned(), keys.mchid.clone()),
+            (
+                "WECHATPAY_MERCHANT_SERIAL".to_owned(),
+                keys.merchant_serial.clone(),
+            ),
+        ];
+        if let Some(pem) = &keys.merchant_private_pem {
+            let path = dir.join("merchant_private_key.pem");
+            write_file(&path, pem.as_bytes())?;
+            restrict_to_owner(&path)?;
+            env.push((
+                "WECHATPAY_MERCHANT_PRIVATE_KEY".to_owned(),
+                path.display().to_string(),
+            ));
+        }
+        let path = dir.join("wechatpay_public_key.pem");
+        write_file(&path, self.platform_public_key_pem().as_bytes())?;
+        env.push((
+            "WECHATPAY_PUBLIC_KEY".to_owned(),
+            path.display().to_string(),
+        ));
+        env.push((
+            "WECHATPAY_PUBLIC_KEY_ID".to_owned(),
+            keys.public_key_id.clone(),
+        ));
+        let path = dir.join("platform_private_key.pem");
+        write_file(&path, keys.platform.to_pkcs8_pem().as_bytes())?;
+        restrict_to_owner(&path)?;
+        env.push((
+            "WECHATPAY_PLATFORM_PRIVATE_KEY".to_owned(),
+            path.display().to_string(),
+        ));
+        Ok(env)
+    }
+}
+
+/// A private key file is readable by its owner only.
+fn restrict_to_owner(path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+            |source| Error::Io {
+                what: format!("restricting {} to its owner", path.display()),
+                source,
+            },
+        )?;
+    }
+    let _ = path;
+    Ok(())
+}
+
+fn write_file(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, contents).map_err(|source| Error::Io {
+        what: format!("writing {}", path.display()),
+        source,
+    })
+}
+
+/// Configures a [`Sandbox`]; from [`Sandbox::builder`].
+#[derive(Default)]
+#[must_use]
+pub struct SandboxBuilder {
+    listen: Option<SocketAddr>,
+    mchid: Option<String>,
+    merchant_serial: Option<String>,
+    merchant_private: Option<MerchantKey>,
+    merchant_public: Option<PublicKey>,
+    platform_private: Option<MerchantKey>,
+    public_key_id: Option<String>,
+    tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+}
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("listen", &self.listen)
+            .field("mchid", &self.mchid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// The merchant id to accept.
+    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
+        self.mchid = Some(mchid.into());
+        self
+    }
+
+    /// The merchant certificate serial to accept.
+    pub fn merchant_serial(mut self, serial: impl Into<String>) -> Self {
+        self.merchant_serial = Some(serial.into());
+        self
+    }
+
+    /// The merchant private key: the sandbox checks requests with its public half and can hand
+    /// out clients that sign with it.
+    pub fn merchant_private_key(mut self, key: MerchantKey) -> Self {
+        self.merchant_private = Some(key);
+        self
+    }
+
+    /// Only the merchant public key: requests are checked with it; [`Sandbox::client`] is then unavailable.
+    pub fn merchant_public_key(mut self, key: PublicKey) -> Self {
+        self.merchant_public = Some(key);
+        self
+    }
+
+    /// The key the sandbox signs answers with, as WeChat Pay's platform key.
+    pub fn platform_private_key(mut self, key: MerchantKey) -> Self {
+        self.platform_private = Some(key);
+        self
+    }
+
+    /// The `PUB_KEY_ID_…` the sandbox names its answers with.
+    pub fn public_key_id(mut self, id: impl Into<String>) -> Self {
+        self.public_key_id = Some(id.into());
+        self
+    }
+
+    /// Serves HTTPS with this certificate chain (DER of the leaf) and PKCS#8 private key (DER).
+    /// Clients from [`Sandbox::client`] then trust the certificate.
+    pub fn tls(mut self, certificate_der: Vec<u8>, private_key_der: Vec<u8>) -> Self {
+        self.tls = Some((certificate_der, Zeroizing::new(private_key_der)));
+        self
+    }
+
+    /// Takes keys and ids from the environment (the names of [`Client::from_env`] plus
+    /// `WECHATPAY_MERCHANT_PUBLIC_KEY` and `WECHATPAY_PLATFORM_PRIVATE_KEY`, all PEM paths);
+    /// whatever is unset is generated when the sandbox starts.
+    ///
+    /// # Errors
+    /// [`Error::Key`] naming a file that cannot be loaded.
+    pub fn from_env() -> Result<Self, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut builder = Self::default();
+        if let Some(mchid) = var("WECHATPAY_MCHID") {
+            builder = builder.mchid(mchid);
+        }
+        if let Some(serial) = var("WECHATPAY_MERCHANT_SERIAL") {
+            builder = builder.merchant_serial(serial);
+        }
+        if let Some(path) = var("WECHATPAY_MERCHANT_PRIVATE_KEY") {
+            builder =
+                builder.merchant_private_key(MerchantKey::from_pem_file(PathBuf::from(path))?);
+        }
+        if let Some(path) = var("WECHATPAY_MERCHANT_PUBLIC_KEY") {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::key(
+                    Some(Path::new(&path)),
+                    format!("cannot read the file ({e})"),
+                )
+            })?;
+            builder =
+                builder.merchant_public_key(PublicKey::from_pem(&text).map_err(|e| match e {
+                    Error::Key { problem, .. } => Error::key(Some(Path::new(&path)), problem),
+                    other => other,
+                })?);
+        }
+        if let Some(path) = var("WECHATPAY_PLATFORM_PRIVATE_KEY") {
+            builder =
+                builder.platform_private_key(MerchantKey::from_pem_file(PathBuf::from(path))?);
+        }
+        if let Some(id) = var("WECHATPAY_PUBLIC_KEY_ID") {
+            builder = builder.public_key_id(id);
+        }
+        Ok(builder)
+    }
+
+    /// Starts the server.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the address cannot be bound; [`Error::Config`] for unusable settings.
+    pub async fn start(self) -> Result<Sandbox, Error> {
+        let (merchant_public, merchant_private_pem) =
+            match (self.merchant_private, self.merchant_public) {
+                (Some(private), _) => (private.public_key(), Some(private.to_pkcs8_pem())),
+                (None, Some(public)) => (public, None),
+                (None, None) => {
+                    let private = MerchantKey::generate()?;
+                    (private.public_key(), Some(private.to_pkcs8_pem()))
+                }
+            };
+        let platform = match self.platform_private {
+            Some(key) => key,
+            None => MerchantKey::generate()?,
+        };
+        let public_key_id = self
+            .public_key_id
+            .unwrap_or_else(|| DEFAULT_PUBLIC_KEY_ID.to_owned());
+        // Validates the id the same way clients will.
+        WechatpayPublicKey::from_public_key(public_key_id.clone(), platform.public_key())?;
+        let keys = SandboxKeys {
+            mchid: self.mchid.unwrap_or_else(|| DEFAULT_MCHID.to_owned()),
+            merchant_serial: self
+                .merchant_serial
+                .unwrap_or_else(|| DEFAULT_MERCHANT_SERIAL.to_owned())
+                .to_ascii_uppercase(),
+            merchant_public,
+            merchant_private_pem,
+            platform,
+            public_key_id,
+            foreign: MerchantKey::generate()?,
+        };
+        let shared = Arc::new(Shared {
+            keys,
+            faults: Mutex::new(VecDeque::new()),
+            requests: AtomicU64::new(0),
+        });
+        let listen = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| Error::Io {
+                what: format!("binding the sandbox to {listen}"),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Io {
+            what: "reading the sandbox address".into(),
+            source,
+        })?;
+        let (acceptor, extra_root) = match self.tls {
+            Some((cert, key)) => (
+                Some(server::tls_acceptor(cert.clone(), key.to_vec())?),
+                Some(cert),
+            ),
+            None => (None, None),
+        };
+        let tls = acceptor.is_some();
+        let server = tokio::spawn(server::serve(listener, acceptor, Arc::clone(&shared)));
+        Ok(Sandbox {
+            shared,
+            addr,
+            tls,
+            extra_root,
+            server,
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! The endpoints the sandbox answers, matched by the same method and path templates the catalog declares.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::Shared;
+use super::server::Reply;
+use crate::Endpoint;
+#[allow(deprecated)] // the sandbox answers the deprecated alias too
+use crate::api::papay::LegacyPreEntrustSign;
+use crate::api::papay::{PreEntrustSign, SignScene};
+
+/// Path parameters, percent-decoded, by placeholder name.
+type Params = HashMap<&'static str, String>;
+
+type Handler = Box<dyn Fn(&Shared, &Params, &[u8]) -> Reply + Send + Sync>;
+
+struct Route {
+    method: Method,
+    template: &'static str,
+    handler: Handler,
+}
+
+/// A route whose JSON body must decode as `B` (the declared request type) before `answer` runs.
+fn with_body<E: Endpoint, B: DeserializeOwned + 'static>(
+    answer: fn(&Shared, &Params, B) -> Reply,
+) -> Route {
+    Route {
+        method: E::METHOD,
+        template: E::PATH,
+        handler: Box::new(move |shared, params, body| match decode::<B>(body) {
+            Ok(request) => answer(shared, params, request),
+            Err(reply) => reply,
+        }),
+    }
+}
+
+#[allow(deprecated)] // the sandbox answers the deprecated alias too
+fn routes() -> &'static [Route] {
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        vec![
+            with_body::<PreEntrustSign, PreEntrustSign>(pre_entrust_sign),
+            with_body::<LegacyPreEntrustSign, PreEntrustSign>(pre_entrust_sign),
+        ]
+    })
+}
+
+/// Finds the route for a request and runs it; `404` when nothing matches.
+pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> Reply {
+    let path = parts.uri.path();
+    let mut method_mismatch = false;
+    for route in routes() {
+        if let Some(params) = match_template(route.template, path) {
+            if route.method == parts.method {
+                return (route.handler)(shared, &params, body);
+            }
+            method_mismatch = true;
+        }
+    }
+    if method_mismatch {
+        return Reply::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            &format!("{} is not allowed on {path}", parts.method),
+            None,
+        );
+    }
+    Reply::error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        &format!("no API at {path}"),
+        None,
+    )
+}
+
+/// Matches `/v3/a/{x}/b` against a template `v3/a/{x}/b`, returning the decoded parameters.
+fn match_template(template: &'static str, path: &str) -> Option<Params> {
+    let path = path.strip_prefix('/')?;
+    let mut params = Params::new();
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) => {
+                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    let value = percent_encoding::percent_decode_str(g).decode_utf8().ok()?;
+                    if value.is_empty() {
+                        return None;
+                    }
+                    params.insert(name, value.into_owned());
+                } else if w != g {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes a JSON body as the declared type, or answers `400 PARAM_ERROR` naming the field.
+fn decode<B: DeserializeOwned>(body: &[u8]) -> Result<B, Reply> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let issue = error.inner().to_string();
+        let mut field: Vec<String> = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                _ => None,
+            })
+            .collect();
+        let missing = issue
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        if let Some(missing) = missing {
+            field.push(missing.to_owned());
+        }
+        param_error(&field, &issue, missing.is_some())
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| param_error(&[], &e.to_string(), false))?;
+    Ok(value)
+}
+
+/// `400 PARAM_ERROR` naming the body field as a JSON pointer (`/device_info/device_type`), as
+/// WeChat Pay does; an empty path names the body as a whole.
+fn param_error(path: &[String], issue: &str, missing: bool) -> Reply {
+    let pointer: String = path.iter().map(|segment| format!("/{segment}")).collect();
+    let name = path.last().map_or("body", String::as_str);
+    let message = if missing {
+        format!("输入源“/body{pointer}”映射到字段“{name}”必填性规则校验失败，此字段为必填项")
+    } else {
+        format!("输入源“/body{pointer}”映射到字段“{name}”失败：{issue}")
+    };
+    Reply::error(
+        StatusCode::BAD_REQUEST,
+        "PARAM_ERROR",
+        &message,
+        Some(json!({ "field": pointer, "location": "body", "issue": issue })),
+    )
+}
+
+fn pre_entrust_sign(_shared: &Shared, _params: &Params, request: PreEntrustSign) -> Reply {
+    let id = format!("PRE{}", crate::crypto::nonce());
+    let mut answer = json!({ "pre_entrustweb_id": id });
+    match request.sign_scene {
+        SignScene::App => {
+            answer["mini_program_username"] = json!("gh_b0b2d1e5a7c3");
+            answer["mini_program_path"] =
+                json!(format!("pages/papay/index?pre_entrustweb_id={id}"));
+        }
+        SignScene::Qrcode => {
+            answer["redirect_url"] = json!(format!(
+                "https://payapp.weixin.qq.com/papay/entrustweb?pre_entrustweb_id={id}"
+            ));
+        }
+    }
+    Reply::ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_and_decode_parameters() {
+        let params = match_template(
+            "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}",
+            "/v3/papay/sign/contracts/plan-id/12535/out-contract-code/wx%2Fa%20b",
+        )
+        .unwrap();
+        assert_eq!(params["plan_id"], "12535");
+        assert_eq!(params["out_contract_code"], "wx/a b");
+        assert!(match_template("v3/a/{x}", "/v3/a/").is_none());
+        assert!(match_template("v3/a/{x}", "/v3/a/1/2").is_none());
+        assert!(match_template("v3/a/b", "/v3/a/c").is_none());
+    }
+}

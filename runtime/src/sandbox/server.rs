@@ -1,0 +1,299 @@
+//! The sandbox's HTTP side: accept connections, check each request as WeChat Pay does, sign answers.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::json;
+
+use super::routes;
+use super::{Fault, Shared};
+use crate::auth::{self, Authorization, MAX_SKEW_SECS, PROBE_PREFIX, SCHEME, header};
+use crate::error::Error;
+
+/// The largest request body the sandbox reads.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+pub(crate) fn tls_acceptor(
+    certificate_der: Vec<u8>,
+    private_key_der: Vec<u8>,
+) -> Result<tokio_rustls::TlsAcceptor, Error> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(private_key_der.into());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("sandbox TLS set-up failed: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate_der.into()], key)
+        .map_err(|e| {
+            Error::Config(format!(
+                "the sandbox TLS certificate or key is not usable: {e}"
+            ))
+        })?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Accepts connections until the task is aborted.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
+    loop {
+        let Ok((stream, _peer)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+                None => {
+                    let _ = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                }
+            }
+        });
+    }
+}
+
+/// One answer before signing: status and JSON body (`None` for `204`).
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Option<serde_json::Value>,
+}
+
+impl Reply {
+    pub(crate) fn ok(body: serde_json::Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+        }
+    }
+
+    pub(crate) fn error(
+        status: StatusCode,
+        code: &str,
+        message: &str,
+        detail: Option<serde_json::Value>,
+    ) -> Self {
+        let mut body = json!({ "code": code, "message": message });
+        if let Some(detail) = detail {
+            body["detail"] = detail;
+        }
+        Self {
+            status,
+            body: Some(body),
+        }
+    }
+}
+
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    let request_id = request_id();
+    let (parts, body) = request.into_parts();
+    let reply = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(body) => {
+            let body = body.to_bytes();
+            match check_request(shared, &parts, &body) {
+                Ok(()) => routes::dispatch(shared, &parts, &body),
+                Err(reply) => reply,
+            }
+        }
+        Err(_) => Reply::error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "INVALID_REQUEST",
+            "请求体过大",
+            None,
+        ),
+    };
+    signed_response(shared, reply, &request_id)
+}
+
+/// Checks the headers and the `Authorization` signature the way WeChat Pay does.
+fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> Result<(), Reply> {
+    let keys = &shared.keys;
+    if !parts.headers.contains_key(http::header::ACCEPT)
+        || !parts.headers.contains_key(http::header::USER_AGENT)
+    {
+        return Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "Http头缺少Accept或User-Agent",
+            None,
+        ));
+    }
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    let sign_error = |issue: &str, message: Option<&[u8]>| {
+        let mut detail = json!({
+            "field": "signature",
+            "location": "authorization",
+            "detail": { "issue": issue },
+        });
+        if let Some(message) = message {
+            let text = String::from_utf8_lossy(message);
+            detail["sign_information"] = json!({
+                "method": parts.method.as_str(),
+                "url": target,
+                "sign_message_length": message.len(),
+                "truncated_sign_message": text.chars().take(1024).collect::<String>(),
+            });
+        }
+        Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "SIGN_ERROR",
+            "错误的签名，验签失败",
+            Some(detail),
+        )
+    };
+    let Some(value) = parts.headers.get(http::header::AUTHORIZATION) else {
+        return Err(sign_error("Authorization header is missing", None));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| sign_error("Authorization header is not ASCII", None))?;
+    let authorization =
+        Authorization::parse(value).map_err(|problem| sign_error(&problem, None))?;
+    if authorization.mchid != keys.mchid {
+        return Err(sign_error(
+            &format!("mchid {} does not match this merchant", authorization.mchid),
+            None,
+        ));
+    }
+    if !authorization
+        .serial_no
+        .eq_ignore_ascii_case(&keys.merchant_serial)
+    {
+        return Err(sign_error(
+            &format!(
+                "serial_no {} is not the serial of the merchant API certificate",
+                authorization.serial_no
+            ),
+            None,
+        ));
+    }
+    let timestamp: i64 = authorization
+        .timestamp
+        .parse()
+        .map_err(|_| sign_error("timestamp is not a number", None))?;
+    if timestamp.abs_diff(auth::unix_now()) > MAX_SKEW_SECS {
+        return Err(sign_error("timestamp is expired", None));
+    }
+    let message = auth::request_message(
+        parts.method.as_str(),
+        &target,
+        timestamp,
+        &authorization.nonce_str,
+        body,
+    );
+    let signature = BASE64
+        .decode(&authorization.signature)
+        .map_err(|_| sign_error("signature is not base64", Some(&message)))?;
+    if !keys.merchant_public.verify(&message, &signature) {
+        return Err(sign_error("sign not match", Some(&message)));
+    }
+    Ok(())
+}
+
+/// Serializes, signs (or deliberately mis-signs) and wraps one answer.
+fn signed_response(shared: &Shared, reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
+    let keys = &shared.keys;
+    let mut body = match &reply.body {
+        Some(value) => serde_json::to_vec(value).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let fault = shared.next_fault();
+    let now = auth::unix_now();
+    let timestamp = match fault {
+        Some(Fault::SkewTimestamp(offset)) => now.saturating_add(offset),
+        _ => now,
+    }
+    .to_string();
+    let nonce = crate::crypto::nonce();
+    let message = auth::answer_message(&timestamp, &nonce, &body);
+    let signature = match fault {
+        Some(Fault::ForeignSignature) => BASE64.encode(keys.foreign.sign(&message)),
+        Some(Fault::ProbeSignature) => format!("{PROBE_PREFIX}{}", crate::crypto::nonce()),
+        _ => BASE64.encode(keys.platform.sign(&message)),
+    };
+    if fault == Some(Fault::TamperBody) {
+        tamper(&mut body);
+    }
+    let serial = match fault {
+        Some(Fault::UnknownSerial) => "PUB_KEY_ID_0000000000000000000000000000000000".to_owned(),
+        _ => keys.public_key_id.clone(),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    if reply.body.is_some() {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    insert(headers, header::REQUEST_ID, request_id);
+    if fault != Some(Fault::StripSignature) {
+        insert(headers, header::TIMESTAMP, &timestamp);
+        insert(headers, header::NONCE, &nonce);
+        insert(headers, header::SIGNATURE, &signature);
+        insert(headers, header::SERIAL, &serial);
+        insert(headers, header::SIGNATURE_TYPE, SCHEME);
+    }
+    response
+}
+
+/// Changes the answer the way a meddling proxy would: one digit or letter becomes another.
+fn tamper(body: &mut Vec<u8>) {
+    if let Some(byte) = body.iter_mut().rev().find(|b| b.is_ascii_alphanumeric()) {
+        *byte = if *byte == b'0' {
+            b'1'
+        } else if byte.is_ascii_digit() {
+            b'0'
+        } else if *byte == b'a' {
+            b'b'
+        } else {
+            b'a'
+        };
+    } else {
+        body.extend_from_slice(b" ");
+    }
+}
+
+fn insert(headers: &mut http::HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+/// A request id in WeChat Pay's style: upper-case hex, unique per answer.
+fn request_id() -> String {
+    let mut random = [0u8; 16];
+    let _ = crate::crypto::fill_random(&mut random);
+    random.iter().map(|b| format!("{b:02X}")).collect()
+}
