@@ -1,0 +1,6 @@
+//! The endpoint catalog: WeChat Pay API v3 endpoints declared with `#[endpoint]`, one file per product family.
+//!
+//! Each request type is an ordinary struct: fill it and pass it to [`Client::send`](crate::Client::send).
+//! Wire names and spellings are kept exactly as WeChat Pay writes them, typos included.
+
+pub mod papay;

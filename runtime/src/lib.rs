@@ -1,0 +1,114 @@
+//! WeChat Pay API v3 for Rust: declare an endpoint with one attribute; every request is signed and
+//! every answer verified before you see it.
+//!
+//! # The shortest program
+//!
+//! ```no_run
+//! use wechatpay::api::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), wechatpay::Error> {
+//!     let client = wechatpay::Client::from_env()?; // WECHATPAY_MCHID, keys, … (see Client::from_env)
+//!     let answer = client
+//!         .send(&PreEntrustSign {
+//!             sign_scene: SignScene::App,
+//!             appid: "wxd678efh567hg6787".into(),
+//!             openid: None,
+//!             plan_id: 12535,
+//!             out_contract_code: "wxwtdk20200910100000".into(),
+//!             contract_display_account: "微信代扣用户A".into(),
+//!             contract_notify_url: "https://yourapp.com/notify".into(),
+//!             out_user_code: "user-1001".into(),
+//!             return_url: None,
+//!             device_info: DeviceInfo {
+//!                 device_type: DeviceType::Phone,
+//!                 device_os: "iOS 18.1".into(),
+//!                 device_id: "5B7E2A31-9C4D".into(),
+//!                 device_running_as_root: false,
+//!                 device_ip: "203.0.113.7".into(),
+//!                 weixin_installed: true,
+//!                 weixin_version: "8.0.54".into(),
+//!                 days_since_first_login: DaysSinceFirstLogin::Within30Days,
+//!             },
+//!         })
+//!         .await?;
+//!     println!("{}", answer.pre_entrustweb_id);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Declaring an endpoint
+//!
+//! ```
+//! use wechatpay::endpoint;
+//!
+//! /// The answer type: any `DeserializeOwned`.
+//! #[derive(serde::Deserialize)]
+//! pub struct Contract {
+//!     pub contract_id: String,
+//!     pub contract_state: String,
+//! }
+//!
+//! #[endpoint(GET, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = Contract)]
+//! pub struct QueryContract {
+//!     pub plan_id: u64,              // fills {plan_id}, percent-encoded
+//!     pub out_contract_code: String, // fills {out_contract_code}
+//!     pub appid: String,             // the rest of a GET goes to the query string
+//! }
+//! ```
+//!
+//! A field named as `{placeholder}` fills it; on `GET`/`DELETE` the other fields form the query
+//! string, on `POST`/`PUT`/`PATCH` the JSON body (`#[wechatpay(query)]` moves a field to the query
+//! on any method). `Option` fields that are `None` are left out: WeChat Pay rejects `null`.
+//! `#[serde(...)]` field attributes apply as usual. Mistakes in a declaration are compile errors.
+//!
+//! # How a request flows
+//!
+//! 1. `#[endpoint]` implements [`Endpoint`]: the method, the path template, and small functions that
+//!    fill the path and serialize the query and body. Nothing else is generated.
+//! 2. [`Client::send`] renders the request **once** ([`endpoint::RenderedRequest`]): the exact target
+//!    (`/v3/…?…`) and body bytes. It signs exactly those bytes ([`auth`]:
+//!    `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`, RSA-SHA256 with the merchant key, a 32-character
+//!    nonce from the CSPRNG) and sends them over a pooled hyper + rustls connection.
+//! 3. The answer is read whole (bounded by a size limit) and verified over its **raw bytes** before
+//!    anything is decoded ([`auth::KeyStore::verify`]): the key is chosen by `Wechatpay-Serial`, the
+//!    timestamp must be within 300 s, `WECHATPAY/SIGNTEST/` probes are rejected with their own error.
+//!    A `2xx` without a valid signature is an error and yields no data.
+//! 4. A verified `2xx` body is decoded into `E::Response`; an error answer becomes [`Error::Api`]
+//!    with `code`, `message`, `detail` and the `Request-ID`.
+//!
+//! # Modules
+//!
+//! - [`api`]: the endpoint catalog (papay first).
+//! - [`auth`]: signing messages, the `Authorization` header, answer verification and the key store.
+//! - [`crypto`]: the RSA backends (aws-lc-rs by default; the pure-Rust `rsa` crate with the
+//!   `rust-crypto` feature); both give byte-identical signatures.
+//! - [`sandbox`]: an embedded WeChat Pay server for tests and offline development (feature `sandbox`).
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+mod client;
+pub mod crypto;
+pub mod endpoint;
+pub mod error;
+mod keys;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+mod transport;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use client::{Answer, Client, ClientBuilder, DEFAULT_BASE_URL, RequestBuilder};
+pub use crypto::Backend;
+pub use endpoint::Endpoint;
+pub use error::{Error, Result};
+pub use keys::{
+    ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
+};
+pub use wechatpay_macros::endpoint;
+
+// Lets `#[endpoint]` name this crate as `::wechatpay` inside the crate itself (the catalog).
+extern crate self as wechatpay;
