@@ -8,7 +8,7 @@ use wechatpay::api::papay::{
 use wechatpay::sandbox::{Sandbox, SandboxBuilder};
 use wechatpay::{Client, Error};
 
-const NAMES: [&str; 9] = [
+const NAMES: [&str; 10] = [
     "WECHATPAY_BASE_URL",
     "WECHATPAY_MCHID",
     "WECHATPAY_MERCHANT_SERIAL",
@@ -18,6 +18,7 @@ const NAMES: [&str; 9] = [
     "WECHATPAY_PLATFORM_CERTIFICATE",
     "WECHATPAY_MERCHANT_PUBLIC_KEY",
     "WECHATPAY_PLATFORM_PRIVATE_KEY",
+    "WECHATPAY_APIV3_KEY",
 ];
 
 fn config_error(result: Result<Client, Error>) -> String {
@@ -86,6 +87,14 @@ async fn clients_and_sandboxes_are_configured_from_the_environment() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::BadSignature { .. }), "{error:?}");
+
+    unsafe { std::env::set_var("WECHATPAY_APIV3_KEY", "too short") };
+    let message = config_error(Client::from_env());
+    assert!(
+        message.contains("WECHATPAY_APIV3_KEY") && message.contains("32 bytes"),
+        "{message}"
+    );
+    unsafe { std::env::remove_var("WECHATPAY_APIV3_KEY") };
 
     unsafe { std::env::remove_var("WECHATPAY_PUBLIC_KEY_ID") };
     let message = config_error(Client::from_env());

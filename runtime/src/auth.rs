@@ -117,6 +117,11 @@ impl Signer {
         &self.mchid
     }
 
+    /// Base64 of the RSA-SHA256 signature of `message` with the merchant key.
+    pub(crate) fn sign_base64(&self, message: &[u8]) -> String {
+        BASE64.encode(self.key.sign(message))
+    }
+
     /// The `Authorization` header value for one request.
     pub(crate) fn authorization(
         &self,
@@ -126,10 +131,7 @@ impl Signer {
         timestamp: i64,
         nonce: &str,
     ) -> String {
-        let signature = BASE64.encode(
-            self.key
-                .sign(&request_message(method, target, timestamp, nonce, body)),
-        );
+        let signature = self.sign_base64(&request_message(method, target, timestamp, nonce, body));
         format!(
             "{SCHEME} mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
             self.mchid, self.serial

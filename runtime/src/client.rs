@@ -18,7 +18,7 @@ use crate::auth::{self, KeyStore, Signer};
 use crate::crypto::{self, Backend};
 use crate::endpoint::{Endpoint, RenderedRequest};
 use crate::error::Error;
-use crate::keys::{MerchantKey, PlatformCertificate, WechatpayPublicKey};
+use crate::keys::{ApiV3Key, MerchantKey, PlatformCertificate, WechatpayPublicKey};
 use crate::transport::{RawAnswer, Transport, TransportConfig};
 
 /// The production API host.
@@ -50,6 +50,7 @@ struct Inner {
     transport: Transport,
     user_agent: HeaderValue,
     wechatpay_serial: Option<HeaderValue>,
+    apiv3_key: Option<ApiV3Key>,
 }
 
 impl fmt::Debug for Client {
@@ -147,6 +148,7 @@ impl Client {
     /// | `WECHATPAY_PUBLIC_KEY`, `WECHATPAY_PUBLIC_KEY_ID` | path of the WeChat Pay public key PEM and its `PUB_KEY_ID_…` |
     /// | `WECHATPAY_PLATFORM_CERTIFICATE` | path of a platform certificate PEM |
     /// | `WECHATPAY_BASE_URL` | defaults to `https://api.mch.weixin.qq.com/` |
+    /// | `WECHATPAY_APIV3_KEY` | the 32-byte APIv3 key (decrypts callbacks and certificate downloads) |
     ///
     /// At least one of the public key and the platform certificate is required.
     ///
@@ -164,6 +166,16 @@ impl Client {
     /// The keys answers are verified with.
     pub fn keys(&self) -> &KeyStore {
         &self.inner.keys
+    }
+
+    /// Base64 of the merchant key's RSA-SHA256 signature of `message` (front-end pay-sign).
+    pub(crate) fn sign_base64(&self, message: &[u8]) -> String {
+        self.inner.signer.sign_base64(message)
+    }
+
+    /// The APIv3 key, when one was configured.
+    pub(crate) fn apiv3_key(&self) -> Option<&ApiV3Key> {
+        self.inner.apiv3_key.as_ref()
     }
 
     /// Sends a declared endpoint and returns its verified, decoded answer.
@@ -481,6 +493,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     transport: TransportConfig,
     backend: Backend,
+    apiv3_key: Option<ApiV3Key>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -556,6 +569,12 @@ impl ClientBuilder {
         self
     }
 
+    /// The APIv3 key, which decrypts callbacks and downloaded platform certificates.
+    pub fn apiv3_key(mut self, key: ApiV3Key) -> Self {
+        self.apiv3_key = Some(key);
+        self
+    }
+
     /// Which RSA implementation signs and verifies (default aws-lc-rs).
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = backend;
@@ -604,6 +623,12 @@ impl ClientBuilder {
         }
         if let Some(url) = optional("WECHATPAY_BASE_URL") {
             builder = builder.base_url(url);
+        }
+        if let Some(key) = optional("WECHATPAY_APIV3_KEY") {
+            builder = builder.apiv3_key(
+                ApiV3Key::new(&key)
+                    .map_err(|e| Error::Config(format!("WECHATPAY_APIV3_KEY: {e}")))?,
+            );
         }
         Ok(builder)
     }
@@ -657,6 +682,7 @@ impl ClientBuilder {
                 transport,
                 user_agent: user_agent(),
                 wechatpay_serial,
+                apiv3_key: self.apiv3_key,
             }),
         })
     }

@@ -93,6 +93,7 @@ pub mod crypto;
 pub mod endpoint;
 pub mod error;
 mod keys;
+pub mod paysign;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod transport;

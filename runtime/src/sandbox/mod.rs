@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::client::{Client, ClientBuilder};
 use crate::error::Error;
-use crate::keys::{MerchantKey, PublicKey, WechatpayPublicKey};
+use crate::keys::{ApiV3Key, MerchantKey, PublicKey, WechatpayPublicKey};
 
 /// The merchant id the sandbox uses when none is configured.
 pub const DEFAULT_MCHID: &str = "1900000001";
@@ -66,6 +66,8 @@ pub(crate) struct SandboxKeys {
     pub(crate) platform: MerchantKey,
     pub(crate) public_key_id: String,
     pub(crate) foreign: MerchantKey,
+    /// The APIv3 key callbacks and certificate downloads are encrypted with.
+    pub(crate) apiv3_key: String,
 }
 
 /// State shared by the server tasks and the [`Sandbox`] handle.
@@ -156,7 +158,12 @@ impl Sandbox {
         self.shared.keys.platform.public_key().to_pem()
     }
 
-    /// A client builder configured for this sandbox (mchid, merchant key, public key, base URL),
+    /// The APIv3 key the sandbox encrypts callbacks with.
+    pub fn apiv3_key(&self) -> &str {
+        &self.shared.keys.apiv3_key
+    }
+
+    /// A client builder configured for this sandbox (mchid, merchant key, public key, APIv3 key, base URL),
     /// to adjust before building.
     ///
     /// # Errors
@@ -176,6 +183,7 @@ impl Sandbox {
             .mchid(keys.mchid.clone())
             .merchant_key(keys.merchant_serial.clone(), MerchantKey::from_pem(pem)?)
             .wechatpay_public_key(platform)
+            .apiv3_key(ApiV3Key::new(&keys.apiv3_key)?)
             .base_url(self.base_url());
         if let Some(root) = &self.extra_root {
             builder = builder.add_root_certificate(root.clone());
@@ -291,6 +299,7 @@ pub struct SandboxBuilder {
     merchant_public: Option<PublicKey>,
     platform_private: Option<MerchantKey>,
     public_key_id: Option<String>,
+    apiv3_key: Option<String>,
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
 }
 
@@ -347,6 +356,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// The APIv3 key callbacks are encrypted with (32 bytes; generated when not set).
+    pub fn apiv3_key(mut self, key: impl Into<String>) -> Self {
+        self.apiv3_key = Some(key.into());
+        self
+    }
+
     /// Serves HTTPS with this certificate chain (DER of the leaf) and PKCS#8 private key (DER).
     /// Clients from [`Sandbox::client`] then trust the certificate.
     pub fn tls(mut self, certificate_der: Vec<u8>, private_key_der: Vec<u8>) -> Self {
@@ -393,6 +408,9 @@ impl SandboxBuilder {
         if let Some(id) = var("WECHATPAY_PUBLIC_KEY_ID") {
             builder = builder.public_key_id(id);
         }
+        if let Some(key) = var("WECHATPAY_APIV3_KEY") {
+            builder = builder.apiv3_key(key);
+        }
         Ok(builder)
     }
 
@@ -417,8 +435,13 @@ impl SandboxBuilder {
         let public_key_id = self
             .public_key_id
             .unwrap_or_else(|| DEFAULT_PUBLIC_KEY_ID.to_owned());
-        // Validates the id the same way clients will.
+        // Validates the id and the APIv3 key the same way clients will.
         WechatpayPublicKey::from_public_key(public_key_id.clone(), platform.public_key())?;
+        let apiv3_key = match self.apiv3_key {
+            Some(key) => key,
+            None => crate::crypto::nonce(),
+        };
+        ApiV3Key::new(&apiv3_key)?;
         let keys = SandboxKeys {
             mchid: self.mchid.unwrap_or_else(|| DEFAULT_MCHID.to_owned()),
             merchant_serial: self
@@ -430,6 +453,7 @@ impl SandboxBuilder {
             platform,
             public_key_id,
             foreign: MerchantKey::generate()?,
+            apiv3_key,
         };
         let shared = Arc::new(Shared {
             keys,
