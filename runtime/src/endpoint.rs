@@ -13,7 +13,7 @@ use crate::error::Error;
 
 /// A WeChat Pay API v3 endpoint: a request type that knows its method, path, query, body and answer.
 ///
-/// Implemented by [`#[endpoint]`](crate::endpoint); write the attribute, not the impl.
+/// Implemented by [`#[endpoint]`](macro@crate::endpoint); write the attribute, not the impl.
 ///
 /// ```
 /// use wechatpay::{Endpoint, endpoint};

@@ -1,0 +1,464 @@
+//! The checks: a declaration becomes an [`Endpoint`] only when the method, the path and the fields agree.
+
+use syn::ext::IdentExt as _;
+use syn::{Ident, LitStr, Path, Type, parse_quote};
+
+use crate::attr::{Args, Field, Input, Shape};
+use crate::errors::{Errors, problem, problem_spanned};
+use crate::path_template::{self, Segment};
+
+/// A checked declaration: everything [`crate::expand`] needs, nothing it has to doubt.
+pub(crate) struct Endpoint<'a> {
+    pub(crate) input: &'a Input,
+    pub(crate) method: Method,
+    pub(crate) template: &'a LitStr,
+    /// The path in order: literal text and the fields that fill the placeholders.
+    pub(crate) path: Vec<PathPiece<'a>>,
+    pub(crate) response: Option<&'a Type>,
+    /// Where the `wechatpay` crate is: `::wechatpay` unless `crate = …` says otherwise.
+    pub(crate) krate: Path,
+    pub(crate) query: Vec<&'a Field>,
+    /// `Some` exactly for the methods that carry a body, even when no field goes in it.
+    pub(crate) body: Option<Vec<&'a Field>>,
+}
+
+pub(crate) enum PathPiece<'a> {
+    Literal(String),
+    Field(&'a Field),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+const METHODS: [(&str, Method); 5] = [
+    ("GET", Method::Get),
+    ("POST", Method::Post),
+    ("PUT", Method::Put),
+    ("PATCH", Method::Patch),
+    ("DELETE", Method::Delete),
+];
+
+impl Method {
+    /// The name of the `http::Method` constant.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+
+    fn has_body(self) -> bool {
+        matches!(self, Self::Post | Self::Put | Self::Patch)
+    }
+}
+
+/// The crate path when `crate = …` is not given.
+pub(crate) fn default_crate() -> Path {
+    parse_quote!(::wechatpay)
+}
+
+/// Checks a declaration, adding every problem to those `errors` already holds, and returns the
+/// model only when there are none.
+pub(crate) fn check<'a>(
+    input: &'a Input,
+    args: &'a Args,
+    mut errors: Errors,
+) -> Result<Endpoint<'a>, syn::Error> {
+    let name = &input.ident;
+    check_shape(input, &mut errors);
+    let method = errors.ok(check_method(&args.method, name));
+    let path = check_path(input, &args.template, &mut errors);
+
+    let in_path = |field: &Field| {
+        path.iter()
+            .any(|piece| matches!(piece, PathPiece::Field(f) if f.ident == field.ident))
+    };
+    for field in input.fields.iter().filter(|field| in_path(field)) {
+        if let Some(attr) = &field.query {
+            errors.push(problem_spanned(
+                attr,
+                name,
+                format_args!(
+                    "`{}` fills `{{{}}}` in the path, so it cannot go to the query string too",
+                    field.ident,
+                    field.ident.unraw()
+                ),
+                Some(&"remove `#[wechatpay(query)]`"),
+            ));
+        }
+    }
+
+    let (Some(method), true) = (method, errors.is_empty()) else {
+        return Err(errors.into_error().unwrap_or_else(|| {
+            // Unreachable in practice: a missing method is always reported. Kept total so that no
+            // input can make the macro panic.
+            problem(args.method.span(), name, "invalid declaration", None)
+        }));
+    };
+
+    let (mut query, mut body) = (Vec::new(), Vec::new());
+    for field in input.fields.iter().filter(|field| !in_path(field)) {
+        if field.query.is_some() || !method.has_body() {
+            query.push(field);
+        } else {
+            body.push(field);
+        }
+    }
+    Ok(Endpoint {
+        input,
+        method,
+        template: &args.template,
+        path,
+        response: args.options.response.as_ref().map(|response| &response.0),
+        krate: args
+            .options
+            .krate
+            .as_ref()
+            .map_or_else(default_crate, |krate| krate.0.clone()),
+        query,
+        body: method.has_body().then_some(body),
+    })
+}
+
+fn check_shape(input: &Input, errors: &mut Errors) {
+    let name = &input.ident;
+    let (span, message, help) = match input.shape {
+        Shape::Named => return,
+        Shape::Tuple(span) => (
+            span,
+            "an endpoint needs named fields",
+            format!(
+                "the field names fill the path and name the parameters: `struct {name} {{ field: Type }}`"
+            ),
+        ),
+        Shape::Unit(span) => (
+            span,
+            "an endpoint is a struct with named fields",
+            format!("an endpoint without parameters is written `struct {name} {{}}`"),
+        ),
+        Shape::Enum(span) => (
+            span,
+            "`#[endpoint]` goes on a struct, not an enum",
+            "declare one struct per endpoint; an enum can be the type of a field".to_owned(),
+        ),
+        Shape::Union(span) => (
+            span,
+            "`#[endpoint]` goes on a struct, not a union",
+            "declare the endpoint as a struct with named fields".to_owned(),
+        ),
+    };
+    errors.push(problem(span, name, message, Some(&help)));
+}
+
+fn check_method(method: &Ident, name: &Ident) -> syn::Result<Method> {
+    let written = method.to_string();
+    if let Some((_, method)) = METHODS.iter().find(|(known, _)| *known == written) {
+        return Ok(*method);
+    }
+    let upper = written.to_ascii_uppercase();
+    if METHODS.iter().any(|(known, _)| *known == upper) {
+        return Err(problem(
+            method.span(),
+            name,
+            format_args!("the method `{written}` must be written in upper case"),
+            Some(&format_args!("write `{upper}`")),
+        ));
+    }
+    Err(problem(
+        method.span(),
+        name,
+        format_args!("`{written}` is not a method WeChat Pay API v3 uses"),
+        Some(&"write one of `GET`, `POST`, `PUT`, `PATCH`, `DELETE`"),
+    ))
+}
+
+/// Parses the template and finds the field for each placeholder.
+fn check_path<'a>(input: &'a Input, template: &LitStr, errors: &mut Errors) -> Vec<PathPiece<'a>> {
+    let name = &input.ident;
+    let parsed = match path_template::parse(&template.value()) {
+        Ok(parsed) => parsed,
+        Err(problems) => {
+            for template_error in problems {
+                errors.push(problem(
+                    template.span(),
+                    name,
+                    &template_error,
+                    Some(&template_error.help()),
+                ));
+            }
+            return Vec::new();
+        }
+    };
+    if !matches!(input.shape, Shape::Named) {
+        // Already reported: an item without named fields has nothing to fill placeholders with.
+        return Vec::new();
+    }
+    let mut path = Vec::new();
+    for segment in parsed.segments {
+        match segment {
+            Segment::Literal(text) => path.push(PathPiece::Literal(text)),
+            Segment::Placeholder(placeholder) => {
+                match input.fields.iter().find(|f| f.ident.unraw() == placeholder) {
+                    Some(field) => path.push(PathPiece::Field(field)),
+                    None => errors.push(no_such_field(input, template, &placeholder)),
+                }
+            }
+        }
+    }
+    path
+}
+
+fn no_such_field(input: &Input, template: &LitStr, placeholder: &str) -> syn::Error {
+    let names: Vec<String> = input
+        .fields
+        .iter()
+        .map(|field| field.ident.unraw().to_string())
+        .collect();
+    let help = match names.iter().find(|name| is_near(name, placeholder)) {
+        Some(near) => format!("did you mean `{{{near}}}`?"),
+        None if names.is_empty() => {
+            format!("add the field that fills it: `pub {placeholder}: String`")
+        }
+        None => {
+            let listed: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+            format!(
+                "add a field `{placeholder}`, or name one of the fields: {}",
+                listed.join(", ")
+            )
+        }
+    };
+    problem(
+        template.span(),
+        &input.ident,
+        format_args!("`{{{placeholder}}}` has no field of that name"),
+        Some(&help),
+    )
+}
+
+/// Whether the field name `a` is close enough to the placeholder `b` to be what was meant: one
+/// starts with the other, or they are at most one edit in three characters apart.
+fn is_near(a: &str, b: &str) -> bool {
+    let shorter = a.len().min(b.len());
+    if shorter >= 3 && (a.starts_with(b) || b.starts_with(a)) {
+        return true;
+    }
+    let allowed = (b.chars().count() / 3).max(1);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous.last().is_some_and(|&distance| distance <= allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attr::{parse_args, parse_item};
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    /// Runs the checks and returns every message, or the field names in path, query and body.
+    fn check_tokens(args: TokenStream, item: TokenStream) -> Result<[Vec<String>; 3], Vec<String>> {
+        let mut errors = Errors::default();
+        let input = parse_item(item, &mut errors).unwrap();
+        let args = parse_args(args, &input.ident, &mut errors).unwrap();
+        let names = |fields: &[&Field]| fields.iter().map(|f| f.ident.to_string()).collect();
+        match check(&input, &args, errors) {
+            Ok(endpoint) => Ok([
+                endpoint
+                    .path
+                    .iter()
+                    .filter_map(|piece| match piece {
+                        PathPiece::Field(field) => Some(field.ident.to_string()),
+                        PathPiece::Literal(_) => None,
+                    })
+                    .collect(),
+                names(&endpoint.query),
+                endpoint.body.as_deref().map(names).unwrap_or_default(),
+            ]),
+            Err(error) => Err(error.into_iter().map(|e| e.to_string()).collect()),
+        }
+    }
+
+    fn item() -> TokenStream {
+        quote! {
+            struct Refund {
+                plan_id: u64,
+                #[wechatpay(query)]
+                sub_mchid: String,
+                amount: Option<u64>,
+            }
+        }
+    }
+
+    #[test]
+    fn get_and_delete_send_the_other_fields_in_the_query() {
+        for method in [quote!(GET), quote!(DELETE)] {
+            let [path, query, body] =
+                check_tokens(quote!(#method, "v3/a/{plan_id}"), item()).unwrap();
+            assert_eq!(path, ["plan_id"]);
+            assert_eq!(query, ["sub_mchid", "amount"]);
+            assert!(body.is_empty());
+        }
+    }
+
+    #[test]
+    fn post_put_and_patch_send_them_in_the_body_unless_marked_query() {
+        for method in [quote!(POST), quote!(PUT), quote!(PATCH)] {
+            let [path, query, body] =
+                check_tokens(quote!(#method, "v3/a/{plan_id}"), item()).unwrap();
+            assert_eq!(path, ["plan_id"]);
+            assert_eq!(query, ["sub_mchid"]);
+            assert_eq!(body, ["amount"]);
+        }
+    }
+
+    #[test]
+    fn a_raw_identifier_fills_its_placeholder() {
+        let [path, ..] = check_tokens(
+            quote!(GET, "v3/a/{type}"),
+            quote!(
+                struct A {
+                    r#type: String,
+                }
+            ),
+        )
+        .unwrap();
+        assert_eq!(path, ["r#type"]);
+    }
+
+    #[test]
+    fn methods_are_upper_case_and_known() {
+        let errors = check_tokens(quote!(get, "v3/a"), item()).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "endpoint `Refund`: the method `get` must be written in upper case\nhelp: write `GET`"
+            ]
+        );
+        let errors = check_tokens(quote!(HEAD, "v3/a"), item()).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "endpoint `Refund`: `HEAD` is not a method WeChat Pay API v3 uses\nhelp: write one of `GET`, `POST`, `PUT`, `PATCH`, `DELETE`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_placeholder_without_a_field_suggests_a_near_name_or_lists_the_fields() {
+        let errors = check_tokens(quote!(GET, "v3/a/{plan_ud}"), item()).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "endpoint `Refund`: `{plan_ud}` has no field of that name\nhelp: did you mean `{plan_id}`?"
+            ]
+        );
+        let errors = check_tokens(quote!(GET, "v3/a/{contract_id}"), item()).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "endpoint `Refund`: `{contract_id}` has no field of that name\nhelp: add a field `contract_id`, or name one of the fields: `plan_id`, `sub_mchid`, `amount`"
+            ]
+        );
+        let errors = check_tokens(
+            quote!(GET, "v3/a/{id}"),
+            quote!(
+                struct A {}
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "endpoint `A`: `{id}` has no field of that name\nhelp: add the field that fills it: `pub id: String`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_field_cannot_also_go_to_the_query() {
+        let errors = check_tokens(quote!(GET, "v3/a/{sub_mchid}"), item()).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "endpoint `Refund`: `sub_mchid` fills `{sub_mchid}` in the path, so it cannot go to the query string too\nhelp: remove `#[wechatpay(query)]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_structs_with_named_fields_are_endpoints() {
+        for (item, expected) in [
+            (
+                quote!(
+                    struct A(u8);
+                ),
+                "endpoint `A`: an endpoint needs named fields",
+            ),
+            (
+                quote!(
+                    struct A;
+                ),
+                "endpoint `A`: an endpoint is a struct with named fields",
+            ),
+            (
+                quote!(
+                    enum A {
+                        B,
+                    }
+                ),
+                "endpoint `A`: `#[endpoint]` goes on a struct, not an enum",
+            ),
+            (
+                quote!(union A { b: u8 }),
+                "endpoint `A`: `#[endpoint]` goes on a struct, not a union",
+            ),
+        ] {
+            let errors = check_tokens(quote!(GET, "v3/a"), item).unwrap_err();
+            assert_eq!(errors.len(), 1);
+            assert!(errors[0].starts_with(expected), "{}", errors[0]);
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let errors = check_tokens(
+            quote!(get, "/v3/a/{x}", respnse = A),
+            quote!(
+                struct A {
+                    #[wechatpay(querry)]
+                    a: u8,
+                }
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+    }
+
+    #[test]
+    fn near_means_a_shared_prefix_or_a_few_edits() {
+        assert!(is_near("plan_id", "plan_ud"));
+        assert!(is_near("plan_id", "plan_di"));
+        assert!(is_near("id", "ip"));
+        assert!(!is_near("a", "id"));
+        assert!(is_near("plan_id", "plan"));
+        assert!(!is_near("plan_id", "pl"));
+        assert!(!is_near("out_trade_no", "transaction_id"));
+    }
+}

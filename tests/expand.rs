@@ -1,0 +1,145 @@
+//! What the code `#[endpoint]` generates does at run time: the exact target and body it renders for
+//! the less common declarations (container serde attributes, flattening, `cfg`, raw identifiers,
+//! reserved characters in path values).
+
+use std::collections::HashMap;
+
+use wechatpay::Endpoint;
+use wechatpay::endpoint;
+use wechatpay::endpoint::RenderedRequest;
+
+fn render<E: Endpoint>(request: &E) -> (String, Option<String>) {
+    let rendered = RenderedRequest::new(request).unwrap();
+    let body = rendered
+        .body()
+        .map(|body| String::from_utf8(body.to_vec()).unwrap());
+    (rendered.target().to_owned(), body)
+}
+
+#[endpoint(GET, "v3/items/{item_id}", response = HashMap<String, u32>)]
+#[serde(rename_all = "camelCase")]
+struct QueryItem {
+    item_id: String,
+    sub_mchid: String,
+    page_size: Option<u32>,
+}
+
+#[test]
+fn container_attributes_rename_the_query_but_not_the_path() {
+    let request = QueryItem {
+        item_id: "a/b c?d#e%f".into(),
+        sub_mchid: "19".into(),
+        page_size: Some(10),
+    };
+    assert_eq!(
+        render(&request),
+        (
+            "/v3/items/a%2Fb%20c%3Fd%23e%25f?subMchid=19&pageSize=10".to_owned(),
+            None
+        )
+    );
+}
+
+#[derive(serde::Serialize)]
+struct Amount {
+    total: u64,
+    currency: &'static str,
+}
+
+#[endpoint(POST, "v3/pay/transactions/native")]
+#[serde(rename_all = "UPPERCASE")]
+struct CreateNative {
+    #[wechatpay(query)]
+    #[serde(rename = "sub_mchid")]
+    sub_mchid: String,
+    out_trade_no: String,
+    #[serde(flatten)]
+    amount: Amount,
+    #[cfg(any())]
+    never_compiled: String,
+}
+
+#[test]
+fn body_fields_flatten_rename_and_follow_cfg() {
+    let request = CreateNative {
+        sub_mchid: "19".into(),
+        out_trade_no: "T1".into(),
+        amount: Amount {
+            total: 100,
+            currency: "CNY",
+        },
+    };
+    assert_eq!(
+        render(&request),
+        (
+            "/v3/pay/transactions/native?sub_mchid=19".to_owned(),
+            Some(r#"{"OUT_TRADE_NO":"T1","total":100,"currency":"CNY"}"#.to_owned())
+        )
+    );
+}
+
+#[endpoint(DELETE, "v3/merchant/{type}/{mod}")]
+struct RawIdentifiers {
+    r#type: &'static str,
+    r#mod: u8,
+    #[wechatpay(query)]
+    r#ref: bool,
+}
+
+#[test]
+fn raw_identifiers_fill_placeholders_by_their_plain_name() {
+    let request = RawIdentifiers {
+        r#type: "shop",
+        r#mod: 3,
+        r#ref: true,
+    };
+    assert_eq!(
+        render(&request),
+        ("/v3/merchant/shop/3?ref=true".to_owned(), None)
+    );
+}
+
+#[test]
+fn an_empty_path_value_is_refused_before_anything_is_sent() {
+    let request = QueryItem {
+        item_id: String::new(),
+        sub_mchid: "19".into(),
+        page_size: None,
+    };
+    let error = RenderedRequest::new(&request).unwrap_err().to_string();
+    assert!(error.contains("item_id"), "{error}");
+}
+
+#[test]
+fn constants_describe_the_declaration() {
+    assert_eq!(QueryItem::PATH, "v3/items/{item_id}");
+    const {
+        assert!(QueryItem::HAS_QUERY && CreateNative::HAS_QUERY && RawIdentifiers::HAS_QUERY);
+        assert!(QueryItem::SIGNED_RESPONSE);
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[endpoint(PUT, "v3/profiles/{openid}")]
+#[serde(deny_unknown_fields)]
+struct DeriveBeforeEndpoint {
+    openid: String,
+    #[serde(rename = "nick")]
+    nickname: Option<String>,
+}
+
+#[test]
+fn serde_derives_written_before_the_attribute_still_see_their_attributes() {
+    let request = DeriveBeforeEndpoint {
+        openid: "o1".into(),
+        nickname: None,
+    };
+    assert_eq!(
+        render(&request),
+        ("/v3/profiles/o1".to_owned(), Some("{}".to_owned()))
+    );
+    let own = serde_json::to_string(&request).unwrap();
+    assert_eq!(own, r#"{"openid":"o1","nick":null}"#);
+    let error = serde_json::from_str::<DeriveBeforeEndpoint>(r#"{"openid":"o","x":1}"#);
+    assert!(error.is_err(), "deny_unknown_fields still applies");
+}
