@@ -61,12 +61,14 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
     let query = (!endpoint.query.is_empty()).then(|| {
         let shadow = format_ident!("__Query");
         let definition = shadow_struct(endpoint, &shadow, &endpoint.query);
+        let checks = query_value_checks(endpoint);
         let method = quote! {
             const HAS_QUERY: bool = true;
             fn serialize_query<__S: #private::serde::Serializer>(
                 &self,
                 __serializer: __S,
             ) -> #private::Result<__S::Ok, __S::Error> {
+                #(#checks)*
                 #shadow #turbofish::serialize(self, __serializer)
             }
         };
@@ -164,6 +166,42 @@ fn compact(ty: impl ToTokens) -> String {
         text = text.replace(spaced, tight);
     }
     text
+}
+
+/// One compile-time check per query field that its type can be a query-string value, spanned on
+/// the type, so that a nested struct in a GET is reported where it was written. Fields whose
+/// serialization the user took over (`with`, `serialize_with`, `flatten`, `skip`) and types that
+/// name a type parameter are left to serde at run time.
+fn query_value_checks(endpoint: &Endpoint) -> Vec<TokenStream> {
+    let krate = &endpoint.krate;
+    let params: Vec<&Ident> = endpoint
+        .input
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
+    endpoint
+        .query
+        .iter()
+        .filter(|field| {
+            !mentions(
+                &field.serde_attrs,
+                &[
+                    "skip",
+                    "skip_serializing",
+                    "serialize_with",
+                    "with",
+                    "flatten",
+                ],
+            ) && !params.iter().any(|param| mentions_ident(&field.ty, param))
+        })
+        .map(|field| {
+            let ty = &field.ty;
+            quote_spanned! {ty.span()=>
+                #krate::__private::assert_query_value::<#ty>();
+            }
+        })
+        .collect()
 }
 
 /// `write_path`: the literal text and the percent-encoded fields, in order.

@@ -75,6 +75,42 @@ pub trait Endpoint {
     }
 }
 
+/// A type that can be one value of a query string: text, a number, a boolean, or an enum of unit
+/// variants (which serde writes as its wire name). `Option` of such a type is left out when `None`.
+///
+/// `#[endpoint]` checks every query field against this trait at compile time, so a nested struct
+/// in a `GET` is an error where it was declared, not a failed request. Implement it for your own
+/// unit-variant enums:
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// pub enum BillType {
+///     #[serde(rename = "ALL")]
+///     All,
+///     #[serde(rename = "SUCCESS")]
+///     Success,
+/// }
+/// impl wechatpay::endpoint::QueryValue for BillType {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a query-string value",
+    label = "query values are text, numbers, booleans or unit-variant enums",
+    note = "a nested struct or a list cannot form a query string; for an enum of unit variants, add `impl wechatpay::endpoint::QueryValue for {Self} {{}}`"
+)]
+pub trait QueryValue {}
+
+macro_rules! query_values {
+    ($($ty:ty),* $(,)?) => { $(impl QueryValue for $ty {})* };
+}
+query_values!(
+    str, String, bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32,
+    f64
+);
+impl<T: QueryValue + ?Sized> QueryValue for &T {}
+impl<T: QueryValue> QueryValue for Option<T> {}
+impl<T: QueryValue + ?Sized> QueryValue for Box<T> {}
+impl QueryValue for std::borrow::Cow<'_, str> {}
+
 /// Whether requests with this method carry a JSON body.
 pub(crate) fn method_has_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)

@@ -59,6 +59,9 @@ pub fn push_path_param<T: PathParam + ?Sized>(
     Ok(())
 }
 
+/// Compile-time check that a query field's type can be a query-string value.
+pub fn assert_query_value<T: crate::endpoint::QueryValue + ?Sized>() {}
+
 /// The `skip_serializing_if` predicate `#[endpoint]` puts on `Option` fields: `None` is left out of
 /// the JSON body and the query string, since WeChat Pay rejects `null`.
 pub fn is_none<T>(value: &Option<T>) -> bool {

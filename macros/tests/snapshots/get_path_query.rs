@@ -46,6 +46,7 @@ const _: () = {
             &self,
             __serializer: __S,
         ) -> ::wechatpay::__private::Result<__S::Ok, __S::Error> {
+            ::wechatpay::__private::assert_query_value::<Option<String>>();
             __Query::serialize(self, __serializer)
         }
     }

@@ -45,6 +45,7 @@ const _: () = {
             &self,
             __serializer: __S,
         ) -> ::wechatpay::__private::Result<__S::Ok, __S::Error> {
+            ::wechatpay::__private::assert_query_value::<String>();
             __Query::serialize(self, __serializer)
         }
         fn serialize_body<__S: ::wechatpay::__private::serde::Serializer>(
