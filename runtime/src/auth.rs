@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -198,9 +199,16 @@ impl Authorization {
 /// The WeChat Pay keys one merchant verifies answers and callbacks with, routed by
 /// `Wechatpay-Serial`: WeChat Pay public keys (`PUB_KEY_ID_…`) and platform certificates (hex
 /// serials) side by side, as merchants migrating between the two receive both.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct KeyStore {
-    keys: HashMap<String, PublicKey>,
+    keys: HashMap<String, Entry>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    key: Arc<PublicKey>,
+    /// The end of a platform certificate's validity; public keys do not expire.
+    expires: Option<SystemTime>,
 }
 
 impl fmt::Debug for KeyStore {
@@ -220,18 +228,54 @@ impl KeyStore {
     /// Adds a WeChat Pay public key, routed by its `PUB_KEY_ID_…`.
     pub fn add_public_key(&mut self, key: WechatpayPublicKey) {
         let id = key.id().to_owned();
-        self.keys.insert(id, key.into_key());
+        self.keys.insert(
+            id,
+            Entry {
+                key: Arc::new(key.into_key()),
+                expires: None,
+            },
+        );
     }
 
-    /// Adds a platform certificate, routed by its serial.
+    /// Adds a platform certificate, routed by its serial; it is dropped from the store when it
+    /// expires (see [`KeyStore::without_expired`]).
     pub fn add_certificate(&mut self, certificate: PlatformCertificate) {
         let serial = certificate.serial().to_owned();
-        self.keys.insert(serial, certificate.into_key());
+        let expires = Some(certificate.not_after());
+        self.keys.insert(
+            serial,
+            Entry {
+                key: Arc::new(certificate.into_key()),
+                expires,
+            },
+        );
+    }
+
+    /// The same store without the certificates that expired before `now`.
+    pub fn without_expired(&self, now: SystemTime) -> Self {
+        Self {
+            keys: self
+                .keys
+                .iter()
+                .filter(|(_, entry)| entry.expires.is_none_or(|end| end > now))
+                .map(|(serial, entry)| (serial.clone(), entry.clone()))
+                .collect(),
+        }
     }
 
     /// Whether the store holds no key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// Whether the store holds a key for `serial`.
+    pub fn contains(&self, serial: &str) -> bool {
+        self.get(serial).is_some()
+    }
+
+    /// Whether the store holds at least one platform certificate.
+    pub fn has_certificates(&self) -> bool {
+        self.keys.values().any(|entry| entry.expires.is_some())
     }
 
     /// The serials and key ids held, sorted.
@@ -245,12 +289,19 @@ impl KeyStore {
         self.keys
             .get(serial)
             .or_else(|| self.keys.get(&serial.to_ascii_uppercase()))
+            .map(|entry| &*entry.key)
     }
 
     pub(crate) fn with_backend(&self, backend: crate::Backend) -> Result<Self, Error> {
         let mut keys = HashMap::with_capacity(self.keys.len());
-        for (serial, key) in &self.keys {
-            keys.insert(serial.clone(), key.with_backend(backend)?);
+        for (serial, entry) in &self.keys {
+            keys.insert(
+                serial.clone(),
+                Entry {
+                    key: Arc::new(entry.key.with_backend(backend)?),
+                    expires: entry.expires,
+                },
+            );
         }
         Ok(Self { keys })
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +19,7 @@ use crate::crypto::{self, Backend};
 use crate::endpoint::{Endpoint, RenderedRequest};
 use crate::error::Error;
 use crate::keys::{ApiV3Key, MerchantKey, PlatformCertificate, WechatpayPublicKey};
+use crate::rotation::{DEFAULT_REFRESH_INTERVAL, Rotation, SharedKeys};
 use crate::transport::{RawAnswer, Transport, TransportConfig};
 
 /// The production API host.
@@ -45,7 +46,9 @@ pub struct Client {
 
 struct Inner {
     signer: Signer,
-    keys: KeyStore,
+    keys: SharedKeys,
+    rotation: Option<Rotation>,
+    backend: Backend,
     base: BaseUrl,
     transport: Transport,
     user_agent: HeaderValue,
@@ -58,7 +61,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("mchid", &self.inner.signer.mchid())
             .field("base_url", &self.inner.base.to_string())
-            .field("keys", &self.inner.keys)
+            .field("keys", &self.keys())
             .finish_non_exhaustive()
     }
 }
@@ -163,9 +166,50 @@ impl Client {
         self.inner.signer.mchid()
     }
 
-    /// The keys answers are verified with.
-    pub fn keys(&self) -> &KeyStore {
-        &self.inner.keys
+    /// The keys answers are verified with, as they are now (certificate rotation installs new
+    /// ones; this is a snapshot).
+    pub fn keys(&self) -> Arc<KeyStore> {
+        Arc::clone(
+            &self
+                .inner
+                .keys
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Replaces the key store (certificate rotation).
+    pub(crate) fn install_keys(&self, keys: KeyStore) {
+        *self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+    }
+
+    pub(crate) fn rotation(&self) -> Option<&Rotation> {
+        self.inner.rotation.as_ref()
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Verifies a signed answer or callback with the keys held; on an unknown serial, when the
+    /// client manages platform certificates, downloads them once and tries again.
+    pub(crate) async fn verify_signed(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        match self.keys().verify(headers, body, auth::unix_now()) {
+            Err(Error::UnknownSerial { serial, .. })
+                if self.refresh_for_unknown_serial(&serial).await? =>
+            {
+                self.keys().verify(headers, body, auth::unix_now())
+            }
+            other => other,
+        }
     }
 
     /// Base64 of the merchant key's RSA-SHA256 signature of `message` (front-end pay-sign).
@@ -176,6 +220,12 @@ impl Client {
     /// The APIv3 key, when one was configured.
     pub(crate) fn apiv3_key(&self) -> Option<&ApiV3Key> {
         self.inner.apiv3_key.as_ref()
+    }
+
+    /// Verifies, decrypts and decodes callbacks (notifications) with this client's WeChat Pay keys
+    /// and APIv3 key; see [`crate::notify`].
+    pub fn notifications(&self) -> crate::notify::Notifications {
+        crate::notify::Notifications::new(self.clone())
     }
 
     /// Sends a declared endpoint and returns its verified, decoded answer.
@@ -222,6 +272,15 @@ impl Client {
 
     /// Signs, sends and verifies one rendered request.
     async fn execute(&self, rendered: &RenderedRequest, signed: bool) -> Result<Answer, Error> {
+        self.refresh_in_background_if_due();
+        let raw = self.send_raw(rendered).await?;
+        let answer = self.check(raw, signed).await?;
+        tracing::debug!(status = %answer.status, request_id = ?answer.request_id, "verified answer");
+        Ok(answer)
+    }
+
+    /// Signs and sends one rendered request and reads the whole answer, unverified.
+    pub(crate) async fn send_raw(&self, rendered: &RenderedRequest) -> Result<RawAnswer, Error> {
         let inner = &*self.inner;
         let target = format!("{}{}", inner.base.prefix, rendered.target());
         let body = rendered.body_bytes().unwrap_or_default();
@@ -269,14 +328,11 @@ impl Client {
                 problem: e.to_string(),
             })?;
         tracing::debug!(method = %rendered.method(), target = %target, "sending");
-        let raw = inner.transport.call(request).await?;
-        let answer = self.check(raw, signed)?;
-        tracing::debug!(status = %answer.status, request_id = ?answer.request_id, "verified answer");
-        Ok(answer)
+        inner.transport.call(request).await
     }
 
     /// Verifies an answer and turns error answers into [`Error::Api`].
-    fn check(&self, raw: RawAnswer, signed: bool) -> Result<Answer, Error> {
+    async fn check(&self, raw: RawAnswer, signed: bool) -> Result<Answer, Error> {
         let RawAnswer {
             status,
             headers,
@@ -285,25 +341,20 @@ impl Client {
         let request_id = auth::request_id(&headers);
         if status.is_success() {
             if signed {
-                self.inner.keys.verify(&headers, &body, auth::unix_now())?;
+                self.verify_signed(&headers, &body).await?;
             }
-            return Ok(Answer {
-                status,
-                headers,
-                body,
-                request_id,
-            });
+            return Ok(Answer::new(status, headers, body, request_id));
         }
         // Error answers may come unsigned; when they carry a signature it must hold.
         if headers.contains_key(auth::header::SIGNATURE) {
-            self.inner.keys.verify(&headers, &body, auth::unix_now())?;
+            self.verify_signed(&headers, &body).await?;
         }
         Err(api_error(status, &body, request_id))
     }
 }
 
 /// Builds [`Error::Api`] from a `{code, message, detail}` body (or whatever came instead).
-fn api_error(status: StatusCode, body: &[u8], request_id: Option<String>) -> Error {
+pub(crate) fn api_error(status: StatusCode, body: &[u8], request_id: Option<String>) -> Error {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         code: String,
@@ -348,6 +399,20 @@ pub struct Answer {
 }
 
 impl Answer {
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+            request_id,
+        }
+    }
+
     /// The HTTP status (always `2xx`).
     pub fn status(&self) -> StatusCode {
         self.status
@@ -494,6 +559,8 @@ pub struct ClientBuilder {
     transport: TransportConfig,
     backend: Backend,
     apiv3_key: Option<ApiV3Key>,
+    certificates_from_api: bool,
+    certificate_refresh: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -572,6 +639,21 @@ impl ClientBuilder {
     /// The APIv3 key, which decrypts callbacks and downloaded platform certificates.
     pub fn apiv3_key(mut self, key: ApiV3Key) -> Self {
         self.apiv3_key = Some(key);
+        self
+    }
+
+    /// Downloads the platform certificates from `v3/certificates` (with the APIv3 key) instead of,
+    /// or besides, configuring them: the client then needs no certificate to start with. Clients
+    /// configured with a platform certificate and the APIv3 key manage certificates anyway.
+    pub fn platform_certificates_from_api(mut self) -> Self {
+        self.certificates_from_api = true;
+        self
+    }
+
+    /// How often managed platform certificates are downloaded again (default 12 hours). Answers
+    /// signed with a certificate the client does not know trigger a download at once.
+    pub fn certificate_refresh_interval(mut self, interval: Duration) -> Self {
+        self.certificate_refresh = Some(interval);
         self
     }
 
@@ -658,7 +740,16 @@ impl ClientBuilder {
                 "the merchant certificate serial `{serial}` must be hexadecimal (as shown in the merchant portal)"
             )));
         }
-        if self.keys.is_empty() {
+        // Certificates are managed when the client can download them and either asked to or
+        // verifies with certificates already: a public-key merchant never calls v3/certificates.
+        let manage_certificates = self.certificates_from_api
+            || (self.apiv3_key.is_some() && self.keys.has_certificates());
+        if manage_certificates && self.apiv3_key.is_none() {
+            return Err(Error::Config(
+                "downloading platform certificates needs the APIv3 key: call .apiv3_key(…) or set WECHATPAY_APIV3_KEY".into(),
+            ));
+        }
+        if self.keys.is_empty() && !manage_certificates {
             return Err(Error::Config(
                 "no WeChat Pay key to verify answers with: add .wechatpay_public_key(…) or .platform_certificate(…) (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, or WECHATPAY_PLATFORM_CERTIFICATE)".into(),
             ));
@@ -677,7 +768,11 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 signer: Signer::new(mchid, serial.to_ascii_uppercase(), key),
-                keys,
+                keys: SharedKeys::new(Arc::new(keys)),
+                rotation: manage_certificates.then(|| {
+                    Rotation::new(self.certificate_refresh.unwrap_or(DEFAULT_REFRESH_INTERVAL))
+                }),
+                backend: self.backend,
                 base,
                 transport,
                 user_agent: user_agent(),

@@ -191,6 +191,20 @@ pub enum Error {
         problem: String,
     },
 
+    /// A callback passed signature verification but cannot be used: the envelope is not the JSON
+    /// WeChat Pay documents, the resource uses an unsupported algorithm, or the decrypted resource
+    /// does not decode as the expected type. No data was returned.
+    #[error(
+        "the callback cannot be used: {problem}{}",
+        request_id_suffix(request_id)
+    )]
+    Notification {
+        /// What is wrong and what to check.
+        problem: String,
+        /// The `Request-ID` header of the callback, when present.
+        request_id: Option<String>,
+    },
+
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
     Io {
@@ -220,7 +234,8 @@ impl Error {
             | Error::StaleTimestamp { request_id, .. }
             | Error::UnknownSerial { request_id, .. }
             | Error::MalformedHeader { request_id, .. }
-            | Error::Decode { request_id, .. } => request_id.as_deref(),
+            | Error::Decode { request_id, .. }
+            | Error::Notification { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

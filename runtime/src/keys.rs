@@ -391,41 +391,54 @@ impl PlatformCertificate {
         source: Option<&Path>,
         now: SystemTime,
     ) -> Result<Self, Error> {
+        let certificate = Self::from_der_unchecked(der, source)?;
+        certificate.check_validity(source, now)?;
+        Ok(certificate)
+    }
+
+    /// Parses a certificate without checking its validity period.
+    pub(crate) fn from_der_unchecked(der: &[u8], source: Option<&Path>) -> Result<Self, Error> {
         let cert = x509_cert::Certificate::from_der(der)
             .map_err(|e| Error::key(source, format!("the X.509 certificate is malformed ({e})")))?;
         let tbs = &cert.tbs_certificate;
-        let serial = serial_hex(tbs.serial_number.as_bytes());
-        let not_before = tbs.validity.not_before.to_system_time();
-        let not_after = tbs.validity.not_after.to_system_time();
-        if now > not_after {
-            return Err(Error::key(
-                source,
-                format!(
-                    "platform certificate {serial} expired at {} (Unix time); download the current ones (GET /v3/certificates) or switch to the WeChat Pay public key",
-                    unix_seconds(not_after)
-                ),
-            ));
-        }
-        if now < not_before {
-            return Err(Error::key(
-                source,
-                format!(
-                    "platform certificate {serial} is not valid before {} (Unix time); check this machine's clock",
-                    unix_seconds(not_before)
-                ),
-            ));
-        }
         let spki = tbs
             .subject_public_key_info
             .to_der()
             .map_err(|e| Error::key(source, format!("the certificate's key is malformed ({e})")))?;
-        let key = PublicKey::from_spki_der(&spki, Backend::default(), source)?;
         Ok(Self {
-            serial,
-            not_before,
-            not_after,
-            key,
+            serial: serial_hex(tbs.serial_number.as_bytes()),
+            not_before: tbs.validity.not_before.to_system_time(),
+            not_after: tbs.validity.not_after.to_system_time(),
+            key: PublicKey::from_spki_der(&spki, Backend::default(), source)?,
         })
+    }
+
+    /// Checks that the certificate is valid at `now`.
+    pub(crate) fn check_validity(
+        &self,
+        source: Option<&Path>,
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        let serial = &self.serial;
+        if now > self.not_after {
+            return Err(Error::key(
+                source,
+                format!(
+                    "platform certificate {serial} expired at {} (Unix time); download the current ones (GET /v3/certificates) or switch to the WeChat Pay public key",
+                    unix_seconds(self.not_after)
+                ),
+            ));
+        }
+        if now < self.not_before {
+            return Err(Error::key(
+                source,
+                format!(
+                    "platform certificate {serial} is not valid before {} (Unix time); check this machine's clock",
+                    unix_seconds(self.not_before)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The certificate serial in upper-case hex, as answers name it in `Wechatpay-Serial`.

@@ -81,6 +81,8 @@
 //!
 //! - [`api`]: the endpoint catalog (papay first).
 //! - [`auth`]: signing messages, the `Authorization` header, answer verification and the key store.
+//! - [`notify`]: callbacks (notifications): verified over the raw body, decrypted with the APIv3
+//!   key, decoded into typed events (an axum extractor with the `axum` feature).
 //! - [`crypto`]: the RSA backends (aws-lc-rs by default; the pure-Rust `rsa` crate with the
 //!   `rust-crypto` feature); both give byte-identical signatures.
 //! - [`sandbox`]: an embedded WeChat Pay server for tests and offline development (feature `sandbox`).
@@ -93,7 +95,9 @@ pub mod crypto;
 pub mod endpoint;
 pub mod error;
 mod keys;
+pub mod notify;
 pub mod paysign;
+mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod transport;

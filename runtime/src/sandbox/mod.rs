@@ -23,7 +23,11 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use zeroize::Zeroizing;
 
@@ -63,25 +67,62 @@ pub(crate) struct SandboxKeys {
     pub(crate) merchant_public: PublicKey,
     /// Present when the sandbox made or was given the merchant private key, so it can hand out clients.
     pub(crate) merchant_private_pem: Option<Zeroizing<String>>,
-    pub(crate) platform: MerchantKey,
+    /// The WeChat Pay public key id answers are named with in public-key mode.
     pub(crate) public_key_id: String,
     pub(crate) foreign: MerchantKey,
     /// The APIv3 key callbacks and certificate downloads are encrypted with.
     pub(crate) apiv3_key: String,
 }
 
+/// The key that signs the sandbox's answers now, and the serial they name it by: the public key
+/// id, or in certificate mode the serial of its platform certificate.
+pub(crate) struct PlatformSigner {
+    pub(crate) key: MerchantKey,
+    pub(crate) serial: String,
+}
+
+/// A platform certificate the sandbox issued for one of its keys (certificate mode).
+pub(crate) struct IssuedCertificate {
+    pub(crate) serial: String,
+    pub(crate) pem: String,
+    pub(crate) not_before: SystemTime,
+    pub(crate) not_after: SystemTime,
+}
+
 /// State shared by the server tasks and the [`Sandbox`] handle.
 pub(crate) struct Shared {
     pub(crate) keys: SandboxKeys,
+    platform: RwLock<Arc<PlatformSigner>>,
+    /// `Some` in certificate mode: every certificate issued, oldest first; `v3/certificates` lists
+    /// those that have not expired.
+    pub(crate) certificates: Option<Mutex<Vec<IssuedCertificate>>>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
     pub(crate) requests: AtomicU64,
+    /// Requests received per path (without the leading `/`).
+    pub(crate) requests_by_path: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl Shared {
+    /// The current platform key and serial.
+    pub(crate) fn platform(&self) -> Arc<PlatformSigner> {
+        Arc::clone(&self.platform.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Base64 of the platform signature of an answer or callback, and the serial it names.
+    pub(crate) fn sign(&self, timestamp: &str, nonce: &str, body: &[u8]) -> (String, String) {
+        let platform = self.platform();
+        let signature = BASE64.encode(
+            platform
+                .key
+                .sign(&crate::auth::answer_message(timestamp, nonce, body)),
+        );
+        (signature, platform.serial.clone())
+    }
+
     pub(crate) fn next_fault(&self) -> Option<Fault> {
         self.faults
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .pop_front()
     }
 }
@@ -153,9 +194,46 @@ impl Sandbox {
         &self.shared.keys.public_key_id
     }
 
-    /// The WeChat Pay public key the sandbox signs answers with, as PEM.
+    /// The WeChat Pay public key the sandbox signs answers with now, as PEM.
     pub fn platform_public_key_pem(&self) -> String {
-        self.shared.keys.platform.public_key().to_pem()
+        self.shared.platform().key.public_key().to_pem()
+    }
+
+    /// The serial answers are signed under now: the public key id, or in certificate mode the
+    /// serial of the current platform certificate.
+    pub fn platform_serial(&self) -> String {
+        self.shared.platform().serial.clone()
+    }
+
+    /// Certificate mode: makes a new platform key and certificate and signs every later answer
+    /// with them, as WeChat Pay does when it rotates certificates. The old certificate stays listed
+    /// by `v3/certificates` until it expires. Returns the new serial.
+    ///
+    /// # Errors
+    /// [`Error::Config`] in public-key mode (a public key does not rotate this way), or when a key
+    /// or certificate cannot be made.
+    pub fn rotate_platform_certificate(&self) -> Result<String, Error> {
+        let Some(certificates) = &self.shared.certificates else {
+            return Err(Error::Config(
+                "this sandbox signs with a WeChat Pay public key; start it with SandboxBuilder::platform_certificates() to rotate certificates".into(),
+            ));
+        };
+        let key = MerchantKey::generate()?;
+        let certificate = issue_certificate(&key)?;
+        let serial = certificate.serial.clone();
+        certificates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(certificate);
+        *self
+            .shared
+            .platform
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(PlatformSigner {
+            key,
+            serial: serial.clone(),
+        });
+        Ok(serial)
     }
 
     /// The APIv3 key the sandbox encrypts callbacks with.
@@ -175,16 +253,20 @@ impl Sandbox {
                 "this sandbox was given only the merchant public key; build the client from your own private key".into(),
             )
         })?;
-        let platform = WechatpayPublicKey::from_public_key(
-            keys.public_key_id.clone(),
-            keys.platform.public_key(),
-        )?;
         let mut builder = Client::builder()
             .mchid(keys.mchid.clone())
             .merchant_key(keys.merchant_serial.clone(), MerchantKey::from_pem(pem)?)
-            .wechatpay_public_key(platform)
             .apiv3_key(ApiV3Key::new(&keys.apiv3_key)?)
             .base_url(self.base_url());
+        builder = if self.shared.certificates.is_some() {
+            // As a certificate merchant starts: with the APIv3 key, downloading certificates.
+            builder.platform_certificates_from_api()
+        } else {
+            builder.wechatpay_public_key(WechatpayPublicKey::from_public_key(
+                keys.public_key_id.clone(),
+                self.shared.platform().key.public_key(),
+            )?)
+        };
         if let Some(root) = &self.extra_root {
             builder = builder.add_root_certificate(root.clone());
         }
@@ -204,13 +286,25 @@ impl Sandbox {
         self.shared
             .faults
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .push_back(fault);
     }
 
     /// How many requests the sandbox has received.
     pub fn requests_received(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many requests the sandbox has received for `path` (`v3/certificates`; no leading `/`,
+    /// no query).
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.shared
+            .requests_by_path
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(path.trim_start_matches('/'))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Writes the keys into `dir` and returns the environment to set: what a separate client needs
@@ -255,7 +349,7 @@ impl Sandbox {
             keys.public_key_id.clone(),
         ));
         let path = dir.join("platform_private_key.pem");
-        write_file(&path, keys.platform.to_pkcs8_pem().as_bytes())?;
+        write_file(&path, self.shared.platform().key.to_pkcs8_pem().as_bytes())?;
         restrict_to_owner(&path)?;
         env.push((
             "WECHATPAY_PLATFORM_PRIVATE_KEY".to_owned(),
@@ -300,6 +394,7 @@ pub struct SandboxBuilder {
     platform_private: Option<MerchantKey>,
     public_key_id: Option<String>,
     apiv3_key: Option<String>,
+    certificate_mode: bool,
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
 }
 
@@ -359,6 +454,16 @@ impl SandboxBuilder {
     /// The APIv3 key callbacks are encrypted with (32 bytes; generated when not set).
     pub fn apiv3_key(mut self, key: impl Into<String>) -> Self {
         self.apiv3_key = Some(key.into());
+        self
+    }
+
+    /// Certificate mode: the sandbox issues a platform certificate for its key, names answers by
+    /// the certificate serial, serves `v3/certificates`, and can rotate
+    /// ([`Sandbox::rotate_platform_certificate`]). Without it the sandbox signs as a WeChat Pay
+    /// public key (`PUB_KEY_ID_…`) and answers `v3/certificates` with `404 RESOURCE_NOT_EXISTS`,
+    /// as WeChat Pay does for merchants onboarded since late 2024.
+    pub fn platform_certificates(mut self) -> Self {
+        self.certificate_mode = true;
         self
     }
 
@@ -450,15 +555,31 @@ impl SandboxBuilder {
                 .to_ascii_uppercase(),
             merchant_public,
             merchant_private_pem,
-            platform,
             public_key_id,
             foreign: MerchantKey::generate()?,
             apiv3_key,
         };
+        let (signer, certificates) = if self.certificate_mode {
+            let certificate = issue_certificate(&platform)?;
+            let signer = PlatformSigner {
+                key: platform,
+                serial: certificate.serial.clone(),
+            };
+            (signer, Some(Mutex::new(vec![certificate])))
+        } else {
+            let signer = PlatformSigner {
+                key: platform,
+                serial: keys.public_key_id.clone(),
+            };
+            (signer, None)
+        };
         let shared = Arc::new(Shared {
             keys,
+            platform: RwLock::new(Arc::new(signer)),
+            certificates,
             faults: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),
+            requests_by_path: Mutex::default(),
         });
         let listen = self
             .listen
@@ -489,5 +610,76 @@ impl SandboxBuilder {
             extra_root,
             server,
         })
+    }
+}
+
+/// Issues a self-signed platform certificate for `key`, valid from a day ago for five years, with
+/// a random 20-byte serial as WeChat Pay's are.
+fn issue_certificate(key: &MerchantKey) -> Result<IssuedCertificate, Error> {
+    let failed =
+        |e: rcgen::Error| Error::Config(format!("the sandbox cannot issue a certificate: {e}"));
+    let pem = key.to_pkcs8_pem();
+    let key_pair =
+        rcgen::KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).map_err(failed)?;
+    let mut serial = [0u8; 20];
+    crate::crypto::fill_random(&mut serial)?;
+    serial[0] = (serial[0] & 0x7F).max(1);
+    let now = SystemTime::now();
+    let not_before = now - Duration::from_secs(86_400);
+    let not_after = now + Duration::from_secs(5 * 365 * 86_400);
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "Tenpay.com sandbox platform certificate",
+    );
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    params.not_before = not_before.into();
+    params.not_after = not_after.into();
+    let certificate = params.self_signed(&key_pair).map_err(failed)?;
+    Ok(IssuedCertificate {
+        serial: crate::keys::serial_hex(&serial),
+        pem: certificate.pem(),
+        not_before,
+        not_after,
+    })
+}
+
+/// RFC 3339 in Beijing time (`2026-11-27T09:30:00+08:00`), as WeChat Pay writes times.
+pub(crate) fn rfc3339_beijing(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + 8 * 3600;
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let rest = seconds % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+08:00",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_in_beijing_time() {
+        let at = |secs: u64| rfc3339_beijing(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T08:00:00+08:00");
+        assert_eq!(at(1_431_937_775), "2015-05-18T16:29:35+08:00");
+        assert_eq!(at(951_782_400), "2000-02-29T08:00:00+08:00");
+        assert_eq!(at(1_798_761_599), "2027-01-01T07:59:59+08:00");
     }
 }

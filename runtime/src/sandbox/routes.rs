@@ -10,6 +10,7 @@ use serde_json::json;
 use super::Shared;
 use super::server::Reply;
 use crate::Endpoint;
+use crate::api::certificates::DownloadCertificates;
 #[allow(deprecated)] // the sandbox answers the deprecated alias too
 use crate::api::papay::LegacyPreEntrustSign;
 use crate::api::papay::{PreEntrustSign, SignScene};
@@ -17,7 +18,7 @@ use crate::api::papay::{PreEntrustSign, SignScene};
 /// Path parameters, percent-decoded, by placeholder name.
 type Params = HashMap<&'static str, String>;
 
-type Handler = Box<dyn Fn(&Shared, &Params, &[u8]) -> Reply + Send + Sync>;
+type Handler = Box<dyn Fn(&Shared, &Params, &str, &[u8]) -> Reply + Send + Sync>;
 
 struct Route {
     method: Method,
@@ -32,10 +33,21 @@ fn with_body<E: Endpoint, B: DeserializeOwned + 'static>(
     Route {
         method: E::METHOD,
         template: E::PATH,
-        handler: Box::new(move |shared, params, body| match decode::<B>(body) {
-            Ok(request) => answer(shared, params, request),
-            Err(reply) => reply,
-        }),
+        handler: Box::new(
+            move |shared, params, _query, body| match decode::<B>(body) {
+                Ok(request) => answer(shared, params, request),
+                Err(reply) => reply,
+            },
+        ),
+    }
+}
+
+/// A route without a body (GET, DELETE); `answer` sees the path parameters and the raw query.
+fn without_body<E: Endpoint>(answer: fn(&Shared, &Params, &str) -> Reply) -> Route {
+    Route {
+        method: E::METHOD,
+        template: E::PATH,
+        handler: Box::new(move |shared, params, query, _body| answer(shared, params, query)),
     }
 }
 
@@ -46,6 +58,7 @@ fn routes() -> &'static [Route] {
         vec![
             with_body::<PreEntrustSign, PreEntrustSign>(pre_entrust_sign),
             with_body::<LegacyPreEntrustSign, PreEntrustSign>(pre_entrust_sign),
+            without_body::<DownloadCertificates>(certificates),
         ]
     })
 }
@@ -57,7 +70,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
     for route in routes() {
         if let Some(params) = match_template(route.template, path) {
             if route.method == parts.method {
-                return (route.handler)(shared, &params, body);
+                return (route.handler)(shared, &params, parts.uri.query().unwrap_or(""), body);
             }
             method_mismatch = true;
         }
@@ -165,6 +178,63 @@ fn pre_entrust_sign(_shared: &Shared, _params: &Params, request: PreEntrustSign)
         }
     }
     Reply::ok(answer)
+}
+
+/// `GET v3/certificates`: the platform certificates that have not expired, each encrypted with the
+/// APIv3 key; `404 RESOURCE_NOT_EXISTS` in public-key mode, as for merchants onboarded since 2024.
+fn certificates(shared: &Shared, _params: &Params, _query: &str) -> Reply {
+    let Some(certificates) = &shared.certificates else {
+        return Reply::error(
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥",
+            None,
+        );
+    };
+    let key = match crate::keys::ApiV3Key::new(&shared.keys.apiv3_key) {
+        Ok(key) => key,
+        Err(e) => {
+            return Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYSTEM_ERROR",
+                &e.to_string(),
+                None,
+            );
+        }
+    };
+    let now = std::time::SystemTime::now();
+    let mut data = Vec::new();
+    for certificate in certificates
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .filter(|c| c.not_after > now)
+    {
+        let nonce: String = crate::crypto::nonce().chars().take(12).collect();
+        let ciphertext = match key.encrypt(&nonce, "certificate", certificate.pem.as_bytes()) {
+            Ok(ciphertext) => ciphertext,
+            Err(e) => {
+                return Reply::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    &e.to_string(),
+                    None,
+                );
+            }
+        };
+        data.push(json!({
+            "serial_no": certificate.serial,
+            "effective_time": super::rfc3339_beijing(certificate.not_before),
+            "expire_time": super::rfc3339_beijing(certificate.not_after),
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": "certificate",
+                "ciphertext": ciphertext,
+            },
+        }));
+    }
+    Reply::ok(json!({ "data": data }))
 }
 
 #[cfg(test)]

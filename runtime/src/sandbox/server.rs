@@ -114,6 +114,12 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = request_id();
     let (parts, body) = request.into_parts();
+    *shared
+        .requests_by_path
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(parts.uri.path().trim_start_matches('/').to_owned())
+        .or_default() += 1;
     let reply = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(body) => {
             let body = body.to_bytes();
@@ -222,50 +228,62 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
 
 /// Serializes, signs (or deliberately mis-signs) and wraps one answer.
 fn signed_response(shared: &Shared, reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
-    let keys = &shared.keys;
     let mut body = match &reply.body {
         Some(value) => serde_json::to_vec(value).unwrap_or_default(),
         None => Vec::new(),
     };
     let fault = shared.next_fault();
-    let now = auth::unix_now();
-    let timestamp = match fault {
-        Some(Fault::SkewTimestamp(offset)) => now.saturating_add(offset),
-        _ => now,
-    }
-    .to_string();
-    let nonce = crate::crypto::nonce();
-    let message = auth::answer_message(&timestamp, &nonce, &body);
-    let signature = match fault {
-        Some(Fault::ForeignSignature) => BASE64.encode(keys.foreign.sign(&message)),
-        Some(Fault::ProbeSignature) => format!("{PROBE_PREFIX}{}", crate::crypto::nonce()),
-        _ => BASE64.encode(keys.platform.sign(&message)),
-    };
-    if fault == Some(Fault::TamperBody) {
-        tamper(&mut body);
-    }
-    let serial = match fault {
-        Some(Fault::UnknownSerial) => "PUB_KEY_ID_0000000000000000000000000000000000".to_owned(),
-        _ => keys.public_key_id.clone(),
-    };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = reply.status;
-    let headers = response.headers_mut();
+    let mut headers = http::HeaderMap::new();
+    sign_into(shared, fault.as_ref(), &mut body, &mut headers);
     if reply.body.is_some() {
         headers.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
     }
-    insert(headers, header::REQUEST_ID, request_id);
-    if fault != Some(Fault::StripSignature) {
-        insert(headers, header::TIMESTAMP, &timestamp);
-        insert(headers, header::NONCE, &nonce);
-        insert(headers, header::SIGNATURE, &signature);
-        insert(headers, header::SERIAL, &serial);
-        insert(headers, header::SIGNATURE_TYPE, SCHEME);
-    }
+    insert(&mut headers, header::REQUEST_ID, request_id);
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = reply.status;
+    *response.headers_mut() = headers;
     response
+}
+
+/// Signs `body` as WeChat Pay signs answers and callbacks (`TIMESTAMP\nNONCE\nBODY\n` with the
+/// platform key) and adds the `Wechatpay-*` headers, or misbehaves as `fault` asks.
+pub(crate) fn sign_into(
+    shared: &Shared,
+    fault: Option<&Fault>,
+    body: &mut Vec<u8>,
+    headers: &mut http::HeaderMap,
+) {
+    let now = auth::unix_now();
+    let timestamp = match fault {
+        Some(Fault::SkewTimestamp(offset)) => now.saturating_add(*offset),
+        _ => now,
+    }
+    .to_string();
+    let nonce = crate::crypto::nonce();
+    let (mut signature, mut serial) = shared.sign(&timestamp, &nonce, body);
+    match fault {
+        Some(Fault::ForeignSignature) => {
+            let message = auth::answer_message(&timestamp, &nonce, body);
+            signature = BASE64.encode(shared.keys.foreign.sign(&message));
+        }
+        Some(Fault::ProbeSignature) => {
+            signature = format!("{PROBE_PREFIX}{}", crate::crypto::nonce());
+        }
+        Some(Fault::UnknownSerial) => {
+            serial = "PUB_KEY_ID_0000000000000000000000000000000000".to_owned();
+        }
+        Some(Fault::TamperBody) => tamper(body),
+        Some(Fault::StripSignature) => return,
+        _ => {}
+    }
+    insert(headers, header::TIMESTAMP, &timestamp);
+    insert(headers, header::NONCE, &nonce);
+    insert(headers, header::SIGNATURE, &signature);
+    insert(headers, header::SERIAL, &serial);
+    insert(headers, header::SIGNATURE_TYPE, SCHEME);
 }
 
 /// Changes the answer the way a meddling proxy would: one digit or letter becomes another.
@@ -291,8 +309,8 @@ fn insert(headers: &mut http::HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-/// A request id in WeChat Pay's style: upper-case hex, unique per answer.
-fn request_id() -> String {
+/// A request id in WeChat Pay's style: upper-case hex, unique per answer or callback.
+pub(crate) fn request_id() -> String {
     let mut random = [0u8; 16];
     let _ = crate::crypto::fill_random(&mut random);
     random.iter().map(|b| format!("{b:02X}")).collect()
