@@ -133,20 +133,35 @@ impl Client {
 
     /// Starts a background download when certificates are managed and the interval has passed.
     pub(crate) fn refresh_in_background_if_due(&self) {
+        self.refresh_in_background(false);
+    }
+
+    /// Starts a background download now when certificates are managed: a callback named a
+    /// serial the client does not hold, and WeChat Pay will send it again shortly.
+    pub(crate) fn refresh_soon(&self) {
+        self.refresh_in_background(true);
+    }
+
+    fn refresh_in_background(&self, now: bool) {
         let Some(rotation) = self.rotation() else {
             return;
         };
-        if !rotation.due() || rotation.in_flight.swap(true, Ordering::AcqRel) {
+        // Outside a tokio runtime there is nothing to run the download on; the next request,
+        // or an unknown serial in an answer, refreshes instead.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if !(now || rotation.due()) || rotation.in_flight.swap(true, Ordering::AcqRel) {
             return;
         }
         let client = self.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             let Some(rotation) = client.rotation() else {
                 return;
             };
             {
                 let _download = rotation.download.lock().await;
-                if rotation.due()
+                if (now || rotation.due())
                     && let Err(error) = client.refresh_certificates().await
                 {
                     tracing::warn!(%error, "background platform certificate refresh failed");

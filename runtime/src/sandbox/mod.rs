@@ -16,8 +16,11 @@
 //! # Ok(()) }
 //! ```
 
+mod callbacks;
 mod routes;
 mod server;
+
+pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -100,6 +103,8 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     /// Requests received per path (without the leading `/`).
     pub(crate) requests_by_path: Mutex<std::collections::HashMap<String, u64>>,
+    /// The callbacks sent, and how to send more.
+    pub(crate) callbacks: callbacks::Deliveries,
 }
 
 impl Shared {
@@ -219,12 +224,13 @@ impl Sandbox {
             ));
         };
         let key = MerchantKey::generate()?;
-        let certificate = issue_certificate(&key)?;
+        let mut issued = certificates.lock().unwrap_or_else(PoisonError::into_inner);
+        // Each new certificate outlives the previous one, so "the newest" is never a tie.
+        let outlive = issued.last().map(|previous| previous.not_after);
+        let certificate = issue_certificate(&key, outlive)?;
         let serial = certificate.serial.clone();
-        certificates
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(certificate);
+        issued.push(certificate);
+        drop(issued);
         *self
             .shared
             .platform
@@ -396,6 +402,7 @@ pub struct SandboxBuilder {
     apiv3_key: Option<String>,
     certificate_mode: bool,
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+    callback_retry_delays: Option<Vec<Duration>>,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -560,7 +567,7 @@ impl SandboxBuilder {
             apiv3_key,
         };
         let (signer, certificates) = if self.certificate_mode {
-            let certificate = issue_certificate(&platform)?;
+            let certificate = issue_certificate(&platform, None)?;
             let signer = PlatformSigner {
                 key: platform,
                 serial: certificate.serial.clone(),
@@ -573,13 +580,15 @@ impl SandboxBuilder {
             };
             (signer, None)
         };
-        let shared = Arc::new(Shared {
+        let callbacks = callbacks::Deliveries::new(self.callback_retry_delays)?;
+        let shared = Arc::new_cyclic(|owner| Shared {
             keys,
             platform: RwLock::new(Arc::new(signer)),
             certificates,
             faults: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),
             requests_by_path: Mutex::default(),
+            callbacks: callbacks.owned_by(owner.clone()),
         });
         let listen = self
             .listen
@@ -613,9 +622,12 @@ impl SandboxBuilder {
     }
 }
 
-/// Issues a self-signed platform certificate for `key`, valid from a day ago for five years, with
-/// a random 20-byte serial as WeChat Pay's are.
-fn issue_certificate(key: &MerchantKey) -> Result<IssuedCertificate, Error> {
+/// Issues a self-signed platform certificate for `key`, valid from a day ago for five years (and
+/// at least a day longer than `outlive`), with a random 20-byte serial as WeChat Pay's are.
+fn issue_certificate(
+    key: &MerchantKey,
+    outlive: Option<SystemTime>,
+) -> Result<IssuedCertificate, Error> {
     let failed =
         |e: rcgen::Error| Error::Config(format!("the sandbox cannot issue a certificate: {e}"));
     let pem = key.to_pkcs8_pem();
@@ -626,7 +638,10 @@ fn issue_certificate(key: &MerchantKey) -> Result<IssuedCertificate, Error> {
     serial[0] = (serial[0] & 0x7F).max(1);
     let now = SystemTime::now();
     let not_before = now - Duration::from_secs(86_400);
-    let not_after = now + Duration::from_secs(5 * 365 * 86_400);
+    let mut not_after = now + Duration::from_secs(5 * 365 * 86_400);
+    if let Some(previous) = outlive {
+        not_after = not_after.max(previous + Duration::from_secs(86_400));
+    }
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
     params.distinguished_name.push(
         rcgen::DnType::CommonName,

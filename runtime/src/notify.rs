@@ -1,0 +1,856 @@
+//! Callbacks (notifications): verify, decrypt and decode what WeChat Pay POSTs to a notify URL.
+//!
+//! A callback is an HTTP POST whose body is a JSON envelope
+//! (`{id, create_time, resource_type, event_type, summary, resource}`) signed like an API answer
+//! (`Wechatpay-Timestamp`, `-Nonce`, `-Signature`, `-Serial`) and whose `resource` is encrypted
+//! with the merchant's APIv3 key (`AEAD_AES_256_GCM`). [`Notifications::verify`] checks the
+//! signature with [`KeyStore::verify`](crate::auth::KeyStore::verify) — the same check, key
+//! routing, 300-second skew rule and probe handling as for answers — then decrypts and decodes.
+//!
+//! # Why raw bytes
+//!
+//! The signature covers `TIMESTAMP\nNONCE\nBODY\n` over the body **exactly as it arrived**. A web
+//! framework that parses the JSON and hands over a re-serialized copy changes the bytes (key
+//! order, whitespace, number and escape spelling) and every genuine callback then fails
+//! verification. So every entry point here takes the untouched body bytes: read them with your
+//! framework's "raw body" extractor (`bytes::Bytes` in axum and actix-web), never a `Json<…>` one.
+//!
+//! # Answering WeChat Pay
+//!
+//! Answer `2xx` (`204` is fine) once the callback is verified and stored: anything else is retried
+//! 15 times over about 24 hours (15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min ×3, 60 min,
+//! 3 h ×3, 6 h ×2), so the same callback may arrive more than once: process it idempotently,
+//! keyed by [`Notification::id`] or the business id inside. For a callback that fails, answer
+//! with [`Rejection`] (`401`/`400` and `{"code":"FAIL","message":…}`).
+//!
+//! ```no_run
+//! # fn handle(client: &wechatpay::Client, headers: &http::HeaderMap, raw_body: &[u8]) -> Result<(), wechatpay::Error> {
+//! use wechatpay::notify::Event;
+//! let notification = client.notifications().verify_event(headers, raw_body)?;
+//! match &notification.resource {
+//!     Event::EntrustSign(contract) => println!("signed {}", contract.contract_id),
+//!     Event::Transaction(payment) => println!("paid {}", payment.out_trade_no),
+//!     other => println!("{}: {other:?}", notification.event_type),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! With the `axum` feature, `notify::axum::VerifiedNotification` and `VerifiedEvent` do the
+//! same as extractors.
+
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::client::Client;
+use crate::error::Error;
+use crate::keys::ApiV3Key;
+
+/// The only encryption WeChat Pay uses for callback resources.
+pub const ALGORITHM: &str = "AEAD_AES_256_GCM";
+
+/// Verifies, decrypts and decodes callbacks with one merchant's keys; from
+/// [`Client::notifications`].
+///
+/// Cheap to clone (it holds a [`Client`]).
+#[derive(Debug, Clone)]
+pub struct Notifications {
+    client: Client,
+}
+
+/// One verified, decrypted callback: the envelope's fields and the decoded `resource`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Notification<T> {
+    /// 通知ID: unique per callback; the same callback retried keeps its id.
+    pub id: String,
+    /// 通知创建时间, as WeChat Pay wrote it (usually RFC 3339 with `+08:00`).
+    pub create_time: String,
+    /// 通知类型, such as `TRANSACTION.SUCCESS`, `ENTRUST.SIGN`, `REFUND.SUCCESS`.
+    pub event_type: String,
+    /// 回调摘要, a human-readable summary (often Chinese).
+    pub summary: String,
+    /// 通知数据类型, `encrypt-resource`.
+    pub resource_type: String,
+    /// 原始回调类型 of the resource, such as `transaction`, `refund`.
+    pub original_type: String,
+    /// The `Request-ID` header, to quote to WeChat Pay support.
+    pub request_id: Option<String>,
+    /// The decrypted resource, decoded.
+    pub resource: T,
+}
+
+/// The envelope as it arrives. Only what decryption needs is required: a callback with a valid
+/// signature is genuine, and refusing it over a missing descriptive field would only make WeChat
+/// Pay retry it for a day.
+#[derive(Deserialize)]
+struct Envelope {
+    id: String,
+    #[serde(default)]
+    create_time: String,
+    #[serde(default)]
+    resource_type: String,
+    event_type: String,
+    #[serde(default)]
+    summary: String,
+    resource: EncryptedResource,
+}
+
+#[derive(Deserialize)]
+struct EncryptedResource {
+    #[serde(default)]
+    original_type: String,
+    algorithm: String,
+    ciphertext: String,
+    #[serde(default)]
+    associated_data: Option<String>,
+    nonce: String,
+}
+
+impl Notifications {
+    pub(crate) fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    /// Verifies a callback over its raw body bytes, decrypts its resource and decodes it as `T`.
+    ///
+    /// `headers` are the request headers (`Wechatpay-*` and `Request-ID`); `body` the body
+    /// exactly as received (see the [module docs](self) for why it must be the raw bytes).
+    ///
+    /// # Errors
+    /// - [`Error::Config`] when the client has no APIv3 key.
+    /// - A verification error, as for answers: [`Error::Unsigned`], [`Error::SignatureProbe`],
+    ///   [`Error::MalformedHeader`], [`Error::StaleTimestamp`], [`Error::UnknownSerial`],
+    ///   [`Error::BadSignature`] ([`Error::is_verification_failure`] is true for all of them).
+    /// - [`Error::Notification`] when the envelope is malformed, the algorithm is not
+    ///   `AEAD_AES_256_GCM`, or the plaintext does not decode as `T`.
+    /// - [`Error::Decrypt`] when the resource does not decrypt (a wrong APIv3 key).
+    pub fn verify<T: DeserializeOwned>(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification<T>, Error> {
+        self.verify_with(headers, body, |_, plaintext| {
+            serde_json::from_slice(plaintext)
+        })
+    }
+
+    /// Like [`Notifications::verify`], and decodes the resource by `event_type` into an
+    /// [`Event`].
+    ///
+    /// # Errors
+    /// As [`Notifications::verify`].
+    pub fn verify_event(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification<Event>, Error> {
+        self.verify_with(headers, body, Event::decode)
+    }
+
+    fn verify_with<T>(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        decode: impl FnOnce(&str, &[u8]) -> serde_json::Result<T>,
+    ) -> Result<Notification<T>, Error> {
+        let key = self.client.apiv3_key().ok_or_else(|| {
+            Error::Config(
+                "callbacks cannot be decrypted without the APIv3 key: call .apiv3_key(ApiV3Key::new(…)?) on the client builder or set WECHATPAY_APIV3_KEY".into(),
+            )
+        })?;
+        if let Err(error) = self.client.keys().verify(headers, body, auth::unix_now()) {
+            if matches!(error, Error::UnknownSerial { .. }) {
+                // A rotated platform certificate: fetch it now, so that WeChat Pay's retry of
+                // this callback (15 s later) verifies.
+                self.client.refresh_soon();
+            }
+            return Err(error);
+        }
+        open(key, body, auth::request_id(headers), decode)
+    }
+}
+
+/// Parses a verified envelope, decrypts its resource and decodes the plaintext.
+fn open<T>(
+    key: &ApiV3Key,
+    body: &[u8],
+    request_id: Option<String>,
+    decode: impl FnOnce(&str, &[u8]) -> serde_json::Result<T>,
+) -> Result<Notification<T>, Error> {
+    let problem = |problem: String| Error::Notification {
+        problem,
+        request_id: request_id.clone(),
+    };
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+        problem(format!(
+            "the body is not the callback envelope WeChat Pay documents ({e})"
+        ))
+    })?;
+    let resource = &envelope.resource;
+    if resource.algorithm != ALGORITHM {
+        return Err(problem(format!(
+            "callback {} is encrypted with `{}`; only {ALGORITHM} is supported",
+            envelope.id, resource.algorithm
+        )));
+    }
+    let plaintext = key.decrypt(
+        &resource.nonce,
+        resource.associated_data.as_deref().unwrap_or_default(),
+        &resource.ciphertext,
+    )?;
+    let decoded = decode(&envelope.event_type, &plaintext).map_err(|e| {
+        problem(format!(
+            "the decrypted `{}` resource of callback {} ({}) does not decode as `{}`: {e}",
+            resource.original_type,
+            envelope.id,
+            envelope.event_type,
+            std::any::type_name::<T>()
+        ))
+    })?;
+    Ok(Notification {
+        id: envelope.id,
+        create_time: envelope.create_time,
+        event_type: envelope.event_type,
+        summary: envelope.summary,
+        resource_type: envelope.resource_type,
+        original_type: envelope.resource.original_type,
+        request_id,
+        resource: decoded,
+    })
+}
+
+/// How to answer a callback that failed: the status and WeChat Pay's `{"code":"FAIL","message":…}`.
+///
+/// WeChat Pay retries every non-`2xx` answer, so a forged callback is answered like a genuine one
+/// that could not be processed; the status tells the two apart in the merchant's own logs.
+#[derive(Debug)]
+pub struct Rejection {
+    status: StatusCode,
+    error: Error,
+}
+
+impl Rejection {
+    /// The answer for `error`: `401` for a verification failure (forged, probe, stale, unknown
+    /// key), `500` for the merchant's own configuration (no APIv3 key), `400` for anything else
+    /// (a malformed envelope, a resource that does not decrypt or decode).
+    pub fn new(error: Error) -> Self {
+        let status = if error.is_verification_failure() {
+            StatusCode::UNAUTHORIZED
+        } else if matches!(error, Error::Config(_)) {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        Self { status, error }
+    }
+
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What went wrong.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The JSON body to answer with: `{"code":"FAIL","message":"…"}`.
+    pub fn body(&self) -> String {
+        serde_json::json!({ "code": "FAIL", "message": self.error.to_string() }).to_string()
+    }
+}
+
+impl From<Error> for Rejection {
+    fn from(error: Error) -> Self {
+        Self::new(error)
+    }
+}
+
+/// A callback's resource, decoded by its `event_type`; from [`Notifications::verify_event`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// `ENTRUST.SIGN`: a user signed a papay contract.
+    EntrustSign(EntrustNotice),
+    /// `ENTRUST.TERMINATE`: a papay contract was terminated.
+    EntrustTerminate(EntrustNotice),
+    /// `TRANSACTION.*` (`TRANSACTION.SUCCESS` …): a payment, papay deductions included.
+    Transaction(TransactionNotice),
+    /// `REFUND.*` (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`): a refund's outcome.
+    Refund(RefundNotice),
+    /// Any other event, with its resource as JSON.
+    Other {
+        /// The event type.
+        event_type: String,
+        /// The decrypted resource.
+        resource: serde_json::Value,
+    },
+}
+
+impl Event {
+    /// Decodes a decrypted resource by the envelope's `event_type`.
+    ///
+    /// # Errors
+    /// serde's error when the plaintext does not match the type the event names.
+    pub fn decode(event_type: &str, plaintext: &[u8]) -> serde_json::Result<Self> {
+        Ok(match event_type {
+            "ENTRUST.SIGN" => Event::EntrustSign(serde_json::from_slice(plaintext)?),
+            "ENTRUST.TERMINATE" => Event::EntrustTerminate(serde_json::from_slice(plaintext)?),
+            t if t.starts_with("TRANSACTION.") => {
+                Event::Transaction(serde_json::from_slice(plaintext)?)
+            }
+            t if t.starts_with("REFUND.") => Event::Refund(serde_json::from_slice(plaintext)?),
+            other => Event::Other {
+                event_type: other.to_owned(),
+                resource: serde_json::from_slice(plaintext)?,
+            },
+        })
+    }
+}
+
+/// 签约/解约结果通知 (`ENTRUST.SIGN`, `ENTRUST.TERMINATE`): a papay contract's new state, sent
+/// to the `contract_notify_url` given at pre-sign. Fields WeChat Pay may leave out are `Option`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EntrustNotice {
+    /// 商户号.
+    pub mchid: String,
+    /// 应用ID.
+    pub appid: String,
+    /// 委托代扣协议ID: WeChat Pay's id of the contract; deductions name it.
+    pub contract_id: String,
+    /// 委托代扣模板ID.
+    pub plan_id: u64,
+    /// 商户签约协议号, as given at pre-sign.
+    pub out_contract_code: String,
+    /// 用户账户展示名称.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_display_account: Option<String>,
+    /// 协议状态: `SIGNED` or `TERMINATED`.
+    pub contract_state: String,
+    /// 协议签署时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_signed_time: Option<String>,
+    /// 协议到期时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_expired_time: Option<String>,
+    /// 用户标识: the user's OpenID under `appid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+    /// 商户侧用户标识, as given at pre-sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_user_code: Option<String>,
+    /// 协议解约信息: only when `contract_state` is `TERMINATED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
+    /// 预约扣费信息: only for scheduled-deduction (预约扣费) plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deduct_schedule: Option<DeductSchedule>,
+}
+
+/// 协议解约信息 of an [`EntrustNotice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ContractTerminateInfo {
+    /// 解约方式: `USER_TERMINATE`, `MCH_API_TERMINATE`, `API`, `WEPAY_WEB_TERMINATE`,
+    /// `CUSTOMER_SERVICE_TERMINATE` or `SYSTEM_TERMINATE`.
+    pub contract_termination_mode: String,
+    /// 解约时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_terminated_time: Option<String>,
+    /// 解约备注.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_termination_remark: Option<String>,
+}
+
+/// 预约扣费信息 of an [`EntrustNotice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeductSchedule {
+    /// 预计扣费日期 (`yyyy-MM-dd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_deduct_date: Option<String>,
+    /// 预计扣费金额.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_deduct_amount: Option<EntrustAmount>,
+    /// 预约状态: `NO_SCHEDULED`, `SCHEDULED`, `PAID` or `EXPIRED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_state: Option<String>,
+    /// 预约金额.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_amount: Option<EntrustAmount>,
+    /// 扣费金额.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deduct_amount: Option<EntrustAmount>,
+    /// 扣费日期 (`yyyy-MM-dd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deduct_date: Option<String>,
+}
+
+/// An amount inside an `ENTRUST.*` callback's deduct schedule.
+///
+/// The callback documentation names the figure `amount` while the schedule APIs and some
+/// published examples name it `total`; both are accepted and it is written back as `amount`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EntrustAmount {
+    /// 金额, in fen (分).
+    #[serde(alias = "total")]
+    pub amount: u64,
+    /// 币种, `CNY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// 支付成功通知 (`TRANSACTION.*`): a payment's outcome, papay deductions included. Fields WeChat
+/// Pay may leave out are `Option`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TransactionNotice {
+    /// 应用ID.
+    pub appid: String,
+    /// 商户号.
+    pub mchid: String,
+    /// 商户订单号.
+    pub out_trade_no: String,
+    /// 微信支付订单号.
+    pub transaction_id: String,
+    /// 交易类型: `JSAPI`, `NATIVE`, `APP`, `MWEB`, `PAP` (papay) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_type: Option<String>,
+    /// 交易状态: `SUCCESS`, `REFUND`, `NOTPAY`, `CLOSED`, `PAYERROR` …
+    pub trade_state: String,
+    /// 交易状态描述.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_state_desc: Option<String>,
+    /// 银行类型, such as `CMC` or `OTHERS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_type: Option<String>,
+    /// 附加数据, as given when ordering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// 支付完成时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
+    /// 委托代扣协议ID: the contract a papay deduction was made against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_id: Option<String>,
+    /// 支付者.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<Payer>,
+    /// 订单金额.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<TransactionAmount>,
+}
+
+/// 支付者 of a [`TransactionNotice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Payer {
+    /// 用户标识: the payer's OpenID under the order's `appid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+}
+
+/// 订单金额 of a [`TransactionNotice`], in fen (分).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TransactionAmount {
+    /// 总金额.
+    pub total: u64,
+    /// 用户支付金额.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_total: Option<u64>,
+    /// 货币类型, `CNY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// 用户支付币种.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_currency: Option<String>,
+}
+
+/// 退款结果通知 (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RefundNotice {
+    /// 商户号.
+    pub mchid: String,
+    /// 商户订单号.
+    pub out_trade_no: String,
+    /// 微信支付订单号.
+    pub transaction_id: String,
+    /// 商户退款单号.
+    pub out_refund_no: String,
+    /// 微信支付退款单号.
+    pub refund_id: String,
+    /// 退款状态: `SUCCESS`, `CLOSED` or `ABNORMAL`.
+    pub refund_status: String,
+    /// 退款成功时间 (RFC 3339): only when the refund succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
+    /// 退款入账账户, such as `招商银行信用卡0403` or `支付用户零钱`.
+    pub user_received_account: String,
+    /// 金额信息.
+    pub amount: RefundAmount,
+}
+
+/// 金额信息 of a [`RefundNotice`], in fen (分).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RefundAmount {
+    /// 订单金额.
+    pub total: u64,
+    /// 退款金额.
+    pub refund: u64,
+    /// 用户支付金额.
+    pub payer_total: u64,
+    /// 用户退款金额.
+    pub payer_refund: u64,
+}
+
+/// An axum extractor for callbacks (feature `axum`).
+///
+/// The handler's state must provide a [`Client`] (`Client: FromRef<S>`; a `Client` itself as the
+/// state works). The extractor reads the raw body (at most [`MAX_BODY_BYTES`](axum::MAX_BODY_BYTES)),
+/// verifies, decrypts and decodes it; on failure the request is answered with the
+/// [`Rejection`]: `401`, `400` (or `500` without an APIv3 key) and
+/// `{"code":"FAIL","message":…}`, and the handler does not run.
+///
+/// ```no_run
+/// use axum::routing::post;
+/// use wechatpay::notify::Event;
+/// use wechatpay::notify::axum::VerifiedEvent;
+///
+/// async fn notify(VerifiedEvent(notification): VerifiedEvent) -> http::StatusCode {
+///     if let Event::EntrustSign(contract) = &notification.resource {
+///         println!("contract {} signed", contract.contract_id);
+///     }
+///     http::StatusCode::NO_CONTENT
+/// }
+///
+/// # fn app(client: wechatpay::Client) -> axum::Router {
+/// axum::Router::new().route("/wechatpay/notify", post(notify)).with_state(client)
+/// # }
+/// ```
+#[cfg(feature = "axum")]
+pub mod axum {
+    use ::axum::extract::{FromRef, FromRequest, Request};
+    use ::axum::response::{IntoResponse, Response};
+    use http::HeaderValue;
+    use http::header::CONTENT_TYPE;
+    use serde::de::DeserializeOwned;
+
+    use super::{Event, Notification, Rejection};
+    use crate::client::Client;
+    use crate::error::Error;
+
+    /// The largest callback body read; WeChat Pay's are a few kilobytes.
+    pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+    /// A verified, decrypted callback whose resource decodes as `T` (JSON by default).
+    #[derive(Debug, Clone)]
+    pub struct VerifiedNotification<T = serde_json::Value>(pub Notification<T>);
+
+    /// A verified, decrypted callback decoded by its `event_type` into an [`Event`].
+    #[derive(Debug, Clone)]
+    pub struct VerifiedEvent(pub Notification<Event>);
+
+    impl IntoResponse for Rejection {
+        fn into_response(self) -> Response {
+            tracing::warn!(status = %self.status, error = %self.error, "callback rejected");
+            let mut response = (self.status, self.body()).into_response();
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+    }
+
+    /// Reads the raw body and hands it with the headers to `verify`.
+    async fn extract<S, T>(
+        request: Request,
+        state: &S,
+        verify: impl FnOnce(&Client, &http::HeaderMap, &[u8]) -> Result<T, Error>,
+    ) -> Result<T, Rejection>
+    where
+        Client: FromRef<S>,
+    {
+        let client = Client::from_ref(state);
+        let (parts, body) = request.into_parts();
+        let body = ::axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|e| Error::Notification {
+                problem: format!(
+                    "the body cannot be read (at most {MAX_BODY_BYTES} bytes are accepted): {e}"
+                ),
+                request_id: crate::auth::request_id(&parts.headers),
+            })?;
+        Ok(verify(&client, &parts.headers, &body)?)
+    }
+
+    impl<S, T> FromRequest<S> for VerifiedNotification<T>
+    where
+        Client: FromRef<S>,
+        S: Send + Sync,
+        T: DeserializeOwned,
+    {
+        type Rejection = Rejection;
+
+        async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+            extract(request, state, |client, headers, body| {
+                client.notifications().verify(headers, body)
+            })
+            .await
+            .map(Self)
+        }
+    }
+
+    impl<S> FromRequest<S> for VerifiedEvent
+    where
+        Client: FromRef<S>,
+        S: Send + Sync,
+    {
+        type Rejection = Rejection;
+
+        async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+            extract(request, state, |client, headers, body| {
+                client.notifications().verify_event(headers, body)
+            })
+            .await
+            .map(Self)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+    const NONCE: &str = "fdasflkja484";
+
+    fn key() -> ApiV3Key {
+        ApiV3Key::new(KEY).unwrap()
+    }
+
+    fn envelope(event_type: &str, associated_data: Option<&str>, plaintext: &str) -> Vec<u8> {
+        let ciphertext = key()
+            .encrypt(
+                NONCE,
+                associated_data.unwrap_or_default(),
+                plaintext.as_bytes(),
+            )
+            .unwrap();
+        let mut resource = serde_json::json!({
+            "original_type": "transaction",
+            "algorithm": ALGORITHM,
+            "ciphertext": ciphertext,
+            "nonce": NONCE,
+        });
+        if let Some(aad) = associated_data {
+            resource["associated_data"] = aad.into();
+        }
+        serde_json::to_vec(&serde_json::json!({
+            "id": "EV-2018022511223320873",
+            "create_time": "2015-05-20T13:29:35+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": event_type,
+            "summary": "支付成功",
+            "resource": resource,
+        }))
+        .unwrap()
+    }
+
+    fn open_value(body: &[u8]) -> Result<Notification<serde_json::Value>, Error> {
+        open(&key(), body, Some("RID".into()), |_, p| {
+            serde_json::from_slice(p)
+        })
+    }
+
+    fn open_event(body: &[u8]) -> Result<Notification<Event>, Error> {
+        open(&key(), body, None, Event::decode)
+    }
+
+    const TRANSACTION: &str = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"1217752501201407033233368018","transaction_id":"1217752501201407033233368018","trade_type":"JSAPI","trade_state":"SUCCESS","trade_state_desc":"支付成功","bank_type":"CMC","attach":"","success_time":"2018-06-08T10:34:56+08:00","payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},"amount":{"total":100,"payer_total":100,"currency":"CNY","payer_currency":"CNY"}}"#;
+
+    #[test]
+    fn envelope_fields_and_request_id_are_kept() {
+        let notification = open_value(&envelope(
+            "TRANSACTION.SUCCESS",
+            Some("transaction"),
+            TRANSACTION,
+        ))
+        .unwrap();
+        assert_eq!(notification.id, "EV-2018022511223320873");
+        assert_eq!(notification.create_time, "2015-05-20T13:29:35+08:00");
+        assert_eq!(notification.event_type, "TRANSACTION.SUCCESS");
+        assert_eq!(notification.summary, "支付成功");
+        assert_eq!(notification.resource_type, "encrypt-resource");
+        assert_eq!(notification.original_type, "transaction");
+        assert_eq!(notification.request_id.as_deref(), Some("RID"));
+        assert_eq!(notification.resource["amount"]["total"], 100);
+    }
+
+    #[test]
+    fn absent_associated_data_means_empty() {
+        let notification = open_event(&envelope("TRANSACTION.SUCCESS", None, TRANSACTION)).unwrap();
+        let Event::Transaction(payment) = notification.resource else {
+            panic!("{:?}", notification.resource);
+        };
+        assert_eq!(payment.amount.unwrap().payer_total, Some(100));
+        assert_eq!(
+            payment.payer.unwrap().openid.as_deref(),
+            Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+        );
+    }
+
+    #[test]
+    fn associated_data_is_authenticated() {
+        let mut body: serde_json::Value = serde_json::from_slice(&envelope(
+            "TRANSACTION.SUCCESS",
+            Some("transaction"),
+            TRANSACTION,
+        ))
+        .unwrap();
+        body["resource"]["associated_data"] = "certificate".into();
+        let error = open_value(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+        assert!(matches!(error, Error::Decrypt { .. }), "{error}");
+    }
+
+    #[test]
+    fn other_algorithms_are_refused_by_name() {
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&envelope("TRANSACTION.SUCCESS", None, TRANSACTION)).unwrap();
+        body["resource"]["algorithm"] = "AEAD_SM4_GCM".into();
+        let error = open_value(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+        assert!(matches!(error, Error::Notification { .. }), "{error}");
+        assert!(error.to_string().contains("AEAD_SM4_GCM"), "{error}");
+        assert_eq!(error.request_id(), Some("RID"));
+    }
+
+    #[test]
+    fn descriptive_fields_may_be_missing_but_the_resource_may_not() {
+        let ciphertext = key().encrypt(NONCE, "", b"{}").unwrap();
+        let minimal = serde_json::json!({
+            "id": "EV-1", "event_type": "X.Y",
+            "resource": {"algorithm": ALGORITHM, "ciphertext": ciphertext, "nonce": NONCE},
+        });
+        let notification = open_value(&serde_json::to_vec(&minimal).unwrap()).unwrap();
+        assert_eq!(notification.summary, "");
+        assert_eq!(notification.original_type, "");
+        for missing in ["id", "event_type", "resource"] {
+            let mut body = minimal.clone();
+            body.as_object_mut().unwrap().remove(missing);
+            let error = open_value(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+            assert!(error.to_string().contains(missing), "{missing}: {error}");
+        }
+        for missing in ["algorithm", "ciphertext", "nonce"] {
+            let mut body = minimal.clone();
+            body["resource"].as_object_mut().unwrap().remove(missing);
+            let error = open_value(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+            assert!(error.to_string().contains(missing), "{missing}: {error}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_a_panic() {
+        let ciphertext = key().encrypt(NONCE, "", b"{}").unwrap();
+        let bodies: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"null".to_vec(),
+            b"[]".to_vec(),
+            b"\xff\xfe\x00garbage".to_vec(),
+            b"{\"id\":1,\"event_type\":[],\"resource\":{}}".to_vec(),
+            format!(r#"{{"id":"a","event_type":"b","resource":{{"algorithm":"{ALGORITHM}","ciphertext":"%%%","nonce":"{NONCE}"}}}}"#).into_bytes(),
+            format!(r#"{{"id":"a","event_type":"b","resource":{{"algorithm":"{ALGORITHM}","ciphertext":"{ciphertext}","nonce":"short"}}}}"#).into_bytes(),
+            format!(r#"{{"id":"a","event_type":"b","resource":{{"algorithm":"{ALGORITHM}","ciphertext":"","nonce":"{NONCE}"}}}}"#).into_bytes(),
+            "{\"id\":\"\u{0}\",".repeat(1000).into_bytes(),
+        ];
+        for body in bodies {
+            assert!(
+                open_value(&body).is_err(),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+
+    #[test]
+    fn plaintext_that_is_not_the_named_type_is_a_notification_error() {
+        let error = open_event(&envelope("ENTRUST.SIGN", None, TRANSACTION)).unwrap_err();
+        assert!(matches!(error, Error::Notification { .. }), "{error}");
+        assert!(error.to_string().contains("ENTRUST.SIGN"), "{error}");
+        let error =
+            open_event(&envelope("TRANSACTION.SUCCESS", None, "\u{1}not json")).unwrap_err();
+        assert!(matches!(error, Error::Notification { .. }), "{error}");
+    }
+
+    #[test]
+    fn events_route_by_event_type() {
+        let entrust = r#"{"mchid":"1230000109","appid":"wxd678efh567hg6787","contract_id":"Wx15463511252015071056489715","plan_id":12535,"out_contract_code":"wxwtdk20200910100000","contract_state":"TERMINATED","contract_terminate_info":{"contract_termination_mode":"USER_TERMINATE","contract_terminated_time":"2015-07-01T10:00:00+08:00"},"deduct_schedule":{"estimated_deduct_date":"2023-10-01","estimated_deduct_amount":{"amount":100,"currency":"CNY"},"schedule_state":"SCHEDULED","scheduled_amount":{"total":200}}}"#;
+        let Event::EntrustTerminate(contract) =
+            Event::decode("ENTRUST.TERMINATE", entrust.as_bytes()).unwrap()
+        else {
+            panic!("not routed to EntrustTerminate");
+        };
+        let schedule = contract.deduct_schedule.unwrap();
+        assert_eq!(
+            schedule.estimated_deduct_amount.unwrap().amount,
+            100,
+            "`amount` key"
+        );
+        assert_eq!(
+            schedule.scheduled_amount.unwrap().amount,
+            200,
+            "`total` key"
+        );
+        assert_eq!(
+            contract
+                .contract_terminate_info
+                .unwrap()
+                .contract_termination_mode,
+            "USER_TERMINATE"
+        );
+        assert!(matches!(
+            Event::decode("ENTRUST.SIGN", entrust.as_bytes()).unwrap(),
+            Event::EntrustSign(_)
+        ));
+        assert!(matches!(
+            Event::decode("TRANSACTION.PAYERROR", TRANSACTION.as_bytes()).unwrap(),
+            Event::Transaction(_)
+        ));
+        let refund = r#"{"mchid":"1900000100","transaction_id":"1008450740201411110005820873","out_trade_no":"20150806125346","refund_id":"50200207182018070300011301001","out_refund_no":"7752501201407033233368018","refund_status":"SUCCESS","success_time":"2018-06-08T10:34:56+08:00","user_received_account":"招商银行信用卡0403","amount":{"total":999,"refund":999,"payer_total":999,"payer_refund":999}}"#;
+        let Event::Refund(refund) = Event::decode("REFUND.SUCCESS", refund.as_bytes()).unwrap()
+        else {
+            panic!("not routed to Refund");
+        };
+        assert_eq!(refund.amount.payer_refund, 999);
+        assert_eq!(
+            Event::decode("ENTRUST.TERMINATE_INQUIRY", b"{\"a\":1}").unwrap(),
+            Event::Other {
+                event_type: "ENTRUST.TERMINATE_INQUIRY".into(),
+                resource: serde_json::json!({"a": 1}),
+            }
+        );
+    }
+
+    #[test]
+    fn rejections_answer_401_for_forgeries_and_400_for_the_rest() {
+        let forged = Rejection::from(Error::SignatureProbe { request_id: None });
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = serde_json::from_str(&forged.body()).unwrap();
+        assert_eq!(body["code"], "FAIL");
+        assert!(body["message"].as_str().unwrap().contains("SIGNTEST"));
+        let malformed = Rejection::from(Error::Notification {
+            problem: "x".into(),
+            request_id: None,
+        });
+        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            Rejection::from(Error::Config("no key".into())).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

@@ -1,0 +1,483 @@
+//! Callbacks from the sandbox: envelopes encrypted with the APIv3 key and signed with the platform
+//! key as WeChat Pay's are, POSTed to a notify URL and retried on WeChat Pay's schedule until the
+//! receiver answers `2xx`.
+
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, Request, StatusCode, Uri};
+use http_body_util::Full;
+use serde::Serialize;
+use serde_json::json;
+
+use super::server::{self, Reply};
+use super::{Fault, Sandbox, SandboxBuilder, Shared};
+use crate::api::security::SecurityEcho;
+use crate::auth::header;
+use crate::error::Error;
+use crate::keys::ApiV3Key;
+use crate::notify::ALGORITHM;
+use crate::transport::{Transport, TransportConfig};
+
+/// The delays between attempts WeChat Pay documents: after the first attempt, 15 retries over
+/// 24 h 4 min (15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min ×3, 60 min, 3 h ×3, 6 h ×2).
+pub const RETRY_SCHEDULE: [Duration; 15] = [
+    Duration::from_secs(15),
+    Duration::from_secs(15),
+    Duration::from_secs(30),
+    Duration::from_secs(3 * 60),
+    Duration::from_secs(10 * 60),
+    Duration::from_secs(20 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(60 * 60),
+    Duration::from_secs(3 * 3600),
+    Duration::from_secs(3 * 3600),
+    Duration::from_secs(3 * 3600),
+    Duration::from_secs(6 * 3600),
+    Duration::from_secs(6 * 3600),
+];
+
+/// How long the sandbox waits for the receiver to answer one attempt.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One callback for [`Sandbox::deliver`]: the event, and the resource to encrypt.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Callback {
+    event_type: String,
+    summary: String,
+    original_type: String,
+    resource: serde_json::Value,
+    fault: Option<Fault>,
+}
+
+impl Callback {
+    /// A callback of `event_type` (`ENTRUST.SIGN`, `TRANSACTION.SUCCESS` …) whose decrypted
+    /// resource is `resource`; `original_type` is also used as the `associated_data` (left out
+    /// when empty).
+    pub fn new(
+        event_type: impl Into<String>,
+        summary: impl Into<String>,
+        original_type: impl Into<String>,
+        resource: serde_json::Value,
+    ) -> Self {
+        Self {
+            event_type: event_type.into(),
+            summary: summary.into(),
+            original_type: original_type.into(),
+            resource,
+            fault: None,
+        }
+    }
+
+    /// Makes every attempt misbehave as `fault` says (a tampered body, a probe signature …), to
+    /// prove the receiver rejects it.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+}
+
+/// What happened to one callback: every attempt, in order.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DeliveryRecord {
+    /// The notify URL.
+    pub url: String,
+    /// The envelope `id`, the same on every attempt.
+    pub id: String,
+    /// The event type.
+    pub event_type: String,
+    /// The envelope exactly as sent (every attempt sends the same body, freshly signed).
+    pub body: Bytes,
+    /// The attempts so far, oldest first.
+    pub attempts: Vec<Attempt>,
+    /// Whether the receiver answered `2xx`.
+    pub delivered: bool,
+    /// Whether the sandbox stopped trying: delivered, or the schedule ran out.
+    pub finished: bool,
+}
+
+impl DeliveryRecord {
+    /// The status of the last attempt, when it got an answer.
+    pub fn last_status(&self) -> Option<StatusCode> {
+        self.attempts.last().and_then(|attempt| attempt.status)
+    }
+}
+
+/// One attempt to deliver a callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub number: usize,
+    /// When it was sent, counted from the first attempt.
+    pub sent_after: Duration,
+    /// The receiver's status, when it answered.
+    pub status: Option<StatusCode>,
+    /// Why there was no answer (refused, timed out …).
+    pub error: Option<String>,
+}
+
+/// A callback on its way; from [`Sandbox::deliver`] or [`Sandbox::send_callback`].
+#[derive(Debug)]
+pub struct CallbackDelivery {
+    record: Arc<Mutex<DeliveryRecord>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CallbackDelivery {
+    /// What happened so far.
+    pub fn record(&self) -> DeliveryRecord {
+        lock(&self.record).clone()
+    }
+
+    /// Waits until the receiver answered `2xx` or the retry schedule ran out.
+    pub async fn finished(self) -> DeliveryRecord {
+        let _ = self.task.await;
+        lock(&self.record).clone()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The sandbox's callback sender: the retry schedule, the HTTP client, and every delivery made.
+pub(crate) struct Deliveries {
+    /// The sandbox state, for signing each attempt; weak so that deliveries stop with the sandbox.
+    owner: Weak<Shared>,
+    delays: Arc<[Duration]>,
+    transport: Transport,
+    records: Mutex<Vec<Arc<Mutex<DeliveryRecord>>>>,
+}
+
+impl Deliveries {
+    /// Deliveries retried after `delays` (WeChat Pay's [`RETRY_SCHEDULE`] when `None`).
+    pub(crate) fn new(delays: Option<Vec<Duration>>) -> Result<Self, Error> {
+        Ok(Self {
+            owner: Weak::new(),
+            delays: delays.unwrap_or_else(|| RETRY_SCHEDULE.to_vec()).into(),
+            transport: Transport::new(TransportConfig {
+                timeout: ATTEMPT_TIMEOUT,
+                ..TransportConfig::default()
+            })?,
+            records: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The same, signing with the sandbox state `owner` (from `Arc::new_cyclic`).
+    pub(crate) fn owned_by(self, owner: Weak<Shared>) -> Self {
+        Self { owner, ..self }
+    }
+
+    /// Encrypts and envelopes `callback`, then delivers it in the background.
+    fn deliver(
+        &self,
+        shared: &Shared,
+        url: &str,
+        callback: Callback,
+    ) -> Result<CallbackDelivery, Error> {
+        let uri = notify_uri(url)?;
+        let id = format!("EV-{}", crate::crypto::nonce());
+        let body = Bytes::from(envelope(shared, &id, &callback)?);
+        let record = Arc::new(Mutex::new(DeliveryRecord {
+            url: url.to_owned(),
+            id,
+            event_type: callback.event_type,
+            body: body.clone(),
+            attempts: Vec::new(),
+            delivered: false,
+            finished: false,
+        }));
+        lock(&self.records).push(Arc::clone(&record));
+        let task = tokio::spawn(attempts(
+            self.owner.clone(),
+            self.transport.clone(),
+            Arc::clone(&self.delays),
+            uri,
+            body,
+            callback.fault,
+            Arc::clone(&record),
+        ));
+        Ok(CallbackDelivery { record, task })
+    }
+}
+
+/// Sends one callback until a `2xx`, waiting `delays` between attempts.
+async fn attempts(
+    owner: Weak<Shared>,
+    transport: Transport,
+    delays: Arc<[Duration]>,
+    uri: Uri,
+    body: Bytes,
+    fault: Option<Fault>,
+    record: Arc<Mutex<DeliveryRecord>>,
+) {
+    let start = Instant::now();
+    let waits = std::iter::once(Duration::ZERO).chain(delays.iter().copied());
+    for (index, wait) in waits.enumerate() {
+        tokio::time::sleep(wait).await;
+        let Some(shared) = owner.upgrade() else {
+            break; // the sandbox stopped
+        };
+        let request = signed_request(&shared, &uri, &body, fault.as_ref());
+        drop(shared);
+        let sent_after = start.elapsed();
+        let (status, error) = match transport.call(request).await {
+            Ok(answer) => (Some(answer.status), None),
+            Err(error) => (None, Some(error.to_string())),
+        };
+        let delivered = status.is_some_and(|s| s.is_success());
+        let mut record = lock(&record);
+        record.attempts.push(Attempt {
+            number: index + 1,
+            sent_after,
+            status,
+            error,
+        });
+        if delivered {
+            record.delivered = true;
+            break;
+        }
+    }
+    lock(&record).finished = true;
+}
+
+/// One attempt: the envelope signed now (a fresh timestamp and nonce), as WeChat Pay re-signs
+/// every retry.
+fn signed_request(
+    shared: &Shared,
+    uri: &Uri,
+    body: &Bytes,
+    fault: Option<&Fault>,
+) -> Request<Full<Bytes>> {
+    let mut bytes = body.to_vec();
+    let mut headers = http::HeaderMap::new();
+    server::sign_into(shared, fault, &mut bytes, &mut headers);
+    if let Ok(id) = HeaderValue::from_str(&server::request_id()) {
+        headers.insert(header::REQUEST_ID, id);
+    }
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(USER_AGENT, HeaderValue::from_static("Mozilla/4.0"));
+    let mut request = Request::new(Full::new(Bytes::from(bytes)));
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = uri.clone();
+    *request.headers_mut() = headers;
+    request
+}
+
+/// A notify URL the sandbox can POST to: `http://` or `https://` with a host.
+fn notify_uri(url: &str) -> Result<Uri, Error> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| Error::Config(format!("the notify URL `{url}` is not a URL: {e}")))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(uri),
+        _ => Err(Error::Config(format!(
+            "the notify URL `{url}` must be an http:// or https:// URL with a host"
+        ))),
+    }
+}
+
+/// The envelope in WeChat Pay's field order, the resource encrypted with the APIv3 key.
+fn envelope(shared: &Shared, id: &str, callback: &Callback) -> Result<Vec<u8>, Error> {
+    #[derive(Serialize)]
+    struct Envelope<'a> {
+        id: &'a str,
+        create_time: String,
+        resource_type: &'static str,
+        event_type: &'a str,
+        summary: &'a str,
+        resource: Resource<'a>,
+    }
+    #[derive(Serialize)]
+    struct Resource<'a> {
+        original_type: &'a str,
+        algorithm: &'static str,
+        ciphertext: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        associated_data: &'a str,
+        nonce: String,
+    }
+    let nonce: String = crate::crypto::nonce().chars().take(12).collect();
+    let plaintext = serde_json::to_vec(&callback.resource).unwrap_or_default();
+    let ciphertext = ApiV3Key::new(&shared.keys.apiv3_key)?.encrypt(
+        &nonce,
+        &callback.original_type,
+        &plaintext,
+    )?;
+    let envelope = Envelope {
+        id,
+        create_time: beijing_time(crate::auth::unix_now()),
+        resource_type: "encrypt-resource",
+        event_type: &callback.event_type,
+        summary: &callback.summary,
+        resource: Resource {
+            original_type: &callback.original_type,
+            algorithm: ALGORITHM,
+            ciphertext,
+            associated_data: &callback.original_type,
+            nonce,
+        },
+    };
+    Ok(serde_json::to_vec(&envelope).unwrap_or_default())
+}
+
+/// Unix seconds as RFC 3339 in Beijing time, as WeChat Pay writes `create_time`
+/// (`2025-05-20T13:29:35+08:00`).
+fn beijing_time(unix: i64) -> String {
+    let local = unix.saturating_add(8 * 3600);
+    let (days, seconds) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+08:00",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+impl Shared {
+    /// Delivers a callback from inside the sandbox (a route answering a request).
+    fn send_callback(&self, url: &str, callback: Callback) -> Result<CallbackDelivery, Error> {
+        self.callbacks.deliver(self, url, callback)
+    }
+}
+
+impl Sandbox {
+    /// Sends a callback to `url` as WeChat Pay would: `plaintext` encrypted with the sandbox's
+    /// APIv3 key into the envelope, signed with its platform key, POSTed and retried on the
+    /// sandbox's schedule ([`RETRY_SCHEDULE`] unless [`SandboxBuilder::callback_time_scale`] or
+    /// [`SandboxBuilder::callback_retry_delays`] changed it) until the receiver answers `2xx`.
+    ///
+    /// Must be called inside a Tokio runtime; the delivery runs in the background.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `url` is not an `http://` or `https://` URL.
+    pub fn send_callback(
+        &self,
+        url: &str,
+        event_type: &str,
+        summary: &str,
+        original_type: &str,
+        plaintext: &serde_json::Value,
+    ) -> Result<CallbackDelivery, Error> {
+        self.deliver(
+            url,
+            Callback::new(event_type, summary, original_type, plaintext.clone()),
+        )
+    }
+
+    /// Sends a [`Callback`], which may carry a [`Fault`]; otherwise as [`Sandbox::send_callback`].
+    ///
+    /// # Errors
+    /// As [`Sandbox::send_callback`].
+    pub fn deliver(&self, url: &str, callback: Callback) -> Result<CallbackDelivery, Error> {
+        self.shared.send_callback(url, callback)
+    }
+
+    /// Every callback the sandbox has sent (by [`Sandbox::send_callback`] or on its own, such as
+    /// the `SECURITY_ECHO.SUCCESS` after `v3/security/echo`), oldest first.
+    pub fn callbacks(&self) -> Vec<DeliveryRecord> {
+        lock(&self.shared.callbacks.records)
+            .iter()
+            .map(|record| lock(record).clone())
+            .collect()
+    }
+}
+
+impl SandboxBuilder {
+    /// Runs WeChat Pay's callback [`RETRY_SCHEDULE`] `factor` times as fast or slow: `0.001`
+    /// turns 15 s into 15 ms, so tests see retries in milliseconds. A negative or non-finite
+    /// factor counts as `0` (retry at once).
+    pub fn callback_time_scale(self, factor: f64) -> Self {
+        let delays = RETRY_SCHEDULE
+            .iter()
+            .map(|delay| {
+                Duration::try_from_secs_f64(delay.as_secs_f64() * factor).unwrap_or_default()
+            })
+            .collect();
+        self.callback_retry_delays(delays)
+    }
+
+    /// The waits between callback attempts: one retry per entry (empty: a single attempt).
+    pub fn callback_retry_delays(mut self, delays: Vec<Duration>) -> Self {
+        self.callback_retry_delays = Some(delays);
+        self
+    }
+}
+
+/// `POST v3/security/echo`: echoes the message, then sends `SECURITY_ECHO.SUCCESS` to the
+/// `notify_url` when there is one. The callback's resource (`mchid`, `echo_message`) is the
+/// sandbox's own: WeChat Pay does not publish it.
+pub(super) fn security_echo(
+    shared: &Shared,
+    _params: &std::collections::HashMap<&'static str, String>,
+    request: SecurityEcho,
+) -> Reply {
+    if let Some(url) = &request.notify_url {
+        let callback = Callback::new(
+            "SECURITY_ECHO.SUCCESS",
+            "回调测试",
+            "security_echo",
+            json!({ "mchid": shared.keys.mchid, "echo_message": request.echo_message }),
+        );
+        if let Err(error) = shared.send_callback(url, callback) {
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                &format!("输入源“/body/notify_url”映射到字段“商户回调地址”失败：{error}"),
+                Some(json!({ "field": "/notify_url", "location": "body", "value": url })),
+            );
+        }
+    }
+    Reply::ok(json!({ "echo_message": request.echo_message }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_time_is_beijing_rfc3339() {
+        assert_eq!(beijing_time(0), "1970-01-01T08:00:00+08:00");
+        assert_eq!(beijing_time(1_432_099_775), "2015-05-20T13:29:35+08:00");
+        assert_eq!(beijing_time(951_782_400), "2000-02-29T08:00:00+08:00");
+        assert_eq!(beijing_time(1_735_660_799), "2024-12-31T23:59:59+08:00");
+        assert_eq!(beijing_time(1_735_660_800), "2025-01-01T00:00:00+08:00");
+    }
+
+    #[test]
+    fn the_documented_schedule_spans_24_hours_4_minutes() {
+        let total: Duration = RETRY_SCHEDULE.iter().sum();
+        assert_eq!(total, Duration::from_secs(24 * 3600 + 4 * 60));
+    }
+
+    #[test]
+    fn notify_urls_must_be_http_with_a_host() {
+        assert!(notify_uri("https://example.com/notify").is_ok());
+        assert!(notify_uri("http://127.0.0.1:8080/notify").is_ok());
+        assert!(notify_uri("/notify").is_err());
+        assert!(notify_uri("ftp://example.com/").is_err());
+        assert!(notify_uri("not a url").is_err());
+    }
+}
