@@ -64,6 +64,9 @@ pub(crate) struct Field {
     pub(crate) ty: Type,
     /// The `#[wechatpay(query)]` attribute that sends the field to the query string.
     pub(crate) query: Option<Attribute>,
+    /// The `#[wechatpay(encrypt)]` attribute: the field is a sensitive value, sent RSA-OAEP
+    /// encrypted under the WeChat Pay key.
+    pub(crate) encrypt: Option<Attribute>,
     pub(crate) serde_attrs: Vec<Attribute>,
     /// `#[cfg]`s, which must follow the field into the serializers.
     pub(crate) cfg_attrs: Vec<Attribute>,
@@ -72,9 +75,10 @@ pub(crate) struct Field {
 #[derive(Default, FromMeta)]
 struct FieldOptions {
     query: Flag,
+    encrypt: Flag,
 }
 
-const FIELD_OPTIONS: &[&str] = &["query"];
+const FIELD_OPTIONS: &[&str] = &["query", "encrypt"];
 
 /// Reads the item. Problems with our attributes go to `errors`; an item that cannot be an endpoint
 /// at all (a function, an impl) is the returned error.
@@ -137,21 +141,29 @@ pub(crate) fn parse_item(tokens: TokenStream, errors: &mut Errors) -> syn::Resul
     if let Item::Struct(item) = &mut item {
         for field in &mut item.fields {
             let mut query = None;
+            let mut encrypt = None;
             let mut serde_attrs = Vec::new();
             let mut cfg_attrs = Vec::new();
             let mut kept = Vec::new();
             for attr in field.attrs.drain(..) {
                 if attr.path().is_ident("wechatpay") {
-                    if read_field_options(&attr, &ident, errors) {
-                        if query.is_some() {
+                    let options = read_field_options(&attr, &ident, errors);
+                    for (given, slot, option) in [
+                        (options.query, &mut query, "query"),
+                        (options.encrypt, &mut encrypt, "encrypt"),
+                    ] {
+                        if !given {
+                            continue;
+                        }
+                        if slot.is_some() {
                             errors.push(problem_spanned(
                                 &attr,
                                 &ident,
-                                "`#[wechatpay(query)]` is given twice",
+                                format_args!("`#[wechatpay({option})]` is given twice"),
                                 Some(&"keep one"),
                             ));
                         } else {
-                            query = Some(attr);
+                            *slot = Some(attr.clone());
                         }
                     }
                     continue;
@@ -174,6 +186,7 @@ pub(crate) fn parse_item(tokens: TokenStream, errors: &mut Errors) -> syn::Resul
                     ident: field_ident.clone(),
                     ty: field.ty.clone(),
                     query,
+                    encrypt,
                     serde_attrs,
                     cfg_attrs,
                 });
@@ -206,25 +219,35 @@ fn derives_serde(attr: &Attribute) -> bool {
     })
 }
 
-/// Reads one `#[wechatpay(...)]` field attribute; `true` when it says `query`.
-fn read_field_options(attr: &Attribute, name: &Ident, errors: &mut Errors) -> bool {
+/// The options one `#[wechatpay(...)]` field attribute gives.
+#[derive(Default)]
+struct GivenFieldOptions {
+    query: bool,
+    encrypt: bool,
+}
+
+/// Reads one `#[wechatpay(...)]` field attribute.
+fn read_field_options(attr: &Attribute, name: &Ident, errors: &mut Errors) -> GivenFieldOptions {
     let Meta::List(list) = &attr.meta else {
         errors.push(problem_spanned(
             attr,
             name,
             "`#[wechatpay]` needs an option",
-            Some(&"`#[wechatpay(query)]` sends the field in the query string"),
+            Some(&"`#[wechatpay(query)]` sends the field in the query string; `#[wechatpay(encrypt)]` encrypts a sensitive value"),
         ));
-        return false;
+        return GivenFieldOptions::default();
     };
     let options = NestedMeta::parse_meta_list(list.tokens.clone())
         .map_err(darling::Error::from)
         .and_then(|items| FieldOptions::from_list(&items));
     match options {
-        Ok(options) => options.query.is_present(),
+        Ok(options) => GivenFieldOptions {
+            query: options.query.is_present(),
+            encrypt: options.encrypt.is_present(),
+        },
         Err(error) => {
             errors.push(reword(error, name, "field option", FIELD_OPTIONS));
-            false
+            GivenFieldOptions::default()
         }
     }
 }

@@ -89,6 +89,16 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
     });
     let (query_struct, query_fn) = query.unzip();
     let (body_struct, body_fn) = body.unzip();
+    let encrypts = endpoint
+        .input
+        .fields
+        .iter()
+        .any(|field| field.encrypt.is_some())
+        .then(|| {
+            quote!(
+                const ENCRYPTS: bool = true;
+            )
+        });
 
     quote! {
         #item
@@ -105,6 +115,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
                 #write_path
                 #query_fn
                 #body_fn
+                #encrypts
             }
         };
     }
@@ -279,6 +290,7 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
     let krate_text = compact(krate);
     let serde_crate = format!("{krate_text}::__private::serde");
     let is_none = format!("{krate_text}::__private::is_none");
+    let encrypt_field = format!("{krate_text}::__private::encrypt_field");
     let remote = ident.to_string();
     let container_attrs = &input.serde_attrs;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -287,6 +299,7 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
         let Field {
             ident,
             ty,
+            encrypt,
             serde_attrs,
             cfg_attrs,
             ..
@@ -294,9 +307,17 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
         // WeChat Pay rejects `null`: a `None` is left out unless the user decided otherwise.
         let skip_none = (is_option(ty) && !mentions(serde_attrs, &["skip_serializing_if"]))
             .then(|| quote!(#[serde(skip_serializing_if = #is_none)]));
+        // A sensitive value is encrypted while it is serialized, with the key the client chose.
+        // The path is spanned on the field's type, so that a type that is not text is reported
+        // there (serde's generated call carries the span of this string).
+        let encrypted = encrypt.is_some().then(|| {
+            let path = syn::LitStr::new(&encrypt_field, ty.span());
+            quote!(#[serde(serialize_with = #path)])
+        });
         quote! {
             #(#cfg_attrs)*
             #skip_none
+            #encrypted
             #(#serde_attrs)*
             #ident: #ty,
         }
@@ -389,7 +410,7 @@ fn is_option(ty: &Type) -> bool {
 }
 
 /// Whether any of the `#[serde(...)]` attributes names one of `keys` at its top level.
-fn mentions(attrs: &[Attribute], keys: &[&str]) -> bool {
+pub(crate) fn mentions(attrs: &[Attribute], keys: &[&str]) -> bool {
     attrs.iter().any(|attr| match &attr.meta {
         Meta::List(list) => list.tokens.clone().into_iter().any(
             |token| matches!(token, TokenTree::Ident(ident) if keys.iter().any(|key| ident == key)),

@@ -83,6 +83,18 @@ pub(crate) fn check<'a>(
             .any(|piece| matches!(piece, PathPiece::Field(f) if f.ident == field.ident))
     };
     for field in input.fields.iter().filter(|field| in_path(field)) {
+        if let Some(attr) = &field.encrypt {
+            errors.push(problem_spanned(
+                attr,
+                name,
+                format_args!(
+                    "`{}` fills `{{{}}}` in the path, which WeChat Pay never encrypts",
+                    field.ident,
+                    field.ident.unraw()
+                ),
+                Some(&"remove `#[wechatpay(encrypt)]`"),
+            ));
+        }
         if let Some(attr) = &field.query {
             errors.push(problem_spanned(
                 attr,
@@ -93,6 +105,23 @@ pub(crate) fn check<'a>(
                     field.ident.unraw()
                 ),
                 Some(&"remove `#[wechatpay(query)]`"),
+            ));
+        }
+    }
+
+    for field in &input.fields {
+        if let (Some(attr), true) = (
+            &field.encrypt,
+            crate::expand::mentions(&field.serde_attrs, &["serialize_with", "with"]),
+        ) {
+            errors.push(problem_spanned(
+                attr,
+                name,
+                format_args!(
+                    "`{}` is serialized by its own function, so it cannot also be encrypted",
+                    field.ident
+                ),
+                Some(&"remove `serialize_with`/`with`, or `#[wechatpay(encrypt)]`"),
             ));
         }
     }

@@ -95,6 +95,7 @@ fn main() {
 {"sign_scene":"SIGN_SCENE_APP","appid":"wxd678efh567hg6787","plan_id":12535}
 "#;
     let openssl = openssl_speed(budget);
+    #[allow(unused_mut)] // pushed to with the rust-crypto feature
     let mut backends = vec![Backend::AwsLc];
     #[cfg(feature = "rust-crypto")]
     backends.push(Backend::RustCrypto);

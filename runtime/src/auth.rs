@@ -118,6 +118,11 @@ impl Signer {
         &self.mchid
     }
 
+    /// Decrypts a sensitive value encrypted to the merchant key.
+    pub(crate) fn decrypt(&self, ciphertext: &str) -> Result<zeroize::Zeroizing<String>, Error> {
+        self.key.decrypt(ciphertext)
+    }
+
     /// Base64 of the RSA-SHA256 signature of `message` with the merchant key.
     pub(crate) fn sign_base64(&self, message: &[u8]) -> String {
         BASE64.encode(self.key.sign(message))
@@ -276,6 +281,15 @@ impl KeyStore {
     /// Whether the store holds at least one platform certificate.
     pub fn has_certificates(&self) -> bool {
         self.keys.values().any(|entry| entry.expires.is_some())
+    }
+
+    /// The key sensitive fields are encrypted with, and its serial: a WeChat Pay public key when
+    /// one is held, otherwise the platform certificate that expires last (the newest).
+    pub fn encryption_key(&self) -> Option<(&str, &PublicKey)> {
+        self.keys
+            .iter()
+            .max_by_key(|(serial, entry)| (entry.expires.is_none(), entry.expires, serial.as_str()))
+            .map(|(serial, entry)| (serial.as_str(), &*entry.key))
     }
 
     /// The serials and key ids held, sorted.

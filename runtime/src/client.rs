@@ -212,6 +212,15 @@ impl Client {
         }
     }
 
+    /// Decrypts a sensitive field of an answer, which WeChat Pay encrypted to the merchant key
+    /// (RSA-OAEP, Base64). The plaintext is wiped on drop.
+    ///
+    /// # Errors
+    /// [`Error::Decrypt`] when the value is not Base64, was encrypted for another key, or was altered.
+    pub fn decrypt_sensitive(&self, ciphertext: &str) -> Result<zeroize::Zeroizing<String>, Error> {
+        self.inner.signer.decrypt(ciphertext)
+    }
+
     /// Base64 of the merchant key's RSA-SHA256 signature of `message` (front-end pay-sign).
     pub(crate) fn sign_base64(&self, message: &[u8]) -> String {
         self.inner.signer.sign_base64(message)
@@ -240,7 +249,21 @@ impl Client {
     /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
     /// [`Error::InvalidRequest`].
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
-        let rendered = RenderedRequest::new(request)?;
+        let rendered = if E::ENCRYPTS {
+            if self.keys().encryption_key().is_none() && self.rotation().is_some() {
+                // A client that starts from the APIv3 key alone has no key to encrypt with yet.
+                self.refresh_certificates().await?;
+            }
+            let keys = self.keys();
+            let (serial, key) = keys.encryption_key().ok_or_else(|| {
+                Error::Config(
+                    "sensitive fields need a WeChat Pay key to encrypt with: add a public key or a platform certificate".into(),
+                )
+            })?;
+            RenderedRequest::with_encryption(request, serial, key)?
+        } else {
+            RenderedRequest::new(request)?
+        };
         let answer = self.execute(&rendered, E::SIGNED_RESPONSE).await?;
         answer.json()
     }
@@ -318,7 +341,12 @@ impl Client {
         if rendered.body().is_some() {
             builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        if let Some(serial) = &inner.wechatpay_serial {
+        if let Some(serial) = rendered.wechatpay_serial() {
+            let value = HeaderValue::from_str(serial).map_err(|_| {
+                Error::Config(format!("the WeChat Pay key serial `{serial}` is not ASCII"))
+            })?;
+            builder = builder.header(auth::header::SERIAL, value);
+        } else if let Some(serial) = &inner.wechatpay_serial {
             builder = builder.header(auth::header::SERIAL, serial.clone());
         }
         let request = builder

@@ -293,3 +293,73 @@ mod aead_tests {
         assert!(aes_256_gcm_open(KEY, "fdasflkja484", "transaction", "%%%").is_err());
     }
 }
+
+/// RSA-OAEP (SHA-1, MGF1-SHA-1) encryption of sensitive fields under a WeChat Pay key.
+pub(crate) struct OaepEncryptor {
+    key: aws_lc_rs::rsa::OaepPublicEncryptingKey,
+}
+
+impl OaepEncryptor {
+    pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+        let key = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der)
+            .map_err(|e| Error::Config(format!("the WeChat Pay key cannot encrypt ({e})")))?;
+        let key = aws_lc_rs::rsa::OaepPublicEncryptingKey::new(key)
+            .map_err(|_| Error::Config("the WeChat Pay key cannot encrypt with RSA-OAEP".into()))?;
+        Ok(Self { key })
+    }
+
+    /// Base64 of the RSA-OAEP ciphertext of `plaintext`.
+    pub(crate) fn encrypt(&self, plaintext: &[u8]) -> Result<String, String> {
+        use base64::Engine as _;
+        let algorithm = &aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1;
+        let most = self.key.max_plaintext_size(algorithm);
+        if plaintext.len() > most {
+            return Err(format!(
+                "a sensitive value of {} bytes is longer than RSA-OAEP allows ({most} bytes)",
+                plaintext.len()
+            ));
+        }
+        let mut ciphertext = vec![0; self.key.ciphertext_size()];
+        let written = self
+            .key
+            .encrypt(algorithm, plaintext, &mut ciphertext, None)
+            .map_err(|_| "RSA-OAEP encryption failed".to_owned())?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(written))
+    }
+}
+
+/// RSA-OAEP (SHA-1, MGF1-SHA-1) decryption with a private key in PKCS#8 DER.
+pub(crate) fn oaep_decrypt(
+    pkcs8_der: &[u8],
+    ciphertext_b64: &str,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    use base64::Engine as _;
+    let failed = |problem: String| Error::Decrypt {
+        what: "sensitive field".into(),
+        problem,
+    };
+    let ciphertext = base64::engine::general_purpose::STANDARD
+        .decode(ciphertext_b64)
+        .map_err(|e| failed(format!("the value is not Base64 ({e})")))?;
+    let key = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(pkcs8_der)
+        .map_err(|e| failed(format!("the merchant key cannot decrypt ({e})")))?;
+    let key = aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(key)
+        .map_err(|_| failed("the merchant key cannot decrypt with RSA-OAEP".into()))?;
+    let mut plaintext = Zeroizing::new(vec![0; ciphertext.len()]);
+    let len = key
+        .decrypt(
+            &aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1,
+            &ciphertext,
+            &mut plaintext,
+            None,
+        )
+        .map_err(|_| {
+            failed(
+                "RSA-OAEP decryption failed: the value was encrypted for another key, or altered"
+                    .into(),
+            )
+        })?
+        .len();
+    plaintext.truncate(len);
+    Ok(plaintext)
+}

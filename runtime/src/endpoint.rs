@@ -65,6 +65,10 @@ pub trait Endpoint {
     /// Whether this endpoint has query-string fields.
     const HAS_QUERY: bool = false;
 
+    /// Whether some fields are sensitive (`#[wechatpay(encrypt)]`): they are sent RSA-OAEP
+    /// encrypted under a WeChat Pay key, and the request names that key in `Wechatpay-Serial`.
+    const ENCRYPTS: bool = false;
+
     /// Serializes the JSON body fields as one object. Only called for methods that carry a body
     /// (POST, PUT, PATCH).
     ///
@@ -116,6 +120,22 @@ pub(crate) fn method_has_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)
 }
 
+thread_local! {
+    /// The key sensitive fields are encrypted with while one request is rendered.
+    static ENCRYPTOR: std::cell::RefCell<Option<std::rc::Rc<crate::crypto::OaepEncryptor>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Encrypts one sensitive value with the key of the request being rendered.
+pub(crate) fn encrypt_sensitive(plaintext: &str) -> Result<String, String> {
+    ENCRYPTOR.with(|slot| match slot.borrow().as_deref() {
+        Some(encryptor) => encryptor.encrypt(plaintext.as_bytes()),
+        None => Err(
+            "a sensitive field needs a WeChat Pay key to be encrypted with: send the request with Client::send".into(),
+        ),
+    })
+}
+
 struct QueryOf<'a, E>(&'a E);
 
 impl<E: Endpoint> Serialize for QueryOf<'_, E> {
@@ -141,6 +161,7 @@ pub struct RenderedRequest {
     method: Method,
     target: String,
     body: Option<bytes::Bytes>,
+    wechatpay_serial: Option<String>,
 }
 
 impl RenderedRequest {
@@ -150,6 +171,30 @@ impl RenderedRequest {
     /// [`Error::InvalidRequest`] when a path parameter is empty or a field cannot be encoded
     /// (a nested struct in a query string, a map with non-string keys in the body).
     pub fn new<E: Endpoint>(request: &E) -> Result<Self, Error> {
+        Self::render(request)
+    }
+
+    /// Renders a request whose sensitive fields are encrypted with `key`, the WeChat Pay key
+    /// named `serial`; the request then carries `Wechatpay-Serial: serial`.
+    ///
+    /// # Errors
+    /// As [`RenderedRequest::new`], and when a sensitive value is too long to encrypt.
+    pub fn with_encryption<E: Endpoint>(
+        request: &E,
+        serial: &str,
+        key: &crate::PublicKey,
+    ) -> Result<Self, Error> {
+        let encryptor =
+            std::rc::Rc::new(crate::crypto::OaepEncryptor::from_spki_der(key.spki_der())?);
+        let previous = ENCRYPTOR.with(|slot| slot.replace(Some(encryptor)));
+        let rendered = Self::render(request);
+        ENCRYPTOR.with(|slot| slot.replace(previous));
+        let mut rendered = rendered?;
+        rendered.wechatpay_serial = Some(serial.to_owned());
+        Ok(rendered)
+    }
+
+    fn render<E: Endpoint>(request: &E) -> Result<Self, Error> {
         let mut target = String::with_capacity(E::PATH.len() + 32);
         request.write_path(&mut target)?;
         if E::HAS_QUERY {
@@ -177,6 +222,7 @@ impl RenderedRequest {
             method: E::METHOD,
             target,
             body,
+            wechatpay_serial: None,
         })
     }
 
@@ -186,6 +232,7 @@ impl RenderedRequest {
             method,
             target,
             body,
+            wechatpay_serial: None,
         }
     }
 
@@ -202,6 +249,11 @@ impl RenderedRequest {
     /// The exact JSON body bytes, for methods that carry one.
     pub fn body(&self) -> Option<&[u8]> {
         self.body.as_deref()
+    }
+
+    /// The WeChat Pay key sensitive fields were encrypted with, sent as `Wechatpay-Serial`.
+    pub fn wechatpay_serial(&self) -> Option<&str> {
+        self.wechatpay_serial.as_deref()
     }
 
     pub(crate) fn body_bytes(&self) -> Option<bytes::Bytes> {

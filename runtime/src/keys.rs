@@ -169,8 +169,21 @@ impl MerchantKey {
         Self::from_pem(&pem)
     }
 
-    /// The key as PKCS#8 PEM, for writing a generated key to a file. The returned text is wiped on drop.
-    pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
+    /// Decrypts a sensitive field WeChat Pay encrypted to this key (RSA-OAEP, SHA-1, MGF1-SHA-1),
+    /// given as Base64 in an answer. The plaintext is wiped on drop.
+    ///
+    /// # Errors
+    /// [`Error::Decrypt`] when the value is not Base64, was encrypted for another key, or was altered.
+    pub fn decrypt(&self, ciphertext: &str) -> Result<Zeroizing<String>, Error> {
+        let plaintext = crate::crypto::oaep_decrypt(&self.to_pkcs8_der(), ciphertext)?;
+        let text = std::str::from_utf8(&plaintext).map_err(|_| Error::Decrypt {
+            what: "sensitive field".into(),
+            problem: "the decrypted value is not UTF-8 text".into(),
+        })?;
+        Ok(Zeroizing::new(text.to_owned()))
+    }
+
+    fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
         let info = pkcs8::PrivateKeyInfo::new(
             pkcs8::AlgorithmIdentifierRef {
                 oid: RSA_ENCRYPTION,
@@ -178,8 +191,15 @@ impl MerchantKey {
             },
             &self.pkcs1_der,
         );
-        let der = Zeroizing::new(info.to_der().expect("encoding a PKCS#8 structure"));
-        Zeroizing::new(pem::encode(&pem::Pem::new("PRIVATE KEY", der.to_vec())))
+        Zeroizing::new(info.to_der().expect("encoding a PKCS#8 structure"))
+    }
+
+    /// The key as PKCS#8 PEM, for writing a generated key to a file. The returned text is wiped on drop.
+    pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
+        Zeroizing::new(pem::encode(&pem::Pem::new(
+            "PRIVATE KEY",
+            self.to_pkcs8_der().to_vec(),
+        )))
     }
 }
 
@@ -265,6 +285,24 @@ impl PublicKey {
 
     pub(crate) fn with_backend(&self, backend: Backend) -> Result<Self, Error> {
         Self::from_spki_der(&self.spki_der, backend, None)
+    }
+
+    /// Encrypts `plaintext` for the holder of the private key (RSA-OAEP, SHA-1, MGF1-SHA-1) and
+    /// returns it Base64-encoded, as sensitive fields travel.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] when the value is longer than RSA-OAEP allows (214 bytes for RSA-2048).
+    pub fn encrypt(&self, plaintext: &str) -> Result<String, Error> {
+        crate::crypto::OaepEncryptor::from_spki_der(&self.spki_der)?
+            .encrypt(plaintext.as_bytes())
+            .map_err(|problem| Error::InvalidRequest {
+                endpoint: "sensitive field",
+                problem,
+            })
+    }
+
+    pub(crate) fn spki_der(&self) -> &[u8] {
+        &self.spki_der
     }
 }
 

@@ -62,6 +62,86 @@ pub fn push_path_param<T: PathParam + ?Sized>(
 /// Compile-time check that a query field's type can be a query-string value.
 pub fn assert_query_value<T: crate::endpoint::QueryValue + ?Sized>() {}
 
+/// A value `#[wechatpay(encrypt)]` can encrypt: text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be encrypted as a sensitive field",
+    label = "`#[wechatpay(encrypt)]` needs text here",
+    note = "sensitive fields (names, ID numbers, phone numbers) are `String` or `Option<String>`"
+)]
+pub trait SensitiveField {
+    /// The text to encrypt.
+    fn text(&self) -> &str;
+}
+
+impl SensitiveField for str {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl SensitiveField for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl SensitiveField for std::borrow::Cow<'_, str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl<T: SensitiveField + ?Sized> SensitiveField for &T {
+    fn text(&self) -> &str {
+        (**self).text()
+    }
+}
+impl<T: SensitiveField + ?Sized> SensitiveField for Box<T> {
+    fn text(&self) -> &str {
+        (**self).text()
+    }
+}
+
+/// Text, or an `Option` of text (a `None` is left out and never encrypted).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be encrypted as a sensitive field",
+    label = "`#[wechatpay(encrypt)]` needs `String` or `Option<String>` here",
+    note = "sensitive fields (names, ID numbers, phone numbers) are text"
+)]
+pub trait SensitiveFieldOrOption {}
+impl<T: SensitiveField + ?Sized> SensitiveFieldOrOption for T {}
+impl<T: SensitiveField> SensitiveFieldOrOption for Option<T> {}
+
+/// The `serialize_with` of `#[wechatpay(encrypt)]` fields: writes the value RSA-OAEP encrypted
+/// with the key [`crate::Client::send`] chose for this request, Base64-encoded.
+pub fn encrypt_field<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: SensitiveFieldOrOption + EncryptAs + ?Sized,
+    S: serde::Serializer,
+{
+    match value.plaintext() {
+        Some(text) => {
+            let ciphertext =
+                crate::endpoint::encrypt_sensitive(text).map_err(serde::ser::Error::custom)?;
+            serializer.serialize_str(&ciphertext)
+        }
+        None => serializer.serialize_none(),
+    }
+}
+
+/// How a sensitive field yields its plaintext (`None` for an absent optional value).
+pub trait EncryptAs {
+    /// The text to encrypt, if any.
+    fn plaintext(&self) -> Option<&str>;
+}
+impl<T: SensitiveField + ?Sized> EncryptAs for T {
+    fn plaintext(&self) -> Option<&str> {
+        Some(self.text())
+    }
+}
+impl<T: SensitiveField> EncryptAs for Option<T> {
+    fn plaintext(&self) -> Option<&str> {
+        self.as_ref().map(SensitiveField::text)
+    }
+}
+
 /// The `skip_serializing_if` predicate `#[endpoint]` puts on `Option` fields: `None` is left out of
 /// the JSON body and the query string, since WeChat Pay rejects `null`.
 pub fn is_none<T>(value: &Option<T>) -> bool {

@@ -5,3 +5,5 @@
 
 pub mod certificates;
 pub mod papay;
+pub mod profitsharing;
+pub mod security;

@@ -14,11 +14,13 @@ use crate::api::certificates::DownloadCertificates;
 #[allow(deprecated)] // the sandbox answers the deprecated alias too
 use crate::api::papay::LegacyPreEntrustSign;
 use crate::api::papay::{PreEntrustSign, SignScene};
+use crate::api::profitsharing::AddReceiver;
+use crate::api::security::SecurityEcho;
 
 /// Path parameters, percent-decoded, by placeholder name.
 type Params = HashMap<&'static str, String>;
 
-type Handler = Box<dyn Fn(&Shared, &Params, &str, &[u8]) -> Reply + Send + Sync>;
+type Handler = Box<dyn Fn(&Shared, &http::request::Parts, &Params, &[u8]) -> Reply + Send + Sync>;
 
 struct Route {
     method: Method,
@@ -34,11 +36,25 @@ fn with_body<E: Endpoint, B: DeserializeOwned + 'static>(
         method: E::METHOD,
         template: E::PATH,
         handler: Box::new(
-            move |shared, params, _query, body| match decode::<B>(body) {
+            move |shared, _parts, params, body| match decode::<B>(body) {
                 Ok(request) => answer(shared, params, request),
                 Err(reply) => reply,
             },
         ),
+    }
+}
+
+/// A route whose body must decode as `B`, and whose answer also sees the request headers.
+fn with_headers_and_body<E: Endpoint, B: DeserializeOwned + 'static>(
+    answer: fn(&Shared, &http::HeaderMap, &Params, B) -> Reply,
+) -> Route {
+    Route {
+        method: E::METHOD,
+        template: E::PATH,
+        handler: Box::new(move |shared, parts, params, body| match decode::<B>(body) {
+            Ok(request) => answer(shared, &parts.headers, params, request),
+            Err(reply) => reply,
+        }),
     }
 }
 
@@ -47,7 +63,9 @@ fn without_body<E: Endpoint>(answer: fn(&Shared, &Params, &str) -> Reply) -> Rou
     Route {
         method: E::METHOD,
         template: E::PATH,
-        handler: Box::new(move |shared, params, query, _body| answer(shared, params, query)),
+        handler: Box::new(move |shared, parts, params, _body| {
+            answer(shared, params, parts.uri.query().unwrap_or(""))
+        }),
     }
 }
 
@@ -59,6 +77,8 @@ fn routes() -> &'static [Route] {
             with_body::<PreEntrustSign, PreEntrustSign>(pre_entrust_sign),
             with_body::<LegacyPreEntrustSign, PreEntrustSign>(pre_entrust_sign),
             without_body::<DownloadCertificates>(certificates),
+            with_headers_and_body::<AddReceiver, AddReceiver>(add_receiver),
+            with_body::<SecurityEcho, SecurityEcho>(super::callbacks::security_echo),
         ]
     })
 }
@@ -70,7 +90,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
     for route in routes() {
         if let Some(params) = match_template(route.template, path) {
             if route.method == parts.method {
-                return (route.handler)(shared, &params, parts.uri.query().unwrap_or(""), body);
+                return (route.handler)(shared, parts, &params, body);
             }
             method_mismatch = true;
         }
@@ -235,6 +255,79 @@ fn certificates(shared: &Shared, _params: &Params, _query: &str) -> Reply {
         }));
     }
     Reply::ok(json!({ "data": data }))
+}
+
+/// `POST v3/profitsharing/receivers/add`: the request must name the sandbox's current key in
+/// `Wechatpay-Serial` and carry `name` encrypted with it; the answer returns `name` encrypted to
+/// the merchant key, as WeChat Pay does with sensitive fields.
+fn add_receiver(
+    shared: &Shared,
+    headers: &http::HeaderMap,
+    _params: &Params,
+    request: AddReceiver,
+) -> Reply {
+    let platform = shared.platform();
+    let serial = headers
+        .get(crate::auth::header::SERIAL)
+        .and_then(|v| v.to_str().ok());
+    if serial != Some(platform.serial.as_str()) {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            &format!(
+                "Wechatpay-Serial `{}` does not name the WeChat Pay key `{}` sensitive fields must be encrypted with",
+                serial.unwrap_or(""),
+                platform.serial
+            ),
+            Some(json!({ "field": "Wechatpay-Serial", "location": "header" })),
+        );
+    }
+    let name = match &request.name {
+        Some(ciphertext) => match platform.key.decrypt(ciphertext) {
+            Ok(name) => Some(name),
+            Err(e) => {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "PARAM_ERROR",
+                    "name 解密失败：请使用微信支付公钥或平台证书加密",
+                    Some(json!({ "field": "/name", "location": "body", "issue": e.to_string() })),
+                );
+            }
+        },
+        None => None,
+    };
+    if request.receiver_type == crate::api::profitsharing::ReceiverType::MerchantId
+        && name.is_none()
+    {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "分账接收方类型为MERCHANT_ID时，name必填",
+            Some(json!({ "field": "/name", "location": "body" })),
+        );
+    }
+    let mut answer = json!({
+        "type": request.receiver_type,
+        "account": request.account,
+        "relation_type": request.relation_type,
+    });
+    if let Some(name) = name {
+        match shared.keys.merchant_public.encrypt(&name) {
+            Ok(ciphertext) => answer["name"] = json!(ciphertext),
+            Err(e) => {
+                return Reply::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    &e.to_string(),
+                    None,
+                );
+            }
+        }
+    }
+    if let Some(custom) = request.custom_relation {
+        answer["custom_relation"] = json!(custom);
+    }
+    Reply::ok(answer)
 }
 
 #[cfg(test)]
