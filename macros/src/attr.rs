@@ -27,9 +27,12 @@ pub(crate) struct Options {
     /// `crate = path`: where the `wechatpay` crate is, for crates that re-export it.
     #[darling(rename = "crate")]
     pub(crate) krate: Option<CratePath>,
+    /// `unsigned_response`: WeChat Pay does not sign this endpoint's answer (file downloads,
+    /// checked by a digest instead).
+    pub(crate) unsigned_response: darling::util::Flag,
 }
 
-const OPTIONS: &[&str] = &["response", "crate"];
+const OPTIONS: &[&str] = &["response", "crate", "unsigned_response"];
 
 pub(crate) struct ResponseType(pub(crate) Type);
 

@@ -56,6 +56,11 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
         .response
         .map_or_else(|| quote!(()), ToTokens::to_token_stream);
     let write_path = write_path(endpoint);
+    let unsigned = endpoint.unsigned_response.then(|| {
+        quote!(
+            const SIGNED_RESPONSE: bool = false;
+        )
+    });
 
     let turbofish = ty_generics.as_turbofish();
     let query = (!endpoint.query.is_empty()).then(|| {
@@ -112,6 +117,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
                 type Response = #response;
                 const METHOD: #private::Method = #private::Method::#method;
                 const PATH: &'static str = #template;
+                #unsigned
                 #write_path
                 #query_fn
                 #body_fn

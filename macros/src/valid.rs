@@ -20,6 +20,8 @@ pub(crate) struct Endpoint<'a> {
     pub(crate) query: Vec<&'a Field>,
     /// `Some` exactly for the methods that carry a body, even when no field goes in it.
     pub(crate) body: Option<Vec<&'a Field>>,
+    /// `unsigned_response`: the answer carries no WeChat Pay signature.
+    pub(crate) unsigned_response: bool,
 }
 
 pub(crate) enum PathPiece<'a> {
@@ -155,6 +157,7 @@ pub(crate) fn check<'a>(
             .map_or_else(default_crate, |krate| krate.0.clone()),
         query,
         body: method.has_body().then_some(body),
+        unsigned_response: args.options.unsigned_response.is_present(),
     })
 }
 

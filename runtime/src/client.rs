@@ -304,6 +304,15 @@ impl Client {
 
     /// Signs and sends one rendered request and reads the whole answer, unverified.
     pub(crate) async fn send_raw(&self, rendered: &RenderedRequest) -> Result<RawAnswer, Error> {
+        let request = self.signed_request(rendered)?;
+        self.inner.transport.call(request).await
+    }
+
+    /// The signed HTTP request for a rendered request: target, headers, `Authorization`.
+    pub(crate) fn signed_request(
+        &self,
+        rendered: &RenderedRequest,
+    ) -> Result<Request<Full<Bytes>>, Error> {
         let inner = &*self.inner;
         let target = format!("{}{}", inner.base.prefix, rendered.target());
         let body = rendered.body_bytes().unwrap_or_default();
@@ -356,7 +365,11 @@ impl Client {
                 problem: e.to_string(),
             })?;
         tracing::debug!(method = %rendered.method(), target = %target, "sending");
-        inner.transport.call(request).await
+        Ok(request)
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
     /// Verifies an answer and turns error answers into [`Error::Api`].

@@ -205,6 +205,20 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// A downloaded file does not match the digest its signed bill answer gave: it was altered or
+    /// cut short. Whatever was written of it is not the bill.
+    #[error(
+        "the file downloaded from {url} has SHA-1 {actual}, not the {expected} its bill answer gave: it was altered or incomplete; discard it and download again"
+    )]
+    DigestMismatch {
+        /// The digest from the signed bill answer.
+        expected: String,
+        /// The digest of what arrived.
+        actual: String,
+        /// The download URL.
+        url: String,
+    },
+
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
     Io {

@@ -92,6 +92,7 @@ pub mod api;
 pub mod auth;
 mod client;
 pub mod crypto;
+mod download;
 pub mod endpoint;
 pub mod error;
 mod keys;
@@ -108,6 +109,7 @@ pub mod __private;
 
 pub use client::{Answer, Client, ClientBuilder, DEFAULT_BASE_URL, RequestBuilder};
 pub use crypto::Backend;
+pub use download::BillFile;
 pub use endpoint::Endpoint;
 pub use error::{Error, Result};
 pub use keys::{

@@ -86,6 +86,39 @@ impl Transport {
         Ok(Self { http, config })
     }
 
+    /// Sends one request and returns the answer as soon as its head arrives (within the timeout),
+    /// with the body still to be read: for downloads, which are read chunk by chunk.
+    pub(crate) async fn call_streaming(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        let uri = request.uri().clone();
+        match tokio::time::timeout(self.config.timeout, self.http.request(request)).await {
+            Ok(result) => result.map_err(|e| Error::Transport {
+                url: uri.to_string(),
+                source: Box::new(e),
+            }),
+            Err(_) => Err(self.timeout_error(&uri)),
+        }
+    }
+
+    /// The timeout that applies to each wait: for a head, and between two chunks of a download.
+    pub(crate) fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
+    /// The largest error body read.
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.config.max_body_bytes
+    }
+
+    pub(crate) fn timeout_error(&self, uri: &Uri) -> Error {
+        Error::Timeout {
+            url: uri.to_string(),
+            timeout_ms: u64::try_from(self.config.timeout.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
     /// Sends one request and reads the whole answer, within the timeout and the body limit.
     pub(crate) async fn call(&self, request: Request<Full<Bytes>>) -> Result<RawAnswer, Error> {
         let uri: Uri = request.uri().clone();
@@ -126,10 +159,7 @@ impl Transport {
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                url: uri.to_string(),
-                timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-            }),
+            Err(_) => Err(self.timeout_error(&uri)),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bills;
 mod callbacks;
 mod routes;
 mod server;
@@ -37,6 +38,9 @@ use zeroize::Zeroizing;
 use crate::client::{Client, ClientBuilder};
 use crate::error::Error;
 use crate::keys::{ApiV3Key, MerchantKey, PublicKey, WechatpayPublicKey};
+
+/// Rows of a sandbox bill unless [`Sandbox::set_bill_rows`] says otherwise.
+pub const DEFAULT_BILL_ROWS: u64 = 1000;
 
 /// The merchant id the sandbox uses when none is configured.
 pub const DEFAULT_MCHID: &str = "1900000001";
@@ -101,6 +105,10 @@ pub(crate) struct Shared {
     pub(crate) certificates: Option<Mutex<Vec<IssuedCertificate>>>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
     pub(crate) requests: AtomicU64,
+    /// Bill download tokens handed out by `v3/bill/*`.
+    pub(crate) bills: Mutex<std::collections::HashMap<String, bills::BillSpec>>,
+    /// Rows of the bills the sandbox generates.
+    pub(crate) bill_rows: AtomicU64,
     /// Requests received per path (without the leading `/`).
     pub(crate) requests_by_path: Mutex<std::collections::HashMap<String, u64>>,
     /// The callbacks sent, and how to send more.
@@ -299,6 +307,12 @@ impl Sandbox {
     /// How many requests the sandbox has received.
     pub fn requests_received(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Sets how many rows the bills of `v3/bill/tradebill` and `v3/bill/fundflowbill` have from
+    /// now on (default 1000, about 200 bytes each): large bills test that downloads stream.
+    pub fn set_bill_rows(&self, rows: u64) {
+        self.shared.bill_rows.store(rows, Ordering::Relaxed);
     }
 
     /// How many requests the sandbox has received for `path` (`v3/certificates`; no leading `/`,
@@ -588,6 +602,8 @@ impl SandboxBuilder {
             faults: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),
             requests_by_path: Mutex::default(),
+            bills: Mutex::default(),
+            bill_rows: AtomicU64::new(DEFAULT_BILL_ROWS),
             callbacks: callbacks.owned_by(owner.clone()),
         });
         let listen = self

@@ -8,8 +8,10 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::Shared;
+use super::bills::{BillKind, BillSpec};
 use super::server::Reply;
 use crate::Endpoint;
+use crate::api::bill::{DownloadBillFile, FundFlowBill, TarType, TradeBill};
 use crate::api::certificates::DownloadCertificates;
 #[allow(deprecated)] // the sandbox answers the deprecated alias too
 use crate::api::papay::LegacyPreEntrustSign;
@@ -77,6 +79,13 @@ fn routes() -> &'static [Route] {
             with_body::<PreEntrustSign, PreEntrustSign>(pre_entrust_sign),
             with_body::<LegacyPreEntrustSign, PreEntrustSign>(pre_entrust_sign),
             without_body::<DownloadCertificates>(certificates),
+            without_body::<TradeBill>(|shared, _, query| {
+                bill_answer::<TradeBill>(shared, query, BillKind::Trade, |bill| bill.tar_type)
+            }),
+            without_body::<FundFlowBill>(|shared, _, query| {
+                bill_answer::<FundFlowBill>(shared, query, BillKind::FundFlow, |bill| bill.tar_type)
+            }),
+            without_body::<DownloadBillFile>(download_bill),
             with_headers_and_body::<AddReceiver, AddReceiver>(add_receiver),
             with_body::<SecurityEcho, SecurityEcho>(super::callbacks::security_echo),
         ]
@@ -328,6 +337,110 @@ fn add_receiver(
         answer["custom_relation"] = json!(custom);
     }
     Reply::ok(answer)
+}
+
+/// Decodes a query string as the declared request type, or answers `400 PARAM_ERROR`.
+fn decode_query<Q: DeserializeOwned>(query: &str) -> Result<Q, Reply> {
+    serde_urlencoded::from_str(query).map_err(|e| {
+        Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            &format!("输入源“/query”映射到值字段失败：{e}"),
+            Some(json!({ "location": "query", "issue": e.to_string() })),
+        )
+    })
+}
+
+/// `GET v3/bill/tradebill` and `v3/bill/fundflowbill`: a download address valid for this sandbox
+/// and the SHA-1 of the file it serves.
+fn bill_answer<Q: DeserializeOwned + HasBillDate>(
+    shared: &Shared,
+    query: &str,
+    kind: BillKind,
+    tar_type: fn(&Q) -> Option<TarType>,
+) -> Reply {
+    let request: Q = match decode_query(query) {
+        Ok(request) => request,
+        Err(reply) => return reply,
+    };
+    let date = request.bill_date();
+    let well_formed = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !well_formed {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "bill_date 格式错误，应为yyyy-MM-dd",
+            Some(json!({ "field": "bill_date", "value": date, "location": "query" })),
+        );
+    }
+    let spec = BillSpec {
+        kind,
+        bill_date: date.to_owned(),
+        rows: shared.bill_rows.load(std::sync::atomic::Ordering::Relaxed),
+        gzip: tar_type(&request) == Some(TarType::Gzip),
+        tamper: false,
+    };
+    let hash = spec.sha1();
+    let token = crate::crypto::nonce();
+    shared
+        .bills
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(token.clone(), spec);
+    Reply::ok(json!({
+        "hash_type": "SHA1",
+        "hash_value": hash,
+        // As WeChat Pay writes it: the production host. Clients send the path and token to the
+        // host they talk to.
+        "download_url": format!("https://api.mch.weixin.qq.com/v3/billdownload/file?token={token}"),
+    }))
+}
+
+/// The bill date of a bill request.
+trait HasBillDate {
+    fn bill_date(&self) -> &str;
+}
+
+impl HasBillDate for TradeBill {
+    fn bill_date(&self) -> &str {
+        &self.bill_date
+    }
+}
+
+impl HasBillDate for FundFlowBill {
+    fn bill_date(&self) -> &str {
+        &self.bill_date
+    }
+}
+
+/// `GET v3/billdownload/file?token=…`: the bill, streamed and unsigned.
+fn download_bill(shared: &Shared, _params: &Params, query: &str) -> Reply {
+    let request: DownloadBillFile = match decode_query(query) {
+        Ok(request) => request,
+        Err(reply) => return reply,
+    };
+    let spec = shared
+        .bills
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&request.token)
+        .cloned();
+    let Some(mut spec) = spec else {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "下载链接已失效或不存在，请重新申请账单",
+            Some(json!({ "field": "token", "location": "query" })),
+        );
+    };
+    if shared.next_fault() == Some(super::Fault::TamperBody) {
+        spec.tamper = true;
+    }
+    Reply::download(spec.body())
 }
 
 #[cfg(test)]

@@ -83,13 +83,27 @@ pub(crate) async fn serve(
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) body: Option<serde_json::Value>,
+    /// A file download: sent as a stream, unsigned, as WeChat Pay sends bills.
+    pub(crate) download: Option<Box<super::bills::BillBody>>,
 }
+
+/// What the sandbox answers with: a signed JSON body, or a streamed download.
+pub(crate) type SandboxBody = http_body_util::Either<Full<Bytes>, Box<super::bills::BillBody>>;
 
 impl Reply {
     pub(crate) fn ok(body: serde_json::Value) -> Self {
         Self {
             status: StatusCode::OK,
             body: Some(body),
+            download: None,
+        }
+    }
+
+    pub(crate) fn download(body: super::bills::BillBody) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: None,
+            download: Some(Box::new(body)),
         }
     }
 
@@ -106,11 +120,12 @@ impl Reply {
         Self {
             status,
             body: Some(body),
+            download: None,
         }
     }
 }
 
-async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<SandboxBody> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = request_id();
     let (parts, body) = request.into_parts();
@@ -135,7 +150,13 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
             None,
         ),
     };
-    signed_response(shared, reply, &request_id)
+    if let Some(download) = reply.download {
+        let mut response = Response::new(http_body_util::Either::Right(download));
+        *response.status_mut() = reply.status;
+        insert(response.headers_mut(), header::REQUEST_ID, &request_id);
+        return response;
+    }
+    signed_response(shared, reply, &request_id).map(http_body_util::Either::Left)
 }
 
 /// Checks the headers and the `Authorization` signature the way WeChat Pay does.

@@ -1,0 +1,176 @@
+//! The sandbox's bills: trade and fund-flow bills generated row by row, of any size, served as an
+//! unsigned stream whose SHA-1 the signed bill answer gave, as WeChat Pay serves them.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use aws_lc_rs::digest;
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
+
+/// What one download token stands for.
+#[derive(Debug, Clone)]
+pub(crate) struct BillSpec {
+    pub(crate) kind: BillKind,
+    pub(crate) bill_date: String,
+    pub(crate) rows: u64,
+    pub(crate) gzip: bool,
+    /// Flip one byte in the stream (a meddling proxy): the digest no longer matches.
+    pub(crate) tamper: bool,
+}
+
+/// Which bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BillKind {
+    Trade,
+    FundFlow,
+}
+
+/// About 64 KiB of text per chunk.
+const CHUNK: usize = 64 * 1024;
+
+impl BillSpec {
+    /// Row `index` of the bill (the header is row 0), in WeChat Pay's backtick-quoted CSV style.
+    fn row(&self, index: u64, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let date = &self.bill_date;
+        let _ = match (self.kind, index) {
+            (BillKind::Trade, 0) => writeln!(
+                out,
+                "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率"
+            ),
+            (BillKind::Trade, i) => writeln!(
+                out,
+                "`{date} 10:{:02}:{:02},`wxd678efh567hg6787,`1900000001,`0,`,`42000000{:012},`papay{:012},`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`PAP,`SUCCESS,`OTHERS,`CNY,`{}.{:02},`0.00,`0,`0,`0.00,`0.00,`,`,`月度会员,`,`0.00600,`0.60%",
+                i / 60 % 60,
+                i % 60,
+                i,
+                i,
+                10 + i % 90,
+                i % 100
+            ),
+            (BillKind::FundFlow, 0) => writeln!(
+                out,
+                "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,资金变更提交申请人,备注,业务凭证号"
+            ),
+            (BillKind::FundFlow, i) => writeln!(
+                out,
+                "`{date} 11:{:02}:{:02},`42000000{:012},`{:020},`交易,`交易,`收入,`{}.00,`{}.00,`system,`,`papay{:012}",
+                i / 60 % 60,
+                i % 60,
+                i,
+                i,
+                10 + i % 90,
+                1000 + i,
+                i
+            ),
+        };
+    }
+
+    /// A fresh stream of the bill's bytes.
+    pub(crate) fn body(&self) -> BillBody {
+        BillBody {
+            spec: self.clone(),
+            next_row: 0,
+            encoder: self
+                .gzip
+                .then(|| flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())),
+            finished: false,
+            tampered: false,
+        }
+    }
+
+    /// The SHA-1 of the bytes the stream sends, hex (the gzip file when compressed): the
+    /// bill is generated once more to compute it, so no bill is ever held in memory.
+    pub(crate) fn sha1(&self) -> String {
+        let mut context = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
+        let mut body = BillSpec {
+            tamper: false,
+            ..self.clone()
+        }
+        .body();
+        while let Some(chunk) = body.next_chunk() {
+            context.update(&chunk);
+        }
+        context
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The streamed bill: rows are generated (and compressed) chunk by chunk.
+pub(crate) struct BillBody {
+    spec: BillSpec,
+    next_row: u64,
+    encoder: Option<flate2::write::GzEncoder<Vec<u8>>>,
+    finished: bool,
+    tampered: bool,
+}
+
+impl BillBody {
+    fn next_chunk(&mut self) -> Option<Bytes> {
+        use std::io::Write as _;
+        loop {
+            if self.finished {
+                return None;
+            }
+            let mut text = Vec::with_capacity(CHUNK + 512);
+            while text.len() < CHUNK && self.next_row <= self.spec.rows {
+                self.spec.row(self.next_row, &mut text);
+                self.next_row += 1;
+            }
+            let last = self.next_row > self.spec.rows;
+            let mut chunk = match &mut self.encoder {
+                None => text,
+                Some(encoder) => {
+                    // Writing to a Vec cannot fail.
+                    let _ = encoder.write_all(&text);
+                    if last {
+                        let encoder = self.encoder.take()?;
+                        encoder.finish().unwrap_or_default()
+                    } else {
+                        std::mem::take(encoder.get_mut())
+                    }
+                }
+            };
+            if last {
+                self.finished = true;
+            }
+            if self.spec.tamper && !self.tampered && chunk.len() > 64 {
+                let middle = chunk.len() / 2;
+                chunk[middle] ^= 0x01;
+                self.tampered = true;
+            }
+            if !chunk.is_empty() {
+                return Some(Bytes::from(chunk));
+            }
+        }
+    }
+}
+
+impl Body for BillBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(
+            self.get_mut()
+                .next_chunk()
+                .map(|chunk| Ok(Frame::data(chunk))),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.finished
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
