@@ -548,7 +548,7 @@ mod tests {
         let error = args(quote!(GET, "v3/x", timeout = 5)).err().unwrap();
         assert_eq!(
             error,
-            "endpoint `QueryContract`: unknown option `timeout`\nhelp: the options are `response` and `crate`"
+            "endpoint `QueryContract`: unknown option `timeout`\nhelp: the options are `response`, `crate` and `unsigned_response`"
         );
     }
 
