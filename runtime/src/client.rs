@@ -294,7 +294,11 @@ impl Client {
     }
 
     /// Signs, sends and verifies one rendered request.
-    async fn execute(&self, rendered: &RenderedRequest, signed: bool) -> Result<Answer, Error> {
+    pub(crate) async fn execute(
+        &self,
+        rendered: &RenderedRequest,
+        signed: bool,
+    ) -> Result<Answer, Error> {
         self.refresh_in_background_if_due();
         let raw = self.send_raw(rendered).await?;
         let answer = self.check(raw, signed).await?;
@@ -318,10 +322,11 @@ impl Client {
         let body = rendered.body_bytes().unwrap_or_default();
         let timestamp = auth::unix_now();
         let nonce = crypto::nonce();
+        // Media uploads sign their `meta` JSON, not the multipart body sent.
         let authorization = inner.signer.authorization(
             rendered.method().as_str(),
             &target,
-            &body,
+            rendered.signed_body().unwrap_or_default(),
             timestamp,
             &nonce,
         );
@@ -347,8 +352,12 @@ impl Client {
                     ))
                 })?,
             );
-        if rendered.body().is_some() {
-            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(content_type) = rendered.content_type() {
+            let value = HeaderValue::from_str(content_type).map_err(|_| Error::InvalidRequest {
+                endpoint: "request",
+                problem: format!("the Content-Type `{content_type}` cannot be sent"),
+            })?;
+            builder = builder.header(CONTENT_TYPE, value);
         }
         if let Some(serial) = rendered.wechatpay_serial() {
             let value = HeaderValue::from_str(serial).map_err(|_| {

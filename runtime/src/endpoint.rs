@@ -162,6 +162,11 @@ pub struct RenderedRequest {
     target: String,
     body: Option<bytes::Bytes>,
     wechatpay_serial: Option<String>,
+    /// What the signature covers when it is not the body: media uploads send a multipart body
+    /// but sign only its `meta` JSON.
+    signed_body: Option<bytes::Bytes>,
+    /// The body's `Content-Type` when it is not `application/json`.
+    content_type: Option<String>,
 }
 
 impl RenderedRequest {
@@ -223,6 +228,8 @@ impl RenderedRequest {
             target,
             body,
             wechatpay_serial: None,
+            signed_body: None,
+            content_type: None,
         })
     }
 
@@ -233,6 +240,27 @@ impl RenderedRequest {
             target,
             body,
             wechatpay_serial: None,
+            signed_body: None,
+            content_type: None,
+        }
+    }
+
+    /// A request whose body is not JSON and is not what the signature covers: a media upload
+    /// sends `body` (multipart) with `content_type` and signs `signed_body` (the `meta` JSON).
+    pub(crate) fn with_signed_body(
+        method: Method,
+        target: String,
+        body: bytes::Bytes,
+        signed_body: bytes::Bytes,
+        content_type: String,
+    ) -> Self {
+        Self {
+            method,
+            target,
+            body: Some(body),
+            wechatpay_serial: None,
+            signed_body: Some(signed_body),
+            content_type: Some(content_type),
         }
     }
 
@@ -246,9 +274,25 @@ impl RenderedRequest {
         &self.target
     }
 
-    /// The exact JSON body bytes, for methods that carry one.
+    /// The exact body bytes, for methods that carry one (JSON, or multipart for media uploads).
     pub fn body(&self) -> Option<&[u8]> {
         self.body.as_deref()
+    }
+
+    /// The bytes the signature covers in its `BODY` line: the body, except for media uploads,
+    /// which sign their `meta` JSON exactly as it appears in the multipart body.
+    pub fn signed_body(&self) -> Option<&[u8]> {
+        self.signed_body.as_deref().or(self.body.as_deref())
+    }
+
+    /// The `Content-Type` of the body: `application/json`, or `multipart/form-data; boundary=…`
+    /// for media uploads; `None` without a body.
+    pub fn content_type(&self) -> Option<&str> {
+        match (&self.content_type, &self.body) {
+            (Some(content_type), _) => Some(content_type),
+            (None, Some(_)) => Some("application/json"),
+            (None, None) => None,
+        }
     }
 
     /// The WeChat Pay key sensitive fields were encrypted with, sent as `Wechatpay-Serial`.

@@ -81,6 +81,8 @@
 //!
 //! - [`api`]: the endpoint catalog (papay first).
 //! - [`auth`]: signing messages, the `Authorization` header, answer verification and the key store.
+//! - [`media`]: image and video uploads ([`Client::upload_image`], [`Client::upload_video`]),
+//!   signed over their `meta` JSON.
 //! - [`notify`]: callbacks (notifications): verified over the raw body, decrypted with the APIv3
 //!   key, decoded into typed events (an axum extractor with the `axum` feature).
 //! - [`crypto`]: the RSA backends (aws-lc-rs by default; the pure-Rust `rsa` crate with the
@@ -96,6 +98,7 @@ mod download;
 pub mod endpoint;
 pub mod error;
 mod keys;
+pub mod media;
 pub mod notify;
 pub mod paysign;
 mod rotation;

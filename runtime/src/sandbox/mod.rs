@@ -18,10 +18,12 @@
 
 mod bills;
 mod callbacks;
+mod media;
 mod routes;
 mod server;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
+pub use media::UploadedMedia;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -113,6 +115,8 @@ pub(crate) struct Shared {
     pub(crate) requests_by_path: Mutex<std::collections::HashMap<String, u64>>,
     /// The callbacks sent, and how to send more.
     pub(crate) callbacks: callbacks::Deliveries,
+    /// Files accepted by the media upload routes, by `media_id`.
+    pub(crate) media: Mutex<std::collections::HashMap<String, UploadedMedia>>,
 }
 
 impl Shared {
@@ -307,6 +311,17 @@ impl Sandbox {
     /// How many requests the sandbox has received.
     pub fn requests_received(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// The file an image or video upload answered `media_id` for: its name, SHA-256 and size as
+    /// the sandbox received them; `None` when no upload answered that id.
+    pub fn uploaded_media(&self, media_id: &str) -> Option<UploadedMedia> {
+        self.shared
+            .media
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(media_id)
+            .cloned()
     }
 
     /// Sets how many rows the bills of `v3/bill/tradebill` and `v3/bill/fundflowbill` have from
@@ -605,6 +620,7 @@ impl SandboxBuilder {
             bills: Mutex::default(),
             bill_rows: AtomicU64::new(DEFAULT_BILL_ROWS),
             callbacks: callbacks.owned_by(owner.clone()),
+            media: Mutex::default(),
         });
         let listen = self
             .listen

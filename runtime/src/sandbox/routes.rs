@@ -60,6 +60,20 @@ fn with_headers_and_body<E: Endpoint, B: DeserializeOwned + 'static>(
     }
 }
 
+/// A route for a body that is not JSON (a multipart upload): `answer` sees the request head and
+/// the raw body bytes.
+fn raw(
+    method: Method,
+    template: &'static str,
+    answer: fn(&Shared, &http::request::Parts, &[u8]) -> Reply,
+) -> Route {
+    Route {
+        method,
+        template,
+        handler: Box::new(move |shared, parts, _params, body| answer(shared, parts, body)),
+    }
+}
+
 /// A route without a body (GET, DELETE); `answer` sees the path parameters and the raw query.
 fn without_body<E: Endpoint>(answer: fn(&Shared, &Params, &str) -> Reply) -> Route {
     Route {
@@ -88,6 +102,16 @@ fn routes() -> &'static [Route] {
             without_body::<DownloadBillFile>(download_bill),
             with_headers_and_body::<AddReceiver, AddReceiver>(add_receiver),
             with_body::<SecurityEcho, SecurityEcho>(super::callbacks::security_echo),
+            raw(
+                Method::POST,
+                crate::media::IMAGE_UPLOAD_PATH,
+                super::media::upload_image,
+            ),
+            raw(
+                Method::POST,
+                crate::media::VIDEO_UPLOAD_PATH,
+                super::media::upload_video,
+            ),
         ]
     })
 }

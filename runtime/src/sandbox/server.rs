@@ -231,12 +231,15 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
     if timestamp.abs_diff(auth::unix_now()) > MAX_SKEW_SECS {
         return Err(sign_error("timestamp is expired", None));
     }
+    // Media uploads sign the `meta` part of their multipart body, not the body (PROTOCOL §7):
+    // for those paths the BODY line is that part's bytes exactly as they came.
+    let signed_body = super::media::signed_body(parts, body)?;
     let message = auth::request_message(
         parts.method.as_str(),
         &target,
         timestamp,
         &authorization.nonce_str,
-        body,
+        signed_body,
     );
     let signature = BASE64
         .decode(&authorization.signature)
