@@ -6,5 +6,7 @@
 pub mod bill;
 pub mod certificates;
 pub mod papay;
+pub mod pay;
 pub mod profitsharing;
+pub mod refund;
 pub mod security;
