@@ -499,3 +499,29 @@ fn query_refund() {
         },
     );
 }
+
+#[test]
+fn a_papay_deduction_queries_as_a_transaction() {
+    // A deduction applied against a contract and not yet charged: trade type PAP, state ACCEPT.
+    let answer = serde_json::json!({
+        "appid": "wxd678efh567hg6787",
+        "mchid": "1230000109",
+        "out_trade_no": "1217752501201407033233368018",
+        "transaction_id": "1217752501201407033233368018",
+        "trade_type": "PAP",
+        "trade_state": "ACCEPT",
+        "trade_state_desc": "已接收，等待扣款",
+        "amount": { "total": 100, "currency": "CNY" }
+    });
+    let transaction: wechatpay::api::pay::Transaction =
+        serde_json::from_value(answer.clone()).unwrap();
+    assert_eq!(
+        transaction.trade_type,
+        Some(wechatpay::api::pay::TradeType::Pap)
+    );
+    assert_eq!(
+        transaction.trade_state,
+        wechatpay::api::pay::TradeState::Accept
+    );
+    assert_eq!(serde_json::to_value(&transaction).unwrap(), answer);
+}

@@ -358,6 +358,9 @@ pub enum TradeType {
     /// `FACEPAY`: 刷脸支付.
     #[serde(rename = "FACEPAY")]
     Facepay,
+    /// `PAP`: 委托代扣, a deduction against a papay contract.
+    #[serde(rename = "PAP")]
+    Pap,
 }
 
 /// 交易状态.
@@ -385,6 +388,9 @@ pub enum TradeState {
     /// `PAYERROR`: 支付失败.
     #[serde(rename = "PAYERROR")]
     PayError,
+    /// `ACCEPT`: 已接收，等待扣款 — a papay deduction accepted and not yet charged.
+    #[serde(rename = "ACCEPT")]
+    Accept,
 }
 
 /// 订单金额 of a queried order.
