@@ -25,6 +25,40 @@ use crate::transport::{RawAnswer, Transport, TransportConfig};
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com/";
 
+/// The documented backup host, tried when the production host cannot be reached.
+pub const BACKUP_BASE_URL: &str = "https://api2.mch.weixin.qq.com/";
+
+/// When and how `5xx` answers are retried.
+#[derive(Debug, Clone, Copy)]
+struct RetryPolicy {
+    max_retries: u32,
+    base_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            base_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry `n` (from 1): `base × 2^(n-1)`, at most 5 s, scaled by a random
+    /// factor in [0.5, 1.5) so that many clients do not retry in step.
+    fn delay(&self, n: u32) -> Duration {
+        let exponential = self
+            .base_delay
+            .saturating_mul(1 << n.saturating_sub(1).min(16))
+            .min(Duration::from_secs(5));
+        let mut random = [0u8; 2];
+        let _ = crypto::fill_random(&mut random);
+        let jitter = 0.5 + f64::from(u16::from_le_bytes(random)) / 65_536.0;
+        exponential.mul_f64(jitter)
+    }
+}
+
 /// A WeChat Pay API v3 client for one merchant: signs requests, verifies answers, decodes them.
 ///
 /// `Client` is `Clone + Send + Sync` and cheap to clone (one `Arc`); clones share one pool of
@@ -49,7 +83,9 @@ struct Inner {
     keys: SharedKeys,
     rotation: Option<Rotation>,
     backend: Backend,
-    base: BaseUrl,
+    /// The primary host first, then the backups tried when it cannot be reached.
+    bases: Vec<BaseUrl>,
+    retry: RetryPolicy,
     transport: Transport,
     user_agent: HeaderValue,
     wechatpay_serial: Option<HeaderValue>,
@@ -60,7 +96,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("mchid", &self.inner.signer.mchid())
-            .field("base_url", &self.inner.base.to_string())
+            .field("base_url", &self.inner.bases[0].to_string())
             .field("keys", &self.keys())
             .finish_non_exhaustive()
     }
@@ -300,10 +336,79 @@ impl Client {
         signed: bool,
     ) -> Result<Answer, Error> {
         self.refresh_in_background_if_due();
-        let raw = self.send_raw(rendered).await?;
-        let answer = self.check(raw, signed).await?;
-        tracing::debug!(status = %answer.status, request_id = ?answer.request_id, "verified answer");
-        Ok(answer)
+        let span = tracing::debug_span!(
+            "wechatpay",
+            method = %rendered.method(),
+            target = %rendered.target(),
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            retries = tracing::field::Empty,
+        );
+        let result = self.execute_with_retries(rendered, signed, &span).await;
+        match &result {
+            Ok(answer) => {
+                span.record("status", answer.status.as_u16());
+                span.record("request_id", answer.request_id.as_deref().unwrap_or(""));
+            }
+            Err(error) => {
+                span.record("request_id", error.request_id().unwrap_or(""));
+                tracing::debug!(parent: &span, %error, "request failed");
+            }
+        }
+        result
+    }
+
+    /// Sends a request with the client's retry rules; every attempt is signed afresh.
+    ///
+    /// - A host that cannot be reached (refused, reset, TLS failure) is replaced by the next
+    ///   backup host, once per request.
+    /// - `5xx` answers are retried up to [`ClientBuilder::retries`] times with jittered
+    ///   exponential backoff. WeChat Pay keys every request by the merchant's own ids
+    ///   (`out_trade_no`, `out_contract_code` …), so sending the same bytes again, freshly signed,
+    ///   cannot act twice.
+    /// - `429` is never retried: [`Error::RateLimited`].
+    /// - A timeout is never retried: the request may have been processed.
+    async fn execute_with_retries(
+        &self,
+        rendered: &RenderedRequest,
+        signed: bool,
+        span: &tracing::Span,
+    ) -> Result<Answer, Error> {
+        let inner = &*self.inner;
+        let mut host = 0;
+        let mut retries = 0u32;
+        loop {
+            let request = self.signed_request_to(rendered, &inner.bases[host])?;
+            let outcome = inner.transport.call(request).await;
+            span.record("retries", retries);
+            match outcome {
+                Err(Error::Transport { url, source }) if host + 1 < inner.bases.len() => {
+                    host += 1;
+                    tracing::warn!(parent: span, %url, error = %source, backup = %inner.bases[host], "host unreachable: failing over to the backup host");
+                }
+                Ok(raw) if raw.status.is_server_error() && retries < inner.retry.max_retries => {
+                    retries += 1;
+                    let delay = inner.retry.delay(retries);
+                    tracing::info!(parent: span, status = %raw.status, retries, ?delay, "server error: retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                Ok(raw) => {
+                    let status = raw.status;
+                    return match self.check(raw, signed).await {
+                        Err(Error::Api {
+                            message,
+                            request_id,
+                            ..
+                        }) if status == StatusCode::TOO_MANY_REQUESTS => Err(Error::RateLimited {
+                            message,
+                            request_id,
+                        }),
+                        other => other,
+                    };
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Signs and sends one rendered request and reads the whole answer, unverified.
@@ -318,7 +423,17 @@ impl Client {
         rendered: &RenderedRequest,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let inner = &*self.inner;
-        let target = format!("{}{}", inner.base.prefix, rendered.target());
+        self.signed_request_to(rendered, &inner.bases[0])
+    }
+
+    /// The signed HTTP request for a rendered request, to one of the client's hosts.
+    fn signed_request_to(
+        &self,
+        rendered: &RenderedRequest,
+        base: &BaseUrl,
+    ) -> Result<Request<Full<Bytes>>, Error> {
+        let inner = &*self.inner;
+        let target = format!("{}{}", base.prefix, rendered.target());
         let body = rendered.body_bytes().unwrap_or_default();
         let timestamp = auth::unix_now();
         let nonce = crypto::nonce();
@@ -331,8 +446,8 @@ impl Client {
             &nonce,
         );
         let uri = http::Uri::builder()
-            .scheme(inner.base.scheme.clone())
-            .authority(inner.base.authority.clone())
+            .scheme(base.scheme.clone())
+            .authority(base.authority.clone())
             .path_and_query(target.as_str())
             .build()
             .map_err(|e| Error::InvalidRequest {
@@ -609,6 +724,8 @@ pub struct ClientBuilder {
     transport: TransportConfig,
     backend: Backend,
     apiv3_key: Option<ApiV3Key>,
+    backup_base_urls: Vec<String>,
+    retry: RetryPolicy,
     certificates_from_api: bool,
     certificate_refresh: Option<Duration>,
 }
@@ -655,6 +772,27 @@ impl ClientBuilder {
     /// only for loopback hosts (a local sandbox).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// A host to fail over to when the base URL cannot be reached (connection refused or reset),
+    /// at most once per request. Without a base URL the client talks to
+    /// `https://api.mch.weixin.qq.com/` and fails over to `https://api2.mch.weixin.qq.com/`.
+    pub fn backup_base_url(mut self, url: impl Into<String>) -> Self {
+        self.backup_base_urls.push(url.into());
+        self
+    }
+
+    /// How often a `5xx` answer is retried (default 2; 0 turns retries off). Each retry waits an
+    /// exponentially growing, jittered delay starting at [`ClientBuilder::retry_backoff`].
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// The first retry's delay (default 200 ms); later ones double, up to 5 s, with jitter.
+    pub fn retry_backoff(mut self, delay: Duration) -> Self {
+        self.retry.base_delay = delay;
         self
     }
 
@@ -806,7 +944,17 @@ impl ClientBuilder {
         }
         let key = key.with_backend(self.backend)?;
         let keys = self.keys.with_backend(self.backend)?;
-        let base = BaseUrl::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        // The production host has a documented backup; a configured host has the backups given.
+        let mut bases = match &self.base_url {
+            Some(url) => vec![BaseUrl::parse(url)?],
+            None => vec![
+                BaseUrl::parse(DEFAULT_BASE_URL)?,
+                BaseUrl::parse(BACKUP_BASE_URL)?,
+            ],
+        };
+        for url in &self.backup_base_urls {
+            bases.push(BaseUrl::parse(url)?);
+        }
         let transport = Transport::new(self.transport)?;
         let wechatpay_serial = self
             .public_key_id
@@ -823,7 +971,8 @@ impl ClientBuilder {
                     Rotation::new(self.certificate_refresh.unwrap_or(DEFAULT_REFRESH_INTERVAL))
                 }),
                 backend: self.backend,
-                base,
+                bases,
+                retry: self.retry,
                 transport,
                 user_agent: user_agent(),
                 wechatpay_serial,

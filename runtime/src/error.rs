@@ -116,6 +116,19 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// WeChat Pay answered `429 RATELIMIT_EXCEEDED`. Not retried: slow down (spread bulk jobs such
+    /// as monthly deductions over time) and send again later.
+    #[error(
+        "WeChat Pay rate limit exceeded: {message}; slow down and retry later{}",
+        request_id_suffix(request_id)
+    )]
+    RateLimited {
+        /// The message WeChat Pay gave.
+        message: String,
+        /// The `Request-ID` header, when present.
+        request_id: Option<String>,
+    },
+
     /// The verified answer could not be decoded into the declared response type.
     #[error(
         "the verified answer of `{endpoint}` does not decode as the declared response type: {source}{}",
@@ -242,6 +255,7 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. }
+            | Error::RateLimited { request_id, .. }
             | Error::Unsigned { request_id, .. }
             | Error::BadSignature { request_id, .. }
             | Error::SignatureProbe { request_id }

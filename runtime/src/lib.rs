@@ -110,7 +110,9 @@ mod transport;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use client::{Answer, Client, ClientBuilder, DEFAULT_BASE_URL, RequestBuilder};
+pub use client::{
+    Answer, BACKUP_BASE_URL, Client, ClientBuilder, DEFAULT_BASE_URL, RequestBuilder,
+};
 pub use crypto::Backend;
 pub use download::BillFile;
 pub use endpoint::Endpoint;

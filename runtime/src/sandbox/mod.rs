@@ -67,6 +67,14 @@ pub enum Fault {
     StripSignature,
     /// Sign correctly but name a serial the client does not know.
     UnknownSerial,
+    /// Answer `500 SYSTEM_ERROR` without doing anything.
+    ServerError,
+    /// Answer `429 RATELIMIT_EXCEEDED` without doing anything.
+    RateLimited,
+    /// Wait this long before handling the request.
+    Delay(Duration),
+    /// Close the connection without answering.
+    DropConnection,
 }
 
 /// The keys of one sandbox: the merchant's (to check requests) and WeChat Pay's (to sign answers).

@@ -99,7 +99,7 @@ fn routes() -> &'static [Route] {
             without_body::<FundFlowBill>(|shared, _, query| {
                 bill_answer::<FundFlowBill>(shared, query, BillKind::FundFlow, |bill| bill.tar_type)
             }),
-            without_body::<DownloadBillFile>(download_bill),
+            raw(Method::GET, DownloadBillFile::PATH, download_bill),
             with_headers_and_body::<AddReceiver, AddReceiver>(add_receiver),
             with_body::<SecurityEcho, SecurityEcho>(super::callbacks::security_echo),
             raw(
@@ -442,8 +442,8 @@ impl HasBillDate for FundFlowBill {
 }
 
 /// `GET v3/billdownload/file?token=…`: the bill, streamed and unsigned.
-fn download_bill(shared: &Shared, _params: &Params, query: &str) -> Reply {
-    let request: DownloadBillFile = match decode_query(query) {
+fn download_bill(shared: &Shared, parts: &http::request::Parts, _body: &[u8]) -> Reply {
+    let request: DownloadBillFile = match decode_query(parts.uri.query().unwrap_or("")) {
         Ok(request) => request,
         Err(reply) => return reply,
     };
@@ -461,7 +461,7 @@ fn download_bill(shared: &Shared, _params: &Params, query: &str) -> Reply {
             Some(json!({ "field": "token", "location": "query" })),
         );
     };
-    if shared.next_fault() == Some(super::Fault::TamperBody) {
+    if parts.extensions.get::<super::Fault>() == Some(&super::Fault::TamperBody) {
         spec.tamper = true;
     }
     Reply::download(spec.body())

@@ -1,6 +1,5 @@
 //! The sandbox's HTTP side: accept connections, check each request as WeChat Pay does, sign answers.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -58,7 +57,11 @@ pub(crate) async fn serve(
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+                async move {
+                    handle(&shared, request)
+                        .await
+                        .ok_or_else(|| std::io::Error::other("connection dropped on purpose"))
+                }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             match tls {
@@ -125,7 +128,8 @@ impl Reply {
     }
 }
 
-async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<SandboxBody> {
+/// Answers one request; `None` drops the connection without an answer (`Fault::DropConnection`).
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<SandboxBody>> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = request_id();
     let (parts, body) = request.into_parts();
@@ -135,12 +139,37 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Sandbox
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(parts.uri.path().trim_start_matches('/').to_owned())
         .or_default() += 1;
+    // One fault per request, taken when it arrives: it shapes this request's answer only.
+    let fault = shared.next_fault();
+    let mut parts = parts;
     let reply = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(body) => {
             let body = body.to_bytes();
-            match check_request(shared, &parts, &body) {
-                Ok(()) => routes::dispatch(shared, &parts, &body),
-                Err(reply) => reply,
+            match (check_request(shared, &parts, &body), &fault) {
+                (Err(reply), _) => reply,
+                (Ok(()), Some(Fault::Delay(delay))) => {
+                    tokio::time::sleep(*delay).await;
+                    routes::dispatch(shared, &parts, &body)
+                }
+                (Ok(()), Some(Fault::DropConnection)) => return None,
+                (Ok(()), Some(Fault::ServerError)) => Reply::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    "系统错误",
+                    None,
+                ),
+                (Ok(()), Some(Fault::RateLimited)) => Reply::error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATELIMIT_EXCEEDED",
+                    "达到调用速率限制",
+                    None,
+                ),
+                (Ok(()), _) => {
+                    if let Some(fault) = &fault {
+                        parts.extensions.insert(fault.clone());
+                    }
+                    routes::dispatch(shared, &parts, &body)
+                }
             }
         }
         Err(_) => Reply::error(
@@ -154,9 +183,9 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Sandbox
         let mut response = Response::new(http_body_util::Either::Right(download));
         *response.status_mut() = reply.status;
         insert(response.headers_mut(), header::REQUEST_ID, &request_id);
-        return response;
+        return Some(response);
     }
-    signed_response(shared, reply, &request_id).map(http_body_util::Either::Left)
+    Some(signed_response(shared, reply, fault, &request_id).map(http_body_util::Either::Left))
 }
 
 /// Checks the headers and the `Authorization` signature the way WeChat Pay does.
@@ -251,12 +280,16 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
 }
 
 /// Serializes, signs (or deliberately mis-signs) and wraps one answer.
-fn signed_response(shared: &Shared, reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
+fn signed_response(
+    shared: &Shared,
+    reply: Reply,
+    fault: Option<Fault>,
+    request_id: &str,
+) -> Response<Full<Bytes>> {
     let mut body = match &reply.body {
         Some(value) => serde_json::to_vec(value).unwrap_or_default(),
         None => Vec::new(),
     };
-    let fault = shared.next_fault();
     let mut headers = http::HeaderMap::new();
     sign_into(shared, fault.as_ref(), &mut body, &mut headers);
     if reply.body.is_some() {
