@@ -168,3 +168,21 @@ async fn a_slow_answer_times_out_and_is_not_sent_again() {
         "a timed-out request is not repeated"
     );
 }
+
+#[tokio::test]
+async fn an_answer_larger_than_the_limit_is_discarded() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .unwrap()
+        .max_response_bytes(64)
+        .build()
+        .unwrap();
+    let error = client.send(&request()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::BodyTooLarge { limit: 64, .. }),
+        "{error:?}"
+    );
+    // The same answer fits the default limit.
+    sandbox.client().unwrap().send(&request()).await.unwrap();
+}
