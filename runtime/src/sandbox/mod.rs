@@ -115,6 +115,8 @@ pub(crate) struct Shared {
     pub(crate) certificates: Option<Mutex<Vec<IssuedCertificate>>>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
     pub(crate) requests: AtomicU64,
+    /// TCP connections accepted.
+    pub(crate) connections: AtomicU64,
     /// Bill download tokens handed out by `v3/bill/*`.
     pub(crate) bills: Mutex<std::collections::HashMap<String, bills::BillSpec>>,
     /// Rows of the bills the sandbox generates.
@@ -319,6 +321,12 @@ impl Sandbox {
     /// How many requests the sandbox has received.
     pub fn requests_received(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many TCP connections the sandbox has accepted: with a pooling client, far fewer than
+    /// requests.
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
     }
 
     /// The file an image or video upload answered `media_id` for: its name, SHA-256 and size as
@@ -624,6 +632,7 @@ impl SandboxBuilder {
             certificates,
             faults: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
             requests_by_path: Mutex::default(),
             bills: Mutex::default(),
             bill_rows: AtomicU64::new(DEFAULT_BILL_ROWS),

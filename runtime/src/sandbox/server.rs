@@ -51,6 +51,7 @@ pub(crate) async fn serve(
         let Ok((stream, _peer)) = listener.accept().await else {
             continue;
         };
+        shared.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
         let tls = tls.clone();
