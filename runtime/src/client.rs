@@ -516,6 +516,23 @@ impl Client {
         }
         Err(api_error(status, &body, request_id))
     }
+
+    /// An error answer as [`Error::Api`], for the paths that download certificates and files:
+    /// one that carries a signature must hold it with the keys held now (no certificate download
+    /// here, as these paths are the downloads themselves).
+    pub(crate) fn error_answer(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Error {
+        if headers.contains_key(auth::header::SIGNATURE)
+            && let Err(error) = self.keys().verify(headers, body, auth::unix_now())
+        {
+            return error;
+        }
+        api_error(status, body, auth::request_id(headers))
+    }
 }
 
 /// Builds [`Error::Api`] from a `{code, message, detail}` body (or whatever came instead).

@@ -105,12 +105,7 @@ impl Client {
             .map_err(|_| transport.timeout_error(&uri))?
             .map(|collected| collected.to_bytes())
             .unwrap_or_default();
-            let request_id = crate::auth::request_id(&parts.headers);
-            if parts.headers.contains_key(crate::auth::header::SIGNATURE) {
-                self.keys()
-                    .verify(&parts.headers, &text, crate::auth::unix_now())?;
-            }
-            return Err(crate::client::api_error(parts.status, &text, request_id));
+            return Err(self.error_answer(parts.status, &parts.headers, &text));
         }
 
         let mut raw_digest = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);

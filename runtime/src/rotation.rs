@@ -81,14 +81,10 @@ impl Client {
         // bootstrap, sound because only WeChat Pay and this merchant hold the APIv3 key that
         // authenticates each certificate.
         let raw = self.send_raw(&rendered).await?;
-        let request_id = crate::auth::request_id(&raw.headers);
         if !raw.status.is_success() {
-            // An error answer that carries a signature must hold it, with the keys held now.
-            if raw.headers.contains_key(crate::auth::header::SIGNATURE) {
-                self.keys().verify(&raw.headers, &raw.body, unix_now())?;
-            }
-            return Err(crate::client::api_error(raw.status, &raw.body, request_id));
+            return Err(self.error_answer(raw.status, &raw.headers, &raw.body));
         }
+        let request_id = crate::auth::request_id(&raw.headers);
         let answer = Answer::new(raw.status, raw.headers, raw.body, request_id);
         let list: CertificateList = answer.json()?;
         let now = SystemTime::now();
