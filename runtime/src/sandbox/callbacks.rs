@@ -176,7 +176,7 @@ impl Deliveries {
     }
 
     /// Encrypts and envelopes `callback`, then delivers it in the background.
-    fn deliver(
+    pub(super) fn deliver(
         &self,
         shared: &Shared,
         url: &str,
@@ -272,7 +272,7 @@ fn signed_request(
 }
 
 /// A notify URL the sandbox can POST to: `http://` or `https://` with a host.
-fn notify_uri(url: &str) -> Result<Uri, Error> {
+pub(super) fn notify_uri(url: &str) -> Result<Uri, Error> {
     let uri: Uri = url
         .parse()
         .map_err(|e| Error::Config(format!("the notify URL `{url}` is not a URL: {e}")))?;

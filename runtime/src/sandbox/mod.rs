@@ -17,12 +17,15 @@
 //! ```
 
 mod bills;
+mod business;
 mod callbacks;
+mod ledger;
 mod media;
 mod routes;
 mod server;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
+pub use ledger::{Charge, Outcome};
 pub use media::UploadedMedia;
 
 use std::collections::VecDeque;
@@ -127,6 +130,8 @@ pub(crate) struct Shared {
     pub(crate) callbacks: callbacks::Deliveries,
     /// Files accepted by the media upload routes, by `media_id`.
     pub(crate) media: Mutex<std::collections::HashMap<String, UploadedMedia>>,
+    /// Contracts, schedules, orders, refunds and charges.
+    pub(crate) ledger: Mutex<ledger::Ledger>,
 }
 
 impl Shared {
@@ -638,6 +643,7 @@ impl SandboxBuilder {
             bill_rows: AtomicU64::new(DEFAULT_BILL_ROWS),
             callbacks: callbacks.owned_by(owner.clone()),
             media: Mutex::default(),
+            ledger: Mutex::default(),
         });
         let listen = self
             .listen

@@ -7,20 +7,21 @@ use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::Shared;
 use super::bills::{BillKind, BillSpec};
 use super::server::Reply;
+use super::{Shared, business};
 use crate::Endpoint;
 use crate::api::bill::{DownloadBillFile, FundFlowBill, TarType, TradeBill};
 use crate::api::certificates::DownloadCertificates;
 #[allow(deprecated)] // the sandbox answers the deprecated alias too
 use crate::api::papay::LegacyPreEntrustSign;
-use crate::api::papay::{PreEntrustSign, SignScene};
+use crate::api::papay::{self, PreEntrustSign};
 use crate::api::profitsharing::AddReceiver;
 use crate::api::security::SecurityEcho;
+use crate::api::{pay, refund};
 
 /// Path parameters, percent-decoded, by placeholder name.
-type Params = HashMap<&'static str, String>;
+pub(super) type Params = HashMap<&'static str, String>;
 
 type Handler = Box<dyn Fn(&Shared, &http::request::Parts, &Params, &[u8]) -> Reply + Send + Sync>;
 
@@ -40,6 +41,23 @@ fn with_body<E: Endpoint, B: DeserializeOwned + 'static>(
         handler: Box::new(
             move |shared, _parts, params, body| match decode::<B>(body) {
                 Ok(request) => answer(shared, params, request),
+                Err(reply) => reply,
+            },
+        ),
+    }
+}
+
+/// A route whose body must decode as `B`, and whose answer also sees the raw body (to tell a
+/// retry from a different request under the same merchant id).
+fn with_raw_body<E: Endpoint, B: DeserializeOwned + 'static>(
+    answer: fn(&Shared, &Params, B, &[u8]) -> Reply,
+) -> Route {
+    Route {
+        method: E::METHOD,
+        template: E::PATH,
+        handler: Box::new(
+            move |shared, _parts, params, body| match decode::<B>(body) {
+                Ok(request) => answer(shared, params, request, body),
                 Err(reply) => reply,
             },
         ),
@@ -90,8 +108,38 @@ fn routes() -> &'static [Route] {
     static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
     ROUTES.get_or_init(|| {
         vec![
-            with_body::<PreEntrustSign, PreEntrustSign>(pre_entrust_sign),
-            with_body::<LegacyPreEntrustSign, PreEntrustSign>(pre_entrust_sign),
+            with_body::<PreEntrustSign, PreEntrustSign>(business::pre_entrust_sign),
+            with_body::<LegacyPreEntrustSign, PreEntrustSign>(business::pre_entrust_sign),
+            with_body::<papay::ScheduledDeductPreSignApp, _>(business::scheduled_pre_sign_app),
+            with_body::<papay::ScheduledDeductPreSignH5, _>(business::scheduled_pre_sign_h5),
+            with_body::<papay::ScheduledDeductPreSignJsapi, _>(business::scheduled_pre_sign_jsapi),
+            with_body::<papay::ScheduledDeductPreSignMiniProgram, _>(
+                business::scheduled_pre_sign_mini_program,
+            ),
+            without_body::<papay::QueryContract>(business::query_contract),
+            without_body::<papay::QueryHarmonyContract>(business::query_harmony_contract),
+            with_body::<papay::TerminateContract, _>(business::terminate_contract),
+            with_body::<papay::ScheduleDeduction, _>(business::schedule_deduction),
+            without_body::<papay::QueryDeductionSchedule>(business::query_deduction_schedule),
+            with_raw_body::<papay::ApplyDeduction, _>(business::apply_deduction),
+            with_raw_body::<papay::ApplyHarmonyDeduction, _>(business::apply_harmony_deduction),
+            with_body::<papay::NotifyPreDeduction, _>(business::notify_pre_deduction),
+            with_body::<papay::NotifyDeductionRetry, _>(business::notify_deduction_retry),
+            with_raw_body::<papay::JsapiPrepayWithContract, _>(
+                business::jsapi_prepay_with_contract,
+            ),
+            with_raw_body::<papay::AppPrepayWithContract, _>(business::app_prepay_with_contract),
+            with_raw_body::<pay::JsapiPrepay, _>(business::jsapi_prepay),
+            with_raw_body::<pay::AppPrepay, _>(business::app_prepay),
+            with_raw_body::<pay::H5Prepay, _>(business::h5_prepay),
+            with_raw_body::<pay::NativePrepay, _>(business::native_prepay),
+            without_body::<pay::QueryTransactionById>(business::query_transaction_by_id),
+            without_body::<pay::QueryTransactionByOutTradeNo>(
+                business::query_transaction_by_out_trade_no,
+            ),
+            with_body::<pay::CloseTransaction, _>(business::close_transaction),
+            with_raw_body::<refund::CreateRefund, _>(business::create_refund),
+            without_body::<refund::QueryRefund>(business::query_refund),
             without_body::<DownloadCertificates>(certificates),
             without_body::<TradeBill>(|shared, _, query| {
                 bill_answer::<TradeBill>(shared, query, BillKind::Trade, |bill| bill.tar_type)
@@ -199,7 +247,7 @@ fn decode<B: DeserializeOwned>(body: &[u8]) -> Result<B, Reply> {
 
 /// `400 PARAM_ERROR` naming the body field as a JSON pointer (`/device_info/device_type`), as
 /// WeChat Pay does; an empty path names the body as a whole.
-fn param_error(path: &[String], issue: &str, missing: bool) -> Reply {
+pub(super) fn param_error(path: &[String], issue: &str, missing: bool) -> Reply {
     let pointer: String = path.iter().map(|segment| format!("/{segment}")).collect();
     let name = path.last().map_or("body", String::as_str);
     let message = if missing {
@@ -213,24 +261,6 @@ fn param_error(path: &[String], issue: &str, missing: bool) -> Reply {
         &message,
         Some(json!({ "field": pointer, "location": "body", "issue": issue })),
     )
-}
-
-fn pre_entrust_sign(_shared: &Shared, _params: &Params, request: PreEntrustSign) -> Reply {
-    let id = format!("PRE{}", crate::crypto::nonce());
-    let mut answer = json!({ "pre_entrustweb_id": id });
-    match request.sign_scene {
-        SignScene::App => {
-            answer["mini_program_username"] = json!("gh_b0b2d1e5a7c3");
-            answer["mini_program_path"] =
-                json!(format!("pages/papay/index?pre_entrustweb_id={id}"));
-        }
-        SignScene::Qrcode => {
-            answer["redirect_url"] = json!(format!(
-                "https://payapp.weixin.qq.com/papay/entrustweb?pre_entrustweb_id={id}"
-            ));
-        }
-    }
-    Reply::ok(answer)
 }
 
 /// `GET v3/certificates`: the platform certificates that have not expired, each encrypted with the

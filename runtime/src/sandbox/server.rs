@@ -103,6 +103,15 @@ impl Reply {
         }
     }
 
+    /// `204 No Content`, signed over the empty body.
+    pub(crate) fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            download: None,
+        }
+    }
+
     pub(crate) fn download(body: super::bills::BillBody) -> Self {
         Self {
             status: StatusCode::OK,
