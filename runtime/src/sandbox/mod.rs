@@ -117,6 +117,10 @@ pub(crate) struct Shared {
     /// those that have not expired.
     pub(crate) certificates: Option<Mutex<Vec<IssuedCertificate>>>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
+    /// Faults drawn at random for answers no queued fault claims, with their probabilities.
+    pub(crate) fault_rates: Mutex<Vec<(Fault, f64)>>,
+    /// Every fault applied so far, in order.
+    pub(crate) fault_log: Mutex<Vec<Fault>>,
     pub(crate) requests: AtomicU64,
     /// TCP connections accepted.
     pub(crate) connections: AtomicU64,
@@ -151,11 +155,40 @@ impl Shared {
         (signature, platform.serial.clone())
     }
 
+    /// The fault for the request that just arrived: the next queued one, else one drawn from
+    /// the rates; recorded in the fault log.
     pub(crate) fn next_fault(&self) -> Option<Fault> {
-        self.faults
+        let queued = self
+            .faults
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
+            .pop_front();
+        let fault = queued.or_else(|| {
+            let rates = self
+                .fault_rates
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if rates.is_empty() {
+                return None;
+            }
+            let mut bytes = [0u8; 8];
+            crate::crypto::fill_random(&mut bytes).ok()?;
+            // 53 random bits: a uniform draw in [0, 1).
+            #[allow(clippy::cast_precision_loss)]
+            let mut draw = (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64;
+            for (fault, rate) in rates.iter() {
+                if draw < *rate {
+                    return Some(fault.clone());
+                }
+                draw -= rate;
+            }
+            None
+        })?;
+        self.fault_log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(fault.clone());
+        Some(fault)
     }
 }
 
@@ -321,6 +354,54 @@ impl Sandbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push_back(fault);
+    }
+
+    /// Makes answers misbehave at random: each request that no [`Sandbox::inject`]ed fault claims
+    /// gets `fault` with probability `rate` (the rates add up to at most 1; the rest are answered
+    /// normally). An empty list turns random faults off. For load tests under faults:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechatpay::Error> {
+    /// use std::time::Duration;
+    /// use wechatpay::sandbox::{Fault, Sandbox};
+    /// let sandbox = Sandbox::start().await?;
+    /// sandbox.set_fault_rates(vec![
+    ///     (Fault::TamperBody, 0.1),
+    ///     (Fault::ServerError, 0.1),
+    ///     (Fault::Delay(Duration::from_millis(500)), 0.1),
+    /// ])?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a rate is negative or not finite, or the rates add up to more than 1.
+    pub fn set_fault_rates(&self, rates: Vec<(Fault, f64)>) -> Result<(), Error> {
+        let total: f64 = rates.iter().map(|(_, rate)| rate).sum();
+        if rates
+            .iter()
+            .any(|(_, rate)| !rate.is_finite() || *rate < 0.0)
+            || total > 1.0 + 1e-9
+        {
+            return Err(Error::Config(format!(
+                "fault rates must be between 0 and 1 and add up to at most 1 (they add up to {total})"
+            )));
+        }
+        *self
+            .shared
+            .fault_rates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = rates;
+        Ok(())
+    }
+
+    /// Every fault the sandbox has applied so far (injected or drawn at random), in order.
+    pub fn faults_applied(&self) -> Vec<Fault> {
+        self.shared
+            .fault_log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// How many requests the sandbox has received.
@@ -636,6 +717,8 @@ impl SandboxBuilder {
             platform: RwLock::new(Arc::new(signer)),
             certificates,
             faults: Mutex::new(VecDeque::new()),
+            fault_rates: Mutex::default(),
+            fault_log: Mutex::default(),
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             requests_by_path: Mutex::default(),
