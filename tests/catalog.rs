@@ -16,6 +16,9 @@ use wechatpay::api::papay::{
     ScheduledDeductPreSignH5, ScheduledDeductPreSignJsapi, ScheduledDeductPreSignMiniProgram,
     ScheduledDeductSign, SignDeductSchedule, TerminateContract,
 };
+use wechatpay::api::papay::{
+    DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
+};
 use wechatpay::api::pay::{
     AppPrepay, CloseTransaction, GoodsDetail, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay,
     NativePrepay, Order, OrderAmount, OrderDetail, Payer, QueryTransactionById,
@@ -77,6 +80,50 @@ fn cny(total: u64) -> DeductAmount {
 
 // ---------------------------------------------------------------------------------------------
 // papay
+
+fn seed_pre_sign() -> PreEntrustSign {
+    PreEntrustSign {
+        sign_scene: SignScene::App,
+        appid: "wxd678efh567hg6787".into(),
+        openid: Some("oYobu0MVnQfWpSMOYJz2AHPG_gQw".into()),
+        plan_id: 12535,
+        out_contract_code: "wxwtdk20200910100000".into(),
+        contract_display_account: "微信代扣用户A".into(),
+        contract_notify_url: "https://yourapp.com/notify".into(),
+        out_user_code: "用户A".into(),
+        return_url: Some("https://yourapp.com/notify".into()),
+        device_info: DeviceInfo {
+            device_type: DeviceType::Unknown,
+            device_os: "example_device_os".into(),
+            device_id: "example_device_id".into(),
+            device_running_as_root: true,
+            device_ip: "example_device_ip".into(),
+            weixin_installed: true,
+            weixin_version: "example_weixin_version".into(),
+            days_since_first_login: DaysSinceFirstLogin::Unknown,
+        },
+    }
+}
+
+#[test]
+fn pre_entrust_sign() {
+    check("pre_entrust_sign", &seed_pre_sign());
+}
+
+#[test]
+#[allow(deprecated)]
+fn legacy_pre_entrust_sign_renders_the_same_body_at_the_seed_path() {
+    let legacy = wechatpay::api::papay::LegacyPreEntrustSign {
+        request: seed_pre_sign(),
+    };
+    let rendered = RenderedRequest::new(&legacy).unwrap();
+    assert_eq!(
+        rendered.target(),
+        "/v3/papay/entrust-sign/contracts/pre-entrust-sign"
+    );
+    let body: Value = serde_json::from_slice(rendered.body().unwrap()).unwrap();
+    assert_eq!(body, sample("pre_entrust_sign")["request"]);
+}
 
 #[test]
 fn query_contract() {
