@@ -1339,3 +1339,125 @@ async fn create_refund_and_query_refund() {
         (StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The user's side over HTTP, for a sandbox in another process.
+
+#[tokio::test]
+async fn the_control_routes_play_the_user_over_http() {
+    use http::Method;
+    use serde_json::json;
+
+    let mut world = world().await;
+    let answer = world.client.send(&world.pre_sign("C-http")).await.unwrap();
+    let signed: Value = world
+        .client
+        .request(Method::POST, "v3/sandbox/contracts/sign")
+        .json(&json!({ "pre_entrustweb_id": answer.pre_entrustweb_id }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let contract_id = signed["contract_id"].as_str().unwrap().to_owned();
+    let notification = world.callback("ENTRUST.SIGN").await;
+    let Event::EntrustSign(notice) = notification.resource else {
+        panic!("not a contract");
+    };
+    assert_eq!(notice.contract_id, contract_id);
+
+    // Used once: a second confirmation is refused with the reason.
+    let (status, code, _) = api_error(
+        world
+            .client
+            .request(Method::POST, "v3/sandbox/contracts/sign")
+            .json(&json!({ "pre_entrustweb_id": answer.pre_entrustweb_id }))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST")
+    );
+
+    let fail_path = format!("v3/sandbox/contracts/{contract_id}/fail-deductions");
+    let answer = world
+        .client
+        .request(Method::POST, &fail_path)
+        .json(&json!({ "reason": "余额不足" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    world
+        .client
+        .send(&world.deduction(&contract_id, "HTTP-1", 800))
+        .await
+        .unwrap();
+    world.callback("TRANSACTION.FAIL").await;
+    world
+        .client
+        .request(Method::DELETE, &fail_path)
+        .send()
+        .await
+        .unwrap();
+    world
+        .client
+        .send(&world.deduction(&contract_id, "HTTP-2", 800))
+        .await
+        .unwrap();
+    world.callback("TRANSACTION.SUCCESS").await;
+
+    world
+        .client
+        .send(&NativePrepay {
+            order: world.order("HTTP-3", 100),
+            scene_info: None,
+        })
+        .await
+        .unwrap();
+    let paid: Value = world
+        .client
+        .request(Method::POST, "v3/sandbox/transactions/HTTP-3/pay")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    world.callback("TRANSACTION.SUCCESS").await;
+    let charges: Value = world
+        .client
+        .request(Method::GET, "v3/sandbox/charges")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let charged: Vec<&str> = charges["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["out_trade_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(charged, ["HTTP-2", "HTTP-3"]);
+    assert_eq!(charges["data"][1]["transaction_id"], paid["transaction_id"]);
+
+    world
+        .client
+        .request(
+            Method::POST,
+            &format!("v3/sandbox/contracts/{contract_id}/terminate"),
+        )
+        .send()
+        .await
+        .unwrap();
+    world.callback("ENTRUST.TERMINATE").await;
+    let (status, ..) = api_error(
+        world
+            .client
+            .request(Method::POST, "v3/sandbox/no-such-control")
+            .send()
+            .await,
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -540,20 +540,77 @@ impl Sandbox {
     /// [`Error::Config`] when no pre-sign has that id (or it was used already), when a contract
     /// with the same plan and `out_contract_code` is signed, or when the notify URL is unusable.
     pub fn sign_contract(&self, pre_entrustweb_id: &str) -> Result<Outcome, Error> {
+        self.shared.sign_contract(pre_entrustweb_id)
+    }
+
+    /// Plays the user ending a contract from the WeChat app: `TERMINATED` with
+    /// `USER_TERMINATE`, and `ENTRUST.TERMINATE` to the contract's notify URL.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no signed contract has that id.
+    pub fn terminate_contract_as_user(&self, contract_id: &str) -> Result<Outcome, Error> {
+        self.shared.terminate_contract_as_user(contract_id)
+    }
+
+    /// Plays the user paying an order made by a prepay endpoint (`v3/pay/transactions/*`): it
+    /// becomes `SUCCESS` and `TRANSACTION.SUCCESS` goes to its `notify_url`. A pay-and-sign order
+    /// also signs its contract, with `ENTRUST.SIGN` to the contract notify URL when it has one.
+    /// Returns the new `transaction_id`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no order has that `out_trade_no`, or it is not waiting for payment
+    /// (`NOTPAY`).
+    pub fn pay_transaction(&self, out_trade_no: &str) -> Result<Outcome, Error> {
+        self.shared.pay_transaction(out_trade_no)
+    }
+
+    /// From now on deductions against `contract_id` fail (`PAYERROR`, `TRANSACTION.FAIL` to the
+    /// deduction's notify URL) with `reason` as `trade_state_desc`, as when the user's balance is
+    /// short; [`Sandbox::succeed_deductions`] undoes it.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no contract has that id.
+    pub fn fail_deductions(
+        &self,
+        contract_id: &str,
+        reason: impl Into<String>,
+    ) -> Result<(), Error> {
+        self.shared.set_failing(contract_id, Some(reason.into()))
+    }
+
+    /// Deductions against `contract_id` go through again (the default).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no contract has that id.
+    pub fn succeed_deductions(&self, contract_id: &str) -> Result<(), Error> {
+        self.shared.set_failing(contract_id, None)
+    }
+
+    /// Every payment and deduction that moved money, oldest first. An order appears at most once,
+    /// however often its request was retried.
+    pub fn charges(&self) -> Vec<Charge> {
+        self.shared.charges()
+    }
+}
+
+/// The control actions, shared by [`Sandbox`] and the `/v3/sandbox/…` HTTP routes.
+impl Shared {
+    pub(crate) fn sign_contract(&self, pre_entrustweb_id: &str) -> Result<Outcome, Error> {
         // The H5 and JSAPI pre-signs answer only a URL; it carries the id.
         let pre_entrustweb_id = pre_entrustweb_id
             .split_once("pre_entrustweb_id=")
             .map_or(pre_entrustweb_id, |(_, id)| {
                 id.split('&').next().unwrap_or(id)
             });
-        let shared = &self.shared;
+        let shared = self;
         let mut ledger = shared.ledger();
-        let sign = ledger.pre_signs.remove(pre_entrustweb_id).ok_or_else(|| {
+        let sign = ledger.pre_signs.get(pre_entrustweb_id).cloned().ok_or_else(|| {
             Error::Config(format!(
                 "no pending pre-sign has the id `{pre_entrustweb_id}`: use the pre_entrustweb_id of a pre-sign answer, once"
             ))
         })?;
         let contract_id = ledger.sign(sign).map_err(Error::Config)?;
+        ledger.pre_signs.remove(pre_entrustweb_id);
         let contract = ledger.contracts[&contract_id].clone();
         drop(ledger);
         let callback = shared.contract_callback("ENTRUST.SIGN", &contract)?;
@@ -563,13 +620,8 @@ impl Sandbox {
         })
     }
 
-    /// Plays the user ending a contract from the WeChat app: `TERMINATED` with
-    /// `USER_TERMINATE`, and `ENTRUST.TERMINATE` to the contract's notify URL.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when no signed contract has that id.
-    pub fn terminate_contract_as_user(&self, contract_id: &str) -> Result<Outcome, Error> {
-        let shared = &self.shared;
+    pub(crate) fn terminate_contract_as_user(&self, contract_id: &str) -> Result<Outcome, Error> {
+        let shared = self;
         let contract = shared
             .ledger()
             .terminate(contract_id, ContractTerminationMode::User, None)
@@ -582,16 +634,8 @@ impl Sandbox {
         })
     }
 
-    /// Plays the user paying an order made by a prepay endpoint (`v3/pay/transactions/*`): it
-    /// becomes `SUCCESS` and `TRANSACTION.SUCCESS` goes to its `notify_url`. A pay-and-sign order
-    /// also signs its contract, with `ENTRUST.SIGN` to the contract notify URL when it has one.
-    /// Returns the new `transaction_id`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when no order has that `out_trade_no`, or it is not waiting for payment
-    /// (`NOTPAY`).
-    pub fn pay_transaction(&self, out_trade_no: &str) -> Result<Outcome, Error> {
-        let shared = &self.shared;
+    pub(crate) fn pay_transaction(&self, out_trade_no: &str) -> Result<Outcome, Error> {
+        let shared = self;
         let mut ledger = shared.ledger();
         let order = ledger.orders.get(out_trade_no).ok_or_else(|| {
             Error::Config(format!("no order has the out_trade_no `{out_trade_no}`"))
@@ -630,30 +674,12 @@ impl Sandbox {
         })
     }
 
-    /// From now on deductions against `contract_id` fail (`PAYERROR`, `TRANSACTION.FAIL` to the
-    /// deduction's notify URL) with `reason` as `trade_state_desc`, as when the user's balance is
-    /// short; [`Sandbox::succeed_deductions`] undoes it.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when no contract has that id.
-    pub fn fail_deductions(
+    pub(crate) fn set_failing(
         &self,
         contract_id: &str,
-        reason: impl Into<String>,
+        reason: Option<String>,
     ) -> Result<(), Error> {
-        self.set_failing(contract_id, Some(reason.into()))
-    }
-
-    /// Deductions against `contract_id` go through again (the default).
-    ///
-    /// # Errors
-    /// [`Error::Config`] when no contract has that id.
-    pub fn succeed_deductions(&self, contract_id: &str) -> Result<(), Error> {
-        self.set_failing(contract_id, None)
-    }
-
-    fn set_failing(&self, contract_id: &str, reason: Option<String>) -> Result<(), Error> {
-        let mut ledger = self.shared.ledger();
+        let mut ledger = self.ledger();
         let contract = ledger
             .contracts
             .get_mut(contract_id)
@@ -662,9 +688,7 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Every payment and deduction that moved money, oldest first. An order appears at most once,
-    /// however often its request was retried.
-    pub fn charges(&self) -> Vec<Charge> {
-        self.shared.ledger().charges.clone()
+    pub(crate) fn charges(&self) -> Vec<Charge> {
+        self.ledger().charges.clone()
     }
 }

@@ -15,10 +15,28 @@
 //! assert_eq!(client.mchid(), sandbox.mchid());
 //! # Ok(()) }
 //! ```
+//!
+//! ## State, and the user's side of the story
+//!
+//! The sandbox remembers pre-signs, contracts, deduction bookings, orders, refunds and the money
+//! that moved, in memory. What the user does in WeChat has no API; the sandbox plays it through
+//! [`Sandbox::sign_contract`], [`Sandbox::terminate_contract_as_user`],
+//! [`Sandbox::pay_transaction`] and [`Sandbox::fail_deductions`], or, for a sandbox in another
+//! process, through these HTTP routes (no signature needed; answers are signed):
+//!
+//! | Request | Does |
+//! |---|---|
+//! | `POST /v3/sandbox/contracts/sign` `{"pre_entrustweb_id":"…"}` | signs → `{"contract_id":"…"}` |
+//! | `POST /v3/sandbox/contracts/{contract_id}/terminate` | the user terminates → `{"contract_id":"…"}` |
+//! | `POST /v3/sandbox/contracts/{contract_id}/fail-deductions` `{"reason":"…"}` | deductions fail → `204` |
+//! | `DELETE /v3/sandbox/contracts/{contract_id}/fail-deductions` | deductions succeed again → `204` |
+//! | `POST /v3/sandbox/transactions/{out_trade_no}/pay` | the user pays → `{"transaction_id":"…"}` |
+//! | `GET /v3/sandbox/charges` | [`Sandbox::charges`] → `{"data":[…]}` |
 
 mod bills;
 mod business;
 mod callbacks;
+mod control;
 mod ledger;
 mod media;
 mod routes;

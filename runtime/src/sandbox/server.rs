@@ -149,10 +149,13 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(parts.uri.path().trim_start_matches('/').to_owned())
         .or_default() += 1;
+    // The control routes play the user's side: no signature, no faults.
+    let control = parts.uri.path().starts_with(super::control::PREFIX);
     // One fault per request, taken when it arrives: it shapes this request's answer only.
-    let fault = shared.next_fault();
+    let fault = if control { None } else { shared.next_fault() };
     let mut parts = parts;
     let reply = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(body) if control => super::control::dispatch(shared, &parts, &body.to_bytes()),
         Ok(body) => {
             let body = body.to_bytes();
             match (check_request(shared, &parts, &body), &fault) {
