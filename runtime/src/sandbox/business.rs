@@ -21,9 +21,7 @@ use super::server::Reply;
 use super::{Shared, rfc3339_beijing};
 use crate::api::papay::{
     ApplyDeduction, ApplyHarmonyDeduction, ContractState, ContractTerminationMode, DeductAmount,
-    EstimatedAmount, PreEntrustSign, ScheduleState, ScheduledDeductPreSignApp,
-    ScheduledDeductPreSignH5, ScheduledDeductPreSignJsapi, ScheduledDeductPreSignMiniProgram,
-    ScheduledDeductSign, SignScene,
+    EstimatedAmount, PreEntrustSign, ScheduleState, ScheduledDeductSign, SignScene,
 };
 use crate::api::pay::{
     AppPrepay, H5Prepay, JsapiPrepay, NativePrepay, Order, TradeState, TradeType,
@@ -196,56 +194,37 @@ fn zero_amount() -> DeductAmount {
     }
 }
 
-pub(super) fn scheduled_pre_sign_app(
+/// The answer of a scheduled-deduction pre-sign, by scene.
+#[derive(Clone, Copy)]
+pub(super) enum Scene {
+    App,
+    /// H5 and JSAPI: only a URL to send the user to.
+    Redirect,
+    MiniProgram,
+}
+
+pub(super) fn scheduled_pre_sign_answer(
     shared: &Shared,
-    _: &Params,
-    request: ScheduledDeductPreSignApp,
+    sign: ScheduledDeductSign,
+    scene: Scene,
 ) -> Reply {
-    match scheduled_pre_sign(shared, request.sign) {
-        Ok(id) => Reply::ok(json!({
+    let id = match scheduled_pre_sign(shared, sign) {
+        Ok(id) => id,
+        Err(reply) => return reply,
+    };
+    Reply::ok(match scene {
+        Scene::App => json!({
             "pre_entrustweb_id": id,
             "miniprogram_username": "gh_b0b2d1e5a7c3",
             "miniprogram_path": format!("pages/papay/index?pre_entrustweb_id={id}"),
-        })),
-        Err(reply) => reply,
-    }
-}
-
-pub(super) fn scheduled_pre_sign_h5(
-    shared: &Shared,
-    _: &Params,
-    request: ScheduledDeductPreSignH5,
-) -> Reply {
-    match scheduled_pre_sign(shared, request.sign) {
-        Ok(id) => Reply::ok(json!({ "redirect_url": signing_url(&id) })),
-        Err(reply) => reply,
-    }
-}
-
-pub(super) fn scheduled_pre_sign_jsapi(
-    shared: &Shared,
-    _: &Params,
-    request: ScheduledDeductPreSignJsapi,
-) -> Reply {
-    match scheduled_pre_sign(shared, request.sign) {
-        Ok(id) => Reply::ok(json!({ "redirect_url": signing_url(&id) })),
-        Err(reply) => reply,
-    }
-}
-
-pub(super) fn scheduled_pre_sign_mini_program(
-    shared: &Shared,
-    _: &Params,
-    request: ScheduledDeductPreSignMiniProgram,
-) -> Reply {
-    match scheduled_pre_sign(shared, request.sign) {
-        Ok(id) => Reply::ok(json!({
+        }),
+        Scene::Redirect => json!({ "redirect_url": signing_url(&id) }),
+        Scene::MiniProgram => json!({
             "pre_entrustweb_id": id,
             "redirect_appid": "wxbd687630cd02ce1d",
             "redirect_path": format!("pages/index/index?pre_entrustweb_id={id}"),
-        })),
-        Err(reply) => reply,
-    }
+        }),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

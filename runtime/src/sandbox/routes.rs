@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::bills::{BillKind, BillSpec};
+use super::business::Scene;
 use super::server::Reply;
 use super::{Shared, business};
 use crate::Endpoint;
@@ -110,12 +111,27 @@ fn routes() -> &'static [Route] {
         vec![
             with_body::<PreEntrustSign, PreEntrustSign>(business::pre_entrust_sign),
             with_body::<LegacyPreEntrustSign, PreEntrustSign>(business::pre_entrust_sign),
-            with_body::<papay::ScheduledDeductPreSignApp, _>(business::scheduled_pre_sign_app),
-            with_body::<papay::ScheduledDeductPreSignH5, _>(business::scheduled_pre_sign_h5),
-            with_body::<papay::ScheduledDeductPreSignJsapi, _>(business::scheduled_pre_sign_jsapi),
-            with_body::<papay::ScheduledDeductPreSignMiniProgram, _>(
-                business::scheduled_pre_sign_mini_program,
+            with_body::<papay::ScheduledDeductPreSignApp, papay::ScheduledDeductPreSignApp>(
+                |shared, _, request| {
+                    business::scheduled_pre_sign_answer(shared, request.sign, Scene::App)
+                },
             ),
+            with_body::<papay::ScheduledDeductPreSignH5, papay::ScheduledDeductPreSignH5>(
+                |shared, _, request| {
+                    business::scheduled_pre_sign_answer(shared, request.sign, Scene::Redirect)
+                },
+            ),
+            with_body::<papay::ScheduledDeductPreSignJsapi, papay::ScheduledDeductPreSignJsapi>(
+                |shared, _, request| {
+                    business::scheduled_pre_sign_answer(shared, request.sign, Scene::Redirect)
+                },
+            ),
+            with_body::<
+                papay::ScheduledDeductPreSignMiniProgram,
+                papay::ScheduledDeductPreSignMiniProgram,
+            >(|shared, _, request| {
+                business::scheduled_pre_sign_answer(shared, request.sign, Scene::MiniProgram)
+            }),
             without_body::<papay::QueryContract>(business::query_contract),
             without_body::<papay::QueryHarmonyContract>(business::query_harmony_contract),
             with_body::<papay::TerminateContract, _>(business::terminate_contract),
