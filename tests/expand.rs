@@ -110,6 +110,29 @@ fn an_empty_path_value_is_refused_before_anything_is_sent() {
     assert!(error.contains("item_id"), "{error}");
 }
 
+/// Found by the `path_template` fuzz target: `.` and `..` went out unencoded, as a dot segment.
+#[test]
+fn a_dot_segment_path_value_is_refused_before_anything_is_sent() {
+    for dots in [".", ".."] {
+        let request = QueryItem {
+            item_id: dots.into(),
+            sub_mchid: "19".into(),
+            page_size: None,
+        };
+        let error = RenderedRequest::new(&request).unwrap_err().to_string();
+        assert!(
+            error.contains("item_id") && error.contains("dot segment"),
+            "{error}"
+        );
+    }
+    let request = QueryItem {
+        item_id: "...".into(),
+        sub_mchid: "19".into(),
+        page_size: None,
+    };
+    assert_eq!(render(&request).0, "/v3/items/...?subMchid=19");
+}
+
 #[test]
 fn constants_describe_the_declaration() {
     assert_eq!(QueryItem::PATH, "v3/items/{item_id}");

@@ -74,6 +74,42 @@ fn both_backends_sign_byte_identically_and_match_openssl() {
     }
 }
 
+/// Found by the `pem_keys` fuzz target: the `rsa` crate's key decoder stops at 4096 bits, so the
+/// rust-crypto backend refused larger WeChat Pay keys that aws-lc-rs accepts (up to 8192), and
+/// `MerchantKey::public_key` panicked for such a merchant key.
+#[cfg(feature = "rust-crypto")]
+#[test]
+fn keys_over_4096_bits_work_on_both_backends() {
+    use wechatpay::{Backend, Client};
+    let aws = MerchantKey::from_pem_file(fixture("rsa4608_key.pem")).unwrap();
+    assert_eq!(aws.bits(), 4608);
+    let rust = MerchantKey::from_pem_file(fixture("rsa4608_key.pem"))
+        .unwrap()
+        .with_backend(Backend::RustCrypto)
+        .unwrap();
+    let message = std::fs::read(fixture("message_post.txt")).unwrap();
+    let signature = aws.sign(&message);
+    assert_eq!(rust.sign(&message), signature);
+    assert!(rust.public_key().verify(&message, &signature));
+    assert!(!rust.public_key().verify(b"another message", &signature));
+    let client = Client::builder()
+        .mchid("1900009191")
+        .merchant_key(
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+            MerchantKey::from_pem_file(fixture("merchant_key.pem")).unwrap(),
+        )
+        .wechatpay_public_key(
+            WechatpayPublicKey::from_public_key(
+                "PUB_KEY_ID_0114232134912410000000000000",
+                aws.public_key(),
+            )
+            .unwrap(),
+        )
+        .backend(Backend::RustCrypto)
+        .build();
+    assert!(client.is_ok(), "{client:?}");
+}
+
 #[test]
 fn public_key_verifies_openssl_signature_and_rejects_altered_message() {
     let key = PublicKey::from_pem(&read("merchant_public_key.pem")).unwrap();

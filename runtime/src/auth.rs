@@ -331,21 +331,24 @@ impl KeyStore {
     /// [`Error::StaleTimestamp`], [`Error::UnknownSerial`] or [`Error::BadSignature`], each with the
     /// `Request-ID` when there is one.
     pub fn verify(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<(), Error> {
-        let request_id = request_id(headers);
+        // Read only for an error: a verified answer or callback does not pay for it.
+        let request_id = || request_id(headers);
         let text = |name: &'static str| -> Result<&str, Error> {
             let value = headers.get(name).ok_or_else(|| Error::Unsigned {
                 missing: canonical(name),
-                request_id: request_id.clone(),
+                request_id: request_id(),
             })?;
             value.to_str().map_err(|_| Error::MalformedHeader {
                 header: canonical(name),
                 problem: "it is not visible ASCII".into(),
-                request_id: request_id.clone(),
+                request_id: request_id(),
             })
         };
         let signature = text(header::SIGNATURE)?;
         if signature.starts_with(PROBE_PREFIX) {
-            return Err(Error::SignatureProbe { request_id });
+            return Err(Error::SignatureProbe {
+                request_id: request_id(),
+            });
         }
         let serial = text(header::SERIAL)?;
         let timestamp_text = text(header::TIMESTAMP)?;
@@ -359,13 +362,13 @@ impl KeyStore {
                     "`{}` is not supported; only {SCHEME} is",
                     String::from_utf8_lossy(kind.as_bytes())
                 ),
-                request_id,
+                request_id: request_id(),
             });
         }
         let timestamp: i64 = timestamp_text.parse().map_err(|_| Error::MalformedHeader {
             header: "Wechatpay-Timestamp",
             problem: format!("`{timestamp_text}` is not a Unix time in seconds"),
-            request_id: request_id.clone(),
+            request_id: request_id(),
         })?;
         let skew = now.abs_diff(timestamp);
         if skew > MAX_SKEW_SECS {
@@ -373,14 +376,14 @@ impl KeyStore {
                 timestamp,
                 now,
                 skew,
-                request_id,
+                request_id: request_id(),
             });
         }
         let Some(key) = self.get(serial) else {
             return Err(Error::UnknownSerial {
                 serial: serial.to_owned(),
                 known: self.serials().join(", "),
-                request_id,
+                request_id: request_id(),
             });
         };
         let raw_signature = BASE64
@@ -388,12 +391,12 @@ impl KeyStore {
             .map_err(|e| Error::MalformedHeader {
                 header: "Wechatpay-Signature",
                 problem: format!("it is not Base64 ({e})"),
-                request_id: request_id.clone(),
+                request_id: request_id(),
             })?;
         if !key.verify(&answer_message(timestamp_text, nonce, body), &raw_signature) {
             return Err(Error::BadSignature {
                 serial: serial.to_owned(),
-                request_id,
+                request_id: request_id(),
             });
         }
         Ok(())

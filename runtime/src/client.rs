@@ -360,8 +360,9 @@ impl Client {
 
     /// Sends a request with the client's retry rules; every attempt is signed afresh.
     ///
-    /// - A host that cannot be reached (refused, reset, TLS failure) is replaced by the next
-    ///   backup host, once per request.
+    /// - A host that cannot be reached (refused, reset, TLS failure), or whose answer breaks off
+    ///   before its end, is replaced by the next backup host, once per request: sending again is
+    ///   safe for the reason below.
     /// - `5xx` answers are retried up to [`ClientBuilder::retries`] times with jittered
     ///   exponential backoff. WeChat Pay keys every request by the merchant's own ids
     ///   (`out_trade_no`, `out_contract_code` …), so sending the same bytes again, freshly signed,
@@ -792,8 +793,8 @@ impl ClientBuilder {
         self
     }
 
-    /// A host to fail over to when the base URL cannot be reached (connection refused or reset),
-    /// at most once per request. Without a base URL the client talks to
+    /// A host to fail over to when the base URL cannot be reached (connection refused or reset)
+    /// or its answer breaks off before its end, at most once per request. Without a base URL the client talks to
     /// `https://api.mch.weixin.qq.com/` and fails over to `https://api2.mch.weixin.qq.com/`.
     pub fn backup_base_url(mut self, url: impl Into<String>) -> Self {
         self.backup_base_urls.push(url.into());

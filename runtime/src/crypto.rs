@@ -113,14 +113,9 @@ impl VerifyingKey {
                     .map_err(|e| format!("the RSA public key is not valid ({e})"))
             }
             #[cfg(feature = "rust-crypto")]
-            Backend::RustCrypto => {
-                use rsa::pkcs8::DecodePublicKey as _;
-                rsa::RsaPublicKey::from_public_key_der(der)
-                    .map(|k| {
-                        VerifyingKey::RustCrypto(Box::new(rsa::pkcs1v15::VerifyingKey::new(k)))
-                    })
-                    .map_err(|e| format!("the RSA public key is not valid ({e})"))
-            }
+            Backend::RustCrypto => rust_crypto_public_key(der)
+                .map(|k| VerifyingKey::RustCrypto(Box::new(rsa::pkcs1v15::VerifyingKey::new(k))))
+                .map_err(|e| format!("the RSA public key is not valid ({e})")),
         }
     }
 
@@ -138,6 +133,32 @@ impl VerifyingKey {
             }
         }
     }
+}
+
+/// The largest RSA modulus verified, in bits: aws-lc-rs's `RSA_PKCS1_2048_8192_SHA256` bound.
+#[cfg(feature = "rust-crypto")]
+const MAX_RSA_BITS: usize = 8192;
+
+/// An RSA public key for the `rsa` crate from SubjectPublicKeyInfo DER, accepting moduli up to
+/// [`MAX_RSA_BITS`] as aws-lc-rs does: the `rsa` crate's own decoder stops at 4096 bits, which
+/// failed keys the default backend accepted (and made `MerchantKey::public_key` panic).
+#[cfg(feature = "rust-crypto")]
+fn rust_crypto_public_key(der: &[u8]) -> Result<rsa::RsaPublicKey, String> {
+    let spki = rsa::pkcs8::SubjectPublicKeyInfoRef::try_from(der).map_err(|e| e.to_string())?;
+    if spki.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+        return Err(format!("algorithm {} is not RSA", spki.algorithm.oid));
+    }
+    let bytes = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or("the key is not a whole number of bytes")?;
+    let key = rsa::pkcs1::RsaPublicKey::try_from(bytes).map_err(|e| e.to_string())?;
+    rsa::RsaPublicKey::new_with_max_size(
+        rsa::BigUint::from_bytes_be(key.modulus.as_bytes()),
+        rsa::BigUint::from_bytes_be(key.public_exponent.as_bytes()),
+        MAX_RSA_BITS,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Fills `buf` from the operating system's CSPRNG.
@@ -201,25 +222,37 @@ fn aes_key(
     key: &[u8; 32],
     nonce: &str,
 ) -> Result<(aws_lc_rs::aead::LessSafeKey, aws_lc_rs::aead::Nonce), Error> {
-    use aws_lc_rs::aead;
-    let nonce =
-        aead::Nonce::try_assume_unique_for_key(nonce.as_bytes()).map_err(|_| Error::Decrypt {
-            what: "AEAD_AES_256_GCM resource".into(),
-            problem: format!("the nonce must be 12 bytes, but it has {}", nonce.len()),
-        })?;
-    let key = aead::UnboundKey::new(&aead::AES_256_GCM, key).expect("a 32-byte AES-256 key");
-    Ok((aead::LessSafeKey::new(key), nonce))
+    Ok((aes_256_gcm_key(key), aes_nonce(nonce)?))
 }
 
-/// Opens `AEAD_AES_256_GCM` data as WeChat Pay sends it: Base64(ciphertext ‖ tag).
+/// An AES-256-GCM key ready to use (the key schedule is computed here, once; AWS-LC wipes it
+/// when it is freed).
+pub(crate) fn aes_256_gcm_key(key: &[u8; 32]) -> aws_lc_rs::aead::LessSafeKey {
+    use aws_lc_rs::aead;
+    aead::LessSafeKey::new(
+        aead::UnboundKey::new(&aead::AES_256_GCM, key).expect("a 32-byte AES-256 key"),
+    )
+}
+
+fn aes_nonce(nonce: &str) -> Result<aws_lc_rs::aead::Nonce, Error> {
+    aws_lc_rs::aead::Nonce::try_assume_unique_for_key(nonce.as_bytes()).map_err(|_| {
+        Error::Decrypt {
+            what: "AEAD_AES_256_GCM resource".into(),
+            problem: format!("the nonce must be 12 bytes, but it has {}", nonce.len()),
+        }
+    })
+}
+
+/// Opens `AEAD_AES_256_GCM` data as WeChat Pay sends it: Base64(ciphertext ‖ tag), given as the
+/// bytes of the Base64 text.
 pub(crate) fn aes_256_gcm_open(
-    key: &[u8; 32],
+    key: &aws_lc_rs::aead::LessSafeKey,
     nonce: &str,
     associated_data: &str,
-    ciphertext: &str,
+    ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
     use base64::Engine as _;
-    let (key, nonce) = aes_key(key, nonce)?;
+    let nonce = aes_nonce(nonce)?;
     let mut data = Zeroizing::new(
         base64::engine::general_purpose::STANDARD
             .decode(ciphertext)
@@ -272,6 +305,20 @@ mod aead_tests {
     use super::*;
 
     const KEY: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
+
+    fn aes_256_gcm_open(
+        key: &[u8; 32],
+        nonce: &str,
+        associated_data: &str,
+        ciphertext: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        super::aes_256_gcm_open(
+            &aes_256_gcm_key(key),
+            nonce,
+            associated_data,
+            ciphertext.as_bytes(),
+        )
+    }
 
     #[test]
     fn sealed_resources_open_with_the_same_key_nonce_and_associated_data() {

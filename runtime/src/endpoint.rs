@@ -51,7 +51,7 @@ pub trait Endpoint {
     /// Writes the request path (leading `/`, placeholders percent-encoded) to `out`.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] when a path parameter renders empty.
+    /// [`Error::InvalidRequest`] when a path parameter renders empty, `.` or `..`.
     fn write_path(&self, out: &mut String) -> Result<(), Error>;
 
     /// Serializes the query-string fields as one struct (nothing when the endpoint has none).
@@ -173,7 +173,7 @@ impl RenderedRequest {
     /// Renders `request`: path, query string and JSON body.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] when a path parameter is empty or a field cannot be encoded
+    /// [`Error::InvalidRequest`] when a path parameter is empty, `.` or `..`, or a field cannot be encoded
     /// (a nested struct in a query string, a map with non-string keys in the body).
     pub fn new<E: Endpoint>(request: &E) -> Result<Self, Error> {
         Self::render(request)

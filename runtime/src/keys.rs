@@ -580,7 +580,12 @@ fn wrong_kind(source: Option<&Path>, found: &str, expected: &str) -> Error {
 /// The APIv3 key (APIv3密钥): 32 bytes set in the merchant portal. It decrypts callbacks and
 /// downloaded platform certificates (AEAD_AES_256_GCM). Wiped on drop; `Debug` shows nothing of it.
 #[derive(Clone, zeroize::ZeroizeOnDrop)]
-pub struct ApiV3Key([u8; 32]);
+pub struct ApiV3Key {
+    bytes: [u8; 32],
+    /// The AES-256-GCM key, built once rather than per callback (AWS-LC wipes it when freed).
+    #[zeroize(skip)]
+    aead: std::sync::Arc<aws_lc_rs::aead::LessSafeKey>,
+}
 
 impl fmt::Debug for ApiV3Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -600,7 +605,10 @@ impl ApiV3Key {
                 key.len()
             ))
         })?;
-        Ok(Self(bytes))
+        Ok(Self {
+            aead: std::sync::Arc::new(crate::crypto::aes_256_gcm_key(&bytes)),
+            bytes,
+        })
     }
 
     /// Decrypts an `AEAD_AES_256_GCM` resource: `ciphertext` is Base64 of ciphertext ‖ 16-byte tag,
@@ -615,7 +623,17 @@ impl ApiV3Key {
         associated_data: &str,
         ciphertext: &str,
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
-        crate::crypto::aes_256_gcm_open(&self.0, nonce, associated_data, ciphertext)
+        self.decrypt_base64(nonce, associated_data, ciphertext.as_bytes())
+    }
+
+    /// [`ApiV3Key::decrypt`] with the Base64 text as bytes, as a callback body holds it.
+    pub(crate) fn decrypt_base64(
+        &self,
+        nonce: &str,
+        associated_data: &str,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        crate::crypto::aes_256_gcm_open(&self.aead, nonce, associated_data, ciphertext)
     }
 
     /// Encrypts like WeChat Pay does (for the sandbox and tests): returns Base64 of ciphertext ‖ tag.
@@ -628,6 +646,6 @@ impl ApiV3Key {
         associated_data: &str,
         plaintext: &[u8],
     ) -> Result<String, Error> {
-        crate::crypto::aes_256_gcm_seal(&self.0, nonce, associated_data, plaintext)
+        crate::crypto::aes_256_gcm_seal(&self.bytes, nonce, associated_data, plaintext)
     }
 }

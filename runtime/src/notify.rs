@@ -38,6 +38,8 @@
 //! With the `axum` feature, `notify::axum::VerifiedNotification` and `VerifiedEvent` do the
 //! same as extractors.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -85,7 +87,7 @@ pub struct Notification<T> {
 /// signature is genuine, and refusing it over a missing descriptive field would only make WeChat
 /// Pay retry it for a day.
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     id: String,
     #[serde(default)]
     create_time: String,
@@ -94,18 +96,53 @@ struct Envelope {
     event_type: String,
     #[serde(default)]
     summary: String,
-    resource: EncryptedResource,
+    #[serde(borrow)]
+    resource: EncryptedResource<'a>,
 }
 
+/// The encrypted resource, borrowed from the body where JSON allows (no escapes): the ciphertext
+/// is most of a callback, and is only read once, to decrypt it.
 #[derive(Deserialize)]
-struct EncryptedResource {
-    #[serde(default)]
-    original_type: String,
-    algorithm: String,
-    ciphertext: String,
-    #[serde(default)]
-    associated_data: Option<String>,
-    nonce: String,
+struct EncryptedResource<'a> {
+    #[serde(default, borrow)]
+    original_type: Cow<'a, str>,
+    #[serde(borrow)]
+    algorithm: Cow<'a, str>,
+    #[serde(borrow)]
+    ciphertext: Base64Text<'a>,
+    #[serde(default, borrow)]
+    associated_data: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    nonce: Cow<'a, str>,
+}
+
+/// Base64 text read from the body as bytes: a JSON string read as text is checked to be UTF-8,
+/// which Base64 does not need (a byte that is not Base64 fails the decoding anyway).
+struct Base64Text<'a>(Cow<'a, [u8]>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Base64Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Cow<'de, [u8]>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Base64 string")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_vec()))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v.as_bytes()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.as_bytes().to_vec()))
+            }
+        }
+        deserializer.deserialize_bytes(Bytes).map(Base64Text)
+    }
 }
 
 impl Notifications {
@@ -195,10 +232,10 @@ fn open<T>(
             envelope.id, resource.algorithm
         )));
     }
-    let plaintext = key.decrypt(
+    let plaintext = key.decrypt_base64(
         &resource.nonce,
         resource.associated_data.as_deref().unwrap_or_default(),
-        &resource.ciphertext,
+        &resource.ciphertext.0,
     )?;
     let decoded = decode(&envelope.event_type, &plaintext).map_err(|e| {
         problem(format!(
@@ -215,7 +252,7 @@ fn open<T>(
         event_type: envelope.event_type,
         summary: envelope.summary,
         resource_type: envelope.resource_type,
-        original_type: envelope.resource.original_type,
+        original_type: envelope.resource.original_type.into_owned(),
         request_id,
         resource: decoded,
     })
@@ -717,6 +754,26 @@ mod tests {
         body["resource"]["associated_data"] = "certificate".into();
         let error = open_value(&serde_json::to_vec(&body).unwrap()).unwrap_err();
         assert!(matches!(error, Error::Decrypt { .. }), "{error}");
+    }
+
+    #[test]
+    fn escaped_resource_fields_open_like_plain_ones() {
+        // JSON may spell `/` as `\/` and any character as `\uXXXX`: such fields cannot be
+        // borrowed from the body and are unescaped into a copy.
+        let plain = envelope("TRANSACTION.SUCCESS", Some("transaction"), TRANSACTION);
+        let text = String::from_utf8(plain.clone()).unwrap();
+        // The nonce starts with `f` (U+0066).
+        let escaped = text
+            .replace('/', "\\/")
+            .replace("\"nonce\":\"f", "\"nonce\":\"\\u0066");
+        assert!(
+            escaped.contains("\\/") && escaped.contains("\\u0066"),
+            "{escaped}"
+        );
+        let a = open_value(&plain).unwrap();
+        let b = open_value(escaped.as_bytes()).unwrap();
+        assert_eq!(a.resource, b.resource);
+        assert_eq!(a.original_type, b.original_type);
     }
 
     #[test]

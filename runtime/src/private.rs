@@ -40,7 +40,8 @@ impl<T: Display + ?Sized> PathParam for T {
 /// Appends one path parameter, percent-encoded (case kept), to `out`.
 ///
 /// # Errors
-/// [`Error::InvalidRequest`] when the value renders empty (the request would address another resource).
+/// [`Error::InvalidRequest`] when the value renders empty, `.` or `..` (the request would address
+/// another resource).
 pub fn push_path_param<T: PathParam + ?Sized>(
     out: &mut String,
     value: &T,
@@ -53,6 +54,17 @@ pub fn push_path_param<T: PathParam + ?Sized>(
         return Err(Error::InvalidRequest {
             endpoint,
             problem: format!("the path parameter `{field}` is empty; it must name a resource"),
+        });
+    }
+    // `.` and `..` are left unencoded (unreserved), and a server or proxy that normalizes the path
+    // would resolve them to another resource; encoding them as `%2E` does not help, since URL
+    // parsers treat `%2E%2E` as `..` too.
+    if raw == "." || raw == ".." {
+        return Err(Error::InvalidRequest {
+            endpoint,
+            problem: format!(
+                "the path parameter `{field}` is `{raw}`, a dot segment; it would address another resource"
+            ),
         });
     }
     out.extend(percent_encoding::utf8_percent_encode(&raw, PATH_SEGMENT));

@@ -22,6 +22,26 @@ pub(crate) struct RawAnswer {
     pub(crate) body: Bytes,
 }
 
+/// An answer body that could not be read to its end (the connection closed or failed mid-answer,
+/// or the framing was broken). Its message carries hyper's whole chain of causes, since the
+/// message of [`Error::Transport`] shows only its source's.
+#[derive(Debug)]
+struct BrokenBody(Box<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for BrokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the answer broke off before its end and the part that arrived was discarded")?;
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*self.0);
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BrokenBody {}
+
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub(crate) struct TransportConfig {
@@ -146,11 +166,18 @@ impl Transport {
                     } else {
                         Error::Transport {
                             url: uri.to_string(),
-                            source: e,
+                            source: Box::new(BrokenBody(e)),
                         }
                     }
                 })?
                 .to_bytes();
+            // The connection goes back to the pool only when hyper-util's idle task, woken as
+            // the body ends, runs. Let it run before handing the answer over: a caller that
+            // verifies this answer, signs its next request and sends it in the same poll (RSA
+            // keeps the thread for most of a millisecond) would otherwise find every pooled
+            // connection busy, and hyper-util would open one more for it. Without this, 256
+            // requests in flight opened 379 connections for 5000 requests and 451 for 10000.
+            tokio::task::yield_now().await;
             Ok(RawAnswer {
                 status: parts.status,
                 headers: parts.headers,
