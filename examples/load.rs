@@ -8,29 +8,50 @@
 //! example a standalone sandbox started with `cargo run --release --example sandbox` in another
 //! process; with no `WECHATPAY_*` variable set it starts an embedded sandbox. It ends with one line
 //! `requests=N ok=K errors=E rps=R p50_ms=… p99_ms=…` so that runs (and other clients against the
-//! same sandbox) can be compared; with the embedded sandbox a second line gives the TCP connections
-//! the pool opened.
+//! same sandbox) can be compared, followed on the same line by what the run cost this process:
+//!
+//! - `cpu_s_per_req`: user + system CPU seconds of this process (`getrusage(RUSAGE_SELF)`) over the
+//!   run, divided by the requests; the connection sampler's own CPU is left out.
+//! - `sign_verify_s`: CPU seconds of one RSA-2048 sign plus one verify (the work a request cannot
+//!   avoid), measured in this process in ten windows of 100 ms just before the run and ten just
+//!   after it: the median, and the range of the windows; and `cpu_ratio`:
+//!   `cpu_s_per_req / sign_verify_s`.
+//! - `peak_rss_mib`: `VmHWM` from `/proc/self/status`.
+//! - `connections`: TCP connections this client opened. With the embedded sandbox it is the
+//!   sandbox's exact count of accepted connections; against a remote loopback address it is the
+//!   number of distinct client sockets to that address seen in `/proc/net/tcp{,6}` sampled every
+//!   20 ms (a lower bound: a socket that lives less than that can be missed; the standalone
+//!   sandbox prints its exact count when it stops). `connections_peak` is the most seen open at once.
+//!
+//! `--rss-at 10000,100000` prints `VmRSS` when that many requests have completed, to show that the
+//! memory stays flat as the run goes on. With the embedded sandbox the CPU and memory include the
+//! sandbox's own.
 
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use wechatpay::Client;
 use wechatpay::api::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
 use wechatpay::sandbox::Sandbox;
+use wechatpay::{Client, MerchantKey};
 
 struct Args {
     requests: u64,
     concurrency: u64,
+    /// Completed-request counts at which to print `VmRSS`.
+    rss_at: Vec<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut parsed = Args {
         requests: 1000,
         concurrency: 16,
+        rss_at: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -44,7 +65,19 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--requests" => parsed.requests = number("--requests")?,
             "--concurrency" => parsed.concurrency = number("--concurrency")?,
-            "-h" | "--help" => return Err("usage: load [--requests N] [--concurrency C]".into()),
+            "--rss-at" => {
+                let text = args.next().ok_or("--rss-at needs a value")?;
+                parsed.rss_at = text
+                    .split(',')
+                    .map(|n| n.trim().parse::<u64>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| format!("--rss-at {text}: expected counts like 10000,100000"))?;
+            }
+            "-h" | "--help" => {
+                return Err(
+                    "usage: load [--requests N] [--concurrency C] [--rss-at N1,N2,…]".into(),
+                );
+            }
             other => return Err(format!("unknown argument `{other}`; try --help")),
         }
     }
@@ -81,72 +114,291 @@ fn configured_from_env() -> bool {
         .any(|name| std::env::var_os(name).is_some())
 }
 
-/// The latency at quantile `q` of sorted latencies, in milliseconds.
-fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+/// The latency at quantile `q` of sorted latencies (microseconds), in milliseconds.
+fn quantile_ms(sorted: &[u32], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
+    f64::from(sorted[index]) / 1000.0
+}
+
+/// User + system CPU time of this process (`RUSAGE_SELF`) or of the calling thread
+/// (`RUSAGE_THREAD`), in seconds.
+fn cpu_seconds(who: libc::c_int) -> f64 {
+    // SAFETY: `getrusage` only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(who, &mut usage) != 0 {
+            return 0.0;
+        }
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// A `Vm…:` figure of `/proc/self/status` (`VmRSS`, `VmHWM`), in MiB.
+fn vm_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// CPU seconds of one RSA-2048 sign plus one verify (PKCS#1 v1.5, SHA-256), with the crate's own
+/// keys, on this thread: the cryptography a request cannot do without. One figure per window of
+/// about 100 ms, `windows` of them, so that a burst of other work on a shared machine shows as an
+/// outlier rather than moving the whole figure.
+fn sign_verify_seconds(windows: usize) -> Vec<f64> {
+    let key = MerchantKey::generate().expect("RSA-2048 key generation");
+    let public = key.public_key();
+    // A request's signed message is about this long: method, path, timestamp, nonce, JSON body.
+    let message = format!(
+        "POST\n/v3/papay/sign/contracts/pre-entrust-sign\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{}\n",
+        "x".repeat(450)
+    );
+    let signature = key.sign(message.as_bytes());
+    // CPU time of this thread, not wall time: the machine may be busy with other work, and the
+    // run is measured in CPU time too.
+    let time = |budget: Duration, op: &mut dyn FnMut()| {
+        let start = Instant::now();
+        let cpu_start = cpu_seconds(libc::RUSAGE_THREAD);
+        let mut count = 0u32;
+        while start.elapsed() < budget {
+            op();
+            count += 1;
+        }
+        (cpu_seconds(libc::RUSAGE_THREAD) - cpu_start) / f64::from(count)
+    };
+    let mut sign = || {
+        std::hint::black_box(key.sign(std::hint::black_box(message.as_bytes())));
+    };
+    let mut verify = || {
+        assert!(public.verify(std::hint::black_box(message.as_bytes()), &signature));
+    };
+    for _ in 0..20 {
+        sign();
+        verify();
+    }
+    (0..windows)
+        .map(|_| {
+            time(Duration::from_millis(80), &mut sign)
+                + time(Duration::from_millis(20), &mut verify)
+        })
+        .collect()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The loopback address and port of a base URL, when it names one (only those are sampled).
+fn loopback_target(base_url: &str) -> Option<(IpAddr, u16)> {
+    let uri: http::Uri = base_url.parse().ok()?;
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("http") => 80,
+        _ => 443,
+    });
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    let ip = match host {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        other => other.parse().ok()?,
+    };
+    ip.is_loopback().then_some((ip, port))
+}
+
+/// Parses the hex `ADDR:PORT` of `/proc/net/tcp{,6}` (addresses in host byte order per 32-bit word).
+fn proc_endpoint(text: &str) -> Option<(IpAddr, u16)> {
+    let (addr, port) = text.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    let word = |i: usize| u32::from_str_radix(addr.get(i * 8..i * 8 + 8)?, 16).ok();
+    let ip = match addr.len() {
+        8 => IpAddr::V4(Ipv4Addr::from(u32::from_be(word(0)?))),
+        32 => {
+            let mut octets = [0u8; 16];
+            for i in 0..4 {
+                octets[i * 4..i * 4 + 4].copy_from_slice(&word(i)?.to_ne_bytes());
+            }
+            IpAddr::V6(Ipv6Addr::from(octets))
+        }
+        _ => return None,
+    };
+    Some((ip, port))
+}
+
+/// Client sockets to `target` seen so far (by inode) and the most open at once.
+#[derive(Default)]
+struct SocketCount {
+    seen: HashSet<u64>,
+    peak: usize,
+    /// The sampler thread's own CPU seconds, to leave out of the client's.
+    cpu_s: f64,
+}
+
+/// Samples `/proc/net/tcp{,6}` every 20 ms until `stop`, counting the sockets whose remote end is
+/// `target`: this client's connections to the sandbox.
+fn sample_sockets(target: (IpAddr, u16), stop: &AtomicBool) -> SocketCount {
+    let mut count = SocketCount::default();
+    let mut sample = || {
+        // By inode: a socket can be listed twice when the table changes while it is read.
+        let mut open = HashSet::new();
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let text = std::fs::read_to_string(table).unwrap_or_default();
+            for line in text.lines().skip(1) {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let (Some(remote), Some(state), Some(inode)) =
+                    (fields.get(2), fields.get(3), fields.get(9))
+                else {
+                    continue;
+                };
+                let remote = proc_endpoint(remote).map(|(ip, port)| match ip {
+                    IpAddr::V6(v6) => (v6.to_ipv4_mapped().map_or(ip, IpAddr::V4), port),
+                    v4 => (v4, port),
+                });
+                let inode = inode.parse::<u64>().unwrap_or(0);
+                // 01 = ESTABLISHED, 02 = SYN_SENT; a socket in TIME_WAIT has no inode any more.
+                if remote == Some(target) && inode != 0 && matches!(*state, "01" | "02") {
+                    count.seen.insert(inode);
+                    open.insert(inode);
+                }
+            }
+        }
+        count.peak = count.peak.max(open.len());
+    };
+    while !stop.load(Ordering::Relaxed) {
+        sample();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sample();
+    count.cpu_s = cpu_seconds(libc::RUSAGE_THREAD);
+    count
 }
 
 async fn run(args: Args) -> Result<(), wechatpay::Error> {
-    let (client, sandbox) = if configured_from_env() {
-        (Client::from_env()?, None)
+    let (client, sandbox, base_url) = if configured_from_env() {
+        let base_url = std::env::var("WECHATPAY_BASE_URL").unwrap_or_default();
+        (Client::from_env()?, None, base_url)
     } else {
         let sandbox = Sandbox::start().await?;
-        (sandbox.client()?, Some(sandbox))
+        let base_url = sandbox.base_url();
+        (sandbox.client()?, Some(sandbox), base_url)
     };
+    // The unavoidable cryptography of one request, measured here, on this machine, before the
+    // run and again after it (the machine may be shared: the median of the windows is used).
+    let mut sign_verify = sign_verify_seconds(10);
+    let stop_sampling = Arc::new(AtomicBool::new(false));
+    let sampler = loopback_target(&base_url).map(|target| {
+        let stop = Arc::clone(&stop_sampling);
+        std::thread::spawn(move || sample_sockets(target, &stop))
+    });
+    let total = usize::try_from(args.requests).unwrap_or(usize::MAX);
+    // One slot per request, written before the run so that the latencies do not grow the RSS
+    // while it is measured: microseconds, u32::MAX for a failed request.
+    let latencies: Arc<[AtomicU32]> = (0..total).map(|_| AtomicU32::new(u32::MAX)).collect();
     let next = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
+    let checkpoints: Arc<[u64]> = args.rss_at.iter().copied().collect();
+    let cpu_before = cpu_seconds(libc::RUSAGE_SELF);
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency.min(args.requests))
         .map(|_| {
-            let (client, next, errors) = (client.clone(), Arc::clone(&next), Arc::clone(&errors));
+            let (client, next, done, errors) = (
+                client.clone(),
+                Arc::clone(&next),
+                Arc::clone(&done),
+                Arc::clone(&errors),
+            );
+            let (latencies, checkpoints) = (Arc::clone(&latencies), Arc::clone(&checkpoints));
             let total = args.requests;
             tokio::spawn(async move {
-                let mut latencies = Vec::new();
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     if index >= total {
-                        return latencies;
+                        return;
                     }
                     let request = request(index);
                     let sent = Instant::now();
                     match client.send(&request).await {
-                        Ok(_) => latencies.push(sent.elapsed()),
+                        Ok(_) => {
+                            let micros = u32::try_from(sent.elapsed().as_micros())
+                                .unwrap_or(u32::MAX - 1);
+                            latencies[usize::try_from(index).unwrap_or(usize::MAX)]
+                                .store(micros, Ordering::Relaxed);
+                        }
                         Err(error) => {
                             if errors.fetch_add(1, Ordering::Relaxed) == 0 {
                                 eprintln!("first error: {error}");
                             }
                         }
                     }
+                    let completed = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if checkpoints.contains(&completed) {
+                        println!(
+                            "rss_at requests={completed} rss_mib={:.1} peak_rss_mib={:.1} elapsed_s={:.1}",
+                            vm_mib("VmRSS"),
+                            vm_mib("VmHWM"),
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
                 }
             })
         })
         .collect();
-    let mut latencies = Vec::with_capacity(usize::try_from(args.requests).unwrap_or(0));
     for worker in workers {
-        latencies.extend(worker.await.unwrap_or_default());
+        let _ = worker.await;
     }
     let elapsed = started.elapsed();
-    latencies.sort();
-    let ok = latencies.len() as u64;
+    let cpu_run = cpu_seconds(libc::RUSAGE_SELF) - cpu_before;
+    let peak_rss_mib = vm_mib("VmHWM");
+    stop_sampling.store(true, Ordering::Relaxed);
+    let sockets = sampler.and_then(|thread| thread.join().ok());
+    // The sampler's CPU (it ran during the run only) is not the client's.
+    let cpu_run = cpu_run - sockets.as_ref().map_or(0.0, |s| s.cpu_s);
+    let mut sorted: Vec<u32> = latencies
+        .iter()
+        .map(|l| l.load(Ordering::Relaxed))
+        .filter(|&l| l != u32::MAX)
+        .collect();
+    sorted.sort_unstable();
+    let ok = sorted.len() as u64;
+    let cpu_s_per_req = cpu_run / args.requests as f64;
+    sign_verify.extend(sign_verify_seconds(10));
+    let (low, high) = (
+        sign_verify.iter().copied().fold(f64::INFINITY, f64::min),
+        sign_verify.iter().copied().fold(0.0, f64::max),
+    );
+    let sign_verify_s = median(&mut sign_verify);
+    let (connections, connections_peak) = match (&sandbox, &sockets) {
+        (Some(sandbox), sockets) => (
+            sandbox.connections_accepted().to_string(),
+            sockets.as_ref().map_or(0, |s| s.peak),
+        ),
+        (None, Some(sockets)) => (format!("{}(sampled)", sockets.seen.len()), sockets.peak),
+        (None, None) => ("unknown".to_owned(), 0),
+    };
     println!(
-        "requests={} ok={ok} errors={} rps={:.0} p50_ms={:.2} p99_ms={:.2}",
+        "requests={} ok={ok} errors={} rps={:.0} p50_ms={:.2} p99_ms={:.2} cpu_s_per_req={:.6} sign_verify_s={:.6} (windows {low:.6}..{high:.6}) cpu_ratio={:.3} peak_rss_mib={:.1} connections={connections} connections_peak={connections_peak}",
         args.requests,
         errors.load(Ordering::Relaxed),
         ok as f64 / elapsed.as_secs_f64(),
-        quantile_ms(&latencies, 0.50),
-        quantile_ms(&latencies, 0.99),
+        quantile_ms(&sorted, 0.50),
+        quantile_ms(&sorted, 0.99),
+        cpu_s_per_req,
+        sign_verify_s,
+        cpu_s_per_req / sign_verify_s,
+        peak_rss_mib,
     );
-    if let Some(sandbox) = sandbox {
-        println!(
-            "connections_opened={} requests_received={}",
-            sandbox.connections_accepted(),
-            sandbox.requests_received()
-        );
-    }
     Ok(())
 }
 

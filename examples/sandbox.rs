@@ -62,7 +62,11 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
             what: "waiting for Ctrl-C".into(),
             source,
         })?;
-    println!("stopped after {} requests", sandbox.requests_received());
+    println!(
+        "stopped after {} requests on {} connections",
+        sandbox.requests_received(),
+        sandbox.connections_accepted()
+    );
     Ok(())
 }
 
