@@ -43,7 +43,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let sandbox = Sandbox::start().await.unwrap();
+    world_from(Sandbox::builder()).await
+}
+
+async fn world_from(builder: wechatpay::sandbox::SandboxBuilder) -> World {
+    let sandbox = builder.start().await.unwrap();
     let client = sandbox
         .client_builder()
         .unwrap()
@@ -813,6 +817,27 @@ async fn apply_deduction_charges_once_and_reports_by_callback_and_query() {
     );
     assert_eq!(detail["contract_state"], "TERMINATED");
     assert_eq!(world.sandbox.charges().len(), 3);
+}
+
+#[tokio::test]
+async fn a_deduction_can_stay_accepted_before_it_settles() {
+    let mut world =
+        world_from(Sandbox::builder().settle_deductions_after(Duration::from_millis(400))).await;
+    let contract_id = world.signed_contract("C-async").await;
+    world
+        .client
+        .send(&world.deduction(&contract_id, "A-1", 1500))
+        .await
+        .unwrap();
+    let accepted = world.query_order("A-1").await;
+    assert_eq!(accepted.trade_state, TradeState::Accept);
+    assert!(accepted.success_time.is_none());
+    assert!(world.sandbox.charges().is_empty());
+    world.callback("TRANSACTION.SUCCESS").await;
+    let settled = world.query_order("A-1").await;
+    assert_eq!(settled.trade_state, TradeState::Success);
+    assert!(settled.success_time.is_some());
+    assert_eq!(world.sandbox.charges().len(), 1);
 }
 
 #[tokio::test]

@@ -545,13 +545,6 @@ fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
             );
         }
     }
-    let failing = contract.failing.clone();
-    if failing.is_none()
-        && let Some(schedule) = &mut contract.schedule
-    {
-        schedule.state = ScheduleState::Paid;
-        schedule.deducted = Some((amount.clone(), date(SystemTime::now())));
-    }
     let openid = contract.openid.clone();
     let answer = json!({
         "out_trade_no": request.out_trade_no,
@@ -576,30 +569,44 @@ fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
             currency: amount.currency.clone().unwrap_or_default(),
             attach: request.attach.cloned(),
             notify_url: request.notify_url.to_owned(),
-            openid: Some(openid.clone()),
+            openid: Some(openid),
             success_time: None,
             contract_id: Some(request.contract_id.to_owned()),
             sign_on_pay: None,
             refunded: 0,
         },
     );
-    match failing {
+    match shared.settle_deductions_after {
         None => {
-            ledger.settle(request.out_trade_no, Some(openid));
-        }
-        Some(reason) => {
-            if let Some(order) = ledger.orders.get_mut(request.out_trade_no) {
-                order.state = TradeState::PayError;
-                order.state_desc = reason;
+            let settled = ledger.settle_deduction(request.out_trade_no);
+            drop(ledger);
+            if let Some(order) = settled {
+                send_result(shared, &order);
             }
         }
-    }
-    let order = ledger.orders[request.out_trade_no].clone();
-    drop(ledger);
-    if let Err(error) = shared.order_callback(&order) {
-        tracing::warn!(%error, "the sandbox cannot send the deduction result");
+        Some(delay) => {
+            drop(ledger);
+            let owner = shared.callbacks.owner();
+            let out_trade_no = request.out_trade_no.to_owned();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let Some(shared) = owner.upgrade() else {
+                    return; // the sandbox stopped
+                };
+                let settled = shared.ledger().settle_deduction(&out_trade_no);
+                if let Some(order) = settled {
+                    send_result(&shared, &order);
+                }
+            });
+        }
     }
     Reply::ok(answer)
+}
+
+fn send_result(shared: &Shared, order: &OrderRecord) {
+    if let Err(error) = shared.order_callback(order) {
+        tracing::warn!(%error, "the sandbox cannot send the deduction result");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -170,6 +170,11 @@ impl Deliveries {
         })
     }
 
+    /// The sandbox state, for work that outlives a request (and stops with the sandbox).
+    pub(super) fn owner(&self) -> Weak<Shared> {
+        self.owner.clone()
+    }
+
     /// The same, signing with the sandbox state `owner` (from `Arc::new_cyclic`).
     pub(crate) fn owned_by(self, owner: Weak<Shared>) -> Self {
         Self { owner, ..self }

@@ -244,6 +244,41 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Settles an accepted (`ACCEPT`) deduction: `SUCCESS`, with the contract's booking `PAID`,
+    /// or `PAYERROR` when the contract's deductions are set to fail. Returns the order as settled;
+    /// `None` when there is no such order or it was settled already.
+    pub(crate) fn settle_deduction(&mut self, out_trade_no: &str) -> Option<OrderRecord> {
+        let order = self.orders.get(out_trade_no)?;
+        if order.state != TradeState::Accept {
+            return None;
+        }
+        let contract_id = order.contract_id.clone()?;
+        let (total, currency) = (order.total, order.currency.clone());
+        let contract = self.contracts.get_mut(&contract_id)?;
+        match contract.failing.clone() {
+            Some(reason) => {
+                let order = self.orders.get_mut(out_trade_no)?;
+                order.state = TradeState::PayError;
+                order.state_desc = reason;
+            }
+            None => {
+                if let Some(schedule) = &mut contract.schedule {
+                    schedule.state = ScheduleState::Paid;
+                    let amount = DeductAmount {
+                        total,
+                        currency: Some(currency),
+                    };
+                    schedule.deducted =
+                        Some((amount, rfc3339_beijing(SystemTime::now())[..10].to_owned()));
+                }
+                self.settle(out_trade_no, None);
+            }
+        }
+        self.orders.get(out_trade_no).cloned()
+    }
+}
+
 /// JSON helpers: the sandbox's records as WeChat Pay writes them.
 impl ContractRecord {
     /// The contract as the query APIs answer it (amounts named `total`).

@@ -154,6 +154,8 @@ pub(crate) struct Shared {
     pub(crate) media: Mutex<std::collections::HashMap<String, UploadedMedia>>,
     /// Contracts, schedules, orders, refunds and charges.
     pub(crate) ledger: Mutex<ledger::Ledger>,
+    /// How long an accepted deduction stays `ACCEPT` before it settles (`None`: at once).
+    pub(crate) settle_deductions_after: Option<Duration>,
 }
 
 impl Shared {
@@ -552,6 +554,7 @@ pub struct SandboxBuilder {
     certificate_mode: bool,
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     callback_retry_delays: Option<Vec<Duration>>,
+    settle_deductions_after: Option<Duration>,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -627,6 +630,15 @@ impl SandboxBuilder {
     /// Clients from [`Sandbox::client`] then trust the certificate.
     pub fn tls(mut self, certificate_der: Vec<u8>, private_key_der: Vec<u8>) -> Self {
         self.tls = Some((certificate_der, Zeroizing::new(private_key_der)));
+        self
+    }
+
+    /// Keeps each accepted papay deduction `ACCEPT` (已接收，等待扣款) for `delay` before it
+    /// settles and its `TRANSACTION.*` callback is sent, as WeChat Pay deducts asynchronously;
+    /// by default deductions settle at once. Use it to test the handling of `ACCEPT` in order
+    /// queries.
+    pub fn settle_deductions_after(mut self, delay: Duration) -> Self {
+        self.settle_deductions_after = Some(delay);
         self
     }
 
@@ -745,6 +757,7 @@ impl SandboxBuilder {
             callbacks: callbacks.owned_by(owner.clone()),
             media: Mutex::default(),
             ledger: Mutex::default(),
+            settle_deductions_after: self.settle_deductions_after,
         });
         let listen = self
             .listen
