@@ -838,6 +838,44 @@ async fn a_deduction_can_stay_accepted_before_it_settles() {
     assert_eq!(settled.trade_state, TradeState::Success);
     assert!(settled.success_time.is_some());
     assert_eq!(world.sandbox.charges().len(), 1);
+
+    // A scheduled-deduction booking pays for one deduction: a second one is refused while the
+    // first is still being deducted.
+    let answer = world
+        .client
+        .send(&ScheduledDeductPreSignApp {
+            sign: scheduled_sign(&world, "S-async", 2500),
+        })
+        .await
+        .unwrap();
+    let booked = sign_scheduled(&mut world, &answer.pre_entrustweb_id, "S-async").await;
+    world
+        .client
+        .send(&ScheduleDeduction {
+            contract_id: booked.clone(),
+            appid: APPID.into(),
+            schedule_amount: cny(2500),
+        })
+        .await
+        .unwrap();
+    world
+        .client
+        .send(&world.deduction(&booked, "A-2", 2500))
+        .await
+        .unwrap();
+    let (status, code, detail) = api_error(
+        world
+            .client
+            .send(&world.deduction(&booked, "A-3", 2500))
+            .await,
+    );
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST")
+    );
+    assert_eq!(detail["out_trade_no"], "A-2");
+    world.callback("TRANSACTION.SUCCESS").await;
+    assert_eq!(world.sandbox.charges().len(), 2);
 }
 
 #[tokio::test]

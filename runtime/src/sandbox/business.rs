@@ -545,7 +545,23 @@ fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
             );
         }
     }
+    let booked = contract.schedule.is_some();
     let openid = contract.openid.clone();
+    // One booking pays for one deduction: while one is still `ACCEPT`, another is refused.
+    if booked
+        && let Some(pending) = ledger.orders.values().find(|order| {
+            order.state == TradeState::Accept
+                && order.contract_id.as_deref() == Some(request.contract_id)
+        })
+    {
+        return invalid(
+            &format!(
+                "预约的扣费已在处理中（商户订单号 {}），请等待扣款结果",
+                pending.out_trade_no
+            ),
+            json!({ "field": "contract_id", "value": request.contract_id, "out_trade_no": pending.out_trade_no }),
+        );
+    }
     let answer = json!({
         "out_trade_no": request.out_trade_no,
         "amount": { "total": amount.total, "currency": amount.currency },
