@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::ledger::{Ledger, OrderRecord, PreSign, RefundRecord, ScheduleRecord};
 use super::routes::{Params, param_error};
 use super::server::Reply;
-use super::{Shared, rfc3339_beijing};
+use super::{Shared, beijing_date, rfc3339_beijing};
 use crate::api::papay::{
     ApplyDeduction, ApplyHarmonyDeduction, ContractState, ContractTerminationMode, DeductAmount,
     EstimatedAmount, PreEntrustSign, ScheduleState, ScheduledDeductSign, SignScene,
@@ -81,10 +81,6 @@ fn reused(what: &str, id: &str) -> Reply {
         ),
         json!({ "field": format!("/{what}"), "value": id, "location": "body" }),
     )
-}
-
-fn date(time: SystemTime) -> String {
-    rfc3339_beijing(time)[..10].to_owned()
 }
 
 fn cny(amount: &DeductAmount) -> DeductAmount {
@@ -182,7 +178,8 @@ fn scheduled_pre_sign(shared: &Shared, sign: ScheduledDeductSign) -> Result<Stri
             contract_notify_url: sign.contract_notify_url,
             out_user_code: sign.out_user_code,
             // A scheduled-deduction contract always has a booking, even before the first one.
-            estimated: estimated.or_else(|| Some((date(SystemTime::now()), cny(&zero_amount())))),
+            estimated: estimated
+                .or_else(|| Some((beijing_date(SystemTime::now()), cny(&zero_amount())))),
         },
     ))
 }
@@ -260,8 +257,8 @@ pub(super) fn query_harmony_contract(shared: &Shared, params: &Params, query: &s
         && let Some(body) = &mut reply.body
     {
         body["mask_wxid"] = json!("wxid_****5d");
-        if let Some(schedule) = body.as_object_mut() {
-            schedule.remove("deduct_schedule");
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("deduct_schedule");
         }
     }
     reply
@@ -352,8 +349,8 @@ pub(super) fn schedule_deduction(shared: &Shared, params: &Params, body: Schedul
     let now = SystemTime::now();
     let schedule = ScheduleRecord {
         state: ScheduleState::Scheduled,
-        start_date: date(now),
-        end_date: date(now + Duration::from_secs(7 * 86_400)),
+        start_date: beijing_date(now),
+        end_date: beijing_date(now + Duration::from_secs(7 * 86_400)),
         scheduled: cny(&body.schedule_amount),
         deducted: None,
     };

@@ -318,7 +318,7 @@ fn envelope(shared: &Shared, id: &str, callback: &Callback) -> Result<Vec<u8>, E
     )?;
     let envelope = Envelope {
         id,
-        create_time: beijing_time(crate::auth::unix_now()),
+        create_time: super::rfc3339_beijing(std::time::SystemTime::now()),
         resource_type: "encrypt-resource",
         event_type: &callback.event_type,
         summary: &callback.summary,
@@ -331,34 +331,6 @@ fn envelope(shared: &Shared, id: &str, callback: &Callback) -> Result<Vec<u8>, E
         },
     };
     Ok(serde_json::to_vec(&envelope).unwrap_or_default())
-}
-
-/// Unix seconds as RFC 3339 in Beijing time, as WeChat Pay writes `create_time`
-/// (`2025-05-20T13:29:35+08:00`).
-fn beijing_time(unix: i64) -> String {
-    let local = unix.saturating_add(8 * 3600);
-    let (days, seconds) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+08:00",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
 }
 
 impl Shared {
@@ -461,15 +433,6 @@ pub(super) fn security_echo(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn create_time_is_beijing_rfc3339() {
-        assert_eq!(beijing_time(0), "1970-01-01T08:00:00+08:00");
-        assert_eq!(beijing_time(1_432_099_775), "2015-05-20T13:29:35+08:00");
-        assert_eq!(beijing_time(951_782_400), "2000-02-29T08:00:00+08:00");
-        assert_eq!(beijing_time(1_735_660_799), "2024-12-31T23:59:59+08:00");
-        assert_eq!(beijing_time(1_735_660_800), "2025-01-01T00:00:00+08:00");
-    }
 
     #[test]
     fn the_documented_schedule_spans_24_hours_4_minutes() {

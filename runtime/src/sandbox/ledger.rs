@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 
 use super::callbacks::{Callback, CallbackDelivery, DeliveryRecord};
-use super::{Sandbox, Shared, rfc3339_beijing};
+use super::{Sandbox, Shared, beijing_date, rfc3339_beijing};
 use crate::api::papay::{ContractState, ContractTerminationMode, DeductAmount, ScheduleState};
 use crate::api::pay::{TradeState, TradeType};
 use crate::api::refund::RefundStatus;
@@ -269,8 +269,7 @@ impl Ledger {
                         total,
                         currency: Some(currency),
                     };
-                    schedule.deducted =
-                        Some((amount, rfc3339_beijing(SystemTime::now())[..10].to_owned()));
+                    schedule.deducted = Some((amount, beijing_date(SystemTime::now())));
                 }
                 self.settle(out_trade_no, None);
             }
@@ -330,7 +329,6 @@ impl ContractRecord {
     }
 
     fn schedule_json(&self, schedule: &ScheduleRecord, figure: &str) -> Value {
-        let amount = |a: &DeductAmount| json!({ figure: a.total, "currency": a.currency.as_deref().unwrap_or("CNY") });
         let (date, estimated) = self
             .sign
             .estimated
@@ -338,37 +336,41 @@ impl ContractRecord {
             .unwrap_or_else(|| (schedule.start_date.clone(), schedule.scheduled.clone()));
         let mut value = json!({
             "estimated_deduct_date": date,
-            "estimated_deduct_amount": amount(&estimated),
+            "estimated_deduct_amount": amount_json(&estimated, figure),
             "schedule_state": schedule.state,
         });
-        if schedule.state != ScheduleState::NoScheduled {
-            value["scheduled_amount"] = amount(&schedule.scheduled);
-        }
-        if let Some((deducted, date)) = &schedule.deducted {
-            value["deduct_amount"] = amount(deducted);
-            value["deduct_date"] = json!(date);
-        }
+        schedule.add_amounts(&mut value, figure);
         value
     }
+}
+
+/// An amount as WeChat Pay writes it: the figure under `figure` (`total` in API answers,
+/// `amount` in callbacks) and the currency.
+fn amount_json(amount: &DeductAmount, figure: &str) -> Value {
+    json!({ figure: amount.total, "currency": amount.currency.as_deref().unwrap_or("CNY") })
 }
 
 impl ScheduleRecord {
     /// The booking as the schedule APIs answer it.
     pub(crate) fn to_json(&self) -> Value {
-        let amount = |a: &DeductAmount| json!({ "total": a.total, "currency": a.currency.as_deref().unwrap_or("CNY") });
         let mut value = json!({
             "schedule_state": self.state,
             "deduct_start_date": self.start_date,
             "deduct_end_date": self.end_date,
         });
+        self.add_amounts(&mut value, "total");
+        value
+    }
+
+    /// Adds the booked and the deducted amount, when there are any.
+    fn add_amounts(&self, value: &mut Value, figure: &str) {
         if self.state != ScheduleState::NoScheduled {
-            value["scheduled_amount"] = amount(&self.scheduled);
+            value["scheduled_amount"] = amount_json(&self.scheduled, figure);
         }
         if let Some((deducted, date)) = &self.deducted {
-            value["deduct_amount"] = amount(deducted);
+            value["deduct_amount"] = amount_json(deducted, figure);
             value["deduct_date"] = json!(date);
         }
-        value
     }
 }
 
@@ -637,8 +639,7 @@ impl Shared {
             .map_or(pre_entrustweb_id, |(_, id)| {
                 id.split('&').next().unwrap_or(id)
             });
-        let shared = self;
-        let mut ledger = shared.ledger();
+        let mut ledger = self.ledger();
         let sign = ledger.pre_signs.get(pre_entrustweb_id).cloned().ok_or_else(|| {
             Error::Config(format!(
                 "no pending pre-sign has the id `{pre_entrustweb_id}`: use the pre_entrustweb_id of a pre-sign answer, once"
@@ -648,7 +649,7 @@ impl Shared {
         ledger.pre_signs.remove(pre_entrustweb_id);
         let contract = ledger.contracts[&contract_id].clone();
         drop(ledger);
-        let callback = shared.contract_callback("ENTRUST.SIGN", &contract)?;
+        let callback = self.contract_callback("ENTRUST.SIGN", &contract)?;
         Ok(Outcome {
             id: contract_id,
             callbacks: vec![callback],
@@ -656,13 +657,12 @@ impl Shared {
     }
 
     pub(crate) fn terminate_contract_as_user(&self, contract_id: &str) -> Result<Outcome, Error> {
-        let shared = self;
-        let contract = shared
+        let contract = self
             .ledger()
             .terminate(contract_id, ContractTerminationMode::User, None)
             .cloned()
             .map_err(Error::Config)?;
-        let callback = shared.contract_callback("ENTRUST.TERMINATE", &contract)?;
+        let callback = self.contract_callback("ENTRUST.TERMINATE", &contract)?;
         Ok(Outcome {
             id: contract.contract_id,
             callbacks: vec![callback],
@@ -670,8 +670,7 @@ impl Shared {
     }
 
     pub(crate) fn pay_transaction(&self, out_trade_no: &str) -> Result<Outcome, Error> {
-        let shared = self;
-        let mut ledger = shared.ledger();
+        let mut ledger = self.ledger();
         let order = ledger.orders.get(out_trade_no).ok_or_else(|| {
             Error::Config(format!("no order has the out_trade_no `{out_trade_no}`"))
         })?;
@@ -697,11 +696,11 @@ impl Shared {
         ledger.settle(out_trade_no, Some(openid));
         let order = ledger.orders[out_trade_no].clone();
         drop(ledger);
-        let mut callbacks = vec![shared.order_callback(&order)?];
+        let mut callbacks = vec![self.order_callback(&order)?];
         if let Some(contract) = contract
             && !contract.sign.contract_notify_url.is_empty()
         {
-            callbacks.push(shared.contract_callback("ENTRUST.SIGN", &contract)?);
+            callbacks.push(self.contract_callback("ENTRUST.SIGN", &contract)?);
         }
         Ok(Outcome {
             id: order.transaction_id.unwrap_or_default(),

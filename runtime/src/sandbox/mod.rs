@@ -828,6 +828,13 @@ fn issue_certificate(
     })
 }
 
+/// The Beijing date of `time` (`2026-11-27`), as WeChat Pay writes dates.
+pub(crate) fn beijing_date(time: SystemTime) -> String {
+    let mut date = rfc3339_beijing(time);
+    date.truncate(10);
+    date
+}
+
 /// RFC 3339 in Beijing time (`2026-11-27T09:30:00+08:00`), as WeChat Pay writes times.
 pub(crate) fn rfc3339_beijing(time: SystemTime) -> String {
     let seconds = time
@@ -865,5 +872,11 @@ mod tests {
         assert_eq!(at(1_431_937_775), "2015-05-18T16:29:35+08:00");
         assert_eq!(at(951_782_400), "2000-02-29T08:00:00+08:00");
         assert_eq!(at(1_798_761_599), "2027-01-01T07:59:59+08:00");
+        assert_eq!(at(1_432_099_775), "2015-05-20T13:29:35+08:00");
+        assert_eq!(at(1_735_660_799), "2024-12-31T23:59:59+08:00");
+        assert_eq!(at(1_735_660_800), "2025-01-01T00:00:00+08:00");
+        let date = |secs: u64| beijing_date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(date(1_735_660_799), "2024-12-31");
+        assert_eq!(date(1_735_660_800), "2025-01-01");
     }
 }
