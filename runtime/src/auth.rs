@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 
 use crate::error::Error;
 use crate::keys::{MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
@@ -128,7 +128,9 @@ impl Signer {
         BASE64.encode(self.key.sign(message))
     }
 
-    /// The `Authorization` header value for one request.
+    /// The `Authorization` header value for one request: the signature of
+    /// `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`, hashed part by part rather than assembled,
+    /// and the header written once into a buffer of its final size.
     pub(crate) fn authorization(
         &self,
         method: &str,
@@ -137,11 +139,38 @@ impl Signer {
         timestamp: i64,
         nonce: &str,
     ) -> String {
-        let signature = self.sign_base64(&request_message(method, target, timestamp, nonce, body));
-        format!(
-            "{SCHEME} mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
-            self.mchid, self.serial
-        )
+        let timestamp = timestamp.to_string();
+        let signature = self.key.sign_lines(&[
+            method.as_bytes(),
+            target.as_bytes(),
+            timestamp.as_bytes(),
+            nonce.as_bytes(),
+            body,
+        ]);
+        let parts = [
+            SCHEME,
+            " mchid=\"",
+            &self.mchid,
+            "\",nonce_str=\"",
+            nonce,
+            "\",signature=\"",
+            "\",timestamp=\"",
+            &timestamp,
+            "\",serial_no=\"",
+            &self.serial,
+            "\"",
+        ];
+        let length = parts.iter().map(|p| p.len()).sum::<usize>()
+            + base64::encoded_len(signature.len(), true).unwrap_or_default();
+        let mut value = String::with_capacity(length);
+        for part in &parts[..6] {
+            value.push_str(part);
+        }
+        BASE64.encode_string(&signature, &mut value);
+        for part in &parts[6..] {
+            value.push_str(part);
+        }
+        value
     }
 }
 
@@ -333,27 +362,18 @@ impl KeyStore {
     pub fn verify(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<(), Error> {
         // Read only for an error: a verified answer or callback does not pay for it.
         let request_id = || request_id(headers);
-        let text = |name: &'static str| -> Result<&str, Error> {
-            let value = headers.get(name).ok_or_else(|| Error::Unsigned {
-                missing: canonical(name),
-                request_id: request_id(),
-            })?;
-            value.to_str().map_err(|_| Error::MalformedHeader {
-                header: canonical(name),
-                problem: "it is not visible ASCII".into(),
-                request_id: request_id(),
-            })
-        };
-        let signature = text(header::SIGNATURE)?;
+        let signed = SignedHeaders::read(headers);
+        let text = |name, value| signed_text(name, value, request_id);
+        let signature = text(header::SIGNATURE, signed.signature)?;
         if signature.starts_with(PROBE_PREFIX) {
             return Err(Error::SignatureProbe {
                 request_id: request_id(),
             });
         }
-        let serial = text(header::SERIAL)?;
-        let timestamp_text = text(header::TIMESTAMP)?;
-        let nonce = text(header::NONCE)?;
-        if let Some(kind) = headers.get(header::SIGNATURE_TYPE)
+        let serial = text(header::SERIAL, signed.serial)?;
+        let timestamp_text = text(header::TIMESTAMP, signed.timestamp)?;
+        let nonce = text(header::NONCE, signed.nonce)?;
+        if let Some(kind) = signed.signature_type
             && kind.as_bytes() != SCHEME.as_bytes()
         {
             return Err(Error::MalformedHeader {
@@ -386,20 +406,78 @@ impl KeyStore {
                 request_id: request_id(),
             });
         };
-        let raw_signature = BASE64
-            .decode(signature)
+        // An RSA signature is as long as the key's modulus: at most 8192 bits here.
+        let mut raw_signature = [0u8; MAX_SIGNATURE_BYTES];
+        let length = BASE64
+            .decode_slice(signature, &mut raw_signature)
             .map_err(|e| Error::MalformedHeader {
                 header: "Wechatpay-Signature",
-                problem: format!("it is not Base64 ({e})"),
+                problem: match e {
+                    base64::DecodeSliceError::DecodeError(e) => format!("it is not Base64 ({e})"),
+                    base64::DecodeSliceError::OutputSliceTooSmall => format!(
+                        "it is {} characters long, longer than the signature of an RSA key of up to 8192 bits",
+                        signature.len()
+                    ),
+                },
                 request_id: request_id(),
             })?;
-        if !key.verify(&answer_message(timestamp_text, nonce, body), &raw_signature) {
+        let message = [timestamp_text.as_bytes(), nonce.as_bytes(), body];
+        if !key.verify_lines(&message, &raw_signature[..length]) {
             return Err(Error::BadSignature {
                 serial: serial.to_owned(),
                 request_id: request_id(),
             });
         }
         Ok(())
+    }
+}
+
+/// A signature header's value as text, or the error for one that is missing or not ASCII.
+fn signed_text<'h>(
+    name: &'static str,
+    value: Option<&'h HeaderValue>,
+    request_id: impl Fn() -> Option<String>,
+) -> Result<&'h str, Error> {
+    let value = value.ok_or_else(|| Error::Unsigned {
+        missing: canonical(name),
+        request_id: request_id(),
+    })?;
+    value.to_str().map_err(|_| Error::MalformedHeader {
+        header: canonical(name),
+        problem: "it is not visible ASCII".into(),
+        request_id: request_id(),
+    })
+}
+
+/// The longest RSA signature verified, in bytes (an 8192-bit key).
+const MAX_SIGNATURE_BYTES: usize = 8192 / 8;
+
+/// The signature headers of an answer or callback, read in one pass over the headers (the first
+/// value of each, as [`HeaderMap::get`] gives).
+#[derive(Default)]
+struct SignedHeaders<'a> {
+    timestamp: Option<&'a HeaderValue>,
+    nonce: Option<&'a HeaderValue>,
+    signature: Option<&'a HeaderValue>,
+    serial: Option<&'a HeaderValue>,
+    signature_type: Option<&'a HeaderValue>,
+}
+
+impl<'a> SignedHeaders<'a> {
+    fn read(headers: &'a HeaderMap) -> Self {
+        let mut found = Self::default();
+        for (name, value) in headers {
+            let slot = match name.as_str() {
+                header::TIMESTAMP => &mut found.timestamp,
+                header::NONCE => &mut found.nonce,
+                header::SIGNATURE => &mut found.signature,
+                header::SERIAL => &mut found.serial,
+                header::SIGNATURE_TYPE => &mut found.signature_type,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        found
     }
 }
 
@@ -463,6 +541,121 @@ mod tests {
             answer_message("1554209980", "c5ac7061fccab6bf3e254dcf98995b8c", b""),
             b"1554209980\nc5ac7061fccab6bf3e254dcf98995b8c\n\n"
         );
+    }
+
+    fn signed_answer(key: &MerchantKey, body: &[u8]) -> HeaderMap {
+        let timestamp = unix_now().to_string();
+        let nonce = "c5ac7061fccab6bf3e254dcf98995b8c";
+        let signature = BASE64.encode(key.sign(&answer_message(&timestamp, nonce, body)));
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            (header::TIMESTAMP, timestamp.as_str()),
+            (header::NONCE, nonce),
+            (header::SIGNATURE, &signature),
+            (
+                header::SERIAL,
+                "PUB_KEY_ID_0114232134912410000000000000000001",
+            ),
+            (header::SIGNATURE_TYPE, SCHEME),
+        ] {
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    fn store(key: &MerchantKey) -> KeyStore {
+        let mut store = KeyStore::new();
+        store.add_public_key(
+            WechatpayPublicKey::from_public_key(
+                "PUB_KEY_ID_0114232134912410000000000000000001",
+                key.public_key(),
+            )
+            .unwrap(),
+        );
+        store
+    }
+
+    #[test]
+    fn the_authorization_header_signs_the_request_message() {
+        let key = MerchantKey::generate().unwrap();
+        let public = key.public_key();
+        let signer = Signer::new(
+            "1900009191".into(),
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+            key,
+        );
+        let body = br#"{"appid":"wxd678efh567hg6787","plan_id":12535}"#;
+        let target = "/v3/papay/sign/contracts/pre-entrust-sign";
+        let nonce = "593BEC0C930BF1AFEB40B4A08C8FB242";
+        let value = signer.authorization("POST", target, body, 1554208460, nonce);
+        let parsed = Authorization::parse(&value).unwrap();
+        assert_eq!(parsed.mchid, "1900009191");
+        assert_eq!(parsed.nonce_str, nonce);
+        assert_eq!(parsed.timestamp, "1554208460");
+        assert_eq!(parsed.serial_no, "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C");
+        let signature = BASE64.decode(&parsed.signature).unwrap();
+        let message = request_message("POST", target, 1554208460, nonce, body);
+        assert!(public.verify(&message, &signature));
+        // Any other line of the message would have been another signature.
+        let other = request_message("POST", target, 1554208461, nonce, body);
+        assert!(!public.verify(&other, &signature));
+        assert_eq!(
+            value.len(),
+            value.capacity(),
+            "the header is written into a buffer of its final size"
+        );
+    }
+
+    #[test]
+    fn answers_verify_over_the_first_of_repeated_headers_and_overlong_signatures_are_named() {
+        let key = MerchantKey::generate().unwrap();
+        let body = br#"{"code_url":"weixin://wxpay/bizpayurl?pr=abc"}"#;
+        let store = store(&key);
+        let now = unix_now();
+        let headers = signed_answer(&key, body);
+        store.verify(&headers, body, now).unwrap();
+        assert!(matches!(
+            store.verify(&headers, b"{}", now),
+            Err(Error::BadSignature { .. })
+        ));
+
+        // A second signature header after the genuine one changes nothing; before it, it is
+        // the one verified.
+        let mut appended = headers.clone();
+        appended.append(header::SIGNATURE, HeaderValue::from_static("AAAA"));
+        store.verify(&appended, body, now).unwrap();
+        let mut first_forged = HeaderMap::new();
+        first_forged.append(header::SIGNATURE, HeaderValue::from_static("AAAA"));
+        for (name, value) in &headers {
+            first_forged.append(name, value.clone());
+        }
+        assert!(matches!(
+            store.verify(&first_forged, body, now),
+            Err(Error::BadSignature { .. })
+        ));
+
+        let mut overlong = headers.clone();
+        let long = "A".repeat(1372);
+        overlong.insert(header::SIGNATURE, HeaderValue::from_str(&long).unwrap());
+        let Err(Error::MalformedHeader {
+            header, problem, ..
+        }) = store.verify(&overlong, body, now)
+        else {
+            panic!("an overlong signature must be refused as malformed");
+        };
+        assert_eq!(header, "Wechatpay-Signature");
+        assert!(
+            problem.contains("1372 characters") && problem.contains("8192"),
+            "{problem}"
+        );
+
+        let mut not_base64 = headers;
+        not_base64.insert(header::SIGNATURE, HeaderValue::from_static("not*base64"));
+        let Err(Error::MalformedHeader { problem, .. }) = store.verify(&not_base64, body, now)
+        else {
+            panic!("a signature that is not Base64 must be refused as malformed");
+        };
+        assert!(problem.contains("not Base64"), "{problem}");
     }
 
     #[test]

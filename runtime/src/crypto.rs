@@ -50,15 +50,25 @@ impl SigningKey {
 
     /// Signs `message` with RSASSA-PKCS1-v1_5 over SHA-256.
     pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.sign_sha256(&sha256_lines(&[message], false))
+    }
+
+    /// Signs the message `PART\n` for each of `parts`, in order, without assembling it: the
+    /// signing messages of requests and answers are lines that each end in `\n`.
+    pub(crate) fn sign_lines(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.sign_sha256(&sha256_lines(parts, true))
+    }
+
+    /// Signs a SHA-256 digest (RSASSA-PKCS1-v1_5).
+    fn sign_sha256(&self, digest: &[u8; 32]) -> Vec<u8> {
         match self {
             SigningKey::AwsLc(key) => {
                 let mut signature = vec![0; key.public_modulus_len()];
-                // Signing with a validated key into a buffer of the modulus length cannot fail;
-                // AWS-LC reports only allocation failure here.
-                key.sign(
+                // Signing a SHA-256 digest with a validated key into a buffer of the modulus
+                // length cannot fail; AWS-LC reports only allocation failure here.
+                key.sign_digest(
                     &lc_signature::RSA_PKCS1_SHA256,
-                    &aws_lc_rs::rand::SystemRandom::new(),
-                    message,
+                    &lc_digest(digest),
                     &mut signature,
                 )
                 .expect("RSA signing with a validated key");
@@ -66,8 +76,11 @@ impl SigningKey {
             }
             #[cfg(feature = "rust-crypto")]
             SigningKey::RustCrypto(key) => {
-                use rsa::signature::{SignatureEncoding as _, Signer as _};
-                key.sign(message).to_vec()
+                use rsa::signature::SignatureEncoding as _;
+                use rsa::signature::hazmat::PrehashSigner as _;
+                key.sign_prehash(digest)
+                    .expect("RSA signing of a SHA-256 digest with a validated key")
+                    .to_vec()
             }
         }
     }
@@ -121,18 +134,50 @@ impl VerifyingKey {
 
     /// Whether `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.verify_sha256(&sha256_lines(&[message], false), signature)
+    }
+
+    /// Like [`VerifyingKey::verify`], over the message `PART\n` for each of `parts`, without
+    /// assembling it.
+    pub(crate) fn verify_lines(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
+        self.verify_sha256(&sha256_lines(parts, true), signature)
+    }
+
+    fn verify_sha256(&self, digest: &[u8; 32], signature: &[u8]) -> bool {
         match self {
-            VerifyingKey::AwsLc(key) => key.verify_sig(message, signature).is_ok(),
+            VerifyingKey::AwsLc(key) => {
+                key.verify_digest_sig(&lc_digest(digest), signature).is_ok()
+            }
             #[cfg(feature = "rust-crypto")]
             VerifyingKey::RustCrypto(key) => {
-                use rsa::signature::Verifier as _;
+                use rsa::signature::hazmat::PrehashVerifier as _;
                 match rsa::pkcs1v15::Signature::try_from(signature) {
-                    Ok(signature) => key.verify(message, &signature).is_ok(),
+                    Ok(signature) => key.verify_prehash(digest, &signature).is_ok(),
                     Err(_) => false,
                 }
             }
         }
     }
+}
+
+/// SHA-256 of `parts` concatenated, each followed by `\n` when `lines` is set.
+fn sha256_lines(parts: &[&[u8]], lines: bool) -> [u8; 32] {
+    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for part in parts {
+        context.update(part);
+        if lines {
+            context.update(b"\n");
+        }
+    }
+    let mut digest = [0; 32];
+    digest.copy_from_slice(context.finish().as_ref());
+    digest
+}
+
+/// A SHA-256 digest as aws-lc-rs takes it for signing and verifying.
+fn lc_digest(digest: &[u8; 32]) -> aws_lc_rs::digest::Digest {
+    aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA256)
+        .expect("a SHA-256 digest is 32 bytes")
 }
 
 /// The largest RSA modulus verified, in bits: aws-lc-rs's `RSA_PKCS1_2048_8192_SHA256` bound.

@@ -152,6 +152,11 @@ impl MerchantKey {
         self.signer.sign(message)
     }
 
+    /// Signs the message `PART\n` for each of `parts`, without assembling it.
+    pub(crate) fn sign_lines(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.signer.sign_lines(parts)
+    }
+
     /// The matching public key, as WeChat Pay would hold it (to check signatures or build a sandbox).
     pub fn public_key(&self) -> PublicKey {
         let spki = self.signer.public_key_spki_der();
@@ -271,6 +276,12 @@ impl PublicKey {
     /// Whether `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message` by this key.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         self.verifier.verify(message, signature)
+    }
+
+    /// Like [`PublicKey::verify`], over the message `PART\n` for each of `parts`, without
+    /// assembling it.
+    pub(crate) fn verify_lines(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
+        self.verifier.verify_lines(parts, signature)
     }
 
     /// The modulus size in bits.

@@ -169,7 +169,7 @@ impl Notifications {
         body: &[u8],
     ) -> Result<Notification<T>, Error> {
         self.verify_with(headers, body, |_, plaintext| {
-            serde_json::from_slice(plaintext)
+            serde_json::from_str(plaintext)
         })
     }
 
@@ -183,14 +183,14 @@ impl Notifications {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Notification<Event>, Error> {
-        self.verify_with(headers, body, Event::decode)
+        self.verify_with(headers, body, Event::decode_text)
     }
 
     fn verify_with<T>(
         &self,
         headers: &HeaderMap,
         body: &[u8],
-        decode: impl FnOnce(&str, &[u8]) -> serde_json::Result<T>,
+        decode: impl FnOnce(&str, &str) -> serde_json::Result<T>,
     ) -> Result<Notification<T>, Error> {
         let key = self.client.apiv3_key().ok_or_else(|| {
             Error::Config(
@@ -210,21 +210,27 @@ impl Notifications {
 }
 
 /// Parses a verified envelope, decrypts its resource and decodes the plaintext.
+///
+/// Both the body and the plaintext are checked to be UTF-8 once, whole, and then parsed as text:
+/// parsing bytes would check every string of them again, one by one.
 fn open<T>(
     key: &ApiV3Key,
     body: &[u8],
     request_id: Option<String>,
-    decode: impl FnOnce(&str, &[u8]) -> serde_json::Result<T>,
+    decode: impl FnOnce(&str, &str) -> serde_json::Result<T>,
 ) -> Result<Notification<T>, Error> {
     let problem = |problem: String| Error::Notification {
         problem,
         request_id: request_id.clone(),
     };
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
-        problem(format!(
-            "the body is not the callback envelope WeChat Pay documents ({e})"
-        ))
-    })?;
+    let envelope: Envelope = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            problem(format!(
+                "the body is not the callback envelope WeChat Pay documents ({e})"
+            ))
+        })?;
     let resource = &envelope.resource;
     if resource.algorithm != ALGORITHM {
         return Err(problem(format!(
@@ -237,15 +243,18 @@ fn open<T>(
         resource.associated_data.as_deref().unwrap_or_default(),
         &resource.ciphertext.0,
     )?;
-    let decoded = decode(&envelope.event_type, &plaintext).map_err(|e| {
-        problem(format!(
-            "the decrypted `{}` resource of callback {} ({}) does not decode as `{}`: {e}",
-            resource.original_type,
-            envelope.id,
-            envelope.event_type,
-            std::any::type_name::<T>()
-        ))
-    })?;
+    let decoded = std::str::from_utf8(&plaintext)
+        .map_err(serde::de::Error::custom)
+        .and_then(|text| decode(&envelope.event_type, text))
+        .map_err(|e| {
+            problem(format!(
+                "the decrypted `{}` resource of callback {} ({}) does not decode as `{}`: {e}",
+                resource.original_type,
+                envelope.id,
+                envelope.event_type,
+                std::any::type_name::<T>()
+            ))
+        })?;
     Ok(Notification {
         id: envelope.id,
         create_time: envelope.create_time,
@@ -332,16 +341,22 @@ impl Event {
     /// # Errors
     /// serde's error when the plaintext does not match the type the event names.
     pub fn decode(event_type: &str, plaintext: &[u8]) -> serde_json::Result<Self> {
+        let text = std::str::from_utf8(plaintext).map_err(serde::de::Error::custom)?;
+        Self::decode_text(event_type, text)
+    }
+
+    /// [`Event::decode`] of a plaintext already checked to be UTF-8.
+    fn decode_text(event_type: &str, plaintext: &str) -> serde_json::Result<Self> {
         Ok(match event_type {
-            "ENTRUST.SIGN" => Event::EntrustSign(serde_json::from_slice(plaintext)?),
-            "ENTRUST.TERMINATE" => Event::EntrustTerminate(serde_json::from_slice(plaintext)?),
+            "ENTRUST.SIGN" => Event::EntrustSign(serde_json::from_str(plaintext)?),
+            "ENTRUST.TERMINATE" => Event::EntrustTerminate(serde_json::from_str(plaintext)?),
             t if t.starts_with("TRANSACTION.") => {
-                Event::Transaction(serde_json::from_slice(plaintext)?)
+                Event::Transaction(serde_json::from_str(plaintext)?)
             }
-            t if t.starts_with("REFUND.") => Event::Refund(serde_json::from_slice(plaintext)?),
+            t if t.starts_with("REFUND.") => Event::Refund(serde_json::from_str(plaintext)?),
             other => Event::Other {
                 event_type: other.to_owned(),
-                resource: serde_json::from_slice(plaintext)?,
+                resource: serde_json::from_str(plaintext)?,
             },
         })
     }
@@ -702,12 +717,48 @@ mod tests {
 
     fn open_value(body: &[u8]) -> Result<Notification<serde_json::Value>, Error> {
         open(&key(), body, Some("RID".into()), |_, p| {
-            serde_json::from_slice(p)
+            serde_json::from_str(p)
         })
     }
 
     fn open_event(body: &[u8]) -> Result<Notification<Event>, Error> {
-        open(&key(), body, None, Event::decode)
+        open(&key(), body, None, Event::decode_text)
+    }
+
+    #[test]
+    fn a_body_or_plaintext_that_is_not_utf8_is_refused_by_name() {
+        let mut body = envelope("TRANSACTION.SUCCESS", Some("transaction"), TRANSACTION);
+        let at = body.windows(4).position(|w| w == b"EV-2").unwrap();
+        body[at] = 0xFF;
+        let Err(Error::Notification { problem, .. }) = open_value(&body) else {
+            panic!("a body that is not UTF-8 must be refused");
+        };
+        assert!(problem.contains("not the callback envelope"), "{problem}");
+        assert!(problem.contains("utf-8"), "{problem}");
+
+        let mut plaintext = TRANSACTION.as_bytes().to_vec();
+        let at = plaintext.windows(4).position(|w| w == b"JSAP").unwrap();
+        plaintext[at] = 0xC3;
+        let ciphertext = key().encrypt(NONCE, "transaction", &plaintext).unwrap();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "id": "EV-1",
+            "event_type": "TRANSACTION.SUCCESS",
+            "resource": {
+                "algorithm": ALGORITHM,
+                "ciphertext": ciphertext,
+                "associated_data": "transaction",
+                "nonce": NONCE,
+            },
+        }))
+        .unwrap();
+        for result in [open_event(&body).map(|_| ()), open_value(&body).map(|_| ())] {
+            let Err(Error::Notification { problem, .. }) = result else {
+                panic!("a plaintext that is not UTF-8 must be refused");
+            };
+            assert!(problem.contains("does not decode"), "{problem}");
+            assert!(problem.contains("utf-8"), "{problem}");
+        }
+        assert!(Event::decode("TRANSACTION.SUCCESS", &plaintext).is_err());
     }
 
     const TRANSACTION: &str = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"1217752501201407033233368018","transaction_id":"1217752501201407033233368018","trade_type":"JSAPI","trade_state":"SUCCESS","trade_state_desc":"支付成功","bank_type":"CMC","attach":"","success_time":"2018-06-08T10:34:56+08:00","payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},"amount":{"total":100,"payer_total":100,"currency":"CNY","payer_currency":"CNY"}}"#;
