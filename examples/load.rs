@@ -11,10 +11,13 @@
 //! same sandbox) can be compared, followed on the same line by what the run cost this process:
 //!
 //! - `cpu_s_per_req`: user + system CPU seconds of this process (`getrusage(RUSAGE_SELF)`) over the
-//!   run, divided by the requests; the connection sampler's own CPU is left out.
+//!   run, divided by the requests.
 //! - `sign_verify_s`: CPU seconds of one RSA-2048 sign plus one verify (the work a request cannot
-//!   avoid), measured in this process in ten windows of 100 ms just before the run and ten just
-//!   after it: the median, and the range of the windows; and `cpu_ratio`:
+//!   avoid), measured in this process on a thread of its own while the run goes on, in windows of
+//!   about 8 ms (8 signs, 32 verifies, thread CPU time) every 100 ms: the mean, and the range of
+//!   the windows. Measured during the run, it sees the machine as the run does (a shared
+//!   machine's speed drifts by tens of percent from one second to the next). Its CPU, like the
+//!   connection sampler's, is left out of `cpu_s_per_req`. `cpu_ratio` is
 //!   `cpu_s_per_req / sign_verify_s`.
 //! - `peak_rss_mib`: `VmHWM` from `/proc/self/status`.
 //! - `connections`: TCP connections this client opened. With the embedded sandbox it is the
@@ -22,6 +25,9 @@
 //!   number of distinct client sockets to that address seen in `/proc/net/tcp{,6}` sampled every
 //!   20 ms (a lower bound: a socket that lives less than that can be missed; the standalone
 //!   sandbox prints its exact count when it stops). `connections_peak` is the most seen open at once.
+//!
+//! `--threads T` runs the client on T runtime worker threads (default: tokio's, one per core);
+//! `--threads 1` on a current-thread runtime.
 //!
 //! `--rss-at 10000,100000` prints `VmRSS` when that many requests have completed, to show that the
 //! memory stays flat as the run goes on. With the embedded sandbox the CPU and memory include the
@@ -45,6 +51,9 @@ struct Args {
     concurrency: u64,
     /// Completed-request counts at which to print `VmRSS`.
     rss_at: Vec<u64>,
+    /// Runtime worker threads: `None` for tokio's default (one per core), 1 for a
+    /// current-thread runtime.
+    threads: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -52,6 +61,7 @@ fn parse_args() -> Result<Args, String> {
         requests: 1000,
         concurrency: 16,
         rss_at: Vec::new(),
+        threads: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -65,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--requests" => parsed.requests = number("--requests")?,
             "--concurrency" => parsed.concurrency = number("--concurrency")?,
+            "--threads" => parsed.threads = Some(number("--threads")?),
             "--rss-at" => {
                 let text = args.next().ok_or("--rss-at needs a value")?;
                 parsed.rss_at = text
@@ -75,7 +86,8 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 return Err(
-                    "usage: load [--requests N] [--concurrency C] [--rss-at N1,N2,…]".into(),
+                    "usage: load [--requests N] [--concurrency C] [--threads T] [--rss-at N1,N2,…]"
+                        .into(),
                 );
             }
             other => return Err(format!("unknown argument `{other}`; try --help")),
@@ -154,52 +166,88 @@ fn vm_mib(field: &str) -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
-/// CPU seconds of one RSA-2048 sign plus one verify (PKCS#1 v1.5, SHA-256), with the crate's own
-/// keys, on this thread: the cryptography a request cannot do without. One figure per window of
-/// about 100 ms, `windows` of them, so that a burst of other work on a shared machine shows as an
-/// outlier rather than moving the whole figure.
-fn sign_verify_seconds(windows: usize) -> Vec<f64> {
-    let key = MerchantKey::generate().expect("RSA-2048 key generation");
-    let public = key.public_key();
-    // A request's signed message is about this long: method, path, timestamp, nonce, JSON body.
-    let message = format!(
-        "POST\n/v3/papay/sign/contracts/pre-entrust-sign\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{}\n",
-        "x".repeat(450)
-    );
-    let signature = key.sign(message.as_bytes());
-    // CPU time of this thread, not wall time: the machine may be busy with other work, and the
-    // run is measured in CPU time too.
-    let time = |budget: Duration, op: &mut dyn FnMut()| {
-        let start = Instant::now();
-        let cpu_start = cpu_seconds(libc::RUSAGE_THREAD);
-        let mut count = 0u32;
-        while start.elapsed() < budget {
-            op();
-            count += 1;
+/// CPU seconds of this thread, to the nanosecond (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_seconds() -> f64 {
+    // SAFETY: `clock_gettime` only writes the struct it is given.
+    let time = unsafe {
+        let mut time: libc::timespec = std::mem::zeroed();
+        if libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) != 0 {
+            return 0.0;
         }
-        (cpu_seconds(libc::RUSAGE_THREAD) - cpu_start) / f64::from(count)
+        time
     };
-    let mut sign = || {
-        std::hint::black_box(key.sign(std::hint::black_box(message.as_bytes())));
-    };
-    let mut verify = || {
-        assert!(public.verify(std::hint::black_box(message.as_bytes()), &signature));
-    };
-    for _ in 0..20 {
-        sign();
-        verify();
-    }
-    (0..windows)
-        .map(|_| {
-            time(Duration::from_millis(80), &mut sign)
-                + time(Duration::from_millis(20), &mut verify)
-        })
-        .collect()
+    time.tv_sec as f64 + time.tv_nsec as f64 / 1e9
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(0.0)
+/// The cryptography a request cannot do without: one RSA-2048 sign and one verify (PKCS#1 v1.5,
+/// SHA-256) with the crate's own keys, over a message as long as a request's.
+struct SignVerify {
+    key: MerchantKey,
+    public: wechatpay::PublicKey,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl SignVerify {
+    fn new() -> Self {
+        let key = MerchantKey::generate().expect("RSA-2048 key generation");
+        let public = key.public_key();
+        // Method, path, timestamp, nonce and a JSON body of the seed request's length.
+        let message = format!(
+            "POST\n/v3/papay/sign/contracts/pre-entrust-sign\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{}\n",
+            "x".repeat(450)
+        )
+        .into_bytes();
+        let signature = key.sign(&message);
+        let this = Self {
+            key,
+            public,
+            message,
+            signature,
+        };
+        this.window();
+        this
+    }
+
+    /// CPU seconds of one sign plus one verify on this thread, from 8 signs and 32 verifies
+    /// (about 8 ms). Thread CPU time, not wall time: the thread may be preempted by the run.
+    fn window(&self) -> f64 {
+        const SIGNS: u32 = 8;
+        const VERIFIES: u32 = 32;
+        let start = thread_cpu_seconds();
+        for _ in 0..SIGNS {
+            std::hint::black_box(self.key.sign(std::hint::black_box(&self.message)));
+        }
+        let signed = thread_cpu_seconds();
+        for _ in 0..VERIFIES {
+            assert!(
+                self.public
+                    .verify(std::hint::black_box(&self.message), &self.signature)
+            );
+        }
+        let verified = thread_cpu_seconds();
+        (signed - start) / f64::from(SIGNS) + (verified - signed) / f64::from(VERIFIES)
+    }
+}
+
+/// Measures [`SignVerify`] in windows of about 8 ms every 100 ms while the run goes on, on the
+/// same machine under the same load (a shared machine's speed drifts, and so would a figure
+/// taken before or after). Returns the windows and this thread's CPU seconds, which are not the
+/// client's. `ready` is told once the keys are made, before the first window.
+fn sign_verify_during(stop: &AtomicBool, ready: std::sync::mpsc::Sender<()>) -> (Vec<f64>, f64) {
+    let baseline = SignVerify::new();
+    let _ = ready.send(());
+    let cpu_start = thread_cpu_seconds();
+    let mut windows = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        windows.push(baseline.window());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A run shorter than a few windows still gets a figure.
+    while windows.len() < 5 {
+        windows.push(baseline.window());
+    }
+    (windows, thread_cpu_seconds() - cpu_start)
 }
 
 /// The loopback address and port of a base URL, when it names one (only those are sampled).
@@ -293,10 +341,15 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
         let base_url = sandbox.base_url();
         (sandbox.client()?, Some(sandbox), base_url)
     };
-    // The unavoidable cryptography of one request, measured here, on this machine, before the
-    // run and again after it (the machine may be shared: the median of the windows is used).
-    let mut sign_verify = sign_verify_seconds(10);
     let stop_sampling = Arc::new(AtomicBool::new(false));
+    // The unavoidable cryptography of one request, measured in this process while the run goes
+    // on.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let baseline = {
+        let stop = Arc::clone(&stop_sampling);
+        std::thread::spawn(move || sign_verify_during(&stop, ready_tx))
+    };
+    let _ = ready_rx.recv();
     let sampler = loopback_target(&base_url).map(|target| {
         let stop = Arc::clone(&stop_sampling);
         std::thread::spawn(move || sample_sockets(target, &stop))
@@ -363,8 +416,9 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
     let peak_rss_mib = vm_mib("VmHWM");
     stop_sampling.store(true, Ordering::Relaxed);
     let sockets = sampler.and_then(|thread| thread.join().ok());
-    // The sampler's CPU (it ran during the run only) is not the client's.
-    let cpu_run = cpu_run - sockets.as_ref().map_or(0.0, |s| s.cpu_s);
+    let (sign_verify, baseline_cpu_s) = baseline.join().unwrap_or_default();
+    // Neither the sampler's CPU nor the baseline's (both ran during the run) is the client's.
+    let cpu_run = cpu_run - sockets.as_ref().map_or(0.0, |s| s.cpu_s) - baseline_cpu_s;
     let mut sorted: Vec<u32> = latencies
         .iter()
         .map(|l| l.load(Ordering::Relaxed))
@@ -373,12 +427,12 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
     sorted.sort_unstable();
     let ok = sorted.len() as u64;
     let cpu_s_per_req = cpu_run / args.requests as f64;
-    sign_verify.extend(sign_verify_seconds(10));
     let (low, high) = (
         sign_verify.iter().copied().fold(f64::INFINITY, f64::min),
         sign_verify.iter().copied().fold(0.0, f64::max),
     );
-    let sign_verify_s = median(&mut sign_verify);
+    // The mean, as `cpu_s_per_req` is: both then average over the same drift of the machine.
+    let sign_verify_s = sign_verify.iter().sum::<f64>() / sign_verify.len().max(1) as f64;
     let (connections, connections_peak) = match (&sandbox, &sockets) {
         (Some(sandbox), sockets) => (
             sandbox.connections_accepted().to_string(),
@@ -402,8 +456,7 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {
@@ -411,7 +464,26 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(args).await {
+    let runtime = match args.threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(threads) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(usize::try_from(threads).unwrap_or(usize::MAX))
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    };
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the tokio runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
