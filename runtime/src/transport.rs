@@ -117,14 +117,15 @@ impl Pool {
     }
 
     /// Puts a connection whose answer has been read in full back, unless `max_idle` are
-    /// already waiting (then it is dropped, which closes it).
-    fn put(&self, key: PoolKey, sender: Sender, max_idle: usize) {
+    /// already waiting (then it is dropped, which closes it). Connections to the same place
+    /// that closed, or stayed idle longer than `idle_timeout`, are dropped on the way.
+    fn put(&self, key: PoolKey, sender: Sender, max_idle: usize, idle_timeout: Duration) {
         if sender.is_closed() {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let list = idle.entry(key).or_default();
-        list.retain(|entry| !entry.sender.is_closed());
+        list.retain(|entry| !entry.sender.is_closed() && entry.since.elapsed() < idle_timeout);
         if list.len() < max_idle {
             list.push(Idle {
                 sender,
@@ -327,8 +328,12 @@ impl Transport {
             // Read in full: the connection can carry the next request (hyper closes it instead
             // when the answer said `Connection: close`, and the pool then skips it). A
             // connection whose answer was not read in full is dropped, which closes it.
-            self.pool
-                .put(key, sender, self.config.pool_max_idle_per_host);
+            self.pool.put(
+                key,
+                sender,
+                self.config.pool_max_idle_per_host,
+                self.config.pool_idle_timeout,
+            );
             Ok(RawAnswer {
                 status: parts.status,
                 headers: parts.headers,
