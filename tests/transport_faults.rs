@@ -446,8 +446,12 @@ async fn a_pooled_connection_the_server_closed_is_replaced_quietly() {
     let (server, client) = setup(&[Answer::CompleteThenClose]).await;
     get(&client).await.expect("the first answer");
     tokio::time::sleep(Duration::from_millis(50)).await;
-    get(&client).await.expect("the second answer, on a new connection");
-    get(&client).await.expect("the third answer, on the second connection");
+    get(&client)
+        .await
+        .expect("the second answer, on a new connection");
+    get(&client)
+        .await
+        .expect("the third answer, on the second connection");
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
     assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
 }
