@@ -3,35 +3,10 @@
 
 use std::time::Duration;
 
-use wechatpay::api::papay::{
-    DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
-};
 use wechatpay::sandbox::{Fault, Sandbox};
 use wechatpay::{ApiV3Key, Error};
 
-fn request(code: &str) -> PreEntrustSign {
-    PreEntrustSign {
-        sign_scene: SignScene::Qrcode,
-        appid: "wxd678efh567hg6787".into(),
-        openid: None,
-        plan_id: 12535,
-        out_contract_code: code.into(),
-        contract_display_account: "微信代扣用户A".into(),
-        contract_notify_url: "https://yourapp.com/notify".into(),
-        out_user_code: "user-1001".into(),
-        return_url: None,
-        device_info: DeviceInfo {
-            device_type: DeviceType::Phone,
-            device_os: "Android 15".into(),
-            device_id: "device-1".into(),
-            device_running_as_root: false,
-            device_ip: "203.0.113.7".into(),
-            weixin_installed: true,
-            weixin_version: "8.0.54".into(),
-            days_since_first_login: DaysSinceFirstLogin::MoreThen180Days,
-        },
-    }
-}
+mod common;
 
 const CERTIFICATES: &str = "v3/certificates";
 
@@ -44,10 +19,10 @@ async fn a_certificate_merchant_bootstraps_from_the_api() {
         .unwrap();
     let client = sandbox.client().unwrap();
     assert!(client.keys().is_empty(), "starts with the APIv3 key only");
-    client.send(&request("c-1")).await.unwrap();
+    client.send(&common::pre_entrust_sign("c-1")).await.unwrap();
     assert_eq!(client.keys().serials(), vec![sandbox.platform_serial()]);
     assert_eq!(sandbox.platform_serial().len(), 40, "a 20-byte hex serial");
-    client.send(&request("c-2")).await.unwrap();
+    client.send(&common::pre_entrust_sign("c-2")).await.unwrap();
     assert_eq!(
         sandbox.requests_to(CERTIFICATES),
         1,
@@ -63,14 +38,21 @@ async fn rotation_mid_run_fails_no_request_and_downloads_once() {
         .await
         .unwrap();
     let client = sandbox.client().unwrap();
-    client.send(&request("warm-up")).await.unwrap();
+    client
+        .send(&common::pre_entrust_sign("warm-up"))
+        .await
+        .unwrap();
     let old = sandbox.platform_serial();
     let new = sandbox.rotate_platform_certificate().unwrap();
     assert_ne!(old, new);
     let tasks: Vec<_> = (0..24)
         .map(|i| {
             let client = client.clone();
-            tokio::spawn(async move { client.send(&request(&format!("r-{i}"))).await })
+            tokio::spawn(async move {
+                client
+                    .send(&common::pre_entrust_sign(&format!("r-{i}")))
+                    .await
+            })
         })
         .collect();
     for task in tasks {
@@ -95,7 +77,10 @@ async fn a_public_key_merchant_never_downloads_certificates() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     for i in 0..3 {
-        client.send(&request(&format!("pk-{i}"))).await.unwrap();
+        client
+            .send(&common::pre_entrust_sign(&format!("pk-{i}")))
+            .await
+            .unwrap();
     }
     assert_eq!(sandbox.requests_to(CERTIFICATES), 0);
     // Asked explicitly, WeChat Pay answers 404 for such merchants; nothing changes.
@@ -125,7 +110,10 @@ async fn a_wrong_apiv3_key_changes_nothing() {
     assert!(error.to_string().contains("APIv3 key"), "{error}");
     assert!(client.keys().is_empty());
     // And an answer under the unknown serial is refused, not accepted.
-    let error = client.send(&request("x")).await.unwrap_err();
+    let error = client
+        .send(&common::pre_entrust_sign("x"))
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Decrypt { .. }), "{error:?}");
 }
 
@@ -137,7 +125,10 @@ async fn a_tampered_certificate_list_is_refused_and_changes_nothing() {
         .await
         .unwrap();
     let client = sandbox.client().unwrap();
-    client.send(&request("before")).await.unwrap();
+    client
+        .send(&common::pre_entrust_sign("before"))
+        .await
+        .unwrap();
     let held = client.keys().serials();
     sandbox.rotate_platform_certificate().unwrap();
     sandbox.inject(Fault::ForeignSignature);
@@ -159,10 +150,16 @@ async fn certificates_are_refreshed_in_the_background_on_the_interval() {
         .certificate_refresh_interval(Duration::from_millis(50))
         .build()
         .unwrap();
-    client.send(&request("first")).await.unwrap();
+    client
+        .send(&common::pre_entrust_sign("first"))
+        .await
+        .unwrap();
     let after_first = sandbox.requests_to(CERTIFICATES);
     tokio::time::sleep(Duration::from_millis(120)).await;
-    client.send(&request("second")).await.unwrap();
+    client
+        .send(&common::pre_entrust_sign("second"))
+        .await
+        .unwrap();
     // The background download runs beside the request; give it a moment to land.
     for _ in 0..50 {
         if sandbox.requests_to(CERTIFICATES) > after_first {

@@ -3,33 +3,13 @@
 use std::time::{Duration, Instant};
 
 use wechatpay::Error;
-use wechatpay::api::papay::{
-    DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
-};
+use wechatpay::api::papay::PreEntrustSign;
 use wechatpay::sandbox::{Fault, Sandbox};
 
+mod common;
+
 fn request() -> PreEntrustSign {
-    PreEntrustSign {
-        sign_scene: SignScene::Qrcode,
-        appid: "wxd678efh567hg6787".into(),
-        openid: None,
-        plan_id: 12535,
-        out_contract_code: "retry-1".into(),
-        contract_display_account: "微信代扣用户A".into(),
-        contract_notify_url: "https://yourapp.com/notify".into(),
-        out_user_code: "user-1001".into(),
-        return_url: None,
-        device_info: DeviceInfo {
-            device_type: DeviceType::Phone,
-            device_os: "Android 15".into(),
-            device_id: "device-1".into(),
-            device_running_as_root: false,
-            device_ip: "203.0.113.7".into(),
-            weixin_installed: true,
-            weixin_version: "8.0.54".into(),
-            days_since_first_login: DaysSinceFirstLogin::Within7Days,
-        },
-    }
+    common::pre_entrust_sign("retry-1")
 }
 
 #[tokio::test]

@@ -16,6 +16,9 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use wechatpay::{Client, Error, MerchantKey, WechatpayPublicKey};
 
+#[cfg(feature = "sandbox")]
+mod common;
+
 const PUBLIC_KEY_ID: &str = "PUB_KEY_ID_0114232134912410000000000000000001";
 const PATH: &str = "v3/pay/transactions/id/4200000985202103031441826014";
 
@@ -416,7 +419,7 @@ async fn connections_stay_within_the_requests_in_flight() {
                 while next.fetch_add(1, Ordering::Relaxed) < REQUESTS {
                     client
                         .request(Method::POST, "v3/papay/sign/contracts/pre-entrust-sign")
-                        .json(&pre_entrust_sign())
+                        .json(&common::pre_entrust_sign("pool-1"))
                         .send()
                         .await
                         .expect("a verified answer");
@@ -466,7 +469,7 @@ async fn sequential_requests_use_one_connection() {
     for _ in 0..REQUESTS {
         client
             .request(Method::POST, "v3/papay/sign/contracts/pre-entrust-sign")
-            .json(&pre_entrust_sign())
+            .json(&common::pre_entrust_sign("pool-1"))
             .send()
             .await
             .expect("a verified answer");
@@ -489,32 +492,4 @@ async fn one_request_at_a_time_reuses_one_connection_on_a_current_thread_runtime
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_at_a_time_reuses_one_connection_on_a_multi_thread_runtime() {
     sequential_requests_use_one_connection().await;
-}
-
-#[cfg(feature = "sandbox")]
-fn pre_entrust_sign() -> wechatpay::api::papay::PreEntrustSign {
-    use wechatpay::api::papay::{
-        DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
-    };
-    PreEntrustSign {
-        sign_scene: SignScene::App,
-        appid: "wxd678efh567hg6787".into(),
-        openid: None,
-        plan_id: 12535,
-        out_contract_code: "pool-1".into(),
-        contract_display_account: "微信代扣用户A".into(),
-        contract_notify_url: "https://yourapp.com/notify".into(),
-        out_user_code: "user-1001".into(),
-        return_url: None,
-        device_info: DeviceInfo {
-            device_type: DeviceType::Phone,
-            device_os: "Android 15".into(),
-            device_id: "device-1".into(),
-            device_running_as_root: false,
-            device_ip: "203.0.113.7".into(),
-            weixin_installed: true,
-            weixin_version: "8.0.54".into(),
-            days_since_first_login: DaysSinceFirstLogin::Within7Days,
-        },
-    }
 }
