@@ -206,21 +206,26 @@ async fn raw_server(platform: Arc<MerchantKey>, script: &[Answer]) -> RawServer 
     }
 }
 
-/// A platform key, a server signing with it and a client trusting it.
-async fn setup(script: &[Answer]) -> (RawServer, Client) {
-    let platform = Arc::new(MerchantKey::generate().unwrap());
-    let public_key =
-        WechatpayPublicKey::from_public_key(PUBLIC_KEY_ID, platform.public_key()).unwrap();
-    let server = raw_server(platform, script).await;
-    let client = Client::builder()
+/// A client of `server` that trusts `platform`, with a timeout well above the raw server's pauses.
+fn client_of(platform: &MerchantKey, server: &RawServer) -> wechatpay::ClientBuilder {
+    Client::builder()
         .mchid("1230000109")
         .merchant_key(
             "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
             MerchantKey::generate().unwrap(),
         )
-        .wechatpay_public_key(public_key)
+        .wechatpay_public_key(
+            WechatpayPublicKey::from_public_key(PUBLIC_KEY_ID, platform.public_key()).unwrap(),
+        )
         .base_url(format!("http://{}/", server.addr))
         .timeout(Duration::from_secs(10))
+}
+
+/// A platform key, a server signing with it and a client trusting it.
+async fn setup(script: &[Answer]) -> (RawServer, Client) {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), script).await;
+    let client = client_of(&platform, &server)
         .build()
         .expect("a client for the raw server");
     (server, client)
@@ -361,18 +366,8 @@ async fn a_cut_answer_fails_over_to_the_backup_host_once() {
         &[Answer::Complete, Answer::CutMidChunk],
     )
     .await;
-    let client = Client::builder()
-        .mchid("1230000109")
-        .merchant_key(
-            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
-            MerchantKey::generate().unwrap(),
-        )
-        .wechatpay_public_key(
-            WechatpayPublicKey::from_public_key(PUBLIC_KEY_ID, platform.public_key()).unwrap(),
-        )
-        .base_url(format!("http://{}/", primary.addr))
+    let client = client_of(&platform, &primary)
         .backup_base_url(format!("http://{}/", backup.addr))
-        .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
     // Cut on the primary, complete on the backup: the backup's whole answer, nothing of the cut one.
