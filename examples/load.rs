@@ -135,13 +135,12 @@ fn quantile_ms(sorted: &[u32], q: f64) -> f64 {
     f64::from(sorted[index]) / 1000.0
 }
 
-/// User + system CPU time of this process (`RUSAGE_SELF`) or of the calling thread
-/// (`RUSAGE_THREAD`), in seconds.
-fn cpu_seconds(who: libc::c_int) -> f64 {
+/// User + system CPU time of this process, in seconds.
+fn process_cpu_seconds() -> f64 {
     // SAFETY: `getrusage` only writes the struct it is given.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(who, &mut usage) != 0 {
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
             return 0.0;
         }
         usage
@@ -199,14 +198,12 @@ impl SignVerify {
         )
         .into_bytes();
         let signature = key.sign(&message);
-        let this = Self {
+        Self {
             key,
             public,
             message,
             signature,
-        };
-        this.window();
-        this
+        }
     }
 
     /// CPU seconds of one sign plus one verify on this thread, from 8 signs and 32 verifies
@@ -332,7 +329,7 @@ fn sample_sockets(target: (IpAddr, u16), stop: &AtomicBool) -> SocketCount {
         std::thread::sleep(Duration::from_millis(20));
     }
     sample();
-    count.cpu_s = cpu_seconds(libc::RUSAGE_THREAD);
+    count.cpu_s = thread_cpu_seconds();
     count
 }
 
@@ -366,7 +363,7 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let checkpoints: Arc<[u64]> = args.rss_at.iter().copied().collect();
-    let cpu_before = cpu_seconds(libc::RUSAGE_SELF);
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency.min(args.requests))
         .map(|_| {
@@ -416,7 +413,7 @@ async fn run(args: Args) -> Result<(), wechatpay::Error> {
         let _ = worker.await;
     }
     let elapsed = started.elapsed();
-    let cpu_run = cpu_seconds(libc::RUSAGE_SELF) - cpu_before;
+    let cpu_run = process_cpu_seconds() - cpu_before;
     let peak_rss_mib = vm_mib("VmHWM");
     stop_sampling.store(true, Ordering::Relaxed);
     let sockets = sampler.and_then(|thread| thread.join().ok());

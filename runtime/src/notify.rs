@@ -224,8 +224,8 @@ fn open<T>(
         request_id: request_id.clone(),
     };
     let envelope: Envelope = std::str::from_utf8(body)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .map_err(serde::de::Error::custom)
+        .and_then(serde_json::from_str)
         .map_err(|e| {
             problem(format!(
                 "the body is not the callback envelope WeChat Pay documents ({e})"
