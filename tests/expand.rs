@@ -46,7 +46,7 @@ struct Amount {
     currency: &'static str,
 }
 
-#[endpoint(POST, "v3/pay/transactions/native")]
+#[endpoint(POST, "v3/pay/transactions/native", response = serde_json::Value)]
 #[serde(rename_all = "UPPERCASE")]
 struct CreateNative {
     #[wechatpay(query)]
@@ -78,7 +78,7 @@ fn body_fields_flatten_rename_and_follow_cfg() {
     );
 }
 
-#[endpoint(DELETE, "v3/merchant/{type}/{mod}")]
+#[endpoint(DELETE, "v3/merchant/{type}/{mod}", response = ())]
 struct RawIdentifiers {
     r#type: &'static str,
     r#mod: u8,
@@ -143,7 +143,7 @@ fn constants_describe_the_declaration() {
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
-#[endpoint(PUT, "v3/profiles/{openid}")]
+#[endpoint(PUT, "v3/profiles/{openid}", response = ())]
 #[serde(deny_unknown_fields)]
 struct DeriveBeforeEndpoint {
     openid: String,

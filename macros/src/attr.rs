@@ -17,6 +17,9 @@ pub(crate) struct Args {
     pub(crate) method: Ident,
     pub(crate) template: LitStr,
     pub(crate) options: Options,
+    /// Whether the options were read without error. When one was refused (a misspelt
+    /// `respnse = …`), that error is the one reported, not also "the answer type is missing".
+    pub(crate) options_read: bool,
 }
 
 /// The `key = value` options after the template.
@@ -260,14 +263,18 @@ fn read_field_options(attr: &Attribute, name: &Ident, errors: &mut Errors) -> Gi
 pub(crate) fn parse_args(tokens: TokenStream, name: &Ident, errors: &mut Errors) -> Option<Args> {
     let parser = |input: ParseStream| parse_positional_and_options(input, name);
     let (method, template, items) = errors.ok(parser.parse2(tokens))?;
-    let options = Options::from_list(&items).unwrap_or_else(|error| {
-        errors.push(reword(error, name, "option", OPTIONS));
-        Options::salvage(&items)
-    });
+    let (options, options_read) = match Options::from_list(&items) {
+        Ok(options) => (options, true),
+        Err(error) => {
+            errors.push(reword(error, name, "option", OPTIONS));
+            (Options::salvage(&items), false)
+        }
+    };
     Some(Args {
         method,
         template,
         options,
+        options_read,
     })
 }
 

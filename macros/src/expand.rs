@@ -52,9 +52,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
     let method = Ident::new(endpoint.method.as_str(), Span::call_site());
     let template = endpoint.template;
     // The user's tokens, so that a type that is not `DeserializeOwned` is reported where it was named.
-    let response = endpoint
-        .response
-        .map_or_else(|| quote!(()), ToTokens::to_token_stream);
+    let response = endpoint.response;
     let write_path = write_path(endpoint);
     let unsigned = endpoint.unsigned_response.then(|| {
         quote!(
@@ -134,11 +132,11 @@ fn documented(endpoint: &Endpoint) -> Item {
         return item;
     };
     let answer = match endpoint.response {
-        None => "nothing (`204 No Content`)".to_owned(),
-        Some(Type::Path(path)) if path.qself.is_none() && !names_type_param(endpoint, path) => {
+        Type::Tuple(unit) if unit.elems.is_empty() => "nothing (`204 No Content`)".to_owned(),
+        Type::Path(path) if path.qself.is_none() && !names_type_param(endpoint, path) => {
             format!("[`{}`]", compact(path))
         }
-        Some(other) => format!("`{}`", compact(other)),
+        other => format!("`{}`", compact(other)),
     };
     let line = format!(
         " `{} /{}` → {answer}",
@@ -532,7 +530,7 @@ mod tests {
     fn delete_without_response_and_post_without_body_fields() {
         snapshot(
             "no_response",
-            quote!(DELETE, "v3/contracts/{type}"),
+            quote!(DELETE, "v3/contracts/{type}", response = ()),
             quote!(
                 struct Terminate {
                     r#type: String,
@@ -541,7 +539,7 @@ mod tests {
         );
         snapshot(
             "empty_body",
-            quote!(POST, "v3/contracts/{contract_id}/terminate"),
+            quote!(POST, "v3/contracts/{contract_id}/terminate", response = ()),
             quote!(
                 struct TerminateNow {
                     contract_id: String,
@@ -569,7 +567,7 @@ mod tests {
     #[test]
     fn items_that_cannot_be_endpoints_are_kept_with_the_error() {
         let expanded = endpoint(
-            quote!(GET, "v3/x"),
+            quote!(GET, "v3/x", response = ()),
             quote!(
                 fn handler() {}
             ),

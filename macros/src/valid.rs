@@ -14,7 +14,8 @@ pub(crate) struct Endpoint<'a> {
     pub(crate) template: &'a LitStr,
     /// The path in order: literal text and the fields that fill the placeholders.
     pub(crate) path: Vec<PathPiece<'a>>,
-    pub(crate) response: Option<&'a Type>,
+    /// The declared answer type; `()` for an endpoint that answers `204 No Content`.
+    pub(crate) response: &'a Type,
     /// Where the `wechatpay` crate is: `::wechatpay` unless `crate = …` says otherwise.
     pub(crate) krate: Path,
     pub(crate) query: Vec<&'a Field>,
@@ -128,7 +129,12 @@ pub(crate) fn check<'a>(
         }
     }
 
-    let (Some(method), true) = (method, errors.is_empty()) else {
+    let response = args.options.response.as_ref().map(|response| &response.0);
+    if response.is_none() && args.options_read {
+        errors.push(missing_response(args, name));
+    }
+
+    let (Some(method), Some(response), true) = (method, response, errors.is_empty()) else {
         return Err(errors.into_error().unwrap_or_else(|| {
             // Unreachable in practice: a missing method is always reported. Kept total so that no
             // input can make the macro panic.
@@ -149,7 +155,7 @@ pub(crate) fn check<'a>(
         method,
         template: &args.template,
         path,
-        response: args.options.response.as_ref().map(|response| &response.0),
+        response,
         krate: args
             .options
             .krate
@@ -159,6 +165,22 @@ pub(crate) fn check<'a>(
         body: method.has_body().then_some(body),
         unsigned_response: args.options.unsigned_response.is_present(),
     })
+}
+
+/// `response = …` is required: without it a `200` answer with a body would be decoded as `()` and
+/// fail, turning a success (a deduction, a transfer) into an error. Spanned over `METHOD, "path"`,
+/// after which the option goes.
+fn missing_response(args: &Args, name: &Ident) -> syn::Error {
+    let (method, template) = (&args.method, &args.template);
+    problem_spanned(
+        quote::quote!(#method #template),
+        name,
+        "the answer type is missing",
+        Some(
+            &"add `response = YourAnswer` after the path, the type the JSON answer decodes into, \
+               or `response = ()` if the endpoint answers `204 No Content`",
+        ),
+    )
 }
 
 fn check_shape(input: &Input, errors: &mut Errors) {
@@ -342,7 +364,7 @@ mod tests {
     fn get_and_delete_send_the_other_fields_in_the_query() {
         for method in [quote!(GET), quote!(DELETE)] {
             let [path, query, body] =
-                check_tokens(quote!(#method, "v3/a/{plan_id}"), item()).unwrap();
+                check_tokens(quote!(#method, "v3/a/{plan_id}", response = ()), item()).unwrap();
             assert_eq!(path, ["plan_id"]);
             assert_eq!(query, ["sub_mchid", "amount"]);
             assert!(body.is_empty());
@@ -353,7 +375,7 @@ mod tests {
     fn post_put_and_patch_send_them_in_the_body_unless_marked_query() {
         for method in [quote!(POST), quote!(PUT), quote!(PATCH)] {
             let [path, query, body] =
-                check_tokens(quote!(#method, "v3/a/{plan_id}"), item()).unwrap();
+                check_tokens(quote!(#method, "v3/a/{plan_id}", response = ()), item()).unwrap();
             assert_eq!(path, ["plan_id"]);
             assert_eq!(query, ["sub_mchid"]);
             assert_eq!(body, ["amount"]);
@@ -363,7 +385,7 @@ mod tests {
     #[test]
     fn a_raw_identifier_fills_its_placeholder() {
         let [path, ..] = check_tokens(
-            quote!(GET, "v3/a/{type}"),
+            quote!(GET, "v3/a/{type}", response = ()),
             quote!(
                 struct A {
                     r#type: String,
@@ -376,14 +398,14 @@ mod tests {
 
     #[test]
     fn methods_are_upper_case_and_known() {
-        let errors = check_tokens(quote!(get, "v3/a"), item()).unwrap_err();
+        let errors = check_tokens(quote!(get, "v3/a", response = ()), item()).unwrap_err();
         assert_eq!(
             errors,
             [
                 "endpoint `Refund`: the method `get` must be written in upper case\nhelp: write `GET`"
             ]
         );
-        let errors = check_tokens(quote!(HEAD, "v3/a"), item()).unwrap_err();
+        let errors = check_tokens(quote!(HEAD, "v3/a", response = ()), item()).unwrap_err();
         assert_eq!(
             errors,
             [
@@ -394,14 +416,16 @@ mod tests {
 
     #[test]
     fn a_placeholder_without_a_field_suggests_a_near_name_or_lists_the_fields() {
-        let errors = check_tokens(quote!(GET, "v3/a/{plan_ud}"), item()).unwrap_err();
+        let errors =
+            check_tokens(quote!(GET, "v3/a/{plan_ud}", response = ()), item()).unwrap_err();
         assert_eq!(
             errors,
             [
                 "endpoint `Refund`: `{plan_ud}` has no field of that name\nhelp: did you mean `{plan_id}`?"
             ]
         );
-        let errors = check_tokens(quote!(GET, "v3/a/{contract_id}"), item()).unwrap_err();
+        let errors =
+            check_tokens(quote!(GET, "v3/a/{contract_id}", response = ()), item()).unwrap_err();
         assert_eq!(
             errors,
             [
@@ -409,7 +433,7 @@ mod tests {
             ]
         );
         let errors = check_tokens(
-            quote!(GET, "v3/a/{id}"),
+            quote!(GET, "v3/a/{id}", response = ()),
             quote!(
                 struct A {}
             ),
@@ -424,8 +448,25 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_type_is_required() {
+        for method in [quote!(GET), quote!(POST), quote!(DELETE)] {
+            let errors = check_tokens(quote!(#method, "v3/a/{plan_id}"), item()).unwrap_err();
+            assert_eq!(
+                errors,
+                [
+                    "endpoint `Refund`: the answer type is missing\nhelp: add `response = YourAnswer` after the path, the type the JSON answer decodes into, or `response = ()` if the endpoint answers `204 No Content`"
+                ]
+            );
+        }
+        let [path, ..] =
+            check_tokens(quote!(POST, "v3/a/{plan_id}", response = ()), item()).unwrap();
+        assert_eq!(path, ["plan_id"]);
+    }
+
+    #[test]
     fn a_path_field_cannot_also_go_to_the_query() {
-        let errors = check_tokens(quote!(GET, "v3/a/{sub_mchid}"), item()).unwrap_err();
+        let errors =
+            check_tokens(quote!(GET, "v3/a/{sub_mchid}", response = ()), item()).unwrap_err();
         assert_eq!(
             errors,
             [
@@ -462,7 +503,7 @@ mod tests {
                 "endpoint `A`: `#[endpoint]` goes on a struct, not a union",
             ),
         ] {
-            let errors = check_tokens(quote!(GET, "v3/a"), item).unwrap_err();
+            let errors = check_tokens(quote!(GET, "v3/a", response = ()), item).unwrap_err();
             assert_eq!(errors.len(), 1);
             assert!(errors[0].starts_with(expected), "{}", errors[0]);
         }

@@ -45,7 +45,7 @@ pub struct FundFlowBill {
 
 /// 下载账单: the file at a [`BillDownloadUrl`]. Signed request, unsigned answer; use
 /// [`Client::download_bill`](crate::Client::download_bill), which checks the digest.
-#[endpoint(GET, "v3/billdownload/file", unsigned_response)]
+#[endpoint(GET, "v3/billdownload/file", response = (), unsigned_response)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DownloadBillFile {
     /// The token of the download address.

@@ -699,7 +699,7 @@ pub struct ApplyDeduction {
 ///
 /// Official documentation:
 /// <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/json/deduct-notify.html>.
-#[endpoint(POST, "v3/papay/contracts/{contract_id}/notify")]
+#[endpoint(POST, "v3/papay/contracts/{contract_id}/notify", response = ())]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyPreDeduction {
     /// 委托代扣协议ID (at most 32 characters).
@@ -747,7 +747,7 @@ pub struct EstimatedAmount {
 /// before the next attempt. Answers `204 No Content`.
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_11.shtml>.
-#[endpoint(POST, "v3/papay/contracts/{contract_id}/fail-notify")]
+#[endpoint(POST, "v3/papay/contracts/{contract_id}/fail-notify", response = ())]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyDeductionRetry {
     /// 委托代扣协议ID.

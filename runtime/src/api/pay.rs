@@ -284,7 +284,7 @@ pub struct QueryTransactionByOutTradeNo {
 ///
 /// Official documentation:
 /// <https://pay.weixin.qq.com/docs/merchant/apis/jsapi-payment/close-order.html>.
-#[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/close")]
+#[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseTransaction {
     /// 商户订单号.

@@ -5,7 +5,7 @@ pub struct Amount {
     pub total: u64,
 }
 
-#[endpoint(POST, "v3/pay/transactions/native")]
+#[endpoint(POST, "v3/pay/transactions/native", response = ())]
 pub struct CreateNative {
     pub out_trade_no: String,
     pub amount: Amount,

@@ -3,7 +3,8 @@ use wechatpay::endpoint;
 
 #[endpoint(
     GET,
-    "v3/papay/sign/contracts/plan-id/{plan}/out-contract-code/{out_contract_code}"
+    "v3/papay/sign/contracts/plan-id/{plan}/out-contract-code/{out_contract_code}",
+    response = serde_json::Value
 )]
 pub struct QueryContract {
     pub plan_id: u64,

@@ -1,7 +1,7 @@
 // A misspelt `#[wechatpay(...)]` field option is reported on it, with the option it probably meant.
 use wechatpay::endpoint;
 
-#[endpoint(POST, "v3/refund/domestic/refunds")]
+#[endpoint(POST, "v3/refund/domestic/refunds", response = ())]
 pub struct CreateRefund {
     #[wechatpay(querry)]
     pub sub_mchid: String,

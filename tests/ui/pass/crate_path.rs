@@ -16,7 +16,7 @@ pub struct ListCertificates {
     pub algorithm_type: Option<String>,
 }
 
-#[wp::endpoint(POST, "v3/contracts/{contract_id}/terminate", crate = crate::reexport::wp)]
+#[wp::endpoint(POST, "v3/contracts/{contract_id}/terminate", response = (), crate = crate::reexport::wp)]
 pub struct Terminate {
     pub contract_id: String,
     pub remark: String,

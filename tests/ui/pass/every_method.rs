@@ -1,5 +1,5 @@
 // Every method WeChat Pay API v3 uses: GET and DELETE send no body; POST, PUT and PATCH always send
-// one, `{}` when no field goes in it; no `response` means the answer is `()`.
+// one, `{}` when no field goes in it; `response = ()` declares an answer without a body (`204`).
 use std::any::TypeId;
 
 use http::Method;
@@ -15,12 +15,12 @@ pub struct Get {
     pub id: u32,
 }
 
-#[endpoint(POST, "v3/a/{id}")]
+#[endpoint(POST, "v3/a/{id}", response = ())]
 pub struct Post {
     pub id: u32,
 }
 
-#[endpoint(PUT, "v3/a/{id}")]
+#[endpoint(PUT, "v3/a/{id}", response = ())]
 pub struct Put {
     pub id: u32,
     pub name: &'static str,
@@ -31,12 +31,12 @@ pub struct Patch {
     pub id: u32,
 }
 
-#[endpoint(DELETE, "v3/a/{id}")]
+#[endpoint(DELETE, "v3/a/{id}", response = ())]
 pub struct Delete {
     pub id: u32,
 }
 
-#[endpoint(POST, "v3/a")]
+#[endpoint(POST, "v3/a", response = ())]
 pub struct Empty {}
 
 fn check<E: Endpoint>(request: &E, method: Method, body: Option<&str>) {

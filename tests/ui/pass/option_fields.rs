@@ -3,7 +3,7 @@
 use wechatpay::endpoint;
 use wechatpay::endpoint::RenderedRequest;
 
-#[endpoint(GET, "v3/refund/domestic/refunds/{out_refund_no}")]
+#[endpoint(GET, "v3/refund/domestic/refunds/{out_refund_no}", response = serde_json::Value)]
 pub struct QueryRefund {
     pub out_refund_no: String,
     pub sub_mchid: Option<String>,
@@ -11,7 +11,7 @@ pub struct QueryRefund {
     pub offset: std::option::Option<u32>,
 }
 
-#[endpoint(POST, "v3/refund/domestic/refunds")]
+#[endpoint(POST, "v3/refund/domestic/refunds", response = serde_json::Value)]
 pub struct CreateRefund {
     pub out_refund_no: String,
     pub reason: Option<String>,

@@ -1,7 +1,7 @@
 // `unsigned_response` marks a download whose answer WeChat Pay does not sign.
 use wechatpay::Endpoint;
 
-#[wechatpay::endpoint(GET, "v3/billdownload/file", unsigned_response)]
+#[wechatpay::endpoint(GET, "v3/billdownload/file", response = (), unsigned_response)]
 pub struct DownloadBillFile {
     pub token: String,
 }
