@@ -285,6 +285,30 @@ impl Client {
     /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
     /// [`Error::InvalidRequest`].
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        self.send_answer(request).await?.json()
+    }
+
+    /// Sends a declared endpoint like [`Client::send`] and returns its decoded answer with the
+    /// answer's status, headers and `Request-ID` (which WeChat Pay support asks for).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
+    /// let answer = client.send_with_meta(&request).await?;
+    /// tracing::info!(request_id = answer.request_id(), id = %answer.pre_entrustweb_id, "pre-signed");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub async fn send_with_meta<E: Endpoint>(
+        &self,
+        request: &E,
+    ) -> Result<crate::Response<E::Response>, Error> {
+        crate::Response::decode(self.send_answer(request).await?)
+    }
+
+    /// Renders, signs, sends and verifies a declared endpoint; the answer is not decoded yet.
+    async fn send_answer<E: Endpoint>(&self, request: &E) -> Result<Answer, Error> {
         let rendered = if E::ENCRYPTS {
             if self.keys().encryption_key().is_none() && self.rotation().is_some() {
                 // A client that starts from the APIv3 key alone has no key to encrypt with yet.
@@ -300,8 +324,7 @@ impl Client {
         } else {
             RenderedRequest::new(request)?
         };
-        let answer = self.execute(&rendered, E::SIGNED_RESPONSE).await?;
-        answer.json()
+        self.execute(&rendered, E::SIGNED_RESPONSE).await
     }
 
     /// Starts a request to an endpoint nobody declared yet; the answer is verified like any other.
@@ -336,23 +359,61 @@ impl Client {
         signed: bool,
     ) -> Result<Answer, Error> {
         self.refresh_in_background_if_due();
+        let started = std::time::Instant::now();
         let span = tracing::debug_span!(
             "wechatpay",
             method = %rendered.method(),
-            target = %rendered.target(),
+            path = rendered.path_template(),
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
-            retries = tracing::field::Empty,
+            attempts = tracing::field::Empty,
         );
-        let result = self.execute_with_retries(rendered, signed, &span).await;
+        let mut attempts = 0;
+        let result = self
+            .execute_with_retries(rendered, signed, &span, &mut attempts)
+            .await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("attempts", attempts);
+        // One event per call, with everything a support ticket or a reconciliation needs, so that
+        // a plain `tracing_subscriber::fmt()` prints one line per call. No body, no signature.
         match &result {
             Ok(answer) => {
+                let request_id = answer.request_id.as_deref().unwrap_or("");
                 span.record("status", answer.status.as_u16());
-                span.record("request_id", answer.request_id.as_deref().unwrap_or(""));
+                span.record("request_id", request_id);
+                tracing::info!(
+                    parent: &span,
+                    method = %rendered.method(),
+                    path = rendered.path_template(),
+                    status = answer.status.as_u16(),
+                    request_id,
+                    attempts,
+                    elapsed_ms,
+                    "wechatpay call"
+                );
             }
             Err(error) => {
-                span.record("request_id", error.request_id().unwrap_or(""));
-                tracing::debug!(parent: &span, %error, "request failed");
+                let request_id = error.request_id().unwrap_or("");
+                let status = match error {
+                    Error::Api { status, .. } => Some(status.as_u16()),
+                    Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS.as_u16()),
+                    _ => None,
+                };
+                if let Some(status) = status {
+                    span.record("status", status);
+                }
+                span.record("request_id", request_id);
+                tracing::warn!(
+                    parent: &span,
+                    method = %rendered.method(),
+                    path = rendered.path_template(),
+                    status,
+                    request_id,
+                    attempts,
+                    elapsed_ms,
+                    %error,
+                    "wechatpay call failed"
+                );
             }
         }
         result
@@ -374,14 +435,15 @@ impl Client {
         rendered: &RenderedRequest,
         signed: bool,
         span: &tracing::Span,
+        attempts: &mut u32,
     ) -> Result<Answer, Error> {
         let inner = &*self.inner;
         let mut host = 0;
         let mut retries = 0u32;
         loop {
             let request = self.signed_request_to(rendered, &inner.bases[host])?;
+            *attempts += 1;
             let outcome = inner.transport.call(request).await;
-            span.record("retries", retries);
             match outcome {
                 Err(Error::Transport { url, source }) if host + 1 < inner.bases.len() => {
                     host += 1;
@@ -390,12 +452,12 @@ impl Client {
                 Ok(raw) if raw.status.is_server_error() && retries < inner.retry.max_retries => {
                     retries += 1;
                     let delay = inner.retry.delay(retries);
-                    tracing::info!(parent: span, status = %raw.status, retries, ?delay, "server error: retrying");
+                    tracing::debug!(parent: span, status = %raw.status, retries, ?delay, "server error: retrying");
                     tokio::time::sleep(delay).await;
                 }
                 Ok(raw) => {
                     let status = raw.status;
-                    return match self.check(raw, signed).await {
+                    return match self.check(raw, signed, rendered).await {
                         Err(Error::Api {
                             message,
                             request_id,
@@ -498,7 +560,12 @@ impl Client {
     }
 
     /// Verifies an answer and turns error answers into [`Error::Api`].
-    async fn check(&self, raw: RawAnswer, signed: bool) -> Result<Answer, Error> {
+    async fn check(
+        &self,
+        raw: RawAnswer,
+        signed: bool,
+        rendered: &RenderedRequest,
+    ) -> Result<Answer, Error> {
         let RawAnswer {
             status,
             headers,
@@ -509,7 +576,13 @@ impl Client {
             if signed {
                 self.verify_signed(&headers, &body).await?;
             }
-            return Ok(Answer::new(status, headers, body, request_id));
+            return Ok(Answer::new(
+                status,
+                headers,
+                body,
+                request_id,
+                rendered.call(),
+            ));
         }
         // Error answers may come unsigned; when they carry a signature it must hold.
         if headers.contains_key(auth::header::SIGNATURE) {
@@ -579,6 +652,8 @@ pub struct Answer {
     headers: HeaderMap,
     body: Bytes,
     request_id: Option<String>,
+    /// `METHOD path` of the call this answers, for [`Error::Decode`].
+    call: String,
 }
 
 impl Answer {
@@ -587,12 +662,14 @@ impl Answer {
         headers: HeaderMap,
         body: Bytes,
         request_id: Option<String>,
+        call: String,
     ) -> Self {
         Self {
             status,
             headers,
             body,
             request_id,
+            call,
         }
     }
 
@@ -616,10 +693,15 @@ impl Answer {
         self.request_id.as_deref()
     }
 
+    /// Status, headers and `Request-ID`, once the body is decoded.
+    pub(crate) fn into_meta(self) -> (StatusCode, HeaderMap, Option<String>) {
+        (self.status, self.headers, self.request_id)
+    }
+
     /// Decodes the body as JSON into `T` (an empty `204` body decodes as JSON `null`, so `()` works).
     ///
     /// # Errors
-    /// [`Error::Decode`] with the `Request-ID` when the body does not match `T`.
+    /// [`Error::Decode`] with the call and the `Request-ID` when the body does not match `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let bytes: &[u8] = if self.body.is_empty() {
             b"null"
@@ -627,7 +709,7 @@ impl Answer {
             &self.body
         };
         serde_json::from_slice(bytes).map_err(|source| Error::Decode {
-            endpoint: std::any::type_name::<T>().to_owned(),
+            endpoint: self.call.clone(),
             source,
             request_id: self.request_id.clone(),
         })

@@ -115,6 +115,12 @@ impl<T: QueryValue> QueryValue for Option<T> {}
 impl<T: QueryValue + ?Sized> QueryValue for Box<T> {}
 impl QueryValue for std::borrow::Cow<'_, str> {}
 
+/// The path of a request target, without its leading `/` and its query.
+fn path_of(target: &str) -> std::borrow::Cow<'static, str> {
+    let path = target.split('?').next().unwrap_or_default();
+    std::borrow::Cow::Owned(path.trim_start_matches('/').to_owned())
+}
+
 /// Whether requests with this method carry a JSON body.
 pub(crate) fn method_has_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)
@@ -167,6 +173,9 @@ pub struct RenderedRequest {
     signed_body: Option<bytes::Bytes>,
     /// The body's `Content-Type` when it is not `application/json`.
     content_type: Option<String>,
+    /// The path template (`v3/papay/…/{plan_id}`), or the path itself for a request no endpoint
+    /// declares: what errors and traces name the call by.
+    template: std::borrow::Cow<'static, str>,
 }
 
 impl RenderedRequest {
@@ -230,11 +239,13 @@ impl RenderedRequest {
             wechatpay_serial: None,
             signed_body: None,
             content_type: None,
+            template: std::borrow::Cow::Borrowed(E::PATH),
         })
     }
 
     /// Builds a rendered request from parts already encoded (the escape hatch uses this).
     pub(crate) fn from_parts(method: Method, target: String, body: Option<bytes::Bytes>) -> Self {
+        let template = path_of(&target);
         Self {
             method,
             target,
@@ -242,6 +253,7 @@ impl RenderedRequest {
             wechatpay_serial: None,
             signed_body: None,
             content_type: None,
+            template,
         }
     }
 
@@ -254,6 +266,7 @@ impl RenderedRequest {
         signed_body: bytes::Bytes,
         content_type: String,
     ) -> Self {
+        let template = path_of(&target);
         Self {
             method,
             target,
@@ -261,6 +274,7 @@ impl RenderedRequest {
             wechatpay_serial: None,
             signed_body: Some(signed_body),
             content_type: Some(content_type),
+            template,
         }
     }
 
@@ -293,6 +307,19 @@ impl RenderedRequest {
             (None, Some(_)) => Some("application/json"),
             (None, None) => None,
         }
+    }
+
+    /// The path template the request was rendered from, without the leading `/`
+    /// (`v3/papay/sign/contracts/plan-id/{plan_id}/…`); for a request sent with
+    /// [`Client::request`](crate::Client::request), its path without the query.
+    pub fn path_template(&self) -> &str {
+        &self.template
+    }
+
+    /// The call as errors and traces name it: the method and the path template,
+    /// `POST v3/papay/contracts/{contract_id}/notify`.
+    pub(crate) fn call(&self) -> String {
+        format!("{} {}", self.method, self.template)
     }
 
     /// The WeChat Pay key sensitive fields were encrypted with, sent as `Wechatpay-Serial`.

@@ -135,7 +135,8 @@ pub enum Error {
         request_id_suffix(request_id)
     )]
     Decode {
-        /// The endpoint path template.
+        /// The call: its method and path template, as declared (`POST v3/papay/contracts/{contract_id}/notify`);
+        /// for a request sent with [`Client::request`](crate::Client::request), its method and path.
         endpoint: String,
         /// What serde reported.
         #[source]

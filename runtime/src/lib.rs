@@ -101,6 +101,7 @@ mod keys;
 pub mod media;
 pub mod notify;
 pub mod paysign;
+mod response;
 mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -120,6 +121,7 @@ pub use error::{Error, Result};
 pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
 };
+pub use response::Response;
 pub use wechatpay_macros::endpoint;
 
 // Lets `#[endpoint]` name this crate as `::wechatpay` inside the crate itself (the catalog).

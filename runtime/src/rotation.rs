@@ -85,7 +85,13 @@ impl Client {
             return Err(self.error_answer(raw.status, &raw.headers, &raw.body));
         }
         let request_id = crate::auth::request_id(&raw.headers);
-        let answer = Answer::new(raw.status, raw.headers, raw.body, request_id);
+        let answer = Answer::new(
+            raw.status,
+            raw.headers,
+            raw.body,
+            request_id,
+            rendered.call(),
+        );
         let list: CertificateList = answer.json()?;
         let now = SystemTime::now();
         let mut store: KeyStore = self.keys().without_expired(now);

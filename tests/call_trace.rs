@@ -1,0 +1,117 @@
+//! One trace line per call: a plain `tracing_subscriber::fmt()` prints one line for each call the
+//! client makes, with method, path template, status, `Request-ID`, attempts and elapsed time, and
+//! no secret and no body. Alone in its test binary: a subscriber set for one thread sees events
+//! reliably only when no other test hits the same call sites at the same time.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use wechatpay::sandbox::{Fault, Sandbox};
+
+/// Everything a `tracing_subscriber::fmt()` writes, for the test to read.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The lines the client wrote (the sandbox, in the same process, writes its own).
+fn client_lines(captured: &Captured) -> Vec<String> {
+    captured
+        .lines()
+        .into_iter()
+        .filter(|line| line.contains(" wechatpay::") && !line.contains("wechatpay::sandbox"))
+        .collect()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let answer = client
+        .send_with_meta(&common::pre_entrust_sign("trace-1"))
+        .await
+        .unwrap();
+    let request_id = answer.request_id().unwrap().to_owned();
+
+    let lines = client_lines(&captured);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let line = &lines[0];
+    for expected in [
+        " INFO ",
+        "method=POST",
+        "path=\"v3/papay/sign/contracts/pre-entrust-sign\"",
+        "status=200",
+        &format!("request_id=\"{request_id}\""),
+        "attempts=1",
+        "elapsed_ms=",
+    ] {
+        assert!(line.contains(expected), "{expected} not in {line}");
+    }
+    // No secret and no body: neither the signature, the serial, nor a field of the request.
+    for secret in [
+        "Authorization",
+        "WECHATPAY2-SHA256-RSA2048",
+        "signature",
+        sandbox.merchant_serial(),
+        "trace-1",
+        "wxd678efh567hg6787",
+    ] {
+        assert!(!line.contains(secret), "{secret} in {line}");
+    }
+
+    // A call retried after a server error is still one line, with its attempts counted; a
+    // failed call is one line with its status and error.
+    sandbox.inject(Fault::ServerError);
+    let retried = client.send(&common::pre_entrust_sign("trace-2")).await;
+    assert!(retried.is_ok(), "{retried:?}");
+    sandbox.inject(Fault::RateLimited);
+    let refused = client.send(&common::pre_entrust_sign("trace-3")).await;
+    assert!(refused.is_err());
+    let lines = client_lines(&captured);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(
+        lines[1].contains("attempts=2") && lines[1].contains("status=200"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains(" WARN ")
+            && lines[2].contains("status=429")
+            && lines[2].contains("attempts=1")
+            && lines[2].contains("rate limit"),
+        "{}",
+        lines[2]
+    );
+}

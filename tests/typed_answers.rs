@@ -1,0 +1,94 @@
+//! What a typed call gives besides its answer, over HTTP against the sandbox: the `Request-ID`,
+//! status and headers of a success (`send_with_meta`), and the call named in a decode error.
+
+mod common;
+
+use http::StatusCode;
+use wechatpay::api::papay::PreEntrustSign;
+use wechatpay::sandbox::Sandbox;
+use wechatpay::{Error, endpoint};
+
+#[tokio::test]
+async fn send_with_meta_gives_the_request_id_status_and_headers_of_a_success() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let answer = client
+        .send_with_meta(&common::pre_entrust_sign("meta-1"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let request_id = answer
+        .request_id()
+        .expect("the sandbox sends a Request-ID")
+        .to_owned();
+    assert!(!request_id.is_empty());
+    assert_eq!(answer.headers()["request-id"].to_str().unwrap(), request_id);
+    assert!(answer.headers().contains_key("wechatpay-signature"));
+    // The answer reads through `Deref`, and `into_inner` gives the bare typed answer.
+    assert!(answer.pre_entrustweb_id.starts_with("PRE"));
+    let id = answer.get().pre_entrustweb_id.clone();
+    let bare: wechatpay::api::papay::PreEntrustSignResponse = answer.into_inner();
+    assert_eq!(bare.pre_entrustweb_id, id);
+
+    // Each call has its own Request-ID.
+    let other = client
+        .send_with_meta(&common::pre_entrust_sign("meta-2"))
+        .await
+        .unwrap();
+    assert_ne!(other.request_id(), Some(request_id.as_str()));
+}
+
+/// The pre-sign, declared by a user who forgot that it answers a body: `response = ()`.
+#[endpoint(POST, "v3/papay/sign/contracts/pre-entrust-sign", response = ())]
+struct PreSignExpectingNothing {
+    #[serde(flatten)]
+    request: PreEntrustSign,
+}
+
+#[tokio::test]
+async fn a_decode_error_names_the_method_and_path_of_the_call() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let error = client
+        .send(&PreSignExpectingNothing {
+            request: common::pre_entrust_sign("decode-1"),
+        })
+        .await
+        .unwrap_err();
+    let Error::Decode {
+        endpoint,
+        request_id,
+        ..
+    } = &error
+    else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(endpoint, "POST v3/papay/sign/contracts/pre-entrust-sign");
+    assert!(request_id.is_some(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("`POST v3/papay/sign/contracts/pre-entrust-sign`"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_decode_error_of_the_escape_hatch_names_its_method_and_path() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let answer = client
+        .request(
+            http::Method::POST,
+            "v3/papay/sign/contracts/pre-entrust-sign",
+        )
+        .json(&common::pre_entrust_sign("decode-2"))
+        .send()
+        .await
+        .unwrap();
+    let error = answer.json::<Vec<u8>>().unwrap_err();
+    assert!(
+        matches!(&error, Error::Decode { endpoint, .. } if endpoint == "POST v3/papay/sign/contracts/pre-entrust-sign"),
+        "{error:?}"
+    );
+}
