@@ -5,7 +5,7 @@
 //! ```
 //!
 //! It talks to `WECHATPAY_BASE_URL` with the keys from the environment (`Client::from_env`), for
-//! example a standalone sandbox started with `cargo run --release --example sandbox` in another
+//! example a standalone sandbox started with `cargo run --release -p wechatpay-sandbox --` in another
 //! process; with no `WECHATPAY_*` variable set it starts an embedded sandbox. It ends with one line
 //! `requests=N ok=K errors=E rps=R p50_ms=… p99_ms=…` so that runs (and other clients against the
 //! same sandbox) can be compared, followed on the same line by what the run cost this process:
@@ -43,8 +43,8 @@ use std::time::{Duration, Instant};
 use wechatpay::api::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
-use wechatpay::sandbox::Sandbox;
 use wechatpay::{Client, MerchantKey};
+use wechatpay_sandbox::Sandbox;
 
 struct Args {
     requests: u64,

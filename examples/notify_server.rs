@@ -28,8 +28,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use wechatpay::notify::{Notifications, Rejection};
-use wechatpay::sandbox::{Callback, Fault, Sandbox};
 use wechatpay::{Client, Error};
+use wechatpay_sandbox::{Callback, Fault, Sandbox};
 
 /// WeChat Pay's callbacks are a few kilobytes; anything larger is not one.
 const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -29,8 +29,8 @@ use wechatpay::api::papay::{
 };
 use wechatpay::api::pay::{QueryTransactionByOutTradeNo, TradeState, TradeType};
 use wechatpay::notify::{Event, Notification, Notifications};
-use wechatpay::sandbox::Sandbox;
 use wechatpay::{Client, Error};
+use wechatpay_sandbox::Sandbox;
 
 const APPID: &str = "wxd678efh567hg6787";
 const PLAN_ID: u64 = 12535;

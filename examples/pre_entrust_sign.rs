@@ -14,7 +14,7 @@ use wechatpay::Client;
 use wechatpay::api::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
-use wechatpay::sandbox::Sandbox;
+use wechatpay_sandbox::Sandbox;
 
 fn request() -> PreEntrustSign {
     PreEntrustSign {

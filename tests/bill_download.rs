@@ -2,7 +2,7 @@
 
 use wechatpay::Error;
 use wechatpay::api::bill::{AccountType, FundFlowBill, TarType, TradeBill, TradeBillType};
-use wechatpay::sandbox::{Fault, Sandbox};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 fn trade_bill(tar_type: Option<TarType>) -> TradeBill {
     TradeBill {

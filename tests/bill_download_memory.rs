@@ -3,7 +3,7 @@
 
 use tokio::io::AsyncWrite;
 use wechatpay::api::bill::TradeBill;
-use wechatpay::sandbox::Sandbox;
+use wechatpay_sandbox::Sandbox;
 
 /// Counts what it is given and keeps nothing.
 struct Counter(u64);

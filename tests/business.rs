@@ -28,8 +28,8 @@ use wechatpay::api::pay::{
 };
 use wechatpay::api::refund::{CreateRefund, QueryRefund, RefundRequestAmount, RefundStatus};
 use wechatpay::notify::{Event, Notification};
-use wechatpay::sandbox::{Fault, Sandbox};
 use wechatpay::{Client, Error};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 const APPID: &str = "wxd678efh567hg6787";
 const PLAN_ID: u64 = 12535;
@@ -46,7 +46,7 @@ async fn world() -> World {
     world_from(Sandbox::builder()).await
 }
 
-async fn world_from(builder: wechatpay::sandbox::SandboxBuilder) -> World {
+async fn world_from(builder: wechatpay_sandbox::SandboxBuilder) -> World {
     let sandbox = builder.start().await.unwrap();
     let client = sandbox
         .client_builder()

@@ -8,7 +8,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wechatpay::sandbox::{Fault, Sandbox};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 /// Everything a `tracing_subscriber::fmt()` writes, for the test to read.
 #[derive(Clone, Default)]
@@ -43,7 +43,7 @@ fn client_lines(captured: &Captured) -> Vec<String> {
     captured
         .lines()
         .into_iter()
-        .filter(|line| line.contains(" wechatpay::") && !line.contains("wechatpay::sandbox"))
+        .filter(|line| line.contains(" wechatpay::") && !line.contains("wechatpay_sandbox"))
         .collect()
 }
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use wechatpay::sandbox::{Fault, Sandbox};
 use wechatpay::{ApiV3Key, Error};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 mod common;
 

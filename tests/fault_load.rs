@@ -14,7 +14,7 @@ use wechatpay::api::papay::{
     ApplyDeduction, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType, PreEntrustSign,
     SignScene,
 };
-use wechatpay::sandbox::{Fault, Sandbox};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 const DEDUCTIONS: usize = 384;
 const CONCURRENCY: usize = 64;

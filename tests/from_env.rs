@@ -5,8 +5,8 @@
 use wechatpay::api::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
-use wechatpay::sandbox::{Sandbox, SandboxBuilder};
 use wechatpay::{Client, Error};
+use wechatpay_sandbox::{Sandbox, SandboxBuilder};
 
 const NAMES: [&str; 10] = [
     "WECHATPAY_BASE_URL",

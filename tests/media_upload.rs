@@ -4,8 +4,8 @@
 use base64::Engine as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use wechatpay::media::{MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, MediaForm, MediaKind};
-use wechatpay::sandbox::{Fault, Sandbox};
 use wechatpay::{Error, MerchantKey};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 /// A small PNG-looking file: the PNG signature and some bytes.
 fn png() -> Vec<u8> {

@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use wechatpay::api::security::SecurityEcho;
 use wechatpay::notify::Event;
-use wechatpay::sandbox::{Callback, Fault, Sandbox};
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey, WechatpayPublicKey};
+use wechatpay_sandbox::{Callback, Fault, Sandbox};
 
 /// Serves `handle` over HTTP/1 on a free loopback port until the test ends.
 async fn serve<F, Fut, B>(handle: F) -> SocketAddr

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use wechatpay::Error;
 use wechatpay::api::papay::PreEntrustSign;
-use wechatpay::sandbox::{Fault, Sandbox};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 mod common;
 

@@ -8,8 +8,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use wechatpay::api::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
 };
-use wechatpay::sandbox::{Fault, Sandbox};
 use wechatpay::{Client, Error, MerchantKey};
+use wechatpay_sandbox::{Fault, Sandbox};
 
 const PATH: &str = "v3/papay/sign/contracts/pre-entrust-sign";
 

@@ -4,8 +4,8 @@
 
 use wechatpay::api::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::endpoint::RenderedRequest;
-use wechatpay::sandbox::Sandbox;
 use wechatpay::{Error, MerchantKey};
+use wechatpay_sandbox::Sandbox;
 
 fn receiver(name: Option<&str>) -> AddReceiver {
     AddReceiver {

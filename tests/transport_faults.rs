@@ -16,7 +16,6 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use wechatpay::{Client, Error, MerchantKey, WechatpayPublicKey};
 
-#[cfg(feature = "sandbox")]
 mod common;
 
 const PUBLIC_KEY_ID: &str = "PUB_KEY_ID_0114232134912410000000000000000001";
@@ -399,12 +398,11 @@ where
 /// Many requests in flight on a busy runtime open about as many connections as there are
 /// requests in flight, however many requests are sent: each returns its connection to the pool
 /// before its caller can send again.
-#[cfg(feature = "sandbox")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_stay_within_the_requests_in_flight() {
     const IN_FLIGHT: u64 = 128;
     const REQUESTS: u64 = 1500;
-    let sandbox = wechatpay::sandbox::Sandbox::start().await.unwrap();
+    let sandbox = wechatpay_sandbox::Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let next = Arc::new(AtomicU64::new(0));
     let workers: Vec<_> = (0..IN_FLIGHT)
@@ -456,10 +454,9 @@ async fn a_pooled_connection_the_server_closed_is_replaced_quietly() {
 
 /// One request at a time reuses one connection, on either kind of runtime, even while the
 /// runtime is busy (here with the embedded sandbox signing its answers).
-#[cfg(feature = "sandbox")]
 async fn sequential_requests_use_one_connection() {
     const REQUESTS: u64 = 200;
-    let sandbox = wechatpay::sandbox::Sandbox::start().await.unwrap();
+    let sandbox = wechatpay_sandbox::Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     for _ in 0..REQUESTS {
         client
@@ -477,13 +474,11 @@ async fn sequential_requests_use_one_connection() {
     );
 }
 
-#[cfg(feature = "sandbox")]
 #[tokio::test(flavor = "current_thread")]
 async fn one_request_at_a_time_reuses_one_connection_on_a_current_thread_runtime() {
     sequential_requests_use_one_connection().await;
 }
 
-#[cfg(feature = "sandbox")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_at_a_time_reuses_one_connection_on_a_multi_thread_runtime() {
     sequential_requests_use_one_connection().await;

@@ -5,8 +5,8 @@ mod common;
 
 use http::StatusCode;
 use wechatpay::api::papay::PreEntrustSign;
-use wechatpay::sandbox::Sandbox;
 use wechatpay::{Error, endpoint};
+use wechatpay_sandbox::Sandbox;
 
 #[tokio::test]
 async fn send_with_meta_gives_the_request_id_status_and_headers_of_a_success() {

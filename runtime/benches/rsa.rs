@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use wechatpay::api::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
-use wechatpay::sandbox::Sandbox;
 use wechatpay::{Backend, MerchantKey};
+use wechatpay_sandbox::Sandbox;
 
 fn seconds() -> Duration {
     let secs = std::env::var("WECHATPAY_BENCH_SECONDS")

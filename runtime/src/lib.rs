@@ -87,7 +87,9 @@
 //!   key, decoded into typed events (an axum extractor with the `axum` feature).
 //! - [`crypto`]: the RSA backends (aws-lc-rs by default; the pure-Rust `rsa` crate with the
 //!   `rust-crypto` feature); both give byte-identical signatures.
-//! - [`sandbox`]: an embedded WeChat Pay server for tests and offline development (feature `sandbox`).
+//!
+//! The WeChat Pay sandbox (an offline server that checks signatures as WeChat Pay does) is the
+//! separate crate `wechatpay-sandbox`, used as a dev-dependency: this crate is the client only.
 #![warn(missing_docs)]
 
 pub mod api;
@@ -103,13 +105,58 @@ pub mod notify;
 pub mod paysign;
 mod response;
 mod rotation;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 mod transport;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// Internals that the `wechatpay-sandbox` and `wechatpay-cli` crates share with this one, so that
+/// each is written once. Not part of the public API: no stability promise.
+#[doc(hidden)]
+pub mod __support {
+    use crate::Error;
+
+    /// Fills `buf` from the operating system's CSPRNG.
+    pub fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
+        crate::crypto::fill_random(buf)
+    }
+
+    /// A 32-character alphanumeric nonce from the CSPRNG, as requests carry.
+    pub fn nonce() -> String {
+        crate::crypto::nonce()
+    }
+
+    /// Now, in Unix seconds (the clock answers are signed and checked with).
+    pub fn unix_now() -> i64 {
+        crate::auth::unix_now()
+    }
+
+    /// The accepted extensions of an upload kind, for a message: `.jpg, .bmp, .png`.
+    pub fn extension_list(kind: crate::media::MediaKind) -> String {
+        kind.extension_list()
+    }
+
+    /// Upper-case hex of a DER integer's bytes, without the sign-padding zero byte.
+    pub fn serial_hex(bytes: &[u8]) -> String {
+        crate::keys::serial_hex(bytes)
+    }
+
+    /// The extension of a file name (after the last `.`), when there is a name before it.
+    pub fn extension_of(filename: &str) -> Option<&str> {
+        crate::media::extension_of(filename)
+    }
+
+    /// The first position of `needle` in `haystack`.
+    pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        crate::media::find(haystack, needle)
+    }
+
+    /// The lower-case hex SHA-256 of `bytes`.
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        crate::media::sha256_hex(bytes)
+    }
+}
 
 pub use client::{
     Answer, BACKUP_BASE_URL, Client, ClientBuilder, DEFAULT_BASE_URL, RequestBuilder,
@@ -122,6 +169,7 @@ pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
 };
 pub use response::Response;
+pub use rotation::DownloadedCertificate;
 pub use wechatpay_macros::endpoint;
 
 // Lets `#[endpoint]` name this crate as `::wechatpay` inside the crate itself (the catalog).

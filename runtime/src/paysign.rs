@@ -65,7 +65,7 @@ impl Client {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechatpay::Error> {
-    /// # let sandbox = wechatpay::sandbox::Sandbox::start().await?;
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
     /// let params = client.jsapi_pay_params("wxd678efh567hg6787", "wx201410272009395522657a690389285100");
     /// assert_eq!(params.package, "prepay_id=wx201410272009395522657a690389285100");

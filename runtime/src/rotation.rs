@@ -57,6 +57,21 @@ impl Rotation {
     }
 }
 
+/// A platform certificate as [`Client::download_certificates`] returns it: decrypted with the
+/// APIv3 key and vouched for by the verified answer that listed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadedCertificate {
+    /// The serial in upper-case hex, as answers name it in `Wechatpay-Serial`.
+    pub serial: String,
+    /// 生效时间, as WeChat Pay listed it (RFC 3339).
+    pub effective_time: String,
+    /// 过期时间, as WeChat Pay listed it (RFC 3339).
+    pub expire_time: String,
+    /// The certificate, PEM (`-----BEGIN CERTIFICATE-----`), as decrypted.
+    pub pem: String,
+}
+
 impl Client {
     /// Downloads the platform certificates (`GET v3/certificates`), decrypts them with the APIv3
     /// key, checks the answer's signature with them (or a key already held), and installs them
@@ -66,11 +81,33 @@ impl Client {
     /// Nothing changes when any step fails: the client keeps verifying with the keys it had.
     ///
     /// # Errors
+    /// As [`Client::download_certificates`].
+    pub async fn refresh_certificates(&self) -> Result<Vec<String>, Error> {
+        let (_, store) = self.fetch_certificates().await?;
+        let serials = store.serials();
+        self.install_keys(store);
+        if let Some(rotation) = self.rotation() {
+            rotation.mark_refreshed();
+        }
+        tracing::info!(serials = ?serials, "platform certificates refreshed");
+        Ok(serials)
+    }
+
+    /// Downloads the platform certificates (`GET v3/certificates`), decrypts them with the APIv3
+    /// key and checks the answer's signature with them (or a key already held), without installing
+    /// them: what the official `CertificateDownloader` tools do. Expired certificates are left out.
+    ///
+    /// # Errors
     /// [`Error::Config`] without an APIv3 key; [`Error::Api`] (`404 RESOURCE_NOT_EXISTS` for a
     /// merchant that uses a WeChat Pay public key); [`Error::Decrypt`] with a wrong APIv3 key; a
     /// verification error when the answer is not signed by one of the listed certificates or a
     /// key already held.
-    pub async fn refresh_certificates(&self) -> Result<Vec<String>, Error> {
+    pub async fn download_certificates(&self) -> Result<Vec<DownloadedCertificate>, Error> {
+        Ok(self.fetch_certificates().await?.0)
+    }
+
+    /// The verified download, and the key store it makes with the keys already held.
+    async fn fetch_certificates(&self) -> Result<(Vec<DownloadedCertificate>, KeyStore), Error> {
         let apiv3_key = self.apiv3_key().ok_or_else(|| {
             Error::Config(
                 "downloading platform certificates needs the APIv3 key: call .apiv3_key(…) or set WECHATPAY_APIV3_KEY".into(),
@@ -95,6 +132,7 @@ impl Client {
         let list: CertificateList = answer.json()?;
         let now = SystemTime::now();
         let mut store: KeyStore = self.keys().without_expired(now);
+        let mut downloaded = Vec::with_capacity(list.data.len());
         for entry in list.data {
             let encrypted = &entry.encrypt_certificate;
             if encrypted.algorithm != "AEAD_AES_256_GCM" {
@@ -119,18 +157,18 @@ impl Client {
                 });
             }
             if certificate.not_after() > now {
+                downloaded.push(DownloadedCertificate {
+                    serial: certificate.serial().to_owned(),
+                    effective_time: entry.effective_time,
+                    expire_time: entry.expire_time,
+                    pem: String::from_utf8_lossy(&pem).into_owned(),
+                });
                 store.add_certificate(certificate);
             }
         }
         let store = store.with_backend(self.backend())?;
         store.verify(answer.headers(), answer.body(), unix_now())?;
-        let serials = store.serials();
-        self.install_keys(store);
-        if let Some(rotation) = self.rotation() {
-            rotation.mark_refreshed();
-        }
-        tracing::info!(serials = ?serials, "platform certificates refreshed");
-        Ok(serials)
+        Ok((downloaded, store))
     }
 
     /// Starts a background download when certificates are managed and the interval has passed.

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 
 use super::callbacks::{Callback, CallbackDelivery, DeliveryRecord};
 use super::{Sandbox, Shared, beijing_date, rfc3339_beijing};
-use crate::api::papay::{ContractState, ContractTerminationMode, DeductAmount, ScheduleState};
-use crate::api::pay::{TradeState, TradeType};
-use crate::api::refund::RefundStatus;
-use crate::error::Error;
+use wechatpay::api::papay::{ContractState, ContractTerminationMode, DeductAmount, ScheduleState};
+use wechatpay::api::pay::{TradeState, TradeType};
+use wechatpay::api::refund::RefundStatus;
+use wechatpay::error::Error;
 
 /// A pre-sign the user has not confirmed yet, by `pre_entrustweb_id`.
 #[derive(Debug, Clone)]
@@ -169,7 +169,7 @@ impl Ledger {
         let openid = sign
             .openid
             .clone()
-            .unwrap_or_else(|| format!("oUpF8u{}", &crate::crypto::nonce()[..22]));
+            .unwrap_or_else(|| format!("oUpF8u{}", &wechatpay::__support::nonce()[..22]));
         let schedule = sign
             .estimated
             .as_ref()
@@ -557,7 +557,7 @@ impl Sandbox {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechatpay::Error> {
-    /// # let sandbox = wechatpay::sandbox::Sandbox::start().await?;
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
     /// # let request: wechatpay::api::papay::PreEntrustSign = serde_json::from_value(serde_json::json!({
     /// #   "sign_scene": "SIGN_SCENE_QRCODE", "appid": "wxd678efh567hg6787", "plan_id": 12535,
@@ -683,7 +683,7 @@ impl Shared {
         let openid = order
             .openid
             .clone()
-            .unwrap_or_else(|| format!("oUpF8u{}", &crate::crypto::nonce()[..22]));
+            .unwrap_or_else(|| format!("oUpF8u{}", &wechatpay::__support::nonce()[..22]));
         let mut contract = None;
         if let Some(mut sign) = order.sign_on_pay.clone() {
             sign.openid = Some(openid.clone());

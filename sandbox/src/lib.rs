@@ -9,7 +9,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), wechatpay::Error> {
-//! use wechatpay::sandbox::Sandbox;
+//! use wechatpay_sandbox::Sandbox;
 //! let sandbox = Sandbox::start().await?;
 //! let client = sandbox.client()?;
 //! assert_eq!(client.mchid(), sandbox.mchid());
@@ -58,9 +58,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use zeroize::Zeroizing;
 
-use crate::client::{Client, ClientBuilder};
-use crate::error::Error;
-use crate::keys::{ApiV3Key, MerchantKey, PublicKey, WechatpayPublicKey};
+use wechatpay::error::Error;
+use wechatpay::{ApiV3Key, MerchantKey, PublicKey, WechatpayPublicKey};
+use wechatpay::{Client, ClientBuilder};
 
 /// Rows of a sandbox bill unless [`Sandbox::set_bill_rows`] says otherwise.
 pub const DEFAULT_BILL_ROWS: u64 = 1000;
@@ -170,7 +170,7 @@ impl Shared {
         let signature = BASE64.encode(
             platform
                 .key
-                .sign(&crate::auth::answer_message(timestamp, nonce, body)),
+                .sign(&wechatpay::auth::answer_message(timestamp, nonce, body)),
         );
         (signature, platform.serial.clone())
     }
@@ -192,7 +192,7 @@ impl Shared {
                 return None;
             }
             let mut bytes = [0u8; 8];
-            crate::crypto::fill_random(&mut bytes).ok()?;
+            wechatpay::__support::fill_random(&mut bytes).ok()?;
             // 53 random bits: a uniform draw in [0, 1).
             #[allow(clippy::cast_precision_loss)]
             let mut draw = (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64;
@@ -384,7 +384,7 @@ impl Sandbox {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), wechatpay::Error> {
     /// use std::time::Duration;
-    /// use wechatpay::sandbox::{Fault, Sandbox};
+    /// use wechatpay_sandbox::{Fault, Sandbox};
     /// let sandbox = Sandbox::start().await?;
     /// sandbox.set_fault_rates(vec![
     ///     (Fault::TamperBody, 0.1),
@@ -464,11 +464,12 @@ impl Sandbox {
             .unwrap_or(0)
     }
 
-    /// Writes the keys into `dir` and returns the environment to set: what a separate client needs
-    /// (base URL, mchid, serial, the merchant private key when the sandbox holds it, the WeChat Pay
-    /// public key and its id) and `WECHATPAY_PLATFORM_PRIVATE_KEY`, with which
-    /// [`SandboxBuilder::from_env`] starts an identical sandbox again. Private key files are
-    /// readable by their owner only.
+    /// Writes the keys into `dir` and returns the environment to set: everything a client in
+    /// another process needs (base URL, mchid, serial, the merchant private key when the sandbox
+    /// holds it, the WeChat Pay public key and its id, the APIv3 key that decrypts callbacks) and
+    /// `WECHATPAY_PLATFORM_PRIVATE_KEY`, with which [`SandboxBuilder::from_env`] starts an
+    /// identical sandbox again. The same lines are written to `dir`/[`ENV_FILE`]. Private key
+    /// files and that file are readable by their owner only.
     ///
     /// # Errors
     /// [`Error::Io`] when a file cannot be written.
@@ -512,8 +513,41 @@ impl Sandbox {
             "WECHATPAY_PLATFORM_PRIVATE_KEY".to_owned(),
             path.display().to_string(),
         ));
+        env.push(("WECHATPAY_APIV3_KEY".to_owned(), keys.apiv3_key.clone()));
+        let path = dir.join(ENV_FILE);
+        let text: String = env
+            .iter()
+            .map(|(name, value)| format!("export {name}={value}\n"))
+            .collect();
+        write_file(&path, text.as_bytes())?;
+        restrict_to_owner(&path)?;
         Ok(env)
     }
+}
+
+/// The file [`Sandbox::write_env`] leaves in the keys directory: the `export` lines it returns,
+/// which [`SandboxBuilder::from_env_and_dir`] reads back (and a shell can source).
+pub const ENV_FILE: &str = "sandbox.env";
+
+/// A key file that could not be loaded, named by its path.
+fn key_error(path: &str, problem: String) -> Error {
+    Error::Key {
+        source_name: Some(PathBuf::from(path)),
+        problem,
+    }
+}
+
+/// `NAME=value` pairs of `export NAME=value` (or `NAME=value`) lines; other lines are skipped.
+fn parse_env_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (name, value) = line.split_once('=')?;
+            name.starts_with("WECHATPAY_")
+                .then(|| (name.to_owned(), value.to_owned()))
+        })
+        .collect()
 }
 
 /// A private key file is readable by its owner only.
@@ -649,7 +683,43 @@ impl SandboxBuilder {
     /// # Errors
     /// [`Error::Key`] naming a file that cannot be loaded.
     pub fn from_env() -> Result<Self, Error> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`SandboxBuilder::from_env`], and for what the environment leaves unset, the values
+    /// an earlier [`Sandbox::write_env`] left in `dir` (its [`ENV_FILE`]), so that a sandbox
+    /// restarted with the same keys directory keeps its keys and ids.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file exists but cannot be read; [`Error::Key`] naming a key file
+    /// that cannot be loaded.
+    pub fn from_env_and_dir(dir: &Path) -> Result<Self, Error> {
+        let path = dir.join(ENV_FILE);
+        let saved = match std::fs::read_to_string(&path) {
+            Ok(text) => parse_env_file(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(Error::Io {
+                    what: format!("reading {}", path.display()),
+                    source,
+                });
+            }
+        };
+        Self::from_lookup(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| {
+                    saved
+                        .iter()
+                        .find(|(key, _)| key == name)
+                        .map(|(_, value)| value.clone())
+                })
+        })
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut builder = Self::default();
         if let Some(mchid) = var("WECHATPAY_MCHID") {
             builder = builder.mchid(mchid);
@@ -662,15 +732,11 @@ impl SandboxBuilder {
                 builder.merchant_private_key(MerchantKey::from_pem_file(PathBuf::from(path))?);
         }
         if let Some(path) = var("WECHATPAY_MERCHANT_PUBLIC_KEY") {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Error::key(
-                    Some(Path::new(&path)),
-                    format!("cannot read the file ({e})"),
-                )
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| key_error(&path, format!("cannot read the file ({e})")))?;
             builder =
                 builder.merchant_public_key(PublicKey::from_pem(&text).map_err(|e| match e {
-                    Error::Key { problem, .. } => Error::key(Some(Path::new(&path)), problem),
+                    Error::Key { problem, .. } => key_error(&path, problem),
                     other => other,
                 })?);
         }
@@ -712,7 +778,7 @@ impl SandboxBuilder {
         WechatpayPublicKey::from_public_key(public_key_id.clone(), platform.public_key())?;
         let apiv3_key = match self.apiv3_key {
             Some(key) => key,
-            None => crate::crypto::nonce(),
+            None => wechatpay::__support::nonce(),
         };
         ApiV3Key::new(&apiv3_key)?;
         let keys = SandboxKeys {
@@ -803,7 +869,7 @@ fn issue_certificate(
     let key_pair =
         rcgen::KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).map_err(failed)?;
     let mut serial = [0u8; 20];
-    crate::crypto::fill_random(&mut serial)?;
+    wechatpay::__support::fill_random(&mut serial)?;
     serial[0] = (serial[0] & 0x7F).max(1);
     let now = SystemTime::now();
     let not_before = now - Duration::from_secs(86_400);
@@ -821,7 +887,7 @@ fn issue_certificate(
     params.not_after = not_after.into();
     let certificate = params.self_signed(&key_pair).map_err(failed)?;
     Ok(IssuedCertificate {
-        serial: crate::keys::serial_hex(&serial),
+        serial: wechatpay::__support::serial_hex(&serial),
         pem: certificate.pem(),
         not_before,
         not_after,

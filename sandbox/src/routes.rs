@@ -11,15 +11,15 @@ use super::bills::{BillKind, BillSpec};
 use super::business::Scene;
 use super::server::Reply;
 use super::{Shared, business};
-use crate::Endpoint;
-use crate::api::bill::{DownloadBillFile, FundFlowBill, TarType, TradeBill};
-use crate::api::certificates::DownloadCertificates;
+use wechatpay::Endpoint;
+use wechatpay::api::bill::{DownloadBillFile, FundFlowBill, TarType, TradeBill};
+use wechatpay::api::certificates::DownloadCertificates;
 #[allow(deprecated)] // the sandbox answers the deprecated alias too
-use crate::api::papay::LegacyPreEntrustSign;
-use crate::api::papay::{self, PreEntrustSign};
-use crate::api::profitsharing::AddReceiver;
-use crate::api::security::SecurityEcho;
-use crate::api::{pay, refund};
+use wechatpay::api::papay::LegacyPreEntrustSign;
+use wechatpay::api::papay::{self, PreEntrustSign};
+use wechatpay::api::profitsharing::AddReceiver;
+use wechatpay::api::security::SecurityEcho;
+use wechatpay::api::{pay, refund};
 
 /// Path parameters, percent-decoded, by placeholder name.
 pub(super) type Params = HashMap<&'static str, String>;
@@ -168,12 +168,12 @@ fn routes() -> &'static [Route] {
             with_body::<SecurityEcho, SecurityEcho>(super::callbacks::security_echo),
             raw(
                 Method::POST,
-                crate::media::IMAGE_UPLOAD_PATH,
+                wechatpay::media::IMAGE_UPLOAD_PATH,
                 super::media::upload_image,
             ),
             raw(
                 Method::POST,
-                crate::media::VIDEO_UPLOAD_PATH,
+                wechatpay::media::VIDEO_UPLOAD_PATH,
                 super::media::upload_video,
             ),
         ]
@@ -290,7 +290,7 @@ fn certificates(shared: &Shared, _params: &Params, _query: &str) -> Reply {
             None,
         );
     };
-    let key = match crate::keys::ApiV3Key::new(&shared.keys.apiv3_key) {
+    let key = match wechatpay::ApiV3Key::new(&shared.keys.apiv3_key) {
         Ok(key) => key,
         Err(e) => {
             return Reply::error(
@@ -309,7 +309,7 @@ fn certificates(shared: &Shared, _params: &Params, _query: &str) -> Reply {
         .iter()
         .filter(|c| c.not_after > now)
     {
-        let nonce: String = crate::crypto::nonce().chars().take(12).collect();
+        let nonce: String = wechatpay::__support::nonce().chars().take(12).collect();
         let ciphertext = match key.encrypt(&nonce, "certificate", certificate.pem.as_bytes()) {
             Ok(ciphertext) => ciphertext,
             Err(e) => {
@@ -347,7 +347,7 @@ fn add_receiver(
 ) -> Reply {
     let platform = shared.platform();
     let serial = headers
-        .get(crate::auth::header::SERIAL)
+        .get(wechatpay::auth::header::SERIAL)
         .and_then(|v| v.to_str().ok());
     if serial != Some(platform.serial.as_str()) {
         return Reply::error(
@@ -375,7 +375,7 @@ fn add_receiver(
         },
         None => None,
     };
-    if request.receiver_type == crate::api::profitsharing::ReceiverType::MerchantId
+    if request.receiver_type == wechatpay::api::profitsharing::ReceiverType::MerchantId
         && name.is_none()
     {
         return Reply::error(
@@ -455,7 +455,7 @@ fn bill_answer<Q: DeserializeOwned + HasBillDate>(
         tamper: false,
     };
     let hash = spec.sha1();
-    let token = crate::crypto::nonce();
+    let token = wechatpay::__support::nonce();
     shared
         .bills
         .lock()

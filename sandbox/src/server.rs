@@ -15,8 +15,8 @@ use serde_json::json;
 
 use super::routes;
 use super::{Fault, Shared};
-use crate::auth::{self, Authorization, MAX_SKEW_SECS, PROBE_PREFIX, SCHEME, header};
-use crate::error::Error;
+use wechatpay::auth::{self, Authorization, MAX_SKEW_SECS, PROBE_PREFIX, SCHEME, header};
+use wechatpay::error::Error;
 
 /// The largest request body the sandbox reads.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -270,7 +270,7 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
         .timestamp
         .parse()
         .map_err(|_| sign_error("timestamp is not a number", None))?;
-    if timestamp.abs_diff(auth::unix_now()) > MAX_SKEW_SECS {
+    if timestamp.abs_diff(wechatpay::__support::unix_now()) > MAX_SKEW_SECS {
         return Err(sign_error("timestamp is expired", None));
     }
     // Media uploads sign the `meta` part of their multipart body, not the body (PROTOCOL §7):
@@ -326,13 +326,13 @@ pub(crate) fn sign_into(
     body: &mut Vec<u8>,
     headers: &mut http::HeaderMap,
 ) {
-    let now = auth::unix_now();
+    let now = wechatpay::__support::unix_now();
     let timestamp = match fault {
         Some(Fault::SkewTimestamp(offset)) => now.saturating_add(*offset),
         _ => now,
     }
     .to_string();
-    let nonce = crate::crypto::nonce();
+    let nonce = wechatpay::__support::nonce();
     let (mut signature, mut serial) = shared.sign(&timestamp, &nonce, body);
     match fault {
         Some(Fault::ForeignSignature) => {
@@ -340,7 +340,7 @@ pub(crate) fn sign_into(
             signature = BASE64.encode(shared.keys.foreign.sign(&message));
         }
         Some(Fault::ProbeSignature) => {
-            signature = format!("{PROBE_PREFIX}{}", crate::crypto::nonce());
+            signature = format!("{PROBE_PREFIX}{}", wechatpay::__support::nonce());
         }
         Some(Fault::UnknownSerial) => {
             serial = "PUB_KEY_ID_0000000000000000000000000000000000".to_owned();
@@ -382,6 +382,6 @@ fn insert(headers: &mut http::HeaderMap, name: &'static str, value: &str) {
 /// A request id in WeChat Pay's style: upper-case hex, unique per answer or callback.
 pub(crate) fn request_id() -> String {
     let mut random = [0u8; 16];
-    let _ = crate::crypto::fill_random(&mut random);
+    let _ = wechatpay::__support::fill_random(&mut random);
     random.iter().map(|b| format!("{b:02X}")).collect()
 }

@@ -8,18 +8,17 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request, StatusCode, Uri};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use serde::Serialize;
 use serde_json::json;
 
 use super::server::{self, Reply};
 use super::{Fault, Sandbox, SandboxBuilder, Shared};
-use crate::api::security::SecurityEcho;
-use crate::auth::header;
-use crate::error::Error;
-use crate::keys::ApiV3Key;
-use crate::notify::ALGORITHM;
-use crate::transport::{Transport, TransportConfig};
+use wechatpay::ApiV3Key;
+use wechatpay::api::security::SecurityEcho;
+use wechatpay::auth::header;
+use wechatpay::error::Error;
+use wechatpay::notify::ALGORITHM;
 
 /// The delays between attempts WeChat Pay documents: after the first attempt, 15 retries over
 /// 24 h 4 min (15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min ×3, 60 min, 3 h ×3, 6 h ×2).
@@ -152,7 +151,7 @@ pub(crate) struct Deliveries {
     /// The sandbox state, for signing each attempt; weak so that deliveries stop with the sandbox.
     owner: Weak<Shared>,
     delays: Arc<[Duration]>,
-    transport: Transport,
+    transport: Sender,
     records: Mutex<Vec<Arc<Mutex<DeliveryRecord>>>>,
 }
 
@@ -162,10 +161,7 @@ impl Deliveries {
         Ok(Self {
             owner: Weak::new(),
             delays: delays.unwrap_or_else(|| RETRY_SCHEDULE.to_vec()).into(),
-            transport: Transport::new(TransportConfig {
-                timeout: ATTEMPT_TIMEOUT,
-                ..TransportConfig::default()
-            })?,
+            transport: sender(),
             records: Mutex::new(Vec::new()),
         })
     }
@@ -188,7 +184,7 @@ impl Deliveries {
         callback: Callback,
     ) -> Result<CallbackDelivery, Error> {
         let uri = notify_uri(url)?;
-        let id = format!("EV-{}", crate::crypto::nonce());
+        let id = format!("EV-{}", wechatpay::__support::nonce());
         let body = Bytes::from(envelope(shared, &id, &callback)?);
         let record = Arc::new(Mutex::new(DeliveryRecord {
             url: url.to_owned(),
@@ -216,7 +212,7 @@ impl Deliveries {
 /// Sends one callback until a `2xx`, waiting `delays` between attempts.
 async fn attempts(
     owner: Weak<Shared>,
-    transport: Transport,
+    transport: Sender,
     delays: Arc<[Duration]>,
     uri: Uri,
     body: Bytes,
@@ -233,9 +229,9 @@ async fn attempts(
         let request = signed_request(&shared, &uri, &body, fault.as_ref());
         drop(shared);
         let sent_after = start.elapsed();
-        let (status, error) = match transport.call(request).await {
-            Ok(answer) => (Some(answer.status), None),
-            Err(error) => (None, Some(error.to_string())),
+        let (status, error) = match send(&transport, request).await {
+            Ok(status) => (Some(status), None),
+            Err(error) => (None, Some(error)),
         };
         let delivered = status.is_some_and(|s| s.is_success());
         let mut record = lock(&record);
@@ -251,6 +247,48 @@ async fn attempts(
         }
     }
     lock(&record).finished = true;
+}
+
+/// The HTTP client callbacks go out with: plain `http://` or `https://` (webpki roots), HTTP/1.1.
+type Sender = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    Full<Bytes>,
+>;
+
+fn sender() -> Sender {
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build();
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(connector)
+}
+
+/// Posts one attempt and reads the answer to its end, within [`ATTEMPT_TIMEOUT`]: the status,
+/// or why there was none (the error with its causes).
+async fn send(sender: &Sender, request: Request<Full<Bytes>>) -> Result<StatusCode, String> {
+    let exchange = async {
+        let answer = sender.request(request).await.map_err(|e| causes(&e))?;
+        let status = answer.status();
+        answer.into_body().collect().await.map_err(|e| causes(&e))?;
+        Ok(status)
+    };
+    tokio::time::timeout(ATTEMPT_TIMEOUT, exchange)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {ATTEMPT_TIMEOUT:?}")))
+}
+
+/// An error and its sources, joined: `client error (Connect): tcp connect error: Connection refused`.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// One attempt: the envelope signed now (a fresh timestamp and nonce), as WeChat Pay re-signs
@@ -309,7 +347,7 @@ fn envelope(shared: &Shared, id: &str, callback: &Callback) -> Result<Vec<u8>, E
         associated_data: &'a str,
         nonce: String,
     }
-    let nonce: String = crate::crypto::nonce().chars().take(12).collect();
+    let nonce: String = wechatpay::__support::nonce().chars().take(12).collect();
     let plaintext = serde_json::to_vec(&callback.resource).unwrap_or_default();
     let ciphertext = ApiV3Key::new(&shared.keys.apiv3_key)?.encrypt(
         &nonce,

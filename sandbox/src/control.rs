@@ -1,5 +1,5 @@
 //! `/v3/sandbox/…`: the user's side of the story over HTTP, for a sandbox running in another process
-//! (`cargo run --example sandbox`). These routes need no signature; they answer JSON signed like
+//! (the `wechatpay-sandbox` binary). These routes need no signature; they answer JSON signed like
 //! every other answer.
 //!
 //! The routes are listed in the [module docs](super).
@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::Shared;
 use super::server::Reply;
-use crate::error::Error;
+use wechatpay::error::Error;
 
 /// The path prefix of the control routes.
 pub(crate) const PREFIX: &str = "/v3/sandbox/";
@@ -103,7 +103,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, bytes: &[u
                 StatusCode::NOT_FOUND,
                 "NOT_FOUND",
                 &format!(
-                    "no sandbox control at {method} {}: see the wechatpay::sandbox docs for the /v3/sandbox/ routes",
+                    "no sandbox control at {method} {}: see the wechatpay_sandbox docs for the /v3/sandbox/ routes",
                     parts.uri.path()
                 ),
                 None,

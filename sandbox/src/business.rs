@@ -19,14 +19,14 @@ use super::ledger::{Ledger, OrderRecord, PreSign, RefundRecord, ScheduleRecord};
 use super::routes::{Params, param_error};
 use super::server::Reply;
 use super::{Shared, beijing_date, rfc3339_beijing};
-use crate::api::papay::{
+use wechatpay::api::papay::{
     ApplyDeduction, ApplyHarmonyDeduction, ContractState, ContractTerminationMode, DeductAmount,
     EstimatedAmount, PreEntrustSign, ScheduleState, ScheduledDeductSign, SignScene,
 };
-use crate::api::pay::{
+use wechatpay::api::pay::{
     AppPrepay, H5Prepay, JsapiPrepay, NativePrepay, Order, TradeState, TradeType,
 };
-use crate::api::refund::{CreateRefund, RefundStatus};
+use wechatpay::api::refund::{CreateRefund, RefundStatus};
 
 // ---------------------------------------------------------------------------------------------
 // Replies.
@@ -109,7 +109,7 @@ fn param<'a>(params: &'a Params, name: &str) -> &'a str {
 // Pre-sign.
 
 fn pre_sign_id(ledger: &mut Ledger, sign: PreSign) -> String {
-    let id = format!("PRE{}", crate::crypto::nonce());
+    let id = format!("PRE{}", wechatpay::__support::nonce());
     ledger.pre_signs.insert(id.clone(), sign);
     id
 }
@@ -764,7 +764,7 @@ pub(super) fn native_prepay(
 pub(super) fn jsapi_prepay_with_contract(
     shared: &Shared,
     _: &Params,
-    request: crate::api::papay::JsapiPrepayWithContract,
+    request: wechatpay::api::papay::JsapiPrepayWithContract,
     raw: &[u8],
 ) -> Reply {
     let info = &request.contract_info;
@@ -802,7 +802,7 @@ pub(super) fn jsapi_prepay_with_contract(
 pub(super) fn app_prepay_with_contract(
     shared: &Shared,
     _: &Params,
-    request: crate::api::papay::AppPrepayWithContract,
+    request: wechatpay::api::papay::AppPrepayWithContract,
     raw: &[u8],
 ) -> Reply {
     let info = &request.contract_info;

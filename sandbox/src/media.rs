@@ -14,9 +14,8 @@ use serde_json::json;
 
 use super::Shared;
 use super::server::Reply;
-use crate::media::{
-    IMAGE_UPLOAD_PATH, MediaKind, VIDEO_UPLOAD_PATH, extension_of, find, sha256_hex,
-};
+use wechatpay::__support::{extension_of, find, sha256_hex};
+use wechatpay::media::{IMAGE_UPLOAD_PATH, MediaKind, VIDEO_UPLOAD_PATH};
 
 /// The most parts a form may have before the parser gives up (an upload has two).
 const MAX_PARTS: usize = 8;
@@ -116,7 +115,7 @@ fn upload(shared: &Shared, kind: MediaKind, parts: &http::request::Parts, body: 
         Err(reply) => return reply,
     };
     let mut random = [0u8; 48];
-    if crate::crypto::fill_random(&mut random).is_err() {
+    if wechatpay::__support::fill_random(&mut random).is_err() {
         return Reply::error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "SYSTEM_ERROR",
@@ -217,7 +216,7 @@ fn check_upload(kind: MediaKind, form: &[Part<'_>]) -> Result<Accepted, Reply> {
             Some(json!({
                 "field": "/meta/filename",
                 "value": meta.filename,
-                "issue": format!("extension `{extension}` is not one of {}", kind.extension_list()),
+                "issue": format!("extension `{extension}` is not one of {}", wechatpay::__support::extension_list(kind)),
                 "location": "body",
             })),
         ));
@@ -452,7 +451,7 @@ fn parameters(mut text: &str) -> Result<Vec<(String, String)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::{MAX_IMAGE_BYTES, MediaForm};
+    use wechatpay::media::{MAX_IMAGE_BYTES, MediaForm};
 
     fn code(reply: &Reply) -> (u16, String, String) {
         let body = reply.body.as_ref().unwrap();
