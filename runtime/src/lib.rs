@@ -137,6 +137,19 @@ pub mod __support {
         kind.extension_list()
     }
 
+    /// An error and its sources, joined with `: ` (`client error (Connect): tcp connect error:
+    /// Connection refused (os error 111)`), for messages that must show the root cause.
+    pub fn error_chain(error: &dyn std::error::Error) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     /// Upper-case hex of a DER integer's bytes, without the sign-padding zero byte.
     pub fn serial_hex(bytes: &[u8]) -> String {
         crate::keys::serial_hex(bytes)

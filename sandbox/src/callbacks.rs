@@ -269,26 +269,21 @@ fn sender() -> Sender {
 /// or why there was none (the error with its causes).
 async fn send(sender: &Sender, request: Request<Full<Bytes>>) -> Result<StatusCode, String> {
     let exchange = async {
-        let answer = sender.request(request).await.map_err(|e| causes(&e))?;
+        let answer = sender
+            .request(request)
+            .await
+            .map_err(|e| wechatpay::__support::error_chain(&e))?;
         let status = answer.status();
-        answer.into_body().collect().await.map_err(|e| causes(&e))?;
+        answer
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| wechatpay::__support::error_chain(&e))?;
         Ok(status)
     };
     tokio::time::timeout(ATTEMPT_TIMEOUT, exchange)
         .await
         .unwrap_or_else(|_| Err(format!("no answer within {ATTEMPT_TIMEOUT:?}")))
-}
-
-/// An error and its sources, joined: `client error (Connect): tcp connect error: Connection refused`.
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// One attempt: the envelope signed now (a fresh timestamp and nonce), as WeChat Pay re-signs
