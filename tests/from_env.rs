@@ -37,7 +37,14 @@ async fn clients_and_sandboxes_are_configured_from_the_environment() {
         }
     }
     let message = config_error(Client::from_env());
-    assert!(message.contains("WECHATPAY_MCHID"), "{message}");
+    assert!(message.contains("WECHATPAY_MCHID is not set"), "{message}");
+    // An empty variable is reported as empty, not as missing.
+    unsafe { std::env::set_var("WECHATPAY_MCHID", "") };
+    let message = config_error(Client::from_env());
+    assert!(
+        message.contains("WECHATPAY_MCHID is empty") && !message.contains("not set"),
+        "{message}"
+    );
 
     let sandbox = Sandbox::start().await.unwrap();
     let dir = std::env::temp_dir().join(format!("wechatpay-env-{}", std::process::id()));
@@ -70,6 +77,36 @@ async fn clients_and_sandboxes_are_configured_from_the_environment() {
     };
     let client = Client::from_env().unwrap();
     assert!(client.send(&request).await.unwrap().redirect_url.is_some());
+
+    // An optional variable set to nothing is refused by name rather than ignored.
+    unsafe { std::env::set_var("WECHATPAY_BASE_URL", " ") };
+    let message = config_error(Client::from_env());
+    assert!(
+        message.contains("WECHATPAY_BASE_URL is set but empty"),
+        "{message}"
+    );
+    unsafe { std::env::set_var("WECHATPAY_BASE_URL", sandbox.base_url()) };
+
+    // A key file that cannot be read names the variable its path came from.
+    let key_path = std::env::var("WECHATPAY_MERCHANT_PRIVATE_KEY").unwrap();
+    unsafe {
+        std::env::set_var(
+            "WECHATPAY_MERCHANT_PRIVATE_KEY",
+            dir.join("no-such-key.pem"),
+        )
+    };
+    match Client::from_env() {
+        Err(error @ Error::Key { .. }) => {
+            let message = error.to_string();
+            assert!(
+                message.contains("no-such-key.pem")
+                    && message.contains("WECHATPAY_MERCHANT_PRIVATE_KEY"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a key error naming the variable, got {other:?}"),
+    }
+    unsafe { std::env::set_var("WECHATPAY_MERCHANT_PRIVATE_KEY", key_path) };
 
     // A sandbox from the same environment accepts the same client and signs with the same key.
     let twin = SandboxBuilder::from_env().unwrap().start().await.unwrap();
@@ -115,6 +152,10 @@ async fn clients_and_sandboxes_are_configured_from_the_environment() {
         }) => {
             assert_eq!(source_name.unwrap(), dir.join("wechatpay_public_key.pem"));
             assert!(problem.contains("expected a certificate"), "{problem}");
+            assert!(
+                problem.contains("WECHATPAY_PLATFORM_CERTIFICATE"),
+                "{problem}"
+            );
         }
         other => panic!("expected a key error naming the file, got {other:?}"),
     }

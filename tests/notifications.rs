@@ -367,6 +367,26 @@ async fn forged_callbacks_are_rejected_each_with_its_own_error() {
         .unwrap_err();
     assert!(matches!(error, Error::Unsigned { .. }), "{error:?}");
 
+    // A refused callback is called a callback, not an answer, in every verification error.
+    for fault in [
+        Fault::TamperBody,
+        Fault::ProbeSignature,
+        Fault::SkewTimestamp(-301),
+        Fault::UnknownSerial,
+        Fault::StripSignature,
+    ] {
+        let refused = forged(&sandbox, fault.clone()).await;
+        let error = notifications
+            .verify(&refused.headers, &refused.body)
+            .map(|_: wechatpay::notify::Notification<serde_json::Value>| ())
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("the callback") && !message.contains("answer"),
+            "{fault:?}: {message}"
+        );
+    }
+
     // Genuine, but encrypted under another APIv3 key than the client holds.
     let genuine = receive(&sandbox, entrust_sign()).await;
     let wrong_key = sandbox

@@ -56,7 +56,11 @@ fn the_body_carries_ciphertext_that_only_the_named_key_opens() {
 #[test]
 fn rendering_without_a_key_refuses_rather_than_sending_clear_text() {
     let error = RenderedRequest::new(&receiver(Some("张三"))).unwrap_err();
-    assert!(error.to_string().contains("Client::send"), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("RenderedRequest::with_encryption") && message.contains("Client::send"),
+        "{message}"
+    );
     // An absent optional sensitive field needs no key.
     let rendered = RenderedRequest::new(&receiver(None)).unwrap();
     let body: serde_json::Value = serde_json::from_slice(rendered.body().unwrap()).unwrap();

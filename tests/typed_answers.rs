@@ -92,3 +92,19 @@ async fn a_decode_error_of_the_escape_hatch_names_its_method_and_path() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_answer_is_called_an_answer() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    sandbox.inject(wechatpay_sandbox::Fault::TamperBody);
+    let error = client
+        .send(&common::pre_entrust_sign("refused-1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::BadSignature { .. }), "{error:?}");
+    assert!(
+        error.to_string().starts_with("the answer's signature"),
+        "{error}"
+    );
+}

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderValue};
 
-use crate::error::Error;
+use crate::error::{Error, Subject};
 use crate::keys::{MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
 
 /// The signature scheme of the `Authorization` header and of `Wechatpay-Signature-Type`.
@@ -358,6 +358,7 @@ impl KeyStore {
         let signature = text(header::SIGNATURE, signed.signature)?;
         if signature.starts_with(PROBE_PREFIX) {
             return Err(Error::SignatureProbe {
+                subject: Subject::Answer,
                 request_id: request_id(),
             });
         }
@@ -368,6 +369,7 @@ impl KeyStore {
             && kind.as_bytes() != SCHEME.as_bytes()
         {
             return Err(Error::MalformedHeader {
+                subject: Subject::Answer,
                 header: "Wechatpay-Signature-Type",
                 problem: format!(
                     "`{}` is not supported; only {SCHEME} is",
@@ -377,6 +379,7 @@ impl KeyStore {
             });
         }
         let timestamp: i64 = timestamp_text.parse().map_err(|_| Error::MalformedHeader {
+            subject: Subject::Answer,
             header: "Wechatpay-Timestamp",
             problem: format!("`{timestamp_text}` is not a Unix time in seconds"),
             request_id: request_id(),
@@ -384,6 +387,7 @@ impl KeyStore {
         let skew = now.abs_diff(timestamp);
         if skew > MAX_SKEW_SECS {
             return Err(Error::StaleTimestamp {
+                subject: Subject::Answer,
                 timestamp,
                 now,
                 skew,
@@ -392,6 +396,7 @@ impl KeyStore {
         }
         let Some(key) = self.get(serial) else {
             return Err(Error::UnknownSerial {
+                subject: Subject::Answer,
                 serial: serial.to_owned(),
                 known: self.serials().join(", "),
                 request_id: request_id(),
@@ -402,6 +407,7 @@ impl KeyStore {
         let length = BASE64
             .decode_slice(signature, &mut raw_signature)
             .map_err(|e| Error::MalformedHeader {
+                subject: Subject::Answer,
                 header: "Wechatpay-Signature",
                 problem: match e {
                     base64::DecodeSliceError::DecodeError(e) => format!("it is not Base64 ({e})"),
@@ -415,6 +421,7 @@ impl KeyStore {
         let message = [timestamp_text.as_bytes(), nonce.as_bytes(), body];
         if !key.verify_lines(&message, &raw_signature[..length]) {
             return Err(Error::BadSignature {
+                subject: Subject::Answer,
                 serial: serial.to_owned(),
                 request_id: request_id(),
             });
@@ -430,10 +437,12 @@ fn signed_text<'h>(
     request_id: impl Fn() -> Option<String>,
 ) -> Result<&'h str, Error> {
     let value = value.ok_or_else(|| Error::Unsigned {
+        subject: Subject::Answer,
         missing: canonical(name),
         request_id: request_id(),
     })?;
     value.to_str().map_err(|_| Error::MalformedHeader {
+        subject: Subject::Answer,
         header: canonical(name),
         problem: "it is not visible ASCII".into(),
         request_id: request_id(),

@@ -189,10 +189,12 @@ impl Client {
     /// | `WECHATPAY_BASE_URL` | defaults to `https://api.mch.weixin.qq.com/` |
     /// | `WECHATPAY_APIV3_KEY` | the 32-byte APIv3 key (decrypts callbacks and certificate downloads) |
     ///
-    /// At least one of the public key and the platform certificate is required.
+    /// At least one of the public key and the platform certificate is required. A variable that
+    /// is set but empty is an error (it says "empty"), not taken as unset.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the missing or malformed variable; [`Error::Key`] naming the file.
+    /// [`Error::Config`] naming the missing, empty or malformed variable; [`Error::Key`] naming
+    /// the file and the variable that gave its path.
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env()?.build()
     }
@@ -962,39 +964,43 @@ impl ClientBuilder {
             "WECHATPAY_MERCHANT_SERIAL",
             "the serial of the merchant API certificate",
         )?;
+        const KEY: &str = "WECHATPAY_MERCHANT_PRIVATE_KEY";
         let key_path = required(
-            "WECHATPAY_MERCHANT_PRIVATE_KEY",
+            KEY,
             "the path of the merchant private key PEM (apiclient_key.pem)",
         )?;
-        builder =
-            builder.merchant_key(serial, MerchantKey::from_pem_file(PathBuf::from(key_path))?);
-        match (
-            optional("WECHATPAY_PUBLIC_KEY"),
-            optional("WECHATPAY_PUBLIC_KEY_ID"),
-        ) {
+        let key = MerchantKey::from_pem_file(PathBuf::from(key_path)).map_err(|e| named(KEY, e))?;
+        builder = builder.merchant_key(serial, key);
+        const PUBLIC_KEY: &str = "WECHATPAY_PUBLIC_KEY";
+        const PUBLIC_KEY_ID: &str = "WECHATPAY_PUBLIC_KEY_ID";
+        match (optional(PUBLIC_KEY)?, optional(PUBLIC_KEY_ID)?) {
             (Some(path), Some(id)) => {
-                builder =
-                    builder.wechatpay_public_key(WechatpayPublicKey::from_pem_file(id, path)?);
+                let key = WechatpayPublicKey::from_pem_file(id, path)
+                    .map_err(|e| named(PUBLIC_KEY, e))?;
+                builder = builder.wechatpay_public_key(key);
             }
             (Some(_), None) => {
-                return Err(Error::Config(
-                    "WECHATPAY_PUBLIC_KEY is set but WECHATPAY_PUBLIC_KEY_ID is not: set it to the key's PUB_KEY_ID_…".into(),
-                ));
+                return Err(Error::Config(format!(
+                    "{PUBLIC_KEY} is set but {PUBLIC_KEY_ID} is not: set it to the key's PUB_KEY_ID_…"
+                )));
             }
             (None, Some(_)) => {
-                return Err(Error::Config(
-                    "WECHATPAY_PUBLIC_KEY_ID is set but WECHATPAY_PUBLIC_KEY is not: set it to the path of the public key PEM".into(),
-                ));
+                return Err(Error::Config(format!(
+                    "{PUBLIC_KEY_ID} is set but {PUBLIC_KEY} is not: set it to the path of the public key PEM"
+                )));
             }
             (None, None) => {}
         }
-        if let Some(path) = optional("WECHATPAY_PLATFORM_CERTIFICATE") {
-            builder = builder.platform_certificate(PlatformCertificate::from_pem_file(path)?);
+        const CERTIFICATE: &str = "WECHATPAY_PLATFORM_CERTIFICATE";
+        if let Some(path) = optional(CERTIFICATE)? {
+            let certificate =
+                PlatformCertificate::from_pem_file(path).map_err(|e| named(CERTIFICATE, e))?;
+            builder = builder.platform_certificate(certificate);
         }
-        if let Some(url) = optional("WECHATPAY_BASE_URL") {
+        if let Some(url) = optional("WECHATPAY_BASE_URL")? {
             builder = builder.base_url(url);
         }
-        if let Some(key) = optional("WECHATPAY_APIV3_KEY") {
+        if let Some(key) = optional("WECHATPAY_APIV3_KEY")? {
             builder = builder.apiv3_key(
                 ApiV3Key::new(&key)
                     .map_err(|e| Error::Config(format!("WECHATPAY_APIV3_KEY: {e}")))?,
@@ -1082,12 +1088,52 @@ impl ClientBuilder {
     }
 }
 
-fn optional(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// An optional variable: `None` when it is not set. A variable that is set but empty (or only
+/// blanks) is an error rather than silently absent: it was meant to say something.
+fn optional(name: &str) -> Result<Option<String>, Error> {
+    match std::env::var(name) {
+        Ok(value) if value.trim().is_empty() => Err(Error::Config(format!(
+            "{name} is set but empty: give it a value, or unset it"
+        ))),
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::Config(format!("{name} is not valid UTF-8")))
+        }
+    }
 }
 
 fn required(name: &str, what: &str) -> Result<String, Error> {
-    optional(name).ok_or_else(|| Error::Config(format!("{name} is not set: it must hold {what}")))
+    match std::env::var(name) {
+        Ok(value) if value.trim().is_empty() => Err(Error::Config(format!(
+            "{name} is empty: it must hold {what}"
+        ))),
+        Ok(value) => Ok(value),
+        Err(std::env::VarError::NotPresent) => Err(Error::Config(format!(
+            "{name} is not set: it must hold {what}"
+        ))),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Config(format!(
+            "{name} is not valid UTF-8: it must hold {what}"
+        ))),
+    }
+}
+
+/// A key file error, naming the variable that gave the path.
+fn named(variable: &str, error: Error) -> Error {
+    match error {
+        Error::Key {
+            source_name,
+            problem,
+        } => Error::Key {
+            source_name,
+            problem: format!("{problem} (the path is the value of {variable})"),
+        },
+        Error::Io { what, source } => Error::Io {
+            what: format!("{what} (the path is the value of {variable})"),
+            source,
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ pub(crate) fn encrypt_sensitive(plaintext: &str) -> Result<String, String> {
     ENCRYPTOR.with(|slot| match slot.borrow().as_deref() {
         Some(encryptor) => encryptor.encrypt(plaintext.as_bytes()),
         None => Err(
-            "a sensitive field needs a WeChat Pay key to be encrypted with: send the request with Client::send".into(),
+            "a sensitive field (`#[wechatpay(encrypt)]`) needs a WeChat Pay key to be encrypted with: render it with `RenderedRequest::with_encryption(&request, serial, &key)`, or send it with `Client::send`, which encrypts it".into(),
         ),
     })
 }
@@ -181,9 +181,13 @@ pub struct RenderedRequest {
 impl RenderedRequest {
     /// Renders `request`: path, query string and JSON body.
     ///
+    /// An endpoint with sensitive fields (`#[wechatpay(encrypt)]`) is rendered with
+    /// [`RenderedRequest::with_encryption`] instead ([`Client::send`](crate::Client::send) does it).
+    ///
     /// # Errors
     /// [`Error::InvalidRequest`] when a path parameter is empty, `.` or `..`, or a field cannot be encoded
-    /// (a nested struct in a query string, a map with non-string keys in the body).
+    /// (a nested struct in a query string, a map with non-string keys in the body), or a sensitive
+    /// field holds a value, which needs a key to be encrypted with.
     pub fn new<E: Endpoint>(request: &E) -> Result<Self, Error> {
         Self::render(request)
     }

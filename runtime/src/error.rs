@@ -34,26 +34,30 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// A successful (`2xx`) answer came without the `Wechatpay-*` signature headers. It is treated as
-    /// forged and its body is discarded.
+    /// A successful (`2xx`) answer, or a callback, came without the `Wechatpay-*` signature
+    /// headers. It is treated as forged and its body is discarded.
     #[error(
-        "the answer has no WeChat Pay signature (missing header `{missing}`); it was discarded as possibly forged{}",
+        "the {subject} has no WeChat Pay signature (missing header `{missing}`); it was discarded as possibly forged{}",
         request_id_suffix(request_id)
     )]
     Unsigned {
+        /// What was refused: an answer or a callback.
+        subject: Subject,
         /// The first missing header.
         missing: &'static str,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
     },
 
-    /// The answer's signature does not verify with the key its `Wechatpay-Serial` names: the body was
-    /// altered in transit or signed with another key. The body was discarded.
+    /// The signature of an answer or callback does not verify with the key its `Wechatpay-Serial`
+    /// names: the body was altered in transit or signed with another key. The body was discarded.
     #[error(
-        "the answer's signature does not verify with the WeChat Pay key `{serial}`: the body was altered or signed by another key; it was discarded{}",
+        "the {subject}'s signature does not verify with the WeChat Pay key `{serial}`: the body was altered or signed by another key; it was discarded{}",
         request_id_suffix(request_id)
     )]
     BadSignature {
+        /// What was refused: an answer or a callback.
+        subject: Subject,
         /// The key the answer named.
         serial: String,
         /// The `Request-ID` header, when present.
@@ -63,21 +67,25 @@ pub enum Error {
     /// WeChat Pay sent a deliberately invalid signature (`WECHATPAY/SIGNTEST/…`) to check that this
     /// merchant verifies answers. Rejecting it is the correct behaviour; nothing needs fixing.
     #[error(
-        "the answer carries a WeChat Pay signature probe (`WECHATPAY/SIGNTEST/`) and was rejected as it must be{}",
+        "the {subject} carries a WeChat Pay signature probe (`WECHATPAY/SIGNTEST/`) and was rejected as it must be{}",
         request_id_suffix(request_id)
     )]
     SignatureProbe {
+        /// What was refused: an answer or a callback.
+        subject: Subject,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
     },
 
-    /// The answer's `Wechatpay-Timestamp` is more than 300 seconds away from this machine's clock:
-    /// a replayed answer, or a wrong clock here (check NTP).
+    /// The `Wechatpay-Timestamp` of an answer or callback is more than 300 seconds away from this
+    /// machine's clock: a replay, or a wrong clock here (check NTP).
     #[error(
-        "the answer's timestamp {timestamp} is {skew} s away from this machine's clock {now} (at most 300 s are allowed): a replay, or check this machine's clock{}",
+        "the {subject}'s timestamp {timestamp} is {skew} s away from this machine's clock {now} (at most 300 s are allowed): a replay, or check this machine's clock{}",
         request_id_suffix(request_id)
     )]
     StaleTimestamp {
+        /// What was refused: an answer or a callback.
+        subject: Subject,
         /// The `Wechatpay-Timestamp` of the answer (Unix seconds).
         timestamp: i64,
         /// This machine's clock (Unix seconds).
@@ -88,12 +96,14 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// The answer names a key (`Wechatpay-Serial`) this client does not hold.
+    /// An answer or callback names a key (`Wechatpay-Serial`) this client does not hold.
     #[error(
-        "the answer is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); configure that public key or platform certificate{}",
+        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); configure that public key or platform certificate{}",
         request_id_suffix(request_id)
     )]
     UnknownSerial {
+        /// What was refused: an answer or a callback.
+        subject: Subject,
         /// The serial the answer named.
         serial: String,
         /// The serials this client holds, comma-separated.
@@ -104,10 +114,12 @@ pub enum Error {
 
     /// A signature header is present but malformed (not Base64, a timestamp that is not a number).
     #[error(
-        "the answer's header `{header}` is malformed: {problem}{}",
+        "the {subject}'s header `{header}` is malformed: {problem}{}",
         request_id_suffix(request_id)
     )]
     MalformedHeader {
+        /// What was refused: an answer or a callback.
+        subject: Subject,
         /// The header name.
         header: &'static str,
         /// What is wrong with it.
@@ -244,6 +256,25 @@ pub enum Error {
     },
 }
 
+/// What a verification error refused: an answer to a call, or a callback WeChat Pay sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Subject {
+    /// The answer to a call this client made.
+    Answer,
+    /// A callback (notification) WeChat Pay sent to the merchant.
+    Callback,
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Subject::Answer => "answer",
+            Subject::Callback => "callback",
+        })
+    }
+}
+
 fn request_id_suffix(request_id: &Option<String>) -> String {
     match request_id {
         Some(id) => format!(" (Request-ID {id})"),
@@ -259,7 +290,7 @@ impl Error {
             | Error::RateLimited { request_id, .. }
             | Error::Unsigned { request_id, .. }
             | Error::BadSignature { request_id, .. }
-            | Error::SignatureProbe { request_id }
+            | Error::SignatureProbe { request_id, .. }
             | Error::StaleTimestamp { request_id, .. }
             | Error::UnknownSerial { request_id, .. }
             | Error::MalformedHeader { request_id, .. }
@@ -288,6 +319,20 @@ impl Error {
                 | Error::UnknownSerial { .. }
                 | Error::MalformedHeader { .. }
         )
+    }
+
+    /// The same verification error, worded for a callback rather than an answer.
+    pub(crate) fn for_callback(mut self) -> Self {
+        match &mut self {
+            Error::Unsigned { subject, .. }
+            | Error::BadSignature { subject, .. }
+            | Error::SignatureProbe { subject, .. }
+            | Error::StaleTimestamp { subject, .. }
+            | Error::UnknownSerial { subject, .. }
+            | Error::MalformedHeader { subject, .. } => *subject = Subject::Callback,
+            _ => {}
+        }
+        self
     }
 
     pub(crate) fn key(source_name: Option<&std::path::Path>, problem: impl Into<String>) -> Self {

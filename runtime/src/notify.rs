@@ -203,7 +203,7 @@ impl Notifications {
                 // this callback (15 s later) verifies.
                 self.client.refresh_soon();
             }
-            return Err(error);
+            return Err(error.for_callback());
         }
         open(key, body, auth::request_id(headers), decode)
     }
@@ -946,7 +946,10 @@ mod tests {
 
     #[test]
     fn rejections_answer_401_for_forgeries_and_400_for_the_rest() {
-        let forged = Rejection::from(Error::SignatureProbe { request_id: None });
+        let forged = Rejection::from(Error::SignatureProbe {
+            subject: crate::error::Subject::Callback,
+            request_id: None,
+        });
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
         let body: serde_json::Value = serde_json::from_str(&forged.body()).unwrap();
         assert_eq!(body["code"], "FAIL");
