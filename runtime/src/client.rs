@@ -189,8 +189,8 @@ impl Client {
     /// | `WECHATPAY_BASE_URL` | defaults to `https://api.mch.weixin.qq.com/` |
     /// | `WECHATPAY_APIV3_KEY` | the 32-byte APIv3 key (decrypts callbacks and certificate downloads) |
     ///
-    /// At least one of the public key and the platform certificate is required. A variable that
-    /// is set but empty is an error (it says "empty"), not taken as unset.
+    /// At least one of the public key and the platform certificate is required. A required
+    /// variable that is set but empty is reported as empty; an empty optional one counts as unset.
     ///
     /// # Errors
     /// [`Error::Config`] naming the missing, empty or malformed variable; [`Error::Key`] naming
@@ -981,12 +981,12 @@ impl ClientBuilder {
             }
             (Some(_), None) => {
                 return Err(Error::Config(format!(
-                    "{PUBLIC_KEY} is set but {PUBLIC_KEY_ID} is not: set it to the key's PUB_KEY_ID_…"
+                    "{PUBLIC_KEY} is set but {PUBLIC_KEY_ID} is empty or not set: set it to the key's PUB_KEY_ID_…"
                 )));
             }
             (None, Some(_)) => {
                 return Err(Error::Config(format!(
-                    "{PUBLIC_KEY_ID} is set but {PUBLIC_KEY} is not: set it to the path of the public key PEM"
+                    "{PUBLIC_KEY_ID} is set but {PUBLIC_KEY} is empty or not set: set it to the path of the public key PEM"
                 )));
             }
             (None, None) => {}
@@ -1088,13 +1088,11 @@ impl ClientBuilder {
     }
 }
 
-/// An optional variable: `None` when it is not set. A variable that is set but empty (or only
-/// blanks) is an error rather than silently absent: it was meant to say something.
+/// An optional variable: `None` when it is not set or empty (an empty `VAR=` in an env file
+/// is the usual way to leave it out).
 fn optional(name: &str) -> Result<Option<String>, Error> {
     match std::env::var(name) {
-        Ok(value) if value.trim().is_empty() => Err(Error::Config(format!(
-            "{name} is set but empty: give it a value, or unset it"
-        ))),
+        Ok(value) if value.trim().is_empty() => Ok(None),
         Ok(value) => Ok(Some(value)),
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => {
