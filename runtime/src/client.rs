@@ -16,11 +16,12 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{self, KeyStore, Signer};
 use crate::crypto::{self, Backend};
-use crate::endpoint::{Endpoint, RenderedRequest};
+use crate::endpoint::{Endpoint, Protocol, RenderedRequest};
 use crate::error::Error;
 use crate::keys::{ApiV3Key, MerchantKey, PlatformCertificate, WechatpayPublicKey};
 use crate::rotation::{DEFAULT_REFRESH_INTERVAL, Rotation, SharedKeys};
 use crate::transport::{RawAnswer, Transport, TransportConfig};
+use crate::v2::{self, ApiV2Key, ClientCertificate, SignType};
 
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com/";
@@ -90,6 +91,16 @@ struct Inner {
     user_agent: HeaderValue,
     wechatpay_serial: Option<HeaderValue>,
     apiv3_key: Option<ApiV3Key>,
+    v2: V2Settings,
+}
+
+/// What API v2 requests need besides the merchant id.
+#[derive(Debug, Clone, Default)]
+struct V2Settings {
+    key: Option<ApiV2Key>,
+    appid: Option<String>,
+    sign_type: SignType,
+    client_certificate: bool,
 }
 
 impl fmt::Debug for Client {
@@ -188,6 +199,9 @@ impl Client {
     /// | `WECHATPAY_PLATFORM_CERTIFICATE` | path of a platform certificate PEM |
     /// | `WECHATPAY_BASE_URL` | defaults to `https://api.mch.weixin.qq.com/` |
     /// | `WECHATPAY_APIV3_KEY` | the 32-byte APIv3 key (decrypts callbacks and certificate downloads) |
+    /// | `WECHATPAY_APIV2_KEY` | the 32-byte APIv2 key (signs API v2 requests, verifies their answers) |
+    /// | `WECHATPAY_APPID` | the `appid` of API v2 requests |
+    /// | `WECHATPAY_MERCHANT_CERTIFICATE` | path of `apiclient_cert.pem`, for the v2 operations that need mutual TLS |
     ///
     /// At least one of the public key and the platform certificate is required. A required
     /// variable that is set but empty is reported as empty; an empty optional one counts as unset.
@@ -287,7 +301,127 @@ impl Client {
     /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
     /// [`Error::InvalidRequest`].
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        if E::PROTOCOL == Protocol::V2 {
+            return Ok(self.send_v2(request, None).await?.into_inner());
+        }
         self.send_answer(request).await?.json()
+    }
+
+    /// Sends a v2 endpoint for another `appid` than the client's (a merchant with several apps).
+    ///
+    /// # Errors
+    /// As [`Client::send`]; [`Error::InvalidRequest`] for a v3 endpoint.
+    pub async fn send_v2_for_appid<E: Endpoint>(
+        &self,
+        request: &E,
+        appid: &str,
+    ) -> Result<E::Response, Error> {
+        if E::PROTOCOL != Protocol::V2 {
+            return Err(Error::InvalidRequest {
+                endpoint: E::PATH,
+                problem: "an appid is given per request only to v2 endpoints".into(),
+            });
+        }
+        Ok(self.send_v2(request, Some(appid)).await?.into_inner())
+    }
+
+    /// Sends a v2 endpoint: the XML request with `appid`, `mch_id`, `nonce_str`, `sign_type` and
+    /// `sign` filled in, POSTed to the v2 path on the client's host; the answer is verified with
+    /// the APIv2 key before it is decoded.
+    async fn send_v2<E: Endpoint>(
+        &self,
+        request: &E,
+        appid: Option<&str>,
+    ) -> Result<crate::Response<E::Response>, Error> {
+        let inner = &*self.inner;
+        let settings = &inner.v2;
+        let key = settings.key.as_ref().ok_or_else(|| {
+            Error::Config(format!(
+                "v2 `{}` is signed with the APIv2 key: call .apiv2_key(…) or set WECHATPAY_APIV2_KEY",
+                E::PATH
+            ))
+        })?;
+        if E::CLIENT_CERTIFICATE && !settings.client_certificate {
+            return Err(v2::V2Error::ClientCertificateRequired {
+                endpoint: E::PATH.to_owned(),
+            }
+            .into());
+        }
+        let body = v2::seal_request(
+            v2::request_fields(request)?,
+            appid.or(settings.appid.as_deref()),
+            self.mchid(),
+            key,
+            settings.sign_type,
+        );
+        let body = Bytes::from(body);
+        let started = std::time::Instant::now();
+        let mut host = 0;
+        let raw = loop {
+            let base = &inner.bases[host];
+            let target = format!("{}/{}", base.prefix, E::PATH);
+            let uri = http::Uri::builder()
+                .scheme(base.scheme.clone())
+                .authority(base.authority.clone())
+                .path_and_query(target.as_str())
+                .build()
+                .map_err(|e| Error::InvalidRequest {
+                    endpoint: E::PATH,
+                    problem: format!("`{target}` is not a valid request target: {e}"),
+                })?;
+            let http_request = Request::builder()
+                .method(Method::POST)
+                .uri(uri)
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("text/xml; charset=utf-8"),
+                )
+                .header(ACCEPT, HeaderValue::from_static("text/xml"))
+                .header(USER_AGENT, inner.user_agent.clone())
+                .body(Full::new(body.clone()))
+                .map_err(|e| Error::InvalidRequest {
+                    endpoint: E::PATH,
+                    problem: e.to_string(),
+                })?;
+            match inner.transport.call(http_request).await {
+                Err(Error::Transport { url, source }) if host + 1 < inner.bases.len() => {
+                    host += 1;
+                    tracing::warn!(%url, error = %source, backup = %inner.bases[host], "host unreachable: failing over to the backup host");
+                }
+                other => break other?,
+            }
+        };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let RawAnswer {
+            status,
+            headers,
+            body,
+        } = raw;
+        let request_id = auth::request_id(&headers);
+        let outcome = if status.is_success() {
+            v2::verify_answer(&body, key, settings.sign_type, E::PATH)
+                .map_err(Error::from)
+                .and_then(|fields| {
+                    v2::decode_fields::<E::Response>(&fields, &format!("POST {}", E::PATH))
+                })
+        } else {
+            Err(api_error(status, &body, request_id.clone()))
+        };
+        match &outcome {
+            Ok(_) => tracing::info!(
+                method = "POST",
+                path = E::PATH,
+                status = status.as_u16(),
+                elapsed_ms,
+                "wechatpay call"
+            ),
+            Err(error) => {
+                tracing::warn!(method = "POST", path = E::PATH, status = status.as_u16(), elapsed_ms, %error, "wechatpay call failed")
+            }
+        }
+        Ok(crate::Response::from_parts(
+            outcome?, status, headers, request_id,
+        ))
     }
 
     /// Sends a declared endpoint like [`Client::send`] and returns its decoded answer with the
@@ -306,7 +440,15 @@ impl Client {
         &self,
         request: &E,
     ) -> Result<crate::Response<E::Response>, Error> {
+        if E::PROTOCOL == Protocol::V2 {
+            return self.send_v2(request, None).await;
+        }
         crate::Response::decode(self.send_answer(request).await?)
+    }
+
+    /// The `appid` of v2 requests, when one was configured.
+    pub fn appid(&self) -> Option<&str> {
+        self.inner.v2.appid.as_deref()
     }
 
     /// Renders, signs, sends and verifies a declared endpoint; the answer is not decoded yet.
@@ -830,6 +972,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     certificates_from_api: bool,
     certificate_refresh: Option<Duration>,
+    v2: V2Settings,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -932,6 +1075,33 @@ impl ClientBuilder {
         self
     }
 
+    /// The APIv2 key, which signs API v2 requests and verifies their answers and callbacks.
+    pub fn apiv2_key(mut self, key: ApiV2Key) -> Self {
+        self.v2.key = Some(key);
+        self
+    }
+
+    /// The `appid` that API v2 requests carry (the app the merchant id is bound to).
+    pub fn appid(mut self, appid: impl Into<String>) -> Self {
+        self.v2.appid = Some(appid.into());
+        self
+    }
+
+    /// How API v2 requests are signed (default [`SignType::Md5`], which every v2 operation
+    /// accepts; with [`SignType::HmacSha256`] requests carry `sign_type=HMAC-SHA256`).
+    pub fn apiv2_sign_type(mut self, sign_type: SignType) -> Self {
+        self.v2.sign_type = sign_type;
+        self
+    }
+
+    /// The merchant API certificate and key presented for mutual TLS to the v2 operations that
+    /// require it (refunds, `secapi/…`, transfers); other servers never ask for it.
+    pub fn client_certificate(mut self, certificate: ClientCertificate) -> Self {
+        self.v2.client_certificate = true;
+        self.transport.client_certificate = Some(certificate);
+        self
+    }
+
     /// Downloads the platform certificates from `v3/certificates` (with the APIv3 key) instead of,
     /// or besides, configuring them: the client then needs no certificate to start with. Clients
     /// configured with a platform certificate and the APIv3 key manage certificates anyway.
@@ -969,7 +1139,8 @@ impl ClientBuilder {
             KEY,
             "the path of the merchant private key PEM (apiclient_key.pem)",
         )?;
-        let key = MerchantKey::from_pem_file(PathBuf::from(key_path)).map_err(|e| named(KEY, e))?;
+        let key =
+            MerchantKey::from_pem_file(PathBuf::from(&key_path)).map_err(|e| named(KEY, e))?;
         builder = builder.merchant_key(serial, key);
         const PUBLIC_KEY: &str = "WECHATPAY_PUBLIC_KEY";
         const PUBLIC_KEY_ID: &str = "WECHATPAY_PUBLIC_KEY_ID";
@@ -999,6 +1170,22 @@ impl ClientBuilder {
         }
         if let Some(url) = optional("WECHATPAY_BASE_URL")? {
             builder = builder.base_url(url);
+        }
+        if let Some(key) = optional("WECHATPAY_APIV2_KEY")? {
+            let key = zeroize::Zeroizing::new(key);
+            builder = builder.apiv2_key(
+                ApiV2Key::new(&key)
+                    .map_err(|e| Error::Config(format!("WECHATPAY_APIV2_KEY: {e}")))?,
+            );
+        }
+        if let Some(appid) = optional("WECHATPAY_APPID")? {
+            builder = builder.appid(appid);
+        }
+        const CLIENT_CERTIFICATE: &str = "WECHATPAY_MERCHANT_CERTIFICATE";
+        if let Some(path) = optional(CLIENT_CERTIFICATE)? {
+            let certificate = ClientCertificate::from_pem_files(path, PathBuf::from(&key_path))
+                .map_err(|e| named(CLIENT_CERTIFICATE, e))?;
+            builder = builder.client_certificate(certificate);
         }
         if let Some(key) = optional("WECHATPAY_APIV3_KEY")? {
             builder = builder.apiv3_key(
@@ -1083,6 +1270,7 @@ impl ClientBuilder {
                 user_agent: user_agent(),
                 wechatpay_serial,
                 apiv3_key: self.apiv3_key,
+                v2: self.v2,
             }),
         })
     }

@@ -48,6 +48,13 @@ pub trait Endpoint {
     /// Whether the answer is signed by WeChat Pay. Only downloads are unsigned.
     const SIGNED_RESPONSE: bool = true;
 
+    /// Which protocol the endpoint speaks: API v3 (JSON, RSA) unless declared `protocol = v2`.
+    const PROTOCOL: Protocol = Protocol::V3;
+
+    /// Whether WeChat Pay requires the client certificate (mutual TLS) for this endpoint
+    /// (`client_certificate` in the declaration).
+    const CLIENT_CERTIFICATE: bool = false;
+
     /// Writes the request path (leading `/`, placeholders percent-encoded) to `out`.
     ///
     /// # Errors
@@ -77,6 +84,16 @@ pub trait Endpoint {
     fn serialize_body<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_unit_struct("NoBody")
     }
+}
+
+/// The protocol of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// API v3: JSON, signed with the merchant RSA key, answers verified with WeChat Pay's key.
+    V3,
+    /// API v2: flat XML signed with the APIv2 key, answers verified with it (see [`crate::v2`]).
+    V2,
 }
 
 /// A type that can be one value of a query string: text, a number, a boolean, or an enum of unit

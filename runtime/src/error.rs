@@ -245,6 +245,11 @@ pub enum Error {
         url: String,
     },
 
+    /// An API v2 answer or callback failed: refused, unsigned, forged, malformed, or a business
+    /// failure with its `err_code` (see [`crate::v2::V2Error`]).
+    #[error(transparent)]
+    V2(#[from] crate::v2::V2Error),
+
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
     Io {
@@ -300,10 +305,12 @@ impl Error {
         }
     }
 
-    /// The WeChat Pay error code (`PARAM_ERROR`, `SIGN_ERROR`, …) for [`Error::Api`].
+    /// The WeChat Pay error code (`PARAM_ERROR`, `SIGN_ERROR`, …) for [`Error::Api`]; `err_code`
+    /// (or `return_code`) for [`Error::V2`].
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Api { code, .. } => Some(code),
+            Error::V2(error) => error.code(),
             _ => None,
         }
     }
@@ -318,7 +325,7 @@ impl Error {
                 | Error::StaleTimestamp { .. }
                 | Error::UnknownSerial { .. }
                 | Error::MalformedHeader { .. }
-        )
+        ) || matches!(self, Error::V2(error) if error.is_verification_failure())
     }
 
     /// The same verification error, worded for a callback rather than an answer.

@@ -85,6 +85,8 @@
 //!   signed over their `meta` JSON.
 //! - [`notify`]: callbacks (notifications): verified over the raw body, decrypted with the APIv3
 //!   key, decoded into typed events (an axum extractor with the `axum` feature).
+//! - [`v2`]: API v2, the XML protocol signed with the APIv2 key (papay v2): requests, verified
+//!   answers, callbacks, signed sign-page URLs.
 //! - [`crypto`]: the RSA backends (aws-lc-rs by default; the pure-Rust `rsa` crate with the
 //!   `rust-crypto` feature); both give byte-identical signatures.
 //!
@@ -106,6 +108,7 @@ pub mod paysign;
 mod response;
 mod rotation;
 mod transport;
+pub mod v2;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -183,6 +186,7 @@ pub use keys::{
 };
 pub use response::Response;
 pub use rotation::DownloadedCertificate;
+pub use v2::{ApiV2Key, ClientCertificate};
 pub use wechatpay_macros::endpoint;
 
 // Lets `#[endpoint]` name this crate as `::wechatpay` inside the crate itself (the catalog).

@@ -4,7 +4,7 @@ use std::fmt::{Display, Write as _};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
-pub use crate::endpoint::Endpoint;
+pub use crate::endpoint::{Endpoint, Protocol};
 pub use crate::error::Error;
 pub use core::marker::PhantomData;
 pub use core::option::Option;

@@ -48,6 +48,21 @@ impl<T: DeserializeOwned> Response<T> {
 }
 
 impl<T> Response<T> {
+    /// An answer decoded elsewhere (API v2), with its status and headers.
+    pub(crate) fn from_parts(
+        value: T,
+        status: StatusCode,
+        headers: HeaderMap,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            value,
+            status,
+            headers,
+            request_id,
+        }
+    }
+
     /// The `Request-ID` header WeChat Pay gave the answer: quote it to WeChat Pay support.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()

@@ -62,6 +62,8 @@ pub(crate) struct TransportConfig {
     pub(crate) extra_roots: Vec<CertificateDer<'static>>,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) pool_max_idle_per_host: usize,
+    /// The certificate presented when a server asks for one (mutual TLS, API v2).
+    pub(crate) client_certificate: Option<crate::v2::ClientCertificate>,
 }
 
 impl Default for TransportConfig {
@@ -73,6 +75,7 @@ impl Default for TransportConfig {
             extra_roots: Vec::new(),
             pool_idle_timeout: Duration::from_secs(60),
             pool_max_idle_per_host: 256,
+            client_certificate: None,
         }
     }
 }
@@ -148,8 +151,19 @@ impl Transport {
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Config(format!("TLS set-up failed: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+            .with_root_certificates(roots);
+        // A client certificate is sent only to a server that asks for one (the v2 mutual-TLS
+        // operations); the others never see it.
+        let tls = match &config.client_certificate {
+            Some(certificate) => tls
+                .with_client_auth_cert(certificate.chain(), certificate.key())
+                .map_err(|e| {
+                    Error::Config(format!(
+                        "the client certificate and its key cannot be used for TLS: {e}; check that apiclient_cert.pem and apiclient_key.pem belong together"
+                    ))
+                })?,
+            None => tls.with_no_client_auth(),
+        };
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
