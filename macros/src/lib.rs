@@ -13,10 +13,116 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Declares a WeChat Pay API v3 endpoint: `#[endpoint(METHOD, "v3/…", response = Answer)]` on a
-/// struct with named fields implements `wechatpay::Endpoint` for it.
+/// `#[endpoint(METHOD, "v3/…", response = Answer)]` on a struct with named fields implements
+/// `wechatpay::Endpoint` for it, so that `client.send(&request)` signs the request, sends it,
+/// verifies the answer and decodes it as `Answer`.
 ///
-/// See the `wechatpay` crate for the full description.
+/// This is the complete reference of the attribute; the `wechatpay` crate re-exports it as
+/// `wechatpay::endpoint`, where its documentation also carries compiled examples.
+///
+/// # Grammar
+///
+/// ```text
+/// #[endpoint(METHOD, "PATH", response = TYPE [, unsigned_response] [, crate = PATH])]
+/// struct Name { field: Type, … }
+///
+/// METHOD   GET | POST | PUT | PATCH | DELETE            (upper case)
+/// "PATH"   v3/segment/{field}/segment…                  (no leading `/`, no `?query`, no `#`)
+/// ```
+///
+/// The method and the path come first, in that order; the options follow in any order.
+///
+/// # The path
+///
+/// The path is written as in WeChat Pay's documentation, without the host and without the
+/// leading `/`: `"v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"`.
+/// Each `{placeholder}` names a field of the struct (a raw identifier `r#type` fills `{type}`);
+/// the field's value is written with `Display` and percent-encoded, and a value that renders
+/// empty, `.` or `..` is refused before anything is sent. A placeholder appears once.
+///
+/// # Options
+///
+/// | option | meaning |
+/// |---|---|
+/// | `response = Type` | **Required.** The type the JSON answer decodes into (any `serde::de::DeserializeOwned`, such as a struct of yours, `serde_json::Value` or `Vec<T>`). `response = ()` for an endpoint that answers `204 No Content`. Leaving it out is an error: a `200` answer with a body must not be read as a failure. |
+/// | `unsigned_response` | WeChat Pay does not sign this endpoint's answer (file downloads, checked by their digest instead). Every other answer must carry a valid WeChat Pay signature. |
+/// | `crate = path` | Where the `wechatpay` crate is, for a crate that re-exports it under another name: `crate = ::my_sdk::wechatpay` (serde's string form `crate = "::my_sdk::wechatpay"` is accepted too). Default `::wechatpay`. |
+///
+/// # Fields
+///
+/// - A field named by a `{placeholder}` fills it.
+/// - On `GET` and `DELETE` every other field goes to the query string.
+/// - On `POST`, `PUT` and `PATCH` every other field goes to the JSON body; the body is `{}` when
+///   no field goes in it.
+/// - `Option` fields that are `None` are left out of the query and of the body (WeChat Pay
+///   refuses `null`), unless the field has its own `skip_serializing_if`.
+/// - `#[serde(...)]` attributes on the struct and its fields apply as usual (`rename`,
+///   `rename_all`, `flatten`, `skip_serializing_if`, `serialize_with` …). The struct need not
+///   derive `Serialize` itself; it may, and then its own derive sees the same attributes.
+///
+/// Field attributes:
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `#[wechatpay(query)]` | Sends the field in the query string on any method (`sub_mchid` on a `POST`). Not on a path field. |
+/// | `#[wechatpay(encrypt)]` | A sensitive value (a name, an ID number, a phone number): sent RSA-OAEP encrypted under the WeChat Pay key, which the request then names in `Wechatpay-Serial`. The field is `String` or `Option<String>`. Not on a path field, and not with `serialize_with`/`with`. |
+///
+/// # What is checked at compile time
+///
+/// Each mistake is one error, on the token to change, with a `help:` line:
+///
+/// - the method is one of the five, in upper case; the method and the path are present and in order;
+/// - the path starts with `v3/`, has no leading `/`, no `?`, no `#`, no empty segment, no
+///   unbalanced or empty `{}`, no placeholder twice;
+/// - every placeholder has a field of that name (a near name is suggested);
+/// - `response = …` is given, and is a type that implements `DeserializeOwned`;
+/// - options and field attributes are known ones (a misspelt one gets the nearest name) and given once;
+/// - the attribute is on a struct with named fields (not a tuple or unit struct, an enum, a union);
+/// - path fields implement `Display`; query fields are text, numbers, booleans or unit-variant
+///   enums (`wechatpay::endpoint::QueryValue`), not lists; body fields implement `Serialize`;
+///   `encrypt` fields are `String` or `Option<String>`.
+///
+/// A declaration with errors still defines the struct and a stub `Endpoint` impl, so that the
+/// mistake is reported once and not again at every call site.
+///
+/// # What is generated
+///
+/// `impl wechatpay::Endpoint for Name` with the method, the path template, `type Response`, and
+/// small functions that fill the path and serialize the query and the body. The struct itself is
+/// emitted unchanged (less the `#[wechatpay]` attributes), and its documentation gains a last line
+/// with the request line and the answer type.
+///
+/// # Two declarations side by side
+///
+/// ```ignore
+/// use wechatpay::endpoint;
+///
+/// #[derive(serde::Deserialize)]
+/// pub struct Contract {
+///     pub contract_id: String,
+/// }
+///
+/// /// 查询签约协议.
+/// #[endpoint(
+///     GET,
+///     "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}",
+///     response = Contract
+/// )]
+/// pub struct QueryContract {
+///     pub plan_id: u64,              // fills {plan_id}
+///     pub out_contract_code: String, // fills {out_contract_code}
+///     pub sub_mchid: Option<String>, // a GET sends the others as the query string
+/// }
+///
+/// /// 解除签约, answered with `204 No Content`.
+/// #[endpoint(POST, "v3/papay/contracts/{contract_id}/terminate", response = ())]
+/// pub struct TerminateContract {
+///     pub contract_id: String,
+///     #[wechatpay(query)]
+///     pub sub_mchid: String,              // query string, although this is a POST
+///     pub contract_termination_remark: String, // JSON body
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::endpoint(attr.into(), item.into()).into()

@@ -20,6 +20,7 @@ pub enum Backend {
     AwsLc,
     /// The pure-Rust `rsa` crate (cargo feature `rust-crypto`).
     #[cfg(feature = "rust-crypto")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rust-crypto")))]
     RustCrypto,
 }
 

@@ -4,6 +4,11 @@
 //! path placeholders are filled, and which fields go to the query string and which to the JSON body.
 //! Everything else (rendering the target once, signing it, sending, verifying, decoding) is ordinary
 //! generic code in [`crate::Client`].
+//!
+//! This module and the attribute share the name `endpoint`, as serde's `Serialize` trait and derive
+//! do: they live in different namespaces, so `use wechatpay::endpoint;` brings both, and
+//! `#[endpoint(…)]` and `endpoint::RenderedRequest` then both resolve. In rustdoc links, write
+//! `macro@wechatpay::endpoint` for the attribute and `mod@wechatpay::endpoint` for this module.
 
 use http::Method;
 use serde::de::DeserializeOwned;

@@ -53,7 +53,7 @@
 //! pub struct QueryContract {
 //!     pub plan_id: u64,              // fills {plan_id}, percent-encoded
 //!     pub out_contract_code: String, // fills {out_contract_code}
-//!     pub appid: String,             // the rest of a GET goes to the query string
+//!     pub sub_mchid: Option<String>, // the rest of a GET goes to the query string
 //! }
 //! ```
 //!
@@ -92,7 +92,21 @@
 //!
 //! The WeChat Pay sandbox (an offline server that checks signatures as WeChat Pay does) is the
 //! separate crate `wechatpay-sandbox`, used as a dev-dependency: this crate is the client only.
+//!
+//! # Cargo features
+//!
+//! None is on by default.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `rust-crypto` | [`Backend::RustCrypto`]: the pure-Rust `rsa` crate as the RSA backend, selectable per client beside aws-lc-rs. |
+//! | `axum` | `notify::axum`: an axum extractor that verifies, decrypts and decodes callbacks inside a handler. |
+//!
+//! # Minimum supported Rust version
+//!
+//! Rust 1.88 (the `rust-version` of the package; clippy's `incompatible_msrv` keeps the code to it).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
 pub mod auth;
@@ -187,6 +201,88 @@ pub use keys::{
 pub use response::Response;
 pub use rotation::DownloadedCertificate;
 pub use v2::{ApiV2Key, ClientCertificate};
+/// Declares a WeChat Pay API v3 endpoint on a struct with named fields:
+/// `#[endpoint(METHOD, "v3/…", response = Answer)]`. The examples come first; the reference (grammar,
+/// options, field attributes, compile-time checks) follows them.
+///
+/// # Examples
+///
+/// A `GET` whose path fields fill the placeholders and whose other fields form the query string:
+///
+/// ```
+/// use wechatpay::endpoint;
+/// use wechatpay::endpoint::RenderedRequest;
+///
+/// #[derive(serde::Deserialize)]
+/// pub struct Contract {
+///     pub contract_id: String,
+/// }
+///
+/// #[endpoint(
+///     GET,
+///     "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}",
+///     response = Contract
+/// )]
+/// pub struct QueryContract {
+///     pub plan_id: u64,
+///     pub out_contract_code: String,
+///     pub sub_mchid: Option<String>,
+/// }
+///
+/// let request = QueryContract {
+///     plan_id: 12535,
+///     out_contract_code: "wx 2020/09".into(),
+///     sub_mchid: None,
+/// };
+/// let rendered = RenderedRequest::new(&request)?;
+/// assert_eq!(
+///     rendered.target(),
+///     "/v3/papay/sign/contracts/plan-id/12535/out-contract-code/wx%202020%2F09"
+/// );
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+///
+/// A `POST` answered with `204 No Content`, one field moved to the query string, and a
+/// sensitive field encrypted under the WeChat Pay key when it is sent:
+///
+/// ```
+/// use wechatpay::endpoint;
+/// use wechatpay::endpoint::RenderedRequest;
+///
+/// #[endpoint(POST, "v3/papay/contracts/{contract_id}/terminate", response = ())]
+/// pub struct TerminateContract {
+///     pub contract_id: String,
+///     #[wechatpay(query)]
+///     pub sub_mchid: String,
+///     #[serde(rename = "contract_termination_remark")]
+///     pub remark: String,
+///     #[wechatpay(encrypt)]
+///     pub user_name: Option<String>,
+/// }
+///
+/// let request = TerminateContract {
+///     contract_id: "C1".into(),
+///     sub_mchid: "1900000109".into(),
+///     remark: "用户退订".into(),
+///     user_name: None,
+/// };
+/// let rendered = RenderedRequest::new(&request)?;
+/// assert_eq!(rendered.target(), "/v3/papay/contracts/C1/terminate?sub_mchid=1900000109");
+/// assert_eq!(
+///     rendered.body().unwrap(),
+///     r#"{"contract_termination_remark":"用户退订"}"#.as_bytes()
+/// );
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+///
+/// A forgotten answer type does not compile:
+///
+/// ```compile_fail
+/// #[wechatpay::endpoint(POST, "v3/papay/pay/transactions/apply")]
+/// pub struct Deduct {
+///     pub out_trade_no: String,
+/// }
+/// ```
 pub use wechatpay_macros::endpoint;
 
 // Lets `#[endpoint]` name this crate as `::wechatpay` inside the crate itself (the catalog).

@@ -587,6 +587,7 @@ pub struct RefundAmount {
 /// # }
 /// ```
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum {
     use ::axum::extract::{FromRef, FromRequest, Request};
     use ::axum::response::{IntoResponse, Response};
