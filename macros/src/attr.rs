@@ -33,9 +33,50 @@ pub(crate) struct Options {
     /// `unsigned_response`: WeChat Pay does not sign this endpoint's answer (file downloads,
     /// checked by a digest instead).
     pub(crate) unsigned_response: darling::util::Flag,
+    /// `protocol = v2`: an API v2 operation (XML signed with the APIv2 key); `v3` is the default.
+    pub(crate) protocol: Option<ProtocolName>,
+    /// `client_certificate`: WeChat Pay requires the client certificate (mutual TLS); v2 only.
+    pub(crate) client_certificate: darling::util::Flag,
 }
 
-const OPTIONS: &[&str] = &["response", "crate", "unsigned_response"];
+const OPTIONS: &[&str] = &[
+    "response",
+    "crate",
+    "unsigned_response",
+    "protocol",
+    "client_certificate",
+];
+
+/// The protocol named by `protocol = v2` or `protocol = v3`.
+pub(crate) struct ProtocolName {
+    pub(crate) v2: bool,
+}
+
+impl FromMeta for ProtocolName {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        // The value may come as a path or as verbatim tokens (options are read as types).
+        let text = expr.to_token_stream().to_string();
+        let name = Some(text.trim_matches('"').to_owned());
+        match name.as_deref() {
+            Some("v2") => Ok(Self { v2: true }),
+            Some("v3") => Ok(Self { v2: false }),
+            _ => Err(
+                darling::Error::custom("`protocol` is `v2` or `v3`: `protocol = v2`")
+                    .with_span(expr),
+            ),
+        }
+    }
+
+    fn from_word() -> darling::Result<Self> {
+        Err(darling::Error::custom(
+            "`protocol` needs a value: `protocol = v2`",
+        ))
+    }
+
+    fn from_list(_: &[NestedMeta]) -> darling::Result<Self> {
+        Self::from_word()
+    }
+}
 
 pub(crate) struct ResponseType(pub(crate) Type);
 
@@ -555,7 +596,7 @@ mod tests {
         let error = args(quote!(GET, "v3/x", timeout = 5)).err().unwrap();
         assert_eq!(
             error,
-            "endpoint `QueryContract`: unknown option `timeout`\nhelp: the options are `response`, `crate` and `unsigned_response`"
+            "endpoint `QueryContract`: unknown option `timeout`\nhelp: the options are `response`, `crate`, `unsigned_response`, `protocol` and `client_certificate`"
         );
     }
 

@@ -60,6 +60,17 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
         )
     });
 
+    let v2 = endpoint.v2.then(|| {
+        quote!(
+            const PROTOCOL: #private::Protocol = #private::Protocol::V2;
+        )
+    });
+    let client_certificate = endpoint.client_certificate.then(|| {
+        quote!(
+            const CLIENT_CERTIFICATE: bool = true;
+        )
+    });
+
     let turbofish = ty_generics.as_turbofish();
     let query = (!endpoint.query.is_empty()).then(|| {
         let shadow = format_ident!("__Query");
@@ -116,6 +127,8 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
                 const METHOD: #private::Method = #private::Method::#method;
                 const PATH: &'static str = #template;
                 #unsigned
+                #v2
+                #client_certificate
                 #write_path
                 #query_fn
                 #body_fn

@@ -23,6 +23,10 @@ pub(crate) struct Endpoint<'a> {
     pub(crate) body: Option<Vec<&'a Field>>,
     /// `unsigned_response`: the answer carries no WeChat Pay signature.
     pub(crate) unsigned_response: bool,
+    /// `protocol = v2`: an API v2 operation.
+    pub(crate) v2: bool,
+    /// `client_certificate`: the operation requires mutual TLS.
+    pub(crate) client_certificate: bool,
 }
 
 pub(crate) enum PathPiece<'a> {
@@ -79,7 +83,21 @@ pub(crate) fn check<'a>(
     let name = &input.ident;
     check_shape(input, &mut errors);
     let method = errors.ok(check_method(&args.method, name));
-    let path = check_path(input, &args.template, &mut errors);
+    let v2 = args.options.protocol.as_ref().is_some_and(|p| p.v2);
+    let path = if v2 {
+        check_v2(input, args, method, &mut errors);
+        check_v2_path(input, &args.template, &mut errors)
+    } else {
+        if args.options.client_certificate.is_present() {
+            errors.push(problem(
+                args.options.client_certificate.span(),
+                name,
+                "`client_certificate` marks API v2 operations that need mutual TLS; API v3 does not use it",
+                Some(&"remove it, or add `protocol = v2` if this is a v2 operation"),
+            ));
+        }
+        check_path(input, &args.template, &mut errors)
+    };
 
     let in_path = |field: &Field| {
         path.iter()
@@ -164,7 +182,91 @@ pub(crate) fn check<'a>(
         query,
         body: method.has_body().then_some(body),
         unsigned_response: args.options.unsigned_response.is_present(),
+        v2,
+        client_certificate: args.options.client_certificate.is_present(),
     })
+}
+
+/// The fields the client fills in every v2 request (`wechatpay::v2::RUNTIME_FIELDS`).
+const V2_RUNTIME_FIELDS: [&str; 5] = ["appid", "mch_id", "nonce_str", "sign", "sign_type"];
+
+/// What a v2 declaration may not have: another method than `POST`, the fields the client fills,
+/// query or encrypted fields, an unsigned answer.
+fn check_v2(input: &Input, args: &Args, method: Option<Method>, errors: &mut Errors) {
+    let name = &input.ident;
+    if method.is_some_and(|m| m != Method::Post) {
+        errors.push(problem(
+            args.method.span(),
+            name,
+            "API v2 operations are `POST`ed as XML",
+            Some(&"write `POST`"),
+        ));
+    }
+    if args.options.unsigned_response.is_present() {
+        errors.push(problem(
+            args.options.unsigned_response.span(),
+            name,
+            "`unsigned_response` is for API v3 downloads; every v2 answer is verified by its `sign`",
+            Some(&"remove `unsigned_response`"),
+        ));
+    }
+    for field in &input.fields {
+        let field_name = field.ident.unraw().to_string();
+        if V2_RUNTIME_FIELDS.contains(&field_name.as_str()) {
+            errors.push(problem_spanned(
+                &field.ident,
+                name,
+                format_args!("`{field_name}` is filled by the client in every v2 request"),
+                Some(&"remove the field: the client sets `appid` (ClientBuilder::appid, or Client::send_v2_for_appid), `mch_id`, `nonce_str`, `sign_type` and `sign`"),
+            ));
+        }
+        for attr in [&field.query, &field.encrypt].into_iter().flatten() {
+            errors.push(problem_spanned(
+                attr,
+                name,
+                format_args!(
+                    "`{}`: a v2 request has neither a query string nor encrypted fields",
+                    field.ident
+                ),
+                Some(&"remove the `#[wechatpay(...)]` attribute: every v2 field is an XML field"),
+            ));
+        }
+    }
+}
+
+/// A v2 path: the path after the host, without `v3/`, placeholders or a leading `/`.
+fn check_v2_path<'a>(input: &Input, template: &LitStr, errors: &mut Errors) -> Vec<PathPiece<'a>> {
+    let name = &input.ident;
+    let path = template.value();
+    let (message, help) = if path.starts_with("v3/") {
+        (
+            "a v2 path does not start with `v3/`".to_owned(),
+            "write the v2 path, like \"papay/querycontract\", or remove `protocol = v2` for a v3 endpoint",
+        )
+    } else if path.is_empty() || path.starts_with('/') || path.contains("//") || path.ends_with('/')
+    {
+        (
+            format!("`{path}` is not a v2 path"),
+            "write the path that follows the host, without a leading `/`, like \"papay/querycontract\"",
+        )
+    } else if path.contains('{') {
+        (
+            "a v2 path has no placeholders".to_owned(),
+            "v2 parameters are XML fields: remove the `{…}` and keep the field",
+        )
+    } else if let Some(bad) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/')))
+    {
+        (
+            format!("a v2 path cannot contain {bad:?}"),
+            "write the path as WeChat Pay documents it, like \"pay/pappayapply\"",
+        )
+    } else {
+        return vec![PathPiece::Literal(path)];
+    };
+    errors.push(problem(template.span(), name, message, Some(&help)));
+    Vec::new()
 }
 
 /// `response = …` is required: without it a `200` answer with a body would be decoded as `()` and
