@@ -446,6 +446,29 @@ impl Client {
         crate::Response::decode(self.send_answer(request).await?)
     }
 
+    /// Verifies and decodes API v2 callbacks with this client's APIv2 key; see [`crate::v2::notify`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the client has no APIv2 key.
+    pub fn v2_notifications(&self) -> Result<crate::v2::notify::V2Notifications, Error> {
+        let key = self.inner.v2.key.clone().ok_or_else(|| {
+            Error::Config(
+                "v2 callbacks are verified with the APIv2 key: call .apiv2_key(…) or set WECHATPAY_APIV2_KEY".into(),
+            )
+        })?;
+        Ok(crate::v2::notify::V2Notifications::new(key))
+    }
+
+    /// The APIv2 key, when one was configured.
+    pub(crate) fn apiv2_key(&self) -> Option<&ApiV2Key> {
+        self.inner.v2.key.as_ref()
+    }
+
+    /// The primary base URL, ending in `/`.
+    pub(crate) fn base_url(&self) -> String {
+        self.inner.bases[0].to_string()
+    }
+
     /// The `appid` of v2 requests, when one was configured.
     pub fn appid(&self) -> Option<&str> {
         self.inner.v2.appid.as_deref()

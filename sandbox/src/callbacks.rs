@@ -186,10 +186,30 @@ impl Deliveries {
         let uri = notify_uri(url)?;
         let id = format!("EV-{}", wechatpay::__support::nonce());
         let body = Bytes::from(envelope(shared, &id, &callback)?);
+        Ok(self.spawn(
+            uri,
+            url,
+            id,
+            callback.event_type,
+            body,
+            Signing::V3(callback.fault),
+        ))
+    }
+
+    /// Records a delivery and runs its attempts in the background.
+    fn spawn(
+        &self,
+        uri: Uri,
+        url: &str,
+        id: String,
+        event_type: String,
+        body: Bytes,
+        signing: Signing,
+    ) -> CallbackDelivery {
         let record = Arc::new(Mutex::new(DeliveryRecord {
             url: url.to_owned(),
             id,
-            event_type: callback.event_type,
+            event_type,
             body: body.clone(),
             attempts: Vec::new(),
             delivered: false,
@@ -202,11 +222,44 @@ impl Deliveries {
             Arc::clone(&self.delays),
             uri,
             body,
-            callback.fault,
+            signing,
             Arc::clone(&record),
         ));
-        Ok(CallbackDelivery { record, task })
+        CallbackDelivery { record, task }
     }
+}
+
+impl Deliveries {
+    /// Delivers a v2 callback: the signed XML `body` as it is, `text/xml`, no signature headers.
+    pub(super) fn deliver_xml(
+        &self,
+        url: &str,
+        event_type: &str,
+        body: Bytes,
+    ) -> Result<CallbackDelivery, Error> {
+        let uri = notify_uri(url)?;
+        let id = format!("V2-{}", wechatpay::__support::nonce());
+        Ok(self.spawn(uri, url, id, event_type.to_owned(), body, Signing::V2))
+    }
+}
+
+/// How each attempt of a callback is signed.
+enum Signing {
+    /// API v3: headers signed afresh per attempt, misbehaving as the fault says.
+    V3(Option<Fault>),
+    /// API v2: the body carries its `sign`; sent as it is.
+    V2,
+}
+
+/// One attempt of a v2 callback: the signed XML as it is.
+fn xml_request(uri: &Uri, body: &Bytes) -> Request<Full<Bytes>> {
+    let mut request = Request::new(Full::new(body.clone()));
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = uri.clone();
+    let headers = request.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    headers.insert(USER_AGENT, HeaderValue::from_static("Mozilla/4.0"));
+    request
 }
 
 /// Sends one callback until a `2xx`, waiting `delays` between attempts.
@@ -216,7 +269,7 @@ async fn attempts(
     delays: Arc<[Duration]>,
     uri: Uri,
     body: Bytes,
-    fault: Option<Fault>,
+    signing: Signing,
     record: Arc<Mutex<DeliveryRecord>>,
 ) {
     let start = Instant::now();
@@ -226,7 +279,10 @@ async fn attempts(
         let Some(shared) = owner.upgrade() else {
             break; // the sandbox stopped
         };
-        let request = signed_request(&shared, &uri, &body, fault.as_ref());
+        let request = match &signing {
+            Signing::V3(fault) => signed_request(&shared, &uri, &body, fault.as_ref()),
+            Signing::V2 => xml_request(&uri, &body),
+        };
         drop(shared);
         let sent_after = start.elapsed();
         let (status, error) = match send(&transport, request).await {

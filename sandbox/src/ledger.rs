@@ -130,6 +130,11 @@ pub(crate) struct Ledger {
     /// By `out_refund_no`.
     pub(crate) refunds: HashMap<String, RefundRecord>,
     pub(crate) charges: Vec<Charge>,
+    /// Pre-signs, contracts and orders made through API v2 (`pre_entrustweb_id`, `contract_id`,
+    /// `out_trade_no`): their callbacks are v2 XML.
+    pub(crate) v2_notify: std::collections::HashSet<String>,
+    /// The `request_serial` of v2 pre-signs and the contracts they became.
+    pub(crate) v2_serials: HashMap<String, u64>,
 }
 
 impl Ledger {
@@ -647,9 +652,20 @@ impl Shared {
         })?;
         let contract_id = ledger.sign(sign).map_err(Error::Config)?;
         ledger.pre_signs.remove(pre_entrustweb_id);
+        let v2 = ledger.v2_notify.remove(pre_entrustweb_id);
+        if v2 {
+            ledger.v2_notify.insert(contract_id.clone());
+            if let Some(serial) = ledger.v2_serials.remove(pre_entrustweb_id) {
+                ledger.v2_serials.insert(contract_id.clone(), serial);
+            }
+        }
         let contract = ledger.contracts[&contract_id].clone();
         drop(ledger);
-        let callback = self.contract_callback("ENTRUST.SIGN", &contract)?;
+        let callback = if v2 {
+            super::v2::contract_callback(self, &contract, "ADD")?
+        } else {
+            self.contract_callback("ENTRUST.SIGN", &contract)?
+        };
         Ok(Outcome {
             id: contract_id,
             callbacks: vec![callback],
@@ -662,7 +678,11 @@ impl Shared {
             .terminate(contract_id, ContractTerminationMode::User, None)
             .cloned()
             .map_err(Error::Config)?;
-        let callback = self.contract_callback("ENTRUST.TERMINATE", &contract)?;
+        let callback = if self.ledger().v2_notify.contains(contract_id) {
+            super::v2::contract_callback(self, &contract, "DELETE")?
+        } else {
+            self.contract_callback("ENTRUST.TERMINATE", &contract)?
+        };
         Ok(Outcome {
             id: contract.contract_id,
             callbacks: vec![callback],

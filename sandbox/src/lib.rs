@@ -41,6 +41,7 @@ mod ledger;
 mod media;
 mod routes;
 mod server;
+mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
 pub use ledger::{Charge, Outcome};
@@ -67,6 +68,8 @@ pub const DEFAULT_BILL_ROWS: u64 = 1000;
 
 /// The merchant id the sandbox uses when none is configured.
 pub const DEFAULT_MCHID: &str = "1900000001";
+/// The `appid` the sandbox's clients put in v2 requests.
+pub const DEFAULT_APPID: &str = "wxd678efh567hg6787";
 /// The merchant certificate serial the sandbox uses when none is configured.
 pub const DEFAULT_MERCHANT_SERIAL: &str = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
 /// The WeChat Pay public key id the sandbox uses when none is configured.
@@ -96,6 +99,9 @@ pub enum Fault {
     Delay(Duration),
     /// Close the connection without answering.
     DropConnection,
+    /// API v2: sign the answer with the other sign type than the request's (MD5 for
+    /// HMAC-SHA256, and the reverse).
+    WrongSignType,
 }
 
 /// The keys of one sandbox: the merchant's (to check requests) and WeChat Pay's (to sign answers).
@@ -110,6 +116,8 @@ pub(crate) struct SandboxKeys {
     pub(crate) foreign: MerchantKey,
     /// The APIv3 key callbacks and certificate downloads are encrypted with.
     pub(crate) apiv3_key: String,
+    /// The APIv2 key v2 requests, answers and callbacks are signed with.
+    pub(crate) apiv2_key: String,
 }
 
 /// The key that signs the sandbox's answers now, and the serial they name it by: the public key
@@ -162,6 +170,12 @@ impl Shared {
     /// The current platform key and serial.
     pub(crate) fn platform(&self) -> Arc<PlatformSigner> {
         Arc::clone(&self.platform.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The APIv2 key (checked at start).
+    pub(crate) fn apiv2_key(&self) -> wechatpay::ApiV2Key {
+        wechatpay::ApiV2Key::new(&self.keys.apiv2_key)
+            .unwrap_or_else(|_| unreachable!("the APIv2 key is checked when the sandbox starts"))
     }
 
     /// Base64 of the platform signature of an answer or callback, and the serial it names.
@@ -327,7 +341,13 @@ impl Sandbox {
         &self.shared.keys.apiv3_key
     }
 
-    /// A client builder configured for this sandbox (mchid, merchant key, public key, APIv3 key, base URL),
+    /// The APIv2 key v2 requests, answers and callbacks are signed with.
+    pub fn apiv2_key(&self) -> &str {
+        &self.shared.keys.apiv2_key
+    }
+
+    /// A client builder configured for this sandbox (mchid, merchant key, public key, APIv3 and
+    /// APIv2 keys, the `appid` of v2 requests ([`DEFAULT_APPID`]), base URL),
     /// to adjust before building.
     ///
     /// # Errors
@@ -343,6 +363,8 @@ impl Sandbox {
             .mchid(keys.mchid.clone())
             .merchant_key(keys.merchant_serial.clone(), MerchantKey::from_pem(pem)?)
             .apiv3_key(ApiV3Key::new(&keys.apiv3_key)?)
+            .apiv2_key(wechatpay::ApiV2Key::new(&keys.apiv2_key)?)
+            .appid(DEFAULT_APPID)
             .base_url(self.base_url());
         builder = if self.shared.certificates.is_some() {
             // As a certificate merchant starts: with the APIv3 key, downloading certificates.
@@ -514,6 +536,8 @@ impl Sandbox {
             path.display().to_string(),
         ));
         env.push(("WECHATPAY_APIV3_KEY".to_owned(), keys.apiv3_key.clone()));
+        env.push(("WECHATPAY_APIV2_KEY".to_owned(), keys.apiv2_key.clone()));
+        env.push(("WECHATPAY_APPID".to_owned(), DEFAULT_APPID.to_owned()));
         let path = dir.join(ENV_FILE);
         let text: String = env
             .iter()
@@ -585,6 +609,7 @@ pub struct SandboxBuilder {
     platform_private: Option<MerchantKey>,
     public_key_id: Option<String>,
     apiv3_key: Option<String>,
+    apiv2_key: Option<String>,
     certificate_mode: bool,
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     callback_retry_delays: Option<Vec<Duration>>,
@@ -647,6 +672,12 @@ impl SandboxBuilder {
     /// The APIv3 key callbacks are encrypted with (32 bytes; generated when not set).
     pub fn apiv3_key(mut self, key: impl Into<String>) -> Self {
         self.apiv3_key = Some(key.into());
+        self
+    }
+
+    /// The APIv2 key v2 requests are checked with (32 bytes; generated when not set).
+    pub fn apiv2_key(mut self, key: impl Into<String>) -> Self {
+        self.apiv2_key = Some(key.into());
         self
     }
 
@@ -750,6 +781,9 @@ impl SandboxBuilder {
         if let Some(key) = var("WECHATPAY_APIV3_KEY") {
             builder = builder.apiv3_key(key);
         }
+        if let Some(key) = var("WECHATPAY_APIV2_KEY") {
+            builder = builder.apiv2_key(key);
+        }
         Ok(builder)
     }
 
@@ -781,6 +815,11 @@ impl SandboxBuilder {
             None => wechatpay::__support::nonce(),
         };
         ApiV3Key::new(&apiv3_key)?;
+        let apiv2_key = match self.apiv2_key {
+            Some(key) => key,
+            None => wechatpay::__support::nonce(),
+        };
+        wechatpay::ApiV2Key::new(&apiv2_key)?;
         let keys = SandboxKeys {
             mchid: self.mchid.unwrap_or_else(|| DEFAULT_MCHID.to_owned()),
             merchant_serial: self
@@ -792,6 +831,7 @@ impl SandboxBuilder {
             public_key_id,
             foreign: MerchantKey::generate()?,
             apiv3_key,
+            apiv2_key,
         };
         let (signer, certificates) = if self.certificate_mode {
             let certificate = issue_certificate(&platform, None)?;

@@ -156,6 +156,16 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<
     let mut parts = parts;
     let reply = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(body) if control => super::control::dispatch(shared, &parts, &body.to_bytes()),
+        Ok(body) if super::v2::is_v2(parts.uri.path().trim_start_matches('/')) => {
+            let path = parts.uri.path().trim_start_matches('/').to_owned();
+            let answer = super::v2::handle(shared, &path, &body.to_bytes(), fault.as_ref());
+            let mut response = Response::new(http_body_util::Either::Left(Full::new(answer)));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/xml; charset=UTF-8"),
+            );
+            return Some(response);
+        }
         Ok(body) => {
             let body = body.to_bytes();
             match (check_request(shared, &parts, &body), &fault) {

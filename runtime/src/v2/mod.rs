@@ -14,6 +14,9 @@
 //! and send it with [`crate::Client::send`] like any other.
 
 mod de;
+pub mod notify;
+pub mod papay;
+pub mod redirect;
 pub mod xml;
 
 use std::fmt;

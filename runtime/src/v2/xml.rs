@@ -69,6 +69,15 @@ pub fn encode<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Strin
 /// # Errors
 /// [`XmlError`] naming the first thing that is not flat WeChat Pay XML.
 pub fn decode(bytes: &[u8]) -> Result<Fields, XmlError> {
+    decode_element(bytes, "xml")
+}
+
+/// [`decode`] for a message whose one element is `<root>` rather than `<xml>` (the decrypted
+/// `req_info` of refund callbacks).
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_element(bytes: &[u8], root: &str) -> Result<Fields, XmlError> {
     if bytes.len() > MAX_XML_BYTES {
         return Err(XmlError {
             problem: format!(
@@ -97,16 +106,17 @@ pub fn decode(bytes: &[u8]) -> Result<Fields, XmlError> {
         return Err(reader
             .error("DTDs, comments and processing instructions are not accepted in a v2 message"));
     }
-    reader.expect("<xml>", "the message must start with `<xml>`")?;
+    let (open, close) = (format!("<{root}>"), format!("</{root}>"));
+    reader.expect(&open, &format!("the message must start with `{open}`"))?;
     let mut fields: Fields = Vec::new();
     loop {
         reader.skip_space();
-        if reader.rest().starts_with("</xml>") {
-            reader.pos += "</xml>".len();
+        if reader.rest().starts_with(&close) {
+            reader.pos += close.len();
             break;
         }
         if reader.rest().is_empty() {
-            return Err(reader.error("the message ends before `</xml>`"));
+            return Err(reader.error(format!("the message ends before `{close}`")));
         }
         let start = reader.pos;
         let (name, empty) = reader.open_tag()?;
@@ -131,7 +141,7 @@ pub fn decode(bytes: &[u8]) -> Result<Fields, XmlError> {
     }
     reader.skip_space();
     if !reader.rest().is_empty() {
-        return Err(reader.error("something follows `</xml>`"));
+        return Err(reader.error(format!("something follows `{close}`")));
     }
     Ok(fields)
 }
