@@ -23,7 +23,7 @@ use proc_macro::TokenStream;
 /// # Grammar
 ///
 /// ```text
-/// #[endpoint(METHOD, "PATH", response = TYPE [, unsigned_response] [, crate = PATH])]
+/// #[endpoint(METHOD, "PATH", response = TYPE [, unsigned_response] [, protocol = v2 [, client_certificate]] [, crate = PATH])]
 /// struct Name { field: Type, … }
 ///
 /// METHOD   GET | POST | PUT | PATCH | DELETE            (upper case)
@@ -46,6 +46,8 @@ use proc_macro::TokenStream;
 /// |---|---|
 /// | `response = Type` | **Required.** The type the JSON answer decodes into (any `serde::de::DeserializeOwned`, such as a struct of yours, `serde_json::Value` or `Vec<T>`). `response = ()` for an endpoint that answers `204 No Content`. Leaving it out is an error: a `200` answer with a body must not be read as a failure. |
 /// | `unsigned_response` | WeChat Pay does not sign this endpoint's answer (file downloads, checked by their digest instead). Every other answer must carry a valid WeChat Pay signature. |
+/// | `protocol = v2` | An API v2 operation: `POST`, a path without `v3/` and without placeholders (`"papay/querycontract"`), every field an XML field (`None` left out). The client fills `appid`, `mch_id`, `nonce_str`, `sign_type` and `sign`, so declaring one of them is an error; the answer is decoded only after its `sign` verifies with the APIv2 key. `protocol = v3` is the default. |
+/// | `client_certificate` | With `protocol = v2`: WeChat Pay requires the client certificate (mutual TLS) for this operation (`secapi/…`, refunds); sending it from a client without one is an error before anything is sent. |
 /// | `crate = path` | Where the `wechatpay` crate is, for a crate that re-exports it under another name: `crate = ::my_sdk::wechatpay` (serde's string form `crate = "::my_sdk::wechatpay"` is accepted too). Default `::wechatpay`. |
 ///
 /// # Fields
