@@ -360,6 +360,59 @@ async fn an_unknown_path_is_a_signed_not_found() {
         matches!(&error, Error::Api { status, .. } if *status == StatusCode::NOT_FOUND),
         "{error:?}"
     );
+    // The sandbox's own answer, which no one could take for WeChat Pay's.
+    assert_eq!(error.code(), Some("SANDBOX_NO_ROUTE"));
+    let message = error.to_string();
+    assert!(
+        message.contains("sandbox has no handler for GET /v3/no/such/api")
+            && message.contains("not an answer from WeChat Pay"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_pre_sign_that_wechat_pay_would_refuse_is_refused_naming_the_field() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let field_of = |error: &Error| match error {
+        Error::Api {
+            status,
+            code,
+            detail,
+            ..
+        } if *status == StatusCode::BAD_REQUEST && code == "PARAM_ERROR" => {
+            detail.as_ref().unwrap()["field"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+        other => panic!("expected 400 PARAM_ERROR, got {other:?}"),
+    };
+    let mut cases: Vec<(PreEntrustSign, &str)> = Vec::new();
+    let mut empty_appid = seed_request(SignScene::App);
+    empty_appid.appid = String::new();
+    cases.push((empty_appid, "/appid"));
+    let mut zero_plan = seed_request(SignScene::App);
+    zero_plan.plan_id = 0;
+    cases.push((zero_plan, "/plan_id"));
+    let mut long_code = seed_request(SignScene::App);
+    long_code.out_contract_code = "x".repeat(33);
+    cases.push((long_code, "/out_contract_code"));
+    let mut bad_appid = seed_request(SignScene::App);
+    bad_appid.appid = "1900000001".into();
+    cases.push((bad_appid, "/appid"));
+    let mut plain_http = seed_request(SignScene::App);
+    plain_http.contract_notify_url = "http://yourapp.com/notify".into();
+    cases.push((plain_http, "/contract_notify_url"));
+    let mut empty_nested = seed_request(SignScene::App);
+    empty_nested.device_info.device_id = String::new();
+    cases.push((empty_nested, "/device_info/device_id"));
+    for (request, field) in cases {
+        let error = client.send(&request).await.unwrap_err();
+        assert_eq!(field_of(&error), field, "{error}");
+    }
+    // None of them was taken: the same contract code still pre-signs.
+    client.send(&seed_request(SignScene::App)).await.unwrap();
 }
 
 #[tokio::test]

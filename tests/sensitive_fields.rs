@@ -133,3 +133,53 @@ fn a_value_too_long_for_rsa_oaep_is_an_error_not_a_truncation() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn the_escape_hatch_sends_the_headers_it_is_given() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let send = |serial: Option<&'static str>| {
+        let mut request = client
+            .request(http::Method::POST, "v3/profitsharing/receivers/add")
+            .json(&receiver(None));
+        if let Some(serial) = serial {
+            request = request.header("Wechatpay-Serial", serial);
+        }
+        request.send()
+    };
+    // The client names its own WeChat Pay key by default: the sandbox checks it first, and only
+    // then finds the name missing. A header given replaces it, and the serial check refuses it.
+    let error = send(None).await.unwrap_err();
+    assert!(error.to_string().contains("name"), "{error}");
+    assert!(!error.to_string().contains("Wechatpay-Serial"), "{error}");
+    let error = send(Some("PUB_KEY_ID_0000000000000000000000000000"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("PARAM_ERROR"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("`PUB_KEY_ID_0000000000000000000000000000`"),
+        "{error}"
+    );
+
+    // The signature's header cannot be set, and a malformed one is refused before sending.
+    let requests = sandbox.requests_received();
+    for error in [
+        client
+            .request(http::Method::GET, "v3/certificates")
+            .header("Authorization", "WECHATPAY2-SHA256-RSA2048 forged")
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .request(http::Method::GET, "v3/certificates")
+            .header("X-Bad", "line\nbreak")
+            .send()
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+    }
+    assert_eq!(sandbox.requests_received(), requests);
+}

@@ -147,6 +147,36 @@ pub(crate) fn check<'a>(
         }
     }
 
+    if let Some(method) = method {
+        let to_query =
+            |field: &&Field| !in_path(field) && (field.query.is_some() || !method.has_body());
+        for field in input.fields.iter().filter(to_query) {
+            let own_serializer = crate::expand::mentions(
+                &field.serde_attrs,
+                &[
+                    "skip",
+                    "skip_serializing",
+                    "serialize_with",
+                    "with",
+                    "flatten",
+                ],
+            );
+            if is_list(&field.ty) && !own_serializer {
+                errors.push(problem_spanned(
+                    &field.ty,
+                    name,
+                    format_args!(
+                        "`{}` is a list, which a query string cannot carry",
+                        field.ident
+                    ),
+                    Some(&"WeChat Pay documents no single way to write a list in a query string: \
+                           make the field a `String` holding the values joined as the API's page says \
+                           (usually with commas), or write it with `#[serde(serialize_with = \"…\")]`"),
+                ));
+            }
+        }
+    }
+
     let response = args.options.response.as_ref().map(|response| &response.0);
     if response.is_none() && args.options_read {
         errors.push(missing_response(args, name));
@@ -267,6 +297,38 @@ fn check_v2_path<'a>(input: &Input, template: &LitStr, errors: &mut Errors) -> V
     };
     errors.push(problem(template.span(), name, message, Some(&help)));
     Vec::new()
+}
+
+/// Whether `ty` is a list (`Vec`, a set, an array, a slice), or an `Option` of one.
+fn is_list(ty: &Type) -> bool {
+    const LISTS: [&str; 6] = [
+        "Vec",
+        "VecDeque",
+        "LinkedList",
+        "HashSet",
+        "BTreeSet",
+        "IndexSet",
+    ];
+    match ty {
+        Type::Array(_) | Type::Slice(_) => true,
+        Type::Reference(reference) => is_list(&reference.elem),
+        Type::Group(group) => is_list(&group.elem),
+        Type::Paren(paren) => is_list(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().is_some_and(|last| {
+                if LISTS.iter().any(|list| last.ident == list) {
+                    return true;
+                }
+                match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) if last.ident == "Option" => {
+                        matches!(args.args.first(), Some(syn::GenericArgument::Type(inner)) if is_list(inner))
+                    }
+                    _ => false,
+                }
+            })
+        }
+        _ => false,
+    }
 }
 
 /// `response = …` is required: without it a `200` answer with a body would be decoded as `()` and
@@ -547,6 +609,39 @@ mod tests {
                 "endpoint `A`: `{id}` has no field of that name\nhelp: add the field that fills it: `pub id: String`"
             ]
         );
+    }
+
+    #[test]
+    fn a_list_in_the_query_is_refused_with_what_to_do() {
+        let list = quote!(
+            struct Refund {
+                ids: Vec<String>,
+                #[wechatpay(query)]
+                tags: Option<&'static [u8]>,
+                #[serde(serialize_with = "join")]
+                joined: Vec<String>,
+            }
+        );
+        let errors = check_tokens(quote!(GET, "v3/a", response = ()), list.clone()).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("endpoint `Refund`: `ids` is a list, which a query string cannot carry\nhelp: WeChat Pay documents no single way"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].contains("`tags` is a list"), "{}", errors[1]);
+        // In a body a list is JSON, and fine.
+        let [_, query, body] = check_tokens(
+            quote!(POST, "v3/a", response = ()),
+            quote!(
+                struct Refund {
+                    ids: Vec<String>,
+                }
+            ),
+        )
+        .unwrap();
+        assert!(query.is_empty());
+        assert_eq!(body, ["ids"]);
     }
 
     #[test]

@@ -516,6 +516,7 @@ impl Client {
             path: path.to_owned(),
             query: None,
             body: None,
+            headers: Ok(HeaderMap::new()),
         }
     }
 
@@ -712,6 +713,11 @@ impl Client {
         } else if let Some(serial) = &inner.wechatpay_serial {
             builder = builder.header(auth::header::SERIAL, serial.clone());
         }
+        if let Some(headers) = builder.headers_mut() {
+            for (name, value) in rendered.extra_headers() {
+                headers.insert(name, value.clone());
+            }
+        }
         let request = builder
             .body(Full::new(body))
             .map_err(|e| Error::InvalidRequest {
@@ -891,6 +897,7 @@ pub struct RequestBuilder<'a> {
     path: String,
     query: Option<Result<String, Error>>,
     body: Option<Result<Bytes, Error>>,
+    headers: Result<HeaderMap, Error>,
 }
 
 impl fmt::Debug for RequestBuilder<'_> {
@@ -911,6 +918,50 @@ impl RequestBuilder<'_> {
                 problem: format!("the query string cannot be encoded: {e}"),
             }),
         );
+        self
+    }
+
+    /// Adds a header to the request, such as the `Wechatpay-Serial` of the key sensitive fields
+    /// were encrypted with, or one a new API asks for. It replaces a header of that name the client
+    /// would send (`Accept`, `Wechatpay-Serial`); `Authorization` is the signature's and is refused,
+    /// as are names and values that are not valid HTTP (reported by `send`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client) -> Result<(), wechatpay::Error> {
+    /// let answer = client
+    ///     .request(http::Method::POST, "v3/profitsharing/receivers/add")
+    ///     .header("Wechatpay-Serial", "PUB_KEY_ID_0114232134912410000000000000")
+    ///     .json(&serde_json::json!({ "name": "<encrypted>" }))
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        K: TryInto<http::HeaderName>,
+        K::Error: fmt::Display,
+        V: TryInto<HeaderValue>,
+        V::Error: fmt::Display,
+    {
+        let invalid = |problem: String| Error::InvalidRequest {
+            endpoint: "request",
+            problem,
+        };
+        self.headers = self.headers.and_then(|mut headers| {
+            let name = name
+                .try_into()
+                .map_err(|e| invalid(format!("a header name is not valid HTTP: {e}")))?;
+            if name == AUTHORIZATION {
+                return Err(invalid(
+                    "the Authorization header is the request's signature, which the client computes; it cannot be set".into(),
+                ));
+            }
+            let value = value
+                .try_into()
+                .map_err(|e| invalid(format!("the value of header `{name}` is not valid HTTP: {e}")))?;
+            headers.insert(name, value);
+            Ok(headers)
+        });
         self
     }
 
@@ -963,7 +1014,8 @@ impl RequestBuilder<'_> {
             }
         }
         let body = self.body.transpose()?;
-        let rendered = RenderedRequest::from_parts(self.method, target, body);
+        let headers = self.headers?;
+        let rendered = RenderedRequest::from_parts(self.method, target, body).with_headers(headers);
         self.client.execute(&rendered, true).await
     }
 }

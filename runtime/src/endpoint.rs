@@ -121,7 +121,7 @@ pub enum Protocol {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a query-string value",
     label = "query values are text, numbers, booleans or unit-variant enums",
-    note = "a nested struct or a list cannot form a query string; for an enum of unit variants, add `impl wechatpay::endpoint::QueryValue for {Self} {{}}`"
+    note = "a nested struct or a list cannot form a query string (join a list into one `String` as the API documents); for an enum of unit variants declared in your crate, add `impl wechatpay::endpoint::QueryValue for {Self} {{}}`"
 )]
 pub trait QueryValue {}
 
@@ -198,6 +198,8 @@ pub struct RenderedRequest {
     /// The path template (`v3/papay/…/{plan_id}`), or the path itself for a request no endpoint
     /// declares: what errors and traces name the call by.
     template: std::borrow::Cow<'static, str>,
+    /// Headers the escape hatch adds (`RequestBuilder::header`).
+    extra_headers: http::HeaderMap,
 }
 
 impl RenderedRequest {
@@ -266,6 +268,7 @@ impl RenderedRequest {
             signed_body: None,
             content_type: None,
             template: std::borrow::Cow::Borrowed(E::PATH),
+            extra_headers: http::HeaderMap::new(),
         })
     }
 
@@ -280,6 +283,7 @@ impl RenderedRequest {
             signed_body: None,
             content_type: None,
             template,
+            extra_headers: http::HeaderMap::new(),
         }
     }
 
@@ -301,6 +305,7 @@ impl RenderedRequest {
             signed_body: Some(signed_body),
             content_type: Some(content_type),
             template,
+            extra_headers: http::HeaderMap::new(),
         }
     }
 
@@ -333,6 +338,17 @@ impl RenderedRequest {
             (None, Some(_)) => Some("application/json"),
             (None, None) => None,
         }
+    }
+
+    /// The same request with `headers` added to those the client sends.
+    pub(crate) fn with_headers(mut self, headers: http::HeaderMap) -> Self {
+        self.extra_headers = headers;
+        self
+    }
+
+    /// The headers added to those the client sends.
+    pub(crate) fn extra_headers(&self) -> &http::HeaderMap {
+        &self.extra_headers
     }
 
     /// The path template the request was rendered from, without the leading `/`

@@ -2,8 +2,10 @@
 //!
 //! It checks the `Authorization` header as WeChat Pay does and answers `401 SIGN_ERROR` with the
 //! message it computed when the signature does not hold; it decodes request bodies into the
-//! declared request types and answers `400 PARAM_ERROR` naming the field when they do not fit; it
-//! signs every answer with its platform key. Faults can be injected for tests: tampered bodies,
+//! declared request types and answers `400 PARAM_ERROR` naming the field when they do not fit or
+//! hold what WeChat Pay refuses (an empty string, an id of 0, a value over its documented length, a
+//! malformed `appid`, `mchid` or URL); it signs every answer with its platform key. A path it does
+//! not serve is `404 SANDBOX_NO_ROUTE`, which no one can take for an answer of WeChat Pay. Faults can be injected for tests: tampered bodies,
 //! foreign or probe signatures, skewed timestamps, missing headers, unknown serials.
 //!
 //! ```
@@ -40,6 +42,7 @@ mod control;
 mod ledger;
 mod media;
 mod routes;
+mod rules;
 mod server;
 mod v2;
 

@@ -200,11 +200,15 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
             None,
         );
     }
+    // Unmistakably the sandbox's own answer, not one WeChat Pay would give.
     Reply::error(
         StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        &format!("no API at {path}"),
-        None,
+        "SANDBOX_NO_ROUTE",
+        &format!(
+            "the wechatpay sandbox has no handler for {} {path}: it answers the endpoints of the wechatpay catalog and its own /v3/sandbox/ routes; this is not an answer from WeChat Pay",
+            parts.method
+        ),
+        Some(json!({ "method": parts.method.as_str(), "path": path })),
     )
 }
 
@@ -258,6 +262,10 @@ fn decode<B: DeserializeOwned>(body: &[u8]) -> Result<B, Reply> {
     deserializer
         .end()
         .map_err(|e| param_error(&[], &e.to_string(), false))?;
+    // What decodes may still be what WeChat Pay refuses: empty strings, zero ids, long values.
+    let json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| param_error(&[], &e.to_string(), false))?;
+    crate::rules::check_body(&json)?;
     Ok(value)
 }
 
