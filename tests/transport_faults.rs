@@ -36,6 +36,13 @@ enum Answer {
     /// A complete answer, then the connection is closed without `Connection: close`, as a server
     /// ends a keep-alive connection it no longer wants.
     CompleteThenClose,
+    /// An unsigned `500 SYSTEM_ERROR`.
+    ServerError,
+    /// An unsigned `400 PARAM_ERROR` with a 10 000-character message and a 5 000-byte detail, as
+    /// a proxy on the way (or a forger) could send.
+    UnsignedError,
+    /// No answer at all: the request is read and the connection left open.
+    Stall,
 }
 
 /// A raw HTTP/1.1 server that signs its answers with `platform` (so that a complete answer
@@ -120,7 +127,30 @@ async fn serve_connection(
             .unwrap_or(Answer::Complete);
         let body = body();
         let half = &body[..body.len() / 2];
+        let unsigned = |status: &str, body: String| {
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        };
         let wire = match answer {
+            Answer::ServerError => unsigned(
+                "500 Internal Server Error",
+                r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#.to_owned(),
+            ),
+            Answer::UnsignedError => unsigned(
+                "400 Bad Request",
+                format!(
+                    r#"{{"code":"PARAM_ERROR","message":"{}","detail":{{"field":"{}"}}}}"#,
+                    "m".repeat(10_000),
+                    "d".repeat(5_000)
+                ),
+            ),
+            Answer::Stall => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
             Answer::Complete | Answer::CompleteThenClose => {
                 let mut wire = signed_head(
                     &platform,
@@ -160,7 +190,10 @@ async fn serve_connection(
             let _ = stream.shutdown().await;
             return;
         }
-        if answer != Answer::Complete {
+        if !matches!(
+            answer,
+            Answer::Complete | Answer::ServerError | Answer::UnsignedError
+        ) {
             // Give the client time to read what was sent, then close: a clean FIN mid-answer.
             tokio::time::sleep(Duration::from_millis(20)).await;
             let _ = stream.shutdown().await;
@@ -482,4 +515,261 @@ async fn one_request_at_a_time_reuses_one_connection_on_a_current_thread_runtime
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_at_a_time_reuses_one_connection_on_a_multi_thread_runtime() {
     sequential_requests_use_one_connection().await;
+}
+
+/// A POST that names no merchant id of its own (a pre-deduction notice): sending it twice
+/// could act twice.
+async fn post_without_merchant_id(client: &Client) -> Result<wechatpay::Answer, Error> {
+    client
+        .request(Method::POST, "v3/papay/contracts/100005698/notify")
+        .json(&serde_json::json!({"appid": "wxd678efh567hg6787", "estimated_amount": {"amount": 900}}))
+        .send()
+        .await
+}
+
+/// A POST keyed by the merchant's own `out_trade_no`: WeChat Pay acts on it at most once.
+fn post_with_merchant_id(client: &Client) -> wechatpay::RequestBuilder<'_> {
+    client
+        .request(Method::POST, "v3/papay/pay/transactions/apply")
+        .json(&serde_json::json!({"out_trade_no": "1217752501201407033233368018", "amount": {"total": 900}}))
+}
+
+/// A primary host that answers with `primary`, a backup that answers in full, and a client of
+/// both with `retries` retries of `5xx` answers.
+async fn primary_and_backup(primary: &[Answer], retries: u32) -> (RawServer, RawServer, Client) {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let first = raw_server(Arc::clone(&platform), primary).await;
+    let backup = raw_server(Arc::clone(&platform), &[]).await;
+    let client = client_of(&platform, &first)
+        .backup_base_url(format!("http://{}/", backup.addr))
+        .retries(retries)
+        .retry_backoff(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    (first, backup, client)
+}
+
+#[tokio::test]
+async fn a_written_post_without_merchant_id_is_not_resent_and_its_outcome_is_unknown() {
+    let (primary, backup, client) = primary_and_backup(&[Answer::ShortBody], 2).await;
+    let error = post_without_merchant_id(&client).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(error.outcome_unknown(), "the request was written: {error}");
+    assert_eq!(error.attempts(), 1, "{error}");
+    assert_eq!(primary.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(backup.requests.load(Ordering::SeqCst), 0, "not resent");
+}
+
+#[tokio::test]
+async fn a_written_post_keyed_by_merchant_id_fails_over_and_counts_its_attempts() {
+    let (primary, backup, client) = primary_and_backup(&[Answer::ShortBody], 2).await;
+    let answer = post_with_merchant_id(&client).send().await.unwrap();
+    assert_eq!(answer.attempts(), 2);
+    assert_eq!(primary.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(backup.requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn resending_can_be_turned_off_per_call() {
+    let (primary, backup, client) = primary_and_backup(&[Answer::ShortBody], 2).await;
+    let error = post_with_merchant_id(&client)
+        .options(wechatpay::CallOptions::new().resend(false))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.outcome_unknown(), "{error}");
+    assert_eq!(primary.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(backup.requests.load(Ordering::SeqCst), 0, "not resent");
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried_only_when_sending_again_cannot_act_twice() {
+    let script = [Answer::ServerError; 3];
+    let (primary, _backup, client) = primary_and_backup(&script, 2).await;
+    let error = post_without_merchant_id(&client).await.unwrap_err();
+    assert_eq!(error.code(), Some("SYSTEM_ERROR"), "{error:?}");
+    assert!(error.outcome_unknown(), "a 5xx may have acted: {error}");
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(primary.requests.load(Ordering::SeqCst), 1, "not retried");
+
+    // A keyed request is retried: two 5xx left in the script, then a complete answer.
+    let answer = post_with_merchant_id(&client).send().await.unwrap();
+    assert_eq!(answer.attempts(), 3);
+    assert_eq!(primary.requests.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn an_error_after_retries_says_how_many_attempts_were_made() {
+    let (primary, _backup, client) = primary_and_backup(&[Answer::ServerError; 3], 2).await;
+    let error = get(&client).await.unwrap_err();
+    assert_eq!(error.attempts(), 3);
+    assert!(error.outcome_unknown());
+    let message = error.to_string();
+    assert!(message.contains("after 3 attempts"), "{message}");
+    assert_eq!(primary.requests.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_host_shows_its_root_cause_and_nothing_was_sent() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let platform = MerchantKey::generate().unwrap();
+    let server = raw_server(Arc::new(MerchantKey::generate().unwrap()), &[]).await;
+    let client = client_of(&platform, &server)
+        .base_url(format!("http://{closed}/"))
+        .build()
+        .unwrap();
+    let error = post_without_merchant_id(&client).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.to_ascii_lowercase().contains("connection refused"),
+        "the root cause is in the message: {message}"
+    );
+    assert!(!error.outcome_unknown(), "nothing was sent: {message}");
+    assert_eq!(error.attempts(), 1);
+}
+
+#[tokio::test]
+async fn an_unsigned_error_answer_is_marked_unverified_and_capped() {
+    let (_server, client) = setup(&[Answer::UnsignedError]).await;
+    let error = get(&client).await.unwrap_err();
+    let Error::Api {
+        code,
+        message,
+        detail,
+        verified,
+        ..
+    } = &error
+    else {
+        panic!("expected an API error, got {error:?}");
+    };
+    assert_eq!(code, "PARAM_ERROR");
+    assert!(!verified);
+    assert_eq!(message.chars().count(), 200, "capped");
+    assert!(detail.is_none(), "a 5 000-byte detail is not kept");
+    assert!(error.to_string().contains("unsigned"), "{error}");
+    assert!(!error.outcome_unknown());
+}
+
+#[tokio::test]
+async fn strict_mode_refuses_unsigned_error_answers() {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), &[Answer::UnsignedError]).await;
+    let client = client_of(&platform, &server)
+        .require_signed_errors(true)
+        .build()
+        .unwrap();
+    let error = get(&client).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsigned {
+                missing: "Wechatpay-Signature",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_deadline_bounds_the_whole_call_and_reports_an_unknown_outcome() {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), &[Answer::Stall]).await;
+    let client = client_of(&platform, &server)
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = get(&client).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                timeout_ms: 300,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.outcome_unknown(), "the request was written: {error}");
+
+    // A per-call deadline overrides the client's.
+    let server = raw_server(Arc::clone(&platform), &[Answer::Stall]).await;
+    let client = client_of(&platform, &server).build().unwrap();
+    let error = client
+        .request(Method::GET, PATH)
+        .options(wechatpay::CallOptions::new().deadline(Duration::from_millis(200)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                timeout_ms: 200,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+/// A listener that accepts TCP connections and never says a word: a TLS handshake to it stalls.
+async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn a_stalled_tls_handshake_fails_over_to_the_backup_host() {
+    let (silent, task) = silent_listener().await;
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let backup = raw_server(Arc::clone(&platform), &[]).await;
+    let client = client_of(&platform, &backup)
+        .base_url(format!("https://{silent}/"))
+        .backup_base_url(format!("http://{}/", backup.addr))
+        .connect_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Not keyed by a merchant id: nothing was sent to the silent host, so failing over is safe.
+    let answer = post_without_merchant_id(&client).await.unwrap();
+    assert_eq!(answer.attempts(), 2);
+    assert_eq!(backup.requests.load(Ordering::SeqCst), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Without a backup: a transport error that says what stalled and that nothing was sent.
+    let alone = client_of(&platform, &backup)
+        .base_url(format!("https://{silent}/"))
+        .connect_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let error = post_without_merchant_id(&alone).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(!error.outcome_unknown(), "{error}");
+    assert!(
+        error.to_string().contains("TLS handshake")
+            && error.to_string().contains("nothing was sent"),
+        "{error}"
+    );
+    task.abort();
 }

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderValue};
 
-use crate::error::{Error, Subject};
+use crate::error::{Attempts, Error, Subject};
 use crate::keys::{MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
 
 /// The signature scheme of the `Authorization` header and of `Wechatpay-Signature-Type`.
@@ -360,6 +360,7 @@ impl KeyStore {
             return Err(Error::SignatureProbe {
                 subject: Subject::Answer,
                 request_id: request_id(),
+                attempts: Attempts::default(),
             });
         }
         let serial = text(header::SERIAL, signed.serial)?;
@@ -376,6 +377,7 @@ impl KeyStore {
                     String::from_utf8_lossy(kind.as_bytes())
                 ),
                 request_id: request_id(),
+                attempts: Attempts::default(),
             });
         }
         let timestamp: i64 = timestamp_text.parse().map_err(|_| Error::MalformedHeader {
@@ -383,6 +385,7 @@ impl KeyStore {
             header: "Wechatpay-Timestamp",
             problem: format!("`{timestamp_text}` is not a Unix time in seconds"),
             request_id: request_id(),
+            attempts: Attempts::default(),
         })?;
         let skew = now.abs_diff(timestamp);
         if skew > MAX_SKEW_SECS {
@@ -392,6 +395,7 @@ impl KeyStore {
                 now,
                 skew,
                 request_id: request_id(),
+                attempts: Attempts::default(),
             });
         }
         let Some(key) = self.get(serial) else {
@@ -400,6 +404,7 @@ impl KeyStore {
                 serial: serial.to_owned(),
                 known: self.serials().join(", "),
                 request_id: request_id(),
+                attempts: Attempts::default(),
             });
         };
         // An RSA signature is as long as the key's modulus: at most 8192 bits here.
@@ -417,6 +422,7 @@ impl KeyStore {
                     ),
                 },
                 request_id: request_id(),
+                attempts: Attempts::default(),
             })?;
         let message = [timestamp_text.as_bytes(), nonce.as_bytes(), body];
         if !key.verify_lines(&message, &raw_signature[..length]) {
@@ -424,6 +430,7 @@ impl KeyStore {
                 subject: Subject::Answer,
                 serial: serial.to_owned(),
                 request_id: request_id(),
+                attempts: Attempts::default(),
             });
         }
         Ok(())
@@ -440,12 +447,14 @@ fn signed_text<'h>(
         subject: Subject::Answer,
         missing: canonical(name),
         request_id: request_id(),
+        attempts: Attempts::default(),
     })?;
     value.to_str().map_err(|_| Error::MalformedHeader {
         subject: Subject::Answer,
         header: canonical(name),
         problem: "it is not visible ASCII".into(),
         request_id: request_id(),
+        attempts: Attempts::default(),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::{self, KeyStore, Signer};
 use crate::crypto::{self, Backend};
 use crate::endpoint::{Endpoint, Protocol, RenderedRequest};
-use crate::error::Error;
+use crate::error::{Attempts, Error};
 use crate::keys::{ApiV3Key, MerchantKey, PlatformCertificate, WechatpayPublicKey};
 use crate::rotation::{DEFAULT_REFRESH_INTERVAL, Rotation, SharedKeys};
 use crate::transport::{RawAnswer, Transport, TransportConfig};
@@ -26,8 +27,56 @@ use crate::v2::{self, ApiV2Key, ClientCertificate, SignType};
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.mch.weixin.qq.com/";
 
-/// The documented backup host, tried when the production host cannot be reached.
-pub const BACKUP_BASE_URL: &str = "https://api2.mch.weixin.qq.com/";
+/// The production API host under its second name; it fails over to [`BACKUP_BASE_URL`] too.
+pub const ALTERNATE_BASE_URL: &str = "https://api.wechatpay.cn/";
+
+/// The backup host WeChat Pay's own SDK (wechatpay-java, "双域名容灾") fails over to from either
+/// name of the production host.
+pub const BACKUP_BASE_URL: &str = "https://api2.wechatpay.cn/";
+
+/// Settings for one call, overriding the client's: whether a written request may be sent
+/// again, and a deadline for the whole call.
+///
+/// ```no_run
+/// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
+/// use std::time::Duration;
+/// use wechatpay::CallOptions;
+/// let options = CallOptions::new().resend(false).deadline(Duration::from_secs(8));
+/// let answer = client.send_with_options(&request, &options).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct CallOptions {
+    resend: Option<bool>,
+    deadline: Option<Duration>,
+}
+
+impl CallOptions {
+    /// The client's settings, unchanged.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a request that may have reached WeChat Pay is sent again, to the backup host
+    /// after a broken connection or after a `5xx` answer. By default it is when the request is
+    /// a `GET` or names the operation by the merchant's own id (an `out-…` path segment or a
+    /// top-level `out_…` field: `out_trade_no`, `out_refund_no`, `out_contract_code` …), so
+    /// that WeChat Pay cannot act on it twice. `false` sends it once; `true` declares that your
+    /// endpoint is safe to send again. A request that was not sent at all (the connection could
+    /// not be opened) always fails over.
+    pub fn resend(mut self, allowed: bool) -> Self {
+        self.resend = Some(allowed);
+        self
+    }
+
+    /// The most the whole call may take, every attempt, failover and retry delay included;
+    /// overrides [`ClientBuilder::deadline`].
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+}
 
 /// When and how `5xx` answers are retried.
 #[derive(Debug, Clone, Copy)]
@@ -87,6 +136,8 @@ struct Inner {
     /// The primary host first, then the backups tried when it cannot be reached.
     bases: Vec<BaseUrl>,
     retry: RetryPolicy,
+    deadline: Option<Duration>,
+    require_signed_errors: bool,
     transport: Transport,
     user_agent: HeaderValue,
     wechatpay_serial: Option<HeaderValue>,
@@ -301,10 +352,22 @@ impl Client {
     /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
     /// [`Error::InvalidRequest`].
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        self.send_with_options(request, &CallOptions::new()).await
+    }
+
+    /// [`Client::send`] with settings for this call: whether it may be sent again, a deadline.
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub async fn send_with_options<E: Endpoint>(
+        &self,
+        request: &E,
+        options: &CallOptions,
+    ) -> Result<E::Response, Error> {
         if E::PROTOCOL == Protocol::V2 {
             return Ok(self.send_v2(request, None).await?.into_inner());
         }
-        self.send_answer(request).await?.json()
+        self.send_answer(request, options).await?.json()
     }
 
     /// Sends a v2 endpoint for another `appid` than the client's (a merchant with several apps).
@@ -357,6 +420,8 @@ impl Client {
         let body = Bytes::from(body);
         let started = std::time::Instant::now();
         let mut host = 0;
+        let mut call = Attempts::default();
+        let written = AtomicBool::new(false);
         let raw = loop {
             let base = &inner.bases[host];
             let target = format!("{}/{}", base.prefix, E::PATH);
@@ -383,12 +448,24 @@ impl Client {
                     endpoint: E::PATH,
                     problem: e.to_string(),
                 })?;
-            match inner.transport.call(http_request).await {
-                Err(Error::Transport { url, source }) if host + 1 < inner.bases.len() => {
+            call.count += 1;
+            written.store(false, Ordering::Release);
+            let outcome = inner.transport.call_tracked(http_request, &written).await;
+            let sent = written.load(Ordering::Acquire);
+            match outcome {
+                // Only a request that was not sent fails over: v2 endpoints are not sorted by
+                // whether sending again can act twice.
+                Err(Error::Transport { url, source, .. })
+                    if host + 1 < inner.bases.len() && !sent =>
+                {
                     host += 1;
                     tracing::warn!(%url, error = %source, backup = %inner.bases[host], "host unreachable: failing over to the backup host");
                 }
-                other => break other?,
+                other => {
+                    call.outcome_unknown |=
+                        sent && !matches!(&other, Ok(raw) if !raw.status.is_server_error());
+                    break other.map_err(|error| error.with_attempts(call))?;
+                }
             }
         };
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -405,7 +482,7 @@ impl Client {
                     v2::decode_fields::<E::Response>(&fields, &format!("POST {}", E::PATH))
                 })
         } else {
-            Err(api_error(status, &body, request_id.clone()))
+            Err(api_error(status, &body, request_id.clone(), false).with_attempts(call))
         };
         match &outcome {
             Ok(_) => tracing::info!(
@@ -443,7 +520,7 @@ impl Client {
         if E::PROTOCOL == Protocol::V2 {
             return self.send_v2(request, None).await;
         }
-        crate::Response::decode(self.send_answer(request).await?)
+        crate::Response::decode(self.send_answer(request, &CallOptions::new()).await?)
     }
 
     /// Verifies and decodes API v2 callbacks with this client's APIv2 key; see [`crate::v2::notify`].
@@ -475,7 +552,11 @@ impl Client {
     }
 
     /// Renders, signs, sends and verifies a declared endpoint; the answer is not decoded yet.
-    async fn send_answer<E: Endpoint>(&self, request: &E) -> Result<Answer, Error> {
+    async fn send_answer<E: Endpoint>(
+        &self,
+        request: &E,
+        options: &CallOptions,
+    ) -> Result<Answer, Error> {
         let rendered = if E::ENCRYPTS {
             if self.keys().encryption_key().is_none() && self.rotation().is_some() {
                 // A client that starts from the APIv3 key alone has no key to encrypt with yet.
@@ -491,7 +572,7 @@ impl Client {
         } else {
             RenderedRequest::new(request)?
         };
-        self.execute(&rendered, E::SIGNED_RESPONSE).await
+        self.execute(&rendered, E::SIGNED_RESPONSE, options).await
     }
 
     /// Starts a request to an endpoint nobody declared yet; the answer is verified like any other.
@@ -517,6 +598,7 @@ impl Client {
             query: None,
             body: None,
             headers: Ok(HeaderMap::new()),
+            options: CallOptions::new(),
         }
     }
 
@@ -525,6 +607,7 @@ impl Client {
         &self,
         rendered: &RenderedRequest,
         signed: bool,
+        options: &CallOptions,
     ) -> Result<Answer, Error> {
         self.refresh_in_background_if_due();
         let started = std::time::Instant::now();
@@ -536,10 +619,13 @@ impl Client {
             request_id = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let mut attempts = 0;
         let result = self
-            .execute_with_retries(rendered, signed, &span, &mut attempts)
+            .execute_with_retries(rendered, signed, options, &span)
             .await;
+        let attempts = match &result {
+            Ok(answer) => answer.attempts(),
+            Err(error) => error.attempts(),
+        };
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("attempts", attempts);
         // One event per call, with everything a support ticket or a reconciliation needs, so that
@@ -589,57 +675,107 @@ impl Client {
 
     /// Sends a request with the client's retry rules; every attempt is signed afresh.
     ///
-    /// - A host that cannot be reached (refused, reset, TLS failure), or whose answer breaks off
-    ///   before its end, is replaced by the next backup host, once per request: sending again is
-    ///   safe for the reason below.
-    /// - `5xx` answers are retried up to [`ClientBuilder::retries`] times with jittered
-    ///   exponential backoff. WeChat Pay keys every request by the merchant's own ids
-    ///   (`out_trade_no`, `out_contract_code` …), so sending the same bytes again, freshly signed,
-    ///   cannot act twice.
+    /// - A host that cannot be reached (refused, DNS or TLS failure, no connection within the
+    ///   connect timeout) is replaced by the next backup host: nothing was sent.
+    /// - A connection that broke after the request may have been written, and a `5xx` answer,
+    ///   are sent again (to the next backup host; up to [`ClientBuilder::retries`] times with
+    ///   jittered exponential backoff) only when sending again cannot act twice
+    ///   ([`CallOptions::resend`]).
     /// - `429` is never retried: [`Error::RateLimited`].
     /// - A timeout is never retried: the request may have been processed.
+    ///
+    /// Every error carries the attempts made and whether WeChat Pay may have acted.
     async fn execute_with_retries(
         &self,
         rendered: &RenderedRequest,
         signed: bool,
+        options: &CallOptions,
         span: &tracing::Span,
-        attempts: &mut u32,
     ) -> Result<Answer, Error> {
         let inner = &*self.inner;
+        let resend = options
+            .resend
+            .unwrap_or_else(|| rendered.is_keyed_by_merchant_id());
+        let mut call = Attempts::default();
         let mut host = 0;
-        let mut retries = 0u32;
-        loop {
-            let request = self.signed_request_to(rendered, &inner.bases[host])?;
-            *attempts += 1;
-            let outcome = inner.transport.call(request).await;
-            match outcome {
-                Err(Error::Transport { url, source }) if host + 1 < inner.bases.len() => {
-                    host += 1;
-                    tracing::warn!(parent: span, %url, error = %source, backup = %inner.bases[host], "host unreachable: failing over to the backup host");
+        // Whether the attempt in flight may have reached the server, also when the deadline
+        // abandons it half-way.
+        let written = AtomicBool::new(false);
+        let attempts = async {
+            let mut retries = 0u32;
+            loop {
+                let request = self.signed_request_to(rendered, &inner.bases[host])?;
+                written.store(false, Ordering::Release);
+                call.count += 1;
+                let outcome = inner.transport.call_tracked(request, &written).await;
+                let sent = written.load(Ordering::Acquire);
+                call.outcome_unknown |=
+                    sent && !matches!(&outcome, Ok(raw) if !raw.status.is_server_error());
+                match outcome {
+                    Err(Error::Transport { url, source, .. })
+                        if host + 1 < inner.bases.len() && (!sent || resend) =>
+                    {
+                        host += 1;
+                        tracing::warn!(parent: span, %url, error = %source, backup = %inner.bases[host], sent, "host unreachable: failing over to the backup host");
+                    }
+                    Ok(raw)
+                        if raw.status.is_server_error()
+                            && resend
+                            && retries < inner.retry.max_retries =>
+                    {
+                        retries += 1;
+                        let delay = inner.retry.delay(retries);
+                        tracing::debug!(parent: span, status = %raw.status, retries, ?delay, "server error: retrying");
+                        tokio::time::sleep(delay).await;
+                    }
+                    Ok(raw) => {
+                        let status = raw.status;
+                        let checked = self.check(raw, signed, rendered).await;
+                        // A success that did not verify, or an error answer whose signature
+                        // failed: what WeChat Pay did is not known.
+                        call.outcome_unknown |=
+                            matches!(&checked, Err(e) if e.is_verification_failure());
+                        return match checked {
+                            Err(Error::Api {
+                                message,
+                                request_id,
+                                ..
+                            }) if status == StatusCode::TOO_MANY_REQUESTS => {
+                                Err(Error::RateLimited {
+                                    message,
+                                    request_id,
+                                    attempts: Attempts::default(),
+                                })
+                            }
+                            other => other,
+                        };
+                    }
+                    Err(error) => return Err(error),
                 }
-                Ok(raw) if raw.status.is_server_error() && retries < inner.retry.max_retries => {
-                    retries += 1;
-                    let delay = inner.retry.delay(retries);
-                    tracing::debug!(parent: span, status = %raw.status, retries, ?delay, "server error: retrying");
-                    tokio::time::sleep(delay).await;
-                }
-                Ok(raw) => {
-                    let status = raw.status;
-                    return match self.check(raw, signed, rendered).await {
-                        Err(Error::Api {
-                            message,
-                            request_id,
-                            ..
-                        }) if status == StatusCode::TOO_MANY_REQUESTS => Err(Error::RateLimited {
-                            message,
-                            request_id,
-                        }),
-                        other => other,
-                    };
-                }
-                Err(error) => return Err(error),
             }
-        }
+        };
+        let deadline = options.deadline.or(inner.deadline);
+        let result = match deadline {
+            None => attempts.await,
+            Some(deadline) => match tokio::time::timeout(deadline, attempts).await {
+                Ok(result) => result,
+                Err(_) => {
+                    call.outcome_unknown |= written.load(Ordering::Acquire);
+                    Err(Error::Timeout {
+                        url: format!(
+                            "{}{}",
+                            inner.bases[host],
+                            rendered.target().trim_start_matches('/')
+                        ),
+                        timeout_ms: crate::transport::millis(deadline),
+                        attempts: Attempts::default(),
+                    })
+                }
+            },
+        };
+        result
+            .map(|answer| answer.with_attempts(call))
+            .map_err(|error| error.with_attempts(call))
     }
 
     /// Signs and sends one rendered request and reads the whole answer, unverified.
@@ -758,10 +894,18 @@ impl Client {
             ));
         }
         // Error answers may come unsigned; when they carry a signature it must hold.
-        if headers.contains_key(auth::header::SIGNATURE) {
+        let verified = headers.contains_key(auth::header::SIGNATURE);
+        if verified {
             self.verify_signed(&headers, &body).await?;
+        } else if self.inner.require_signed_errors {
+            return Err(Error::Unsigned {
+                subject: crate::error::Subject::Answer,
+                missing: "Wechatpay-Signature",
+                request_id,
+                attempts: Attempts::default(),
+            });
         }
-        Err(api_error(status, &body, request_id))
+        Err(api_error(status, &body, request_id, verified))
     }
 
     /// An error answer as [`Error::Api`], for the paths that download certificates and files:
@@ -773,17 +917,36 @@ impl Client {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Error {
-        if headers.contains_key(auth::header::SIGNATURE)
-            && let Err(error) = self.keys().verify(headers, body, auth::unix_now())
-        {
+        let verified = headers.contains_key(auth::header::SIGNATURE);
+        if verified && let Err(error) = self.keys().verify(headers, body, auth::unix_now()) {
             return error;
         }
-        api_error(status, body, auth::request_id(headers))
+        if !verified && self.inner.require_signed_errors {
+            return Error::Unsigned {
+                subject: crate::error::Subject::Answer,
+                missing: "Wechatpay-Signature",
+                request_id: auth::request_id(headers),
+                attempts: Attempts::default(),
+            };
+        }
+        api_error(status, body, auth::request_id(headers), verified)
     }
 }
 
+/// The most kept of an unsigned error answer: its code, its message (in characters), and its
+/// `detail` (in bytes of JSON).
+const UNSIGNED_CODE_CHARS: usize = 64;
+const UNSIGNED_MESSAGE_CHARS: usize = 200;
+const UNSIGNED_DETAIL_BYTES: usize = 1024;
+
 /// Builds [`Error::Api`] from a `{code, message, detail}` body (or whatever came instead).
-pub(crate) fn api_error(status: StatusCode, body: &[u8], request_id: Option<String>) -> Error {
+/// Of an unverified body only a bounded part is kept: it may come from anyone on the way.
+pub(crate) fn api_error(
+    status: StatusCode,
+    body: &[u8],
+    request_id: Option<String>,
+    verified: bool,
+) -> Error {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         code: String,
@@ -792,29 +955,36 @@ pub(crate) fn api_error(status: StatusCode, body: &[u8], request_id: Option<Stri
         #[serde(default)]
         detail: Option<serde_json::Value>,
     }
-    match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(e) => Error::Api {
-            status,
-            code: e.code,
-            message: e.message,
-            detail: e.detail,
-            request_id,
-        },
+    let (code, message, detail) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => (e.code, e.message, e.detail),
         Err(_) => {
             let text = String::from_utf8_lossy(body);
-            let message: String = text.chars().take(200).collect();
-            Error::Api {
-                status,
-                code: format!("HTTP_{}", status.as_u16()),
-                message: if message.is_empty() {
-                    status.canonical_reason().unwrap_or("").to_owned()
-                } else {
-                    message
-                },
-                detail: None,
-                request_id,
-            }
+            let message: String = text.chars().take(UNSIGNED_MESSAGE_CHARS).collect();
+            let message = if message.is_empty() {
+                status.canonical_reason().unwrap_or("").to_owned()
+            } else {
+                message
+            };
+            (format!("HTTP_{}", status.as_u16()), message, None)
         }
+    };
+    let (code, message, detail) = if verified {
+        (code, message, detail)
+    } else {
+        (
+            code.chars().take(UNSIGNED_CODE_CHARS).collect(),
+            message.chars().take(UNSIGNED_MESSAGE_CHARS).collect(),
+            detail.filter(|d| d.to_string().len() <= UNSIGNED_DETAIL_BYTES),
+        )
+    };
+    Error::Api {
+        status,
+        code,
+        message,
+        detail,
+        request_id,
+        verified,
+        attempts: Attempts::default(),
     }
 }
 
@@ -827,6 +997,7 @@ pub struct Answer {
     request_id: Option<String>,
     /// `METHOD path` of the call this answers, for [`Error::Decode`].
     call: String,
+    attempts: Attempts,
 }
 
 impl Answer {
@@ -843,7 +1014,19 @@ impl Answer {
             body,
             request_id,
             call,
+            attempts: Attempts::default(),
         }
+    }
+
+    fn with_attempts(mut self, attempts: Attempts) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// How many requests the call made to get this answer (failovers and `5xx` retries
+    /// included).
+    pub fn attempts(&self) -> u32 {
+        self.attempts.count
     }
 
     /// The HTTP status (always `2xx`).
@@ -885,6 +1068,7 @@ impl Answer {
             endpoint: self.call.clone(),
             source,
             request_id: self.request_id.clone(),
+            attempts: self.attempts,
         })
     }
 }
@@ -898,6 +1082,7 @@ pub struct RequestBuilder<'a> {
     query: Option<Result<String, Error>>,
     body: Option<Result<Bytes, Error>>,
     headers: Result<HeaderMap, Error>,
+    options: CallOptions,
 }
 
 impl fmt::Debug for RequestBuilder<'_> {
@@ -979,6 +1164,12 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Settings for this call: whether it may be sent again, a deadline.
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Signs and sends the request and verifies the answer.
     ///
     /// # Errors
@@ -1016,7 +1207,7 @@ impl RequestBuilder<'_> {
         let body = self.body.transpose()?;
         let headers = self.headers?;
         let rendered = RenderedRequest::from_parts(self.method, target, body).with_headers(headers);
-        self.client.execute(&rendered, true).await
+        self.client.execute(&rendered, true, &self.options).await
     }
 }
 
@@ -1045,6 +1236,8 @@ pub struct ClientBuilder {
     apiv3_key: Option<ApiV3Key>,
     backup_base_urls: Vec<String>,
     retry: RetryPolicy,
+    deadline: Option<Duration>,
+    require_signed_errors: bool,
     certificates_from_api: bool,
     certificate_refresh: Option<Duration>,
     v2: V2Settings,
@@ -1095,9 +1288,12 @@ impl ClientBuilder {
         self
     }
 
-    /// A host to fail over to when the base URL cannot be reached (connection refused or reset)
-    /// or its answer breaks off before its end, at most once per request. Without a base URL the client talks to
-    /// `https://api.mch.weixin.qq.com/` and fails over to `https://api2.mch.weixin.qq.com/`.
+    /// A host to fail over to when the base URL cannot be reached (no connection within the
+    /// connect timeout, refused, DNS or TLS failure), or, for requests that cannot act twice
+    /// ([`CallOptions::resend`]), when the connection breaks before the whole answer arrived.
+    /// Each host is tried at most once per request. Without a base URL, or with either name of
+    /// the production host, the client fails over to [`BACKUP_BASE_URL`] as WeChat Pay's own
+    /// SDK does.
     pub fn backup_base_url(mut self, url: impl Into<String>) -> Self {
         self.backup_base_urls.push(url.into());
         self
@@ -1116,15 +1312,36 @@ impl ClientBuilder {
         self
     }
 
-    /// The most one call may take, connection, request and whole answer included (default 30 s).
+    /// The most one attempt may take, from opening or taking a connection to the end of its
+    /// answer (default 30 s). Each attempt (failover, retry) gets its own: a call that retries
+    /// may take several times this; bound the whole call with [`ClientBuilder::deadline`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.transport.timeout = timeout;
         self
     }
 
-    /// The most opening a connection may take (default 5 s).
+    /// The most opening a connection may take: DNS, TCP and the TLS handshake (default 5 s).
+    /// A host that does not get this far was sent nothing, so the call fails over to the next
+    /// backup host.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.transport.connect_timeout = timeout;
+        self
+    }
+
+    /// The most one call may take, every attempt, failover and retry delay included (default:
+    /// no deadline beyond the per-attempt [`ClientBuilder::timeout`]). A call that runs out of
+    /// time is [`Error::Timeout`]; [`Error::outcome_unknown`] says whether the request may have
+    /// been processed.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Refuses error answers (`4xx`/`5xx`) that carry no WeChat Pay signature with
+    /// [`Error::Unsigned`], instead of reporting them as [`Error::Api`] with `verified: false`.
+    /// WeChat Pay signs its error answers; an unsigned one may come from a proxy on the way.
+    pub fn require_signed_errors(mut self, strict: bool) -> Self {
+        self.require_signed_errors = strict;
         self
     }
 
@@ -1313,13 +1530,14 @@ impl ClientBuilder {
         let key = key.with_backend(self.backend)?;
         let keys = self.keys.with_backend(self.backend)?;
         // The production host has a documented backup; a configured host has the backups given.
-        let mut bases = match &self.base_url {
-            Some(url) => vec![BaseUrl::parse(url)?],
-            None => vec![
-                BaseUrl::parse(DEFAULT_BASE_URL)?,
-                BaseUrl::parse(BACKUP_BASE_URL)?,
-            ],
-        };
+        let primary = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let mut bases = vec![BaseUrl::parse(primary)?];
+        if [DEFAULT_BASE_URL, ALTERNATE_BASE_URL]
+            .iter()
+            .any(|production| bases[0].to_string() == *production)
+        {
+            bases.push(BaseUrl::parse(BACKUP_BASE_URL)?);
+        }
         for url in &self.backup_base_urls {
             bases.push(BaseUrl::parse(url)?);
         }
@@ -1341,6 +1559,8 @@ impl ClientBuilder {
                 backend: self.backend,
                 bases,
                 retry: self.retry,
+                deadline: self.deadline,
+                require_signed_errors: self.require_signed_errors,
                 transport,
                 user_agent: user_agent(),
                 wechatpay_serial,

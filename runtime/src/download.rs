@@ -16,7 +16,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use crate::Client;
 use crate::api::bill::{BillDownloadUrl, DownloadBillFile};
 use crate::endpoint::{Endpoint as _, RenderedRequest};
-use crate::error::Error;
+use crate::error::{Attempts, Error};
 
 /// The outcome of a complete, verified bill download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,7 @@ impl Client {
                     return Err(Error::Transport {
                         url: uri.to_string(),
                         source: Box::new(e),
+                        attempts: Attempts::default(),
                     });
                 }
                 Ok(Some(Ok(frame))) => frame,

@@ -369,6 +369,30 @@ impl RenderedRequest {
         self.wechatpay_serial.as_deref()
     }
 
+    /// Whether sending this request again cannot act twice: a `GET`, or a request that names
+    /// the operation by the merchant's own id, in its path (a segment such as `out-trade-no`,
+    /// `out-contract-code`) or as a top-level JSON field (`out_trade_no`, `out_refund_no` …),
+    /// which WeChat Pay keys the operation by.
+    pub fn is_keyed_by_merchant_id(&self) -> bool {
+        if matches!(self.method, Method::GET | Method::HEAD) {
+            return true;
+        }
+        let path = self.target.split('?').next().unwrap_or_default();
+        if path.split('/').any(|segment| segment.starts_with("out-")) {
+            return true;
+        }
+        let Some(body) = self.body.as_deref().filter(|_| self.content_type.is_none()) else {
+            return false;
+        };
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).is_ok_and(
+            |fields| {
+                fields.iter().any(|(name, value)| {
+                    name.starts_with("out_") && value.as_str().is_some_and(|id| !id.is_empty())
+                })
+            },
+        )
+    }
+
     pub(crate) fn body_bytes(&self) -> Option<bytes::Bytes> {
         self.body.clone()
     }

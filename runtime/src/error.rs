@@ -17,7 +17,9 @@ use http::StatusCode;
 pub enum Error {
     /// WeChat Pay answered with an error (`4xx`/`5xx` with `{code, message, detail}`).
     #[error(
-        "WeChat Pay answered {status} {code}: {message}{}",
+        "{} {status} {code}: {message}{}{}",
+        if *verified { "WeChat Pay answered" } else { "an unsigned (unverified) answer said" },
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     Api {
@@ -32,12 +34,22 @@ pub enum Error {
         detail: Option<serde_json::Value>,
         /// The `Request-ID` header of the answer.
         request_id: Option<String>,
+        /// Whether the error answer carried a WeChat Pay signature that verified. An unsigned
+        /// error answer may come from a proxy or gateway on the way, or be forged: its code and
+        /// message are kept only in part (at most 64 and 200 characters, `detail` at most 1 KiB).
+        /// [`ClientBuilder::require_signed_errors`](crate::ClientBuilder::require_signed_errors)
+        /// refuses such answers instead.
+        verified: bool,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// A successful (`2xx`) answer, or a callback, came without the `Wechatpay-*` signature
     /// headers. It is treated as forged and its body is discarded.
     #[error(
-        "the {subject} has no WeChat Pay signature (missing header `{missing}`); it was discarded as possibly forged{}",
+        "the {subject} has no WeChat Pay signature (missing header `{missing}`); it was discarded as possibly forged{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     Unsigned {
@@ -47,12 +59,16 @@ pub enum Error {
         missing: &'static str,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// The signature of an answer or callback does not verify with the key its `Wechatpay-Serial`
     /// names: the body was altered in transit or signed with another key. The body was discarded.
     #[error(
-        "the {subject}'s signature does not verify with the WeChat Pay key `{serial}`: the body was altered or signed by another key; it was discarded{}",
+        "the {subject}'s signature does not verify with the WeChat Pay key `{serial}`: the body was altered or signed by another key; it was discarded{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     BadSignature {
@@ -62,12 +78,16 @@ pub enum Error {
         serial: String,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// WeChat Pay sent a deliberately invalid signature (`WECHATPAY/SIGNTEST/…`) to check that this
     /// merchant verifies answers. Rejecting it is the correct behaviour; nothing needs fixing.
     #[error(
-        "the {subject} carries a WeChat Pay signature probe (`WECHATPAY/SIGNTEST/`) and was rejected as it must be{}",
+        "the {subject} carries a WeChat Pay signature probe (`WECHATPAY/SIGNTEST/`) and was rejected as it must be{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     SignatureProbe {
@@ -75,12 +95,16 @@ pub enum Error {
         subject: Subject,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// The `Wechatpay-Timestamp` of an answer or callback is more than 300 seconds away from this
     /// machine's clock: a replay, or a wrong clock here (check NTP).
     #[error(
-        "the {subject}'s timestamp {timestamp} is {skew} s away from this machine's clock {now} (at most 300 s are allowed): a replay, or check this machine's clock{}",
+        "the {subject}'s timestamp {timestamp} is {skew} s away from this machine's clock {now} (at most 300 s are allowed): a replay, or check this machine's clock{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     StaleTimestamp {
@@ -94,11 +118,15 @@ pub enum Error {
         skew: u64,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// An answer or callback names a key (`Wechatpay-Serial`) this client does not hold.
     #[error(
-        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); configure that public key or platform certificate{}",
+        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); configure that public key or platform certificate{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     UnknownSerial {
@@ -110,11 +138,15 @@ pub enum Error {
         known: String,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// A signature header is present but malformed (not Base64, a timestamp that is not a number).
     #[error(
-        "the {subject}'s header `{header}` is malformed: {problem}{}",
+        "the {subject}'s header `{header}` is malformed: {problem}{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     MalformedHeader {
@@ -126,12 +158,16 @@ pub enum Error {
         problem: String,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// WeChat Pay answered `429 RATELIMIT_EXCEEDED`. Not retried: slow down (spread bulk jobs such
     /// as monthly deductions over time) and send again later.
     #[error(
-        "WeChat Pay rate limit exceeded: {message}; slow down and retry later{}",
+        "WeChat Pay rate limit exceeded: {message}; slow down and retry later{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     RateLimited {
@@ -139,11 +175,15 @@ pub enum Error {
         message: String,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// The verified answer could not be decoded into the declared response type.
     #[error(
-        "the verified answer of `{endpoint}` does not decode as the declared response type: {source}{}",
+        "the verified answer of `{endpoint}` does not decode as the declared response type: {source}{}{}",
+        attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
     Decode {
@@ -155,6 +195,9 @@ pub enum Error {
         source: serde_json::Error,
         /// The `Request-ID` header, when present.
         request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// The request could not be rendered (an empty path parameter, a field that cannot be encoded).
@@ -181,31 +224,46 @@ pub enum Error {
 
     /// No answer arrived within the configured timeout. The request may or may not have been
     /// processed: query before repeating it with new parameters.
-    #[error("no answer from {url} within {timeout_ms} ms")]
+    #[error(
+        "no answer from {url} within {timeout_ms} ms{}",
+        attempts_suffix(attempts)
+    )]
     Timeout {
         /// The URL called.
         url: String,
         /// The timeout that expired.
         timeout_ms: u64,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// The connection failed or broke (refused, reset, TLS failure, truncated answer).
-    #[error("transport error calling {url}: {source}")]
+    #[error("transport error calling {url}: {}{}", CauseChain(&**source), attempts_suffix(attempts))]
     Transport {
         /// The URL called.
         url: String,
         /// The underlying error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// The answer body exceeded the configured size limit; it was discarded.
-    #[error("the answer from {url} exceeds the limit of {limit} bytes and was discarded")]
+    #[error(
+        "the answer from {url} exceeds the limit of {limit} bytes and was discarded{}",
+        attempts_suffix(attempts)
+    )]
     BodyTooLarge {
         /// The URL called.
         url: String,
         /// The limit in bytes.
         limit: usize,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it
+        /// (see [`Error::outcome_unknown`]).
+        attempts: Attempts,
     },
 
     /// Encrypted data could not be decrypted (a wrong APIv3 key, altered data, a malformed field).
@@ -280,6 +338,80 @@ impl std::fmt::Display for Subject {
     }
 }
 
+/// A failed call's attempts: how many requests were tried, and whether one of them may have
+/// taken effect at WeChat Pay.
+///
+/// Errors that do not come from sending a request (configuration, keys, callbacks) carry the
+/// default: no attempt, nothing unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attempts {
+    pub(crate) count: u32,
+    pub(crate) outcome_unknown: bool,
+}
+
+impl Attempts {
+    /// How many attempts were made: the first request, failovers to a backup host and retries
+    /// of `5xx` answers.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Whether WeChat Pay may have acted on the request; see [`Error::outcome_unknown`].
+    pub fn outcome_unknown(&self) -> bool {
+        self.outcome_unknown
+    }
+}
+
+/// An error and its causes, each after a colon: the root cause is what a reader needs
+/// ("Connection refused", "certificate not valid for name …").
+struct CauseChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for CauseChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut shown = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            let text = error.to_string();
+            // Some errors repeat their source's message in their own; say it once.
+            if !shown.contains(&text) {
+                write!(f, ": {text}")?;
+                shown = text;
+            }
+            cause = error.source();
+        }
+        Ok(())
+    }
+}
+
+fn attempts_suffix(attempts: &Attempts) -> String {
+    match attempts.count {
+        0 | 1 => String::new(),
+        n => format!(" (after {n} attempts)"),
+    }
+}
+
+/// Matches the variants that end a call (they carry its [`Attempts`]).
+macro_rules! call_attempts {
+    ($error:expr, $attempts:ident => $then:expr, _ => $otherwise:expr) => {
+        match $error {
+            Error::Api { $attempts, .. }
+            | Error::Unsigned { $attempts, .. }
+            | Error::BadSignature { $attempts, .. }
+            | Error::SignatureProbe { $attempts, .. }
+            | Error::StaleTimestamp { $attempts, .. }
+            | Error::UnknownSerial { $attempts, .. }
+            | Error::MalformedHeader { $attempts, .. }
+            | Error::RateLimited { $attempts, .. }
+            | Error::Decode { $attempts, .. }
+            | Error::Timeout { $attempts, .. }
+            | Error::Transport { $attempts, .. }
+            | Error::BodyTooLarge { $attempts, .. } => $then,
+            _ => $otherwise,
+        }
+    };
+}
+
 fn request_id_suffix(request_id: &Option<String>) -> String {
     match request_id {
         Some(id) => format!(" (Request-ID {id})"),
@@ -339,6 +471,59 @@ impl Error {
             | Error::MalformedHeader { subject, .. } => *subject = Subject::Callback,
             _ => {}
         }
+        self
+    }
+
+    /// How many requests the call made before it failed: the first, failovers to a backup host
+    /// and retries of `5xx` answers. `0` for errors that arose before anything was sent
+    /// (configuration, rendering, keys) or outside a call (callbacks).
+    pub fn attempts(&self) -> u32 {
+        call_attempts!(self, attempts => attempts.count, _ => 0)
+    }
+
+    /// Whether WeChat Pay may have acted on the request although the call failed: a request was
+    /// written and its answer was lost, cut off, timed out, a `5xx`, or failed verification,
+    /// or a verified success did not decode.
+    ///
+    /// When this is true, do not issue the operation again under new ids: query it by your own
+    /// id (`out_trade_no`, `out_refund_no`, `out_contract_code` …) first, or send the very same
+    /// request again (WeChat Pay keys it by that id, so it cannot act twice). When it is false,
+    /// the request was not sent or WeChat Pay refused it.
+    ///
+    /// ```no_run
+    /// use wechatpay::api::papay::ApplyDeduction;
+    /// use wechatpay::api::pay::QueryTransactionByOutTradeNo;
+    ///
+    /// async fn deduct(client: &wechatpay::Client, request: &ApplyDeduction) -> Result<(), wechatpay::Error> {
+    ///     match client.send(request).await {
+    ///         Ok(_accepted) => Ok(()),
+    ///         Err(error) if error.outcome_unknown() => {
+    ///             // WeChat Pay may have taken it: ask by our own id before deciding anything.
+    ///             let query = QueryTransactionByOutTradeNo {
+    ///                 out_trade_no: request.out_trade_no.clone(),
+    ///                 mchid: client.mchid().to_owned(),
+    ///             };
+    ///             match client.send(&query).await {
+    ///                 Ok(_order) => Ok(()), // it exists: record its trade_state
+    ///                 // Not taken: send the same request (same out_trade_no) again.
+    ///                 Err(e) if e.code() == Some("ORDER_NOT_EXIST") => Ok(()),
+    ///                 Err(e) => Err(e), // still unknown: query later, never a new out_trade_no
+    ///             }
+    ///         }
+    ///         Err(error) => Err(error), // refused, or never sent: correct it and send
+    ///     }
+    /// }
+    /// ```
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Decode { .. } => true,
+            other => call_attempts!(other, attempts => attempts.outcome_unknown, _ => false),
+        }
+    }
+
+    /// This error as the end of a call that made `call`.
+    pub(crate) fn with_attempts(mut self, call: Attempts) -> Self {
+        call_attempts!(&mut self, attempts => *attempts = call, _ => ());
         self
     }
 

@@ -189,12 +189,13 @@ pub mod __support {
 }
 
 pub use client::{
-    Answer, BACKUP_BASE_URL, Client, ClientBuilder, DEFAULT_BASE_URL, RequestBuilder,
+    ALTERNATE_BASE_URL, Answer, BACKUP_BASE_URL, CallOptions, Client, ClientBuilder,
+    DEFAULT_BASE_URL, RequestBuilder,
 };
 pub use crypto::Backend;
 pub use download::BillFile;
 pub use endpoint::Endpoint;
-pub use error::{Error, Result};
+pub use error::{Attempts, Error, Result};
 pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
 };

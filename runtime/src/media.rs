@@ -319,7 +319,9 @@ impl Client {
     /// # Errors
     /// As [`Client::upload_image`], less the local checks [`MediaForm::new`] already made.
     pub async fn upload_media(&self, form: &MediaForm) -> Result<MediaUpload, Error> {
-        let answer = self.execute(&form.rendered(), true).await?;
+        let answer = self
+            .execute(&form.rendered(), true, &crate::CallOptions::new())
+            .await?;
         answer.json()
     }
 }

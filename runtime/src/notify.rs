@@ -950,6 +950,7 @@ mod tests {
         let forged = Rejection::from(Error::SignatureProbe {
             subject: crate::error::Subject::Callback,
             request_id: None,
+            attempts: crate::Attempts::default(),
         });
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
         let body: serde_json::Value = serde_json::from_str(&forged.body()).unwrap();

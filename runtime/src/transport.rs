@@ -10,6 +10,7 @@
 //! connections for requests sent one at a time on a busy multi-thread runtime.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use rustls_pki_types::CertificateDer;
 use tower_service::Service as _;
 
-use crate::error::Error;
+use crate::error::{Attempts, Error};
 
 /// A raw answer: status, headers and the complete body, before verification.
 #[derive(Debug)]
@@ -52,6 +53,27 @@ impl std::fmt::Display for BrokenBody {
 }
 
 impl std::error::Error for BrokenBody {}
+
+/// Opening a connection took longer than the connect timeout.
+#[derive(Debug)]
+struct ConnectTimeout(Duration);
+
+impl std::fmt::Display for ConnectTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "opening a connection (DNS, TCP and TLS handshake) took longer than the connect timeout of {} ms; nothing was sent",
+            millis(self.0)
+        )
+    }
+}
+
+impl std::error::Error for ConnectTimeout {}
+
+/// A duration in whole milliseconds, as errors report it.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -210,11 +232,13 @@ impl Transport {
         Ok((self.connect(key, url).await?, false))
     }
 
-    /// A new connection to `key`.
+    /// A new connection to `key`: DNS, TCP, TLS and the HTTP handshake, within the connect
+    /// timeout. Nothing of a request has been sent when this fails.
     async fn connect(&self, key: &PoolKey, url: &Uri) -> Result<Sender, Error> {
         let transport_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Transport {
             url: url.to_string(),
             source,
+            attempts: Attempts::default(),
         };
         let target = Uri::builder()
             .scheme(key.0.clone())
@@ -223,14 +247,25 @@ impl Transport {
             .build()
             .map_err(|e| transport_error(Box::new(e)))?;
         let mut connector = self.connector.clone();
-        std::future::poll_fn(|cx| connector.poll_ready(cx))
-            .await
-            .map_err(transport_error)?;
-        let io = connector.call(target).await.map_err(transport_error)?;
-        let (sender, connection) = http1::Builder::new()
-            .handshake(io)
-            .await
-            .map_err(|e| transport_error(Box::new(e)))?;
+        let opening = async {
+            std::future::poll_fn(|cx| connector.poll_ready(cx))
+                .await
+                .map_err(transport_error)?;
+            let io = connector.call(target).await.map_err(transport_error)?;
+            http1::Builder::new()
+                .handshake(io)
+                .await
+                .map_err(|e| transport_error(Box::new(e)))
+        };
+        let (sender, connection) =
+            match tokio::time::timeout(self.config.connect_timeout, opening).await {
+                Ok(opened) => opened?,
+                Err(_) => {
+                    return Err(transport_error(Box::new(ConnectTimeout(
+                        self.config.connect_timeout,
+                    ))));
+                }
+            };
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection closed with an error");
@@ -245,10 +280,14 @@ impl Transport {
     /// A reused connection that the server closed just as the request went out (before any of
     /// it was written) is replaced by a new one, once: nothing was sent, so nothing can happen
     /// twice.
+    ///
+    /// `written` is set when the request may have reached the server (some of it may have been
+    /// written), and stays unset while nothing was sent.
     async fn send(
         &self,
         mut request: Request<Full<Bytes>>,
         url: &Uri,
+        written: &AtomicBool,
     ) -> Result<(http::Response<hyper::body::Incoming>, PoolKey, Sender), Error> {
         let (key, origin) = Self::destination(url)?;
         *request.uri_mut() = origin;
@@ -264,22 +303,33 @@ impl Transport {
         let transport_error = |error: hyper::Error| Error::Transport {
             url: url.to_string(),
             source: Box::new(error),
+            attempts: Attempts::default(),
         };
+        written.store(true, Ordering::Release);
         match sender.try_send_request(request).await {
             Ok(response) => Ok((response, key, sender)),
-            Err(mut failed) if reused => match failed.take_message() {
+            Err(mut failed) => match failed.take_message() {
+                // hyper handed the request back: none of it was written.
                 Some(request) => {
+                    written.store(false, Ordering::Release);
+                    if !reused {
+                        return Err(transport_error(failed.into_error()));
+                    }
                     tracing::debug!(error = %failed.error(), "a pooled connection closed before the request went out: sending it on a new one");
                     let mut sender = self.connect(&key, url).await?;
-                    let response = sender
-                        .send_request(request)
-                        .await
-                        .map_err(transport_error)?;
-                    Ok((response, key, sender))
+                    written.store(true, Ordering::Release);
+                    match sender.try_send_request(request).await {
+                        Ok(response) => Ok((response, key, sender)),
+                        Err(mut failed) => {
+                            if failed.take_message().is_some() {
+                                written.store(false, Ordering::Release);
+                            }
+                            Err(transport_error(failed.into_error()))
+                        }
+                    }
                 }
                 None => Err(transport_error(failed.into_error())),
             },
-            Err(failed) => Err(transport_error(failed.into_error())),
         }
     }
 
@@ -291,7 +341,8 @@ impl Transport {
     ) -> Result<http::Response<hyper::body::Incoming>, Error> {
         let uri = request.uri().clone();
         // The connection is not put back: it closes once the download has been read.
-        match tokio::time::timeout(self.config.timeout, self.send(request, &uri)).await {
+        let written = AtomicBool::new(false);
+        match tokio::time::timeout(self.config.timeout, self.send(request, &uri, &written)).await {
             Ok(result) => result.map(|(response, _, _)| response),
             Err(_) => Err(self.timeout_error(&uri)),
         }
@@ -310,17 +361,28 @@ impl Transport {
     pub(crate) fn timeout_error(&self, uri: &Uri) -> Error {
         Error::Timeout {
             url: uri.to_string(),
-            timeout_ms: u64::try_from(self.config.timeout.as_millis()).unwrap_or(u64::MAX),
+            timeout_ms: millis(self.config.timeout),
+            attempts: Attempts::default(),
         }
     }
 
     /// Sends one request and reads the whole answer, within the timeout and the body limit.
     pub(crate) async fn call(&self, request: Request<Full<Bytes>>) -> Result<RawAnswer, Error> {
+        self.call_tracked(request, &AtomicBool::new(false)).await
+    }
+
+    /// [`Transport::call`], where `written` tells, also when the call is abandoned half-way, whether the request may have
+    /// reached the server.
+    pub(crate) async fn call_tracked(
+        &self,
+        request: Request<Full<Bytes>>,
+        written: &AtomicBool,
+    ) -> Result<RawAnswer, Error> {
         let uri: Uri = request.uri().clone();
         let timeout = self.config.timeout;
         let limit = self.config.max_body_bytes;
         let exchange = async {
-            let (response, key, sender) = self.send(request, &uri).await?;
+            let (response, key, sender) = self.send(request, &uri, written).await?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, limit)
                 .collect()
@@ -330,11 +392,13 @@ impl Transport {
                         Error::BodyTooLarge {
                             url: uri.to_string(),
                             limit,
+                            attempts: Attempts::default(),
                         }
                     } else {
                         Error::Transport {
                             url: uri.to_string(),
                             source: Box::new(BrokenBody(e)),
+                            attempts: Attempts::default(),
                         }
                     }
                 })?

@@ -391,6 +391,7 @@ pub fn decode_fields<T: DeserializeOwned>(fields: &Fields, endpoint: &str) -> Re
         endpoint: endpoint.to_owned(),
         source,
         request_id: None,
+        attempts: crate::Attempts::default(),
     })
 }
 
