@@ -109,12 +109,14 @@ async fn a_wrong_apiv3_key_changes_nothing() {
     assert!(matches!(error, Error::Decrypt { .. }), "{error:?}");
     assert!(error.to_string().contains("APIv3 key"), "{error}");
     assert!(client.keys().is_empty());
-    // And an answer under the unknown serial is refused, not accepted.
+    // And an answer under the unknown serial is refused, not accepted (without another
+    // download while the failed one backs off).
     let error = client
         .send(&common::pre_entrust_sign("x"))
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Decrypt { .. }), "{error:?}");
+    assert!(error.is_verification_failure(), "{error:?}");
+    assert_eq!(sandbox.requests_to(CERTIFICATES), 1);
 }
 
 #[tokio::test]
@@ -198,4 +200,30 @@ async fn a_certificate_client_needs_the_apiv3_key() {
         .build()
         .unwrap_err();
     assert!(error.to_string().contains("APIv3 key"), "{error}");
+}
+
+#[tokio::test]
+async fn a_download_replaces_the_certificates_held() {
+    // A certificate WeChat Pay no longer lists is no longer trusted once a verified list arrives.
+    let sandbox = Sandbox::builder()
+        .platform_certificates()
+        .start()
+        .await
+        .unwrap();
+    let dropped = wechatpay::PlatformCertificate::from_pem(&common::platform_certificate_pem(
+        &wechatpay::MerchantKey::generate().unwrap(),
+        std::time::SystemTime::now() + Duration::from_secs(86_400),
+    ))
+    .unwrap();
+    let dropped_serial = dropped.serial().to_owned();
+    let client = sandbox
+        .client_builder()
+        .unwrap()
+        .platform_certificate(dropped)
+        .build()
+        .unwrap();
+    assert_eq!(client.keys().serials(), vec![dropped_serial]);
+    let held = client.refresh_certificates().await.unwrap();
+    assert_eq!(held, vec![sandbox.platform_serial()]);
+    assert_eq!(client.keys().serials(), vec![sandbox.platform_serial()]);
 }

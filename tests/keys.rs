@@ -7,6 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use wechatpay::{Error, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
 
+mod common;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -224,4 +226,51 @@ fn an_expired_certificate_is_rejected_with_its_serial() {
 fn a_private_key_where_a_certificate_belongs_is_named() {
     let (_, problem) = key_problem(PlatformCertificate::from_pem(&read("merchant_key.pem")));
     assert!(problem.contains("expected a certificate"), "{problem}");
+}
+
+#[test]
+fn an_expired_platform_certificate_no_longer_verifies() {
+    let key = MerchantKey::generate().unwrap();
+    // Certificates carry whole seconds: valid for the next two.
+    let not_after = SystemTime::now() + Duration::from_secs(2);
+    let certificate =
+        PlatformCertificate::from_pem(&common::platform_certificate_pem(&key, not_after)).unwrap();
+    let serial = certificate.serial().to_owned();
+    let mut store = wechatpay::auth::KeyStore::new();
+    store.add_certificate(certificate);
+    let signed = |body: &[u8]| {
+        let timestamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let nonce = "0123456789ABCDEF";
+        let signature = BASE64.encode(key.sign(&wechatpay::auth::answer_message(
+            &timestamp.to_string(),
+            nonce,
+            body,
+        )));
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in [
+            ("wechatpay-timestamp", timestamp.to_string()),
+            ("wechatpay-nonce", nonce.to_owned()),
+            ("wechatpay-signature", signature),
+            ("wechatpay-serial", serial.clone()),
+        ] {
+            headers.insert(name, http::HeaderValue::from_str(&value).unwrap());
+        }
+        (headers, i64::try_from(timestamp).unwrap())
+    };
+    let (headers, now) = signed(b"{}");
+    store
+        .verify(&headers, b"{}", now)
+        .expect("valid while it is");
+    while SystemTime::now() <= not_after {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (headers, now) = signed(b"{}");
+    let error = store.verify(&headers, b"{}", now).unwrap_err();
+    assert!(
+        matches!(error, Error::UnknownSerial { .. }),
+        "an expired certificate verified: {error:?}"
+    );
 }

@@ -65,8 +65,8 @@ fn app_params_sign_appid_timestamp_nonce_and_prepay_id() {
 #[test]
 fn fresh_params_carry_a_new_nonce_and_the_current_time() {
     let client = client();
-    let first = client.jsapi_pay_params(APPID, PREPAY_ID);
-    let second = client.jsapi_pay_params(APPID, PREPAY_ID);
+    let first = client.jsapi_pay_params(APPID, PREPAY_ID).unwrap();
+    let second = client.jsapi_pay_params(APPID, PREPAY_ID).unwrap();
     assert_ne!(first.nonce_str, second.nonce_str);
     assert_eq!(first.nonce_str.len(), 32);
     let now = std::time::SystemTime::now()

@@ -773,3 +773,30 @@ async fn a_stalled_tls_handshake_fails_over_to_the_backup_host() {
     );
     task.abort();
 }
+
+#[test]
+fn a_call_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let platform = MerchantKey::generate().unwrap();
+    let client = Client::builder()
+        .mchid("1230000109")
+        .merchant_key(
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+            MerchantKey::generate().unwrap(),
+        )
+        .wechatpay_public_key(
+            WechatpayPublicKey::from_public_key(PUBLIC_KEY_ID, platform.public_key()).unwrap(),
+        )
+        .base_url("http://127.0.0.1:9/")
+        .build()
+        .unwrap();
+    // Polled by hand on a plain thread, as another executor would.
+    let mut call = std::pin::pin!(get(&client));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::future::Future::poll(call.as_mut(), &mut context) {
+        std::task::Poll::Ready(Err(error)) => {
+            assert!(matches!(error, Error::Config(_)), "{error:?}");
+            assert!(error.to_string().contains("Tokio runtime"), "{error}");
+        }
+        other => panic!("expected an error at once, got {other:?}"),
+    }
+}

@@ -288,6 +288,18 @@ impl KeyStore {
         }
     }
 
+    /// The same store without platform certificates: its WeChat Pay public keys only.
+    pub(crate) fn without_certificates(&self) -> Self {
+        Self {
+            keys: self
+                .keys
+                .iter()
+                .filter(|(_, entry)| entry.expires.is_none())
+                .map(|(serial, entry)| (serial.clone(), entry.clone()))
+                .collect(),
+        }
+    }
+
     /// Whether the store holds no key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
@@ -319,10 +331,14 @@ impl KeyStore {
         serials
     }
 
+    /// The key for `serial`, unless it is a platform certificate that has expired: an expired
+    /// certificate no longer verifies anything.
     fn get(&self, serial: &str) -> Option<&PublicKey> {
+        let now = SystemTime::now();
         self.keys
             .get(serial)
             .or_else(|| self.keys.get(&serial.to_ascii_uppercase()))
+            .filter(|entry| entry.expires.is_none_or(|end| end > now))
             .map(|entry| &*entry.key)
     }
 

@@ -558,10 +558,8 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Answer, Error> {
         let rendered = if E::ENCRYPTS {
-            if self.keys().encryption_key().is_none() && self.rotation().is_some() {
-                // A client that starts from the APIv3 key alone has no key to encrypt with yet.
-                self.refresh_certificates().await?;
-            }
+            // A client that starts from the APIv3 key alone has no key to encrypt with yet.
+            self.ensure_encryption_key().await?;
             let keys = self.keys();
             let (serial, key) = keys.encryption_key().ok_or_else(|| {
                 Error::Config(
@@ -609,6 +607,7 @@ impl Client {
         signed: bool,
         options: &CallOptions,
     ) -> Result<Answer, Error> {
+        crate::transport::runtime()?;
         self.refresh_in_background_if_due();
         let started = std::time::Instant::now();
         let span = tracing::debug_span!(
@@ -803,7 +802,7 @@ impl Client {
         let target = format!("{}{}", base.prefix, rendered.target());
         let body = rendered.body_bytes().unwrap_or_default();
         let timestamp = auth::unix_now();
-        let nonce = crypto::nonce();
+        let nonce = crypto::try_nonce()?;
         // Media uploads sign their `meta` JSON, not the multipart body sent.
         let authorization = inner.signer.authorization(
             rendered.method().as_str(),
@@ -1479,7 +1478,7 @@ impl ClientBuilder {
                 .map_err(|e| named(CLIENT_CERTIFICATE, e))?;
             builder = builder.client_certificate(certificate);
         }
-        if let Some(key) = optional("WECHATPAY_APIV3_KEY")? {
+        if let Some(key) = optional("WECHATPAY_APIV3_KEY")?.map(zeroize::Zeroizing::new) {
             builder = builder.apiv3_key(
                 ApiV3Key::new(&key)
                     .map_err(|e| Error::Config(format!("WECHATPAY_APIV3_KEY: {e}")))?,

@@ -213,13 +213,22 @@ pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
         .map_err(|_| Error::Config("the system random number generator failed".into()))
 }
 
-/// A 32-character alphanumeric nonce from the CSPRNG.
+/// A 32-character alphanumeric nonce from the CSPRNG, for the sandbox and tests (it panics when
+/// the system random generator fails; library code uses [`try_nonce`]).
 pub(crate) fn nonce() -> String {
+    try_nonce().expect("the system random number generator is available")
+}
+
+/// A 32-character alphanumeric nonce from the CSPRNG.
+///
+/// # Errors
+/// [`Error::Config`] when the system random number generator fails.
+pub(crate) fn try_nonce() -> Result<String, Error> {
     const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut nonce = String::with_capacity(32);
     let mut random = [0u8; 64];
     while nonce.len() < 32 {
-        fill_random(&mut random).expect("the system random number generator is available");
+        fill_random(&mut random)?;
         // Rejection sampling keeps the distribution uniform: 248 = 4 × 62.
         for &byte in random.iter().filter(|&&b| b < 248) {
             if nonce.len() == 32 {
@@ -228,7 +237,7 @@ pub(crate) fn nonce() -> String {
             nonce.push(ALPHABET[usize::from(byte % 62)] as char);
         }
     }
-    nonce
+    Ok(nonce)
 }
 
 /// Generates a fresh RSA-2048 key and returns it as PKCS#8 DER (wiped on drop).

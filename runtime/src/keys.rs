@@ -69,9 +69,12 @@ impl MerchantKey {
 
     fn parse(text: &[u8], source: Option<&Path>) -> Result<Self, Error> {
         let block = parse_pem(text, source, "an RSA private key")?;
-        let pkcs1_der = match block.tag() {
+        // The parsed PEM holds the key's DER: wiped on drop, like every copy of it.
+        let tag = block.tag().to_owned();
+        let contents = Zeroizing::new(block.into_contents());
+        let pkcs1_der = match tag.as_str() {
             "PRIVATE KEY" => {
-                let info = pkcs8::PrivateKeyInfo::try_from(block.contents()).map_err(|e| {
+                let info = pkcs8::PrivateKeyInfo::try_from(contents.as_slice()).map_err(|e| {
                     Error::key(source, format!("the PKCS#8 private key is malformed ({e})"))
                 })?;
                 if info.algorithm.oid != RSA_ENCRYPTION {
@@ -85,7 +88,7 @@ impl MerchantKey {
                 }
                 Zeroizing::new(info.private_key.to_vec())
             }
-            "RSA PRIVATE KEY" => Zeroizing::new(block.contents().to_vec()),
+            "RSA PRIVATE KEY" => contents,
             "ENCRYPTED PRIVATE KEY" => {
                 return Err(Error::key(
                     source,
@@ -170,8 +173,7 @@ impl MerchantKey {
     /// [`Error::Config`] when the system cannot generate a key.
     pub fn generate() -> Result<Self, Error> {
         let pkcs8 = crate::crypto::generate_rsa_2048_pkcs8()?;
-        let pem = Zeroizing::new(pem::encode(&pem::Pem::new("PRIVATE KEY", pkcs8.to_vec())));
-        Self::from_pem(&pem)
+        Self::from_pem(&private_key_pem(&pkcs8))
     }
 
     /// Decrypts a sensitive field WeChat Pay encrypted to this key (RSA-OAEP, SHA-1, MGF1-SHA-1),
@@ -201,11 +203,16 @@ impl MerchantKey {
 
     /// The key as PKCS#8 PEM, for writing a generated key to a file. The returned text is wiped on drop.
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(pem::encode(&pem::Pem::new(
-            "PRIVATE KEY",
-            self.to_pkcs8_der().to_vec(),
-        )))
+        private_key_pem(&self.to_pkcs8_der())
     }
+}
+
+/// PKCS#8 DER as PEM text; the copy of the DER the encoder needs is wiped with the text.
+fn private_key_pem(pkcs8_der: &[u8]) -> Zeroizing<String> {
+    let block = pem::Pem::new("PRIVATE KEY", pkcs8_der.to_vec());
+    let text = Zeroizing::new(pem::encode(&block));
+    drop(Zeroizing::new(block.into_contents()));
+    text
 }
 
 /// An RSA public key that verifies WeChat Pay signatures.

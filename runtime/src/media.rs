@@ -395,7 +395,8 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// checking costs one pass and makes it impossible).
 fn pick_boundary(contents: &[&[u8]]) -> Option<String> {
     (0..8)
-        .map(|_| format!("wechatpay-{}", crate::crypto::nonce()))
+        .map_while(|_| crate::crypto::try_nonce().ok())
+        .map(|nonce| format!("wechatpay-{nonce}"))
         .find(|boundary| {
             contents
                 .iter()

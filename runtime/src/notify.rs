@@ -198,10 +198,11 @@ impl Notifications {
             )
         })?;
         if let Err(error) = self.client.keys().verify(headers, body, auth::unix_now()) {
-            if matches!(error, Error::UnknownSerial { .. }) {
+            if let Error::UnknownSerial { serial, .. } = &error {
                 // A rotated platform certificate: fetch it now, so that WeChat Pay's retry of
-                // this callback (15 s later) verifies.
-                self.client.refresh_soon();
+                // this callback (15 s later) verifies (at most once a minute: forged callbacks
+                // name made-up serials).
+                self.client.refresh_soon(serial);
             }
             return Err(error.for_callback());
         }
@@ -248,11 +249,12 @@ fn open<T>(
         .and_then(|text| decode(&envelope.event_type, text))
         .map_err(|e| {
             problem(format!(
-                "the decrypted `{}` resource of callback {} ({}) does not decode as `{}`: {e}",
+                "the decrypted `{}` resource of callback {} ({}) does not decode as `{}`: {}",
                 resource.original_type,
                 envelope.id,
                 envelope.event_type,
-                std::any::type_name::<T>()
+                std::any::type_name::<T>(),
+                without_values(&e)
             ))
         })?;
     Ok(Notification {
@@ -265,6 +267,76 @@ fn open<T>(
         request_id,
         resource: decoded,
     })
+}
+
+/// The least time between two warnings about rejected callbacks; the ones in between are
+/// counted and logged at debug level, so that a flood of forged callbacks cannot fill the logs.
+const REJECTION_WARN_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// When the last warning about a rejected callback was logged, and how many were held back since.
+static REJECTION_LOG: std::sync::Mutex<(Option<std::time::Instant>, u64)> =
+    std::sync::Mutex::new((None, 0));
+
+/// Logs a rejected callback: one warning per [`REJECTION_WARN_INTERVAL`], with the number held
+/// back since the previous one; the rest at debug level.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) fn log_rejection(rejection: &Rejection) {
+    let held_back = {
+        let mut log = REJECTION_LOG
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = std::time::Instant::now();
+        if log
+            .0
+            .is_some_and(|last| now.duration_since(last) < REJECTION_WARN_INTERVAL)
+        {
+            log.1 += 1;
+            None
+        } else {
+            let held_back = log.1;
+            *log = (Some(now), 0);
+            Some(held_back)
+        }
+    };
+    match held_back {
+        Some(held_back) => tracing::warn!(
+            status = %rejection.status,
+            error = %rejection.error,
+            held_back,
+            "callback rejected ({held_back} more rejected since the previous warning)"
+        ),
+        None => {
+            tracing::debug!(status = %rejection.status, error = %rejection.error, "callback rejected")
+        }
+    }
+}
+
+/// What serde said of a decrypted resource, without the values it quotes (`invalid type:
+/// string "…"`): a decrypted value never appears in an error or a log. Field names stay.
+fn without_values(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(['"', '`']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        let Some(length) = rest[start + 1..].find(quote) else {
+            break;
+        };
+        let before = &rest[..start];
+        out.push_str(before);
+        let quoted = &rest[start + 1..start + 1 + length];
+        // `missing field `x``, `unknown field `x``: a name from the type, not a value.
+        if before.ends_with("field ") {
+            out.push(quote);
+            out.push_str(quoted);
+            out.push(quote);
+        } else {
+            out.push_str("…");
+        }
+        rest = &rest[start + 2 + length..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// How to answer a callback that failed: the status and WeChat Pay's `{"code":"FAIL","message":…}`.
@@ -302,9 +374,16 @@ impl Rejection {
         &self.error
     }
 
-    /// The JSON body to answer with: `{"code":"FAIL","message":"…"}`.
+    /// The JSON body to answer with: `{"code":"FAIL","message":"…"}`. A callback that failed
+    /// verification may be forged: its answer says only that, never which keys this client
+    /// holds or what it checked.
     pub fn body(&self) -> String {
-        serde_json::json!({ "code": "FAIL", "message": self.error.to_string() }).to_string()
+        let message = if self.error.is_verification_failure() {
+            "the callback's signature did not verify".to_owned()
+        } else {
+            self.error.to_string()
+        };
+        serde_json::json!({ "code": "FAIL", "message": message }).to_string()
     }
 }
 
@@ -612,7 +691,7 @@ pub mod axum {
 
     impl IntoResponse for Rejection {
         fn into_response(self) -> Response {
-            tracing::warn!(status = %self.status, error = %self.error, "callback rejected");
+            super::log_rejection(&self);
             let mut response = (self.status, self.body()).into_response();
             response
                 .headers_mut()

@@ -67,15 +67,23 @@ impl Client {
     /// # async fn main() -> Result<(), wechatpay::Error> {
     /// # let sandbox = wechatpay_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// let params = client.jsapi_pay_params("wxd678efh567hg6787", "wx201410272009395522657a690389285100");
+    /// let params = client.jsapi_pay_params("wxd678efh567hg6787", "wx201410272009395522657a690389285100")?;
     /// assert_eq!(params.package, "prepay_id=wx201410272009395522657a690389285100");
     /// assert_eq!(params.sign_type, "RSA");
     /// let json = serde_json::to_value(&params).unwrap();
     /// assert!(json.get("paySign").is_some() && json.get("timeStamp").is_some());
     /// # Ok(()) }
     /// ```
-    pub fn jsapi_pay_params(&self, appid: &str, prepay_id: &str) -> JsapiPayParams {
-        self.jsapi_pay_params_at(appid, prepay_id, unix_now(), &crate::crypto::nonce())
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) when the system random number generator fails.
+    pub fn jsapi_pay_params(
+        &self,
+        appid: &str,
+        prepay_id: &str,
+    ) -> Result<JsapiPayParams, crate::Error> {
+        let nonce = crate::crypto::try_nonce()?;
+        Ok(self.jsapi_pay_params_at(appid, prepay_id, unix_now(), &nonce))
     }
 
     /// As [`Client::jsapi_pay_params`], with the timestamp and nonce given (for tests and replays).
@@ -101,8 +109,16 @@ impl Client {
 
     /// Signs the parameters an app passes to the WeChat SDK to pay `prepay_id`
     /// (from `v3/pay/transactions/app`).
-    pub fn app_pay_params(&self, appid: &str, prepay_id: &str) -> AppPayParams {
-        self.app_pay_params_at(appid, prepay_id, unix_now(), &crate::crypto::nonce())
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) when the system random number generator fails.
+    pub fn app_pay_params(
+        &self,
+        appid: &str,
+        prepay_id: &str,
+    ) -> Result<AppPayParams, crate::Error> {
+        let nonce = crate::crypto::try_nonce()?;
+        Ok(self.app_pay_params_at(appid, prepay_id, unix_now(), &nonce))
     }
 
     /// As [`Client::app_pay_params`], with the timestamp and nonce given (for tests and replays).

@@ -22,39 +22,112 @@ use crate::{Answer, Client};
 /// The default interval between background certificate downloads.
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 60 * 60);
 
+/// The least time between two downloads forced by an unknown serial: a flood of forged
+/// callbacks naming made-up serials must not become a flood of signed downloads.
+pub(crate) const FORCED_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The wait after a failed download before the next, doubling with each failure up to
+/// [`MAX_FAILURE_BACKOFF`].
+const FIRST_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
+const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(10 * 60);
+
 /// The state of certificate management of one client.
 #[derive(Debug)]
 pub(crate) struct Rotation {
     interval: Duration,
-    last_refresh: Mutex<Option<Instant>>,
+    state: Mutex<RefreshState>,
     in_flight: AtomicBool,
     /// One download at a time; requests that find an unknown serial wait for it.
     download: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct RefreshState {
+    /// The last download that succeeded.
+    last_refresh: Option<Instant>,
+    /// The last download forced by an unknown serial, successful or not.
+    last_forced: Option<Instant>,
+    /// Failures in a row, and when the next download may start after them.
+    failures: u32,
+    retry_after: Option<Instant>,
 }
 
 impl Rotation {
     pub(crate) fn new(interval: Duration) -> Self {
         Self {
             interval,
-            last_refresh: Mutex::new(None),
+            state: Mutex::default(),
             in_flight: AtomicBool::new(false),
             download: tokio::sync::Mutex::new(()),
         }
     }
 
+    fn state(&self) -> std::sync::MutexGuard<'_, RefreshState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a failed download asks to wait still.
+    fn backing_off(state: &RefreshState) -> bool {
+        state
+            .retry_after
+            .is_some_and(|after| Instant::now() < after)
+    }
+
+    /// How long failed downloads still ask to wait, if they do.
+    fn backoff_left(&self) -> Option<Duration> {
+        let state = self.state();
+        state
+            .retry_after
+            .and_then(|after| after.checked_duration_since(Instant::now()))
+    }
+
     fn due(&self) -> bool {
-        self.last_refresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none_or(|last| last.elapsed() >= self.interval)
+        let state = self.state();
+        !Self::backing_off(&state)
+            && state
+                .last_refresh
+                .is_none_or(|last| last.elapsed() >= self.interval)
+    }
+
+    /// Whether a download forced by an unknown serial may start now: not while failed
+    /// downloads back off, and for a callback (which anyone can post) not within a minute of
+    /// the last forced one. If so, it counts as the minute's one.
+    fn take_forced(&self, by_callback: bool) -> bool {
+        let mut state = self.state();
+        if Self::backing_off(&state)
+            || by_callback
+                && state
+                    .last_forced
+                    .is_some_and(|last| last.elapsed() < FORCED_REFRESH_INTERVAL)
+        {
+            return false;
+        }
+        state.last_forced = Some(Instant::now());
+        true
     }
 
     fn mark_refreshed(&self) {
-        *self
-            .last_refresh
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        let mut state = self.state();
+        state.last_refresh = Some(Instant::now());
+        state.failures = 0;
+        state.retry_after = None;
     }
+
+    fn mark_failed(&self) {
+        let mut state = self.state();
+        state.failures = state.failures.saturating_add(1);
+        let backoff = FIRST_FAILURE_BACKOFF
+            .saturating_mul(1 << (state.failures - 1).min(16))
+            .min(MAX_FAILURE_BACKOFF);
+        state.retry_after = Some(Instant::now() + backoff);
+    }
+}
+
+/// Whether `serial` can name a platform certificate: an X.509 serial in hex, as WeChat Pay
+/// writes them (40 digits today; at most 20 bytes by RFC 5280). Anything else cannot be fetched
+/// from `v3/certificates`, so it triggers no download.
+pub(crate) fn is_certificate_serial(serial: &str) -> bool {
+    (8..=40).contains(&serial.len()) && serial.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A platform certificate as [`Client::download_certificates`] returns it: decrypted with the
@@ -75,20 +148,25 @@ pub struct DownloadedCertificate {
 impl Client {
     /// Downloads the platform certificates (`GET v3/certificates`), decrypts them with the APIv3
     /// key, checks the answer's signature with them (or a key already held), and installs them
-    /// beside the keys the client holds; certificates that have expired are dropped. Returns the
-    /// serials held afterwards.
+    /// in place of the certificates the client holds (a certificate WeChat Pay no longer lists
+    /// is no longer trusted; public keys stay); expired ones are left out. Returns the serials
+    /// held afterwards.
     ///
     /// Nothing changes when any step fails: the client keeps verifying with the keys it had.
     ///
     /// # Errors
     /// As [`Client::download_certificates`].
     pub async fn refresh_certificates(&self) -> Result<Vec<String>, Error> {
-        let (_, store) = self.fetch_certificates().await?;
+        let fetched = self.fetch_certificates().await;
+        if let Some(rotation) = self.rotation() {
+            match &fetched {
+                Ok(_) => rotation.mark_refreshed(),
+                Err(_) => rotation.mark_failed(),
+            }
+        }
+        let (_, store) = fetched?;
         let serials = store.serials();
         self.install_keys(store);
-        if let Some(rotation) = self.rotation() {
-            rotation.mark_refreshed();
-        }
         tracing::info!(serials = ?serials, "platform certificates refreshed");
         Ok(serials)
     }
@@ -131,7 +209,9 @@ impl Client {
         );
         let list: CertificateList = answer.json()?;
         let now = SystemTime::now();
-        let mut store: KeyStore = self.keys().without_expired(now);
+        // The list replaces the certificates held: one WeChat Pay no longer lists is no longer
+        // trusted. Public keys stay.
+        let mut store: KeyStore = self.keys().without_certificates();
         let mut downloaded = Vec::with_capacity(list.data.len());
         for entry in list.data {
             let encrypted = &entry.encrypt_certificate;
@@ -139,6 +219,15 @@ impl Client {
                 return Err(Error::Decrypt {
                     what: format!("platform certificate {}", entry.serial_no),
                     problem: format!("the algorithm `{}` is not supported", encrypted.algorithm),
+                });
+            }
+            if encrypted.associated_data != "certificate" {
+                return Err(Error::Decrypt {
+                    what: format!("platform certificate {}", entry.serial_no),
+                    problem: format!(
+                        "its associated_data is `{}`, not `certificate` as WeChat Pay sends it",
+                        encrypted.associated_data
+                    ),
                 });
             }
             let pem = apiv3_key.decrypt(
@@ -176,10 +265,18 @@ impl Client {
         self.refresh_in_background(false);
     }
 
-    /// Starts a background download now when certificates are managed: a callback named a
-    /// serial the client does not hold, and WeChat Pay will send it again shortly.
-    pub(crate) fn refresh_soon(&self) {
-        self.refresh_in_background(true);
+    /// Starts a background download now when certificates are managed: a callback named
+    /// `serial`, which the client does not hold, and WeChat Pay will send it again shortly. At
+    /// most one such download a minute, none while failed downloads back off, and only for a
+    /// serial that can name a platform certificate.
+    pub(crate) fn refresh_soon(&self, serial: &str) {
+        if let Some(rotation) = self.rotation()
+            && is_certificate_serial(serial)
+            && !rotation.in_flight.load(Ordering::Acquire)
+            && rotation.take_forced(true)
+        {
+            self.refresh_in_background(true);
+        }
     }
 
     fn refresh_in_background(&self, now: bool) {
@@ -214,17 +311,48 @@ impl Client {
 
     /// Called when an answer names `serial`, which no held key matches: downloads the
     /// certificates once (shared with concurrent callers) unless another download already
-    /// brought it. Returns whether a key for `serial` is held afterwards.
+    /// brought it, or failed downloads back off. (Answers come from the host called, over TLS;
+    /// callbacks, which anyone can post, are limited further: see [`Client::refresh_soon`].)
+    /// Returns whether a key for `serial` is held afterwards.
     pub(crate) async fn refresh_for_unknown_serial(&self, serial: &str) -> Result<bool, Error> {
         let Some(rotation) = self.rotation() else {
             return Ok(false);
         };
+        if !is_certificate_serial(serial) {
+            return Ok(false);
+        }
         let _download = rotation.download.lock().await;
         if self.keys().contains(serial) {
             return Ok(true);
         }
+        if !rotation.take_forced(false) {
+            return Ok(false);
+        }
         self.refresh_certificates().await?;
         Ok(self.keys().contains(serial))
+    }
+
+    /// The key sensitive fields are encrypted with: a client that starts from the APIv3 key
+    /// alone downloads the certificates first, once for all the requests that need them.
+    pub(crate) async fn ensure_encryption_key(&self) -> Result<(), Error> {
+        let Some(rotation) = self.rotation() else {
+            return Ok(());
+        };
+        if self.keys().encryption_key().is_some() {
+            return Ok(());
+        }
+        let _download = rotation.download.lock().await;
+        if self.keys().encryption_key().is_some() {
+            return Ok(());
+        }
+        if let Some(wait) = rotation.backoff_left() {
+            return Err(Error::Config(format!(
+                "no WeChat Pay key to encrypt sensitive fields with yet: the last platform certificate download failed, the next may start in {} s",
+                wait.as_secs().max(1)
+            )));
+        }
+        self.refresh_certificates().await?;
+        Ok(())
     }
 }
 

@@ -75,6 +75,16 @@ pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// The Tokio runtime the call runs on, or a clear error for a call made outside one (hyper's
+/// connections and the timers need it).
+pub(crate) fn runtime() -> Result<tokio::runtime::Handle, Error> {
+    tokio::runtime::Handle::try_current().map_err(|_| {
+        Error::Config(
+            "wechatpay calls need a Tokio runtime (with IO and time enabled): call them from #[tokio::main] or a task spawned on one".into(),
+        )
+    })
+}
+
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub(crate) struct TransportConfig {
@@ -266,7 +276,7 @@ impl Transport {
                     ))));
                 }
             };
-        tokio::spawn(async move {
+        runtime()?.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection closed with an error");
             }
@@ -339,6 +349,7 @@ impl Transport {
         &self,
         request: Request<Full<Bytes>>,
     ) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        runtime()?;
         let uri = request.uri().clone();
         // The connection is not put back: it closes once the download has been read.
         let written = AtomicBool::new(false);
@@ -378,6 +389,7 @@ impl Transport {
         request: Request<Full<Bytes>>,
         written: &AtomicBool,
     ) -> Result<RawAnswer, Error> {
+        runtime()?;
         let uri: Uri = request.uri().clone();
         let timeout = self.config.timeout;
         let limit = self.config.max_body_bytes;

@@ -6,6 +6,7 @@ use wechatpay::api::papay::{
 };
 
 /// The seed pre-sign (QR-code scene) with its own `out_contract_code`.
+#[allow(dead_code)] // not every test file sends one
 pub fn pre_entrust_sign(out_contract_code: &str) -> PreEntrustSign {
     PreEntrustSign {
         sign_scene: SignScene::Qrcode,
@@ -28,4 +29,22 @@ pub fn pre_entrust_sign(out_contract_code: &str) -> PreEntrustSign {
             days_since_first_login: DaysSinceFirstLogin::MoreThen180Days,
         },
     }
+}
+
+/// A self-signed platform certificate (PEM) for `key`, with a 40-hex serial, valid from a day ago
+/// until `not_after`.
+#[allow(dead_code)] // not every test file issues certificates
+pub fn platform_certificate_pem(
+    key: &wechatpay::MerchantKey,
+    not_after: std::time::SystemTime,
+) -> String {
+    let key_pair =
+        rcgen::KeyPair::from_pem_and_sign_algo(&key.to_pkcs8_pem(), &rcgen::PKCS_RSA_SHA256)
+            .unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&[0x51; 20]));
+    params.not_before =
+        (std::time::SystemTime::now() - std::time::Duration::from_secs(86_400)).into();
+    params.not_after = not_after.into();
+    params.self_signed(&key_pair).unwrap().pem()
 }
