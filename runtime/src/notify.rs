@@ -331,7 +331,7 @@ fn without_values(error: &serde_json::Error) -> String {
             out.push_str(quoted);
             out.push(quote);
         } else {
-            out.push_str("…");
+            out.push('…');
         }
         rest = &rest[start + 2 + length..];
     }
@@ -1034,7 +1034,9 @@ mod tests {
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
         let body: serde_json::Value = serde_json::from_str(&forged.body()).unwrap();
         assert_eq!(body["code"], "FAIL");
-        assert!(body["message"].as_str().unwrap().contains("SIGNTEST"));
+        // A forger learns nothing from the answer; the merchant's log has the whole error.
+        assert_eq!(body["message"], "the callback's signature did not verify");
+        assert!(forged.error().to_string().contains("SIGNTEST"));
         let malformed = Rejection::from(Error::Notification {
             problem: "x".into(),
             request_id: None,
