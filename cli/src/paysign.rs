@@ -16,11 +16,11 @@ pub struct Args {
 }
 
 pub fn jsapi(client: &Client, args: &Args) -> Result<(), Failure> {
-    print(&client.jsapi_pay_params(&args.appid, &args.prepay_id))
+    print(&client.jsapi_pay_params(&args.appid, &args.prepay_id)?)
 }
 
 pub fn app(client: &Client, args: &Args) -> Result<(), Failure> {
-    print(&client.app_pay_params(&args.appid, &args.prepay_id))
+    print(&client.app_pay_params(&args.appid, &args.prepay_id)?)
 }
 
 fn print(params: &impl serde::Serialize) -> Result<(), Failure> {
