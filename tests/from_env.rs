@@ -8,7 +8,7 @@ use wechatpay::api::papay::{
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::{Sandbox, SandboxBuilder};
 
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 13] = [
     "WECHATPAY_BASE_URL",
     "WECHATPAY_MCHID",
     "WECHATPAY_MERCHANT_SERIAL",
@@ -19,6 +19,9 @@ const NAMES: [&str; 10] = [
     "WECHATPAY_MERCHANT_PUBLIC_KEY",
     "WECHATPAY_PLATFORM_PRIVATE_KEY",
     "WECHATPAY_APIV3_KEY",
+    "WECHATPAY_APIV2_KEY",
+    "WECHATPAY_APPID",
+    "WECHATPAY_MERCHANT_CERTIFICATE",
 ];
 
 fn config_error(result: Result<Client, Error>) -> String {
@@ -77,6 +80,34 @@ async fn clients_and_sandboxes_are_configured_from_the_environment() {
     };
     let client = Client::from_env().unwrap();
     assert!(client.send(&request).await.unwrap().redirect_url.is_some());
+    // The same environment carries the APIv2 key and appid: a v2 request is signed and its
+    // verified answer read (a business failure for an unknown contract).
+    let v2_query = wechatpay::v2::papay::QueryContract {
+        contract_id: Some("100005698".into()),
+        plan_id: None,
+        contract_code: None,
+        version: wechatpay::v2::papay::VERSION.into(),
+    };
+    let error = client.send(&v2_query).await.unwrap_err();
+    assert_eq!(error.code(), Some("CONTRACT_NOT_EXIST"), "{error}");
+    unsafe { std::env::set_var("WECHATPAY_APIV2_KEY", "short") };
+    let message = config_error(Client::from_env());
+    assert!(
+        message.contains("WECHATPAY_APIV2_KEY")
+            && message.contains("32 bytes")
+            && !message.contains("short"),
+        "{message}"
+    );
+    unsafe {
+        std::env::set_var(
+            "WECHATPAY_APIV2_KEY",
+            env.iter()
+                .find(|(n, _)| n == "WECHATPAY_APIV2_KEY")
+                .unwrap()
+                .1
+                .clone(),
+        )
+    };
 
     // A key file that cannot be read names the variable its path came from.
     let key_path = std::env::var("WECHATPAY_MERCHANT_PRIVATE_KEY").unwrap();

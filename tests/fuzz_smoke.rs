@@ -21,6 +21,8 @@ mod notification;
 mod path_template;
 #[path = "../fuzz/logic/pem_keys.rs"]
 mod pem_keys;
+#[path = "../fuzz/logic/v2_xml.rs"]
+mod v2_xml;
 
 /// At most this many mutated inputs per target…
 const MAX_INPUTS: u64 = 20_000;
@@ -200,4 +202,9 @@ fn pem_keys() {
 #[test]
 fn path_template() {
     smoke("path_template", path_template::run);
+}
+
+#[test]
+fn v2_xml() {
+    smoke("v2_xml", v2_xml::run);
 }

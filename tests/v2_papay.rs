@@ -150,3 +150,64 @@ async fn a_client_without_the_apiv2_key_names_what_to_set() {
     assert!(error.to_string().contains("WECHATPAY_APIV2_KEY"), "{error}");
     assert!(client.v2_notifications().is_err());
 }
+
+#[test]
+fn the_client_certificate_loads_from_pem_and_names_what_is_wrong() {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["1900000001".into()]).unwrap();
+    let certificate = params.self_signed(&key).unwrap();
+    let loaded = wechatpay::ClientCertificate::from_pem(
+        certificate.pem().as_bytes(),
+        key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    assert!(!format!("{loaded:?}").contains("PRIVATE"), "{loaded:?}");
+    // A client presents it to servers that ask (the v2 mutual-TLS operations).
+    let builder = wechatpay::Client::builder()
+        .mchid("1900000001")
+        .merchant_key(
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+            wechatpay::MerchantKey::generate().unwrap(),
+        )
+        .wechatpay_public_key(
+            wechatpay::WechatpayPublicKey::from_public_key(
+                "PUB_KEY_ID_0114232134912410000000000000",
+                wechatpay::MerchantKey::generate().unwrap().public_key(),
+            )
+            .unwrap(),
+        );
+    builder.client_certificate(loaded).build().unwrap();
+
+    let swapped = wechatpay::ClientCertificate::from_pem(
+        key.serialize_pem().as_bytes(),
+        certificate.pem().as_bytes(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&swapped, Error::Key { problem, .. } if problem.contains("no CERTIFICATE block")),
+        "{swapped}"
+    );
+}
+
+#[tokio::test]
+async fn a_partner_variant_sends_the_sub_merchant_beside_the_flattened_fields() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let result = client
+        .send(&wechatpay::v2::papay::partner::QueryContract {
+            sub_mch_id: "1900000109".into(),
+            sub_appid: None,
+            query: unknown_contract(),
+        })
+        .await;
+    match result {
+        Err(Error::V2(V2Error::Business {
+            err_code, endpoint, ..
+        })) => {
+            assert_eq!(err_code, "CONTRACT_NOT_EXIST");
+            assert_eq!(endpoint, "papay/partner/querycontract");
+        }
+        other => panic!("expected CONTRACT_NOT_EXIST, got {other:?}"),
+    }
+    assert_eq!(sandbox.requests_to("papay/partner/querycontract"), 1);
+}

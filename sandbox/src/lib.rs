@@ -538,9 +538,10 @@ impl Sandbox {
             "WECHATPAY_PLATFORM_PRIVATE_KEY".to_owned(),
             path.display().to_string(),
         ));
-        env.push(("WECHATPAY_APIV3_KEY".to_owned(), keys.apiv3_key.clone()));
+        // The APIv3 key stays last: scripts wait for its line before sourcing the others.
         env.push(("WECHATPAY_APIV2_KEY".to_owned(), keys.apiv2_key.clone()));
         env.push(("WECHATPAY_APPID".to_owned(), DEFAULT_APPID.to_owned()));
+        env.push(("WECHATPAY_APIV3_KEY".to_owned(), keys.apiv3_key.clone()));
         let path = dir.join(ENV_FILE);
         let text: String = env
             .iter()

@@ -25,9 +25,15 @@ pub(crate) const PATHS: [&str; 5] = [
     "pay/paporderquery",
 ];
 
+/// The operation a path names: a service-provider path (`papay/partner/querycontract`) is the
+/// merchant operation for its `sub_mch_id`, kept on the same ledger.
+fn operation(path: &str) -> String {
+    path.replacen("/partner/", "/", 1)
+}
+
 /// Whether a request path (without the leading `/`) is a v2 call.
 pub(crate) fn is_v2(path: &str) -> bool {
-    PATHS.contains(&path)
+    PATHS.contains(&operation(path).as_str())
 }
 
 /// `<xml>` with `return_code=FAIL` and the message, unsigned, as WeChat Pay refuses a request.
@@ -63,7 +69,7 @@ pub(crate) fn handle(shared: &Shared, path: &str, body: &[u8], fault: Option<&Fa
         return refuse("mch_id参数错误");
     }
     let get = |name: &str| v2::field(&request, name).filter(|v| !v.is_empty());
-    let outcome = match path {
+    let outcome = match operation(path).as_str() {
         "papay/querycontract" => query_contract(shared, &get),
         "papay/deletecontract" => delete_contract(shared, &get),
         "papay/preentrustweb" => pre_entrust_web(shared, &get),

@@ -8,7 +8,7 @@
 //!
 //! `appid`, `mch_id`, `nonce_str`, `sign_type` and `sign` are filled by the client.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint;
 
@@ -16,7 +16,7 @@ use crate::endpoint;
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_7.shtml>.
 #[endpoint(POST, "papay/querycontract", response = Contract, protocol = v2)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueryContract {
     /// 委托代扣协议id: the contract id WeChat Pay gave; or give `plan_id` and `contract_code`.
     pub contract_id: Option<String>,
@@ -77,7 +77,7 @@ impl Contract {
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_9.shtml>.
 #[endpoint(POST, "papay/deletecontract", response = DeletedContract, protocol = v2)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeleteContract {
     /// 委托代扣协议id; or give `plan_id` and `contract_code`.
     pub contract_id: Option<String>,
@@ -110,7 +110,7 @@ pub struct DeletedContract {
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_8.shtml>.
 #[endpoint(POST, "pay/pappayapply", response = DeductionAccepted, protocol = v2)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PapPayApply {
     /// 商品描述 (at most 128 characters).
     pub body: String,
@@ -147,9 +147,9 @@ pub struct DeductionAccepted {
 
 /// 查询订单 (query a deduction) by `transaction_id` or `out_trade_no`.
 ///
-/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_10.shtml>.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
 #[endpoint(POST, "pay/paporderquery", response = Deduction, protocol = v2)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PapOrderQuery {
     /// 微信订单号; or give `out_trade_no`.
     pub transaction_id: Option<String>,
@@ -200,7 +200,7 @@ pub struct Deduction {
 ///
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_2.shtml>.
 #[endpoint(POST, "papay/preentrustweb", response = PreEntrustWebAnswer, protocol = v2)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreEntrustWeb {
     /// 模板id.
     pub plan_id: u64,
@@ -229,3 +229,107 @@ pub struct PreEntrustWebAnswer {
 
 /// `version` of the papay v2 operations: `1.0`.
 pub const VERSION: &str = "1.0";
+
+/// The service-provider (服务商) variants: the same operations for a sub-merchant, at
+/// `…/partner/…` paths. `appid` and `mch_id` are the service provider's (filled by the client);
+/// `sub_mch_id` and `sub_appid` name the sub-merchant.
+pub mod partner {
+    use super::{Contract, Deduction, DeductionAccepted, DeletedContract, PreEntrustWebAnswer};
+    use crate::endpoint;
+
+    /// 查询签约关系 (服务商).
+    ///
+    /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_7.shtml>.
+    #[endpoint(POST, "papay/partner/querycontract", response = Contract, protocol = v2)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct QueryContract {
+        /// 子商户号.
+        pub sub_mch_id: String,
+        /// 子商户应用ID.
+        pub sub_appid: Option<String>,
+        /// The operation's own fields.
+        #[serde(flatten)]
+        pub query: super::QueryContract,
+    }
+
+    /// 申请解约 (服务商): the fields of [`super::DeleteContract`] for a sub-merchant.
+    #[endpoint(POST, "papay/partner/deletecontract", response = DeletedContract, protocol = v2)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DeleteContract {
+        /// 子商户号.
+        pub sub_mch_id: String,
+        /// 子商户应用ID.
+        pub sub_appid: Option<String>,
+        /// The operation's own fields.
+        #[serde(flatten)]
+        pub delete: super::DeleteContract,
+    }
+
+    /// 申请扣款 (服务商).
+    ///
+    /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_8.shtml>.
+    #[endpoint(POST, "pay/partner/pappayapply", response = DeductionAccepted, protocol = v2)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PapPayApply {
+        /// 子商户号.
+        pub sub_mch_id: String,
+        /// 子商户应用ID.
+        pub sub_appid: Option<String>,
+        /// The operation's own fields.
+        #[serde(flatten)]
+        pub deduction: super::PapPayApply,
+    }
+
+    /// 查询订单 (服务商).
+    ///
+    /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
+    #[endpoint(POST, "pay/partner/paporderquery", response = Deduction, protocol = v2)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PapOrderQuery {
+        /// 子商户号.
+        pub sub_mch_id: String,
+        /// 子商户应用ID.
+        pub sub_appid: Option<String>,
+        /// The operation's own fields.
+        #[serde(flatten)]
+        pub query: super::PapOrderQuery,
+    }
+
+    /// APP纯签约 (服务商).
+    ///
+    /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_2.shtml>.
+    #[endpoint(POST, "papay/partner/preentrustweb", response = PreEntrustWebAnswer, protocol = v2)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PreEntrustWeb {
+        /// 子商户号.
+        pub sub_mch_id: String,
+        /// 子商户应用ID.
+        pub sub_appid: Option<String>,
+        /// The operation's own fields.
+        #[serde(flatten)]
+        pub pre_sign: super::PreEntrustWeb,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partner_request_carries_the_sub_merchant_and_the_flattened_fields() {
+        let request = partner::QueryContract {
+            sub_mch_id: "1900000109".into(),
+            sub_appid: None,
+            query: QueryContract {
+                contract_id: Some("100005698".into()),
+                plan_id: None,
+                contract_code: None,
+                version: VERSION.into(),
+            },
+        };
+        let fields = crate::v2::request_fields(&request).unwrap();
+        let mut names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["contract_id", "sub_mch_id", "version"]);
+    }
+}
