@@ -329,3 +329,95 @@ pub fn decrypt_req_info(key: &ApiV2Key, req_info: &str) -> Result<Zeroizing<Vec<
         .to_vec();
     Ok(Zeroizing::new(plain))
 }
+
+/// An axum extractor for v2 callbacks (feature `axum`): the body read (at most
+/// [`xml::MAX_XML_BYTES`]), verified and decoded with the APIv2 key of the `Client` in the
+/// router's state. A callback that fails is answered `400` with a v2 `FAIL` body and never
+/// reaches the handler; the handler answers [`SUCCESS_ANSWER`] (see [`axum::success`]).
+///
+/// ```no_run
+/// use axum::routing::post;
+/// use wechatpay::v2::notify::V2Event;
+/// use wechatpay::v2::notify::axum::{VerifiedV2Event, success};
+///
+/// async fn notify(VerifiedV2Event(event): VerifiedV2Event) -> axum::response::Response {
+///     if let V2Event::Payment(payment) = event {
+///         println!("{} {}", payment.out_trade_no, payment.result_code);
+///     }
+///     success()
+/// }
+/// # fn app(client: wechatpay::Client) -> axum::Router {
+/// axum::Router::new().route("/wechatpay/v2/notify", post(notify)).with_state(client)
+/// # }
+/// ```
+#[cfg(feature = "axum")]
+pub mod axum {
+    use ::axum::extract::{FromRef, FromRequest, Request};
+    use ::axum::response::{IntoResponse, Response};
+    use http::header::CONTENT_TYPE;
+    use http::{HeaderValue, StatusCode};
+
+    use super::{SUCCESS_ANSWER, V2Event, fail_answer, xml};
+    use crate::client::Client;
+    use crate::error::Error;
+
+    /// A v2 callback, verified and typed.
+    #[derive(Debug, Clone)]
+    pub struct VerifiedV2Event(pub V2Event);
+
+    /// Why a v2 callback was refused; answered `400` (`500` when the client has no APIv2 key)
+    /// with `<xml><return_code>FAIL</return_code>…</xml>`, so WeChat Pay sends it again.
+    #[derive(Debug)]
+    pub struct V2Rejection(pub Error);
+
+    impl IntoResponse for V2Rejection {
+        fn into_response(self) -> Response {
+            tracing::warn!(error = %self.0, "v2 callback rejected");
+            let (status, reason) = match &self.0 {
+                Error::Config(_) => (StatusCode::INTERNAL_SERVER_ERROR, "商户配置错误"),
+                error if error.is_verification_failure() => (StatusCode::BAD_REQUEST, "签名失败"),
+                _ => (StatusCode::BAD_REQUEST, "报文格式错误"),
+            };
+            xml_response(status, fail_answer(reason))
+        }
+    }
+
+    fn xml_response(status: StatusCode, body: String) -> Response {
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        response
+    }
+
+    /// `200` with [`SUCCESS_ANSWER`]: the callback was handled.
+    pub fn success() -> Response {
+        xml_response(StatusCode::OK, SUCCESS_ANSWER.to_owned())
+    }
+
+    impl<S> FromRequest<S> for VerifiedV2Event
+    where
+        Client: FromRef<S>,
+        S: Send + Sync,
+    {
+        type Rejection = V2Rejection;
+
+        async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+            let client = Client::from_ref(state);
+            let notifications = client.v2_notifications().map_err(V2Rejection)?;
+            let body = ::axum::body::to_bytes(request.into_body(), xml::MAX_XML_BYTES)
+                .await
+                .map_err(|e| {
+                    V2Rejection(Error::Notification {
+                        problem: format!(
+                            "the body cannot be read (at most {} bytes are accepted): {e}",
+                            xml::MAX_XML_BYTES
+                        ),
+                        request_id: None,
+                    })
+                })?;
+            notifications.parse(&body).map(Self).map_err(V2Rejection)
+        }
+    }
+}
