@@ -240,3 +240,31 @@ fn callbacks_are_typed_after_their_sign_holds_and_refused_otherwise() {
         "<xml><return_code><![CDATA[SUCCESS]]></return_code></xml>"
     );
 }
+
+// S5='appid=wxcbda96de0b165486&clientip=203.0.113.7&contract_code=h5-1001&contract_display_account=会员 1001&mch_id=1900000001&notify_url=https://yourapp.com/v2/notify&plan_id=12535&request_serial=1696&sign_type=HMAC-SHA256&timestamp=1606000000&version=1.0&key=192006250b4c09247ec02edce69f6a2d'
+// printf '%s' "$S5" | openssl dgst -sha256 -hmac 192006250b4c09247ec02edce69f6a2d
+//   6ae5f6dec1306c70dfa4cc69c59ca93e3ed31842650d1836de06e9c04291673b
+#[test]
+fn h5entrustweb_url_carries_its_sign_type_and_is_signed_with_hmac_sha256() {
+    let key = ApiV2Key::new(KEY).unwrap();
+    let page = v2::redirect::H5EntrustWeb {
+        plan_id: 12535,
+        contract_code: "h5-1001".into(),
+        request_serial: 1696,
+        contract_display_account: "会员 1001".into(),
+        notify_url: "https://yourapp.com/v2/notify".into(),
+        timestamp: 1_606_000_000,
+        clientip: "203.0.113.7".into(),
+        return_appid: None,
+    };
+    assert_eq!(
+        page.signed_url_with(
+            "https://api.mch.weixin.qq.com",
+            "wxcbda96de0b165486",
+            "1900000001",
+            &key,
+            SignType::HmacSha256
+        ),
+        "https://api.mch.weixin.qq.com/papay/h5entrustweb?appid=wxcbda96de0b165486&clientip=203.0.113.7&contract_code=h5-1001&contract_display_account=%E4%BC%9A%E5%91%98%201001&mch_id=1900000001&notify_url=https%3A%2F%2Fyourapp.com%2Fv2%2Fnotify&plan_id=12535&request_serial=1696&sign_type=HMAC-SHA256&timestamp=1606000000&version=1.0&sign=6AE5F6DEC1306C70DFA4CC69C59CA93E3ED31842650D1836DE06E9C04291673B"
+    );
+}
