@@ -308,6 +308,13 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
     let serde_crate = format!("{krate_text}::__private::serde");
     let is_none = format!("{krate_text}::__private::is_none");
     let encrypt_field = format!("{krate_text}::__private::encrypt_field");
+    let body_field = format!("{krate_text}::__private::serialize_body_field");
+    let is_body = shadow == "__Body";
+    let params: Vec<&Ident> = input
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
     let remote = ident.to_string();
     let container_attrs = &input.serde_attrs;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -327,14 +334,44 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
         // A sensitive value is encrypted while it is serialized, with the key the client chose.
         // The path is spanned on the field's type, so that a type that is not text is reported
         // there (serde's generated call carries the span of this string).
+        // The field's type is named in the path (`encrypt_field::<u64, _>`) when it holds no type
+        // parameter, so that a type that does not fit is reported on the field itself.
+        let concrete = !params.iter().any(|param| mentions_ident(ty, param));
+        let typed = |function: &str| {
+            if concrete {
+                format!("{function}::<{}, _>", compact(ty))
+            } else {
+                function.to_owned()
+            }
+        };
         let encrypted = encrypt.is_some().then(|| {
-            let path = syn::LitStr::new(&encrypt_field, ty.span());
+            let path = syn::LitStr::new(&typed(&encrypt_field), ty.span());
+            quote!(#[serde(serialize_with = #path)])
+        });
+        // A body field serialized by serde's own means goes through a function that names its
+        // type, for the same reason: `Amount` not being `Serialize` is reported on `amount`.
+        let checked = (is_body
+            && concrete
+            && encrypt.is_none()
+            && !mentions(
+                serde_attrs,
+                &[
+                    "serialize_with",
+                    "with",
+                    "skip",
+                    "skip_serializing",
+                    "flatten",
+                ],
+            ))
+        .then(|| {
+            let path = syn::LitStr::new(&typed(&body_field), ty.span());
             quote!(#[serde(serialize_with = #path)])
         });
         quote! {
             #(#cfg_attrs)*
             #skip_none
             #encrypted
+            #checked
             #(#serde_attrs)*
             #ident: #ty,
         }

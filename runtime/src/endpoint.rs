@@ -14,6 +14,10 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
 
+use std::fmt::{Display, Write as _};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
 use crate::error::Error;
 
 /// A WeChat Pay API v3 endpoint: a request type that knows its method, path, query, body and answer.
@@ -396,4 +400,184 @@ impl RenderedRequest {
     pub(crate) fn body_bytes(&self) -> Option<bytes::Bytes> {
         self.body.clone()
     }
+}
+
+// What `#[endpoint]` checks field types against, and the functions the generated code calls: here
+// rather than in `__private`, so that a compiler note names a documented place.
+
+/// Everything but the RFC 3986 unreserved characters is percent-encoded in a path segment.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value that can fill a `{placeholder}` of an endpoint path: anything that implements
+/// `Display`, written percent-encoded. `#[endpoint]` checks path fields against it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot fill a path placeholder",
+    label = "a path parameter must implement `Display`",
+    note = "use a `String`, an integer, or a type that implements `Display` for fields named in the path"
+)]
+pub trait PathParam {
+    /// Writes the value, unencoded.
+    fn write_raw(&self, out: &mut String);
+}
+
+impl<T: Display + ?Sized> PathParam for T {
+    fn write_raw(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
+    }
+}
+
+/// Appends one path parameter, percent-encoded (case kept), to `out`.
+///
+/// # Errors
+/// [`Error::InvalidRequest`] when the value renders empty, `.` or `..` (the request would address
+/// another resource).
+#[doc(hidden)]
+pub fn push_path_param<T: PathParam + ?Sized>(
+    out: &mut String,
+    value: &T,
+    endpoint: &'static str,
+    field: &'static str,
+) -> Result<(), Error> {
+    let mut raw = String::new();
+    value.write_raw(&mut raw);
+    if raw.is_empty() {
+        return Err(Error::InvalidRequest {
+            endpoint,
+            problem: format!("the path parameter `{field}` is empty; it must name a resource"),
+        });
+    }
+    // `.` and `..` are left unencoded (unreserved), and a server or proxy that normalizes the path
+    // would resolve them to another resource; encoding them as `%2E` does not help, since URL
+    // parsers treat `%2E%2E` as `..` too.
+    if raw == "." || raw == ".." {
+        return Err(Error::InvalidRequest {
+            endpoint,
+            problem: format!(
+                "the path parameter `{field}` is `{raw}`, a dot segment; it would address another resource"
+            ),
+        });
+    }
+    out.extend(percent_encoding::utf8_percent_encode(&raw, PATH_SEGMENT));
+    Ok(())
+}
+
+/// Compile-time check that a query field's type can be a query-string value.
+#[doc(hidden)]
+pub fn assert_query_value<T: QueryValue + ?Sized>() {}
+
+/// A value `#[wechatpay(encrypt)]` can encrypt: text (`String`, `&str`, `Cow<str>`, `Box<str>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be encrypted as a sensitive field",
+    label = "`#[wechatpay(encrypt)]` needs text here",
+    note = "sensitive fields (names, ID numbers, phone numbers) are `String` or `Option<String>`"
+)]
+pub trait SensitiveField {
+    /// The text to encrypt.
+    fn text(&self) -> &str;
+}
+
+impl SensitiveField for str {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl SensitiveField for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl SensitiveField for std::borrow::Cow<'_, str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl<T: SensitiveField + ?Sized> SensitiveField for &T {
+    fn text(&self) -> &str {
+        (**self).text()
+    }
+}
+impl<T: SensitiveField + ?Sized> SensitiveField for Box<T> {
+    fn text(&self) -> &str {
+        (**self).text()
+    }
+}
+
+/// Text, or an `Option` of text (a `None` is left out and never encrypted).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be encrypted as a sensitive field",
+    label = "`#[wechatpay(encrypt)]` needs `String` or `Option<String>` here",
+    note = "sensitive fields (names, ID numbers, phone numbers) are text"
+)]
+pub trait SensitiveFieldOrOption {}
+impl<T: SensitiveField + ?Sized> SensitiveFieldOrOption for T {}
+impl<T: SensitiveField> SensitiveFieldOrOption for Option<T> {}
+
+/// The `serialize_with` of `#[wechatpay(encrypt)]` fields: writes the value RSA-OAEP encrypted
+/// with the key [`crate::Client::send`] chose for this request, Base64-encoded.
+#[doc(hidden)]
+pub fn encrypt_field<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: SensitiveFieldOrOption + EncryptAs + ?Sized,
+    S: serde::Serializer,
+{
+    match value.plaintext() {
+        Some(text) => {
+            let ciphertext = encrypt_sensitive(text).map_err(serde::ser::Error::custom)?;
+            serializer.serialize_str(&ciphertext)
+        }
+        None => serializer.serialize_none(),
+    }
+}
+
+/// How a sensitive field yields its plaintext (`None` for an absent optional value); implemented
+/// for every [`SensitiveField`] and `Option` of one.
+pub trait EncryptAs {
+    /// The text to encrypt, if any.
+    fn plaintext(&self) -> Option<&str>;
+}
+impl<T: SensitiveField + ?Sized> EncryptAs for T {
+    fn plaintext(&self) -> Option<&str> {
+        Some(self.text())
+    }
+}
+impl<T: SensitiveField> EncryptAs for Option<T> {
+    fn plaintext(&self) -> Option<&str> {
+        self.as_ref().map(SensitiveField::text)
+    }
+}
+
+/// A value that can be a field of a JSON body: anything that implements `serde::Serialize`.
+/// `#[endpoint]` checks body fields against it, so that a type that is not `Serialize` is reported
+/// on the field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent in the JSON body",
+    label = "a body field's type must implement `serde::Serialize`",
+    note = "add `#[derive(serde::Serialize)]` to `{Self}`, or give the field `#[serde(serialize_with = \"…\")]`"
+)]
+pub trait BodyValue {
+    /// Serializes the value as serde does.
+    ///
+    /// # Errors
+    /// Whatever the serializer reports.
+    fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+}
+
+impl<T: Serialize + ?Sized> BodyValue for T {
+    fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize(serializer)
+    }
+}
+
+/// The `serialize_with` `#[endpoint]` gives a body field: serializes it as serde would.
+#[doc(hidden)]
+pub fn serialize_body_field<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: BodyValue + ?Sized,
+    S: Serializer,
+{
+    value.serialize_value(serializer)
 }

@@ -15,6 +15,9 @@ const _: () = {
     where
         I: Copy,
     {
+        #[serde(
+            serialize_with = "::sdk::wechatpay::__private::serialize_body_field::<&'a str, _>"
+        )]
         name: &'a str,
         #[serde(skip_serializing_if = "::sdk::wechatpay::__private::is_none")]
         data: Option<T>,

@@ -21,11 +21,23 @@ const _: () = {
     #[serde(crate = "::wechatpay::__private::serde", remote = "PreEntrustSign")]
     #[serde(rename_all = "snake_case")]
     struct __Body {
+        #[serde(
+            serialize_with = "::wechatpay::__private::serialize_body_field::<u64, _>"
+        )]
         plan_id: u64,
+        #[serde(
+            serialize_with = "::wechatpay::__private::serialize_body_field::<Option<String>, _>"
+        )]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         openid: Option<String>,
         #[serde(skip_serializing_if = "::wechatpay::__private::is_none")]
+        #[serde(
+            serialize_with = "::wechatpay::__private::serialize_body_field::<Option<String>, _>"
+        )]
         return_url: Option<String>,
+        #[serde(
+            serialize_with = "::wechatpay::__private::serialize_body_field::<DeviceInfo, _>"
+        )]
         device_info: DeviceInfo,
     }
     #[automatically_derived]
