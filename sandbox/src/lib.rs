@@ -39,6 +39,7 @@ mod bills;
 mod business;
 mod callbacks;
 mod control;
+mod handlers;
 mod ledger;
 mod media;
 mod routes;
@@ -47,6 +48,7 @@ mod server;
 mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
+pub use handlers::ApiError;
 pub use ledger::{Charge, Outcome};
 pub use media::UploadedMedia;
 
@@ -167,6 +169,8 @@ pub(crate) struct Shared {
     pub(crate) ledger: Mutex<ledger::Ledger>,
     /// How long an accepted deduction stays `ACCEPT` before it settles (`None`: at once).
     pub(crate) settle_deductions_after: Option<Duration>,
+    /// Handlers for endpoints the user declared ([`Sandbox::handle`]).
+    pub(crate) user_routes: handlers::UserRoutes,
 }
 
 impl Shared {
@@ -868,6 +872,7 @@ impl SandboxBuilder {
             media: Mutex::default(),
             ledger: Mutex::default(),
             settle_deductions_after: self.settle_deductions_after,
+            user_routes: handlers::UserRoutes::default(),
         });
         let listen = self
             .listen

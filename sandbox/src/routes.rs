@@ -22,7 +22,7 @@ use wechatpay::api::security::SecurityEcho;
 use wechatpay::api::{pay, refund};
 
 /// Path parameters, percent-decoded, by placeholder name.
-pub(super) type Params = HashMap<&'static str, String>;
+pub(crate) type Params = HashMap<&'static str, String>;
 
 type Handler = Box<dyn Fn(&Shared, &http::request::Parts, &Params, &[u8]) -> Reply + Send + Sync>;
 
@@ -182,6 +182,9 @@ fn routes() -> &'static [Route] {
 
 /// Finds the route for a request and runs it; `404` when nothing matches.
 pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> Reply {
+    if let Some(reply) = super::handlers::user_answer(shared, parts, body) {
+        return reply;
+    }
     let path = parts.uri.path();
     let mut method_mismatch = false;
     for route in routes() {
@@ -205,7 +208,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
         StatusCode::NOT_FOUND,
         "SANDBOX_NO_ROUTE",
         &format!(
-            "the wechatpay sandbox has no handler for {} {path}: it answers the endpoints of the wechatpay catalog and its own /v3/sandbox/ routes; this is not an answer from WeChat Pay",
+            "the wechatpay sandbox has no handler for {} {path}: it answers the endpoints of the wechatpay catalog, its own /v3/sandbox/ routes and the endpoints given a handler with Sandbox::handle; this is not an answer from WeChat Pay",
             parts.method
         ),
         Some(json!({ "method": parts.method.as_str(), "path": path })),
@@ -213,7 +216,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
 }
 
 /// Matches `/v3/a/{x}/b` against a template `v3/a/{x}/b`, returning the decoded parameters.
-fn match_template(template: &'static str, path: &str) -> Option<Params> {
+pub(crate) fn match_template(template: &'static str, path: &str) -> Option<Params> {
     let path = path.strip_prefix('/')?;
     let mut params = Params::new();
     let mut want = template.split('/');
