@@ -43,6 +43,10 @@ enum Answer {
     UnsignedError,
     /// No answer at all: the request is read and the connection left open.
     Stall,
+    /// `200` with a small gzip body that unpacks to 64 MiB of zeros.
+    GzipBomb,
+    /// `200` whose chunked body trickles: a few bytes every 50 ms, without end.
+    Trickle,
 }
 
 /// A raw HTTP/1.1 server that signs its answers with `platform` (so that a complete answer
@@ -50,6 +54,8 @@ enum Answer {
 struct RawServer {
     addr: SocketAddr,
     accepted: Arc<AtomicU64>,
+    /// Connections that ended (the client closed them, or the script did).
+    closed: Arc<AtomicU64>,
     requests: Arc<AtomicU64>,
     script: Arc<Mutex<VecDeque<Answer>>>,
     task: tokio::task::JoinHandle<()>,
@@ -151,6 +157,35 @@ async fn serve_connection(
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 return;
             }
+            Answer::GzipBomb => {
+                use std::io::Write as _;
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                let zeros = vec![0u8; 1024 * 1024];
+                for _ in 0..64 {
+                    encoder.write_all(&zeros).unwrap();
+                }
+                let bomb = encoder.finish().unwrap();
+                let mut wire = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+                    bomb.len()
+                )
+                .into_bytes();
+                wire.extend_from_slice(&bomb);
+                wire
+            }
+            Answer::Trickle => {
+                let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+                if stream.write_all(head).await.is_err() {
+                    return;
+                }
+                loop {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    if stream.write_all(b"5\r\nrow,\n\r\n").await.is_err() {
+                        return;
+                    }
+                }
+            }
             Answer::Complete | Answer::CompleteThenClose => {
                 let mut wire = signed_head(
                     &platform,
@@ -206,11 +241,13 @@ async fn raw_server(platform: Arc<MerchantKey>, script: &[Answer]) -> RawServer 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let accepted = Arc::new(AtomicU64::new(0));
+    let closed = Arc::new(AtomicU64::new(0));
     let requests = Arc::new(AtomicU64::new(0));
     let script = Arc::new(Mutex::new(script.iter().copied().collect()));
     let task = tokio::spawn({
-        let (accepted, requests, script) = (
+        let (accepted, closed, requests, script) = (
             Arc::clone(&accepted),
+            Arc::clone(&closed),
             Arc::clone(&requests),
             Arc::clone(&script),
         );
@@ -220,18 +257,24 @@ async fn raw_server(platform: Arc<MerchantKey>, script: &[Answer]) -> RawServer 
                     continue;
                 };
                 accepted.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve_connection(
+                let serving = serve_connection(
                     stream,
                     Arc::clone(&platform),
                     Arc::clone(&requests),
                     Arc::clone(&script),
-                ));
+                );
+                let closed = Arc::clone(&closed);
+                tokio::spawn(async move {
+                    serving.await;
+                    closed.fetch_add(1, Ordering::SeqCst);
+                });
             }
         }
     });
     RawServer {
         addr,
         accepted,
+        closed,
         requests,
         script,
         task,
@@ -799,4 +842,103 @@ fn a_call_outside_a_tokio_runtime_is_an_error_not_a_panic() {
         }
         other => panic!("expected an error at once, got {other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_calls_waits_for_the_connections_of_the_cap() {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), &[]).await;
+    let client = client_of(&platform, &server)
+        .pool_max_connections_per_host(4)
+        .build()
+        .unwrap();
+    let results = futures_join_all((0..200).map(|_| {
+        let client = client.clone();
+        async move { get(&client).await }
+    }))
+    .await;
+    for result in results {
+        result.expect("every call of the burst is answered");
+    }
+    assert_eq!(server.requests.load(Ordering::SeqCst), 200);
+    let connections = server.accepted.load(Ordering::SeqCst);
+    assert!(connections <= 4, "{connections} connections for a cap of 4");
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_in_the_background() {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), &[]).await;
+    let client = client_of(&platform, &server)
+        .pool_idle_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    get(&client).await.unwrap();
+    assert_eq!(server.closed.load(Ordering::SeqCst), 0, "kept alive");
+    // No further request: the client closes the idle connection on its own.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(server.closed.load(Ordering::SeqCst), 1, "closed while idle");
+}
+
+/// A bill download answer pointing at the raw server's `v3/billdownload/file`.
+fn bill_at() -> wechatpay::api::bill::BillDownloadUrl {
+    serde_json::from_value(serde_json::json!({
+        "hash_type": "SHA1",
+        "hash_value": "79bb0f8e9a1f4b4e8c1c3dc8e1b8e9d7a6c5b4a3",
+        "download_url": "https://api.mch.weixin.qq.com/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_stops_at_the_download_limit() {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), &[Answer::GzipBomb]).await;
+    let client = client_of(&platform, &server)
+        .max_download_bytes(1024 * 1024)
+        .build()
+        .unwrap();
+    let mut sink = tokio::io::sink();
+    let error = client
+        .download_bill(&bill_at(), &mut sink)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::BodyTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_trickling_download_ends_at_its_deadline() {
+    let platform = Arc::new(MerchantKey::generate().unwrap());
+    let server = raw_server(Arc::clone(&platform), &[Answer::Trickle]).await;
+    let client = client_of(&platform, &server)
+        .download_deadline(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let mut sink = tokio::io::sink();
+    let error = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.download_bill(&bill_at(), &mut sink),
+    )
+    .await
+    .expect("the download ends by its deadline, not by the test's")
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                timeout_ms: 400,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }

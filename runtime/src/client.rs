@@ -799,14 +799,17 @@ impl Client {
         base: &BaseUrl,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let inner = &*self.inner;
-        let target = format!("{}{}", base.prefix, rendered.target());
+        // A gateway that serves WeChat Pay under a path prefix forwards the path without it, and
+        // WeChat Pay checks the signature over what it receives: sign the WeChat Pay path only.
+        let signed_target = rendered.target();
+        let target = format!("{}{}", base.prefix, signed_target);
         let body = rendered.body_bytes().unwrap_or_default();
         let timestamp = auth::unix_now();
         let nonce = crypto::try_nonce()?;
         // Media uploads sign their `meta` JSON, not the multipart body sent.
         let authorization = inner.signer.authorization(
             rendered.method().as_str(),
-            &target,
+            signed_target,
             rendered.signed_body().unwrap_or_default(),
             timestamp,
             &nonce,
@@ -1282,6 +1285,10 @@ impl ClientBuilder {
 
     /// The API base URL; defaults to `https://api.mch.weixin.qq.com/`. Plain `http://` is accepted
     /// only for loopback hosts (a local sandbox).
+    ///
+    /// A path prefix (`https://gateway.example.com/wechatpay/`) is for a gateway that forwards
+    /// requests to WeChat Pay without it: requests go to the prefixed path, and the signature
+    /// covers the WeChat Pay path only (`/v3/…`), which is what WeChat Pay receives and checks.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -1348,6 +1355,66 @@ impl ClientBuilder {
     /// [`Error::BodyTooLarge`].
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.transport.max_body_bytes = limit;
+        self
+    }
+
+    /// The most connections open at once to one host (default 64). A call that finds none
+    /// idle while this many are open waits for one to come back (within its timeout) instead of
+    /// opening another: a burst of 1 000 calls makes at most this many TLS handshakes.
+    pub fn pool_max_connections_per_host(mut self, connections: usize) -> Self {
+        self.transport.pool_max_per_host = connections;
+        self
+    }
+
+    /// How many idle keep-alive connections are kept per host (default 64); past it, the one
+    /// idle longest is closed.
+    pub fn pool_max_idle_per_host(mut self, connections: usize) -> Self {
+        self.transport.pool_max_idle_per_host = connections;
+        self
+    }
+
+    /// How long a keep-alive connection may stay idle (default 60 s); it is then closed in the
+    /// background, also when no further call comes.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// The most one bill download may bring (default 1 GiB), counted as received and as unpacked
+    /// text: a gzip file that unpacks past it is stopped with [`Error::BodyTooLarge`].
+    pub fn max_download_bytes(mut self, limit: u64) -> Self {
+        self.transport.max_download_bytes = limit;
+        self
+    }
+
+    /// The most one bill download may take from start to end (default 10 minutes), besides the
+    /// per-chunk [`ClientBuilder::timeout`]: [`Error::Timeout`] past it.
+    pub fn download_deadline(mut self, deadline: Duration) -> Self {
+        self.transport.download_deadline = deadline;
+        self
+    }
+
+    /// Sends HTTPS through this HTTP proxy, in a CONNECT tunnel: `http://host:port`, or
+    /// `http://user:password@host:port` for basic authentication. Without it the client uses
+    /// `HTTPS_PROXY` (or `ALL_PROXY`) and `NO_PROXY` from the environment, read when the client
+    /// is built. Plain `http://` base URLs (a local sandbox) never go through a proxy.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.proxy = crate::transport::ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Connects directly, whatever `HTTPS_PROXY` and `ALL_PROXY` say.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport.proxy = crate::transport::ProxySetting::Direct;
+        self
+    }
+
+    /// Trusts the operating system's certificate store instead of the web PKI roots built into
+    /// the crate: for networks whose proxy re-signs TLS with the company's own authority.
+    /// [`Client::builder`]'s `build` fails when the store holds no usable certificate.
+    #[cfg(feature = "native-roots")]
+    pub fn system_roots(mut self) -> Self {
+        self.transport.roots = crate::transport::TrustRoots::System;
         self
     }
 

@@ -36,6 +36,18 @@ pub struct BillFile {
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Unpacks gzip as chunks arrive, into a buffer that is drained after every chunk.
+/// The unpacked text passed the download limit.
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the unpacked bill passes the download limit")
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 struct Unpacker {
     decoder: flate2::write::GzDecoder<Vec<u8>>,
 }
@@ -48,9 +60,17 @@ impl Unpacker {
     }
 
     /// Feeds compressed bytes; returns the text unpacked so far (and clears it from the buffer).
-    fn feed(&mut self, chunk: &[u8]) -> std::io::Result<Vec<u8>> {
+    /// The input goes in small pieces, and unpacking stops as soon as the text passes `limit`
+    /// bytes: deflate expands a piece at most about a thousandfold, so a small hostile chunk
+    /// cannot inflate without bound before the check.
+    fn feed(&mut self, chunk: &[u8], limit: u64) -> std::io::Result<Vec<u8>> {
         use std::io::Write as _;
-        self.decoder.write_all(chunk)?;
+        for piece in chunk.chunks(1024) {
+            self.decoder.write_all(piece)?;
+            if self.decoder.get_ref().len() as u64 > limit {
+                return Err(std::io::Error::other(TooLarge));
+            }
+        }
         Ok(std::mem::take(self.decoder.get_mut()))
     }
 
@@ -73,9 +93,29 @@ impl Client {
     /// # Errors
     /// [`Error::DigestMismatch`] when the file does not match its SHA-1; [`Error::Api`] when
     /// WeChat Pay refuses (an expired token); [`Error::InvalidRequest`] for a `download_url` that
-    /// is not a bill download; [`Error::Timeout`] when no chunk arrives within the timeout;
+    /// is not a bill download; [`Error::Timeout`] when no chunk arrives within the timeout, or
+    /// the whole download takes longer than [`ClientBuilder::download_deadline`](crate::ClientBuilder::download_deadline);
+    /// [`Error::BodyTooLarge`] when the file or its unpacked text passes
+    /// [`ClientBuilder::max_download_bytes`](crate::ClientBuilder::max_download_bytes);
     /// [`Error::Transport`] and [`Error::Io`].
     pub async fn download_bill<W: AsyncWrite + Unpin>(
+        &self,
+        bill: &BillDownloadUrl,
+        out: &mut W,
+    ) -> Result<BillFile, Error> {
+        crate::transport::runtime()?;
+        let deadline = self.transport().download_deadline();
+        match tokio::time::timeout(deadline, self.download_bill_within_limits(bill, out)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                url: bill.download_url.clone(),
+                timeout_ms: crate::transport::millis(deadline),
+                attempts: Attempts::default(),
+            }),
+        }
+    }
+
+    async fn download_bill_within_limits<W: AsyncWrite + Unpin>(
         &self,
         bill: &BillDownloadUrl,
         out: &mut W,
@@ -117,6 +157,19 @@ impl Client {
             what: format!("{what} the bill from {uri}"),
             source,
         };
+        let limit = transport.max_download_bytes();
+        let too_large = || Error::BodyTooLarge {
+            url: uri.to_string(),
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            attempts: Attempts::default(),
+        };
+        let unpacking = |e: std::io::Error| {
+            if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
+                too_large()
+            } else {
+                io("unpacking", e)
+            }
+        };
         loop {
             let frame = match tokio::time::timeout(transport.timeout(), body.frame()).await {
                 Err(_) => return Err(transport.timeout_error(&uri)),
@@ -140,11 +193,14 @@ impl Client {
                 }
             }
             received += chunk.len() as u64;
+            if received > limit {
+                return Err(too_large());
+            }
             raw_digest.update(&chunk);
             let text: Bytes = match &mut unpacker {
                 Some(unpacker) => unpacker
-                    .feed(&chunk)
-                    .map_err(|e| io("unpacking", e))?
+                    .feed(&chunk, limit.saturating_sub(written))
+                    .map_err(unpacking)?
                     .into(),
                 None => chunk,
             };
@@ -157,6 +213,9 @@ impl Client {
         let gzip = unpacker.is_some();
         if let Some(unpacker) = unpacker {
             let rest = unpacker.finish().map_err(|e| io("unpacking", e))?;
+            if written + rest.len() as u64 > limit {
+                return Err(too_large());
+            }
             text_digest.update(&rest);
             out.write_all(&rest).await.map_err(|e| io("writing", e))?;
             written += rest.len() as u64;
@@ -282,7 +341,7 @@ mod tests {
         let mut unpacker = Unpacker::new();
         let mut out = Vec::new();
         for chunk in packed.chunks(97) {
-            out.extend(unpacker.feed(chunk).unwrap());
+            out.extend(unpacker.feed(chunk, u64::MAX).unwrap());
         }
         out.extend(unpacker.finish().unwrap());
         assert_eq!(out, text.as_bytes());

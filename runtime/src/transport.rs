@@ -9,9 +9,9 @@
 //! open a new connection: up to 451 connections for 10 000 requests at 256 in flight, and new
 //! connections for requests sent one at a time on a busy multi-thread runtime.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -21,6 +21,8 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::client::conn::http1;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
 use rustls_pki_types::CertificateDer;
 use tower_service::Service as _;
 
@@ -70,6 +72,48 @@ impl std::fmt::Display for ConnectTimeout {
 
 impl std::error::Error for ConnectTimeout {}
 
+/// A connection through a proxy failed.
+#[derive(Debug)]
+struct ThroughProxy {
+    proxy: String,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for ThroughProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "through the proxy {}", self.proxy)
+    }
+}
+
+impl std::error::Error for ThroughProxy {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// A proxy's address without its credentials, for messages.
+fn redacted(uri: &Uri) -> String {
+    let authority = uri.authority().map_or("", Authority::as_str);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    format!("{}://{host}", uri.scheme_str().unwrap_or("http"))
+}
+
+/// The matcher for an explicit proxy URL: `http://[user:password@]host:port`.
+fn explicit_proxy(url: &str) -> Result<Matcher, Error> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| Error::Config(format!("the proxy `{url}` is not a URL: {e}")))?;
+    if uri.scheme() != Some(&Scheme::HTTP) || uri.host().is_none() {
+        return Err(Error::Config(format!(
+            "the proxy `{}` must be an http:// URL with a host, like http://proxy.example.com:3128 (HTTPS to WeChat Pay goes through it in a CONNECT tunnel)",
+            redacted(&uri)
+        )));
+    }
+    Ok(Matcher::builder().all(url.to_owned()).build())
+}
+
 /// A duration in whole milliseconds, as errors report it.
 pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -94,8 +138,36 @@ pub(crate) struct TransportConfig {
     pub(crate) extra_roots: Vec<CertificateDer<'static>>,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) pool_max_per_host: usize,
     /// The certificate presented when a server asks for one (mutual TLS, API v2).
     pub(crate) client_certificate: Option<crate::v2::ClientCertificate>,
+    pub(crate) max_download_bytes: u64,
+    pub(crate) download_deadline: Duration,
+    pub(crate) proxy: ProxySetting,
+    pub(crate) roots: TrustRoots,
+}
+
+/// Which HTTP proxy HTTPS connections go through.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum ProxySetting {
+    /// `HTTPS_PROXY` / `ALL_PROXY` (and `NO_PROXY`), read when the client is built.
+    #[default]
+    FromEnv,
+    /// None, whatever the environment says.
+    Direct,
+    /// This proxy (`http://[user:password@]host:port`) for every HTTPS connection.
+    Url(String),
+}
+
+/// Which certificate authorities TLS trusts (besides the extra roots).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum TrustRoots {
+    /// The web PKI roots built into the crate (webpki-roots).
+    #[default]
+    Bundled,
+    /// The operating system's store (rustls-native-certs).
+    #[cfg(feature = "native-roots")]
+    System,
 }
 
 impl Default for TransportConfig {
@@ -106,8 +178,13 @@ impl Default for TransportConfig {
             max_body_bytes: 16 * 1024 * 1024,
             extra_roots: Vec::new(),
             pool_idle_timeout: Duration::from_secs(60),
-            pool_max_idle_per_host: 256,
+            pool_max_idle_per_host: 64,
+            pool_max_per_host: 64,
             client_certificate: None,
+            max_download_bytes: 1024 * 1024 * 1024,
+            download_deadline: Duration::from_secs(10 * 60),
+            proxy: ProxySetting::default(),
+            roots: TrustRoots::default(),
         }
     }
 }
@@ -116,6 +193,10 @@ impl Default for TransportConfig {
 #[derive(Clone)]
 pub(crate) struct Transport {
     connector: HttpsConnector<HttpConnector>,
+    /// For tunnels through a proxy: the TCP connector and TLS settings of `connector`.
+    tcp: HttpConnector,
+    tls: rustls::ClientConfig,
+    proxy: Option<Arc<Matcher>>,
     pool: Arc<Pool>,
     config: TransportConfig,
 }
@@ -126,54 +207,151 @@ type Sender = http1::SendRequest<Full<Bytes>>;
 /// Where a connection goes: scheme and authority.
 type PoolKey = (Scheme, Authority);
 
-/// Idle keep-alive connections by destination, most recently used last.
+/// A connection to one host: its sending end and its place among the host's connections, given
+/// back (for another connection to open) when it is dropped.
+struct Conn {
+    sender: Sender,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Keep-alive connections by destination, at most a configured number open per destination.
 #[derive(Default)]
 struct Pool {
-    idle: Mutex<HashMap<PoolKey, Vec<Idle>>>,
+    hosts: Mutex<HashMap<PoolKey, Arc<Host>>>,
+    /// Whether the task that closes idle connections runs.
+    reaper: AtomicBool,
+}
+
+/// The connections of one destination.
+struct Host {
+    /// Idle connections, the longest idle first.
+    idle: Mutex<VecDeque<Idle>>,
+    /// One permit per connection that may be open; a caller that finds none idle and no permit
+    /// waits for either instead of opening yet another connection.
+    slots: Arc<tokio::sync::Semaphore>,
+    /// Woken when a connection comes back idle.
+    returned: tokio::sync::Notify,
 }
 
 struct Idle {
-    sender: Sender,
+    conn: Conn,
     since: Instant,
 }
 
-impl Pool {
-    /// The most recently used idle connection to `key` that is still open and not idle for
-    /// longer than `idle_timeout`; the others on the way are dropped (which closes them).
-    fn take(&self, key: &PoolKey, idle_timeout: Duration) -> Option<Sender> {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.get_mut(key)?;
-        while let Some(entry) = list.pop() {
-            if !entry.sender.is_closed() && entry.since.elapsed() < idle_timeout {
-                return Some(entry.sender);
+impl Host {
+    fn idle(&self) -> std::sync::MutexGuard<'_, VecDeque<Idle>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The most recently used idle connection that is still open and not idle for longer than
+    /// `idle_timeout`; the others on the way are dropped (which closes them).
+    fn take(&self, idle_timeout: Duration) -> Option<Conn> {
+        let mut idle = self.idle();
+        while let Some(entry) = idle.pop_back() {
+            if !entry.conn.sender.is_closed() && entry.since.elapsed() < idle_timeout {
+                return Some(entry.conn);
             }
         }
         None
     }
 
-    /// Puts a connection whose answer has been read in full back, unless `max_idle` are
-    /// already waiting (then it is dropped, which closes it). Connections to the same place
-    /// that closed, or stayed idle longer than `idle_timeout`, are dropped on the way.
-    fn put(&self, key: PoolKey, sender: Sender, max_idle: usize, idle_timeout: Duration) {
-        if sender.is_closed() {
+    /// Puts a connection whose answer has been read in full back. When `max_idle` are already
+    /// waiting, the one idle longest is closed to make room. Closed and expired ones are
+    /// dropped on the way.
+    fn put(&self, conn: Conn, max_idle: usize, idle_timeout: Duration) {
+        if conn.sender.is_closed() {
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.entry(key).or_default();
-        list.retain(|entry| !entry.sender.is_closed() && entry.since.elapsed() < idle_timeout);
-        if list.len() < max_idle {
-            list.push(Idle {
-                sender,
-                since: Instant::now(),
-            });
+        {
+            let mut idle = self.idle();
+            Self::evict_expired(&mut idle, idle_timeout);
+            while !idle.is_empty() && idle.len() >= max_idle {
+                idle.pop_front();
+            }
+            if max_idle > 0 {
+                idle.push_back(Idle {
+                    conn,
+                    since: Instant::now(),
+                });
+            }
         }
+        self.returned.notify_one();
+    }
+
+    fn evict_expired(idle: &mut VecDeque<Idle>, idle_timeout: Duration) {
+        idle.retain(|entry| !entry.conn.sender.is_closed() && entry.since.elapsed() < idle_timeout);
+    }
+}
+
+impl Pool {
+    /// The connections of `key`, created with room for `max_open` connections.
+    fn host(&self, key: &PoolKey, max_open: usize) -> Arc<Host> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(hosts.entry(key.clone()).or_insert_with(|| {
+            Arc::new(Host {
+                idle: Mutex::default(),
+                slots: Arc::new(tokio::sync::Semaphore::new(max_open.max(1))),
+                returned: tokio::sync::Notify::new(),
+            })
+        }))
+    }
+
+    /// Closes the connections idle for longer than `idle_timeout`, of every destination.
+    fn evict_expired(&self, idle_timeout: Duration) {
+        let hosts: Vec<Arc<Host>> = self
+            .hosts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        for host in hosts {
+            Host::evict_expired(&mut host.idle(), idle_timeout);
+        }
+    }
+
+    /// Starts, once, the task that closes idle connections in the background: an idle
+    /// connection is closed within half the idle timeout of expiring, also when no request
+    /// comes. The task ends once the pool is gone.
+    fn start_reaper(self: &Arc<Self>, runtime: &tokio::runtime::Handle, idle_timeout: Duration) {
+        if self.reaper.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let pool: Weak<Self> = Arc::downgrade(self);
+        let period = (idle_timeout / 2).max(Duration::from_millis(50));
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(pool) = pool.upgrade() else {
+                    return;
+                };
+                pool.evict_expired(idle_timeout);
+            }
+        });
     }
 }
 
 impl Transport {
     pub(crate) fn new(config: TransportConfig) -> Result<Self, Error> {
         let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        match config.roots {
+            TrustRoots::Bundled => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            #[cfg(feature = "native-roots")]
+            TrustRoots::System => {
+                let found = rustls_native_certs::load_native_certs();
+                if found.certs.is_empty() {
+                    return Err(Error::Config(format!(
+                        "no usable certificate in the system's trust store{}",
+                        found
+                            .errors
+                            .first()
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
+                    )));
+                }
+                let (_added, _ignored) = roots.add_parsable_certificates(found.certs);
+            }
+        }
         for root in &config.extra_roots {
             roots.add(root.clone()).map_err(|e| {
                 Error::Config(format!("an extra TLS root certificate is not usable: {e}"))
@@ -202,12 +380,21 @@ impl Transport {
         tcp.set_connect_timeout(Some(config.connect_timeout));
         tcp.set_keepalive(Some(Duration::from_secs(60)));
         let connector = HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+            .with_tls_config(tls.clone())
             .https_or_http()
             .enable_http1()
-            .wrap_connector(tcp);
+            .wrap_connector(tcp.clone());
+        let proxy = match &config.proxy {
+            ProxySetting::FromEnv => Some(Matcher::from_env()),
+            ProxySetting::Direct => None,
+            ProxySetting::Url(url) => Some(explicit_proxy(url)?),
+        }
+        .map(Arc::new);
         Ok(Self {
             connector,
+            tcp,
+            tls,
+            proxy,
             pool: Arc::default(),
             config,
         })
@@ -229,22 +416,42 @@ impl Transport {
     }
 
     /// An open connection to `key`: an idle one from the pool when there is one (once hyper has
-    /// finished its previous exchange), otherwise a new one. The second value says whether it
-    /// was reused.
-    async fn connection(&self, key: &PoolKey, url: &Uri) -> Result<(Sender, bool), Error> {
-        while let Some(mut sender) = self.pool.take(key, self.config.pool_idle_timeout) {
-            // Ready at once, or as soon as the connection's task has seen the end of the
-            // previous answer; an error means the server closed it meanwhile.
-            if sender.ready().await.is_ok() {
-                return Ok((sender, true));
+    /// finished its previous exchange), otherwise a new one while fewer than the cap are open,
+    /// otherwise the first to come back or close. The second value says whether it was reused.
+    async fn connection(&self, key: &PoolKey, url: &Uri) -> Result<(Conn, bool), Error> {
+        let host = self.pool.host(key, self.config.pool_max_per_host);
+        loop {
+            while let Some(mut conn) = host.take(self.config.pool_idle_timeout) {
+                // Ready at once, or as soon as the connection's task has seen the end of the
+                // previous answer; an error means the server closed it meanwhile.
+                if conn.sender.ready().await.is_ok() {
+                    return Ok((conn, true));
+                }
+            }
+            let returned = host.returned.notified();
+            tokio::pin!(returned);
+            returned.as_mut().enable();
+            if let Ok(slot) = Arc::clone(&host.slots).try_acquire_owned() {
+                return Ok((self.connect(key, url, slot).await?, false));
+            }
+            tokio::select! {
+                slot = Arc::clone(&host.slots).acquire_owned() => {
+                    let Ok(slot) = slot else { continue };
+                    return Ok((self.connect(key, url, slot).await?, false));
+                }
+                () = &mut returned => {}
             }
         }
-        Ok((self.connect(key, url).await?, false))
     }
 
     /// A new connection to `key`: DNS, TCP, TLS and the HTTP handshake, within the connect
     /// timeout. Nothing of a request has been sent when this fails.
-    async fn connect(&self, key: &PoolKey, url: &Uri) -> Result<Sender, Error> {
+    async fn connect(
+        &self,
+        key: &PoolKey,
+        url: &Uri,
+        slot: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<Conn, Error> {
         let transport_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Transport {
             url: url.to_string(),
             source,
@@ -256,12 +463,44 @@ impl Transport {
             .path_and_query("/")
             .build()
             .map_err(|e| transport_error(Box::new(e)))?;
+        // Plain http:// goes only to loopback hosts (a local sandbox): never through a proxy.
+        let intercept = self
+            .proxy
+            .as_ref()
+            .filter(|_| key.0 == Scheme::HTTPS)
+            .and_then(|proxy| proxy.intercept(&target));
         let mut connector = self.connector.clone();
         let opening = async {
-            std::future::poll_fn(|cx| connector.poll_ready(cx))
-                .await
-                .map_err(transport_error)?;
-            let io = connector.call(target).await.map_err(transport_error)?;
+            let io = match intercept {
+                None => {
+                    std::future::poll_fn(|cx| connector.poll_ready(cx))
+                        .await
+                        .map_err(transport_error)?;
+                    connector.call(target).await.map_err(transport_error)?
+                }
+                Some(proxy) => {
+                    // A CONNECT tunnel through the proxy, then TLS with WeChat Pay inside it.
+                    let mut tunnel = Tunnel::new(proxy.uri().clone(), self.tcp.clone());
+                    if let Some(auth) = proxy.basic_auth() {
+                        tunnel = tunnel.with_auth(auth.clone());
+                    }
+                    let mut tunneled = HttpsConnectorBuilder::new()
+                        .with_tls_config(self.tls.clone())
+                        .https_only()
+                        .enable_http1()
+                        .wrap_connector(tunnel);
+                    let through = |e| {
+                        transport_error(Box::new(ThroughProxy {
+                            proxy: redacted(proxy.uri()),
+                            source: e,
+                        }))
+                    };
+                    std::future::poll_fn(|cx| tunneled.poll_ready(cx))
+                        .await
+                        .map_err(through)?;
+                    tunneled.call(target).await.map_err(through)?
+                }
+            };
             http1::Builder::new()
                 .handshake(io)
                 .await
@@ -276,12 +515,18 @@ impl Transport {
                     ))));
                 }
             };
-        runtime()?.spawn(async move {
+        let runtime = runtime()?;
+        runtime.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection closed with an error");
             }
         });
-        Ok(sender)
+        self.pool
+            .start_reaper(&runtime, self.config.pool_idle_timeout);
+        Ok(Conn {
+            sender,
+            _slot: slot,
+        })
     }
 
     /// Sends `request` (absolute URI) on a pooled or new connection and returns the answer's
@@ -298,7 +543,7 @@ impl Transport {
         mut request: Request<Full<Bytes>>,
         url: &Uri,
         written: &AtomicBool,
-    ) -> Result<(http::Response<hyper::body::Incoming>, PoolKey, Sender), Error> {
+    ) -> Result<(http::Response<hyper::body::Incoming>, PoolKey, Conn), Error> {
         let (key, origin) = Self::destination(url)?;
         *request.uri_mut() = origin;
         if !request.headers().contains_key(http::header::HOST) {
@@ -309,15 +554,15 @@ impl Transport {
             })?;
             request.headers_mut().insert(http::header::HOST, value);
         }
-        let (mut sender, reused) = self.connection(&key, url).await?;
+        let (mut conn, reused) = self.connection(&key, url).await?;
         let transport_error = |error: hyper::Error| Error::Transport {
             url: url.to_string(),
             source: Box::new(error),
             attempts: Attempts::default(),
         };
         written.store(true, Ordering::Release);
-        match sender.try_send_request(request).await {
-            Ok(response) => Ok((response, key, sender)),
+        match conn.sender.try_send_request(request).await {
+            Ok(response) => Ok((response, key, conn)),
             Err(mut failed) => match failed.take_message() {
                 // hyper handed the request back: none of it was written.
                 Some(request) => {
@@ -326,10 +571,16 @@ impl Transport {
                         return Err(transport_error(failed.into_error()));
                     }
                     tracing::debug!(error = %failed.error(), "a pooled connection closed before the request went out: sending it on a new one");
-                    let mut sender = self.connect(&key, url).await?;
+                    // The closed connection's place goes to its replacement.
+                    let Conn {
+                        sender,
+                        _slot: slot,
+                    } = conn;
+                    drop(sender);
+                    let mut conn = self.connect(&key, url, slot).await?;
                     written.store(true, Ordering::Release);
-                    match sender.try_send_request(request).await {
-                        Ok(response) => Ok((response, key, sender)),
+                    match conn.sender.try_send_request(request).await {
+                        Ok(response) => Ok((response, key, conn)),
                         Err(mut failed) => {
                             if failed.take_message().is_some() {
                                 written.store(false, Ordering::Release);
@@ -364,6 +615,16 @@ impl Transport {
         self.config.timeout
     }
 
+    /// The most a bill download may bring, as received and as unpacked.
+    pub(crate) fn max_download_bytes(&self) -> u64 {
+        self.config.max_download_bytes
+    }
+
+    /// The most a whole bill download may take.
+    pub(crate) fn download_deadline(&self) -> Duration {
+        self.config.download_deadline
+    }
+
     /// The largest error body read.
     pub(crate) fn max_body_bytes(&self) -> usize {
         self.config.max_body_bytes
@@ -394,7 +655,7 @@ impl Transport {
         let timeout = self.config.timeout;
         let limit = self.config.max_body_bytes;
         let exchange = async {
-            let (response, key, sender) = self.send(request, &uri, written).await?;
+            let (response, key, conn) = self.send(request, &uri, written).await?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, limit)
                 .collect()
@@ -418,9 +679,8 @@ impl Transport {
             // Read in full: the connection can carry the next request (hyper closes it instead
             // when the answer said `Connection: close`, and the pool then skips it). A
             // connection whose answer was not read in full is dropped, which closes it.
-            self.pool.put(
-                key,
-                sender,
+            self.pool.host(&key, self.config.pool_max_per_host).put(
+                conn,
                 self.config.pool_max_idle_per_host,
                 self.config.pool_idle_timeout,
             );
