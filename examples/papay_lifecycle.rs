@@ -174,7 +174,8 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         ));
     };
     expect(
-        notice.contract_state == "SIGNED" && notice.out_contract_code == out_contract_code,
+        notice.contract_state == ContractState::Signed
+            && notice.out_contract_code == out_contract_code,
         || format!("the callback says {notice:?}"),
     )?;
     let contract_id = notice.contract_id.clone();
@@ -301,7 +302,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
             "ENTRUST.TERMINATE did not decode as a contract".into(),
         ));
     };
-    expect(notice.contract_state == "TERMINATED", || {
+    expect(notice.contract_state == ContractState::Terminated, || {
         format!("the callback says {notice:?}")
     })?;
     println!("10. terminated; ENTRUST.TERMINATE verified");

@@ -151,7 +151,10 @@ impl World {
         };
         assert_eq!(notice.contract_id, outcome.id);
         assert_eq!(notice.out_contract_code, out_contract_code);
-        assert_eq!(notice.contract_state, "SIGNED");
+        assert_eq!(
+            notice.contract_state,
+            wechatpay::api::papay::ContractState::Signed
+        );
         notice.contract_id
     }
 
@@ -373,7 +376,10 @@ async fn terminate_contract_ends_it_sends_entrust_terminate_and_is_safe_to_repea
     let Event::EntrustTerminate(notice) = notification.resource else {
         panic!("not a contract");
     };
-    assert_eq!(notice.contract_state, "TERMINATED");
+    assert_eq!(
+        notice.contract_state,
+        wechatpay::api::papay::ContractState::Terminated
+    );
     assert_eq!(
         notice
             .contract_terminate_info

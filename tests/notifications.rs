@@ -195,7 +195,10 @@ async fn an_entrust_sign_callback_is_verified_decrypted_and_typed() {
     };
     assert_eq!(contract.contract_id, "Wx15463511252015071056489715");
     assert_eq!(contract.plan_id, 12535);
-    assert_eq!(contract.contract_state, "SIGNED");
+    assert_eq!(
+        contract.contract_state,
+        wechatpay::api::papay::ContractState::Signed
+    );
     assert_eq!(
         contract.openid.as_deref(),
         Some("oYobu0MVnQfWpSMOYJz2AHPG_gQw")

@@ -459,8 +459,8 @@ pub struct EntrustNotice {
     /// 用户账户展示名称.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_display_account: Option<String>,
-    /// 协议状态: `SIGNED` or `TERMINATED`.
-    pub contract_state: String,
+    /// 协议状态: `SIGNED` or `TERMINATED` (a value added later is kept in `Other`).
+    pub contract_state: crate::api::papay::ContractState,
     /// 协议签署时间 (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_signed_time: Option<String>,

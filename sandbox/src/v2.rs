@@ -164,7 +164,7 @@ fn contract_fields(
     }
     if let Some((mode, time, remark)) = &contract.terminated {
         fields.push(field("contract_terminated_time", v2_time(time)));
-        fields.push(field("contract_termination_mode", termination_mode(*mode)));
+        fields.push(field("contract_termination_mode", termination_mode(mode)));
         if let Some(remark) = remark {
             fields.push(field("contract_termination_remark", remark));
         }
@@ -178,7 +178,7 @@ fn v2_time(rfc3339: &str) -> String {
 }
 
 /// The v2 code of how a contract ended: `2` by the user, `3` by the merchant's API.
-fn termination_mode(mode: ContractTerminationMode) -> &'static str {
+fn termination_mode(mode: &ContractTerminationMode) -> &'static str {
     match mode {
         ContractTerminationMode::User => "2",
         ContractTerminationMode::MerchantApi | ContractTerminationMode::Api => "3",
@@ -338,17 +338,14 @@ fn pap_pay_apply<'a>(shared: &Shared, get: &dyn Fn(&str) -> Option<&'a str>) -> 
     Ok(Vec::new())
 }
 
-fn trade_state(state: TradeState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+fn trade_state(state: &TradeState) -> String {
+    state.as_str().to_owned()
 }
 
 fn order_fields(order: &OrderRecord) -> Vec<(String, String)> {
     let mut fields = vec![
         field("out_trade_no", &order.out_trade_no),
-        field("trade_state", trade_state(order.state)),
+        field("trade_state", trade_state(&order.state)),
         field("trade_state_desc", &order.state_desc),
         field("total_fee", order.total.to_string()),
         field("fee_type", &order.currency),

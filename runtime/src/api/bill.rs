@@ -75,6 +75,18 @@ pub enum TradeBillType {
     /// `REFUND`: refunded orders.
     #[serde(rename = "REFUND")]
     Refund,
+    /// `RECHARGE_REFUND`: refunds of recharge (充值) orders.
+    #[serde(rename = "RECHARGE_REFUND")]
+    RechargeRefund,
+    /// `ALL_SPECIAL`: every order of the day, in the special (personalised) bill format.
+    #[serde(rename = "ALL_SPECIAL")]
+    AllSpecial,
+    /// `SUC_SPECIAL`: paid orders, in the special bill format.
+    #[serde(rename = "SUC_SPECIAL")]
+    SucSpecial,
+    /// `REF_SPECIAL`: refunded orders, in the special bill format.
+    #[serde(rename = "REF_SPECIAL")]
+    RefSpecial,
 }
 
 impl QueryValue for TradeBillType {}

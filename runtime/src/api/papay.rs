@@ -267,25 +267,21 @@ pub struct Contract {
     pub deduct_schedule: Option<ContractDeductSchedule>,
 }
 
-/// 委托代扣协议状态.
-///
-/// The list is the one documented for the HarmonyOS query; unconfirmed whether the ordinary query
-/// returns all four.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum ContractState {
-    /// `SIGNED`: 签约生效中.
-    #[serde(rename = "SIGNED")]
-    Signed,
-    /// `TERMINATED`: 生效的签约协议已被解约.
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// `SIGN_FAILED`: the user agreed but business rules made the signing fail.
-    #[serde(rename = "SIGN_FAILED")]
-    SignFailed,
-    /// `TO_BE_RENEWED`: a renewable plan waiting for the merchant's renewal.
-    #[serde(rename = "TO_BE_RENEWED")]
-    ToBeRenewed,
+crate::api::answer_enum! {
+    /// 委托代扣协议状态.
+    ///
+    /// The list is the one documented for the HarmonyOS query; unconfirmed whether the ordinary query
+    /// returns all four.
+    pub enum ContractState {
+        /// `SIGNED`: 签约生效中.
+        Signed = "SIGNED",
+        /// `TERMINATED`: 生效的签约协议已被解约.
+        Terminated = "TERMINATED",
+        /// `SIGN_FAILED`: the user agreed but business rules made the signing fail.
+        SignFailed = "SIGN_FAILED",
+        /// `TO_BE_RENEWED`: a renewable plan waiting for the merchant's renewal.
+        ToBeRenewed = "TO_BE_RENEWED",
+    }
 }
 
 /// 协议解约信息.
@@ -301,28 +297,22 @@ pub struct ContractTerminateInfo {
     pub contract_termination_remark: Option<String>,
 }
 
-/// 协议解约方式: who ended the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum ContractTerminationMode {
-    /// `USER_TERMINATE`: 用户发起的解约.
-    #[serde(rename = "USER_TERMINATE")]
-    User,
-    /// `MCH_API_TERMINATE`: 商户通过API发起的解约.
-    #[serde(rename = "MCH_API_TERMINATE")]
-    MerchantApi,
-    /// `API`: listed only in the callback documentation (unconfirmed in query answers).
-    #[serde(rename = "API")]
-    Api,
-    /// `WEPAY_WEB_TERMINATE`: 商户在商户平台发起的解约.
-    #[serde(rename = "WEPAY_WEB_TERMINATE")]
-    MerchantPortal,
-    /// `CUSTOMER_SERVICE_TERMINATE`: 用户联系微信支付客服发起的解约.
-    #[serde(rename = "CUSTOMER_SERVICE_TERMINATE")]
-    CustomerService,
-    /// `SYSTEM_TERMINATE`: 微信支付系统主动发起的解约.
-    #[serde(rename = "SYSTEM_TERMINATE")]
-    System,
+crate::api::answer_enum! {
+    /// 协议解约方式: who ended the contract.
+    pub enum ContractTerminationMode {
+        /// `USER_TERMINATE`: 用户发起的解约.
+        User = "USER_TERMINATE",
+        /// `MCH_API_TERMINATE`: 商户通过API发起的解约.
+        MerchantApi = "MCH_API_TERMINATE",
+        /// `API`: listed only in the callback documentation (unconfirmed in query answers).
+        Api = "API",
+        /// `WEPAY_WEB_TERMINATE`: 商户在商户平台发起的解约.
+        MerchantPortal = "WEPAY_WEB_TERMINATE",
+        /// `CUSTOMER_SERVICE_TERMINATE`: 用户联系微信支付客服发起的解约.
+        CustomerService = "CUSTOMER_SERVICE_TERMINATE",
+        /// `SYSTEM_TERMINATE`: 微信支付系统主动发起的解约.
+        System = "SYSTEM_TERMINATE",
+    }
 }
 
 /// 预约扣费场景的预约信息, as a contract reports it.
@@ -358,22 +348,18 @@ pub struct DeductAmount {
     pub currency: Option<String>,
 }
 
-/// 扣费预约状态.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum ScheduleState {
-    /// `NO_SCHEDULED`: 未预约.
-    #[serde(rename = "NO_SCHEDULED")]
-    NoScheduled,
-    /// `SCHEDULED`: 已预约.
-    #[serde(rename = "SCHEDULED")]
-    Scheduled,
-    /// `PAID`: 已扣费.
-    #[serde(rename = "PAID")]
-    Paid,
-    /// `EXPIRED`: 已过期.
-    #[serde(rename = "EXPIRED")]
-    Expired,
+crate::api::answer_enum! {
+    /// 扣费预约状态.
+    pub enum ScheduleState {
+        /// `NO_SCHEDULED`: 未预约.
+        NoScheduled = "NO_SCHEDULED",
+        /// `SCHEDULED`: 已预约.
+        Scheduled = "SCHEDULED",
+        /// `PAID`: 已扣费.
+        Paid = "PAID",
+        /// `EXPIRED`: 已过期.
+        Expired = "EXPIRED",
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

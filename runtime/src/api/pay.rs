@@ -336,61 +336,46 @@ pub struct Transaction {
     pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
-/// 交易类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum TradeType {
-    /// `JSAPI`: 公众号支付, 小程序支付.
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`: 扫码支付.
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`: APP支付.
-    #[serde(rename = "APP")]
-    App,
-    /// `MICROPAY`: 付款码支付.
-    #[serde(rename = "MICROPAY")]
-    Micropay,
-    /// `MWEB`: H5支付.
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// `FACEPAY`: 刷脸支付.
-    #[serde(rename = "FACEPAY")]
-    Facepay,
-    /// `PAP`: 委托代扣, a deduction against a papay contract.
-    #[serde(rename = "PAP")]
-    Pap,
+crate::api::answer_enum! {
+    /// 交易类型.
+    pub enum TradeType {
+        /// `JSAPI`: 公众号支付, 小程序支付.
+        Jsapi = "JSAPI",
+        /// `NATIVE`: 扫码支付.
+        Native = "NATIVE",
+        /// `APP`: APP支付.
+        App = "APP",
+        /// `MICROPAY`: 付款码支付.
+        Micropay = "MICROPAY",
+        /// `MWEB`: H5支付.
+        Mweb = "MWEB",
+        /// `FACEPAY`: 刷脸支付.
+        Facepay = "FACEPAY",
+        /// `PAP`: 委托代扣, a deduction against a papay contract.
+        Pap = "PAP",
+    }
 }
 
-/// 交易状态.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum TradeState {
-    /// `SUCCESS`: 支付成功.
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`: 转入退款.
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`: 未支付.
-    #[serde(rename = "NOTPAY")]
-    NotPay,
-    /// `CLOSED`: 已关闭.
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`: 已撤销 (付款码支付).
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`: 用户支付中 (付款码支付).
-    #[serde(rename = "USERPAYING")]
-    UserPaying,
-    /// `PAYERROR`: 支付失败.
-    #[serde(rename = "PAYERROR")]
-    PayError,
-    /// `ACCEPT`: 已接收，等待扣款 — a papay deduction accepted and not yet charged.
-    #[serde(rename = "ACCEPT")]
-    Accept,
+crate::api::answer_enum! {
+    /// 交易状态.
+    pub enum TradeState {
+        /// `SUCCESS`: 支付成功.
+        Success = "SUCCESS",
+        /// `REFUND`: 转入退款.
+        Refund = "REFUND",
+        /// `NOTPAY`: 未支付.
+        NotPay = "NOTPAY",
+        /// `CLOSED`: 已关闭.
+        Closed = "CLOSED",
+        /// `REVOKED`: 已撤销 (付款码支付).
+        Revoked = "REVOKED",
+        /// `USERPAYING`: 用户支付中 (付款码支付).
+        UserPaying = "USERPAYING",
+        /// `PAYERROR`: 支付失败.
+        PayError = "PAYERROR",
+        /// `ACCEPT`: 已接收，等待扣款 — a papay deduction accepted and not yet charged.
+        Accept = "ACCEPT",
+    }
 }
 
 /// 订单金额 of a queried order.
@@ -457,28 +442,24 @@ pub struct PromotionDetail {
     pub goods_detail: Option<Vec<PromotionGoodsDetail>>,
 }
 
-/// 优惠范围.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum PromotionScope {
-    /// `GLOBAL`: 全场代金券.
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`: 单品优惠.
-    #[serde(rename = "SINGLE")]
-    Single,
+crate::api::answer_enum! {
+    /// 优惠范围.
+    pub enum PromotionScope {
+        /// `GLOBAL`: 全场代金券.
+        Global = "GLOBAL",
+        /// `SINGLE`: 单品优惠.
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型 of an order's discount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum PromotionType {
-    /// `CASH`: 充值.
-    #[serde(rename = "CASH")]
-    Cash,
-    /// `NOCASH`: 预充值 (免充值).
-    #[serde(rename = "NOCASH")]
-    NoCash,
+crate::api::answer_enum! {
+    /// 优惠类型 of an order's discount.
+    pub enum PromotionType {
+        /// `CASH`: 充值.
+        Cash = "CASH",
+        /// `NOCASH`: 预充值 (免充值).
+        NoCash = "NOCASH",
+    }
 }
 
 /// One item a discount applied to.

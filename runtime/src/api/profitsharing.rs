@@ -52,39 +52,30 @@ pub struct AddReceiverResponse {
     pub custom_relation: Option<String>,
 }
 
-/// 分账接收方类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ReceiverType {
-    /// `MERCHANT_ID`: a merchant.
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// `PERSONAL_OPENID`: a person, by OpenID under `appid`.
-    #[serde(rename = "PERSONAL_OPENID")]
-    PersonalOpenid,
+crate::api::answer_enum! {
+    /// 分账接收方类型.
+    pub enum ReceiverType {
+        /// `MERCHANT_ID`: a merchant.
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`: a person, by OpenID under `appid`.
+        PersonalOpenid = "PERSONAL_OPENID",
+    }
 }
 
-/// 与分账方的关系类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)] // each variant is its wire name, documented by WeChat Pay
-pub enum RelationType {
-    #[serde(rename = "STORE")]
-    Store,
-    #[serde(rename = "STAFF")]
-    Staff,
-    #[serde(rename = "STORE_OWNER")]
-    StoreOwner,
-    #[serde(rename = "PARTNER")]
-    Partner,
-    #[serde(rename = "HEADQUARTER")]
-    Headquarter,
-    #[serde(rename = "BRAND")]
-    Brand,
-    #[serde(rename = "DISTRIBUTOR")]
-    Distributor,
-    #[serde(rename = "USER")]
-    User,
-    #[serde(rename = "SUPPLIER")]
-    Supplier,
-    #[serde(rename = "CUSTOM")]
-    Custom,
+crate::api::answer_enum! {
+    /// 与分账方的关系类型.
+    #[allow(missing_docs)] // each variant is its wire name, documented by WeChat Pay
+    pub enum RelationType {
+        ServiceProvider = "SERVICE_PROVIDER",
+        Store = "STORE",
+        Staff = "STAFF",
+        StoreOwner = "STORE_OWNER",
+        Partner = "PARTNER",
+        Headquarter = "HEADQUARTER",
+        Brand = "BRAND",
+        Distributor = "DISTRIBUTOR",
+        User = "USER",
+        Supplier = "SUPPLIER",
+        Custom = "CUSTOM",
+    }
 }

@@ -145,65 +145,51 @@ pub struct Refund {
     pub promotion_detail: Option<Vec<RefundPromotionDetail>>,
 }
 
-/// 退款渠道.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum RefundChannel {
-    /// `ORIGINAL`: 原路退款.
-    #[serde(rename = "ORIGINAL")]
-    Original,
-    /// `BALANCE`: 退回到余额.
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// `OTHER_BALANCE`: 原账户异常退到其他余额账户.
-    #[serde(rename = "OTHER_BALANCE")]
-    OtherBalance,
-    /// `OTHER_BANKCARD`: 原银行卡异常退到其他银行卡.
-    #[serde(rename = "OTHER_BANKCARD")]
-    OtherBankcard,
+crate::api::answer_enum! {
+    /// 退款渠道.
+    pub enum RefundChannel {
+        /// `ORIGINAL`: 原路退款.
+        Original = "ORIGINAL",
+        /// `BALANCE`: 退回到余额.
+        Balance = "BALANCE",
+        /// `OTHER_BALANCE`: 原账户异常退到其他余额账户.
+        OtherBalance = "OTHER_BALANCE",
+        /// `OTHER_BANKCARD`: 原银行卡异常退到其他银行卡.
+        OtherBankcard = "OTHER_BANKCARD",
+    }
 }
 
-/// 退款状态.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum RefundStatus {
-    /// `SUCCESS`: 退款成功.
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`: 退款关闭. Unconfirmed: one SDK's enumeration spells it `CLOSE`; both are accepted.
-    #[serde(rename = "CLOSED", alias = "CLOSE")]
-    Closed,
-    /// `PROCESSING`: 退款处理中.
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `ABNORMAL`: 退款异常; handle it in the merchant portal or with
-    /// the abnormal-refund API.
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
+crate::api::answer_enum! {
+    /// 退款状态.
+    pub enum RefundStatus {
+        /// `SUCCESS`: 退款成功.
+        Success = "SUCCESS",
+        /// `CLOSED`: 退款关闭. Unconfirmed: one SDK's enumeration spells it `CLOSE`; both are accepted.
+        Closed = "CLOSED" | "CLOSE",
+        /// `PROCESSING`: 退款处理中.
+        Processing = "PROCESSING",
+        /// `ABNORMAL`: 退款异常; handle it in the merchant portal or with
+        /// the abnormal-refund API.
+        Abnormal = "ABNORMAL",
+    }
 }
 
-/// 资金账户 a refund came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum FundsAccount {
-    /// `UNSETTLED`: 未结算资金.
-    #[serde(rename = "UNSETTLED")]
-    Unsettled,
-    /// `AVAILABLE`: 可用余额.
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// `UNAVAILABLE`: 不可用余额.
-    #[serde(rename = "UNAVAILABLE")]
-    Unavailable,
-    /// `OPERATION`: 运营户.
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `BASIC`: 基本账户 (含可用余额和不可用余额).
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `ECNY_BASIC`: 数字人民币基本账户.
-    #[serde(rename = "ECNY_BASIC")]
-    EcnyBasic,
+crate::api::answer_enum! {
+    /// 资金账户 a refund came from.
+    pub enum FundsAccount {
+        /// `UNSETTLED`: 未结算资金.
+        Unsettled = "UNSETTLED",
+        /// `AVAILABLE`: 可用余额.
+        Available = "AVAILABLE",
+        /// `UNAVAILABLE`: 不可用余额.
+        Unavailable = "UNAVAILABLE",
+        /// `OPERATION`: 运营户.
+        Operation = "OPERATION",
+        /// `BASIC`: 基本账户 (含可用余额和不可用余额).
+        Basic = "BASIC",
+        /// `ECNY_BASIC`: 数字人民币基本账户.
+        EcnyBasic = "ECNY_BASIC",
+    }
 }
 
 /// 金额信息 of a refund answer.
@@ -254,26 +240,22 @@ pub struct RefundPromotionDetail {
     pub goods_detail: Option<Vec<RefundGoodsDetail>>,
 }
 
-/// 优惠范围 of a refunded discount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum RefundPromotionScope {
-    /// `GLOBAL`: 全场代金券.
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`: 单品优惠.
-    #[serde(rename = "SINGLE")]
-    Single,
+crate::api::answer_enum! {
+    /// 优惠范围 of a refunded discount.
+    pub enum RefundPromotionScope {
+        /// `GLOBAL`: 全场代金券.
+        Global = "GLOBAL",
+        /// `SINGLE`: 单品优惠.
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型 of a refunded discount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum RefundPromotionType {
-    /// `COUPON`: 代金券, funded in advance by the merchant.
-    #[serde(rename = "COUPON")]
-    Coupon,
-    /// `DISCOUNT`: 优惠券, not funded in advance.
-    #[serde(rename = "DISCOUNT")]
-    Discount,
+crate::api::answer_enum! {
+    /// 优惠类型 of a refunded discount.
+    pub enum RefundPromotionType {
+        /// `COUPON`: 代金券, funded in advance by the merchant.
+        Coupon = "COUPON",
+        /// `DISCOUNT`: 优惠券, not funded in advance.
+        Discount = "DISCOUNT",
+    }
 }
