@@ -95,10 +95,13 @@
 //!
 //! # Cargo features
 //!
-//! None is on by default.
+//! `merchant-catalog` is on by default.
 //!
 //! | feature | adds |
 //! |---|---|
+//! | `merchant-catalog` (default) | the generated [`v3`] families a direct merchant uses: payments, refunds, bills, papay, certificates, media, profit sharing, transfers. |
+//! | `full` | every generated [`v3`] family. |
+//! | one per family (`marketing`, `payscore`, `fund-app` …) | that family's generated module, `v3::<family>`: see the README's table. |
 //! | `rust-crypto` | [`Backend::RustCrypto`]: the pure-Rust `rsa` crate as the RSA backend, selectable per client beside aws-lc-rs. |
 //! | `axum` | `notify::axum`: an axum extractor that verifies, decrypts and decodes callbacks inside a handler. |
 //!
@@ -110,6 +113,8 @@
 
 pub mod api;
 pub mod auth;
+#[cfg(test)]
+mod catalog_check;
 mod client;
 pub mod crypto;
 mod download;
@@ -123,6 +128,7 @@ mod response;
 mod rotation;
 mod transport;
 pub mod v2;
+pub mod v3;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -1,0 +1,98 @@
+//! `wechatpay-codegen import [DESCRIPTION_DIR]` and `wechatpay-codegen emit`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use wechatpay_codegen::{emit, facts::Facts, import};
+
+const USAGE: &str = "usage:
+  cargo run -p wechatpay-codegen -- import [DESCRIPTION_DIR]   YAML → codegen/facts.json
+  cargo run -p wechatpay-codegen -- emit                       codegen/facts.json → runtime/src/v3/
+DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).";
+
+/// The description's origin, written into the facts.
+const SOURCE: &str =
+    "TheNorthMemory/wechatpay-openapi@4d6325b09af308025ba7677ead284feeea2680ba (MIT)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let result = match args.first().map(String::as_str) {
+        Some("import") => {
+            let dir = args.get(1).map_or_else(
+                || repo.join("../shared/reference/wechatpay-openapi"),
+                PathBuf::from,
+            );
+            run_import(&repo, &dir)
+        }
+        Some("emit") => run_emit(&repo),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_import(repo: &Path, dir: &Path) -> Result<String, String> {
+    let overrides = import::read_overrides(&repo.join("codegen/overrides.yaml"))?;
+    let facts = import::import(dir, overrides, SOURCE)?;
+    let out = repo.join("codegen/facts.json");
+    std::fs::write(&out, facts.to_text())
+        .map_err(|error| format!("writing {}: {error}", out.display()))?;
+    Ok(format!(
+        "{} operations → {}",
+        facts.operations.len(),
+        out.display()
+    ))
+}
+
+fn run_emit(repo: &Path) -> Result<String, String> {
+    let facts = Facts::read(&repo.join("codegen/facts.json"))?;
+    let files = emit::emit(&facts)?;
+    let dir = repo.join(emit::OUT_DIR);
+    // Stale modules of families that disappeared go away.
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rs") && !files.iter().any(|(file, _)| *file == name) {
+                std::fs::remove_file(entry.path()).map_err(|error| error.to_string())?;
+            }
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text).map_err(|error| format!("writing {name}: {error}"))?;
+    }
+    for (file, begin, end, block) in [
+        (
+            "Cargo.toml",
+            emit::FEATURES_BEGIN,
+            emit::FEATURES_END,
+            emit::feature_lines(&facts),
+        ),
+        (
+            "README.md",
+            emit::TABLE_BEGIN,
+            emit::TABLE_END,
+            emit::family_table(&facts),
+        ),
+    ] {
+        let path = repo.join(file);
+        let text = std::fs::read_to_string(&path).map_err(|error| format!("{file}: {error}"))?;
+        let text =
+            emit::splice(&text, begin, end, &block).map_err(|error| format!("{file}: {error}"))?;
+        std::fs::write(&path, text).map_err(|error| format!("{file}: {error}"))?;
+    }
+    Ok(format!(
+        "{} files → {}; features → Cargo.toml; family table → README.md",
+        files.len(),
+        dir.display()
+    ))
+}

@@ -1,0 +1,97 @@
+//! The committed catalog is exactly what `emit` makes of the committed facts: a hand edit of a
+//! generated file, or a facts change without `emit`, fails here. Needs only the repository (and
+//! rustfmt, which `cargo fmt` uses too).
+
+use std::path::{Path, PathBuf};
+
+use wechatpay_codegen::emit;
+use wechatpay_codegen::facts::Facts;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn facts() -> Facts {
+    Facts::read(&repo().join("codegen/facts.json")).expect("the committed facts")
+}
+
+const REGENERATE: &str = "regenerate with `cargo run -p wechatpay-codegen -- emit`";
+
+#[test]
+fn the_committed_modules_are_what_emit_writes() {
+    let files = emit::emit(&facts()).expect("emit");
+    let dir = repo().join(emit::OUT_DIR);
+    for (name, text) in &files {
+        let committed = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|error| panic!("{}/{name}: {error}; {REGENERATE}", emit::OUT_DIR));
+        assert!(
+            committed == *text,
+            "{}/{name} differs from what emit writes; {REGENERATE}",
+            emit::OUT_DIR
+        );
+    }
+    for entry in std::fs::read_dir(&dir).expect("the generated folder") {
+        let name = entry
+            .expect("an entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            files.iter().any(|(file, _)| *file == name),
+            "{}/{name} is not generated; {REGENERATE}",
+            emit::OUT_DIR
+        );
+    }
+}
+
+#[test]
+fn the_features_and_the_readme_table_are_what_emit_writes() {
+    let facts = facts();
+    for (file, begin, end, block) in [
+        (
+            "Cargo.toml",
+            emit::FEATURES_BEGIN,
+            emit::FEATURES_END,
+            emit::feature_lines(&facts),
+        ),
+        (
+            "README.md",
+            emit::TABLE_BEGIN,
+            emit::TABLE_END,
+            emit::family_table(&facts),
+        ),
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).expect(file);
+        let spliced = emit::splice(&text, begin, end, &block).expect("the markers");
+        assert!(
+            spliced == text,
+            "the generated part of {file} is stale; {REGENERATE}"
+        );
+    }
+}
+
+#[test]
+fn the_facts_file_is_in_its_canonical_form() {
+    let text = std::fs::read_to_string(repo().join("codegen/facts.json")).expect("facts");
+    let canonical = facts().to_text();
+    let first = canonical
+        .lines()
+        .zip(text.lines())
+        .position(|(a, b)| a != b)
+        .map(|line| {
+            let (a, b) = (
+                canonical.lines().nth(line).unwrap_or_default(),
+                text.lines().nth(line).unwrap_or_default(),
+            );
+            let at = a
+                .bytes()
+                .zip(b.bytes())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            format!("line {}: {:?} / {:?}", line + 1, a.get(at..), b.get(at..))
+        });
+    assert!(
+        canonical == text,
+        "codegen/facts.json is not as `import` writes it (edited by hand?); run `import`: {first:?}"
+    );
+}

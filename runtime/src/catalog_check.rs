@@ -1,0 +1,351 @@
+//! The catalog tests: every generated operation renders its example request to the documented
+//! path, query and body, and decodes its example answer, with unknown fields and enum values.
+//!
+//! Data-driven: the examples are built from `codegen/facts.json` at run time; the generated code
+//! only lists its types (`v3::visit_all`).
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::endpoint::{Endpoint, RenderedRequest};
+use crate::keys::MerchantKey;
+
+/// What the catalog tests do with one operation, given its type and its `METHOD path` key.
+pub(crate) trait Check {
+    /// Checks one operation.
+    fn operation<E: Endpoint + DeserializeOwned>(&mut self, key: &str);
+}
+
+/// The value an example gives a field of `schema`, or a value of its type when the example is
+/// missing or of another type.
+pub(crate) fn example(schema: &Value) -> Value {
+    let given = schema.get("ex");
+    let allowed = schema.get("en").and_then(Value::as_array);
+    match schema["t"].as_str().unwrap_or_default() {
+        "string" => {
+            if let Some(allowed) = allowed.filter(|allowed| !allowed.is_empty()) {
+                let chosen = given
+                    .filter(|given| allowed.contains(given))
+                    .unwrap_or(&allowed[0]);
+                // Some descriptions list the values of a text field as numbers.
+                return match chosen {
+                    Value::String(_) => chosen.clone(),
+                    other => Value::String(other.to_string()),
+                };
+            }
+            match given {
+                Some(Value::String(text)) if !text.is_empty() => Value::String(text.clone()),
+                Some(Value::Number(number)) => Value::String(number.to_string()),
+                _ => Value::String("example".into()),
+            }
+        }
+        "integer" => given
+            .and_then(|given| match given {
+                Value::Number(number) => number.as_i64(),
+                Value::String(text) => text.parse().ok(),
+                _ => None,
+            })
+            .map_or_else(|| Value::from(1), Value::from),
+        "number" => match given {
+            Some(Value::Number(number)) if number.as_i64().is_some() || number.is_f64() => {
+                Value::Number(number.clone())
+            }
+            Some(Value::String(text)) => text.parse::<i64>().map_or(Value::from(1), Value::from),
+            _ => Value::from(1),
+        },
+        "boolean" => match given {
+            Some(Value::Bool(flag)) => Value::Bool(*flag),
+            _ => Value::Bool(true),
+        },
+        "array" => Value::Array(vec![example(&schema["items"])]),
+        "object" => match schema.get("props").and_then(Value::as_array) {
+            Some(props) => Value::Object(
+                props
+                    .iter()
+                    .map(|field| {
+                        (
+                            field["n"].as_str().unwrap_or_default().to_owned(),
+                            example(field),
+                        )
+                    })
+                    .collect(),
+            ),
+            None => match given {
+                Some(Value::Object(object)) => Value::Object(object.clone()),
+                _ => Value::Object(Map::new()),
+            },
+        },
+        _ => Value::Object(Map::new()),
+    }
+}
+
+/// `value` (an example of `schema`) with an unknown field added to every object and every listed
+/// enum value replaced by one WeChat Pay might add tomorrow.
+pub(crate) fn with_novelties(schema: &Value, value: &Value) -> Value {
+    match (schema["t"].as_str().unwrap_or_default(), value) {
+        ("string", Value::String(_)) if schema.get("en").is_some() => {
+            Value::String("A_VALUE_ADDED_LATER".into())
+        }
+        ("array", Value::Array(items)) => Value::Array(
+            items
+                .iter()
+                .map(|item| with_novelties(&schema["items"], item))
+                .collect(),
+        ),
+        ("object", Value::Object(object)) => {
+            let props = schema.get("props").and_then(Value::as_array);
+            let mut out: Map<String, Value> = object
+                .iter()
+                .map(|(name, item)| {
+                    let field =
+                        props.and_then(|props| props.iter().find(|field| field["n"] == *name));
+                    let item =
+                        field.map_or_else(|| item.clone(), |field| with_novelties(field, item));
+                    (name.clone(), item)
+                })
+                .collect();
+            out.insert("a_field_added_later".into(), Value::from(1));
+            Value::Object(out)
+        }
+        _ => value.clone(),
+    }
+}
+
+/// The facts file of the repository.
+pub(crate) fn facts() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/codegen/facts.json");
+    let text = std::fs::read_to_string(path).expect("codegen/facts.json is part of the repository");
+    serde_json::from_str(&text).expect("codegen/facts.json is a facts file")
+}
+
+/// The operations of the facts, by `METHOD path` (for the `api` host) or `host:METHOD path`.
+pub(crate) fn by_key(facts: &Value) -> BTreeMap<String, Value> {
+    facts["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .map(|operation| {
+            let key = format!(
+                "{} {}",
+                operation["method"].as_str().unwrap_or_default(),
+                operation["path"].as_str().unwrap_or_default()
+            );
+            let key = match operation["host"].as_str() {
+                Some("api") | None => key,
+                Some(host) => format!("{host}:{key}"),
+            };
+            (key, operation.clone())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Catalog {
+        operations: BTreeMap<String, Value>,
+        key: MerchantKey,
+        checked: usize,
+        failures: Vec<String>,
+    }
+
+    /// A path value that needs no percent-encoding, so that the expected path is plain text.
+    fn path_value(field: &Value) -> String {
+        let value = example(field);
+        let text = match &value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        if !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            text
+        } else {
+            "example".into()
+        }
+    }
+
+    fn query_text(value: &Value) -> String {
+        match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    impl Catalog {
+        fn check<E: Endpoint + DeserializeOwned>(&self, key: &str) -> Result<(), String> {
+            let operation = self.operations.get(key).ok_or("not in the facts")?;
+            let mut request = Map::new();
+            let mut path = format!("/{}", operation["path"].as_str().unwrap_or_default());
+            let mut query = Vec::new();
+            let empty = Vec::new();
+            for field in operation["params"].as_array().unwrap_or(&empty) {
+                let name = field["n"].as_str().unwrap_or_default();
+                match field["loc"].as_str() {
+                    Some("path") => {
+                        let value = path_value(field);
+                        path = path.replace(&format!("{{{name}}}"), &value);
+                        let typed = if field["t"] == "integer" || field["t"] == "number" {
+                            Value::from(value.parse::<i64>().unwrap_or(1))
+                        } else {
+                            Value::String(value)
+                        };
+                        request.insert(name.to_owned(), typed);
+                    }
+                    Some("query") => {
+                        let value = example(field);
+                        query.push((name.to_owned(), query_text(&value)));
+                        request.insert(name.to_owned(), value);
+                    }
+                    _ => {}
+                }
+            }
+            let body_fields = operation["body"].as_array();
+            let mut body = Map::new();
+            for field in body_fields.unwrap_or(&empty) {
+                let value = example(field);
+                body.insert(
+                    field["n"].as_str().unwrap_or_default().to_owned(),
+                    value.clone(),
+                );
+                request.insert(field["n"].as_str().unwrap_or_default().to_owned(), value);
+            }
+            // Path values that are numbers in the example but text in Rust (and back) are
+            // rendered the same; the request is built from the same example values.
+            let typed: E = serde_json::from_value(Value::Object(request))
+                .map_err(|error| format!("the example request does not fit the type: {error}"))?;
+            let rendered = RenderedRequest::with_encryption(
+                &typed,
+                "PUB_KEY_ID_0119000000012025112700000000000001",
+                &self.key.public_key(),
+            )
+            .map_err(|error| format!("rendering: {error}"))?;
+            let target = rendered.target();
+            let (rendered_path, rendered_query) = target.split_once('?').unwrap_or((target, ""));
+            if rendered_path != path {
+                return Err(format!("path {rendered_path}, expected {path}"));
+            }
+            let mut got: Vec<(String, String)> = serde_urlencoded::from_str(rendered_query)
+                .map_err(|error| format!("query {rendered_query}: {error}"))?;
+            got.sort();
+            query.sort();
+            if got != query {
+                return Err(format!("query {got:?}, expected {query:?}"));
+            }
+            if let Some(fields) = body_fields {
+                let sent: Value = serde_json::from_slice(rendered.body().ok_or("no body")?)
+                    .map_err(|error| format!("body: {error}"))?;
+                let schema = serde_json::json!({"t": "object", "props": fields});
+                self.same(&schema, &Value::Object(body), &sent, "")?;
+            }
+            let answer = &operation["answer"];
+            if answer["kind"] == "json" {
+                let schema = &answer["schema"];
+                let example = example(schema);
+                serde_json::from_value::<E::Response>(example.clone())
+                    .map_err(|error| format!("the example answer does not decode: {error}"))?;
+                serde_json::from_value::<E::Response>(with_novelties(schema, &example)).map_err(
+                    |error| {
+                        format!("the answer with new fields and values does not decode: {error}")
+                    },
+                )?;
+            }
+            Ok(())
+        }
+
+        /// `sent` is `expected`, sensitive values encrypted to `self.key`.
+        fn same(
+            &self,
+            schema: &Value,
+            expected: &Value,
+            sent: &Value,
+            at: &str,
+        ) -> Result<(), String> {
+            match (expected, sent) {
+                (Value::Object(expected), Value::Object(sent)) => {
+                    if expected.len() != sent.len() {
+                        return Err(format!("{at}: sent {sent:?}, expected {expected:?}"));
+                    }
+                    let props = schema.get("props").and_then(Value::as_array);
+                    for (name, value) in expected {
+                        let field = props
+                            .and_then(|props| props.iter().find(|field| field["n"] == *name))
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        let got = sent
+                            .get(name)
+                            .ok_or_else(|| format!("{at}/{name}: not sent"))?;
+                        if field["sens"] == true && field["t"] == "string" {
+                            let clear = self
+                                .key
+                                .decrypt(got.as_str().unwrap_or_default())
+                                .map_err(|error| {
+                                    format!("{at}/{name}: not encrypted to the key: {error}")
+                                })?;
+                            if Value::String(clear.as_str().to_owned()) != *value {
+                                return Err(format!("{at}/{name}: decrypts to another value"));
+                            }
+                        } else {
+                            self.same(&field, value, got, &format!("{at}/{name}"))?;
+                        }
+                    }
+                    Ok(())
+                }
+                (Value::Array(expected), Value::Array(sent)) if expected.len() == sent.len() => {
+                    for (index, (value, got)) in expected.iter().zip(sent).enumerate() {
+                        self.same(&schema["items"], value, got, &format!("{at}/{index}"))?;
+                    }
+                    Ok(())
+                }
+                (Value::Number(expected), Value::Number(sent))
+                    if expected.as_f64() == sent.as_f64() =>
+                {
+                    Ok(())
+                }
+                _ if expected == sent => Ok(()),
+                _ => Err(format!("{at}: sent {sent}, expected {expected}")),
+            }
+        }
+    }
+
+    impl Check for Catalog {
+        fn operation<E: Endpoint + DeserializeOwned>(&mut self, key: &str) {
+            self.checked += 1;
+            if let Err(error) = self.check::<E>(key) {
+                self.failures.push(format!("{key}: {error}"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_operation_renders_its_example_and_decodes_its_answer() {
+        let facts = facts();
+        let mut catalog = Catalog {
+            operations: by_key(&facts),
+            key: MerchantKey::generate().expect("a key"),
+            checked: 0,
+            failures: Vec::new(),
+        };
+        crate::v3::visit_all(&mut catalog);
+        assert!(
+            catalog.failures.is_empty(),
+            "{} of {} operations fail:\n{}",
+            catalog.failures.len(),
+            catalog.checked,
+            catalog.failures.join("\n")
+        );
+        if cfg!(feature = "full") {
+            // Every declared operation of the facts was visited (see `v3`'s list of the others).
+            assert!(
+                catalog.checked > 990,
+                "only {} operations checked",
+                catalog.checked
+            );
+        }
+    }
+}
