@@ -634,10 +634,10 @@ impl<'a> Module<'a> {
                 self.rust_type(&field.ty, &child, &doc)?
             };
             self.mark(&ty, true, false);
-            if field.loc == "query" && self.types.contains_key(&ty) {
-                if let Some(def) = self.types.get_mut(&ty) {
-                    def.query = true;
-                }
+            if field.loc == "query"
+                && let Some(def) = self.types.get_mut(&ty)
+            {
+                def.query = true;
             }
             let ty = if field.req {
                 ty
