@@ -131,6 +131,9 @@ pub mod v2;
 pub mod v3;
 
 #[doc(hidden)]
+#[path = "catalog_example.rs"]
+pub mod __catalog;
+#[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 

@@ -38,6 +38,7 @@
 mod bills;
 mod business;
 mod callbacks;
+mod catalog;
 mod control;
 mod handlers;
 mod ledger;
@@ -48,6 +49,7 @@ mod server;
 mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
+pub use catalog::described_operations;
 pub use handlers::ApiError;
 pub use ledger::{Charge, Outcome};
 pub use media::UploadedMedia;

@@ -195,6 +195,10 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
             method_mismatch = true;
         }
     }
+    // Every other described operation is answered from its description.
+    if let Some(reply) = super::catalog::answer(parts, body) {
+        return reply;
+    }
     if method_mismatch {
         return Reply::error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -275,19 +279,32 @@ fn decode<B: DeserializeOwned>(body: &[u8]) -> Result<B, Reply> {
 /// `400 PARAM_ERROR` naming the body field as a JSON pointer (`/device_info/device_type`), as
 /// WeChat Pay does; an empty path names the body as a whole.
 pub(super) fn param_error(path: &[String], issue: &str, missing: bool) -> Reply {
+    param_error_at("body", path, issue, missing)
+}
+
+/// `400 PARAM_ERROR` naming a field of the `body`, the `query` or the `path` as a JSON pointer.
+pub(super) fn param_error_at(location: &str, path: &[String], issue: &str, missing: bool) -> Reply {
     let pointer: String = path.iter().map(|segment| format!("/{segment}")).collect();
-    let name = path.last().map_or("body", String::as_str);
+    let name = path.last().map_or(location, String::as_str);
     let message = if missing {
-        format!("输入源“/body{pointer}”映射到字段“{name}”必填性规则校验失败，此字段为必填项")
+        format!("输入源“/{location}{pointer}”映射到字段“{name}”必填性规则校验失败，此字段为必填项")
     } else {
-        format!("输入源“/body{pointer}”映射到字段“{name}”失败：{issue}")
+        format!("输入源“/{location}{pointer}”映射到字段“{name}”失败：{issue}")
     };
     Reply::error(
         StatusCode::BAD_REQUEST,
         "PARAM_ERROR",
         &message,
-        Some(json!({ "field": pointer, "location": "body", "issue": issue })),
+        Some(json!({ "field": pointer, "location": location, "issue": issue })),
     )
+}
+
+/// Whether a stateful route answers `method` on the path template `template`.
+pub(super) fn handles(method: &Method, template: &str) -> bool {
+    let path = format!("/{template}");
+    routes()
+        .iter()
+        .any(|route| route.method == *method && match_template(route.template, &path).is_some())
 }
 
 /// `GET v3/certificates`: the platform certificates that have not expired, each encrypted with the

@@ -1,0 +1,246 @@
+//! Every catalogued operation the sandbox has no logic for, answered from its description
+//! (`codegen/facts.json`, compiled in): the request is checked as WeChat Pay checks it (path
+//! placeholders, query and body fields: required at any depth, types, listed values) and refused
+//! with `400 PARAM_ERROR` naming the field, else answered with a signed example answer (or `204`).
+//!
+//! The stateful routes of [`crate::routes`] are matched first; this is the fallback before `404`.
+
+use std::sync::OnceLock;
+
+use http::Method;
+use serde_json::Value;
+use wechatpay::__catalog::example;
+
+use super::bills::{BillKind, BillSpec};
+use super::routes::param_error_at;
+use super::server::Reply;
+
+/// The facts file of the repository, compiled in.
+const FACTS: &str = include_str!("../../codegen/facts.json");
+
+/// One described operation.
+struct Operation {
+    method: Method,
+    template: Vec<String>,
+    facts: Value,
+}
+
+fn operations() -> &'static [Operation] {
+    static OPERATIONS: OnceLock<Vec<Operation>> = OnceLock::new();
+    OPERATIONS.get_or_init(|| {
+        let facts: Value = serde_json::from_str(FACTS).unwrap_or(Value::Null);
+        let mut operations: Vec<Operation> = Vec::new();
+        let all = facts["operations"].as_array().cloned().unwrap_or_default();
+        // The main host's operations first: a cross-border host's operation at the same path
+        // is reached on that host, not here.
+        let (main, others): (Vec<Value>, Vec<Value>) = all
+            .into_iter()
+            .partition(|operation| operation["host"] == "api");
+        for operation in main.into_iter().chain(others) {
+            let Ok(method) = operation["method"]
+                .as_str()
+                .unwrap_or_default()
+                .parse::<Method>()
+            else {
+                continue;
+            };
+            let path = operation["path"].as_str().unwrap_or_default().to_owned();
+            if operations
+                .iter()
+                .any(|known| known.method == method && known.template.join("/") == path)
+            {
+                continue;
+            }
+            operations.push(Operation {
+                method,
+                template: path.split('/').map(str::to_owned).collect(),
+                facts: operation,
+            });
+        }
+        operations
+    })
+}
+
+/// The operations answered from their description (every described operation the stateful
+/// routes do not handle), as `(method, path template)`: for tests that walk the catalog.
+#[must_use]
+pub fn described_operations() -> Vec<(Method, String)> {
+    operations()
+        .iter()
+        .map(|operation| (operation.method.clone(), operation.template.join("/")))
+        .filter(|(method, template)| !super::routes::handles(method, template))
+        .collect()
+}
+
+/// Answers a request for a described operation, or `None` when no operation has this path.
+pub(crate) fn answer(parts: &http::request::Parts, body: &[u8]) -> Option<Reply> {
+    let path = parts.uri.path().strip_prefix('/')?;
+    let segments: Vec<&str> = path.split('/').collect();
+    let operation = operations().iter().find(|operation| {
+        operation.method == parts.method
+            && operation.template.len() == segments.len()
+            && operation
+                .template
+                .iter()
+                .zip(&segments)
+                .all(|(want, got)| want == got || (want.starts_with('{') && !got.is_empty()))
+    })?;
+    Some(respond(
+        operation,
+        &segments,
+        parts.uri.query().unwrap_or_default(),
+        body,
+    ))
+}
+
+fn respond(operation: &Operation, segments: &[&str], query: &str, body: &[u8]) -> Reply {
+    let facts = &operation.facts;
+    let empty = Vec::new();
+    let params = facts["params"].as_array().unwrap_or(&empty);
+    for (want, got) in operation.template.iter().zip(segments) {
+        let Some(name) = want
+            .strip_prefix('{')
+            .and_then(|want| want.strip_suffix('}'))
+        else {
+            continue;
+        };
+        let value = percent_encoding::percent_decode_str(got).decode_utf8_lossy();
+        if let Some(field) = params.iter().find(|field| field["n"] == name)
+            && let Err(issue) = check_text(field, &value)
+        {
+            return param_error_at("path", &[name.to_owned()], &issue, false);
+        }
+    }
+    let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(query) {
+        Ok(pairs) => pairs,
+        Err(error) => return param_error_at("query", &[], &error.to_string(), false),
+    };
+    for field in params.iter().filter(|field| field["loc"] == "query") {
+        let name = field["n"].as_str().unwrap_or_default();
+        match pairs.iter().find(|(key, _)| key == name) {
+            None if field["req"] == true => {
+                return param_error_at("query", &[name.to_owned()], "必填", true);
+            }
+            None => {}
+            Some((_, value)) => {
+                if let Err(issue) = check_text(field, value) {
+                    return param_error_at("query", &[name.to_owned()], &issue, false);
+                }
+            }
+        }
+    }
+    if let Some(fields) = facts["body"].as_array() {
+        let value: Value = if body.is_empty() {
+            Value::Object(serde_json::Map::new())
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(value) => value,
+                Err(error) => return param_error_at("body", &[], &error.to_string(), false),
+            }
+        };
+        let schema = serde_json::json!({ "t": "object", "props": fields });
+        let mut at = Vec::new();
+        if let Err((issue, missing)) = check(&schema, &value, &mut at) {
+            return param_error_at("body", &at, &issue, missing);
+        }
+    }
+    let answer = &facts["answer"];
+    match answer["kind"].as_str() {
+        Some("json") => Reply::ok(example(&answer["schema"])),
+        Some("download") => Reply::download(
+            BillSpec {
+                kind: BillKind::Trade,
+                bill_date: "2026-01-01".into(),
+                rows: 3,
+                gzip: false,
+                tamper: false,
+            }
+            .body(),
+        ),
+        _ => Reply::no_content(),
+    }
+}
+
+/// Checks a path or query value (text) against its field.
+fn check_text(field: &Value, value: &str) -> Result<(), String> {
+    match field["t"].as_str() {
+        Some("integer") if value.parse::<i64>().is_err() && value.parse::<u64>().is_err() => {
+            Err(format!("“{value}”不是整数"))
+        }
+        Some("number") if value.parse::<f64>().is_err() => Err(format!("“{value}”不是数字")),
+        Some("boolean") if value != "true" && value != "false" => {
+            Err(format!("“{value}”不是布尔值"))
+        }
+        _ => check_listed(field, &Value::String(value.to_owned())),
+    }
+}
+
+/// A listed value, when the field lists them (sensitive fields travel encrypted: not checked).
+fn check_listed(field: &Value, value: &Value) -> Result<(), String> {
+    let Some(allowed) = field["en"].as_array().filter(|allowed| !allowed.is_empty()) else {
+        return Ok(());
+    };
+    if field["sens"] == true {
+        return Ok(());
+    }
+    let text = match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let listed = allowed.iter().any(|allowed| match allowed {
+        Value::String(allowed) => *allowed == text,
+        other => other.to_string() == text,
+    });
+    if listed {
+        Ok(())
+    } else {
+        Err(format!("“{text}”不在取值范围内"))
+    }
+}
+
+/// Checks a JSON value against a field's schema; on failure `at` names the field.
+fn check(schema: &Value, value: &Value, at: &mut Vec<String>) -> Result<(), (String, bool)> {
+    let kind = schema["t"].as_str().unwrap_or_default();
+    let fits = match kind {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    if !fits {
+        return Err((format!("类型应为{kind}"), false));
+    }
+    match value {
+        Value::String(_) => check_listed(schema, value).map_err(|issue| (issue, false)),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                at.push(index.to_string());
+                check(&schema["items"], item, at)?;
+                at.pop();
+            }
+            Ok(())
+        }
+        Value::Object(object) => {
+            let Some(props) = schema["props"].as_array() else {
+                return Ok(());
+            };
+            for field in props {
+                let name = field["n"].as_str().unwrap_or_default();
+                at.push(name.to_owned());
+                match object.get(name) {
+                    None | Some(Value::Null) if field["req"] == true => {
+                        return Err(("此字段为必填项".into(), true));
+                    }
+                    None | Some(Value::Null) => {}
+                    Some(item) => check(field, item, at)?,
+                }
+                at.pop();
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
