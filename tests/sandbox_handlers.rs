@@ -28,6 +28,12 @@ pub struct QueryTransfer {
     pub out_bill_no: String,
 }
 
+#[endpoint(GET, "v3/my-company/internal/transfers/{out_bill_no}", response = Transfer)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct QueryOwnTransfer {
+    pub out_bill_no: String,
+}
+
 #[endpoint(POST, "v3/plans/{plan_id}/close", response = ())]
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ClosePlan {
