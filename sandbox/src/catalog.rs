@@ -189,7 +189,8 @@ fn check_listed(field: &Value, value: &Value) -> Result<(), String> {
     };
     let listed = allowed.iter().any(|allowed| match allowed {
         Value::String(allowed) => *allowed == text,
-        other => other.to_string() == text,
+        // A listed number or boolean matches the value's JSON text.
+        other => text == serde_json::to_string(other).unwrap_or_default(),
     });
     if listed {
         Ok(())
