@@ -159,7 +159,7 @@ async fn without_a_handler_the_answer_is_the_sandbox_own_and_says_how_to_add_one
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let error = client
-        .send(&QueryTransfer {
+        .send(&QueryOwnTransfer {
             out_bill_no: "B1".into(),
         })
         .await
