@@ -49,7 +49,7 @@ fn parse(dir: &Path) -> (Vec<Declared>, BTreeMap<String, Vec<RustField>>) {
                 let (path, rest) = rest.split_once('"').expect("path");
                 let response = rest
                     .split_once("response = ")
-                    .map(|(_, ty)| ty.trim_end_matches(")]").trim().to_owned());
+                    .map(|(_, ty)| response_type(ty.trim_end_matches(")]")));
                 pending = Some((method.to_owned(), path.to_owned(), response));
                 continue;
             }
@@ -208,6 +208,21 @@ impl Compare<'_> {
             }
         }
     }
+}
+
+/// The response type of an `#[endpoint]` attribute: up to the first comma outside
+/// brackets, so `response = (), unsigned_response` gives `()`.
+fn response_type(text: &str) -> String {
+    let mut depth = 0i32;
+    for (at, c) in text.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => return text[..at].trim().to_owned(),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
 }
 
 fn compare(
