@@ -1,11 +1,14 @@
-//! The sandbox answers every described operation it has no logic for: each operation's example
-//! request, sent over HTTP, gets a verified answer equal to the example answer (or `204`); the same
-//! request without one of its required fields gets `400 PARAM_ERROR` naming that field.
+//! The standalone sandbox answers every described operation it has no logic for: the
+//! `wechatpay-sandbox` binary runs as a process of its own, and a client in another process,
+//! configured only from the `export` lines it prints, sends each operation's example request over
+//! HTTP and gets a verified answer equal to the example answer (or `204`); the same request
+//! without one of its required fields gets `400 PARAM_ERROR` naming that field.
+
+mod common;
 
 use http::Method;
 use serde_json::Value;
 use wechatpay::__catalog::example;
-use wechatpay_sandbox::Sandbox;
 
 fn facts() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../codegen/facts.json");
@@ -85,12 +88,24 @@ async fn send(
     builder.send().await
 }
 
+#[test]
+fn the_standalone_sandbox_answers_every_described_operation_and_checks_its_required_fields() {
+    if common::is_client_process() {
+        return; // the client process runs `every_operation_from_a_separate_client` only
+    }
+    let (_sandbox, exports) = common::start_sandbox(&common::keys_dir("catalog"));
+    let stdout = common::client_process("every_operation_from_a_separate_client", &exports);
+    assert!(stdout.contains("catalog checked"), "{stdout}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn every_described_operation_is_answered_and_its_required_fields_checked() {
+async fn every_operation_from_a_separate_client() {
+    if !common::is_client_process() {
+        return; // started by the test above, in a process of its own
+    }
     let facts = facts();
     let operations = facts["operations"].as_array().expect("operations");
-    let sandbox = Sandbox::start().await.expect("sandbox");
-    let client = sandbox.client().expect("client");
+    let client = wechatpay::Client::from_env().expect("the printed exports configure a client");
     let mut answered = 0;
     let mut refused = 0;
     let mut failures = Vec::new();
@@ -182,4 +197,5 @@ async fn every_described_operation_is_answered_and_its_required_fields_checked()
         refused > 700,
         "only {refused} operations refused without a required field"
     );
+    println!("catalog checked: {answered} answered, {refused} refused");
 }

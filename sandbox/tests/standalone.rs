@@ -1,9 +1,9 @@
 //! The `wechatpay-sandbox` binary on its own: a client in another process, configured only from
 //! the `export` lines it prints, completes the papay story, callbacks decrypted included.
 
-use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -17,56 +17,13 @@ use wechatpay::api::papay::{
 };
 use wechatpay::notify::Event;
 
-/// Set in the environment of the client process this test starts.
-const CHILD: &str = "WECHATPAY_SANDBOX_STANDALONE_CHILD";
-
-/// The sandbox process, killed when the test ends however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary and reads its `export` lines, up to the APIv3 key.
-fn start_sandbox(keys_dir: &std::path::Path) -> (Running, HashMap<String, String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wechatpay-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--keys-dir"])
-        .arg(keys_dir)
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the sandbox binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let running = Running(child);
-    let mut exports = HashMap::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some((name, value)) = line
-            .strip_prefix("export ")
-            .and_then(|rest| rest.split_once('='))
-        {
-            exports.insert(name.to_owned(), value.to_owned());
-            if name == "WECHATPAY_APIV3_KEY" {
-                break;
-            }
-        }
-    }
-    (running, exports)
-}
-
 #[test]
 fn a_client_in_another_process_completes_the_papay_story_from_the_printed_exports() {
-    if std::env::var_os(CHILD).is_some() {
+    if common::is_client_process() {
         return; // the client process runs `papay_story_as_a_separate_client` only
     }
-    let keys_dir =
-        std::env::temp_dir().join(format!("wechatpay-standalone-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&keys_dir);
-    let (_sandbox, exports) = start_sandbox(&keys_dir);
+    let keys_dir = common::keys_dir("standalone");
+    let (_sandbox, exports) = common::start_sandbox(&keys_dir);
     for name in [
         "WECHATPAY_BASE_URL",
         "WECHATPAY_MCHID",
@@ -90,41 +47,19 @@ fn a_client_in_another_process_completes_the_papay_story_from_the_printed_export
     )));
 
     // This test binary again, as the client process, with nothing but the printed variables.
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "papay_story_as_a_separate_client",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env_clear()
-        .envs(&exports)
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the client process failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "the story did not run: {stdout}"
-    );
+    let stdout = common::client_process("papay_story_as_a_separate_client", &exports);
     assert!(stdout.contains("story complete"), "{stdout}");
 }
 
 #[test]
 fn the_sandbox_restarts_with_the_keys_it_left() {
-    if std::env::var_os(CHILD).is_some() {
+    if common::is_client_process() {
         return;
     }
-    let keys_dir = std::env::temp_dir().join(format!("wechatpay-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&keys_dir);
-    let (first, before) = start_sandbox(&keys_dir);
+    let keys_dir = common::keys_dir("restart");
+    let (first, before) = common::start_sandbox(&keys_dir);
     drop(first);
-    let (_second, after) = start_sandbox(&keys_dir);
+    let (_second, after) = common::start_sandbox(&keys_dir);
     for name in [
         "WECHATPAY_MCHID",
         "WECHATPAY_MERCHANT_SERIAL",
@@ -133,7 +68,7 @@ fn the_sandbox_restarts_with_the_keys_it_left() {
     ] {
         assert_eq!(before[name], after[name], "{name} changed across a restart");
     }
-    let key = |env: &HashMap<String, String>| {
+    let key = |env: &std::collections::HashMap<String, String>| {
         std::fs::read_to_string(&env["WECHATPAY_PUBLIC_KEY"]).unwrap()
     };
     assert_eq!(key(&before), key(&after));
@@ -223,7 +158,7 @@ async fn next_event(
 /// The client side, run in its own process by the test above; configured by `Client::from_env`.
 #[tokio::test]
 async fn papay_story_as_a_separate_client() {
-    if std::env::var_os(CHILD).is_none() {
+    if !common::is_client_process() {
         return; // only as the client process
     }
     let client = Client::from_env().expect("the printed exports configure a client");
