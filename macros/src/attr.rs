@@ -114,6 +114,15 @@ pub(crate) struct Field {
     /// The `#[wechatpay(encrypt)]` attribute: the field is a sensitive value, sent RSA-OAEP
     /// encrypted under the WeChat Pay key.
     pub(crate) encrypt: Option<Attribute>,
+    /// The `#[wechatpay(file)]` attribute: the file part of a multipart upload.
+    pub(crate) file: Option<Attribute>,
+    /// The `#[wechatpay(form)]` attribute: a text part of a multipart upload, beside `meta`.
+    pub(crate) form: Option<Attribute>,
+    /// The `#[wechatpay(body)]` attribute: a JSON body field on a `DELETE`.
+    pub(crate) body: Option<Attribute>,
+    /// The `#[wechatpay(comma_separated)]` attribute: a list sent in the query string as one
+    /// value, its items joined with `,`.
+    pub(crate) comma_separated: Option<Attribute>,
     pub(crate) serde_attrs: Vec<Attribute>,
     /// `#[cfg]`s, which must follow the field into the serializers.
     pub(crate) cfg_attrs: Vec<Attribute>,
@@ -123,9 +132,20 @@ pub(crate) struct Field {
 struct FieldOptions {
     query: Flag,
     encrypt: Flag,
+    file: Flag,
+    form: Flag,
+    body: Flag,
+    comma_separated: Flag,
 }
 
-const FIELD_OPTIONS: &[&str] = &["query", "encrypt"];
+const FIELD_OPTIONS: &[&str] = &[
+    "query",
+    "encrypt",
+    "file",
+    "form",
+    "body",
+    "comma_separated",
+];
 
 /// Reads the item. Problems with our attributes go to `errors`; an item that cannot be an endpoint
 /// at all (a function, an impl) is the returned error.
@@ -189,6 +209,10 @@ pub(crate) fn parse_item(tokens: TokenStream, errors: &mut Errors) -> syn::Resul
         for field in &mut item.fields {
             let mut query = None;
             let mut encrypt = None;
+            let mut file = None;
+            let mut form = None;
+            let mut body = None;
+            let mut comma_separated = None;
             let mut serde_attrs = Vec::new();
             let mut cfg_attrs = Vec::new();
             let mut kept = Vec::new();
@@ -198,6 +222,14 @@ pub(crate) fn parse_item(tokens: TokenStream, errors: &mut Errors) -> syn::Resul
                     for (given, slot, option) in [
                         (options.query, &mut query, "query"),
                         (options.encrypt, &mut encrypt, "encrypt"),
+                        (options.file, &mut file, "file"),
+                        (options.form, &mut form, "form"),
+                        (options.body, &mut body, "body"),
+                        (
+                            options.comma_separated,
+                            &mut comma_separated,
+                            "comma_separated",
+                        ),
                     ] {
                         if !given {
                             continue;
@@ -234,6 +266,10 @@ pub(crate) fn parse_item(tokens: TokenStream, errors: &mut Errors) -> syn::Resul
                     ty: field.ty.clone(),
                     query,
                     encrypt,
+                    file,
+                    form,
+                    body,
+                    comma_separated,
                     serde_attrs,
                     cfg_attrs,
                 });
@@ -271,6 +307,10 @@ fn derives_serde(attr: &Attribute) -> bool {
 struct GivenFieldOptions {
     query: bool,
     encrypt: bool,
+    file: bool,
+    form: bool,
+    body: bool,
+    comma_separated: bool,
 }
 
 /// Reads one `#[wechatpay(...)]` field attribute.
@@ -280,7 +320,7 @@ fn read_field_options(attr: &Attribute, name: &Ident, errors: &mut Errors) -> Gi
             attr,
             name,
             "`#[wechatpay]` needs an option",
-            Some(&"`#[wechatpay(query)]` sends the field in the query string; `#[wechatpay(encrypt)]` encrypts a sensitive value"),
+            Some(&"`#[wechatpay(query)]` sends the field in the query string; `#[wechatpay(encrypt)]` encrypts a sensitive value; `#[wechatpay(file)]` is the file of an upload"),
         ));
         return GivenFieldOptions::default();
     };
@@ -291,6 +331,10 @@ fn read_field_options(attr: &Attribute, name: &Ident, errors: &mut Errors) -> Gi
         Ok(options) => GivenFieldOptions {
             query: options.query.is_present(),
             encrypt: options.encrypt.is_present(),
+            file: options.file.is_present(),
+            form: options.form.is_present(),
+            body: options.body.is_present(),
+            comma_separated: options.comma_separated.is_present(),
         },
         Err(error) => {
             errors.push(reword(error, name, "field option", FIELD_OPTIONS));

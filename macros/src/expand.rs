@@ -75,7 +75,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
     let query = (!endpoint.query.is_empty()).then(|| {
         let shadow = format_ident!("__Query");
         let definition = shadow_struct(endpoint, &shadow, &endpoint.query);
-        let checks = query_value_checks(endpoint);
+        let checks = value_checks(endpoint, &endpoint.query);
         let method = quote! {
             const HAS_QUERY: bool = true;
             fn serialize_query<__S: #private::serde::Serializer>(
@@ -101,8 +101,43 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
         };
         (definition, method)
     });
+    let form = (!endpoint.form.is_empty()).then(|| {
+        let shadow = format_ident!("__Form");
+        let definition = shadow_struct(endpoint, &shadow, &endpoint.form);
+        let checks = value_checks(endpoint, &endpoint.form);
+        let method = quote! {
+            const HAS_FORM: bool = true;
+            fn serialize_form<__S: #private::serde::Serializer>(
+                &self,
+                __serializer: __S,
+            ) -> #private::Result<__S::Ok, __S::Error> {
+                #(#checks)*
+                #shadow #turbofish::serialize(self, __serializer)
+            }
+        };
+        (definition, method)
+    });
     let (query_struct, query_fn) = query.unzip();
     let (body_struct, body_fn) = body.unzip();
+    let (form_struct, form_fn) = form.unzip();
+    let file_fn = endpoint.file.map(|field| {
+        let ident = &field.ident;
+        let name = ident.unraw().to_string();
+        // Spanned on the field's type: a type that is not a file is reported there.
+        let part = quote_spanned! {field.ty.span()=>
+            #private::file_part(&self.#ident)
+        };
+        quote! {
+            fn upload_file(&self) -> #private::Option<(&'static str, &#private::UploadFile)> {
+                #private::Option::Some((#name, #part))
+            }
+        }
+    });
+    let body_on_delete = endpoint.body_on_delete.then(|| {
+        quote!(
+            const BODY_ON_DELETE: bool = true;
+        )
+    });
     let encrypts = endpoint
         .input
         .fields
@@ -121,6 +156,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
         const _: () = {
             #query_struct
             #body_struct
+            #form_struct
             #[automatically_derived]
             impl #impl_generics #private::Endpoint for #ident #ty_generics #where_clause {
                 type Response = #response;
@@ -132,6 +168,9 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
                 #write_path
                 #query_fn
                 #body_fn
+                #form_fn
+                #file_fn
+                #body_on_delete
                 #encrypts
             }
         };
@@ -200,7 +239,7 @@ fn compact(ty: impl ToTokens) -> String {
 /// the type, so that a nested struct in a GET is reported where it was written. Fields whose
 /// serialization the user took over (`with`, `serialize_with`, `flatten`, `skip`) and types that
 /// name a type parameter are left to serde at run time.
-fn query_value_checks(endpoint: &Endpoint) -> Vec<TokenStream> {
+fn value_checks(endpoint: &Endpoint, fields: &[&Field]) -> Vec<TokenStream> {
     let krate = &endpoint.krate;
     let params: Vec<&Ident> = endpoint
         .input
@@ -208,8 +247,7 @@ fn query_value_checks(endpoint: &Endpoint) -> Vec<TokenStream> {
         .type_params()
         .map(|param| &param.ident)
         .collect();
-    endpoint
-        .query
+    fields
         .iter()
         .filter(|field| {
             !mentions(
@@ -225,8 +263,14 @@ fn query_value_checks(endpoint: &Endpoint) -> Vec<TokenStream> {
         })
         .map(|field| {
             let ty = &field.ty;
-            quote_spanned! {ty.span()=>
-                #krate::__private::assert_query_value::<#ty>();
+            if field.comma_separated.is_some() {
+                quote_spanned! {ty.span()=>
+                    #krate::__private::assert_comma_separated::<#ty>();
+                }
+            } else {
+                quote_spanned! {ty.span()=>
+                    #krate::__private::assert_query_value::<#ty>();
+                }
             }
         })
         .collect()
@@ -310,6 +354,7 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
     let encrypt_field = format!("{krate_text}::__private::encrypt_field");
     let body_field = format!("{krate_text}::__private::serialize_body_field");
     let is_body = shadow == "__Body";
+    let comma_separated = format!("{krate_text}::__private::comma_separated");
     let params: Vec<&Ident> = input
         .generics
         .type_params()
@@ -367,11 +412,17 @@ fn shadow_struct(endpoint: &Endpoint, shadow: &Ident, fields: &[&Field]) -> Toke
             let path = syn::LitStr::new(&typed(&body_field), ty.span());
             quote!(#[serde(serialize_with = #path)])
         });
+        // A list in the query string: one value, its items joined with `,`.
+        let joined = (!is_body && field.comma_separated.is_some()).then(|| {
+            let path = syn::LitStr::new(&comma_separated, ty.span());
+            quote!(#[serde(serialize_with = #path)])
+        });
         quote! {
             #(#cfg_attrs)*
             #skip_none
             #encrypted
             #checked
+            #joined
             #(#serde_attrs)*
             #ident: #ty,
         }

@@ -27,7 +27,7 @@ use proc_macro::TokenStream;
 /// struct Name { field: Type, … }
 ///
 /// METHOD   GET | POST | PUT | PATCH | DELETE            (upper case)
-/// "PATH"   v3/segment/{field}/segment…                  (no leading `/`, no `?query`, no `#`)
+/// "PATH"   v3/segment/{field}/segment…                  (no leading `/`, no `?query`, no `#`; a trailing `/` is kept)
 /// ```
 ///
 /// The method and the path come first, in that order; the options follow in any order.
@@ -68,6 +68,10 @@ use proc_macro::TokenStream;
 /// |---|---|
 /// | `#[wechatpay(query)]` | Sends the field in the query string on any method (`sub_mchid` on a `POST`). Not on a path field. |
 /// | `#[wechatpay(encrypt)]` | A sensitive value (a name, an ID number, a phone number): sent RSA-OAEP encrypted under the WeChat Pay key, which the request then names in `Wechatpay-Serial`. The field is `String` or `Option<String>`. Not on a path field, and not with `serialize_with`/`with`. |
+/// | `#[wechatpay(file)]` | The file of a multipart upload, a `wechatpay::media::UploadFile`; the part is named after the field (`file`, `due_diligence_file` …). The request is then `multipart/form-data`: the `meta` part holds the JSON of the body fields and is what the signature covers, exactly as sent. One per struct, on `POST`/`PUT`/`PATCH`. |
+/// | `#[wechatpay(form)]` | A text part of an upload beside `meta` and the file (`item_id`); text, a number or a unit-variant enum. Only with a `file` field. |
+/// | `#[wechatpay(body)]` | Sends the field in the JSON body of a `DELETE` (the signature covers the body). Not on `GET`; on `POST`/`PUT`/`PATCH` body fields are the default. |
+/// | `#[wechatpay(comma_separated)]` | A list (`Vec<T>`, `Option<Vec<T>>`) sent in the query string as one value, its items joined with `,` (`a=X%2CY`); an empty list or `None` is left out. Only on query fields. |
 ///
 /// # What is checked at compile time
 ///
@@ -75,14 +79,19 @@ use proc_macro::TokenStream;
 ///
 /// - the method is one of the five, in upper case; the method and the path are present and in order;
 /// - the path starts with `v3/`, has no leading `/`, no `?`, no `#`, no empty segment, no
-///   unbalanced or empty `{}`, no placeholder twice;
+///   unbalanced or empty `{}`, no placeholder twice (a trailing `/`, as in
+///   `v3/applyment4sub/applyment/`, is WeChat Pay's own and is sent and signed as written);
 /// - every placeholder has a field of that name (a near name is suggested);
 /// - `response = …` is given, and is a type that implements `DeserializeOwned`;
 /// - options and field attributes are known ones (a misspelt one gets the nearest name) and given once;
 /// - the attribute is on a struct with named fields (not a tuple or unit struct, an enum, a union);
 /// - path fields implement `Display`; query fields are text, numbers, booleans or unit-variant
-///   enums (`wechatpay::endpoint::QueryValue`), not lists; body fields implement `Serialize`;
-///   `encrypt` fields are `String` or `Option<String>`.
+///   enums (`wechatpay::endpoint::QueryValue`), not lists unless `comma_separated`; body fields
+///   implement `Serialize`; `encrypt` fields are `String` or `Option<String>`; a `file` field is
+///   an `UploadFile`;
+/// - `file`, `form`, `body` and `comma_separated` are where they make sense: one file, on a method
+///   with a body; form parts beside a file; `body` on a `DELETE`; `comma_separated` on a query
+///   field; none on a path field.
 ///
 /// A declaration with errors still defines the struct and a stub `Endpoint` impl, so that the
 /// mistake is reported once and not again at every call site.

@@ -30,7 +30,6 @@ pub(crate) enum TemplateError {
     Whitespace,
     Forbidden(char),
     EmptySegment,
-    TrailingSlash,
     EmptyPlaceholder,
     UnclosedBrace,
     NestedBrace,
@@ -63,9 +62,8 @@ pub(crate) fn parse(template: &str) -> Result<Template, Vec<TemplateError>> {
     if path.contains("//") {
         report(TemplateError::EmptySegment);
     }
-    if path.ends_with('/') {
-        report(TemplateError::TrailingSlash);
-    }
+    // A trailing `/` is kept: WeChat Pay documents some paths with one
+    // (`v3/applyment4sub/applyment/`), and the signature covers the path exactly as sent.
 
     let mut segments = Vec::new();
     let mut literal = String::new();
@@ -169,7 +167,6 @@ impl TemplateError {
                     .to_owned()
             }
             Self::EmptySegment => "remove the extra `/`".to_owned(),
-            Self::TrailingSlash => "remove the trailing `/`".to_owned(),
             Self::EmptyPlaceholder => {
                 "name the field that fills it, like `{out_trade_no}`".to_owned()
             }
@@ -200,7 +197,6 @@ impl fmt::Display for TemplateError {
                 write!(f, "the path contains `{c}`, which a URL path cannot hold")
             }
             Self::EmptySegment => f.write_str("the path has an empty segment `//`"),
-            Self::TrailingSlash => f.write_str("the path ends with `/`"),
             Self::EmptyPlaceholder => f.write_str("the path has an empty placeholder `{}`"),
             Self::UnclosedBrace => f.write_str("a `{` in the path is never closed"),
             Self::NestedBrace => f.write_str("a placeholder in the path contains another `{`"),
@@ -333,9 +329,20 @@ mod tests {
     }
 
     #[test]
-    fn empty_segments_and_trailing_slashes_are_rejected() {
+    fn empty_segments_are_rejected_and_a_trailing_slash_is_kept() {
         assert_eq!(errors("v3/pay//x"), [TemplateError::EmptySegment]);
-        assert_eq!(errors("v3/pay/"), [TemplateError::TrailingSlash]);
+        assert_eq!(
+            parse("v3/applyment4sub/applyment/").unwrap().segments,
+            [Segment::Literal("v3/applyment4sub/applyment/".to_owned())]
+        );
+        assert_eq!(
+            parse("v3/a/{id}/").unwrap().segments,
+            [
+                Segment::Literal("v3/a/".to_owned()),
+                Segment::Placeholder("id".to_owned()),
+                Segment::Literal("/".to_owned())
+            ]
+        );
     }
 
     #[test]
@@ -376,7 +383,6 @@ mod tests {
             errors("/v3/a b/{}/{x/"),
             [
                 TemplateError::LeadingSlash("v3/a b/{}/{x/".to_owned()),
-                TemplateError::TrailingSlash,
                 TemplateError::Whitespace,
                 TemplateError::EmptyPlaceholder,
                 TemplateError::UnclosedBrace,
@@ -396,7 +402,6 @@ mod tests {
             TemplateError::Whitespace,
             TemplateError::Forbidden('^'),
             TemplateError::EmptySegment,
-            TemplateError::TrailingSlash,
             TemplateError::EmptyPlaceholder,
             TemplateError::UnclosedBrace,
             TemplateError::NestedBrace,

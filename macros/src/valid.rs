@@ -1,7 +1,7 @@
 //! The checks: a declaration becomes an [`Endpoint`] only when the method, the path and the fields agree.
 
 use syn::ext::IdentExt as _;
-use syn::{Ident, LitStr, Path, Type, parse_quote};
+use syn::{Attribute, Ident, LitStr, Path, Type, parse_quote};
 
 use crate::attr::{Args, Field, Input, Shape};
 use crate::errors::{Errors, problem, problem_spanned};
@@ -19,8 +19,15 @@ pub(crate) struct Endpoint<'a> {
     /// Where the `wechatpay` crate is: `::wechatpay` unless `crate = …` says otherwise.
     pub(crate) krate: Path,
     pub(crate) query: Vec<&'a Field>,
-    /// `Some` exactly for the methods that carry a body, even when no field goes in it.
+    /// `Some` exactly for the methods that carry a body, even when no field goes in it, and for a
+    /// `DELETE` with `#[wechatpay(body)]` fields. In an upload, the fields of the `meta` JSON.
     pub(crate) body: Option<Vec<&'a Field>>,
+    /// A `DELETE` that carries a JSON body (`#[wechatpay(body)]`).
+    pub(crate) body_on_delete: bool,
+    /// The `#[wechatpay(file)]` field of a multipart upload.
+    pub(crate) file: Option<&'a Field>,
+    /// The `#[wechatpay(form)]` fields: text parts of the upload beside `meta`.
+    pub(crate) form: Vec<&'a Field>,
     /// `unsigned_response`: the answer carries no WeChat Pay signature.
     pub(crate) unsigned_response: bool,
     /// `protocol = v2`: an API v2 operation.
@@ -147,9 +154,16 @@ pub(crate) fn check<'a>(
         }
     }
 
+    check_parts(input, method, &in_path, &mut errors);
+
     if let Some(method) = method {
-        let to_query =
-            |field: &&Field| !in_path(field) && (field.query.is_some() || !method.has_body());
+        let to_query = |field: &&Field| {
+            !in_path(field)
+                && field.body.is_none()
+                && field.file.is_none()
+                && field.form.is_none()
+                && (field.query.is_some() || !method.has_body())
+        };
         for field in input.fields.iter().filter(to_query) {
             let own_serializer = crate::expand::mentions(
                 &field.serde_attrs,
@@ -161,7 +175,7 @@ pub(crate) fn check<'a>(
                     "flatten",
                 ],
             );
-            if is_list(&field.ty) && !own_serializer {
+            if is_list(&field.ty) && !own_serializer && field.comma_separated.is_none() {
                 errors.push(problem_spanned(
                     &field.ty,
                     name,
@@ -169,9 +183,8 @@ pub(crate) fn check<'a>(
                         "`{}` is a list, which a query string cannot carry",
                         field.ident
                     ),
-                    Some(&"WeChat Pay documents no single way to write a list in a query string: \
-                           make the field a `String` holding the values joined as the API's page says \
-                           (usually with commas), or write it with `#[serde(serialize_with = \"…\")]`"),
+                    Some(&"WeChat Pay writes a list in a query string as one value, its items joined \
+                           with `,`: mark the field `#[wechatpay(comma_separated)]`"),
                 ));
             }
         }
@@ -190,14 +203,20 @@ pub(crate) fn check<'a>(
         }));
     };
 
-    let (mut query, mut body) = (Vec::new(), Vec::new());
+    let (mut query, mut body, mut form) = (Vec::new(), Vec::new(), Vec::new());
+    let mut file = None;
     for field in input.fields.iter().filter(|field| !in_path(field)) {
-        if field.query.is_some() || !method.has_body() {
+        if field.file.is_some() {
+            file = Some(field);
+        } else if field.form.is_some() {
+            form.push(field);
+        } else if field.query.is_some() || (!method.has_body() && field.body.is_none()) {
             query.push(field);
         } else {
             body.push(field);
         }
     }
+    let body_on_delete = method == Method::Delete && !body.is_empty();
     Ok(Endpoint {
         input,
         method,
@@ -210,11 +229,147 @@ pub(crate) fn check<'a>(
             .as_ref()
             .map_or_else(default_crate, |krate| krate.0.clone()),
         query,
-        body: method.has_body().then_some(body),
+        body: (method.has_body() || body_on_delete).then_some(body),
+        body_on_delete,
+        file,
+        form,
         unsigned_response: args.options.unsigned_response.is_present(),
         v2,
         client_certificate: args.options.client_certificate.is_present(),
     })
+}
+
+/// The placement attributes agree with the method and with each other: one `file` on a method
+/// with a body; `form` only beside a `file`; `body` only on a `DELETE`; `comma_separated` only on a
+/// query field; none of them on a path field, and at most one placement per field.
+fn check_parts(
+    input: &Input,
+    method: Option<Method>,
+    in_path: &dyn Fn(&Field) -> bool,
+    errors: &mut Errors,
+) {
+    let name = &input.ident;
+    let has_file = input.fields.iter().any(|field| field.file.is_some());
+    let mut files = 0;
+    for field in &input.fields {
+        let ident = &field.ident;
+        let placements: Vec<(&Attribute, &str)> = [
+            (&field.query, "query"),
+            (&field.file, "file"),
+            (&field.form, "form"),
+            (&field.body, "body"),
+        ]
+        .into_iter()
+        .filter_map(|(attr, option)| attr.as_ref().map(|attr| (attr, option)))
+        .collect();
+        if let [(_, first), (attr, second), ..] = placements.as_slice() {
+            errors.push(problem_spanned(
+                attr,
+                name,
+                format_args!(
+                    "`{ident}` cannot be both `#[wechatpay({first})]` and `#[wechatpay({second})]`"
+                ),
+                Some(&"keep the one that says where WeChat Pay expects the field"),
+            ));
+        }
+        if in_path(field) {
+            for (attr, option) in [
+                (&field.file, "file"),
+                (&field.form, "form"),
+                (&field.body, "body"),
+                (&field.comma_separated, "comma_separated"),
+            ] {
+                if let Some(attr) = attr {
+                    errors.push(problem_spanned(
+                        attr,
+                        name,
+                        format_args!(
+                            "`{ident}` fills `{{{}}}` in the path, so it cannot be `#[wechatpay({option})]`",
+                            ident.unraw()
+                        ),
+                        Some(&format_args!("remove `#[wechatpay({option})]`")),
+                    ));
+                }
+            }
+            continue;
+        }
+        if let Some(attr) = &field.file {
+            files += 1;
+            if files > 1 {
+                errors.push(problem_spanned(
+                    attr,
+                    name,
+                    format_args!("`{ident}` is a second file: an upload sends one file part"),
+                    Some(&"keep `#[wechatpay(file)]` on one field"),
+                ));
+            }
+            if method.is_some_and(|method| !method.has_body()) {
+                errors.push(problem_spanned(
+                    attr,
+                    name,
+                    format_args!(
+                        "`{ident}` is a file, but a {} request has no body to carry it",
+                        method.map_or("", Method::as_str)
+                    ),
+                    Some(&"WeChat Pay uploads files with `POST`"),
+                ));
+            }
+            if let Some(encrypt) = &field.encrypt {
+                errors.push(problem_spanned(
+                    encrypt,
+                    name,
+                    format_args!("`{ident}` is the uploaded file, which is sent as it is"),
+                    Some(&"remove `#[wechatpay(encrypt)]`"),
+                ));
+            }
+        }
+        if let (Some(attr), false) = (&field.form, has_file) {
+            errors.push(problem_spanned(
+                attr,
+                name,
+                format_args!(
+                    "`{ident}` is a form part, and only a multipart upload has parts"
+                ),
+                Some(&"add the file: `#[wechatpay(file)] pub file: wechatpay::media::UploadFile`, or remove `#[wechatpay(form)]`"),
+            ));
+        }
+        if let Some(attr) = &field.body {
+            match method {
+                Some(Method::Get) => errors.push(problem_spanned(
+                    attr,
+                    name,
+                    format_args!("`{ident}`: a GET request carries no body"),
+                    Some(&"remove `#[wechatpay(body)]`: a GET sends every field not in the path in the query string"),
+                )),
+                Some(Method::Post | Method::Put | Method::Patch) => {
+                    errors.push(problem_spanned(
+                        attr,
+                        name,
+                        format_args!(
+                            "`{ident}` goes to the JSON body already: that is where a {} sends its fields",
+                            method.map_or("", Method::as_str)
+                        ),
+                        Some(&"remove `#[wechatpay(body)]`; it is for the `DELETE` operations that carry a JSON body"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(attr) = &field.comma_separated {
+            let to_query = field.query.is_some()
+                || (method.is_some_and(|method| !method.has_body()) && field.body.is_none());
+            if !to_query && field.form.is_none() && field.file.is_none() {
+                errors.push(problem_spanned(
+                    attr,
+                    name,
+                    format_args!(
+                        "`{ident}` goes to the JSON body, where a list is a JSON array"
+                    ),
+                    Some(&"remove `#[wechatpay(comma_separated)]`; it is for lists in the query string"),
+                ));
+            }
+        }
+    }
 }
 
 /// The fields the client fills in every v2 request (`wechatpay::v2::RUNTIME_FIELDS`).
@@ -250,12 +405,22 @@ fn check_v2(input: &Input, args: &Args, method: Option<Method>, errors: &mut Err
                 Some(&"remove the field: the client sets `appid` (ClientBuilder::appid, or Client::send_v2_for_appid), `mch_id`, `nonce_str`, `sign_type` and `sign`"),
             ));
         }
-        for attr in [&field.query, &field.encrypt].into_iter().flatten() {
+        for attr in [
+            &field.query,
+            &field.encrypt,
+            &field.file,
+            &field.form,
+            &field.body,
+            &field.comma_separated,
+        ]
+        .into_iter()
+        .flatten()
+        {
             errors.push(problem_spanned(
                 attr,
                 name,
                 format_args!(
-                    "`{}`: a v2 request has neither a query string nor encrypted fields",
+                    "`{}`: a v2 request is one XML document, without query string, encrypted fields or parts",
                     field.ident
                 ),
                 Some(&"remove the `#[wechatpay(...)]` attribute: every v2 field is an XML field"),
@@ -625,7 +790,7 @@ mod tests {
         let errors = check_tokens(quote!(GET, "v3/a", response = ()), list.clone()).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:#?}");
         assert!(
-            errors[0].starts_with("endpoint `Refund`: `ids` is a list, which a query string cannot carry\nhelp: WeChat Pay documents no single way"),
+            errors[0].starts_with("endpoint `Refund`: `ids` is a list, which a query string cannot carry\nhelp: WeChat Pay writes a list in a query string as one value, its items joined with `,`: mark the field `#[wechatpay(comma_separated)]`"),
             "{}",
             errors[0]
         );
@@ -642,6 +807,179 @@ mod tests {
         .unwrap();
         assert!(query.is_empty());
         assert_eq!(body, ["ids"]);
+    }
+
+    #[test]
+    fn a_comma_separated_list_goes_to_the_query() {
+        let [_, query, _] = check_tokens(
+            quote!(GET, "v3/a", response = ()),
+            quote!(
+                struct Invite {
+                    #[wechatpay(comma_separated)]
+                    kinds: Option<Vec<String>>,
+                }
+            ),
+        )
+        .unwrap();
+        assert_eq!(query, ["kinds"]);
+    }
+
+    #[test]
+    fn an_upload_has_a_file_form_parts_and_meta_fields() {
+        let mut errors = Errors::default();
+        let input = parse_item(
+            quote!(
+                struct Upload {
+                    id: String,
+                    #[wechatpay(file)]
+                    file: UploadFile,
+                    #[wechatpay(form)]
+                    item_id: i64,
+                    #[wechatpay(query)]
+                    sub_mchid: String,
+                    filename: String,
+                }
+            ),
+            &mut errors,
+        )
+        .unwrap();
+        let args = parse_args(
+            quote!(POST, "v3/a/{id}/upload", response = ()),
+            &input.ident,
+            &mut errors,
+        )
+        .unwrap();
+        let endpoint = check(&input, &args, errors)
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(endpoint.file.unwrap().ident, "file");
+        let names = |fields: &[&Field]| -> Vec<String> {
+            fields.iter().map(|f| f.ident.to_string()).collect()
+        };
+        assert_eq!(names(&endpoint.form), ["item_id"]);
+        assert_eq!(names(&endpoint.query), ["sub_mchid"]);
+        assert_eq!(names(endpoint.body.as_deref().unwrap()), ["filename"]);
+    }
+
+    #[test]
+    fn a_delete_sends_its_body_fields_in_a_json_body() {
+        let [path, query, body] = check_tokens(
+            quote!(DELETE, "v3/stores/{store_id}", response = ()),
+            quote!(
+                struct DeleteStore {
+                    store_id: String,
+                    sub_mchid: Option<String>,
+                    #[wechatpay(body)]
+                    brand_id: String,
+                }
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            (path, query, body),
+            (
+                vec!["store_id".to_owned()],
+                vec!["sub_mchid".to_owned()],
+                vec!["brand_id".to_owned()]
+            )
+        );
+    }
+
+    #[test]
+    fn placement_attributes_where_they_make_no_sense_are_refused() {
+        for (method, item, expected) in [
+            (
+                quote!(GET),
+                quote!(
+                    struct A {
+                        #[wechatpay(file)]
+                        file: F,
+                    }
+                ),
+                "endpoint `A`: `file` is a file, but a GET request has no body to carry it\nhelp: WeChat Pay uploads files with `POST`",
+            ),
+            (
+                quote!(POST),
+                quote!(
+                    struct A {
+                        #[wechatpay(file)]
+                        a: F,
+                        #[wechatpay(file)]
+                        b: F,
+                    }
+                ),
+                "endpoint `A`: `b` is a second file: an upload sends one file part\nhelp: keep `#[wechatpay(file)]` on one field",
+            ),
+            (
+                quote!(POST),
+                quote!(
+                    struct A {
+                        #[wechatpay(form)]
+                        item_id: i64,
+                    }
+                ),
+                "endpoint `A`: `item_id` is a form part, and only a multipart upload has parts\nhelp: add the file: `#[wechatpay(file)] pub file: wechatpay::media::UploadFile`, or remove `#[wechatpay(form)]`",
+            ),
+            (
+                quote!(GET),
+                quote!(
+                    struct A {
+                        #[wechatpay(body)]
+                        brand_id: String,
+                    }
+                ),
+                "endpoint `A`: `brand_id`: a GET request carries no body\nhelp: remove `#[wechatpay(body)]`: a GET sends every field not in the path in the query string",
+            ),
+            (
+                quote!(PUT),
+                quote!(
+                    struct A {
+                        #[wechatpay(body)]
+                        brand_id: String,
+                    }
+                ),
+                "endpoint `A`: `brand_id` goes to the JSON body already: that is where a PUT sends its fields\nhelp: remove `#[wechatpay(body)]`; it is for the `DELETE` operations that carry a JSON body",
+            ),
+            (
+                quote!(DELETE),
+                quote!(
+                    struct A {
+                        #[wechatpay(query)]
+                        #[wechatpay(body)]
+                        brand_id: String,
+                    }
+                ),
+                "endpoint `A`: `brand_id` cannot be both `#[wechatpay(query)]` and `#[wechatpay(body)]`\nhelp: keep the one that says where WeChat Pay expects the field",
+            ),
+            (
+                quote!(POST),
+                quote!(
+                    struct A {
+                        #[wechatpay(comma_separated)]
+                        kinds: Vec<String>,
+                    }
+                ),
+                "endpoint `A`: `kinds` goes to the JSON body, where a list is a JSON array\nhelp: remove `#[wechatpay(comma_separated)]`; it is for lists in the query string",
+            ),
+            (
+                quote!(POST),
+                quote!(
+                    struct A {
+                        #[wechatpay(file)]
+                        id: F,
+                    }
+                ),
+                "endpoint `A`: `id` fills `{id}` in the path, so it cannot be `#[wechatpay(file)]`\nhelp: remove `#[wechatpay(file)]`",
+            ),
+        ] {
+            let path = if expected.contains("{id}") {
+                "v3/a/{id}"
+            } else {
+                "v3/a"
+            };
+            let errors = check_tokens(quote!(#method, #path, response = ()), item).unwrap_err();
+            assert_eq!(errors, [expected]);
+        }
     }
 
     #[test]

@@ -595,6 +595,7 @@ impl Client {
             path: path.to_owned(),
             query: None,
             body: None,
+            multipart: None,
             headers: Ok(HeaderMap::new()),
             options: CallOptions::new(),
         }
@@ -1083,6 +1084,7 @@ pub struct RequestBuilder<'a> {
     path: String,
     query: Option<Result<String, Error>>,
     body: Option<Result<Bytes, Error>>,
+    multipart: Option<crate::media::UploadForm>,
     headers: Result<HeaderMap, Error>,
     options: CallOptions,
 }
@@ -1166,6 +1168,26 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Sends a multipart upload instead of a JSON body: the signature covers the form's `meta`
+    /// JSON, as WeChat Pay computes it for uploads.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client) -> Result<(), wechatpay::Error> {
+    /// use wechatpay::media::{UploadFile, UploadForm};
+    /// let file = UploadFile::new("users.csv", std::fs::read("users.csv").unwrap_or_default());
+    /// let meta = serde_json::json!({ "bank_type": "ICBC_DEBIT", "filename": file.filename(), "sha256": file.sha256() });
+    /// let answer = client
+    ///     .request(http::Method::POST, "v3/marketing/bank/packages/8473295/tasks")
+    ///     .multipart(UploadForm::new(&meta, &[], "file", &file)?)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn multipart(mut self, form: crate::media::UploadForm) -> Self {
+        self.multipart = Some(form);
+        self
+    }
+
     /// Settings for this call: whether it may be sent again, a deadline.
     pub fn options(mut self, options: CallOptions) -> Self {
         self.options = options;
@@ -1208,7 +1230,11 @@ impl RequestBuilder<'_> {
         }
         let body = self.body.transpose()?;
         let headers = self.headers?;
-        let rendered = RenderedRequest::from_parts(self.method, target, body).with_headers(headers);
+        let rendered = match self.multipart {
+            Some(form) => form.rendered(self.method, target),
+            None => RenderedRequest::from_parts(self.method, target, body),
+        }
+        .with_headers(headers);
         self.client.execute(&rendered, true, &self.options).await
     }
 }

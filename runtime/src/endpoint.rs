@@ -86,12 +86,36 @@ pub trait Endpoint {
     const ENCRYPTS: bool = false;
 
     /// Serializes the JSON body fields as one object. Only called for methods that carry a body
-    /// (POST, PUT, PATCH).
+    /// (POST, PUT, PATCH, and a DELETE with [`Endpoint::BODY_ON_DELETE`]). In a multipart upload
+    /// these fields are the `meta` JSON, which the signature covers.
     ///
     /// # Errors
     /// Whatever the serializer reports.
     fn serialize_body<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_unit_struct("NoBody")
+    }
+
+    /// Whether this `DELETE` carries a JSON body (fields marked `#[wechatpay(body)]`), which the
+    /// signature covers like any other body.
+    const BODY_ON_DELETE: bool = false;
+
+    /// For a multipart upload (a field marked `#[wechatpay(file)]`): the name of the file part and
+    /// the file. The request is then `multipart/form-data`: the `meta` part (the JSON of the
+    /// body fields, which the signature covers), the text parts of [`Endpoint::serialize_form`],
+    /// and the file.
+    fn upload_file(&self) -> Option<(&'static str, &crate::media::UploadFile)> {
+        None
+    }
+
+    /// Whether the upload has text parts beside `meta` (fields marked `#[wechatpay(form)]`).
+    const HAS_FORM: bool = false;
+
+    /// Serializes the text parts of an upload as one struct.
+    ///
+    /// # Errors
+    /// Whatever the serializer reports.
+    fn serialize_form<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit_struct("NoForm")
     }
 }
 
@@ -152,6 +176,35 @@ pub(crate) fn method_has_body(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH)
 }
 
+/// The text parts of an upload, in declaration order: text as it is, numbers and booleans as
+/// their JSON text; `None` left out.
+fn form_fields(
+    form: &impl Serialize,
+    endpoint: &'static str,
+) -> Result<Vec<(String, String)>, Error> {
+    let invalid = |problem: String| Error::InvalidRequest { endpoint, problem };
+    let value = serde_json::to_value(form)
+        .map_err(|e| invalid(format!("the form fields cannot be encoded: {e}")))?;
+    let serde_json::Value::Object(fields) = value else {
+        return Ok(Vec::new());
+    };
+    let mut parts = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => value.to_string(),
+            other => {
+                return Err(invalid(format!(
+                    "the form field `{name}` is {other}, but a form part is text or a number"
+                )));
+            }
+        };
+        parts.push((name, text));
+    }
+    Ok(parts)
+}
+
 thread_local! {
     /// The key sensitive fields are encrypted with while one request is rendered.
     static ENCRYPTOR: std::cell::RefCell<Option<std::rc::Rc<crate::crypto::OaepEncryptor>>> =
@@ -173,6 +226,14 @@ struct QueryOf<'a, E>(&'a E);
 impl<E: Endpoint> Serialize for QueryOf<'_, E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_query(serializer)
+    }
+}
+
+struct FormOf<'a, E>(&'a E);
+
+impl<E: Endpoint> Serialize for FormOf<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_form(serializer)
     }
 }
 
@@ -255,7 +316,7 @@ impl RenderedRequest {
                 target.push_str(&query);
             }
         }
-        let body = if method_has_body(&E::METHOD) {
+        let body = if method_has_body(&E::METHOD) || E::BODY_ON_DELETE {
             let json = serde_json::to_vec(&BodyOf(request)).map_err(|e| Error::InvalidRequest {
                 endpoint: E::PATH,
                 problem: format!("the JSON body cannot be encoded: {e}"),
@@ -264,6 +325,19 @@ impl RenderedRequest {
         } else {
             None
         };
+        if let Some((part, file)) = request.upload_file() {
+            // The body fields are the `meta` JSON: signed as they appear in the multipart body.
+            let meta = body.unwrap_or_else(|| bytes::Bytes::from_static(b"{}"));
+            let fields = if E::HAS_FORM {
+                form_fields(&FormOf(request), E::PATH)?
+            } else {
+                Vec::new()
+            };
+            let form = crate::media::UploadForm::encode(E::PATH, meta, &fields, part, file)?;
+            let mut rendered = form.rendered(E::METHOD, target);
+            rendered.template = std::borrow::Cow::Borrowed(E::PATH);
+            return Ok(rendered);
+        }
         Ok(Self {
             method: E::METHOD,
             target,
@@ -468,6 +542,143 @@ pub fn push_path_param<T: PathParam + ?Sized>(
 /// Compile-time check that a query field's type can be a query-string value.
 #[doc(hidden)]
 pub fn assert_query_value<T: QueryValue + ?Sized>() {}
+
+/// A list that `#[wechatpay(comma_separated)]` can send in the query string as one value, its
+/// items joined with `,`: a `Vec`, a slice or an array of query values, or an `Option` of one.
+///
+/// WeChat Pay documents lists in a query string as `array[string]`
+/// (`fapiao_ability_type_list` of `GET v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl`);
+/// they are sent as one parameter, `fapiao_ability_type_list=BASE_ABILITY%2CREAL_ESTATE_ABILITY`,
+/// as the maintained Java SDK (WxJava) sends them. An empty list or `None` leaves the parameter
+/// out; an item that itself contains `,` is refused, since it could not be told apart.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as a comma-separated list",
+    label = "`#[wechatpay(comma_separated)]` needs a list of query values here",
+    note = "use `Vec<T>` or `Option<Vec<T>>` where `T` is text, a number or a unit-variant enum that implements `wechatpay::endpoint::QueryValue`"
+)]
+pub trait CommaSeparated {
+    /// The items, or `None` when the list is absent.
+    #[doc(hidden)]
+    fn items(&self) -> Option<Vec<&dyn erased::Item>>;
+}
+
+#[doc(hidden)]
+pub mod erased {
+    //! Object-safe access to list items, for [`super::CommaSeparated`].
+
+    /// One item of a comma-separated list: anything serializable as a query value.
+    pub trait Item {
+        /// The item as JSON, from which its query text is taken.
+        fn to_json(&self) -> Result<serde_json::Value, serde_json::Error>;
+    }
+
+    impl<T: serde::Serialize + super::QueryValue> Item for T {
+        fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+            serde_json::to_value(self)
+        }
+    }
+}
+
+impl<T: Serialize + QueryValue> CommaSeparated for [T] {
+    fn items(&self) -> Option<Vec<&dyn erased::Item>> {
+        Some(self.iter().map(|item| item as &dyn erased::Item).collect())
+    }
+}
+impl<T: Serialize + QueryValue> CommaSeparated for Vec<T> {
+    fn items(&self) -> Option<Vec<&dyn erased::Item>> {
+        self.as_slice().items()
+    }
+}
+impl<T: Serialize + QueryValue, const N: usize> CommaSeparated for [T; N] {
+    fn items(&self) -> Option<Vec<&dyn erased::Item>> {
+        self.as_slice().items()
+    }
+}
+impl<L: CommaSeparated + ?Sized> CommaSeparated for &L {
+    fn items(&self) -> Option<Vec<&dyn erased::Item>> {
+        (**self).items()
+    }
+}
+impl<L: CommaSeparated> CommaSeparated for Option<L> {
+    fn items(&self) -> Option<Vec<&dyn erased::Item>> {
+        self.as_ref().and_then(CommaSeparated::items)
+    }
+}
+
+/// Compile-time check that a `#[wechatpay(comma_separated)]` field is a list of query values.
+#[doc(hidden)]
+pub fn assert_comma_separated<T: CommaSeparated + ?Sized>() {}
+
+/// The `serialize_with` of `#[wechatpay(comma_separated)]` fields: the items joined with `,`,
+/// nothing for an empty or absent list.
+#[doc(hidden)]
+pub fn comma_separated<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: CommaSeparated + ?Sized,
+    S: Serializer,
+{
+    let items = value.items().unwrap_or_default();
+    if items.is_empty() {
+        return serializer.serialize_none();
+    }
+    let mut joined = String::new();
+    for (index, item) in items.iter().enumerate() {
+        let text = match item.to_json().map_err(serde::ser::Error::custom)? {
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(number) => number.to_string(),
+            serde_json::Value::Bool(flag) => flag.to_string(),
+            other => {
+                return Err(serde::ser::Error::custom(format!(
+                    "a list item is {other}, not a query value"
+                )));
+            }
+        };
+        if text.contains(',') {
+            return Err(serde::ser::Error::custom(format!(
+                "the list item {text:?} contains `,`, which separates the items"
+            )));
+        }
+        if index > 0 {
+            joined.push(',');
+        }
+        joined.push_str(&text);
+    }
+    serializer.serialize_str(&joined)
+}
+
+/// A value that can be the file of an upload (`#[wechatpay(file)]`):
+/// [`UploadFile`](crate::media::UploadFile), or a reference or box of one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the file of an upload",
+    label = "`#[wechatpay(file)]` needs a `wechatpay::media::UploadFile` here",
+    note = "build the file with `wechatpay::media::UploadFile::new(filename, bytes)`"
+)]
+pub trait FilePart {
+    /// The file.
+    fn upload_file(&self) -> &crate::media::UploadFile;
+}
+
+impl FilePart for crate::media::UploadFile {
+    fn upload_file(&self) -> &crate::media::UploadFile {
+        self
+    }
+}
+impl<T: FilePart + ?Sized> FilePart for &T {
+    fn upload_file(&self) -> &crate::media::UploadFile {
+        (**self).upload_file()
+    }
+}
+impl<T: FilePart + ?Sized> FilePart for Box<T> {
+    fn upload_file(&self) -> &crate::media::UploadFile {
+        (**self).upload_file()
+    }
+}
+
+/// The file of a `#[wechatpay(file)]` field.
+#[doc(hidden)]
+pub fn file_part<T: FilePart + ?Sized>(value: &T) -> &crate::media::UploadFile {
+    value.upload_file()
+}
 
 /// A value `#[wechatpay(encrypt)]` can encrypt: text (`String`, `&str`, `Cow<str>`, `Box<str>`).
 #[diagnostic::on_unimplemented(

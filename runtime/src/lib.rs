@@ -285,6 +285,92 @@ pub use v2::{ApiV2Key, ClientCertificate};
 /// # Ok::<(), wechatpay::Error>(())
 /// ```
 ///
+/// A multipart upload: the field marked `#[wechatpay(file)]` is the file part (named after the
+/// field), `#[wechatpay(form)]` fields are text parts, and the other body fields are the `meta`
+/// JSON, which the signature covers exactly as it appears in the body (the file is covered by
+/// the digest `meta` names):
+///
+/// ```
+/// use wechatpay::endpoint;
+/// use wechatpay::endpoint::RenderedRequest;
+/// use wechatpay::media::UploadFile;
+///
+/// #[derive(serde::Deserialize)]
+/// pub struct Uploaded {
+///     pub file_id: String,
+/// }
+///
+/// #[endpoint(POST, "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", response = Uploaded)]
+/// pub struct UploadSubmissionFile {
+///     pub sub_mchid: String,
+///     #[wechatpay(file)]
+///     pub submission_file: UploadFile,
+///     #[wechatpay(form)]
+///     pub item_id: i64,
+///     #[wechatpay(form)]
+///     pub manage_record_id: String,
+///     pub file_name: String,   // `meta`
+///     pub file_digest: String, // `meta`
+/// }
+///
+/// let file = UploadFile::new("licence.png", &b"\x89PNG"[..]);
+/// let request = UploadSubmissionFile {
+///     sub_mchid: "123000110".into(),
+///     file_name: file.filename().into(),
+///     file_digest: file.sha256_upper(),
+///     submission_file: file,
+///     item_id: 56,
+///     manage_record_id: "56".into(),
+/// };
+/// let rendered = RenderedRequest::new(&request)?;
+/// assert_eq!(rendered.target(), "/v3/mch-manage/submission-files/sub-mchid/123000110/upload");
+/// let meta = std::str::from_utf8(rendered.signed_body().unwrap()).unwrap();
+/// assert!(meta.starts_with(r#"{"file_name":"licence.png","file_digest":""#));
+/// assert!(rendered.content_type().unwrap().starts_with("multipart/form-data; boundary="));
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+///
+/// A `DELETE` whose fields marked `#[wechatpay(body)]` form a signed JSON body, a path written
+/// with its trailing `/` as WeChat Pay documents it, and a list sent in the query string as one
+/// comma-separated value:
+///
+/// ```
+/// use wechatpay::endpoint;
+/// use wechatpay::endpoint::RenderedRequest;
+///
+/// #[endpoint(DELETE, "v3/brand/partner/store/brandstores/{store_id}", response = ())]
+/// pub struct DeleteStore {
+///     pub store_id: String,
+///     #[wechatpay(body)]
+///     pub brand_id: String,
+/// }
+/// let rendered = RenderedRequest::new(&DeleteStore { store_id: "20488000".into(), brand_id: "1".into() })?;
+/// assert_eq!(rendered.body().unwrap(), br#"{"brand_id":"1"}"#);
+///
+/// #[endpoint(POST, "v3/applyment4sub/applyment/", response = serde_json::Value)]
+/// pub struct SubmitApplyment {
+///     pub business_code: String,
+/// }
+/// let rendered = RenderedRequest::new(&SubmitApplyment { business_code: "A1".into() })?;
+/// assert_eq!(rendered.target(), "/v3/applyment4sub/applyment/");
+///
+/// #[endpoint(GET, "v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl", response = serde_json::Value)]
+/// pub struct GetInviteUrl {
+///     pub invite_code: String,
+///     #[wechatpay(comma_separated)]
+///     pub fapiao_ability_type_list: Option<Vec<String>>,
+/// }
+/// let request = GetInviteUrl {
+///     invite_code: "c1".into(),
+///     fapiao_ability_type_list: Some(vec!["BASE_ABILITY".into(), "REAL_ESTATE_ABILITY".into()]),
+/// };
+/// assert_eq!(
+///     RenderedRequest::new(&request)?.target(),
+///     "/v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl?invite_code=c1&fapiao_ability_type_list=BASE_ABILITY%2CREAL_ESTATE_ABILITY"
+/// );
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+///
 /// A forgotten answer type does not compile:
 ///
 /// ```compile_fail

@@ -1,5 +1,5 @@
-// A list in the query string is reported on its type, with what to write instead (an `impl` for
-// `Vec<String>` is not possible outside this crate).
+// A list in the query string without `comma_separated` is reported on its type, with the
+// attribute to add.
 use wechatpay::endpoint;
 
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/inviteurl", response = serde_json::Value)]
