@@ -89,11 +89,18 @@ pub(crate) fn answer(parts: &http::request::Parts, body: &[u8]) -> Option<Reply>
         operation,
         &segments,
         parts.uri.query().unwrap_or_default(),
+        &parts.headers,
         body,
     ))
 }
 
-fn respond(operation: &Operation, segments: &[&str], query: &str, body: &[u8]) -> Reply {
+fn respond(
+    operation: &Operation,
+    segments: &[&str],
+    query: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Reply {
     let facts = &operation.facts;
     let empty = Vec::new();
     let params = facts["params"].as_array().unwrap_or(&empty);
@@ -129,6 +136,11 @@ fn respond(operation: &Operation, segments: &[&str], query: &str, body: &[u8]) -
             }
         }
     }
+    if params.iter().any(|field| field["loc"] == "form")
+        && let Err(reply) = check_upload(params, headers, body)
+    {
+        return reply;
+    }
     if let Some(fields) = facts["body"].as_array() {
         let value: Value = if body.is_empty() {
             Value::Object(serde_json::Map::new())
@@ -161,8 +173,105 @@ fn respond(operation: &Operation, segments: &[&str], query: &str, body: &[u8]) -
     }
 }
 
+/// Checks a multipart upload as WeChat Pay does: every documented part is there, the `meta`
+/// part is JSON of its schema (its signature was checked over its bytes before), text parts are
+/// of their type, and the file matches the digest `meta` names: `sha256` and `file_digest`
+/// (hex, either case) are SHA-256; `digest` is checked when its algorithm field names SHA-256
+/// (an SM3 digest is not checked).
+fn check_upload(params: &[Value], headers: &http::HeaderMap, body: &[u8]) -> Result<(), Reply> {
+    let Some(content_type) = super::media::multipart_content_type(headers) else {
+        return Err(Reply::error(
+            http::StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "上传文件请使用multipart/form-data格式",
+            Some(serde_json::json!({ "location": "header", "field": "Content-Type" })),
+        ));
+    };
+    let form = super::media::parse_multipart(content_type, body)
+        .map_err(|problem| super::media::malformed(&problem))?;
+    let mut file = None;
+    let mut meta = None;
+    for field in params.iter().filter(|field| field["loc"] == "form") {
+        let name = field["n"].as_str().unwrap_or_default();
+        let Some(part) = form.iter().find(|part| part.name == name) else {
+            if field["req"] == true {
+                return Err(param_error_at(
+                    "body",
+                    &[name.to_owned()],
+                    "缺少表单字段",
+                    true,
+                ));
+            }
+            continue;
+        };
+        match field["t"].as_str() {
+            Some("file") => {
+                if part.filename.is_none() {
+                    return Err(param_error_at(
+                        "body",
+                        &[name.to_owned()],
+                        "文件字段缺少filename",
+                        false,
+                    ));
+                }
+                file = Some(part.data);
+            }
+            Some("object") => {
+                let value: Value = serde_json::from_slice(part.data).map_err(|error| {
+                    param_error_at(
+                        "body",
+                        &[name.to_owned()],
+                        &format!("JSON解析失败：{error}"),
+                        false,
+                    )
+                })?;
+                let mut at = vec![name.to_owned()];
+                check(field, &value, &mut at)
+                    .map_err(|(issue, missing)| param_error_at("body", &at, &issue, missing))?;
+                meta = Some(value);
+            }
+            _ => {
+                let text = String::from_utf8_lossy(part.data);
+                check_text(field, &text)
+                    .map_err(|issue| param_error_at("body", &[name.to_owned()], &issue, false))?;
+            }
+        }
+    }
+    if let (Some(file), Some(Value::Object(meta))) = (file, meta) {
+        let actual = wechatpay::__support::sha256_hex(file);
+        let algorithm = ["digest_alogrithm", "digest_algorithm"]
+            .iter()
+            .find_map(|key| meta.get(*key).and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        for key in ["sha256", "file_digest", "digest"] {
+            let Some(claimed) = meta.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            if key == "digest" && !algorithm.replace('-', "").contains("SHA256") {
+                continue;
+            }
+            if !claimed.eq_ignore_ascii_case(&actual) {
+                return Err(param_error_at(
+                    "body",
+                    &["meta".to_owned(), key.to_owned()],
+                    "文件摘要校验失败：meta中的摘要与上传文件不一致",
+                    false,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks a path or query value (text) against its field.
 fn check_text(field: &Value, value: &str) -> Result<(), String> {
+    if field["t"] == "array" {
+        // A list in a query string: one value, its items joined with `,`.
+        return value
+            .split(',')
+            .try_for_each(|item| check_text(&field["items"], item));
+    }
     match field["t"].as_str() {
         Some("integer") if value.parse::<i64>().is_err() && value.parse::<u64>().is_err() => {
             Err(format!("“{value}”不是整数"))

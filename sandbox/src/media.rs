@@ -15,7 +15,7 @@ use serde_json::json;
 use super::Shared;
 use super::server::Reply;
 use wechatpay::__support::{extension_of, find, sha256_hex};
-use wechatpay::media::{IMAGE_UPLOAD_PATH, MediaKind, VIDEO_UPLOAD_PATH};
+use wechatpay::media::MediaKind;
 
 /// The most parts a form may have before the parser gives up (an upload has two).
 const MAX_PARTS: usize = 8;
@@ -47,26 +47,14 @@ pub(crate) struct Part<'a> {
     pub(crate) data: &'a [u8],
 }
 
-/// The media kind uploaded to `path` (`/v3/…`), if it is an upload path.
-fn kind_of(path: &str) -> Option<MediaKind> {
-    match path.strip_prefix('/')? {
-        IMAGE_UPLOAD_PATH => Some(MediaKind::Image),
-        VIDEO_UPLOAD_PATH => Some(MediaKind::Video),
-        _ => None,
-    }
-}
-
-/// What the request signature covers. For a multipart request to an upload path that is the
-/// `meta` part's bytes exactly as they came (PROTOCOL §7), not the body; for anything else the
-/// body. A multipart upload that cannot be parsed, or has no `meta`, cannot be checked and is
-/// answered `400` here.
+/// What the request signature covers. For a multipart upload (to the media paths or any
+/// described upload) that is the `meta` part's bytes exactly as they came (PROTOCOL §7), not the
+/// body; for anything else the body. A multipart upload that cannot be parsed, or has no `meta`,
+/// cannot be checked and is answered `400` here.
 pub(crate) fn signed_body<'a>(
     parts: &http::request::Parts,
     body: &'a [u8],
 ) -> Result<&'a [u8], Reply> {
-    if kind_of(parts.uri.path()).is_none() {
-        return Ok(body);
-    }
     let Some(content_type) = multipart_content_type(&parts.headers) else {
         // Not multipart: checked over the body, and refused by the route afterwards.
         return Ok(body);
@@ -79,7 +67,7 @@ pub(crate) fn signed_body<'a>(
 }
 
 /// The `Content-Type` header when it is `multipart/form-data`.
-fn multipart_content_type(headers: &http::HeaderMap) -> Option<&str> {
+pub(crate) fn multipart_content_type(headers: &http::HeaderMap) -> Option<&str> {
     let value = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
     let media_type = value.split(';').next()?.trim();
     media_type
@@ -275,7 +263,7 @@ fn missing_part(name: &str) -> Reply {
     param_error(name, &format!("缺少表单字段“{name}”"))
 }
 
-fn malformed(problem: &str) -> Reply {
+pub(crate) fn malformed(problem: &str) -> Reply {
     Reply::error(
         StatusCode::BAD_REQUEST,
         "INVALID_REQUEST",
