@@ -114,29 +114,6 @@ pub fn is_upload(operation: &Operation) -> bool {
     operation.params.iter().any(|field| field.loc == "form")
 }
 
-/// Why `#[endpoint]` cannot declare an operation yet, if it cannot.
-#[must_use]
-pub fn undeclared(operation: &Operation) -> Option<&'static str> {
-    if is_upload(operation) {
-        return Some("a multipart upload: its body is a form, not JSON");
-    }
-    if operation.path.ends_with('/') {
-        return Some("its path ends with `/`, which `#[endpoint]` refuses");
-    }
-    let has_body = matches!(operation.method.as_str(), "POST" | "PUT" | "PATCH");
-    if !has_body && operation.body.as_ref().is_some_and(|body| !body.is_empty()) {
-        return Some("a JSON body on a method without one, which `#[endpoint]` cannot send");
-    }
-    if operation
-        .params
-        .iter()
-        .any(|field| field.loc == "query" && field.ty.t == "array")
-    {
-        return Some("a list in the query string, which `#[endpoint]` cannot send");
-    }
-    None
-}
-
 /// Everything `emit` writes: `(file name in OUT_DIR, text)`.
 ///
 /// # Errors
@@ -152,32 +129,6 @@ pub fn emit(facts: &Facts) -> Result<Vec<(String, String)>, String> {
          //! Names follow the URL: `GET v3/refund/domestic/refunds/{out_refund_no}` is\n\
          //! [`refund::GetDomesticRefundsOutRefundNo`](crate::v3) in the `refund` feature.\n\n",
     );
-    let missing: Vec<String> = facts
-        .operations
-        .iter()
-        .filter_map(|operation| {
-            undeclared(operation).map(|why| {
-                format!(
-                    "//! - `{} /{}` ({}): {why}.",
-                    operation.method,
-                    operation.path,
-                    escape_doc(&operation.name)
-                )
-            })
-        })
-        .collect();
-    if !missing.is_empty() {
-        let _ = writeln!(
-            root,
-            "//!\n//! Operations described but not declared as endpoints ({}):\n//!\n{}",
-            missing.len(),
-            missing.join("\n")
-        );
-        let _ = writeln!(
-            root,
-            "//!\n//! Their answer types are generated; send them with `Client::request`.\n"
-        );
-    }
     for family in &families {
         let _ = writeln!(
             root,
@@ -536,10 +487,6 @@ impl<'a> Module<'a> {
         );
         for operation in &family.operations {
             let name = type_name(operation);
-            if undeclared(operation).is_some() {
-                self.answer_only(operation, &name)?;
-                continue;
-            }
             self.endpoint(operation, &name, &mut endpoints)?;
             let host = match operation.host.as_str() {
                 "api" => String::new(),
@@ -612,9 +559,17 @@ impl<'a> Module<'a> {
         let params = operation
             .params
             .iter()
-            .filter(|field| field.loc == "path" || field.loc == "query");
+            .filter(|field| matches!(field.loc.as_str(), "path" | "query" | "form"));
+        // An upload's `meta` part is the JSON the signature covers: its fields are declared as
+        // the struct's body fields.
+        let meta = params
+            .clone()
+            .filter(|field| field.loc == "form" && field.n == "meta")
+            .flat_map(|field| field.ty.props.iter());
+        let params = params.filter(|field| !(field.loc == "form" && field.n == "meta"));
         let body = operation.body.iter().flatten();
-        for field in params.chain(body) {
+        let has_delete_body = operation.method == "DELETE";
+        for field in params.chain(meta).chain(body) {
             let ident = rust_ident(&field.n);
             if !used.insert(ident.clone()) {
                 return Err(format!(
@@ -624,20 +579,25 @@ impl<'a> Module<'a> {
             }
             let doc = field_doc(field);
             let child = format!("{name}{}", camel(&field.n));
+            let file = field.loc == "form" && field.ty.t == "file";
             let ty = if field.loc == "path" {
                 // A path value is text or a number; its allowed values stay in the facts.
                 match field.ty.t.as_str() {
                     "integer" | "number" => "i64".to_owned(),
                     _ => "String".to_owned(),
                 }
+            } else if file {
+                "crate::media::UploadFile".to_owned()
             } else {
                 self.rust_type(&field.ty, &child, &doc)?
             };
             self.mark(&ty, true, false);
-            if field.loc == "query"
-                && let Some(def) = self.types.get_mut(&ty)
-            {
-                def.query = true;
+            if matches!(field.loc.as_str(), "query" | "form") {
+                // A query or form value, or the items of a query list, is a `QueryValue`.
+                let item = ty.trim_start_matches("Vec<").trim_end_matches('>');
+                if let Some(def) = self.types.get_mut(item) {
+                    def.query = true;
+                }
             }
             let ty = if field.req {
                 ty
@@ -650,6 +610,21 @@ impl<'a> Module<'a> {
             }
             if field.loc == "query" && has_body {
                 fields.push_str("    #[wechatpay(query)]\n");
+            }
+            if field.loc == "query" && field.ty.t == "array" {
+                fields.push_str("    #[wechatpay(comma_separated)]\n");
+            }
+            if file {
+                fields.push_str("    #[wechatpay(file)]\n");
+                // The catalog tests build the request from JSON examples: the file is made up.
+                fields.push_str(
+                    "    #[cfg_attr(test, serde(skip_deserializing, default = \"crate::__catalog::example_file\"))]\n",
+                );
+            } else if field.loc == "form" {
+                fields.push_str("    #[wechatpay(form)]\n");
+            }
+            if field.loc.is_empty() && has_delete_body && !has_body {
+                fields.push_str("    #[wechatpay(body)]\n");
             }
             if field.sens && field.ty.t == "string" {
                 fields.push_str("    #[wechatpay(encrypt)]\n");
@@ -697,22 +672,6 @@ impl<'a> Module<'a> {
         );
         out.push_str("#[derive(Debug, Clone)]\n#[cfg_attr(test, derive(serde::Deserialize))]\n");
         let _ = writeln!(out, "pub struct {name} {{\n{fields}}}\n");
-        Ok(())
-    }
-
-    fn answer_only(&mut self, operation: &Operation, name: &str) -> Result<(), String> {
-        // An operation `#[endpoint]` cannot declare (see `undeclared`): its answer type is
-        // generated, for `Client::request(…).send().await?.json()`.
-        if let ("json", Some(schema)) = (operation.answer.kind.as_str(), &operation.answer.schema) {
-            let doc = format!(
-                "/// The answer of `{} /{}` ({}), an operation not declared as an endpoint.",
-                operation.method,
-                operation.path,
-                escape_doc(&operation.name)
-            );
-            let ty = self.rust_type(schema, &format!("{name}Response"), &doc)?;
-            self.mark(&ty, false, true);
-        }
         Ok(())
     }
 }

@@ -470,6 +470,19 @@ fn map_operation(
                     } else {
                         location.to_owned()
                     };
+                    // An upload's `meta` part is JSON text whose shape the description gives
+                    // as `schema`: its fields are what the merchant fills and the signature covers.
+                    if location == "formData"
+                        && let Some(schema) = parameter.get("schema")
+                    {
+                        let mapped = map_schema(&here, schema)?;
+                        if mapped.t != "object" || mapped.props.is_empty() {
+                            return Err(format!(
+                                "{here}: the form part's schema is not an object with properties"
+                            ));
+                        }
+                        field.ty = mapped;
+                    }
                     params.push(field);
                 }
                 other => return Err(format!("{here}: unknown location `in: {other}`")),

@@ -98,3 +98,8 @@ pub fn with_novelties(schema: &Value, value: &Value) -> Value {
         _ => value.clone(),
     }
 }
+
+/// The file the catalog tests upload: a small PNG-named file, the same in every test.
+pub fn example_file() -> crate::media::UploadFile {
+    crate::media::UploadFile::new("example.png", &b"\x89PNG\r\n\x1a\nexample"[..])
+}

@@ -5,6 +5,31 @@
 
 use crate::endpoint;
 
+/// 提交申请单API
+///
+/// `POST /v3/applyment4sub/applyment/`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter11_1_1.shtml>.
+/// Callers: 普通服务商.
+#[endpoint(POST, "v3/applyment4sub/applyment/", response = PostApplymentResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplyment {
+    /// 业务申请编号
+    pub business_code: String,
+    /// 超级管理员信息
+    pub contact_info: PostApplymentContactInfo,
+    /// 主体资料
+    pub subject_info: PostApplymentSubjectInfo,
+    /// 经营资料
+    pub business_info: PostApplymentBusinessInfo,
+    /// 结算规则
+    pub settlement_info: PostApplymentSettlementInfo,
+    /// 结算银行账户
+    pub bank_account_info: PostApplymentBankAccountInfo,
+    /// 补充材料
+    pub addition_info: Option<PostApplymentAdditionInfo>,
+}
+
 /// 通过申请单号查询申请状态
 ///
 /// `GET /v3/applyment4sub/applyment/applyment_id/{applyment_id}`.
@@ -31,7 +56,750 @@ pub struct GetApplymentBusinessCodeBusinessCode {
     pub business_code: String,
 }
 
-/// The answer of `POST /v3/applyment4sub/applyment/` (提交申请单API), an operation not declared as an endpoint.
+/// 超级管理员类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentContactInfoContactType {
+    /// `LEGAL`
+    #[serde(rename = "LEGAL")]
+    Legal,
+    /// `SUPER`
+    #[serde(rename = "SUPER")]
+    Super,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// `contact_id_doc_type`
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentContactInfoContactIdDocType {
+    /// `IDENTIFICATION_TYPE_IDCARD`
+    #[serde(rename = "IDENTIFICATION_TYPE_IDCARD")]
+    IdentificationTypeIdcard,
+    /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+    #[serde(rename = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT")]
+    IdentificationTypeOverseaPassport,
+    /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT")]
+    IdentificationTypeHongkongPassport,
+    /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+    #[serde(rename = "IDENTIFICATION_TYPE_MACAO_PASSPORT")]
+    IdentificationTypeMacaoPassport,
+    /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT")]
+    IdentificationTypeTaiwanPassport,
+    /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+    #[serde(rename = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT")]
+    IdentificationTypeForeignResident,
+    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
+    IdentificationTypeHongkongMacaoResident,
+    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
+    IdentificationTypeTaiwanResident,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 超级管理员信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentContactInfo {
+    /// 超级管理员类型
+    pub contact_type: PostApplymentContactInfoContactType,
+    /// 超级管理员姓名 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub contact_name: String,
+    /// `contact_id_doc_type`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id_doc_type: Option<PostApplymentContactInfoContactIdDocType>,
+    /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub contact_id_number: Option<String>,
+    /// 超级管理员证件正面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id_doc_copy: Option<String>,
+    /// 超级管理员证件反面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id_doc_copy_back: Option<String>,
+    /// 超级管理员证件有效期开始时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_period_begin: Option<String>,
+    /// 超级管理员证件有效期结束时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_period_end: Option<String>,
+    /// 业务办理授权函
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_authorization_letter: Option<String>,
+    /// 超级管理员微信openid (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub openid: Option<String>,
+    /// 联系手机 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub mobile_phone: String,
+    /// 联系邮箱 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub contact_email: String,
+}
+
+/// 主体类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentSubjectInfoSubjectType {
+    /// `SUBJECT_TYPE_INDIVIDUAL`
+    #[serde(rename = "SUBJECT_TYPE_INDIVIDUAL")]
+    SubjectTypeIndividual,
+    /// `SUBJECT_TYPE_ENTERPRISE`
+    #[serde(rename = "SUBJECT_TYPE_ENTERPRISE")]
+    SubjectTypeEnterprise,
+    /// `SUBJECT_TYPE_INSTITUTIONS`
+    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS")]
+    SubjectTypeInstitutions,
+    /// `SUBJECT_TYPE_OTHERS`
+    #[serde(rename = "SUBJECT_TYPE_OTHERS")]
+    SubjectTypeOthers,
+    /// `SUBJECT_TYPE_MICRO`
+    #[serde(rename = "SUBJECT_TYPE_MICRO")]
+    SubjectTypeMicro,
+    /// `SUBJECT_TYPE_GOVERNMENT`
+    #[serde(rename = "SUBJECT_TYPE_GOVERNMENT")]
+    SubjectTypeGovernment,
+    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
+    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS_CLONED")]
+    SubjectTypeInstitutionsCloned,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 小微经营类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentSubjectInfoMicroBizInfoMicroBizType {
+    /// `MICRO_TYPE_STORE`
+    #[serde(rename = "MICRO_TYPE_STORE")]
+    MicroTypeStore,
+    /// `MICRO_TYPE_MOBILE`
+    #[serde(rename = "MICRO_TYPE_MOBILE")]
+    MicroTypeMobile,
+    /// `MICRO_TYPE_ONLINE`
+    #[serde(rename = "MICRO_TYPE_ONLINE")]
+    MicroTypeOnline,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 门店场所
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
+    /// 门店名称
+    pub micro_name: String,
+    /// 门店省市编码
+    pub micro_address_code: String,
+    /// 门店地址
+    pub micro_address: String,
+    /// 门店门头照片
+    pub store_entrance_pic: String,
+    /// 店内环境照片
+    pub micro_indoor_copy: String,
+    /// 门店经度
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_longitude: Option<String>,
+    /// 门店纬度
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_latitude: Option<String>,
+}
+
+/// 流动经营/便民服务
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
+    /// 经营/服务名称
+    pub micro_mobile_name: String,
+    /// 经营/服务所在地省市
+    pub micro_mobile_city: String,
+    /// 经营/服务所在地
+    pub micro_mobile_address: String,
+    /// 经营/服务现场照片
+    pub micro_mobile_pics: Vec<String>,
+}
+
+/// 线上商品/服务交易
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
+    /// 线上店铺名称
+    pub micro_online_store: String,
+    /// 电商平台名称
+    pub micro_ec_name: String,
+    /// 店铺二维码
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_qrcode: Option<String>,
+    /// 店铺链接
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_link: Option<String>,
+}
+
+/// 小微辅助证明材料
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoMicroBizInfo {
+    /// 小微经营类型
+    pub micro_biz_type: PostApplymentSubjectInfoMicroBizInfoMicroBizType,
+    /// 门店场所
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_store_info: Option<PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo>,
+    /// 流动经营/便民服务
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_mobile_info: Option<PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo>,
+    /// 线上商品/服务交易
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_online_info: Option<PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo>,
+}
+
+/// 营业执照
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
+    /// 营业执照照片
+    pub license_copy: String,
+    /// 注册号/统一社会信用代码
+    pub license_number: String,
+    /// 商户名称
+    pub merchant_name: String,
+    /// 个体户经营者/法人姓名
+    pub legal_person: String,
+    /// 注册地址
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_address: Option<String>,
+    /// 有效期限开始日期
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_begin: Option<String>,
+    /// 有效期限结束日期
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_end: Option<String>,
+}
+
+/// 登记证书类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentSubjectInfoCertificateInfoCertType {
+    /// `CERTIFICATE_TYPE_2388`
+    #[serde(rename = "CERTIFICATE_TYPE_2388")]
+    CertificateType2388,
+    /// `CERTIFICATE_TYPE_2389`
+    #[serde(rename = "CERTIFICATE_TYPE_2389")]
+    CertificateType2389,
+    /// `CERTIFICATE_TYPE_2390`
+    #[serde(rename = "CERTIFICATE_TYPE_2390")]
+    CertificateType2390,
+    /// `CERTIFICATE_TYPE_2391`
+    #[serde(rename = "CERTIFICATE_TYPE_2391")]
+    CertificateType2391,
+    /// `CERTIFICATE_TYPE_2392`
+    #[serde(rename = "CERTIFICATE_TYPE_2392")]
+    CertificateType2392,
+    /// `CERTIFICATE_TYPE_2393`
+    #[serde(rename = "CERTIFICATE_TYPE_2393")]
+    CertificateType2393,
+    /// `CERTIFICATE_TYPE_2394`
+    #[serde(rename = "CERTIFICATE_TYPE_2394")]
+    CertificateType2394,
+    /// `CERTIFICATE_TYPE_2395`
+    #[serde(rename = "CERTIFICATE_TYPE_2395")]
+    CertificateType2395,
+    /// `CERTIFICATE_TYPE_2396`
+    #[serde(rename = "CERTIFICATE_TYPE_2396")]
+    CertificateType2396,
+    /// `CERTIFICATE_TYPE_2399`
+    #[serde(rename = "CERTIFICATE_TYPE_2399")]
+    CertificateType2399,
+    /// `CERTIFICATE_TYPE_2400`
+    #[serde(rename = "CERTIFICATE_TYPE_2400")]
+    CertificateType2400,
+    /// `CERTIFICATE_TYPE_2520`
+    #[serde(rename = "CERTIFICATE_TYPE_2520")]
+    CertificateType2520,
+    /// `CERTIFICATE_TYPE_2521`
+    #[serde(rename = "CERTIFICATE_TYPE_2521")]
+    CertificateType2521,
+    /// `CERTIFICATE_TYPE_2522`
+    #[serde(rename = "CERTIFICATE_TYPE_2522")]
+    CertificateType2522,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 登记证书
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoCertificateInfo {
+    /// 登记证书照片
+    pub cert_copy: String,
+    /// 登记证书类型
+    pub cert_type: PostApplymentSubjectInfoCertificateInfoCertType,
+    /// 证书号
+    pub cert_number: String,
+    /// 商户名称
+    pub merchant_name: String,
+    /// 注册地址
+    pub company_address: String,
+    /// 法人姓名
+    pub legal_person: String,
+    /// 有效期限开始日期
+    pub period_begin: String,
+    /// 有效期限结束日期
+    pub period_end: String,
+}
+
+/// 组织机构代码证信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoOrganizationInfo {
+    /// 组织机构代码证照片
+    pub organization_copy: String,
+    /// 组织机构代码
+    pub organization_code: String,
+    /// 组织机构代码证有效期开始日期
+    pub org_period_begin: String,
+    /// 组织机构代码证有效期结束日期
+    pub org_period_end: String,
+}
+
+/// 金融机构类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
+    /// `BANK_AGENT`
+    #[serde(rename = "BANK_AGENT")]
+    BankAgent,
+    /// `PAYMENT_AGENT`
+    #[serde(rename = "PAYMENT_AGENT")]
+    PaymentAgent,
+    /// `INSURANCE`
+    #[serde(rename = "INSURANCE")]
+    Insurance,
+    /// `TRADE_AND_SETTLE`
+    #[serde(rename = "TRADE_AND_SETTLE")]
+    TradeAndSettle,
+    /// `OTHER`
+    #[serde(rename = "OTHER")]
+    Other,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 金融机构许可证信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
+    /// 金融机构类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_type: Option<PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType>,
+    /// 金融机构许可证图片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_license_pics: Option<Vec<String>>,
+}
+
+/// 经营者/法人身份证信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
+    /// 身份证人像面照片
+    pub id_card_copy: String,
+    /// 身份证国徽面照片
+    pub id_card_national: String,
+    /// 身份证姓名 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_card_name: String,
+    /// 身份证号码 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_card_number: String,
+    /// 身份证居住地址 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_card_address: Option<String>,
+    /// 身份证有效期开始时间
+    pub card_period_begin: String,
+    /// 身份证有效期结束时间
+    pub card_period_end: String,
+}
+
+/// 经营者/法人其他类型证件信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
+    /// 证件正面照片
+    pub id_doc_copy: String,
+    /// 证件反面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_doc_copy_back: Option<String>,
+    /// 证件姓名 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_doc_name: String,
+    /// 证件号码 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_doc_number: String,
+    /// 证件居住地址 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_doc_address: Option<String>,
+    /// 证件有效期开始时间
+    pub doc_period_begin: String,
+    /// 证件有效期结束时间
+    pub doc_period_end: String,
+}
+
+/// 经营者/法人身份证件
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoIdentityInfo {
+    /// 超级管理员类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_holder_type: Option<PostApplymentContactInfoContactType>,
+    /// `id_doc_type`
+    pub id_doc_type: PostApplymentContactInfoContactIdDocType,
+    /// 法定代表人说明函
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorize_letter_copy: Option<String>,
+    /// 经营者/法人身份证信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_card_info: Option<PostApplymentSubjectInfoIdentityInfoIdCardInfo>,
+    /// 经营者/法人其他类型证件信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_doc_info: Option<PostApplymentSubjectInfoIdentityInfoIdDocInfo>,
+    /// 经营者/法人是否为受益人
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<bool>,
+}
+
+/// 最终受益人信息列表
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfoUboInfoList {
+    /// `ubo_id_doc_type`
+    pub ubo_id_doc_type: PostApplymentContactInfoContactIdDocType,
+    /// 身份证人像面照片
+    pub ubo_id_doc_copy: String,
+    /// 身份证国徽面照片
+    pub ubo_id_doc_copy_back: String,
+    /// 受益人姓名 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub ubo_id_doc_name: String,
+    /// 证件号码 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub ubo_id_doc_number: String,
+    /// 证件居住地址 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub ubo_id_doc_address: String,
+    /// 证件有效期开始时间
+    pub ubo_period_begin: String,
+    /// 证件有效期结束时间
+    pub ubo_period_end: String,
+}
+
+/// 主体资料
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSubjectInfo {
+    /// 主体类型
+    pub subject_type: PostApplymentSubjectInfoSubjectType,
+    /// 是否是金融机构
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_institution: Option<bool>,
+    /// 小微辅助证明材料
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_biz_info: Option<PostApplymentSubjectInfoMicroBizInfo>,
+    /// 营业执照
+    pub business_license_info: PostApplymentSubjectInfoBusinessLicenseInfo,
+    /// 登记证书
+    pub certificate_info: PostApplymentSubjectInfoCertificateInfo,
+    /// 组织机构代码证信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_info: Option<PostApplymentSubjectInfoOrganizationInfo>,
+    /// 单位证明函照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_letter_copy: Option<String>,
+    /// 金融机构许可证信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_institution_info: Option<PostApplymentSubjectInfoFinanceInstitutionInfo>,
+    /// 经营者/法人身份证件
+    pub identity_info: PostApplymentSubjectInfoIdentityInfo,
+    /// 最终受益人信息列表
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ubo_info_list: Option<Vec<PostApplymentSubjectInfoUboInfoList>>,
+}
+
+/// `sales_scenes_type`
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentBusinessInfoSalesInfoSalesScenesType {
+    /// `SALES_SCENES_STORE`
+    #[serde(rename = "SALES_SCENES_STORE")]
+    SalesScenesStore,
+    /// `SALES_SCENES_MP`
+    #[serde(rename = "SALES_SCENES_MP")]
+    SalesScenesMp,
+    /// `SALES_SCENES_MINI_PROGRAM`
+    #[serde(rename = "SALES_SCENES_MINI_PROGRAM")]
+    SalesScenesMiniProgram,
+    /// `SALES_SCENES_WEB`
+    #[serde(rename = "SALES_SCENES_WEB")]
+    SalesScenesWeb,
+    /// `SALES_SCENES_APP`
+    #[serde(rename = "SALES_SCENES_APP")]
+    SalesScenesApp,
+    /// `SALES_SCENES_WEWORK`
+    #[serde(rename = "SALES_SCENES_WEWORK")]
+    SalesScenesWework,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 线下场所场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
+    /// 线下场所名称
+    pub biz_store_name: String,
+    /// 线下场所省市编码
+    pub biz_address_code: String,
+    /// 线下场所地址
+    pub biz_store_address: String,
+    /// `store_entrance_pic`
+    pub store_entrance_pic: Vec<String>,
+    /// `indoor_pic`
+    pub indoor_pic: Vec<String>,
+    /// 线下场所对应的商家AppID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biz_sub_appid: Option<String>,
+}
+
+/// 公众号场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
+    /// 服务商公众号AppID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mp_appid: Option<String>,
+    /// 商家公众号AppID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mp_sub_appid: Option<String>,
+    /// `mp_pics`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mp_pics: Option<Vec<String>>,
+}
+
+/// 小程序场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
+    /// 服务商小程序APPID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mini_program_appid: Option<String>,
+    /// 商家小程序APPID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mini_program_sub_appid: Option<String>,
+    /// `mini_program_pics`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mini_program_pics: Option<Vec<String>>,
+}
+
+/// App场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
+    /// 服务商应用APPID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_appid: Option<String>,
+    /// 商家应用APPID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_sub_appid: Option<String>,
+    /// `app_pics`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_pics: Option<Vec<String>>,
+}
+
+/// 互联网网站场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
+    /// 互联网网站域名
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// 网站授权函
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_authorisation: Option<String>,
+    /// 互联网网站对应的商家APPID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_appid: Option<String>,
+}
+
+/// 企业微信场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
+    /// 商家企业微信CorpID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_corp_id: Option<String>,
+    /// `wework_pics`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wework_pics: Option<Vec<String>>,
+}
+
+/// 经营场景
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfoSalesInfo {
+    /// `sales_scenes_type`
+    pub sales_scenes_type: Vec<PostApplymentBusinessInfoSalesInfoSalesScenesType>,
+    /// 线下场所场景
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biz_store_info: Option<PostApplymentBusinessInfoSalesInfoBizStoreInfo>,
+    /// 公众号场景
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mp_info: Option<PostApplymentBusinessInfoSalesInfoMpInfo>,
+    /// 小程序场景
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mini_program_info: Option<PostApplymentBusinessInfoSalesInfoMiniProgramInfo>,
+    /// App场景
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_info: Option<PostApplymentBusinessInfoSalesInfoAppInfo>,
+    /// 互联网网站场景
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_info: Option<PostApplymentBusinessInfoSalesInfoWebInfo>,
+    /// 企业微信场景
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wework_info: Option<PostApplymentBusinessInfoSalesInfoWeworkInfo>,
+}
+
+/// 经营资料
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBusinessInfo {
+    /// 商户简称
+    pub merchant_shortname: String,
+    /// 客服电话
+    pub service_phone: String,
+    /// 经营场景
+    pub sales_info: PostApplymentBusinessInfoSalesInfo,
+}
+
+/// 结算规则
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentSettlementInfo {
+    /// 入驻结算规则ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlement_id: Option<String>,
+    /// 所属行业
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualification_type: Option<String>,
+    /// 特殊资质图片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualifications: Option<Vec<String>>,
+    /// 优惠费率活动ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activities_id: Option<String>,
+    /// 优惠费率活动值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activities_rate: Option<String>,
+    /// 非信用卡活动费率值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debit_activities_rate: Option<String>,
+    /// 信用卡活动费率值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_activities_rate: Option<String>,
+    /// 优惠费率活动补充材料
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activities_additions: Option<Vec<String>>,
+}
+
+/// 账户类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentBankAccountInfoBankAccountType {
+    /// `BANK_ACCOUNT_TYPE_CORPORATE`
+    #[serde(rename = "BANK_ACCOUNT_TYPE_CORPORATE")]
+    BankAccountTypeCorporate,
+    /// `BANK_ACCOUNT_TYPE_PERSONAL`
+    #[serde(rename = "BANK_ACCOUNT_TYPE_PERSONAL")]
+    BankAccountTypePersonal,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 结算银行账户
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentBankAccountInfo {
+    /// 账户类型
+    pub bank_account_type: PostApplymentBankAccountInfoBankAccountType,
+    /// 开户名称 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub account_name: String,
+    /// 开户银行
+    pub account_bank: String,
+    /// 开户银行省市编码
+    pub bank_address_code: String,
+    /// 开户银行全称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_name: Option<String>,
+    /// 开户银行联行号
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_branch_id: Option<String>,
+    /// 银行账号 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub account_number: Option<String>,
+}
+
+/// 补充材料
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentAdditionInfo {
+    /// 法人开户承诺函
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_person_commitment: Option<String>,
+    /// 法人开户意愿视频
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_person_video: Option<String>,
+    /// 补充材料
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_addition_pics: Option<Vec<String>>,
+    /// 补充说明
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_addition_msg: Option<String>,
+}
+
+/// The answer of [`PostApplyment`] (提交申请单API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostApplymentResponse {
     /// 微信支付申请单号
@@ -119,6 +887,7 @@ pub struct GetApplymentApplymentIdApplymentIdResponse {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+    check.operation::<PostApplyment>("POST v3/applyment4sub/applyment/");
     check.operation::<GetApplymentApplymentIdApplymentId>(
         "GET v3/applyment4sub/applyment/applyment_id/{applyment_id}",
     );

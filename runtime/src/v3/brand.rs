@@ -882,6 +882,22 @@ pub struct PostPartnerStoreBrandstores {
     pub store_business: Option<GetPartnerStoreBrandstoresResponseDataStoreBusiness>,
 }
 
+/// 删除品牌门店
+///
+/// `DELETE /v3/brand/partner/store/brandstores/{store_id}`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商.
+#[endpoint(DELETE, "v3/brand/partner/store/brandstores/{store_id}", response = ())]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct DeletePartnerStoreBrandstoresStoreId {
+    /// 品牌门店ID
+    pub store_id: String,
+    /// 品牌ID
+    #[wechatpay(body)]
+    pub brand_id: String,
+}
+
 /// 查询品牌门店
 ///
 /// `GET /v3/brand/partner/store/brandstores/{store_id}`.
@@ -3297,6 +3313,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<GetPartnerStoreBrandstores>("GET v3/brand/partner/store/brandstores");
     check.operation::<PostPartnerStoreBrandstores>("POST v3/brand/partner/store/brandstores");
+    check.operation::<DeletePartnerStoreBrandstoresStoreId>(
+        "DELETE v3/brand/partner/store/brandstores/{store_id}",
+    );
     check.operation::<GetPartnerStoreBrandstoresStoreId>(
         "GET v3/brand/partner/store/brandstores/{store_id}",
     );

@@ -109,6 +109,28 @@ pub struct PostAccountCancelApplications {
     pub application_info: Vec<PostAccountCancelApplicationsApplicationInfo>,
 }
 
+/// 图片上传API
+///
+/// `POST /v3/ecommerce/account/cancel-applications/media`.
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-cancel/media/upload-media.html>.
+/// Callers: 电商平台.
+#[endpoint(POST, "v3/ecommerce/account/cancel-applications/media", response = PostAccountCancelApplicationsMediaResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostAccountCancelApplicationsMedia {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件摘要
+    pub file_digest: String,
+    /// 文件名称
+    pub file_name: String,
+}
+
 /// 查询注销单状态
 ///
 /// `GET /v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}`.
@@ -120,6 +142,57 @@ pub struct PostAccountCancelApplications {
 pub struct GetAccountCancelApplicationsOutApplyNoOutApplyNo {
     /// 商户注销申请单号
     pub out_apply_no: String,
+}
+
+/// 二级商户进件API
+///
+/// `POST /v3/ecommerce/applyments/`.
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/applyment/submit-applyment.html>.
+/// Callers: 电商平台.
+#[endpoint(POST, "v3/ecommerce/applyments/", response = PostApplymentsResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplyments {
+    /// 业务申请编号
+    pub out_request_no: String,
+    /// 主体类型
+    pub organization_type: String,
+    /// 是否金融机构
+    pub finance_institution: Option<bool>,
+    /// 营业执照/登记证书信息
+    pub business_license_info: Option<PostApplymentsBusinessLicenseInfo>,
+    /// 金融机构许可证信息
+    pub finance_institution_info: Option<PostApplymentsFinanceInstitutionInfo>,
+    /// 超级管理员类型
+    pub id_holder_type: Option<PostApplymentsIdHolderType>,
+    /// `id_doc_type`
+    pub id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    /// 法定代表人说明函
+    pub authorize_letter_copy: Option<String>,
+    /// 经营者/法人身份证信息
+    pub id_card_info: Option<PostApplymentsIdCardInfo>,
+    /// 经营者/法人其他类型证件信息
+    pub id_doc_info: Option<PostApplymentsIdDocInfo>,
+    /// 经营者/法人是否为受益人
+    pub owner: Option<bool>,
+    /// 最终受益人信息列表
+    pub ubo_info_list: Option<Vec<PostApplymentsUboInfoList>>,
+    /// 结算银行账户
+    pub account_info: PostApplymentsAccountInfo,
+    /// 超级管理员信息
+    pub contact_info: PostApplymentsContactInfo,
+    /// 店铺信息
+    pub sales_scene_info: PostApplymentsSalesSceneInfo,
+    /// 结算规则
+    pub settlement_info: Option<PostApplymentsSettlementInfo>,
+    /// 商户简称
+    pub merchant_shortname: String,
+    /// `qualifications`
+    pub qualifications: Option<Vec<String>>,
+    /// `business_addition_pics`
+    pub business_addition_pics: Option<Vec<String>>,
+    /// `business_addition_desc`
+    pub business_addition_desc: Option<Vec<String>>,
 }
 
 /// 通过业务申请编号查询申请状态
@@ -164,13 +237,11 @@ pub struct PostApplymentsSubmitAccountHostingApplyment {
     /// 是否金融机构
     pub finance_institution: Option<bool>,
     /// 营业执照/登记证书信息
-    pub business_license_info:
-        Option<PostApplymentsSubmitAccountHostingApplymentBusinessLicenseInfo>,
+    pub business_license_info: Option<PostApplymentsBusinessLicenseInfo>,
     /// 金融机构许可证信息
-    pub finance_institution_info:
-        Option<PostApplymentsSubmitAccountHostingApplymentFinanceInstitutionInfo>,
+    pub finance_institution_info: Option<PostApplymentsFinanceInstitutionInfo>,
     /// 超级管理员类型
-    pub id_holder_type: Option<PostApplymentsSubmitAccountHostingApplymentIdHolderType>,
+    pub id_holder_type: Option<PostApplymentsIdHolderType>,
     /// `id_doc_type`
     pub id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
     /// 法定代表人说明函
@@ -186,9 +257,9 @@ pub struct PostApplymentsSubmitAccountHostingApplyment {
     /// 超级管理员信息
     pub contact_info: PostApplymentsSubmitAccountHostingApplymentContactInfo,
     /// 店铺信息
-    pub sales_scene_info: PostApplymentsSubmitAccountHostingApplymentSalesSceneInfo,
+    pub sales_scene_info: PostApplymentsSalesSceneInfo,
     /// 结算规则
-    pub settlement_info: Option<PostApplymentsSubmitAccountHostingApplymentSettlementInfo>,
+    pub settlement_info: Option<PostApplymentsSettlementInfo>,
     /// 商户简称
     pub merchant_shortname: String,
     /// `qualifications`
@@ -1585,14 +1656,324 @@ pub struct PostAccountCancelApplicationsResponse {
     pub update_time: Option<String>,
 }
 
-/// The answer of `POST /v3/ecommerce/account/cancel-applications/media` (图片上传API), an operation not declared as an endpoint.
+/// The answer of [`PostAccountCancelApplicationsMedia`] (图片上传API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostAccountCancelApplicationsMediaResponse {
     /// 媒体文件标识Id
     pub media_id: String,
 }
 
-/// The answer of `POST /v3/ecommerce/applyments/` (二级商户进件API), an operation not declared as an endpoint.
+/// 登记证书类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentsBusinessLicenseInfoCertType {
+    /// `CERTIFICATE_TYPE_2388`
+    #[serde(rename = "CERTIFICATE_TYPE_2388")]
+    CertificateType2388,
+    /// `CERTIFICATE_TYPE_2389`
+    #[serde(rename = "CERTIFICATE_TYPE_2389")]
+    CertificateType2389,
+    /// `CERTIFICATE_TYPE_2390`
+    #[serde(rename = "CERTIFICATE_TYPE_2390")]
+    CertificateType2390,
+    /// `CERTIFICATE_TYPE_2391`
+    #[serde(rename = "CERTIFICATE_TYPE_2391")]
+    CertificateType2391,
+    /// `CERTIFICATE_TYPE_2392`
+    #[serde(rename = "CERTIFICATE_TYPE_2392")]
+    CertificateType2392,
+    /// `CERTIFICATE_TYPE_2393`
+    #[serde(rename = "CERTIFICATE_TYPE_2393")]
+    CertificateType2393,
+    /// `CERTIFICATE_TYPE_2394`
+    #[serde(rename = "CERTIFICATE_TYPE_2394")]
+    CertificateType2394,
+    /// `CERTIFICATE_TYPE_2395`
+    #[serde(rename = "CERTIFICATE_TYPE_2395")]
+    CertificateType2395,
+    /// `CERTIFICATE_TYPE_2396`
+    #[serde(rename = "CERTIFICATE_TYPE_2396")]
+    CertificateType2396,
+    /// `CERTIFICATE_TYPE_2399`
+    #[serde(rename = "CERTIFICATE_TYPE_2399")]
+    CertificateType2399,
+    /// `CERTIFICATE_TYPE_2400`
+    #[serde(rename = "CERTIFICATE_TYPE_2400")]
+    CertificateType2400,
+    /// `CERTIFICATE_TYPE_2520`
+    #[serde(rename = "CERTIFICATE_TYPE_2520")]
+    CertificateType2520,
+    /// `CERTIFICATE_TYPE_2521`
+    #[serde(rename = "CERTIFICATE_TYPE_2521")]
+    CertificateType2521,
+    /// `CERTIFICATE_TYPE_2522`
+    #[serde(rename = "CERTIFICATE_TYPE_2522")]
+    CertificateType2522,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 营业执照/登记证书信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsBusinessLicenseInfo {
+    /// 登记证书类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_type: Option<PostApplymentsBusinessLicenseInfoCertType>,
+    /// 证件扫描件
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_license_copy: Option<String>,
+    /// 证件注册号
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_license_number: Option<String>,
+    /// 商户名称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_name: Option<String>,
+    /// 经营者/法定代表人姓名
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_person: Option<String>,
+    /// 注册地址
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_address: Option<String>,
+    /// 营业期限
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_time: Option<String>,
+}
+
+/// 金融机构类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentsFinanceInstitutionInfoFinanceType {
+    /// `BANK_AGENT`
+    #[serde(rename = "BANK_AGENT")]
+    BankAgent,
+    /// `PAYMENT_AGENT`
+    #[serde(rename = "PAYMENT_AGENT")]
+    PaymentAgent,
+    /// `INSURANCE`
+    #[serde(rename = "INSURANCE")]
+    Insurance,
+    /// `TRADE_AND_SETTLE`
+    #[serde(rename = "TRADE_AND_SETTLE")]
+    TradeAndSettle,
+    /// `OTHER`
+    #[serde(rename = "OTHER")]
+    Other,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 金融机构许可证信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsFinanceInstitutionInfo {
+    /// 金融机构类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_type: Option<PostApplymentsFinanceInstitutionInfoFinanceType>,
+    /// 金融机构许可证图片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finance_license_pics: Option<Vec<String>>,
+}
+
+/// 超级管理员类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum PostApplymentsIdHolderType {
+    /// `LEGAL`
+    #[serde(rename = "LEGAL")]
+    Legal,
+    /// `SUPER`
+    #[serde(rename = "SUPER")]
+    Super,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+/// 经营者/法人身份证信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsIdCardInfo {
+    /// 身份证人像面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_card_copy: Option<String>,
+    /// 身份证国徽面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_card_national: Option<String>,
+    /// 身份证姓名 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_card_name: Option<String>,
+    /// 身份证号码 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_card_number: Option<String>,
+    /// 身份证有效期开始时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_card_valid_time_begin: Option<String>,
+    /// 身份证有效期结束时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_card_valid_time: Option<String>,
+}
+
+/// 经营者/法人其他类型证件信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsIdDocInfo {
+    /// 证件姓名 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_doc_name: Option<String>,
+    /// 证件号码 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub id_doc_number: Option<String>,
+    /// 证件正面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_doc_copy: Option<String>,
+    /// 证件反面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_doc_copy_back: Option<String>,
+    /// 证件有效期开始时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc_period_begin: Option<String>,
+    /// 证件有效期结束时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc_period_end: Option<String>,
+}
+
+/// 最终受益人信息列表
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsUboInfoList {
+    /// `ubo_id_doc_type`
+    pub ubo_id_doc_type: PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType,
+    /// 证件正面照片
+    pub ubo_id_doc_copy: String,
+    /// 证件反面照片
+    pub ubo_id_doc_copy_back: String,
+    /// 受益人姓名 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub ubo_id_doc_name: String,
+    /// 证件号码 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub ubo_id_doc_number: String,
+    /// 证件居住地址 (sensitive: encrypted on the wire)
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub ubo_id_doc_address: String,
+    /// 证件有效期开始时间
+    pub ubo_period_begin: String,
+    /// 证件有效期结束时间
+    pub ubo_period_end: String,
+}
+
+/// 结算银行账户
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsAccountInfo {
+    /// 账户类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_account_type: Option<String>,
+    /// 开户银行
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_bank: Option<String>,
+    /// 开户名称 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub account_name: Option<String>,
+    /// 开户银行省市编码
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_address_code: Option<String>,
+    /// 开户银行联行号
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_branch_id: Option<String>,
+    /// 开户银行全称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_name: Option<String>,
+    /// 银行帐号 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub account_number: Option<String>,
+}
+
+/// 超级管理员信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsContactInfo {
+    /// 超级管理员类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_type: Option<String>,
+    /// 超级管理员姓名 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub contact_name: Option<String>,
+    /// `contact_id_doc_type`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub contact_id_card_number: Option<String>,
+    /// 超级管理员证件正面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id_doc_copy: Option<String>,
+    /// 超级管理员证件反面照片
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id_doc_copy_back: Option<String>,
+    /// 超级管理员证件有效期开始时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_period_begin: Option<String>,
+    /// 超级管理员证件有效期结束时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_period_end: Option<String>,
+    /// 业务办理授权函
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_authorization_letter: Option<String>,
+    /// 超级管理员手机 (sensitive: encrypted on the wire)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    pub mobile_phone: Option<String>,
+}
+
+/// 店铺信息
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsSalesSceneInfo {
+    /// 店铺名称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_name: Option<String>,
+    /// 店铺链接
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_url: Option<String>,
+    /// 店铺二维码
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_qr_code: Option<String>,
+    /// 小程序AppID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mini_program_sub_appid: Option<String>,
+}
+
+/// 结算规则
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostApplymentsSettlementInfo {
+    /// 结算规则ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlement_id: Option<String>,
+    /// 所属行业
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualification_type: Option<String>,
+}
+
+/// The answer of [`PostApplyments`] (二级商户进件API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostApplymentsResponse {
     /// 微信支付申请单号
@@ -1706,142 +2087,6 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
     pub applyment_id: i64,
     /// 签约状态
     pub sign_state: Option<GetApplymentsOutRequestNoOutRequestNoResponseSignState>,
-}
-
-/// 登记证书类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsSubmitAccountHostingApplymentBusinessLicenseInfoCertType {
-    /// `CERTIFICATE_TYPE_2388`
-    #[serde(rename = "CERTIFICATE_TYPE_2388")]
-    CertificateType2388,
-    /// `CERTIFICATE_TYPE_2389`
-    #[serde(rename = "CERTIFICATE_TYPE_2389")]
-    CertificateType2389,
-    /// `CERTIFICATE_TYPE_2390`
-    #[serde(rename = "CERTIFICATE_TYPE_2390")]
-    CertificateType2390,
-    /// `CERTIFICATE_TYPE_2391`
-    #[serde(rename = "CERTIFICATE_TYPE_2391")]
-    CertificateType2391,
-    /// `CERTIFICATE_TYPE_2392`
-    #[serde(rename = "CERTIFICATE_TYPE_2392")]
-    CertificateType2392,
-    /// `CERTIFICATE_TYPE_2393`
-    #[serde(rename = "CERTIFICATE_TYPE_2393")]
-    CertificateType2393,
-    /// `CERTIFICATE_TYPE_2394`
-    #[serde(rename = "CERTIFICATE_TYPE_2394")]
-    CertificateType2394,
-    /// `CERTIFICATE_TYPE_2395`
-    #[serde(rename = "CERTIFICATE_TYPE_2395")]
-    CertificateType2395,
-    /// `CERTIFICATE_TYPE_2396`
-    #[serde(rename = "CERTIFICATE_TYPE_2396")]
-    CertificateType2396,
-    /// `CERTIFICATE_TYPE_2399`
-    #[serde(rename = "CERTIFICATE_TYPE_2399")]
-    CertificateType2399,
-    /// `CERTIFICATE_TYPE_2400`
-    #[serde(rename = "CERTIFICATE_TYPE_2400")]
-    CertificateType2400,
-    /// `CERTIFICATE_TYPE_2520`
-    #[serde(rename = "CERTIFICATE_TYPE_2520")]
-    CertificateType2520,
-    /// `CERTIFICATE_TYPE_2521`
-    #[serde(rename = "CERTIFICATE_TYPE_2521")]
-    CertificateType2521,
-    /// `CERTIFICATE_TYPE_2522`
-    #[serde(rename = "CERTIFICATE_TYPE_2522")]
-    CertificateType2522,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
-}
-
-/// 营业执照/登记证书信息
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PostApplymentsSubmitAccountHostingApplymentBusinessLicenseInfo {
-    /// 登记证书类型
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cert_type: Option<PostApplymentsSubmitAccountHostingApplymentBusinessLicenseInfoCertType>,
-    /// 证件扫描件
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub business_license_copy: Option<String>,
-    /// 证件注册号
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub business_license_number: Option<String>,
-    /// 商户名称
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merchant_name: Option<String>,
-    /// 经营者/法定代表人姓名
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_person: Option<String>,
-    /// 注册地址
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub company_address: Option<String>,
-    /// 营业期限
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub business_time: Option<String>,
-}
-
-/// 金融机构类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsSubmitAccountHostingApplymentFinanceInstitutionInfoFinanceType {
-    /// `BANK_AGENT`
-    #[serde(rename = "BANK_AGENT")]
-    BankAgent,
-    /// `PAYMENT_AGENT`
-    #[serde(rename = "PAYMENT_AGENT")]
-    PaymentAgent,
-    /// `INSURANCE`
-    #[serde(rename = "INSURANCE")]
-    Insurance,
-    /// `TRADE_AND_SETTLE`
-    #[serde(rename = "TRADE_AND_SETTLE")]
-    TradeAndSettle,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
-}
-
-/// 金融机构许可证信息
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PostApplymentsSubmitAccountHostingApplymentFinanceInstitutionInfo {
-    /// 金融机构类型
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_type:
-        Option<PostApplymentsSubmitAccountHostingApplymentFinanceInstitutionInfoFinanceType>,
-    /// 金融机构许可证图片
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_license_pics: Option<Vec<String>>,
-}
-
-/// 超级管理员类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsSubmitAccountHostingApplymentIdHolderType {
-    /// `LEGAL`
-    #[serde(rename = "LEGAL")]
-    Legal,
-    /// `SUPER`
-    #[serde(rename = "SUPER")]
-    Super,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
 }
 
 /// 经营者/法人身份证信息
@@ -1987,36 +2232,6 @@ pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(serialize_with = "crate::__private::encrypt_field")]
     pub mobile_phone: Option<String>,
-}
-
-/// 店铺信息
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PostApplymentsSubmitAccountHostingApplymentSalesSceneInfo {
-    /// 店铺名称
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_name: Option<String>,
-    /// 店铺链接
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_url: Option<String>,
-    /// 店铺二维码
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_qr_code: Option<String>,
-    /// 小程序AppID
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mini_program_sub_appid: Option<String>,
-}
-
-/// 结算规则
-#[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PostApplymentsSubmitAccountHostingApplymentSettlementInfo {
-    /// 结算规则ID
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub settlement_id: Option<String>,
-    /// 所属行业
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub qualification_type: Option<String>,
 }
 
 /// 核身方式
@@ -3809,9 +4024,13 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<PostAccountCancelApplications>(
         "POST v3/ecommerce/account/cancel-applications",
     );
+    check.operation::<PostAccountCancelApplicationsMedia>(
+        "POST v3/ecommerce/account/cancel-applications/media",
+    );
     check.operation::<GetAccountCancelApplicationsOutApplyNoOutApplyNo>(
         "GET v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}",
     );
+    check.operation::<PostApplyments>("POST v3/ecommerce/applyments/");
     check.operation::<GetApplymentsOutRequestNoOutRequestNo>(
         "GET v3/ecommerce/applyments/out-request-no/{out_request_no}",
     );

@@ -309,6 +309,28 @@ pub struct PostMerchantServiceComplaintsComplaintIdResponse {
     pub jump_url_text: Option<String>,
 }
 
+/// 商户上传反馈图片API
+///
+/// `POST /v3/global/merchant-service/images/upload`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商, 渠道商, 从业机构.
+#[endpoint(POST, "v3/global/merchant-service/images/upload", response = PostMerchantServiceImagesUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostMerchantServiceImagesUpload {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
+}
+
 /// 图片下载API
 ///
 /// `GET /v3/global/merchant-service/images/{media_id}`.
@@ -324,6 +346,28 @@ pub struct GetMerchantServiceImagesMediaId {
     pub media_id: String,
     /// 投诉单号
     pub complaint_id: String,
+}
+
+/// 上传文件API
+///
+/// `POST /v3/global/merchant-storage/file/upload`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_11.shtml>.
+/// Callers: 直连模式, 机构模式.
+#[endpoint(POST, "v3/global/merchant-storage/file/upload", response = PostMerchantStorageFileUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostMerchantStorageFileUpload {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
 }
 
 /// 创建H5支付权限申请单
@@ -1082,6 +1126,32 @@ pub struct GetProfitSharingOrdersOutOrderNo {
     pub transaction_id: Option<String>,
     /// 商户分账单号
     pub out_order_no: String,
+}
+
+/// 删除分账接收方API
+///
+/// `DELETE /v3/global/profit-sharing/receivers`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_8.shtml>.
+/// Callers: 直连模式, 机构模式.
+#[endpoint(DELETE, "v3/global/profit-sharing/receivers", response = ())]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct DeleteProfitSharingReceivers {
+    /// 子商户号
+    #[wechatpay(body)]
+    pub sub_mchid: Option<String>,
+    /// 应用ID
+    #[wechatpay(body)]
+    pub appid: Option<String>,
+    /// 子商户应用ID
+    #[wechatpay(body)]
+    pub sub_appid: Option<String>,
+    /// 分账接收方类型
+    #[wechatpay(body)]
+    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    /// 分账接收方帐号
+    #[wechatpay(body)]
+    pub account: Option<String>,
 }
 
 /// 添加分账接收方API
@@ -2310,14 +2380,14 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse {
     pub total_count: Option<i64>,
 }
 
-/// The answer of `POST /v3/global/merchant-service/images/upload` (商户上传反馈图片API), an operation not declared as an endpoint.
+/// The answer of [`PostMerchantServiceImagesUpload`] (商户上传反馈图片API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostMerchantServiceImagesUploadResponse {
     /// 媒体文件标识ID
     pub media_id: String,
 }
 
-/// The answer of `POST /v3/global/merchant-storage/file/upload` (上传文件API), an operation not declared as an endpoint.
+/// The answer of [`PostMerchantStorageFileUpload`] (上传文件API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostMerchantStorageFileUploadResponse {
     /// 文件标识ID
@@ -4106,9 +4176,13 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<PostMerchantServiceComplaintsComplaintIdResponse>(
         "POST v3/global/merchant-service/complaints/{complaint_id}/response",
     );
+    check.operation::<PostMerchantServiceImagesUpload>(
+        "POST v3/global/merchant-service/images/upload",
+    );
     check.operation::<GetMerchantServiceImagesMediaId>(
         "GET v3/global/merchant-service/images/{media_id}",
     );
+    check.operation::<PostMerchantStorageFileUpload>("POST v3/global/merchant-storage/file/upload");
     check.operation::<PostMerchantH5PermissionApplications>(
         "POST v3/global/merchant/h5/permission/applications",
     );
@@ -4182,6 +4256,7 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<GetProfitSharingOrdersOutOrderNo>(
         "GET v3/global/profit-sharing/orders/{out_order_no}",
     );
+    check.operation::<DeleteProfitSharingReceivers>("DELETE v3/global/profit-sharing/receivers");
     check.operation::<PostProfitSharingReceivers>("POST v3/global/profit-sharing/receivers");
     check.operation::<GetProfitSharingReceiversAccount>(
         "GET v3/global/profit-sharing/receivers/{account}",

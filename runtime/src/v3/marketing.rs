@@ -66,6 +66,32 @@ pub struct GetBankPackagesPackageIdTasks {
     pub limit: Option<i64>,
 }
 
+/// 导入定向用户协议号API
+///
+/// `POST /v3/marketing/bank/packages/{package_id}/tasks`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_8_1.shtml>.
+/// Callers: 服务商.
+#[endpoint(POST, "v3/marketing/bank/packages/{package_id}/tasks", response = PostBankPackagesPackageIdTasksResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostBankPackagesPackageIdTasks {
+    /// 号码包id
+    pub package_id: String,
+    /// 快捷交易协议号文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 银行类型
+    pub bank_type: String,
+    /// 文件名
+    pub filename: Option<String>,
+    /// 文件摘要
+    pub sha256: String,
+}
+
 /// 查询商家券事件通知地址API
 ///
 /// `GET /v3/marketing/busifavor/callbacks`.
@@ -673,6 +699,28 @@ pub struct PostFavorCouponStocks {
     pub ext_info: Option<String>,
 }
 
+/// （营销）图片上传API
+///
+/// `POST /v3/marketing/favor/media/image-upload`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/chapter3_1.shtml>.
+/// Callers: 微信支付商户.
+#[endpoint(POST, "v3/marketing/favor/media/image-upload", response = PostFavorMediaImageUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostFavorMediaImageUpload {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
+}
+
 /// 条件查询批次列表API
 ///
 /// `GET /v3/marketing/favor/stocks`.
@@ -1006,6 +1054,29 @@ pub struct PostGoodsSubsidyActivityQualificationUnlock {
     pub qualification_ids: Vec<String>,
 }
 
+/// 删除零售小店活动业务代理
+///
+/// `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative`.
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/delete-representative.html>.
+/// Callers: 普通商户, 服务商.
+#[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
+    /// 零售小店活动ID
+    pub activity_id: String,
+    /// 业务代理信息列表
+    #[wechatpay(body)]
+    pub representative_info_list:
+        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
+    /// 请求业务单据号
+    #[wechatpay(body)]
+    pub out_request_no: String,
+    /// 删除时间
+    #[wechatpay(body)]
+    pub delete_time: String,
+}
+
 /// 添加零售小店活动业务代理
 ///
 /// `PUT /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative`.
@@ -1018,7 +1089,8 @@ pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 业务代理信息列表
-    pub representative_info_list: Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponseFailedRepresentativeInfoList>,
+    pub representative_info_list:
+        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
     /// 请求业务单据号
     pub out_request_no: String,
     /// 添加时间
@@ -1059,6 +1131,28 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials {
     pub material_num: i64,
 }
 
+/// 删除小店活动门店
+///
+/// `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`.
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/delete-stores.html>.
+/// Callers: 普通商户, 服务商.
+#[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores {
+    /// 品牌ID
+    pub brand_id: String,
+    /// 请求业务单据
+    #[wechatpay(body)]
+    pub out_request_no: String,
+    /// 删除时间
+    #[wechatpay(body)]
+    pub delete_time: String,
+    /// 待删除的小店活动门店列表
+    #[wechatpay(body)]
+    pub stores: Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>,
+}
+
 /// 查询小店活动门店列表
 ///
 /// `GET /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`.
@@ -1092,7 +1186,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
     /// 添加时间
     pub add_time: String,
     /// 待新增的小店活动门店列表
-    pub stores: Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedStores>,
+    pub stores: Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>,
 }
 
 /// 查询小店活动门店详情
@@ -1100,7 +1194,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// `GET /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/get-store.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedStores)]
+#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresStoreCode {
@@ -1945,6 +2039,28 @@ pub struct GetPartnerProductCouponImageGenerationTasksTaskId {
     pub brand_id: String,
     /// 图片生成类型
     pub image_generation_type: PostPartnerProductCouponImageGenerationTasksImageGenerationType,
+}
+
+/// 图片上传
+///
+/// `POST /v3/marketing/partner/product-coupon/media/upload-image`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商.
+#[endpoint(POST, "v3/marketing/partner/product-coupon/media/upload-image", response = PostFavorMediaImageUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostPartnerProductCouponMediaUploadImage {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
 }
 
 /// 获取商品券事件通知地址
@@ -2971,6 +3087,41 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfos {
     pub jump_info: PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo,
 }
 
+/// 上传电子小票
+///
+/// `POST /v3/marketing/shopping-receipt/shoppingreceipts`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商.
+#[endpoint(POST, "v3/marketing/shopping-receipt/shoppingreceipts", response = PostShoppingReceiptShoppingreceiptsResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostShoppingReceiptShoppingreceipts {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 微信支付订单的交易单号
+    pub transaction_id: String,
+    /// 微信支付订单的下单商户号
+    pub transaction_mchid: Option<String>,
+    /// 微信支付订单的下单子商户号
+    pub transaction_sub_mchid: Option<String>,
+    /// 微信支付订单的商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单中OpenID
+    pub openid: String,
+    /// 图片文件的文件摘要
+    pub sha256: String,
+    /// 用户与商家的联系渠道
+    pub merchant_contact_information:
+        Option<PostShoppingReceiptShoppingreceiptsMerchantContactInformation>,
+    /// 上传时间
+    pub upload_time: Option<String>,
+}
+
 /// 查询周周惠活动列表API
 ///
 /// `GET /v3/marketing/weekly-discount/activities`.
@@ -3194,7 +3345,7 @@ pub struct GetBankPackagesPackageIdTasksResponse {
     pub limit: i64,
 }
 
-/// The answer of `POST /v3/marketing/bank/packages/{package_id}/tasks` (导入定向用户协议号API), an operation not declared as an endpoint.
+/// The answer of [`PostBankPackagesPackageIdTasks`] (导入定向用户协议号API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostBankPackagesPackageIdTasksResponse {
     /// 银行类型
@@ -4371,7 +4522,7 @@ pub struct PostFavorCouponStocksCouponUseRule {
     pub combine_use: Option<bool>,
 }
 
-/// The answer of `POST /v3/marketing/favor/media/image-upload` (（营销）图片上传API), an operation not declared as an endpoint.
+/// The answer of [`PostFavorMediaImageUpload`] (（营销）图片上传API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostFavorMediaImageUploadResponse {
     /// 媒体文件URL地址
@@ -4875,21 +5026,22 @@ pub struct PostGoodsSubsidyActivityQualificationLockResponse {
     pub succeed_qualification_ids: Option<Vec<String>>,
 }
 
-/// 删除失败业务代理信息列表
+/// 业务代理信息列表
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponseFailedRepresentativeInfoList
-{
+pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList {
     /// 业务代理的OpenID
     pub openid: String,
 }
 
-/// The answer of `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative` (删除零售小店活动业务代理), an operation not declared as an endpoint.
+/// The answer of [`DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative`] (删除零售小店活动业务代理).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 删除失败业务代理信息列表
-    pub failed_representative_info_list: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponseFailedRepresentativeInfoList>>,
+    pub failed_representative_info_list: Option<
+        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
+    >,
     /// 删除时间
     pub delete_time: String,
 }
@@ -4900,7 +5052,9 @@ pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse
     /// 零售小店活动ID
     pub activity_id: String,
     /// 添加失败业务代理信息列表
-    pub failed_representative_info_list: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponseFailedRepresentativeInfoList>>,
+    pub failed_representative_info_list: Option<
+        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
+    >,
     /// 添加时间
     pub add_time: String,
 }
@@ -4911,7 +5065,9 @@ pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesRespons
     /// 小店活动业代总数
     pub total_count: Option<i64>,
     /// 小店活动业代集合
-    pub data: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponseFailedRepresentativeInfoList>>,
+    pub data: Option<
+        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
+    >,
     /// 分页页码
     pub offset: i64,
     /// 分页大小
@@ -4935,9 +5091,9 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse {
         Option<Vec<PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponseMaterialList>>,
 }
 
-/// 删除失败的小店活动门店列表
+/// 待删除的小店活动门店列表
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedStores {
+pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores {
     /// 门店编码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
@@ -4946,14 +5102,13 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedSt
     pub store_name: Option<String>,
 }
 
-/// The answer of `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores` (删除小店活动门店), an operation not declared as an endpoint.
+/// The answer of [`DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores`] (删除小店活动门店).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     /// 删除时间
     pub delete_time: Option<String>,
     /// 删除失败的小店活动门店列表
-    pub failed_stores:
-        Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedStores>>,
+    pub failed_stores: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
 }
 
 /// The answer of [`GetGoodsSubsidyActivityRetailStoreActBrandIdStores`] (查询小店活动门店列表).
@@ -4962,8 +5117,7 @@ pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     /// 小店活动门店总数
     pub total_count: Option<i64>,
     /// 小店活动门店集合
-    pub data:
-        Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedStores>>,
+    pub data: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -4976,8 +5130,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     /// 添加时间
     pub add_time: Option<String>,
     /// 添加失败的小店活动门店列表
-    pub failed_stores:
-        Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponseFailedStores>>,
+    pub failed_stores: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
 }
 
 /// 活动类型
@@ -8874,6 +9027,14 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
         Option<PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJumpInfo>,
 }
 
+/// 用户与商家的联系渠道
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PostShoppingReceiptShoppingreceiptsMerchantContactInformation {
+    /// 品牌售后部门的咨询电话
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consultation_phone_number: Option<String>,
+}
+
 /// 电子小票图片审核状态
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
@@ -8891,13 +9052,6 @@ pub enum PostShoppingReceiptShoppingreceiptsResponseReceiptState {
     /// A value not listed by the API description, as WeChat Pay sent it.
     #[serde(untagged)]
     Unknown(String),
-}
-
-/// 用户与商家的联系渠道
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct PostShoppingReceiptShoppingreceiptsResponseReceiptMerchantContactInformation {
-    /// 品牌售后部门的咨询电话
-    pub consultation_phone_number: Option<String>,
 }
 
 /// 电子小票上传信息
@@ -8927,12 +9081,12 @@ pub struct PostShoppingReceiptShoppingreceiptsResponseReceipt {
     pub modify_time: String,
     /// 用户与商家的联系渠道
     pub merchant_contact_information:
-        Option<PostShoppingReceiptShoppingreceiptsResponseReceiptMerchantContactInformation>,
+        Option<PostShoppingReceiptShoppingreceiptsMerchantContactInformation>,
     /// 上传时间
     pub upload_time: Option<String>,
 }
 
-/// The answer of `POST /v3/marketing/shopping-receipt/shoppingreceipts` (上传电子小票), an operation not declared as an endpoint.
+/// The answer of [`PostShoppingReceiptShoppingreceipts`] (上传电子小票).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostShoppingReceiptShoppingreceiptsResponse {
     /// 电子小票上传信息
@@ -9044,6 +9198,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<GetBankPackagesPackageIdTasks>(
         "GET v3/marketing/bank/packages/{package_id}/tasks",
     );
+    check.operation::<PostBankPackagesPackageIdTasks>(
+        "POST v3/marketing/bank/packages/{package_id}/tasks",
+    );
     check.operation::<GetBusifavorCallbacks>("GET v3/marketing/busifavor/callbacks");
     check.operation::<PostBusifavorCallbacks>("POST v3/marketing/busifavor/callbacks");
     check.operation::<PostBusifavorCouponsAssociate>(
@@ -9110,6 +9267,7 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<GetFavorCallbacks>("GET v3/marketing/favor/callbacks");
     check.operation::<PostFavorCallbacks>("POST v3/marketing/favor/callbacks");
     check.operation::<PostFavorCouponStocks>("POST v3/marketing/favor/coupon-stocks");
+    check.operation::<PostFavorMediaImageUpload>("POST v3/marketing/favor/media/image-upload");
     check.operation::<GetFavorStocks>("GET v3/marketing/favor/stocks");
     check.operation::<GetFavorStocksStockId>("GET v3/marketing/favor/stocks/{stock_id}");
     check.operation::<GetFavorStocksStockIdItems>("GET v3/marketing/favor/stocks/{stock_id}/items");
@@ -9158,6 +9316,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<PostGoodsSubsidyActivityQualificationUnlock>(
         "POST v3/marketing/goods-subsidy-activity/qualification/unlock",
     );
+    check.operation::<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative>(
+        "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
+    );
     check.operation::<PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative>(
         "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     );
@@ -9166,6 +9327,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials>(
         "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
+    );
+    check.operation::<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores>(
+        "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     );
     check.operation::<GetGoodsSubsidyActivityRetailStoreActBrandIdStores>(
         "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
@@ -9289,6 +9453,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<GetPartnerProductCouponImageGenerationTasksTaskId>(
         "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     );
+    check.operation::<PostPartnerProductCouponMediaUploadImage>(
+        "POST v3/marketing/partner/product-coupon/media/upload-image",
+    );
     check.operation::<GetPartnerProductCouponNotifyConfigs>(
         "GET v3/marketing/partner/product-coupon/notify-configs",
     );
@@ -9393,6 +9560,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<PostShoppingReceiptMerchantshoppingreceiptjumpinfos>(
         "POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
+    );
+    check.operation::<PostShoppingReceiptShoppingreceipts>(
+        "POST v3/marketing/shopping-receipt/shoppingreceipts",
     );
     check.operation::<GetWeeklyDiscountActivities>("GET v3/marketing/weekly-discount/activities");
     check.operation::<GetWeeklyDiscountActivitiesActivityId>(

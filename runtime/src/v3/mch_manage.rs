@@ -58,6 +58,36 @@ pub struct PostMchManageRecordsManageRecordIdMchManageSubmissions {
     pub submit_data: String,
 }
 
+/// 上传商户提交资料文件
+///
+/// `POST /v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商.
+#[endpoint(POST, "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", response = PostSubmissionFilesSubMchidSubMchidUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostSubmissionFilesSubMchidSubMchidUpload {
+    /// 子商户号
+    pub sub_mchid: String,
+    /// 资料文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub submission_file: crate::media::UploadFile,
+    /// 资料项唯一id
+    #[wechatpay(form)]
+    pub item_id: i64,
+    /// 商户管理记录ID
+    #[wechatpay(form)]
+    pub manage_record_id: String,
+    /// 文件名称
+    pub file_name: String,
+    /// 文件摘要
+    pub file_digest: String,
+}
+
 /// 商户管理记录类型
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
@@ -206,7 +236,7 @@ pub struct PostMchManageRecordsManageRecordIdMchManageSubmissionsResponse {
     pub manage_submission_id: Option<String>,
 }
 
-/// The answer of `POST /v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload` (上传商户提交资料文件), an operation not declared as an endpoint.
+/// The answer of [`PostSubmissionFilesSubMchidSubMchidUpload`] (上传商户提交资料文件).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostSubmissionFilesSubMchidSubMchidUploadResponse {
     /// 文件标识ID
@@ -223,5 +253,8 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<PostMchManageRecordsManageRecordIdMchManageSubmissions>(
         "POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions",
+    );
+    check.operation::<PostSubmissionFilesSubMchidSubMchidUpload>(
+        "POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload",
     );
 }

@@ -37,6 +37,34 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmit {
     pub submit_data: Option<String>,
 }
 
+/// 上传尽调资料文件
+///
+/// `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商.
+#[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload", response = PostEnhancedDueDiligenceDueDiligenceIdUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostEnhancedDueDiligenceDueDiligenceIdUpload {
+    /// 尽调单号
+    pub due_diligence_id: String,
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub due_diligence_file: crate::media::UploadFile,
+    /// 文件名称
+    pub file_name: String,
+    /// 文件摘要
+    pub file_digest: String,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 资料项唯一id
+    pub item_id: Option<i64>,
+}
+
 /// 查询子商户管控情况
 ///
 /// `GET /v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}`.
@@ -118,7 +146,7 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse {
     pub submission_data: Option<String>,
 }
 
-/// The answer of `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload` (上传尽调资料文件), an operation not declared as an endpoint.
+/// The answer of [`PostEnhancedDueDiligenceDueDiligenceIdUpload`] (上传尽调资料文件).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostEnhancedDueDiligenceDueDiligenceIdUploadResponse {
     /// 文件标识ID
@@ -336,6 +364,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<PostEnhancedDueDiligenceDueDiligenceIdSubmit>(
         "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit",
+    );
+    check.operation::<PostEnhancedDueDiligenceDueDiligenceIdUpload>(
+        "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload",
     );
     check.operation::<GetMerchantLimitationsSubMchidSubMchid>(
         "GET v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}",

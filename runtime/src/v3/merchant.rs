@@ -99,6 +99,50 @@ pub struct GetFundWithdrawWithdrawIdWithdrawId {
     pub withdraw_id: String,
 }
 
+/// 文件上传
+///
+/// `POST /v3/merchant/media/upload`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 微信支付商户.
+#[endpoint(POST, "v3/merchant/media/upload", response = PostMediaUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostMediaUpload {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
+}
+
+/// 视频上传API
+///
+/// `POST /v3/merchant/media/video_upload`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/chapter3_2.shtml>.
+/// Callers: 微信支付商户.
+#[endpoint(POST, "v3/merchant/media/video_upload", response = PostMediaUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostMediaVideoUpload {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
+}
+
 /// The answer of [`GetFundBalanceAccountType`] (查询账户实时余额API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct GetFundBalanceAccountTypeResponse {
@@ -231,7 +275,7 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
     pub solution: String,
 }
 
-/// The answer of `POST /v3/merchant/media/upload` (文件上传), an operation not declared as an endpoint.
+/// The answer of [`PostMediaUpload`] (文件上传).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostMediaUploadResponse {
     /// 媒体文件标识Id
@@ -254,4 +298,6 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<GetFundWithdrawWithdrawIdWithdrawId>(
         "GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}",
     );
+    check.operation::<PostMediaUpload>("POST v3/merchant/media/upload");
+    check.operation::<PostMediaVideoUpload>("POST v3/merchant/media/video_upload");
 }

@@ -254,6 +254,28 @@ pub struct PostFeedbacks {
     pub launch_confirm_process: Option<bool>,
 }
 
+/// 商户上传反馈图片API
+///
+/// `POST /v3/merchant-service/images/upload`.
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/images/create-images.html>.
+/// Callers: 直连商户, 服务商, 渠道商.
+#[endpoint(POST, "v3/merchant-service/images/upload", response = PostImagesUploadResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostImagesUpload {
+    /// 图片文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 文件名称
+    pub filename: String,
+    /// 文件摘要
+    pub sha256: String,
+}
+
 /// 图片下载API
 ///
 /// `GET /v3/merchant-service/images/{media_id}`.
@@ -1339,7 +1361,7 @@ pub struct GetComplaintsTransactionIdNegotiationHistorysResponse {
     >,
 }
 
-/// The answer of `POST /v3/merchant-service/images/upload` (商户上传反馈图片API), an operation not declared as an endpoint.
+/// The answer of [`PostImagesUpload`] (商户上传反馈图片API).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostImagesUploadResponse {
     /// 媒体文件标识ID
@@ -1383,5 +1405,6 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
         "GET v3/merchant-service/complaints/{transaction_id}/negotiation-historys",
     );
     check.operation::<PostFeedbacks>("POST v3/merchant-service/feedbacks");
+    check.operation::<PostImagesUpload>("POST v3/merchant-service/images/upload");
     check.operation::<GetImagesMediaId>("GET v3/merchant-service/images/{media_id}");
 }

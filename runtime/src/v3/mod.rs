@@ -5,34 +5,6 @@
 //! Names follow the URL: `GET v3/refund/domestic/refunds/{out_refund_no}` is
 //! [`refund::GetDomesticRefundsOutRefundNo`](crate::v3) in the `refund` feature.
 
-//!
-//! Operations described but not declared as endpoints (22):
-//!
-//! - `POST /v3/applyment4sub/applyment/` (提交申请单API): its path ends with `/`, which `#[endpoint]` refuses.
-//! - `DELETE /v3/brand/partner/store/brandstores/{store_id}` (删除品牌门店): a JSON body on a method without one, which `#[endpoint]` cannot send.
-//! - `POST /v3/ecommerce/account/cancel-applications/media` (图片上传API): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/ecommerce/applyments/` (二级商户进件API): its path ends with `/`, which `#[endpoint]` refuses.
-//! - `POST /v3/global/merchant-service/images/upload` (商户上传反馈图片API): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/global/merchant-storage/file/upload` (上传文件API): a multipart upload: its body is a form, not JSON.
-//! - `DELETE /v3/global/profit-sharing/receivers` (删除分账接收方API): a JSON body on a method without one, which `#[endpoint]` cannot send.
-//! - `POST /v3/marketing/bank/packages/{package_id}/tasks` (导入定向用户协议号API): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/marketing/favor/media/image-upload` (（营销）图片上传API): a multipart upload: its body is a form, not JSON.
-//! - `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative` (删除零售小店活动业务代理): a JSON body on a method without one, which `#[endpoint]` cannot send.
-//! - `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores` (删除小店活动门店): a JSON body on a method without one, which `#[endpoint]` cannot send.
-//! - `POST /v3/marketing/partner/product-coupon/media/upload-image` (图片上传): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/marketing/shopping-receipt/shoppingreceipts` (上传电子小票): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload` (上传商户提交资料文件): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload` (上传尽调资料文件): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/merchant-service/images/upload` (商户上传反馈图片API): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/merchant/media/upload` (文件上传): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/merchant/media/video_upload` (视频上传API): a multipart upload: its body is a form, not JSON.
-//! - `POST /v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file` (上传电子发票文件): a multipart upload: its body is a form, not JSON.
-//! - `GET /v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl` (获取邀请商户开通服务商电子发票能力): a list in the query string, which `#[endpoint]` cannot send.
-//! - `POST /v3/taxi-invoice/cards/upload-file` (上传出租车电子发票文件): a multipart upload: its body is a form, not JSON.
-//! - `DELETE /v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}` (删除商户标识): a JSON body on a method without one, which `#[endpoint]` cannot send.
-//!
-//! Their answer types are generated; send them with `Client::request`.
-
 #[cfg(feature = "abnormal-fund-processing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "abnormal-fund-processing")))]
 pub mod abnormal_fund_processing;

@@ -119,6 +119,32 @@ pub struct PostFapiaoApplicationsRealEstateLeasing {
     pub fapiao_information: PostFapiaoApplicationsRealEstateLeasingFapiaoInformation,
 }
 
+/// 上传电子发票文件
+///
+/// `POST /v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file`.
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_10.shtml>.
+/// Callers: 直连商户, 服务商, 渠道商.
+#[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file", response = PostFapiaoApplicationsUploadFapiaoFileResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostFapiaoApplicationsUploadFapiaoFile {
+    /// 电子发票文件二进制数据流
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 微信支付分配的子商户号
+    pub sub_mchid: Option<String>,
+    /// 发票文件的类型为PDF
+    pub file_type: String,
+    /// 文件摘要算法
+    pub digest_alogrithm: String,
+    /// 文件摘要
+    pub digest: String,
+}
+
 /// 查询电子发票
 ///
 /// `GET /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}`.
@@ -192,6 +218,32 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdReverse {
     pub reverse_reason: PostFapiaoApplicationsFapiaoApplyIdReverseReverseReason,
     /// 需要冲红的发票信息
     pub fapiao_information: Vec<PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation>,
+}
+
+/// 获取邀请商户开通服务商电子发票能力
+///
+/// `GET /v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商, 渠道商.
+#[endpoint(GET, "v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl", response = GetFapiaomerchantGetspinviteurlResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct GetFapiaomerchantGetspinviteurl {
+    /// 操作类型
+    pub operation_type: GetFapiaomerchantGetspinviteurlOperationType,
+    /// 开票模式
+    pub fapiao_mode: GetFapiaomerchantGetspinviteurlFapiaoMode,
+    /// 发票能力类型
+    #[wechatpay(comma_separated)]
+    pub fapiao_ability_type_list: Option<Vec<GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList>>,
+    /// 服务商邀请渠道
+    pub invite_channel: Option<String>,
+    /// 操作人员
+    pub operate_user: Option<String>,
+    /// 服务商邀请code
+    pub invite_code: String,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
 }
 
 /// 获取邀请开通的商户信息
@@ -1018,7 +1070,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformation {
     pub remark: Option<String>,
 }
 
-/// The answer of `POST /v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file` (上传电子发票文件), an operation not declared as an endpoint.
+/// The answer of [`PostFapiaoApplicationsUploadFapiaoFile`] (上传电子发票文件).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostFapiaoApplicationsUploadFapiaoFileResponse {
     /// 电子发票文件ID
@@ -1384,7 +1436,67 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation {
     pub fapiao_number: String,
 }
 
-/// The answer of `GET /v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl` (获取邀请商户开通服务商电子发票能力), an operation not declared as an endpoint.
+/// 操作类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum GetFapiaomerchantGetspinviteurlOperationType {
+    /// `AUTH_BINDING`
+    #[serde(rename = "AUTH_BINDING")]
+    AuthBinding,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlOperationType {}
+
+/// 开票模式
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum GetFapiaomerchantGetspinviteurlFapiaoMode {
+    /// `THIRD_OR_SELF_FAPIAO`
+    #[serde(rename = "THIRD_OR_SELF_FAPIAO")]
+    ThirdOrSelfFapiao,
+    /// `TENCENT_DIGITAL_TAX`
+    #[serde(rename = "TENCENT_DIGITAL_TAX")]
+    TencentDigitalTax,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlFapiaoMode {}
+
+/// 发票能力类型
+///
+/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub enum GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {
+    /// `BASE_ABILITY`
+    #[serde(rename = "BASE_ABILITY")]
+    BaseAbility,
+    /// `REAL_ESTATE_ABILITY`
+    #[serde(rename = "REAL_ESTATE_ABILITY")]
+    RealEstateAbility,
+    /// `PASSENGER_TRANSPORT_ABILITY`
+    #[serde(rename = "PASSENGER_TRANSPORT_ABILITY")]
+    PassengerTransportAbility,
+    /// `REFINED_OIL_ABILITY`
+    #[serde(rename = "REFINED_OIL_ABILITY")]
+    RefinedOilAbility,
+    /// A value not listed by the API description, as WeChat Pay sent it.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {}
+
+/// The answer of [`GetFapiaomerchantGetspinviteurl`] (获取邀请商户开通服务商电子发票能力).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct GetFapiaomerchantGetspinviteurlResponse {
     /// 邀请开通二维码链接
@@ -1749,6 +1861,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<PostFapiaoApplicationsRealEstateLeasing>(
         "POST v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing",
     );
+    check.operation::<PostFapiaoApplicationsUploadFapiaoFile>(
+        "POST v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file",
+    );
     check.operation::<GetFapiaoApplicationsFapiaoApplyId>(
         "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}",
     );
@@ -1760,6 +1875,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<PostFapiaoApplicationsFapiaoApplyIdReverse>(
         "POST v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse",
+    );
+    check.operation::<GetFapiaomerchantGetspinviteurl>(
+        "GET v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl",
     );
     check.operation::<GetFapiaomerchantListspinvitemchinfo>(
         "GET v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo",

@@ -55,6 +55,32 @@ pub struct PostCards {
     pub token: Option<String>,
 }
 
+/// 上传出租车电子发票文件
+///
+/// `POST /v3/taxi-invoice/cards/upload-file`.
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi-invoice-card/upload-taxi-invoice-card-file.html>.
+/// Callers: 服务商.
+#[endpoint(POST, "v3/taxi-invoice/cards/upload-file", response = PostCardsUploadFileResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct PostCardsUploadFile {
+    /// 出租车电子发票文件
+    #[wechatpay(file)]
+    #[cfg_attr(
+        test,
+        serde(skip_deserializing, default = "crate::__catalog::example_file")
+    )]
+    pub file: crate::media::UploadFile,
+    /// 出租车经营主体商户号
+    pub company_mchid: String,
+    /// 文件摘要
+    pub digest: String,
+    /// 文件摘要算法
+    pub digest_algorithm: String,
+    /// 行政区划代码
+    pub region_id: i64,
+}
+
 /// 更新司机信息API
 ///
 /// `POST /v3/taxi-invoice/driver/update-driver`.
@@ -378,7 +404,7 @@ pub struct PostCardsResponse {
     pub card_code: String,
 }
 
-/// The answer of `POST /v3/taxi-invoice/cards/upload-file` (上传出租车电子发票文件), an operation not declared as an endpoint.
+/// The answer of [`PostCardsUploadFile`] (上传出租车电子发票文件).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostCardsUploadFileResponse {
     /// 出租车电子发票文件ID
@@ -624,6 +650,7 @@ pub struct GetUserTaxiOrdersResponse {
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     check.operation::<PostAttendancePunch>("POST v3/taxi-invoice/attendance/punch");
     check.operation::<PostCards>("POST v3/taxi-invoice/cards");
+    check.operation::<PostCardsUploadFile>("POST v3/taxi-invoice/cards/upload-file");
     check.operation::<PostDriverUpdateDriver>("POST v3/taxi-invoice/driver/update-driver");
     check.operation::<GetDriversDriverLicense>("GET v3/taxi-invoice/drivers/{driver_license}");
     check.operation::<GetTaxiCompaniesCompanyMchid>(

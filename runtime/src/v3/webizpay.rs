@@ -69,6 +69,24 @@ pub struct PostAvailMchRangesRangeIdMerchantIdentifiers {
     pub merchant_identifier: String,
 }
 
+/// 删除商户标识
+///
+/// `DELETE /v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}`.
+/// The API description links no official page for this call; search the official documentation for its name.
+/// Callers: 服务商.
+#[endpoint(DELETE, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}", response = PostAvailMchRangesResponse)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(serde::Deserialize))]
+pub struct DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier {
+    /// 可用商户范围id
+    pub range_id: String,
+    /// 商户标识值
+    pub merchant_identifier: String,
+    /// 服务商商户号
+    #[wechatpay(body)]
+    pub sp_mchid: String,
+}
+
 /// 申请企业商户企业支付出资凭证
 ///
 /// `POST /v3/webizpay/bill/proof`.
@@ -786,6 +804,9 @@ pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
     );
     check.operation::<PostAvailMchRangesRangeIdMerchantIdentifiers>(
         "POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
+    );
+    check.operation::<DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier>(
+        "DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}",
     );
     check.operation::<PostBillProof>("POST v3/webizpay/bill/proof");
     check.operation::<PostBillTradeBill>("POST v3/webizpay/bill/trade-bill");
