@@ -36,6 +36,8 @@ fn path_value(field: &Value) -> String {
 fn text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
+        // A list in a query string: one value, its items joined with `,`.
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }
 }
@@ -45,21 +47,52 @@ struct Example {
     path: String,
     query: Vec<(String, String)>,
     body: Option<serde_json::Map<String, Value>>,
+    upload: Option<Upload>,
+}
+
+/// A multipart upload: the `meta` JSON (`body` of [`Example`] holds its fields), the text parts
+/// and the file part's name.
+struct Upload {
+    fields: Vec<(String, String)>,
+    file_part: String,
+}
+
+/// The file every example upload sends; the digests of its `meta` are computed from it.
+fn example_file() -> wechatpay::media::UploadFile {
+    wechatpay::media::UploadFile::new("example.png", &b"\x89PNG\r\n\x1a\nexample"[..])
 }
 
 fn example_request(operation: &Value) -> Example {
     let mut path = operation["path"].as_str().unwrap_or_default().to_owned();
     let mut query = Vec::new();
+    let mut upload: Option<Upload> = None;
+    let mut meta = None;
     let empty = Vec::new();
     for field in operation["params"].as_array().unwrap_or(&empty) {
         let name = field["n"].as_str().unwrap_or_default();
         match field["loc"].as_str() {
             Some("path") => path = path.replace(&format!("{{{name}}}"), &path_value(field)),
             Some("query") => query.push((name.to_owned(), text(&example(field)))),
+            Some("form") if field["t"] == "file" => {
+                upload
+                    .get_or_insert_with(|| Upload {
+                        fields: Vec::new(),
+                        file_part: String::new(),
+                    })
+                    .file_part = name.to_owned();
+            }
+            Some("form") if name == "meta" => meta = field["props"].as_array(),
+            Some("form") => upload
+                .get_or_insert_with(|| Upload {
+                    fields: Vec::new(),
+                    file_part: String::new(),
+                })
+                .fields
+                .push((name.to_owned(), text(&example(field)))),
             _ => {}
         }
     }
-    let body = operation["body"].as_array().map(|fields| {
+    let mut body = operation["body"].as_array().or(meta).map(|fields| {
         fields
             .iter()
             .map(|field| {
@@ -68,9 +101,26 @@ fn example_request(operation: &Value) -> Example {
                     example(field),
                 )
             })
-            .collect()
+            .collect::<serde_json::Map<String, Value>>()
     });
-    Example { path, query, body }
+    // The digests an upload's `meta` names are those of the file sent.
+    if let (Some(_), Some(meta)) = (&upload, body.as_mut()) {
+        let file = example_file();
+        for (key, value) in meta.iter_mut() {
+            if matches!(key.as_str(), "sha256" | "file_digest" | "digest") {
+                *value = Value::String(file.sha256().to_owned());
+            }
+            if matches!(key.as_str(), "digest_alogrithm" | "digest_algorithm") {
+                *value = Value::String("SHA256".to_owned());
+            }
+        }
+    }
+    Example {
+        path,
+        query,
+        body,
+        upload,
+    }
 }
 
 async fn send(
@@ -82,8 +132,24 @@ async fn send(
     if !request.query.is_empty() {
         builder = builder.query(&request.query);
     }
-    if let Some(body) = &request.body {
-        builder = builder.json(body);
+    match (&request.upload, &request.body) {
+        (Some(upload), meta) => {
+            let fields: Vec<(&str, &str)> = upload
+                .fields
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str()))
+                .collect();
+            let meta = meta.clone().unwrap_or_default();
+            let form = wechatpay::media::UploadForm::new(
+                &meta,
+                &fields,
+                &upload.file_part,
+                &example_file(),
+            )?;
+            builder = builder.multipart(form);
+        }
+        (None, Some(body)) => builder = builder.json(body),
+        (None, None) => {}
     }
     builder.send().await
 }
@@ -108,6 +174,7 @@ async fn every_operation_from_a_separate_client() {
     let client = wechatpay::Client::from_env().expect("the printed exports configure a client");
     let mut answered = 0;
     let mut refused = 0;
+    let mut uploads = 0;
     let mut failures = Vec::new();
     for (method, template) in wechatpay_sandbox::described_operations() {
         let operation = operations
@@ -138,6 +205,9 @@ async fn every_operation_from_a_separate_client() {
                     failures.push(format!("{key}: answered {body}, expected {expected}"));
                 }
                 answered += 1;
+                if request.upload.is_some() {
+                    uploads += 1;
+                }
             }
             Err(error) => {
                 failures.push(format!("{key}: {error}"));
@@ -151,8 +221,15 @@ async fn every_operation_from_a_separate_client() {
             .unwrap_or(&empty)
             .iter()
             .find(|field| field["loc"] == "query" && field["req"] == true);
+        let meta_fields = operation["params"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .find(|field| field["loc"] == "form" && field["n"] == "meta")
+            .and_then(|meta| meta["props"].as_array());
         let required_body = operation["body"]
             .as_array()
+            .or(meta_fields)
             .unwrap_or(&empty)
             .iter()
             .find(|field| field["req"] == true);
@@ -179,7 +256,9 @@ async fn every_operation_from_a_separate_client() {
             }) if status == 400
                 && code == "PARAM_ERROR"
                 && detail["location"] == location
-                && detail["field"] == format!("/{name}").as_str() =>
+                && (detail["field"] == format!("/{name}").as_str()
+                    || (meta_fields.is_some()
+                        && detail["field"] == format!("/meta/{name}").as_str())) =>
             {
                 refused += 1;
             }
@@ -193,6 +272,9 @@ async fn every_operation_from_a_separate_client() {
         failures.join("\n")
     );
     assert!(answered > 900, "only {answered} operations answered");
+    // The twelve described uploads (the two media uploads have their own route) were sent as
+    // multipart forms, their `meta` signed and their file checked against its digest.
+    assert_eq!(uploads, 12, "uploads sent");
     assert!(
         refused > 700,
         "only {refused} operations refused without a required field"
