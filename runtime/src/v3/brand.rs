@@ -1193,16 +1193,17 @@ pub enum PostApplymentsAdminInfoIdDocType {
 }
 
 /// 管理员信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsAdminInfo {
     /// 管理员姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub admin_name: String,
     /// 管理员证件类型
     pub id_doc_type: PostApplymentsAdminInfoIdDocType,
     /// 管理员证件号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: String,
 }
 
@@ -2456,6 +2457,7 @@ pub struct GetPartnerCardMemberUserCardsResponse {
 }
 
 /// 平台提供的通用开卡信息字段
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFieldList {
@@ -2464,7 +2466,7 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFiel
     pub name: Option<GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList>,
     /// 加密的用户开卡时填写的个人信息 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub value: Option<String>,
 }
 
@@ -2966,6 +2968,7 @@ pub struct GetProfitsharingOrdersResponse {
 }
 
 /// 分账接收方列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostProfitsharingOrdersReceivers {
@@ -2979,7 +2982,7 @@ pub struct PostProfitsharingOrdersReceivers {
     pub description: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: Option<String>,
 }
 
