@@ -277,10 +277,9 @@ pub(crate) fn redacted_debug(
         let others: Vec<&Path> = paths
             .iter()
             .filter(|path| {
-                !path
-                    .segments
+                path.segments
                     .last()
-                    .is_some_and(|last| last.ident == "Debug")
+                    .is_none_or(|last| last.ident != "Debug")
             })
             .collect();
         if !others.is_empty() {
