@@ -146,7 +146,7 @@ async fn every_operation_from_a_separate_client() {
         std::env::var("WECHATPAY_PUBLIC_KEY").expect("the exports name the WeChat Pay public key"),
     )
     .expect("the WeChat Pay public key file");
-    let key = wechatpay::PublicKey::from_pem(&pem).expect("key");
+    let wechatpay_key = wechatpay::PublicKey::from_pem(&pem).expect("key");
     let mut answered = 0;
     let mut refused = 0;
     let mut failures = Vec::new();
@@ -163,7 +163,7 @@ async fn every_operation_from_a_separate_client() {
             // Downloads are not signed: `Client::request` refuses them, as it should.
             continue;
         }
-        let request = example_request(operation, &key);
+        let request = example_request(operation, &wechatpay_key);
         match send(&client, &method, &request).await {
             Ok(got) => {
                 let expected = match answer["kind"].as_str() {
@@ -197,7 +197,7 @@ async fn every_operation_from_a_separate_client() {
             .unwrap_or(&empty)
             .iter()
             .find(|field| field["req"] == true);
-        let mut without = example_request(operation, &key);
+        let mut without = example_request(operation, &wechatpay_key);
         let (location, name) = if let Some(field) = required_body {
             let name = field["n"].as_str().unwrap_or_default().to_owned();
             if let Some(body) = without.body.as_mut() {
