@@ -181,6 +181,7 @@ impl World {
             attach: Some("自定义数据".into()),
             notify_url: self.notify_url.clone(),
             goods_tag: None,
+            limit_pay: None,
             support_fapiao: None,
             amount: OrderAmount {
                 total,
@@ -208,6 +209,7 @@ impl World {
                 order: self.order(out_trade_no, total),
                 payer: payer(),
                 scene_info: None,
+                subsidy_info: None,
             })
             .await
             .unwrap();
@@ -231,6 +233,7 @@ fn cny(total: u64) -> DeductAmount {
 fn payer() -> Payer {
     Payer {
         openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        identity: None,
     }
 }
 
@@ -1074,6 +1077,7 @@ async fn jsapi_prepay_then_payment_then_queries() {
         order: world.order("O-jsapi", 100),
         payer: payer(),
         scene_info: None,
+        subsidy_info: None,
     };
     let prepay = world.client.send(&request).await.unwrap();
     // A retry gets the same prepay id.
@@ -1105,6 +1109,7 @@ async fn jsapi_prepay_then_payment_then_queries() {
                 order: world.order("O-jsapi-2", 100),
                 payer: payer(),
                 scene_info: None,
+                subsidy_info: None,
             })
             .await,
     );
@@ -1121,6 +1126,7 @@ async fn app_prepay() {
     let request = AppPrepay {
         order: world.order("O-app", 100),
         scene_info: None,
+        subsidy_info: None,
     };
     let prepay = world.client.send(&request).await.unwrap();
     assert!(prepay.prepay_id.starts_with("wx"));
@@ -1130,6 +1136,7 @@ async fn app_prepay() {
             .send(&AppPrepay {
                 order: world.order("O-app", 200),
                 scene_info: None,
+                subsidy_info: None,
             })
             .await,
     );

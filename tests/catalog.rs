@@ -327,6 +327,7 @@ fn order() -> Order {
         attach: Some("自定义数据说明".into()),
         notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
         goods_tag: Some("WXG".into()),
+        limit_pay: None,
         support_fapiao: Some(false),
         amount: OrderAmount {
             total: 100,
@@ -369,6 +370,7 @@ fn scene_info() -> SceneInfo {
 fn payer() -> Payer {
     Payer {
         openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+        identity: None,
     }
 }
 
@@ -422,6 +424,7 @@ fn jsapi_prepay() {
             order: order(),
             payer: payer(),
             scene_info: Some(scene_info()),
+            subsidy_info: None,
         },
     );
 }
@@ -433,6 +436,7 @@ fn app_prepay() {
         &AppPrepay {
             order: order(),
             scene_info: Some(scene_info()),
+            subsidy_info: None,
         },
     );
 }

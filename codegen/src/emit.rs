@@ -731,6 +731,11 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef) {
             }
         }
         Body::Struct(fields) => {
+            // A request type with sensitive fields declares them as a merchant would: they are
+            // encrypted at any depth, and its `Debug` does not show them.
+            if def.ser && fields.iter().any(|field| field.encrypt_nested) {
+                out.push_str("#[crate::model]\n");
+            }
             let mut derives = vec!["Debug", "Clone"];
             if def.ser {
                 derives.push("serde::Serialize");
@@ -752,9 +757,7 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef) {
                     out.push_str("    #[serde(skip_serializing_if = \"Option::is_none\")]\n");
                 }
                 if def.ser && field.encrypt_nested {
-                    out.push_str(
-                        "    #[serde(serialize_with = \"crate::__private::encrypt_field\")]\n",
-                    );
+                    out.push_str("    #[wechatpay(encrypt)]\n");
                 }
                 let ty = if field.optional {
                     format!("Option<{}>", field.ty)

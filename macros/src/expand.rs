@@ -40,7 +40,18 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
     let ident = &input.ident;
     let krate = &endpoint.krate;
     let private = quote!(#krate::__private);
-    let item = documented(endpoint);
+    let mut item = documented(endpoint);
+    // A derived `Debug` never shows a sensitive value.
+    let sensitive: Vec<Ident> = input
+        .fields
+        .iter()
+        .filter(|field| field.encrypt.is_some())
+        .map(|field| field.ident.clone())
+        .collect();
+    let debug = match &mut item {
+        Item::Struct(structure) => crate::model::redacted_debug(structure, &sensitive, krate),
+        _ => None,
+    };
 
     let mut generics = input.generics.clone();
     generics
@@ -151,6 +162,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
 
     quote! {
         #item
+        #debug
         // A deprecated endpoint warns where users name it, not in the code generated for it.
         #[allow(deprecated)]
         const _: () = {
@@ -217,7 +229,7 @@ fn names_type_param(endpoint: &Endpoint, path: &syn::TypePath) -> bool {
 }
 
 /// A type as a person writes it (`HashMap<String, u32>`), for documentation.
-fn compact(ty: impl ToTokens) -> String {
+pub(crate) fn compact(ty: impl ToTokens) -> String {
     let mut text = ty.to_token_stream().to_string();
     for (spaced, tight) in [
         (" :: ", "::"),
@@ -500,7 +512,7 @@ fn bounds(endpoint: &Endpoint) -> Vec<syn::WherePredicate> {
 }
 
 /// Whether `ty` is `Option<…>` (by any path ending in `Option`).
-fn is_option(ty: &Type) -> bool {
+pub(crate) fn is_option(ty: &Type) -> bool {
     match ty {
         Type::Group(group) => is_option(&group.elem),
         Type::Paren(paren) => is_option(&paren.elem),
@@ -524,7 +536,7 @@ pub(crate) fn mentions(attrs: &[Attribute], keys: &[&str]) -> bool {
     })
 }
 
-fn mentions_ident(tokens: impl ToTokens, wanted: &Ident) -> bool {
+pub(crate) fn mentions_ident(tokens: impl ToTokens, wanted: &Ident) -> bool {
     fn walk(tokens: TokenStream, wanted: &Ident) -> bool {
         tokens.into_iter().any(|token| match token {
             TokenTree::Ident(ident) => ident == *wanted,

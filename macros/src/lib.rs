@@ -8,6 +8,7 @@ mod attr;
 mod errors;
 mod expand;
 mod fallback;
+mod model;
 mod path_template;
 mod valid;
 
@@ -137,4 +138,25 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::endpoint(attr.into(), item.into()).into()
+}
+
+/// `#[wechatpay::model]` on a struct used inside a request body lets its fields be marked
+/// `#[wechatpay(encrypt)]`, as on an endpoint's own fields; the `wechatpay` crate re-exports it as
+/// `wechatpay::model`, where its documentation carries a compiled example.
+///
+/// Put it above `#[derive(Serialize)]`. It rewrites each marked field so that serde writes it
+/// RSA-OAEP encrypted under the WeChat Pay key `Client::send` chose for the request (which then
+/// names it in `Wechatpay-Serial`), at any depth: in a field, an `Option`, a `Vec`. An `Option`
+/// that is `None` is left out of the JSON (WeChat Pay refuses `null`), unless the field has its
+/// own `skip_serializing_if`. When the struct derives `Debug`, the derive is replaced by one
+/// that prints each sensitive value as `<sensitive>`.
+///
+/// Checked at compile time: the item is a struct with named fields followed by
+/// `#[derive(Serialize)]`; the only field option is `encrypt`, given once, not with
+/// `serialize_with`/`with`/`skip`/`flatten`; a marked field is text (`String`,
+/// `Option<String>`). `#[wechatpay::model(crate = ::my_sdk::wechatpay)]` names the crate for a
+/// re-exporter.
+#[proc_macro_attribute]
+pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
+    model::model(attr.into(), item.into()).into()
 }

@@ -557,20 +557,32 @@ impl Client {
         request: &E,
         options: &CallOptions,
     ) -> Result<Answer, Error> {
+        // Sensitive values declared on the endpoint are known before rendering; those inside
+        // nested `#[wechatpay::model]` types are met while rendering, which then stops: the
+        // request is rendered again, whole, with the key.
         let rendered = if E::ENCRYPTS {
-            // A client that starts from the APIv3 key alone has no key to encrypt with yet.
-            self.ensure_encryption_key().await?;
-            let keys = self.keys();
-            let (serial, key) = keys.encryption_key().ok_or_else(|| {
-                Error::Config(
-                    "sensitive fields need a WeChat Pay key to encrypt with: add a public key or a platform certificate".into(),
-                )
-            })?;
-            RenderedRequest::with_encryption(request, serial, key)?
+            self.render_encrypted(request).await?
         } else {
-            RenderedRequest::new(request)?
+            match RenderedRequest::without_sensitive_values(request)? {
+                Some(rendered) => rendered,
+                None => self.render_encrypted(request).await?,
+            }
         };
         self.execute(&rendered, E::SIGNED_RESPONSE, options).await
+    }
+
+    /// Renders a request with its sensitive values encrypted under the WeChat Pay key the client
+    /// holds (downloading the platform certificates first when it starts from the APIv3 key
+    /// alone); every value of one request under the same key, named in `Wechatpay-Serial`.
+    async fn render_encrypted<E: Endpoint>(&self, request: &E) -> Result<RenderedRequest, Error> {
+        self.ensure_encryption_key().await?;
+        let keys = self.keys();
+        let (serial, key) = keys.encryption_key().ok_or_else(|| {
+            Error::Config(
+                "sensitive fields need a WeChat Pay key to encrypt with: add a public key or a platform certificate".into(),
+            )
+        })?;
+        RenderedRequest::with_encryption(request, serial, key)
     }
 
     /// Starts a request to an endpoint nobody declared yet; the answer is verified like any other.

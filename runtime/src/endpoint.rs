@@ -209,16 +209,46 @@ thread_local! {
     /// The key sensitive fields are encrypted with while one request is rendered.
     static ENCRYPTOR: std::cell::RefCell<Option<std::rc::Rc<crate::crypto::OaepEncryptor>>> =
         const { std::cell::RefCell::new(None) };
+    /// Set when a sensitive value was met while no key was set: the rendering failed, and the
+    /// request needs a key (a `#[wechatpay(encrypt)]` field of a nested `#[wechatpay::model]`).
+    static SENSITIVE_WITHOUT_KEY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Encrypts one sensitive value with the key of the request being rendered.
+///
+/// Without a key the value is refused, so that the whole rendering fails: a request is either
+/// rendered with every sensitive value encrypted or not at all, never in clear text.
 pub(crate) fn encrypt_sensitive(plaintext: &str) -> Result<String, String> {
     ENCRYPTOR.with(|slot| match slot.borrow().as_deref() {
         Some(encryptor) => encryptor.encrypt(plaintext.as_bytes()),
-        None => Err(
-            "a sensitive field (`#[wechatpay(encrypt)]`) needs a WeChat Pay key to be encrypted with: render it with `RenderedRequest::with_encryption(&request, serial, &key)`, or send it with `Client::send`, which encrypts it".into(),
-        ),
+        None => {
+            SENSITIVE_WITHOUT_KEY.with(|seen| seen.set(true));
+            Err(
+                "a sensitive field (`#[wechatpay(encrypt)]`) needs a WeChat Pay key to be encrypted with: render it with `RenderedRequest::with_encryption(&request, serial, &key)`, or send it with `Client::send`, which encrypts it".into(),
+            )
+        }
     })
+}
+
+/// Holds the key of one rendering in [`ENCRYPTOR`] and puts the previous one back when dropped,
+/// even when a `Serialize` impl panics, so that no key outlives its request on this thread.
+struct EncryptorScope {
+    previous: Option<std::rc::Rc<crate::crypto::OaepEncryptor>>,
+}
+
+impl EncryptorScope {
+    fn set(encryptor: Option<std::rc::Rc<crate::crypto::OaepEncryptor>>) -> Self {
+        SENSITIVE_WITHOUT_KEY.with(|seen| seen.set(false));
+        Self {
+            previous: ENCRYPTOR.with(|slot| slot.replace(encryptor)),
+        }
+    }
+}
+
+impl Drop for EncryptorScope {
+    fn drop(&mut self) {
+        ENCRYPTOR.with(|slot| slot.replace(self.previous.take()));
+    }
 }
 
 struct QueryOf<'a, E>(&'a E);
@@ -276,7 +306,7 @@ impl RenderedRequest {
     /// # Errors
     /// [`Error::InvalidRequest`] when a path parameter is empty, `.` or `..`, or a field cannot be encoded
     /// (a nested struct in a query string, a map with non-string keys in the body), or a sensitive
-    /// field holds a value, which needs a key to be encrypted with.
+    /// field holds a value, at any depth, which needs a key to be encrypted with.
     pub fn new<E: Endpoint>(request: &E) -> Result<Self, Error> {
         Self::render(request)
     }
@@ -293,12 +323,30 @@ impl RenderedRequest {
     ) -> Result<Self, Error> {
         let encryptor =
             std::rc::Rc::new(crate::crypto::OaepEncryptor::from_spki_der(key.spki_der())?);
-        let previous = ENCRYPTOR.with(|slot| slot.replace(Some(encryptor)));
-        let rendered = Self::render(request);
-        ENCRYPTOR.with(|slot| slot.replace(previous));
+        let rendered = {
+            let _scope = EncryptorScope::set(Some(encryptor));
+            Self::render(request)
+        };
         let mut rendered = rendered?;
         rendered.wechatpay_serial = Some(serial.to_owned());
         Ok(rendered)
+    }
+
+    /// Renders a request without a key; `Ok(None)` when a sensitive value was met on the way
+    /// (inside a nested [`#[wechatpay::model]`](macro@crate::model)), so that it must be rendered
+    /// again with [`RenderedRequest::with_encryption`]. Nothing of the first attempt is kept.
+    pub(crate) fn without_sensitive_values<E: Endpoint>(
+        request: &E,
+    ) -> Result<Option<Self>, Error> {
+        let (rendered, sensitive) = {
+            let _scope = EncryptorScope::set(None);
+            let rendered = Self::render(request);
+            (rendered, SENSITIVE_WITHOUT_KEY.with(std::cell::Cell::get))
+        };
+        if sensitive {
+            return Ok(None);
+        }
+        rendered.map(Some)
     }
 
     fn render<E: Endpoint>(request: &E) -> Result<Self, Error> {
@@ -758,6 +806,20 @@ impl<T: SensitiveField + ?Sized> EncryptAs for T {
 impl<T: SensitiveField> EncryptAs for Option<T> {
     fn plaintext(&self) -> Option<&str> {
         self.as_ref().map(SensitiveField::text)
+    }
+}
+
+/// How the `Debug` that `#[endpoint]` and `#[wechatpay::model]` write shows a sensitive value:
+/// `<sensitive>` when there is one, `None` when an optional one is absent; never the text.
+#[doc(hidden)]
+pub struct Redacted<'a, T: ?Sized>(pub &'a T);
+
+impl<T: EncryptAs + ?Sized> std::fmt::Debug for Redacted<'_, T> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.plaintext() {
+            Some(_) => formatter.write_str("<sensitive>"),
+            None => formatter.write_str("None"),
+        }
     }
 }
 

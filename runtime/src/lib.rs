@@ -381,5 +381,78 @@ pub use v2::{ApiV2Key, ClientCertificate};
 /// ```
 pub use wechatpay_macros::endpoint;
 
+/// Marks the sensitive fields of a struct used inside a request body, at any depth:
+/// `#[wechatpay(encrypt)]` on a field of a nested struct, as on an endpoint's own fields.
+///
+/// WeChat Pay puts sensitive values (names, ID numbers, phone numbers) in nested objects too:
+/// the payer of a real-name payment, each detail of a transfer batch, the contacts of an
+/// application. The struct that holds them declares them once, with `#[wechatpay::model]` above
+/// its `#[derive(Serialize)]`; every request that contains it, in a field, an `Option` or a
+/// `Vec`, then sends those values RSA-OAEP encrypted (SHA-1, Base64) under the WeChat Pay key:
+///
+/// - [`Client::send`] meets them while it renders the body, takes the WeChat Pay public key or
+///   the newest platform certificate (downloading the certificates first when the client starts
+///   from the APIv3 key alone), renders the whole body again with every value of the request
+///   encrypted under that one key, names it in `Wechatpay-Serial`, and only then signs. Without a
+///   key it fails with [`Error::Config`] before anything is sent.
+/// - Nothing is ever sent, or rendered, in clear text: without a key, serializing the struct
+///   fails ([`RenderedRequest::new`](endpoint::RenderedRequest::new) says so), and
+///   [`RenderedRequest::with_encryption`](endpoint::RenderedRequest::with_encryption) renders
+///   with a key of your choice.
+/// - Its derived `Debug` shows `<sensitive>` in place of each value; error messages never carry
+///   one.
+/// - A `None` is left out of the JSON (WeChat Pay refuses `null`), as in an endpoint's fields.
+///
+/// A `#[wechatpay(encrypt)]` in a struct without `#[wechatpay::model]` does not compile (the
+/// attribute is unknown there), so a mark is never silently ignored; a marked field that is not
+/// text (`String`, `Option<String>`) does not compile either.
+///
+/// ```
+/// use serde::Serialize;
+/// use wechatpay::endpoint;
+/// use wechatpay::endpoint::RenderedRequest;
+///
+/// /// One transfer of a batch: the account name is sensitive.
+/// #[wechatpay::model]
+/// #[derive(Debug, Clone, Serialize)]
+/// pub struct TransferDetail {
+///     pub out_detail_no: String,
+///     pub transfer_amount: u64,
+///     pub openid: String,
+///     #[wechatpay(encrypt)]
+///     pub user_name: Option<String>,
+/// }
+///
+/// #[endpoint(POST, "v3/transfer/batches", response = serde_json::Value)]
+/// pub struct TransferBatch {
+///     pub out_batch_no: String,
+///     pub transfer_detail_list: Vec<TransferDetail>,
+/// }
+///
+/// let detail = TransferDetail {
+///     out_detail_no: "x23zy545Bd5436".into(),
+///     transfer_amount: 200_000,
+///     openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
+///     user_name: Some("张三".into()),
+/// };
+/// assert!(!format!("{detail:?}").contains("张三"));
+/// let request = TransferBatch { out_batch_no: "plfk2020042013".into(), transfer_detail_list: vec![detail] };
+///
+/// // Without a key the request cannot be rendered at all: nothing goes out in clear text.
+/// assert!(RenderedRequest::new(&request).is_err());
+///
+/// // With the WeChat Pay key (what `Client::send` does on its own):
+/// let wechatpay_key = wechatpay::MerchantKey::generate()?; // stands in for WeChat Pay's key pair
+/// let rendered = RenderedRequest::with_encryption(&request, "PUB_KEY_ID_01", &wechatpay_key.public_key())?;
+/// let body: serde_json::Value = serde_json::from_slice(rendered.body().unwrap()).unwrap();
+/// let sent = body["transfer_detail_list"][0]["user_name"].as_str().unwrap();
+/// assert_eq!(wechatpay_key.decrypt(sent)?.as_str(), "张三");
+/// assert_eq!(rendered.wechatpay_serial(), Some("PUB_KEY_ID_01"));
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+///
+/// The complete reference of what is checked is on the attribute in `wechatpay-macros`.
+pub use wechatpay_macros::model;
+
 // Lets `#[endpoint]` name this crate as `::wechatpay` inside the crate itself (the catalog).
 extern crate self as wechatpay;

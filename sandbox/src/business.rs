@@ -709,6 +709,11 @@ fn prepay_id_answer(prepay_id: &str) -> Value {
 }
 
 pub(super) fn jsapi_prepay(shared: &Shared, _: &Params, request: JsapiPrepay, raw: &[u8]) -> Reply {
+    if let Some(identity) = &request.payer.identity
+        && let Err(reply) = real_name(identity)
+    {
+        return reply;
+    }
     prepay(
         shared,
         raw,
@@ -718,6 +723,38 @@ pub(super) fn jsapi_prepay(shared: &Shared, _: &Params, request: JsapiPrepay, ra
         None,
         prepay_id_answer,
     )
+}
+
+/// 实名支付: the identity of a real-name order, in clear text as the official page says: a known
+/// document type, and a number and a name of at most 32 characters (an ID card number is 17
+/// digits and a digit or an upper-case `X`). Ciphertext (Base64 of 256 bytes) is too long.
+fn real_name(identity: &wechatpay::api::pay::PayerIdentity) -> Result<(), Reply> {
+    use wechatpay::api::pay::IdentityType;
+    if let IdentityType::Other(_) = identity.kind {
+        return Err(bad_field(&["payer", "identity", "type"], "证件类型不支持"));
+    }
+    for (name, value) in [("number", &identity.number), ("name", &identity.name)] {
+        let length = value.chars().count();
+        if length == 0 || length > 32 {
+            return Err(bad_field(
+                &["payer", "identity", name],
+                "长度应为1到32个字符（明文传入，无需加密）",
+            ));
+        }
+    }
+    if identity.kind == IdentityType::IdCard {
+        let number = identity.number.as_bytes();
+        let well_formed = number.len() == 18
+            && number[..17].iter().all(u8::is_ascii_digit)
+            && (number[17].is_ascii_digit() || number[17] == b'X');
+        if !well_formed {
+            return Err(bad_field(
+                &["payer", "identity", "number"],
+                "身份证号应为18位，末位X请大写",
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn app_prepay(shared: &Shared, _: &Params, request: AppPrepay, raw: &[u8]) -> Reply {

@@ -2,6 +2,8 @@
 //! (`codegen/facts.json`, compiled in): the request is checked as WeChat Pay checks it (path
 //! placeholders, query and body fields: required at any depth, types, listed values) and refused
 //! with `400 PARAM_ERROR` naming the field, else answered with a signed example answer (or `204`).
+//! A sensitive request value, at any depth, must be encrypted under the sandbox's WeChat Pay key,
+//! which the request names in `Wechatpay-Serial`, as WeChat Pay requires.
 //!
 //! The stateful routes of [`crate::routes`] are matched first; this is the fallback before `404`.
 
@@ -14,6 +16,7 @@ use wechatpay::__catalog::example;
 use super::bills::{BillKind, BillSpec};
 use super::routes::param_error_at;
 use super::server::Reply;
+use super::{PlatformSigner, Shared};
 
 /// The facts file of the repository, compiled in.
 const FACTS: &str = include_str!("../../codegen/facts.json");
@@ -73,7 +76,7 @@ pub fn described_operations() -> Vec<(Method, String)> {
 }
 
 /// Answers a request for a described operation, or `None` when no operation has this path.
-pub(crate) fn answer(parts: &http::request::Parts, body: &[u8]) -> Option<Reply> {
+pub(crate) fn answer(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> Option<Reply> {
     let path = parts.uri.path().strip_prefix('/')?;
     let segments: Vec<&str> = path.split('/').collect();
     let operation = operations().iter().find(|operation| {
@@ -85,13 +88,51 @@ pub(crate) fn answer(parts: &http::request::Parts, body: &[u8]) -> Option<Reply>
                 .zip(&segments)
                 .all(|(want, got)| want == got || (want.starts_with('{') && !got.is_empty()))
     })?;
+    let platform = shared.platform();
+    let sensitive = Sensitive {
+        platform: &platform,
+        serial: parts
+            .headers
+            .get(wechatpay::auth::header::SERIAL)
+            .and_then(|value| value.to_str().ok()),
+    };
     Some(respond(
         operation,
         &segments,
         parts.uri.query().unwrap_or_default(),
         &parts.headers,
         body,
+        &sensitive,
     ))
+}
+
+/// What a sensitive request value is checked with: the sandbox's WeChat Pay key, and the
+/// `Wechatpay-Serial` the request named.
+struct Sensitive<'a> {
+    platform: &'a PlatformSigner,
+    serial: Option<&'a str>,
+}
+
+impl Sensitive<'_> {
+    /// A sensitive value must be Base64 of RSA-OAEP ciphertext under the key the request named,
+    /// and that key must be the sandbox's current one.
+    fn check(&self, value: &str) -> Result<(), (String, bool)> {
+        if self.serial != Some(self.platform.serial.as_str()) {
+            return Err((
+                format!(
+                    "敏感字段须以微信支付公钥或平台证书加密，并在Wechatpay-Serial中指明：请求的Wechatpay-Serial为“{}”，应为“{}”",
+                    self.serial.unwrap_or(""),
+                    self.platform.serial
+                ),
+                false,
+            ));
+        }
+        self.platform
+            .key
+            .decrypt(value)
+            .map(drop)
+            .map_err(|_| ("敏感字段解密失败：请使用Wechatpay-Serial所指的微信支付公钥或平台证书加密（RSA-OAEP）".to_owned(), false))
+    }
 }
 
 fn respond(
@@ -100,6 +141,7 @@ fn respond(
     query: &str,
     headers: &http::HeaderMap,
     body: &[u8],
+    sensitive: &Sensitive<'_>,
 ) -> Reply {
     let facts = &operation.facts;
     let empty = Vec::new();
@@ -152,7 +194,7 @@ fn respond(
         };
         let schema = serde_json::json!({ "t": "object", "props": fields });
         let mut at = Vec::new();
-        if let Err((issue, missing)) = check(&schema, &value, &mut at) {
+        if let Err((issue, missing)) = check(&schema, &value, &mut at, sensitive) {
             return param_error_at("body", &at, &issue, missing);
         }
     }
@@ -309,7 +351,12 @@ fn check_listed(field: &Value, value: &Value) -> Result<(), String> {
 }
 
 /// Checks a JSON value against a field's schema; on failure `at` names the field.
-fn check(schema: &Value, value: &Value, at: &mut Vec<String>) -> Result<(), (String, bool)> {
+fn check(
+    schema: &Value,
+    value: &Value,
+    at: &mut Vec<String>,
+    sensitive: &Sensitive<'_>,
+) -> Result<(), (String, bool)> {
     let kind = schema["t"].as_str().unwrap_or_default();
     let fits = match kind {
         "string" => value.is_string(),
@@ -324,11 +371,12 @@ fn check(schema: &Value, value: &Value, at: &mut Vec<String>) -> Result<(), (Str
         return Err((format!("类型应为{kind}"), false));
     }
     match value {
+        Value::String(text) if schema["sens"] == true => sensitive.check(text),
         Value::String(_) => check_listed(schema, value).map_err(|issue| (issue, false)),
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
                 at.push(index.to_string());
-                check(&schema["items"], item, at)?;
+                check(&schema["items"], item, at, sensitive)?;
                 at.pop();
             }
             Ok(())
@@ -345,7 +393,7 @@ fn check(schema: &Value, value: &Value, at: &mut Vec<String>) -> Result<(), (Str
                         return Err(("此字段为必填项".into(), true));
                     }
                     None | Some(Value::Null) => {}
-                    Some(item) => check(field, item, at)?,
+                    Some(item) => check(field, item, at, sensitive)?,
                 }
                 at.pop();
             }

@@ -196,7 +196,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, body: &[u8
         }
     }
     // Every other described operation is answered from its description.
-    if let Some(reply) = super::catalog::answer(parts, body) {
+    if let Some(reply) = super::catalog::answer(shared, parts, body) {
         return reply;
     }
     if method_mismatch {

@@ -62,7 +62,42 @@ fn example_file() -> wechatpay::media::UploadFile {
     wechatpay::media::UploadFile::new("example.png", &b"\x89PNG\r\n\x1a\nexample"[..])
 }
 
-fn example_request(operation: &Value) -> Example {
+/// `value` with each sensitive string (`sens`, at any depth of `schema`) encrypted under `key`,
+/// as a client must send it.
+fn encrypted(schema: &Value, value: Value, key: &wechatpay::PublicKey) -> Value {
+    match value {
+        Value::String(text) if schema["sens"] == true => {
+            Value::String(key.encrypt(&text).expect("an example fits RSA-OAEP"))
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| encrypted(&schema["items"], item, key))
+                .collect(),
+        ),
+        Value::Object(object) => {
+            let empty = Vec::new();
+            let props = schema["props"].as_array().unwrap_or(&empty);
+            Value::Object(
+                object
+                    .into_iter()
+                    .map(|(name, item)| {
+                        let field = props
+                            .iter()
+                            .find(|field| field["n"] == name.as_str())
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        let item = encrypted(&field, item, key);
+                        (name, item)
+                    })
+                    .collect(),
+            )
+        }
+        other => other,
+    }
+}
+
+fn example_request(operation: &Value, key: &wechatpay::PublicKey) -> Example {
     let mut path = operation["path"].as_str().unwrap_or_default().to_owned();
     let mut query = Vec::new();
     let mut upload: Option<Upload> = None;
@@ -98,7 +133,7 @@ fn example_request(operation: &Value) -> Example {
             .map(|field| {
                 (
                     field["n"].as_str().unwrap_or_default().to_owned(),
-                    example(field),
+                    encrypted(field, example(field), key),
                 )
             })
             .collect::<serde_json::Map<String, Value>>()
@@ -172,6 +207,12 @@ async fn every_operation_from_a_separate_client() {
     let facts = facts();
     let operations = facts["operations"].as_array().expect("operations");
     let client = wechatpay::Client::from_env().expect("the printed exports configure a client");
+    // Sensitive values go encrypted under the WeChat Pay public key the exports name.
+    let pem = std::fs::read_to_string(
+        std::env::var("WECHATPAY_PUBLIC_KEY").expect("the exports name the WeChat Pay public key"),
+    )
+    .expect("the WeChat Pay public key file");
+    let wechatpay_key = wechatpay::PublicKey::from_pem(&pem).expect("key");
     let mut answered = 0;
     let mut refused = 0;
     let mut uploads = 0;
@@ -189,7 +230,7 @@ async fn every_operation_from_a_separate_client() {
             // Downloads are not signed: `Client::request` refuses them, as it should.
             continue;
         }
-        let request = example_request(operation);
+        let request = example_request(operation, &wechatpay_key);
         match send(&client, &method, &request).await {
             Ok(got) => {
                 let expected = match answer["kind"].as_str() {
@@ -233,7 +274,7 @@ async fn every_operation_from_a_separate_client() {
             .unwrap_or(&empty)
             .iter()
             .find(|field| field["req"] == true);
-        let mut without = example_request(operation);
+        let mut without = example_request(operation, &wechatpay_key);
         let (location, name) = if let Some(field) = required_body {
             let name = field["n"].as_str().unwrap_or_default().to_owned();
             if let Some(body) = without.body.as_mut() {

@@ -32,6 +32,10 @@ pub struct Order {
     /// 订单优惠标记.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<String>,
+    /// 指定支付方式: `[LimitPay::NoCredit]` keeps the payer from paying by credit card.
+    /// Described for JSAPI, APP, H5 and Native orders (not for the pay-and-sign orders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_fapiao: Option<bool>,
@@ -55,11 +59,113 @@ pub struct OrderAmount {
     pub currency: Option<String>,
 }
 
-/// 支付者 of a JSAPI order.
+crate::api::answer_enum! {
+    /// 指定支付方式: a payment method an order allows or forbids.
+    pub enum LimitPay {
+        /// `no_balance`: not from the WeChat balance (零钱).
+        NoBalance = "no_balance",
+        /// `no_credit`: not by credit card.
+        NoCredit = "no_credit",
+        /// `no_debit`: not by debit card.
+        NoDebit = "no_debit",
+        /// `balance_only`: only from the WeChat balance.
+        BalanceOnly = "balance_only",
+    }
+}
+
+/// 支付者 of a JSAPI order (and of a transaction in an answer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payer {
     /// 用户标识: the payer's OpenID under `appid`.
     pub openid: String,
+    /// 实名支付: pay only if the payer is this person (a permission WeChat Pay grants on
+    /// request). `None` is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<PayerIdentity>,
+}
+
+/// 实名支付: the identity the payer must have for a real-name payment.
+///
+/// Sent as written, not encrypted: the official page of real-name orders says the V3 order
+/// calls take these fields in clear text ("以明文形式传入即可,无需加密",
+/// <https://pay.weixin.qq.com/doc/v3/partner/4013991553>), although the API description calls
+/// them 加密后的证件号 / 加密后的姓名. TLS still protects them on the wire, and `Debug` never shows
+/// the number or the name.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayerIdentity {
+    /// 证件类型.
+    #[serde(rename = "type")]
+    pub kind: IdentityType,
+    /// 证件号: the ID number (a letter `X` at the end in upper case).
+    pub number: String,
+    /// 姓名: the name on the document.
+    pub name: String,
+}
+
+impl std::fmt::Debug for PayerIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayerIdentity")
+            .field("kind", &self.kind)
+            .field("number", &format_args!("<sensitive>"))
+            .field("name", &format_args!("<sensitive>"))
+            .finish()
+    }
+}
+
+crate::api::answer_enum! {
+    /// 证件类型 of a real-name payment.
+    pub enum IdentityType {
+        /// `IDCARD`: 身份证.
+        IdCard = "IDCARD",
+        /// `HONGKONG_MACAO`: 港澳回乡证.
+        HongkongMacao = "HONGKONG_MACAO",
+        /// `HONGKONG_MACAO_RESIDENT`: 港澳居住证.
+        HongkongMacaoResident = "HONGKONG_MACAO_RESIDENT",
+        /// `TAIWAN_RESIDENT`: 台湾居住证.
+        TaiwanResident = "TAIWAN_RESIDENT",
+        /// `FOREIGN_RESIDENT`: 外国人永居证.
+        ForeignResident = "FOREIGN_RESIDENT",
+        /// `OVERSEA_PASSPORT`: 护照.
+        OverseaPassport = "OVERSEA_PASSPORT",
+        /// `PHONE_NUMBER`: a phone number (listed by the API description only).
+        PhoneNumber = "PHONE_NUMBER",
+    }
+}
+
+/// 贴息信息 (微信分付): who bears the interest of an instalment payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsidyInfo {
+    /// 贴息详情列表.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsidy_detail: Option<Vec<SubsidyDetail>>,
+}
+
+/// One 贴息详情.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsidyDetail {
+    /// 贴息方案类型.
+    pub subsidy_period_type: SubsidyPeriodType,
+    /// 贴息方案列表.
+    pub subsidy_plan: Vec<SubsidyPlan>,
+}
+
+crate::api::answer_enum! {
+    /// 贴息方案类型.
+    pub enum SubsidyPeriodType {
+        /// `DAILY`: 随时还, repaid at any time.
+        Daily = "DAILY",
+        /// `PERIOD`: 分期还, repaid in instalments.
+        Period = "PERIOD",
+    }
+}
+
+/// One 贴息方案.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsidyPlan {
+    /// 贴息期数: 3, 6 or 12 instalments.
+    pub subsidy_installment_num: u32,
+    /// 贴息比例: the merchant's share of the interest, in percent (0 or 100).
+    pub subsidy_percent: u32,
 }
 
 /// 优惠功能 of an order.
@@ -149,6 +255,9 @@ pub struct JsapiPrepay {
     /// 场景信息.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<SceneInfo>,
+    /// 贴息信息 (微信分付).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// APP下单: an order paid from the merchant's app through the WeChat SDK.
@@ -164,6 +273,9 @@ pub struct AppPrepay {
     /// 场景信息.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene_info: Option<SceneInfo>,
+    /// 贴息信息 (微信分付).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// The answer to [`JsapiPrepay`], [`AppPrepay`] and the pay-and-sign orders.

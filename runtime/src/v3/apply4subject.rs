@@ -200,6 +200,7 @@ pub enum PostApplymentContactInfoContactIdDocType {
 }
 
 /// 联系人信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentContactInfo {
@@ -207,13 +208,13 @@ pub struct PostApplymentContactInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<PostApplymentContactInfoContactType>,
     /// 联系人姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id_doc_type: Option<PostApplymentContactInfoContactIdDocType>,
     /// 联系人身份证号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 联系人证件正面照片
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,7 +232,7 @@ pub struct PostApplymentContactInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_authorization_letter: Option<String>,
     /// 联系人手机号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub mobile: String,
 }
 
@@ -475,6 +476,7 @@ pub struct PostApplymentSubjectInfo {
 }
 
 /// 法人身份信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentIdentificationInfo {
@@ -487,16 +489,16 @@ pub struct PostApplymentIdentificationInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorize_letter_copy: Option<String>,
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_number: String,
     /// 证件有效日期
     pub identification_valid_date: String,
     /// 证件居住地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_address: Option<String>,
     /// 证件正面照片
     pub identification_front_copy: String,
@@ -509,6 +511,7 @@ pub struct PostApplymentIdentificationInfo {
 }
 
 /// 最终受益人信息列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentUboInfoList {
@@ -519,13 +522,13 @@ pub struct PostApplymentUboInfoList {
     /// 证件反面照片
     pub ubo_id_doc_copy_back: String,
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_number: String,
     /// 证件居住地址 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_address: String,
     /// 证件有效期开始时间
     pub ubo_period_begin: String,

@@ -117,6 +117,7 @@ pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
 }
 
 /// 转账明细列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostBatchesTransferDetailList {
@@ -129,11 +130,11 @@ pub struct PostBatchesTransferDetailList {
     /// 收款用户openid
     pub openid: String,
     /// 收款用户姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub user_name: String,
     /// 收款用户身份证 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub user_id_card: Option<String>,
 }
 

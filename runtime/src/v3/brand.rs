@@ -1209,16 +1209,17 @@ pub enum PostApplymentsAdminInfoIdDocType {
 }
 
 /// 管理员信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsAdminInfo {
     /// 管理员姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub admin_name: String,
     /// 管理员证件类型
     pub id_doc_type: PostApplymentsAdminInfoIdDocType,
     /// 管理员证件号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: String,
 }
 
@@ -2472,6 +2473,7 @@ pub struct GetPartnerCardMemberUserCardsResponse {
 }
 
 /// 平台提供的通用开卡信息字段
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFieldList {
@@ -2480,7 +2482,7 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFiel
     pub name: Option<GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList>,
     /// 加密的用户开卡时填写的个人信息 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub value: Option<String>,
 }
 
@@ -2982,6 +2984,7 @@ pub struct GetProfitsharingOrdersResponse {
 }
 
 /// 分账接收方列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostProfitsharingOrdersReceivers {
@@ -2995,7 +2998,7 @@ pub struct PostProfitsharingOrdersReceivers {
     pub description: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: Option<String>,
 }
 

@@ -317,16 +317,17 @@ pub enum PostAppCombinePayerInfoIdentityType {
 }
 
 /// 实名支付
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostAppCombinePayerInfoIdentity {
     /// 证件类型
     pub r#type: PostAppCombinePayerInfoIdentityType,
     /// 加密后的证件号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub number: String,
     /// 加密后的姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
 }
 

@@ -191,16 +191,17 @@ pub enum PostPartnerContractsAppPresignRealIdentityIdentityType {
 }
 
 /// 用户实名信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostPartnerContractsAppPresignRealIdentity {
     /// 实名验证类型
     pub identity_type: PostPartnerContractsAppPresignRealIdentityIdentityType,
     /// 自然人证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identity_id: String,
     /// 自然人姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub real_name: String,
 }
 

@@ -1223,11 +1223,12 @@ pub enum PostAccountApplyCancelWithdrawPayeeInfoAccountType {
 }
 
 /// 银行账户
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostAccountApplyCancelWithdrawPayeeInfoBankAccountInfo {
     /// 开户名称 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_name: String,
     /// 开户银行
     pub account_bank: String,
@@ -1241,7 +1242,7 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfoBankAccountInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
     /// 银行账号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_number: String,
 }
 
@@ -1281,6 +1282,7 @@ pub enum PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType {
 }
 
 /// 收款人账号对应的证件信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
@@ -1288,10 +1290,10 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_no: String,
 }
 
@@ -2090,6 +2092,7 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
 }
 
 /// 经营者/法人身份证信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
@@ -2098,10 +2101,10 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
     /// 身份证国徽面照片
     pub id_card_national: String,
     /// 身份证姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_name: String,
     /// 身份证号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 身份证有效期开始时间
     pub id_card_valid_time_begin: String,
@@ -2110,14 +2113,15 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
 }
 
 /// 经营者/法人其他类型证件信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsSubmitAccountHostingApplymentIdDocInfo {
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_number: String,
     /// 证件正面照片
     pub id_doc_copy: String,
@@ -2131,6 +2135,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdDocInfo {
 }
 
 /// 最终受益人信息列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
@@ -2145,15 +2150,15 @@ pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
     pub ubo_id_doc_copy_back: Option<String>,
     /// 受益人姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_name: Option<String>,
     /// 证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_number: Option<String>,
     /// 证件居住地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_address: Option<String>,
     /// 证件有效期开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2170,6 +2175,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
 }
 
 /// 结算银行账户
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
@@ -2178,7 +2184,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
     /// 开户银行
     pub account_bank: String,
     /// 开户名称 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_name: String,
     /// 开户银行联行号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2187,25 +2193,26 @@ pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
     /// 银行帐号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_number: String,
 }
 
 /// 超级管理员信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     /// 超级管理员类型
     pub contact_type: String,
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_name: String,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_id_card_number: Option<String>,
     /// 超级管理员证件正面照片
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2230,7 +2237,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     pub contact_id_doc_period_end: Option<String>,
     /// 超级管理员手机 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub mobile_phone: Option<String>,
 }
 
@@ -3209,6 +3216,7 @@ pub struct GetProfitsharingOrdersResponse {
 }
 
 /// 分账接收方列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostProfitsharingOrdersReceivers {
@@ -3222,7 +3230,7 @@ pub struct PostProfitsharingOrdersReceivers {
     pub description: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub receiver_name: Option<String>,
 }
 

@@ -168,34 +168,36 @@ pub struct GetUsersOpenidDebtState {
 }
 
 /// 实名信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostContractsPresignIdentity {
     /// 姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub real_name: String,
     /// 证件类型 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub credential_type: String,
     /// 身份证号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: Option<String>,
 }
 
 /// 签约银行卡
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostContractsPresignBankCard {
     /// 签约银行卡号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub bank_card_no: String,
     /// 银行卡有效期
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_thru: Option<String>,
     /// 银行卡开卡预留手机号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub phone: Option<String>,
     /// 银行类型
     #[serde(skip_serializing_if = "Option::is_none")]

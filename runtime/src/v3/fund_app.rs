@@ -812,6 +812,7 @@ pub enum PostBrandRedpacketBrandMerchantBatchesScene {
 }
 
 /// 品牌红包明细列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostBrandRedpacketBrandMerchantBatchesDetailList {
@@ -823,7 +824,7 @@ pub struct PostBrandRedpacketBrandMerchantBatchesDetailList {
     pub openid: String,
     /// 接收红包用户姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub user_name: Option<String>,
     /// 红包备注
     pub remark: String,

@@ -1946,19 +1946,20 @@ pub struct PostSubsidyZhejiangGoodsQueryResponse {
 }
 
 /// 品类集合
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostSubsidyZhejiangNQualificationsConfirmData {
     /// 品类编码
     pub cate_code: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub cert_no: String,
     /// 能耗等级
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<String>,
     /// 姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
     /// 交易完成或商品退回时间戳
     pub operation_time: String,
@@ -1978,12 +1979,12 @@ pub struct PostSubsidyZhejiangNQualificationsConfirmData {
     /// 政府补贴金额
     pub subsidy: String,
     /// 手机号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub tel: String,
     /// 收货地区编码
     pub add_code: String,
     /// 收货地址 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub address: String,
     /// 销售方式
     pub sale_models: String,
@@ -2081,6 +2082,7 @@ pub enum PostSubsidyZhejiangQualificationsSyncDataGrade {
 }
 
 /// 资格集合
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostSubsidyZhejiangQualificationsSyncData {
@@ -2089,13 +2091,13 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
     /// 品类编码
     pub cate_code: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub cert_no: String,
     /// 能耗等级
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<PostSubsidyZhejiangQualificationsSyncDataGrade>,
     /// 姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
     /// 交易完成或商品退回时间戳
     pub operation_time: String,
@@ -2115,7 +2117,7 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
     /// 政府补贴金额
     pub subsidy: String,
     /// 手机号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub tel: String,
     /// 区县编码
     pub add_code: String,

@@ -662,17 +662,18 @@ pub struct GetCertificatesResponse {
 }
 
 /// 联系人信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostMerchantsContact {
     /// 联系人名称 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
     /// 联系人电话 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub phone: String,
     /// 联系人邮箱 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub email: String,
 }
 

@@ -123,11 +123,12 @@ pub enum PostRiskWithdrawlApplyPayeeInfoAccountType {
 }
 
 /// 银行账户
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostRiskWithdrawlApplyPayeeInfoBankAccountInfo {
     /// 开户名称 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_name: String,
     /// 开户银行
     pub account_bank: String,
@@ -138,7 +139,7 @@ pub struct PostRiskWithdrawlApplyPayeeInfoBankAccountInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
     /// 银行账号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_number: String,
 }
 
@@ -178,6 +179,7 @@ pub enum PostRiskWithdrawlApplyPayeeInfoIdentityInfoIdDocType {
 }
 
 /// 收款人账号对应的证件信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
@@ -185,10 +187,10 @@ pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_doc_type: Option<PostRiskWithdrawlApplyPayeeInfoIdentityInfoIdDocType>,
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_no: String,
 }
 

@@ -231,16 +231,17 @@ pub enum PostMchcontactalterapplymentContactInfoContactIdDocType {
 }
 
 /// 超级管理员信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostMchcontactalterapplymentContactInfo {
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_name: String,
     /// 超级管理员证件类型
     pub contact_id_doc_type: PostMchcontactalterapplymentContactInfoContactIdDocType,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_id_card_number: String,
     /// 超级管理员证件正面照片
     pub contact_id_doc_copy: String,
@@ -255,7 +256,7 @@ pub struct PostMchcontactalterapplymentContactInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_authorization_letter: Option<String>,
     /// 超级管理员手机 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub mobile_phone: String,
 }
 
@@ -518,6 +519,7 @@ pub enum PostMchsubjectalterapplymentLegalPersonInfoIdHolderType {
 }
 
 /// 法人身份信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostMchsubjectalterapplymentLegalPersonInfo {
@@ -537,15 +539,15 @@ pub struct PostMchsubjectalterapplymentLegalPersonInfo {
     pub card_back: Option<String>,
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub card_name: Option<String>,
     /// 证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub card_number: Option<String>,
     /// 证件居住地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub card_address: Option<String>,
     /// 证件有效期开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -559,6 +561,7 @@ pub struct PostMchsubjectalterapplymentLegalPersonInfo {
 }
 
 /// 最终受益人信息列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostMchsubjectalterapplymentUboInfoList {
@@ -570,13 +573,13 @@ pub struct PostMchsubjectalterapplymentUboInfoList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_back: Option<String>,
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub card_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub card_number: String,
     /// 证件居住地址 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub card_address: String,
     /// 证件有效期开始时间
     pub card_period_begin: String,

@@ -249,14 +249,15 @@ pub enum PostOrdersPayerCardType {
 }
 
 /// 支付人身份信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostOrdersPayer {
     /// 真实姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
     /// 个人身份ID摘要 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_digest: String,
     /// 证件类型
     pub card_type: PostOrdersPayerCardType,

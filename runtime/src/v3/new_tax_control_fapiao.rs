@@ -447,6 +447,7 @@ pub struct PostCardTemplateResponse {
 }
 
 /// 购买方信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostFapiaoApplicationsBuyerInformation {
@@ -471,11 +472,11 @@ pub struct PostFapiaoApplicationsBuyerInformation {
     pub bank_account: Option<String>,
     /// 手机号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub phone: Option<String>,
     /// 邮箱地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub email: Option<String>,
 }
 
@@ -564,6 +565,7 @@ pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType {
 }
 
 /// 购买方信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
@@ -588,11 +590,11 @@ pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
     pub bank_account: Option<String>,
     /// 手机号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub phone: Option<String>,
     /// 邮箱地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub email: Option<String>,
     /// 订单金额
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -800,6 +802,7 @@ pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPass
 }
 
 /// 出行人额外信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformation {
@@ -808,7 +811,7 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPa
     /// 出行人证件类型
     pub certificate_type: PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationCertificateType,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub certificate_number: String,
     /// 出行日期
     pub departure_date: String,
@@ -980,6 +983,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
 }
 
 /// 不动产租赁特定行业额外信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEstateLeasingInformation
@@ -999,7 +1003,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEsta
     pub cross_city_flag: bool,
     /// 产权证书/不动产权证号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub certificate_no: Option<String>,
     /// 车牌号
     #[serde(skip_serializing_if = "Option::is_none")]

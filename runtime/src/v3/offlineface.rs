@@ -185,17 +185,19 @@ pub enum PostContractsPresignFacepayUserIdentificationIdentificationType {
 }
 
 /// 证件信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostContractsPresignFacepayUserIdentification {
     /// 证件类型
     pub identification_type: PostContractsPresignFacepayUserIdentificationIdentificationType,
     /// 证件ID (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_number: String,
 }
 
 /// 刷脸用户信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostContractsPresignFacepayUser {
@@ -211,21 +213,22 @@ pub struct PostContractsPresignFacepayUser {
     pub identification: Option<PostContractsPresignFacepayUserIdentification>,
     /// 手机号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub phone: Option<String>,
 }
 
 /// 签约指定银行卡
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostContractsPresignLimitBankCard {
     /// 银行卡号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub bank_card_number: Option<String>,
     /// 开卡人姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub identification_name: Option<String>,
     /// 开卡人证件
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,7 +241,7 @@ pub struct PostContractsPresignLimitBankCard {
     pub bank_type: Option<String>,
     /// 开卡预留手机号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub phone: Option<String>,
 }
 

@@ -1143,14 +1143,15 @@ pub enum PostInsuranceSignContractsPreEntrustSignAppRealIdentityIdentityType {
 }
 
 /// 用户实名信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostInsuranceSignContractsPreEntrustSignAppRealIdentity {
     /// 自然人姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub real_name: String,
     /// 自然人身份证号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 实名验证类型
     #[serde(skip_serializing_if = "Option::is_none")]

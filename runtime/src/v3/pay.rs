@@ -1139,16 +1139,17 @@ pub enum PostPartnerTransactionsAppPayerIdentityType {
 }
 
 /// 实名支付
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostPartnerTransactionsAppPayerIdentity {
     /// 证件类型
     pub r#type: PostPartnerTransactionsAppPayerIdentityType,
     /// 加密后的证件号 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub number: String,
     /// 加密后的姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: String,
 }
 

@@ -453,6 +453,7 @@ pub struct PostTokensResponse {
 }
 
 /// 转账明细列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostTransferBatchesTransferDetailList {
@@ -465,7 +466,7 @@ pub struct PostTransferBatchesTransferDetailList {
     /// 收款用户OpenID
     pub openid: String,
     /// 收款用户姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub user_name: String,
 }
 

@@ -269,6 +269,7 @@ pub enum PostOrdersReceiversType {
 }
 
 /// 分账接收方列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostOrdersReceivers {
@@ -278,7 +279,7 @@ pub struct PostOrdersReceivers {
     pub account: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub name: Option<String>,
     /// 分账金额
     pub amount: i64,

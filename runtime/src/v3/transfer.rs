@@ -133,6 +133,7 @@ pub struct GetBillReceiptOutBatchNo {
 }
 
 /// 转账明细列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostBatchesTransferDetailList {
@@ -145,11 +146,11 @@ pub struct PostBatchesTransferDetailList {
     /// 用户在直连商户应用下的用户标示
     pub openid: String,
     /// 收款用户姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub user_name: String,
     /// 收款用户身份证 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub user_id_card: Option<String>,
 }
 

@@ -254,14 +254,15 @@ pub struct GetEtcContractsContractIdResponse {
 }
 
 /// 实名信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostEtcPreopenIdentify {
     /// 姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub encrypted_real_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub encrypted_credential_id: String,
     /// 证件类型
     pub credential_type: String,
