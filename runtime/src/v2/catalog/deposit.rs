@@ -162,9 +162,9 @@ pub struct Refund {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 微信订单号
-    pub transaction_id: String,
+    pub transaction_id: Option<String>,
     /// 商户订单号
-    pub out_trade_no: String,
+    pub out_trade_no: Option<String>,
     /// 商户退款单号
     pub out_refund_no: String,
     /// 订单金额

@@ -400,9 +400,9 @@ pub struct PayRefund {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 微信订单号
-    pub transaction_id: String,
+    pub transaction_id: Option<String>,
     /// 商户订单号
-    pub out_trade_no: String,
+    pub out_trade_no: Option<String>,
     /// 商户退款单号
     pub out_refund_no: String,
     /// 订单金额
@@ -437,9 +437,9 @@ pub struct PayRefundv2 {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 微信订单号
-    pub transaction_id: String,
+    pub transaction_id: Option<String>,
     /// 商户订单号
-    pub out_trade_no: String,
+    pub out_trade_no: Option<String>,
     /// 商户退款单号
     pub out_refund_no: String,
     /// 订单金额
