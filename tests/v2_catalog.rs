@@ -22,7 +22,7 @@ async fn a_generated_operation_is_answered_from_its_description_with_both_sign_t
             .build()
             .unwrap();
         let answer = client
-            .send(&tools::Shorturl {
+            .send(&tools::PostShorturl {
                 long_url: "weixin://wxpay/bizpayurl?sign=XXXXX".into(),
             })
             .await
@@ -43,7 +43,7 @@ async fn typed_numbers_and_open_enums_travel_as_xml_text() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let answer = client
-        .send(&pay::Orderquery {
+        .send(&pay::PostOrderquery {
             version: None,
             sub_appid: None,
             sub_mch_id: None,
@@ -57,7 +57,7 @@ async fn typed_numbers_and_open_enums_travel_as_xml_text() {
     assert!(
         matches!(
             answer.trade_state,
-            Some(ref state) if !matches!(state, pay::OrderqueryResponseTradeState::Unknown(_))
+            Some(ref state) if !matches!(state, pay::PostOrderqueryResponseTradeState::Unknown(_))
         ),
         "{answer:?}"
     );
@@ -69,7 +69,7 @@ async fn a_missing_required_field_is_a_param_error_naming_it() {
     let client = sandbox.client().unwrap();
     // An empty value is left out of the XML's meaning: WeChat Pay reads it as missing.
     let error = client
-        .send(&tools::Shorturl {
+        .send(&tools::PostShorturl {
             long_url: String::new(),
         })
         .await
@@ -98,7 +98,7 @@ async fn a_generated_operation_signed_with_another_key_is_refused() {
         .build()
         .unwrap();
     let error = client
-        .send(&tools::Shorturl {
+        .send(&tools::PostShorturl {
             long_url: "weixin://wxpay/bizpayurl?sign=XXXXX".into(),
         })
         .await
@@ -121,8 +121,8 @@ async fn a_generated_mutual_tls_operation_needs_the_client_certificate_before_se
     assert_eq!(sandbox.requests_to("secapi/pay/refund"), 0);
 }
 
-fn refund() -> secapi::PayRefund {
-    secapi::PayRefund {
+fn refund() -> secapi::PostPayRefund {
+    secapi::PostPayRefund {
         sub_appid: None,
         sub_mch_id: None,
         transaction_id: Some("1009660380201506130728806387".into()),
@@ -139,7 +139,7 @@ fn refund() -> secapi::PayRefund {
 
 /// The same operation declared without `client_certificate`, so that the client sends it without
 /// a certificate and the sandbox's refusal is what the test sees.
-#[wechatpay::endpoint(POST, "secapi/pay/refund", response = secapi::PayRefundResponse, protocol = v2)]
+#[wechatpay::endpoint(POST, "secapi/pay/refund", response = secapi::PostPayRefundResponse, protocol = v2)]
 pub struct RefundWithoutTheMark {
     pub transaction_id: String,
     pub out_refund_no: String,
@@ -199,7 +199,7 @@ async fn the_sandbox_refuses_a_mutual_tls_operation_sent_without_a_certificate()
     }
     // An operation that does not need it goes through on the same connection settings.
     client
-        .send(&tools::Shorturl {
+        .send(&tools::PostShorturl {
             long_url: "weixin://wxpay/bizpayurl?sign=XXXXX".into(),
         })
         .await

@@ -12,10 +12,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "applyment/micro/getstate", response = MicroGetstateResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "applyment/micro/getstate", response = PostMicroGetstateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MicroGetstate {
+pub struct PostMicroGetstate {
     /// 接口版本号
     pub version: String,
     /// 商户申请单号
@@ -31,10 +31,10 @@ pub struct MicroGetstate {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "applyment/micro/getupgradestate", response = MicroGetupgradestateResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "applyment/micro/getupgradestate", response = PostMicroGetupgradestateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MicroGetupgradestate {
+pub struct PostMicroGetupgradestate {
     /// 接口版本号
     pub version: String,
     /// 小微商户号
@@ -48,12 +48,12 @@ pub struct MicroGetupgradestate {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "applyment/micro/modifyarchives", response = MicroModifyarchivesResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "applyment/micro/modifyarchives", response = PostMicroModifyarchivesResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MicroModifyarchives {
+pub struct PostMicroModifyarchives {
     /// 接口版本号
-    pub version: MicroModifyarchivesVersion,
+    pub version: PostMicroModifyarchivesVersion,
     /// 小微商户号
     pub sub_mch_id: String,
     /// 银行卡号
@@ -75,12 +75,12 @@ pub struct MicroModifyarchives {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "applyment/micro/modifycontactinfo", response = MicroModifycontactinfoResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "applyment/micro/modifycontactinfo", response = PostMicroModifycontactinfoResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MicroModifycontactinfo {
+pub struct PostMicroModifycontactinfo {
     /// 接口版本号
-    pub version: MicroModifycontactinfoVersion,
+    pub version: PostMicroModifycontactinfoVersion,
     /// 小微商户号
     pub sub_mch_id: Option<String>,
     /// 手机号
@@ -100,12 +100,12 @@ pub struct MicroModifycontactinfo {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "applyment/micro/submit", response = MicroSubmitResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "applyment/micro/submit", response = PostMicroSubmitResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MicroSubmit {
+pub struct PostMicroSubmit {
     /// 接口版本号
-    pub version: MicroSubmitVersion,
+    pub version: PostMicroSubmitVersion,
     /// 平台证书序列号
     pub cert_sn: String,
     /// 业务申请编号
@@ -173,12 +173,12 @@ pub struct MicroSubmit {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "applyment/micro/submitupgrade", response = MicroSubmitupgradeResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "applyment/micro/submitupgrade", response = PostMicroSubmitupgradeResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MicroSubmitupgrade {
+pub struct PostMicroSubmitupgrade {
     /// 接口版本号
-    pub version: MicroSubmitupgradeVersion,
+    pub version: PostMicroSubmitupgradeVersion,
     /// 平台证书序列号
     pub cert_sn: String,
     /// 小微商户号
@@ -231,9 +231,9 @@ pub struct MicroSubmitupgrade {
     pub contact_email: Option<String>,
 }
 
-/// The answer of [`MicroGetstate`] (查询申请状态): its fields after the client verified `sign`.
+/// The answer of [`PostMicroGetstate`] (查询申请状态): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroGetstateResponse {
+pub struct PostMicroGetstateResponse {
     /// 商户申请单号
     pub applyment_id: Option<String>,
     /// 申请状态
@@ -252,9 +252,9 @@ pub struct MicroGetstateResponse {
     pub reject_reason: Option<String>,
 }
 
-/// The answer of [`MicroGetupgradestate`] (查询升级申请单状态): its fields after the client verified `sign`.
+/// The answer of [`PostMicroGetupgradestate`] (查询升级申请单状态): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroGetupgradestateResponse {
+pub struct PostMicroGetupgradestateResponse {
     /// 小微商户号
     pub sub_mch_id: Option<String>,
     /// 申请状态
@@ -289,9 +289,9 @@ pub struct MicroGetupgradestateResponse {
     pub reject_reason: Option<String>,
 }
 
-/// The answer of [`MicroModifyarchives`] (修改结算银行卡): its fields after the client verified `sign`.
+/// The answer of [`PostMicroModifyarchives`] (修改结算银行卡): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroModifyarchivesResponse {
+pub struct PostMicroModifyarchivesResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 小微商户号
@@ -303,7 +303,7 @@ pub struct MicroModifyarchivesResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicroModifyarchivesVersion {
+pub enum PostMicroModifyarchivesVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -312,9 +312,9 @@ pub enum MicroModifyarchivesVersion {
     Unknown(String),
 }
 
-/// The answer of [`MicroModifycontactinfo`] (修改联系信息): its fields after the client verified `sign`.
+/// The answer of [`PostMicroModifycontactinfo`] (修改联系信息): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroModifycontactinfoResponse {
+pub struct PostMicroModifycontactinfoResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 小微商户号
@@ -326,7 +326,7 @@ pub struct MicroModifycontactinfoResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicroModifycontactinfoVersion {
+pub enum PostMicroModifycontactinfoVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -337,11 +337,11 @@ pub enum MicroModifycontactinfoVersion {
 
 /// The answer of `POST /applyment/micro/signcontract` (签约报备), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroSigncontractResponse {}
+pub struct PostMicroSigncontractResponse {}
 
-/// The answer of [`MicroSubmit`] (申请入驻): its fields after the client verified `sign`.
+/// The answer of [`PostMicroSubmit`] (申请入驻): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroSubmitResponse {
+pub struct PostMicroSubmitResponse {
     /// 参数校验不通过的字段名
     pub err_param: Option<String>,
     /// 商户申请单号
@@ -353,7 +353,7 @@ pub struct MicroSubmitResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicroSubmitVersion {
+pub enum PostMicroSubmitVersion {
     /// `3.0`
     #[serde(rename = "3.0")]
     V30,
@@ -362,9 +362,9 @@ pub enum MicroSubmitVersion {
     Unknown(String),
 }
 
-/// The answer of [`MicroSubmitupgrade`] (提交升级申请单): its fields after the client verified `sign`.
+/// The answer of [`PostMicroSubmitupgrade`] (提交升级申请单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicroSubmitupgradeResponse {
+pub struct PostMicroSubmitupgradeResponse {
     /// 参数校验不通过的字段名
     pub err_param: Option<String>,
 }
@@ -374,7 +374,7 @@ pub struct MicroSubmitupgradeResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicroSubmitupgradeVersion {
+pub enum PostMicroSubmitupgradeVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -385,10 +385,10 @@ pub enum MicroSubmitupgradeVersion {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<MicroGetstate>("POST applyment/micro/getstate");
-    check.operation::<MicroGetupgradestate>("POST applyment/micro/getupgradestate");
-    check.operation::<MicroModifyarchives>("POST applyment/micro/modifyarchives");
-    check.operation::<MicroModifycontactinfo>("POST applyment/micro/modifycontactinfo");
-    check.operation::<MicroSubmit>("POST applyment/micro/submit");
-    check.operation::<MicroSubmitupgrade>("POST applyment/micro/submitupgrade");
+    check.operation::<PostMicroGetstate>("POST applyment/micro/getstate");
+    check.operation::<PostMicroGetupgradestate>("POST applyment/micro/getupgradestate");
+    check.operation::<PostMicroModifyarchives>("POST applyment/micro/modifyarchives");
+    check.operation::<PostMicroModifycontactinfo>("POST applyment/micro/modifycontactinfo");
+    check.operation::<PostMicroSubmit>("POST applyment/micro/submit");
+    check.operation::<PostMicroSubmitupgrade>("POST applyment/micro/submitupgrade");
 }

@@ -9,22 +9,22 @@ use crate::endpoint;
 ///
 /// `POST /cgi-bin/mch/customs/customdeclareorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/external/declarecustom.php?chapter=18_1>.
-#[endpoint(POST, "cgi-bin/mch/customs/customdeclareorder", response = MchCustomsCustomdeclareorderResponse, protocol = v2)]
+#[endpoint(POST, "cgi-bin/mch/customs/customdeclareorder", response = PostMchCustomsCustomdeclareorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchCustomsCustomdeclareorder {
+pub struct PostMchCustomsCustomdeclareorder {
     /// 商户订单号
     pub out_trade_no: String,
     /// 微信支付订单号
     pub transaction_id: String,
     /// 海关
-    pub customs: MchCustomsCustomdeclareorderCustoms,
+    pub customs: PostMchCustomsCustomdeclareorderCustoms,
     /// 商户海关备案号
     pub mch_customs_no: String,
     /// 关税
     pub duty: Option<i64>,
     /// 报关类型
-    pub action_type: Option<MchCustomsCustomdeclareorderActionType>,
+    pub action_type: Option<PostMchCustomsCustomdeclareorderActionType>,
     /// 商户子订单号
     pub sub_order_no: Option<String>,
     /// 币种
@@ -36,7 +36,7 @@ pub struct MchCustomsCustomdeclareorder {
     /// 商品价格
     pub product_fee: Option<i64>,
     /// 证件类型
-    pub cert_type: Option<MchCustomsCustomdeclareorderCertType>,
+    pub cert_type: Option<PostMchCustomsCustomdeclareorderCertType>,
     /// 证件号码
     pub cert_id: Option<String>,
     /// 姓名
@@ -47,10 +47,10 @@ pub struct MchCustomsCustomdeclareorder {
 ///
 /// `POST /cgi-bin/mch/customs/customdeclarequery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/external/declarecustom.php?chapter=18_2>.
-#[endpoint(POST, "cgi-bin/mch/customs/customdeclarequery", response = MchCustomsCustomdeclarequeryResponse, protocol = v2)]
+#[endpoint(POST, "cgi-bin/mch/customs/customdeclarequery", response = PostMchCustomsCustomdeclarequeryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchCustomsCustomdeclarequery {
+pub struct PostMchCustomsCustomdeclarequery {
     /// 商户订单号
     pub out_trade_no: String,
     /// 微信支付订单号
@@ -60,17 +60,17 @@ pub struct MchCustomsCustomdeclarequery {
     /// 微信子订单号
     pub sub_order_id: String,
     /// 海关
-    pub customs: MchCustomsCustomdeclarequeryCustoms,
+    pub customs: PostMchCustomsCustomdeclarequeryCustoms,
 }
 
 /// 订单附加信息重推接口
 ///
 /// `POST /cgi-bin/mch/newcustoms/customdeclareredeclare`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/external/declarecustom.php?chapter=18_4>.
-#[endpoint(POST, "cgi-bin/mch/newcustoms/customdeclareredeclare", response = MchNewcustomsCustomdeclareredeclareResponse, protocol = v2)]
+#[endpoint(POST, "cgi-bin/mch/newcustoms/customdeclareredeclare", response = PostMchNewcustomsCustomdeclareredeclareResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchNewcustomsCustomdeclareredeclare {
+pub struct PostMchNewcustomsCustomdeclareredeclare {
     /// 商户订单号
     pub out_trade_no: String,
     /// 微信支付订单号
@@ -80,7 +80,7 @@ pub struct MchNewcustomsCustomdeclareredeclare {
     /// 微信子订单号
     pub sub_order_id: Option<String>,
     /// 海关
-    pub customs: MchNewcustomsCustomdeclareredeclareCustoms,
+    pub customs: PostMchNewcustomsCustomdeclareredeclareCustoms,
     /// 商户海关备案号
     pub mch_customs_no: String,
 }
@@ -89,7 +89,7 @@ pub struct MchNewcustomsCustomdeclareredeclare {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchCustomsCustomdeclareorderResponseState {
+pub enum PostMchCustomsCustomdeclareorderResponseState {
     /// `NDECLARED`
     #[serde(rename = "NDECLARED")]
     Ndeclared,
@@ -117,7 +117,7 @@ pub enum MchCustomsCustomdeclareorderResponseState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchCustomsCustomdeclareorderResponseCertCheckResult {
+pub enum PostMchCustomsCustomdeclareorderResponseCertCheckResult {
     /// `UNCHECKED`
     #[serde(rename = "UNCHECKED")]
     Unchecked,
@@ -136,7 +136,7 @@ pub enum MchCustomsCustomdeclareorderResponseCertCheckResult {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchCustomsCustomdeclareorderResponseVerifyDepartment {
+pub enum PostMchCustomsCustomdeclareorderResponseVerifyDepartment {
     /// `UNIONPAY`
     #[serde(rename = "UNIONPAY")]
     Unionpay,
@@ -151,15 +151,15 @@ pub enum MchCustomsCustomdeclareorderResponseVerifyDepartment {
     Unknown(String),
 }
 
-/// The answer of [`MchCustomsCustomdeclareorder`] (订单附加信息提交接口): its fields after the client verified `sign`.
+/// The answer of [`PostMchCustomsCustomdeclareorder`] (订单附加信息提交接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchCustomsCustomdeclareorderResponse {
+pub struct PostMchCustomsCustomdeclareorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
     pub mch_id: Option<String>,
     /// 状态码
-    pub state: Option<MchCustomsCustomdeclareorderResponseState>,
+    pub state: Option<PostMchCustomsCustomdeclareorderResponseState>,
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 商户订单号
@@ -171,9 +171,9 @@ pub struct MchCustomsCustomdeclareorderResponse {
     /// 最后更新时间
     pub modify_time: Option<String>,
     /// 订购人和支付人身份信息校验结果
-    pub cert_check_result: Option<MchCustomsCustomdeclareorderResponseCertCheckResult>,
+    pub cert_check_result: Option<PostMchCustomsCustomdeclareorderResponseCertCheckResult>,
     /// 验核机构**注
-    pub verify_department: Option<MchCustomsCustomdeclareorderResponseVerifyDepartment>,
+    pub verify_department: Option<PostMchCustomsCustomdeclareorderResponseVerifyDepartment>,
     /// 验核机构交易流水号
     pub verify_department_trade_id: Option<String>,
 }
@@ -183,7 +183,7 @@ pub struct MchCustomsCustomdeclareorderResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchCustomsCustomdeclareorderCustoms {
+pub enum PostMchCustomsCustomdeclareorderCustoms {
     /// `GUANGZHOU_ZS`
     #[serde(rename = "GUANGZHOU_ZS")]
     GuangzhouZs,
@@ -221,7 +221,7 @@ pub enum MchCustomsCustomdeclareorderCustoms {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchCustomsCustomdeclareorderActionType {
+pub enum PostMchCustomsCustomdeclareorderActionType {
     /// `ADD`
     #[serde(rename = "ADD")]
     Add,
@@ -238,7 +238,7 @@ pub enum MchCustomsCustomdeclareorderActionType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchCustomsCustomdeclareorderCertType {
+pub enum PostMchCustomsCustomdeclareorderCertType {
     /// `IDCARD`
     #[serde(rename = "IDCARD")]
     Idcard,
@@ -251,7 +251,7 @@ pub enum MchCustomsCustomdeclareorderCertType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchCustomsCustomdeclarequeryResponseVerifyDepartment {
+pub enum PostMchCustomsCustomdeclarequeryResponseVerifyDepartment {
     /// `UNIONPAY`
     #[serde(rename = "UNIONPAY")]
     Unionpay,
@@ -266,11 +266,11 @@ pub enum MchCustomsCustomdeclarequeryResponseVerifyDepartment {
     Unknown(String),
 }
 
-/// The answer of [`MchCustomsCustomdeclarequery`] (订单附加信息查询接口): its fields after the client verified `sign`.
+/// The answer of [`PostMchCustomsCustomdeclarequery`] (订单附加信息查询接口): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `sub_order_no_$n`, `sub_order_id_$n`, `mch_customs_no_$n`, `customs_$n`, `fee_type_$n`, `order_fee_$n`, `duty_$n`, `transport_fee_$n`, `product_fee_$n`, `state_$n`, `explanation_$n`, `modify_time_$n`, `cert_check_result_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchCustomsCustomdeclarequeryResponse {
+pub struct PostMchCustomsCustomdeclarequeryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -280,7 +280,7 @@ pub struct MchCustomsCustomdeclarequeryResponse {
     /// 笔数
     pub count: Option<i64>,
     /// 验核机构**注
-    pub verify_department: Option<MchCustomsCustomdeclarequeryResponseVerifyDepartment>,
+    pub verify_department: Option<PostMchCustomsCustomdeclarequeryResponseVerifyDepartment>,
     /// 验核机构交易流水号
     pub verify_department_trade_id: Option<String>,
 }
@@ -290,7 +290,7 @@ pub struct MchCustomsCustomdeclarequeryResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchCustomsCustomdeclarequeryCustoms {
+pub enum PostMchCustomsCustomdeclarequeryCustoms {
     /// `GUANGZHOU_ZS`
     #[serde(rename = "GUANGZHOU_ZS")]
     GuangzhouZs,
@@ -327,7 +327,7 @@ pub enum MchCustomsCustomdeclarequeryCustoms {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchNewcustomsCustomdeclareredeclareResponseState {
+pub enum PostMchNewcustomsCustomdeclareredeclareResponseState {
     /// `UNDECLARED`
     #[serde(rename = "UNDECLARED")]
     Undeclared,
@@ -351,15 +351,15 @@ pub enum MchNewcustomsCustomdeclareredeclareResponseState {
     Unknown(String),
 }
 
-/// The answer of [`MchNewcustomsCustomdeclareredeclare`] (订单附加信息重推接口): its fields after the client verified `sign`.
+/// The answer of [`PostMchNewcustomsCustomdeclareredeclare`] (订单附加信息重推接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchNewcustomsCustomdeclareredeclareResponse {
+pub struct PostMchNewcustomsCustomdeclareredeclareResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
     pub mch_id: Option<String>,
     /// 状态码
-    pub state: Option<MchNewcustomsCustomdeclareredeclareResponseState>,
+    pub state: Option<PostMchNewcustomsCustomdeclareredeclareResponseState>,
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 商户订单号
@@ -379,7 +379,7 @@ pub struct MchNewcustomsCustomdeclareredeclareResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchNewcustomsCustomdeclareredeclareCustoms {
+pub enum PostMchNewcustomsCustomdeclareredeclareCustoms {
     /// `GUANGZHOU_ZS`
     #[serde(rename = "GUANGZHOU_ZS")]
     GuangzhouZs,
@@ -414,9 +414,13 @@ pub enum MchNewcustomsCustomdeclareredeclareCustoms {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<MchCustomsCustomdeclareorder>("POST cgi-bin/mch/customs/customdeclareorder");
-    check.operation::<MchCustomsCustomdeclarequery>("POST cgi-bin/mch/customs/customdeclarequery");
-    check.operation::<MchNewcustomsCustomdeclareredeclare>(
+    check.operation::<PostMchCustomsCustomdeclareorder>(
+        "POST cgi-bin/mch/customs/customdeclareorder",
+    );
+    check.operation::<PostMchCustomsCustomdeclarequery>(
+        "POST cgi-bin/mch/customs/customdeclarequery",
+    );
+    check.operation::<PostMchNewcustomsCustomdeclareredeclare>(
         "POST cgi-bin/mch/newcustoms/customdeclareredeclare",
     );
 }

@@ -12,10 +12,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "deposit/consume", response = ConsumeResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "deposit/consume", response = PostConsumeResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Consume {
+pub struct PostConsume {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -36,12 +36,12 @@ pub struct Consume {
 ///
 /// `POST /deposit/facepay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/deposit_sl.php?chapter=27_0&index=1>.
-#[endpoint(POST, "deposit/facepay", response = FacepayResponse, protocol = v2)]
+#[endpoint(POST, "deposit/facepay", response = PostFacepayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Facepay {
+pub struct PostFacepay {
     /// 是否押金支付
-    pub deposit: Option<FacepayDeposit>,
+    pub deposit: Option<PostFacepayDeposit>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -80,16 +80,16 @@ pub struct Facepay {
 ///
 /// `POST /deposit/micropay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/deposit_sl.php?chapter=27_1&index=2>.
-#[endpoint(POST, "deposit/micropay", response = MicropayResponse, protocol = v2)]
+#[endpoint(POST, "deposit/micropay", response = PostMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Micropay {
+pub struct PostMicropay {
     /// 接口版本号
     pub version: Option<String>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<MicropayProfitSharing>,
+    pub profit_sharing: Option<PostMicropayProfitSharing>,
     /// 是否押金支付
-    pub deposit: MicropayDeposit,
+    pub deposit: PostMicropayDeposit,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -130,12 +130,12 @@ pub struct Micropay {
 ///
 /// `POST /deposit/orderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/deposit_sl.php?chapter=27_2&index=3>.
-#[endpoint(POST, "deposit/orderquery", response = OrderqueryResponse, protocol = v2)]
+#[endpoint(POST, "deposit/orderquery", response = PostOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Orderquery {
+pub struct PostOrderquery {
     /// 接口版本号
-    pub version: Option<OrderqueryVersion>,
+    pub version: Option<PostOrderqueryVersion>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -153,10 +153,10 @@ pub struct Orderquery {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "deposit/refund", response = RefundResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "deposit/refund", response = PostRefundResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Refund {
+pub struct PostRefund {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -185,10 +185,10 @@ pub struct Refund {
 ///
 /// `POST /deposit/refundquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/deposit_sl.php?chapter=27_6&index=7>.
-#[endpoint(POST, "deposit/refundquery", response = RefundqueryResponse, protocol = v2)]
+#[endpoint(POST, "deposit/refundquery", response = PostRefundqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Refundquery {
+pub struct PostRefundquery {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -212,10 +212,10 @@ pub struct Refundquery {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "deposit/reverse", response = ReverseResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "deposit/reverse", response = PostReverseResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Reverse {
+pub struct PostReverse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -230,10 +230,10 @@ pub struct Reverse {
 ///
 /// `POST /deposit/unifiedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/deposit_sl.php?chapter=27_7&index=1>.
-#[endpoint(POST, "deposit/unifiedorder", response = UnifiedorderResponse, protocol = v2)]
+#[endpoint(POST, "deposit/unifiedorder", response = PostUnifiedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Unifiedorder {
+pub struct PostUnifiedorder {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -261,7 +261,7 @@ pub struct Unifiedorder {
     /// 通知地址
     pub notify_url: String,
     /// 交易类型
-    pub trade_type: UnifiedorderTradeType,
+    pub trade_type: PostUnifiedorderTradeType,
     /// 商品ID
     pub product_id: Option<String>,
     /// 指定支付方式
@@ -271,14 +271,14 @@ pub struct Unifiedorder {
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 电子发票入口开放标识
-    pub receipt: Option<UnifiedorderReceipt>,
+    pub receipt: Option<PostUnifiedorderReceipt>,
     /// 场景信息
     pub scene_info: Option<String>,
 }
 
-/// The answer of [`Consume`] (消费押金): its fields after the client verified `sign`.
+/// The answer of [`PostConsume`] (消费押金): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ConsumeResponse {
+pub struct PostConsumeResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -303,7 +303,7 @@ pub struct ConsumeResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayResponseIsSubscribe {
+pub enum PostFacepayResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -319,7 +319,7 @@ pub enum FacepayResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayResponseSubIsSubscribe {
+pub enum PostFacepayResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -331,9 +331,9 @@ pub enum FacepayResponseSubIsSubscribe {
     Unknown(String),
 }
 
-/// The answer of [`Facepay`] (支付押金（人脸支付）): its fields after the client verified `sign`.
+/// The answer of [`PostFacepay`] (支付押金（人脸支付）): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FacepayResponse {
+pub struct PostFacepayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -347,11 +347,11 @@ pub struct FacepayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<FacepayResponseIsSubscribe>,
+    pub is_subscribe: Option<PostFacepayResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<FacepayResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostFacepayResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -385,7 +385,7 @@ pub struct FacepayResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FacepayDeposit {
+pub enum PostFacepayDeposit {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -401,7 +401,7 @@ pub enum FacepayDeposit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MicropayResponseIsSubscribe {
+pub enum PostMicropayResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -413,9 +413,9 @@ pub enum MicropayResponseIsSubscribe {
     Unknown(String),
 }
 
-/// The answer of [`Micropay`] (支付押金（付款码支付）): its fields after the client verified `sign`.
+/// The answer of [`PostMicropay`] (支付押金（付款码支付）): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicropayResponse {
+pub struct PostMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -429,7 +429,7 @@ pub struct MicropayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<MicropayResponseIsSubscribe>,
+    pub is_subscribe: Option<PostMicropayResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -463,7 +463,7 @@ pub struct MicropayResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicropayProfitSharing {
+pub enum PostMicropayProfitSharing {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -480,7 +480,7 @@ pub enum MicropayProfitSharing {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicropayDeposit {
+pub enum PostMicropayDeposit {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -496,7 +496,7 @@ pub enum MicropayDeposit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum OrderqueryResponseIsSubscribe {
+pub enum PostOrderqueryResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -512,7 +512,7 @@ pub enum OrderqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum OrderqueryResponseSubIsSubscribe {
+pub enum PostOrderqueryResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -528,7 +528,7 @@ pub enum OrderqueryResponseSubIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum OrderqueryResponseTradeState {
+pub enum PostOrderqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -558,11 +558,11 @@ pub enum OrderqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Orderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct OrderqueryResponse {
+pub struct PostOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -576,15 +576,15 @@ pub struct OrderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<OrderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostOrderqueryResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<OrderqueryResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostOrderqueryResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<OrderqueryResponseTradeState>,
+    pub trade_state: Option<PostOrderqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 标价金额
@@ -622,7 +622,7 @@ pub struct OrderqueryResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum OrderqueryVersion {
+pub enum PostOrderqueryVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -631,11 +631,11 @@ pub enum OrderqueryVersion {
     Unknown(String),
 }
 
-/// The answer of [`Refund`] (申请退款（押金）): its fields after the client verified `sign`.
+/// The answer of [`PostRefund`] (申请退款（押金）): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct RefundResponse {
+pub struct PostRefundResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -674,11 +674,11 @@ pub struct RefundResponse {
     pub coupon_refund_count: Option<i64>,
 }
 
-/// The answer of [`Refundquery`] (查询退款（押金）): its fields after the client verified `sign`.
+/// The answer of [`PostRefundquery`] (查询退款（押金）): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct RefundqueryResponse {
+pub struct PostRefundqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -709,7 +709,7 @@ pub struct RefundqueryResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum ReverseResponseRecall {
+pub enum PostReverseResponseRecall {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -721,9 +721,9 @@ pub enum ReverseResponseRecall {
     Unknown(String),
 }
 
-/// The answer of [`Reverse`] (撤销订单): its fields after the client verified `sign`.
+/// The answer of [`PostReverse`] (撤销订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ReverseResponse {
+pub struct PostReverseResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -733,14 +733,14 @@ pub struct ReverseResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 是否重调
-    pub recall: Option<ReverseResponseRecall>,
+    pub recall: Option<PostReverseResponseRecall>,
 }
 
 /// 交易类型
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum UnifiedorderResponseTradeType {
+pub enum PostUnifiedorderResponseTradeType {
     /// `JSAPI`
     #[serde(rename = "JSAPI")]
     Jsapi,
@@ -752,9 +752,9 @@ pub enum UnifiedorderResponseTradeType {
     Unknown(String),
 }
 
-/// The answer of [`Unifiedorder`] (支付押金（JSAPI/APP支付）): its fields after the client verified `sign`.
+/// The answer of [`PostUnifiedorder`] (支付押金（JSAPI/APP支付）): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct UnifiedorderResponse {
+pub struct PostUnifiedorderResponse {
     /// 服务商应用ID
     pub appid: Option<String>,
     /// 商户号
@@ -766,7 +766,7 @@ pub struct UnifiedorderResponse {
     /// 设备号
     pub device_info: Option<String>,
     /// 交易类型
-    pub trade_type: Option<UnifiedorderResponseTradeType>,
+    pub trade_type: Option<PostUnifiedorderResponseTradeType>,
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,
     /// 二维码链接
@@ -778,7 +778,7 @@ pub struct UnifiedorderResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum UnifiedorderTradeType {
+pub enum PostUnifiedorderTradeType {
     /// `JSAPI`
     #[serde(rename = "JSAPI")]
     Jsapi,
@@ -795,7 +795,7 @@ pub enum UnifiedorderTradeType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum UnifiedorderReceipt {
+pub enum PostUnifiedorderReceipt {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -809,12 +809,12 @@ pub enum UnifiedorderReceipt {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Consume>("POST deposit/consume");
-    check.operation::<Facepay>("POST deposit/facepay");
-    check.operation::<Micropay>("POST deposit/micropay");
-    check.operation::<Orderquery>("POST deposit/orderquery");
-    check.operation::<Refund>("POST deposit/refund");
-    check.operation::<Refundquery>("POST deposit/refundquery");
-    check.operation::<Reverse>("POST deposit/reverse");
-    check.operation::<Unifiedorder>("POST deposit/unifiedorder");
+    check.operation::<PostConsume>("POST deposit/consume");
+    check.operation::<PostFacepay>("POST deposit/facepay");
+    check.operation::<PostMicropay>("POST deposit/micropay");
+    check.operation::<PostOrderquery>("POST deposit/orderquery");
+    check.operation::<PostRefund>("POST deposit/refund");
+    check.operation::<PostRefundquery>("POST deposit/refundquery");
+    check.operation::<PostReverse>("POST deposit/reverse");
+    check.operation::<PostUnifiedorder>("POST deposit/unifiedorder");
 }

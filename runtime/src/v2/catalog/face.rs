@@ -11,10 +11,10 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/android/faceuser.html>.
 ///
 /// Served on <https://payapp.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
-#[endpoint(POST, "face/get_wxpayface_authinfo", response = GetWxpayfaceAuthinfoResponse, protocol = v2)]
+#[endpoint(POST, "face/get_wxpayface_authinfo", response = PostGetWxpayfaceAuthinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct GetWxpayfaceAuthinfo {
+pub struct PostGetWxpayfaceAuthinfo {
     /// 门店编号
     pub store_id: String,
     /// 门店名称
@@ -35,9 +35,9 @@ pub struct GetWxpayfaceAuthinfo {
     pub version: String,
 }
 
-/// The answer of [`GetWxpayfaceAuthinfo`] (人脸识别SDK-获取调用凭证): its fields after the client verified `sign`.
+/// The answer of [`PostGetWxpayfaceAuthinfo`] (人脸识别SDK-获取调用凭证): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GetWxpayfaceAuthinfoResponse {
+pub struct PostGetWxpayfaceAuthinfoResponse {
     /// SDK调用凭证
     pub authinfo: Option<String>,
     /// authinfo的有效时间
@@ -54,5 +54,5 @@ pub struct GetWxpayfaceAuthinfoResponse {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<GetWxpayfaceAuthinfo>("POST face/get_wxpayface_authinfo");
+    check.operation::<PostGetWxpayfaceAuthinfo>("POST face/get_wxpayface_authinfo");
 }

@@ -12,10 +12,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "fund/queryautowithdrawbydate", response = QueryautowithdrawbydateResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "fund/queryautowithdrawbydate", response = PostQueryautowithdrawbydateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Queryautowithdrawbydate {
+pub struct PostQueryautowithdrawbydate {
     /// 小微商户号
     pub sub_mch_id: String,
     /// 日期
@@ -29,19 +29,19 @@ pub struct Queryautowithdrawbydate {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "fund/reautowithdrawbydate", response = ReautowithdrawbydateResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "fund/reautowithdrawbydate", response = PostReautowithdrawbydateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Reautowithdrawbydate {
+pub struct PostReautowithdrawbydate {
     /// 小微商户号
     pub sub_mch_id: String,
     /// 自动提现单提现日期
     pub date: String,
 }
 
-/// The answer of [`Queryautowithdrawbydate`] (查询提现状态): its fields after the client verified `sign`.
+/// The answer of [`PostQueryautowithdrawbydate`] (查询提现状态): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryautowithdrawbydateResponse {
+pub struct PostQueryautowithdrawbydateResponse {
     /// 日期
     pub date: Option<String>,
     /// 商户号
@@ -64,9 +64,9 @@ pub struct QueryautowithdrawbydateResponse {
     pub refund_time: Option<String>,
 }
 
-/// The answer of [`Reautowithdrawbydate`] (重新发起提现): its fields after the client verified `sign`.
+/// The answer of [`PostReautowithdrawbydate`] (重新发起提现): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ReautowithdrawbydateResponse {
+pub struct PostReautowithdrawbydateResponse {
     /// 自动提现单提现日期
     pub date: Option<String>,
     /// 商户号
@@ -83,6 +83,6 @@ pub struct ReautowithdrawbydateResponse {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Queryautowithdrawbydate>("POST fund/queryautowithdrawbydate");
-    check.operation::<Reautowithdrawbydate>("POST fund/reautowithdrawbydate");
+    check.operation::<PostQueryautowithdrawbydate>("POST fund/queryautowithdrawbydate");
+    check.operation::<PostReautowithdrawbydate>("POST fund/reautowithdrawbydate");
 }

@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /mchrisk/bankquerymchauditinfo`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_295>.
-#[endpoint(POST, "mchrisk/bankquerymchauditinfo", response = BankquerymchauditinfoResponse, protocol = v2)]
+#[endpoint(POST, "mchrisk/bankquerymchauditinfo", response = PostBankquerymchauditinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Bankquerymchauditinfo {
+pub struct PostBankquerymchauditinfo {
     /// 子商户号
     pub sub_mch_id: String,
     /// 渠道号
@@ -23,10 +23,10 @@ pub struct Bankquerymchauditinfo {
 ///
 /// `POST /mchrisk/channelquerymchauditinfo`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_296>.
-#[endpoint(POST, "mchrisk/channelquerymchauditinfo", response = ChannelquerymchauditinfoResponse, protocol = v2)]
+#[endpoint(POST, "mchrisk/channelquerymchauditinfo", response = PostChannelquerymchauditinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Channelquerymchauditinfo {
+pub struct PostChannelquerymchauditinfo {
     /// 子商户号
     pub sub_mch_id: String,
     /// 服务商号
@@ -40,10 +40,10 @@ pub struct Channelquerymchauditinfo {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mchrisk/querymchrisk", response = QuerymchriskResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mchrisk/querymchrisk", response = PostQuerymchriskResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Querymchrisk {
+pub struct PostQuerymchrisk {
     /// 平台证书序列号
     pub cert_serial_number: Option<String>,
     /// 身份证号
@@ -72,10 +72,10 @@ pub struct Querymchrisk {
 ///
 /// `POST /mchrisk/setmchriskcallback`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_294>.
-#[endpoint(POST, "mchrisk/setmchriskcallback", response = SetmchriskcallbackResponse, protocol = v2)]
+#[endpoint(POST, "mchrisk/setmchriskcallback", response = PostSetmchriskcallbackResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Setmchriskcallback {
+pub struct PostSetmchriskcallback {
     /// 回调链接
     pub callback_url: String,
 }
@@ -87,10 +87,10 @@ pub struct Setmchriskcallback {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mchrisk/syncmchriskresult", response = SyncmchriskresultResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mchrisk/syncmchriskresult", response = PostSyncmchriskresultResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Syncmchriskresult {
+pub struct PostSyncmchriskresult {
     /// 商户ID
     pub sub_mch_id: String,
     /// 事件单号
@@ -121,9 +121,9 @@ pub struct Syncmchriskresult {
     pub punish_type: String,
 }
 
-/// The answer of [`Bankquerymchauditinfo`] (间联模式查询商户审核状态开放接口): its fields after the client verified `sign`.
+/// The answer of [`PostBankquerymchauditinfo`] (间联模式查询商户审核状态开放接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct BankquerymchauditinfoResponse {
+pub struct PostBankquerymchauditinfoResponse {
     /// 服务商号
     pub mch_id: Option<String>,
     /// 子商户号
@@ -136,9 +136,9 @@ pub struct BankquerymchauditinfoResponse {
     pub audit_comment: Option<String>,
 }
 
-/// The answer of [`Channelquerymchauditinfo`] (渠道商查询商户审核信息): its fields after the client verified `sign`.
+/// The answer of [`PostChannelquerymchauditinfo`] (渠道商查询商户审核信息): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ChannelquerymchauditinfoResponse {
+pub struct PostChannelquerymchauditinfoResponse {
     /// 服务商号
     pub mch_id: Option<String>,
     /// 子商户号
@@ -151,9 +151,9 @@ pub struct ChannelquerymchauditinfoResponse {
     pub audit_comment: Option<String>,
 }
 
-/// The answer of [`Querymchrisk`] (事前-风险商户核查接口): its fields after the client verified `sign`.
+/// The answer of [`PostQuerymchrisk`] (事前-风险商户核查接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QuerymchriskResponse {
+pub struct PostQuerymchriskResponse {
     /// 服务商号
     pub mch_id: Option<String>,
     /// 风险级别
@@ -162,22 +162,22 @@ pub struct QuerymchriskResponse {
     pub risk_level_desc: Option<String>,
 }
 
-/// The answer of [`Setmchriskcallback`] (设置风险通知回调链接): its fields after the client verified `sign`.
+/// The answer of [`PostSetmchriskcallback`] (设置风险通知回调链接): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SetmchriskcallbackResponse {
+pub struct PostSetmchriskcallbackResponse {
     /// 服务商号
     pub mch_id: Option<String>,
 }
 
-/// The answer of [`Syncmchriskresult`] (事后-风险商户处理结果同步接口): its fields after the client verified `sign`.
+/// The answer of [`PostSyncmchriskresult`] (事后-风险商户处理结果同步接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SyncmchriskresultResponse {}
+pub struct PostSyncmchriskresultResponse {}
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Bankquerymchauditinfo>("POST mchrisk/bankquerymchauditinfo");
-    check.operation::<Channelquerymchauditinfo>("POST mchrisk/channelquerymchauditinfo");
-    check.operation::<Querymchrisk>("POST mchrisk/querymchrisk");
-    check.operation::<Setmchriskcallback>("POST mchrisk/setmchriskcallback");
-    check.operation::<Syncmchriskresult>("POST mchrisk/syncmchriskresult");
+    check.operation::<PostBankquerymchauditinfo>("POST mchrisk/bankquerymchauditinfo");
+    check.operation::<PostChannelquerymchauditinfo>("POST mchrisk/channelquerymchauditinfo");
+    check.operation::<PostQuerymchrisk>("POST mchrisk/querymchrisk");
+    check.operation::<PostSetmchriskcallback>("POST mchrisk/setmchriskcallback");
+    check.operation::<PostSyncmchriskresult>("POST mchrisk/syncmchriskresult");
 }

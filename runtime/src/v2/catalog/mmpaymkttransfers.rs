@@ -12,10 +12,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = GettransferinfoResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = PostGettransferinfoResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Gettransferinfo {
+pub struct PostGettransferinfo {
     /// 商户订单号
     pub partner_trade_no: String,
 }
@@ -27,10 +27,10 @@ pub struct Gettransferinfo {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/paywwsptrans2pocket", response = PromotionPaywwsptrans2pocketResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/paywwsptrans2pocket", response = PostPromotionPaywwsptrans2pocketResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PromotionPaywwsptrans2pocket {
+pub struct PostPromotionPaywwsptrans2pocket {
     /// 设备号
     pub device_info: Option<String>,
     /// 商户订单号
@@ -38,7 +38,7 @@ pub struct PromotionPaywwsptrans2pocket {
     /// 用户openid
     pub openid: String,
     /// 校验用户姓名选项
-    pub check_name: PromotionPaywwsptrans2pocketCheckName,
+    pub check_name: PostPromotionPaywwsptrans2pocketCheckName,
     /// 收款用户姓名
     pub re_user_name: Option<String>,
     /// 金额
@@ -50,7 +50,7 @@ pub struct PromotionPaywwsptrans2pocket {
     /// 企业微信签名
     pub workwx_sign: String,
     /// 付款消息类型
-    pub ww_msg_type: PromotionPaywwsptrans2pocketWwMsgType,
+    pub ww_msg_type: PostPromotionPaywwsptrans2pocketWwMsgType,
     /// 审批单号
     pub approval_number: String,
     /// 审批类型
@@ -68,10 +68,10 @@ pub struct PromotionPaywwsptrans2pocket {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/querywwsptrans2pocket", response = PromotionQuerywwsptrans2pocketResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/querywwsptrans2pocket", response = PostPromotionQuerywwsptrans2pocketResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PromotionQuerywwsptrans2pocket {
+pub struct PostPromotionQuerywwsptrans2pocket {
     /// 商户订单号
     pub partner_trade_no: Option<String>,
 }
@@ -83,10 +83,10 @@ pub struct PromotionQuerywwsptrans2pocket {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = PromotionTransfersResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = PostPromotionTransfersResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PromotionTransfers {
+pub struct PostPromotionTransfers {
     /// 商户账号appid
     pub mch_appid: String,
     /// 商户号
@@ -119,10 +119,10 @@ pub struct PromotionTransfers {
 ///
 /// `POST /mmpaymkttransfers/query_coupon_stock`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=12_4&index=5>.
-#[endpoint(POST, "mmpaymkttransfers/query_coupon_stock", response = QueryCouponStockResponse, protocol = v2)]
+#[endpoint(POST, "mmpaymkttransfers/query_coupon_stock", response = PostQueryCouponStockResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct QueryCouponStock {
+pub struct PostQueryCouponStock {
     /// 代金券批次id
     pub coupon_stock_id: String,
     /// 操作员
@@ -130,19 +130,19 @@ pub struct QueryCouponStock {
     /// 设备号
     pub device_info: Option<String>,
     /// 协议版本
-    pub version: Option<QueryCouponStockVersion>,
+    pub version: Option<PostQueryCouponStockVersion>,
     /// 协议类型
-    pub r#type: Option<QueryCouponStockType>,
+    pub r#type: Option<PostQueryCouponStockType>,
 }
 
 /// 查询代金券信息
 ///
 /// `POST /mmpaymkttransfers/querycouponsinfo`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=12_5&index=6>.
-#[endpoint(POST, "mmpaymkttransfers/querycouponsinfo", response = QuerycouponsinfoResponse, protocol = v2)]
+#[endpoint(POST, "mmpaymkttransfers/querycouponsinfo", response = PostQuerycouponsinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Querycouponsinfo {
+pub struct PostQuerycouponsinfo {
     /// 代金券id
     pub coupon_id: String,
     /// 用户openid
@@ -154,9 +154,9 @@ pub struct Querycouponsinfo {
     /// 设备号
     pub device_info: Option<String>,
     /// 协议版本
-    pub version: Option<QuerycouponsinfoVersion>,
+    pub version: Option<PostQuerycouponsinfoVersion>,
     /// 协议类型
-    pub r#type: Option<QuerycouponsinfoType>,
+    pub r#type: Option<PostQuerycouponsinfoType>,
 }
 
 /// 查询红包记录
@@ -166,10 +166,10 @@ pub struct Querycouponsinfo {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/queryworkwxredpack", response = QueryworkwxredpackResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/queryworkwxredpack", response = PostQueryworkwxredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Queryworkwxredpack {
+pub struct PostQueryworkwxredpack {
     /// 商户订单号
     pub mch_billno: String,
 }
@@ -181,10 +181,10 @@ pub struct Queryworkwxredpack {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/send_coupon", response = SendCouponResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/send_coupon", response = PostSendCouponResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct SendCoupon {
+pub struct PostSendCoupon {
     /// 代金券批次id
     pub coupon_stock_id: String,
     /// openid记录数
@@ -198,9 +198,9 @@ pub struct SendCoupon {
     /// 设备号
     pub device_info: Option<String>,
     /// 协议版本
-    pub version: Option<SendCouponVersion>,
+    pub version: Option<PostSendCouponVersion>,
     /// 协议类型
-    pub r#type: Option<SendCouponType>,
+    pub r#type: Option<PostSendCouponType>,
 }
 
 /// 发放裂变红包
@@ -210,10 +210,10 @@ pub struct SendCoupon {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = SendgroupredpackResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = PostSendgroupredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Sendgroupredpack {
+pub struct PostSendgroupredpack {
     /// 商户订单号
     pub mch_billno: String,
     /// 公众账号appid
@@ -227,7 +227,7 @@ pub struct Sendgroupredpack {
     /// 红包发放总人数
     pub total_num: i64,
     /// 红包金额设置方式
-    pub amt_type: SendgroupredpackAmtType,
+    pub amt_type: PostSendgroupredpackAmtType,
     /// 红包祝福语
     pub wishing: String,
     /// 活动名称
@@ -235,7 +235,7 @@ pub struct Sendgroupredpack {
     /// 备注
     pub remark: String,
     /// 场景id
-    pub scene_id: Option<SendgroupredpackSceneId>,
+    pub scene_id: Option<PostSendgroupredpackSceneId>,
     /// 活动信息
     pub risk_info: Option<String>,
 }
@@ -247,10 +247,10 @@ pub struct Sendgroupredpack {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendminiprogramhb", response = SendminiprogramhbResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendminiprogramhb", response = PostSendminiprogramhbResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Sendminiprogramhb {
+pub struct PostSendminiprogramhb {
     /// 商户订单号
     pub mch_billno: String,
     /// 公众账号appid
@@ -270,9 +270,9 @@ pub struct Sendminiprogramhb {
     /// 备注
     pub remark: String,
     /// 活动信息
-    pub notify_way: SendminiprogramhbNotifyWay,
+    pub notify_way: PostSendminiprogramhbNotifyWay,
     /// 场景id
-    pub scene_id: Option<SendminiprogramhbSceneId>,
+    pub scene_id: Option<PostSendminiprogramhbSceneId>,
 }
 
 /// 发放普通红包
@@ -282,10 +282,10 @@ pub struct Sendminiprogramhb {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendredpack", response = SendredpackResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendredpack", response = PostSendredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Sendredpack {
+pub struct PostSendredpack {
     /// 商户订单号
     pub mch_billno: String,
     /// 子商户号
@@ -311,7 +311,7 @@ pub struct Sendredpack {
     /// 备注
     pub remark: String,
     /// 场景id
-    pub scene_id: Option<SendredpackSceneId>,
+    pub scene_id: Option<PostSendredpackSceneId>,
     /// 活动信息
     pub risk_info: Option<String>,
 }
@@ -323,10 +323,10 @@ pub struct Sendredpack {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendworkwxredpack", response = SendworkwxredpackResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendworkwxredpack", response = PostSendworkwxredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Sendworkwxredpack {
+pub struct PostSendworkwxredpack {
     /// 商户订单号
     pub mch_billno: String,
     /// 公众账号appid
@@ -348,7 +348,7 @@ pub struct Sendworkwxredpack {
     /// 备注
     pub remark: String,
     /// 场景id
-    pub scene_id: Option<SendworkwxredpackSceneId>,
+    pub scene_id: Option<PostSendworkwxredpackSceneId>,
     /// 企业微信签名
     pub workwx_sign: String,
 }
@@ -357,7 +357,7 @@ pub struct Sendworkwxredpack {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GethbinfoResponseStatus {
+pub enum PostGethbinfoResponseStatus {
     /// `SENDING`
     #[serde(rename = "SENDING")]
     Sending,
@@ -385,7 +385,7 @@ pub enum GethbinfoResponseStatus {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GethbinfoResponseSendType {
+pub enum PostGethbinfoResponseSendType {
     /// `API`
     #[serde(rename = "API")]
     Api,
@@ -404,7 +404,7 @@ pub enum GethbinfoResponseSendType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GethbinfoResponseHbType {
+pub enum PostGethbinfoResponseHbType {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -418,7 +418,7 @@ pub enum GethbinfoResponseHbType {
 
 /// 裂变红包领取列表
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GethbinfoResponseHblistHbinfo {
+pub struct PostGethbinfoResponseHblistHbinfo {
     /// 领取红包的Openid
     pub openid: Option<String>,
     /// 金额
@@ -429,14 +429,14 @@ pub struct GethbinfoResponseHblistHbinfo {
 
 /// 红包领取记录 (JSON text on the wire)
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GethbinfoResponseHblist {
+pub struct PostGethbinfoResponseHblist {
     /// 裂变红包领取列表
-    pub hbinfo: Option<Vec<GethbinfoResponseHblistHbinfo>>,
+    pub hbinfo: Option<Vec<PostGethbinfoResponseHblistHbinfo>>,
 }
 
 /// The answer of `POST /mmpaymkttransfers/gethbinfo` (查询红包记录), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GethbinfoResponse {
+pub struct PostGethbinfoResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -444,11 +444,11 @@ pub struct GethbinfoResponse {
     /// 红包单号
     pub detail_id: Option<String>,
     /// 红包状态
-    pub status: Option<GethbinfoResponseStatus>,
+    pub status: Option<PostGethbinfoResponseStatus>,
     /// 发放类型
-    pub send_type: Option<GethbinfoResponseSendType>,
+    pub send_type: Option<PostGethbinfoResponseSendType>,
     /// 红包类型
-    pub hb_type: Option<GethbinfoResponseHbType>,
+    pub hb_type: Option<PostGethbinfoResponseHbType>,
     /// 红包个数
     pub total_num: Option<i64>,
     /// 红包金额
@@ -468,14 +468,14 @@ pub struct GethbinfoResponse {
     /// 活动名称
     pub act_name: Option<String>,
     /// 红包领取记录 (JSON text on the wire)
-    pub hblist: Option<GethbinfoResponseHblist>,
+    pub hblist: Option<PostGethbinfoResponseHblist>,
 }
 
 /// 转账状态
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GettransferinfoResponseStatus {
+pub enum PostGettransferinfoResponseStatus {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -490,9 +490,9 @@ pub enum GettransferinfoResponseStatus {
     Unknown(String),
 }
 
-/// The answer of [`Gettransferinfo`] (查询企业向微信用户个人付款): its fields after the client verified `sign`.
+/// The answer of [`PostGettransferinfo`] (查询企业向微信用户个人付款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GettransferinfoResponse {
+pub struct PostGettransferinfoResponse {
     /// 商户单号
     pub partner_trade_no: Option<String>,
     /// Appid
@@ -502,7 +502,7 @@ pub struct GettransferinfoResponse {
     /// 付款单号
     pub detail_id: Option<String>,
     /// 转账状态
-    pub status: Option<GettransferinfoResponseStatus>,
+    pub status: Option<PostGettransferinfoResponseStatus>,
     /// 失败原因
     pub reason: Option<String>,
     /// 收款用户openid
@@ -519,9 +519,9 @@ pub struct GettransferinfoResponse {
     pub desc: Option<String>,
 }
 
-/// The answer of [`PromotionPaywwsptrans2pocket`] (向员工付款): its fields after the client verified `sign`.
+/// The answer of [`PostPromotionPaywwsptrans2pocket`] (向员工付款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PromotionPaywwsptrans2pocketResponse {
+pub struct PostPromotionPaywwsptrans2pocketResponse {
     /// 公众账号appid
     pub appid: Option<String>,
     /// 商户号
@@ -541,7 +541,7 @@ pub struct PromotionPaywwsptrans2pocketResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PromotionPaywwsptrans2pocketCheckName {
+pub enum PostPromotionPaywwsptrans2pocketCheckName {
     /// `FORCE_CHECK`
     #[serde(rename = "FORCE_CHECK")]
     ForceCheck,
@@ -555,7 +555,7 @@ pub enum PromotionPaywwsptrans2pocketCheckName {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PromotionPaywwsptrans2pocketWwMsgType {
+pub enum PostPromotionPaywwsptrans2pocketWwMsgType {
     /// `NORMAL_MSG`
     #[serde(rename = "NORMAL_MSG")]
     NormalMsg,
@@ -571,7 +571,7 @@ pub enum PromotionPaywwsptrans2pocketWwMsgType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PromotionQuerywwsptrans2pocketResponseStatus {
+pub enum PostPromotionQuerywwsptrans2pocketResponseStatus {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -586,9 +586,9 @@ pub enum PromotionQuerywwsptrans2pocketResponseStatus {
     Unknown(String),
 }
 
-/// The answer of [`PromotionQuerywwsptrans2pocket`] (查询付款记录): its fields after the client verified `sign`.
+/// The answer of [`PostPromotionQuerywwsptrans2pocket`] (查询付款记录): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PromotionQuerywwsptrans2pocketResponse {
+pub struct PostPromotionQuerywwsptrans2pocketResponse {
     /// 商户订单号
     pub partner_trade_no: Option<String>,
     /// 商户号
@@ -596,7 +596,7 @@ pub struct PromotionQuerywwsptrans2pocketResponse {
     /// 红包单号
     pub detail_id: Option<String>,
     /// 红包状态
-    pub status: Option<PromotionQuerywwsptrans2pocketResponseStatus>,
+    pub status: Option<PostPromotionQuerywwsptrans2pocketResponseStatus>,
     /// 失败原因
     pub reason: Option<String>,
     /// 收款用户姓名
@@ -609,9 +609,9 @@ pub struct PromotionQuerywwsptrans2pocketResponse {
     pub desc: Option<String>,
 }
 
-/// The answer of [`PromotionTransfers`] (向微信用户个人付款): its fields after the client verified `sign`.
+/// The answer of [`PostPromotionTransfers`] (向微信用户个人付款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PromotionTransfersResponse {
+pub struct PostPromotionTransfersResponse {
     /// 商户appid
     pub mch_appid: Option<String>,
     /// 商户号
@@ -626,9 +626,9 @@ pub struct PromotionTransfersResponse {
     pub payment_time: Option<String>,
 }
 
-/// The answer of [`QueryCouponStock`] (查询代金券批次): its fields after the client verified `sign`.
+/// The answer of [`PostQueryCouponStock`] (查询代金券批次): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryCouponStockResponse {
+pub struct PostQueryCouponStockResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -672,7 +672,7 @@ pub struct QueryCouponStockResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QueryCouponStockVersion {
+pub enum PostQueryCouponStockVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -686,7 +686,7 @@ pub enum QueryCouponStockVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QueryCouponStockType {
+pub enum PostQueryCouponStockType {
     /// `XML`
     #[serde(rename = "XML")]
     Xml,
@@ -699,7 +699,7 @@ pub enum QueryCouponStockType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QuerycouponsinfoResponseCouponState {
+pub enum PostQuerycouponsinfoResponseCouponState {
     /// `SENDED`
     #[serde(rename = "SENDED")]
     Sended,
@@ -718,7 +718,7 @@ pub enum QuerycouponsinfoResponseCouponState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QuerycouponsinfoResponseSendSource {
+pub enum PostQuerycouponsinfoResponseSendSource {
     /// `FULL_SEND`
     #[serde(rename = "FULL_SEND")]
     FullSend,
@@ -734,7 +734,7 @@ pub enum QuerycouponsinfoResponseSendSource {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QuerycouponsinfoResponseIsPartialUse {
+pub enum PostQuerycouponsinfoResponseIsPartialUse {
     /// `1`
     #[serde(rename = "1")]
     V1,
@@ -743,9 +743,9 @@ pub enum QuerycouponsinfoResponseIsPartialUse {
     Unknown(String),
 }
 
-/// The answer of [`Querycouponsinfo`] (查询代金券信息): its fields after the client verified `sign`.
+/// The answer of [`PostQuerycouponsinfo`] (查询代金券信息): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QuerycouponsinfoResponse {
+pub struct PostQuerycouponsinfoResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -765,7 +765,7 @@ pub struct QuerycouponsinfoResponse {
     /// 代金券名称
     pub coupon_name: Option<String>,
     /// 代金券状态
-    pub coupon_state: Option<QuerycouponsinfoResponseCouponState>,
+    pub coupon_state: Option<PostQuerycouponsinfoResponseCouponState>,
     /// 代金券描述
     pub coupon_desc: Option<String>,
     /// 代金券实际使用金额
@@ -773,9 +773,9 @@ pub struct QuerycouponsinfoResponse {
     /// 优惠剩余可用额
     pub coupon_remain_value: Option<i64>,
     /// 发放来源
-    pub send_source: Option<QuerycouponsinfoResponseSendSource>,
+    pub send_source: Option<PostQuerycouponsinfoResponseSendSource>,
     /// 是否允许部分使用
-    pub is_partial_use: Option<QuerycouponsinfoResponseIsPartialUse>,
+    pub is_partial_use: Option<PostQuerycouponsinfoResponseIsPartialUse>,
 }
 
 /// 协议版本
@@ -783,7 +783,7 @@ pub struct QuerycouponsinfoResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QuerycouponsinfoVersion {
+pub enum PostQuerycouponsinfoVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -797,7 +797,7 @@ pub enum QuerycouponsinfoVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QuerycouponsinfoType {
+pub enum PostQuerycouponsinfoType {
     /// `XML`
     #[serde(rename = "XML")]
     Xml,
@@ -810,7 +810,7 @@ pub enum QuerycouponsinfoType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryworkwxredpackResponseStatus {
+pub enum PostQueryworkwxredpackResponseStatus {
     /// `SENDING`
     #[serde(rename = "SENDING")]
     Sending,
@@ -838,7 +838,7 @@ pub enum QueryworkwxredpackResponseStatus {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryworkwxredpackResponseSendType {
+pub enum PostQueryworkwxredpackResponseSendType {
     /// `API`
     #[serde(rename = "API")]
     Api,
@@ -847,9 +847,9 @@ pub enum QueryworkwxredpackResponseSendType {
     Unknown(String),
 }
 
-/// The answer of [`Queryworkwxredpack`] (查询红包记录): its fields after the client verified `sign`.
+/// The answer of [`PostQueryworkwxredpack`] (查询红包记录): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryworkwxredpackResponse {
+pub struct PostQueryworkwxredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -857,9 +857,9 @@ pub struct QueryworkwxredpackResponse {
     /// 红包单号
     pub detail_id: Option<String>,
     /// 红包状态
-    pub status: Option<QueryworkwxredpackResponseStatus>,
+    pub status: Option<PostQueryworkwxredpackResponseStatus>,
     /// 发放类型
-    pub send_type: Option<QueryworkwxredpackResponseSendType>,
+    pub send_type: Option<PostQueryworkwxredpackResponseSendType>,
     /// 红包金额
     pub total_amount: Option<i64>,
     /// 失败原因
@@ -888,9 +888,9 @@ pub struct QueryworkwxredpackResponse {
     pub sender_header_media_id: Option<String>,
 }
 
-/// The answer of [`SendCoupon`] (发放代金券): its fields after the client verified `sign`.
+/// The answer of [`PostSendCoupon`] (发放代金券): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SendCouponResponse {
+pub struct PostSendCouponResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -920,7 +920,7 @@ pub struct SendCouponResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendCouponVersion {
+pub enum PostSendCouponVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -934,7 +934,7 @@ pub enum SendCouponVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendCouponType {
+pub enum PostSendCouponType {
     /// `XML`
     #[serde(rename = "XML")]
     Xml,
@@ -943,9 +943,9 @@ pub enum SendCouponType {
     Unknown(String),
 }
 
-/// The answer of [`Sendgroupredpack`] (发放裂变红包): its fields after the client verified `sign`.
+/// The answer of [`PostSendgroupredpack`] (发放裂变红包): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SendgroupredpackResponse {
+pub struct PostSendgroupredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -965,7 +965,7 @@ pub struct SendgroupredpackResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendgroupredpackAmtType {
+pub enum PostSendgroupredpackAmtType {
     /// `ALL_RAND`
     #[serde(rename = "ALL_RAND")]
     AllRand,
@@ -979,7 +979,7 @@ pub enum SendgroupredpackAmtType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendgroupredpackSceneId {
+pub enum PostSendgroupredpackSceneId {
     /// `PRODUCT_1`
     #[serde(rename = "PRODUCT_1")]
     Product1,
@@ -1009,9 +1009,9 @@ pub enum SendgroupredpackSceneId {
     Unknown(String),
 }
 
-/// The answer of [`Sendminiprogramhb`] (发放小程序红包接口): its fields after the client verified `sign`.
+/// The answer of [`PostSendminiprogramhb`] (发放小程序红包接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SendminiprogramhbResponse {
+pub struct PostSendminiprogramhbResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -1033,7 +1033,7 @@ pub struct SendminiprogramhbResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendminiprogramhbNotifyWay {
+pub enum PostSendminiprogramhbNotifyWay {
     /// `MINI_PROGRAM_JSAPI`
     #[serde(rename = "MINI_PROGRAM_JSAPI")]
     MiniProgramJsapi,
@@ -1047,7 +1047,7 @@ pub enum SendminiprogramhbNotifyWay {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendminiprogramhbSceneId {
+pub enum PostSendminiprogramhbSceneId {
     /// `PRODUCT_1`
     #[serde(rename = "PRODUCT_1")]
     Product1,
@@ -1077,9 +1077,9 @@ pub enum SendminiprogramhbSceneId {
     Unknown(String),
 }
 
-/// The answer of [`Sendredpack`] (发放普通红包): its fields after the client verified `sign`.
+/// The answer of [`PostSendredpack`] (发放普通红包): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SendredpackResponse {
+pub struct PostSendredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -1099,7 +1099,7 @@ pub struct SendredpackResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendredpackSceneId {
+pub enum PostSendredpackSceneId {
     /// `PRODUCT_1`
     #[serde(rename = "PRODUCT_1")]
     Product1,
@@ -1129,9 +1129,9 @@ pub enum SendredpackSceneId {
     Unknown(String),
 }
 
-/// The answer of [`Sendworkwxredpack`] (发放企业红包): its fields after the client verified `sign`.
+/// The answer of [`PostSendworkwxredpack`] (发放企业红包): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SendworkwxredpackResponse {
+pub struct PostSendworkwxredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -1155,7 +1155,7 @@ pub struct SendworkwxredpackResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum SendworkwxredpackSceneId {
+pub enum PostSendworkwxredpackSceneId {
     /// `PRODUCT_1`
     #[serde(rename = "PRODUCT_1")]
     Product1,
@@ -1187,20 +1187,20 @@ pub enum SendworkwxredpackSceneId {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Gettransferinfo>("POST mmpaymkttransfers/gettransferinfo");
-    check.operation::<PromotionPaywwsptrans2pocket>(
+    check.operation::<PostGettransferinfo>("POST mmpaymkttransfers/gettransferinfo");
+    check.operation::<PostPromotionPaywwsptrans2pocket>(
         "POST mmpaymkttransfers/promotion/paywwsptrans2pocket",
     );
-    check.operation::<PromotionQuerywwsptrans2pocket>(
+    check.operation::<PostPromotionQuerywwsptrans2pocket>(
         "POST mmpaymkttransfers/promotion/querywwsptrans2pocket",
     );
-    check.operation::<PromotionTransfers>("POST mmpaymkttransfers/promotion/transfers");
-    check.operation::<QueryCouponStock>("POST mmpaymkttransfers/query_coupon_stock");
-    check.operation::<Querycouponsinfo>("POST mmpaymkttransfers/querycouponsinfo");
-    check.operation::<Queryworkwxredpack>("POST mmpaymkttransfers/queryworkwxredpack");
-    check.operation::<SendCoupon>("POST mmpaymkttransfers/send_coupon");
-    check.operation::<Sendgroupredpack>("POST mmpaymkttransfers/sendgroupredpack");
-    check.operation::<Sendminiprogramhb>("POST mmpaymkttransfers/sendminiprogramhb");
-    check.operation::<Sendredpack>("POST mmpaymkttransfers/sendredpack");
-    check.operation::<Sendworkwxredpack>("POST mmpaymkttransfers/sendworkwxredpack");
+    check.operation::<PostPromotionTransfers>("POST mmpaymkttransfers/promotion/transfers");
+    check.operation::<PostQueryCouponStock>("POST mmpaymkttransfers/query_coupon_stock");
+    check.operation::<PostQuerycouponsinfo>("POST mmpaymkttransfers/querycouponsinfo");
+    check.operation::<PostQueryworkwxredpack>("POST mmpaymkttransfers/queryworkwxredpack");
+    check.operation::<PostSendCoupon>("POST mmpaymkttransfers/send_coupon");
+    check.operation::<PostSendgroupredpack>("POST mmpaymkttransfers/sendgroupredpack");
+    check.operation::<PostSendminiprogramhb>("POST mmpaymkttransfers/sendminiprogramhb");
+    check.operation::<PostSendredpack>("POST mmpaymkttransfers/sendredpack");
+    check.operation::<PostSendworkwxredpack>("POST mmpaymkttransfers/sendworkwxredpack");
 }

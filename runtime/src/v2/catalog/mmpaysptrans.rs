@@ -12,10 +12,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaysptrans/pay_bank", response = PayBankResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaysptrans/pay_bank", response = PostPayBankResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayBank {
+pub struct PostPayBank {
     /// 商户企业付款单号
     pub partner_trade_no: String,
     /// 收款方银行卡号
@@ -37,17 +37,17 @@ pub struct PayBank {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaysptrans/query_bank", response = QueryBankResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaysptrans/query_bank", response = PostQueryBankResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct QueryBank {
+pub struct PostQueryBank {
     /// 商户企业付款单号
     pub partner_trade_no: String,
 }
 
-/// The answer of [`PayBank`] (企业付款到银行卡): its fields after the client verified `sign`.
+/// The answer of [`PostPayBank`] (企业付款到银行卡): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayBankResponse {
+pub struct PostPayBankResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 商户企业付款单号
@@ -64,7 +64,7 @@ pub struct PayBankResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryBankResponseStatus {
+pub enum PostQueryBankResponseStatus {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -82,9 +82,9 @@ pub enum QueryBankResponseStatus {
     Unknown(String),
 }
 
-/// The answer of [`QueryBank`] (查询企业付款银行卡): its fields after the client verified `sign`.
+/// The answer of [`PostQueryBank`] (查询企业付款银行卡): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryBankResponse {
+pub struct PostQueryBankResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 商户企业付款单号
@@ -98,7 +98,7 @@ pub struct QueryBankResponse {
     /// 代付金额
     pub amount: Option<i64>,
     /// 代付单状态
-    pub status: Option<QueryBankResponseStatus>,
+    pub status: Option<PostQueryBankResponseStatus>,
     /// 手续费金额
     pub cmms_amt: Option<i64>,
     /// 商户下单时间
@@ -111,6 +111,6 @@ pub struct QueryBankResponse {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<PayBank>("POST mmpaysptrans/pay_bank");
-    check.operation::<QueryBank>("POST mmpaysptrans/query_bank");
+    check.operation::<PostPayBank>("POST mmpaysptrans/pay_bank");
+    check.operation::<PostQueryBank>("POST mmpaysptrans/query_bank");
 }

@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /papay/deletecontract`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_9.shtml>.
-#[endpoint(POST, "papay/deletecontract", response = DeletecontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/deletecontract", response = PostDeletecontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Deletecontract {
+pub struct PostDeletecontract {
     /// 模板id
     pub plan_id: Option<String>,
     /// 签约协议号
@@ -22,7 +22,7 @@ pub struct Deletecontract {
     /// 解约备注
     pub contract_termination_remark: String,
     /// 版本号
-    pub version: DeletecontractVersion,
+    pub version: PostDeletecontractVersion,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -33,10 +33,10 @@ pub struct Deletecontract {
 ///
 /// `POST /papay/partner/deletecontract`: API v2, an XML body signed with the APIv2 key.
 /// The API description links no official page for this call; search the official documentation for its name.
-#[endpoint(POST, "papay/partner/deletecontract", response = PartnerDeletecontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/partner/deletecontract", response = PostPartnerDeletecontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerDeletecontract {
+pub struct PostPartnerDeletecontract {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -50,7 +50,7 @@ pub struct PartnerDeletecontract {
     /// 解约备注
     pub contract_termination_remark: String,
     /// 版本号
-    pub version: PartnerDeletecontractVersion,
+    pub version: PostPartnerDeletecontractVersion,
 }
 
 /// APP纯签约
@@ -58,10 +58,10 @@ pub struct PartnerDeletecontract {
 /// `POST /papay/partner/preentrustweb`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "papay/partner/preentrustweb", response = PartnerPreentrustwebResponse, protocol = v2)]
+#[endpoint(POST, "papay/partner/preentrustweb", response = PostPartnerPreentrustwebResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerPreentrustweb {
+pub struct PostPartnerPreentrustweb {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -77,11 +77,11 @@ pub struct PartnerPreentrustweb {
     /// 回调通知url
     pub notify_url: String,
     /// 版本号
-    pub version: PartnerPreentrustwebVersion,
+    pub version: PostPartnerPreentrustwebVersion,
     /// 时间戳
     pub timestamp: String,
     /// 返回app
-    pub return_app: Option<PartnerPreentrustwebReturnApp>,
+    pub return_app: Option<PostPartnerPreentrustwebReturnApp>,
 }
 
 /// 查询签约关系
@@ -89,10 +89,10 @@ pub struct PartnerPreentrustweb {
 /// `POST /papay/partner/querycontract`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_7.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "papay/partner/querycontract", response = PartnerQuerycontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/partner/querycontract", response = PostPartnerQuerycontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerQuerycontract {
+pub struct PostPartnerQuerycontract {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -104,7 +104,7 @@ pub struct PartnerQuerycontract {
     /// 签约协议号
     pub contract_code: Option<String>,
     /// 版本号
-    pub version: PartnerQuerycontractVersion,
+    pub version: PostPartnerQuerycontractVersion,
 }
 
 /// APP纯签约
@@ -112,10 +112,10 @@ pub struct PartnerQuerycontract {
 /// `POST /papay/preentrustweb`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_2.shtml>.
 /// Callers: 普通商户.
-#[endpoint(POST, "papay/preentrustweb", response = PreentrustwebResponse, protocol = v2)]
+#[endpoint(POST, "papay/preentrustweb", response = PostPreentrustwebResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Preentrustweb {
+pub struct PostPreentrustweb {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -131,21 +131,21 @@ pub struct Preentrustweb {
     /// 回调通知url
     pub notify_url: String,
     /// 版本号
-    pub version: PreentrustwebVersion,
+    pub version: PostPreentrustwebVersion,
     /// 时间戳
     pub timestamp: String,
     /// 返回app
-    pub return_app: Option<PreentrustwebReturnApp>,
+    pub return_app: Option<PostPreentrustwebReturnApp>,
 }
 
 /// 查询签约关系
 ///
 /// `POST /papay/querycontract`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_7.shtml>.
-#[endpoint(POST, "papay/querycontract", response = QuerycontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/querycontract", response = PostQuerycontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Querycontract {
+pub struct PostQuerycontract {
     /// 委托代扣协议id
     pub contract_id: Option<String>,
     /// 模板id
@@ -153,12 +153,12 @@ pub struct Querycontract {
     /// 签约协议号
     pub contract_code: Option<String>,
     /// 版本号
-    pub version: QuerycontractVersion,
+    pub version: PostQuerycontractVersion,
 }
 
-/// The answer of [`Deletecontract`] (申请解约): its fields after the client verified `sign`.
+/// The answer of [`PostDeletecontract`] (申请解约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct DeletecontractResponse {
+pub struct PostDeletecontractResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -180,7 +180,7 @@ pub struct DeletecontractResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum DeletecontractVersion {
+pub enum PostDeletecontractVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -191,20 +191,20 @@ pub enum DeletecontractVersion {
 
 /// The answer of `GET /papay/entrustweb` (公众号纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct EntrustwebResponse {}
+pub struct GetEntrustwebResponse {}
 
 /// The answer of `GET /papay/h5entrustweb` (H5纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct H5entrustwebResponse {
+pub struct GetH5entrustwebResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
     /// 跳转URL
     pub redirect_url: Option<String>,
 }
 
-/// The answer of [`PartnerDeletecontract`] (申请解约): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerDeletecontract`] (申请解约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerDeletecontractResponse {
+pub struct PostPartnerDeletecontractResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -226,7 +226,7 @@ pub struct PartnerDeletecontractResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerDeletecontractVersion {
+pub enum PostPartnerDeletecontractVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -237,20 +237,20 @@ pub enum PartnerDeletecontractVersion {
 
 /// The answer of `GET /papay/partner/entrustweb` (公众号纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerEntrustwebResponse {}
+pub struct GetPartnerEntrustwebResponse {}
 
 /// The answer of `GET /papay/partner/h5entrustweb` (H5纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerH5entrustwebResponse {
+pub struct GetPartnerH5entrustwebResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
     /// 跳转URL
     pub redirect_url: Option<String>,
 }
 
-/// The answer of [`PartnerPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerPreentrustwebResponse {
+pub struct PostPartnerPreentrustwebResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -272,7 +272,7 @@ pub struct PartnerPreentrustwebResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerPreentrustwebVersion {
+pub enum PostPartnerPreentrustwebVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -286,7 +286,7 @@ pub enum PartnerPreentrustwebVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerPreentrustwebReturnApp {
+pub enum PostPartnerPreentrustwebReturnApp {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -298,9 +298,9 @@ pub enum PartnerPreentrustwebReturnApp {
     Unknown(String),
 }
 
-/// The answer of [`PartnerQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerQuerycontractResponse {
+pub struct PostPartnerQuerycontractResponse {
     /// 商户号
     pub mch_id: Option<i64>,
     /// 公众账号id
@@ -340,7 +340,7 @@ pub struct PartnerQuerycontractResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerQuerycontractVersion {
+pub enum PostPartnerQuerycontractVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -349,9 +349,9 @@ pub enum PartnerQuerycontractVersion {
     Unknown(String),
 }
 
-/// The answer of [`Preentrustweb`] (APP纯签约): its fields after the client verified `sign`.
+/// The answer of [`PostPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PreentrustwebResponse {
+pub struct PostPreentrustwebResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -369,7 +369,7 @@ pub struct PreentrustwebResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PreentrustwebVersion {
+pub enum PostPreentrustwebVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -383,7 +383,7 @@ pub enum PreentrustwebVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PreentrustwebReturnApp {
+pub enum PostPreentrustwebReturnApp {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -395,9 +395,9 @@ pub enum PreentrustwebReturnApp {
     Unknown(String),
 }
 
-/// The answer of [`Querycontract`] (查询签约关系): its fields after the client verified `sign`.
+/// The answer of [`PostQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QuerycontractResponse {
+pub struct PostQuerycontractResponse {
     /// 商户号
     pub mch_id: Option<i64>,
     /// 公众账号id
@@ -433,7 +433,7 @@ pub struct QuerycontractResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QuerycontractVersion {
+pub enum PostQuerycontractVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -444,10 +444,10 @@ pub enum QuerycontractVersion {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Deletecontract>("POST papay/deletecontract");
-    check.operation::<PartnerDeletecontract>("POST papay/partner/deletecontract");
-    check.operation::<PartnerPreentrustweb>("POST papay/partner/preentrustweb");
-    check.operation::<PartnerQuerycontract>("POST papay/partner/querycontract");
-    check.operation::<Preentrustweb>("POST papay/preentrustweb");
-    check.operation::<Querycontract>("POST papay/querycontract");
+    check.operation::<PostDeletecontract>("POST papay/deletecontract");
+    check.operation::<PostPartnerDeletecontract>("POST papay/partner/deletecontract");
+    check.operation::<PostPartnerPreentrustweb>("POST papay/partner/preentrustweb");
+    check.operation::<PostPartnerQuerycontract>("POST papay/partner/querycontract");
+    check.operation::<PostPreentrustweb>("POST papay/preentrustweb");
+    check.operation::<PostQuerycontract>("POST papay/querycontract");
 }

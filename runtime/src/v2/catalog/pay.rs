@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /pay/closecombinedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_2&index=3>.
-#[endpoint(POST, "pay/closecombinedorder", response = ClosecombinedorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/closecombinedorder", response = PostClosecombinedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Closecombinedorder {
+pub struct PostClosecombinedorder {
     /// 合单appid
     pub combine_appid: String,
     /// 合单商户号
@@ -27,10 +27,10 @@ pub struct Closecombinedorder {
 ///
 /// `POST /pay/closeorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_3>.
-#[endpoint(POST, "pay/closeorder", response = CloseorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/closeorder", response = PostCloseorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Closeorder {
+pub struct PostCloseorder {
     /// 商户订单号
     pub out_trade_no: String,
 }
@@ -39,10 +39,10 @@ pub struct Closeorder {
 ///
 /// `POST /pay/combinedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_1&index=2>.
-#[endpoint(POST, "pay/combinedorder", response = CombinedorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/combinedorder", response = PostCombinedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Combinedorder {
+pub struct PostCombinedorder {
     /// 合单appid
     pub combine_appid: String,
     /// 合单商户号
@@ -75,10 +75,10 @@ pub struct Combinedorder {
 ///
 /// `POST /pay/contractorder`: API v2, an XML body signed with the APIv2 key.
 /// The API description links no official page for this call; search the official documentation for its name.
-#[endpoint(POST, "pay/contractorder", response = ContractorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/contractorder", response = PostContractorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Contractorder {
+pub struct PostContractorder {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -110,7 +110,7 @@ pub struct Contractorder {
     /// 商品标记
     pub goods_tag: Option<String>,
     /// 交易类型
-    pub trade_type: ContractorderTradeType,
+    pub trade_type: PostContractorderTradeType,
     /// 商品ID
     pub product_id: Option<String>,
     /// 指定支付方式
@@ -135,12 +135,12 @@ pub struct Contractorder {
 ///
 /// `POST /pay/facepay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://share.weiyun.com/5dxUgCw>.
-#[endpoint(POST, "pay/facepay", response = FacepayResponse, protocol = v2)]
+#[endpoint(POST, "pay/facepay", response = PostFacepayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Facepay {
+pub struct PostFacepay {
     /// 是否押金支付
-    pub deposit: Option<FacepayDeposit>,
+    pub deposit: Option<PostFacepayDeposit>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -179,12 +179,12 @@ pub struct Facepay {
 ///
 /// `POST /pay/facepayquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://share.weiyun.com/5dxUgCw>.
-#[endpoint(POST, "pay/facepayquery", response = FacepayqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/facepayquery", response = PostFacepayqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Facepayquery {
+pub struct PostFacepayquery {
     /// 接口版本号
-    pub version: Option<FacepayqueryVersion>,
+    pub version: Option<PostFacepayqueryVersion>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -199,16 +199,16 @@ pub struct Facepayquery {
 ///
 /// `POST /pay/micropay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1>.
-#[endpoint(POST, "pay/micropay", response = MicropayResponse, protocol = v2)]
+#[endpoint(POST, "pay/micropay", response = PostMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Micropay {
+pub struct PostMicropay {
     /// 接口版本号
     pub version: Option<String>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<MicropayProfitSharing>,
+    pub profit_sharing: Option<PostMicropayProfitSharing>,
     /// 是否押金支付
-    pub deposit: Option<MicropayDeposit>,
+    pub deposit: Option<PostMicropayDeposit>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -249,12 +249,12 @@ pub struct Micropay {
 ///
 /// `POST /pay/orderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_2>.
-#[endpoint(POST, "pay/orderquery", response = OrderqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/orderquery", response = PostOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Orderquery {
+pub struct PostOrderquery {
     /// 接口版本号
-    pub version: Option<OrderqueryVersion>,
+    pub version: Option<PostOrderqueryVersion>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -269,10 +269,10 @@ pub struct Orderquery {
 ///
 /// `POST /pay/paporderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
-#[endpoint(POST, "pay/paporderquery", response = PaporderqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/paporderquery", response = PostPaporderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Paporderquery {
+pub struct PostPaporderquery {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户订单号
@@ -283,10 +283,10 @@ pub struct Paporderquery {
 ///
 /// `POST /pay/pappayapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_8.shtml>.
-#[endpoint(POST, "pay/pappayapply", response = PappayapplyResponse, protocol = v2)]
+#[endpoint(POST, "pay/pappayapply", response = PostPappayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Pappayapply {
+pub struct PostPappayapply {
     /// 商品描述
     pub body: String,
     /// 商品详情
@@ -317,10 +317,10 @@ pub struct Pappayapply {
 ///
 /// `POST /pay/partner/paporderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
-#[endpoint(POST, "pay/partner/paporderquery", response = PartnerPaporderqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/partner/paporderquery", response = PostPartnerPaporderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerPaporderquery {
+pub struct PostPartnerPaporderquery {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户订单号
@@ -335,10 +335,10 @@ pub struct PartnerPaporderquery {
 ///
 /// `POST /pay/partner/pappayapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_8.shtml>.
-#[endpoint(POST, "pay/partner/pappayapply", response = PartnerPappayapplyResponse, protocol = v2)]
+#[endpoint(POST, "pay/partner/pappayapply", response = PostPartnerPappayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerPappayapply {
+pub struct PostPartnerPappayapply {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -373,10 +373,10 @@ pub struct PartnerPappayapply {
 ///
 /// `POST /pay/profitsharingaddreceiver`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_3&index=4>.
-#[endpoint(POST, "pay/profitsharingaddreceiver", response = ProfitsharingaddreceiverResponse, protocol = v2)]
+#[endpoint(POST, "pay/profitsharingaddreceiver", response = PostProfitsharingaddreceiverResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Profitsharingaddreceiver {
+pub struct PostProfitsharingaddreceiver {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -389,10 +389,10 @@ pub struct Profitsharingaddreceiver {
 ///
 /// `POST /pay/profitsharingmerchantratioquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation_sl.php?chapter=25_11&index=8>.
-#[endpoint(POST, "pay/profitsharingmerchantratioquery", response = ProfitsharingmerchantratioqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/profitsharingmerchantratioquery", response = PostProfitsharingmerchantratioqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Profitsharingmerchantratioquery {
+pub struct PostProfitsharingmerchantratioquery {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 品牌主商户号
@@ -403,10 +403,10 @@ pub struct Profitsharingmerchantratioquery {
 ///
 /// `POST /pay/profitsharingorderamountquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_10&index=7>.
-#[endpoint(POST, "pay/profitsharingorderamountquery", response = ProfitsharingorderamountqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/profitsharingorderamountquery", response = PostProfitsharingorderamountqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Profitsharingorderamountquery {
+pub struct PostProfitsharingorderamountquery {
     /// 微信订单号
     pub transaction_id: String,
 }
@@ -415,10 +415,10 @@ pub struct Profitsharingorderamountquery {
 ///
 /// `POST /pay/profitsharingquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_2&index=3>.
-#[endpoint(POST, "pay/profitsharingquery", response = ProfitsharingqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/profitsharingquery", response = PostProfitsharingqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Profitsharingquery {
+pub struct PostProfitsharingquery {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 微信订单号
@@ -431,10 +431,10 @@ pub struct Profitsharingquery {
 ///
 /// `POST /pay/profitsharingremovereceiver`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_4&index=5>.
-#[endpoint(POST, "pay/profitsharingremovereceiver", response = ProfitsharingremovereceiverResponse, protocol = v2)]
+#[endpoint(POST, "pay/profitsharingremovereceiver", response = PostProfitsharingremovereceiverResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Profitsharingremovereceiver {
+pub struct PostProfitsharingremovereceiver {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -447,10 +447,10 @@ pub struct Profitsharingremovereceiver {
 ///
 /// `POST /pay/profitsharingreturnquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_8&index=9>.
-#[endpoint(POST, "pay/profitsharingreturnquery", response = ProfitsharingreturnqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/profitsharingreturnquery", response = PostProfitsharingreturnqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Profitsharingreturnquery {
+pub struct PostProfitsharingreturnquery {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -467,10 +467,10 @@ pub struct Profitsharingreturnquery {
 ///
 /// `POST /pay/querycombinedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_3&index=4>.
-#[endpoint(POST, "pay/querycombinedorder", response = QuerycombinedorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/querycombinedorder", response = PostQuerycombinedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Querycombinedorder {
+pub struct PostQuerycombinedorder {
     /// 合单appid
     pub combine_appid: String,
     /// 合单商户号
@@ -483,10 +483,10 @@ pub struct Querycombinedorder {
 ///
 /// `POST /pay/queryexchagerate`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/In-AppPay/chapter8_10.shtml>.
-#[endpoint(POST, "pay/queryexchagerate", response = QueryexchagerateResponse, protocol = v2)]
+#[endpoint(POST, "pay/queryexchagerate", response = PostQueryexchagerateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Queryexchagerate {
+pub struct PostQueryexchagerate {
     /// 币种
     pub fee_type: String,
     /// 日期
@@ -497,10 +497,10 @@ pub struct Queryexchagerate {
 ///
 /// `POST /pay/refundquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_5>.
-#[endpoint(POST, "pay/refundquery", response = RefundqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/refundquery", response = PostRefundqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Refundquery {
+pub struct PostRefundquery {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -521,10 +521,10 @@ pub struct Refundquery {
 ///
 /// `POST /pay/refundqueryv2`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/danpin.php?chapter=9_104&index=4>.
-#[endpoint(POST, "pay/refundqueryv2", response = Refundqueryv2Response, protocol = v2)]
+#[endpoint(POST, "pay/refundqueryv2", response = PostRefundqueryv2Response, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Refundqueryv2 {
+pub struct PostRefundqueryv2 {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -545,10 +545,10 @@ pub struct Refundqueryv2 {
 ///
 /// `POST /pay/settlementquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/In-AppPay/chapter8_9.shtml>.
-#[endpoint(POST, "pay/settlementquery", response = SettlementqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/settlementquery", response = PostSettlementqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Settlementquery {
+pub struct PostSettlementquery {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -571,14 +571,14 @@ pub struct Settlementquery {
 ///
 /// `POST /pay/unifiedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1>.
-#[endpoint(POST, "pay/unifiedorder", response = UnifiedorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/unifiedorder", response = PostUnifiedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Unifiedorder {
+pub struct PostUnifiedorder {
     /// 接口版本号
-    pub version: Option<UnifiedorderVersion>,
+    pub version: Option<PostUnifiedorderVersion>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<UnifiedorderProfitSharing>,
+    pub profit_sharing: Option<PostUnifiedorderProfitSharing>,
     /// 设备号
     pub device_info: Option<String>,
     /// 商品描述
@@ -612,29 +612,29 @@ pub struct Unifiedorder {
     /// 用户标识
     pub openid: Option<String>,
     /// 电子发票入口开放标识
-    pub receipt: Option<UnifiedorderReceipt>,
+    pub receipt: Option<PostUnifiedorderReceipt>,
     /// 场景信息
     pub scene_info: Option<String>,
     /// 证件类型
-    pub user_type: Option<UnifiedorderUserType>,
+    pub user_type: Option<PostUnifiedorderUserType>,
     /// 证件号
     pub user_creid: Option<String>,
     /// 姓名
     pub user_truename: Option<String>,
 }
 
-/// The answer of [`Closecombinedorder`] (合单关单): its fields after the client verified `sign`.
+/// The answer of [`PostClosecombinedorder`] (合单关单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ClosecombinedorderResponse {
+pub struct PostClosecombinedorderResponse {
     /// 合单appid
     pub combine_appid: Option<String>,
     /// 合单商户号
     pub combine_mch_id: Option<String>,
 }
 
-/// The answer of [`Closeorder`] (关闭订单): its fields after the client verified `sign`.
+/// The answer of [`PostCloseorder`] (关闭订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct CloseorderResponse {
+pub struct PostCloseorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -643,9 +643,9 @@ pub struct CloseorderResponse {
     pub result_msg: Option<String>,
 }
 
-/// The answer of [`Combinedorder`] (合单下单): its fields after the client verified `sign`.
+/// The answer of [`PostCombinedorder`] (合单下单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct CombinedorderResponse {
+pub struct PostCombinedorderResponse {
     /// 合单appid
     pub combine_appid: Option<String>,
     /// 合单商户号
@@ -662,9 +662,9 @@ pub struct CombinedorderResponse {
     pub mweb_url: Option<String>,
 }
 
-/// The answer of [`Contractorder`] (支付中签约): its fields after the client verified `sign`.
+/// The answer of [`PostContractorder`] (支付中签约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ContractorderResponse {
+pub struct PostContractorderResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -704,7 +704,7 @@ pub struct ContractorderResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum ContractorderTradeType {
+pub enum PostContractorderTradeType {
     /// `JSAPI`
     #[serde(rename = "JSAPI")]
     Jsapi,
@@ -726,7 +726,7 @@ pub enum ContractorderTradeType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayResponseIsSubscribe {
+pub enum PostFacepayResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -742,7 +742,7 @@ pub enum FacepayResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayResponseSubIsSubscribe {
+pub enum PostFacepayResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -754,9 +754,9 @@ pub enum FacepayResponseSubIsSubscribe {
     Unknown(String),
 }
 
-/// The answer of [`Facepay`] (提交刷脸支付): its fields after the client verified `sign`.
+/// The answer of [`PostFacepay`] (提交刷脸支付): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FacepayResponse {
+pub struct PostFacepayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -770,11 +770,11 @@ pub struct FacepayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<FacepayResponseIsSubscribe>,
+    pub is_subscribe: Option<PostFacepayResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<FacepayResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostFacepayResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -808,7 +808,7 @@ pub struct FacepayResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FacepayDeposit {
+pub enum PostFacepayDeposit {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -824,7 +824,7 @@ pub enum FacepayDeposit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayqueryResponseIsSubscribe {
+pub enum PostFacepayqueryResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -840,7 +840,7 @@ pub enum FacepayqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayqueryResponseSubIsSubscribe {
+pub enum PostFacepayqueryResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -856,7 +856,7 @@ pub enum FacepayqueryResponseSubIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum FacepayqueryResponseTradeState {
+pub enum PostFacepayqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -886,11 +886,11 @@ pub enum FacepayqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Facepayquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostFacepayquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FacepayqueryResponse {
+pub struct PostFacepayqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -904,15 +904,15 @@ pub struct FacepayqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<FacepayqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostFacepayqueryResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<FacepayqueryResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostFacepayqueryResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<FacepayqueryResponseTradeState>,
+    pub trade_state: Option<PostFacepayqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 标价金额
@@ -950,7 +950,7 @@ pub struct FacepayqueryResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FacepayqueryVersion {
+pub enum PostFacepayqueryVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -963,7 +963,7 @@ pub enum FacepayqueryVersion {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MicropayResponseIsSubscribe {
+pub enum PostMicropayResponseIsSubscribe {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -972,9 +972,9 @@ pub enum MicropayResponseIsSubscribe {
     Unknown(String),
 }
 
-/// The answer of [`Micropay`] (提交付款码支付): its fields after the client verified `sign`.
+/// The answer of [`PostMicropay`] (提交付款码支付): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MicropayResponse {
+pub struct PostMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -988,7 +988,7 @@ pub struct MicropayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<MicropayResponseIsSubscribe>,
+    pub is_subscribe: Option<PostMicropayResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -1022,7 +1022,7 @@ pub struct MicropayResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicropayProfitSharing {
+pub enum PostMicropayProfitSharing {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -1039,7 +1039,7 @@ pub enum MicropayProfitSharing {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MicropayDeposit {
+pub enum PostMicropayDeposit {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -1055,7 +1055,7 @@ pub enum MicropayDeposit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum OrderqueryResponseIsSubscribe {
+pub enum PostOrderqueryResponseIsSubscribe {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -1068,7 +1068,7 @@ pub enum OrderqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum OrderqueryResponseSubIsSubscribe {
+pub enum PostOrderqueryResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -1084,7 +1084,7 @@ pub enum OrderqueryResponseSubIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum OrderqueryResponseTradeState {
+pub enum PostOrderqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -1114,11 +1114,11 @@ pub enum OrderqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Orderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct OrderqueryResponse {
+pub struct PostOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -1132,15 +1132,15 @@ pub struct OrderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<OrderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostOrderqueryResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<OrderqueryResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostOrderqueryResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<OrderqueryResponseTradeState>,
+    pub trade_state: Option<PostOrderqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 标价金额
@@ -1178,7 +1178,7 @@ pub struct OrderqueryResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum OrderqueryVersion {
+pub enum PostOrderqueryVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -1191,7 +1191,7 @@ pub enum OrderqueryVersion {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PaporderqueryResponseIsSubscribe {
+pub enum PostPaporderqueryResponseIsSubscribe {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -1204,7 +1204,7 @@ pub enum PaporderqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PaporderqueryResponseTradeState {
+pub enum PostPaporderqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -1234,11 +1234,11 @@ pub enum PaporderqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Paporderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostPaporderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PaporderqueryResponse {
+pub struct PostPaporderqueryResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -1248,11 +1248,11 @@ pub struct PaporderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PaporderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostPaporderqueryResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PaporderqueryResponseTradeState>,
+    pub trade_state: Option<PostPaporderqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 总金额
@@ -1279,9 +1279,9 @@ pub struct PaporderqueryResponse {
     pub trade_state_desc: Option<String>,
 }
 
-/// The answer of [`Pappayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PostPappayapply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PappayapplyResponse {
+pub struct PostPappayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -1292,7 +1292,7 @@ pub struct PappayapplyResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerPaporderqueryResponseIsSubscribe {
+pub enum PostPartnerPaporderqueryResponseIsSubscribe {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -1305,7 +1305,7 @@ pub enum PartnerPaporderqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerPaporderqueryResponseTradeState {
+pub enum PostPartnerPaporderqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -1335,11 +1335,11 @@ pub enum PartnerPaporderqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`PartnerPaporderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerPaporderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerPaporderqueryResponse {
+pub struct PostPartnerPaporderqueryResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -1349,11 +1349,11 @@ pub struct PartnerPaporderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PartnerPaporderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostPartnerPaporderqueryResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PartnerPaporderqueryResponseTradeState>,
+    pub trade_state: Option<PostPartnerPaporderqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 总金额
@@ -1384,9 +1384,9 @@ pub struct PartnerPaporderqueryResponse {
     pub sub_mch_id: Option<String>,
 }
 
-/// The answer of [`PartnerPappayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerPappayapply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerPappayapplyResponse {
+pub struct PostPartnerPappayapplyResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1397,9 +1397,9 @@ pub struct PartnerPappayapplyResponse {
     pub mch_id: Option<String>,
 }
 
-/// The answer of [`Profitsharingaddreceiver`] (添加分账接收方): its fields after the client verified `sign`.
+/// The answer of [`PostProfitsharingaddreceiver`] (添加分账接收方): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ProfitsharingaddreceiverResponse {
+pub struct PostProfitsharingaddreceiverResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1412,9 +1412,9 @@ pub struct ProfitsharingaddreceiverResponse {
     pub receiver: Option<String>,
 }
 
-/// The answer of [`Profitsharingmerchantratioquery`] (查询最大分账比例API): its fields after the client verified `sign`.
+/// The answer of [`PostProfitsharingmerchantratioquery`] (查询最大分账比例API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ProfitsharingmerchantratioqueryResponse {
+pub struct PostProfitsharingmerchantratioqueryResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 子商户号
@@ -1425,9 +1425,9 @@ pub struct ProfitsharingmerchantratioqueryResponse {
     pub max_ratio: Option<i64>,
 }
 
-/// The answer of [`Profitsharingorderamountquery`] (查询订单待分账金额): its fields after the client verified `sign`.
+/// The answer of [`PostProfitsharingorderamountquery`] (查询订单待分账金额): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ProfitsharingorderamountqueryResponse {
+pub struct PostProfitsharingorderamountqueryResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 微信订单号
@@ -1440,7 +1440,7 @@ pub struct ProfitsharingorderamountqueryResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum ProfitsharingqueryResponseStatus {
+pub enum PostProfitsharingqueryResponseStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -1452,9 +1452,9 @@ pub enum ProfitsharingqueryResponseStatus {
     Unknown(String),
 }
 
-/// The answer of [`Profitsharingquery`] (查询分账结果): its fields after the client verified `sign`.
+/// The answer of [`PostProfitsharingquery`] (查询分账结果): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ProfitsharingqueryResponse {
+pub struct PostProfitsharingqueryResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1470,14 +1470,14 @@ pub struct ProfitsharingqueryResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<ProfitsharingqueryResponseStatus>,
+    pub status: Option<PostProfitsharingqueryResponseStatus>,
     /// 分账接收方列表
     pub receivers: Option<String>,
 }
 
-/// The answer of [`Profitsharingremovereceiver`] (删除分账接收方): its fields after the client verified `sign`.
+/// The answer of [`PostProfitsharingremovereceiver`] (删除分账接收方): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ProfitsharingremovereceiverResponse {
+pub struct PostProfitsharingremovereceiverResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1494,7 +1494,7 @@ pub struct ProfitsharingremovereceiverResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum ProfitsharingreturnqueryResponseReturnAccountType {
+pub enum PostProfitsharingreturnqueryResponseReturnAccountType {
     /// `MERCHANT_ID`
     #[serde(rename = "MERCHANT_ID")]
     MerchantId,
@@ -1507,7 +1507,7 @@ pub enum ProfitsharingreturnqueryResponseReturnAccountType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum ProfitsharingreturnqueryResponseResult {
+pub enum PostProfitsharingreturnqueryResponseResult {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -1526,7 +1526,7 @@ pub enum ProfitsharingreturnqueryResponseResult {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum ProfitsharingreturnqueryResponseFailReason {
+pub enum PostProfitsharingreturnqueryResponseFailReason {
     /// `ACCOUNT_ABNORMAL`
     #[serde(rename = "ACCOUNT_ABNORMAL")]
     AccountAbnormal,
@@ -1544,9 +1544,9 @@ pub enum ProfitsharingreturnqueryResponseFailReason {
     Unknown(String),
 }
 
-/// The answer of [`Profitsharingreturnquery`] (回退结果查询): its fields after the client verified `sign`.
+/// The answer of [`PostProfitsharingreturnquery`] (回退结果查询): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ProfitsharingreturnqueryResponse {
+pub struct PostProfitsharingreturnqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1564,7 +1564,7 @@ pub struct ProfitsharingreturnqueryResponse {
     /// 微信回退单号
     pub return_no: Option<String>,
     /// 回退方类型
-    pub return_account_type: Option<ProfitsharingreturnqueryResponseReturnAccountType>,
+    pub return_account_type: Option<PostProfitsharingreturnqueryResponseReturnAccountType>,
     /// 回退方账号
     pub return_account: Option<String>,
     /// 回退金额
@@ -1572,9 +1572,9 @@ pub struct ProfitsharingreturnqueryResponse {
     /// 回退描述
     pub description: Option<String>,
     /// 回退结果
-    pub result: Option<ProfitsharingreturnqueryResponseResult>,
+    pub result: Option<PostProfitsharingreturnqueryResponseResult>,
     /// 失败原因
-    pub fail_reason: Option<ProfitsharingreturnqueryResponseFailReason>,
+    pub fail_reason: Option<PostProfitsharingreturnqueryResponseFailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
 }
@@ -1583,7 +1583,7 @@ pub struct ProfitsharingreturnqueryResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QuerycombinedorderResponseTradeState {
+pub enum PostQuerycombinedorderResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -1613,9 +1613,9 @@ pub enum QuerycombinedorderResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Querycombinedorder`] (合单查单): its fields after the client verified `sign`.
+/// The answer of [`PostQuerycombinedorder`] (合单查单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QuerycombinedorderResponse {
+pub struct PostQuerycombinedorderResponse {
     /// 合单appid
     pub combine_appid: Option<String>,
     /// 合单商户号
@@ -1629,16 +1629,16 @@ pub struct QuerycombinedorderResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
     /// 交易状态
-    pub trade_state: Option<QuerycombinedorderResponseTradeState>,
+    pub trade_state: Option<PostQuerycombinedorderResponseTradeState>,
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 子单信息
     pub sub_order_list: Option<String>,
 }
 
-/// The answer of [`Queryexchagerate`] (汇率查询API): its fields after the client verified `sign`.
+/// The answer of [`PostQueryexchagerate`] (汇率查询API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryexchagerateResponse {
+pub struct PostQueryexchagerateResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1653,11 +1653,11 @@ pub struct QueryexchagerateResponse {
     pub rate: Option<String>,
 }
 
-/// The answer of [`Refundquery`] (查询退款): its fields after the client verified `sign`.
+/// The answer of [`PostRefundquery`] (查询退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct RefundqueryResponse {
+pub struct PostRefundqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1684,11 +1684,11 @@ pub struct RefundqueryResponse {
     pub refund_count: Option<i64>,
 }
 
-/// The answer of [`Refundqueryv2`] (查询退款（支持单品）): its fields after the client verified `sign`.
+/// The answer of [`PostRefundqueryv2`] (查询退款（支持单品）): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Refundqueryv2Response {
+pub struct PostRefundqueryv2Response {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1717,9 +1717,9 @@ pub struct Refundqueryv2Response {
     pub promotion_detail: Option<String>,
 }
 
-/// The answer of [`Settlementquery`] (查询结算资金): its fields after the client verified `sign`.
+/// The answer of [`PostSettlementquery`] (查询结算资金): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SettlementqueryResponse {
+pub struct PostSettlementqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1758,7 +1758,7 @@ pub struct SettlementqueryResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum UnifiedorderResponseTradeType {
+pub enum PostUnifiedorderResponseTradeType {
     /// `JSAPI`
     #[serde(rename = "JSAPI")]
     Jsapi,
@@ -1776,9 +1776,9 @@ pub enum UnifiedorderResponseTradeType {
     Unknown(String),
 }
 
-/// The answer of [`Unifiedorder`] (统一下单): its fields after the client verified `sign`.
+/// The answer of [`PostUnifiedorder`] (统一下单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct UnifiedorderResponse {
+pub struct PostUnifiedorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1786,7 +1786,7 @@ pub struct UnifiedorderResponse {
     /// 设备号
     pub device_info: Option<String>,
     /// 交易类型
-    pub trade_type: Option<UnifiedorderResponseTradeType>,
+    pub trade_type: Option<PostUnifiedorderResponseTradeType>,
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,
     /// 二维码链接
@@ -1802,7 +1802,7 @@ pub struct UnifiedorderResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum UnifiedorderVersion {
+pub enum PostUnifiedorderVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -1816,7 +1816,7 @@ pub enum UnifiedorderVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum UnifiedorderProfitSharing {
+pub enum PostUnifiedorderProfitSharing {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -1833,7 +1833,7 @@ pub enum UnifiedorderProfitSharing {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum UnifiedorderReceipt {
+pub enum PostUnifiedorderReceipt {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -1850,7 +1850,7 @@ pub enum UnifiedorderReceipt {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum UnifiedorderUserType {
+pub enum PostUnifiedorderUserType {
     /// `IDCARD`
     #[serde(rename = "IDCARD")]
     Idcard,
@@ -1876,28 +1876,30 @@ pub enum UnifiedorderUserType {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Closecombinedorder>("POST pay/closecombinedorder");
-    check.operation::<Closeorder>("POST pay/closeorder");
-    check.operation::<Combinedorder>("POST pay/combinedorder");
-    check.operation::<Contractorder>("POST pay/contractorder");
-    check.operation::<Facepay>("POST pay/facepay");
-    check.operation::<Facepayquery>("POST pay/facepayquery");
-    check.operation::<Micropay>("POST pay/micropay");
-    check.operation::<Orderquery>("POST pay/orderquery");
-    check.operation::<Paporderquery>("POST pay/paporderquery");
-    check.operation::<Pappayapply>("POST pay/pappayapply");
-    check.operation::<PartnerPaporderquery>("POST pay/partner/paporderquery");
-    check.operation::<PartnerPappayapply>("POST pay/partner/pappayapply");
-    check.operation::<Profitsharingaddreceiver>("POST pay/profitsharingaddreceiver");
-    check.operation::<Profitsharingmerchantratioquery>("POST pay/profitsharingmerchantratioquery");
-    check.operation::<Profitsharingorderamountquery>("POST pay/profitsharingorderamountquery");
-    check.operation::<Profitsharingquery>("POST pay/profitsharingquery");
-    check.operation::<Profitsharingremovereceiver>("POST pay/profitsharingremovereceiver");
-    check.operation::<Profitsharingreturnquery>("POST pay/profitsharingreturnquery");
-    check.operation::<Querycombinedorder>("POST pay/querycombinedorder");
-    check.operation::<Queryexchagerate>("POST pay/queryexchagerate");
-    check.operation::<Refundquery>("POST pay/refundquery");
-    check.operation::<Refundqueryv2>("POST pay/refundqueryv2");
-    check.operation::<Settlementquery>("POST pay/settlementquery");
-    check.operation::<Unifiedorder>("POST pay/unifiedorder");
+    check.operation::<PostClosecombinedorder>("POST pay/closecombinedorder");
+    check.operation::<PostCloseorder>("POST pay/closeorder");
+    check.operation::<PostCombinedorder>("POST pay/combinedorder");
+    check.operation::<PostContractorder>("POST pay/contractorder");
+    check.operation::<PostFacepay>("POST pay/facepay");
+    check.operation::<PostFacepayquery>("POST pay/facepayquery");
+    check.operation::<PostMicropay>("POST pay/micropay");
+    check.operation::<PostOrderquery>("POST pay/orderquery");
+    check.operation::<PostPaporderquery>("POST pay/paporderquery");
+    check.operation::<PostPappayapply>("POST pay/pappayapply");
+    check.operation::<PostPartnerPaporderquery>("POST pay/partner/paporderquery");
+    check.operation::<PostPartnerPappayapply>("POST pay/partner/pappayapply");
+    check.operation::<PostProfitsharingaddreceiver>("POST pay/profitsharingaddreceiver");
+    check.operation::<PostProfitsharingmerchantratioquery>(
+        "POST pay/profitsharingmerchantratioquery",
+    );
+    check.operation::<PostProfitsharingorderamountquery>("POST pay/profitsharingorderamountquery");
+    check.operation::<PostProfitsharingquery>("POST pay/profitsharingquery");
+    check.operation::<PostProfitsharingremovereceiver>("POST pay/profitsharingremovereceiver");
+    check.operation::<PostProfitsharingreturnquery>("POST pay/profitsharingreturnquery");
+    check.operation::<PostQuerycombinedorder>("POST pay/querycombinedorder");
+    check.operation::<PostQueryexchagerate>("POST pay/queryexchagerate");
+    check.operation::<PostRefundquery>("POST pay/refundquery");
+    check.operation::<PostRefundqueryv2>("POST pay/refundqueryv2");
+    check.operation::<PostSettlementquery>("POST pay/settlementquery");
+    check.operation::<PostUnifiedorder>("POST pay/unifiedorder");
 }

@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /payitil/report`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_14&index=8>.
-#[endpoint(POST, "payitil/report", response = ReportResponse, protocol = v2)]
+#[endpoint(POST, "payitil/report", response = PostReportResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Report {
+pub struct PostReport {
     /// 设备号
     pub device_info: Option<String>,
     /// 接口URL
@@ -23,11 +23,11 @@ pub struct Report {
     pub trades: String,
 }
 
-/// The answer of [`Report`] (交易保障): its fields after the client verified `sign`.
+/// The answer of [`PostReport`] (交易保障): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ReportResponse {}
+pub struct PostReportResponse {}
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Report>("POST payitil/report");
+    check.operation::<PostReport>("POST payitil/report");
 }

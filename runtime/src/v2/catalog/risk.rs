@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /risk/getcertficates`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/xiaowei.php?chapter=19_11>.
-#[endpoint(POST, "risk/getcertficates", response = GetcertficatesResponse, protocol = v2)]
+#[endpoint(POST, "risk/getcertficates", response = PostGetcertficatesResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Getcertficates {}
+pub struct PostGetcertficates {}
 
 /// 获取RSA加密公钥API
 ///
@@ -23,10 +23,10 @@ pub struct Getcertficates {}
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "risk/getpublickey", response = GetpublickeyResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "risk/getpublickey", response = PostGetpublickeyResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Getpublickey {}
+pub struct PostGetpublickey {}
 
 /// 银行特约商户违规信息查询
 ///
@@ -35,10 +35,10 @@ pub struct Getpublickey {}
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "risk/getviolation", response = GetviolationResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "risk/getviolation", response = PostGetviolationResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Getviolation {
+pub struct PostGetviolation {
     /// 开始时间
     pub begin_time: Option<String>,
     /// 结束时间
@@ -48,12 +48,12 @@ pub struct Getviolation {
     /// 每页返回的数量
     pub page_size: Option<String>,
     /// 违规记录数据格式
-    pub violation_records_format: Option<GetviolationViolationRecordsFormat>,
+    pub violation_records_format: Option<PostGetviolationViolationRecordsFormat>,
 }
 
-/// The answer of [`Getcertficates`] (获取平台证书): its fields after the client verified `sign`.
+/// The answer of [`PostGetcertficates`] (获取平台证书): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GetcertficatesResponse {
+pub struct PostGetcertficatesResponse {
     /// 错误码
     pub error_code: Option<String>,
     /// 错误代码描述
@@ -64,9 +64,9 @@ pub struct GetcertficatesResponse {
     pub certificates: Option<String>,
 }
 
-/// The answer of [`Getpublickey`] (获取RSA加密公钥API): its fields after the client verified `sign`.
+/// The answer of [`PostGetpublickey`] (获取RSA加密公钥API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GetpublickeyResponse {
+pub struct PostGetpublickeyResponse {
     /// 错误码
     pub error_code: Option<String>,
     /// 错误代码描述
@@ -77,9 +77,9 @@ pub struct GetpublickeyResponse {
     pub pub_key: Option<String>,
 }
 
-/// The answer of [`Getviolation`] (银行特约商户违规信息查询): its fields after the client verified `sign`.
+/// The answer of [`PostGetviolation`] (银行特约商户违规信息查询): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GetviolationResponse {
+pub struct PostGetviolationResponse {
     /// 错误码
     pub error_code: Option<String>,
     /// 错误代码描述
@@ -95,7 +95,7 @@ pub struct GetviolationResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetviolationViolationRecordsFormat {
+pub enum PostGetviolationViolationRecordsFormat {
     /// `csv`
     #[serde(rename = "csv")]
     Csv,
@@ -109,7 +109,7 @@ pub enum GetviolationViolationRecordsFormat {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Getcertficates>("POST risk/getcertficates");
-    check.operation::<Getpublickey>("POST risk/getpublickey");
-    check.operation::<Getviolation>("POST risk/getviolation");
+    check.operation::<PostGetcertficates>("POST risk/getcertficates");
+    check.operation::<PostGetpublickey>("POST risk/getpublickey");
+    check.operation::<PostGetviolation>("POST risk/getviolation");
 }

@@ -9,25 +9,25 @@ use crate::endpoint;
 ///
 /// `POST /sandboxnew/pay/getsignkey`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
-#[endpoint(POST, "sandboxnew/pay/getsignkey", response = PayGetsignkeyResponse, protocol = v2)]
+#[endpoint(POST, "sandboxnew/pay/getsignkey", response = PostPayGetsignkeyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayGetsignkey {}
+pub struct PostPayGetsignkey {}
 
 /// 提交付款码支付
 ///
 /// `POST /sandboxnew/pay/micropay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1>.
-#[endpoint(POST, "sandboxnew/pay/micropay", response = PayMicropayResponse, protocol = v2)]
+#[endpoint(POST, "sandboxnew/pay/micropay", response = PostPayMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayMicropay {
+pub struct PostPayMicropay {
     /// 接口版本号
     pub version: Option<String>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<PayMicropayProfitSharing>,
+    pub profit_sharing: Option<PostPayMicropayProfitSharing>,
     /// 是否押金支付
-    pub deposit: Option<PayMicropayDeposit>,
+    pub deposit: Option<PostPayMicropayDeposit>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -68,12 +68,12 @@ pub struct PayMicropay {
 ///
 /// `POST /sandboxnew/pay/orderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_2>.
-#[endpoint(POST, "sandboxnew/pay/orderquery", response = PayOrderqueryResponse, protocol = v2)]
+#[endpoint(POST, "sandboxnew/pay/orderquery", response = PostPayOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayOrderquery {
+pub struct PostPayOrderquery {
     /// 接口版本号
-    pub version: Option<PayOrderqueryVersion>,
+    pub version: Option<PostPayOrderqueryVersion>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -88,10 +88,10 @@ pub struct PayOrderquery {
 ///
 /// `POST /sandboxnew/pay/refund`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_4>.
-#[endpoint(POST, "sandboxnew/pay/refund", response = PayRefundResponse, protocol = v2)]
+#[endpoint(POST, "sandboxnew/pay/refund", response = PostPayRefundResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayRefund {
+pub struct PostPayRefund {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -120,10 +120,10 @@ pub struct PayRefund {
 ///
 /// `POST /sandboxnew/pay/refundquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_5>.
-#[endpoint(POST, "sandboxnew/pay/refundquery", response = PayRefundqueryResponse, protocol = v2)]
+#[endpoint(POST, "sandboxnew/pay/refundquery", response = PostPayRefundqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayRefundquery {
+pub struct PostPayRefundquery {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -144,14 +144,14 @@ pub struct PayRefundquery {
 ///
 /// `POST /sandboxnew/pay/unifiedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1>.
-#[endpoint(POST, "sandboxnew/pay/unifiedorder", response = PayUnifiedorderResponse, protocol = v2)]
+#[endpoint(POST, "sandboxnew/pay/unifiedorder", response = PostPayUnifiedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayUnifiedorder {
+pub struct PostPayUnifiedorder {
     /// 接口版本号
-    pub version: Option<PayUnifiedorderVersion>,
+    pub version: Option<PostPayUnifiedorderVersion>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<PayUnifiedorderProfitSharing>,
+    pub profit_sharing: Option<PostPayUnifiedorderProfitSharing>,
     /// 设备号
     pub device_info: Option<String>,
     /// 商品描述
@@ -185,20 +185,20 @@ pub struct PayUnifiedorder {
     /// 用户标识
     pub openid: Option<String>,
     /// 电子发票入口开放标识
-    pub receipt: Option<PayUnifiedorderReceipt>,
+    pub receipt: Option<PostPayUnifiedorderReceipt>,
     /// 场景信息
     pub scene_info: Option<String>,
     /// 证件类型
-    pub user_type: Option<PayUnifiedorderUserType>,
+    pub user_type: Option<PostPayUnifiedorderUserType>,
     /// 证件号
     pub user_creid: Option<String>,
     /// 姓名
     pub user_truename: Option<String>,
 }
 
-/// The answer of [`PayGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
+/// The answer of [`PostPayGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayGetsignkeyResponse {
+pub struct PostPayGetsignkeyResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 沙箱密钥
@@ -209,7 +209,7 @@ pub struct PayGetsignkeyResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayMicropayResponseIsSubscribe {
+pub enum PostPayMicropayResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -221,9 +221,9 @@ pub enum PayMicropayResponseIsSubscribe {
     Unknown(String),
 }
 
-/// The answer of [`PayMicropay`] (提交付款码支付): its fields after the client verified `sign`.
+/// The answer of [`PostPayMicropay`] (提交付款码支付): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayMicropayResponse {
+pub struct PostPayMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -237,7 +237,7 @@ pub struct PayMicropayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PayMicropayResponseIsSubscribe>,
+    pub is_subscribe: Option<PostPayMicropayResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -271,7 +271,7 @@ pub struct PayMicropayResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayMicropayProfitSharing {
+pub enum PostPayMicropayProfitSharing {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -288,7 +288,7 @@ pub enum PayMicropayProfitSharing {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayMicropayDeposit {
+pub enum PostPayMicropayDeposit {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -304,7 +304,7 @@ pub enum PayMicropayDeposit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayOrderqueryResponseIsSubscribe {
+pub enum PostPayOrderqueryResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -320,7 +320,7 @@ pub enum PayOrderqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayOrderqueryResponseSubIsSubscribe {
+pub enum PostPayOrderqueryResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -336,7 +336,7 @@ pub enum PayOrderqueryResponseSubIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayOrderqueryResponseTradeState {
+pub enum PostPayOrderqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -366,11 +366,11 @@ pub enum PayOrderqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`PayOrderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostPayOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayOrderqueryResponse {
+pub struct PostPayOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -384,15 +384,15 @@ pub struct PayOrderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PayOrderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostPayOrderqueryResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<PayOrderqueryResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostPayOrderqueryResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PayOrderqueryResponseTradeState>,
+    pub trade_state: Option<PostPayOrderqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 标价金额
@@ -430,7 +430,7 @@ pub struct PayOrderqueryResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayOrderqueryVersion {
+pub enum PostPayOrderqueryVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -439,11 +439,11 @@ pub enum PayOrderqueryVersion {
     Unknown(String),
 }
 
-/// The answer of [`PayRefund`] (申请退款): its fields after the client verified `sign`.
+/// The answer of [`PostPayRefund`] (申请退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayRefundResponse {
+pub struct PostPayRefundResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -482,11 +482,11 @@ pub struct PayRefundResponse {
     pub coupon_refund_count: Option<i64>,
 }
 
-/// The answer of [`PayRefundquery`] (查询退款): its fields after the client verified `sign`.
+/// The answer of [`PostPayRefundquery`] (查询退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayRefundqueryResponse {
+pub struct PostPayRefundqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -517,7 +517,7 @@ pub struct PayRefundqueryResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayUnifiedorderResponseTradeType {
+pub enum PostPayUnifiedorderResponseTradeType {
     /// `JSAPI`
     #[serde(rename = "JSAPI")]
     Jsapi,
@@ -535,9 +535,9 @@ pub enum PayUnifiedorderResponseTradeType {
     Unknown(String),
 }
 
-/// The answer of [`PayUnifiedorder`] (统一下单): its fields after the client verified `sign`.
+/// The answer of [`PostPayUnifiedorder`] (统一下单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayUnifiedorderResponse {
+pub struct PostPayUnifiedorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -545,7 +545,7 @@ pub struct PayUnifiedorderResponse {
     /// 设备号
     pub device_info: Option<String>,
     /// 交易类型
-    pub trade_type: Option<PayUnifiedorderResponseTradeType>,
+    pub trade_type: Option<PostPayUnifiedorderResponseTradeType>,
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,
     /// 二维码链接
@@ -561,7 +561,7 @@ pub struct PayUnifiedorderResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayUnifiedorderVersion {
+pub enum PostPayUnifiedorderVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -575,7 +575,7 @@ pub enum PayUnifiedorderVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayUnifiedorderProfitSharing {
+pub enum PostPayUnifiedorderProfitSharing {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -592,7 +592,7 @@ pub enum PayUnifiedorderProfitSharing {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayUnifiedorderReceipt {
+pub enum PostPayUnifiedorderReceipt {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -609,7 +609,7 @@ pub enum PayUnifiedorderReceipt {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayUnifiedorderUserType {
+pub enum PostPayUnifiedorderUserType {
     /// `IDCARD`
     #[serde(rename = "IDCARD")]
     Idcard,
@@ -635,10 +635,10 @@ pub enum PayUnifiedorderUserType {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<PayGetsignkey>("POST sandboxnew/pay/getsignkey");
-    check.operation::<PayMicropay>("POST sandboxnew/pay/micropay");
-    check.operation::<PayOrderquery>("POST sandboxnew/pay/orderquery");
-    check.operation::<PayRefund>("POST sandboxnew/pay/refund");
-    check.operation::<PayRefundquery>("POST sandboxnew/pay/refundquery");
-    check.operation::<PayUnifiedorder>("POST sandboxnew/pay/unifiedorder");
+    check.operation::<PostPayGetsignkey>("POST sandboxnew/pay/getsignkey");
+    check.operation::<PostPayMicropay>("POST sandboxnew/pay/micropay");
+    check.operation::<PostPayOrderquery>("POST sandboxnew/pay/orderquery");
+    check.operation::<PostPayRefund>("POST sandboxnew/pay/refund");
+    check.operation::<PostPayRefundquery>("POST sandboxnew/pay/refundquery");
+    check.operation::<PostPayUnifiedorder>("POST sandboxnew/pay/unifiedorder");
 }

@@ -12,10 +12,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/addInstitutionsub", response = MchAddInstitutionsubResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/addInstitutionsub", response = PostMchAddInstitutionsubResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchAddInstitutionsub {
+pub struct PostMchAddInstitutionsub {
     /// 机构appid
     pub app_id: String,
     /// 渠道编号
@@ -29,7 +29,7 @@ pub struct MchAddInstitutionsub {
     /// 注册国家或区域
     pub merchant_country_code: String,
     /// 商户类型
-    pub merchant_type: MchAddInstitutionsubMerchantType,
+    pub merchant_type: PostMchAddInstitutionsubMerchantType,
     /// 业务类目
     pub business_category: String,
     /// MCC码
@@ -41,7 +41,7 @@ pub struct MchAddInstitutionsub {
     /// 公司注册文件照片
     pub registration_certificate_copy: Option<String>,
     /// 业务类型
-    pub business_type: MchAddInstitutionsubBusinessType,
+    pub business_type: PostMchAddInstitutionsubBusinessType,
     /// APP下载链接
     pub app_download: String,
     /// 业务网站
@@ -73,7 +73,7 @@ pub struct MchAddInstitutionsub {
     /// 子商户结算银行账户
     pub settlement_bank_number: String,
     /// 是否申请H5支付权限
-    pub apply_h5_payment: Option<MchAddInstitutionsubApplyH5Payment>,
+    pub apply_h5_payment: Option<PostMchAddInstitutionsubApplyH5Payment>,
     /// H5经营网址
     pub h5_website_url: Option<String>,
     /// H5支付域名
@@ -89,10 +89,10 @@ pub struct MchAddInstitutionsub {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/addsubdevconfig", response = MchAddsubdevconfigResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/addsubdevconfig", response = PostMchAddsubdevconfigResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchAddsubdevconfig {
+pub struct PostMchAddsubdevconfig {
     /// 子商户号
     pub sub_mch_id: String,
     /// 关联APPID
@@ -108,10 +108,10 @@ pub struct MchAddsubdevconfig {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/channelsetting", response = MchChannelsettingResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/channelsetting", response = PostMchChannelsettingResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchChannelsetting {
+pub struct PostMchChannelsetting {
     /// 特约商户号
     pub sub_mch_id: String,
     /// 渠道商商户号
@@ -125,10 +125,10 @@ pub struct MchChannelsetting {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/modifyInstitutionsub", response = MchModifyInstitutionsubResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/modifyInstitutionsub", response = PostMchModifyInstitutionsubResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchModifyInstitutionsub {
+pub struct PostMchModifyInstitutionsub {
     /// 机构appid
     pub app_id: String,
     /// 子商户号
@@ -142,7 +142,7 @@ pub struct MchModifyInstitutionsub {
     /// 注册国家或区域
     pub merchant_country_code: String,
     /// 商户类型
-    pub merchant_type: MchModifyInstitutionsubMerchantType,
+    pub merchant_type: PostMchModifyInstitutionsubMerchantType,
     /// 业务类目
     pub business_category: String,
     /// MCC码
@@ -154,7 +154,7 @@ pub struct MchModifyInstitutionsub {
     /// 公司注册文件照片
     pub registration_certificate_copy: Option<String>,
     /// 业务类型
-    pub business_type: MchModifyInstitutionsubBusinessType,
+    pub business_type: PostMchModifyInstitutionsubBusinessType,
     /// APP下载链接
     pub app_download: String,
     /// 业务网站
@@ -186,7 +186,7 @@ pub struct MchModifyInstitutionsub {
     /// 子商户结算银行账户
     pub settlement_bank_number: Option<String>,
     /// 是否申请H5支付权限
-    pub apply_h5_payment: Option<MchModifyInstitutionsubApplyH5Payment>,
+    pub apply_h5_payment: Option<PostMchModifyInstitutionsubApplyH5Payment>,
     /// H5经营网址
     pub h5_website_url: Option<String>,
     /// H5支付域名
@@ -200,10 +200,10 @@ pub struct MchModifyInstitutionsub {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/modifymchinfo", response = MchModifymchinfoResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/modifymchinfo", response = PostMchModifymchinfoResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchModifymchinfo {
+pub struct PostMchModifymchinfo {
     /// 商户识别码
     pub sub_mch_id: String,
     /// 商户简称
@@ -219,10 +219,10 @@ pub struct MchModifymchinfo {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/queryInstitutionsub", response = MchQueryInstitutionsubResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/queryInstitutionsub", response = PostMchQueryInstitutionsubResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchQueryInstitutionsub {
+pub struct PostMchQueryInstitutionsub {
     /// 机构appid
     pub app_id: String,
     /// 子商户号
@@ -236,10 +236,10 @@ pub struct MchQueryInstitutionsub {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mch/querysubdevconfig", response = MchQuerysubdevconfigResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mch/querysubdevconfig", response = PostMchQuerysubdevconfigResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MchQuerysubdevconfig {
+pub struct PostMchQuerysubdevconfig {
     /// 子商户号
     pub sub_mch_id: String,
 }
@@ -251,10 +251,10 @@ pub struct MchQuerysubdevconfig {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/mkt/addrecommendconf", response = MktAddrecommendconfResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/mkt/addrecommendconf", response = PostMktAddrecommendconfResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct MktAddrecommendconf {
+pub struct PostMktAddrecommendconf {
     /// 子商户号
     pub sub_mch_id: String,
     /// 特约商户APPID
@@ -270,10 +270,10 @@ pub struct MktAddrecommendconf {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/facepayreverse", response = PayFacepayreverseResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/facepayreverse", response = PostPayFacepayreverseResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayFacepayreverse {
+pub struct PostPayFacepayreverse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -291,10 +291,10 @@ pub struct PayFacepayreverse {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/multiprofitsharing", response = PayMultiprofitsharingResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/multiprofitsharing", response = PostPayMultiprofitsharingResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayMultiprofitsharing {
+pub struct PostPayMultiprofitsharing {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -314,10 +314,10 @@ pub struct PayMultiprofitsharing {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/profitsharing", response = PayProfitsharingResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/profitsharing", response = PostPayProfitsharingResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayProfitsharing {
+pub struct PostPayProfitsharing {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 品牌主商户号
@@ -339,10 +339,10 @@ pub struct PayProfitsharing {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/profitsharingfinish", response = PayProfitsharingfinishResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/profitsharingfinish", response = PostPayProfitsharingfinishResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayProfitsharingfinish {
+pub struct PostPayProfitsharingfinish {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 微信订单号
@@ -360,10 +360,10 @@ pub struct PayProfitsharingfinish {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/profitsharingreturn", response = PayProfitsharingreturnResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/profitsharingreturn", response = PostPayProfitsharingreturnResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayProfitsharingreturn {
+pub struct PostPayProfitsharingreturn {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -375,7 +375,7 @@ pub struct PayProfitsharingreturn {
     /// 商户回退单号
     pub out_return_no: String,
     /// 回退方类型
-    pub return_account_type: PayProfitsharingreturnReturnAccountType,
+    pub return_account_type: PostPayProfitsharingreturnReturnAccountType,
     /// 回退方账号
     pub return_account: String,
     /// 回退金额
@@ -391,10 +391,10 @@ pub struct PayProfitsharingreturn {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/refund", response = PayRefundResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/refund", response = PostPayRefundResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayRefund {
+pub struct PostPayRefund {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -426,10 +426,10 @@ pub struct PayRefund {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/refundv2", response = PayRefundv2Response, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/refundv2", response = PostPayRefundv2Response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayRefundv2 {
+pub struct PostPayRefundv2 {
     /// 退款包含的商品列表信息
     pub detail: Option<String>,
     /// 子商户公众账号ID
@@ -463,10 +463,10 @@ pub struct PayRefundv2 {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/reverse", response = PayReverseResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/reverse", response = PostPayReverseResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayReverse {
+pub struct PostPayReverse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -481,7 +481,7 @@ pub struct PayReverse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchAddInstitutionsubResponseVerificationStatus {
+pub enum PostMchAddInstitutionsubResponseVerificationStatus {
     /// `Under review`
     #[serde(rename = "Under review")]
     UnderReview,
@@ -497,7 +497,7 @@ pub enum MchAddInstitutionsubResponseVerificationStatus {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchAddInstitutionsubResponseH5AuthorizationState {
+pub enum PostMchAddInstitutionsubResponseH5AuthorizationState {
     /// `APPROVED`
     #[serde(rename = "APPROVED")]
     Approved,
@@ -521,17 +521,17 @@ pub enum MchAddInstitutionsubResponseH5AuthorizationState {
     Unknown(String),
 }
 
-/// The answer of [`MchAddInstitutionsub`] (进件子商户): its fields after the client verified `sign`.
+/// The answer of [`PostMchAddInstitutionsub`] (进件子商户): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchAddInstitutionsubResponse {
+pub struct PostMchAddInstitutionsubResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 验证状态
-    pub verification_status: Option<MchAddInstitutionsubResponseVerificationStatus>,
+    pub verification_status: Option<PostMchAddInstitutionsubResponseVerificationStatus>,
     /// 验证状态描述
     pub description: Option<String>,
     /// H5支付权限状态
-    pub h5_authorization_state: Option<MchAddInstitutionsubResponseH5AuthorizationState>,
+    pub h5_authorization_state: Option<PostMchAddInstitutionsubResponseH5AuthorizationState>,
 }
 
 /// 商户类型
@@ -539,7 +539,7 @@ pub struct MchAddInstitutionsubResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchAddInstitutionsubMerchantType {
+pub enum PostMchAddInstitutionsubMerchantType {
     /// `ENTERPRISE`
     #[serde(rename = "ENTERPRISE")]
     Enterprise,
@@ -556,7 +556,7 @@ pub enum MchAddInstitutionsubMerchantType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchAddInstitutionsubBusinessType {
+pub enum PostMchAddInstitutionsubBusinessType {
     /// `ONLINE`
     #[serde(rename = "ONLINE")]
     Online,
@@ -576,7 +576,7 @@ pub enum MchAddInstitutionsubBusinessType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchAddInstitutionsubApplyH5Payment {
+pub enum PostMchAddInstitutionsubApplyH5Payment {
     /// `YES`
     #[serde(rename = "YES")]
     Yes,
@@ -588,13 +588,13 @@ pub enum MchAddInstitutionsubApplyH5Payment {
     Unknown(String),
 }
 
-/// The answer of [`MchAddsubdevconfig`] (服务商子商户开发配置新增支付目录/新增对应APPID关联): its fields after the client verified `sign`.
+/// The answer of [`PostMchAddsubdevconfig`] (服务商子商户开发配置新增支付目录/新增对应APPID关联): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchAddsubdevconfigResponse {}
+pub struct PostMchAddsubdevconfigResponse {}
 
-/// The answer of [`MchChannelsetting`] (银行服务商特约子商户指定渠道号API): its fields after the client verified `sign`.
+/// The answer of [`PostMchChannelsetting`] (银行服务商特约子商户指定渠道号API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchChannelsettingResponse {
+pub struct PostMchChannelsettingResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 处理信息
@@ -611,7 +611,7 @@ pub struct MchChannelsettingResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchModifyInstitutionsubResponseVerificationStatus {
+pub enum PostMchModifyInstitutionsubResponseVerificationStatus {
     /// `Under review`
     #[serde(rename = "Under review")]
     UnderReview,
@@ -627,7 +627,7 @@ pub enum MchModifyInstitutionsubResponseVerificationStatus {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchModifyInstitutionsubResponseH5AuthorizationState {
+pub enum PostMchModifyInstitutionsubResponseH5AuthorizationState {
     /// `APPROVED`
     #[serde(rename = "APPROVED")]
     Approved,
@@ -651,15 +651,15 @@ pub enum MchModifyInstitutionsubResponseH5AuthorizationState {
     Unknown(String),
 }
 
-/// The answer of [`MchModifyInstitutionsub`] (修改子商户API): its fields after the client verified `sign`.
+/// The answer of [`PostMchModifyInstitutionsub`] (修改子商户API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchModifyInstitutionsubResponse {
+pub struct PostMchModifyInstitutionsubResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 验证状态
-    pub verification_status: Option<MchModifyInstitutionsubResponseVerificationStatus>,
+    pub verification_status: Option<PostMchModifyInstitutionsubResponseVerificationStatus>,
     /// H5支付权限状态
-    pub h5_authorization_state: Option<MchModifyInstitutionsubResponseH5AuthorizationState>,
+    pub h5_authorization_state: Option<PostMchModifyInstitutionsubResponseH5AuthorizationState>,
 }
 
 /// 商户类型
@@ -667,7 +667,7 @@ pub struct MchModifyInstitutionsubResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchModifyInstitutionsubMerchantType {
+pub enum PostMchModifyInstitutionsubMerchantType {
     /// `ENTERPRISE`
     #[serde(rename = "ENTERPRISE")]
     Enterprise,
@@ -684,7 +684,7 @@ pub enum MchModifyInstitutionsubMerchantType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchModifyInstitutionsubBusinessType {
+pub enum PostMchModifyInstitutionsubBusinessType {
     /// `ONLINE`
     #[serde(rename = "ONLINE")]
     Online,
@@ -704,7 +704,7 @@ pub enum MchModifyInstitutionsubBusinessType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum MchModifyInstitutionsubApplyH5Payment {
+pub enum PostMchModifyInstitutionsubApplyH5Payment {
     /// `YES`
     #[serde(rename = "YES")]
     Yes,
@@ -716,9 +716,9 @@ pub enum MchModifyInstitutionsubApplyH5Payment {
     Unknown(String),
 }
 
-/// The answer of [`MchModifymchinfo`] (银行特约商户信息修改): its fields after the client verified `sign`.
+/// The answer of [`PostMchModifymchinfo`] (银行特约商户信息修改): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchModifymchinfoResponse {
+pub struct PostMchModifymchinfoResponse {
     /// 处理信息
     pub result_msg: Option<String>,
 }
@@ -727,7 +727,7 @@ pub struct MchModifymchinfoResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchQueryInstitutionsubResponseBusinessType {
+pub enum PostMchQueryInstitutionsubResponseBusinessType {
     /// `ONLINE`
     #[serde(rename = "ONLINE")]
     Online,
@@ -746,7 +746,7 @@ pub enum MchQueryInstitutionsubResponseBusinessType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchQueryInstitutionsubResponseMerchantType {
+pub enum PostMchQueryInstitutionsubResponseMerchantType {
     /// `ENTERPRISE`
     #[serde(rename = "ENTERPRISE")]
     Enterprise,
@@ -762,7 +762,7 @@ pub enum MchQueryInstitutionsubResponseMerchantType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchQueryInstitutionsubResponseH5AuthorizationState {
+pub enum PostMchQueryInstitutionsubResponseH5AuthorizationState {
     /// `APPROVED`
     #[serde(rename = "APPROVED")]
     Approved,
@@ -790,7 +790,7 @@ pub enum MchQueryInstitutionsubResponseH5AuthorizationState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchQueryInstitutionsubResponseSubMchStatus {
+pub enum PostMchQueryInstitutionsubResponseSubMchStatus {
     /// `OPERATING`
     #[serde(rename = "OPERATING")]
     Operating,
@@ -815,7 +815,7 @@ pub enum MchQueryInstitutionsubResponseSubMchStatus {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum MchQueryInstitutionsubResponseApplicationStatus {
+pub enum PostMchQueryInstitutionsubResponseApplicationStatus {
     /// `UNDER_REVIEW`
     #[serde(rename = "UNDER_REVIEW")]
     UnderReview,
@@ -827,9 +827,9 @@ pub enum MchQueryInstitutionsubResponseApplicationStatus {
     Unknown(String),
 }
 
-/// The answer of [`MchQueryInstitutionsub`] (查询子商户): its fields after the client verified `sign`.
+/// The answer of [`PostMchQueryInstitutionsub`] (查询子商户): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchQueryInstitutionsubResponse {
+pub struct PostMchQueryInstitutionsubResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户名称
@@ -853,9 +853,9 @@ pub struct MchQueryInstitutionsubResponse {
     /// 子商户唯一标识
     pub merchant_remark: Option<String>,
     /// 业务类型
-    pub business_type: Option<MchQueryInstitutionsubResponseBusinessType>,
+    pub business_type: Option<PostMchQueryInstitutionsubResponseBusinessType>,
     /// 商户类型
-    pub merchant_type: Option<MchQueryInstitutionsubResponseMerchantType>,
+    pub merchant_type: Option<PostMchQueryInstitutionsubResponseMerchantType>,
     /// 公司注册文件编号
     pub registration_certificate_number: Option<String>,
     /// 公司注册文件过期时间
@@ -883,22 +883,22 @@ pub struct MchQueryInstitutionsubResponse {
     /// 渠道编号
     pub channel_id: Option<String>,
     /// H5支付权限状态
-    pub h5_authorization_state: Option<MchQueryInstitutionsubResponseH5AuthorizationState>,
+    pub h5_authorization_state: Option<PostMchQueryInstitutionsubResponseH5AuthorizationState>,
     /// H5驳回详情
     pub h5_audit_reject_detail: Option<String>,
     /// 子商户状态
-    pub sub_mch_status: Option<MchQueryInstitutionsubResponseSubMchStatus>,
+    pub sub_mch_status: Option<PostMchQueryInstitutionsubResponseSubMchStatus>,
     /// 子商户入驻状态
-    pub application_status: Option<MchQueryInstitutionsubResponseApplicationStatus>,
+    pub application_status: Option<PostMchQueryInstitutionsubResponseApplicationStatus>,
     /// 子商户入驻驳回详情
     pub application_reject_detail: Option<String>,
     /// 附加信息
     pub attach: Option<String>,
 }
 
-/// The answer of [`MchQuerysubdevconfig`] (配置查询): its fields after the client verified `sign`.
+/// The answer of [`PostMchQuerysubdevconfig`] (配置查询): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchQuerysubdevconfigResponse {
+pub struct PostMchQuerysubdevconfigResponse {
     /// 授权目录
     pub jsapi_path_list: Option<String>,
     /// 关联APPID与关注特约商户公众号的APPID
@@ -907,7 +907,7 @@ pub struct MchQuerysubdevconfigResponse {
 
 /// 商户信息列表 (JSON text on the wire)
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchSubmchmanageResponseMchinfo {
+pub struct PostMchSubmchmanageResponseMchinfo {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -934,18 +934,18 @@ pub struct MchSubmchmanageResponseMchinfo {
 
 /// The answer of `POST /secapi/mch/submchmanage` (银行特约商户录入/银行特约商户资料查询), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchSubmchmanageResponse {
+pub struct PostMchSubmchmanageResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
     /// 总记录数
     pub total: Option<String>,
     /// 商户信息列表 (JSON text on the wire)
-    pub mchinfo: Option<Vec<MchSubmchmanageResponseMchinfo>>,
+    pub mchinfo: Option<Vec<PostMchSubmchmanageResponseMchinfo>>,
 }
 
 /// The answer of `POST /secapi/mch/uploadmedia` (图片上传API), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MchUploadmediaResponse {
+pub struct PostMchUploadmediaResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -954,15 +954,15 @@ pub struct MchUploadmediaResponse {
     pub media_id: Option<String>,
 }
 
-/// The answer of [`MktAddrecommendconf`] (服务商特约商户关注功能配置): its fields after the client verified `sign`.
+/// The answer of [`PostMktAddrecommendconf`] (服务商特约商户关注功能配置): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct MktAddrecommendconfResponse {}
+pub struct PostMktAddrecommendconfResponse {}
 
 /// 是否重调
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayFacepayreverseResponseRecall {
+pub enum PostPayFacepayreverseResponseRecall {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -974,9 +974,9 @@ pub enum PayFacepayreverseResponseRecall {
     Unknown(String),
 }
 
-/// The answer of [`PayFacepayreverse`] (撤销订单): its fields after the client verified `sign`.
+/// The answer of [`PostPayFacepayreverse`] (撤销订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayFacepayreverseResponse {
+pub struct PostPayFacepayreverseResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -986,12 +986,12 @@ pub struct PayFacepayreverseResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 是否重调
-    pub recall: Option<PayFacepayreverseResponseRecall>,
+    pub recall: Option<PostPayFacepayreverseResponseRecall>,
 }
 
-/// The answer of [`PayMultiprofitsharing`] (请求多次分账): its fields after the client verified `sign`.
+/// The answer of [`PostPayMultiprofitsharing`] (请求多次分账): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayMultiprofitsharingResponse {
+pub struct PostPayMultiprofitsharingResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1014,7 +1014,7 @@ pub struct PayMultiprofitsharingResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayProfitsharingResponseStatus {
+pub enum PostPayProfitsharingResponseStatus {
     /// `FINISHED`
     #[serde(rename = "FINISHED")]
     Finished,
@@ -1026,9 +1026,9 @@ pub enum PayProfitsharingResponseStatus {
     Unknown(String),
 }
 
-/// The answer of [`PayProfitsharing`] (请求单次分账): its fields after the client verified `sign`.
+/// The answer of [`PostPayProfitsharing`] (请求单次分账): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayProfitsharingResponse {
+pub struct PostPayProfitsharingResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1046,14 +1046,14 @@ pub struct PayProfitsharingResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<PayProfitsharingResponseStatus>,
+    pub status: Option<PostPayProfitsharingResponseStatus>,
     /// 分账接收方列表
     pub receivers: Option<String>,
 }
 
-/// The answer of [`PayProfitsharingfinish`] (完结分账): its fields after the client verified `sign`.
+/// The answer of [`PostPayProfitsharingfinish`] (完结分账): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayProfitsharingfinishResponse {
+pub struct PostPayProfitsharingfinishResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1074,7 +1074,7 @@ pub struct PayProfitsharingfinishResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayProfitsharingreturnResponseReturnAccountType {
+pub enum PostPayProfitsharingreturnResponseReturnAccountType {
     /// `MERCHANT_ID`
     #[serde(rename = "MERCHANT_ID")]
     MerchantId,
@@ -1087,7 +1087,7 @@ pub enum PayProfitsharingreturnResponseReturnAccountType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayProfitsharingreturnResponseResult {
+pub enum PostPayProfitsharingreturnResponseResult {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -1106,7 +1106,7 @@ pub enum PayProfitsharingreturnResponseResult {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayProfitsharingreturnResponseFailReason {
+pub enum PostPayProfitsharingreturnResponseFailReason {
     /// `ACCOUNT_ABNORMAL`
     #[serde(rename = "ACCOUNT_ABNORMAL")]
     AccountAbnormal,
@@ -1124,9 +1124,9 @@ pub enum PayProfitsharingreturnResponseFailReason {
     Unknown(String),
 }
 
-/// The answer of [`PayProfitsharingreturn`] (分账回退): its fields after the client verified `sign`.
+/// The answer of [`PostPayProfitsharingreturn`] (分账回退): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayProfitsharingreturnResponse {
+pub struct PostPayProfitsharingreturnResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1144,7 +1144,7 @@ pub struct PayProfitsharingreturnResponse {
     /// 微信回退单号
     pub return_no: Option<String>,
     /// 回退方类型
-    pub return_account_type: Option<PayProfitsharingreturnResponseReturnAccountType>,
+    pub return_account_type: Option<PostPayProfitsharingreturnResponseReturnAccountType>,
     /// 回退方账号
     pub return_account: Option<String>,
     /// 回退金额
@@ -1152,9 +1152,9 @@ pub struct PayProfitsharingreturnResponse {
     /// 回退描述
     pub description: Option<String>,
     /// 回退结果
-    pub result: Option<PayProfitsharingreturnResponseResult>,
+    pub result: Option<PostPayProfitsharingreturnResponseResult>,
     /// 失败原因
-    pub fail_reason: Option<PayProfitsharingreturnResponseFailReason>,
+    pub fail_reason: Option<PostPayProfitsharingreturnResponseFailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
 }
@@ -1164,7 +1164,7 @@ pub struct PayProfitsharingreturnResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayProfitsharingreturnReturnAccountType {
+pub enum PostPayProfitsharingreturnReturnAccountType {
     /// `MERCHANT_ID`
     #[serde(rename = "MERCHANT_ID")]
     MerchantId,
@@ -1173,11 +1173,11 @@ pub enum PayProfitsharingreturnReturnAccountType {
     Unknown(String),
 }
 
-/// The answer of [`PayRefund`] (申请退款): its fields after the client verified `sign`.
+/// The answer of [`PostPayRefund`] (申请退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayRefundResponse {
+pub struct PostPayRefundResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1216,11 +1216,11 @@ pub struct PayRefundResponse {
     pub coupon_refund_count: Option<i64>,
 }
 
-/// The answer of [`PayRefundv2`] (申请退款（支持单品）): its fields after the client verified `sign`.
+/// The answer of [`PostPayRefundv2`] (申请退款（支持单品）): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayRefundv2Response {
+pub struct PostPayRefundv2Response {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1265,7 +1265,7 @@ pub struct PayRefundv2Response {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayReverseResponseRecall {
+pub enum PostPayReverseResponseRecall {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -1277,9 +1277,9 @@ pub enum PayReverseResponseRecall {
     Unknown(String),
 }
 
-/// The answer of [`PayReverse`] (撤销订单): its fields after the client verified `sign`.
+/// The answer of [`PostPayReverse`] (撤销订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayReverseResponse {
+pub struct PostPayReverseResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -1289,25 +1289,25 @@ pub struct PayReverseResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 是否重调
-    pub recall: Option<PayReverseResponseRecall>,
+    pub recall: Option<PostPayReverseResponseRecall>,
 }
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<MchAddInstitutionsub>("POST secapi/mch/addInstitutionsub");
-    check.operation::<MchAddsubdevconfig>("POST secapi/mch/addsubdevconfig");
-    check.operation::<MchChannelsetting>("POST secapi/mch/channelsetting");
-    check.operation::<MchModifyInstitutionsub>("POST secapi/mch/modifyInstitutionsub");
-    check.operation::<MchModifymchinfo>("POST secapi/mch/modifymchinfo");
-    check.operation::<MchQueryInstitutionsub>("POST secapi/mch/queryInstitutionsub");
-    check.operation::<MchQuerysubdevconfig>("POST secapi/mch/querysubdevconfig");
-    check.operation::<MktAddrecommendconf>("POST secapi/mkt/addrecommendconf");
-    check.operation::<PayFacepayreverse>("POST secapi/pay/facepayreverse");
-    check.operation::<PayMultiprofitsharing>("POST secapi/pay/multiprofitsharing");
-    check.operation::<PayProfitsharing>("POST secapi/pay/profitsharing");
-    check.operation::<PayProfitsharingfinish>("POST secapi/pay/profitsharingfinish");
-    check.operation::<PayProfitsharingreturn>("POST secapi/pay/profitsharingreturn");
-    check.operation::<PayRefund>("POST secapi/pay/refund");
-    check.operation::<PayRefundv2>("POST secapi/pay/refundv2");
-    check.operation::<PayReverse>("POST secapi/pay/reverse");
+    check.operation::<PostMchAddInstitutionsub>("POST secapi/mch/addInstitutionsub");
+    check.operation::<PostMchAddsubdevconfig>("POST secapi/mch/addsubdevconfig");
+    check.operation::<PostMchChannelsetting>("POST secapi/mch/channelsetting");
+    check.operation::<PostMchModifyInstitutionsub>("POST secapi/mch/modifyInstitutionsub");
+    check.operation::<PostMchModifymchinfo>("POST secapi/mch/modifymchinfo");
+    check.operation::<PostMchQueryInstitutionsub>("POST secapi/mch/queryInstitutionsub");
+    check.operation::<PostMchQuerysubdevconfig>("POST secapi/mch/querysubdevconfig");
+    check.operation::<PostMktAddrecommendconf>("POST secapi/mkt/addrecommendconf");
+    check.operation::<PostPayFacepayreverse>("POST secapi/pay/facepayreverse");
+    check.operation::<PostPayMultiprofitsharing>("POST secapi/pay/multiprofitsharing");
+    check.operation::<PostPayProfitsharing>("POST secapi/pay/profitsharing");
+    check.operation::<PostPayProfitsharingfinish>("POST secapi/pay/profitsharingfinish");
+    check.operation::<PostPayProfitsharingreturn>("POST secapi/pay/profitsharingreturn");
+    check.operation::<PostPayRefund>("POST secapi/pay/refund");
+    check.operation::<PostPayRefundv2>("POST secapi/pay/refundv2");
+    check.operation::<PostPayReverse>("POST secapi/pay/reverse");
 }

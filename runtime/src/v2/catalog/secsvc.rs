@@ -11,12 +11,12 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/realnameauthorization.php?chapter=60_5&index=1>.
 ///
 /// Served on <https://fraud.mch.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
-#[endpoint(POST, "secsvc/getrealnameinfo", response = GetrealnameinfoResponse, protocol = v2)]
+#[endpoint(POST, "secsvc/getrealnameinfo", response = PostGetrealnameinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Getrealnameinfo {
+pub struct PostGetrealnameinfo {
     /// 接口版本号
-    pub version: GetrealnameinfoVersion,
+    pub version: PostGetrealnameinfoVersion,
     /// 用户标识
     pub openid: String,
     /// 加密实名信息的证书序列号
@@ -28,7 +28,7 @@ pub struct Getrealnameinfo {
     /// 使用rsa私钥对证书序列号和unix时间戳的进行签名
     pub cert_sign: Option<String>,
     /// 证件类型
-    pub charset: Option<GetrealnameinfoCharset>,
+    pub charset: Option<PostGetrealnameinfoCharset>,
 }
 
 /// 微信支付实名验证
@@ -37,12 +37,12 @@ pub struct Getrealnameinfo {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/realnameauth.php?chapter=60_2&index=3>.
 ///
 /// Served on <https://fraud.mch.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
-#[endpoint(POST, "secsvc/realnameauth", response = RealnameauthResponse, protocol = v2)]
+#[endpoint(POST, "secsvc/realnameauth", response = PostRealnameauthResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Realnameauth {
+pub struct PostRealnameauth {
     /// 接口版本号
-    pub version: RealnameauthVersion,
+    pub version: PostRealnameauthVersion,
     /// 用户标识
     pub openid: String,
     /// 真实姓名
@@ -59,7 +59,7 @@ pub struct Realnameauth {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetrealnameinfoResponseCreType {
+pub enum PostGetrealnameinfoResponseCreType {
     /// `MAINLAND_ID`
     #[serde(rename = "MAINLAND_ID")]
     MainlandId,
@@ -107,9 +107,9 @@ pub enum GetrealnameinfoResponseCreType {
     Unknown(String),
 }
 
-/// The answer of [`Getrealnameinfo`] (微信支付实名授权): its fields after the client verified `sign`.
+/// The answer of [`PostGetrealnameinfo`] (微信支付实名授权): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GetrealnameinfoResponse {
+pub struct PostGetrealnameinfoResponse {
     /// 错误码
     pub error_code: Option<String>,
     /// 错误代码描述
@@ -125,7 +125,7 @@ pub struct GetrealnameinfoResponse {
     /// 加密后的证件号码
     pub encrypted_credential_id: Option<String>,
     /// 证件类型
-    pub cre_type: Option<GetrealnameinfoResponseCreType>,
+    pub cre_type: Option<PostGetrealnameinfoResponseCreType>,
 }
 
 /// 接口版本号
@@ -133,7 +133,7 @@ pub struct GetrealnameinfoResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetrealnameinfoVersion {
+pub enum PostGetrealnameinfoVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -150,7 +150,7 @@ pub enum GetrealnameinfoVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetrealnameinfoCharset {
+pub enum PostGetrealnameinfoCharset {
     /// `UTF-8`
     #[serde(rename = "UTF-8")]
     Utf8,
@@ -166,7 +166,7 @@ pub enum GetrealnameinfoCharset {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum RealnameauthResponseVerifyOpenid {
+pub enum PostRealnameauthResponseVerifyOpenid {
     /// `V_OP_NA`
     #[serde(rename = "V_OP_NA")]
     VOpNa,
@@ -185,7 +185,7 @@ pub enum RealnameauthResponseVerifyOpenid {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum RealnameauthResponseVerifyRealName {
+pub enum PostRealnameauthResponseVerifyRealName {
     /// `V_NM_ID_MA`
     #[serde(rename = "V_NM_ID_MA")]
     VNmIdMa,
@@ -204,7 +204,7 @@ pub enum RealnameauthResponseVerifyRealName {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum RealnameauthResponseBindBankcard {
+pub enum PostRealnameauthResponseBindBankcard {
     /// `YES`
     #[serde(rename = "YES")]
     Yes,
@@ -216,9 +216,9 @@ pub enum RealnameauthResponseBindBankcard {
     Unknown(String),
 }
 
-/// The answer of [`Realnameauth`] (微信支付实名验证): its fields after the client verified `sign`.
+/// The answer of [`PostRealnameauth`] (微信支付实名验证): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct RealnameauthResponse {
+pub struct PostRealnameauthResponse {
     /// 错误码
     pub error_code: Option<String>,
     /// 错误代码描述
@@ -232,11 +232,11 @@ pub struct RealnameauthResponse {
     /// 步骤2或步骤3获取到的access_token
     pub access_token: Option<String>,
     /// 有多个结果时用分号”
-    pub verify_openid: Option<RealnameauthResponseVerifyOpenid>,
+    pub verify_openid: Option<PostRealnameauthResponseVerifyOpenid>,
     /// 当verify_openid为V_OP_NM_MA时返回
-    pub verify_real_name: Option<RealnameauthResponseVerifyRealName>,
+    pub verify_real_name: Option<PostRealnameauthResponseVerifyRealName>,
     /// 当verify_real_name为V_NM_ID_MA时返回
-    pub bind_bankcard: Option<RealnameauthResponseBindBankcard>,
+    pub bind_bankcard: Option<PostRealnameauthResponseBindBankcard>,
 }
 
 /// 接口版本号
@@ -244,7 +244,7 @@ pub struct RealnameauthResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum RealnameauthVersion {
+pub enum PostRealnameauthVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -258,6 +258,6 @@ pub enum RealnameauthVersion {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Getrealnameinfo>("POST secsvc/getrealnameinfo");
-    check.operation::<Realnameauth>("POST secsvc/realnameauth");
+    check.operation::<PostGetrealnameinfo>("POST secsvc/getrealnameinfo");
+    check.operation::<PostRealnameauth>("POST secsvc/realnameauth");
 }

@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /tools/authcodetoopenid`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay_sl.php?chapter=9_12&index=8>.
-#[endpoint(POST, "tools/authcodetoopenid", response = AuthcodetoopenidResponse, protocol = v2)]
+#[endpoint(POST, "tools/authcodetoopenid", response = PostAuthcodetoopenidResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Authcodetoopenid {
+pub struct PostAuthcodetoopenid {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -25,17 +25,17 @@ pub struct Authcodetoopenid {
 ///
 /// `POST /tools/shorturl`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_9&index=10>.
-#[endpoint(POST, "tools/shorturl", response = ShorturlResponse, protocol = v2)]
+#[endpoint(POST, "tools/shorturl", response = PostShorturlResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Shorturl {
+pub struct PostShorturl {
     /// URL链接
     pub long_url: String,
 }
 
-/// The answer of [`Authcodetoopenid`] (授权码查询openid): its fields after the client verified `sign`.
+/// The answer of [`PostAuthcodetoopenid`] (授权码查询openid): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct AuthcodetoopenidResponse {
+pub struct PostAuthcodetoopenidResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -50,9 +50,9 @@ pub struct AuthcodetoopenidResponse {
     pub openid: Option<String>,
 }
 
-/// The answer of [`Shorturl`] (转换短链接): its fields after the client verified `sign`.
+/// The answer of [`PostShorturl`] (转换短链接): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ShorturlResponse {
+pub struct PostShorturlResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -63,6 +63,6 @@ pub struct ShorturlResponse {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Authcodetoopenid>("POST tools/authcodetoopenid");
-    check.operation::<Shorturl>("POST tools/shorturl");
+    check.operation::<PostAuthcodetoopenid>("POST tools/authcodetoopenid");
+    check.operation::<PostShorturl>("POST tools/shorturl");
 }

@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /transit/partnerpay/payapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_sl_jt_v2.php?chapter=19_99&index=5>.
-#[endpoint(POST, "transit/partnerpay/payapply", response = PartnerpayPayapplyResponse, protocol = v2)]
+#[endpoint(POST, "transit/partnerpay/payapply", response = PostPartnerpayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerpayPayapply {
+pub struct PostPartnerpayPayapply {
     /// 子商户公众账号id
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -36,11 +36,11 @@ pub struct PartnerpayPayapply {
     /// 回调通知url
     pub notify_url: String,
     /// 交易类型
-    pub trade_type: PartnerpayPayapplyTradeType,
+    pub trade_type: PostPartnerpayPayapplyTradeType,
     /// 委托代扣协议id
     pub contract_id: Option<String>,
     /// 交易场景
-    pub trade_scene: PartnerpayPayapplyTradeScene,
+    pub trade_scene: PostPartnerpayPayapplyTradeScene,
     /// 场景信息
     pub scene_info: String,
     /// 客户端
@@ -60,17 +60,17 @@ pub struct PartnerpayPayapply {
     /// 商户侧用户标识
     pub outerid: Option<String>,
     /// 版本号
-    pub version: PartnerpayPayapplyVersion,
+    pub version: PostPartnerpayPayapplyVersion,
 }
 
 /// 查询订单
 ///
 /// `POST /transit/partnerpay/queryorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_96&index=7&p=202>.
-#[endpoint(POST, "transit/partnerpay/queryorder", response = PartnerpayQueryorderResponse, protocol = v2)]
+#[endpoint(POST, "transit/partnerpay/queryorder", response = PostPartnerpayQueryorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerpayQueryorder {
+pub struct PostPartnerpayQueryorder {
     /// 子商户公众账号id
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -85,10 +85,10 @@ pub struct PartnerpayQueryorder {
 ///
 /// `POST /transit/partnerpay/querystate`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_sl_jt_v2.php?chapter=19_96&index=5>.
-#[endpoint(POST, "transit/partnerpay/querystate", response = PartnerpayQuerystateResponse, protocol = v2)]
+#[endpoint(POST, "transit/partnerpay/querystate", response = PostPartnerpayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerpayQuerystate {
+pub struct PostPartnerpayQuerystate {
     /// 子商户公众账号id
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -103,10 +103,10 @@ pub struct PartnerpayQuerystate {
 ///
 /// `POST /transit/pay/payapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_jt_v2.php?chapter=19_99&index=5>.
-#[endpoint(POST, "transit/pay/payapply", response = PayPayapplyResponse, protocol = v2)]
+#[endpoint(POST, "transit/pay/payapply", response = PostPayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayPayapply {
+pub struct PostPayPayapply {
     /// 商品描述
     pub body: String,
     /// 商品详情
@@ -126,11 +126,11 @@ pub struct PayPayapply {
     /// 回调通知url
     pub notify_url: String,
     /// 交易类型
-    pub trade_type: PayPayapplyTradeType,
+    pub trade_type: PostPayPayapplyTradeType,
     /// 委托代扣协议id
     pub contract_id: Option<String>,
     /// 交易场景
-    pub trade_scene: PayPayapplyTradeScene,
+    pub trade_scene: PostPayPayapplyTradeScene,
     /// 场景信息
     pub scene_info: String,
     /// 客户端
@@ -150,17 +150,17 @@ pub struct PayPayapply {
     /// 商户侧用户标识
     pub outerid: Option<String>,
     /// 版本号
-    pub version: PayPayapplyVersion,
+    pub version: PostPayPayapplyVersion,
 }
 
 /// 查询用户状态接口
 ///
 /// `POST /transit/pay/querystate`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_jt_v2.php?chapter=19_96&index=12>.
-#[endpoint(POST, "transit/pay/querystate", response = PayQuerystateResponse, protocol = v2)]
+#[endpoint(POST, "transit/pay/querystate", response = PostPayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayQuerystate {
+pub struct PostPayQuerystate {
     /// 委托代扣协议id
     pub contract_id: String,
     /// 微信openID
@@ -171,19 +171,19 @@ pub struct PayQuerystate {
 ///
 /// `POST /transit/queryorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_96&index=7>.
-#[endpoint(POST, "transit/queryorder", response = QueryorderResponse, protocol = v2)]
+#[endpoint(POST, "transit/queryorder", response = PostQueryorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Queryorder {
+pub struct PostQueryorder {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户订单号
     pub out_trade_no: String,
 }
 
-/// The answer of [`PartnerpayPayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerpayPayapply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerpayPayapplyResponse {
+pub struct PostPartnerpayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 子商户公众账号id
@@ -201,7 +201,7 @@ pub struct PartnerpayPayapplyResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyTradeType {
+pub enum PostPartnerpayPayapplyTradeType {
     /// `PAP`
     #[serde(rename = "PAP")]
     Pap,
@@ -215,7 +215,7 @@ pub enum PartnerpayPayapplyTradeType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyTradeScene {
+pub enum PostPartnerpayPayapplyTradeScene {
     /// `METRO`
     #[serde(rename = "METRO")]
     Metro,
@@ -232,7 +232,7 @@ pub enum PartnerpayPayapplyTradeScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyVersion {
+pub enum PostPartnerpayPayapplyVersion {
     /// `2.0`
     #[serde(rename = "2.0")]
     V20,
@@ -245,7 +245,7 @@ pub enum PartnerpayPayapplyVersion {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQueryorderResponseIsSubscribe {
+pub enum PostPartnerpayQueryorderResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -261,7 +261,7 @@ pub enum PartnerpayQueryorderResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQueryorderResponseTradeType {
+pub enum PostPartnerpayQueryorderResponseTradeType {
     /// `PAP`
     #[serde(rename = "PAP")]
     Pap,
@@ -274,7 +274,7 @@ pub enum PartnerpayQueryorderResponseTradeType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQueryorderResponseTradeState {
+pub enum PostPartnerpayQueryorderResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -304,11 +304,11 @@ pub enum PartnerpayQueryorderResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`PartnerpayQueryorder`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerpayQueryorder`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerpayQueryorderResponse {
+pub struct PostPartnerpayQueryorderResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 子商户公众账号id
@@ -324,11 +324,11 @@ pub struct PartnerpayQueryorderResponse {
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PartnerpayQueryorderResponseIsSubscribe>,
+    pub is_subscribe: Option<PostPartnerpayQueryorderResponseIsSubscribe>,
     /// 交易类型
-    pub trade_type: Option<PartnerpayQueryorderResponseTradeType>,
+    pub trade_type: Option<PostPartnerpayQueryorderResponseTradeType>,
     /// 交易状态
-    pub trade_state: Option<PartnerpayQueryorderResponseTradeState>,
+    pub trade_state: Option<PostPartnerpayQueryorderResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 总金额
@@ -361,7 +361,7 @@ pub struct PartnerpayQueryorderResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQuerystateResponseUserState {
+pub enum PostPartnerpayQuerystateResponseUserState {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -380,7 +380,7 @@ pub enum PartnerpayQuerystateResponseUserState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQuerystateResponseContractState {
+pub enum PostPartnerpayQuerystateResponseContractState {
     /// `0`
     #[serde(rename = "0")]
     V0,
@@ -392,9 +392,9 @@ pub enum PartnerpayQuerystateResponseContractState {
     Unknown(String),
 }
 
-/// The answer of [`PartnerpayQuerystate`] (查询用户状态接口): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerpayQuerystate`] (查询用户状态接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerpayQuerystateResponse {
+pub struct PostPartnerpayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 子商户公众账号id
@@ -404,7 +404,7 @@ pub struct PartnerpayQuerystateResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 用户状态
-    pub user_state: Option<PartnerpayQuerystateResponseUserState>,
+    pub user_state: Option<PostPartnerpayQuerystateResponseUserState>,
     /// 委托代扣协议id
     pub contract_id: Option<String>,
     /// 签约模板id
@@ -412,12 +412,12 @@ pub struct PartnerpayQuerystateResponse {
     /// 签约协议号
     pub contract_code: Option<String>,
     /// 协议状态
-    pub contract_state: Option<PartnerpayQuerystateResponseContractState>,
+    pub contract_state: Option<PostPartnerpayQuerystateResponseContractState>,
 }
 
-/// The answer of [`PayPayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PostPayPayapply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayPayapplyResponse {
+pub struct PostPayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -431,7 +431,7 @@ pub struct PayPayapplyResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyTradeType {
+pub enum PostPayPayapplyTradeType {
     /// `PAP`
     #[serde(rename = "PAP")]
     Pap,
@@ -445,7 +445,7 @@ pub enum PayPayapplyTradeType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyTradeScene {
+pub enum PostPayPayapplyTradeScene {
     /// `METRO`
     #[serde(rename = "METRO")]
     Metro,
@@ -462,7 +462,7 @@ pub enum PayPayapplyTradeScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyVersion {
+pub enum PostPayPayapplyVersion {
     /// `2.0`
     #[serde(rename = "2.0")]
     V20,
@@ -475,7 +475,7 @@ pub enum PayPayapplyVersion {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayQuerystateResponseUserState {
+pub enum PostPayQuerystateResponseUserState {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -494,7 +494,7 @@ pub enum PayQuerystateResponseUserState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayQuerystateResponseContractState {
+pub enum PostPayQuerystateResponseContractState {
     /// `0`
     #[serde(rename = "0")]
     V0,
@@ -506,15 +506,15 @@ pub enum PayQuerystateResponseContractState {
     Unknown(String),
 }
 
-/// The answer of [`PayQuerystate`] (查询用户状态接口): its fields after the client verified `sign`.
+/// The answer of [`PostPayQuerystate`] (查询用户状态接口): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayQuerystateResponse {
+pub struct PostPayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
     pub mch_id: Option<String>,
     /// 用户状态
-    pub user_state: Option<PayQuerystateResponseUserState>,
+    pub user_state: Option<PostPayQuerystateResponseUserState>,
     /// 委托代扣协议id
     pub contract_id: Option<String>,
     /// 签约模板id
@@ -522,14 +522,14 @@ pub struct PayQuerystateResponse {
     /// 签约协议号
     pub contract_code: Option<String>,
     /// 协议状态
-    pub contract_state: Option<PayQuerystateResponseContractState>,
+    pub contract_state: Option<PostPayQuerystateResponseContractState>,
 }
 
 /// 是否关注公众账号
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryorderResponseIsSubscribe {
+pub enum PostQueryorderResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -545,7 +545,7 @@ pub enum QueryorderResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryorderResponseTradeType {
+pub enum PostQueryorderResponseTradeType {
     /// `PAP`
     #[serde(rename = "PAP")]
     Pap,
@@ -558,7 +558,7 @@ pub enum QueryorderResponseTradeType {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryorderResponseTradeState {
+pub enum PostQueryorderResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -588,11 +588,11 @@ pub enum QueryorderResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Queryorder`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostQueryorder`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryorderResponse {
+pub struct PostQueryorderResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -602,11 +602,11 @@ pub struct QueryorderResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<QueryorderResponseIsSubscribe>,
+    pub is_subscribe: Option<PostQueryorderResponseIsSubscribe>,
     /// 交易类型
-    pub trade_type: Option<QueryorderResponseTradeType>,
+    pub trade_type: Option<PostQueryorderResponseTradeType>,
     /// 交易状态
-    pub trade_state: Option<QueryorderResponseTradeState>,
+    pub trade_state: Option<PostQueryorderResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 总金额
@@ -637,10 +637,10 @@ pub struct QueryorderResponse {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<PartnerpayPayapply>("POST transit/partnerpay/payapply");
-    check.operation::<PartnerpayQueryorder>("POST transit/partnerpay/queryorder");
-    check.operation::<PartnerpayQuerystate>("POST transit/partnerpay/querystate");
-    check.operation::<PayPayapply>("POST transit/pay/payapply");
-    check.operation::<PayQuerystate>("POST transit/pay/querystate");
-    check.operation::<Queryorder>("POST transit/queryorder");
+    check.operation::<PostPartnerpayPayapply>("POST transit/partnerpay/payapply");
+    check.operation::<PostPartnerpayQueryorder>("POST transit/partnerpay/queryorder");
+    check.operation::<PostPartnerpayQuerystate>("POST transit/partnerpay/querystate");
+    check.operation::<PostPayPayapply>("POST transit/pay/payapply");
+    check.operation::<PostPayQuerystate>("POST transit/pay/querystate");
+    check.operation::<PostQueryorder>("POST transit/queryorder");
 }

@@ -9,18 +9,18 @@ use crate::endpoint;
 ///
 /// `POST /vehicle/partnerpay/notification`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_992&index=1&p=202>.
-#[endpoint(POST, "vehicle/partnerpay/notification", response = PartnerpayNotificationResponse, protocol = v2)]
+#[endpoint(POST, "vehicle/partnerpay/notification", response = PostPartnerpayNotificationResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerpayNotification {
+pub struct PostPartnerpayNotification {
     /// 子商户公众账号id
     pub sub_appid: String,
     /// 子商户号
     pub sub_mch_id: String,
     /// 版本号
-    pub version: PartnerpayNotificationVersion,
+    pub version: PostPartnerpayNotificationVersion,
     /// 交易场景
-    pub trade_scene: PartnerpayNotificationTradeScene,
+    pub trade_scene: PostPartnerpayNotificationTradeScene,
     /// 场景信息
     pub scene_info: String,
 }
@@ -29,10 +29,10 @@ pub struct PartnerpayNotification {
 ///
 /// `POST /vehicle/partnerpay/payapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_982&index=2&p=202>.
-#[endpoint(POST, "vehicle/partnerpay/payapply", response = PartnerpayPayapplyResponse, protocol = v2)]
+#[endpoint(POST, "vehicle/partnerpay/payapply", response = PostPartnerpayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerpayPayapply {
+pub struct PostPartnerpayPayapply {
     /// 子商户公众账号id
     pub sub_appid: String,
     /// 子商户号
@@ -56,15 +56,15 @@ pub struct PartnerpayPayapply {
     /// 回调通知url
     pub notify_url: String,
     /// 交易类型
-    pub trade_type: PartnerpayPayapplyTradeType,
+    pub trade_type: PostPartnerpayPayapplyTradeType,
     /// 版本号
-    pub version: PartnerpayPayapplyVersion,
+    pub version: PostPartnerpayPayapplyVersion,
     /// 交易场景
-    pub trade_scene: PartnerpayPayapplyTradeScene,
+    pub trade_scene: PostPartnerpayPayapplyTradeScene,
     /// 用户标识
     pub openid: Option<String>,
     /// 分账标识
-    pub profit_sharing: Option<PartnerpayPayapplyProfitSharing>,
+    pub profit_sharing: Option<PostPartnerpayPayapplyProfitSharing>,
     /// 场景信息
     pub scene_info: String,
 }
@@ -73,18 +73,18 @@ pub struct PartnerpayPayapply {
 ///
 /// `POST /vehicle/partnerpay/querystate`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_93&index=9&p=202>.
-#[endpoint(POST, "vehicle/partnerpay/querystate", response = PartnerpayQuerystateResponse, protocol = v2)]
+#[endpoint(POST, "vehicle/partnerpay/querystate", response = PostPartnerpayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PartnerpayQuerystate {
+pub struct PostPartnerpayQuerystate {
     /// 子商户公众账号id
     pub sub_appid: String,
     /// 子商户号
     pub sub_mch_id: String,
     /// 交易场景
-    pub trade_scene: PartnerpayQuerystateTradeScene,
+    pub trade_scene: PostPartnerpayQuerystateTradeScene,
     /// 跳转场景
-    pub jump_scene: Option<PartnerpayQuerystateJumpScene>,
+    pub jump_scene: Option<PostPartnerpayQuerystateJumpScene>,
     /// 用户标识
     pub openid: String,
     /// 用户子标识
@@ -92,21 +92,21 @@ pub struct PartnerpayQuerystate {
     /// 车牌号
     pub plate_number: String,
     /// 版本号
-    pub version: PartnerpayQuerystateVersion,
+    pub version: PostPartnerpayQuerystateVersion,
 }
 
 /// 用户入场通知api
 ///
 /// `POST /vehicle/pay/notification`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_992&index=1>.
-#[endpoint(POST, "vehicle/pay/notification", response = PayNotificationResponse, protocol = v2)]
+#[endpoint(POST, "vehicle/pay/notification", response = PostPayNotificationResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayNotification {
+pub struct PostPayNotification {
     /// 版本号
     pub version: String,
     /// 交易场景
-    pub trade_scene: PayNotificationTradeScene,
+    pub trade_scene: PostPayNotificationTradeScene,
     /// 场景信息
     pub scene_info: String,
 }
@@ -115,10 +115,10 @@ pub struct PayNotification {
 ///
 /// `POST /vehicle/pay/payapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_982&index=1>.
-#[endpoint(POST, "vehicle/pay/payapply", response = PayPayapplyResponse, protocol = v2)]
+#[endpoint(POST, "vehicle/pay/payapply", response = PostPayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayPayapply {
+pub struct PostPayPayapply {
     /// 商品描述
     pub body: String,
     /// 商品详情
@@ -138,15 +138,15 @@ pub struct PayPayapply {
     /// 回调通知url
     pub notify_url: String,
     /// 交易类型
-    pub trade_type: PayPayapplyTradeType,
+    pub trade_type: PostPayPayapplyTradeType,
     /// 版本号
-    pub version: PayPayapplyVersion,
+    pub version: PostPayPayapplyVersion,
     /// 交易场景
-    pub trade_scene: PayPayapplyTradeScene,
+    pub trade_scene: PostPayPayapplyTradeScene,
     /// 用户标识
     pub openid: Option<String>,
     /// 分账标识
-    pub profit_sharing: Option<PayPayapplyProfitSharing>,
+    pub profit_sharing: Option<PostPayPayapplyProfitSharing>,
     /// 场景信息
     pub scene_info: String,
 }
@@ -155,12 +155,12 @@ pub struct PayPayapply {
 ///
 /// `POST /vehicle/pay/querystate`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_93&index=9>.
-#[endpoint(POST, "vehicle/pay/querystate", response = PayQuerystateResponse, protocol = v2)]
+#[endpoint(POST, "vehicle/pay/querystate", response = PostPayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct PayQuerystate {
+pub struct PostPayQuerystate {
     /// 交易场景
-    pub trade_scene: PayQuerystateTradeScene,
+    pub trade_scene: PostPayQuerystateTradeScene,
     /// 跳转场景
     pub jump_scene: Option<String>,
     /// 用户标识
@@ -168,14 +168,14 @@ pub struct PayQuerystate {
     /// 车牌号
     pub plate_number: String,
     /// 版本号
-    pub version: PayQuerystateVersion,
+    pub version: PostPayQuerystateVersion,
 }
 
 /// 用户状态
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayNotificationResponseUserState {
+pub enum PostPartnerpayNotificationResponseUserState {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -191,7 +191,7 @@ pub enum PartnerpayNotificationResponseUserState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayNotificationResponseDeductMode {
+pub enum PostPartnerpayNotificationResponseDeductMode {
     /// `PROACTIVE`
     #[serde(rename = "PROACTIVE")]
     Proactive,
@@ -203,9 +203,9 @@ pub enum PartnerpayNotificationResponseDeductMode {
     Unknown(String),
 }
 
-/// The answer of [`PartnerpayNotification`] (用户入场通知api): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerpayNotification`] (用户入场通知api): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerpayNotificationResponse {
+pub struct PostPartnerpayNotificationResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -215,9 +215,9 @@ pub struct PartnerpayNotificationResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 用户状态
-    pub user_state: Option<PartnerpayNotificationResponseUserState>,
+    pub user_state: Option<PostPartnerpayNotificationResponseUserState>,
     /// 发起扣费方式
-    pub deduct_mode: Option<PartnerpayNotificationResponseDeductMode>,
+    pub deduct_mode: Option<PostPartnerpayNotificationResponseDeductMode>,
 }
 
 /// 版本号
@@ -225,7 +225,7 @@ pub struct PartnerpayNotificationResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayNotificationVersion {
+pub enum PostPartnerpayNotificationVersion {
     /// `3.0`
     #[serde(rename = "3.0")]
     V30,
@@ -239,7 +239,7 @@ pub enum PartnerpayNotificationVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayNotificationTradeScene {
+pub enum PostPartnerpayNotificationTradeScene {
     /// `PARKING`
     #[serde(rename = "PARKING")]
     Parking,
@@ -251,9 +251,9 @@ pub enum PartnerpayNotificationTradeScene {
     Unknown(String),
 }
 
-/// The answer of [`PartnerpayPayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerpayPayapply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerpayPayapplyResponse {
+pub struct PostPartnerpayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 子商户公众账号id
@@ -271,7 +271,7 @@ pub struct PartnerpayPayapplyResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyTradeType {
+pub enum PostPartnerpayPayapplyTradeType {
     /// `PAP`
     #[serde(rename = "PAP")]
     Pap,
@@ -285,7 +285,7 @@ pub enum PartnerpayPayapplyTradeType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyVersion {
+pub enum PostPartnerpayPayapplyVersion {
     /// `3.0`
     #[serde(rename = "3.0")]
     V30,
@@ -299,7 +299,7 @@ pub enum PartnerpayPayapplyVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyTradeScene {
+pub enum PostPartnerpayPayapplyTradeScene {
     /// `PARKING`
     #[serde(rename = "PARKING")]
     Parking,
@@ -316,7 +316,7 @@ pub enum PartnerpayPayapplyTradeScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayPayapplyProfitSharing {
+pub enum PostPartnerpayPayapplyProfitSharing {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -332,7 +332,7 @@ pub enum PartnerpayPayapplyProfitSharing {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQuerystateResponseUserState {
+pub enum PostPartnerpayQuerystateResponseUserState {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -354,7 +354,7 @@ pub enum PartnerpayQuerystateResponseUserState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PartnerpayQuerystateResponseDeductMode {
+pub enum PostPartnerpayQuerystateResponseDeductMode {
     /// `PROACTIVE`
     #[serde(rename = "PROACTIVE")]
     Proactive,
@@ -366,9 +366,9 @@ pub enum PartnerpayQuerystateResponseDeductMode {
     Unknown(String),
 }
 
-/// The answer of [`PartnerpayQuerystate`] (用户状态查询): its fields after the client verified `sign`.
+/// The answer of [`PostPartnerpayQuerystate`] (用户状态查询): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PartnerpayQuerystateResponse {
+pub struct PostPartnerpayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 子商户公众账号id
@@ -378,11 +378,11 @@ pub struct PartnerpayQuerystateResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 用户状态
-    pub user_state: Option<PartnerpayQuerystateResponseUserState>,
+    pub user_state: Option<PostPartnerpayQuerystateResponseUserState>,
     /// 用户标识
     pub openid: Option<String>,
     /// 发起扣费方式
-    pub deduct_mode: Option<PartnerpayQuerystateResponseDeductMode>,
+    pub deduct_mode: Option<PostPartnerpayQuerystateResponseDeductMode>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 跳转路径
@@ -396,7 +396,7 @@ pub struct PartnerpayQuerystateResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayQuerystateTradeScene {
+pub enum PostPartnerpayQuerystateTradeScene {
     /// `PARKING`
     #[serde(rename = "PARKING")]
     Parking,
@@ -422,7 +422,7 @@ pub enum PartnerpayQuerystateTradeScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayQuerystateJumpScene {
+pub enum PostPartnerpayQuerystateJumpScene {
     /// `APP`
     #[serde(rename = "APP")]
     App,
@@ -439,7 +439,7 @@ pub enum PartnerpayQuerystateJumpScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PartnerpayQuerystateVersion {
+pub enum PostPartnerpayQuerystateVersion {
     /// `3.0`
     #[serde(rename = "3.0")]
     V30,
@@ -452,7 +452,7 @@ pub enum PartnerpayQuerystateVersion {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayNotificationResponseUserState {
+pub enum PostPayNotificationResponseUserState {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -468,7 +468,7 @@ pub enum PayNotificationResponseUserState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayNotificationResponseDeductMode {
+pub enum PostPayNotificationResponseDeductMode {
     /// `PROACTIVE`
     #[serde(rename = "PROACTIVE")]
     Proactive,
@@ -480,17 +480,17 @@ pub enum PayNotificationResponseDeductMode {
     Unknown(String),
 }
 
-/// The answer of [`PayNotification`] (用户入场通知api): its fields after the client verified `sign`.
+/// The answer of [`PostPayNotification`] (用户入场通知api): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayNotificationResponse {
+pub struct PostPayNotificationResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
     pub mch_id: Option<String>,
     /// 用户状态
-    pub user_state: Option<PayNotificationResponseUserState>,
+    pub user_state: Option<PostPayNotificationResponseUserState>,
     /// 发起扣费方式
-    pub deduct_mode: Option<PayNotificationResponseDeductMode>,
+    pub deduct_mode: Option<PostPayNotificationResponseDeductMode>,
 }
 
 /// 交易场景
@@ -498,7 +498,7 @@ pub struct PayNotificationResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayNotificationTradeScene {
+pub enum PostPayNotificationTradeScene {
     /// `PARKING`
     #[serde(rename = "PARKING")]
     Parking,
@@ -510,9 +510,9 @@ pub enum PayNotificationTradeScene {
     Unknown(String),
 }
 
-/// The answer of [`PayPayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PostPayPayapply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayPayapplyResponse {
+pub struct PostPayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -526,7 +526,7 @@ pub struct PayPayapplyResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyTradeType {
+pub enum PostPayPayapplyTradeType {
     /// `PAP`
     #[serde(rename = "PAP")]
     Pap,
@@ -540,7 +540,7 @@ pub enum PayPayapplyTradeType {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyVersion {
+pub enum PostPayPayapplyVersion {
     /// `3.0`
     #[serde(rename = "3.0")]
     V30,
@@ -554,7 +554,7 @@ pub enum PayPayapplyVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyTradeScene {
+pub enum PostPayPayapplyTradeScene {
     /// `PARKING`
     #[serde(rename = "PARKING")]
     Parking,
@@ -580,7 +580,7 @@ pub enum PayPayapplyTradeScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayPayapplyProfitSharing {
+pub enum PostPayPayapplyProfitSharing {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -596,7 +596,7 @@ pub enum PayPayapplyProfitSharing {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayQuerystateResponseUserState {
+pub enum PostPayQuerystateResponseUserState {
     /// `NORMAL`
     #[serde(rename = "NORMAL")]
     Normal,
@@ -618,7 +618,7 @@ pub enum PayQuerystateResponseUserState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PayQuerystateResponseDeductMode {
+pub enum PostPayQuerystateResponseDeductMode {
     /// `PROACTIVE`
     #[serde(rename = "PROACTIVE")]
     Proactive,
@@ -630,19 +630,19 @@ pub enum PayQuerystateResponseDeductMode {
     Unknown(String),
 }
 
-/// The answer of [`PayQuerystate`] (用户状态查询): its fields after the client verified `sign`.
+/// The answer of [`PostPayQuerystate`] (用户状态查询): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PayQuerystateResponse {
+pub struct PostPayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
     pub mch_id: Option<String>,
     /// 用户状态
-    pub user_state: Option<PayQuerystateResponseUserState>,
+    pub user_state: Option<PostPayQuerystateResponseUserState>,
     /// 用户标识
     pub openid: Option<String>,
     /// 发起扣费方式
-    pub deduct_mode: Option<PayQuerystateResponseDeductMode>,
+    pub deduct_mode: Option<PostPayQuerystateResponseDeductMode>,
     /// 跳转路径
     pub path: Option<String>,
     /// 车牌信息
@@ -654,7 +654,7 @@ pub struct PayQuerystateResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayQuerystateTradeScene {
+pub enum PostPayQuerystateTradeScene {
     /// `PARKING`
     #[serde(rename = "PARKING")]
     Parking,
@@ -680,7 +680,7 @@ pub enum PayQuerystateTradeScene {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PayQuerystateVersion {
+pub enum PostPayQuerystateVersion {
     /// `3.0`
     #[serde(rename = "3.0")]
     V30,
@@ -691,10 +691,10 @@ pub enum PayQuerystateVersion {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<PartnerpayNotification>("POST vehicle/partnerpay/notification");
-    check.operation::<PartnerpayPayapply>("POST vehicle/partnerpay/payapply");
-    check.operation::<PartnerpayQuerystate>("POST vehicle/partnerpay/querystate");
-    check.operation::<PayNotification>("POST vehicle/pay/notification");
-    check.operation::<PayPayapply>("POST vehicle/pay/payapply");
-    check.operation::<PayQuerystate>("POST vehicle/pay/querystate");
+    check.operation::<PostPartnerpayNotification>("POST vehicle/partnerpay/notification");
+    check.operation::<PostPartnerpayPayapply>("POST vehicle/partnerpay/payapply");
+    check.operation::<PostPartnerpayQuerystate>("POST vehicle/partnerpay/querystate");
+    check.operation::<PostPayNotification>("POST vehicle/pay/notification");
+    check.operation::<PostPayPayapply>("POST vehicle/pay/payapply");
+    check.operation::<PostPayQuerystate>("POST vehicle/pay/querystate");
 }

@@ -12,12 +12,12 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/cancelbill", response = CancelbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/cancelbill", response = PostCancelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Cancelbill {
+pub struct PostCancelbill {
     /// 接口版本号
-    pub version: CancelbillVersion,
+    pub version: PostCancelbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 撤销原因
@@ -33,12 +33,12 @@ pub struct Cancelbill {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/changerentmoney", response = ChangerentmoneyResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/changerentmoney", response = PostChangerentmoneyResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Changerentmoney {
+pub struct PostChangerentmoney {
     /// 接口版本号
-    pub version: ChangerentmoneyVersion,
+    pub version: PostChangerentmoneyVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 修改原因
@@ -62,12 +62,12 @@ pub struct Changerentmoney {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/createhotelbill", response = CreatehotelbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/createhotelbill", response = PostCreatehotelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Createhotelbill {
+pub struct PostCreatehotelbill {
     /// 接口版本号
-    pub version: CreatehotelbillVersion,
+    pub version: PostCreatehotelbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -113,12 +113,12 @@ pub struct Createhotelbill {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/createrentbill", response = CreaterentbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/createrentbill", response = PostCreaterentbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Createrentbill {
+pub struct PostCreaterentbill {
     /// 接口版本号
-    pub version: CreaterentbillVersion,
+    pub version: PostCreaterentbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -162,12 +162,12 @@ pub struct Createrentbill {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/finishhotelbill", response = FinishhotelbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/finishhotelbill", response = PostFinishhotelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Finishhotelbill {
+pub struct PostFinishhotelbill {
     /// 接口版本号
-    pub version: FinishhotelbillVersion,
+    pub version: PostFinishhotelbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -197,7 +197,7 @@ pub struct Finishhotelbill {
     /// 完结凭证
     pub finish_ticket: String,
     /// 分账标识
-    pub profit_sharing: FinishhotelbillProfitSharing,
+    pub profit_sharing: PostFinishhotelbillProfitSharing,
 }
 
 /// 完结租借订单
@@ -207,12 +207,12 @@ pub struct Finishhotelbill {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/finishrentbill", response = FinishrentbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/finishrentbill", response = PostFinishrentbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Finishrentbill {
+pub struct PostFinishrentbill {
     /// 接口版本号
-    pub version: FinishrentbillVersion,
+    pub version: PostFinishrentbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -234,7 +234,7 @@ pub struct Finishrentbill {
     /// 完结凭证
     pub finish_ticket: String,
     /// 分账标识
-    pub profit_sharing: FinishrentbillProfitSharing,
+    pub profit_sharing: PostFinishrentbillProfitSharing,
 }
 
 /// 查询速住订单
@@ -244,12 +244,12 @@ pub struct Finishrentbill {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/queryhotelbill", response = QueryhotelbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/queryhotelbill", response = PostQueryhotelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Queryhotelbill {
+pub struct PostQueryhotelbill {
     /// 接口版本号
-    pub version: QueryhotelbillVersion,
+    pub version: PostQueryhotelbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 回跳查询id
@@ -265,12 +265,12 @@ pub struct Queryhotelbill {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "wxv/queryrentbill", response = QueryrentbillResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "wxv/queryrentbill", response = PostQueryrentbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Queryrentbill {
+pub struct PostQueryrentbill {
     /// 接口版本号
-    pub version: QueryrentbillVersion,
+    pub version: PostQueryrentbillVersion,
     /// 商户服务订单号
     pub out_order_no: String,
     /// 回跳查询id
@@ -279,9 +279,9 @@ pub struct Queryrentbill {
     pub service_id: String,
 }
 
-/// The answer of [`Cancelbill`] (撤销租借订单): its fields after the client verified `sign`.
+/// The answer of [`PostCancelbill`] (撤销租借订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct CancelbillResponse {
+pub struct PostCancelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -299,7 +299,7 @@ pub struct CancelbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum CancelbillVersion {
+pub enum PostCancelbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -308,9 +308,9 @@ pub enum CancelbillVersion {
     Unknown(String),
 }
 
-/// The answer of [`Changerentmoney`] (修改租借订单): its fields after the client verified `sign`.
+/// The answer of [`PostChangerentmoney`] (修改租借订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct ChangerentmoneyResponse {
+pub struct PostChangerentmoneyResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -328,7 +328,7 @@ pub struct ChangerentmoneyResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum ChangerentmoneyVersion {
+pub enum PostChangerentmoneyVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -337,9 +337,9 @@ pub enum ChangerentmoneyVersion {
     Unknown(String),
 }
 
-/// The answer of [`Createhotelbill`] (创建速住订单): its fields after the client verified `sign`.
+/// The answer of [`PostCreatehotelbill`] (创建速住订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct CreatehotelbillResponse {
+pub struct PostCreatehotelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -365,7 +365,7 @@ pub struct CreatehotelbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum CreatehotelbillVersion {
+pub enum PostCreatehotelbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -374,9 +374,9 @@ pub enum CreatehotelbillVersion {
     Unknown(String),
 }
 
-/// The answer of [`Createrentbill`] (创建租借订单): its fields after the client verified `sign`.
+/// The answer of [`PostCreaterentbill`] (创建租借订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct CreaterentbillResponse {
+pub struct PostCreaterentbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -402,7 +402,7 @@ pub struct CreaterentbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum CreaterentbillVersion {
+pub enum PostCreaterentbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -411,9 +411,9 @@ pub enum CreaterentbillVersion {
     Unknown(String),
 }
 
-/// The answer of [`Finishhotelbill`] (完结速住订单): its fields after the client verified `sign`.
+/// The answer of [`PostFinishhotelbill`] (完结速住订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FinishhotelbillResponse {
+pub struct PostFinishhotelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -431,7 +431,7 @@ pub struct FinishhotelbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FinishhotelbillVersion {
+pub enum PostFinishhotelbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -445,7 +445,7 @@ pub enum FinishhotelbillVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FinishhotelbillProfitSharing {
+pub enum PostFinishhotelbillProfitSharing {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -457,9 +457,9 @@ pub enum FinishhotelbillProfitSharing {
     Unknown(String),
 }
 
-/// The answer of [`Finishrentbill`] (完结租借订单): its fields after the client verified `sign`.
+/// The answer of [`PostFinishrentbill`] (完结租借订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FinishrentbillResponse {
+pub struct PostFinishrentbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -477,7 +477,7 @@ pub struct FinishrentbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FinishrentbillVersion {
+pub enum PostFinishrentbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -491,7 +491,7 @@ pub enum FinishrentbillVersion {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum FinishrentbillProfitSharing {
+pub enum PostFinishrentbillProfitSharing {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -507,7 +507,7 @@ pub enum FinishrentbillProfitSharing {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryhotelbillResponseState {
+pub enum PostQueryhotelbillResponseState {
     /// `CREATED`
     #[serde(rename = "CREATED")]
     Created,
@@ -535,7 +535,7 @@ pub enum QueryhotelbillResponseState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryhotelbillResponsePayType {
+pub enum PostQueryhotelbillResponsePayType {
     /// `MchChannelPayType`
     #[serde(rename = "MchChannelPayType")]
     MchChannelPayType,
@@ -544,9 +544,9 @@ pub enum QueryhotelbillResponsePayType {
     Unknown(String),
 }
 
-/// The answer of [`Queryhotelbill`] (查询速住订单): its fields after the client verified `sign`.
+/// The answer of [`PostQueryhotelbill`] (查询速住订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryhotelbillResponse {
+pub struct PostQueryhotelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -556,7 +556,7 @@ pub struct QueryhotelbillResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 单据状态
-    pub state: Option<QueryhotelbillResponseState>,
+    pub state: Option<PostQueryhotelbillResponseState>,
     /// 房间
     pub room: Option<String>,
     /// 入住时间
@@ -600,7 +600,7 @@ pub struct QueryhotelbillResponse {
     /// 结单交易单号
     pub finish_transaction_id: Option<String>,
     /// 支付方式
-    pub pay_type: Option<QueryhotelbillResponsePayType>,
+    pub pay_type: Option<PostQueryhotelbillResponsePayType>,
 }
 
 /// 接口版本号
@@ -608,7 +608,7 @@ pub struct QueryhotelbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QueryhotelbillVersion {
+pub enum PostQueryhotelbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -621,7 +621,7 @@ pub enum QueryhotelbillVersion {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryrentbillResponseState {
+pub enum PostQueryrentbillResponseState {
     /// `CREATED`
     #[serde(rename = "CREATED")]
     Created,
@@ -649,7 +649,7 @@ pub enum QueryrentbillResponseState {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryrentbillResponseRentUnit {
+pub enum PostQueryrentbillResponseRentUnit {
     /// `FEN_YEAR`
     #[serde(rename = "FEN_YEAR")]
     FenYear,
@@ -677,7 +677,7 @@ pub enum QueryrentbillResponseRentUnit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum QueryrentbillResponsePayType {
+pub enum PostQueryrentbillResponsePayType {
     /// `MchChannelPayType`
     #[serde(rename = "MchChannelPayType")]
     MchChannelPayType,
@@ -686,9 +686,9 @@ pub enum QueryrentbillResponsePayType {
     Unknown(String),
 }
 
-/// The answer of [`Queryrentbill`] (查询租借订单): its fields after the client verified `sign`.
+/// The answer of [`PostQueryrentbill`] (查询租借订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct QueryrentbillResponse {
+pub struct PostQueryrentbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -698,7 +698,7 @@ pub struct QueryrentbillResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 单据状态
-    pub state: Option<QueryrentbillResponseState>,
+    pub state: Option<PostQueryrentbillResponseState>,
     /// 商品名称
     pub goods_name: Option<String>,
     /// 是否归还
@@ -710,7 +710,7 @@ pub struct QueryrentbillResponse {
     /// 押金总额
     pub deposit_amount: Option<i64>,
     /// 租金规则
-    pub rent_unit: Option<QueryrentbillResponseRentUnit>,
+    pub rent_unit: Option<PostQueryrentbillResponseRentUnit>,
     /// 租金规则
     pub rent_unit_fee: Option<i64>,
     /// 租金规则
@@ -734,7 +734,7 @@ pub struct QueryrentbillResponse {
     /// 结单交易单号
     pub finish_transaction_id: Option<String>,
     /// 支付方式
-    pub pay_type: Option<QueryrentbillResponsePayType>,
+    pub pay_type: Option<PostQueryrentbillResponsePayType>,
 }
 
 /// 接口版本号
@@ -742,7 +742,7 @@ pub struct QueryrentbillResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum QueryrentbillVersion {
+pub enum PostQueryrentbillVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -753,12 +753,12 @@ pub enum QueryrentbillVersion {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Cancelbill>("POST wxv/cancelbill");
-    check.operation::<Changerentmoney>("POST wxv/changerentmoney");
-    check.operation::<Createhotelbill>("POST wxv/createhotelbill");
-    check.operation::<Createrentbill>("POST wxv/createrentbill");
-    check.operation::<Finishhotelbill>("POST wxv/finishhotelbill");
-    check.operation::<Finishrentbill>("POST wxv/finishrentbill");
-    check.operation::<Queryhotelbill>("POST wxv/queryhotelbill");
-    check.operation::<Queryrentbill>("POST wxv/queryrentbill");
+    check.operation::<PostCancelbill>("POST wxv/cancelbill");
+    check.operation::<PostChangerentmoney>("POST wxv/changerentmoney");
+    check.operation::<PostCreatehotelbill>("POST wxv/createhotelbill");
+    check.operation::<PostCreaterentbill>("POST wxv/createrentbill");
+    check.operation::<PostFinishhotelbill>("POST wxv/finishhotelbill");
+    check.operation::<PostFinishrentbill>("POST wxv/finishrentbill");
+    check.operation::<PostQueryhotelbill>("POST wxv/queryhotelbill");
+    check.operation::<PostQueryrentbill>("POST wxv/queryrentbill");
 }

@@ -9,25 +9,25 @@ use crate::endpoint;
 ///
 /// `POST /xdc/apiv2getsignkey/sign/getsignkey`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
-#[endpoint(POST, "xdc/apiv2getsignkey/sign/getsignkey", response = Apiv2getsignkeySignGetsignkeyResponse, protocol = v2)]
+#[endpoint(POST, "xdc/apiv2getsignkey/sign/getsignkey", response = PostApiv2getsignkeySignGetsignkeyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Apiv2getsignkeySignGetsignkey {}
+pub struct PostApiv2getsignkeySignGetsignkey {}
 
 /// 提交付款码支付
 ///
 /// `POST /xdc/apiv2sandbox/pay/micropay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
-#[endpoint(POST, "xdc/apiv2sandbox/pay/micropay", response = Apiv2sandboxPayMicropayResponse, protocol = v2)]
+#[endpoint(POST, "xdc/apiv2sandbox/pay/micropay", response = PostApiv2sandboxPayMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Apiv2sandboxPayMicropay {
+pub struct PostApiv2sandboxPayMicropay {
     /// 接口版本号
     pub version: Option<String>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<Apiv2sandboxPayMicropayProfitSharing>,
+    pub profit_sharing: Option<PostApiv2sandboxPayMicropayProfitSharing>,
     /// 是否押金支付
-    pub deposit: Option<Apiv2sandboxPayMicropayDeposit>,
+    pub deposit: Option<PostApiv2sandboxPayMicropayDeposit>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -70,12 +70,12 @@ pub struct Apiv2sandboxPayMicropay {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
 ///
 /// The description also names the `Wechatpay-Negative-Test` header, which this declaration does not send.
-#[endpoint(POST, "xdc/apiv2sandbox/pay/orderquery", response = Apiv2sandboxPayOrderqueryResponse, protocol = v2)]
+#[endpoint(POST, "xdc/apiv2sandbox/pay/orderquery", response = PostApiv2sandboxPayOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub struct Apiv2sandboxPayOrderquery {
+pub struct PostApiv2sandboxPayOrderquery {
     /// 接口版本号
-    pub version: Option<Apiv2sandboxPayOrderqueryVersion>,
+    pub version: Option<PostApiv2sandboxPayOrderqueryVersion>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -86,9 +86,9 @@ pub struct Apiv2sandboxPayOrderquery {
     pub out_trade_no: String,
 }
 
-/// The answer of [`Apiv2getsignkeySignGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
+/// The answer of [`PostApiv2getsignkeySignGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Apiv2getsignkeySignGetsignkeyResponse {
+pub struct PostApiv2getsignkeySignGetsignkeyResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 沙箱密钥
@@ -99,7 +99,7 @@ pub struct Apiv2getsignkeySignGetsignkeyResponse {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum Apiv2sandboxPayMicropayResponseIsSubscribe {
+pub enum PostApiv2sandboxPayMicropayResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -111,9 +111,9 @@ pub enum Apiv2sandboxPayMicropayResponseIsSubscribe {
     Unknown(String),
 }
 
-/// The answer of [`Apiv2sandboxPayMicropay`] (提交付款码支付): its fields after the client verified `sign`.
+/// The answer of [`PostApiv2sandboxPayMicropay`] (提交付款码支付): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Apiv2sandboxPayMicropayResponse {
+pub struct PostApiv2sandboxPayMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -127,7 +127,7 @@ pub struct Apiv2sandboxPayMicropayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<Apiv2sandboxPayMicropayResponseIsSubscribe>,
+    pub is_subscribe: Option<PostApiv2sandboxPayMicropayResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -161,7 +161,7 @@ pub struct Apiv2sandboxPayMicropayResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum Apiv2sandboxPayMicropayProfitSharing {
+pub enum PostApiv2sandboxPayMicropayProfitSharing {
     /// `N`
     #[serde(rename = "N")]
     N,
@@ -178,7 +178,7 @@ pub enum Apiv2sandboxPayMicropayProfitSharing {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum Apiv2sandboxPayMicropayDeposit {
+pub enum PostApiv2sandboxPayMicropayDeposit {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -194,7 +194,7 @@ pub enum Apiv2sandboxPayMicropayDeposit {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum Apiv2sandboxPayOrderqueryResponseIsSubscribe {
+pub enum PostApiv2sandboxPayOrderqueryResponseIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -210,7 +210,7 @@ pub enum Apiv2sandboxPayOrderqueryResponseIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum Apiv2sandboxPayOrderqueryResponseSubIsSubscribe {
+pub enum PostApiv2sandboxPayOrderqueryResponseSubIsSubscribe {
     /// `Y`
     #[serde(rename = "Y")]
     Y,
@@ -226,7 +226,7 @@ pub enum Apiv2sandboxPayOrderqueryResponseSubIsSubscribe {
 ///
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum Apiv2sandboxPayOrderqueryResponseTradeState {
+pub enum PostApiv2sandboxPayOrderqueryResponseTradeState {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -256,11 +256,11 @@ pub enum Apiv2sandboxPayOrderqueryResponseTradeState {
     Unknown(String),
 }
 
-/// The answer of [`Apiv2sandboxPayOrderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PostApiv2sandboxPayOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Apiv2sandboxPayOrderqueryResponse {
+pub struct PostApiv2sandboxPayOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -274,15 +274,15 @@ pub struct Apiv2sandboxPayOrderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<Apiv2sandboxPayOrderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PostApiv2sandboxPayOrderqueryResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<Apiv2sandboxPayOrderqueryResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<PostApiv2sandboxPayOrderqueryResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<Apiv2sandboxPayOrderqueryResponseTradeState>,
+    pub trade_state: Option<PostApiv2sandboxPayOrderqueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 标价金额
@@ -320,7 +320,7 @@ pub struct Apiv2sandboxPayOrderqueryResponse {
 /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
-pub enum Apiv2sandboxPayOrderqueryVersion {
+pub enum PostApiv2sandboxPayOrderqueryVersion {
     /// `1.0`
     #[serde(rename = "1.0")]
     V10,
@@ -331,7 +331,8 @@ pub enum Apiv2sandboxPayOrderqueryVersion {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
-    check.operation::<Apiv2getsignkeySignGetsignkey>("POST xdc/apiv2getsignkey/sign/getsignkey");
-    check.operation::<Apiv2sandboxPayMicropay>("POST xdc/apiv2sandbox/pay/micropay");
-    check.operation::<Apiv2sandboxPayOrderquery>("POST xdc/apiv2sandbox/pay/orderquery");
+    check
+        .operation::<PostApiv2getsignkeySignGetsignkey>("POST xdc/apiv2getsignkey/sign/getsignkey");
+    check.operation::<PostApiv2sandboxPayMicropay>("POST xdc/apiv2sandbox/pay/micropay");
+    check.operation::<PostApiv2sandboxPayOrderquery>("POST xdc/apiv2sandbox/pay/orderquery");
 }
