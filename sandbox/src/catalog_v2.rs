@@ -146,7 +146,7 @@ fn check(field: &Value, value: &str) -> Result<(), String> {
     if let Some(allowed) = field["en"].as_array().filter(|allowed| !allowed.is_empty()) {
         let listed = allowed.iter().any(|allowed| match allowed {
             Value::String(text) => text == value,
-            other => other.to_string() == value,
+            other => serde_json::from_str::<Value>(value).is_ok_and(|given| given == *other),
         });
         if !listed {
             let names: Vec<String> = allowed
