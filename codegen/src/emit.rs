@@ -170,11 +170,12 @@ pub fn feature_lines(facts: &Facts) -> String {
         "## The catalog families a direct merchant uses (payments, refunds, bills, papay, certificates, media, profit sharing, transfers)."
     );
     let _ = writeln!(out, "merchant-catalog = [{}]", defaults.join(", "));
-    let all: Vec<String> = families
+    let mut all: Vec<String> = families
         .iter()
         .map(|family| format!("\"{}\"", family.feature))
         .collect();
-    let _ = writeln!(out, "## Every generated family.");
+    all.push(format!("\"{}\"", crate::emit_v2::FULL_FEATURE));
+    let _ = writeln!(out, "## Every generated family (the v2 ones too).");
     let _ = writeln!(out, "full = [{}]", all.join(", "));
     for family in &families {
         let _ = writeln!(
@@ -244,7 +245,7 @@ pub fn splice(text: &str, begin: &str, end: &str, block: &str) -> Result<String,
     Ok(format!("{}{block}{}", &text[..start], &text[stop..]))
 }
 
-fn format_rust(text: &str) -> Result<String, String> {
+pub(crate) fn format_rust(text: &str) -> Result<String, String> {
     let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
         .args(["--edition", "2024", "--emit", "stdout"])
         .stdin(Stdio::piped())
@@ -786,7 +787,7 @@ fn field_doc(field: &Field) -> String {
     doc
 }
 
-fn escape_doc(text: &str) -> String {
+pub(crate) fn escape_doc(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
         .replace('[', "\\[")
         .replace(']', "\\]")
@@ -844,7 +845,7 @@ fn split_words(text: &str) -> Vec<String> {
     words
 }
 
-fn variant_name(value: &str) -> String {
+pub(crate) fn variant_name(value: &str) -> String {
     let name = camel(value);
     if name.is_empty() || !value.is_ascii() {
         // Values in Chinese (or other scripts) keep a name made of their code points.

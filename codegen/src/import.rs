@@ -57,7 +57,7 @@ pub fn read_overrides(path: &Path) -> Result<Vec<Override>, String> {
     Ok(overrides)
 }
 
-struct Loader {
+pub(crate) struct Loader {
     root: PathBuf,
     files: BTreeMap<String, Value>,
     overrides: Vec<Override>,
@@ -65,8 +65,33 @@ struct Loader {
 }
 
 impl Loader {
+    /// A loader of the description under `root`, with `overrides` to apply.
+    pub(crate) fn new(root: &Path, overrides: Vec<Override>) -> Self {
+        Loader {
+            root: root.to_owned(),
+            files: BTreeMap::new(),
+            overrides,
+            applied: BTreeSet::new(),
+        }
+    }
+
+    /// The overrides that found no file to apply to, as errors.
+    pub(crate) fn unapplied(&self) -> Vec<String> {
+        self.overrides
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !self.applied.contains(index))
+            .map(|(_, entry)| {
+                format!(
+                    "override of {}#{} was never applied (is the file still read?)",
+                    entry.file, entry.pointer
+                )
+            })
+            .collect()
+    }
+
     /// The document of `file` (relative to the root, `/`-separated), overrides applied.
-    fn load(&mut self, file: &str) -> Result<Value, String> {
+    pub(crate) fn load(&mut self, file: &str) -> Result<Value, String> {
         if let Some(document) = self.files.get(file) {
             return Ok(document.clone());
         }
@@ -123,7 +148,12 @@ impl Loader {
 
     /// `value` with every `$ref` and `allOf` replaced by what it stands for; `file` is the file
     /// `value` comes from.
-    fn resolve(&mut self, file: &str, value: &Value, depth: usize) -> Result<Value, String> {
+    pub(crate) fn resolve(
+        &mut self,
+        file: &str,
+        value: &Value,
+        depth: usize,
+    ) -> Result<Value, String> {
         if depth > 40 {
             return Err(format!("{file}: `$ref` nesting deeper than 40 (a cycle?)"));
         }
@@ -372,7 +402,7 @@ pub fn import(root: &Path, overrides: Vec<Override>, source: &str) -> Result<Fac
     })
 }
 
-fn collect(dir: &Path, root: &Path, out: &mut dyn FnMut(String)) -> Result<(), String> {
+pub(crate) fn collect(dir: &Path, root: &Path, out: &mut dyn FnMut(String)) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|error| format!("{}: {error}", dir.display()))?;
@@ -391,7 +421,7 @@ fn collect(dir: &Path, root: &Path, out: &mut dyn FnMut(String)) -> Result<(), S
     Ok(())
 }
 
-fn text<'a>(map: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(map: &'a Value, key: &str) -> Option<&'a str> {
     map.get(key).and_then(Value::as_str)
 }
 
@@ -651,7 +681,12 @@ fn map_answer(context: &str, operation: &Value) -> Result<Answer, String> {
     ))
 }
 
-fn map_field(context: &str, name: &str, value: &Value, required: bool) -> Result<Field, String> {
+pub(crate) fn map_field(
+    context: &str,
+    name: &str,
+    value: &Value,
+    required: bool,
+) -> Result<Field, String> {
     let description = text(value, "description").unwrap_or_default();
     let ty = map_schema(context, value)?;
     Ok(Field {
@@ -664,7 +699,7 @@ fn map_field(context: &str, name: &str, value: &Value, required: bool) -> Result
     })
 }
 
-fn map_schema(context: &str, value: &Value) -> Result<Schema, String> {
+pub(crate) fn map_schema(context: &str, value: &Value) -> Result<Schema, String> {
     let declared = match value.get("type") {
         Some(Value::String(declared)) => Some(declared.as_str()),
         None => None,
@@ -805,7 +840,7 @@ fn to_json(value: &Value) -> serde_json::Value {
 }
 
 /// The official pages named in a description, the current merchant documentation first.
-fn links(description: &str) -> Vec<String> {
+pub(crate) fn links(description: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = description;
     while let Some(start) = rest.find("](") {

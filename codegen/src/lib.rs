@@ -3,9 +3,13 @@
 //! Two stages, run by the `wechatpay-codegen` command (see the README):
 //!
 //! - [`import`] reads the YAML description, resolves `$ref`/`allOf`, applies `overrides.yaml` and
-//!   writes `facts.json`;
-//! - [`emit`] reads `facts.json` alone and writes the generated modules of `runtime/src/v3/`.
+//!   writes `facts.json` (and [`import_v2`], `facts_v2.json` from the `v2/` folder);
+//! - [`emit`] reads `facts.json` alone and writes the generated modules of `runtime/src/v3/`;
+//!   [`emit_v2`] reads `facts_v2.json` alone and writes those of `runtime/src/v2/catalog/`.
 
 pub mod emit;
+pub mod emit_v2;
 pub mod facts;
+pub mod facts_v2;
 pub mod import;
+pub mod import_v2;

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use wechatpay_codegen::{emit, facts::Facts, import};
+use wechatpay_codegen::{emit, emit_v2, facts::Facts, facts_v2::FactsV2, import, import_v2};
 
 const USAGE: &str = "usage:
-  cargo run -p wechatpay-codegen -- import [DESCRIPTION_DIR]   YAML → codegen/facts.json
-  cargo run -p wechatpay-codegen -- emit                       codegen/facts.json → runtime/src/v3/
+  cargo run -p wechatpay-codegen -- import [DESCRIPTION_DIR]   YAML → codegen/facts.json, codegen/facts_v2.json
+  cargo run -p wechatpay-codegen -- emit                       the facts → runtime/src/v3/, runtime/src/v2/catalog/
 DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).";
 
 /// The description's origin, written into the facts.
@@ -46,15 +46,24 @@ fn run_import(repo: &Path, dir: &Path) -> Result<String, String> {
     let out = repo.join("codegen/facts.json");
     std::fs::write(&out, facts.to_text())
         .map_err(|error| format!("writing {}: {error}", out.display()))?;
+    let overrides = import::read_overrides(&repo.join("codegen/overrides_v2.yaml"))?;
+    let facts_v2 = import_v2::import_v2(dir, overrides, SOURCE)?;
+    let out_v2 = repo.join("codegen/facts_v2.json");
+    std::fs::write(&out_v2, facts_v2.to_text())
+        .map_err(|error| format!("writing {}: {error}", out_v2.display()))?;
     Ok(format!(
-        "{} operations → {}",
+        "{} operations → {}; {} v2 operations → {}",
         facts.operations.len(),
-        out.display()
+        out.display(),
+        facts_v2.operations.len(),
+        out_v2.display()
     ))
 }
 
 fn run_emit(repo: &Path) -> Result<String, String> {
     let facts = Facts::read(&repo.join("codegen/facts.json"))?;
+    let facts_v2 = FactsV2::read(&repo.join("codegen/facts_v2.json"))?;
+    let v2 = write_generated(&repo.join(emit_v2::OUT_DIR), &emit_v2::emit(&facts_v2)?)?;
     let files = emit::emit(&facts)?;
     let dir = repo.join(emit::OUT_DIR);
     // Stale modules of families that disappeared go away.
@@ -83,6 +92,18 @@ fn run_emit(repo: &Path) -> Result<String, String> {
             emit::TABLE_END,
             emit::family_table(&facts),
         ),
+        (
+            "Cargo.toml",
+            emit_v2::FEATURES_BEGIN,
+            emit_v2::FEATURES_END,
+            emit_v2::feature_lines(&facts_v2),
+        ),
+        (
+            "README.md",
+            emit_v2::TABLE_BEGIN,
+            emit_v2::TABLE_END,
+            emit_v2::family_table(&facts_v2),
+        ),
     ] {
         let path = repo.join(file);
         let text = std::fs::read_to_string(&path).map_err(|error| format!("{file}: {error}"))?;
@@ -91,8 +112,26 @@ fn run_emit(repo: &Path) -> Result<String, String> {
         std::fs::write(&path, text).map_err(|error| format!("{file}: {error}"))?;
     }
     Ok(format!(
-        "{} files → {}; features → Cargo.toml; family table → README.md",
+        "{} files → {}; {v2} files → {}; features → Cargo.toml; family tables → README.md",
         files.len(),
-        dir.display()
+        dir.display(),
+        emit_v2::OUT_DIR
     ))
+}
+
+/// Writes the generated files into `dir`, removing the stale ones; returns how many.
+fn write_generated(dir: &Path, files: &[(String, String)]) -> Result<usize, String> {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rs") && !files.iter().any(|(file, _)| *file == name) {
+                std::fs::remove_file(entry.path()).map_err(|error| error.to_string())?;
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|error| error.to_string())?;
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).map_err(|error| format!("writing {name}: {error}"))?;
+    }
+    Ok(files.len())
 }

@@ -39,6 +39,7 @@ mod bills;
 mod business;
 mod callbacks;
 mod catalog;
+mod catalog_v2;
 mod control;
 mod handlers;
 mod ledger;
@@ -50,6 +51,7 @@ mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
 pub use catalog::described_operations;
+pub use catalog_v2::described_v2_operations;
 pub use handlers::ApiError;
 pub use ledger::{Charge, Outcome};
 pub use media::UploadedMedia;
@@ -241,7 +243,34 @@ pub struct Sandbox {
     addr: SocketAddr,
     tls: bool,
     extra_root: Option<Vec<u8>>,
+    /// The CA that issues client certificates for mutual TLS (with TLS only).
+    client_ca: Option<ClientCa>,
     server: tokio::task::JoinHandle<()>,
+}
+
+/// The sandbox's own CA for client certificates: its certificate and key.
+struct ClientCa {
+    certificate: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl ClientCa {
+    fn new() -> Result<Self, Error> {
+        let failed =
+            |e: rcgen::Error| Error::Config(format!("the sandbox cannot make its client CA: {e}"));
+        let key = rcgen::KeyPair::generate().map_err(failed)?;
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "wechatpay-sandbox client CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let certificate = params.self_signed(&key).map_err(failed)?;
+        Ok(Self { certificate, key })
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -388,6 +417,38 @@ impl Sandbox {
             builder = builder.add_root_certificate(root.clone());
         }
         Ok(builder)
+    }
+
+    /// A merchant API certificate for mutual TLS, issued for the sandbox's merchant by the
+    /// sandbox's client CA: give it to `ClientBuilder::client_certificate` to call the v2
+    /// operations WeChat Pay serves only over mutual TLS (`secapi/…`, transfers, red packets …);
+    /// without one the sandbox refuses them with `return_code=FAIL`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the sandbox serves plain HTTP (mutual TLS needs
+    /// [`SandboxBuilder::tls`]) or the certificate cannot be issued.
+    pub fn client_certificate(&self) -> Result<wechatpay::ClientCertificate, Error> {
+        let ca = self.client_ca.as_ref().ok_or_else(|| {
+            Error::Config(
+                "this sandbox serves plain HTTP: mutual TLS needs HTTPS; start it with Sandbox::builder().tls(…)".into(),
+            )
+        })?;
+        let failed = |e: rcgen::Error| {
+            Error::Config(format!(
+                "the sandbox cannot issue a client certificate: {e}"
+            ))
+        };
+        let key = rcgen::KeyPair::generate().map_err(failed)?;
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, self.shared.keys.mchid.clone());
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let certificate = params
+            .signed_by(&key, &ca.certificate, &ca.key)
+            .map_err(failed)?;
+        let key_pem = Zeroizing::new(key.serialize_pem());
+        wechatpay::ClientCertificate::from_pem(certificate.pem().as_bytes(), key_pem.as_bytes())
     }
 
     /// A client configured for this sandbox.
@@ -889,12 +950,17 @@ impl SandboxBuilder {
             what: "reading the sandbox address".into(),
             source,
         })?;
-        let (acceptor, extra_root) = match self.tls {
-            Some((cert, key)) => (
-                Some(server::tls_acceptor(cert.clone(), key.to_vec())?),
-                Some(cert),
-            ),
-            None => (None, None),
+        let (acceptor, extra_root, client_ca) = match self.tls {
+            Some((cert, key)) => {
+                let client_ca = ClientCa::new()?;
+                let acceptor = server::tls_acceptor(
+                    cert.clone(),
+                    key.to_vec(),
+                    client_ca.certificate.der().to_vec(),
+                )?;
+                (Some(acceptor), Some(cert), Some(client_ca))
+            }
+            None => (None, None, None),
         };
         let tls = acceptor.is_some();
         let server = tokio::spawn(server::serve(listener, acceptor, Arc::clone(&shared)));
@@ -903,6 +969,7 @@ impl SandboxBuilder {
             addr,
             tls,
             extra_root,
+            client_ca,
             server,
         })
     }

@@ -21,16 +21,31 @@ use wechatpay::error::Error;
 /// The largest request body the sandbox reads.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
+/// The TLS side of the sandbox. It asks every client for a certificate issued by `client_ca`
+/// (the sandbox's own client CA, see `Sandbox::client_certificate`) and accepts clients without
+/// one: the v2 operations that need mutual TLS refuse those ([`super::v2::handle`]).
 pub(crate) fn tls_acceptor(
     certificate_der: Vec<u8>,
     private_key_der: Vec<u8>,
+    client_ca_der: Vec<u8>,
 ) -> Result<tokio_rustls::TlsAcceptor, Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let key = rustls_pki_types::PrivateKeyDer::Pkcs8(private_key_der.into());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(client_ca_der.into())
+        .map_err(|e| Error::Config(format!("the sandbox client CA is not usable: {e}")))?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .map_err(|e| Error::Config(format!("sandbox mutual TLS set-up failed: {e}")))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("sandbox TLS set-up failed: {e}")))?
-        .with_no_client_auth()
+        .with_client_cert_verifier(verifier)
         .with_single_cert(vec![certificate_der.into()], key)
         .map_err(|e| {
             Error::Config(format!(
@@ -56,26 +71,34 @@ pub(crate) async fn serve(
         let shared = Arc::clone(&shared);
         let tls = tls.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let shared = Arc::clone(&shared);
-                async move {
-                    handle(&shared, request)
-                        .await
-                        .ok_or_else(|| std::io::Error::other("connection dropped on purpose"))
-                }
-            });
+            let service = move |client_certificate: bool| {
+                service_fn(move |request| {
+                    let shared = Arc::clone(&shared);
+                    async move {
+                        handle(&shared, request, client_certificate)
+                            .await
+                            .ok_or_else(|| std::io::Error::other("connection dropped on purpose"))
+                    }
+                })
+            };
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             match tls {
                 Some(acceptor) => {
                     if let Ok(stream) = acceptor.accept(stream).await {
+                        // A certificate was presented and verified against the client CA.
+                        let presented = stream
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .is_some_and(|chain| !chain.is_empty());
                         let _ = builder
-                            .serve_connection(TokioIo::new(stream), service)
+                            .serve_connection(TokioIo::new(stream), service(presented))
                             .await;
                     }
                 }
                 None => {
                     let _ = builder
-                        .serve_connection(TokioIo::new(stream), service)
+                        .serve_connection(TokioIo::new(stream), service(false))
                         .await;
                 }
             }
@@ -139,7 +162,11 @@ impl Reply {
 }
 
 /// Answers one request; `None` drops the connection without an answer (`Fault::DropConnection`).
-async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<SandboxBody>> {
+async fn handle(
+    shared: &Shared,
+    request: Request<Incoming>,
+    client_certificate: bool,
+) -> Option<Response<SandboxBody>> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = request_id();
     let (parts, body) = request.into_parts();
@@ -158,7 +185,13 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Option<Response<
         Ok(body) if control => super::control::dispatch(shared, &parts, &body.to_bytes()),
         Ok(body) if super::v2::is_v2(parts.uri.path().trim_start_matches('/')) => {
             let path = parts.uri.path().trim_start_matches('/').to_owned();
-            let answer = super::v2::handle(shared, &path, &body.to_bytes(), fault.as_ref());
+            let answer = super::v2::handle(
+                shared,
+                &path,
+                &body.to_bytes(),
+                fault.as_ref(),
+                client_certificate,
+            );
             let mut response = Response::new(http_body_util::Either::Left(Full::new(answer)));
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,

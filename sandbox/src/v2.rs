@@ -1,7 +1,8 @@
 //! API v2 on the sandbox's port: XML requests at WeChat Pay's v2 paths, checked by `sign` (MD5 or
 //! HMAC-SHA256 with the APIv2 key) and refused as WeChat Pay refuses them; signed XML answers;
 //! papay v2 (pre-sign, deduction, query, termination) on the same ledger as v3 papay, with XML
-//! callbacks.
+//! callbacks; every other described v2 operation answered from its description
+//! ([`super::catalog_v2`]).
 
 use std::time::SystemTime;
 
@@ -27,13 +28,13 @@ pub(crate) const PATHS: [&str; 5] = [
 
 /// The operation a path names: a service-provider path (`papay/partner/querycontract`) is the
 /// merchant operation for its `sub_mch_id`, kept on the same ledger.
-fn operation(path: &str) -> String {
+pub(crate) fn operation(path: &str) -> String {
     path.replacen("/partner/", "/", 1)
 }
 
 /// Whether a request path (without the leading `/`) is a v2 call.
 pub(crate) fn is_v2(path: &str) -> bool {
-    PATHS.contains(&operation(path).as_str())
+    PATHS.contains(&operation(path).as_str()) || super::catalog_v2::find(path).is_some()
 }
 
 /// `<xml>` with `return_code=FAIL` and the message, unsigned, as WeChat Pay refuses a request.
@@ -48,7 +49,19 @@ fn refuse(message: &str) -> Bytes {
 type Outcome = Result<Vec<(String, String)>, (&'static str, String)>;
 
 /// Answers one v2 request: the XML answer body.
-pub(crate) fn handle(shared: &Shared, path: &str, body: &[u8], fault: Option<&Fault>) -> Bytes {
+pub(crate) fn handle(
+    shared: &Shared,
+    path: &str,
+    body: &[u8],
+    fault: Option<&Fault>,
+    client_certificate: bool,
+) -> Bytes {
+    if !client_certificate && super::catalog_v2::needs_certificate(path) {
+        // WeChat Pay serves these only over mutual TLS with the merchant API certificate.
+        return refuse(
+            "证书错误: this operation requires the merchant API certificate (mutual TLS); configure the client certificate (the sandbox issues one: Sandbox::client_certificate)",
+        );
+    }
     let Ok(request) = v2::xml::decode(body) else {
         return refuse("XML格式错误");
     };
@@ -75,7 +88,10 @@ pub(crate) fn handle(shared: &Shared, path: &str, body: &[u8], fault: Option<&Fa
         "papay/preentrustweb" => pre_entrust_web(shared, &get),
         "pay/pappayapply" => pap_pay_apply(shared, &get),
         "pay/paporderquery" => pap_order_query(shared, &get),
-        _ => return refuse("URL地址错误"),
+        _ => match super::catalog_v2::find(path) {
+            Some(described) => super::catalog_v2::outcome(described, &request),
+            None => return refuse("URL地址错误"),
+        },
     };
     let mut answer: Fields = vec![
         ("return_code".into(), "SUCCESS".into()),

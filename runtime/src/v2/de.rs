@@ -17,6 +17,12 @@ pub(crate) fn from_fields<T: DeserializeOwned>(fields: &Fields) -> Result<T, ser
     T::deserialize(map)
 }
 
+/// A field that carries a list or an object (v2 sends them as JSON text: `detail`,
+/// `receivers` …): its text read as JSON.
+fn json_text(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
 /// One field's text.
 #[derive(Clone, Copy)]
 struct FieldValue<'a>(&'a str);
@@ -99,8 +105,25 @@ impl<'de> de::Deserializer<'de> for FieldValue<'de> {
         visitor.visit_enum(text)
     }
 
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        json_text(self.0).deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        json_text(self.0).deserialize_map(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        json_text(self.0).deserialize_struct(name, fields, visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        char str string bytes byte_buf unit unit_struct tuple tuple_struct
         identifier ignored_any
     }
 }
@@ -164,6 +187,39 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(other.trade_state, State::Other);
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Receiver {
+        account: String,
+        amount: u64,
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Shared {
+        receivers: Vec<Receiver>,
+        detail: Option<Receiver>,
+    }
+
+    #[test]
+    fn json_text_fields_decode_into_lists_and_objects() {
+        let shared: Shared = from_fields(&fields(&[(
+            "receivers",
+            r#"[{"account":"86693852","amount":888}]"#,
+        )]))
+        .unwrap();
+        assert_eq!(
+            shared,
+            Shared {
+                receivers: vec![Receiver {
+                    account: "86693852".into(),
+                    amount: 888
+                }],
+                detail: None,
+            }
+        );
+        let error = from_fields::<Shared>(&fields(&[("receivers", "not json")])).unwrap_err();
+        assert!(error.to_string().contains("not json"), "{error}");
     }
 
     #[test]

@@ -11,8 +11,12 @@
 //! carried by [`crate::Error::V2`].
 //!
 //! Declare a v2 operation with `#[endpoint(POST, "papay/querycontract", response = …, protocol = v2)]`
-//! and send it with [`crate::Client::send`] like any other.
+//! and send it with [`crate::Client::send`] like any other. Every documented v2 operation is
+//! generated in [`catalog`], one module per family behind its `v2-…` feature.
 
+pub mod catalog;
+#[cfg(test)]
+mod catalog_check;
 mod de;
 pub mod notify;
 pub mod papay;

@@ -188,6 +188,24 @@ pub struct Deduction {
     /// 付款银行.
     #[serde(default)]
     pub bank_type: Option<String>,
+    /// 交易类型: `PAP`.
+    #[serde(default)]
+    pub trade_type: Option<String>,
+    /// 设备号.
+    #[serde(default)]
+    pub device_info: Option<String>,
+    /// 是否关注公众账号: `Y` or `N`.
+    #[serde(default)]
+    pub is_subscribe: Option<String>,
+    /// 现金支付货币类型.
+    #[serde(default)]
+    pub cash_fee_type: Option<String>,
+    /// 代金券金额, in fen.
+    #[serde(default)]
+    pub coupon_fee: Option<u64>,
+    /// 代金券使用数量 (the coupons themselves are the indexed `coupon_id_$n`, `coupon_fee_$n`).
+    #[serde(default)]
+    pub coupon_count: Option<u64>,
     /// 支付完成时间, `yyyyMMddHHmmss`.
     #[serde(default)]
     pub time_end: Option<String>,
@@ -225,6 +243,12 @@ pub struct PreEntrustWeb {
 pub struct PreEntrustWebAnswer {
     /// 预签约ID: what the app passes to WeChat (valid for two hours).
     pub pre_entrustweb_id: String,
+    /// 小程序跳转路径, when the contract is signed in a mini program.
+    #[serde(default)]
+    pub miniprogram_path: Option<String>,
+    /// 小程序原始ID, with `miniprogram_path`.
+    #[serde(default)]
+    pub miniprogram_username: Option<String>,
 }
 
 /// `version` of the papay v2 operations: `1.0`.
