@@ -647,8 +647,15 @@ pub(super) fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Re
     let amount = cny(request.amount);
     if let Some(schedule) = &mut contract.schedule {
         if schedule.state != ScheduleState::Scheduled {
+            let booking = if partner.is_some() {
+                "v3/papay/pay/partner/schedules"
+            } else {
+                "v3/papay/pay/schedules"
+            };
             return invalid(
-                "预约扣费协议须先预约扣费（…/schedules/contract-id/{contract_id}/schedule）再扣费",
+                &format!(
+                    "预约扣费协议须先预约扣费（{booking}/contract-id/{{contract_id}}/schedule）再扣费"
+                ),
                 json!({ "field": "contract_id", "value": request.contract_id, "schedule_state": schedule.state }),
             );
         }
