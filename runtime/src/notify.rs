@@ -403,6 +403,13 @@ pub enum Event {
     EntrustTerminate(EntrustNotice),
     /// `TRANSACTION.*` (`TRANSACTION.SUCCESS` …): a payment, papay deductions included.
     Transaction(TransactionNotice),
+    /// `ENTRUST.SIGN` of a service provider's (服务商) contract: the resource names `sp_mchid`.
+    PartnerEntrustSign(PartnerEntrustNotice),
+    /// `ENTRUST.TERMINATE` of a service provider's contract.
+    PartnerEntrustTerminate(PartnerEntrustNotice),
+    /// `TRANSACTION.*` of a service provider's order (partner payments and papay deductions):
+    /// the resource names `sp_mchid`.
+    PartnerTransaction(PartnerTransactionNotice),
     /// `REFUND.*` (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`): a refund's outcome.
     Refund(RefundNotice),
     /// Any other event, with its resource as JSON.
@@ -426,6 +433,27 @@ impl Event {
 
     /// [`Event::decode`] of a plaintext already checked to be UTF-8.
     fn decode_text(event_type: &str, plaintext: &str) -> serde_json::Result<Self> {
+        // A service provider's callbacks share the event types of a direct merchant's and are
+        // told apart by the resource: theirs names the provider (`sp_mchid`).
+        if matches!(event_type, "ENTRUST.SIGN" | "ENTRUST.TERMINATE")
+            || event_type.starts_with("TRANSACTION.")
+        {
+            #[derive(Deserialize)]
+            struct Provider {
+                #[serde(default)]
+                sp_mchid: Option<serde::de::IgnoredAny>,
+            }
+            let provider: Provider = serde_json::from_str(plaintext)?;
+            if provider.sp_mchid.is_some() {
+                return Ok(match event_type {
+                    "ENTRUST.SIGN" => Event::PartnerEntrustSign(serde_json::from_str(plaintext)?),
+                    "ENTRUST.TERMINATE" => {
+                        Event::PartnerEntrustTerminate(serde_json::from_str(plaintext)?)
+                    }
+                    _ => Event::PartnerTransaction(serde_json::from_str(plaintext)?),
+                });
+            }
+        }
         Ok(match event_type {
             "ENTRUST.SIGN" => Event::EntrustSign(serde_json::from_str(plaintext)?),
             "ENTRUST.TERMINATE" => Event::EntrustTerminate(serde_json::from_str(plaintext)?),
@@ -479,6 +507,120 @@ pub struct EntrustNotice {
     /// 预约扣费信息: only for scheduled-deduction (预约扣费) plans.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deduct_schedule: Option<DeductSchedule>,
+}
+
+/// 签约/解约结果通知 of a service provider's (服务商) contract (`ENTRUST.SIGN`,
+/// `ENTRUST.TERMINATE`), sent to the `contract_notify_url` of the partner pre-sign: the contract
+/// belongs to the provider (`sp_mchid`) and one sub-merchant (`sub_mchid`). Fields WeChat Pay may
+/// leave out are `Option`.
+///
+/// Official documentation (普通服务商委托代扣签解约通知):
+/// <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/contract-alter-notify.html>.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PartnerEntrustNotice {
+    /// 服务商商户号.
+    pub sp_mchid: String,
+    /// 服务商应用ID.
+    pub sp_appid: String,
+    /// 子商户号.
+    pub sub_mchid: String,
+    /// 子商户应用ID, when the contract was signed under the sub-merchant's app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_appid: Option<String>,
+    /// 委托代扣协议ID.
+    pub contract_id: String,
+    /// 委托代扣模板ID.
+    pub plan_id: u64,
+    /// 商户签约协议号, as given at pre-sign.
+    pub out_contract_code: String,
+    /// 用户账户展示名称.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_display_account: Option<String>,
+    /// 协议状态: `SIGNED` or `TERMINATED` (a value added later is kept in `Other`).
+    pub contract_state: crate::api::papay::ContractState,
+    /// 协议签署时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_signed_time: Option<String>,
+    /// 协议到期时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_expired_time: Option<String>,
+    /// 用户在服务商应用下的OpenID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp_openid: Option<String>,
+    /// 用户在子商户应用下的OpenID: only with `sub_appid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_openid: Option<String>,
+    /// 商户侧用户标识, as given at pre-sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_user_code: Option<String>,
+    /// 协议解约信息: only when `contract_state` is `TERMINATED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
+    /// 预约扣费信息: only for scheduled-deduction (预约扣费) plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deduct_schedule: Option<DeductSchedule>,
+}
+
+/// 支付成功通知 of a service provider's order (`TRANSACTION.*`): partner payments and partner
+/// papay deductions. Fields WeChat Pay may leave out are `Option`.
+///
+/// Official documentation (普通服务商委托代扣扣款结果通知):
+/// <https://pay.weixin.qq.com/doc/v3/partner/4012160323>.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PartnerTransactionNotice {
+    /// 服务商应用ID.
+    pub sp_appid: String,
+    /// 服务商商户号.
+    pub sp_mchid: String,
+    /// 子商户应用ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_appid: Option<String>,
+    /// 子商户号.
+    pub sub_mchid: String,
+    /// 商户订单号.
+    pub out_trade_no: String,
+    /// 微信支付订单号.
+    pub transaction_id: String,
+    /// 交易类型: `JSAPI`, `APP`, `PAP` (papay) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_type: Option<crate::api::pay::TradeType>,
+    /// 交易状态: `SUCCESS`, `PAYERROR` … (a value added later is kept in `Other`).
+    pub trade_state: crate::api::pay::TradeState,
+    /// 交易状态描述.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_state_desc: Option<String>,
+    /// 银行类型.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_type: Option<String>,
+    /// 附加数据, as given when ordering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// 支付完成时间 (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
+    /// 委托代扣协议ID: the contract a papay deduction was made against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_id: Option<String>,
+    /// 支付者.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<PartnerPayer>,
+    /// 订单金额.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<TransactionAmount>,
+}
+
+/// 支付者 of a [`PartnerTransactionNotice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PartnerPayer {
+    /// 用户在服务商应用下的OpenID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp_openid: Option<String>,
+    /// 用户在子商户应用下的OpenID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_openid: Option<String>,
 }
 
 /// 协议解约信息 of an [`EntrustNotice`].

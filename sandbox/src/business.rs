@@ -15,7 +15,9 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ledger::{Ledger, OrderRecord, PreSign, RefundRecord, ScheduleRecord};
+use super::ledger::{
+    ContractRecord, Ledger, OrderRecord, Partner, PreSign, RefundRecord, ScheduleRecord, Scope,
+};
 use super::routes::{Params, param_error};
 use super::server::Reply;
 use super::{Shared, beijing_date, rfc3339_beijing};
@@ -50,12 +52,12 @@ fn invalid(message: &str, detail: Value) -> Reply {
 }
 
 /// `400 PARAM_ERROR` for a body field whose value is not allowed.
-fn bad_field(pointer: &[&str], issue: &str) -> Reply {
+pub(super) fn bad_field(pointer: &[&str], issue: &str) -> Reply {
     let path: Vec<String> = pointer.iter().map(|s| (*s).to_owned()).collect();
     param_error(&path, issue, false)
 }
 
-fn positive(total: u64, pointer: &[&str]) -> Result<(), Reply> {
+pub(super) fn positive(total: u64, pointer: &[&str]) -> Result<(), Reply> {
     if total == 0 {
         return Err(bad_field(pointer, "金额必须大于0"));
     }
@@ -63,7 +65,7 @@ fn positive(total: u64, pointer: &[&str]) -> Result<(), Reply> {
 }
 
 /// A notify URL WeChat Pay can call back: `http(s)://` with a host.
-fn callback_url(url: &str, pointer: &[&str]) -> Result<(), Reply> {
+pub(super) fn callback_url(url: &str, pointer: &[&str]) -> Result<(), Reply> {
     super::callbacks::notify_uri(url)
         .map(|_| ())
         .map_err(|_| bad_field(pointer, "通知地址必须是 http:// 或 https:// 开头的完整URL"))
@@ -101,7 +103,7 @@ fn plan_id(params: &Params) -> Result<u64, Reply> {
     })
 }
 
-fn param<'a>(params: &'a Params, name: &str) -> &'a str {
+pub(super) fn param<'a>(params: &'a Params, name: &str) -> &'a str {
     params.get(name).map_or("", String::as_str)
 }
 
@@ -131,6 +133,7 @@ pub(super) fn pre_entrust_sign(shared: &Shared, _: &Params, request: PreEntrustS
             contract_notify_url: request.contract_notify_url,
             out_user_code: Some(request.out_user_code),
             estimated: None,
+            partner: None,
         },
     );
     let mut answer = json!({ "pre_entrustweb_id": id });
@@ -151,8 +154,13 @@ fn signing_url(id: &str) -> String {
     format!("https://payapp.weixin.qq.com/papay/entrustweb?pre_entrustweb_id={id}")
 }
 
-/// The four scheduled-deduction pre-signs: the booking asked for must have a positive amount.
-fn scheduled_pre_sign(shared: &Shared, sign: ScheduledDeductSign) -> Result<String, Reply> {
+/// The four scheduled-deduction pre-signs (a service provider's when `partner` is given): the
+/// booking asked for must have a positive amount.
+fn scheduled_pre_sign(
+    shared: &Shared,
+    sign: ScheduledDeductSign,
+    partner: Option<Partner>,
+) -> Result<String, Reply> {
     callback_url(&sign.contract_notify_url, &["contract_notify_url"])?;
     let estimated = match sign.deduct_schedule {
         Some(schedule) => {
@@ -180,6 +188,7 @@ fn scheduled_pre_sign(shared: &Shared, sign: ScheduledDeductSign) -> Result<Stri
             // A scheduled-deduction contract always has a booking, even before the first one.
             estimated: estimated
                 .or_else(|| Some((beijing_date(SystemTime::now()), cny(&zero_amount())))),
+            partner,
         },
     ))
 }
@@ -205,7 +214,18 @@ pub(super) fn scheduled_pre_sign_answer(
     sign: ScheduledDeductSign,
     scene: Scene,
 ) -> Reply {
-    let id = match scheduled_pre_sign(shared, sign) {
+    scheduled_pre_sign_answer_for(shared, sign, None, scene)
+}
+
+/// The answer of a scheduled-deduction pre-sign, by scene; a service provider's when `partner`
+/// names the sub-merchant.
+pub(super) fn scheduled_pre_sign_answer_for(
+    shared: &Shared,
+    sign: ScheduledDeductSign,
+    partner: Option<Partner>,
+    scene: Scene,
+) -> Reply {
+    let id = match scheduled_pre_sign(shared, sign, partner) {
         Ok(id) => id,
         Err(reply) => return reply,
     };
@@ -238,6 +258,11 @@ fn contract_not_found(plan_id: u64, code: &str) -> Reply {
 
 /// `GET …/plan-id/{plan_id}/out-contract-code/{out_contract_code}` and the HarmonyOS variant.
 pub(super) fn query_contract(shared: &Shared, params: &Params, _query: &str) -> Reply {
+    query_contract_in(shared, params, Scope::Direct)
+}
+
+/// A contract by plan and code, as `scope` may see it.
+pub(super) fn query_contract_in(shared: &Shared, params: &Params, scope: Scope<'_>) -> Reply {
     let plan_id = match plan_id(params) {
         Ok(id) => id,
         Err(reply) => return reply,
@@ -245,8 +270,10 @@ pub(super) fn query_contract(shared: &Shared, params: &Params, _query: &str) -> 
     let code = param(params, "out_contract_code");
     let mut ledger = shared.ledger();
     match ledger.contract_by_code(plan_id, code) {
-        Some(contract) => Reply::ok(contract.to_json(&shared.keys.mchid)),
-        None => contract_not_found(plan_id, code),
+        Some(contract) if scope.sees(contract.sign.partner.as_ref()) => {
+            Reply::ok(contract.to_json(&shared.keys.mchid))
+        }
+        _ => contract_not_found(plan_id, code),
     }
 }
 
@@ -274,16 +301,34 @@ pub(super) struct TerminateBody {
 /// contract's notify URL, and the contract as the answer. Terminating again answers the
 /// terminated contract and sends nothing, so a retried request is harmless.
 pub(super) fn terminate_contract(shared: &Shared, params: &Params, body: TerminateBody) -> Reply {
+    terminate_contract_in(
+        shared,
+        params,
+        body.contract_termination_remark,
+        Scope::Direct,
+    )
+}
+
+/// Terminates a contract by plan and code, as `scope` may see it.
+pub(super) fn terminate_contract_in(
+    shared: &Shared,
+    params: &Params,
+    remark: String,
+    scope: Scope<'_>,
+) -> Reply {
     let plan_id = match plan_id(params) {
         Ok(id) => id,
         Err(reply) => return reply,
     };
     let code = param(params, "out_contract_code");
-    if body.contract_termination_remark.trim().is_empty() {
+    if remark.trim().is_empty() {
         return bad_field(&["contract_termination_remark"], "解约备注不能为空");
     }
     let mut ledger = shared.ledger();
-    let Some(contract) = ledger.contract_by_code(plan_id, code) else {
+    let Some(contract) = ledger
+        .contract_by_code(plan_id, code)
+        .filter(|contract| scope.sees(contract.sign.partner.as_ref()))
+    else {
         return contract_not_found(plan_id, code);
     };
     if contract.state != ContractState::Signed {
@@ -293,7 +338,7 @@ pub(super) fn terminate_contract(shared: &Shared, params: &Params, body: Termina
     let contract = match ledger.terminate(
         &contract_id,
         ContractTerminationMode::MerchantApi,
-        Some(body.contract_termination_remark),
+        Some(remark),
     ) {
         Ok(contract) => contract.clone(),
         Err(message) => return invalid(&message, json!({ "field": "out_contract_code" })),
@@ -332,26 +377,44 @@ fn terminated(contract_id: &str) -> Reply {
 /// `POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule`: books the next deduction
 /// for the next seven days.
 pub(super) fn schedule_deduction(shared: &Shared, params: &Params, body: ScheduleBody) -> Reply {
-    let contract_id = param(params, "contract_id");
-    if let Err(reply) = positive(body.schedule_amount.total, &["schedule_amount", "total"]) {
+    schedule_deduction_in(
+        shared,
+        param(params, "contract_id"),
+        &body.appid,
+        &body.schedule_amount,
+        Scope::Direct,
+    )
+}
+
+/// Books the next deduction of a contract `scope` may see; `appid` is the one it was signed
+/// under (`sp_appid` for a service provider).
+pub(super) fn schedule_deduction_in(
+    shared: &Shared,
+    contract_id: &str,
+    appid: &str,
+    amount: &DeductAmount,
+    scope: Scope<'_>,
+) -> Reply {
+    if let Err(reply) = positive(amount.total, &["schedule_amount", "total"]) {
         return reply;
     }
     let mut ledger = shared.ledger();
-    let Some(contract) = ledger.contracts.get_mut(contract_id) else {
+    let Some(contract) = ledger
+        .contracts
+        .get_mut(contract_id)
+        .filter(|contract| scope.sees(contract.sign.partner.as_ref()))
+    else {
         return unknown_contract(contract_id);
     };
-    if contract.state != ContractState::Signed {
-        return terminated(contract_id);
-    }
-    if contract.sign.appid != body.appid {
-        return bad_field(&["appid"], "appid与签约时的appid不一致");
+    if let Some(reply) = signed_under(contract, appid, scope) {
+        return reply;
     }
     let now = SystemTime::now();
     let schedule = ScheduleRecord {
         state: ScheduleState::Scheduled,
         start_date: beijing_date(now),
         end_date: beijing_date(now + Duration::from_secs(7 * 86_400)),
-        scheduled: cny(&body.schedule_amount),
+        scheduled: cny(amount),
         deducted: None,
     };
     let answer = schedule.to_json();
@@ -361,9 +424,21 @@ pub(super) fn schedule_deduction(shared: &Shared, params: &Params, body: Schedul
 
 /// `GET v3/papay/pay/schedules/contract-id/{contract_id}`.
 pub(super) fn query_deduction_schedule(shared: &Shared, params: &Params, _query: &str) -> Reply {
-    let contract_id = param(params, "contract_id");
+    query_deduction_schedule_in(shared, param(params, "contract_id"), Scope::Direct)
+}
+
+/// The booking of a contract `scope` may see.
+pub(super) fn query_deduction_schedule_in(
+    shared: &Shared,
+    contract_id: &str,
+    scope: Scope<'_>,
+) -> Reply {
     let ledger = shared.ledger();
-    let Some(contract) = ledger.contracts.get(contract_id) else {
+    let Some(contract) = ledger
+        .contracts
+        .get(contract_id)
+        .filter(|contract| scope.sees(contract.sign.partner.as_ref()))
+    else {
         return unknown_contract(contract_id);
     };
     match &contract.schedule {
@@ -394,15 +469,46 @@ fn notice_allowed(shared: &Shared, contract_id: &str, mchid: &str, appid: &str) 
     if mchid != shared.keys.mchid {
         return Some(bad_field(&["mchid"], "mchid与请求头中的商户号不一致"));
     }
+    notice_allowed_in(shared, contract_id, appid, Scope::Direct)
+}
+
+/// Whether a notice to the user of a contract `scope` may see is allowed: `None` when it is,
+/// else the refusal. The caller has checked the merchant id.
+pub(super) fn notice_allowed_in(
+    shared: &Shared,
+    contract_id: &str,
+    appid: &str,
+    scope: Scope<'_>,
+) -> Option<Reply> {
     let ledger = shared.ledger();
-    let Some(contract) = ledger.contracts.get(contract_id) else {
+    let Some(contract) = ledger
+        .contracts
+        .get(contract_id)
+        .filter(|contract| scope.sees(contract.sign.partner.as_ref()))
+    else {
         return Some(unknown_contract(contract_id));
     };
+    signed_under(contract, appid, scope)
+}
+
+/// Refuses a request against a contract that is no longer signed, or that names another app than
+/// the one it was signed under (`appid`, or for a service provider `sp_appid` and `sub_appid`).
+fn signed_under(contract: &ContractRecord, appid: &str, scope: Scope<'_>) -> Option<Reply> {
     if contract.state != ContractState::Signed {
-        return Some(terminated(contract_id));
+        return Some(terminated(&contract.contract_id));
     }
+    let partner = contract.sign.partner.as_ref();
     if contract.sign.appid != appid {
-        return Some(bad_field(&["appid"], "appid与签约时的appid不一致"));
+        return Some(match partner {
+            None => bad_field(&["appid"], "appid与签约时的appid不一致"),
+            Some(_) => bad_field(&["sp_appid"], "sp_appid与签约时的sp_appid不一致"),
+        });
+    }
+    if scope.sub_appid_differs(partner) {
+        return Some(bad_field(
+            &["sub_appid"],
+            "sub_appid与签约时的sub_appid不一致",
+        ));
     }
     None
 }
@@ -447,13 +553,15 @@ pub(super) fn notify_deduction_retry(
 // Deductions.
 
 /// The fields the two deduction requests share.
-struct Deduction<'a> {
-    appid: &'a str,
-    out_trade_no: &'a str,
-    notify_url: &'a str,
-    contract_id: &'a str,
-    amount: &'a DeductAmount,
-    attach: Option<&'a String>,
+pub(super) struct Deduction<'a> {
+    pub(super) appid: &'a str,
+    pub(super) out_trade_no: &'a str,
+    pub(super) notify_url: &'a str,
+    pub(super) contract_id: &'a str,
+    pub(super) amount: &'a DeductAmount,
+    pub(super) attach: Option<&'a String>,
+    /// A service provider's deduction: the sub-merchant (and `sub_appid`) it names.
+    pub(super) partner: Option<Partner>,
 }
 
 pub(super) fn apply_deduction(
@@ -472,6 +580,7 @@ pub(super) fn apply_deduction(
             contract_id: &request.contract_id,
             amount: &request.amount,
             attach: request.attach.as_ref(),
+            partner: None,
         },
     )
 }
@@ -492,6 +601,7 @@ pub(super) fn apply_harmony_deduction(
             contract_id: &request.contract_id,
             amount: &request.amount,
             attach: request.attach.as_ref(),
+            partner: None,
         },
     )
 }
@@ -499,7 +609,7 @@ pub(super) fn apply_harmony_deduction(
 /// Accepts a deduction and settles it at once: `SUCCESS` (or `PAYERROR` when
 /// [`Sandbox::fail_deductions`](super::Sandbox::fail_deductions) says so) with the callback to
 /// `transaction_notify_url`. The answer is the acceptance only, as WeChat Pay's is.
-fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
+pub(super) fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
     if let Err(reply) = positive(request.amount.total, &["amount", "total"]) {
         return reply;
     }
@@ -515,20 +625,37 @@ fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
             reused("out_trade_no", request.out_trade_no)
         };
     }
-    let Some(contract) = ledger.contracts.get_mut(request.contract_id) else {
+    let scope = match &request.partner {
+        None => Scope::Direct,
+        Some(partner) => Scope::Partner {
+            sub_mchid: &partner.sub_mchid,
+            sub_appid: partner.sub_appid.as_deref(),
+        },
+    };
+    let Some(contract) = ledger
+        .contracts
+        .get_mut(request.contract_id)
+        .filter(|contract| scope.sees(contract.sign.partner.as_ref()))
+    else {
         return unknown_contract(request.contract_id);
     };
-    if contract.state != ContractState::Signed {
-        return terminated(request.contract_id);
+    if let Some(reply) = signed_under(contract, request.appid, scope) {
+        return reply;
     }
-    if contract.sign.appid != request.appid {
-        return bad_field(&["appid"], "appid与签约时的appid不一致");
-    }
+    // The order carries the sub-merchant, and the user's OpenID under its app.
+    let partner = contract.sign.partner.clone();
     let amount = cny(request.amount);
     if let Some(schedule) = &mut contract.schedule {
         if schedule.state != ScheduleState::Scheduled {
+            let booking = if partner.is_some() {
+                "v3/papay/pay/partner/schedules"
+            } else {
+                "v3/papay/pay/schedules"
+            };
             return invalid(
-                "预约扣费协议须先预约扣费（v3/papay/pay/schedules/contract-id/{contract_id}/schedule）再扣费",
+                &format!(
+                    "预约扣费协议须先预约扣费（{booking}/contract-id/{{contract_id}}/schedule）再扣费"
+                ),
                 json!({ "field": "contract_id", "value": request.contract_id, "schedule_state": schedule.state }),
             );
         }
@@ -587,6 +714,7 @@ fn deduct(shared: &Shared, raw: &[u8], request: &Deduction<'_>) -> Reply {
             contract_id: Some(request.contract_id.to_owned()),
             sign_on_pay: None,
             refunded: 0,
+            partner,
         },
     );
     match shared.settle_deductions_after {
@@ -633,6 +761,31 @@ fn prepay(
     order: &Order,
     trade_type: TradeType,
     openid: Option<&str>,
+    sign_on_pay: Option<PreSign>,
+    answer: impl FnOnce(&str) -> Value,
+) -> Reply {
+    let buyer = Buyer {
+        openid,
+        partner: None,
+    };
+    prepay_for(shared, raw, order, trade_type, buyer, sign_on_pay, answer)
+}
+
+/// Who an order is for: the user's OpenID when the request names it (`sp_openid` for a service
+/// provider), and for a service provider's order its sub-merchant (with `sub_openid`).
+pub(super) struct Buyer<'a> {
+    pub(super) openid: Option<&'a str>,
+    pub(super) partner: Option<Partner>,
+}
+
+/// [`prepay`] for any buyer, a service provider's sub-merchant included (its `mchid` is then the
+/// provider's `sp_mchid`, checked by the caller to name it).
+pub(super) fn prepay_for(
+    shared: &Shared,
+    raw: &[u8],
+    order: &Order,
+    trade_type: TradeType,
+    buyer: Buyer<'_>,
     sign_on_pay: Option<PreSign>,
     answer: impl FnOnce(&str) -> Value,
 ) -> Reply {
@@ -685,11 +838,12 @@ fn prepay(
                 .unwrap_or_else(|| "CNY".to_owned()),
             attach: order.attach.clone(),
             notify_url: order.notify_url.clone(),
-            openid: openid.map(str::to_owned),
+            openid: buyer.openid.map(str::to_owned),
             success_time: None,
             contract_id: None,
             sign_on_pay,
             refunded: 0,
+            partner: buyer.partner,
         },
     );
     Reply::ok(answer)
@@ -704,7 +858,7 @@ fn invalid_state(code: &str, message: &str, out_trade_no: &str) -> Reply {
     )
 }
 
-fn prepay_id_answer(prepay_id: &str) -> Value {
+pub(super) fn prepay_id_answer(prepay_id: &str) -> Value {
     json!({ "prepay_id": prepay_id })
 }
 
@@ -820,6 +974,7 @@ pub(super) fn jsapi_prepay_with_contract(
                 contract_notify_url: info.contract_notify_url.clone().unwrap_or_default(),
                 out_user_code: None,
                 estimated: None,
+                partner: None,
             }),
             Err(_) => return bad_field(&["contract_info", "plan_id"], "plan_id 应为数字"),
         },
@@ -855,6 +1010,7 @@ pub(super) fn app_prepay_with_contract(
         contract_notify_url: info.contract_notify_url.clone().unwrap_or_default(),
         out_user_code: None,
         estimated: None,
+        partner: None,
     };
     prepay(
         shared,

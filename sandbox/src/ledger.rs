@@ -32,6 +32,61 @@ pub(crate) struct PreSign {
     pub(crate) out_user_code: Option<String>,
     /// The booking a scheduled-deduction pre-sign asked for: estimated date and amount.
     pub(crate) estimated: Option<(String, DeductAmount)>,
+    /// A service provider's pre-sign (partner papay): the sub-merchant it signs for. `appid`
+    /// and `openid` are then the provider's (`sp_appid`, `sp_openid`).
+    pub(crate) partner: Option<Partner>,
+}
+
+/// The sub-merchant side of a service provider's (服务商) contract or order. The provider is the
+/// sandbox's merchant (`sp_mchid`: the `mchid` of the `Authorization` header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Partner {
+    /// 子商户号.
+    pub(crate) sub_mchid: String,
+    /// 子商户的AppID, when the sub-merchant's app is used.
+    pub(crate) sub_appid: Option<String>,
+    /// 子商户AppID对应的用户OpenID: given at pre-sign, or made when the user signs under
+    /// `sub_appid`.
+    pub(crate) sub_openid: Option<String>,
+}
+
+/// Whose contracts and orders a request may see: the merchant's own (direct papay), or one
+/// sub-merchant's through the service provider (partner papay). A contract outside the scope is
+/// answered as one that does not exist.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    Direct,
+    Partner {
+        sub_mchid: &'a str,
+        sub_appid: Option<&'a str>,
+    },
+}
+
+impl Scope<'_> {
+    /// Whether a contract or order of `owner` (its sub-merchant, `None` for the merchant's own)
+    /// is in this scope.
+    pub(crate) fn sees(&self, owner: Option<&Partner>) -> bool {
+        match (self, owner) {
+            (Scope::Direct, None) => true,
+            (Scope::Partner { sub_mchid, .. }, Some(owner)) => owner.sub_mchid == *sub_mchid,
+            _ => false,
+        }
+    }
+
+    /// The `sub_appid` the request gave, when it differs from the one the contract was signed
+    /// under.
+    pub(crate) fn sub_appid_differs(&self, owner: Option<&Partner>) -> bool {
+        match (self, owner) {
+            (
+                Scope::Partner {
+                    sub_appid: Some(given),
+                    ..
+                },
+                Some(owner),
+            ) => owner.sub_appid.as_deref() != Some(*given),
+            _ => false,
+        }
+    }
 }
 
 /// A contract the user signed.
@@ -82,6 +137,9 @@ pub(crate) struct OrderRecord {
     /// A pay-and-sign order: the contract to sign when the user pays.
     pub(crate) sign_on_pay: Option<PreSign>,
     pub(crate) refunded: u64,
+    /// A service provider's order (partner deduction or payment): its sub-merchant; `appid` and
+    /// `openid` are then the provider's.
+    pub(crate) partner: Option<Partner>,
 }
 
 /// A refund.
@@ -175,6 +233,13 @@ impl Ledger {
             .openid
             .clone()
             .unwrap_or_else(|| format!("oUpF8u{}", &wechatpay::__support::nonce()[..22]));
+        let mut sign = sign;
+        if let Some(partner) = &mut sign.partner
+            && partner.sub_appid.is_some()
+            && partner.sub_openid.is_none()
+        {
+            partner.sub_openid = Some(format!("oSub8u{}", &wechatpay::__support::nonce()[..22]));
+        }
         let schedule = sign
             .estimated
             .as_ref()
@@ -303,20 +368,39 @@ impl ContractRecord {
         value
     }
 
+    /// The fields every shape shares; a partner contract names the provider and the
+    /// sub-merchant (`sp_mchid`, `sp_appid`, `sub_mchid`, `sub_appid`, `sp_openid`, `sub_openid`)
+    /// where a direct one has `mchid`, `appid` and `openid`.
     fn common_json(&self, mchid: &str) -> Value {
         let sign = &self.sign;
         let mut value = json!({
-            "mchid": mchid,
             "contract_id": self.contract_id,
-            "appid": sign.appid,
             "plan_id": sign.plan_id,
             "out_contract_code": sign.out_contract_code,
             "contract_display_account": sign.contract_display_account,
             "contract_state": self.state,
             "contract_signed_time": self.signed_time,
             "contract_expired_time": self.expired_time,
-            "openid": self.openid,
         });
+        match &sign.partner {
+            None => {
+                value["mchid"] = json!(mchid);
+                value["appid"] = json!(sign.appid);
+                value["openid"] = json!(self.openid);
+            }
+            Some(partner) => {
+                value["sp_mchid"] = json!(mchid);
+                value["sp_appid"] = json!(sign.appid);
+                value["sub_mchid"] = json!(partner.sub_mchid);
+                value["sp_openid"] = json!(self.openid);
+                if let Some(appid) = &partner.sub_appid {
+                    value["sub_appid"] = json!(appid);
+                }
+                if let Some(openid) = &partner.sub_openid {
+                    value["sub_openid"] = json!(openid);
+                }
+            }
+        }
         if let Some(code) = &sign.out_user_code {
             value["out_user_code"] = json!(code);
         }
@@ -383,8 +467,6 @@ impl OrderRecord {
     /// The order as the query APIs answer it.
     pub(crate) fn to_json(&self, mchid: &str) -> Value {
         let mut value = json!({
-            "appid": self.appid,
-            "mchid": mchid,
             "out_trade_no": self.out_trade_no,
             "trade_state": self.state,
             "trade_state_desc": self.state_desc,
@@ -406,10 +488,35 @@ impl OrderRecord {
         if let Some(attach) = &self.attach {
             value["attach"] = json!(attach);
         }
-        if let Some(openid) = &self.openid
-            && self.transaction_id.is_some()
-        {
-            value["payer"] = json!({ "openid": openid });
+        match &self.partner {
+            None => {
+                value["appid"] = json!(self.appid);
+                value["mchid"] = json!(mchid);
+                if let Some(openid) = &self.openid
+                    && self.transaction_id.is_some()
+                {
+                    value["payer"] = json!({ "openid": openid });
+                }
+            }
+            // A service provider's order names the provider and the sub-merchant, and the payer
+            // under both apps.
+            Some(partner) => {
+                value["sp_appid"] = json!(self.appid);
+                value["sp_mchid"] = json!(mchid);
+                value["sub_mchid"] = json!(partner.sub_mchid);
+                if let Some(appid) = &partner.sub_appid {
+                    value["sub_appid"] = json!(appid);
+                }
+                if let Some(openid) = &self.openid
+                    && self.transaction_id.is_some()
+                {
+                    let mut payer = json!({ "sp_openid": openid });
+                    if let Some(sub_openid) = &partner.sub_openid {
+                        payer["sub_openid"] = json!(sub_openid);
+                    }
+                    value["payer"] = payer;
+                }
+            }
         }
         value
     }
@@ -704,9 +811,13 @@ impl Shared {
             .openid
             .clone()
             .unwrap_or_else(|| format!("oUpF8u{}", &wechatpay::__support::nonce()[..22]));
+        let sub_openid = order.partner.as_ref().and_then(|p| p.sub_openid.clone());
         let mut contract = None;
         if let Some(mut sign) = order.sign_on_pay.clone() {
             sign.openid = Some(openid.clone());
+            if let Some(partner) = &mut sign.partner {
+                partner.sub_openid = sub_openid;
+            }
             let contract_id = ledger.sign(sign).map_err(Error::Config)?;
             contract = Some(ledger.contracts[&contract_id].clone());
             if let Some(order) = ledger.orders.get_mut(out_trade_no) {

@@ -21,7 +21,8 @@
 //! ## State, and the user's side of the story
 //!
 //! The sandbox remembers pre-signs, contracts, deduction bookings, orders, refunds and the money
-//! that moved, in memory. What the user does in WeChat has no API; the sandbox plays it through
+//! that moved, in memory; a service provider's (partner papay) contracts and orders are kept in
+//! the same books, each with its sub-merchant. What the user does in WeChat has no API; the sandbox plays it through
 //! [`Sandbox::sign_contract`], [`Sandbox::terminate_contract_as_user`],
 //! [`Sandbox::pay_transaction`] and [`Sandbox::fail_deductions`], or, for a sandbox in another
 //! process, through these HTTP routes (no signature needed; answers are signed):
@@ -44,6 +45,7 @@ mod control;
 mod handlers;
 mod ledger;
 mod media;
+mod partner;
 mod routes;
 mod rules;
 mod server;

@@ -24,12 +24,24 @@ use wechatpay::api::{pay, refund};
 /// Path parameters, percent-decoded, by placeholder name.
 pub(crate) type Params = HashMap<&'static str, String>;
 
-type Handler = Box<dyn Fn(&Shared, &http::request::Parts, &Params, &[u8]) -> Reply + Send + Sync>;
+pub(super) type Handler =
+    Box<dyn Fn(&Shared, &http::request::Parts, &Params, &[u8]) -> Reply + Send + Sync>;
 
-struct Route {
+pub(super) struct Route {
     method: Method,
     template: &'static str,
     handler: Handler,
+}
+
+impl Route {
+    /// A route answering `method` on the path template `template`.
+    pub(super) fn new(method: Method, template: &'static str, handler: Handler) -> Self {
+        Self {
+            method,
+            template,
+            handler,
+        }
+    }
 }
 
 /// A route whose JSON body must decode as `B` (the declared request type) before `answer` runs.
@@ -108,7 +120,7 @@ fn without_body<E: Endpoint>(answer: fn(&Shared, &Params, &str) -> Reply) -> Rou
 fn routes() -> &'static [Route] {
     static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
     ROUTES.get_or_init(|| {
-        vec![
+        let mut routes = vec![
             with_body::<PreEntrustSign, PreEntrustSign>(business::pre_entrust_sign),
             with_body::<LegacyPreEntrustSign, PreEntrustSign>(business::pre_entrust_sign),
             with_body::<papay::ScheduledDeductPreSignApp, papay::ScheduledDeductPreSignApp>(
@@ -176,7 +188,9 @@ fn routes() -> &'static [Route] {
                 wechatpay::media::VIDEO_UPLOAD_PATH,
                 super::media::upload_video,
             ),
-        ]
+        ];
+        routes.extend(super::partner::routes());
+        routes
     })
 }
 
@@ -245,7 +259,7 @@ pub(crate) fn match_template(template: &'static str, path: &str) -> Option<Param
 }
 
 /// Decodes a JSON body as the declared type, or answers `400 PARAM_ERROR` naming the field.
-fn decode<B: DeserializeOwned>(body: &[u8]) -> Result<B, Reply> {
+pub(super) fn decode<B: DeserializeOwned>(body: &[u8]) -> Result<B, Reply> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let issue = error.inner().to_string();

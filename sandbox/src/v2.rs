@@ -286,6 +286,7 @@ fn pre_entrust_web<'a>(shared: &Shared, get: &dyn Fn(&str) -> Option<&'a str>) -
             contract_notify_url: notify_url.to_owned(),
             out_user_code: None,
             estimated: None,
+            partner: None,
         },
     );
     ledger.v2_notify.insert(id.clone());
@@ -341,6 +342,7 @@ fn pap_pay_apply<'a>(shared: &Shared, get: &dyn Fn(&str) -> Option<&'a str>) -> 
             contract_id: Some(contract_id.to_owned()),
             sign_on_pay: None,
             refunded: 0,
+            partner: None,
         },
     );
     ledger.v2_notify.insert(out_trade_no.to_owned());
