@@ -109,20 +109,21 @@ pub enum PostApplymentContactInfoContactIdDocType {
 }
 
 /// 超级管理员信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentContactInfo {
     /// 超级管理员类型
     pub contact_type: PostApplymentContactInfoContactType,
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_name: String,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id_doc_type: Option<PostApplymentContactInfoContactIdDocType>,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_id_number: Option<String>,
     /// 超级管理员证件正面照片
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,13 +142,13 @@ pub struct PostApplymentContactInfo {
     pub business_authorization_letter: Option<String>,
     /// 超级管理员微信openid (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub openid: Option<String>,
     /// 联系手机 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub mobile_phone: String,
     /// 联系邮箱 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_email: String,
 }
 
@@ -423,6 +424,7 @@ pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
 }
 
 /// 经营者/法人身份证信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
@@ -431,14 +433,14 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
     /// 身份证国徽面照片
     pub id_card_national: String,
     /// 身份证姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_name: String,
     /// 身份证号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 身份证居住地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_address: Option<String>,
     /// 身份证有效期开始时间
     pub card_period_begin: String,
@@ -447,6 +449,7 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
 }
 
 /// 经营者/法人其他类型证件信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
@@ -456,14 +459,14 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_doc_copy_back: Option<String>,
     /// 证件姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_number: String,
     /// 证件居住地址 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_address: Option<String>,
     /// 证件有效期开始时间
     pub doc_period_begin: String,
@@ -495,6 +498,7 @@ pub struct PostApplymentSubjectInfoIdentityInfo {
 }
 
 /// 最终受益人信息列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentSubjectInfoUboInfoList {
@@ -505,13 +509,13 @@ pub struct PostApplymentSubjectInfoUboInfoList {
     /// 身份证国徽面照片
     pub ubo_id_doc_copy_back: String,
     /// 受益人姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_number: String,
     /// 证件居住地址 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_address: String,
     /// 证件有效期开始时间
     pub ubo_period_begin: String,
@@ -757,13 +761,14 @@ pub enum PostApplymentBankAccountInfoBankAccountType {
 }
 
 /// 结算银行账户
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentBankAccountInfo {
     /// 账户类型
     pub bank_account_type: PostApplymentBankAccountInfoBankAccountType,
     /// 开户名称 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_name: String,
     /// 开户银行
     pub account_bank: String,
@@ -777,7 +782,7 @@ pub struct PostApplymentBankAccountInfo {
     pub bank_branch_id: Option<String>,
     /// 银行账号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_number: Option<String>,
 }
 

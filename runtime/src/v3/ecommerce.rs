@@ -1801,6 +1801,7 @@ pub enum PostApplymentsIdHolderType {
 }
 
 /// 经营者/法人身份证信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsIdCardInfo {
@@ -1812,11 +1813,11 @@ pub struct PostApplymentsIdCardInfo {
     pub id_card_national: Option<String>,
     /// 身份证姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_name: Option<String>,
     /// 身份证号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_card_number: Option<String>,
     /// 身份证有效期开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1827,16 +1828,17 @@ pub struct PostApplymentsIdCardInfo {
 }
 
 /// 经营者/法人其他类型证件信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsIdDocInfo {
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_name: Option<String>,
     /// 证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub id_doc_number: Option<String>,
     /// 证件正面照片
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1853,6 +1855,7 @@ pub struct PostApplymentsIdDocInfo {
 }
 
 /// 最终受益人信息列表
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsUboInfoList {
@@ -1863,13 +1866,13 @@ pub struct PostApplymentsUboInfoList {
     /// 证件反面照片
     pub ubo_id_doc_copy_back: String,
     /// 受益人姓名 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_name: String,
     /// 证件号码 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_number: String,
     /// 证件居住地址 (sensitive: encrypted on the wire)
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub ubo_id_doc_address: String,
     /// 证件有效期开始时间
     pub ubo_period_begin: String,
@@ -1878,6 +1881,7 @@ pub struct PostApplymentsUboInfoList {
 }
 
 /// 结算银行账户
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsAccountInfo {
@@ -1889,7 +1893,7 @@ pub struct PostApplymentsAccountInfo {
     pub account_bank: Option<String>,
     /// 开户名称 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_name: Option<String>,
     /// 开户银行省市编码
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1902,11 +1906,12 @@ pub struct PostApplymentsAccountInfo {
     pub bank_name: Option<String>,
     /// 银行帐号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub account_number: Option<String>,
 }
 
 /// 超级管理员信息
+#[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct PostApplymentsContactInfo {
@@ -1915,14 +1920,14 @@ pub struct PostApplymentsContactInfo {
     pub contact_type: Option<String>,
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_name: Option<String>,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub contact_id_card_number: Option<String>,
     /// 超级管理员证件正面照片
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1941,7 +1946,7 @@ pub struct PostApplymentsContactInfo {
     pub business_authorization_letter: Option<String>,
     /// 超级管理员手机 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(serialize_with = "crate::__private::encrypt_field")]
+    #[wechatpay(encrypt)]
     pub mobile_phone: Option<String>,
 }
 
