@@ -1,10 +1,22 @@
-//! What declaring endpoints costs at compile time: 200 `#[endpoint]` structs against 200 plain
-//! `#[derive(Serialize, Deserialize)]` structs of the same fields, built in the same run.
+//! What declaring endpoints costs at compile time, as ratios measured in one run:
+//!
+//! 1. 200 `#[endpoint]` structs against 200 plain `#[derive(Serialize, Deserialize)]` structs of
+//!    the same fields;
+//! 2. the generated catalog: the library with its default features (the merchant catalog) and
+//!    with `full` against the library without the catalog (`default-features = false`), the full
+//!    catalog against the same types with plain serde derives in a crate of their own, and
+//!    `cargo check` of the library with one family enabled.
 //!
 //! ```text
-//! cargo bench --bench compile_cost                      # 200 structs, 5 rounds
+//! cargo bench --bench compile_cost                      # both parts
 //! WECHATPAY_COMPILE_COST_N=400 cargo bench --bench compile_cost
+//! WECHATPAY_COMPILE_COST_CATALOG=0 cargo bench --bench compile_cost    # part 1 only
+//! WECHATPAY_COMPILE_COST_PART=catalog cargo bench --bench compile_cost  # part 2 only
+//! WECHATPAY_COMPILE_COST_ROUNDS=3 WECHATPAY_COMPILE_COST_FAMILY=payscore cargo bench --bench compile_cost
 //! ```
+//!
+//! Part 2 sets the modification time of `runtime/src/lib.rs` before each timed build, so that
+//! the library alone is compiled again; the next build of this checkout recompiles it too.
 //!
 //! Both crates live in one scratch workspace under `target/compile-cost` and share its
 //! dependencies, which are built once before timing; each round then rebuilds only the two
@@ -115,7 +127,23 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     let rounds = 5;
+    let catalog_rounds: usize = std::env::var("WECHATPAY_COMPILE_COST_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let catalog_only = std::env::var("WECHATPAY_COMPILE_COST_PART").as_deref() == Ok("catalog");
+    if !catalog_only {
+        structs(&root, n, rounds);
+    }
+    if std::env::var("WECHATPAY_COMPILE_COST_CATALOG").as_deref() != Ok("0") {
+        catalog(&root, catalog_rounds);
+    }
+}
+
+/// Part 1: `n` `#[endpoint]` structs against `n` plain serde structs of the same fields.
+fn structs(root: &Path, n: usize, rounds: usize) {
     let workspace = root.join("target/compile-cost");
     let wechatpay = root.display().to_string();
     write(
@@ -171,5 +199,202 @@ fn main() {
     println!(
         "ratio endpoint/serde: {:.2}",
         endpoints.as_secs_f64() / plain.as_secs_f64()
+    );
+}
+
+/// Sets the modification time of the library's root file to now, so that the next build
+/// compiles the `wechatpay` crate again (its dependencies stay built).
+fn touch(file: &Path) {
+    let handle = std::fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .expect("opening the library's root file");
+    handle
+        .set_modified(std::time::SystemTime::now())
+        .expect("touching the library's root file");
+}
+
+/// `cargo <command> -p package` in `workspace`; the CPU time it took.
+fn cargo(workspace: &Path, command: &str, package: &str) -> Duration {
+    let cpu_before = children_cpu();
+    let start = Instant::now();
+    let status = Command::new(env!("CARGO"))
+        .args([command, "--quiet", "--offline", "-p", package])
+        .current_dir(workspace)
+        .status()
+        .expect("running cargo");
+    assert!(status.success(), "cargo {command} -p {package} failed");
+    let wall = start.elapsed();
+    match (cpu_before, children_cpu()) {
+        (Some(before), Some(after)) => after.saturating_sub(before),
+        _ => wall,
+    }
+}
+
+/// The generated catalog with plain serde derives: each `#[endpoint]` becomes
+/// `#[derive(serde::Serialize)]` and what only the endpoint macro reads is left out.
+fn plain_catalog(v3: &Path) -> (String, Vec<(String, String)>, usize) {
+    let mut modules = Vec::new();
+    let mut declarations = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(v3)
+        .expect("runtime/src/v3")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .filter(|path| path.file_name().is_some_and(|name| name != "mod.rs"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut out = String::new();
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("#[endpoint(") {
+                declarations += 1;
+                out.push_str("#[derive(serde::Serialize)]\n");
+            } else if trimmed.starts_with("#[wechatpay(")
+                || trimmed.starts_with("#[wechatpay::")
+                || trimmed.starts_with("#[serde(serialize_with = \"crate::__private")
+            {
+                continue;
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        modules.push((name, out));
+    }
+    // The marker trait query enums implement, so that their (multi-line) impls compile as they are.
+    let mut lib = String::from("pub mod endpoint {\n    pub trait QueryValue {}\n}\n");
+    for (name, _) in &modules {
+        lib.push_str(&format!("pub mod {name};\n"));
+    }
+    (lib, modules, declarations)
+}
+
+/// The catalog's cost: the library with the default features and with `full` against the
+/// library without the catalog, the catalog against the same types with plain serde derives,
+/// and `cargo check` of a program that enables one family.
+fn catalog(root: &Path, rounds: usize) {
+    let workspace = root.join("target/compile-cost-catalog");
+    let wechatpay = root.display().to_string();
+    let family =
+        std::env::var("WECHATPAY_COMPILE_COST_FAMILY").unwrap_or_else(|_| "payscore".into());
+    write(
+        &workspace.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"today\", \"default\", \"full\", \"family\", \"plain\"]\nresolver = \"2\"\n",
+    );
+    let serde = "serde = { version = \"1\", features = [\"derive\"] }\n";
+    for (name, deps) in [
+        (
+            "today",
+            format!("wechatpay = {{ path = {wechatpay:?}, default-features = false }}\n"),
+        ),
+        (
+            "default",
+            format!("wechatpay = {{ path = {wechatpay:?} }}\n"),
+        ),
+        (
+            "full",
+            format!("wechatpay = {{ path = {wechatpay:?}, features = [\"full\"] }}\n"),
+        ),
+        (
+            "family",
+            format!(
+                "wechatpay = {{ path = {wechatpay:?}, default-features = false, features = [{family:?}] }}\n"
+            ),
+        ),
+        ("plain", format!("{serde}serde_json = \"1\"\n")),
+    ] {
+        write(
+            &workspace.join(name).join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\n{deps}"
+            ),
+        );
+        write(&workspace.join(name).join("src/lib.rs"), "");
+    }
+    std::fs::copy(root.join("Cargo.lock"), workspace.join("Cargo.lock")).ok();
+    let (lib, modules, declarations) = plain_catalog(&root.join("runtime/src/v3"));
+    for (name, text) in &modules {
+        write(
+            &workspace.join("plain/src").join(format!("{name}.rs")),
+            text,
+        );
+    }
+    let lib_rs = root.join("runtime/src/lib.rs");
+    // Warm-up: every dependency is built once and not timed.
+    for name in ["today", "default", "full", "family"] {
+        cargo(&workspace, "build", name);
+        cargo(&workspace, "check", name);
+    }
+    write(&workspace.join("plain/src/lib.rs"), &lib);
+    cargo(&workspace, "build", "plain");
+
+    let mut times: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
+    for round in 0..rounds {
+        for name in ["today", "default", "full"] {
+            touch(&lib_rs);
+            times
+                .entry(name)
+                .or_default()
+                .push(cargo(&workspace, "build", name));
+        }
+        write(
+            &workspace.join("plain/src/lib.rs"),
+            &format!("// round {round}\n{lib}"),
+        );
+        times
+            .entry("plain")
+            .or_default()
+            .push(cargo(&workspace, "build", "plain"));
+        for (name, label) in [
+            ("today", "check today"),
+            ("family", "check family"),
+            ("full", "check full"),
+        ] {
+            touch(&lib_rs);
+            times
+                .entry(label)
+                .or_default()
+                .push(cargo(&workspace, "check", name));
+        }
+    }
+    let m = |name: &str| median(times[name].clone()).as_secs_f64();
+    let (today, default, full, plain) = (m("today"), m("default"), m("full"), m("plain"));
+    println!();
+    println!(
+        "CPU seconds of `cargo build` of the wechatpay library alone (dev profile), median of {rounds}:"
+    );
+    println!("  without the catalog (default-features = false): {today:.1}");
+    println!(
+        "  default features (the merchant catalog):        {default:.1}  ratio {:.2}",
+        default / today
+    );
+    println!(
+        "  full (every family):                            {full:.1}  ratio {:.2}",
+        full / today
+    );
+    let catalog = full - today;
+    println!(
+        "  the full catalog: {catalog:.1} s for {declarations} declarations, {:.1} ms each",
+        catalog * 1000.0 / declarations as f64
+    );
+    println!(
+        "  the same types with plain serde derives, a crate of their own: {plain:.1} s, {:.1} ms each; ratio catalog/plain {:.2}",
+        plain * 1000.0 / declarations as f64,
+        catalog / plain
+    );
+    let (check_today, check_family, check_full) =
+        (m("check today"), m("check family"), m("check full"));
+    println!("CPU seconds of `cargo check` of the library alone:");
+    println!("  without the catalog: {check_today:.1}");
+    println!(
+        "  with `{family}` only: {check_family:.1}  ratio {:.2}",
+        check_family / check_today
+    );
+    println!(
+        "  full:                {check_full:.1}  ratio {:.2}",
+        check_full / check_today
     );
 }
