@@ -179,7 +179,7 @@ fn respond(
         }
     }
     if params.iter().any(|field| field["loc"] == "form")
-        && let Err(reply) = check_upload(params, headers, body)
+        && let Err(reply) = check_upload(params, headers, body, sensitive)
     {
         return reply;
     }
@@ -220,7 +220,12 @@ fn respond(
 /// of their type, and the file matches the digest `meta` names: `sha256` and `file_digest`
 /// (hex, either case) are SHA-256; `digest` is checked when its algorithm field names SHA-256
 /// (an SM3 digest is not checked).
-fn check_upload(params: &[Value], headers: &http::HeaderMap, body: &[u8]) -> Result<(), Reply> {
+fn check_upload(
+    params: &[Value],
+    headers: &http::HeaderMap,
+    body: &[u8],
+    sensitive: &Sensitive<'_>,
+) -> Result<(), Reply> {
     let Some(content_type) = super::media::multipart_content_type(headers) else {
         return Err(Reply::error(
             http::StatusCode::BAD_REQUEST,
@@ -268,7 +273,7 @@ fn check_upload(params: &[Value], headers: &http::HeaderMap, body: &[u8]) -> Res
                     )
                 })?;
                 let mut at = vec![name.to_owned()];
-                check(field, &value, &mut at)
+                check(field, &value, &mut at, sensitive)
                     .map_err(|(issue, missing)| param_error_at("body", &at, &issue, missing))?;
                 meta = Some(value);
             }

@@ -381,6 +381,7 @@ impl PartnerOrder {
             attach: self.attach.clone(),
             notify_url: self.notify_url.clone(),
             goods_tag: self.goods_tag.clone(),
+            limit_pay: None,
             support_fapiao: None,
             amount: self.amount.clone(),
             detail: None,
