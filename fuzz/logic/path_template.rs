@@ -51,7 +51,9 @@ fn template(text: &str) {
     match parse(text) {
         Ok(template) => {
             assert!(text.starts_with("v3/"), "{text:?}");
-            assert!(!text.contains("//") && !text.ends_with('/'), "{text:?}");
+            // A trailing `/` is kept (WeChat Pay documents some paths with one); an empty
+            // segment inside the path is not.
+            assert!(!text.contains("//"), "{text:?}");
             let mut spelled = String::new();
             let mut names = Vec::new();
             for (i, segment) in template.segments.iter().enumerate() {
