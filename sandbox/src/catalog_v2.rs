@@ -176,10 +176,24 @@ mod tests {
     #[test]
     fn a_missing_or_malformed_field_is_a_param_error_naming_it() {
         let operation = find("pay/micropay").expect("pay/micropay is described");
+        // What the client fills in every request.
+        let filled = [
+            ("appid", "wx8888888888888888"),
+            ("mch_id", "1900000109"),
+            ("nonce_str", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"),
+            ("sign", "C380BEC2BFD727A4B6845133519F3AD6"),
+        ];
         let (code, description) = outcome(operation, &fields(&[])).unwrap_err();
+        assert_eq!(code, "PARAM_ERROR");
+        assert!(description.contains("appid"), "{description}");
+        let (code, description) = outcome(operation, &fields(&filled)).unwrap_err();
         assert_eq!(code, "PARAM_ERROR");
         assert!(description.contains("body"), "{description}");
         let request = fields(&[
+            filled[0],
+            filled[1],
+            filled[2],
+            filled[3],
             ("body", "x"),
             ("out_trade_no", "1"),
             ("total_fee", "one"),
