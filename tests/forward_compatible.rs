@@ -1,5 +1,5 @@
 //! Answers stay decodable when WeChat Pay adds a value: every answer enum keeps an unknown value
-//! as `Other(String)` and writes it back unchanged. And the catalog carries the values the API
+//! as `Unknown(String)` and writes it back unchanged. And the catalog carries the values the API
 //! description lists: `SERVICE_PROVIDER`, the special trade bills.
 
 use serde_json::json;
@@ -41,22 +41,25 @@ fn unknown_answer_values_are_kept_and_written_back_unchanged() {
     let refund: Refund = serde_json::from_value(wire.clone()).expect("a new value is no error");
     assert_eq!(
         refund.channel,
-        RefundChannel::Other("DIGITAL_WALLET".into())
+        RefundChannel::Unknown("DIGITAL_WALLET".into())
     );
     assert_eq!(
         refund.status,
-        RefundStatus::Other("PARTIALLY_RETURNED".into())
+        RefundStatus::Unknown("PARTIALLY_RETURNED".into())
     );
     assert_eq!(
         refund.funds_account,
-        Some(FundsAccount::Other("FUTURE_ACCOUNT".into()))
+        Some(FundsAccount::Unknown("FUTURE_ACCOUNT".into()))
     );
     let promotion = &refund.promotion_detail.as_ref().unwrap()[0];
     assert_eq!(
         promotion.scope,
-        RefundPromotionScope::Other("CATEGORY".into())
+        RefundPromotionScope::Unknown("CATEGORY".into())
     );
-    assert_eq!(promotion.kind, RefundPromotionType::Other("VOUCHER".into()));
+    assert_eq!(
+        promotion.kind,
+        RefundPromotionType::Unknown("VOUCHER".into())
+    );
     let back = serde_json::to_value(&refund).unwrap();
     for field in ["channel", "status", "funds_account"] {
         assert_eq!(back[field], wire[field], "{field}");
@@ -74,7 +77,7 @@ fn known_values_still_decode_to_their_variants() {
         TradeState::Accept
     );
     assert_eq!(TradeState::NotPay.as_str(), "NOTPAY");
-    assert_eq!(TradeState::Other("X".into()).to_string(), "X");
+    assert_eq!(TradeState::Unknown("X".into()).to_string(), "X");
 }
 
 #[test]
@@ -109,7 +112,7 @@ fn a_callback_with_a_new_contract_state_still_decodes() {
     .expect("a new state is no error");
     assert_eq!(
         notice.contract_state,
-        ContractState::Other("SUSPENDED".into())
+        ContractState::Unknown("SUSPENDED".into())
     );
 }
 

@@ -671,8 +671,10 @@ impl<'a> Module<'a> {
             "#[endpoint({}, \"{}\", response = {response}{unsigned})]",
             operation.method, operation.path
         );
-        out.push_str("#[derive(Debug, Clone)]\n#[cfg_attr(test, derive(serde::Deserialize))]\n");
-        let _ = writeln!(out, "pub struct {name} {{\n{fields}}}\n");
+        let _ = writeln!(
+            out,
+            "#[derive(Debug, Clone)]\n#[cfg_attr(test, derive({DECODE}))]\npub struct {name} {{\n{fields}}}\n"
+        );
         Ok(())
     }
 }
@@ -694,44 +696,49 @@ fn collect_named(ty: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The derive that decodes the generated structs: `serde::Deserialize` with less code to compile
+/// (see `wechatpay_macros::Decode`).
+pub(crate) const DECODE: &str = "crate::__private::Decode";
+
+/// An enum of wire values, open to new ones, declared with the runtime's `open_enum!` (which
+/// rustfmt leaves as written, so it is laid out here), its documentation `doc` inside the call.
+pub(crate) fn write_open_enum(out: &mut String, doc: &str, name: &str, values: &[String]) {
+    let _ = writeln!(out, "crate::open_enum::open_enum! {{");
+    for line in doc.lines() {
+        let _ = writeln!(out, "    {line}");
+    }
+    out.push_str(
+        "    ///\n    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.\n",
+    );
+    let _ = writeln!(out, "    pub enum {name} {{");
+    let mut used = BTreeSet::new();
+    used.insert("Unknown".to_owned());
+    for value in values {
+        let mut variant = variant_name(value);
+        while !used.insert(variant.clone()) {
+            variant.push_str("Value");
+        }
+        let _ = writeln!(
+            out,
+            "        /// `{}`\n        {variant} = \"{}\",",
+            value.replace('`', "'"),
+            value.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+    }
+    out.push_str("    }\n}\n\n");
+}
+
 fn write_type(out: &mut String, name: &str, def: &TypeDef) {
-    out.push_str(&def.doc);
-    out.push('\n');
     match &def.body {
         Body::Enum(values) => {
-            out.push_str("///\n/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.\n");
-            let mut derives = vec!["Debug", "Clone", "PartialEq", "Eq", "Hash"];
-            if def.ser {
-                derives.push("serde::Serialize");
-            }
-            if def.de {
-                derives.push("serde::Deserialize");
-            }
-            let _ = writeln!(out, "#[derive({})]", derives.join(", "));
-            if def.ser && !def.de {
-                out.push_str("#[cfg_attr(test, derive(serde::Deserialize))]\n");
-            }
-            let _ = writeln!(out, "pub enum {name} {{");
-            let mut used = BTreeSet::new();
-            used.insert("Unknown".to_owned());
-            for value in values {
-                let mut variant = variant_name(value);
-                while !used.insert(variant.clone()) {
-                    variant.push_str("Value");
-                }
-                let _ = writeln!(
-                    out,
-                    "    /// `{}`\n    #[serde(rename = \"{}\")]\n    {variant},",
-                    value.replace('`', "'"),
-                    value.replace('\\', "\\\\").replace('"', "\\\"")
-                );
-            }
-            out.push_str("    /// A value not listed by the API description, as WeChat Pay sent it.\n    #[serde(untagged)]\n    Unknown(String),\n}\n\n");
+            write_open_enum(out, &def.doc, name, values);
             if def.query {
                 let _ = writeln!(out, "impl crate::endpoint::QueryValue for {name} {{}}\n");
             }
         }
         Body::Struct(fields) => {
+            out.push_str(&def.doc);
+            out.push('\n');
             // A request type with sensitive fields declares them as a merchant would: they are
             // encrypted at any depth, and its `Debug` does not show them.
             if def.ser && fields.iter().any(|field| field.encrypt_nested) {
@@ -742,11 +749,11 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef) {
                 derives.push("serde::Serialize");
             }
             if def.de {
-                derives.push("serde::Deserialize");
+                derives.push(DECODE);
             }
             let _ = writeln!(out, "#[derive({})]", derives.join(", "));
             if def.ser && !def.de {
-                out.push_str("#[cfg_attr(test, derive(serde::Deserialize))]\n");
+                let _ = writeln!(out, "#[cfg_attr(test, derive({DECODE}))]");
             }
             let _ = writeln!(out, "pub struct {name} {{");
             for field in fields {

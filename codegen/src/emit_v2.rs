@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::emit::{camel, escape_doc, format_rust, rust_ident, snake, variant_name};
+use crate::emit::{DECODE, camel, escape_doc, format_rust, rust_ident, snake, write_open_enum};
 use crate::facts::{Field, Schema};
 use crate::facts_v2::{ENVELOPE_FIELDS, FactsV2, OperationV2, RUNTIME_FIELDS};
 
@@ -563,7 +563,10 @@ impl<'a> ModuleV2<'a> {
             "#[endpoint(POST, \"{}\", response = {answer}, protocol = v2{certificate})]",
             operation.path
         );
-        out.push_str("#[derive(Debug, Clone)]\n#[cfg_attr(test, derive(serde::Deserialize))]\n");
+        let _ = writeln!(
+            out,
+            "#[derive(Debug, Clone)]\n#[cfg_attr(test, derive({DECODE}))]"
+        );
         let _ = writeln!(out, "pub struct {name} {{");
         for field in &fields {
             write_field(out, field, false);
@@ -589,37 +592,18 @@ fn write_field(out: &mut String, field: &FieldDef, skip_none: bool) {
 }
 
 fn write_type(out: &mut String, def: &TypeDef) {
-    out.push_str(&def.doc);
-    out.push('\n');
     let derives = match def.role {
-        Role::Request => {
-            "#[derive(Debug, Clone, PartialEq, serde::Serialize)]\n#[cfg_attr(test, derive(serde::Deserialize))]\n"
-        }
-        Role::Answer => "#[derive(Debug, Clone, PartialEq, serde::Deserialize)]\n",
+        Role::Request => format!(
+            "#[derive(Debug, Clone, PartialEq, serde::Serialize)]\n#[cfg_attr(test, derive({DECODE}))]\n"
+        ),
+        Role::Answer => format!("#[derive(Debug, Clone, PartialEq, {DECODE})]\n"),
     };
     match &def.body {
-        Body::Enum(values) => {
-            out.push_str("///\n/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.\n");
-            out.push_str(&derives.replace("PartialEq", "PartialEq, Eq, Hash"));
-            let _ = writeln!(out, "pub enum {} {{", def.name);
-            let mut used = BTreeSet::new();
-            used.insert("Unknown".to_owned());
-            for value in values {
-                let mut variant = variant_name(value);
-                while !used.insert(variant.clone()) {
-                    variant.push_str("Value");
-                }
-                let _ = writeln!(
-                    out,
-                    "    /// `{}`\n    #[serde(rename = \"{}\")]\n    {variant},",
-                    value.replace('`', "'"),
-                    value.replace('\\', "\\\\").replace('"', "\\\"")
-                );
-            }
-            out.push_str("    /// A value not listed by the API description, as WeChat Pay sent it.\n    #[serde(untagged)]\n    Unknown(String),\n}\n\n");
-        }
+        Body::Enum(values) => write_open_enum(out, &def.doc, &def.name, values),
         Body::Struct(fields) => {
-            out.push_str(derives);
+            out.push_str(&def.doc);
+            out.push('\n');
+            out.push_str(&derives);
             let _ = writeln!(out, "pub struct {} {{", def.name);
             for field in fields {
                 write_field(out, field, def.role == Role::Request);

@@ -287,7 +287,8 @@ pub(crate) fn parse_item(tokens: TokenStream, errors: &mut Errors) -> syn::Resul
     })
 }
 
-/// Whether `attr` is a `#[derive]` naming `Serialize` or `Deserialize`.
+/// Whether `attr` is a `#[derive]` naming `Serialize`, `Deserialize` or the catalog's `Decode`,
+/// each of which reads the `#[serde]` attributes.
 fn derives_serde(attr: &Attribute) -> bool {
     if !attr.path().is_ident("derive") {
         return false;
@@ -296,9 +297,9 @@ fn derives_serde(attr: &Attribute) -> bool {
         return false;
     };
     paths.iter().any(|path| {
-        path.segments
-            .last()
-            .is_some_and(|last| last.ident == "Serialize" || last.ident == "Deserialize")
+        path.segments.last().is_some_and(|last| {
+            last.ident == "Serialize" || last.ident == "Deserialize" || last.ident == "Decode"
+        })
     })
 }
 

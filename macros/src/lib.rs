@@ -5,6 +5,7 @@
 // that they do not cascade to every call site.
 
 mod attr;
+mod decode;
 mod errors;
 mod expand;
 mod fallback;
@@ -159,4 +160,16 @@ pub fn endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     model::model(attr.into(), item.into()).into()
+}
+
+/// `#[derive(Decode)]` writes `serde::Deserialize` for a struct with named fields, decoding what
+/// serde's own derive decodes for it (wire names from `#[serde(rename = "…")]`, unknown fields
+/// ignored, `Option` fields absent or `null` as `None`, other absent fields an error) with a map
+/// visitor alone, so that the generated catalog's thousands of answer types cost the compiler less.
+/// Any other serde option that changes decoding is a compile error. Used by the generated catalog
+/// through `wechatpay::__private::Decode`; not public API.
+#[doc(hidden)]
+#[proc_macro_derive(Decode, attributes(serde))]
+pub fn decode(item: TokenStream) -> TokenStream {
+    decode::derive(item.into()).into()
 }

@@ -123,6 +123,7 @@ pub mod error;
 mod keys;
 pub mod media;
 pub mod notify;
+mod open_enum;
 pub mod paysign;
 mod response;
 mod rotation;

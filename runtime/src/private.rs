@@ -13,9 +13,86 @@ pub use core::result::Result;
 pub use http::Method;
 pub use serde;
 pub use std::string::String;
+pub use wechatpay_macros::Decode;
 
 /// The `skip_serializing_if` predicate `#[endpoint]` puts on `Option` fields: `None` is left out of
 /// the JSON body and the query string, since WeChat Pay rejects `null`.
 pub fn is_none<T>(value: &Option<T>) -> bool {
     value.is_none()
+}
+
+/// What `#[derive(Decode)]` calls: the key lookup and the field slots of a struct's map visitor,
+/// written once here instead of in every struct.
+pub mod decode {
+    use core::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny};
+    pub use serde::de::{MapAccess, Visitor};
+
+    /// Reads a map key as the index of the wire name it equals in a struct's list, or
+    /// `usize::MAX` for a name the struct does not have.
+    #[derive(Clone, Copy)]
+    pub struct FieldIndex(pub &'static [&'static str]);
+
+    impl<'de> DeserializeSeed<'de> for FieldIndex {
+        type Value = usize;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+            deserializer.deserialize_identifier(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for FieldIndex {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a field name")
+        }
+
+        fn visit_u64<E: de::Error>(self, index: u64) -> Result<usize, E> {
+            Ok(usize::try_from(index)
+                .ok()
+                .filter(|index| *index < self.0.len())
+                .unwrap_or(usize::MAX))
+        }
+
+        fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
+            Ok(self
+                .0
+                .iter()
+                .position(|wire| *wire == name)
+                .unwrap_or(usize::MAX))
+        }
+
+        fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<usize, E> {
+            Ok(self
+                .0
+                .iter()
+                .position(|wire| wire.as_bytes() == name)
+                .unwrap_or(usize::MAX))
+        }
+    }
+
+    /// Reads the value of field `name` into its slot; a field given twice is an error.
+    pub fn fill<'de, A: MapAccess<'de>, T: serde::Deserialize<'de>>(
+        map: &mut A,
+        slot: &mut Option<T>,
+        name: &'static str,
+    ) -> Result<(), A::Error> {
+        if slot.is_some() {
+            return Err(de::Error::duplicate_field(name));
+        }
+        *slot = Some(map.next_value()?);
+        Ok(())
+    }
+
+    /// Reads and drops the value of a field the struct does not have.
+    pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+        map.next_value::<IgnoredAny>().map(|_| ())
+    }
+
+    /// The value of a required field; its absence is an error naming it.
+    pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+        slot.ok_or_else(|| de::Error::missing_field(name))
+    }
 }

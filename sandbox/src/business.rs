@@ -884,7 +884,7 @@ pub(super) fn jsapi_prepay(shared: &Shared, _: &Params, request: JsapiPrepay, ra
 /// digits and a digit or an upper-case `X`). Ciphertext (Base64 of 256 bytes) is too long.
 fn real_name(identity: &wechatpay::api::pay::PayerIdentity) -> Result<(), Reply> {
     use wechatpay::api::pay::IdentityType;
-    if let IdentityType::Other(_) = identity.kind {
+    if let IdentityType::Unknown(_) = identity.kind {
         return Err(bad_field(&["payer", "identity", "type"], "证件类型不支持"));
     }
     for (name, value) in [("number", &identity.number), ("name", &identity.name)] {

@@ -59,7 +59,7 @@ pub struct OrderAmount {
     pub currency: Option<String>,
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 指定支付方式: a payment method an order allows or forbids.
     pub enum LimitPay {
         /// `no_balance`: not from the WeChat balance (零钱).
@@ -112,7 +112,7 @@ impl std::fmt::Debug for PayerIdentity {
     }
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 证件类型 of a real-name payment.
     pub enum IdentityType {
         /// `IDCARD`: 身份证.
@@ -149,7 +149,7 @@ pub struct SubsidyDetail {
     pub subsidy_plan: Vec<SubsidyPlan>,
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 贴息方案类型.
     pub enum SubsidyPeriodType {
         /// `DAILY`: 随时还, repaid at any time.
@@ -448,7 +448,7 @@ pub struct Transaction {
     pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 交易类型.
     pub enum TradeType {
         /// `JSAPI`: 公众号支付, 小程序支付.
@@ -468,7 +468,7 @@ crate::api::answer_enum! {
     }
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 交易状态.
     pub enum TradeState {
         /// `SUCCESS`: 支付成功.
@@ -554,7 +554,7 @@ pub struct PromotionDetail {
     pub goods_detail: Option<Vec<PromotionGoodsDetail>>,
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 优惠范围.
     pub enum PromotionScope {
         /// `GLOBAL`: 全场代金券.
@@ -564,7 +564,7 @@ crate::api::answer_enum! {
     }
 }
 
-crate::api::answer_enum! {
+crate::open_enum::open_enum! {
     /// 优惠类型 of an order's discount.
     pub enum PromotionType {
         /// `CASH`: 充值.

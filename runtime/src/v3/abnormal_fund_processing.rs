@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/abnormal-fund-processing/receipts/{receipt_id}", response = GetReceiptsReceiptIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetReceiptsReceiptId {
     /// 微信支付在途异常资金付款单号
     pub receipt_id: String,
@@ -25,7 +25,7 @@ pub struct GetReceiptsReceiptId {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions", response = PostReceiptsReceiptIdTransferInstructionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiptsReceiptIdTransferInstructions {
     /// 微信支付在途异常资金付款单号
     pub receipt_id: String,
@@ -46,7 +46,7 @@ pub struct PostReceiptsReceiptIdTransferInstructions {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}", response = GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNo {
     /// 微信支付在途异常资金付款单号
     pub receipt_id: String,
@@ -54,34 +54,28 @@ pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNo {
     pub out_instruction_no: String,
 }
 
-/// 产品名称
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetReceiptsReceiptIdResponseProductName {
-    /// `C2C`
-    #[serde(rename = "C2C")]
-    C2C,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 产品名称
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetReceiptsReceiptIdResponseProductName {
+        /// `C2C`
+        C2C = "C2C",
+    }
 }
 
-/// 货币类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetReceiptsReceiptIdResponseTransferAmountCurrency {
-    /// `CNY`
-    #[serde(rename = "CNY")]
-    Cny,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 货币类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetReceiptsReceiptIdResponseTransferAmountCurrency {
+        /// `CNY`
+        Cny = "CNY",
+    }
 }
 
 /// 付款金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdResponseTransferAmount {
     /// 总金额
     pub total: i64,
@@ -89,40 +83,32 @@ pub struct GetReceiptsReceiptIdResponseTransferAmount {
     pub currency: GetReceiptsReceiptIdResponseTransferAmountCurrency,
 }
 
-/// 在途异常资金付款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetReceiptsReceiptIdResponseReceiptState {
-    /// `RECEIPT_STATE_PENDING`
-    #[serde(rename = "RECEIPT_STATE_PENDING")]
-    ReceiptStatePending,
-    /// `RECEIPT_STATE_PROGRESS`
-    #[serde(rename = "RECEIPT_STATE_PROGRESS")]
-    ReceiptStateProgress,
-    /// `RECEIPT_STATE_COMPLETED`
-    #[serde(rename = "RECEIPT_STATE_COMPLETED")]
-    ReceiptStateCompleted,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 在途异常资金付款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetReceiptsReceiptIdResponseReceiptState {
+        /// `RECEIPT_STATE_PENDING`
+        ReceiptStatePending = "RECEIPT_STATE_PENDING",
+        /// `RECEIPT_STATE_PROGRESS`
+        ReceiptStateProgress = "RECEIPT_STATE_PROGRESS",
+        /// `RECEIPT_STATE_COMPLETED`
+        ReceiptStateCompleted = "RECEIPT_STATE_COMPLETED",
+    }
 }
 
-/// 发起在途异常资金付款请求的角色
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetReceiptsReceiptIdResponseInstructionCommanderOperator {
-    /// `MERCHANT`
-    #[serde(rename = "MERCHANT")]
-    Merchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发起在途异常资金付款请求的角色
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetReceiptsReceiptIdResponseInstructionCommanderOperator {
+        /// `MERCHANT`
+        Merchant = "MERCHANT",
+    }
 }
 
 /// 在途异常资金付款指令的发起方
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdResponseInstructionCommander {
     /// 发起在途异常资金付款请求的角色
     pub operator: GetReceiptsReceiptIdResponseInstructionCommanderOperator,
@@ -130,21 +116,18 @@ pub struct GetReceiptsReceiptIdResponseInstructionCommander {
     pub mchid: String,
 }
 
-/// 付款方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetReceiptsReceiptIdResponseInstructionTransferMode {
-    /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
-    #[serde(rename = "TRANSFER_TO_ORIGINAL_RECEIVE_USER")]
-    TransferToOriginalReceiveUser,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 付款方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetReceiptsReceiptIdResponseInstructionTransferMode {
+        /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
+        TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
+    }
 }
 
 /// 在途异常资金付款指令信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdResponseInstruction {
     /// 商户侧指令编号
     pub out_instruction_no: String,
@@ -161,7 +144,7 @@ pub struct GetReceiptsReceiptIdResponseInstruction {
 }
 
 /// The answer of [`GetReceiptsReceiptId`] (查询在途异常资金付款结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdResponse {
     /// 产品名称
     pub product_name: GetReceiptsReceiptIdResponseProductName,
@@ -179,27 +162,22 @@ pub struct GetReceiptsReceiptIdResponse {
     pub instruction: Option<GetReceiptsReceiptIdResponseInstruction>,
 }
 
-/// 付款方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostReceiptsReceiptIdTransferInstructionsTransferMode {
-    /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
-    #[serde(rename = "TRANSFER_TO_ORIGINAL_RECEIVE_USER")]
-    TransferToOriginalReceiveUser,
-    /// `TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT`
-    #[serde(rename = "TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT")]
-    TransferModeToOriginalReceiveMerchant,
-    /// `TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT`
-    #[serde(rename = "TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT")]
-    TransferModeToSpecifiedReceiveMerchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 付款方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReceiptsReceiptIdTransferInstructionsTransferMode {
+        /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
+        TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
+        /// `TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT`
+        TransferModeToOriginalReceiveMerchant = "TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT",
+        /// `TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT`
+        TransferModeToSpecifiedReceiveMerchant = "TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT",
+    }
 }
 
 /// 收款方
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostReceiptsReceiptIdTransferInstructionsReceiver {
     /// 入账用户OpenID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,30 +190,24 @@ pub struct PostReceiptsReceiptIdTransferInstructionsReceiver {
     pub mchid: Option<String>,
 }
 
-/// 在途异常资金付款指令状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostReceiptsReceiptIdTransferInstructionsResponseInstructionInstructionState {
-    /// `INSTRUCTION_STATE_PENDING`
-    #[serde(rename = "INSTRUCTION_STATE_PENDING")]
-    InstructionStatePending,
-    /// `INSTRUCTION_STATE_IN_PROGRESS`
-    #[serde(rename = "INSTRUCTION_STATE_IN_PROGRESS")]
-    InstructionStateInProgress,
-    /// `INSTRUCTION_STATE_CLOSED`
-    #[serde(rename = "INSTRUCTION_STATE_CLOSED")]
-    InstructionStateClosed,
-    /// `INSTRUCTION_STATE_SUCCESS`
-    #[serde(rename = "INSTRUCTION_STATE_SUCCESS")]
-    InstructionStateSuccess,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 在途异常资金付款指令状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReceiptsReceiptIdTransferInstructionsResponseInstructionInstructionState {
+        /// `INSTRUCTION_STATE_PENDING`
+        InstructionStatePending = "INSTRUCTION_STATE_PENDING",
+        /// `INSTRUCTION_STATE_IN_PROGRESS`
+        InstructionStateInProgress = "INSTRUCTION_STATE_IN_PROGRESS",
+        /// `INSTRUCTION_STATE_CLOSED`
+        InstructionStateClosed = "INSTRUCTION_STATE_CLOSED",
+        /// `INSTRUCTION_STATE_SUCCESS`
+        InstructionStateSuccess = "INSTRUCTION_STATE_SUCCESS",
+    }
 }
 
 /// 在途异常资金付款指令信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReceiptsReceiptIdTransferInstructionsResponseInstruction {
     /// 商户侧指令编号
     pub out_instruction_no: String,
@@ -257,7 +229,7 @@ pub struct PostReceiptsReceiptIdTransferInstructionsResponseInstruction {
 }
 
 /// The answer of [`PostReceiptsReceiptIdTransferInstructions`] (发起在途异常资金付款指令).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReceiptsReceiptIdTransferInstructionsResponse {
     /// 产品名称
     pub product_name: GetReceiptsReceiptIdResponseProductName,
@@ -276,7 +248,7 @@ pub struct PostReceiptsReceiptIdTransferInstructionsResponse {
 }
 
 /// 在途异常资金付款指令的发起方
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseCommander {
     /// 发起在途异常资金付款请求的角色
     pub operator: GetReceiptsReceiptIdResponseInstructionCommanderOperator,
@@ -285,7 +257,7 @@ pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseComma
 }
 
 /// 收款方
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseReceiver {
     /// 入账账户类型
     pub account_type: Option<String>,
@@ -298,7 +270,7 @@ pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseRecei
 }
 
 /// The answer of [`GetReceiptsReceiptIdTransferInstructionsOutInstructionNo`] (查询在途异常资金付款指令执行结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponse {
     /// 商户侧指令编号
     pub out_instruction_no: String,

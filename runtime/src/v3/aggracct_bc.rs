@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/account/balance", response = GetWbChannelAccountBalanceResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelAccountBalance {
     /// 微信支付商户号
     pub mchid: String,
@@ -33,7 +33,7 @@ pub struct GetWbChannelAccountBalance {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/account/mch_archives", response = GetWbChannelAccountMchArchivesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelAccountMchArchives {
     /// 微信支付商户号
     pub mchid: String,
@@ -54,7 +54,7 @@ pub struct GetWbChannelAccountMchArchives {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/account/mch_media", response = GetWbChannelAccountMchMediaResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelAccountMchMedia {
     /// 微信支付商户号
     pub mchid: Option<String>,
@@ -75,7 +75,7 @@ pub struct GetWbChannelAccountMchMedia {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/bank-channel-account/rename", response = PostWbChannelBankChannelAccountRenameResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWbChannelBankChannelAccountRename {
     /// 渠道结算银行账户更名外部系统单号
     pub out_request_no: String,
@@ -97,7 +97,7 @@ pub struct PostWbChannelBankChannelAccountRename {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}", response = PostWbChannelBankChannelAccountRenameResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelBankChannelAccountRenameApplicationId {
     /// 微信支付更名受理返回的申请单号
     pub application_id: String,
@@ -114,7 +114,7 @@ pub struct GetWbChannelBankChannelAccountRenameApplicationId {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify", response = PostWbChannelControlOrdersInfoUpdateResultNotifyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWbChannelControlOrdersInfoUpdateResultNotify {
     /// 资料更新请求单号
     pub out_request_no: String,
@@ -141,7 +141,7 @@ pub struct PostWbChannelControlOrdersInfoUpdateResultNotify {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/control-orders/punish", response = PostWbChannelControlOrdersPunishResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWbChannelControlOrdersPunish {
     /// 微众管控单号
     pub out_request_no: String,
@@ -175,7 +175,7 @@ pub struct PostWbChannelControlOrdersPunish {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/control-orders/recover", response = PostWbChannelControlOrdersRecoverResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWbChannelControlOrdersRecover {
     /// 微众解管单号
     pub out_request_no: String,
@@ -206,7 +206,7 @@ pub struct PostWbChannelControlOrdersRecover {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/control-orders/{out_request_no}", response = GetWbChannelControlOrdersOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelControlOrdersOutRequestNo {
     /// 微众管控/解管单号
     pub out_request_no: String,
@@ -223,7 +223,7 @@ pub struct GetWbChannelControlOrdersOutRequestNo {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/special-reduction", response = PostWbChannelSpecialReductionResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWbChannelSpecialReduction {
     /// 微信支付商户号
     pub mchid: String,
@@ -254,7 +254,7 @@ pub struct PostWbChannelSpecialReduction {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}", response = PostWbChannelSpecialReductionResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelSpecialReductionOutRequestNo {
     /// 特殊减额单号
     pub out_request_no: String,
@@ -270,30 +270,24 @@ pub struct GetWbChannelSpecialReductionOutRequestNo {
     pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
 }
 
-/// 请求场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetWbChannelAccountBalanceReqScene {
-    /// `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`
-    #[serde(rename = "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT")]
-    SjtConvenientSettlementServiceMerchant,
-    /// `SJT_MICRO_MERCHANT`
-    #[serde(rename = "SJT_MICRO_MERCHANT")]
-    SjtMicroMerchant,
-    /// `WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`
-    #[serde(rename = "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT")]
-    WxShopConvenientSettlementServiceMerchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 请求场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountBalanceReqScene {
+        /// `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`
+        SjtConvenientSettlementServiceMerchant = "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT",
+        /// `SJT_MICRO_MERCHANT`
+        SjtMicroMerchant = "SJT_MICRO_MERCHANT",
+        /// `WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`
+        WxShopConvenientSettlementServiceMerchant = "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetWbChannelAccountBalanceReqScene {}
 
 /// The answer of [`GetWbChannelAccountBalance`] (查询渠道额度).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountBalanceResponse {
     /// 是否存在在途减额指令
     pub in_transit_reduction_exist: Option<bool>,
@@ -301,53 +295,42 @@ pub struct GetWbChannelAccountBalanceResponse {
     pub balance: Option<i64>,
 }
 
-/// 主体类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelAccountMchArchivesResponseMerchantType {
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// `2`
-    #[serde(rename = "2")]
-    V2,
-    /// `3`
-    #[serde(rename = "3")]
-    V3,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountMchArchivesResponseMerchantType {
+        /// `1`
+        V1 = "1",
+        /// `2`
+        V2 = "2",
+        /// `3`
+        V3 = "3",
+    }
 }
 
-/// 主体证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelAccountMchArchivesResponseMerchantIdType {
-    /// `12`
-    #[serde(rename = "12")]
-    V12,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountMchArchivesResponseMerchantIdType {
+        /// `12`
+        V12 = "12",
+    }
 }
 
-/// 法定代表人证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelAccountMchArchivesResponseLegalRepresentativeLegalRepresentativeIdType {
-    /// `01`
-    #[serde(rename = "01")]
-    V01,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 法定代表人证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountMchArchivesResponseLegalRepresentativeLegalRepresentativeIdType {
+        /// `01`
+        V01 = "01",
+    }
 }
 
 /// 法定代表人信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountMchArchivesResponseLegalRepresentative {
     /// 法定代表人证件类型
     pub legal_representative_id_type:
@@ -373,7 +356,7 @@ pub struct GetWbChannelAccountMchArchivesResponseLegalRepresentative {
 }
 
 /// 受益所有人信息列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountMchArchivesResponseBeneficialOwner {
     /// 受益所有人编号
     pub beneficial_owner_no: String,
@@ -397,7 +380,7 @@ pub struct GetWbChannelAccountMchArchivesResponseBeneficialOwner {
 }
 
 /// The answer of [`GetWbChannelAccountMchArchives`] (查询商户资料).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountMchArchivesResponse {
     /// 微信支付商户号
     pub mchid: Option<String>,
@@ -431,77 +414,58 @@ pub struct GetWbChannelAccountMchArchivesResponse {
     pub sgn_no: Option<String>,
 }
 
-/// 业务场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetWbChannelAccountMchMediaBusinessScene {
-    /// `SJT_MICRO_PLUS_OPEN_ACCOUNT`
-    #[serde(rename = "SJT_MICRO_PLUS_OPEN_ACCOUNT")]
-    SjtMicroPlusOpenAccount,
-    /// `SJT_MICRO_PLUS_UPDATE_INFO`
-    #[serde(rename = "SJT_MICRO_PLUS_UPDATE_INFO")]
-    SjtMicroPlusUpdateInfo,
-    /// `GET_BY_MEDIA_ID`
-    #[serde(rename = "GET_BY_MEDIA_ID")]
-    GetByMediaId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountMchMediaBusinessScene {
+        /// `SJT_MICRO_PLUS_OPEN_ACCOUNT`
+        SjtMicroPlusOpenAccount = "SJT_MICRO_PLUS_OPEN_ACCOUNT",
+        /// `SJT_MICRO_PLUS_UPDATE_INFO`
+        SjtMicroPlusUpdateInfo = "SJT_MICRO_PLUS_UPDATE_INFO",
+        /// `GET_BY_MEDIA_ID`
+        GetByMediaId = "GET_BY_MEDIA_ID",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetWbChannelAccountMchMediaBusinessScene {}
 
-/// 影像件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetWbChannelAccountMchMediaMchMediaType {
-    /// `ID_CARD_FRONT`
-    #[serde(rename = "ID_CARD_FRONT")]
-    IdCardFront,
-    /// `ID_CARD_BACK`
-    #[serde(rename = "ID_CARD_BACK")]
-    IdCardBack,
-    /// `STORE_FRONT`
-    #[serde(rename = "STORE_FRONT")]
-    StoreFront,
-    /// `STORE_INTERIOR`
-    #[serde(rename = "STORE_INTERIOR")]
-    StoreInterior,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 影像件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountMchMediaMchMediaType {
+        /// `ID_CARD_FRONT`
+        IdCardFront = "ID_CARD_FRONT",
+        /// `ID_CARD_BACK`
+        IdCardBack = "ID_CARD_BACK",
+        /// `STORE_FRONT`
+        StoreFront = "STORE_FRONT",
+        /// `STORE_INTERIOR`
+        StoreInterior = "STORE_INTERIOR",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetWbChannelAccountMchMediaMchMediaType {}
 
-/// 文件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelAccountMchMediaResponseMediaType {
-    /// `jpg`
-    #[serde(rename = "jpg")]
-    Jpg,
-    /// `png`
-    #[serde(rename = "png")]
-    Png,
-    /// `bmp`
-    #[serde(rename = "bmp")]
-    Bmp,
-    /// `jpeg`
-    #[serde(rename = "jpeg")]
-    Jpeg,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 文件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelAccountMchMediaResponseMediaType {
+        /// `jpg`
+        Jpg = "jpg",
+        /// `png`
+        Png = "png",
+        /// `bmp`
+        Bmp = "bmp",
+        /// `jpeg`
+        Jpeg = "jpeg",
+    }
 }
 
 /// The answer of [`GetWbChannelAccountMchMedia`] (查询商户影像件资料).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountMchMediaResponse {
     /// 文件内容
     pub media_content: Option<String>,
@@ -515,40 +479,32 @@ pub struct GetWbChannelAccountMchMediaResponse {
     pub media_id: Option<String>,
 }
 
-/// 变更类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostWbChannelBankChannelAccountRenameChangeScene {
-    /// `SUBJECT_INFO_RENAME`
-    #[serde(rename = "SUBJECT_INFO_RENAME")]
-    SubjectInfoRename,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 变更类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelBankChannelAccountRenameChangeScene {
+        /// `SUBJECT_INFO_RENAME`
+        SubjectInfoRename = "SUBJECT_INFO_RENAME",
+    }
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostWbChannelBankChannelAccountRenameResponseApplicationState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelBankChannelAccountRenameResponseApplicationState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 /// The answer of [`PostWbChannelBankChannelAccountRename`] (受理渠道结算银行账户更名申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelBankChannelAccountRenameResponse {
     /// 变更类型
     pub change_scene: PostWbChannelBankChannelAccountRenameChangeScene,
@@ -572,69 +528,53 @@ pub struct PostWbChannelBankChannelAccountRenameResponse {
     pub fail_msg: Option<String>,
 }
 
-/// 审核结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostWbChannelControlOrdersInfoUpdateResultNotifyAuditResult {
-    /// `PASS`
-    #[serde(rename = "PASS")]
-    Pass,
-    /// `REJECT`
-    #[serde(rename = "REJECT")]
-    Reject,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 审核结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelControlOrdersInfoUpdateResultNotifyAuditResult {
+        /// `PASS`
+        Pass = "PASS",
+        /// `REJECT`
+        Reject = "REJECT",
+    }
 }
 
-/// 场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostWbChannelControlOrdersInfoUpdateResultNotifyScene {
-    /// `01`
-    #[serde(rename = "01")]
-    V01,
-    /// `02`
-    #[serde(rename = "02")]
-    V02,
-    /// `03`
-    #[serde(rename = "03")]
-    V03,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelControlOrdersInfoUpdateResultNotifyScene {
+        /// `01`
+        V01 = "01",
+        /// `02`
+        V02 = "02",
+        /// `03`
+        V03 = "03",
+    }
 }
 
 /// The answer of [`PostWbChannelControlOrdersInfoUpdateResultNotify`] (资料更新请求审核结果回调通知).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelControlOrdersInfoUpdateResultNotifyResponse {
     /// 接口返回信息
     pub ret_msg: Option<String>,
 }
 
-/// 微众资金划回策略
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostWbChannelControlOrdersPunishFundRepatriationStrategy {
-    /// `ALL_FORBIDDEN`
-    #[serde(rename = "ALL_FORBIDDEN")]
-    AllForbidden,
-    /// `ALL_ALLOWED_WHEN_UNIQUE`
-    #[serde(rename = "ALL_ALLOWED_WHEN_UNIQUE")]
-    AllAllowedWhenUnique,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 微众资金划回策略
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelControlOrdersPunishFundRepatriationStrategy {
+        /// `ALL_FORBIDDEN`
+        AllForbidden = "ALL_FORBIDDEN",
+        /// `ALL_ALLOWED_WHEN_UNIQUE`
+        AllAllowedWhenUnique = "ALL_ALLOWED_WHEN_UNIQUE",
+    }
 }
 
 /// The answer of [`PostWbChannelControlOrdersPunish`] (发起微众台账管控).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelControlOrdersPunishResponse {
     /// 微信支付管控单号
     pub wxpay_punish_no: String,
@@ -643,7 +583,7 @@ pub struct PostWbChannelControlOrdersPunishResponse {
 }
 
 /// The answer of [`PostWbChannelControlOrdersRecover`] (解除对微众台账的管控).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelControlOrdersRecoverResponse {
     /// 微信支付解管单号
     pub wxpay_recover_no: String,
@@ -651,86 +591,66 @@ pub struct PostWbChannelControlOrdersRecoverResponse {
     pub out_request_no: String,
 }
 
-/// 控制单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetWbChannelControlOrdersOutRequestNoControlType {
-    /// `PUNISH`
-    #[serde(rename = "PUNISH")]
-    Punish,
-    /// `RECOVER`
-    #[serde(rename = "RECOVER")]
-    Recover,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 控制单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelControlOrdersOutRequestNoControlType {
+        /// `PUNISH`
+        Punish = "PUNISH",
+        /// `RECOVER`
+        Recover = "RECOVER",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetWbChannelControlOrdersOutRequestNoControlType {}
 
-/// 管控状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderPunishState {
-    /// `EXECUTING`
-    #[serde(rename = "EXECUTING")]
-    Executing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 管控状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderPunishState {
+        /// `EXECUTING`
+        Executing = "EXECUTING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 生效状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderEffectState {
-    /// `ACTIVE`
-    #[serde(rename = "ACTIVE")]
-    Active,
-    /// `RECOVERED`
-    #[serde(rename = "RECOVERED")]
-    Recovered,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 生效状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderEffectState {
+        /// `ACTIVE`
+        Active = "ACTIVE",
+        /// `RECOVERED`
+        Recovered = "RECOVERED",
+    }
 }
 
-/// 管控方案
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderControlAction {
-    /// `DISABLE_RECEIVE`
-    #[serde(rename = "DISABLE_RECEIVE")]
-    DisableReceive,
-    /// `DISABLE_WITHDRAWAL`
-    #[serde(rename = "DISABLE_WITHDRAWAL")]
-    DisableWithdrawal,
-    /// `DISABLE_PAY`
-    #[serde(rename = "DISABLE_PAY")]
-    DisablePay,
-    /// `DISABLE_REFUND`
-    #[serde(rename = "DISABLE_REFUND")]
-    DisableRefund,
-    /// `DISABLE_CLOSE_MERCHANT`
-    #[serde(rename = "DISABLE_CLOSE_MERCHANT")]
-    DisableCloseMerchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 管控方案
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderControlAction {
+        /// `DISABLE_RECEIVE`
+        DisableReceive = "DISABLE_RECEIVE",
+        /// `DISABLE_WITHDRAWAL`
+        DisableWithdrawal = "DISABLE_WITHDRAWAL",
+        /// `DISABLE_PAY`
+        DisablePay = "DISABLE_PAY",
+        /// `DISABLE_REFUND`
+        DisableRefund = "DISABLE_REFUND",
+        /// `DISABLE_CLOSE_MERCHANT`
+        DisableCloseMerchant = "DISABLE_CLOSE_MERCHANT",
+    }
 }
 
 /// 管控单
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelControlOrdersOutRequestNoResponsePunishOrder {
     /// 微信管控单号
     pub wxpay_punish_no: String,
@@ -766,7 +686,7 @@ pub struct GetWbChannelControlOrdersOutRequestNoResponsePunishOrder {
 }
 
 /// 解管单
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder {
     /// 微信支付解管单号
     pub wxpay_recover_no: String,
@@ -795,7 +715,7 @@ pub struct GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder {
 }
 
 /// The answer of [`GetWbChannelControlOrdersOutRequestNo`] (查询控制单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelControlOrdersOutRequestNoResponse {
     /// 控制场景
     pub control_scene: GetWbChannelControlOrdersOutRequestNoControlType,
@@ -805,62 +725,48 @@ pub struct GetWbChannelControlOrdersOutRequestNoResponse {
     pub recover_order: Option<GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder>,
 }
 
-/// 特殊减额类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostWbChannelSpecialReductionReductionType {
-    /// `FINANCIAL_PENALTY`
-    #[serde(rename = "FINANCIAL_PENALTY")]
-    FinancialPenalty,
-    /// `JUDICIAL_DEDUCTION`
-    #[serde(rename = "JUDICIAL_DEDUCTION")]
-    JudicialDeduction,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 特殊减额类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelSpecialReductionReductionType {
+        /// `FINANCIAL_PENALTY`
+        FinancialPenalty = "FINANCIAL_PENALTY",
+        /// `JUDICIAL_DEDUCTION`
+        JudicialDeduction = "JUDICIAL_DEDUCTION",
+    }
 }
 
-/// 处理结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostWbChannelSpecialReductionResponseState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 处理结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelSpecialReductionResponseState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostWbChannelSpecialReductionResponseFailReason {
-    /// `BALANCE_NOT_ENOUGH`
-    #[serde(rename = "BALANCE_NOT_ENOUGH")]
-    BalanceNotEnough,
-    /// `RECEIPT_NOT_EXIST_CLOSED`
-    #[serde(rename = "RECEIPT_NOT_EXIST_CLOSED")]
-    ReceiptNotExistClosed,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWbChannelSpecialReductionResponseFailReason {
+        /// `BALANCE_NOT_ENOUGH`
+        BalanceNotEnough = "BALANCE_NOT_ENOUGH",
+        /// `RECEIPT_NOT_EXIST_CLOSED`
+        ReceiptNotExistClosed = "RECEIPT_NOT_EXIST_CLOSED",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+    }
 }
 
 /// The answer of [`PostWbChannelSpecialReduction`] (特殊减额).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelSpecialReductionResponse {
     /// 微信支付商户号
     pub mchid: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通服务商, 电商平台.
 #[endpoint(GET, "v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}", response = GetSubMerchantsSubMchidApplicationApplicationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSubMerchantsSubMchidApplicationApplicationNo {
     /// 特约商户/二级商户号
     pub sub_mchid: String,
@@ -30,7 +30,7 @@ pub struct GetSubMerchantsSubMchidApplicationApplicationNo {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement", response = PostSubMerchantsSubMchidModifySettlementResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubMerchantsSubMchidModifySettlement {
     /// 特约商户号
     pub sub_mchid: String,
@@ -61,27 +61,22 @@ pub struct PostSubMerchantsSubMchidModifySettlement {
 /// Callers: 普通服务商.
 #[endpoint(GET, "v3/apply4sub/sub_merchants/{sub_mchid}/settlement", response = GetSubMerchantsSubMchidSettlementResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSubMerchantsSubMchidSettlement {
     /// 特约商户/二级商户号
     pub sub_mchid: String,
 }
 
-/// 银行账号展示规则
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetSubMerchantsSubMchidApplicationApplicationNoAccountNumberRule {
-    /// `ACCOUNT_NUMBER_RULE_MASK_V1`
-    #[serde(rename = "ACCOUNT_NUMBER_RULE_MASK_V1")]
-    AccountNumberRuleMaskV1,
-    /// `ACCOUNT_NUMBER_RULE_MASK_V2`
-    #[serde(rename = "ACCOUNT_NUMBER_RULE_MASK_V2")]
-    AccountNumberRuleMaskV2,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 银行账号展示规则
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubMerchantsSubMchidApplicationApplicationNoAccountNumberRule {
+        /// `ACCOUNT_NUMBER_RULE_MASK_V1`
+        AccountNumberRuleMaskV1 = "ACCOUNT_NUMBER_RULE_MASK_V1",
+        /// `ACCOUNT_NUMBER_RULE_MASK_V2`
+        AccountNumberRuleMaskV2 = "ACCOUNT_NUMBER_RULE_MASK_V2",
+    }
 }
 
 impl crate::endpoint::QueryValue
@@ -89,43 +84,34 @@ impl crate::endpoint::QueryValue
 {
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType {
-    /// `ACCOUNT_TYPE_BUSINESS`
-    #[serde(rename = "ACCOUNT_TYPE_BUSINESS")]
-    AccountTypeBusiness,
-    /// `ACCOUNT_TYPE_PRIVATE`
-    #[serde(rename = "ACCOUNT_TYPE_PRIVATE")]
-    AccountTypePrivate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType {
+        /// `ACCOUNT_TYPE_BUSINESS`
+        AccountTypeBusiness = "ACCOUNT_TYPE_BUSINESS",
+        /// `ACCOUNT_TYPE_PRIVATE`
+        AccountTypePrivate = "ACCOUNT_TYPE_PRIVATE",
+    }
 }
 
-/// 审核状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetSubMerchantsSubMchidApplicationApplicationNoResponseVerifyResult {
-    /// `AUDIT_SUCCESS`
-    #[serde(rename = "AUDIT_SUCCESS")]
-    AuditSuccess,
-    /// `AUDITING`
-    #[serde(rename = "AUDITING")]
-    Auditing,
-    /// `AUDIT_FAIL`
-    #[serde(rename = "AUDIT_FAIL")]
-    AuditFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 审核状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubMerchantsSubMchidApplicationApplicationNoResponseVerifyResult {
+        /// `AUDIT_SUCCESS`
+        AuditSuccess = "AUDIT_SUCCESS",
+        /// `AUDITING`
+        Auditing = "AUDITING",
+        /// `AUDIT_FAIL`
+        AuditFail = "AUDIT_FAIL",
+    }
 }
 
 /// The answer of [`GetSubMerchantsSubMchidApplicationApplicationNo`] (查询结算账户修改申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubMerchantsSubMchidApplicationApplicationNoResponse {
     /// 开户名称
     pub account_name: String,
@@ -147,48 +133,39 @@ pub struct GetSubMerchantsSubMchidApplicationApplicationNoResponse {
     pub verify_finish_time: Option<String>,
 }
 
-/// 修改模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubMerchantsSubMchidModifySettlementModifyMode {
-    /// `MODIFY_MODE_ASYNC`
-    #[serde(rename = "MODIFY_MODE_ASYNC")]
-    ModifyModeAsync,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 修改模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubMerchantsSubMchidModifySettlementModifyMode {
+        /// `MODIFY_MODE_ASYNC`
+        ModifyModeAsync = "MODIFY_MODE_ASYNC",
+    }
 }
 
 /// The answer of [`PostSubMerchantsSubMchidModifySettlement`] (修改结算帐号API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubMerchantsSubMchidModifySettlementResponse {
     /// 修改结算账户申请单号
     pub application_no: String,
 }
 
-/// 验证结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetSubMerchantsSubMchidSettlementResponseVerifyResult {
-    /// `VERIFY_SUCCESS`
-    #[serde(rename = "VERIFY_SUCCESS")]
-    VerifySuccess,
-    /// `VERIFY_FAIL`
-    #[serde(rename = "VERIFY_FAIL")]
-    VerifyFail,
-    /// `VERIFYING`
-    #[serde(rename = "VERIFYING")]
-    Verifying,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验证结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubMerchantsSubMchidSettlementResponseVerifyResult {
+        /// `VERIFY_SUCCESS`
+        VerifySuccess = "VERIFY_SUCCESS",
+        /// `VERIFY_FAIL`
+        VerifyFail = "VERIFY_FAIL",
+        /// `VERIFYING`
+        Verifying = "VERIFYING",
+    }
 }
 
 /// The answer of [`GetSubMerchantsSubMchidSettlement`] (查询结算账户API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubMerchantsSubMchidSettlementResponse {
     /// 账户类型
     pub account_type: GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 从业机构, 渠道商.
 #[endpoint(GET, "v3/apply4subject/applyment", response = GetApplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplyment {
     /// 申请单编号
     pub applyment_id: Option<String>,
@@ -27,7 +27,7 @@ pub struct GetApplyment {
 /// Callers: 从业机构, 渠道商.
 #[endpoint(POST, "v3/apply4subject/applyment", response = PostApplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplyment {
     /// 渠道商户号
     #[wechatpay(query)]
@@ -53,7 +53,7 @@ pub struct PostApplyment {
 /// Callers: 从业机构, 渠道商.
 #[endpoint(GET, "v3/apply4subject/applyment/merchants/{sub_mchid}/state", response = GetApplymentMerchantsSubMchidStateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentMerchantsSubMchidState {
     /// 特约商户号
     pub sub_mchid: String,
@@ -66,7 +66,7 @@ pub struct GetApplymentMerchantsSubMchidState {
 /// Callers: 从业机构, 渠道商.
 #[endpoint(POST, "v3/apply4subject/applyment/{applyment_id}/cancel", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentApplymentIdCancel {
     /// 申请单编号
     pub applyment_id: String,
@@ -79,63 +79,48 @@ pub struct PostApplymentApplymentIdCancel {
 /// Callers: 从业机构, 渠道商.
 #[endpoint(POST, "v3/apply4subject/applyment/{business_code}/cancel", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessCodeCancel {
     /// 业务申请编号
     pub business_code: String,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetApplymentResponseApplymentState {
-    /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
-    #[serde(rename = "APPLYMENT_STATE_WAITTING_FOR_AUDIT")]
-    ApplymentStateWaittingForAudit,
-    /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
-    #[serde(rename = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT")]
-    ApplymentStateWaittingForConfirmContact,
-    /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON`
-    #[serde(rename = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON")]
-    ApplymentStateWaittingForConfirmLegalperson,
-    /// `APPLYMENT_STATE_PASSED`
-    #[serde(rename = "APPLYMENT_STATE_PASSED")]
-    ApplymentStatePassed,
-    /// `APPLYMENT_STATE_FREEZED`
-    #[serde(rename = "APPLYMENT_STATE_FREEZED")]
-    ApplymentStateFreezed,
-    /// `APPLYMENT_STATE_EDITTING`
-    #[serde(rename = "APPLYMENT_STATE_EDITTING")]
-    ApplymentStateEditting,
-    /// `APPLYMENT_STATE_AUDITING`
-    #[serde(rename = "APPLYMENT_STATE_AUDITING")]
-    ApplymentStateAuditing,
-    /// `APPLYMENT_STATE_REJECTED`
-    #[serde(rename = "APPLYMENT_STATE_REJECTED")]
-    ApplymentStateRejected,
-    /// `APPLYMENT_STATE_TO_BE_CONFIRMED`
-    #[serde(rename = "APPLYMENT_STATE_TO_BE_CONFIRMED")]
-    ApplymentStateToBeConfirmed,
-    /// `APPLYMENT_STATE_TO_BE_SIGNED`
-    #[serde(rename = "APPLYMENT_STATE_TO_BE_SIGNED")]
-    ApplymentStateToBeSigned,
-    /// `APPLYMENT_STATE_SIGNING`
-    #[serde(rename = "APPLYMENT_STATE_SIGNING")]
-    ApplymentStateSigning,
-    /// `APPLYMENT_STATE_FINISHED`
-    #[serde(rename = "APPLYMENT_STATE_FINISHED")]
-    ApplymentStateFinished,
-    /// `APPLYMENT_STATE_CANCELED`
-    #[serde(rename = "APPLYMENT_STATE_CANCELED")]
-    ApplymentStateCanceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetApplymentResponseApplymentState {
+        /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
+        ApplymentStateWaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
+        /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
+        ApplymentStateWaittingForConfirmContact = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT",
+        /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON`
+        ApplymentStateWaittingForConfirmLegalperson = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON",
+        /// `APPLYMENT_STATE_PASSED`
+        ApplymentStatePassed = "APPLYMENT_STATE_PASSED",
+        /// `APPLYMENT_STATE_FREEZED`
+        ApplymentStateFreezed = "APPLYMENT_STATE_FREEZED",
+        /// `APPLYMENT_STATE_EDITTING`
+        ApplymentStateEditting = "APPLYMENT_STATE_EDITTING",
+        /// `APPLYMENT_STATE_AUDITING`
+        ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
+        /// `APPLYMENT_STATE_REJECTED`
+        ApplymentStateRejected = "APPLYMENT_STATE_REJECTED",
+        /// `APPLYMENT_STATE_TO_BE_CONFIRMED`
+        ApplymentStateToBeConfirmed = "APPLYMENT_STATE_TO_BE_CONFIRMED",
+        /// `APPLYMENT_STATE_TO_BE_SIGNED`
+        ApplymentStateToBeSigned = "APPLYMENT_STATE_TO_BE_SIGNED",
+        /// `APPLYMENT_STATE_SIGNING`
+        ApplymentStateSigning = "APPLYMENT_STATE_SIGNING",
+        /// `APPLYMENT_STATE_FINISHED`
+        ApplymentStateFinished = "APPLYMENT_STATE_FINISHED",
+        /// `APPLYMENT_STATE_CANCELED`
+        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+    }
 }
 
 /// The answer of [`GetApplyment`] (查询商户开户意愿申请单审核结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentResponse {
     /// 申请单状态
     pub applyment_state: GetApplymentResponseApplymentState,
@@ -147,62 +132,46 @@ pub struct GetApplymentResponse {
     pub reject_reason: Option<String>,
 }
 
-/// 超级管理员类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentContactInfoContactType {
-    /// `LEGAL`
-    #[serde(rename = "LEGAL")]
-    Legal,
-    /// `SUPER`
-    #[serde(rename = "SUPER")]
-    Super,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 超级管理员类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentContactInfoContactType {
+        /// `LEGAL`
+        Legal = "LEGAL",
+        /// `SUPER`
+        Super = "SUPER",
+    }
 }
 
-/// `contact_id_doc_type`
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentContactInfoContactIdDocType {
-    /// `IDENTIFICATION_TYPE_IDCARD`
-    #[serde(rename = "IDENTIFICATION_TYPE_IDCARD")]
-    IdentificationTypeIdcard,
-    /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT")]
-    IdentificationTypeOverseaPassport,
-    /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT")]
-    IdentificationTypeHongkongPassport,
-    /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_MACAO_PASSPORT")]
-    IdentificationTypeMacaoPassport,
-    /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT")]
-    IdentificationTypeTaiwanPassport,
-    /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT")]
-    IdentificationTypeForeignResident,
-    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
-    IdentificationTypeHongkongMacaoResident,
-    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
-    IdentificationTypeTaiwanResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// `contact_id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentContactInfoContactIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 联系人信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentContactInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -236,41 +205,31 @@ pub struct PostApplymentContactInfo {
     pub mobile: String,
 }
 
-/// 主体类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoSubjectType {
-    /// `SUBJECT_TYPE_INDIVIDUAL`
-    #[serde(rename = "SUBJECT_TYPE_INDIVIDUAL")]
-    SubjectTypeIndividual,
-    /// `SUBJECT_TYPE_ENTERPRISE`
-    #[serde(rename = "SUBJECT_TYPE_ENTERPRISE")]
-    SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INSTITUTIONS`
-    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS")]
-    SubjectTypeInstitutions,
-    /// `SUBJECT_TYPE_OTHERS`
-    #[serde(rename = "SUBJECT_TYPE_OTHERS")]
-    SubjectTypeOthers,
-    /// `SUBJECT_TYPE_MICRO`
-    #[serde(rename = "SUBJECT_TYPE_MICRO")]
-    SubjectTypeMicro,
-    /// `SUBJECT_TYPE_GOVERNMENT`
-    #[serde(rename = "SUBJECT_TYPE_GOVERNMENT")]
-    SubjectTypeGovernment,
-    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
-    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS_CLONED")]
-    SubjectTypeInstitutionsCloned,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoSubjectType {
+        /// `SUBJECT_TYPE_INDIVIDUAL`
+        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        /// `SUBJECT_TYPE_ENTERPRISE`
+        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        /// `SUBJECT_TYPE_INSTITUTIONS`
+        SubjectTypeInstitutions = "SUBJECT_TYPE_INSTITUTIONS",
+        /// `SUBJECT_TYPE_OTHERS`
+        SubjectTypeOthers = "SUBJECT_TYPE_OTHERS",
+        /// `SUBJECT_TYPE_MICRO`
+        SubjectTypeMicro = "SUBJECT_TYPE_MICRO",
+        /// `SUBJECT_TYPE_GOVERNMENT`
+        SubjectTypeGovernment = "SUBJECT_TYPE_GOVERNMENT",
+        /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
+        SubjectTypeInstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+    }
 }
 
 /// 营业执照
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
     /// 营业执照注册号
     pub licence_number: String,
@@ -286,62 +245,45 @@ pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
     pub licence_valid_date: String,
 }
 
-/// 登记证书类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoCertificateInfoCertType {
-    /// `CERTIFICATE_TYPE_2388`
-    #[serde(rename = "CERTIFICATE_TYPE_2388")]
-    CertificateType2388,
-    /// `CERTIFICATE_TYPE_2389`
-    #[serde(rename = "CERTIFICATE_TYPE_2389")]
-    CertificateType2389,
-    /// `CERTIFICATE_TYPE_2390`
-    #[serde(rename = "CERTIFICATE_TYPE_2390")]
-    CertificateType2390,
-    /// `CERTIFICATE_TYPE_2391`
-    #[serde(rename = "CERTIFICATE_TYPE_2391")]
-    CertificateType2391,
-    /// `CERTIFICATE_TYPE_2392`
-    #[serde(rename = "CERTIFICATE_TYPE_2392")]
-    CertificateType2392,
-    /// `CERTIFICATE_TYPE_2393`
-    #[serde(rename = "CERTIFICATE_TYPE_2393")]
-    CertificateType2393,
-    /// `CERTIFICATE_TYPE_2394`
-    #[serde(rename = "CERTIFICATE_TYPE_2394")]
-    CertificateType2394,
-    /// `CERTIFICATE_TYPE_2395`
-    #[serde(rename = "CERTIFICATE_TYPE_2395")]
-    CertificateType2395,
-    /// `CERTIFICATE_TYPE_2396`
-    #[serde(rename = "CERTIFICATE_TYPE_2396")]
-    CertificateType2396,
-    /// `CERTIFICATE_TYPE_2399`
-    #[serde(rename = "CERTIFICATE_TYPE_2399")]
-    CertificateType2399,
-    /// `CERTIFICATE_TYPE_2400`
-    #[serde(rename = "CERTIFICATE_TYPE_2400")]
-    CertificateType2400,
-    /// `CERTIFICATE_TYPE_2520`
-    #[serde(rename = "CERTIFICATE_TYPE_2520")]
-    CertificateType2520,
-    /// `CERTIFICATE_TYPE_2521`
-    #[serde(rename = "CERTIFICATE_TYPE_2521")]
-    CertificateType2521,
-    /// `CERTIFICATE_TYPE_2522`
-    #[serde(rename = "CERTIFICATE_TYPE_2522")]
-    CertificateType2522,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 登记证书类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoCertificateInfoCertType {
+        /// `CERTIFICATE_TYPE_2388`
+        CertificateType2388 = "CERTIFICATE_TYPE_2388",
+        /// `CERTIFICATE_TYPE_2389`
+        CertificateType2389 = "CERTIFICATE_TYPE_2389",
+        /// `CERTIFICATE_TYPE_2390`
+        CertificateType2390 = "CERTIFICATE_TYPE_2390",
+        /// `CERTIFICATE_TYPE_2391`
+        CertificateType2391 = "CERTIFICATE_TYPE_2391",
+        /// `CERTIFICATE_TYPE_2392`
+        CertificateType2392 = "CERTIFICATE_TYPE_2392",
+        /// `CERTIFICATE_TYPE_2393`
+        CertificateType2393 = "CERTIFICATE_TYPE_2393",
+        /// `CERTIFICATE_TYPE_2394`
+        CertificateType2394 = "CERTIFICATE_TYPE_2394",
+        /// `CERTIFICATE_TYPE_2395`
+        CertificateType2395 = "CERTIFICATE_TYPE_2395",
+        /// `CERTIFICATE_TYPE_2396`
+        CertificateType2396 = "CERTIFICATE_TYPE_2396",
+        /// `CERTIFICATE_TYPE_2399`
+        CertificateType2399 = "CERTIFICATE_TYPE_2399",
+        /// `CERTIFICATE_TYPE_2400`
+        CertificateType2400 = "CERTIFICATE_TYPE_2400",
+        /// `CERTIFICATE_TYPE_2520`
+        CertificateType2520 = "CERTIFICATE_TYPE_2520",
+        /// `CERTIFICATE_TYPE_2521`
+        CertificateType2521 = "CERTIFICATE_TYPE_2521",
+        /// `CERTIFICATE_TYPE_2522`
+        CertificateType2522 = "CERTIFICATE_TYPE_2522",
+    }
 }
 
 /// 登记证书
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoCertificateInfo {
     /// 登记证书类型
     pub cert_type: PostApplymentSubjectInfoCertificateInfoCertType,
@@ -359,29 +301,23 @@ pub struct PostApplymentSubjectInfoCertificateInfo {
     pub cert_valid_date: String,
 }
 
-/// 小微经营类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoAssistProveInfoMicroBizType {
-    /// `MICRO_TYPE_STORE`
-    #[serde(rename = "MICRO_TYPE_STORE")]
-    MicroTypeStore,
-    /// `MICRO_TYPE_MOBILE`
-    #[serde(rename = "MICRO_TYPE_MOBILE")]
-    MicroTypeMobile,
-    /// `MICRO_TYPE_ONLINE`
-    #[serde(rename = "MICRO_TYPE_ONLINE")]
-    MicroTypeOnline,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 小微经营类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoAssistProveInfoMicroBizType {
+        /// `MICRO_TYPE_STORE`
+        MicroTypeStore = "MICRO_TYPE_STORE",
+        /// `MICRO_TYPE_MOBILE`
+        MicroTypeMobile = "MICRO_TYPE_MOBILE",
+        /// `MICRO_TYPE_ONLINE`
+        MicroTypeOnline = "MICRO_TYPE_ONLINE",
+    }
 }
 
 /// 辅助证明材料信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoAssistProveInfo {
     /// 小微经营类型
     pub micro_biz_type: PostApplymentSubjectInfoAssistProveInfoMicroBizType,
@@ -400,7 +336,7 @@ pub struct PostApplymentSubjectInfoAssistProveInfo {
 
 /// 经营许可证列表信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoSpecialOperationInfo {
     /// 行业ID
     pub category_id: i64,
@@ -409,35 +345,27 @@ pub struct PostApplymentSubjectInfoSpecialOperationInfo {
     pub store_indoor_copy: Option<Vec<String>>,
 }
 
-/// 金融机构类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
-    /// `BANK_AGENT`
-    #[serde(rename = "BANK_AGENT")]
-    BankAgent,
-    /// `PAYMENT_AGENT`
-    #[serde(rename = "PAYMENT_AGENT")]
-    PaymentAgent,
-    /// `INSURANCE`
-    #[serde(rename = "INSURANCE")]
-    Insurance,
-    /// `TRADE_AND_SETTLE`
-    #[serde(rename = "TRADE_AND_SETTLE")]
-    TradeAndSettle,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 金融机构类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
+        /// `BANK_AGENT`
+        BankAgent = "BANK_AGENT",
+        /// `PAYMENT_AGENT`
+        PaymentAgent = "PAYMENT_AGENT",
+        /// `INSURANCE`
+        Insurance = "INSURANCE",
+        /// `TRADE_AND_SETTLE`
+        TradeAndSettle = "TRADE_AND_SETTLE",
+        /// `OTHER`
+        Other = "OTHER",
+    }
 }
 
 /// 金融机构许可证信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -449,7 +377,7 @@ pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
 
 /// 主体信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfo {
     /// 主体类型
     pub subject_type: PostApplymentSubjectInfoSubjectType,
@@ -478,7 +406,7 @@ pub struct PostApplymentSubjectInfo {
 /// 法人身份信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentIdentificationInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -513,7 +441,7 @@ pub struct PostApplymentIdentificationInfo {
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentUboInfoList {
     /// `ubo_id_doc_type`
     pub ubo_id_doc_type: PostApplymentContactInfoContactIdDocType,
@@ -538,7 +466,7 @@ pub struct PostApplymentUboInfoList {
 
 /// 补充材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentAdditionInfo {
     /// 待确认商户号列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -546,30 +474,26 @@ pub struct PostApplymentAdditionInfo {
 }
 
 /// The answer of [`PostApplyment`] (提交商户开户意愿申请单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentResponse {
     /// 微信支付申请单号
     pub applyment_id: u64,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetApplymentMerchantsSubMchidStateResponseAuthorizeState {
-    /// `AUTHORIZE_STATE_UNAUTHORIZED`
-    #[serde(rename = "AUTHORIZE_STATE_UNAUTHORIZED")]
-    AuthorizeStateUnauthorized,
-    /// `AUTHORIZE_STATE_AUTHORIZED`
-    #[serde(rename = "AUTHORIZE_STATE_AUTHORIZED")]
-    AuthorizeStateAuthorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetApplymentMerchantsSubMchidStateResponseAuthorizeState {
+        /// `AUTHORIZE_STATE_UNAUTHORIZED`
+        AuthorizeStateUnauthorized = "AUTHORIZE_STATE_UNAUTHORIZED",
+        /// `AUTHORIZE_STATE_AUTHORIZED`
+        AuthorizeStateAuthorized = "AUTHORIZE_STATE_AUTHORIZED",
+    }
 }
 
 /// The answer of [`GetApplymentMerchantsSubMchidState`] (获取商户开户意愿确认状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentMerchantsSubMchidStateResponse {
     /// 授权状态
     pub authorize_state: GetApplymentMerchantsSubMchidStateResponseAuthorizeState,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/applyment4sub/applyment/", response = PostApplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplyment {
     /// 业务申请编号
     pub business_code: String,
@@ -37,7 +37,7 @@ pub struct PostApplyment {
 /// Callers: 普通服务商.
 #[endpoint(GET, "v3/applyment4sub/applyment/applyment_id/{applyment_id}", response = GetApplymentApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentApplymentIdApplymentId {
     /// 业务申请编号
     pub applyment_id: i64,
@@ -50,68 +50,52 @@ pub struct GetApplymentApplymentIdApplymentId {
 /// Callers: 普通服务商.
 #[endpoint(GET, "v3/applyment4sub/applyment/business_code/{business_code}", response = GetApplymentApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentBusinessCodeBusinessCode {
     /// 业务申请编号
     pub business_code: String,
 }
 
-/// 超级管理员类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentContactInfoContactType {
-    /// `LEGAL`
-    #[serde(rename = "LEGAL")]
-    Legal,
-    /// `SUPER`
-    #[serde(rename = "SUPER")]
-    Super,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 超级管理员类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentContactInfoContactType {
+        /// `LEGAL`
+        Legal = "LEGAL",
+        /// `SUPER`
+        Super = "SUPER",
+    }
 }
 
-/// `contact_id_doc_type`
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentContactInfoContactIdDocType {
-    /// `IDENTIFICATION_TYPE_IDCARD`
-    #[serde(rename = "IDENTIFICATION_TYPE_IDCARD")]
-    IdentificationTypeIdcard,
-    /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT")]
-    IdentificationTypeOverseaPassport,
-    /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT")]
-    IdentificationTypeHongkongPassport,
-    /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_MACAO_PASSPORT")]
-    IdentificationTypeMacaoPassport,
-    /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT")]
-    IdentificationTypeTaiwanPassport,
-    /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT")]
-    IdentificationTypeForeignResident,
-    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
-    IdentificationTypeHongkongMacaoResident,
-    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
-    IdentificationTypeTaiwanResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// `contact_id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentContactInfoContactIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 超级管理员信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentContactInfo {
     /// 超级管理员类型
     pub contact_type: PostApplymentContactInfoContactType,
@@ -152,61 +136,45 @@ pub struct PostApplymentContactInfo {
     pub contact_email: String,
 }
 
-/// 主体类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoSubjectType {
-    /// `SUBJECT_TYPE_INDIVIDUAL`
-    #[serde(rename = "SUBJECT_TYPE_INDIVIDUAL")]
-    SubjectTypeIndividual,
-    /// `SUBJECT_TYPE_ENTERPRISE`
-    #[serde(rename = "SUBJECT_TYPE_ENTERPRISE")]
-    SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INSTITUTIONS`
-    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS")]
-    SubjectTypeInstitutions,
-    /// `SUBJECT_TYPE_OTHERS`
-    #[serde(rename = "SUBJECT_TYPE_OTHERS")]
-    SubjectTypeOthers,
-    /// `SUBJECT_TYPE_MICRO`
-    #[serde(rename = "SUBJECT_TYPE_MICRO")]
-    SubjectTypeMicro,
-    /// `SUBJECT_TYPE_GOVERNMENT`
-    #[serde(rename = "SUBJECT_TYPE_GOVERNMENT")]
-    SubjectTypeGovernment,
-    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
-    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS_CLONED")]
-    SubjectTypeInstitutionsCloned,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoSubjectType {
+        /// `SUBJECT_TYPE_INDIVIDUAL`
+        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        /// `SUBJECT_TYPE_ENTERPRISE`
+        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        /// `SUBJECT_TYPE_INSTITUTIONS`
+        SubjectTypeInstitutions = "SUBJECT_TYPE_INSTITUTIONS",
+        /// `SUBJECT_TYPE_OTHERS`
+        SubjectTypeOthers = "SUBJECT_TYPE_OTHERS",
+        /// `SUBJECT_TYPE_MICRO`
+        SubjectTypeMicro = "SUBJECT_TYPE_MICRO",
+        /// `SUBJECT_TYPE_GOVERNMENT`
+        SubjectTypeGovernment = "SUBJECT_TYPE_GOVERNMENT",
+        /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
+        SubjectTypeInstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+    }
 }
 
-/// 小微经营类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoMicroBizInfoMicroBizType {
-    /// `MICRO_TYPE_STORE`
-    #[serde(rename = "MICRO_TYPE_STORE")]
-    MicroTypeStore,
-    /// `MICRO_TYPE_MOBILE`
-    #[serde(rename = "MICRO_TYPE_MOBILE")]
-    MicroTypeMobile,
-    /// `MICRO_TYPE_ONLINE`
-    #[serde(rename = "MICRO_TYPE_ONLINE")]
-    MicroTypeOnline,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 小微经营类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoMicroBizInfoMicroBizType {
+        /// `MICRO_TYPE_STORE`
+        MicroTypeStore = "MICRO_TYPE_STORE",
+        /// `MICRO_TYPE_MOBILE`
+        MicroTypeMobile = "MICRO_TYPE_MOBILE",
+        /// `MICRO_TYPE_ONLINE`
+        MicroTypeOnline = "MICRO_TYPE_ONLINE",
+    }
 }
 
 /// 门店场所
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
     /// 门店名称
     pub micro_name: String,
@@ -228,7 +196,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
 
 /// 流动经营/便民服务
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
     /// 经营/服务名称
     pub micro_mobile_name: String,
@@ -242,7 +210,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
 
 /// 线上商品/服务交易
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
     /// 线上店铺名称
     pub micro_online_store: String,
@@ -258,7 +226,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
 
 /// 小微辅助证明材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfo {
     /// 小微经营类型
     pub micro_biz_type: PostApplymentSubjectInfoMicroBizInfoMicroBizType,
@@ -275,7 +243,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfo {
 
 /// 营业执照
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
     /// 营业执照照片
     pub license_copy: String,
@@ -296,62 +264,45 @@ pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
     pub period_end: Option<String>,
 }
 
-/// 登记证书类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoCertificateInfoCertType {
-    /// `CERTIFICATE_TYPE_2388`
-    #[serde(rename = "CERTIFICATE_TYPE_2388")]
-    CertificateType2388,
-    /// `CERTIFICATE_TYPE_2389`
-    #[serde(rename = "CERTIFICATE_TYPE_2389")]
-    CertificateType2389,
-    /// `CERTIFICATE_TYPE_2390`
-    #[serde(rename = "CERTIFICATE_TYPE_2390")]
-    CertificateType2390,
-    /// `CERTIFICATE_TYPE_2391`
-    #[serde(rename = "CERTIFICATE_TYPE_2391")]
-    CertificateType2391,
-    /// `CERTIFICATE_TYPE_2392`
-    #[serde(rename = "CERTIFICATE_TYPE_2392")]
-    CertificateType2392,
-    /// `CERTIFICATE_TYPE_2393`
-    #[serde(rename = "CERTIFICATE_TYPE_2393")]
-    CertificateType2393,
-    /// `CERTIFICATE_TYPE_2394`
-    #[serde(rename = "CERTIFICATE_TYPE_2394")]
-    CertificateType2394,
-    /// `CERTIFICATE_TYPE_2395`
-    #[serde(rename = "CERTIFICATE_TYPE_2395")]
-    CertificateType2395,
-    /// `CERTIFICATE_TYPE_2396`
-    #[serde(rename = "CERTIFICATE_TYPE_2396")]
-    CertificateType2396,
-    /// `CERTIFICATE_TYPE_2399`
-    #[serde(rename = "CERTIFICATE_TYPE_2399")]
-    CertificateType2399,
-    /// `CERTIFICATE_TYPE_2400`
-    #[serde(rename = "CERTIFICATE_TYPE_2400")]
-    CertificateType2400,
-    /// `CERTIFICATE_TYPE_2520`
-    #[serde(rename = "CERTIFICATE_TYPE_2520")]
-    CertificateType2520,
-    /// `CERTIFICATE_TYPE_2521`
-    #[serde(rename = "CERTIFICATE_TYPE_2521")]
-    CertificateType2521,
-    /// `CERTIFICATE_TYPE_2522`
-    #[serde(rename = "CERTIFICATE_TYPE_2522")]
-    CertificateType2522,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 登记证书类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoCertificateInfoCertType {
+        /// `CERTIFICATE_TYPE_2388`
+        CertificateType2388 = "CERTIFICATE_TYPE_2388",
+        /// `CERTIFICATE_TYPE_2389`
+        CertificateType2389 = "CERTIFICATE_TYPE_2389",
+        /// `CERTIFICATE_TYPE_2390`
+        CertificateType2390 = "CERTIFICATE_TYPE_2390",
+        /// `CERTIFICATE_TYPE_2391`
+        CertificateType2391 = "CERTIFICATE_TYPE_2391",
+        /// `CERTIFICATE_TYPE_2392`
+        CertificateType2392 = "CERTIFICATE_TYPE_2392",
+        /// `CERTIFICATE_TYPE_2393`
+        CertificateType2393 = "CERTIFICATE_TYPE_2393",
+        /// `CERTIFICATE_TYPE_2394`
+        CertificateType2394 = "CERTIFICATE_TYPE_2394",
+        /// `CERTIFICATE_TYPE_2395`
+        CertificateType2395 = "CERTIFICATE_TYPE_2395",
+        /// `CERTIFICATE_TYPE_2396`
+        CertificateType2396 = "CERTIFICATE_TYPE_2396",
+        /// `CERTIFICATE_TYPE_2399`
+        CertificateType2399 = "CERTIFICATE_TYPE_2399",
+        /// `CERTIFICATE_TYPE_2400`
+        CertificateType2400 = "CERTIFICATE_TYPE_2400",
+        /// `CERTIFICATE_TYPE_2520`
+        CertificateType2520 = "CERTIFICATE_TYPE_2520",
+        /// `CERTIFICATE_TYPE_2521`
+        CertificateType2521 = "CERTIFICATE_TYPE_2521",
+        /// `CERTIFICATE_TYPE_2522`
+        CertificateType2522 = "CERTIFICATE_TYPE_2522",
+    }
 }
 
 /// 登记证书
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoCertificateInfo {
     /// 登记证书照片
     pub cert_copy: String,
@@ -373,7 +324,7 @@ pub struct PostApplymentSubjectInfoCertificateInfo {
 
 /// 组织机构代码证信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoOrganizationInfo {
     /// 组织机构代码证照片
     pub organization_copy: String,
@@ -385,35 +336,27 @@ pub struct PostApplymentSubjectInfoOrganizationInfo {
     pub org_period_end: String,
 }
 
-/// 金融机构类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
-    /// `BANK_AGENT`
-    #[serde(rename = "BANK_AGENT")]
-    BankAgent,
-    /// `PAYMENT_AGENT`
-    #[serde(rename = "PAYMENT_AGENT")]
-    PaymentAgent,
-    /// `INSURANCE`
-    #[serde(rename = "INSURANCE")]
-    Insurance,
-    /// `TRADE_AND_SETTLE`
-    #[serde(rename = "TRADE_AND_SETTLE")]
-    TradeAndSettle,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 金融机构类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
+        /// `BANK_AGENT`
+        BankAgent = "BANK_AGENT",
+        /// `PAYMENT_AGENT`
+        PaymentAgent = "PAYMENT_AGENT",
+        /// `INSURANCE`
+        Insurance = "INSURANCE",
+        /// `TRADE_AND_SETTLE`
+        TradeAndSettle = "TRADE_AND_SETTLE",
+        /// `OTHER`
+        Other = "OTHER",
+    }
 }
 
 /// 金融机构许可证信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -426,7 +369,7 @@ pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
 /// 经营者/法人身份证信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
     /// 身份证人像面照片
     pub id_card_copy: String,
@@ -451,7 +394,7 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
 /// 经营者/法人其他类型证件信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
     /// 证件正面照片
     pub id_doc_copy: String,
@@ -476,7 +419,7 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
 
 /// 经营者/法人身份证件
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoIdentityInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -500,7 +443,7 @@ pub struct PostApplymentSubjectInfoIdentityInfo {
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoUboInfoList {
     /// `ubo_id_doc_type`
     pub ubo_id_doc_type: PostApplymentContactInfoContactIdDocType,
@@ -525,7 +468,7 @@ pub struct PostApplymentSubjectInfoUboInfoList {
 
 /// 主体资料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfo {
     /// 主体类型
     pub subject_type: PostApplymentSubjectInfoSubjectType,
@@ -555,38 +498,29 @@ pub struct PostApplymentSubjectInfo {
     pub ubo_info_list: Option<Vec<PostApplymentSubjectInfoUboInfoList>>,
 }
 
-/// `sales_scenes_type`
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentBusinessInfoSalesInfoSalesScenesType {
-    /// `SALES_SCENES_STORE`
-    #[serde(rename = "SALES_SCENES_STORE")]
-    SalesScenesStore,
-    /// `SALES_SCENES_MP`
-    #[serde(rename = "SALES_SCENES_MP")]
-    SalesScenesMp,
-    /// `SALES_SCENES_MINI_PROGRAM`
-    #[serde(rename = "SALES_SCENES_MINI_PROGRAM")]
-    SalesScenesMiniProgram,
-    /// `SALES_SCENES_WEB`
-    #[serde(rename = "SALES_SCENES_WEB")]
-    SalesScenesWeb,
-    /// `SALES_SCENES_APP`
-    #[serde(rename = "SALES_SCENES_APP")]
-    SalesScenesApp,
-    /// `SALES_SCENES_WEWORK`
-    #[serde(rename = "SALES_SCENES_WEWORK")]
-    SalesScenesWework,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// `sales_scenes_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentBusinessInfoSalesInfoSalesScenesType {
+        /// `SALES_SCENES_STORE`
+        SalesScenesStore = "SALES_SCENES_STORE",
+        /// `SALES_SCENES_MP`
+        SalesScenesMp = "SALES_SCENES_MP",
+        /// `SALES_SCENES_MINI_PROGRAM`
+        SalesScenesMiniProgram = "SALES_SCENES_MINI_PROGRAM",
+        /// `SALES_SCENES_WEB`
+        SalesScenesWeb = "SALES_SCENES_WEB",
+        /// `SALES_SCENES_APP`
+        SalesScenesApp = "SALES_SCENES_APP",
+        /// `SALES_SCENES_WEWORK`
+        SalesScenesWework = "SALES_SCENES_WEWORK",
+    }
 }
 
 /// 线下场所场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
     /// 线下场所名称
     pub biz_store_name: String,
@@ -605,7 +539,7 @@ pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
 
 /// 公众号场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
     /// 服务商公众号AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -620,7 +554,7 @@ pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
 
 /// 小程序场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
     /// 服务商小程序APPID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -635,7 +569,7 @@ pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
 
 /// App场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
     /// 服务商应用APPID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -650,7 +584,7 @@ pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
 
 /// 互联网网站场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
     /// 互联网网站域名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -665,7 +599,7 @@ pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
 
 /// 企业微信场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
     /// 商家企业微信CorpID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -677,7 +611,7 @@ pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
 
 /// 经营场景
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfo {
     /// `sales_scenes_type`
     pub sales_scenes_type: Vec<PostApplymentBusinessInfoSalesInfoSalesScenesType>,
@@ -703,7 +637,7 @@ pub struct PostApplymentBusinessInfoSalesInfo {
 
 /// 经营资料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfo {
     /// 商户简称
     pub merchant_shortname: String,
@@ -715,7 +649,7 @@ pub struct PostApplymentBusinessInfo {
 
 /// 结算规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSettlementInfo {
     /// 入驻结算规则ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -743,27 +677,22 @@ pub struct PostApplymentSettlementInfo {
     pub activities_additions: Option<Vec<String>>,
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentBankAccountInfoBankAccountType {
-    /// `BANK_ACCOUNT_TYPE_CORPORATE`
-    #[serde(rename = "BANK_ACCOUNT_TYPE_CORPORATE")]
-    BankAccountTypeCorporate,
-    /// `BANK_ACCOUNT_TYPE_PERSONAL`
-    #[serde(rename = "BANK_ACCOUNT_TYPE_PERSONAL")]
-    BankAccountTypePersonal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentBankAccountInfoBankAccountType {
+        /// `BANK_ACCOUNT_TYPE_CORPORATE`
+        BankAccountTypeCorporate = "BANK_ACCOUNT_TYPE_CORPORATE",
+        /// `BANK_ACCOUNT_TYPE_PERSONAL`
+        BankAccountTypePersonal = "BANK_ACCOUNT_TYPE_PERSONAL",
+    }
 }
 
 /// 结算银行账户
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBankAccountInfo {
     /// 账户类型
     pub bank_account_type: PostApplymentBankAccountInfoBankAccountType,
@@ -788,7 +717,7 @@ pub struct PostApplymentBankAccountInfo {
 
 /// 补充材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentAdditionInfo {
     /// 法人开户承诺函
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -805,63 +734,48 @@ pub struct PostApplymentAdditionInfo {
 }
 
 /// The answer of [`PostApplyment`] (提交申请单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentResponse {
     /// 微信支付申请单号
     pub applyment_id: u64,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetApplymentApplymentIdApplymentIdResponseApplymentState {
-    /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
-    #[serde(rename = "APPLYMENT_STATE_WAITTING_FOR_AUDIT")]
-    ApplymentStateWaittingForAudit,
-    /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
-    #[serde(rename = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT")]
-    ApplymentStateWaittingForConfirmContact,
-    /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON`
-    #[serde(rename = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON")]
-    ApplymentStateWaittingForConfirmLegalperson,
-    /// `APPLYMENT_STATE_PASSED`
-    #[serde(rename = "APPLYMENT_STATE_PASSED")]
-    ApplymentStatePassed,
-    /// `APPLYMENT_STATE_FREEZED`
-    #[serde(rename = "APPLYMENT_STATE_FREEZED")]
-    ApplymentStateFreezed,
-    /// `APPLYMENT_STATE_EDITTING`
-    #[serde(rename = "APPLYMENT_STATE_EDITTING")]
-    ApplymentStateEditting,
-    /// `APPLYMENT_STATE_AUDITING`
-    #[serde(rename = "APPLYMENT_STATE_AUDITING")]
-    ApplymentStateAuditing,
-    /// `APPLYMENT_STATE_REJECTED`
-    #[serde(rename = "APPLYMENT_STATE_REJECTED")]
-    ApplymentStateRejected,
-    /// `APPLYMENT_STATE_TO_BE_CONFIRMED`
-    #[serde(rename = "APPLYMENT_STATE_TO_BE_CONFIRMED")]
-    ApplymentStateToBeConfirmed,
-    /// `APPLYMENT_STATE_TO_BE_SIGNED`
-    #[serde(rename = "APPLYMENT_STATE_TO_BE_SIGNED")]
-    ApplymentStateToBeSigned,
-    /// `APPLYMENT_STATE_SIGNING`
-    #[serde(rename = "APPLYMENT_STATE_SIGNING")]
-    ApplymentStateSigning,
-    /// `APPLYMENT_STATE_FINISHED`
-    #[serde(rename = "APPLYMENT_STATE_FINISHED")]
-    ApplymentStateFinished,
-    /// `APPLYMENT_STATE_CANCELED`
-    #[serde(rename = "APPLYMENT_STATE_CANCELED")]
-    ApplymentStateCanceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetApplymentApplymentIdApplymentIdResponseApplymentState {
+        /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
+        ApplymentStateWaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
+        /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
+        ApplymentStateWaittingForConfirmContact = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT",
+        /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON`
+        ApplymentStateWaittingForConfirmLegalperson = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON",
+        /// `APPLYMENT_STATE_PASSED`
+        ApplymentStatePassed = "APPLYMENT_STATE_PASSED",
+        /// `APPLYMENT_STATE_FREEZED`
+        ApplymentStateFreezed = "APPLYMENT_STATE_FREEZED",
+        /// `APPLYMENT_STATE_EDITTING`
+        ApplymentStateEditting = "APPLYMENT_STATE_EDITTING",
+        /// `APPLYMENT_STATE_AUDITING`
+        ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
+        /// `APPLYMENT_STATE_REJECTED`
+        ApplymentStateRejected = "APPLYMENT_STATE_REJECTED",
+        /// `APPLYMENT_STATE_TO_BE_CONFIRMED`
+        ApplymentStateToBeConfirmed = "APPLYMENT_STATE_TO_BE_CONFIRMED",
+        /// `APPLYMENT_STATE_TO_BE_SIGNED`
+        ApplymentStateToBeSigned = "APPLYMENT_STATE_TO_BE_SIGNED",
+        /// `APPLYMENT_STATE_SIGNING`
+        ApplymentStateSigning = "APPLYMENT_STATE_SIGNING",
+        /// `APPLYMENT_STATE_FINISHED`
+        ApplymentStateFinished = "APPLYMENT_STATE_FINISHED",
+        /// `APPLYMENT_STATE_CANCELED`
+        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+    }
 }
 
 /// 驳回原因详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentApplymentIdApplymentIdResponseAuditDetail {
     /// 字段名
     pub field: Option<String>,
@@ -872,7 +786,7 @@ pub struct GetApplymentApplymentIdApplymentIdResponseAuditDetail {
 }
 
 /// The answer of [`GetApplymentApplymentIdApplymentId`] (通过申请单号查询申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentApplymentIdApplymentIdResponse {
     /// 业务申请编号
     pub business_code: Option<String>,

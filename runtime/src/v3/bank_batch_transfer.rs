@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/bank-batch-transfer/receipt/detail-receipts", response = GetReceiptDetailReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetReceiptDetailReceipts {
     /// 银行转账批次单号
     pub out_batch_no: String,
@@ -27,7 +27,7 @@ pub struct GetReceiptDetailReceipts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/bank-batch-transfer/receipt/detail-receipts", response = GetReceiptDetailReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiptDetailReceipts {
     /// 银行转账批次单号
     pub out_batch_no: String,
@@ -42,7 +42,7 @@ pub struct PostReceiptDetailReceipts {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/bank-batch-transfer/receipt/summary-receipts", response = GetReceiptSummaryReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetReceiptSummaryReceipts {
     /// 银行转账批次单号
     pub out_batch_no: String,
@@ -55,14 +55,14 @@ pub struct GetReceiptSummaryReceipts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/bank-batch-transfer/receipt/summary-receipts", response = GetReceiptSummaryReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiptSummaryReceipts {
     /// 银行转账批次单号
     pub out_batch_no: String,
 }
 
 /// The answer of [`GetReceiptDetailReceipts`] (查询明细电子回单受理结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptDetailReceiptsResponse {
     /// 银行转账批次单号
     pub out_batch_no: String,
@@ -81,7 +81,7 @@ pub struct GetReceiptDetailReceiptsResponse {
 }
 
 /// The answer of [`GetReceiptSummaryReceipts`] (查询汇总电子回单受理结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptSummaryReceiptsResponse {
     /// 银行转账批次单号
     pub out_batch_no: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/bank-transfer/batches", response = PostBatchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBatches {
     /// 服务平台商户号
     pub platform_mchid: String,
@@ -51,7 +51,7 @@ pub struct PostBatches {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/bank-transfer/batches/batch-id/{batch_id}", response = GetBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesBatchIdBatchId {
     /// 微信支付批次单号
     pub batch_id: String,
@@ -72,7 +72,7 @@ pub struct GetBatchesBatchIdBatchId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
     /// 微信支付批次单号
     pub batch_id: String,
@@ -87,7 +87,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/bank-transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesOutBatchNoOutBatchNo {
     /// 银行批次单号
     pub out_batch_no: String,
@@ -108,7 +108,7 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
     /// 银行批次单号
     pub out_batch_no: String,
@@ -119,7 +119,7 @@ pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
 /// 转账明细列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBatchesTransferDetailList {
     /// 银行明细单号
     pub out_detail_no: String,
@@ -139,7 +139,7 @@ pub struct PostBatchesTransferDetailList {
 }
 
 /// The answer of [`PostBatches`] (发起批量转账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBatchesResponse {
     /// 银行批次单号
     pub out_batch_no: String,
@@ -149,225 +149,162 @@ pub struct PostBatchesResponse {
     pub create_time: String,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBatchesBatchIdBatchIdDetailState {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdDetailState {
+        /// `ALL`
+        All = "ALL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBatchesBatchIdBatchIdDetailState {}
 
-/// 转账场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseTransferScene {
-    /// `ORDINARY_TRANSFER`
-    #[serde(rename = "ORDINARY_TRANSFER")]
-    OrdinaryTransfer,
-    /// `PAYROLL_CARD_TRANSFER`
-    #[serde(rename = "PAYROLL_CARD_TRANSFER")]
-    PayrollCardTransfer,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseTransferScene {
+        /// `ORDINARY_TRANSFER`
+        OrdinaryTransfer = "ORDINARY_TRANSFER",
+        /// `PAYROLL_CARD_TRANSFER`
+        PayrollCardTransfer = "PAYROLL_CARD_TRANSFER",
+    }
 }
 
-/// 批量转账用途
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseTransferPurpose {
-    /// `GOODSPAYMENT`
-    #[serde(rename = "GOODSPAYMENT")]
-    Goodspayment,
-    /// `COMMISSION`
-    #[serde(rename = "COMMISSION")]
-    Commission,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `REIMBURSEMENT`
-    #[serde(rename = "REIMBURSEMENT")]
-    Reimbursement,
-    /// `FREIGHT`
-    #[serde(rename = "FREIGHT")]
-    Freight,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批量转账用途
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseTransferPurpose {
+        /// `GOODSPAYMENT`
+        Goodspayment = "GOODSPAYMENT",
+        /// `COMMISSION`
+        Commission = "COMMISSION",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `REIMBURSEMENT`
+        Reimbursement = "REIMBURSEMENT",
+        /// `FREIGHT`
+        Freight = "FREIGHT",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseBatchState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseBatchState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 批次关闭原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseCloseReason {
-    /// `MERCHANT_REVOCATION`
-    #[serde(rename = "MERCHANT_REVOCATION")]
-    MerchantRevocation,
-    /// `OVERDUE_CLOSE`
-    #[serde(rename = "OVERDUE_CLOSE")]
-    OverdueClose,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次关闭原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseCloseReason {
+        /// `MERCHANT_REVOCATION`
+        MerchantRevocation = "MERCHANT_REVOCATION",
+        /// `OVERDUE_CLOSE`
+        OverdueClose = "OVERDUE_CLOSE",
+    }
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseTransferDetailListDetailState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseTransferDetailListDetailState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
-/// 明细失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseTransferDetailListFailReason {
-    /// `ACCOUNT_FROZEN`
-    #[serde(rename = "ACCOUNT_FROZEN")]
-    AccountFrozen,
-    /// `REAL_NAME_CHECK_FAIL`
-    #[serde(rename = "REAL_NAME_CHECK_FAIL")]
-    RealNameCheckFail,
-    /// `NAME_NOT_CORRECT`
-    #[serde(rename = "NAME_NOT_CORRECT")]
-    NameNotCorrect,
-    /// `OPENID_INVALID`
-    #[serde(rename = "OPENID_INVALID")]
-    OpenidInvalid,
-    /// `TRANSFER_QUOTA_EXCEED`
-    #[serde(rename = "TRANSFER_QUOTA_EXCEED")]
-    TransferQuotaExceed,
-    /// `DAY_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "DAY_RECEIVED_QUOTA_EXCEED")]
-    DayReceivedQuotaExceed,
-    /// `MONTH_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "MONTH_RECEIVED_QUOTA_EXCEED")]
-    MonthReceivedQuotaExceed,
-    /// `DAY_RECEIVED_COUNT_EXCEED`
-    #[serde(rename = "DAY_RECEIVED_COUNT_EXCEED")]
-    DayReceivedCountExceed,
-    /// `PRODUCT_AUTH_CHECK_FAIL`
-    #[serde(rename = "PRODUCT_AUTH_CHECK_FAIL")]
-    ProductAuthCheckFail,
-    /// `OVERDUE_CLOSE`
-    #[serde(rename = "OVERDUE_CLOSE")]
-    OverdueClose,
-    /// `ID_CARD_NOT_CORRECT`
-    #[serde(rename = "ID_CARD_NOT_CORRECT")]
-    IdCardNotCorrect,
-    /// `ACCOUNT_NOT_EXIST`
-    #[serde(rename = "ACCOUNT_NOT_EXIST")]
-    AccountNotExist,
-    /// `TRANSFER_RISK`
-    #[serde(rename = "TRANSFER_RISK")]
-    TransferRisk,
-    /// `PAYROLL_CARD_ALREADY_LOGOUT`
-    #[serde(rename = "PAYROLL_CARD_ALREADY_LOGOUT")]
-    PayrollCardAlreadyLogout,
-    /// `PAYROLL_CARD_ALREADY_FROZEN`
-    #[serde(rename = "PAYROLL_CARD_ALREADY_FROZEN")]
-    PayrollCardAlreadyFrozen,
-    /// `PAYROLL_CARD_UNAUTHORIZED`
-    #[serde(rename = "PAYROLL_CARD_UNAUTHORIZED")]
-    PayrollCardUnauthorized,
-    /// `PAYROLL_CARD_USER_NOT_OPEN`
-    #[serde(rename = "PAYROLL_CARD_USER_NOT_OPEN")]
-    PayrollCardUserNotOpen,
-    /// `PAYROLL_CARD_NAME_CARD_NOT_MATCH`
-    #[serde(rename = "PAYROLL_CARD_NAME_CARD_NOT_MATCH")]
-    PayrollCardNameCardNotMatch,
-    /// `PAYROLL_CARD_ID_CARD_NOT_MATCH`
-    #[serde(rename = "PAYROLL_CARD_ID_CARD_NOT_MATCH")]
-    PayrollCardIdCardNotMatch,
-    /// `PAYROLL_CARD_BANKCARD_UNBUNDLING`
-    #[serde(rename = "PAYROLL_CARD_BANKCARD_UNBUNDLING")]
-    PayrollCardBankcardUnbundling,
-    /// `BANK_CARD_COLLECTIONS_ABOVE_QUOTA`
-    #[serde(rename = "BANK_CARD_COLLECTIONS_ABOVE_QUOTA")]
-    BankCardCollectionsAboveQuota,
-    /// `BANK_CARD_ACCOUNT_ABNORMAL`
-    #[serde(rename = "BANK_CARD_ACCOUNT_ABNORMAL")]
-    BankCardAccountAbnormal,
-    /// `BANK_CARD_STATUS_ABNORMAL`
-    #[serde(rename = "BANK_CARD_STATUS_ABNORMAL")]
-    BankCardStatusAbnormal,
-    /// `BANK_CARD_BANK_INFO_WRONG`
-    #[serde(rename = "BANK_CARD_BANK_INFO_WRONG")]
-    BankCardBankInfoWrong,
-    /// `BANK_CARD_CARD_INFO_WRONG`
-    #[serde(rename = "BANK_CARD_CARD_INFO_WRONG")]
-    BankCardCardInfoWrong,
-    /// `OTHER_FAIL_REASON_TYPE`
-    #[serde(rename = "OTHER_FAIL_REASON_TYPE")]
-    OtherFailReasonType,
-    /// `REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED")]
-    RealnameAccountReceivedQuotaExceed,
-    /// `TRANSFER_REMARK_SET_FAIL`
-    #[serde(rename = "TRANSFER_REMARK_SET_FAIL")]
-    TransferRemarkSetFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseTransferDetailListFailReason {
+        /// `ACCOUNT_FROZEN`
+        AccountFrozen = "ACCOUNT_FROZEN",
+        /// `REAL_NAME_CHECK_FAIL`
+        RealNameCheckFail = "REAL_NAME_CHECK_FAIL",
+        /// `NAME_NOT_CORRECT`
+        NameNotCorrect = "NAME_NOT_CORRECT",
+        /// `OPENID_INVALID`
+        OpenidInvalid = "OPENID_INVALID",
+        /// `TRANSFER_QUOTA_EXCEED`
+        TransferQuotaExceed = "TRANSFER_QUOTA_EXCEED",
+        /// `DAY_RECEIVED_QUOTA_EXCEED`
+        DayReceivedQuotaExceed = "DAY_RECEIVED_QUOTA_EXCEED",
+        /// `MONTH_RECEIVED_QUOTA_EXCEED`
+        MonthReceivedQuotaExceed = "MONTH_RECEIVED_QUOTA_EXCEED",
+        /// `DAY_RECEIVED_COUNT_EXCEED`
+        DayReceivedCountExceed = "DAY_RECEIVED_COUNT_EXCEED",
+        /// `PRODUCT_AUTH_CHECK_FAIL`
+        ProductAuthCheckFail = "PRODUCT_AUTH_CHECK_FAIL",
+        /// `OVERDUE_CLOSE`
+        OverdueClose = "OVERDUE_CLOSE",
+        /// `ID_CARD_NOT_CORRECT`
+        IdCardNotCorrect = "ID_CARD_NOT_CORRECT",
+        /// `ACCOUNT_NOT_EXIST`
+        AccountNotExist = "ACCOUNT_NOT_EXIST",
+        /// `TRANSFER_RISK`
+        TransferRisk = "TRANSFER_RISK",
+        /// `PAYROLL_CARD_ALREADY_LOGOUT`
+        PayrollCardAlreadyLogout = "PAYROLL_CARD_ALREADY_LOGOUT",
+        /// `PAYROLL_CARD_ALREADY_FROZEN`
+        PayrollCardAlreadyFrozen = "PAYROLL_CARD_ALREADY_FROZEN",
+        /// `PAYROLL_CARD_UNAUTHORIZED`
+        PayrollCardUnauthorized = "PAYROLL_CARD_UNAUTHORIZED",
+        /// `PAYROLL_CARD_USER_NOT_OPEN`
+        PayrollCardUserNotOpen = "PAYROLL_CARD_USER_NOT_OPEN",
+        /// `PAYROLL_CARD_NAME_CARD_NOT_MATCH`
+        PayrollCardNameCardNotMatch = "PAYROLL_CARD_NAME_CARD_NOT_MATCH",
+        /// `PAYROLL_CARD_ID_CARD_NOT_MATCH`
+        PayrollCardIdCardNotMatch = "PAYROLL_CARD_ID_CARD_NOT_MATCH",
+        /// `PAYROLL_CARD_BANKCARD_UNBUNDLING`
+        PayrollCardBankcardUnbundling = "PAYROLL_CARD_BANKCARD_UNBUNDLING",
+        /// `BANK_CARD_COLLECTIONS_ABOVE_QUOTA`
+        BankCardCollectionsAboveQuota = "BANK_CARD_COLLECTIONS_ABOVE_QUOTA",
+        /// `BANK_CARD_ACCOUNT_ABNORMAL`
+        BankCardAccountAbnormal = "BANK_CARD_ACCOUNT_ABNORMAL",
+        /// `BANK_CARD_STATUS_ABNORMAL`
+        BankCardStatusAbnormal = "BANK_CARD_STATUS_ABNORMAL",
+        /// `BANK_CARD_BANK_INFO_WRONG`
+        BankCardBankInfoWrong = "BANK_CARD_BANK_INFO_WRONG",
+        /// `BANK_CARD_CARD_INFO_WRONG`
+        BankCardCardInfoWrong = "BANK_CARD_CARD_INFO_WRONG",
+        /// `OTHER_FAIL_REASON_TYPE`
+        OtherFailReasonType = "OTHER_FAIL_REASON_TYPE",
+        /// `REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED`
+        RealnameAccountReceivedQuotaExceed = "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED",
+        /// `TRANSFER_REMARK_SET_FAIL`
+        TransferRemarkSetFail = "TRANSFER_REMARK_SET_FAIL",
+    }
 }
 
 /// 转账明细单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
     /// 微信支付明细单号
     pub detail_id: String,
@@ -380,7 +317,7 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
 }
 
 /// The answer of [`GetBatchesBatchIdBatchId`] (微信支付批次单号查询批次单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponse {
     /// 银行服务商号
     pub bank_sp_mchid: String,
@@ -432,46 +369,36 @@ pub struct GetBatchesBatchIdBatchIdResponse {
     pub transfer_detail_list: Vec<GetBatchesBatchIdBatchIdResponseTransferDetailList>,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseDetailState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseDetailState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
-/// 收款账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseAccountType {
-    /// `WECHATPAY_ACCOUNT`
-    #[serde(rename = "WECHATPAY_ACCOUNT")]
-    WechatpayAccount,
-    /// `BANK_ACCOUNT`
-    #[serde(rename = "BANK_ACCOUNT")]
-    BankAccount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收款账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseAccountType {
+        /// `WECHATPAY_ACCOUNT`
+        WechatpayAccount = "WECHATPAY_ACCOUNT",
+        /// `BANK_ACCOUNT`
+        BankAccount = "BANK_ACCOUNT",
+    }
 }
 
 /// The answer of [`GetBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付明细单号查询明细单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 银行服务商号
     pub bank_sp_mchid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台, 服务商, 直连商户.
 #[endpoint(GET, "v3/bill/fundflowbill", response = GetFundflowbillResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundflowbill {
     /// 账单日期
     pub bill_date: String,
@@ -31,7 +31,7 @@ pub struct GetFundflowbill {
 /// Callers: 服务商, 电商平台.
 #[endpoint(GET, "v3/bill/sub-merchant-fundflowbill", response = GetSubMerchantFundflowbillResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSubMerchantFundflowbill {
     /// 子商户号
     pub sub_mchid: String,
@@ -52,7 +52,7 @@ pub struct GetSubMerchantFundflowbill {
 /// Callers: 电商平台, 服务商, 直连商户.
 #[endpoint(GET, "v3/bill/tradebill", response = GetFundflowbillResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTradebill {
     /// 账单日期
     pub bill_date: String,
@@ -64,46 +64,36 @@ pub struct GetTradebill {
     pub tar_type: Option<GetFundflowbillTarType>,
 }
 
-/// 资金账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFundflowbillAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundflowbillAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFundflowbillAccountType {}
 
-/// 压缩类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFundflowbillTarType {
-    /// `GZIP`
-    #[serde(rename = "GZIP")]
-    Gzip,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 压缩类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundflowbillTarType {
+        /// `GZIP`
+        Gzip = "GZIP",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFundflowbillTarType {}
 
 /// The answer of [`GetFundflowbill`] (申请资金账单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundflowbillResponse {
     /// 哈希类型
     pub hash_type: String,
@@ -113,52 +103,40 @@ pub struct GetFundflowbillResponse {
     pub download_url: String,
 }
 
-/// 加密算法
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetSubMerchantFundflowbillAlgorithm {
-    /// `AEAD_AES_256_GCM`
-    #[serde(rename = "AEAD_AES_256_GCM")]
-    AeadAes256Gcm,
-    /// `SM4_GCM`
-    #[serde(rename = "SM4_GCM")]
-    Sm4Gcm,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 加密算法
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubMerchantFundflowbillAlgorithm {
+        /// `AEAD_AES_256_GCM`
+        AeadAes256Gcm = "AEAD_AES_256_GCM",
+        /// `SM4_GCM`
+        Sm4Gcm = "SM4_GCM",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetSubMerchantFundflowbillAlgorithm {}
 
-/// 资金账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetSubMerchantFundflowbillAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// `DEPOSIT`
-    #[serde(rename = "DEPOSIT")]
-    Deposit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubMerchantFundflowbillAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetSubMerchantFundflowbillAccountType {}
 
 /// 下载信息明细
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubMerchantFundflowbillResponseDownloadBillList {
     /// 账单文件序号
     pub bill_sequence: i64,
@@ -175,7 +153,7 @@ pub struct GetSubMerchantFundflowbillResponseDownloadBillList {
 }
 
 /// The answer of [`GetSubMerchantFundflowbill`] (申请单个子商户资金账单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubMerchantFundflowbillResponse {
     /// 下载信息总数
     pub download_bill_count: i64,
@@ -183,24 +161,18 @@ pub struct GetSubMerchantFundflowbillResponse {
     pub download_bill_list: Option<Vec<GetSubMerchantFundflowbillResponseDownloadBillList>>,
 }
 
-/// 账单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetTradebillBillType {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTradebillBillType {
+        /// `ALL`
+        All = "ALL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetTradebillBillType {}

@@ -14,7 +14,7 @@ use crate::endpoint;
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/billdownload/file", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFile {
     /// `token`
     pub token: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/applyments", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplyments {
     /// 业务申请编号
     pub business_code: String,
@@ -33,7 +33,7 @@ pub struct PostApplyments {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/applyments/applyment-id/{applyment_id}", response = GetApplymentsApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentsApplymentIdApplymentId {
     /// 微信支付申请单号
     pub applyment_id: String,
@@ -46,7 +46,7 @@ pub struct GetApplymentsApplymentIdApplymentId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/applyments/business-code/{business_code}", response = GetApplymentsApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentsBusinessCodeBusinessCode {
     /// 业务申请编号
     pub business_code: String,
@@ -59,7 +59,7 @@ pub struct GetApplymentsBusinessCodeBusinessCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/applyments/cancel-applyment", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsCancelApplyment {
     /// 微信支付申请单号
     pub applyment_id: Option<String>,
@@ -74,7 +74,7 @@ pub struct PostApplymentsCancelApplyment {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/card/card-configs", response = GetCardCardConfigsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCardCardConfigs {
     /// 业务申请编号
     pub business_code: Option<String>,
@@ -91,7 +91,7 @@ pub struct GetCardCardConfigs {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/card/card-configs", response = PostCardCardConfigsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigs {
     /// 业务申请编号
     pub business_code: String,
@@ -112,7 +112,7 @@ pub struct PostCardCardConfigs {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/card/card-configs/cancel-applyment", response = PostCardCardConfigsCancelApplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsCancelApplyment {
     /// 业务申请编号
     pub business_code: Option<String>,
@@ -129,7 +129,7 @@ pub struct PostCardCardConfigsCancelApplyment {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/card/card-configs/preview-url", response = GetCardCardConfigsPreviewUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCardCardConfigsPreviewUrl {
     /// 业务申请编号
     pub business_code: Option<String>,
@@ -146,7 +146,7 @@ pub struct GetCardCardConfigsPreviewUrl {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/card/card-configs/publish", response = PostCardCardConfigsPublishResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsPublish {
     /// 业务申请编号
     pub business_code: Option<String>,
@@ -167,7 +167,7 @@ pub struct PostCardCardConfigsPublish {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/card/card-links", response = GetCardCardLinksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCardCardLinks {
     /// 品牌ID
     pub brand_id: String,
@@ -186,7 +186,7 @@ pub struct GetCardCardLinks {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/card/card-links", response = PostCardCardLinksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardLinks {
     /// 业务申请编号
     pub business_code: String,
@@ -209,7 +209,7 @@ pub struct PostCardCardLinks {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/card/card-links/business-code/{business_code}", response = GetCardCardLinksBusinessCodeBusinessCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCardCardLinksBusinessCodeBusinessCode {
     /// 业务申请编号
     pub business_code: String,
@@ -224,7 +224,7 @@ pub struct GetCardCardLinksBusinessCodeBusinessCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/card/card-links/cancel-applyment", response = PostCardCardLinksCancelApplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardLinksCancelApplyment {
     /// 业务申请编号
     pub business_code: String,
@@ -239,7 +239,7 @@ pub struct PostCardCardLinksCancelApplyment {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/card/card-links/unbind-card-link", response = PostCardCardLinksUnbindCardLinkResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardLinksUnbindCardLink {
     /// 品牌ID
     pub brand_id: String,
@@ -260,7 +260,7 @@ pub struct PostCardCardLinksUnbindCardLink {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/marketing/shake-activities/activities", response = GetMarketingShakeActivitiesActivitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMarketingShakeActivitiesActivities {
     /// 品牌ID
     pub brand_id: String,
@@ -281,7 +281,7 @@ pub struct GetMarketingShakeActivitiesActivities {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/card-member/cards", response = GetPartnerCardMemberCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerCardMemberCards {
     /// 品牌id
     pub brand_id: String,
@@ -300,7 +300,7 @@ pub struct GetPartnerCardMemberCards {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/cards", response = GetPartnerCardMemberCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberCards {
     /// 品牌ID
     pub brand_id: String,
@@ -353,7 +353,7 @@ pub struct PostPartnerCardMemberCards {
 /// Callers: 服务商.
 #[endpoint(DELETE, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsCardIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeletePartnerCardMemberCardsCardId {
     /// 会员卡模板ID
     pub card_id: String,
@@ -368,7 +368,7 @@ pub struct DeletePartnerCardMemberCardsCardId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsCardIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerCardMemberCardsCardId {
     /// 会员卡模板ID
     pub card_id: String,
@@ -383,7 +383,7 @@ pub struct GetPartnerCardMemberCardsCardId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsCardIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerCardMemberCardsCardId {
     /// 会员卡模板ID
     pub card_id: String,
@@ -430,7 +430,7 @@ pub struct PatchPartnerCardMemberCardsCardId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/cards/{card_id}/invalidate", response = PostPartnerCardMemberCardsCardIdInvalidateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberCardsCardIdInvalidate {
     /// 会员卡模板ID
     pub card_id: String,
@@ -445,7 +445,7 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidate {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/card-member/membership-activities", response = GetPartnerCardMemberMembershipActivitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerCardMemberMembershipActivities {
     /// 品牌id
     pub brand_id: String,
@@ -466,7 +466,7 @@ pub struct GetPartnerCardMemberMembershipActivities {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/membership-activities", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberMembershipActivities {
     /// 商户请求单号
     pub out_request_no: String,
@@ -498,7 +498,7 @@ pub struct PostPartnerCardMemberMembershipActivities {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/card-member/membership-activities/{activity_id}", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerCardMemberMembershipActivitiesActivityId {
     /// 活动ID
     pub activity_id: String,
@@ -513,7 +513,7 @@ pub struct GetPartnerCardMemberMembershipActivitiesActivityId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/brand/partner/card-member/membership-activities/{activity_id}", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerCardMemberMembershipActivitiesActivityId {
     /// 活动ID
     pub activity_id: String,
@@ -536,7 +536,7 @@ pub struct PatchPartnerCardMemberMembershipActivitiesActivityId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/membership-activities/{activity_id}/terminate", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberMembershipActivitiesActivityIdTerminate {
     /// 活动ID
     pub activity_id: String,
@@ -551,7 +551,7 @@ pub struct PostPartnerCardMemberMembershipActivitiesActivityIdTerminate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/pay-view-tokens", response = PostPartnerCardMemberPayViewTokensResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberPayViewTokens {
     /// 品牌ID
     pub brand_id: String,
@@ -568,7 +568,7 @@ pub struct PostPartnerCardMemberPayViewTokens {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/pre-auth-tokens", response = PostPartnerCardMemberPayViewTokensResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberPreAuthTokens {
     /// 品牌ID
     pub brand_id: String,
@@ -585,7 +585,7 @@ pub struct PostPartnerCardMemberPreAuthTokens {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/card-member/user-cards", response = GetPartnerCardMemberUserCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerCardMemberUserCards {
     /// 品牌id
     pub brand_id: String,
@@ -606,7 +606,7 @@ pub struct GetPartnerCardMemberUserCards {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-cards/import-by-openid", response = GetPartnerCardMemberUserCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenid {
     /// 品牌ID
     pub brand_id: String,
@@ -634,7 +634,7 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-cards/import-by-phone", response = GetPartnerCardMemberUserCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByPhone {
     /// 品牌ID
     pub brand_id: String,
@@ -660,7 +660,7 @@ pub struct PostPartnerCardMemberUserCardsImportByPhone {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/card-member/user-cards/{user_card_code}", response = GetPartnerCardMemberUserCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerCardMemberUserCardsUserCardCode {
     /// 会员卡code
     pub user_card_code: String,
@@ -679,7 +679,7 @@ pub struct GetPartnerCardMemberUserCardsUserCardCode {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/brand/partner/card-member/user-cards/{user_card_code}", response = GetPartnerCardMemberUserCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerCardMemberUserCardsUserCardCode {
     /// 会员卡code
     pub user_card_code: String,
@@ -715,7 +715,7 @@ pub struct PatchPartnerCardMemberUserCardsUserCardCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-cards/{user_card_code}/confirm", response = GetPartnerCardMemberUserCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsUserCardCodeConfirm {
     /// 会员卡code
     pub user_card_code: String,
@@ -753,7 +753,7 @@ pub struct PostPartnerCardMemberUserCardsUserCardCodeConfirm {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate", response = GetPartnerCardMemberUserCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsUserCardCodeInvalidate {
     /// 会员卡code
     pub user_card_code: String,
@@ -776,7 +776,7 @@ pub struct PostPartnerCardMemberUserCardsUserCardCodeInvalidate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-feeds", response = PostPartnerCardMemberUserFeedsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserFeeds {
     /// 品牌ID
     pub brand_id: String,
@@ -799,7 +799,7 @@ pub struct PostPartnerCardMemberUserFeeds {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-points/exchange-coupon/confirm", response = PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirm {
     /// 积分兑券ID
     pub record_id: String,
@@ -828,7 +828,7 @@ pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirm {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/card-member/user-points/sync", response = PostPartnerCardMemberUserPointsSyncResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserPointsSync {
     /// 商家请求单号
     pub out_request_no: String,
@@ -851,7 +851,7 @@ pub struct PostPartnerCardMemberUserPointsSync {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/store/brandstores", response = GetPartnerStoreBrandstoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerStoreBrandstores {
     /// 品牌ID
     pub brand_id: String,
@@ -870,7 +870,7 @@ pub struct GetPartnerStoreBrandstores {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/store/brandstores", response = PostPartnerStoreBrandstoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstores {
     /// 品牌ID
     pub brand_id: String,
@@ -889,7 +889,7 @@ pub struct PostPartnerStoreBrandstores {
 /// Callers: 服务商.
 #[endpoint(DELETE, "v3/brand/partner/store/brandstores/{store_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeletePartnerStoreBrandstoresStoreId {
     /// 品牌门店ID
     pub store_id: String,
@@ -905,7 +905,7 @@ pub struct DeletePartnerStoreBrandstoresStoreId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/partner/store/brandstores/{store_id}", response = GetPartnerStoreBrandstoresStoreIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerStoreBrandstoresStoreId {
     /// 品牌门店ID
     pub store_id: String,
@@ -920,7 +920,7 @@ pub struct GetPartnerStoreBrandstoresStoreId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/brand/partner/store/brandstores/{store_id}", response = GetPartnerStoreBrandstoresStoreIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerStoreBrandstoresStoreId {
     /// 品牌门店ID
     pub store_id: String,
@@ -941,7 +941,7 @@ pub struct PatchPartnerStoreBrandstoresStoreId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/bindrecipient", response = PostPartnerStoreBrandstoresStoreIdBindrecipientResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstoresStoreIdBindrecipient {
     /// 品牌门店ID
     pub store_id: String,
@@ -960,7 +960,7 @@ pub struct PostPartnerStoreBrandstoresStoreIdBindrecipient {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/close", response = PostPartnerStoreBrandstoresStoreIdCloseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstoresStoreIdClose {
     /// 品牌门店ID
     pub store_id: String,
@@ -975,7 +975,7 @@ pub struct PostPartnerStoreBrandstoresStoreIdClose {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/resume", response = PostPartnerStoreBrandstoresStoreIdCloseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstoresStoreIdResume {
     /// 品牌门店ID
     pub store_id: String,
@@ -990,7 +990,7 @@ pub struct PostPartnerStoreBrandstoresStoreIdResume {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/unbindrecipient", response = PostPartnerStoreBrandstoresStoreIdUnbindrecipientResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstoresStoreIdUnbindrecipient {
     /// 品牌门店ID
     pub store_id: String,
@@ -1007,7 +1007,7 @@ pub struct PostPartnerStoreBrandstoresStoreIdUnbindrecipient {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/profitsharing/brand-configs/{brand_mchid}", response = GetProfitsharingBrandConfigsBrandMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingBrandConfigsBrandMchid {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -1020,7 +1020,7 @@ pub struct GetProfitsharingBrandConfigsBrandMchid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/profitsharing/finish-order", response = PostProfitsharingFinishOrderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingFinishOrder {
     /// 子商户号
     pub sub_mchid: String,
@@ -1039,7 +1039,7 @@ pub struct PostProfitsharingFinishOrder {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/profitsharing/orders", response = GetProfitsharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingOrders {
     /// 子商户号
     pub sub_mchid: String,
@@ -1056,7 +1056,7 @@ pub struct GetProfitsharingOrders {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/profitsharing/orders", response = PostProfitsharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingOrders {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -1083,7 +1083,7 @@ pub struct PostProfitsharingOrders {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/profitsharing/orders/{transaction_id}/amounts", response = GetProfitsharingOrdersTransactionIdAmountsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingOrdersTransactionIdAmounts {
     /// 微信订单号
     pub transaction_id: String,
@@ -1096,7 +1096,7 @@ pub struct GetProfitsharingOrdersTransactionIdAmounts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/profitsharing/receivers/add", response = PostProfitsharingReceiversAddResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingReceiversAdd {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -1121,7 +1121,7 @@ pub struct PostProfitsharingReceiversAdd {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/profitsharing/receivers/delete", response = PostProfitsharingReceiversAddResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingReceiversDelete {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -1142,7 +1142,7 @@ pub struct PostProfitsharingReceiversDelete {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand/profitsharing/returnorders", response = GetProfitsharingReturnordersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingReturnorders {
     /// 子商户号
     pub sub_mchid: String,
@@ -1161,7 +1161,7 @@ pub struct GetProfitsharingReturnorders {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/brand/profitsharing/returnorders", response = PostProfitsharingReturnordersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingReturnorders {
     /// 子商户号
     pub sub_mchid: String,
@@ -1179,39 +1179,30 @@ pub struct PostProfitsharingReturnorders {
     pub description: String,
 }
 
-/// 管理员证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsAdminInfoIdDocType {
-    /// `IDENTIFICATION_TYPE_MAINLAND_ID_CARD`
-    #[serde(rename = "IDENTIFICATION_TYPE_MAINLAND_ID_CARD")]
-    IdentificationTypeMainlandIdCard,
-    /// `IDENTIFICATION_TYPE_HONGKONG`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG")]
-    IdentificationTypeHongkong,
-    /// `IDENTIFICATION_TYPE_MACAO`
-    #[serde(rename = "IDENTIFICATION_TYPE_MACAO")]
-    IdentificationTypeMacao,
-    /// `IDENTIFICATION_TYPE_TAIWAN`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN")]
-    IdentificationTypeTaiwan,
-    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
-    IdentificationTypeHongkongMacaoResident,
-    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
-    IdentificationTypeTaiwanResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 管理员证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsAdminInfoIdDocType {
+        /// `IDENTIFICATION_TYPE_MAINLAND_ID_CARD`
+        IdentificationTypeMainlandIdCard = "IDENTIFICATION_TYPE_MAINLAND_ID_CARD",
+        /// `IDENTIFICATION_TYPE_HONGKONG`
+        IdentificationTypeHongkong = "IDENTIFICATION_TYPE_HONGKONG",
+        /// `IDENTIFICATION_TYPE_MACAO`
+        IdentificationTypeMacao = "IDENTIFICATION_TYPE_MACAO",
+        /// `IDENTIFICATION_TYPE_TAIWAN`
+        IdentificationTypeTaiwan = "IDENTIFICATION_TYPE_TAIWAN",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 管理员信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsAdminInfo {
     /// 管理员姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -1223,26 +1214,21 @@ pub struct PostApplymentsAdminInfo {
     pub id_card_number: String,
 }
 
-/// 主体类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsSubjectInfoSubjectType {
-    /// `SUBJECT_TYPE_ENTERPRISE`
-    #[serde(rename = "SUBJECT_TYPE_ENTERPRISE")]
-    SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INDIVIDUAL`
-    #[serde(rename = "SUBJECT_TYPE_INDIVIDUAL")]
-    SubjectTypeIndividual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsSubjectInfoSubjectType {
+        /// `SUBJECT_TYPE_ENTERPRISE`
+        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        /// `SUBJECT_TYPE_INDIVIDUAL`
+        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+    }
 }
 
 /// 主体资料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubjectInfo {
     /// 主体类型
     pub subject_type: PostApplymentsSubjectInfoSubjectType,
@@ -1254,7 +1240,7 @@ pub struct PostApplymentsSubjectInfo {
 
 /// 品牌基础信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsBrandBasicInfo {
     /// 品牌名称
     pub brand_name: String,
@@ -1262,26 +1248,21 @@ pub struct PostApplymentsBrandBasicInfo {
     pub brand_logo: String,
 }
 
-/// 有无商标
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsTrademarkTrademarkExists {
-    /// `TRADEMARK_EXISTS`
-    #[serde(rename = "TRADEMARK_EXISTS")]
-    TrademarkExists,
-    /// `TRADEMARK_NONE`
-    #[serde(rename = "TRADEMARK_NONE")]
-    TrademarkNone,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 有无商标
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsTrademarkTrademarkExists {
+        /// `TRADEMARK_EXISTS`
+        TrademarkExists = "TRADEMARK_EXISTS",
+        /// `TRADEMARK_NONE`
+        TrademarkNone = "TRADEMARK_NONE",
+    }
 }
 
 /// 商标注册证
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsTrademarkTrademarkRegistrationCertificate {
     /// 商标注册证
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1317,7 +1298,7 @@ pub struct PostApplymentsTrademarkTrademarkRegistrationCertificate {
 
 /// 品牌商标资料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsTrademark {
     /// 有无商标
     pub trademark_exists: PostApplymentsTrademarkTrademarkExists,
@@ -1338,7 +1319,7 @@ pub struct PostApplymentsTrademark {
 }
 
 /// The answer of [`PostApplyments`] (提交入驻申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentsResponse {
     /// 微信支付申请单号
     pub applyment_id: String,
@@ -1346,45 +1327,34 @@ pub struct PostApplymentsResponse {
     pub business_code: String,
 }
 
-/// 申请状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetApplymentsApplymentIdApplymentIdResponseApplymentState {
-    /// `APPLYMENT_STATE_UNKNOWN`
-    #[serde(rename = "APPLYMENT_STATE_UNKNOWN")]
-    ApplymentStateUnknown,
-    /// `APPLYMENT_STATE_UNSUBMITTED`
-    #[serde(rename = "APPLYMENT_STATE_UNSUBMITTED")]
-    ApplymentStateUnsubmitted,
-    /// `APPLYMENT_STATE_WAITING_VALIDATE`
-    #[serde(rename = "APPLYMENT_STATE_WAITING_VALIDATE")]
-    ApplymentStateWaitingValidate,
-    /// `APPLYMENT_STATE_WAITING_AUDIT`
-    #[serde(rename = "APPLYMENT_STATE_WAITING_AUDIT")]
-    ApplymentStateWaitingAudit,
-    /// `APPLYMENT_STATE_WAITING_AUTH`
-    #[serde(rename = "APPLYMENT_STATE_WAITING_AUTH")]
-    ApplymentStateWaitingAuth,
-    /// `APPLYMENT_STATE_OPEN_ACCOUNT`
-    #[serde(rename = "APPLYMENT_STATE_OPEN_ACCOUNT")]
-    ApplymentStateOpenAccount,
-    /// `APPLYMENT_STATE_FINISH`
-    #[serde(rename = "APPLYMENT_STATE_FINISH")]
-    ApplymentStateFinish,
-    /// `APPLYMENT_STATE_AUDIT_REJECTED`
-    #[serde(rename = "APPLYMENT_STATE_AUDIT_REJECTED")]
-    ApplymentStateAuditRejected,
-    /// `APPLYMENT_STATE_CANCELED`
-    #[serde(rename = "APPLYMENT_STATE_CANCELED")]
-    ApplymentStateCanceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetApplymentsApplymentIdApplymentIdResponseApplymentState {
+        /// `APPLYMENT_STATE_UNKNOWN`
+        ApplymentStateUnknown = "APPLYMENT_STATE_UNKNOWN",
+        /// `APPLYMENT_STATE_UNSUBMITTED`
+        ApplymentStateUnsubmitted = "APPLYMENT_STATE_UNSUBMITTED",
+        /// `APPLYMENT_STATE_WAITING_VALIDATE`
+        ApplymentStateWaitingValidate = "APPLYMENT_STATE_WAITING_VALIDATE",
+        /// `APPLYMENT_STATE_WAITING_AUDIT`
+        ApplymentStateWaitingAudit = "APPLYMENT_STATE_WAITING_AUDIT",
+        /// `APPLYMENT_STATE_WAITING_AUTH`
+        ApplymentStateWaitingAuth = "APPLYMENT_STATE_WAITING_AUTH",
+        /// `APPLYMENT_STATE_OPEN_ACCOUNT`
+        ApplymentStateOpenAccount = "APPLYMENT_STATE_OPEN_ACCOUNT",
+        /// `APPLYMENT_STATE_FINISH`
+        ApplymentStateFinish = "APPLYMENT_STATE_FINISH",
+        /// `APPLYMENT_STATE_AUDIT_REJECTED`
+        ApplymentStateAuditRejected = "APPLYMENT_STATE_AUDIT_REJECTED",
+        /// `APPLYMENT_STATE_CANCELED`
+        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+    }
 }
 
 /// The answer of [`GetApplymentsApplymentIdApplymentId`] (根据申请单ID查询申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentsApplymentIdApplymentIdResponse {
     /// 微信支付申请单号
     pub applyment_id: String,
@@ -1402,39 +1372,30 @@ pub struct GetApplymentsApplymentIdApplymentIdResponse {
     pub brand_id: Option<String>,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCardCardConfigsResponseApplymentState {
-    /// `STATE_UNKNOWN`
-    #[serde(rename = "STATE_UNKNOWN")]
-    StateUnknown,
-    /// `DRAFTING`
-    #[serde(rename = "DRAFTING")]
-    Drafting,
-    /// `AUDITING`
-    #[serde(rename = "AUDITING")]
-    Auditing,
-    /// `AUDIT_REJECTED`
-    #[serde(rename = "AUDIT_REJECTED")]
-    AuditRejected,
-    /// `PENDING_PUBLISH`
-    #[serde(rename = "PENDING_PUBLISH")]
-    PendingPublish,
-    /// `PUBLISHED`
-    #[serde(rename = "PUBLISHED")]
-    Published,
-    /// `CANCELED`
-    #[serde(rename = "CANCELED")]
-    Canceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCardCardConfigsResponseApplymentState {
+        /// `STATE_UNKNOWN`
+        StateUnknown = "STATE_UNKNOWN",
+        /// `DRAFTING`
+        Drafting = "DRAFTING",
+        /// `AUDITING`
+        Auditing = "AUDITING",
+        /// `AUDIT_REJECTED`
+        AuditRejected = "AUDIT_REJECTED",
+        /// `PENDING_PUBLISH`
+        PendingPublish = "PENDING_PUBLISH",
+        /// `PUBLISHED`
+        Published = "PUBLISHED",
+        /// `CANCELED`
+        Canceled = "CANCELED",
+    }
 }
 
 /// The answer of [`GetCardCardConfigs`] (查询商家名片配置申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardCardConfigsResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1454,7 +1415,7 @@ pub struct GetCardCardConfigsResponse {
 
 /// 品牌小程序信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsBrandMiniProgramInfo {
     /// 公众账号ID
     pub appid: String,
@@ -1463,32 +1424,25 @@ pub struct PostCardCardConfigsBrandMiniProgramInfo {
     pub default_jump_path: Option<String>,
 }
 
-/// 客服类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCardCardConfigsBrandCustomerServiceCustomerServiceType {
-    /// `MINI_PROGRAM`
-    #[serde(rename = "MINI_PROGRAM")]
-    MiniProgram,
-    /// `CUSTOMIZE_WEB`
-    #[serde(rename = "CUSTOMIZE_WEB")]
-    CustomizeWeb,
-    /// `CUSTOMIZE_MP`
-    #[serde(rename = "CUSTOMIZE_MP")]
-    CustomizeMp,
-    /// `SERVICE_PHONE`
-    #[serde(rename = "SERVICE_PHONE")]
-    ServicePhone,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 客服类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCardCardConfigsBrandCustomerServiceCustomerServiceType {
+        /// `MINI_PROGRAM`
+        MiniProgram = "MINI_PROGRAM",
+        /// `CUSTOMIZE_WEB`
+        CustomizeWeb = "CUSTOMIZE_WEB",
+        /// `CUSTOMIZE_MP`
+        CustomizeMp = "CUSTOMIZE_MP",
+        /// `SERVICE_PHONE`
+        ServicePhone = "SERVICE_PHONE",
+    }
 }
 
 /// 品牌客服信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsBrandCustomerService {
     /// 客服类型
     pub customer_service_type: PostCardCardConfigsBrandCustomerServiceCustomerServiceType,
@@ -1503,26 +1457,21 @@ pub struct PostCardCardConfigsBrandCustomerService {
     pub appid: Option<String>,
 }
 
-/// 服务跳转类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCardCardConfigsServiceListServiceJumpType {
-    /// `JUMP_MINI_PROGRAM`
-    #[serde(rename = "JUMP_MINI_PROGRAM")]
-    JumpMiniProgram,
-    /// `JUMP_WEB_PAGE`
-    #[serde(rename = "JUMP_WEB_PAGE")]
-    JumpWebPage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 服务跳转类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCardCardConfigsServiceListServiceJumpType {
+        /// `JUMP_MINI_PROGRAM`
+        JumpMiniProgram = "JUMP_MINI_PROGRAM",
+        /// `JUMP_WEB_PAGE`
+        JumpWebPage = "JUMP_WEB_PAGE",
+    }
 }
 
 /// 服务列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsServiceList {
     /// 服务分类名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1540,7 +1489,7 @@ pub struct PostCardCardConfigsServiceList {
 }
 
 /// The answer of [`PostCardCardConfigs`] (提交商家名片配置申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardCardConfigsResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1553,7 +1502,7 @@ pub struct PostCardCardConfigsResponse {
 }
 
 /// The answer of [`PostCardCardConfigsCancelApplyment`] (撤销商家名片配置申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardCardConfigsCancelApplymentResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1566,7 +1515,7 @@ pub struct PostCardCardConfigsCancelApplymentResponse {
 }
 
 /// The answer of [`GetCardCardConfigsPreviewUrl`] (获取商家名片预览二维码).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardCardConfigsPreviewUrlResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1580,24 +1529,20 @@ pub struct GetCardCardConfigsPreviewUrlResponse {
     pub url_expired_time: String,
 }
 
-/// 发布方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostCardCardConfigsPublishPublishType {
-    /// `IMMEDIATE_PUBLISH`
-    #[serde(rename = "IMMEDIATE_PUBLISH")]
-    ImmediatePublish,
-    /// `SCHEDULED_PUBLISH`
-    #[serde(rename = "SCHEDULED_PUBLISH")]
-    ScheduledPublish,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发布方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCardCardConfigsPublishPublishType {
+        /// `IMMEDIATE_PUBLISH`
+        ImmediatePublish = "IMMEDIATE_PUBLISH",
+        /// `SCHEDULED_PUBLISH`
+        ScheduledPublish = "SCHEDULED_PUBLISH",
+    }
 }
 
 /// The answer of [`PostCardCardConfigsPublish`] (发布商家名片配置).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardCardConfigsPublishResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1611,32 +1556,26 @@ pub struct PostCardCardConfigsPublishResponse {
     pub scheduled_publish_time: Option<String>,
 }
 
-/// 交易场景类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetCardCardLinksPaymentScene {
-    /// `MINI_PROGRAM`
-    #[serde(rename = "MINI_PROGRAM")]
-    MiniProgram,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `PAYMENT_SCORE`
-    #[serde(rename = "PAYMENT_SCORE")]
-    PaymentScore,
-    /// `PAYMENT_CODE`
-    #[serde(rename = "PAYMENT_CODE")]
-    PaymentCode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCardCardLinksPaymentScene {
+        /// `MINI_PROGRAM`
+        MiniProgram = "MINI_PROGRAM",
+        /// `APP`
+        App = "APP",
+        /// `PAYMENT_SCORE`
+        PaymentScore = "PAYMENT_SCORE",
+        /// `PAYMENT_CODE`
+        PaymentCode = "PAYMENT_CODE",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetCardCardLinksPaymentScene {}
 
 /// 已生效连接列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardCardLinksResponseActiveLinkList {
     /// 交易场景类型
     pub payment_scene: GetCardCardLinksPaymentScene,
@@ -1649,7 +1588,7 @@ pub struct GetCardCardLinksResponseActiveLinkList {
 }
 
 /// The answer of [`GetCardCardLinks`] (查询已生效交易连接名片规则).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardCardLinksResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
@@ -1664,7 +1603,7 @@ pub struct GetCardCardLinksResponse {
 }
 
 /// The answer of [`PostCardCardLinks`] (添加交易连接名片规则申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardCardLinksResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1680,33 +1619,26 @@ pub struct PostCardCardLinksResponse {
     pub service_id: Option<String>,
 }
 
-/// 交易连接名片配置状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCardCardLinksBusinessCodeBusinessCodeResponseConfigurationState {
-    /// `WAITING_AUDIT`
-    #[serde(rename = "WAITING_AUDIT")]
-    WaitingAudit,
-    /// `AUDIT_REJECT`
-    #[serde(rename = "AUDIT_REJECT")]
-    AuditReject,
-    /// `WAITING_CONFIRMATION`
-    #[serde(rename = "WAITING_CONFIRMATION")]
-    WaitingConfirmation,
-    /// `MERCHANT_ADMIN_REJECT`
-    #[serde(rename = "MERCHANT_ADMIN_REJECT")]
-    MerchantAdminReject,
-    /// `IN_EFFECT`
-    #[serde(rename = "IN_EFFECT")]
-    InEffect,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易连接名片配置状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCardCardLinksBusinessCodeBusinessCodeResponseConfigurationState {
+        /// `WAITING_AUDIT`
+        WaitingAudit = "WAITING_AUDIT",
+        /// `AUDIT_REJECT`
+        AuditReject = "AUDIT_REJECT",
+        /// `WAITING_CONFIRMATION`
+        WaitingConfirmation = "WAITING_CONFIRMATION",
+        /// `MERCHANT_ADMIN_REJECT`
+        MerchantAdminReject = "MERCHANT_ADMIN_REJECT",
+        /// `IN_EFFECT`
+        InEffect = "IN_EFFECT",
+    }
 }
 
 /// The answer of [`GetCardCardLinksBusinessCodeBusinessCode`] (根据业务申请编号查询添加申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardCardLinksBusinessCodeBusinessCodeResponse {
     /// 业务申请编号
     pub business_code: String,
@@ -1727,14 +1659,14 @@ pub struct GetCardCardLinksBusinessCodeBusinessCodeResponse {
 }
 
 /// The answer of [`PostCardCardLinksCancelApplyment`] (撤销交易连接名片配置申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardCardLinksCancelApplymentResponse {
     /// 业务申请编号
     pub business_code: String,
 }
 
 /// The answer of [`PostCardCardLinksUnbindCardLink`] (解除已生效交易连接名片场景).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardCardLinksUnbindCardLinkResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -1748,72 +1680,56 @@ pub struct PostCardCardLinksUnbindCardLinkResponse {
     pub service_id: Option<String>,
 }
 
-/// 活动状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMarketingShakeActivitiesActivitiesActivityState {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `DELIVERING`
-    #[serde(rename = "DELIVERING")]
-    Delivering,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `PAUSED`
-    #[serde(rename = "PAUSED")]
-    Paused,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMarketingShakeActivitiesActivitiesActivityState {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `DELIVERING`
+        Delivering = "DELIVERING",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `PAUSED`
+        Paused = "PAUSED",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMarketingShakeActivitiesActivitiesActivityState {}
 
-/// `audit_state`
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMarketingShakeActivitiesActivitiesAuditState {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// `audit_state`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMarketingShakeActivitiesActivitiesAuditState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMarketingShakeActivitiesActivitiesAuditState {}
 
-/// 投放模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMarketingShakeActivitiesActivitiesResponseDataDeliveryMode {
-    /// `SMART`
-    #[serde(rename = "SMART")]
-    Smart,
-    /// `TARGETED`
-    #[serde(rename = "TARGETED")]
-    Targeted,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投放模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMarketingShakeActivitiesActivitiesResponseDataDeliveryMode {
+        /// `SMART`
+        Smart = "SMART",
+        /// `TARGETED`
+        Targeted = "TARGETED",
+    }
 }
 
 /// 投放时间范围
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMarketingShakeActivitiesActivitiesResponseDataTimeRange {
     /// 开始时间
     pub start_time: String,
@@ -1822,14 +1738,14 @@ pub struct GetMarketingShakeActivitiesActivitiesResponseDataTimeRange {
 }
 
 /// 商品券批次列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMarketingShakeActivitiesActivitiesResponseDataProductCouponStockList {
     /// 批次ID
     pub stock_id: String,
 }
 
 /// 商品券
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMarketingShakeActivitiesActivitiesResponseDataProductCoupon {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -1839,7 +1755,7 @@ pub struct GetMarketingShakeActivitiesActivitiesResponseDataProductCoupon {
 }
 
 /// 摇一摇有优惠活动列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMarketingShakeActivitiesActivitiesResponseData {
     /// 活动id
     pub id: String,
@@ -1862,7 +1778,7 @@ pub struct GetMarketingShakeActivitiesActivitiesResponseData {
 }
 
 /// The answer of [`GetMarketingShakeActivitiesActivities`] (查询摇优惠活动列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMarketingShakeActivitiesActivitiesResponse {
     /// 分页页码
     pub offset: i64,
@@ -1874,86 +1790,66 @@ pub struct GetMarketingShakeActivitiesActivitiesResponse {
     pub data: Option<Vec<GetMarketingShakeActivitiesActivitiesResponseData>>,
 }
 
-/// 状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsState {
-    /// `CARD_EFFECTIVE`
-    #[serde(rename = "CARD_EFFECTIVE")]
-    CardEffective,
-    /// `CARD_INVALID`
-    #[serde(rename = "CARD_INVALID")]
-    CardInvalid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsState {
+        /// `CARD_EFFECTIVE`
+        CardEffective = "CARD_EFFECTIVE",
+        /// `CARD_INVALID`
+        CardInvalid = "CARD_INVALID",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetPartnerCardMemberCardsState {}
 
-/// 会员卡类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsResponseDataCardType {
-    /// `PURCHASE`
-    #[serde(rename = "PURCHASE")]
-    Purchase,
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BALANCE`
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员卡类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsResponseDataCardType {
+        /// `PURCHASE`
+        Purchase = "PURCHASE",
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BALANCE`
+        Balance = "BALANCE",
+    }
 }
 
-/// 会员卡code分配类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsResponseDataCodeMode {
-    /// `SYSTEM_ALLOCATE`
-    #[serde(rename = "SYSTEM_ALLOCATE")]
-    SystemAllocate,
-    /// `MERCHANT_ALLOCATE`
-    #[serde(rename = "MERCHANT_ALLOCATE")]
-    MerchantAllocate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员卡code分配类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsResponseDataCodeMode {
+        /// `SYSTEM_ALLOCATE`
+        SystemAllocate = "SYSTEM_ALLOCATE",
+        /// `MERCHANT_ALLOCATE`
+        MerchantAllocate = "MERCHANT_ALLOCATE",
+    }
 }
 
-/// 会员码型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsResponseDataCodeType {
-    /// `NONE_CODE`
-    #[serde(rename = "NONE_CODE")]
-    NoneCode,
-    /// `BAR_CODE`
-    #[serde(rename = "BAR_CODE")]
-    BarCode,
-    /// `QR_CODE`
-    #[serde(rename = "QR_CODE")]
-    QrCode,
-    /// `BAR_CODE_AND_QR_CODE`
-    #[serde(rename = "BAR_CODE_AND_QR_CODE")]
-    BarCodeAndQrCode,
-    /// `JUMP_MINI_PROGRAM`
-    #[serde(rename = "JUMP_MINI_PROGRAM")]
-    JumpMiniProgram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员码型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsResponseDataCodeType {
+        /// `NONE_CODE`
+        NoneCode = "NONE_CODE",
+        /// `BAR_CODE`
+        BarCode = "BAR_CODE",
+        /// `QR_CODE`
+        QrCode = "QR_CODE",
+        /// `BAR_CODE_AND_QR_CODE`
+        BarCodeAndQrCode = "BAR_CODE_AND_QR_CODE",
+        /// `JUMP_MINI_PROGRAM`
+        JumpMiniProgram = "JUMP_MINI_PROGRAM",
+    }
 }
 
 /// 会员码跳转信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataCodeJumpInformation {
     /// 会员码跳转AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1963,27 +1859,22 @@ pub struct GetPartnerCardMemberCardsResponseDataCodeJumpInformation {
     pub jump_path: Option<String>,
 }
 
-/// 有效期类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsResponseDataValidDateInformationType {
-    /// `FIX_TIME_RANGE`
-    #[serde(rename = "FIX_TIME_RANGE")]
-    FixTimeRange,
-    /// `FIX_TERM`
-    #[serde(rename = "FIX_TERM")]
-    FixTerm,
-    /// `PERMANENT`
-    #[serde(rename = "PERMANENT")]
-    Permanent,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 有效期类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsResponseDataValidDateInformationType {
+        /// `FIX_TIME_RANGE`
+        FixTimeRange = "FIX_TIME_RANGE",
+        /// `FIX_TERM`
+        FixTerm = "FIX_TERM",
+        /// `PERMANENT`
+        Permanent = "PERMANENT",
+    }
 }
 
 /// 会员卡有效期
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataValidDateInformation {
     /// 有效期类型
     pub r#type: GetPartnerCardMemberCardsResponseDataValidDateInformationType,
@@ -1999,7 +1890,7 @@ pub struct GetPartnerCardMemberCardsResponseDataValidDateInformation {
 }
 
 /// 付费会员信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataPurchaseInformation {
     /// 付费会员价格
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2012,52 +1903,40 @@ pub struct GetPartnerCardMemberCardsResponseDataPurchaseInformation {
     pub jump_path: Option<String>,
 }
 
-/// 平台提供的通用开卡信息字段
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList {
-    /// `USER_FORM_FLAG_SEX`
-    #[serde(rename = "USER_FORM_FLAG_SEX")]
-    UserFormFlagSex,
-    /// `USER_FORM_FLAG_NAME`
-    #[serde(rename = "USER_FORM_FLAG_NAME")]
-    UserFormFlagName,
-    /// `USER_FORM_FLAG_BIRTHDAY`
-    #[serde(rename = "USER_FORM_FLAG_BIRTHDAY")]
-    UserFormFlagBirthday,
-    /// `USER_FORM_FLAG_ADDRESS`
-    #[serde(rename = "USER_FORM_FLAG_ADDRESS")]
-    UserFormFlagAddress,
-    /// `USER_FORM_FLAG_EMAIL`
-    #[serde(rename = "USER_FORM_FLAG_EMAIL")]
-    UserFormFlagEmail,
-    /// `USER_FORM_FLAG_CITY`
-    #[serde(rename = "USER_FORM_FLAG_CITY")]
-    UserFormFlagCity,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 平台提供的通用开卡信息字段
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList {
+        /// `USER_FORM_FLAG_SEX`
+        UserFormFlagSex = "USER_FORM_FLAG_SEX",
+        /// `USER_FORM_FLAG_NAME`
+        UserFormFlagName = "USER_FORM_FLAG_NAME",
+        /// `USER_FORM_FLAG_BIRTHDAY`
+        UserFormFlagBirthday = "USER_FORM_FLAG_BIRTHDAY",
+        /// `USER_FORM_FLAG_ADDRESS`
+        UserFormFlagAddress = "USER_FORM_FLAG_ADDRESS",
+        /// `USER_FORM_FLAG_EMAIL`
+        UserFormFlagEmail = "USER_FORM_FLAG_EMAIL",
+        /// `USER_FORM_FLAG_CITY`
+        UserFormFlagCity = "USER_FORM_FLAG_CITY",
+    }
 }
 
-/// 商户自定义的开卡信息字段类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldListType {
-    /// `CHECK_BOX`
-    #[serde(rename = "CHECK_BOX")]
-    CheckBox,
-    /// `RADIO`
-    #[serde(rename = "RADIO")]
-    Radio,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户自定义的开卡信息字段类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldListType {
+        /// `CHECK_BOX`
+        CheckBox = "CHECK_BOX",
+        /// `RADIO`
+        Radio = "RADIO",
+    }
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList {
     /// 商户自定义的开卡信息字段类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2071,7 +1950,7 @@ pub struct GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList {
 }
 
 /// 用户开卡信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2084,7 +1963,7 @@ pub struct GetPartnerCardMemberCardsResponseDataUserInformation {
 }
 
 /// 会员卡模板列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseData {
     /// 会员卡模板ID
     pub card_id: String,
@@ -2133,7 +2012,7 @@ pub struct GetPartnerCardMemberCardsResponseData {
 }
 
 /// The answer of [`GetPartnerCardMemberCards`] (查询会员卡模板列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponse {
     /// 总数量
     pub total_count: i64,
@@ -2146,7 +2025,7 @@ pub struct GetPartnerCardMemberCardsResponse {
 }
 
 /// The answer of [`DeletePartnerCardMemberCardsCardId`] (删除会员卡模板).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct DeletePartnerCardMemberCardsCardIdResponse {
     /// 会员卡模板ID
     pub card_id: String,
@@ -2201,7 +2080,7 @@ pub struct DeletePartnerCardMemberCardsCardIdResponse {
 }
 
 /// The answer of [`PostPartnerCardMemberCardsCardIdInvalidate`] (作废会员卡模板).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
     /// 商家请求单号
     pub out_request_no: String,
@@ -2259,45 +2138,36 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
     pub update_time: String,
 }
 
-/// 活动状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberMembershipActivitiesActivityState {
-    /// `MEMBERSHIP_ACTIVITY_CREATED`
-    #[serde(rename = "MEMBERSHIP_ACTIVITY_CREATED")]
-    MembershipActivityCreated,
-    /// `MEMBERSHIP_ACTIVITY_EFFECTIVE`
-    #[serde(rename = "MEMBERSHIP_ACTIVITY_EFFECTIVE")]
-    MembershipActivityEffective,
-    /// `MEMBERSHIP_ACTIVITY_TERMINATED`
-    #[serde(rename = "MEMBERSHIP_ACTIVITY_TERMINATED")]
-    MembershipActivityTerminated,
-    /// `MEMBERSHIP_ACTIVITY_EXPIRED`
-    #[serde(rename = "MEMBERSHIP_ACTIVITY_EXPIRED")]
-    MembershipActivityExpired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberMembershipActivitiesActivityState {
+        /// `MEMBERSHIP_ACTIVITY_CREATED`
+        MembershipActivityCreated = "MEMBERSHIP_ACTIVITY_CREATED",
+        /// `MEMBERSHIP_ACTIVITY_EFFECTIVE`
+        MembershipActivityEffective = "MEMBERSHIP_ACTIVITY_EFFECTIVE",
+        /// `MEMBERSHIP_ACTIVITY_TERMINATED`
+        MembershipActivityTerminated = "MEMBERSHIP_ACTIVITY_TERMINATED",
+        /// `MEMBERSHIP_ACTIVITY_EXPIRED`
+        MembershipActivityExpired = "MEMBERSHIP_ACTIVITY_EXPIRED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetPartnerCardMemberMembershipActivitiesActivityState {}
 
-/// 活动渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberMembershipActivitiesResponseDataActivityChannel {
-    /// `MECHANT_APP_COMPONENT`
-    #[serde(rename = "MECHANT_APP_COMPONENT")]
-    MechantAppComponent,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberMembershipActivitiesResponseDataActivityChannel {
+        /// `MECHANT_APP_COMPONENT`
+        MechantAppComponent = "MECHANT_APP_COMPONENT",
+    }
 }
 
 /// 商品券批次列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberMembershipActivitiesResponseDataProductCouponStockList {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2306,7 +2176,7 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponseDataProductCouponStoc
 }
 
 /// 活动列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberMembershipActivitiesResponseData {
     /// 商户请求单号
     pub out_request_no: String,
@@ -2342,7 +2212,7 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponseData {
 }
 
 /// The answer of [`GetPartnerCardMemberMembershipActivities`] (查询品牌会员发券活动列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberMembershipActivitiesResponse {
     /// 活动列表
     pub data: Option<Vec<GetPartnerCardMemberMembershipActivitiesResponseData>>,
@@ -2355,7 +2225,7 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponse {
 }
 
 /// The answer of [`PostPartnerCardMemberPayViewTokens`] (品牌会员展示付款码组件预授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberPayViewTokensResponse {
     /// 预授权token
     pub token: String,
@@ -2363,32 +2233,26 @@ pub struct PostPartnerCardMemberPayViewTokensResponse {
     pub expire_time: String,
 }
 
-/// 用户会员卡状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerCardMemberUserCardsUserCardState {
-    /// `UNACTIVATED`
-    #[serde(rename = "UNACTIVATED")]
-    Unactivated,
-    /// `EFFECTIVE`
-    #[serde(rename = "EFFECTIVE")]
-    Effective,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `INVALID`
-    #[serde(rename = "INVALID")]
-    Invalid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户会员卡状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerCardMemberUserCardsUserCardState {
+        /// `UNACTIVATED`
+        Unactivated = "UNACTIVATED",
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `INVALID`
+        Invalid = "INVALID",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetPartnerCardMemberUserCardsUserCardState {}
 
 /// 平台提供的通用开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldList {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2399,7 +2263,7 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldLi
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldList {
     /// 字段名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2410,7 +2274,7 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldLi
 }
 
 /// 用户开卡时填写的个人信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseDataUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2423,7 +2287,7 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformation {
 }
 
 /// 会员卡列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseData {
     /// 会员卡code
     pub user_card_code: String,
@@ -2460,7 +2324,7 @@ pub struct GetPartnerCardMemberUserCardsResponseData {
 }
 
 /// The answer of [`GetPartnerCardMemberUserCards`] (查询用户在品牌下所有会员卡).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponse {
     /// 总数量
     pub total_count: i64,
@@ -2475,7 +2339,7 @@ pub struct GetPartnerCardMemberUserCardsResponse {
 /// 平台提供的通用开卡信息字段
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFieldList {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2488,7 +2352,7 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFiel
 
 /// 用户开卡时填写的个人信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2500,25 +2364,20 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformation {
         Option<Vec<GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldList>>,
 }
 
-/// 会员开卡状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerCardMemberUserCardsUserCardCodeConfirmUserCardConfirmState {
-    /// `CREATE_CARD_SUCCESS`
-    #[serde(rename = "CREATE_CARD_SUCCESS")]
-    CreateCardSuccess,
-    /// `CREATE_CARD_FAIL`
-    #[serde(rename = "CREATE_CARD_FAIL")]
-    CreateCardFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员开卡状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerCardMemberUserCardsUserCardCodeConfirmUserCardConfirmState {
+        /// `CREATE_CARD_SUCCESS`
+        CreateCardSuccess = "CREATE_CARD_SUCCESS",
+        /// `CREATE_CARD_FAIL`
+        CreateCardFail = "CREATE_CARD_FAIL",
+    }
 }
 
 /// The answer of [`PostPartnerCardMemberUserFeeds`] (创建用户动态信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberUserFeedsResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -2534,24 +2393,20 @@ pub struct PostPartnerCardMemberUserFeedsResponse {
     pub cell_message: String,
 }
 
-/// 积分兑券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerCardMemberUserPointsExchangeCouponConfirmState {
-    /// `POINT_EXCHANGE_COUPON_SUCCESS`
-    #[serde(rename = "POINT_EXCHANGE_COUPON_SUCCESS")]
-    PointExchangeCouponSuccess,
-    /// `POINT_EXCHANGE_COUPON_FAIL`
-    #[serde(rename = "POINT_EXCHANGE_COUPON_FAIL")]
-    PointExchangeCouponFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 积分兑券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerCardMemberUserPointsExchangeCouponConfirmState {
+        /// `POINT_EXCHANGE_COUPON_SUCCESS`
+        PointExchangeCouponSuccess = "POINT_EXCHANGE_COUPON_SUCCESS",
+        /// `POINT_EXCHANGE_COUPON_FAIL`
+        PointExchangeCouponFail = "POINT_EXCHANGE_COUPON_FAIL",
+    }
 }
 
 /// The answer of [`PostPartnerCardMemberUserPointsExchangeCouponConfirm`] (同步积分兑券结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse {
     /// 积分兑券ID
     pub record_id: String,
@@ -2574,7 +2429,7 @@ pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse {
 }
 
 /// The answer of [`PostPartnerCardMemberUserPointsSync`] (同步积分余额).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberUserPointsSyncResponse {
     /// 商家请求单号
     pub out_request_no: String,
@@ -2590,48 +2445,38 @@ pub struct PostPartnerCardMemberUserPointsSyncResponse {
     pub point_balance: i64,
 }
 
-/// 门店状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPartnerStoreBrandstoresStoreState {
-    /// `OPEN`
-    #[serde(rename = "OPEN")]
-    Open,
-    /// `CREATING`
-    #[serde(rename = "CREATING")]
-    Creating,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 门店状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerStoreBrandstoresStoreState {
+        /// `OPEN`
+        Open = "OPEN",
+        /// `CREATING`
+        Creating = "CREATING",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetPartnerStoreBrandstoresStoreState {}
 
-/// 审核状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerStoreBrandstoresResponseDataAuditState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 审核状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerStoreBrandstoresResponseDataAuditState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
 }
 
 /// 门店基础信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreBasics {
     /// 商家门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2642,7 +2487,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreBasics {
 }
 
 /// 门店地址信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreAddress {
     /// 门店省市编码
     pub address_code: String,
@@ -2660,7 +2505,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreAddress {
 }
 
 /// 门店经营信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreBusiness {
     /// 门店服务电话
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2670,30 +2515,24 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreBusiness {
     pub business_hours: Option<String>,
 }
 
-/// 收款绑定状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerStoreBrandstoresResponseDataStoreRecipientRecipientState {
-    /// `CONFIRMED`
-    #[serde(rename = "CONFIRMED")]
-    Confirmed,
-    /// `ADMIN_REJECTED`
-    #[serde(rename = "ADMIN_REJECTED")]
-    AdminRejected,
-    /// `CONFIRMING`
-    #[serde(rename = "CONFIRMING")]
-    Confirming,
-    /// `TIMEOUT_REJECTED`
-    #[serde(rename = "TIMEOUT_REJECTED")]
-    TimeoutRejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收款绑定状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerStoreBrandstoresResponseDataStoreRecipientRecipientState {
+        /// `CONFIRMED`
+        Confirmed = "CONFIRMED",
+        /// `ADMIN_REJECTED`
+        AdminRejected = "ADMIN_REJECTED",
+        /// `CONFIRMING`
+        Confirming = "CONFIRMING",
+        /// `TIMEOUT_REJECTED`
+        TimeoutRejected = "TIMEOUT_REJECTED",
+    }
 }
 
 /// 门店收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreRecipient {
     /// 门店收款商户号
     pub mchid: Option<String>,
@@ -2704,7 +2543,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreRecipient {
 }
 
 /// 品牌门店列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseData {
     /// 品牌ID
     pub brand_id: String,
@@ -2727,7 +2566,7 @@ pub struct GetPartnerStoreBrandstoresResponseData {
 }
 
 /// The answer of [`GetPartnerStoreBrandstores`] (列表查询品牌门店信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -2742,7 +2581,7 @@ pub struct GetPartnerStoreBrandstoresResponse {
 }
 
 /// 门店收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresResponseStoreRecipient {
     /// 门店收款商户号
     pub mchid: String,
@@ -2753,7 +2592,7 @@ pub struct PostPartnerStoreBrandstoresResponseStoreRecipient {
 }
 
 /// The answer of [`PostPartnerStoreBrandstores`] (创建品牌门店).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -2776,7 +2615,7 @@ pub struct PostPartnerStoreBrandstoresResponse {
 }
 
 /// The answer of [`GetPartnerStoreBrandstoresStoreId`] (查询品牌门店).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresStoreIdResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -2799,7 +2638,7 @@ pub struct GetPartnerStoreBrandstoresStoreIdResponse {
 }
 
 /// The answer of [`PostPartnerStoreBrandstoresStoreIdBindrecipient`] (绑定收款商户号).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresStoreIdBindrecipientResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
@@ -2814,7 +2653,7 @@ pub struct PostPartnerStoreBrandstoresStoreIdBindrecipientResponse {
 }
 
 /// The answer of [`PostPartnerStoreBrandstoresStoreIdClose`] (暂停门店营业).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresStoreIdCloseResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -2825,14 +2664,14 @@ pub struct PostPartnerStoreBrandstoresStoreIdCloseResponse {
 }
 
 /// The answer of [`PostPartnerStoreBrandstoresStoreIdUnbindrecipient`] (解绑收款商户号).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresStoreIdUnbindrecipientResponse {
     /// 解绑失败原因
     pub failed_reason: Option<String>,
 }
 
 /// The answer of [`GetProfitsharingBrandConfigsBrandMchid`] (查询最大分账比例API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingBrandConfigsBrandMchidResponse {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -2841,7 +2680,7 @@ pub struct GetProfitsharingBrandConfigsBrandMchidResponse {
 }
 
 /// The answer of [`PostProfitsharingFinishOrder`] (完结分账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingFinishOrderResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2853,96 +2692,72 @@ pub struct PostProfitsharingFinishOrderResponse {
     pub order_id: String,
 }
 
-/// 分账单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseStatus {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseStatus {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
-/// 分账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseReceiversType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// `PERSONAL_OPENID`
-    #[serde(rename = "PERSONAL_OPENID")]
-    PersonalOpenid,
-    /// `PERSONAL_SUB_OPENID`
-    #[serde(rename = "PERSONAL_SUB_OPENID")]
-    PersonalSubOpenid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+        /// `PERSONAL_SUB_OPENID`
+        PersonalSubOpenid = "PERSONAL_SUB_OPENID",
+    }
 }
 
-/// 分账结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseReceiversResult {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `SUCEESS`
-    #[serde(rename = "SUCEESS")]
-    Suceess,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCEESS`
+        Suceess = "SUCEESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 分账失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseReceiversFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `NO_RELATION`
-    #[serde(rename = "NO_RELATION")]
-    NoRelation,
-    /// `RECEIVER_HIGH_RISK`
-    #[serde(rename = "RECEIVER_HIGH_RISK")]
-    ReceiverHighRisk,
-    /// `RECEIVER_REAL_NAME_NOT_VERIFIED`
-    #[serde(rename = "RECEIVER_REAL_NAME_NOT_VERIFIED")]
-    ReceiverRealNameNotVerified,
-    /// `NO_AUTH`
-    #[serde(rename = "NO_AUTH")]
-    NoAuth,
-    /// `RECEIVER_RECEIPT_LIMIT`
-    #[serde(rename = "RECEIVER_RECEIPT_LIMIT")]
-    ReceiverReceiptLimit,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `INVALID_REQUEST`
-    #[serde(rename = "INVALID_REQUEST")]
-    InvalidRequest,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `NO_RELATION`
+        NoRelation = "NO_RELATION",
+        /// `RECEIVER_HIGH_RISK`
+        ReceiverHighRisk = "RECEIVER_HIGH_RISK",
+        /// `RECEIVER_REAL_NAME_NOT_VERIFIED`
+        ReceiverRealNameNotVerified = "RECEIVER_REAL_NAME_NOT_VERIFIED",
+        /// `NO_AUTH`
+        NoAuth = "NO_AUTH",
+        /// `RECEIVER_RECEIPT_LIMIT`
+        ReceiverReceiptLimit = "RECEIVER_RECEIPT_LIMIT",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账接收方类型
     pub r#type: GetProfitsharingOrdersResponseReceiversType,
@@ -2963,7 +2778,7 @@ pub struct GetProfitsharingOrdersResponseReceivers {
 }
 
 /// The answer of [`GetProfitsharingOrders`] (查询分账结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2986,7 +2801,7 @@ pub struct GetProfitsharingOrdersResponse {
 /// 分账接收方列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingOrdersReceivers {
     /// 分账接收方类型
     pub r#type: GetProfitsharingOrdersResponseReceiversType,
@@ -3002,27 +2817,22 @@ pub struct PostProfitsharingOrdersReceivers {
     pub name: Option<String>,
 }
 
-/// 分账结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostProfitsharingOrdersResponseReceiversResult {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingOrdersResponseReceivers {
     /// 接收方类型
     pub r#type: GetProfitsharingOrdersResponseReceiversType,
@@ -3043,7 +2853,7 @@ pub struct PostProfitsharingOrdersResponseReceivers {
 }
 
 /// The answer of [`PostProfitsharingOrders`] (请求分账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingOrdersResponse {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -3062,7 +2872,7 @@ pub struct PostProfitsharingOrdersResponse {
 }
 
 /// The answer of [`GetProfitsharingOrdersTransactionIdAmounts`] (查询订单剩余待分金额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
     /// 微信订单号
     pub transaction_id: String,
@@ -3070,37 +2880,28 @@ pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
     pub unsplit_amount: i64,
 }
 
-/// 与品牌主商户的的关系类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostProfitsharingReceiversAddRelationType {
-    /// `SUPPLIER`
-    #[serde(rename = "SUPPLIER")]
-    Supplier,
-    /// `DISTRIBUTOR`
-    #[serde(rename = "DISTRIBUTOR")]
-    Distributor,
-    /// `SERVICE_PROVIDER`
-    #[serde(rename = "SERVICE_PROVIDER")]
-    ServiceProvider,
-    /// `PLATFORM`
-    #[serde(rename = "PLATFORM")]
-    Platform,
-    /// `STAFF`
-    #[serde(rename = "STAFF")]
-    Staff,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 与品牌主商户的的关系类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingReceiversAddRelationType {
+        /// `SUPPLIER`
+        Supplier = "SUPPLIER",
+        /// `DISTRIBUTOR`
+        Distributor = "DISTRIBUTOR",
+        /// `SERVICE_PROVIDER`
+        ServiceProvider = "SERVICE_PROVIDER",
+        /// `PLATFORM`
+        Platform = "PLATFORM",
+        /// `STAFF`
+        Staff = "STAFF",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
 /// The answer of [`PostProfitsharingReceiversAdd`] (添加分账接收方API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingReceiversAddResponse {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -3110,49 +2911,38 @@ pub struct PostProfitsharingReceiversAddResponse {
     pub account: String,
 }
 
-/// 回退结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingReturnordersResponseResult {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingReturnordersResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `INVALID_REQUEST`
-    #[serde(rename = "INVALID_REQUEST")]
-    InvalidRequest,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// The answer of [`GetProfitsharingReturnorders`] (查询分账回退结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingReturnordersResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -3176,27 +2966,22 @@ pub struct GetProfitsharingReturnordersResponse {
     pub finish_time: String,
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostProfitsharingReturnordersResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingReturnordersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+    }
 }
 
 /// The answer of [`PostProfitsharingReturnorders`] (请求分账回退API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingReturnordersResponse {
     /// 子商户号
     pub sub_mchid: String,

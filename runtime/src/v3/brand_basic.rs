@@ -12,70 +12,54 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/brand-basic/partner/brands/{brand_id}/product-authorities", response = GetPartnerBrandsBrandIdProductAuthoritiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerBrandsBrandIdProductAuthorities {
     /// 品牌ID
     pub brand_id: String,
 }
 
-/// 授权类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationType {
-    /// `AUTHORIZATION_TYPE_HOSTING`
-    #[serde(rename = "AUTHORIZATION_TYPE_HOSTING")]
-    AuthorizationTypeHosting,
-    /// `AUTHORIZATION_TYPE_PARTLY`
-    #[serde(rename = "AUTHORIZATION_TYPE_PARTLY")]
-    AuthorizationTypePartly,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationType {
+        /// `AUTHORIZATION_TYPE_HOSTING`
+        AuthorizationTypeHosting = "AUTHORIZATION_TYPE_HOSTING",
+        /// `AUTHORIZATION_TYPE_PARTLY`
+        AuthorizationTypePartly = "AUTHORIZATION_TYPE_PARTLY",
+    }
 }
 
-/// 授权产品权限
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationProduct {
-    /// `BRAND_PRODUCT_AUTHORITY_MERCHANT_CARD`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_MERCHANT_CARD")]
-    BrandProductAuthorityMerchantCard,
-    /// `BRAND_PRODUCT_AUTHORITY_CARD_LINK`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_CARD_LINK")]
-    BrandProductAuthorityCardLink,
-    /// `BRAND_PRODUCT_AUTHORITY_PRODUCT_COUPON`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_PRODUCT_COUPON")]
-    BrandProductAuthorityProductCoupon,
-    /// `BRAND_PRODUCT_AUTHORITY_SHAKE_COUPON`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_SHAKE_COUPON")]
-    BrandProductAuthorityShakeCoupon,
-    /// `BRAND_PRODUCT_AUTHORITY_BRAND_PAY_GIFT`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_BRAND_PAY_GIFT")]
-    BrandProductAuthorityBrandPayGift,
-    /// `BRAND_PRODUCT_AUTHORITY_BRAND_STORE`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_BRAND_STORE")]
-    BrandProductAuthorityBrandStore,
-    /// `BRAND_PRODUCT_AUTHORITY_PAYMENT_MERCHANT_MANAGE`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_PAYMENT_MERCHANT_MANAGE")]
-    BrandProductAuthorityPaymentMerchantManage,
-    /// `BRAND_PRODUCT_AUTHORITY_APPID_MANAGE`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_APPID_MANAGE")]
-    BrandProductAuthorityAppidManage,
-    /// `BRAND_PRODUCT_AUTHORITY_FINDER_MANAGE`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_FINDER_MANAGE")]
-    BrandProductAuthorityFinderManage,
-    /// `BRAND_PRODUCT_AUTHORITY_CATEGORY_MANAGE`
-    #[serde(rename = "BRAND_PRODUCT_AUTHORITY_CATEGORY_MANAGE")]
-    BrandProductAuthorityCategoryManage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权产品权限
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationProduct {
+        /// `BRAND_PRODUCT_AUTHORITY_MERCHANT_CARD`
+        BrandProductAuthorityMerchantCard = "BRAND_PRODUCT_AUTHORITY_MERCHANT_CARD",
+        /// `BRAND_PRODUCT_AUTHORITY_CARD_LINK`
+        BrandProductAuthorityCardLink = "BRAND_PRODUCT_AUTHORITY_CARD_LINK",
+        /// `BRAND_PRODUCT_AUTHORITY_PRODUCT_COUPON`
+        BrandProductAuthorityProductCoupon = "BRAND_PRODUCT_AUTHORITY_PRODUCT_COUPON",
+        /// `BRAND_PRODUCT_AUTHORITY_SHAKE_COUPON`
+        BrandProductAuthorityShakeCoupon = "BRAND_PRODUCT_AUTHORITY_SHAKE_COUPON",
+        /// `BRAND_PRODUCT_AUTHORITY_BRAND_PAY_GIFT`
+        BrandProductAuthorityBrandPayGift = "BRAND_PRODUCT_AUTHORITY_BRAND_PAY_GIFT",
+        /// `BRAND_PRODUCT_AUTHORITY_BRAND_STORE`
+        BrandProductAuthorityBrandStore = "BRAND_PRODUCT_AUTHORITY_BRAND_STORE",
+        /// `BRAND_PRODUCT_AUTHORITY_PAYMENT_MERCHANT_MANAGE`
+        BrandProductAuthorityPaymentMerchantManage = "BRAND_PRODUCT_AUTHORITY_PAYMENT_MERCHANT_MANAGE",
+        /// `BRAND_PRODUCT_AUTHORITY_APPID_MANAGE`
+        BrandProductAuthorityAppidManage = "BRAND_PRODUCT_AUTHORITY_APPID_MANAGE",
+        /// `BRAND_PRODUCT_AUTHORITY_FINDER_MANAGE`
+        BrandProductAuthorityFinderManage = "BRAND_PRODUCT_AUTHORITY_FINDER_MANAGE",
+        /// `BRAND_PRODUCT_AUTHORITY_CATEGORY_MANAGE`
+        BrandProductAuthorityCategoryManage = "BRAND_PRODUCT_AUTHORITY_CATEGORY_MANAGE",
+    }
 }
 
 /// The answer of [`GetPartnerBrandsBrandIdProductAuthorities`] (获得品牌已授权且在生效中的产品权限信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerBrandsBrandIdProductAuthoritiesResponse {
     /// 品牌ID
     pub brand_id: String,

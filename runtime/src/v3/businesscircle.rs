@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/businesscircle/parkings", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostParkings {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
@@ -37,7 +37,7 @@ pub struct PostParkings {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/businesscircle/points/notify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPointsNotify {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
@@ -66,7 +66,7 @@ pub struct PostPointsNotify {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/businesscircle/user-authorizations/{openid}", response = GetUserAuthorizationsOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserAuthorizationsOpenid {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
@@ -83,7 +83,7 @@ pub struct GetUserAuthorizationsOpenid {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/businesscircle/users/{openid}/points/commit_status", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidPointsCommitStatus {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
@@ -96,7 +96,7 @@ pub struct GetUsersOpenidPointsCommitStatus {
 }
 
 /// The answer of [`GetUserAuthorizationsOpenid`] (商圈积分授权查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserAuthorizationsOpenidResponse {
     /// 顾客openid
     pub openid: String,

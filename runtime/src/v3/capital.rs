@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/capital/capitallhh/areas/provinces", response = GetCapitallhhAreasProvincesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhAreasProvinces {}
 
 /// 查询城市列表API
@@ -22,7 +22,7 @@ pub struct GetCapitallhhAreasProvinces {}
 /// Callers: 服务商.
 #[endpoint(GET, "v3/capital/capitallhh/areas/provinces/{province_code}/cities", response = GetCapitallhhAreasProvincesProvinceCodeCitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhAreasProvincesProvinceCodeCities {
     /// 省份编码
     pub province_code: i64,
@@ -35,7 +35,7 @@ pub struct GetCapitallhhAreasProvincesProvinceCodeCities {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/capital/capitallhh/banks/corporate-banking", response = GetCapitallhhBanksCorporateBankingResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhBanksCorporateBanking {
     /// 本次查询偏移量
     pub offset: Option<i64>,
@@ -50,7 +50,7 @@ pub struct GetCapitallhhBanksCorporateBanking {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/capital/capitallhh/banks/personal-banking", response = GetCapitallhhBanksCorporateBankingResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhBanksPersonalBanking {
     /// 本次查询偏移量
     pub offset: Option<i64>,
@@ -65,7 +65,7 @@ pub struct GetCapitallhhBanksPersonalBanking {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/capital/capitallhh/banks/search-banks-by-bank-account", response = GetCapitallhhBanksSearchBanksByBankAccountResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhBanksSearchBanksByBankAccount {
     /// 银行卡号
     pub account_number: String,
@@ -78,7 +78,7 @@ pub struct GetCapitallhhBanksSearchBanksByBankAccount {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/capital/capitallhh/banks/{bank_alias_code}/branches", response = GetCapitallhhBanksBankAliasCodeBranchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhBanksBankAliasCodeBranches {
     /// 银行别名编码
     pub bank_alias_code: String,
@@ -91,7 +91,7 @@ pub struct GetCapitallhhBanksBankAliasCodeBranches {
 }
 
 /// 省份列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhAreasProvincesResponseData {
     /// 省份名称
     pub province_name: String,
@@ -100,7 +100,7 @@ pub struct GetCapitallhhAreasProvincesResponseData {
 }
 
 /// The answer of [`GetCapitallhhAreasProvinces`] (查询省份列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhAreasProvincesResponse {
     /// 省份列表
     pub data: Option<Vec<GetCapitallhhAreasProvincesResponseData>>,
@@ -109,7 +109,7 @@ pub struct GetCapitallhhAreasProvincesResponse {
 }
 
 /// 城市列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhAreasProvincesProvinceCodeCitiesResponseData {
     /// 城市名称
     pub city_name: String,
@@ -118,7 +118,7 @@ pub struct GetCapitallhhAreasProvincesProvinceCodeCitiesResponseData {
 }
 
 /// The answer of [`GetCapitallhhAreasProvincesProvinceCodeCities`] (查询城市列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhAreasProvincesProvinceCodeCitiesResponse {
     /// 城市列表
     pub data: Option<Vec<GetCapitallhhAreasProvincesProvinceCodeCitiesResponseData>>,
@@ -127,7 +127,7 @@ pub struct GetCapitallhhAreasProvincesProvinceCodeCitiesResponse {
 }
 
 /// 银行列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksCorporateBankingResponseData {
     /// 银行别名
     pub bank_alias: String,
@@ -142,7 +142,7 @@ pub struct GetCapitallhhBanksCorporateBankingResponseData {
 }
 
 /// 分页链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksCorporateBankingResponseLinks {
     /// 下一页链接
     pub next: Option<String>,
@@ -154,7 +154,7 @@ pub struct GetCapitallhhBanksCorporateBankingResponseLinks {
 }
 
 /// The answer of [`GetCapitallhhBanksCorporateBanking`] (查询支持对公业务的银行列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksCorporateBankingResponse {
     /// 查询数据总条数
     pub total_count: i64,
@@ -169,7 +169,7 @@ pub struct GetCapitallhhBanksCorporateBankingResponse {
 }
 
 /// The answer of [`GetCapitallhhBanksSearchBanksByBankAccount`] (获取对私银行卡号开户银行API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksSearchBanksByBankAccountResponse {
     /// 查询数据总条数
     pub total_count: i64,
@@ -178,7 +178,7 @@ pub struct GetCapitallhhBanksSearchBanksByBankAccountResponse {
 }
 
 /// 支行列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksBankAliasCodeBranchesResponseData {
     /// 开户银行支行名称
     pub bank_branch_name: String,
@@ -187,7 +187,7 @@ pub struct GetCapitallhhBanksBankAliasCodeBranchesResponseData {
 }
 
 /// The answer of [`GetCapitallhhBanksBankAliasCodeBranches`] (查询支行列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksBankAliasCodeBranchesResponse {
     /// 查询数据总条数
     pub total_count: i64,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 渠道服务商, 服务商.
 #[endpoint(POST, "v3/catering/orders/sync-status", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSyncStatus {
     /// 微信支付分配的服务商商户号
     pub sp_mchid: Option<String>,
@@ -58,43 +58,33 @@ pub struct PostOrdersSyncStatus {
     pub dish_list: Vec<PostOrdersSyncStatusDishList>,
 }
 
-/// 订单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostOrdersSyncStatusStatus {
-    /// `CREATE_DEAL`
-    #[serde(rename = "CREATE_DEAL")]
-    CreateDeal,
-    /// `PAY_SUCCESS`
-    #[serde(rename = "PAY_SUCCESS")]
-    PaySuccess,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersSyncStatusStatus {
+        /// `CREATE_DEAL`
+        CreateDeal = "CREATE_DEAL",
+        /// `PAY_SUCCESS`
+        PaySuccess = "PAY_SUCCESS",
+    }
 }
 
-/// 菜品单位
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostOrdersSyncStatusDishListUnit {
-    /// `BY_SHARE`
-    #[serde(rename = "BY_SHARE")]
-    ByShare,
-    /// `BY_WEIGHT`
-    #[serde(rename = "BY_WEIGHT")]
-    ByWeight,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 菜品单位
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersSyncStatusDishListUnit {
+        /// `BY_SHARE`
+        ByShare = "BY_SHARE",
+        /// `BY_WEIGHT`
+        ByWeight = "BY_WEIGHT",
+    }
 }
 
 /// 菜品属性
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSyncStatusDishListProperties {
     /// 口味
     pub taste: String,
@@ -111,7 +101,7 @@ pub struct PostOrdersSyncStatusDishListProperties {
 
 /// 商户菜品信息列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSyncStatusDishList {
     /// 商户菜品ID
     pub out_dish_no: String,

@@ -12,36 +12,30 @@ use crate::endpoint;
 /// Callers: 微信平台商户.
 #[endpoint(GET, "v3/certificates", response = GetCertificatesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCertificates {
     /// 证书算法版本
     pub algorithm_type: Option<GetCertificatesAlgorithmType>,
 }
 
-/// 证书算法版本
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetCertificatesAlgorithmType {
-    /// `SM2`
-    #[serde(rename = "SM2")]
-    Sm2,
-    /// `RSA`
-    #[serde(rename = "RSA")]
-    Rsa,
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证书算法版本
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCertificatesAlgorithmType {
+        /// `SM2`
+        Sm2 = "SM2",
+        /// `RSA`
+        Rsa = "RSA",
+        /// `ALL`
+        All = "ALL",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetCertificatesAlgorithmType {}
 
 /// `encrypt_certificate` (encrypted with the APIv3 key)
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponseDataEncryptCertificate {
     /// `algorithm`
     pub algorithm: String,
@@ -54,7 +48,7 @@ pub struct GetCertificatesResponseDataEncryptCertificate {
 }
 
 /// `data`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponseData {
     /// `serial_no`
     pub serial_no: String,
@@ -67,7 +61,7 @@ pub struct GetCertificatesResponseData {
 }
 
 /// The answer of [`GetCertificates`] (获取平台证书列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponse {
     /// `data`
     pub data: Vec<GetCertificatesResponseData>,

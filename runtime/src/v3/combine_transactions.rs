@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台, 服务商, 直连商户.
 #[endpoint(POST, "v3/combine-transactions/app", response = PostAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApp {
     /// 合单商户appid
     pub combine_appid: String,
@@ -51,7 +51,7 @@ pub struct PostApp {
 /// Callers: 电商平台, 服务商, 直连商户.
 #[endpoint(POST, "v3/combine-transactions/h5", response = PostH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5 {
     /// 合单商户appid
     pub combine_appid: String,
@@ -82,7 +82,7 @@ pub struct PostH5 {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/combine-transactions/id/{combine_transaction_id}", response = GetIdCombineTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetIdCombineTransactionId {
     /// 交易单微信支付订单号
     pub combine_transaction_id: String,
@@ -95,7 +95,7 @@ pub struct GetIdCombineTransactionId {
 /// Callers: 电商平台, 服务商, 直连商户.
 #[endpoint(POST, "v3/combine-transactions/jsapi", response = PostJsapiResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostJsapi {
     /// 合单商户appid
     pub combine_appid: String,
@@ -128,7 +128,7 @@ pub struct PostJsapi {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/combine-transactions/miniprogram", response = PostJsapiResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMiniprogram {
     /// 平台商户应用ID
     pub combine_appid: String,
@@ -157,7 +157,7 @@ pub struct PostMiniprogram {
 /// Callers: 电商平台, 服务商, 直连商户.
 #[endpoint(POST, "v3/combine-transactions/native", response = PostNativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostNative {
     /// 合单商户appid
     pub combine_appid: String,
@@ -188,7 +188,7 @@ pub struct PostNative {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}", response = GetOutTradeNoCombineOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOutTradeNoCombineOutTradeNo {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
@@ -201,7 +201,7 @@ pub struct GetOutTradeNoCombineOutTradeNo {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOutTradeNoCombineOutTradeNoClose {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
@@ -213,7 +213,7 @@ pub struct PostOutTradeNoCombineOutTradeNoClose {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -224,7 +224,7 @@ pub struct PostAppSceneInfo {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -234,7 +234,7 @@ pub struct PostAppSubOrdersAmount {
 
 /// 结算信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubOrdersSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,7 +246,7 @@ pub struct PostAppSubOrdersSettleInfo {
 
 /// 商品单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -284,42 +284,32 @@ pub struct PostAppSubOrders {
     pub profit_sharing: Option<bool>,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAppCombinePayerInfoIdentityType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// `HONGKONG_MACAO`
-    #[serde(rename = "HONGKONG_MACAO")]
-    HongkongMacao,
-    /// `HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "HONGKONG_MACAO_RESIDENT")]
-    HongkongMacaoResident,
-    /// `TAIWAN_RESIDENT`
-    #[serde(rename = "TAIWAN_RESIDENT")]
-    TaiwanResident,
-    /// `FOREIGN_RESIDENT`
-    #[serde(rename = "FOREIGN_RESIDENT")]
-    ForeignResident,
-    /// `OVERSEA_PASSPORT`
-    #[serde(rename = "OVERSEA_PASSPORT")]
-    OverseaPassport,
-    /// `PHONE_NUMBER`
-    #[serde(rename = "PHONE_NUMBER")]
-    PhoneNumber,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAppCombinePayerInfoIdentityType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+        /// `HONGKONG_MACAO`
+        HongkongMacao = "HONGKONG_MACAO",
+        /// `HONGKONG_MACAO_RESIDENT`
+        HongkongMacaoResident = "HONGKONG_MACAO_RESIDENT",
+        /// `TAIWAN_RESIDENT`
+        TaiwanResident = "TAIWAN_RESIDENT",
+        /// `FOREIGN_RESIDENT`
+        ForeignResident = "FOREIGN_RESIDENT",
+        /// `OVERSEA_PASSPORT`
+        OverseaPassport = "OVERSEA_PASSPORT",
+        /// `PHONE_NUMBER`
+        PhoneNumber = "PHONE_NUMBER",
+    }
 }
 
 /// 实名支付
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppCombinePayerInfoIdentity {
     /// 证件类型
     pub r#type: PostAppCombinePayerInfoIdentityType,
@@ -333,49 +323,40 @@ pub struct PostAppCombinePayerInfoIdentity {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppCombinePayerInfo {
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<PostAppCombinePayerInfoIdentity>,
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostAppTradeScenario {
-    /// `RECOMMERCE`
-    #[serde(rename = "RECOMMERCE")]
-    Recommerce,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAppTradeScenario {
+        /// `RECOMMERCE`
+        Recommerce = "RECOMMERCE",
+    }
 }
 
-/// 指定支付方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAppLimitPay {
-    /// `no_balance`
-    #[serde(rename = "no_balance")]
-    NoBalance,
-    /// `no_debit`
-    #[serde(rename = "no_debit")]
-    NoDebit,
-    /// `balance_only`
-    #[serde(rename = "balance_only")]
-    BalanceOnly,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 指定支付方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAppLimitPay {
+        /// `no_balance`
+        NoBalance = "no_balance",
+        /// `no_debit`
+        NoDebit = "no_debit",
+        /// `balance_only`
+        BalanceOnly = "balance_only",
+    }
 }
 
 /// 预签约信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppContractInfo {
     /// 签约商户号
     pub mchid: String,
@@ -391,26 +372,21 @@ pub struct PostAppContractInfo {
     pub notify_url: String,
 }
 
-/// 贴息方案类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAppSubsidyInfoSubsidyDetailSubsidyPeriodType {
-    /// `DAILY`
-    #[serde(rename = "DAILY")]
-    Daily,
-    /// `PERIOD`
-    #[serde(rename = "PERIOD")]
-    Period,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 贴息方案类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAppSubsidyInfoSubsidyDetailSubsidyPeriodType {
+        /// `DAILY`
+        Daily = "DAILY",
+        /// `PERIOD`
+        Period = "PERIOD",
+    }
 }
 
 /// 贴息方案列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubsidyInfoSubsidyDetailSubsidyPlan {
     /// 贴息期数
     pub subsidy_installment_num: i64,
@@ -420,7 +396,7 @@ pub struct PostAppSubsidyInfoSubsidyDetailSubsidyPlan {
 
 /// 贴息详情列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubsidyInfoSubsidyDetail {
     /// 贴息方案类型
     pub subsidy_period_type: PostAppSubsidyInfoSubsidyDetailSubsidyPeriodType,
@@ -430,7 +406,7 @@ pub struct PostAppSubsidyInfoSubsidyDetail {
 
 /// 贴息信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubsidyInfo {
     /// 贴息详情列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -438,7 +414,7 @@ pub struct PostAppSubsidyInfo {
 }
 
 /// 预签约结果
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAppResponseContractResult {
     /// 签约结果码
     pub code: String,
@@ -447,7 +423,7 @@ pub struct PostAppResponseContractResult {
 }
 
 /// The answer of [`PostApp`] (合单下单-APP支付API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAppResponse {
     /// 预支付交易会话标识
     pub prepay_id: String,
@@ -457,7 +433,7 @@ pub struct PostAppResponse {
 
 /// H5场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5SceneInfoH5Info {
     /// 场景类型
     pub r#type: String,
@@ -477,7 +453,7 @@ pub struct PostH5SceneInfoH5Info {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5SceneInfo {
     /// 商户端设备号
     pub device_id: String,
@@ -489,7 +465,7 @@ pub struct PostH5SceneInfo {
 
 /// 商品单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5SubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -516,7 +492,7 @@ pub struct PostH5SubOrders {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5CombinePayerInfo {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -530,28 +506,28 @@ pub struct PostH5CombinePayerInfo {
 }
 
 /// The answer of [`PostH5`] (合单下单-H5支付API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostH5Response {
     /// 支付跳转链接
     pub h5_url: String,
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIdCombineTransactionIdResponseCombinePayerInfo {
     /// 用户标识
     pub openid: Option<String>,
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIdCombineTransactionIdResponseSceneInfo {
     /// 商户端设备号
     pub device_id: Option<String>,
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIdCombineTransactionIdResponseSubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -566,7 +542,7 @@ pub struct GetIdCombineTransactionIdResponseSubOrdersAmount {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIdCombineTransactionIdResponseSubOrders {
     /// 商品单发起商户号
     pub mchid: String,
@@ -593,7 +569,7 @@ pub struct GetIdCombineTransactionIdResponseSubOrders {
 }
 
 /// The answer of [`GetIdCombineTransactionId`] (个人收款交易通过微信支付订单号查单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIdCombineTransactionIdResponse {
     /// 平台商户应用ID
     pub combine_appid: String,
@@ -615,7 +591,7 @@ pub struct GetIdCombineTransactionIdResponse {
 
 /// 商品单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostJsapiSubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -647,36 +623,32 @@ pub struct PostJsapiSubOrders {
 }
 
 /// The answer of [`PostJsapi`] (合单下单-JSAPI支付API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostJsapiResponse {
     /// 预支付交易会话标识
     pub prepay_id: String,
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostMiniprogramCombinePayerInfo {
     /// 用户标识
     pub openid: String,
 }
 
-/// 商品服务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMiniprogramSubOrdersOrderServiceType {
-    /// `INDIVIDUALTRADE`
-    #[serde(rename = "INDIVIDUALTRADE")]
-    Individualtrade,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商品服务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMiniprogramSubOrdersOrderServiceType {
+        /// `INDIVIDUALTRADE`
+        Individualtrade = "INDIVIDUALTRADE",
+    }
 }
 
 /// 商品单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMiniprogramSubOrders {
     /// 商品单发起商户号
     pub mchid: String,
@@ -699,93 +671,72 @@ pub struct PostMiniprogramSubOrders {
 }
 
 /// The answer of [`PostNative`] (合单下单-Native支付API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostNativeResponse {
     /// 二维码链接
     pub code_url: String,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType {
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType {
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+    }
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailScope {
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailType {
-    /// `CASH`
-    #[serde(rename = "CASH")]
-    Cash,
-    /// `NOCASH`
-    #[serde(rename = "NOCASH")]
-    Nocash,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailType {
+        /// `CASH`
+        Cash = "CASH",
+        /// `NOCASH`
+        Nocash = "NOCASH",
+    }
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -800,7 +751,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailGoodsDe
 }
 
 /// 优惠信息列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
@@ -828,7 +779,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetail {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -843,7 +794,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersAmount {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -879,7 +830,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrders {
 }
 
 /// 使用的商户贴息信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOutTradeNoCombineOutTradeNoResponseInstallmentInfo {
     /// 是否使用了商户贴息
     pub use_subsidy: bool,
@@ -888,7 +839,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseInstallmentInfo {
 }
 
 /// The answer of [`GetOutTradeNoCombineOutTradeNo`] (合单查询订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOutTradeNoCombineOutTradeNoResponse {
     /// 合单商户appid
     pub combine_appid: String,
@@ -912,7 +863,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponse {
 
 /// 商品单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOutTradeNoCombineOutTradeNoCloseSubOrders {
     /// 子单商户号
     pub mchid: String,

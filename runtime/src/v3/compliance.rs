@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/compliance/inactive-merchant-identity-verification/merchants", response = PostInactiveMerchantIdentityVerificationMerchantsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInactiveMerchantIdentityVerificationMerchants {
     /// 特约商户号
     pub sub_mchid: String,
@@ -25,7 +25,7 @@ pub struct PostInactiveMerchantIdentityVerificationMerchants {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}", response = GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationId {
     /// 特约商户号
     pub sub_mchid: String,
@@ -34,51 +34,40 @@ pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerifications
 }
 
 /// The answer of [`PostInactiveMerchantIdentityVerificationMerchants`] (发起不活跃商户身份核实).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInactiveMerchantIdentityVerificationMerchantsResponse {
     /// 核实单号
     pub verification_id: String,
 }
 
-/// 核实单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseState
-{
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核实单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseFailReason
-{
-    /// `MATERIALS_ABNORMAL`
-    #[serde(rename = "MATERIALS_ABNORMAL")]
-    MaterialsAbnormal,
-    /// `PROCESS_TIMEOUT`
-    #[serde(rename = "PROCESS_TIMEOUT")]
-    ProcessTimeout,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseFailReason {
+        /// `MATERIALS_ABNORMAL`
+        MaterialsAbnormal = "MATERIALS_ABNORMAL",
+        /// `PROCESS_TIMEOUT`
+        ProcessTimeout = "PROCESS_TIMEOUT",
+    }
 }
 
 /// The answer of [`GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationId`] (查询不活跃商户身份核实结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponse {
     /// 特约商户号
     pub sub_mchid: String,

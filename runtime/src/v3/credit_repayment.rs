@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/credit-repayment/partner/contracts/app-presign", response = PostPartnerContractsAppPresignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsAppPresign {
     /// 商户AppID
     pub appid: String,
@@ -45,7 +45,7 @@ pub struct PostPartnerContractsAppPresign {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/credit-repayment/partner/contracts/h5-presign", response = PostPartnerContractsH5PresignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsH5Presign {
     /// 商户AppID
     pub appid: String,
@@ -80,7 +80,7 @@ pub struct PostPartnerContractsH5Presign {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/credit-repayment/partner/contracts/terminate", response = PostPartnerContractsTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsTerminate {
     /// 服务商签约协议号
     pub out_contract_code: String,
@@ -95,7 +95,7 @@ pub struct PostPartnerContractsTerminate {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/credit-repayment/partner/contracts/{out_contract_code}", response = PostPartnerContractsTerminateResponseContractInfo)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerContractsOutContractCode {
     /// 服务商签约协议号
     pub out_contract_code: String,
@@ -108,7 +108,7 @@ pub struct GetPartnerContractsOutContractCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/credit-repayment/partner/deduct-orders", response = PostPartnerDeductOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerDeductOrders {
     /// 还款协议ID
     pub contract_id: String,
@@ -133,7 +133,7 @@ pub struct PostPartnerDeductOrders {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/credit-repayment/partner/deduct-orders/{out_trade_no}", response = PostPartnerDeductOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerDeductOrdersOutTradeNo {
     /// 商户侧交易单号
     pub out_trade_no: String,
@@ -146,7 +146,7 @@ pub struct GetPartnerDeductOrdersOutTradeNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/credit-repayment/partner/schedule-records/batch-create", response = PostPartnerScheduleRecordsBatchCreateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerScheduleRecordsBatchCreate {
     /// 还款协议ID
     pub contract_id: String,
@@ -165,7 +165,7 @@ pub struct PostPartnerScheduleRecordsBatchCreate {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/credit-repayment/partner/schedule-records/{out_record_id}", response = PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerScheduleRecordsOutRecordId {
     /// 商户侧预约还款单号
     pub out_record_id: String,
@@ -173,27 +173,22 @@ pub struct GetPartnerScheduleRecordsOutRecordId {
     pub contract_id: String,
 }
 
-/// 实名验证类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerContractsAppPresignRealIdentityIdentityType {
-    /// `REAL_IDENTITY_TYPE_INVALID`
-    #[serde(rename = "REAL_IDENTITY_TYPE_INVALID")]
-    RealIdentityTypeInvalid,
-    /// `REAL_IDENTITY_TYPE_ID_CARD`
-    #[serde(rename = "REAL_IDENTITY_TYPE_ID_CARD")]
-    RealIdentityTypeIdCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 实名验证类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerContractsAppPresignRealIdentityIdentityType {
+        /// `REAL_IDENTITY_TYPE_INVALID`
+        RealIdentityTypeInvalid = "REAL_IDENTITY_TYPE_INVALID",
+        /// `REAL_IDENTITY_TYPE_ID_CARD`
+        RealIdentityTypeIdCard = "REAL_IDENTITY_TYPE_ID_CARD",
+    }
 }
 
 /// 用户实名信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsAppPresignRealIdentity {
     /// 实名验证类型
     pub identity_type: PostPartnerContractsAppPresignRealIdentityIdentityType,
@@ -207,7 +202,7 @@ pub struct PostPartnerContractsAppPresignRealIdentity {
 
 /// 交易信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsAppPresignTradeInfo {
     /// 商户侧交易单号
     pub out_trade_no: String,
@@ -225,7 +220,7 @@ pub struct PostPartnerContractsAppPresignTradeInfo {
 }
 
 /// The answer of [`PostPartnerContractsAppPresign`] (APP预签约自动还款协议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsAppPresignResponse {
     /// 预签约码
     pub presign_token: String,
@@ -235,7 +230,7 @@ pub struct PostPartnerContractsAppPresignResponse {
 
 /// 跳转控制信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsH5PresignJumpInfo {
     /// 签约完后要跳转到的应用AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,55 +238,44 @@ pub struct PostPartnerContractsH5PresignJumpInfo {
 }
 
 /// The answer of [`PostPartnerContractsH5Presign`] (H5预签约自动还款协议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsH5PresignResponse {
     /// 拉起微信支付签约页的URL
     pub redirect_url: String,
 }
 
-/// 协议状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerContractsTerminateResponseContractInfoContractState {
-    /// `CONTRACT_STATE_INVALID`
-    #[serde(rename = "CONTRACT_STATE_INVALID")]
-    ContractStateInvalid,
-    /// `CONTRACT_STATE_EFFECTIVE`
-    #[serde(rename = "CONTRACT_STATE_EFFECTIVE")]
-    ContractStateEffective,
-    /// `CONTRACT_STATE_TERMINATED`
-    #[serde(rename = "CONTRACT_STATE_TERMINATED")]
-    ContractStateTerminated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerContractsTerminateResponseContractInfoContractState {
+        /// `CONTRACT_STATE_INVALID`
+        ContractStateInvalid = "CONTRACT_STATE_INVALID",
+        /// `CONTRACT_STATE_EFFECTIVE`
+        ContractStateEffective = "CONTRACT_STATE_EFFECTIVE",
+        /// `CONTRACT_STATE_TERMINATED`
+        ContractStateTerminated = "CONTRACT_STATE_TERMINATED",
+    }
 }
 
-/// 协议解约方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerContractsTerminateResponseContractInfoContractTerminatedMode {
-    /// `TERMINATION_MODE_INVALID`
-    #[serde(rename = "TERMINATION_MODE_INVALID")]
-    TerminationModeInvalid,
-    /// `TERMINATION_MODE_BY_USER`
-    #[serde(rename = "TERMINATION_MODE_BY_USER")]
-    TerminationModeByUser,
-    /// `TERMINATION_MODE_BY_MERCHANT`
-    #[serde(rename = "TERMINATION_MODE_BY_MERCHANT")]
-    TerminationModeByMerchant,
-    /// `TERMINATION_MODE_BY_CUSTOMER_SERVICE`
-    #[serde(rename = "TERMINATION_MODE_BY_CUSTOMER_SERVICE")]
-    TerminationModeByCustomerService,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议解约方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerContractsTerminateResponseContractInfoContractTerminatedMode {
+        /// `TERMINATION_MODE_INVALID`
+        TerminationModeInvalid = "TERMINATION_MODE_INVALID",
+        /// `TERMINATION_MODE_BY_USER`
+        TerminationModeByUser = "TERMINATION_MODE_BY_USER",
+        /// `TERMINATION_MODE_BY_MERCHANT`
+        TerminationModeByMerchant = "TERMINATION_MODE_BY_MERCHANT",
+        /// `TERMINATION_MODE_BY_CUSTOMER_SERVICE`
+        TerminationModeByCustomerService = "TERMINATION_MODE_BY_CUSTOMER_SERVICE",
+    }
 }
 
 /// 协议信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsTerminateResponseContractInfo {
     /// 协议ID
     pub contract_id: String,
@@ -323,36 +307,30 @@ pub struct PostPartnerContractsTerminateResponseContractInfo {
 }
 
 /// The answer of [`PostPartnerContractsTerminate`] (解除自动还款协议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsTerminateResponse {
     /// 协议信息
     pub contract_info: Option<PostPartnerContractsTerminateResponseContractInfo>,
 }
 
-/// 还款单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerDeductOrdersResponseOrderState {
-    /// `DEDUCT_ORDER_STATE_PENDING`
-    #[serde(rename = "DEDUCT_ORDER_STATE_PENDING")]
-    DeductOrderStatePending,
-    /// `DEDUCT_ORDER_STATE_NOT_PAY`
-    #[serde(rename = "DEDUCT_ORDER_STATE_NOT_PAY")]
-    DeductOrderStateNotPay,
-    /// `DEDUCT_ORDER_STATE_PAY_SUCCESS`
-    #[serde(rename = "DEDUCT_ORDER_STATE_PAY_SUCCESS")]
-    DeductOrderStatePaySuccess,
-    /// `DEDUCT_ORDER_STATE_PAY_FAIL`
-    #[serde(rename = "DEDUCT_ORDER_STATE_PAY_FAIL")]
-    DeductOrderStatePayFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 还款单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerDeductOrdersResponseOrderState {
+        /// `DEDUCT_ORDER_STATE_PENDING`
+        DeductOrderStatePending = "DEDUCT_ORDER_STATE_PENDING",
+        /// `DEDUCT_ORDER_STATE_NOT_PAY`
+        DeductOrderStateNotPay = "DEDUCT_ORDER_STATE_NOT_PAY",
+        /// `DEDUCT_ORDER_STATE_PAY_SUCCESS`
+        DeductOrderStatePaySuccess = "DEDUCT_ORDER_STATE_PAY_SUCCESS",
+        /// `DEDUCT_ORDER_STATE_PAY_FAIL`
+        DeductOrderStatePayFail = "DEDUCT_ORDER_STATE_PAY_FAIL",
+    }
 }
 
 /// The answer of [`PostPartnerDeductOrders`] (发起还款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerDeductOrdersResponse {
     /// 商户侧交易单号
     pub out_trade_no: String,
@@ -382,7 +360,7 @@ pub struct PostPartnerDeductOrdersResponse {
 
 /// 预约还款项列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerScheduleRecordsBatchCreateScheduleItems {
     /// 商户侧预约还款单号
     pub out_record_id: String,
@@ -401,7 +379,7 @@ pub struct PostPartnerScheduleRecordsBatchCreateScheduleItems {
 }
 
 /// 预约还款记录列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords {
     /// 商户侧预约还款单号
     pub out_record_id: String,
@@ -422,7 +400,7 @@ pub struct PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords {
 }
 
 /// The answer of [`PostPartnerScheduleRecordsBatchCreate`] (预约还款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerScheduleRecordsBatchCreateResponse {
     /// 预约还款记录列表
     pub schedule_records: Option<Vec<PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords>>,

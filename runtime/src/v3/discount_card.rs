@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/discount-card/cards", response = PostCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCards {
     /// 商户领卡号
     pub out_card_code: String,
@@ -31,7 +31,7 @@ pub struct PostCards {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/discount-card/cards/{out_card_code}", response = GetCardsOutCardCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCardsOutCardCode {
     /// 商户领卡号
     pub out_card_code: String,
@@ -44,7 +44,7 @@ pub struct GetCardsOutCardCode {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/discount-card/cards/{out_card_code}/add-user-records", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsOutCardCodeAddUserRecords {
     /// 商户领卡号
     pub out_card_code: String,
@@ -64,7 +64,7 @@ pub struct PostCardsOutCardCodeAddUserRecords {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/discount-card/orders/out-trade-no/{out_trade_no}", response = GetOrdersOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -77,7 +77,7 @@ pub struct GetOrdersOutTradeNoOutTradeNo {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/discount-card/orders/{out_order_no}", response = GetOrdersOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutOrderNo {
     /// 先享卡订单号
     pub out_order_no: String,
@@ -90,7 +90,7 @@ pub struct GetOrdersOutOrderNo {
 /// Callers: 直连商户.
 #[endpoint(PATCH, "v3/discount-card/orders/{out_order_no}", response = PatchOrdersOutOrderNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchOrdersOutOrderNo {
     /// 先享卡订单号
     pub out_order_no: String,
@@ -101,14 +101,14 @@ pub struct PatchOrdersOutOrderNo {
 }
 
 /// The answer of [`PostCards`] (预受理领卡请求API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardsResponse {
     /// 预领卡请求token
     pub prepare_card_token: String,
 }
 
 /// 约定时间期限
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseTimeRange {
     /// 约定开始时间
     pub begin_time: String,
@@ -117,7 +117,7 @@ pub struct GetCardsOutCardCodeResponseTimeRange {
 }
 
 /// 用户退回优惠的付款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponsePayInformation {
     /// 付款金额
     pub pay_amount: i64,
@@ -130,7 +130,7 @@ pub struct GetCardsOutCardCodeResponsePayInformation {
 }
 
 /// 目标完成记录
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseObjectivesObjectiveCompletionRecords {
     /// 目标完成流水号
     pub objective_completion_serial_no: String,
@@ -150,7 +150,7 @@ pub struct GetCardsOutCardCodeResponseObjectivesObjectiveCompletionRecords {
 }
 
 /// 目标列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseObjectives {
     /// 目标ID
     pub objective_id: String,
@@ -168,7 +168,7 @@ pub struct GetCardsOutCardCodeResponseObjectives {
 }
 
 /// 优惠使用记录列
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseRewardsRewardUsageRecords {
     /// 优惠使用记录流水号
     pub reward_usage_serial_no: String,
@@ -190,7 +190,7 @@ pub struct GetCardsOutCardCodeResponseRewardsRewardUsageRecords {
 }
 
 /// 优惠列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseRewards {
     /// 优惠ID
     pub reward_id: String,
@@ -211,7 +211,7 @@ pub struct GetCardsOutCardCodeResponseRewards {
 }
 
 /// The answer of [`GetCardsOutCardCode`] (查询先享卡订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponse {
     /// 先享卡ID
     pub card_id: String,
@@ -245,52 +245,40 @@ pub struct GetCardsOutCardCodeResponse {
     pub sharer_openid: Option<String>,
 }
 
-/// 订单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOrdersOutTradeNoOutTradeNoResponseState {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `SETTLING`
-    #[serde(rename = "SETTLING")]
-    Settling,
-    /// `CHARGING`
-    #[serde(rename = "CHARGING")]
-    Charging,
-    /// `CHARGED`
-    #[serde(rename = "CHARGED")]
-    Charged,
-    /// `NO_CHARGE`
-    #[serde(rename = "NO_CHARGE")]
-    NoCharge,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOrdersOutTradeNoOutTradeNoResponseState {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `SETTLING`
+        Settling = "SETTLING",
+        /// `CHARGING`
+        Charging = "CHARGING",
+        /// `CHARGED`
+        Charged = "CHARGED",
+        /// `NO_CHARGE`
+        NoCharge = "NO_CHARGE",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+    }
 }
 
-/// 履约类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType {
-    /// `INCREASE`
-    #[serde(rename = "INCREASE")]
-    Increase,
-    /// `DECREASE`
-    #[serde(rename = "DECREASE")]
-    Decrease,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 履约类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType {
+        /// `INCREASE`
+        Increase = "INCREASE",
+        /// `DECREASE`
+        Decrease = "DECREASE",
+    }
 }
 
 /// 目标达成明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersOutTradeNoOutTradeNoResponseObjectives {
     /// 目标流水号
     pub objective_serial_no: String,
@@ -313,7 +301,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponseObjectives {
 }
 
 /// 奖励明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersOutTradeNoOutTradeNoResponseRewards {
     /// 奖励流水号
     pub reward_serial_no: String,
@@ -338,7 +326,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponseRewards {
 }
 
 /// The answer of [`GetOrdersOutTradeNoOutTradeNo`] (通过先享卡订单号查询订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersOutTradeNoOutTradeNoResponse {
     /// 先享卡订单号
     pub out_order_no: String,
@@ -392,7 +380,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponse {
 
 /// 目标达成明细列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchOrdersOutOrderNoObjectives {
     /// 目标流水号
     pub objective_serial_no: String,
@@ -413,7 +401,7 @@ pub struct PatchOrdersOutOrderNoObjectives {
 
 /// 奖励明细列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchOrdersOutOrderNoRewards {
     /// 奖励流水号
     pub reward_serial_no: String,
@@ -435,7 +423,7 @@ pub struct PatchOrdersOutOrderNoRewards {
 }
 
 /// The answer of [`PatchOrdersOutOrderNo`] (更新先享卡订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchOrdersOutOrderNoResponse {
     /// 先享卡订单号
     pub out_order_no: String,

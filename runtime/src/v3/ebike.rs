@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/ebike/charge/contracts/preopen", response = PostChargeContractsPreopenResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeContractsPreopen {
     /// 特约商户号
     pub sub_mchid: Option<String>,
@@ -33,7 +33,7 @@ pub struct PostChargeContractsPreopen {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/ebike/charge/contracts/{contract_id}", response = GetChargeContractsContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetChargeContractsContractId {
     /// 特约商户号
     pub sub_mchid: Option<String>,
@@ -48,7 +48,7 @@ pub struct GetChargeContractsContractId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/ebike/charge/contracts/{contract_id}/confirm", response = PostChargeContractsContractIdConfirmResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeContractsContractIdConfirm {
     /// 充电授权扣费协议号
     pub contract_id: String,
@@ -69,7 +69,7 @@ pub struct PostChargeContractsContractIdConfirm {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/ebike/charge/transactions", response = PostChargeTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeTransactions {
     /// 特约商户号
     pub sub_mchid: Option<String>,
@@ -104,7 +104,7 @@ pub struct PostChargeTransactions {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/ebike/charge/transactions/id/{transaction_id}", response = GetChargeTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetChargeTransactionsIdTransactionId {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -119,7 +119,7 @@ pub struct GetChargeTransactionsIdTransactionId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/ebike/charge/transactions/out-trade-no/{out_trade_no}", response = GetChargeTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetChargeTransactionsOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -134,7 +134,7 @@ pub struct GetChargeTransactionsOutTradeNoOutTradeNo {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/ebike/charge/users/{openid}/contract", response = GetChargeContractsContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetChargeUsersOpenidContract {
     /// 特约商户号
     pub sub_mchid: Option<String>,
@@ -145,14 +145,14 @@ pub struct GetChargeUsersOpenidContract {
 }
 
 /// The answer of [`PostChargeContractsPreopen`] (预开通服务API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostChargeContractsPreopenResponse {
     /// 预开通ID
     pub preopen_id: String,
 }
 
 /// The answer of [`GetChargeContractsContractId`] (通过签约号查询用户状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetChargeContractsContractIdResponse {
     /// 服务商商户号
     pub mchid: String,
@@ -168,7 +168,7 @@ pub struct GetChargeContractsContractIdResponse {
 
 /// 充电场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeContractsContractIdConfirmChargeInfo {
     /// 开始时间
     pub start_time: String,
@@ -181,7 +181,7 @@ pub struct PostChargeContractsContractIdConfirmChargeInfo {
 }
 
 /// The answer of [`PostChargeContractsContractIdConfirm`] (创建用户当次充电代扣凭证API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostChargeContractsContractIdConfirmResponse {
     /// 用户充电代扣凭证
     pub charging_token: String,
@@ -189,7 +189,7 @@ pub struct PostChargeContractsContractIdConfirmResponse {
 
 /// 订单金额信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeTransactionsAmount {
     /// 订单总金额
     pub total: i64,
@@ -200,7 +200,7 @@ pub struct PostChargeTransactionsAmount {
 
 /// 充电自行车场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeTransactionsChargeInfo {
     /// 开始时间
     pub start_time: String,
@@ -221,7 +221,7 @@ pub struct PostChargeTransactionsChargeInfo {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostChargeTransactionsDeviceInfo {
     /// 充电位设备号
     pub device_id: String,
@@ -230,7 +230,7 @@ pub struct PostChargeTransactionsDeviceInfo {
 }
 
 /// The answer of [`PostChargeTransactions`] (充电自行车代扣受理扣款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostChargeTransactionsResponse {
     /// 受理状态
     pub accept_state: String,
@@ -239,7 +239,7 @@ pub struct PostChargeTransactionsResponse {
 }
 
 /// 支付者信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetChargeTransactionsIdTransactionIdResponsePayer {
     /// 用户在服务商的标识
     pub openid: Option<String>,
@@ -248,7 +248,7 @@ pub struct GetChargeTransactionsIdTransactionIdResponsePayer {
 }
 
 /// 订单金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetChargeTransactionsIdTransactionIdResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -261,7 +261,7 @@ pub struct GetChargeTransactionsIdTransactionIdResponseAmount {
 }
 
 /// 优惠信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetChargeTransactionsIdTransactionIdResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -284,7 +284,7 @@ pub struct GetChargeTransactionsIdTransactionIdResponsePromotionDetail {
 }
 
 /// The answer of [`GetChargeTransactionsIdTransactionId`] (查询订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetChargeTransactionsIdTransactionIdResponse {
     /// 商户号
     pub mchid: String,

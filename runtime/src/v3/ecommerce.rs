@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/ecommerce/account/apply-cancel-withdraw", response = PostAccountApplyCancelWithdrawResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdraw {
     /// 二级商户号
     pub sub_mchid: String,
@@ -37,7 +37,7 @@ pub struct PostAccountApplyCancelWithdraw {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}", response = GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentId {
     /// 微信支付付销提现申请单号
     pub applyment_id: String,
@@ -50,7 +50,7 @@ pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentId {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/account/apply-cancel-withdraw/confirm", response = PostAccountApplyCancelWithdrawConfirmResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawConfirm {
     /// 微信支付注销单号
     pub applyment_id: Option<String>,
@@ -73,7 +73,7 @@ pub struct PostAccountApplyCancelWithdrawConfirm {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}", response = GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAccountApplyCancelWithdrawOutRequestNoOutRequestNo {
     /// 商户注销提现申请号
     pub out_request_no: String,
@@ -86,7 +86,7 @@ pub struct GetAccountApplyCancelWithdrawOutRequestNoOutRequestNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}", response = GetAccountApplyCancelWithdrawValidateCancelSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchid {
     /// 申请注销的二级商户号
     pub sub_mchid: String,
@@ -99,7 +99,7 @@ pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchid {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/account/cancel-applications", response = PostAccountCancelApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountCancelApplications {
     /// 二级商户号
     pub sub_mchid: String,
@@ -116,7 +116,7 @@ pub struct PostAccountCancelApplications {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/account/cancel-applications/media", response = PostAccountCancelApplicationsMediaResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountCancelApplicationsMedia {
     /// 图片文件
     #[wechatpay(file)]
@@ -138,7 +138,7 @@ pub struct PostAccountCancelApplicationsMedia {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}", response = PostAccountCancelApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAccountCancelApplicationsOutApplyNoOutApplyNo {
     /// 商户注销申请单号
     pub out_apply_no: String,
@@ -151,7 +151,7 @@ pub struct GetAccountCancelApplicationsOutApplyNoOutApplyNo {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/applyments/", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplyments {
     /// 业务申请编号
     pub out_request_no: String,
@@ -202,7 +202,7 @@ pub struct PostApplyments {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/applyments/out-request-no/{out_request_no}", response = GetApplymentsOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentsOutRequestNoOutRequestNo {
     /// 业务申请编号
     pub out_request_no: String,
@@ -215,7 +215,7 @@ pub struct GetApplymentsOutRequestNoOutRequestNo {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsOutRequestNoOutRequestNoRevoke {
     /// 业务申请编号
     pub out_request_no: String,
@@ -228,7 +228,7 @@ pub struct PostApplymentsOutRequestNoOutRequestNoRevoke {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/applyments/submit-account-hosting-applyment", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplyment {
     /// 业务申请编号
     pub out_request_no: String,
@@ -281,7 +281,7 @@ pub struct PostApplymentsSubmitAccountHostingApplyment {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/applyments/submit-sign-verify-info", response = PostApplymentsSubmitSignVerifyInfoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitSignVerifyInfo {
     /// 业务申请编号
     pub out_request_no: String,
@@ -301,7 +301,7 @@ pub struct PostApplymentsSubmitSignVerifyInfo {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/applyments/{applyment_id}", response = GetApplymentsApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplymentsApplymentId {
     /// 微信支付申请单号
     pub applyment_id: i64,
@@ -314,7 +314,7 @@ pub struct GetApplymentsApplymentId {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/applyments/{applyment_id}/revoke", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsApplymentIdRevoke {
     /// 微信支付申请单号
     pub applyment_id: i64,
@@ -327,7 +327,7 @@ pub struct PostApplymentsApplymentIdRevoke {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/bill/fundflowbill", response = GetBillFundflowbillResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBillFundflowbill {
     /// 账单日期
     pub bill_date: String,
@@ -346,7 +346,7 @@ pub struct GetBillFundflowbill {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode {
     /// 委托代扣协议模板Id
     pub plan_id: i64,
@@ -361,7 +361,7 @@ pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
     /// 委托代扣协议模板Id
     pub plan_id: i64,
@@ -378,7 +378,7 @@ pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTe
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/combine-papay/contracts/pre-entrust-sign", response = PostCombinePapayContractsPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayContractsPreEntrustSign {
     /// 商户APPID
     pub appid: String,
@@ -403,7 +403,7 @@ pub struct PostCombinePapayContractsPreEntrustSign {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program", response = PostCombinePapayContractsPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayContractsPreEntrustSignMiniProgram {
     /// 商户APPID
     pub appid: String,
@@ -424,7 +424,7 @@ pub struct PostCombinePapayContractsPreEntrustSignMiniProgram {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/combine-papay/transactions", response = PostCombinePapayTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactions {
     /// 合单商户appid
     pub combine_appid: String,
@@ -447,7 +447,7 @@ pub struct PostCombinePapayTransactions {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}", response = PostCombinePapayTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCombinePapayTransactionsCombineOutTradeNo {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
@@ -460,7 +460,7 @@ pub struct GetCombinePapayTransactionsCombineOutTradeNo {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsCombineOutTradeNoReverse {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
@@ -477,7 +477,7 @@ pub struct PostCombinePapayTransactionsCombineOutTradeNoReverse {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/ecommerce/fund/balance/{sub_mchid}", response = GetFundBalanceSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundBalanceSubMchid {
     /// 二级商户号
     pub sub_mchid: String,
@@ -492,7 +492,7 @@ pub struct GetFundBalanceSubMchid {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/fund/enddaybalance/{sub_mchid}", response = GetFundEnddaybalanceSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundEnddaybalanceSubMchid {
     /// 电商特约商户商户号
     pub sub_mchid: String,
@@ -509,7 +509,7 @@ pub struct GetFundEnddaybalanceSubMchid {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/ecommerce/fund/withdraw", response = PostFundWithdrawResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFundWithdraw {
     /// 特约商户号
     pub sub_mchid: String,
@@ -534,7 +534,7 @@ pub struct PostFundWithdraw {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundWithdrawOutRequestNoOutRequestNo {
     /// 商户提现单号
     pub out_request_no: String,
@@ -549,7 +549,7 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNo {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/ecommerce/fund/withdraw/{withdraw_id}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundWithdrawWithdrawId {
     /// 微信支付提现单号
     pub withdraw_id: String,
@@ -564,7 +564,7 @@ pub struct GetFundWithdrawWithdrawId {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}", response = GetIndividualContractsOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetIndividualContractsOutContractCodeOutContractCode {
     /// 业务申请单号
     pub out_contract_code: String,
@@ -579,7 +579,7 @@ pub struct GetIndividualContractsOutContractCodeOutContractCode {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
     /// 签约和付款的AppID
     pub appid: String,
@@ -602,7 +602,7 @@ pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram {
     /// 签约和付款的AppID
     pub appid: String,
@@ -627,7 +627,7 @@ pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram 
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign/app", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostIndividualContractsPreEntrustSignApp {
     /// 签约和付款的AppID
     pub appid: String,
@@ -642,7 +642,7 @@ pub struct PostIndividualContractsPreEntrustSignApp {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostIndividualContractsPreEntrustSignMiniProgram {
     /// 签约和付款的AppID
     pub appid: String,
@@ -659,7 +659,7 @@ pub struct PostIndividualContractsPreEntrustSignMiniProgram {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/individual-contracts/{openid}", response = GetIndividualContractsOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetIndividualContractsOpenid {
     /// 个人收款方在平台appid下的唯一标识
     pub openid: String,
@@ -676,7 +676,7 @@ pub struct GetIndividualContractsOpenid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/ecommerce/mch-transfer/authorizations", response = PostMchTransferAuthorizationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferAuthorizations {
     /// 二级商户号
     pub sub_mchid: String,
@@ -691,7 +691,7 @@ pub struct PostMchTransferAuthorizations {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/ecommerce/mch-transfer/authorizations/{sub_mchid}", response = GetMchTransferAuthorizationsSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferAuthorizationsSubMchid {
     /// 二级商户号
     pub sub_mchid: String,
@@ -704,7 +704,7 @@ pub struct GetMchTransferAuthorizationsSubMchid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/ecommerce/mch-transfer/transfer-bills", response = PostMchTransferTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBills {
     /// 二级商户号
     pub sub_mchid: String,
@@ -734,7 +734,7 @@ pub struct PostMchTransferTransferBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -749,7 +749,7 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
@@ -764,7 +764,7 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
@@ -779,7 +779,7 @@ pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/profitsharing/after-sales-orders", response = GetProfitsharingAfterSalesOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingAfterSalesOrders {
     /// 二级商户号
     pub sub_mchid: String,
@@ -794,7 +794,7 @@ pub struct GetProfitsharingAfterSalesOrders {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/profitsharing/after-sales-orders", response = PostProfitsharingAfterSalesOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingAfterSalesOrders {
     /// 二级商户号
     pub sub_mchid: String,
@@ -817,7 +817,7 @@ pub struct PostProfitsharingAfterSalesOrders {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/profitsharing/finish-order", response = PostProfitsharingFinishOrderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingFinishOrder {
     /// 二级商户号
     pub sub_mchid: String,
@@ -836,7 +836,7 @@ pub struct PostProfitsharingFinishOrder {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/profitsharing/orders", response = GetProfitsharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingOrders {
     /// 二级商户号
     pub sub_mchid: String,
@@ -853,7 +853,7 @@ pub struct GetProfitsharingOrders {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/profitsharing/orders", response = PostProfitsharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingOrders {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -876,7 +876,7 @@ pub struct PostProfitsharingOrders {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/ecommerce/profitsharing/orders/{transaction_id}/amounts", response = GetProfitsharingOrdersTransactionIdAmountsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingOrdersTransactionIdAmounts {
     /// 微信订单号
     pub transaction_id: String,
@@ -889,7 +889,7 @@ pub struct GetProfitsharingOrdersTransactionIdAmounts {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/profitsharing/receivers/add", response = PostProfitsharingReceiversAddResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingReceiversAdd {
     /// 公众账号ID
     pub appid: String,
@@ -913,7 +913,7 @@ pub struct PostProfitsharingReceiversAdd {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/profitsharing/receivers/delete", response = PostProfitsharingReceiversAddResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingReceiversDelete {
     /// 公众账号ID
     pub appid: String,
@@ -930,7 +930,7 @@ pub struct PostProfitsharingReceiversDelete {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/profitsharing/returnorders", response = GetProfitsharingReturnordersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitsharingReturnorders {
     /// 二级商户号
     pub sub_mchid: String,
@@ -949,7 +949,7 @@ pub struct GetProfitsharingReturnorders {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/profitsharing/returnorders", response = GetProfitsharingReturnordersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingReturnorders {
     /// 二级商户号
     pub sub_mchid: String,
@@ -976,7 +976,7 @@ pub struct PostProfitsharingReturnorders {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/refunds/apply", response = PostRefundsApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsApply {
     /// 商品单个人收款方受理授权ID
     pub individual_auth_id: Option<String>,
@@ -1017,7 +1017,7 @@ pub struct PostRefundsApply {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/refunds/id/{refund_id}", response = GetRefundsIdRefundIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsIdRefundId {
     /// 微信退款单号
     pub refund_id: String,
@@ -1034,7 +1034,7 @@ pub struct GetRefundsIdRefundId {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/refunds/out-refund-no/{out_refund_no}", response = GetRefundsIdRefundIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsOutRefundNoOutRefundNo {
     /// 商户退款单号
     pub out_refund_no: String,
@@ -1051,7 +1051,7 @@ pub struct GetRefundsOutRefundNoOutRefundNo {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", response = PostRefundsRefundIdApplyAbnormalRefundResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsRefundIdApplyAbnormalRefund {
     /// 微信退款单号
     pub refund_id: String,
@@ -1080,7 +1080,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefund {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/refunds/{refund_id}/return-advance", response = GetRefundsRefundIdReturnAdvanceResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsRefundIdReturnAdvance {
     /// 微信退款单号
     pub refund_id: String,
@@ -1095,7 +1095,7 @@ pub struct GetRefundsRefundIdReturnAdvance {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/refunds/{refund_id}/return-advance", response = GetRefundsRefundIdReturnAdvanceResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsRefundIdReturnAdvance {
     /// 微信退款单号
     pub refund_id: String,
@@ -1110,7 +1110,7 @@ pub struct PostRefundsRefundIdReturnAdvance {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/ecommerce/subject-sub-merchants", response = GetSubjectSubMerchantsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSubjectSubMerchants {
     /// 主体类型
     pub organization_type: GetSubjectSubMerchantsOrganizationType,
@@ -1129,7 +1129,7 @@ pub struct GetSubjectSubMerchants {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/subsidies/cancel", response = PostSubsidiesCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidiesCancel {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1146,7 +1146,7 @@ pub struct PostSubsidiesCancel {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/subsidies/create", response = PostSubsidiesCreateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidiesCreate {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1169,7 +1169,7 @@ pub struct PostSubsidiesCreate {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/ecommerce/subsidies/return", response = PostSubsidiesReturnResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidiesReturn {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1189,43 +1189,34 @@ pub struct PostSubsidiesReturn {
     pub from: Option<Vec<PostSubsidiesReturnFrom>>,
 }
 
-/// 是否提取资金
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostAccountApplyCancelWithdrawWithdraw {
-    /// `APPLY_WITHDRAW`
-    #[serde(rename = "APPLY_WITHDRAW")]
-    ApplyWithdraw,
-    /// `NOT_APPLY_WITHDRAW`
-    #[serde(rename = "NOT_APPLY_WITHDRAW")]
-    NotApplyWithdraw,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否提取资金
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAccountApplyCancelWithdrawWithdraw {
+        /// `APPLY_WITHDRAW`
+        ApplyWithdraw = "APPLY_WITHDRAW",
+        /// `NOT_APPLY_WITHDRAW`
+        NotApplyWithdraw = "NOT_APPLY_WITHDRAW",
+    }
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAccountApplyCancelWithdrawPayeeInfoAccountType {
-    /// `ACCOUNT_TYPE_CORPORATE`
-    #[serde(rename = "ACCOUNT_TYPE_CORPORATE")]
-    AccountTypeCorporate,
-    /// `ACCOUNT_TYPE_PERSONAL`
-    #[serde(rename = "ACCOUNT_TYPE_PERSONAL")]
-    AccountTypePersonal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAccountApplyCancelWithdrawPayeeInfoAccountType {
+        /// `ACCOUNT_TYPE_CORPORATE`
+        AccountTypeCorporate = "ACCOUNT_TYPE_CORPORATE",
+        /// `ACCOUNT_TYPE_PERSONAL`
+        AccountTypePersonal = "ACCOUNT_TYPE_PERSONAL",
+    }
 }
 
 /// 银行账户
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawPayeeInfoBankAccountInfo {
     /// 开户名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -1246,45 +1237,34 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfoBankAccountInfo {
     pub account_number: String,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType {
-    /// `IDENTIFICATION_TYPE_IDCARD`
-    #[serde(rename = "IDENTIFICATION_TYPE_IDCARD")]
-    IdentificationTypeIdcard,
-    /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT")]
-    IdentificationTypeOverseaPassport,
-    /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT")]
-    IdentificationTypeHongkongPassport,
-    /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_MACAO_PASSPORT")]
-    IdentificationTypeMacaoPassport,
-    /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT")]
-    IdentificationTypeTaiwanPassport,
-    /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT")]
-    IdentificationTypeForeignResident,
-    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
-    IdentificationTypeHongkongMacaoResident,
-    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
-    IdentificationTypeTaiwanResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 收款人账号对应的证件信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
     /// 证件类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1299,7 +1279,7 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
 
 /// 收款账号信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawPayeeInfo {
     /// 账户类型
     pub account_type: PostAccountApplyCancelWithdrawPayeeInfoAccountType,
@@ -1310,23 +1290,19 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfo {
     pub identity_info: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo>,
 }
 
-/// 申请证明材料类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAccountApplyCancelWithdrawProofMediasProofMediaType {
-    /// `WITHDRAWAL_APPLICATION`
-    #[serde(rename = "WITHDRAWAL_APPLICATION")]
-    WithdrawalApplication,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请证明材料类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAccountApplyCancelWithdrawProofMediasProofMediaType {
+        /// `WITHDRAWAL_APPLICATION`
+        WithdrawalApplication = "WITHDRAWAL_APPLICATION",
+    }
 }
 
 /// 付款申请材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawProofMedias {
     /// 申请证明材料类型
     pub proof_media_type: PostAccountApplyCancelWithdrawProofMediasProofMediaType,
@@ -1335,7 +1311,7 @@ pub struct PostAccountApplyCancelWithdrawProofMedias {
 }
 
 /// The answer of [`PostAccountApplyCancelWithdraw`] (提交注销提现申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAccountApplyCancelWithdrawResponse {
     /// 微信支付注销提现申请单号
     pub applyment_id: Option<String>,
@@ -1343,109 +1319,80 @@ pub struct PostAccountApplyCancelWithdrawResponse {
     pub out_request_no: Option<String>,
 }
 
-/// 注销提现申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseCancelState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `REVIEWING`
-    #[serde(rename = "REVIEWING")]
-    Reviewing,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `WAITING_MERCHANT_CONFIRM`
-    #[serde(rename = "WAITING_MERCHANT_CONFIRM")]
-    WaitingMerchantConfirm,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `SYSTEM_PROCESSING`
-    #[serde(rename = "SYSTEM_PROCESSING")]
-    SystemProcessing,
-    /// `CANCELED`
-    #[serde(rename = "CANCELED")]
-    Canceled,
-    /// `FUND_PROCESSING`
-    #[serde(rename = "FUND_PROCESSING")]
-    FundProcessing,
-    /// `FINISH`
-    #[serde(rename = "FINISH")]
-    Finish,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 注销提现申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseCancelState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `REVIEWING`
+        Reviewing = "REVIEWING",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `WAITING_MERCHANT_CONFIRM`
+        WaitingMerchantConfirm = "WAITING_MERCHANT_CONFIRM",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `SYSTEM_PROCESSING`
+        SystemProcessing = "SYSTEM_PROCESSING",
+        /// `CANCELED`
+        Canceled = "CANCELED",
+        /// `FUND_PROCESSING`
+        FundProcessing = "FUND_PROCESSING",
+        /// `FINISH`
+        Finish = "FINISH",
+    }
 }
 
-/// 提现状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseWithdrawState {
-    /// `WITHDRAW_PROCESSING`
-    #[serde(rename = "WITHDRAW_PROCESSING")]
-    WithdrawProcessing,
-    /// `WITHDRAW_EXCEPTION`
-    #[serde(rename = "WITHDRAW_EXCEPTION")]
-    WithdrawException,
-    /// `WITHDRAW_SUCCEED`
-    #[serde(rename = "WITHDRAW_SUCCEED")]
-    WithdrawSucceed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 提现状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseWithdrawState {
+        /// `WITHDRAW_PROCESSING`
+        WithdrawProcessing = "WITHDRAW_PROCESSING",
+        /// `WITHDRAW_EXCEPTION`
+        WithdrawException = "WITHDRAW_EXCEPTION",
+        /// `WITHDRAW_SUCCEED`
+        WithdrawSucceed = "WITHDRAW_SUCCEED",
+    }
 }
 
-/// 二级商户号的出款子账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType
-{
-    /// `BASIC_ACCOUNT`
-    #[serde(rename = "BASIC_ACCOUNT")]
-    BasicAccount,
-    /// `OPERATE_ACCOUNT`
-    #[serde(rename = "OPERATE_ACCOUNT")]
-    OperateAccount,
-    /// `MARGIN_ACCOUNT`
-    #[serde(rename = "MARGIN_ACCOUNT")]
-    MarginAccount,
-    /// `TRADE_FEE_ACCOUNT`
-    #[serde(rename = "TRADE_FEE_ACCOUNT")]
-    TradeFeeAccount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 二级商户号的出款子账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType {
+        /// `BASIC_ACCOUNT`
+        BasicAccount = "BASIC_ACCOUNT",
+        /// `OPERATE_ACCOUNT`
+        OperateAccount = "OPERATE_ACCOUNT",
+        /// `MARGIN_ACCOUNT`
+        MarginAccount = "MARGIN_ACCOUNT",
+        /// `TRADE_FEE_ACCOUNT`
+        TradeFeeAccount = "TRADE_FEE_ACCOUNT",
+    }
 }
 
-/// 付款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultPayState {
-    /// `PAY_PROCESSING`
-    #[serde(rename = "PAY_PROCESSING")]
-    PayProcessing,
-    /// `PAY_SUCCEED`
-    #[serde(rename = "PAY_SUCCEED")]
-    PaySucceed,
-    /// `PAY_FAIL`
-    #[serde(rename = "PAY_FAIL")]
-    PayFail,
-    /// `BANK_REFUNDED`
-    #[serde(rename = "BANK_REFUNDED")]
-    BankRefunded,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 付款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultPayState {
+        /// `PAY_PROCESSING`
+        PayProcessing = "PAY_PROCESSING",
+        /// `PAY_SUCCEED`
+        PaySucceed = "PAY_SUCCEED",
+        /// `PAY_FAIL`
+        PayFail = "PAY_FAIL",
+        /// `BANK_REFUNDED`
+        BankRefunded = "BANK_REFUNDED",
+    }
 }
 
 /// 账户提现结果
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResult {
     /// 二级商户号的出款子账户类型
     pub out_account_type: GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType,
@@ -1456,7 +1403,7 @@ pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWit
 }
 
 /// 账户信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountInfo {
     /// 二级商户号的出款子账户类型
     pub out_account_type: GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType,
@@ -1465,14 +1412,14 @@ pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountInf
 }
 
 /// 用于引导商户超级管理员确认注销的信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseConfirmCancel {
     /// 确认商户注销的页面url
     pub confirm_cancel_url: Option<String>,
 }
 
 /// The answer of [`GetAccountApplyCancelWithdrawApplymentIdApplymentId`] (微信支付注销提现申请单号查询申请单状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse {
     /// 微信支付注销提现申请单号
     pub applyment_id: String,
@@ -1506,7 +1453,7 @@ pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse {
 }
 
 /// The answer of [`PostAccountApplyCancelWithdrawConfirm`] (平台代商户确认注销).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAccountApplyCancelWithdrawConfirmResponse {
     /// 微信支付注销单号
     pub applyment_id: Option<String>,
@@ -1516,62 +1463,48 @@ pub struct PostAccountApplyCancelWithdrawConfirmResponse {
     pub sub_mchid: Option<String>,
 }
 
-/// 注销提现申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseMerchantState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `HAS_BEEN_CANCELLED`
-    #[serde(rename = "HAS_BEEN_CANCELLED")]
-    HasBeenCancelled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 注销提现申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseMerchantState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `HAS_BEEN_CANCELLED`
+        HasBeenCancelled = "HAS_BEEN_CANCELLED",
+    }
 }
 
-/// 注销资格检查结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseValidateResult {
-    /// `ALLOW_CANCEL_WITHDRAW`
-    #[serde(rename = "ALLOW_CANCEL_WITHDRAW")]
-    AllowCancelWithdraw,
-    /// `NOT_ALLOW_CANCEL_WITHDRAW`
-    #[serde(rename = "NOT_ALLOW_CANCEL_WITHDRAW")]
-    NotAllowCancelWithdraw,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 注销资格检查结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseValidateResult {
+        /// `ALLOW_CANCEL_WITHDRAW`
+        AllowCancelWithdraw = "ALLOW_CANCEL_WITHDRAW",
+        /// `NOT_ALLOW_CANCEL_WITHDRAW`
+        NotAllowCancelWithdraw = "NOT_ALLOW_CANCEL_WITHDRAW",
+    }
 }
 
-/// 二级商户号的出款子账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasonsType {
-    /// `CONSUMER_COMPLAINT_UNPROCESSED`
-    #[serde(rename = "CONSUMER_COMPLAINT_UNPROCESSED")]
-    ConsumerComplaintUnprocessed,
-    /// `HAS_BLOCKING_CONTROL`
-    #[serde(rename = "HAS_BLOCKING_CONTROL")]
-    HasBlockingControl,
-    /// `FUNDS_PENDING_PROCESSING`
-    #[serde(rename = "FUNDS_PENDING_PROCESSING")]
-    FundsPendingProcessing,
-    /// `OTHER_REASON`
-    #[serde(rename = "OTHER_REASON")]
-    OtherReason,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 二级商户号的出款子账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasonsType {
+        /// `CONSUMER_COMPLAINT_UNPROCESSED`
+        ConsumerComplaintUnprocessed = "CONSUMER_COMPLAINT_UNPROCESSED",
+        /// `HAS_BLOCKING_CONTROL`
+        HasBlockingControl = "HAS_BLOCKING_CONTROL",
+        /// `FUNDS_PENDING_PROCESSING`
+        FundsPendingProcessing = "FUNDS_PENDING_PROCESSING",
+        /// `OTHER_REASON`
+        OtherReason = "OTHER_REASON",
+    }
 }
 
 /// 不可发起注销原因
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasons {
     /// 二级商户号的出款子账户类型
     pub r#type: Option<GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasonsType>,
@@ -1580,7 +1513,7 @@ pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReaso
 }
 
 /// The answer of [`GetAccountApplyCancelWithdrawValidateCancelSubMchid`] (商户注销资格校验).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchidResponse {
     /// 注销检查的二级商户号
     pub sub_mchid: String,
@@ -1595,26 +1528,21 @@ pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchidResponse {
         Option<Vec<GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasons>>,
 }
 
-/// 注销申请材料类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAccountCancelApplicationsApplicationInfoApplicationType {
-    /// `SP_CANCEL_ACCOUNT_APPLICATION`
-    #[serde(rename = "SP_CANCEL_ACCOUNT_APPLICATION")]
-    SpCancelAccountApplication,
-    /// `SUB_CANCEL_ACCOUNT_APPLICATION`
-    #[serde(rename = "SUB_CANCEL_ACCOUNT_APPLICATION")]
-    SubCancelAccountApplication,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 注销申请材料类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAccountCancelApplicationsApplicationInfoApplicationType {
+        /// `SP_CANCEL_ACCOUNT_APPLICATION`
+        SpCancelAccountApplication = "SP_CANCEL_ACCOUNT_APPLICATION",
+        /// `SUB_CANCEL_ACCOUNT_APPLICATION`
+        SubCancelAccountApplication = "SUB_CANCEL_ACCOUNT_APPLICATION",
+    }
 }
 
 /// 注销申请材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountCancelApplicationsApplicationInfo {
     /// 注销申请材料类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1624,27 +1552,22 @@ pub struct PostAccountCancelApplicationsApplicationInfo {
     pub application_media_id: Option<String>,
 }
 
-/// 注销状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostAccountCancelApplicationsResponseCancelState {
-    /// `REVIEWING`
-    #[serde(rename = "REVIEWING")]
-    Reviewing,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `CANCEL_SUCCESS`
-    #[serde(rename = "CANCEL_SUCCESS")]
-    CancelSuccess,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 注销状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAccountCancelApplicationsResponseCancelState {
+        /// `REVIEWING`
+        Reviewing = "REVIEWING",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `CANCEL_SUCCESS`
+        CancelSuccess = "CANCEL_SUCCESS",
+    }
 }
 
 /// The answer of [`PostAccountCancelApplications`] (提交注销申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAccountCancelApplicationsResponse {
     /// 商户注销申请单号
     pub out_apply_no: String,
@@ -1659,68 +1582,51 @@ pub struct PostAccountCancelApplicationsResponse {
 }
 
 /// The answer of [`PostAccountCancelApplicationsMedia`] (图片上传API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAccountCancelApplicationsMediaResponse {
     /// 媒体文件标识Id
     pub media_id: String,
 }
 
-/// 登记证书类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsBusinessLicenseInfoCertType {
-    /// `CERTIFICATE_TYPE_2388`
-    #[serde(rename = "CERTIFICATE_TYPE_2388")]
-    CertificateType2388,
-    /// `CERTIFICATE_TYPE_2389`
-    #[serde(rename = "CERTIFICATE_TYPE_2389")]
-    CertificateType2389,
-    /// `CERTIFICATE_TYPE_2390`
-    #[serde(rename = "CERTIFICATE_TYPE_2390")]
-    CertificateType2390,
-    /// `CERTIFICATE_TYPE_2391`
-    #[serde(rename = "CERTIFICATE_TYPE_2391")]
-    CertificateType2391,
-    /// `CERTIFICATE_TYPE_2392`
-    #[serde(rename = "CERTIFICATE_TYPE_2392")]
-    CertificateType2392,
-    /// `CERTIFICATE_TYPE_2393`
-    #[serde(rename = "CERTIFICATE_TYPE_2393")]
-    CertificateType2393,
-    /// `CERTIFICATE_TYPE_2394`
-    #[serde(rename = "CERTIFICATE_TYPE_2394")]
-    CertificateType2394,
-    /// `CERTIFICATE_TYPE_2395`
-    #[serde(rename = "CERTIFICATE_TYPE_2395")]
-    CertificateType2395,
-    /// `CERTIFICATE_TYPE_2396`
-    #[serde(rename = "CERTIFICATE_TYPE_2396")]
-    CertificateType2396,
-    /// `CERTIFICATE_TYPE_2399`
-    #[serde(rename = "CERTIFICATE_TYPE_2399")]
-    CertificateType2399,
-    /// `CERTIFICATE_TYPE_2400`
-    #[serde(rename = "CERTIFICATE_TYPE_2400")]
-    CertificateType2400,
-    /// `CERTIFICATE_TYPE_2520`
-    #[serde(rename = "CERTIFICATE_TYPE_2520")]
-    CertificateType2520,
-    /// `CERTIFICATE_TYPE_2521`
-    #[serde(rename = "CERTIFICATE_TYPE_2521")]
-    CertificateType2521,
-    /// `CERTIFICATE_TYPE_2522`
-    #[serde(rename = "CERTIFICATE_TYPE_2522")]
-    CertificateType2522,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 登记证书类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsBusinessLicenseInfoCertType {
+        /// `CERTIFICATE_TYPE_2388`
+        CertificateType2388 = "CERTIFICATE_TYPE_2388",
+        /// `CERTIFICATE_TYPE_2389`
+        CertificateType2389 = "CERTIFICATE_TYPE_2389",
+        /// `CERTIFICATE_TYPE_2390`
+        CertificateType2390 = "CERTIFICATE_TYPE_2390",
+        /// `CERTIFICATE_TYPE_2391`
+        CertificateType2391 = "CERTIFICATE_TYPE_2391",
+        /// `CERTIFICATE_TYPE_2392`
+        CertificateType2392 = "CERTIFICATE_TYPE_2392",
+        /// `CERTIFICATE_TYPE_2393`
+        CertificateType2393 = "CERTIFICATE_TYPE_2393",
+        /// `CERTIFICATE_TYPE_2394`
+        CertificateType2394 = "CERTIFICATE_TYPE_2394",
+        /// `CERTIFICATE_TYPE_2395`
+        CertificateType2395 = "CERTIFICATE_TYPE_2395",
+        /// `CERTIFICATE_TYPE_2396`
+        CertificateType2396 = "CERTIFICATE_TYPE_2396",
+        /// `CERTIFICATE_TYPE_2399`
+        CertificateType2399 = "CERTIFICATE_TYPE_2399",
+        /// `CERTIFICATE_TYPE_2400`
+        CertificateType2400 = "CERTIFICATE_TYPE_2400",
+        /// `CERTIFICATE_TYPE_2520`
+        CertificateType2520 = "CERTIFICATE_TYPE_2520",
+        /// `CERTIFICATE_TYPE_2521`
+        CertificateType2521 = "CERTIFICATE_TYPE_2521",
+        /// `CERTIFICATE_TYPE_2522`
+        CertificateType2522 = "CERTIFICATE_TYPE_2522",
+    }
 }
 
 /// 营业执照/登记证书信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsBusinessLicenseInfo {
     /// 登记证书类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1745,35 +1651,27 @@ pub struct PostApplymentsBusinessLicenseInfo {
     pub business_time: Option<String>,
 }
 
-/// 金融机构类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsFinanceInstitutionInfoFinanceType {
-    /// `BANK_AGENT`
-    #[serde(rename = "BANK_AGENT")]
-    BankAgent,
-    /// `PAYMENT_AGENT`
-    #[serde(rename = "PAYMENT_AGENT")]
-    PaymentAgent,
-    /// `INSURANCE`
-    #[serde(rename = "INSURANCE")]
-    Insurance,
-    /// `TRADE_AND_SETTLE`
-    #[serde(rename = "TRADE_AND_SETTLE")]
-    TradeAndSettle,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 金融机构类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsFinanceInstitutionInfoFinanceType {
+        /// `BANK_AGENT`
+        BankAgent = "BANK_AGENT",
+        /// `PAYMENT_AGENT`
+        PaymentAgent = "PAYMENT_AGENT",
+        /// `INSURANCE`
+        Insurance = "INSURANCE",
+        /// `TRADE_AND_SETTLE`
+        TradeAndSettle = "TRADE_AND_SETTLE",
+        /// `OTHER`
+        Other = "OTHER",
+    }
 }
 
 /// 金融机构许可证信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsFinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1783,27 +1681,22 @@ pub struct PostApplymentsFinanceInstitutionInfo {
     pub finance_license_pics: Option<Vec<String>>,
 }
 
-/// 超级管理员类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsIdHolderType {
-    /// `LEGAL`
-    #[serde(rename = "LEGAL")]
-    Legal,
-    /// `SUPER`
-    #[serde(rename = "SUPER")]
-    Super,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 超级管理员类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsIdHolderType {
+        /// `LEGAL`
+        Legal = "LEGAL",
+        /// `SUPER`
+        Super = "SUPER",
+    }
 }
 
 /// 经营者/法人身份证信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsIdCardInfo {
     /// 身份证人像面照片
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1830,7 +1723,7 @@ pub struct PostApplymentsIdCardInfo {
 /// 经营者/法人其他类型证件信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsIdDocInfo {
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1857,7 +1750,7 @@ pub struct PostApplymentsIdDocInfo {
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsUboInfoList {
     /// `ubo_id_doc_type`
     pub ubo_id_doc_type: PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType,
@@ -1883,7 +1776,7 @@ pub struct PostApplymentsUboInfoList {
 /// 结算银行账户
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsAccountInfo {
     /// 账户类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1913,7 +1806,7 @@ pub struct PostApplymentsAccountInfo {
 /// 超级管理员信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsContactInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1952,7 +1845,7 @@ pub struct PostApplymentsContactInfo {
 
 /// 店铺信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSalesSceneInfo {
     /// 店铺名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1970,7 +1863,7 @@ pub struct PostApplymentsSalesSceneInfo {
 
 /// 结算规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSettlementInfo {
     /// 结算规则ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1981,7 +1874,7 @@ pub struct PostApplymentsSettlementInfo {
 }
 
 /// The answer of [`PostApplyments`] (二级商户进件API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentsResponse {
     /// 微信支付申请单号
     pub applyment_id: i64,
@@ -1989,39 +1882,30 @@ pub struct PostApplymentsResponse {
     pub out_request_no: String,
 }
 
-/// 申请状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetApplymentsOutRequestNoOutRequestNoResponseApplymentState {
-    /// `CHECKING`
-    #[serde(rename = "CHECKING")]
-    Checking,
-    /// `ACCOUNT_NEED_VERIFY`
-    #[serde(rename = "ACCOUNT_NEED_VERIFY")]
-    AccountNeedVerify,
-    /// `AUDITING`
-    #[serde(rename = "AUDITING")]
-    Auditing,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `NEED_SIGN`
-    #[serde(rename = "NEED_SIGN")]
-    NeedSign,
-    /// `FINISH`
-    #[serde(rename = "FINISH")]
-    Finish,
-    /// `FROZEN`
-    #[serde(rename = "FROZEN")]
-    Frozen,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetApplymentsOutRequestNoOutRequestNoResponseApplymentState {
+        /// `CHECKING`
+        Checking = "CHECKING",
+        /// `ACCOUNT_NEED_VERIFY`
+        AccountNeedVerify = "ACCOUNT_NEED_VERIFY",
+        /// `AUDITING`
+        Auditing = "AUDITING",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `NEED_SIGN`
+        NeedSign = "NEED_SIGN",
+        /// `FINISH`
+        Finish = "FINISH",
+        /// `FROZEN`
+        Frozen = "FROZEN",
+    }
 }
 
 /// 汇款账户验证信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentsOutRequestNoOutRequestNoResponseAccountValidation {
     /// 付款户名
     pub account_name: Option<String>,
@@ -2044,7 +1928,7 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponseAccountValidation {
 }
 
 /// 驳回原因详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentsOutRequestNoOutRequestNoResponseAuditDetail {
     /// 参数名称
     pub param_name: String,
@@ -2052,27 +1936,22 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponseAuditDetail {
     pub reject_reason: String,
 }
 
-/// 签约状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetApplymentsOutRequestNoOutRequestNoResponseSignState {
-    /// `UNSIGNED`
-    #[serde(rename = "UNSIGNED")]
-    Unsigned,
-    /// `SIGNED`
-    #[serde(rename = "SIGNED")]
-    Signed,
-    /// `NOT_SIGNABLE`
-    #[serde(rename = "NOT_SIGNABLE")]
-    NotSignable,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetApplymentsOutRequestNoOutRequestNoResponseSignState {
+        /// `UNSIGNED`
+        Unsigned = "UNSIGNED",
+        /// `SIGNED`
+        Signed = "SIGNED",
+        /// `NOT_SIGNABLE`
+        NotSignable = "NOT_SIGNABLE",
+    }
 }
 
 /// The answer of [`GetApplymentsOutRequestNoOutRequestNo`] (通过业务申请编号查询申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
     /// 申请状态
     pub applyment_state: GetApplymentsOutRequestNoOutRequestNoResponseApplymentState,
@@ -2099,7 +1978,7 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
 /// 经营者/法人身份证信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
     /// 身份证人像面照片
     pub id_card_copy: String,
@@ -2120,7 +1999,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
 /// 经营者/法人其他类型证件信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplymentIdDocInfo {
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -2142,7 +2021,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdDocInfo {
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
     /// `ubo_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2182,7 +2061,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
 /// 结算银行账户
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
     /// 账户类型
     pub bank_account_type: String,
@@ -2205,7 +2084,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
 /// 超级管理员信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     /// 超级管理员类型
     pub contact_type: String,
@@ -2246,26 +2125,21 @@ pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     pub mobile_phone: Option<String>,
 }
 
-/// 核身方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfoVerifyIdentityType {
-    /// `VERIFY_IDENTITY_TYPE_FACE_TO_FACE`
-    #[serde(rename = "VERIFY_IDENTITY_TYPE_FACE_TO_FACE")]
-    VerifyIdentityTypeFaceToFace,
-    /// `VERIFY_IDENTITY_TYPE_REMOTE`
-    #[serde(rename = "VERIFY_IDENTITY_TYPE_REMOTE")]
-    VerifyIdentityTypeRemote,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核身方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfoVerifyIdentityType {
+        /// `VERIFY_IDENTITY_TYPE_FACE_TO_FACE`
+        VerifyIdentityTypeFaceToFace = "VERIFY_IDENTITY_TYPE_FACE_TO_FACE",
+        /// `VERIFY_IDENTITY_TYPE_REMOTE`
+        VerifyIdentityTypeRemote = "VERIFY_IDENTITY_TYPE_REMOTE",
+    }
 }
 
 /// 平台代理核身信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfo {
     /// 核身方式
     pub verify_identity_type:
@@ -2275,14 +2149,14 @@ pub struct PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfo {
 }
 
 /// The answer of [`PostApplymentsSubmitSignVerifyInfo`] (平台代理签约核身).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentsSubmitSignVerifyInfoResponse {
     /// 微信支付申请单号
     pub applyment_id: i64,
 }
 
 /// 汇款账户验证信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentsApplymentIdResponseAccountValidation {
     /// 付款户名
     pub account_name: String,
@@ -2305,7 +2179,7 @@ pub struct GetApplymentsApplymentIdResponseAccountValidation {
 }
 
 /// The answer of [`GetApplymentsApplymentId`] (通过申请单ID查询申请状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentsApplymentIdResponse {
     /// 申请状态
     pub applyment_state: GetApplymentsOutRequestNoOutRequestNoResponseApplymentState,
@@ -2329,72 +2203,56 @@ pub struct GetApplymentsApplymentIdResponse {
     pub sign_state: Option<GetApplymentsOutRequestNoOutRequestNoResponseSignState>,
 }
 
-/// 资金账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBillFundflowbillAccountType {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBillFundflowbillAccountType {
+        /// `ALL`
+        All = "ALL",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBillFundflowbillAccountType {}
 
-/// 压缩类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBillFundflowbillTarType {
-    /// `GZIP`
-    #[serde(rename = "GZIP")]
-    Gzip,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 压缩类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBillFundflowbillTarType {
+        /// `GZIP`
+        Gzip = "GZIP",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBillFundflowbillTarType {}
 
-/// 加密算法
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBillFundflowbillAlgorithm {
-    /// `AEAD_AES_256_GCM`
-    #[serde(rename = "AEAD_AES_256_GCM")]
-    AeadAes256Gcm,
-    /// `SM4_GCM`
-    #[serde(rename = "SM4_GCM")]
-    Sm4Gcm,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 加密算法
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBillFundflowbillAlgorithm {
+        /// `AEAD_AES_256_GCM`
+        AeadAes256Gcm = "AEAD_AES_256_GCM",
+        /// `SM4_GCM`
+        Sm4Gcm = "SM4_GCM",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBillFundflowbillAlgorithm {}
 
-/// 哈希类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBillFundflowbillResponseDownloadBillListHashType {
-    /// `SHA1`
-    #[serde(rename = "SHA1")]
-    Sha1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 哈希类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBillFundflowbillResponseDownloadBillListHashType {
+        /// `SHA1`
+        Sha1 = "SHA1",
+    }
 }
 
 /// 下载信息明细
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBillFundflowbillResponseDownloadBillList {
     /// 账单文件序号
     pub bill_sequence: i64,
@@ -2411,7 +2269,7 @@ pub struct GetBillFundflowbillResponseDownloadBillList {
 }
 
 /// The answer of [`GetBillFundflowbill`] (申请二级商户资金账单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBillFundflowbillResponse {
     /// 下载信息总数
     pub download_bill_count: i64,
@@ -2420,7 +2278,7 @@ pub struct GetBillFundflowbillResponse {
 }
 
 /// 协议解约信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo
 {
     /// 协议解约方式
@@ -2432,7 +2290,7 @@ pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeRes
 }
 
 /// The answer of [`GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询协议API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 商户号
     pub mchid: String,
@@ -2459,7 +2317,7 @@ pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeRes
 }
 
 /// The answer of [`PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate`] (商户协议号解约协议API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse {
     /// 商户号
     pub mchid: String,
@@ -2470,7 +2328,7 @@ pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTe
 }
 
 /// The answer of [`PostCombinePapayContractsPreEntrustSign`] (APP方式预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayContractsPreEntrustSignResponse {
     /// 预签约Id
     pub pre_entrustweb_id: String,
@@ -2484,7 +2342,7 @@ pub struct PostCombinePapayContractsPreEntrustSignResponse {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsSubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -2494,7 +2352,7 @@ pub struct PostCombinePapayTransactionsSubOrdersAmount {
 
 /// 结算信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsSubOrdersSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2506,7 +2364,7 @@ pub struct PostCombinePapayTransactionsSubOrdersSettleInfo {
 
 /// 子单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsSubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -2533,7 +2391,7 @@ pub struct PostCombinePapayTransactionsSubOrders {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayTransactionsResponseSubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -2546,7 +2404,7 @@ pub struct PostCombinePapayTransactionsResponseSubOrdersAmount {
 }
 
 /// 子单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayTransactionsResponseSubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -2573,14 +2431,14 @@ pub struct PostCombinePapayTransactionsResponseSubOrders {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayTransactionsResponseCombinePayerInfo {
     /// 用户标识
     pub openid: String,
 }
 
 /// The answer of [`PostCombinePapayTransactions`] (电商合单委托代扣支付API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayTransactionsResponse {
     /// 合单商户APPID
     pub combine_appid: String,
@@ -2596,7 +2454,7 @@ pub struct PostCombinePapayTransactionsResponse {
 
 /// 子单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsCombineOutTradeNoReverseSubOrders {
     /// 子单商户号
     pub mchid: String,
@@ -2609,29 +2467,24 @@ pub struct PostCombinePapayTransactionsCombineOutTradeNoReverseSubOrders {
     pub sub_appid: Option<String>,
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetFundBalanceSubMchidAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundBalanceSubMchidAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFundBalanceSubMchidAccountType {}
 
 /// The answer of [`GetFundBalanceSubMchid`] (查询二级商户账户实时余额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundBalanceSubMchidResponse {
     /// 特约商户号
     pub sub_mchid: String,
@@ -2643,26 +2496,22 @@ pub struct GetFundBalanceSubMchidResponse {
     pub pending_amount: Option<i64>,
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetFundEnddaybalanceSubMchidAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `DEPOSIT`
-    #[serde(rename = "DEPOSIT")]
-    Deposit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundEnddaybalanceSubMchidAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFundEnddaybalanceSubMchidAccountType {}
 
 /// The answer of [`GetFundEnddaybalanceSubMchid`] (查询二级商户账户日终余额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundEnddaybalanceSubMchidResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -2675,7 +2524,7 @@ pub struct GetFundEnddaybalanceSubMchidResponse {
 }
 
 /// The answer of [`PostFundWithdraw`] (账户余额提现API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFundWithdrawResponse {
     /// 特约商户号
     pub sub_mchid: String,
@@ -2687,36 +2536,28 @@ pub struct PostFundWithdrawResponse {
     pub account_type: Option<GetFundBalanceSubMchidAccountType>,
 }
 
-/// 提现单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFundWithdrawOutRequestNoOutRequestNoResponseStatus {
-    /// `CREATE_SUCCESS`
-    #[serde(rename = "CREATE_SUCCESS")]
-    CreateSuccess,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `CLOSE`
-    #[serde(rename = "CLOSE")]
-    Close,
-    /// `INIT`
-    #[serde(rename = "INIT")]
-    Init,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 提现单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundWithdrawOutRequestNoOutRequestNoResponseStatus {
+        /// `CREATE_SUCCESS`
+        CreateSuccess = "CREATE_SUCCESS",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `CLOSE`
+        Close = "CLOSE",
+        /// `INIT`
+        Init = "INIT",
+    }
 }
 
 /// The answer of [`GetFundWithdrawOutRequestNoOutRequestNo`] (商户提现单号查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -2750,37 +2591,30 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
     pub bank_name: Option<String>,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetIndividualContractsOutContractCodeOutContractCodeResponseAuthState {
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetIndividualContractsOutContractCodeOutContractCodeResponseAuthState {
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+    }
 }
 
-/// 应用授权作用域
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResultScope {
-    /// `pay_realname`
-    #[serde(rename = "pay_realname")]
-    PayRealname,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 应用授权作用域
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResultScope {
+        /// `pay_realname`
+        PayRealname = "pay_realname",
+    }
 }
 
 /// 实名授权结果
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResult {
     /// 应用授权作用域
     pub scope: GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResultScope,
@@ -2791,7 +2625,7 @@ pub struct GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameA
 }
 
 /// The answer of [`GetIndividualContractsOutContractCodeOutContractCode`] (根据业务申请单号查签约信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIndividualContractsOutContractCodeOutContractCodeResponse {
     /// 授权ID
     pub individual_auth_id: Option<String>,
@@ -2806,45 +2640,37 @@ pub struct GetIndividualContractsOutContractCodeOutContractCodeResponse {
         Option<GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResult>,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostIndividualContractsPreEntrustSignWithRealNameIdentityAppCredType {
-    /// `ID_CARD`
-    #[serde(rename = "ID_CARD")]
-    IdCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostIndividualContractsPreEntrustSignWithRealNameIdentityAppCredType {
+        /// `ID_CARD`
+        IdCard = "ID_CARD",
+    }
 }
 
 /// The answer of [`PostIndividualContractsPreEntrustSignWithRealNameIdentityApp`] (APP场景预签约（需要实名验证）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse {
     /// 预签约id
     pub pre_entrustweb_id: String,
 }
 
-/// 权限类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetIndividualContractsOpenidPermissionType {
-    /// `INDIVIDUAL_PAYEE`
-    #[serde(rename = "INDIVIDUAL_PAYEE")]
-    IndividualPayee,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 权限类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetIndividualContractsOpenidPermissionType {
+        /// `INDIVIDUAL_PAYEE`
+        IndividualPayee = "INDIVIDUAL_PAYEE",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetIndividualContractsOpenidPermissionType {}
 
 /// The answer of [`GetIndividualContractsOpenid`] (查询个人收款方授权结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetIndividualContractsOpenidResponse {
     /// 授权ID
     pub individual_auth_id: String,
@@ -2856,7 +2682,7 @@ pub struct GetIndividualContractsOpenidResponse {
 
 /// 签约协议列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferAuthorizationsAgreementList {
     /// 协议编号
     pub agreement_code: String,
@@ -2869,7 +2695,7 @@ pub struct PostMchTransferAuthorizationsAgreementList {
 }
 
 /// The answer of [`PostMchTransferAuthorizations`] (申请二级商户商家转账授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferAuthorizationsResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -2882,7 +2708,7 @@ pub struct PostMchTransferAuthorizationsResponse {
 }
 
 /// The answer of [`GetMchTransferAuthorizationsSubMchid`] (查询二级商户商家转账授权状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferAuthorizationsSubMchidResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -2893,7 +2719,7 @@ pub struct GetMchTransferAuthorizationsSubMchidResponse {
 }
 
 /// The answer of [`PostMchTransferTransferBills`] (发起转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferBillsResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -2912,7 +2738,7 @@ pub struct PostMchTransferTransferBillsResponse {
 }
 
 /// The answer of [`GetMchTransferTransferBillsOutBillNoOutBillNo`] (商户单号查询转账单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
     /// 服务商商户号
     pub mchid: String,
@@ -2945,7 +2771,7 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
 }
 
 /// The answer of [`PostMchTransferTransferBillsOutBillNoOutBillNoCancel`] (撤销转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -2959,46 +2785,36 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
     pub update_time: String,
 }
 
-/// 分账结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingAfterSalesOrdersResponseResult {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingAfterSalesOrdersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 分账失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingAfterSalesOrdersResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `NO_RELATION`
-    #[serde(rename = "NO_RELATION")]
-    NoRelation,
-    /// `RECEIVER_HIGH_RISK`
-    #[serde(rename = "RECEIVER_HIGH_RISK")]
-    ReceiverHighRisk,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingAfterSalesOrdersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `NO_RELATION`
+        NoRelation = "NO_RELATION",
+        /// `RECEIVER_HIGH_RISK`
+        ReceiverHighRisk = "RECEIVER_HIGH_RISK",
+    }
 }
 
 /// The answer of [`GetProfitsharingAfterSalesOrders`] (查询售后服务分账结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingAfterSalesOrdersResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3014,42 +2830,32 @@ pub struct GetProfitsharingAfterSalesOrdersResponse {
     pub finish_time: String,
 }
 
-/// 类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostProfitsharingAfterSalesOrdersType {
-    /// `SERVICE_FEE_INCOME`
-    #[serde(rename = "SERVICE_FEE_INCOME")]
-    ServiceFeeIncome,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingAfterSalesOrdersType {
+        /// `SERVICE_FEE_INCOME`
+        ServiceFeeIncome = "SERVICE_FEE_INCOME",
+    }
 }
 
-/// 场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostProfitsharingAfterSalesOrdersScene {
-    /// `REFUND_TICKET`
-    #[serde(rename = "REFUND_TICKET")]
-    RefundTicket,
-    /// `CHANGE_TICKET`
-    #[serde(rename = "CHANGE_TICKET")]
-    ChangeTicket,
-    /// `RETURN_GOODS`
-    #[serde(rename = "RETURN_GOODS")]
-    ReturnGoods,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingAfterSalesOrdersScene {
+        /// `REFUND_TICKET`
+        RefundTicket = "REFUND_TICKET",
+        /// `CHANGE_TICKET`
+        ChangeTicket = "CHANGE_TICKET",
+        /// `RETURN_GOODS`
+        ReturnGoods = "RETURN_GOODS",
+    }
 }
 
 /// The answer of [`PostProfitsharingAfterSalesOrders`] (请求售后服务分账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingAfterSalesOrdersResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3060,7 +2866,7 @@ pub struct PostProfitsharingAfterSalesOrdersResponse {
 }
 
 /// The answer of [`PostProfitsharingFinishOrder`] (完结分账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingFinishOrderResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3072,59 +2878,46 @@ pub struct PostProfitsharingFinishOrderResponse {
     pub order_id: String,
 }
 
-/// 分账单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseStatus {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseStatus {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
-/// 分账结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseReceiversResult {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 分账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseReceiversType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// `PERSONAL_OPENID`
-    #[serde(rename = "PERSONAL_OPENID")]
-    PersonalOpenid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+    }
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账接收商户号
     pub receiver_mchid: Option<String>,
@@ -3146,50 +2939,41 @@ pub struct GetProfitsharingOrdersResponseReceivers {
     pub detail_id: String,
 }
 
-/// 异常处理状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseAbnormalStatus {
-    /// `ABNORMAL_PENDING`
-    #[serde(rename = "ABNORMAL_PENDING")]
-    AbnormalPending,
-    /// `ABNORMAL_FINISHED`
-    #[serde(rename = "ABNORMAL_FINISHED")]
-    AbnormalFinished,
-    /// `ABNORMAL_CLOSED`
-    #[serde(rename = "ABNORMAL_CLOSED")]
-    AbnormalClosed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 异常处理状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseAbnormalStatus {
+        /// `ABNORMAL_PENDING`
+        AbnormalPending = "ABNORMAL_PENDING",
+        /// `ABNORMAL_FINISHED`
+        AbnormalFinished = "ABNORMAL_FINISHED",
+        /// `ABNORMAL_CLOSED`
+        AbnormalClosed = "ABNORMAL_CLOSED",
+    }
 }
 
-/// 异常处理关单原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingOrdersResponseFundsAbnormalClosedReason {
-    /// `CLOSED_REASON_TIMEOUT`
-    #[serde(rename = "CLOSED_REASON_TIMEOUT")]
-    ClosedReasonTimeout,
-    /// `CLOSED_REASON_RESTRICT_TRANSFER`
-    #[serde(rename = "CLOSED_REASON_RESTRICT_TRANSFER")]
-    ClosedReasonRestrictTransfer,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 异常处理关单原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseFundsAbnormalClosedReason {
+        /// `CLOSED_REASON_TIMEOUT`
+        ClosedReasonTimeout = "CLOSED_REASON_TIMEOUT",
+        /// `CLOSED_REASON_RESTRICT_TRANSFER`
+        ClosedReasonRestrictTransfer = "CLOSED_REASON_RESTRICT_TRANSFER",
+    }
 }
 
 /// 平台接收异常资金商户号或运营主体列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponseFundsAbnormalReceivers {
     /// 平台接收异常资金商户号
     pub mchid: Option<String>,
 }
 
 /// The answer of [`GetProfitsharingOrders`] (查询分账结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3223,7 +3007,7 @@ pub struct GetProfitsharingOrdersResponse {
 /// 分账接收方列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingOrdersReceivers {
     /// 分账接收方类型
     pub r#type: GetProfitsharingOrdersResponseReceiversType,
@@ -3240,7 +3024,7 @@ pub struct PostProfitsharingOrdersReceivers {
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingOrdersResponseReceivers {
     /// 分账金额
     pub amount: i64,
@@ -3270,7 +3054,7 @@ pub struct PostProfitsharingOrdersResponseReceivers {
 }
 
 /// The answer of [`PostProfitsharingOrders`] (请求分账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingOrdersResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3287,7 +3071,7 @@ pub struct PostProfitsharingOrdersResponse {
 }
 
 /// The answer of [`GetProfitsharingOrdersTransactionIdAmounts`] (查询订单剩余待分金额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
     /// 微信订单号
     pub transaction_id: String,
@@ -3296,7 +3080,7 @@ pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
 }
 
 /// The answer of [`PostProfitsharingReceiversAdd`] (添加分账接收方API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingReceiversAddResponse {
     /// 接收方类型
     pub r#type: GetProfitsharingOrdersResponseReceiversType,
@@ -3304,43 +3088,34 @@ pub struct PostProfitsharingReceiversAddResponse {
     pub account: String,
 }
 
-/// 回退结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingReturnordersResponseResult {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetProfitsharingReturnordersResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+    }
 }
 
 /// The answer of [`GetProfitsharingReturnorders`] (查询分账回退结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingReturnordersResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3364,24 +3139,20 @@ pub struct GetProfitsharingReturnordersResponse {
     pub finish_time: String,
 }
 
-/// 出资账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRefundsApplyAmountFromAccount {
-    /// `AVAILABLE`
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// `UNAVAILABLE`
-    #[serde(rename = "UNAVAILABLE")]
-    Unavailable,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 出资账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyAmountFromAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNAVAILABLE`
+        Unavailable = "UNAVAILABLE",
+    }
 }
 
 /// 退款出资账户及金额
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostRefundsApplyAmountFrom {
     /// 出资账户类型
     pub account: PostRefundsApplyAmountFromAccount,
@@ -3391,7 +3162,7 @@ pub struct PostRefundsApplyAmountFrom {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsApplyAmount {
     /// 退款金额
     pub refund: i64,
@@ -3405,44 +3176,34 @@ pub struct PostRefundsApplyAmount {
     pub currency: Option<String>,
 }
 
-/// 退款出资商户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRefundsApplyRefundAccount {
-    /// `REFUND_SOURCE_SUB_MERCHANT`
-    #[serde(rename = "REFUND_SOURCE_SUB_MERCHANT")]
-    RefundSourceSubMerchant,
-    /// `REFUND_SOURCE_PARTNER_ADVANCE`
-    #[serde(rename = "REFUND_SOURCE_PARTNER_ADVANCE")]
-    RefundSourcePartnerAdvance,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款出资商户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyRefundAccount {
+        /// `REFUND_SOURCE_SUB_MERCHANT`
+        RefundSourceSubMerchant = "REFUND_SOURCE_SUB_MERCHANT",
+        /// `REFUND_SOURCE_PARTNER_ADVANCE`
+        RefundSourcePartnerAdvance = "REFUND_SOURCE_PARTNER_ADVANCE",
+    }
 }
 
-/// 资金账户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRefundsApplyFundsAccount {
-    /// `AVAILABLE`
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// `UNSETTLED`
-    #[serde(rename = "UNSETTLED")]
-    Unsettled,
-    /// `PREPAID`
-    #[serde(rename = "PREPAID")]
-    Prepaid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyFundsAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNSETTLED`
+        Unsettled = "UNSETTLED",
+        /// `PREPAID`
+        Prepaid = "PREPAID",
+    }
 }
 
 /// 退款出资账户及金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsApplyResponseAmountFrom {
     /// 出资账户类型
     pub account: String,
@@ -3451,7 +3212,7 @@ pub struct PostRefundsApplyResponseAmountFrom {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsApplyResponseAmount {
     /// 退款金额
     pub refund: i64,
@@ -3467,40 +3228,32 @@ pub struct PostRefundsApplyResponseAmount {
     pub advance: Option<i64>,
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRefundsApplyResponsePromotionDetailScope {
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyResponsePromotionDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRefundsApplyResponsePromotionDetailType {
-    /// `COUPON`
-    #[serde(rename = "COUPON")]
-    Coupon,
-    /// `DISCOUNT`
-    #[serde(rename = "DISCOUNT")]
-    Discount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyResponsePromotionDetailType {
+        /// `COUPON`
+        Coupon = "COUPON",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+    }
 }
 
 /// 优惠退款详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsApplyResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -3515,7 +3268,7 @@ pub struct PostRefundsApplyResponsePromotionDetail {
 }
 
 /// The answer of [`PostRefundsApply`] (退款申请API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsApplyResponse {
     /// 微信退款单号
     pub refund_id: String,
@@ -3531,52 +3284,40 @@ pub struct PostRefundsApplyResponse {
     pub refund_account: Option<PostRefundsApplyRefundAccount>,
 }
 
-/// 退款渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsIdRefundIdResponseChannel {
-    /// `ORIGINAL`
-    #[serde(rename = "ORIGINAL")]
-    Original,
-    /// `BALANCE`
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// `OTHER_BALANCE`
-    #[serde(rename = "OTHER_BALANCE")]
-    OtherBalance,
-    /// `OTHER_BANKCARD`
-    #[serde(rename = "OTHER_BANKCARD")]
-    OtherBankcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsIdRefundIdResponseChannel {
+        /// `ORIGINAL`
+        Original = "ORIGINAL",
+        /// `BALANCE`
+        Balance = "BALANCE",
+        /// `OTHER_BALANCE`
+        OtherBalance = "OTHER_BALANCE",
+        /// `OTHER_BANKCARD`
+        OtherBankcard = "OTHER_BANKCARD",
+    }
 }
 
-/// 退款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsIdRefundIdResponseStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSE`
-    #[serde(rename = "CLOSE")]
-    Close,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `ABNORMAL`
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsIdRefundIdResponseStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSE`
+        Close = "CLOSE",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
 }
 
 /// 退款金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsIdRefundIdResponseAmount {
     /// 退款金额
     pub refund: i64,
@@ -3592,33 +3333,26 @@ pub struct GetRefundsIdRefundIdResponseAmount {
     pub advance: Option<i64>,
 }
 
-/// 资金账户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsIdRefundIdResponseFundsAccount {
-    /// `AVAILABLE`
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// `UNSETTLED`
-    #[serde(rename = "UNSETTLED")]
-    Unsettled,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `ECNY_BASIC`
-    #[serde(rename = "ECNY_BASIC")]
-    EcnyBasic,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsIdRefundIdResponseFundsAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNSETTLED`
+        Unsettled = "UNSETTLED",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `ECNY_BASIC`
+        EcnyBasic = "ECNY_BASIC",
+    }
 }
 
 /// The answer of [`GetRefundsIdRefundId`] (通过微信支付退款单号查询退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsIdRefundIdResponse {
     /// 微信退款单号
     pub refund_id: String,
@@ -3648,97 +3382,70 @@ pub struct GetRefundsIdRefundIdResponse {
     pub funds_account: Option<GetRefundsIdRefundIdResponseFundsAccount>,
 }
 
-/// 异常退款处理方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRefundsRefundIdApplyAbnormalRefundType {
-    /// `USER_BANK_CARD`
-    #[serde(rename = "USER_BANK_CARD")]
-    UserBankCard,
-    /// `MERCHANT_BANK_CARD`
-    #[serde(rename = "MERCHANT_BANK_CARD")]
-    MerchantBankCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 异常退款处理方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsRefundIdApplyAbnormalRefundType {
+        /// `USER_BANK_CARD`
+        UserBankCard = "USER_BANK_CARD",
+        /// `MERCHANT_BANK_CARD`
+        MerchantBankCard = "MERCHANT_BANK_CARD",
+    }
 }
 
-/// 开户银行
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRefundsRefundIdApplyAbnormalRefundBankType {
-    /// `CMB_DEBIT`
-    #[serde(rename = "CMB_DEBIT")]
-    CmbDebit,
-    /// `COMM_DEBIT`
-    #[serde(rename = "COMM_DEBIT")]
-    CommDebit,
-    /// `ABC_DEBIT`
-    #[serde(rename = "ABC_DEBIT")]
-    AbcDebit,
-    /// `CCB_DEBIT`
-    #[serde(rename = "CCB_DEBIT")]
-    CcbDebit,
-    /// `ICBC_DEBIT`
-    #[serde(rename = "ICBC_DEBIT")]
-    IcbcDebit,
-    /// `BOC_DEBIT`
-    #[serde(rename = "BOC_DEBIT")]
-    BocDebit,
-    /// `PAB_DEBIT`
-    #[serde(rename = "PAB_DEBIT")]
-    PabDebit,
-    /// `SPDB_DEBIT`
-    #[serde(rename = "SPDB_DEBIT")]
-    SpdbDebit,
-    /// `CITIC_DEBIT`
-    #[serde(rename = "CITIC_DEBIT")]
-    CiticDebit,
-    /// `CEB_DEBIT`
-    #[serde(rename = "CEB_DEBIT")]
-    CebDebit,
-    /// `CMBC_DEBIT`
-    #[serde(rename = "CMBC_DEBIT")]
-    CmbcDebit,
-    /// `CIB_DEBIT`
-    #[serde(rename = "CIB_DEBIT")]
-    CibDebit,
-    /// `GDB_DEBIT`
-    #[serde(rename = "GDB_DEBIT")]
-    GdbDebit,
-    /// `PSBC_DEBIT`
-    #[serde(rename = "PSBC_DEBIT")]
-    PsbcDebit,
-    /// `NBCB_DEBIT`
-    #[serde(rename = "NBCB_DEBIT")]
-    NbcbDebit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 开户银行
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsRefundIdApplyAbnormalRefundBankType {
+        /// `CMB_DEBIT`
+        CmbDebit = "CMB_DEBIT",
+        /// `COMM_DEBIT`
+        CommDebit = "COMM_DEBIT",
+        /// `ABC_DEBIT`
+        AbcDebit = "ABC_DEBIT",
+        /// `CCB_DEBIT`
+        CcbDebit = "CCB_DEBIT",
+        /// `ICBC_DEBIT`
+        IcbcDebit = "ICBC_DEBIT",
+        /// `BOC_DEBIT`
+        BocDebit = "BOC_DEBIT",
+        /// `PAB_DEBIT`
+        PabDebit = "PAB_DEBIT",
+        /// `SPDB_DEBIT`
+        SpdbDebit = "SPDB_DEBIT",
+        /// `CITIC_DEBIT`
+        CiticDebit = "CITIC_DEBIT",
+        /// `CEB_DEBIT`
+        CebDebit = "CEB_DEBIT",
+        /// `CMBC_DEBIT`
+        CmbcDebit = "CMBC_DEBIT",
+        /// `CIB_DEBIT`
+        CibDebit = "CIB_DEBIT",
+        /// `GDB_DEBIT`
+        GdbDebit = "GDB_DEBIT",
+        /// `PSBC_DEBIT`
+        PsbcDebit = "PSBC_DEBIT",
+        /// `NBCB_DEBIT`
+        NbcbDebit = "NBCB_DEBIT",
+    }
 }
 
-/// 资金账户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRefundsRefundIdApplyAbnormalRefundResponseFundsAccount {
-    /// `AVAILABLE`
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// `UNSETTLED`
-    #[serde(rename = "UNSETTLED")]
-    Unsettled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsRefundIdApplyAbnormalRefundResponseFundsAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNSETTLED`
+        Unsettled = "UNSETTLED",
+    }
 }
 
 /// 金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsRefundIdApplyAbnormalRefundResponseAmount {
     /// 退款金额
     pub refund: i64,
@@ -3755,7 +3462,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponseAmount {
 }
 
 /// 商品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,
@@ -3772,7 +3479,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDet
 }
 
 /// 优惠退款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -3789,24 +3496,20 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail {
         Option<Vec<PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDetail>>,
 }
 
-/// 退款出资商户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRefundsRefundIdApplyAbnormalRefundResponseRefundAccount {
-    /// `REFUND_SOURCE_PARTNER_ADVANCE`
-    #[serde(rename = "REFUND_SOURCE_PARTNER_ADVANCE")]
-    RefundSourcePartnerAdvance,
-    /// `REFUND_SOURCE_SUB_MERCHANT`
-    #[serde(rename = "REFUND_SOURCE_SUB_MERCHANT")]
-    RefundSourceSubMerchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款出资商户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsRefundIdApplyAbnormalRefundResponseRefundAccount {
+        /// `REFUND_SOURCE_PARTNER_ADVANCE`
+        RefundSourcePartnerAdvance = "REFUND_SOURCE_PARTNER_ADVANCE",
+        /// `REFUND_SOURCE_SUB_MERCHANT`
+        RefundSourceSubMerchant = "REFUND_SOURCE_SUB_MERCHANT",
+    }
 }
 
 /// The answer of [`PostRefundsRefundIdApplyAbnormalRefund`] (发起异常退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsRefundIdApplyAbnormalRefundResponse {
     /// 微信支付退款号
     pub refund_id: String,
@@ -3838,7 +3541,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponse {
 }
 
 /// The answer of [`GetRefundsRefundIdReturnAdvance`] (查询垫付回补结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsRefundIdReturnAdvanceResponse {
     /// 微信退款单号
     pub refund_id: String,
@@ -3860,39 +3563,30 @@ pub struct GetRefundsRefundIdReturnAdvanceResponse {
     pub success_time: Option<String>,
 }
 
-/// 主体类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetSubjectSubMerchantsOrganizationType {
-    /// `SUBJECT_TYPE_ENTERPRISE`
-    #[serde(rename = "SUBJECT_TYPE_ENTERPRISE")]
-    SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
-    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS_CLONED")]
-    SubjectTypeInstitutionsCloned,
-    /// `SUBJECT_TYPE_INDIVIDUAL`
-    #[serde(rename = "SUBJECT_TYPE_INDIVIDUAL")]
-    SubjectTypeIndividual,
-    /// `SUBJECT_TYPE_OTHERS`
-    #[serde(rename = "SUBJECT_TYPE_OTHERS")]
-    SubjectTypeOthers,
-    /// `SUBJECT_TYPE_GOVERNMENT`
-    #[serde(rename = "SUBJECT_TYPE_GOVERNMENT")]
-    SubjectTypeGovernment,
-    /// `SUBJECT_TYPE_MICRO`
-    #[serde(rename = "SUBJECT_TYPE_MICRO")]
-    SubjectTypeMicro,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubjectSubMerchantsOrganizationType {
+        /// `SUBJECT_TYPE_ENTERPRISE`
+        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
+        SubjectTypeInstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+        /// `SUBJECT_TYPE_INDIVIDUAL`
+        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        /// `SUBJECT_TYPE_OTHERS`
+        SubjectTypeOthers = "SUBJECT_TYPE_OTHERS",
+        /// `SUBJECT_TYPE_GOVERNMENT`
+        SubjectTypeGovernment = "SUBJECT_TYPE_GOVERNMENT",
+        /// `SUBJECT_TYPE_MICRO`
+        SubjectTypeMicro = "SUBJECT_TYPE_MICRO",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetSubjectSubMerchantsOrganizationType {}
 
 /// 子商户列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubjectSubMerchantsResponseData {
     /// 子商户号
     pub sub_mchid: String,
@@ -3903,7 +3597,7 @@ pub struct GetSubjectSubMerchantsResponseData {
 }
 
 /// The answer of [`GetSubjectSubMerchants`] (查询指定主体子商户列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubjectSubMerchantsResponse {
     /// 子商户列表
     pub data: Vec<GetSubjectSubMerchantsResponseData>,
@@ -3915,24 +3609,20 @@ pub struct GetSubjectSubMerchantsResponse {
     pub total_count: i64,
 }
 
-/// 取消补差结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidiesCancelResponseResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 取消补差结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidiesCancelResponseResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 /// The answer of [`PostSubsidiesCancel`] (取消补差API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidiesCancelResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3944,27 +3634,22 @@ pub struct PostSubsidiesCancelResponse {
     pub description: String,
 }
 
-/// 补差单结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidiesCreateResponseResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 补差单结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidiesCreateResponseResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
 /// The answer of [`PostSubsidiesCreate`] (请求补差API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidiesCreateResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3984,7 +3669,7 @@ pub struct PostSubsidiesCreateResponse {
 
 /// 回退出资账户及金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidiesReturnFrom {
     /// 出资账户类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3995,7 +3680,7 @@ pub struct PostSubsidiesReturnFrom {
 }
 
 /// The answer of [`PostSubsidiesReturn`] (请求补差回退API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidiesReturnResponse {
     /// 二级商户号
     pub sub_mchid: String,

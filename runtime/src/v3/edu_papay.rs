@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/edu-papay/contracts/id/{contract_id}", response = GetContractsIdContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetContractsIdContractId {
     /// 签约协议号
     pub contract_id: String,
@@ -31,7 +31,7 @@ pub struct GetContractsIdContractId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/edu-papay/contracts/presign", response = PostContractsPresignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresign {
     /// 服务商APPID
     pub appid: String,
@@ -60,7 +60,7 @@ pub struct PostContractsPresign {
 /// Callers: 直连商户, 服务商.
 #[endpoint(DELETE, "v3/edu-papay/contracts/{contract_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteContractsContractId {
     /// 签约协议号
     pub contract_id: String,
@@ -73,7 +73,7 @@ pub struct DeleteContractsContractId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/edu-papay/transactions", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactions {
     /// 服务商APPID
     pub appid: String,
@@ -108,7 +108,7 @@ pub struct PostTransactions {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/edu-papay/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsIdTransactionId {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -123,7 +123,7 @@ pub struct GetTransactionsIdTransactionId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/edu-papay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -138,7 +138,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/edu-papay/user-notifications/{contract_id}/send", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostUserNotificationsContractIdSend {
     /// 签约协议号
     pub contract_id: String,
@@ -157,7 +157,7 @@ pub struct PostUserNotificationsContractIdSend {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/edu-papay/user/{openid}/contracts", response = GetUserOpenidContractsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserOpenidContracts {
     /// 服务商APPID下的用户标识
     pub openid: String,
@@ -180,7 +180,7 @@ pub struct GetUserOpenidContracts {
 }
 
 /// 签约信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetContractsIdContractIdResponseContractInformation {
     /// 签约协议号
     pub contract_id: Option<String>,
@@ -191,7 +191,7 @@ pub struct GetContractsIdContractIdResponseContractInformation {
 }
 
 /// The answer of [`GetContractsIdContractId`] (通过协议号查询签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetContractsIdContractIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -212,7 +212,7 @@ pub struct GetContractsIdContractIdResponse {
 }
 
 /// The answer of [`PostContractsPresign`] (预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsPresignResponse {
     /// 预签约号
     pub presign_token: String,
@@ -220,7 +220,7 @@ pub struct PostContractsPresignResponse {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAmount {
     /// 总金额
     pub total: i64,
@@ -230,7 +230,7 @@ pub struct PostTransactionsAmount {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsDeviceInformation {
     /// 设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -240,7 +240,7 @@ pub struct PostTransactionsDeviceInformation {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePayer {
     /// 服务商APPID下的用户标识
     pub openid: Option<String>,
@@ -249,7 +249,7 @@ pub struct GetTransactionsIdTransactionIdResponsePayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -262,7 +262,7 @@ pub struct GetTransactionsIdTransactionIdResponseAmount {
 }
 
 /// 优惠详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
@@ -285,7 +285,7 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
 }
 
 /// The answer of [`GetTransactionsIdTransactionId`] (微信订单号查单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -319,27 +319,22 @@ pub struct GetTransactionsIdTransactionIdResponse {
     pub promotion_detail: Option<Vec<GetTransactionsIdTransactionIdResponsePromotionDetail>>,
 }
 
-/// 签约状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetUserOpenidContractsContractStatus {
-    /// `ADD`
-    #[serde(rename = "ADD")]
-    Add,
-    /// `DELETE`
-    #[serde(rename = "DELETE")]
-    Delete,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUserOpenidContractsContractStatus {
+        /// `ADD`
+        Add = "ADD",
+        /// `DELETE`
+        Delete = "DELETE",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetUserOpenidContractsContractStatus {}
 
 /// The answer of [`GetUserOpenidContracts`] (通过用户标识查询签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserOpenidContractsResponse {
     /// 结果集
     pub data: Option<Vec<GetContractsIdContractIdResponse>>,

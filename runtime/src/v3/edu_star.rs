@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/edu-star/orders", response = GetOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrders {
     /// appid
     pub appid: String,
@@ -33,7 +33,7 @@ pub struct GetOrders {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/edu-star/orders", response = GetOrdersResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrders {
     /// appid
     pub appid: String,
@@ -54,7 +54,7 @@ pub struct PostOrders {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/edu-star/users/openid/{wechat_openid}", response = GetUsersOpenidWechatOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidWechatOpenid {
     /// 商户appid
     pub appid: String,
@@ -69,7 +69,7 @@ pub struct GetUsersOpenidWechatOpenid {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/edu-star/users/qq/{qq}", response = GetUsersQqQqResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersQqQq {
     /// 商户appid
     pub appid: String,
@@ -78,7 +78,7 @@ pub struct GetUsersQqQq {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersResponseData {
     /// appid
     pub appid: String,
@@ -97,7 +97,7 @@ pub struct GetOrdersResponseData {
 }
 
 /// The answer of [`GetOrders`] (通过QQ账号查询核销订单列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersResponse {
     /// 结果集
     pub data: Vec<GetOrdersResponseData>,
@@ -110,7 +110,7 @@ pub struct GetOrdersResponse {
 }
 
 /// The answer of [`GetUsersOpenidWechatOpenid`] (通过微信用户标识查询用户信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidWechatOpenidResponse {
     /// 是否学生
     pub education_star_student: bool,
@@ -125,7 +125,7 @@ pub struct GetUsersOpenidWechatOpenidResponse {
 }
 
 /// The answer of [`GetUsersQqQq`] (通过QQ账号查询用户信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersQqQqResponse {
     /// 学生标识
     pub education_star_student: bool,

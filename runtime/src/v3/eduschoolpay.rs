@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/eduschoolpay/contracts/presign", response = PostContractsPresignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresign {
     /// 商户appid
     pub appid: String,
@@ -43,7 +43,7 @@ pub struct PostContractsPresign {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/eduschoolpay/contracts/{contract_id}", response = GetContractsContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetContractsContractId {
     /// 签约协议号
     pub contract_id: String,
@@ -56,7 +56,7 @@ pub struct GetContractsContractId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/eduschoolpay/contracts/{contract_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdTerminate {
     /// 签约协议号
     pub contract_id: String,
@@ -69,7 +69,7 @@ pub struct PostContractsContractIdTerminate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/eduschoolpay/transactions", response = PostTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactions {
     /// 商户appid
     pub appid: String,
@@ -110,7 +110,7 @@ pub struct PostTransactions {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/eduschoolpay/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsIdTransactionId {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -125,7 +125,7 @@ pub struct GetTransactionsIdTransactionId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -140,7 +140,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/eduschoolpay/users/{openid}/contracts", response = GetUsersOpenidContractsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidContracts {
     /// 商户appid下的用户标识
     pub openid: String,
@@ -161,7 +161,7 @@ pub struct GetUsersOpenidContracts {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/eduschoolpay/users/{openid}/debt-state", response = GetUsersOpenidDebtStateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidDebtState {
     /// 商户appid下的用户标识
     pub openid: String,
@@ -170,7 +170,7 @@ pub struct GetUsersOpenidDebtState {
 /// 实名信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresignIdentity {
     /// 姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -187,7 +187,7 @@ pub struct PostContractsPresignIdentity {
 /// 签约银行卡
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresignBankCard {
     /// 签约银行卡号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -205,14 +205,14 @@ pub struct PostContractsPresignBankCard {
 }
 
 /// The answer of [`PostContractsPresign`] (预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsPresignResponse {
     /// 预签约码
     pub presign_token: String,
 }
 
 /// The answer of [`GetContractsContractId`] (通过协议号查询签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetContractsContractIdResponse {
     /// 签约协议号
     pub contract_id: String,
@@ -234,7 +234,7 @@ pub struct GetContractsContractIdResponse {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAmount {
     /// 总金额
     pub total: i64,
@@ -244,7 +244,7 @@ pub struct PostTransactionsAmount {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSceneInfo {
     /// 消费时间
     pub start_time: String,
@@ -255,7 +255,7 @@ pub struct PostTransactionsSceneInfo {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsDeviceInfo {
     /// 设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -266,7 +266,7 @@ pub struct PostTransactionsDeviceInfo {
 
 /// 分账结算信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -274,7 +274,7 @@ pub struct PostTransactionsSettleInfo {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponsePayer {
     /// 商户AppID下的用户标识
     pub openid: Option<String>,
@@ -283,7 +283,7 @@ pub struct PostTransactionsResponsePayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -296,7 +296,7 @@ pub struct PostTransactionsResponseAmount {
 }
 
 /// 优惠详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponsePromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
@@ -319,7 +319,7 @@ pub struct PostTransactionsResponsePromotionDetail {
 }
 
 /// The answer of [`PostTransactions`] (扣款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponse {
     /// 商户号
     pub mchid: String,
@@ -356,7 +356,7 @@ pub struct PostTransactionsResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePayer {
     /// 商户appid下的用户标识
     pub openid: String,
@@ -365,7 +365,7 @@ pub struct GetTransactionsIdTransactionIdResponsePayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -378,7 +378,7 @@ pub struct GetTransactionsIdTransactionIdResponseAmount {
 }
 
 /// 优惠详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -401,7 +401,7 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
 }
 
 /// The answer of [`GetTransactionsIdTransactionId`] (微信支付订单号查单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponse {
     /// 商户号
     pub mchid: String,
@@ -438,7 +438,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
 }
 
 /// 相关链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidContractsResponseLinks {
     /// 下一页链接
     pub next: Option<String>,
@@ -450,7 +450,7 @@ pub struct GetUsersOpenidContractsResponseLinks {
 }
 
 /// The answer of [`GetUsersOpenidContracts`] (查询用户签约列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidContractsResponse {
     /// 查询结果列表
     pub data: Option<Vec<GetContractsContractIdResponse>>,
@@ -465,7 +465,7 @@ pub struct GetUsersOpenidContractsResponse {
 }
 
 /// The answer of [`GetUsersOpenidDebtState`] (商户查询用户欠款状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidDebtStateResponse {
     /// 商户appid
     pub appid: String,

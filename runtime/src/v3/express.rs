@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/express/users/{openid}/transform", response = PostUsersOpenidTransformResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostUsersOpenidTransform {
     /// 用户openid
     pub openid: String,
@@ -21,7 +21,7 @@ pub struct PostUsersOpenidTransform {
 }
 
 /// The answer of [`PostUsersOpenidTransform`] (用户openid转换API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostUsersOpenidTransformResponse {
     /// 转换后的openid
     pub openid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/facemch/users/{face_sid}", response = GetUsersFaceSidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersFaceSid {
     /// 终端设备识别用户成功后返回的凭证
     pub face_sid: String,
@@ -28,27 +28,22 @@ pub struct GetUsersFaceSid {
     pub sub_serial_no: Option<String>,
 }
 
-/// 标识本次请求获取的信息类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetUsersFaceSidInfoType {
-    /// `ASK_UNIONID`
-    #[serde(rename = "ASK_UNIONID")]
-    AskUnionid,
-    /// `ASK_REAL_NAME`
-    #[serde(rename = "ASK_REAL_NAME")]
-    AskRealName,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 标识本次请求获取的信息类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUsersFaceSidInfoType {
+        /// `ASK_UNIONID`
+        AskUnionid = "ASK_UNIONID",
+        /// `ASK_REAL_NAME`
+        AskRealName = "ASK_REAL_NAME",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetUsersFaceSidInfoType {}
 
 /// 姓名信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersFaceSidResponseRealNameInfo {
     /// 加密后的姓名信息
     pub encrypted_real_name: Option<String>,
@@ -59,7 +54,7 @@ pub struct GetUsersFaceSidResponseRealNameInfo {
 }
 
 /// The answer of [`GetUsersFaceSid`] (查询用户授权的实名信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersFaceSidResponse {
     /// UnionID
     pub union_id: Option<String>,

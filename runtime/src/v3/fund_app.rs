@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/brand-redpacket/brand-merchant-batches", response = PostBrandRedpacketBrandMerchantBatchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBrandRedpacketBrandMerchantBatches {
     /// 品牌ID
     pub brand_id: i64,
@@ -43,7 +43,7 @@ pub struct PostBrandRedpacketBrandMerchantBatches {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBrandRedpacketBrandMerchantBatchesBatchNo {
     /// 微信支付品牌红包批次单号
     pub batch_no: String,
@@ -60,7 +60,7 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNo {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo {
     /// 微信支付品牌红包批次单号
     pub batch_no: String,
@@ -75,7 +75,7 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNo {
     /// 商家品牌红包批次单号
     pub out_batch_no: String,
@@ -92,7 +92,7 @@ pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNo {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOutDetailNo {
     /// 商家品牌红包批次单号
     pub out_batch_no: String,
@@ -107,7 +107,7 @@ pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOutDetail
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/elecsign/out-bill-no", response = PostMchTransferElecsignOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferElecsignOutBillNo {
     /// 商户转账单号
     pub out_bill_no: String,
@@ -120,7 +120,7 @@ pub struct PostMchTransferElecsignOutBillNo {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}", response = GetMchTransferElecsignOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferElecsignOutBillNoOutBillNo {
     /// 商户转账单号
     pub out_bill_no: String,
@@ -133,7 +133,7 @@ pub struct GetMchTransferElecsignOutBillNoOutBillNo {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/elecsign/transfer-bill-no", response = PostMchTransferElecsignOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferElecsignTransferBillNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
@@ -146,7 +146,7 @@ pub struct PostMchTransferElecsignTransferBillNo {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}", response = GetMchTransferElecsignOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferElecsignTransferBillNoTransferBillNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
@@ -159,7 +159,7 @@ pub struct GetMchTransferElecsignTransferBillNoTransferBillNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts", response = GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -174,7 +174,7 @@ pub struct GetMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts", response = GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -195,7 +195,7 @@ pub struct PostMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/charity-budget", response = PostMchTransferPartnerCharityBudgetResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerCharityBudget {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -220,7 +220,7 @@ pub struct PostMchTransferPartnerCharityBudget {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}", response = PostMchTransferPartnerCharityBudgetResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerCharityBudgetOutBudgetNo {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -235,7 +235,7 @@ pub struct GetMchTransferPartnerCharityBudgetOutBudgetNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock", response = PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerCharityBudgetOutBudgetNoUnlock {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -252,7 +252,7 @@ pub struct PostMchTransferPartnerCharityBudgetOutBudgetNoUnlock {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/charity-transfer-bills", response = PostMchTransferPartnerCharityTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerCharityTransferBills {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -277,7 +277,7 @@ pub struct PostMchTransferPartnerCharityTransferBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}", response = PostMchTransferPartnerCharityTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerCharityTransferBillsOutTransferNoOutTransferNo {
     /// 商户公益捐赠单号
     pub out_transfer_no: String,
@@ -294,7 +294,7 @@ pub struct GetMchTransferPartnerCharityTransferBillsOutTransferNoOutTransferNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/electronic-receipts", response = PostMchTransferPartnerElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerElectronicReceipts {
     /// 二级商户号
     pub sub_mchid: String,
@@ -309,7 +309,7 @@ pub struct PostMchTransferPartnerElectronicReceipts {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}", response = PostMchTransferPartnerElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerElectronicReceiptsOutBillNo {
     /// 商户转账单号
     pub out_bill_no: String,
@@ -324,7 +324,7 @@ pub struct GetMchTransferPartnerElectronicReceiptsOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/sub-mch-authorizations", response = PostMchTransferPartnerSubMchAuthorizationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerSubMchAuthorizations {
     /// 二级商户号
     pub sub_mchid: String,
@@ -339,7 +339,7 @@ pub struct PostMchTransferPartnerSubMchAuthorizations {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}", response = GetMchTransferPartnerSubMchAuthorizationsSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerSubMchAuthorizationsSubMchid {
     /// 二级商户号
     pub sub_mchid: String,
@@ -352,7 +352,7 @@ pub struct GetMchTransferPartnerSubMchAuthorizationsSubMchid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills", response = PostMchTransferPartnerTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBills {
     /// 二级商户号
     pub sub_mchid: String,
@@ -387,7 +387,7 @@ pub struct PostMchTransferPartnerTransferBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}", response = GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -402,7 +402,7 @@ pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
@@ -417,7 +417,7 @@ pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization", response = PostMchTransferPartnerTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
     /// 二级商户号
     pub sub_mchid: String,
@@ -455,7 +455,7 @@ pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/transfer", response = PostMchTransferPartnerTransferBillsTransferResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsTransfer {
     /// 二级商户号
     pub sub_mchid: String,
@@ -490,7 +490,7 @@ pub struct PostMchTransferPartnerTransferBillsTransfer {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations", response = PostMchTransferPartnerUserConfirmAuthorizationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerUserConfirmAuthorizations {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -515,7 +515,7 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizations {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}", response = GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -528,7 +528,7 @@ pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close", response = PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClose {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -541,7 +541,7 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClos
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills", response = PostMchTransferTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBills {
     /// 商户AppID
     pub appid: String,
@@ -576,7 +576,7 @@ pub struct PostMchTransferTransferBills {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -589,7 +589,7 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
@@ -602,7 +602,7 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization", response = PostMchTransferTransferBillsPreTransferWithAuthorizationResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBillsPreTransferWithAuthorization {
     /// 商户AppID
     pub appid: String,
@@ -640,7 +640,7 @@ pub struct PostMchTransferTransferBillsPreTransferWithAuthorization {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/transfer", response = PostMchTransferTransferBillsTransferResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBillsTransfer {
     /// 商户AppID
     pub appid: String,
@@ -677,7 +677,7 @@ pub struct PostMchTransferTransferBillsTransfer {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
@@ -690,7 +690,7 @@ pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills", response = PostMchTransferTransferToQqWalletBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferToQqWalletBills {
     /// QQ互联开放平台AppID
     pub appid: String,
@@ -723,7 +723,7 @@ pub struct PostMchTransferTransferToQqWalletBills {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}", response = PostMchTransferTransferToQqWalletBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferTransferToQqWalletBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -736,7 +736,7 @@ pub struct GetMchTransferTransferToQqWalletBillsOutBillNo {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel", response = PostMchTransferTransferToQqWalletBillsOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
@@ -749,7 +749,7 @@ pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancel {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/user-confirm-authorization", response = PostMchTransferPartnerUserConfirmAuthorizationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -776,7 +776,7 @@ pub struct PostMchTransferUserConfirmAuthorization {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}", response = GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNo {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -791,30 +791,26 @@ pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizat
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close", response = PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoCloseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoClose {
     /// 商户侧授权单号
     pub out_authorization_no: String,
 }
 
-/// 品牌红包发放场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostBrandRedpacketBrandMerchantBatchesScene {
-    /// `CUSTOM_SEND`
-    #[serde(rename = "CUSTOM_SEND")]
-    CustomSend,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 品牌红包发放场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBrandRedpacketBrandMerchantBatchesScene {
+        /// `CUSTOM_SEND`
+        CustomSend = "CUSTOM_SEND",
+    }
 }
 
 /// 品牌红包明细列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBrandRedpacketBrandMerchantBatchesDetailList {
     /// 商家品牌红包明细单号
     pub out_detail_no: String,
@@ -830,33 +826,26 @@ pub struct PostBrandRedpacketBrandMerchantBatchesDetailList {
     pub remark: String,
 }
 
-/// 批次单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostBrandRedpacketBrandMerchantBatchesResponseBatchState {
-    /// `WAIT_PAY`
-    #[serde(rename = "WAIT_PAY")]
-    WaitPay,
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBrandRedpacketBrandMerchantBatchesResponseBatchState {
+        /// `WAIT_PAY`
+        WaitPay = "WAIT_PAY",
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostBrandRedpacketBrandMerchantBatches`] (品牌商户发放红包).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBrandRedpacketBrandMerchantBatchesResponse {
     /// 商家品牌红包批次单号
     pub out_batch_no: String,
@@ -868,71 +857,54 @@ pub struct PostBrandRedpacketBrandMerchantBatchesResponse {
     pub batch_state: Option<PostBrandRedpacketBrandMerchantBatchesResponseBatchState>,
 }
 
-/// 品牌红包明细单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState {
-    /// `DETAIL_VIEW_ALL`
-    #[serde(rename = "DETAIL_VIEW_ALL")]
-    DetailViewAll,
-    /// `DETAIL_VIEW_SUCCESS`
-    #[serde(rename = "DETAIL_VIEW_SUCCESS")]
-    DetailViewSuccess,
-    /// `DETAIL_VIEW_FAIL`
-    #[serde(rename = "DETAIL_VIEW_FAIL")]
-    DetailViewFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 品牌红包明细单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState {
+        /// `DETAIL_VIEW_ALL`
+        DetailViewAll = "DETAIL_VIEW_ALL",
+        /// `DETAIL_VIEW_SUCCESS`
+        DetailViewSuccess = "DETAIL_VIEW_SUCCESS",
+        /// `DETAIL_VIEW_FAIL`
+        DetailViewFail = "DETAIL_VIEW_FAIL",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState {}
 
-/// 品牌红包批次单关闭原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoResponseCloseReason {
-    /// `MERCHANT_REVOCATION`
-    #[serde(rename = "MERCHANT_REVOCATION")]
-    MerchantRevocation,
-    /// `SYSTEM_OVERDUE_CLOSE`
-    #[serde(rename = "SYSTEM_OVERDUE_CLOSE")]
-    SystemOverdueClose,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 品牌红包批次单关闭原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoResponseCloseReason {
+        /// `MERCHANT_REVOCATION`
+        MerchantRevocation = "MERCHANT_REVOCATION",
+        /// `SYSTEM_OVERDUE_CLOSE`
+        SystemOverdueClose = "SYSTEM_OVERDUE_CLOSE",
+    }
 }
 
-/// 品牌红包明细单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailListDetailState {
-    /// `DETAIL_INIT`
-    #[serde(rename = "DETAIL_INIT")]
-    DetailInit,
-    /// `DETAIL_WAIT_PAY`
-    #[serde(rename = "DETAIL_WAIT_PAY")]
-    DetailWaitPay,
-    /// `DETAIL_PROCESSING`
-    #[serde(rename = "DETAIL_PROCESSING")]
-    DetailProcessing,
-    /// `DETAIL_SUCCESS`
-    #[serde(rename = "DETAIL_SUCCESS")]
-    DetailSuccess,
-    /// `DETAIL_FAIL`
-    #[serde(rename = "DETAIL_FAIL")]
-    DetailFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 品牌红包明细单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailListDetailState {
+        /// `DETAIL_INIT`
+        DetailInit = "DETAIL_INIT",
+        /// `DETAIL_WAIT_PAY`
+        DetailWaitPay = "DETAIL_WAIT_PAY",
+        /// `DETAIL_PROCESSING`
+        DetailProcessing = "DETAIL_PROCESSING",
+        /// `DETAIL_SUCCESS`
+        DetailSuccess = "DETAIL_SUCCESS",
+        /// `DETAIL_FAIL`
+        DetailFail = "DETAIL_FAIL",
+    }
 }
 
 /// 品牌红包明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailList {
     /// 微信支付品牌红包明细单号
     pub transfer_detail_no: String,
@@ -943,7 +915,7 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailList {
 }
 
 /// The answer of [`GetBrandRedpacketBrandMerchantBatchesBatchNo`] (微信支付批次单号查询批次单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponse {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -985,78 +957,56 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponse {
     pub detail_list: Option<Vec<GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailList>>,
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponseFailReason {
-    /// `ACCOUNT_FROZEN`
-    #[serde(rename = "ACCOUNT_FROZEN")]
-    AccountFrozen,
-    /// `REAL_NAME_CHECK_FAIL`
-    #[serde(rename = "REAL_NAME_CHECK_FAIL")]
-    RealNameCheckFail,
-    /// `NAME_NOT_CORRECT`
-    #[serde(rename = "NAME_NOT_CORRECT")]
-    NameNotCorrect,
-    /// `OPENID_INVALID`
-    #[serde(rename = "OPENID_INVALID")]
-    OpenidInvalid,
-    /// `TRANSFER_QUOTA_EXCEED`
-    #[serde(rename = "TRANSFER_QUOTA_EXCEED")]
-    TransferQuotaExceed,
-    /// `DAY_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "DAY_RECEIVED_QUOTA_EXCEED")]
-    DayReceivedQuotaExceed,
-    /// `DAY_RECEIVED_COUNT_EXCEED`
-    #[serde(rename = "DAY_RECEIVED_COUNT_EXCEED")]
-    DayReceivedCountExceed,
-    /// `PRODUCT_AUTH_CHECK_FAIL`
-    #[serde(rename = "PRODUCT_AUTH_CHECK_FAIL")]
-    ProductAuthCheckFail,
-    /// `OVERDUE_CLOSE`
-    #[serde(rename = "OVERDUE_CLOSE")]
-    OverdueClose,
-    /// `ACCOUNT_NOT_EXIST`
-    #[serde(rename = "ACCOUNT_NOT_EXIST")]
-    AccountNotExist,
-    /// `TRANSFER_RISK`
-    #[serde(rename = "TRANSFER_RISK")]
-    TransferRisk,
-    /// `USER_ACCOUNT_LIMIT`
-    #[serde(rename = "USER_ACCOUNT_LIMIT")]
-    UserAccountLimit,
-    /// `FAIL_REASON_UNKNOWN`
-    #[serde(rename = "FAIL_REASON_UNKNOWN")]
-    FailReasonUnknown,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `PAYEE_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYEE_ACCOUNT_ABNORMAL")]
-    PayeeAccountAbnormal,
-    /// `USER_RECEIVE_OVERDUE`
-    #[serde(rename = "USER_RECEIVE_OVERDUE")]
-    UserReceiveOverdue,
-    /// `REMARK_NOT_CORRECT`
-    #[serde(rename = "REMARK_NOT_CORRECT")]
-    RemarkNotCorrect,
-    /// `MERCHANT_REJECT`
-    #[serde(rename = "MERCHANT_REJECT")]
-    MerchantReject,
-    /// `MERCHANT_NOT_CONFIRM`
-    #[serde(rename = "MERCHANT_NOT_CONFIRM")]
-    MerchantNotConfirm,
-    /// `BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH`
-    #[serde(rename = "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH")]
-    BlockB2CUserlimitamountBsruleMonth,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponseFailReason {
+        /// `ACCOUNT_FROZEN`
+        AccountFrozen = "ACCOUNT_FROZEN",
+        /// `REAL_NAME_CHECK_FAIL`
+        RealNameCheckFail = "REAL_NAME_CHECK_FAIL",
+        /// `NAME_NOT_CORRECT`
+        NameNotCorrect = "NAME_NOT_CORRECT",
+        /// `OPENID_INVALID`
+        OpenidInvalid = "OPENID_INVALID",
+        /// `TRANSFER_QUOTA_EXCEED`
+        TransferQuotaExceed = "TRANSFER_QUOTA_EXCEED",
+        /// `DAY_RECEIVED_QUOTA_EXCEED`
+        DayReceivedQuotaExceed = "DAY_RECEIVED_QUOTA_EXCEED",
+        /// `DAY_RECEIVED_COUNT_EXCEED`
+        DayReceivedCountExceed = "DAY_RECEIVED_COUNT_EXCEED",
+        /// `PRODUCT_AUTH_CHECK_FAIL`
+        ProductAuthCheckFail = "PRODUCT_AUTH_CHECK_FAIL",
+        /// `OVERDUE_CLOSE`
+        OverdueClose = "OVERDUE_CLOSE",
+        /// `ACCOUNT_NOT_EXIST`
+        AccountNotExist = "ACCOUNT_NOT_EXIST",
+        /// `TRANSFER_RISK`
+        TransferRisk = "TRANSFER_RISK",
+        /// `USER_ACCOUNT_LIMIT`
+        UserAccountLimit = "USER_ACCOUNT_LIMIT",
+        /// `FAIL_REASON_UNKNOWN`
+        FailReasonUnknown = "FAIL_REASON_UNKNOWN",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `PAYEE_ACCOUNT_ABNORMAL`
+        PayeeAccountAbnormal = "PAYEE_ACCOUNT_ABNORMAL",
+        /// `USER_RECEIVE_OVERDUE`
+        UserReceiveOverdue = "USER_RECEIVE_OVERDUE",
+        /// `REMARK_NOT_CORRECT`
+        RemarkNotCorrect = "REMARK_NOT_CORRECT",
+        /// `MERCHANT_REJECT`
+        MerchantReject = "MERCHANT_REJECT",
+        /// `MERCHANT_NOT_CONFIRM`
+        MerchantNotConfirm = "MERCHANT_NOT_CONFIRM",
+        /// `BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH`
+        BlockB2CUserlimitamountBsruleMonth = "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH",
+    }
 }
 
 /// The answer of [`GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo`] (商家明细单号查询明细单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse {
     /// 品牌主商户号
     pub brand_mchid: String,
@@ -1094,7 +1044,7 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse {
 }
 
 /// The answer of [`PostMchTransferElecsignOutBillNo`] (商户单号申请电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferElecsignOutBillNoResponse {
     /// 申请单状态
     pub state: String,
@@ -1102,43 +1052,34 @@ pub struct PostMchTransferElecsignOutBillNoResponse {
     pub create_time: String,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferElecsignOutBillNoOutBillNoResponseState {
-    /// `GENERATING`
-    #[serde(rename = "GENERATING")]
-    Generating,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferElecsignOutBillNoOutBillNoResponseState {
+        /// `GENERATING`
+        Generating = "GENERATING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 回单文件摘要类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferElecsignOutBillNoOutBillNoResponseHashType {
-    /// `SHA256`
-    #[serde(rename = "SHA256")]
-    Sha256,
-    /// `SM3`
-    #[serde(rename = "SM3")]
-    Sm3,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回单文件摘要类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferElecsignOutBillNoOutBillNoResponseHashType {
+        /// `SHA256`
+        Sha256 = "SHA256",
+        /// `SM3`
+        Sm3 = "SM3",
+    }
 }
 
 /// The answer of [`GetMchTransferElecsignOutBillNoOutBillNo`] (商户单号查询电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferElecsignOutBillNoOutBillNoResponse {
     /// 申请单状态
     pub state: GetMchTransferElecsignOutBillNoOutBillNoResponseState,
@@ -1156,24 +1097,20 @@ pub struct GetMchTransferElecsignOutBillNoOutBillNoResponse {
     pub fail_reason: Option<String>,
 }
 
-/// 电子回单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponseReceiptState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 电子回单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponseReceiptState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
 /// The answer of [`GetMchTransferPartnerBudgetOutBudgetNoElectronicReceipts`] (查询预算出资的电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponse {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -1197,30 +1134,24 @@ pub struct GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponse {
     pub download_url: Option<String>,
 }
 
-/// 预算单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerCharityBudgetResponseState {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `LOCKED`
-    #[serde(rename = "LOCKED")]
-    Locked,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 预算单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerCharityBudgetResponseState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `LOCKED`
+        Locked = "LOCKED",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerCharityBudget`] (申请公益捐赠预算).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerCharityBudgetResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1254,21 +1185,18 @@ pub struct PostMchTransferPartnerCharityBudgetResponse {
     pub closed_time: Option<String>,
 }
 
-/// 预算单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponseState {
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 预算单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponseState {
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerCharityBudgetOutBudgetNoUnlock`] (解锁公益捐赠预算).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1296,23 +1224,19 @@ pub struct PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponse {
     pub unlocked_amount: Option<i64>,
 }
 
-/// 订单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchTransferPartnerCharityTransferBillsTransactionInfoTransactionType {
-    /// `WXPAY`
-    #[serde(rename = "WXPAY")]
-    Wxpay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerCharityTransferBillsTransactionInfoTransactionType {
+        /// `WXPAY`
+        Wxpay = "WXPAY",
+    }
 }
 
 /// 关联的交易单号
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerCharityTransferBillsTransactionInfo {
     /// 订单类型
     pub transaction_type: PostMchTransferPartnerCharityTransferBillsTransactionInfoTransactionType,
@@ -1320,27 +1244,22 @@ pub struct PostMchTransferPartnerCharityTransferBillsTransactionInfo {
     pub transaction_id: String,
 }
 
-/// 捐赠状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerCharityTransferBillsResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSE`
-    #[serde(rename = "CLOSE")]
-    Close,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 捐赠状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerCharityTransferBillsResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSE`
+        Close = "CLOSE",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerCharityTransferBills`] (发起公益捐赠).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerCharityTransferBillsResponse {
     /// 商户预算单号
     pub out_budget_no: String,
@@ -1364,37 +1283,30 @@ pub struct PostMchTransferPartnerCharityTransferBillsResponse {
     pub success_time: Option<String>,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerElectronicReceiptsResponseState {
-    /// `GENERATING`
-    #[serde(rename = "GENERATING")]
-    Generating,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerElectronicReceiptsResponseState {
+        /// `GENERATING`
+        Generating = "GENERATING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
-/// 回单文件摘要类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerElectronicReceiptsResponseHashType {
-    /// `SM3`
-    #[serde(rename = "SM3")]
-    Sm3,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回单文件摘要类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerElectronicReceiptsResponseHashType {
+        /// `SM3`
+        Sm3 = "SM3",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerElectronicReceipts`] (申请单笔转账电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerElectronicReceiptsResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1414,30 +1326,24 @@ pub struct PostMchTransferPartnerElectronicReceiptsResponse {
     pub download_url: Option<String>,
 }
 
-/// 授权申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerSubMchAuthorizationsResponseState {
-    /// `INVITED`
-    #[serde(rename = "INVITED")]
-    Invited,
-    /// `PASSED`
-    #[serde(rename = "PASSED")]
-    Passed,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerSubMchAuthorizationsResponseState {
+        /// `INVITED`
+        Invited = "INVITED",
+        /// `PASSED`
+        Passed = "PASSED",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerSubMchAuthorizations`] (申请子商户商家转账授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerSubMchAuthorizationsResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1451,27 +1357,22 @@ pub struct PostMchTransferPartnerSubMchAuthorizationsResponse {
     pub update_time: String,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferPartnerSubMchAuthorizationsSubMchidResponseState {
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// `CANCELED`
-    #[serde(rename = "CANCELED")]
-    Canceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferPartnerSubMchAuthorizationsSubMchidResponseState {
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `CANCELED`
+        Canceled = "CANCELED",
+    }
 }
 
 /// The answer of [`GetMchTransferPartnerSubMchAuthorizationsSubMchid`] (查询子商户商家转账授权状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferPartnerSubMchAuthorizationsSubMchidResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1485,43 +1386,33 @@ pub struct GetMchTransferPartnerSubMchAuthorizationsSubMchidResponse {
     pub cancel_authorization_time: Option<String>,
 }
 
-/// 转账场景ID
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMchTransferPartnerTransferBillsTransferSceneId {
-    /// `1000`
-    #[serde(rename = "1000")]
-    V1000,
-    /// `1002`
-    #[serde(rename = "1002")]
-    V1002,
-    /// `1004`
-    #[serde(rename = "1004")]
-    V1004,
-    /// `1005`
-    #[serde(rename = "1005")]
-    V1005,
-    /// `1009`
-    #[serde(rename = "1009")]
-    V1009,
-    /// `1010`
-    #[serde(rename = "1010")]
-    V1010,
-    /// `1011`
-    #[serde(rename = "1011")]
-    V1011,
-    /// `1013`
-    #[serde(rename = "1013")]
-    V1013,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账场景ID
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerTransferBillsTransferSceneId {
+        /// `1000`
+        V1000 = "1000",
+        /// `1002`
+        V1002 = "1002",
+        /// `1004`
+        V1004 = "1004",
+        /// `1005`
+        V1005 = "1005",
+        /// `1009`
+        V1009 = "1009",
+        /// `1010`
+        V1010 = "1010",
+        /// `1011`
+        V1011 = "1011",
+        /// `1013`
+        V1013 = "1013",
+    }
 }
 
 /// 转账场景报备信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsTransferSceneReportInfos {
     /// 信息类型
     pub info_type: String,
@@ -1530,7 +1421,7 @@ pub struct PostMchTransferPartnerTransferBillsTransferSceneReportInfos {
 }
 
 /// The answer of [`PostMchTransferPartnerTransferBills`] (发起转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerTransferBillsResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1544,42 +1435,32 @@ pub struct PostMchTransferPartnerTransferBillsResponse {
     pub package_info: String,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `WAIT_USER_CONFIRM`
-    #[serde(rename = "WAIT_USER_CONFIRM")]
-    WaitUserConfirm,
-    /// `TRANSFERING`
-    #[serde(rename = "TRANSFERING")]
-    Transfering,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `CANCELING`
-    #[serde(rename = "CANCELING")]
-    Canceling,
-    /// `CANCELLED`
-    #[serde(rename = "CANCELLED")]
-    Cancelled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `WAIT_USER_CONFIRM`
+        WaitUserConfirm = "WAIT_USER_CONFIRM",
+        /// `TRANSFERING`
+        Transfering = "TRANSFERING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `CANCELING`
+        Canceling = "CANCELING",
+        /// `CANCELLED`
+        Cancelled = "CANCELLED",
+    }
 }
 
 /// The answer of [`GetMchTransferPartnerTransferBillsOutBillNoOutBillNo`] (商户单号查询转账单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1610,7 +1491,7 @@ pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse {
 }
 
 /// The answer of [`PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel`] (撤销转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1638,7 +1519,7 @@ pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse {
 
 /// 自动收款授权信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthorizationInfo {
     /// 用户展示名称
     pub user_display_name: String,
@@ -1648,24 +1529,20 @@ pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthor
     pub authorization_notify_url: String,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerTransferBillsTransferResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerTransferBillsTransferResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerTransferBillsTransfer`] (转账（用户自动收款）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerTransferBillsTransferResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1695,21 +1572,18 @@ pub struct PostMchTransferPartnerTransferBillsTransferResponse {
     pub update_time: Option<String>,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerUserConfirmAuthorizationsResponseState {
-    /// `WAIT_USER_CONFIRM`
-    #[serde(rename = "WAIT_USER_CONFIRM")]
-    WaitUserConfirm,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerUserConfirmAuthorizationsResponseState {
+        /// `WAIT_USER_CONFIRM`
+        WaitUserConfirm = "WAIT_USER_CONFIRM",
+    }
 }
 
 /// The answer of [`PostMchTransferPartnerUserConfirmAuthorizations`] (申请免确认收款授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerUserConfirmAuthorizationsResponse {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -1721,44 +1595,34 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizationsResponse {
     pub package_info: String,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseState {
-    /// `TAKING_EFFECT`
-    #[serde(rename = "TAKING_EFFECT")]
-    TakingEffect,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `WAIT_USER_CONFIRM`
-    #[serde(rename = "WAIT_USER_CONFIRM")]
-    WaitUserConfirm,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseState {
+        /// `TAKING_EFFECT`
+        TakingEffect = "TAKING_EFFECT",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `WAIT_USER_CONFIRM`
+        WaitUserConfirm = "WAIT_USER_CONFIRM",
+    }
 }
 
-/// 自动收款授权的原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfoCloseReason
-{
-    /// `CLOSE_VIA_MCH_API`
-    #[serde(rename = "CLOSE_VIA_MCH_API")]
-    CloseViaMchApi,
-    /// `USER_CLOSE`
-    #[serde(rename = "USER_CLOSE")]
-    UserClose,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 自动收款授权的原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfoCloseReason {
+        /// `CLOSE_VIA_MCH_API`
+        CloseViaMchApi = "CLOSE_VIA_MCH_API",
+        /// `USER_CLOSE`
+        UserClose = "USER_CLOSE",
+    }
 }
 
 /// 自动收款授权的关闭信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfo {
     /// 关闭时间
     pub close_time: String,
@@ -1767,7 +1631,7 @@ pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoRespo
 }
 
 /// The answer of [`GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo`] (商户单号查询自动收款授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponse {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -1794,35 +1658,28 @@ pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoRespo
     pub create_time: Option<String>,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseState {
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseState {
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 自动收款授权的原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfoCloseReason
-{
-    /// `CLOSE_VIA_MCH_API`
-    #[serde(rename = "CLOSE_VIA_MCH_API")]
-    CloseViaMchApi,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 自动收款授权的原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfoCloseReason {
+        /// `CLOSE_VIA_MCH_API`
+        CloseViaMchApi = "CLOSE_VIA_MCH_API",
+    }
 }
 
 /// 自动收款授权的关闭信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfo {
     /// 关闭时间
     pub close_time: String,
@@ -1831,7 +1688,7 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClos
 }
 
 /// The answer of [`PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClose`] (解除免确认收款授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponse {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -1859,33 +1716,28 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClos
     pub create_time: Option<String>,
 }
 
-/// 用户收款样式类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchTransferTransferBillsUserRecvStyleType {
-    /// `CONFIRM_PAGE`
-    #[serde(rename = "CONFIRM_PAGE")]
-    ConfirmPage,
-    /// `RED_PACKET`
-    #[serde(rename = "RED_PACKET")]
-    RedPacket,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户收款样式类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferTransferBillsUserRecvStyleType {
+        /// `CONFIRM_PAGE`
+        ConfirmPage = "CONFIRM_PAGE",
+        /// `RED_PACKET`
+        RedPacket = "RED_PACKET",
+    }
 }
 
 /// 用户收款样式
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBillsUserRecvStyle {
     /// 用户收款样式类型
     pub r#type: PostMchTransferTransferBillsUserRecvStyleType,
 }
 
 /// The answer of [`PostMchTransferTransferBills`] (发起转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferBillsResponse {
     /// 商户单号
     pub out_bill_no: String,
@@ -1902,7 +1754,7 @@ pub struct PostMchTransferTransferBillsResponse {
 }
 
 /// The answer of [`GetMchTransferTransferBillsOutBillNoOutBillNo`] (商户单号查询转账单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
     /// 商户号
     pub mch_id: String,
@@ -1930,24 +1782,20 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
     pub update_time: String,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponseState {
-    /// `CANCELING`
-    #[serde(rename = "CANCELING")]
-    Canceling,
-    /// `CANCELLED`
-    #[serde(rename = "CANCELLED")]
-    Cancelled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponseState {
+        /// `CANCELING`
+        Canceling = "CANCELING",
+        /// `CANCELLED`
+        Cancelled = "CANCELLED",
+    }
 }
 
 /// The answer of [`PostMchTransferTransferBillsOutBillNoOutBillNoCancel`] (撤销转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
     /// 商户单号
     pub out_bill_no: String,
@@ -1959,36 +1807,28 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
     pub update_time: String,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferTransferBillsPreTransferWithAuthorizationResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `WAIT_USER_CONFIRM`
-    #[serde(rename = "WAIT_USER_CONFIRM")]
-    WaitUserConfirm,
-    /// `TRANSFERING`
-    #[serde(rename = "TRANSFERING")]
-    Transfering,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CANCELING`
-    #[serde(rename = "CANCELING")]
-    Canceling,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferTransferBillsPreTransferWithAuthorizationResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `WAIT_USER_CONFIRM`
+        WaitUserConfirm = "WAIT_USER_CONFIRM",
+        /// `TRANSFERING`
+        Transfering = "TRANSFERING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CANCELING`
+        Canceling = "CANCELING",
+    }
 }
 
 /// The answer of [`PostMchTransferTransferBillsPreTransferWithAuthorization`] (发起转账并完成自动收款授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferBillsPreTransferWithAuthorizationResponse {
     /// 商户单号
     pub out_bill_no: String,
@@ -2006,30 +1846,24 @@ pub struct PostMchTransferTransferBillsPreTransferWithAuthorizationResponse {
     pub out_authorization_no: Option<String>,
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchTransferTransferBillsTransferResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `TRANSFERING`
-    #[serde(rename = "TRANSFERING")]
-    Transfering,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferTransferBillsTransferResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `TRANSFERING`
+        Transfering = "TRANSFERING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+    }
 }
 
 /// The answer of [`PostMchTransferTransferBillsTransfer`] (用户授权后转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferBillsTransferResponse {
     /// 商户号
     pub mch_id: String,
@@ -2057,22 +1891,18 @@ pub struct PostMchTransferTransferBillsTransferResponse {
     pub update_time: Option<String>,
 }
 
-/// 转账场景ID
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchTransferTransferToQqWalletBillsTransferSceneId {
-    /// `1401`
-    #[serde(rename = "1401")]
-    V1401,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账场景ID
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferTransferToQqWalletBillsTransferSceneId {
+        /// `1401`
+        V1401 = "1401",
+    }
 }
 
 /// The answer of [`PostMchTransferTransferToQqWalletBills`] (发起转账到QQ钱包).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferToQqWalletBillsResponse {
     /// 商户号
     pub mchid: String,
@@ -2103,7 +1933,7 @@ pub struct PostMchTransferTransferToQqWalletBillsResponse {
 }
 
 /// The answer of [`PostMchTransferTransferToQqWalletBillsOutBillNoCancel`] (撤销转账到QQ钱包).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancelResponse {
     /// 商户号
     pub mchid: Option<String>,
@@ -2133,32 +1963,25 @@ pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancelResponse {
     pub update_time: String,
 }
 
-/// 用户设备类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchTransferUserConfirmAuthorizationSceneInfoDeviceType {
-    /// `IOS`
-    #[serde(rename = "IOS")]
-    Ios,
-    /// `ANDROID`
-    #[serde(rename = "ANDROID")]
-    Android,
-    /// `HARMONY`
-    #[serde(rename = "HARMONY")]
-    Harmony,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户设备类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchTransferUserConfirmAuthorizationSceneInfoDeviceType {
+        /// `IOS`
+        Ios = "IOS",
+        /// `ANDROID`
+        Android = "ANDROID",
+        /// `HARMONY`
+        Harmony = "HARMONY",
+        /// `OTHER`
+        Other = "OTHER",
+    }
 }
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferUserConfirmAuthorizationSceneInfo {
     /// 用户终端IP
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2171,34 +1994,26 @@ pub struct PostMchTransferUserConfirmAuthorizationSceneInfo {
     pub device_type: Option<PostMchTransferUserConfirmAuthorizationSceneInfoDeviceType>,
 }
 
-/// 自动收款授权的原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfoCloseReason
-{
-    /// `CLOSE_VIA_MCH_API`
-    #[serde(rename = "CLOSE_VIA_MCH_API")]
-    CloseViaMchApi,
-    /// `USER_CLOSE`
-    #[serde(rename = "USER_CLOSE")]
-    UserClose,
-    /// `USER_OVERDUE_UNCONFIRMED`
-    #[serde(rename = "USER_OVERDUE_UNCONFIRMED")]
-    UserOverdueUnconfirmed,
-    /// `TRANSFER_RISK`
-    #[serde(rename = "TRANSFER_RISK")]
-    TransferRisk,
-    /// `USER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "USER_ACCOUNT_ABNORMAL")]
-    UserAccountAbnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 自动收款授权的原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfoCloseReason {
+        /// `CLOSE_VIA_MCH_API`
+        CloseViaMchApi = "CLOSE_VIA_MCH_API",
+        /// `USER_CLOSE`
+        UserClose = "USER_CLOSE",
+        /// `USER_OVERDUE_UNCONFIRMED`
+        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
+        /// `TRANSFER_RISK`
+        TransferRisk = "TRANSFER_RISK",
+        /// `USER_ACCOUNT_ABNORMAL`
+        UserAccountAbnormal = "USER_ACCOUNT_ABNORMAL",
+    }
 }
 
 /// 自动收款授权的关闭信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfo {
     /// 关闭时间
     pub close_time: String,
@@ -2207,7 +2022,7 @@ pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizat
 }
 
 /// The answer of [`GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNo`] (商户单号查询自动收款授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponse {
     /// 商户侧授权单号
     pub out_authorization_no: String,
@@ -2238,7 +2053,7 @@ pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizat
 }
 
 /// The answer of [`PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoClose`] (解除免确认收款授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoCloseResponse
 {
     /// 商户侧授权单号

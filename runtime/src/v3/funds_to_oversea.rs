@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/funds-to-oversea/bill-download-url", response = GetBillDownloadUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBillDownloadUrl {
     /// 账单日期
     pub bill_date: String,
@@ -27,7 +27,7 @@ pub struct GetBillDownloadUrl {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/funds-to-oversea/orders", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrders {
     /// 商户出境单号
     pub out_order_id: String,
@@ -58,7 +58,7 @@ pub struct PostOrders {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/funds-to-oversea/orders/{out_order_id}", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutOrderId {
     /// 商户出境单号
     pub out_order_id: String,
@@ -75,7 +75,7 @@ pub struct GetOrdersOutOrderId {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/funds-to-oversea/return/return-orders", response = PostReturnReturnOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReturnReturnOrders {
     /// 商户出境退回单号
     pub out_return_no: String,
@@ -98,7 +98,7 @@ pub struct PostReturnReturnOrders {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}", response = GetReturnReturnOrdersOutReturnNoOutReturnNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetReturnReturnOrdersOutReturnNoOutReturnNo {
     /// 商户出境单号
     pub out_return_no: String,
@@ -113,7 +113,7 @@ pub struct GetReturnReturnOrdersOutReturnNoOutReturnNo {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts", response = GetTransactionsTransactionIdAvailableAbroadAmountsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsTransactionIdAvailableAbroadAmounts {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -122,7 +122,7 @@ pub struct GetTransactionsTransactionIdAvailableAbroadAmounts {
 }
 
 /// The answer of [`GetBillDownloadUrl`] (获取购付汇账单文件下载链接API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBillDownloadUrlResponse {
     /// 哈希类型
     pub hash_type: String,
@@ -134,7 +134,7 @@ pub struct GetBillDownloadUrlResponse {
 
 /// 商品信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersGoodsInfo {
     /// 商品名称
     pub goods_name: String,
@@ -148,7 +148,7 @@ pub struct PostOrdersGoodsInfo {
 
 /// 卖家信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSellerInfo {
     /// 境外卖家经营主体名称
     pub oversea_business_name: String,
@@ -160,7 +160,7 @@ pub struct PostOrdersSellerInfo {
 
 /// 物流信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersExpressInfo {
     /// 物流单号
     pub courier_number: String,
@@ -170,32 +170,27 @@ pub struct PostOrdersExpressInfo {
 
 /// 收款人信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersPayeeInfo {
     /// 收款人识别号
     pub payee_id: String,
 }
 
-/// 订单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostOrdersPresaleInfoType {
-    /// `DEPOSIT`
-    #[serde(rename = "DEPOSIT")]
-    Deposit,
-    /// `BALANCE`
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersPresaleInfoType {
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
+        /// `BALANCE`
+        Balance = "BALANCE",
+    }
 }
 
 /// 预售信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersPresaleInfo {
     /// 订单类型
     pub r#type: PostOrdersPresaleInfoType,
@@ -210,7 +205,7 @@ pub struct PostOrdersPresaleInfo {
 }
 
 /// The answer of [`PostOrders`] (申请资金出境API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersResponse {
     /// 商户出境单号
     pub out_order_id: String,
@@ -244,40 +239,32 @@ pub struct PostOrdersResponse {
     pub charge_account_type: Option<String>,
 }
 
-/// 出境退回状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostReturnReturnOrdersResponseState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 出境退回状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReturnReturnOrdersResponseState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostReturnReturnOrdersResponseFailReason {
-    /// `RETURN_AMOUNT_NOT_ENOUGH`
-    #[serde(rename = "RETURN_AMOUNT_NOT_ENOUGH")]
-    ReturnAmountNotEnough,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReturnReturnOrdersResponseFailReason {
+        /// `RETURN_AMOUNT_NOT_ENOUGH`
+        ReturnAmountNotEnough = "RETURN_AMOUNT_NOT_ENOUGH",
+    }
 }
 
 /// The answer of [`PostReturnReturnOrders`] (申请资金出境退回).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReturnReturnOrdersResponse {
     /// 商户出境退回单号
     pub out_return_no: String,
@@ -304,7 +291,7 @@ pub struct PostReturnReturnOrdersResponse {
 }
 
 /// The answer of [`GetReturnReturnOrdersOutReturnNoOutReturnNo`] (查询出境退回结果（通过商户出境退回单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReturnReturnOrdersOutReturnNoOutReturnNoResponse {
     /// 商户出境退回单号
     pub out_return_no: String,
@@ -331,7 +318,7 @@ pub struct GetReturnReturnOrdersOutReturnNoOutReturnNoResponse {
 }
 
 /// The answer of [`GetTransactionsTransactionIdAvailableAbroadAmounts`] (查询订单剩余可出境余额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsTransactionIdAvailableAbroadAmountsResponse {
     /// 微信支付订单号
     pub transaction_id: String,

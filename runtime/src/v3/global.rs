@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/certificates", response = GetCertificatesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCertificates {}
 
 /// 报关查询API
@@ -22,7 +22,7 @@ pub struct GetCertificates {}
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/customs/orders", response = GetCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCustomsOrders {
     /// 机构APPID
     pub appid: String,
@@ -47,7 +47,7 @@ pub struct GetCustomsOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(PATCH, "v3/global/customs/orders", response = PatchCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchCustomsOrders {
     /// 机构APPID
     pub appid: String,
@@ -80,7 +80,7 @@ pub struct PatchCustomsOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/customs/orders", response = PostCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCustomsOrders {
     /// 机构APPID
     pub appid: String,
@@ -115,7 +115,7 @@ pub struct PostCustomsOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/customs/redeclare", response = PostCustomsRedeclareResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCustomsRedeclare {
     /// 机构APPID
     pub appid: String,
@@ -142,7 +142,7 @@ pub struct PostCustomsRedeclare {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/customs/verify-certificate", response = PostCustomsVerifyCertificateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCustomsVerifyCertificate {
     /// 机构APPID
     pub appid: String,
@@ -175,7 +175,7 @@ pub struct PostCustomsVerifyCertificate {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(DELETE, "v3/global/merchant-service/complaint-notifications", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteMerchantServiceComplaintNotifications {}
 
 /// 查询投诉通知回调
@@ -185,7 +185,7 @@ pub struct DeleteMerchantServiceComplaintNotifications {}
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/global/merchant-service/complaint-notifications", response = GetMerchantServiceComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantServiceComplaintNotifications {}
 
 /// 创建投诉通知回调
@@ -195,7 +195,7 @@ pub struct GetMerchantServiceComplaintNotifications {}
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/global/merchant-service/complaint-notifications", response = GetMerchantServiceComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantServiceComplaintNotifications {
     /// 通知地址
     pub url: String,
@@ -208,7 +208,7 @@ pub struct PostMerchantServiceComplaintNotifications {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(PUT, "v3/global/merchant-service/complaint-notifications", response = GetMerchantServiceComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutMerchantServiceComplaintNotifications {
     /// 通知地址
     pub url: String,
@@ -221,7 +221,7 @@ pub struct PutMerchantServiceComplaintNotifications {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/global/merchant-service/complaints", response = GetMerchantServiceComplaintsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantServiceComplaints {
     /// 分页大小
     pub limit: Option<i64>,
@@ -244,7 +244,7 @@ pub struct GetMerchantServiceComplaints {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/global/merchant-service/complaints/{complaint_id}", response = GetMerchantServiceComplaintsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantServiceComplaintsComplaintId {
     /// 投诉单号
     pub complaint_id: String,
@@ -259,7 +259,7 @@ pub struct GetMerchantServiceComplaintsComplaintId {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/global/merchant-service/complaints/{complaint_id}/complete", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantServiceComplaintsComplaintIdComplete {
     /// 投诉单号
     pub complaint_id: String,
@@ -274,7 +274,7 @@ pub struct PostMerchantServiceComplaintsComplaintIdComplete {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys", response = GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorys {
     /// 投诉单号
     pub complaint_id: String,
@@ -293,7 +293,7 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorys {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/global/merchant-service/complaints/{complaint_id}/response", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantServiceComplaintsComplaintIdResponse {
     /// 投诉单号
     pub complaint_id: String,
@@ -316,7 +316,7 @@ pub struct PostMerchantServiceComplaintsComplaintIdResponse {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/global/merchant-service/images/upload", response = PostMerchantServiceImagesUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantServiceImagesUpload {
     /// 图片文件
     #[wechatpay(file)]
@@ -340,7 +340,7 @@ pub struct PostMerchantServiceImagesUpload {
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/global/merchant-service/images/{media_id}", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantServiceImagesMediaId {
     /// 媒体文件ID
     pub media_id: String,
@@ -355,7 +355,7 @@ pub struct GetMerchantServiceImagesMediaId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/merchant-storage/file/upload", response = PostMerchantStorageFileUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantStorageFileUpload {
     /// 图片文件
     #[wechatpay(file)]
@@ -377,7 +377,7 @@ pub struct PostMerchantStorageFileUpload {
 /// Callers: 从业机构（支付机构）.
 #[endpoint(POST, "v3/global/merchant/h5/permission/applications", response = PostMerchantH5PermissionApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantH5PermissionApplications {
     /// 公司介绍和业务描述
     pub business_description: Option<String>,
@@ -410,7 +410,7 @@ pub struct PostMerchantH5PermissionApplications {
 /// Callers: 机构模式.
 #[endpoint(GET, "v3/global/merchant/h5/permission/applications/{applyment_id}", response = PostMerchantH5PermissionApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantH5PermissionApplicationsApplymentId {
     /// 申请单号
     pub applyment_id: i64,
@@ -423,7 +423,7 @@ pub struct GetMerchantH5PermissionApplicationsApplymentId {
 /// Callers: 机构模式.
 #[endpoint(PATCH, "v3/global/merchant/h5/permission/applications/{applyment_id}", response = PostMerchantH5PermissionApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantH5PermissionApplicationsApplymentId {
     /// 申请单号
     pub applyment_id: i64,
@@ -450,7 +450,7 @@ pub struct PatchMerchantH5PermissionApplicationsApplymentId {
 /// Callers: 机构模式.
 #[endpoint(POST, "v3/global/merchant/h5/permission/domain/applications", response = PostMerchantH5PermissionDomainApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantH5PermissionDomainApplications {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -477,7 +477,7 @@ pub struct PostMerchantH5PermissionDomainApplications {
 /// Callers: 机构模式.
 #[endpoint(GET, "v3/global/merchant/h5/permission/domain/applications/{applyment_id}", response = PostMerchantH5PermissionDomainApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantH5PermissionDomainApplicationsApplymentId {
     /// 申请单号
     pub applyment_id: i64,
@@ -490,7 +490,7 @@ pub struct GetMerchantH5PermissionDomainApplicationsApplymentId {
 /// Callers: 机构模式.
 #[endpoint(PATCH, "v3/global/merchant/h5/permission/domain/applications/{applyment_id}", response = PostMerchantH5PermissionDomainApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantH5PermissionDomainApplicationsApplymentId {
     /// 申请单号
     pub applyment_id: i64,
@@ -513,7 +513,7 @@ pub struct PatchMerchantH5PermissionDomainApplicationsApplymentId {
 /// Callers: 机构模式.
 #[endpoint(GET, "v3/global/merchant/h5/permission/{sub_mchid}", response = GetMerchantH5PermissionSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantH5PermissionSubMchid {
     /// 子商户号
     pub sub_mchid: String,
@@ -528,7 +528,7 @@ pub struct GetMerchantH5PermissionSubMchid {
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/global/merchants", response = PostMerchantsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchants {
     /// 机构appid
     pub sp_appid: String,
@@ -579,7 +579,7 @@ pub struct PostMerchants {
 /// Callers: 机构模式.
 #[endpoint(GET, "v3/global/merchants/{sub_mchid}", response = GetMerchantsSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantsSubMchid {
     /// 机构appid
     pub sp_appid: String,
@@ -596,7 +596,7 @@ pub struct GetMerchantsSubMchid {
 /// Callers: 机构模式.
 #[endpoint(PATCH, "v3/global/merchants/{sub_mchid}", response = PatchMerchantsSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantsSubMchid {
     /// 子商户号
     pub sub_mchid: String,
@@ -647,7 +647,7 @@ pub struct PatchMerchantsSubMchid {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/micropay/transactions/id/{transaction_id}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsIdTransactionIdReverse {
     /// 微信订单号
     pub transaction_id: String,
@@ -666,7 +666,7 @@ pub struct PostMicropayTransactionsIdTransactionIdReverse {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsOutTradeNoOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -685,7 +685,7 @@ pub struct PostMicropayTransactionsOutTradeNoOutTradeNoReverse {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/micropay/transactions/pay", response = PostMicropayTransactionsPayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPay {
     /// 商户号
     pub mchid: String,
@@ -730,7 +730,7 @@ pub struct PostMicropayTransactionsPay {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/contracts/app-pre-entrust-sign", response = PostPapayContractsAppPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsAppPreEntrustSign {
     /// 机构APPID
     pub appid: Option<String>,
@@ -765,7 +765,7 @@ pub struct PostPapayContractsAppPreEntrustSign {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/contracts/h5-pre-entrust-sign", response = PostPapayContractsH5PreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsH5PreEntrustSign {
     /// 机构APPID
     pub appid: Option<String>,
@@ -802,7 +802,7 @@ pub struct PostPapayContractsH5PreEntrustSign {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/contracts/jsapi-pre-entrust-sign", response = PostPapayContractsH5PreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsJsapiPreEntrustSign {
     /// 机构APPID
     pub appid: Option<String>,
@@ -837,7 +837,7 @@ pub struct PostPapayContractsJsapiPreEntrustSign {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/contracts/miniprogram-pre-entrust-sign", response = PostPapayContractsAppPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsMiniprogramPreEntrustSign {
     /// 机构APPID
     pub appid: Option<String>,
@@ -872,7 +872,7 @@ pub struct PostPapayContractsMiniprogramPreEntrustSign {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/papay/contracts/out-contract-code/{out_contract_code}", response = GetPapayContractsOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPapayContractsOutContractCodeOutContractCode {
     /// 机构APPID
     pub appid: Option<String>,
@@ -895,7 +895,7 @@ pub struct GetPapayContractsOutContractCodeOutContractCode {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/contracts/web-pre-entrust-sign", response = PostPapayContractsWebPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsWebPreEntrustSign {
     /// 机构APPID
     pub appid: Option<String>,
@@ -928,7 +928,7 @@ pub struct PostPapayContractsWebPreEntrustSign {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/papay/contracts/{contract_id}", response = GetPapayContractsOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPapayContractsContractId {
     /// 机构APPID
     pub appid: Option<String>,
@@ -953,7 +953,7 @@ pub struct GetPapayContractsContractId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/contracts/{contract_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsContractIdTerminate {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -976,7 +976,7 @@ pub struct PostPapayContractsContractIdTerminate {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/transactions", response = PostPapayTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayTransactions {
     /// 机构APPID
     pub appid: Option<String>,
@@ -1013,7 +1013,7 @@ pub struct PostPapayTransactions {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/papay/transactions/out-trade-no/{out_trade_no}", response = GetPapayTransactionsOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPapayTransactionsOutTradeNoOutTradeNo {
     /// 子商户号
     pub sub_mchid: String,
@@ -1028,7 +1028,7 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNo {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayTransactionsOutTradeNoOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -1044,7 +1044,7 @@ pub struct PostPapayTransactionsOutTradeNoOutTradeNoReverse {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/papay/transactions/{transaction_id}", response = GetPapayTransactionsOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPapayTransactionsTransactionId {
     /// 子商户号
     pub sub_mchid: String,
@@ -1059,7 +1059,7 @@ pub struct GetPapayTransactionsTransactionId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/bill-download-url", response = GetProfitSharingBillDownloadUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingBillDownloadUrl {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1074,7 +1074,7 @@ pub struct GetProfitSharingBillDownloadUrl {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/profit-sharing/orders", response = PostProfitSharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingOrders {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1099,7 +1099,7 @@ pub struct PostProfitSharingOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/profit-sharing/orders/unfreeze", response = PostProfitSharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingOrdersUnfreeze {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1118,7 +1118,7 @@ pub struct PostProfitSharingOrdersUnfreeze {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/orders/{out_order_no}", response = PostProfitSharingOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingOrdersOutOrderNo {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1135,7 +1135,7 @@ pub struct GetProfitSharingOrdersOutOrderNo {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(DELETE, "v3/global/profit-sharing/receivers", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteProfitSharingReceivers {
     /// 子商户号
     #[wechatpay(body)]
@@ -1161,7 +1161,7 @@ pub struct DeleteProfitSharingReceivers {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/profit-sharing/receivers", response = PostProfitSharingReceiversResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingReceivers {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1200,7 +1200,7 @@ pub struct PostProfitSharingReceivers {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/receivers/{account}", response = GetProfitSharingReceiversAccountResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingReceiversAccount {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1223,7 +1223,7 @@ pub struct GetProfitSharingReceiversAccount {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/refunds/bill-download-url", response = GetProfitSharingBillDownloadUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingRefundsBillDownloadUrl {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1238,7 +1238,7 @@ pub struct GetProfitSharingRefundsBillDownloadUrl {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/refunds/refundable-balance", response = GetProfitSharingRefundsRefundableBalanceResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingRefundsRefundableBalance {}
 
 /// 分账标记API
@@ -1248,7 +1248,7 @@ pub struct GetProfitSharingRefundsRefundableBalance {}
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/profit-sharing/transactions/mark", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingTransactionsMark {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -1265,7 +1265,7 @@ pub struct PostProfitSharingTransactionsMark {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/transactions/{transaction_id}/amounts", response = GetProfitSharingTransactionsTransactionIdAmountsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingTransactionsTransactionIdAmounts {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1280,7 +1280,7 @@ pub struct GetProfitSharingTransactionsTransactionIdAmounts {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts", response = GetProfitSharingTransactionsTransactionIdRefundableAmountsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingTransactionsTransactionIdRefundableAmounts {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1295,7 +1295,7 @@ pub struct GetProfitSharingTransactionsTransactionIdRefundableAmounts {
 /// Callers: 机构模式.
 #[endpoint(GET, "v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}", response = GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchid {
     /// 特约商户号
     pub sub_mchid: String,
@@ -1308,7 +1308,7 @@ pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchid {
 /// Callers: 直连模式.
 #[endpoint(GET, "v3/global/refund/recharge-balance", response = GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundRechargeBalance {}
 
 /// 查询所有退款
@@ -1318,7 +1318,7 @@ pub struct GetRefundRechargeBalance {}
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/refunds", response = GetRefundsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefunds {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
@@ -1343,7 +1343,7 @@ pub struct GetRefunds {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/refunds", response = PostRefundsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefunds {
     /// 商户号
     pub mchid: String,
@@ -1378,7 +1378,7 @@ pub struct PostRefunds {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/refunds/id/{refund_id}", response = GetRefundsIdRefundIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsIdRefundId {
     /// 商户号
     pub mchid: String,
@@ -1397,7 +1397,7 @@ pub struct GetRefundsIdRefundId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/refunds/out-refund-no/{out_refund_no}", response = GetRefundsIdRefundIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsOutRefundNoOutRefundNo {
     /// 商户号
     pub mchid: String,
@@ -1416,7 +1416,7 @@ pub struct GetRefundsOutRefundNoOutRefundNo {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/settle/settlements", response = GetSettleSettlementsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSettleSettlements {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1441,7 +1441,7 @@ pub struct GetSettleSettlements {
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/global/statements", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStatements {
     /// 账单日期
     pub date: String,
@@ -1460,7 +1460,7 @@ pub struct GetStatements {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/transactions/app", response = PostTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsApp {
     /// 商户号
     pub mchid: String,
@@ -1511,7 +1511,7 @@ pub struct PostTransactionsApp {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsIdTransactionId {
     /// 商户号
     pub mchid: String,
@@ -1530,7 +1530,7 @@ pub struct GetTransactionsIdTransactionId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/transactions/id/{transaction_id}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsIdTransactionIdClose {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -1549,7 +1549,7 @@ pub struct PostTransactionsIdTransactionIdClose {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/transactions/jsapi", response = PostTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapi {
     /// 商户号
     pub mchid: String,
@@ -1600,7 +1600,7 @@ pub struct PostTransactionsJsapi {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/transactions/mweb", response = PostTransactionsMwebResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMweb {
     /// 商户号
     pub mchid: String,
@@ -1651,7 +1651,7 @@ pub struct PostTransactionsMweb {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/transactions/native", response = PostTransactionsNativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsNative {
     /// 商户号
     pub mchid: String,
@@ -1702,7 +1702,7 @@ pub struct PostTransactionsNative {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/global/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 商户号
     pub mchid: String,
@@ -1721,7 +1721,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/global/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsOutTradeNoOutTradeNoClose {
     /// 商户订单号
     pub out_trade_no: String,
@@ -1734,7 +1734,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoClose {
 }
 
 /// 证书信息 (encrypted with the APIv3 key)
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponseDataEncryptCertificate {
     /// 加密证书的算法
     pub algorithm: Option<String>,
@@ -1747,7 +1747,7 @@ pub struct GetCertificatesResponseDataEncryptCertificate {
 }
 
 /// `data`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponseData {
     /// 证书序列号
     pub serial_no: Option<String>,
@@ -1760,125 +1760,94 @@ pub struct GetCertificatesResponseData {
 }
 
 /// The answer of [`GetCertificates`] (获取平台证书列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponse {
     /// `data`
     pub data: Vec<GetCertificatesResponseData>,
 }
 
-/// 订单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetCustomsOrdersOrderType {
-    /// `out_trade_no`
-    #[serde(rename = "out_trade_no")]
-    OutTradeNo,
-    /// `transaction_id`
-    #[serde(rename = "transaction_id")]
-    TransactionId,
-    /// `sub_order_no`
-    #[serde(rename = "sub_order_no")]
-    SubOrderNo,
-    /// `sub_order_id`
-    #[serde(rename = "sub_order_id")]
-    SubOrderId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersOrderType {
+        /// `out_trade_no`
+        OutTradeNo = "out_trade_no",
+        /// `transaction_id`
+        TransactionId = "transaction_id",
+        /// `sub_order_no`
+        SubOrderNo = "sub_order_no",
+        /// `sub_order_id`
+        SubOrderId = "sub_order_id",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetCustomsOrdersOrderType {}
 
-/// 海关
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetCustomsOrdersCustoms {
-    /// `GUANGZHOU_ZS`
-    #[serde(rename = "GUANGZHOU_ZS")]
-    GuangzhouZs,
-    /// `HANGZHOU_ZS`
-    #[serde(rename = "HANGZHOU_ZS")]
-    HangzhouZs,
-    /// `NINGBO`
-    #[serde(rename = "NINGBO")]
-    Ningbo,
-    /// `ZHENGZHOU_BS`
-    #[serde(rename = "ZHENGZHOU_BS")]
-    ZhengzhouBs,
-    /// `CHONGQING`
-    #[serde(rename = "CHONGQING")]
-    Chongqing,
-    /// `SHANGHAI_ZS`
-    #[serde(rename = "SHANGHAI_ZS")]
-    ShanghaiZs,
-    /// `SHENZHEN`
-    #[serde(rename = "SHENZHEN")]
-    Shenzhen,
-    /// `ZHENGZHOU_ZH_ZS`
-    #[serde(rename = "ZHENGZHOU_ZH_ZS")]
-    ZhengzhouZhZs,
-    /// `TIANJIN`
-    #[serde(rename = "TIANJIN")]
-    Tianjin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 海关
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersCustoms {
+        /// `GUANGZHOU_ZS`
+        GuangzhouZs = "GUANGZHOU_ZS",
+        /// `HANGZHOU_ZS`
+        HangzhouZs = "HANGZHOU_ZS",
+        /// `NINGBO`
+        Ningbo = "NINGBO",
+        /// `ZHENGZHOU_BS`
+        ZhengzhouBs = "ZHENGZHOU_BS",
+        /// `CHONGQING`
+        Chongqing = "CHONGQING",
+        /// `SHANGHAI_ZS`
+        ShanghaiZs = "SHANGHAI_ZS",
+        /// `SHENZHEN`
+        Shenzhen = "SHENZHEN",
+        /// `ZHENGZHOU_ZH_ZS`
+        ZhengzhouZhZs = "ZHENGZHOU_ZH_ZS",
+        /// `TIANJIN`
+        Tianjin = "TIANJIN",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetCustomsOrdersCustoms {}
 
-/// 核验机构
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCustomsOrdersResponseVerifyDepartment {
-    /// `UNIONPAY`
-    #[serde(rename = "UNIONPAY")]
-    Unionpay,
-    /// `NETSUNION`
-    #[serde(rename = "NETSUNION")]
-    Netsunion,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核验机构
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersResponseVerifyDepartment {
+        /// `UNIONPAY`
+        Unionpay = "UNIONPAY",
+        /// `NETSUNION`
+        Netsunion = "NETSUNION",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
-/// 报关状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCustomsOrdersResponseDataState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `UNDECLARED`
-    #[serde(rename = "UNDECLARED")]
-    Undeclared,
-    /// `SUBMITTED`
-    #[serde(rename = "SUBMITTED")]
-    Submitted,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `EXCEPT`
-    #[serde(rename = "EXCEPT")]
-    Except,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 报关状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersResponseDataState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `UNDECLARED`
+        Undeclared = "UNDECLARED",
+        /// `SUBMITTED`
+        Submitted = "SUBMITTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `EXCEPT`
+        Except = "EXCEPT",
+    }
 }
 
 /// 报关数据包
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCustomsOrdersResponseData {
     /// 商户子单号
     pub sub_order_no: Option<String>,
@@ -1907,7 +1876,7 @@ pub struct GetCustomsOrdersResponseData {
 }
 
 /// The answer of [`GetCustomsOrders`] (报关查询API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCustomsOrdersResponse {
     /// 机构APPID
     pub appid: String,
@@ -1930,7 +1899,7 @@ pub struct GetCustomsOrdersResponse {
 }
 
 /// The answer of [`PatchCustomsOrders`] (报关信息修改API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchCustomsOrdersResponse {
     /// 机构APPID
     pub appid: String,
@@ -1955,7 +1924,7 @@ pub struct PatchCustomsOrdersResponse {
 }
 
 /// The answer of [`PostCustomsOrders`] (报关API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsOrdersResponse {
     /// 机构APPID
     pub appid: String,
@@ -1978,7 +1947,7 @@ pub struct PostCustomsOrdersResponse {
 }
 
 /// The answer of [`PostCustomsRedeclare`] (报关重推API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsRedeclareResponse {
     /// 机构APPID
     pub appid: String,
@@ -2000,38 +1969,30 @@ pub struct PostCustomsRedeclareResponse {
     pub explanation: Option<String>,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCustomsVerifyCertificateCertificateType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCustomsVerifyCertificateCertificateType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+    }
 }
 
-/// 身份核验结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostCustomsVerifyCertificateResponseCertificateCheckResult {
-    /// `SAME`
-    #[serde(rename = "SAME")]
-    Same,
-    /// `DIFFERENT`
-    #[serde(rename = "DIFFERENT")]
-    Different,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 身份核验结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCustomsVerifyCertificateResponseCertificateCheckResult {
+        /// `SAME`
+        Same = "SAME",
+        /// `DIFFERENT`
+        Different = "DIFFERENT",
+    }
 }
 
 /// The answer of [`PostCustomsVerifyCertificate`] (身份信息校验API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsVerifyCertificateResponse {
     /// 机构APPID
     pub appid: String,
@@ -2046,7 +2007,7 @@ pub struct PostCustomsVerifyCertificateResponse {
 }
 
 /// The answer of [`GetMerchantServiceComplaintNotifications`] (查询投诉通知回调).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintNotificationsResponse {
     /// 商户号
     pub mchid: String,
@@ -2054,79 +2015,58 @@ pub struct GetMerchantServiceComplaintNotificationsResponse {
     pub url: String,
 }
 
-/// 商户语言
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetMerchantServiceComplaintsMchLanguage {
-    /// `ZH_CN`
-    #[serde(rename = "ZH_CN")]
-    ZhCn,
-    /// `ZH_TW`
-    #[serde(rename = "ZH_TW")]
-    ZhTw,
-    /// `ZH_HK`
-    #[serde(rename = "ZH_HK")]
-    ZhHk,
-    /// `EN`
-    #[serde(rename = "EN")]
-    En,
-    /// `JA`
-    #[serde(rename = "JA")]
-    Ja,
-    /// `KO`
-    #[serde(rename = "KO")]
-    Ko,
-    /// `TH`
-    #[serde(rename = "TH")]
-    Th,
-    /// `VI`
-    #[serde(rename = "VI")]
-    Vi,
-    /// `RU`
-    #[serde(rename = "RU")]
-    Ru,
-    /// `DE`
-    #[serde(rename = "DE")]
-    De,
-    /// `FR`
-    #[serde(rename = "FR")]
-    Fr,
-    /// `AR`
-    #[serde(rename = "AR")]
-    Ar,
-    /// `ES`
-    #[serde(rename = "ES")]
-    Es,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户语言
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantServiceComplaintsMchLanguage {
+        /// `ZH_CN`
+        ZhCn = "ZH_CN",
+        /// `ZH_TW`
+        ZhTw = "ZH_TW",
+        /// `ZH_HK`
+        ZhHk = "ZH_HK",
+        /// `EN`
+        En = "EN",
+        /// `JA`
+        Ja = "JA",
+        /// `KO`
+        Ko = "KO",
+        /// `TH`
+        Th = "TH",
+        /// `VI`
+        Vi = "VI",
+        /// `RU`
+        Ru = "RU",
+        /// `DE`
+        De = "DE",
+        /// `FR`
+        Fr = "FR",
+        /// `AR`
+        Ar = "AR",
+        /// `ES`
+        Es = "ES",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMerchantServiceComplaintsMchLanguage {}
 
-/// 投诉单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantServiceComplaintsResponseDataComplaintState {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `PROCESSED`
-    #[serde(rename = "PROCESSED")]
-    Processed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投诉单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantServiceComplaintsResponseDataComplaintState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `PROCESSED`
+        Processed = "PROCESSED",
+    }
 }
 
 /// 投诉单关联订单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsResponseDataComplaintOrderInfo {
     /// 微信订单号
     pub transaction_id: String,
@@ -2148,40 +2088,32 @@ pub struct GetMerchantServiceComplaintsResponseDataComplaintOrderInfo {
     pub trade_time: String,
 }
 
-/// 优先级
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantServiceComplaintsResponseDataPriority {
-    /// `PRIORITY`
-    #[serde(rename = "PRIORITY")]
-    Priority,
-    /// `GENERAL`
-    #[serde(rename = "GENERAL")]
-    General,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优先级
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantServiceComplaintsResponseDataPriority {
+        /// `PRIORITY`
+        Priority = "PRIORITY",
+        /// `GENERAL`
+        General = "GENERAL",
+    }
 }
 
-/// 媒体文件业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantServiceComplaintsResponseDataComplaintMediaListMediaType {
-    /// `USER_COMPLAINT_IMAGE`
-    #[serde(rename = "USER_COMPLAINT_IMAGE")]
-    UserComplaintImage,
-    /// `OPERATION_IMAGE`
-    #[serde(rename = "OPERATION_IMAGE")]
-    OperationImage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 媒体文件业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantServiceComplaintsResponseDataComplaintMediaListMediaType {
+        /// `USER_COMPLAINT_IMAGE`
+        UserComplaintImage = "USER_COMPLAINT_IMAGE",
+        /// `OPERATION_IMAGE`
+        OperationImage = "OPERATION_IMAGE",
+    }
 }
 
 /// 投诉资料列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsResponseDataComplaintMediaList {
     /// 媒体文件业务类型
     pub media_type: GetMerchantServiceComplaintsResponseDataComplaintMediaListMediaType,
@@ -2189,30 +2121,24 @@ pub struct GetMerchantServiceComplaintsResponseDataComplaintMediaList {
     pub media_url: Vec<String>,
 }
 
-/// 支付分服务单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantServiceComplaintsResponseDataServiceOrderInfoState {
-    /// `DOING`
-    #[serde(rename = "DOING")]
-    Doing,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `WAITPAY`
-    #[serde(rename = "WAITPAY")]
-    Waitpay,
-    /// `DONE`
-    #[serde(rename = "DONE")]
-    Done,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付分服务单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantServiceComplaintsResponseDataServiceOrderInfoState {
+        /// `DOING`
+        Doing = "DOING",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `WAITPAY`
+        Waitpay = "WAITPAY",
+        /// `DONE`
+        Done = "DONE",
+    }
 }
 
 /// 投诉单关联服务单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsResponseDataServiceOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
@@ -2223,7 +2149,7 @@ pub struct GetMerchantServiceComplaintsResponseDataServiceOrderInfo {
 }
 
 /// 用户投诉信息详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsResponseData {
     /// 投诉单号
     pub complaint_id: String,
@@ -2262,7 +2188,7 @@ pub struct GetMerchantServiceComplaintsResponseData {
 }
 
 /// The answer of [`GetMerchantServiceComplaints`] (查询投诉单列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsResponse {
     /// 用户投诉信息详情
     pub data: Option<Vec<GetMerchantServiceComplaintsResponseData>>,
@@ -2274,81 +2200,58 @@ pub struct GetMerchantServiceComplaintsResponse {
     pub total_count: Option<i64>,
 }
 
-/// 操作类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseDataOperateType {
-    /// `USER_CREATE_COMPLAINT`
-    #[serde(rename = "USER_CREATE_COMPLAINT")]
-    UserCreateComplaint,
-    /// `USER_CONTINUE_COMPLAINT`
-    #[serde(rename = "USER_CONTINUE_COMPLAINT")]
-    UserContinueComplaint,
-    /// `USER_RESPONSE`
-    #[serde(rename = "USER_RESPONSE")]
-    UserResponse,
-    /// `PLATFORM_RESPONSE`
-    #[serde(rename = "PLATFORM_RESPONSE")]
-    PlatformResponse,
-    /// `MERCHANT_RESPONSE`
-    #[serde(rename = "MERCHANT_RESPONSE")]
-    MerchantResponse,
-    /// `MERCHANT_CONFIRM_COMPLETE`
-    #[serde(rename = "MERCHANT_CONFIRM_COMPLETE")]
-    MerchantConfirmComplete,
-    /// `USER_CREATE_COMPLAINT_SYSTEM_MESSAGE`
-    #[serde(rename = "USER_CREATE_COMPLAINT_SYSTEM_MESSAGE")]
-    UserCreateComplaintSystemMessage,
-    /// `COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE")]
-    ComplaintFullRefundedSystemMessage,
-    /// `USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
-    #[serde(rename = "USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE")]
-    UserContinueComplaintSystemMessage,
-    /// `USER_REVOKE_COMPLAINT`
-    #[serde(rename = "USER_REVOKE_COMPLAINT")]
-    UserRevokeComplaint,
-    /// `USER_COMFIRM_COMPLAINT`
-    #[serde(rename = "USER_COMFIRM_COMPLAINT")]
-    UserComfirmComplaint,
-    /// `PLATFORM_HELP_APPLICATION`
-    #[serde(rename = "PLATFORM_HELP_APPLICATION")]
-    PlatformHelpApplication,
-    /// `USER_APPLY_PLATFORM_HELP`
-    #[serde(rename = "USER_APPLY_PLATFORM_HELP")]
-    UserApplyPlatformHelp,
-    /// `MERCHANT_APPROVE_REFUND`
-    #[serde(rename = "MERCHANT_APPROVE_REFUND")]
-    MerchantApproveRefund,
-    /// `MERCHANT_REFUSE_RERUND`
-    #[serde(rename = "MERCHANT_REFUSE_RERUND")]
-    MerchantRefuseRerund,
-    /// `USER_SUBMIT_SATISFACTION`
-    #[serde(rename = "USER_SUBMIT_SATISFACTION")]
-    UserSubmitSatisfaction,
-    /// `SERVICE_ORDER_CANCEL`
-    #[serde(rename = "SERVICE_ORDER_CANCEL")]
-    ServiceOrderCancel,
-    /// `SERVICE_ORDER_COMPLETE`
-    #[serde(rename = "SERVICE_ORDER_COMPLETE")]
-    ServiceOrderComplete,
-    /// `COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE")]
-    ComplaintPartialRefundedSystemMessage,
-    /// `COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE")]
-    ComplaintRefundReceivedSystemMessage,
-    /// `COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE")]
-    ComplaintEntrustedRefundSystemMessage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 操作类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseDataOperateType {
+        /// `USER_CREATE_COMPLAINT`
+        UserCreateComplaint = "USER_CREATE_COMPLAINT",
+        /// `USER_CONTINUE_COMPLAINT`
+        UserContinueComplaint = "USER_CONTINUE_COMPLAINT",
+        /// `USER_RESPONSE`
+        UserResponse = "USER_RESPONSE",
+        /// `PLATFORM_RESPONSE`
+        PlatformResponse = "PLATFORM_RESPONSE",
+        /// `MERCHANT_RESPONSE`
+        MerchantResponse = "MERCHANT_RESPONSE",
+        /// `MERCHANT_CONFIRM_COMPLETE`
+        MerchantConfirmComplete = "MERCHANT_CONFIRM_COMPLETE",
+        /// `USER_CREATE_COMPLAINT_SYSTEM_MESSAGE`
+        UserCreateComplaintSystemMessage = "USER_CREATE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE`
+        ComplaintFullRefundedSystemMessage = "COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE",
+        /// `USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
+        UserContinueComplaintSystemMessage = "USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `USER_REVOKE_COMPLAINT`
+        UserRevokeComplaint = "USER_REVOKE_COMPLAINT",
+        /// `USER_COMFIRM_COMPLAINT`
+        UserComfirmComplaint = "USER_COMFIRM_COMPLAINT",
+        /// `PLATFORM_HELP_APPLICATION`
+        PlatformHelpApplication = "PLATFORM_HELP_APPLICATION",
+        /// `USER_APPLY_PLATFORM_HELP`
+        UserApplyPlatformHelp = "USER_APPLY_PLATFORM_HELP",
+        /// `MERCHANT_APPROVE_REFUND`
+        MerchantApproveRefund = "MERCHANT_APPROVE_REFUND",
+        /// `MERCHANT_REFUSE_RERUND`
+        MerchantRefuseRerund = "MERCHANT_REFUSE_RERUND",
+        /// `USER_SUBMIT_SATISFACTION`
+        UserSubmitSatisfaction = "USER_SUBMIT_SATISFACTION",
+        /// `SERVICE_ORDER_CANCEL`
+        ServiceOrderCancel = "SERVICE_ORDER_CANCEL",
+        /// `SERVICE_ORDER_COMPLETE`
+        ServiceOrderComplete = "SERVICE_ORDER_COMPLETE",
+        /// `COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE`
+        ComplaintPartialRefundedSystemMessage = "COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE",
+        /// `COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE`
+        ComplaintRefundReceivedSystemMessage = "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE",
+        /// `COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE`
+        ComplaintEntrustedRefundSystemMessage = "COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE",
+    }
 }
 
 /// 投诉协商历史
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseData {
     /// 操作流水号
     pub log_id: String,
@@ -2368,7 +2271,7 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseDat
 }
 
 /// The answer of [`GetMerchantServiceComplaintsComplaintIdNegotiationHistorys`] (查询投诉协商历史).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse {
     /// 投诉协商历史
     pub data: Option<Vec<GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseData>>,
@@ -2381,94 +2284,75 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse {
 }
 
 /// The answer of [`PostMerchantServiceImagesUpload`] (商户上传反馈图片API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantServiceImagesUploadResponse {
     /// 媒体文件标识ID
     pub media_id: String,
 }
 
 /// The answer of [`PostMerchantStorageFileUpload`] (上传文件API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantStorageFileUploadResponse {
     /// 文件标识ID
     pub file_id: String,
 }
 
-/// 限额类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantH5PermissionApplicationsTransactionLimitType {
-    /// `UN_LAUNCHED_WEBSITE_LIMIT`
-    #[serde(rename = "UN_LAUNCHED_WEBSITE_LIMIT")]
-    UnLaunchedWebsiteLimit,
-    /// `NORMAL_LIMIT`
-    #[serde(rename = "NORMAL_LIMIT")]
-    NormalLimit,
-    /// `NO_LIMIT`
-    #[serde(rename = "NO_LIMIT")]
-    NoLimit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 限额类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantH5PermissionApplicationsTransactionLimitType {
+        /// `UN_LAUNCHED_WEBSITE_LIMIT`
+        UnLaunchedWebsiteLimit = "UN_LAUNCHED_WEBSITE_LIMIT",
+        /// `NORMAL_LIMIT`
+        NormalLimit = "NORMAL_LIMIT",
+        /// `NO_LIMIT`
+        NoLimit = "NO_LIMIT",
+    }
 }
 
-/// 子商户经营网址状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantH5PermissionApplicationsWebsiteState {
-    /// `HAS_LAUNCHED`
-    #[serde(rename = "HAS_LAUNCHED")]
-    HasLaunched,
-    /// `UN_LAUNCHED`
-    #[serde(rename = "UN_LAUNCHED")]
-    UnLaunched,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 子商户经营网址状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantH5PermissionApplicationsWebsiteState {
+        /// `HAS_LAUNCHED`
+        HasLaunched = "HAS_LAUNCHED",
+        /// `UN_LAUNCHED`
+        UnLaunched = "UN_LAUNCHED",
+    }
 }
 
-/// 申请单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantH5PermissionApplicationsApplymentType {
-    /// `APPLY_FOR_PAYMENT_AUTHORITY`
-    #[serde(rename = "APPLY_FOR_PAYMENT_AUTHORITY")]
-    ApplyForPaymentAuthority,
-    /// `APPLY_FOR_RELIEVE_LIMITED`
-    #[serde(rename = "APPLY_FOR_RELIEVE_LIMITED")]
-    ApplyForRelieveLimited,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantH5PermissionApplicationsApplymentType {
+        /// `APPLY_FOR_PAYMENT_AUTHORITY`
+        ApplyForPaymentAuthority = "APPLY_FOR_PAYMENT_AUTHORITY",
+        /// `APPLY_FOR_RELIEVE_LIMITED`
+        ApplyForRelieveLimited = "APPLY_FOR_RELIEVE_LIMITED",
+    }
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMerchantH5PermissionApplicationsResponseApplymentState {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantH5PermissionApplicationsResponseApplymentState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
 }
 
 /// The answer of [`PostMerchantH5PermissionApplications`] (创建H5支付权限申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantH5PermissionApplicationsResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2501,7 +2385,7 @@ pub struct PostMerchantH5PermissionApplicationsResponse {
 }
 
 /// The answer of [`PostMerchantH5PermissionDomainApplications`] (创建H5支付域名修改申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantH5PermissionDomainApplicationsResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2527,33 +2411,26 @@ pub struct PostMerchantH5PermissionDomainApplicationsResponse {
     pub out_applyment_id: String,
 }
 
-/// H5支付权限状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantH5PermissionSubMchidResponseAuthorizationState {
-    /// `AUTHORITY_TO_TEST`
-    #[serde(rename = "AUTHORITY_TO_TEST")]
-    AuthorityToTest,
-    /// `FORMAL_AUTHORITY`
-    #[serde(rename = "FORMAL_AUTHORITY")]
-    FormalAuthority,
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// `UNDER_PUNISHMENT`
-    #[serde(rename = "UNDER_PUNISHMENT")]
-    UnderPunishment,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// H5支付权限状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantH5PermissionSubMchidResponseAuthorizationState {
+        /// `AUTHORITY_TO_TEST`
+        AuthorityToTest = "AUTHORITY_TO_TEST",
+        /// `FORMAL_AUTHORITY`
+        FormalAuthority = "FORMAL_AUTHORITY",
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `UNDER_PUNISHMENT`
+        UnderPunishment = "UNDER_PUNISHMENT",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+    }
 }
 
 /// The answer of [`GetMerchantH5PermissionSubMchid`] (查询子商户H5支付权限状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantH5PermissionSubMchidResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2564,7 +2441,7 @@ pub struct GetMerchantH5PermissionSubMchidResponse {
 /// 联系人信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsContact {
     /// 联系人名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -2577,44 +2454,35 @@ pub struct PostMerchantsContact {
     pub email: String,
 }
 
-/// 商户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantsMerchantType {
-    /// `ENTERPRISE`
-    #[serde(rename = "ENTERPRISE")]
-    Enterprise,
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsMerchantType {
+        /// `ENTERPRISE`
+        Enterprise = "ENTERPRISE",
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+    }
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantsBusinessBusinessType {
-    /// `ONLINE`
-    #[serde(rename = "ONLINE")]
-    Online,
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// `BOTH`
-    #[serde(rename = "BOTH")]
-    Both,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsBusinessBusinessType {
+        /// `ONLINE`
+        Online = "ONLINE",
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+        /// `BOTH`
+        Both = "BOTH",
+    }
 }
 
 /// 业务信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsBusiness {
     /// 业务类型
     pub business_type: PostMerchantsBusinessBusinessType,
@@ -2642,7 +2510,7 @@ pub struct PostMerchantsBusiness {
 }
 
 /// 董事信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostMerchantsDirector {
     /// 董事姓名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2654,7 +2522,7 @@ pub struct PostMerchantsDirector {
 
 /// H5申请资料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsH5PaymentApplyInfo {
     /// H5经营网址
     pub h5_website_url: String,
@@ -2662,52 +2530,40 @@ pub struct PostMerchantsH5PaymentApplyInfo {
     pub domains: Vec<String>,
 }
 
-/// 验证状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMerchantsResponseVerificationStatus {
-    /// `Under Review`
-    #[serde(rename = "Under Review")]
-    UnderReview,
-    /// `Approved`
-    #[serde(rename = "Approved")]
-    Approved,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验证状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsResponseVerificationStatus {
+        /// `Under Review`
+        UnderReview = "Under Review",
+        /// `Approved`
+        Approved = "Approved",
+    }
 }
 
-/// H5支付权限状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMerchantsResponseH5AuthorizationState {
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `UNDER_PUNISHMENT`
-    #[serde(rename = "UNDER_PUNISHMENT")]
-    UnderPunishment,
-    /// `APPLICATION_FAILED`
-    #[serde(rename = "APPLICATION_FAILED")]
-    ApplicationFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// H5支付权限状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsResponseH5AuthorizationState {
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `UNDER_PUNISHMENT`
+        UnderPunishment = "UNDER_PUNISHMENT",
+        /// `APPLICATION_FAILED`
+        ApplicationFailed = "APPLICATION_FAILED",
+    }
 }
 
 /// The answer of [`PostMerchants`] (子商户进件（融合钱包）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantsResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2720,7 +2576,7 @@ pub struct PostMerchantsResponse {
 }
 
 /// 联系人信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseContact {
     /// 联系人名称
     pub name: Option<String>,
@@ -2731,7 +2587,7 @@ pub struct GetMerchantsSubMchidResponseContact {
 }
 
 /// 业务信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseBusiness {
     /// 业务类型
     pub business_type: Option<PostMerchantsBusinessBusinessType>,
@@ -2750,7 +2606,7 @@ pub struct GetMerchantsSubMchidResponseBusiness {
 }
 
 /// H5支付权限详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseH5Payment {
     /// H5驳回详情
     pub audit_reject_detail: Option<String>,
@@ -2758,52 +2614,40 @@ pub struct GetMerchantsSubMchidResponseH5Payment {
     pub h5_authorization_state: Option<PostMerchantsResponseH5AuthorizationState>,
 }
 
-/// 子商户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantsSubMchidResponseSubMerchantStateSubMerchantStatus {
-    /// `OPERATING`
-    #[serde(rename = "OPERATING")]
-    Operating,
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `INCOMPLETE_APPLICATION`
-    #[serde(rename = "INCOMPLETE_APPLICATION")]
-    IncompleteApplication,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 子商户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantsSubMchidResponseSubMerchantStateSubMerchantStatus {
+        /// `OPERATING`
+        Operating = "OPERATING",
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `INCOMPLETE_APPLICATION`
+        IncompleteApplication = "INCOMPLETE_APPLICATION",
+    }
 }
 
-/// 子商户入驻状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantsSubMchidResponseSubMerchantStateApplicationStatus {
-    /// `INCOMPLETE_APPLICATION`
-    #[serde(rename = "INCOMPLETE_APPLICATION")]
-    IncompleteApplication,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 子商户入驻状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantsSubMchidResponseSubMerchantStateApplicationStatus {
+        /// `INCOMPLETE_APPLICATION`
+        IncompleteApplication = "INCOMPLETE_APPLICATION",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
 }
 
 /// 子商户入驻驳回详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseSubMerchantStateApplicationRejectDetail {
     /// 驳回字段
     pub field: Option<String>,
@@ -2812,7 +2656,7 @@ pub struct GetMerchantsSubMchidResponseSubMerchantStateApplicationRejectDetail {
 }
 
 /// 子商户状态信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseSubMerchantState {
     /// 子商户状态
     pub sub_merchant_status: Option<GetMerchantsSubMchidResponseSubMerchantStateSubMerchantStatus>,
@@ -2824,7 +2668,7 @@ pub struct GetMerchantsSubMchidResponseSubMerchantState {
 }
 
 /// The answer of [`GetMerchantsSubMchid`] (查询子商户（融合钱包）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2864,7 +2708,7 @@ pub struct GetMerchantsSubMchidResponse {
 
 /// H5支付申请资料资料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantsSubMchidH5PaymentApplyInfo {
     /// H5经营网址
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2875,7 +2719,7 @@ pub struct PatchMerchantsSubMchidH5PaymentApplyInfo {
 }
 
 /// The answer of [`PatchMerchantsSubMchid`] (修改子商户（融合钱包）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchMerchantsSubMchidResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -2885,7 +2729,7 @@ pub struct PatchMerchantsSubMchidResponse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayPayer {
     /// 授权码
     pub auth_code: String,
@@ -2893,7 +2737,7 @@ pub struct PostMicropayTransactionsPayPayer {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayAmount {
     /// 总金额
     pub total: i64,
@@ -2904,7 +2748,7 @@ pub struct PostMicropayTransactionsPayAmount {
 
 /// 商户门店信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPaySceneInfoStoreInfo {
     /// 编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2917,7 +2761,7 @@ pub struct PostMicropayTransactionsPaySceneInfoStoreInfo {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPaySceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2938,7 +2782,7 @@ pub struct PostMicropayTransactionsPaySceneInfo {
 
 /// 单品列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -2956,7 +2800,7 @@ pub struct PostMicropayTransactionsPayDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2970,7 +2814,7 @@ pub struct PostMicropayTransactionsPayDetail {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponsePayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2983,21 +2827,18 @@ pub struct PostMicropayTransactionsPayResponsePayer {
     pub sub_openid: Option<String>,
 }
 
-/// 汇率类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMicropayTransactionsPayResponseAmountExchangeRateType {
-    /// `SETTLEMENT_RATE`
-    #[serde(rename = "SETTLEMENT_RATE")]
-    SettlementRate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 汇率类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicropayTransactionsPayResponseAmountExchangeRateType {
+        /// `SETTLEMENT_RATE`
+        SettlementRate = "SETTLEMENT_RATE",
+    }
 }
 
 /// 汇率
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponseAmountExchangeRate {
     /// 汇率类型
     pub r#type: Option<PostMicropayTransactionsPayResponseAmountExchangeRateType>,
@@ -3006,7 +2847,7 @@ pub struct PostMicropayTransactionsPayResponseAmountExchangeRate {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -3021,40 +2862,32 @@ pub struct PostMicropayTransactionsPayResponseAmount {
     pub exchange_rate: Option<PostMicropayTransactionsPayResponseAmountExchangeRate>,
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMicropayTransactionsPayResponseDetailScope {
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicropayTransactionsPayResponseDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMicropayTransactionsPayResponseDetailType {
-    /// `COUPON`
-    #[serde(rename = "COUPON")]
-    Coupon,
-    /// `DISCOUNT`
-    #[serde(rename = "DISCOUNT")]
-    Discount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicropayTransactionsPayResponseDetailType {
+        /// `COUPON`
+        Coupon = "COUPON",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+    }
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponseDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -3067,7 +2900,7 @@ pub struct PostMicropayTransactionsPayResponseDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponseDetail {
     /// 券ID
     pub promotion_id: String,
@@ -3094,7 +2927,7 @@ pub struct PostMicropayTransactionsPayResponseDetail {
 }
 
 /// The answer of [`PostMicropayTransactionsPay`] (提交付款码支付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponse {
     /// 微信支付订单号
     pub id: String,
@@ -3133,21 +2966,21 @@ pub struct PostMicropayTransactionsPayResponse {
 }
 
 /// The answer of [`PostPapayContractsAppPreEntrustSign`] (APP签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayContractsAppPreEntrustSignResponse {
     /// 委托代扣签约会话id
     pub session_id: String,
 }
 
 /// The answer of [`PostPapayContractsH5PreEntrustSign`] (H5预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayContractsH5PreEntrustSignResponse {
     /// 签约跳转URL
     pub sign_url: String,
 }
 
 /// The answer of [`GetPapayContractsOutContractCodeOutContractCode`] (商户协议号查询签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPapayContractsOutContractCodeOutContractCodeResponse {
     /// 商户号
     pub mchid: Option<String>,
@@ -3184,7 +3017,7 @@ pub struct GetPapayContractsOutContractCodeOutContractCodeResponse {
 }
 
 /// The answer of [`PostPapayContractsWebPreEntrustSign`] (WEB预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayContractsWebPreEntrustSignResponse {
     /// 展码页面URL
     pub show_code_url: String,
@@ -3192,7 +3025,7 @@ pub struct PostPapayContractsWebPreEntrustSignResponse {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayTransactionsSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3202,65 +3035,50 @@ pub struct PostPapayTransactionsSceneInfo {
     pub device_ip: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPapayTransactionsResponseTradeType {
-    /// `AUTH`
-    #[serde(rename = "AUTH")]
-    Auth,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPapayTransactionsResponseTradeType {
+        /// `AUTH`
+        Auth = "AUTH",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPapayTransactionsResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPapayTransactionsResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+    }
 }
 
-/// 汇率类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPapayTransactionsResponseAmountExchangeRateType {
-    /// `SETTLEMENT_RATE`
-    #[serde(rename = "SETTLEMENT_RATE")]
-    SettlementRate,
-    /// `USERPAYMENT_RATE`
-    #[serde(rename = "USERPAYMENT_RATE")]
-    UserpaymentRate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 汇率类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPapayTransactionsResponseAmountExchangeRateType {
+        /// `SETTLEMENT_RATE`
+        SettlementRate = "SETTLEMENT_RATE",
+        /// `USERPAYMENT_RATE`
+        UserpaymentRate = "USERPAYMENT_RATE",
+    }
 }
 
 /// 汇率信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayTransactionsResponseAmountExchangeRate {
     /// 汇率类型
     pub r#type: Option<PostPapayTransactionsResponseAmountExchangeRateType>,
@@ -3269,7 +3087,7 @@ pub struct PostPapayTransactionsResponseAmountExchangeRate {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayTransactionsResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -3284,7 +3102,7 @@ pub struct PostPapayTransactionsResponseAmount {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayTransactionsResponsePromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -3299,7 +3117,7 @@ pub struct PostPapayTransactionsResponsePromotionDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayTransactionsResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -3326,7 +3144,7 @@ pub struct PostPapayTransactionsResponsePromotionDetail {
 }
 
 /// The answer of [`PostPapayTransactions`] (支付扣款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayTransactionsResponse {
     /// 商户号
     pub mchid: Option<String>,
@@ -3364,33 +3182,26 @@ pub struct PostPapayTransactionsResponse {
     pub promotion_detail: Option<Vec<PostPapayTransactionsResponsePromotionDetail>>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPapayTransactionsOutTradeNoOutTradeNoResponseTradeType {
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// `MICROPAY`
-    #[serde(rename = "MICROPAY")]
-    Micropay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPapayTransactionsOutTradeNoOutTradeNoResponseTradeType {
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+        /// `MICROPAY`
+        Micropay = "MICROPAY",
+    }
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -3405,7 +3216,7 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponseAmount {
 }
 
 /// The answer of [`GetPapayTransactionsOutTradeNoOutTradeNo`] (查询订单(商户订单号)).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponse {
     /// 商户号
     pub mchid: String,
@@ -3444,50 +3255,41 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponse {
 }
 
 /// The answer of [`GetProfitSharingBillDownloadUrl`] (获取分账账单文件下载地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingBillDownloadUrlResponse {
     /// 下载地址
     pub download_url: String,
 }
 
-/// 分账币种
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostProfitSharingOrdersReceiversCurrency {
-    /// `CNY`
-    #[serde(rename = "CNY")]
-    Cny,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账币种
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitSharingOrdersReceiversCurrency {
+        /// `CNY`
+        Cny = "CNY",
+    }
 }
 
-/// 分账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostProfitSharingOrdersReceiversType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// `PERSONAL_OPENID`
-    #[serde(rename = "PERSONAL_OPENID")]
-    PersonalOpenid,
-    /// `PERSONAL_SUB_OPENID`
-    #[serde(rename = "PERSONAL_SUB_OPENID")]
-    PersonalSubOpenid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitSharingOrdersReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+        /// `PERSONAL_SUB_OPENID`
+        PersonalSubOpenid = "PERSONAL_SUB_OPENID",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostProfitSharingOrdersReceiversType {}
 
 /// 分账接收方列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingOrdersReceivers {
     /// 分账币种
     pub currency: PostProfitSharingOrdersReceiversCurrency,
@@ -3508,7 +3310,7 @@ pub struct PostProfitSharingOrdersReceivers {
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitSharingOrdersResponseReceivers {
     /// 分账币种
     pub currency: String,
@@ -3541,7 +3343,7 @@ pub struct PostProfitSharingOrdersResponseReceivers {
 }
 
 /// The answer of [`PostProfitSharingOrders`] (请求分账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitSharingOrdersResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -3557,33 +3359,26 @@ pub struct PostProfitSharingOrdersResponse {
     pub receivers: Option<Vec<PostProfitSharingOrdersResponseReceivers>>,
 }
 
-/// 与分账方的关系类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostProfitSharingReceiversRelationType {
-    /// `SUPPLIER`
-    #[serde(rename = "SUPPLIER")]
-    Supplier,
-    /// `DISTRIBUTOR`
-    #[serde(rename = "DISTRIBUTOR")]
-    Distributor,
-    /// `TAX_SERVICE_PROVIDER`
-    #[serde(rename = "TAX_SERVICE_PROVIDER")]
-    TaxServiceProvider,
-    /// `IT_SERVICE_PROVIDER`
-    #[serde(rename = "IT_SERVICE_PROVIDER")]
-    ItServiceProvider,
-    /// `CUSTOM`
-    #[serde(rename = "CUSTOM")]
-    Custom,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 与分账方的关系类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitSharingReceiversRelationType {
+        /// `SUPPLIER`
+        Supplier = "SUPPLIER",
+        /// `DISTRIBUTOR`
+        Distributor = "DISTRIBUTOR",
+        /// `TAX_SERVICE_PROVIDER`
+        TaxServiceProvider = "TAX_SERVICE_PROVIDER",
+        /// `IT_SERVICE_PROVIDER`
+        ItServiceProvider = "IT_SERVICE_PROVIDER",
+        /// `CUSTOM`
+        Custom = "CUSTOM",
+    }
 }
 
 /// The answer of [`PostProfitSharingReceivers`] (添加分账接收方API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitSharingReceiversResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -3616,7 +3411,7 @@ pub struct PostProfitSharingReceiversResponse {
 }
 
 /// The answer of [`GetProfitSharingReceiversAccount`] (查询分账接收方添加结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingReceiversAccountResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -3645,7 +3440,7 @@ pub struct GetProfitSharingReceiversAccountResponse {
 }
 
 /// The answer of [`GetProfitSharingRefundsRefundableBalance`] (查询可供垫付退款实时余额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingRefundsRefundableBalanceResponse {
     /// 出资方商户号
     pub sponsor_mchid: Option<String>,
@@ -3656,7 +3451,7 @@ pub struct GetProfitSharingRefundsRefundableBalanceResponse {
 }
 
 /// The answer of [`GetProfitSharingTransactionsTransactionIdAmounts`] (查询剩余待分金额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingTransactionsTransactionIdAmountsResponse {
     /// 微信订单号
     pub transaction_id: String,
@@ -3667,7 +3462,7 @@ pub struct GetProfitSharingTransactionsTransactionIdAmountsResponse {
 }
 
 /// The answer of [`GetProfitSharingTransactionsTransactionIdRefundableAmounts`] (查询订单剩余可退款金额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingTransactionsTransactionIdRefundableAmountsResponse {
     /// 微信订单号
     pub transaction_id: String,
@@ -3680,7 +3475,7 @@ pub struct GetProfitSharingTransactionsTransactionIdRefundableAmountsResponse {
 }
 
 /// The answer of [`GetRefundPartnerRechargeBalanceSubMchidSubMchid`] (商家充值退款余额查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse {
     /// 账户可用余额
     pub remaining_amount: i64,
@@ -3689,7 +3484,7 @@ pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -3701,84 +3496,64 @@ pub struct GetRefundsResponseAmount {
     pub payer_currency: String,
 }
 
-/// 退款渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataChannel {
-    /// `ORIGINAL`
-    #[serde(rename = "ORIGINAL")]
-    Original,
-    /// `BALANCE`
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// `OTHER_BALANCE`
-    #[serde(rename = "OTHER_BALANCE")]
-    OtherBalance,
-    /// `OTHER_BANKCARD`
-    #[serde(rename = "OTHER_BANKCARD")]
-    OtherBankcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataChannel {
+        /// `ORIGINAL`
+        Original = "ORIGINAL",
+        /// `BALANCE`
+        Balance = "BALANCE",
+        /// `OTHER_BALANCE`
+        OtherBalance = "OTHER_BALANCE",
+        /// `OTHER_BANKCARD`
+        OtherBankcard = "OTHER_BANKCARD",
+    }
 }
 
-/// 退款资金来源
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataFundSource {
-    /// `REFUND_SOURCE_UNSETTLED_FUNDS`
-    #[serde(rename = "REFUND_SOURCE_UNSETTLED_FUNDS")]
-    RefundSourceUnsettledFunds,
-    /// `REFUND_SOURCE_REchARGE_FUNDS`
-    #[serde(rename = "REFUND_SOURCE_REchARGE_FUNDS")]
-    RefundSourceRechArgeFunds,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款资金来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataFundSource {
+        /// `REFUND_SOURCE_UNSETTLED_FUNDS`
+        RefundSourceUnsettledFunds = "REFUND_SOURCE_UNSETTLED_FUNDS",
+        /// `REFUND_SOURCE_REchARGE_FUNDS`
+        RefundSourceRechArgeFunds = "REFUND_SOURCE_REchARGE_FUNDS",
+    }
 }
 
-/// 退款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUNDCLOSE`
-    #[serde(rename = "REFUNDCLOSE")]
-    Refundclose,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `ABNORMAL`
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUNDCLOSE`
+        Refundclose = "REFUNDCLOSE",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
 }
 
-/// 汇率类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataAmountExchangeRateType {
-    /// `USERPAYMENT_RATE`
-    #[serde(rename = "USERPAYMENT_RATE")]
-    UserpaymentRate,
-    /// `SETTLEMENT_RATE`
-    #[serde(rename = "SETTLEMENT_RATE")]
-    SettlementRate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 汇率类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataAmountExchangeRateType {
+        /// `USERPAYMENT_RATE`
+        UserpaymentRate = "USERPAYMENT_RATE",
+        /// `SETTLEMENT_RATE`
+        SettlementRate = "SETTLEMENT_RATE",
+    }
 }
 
 /// 汇率
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseDataAmountExchangeRate {
     /// 汇率类型
     pub r#type: Option<GetRefundsResponseDataAmountExchangeRateType>,
@@ -3787,7 +3562,7 @@ pub struct GetRefundsResponseDataAmountExchangeRate {
 }
 
 /// 退款金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseDataAmount {
     /// 退款金额
     pub refund: i64,
@@ -3802,7 +3577,7 @@ pub struct GetRefundsResponseDataAmount {
 }
 
 /// 优惠退款详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseDataRefundDetail {
     /// 券ID
     pub promotion_id: String,
@@ -3819,7 +3594,7 @@ pub struct GetRefundsResponseDataRefundDetail {
 }
 
 /// 退款单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseData {
     /// 微信退款单号
     pub id: String,
@@ -3844,7 +3619,7 @@ pub struct GetRefundsResponseData {
 }
 
 /// The answer of [`GetRefunds`] (查询所有退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponse {
     /// 微信支付交易订单号
     pub id: String,
@@ -3868,7 +3643,7 @@ pub struct GetRefundsResponse {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsAmount {
     /// 退款金额
     pub refund: i64,
@@ -3879,7 +3654,7 @@ pub struct PostRefundsAmount {
 }
 
 /// 退款金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsResponseAmount {
     /// 退款金额
     pub refund: i64,
@@ -3894,7 +3669,7 @@ pub struct PostRefundsResponseAmount {
 }
 
 /// The answer of [`PostRefunds`] (申请退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsResponse {
     /// 微信支付退款订单号
     pub id: String,
@@ -3909,7 +3684,7 @@ pub struct PostRefundsResponse {
 }
 
 /// The answer of [`GetRefundsIdRefundId`] (查询单笔退款(微信支付退款订单号)).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsIdRefundIdResponse {
     /// 微信支付退款订单号
     pub id: String,
@@ -3937,27 +3712,22 @@ pub struct GetRefundsIdRefundIdResponse {
     pub detail: Option<GetRefundsResponseDataRefundDetail>,
 }
 
-/// 结算状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetSettleSettlementsSettleState {
-    /// `SETTLED`
-    #[serde(rename = "SETTLED")]
-    Settled,
-    /// `UNSETTLE`
-    #[serde(rename = "UNSETTLE")]
-    Unsettle,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 结算状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSettleSettlementsSettleState {
+        /// `SETTLED`
+        Settled = "SETTLED",
+        /// `UNSETTLE`
+        Unsettle = "UNSETTLE",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetSettleSettlementsSettleState {}
 
 /// 金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponseDataAmount {
     /// 已结算金额
     pub settled: i64,
@@ -3975,24 +3745,20 @@ pub struct GetSettleSettlementsResponseDataAmount {
     pub fee: i64,
 }
 
-/// 钱包主体
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetSettleSettlementsResponseDataWalletRegion {
-    /// `CHINA_MAINLAND`
-    #[serde(rename = "CHINA_MAINLAND")]
-    ChinaMainland,
-    /// `CHINA_HONGKONG`
-    #[serde(rename = "CHINA_HONGKONG")]
-    ChinaHongkong,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 钱包主体
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSettleSettlementsResponseDataWalletRegion {
+        /// `CHINA_MAINLAND`
+        ChinaMainland = "CHINA_MAINLAND",
+        /// `CHINA_HONGKONG`
+        ChinaHongkong = "CHINA_HONGKONG",
+    }
 }
 
 /// 分账业务金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponseDataSplitAmount {
     /// 已结算金额
     pub settled: i64,
@@ -4007,7 +3773,7 @@ pub struct GetSettleSettlementsResponseDataSplitAmount {
 }
 
 /// 结算信息列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponseData {
     /// 付款批次号
     pub batch_id: String,
@@ -4026,7 +3792,7 @@ pub struct GetSettleSettlementsResponseData {
 }
 
 /// The answer of [`GetSettleSettlements`] (查询结算资金明细API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponse {
     /// 结算信息列表
     pub data: Option<Vec<GetSettleSettlementsResponseData>>,
@@ -4039,14 +3805,14 @@ pub struct GetSettleSettlementsResponse {
 }
 
 /// The answer of [`PostTransactionsApp`] (APP支付下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsAppResponse {
     /// 预支付交易会话标识
     pub prepay_id: String,
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -4073,7 +3839,7 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
 }
 
 /// The answer of [`GetTransactionsIdTransactionId`] (查询订单(微信支付订单号)).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponse {
     /// 商户号
     pub mchid: String,
@@ -4113,7 +3879,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMwebSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4131,14 +3897,14 @@ pub struct PostTransactionsMwebSceneInfo {
 }
 
 /// The answer of [`PostTransactionsMweb`] (H5支付下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMwebResponse {
     /// 支付跳转链接
     pub mweb_url: String,
 }
 
 /// The answer of [`PostTransactionsNative`] (Native支付下单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsNativeResponse {
     /// 二维码链接
     pub code_url: String,

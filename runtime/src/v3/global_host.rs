@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/customs/orders", response = GetCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCustomsOrders {
     /// 机构APPID
     pub appid: String,
@@ -37,7 +37,7 @@ pub struct GetCustomsOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(PATCH, "v3/customs/orders", response = PatchCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchCustomsOrders {
     /// 机构APPID
     pub appid: String,
@@ -70,7 +70,7 @@ pub struct PatchCustomsOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/customs/orders", response = PostCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCustomsOrders {
     /// 机构APPID
     pub appid: String,
@@ -105,7 +105,7 @@ pub struct PostCustomsOrders {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/customs/redeclare", response = PostCustomsRedeclareResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCustomsRedeclare {
     /// 机构APPID
     pub appid: String,
@@ -132,7 +132,7 @@ pub struct PostCustomsRedeclare {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/customs/verify-certificate", response = PostCustomsVerifyCertificateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCustomsVerifyCertificate {
     /// 机构APPID
     pub appid: String,
@@ -158,119 +158,88 @@ pub struct PostCustomsVerifyCertificate {
     pub certificate_name: String,
 }
 
-/// 订单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetCustomsOrdersOrderType {
-    /// `out_trade_no`
-    #[serde(rename = "out_trade_no")]
-    OutTradeNo,
-    /// `transaction_id`
-    #[serde(rename = "transaction_id")]
-    TransactionId,
-    /// `sub_order_no`
-    #[serde(rename = "sub_order_no")]
-    SubOrderNo,
-    /// `sub_order_id`
-    #[serde(rename = "sub_order_id")]
-    SubOrderId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersOrderType {
+        /// `out_trade_no`
+        OutTradeNo = "out_trade_no",
+        /// `transaction_id`
+        TransactionId = "transaction_id",
+        /// `sub_order_no`
+        SubOrderNo = "sub_order_no",
+        /// `sub_order_id`
+        SubOrderId = "sub_order_id",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetCustomsOrdersOrderType {}
 
-/// 海关
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetCustomsOrdersCustoms {
-    /// `GUANGZHOU_ZS`
-    #[serde(rename = "GUANGZHOU_ZS")]
-    GuangzhouZs,
-    /// `HANGZHOU_ZS`
-    #[serde(rename = "HANGZHOU_ZS")]
-    HangzhouZs,
-    /// `NINGBO`
-    #[serde(rename = "NINGBO")]
-    Ningbo,
-    /// `ZHENGZHOU_BS`
-    #[serde(rename = "ZHENGZHOU_BS")]
-    ZhengzhouBs,
-    /// `CHONGQING`
-    #[serde(rename = "CHONGQING")]
-    Chongqing,
-    /// `SHANGHAI_ZS`
-    #[serde(rename = "SHANGHAI_ZS")]
-    ShanghaiZs,
-    /// `SHENZHEN`
-    #[serde(rename = "SHENZHEN")]
-    Shenzhen,
-    /// `ZHENGZHOU_ZH_ZS`
-    #[serde(rename = "ZHENGZHOU_ZH_ZS")]
-    ZhengzhouZhZs,
-    /// `TIANJIN`
-    #[serde(rename = "TIANJIN")]
-    Tianjin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 海关
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersCustoms {
+        /// `GUANGZHOU_ZS`
+        GuangzhouZs = "GUANGZHOU_ZS",
+        /// `HANGZHOU_ZS`
+        HangzhouZs = "HANGZHOU_ZS",
+        /// `NINGBO`
+        Ningbo = "NINGBO",
+        /// `ZHENGZHOU_BS`
+        ZhengzhouBs = "ZHENGZHOU_BS",
+        /// `CHONGQING`
+        Chongqing = "CHONGQING",
+        /// `SHANGHAI_ZS`
+        ShanghaiZs = "SHANGHAI_ZS",
+        /// `SHENZHEN`
+        Shenzhen = "SHENZHEN",
+        /// `ZHENGZHOU_ZH_ZS`
+        ZhengzhouZhZs = "ZHENGZHOU_ZH_ZS",
+        /// `TIANJIN`
+        Tianjin = "TIANJIN",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetCustomsOrdersCustoms {}
 
-/// 核验机构
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCustomsOrdersResponseVerifyDepartment {
-    /// `UNIONPAY`
-    #[serde(rename = "UNIONPAY")]
-    Unionpay,
-    /// `NETSUNION`
-    #[serde(rename = "NETSUNION")]
-    Netsunion,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核验机构
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersResponseVerifyDepartment {
+        /// `UNIONPAY`
+        Unionpay = "UNIONPAY",
+        /// `NETSUNION`
+        Netsunion = "NETSUNION",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
-/// 报关状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCustomsOrdersResponseDataState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `UNDECLARED`
-    #[serde(rename = "UNDECLARED")]
-    Undeclared,
-    /// `SUBMITTED`
-    #[serde(rename = "SUBMITTED")]
-    Submitted,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `EXCEPT`
-    #[serde(rename = "EXCEPT")]
-    Except,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 报关状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCustomsOrdersResponseDataState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `UNDECLARED`
+        Undeclared = "UNDECLARED",
+        /// `SUBMITTED`
+        Submitted = "SUBMITTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `EXCEPT`
+        Except = "EXCEPT",
+    }
 }
 
 /// 报关数据包
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCustomsOrdersResponseData {
     /// 商户子单号
     pub sub_order_no: Option<String>,
@@ -299,7 +268,7 @@ pub struct GetCustomsOrdersResponseData {
 }
 
 /// The answer of [`GetCustomsOrders`] (报关查询API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCustomsOrdersResponse {
     /// 机构APPID
     pub appid: String,
@@ -322,7 +291,7 @@ pub struct GetCustomsOrdersResponse {
 }
 
 /// The answer of [`PatchCustomsOrders`] (报关信息修改API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchCustomsOrdersResponse {
     /// 机构APPID
     pub appid: String,
@@ -347,7 +316,7 @@ pub struct PatchCustomsOrdersResponse {
 }
 
 /// The answer of [`PostCustomsOrders`] (报关API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsOrdersResponse {
     /// 机构APPID
     pub appid: String,
@@ -370,7 +339,7 @@ pub struct PostCustomsOrdersResponse {
 }
 
 /// The answer of [`PostCustomsRedeclare`] (报关重推API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsRedeclareResponse {
     /// 机构APPID
     pub appid: String,
@@ -392,38 +361,30 @@ pub struct PostCustomsRedeclareResponse {
     pub explanation: Option<String>,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCustomsVerifyCertificateCertificateType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCustomsVerifyCertificateCertificateType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+    }
 }
 
-/// 身份核验结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostCustomsVerifyCertificateResponseCertificateCheckResult {
-    /// `SAME`
-    #[serde(rename = "SAME")]
-    Same,
-    /// `DIFFERENT`
-    #[serde(rename = "DIFFERENT")]
-    Different,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 身份核验结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCustomsVerifyCertificateResponseCertificateCheckResult {
+        /// `SAME`
+        Same = "SAME",
+        /// `DIFFERENT`
+        Different = "DIFFERENT",
+    }
 }
 
 /// The answer of [`PostCustomsVerifyCertificate`] (身份信息校验API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsVerifyCertificateResponse {
     /// 机构APPID
     pub appid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/goldplan/merchants/changecustompagestatus", response = PostMerchantsChangecustompagestatusResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsChangecustompagestatus {
     /// 子商户ID
     pub sub_mchid: String,
@@ -27,7 +27,7 @@ pub struct PostMerchantsChangecustompagestatus {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/goldplan/merchants/changegoldplanstatus", response = PostMerchantsChangegoldplanstatusResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsChangegoldplanstatus {
     /// 子商户ID
     pub sub_mchid: String,
@@ -44,7 +44,7 @@ pub struct PostMerchantsChangegoldplanstatus {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/goldplan/merchants/close-advertising-show", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsCloseAdvertisingShow {
     /// 特约商户号
     pub sub_mchid: String,
@@ -57,7 +57,7 @@ pub struct PostMerchantsCloseAdvertisingShow {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/goldplan/merchants/open-advertising-show", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantsOpenAdvertisingShow {
     /// 特约商户号
     pub sub_mchid: String,
@@ -73,7 +73,7 @@ pub struct PatchMerchantsOpenAdvertisingShow {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/goldplan/merchants/set-advertising-industry-filter", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsSetAdvertisingIndustryFilter {
     /// 特约子商户号
     pub sub_mchid: String,
@@ -82,24 +82,20 @@ pub struct PostMerchantsSetAdvertisingIndustryFilter {
         Option<Vec<PatchMerchantsOpenAdvertisingShowAdvertisingIndustryFilters>>,
 }
 
-/// 操作类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantsChangecustompagestatusOperationType {
-    /// `OPEN`
-    #[serde(rename = "OPEN")]
-    Open,
-    /// `CLOSE`
-    #[serde(rename = "CLOSE")]
-    Close,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 操作类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsChangecustompagestatusOperationType {
+        /// `OPEN`
+        Open = "OPEN",
+        /// `CLOSE`
+        Close = "CLOSE",
+    }
 }
 
 /// The answer of [`PostMerchantsChangecustompagestatus`] (商家小票管理API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantsChangecustompagestatusResponse {
     /// 子商户ID
     pub sub_mchid: String,
@@ -107,150 +103,105 @@ pub struct PostMerchantsChangecustompagestatusResponse {
     pub operation_type: PostMerchantsChangecustompagestatusOperationType,
 }
 
-/// 支付场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMerchantsChangegoldplanstatusOperationPayScene {
-    /// `JSAPI_AND_MINIPROGRAM`
-    #[serde(rename = "JSAPI_AND_MINIPROGRAM")]
-    JsapiAndMiniprogram,
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `MINIPROGRAM`
-    #[serde(rename = "MINIPROGRAM")]
-    Miniprogram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsChangegoldplanstatusOperationPayScene {
+        /// `JSAPI_AND_MINIPROGRAM`
+        JsapiAndMiniprogram = "JSAPI_AND_MINIPROGRAM",
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `MINIPROGRAM`
+        Miniprogram = "MINIPROGRAM",
+    }
 }
 
 /// The answer of [`PostMerchantsChangegoldplanstatus`] (点金计划管理API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantsChangegoldplanstatusResponse {
     /// 子商户ID
     pub sub_mchid: String,
 }
 
-/// 同业过滤标签值
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PatchMerchantsOpenAdvertisingShowAdvertisingIndustryFilters {
-    /// `E_COMMERCE`
-    #[serde(rename = "E_COMMERCE")]
-    ECommerce,
-    /// `LOVE_MARRIAGE`
-    #[serde(rename = "LOVE_MARRIAGE")]
-    LoveMarriage,
-    /// `POTOGRAPHY`
-    #[serde(rename = "POTOGRAPHY")]
-    Potography,
-    /// `EDUCATION`
-    #[serde(rename = "EDUCATION")]
-    Education,
-    /// `FINANCE`
-    #[serde(rename = "FINANCE")]
-    Finance,
-    /// `TOURISM`
-    #[serde(rename = "TOURISM")]
-    Tourism,
-    /// `SKINCARE`
-    #[serde(rename = "SKINCARE")]
-    Skincare,
-    /// `FOOD`
-    #[serde(rename = "FOOD")]
-    Food,
-    /// `SPORT`
-    #[serde(rename = "SPORT")]
-    Sport,
-    /// `JEWELRY_WATCH`
-    #[serde(rename = "JEWELRY_WATCH")]
-    JewelryWatch,
-    /// `HEALTHCARE`
-    #[serde(rename = "HEALTHCARE")]
-    Healthcare,
-    /// `BUSSINESS`
-    #[serde(rename = "BUSSINESS")]
-    Bussiness,
-    /// `PARENTING`
-    #[serde(rename = "PARENTING")]
-    Parenting,
-    /// `CATERING`
-    #[serde(rename = "CATERING")]
-    Catering,
-    /// `RETAIL`
-    #[serde(rename = "RETAIL")]
-    Retail,
-    /// `SERVICES`
-    #[serde(rename = "SERVICES")]
-    Services,
-    /// `LAW`
-    #[serde(rename = "LAW")]
-    Law,
-    /// `ESTATE`
-    #[serde(rename = "ESTATE")]
-    Estate,
-    /// `TRANSPORTATION`
-    #[serde(rename = "TRANSPORTATION")]
-    Transportation,
-    /// `ENERGY_SAVING`
-    #[serde(rename = "ENERGY_SAVING")]
-    EnergySaving,
-    /// `SECURITY`
-    #[serde(rename = "SECURITY")]
-    Security,
-    /// `BUILDING_MATERIAL`
-    #[serde(rename = "BUILDING_MATERIAL")]
-    BuildingMaterial,
-    /// `COMMUNICATION`
-    #[serde(rename = "COMMUNICATION")]
-    Communication,
-    /// `MERCHANDISE`
-    #[serde(rename = "MERCHANDISE")]
-    Merchandise,
-    /// `ASSOCIATION`
-    #[serde(rename = "ASSOCIATION")]
-    Association,
-    /// `COMMUNITY`
-    #[serde(rename = "COMMUNITY")]
-    Community,
-    /// `ONLINE_AVR`
-    #[serde(rename = "ONLINE_AVR")]
-    OnlineAvr,
-    /// `WE_MEDIA`
-    #[serde(rename = "WE_MEDIA")]
-    WeMedia,
-    /// `CAR`
-    #[serde(rename = "CAR")]
-    Car,
-    /// `SOFTWARE`
-    #[serde(rename = "SOFTWARE")]
-    Software,
-    /// `GAME`
-    #[serde(rename = "GAME")]
-    Game,
-    /// `CLOTHING`
-    #[serde(rename = "CLOTHING")]
-    Clothing,
-    /// `INDUSTY`
-    #[serde(rename = "INDUSTY")]
-    Industy,
-    /// `AGRICULTURE`
-    #[serde(rename = "AGRICULTURE")]
-    Agriculture,
-    /// `PUBLISHING_MEDIA`
-    #[serde(rename = "PUBLISHING_MEDIA")]
-    PublishingMedia,
-    /// `HOME_DIGITAL`
-    #[serde(rename = "HOME_DIGITAL")]
-    HomeDigital,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 同业过滤标签值
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PatchMerchantsOpenAdvertisingShowAdvertisingIndustryFilters {
+        /// `E_COMMERCE`
+        ECommerce = "E_COMMERCE",
+        /// `LOVE_MARRIAGE`
+        LoveMarriage = "LOVE_MARRIAGE",
+        /// `POTOGRAPHY`
+        Potography = "POTOGRAPHY",
+        /// `EDUCATION`
+        Education = "EDUCATION",
+        /// `FINANCE`
+        Finance = "FINANCE",
+        /// `TOURISM`
+        Tourism = "TOURISM",
+        /// `SKINCARE`
+        Skincare = "SKINCARE",
+        /// `FOOD`
+        Food = "FOOD",
+        /// `SPORT`
+        Sport = "SPORT",
+        /// `JEWELRY_WATCH`
+        JewelryWatch = "JEWELRY_WATCH",
+        /// `HEALTHCARE`
+        Healthcare = "HEALTHCARE",
+        /// `BUSSINESS`
+        Bussiness = "BUSSINESS",
+        /// `PARENTING`
+        Parenting = "PARENTING",
+        /// `CATERING`
+        Catering = "CATERING",
+        /// `RETAIL`
+        Retail = "RETAIL",
+        /// `SERVICES`
+        Services = "SERVICES",
+        /// `LAW`
+        Law = "LAW",
+        /// `ESTATE`
+        Estate = "ESTATE",
+        /// `TRANSPORTATION`
+        Transportation = "TRANSPORTATION",
+        /// `ENERGY_SAVING`
+        EnergySaving = "ENERGY_SAVING",
+        /// `SECURITY`
+        Security = "SECURITY",
+        /// `BUILDING_MATERIAL`
+        BuildingMaterial = "BUILDING_MATERIAL",
+        /// `COMMUNICATION`
+        Communication = "COMMUNICATION",
+        /// `MERCHANDISE`
+        Merchandise = "MERCHANDISE",
+        /// `ASSOCIATION`
+        Association = "ASSOCIATION",
+        /// `COMMUNITY`
+        Community = "COMMUNITY",
+        /// `ONLINE_AVR`
+        OnlineAvr = "ONLINE_AVR",
+        /// `WE_MEDIA`
+        WeMedia = "WE_MEDIA",
+        /// `CAR`
+        Car = "CAR",
+        /// `SOFTWARE`
+        Software = "SOFTWARE",
+        /// `GAME`
+        Game = "GAME",
+        /// `CLOTHING`
+        Clothing = "CLOTHING",
+        /// `INDUSTY`
+        Industy = "INDUSTY",
+        /// `AGRICULTURE`
+        Agriculture = "AGRICULTURE",
+        /// `PUBLISHING_MEDIA`
+        PublishingMedia = "PUBLISHING_MEDIA",
+        /// `HOME_DIGITAL`
+        HomeDigital = "HOME_DIGITAL",
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/invalid", response = PostSubsidyAuditCupInvalidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupInvalid {
     /// 分公司机构代码
     pub org_no: String,
@@ -29,7 +29,7 @@ pub struct PostSubsidyAuditCupInvalid {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/query", response = PostSubsidyAuditCupQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupQuery {
     /// 分公司机构代码
     pub org_no: String,
@@ -46,7 +46,7 @@ pub struct PostSubsidyAuditCupQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/refund/sync", response = PostSubsidyAuditCupInvalidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupRefundSync {
     /// 分公司机构代码
     pub org_no: String,
@@ -67,7 +67,7 @@ pub struct PostSubsidyAuditCupRefundSync {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/update", response = PostSubsidyAuditCupInvalidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpdate {
     /// 分公司机构代码
     pub org_no: String,
@@ -174,7 +174,7 @@ pub struct PostSubsidyAuditCupUpdate {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/upload", response = PostSubsidyAuditCupInvalidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpload {
     /// 分公司机构代码
     pub org_no: String,
@@ -281,7 +281,7 @@ pub struct PostSubsidyAuditCupUpload {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/companies/query", response = PostSubsidyCompaniesQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyCompaniesQuery {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
@@ -296,7 +296,7 @@ pub struct PostSubsidyCompaniesQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/goods/upload", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyGoodsUpload {
     /// 消费品类ID
     pub appliance_id: i64,
@@ -331,7 +331,7 @@ pub struct PostSubsidyGoodsUpload {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/n-qualifications/sync", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyNQualificationsSync {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -415,7 +415,7 @@ pub struct PostSubsidyNQualificationsSync {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/gov/subsidy/qualification", response = GetSubsidyQualificationResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSubsidyQualification {
     /// 自然人姓名
     pub real_name: Option<String>,
@@ -442,7 +442,7 @@ pub struct GetSubsidyQualification {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/cancel", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsPassthroughCancel {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -470,7 +470,7 @@ pub struct PostSubsidyQualificationsPassthroughCancel {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/claim", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsPassthroughClaim {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -500,7 +500,7 @@ pub struct PostSubsidyQualificationsPassthroughClaim {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/query", response = PostSubsidyQualificationsPassthroughQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsPassthroughQuery {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -524,7 +524,7 @@ pub struct PostSubsidyQualificationsPassthroughQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/qualifications/query", response = PostSubsidyQualificationsQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsQuery {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -548,7 +548,7 @@ pub struct PostSubsidyQualificationsQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/qualifications/sync", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsSync {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -638,7 +638,7 @@ pub struct PostSubsidyQualificationsSync {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/sncode/lock", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidySncodeLock {
     /// 消费品类ID
     pub appliance_id: i64,
@@ -673,7 +673,7 @@ pub struct PostSubsidySncodeLock {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/sncode/query", response = PostSubsidySncodeQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidySncodeQuery {
     /// S/N码集合
     pub sn_code_list: Vec<String>,
@@ -688,7 +688,7 @@ pub struct PostSubsidySncodeQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/sncode/unlock", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidySncodeUnlock {
     /// 消费品类ID
     pub appliance_id: i64,
@@ -711,7 +711,7 @@ pub struct PostSubsidySncodeUnlock {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/transactions/query", response = PostSubsidyTransactionsQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyTransactionsQuery {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
@@ -726,7 +726,7 @@ pub struct PostSubsidyTransactionsQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/transactions/summary/query-day", response = PostSubsidyTransactionsSummaryQueryDayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyTransactionsSummaryQueryDay {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
@@ -747,7 +747,7 @@ pub struct PostSubsidyTransactionsSummaryQueryDay {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/transactions/sync", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyTransactionsSync {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -805,7 +805,7 @@ pub struct PostSubsidyTransactionsSync {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/cancel", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeCancel {
     /// 接入方请求流水号
     pub sp_serial_no: String,
@@ -828,7 +828,7 @@ pub struct PostSubsidyZhejiangAuthcodeCancel {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/commit", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeCommit {
     /// 接入方请求流水号
     pub sp_serial_no: String,
@@ -881,7 +881,7 @@ pub struct PostSubsidyZhejiangAuthcodeCommit {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/issue", response = PostSubsidyZhejiangAuthcodeIssueResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeIssue {
     /// 品类编码
     pub category_id: String,
@@ -913,7 +913,7 @@ pub struct PostSubsidyZhejiangAuthcodeIssue {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/refund", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeRefund {
     /// 接入方请求流水号
     pub sp_serial_no: String,
@@ -960,7 +960,7 @@ pub struct PostSubsidyZhejiangAuthcodeRefund {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/try", response = PostSubsidyZhejiangAuthcodeTryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeTry {
     /// 接入方请求流水号
     pub sp_serial_no: String,
@@ -983,7 +983,7 @@ pub struct PostSubsidyZhejiangAuthcodeTry {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/goods/query", response = PostSubsidyZhejiangGoodsQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangGoodsQuery {
     /// 商品条码
     pub goods_bar_code: Option<String>,
@@ -1002,7 +1002,7 @@ pub struct PostSubsidyZhejiangGoodsQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/n-qualifications/confirm", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangNQualificationsConfirm {
     /// 品类集合
     pub data: Option<Vec<PostSubsidyZhejiangNQualificationsConfirmData>>,
@@ -1019,7 +1019,7 @@ pub struct PostSubsidyZhejiangNQualificationsConfirm {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/alter", response = PostSubsidyZhejiangQualificationsAlterResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsAlter {
     /// 品类编码
     pub cate_code: String,
@@ -1043,7 +1043,7 @@ pub struct PostSubsidyZhejiangQualificationsAlter {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/claim", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsClaim {
     /// 品类编码
     pub cate_code: String,
@@ -1069,7 +1069,7 @@ pub struct PostSubsidyZhejiangQualificationsClaim {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/query", response = PostSubsidyZhejiangQualificationsQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsQuery {
     /// 证件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -1087,7 +1087,7 @@ pub struct PostSubsidyZhejiangQualificationsQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/sync", response = PostSubsidyZhejiangQualificationsSyncResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsSync {
     /// 请求流水号
     pub req_ssn: Option<String>,
@@ -1102,7 +1102,7 @@ pub struct PostSubsidyZhejiangQualificationsSync {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/lock", response = PostSubsidyZhejiangSncodeLockResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangSncodeLock {
     /// 发起方
     pub create_user: String,
@@ -1159,7 +1159,7 @@ pub struct PostSubsidyZhejiangSncodeLock {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/query", response = PostSubsidyZhejiangSncodeQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangSncodeQuery {
     /// 商品SN码
     pub sn: String,
@@ -1190,7 +1190,7 @@ pub struct PostSubsidyZhejiangSncodeQuery {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/unlock", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangSncodeUnlock {
     /// 请求流水号
     pub req_ssn: String,
@@ -1243,7 +1243,7 @@ pub struct PostSubsidyZhejiangSncodeUnlock {
 }
 
 /// The answer of [`PostSubsidyAuditCupInvalid`] (查询审核结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyAuditCupInvalidResponse {
     /// 响应码
     pub code: String,
@@ -1256,7 +1256,7 @@ pub struct PostSubsidyAuditCupInvalidResponse {
 }
 
 /// The answer of [`PostSubsidyAuditCupQuery`] (查询审核结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyAuditCupQueryResponse {
     /// 响应码
     pub code: String,
@@ -1288,7 +1288,7 @@ pub struct PostSubsidyAuditCupQueryResponse {
 
 /// 发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpdateInvoiceInfo {
     /// 发票代码
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1333,7 +1333,7 @@ pub struct PostSubsidyAuditCupUpdateInvoiceInfo {
 
 /// 物流信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpdateTrackInfo {
     /// 物流单号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1367,27 +1367,22 @@ pub struct PostSubsidyAuditCupUpdateTrackInfo {
     pub delivery_time: Option<String>,
 }
 
-/// 归集状态枚举
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidyCompaniesQueryResponseCollectState {
-    /// `COLLECT_STATE_NOT_COLLECT`
-    #[serde(rename = "COLLECT_STATE_NOT_COLLECT")]
-    CollectStateNotCollect,
-    /// `COLLECT_STATE_COLLECTED`
-    #[serde(rename = "COLLECT_STATE_COLLECTED")]
-    CollectStateCollected,
-    /// `COLLECT_STATE_COLLECTION_FAILED`
-    #[serde(rename = "COLLECT_STATE_COLLECTION_FAILED")]
-    CollectStateCollectionFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 归集状态枚举
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyCompaniesQueryResponseCollectState {
+        /// `COLLECT_STATE_NOT_COLLECT`
+        CollectStateNotCollect = "COLLECT_STATE_NOT_COLLECT",
+        /// `COLLECT_STATE_COLLECTED`
+        CollectStateCollected = "COLLECT_STATE_COLLECTED",
+        /// `COLLECT_STATE_COLLECTION_FAILED`
+        CollectStateCollectionFailed = "COLLECT_STATE_COLLECTION_FAILED",
+    }
 }
 
 /// The answer of [`PostSubsidyCompaniesQuery`] (企业信息查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyCompaniesQueryResponse {
     /// 企业名称
     pub company_name: Option<String>,
@@ -1399,45 +1394,34 @@ pub struct PostSubsidyCompaniesQueryResponse {
     pub message: String,
 }
 
-/// 能效等级
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyGoodsUploadEnergyGrade {
-    /// `FIRST_LEVEL`
-    #[serde(rename = "FIRST_LEVEL")]
-    FirstLevel,
-    /// `SECOND_LEVEL`
-    #[serde(rename = "SECOND_LEVEL")]
-    SecondLevel,
-    /// `ENERGY_GRADE_UNKNOWN`
-    #[serde(rename = "ENERGY_GRADE_UNKNOWN")]
-    EnergyGradeUnknown,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 能效等级
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyGoodsUploadEnergyGrade {
+        /// `FIRST_LEVEL`
+        FirstLevel = "FIRST_LEVEL",
+        /// `SECOND_LEVEL`
+        SecondLevel = "SECOND_LEVEL",
+        /// `ENERGY_GRADE_UNKNOWN`
+        EnergyGradeUnknown = "ENERGY_GRADE_UNKNOWN",
+    }
 }
 
-/// 产品类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyGoodsUploadProductType {
-    /// `COMMON_PRODUCT`
-    #[serde(rename = "COMMON_PRODUCT")]
-    CommonProduct,
-    /// `AI_PRODUCT`
-    #[serde(rename = "AI_PRODUCT")]
-    AiProduct,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 产品类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyGoodsUploadProductType {
+        /// `COMMON_PRODUCT`
+        CommonProduct = "COMMON_PRODUCT",
+        /// `AI_PRODUCT`
+        AiProduct = "AI_PRODUCT",
+    }
 }
 
 /// The answer of [`PostSubsidyGoodsUpload`] (商品信息上传).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyGoodsUploadResponse {
     /// 响应码
     pub code: String,
@@ -1445,147 +1429,111 @@ pub struct PostSubsidyGoodsUploadResponse {
     pub message: String,
 }
 
-/// 类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyNQualificationsSyncPcType {
-    /// `DESKTOP`
-    #[serde(rename = "DESKTOP")]
-    Desktop,
-    /// `LAPTOP`
-    #[serde(rename = "LAPTOP")]
-    Laptop,
-    /// `COMPUTER_TYPE_UNKNOWN`
-    #[serde(rename = "COMPUTER_TYPE_UNKNOWN")]
-    ComputerTypeUnknown,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyNQualificationsSyncPcType {
+        /// `DESKTOP`
+        Desktop = "DESKTOP",
+        /// `LAPTOP`
+        Laptop = "LAPTOP",
+        /// `COMPUTER_TYPE_UNKNOWN`
+        ComputerTypeUnknown = "COMPUTER_TYPE_UNKNOWN",
+    }
 }
 
-/// 销售方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyNQualificationsSyncSaleModel {
-    /// `SALE_MODEL_ONLINE`
-    #[serde(rename = "SALE_MODEL_ONLINE")]
-    SaleModelOnline,
-    /// `SALE_MODEL_OFFLINE`
-    #[serde(rename = "SALE_MODEL_OFFLINE")]
-    SaleModelOffline,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 销售方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyNQualificationsSyncSaleModel {
+        /// `SALE_MODEL_ONLINE`
+        SaleModelOnline = "SALE_MODEL_ONLINE",
+        /// `SALE_MODEL_OFFLINE`
+        SaleModelOffline = "SALE_MODEL_OFFLINE",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyNQualificationsSyncIdentityDocumentType {
-    /// `ID_DOC_TYPE_ID_CARD`
-    #[serde(rename = "ID_DOC_TYPE_ID_CARD")]
-    IdDocTypeIdCard,
-    /// `ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC`
-    #[serde(rename = "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC")]
-    IdDocTypeMainlandTravelPermitForHkMc,
-    /// `ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW`
-    #[serde(rename = "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW")]
-    IdDocTypeMainlandTravelPermitForTw,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyNQualificationsSyncIdentityDocumentType {
+        /// `ID_DOC_TYPE_ID_CARD`
+        IdDocTypeIdCard = "ID_DOC_TYPE_ID_CARD",
+        /// `ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC`
+        IdDocTypeMainlandTravelPermitForHkMc = "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC",
+        /// `ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW`
+        IdDocTypeMainlandTravelPermitForTw = "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostSubsidyNQualificationsSyncIdentityDocumentType {}
 
-/// 品类状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostSubsidyNQualificationsSyncCateState {
-    /// `CATE_STATE_REDEEM`
-    #[serde(rename = "CATE_STATE_REDEEM")]
-    CateStateRedeem,
-    /// `CATE_STATE_REFUND`
-    #[serde(rename = "CATE_STATE_REFUND")]
-    CateStateRefund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 品类状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyNQualificationsSyncCateState {
+        /// `CATE_STATE_REDEEM`
+        CateStateRedeem = "CATE_STATE_REDEEM",
+        /// `CATE_STATE_REFUND`
+        CateStateRefund = "CATE_STATE_REFUND",
+    }
 }
 
-/// 资格的状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetSubsidyQualificationResponseState {
-    /// `UNCLAIMED`
-    #[serde(rename = "UNCLAIMED")]
-    Unclaimed,
-    /// `UNREDEEMED`
-    #[serde(rename = "UNREDEEMED")]
-    Unredeemed,
-    /// `REDEEMED`
-    #[serde(rename = "REDEEMED")]
-    Redeemed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资格的状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSubsidyQualificationResponseState {
+        /// `UNCLAIMED`
+        Unclaimed = "UNCLAIMED",
+        /// `UNREDEEMED`
+        Unredeemed = "UNREDEEMED",
+        /// `REDEEMED`
+        Redeemed = "REDEEMED",
+    }
 }
 
 /// The answer of [`GetSubsidyQualification`] (查询补贴资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubsidyQualificationResponse {
     /// 资格的状态
     pub state: GetSubsidyQualificationResponseState,
 }
 
-/// 区分未领取的原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidyQualificationsPassthroughQueryResponseQualificationListUnclaimedReason {
-    /// `REASON_CLAIMED_BY_OTHER_REGION`
-    #[serde(rename = "REASON_CLAIMED_BY_OTHER_REGION")]
-    ReasonClaimedByOtherRegion,
-    /// `REASON_CLAIMED_BY_OTHER_PLATFORM_OR_REGION`
-    #[serde(rename = "REASON_CLAIMED_BY_OTHER_PLATFORM_OR_REGION")]
-    ReasonClaimedByOtherPlatformOrRegion,
-    /// `REASON_UNCLAIMED`
-    #[serde(rename = "REASON_UNCLAIMED")]
-    ReasonUnclaimed,
-    /// `REASON_CLAIMED_BY_OTHER_MODE`
-    #[serde(rename = "REASON_CLAIMED_BY_OTHER_MODE")]
-    ReasonClaimedByOtherMode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 区分未领取的原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyQualificationsPassthroughQueryResponseQualificationListUnclaimedReason {
+        /// `REASON_CLAIMED_BY_OTHER_REGION`
+        ReasonClaimedByOtherRegion = "REASON_CLAIMED_BY_OTHER_REGION",
+        /// `REASON_CLAIMED_BY_OTHER_PLATFORM_OR_REGION`
+        ReasonClaimedByOtherPlatformOrRegion = "REASON_CLAIMED_BY_OTHER_PLATFORM_OR_REGION",
+        /// `REASON_UNCLAIMED`
+        ReasonUnclaimed = "REASON_UNCLAIMED",
+        /// `REASON_CLAIMED_BY_OTHER_MODE`
+        ReasonClaimedByOtherMode = "REASON_CLAIMED_BY_OTHER_MODE",
+    }
 }
 
-/// 区分对接模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidyQualificationsPassthroughQueryResponseQualificationListClaimMode {
-    /// `CLAIM_MODE_MINI_PROGRAM`
-    #[serde(rename = "CLAIM_MODE_MINI_PROGRAM")]
-    ClaimModeMiniProgram,
-    /// `CLAIM_MODE_INTERFACE_PASS_THROUGH`
-    #[serde(rename = "CLAIM_MODE_INTERFACE_PASS_THROUGH")]
-    ClaimModeInterfacePassThrough,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 区分对接模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyQualificationsPassthroughQueryResponseQualificationListClaimMode {
+        /// `CLAIM_MODE_MINI_PROGRAM`
+        ClaimModeMiniProgram = "CLAIM_MODE_MINI_PROGRAM",
+        /// `CLAIM_MODE_INTERFACE_PASS_THROUGH`
+        ClaimModeInterfacePassThrough = "CLAIM_MODE_INTERFACE_PASS_THROUGH",
+    }
 }
 
 /// 资格状态数组
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyQualificationsPassthroughQueryResponseQualificationList {
     /// 消费品类ID
     pub appliance_id: i64,
@@ -1604,14 +1552,14 @@ pub struct PostSubsidyQualificationsPassthroughQueryResponseQualificationList {
 }
 
 /// The answer of [`PostSubsidyQualificationsPassthroughQuery`] (批量查询用户资格(透传模式)).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyQualificationsPassthroughQueryResponse {
     /// 资格状态数组
     pub qualification_list: Vec<PostSubsidyQualificationsPassthroughQueryResponseQualificationList>,
 }
 
 /// 资格状态数组
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyQualificationsQueryResponseQualificationList {
     /// 消费品类ID
     pub appliance_id: i64,
@@ -1627,49 +1575,40 @@ pub struct PostSubsidyQualificationsQueryResponseQualificationList {
 }
 
 /// The answer of [`PostSubsidyQualificationsQuery`] (批量查询用户资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyQualificationsQueryResponse {
     /// 资格状态数组
     pub qualification_list: Vec<PostSubsidyQualificationsQueryResponseQualificationList>,
 }
 
-/// 状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidySncodeQueryResponseGoodsSnListState {
-    /// `SNCODE_STATE_UNKNOWN`
-    #[serde(rename = "SNCODE_STATE_UNKNOWN")]
-    SncodeStateUnknown,
-    /// `SNCODE_STATE_SELLABLE`
-    #[serde(rename = "SNCODE_STATE_SELLABLE")]
-    SncodeStateSellable,
-    /// `SNCODE_STATE_NOT_SELLABLE`
-    #[serde(rename = "SNCODE_STATE_NOT_SELLABLE")]
-    SncodeStateNotSellable,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidySncodeQueryResponseGoodsSnListState {
+        /// `SNCODE_STATE_UNKNOWN`
+        SncodeStateUnknown = "SNCODE_STATE_UNKNOWN",
+        /// `SNCODE_STATE_SELLABLE`
+        SncodeStateSellable = "SNCODE_STATE_SELLABLE",
+        /// `SNCODE_STATE_NOT_SELLABLE`
+        SncodeStateNotSellable = "SNCODE_STATE_NOT_SELLABLE",
+    }
 }
 
-/// 不可售的原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidySncodeQueryResponseGoodsSnListNotSellableReason {
-    /// `NOT_SELLABLE_REASON_USED`
-    #[serde(rename = "NOT_SELLABLE_REASON_USED")]
-    NotSellableReasonUsed,
-    /// `NOT_SELLABLE_REASON_NOT_FOUND`
-    #[serde(rename = "NOT_SELLABLE_REASON_NOT_FOUND")]
-    NotSellableReasonNotFound,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 不可售的原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidySncodeQueryResponseGoodsSnListNotSellableReason {
+        /// `NOT_SELLABLE_REASON_USED`
+        NotSellableReasonUsed = "NOT_SELLABLE_REASON_USED",
+        /// `NOT_SELLABLE_REASON_NOT_FOUND`
+        NotSellableReasonNotFound = "NOT_SELLABLE_REASON_NOT_FOUND",
+    }
 }
 
 /// sn码状态数组
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidySncodeQueryResponseGoodsSnList {
     /// S/N码
     pub sn_code: String,
@@ -1680,14 +1619,14 @@ pub struct PostSubsidySncodeQueryResponseGoodsSnList {
 }
 
 /// The answer of [`PostSubsidySncodeQuery`] (查询sn码状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidySncodeQueryResponse {
     /// sn码状态数组
     pub goods_sn_list: Vec<PostSubsidySncodeQueryResponseGoodsSnList>,
 }
 
 /// 订单状态数组
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyTransactionsQueryResponseShopOrderList {
     /// 单号
     pub shop_order_number: Option<String>,
@@ -1698,7 +1637,7 @@ pub struct PostSubsidyTransactionsQueryResponseShopOrderList {
 }
 
 /// The answer of [`PostSubsidyTransactionsQuery`] (交易信息查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyTransactionsQueryResponse {
     /// 响应码
     pub code: String,
@@ -1708,31 +1647,24 @@ pub struct PostSubsidyTransactionsQueryResponse {
     pub shop_order_list: Vec<PostSubsidyTransactionsQueryResponseShopOrderList>,
 }
 
-/// 查询的订单类别
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyTransactionsSummaryQueryDayQueryType {
-    /// `ORDER_TYPE_TRANSACTION`
-    #[serde(rename = "ORDER_TYPE_TRANSACTION")]
-    OrderTypeTransaction,
-    /// `ORDER_TYPE_APPLIANCE_REDEEM`
-    #[serde(rename = "ORDER_TYPE_APPLIANCE_REDEEM")]
-    OrderTypeApplianceRedeem,
-    /// `ORDER_TYPE_3C_REDEEM`
-    #[serde(rename = "ORDER_TYPE_3C_REDEEM")]
-    OrderType3CRedeem,
-    /// `ORDER_TYPE_N_QUALIFICATION_REDEEM`
-    #[serde(rename = "ORDER_TYPE_N_QUALIFICATION_REDEEM")]
-    OrderTypeNQualificationRedeem,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 查询的订单类别
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyTransactionsSummaryQueryDayQueryType {
+        /// `ORDER_TYPE_TRANSACTION`
+        OrderTypeTransaction = "ORDER_TYPE_TRANSACTION",
+        /// `ORDER_TYPE_APPLIANCE_REDEEM`
+        OrderTypeApplianceRedeem = "ORDER_TYPE_APPLIANCE_REDEEM",
+        /// `ORDER_TYPE_3C_REDEEM`
+        OrderType3CRedeem = "ORDER_TYPE_3C_REDEEM",
+        /// `ORDER_TYPE_N_QUALIFICATION_REDEEM`
+        OrderTypeNQualificationRedeem = "ORDER_TYPE_N_QUALIFICATION_REDEEM",
+    }
 }
 
 /// The answer of [`PostSubsidyTransactionsSummaryQueryDay`] (查询单日交易汇总).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyTransactionsSummaryQueryDayResponse {
     /// 响应码
     pub code: String,
@@ -1747,7 +1679,7 @@ pub struct PostSubsidyTransactionsSummaryQueryDayResponse {
 }
 
 /// The answer of [`PostSubsidyZhejiangAuthcodeCancel`] (品类凭证码预核销撤销).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangAuthcodeCancelResponse {
     /// 响应码
     pub resp_code: String,
@@ -1755,51 +1687,38 @@ pub struct PostSubsidyZhejiangAuthcodeCancelResponse {
     pub resp_desc: String,
 }
 
-/// 销售方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyZhejiangAuthcodeCommitSaleModels {
-    /// `0`
-    #[serde(rename = "0")]
-    V0,
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 销售方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyZhejiangAuthcodeCommitSaleModels {
+        /// `0`
+        V0 = "0",
+        /// `1`
+        V1 = "1",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyZhejiangAuthcodeIssueCertType {
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// `2`
-    #[serde(rename = "2")]
-    V2,
-    /// `3`
-    #[serde(rename = "3")]
-    V3,
-    /// `4`
-    #[serde(rename = "4")]
-    V4,
-    /// `5`
-    #[serde(rename = "5")]
-    V5,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyZhejiangAuthcodeIssueCertType {
+        /// `1`
+        V1 = "1",
+        /// `2`
+        V2 = "2",
+        /// `3`
+        V3 = "3",
+        /// `4`
+        V4 = "4",
+        /// `5`
+        V5 = "5",
+    }
 }
 
 /// The answer of [`PostSubsidyZhejiangAuthcodeIssue`] (申请品类凭证码).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangAuthcodeIssueResponse {
     /// 响应码
     pub resp_code: String,
@@ -1810,7 +1729,7 @@ pub struct PostSubsidyZhejiangAuthcodeIssueResponse {
 }
 
 /// The answer of [`PostSubsidyZhejiangAuthcodeTry`] (预核销品类凭证码).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangAuthcodeTryResponse {
     /// 响应码
     pub resp_code: String,
@@ -1838,24 +1757,20 @@ pub struct PostSubsidyZhejiangAuthcodeTryResponse {
     pub category_id: String,
 }
 
-/// 条码类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidyZhejiangGoodsQueryResponseCodeType {
-    /// `001`
-    #[serde(rename = "001")]
-    V001,
-    /// `002`
-    #[serde(rename = "002")]
-    V002,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 条码类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyZhejiangGoodsQueryResponseCodeType {
+        /// `001`
+        V001 = "001",
+        /// `002`
+        V002 = "002",
+    }
 }
 
 /// The answer of [`PostSubsidyZhejiangGoodsQuery`] (商品信息查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangGoodsQueryResponse {
     /// 响应码
     pub resp_code: String,
@@ -1948,7 +1863,7 @@ pub struct PostSubsidyZhejiangGoodsQueryResponse {
 /// 品类集合
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangNQualificationsConfirmData {
     /// 品类编码
     pub cate_code: String,
@@ -2001,7 +1916,7 @@ pub struct PostSubsidyZhejiangNQualificationsConfirmData {
 }
 
 /// The answer of [`PostSubsidyZhejiangQualificationsAlter`] (变更资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangQualificationsAlterResponse {
     /// 响应码
     pub resp_code: String,
@@ -2011,39 +1926,30 @@ pub struct PostSubsidyZhejiangQualificationsAlterResponse {
     pub auth_code: String,
 }
 
-/// 状态编码
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidyZhejiangQualificationsQueryResponseDataStatusCode {
-    /// `00`
-    #[serde(rename = "00")]
-    V00,
-    /// `01`
-    #[serde(rename = "01")]
-    V01,
-    /// `02`
-    #[serde(rename = "02")]
-    V02,
-    /// `03`
-    #[serde(rename = "03")]
-    V03,
-    /// `04`
-    #[serde(rename = "04")]
-    V04,
-    /// `05`
-    #[serde(rename = "05")]
-    V05,
-    /// `06`
-    #[serde(rename = "06")]
-    V06,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 状态编码
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyZhejiangQualificationsQueryResponseDataStatusCode {
+        /// `00`
+        V00 = "00",
+        /// `01`
+        V01 = "01",
+        /// `02`
+        V02 = "02",
+        /// `03`
+        V03 = "03",
+        /// `04`
+        V04 = "04",
+        /// `05`
+        V05 = "05",
+        /// `06`
+        V06 = "06",
+    }
 }
 
 /// 资格信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangQualificationsQueryResponseData {
     /// 品类编码
     pub cate_code: String,
@@ -2054,7 +1960,7 @@ pub struct PostSubsidyZhejiangQualificationsQueryResponseData {
 }
 
 /// The answer of [`PostSubsidyZhejiangQualificationsQuery`] (查询补贴资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangQualificationsQueryResponse {
     /// 响应码
     pub resp_code: String,
@@ -2064,27 +1970,22 @@ pub struct PostSubsidyZhejiangQualificationsQueryResponse {
     pub data: Option<Vec<PostSubsidyZhejiangQualificationsQueryResponseData>>,
 }
 
-/// 能耗等级
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSubsidyZhejiangQualificationsSyncDataGrade {
-    /// `一级`
-    #[serde(rename = "一级")]
-    VU4E00U7EA7,
-    /// `二级`
-    #[serde(rename = "二级")]
-    VU4E8CU7EA7,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 能耗等级
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyZhejiangQualificationsSyncDataGrade {
+        /// `一级`
+        VU4E00U7EA7 = "一级",
+        /// `二级`
+        VU4E8CU7EA7 = "二级",
+    }
 }
 
 /// 资格集合
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsSyncData {
     /// 品类凭证码
     pub auth_code: String,
@@ -2172,7 +2073,7 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
 }
 
 /// The answer of [`PostSubsidyZhejiangQualificationsSync`] (核销资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangQualificationsSyncResponse {
     /// 响应码
     pub resp_code: String,
@@ -2183,7 +2084,7 @@ pub struct PostSubsidyZhejiangQualificationsSyncResponse {
 }
 
 /// The answer of [`PostSubsidyZhejiangSncodeLock`] (sn码锁定).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangSncodeLockResponse {
     /// 响应码
     pub resp_code: String,
@@ -2195,30 +2096,24 @@ pub struct PostSubsidyZhejiangSncodeLockResponse {
     pub imei2: Option<String>,
 }
 
-/// 售卖状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostSubsidyZhejiangSncodeQueryResponseSellState {
-    /// `U0022`
-    #[serde(rename = "U0022")]
-    U0022,
-    /// `U0023`
-    #[serde(rename = "U0023")]
-    U0023,
-    /// `U0024`
-    #[serde(rename = "U0024")]
-    U0024,
-    /// `U9999`
-    #[serde(rename = "U9999")]
-    U9999,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 售卖状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSubsidyZhejiangSncodeQueryResponseSellState {
+        /// `U0022`
+        U0022 = "U0022",
+        /// `U0023`
+        U0023 = "U0023",
+        /// `U0024`
+        U0024 = "U0024",
+        /// `U9999`
+        U9999 = "U9999",
+    }
 }
 
 /// The answer of [`PostSubsidyZhejiangSncodeQuery`] (sn码销售状态查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangSncodeQueryResponse {
     /// 响应码
     pub resp_code: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/hire-power-bank/insurance-orders", response = PostInsuranceOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceOrders {
     /// 商户创建保险订单时的凭据号
     pub out_order_no: Option<String>,
@@ -31,7 +31,7 @@ pub struct PostInsuranceOrders {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/hire-power-bank/insurance-orders/{out_order_no}", response = PostInsuranceOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceOrdersOutOrderNo {
     /// 商户创建保险订单时的凭据号
     pub out_order_no: String,
@@ -44,14 +44,14 @@ pub struct GetInsuranceOrdersOutOrderNo {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/hire-power-bank/user-qualifications/{openid}", response = GetUserQualificationsOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserQualificationsOpenid {
     /// 微信用户在商户对应appid下的唯一标识
     pub openid: String,
 }
 
 /// The answer of [`PostInsuranceOrders`] (创建保险订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceOrdersResponse {
     /// 租借充电宝隔夜归还保险订单号
     pub order_id: Option<String>,
@@ -74,7 +74,7 @@ pub struct PostInsuranceOrdersResponse {
 }
 
 /// The answer of [`GetUserQualificationsOpenid`] (查询用户保险订单领取资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserQualificationsOpenidResponse {
     /// 用户是否具有保险订单领取资格
     pub qualified_user: Option<bool>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/certificates", response = GetCertificatesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCertificates {}
 
 /// 子商户进件（融合钱包）
@@ -24,7 +24,7 @@ pub struct GetCertificates {}
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/merchants", response = PostMerchantsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchants {
     /// 机构appid
     pub sp_appid: String,
@@ -69,7 +69,7 @@ pub struct PostMerchants {
 /// Callers: 机构模式.
 #[endpoint(PUT, "v3/merchants", response = PutMerchantsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutMerchants {
     /// 机构appid
     pub sp_appid: String,
@@ -116,7 +116,7 @@ pub struct PutMerchants {
 /// Callers: 机构模式.
 #[endpoint(GET, "v3/merchants/{sub_mchid}", response = GetMerchantsSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantsSubMchid {
     /// 机构appid
     pub sp_appid: String,
@@ -133,7 +133,7 @@ pub struct GetMerchantsSubMchid {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/refunds", response = GetRefundsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefunds {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
@@ -158,7 +158,7 @@ pub struct GetRefunds {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/refunds", response = PostRefundsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefunds {
     /// 商户号
     pub mchid: String,
@@ -193,7 +193,7 @@ pub struct PostRefunds {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/refunds/id/{refund_id}", response = GetRefundsIdRefundIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsIdRefundId {
     /// 商户号
     pub mchid: Option<String>,
@@ -212,7 +212,7 @@ pub struct GetRefundsIdRefundId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/refunds/out-refund-no/{out_refund_no}", response = GetRefundsIdRefundIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundsOutRefundNoOutRefundNo {
     /// 商户号
     pub mchid: Option<String>,
@@ -231,7 +231,7 @@ pub struct GetRefundsOutRefundNoOutRefundNo {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/settle/settlements", response = GetSettleSettlementsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSettleSettlements {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -257,7 +257,7 @@ pub struct GetSettleSettlements {
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/statements", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStatements {
     /// 账单日期
     pub date: String,
@@ -272,7 +272,7 @@ pub struct GetStatements {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/app", response = PostTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsApp {
     /// 商户号
     pub mchid: String,
@@ -323,7 +323,7 @@ pub struct PostTransactionsApp {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsIdTransactionId {
     /// 商户号
     pub mchid: String,
@@ -342,7 +342,7 @@ pub struct GetTransactionsIdTransactionId {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/id/{transaction_id}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsIdTransactionIdClose {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -361,7 +361,7 @@ pub struct PostTransactionsIdTransactionIdClose {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/id/{transaction_id}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsIdTransactionIdReverse {
     /// 微信订单号
     pub transaction_id: String,
@@ -380,7 +380,7 @@ pub struct PostTransactionsIdTransactionIdReverse {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/jsapi", response = PostTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapi {
     /// 商户号
     pub mchid: String,
@@ -431,7 +431,7 @@ pub struct PostTransactionsJsapi {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/micropay", response = PostTransactionsMicropayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMicropay {
     /// 商户号
     pub mchid: String,
@@ -476,7 +476,7 @@ pub struct PostTransactionsMicropay {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/mweb", response = PostTransactionsMwebResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMweb {
     /// 商户号
     pub mchid: String,
@@ -527,7 +527,7 @@ pub struct PostTransactionsMweb {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/native", response = PostTransactionsNativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsNative {
     /// 商户号
     pub mchid: String,
@@ -578,7 +578,7 @@ pub struct PostTransactionsNative {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(GET, "v3/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 商户号
     pub mchid: String,
@@ -597,7 +597,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsOutTradeNoOutTradeNoClose {
     /// 商户订单号
     pub out_trade_no: String,
@@ -616,7 +616,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoClose {
 /// Callers: 直连模式, 机构模式.
 #[endpoint(POST, "v3/transactions/out-trade-no/{out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -629,7 +629,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
 }
 
 /// `encrypt_certificate` (encrypted with the APIv3 key)
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponseDataEncryptCertificate {
     /// `algorithm`
     pub algorithm: Option<String>,
@@ -642,7 +642,7 @@ pub struct GetCertificatesResponseDataEncryptCertificate {
 }
 
 /// `data`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponseData {
     /// `serial_no`
     pub serial_no: Option<String>,
@@ -655,7 +655,7 @@ pub struct GetCertificatesResponseData {
 }
 
 /// The answer of [`GetCertificates`] (获取平台证书列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponse {
     /// `data`
     pub data: Vec<GetCertificatesResponseData>,
@@ -664,7 +664,7 @@ pub struct GetCertificatesResponse {
 /// 联系人信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsContact {
     /// 联系人名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -677,44 +677,35 @@ pub struct PostMerchantsContact {
     pub email: String,
 }
 
-/// 商户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantsMerchantType {
-    /// `ENTERPRISE`
-    #[serde(rename = "ENTERPRISE")]
-    Enterprise,
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsMerchantType {
+        /// `ENTERPRISE`
+        Enterprise = "ENTERPRISE",
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+    }
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostMerchantsBusinessBusinessType {
-    /// `ONLINE`
-    #[serde(rename = "ONLINE")]
-    Online,
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// `BOTH`
-    #[serde(rename = "BOTH")]
-    Both,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsBusinessBusinessType {
+        /// `ONLINE`
+        Online = "ONLINE",
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+        /// `BOTH`
+        Both = "BOTH",
+    }
 }
 
 /// 业务信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsBusiness {
     /// 业务类型
     pub business_type: PostMerchantsBusinessBusinessType,
@@ -742,7 +733,7 @@ pub struct PostMerchantsBusiness {
 }
 
 /// 董事信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostMerchantsDirector {
     /// 董事姓名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -752,24 +743,20 @@ pub struct PostMerchantsDirector {
     pub number: Option<String>,
 }
 
-/// 验证状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMerchantsResponseVerificationStatus {
-    /// `Under Review`
-    #[serde(rename = "Under Review")]
-    UnderReview,
-    /// `Approved`
-    #[serde(rename = "Approved")]
-    Approved,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验证状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantsResponseVerificationStatus {
+        /// `Under Review`
+        UnderReview = "Under Review",
+        /// `Approved`
+        Approved = "Approved",
+    }
 }
 
 /// The answer of [`PostMerchants`] (子商户进件（融合钱包）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantsResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -780,14 +767,14 @@ pub struct PostMerchantsResponse {
 }
 
 /// The answer of [`PutMerchants`] (修改子商户（融合钱包）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PutMerchantsResponse {
     /// 子商户号
     pub sub_mchid: String,
 }
 
 /// 联系人信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseContact {
     /// 联系人名称
     pub name: Option<String>,
@@ -798,7 +785,7 @@ pub struct GetMerchantsSubMchidResponseContact {
 }
 
 /// 业务信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponseBusiness {
     /// 业务类型
     pub business_type: Option<PostMerchantsBusinessBusinessType>,
@@ -817,7 +804,7 @@ pub struct GetMerchantsSubMchidResponseBusiness {
 }
 
 /// The answer of [`GetMerchantsSubMchid`] (查询子商户（融合钱包）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -850,7 +837,7 @@ pub struct GetMerchantsSubMchidResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -862,81 +849,62 @@ pub struct GetRefundsResponseAmount {
     pub payer_currency: String,
 }
 
-/// 退款渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataChannel {
-    /// `ORIGINAL`
-    #[serde(rename = "ORIGINAL")]
-    Original,
-    /// `BALANCE`
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// `OTHER_BALANCE`
-    #[serde(rename = "OTHER_BALANCE")]
-    OtherBalance,
-    /// `OTHER_BANKCARD`
-    #[serde(rename = "OTHER_BANKCARD")]
-    OtherBankcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataChannel {
+        /// `ORIGINAL`
+        Original = "ORIGINAL",
+        /// `BALANCE`
+        Balance = "BALANCE",
+        /// `OTHER_BALANCE`
+        OtherBalance = "OTHER_BALANCE",
+        /// `OTHER_BANKCARD`
+        OtherBankcard = "OTHER_BANKCARD",
+    }
 }
 
-/// 退款资金来源
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataFundSource {
-    /// `REFUND_SOURCE_UNSETTLED_FUNDS`
-    #[serde(rename = "REFUND_SOURCE_UNSETTLED_FUNDS")]
-    RefundSourceUnsettledFunds,
-    /// `REFUND_SOURCE_REchARGE_FUNDS`
-    #[serde(rename = "REFUND_SOURCE_REchARGE_FUNDS")]
-    RefundSourceRechArgeFunds,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款资金来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataFundSource {
+        /// `REFUND_SOURCE_UNSETTLED_FUNDS`
+        RefundSourceUnsettledFunds = "REFUND_SOURCE_UNSETTLED_FUNDS",
+        /// `REFUND_SOURCE_REchARGE_FUNDS`
+        RefundSourceRechArgeFunds = "REFUND_SOURCE_REchARGE_FUNDS",
+    }
 }
 
-/// 退款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUNDCLOSE`
-    #[serde(rename = "REFUNDCLOSE")]
-    Refundclose,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `ABNORMAL`
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUNDCLOSE`
+        Refundclose = "REFUNDCLOSE",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
 }
 
-/// 汇率类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataAmountExchangeRateType {
-    /// `SETTLEMENT_RATE`
-    #[serde(rename = "SETTLEMENT_RATE")]
-    SettlementRate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 汇率类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataAmountExchangeRateType {
+        /// `SETTLEMENT_RATE`
+        SettlementRate = "SETTLEMENT_RATE",
+    }
 }
 
 /// 汇率
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseDataAmountExchangeRate {
     /// 汇率类型
     pub r#type: Option<GetRefundsResponseDataAmountExchangeRateType>,
@@ -945,7 +913,7 @@ pub struct GetRefundsResponseDataAmountExchangeRate {
 }
 
 /// 退款金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseDataAmount {
     /// 退款金额
     pub refund: i64,
@@ -959,40 +927,32 @@ pub struct GetRefundsResponseDataAmount {
     pub exchange_rate: GetRefundsResponseDataAmountExchangeRate,
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataRefundDetailScope {
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataRefundDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRefundsResponseDataRefundDetailType {
-    /// `COUPON`
-    #[serde(rename = "COUPON")]
-    Coupon,
-    /// `DISCOUNT`
-    #[serde(rename = "DISCOUNT")]
-    Discount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsResponseDataRefundDetailType {
+        /// `COUPON`
+        Coupon = "COUPON",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+    }
 }
 
 /// 优惠退款详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseDataRefundDetail {
     /// 券ID
     pub promotion_id: String,
@@ -1009,7 +969,7 @@ pub struct GetRefundsResponseDataRefundDetail {
 }
 
 /// 退款单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponseData {
     /// 微信退款单号
     pub id: String,
@@ -1034,7 +994,7 @@ pub struct GetRefundsResponseData {
 }
 
 /// The answer of [`GetRefunds`] (查询所有退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponse {
     /// 微信支付交易订单号
     pub id: String,
@@ -1058,7 +1018,7 @@ pub struct GetRefundsResponse {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsAmount {
     /// 退款金额
     pub refund: i64,
@@ -1069,7 +1029,7 @@ pub struct PostRefundsAmount {
 }
 
 /// 退款金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsResponseAmount {
     /// 退款金额
     pub refund: i64,
@@ -1084,7 +1044,7 @@ pub struct PostRefundsResponseAmount {
 }
 
 /// The answer of [`PostRefunds`] (申请退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsResponse {
     /// 微信支付退款订单号
     pub id: String,
@@ -1099,7 +1059,7 @@ pub struct PostRefundsResponse {
 }
 
 /// The answer of [`GetRefundsIdRefundId`] (查询单笔退款(微信支付退款订单号)).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsIdRefundIdResponse {
     /// 微信支付退款订单号
     pub id: String,
@@ -1127,27 +1087,22 @@ pub struct GetRefundsIdRefundIdResponse {
     pub detail: Option<GetRefundsResponseDataRefundDetail>,
 }
 
-/// 结算状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetSettleSettlementsSettleState {
-    /// `SETTLED`
-    #[serde(rename = "SETTLED")]
-    Settled,
-    /// `UNSETTLE`
-    #[serde(rename = "UNSETTLE")]
-    Unsettle,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 结算状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSettleSettlementsSettleState {
+        /// `SETTLED`
+        Settled = "SETTLED",
+        /// `UNSETTLE`
+        Unsettle = "UNSETTLE",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetSettleSettlementsSettleState {}
 
 /// 金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponseDataAmount {
     /// 已结算金额
     pub settled: i64,
@@ -1165,24 +1120,20 @@ pub struct GetSettleSettlementsResponseDataAmount {
     pub fee: i64,
 }
 
-/// 钱包主体
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetSettleSettlementsResponseDataWalletRegion {
-    /// `CHINA_MAINLAND`
-    #[serde(rename = "CHINA_MAINLAND")]
-    ChinaMainland,
-    /// `CHINA_HONGKONG`
-    #[serde(rename = "CHINA_HONGKONG")]
-    ChinaHongkong,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 钱包主体
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSettleSettlementsResponseDataWalletRegion {
+        /// `CHINA_MAINLAND`
+        ChinaMainland = "CHINA_MAINLAND",
+        /// `CHINA_HONGKONG`
+        ChinaHongkong = "CHINA_HONGKONG",
+    }
 }
 
 /// 结算信息列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponseData {
     /// 付款批次号
     pub batch_id: String,
@@ -1199,7 +1150,7 @@ pub struct GetSettleSettlementsResponseData {
 }
 
 /// The answer of [`GetSettleSettlements`] (查询结算资金明细API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponse {
     /// 结算信息列表
     pub data: Option<Vec<GetSettleSettlementsResponseData>>,
@@ -1212,7 +1163,7 @@ pub struct GetSettleSettlementsResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsAppPayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1227,7 +1178,7 @@ pub struct PostTransactionsAppPayer {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppAmount {
     /// 总金额
     pub total: i64,
@@ -1238,7 +1189,7 @@ pub struct PostTransactionsAppAmount {
 
 /// 商户门店信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppSceneInfoStoreInfo {
     /// 编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1251,7 +1202,7 @@ pub struct PostTransactionsAppSceneInfoStoreInfo {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1272,7 +1223,7 @@ pub struct PostTransactionsAppSceneInfo {
 
 /// 单品列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -1290,7 +1241,7 @@ pub struct PostTransactionsAppDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1304,70 +1255,54 @@ pub struct PostTransactionsAppDetail {
 }
 
 /// The answer of [`PostTransactionsApp`] (APP支付下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsAppResponse {
     /// 预支付交易会话标识
     pub prepay_id: String,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetTransactionsIdTransactionIdResponseTradeType {
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// `MICROPAY`
-    #[serde(rename = "MICROPAY")]
-    Micropay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTransactionsIdTransactionIdResponseTradeType {
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+        /// `MICROPAY`
+        Micropay = "MICROPAY",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetTransactionsIdTransactionIdResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTransactionsIdTransactionIdResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+    }
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -1382,7 +1317,7 @@ pub struct GetTransactionsIdTransactionIdResponseAmount {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -1397,7 +1332,7 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -1424,7 +1359,7 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
 }
 
 /// The answer of [`GetTransactionsIdTransactionId`] (查询订单(微信支付订单号)).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponse {
     /// 商户号
     pub mchid: String,
@@ -1464,14 +1399,14 @@ pub struct GetTransactionsIdTransactionIdResponse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMicropayPayer {
     /// 授权码
     pub auth_code: String,
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMicropayResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -1487,7 +1422,7 @@ pub struct PostTransactionsMicropayResponseAmount {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMicropayResponseDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -1500,7 +1435,7 @@ pub struct PostTransactionsMicropayResponseDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMicropayResponseDetail {
     /// 券ID
     pub promotion_id: String,
@@ -1527,7 +1462,7 @@ pub struct PostTransactionsMicropayResponseDetail {
 }
 
 /// The answer of [`PostTransactionsMicropay`] (提交付款码支付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMicropayResponse {
     /// 微信支付订单号
     pub id: String,
@@ -1567,7 +1502,7 @@ pub struct PostTransactionsMicropayResponse {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMwebSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1585,14 +1520,14 @@ pub struct PostTransactionsMwebSceneInfo {
 }
 
 /// The answer of [`PostTransactionsMweb`] (H5支付下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMwebResponse {
     /// 支付跳转链接
     pub mweb_url: String,
 }
 
 /// The answer of [`PostTransactionsNative`] (扫码支付下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsNativeResponse {
     /// 二维码链接
     pub code_url: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/industry-coupon/tokens", response = PostTokensResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokens {
     /// 用户标识
     pub open_id: String,
@@ -22,7 +22,7 @@ pub struct PostTokens {
 
 /// 出行券列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokensCouponList {
     /// 批次号
     pub stock_id: i64,
@@ -31,7 +31,7 @@ pub struct PostTokensCouponList {
 }
 
 /// The answer of [`PostTokens`] (出行券切卡组件预下单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTokensResponse {
     /// 切卡组件token值
     pub token: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/industry-rebate/retail-industry/transactions", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRetailIndustryTransactions {
     /// 品牌ID
     pub brand_id: Option<String>,
@@ -35,7 +35,7 @@ pub struct PostRetailIndustryTransactions {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/industry-rebate/transactions/{transaction_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsTransactionId {
     /// 商户提现单号
     pub transaction_id: String,
@@ -49,7 +49,7 @@ pub struct PostTransactionsTransactionId {
 
 /// 单品列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRetailIndustryTransactionsGoodsDetail {
     /// 商品编码
     pub barcode: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/inspolicymgr/deduct/authorizations", response = PostDeductAuthorizationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDeductAuthorizations {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -37,7 +37,7 @@ pub struct PostDeductAuthorizations {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/inspolicymgr/deduct/authorizations/{out_insurance_no}", response = GetDeductAuthorizationsOutInsuranceNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDeductAuthorizationsOutInsuranceNo {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -50,7 +50,7 @@ pub struct GetDeductAuthorizationsOutInsuranceNo {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/inspolicymgr/deduct/policies", response = PostDeductPoliciesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDeductPolicies {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -123,7 +123,7 @@ pub struct PostDeductPolicies {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = PostDeductPoliciesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDeductPoliciesOutInsuranceNo {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -136,7 +136,7 @@ pub struct GetDeductPoliciesOutInsuranceNo {
 /// Callers: 直连商户.
 #[endpoint(PATCH, "v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = PostDeductPoliciesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchDeductPoliciesOutInsuranceNo {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -192,33 +192,26 @@ pub struct PatchDeductPoliciesOutInsuranceNo {
     pub coverage_term_type: Option<PostDeductPoliciesCoverageTermType>,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostDeductAuthorizationsResponseAuthState {
-    /// `AUTH_STATE_INIT`
-    #[serde(rename = "AUTH_STATE_INIT")]
-    AuthStateInit,
-    /// `AUTH_STATE_PENDING`
-    #[serde(rename = "AUTH_STATE_PENDING")]
-    AuthStatePending,
-    /// `AUTH_STATE_GRANTED`
-    #[serde(rename = "AUTH_STATE_GRANTED")]
-    AuthStateGranted,
-    /// `AUTH_STATE_DENIED`
-    #[serde(rename = "AUTH_STATE_DENIED")]
-    AuthStateDenied,
-    /// `AUTH_STATE_EXPIRED`
-    #[serde(rename = "AUTH_STATE_EXPIRED")]
-    AuthStateExpired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductAuthorizationsResponseAuthState {
+        /// `AUTH_STATE_INIT`
+        AuthStateInit = "AUTH_STATE_INIT",
+        /// `AUTH_STATE_PENDING`
+        AuthStatePending = "AUTH_STATE_PENDING",
+        /// `AUTH_STATE_GRANTED`
+        AuthStateGranted = "AUTH_STATE_GRANTED",
+        /// `AUTH_STATE_DENIED`
+        AuthStateDenied = "AUTH_STATE_DENIED",
+        /// `AUTH_STATE_EXPIRED`
+        AuthStateExpired = "AUTH_STATE_EXPIRED",
+    }
 }
 
 /// The answer of [`PostDeductAuthorizations`] (提交保单授权信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDeductAuthorizationsResponse {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -237,7 +230,7 @@ pub struct PostDeductAuthorizationsResponse {
 }
 
 /// The answer of [`GetDeductAuthorizationsOutInsuranceNo`] (查询保单授权信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDeductAuthorizationsOutInsuranceNoResponse {
     /// 商户保险编号
     pub out_insurance_no: String,
@@ -255,152 +248,112 @@ pub struct GetDeductAuthorizationsOutInsuranceNoResponse {
     pub user_auth_time: Option<String>,
 }
 
-/// 保单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostDeductPoliciesPolicyType {
-    /// `POLICY_TYPE_OTHER`
-    #[serde(rename = "POLICY_TYPE_OTHER")]
-    PolicyTypeOther,
-    /// `POLICY_TYPE_MEDICAL`
-    #[serde(rename = "POLICY_TYPE_MEDICAL")]
-    PolicyTypeMedical,
-    /// `POLICY_TYPE_ACCIDENT`
-    #[serde(rename = "POLICY_TYPE_ACCIDENT")]
-    PolicyTypeAccident,
-    /// `POLICY_TYPE_CRITICAL`
-    #[serde(rename = "POLICY_TYPE_CRITICAL")]
-    PolicyTypeCritical,
-    /// `POLICY_TYPE_CAR`
-    #[serde(rename = "POLICY_TYPE_CAR")]
-    PolicyTypeCar,
-    /// `POLICY_TYPE_LIFE`
-    #[serde(rename = "POLICY_TYPE_LIFE")]
-    PolicyTypeLife,
-    /// `POLICY_TYPE_PROPERTY`
-    #[serde(rename = "POLICY_TYPE_PROPERTY")]
-    PolicyTypeProperty,
-    /// `POLICY_TYPE_PET`
-    #[serde(rename = "POLICY_TYPE_PET")]
-    PolicyTypePet,
-    /// `POLICY_TYPE_ANNUITY`
-    #[serde(rename = "POLICY_TYPE_ANNUITY")]
-    PolicyTypeAnnuity,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 保单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductPoliciesPolicyType {
+        /// `POLICY_TYPE_OTHER`
+        PolicyTypeOther = "POLICY_TYPE_OTHER",
+        /// `POLICY_TYPE_MEDICAL`
+        PolicyTypeMedical = "POLICY_TYPE_MEDICAL",
+        /// `POLICY_TYPE_ACCIDENT`
+        PolicyTypeAccident = "POLICY_TYPE_ACCIDENT",
+        /// `POLICY_TYPE_CRITICAL`
+        PolicyTypeCritical = "POLICY_TYPE_CRITICAL",
+        /// `POLICY_TYPE_CAR`
+        PolicyTypeCar = "POLICY_TYPE_CAR",
+        /// `POLICY_TYPE_LIFE`
+        PolicyTypeLife = "POLICY_TYPE_LIFE",
+        /// `POLICY_TYPE_PROPERTY`
+        PolicyTypeProperty = "POLICY_TYPE_PROPERTY",
+        /// `POLICY_TYPE_PET`
+        PolicyTypePet = "POLICY_TYPE_PET",
+        /// `POLICY_TYPE_ANNUITY`
+        PolicyTypeAnnuity = "POLICY_TYPE_ANNUITY",
+    }
 }
 
-/// 保单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostDeductPoliciesPolicyState {
-    /// `POLICY_STATE_ISSUING`
-    #[serde(rename = "POLICY_STATE_ISSUING")]
-    PolicyStateIssuing,
-    /// `POLICY_STATE_APPROVED`
-    #[serde(rename = "POLICY_STATE_APPROVED")]
-    PolicyStateApproved,
-    /// `POLICY_STATE_DECLINED`
-    #[serde(rename = "POLICY_STATE_DECLINED")]
-    PolicyStateDeclined,
-    /// `POLICY_STATE_INACTIVE`
-    #[serde(rename = "POLICY_STATE_INACTIVE")]
-    PolicyStateInactive,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 保单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductPoliciesPolicyState {
+        /// `POLICY_STATE_ISSUING`
+        PolicyStateIssuing = "POLICY_STATE_ISSUING",
+        /// `POLICY_STATE_APPROVED`
+        PolicyStateApproved = "POLICY_STATE_APPROVED",
+        /// `POLICY_STATE_DECLINED`
+        PolicyStateDeclined = "POLICY_STATE_DECLINED",
+        /// `POLICY_STATE_INACTIVE`
+        PolicyStateInactive = "POLICY_STATE_INACTIVE",
+    }
 }
 
-/// 缴费方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostDeductPoliciesPaymentMethod {
-    /// `PAYMENT_METHOD_OTHER`
-    #[serde(rename = "PAYMENT_METHOD_OTHER")]
-    PaymentMethodOther,
-    /// `PAYMENT_METHOD_PERIOD`
-    #[serde(rename = "PAYMENT_METHOD_PERIOD")]
-    PaymentMethodPeriod,
-    /// `PAYMENT_METHOD_LUMP_SUM`
-    #[serde(rename = "PAYMENT_METHOD_LUMP_SUM")]
-    PaymentMethodLumpSum,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 缴费方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductPoliciesPaymentMethod {
+        /// `PAYMENT_METHOD_OTHER`
+        PaymentMethodOther = "PAYMENT_METHOD_OTHER",
+        /// `PAYMENT_METHOD_PERIOD`
+        PaymentMethodPeriod = "PAYMENT_METHOD_PERIOD",
+        /// `PAYMENT_METHOD_LUMP_SUM`
+        PaymentMethodLumpSum = "PAYMENT_METHOD_LUMP_SUM",
+    }
 }
 
-/// 期交保费模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostDeductPoliciesPeriodPremiumMode {
-    /// `PERIOD_PREMIUM_MODE_EQUAL`
-    #[serde(rename = "PERIOD_PREMIUM_MODE_EQUAL")]
-    PeriodPremiumModeEqual,
-    /// `PERIOD_PREMIUM_MODE_FIRST_DIFF`
-    #[serde(rename = "PERIOD_PREMIUM_MODE_FIRST_DIFF")]
-    PeriodPremiumModeFirstDiff,
-    /// `PERIOD_PREMIUM_MODE_MULTI_DIFF`
-    #[serde(rename = "PERIOD_PREMIUM_MODE_MULTI_DIFF")]
-    PeriodPremiumModeMultiDiff,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 期交保费模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductPoliciesPeriodPremiumMode {
+        /// `PERIOD_PREMIUM_MODE_EQUAL`
+        PeriodPremiumModeEqual = "PERIOD_PREMIUM_MODE_EQUAL",
+        /// `PERIOD_PREMIUM_MODE_FIRST_DIFF`
+        PeriodPremiumModeFirstDiff = "PERIOD_PREMIUM_MODE_FIRST_DIFF",
+        /// `PERIOD_PREMIUM_MODE_MULTI_DIFF`
+        PeriodPremiumModeMultiDiff = "PERIOD_PREMIUM_MODE_MULTI_DIFF",
+    }
 }
 
-/// 缴费周期
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostDeductPoliciesPaymentPeriod {
-    /// `PAYMENT_PERIOD_DAY`
-    #[serde(rename = "PAYMENT_PERIOD_DAY")]
-    PaymentPeriodDay,
-    /// `PAYMENT_PERIOD_WEEK`
-    #[serde(rename = "PAYMENT_PERIOD_WEEK")]
-    PaymentPeriodWeek,
-    /// `PAYMENT_PERIOD_BIWEEKLY`
-    #[serde(rename = "PAYMENT_PERIOD_BIWEEKLY")]
-    PaymentPeriodBiweekly,
-    /// `PAYMENT_PERIOD_MONTH`
-    #[serde(rename = "PAYMENT_PERIOD_MONTH")]
-    PaymentPeriodMonth,
-    /// `PAYMENT_PERIOD_QUARTER`
-    #[serde(rename = "PAYMENT_PERIOD_QUARTER")]
-    PaymentPeriodQuarter,
-    /// `PAYMENT_PERIOD_HALF_YEAR`
-    #[serde(rename = "PAYMENT_PERIOD_HALF_YEAR")]
-    PaymentPeriodHalfYear,
-    /// `PAYMENT_PERIOD_YEAR`
-    #[serde(rename = "PAYMENT_PERIOD_YEAR")]
-    PaymentPeriodYear,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 缴费周期
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductPoliciesPaymentPeriod {
+        /// `PAYMENT_PERIOD_DAY`
+        PaymentPeriodDay = "PAYMENT_PERIOD_DAY",
+        /// `PAYMENT_PERIOD_WEEK`
+        PaymentPeriodWeek = "PAYMENT_PERIOD_WEEK",
+        /// `PAYMENT_PERIOD_BIWEEKLY`
+        PaymentPeriodBiweekly = "PAYMENT_PERIOD_BIWEEKLY",
+        /// `PAYMENT_PERIOD_MONTH`
+        PaymentPeriodMonth = "PAYMENT_PERIOD_MONTH",
+        /// `PAYMENT_PERIOD_QUARTER`
+        PaymentPeriodQuarter = "PAYMENT_PERIOD_QUARTER",
+        /// `PAYMENT_PERIOD_HALF_YEAR`
+        PaymentPeriodHalfYear = "PAYMENT_PERIOD_HALF_YEAR",
+        /// `PAYMENT_PERIOD_YEAR`
+        PaymentPeriodYear = "PAYMENT_PERIOD_YEAR",
+    }
 }
 
-/// 保障期限类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostDeductPoliciesCoverageTermType {
-    /// `COVERAGE_TERM_TYPE_FIXED_DATE`
-    #[serde(rename = "COVERAGE_TERM_TYPE_FIXED_DATE")]
-    CoverageTermTypeFixedDate,
-    /// `COVERAGE_TERM_TYPE_LIFETIME`
-    #[serde(rename = "COVERAGE_TERM_TYPE_LIFETIME")]
-    CoverageTermTypeLifetime,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 保障期限类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeductPoliciesCoverageTermType {
+        /// `COVERAGE_TERM_TYPE_FIXED_DATE`
+        CoverageTermTypeFixedDate = "COVERAGE_TERM_TYPE_FIXED_DATE",
+        /// `COVERAGE_TERM_TYPE_LIFETIME`
+        CoverageTermTypeLifetime = "COVERAGE_TERM_TYPE_LIFETIME",
+    }
 }
 
 /// The answer of [`PostDeductPolicies`] (上传保单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDeductPoliciesResponse {
     /// 商户保险编号
     pub out_insurance_no: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/iotmanage/device-inspections/{device_sn}", response = GetDeviceInspectionsDeviceSnResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDeviceInspectionsDeviceSn {
     /// 设备序列号
     pub device_sn: String,
@@ -25,7 +25,7 @@ pub struct GetDeviceInspectionsDeviceSn {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/iotmanage/devices", response = GetDevicesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDevices {
     /// 最大资源条数
     pub limit: u64,
@@ -33,27 +33,22 @@ pub struct GetDevices {
     pub offset: u64,
 }
 
-/// 查询结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetDeviceInspectionsDeviceSnResponseResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `WARN`
-    #[serde(rename = "WARN")]
-    Warn,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 查询结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetDeviceInspectionsDeviceSnResponseResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `WARN`
+        Warn = "WARN",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 /// The answer of [`GetDeviceInspectionsDeviceSn`] (获取出厂检查结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDeviceInspectionsDeviceSnResponse {
     /// 设备序列号
     pub device_sn: String,
@@ -79,24 +74,20 @@ pub struct GetDeviceInspectionsDeviceSnResponse {
     pub inspect_time: String,
 }
 
-/// 激活状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetDevicesResponseDataActivationStatus {
-    /// `ACTIVATED`
-    #[serde(rename = "ACTIVATED")]
-    Activated,
-    /// `INACTIVATED`
-    #[serde(rename = "INACTIVATED")]
-    Inactivated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 激活状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetDevicesResponseDataActivationStatus {
+        /// `ACTIVATED`
+        Activated = "ACTIVATED",
+        /// `INACTIVATED`
+        Inactivated = "INACTIVATED",
+    }
 }
 
 /// 设备列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDevicesResponseData {
     /// 设备序列号
     pub device_sn: Option<String>,
@@ -133,7 +124,7 @@ pub struct GetDevicesResponseData {
 }
 
 /// 相关链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDevicesResponseLinks {
     /// 下一页链接
     pub next: Option<String>,
@@ -145,7 +136,7 @@ pub struct GetDevicesResponseLinks {
 }
 
 /// The answer of [`GetDevices`] (智能设备列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDevicesResponse {
     /// 设备列表
     pub data: Vec<GetDevicesResponseData>,

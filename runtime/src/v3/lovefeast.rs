@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商, 微信平台商户.
 #[endpoint(GET, "v3/lovefeast/brands/{brand_id}", response = GetBrandsBrandIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBrandsBrandId {
     /// 品牌ID
     pub brand_id: String,
@@ -25,7 +25,7 @@ pub struct GetBrandsBrandId {
 /// Callers: 服务商, 微信平台商户.
 #[endpoint(GET, "v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}", response = GetUsersOpenidOrdersBrandIdBrandIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidOrdersBrandIdBrandId {
     /// 用户在商户AppID下的唯一标识
     pub openid: String,
@@ -44,7 +44,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandId {
 /// Callers: 服务商, 微信平台商户.
 #[endpoint(GET, "v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}", response = GetUsersOpenidOrdersOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNo {
     /// 用户在商户AppID下的唯一标识
     pub openid: String,
@@ -53,7 +53,7 @@ pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNo {
 }
 
 /// The answer of [`GetBrandsBrandId`] (查询爱心餐品牌信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBrandsBrandIdResponse {
     /// 捐赠数量
     pub donate_count: i64,
@@ -61,24 +61,20 @@ pub struct GetBrandsBrandIdResponse {
     pub consume_count: i64,
 }
 
-/// 捐赠来源
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource {
-    /// `MINIPROGRAM_PAY`
-    #[serde(rename = "MINIPROGRAM_PAY")]
-    MiniprogramPay,
-    /// `ENTRUST_PAY`
-    #[serde(rename = "ENTRUST_PAY")]
-    EntrustPay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 捐赠来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource {
+        /// `MINIPROGRAM_PAY`
+        MiniprogramPay = "MINIPROGRAM_PAY",
+        /// `ENTRUST_PAY`
+        EntrustPay = "ENTRUST_PAY",
+    }
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataPayer {
     /// 用户标识
     pub openid: Option<String>,
@@ -91,7 +87,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataPayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataAmount {
     /// 总金额
     pub total: Option<i64>,
@@ -104,7 +100,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataAmount {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseData {
     /// 捐赠订单号
     pub welfare_trade_id: Option<String>,
@@ -135,7 +131,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseData {
 }
 
 /// The answer of [`GetUsersOpenidOrdersBrandIdBrandId`] (查询用户捐赠单列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidOrdersBrandIdBrandIdResponse {
     /// 该次请求返回的记录条数
     pub count: Option<i64>,
@@ -150,7 +146,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponse {
 }
 
 /// The answer of [`GetUsersOpenidOrdersOutTradeNoOutTradeNo`] (查询用户捐赠单详情).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNoResponse {
     /// 捐赠订单号
     pub welfare_trade_id: Option<String>,

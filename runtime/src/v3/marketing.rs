@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/bank-favor/users/{openid}/bank-multi-activity", response = PostBankFavorUsersOpenidBankMultiActivityResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBankFavorUsersOpenidBankMultiActivity {
     /// 用户标识ID
     pub openid: String,
@@ -35,7 +35,7 @@ pub struct PostBankFavorUsersOpenidBankMultiActivity {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}", response = GetBankFavorUsersOpenidCouponsCouponIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBankFavorUsersOpenidCouponsCouponId {
     /// 用户标识ID
     pub openid: String,
@@ -52,7 +52,7 @@ pub struct GetBankFavorUsersOpenidCouponsCouponId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/bank/packages/{package_id}/tasks", response = GetBankPackagesPackageIdTasksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBankPackagesPackageIdTasks {
     /// 号码包id
     pub package_id: String,
@@ -73,7 +73,7 @@ pub struct GetBankPackagesPackageIdTasks {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/bank/packages/{package_id}/tasks", response = PostBankPackagesPackageIdTasksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBankPackagesPackageIdTasks {
     /// 号码包id
     pub package_id: String,
@@ -99,7 +99,7 @@ pub struct PostBankPackagesPackageIdTasks {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/callbacks", response = GetBusifavorCallbacksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorCallbacks {
     /// 商户号
     pub mchid: String,
@@ -112,7 +112,7 @@ pub struct GetBusifavorCallbacks {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/callbacks", response = PostBusifavorCallbacksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCallbacks {
     /// 商户号
     pub mchid: Option<String>,
@@ -127,7 +127,7 @@ pub struct PostBusifavorCallbacks {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/associate", response = PostBusifavorCouponsAssociateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsAssociate {
     /// 批次号
     pub stock_id: String,
@@ -146,7 +146,7 @@ pub struct PostBusifavorCouponsAssociate {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/deactivate", response = PostBusifavorCouponsDeactivateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsDeactivate {
     /// 券code
     pub coupon_code: String,
@@ -165,7 +165,7 @@ pub struct PostBusifavorCouponsDeactivate {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/disassociate", response = PostBusifavorCouponsDisassociateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsDisassociate {
     /// 批次号
     pub stock_id: String,
@@ -184,7 +184,7 @@ pub struct PostBusifavorCouponsDisassociate {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/return", response = PostBusifavorCouponsReturnResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsReturn {
     /// 券code
     pub coupon_code: String,
@@ -201,7 +201,7 @@ pub struct PostBusifavorCouponsReturn {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/send", response = PostBusifavorCouponsSendResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsSend {
     /// 用户标识
     pub openid: String,
@@ -222,7 +222,7 @@ pub struct PostBusifavorCouponsSend {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/use", response = PostBusifavorCouponsUseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsUse {
     /// 券code
     pub coupon_code: String,
@@ -251,7 +251,7 @@ pub struct PostBusifavorCouponsUse {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/coupons/{card_id}/send", response = PostBusifavorCouponsCardIdSendResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorCouponsCardIdSend {
     /// 消费卡ID
     pub card_id: String,
@@ -272,7 +272,7 @@ pub struct PostBusifavorCouponsCardIdSend {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/busifavor/product-coupons/pre-send", response = PostBusifavorProductCouponsPreSendResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorProductCouponsPreSend {
     /// 批次ID
     pub stock_id: String,
@@ -293,7 +293,7 @@ pub struct PostBusifavorProductCouponsPreSend {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/product-coupons/send", response = PostBusifavorProductCouponsSendResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorProductCouponsSend {
     /// 用户标识
     pub openid: String,
@@ -318,7 +318,7 @@ pub struct PostBusifavorProductCouponsSend {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/stocks", response = PostBusifavorStocksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocks {
     /// 商家券批次名称
     pub stock_name: String,
@@ -355,7 +355,7 @@ pub struct PostBusifavorStocks {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}", response = GetBusifavorStocksStockIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorStocksStockId {
     /// 批次号
     pub stock_id: String,
@@ -368,7 +368,7 @@ pub struct GetBusifavorStocksStockId {
 /// Callers: 直连商户.
 #[endpoint(PATCH, "v3/marketing/busifavor/stocks/{stock_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockId {
     /// 批次号
     pub stock_id: String,
@@ -401,7 +401,7 @@ pub struct PatchBusifavorStocksStockId {
 /// Callers: 直连商户.
 #[endpoint(PATCH, "v3/marketing/busifavor/stocks/{stock_id}/budget", response = PatchBusifavorStocksStockIdBudgetResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdBudget {
     /// 批次号
     pub stock_id: String,
@@ -424,7 +424,7 @@ pub struct PatchBusifavorStocksStockIdBudget {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes", response = GetBusifavorStocksStockIdCouponcodesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorStocksStockIdCouponcodes {
     /// 批次号
     pub stock_id: String,
@@ -445,7 +445,7 @@ pub struct GetBusifavorStocksStockIdCouponcodes {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes", response = PostBusifavorStocksStockIdCouponcodesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksStockIdCouponcodes {
     /// 批次号
     pub stock_id: String,
@@ -462,7 +462,7 @@ pub struct PostBusifavorStocksStockIdCouponcodes {
 /// Callers: 直连商户.
 #[endpoint(DELETE, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}", response = DeleteBusifavorStocksStockIdCouponcodesCouponCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCode {
     /// 批次号
     pub stock_id: String,
@@ -479,7 +479,7 @@ pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCode {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}", response = GetBusifavorStocksStockIdCouponcodesCouponCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorStocksStockIdCouponcodesCouponCode {
     /// 批次号
     pub stock_id: String,
@@ -496,7 +496,7 @@ pub struct GetBusifavorStocksStockIdCouponcodesCouponCode {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/subsidy/pay-receipts", response = GetBusifavorSubsidyPayReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorSubsidyPayReceipts {
     /// 商家券批次号
     pub stock_id: String,
@@ -513,7 +513,7 @@ pub struct GetBusifavorSubsidyPayReceipts {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/subsidy/pay-receipts", response = GetBusifavorSubsidyPayReceiptsResponsePayReceiptList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorSubsidyPayReceipts {
     /// 商家券批次号
     pub stock_id: String,
@@ -540,7 +540,7 @@ pub struct PostBusifavorSubsidyPayReceipts {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}", response = GetBusifavorSubsidyPayReceiptsResponsePayReceiptList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorSubsidyPayReceiptsSubsidyReceiptId {
     /// 补差付款单号
     pub subsidy_receipt_id: String,
@@ -553,7 +553,7 @@ pub struct GetBusifavorSubsidyPayReceiptsSubsidyReceiptId {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/busifavor/subsidy/return-receipts", response = PostBusifavorSubsidyReturnReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorSubsidyReturnReceipts {
     /// 商家券批次号
     pub stock_id: String,
@@ -582,7 +582,7 @@ pub struct PostBusifavorSubsidyReturnReceipts {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}", response = PostBusifavorSubsidyReturnReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId {
     /// 补差回退单号
     pub subsidy_return_receipt_id: String,
@@ -595,7 +595,7 @@ pub struct GetBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/users/{openid}/coupons", response = GetBusifavorUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorUsersOpenidCoupons {
     /// 用户标识
     pub openid: String,
@@ -624,7 +624,7 @@ pub struct GetBusifavorUsersOpenidCoupons {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", response = GetBusifavorUsersOpenidCouponsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBusifavorUsersOpenidCouponsCouponCodeAppidsAppid {
     /// 券code
     pub coupon_code: String,
@@ -641,7 +641,7 @@ pub struct GetBusifavorUsersOpenidCouponsCouponCodeAppidsAppid {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/callbacks", response = GetFavorCallbacksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorCallbacks {
     /// 商户号
     pub mchid: String,
@@ -654,7 +654,7 @@ pub struct GetFavorCallbacks {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/favor/callbacks", response = PostFavorCallbacksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorCallbacks {
     /// 商户号
     pub mchid: String,
@@ -671,7 +671,7 @@ pub struct PostFavorCallbacks {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/favor/coupon-stocks", response = PostBusifavorStocksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorCouponStocks {
     /// 批次名称
     pub stock_name: String,
@@ -706,7 +706,7 @@ pub struct PostFavorCouponStocks {
 /// Callers: 微信支付商户.
 #[endpoint(POST, "v3/marketing/favor/media/image-upload", response = PostFavorMediaImageUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorMediaImageUpload {
     /// 图片文件
     #[wechatpay(file)]
@@ -728,7 +728,7 @@ pub struct PostFavorMediaImageUpload {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/stocks", response = GetFavorStocksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocks {
     /// 分页页码
     pub offset: i64,
@@ -751,7 +751,7 @@ pub struct GetFavorStocks {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}", response = GetFavorStocksResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockId {
     /// 批次号
     pub stock_id: String,
@@ -766,7 +766,7 @@ pub struct GetFavorStocksStockId {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/items", response = GetFavorStocksStockIdItemsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockIdItems {
     /// 批次号
     pub stock_id: String,
@@ -785,7 +785,7 @@ pub struct GetFavorStocksStockIdItems {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/merchants", response = GetFavorStocksStockIdItemsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockIdMerchants {
     /// 批次号
     pub stock_id: String,
@@ -804,7 +804,7 @@ pub struct GetFavorStocksStockIdMerchants {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/modify-goods-id", response = PostFavorStocksStockIdModifyGoodsIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorStocksStockIdModifyGoodsId {
     /// 批次号
     pub stock_id: String,
@@ -823,7 +823,7 @@ pub struct PostFavorStocksStockIdModifyGoodsId {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/pause", response = PostFavorStocksStockIdModifyGoodsIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorStocksStockIdPause {
     /// 批次号
     pub stock_id: String,
@@ -838,7 +838,7 @@ pub struct PostFavorStocksStockIdPause {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/refund-flow", response = GetFavorStocksStockIdRefundFlowResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockIdRefundFlow {
     /// 批次号
     pub stock_id: String,
@@ -851,7 +851,7 @@ pub struct GetFavorStocksStockIdRefundFlow {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day", response = GetFavorStocksStockIdRefundFlowByDayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockIdRefundFlowByDay {
     /// 批次号
     pub stock_id: String,
@@ -866,7 +866,7 @@ pub struct GetFavorStocksStockIdRefundFlowByDay {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/restart", response = PostFavorStocksStockIdRestartResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorStocksStockIdRestart {
     /// 批次号
     pub stock_id: String,
@@ -881,7 +881,7 @@ pub struct PostFavorStocksStockIdRestart {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/start", response = PostFavorStocksStockIdStartResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorStocksStockIdStart {
     /// 批次号
     pub stock_id: String,
@@ -896,7 +896,7 @@ pub struct PostFavorStocksStockIdStart {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/use-flow", response = GetFavorStocksStockIdRefundFlowResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockIdUseFlow {
     /// 批次号
     pub stock_id: String,
@@ -909,7 +909,7 @@ pub struct GetFavorStocksStockIdUseFlow {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day", response = GetFavorStocksStockIdUseFlowByDayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorStocksStockIdUseFlowByDay {
     /// 批次号
     pub stock_id: String,
@@ -924,7 +924,7 @@ pub struct GetFavorStocksStockIdUseFlowByDay {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/users/{openid}/coupons", response = GetFavorUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorUsersOpenidCoupons {
     /// 用户openid
     pub openid: String,
@@ -955,7 +955,7 @@ pub struct GetFavorUsersOpenidCoupons {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/favor/users/{openid}/coupons", response = PostBankFavorUsersOpenidBankMultiActivityResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorUsersOpenidCoupons {
     /// 用户openid
     pub openid: String,
@@ -980,7 +980,7 @@ pub struct PostFavorUsersOpenidCoupons {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/favor/users/{openid}/coupons/{coupon_id}", response = GetFavorUsersOpenidCouponsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFavorUsersOpenidCouponsCouponId {
     /// 用户openid
     pub openid: String,
@@ -997,7 +997,7 @@ pub struct GetFavorUsersOpenidCouponsCouponId {
 /// Callers: 普通商户, 服务商.
 #[endpoint(GET, "v3/marketing/goods-subsidy-activity/activities", response = GetGoodsSubsidyActivityActivitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetGoodsSubsidyActivityActivities {
     /// 活动所属城市的ID
     pub city_id: String,
@@ -1014,7 +1014,7 @@ pub struct GetGoodsSubsidyActivityActivities {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply", response = PostGoodsSubsidyActivityActivityActivityIdApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityActivityActivityIdApply {
     /// 活动ID
     pub activity_id: String,
@@ -1031,7 +1031,7 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApply {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/marketing/goods-subsidy-activity/qualification/lock", response = PostGoodsSubsidyActivityQualificationLockResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityQualificationLock {
     /// 订单信息
     pub order_information: PostGoodsSubsidyActivityQualificationLockOrderInformation,
@@ -1046,7 +1046,7 @@ pub struct PostGoodsSubsidyActivityQualificationLock {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/marketing/goods-subsidy-activity/qualification/unlock", response = PostGoodsSubsidyActivityQualificationLockResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityQualificationUnlock {
     /// 订单信息
     pub order_information: PostGoodsSubsidyActivityQualificationLockOrderInformation,
@@ -1061,7 +1061,7 @@ pub struct PostGoodsSubsidyActivityQualificationUnlock {
 /// Callers: 普通商户, 服务商.
 #[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
     /// 零售小店活动ID
     pub activity_id: String,
@@ -1084,7 +1084,7 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
 /// Callers: 普通商户, 服务商.
 #[endpoint(PUT, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
     /// 零售小店活动ID
     pub activity_id: String,
@@ -1104,7 +1104,7 @@ pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
 /// Callers: 普通商户, 服务商.
 #[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives", response = GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives {
     /// 零售小店活动ID
     pub activity_id: String,
@@ -1121,7 +1121,7 @@ pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials", response = PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials {
     /// 品牌ID
     pub brand_id: String,
@@ -1138,7 +1138,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials {
 /// Callers: 普通商户, 服务商.
 #[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores {
     /// 品牌ID
     pub brand_id: String,
@@ -1160,7 +1160,7 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// Callers: 普通商户, 服务商.
 #[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = GetGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStores {
     /// 品牌ID
     pub brand_id: String,
@@ -1177,7 +1177,7 @@ pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = PostGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
     /// 品牌ID
     pub brand_id: String,
@@ -1196,7 +1196,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// Callers: 普通商户, 服务商.
 #[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresStoreCode {
     /// 品牌ID
     pub brand_id: String,
@@ -1211,7 +1211,7 @@ pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresStoreCode {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-activity/activities", response = GetMembercardActivityActivitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardActivityActivities {
     /// 最大资源条数
     pub limit: Option<i64>,
@@ -1232,7 +1232,7 @@ pub struct GetMembercardActivityActivities {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-activity/activities", response = GetMembercardActivityActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardActivityActivities {
     /// 会员卡ID
     pub card_id: String,
@@ -1264,7 +1264,7 @@ pub struct PostMembercardActivityActivities {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-activity/activities/{activity_id}", response = GetMembercardActivityActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardActivityActivitiesActivityId {
     /// 活动ID
     pub activity_id: String,
@@ -1277,7 +1277,7 @@ pub struct GetMembercardActivityActivitiesActivityId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-activity/activities/{activity_id}/terminate", response = PostMembercardActivityActivitiesActivityIdTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardActivityActivitiesActivityIdTerminate {
     /// 活动ID
     pub activity_id: String,
@@ -1290,7 +1290,7 @@ pub struct PostMembercardActivityActivitiesActivityIdTerminate {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/activate-informations/{activate_ticket}", response = GetMembercardOpenActivateInformationsActivateTicketResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenActivateInformationsActivateTicket {
     /// 激活ticket
     pub activate_ticket: String,
@@ -1303,7 +1303,7 @@ pub struct GetMembercardOpenActivateInformationsActivateTicket {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/callback", response = GetMembercardOpenCallbackResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenCallback {}
 
 /// 设置回调地址API
@@ -1313,7 +1313,7 @@ pub struct GetMembercardOpenCallback {}
 /// Callers: 直连商户, 服务商.
 #[endpoint(PATCH, "v3/marketing/membercard-open/callback", response = GetMembercardOpenCallbackResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCallback {
     /// 通知url地址
     pub notify_url: String,
@@ -1326,7 +1326,7 @@ pub struct PatchMembercardOpenCallback {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/cards", response = GetMembercardOpenCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenCards {
     /// 品牌id
     pub brand_id: Option<String>,
@@ -1345,7 +1345,7 @@ pub struct GetMembercardOpenCards {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards", response = GetMembercardOpenCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCards {
     /// 商户AppId
     pub appid: String,
@@ -1392,7 +1392,7 @@ pub struct PostMembercardOpenCards {
 /// Callers: 直连商户, 服务商.
 #[endpoint(DELETE, "v3/marketing/membercard-open/cards/{card_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteMembercardOpenCardsCardId {
     /// 会员卡id
     pub card_id: String,
@@ -1405,7 +1405,7 @@ pub struct DeleteMembercardOpenCardsCardId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}", response = GetMembercardOpenCardsResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenCardsCardId {
     /// 会员卡id
     pub card_id: String,
@@ -1418,7 +1418,7 @@ pub struct GetMembercardOpenCardsCardId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardId {
     /// 会员卡id
     pub card_id: String,
@@ -1463,7 +1463,7 @@ pub struct PatchMembercardOpenCardsCardId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/deposit", response = PostMembercardOpenCardsCardIdCodesDepositResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesDeposit {
     /// 会员卡id
     pub card_id: String,
@@ -1478,7 +1478,7 @@ pub struct PostMembercardOpenCardsCardIdCodesDeposit {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}", response = GetMembercardOpenCardsCardIdCodesCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenCardsCardIdCodesCode {
     /// 会员卡id
     pub card_id: String,
@@ -1493,7 +1493,7 @@ pub struct GetMembercardOpenCardsCardIdCodesCode {
 /// Callers: 直连商户, 服务商.
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdCodesCode {
     /// 会员卡id
     pub card_id: String,
@@ -1522,7 +1522,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCode {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeActivate {
     /// 会员卡id
     pub card_id: String,
@@ -1539,7 +1539,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeActivate {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeBonusCommit {
     /// 会员卡模板id
     pub card_id: String,
@@ -1562,7 +1562,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeBonusCommit {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeBonusPrepare {
     /// 会员卡模板id
     pub card_id: String,
@@ -1585,7 +1585,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeBonusPrepare {
 /// Callers: 直连商户, 服务商.
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdCodesCodeRights {
     /// 会员卡id
     pub card_id: String,
@@ -1616,7 +1616,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeRights {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleData {
     /// 会员卡id
     pub card_id: String,
@@ -1637,7 +1637,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleData {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeUnavailable {
     /// 会员卡id
     pub card_id: String,
@@ -1654,7 +1654,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeUnavailable {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}/decrypt-code", response = GetMembercardOpenCardsCardIdDecryptCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenCardsCardIdDecryptCode {
     /// 会员卡id
     pub card_id: String,
@@ -1669,7 +1669,7 @@ pub struct GetMembercardOpenCardsCardIdDecryptCode {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/permission-tokens", response = PostMembercardOpenCardsCardIdPermissionTokensResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdPermissionTokens {
     /// 会员卡模板id
     pub card_id: String,
@@ -1694,7 +1694,7 @@ pub struct PostMembercardOpenCardsCardIdPermissionTokens {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import", response = GetMembercardOpenCardsCardIdDecryptCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdPhoneMembercardImport {
     /// 会员卡ID
     pub card_id: String,
@@ -1714,7 +1714,7 @@ pub struct PostMembercardOpenCardsCardIdPhoneMembercardImport {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/qrcode", response = PostMembercardOpenCardsCardIdQrcodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdQrcode {
     /// 会员卡id
     pub card_id: String,
@@ -1737,7 +1737,7 @@ pub struct PostMembercardOpenCardsCardIdQrcode {
 /// Callers: 直连商户, 服务商.
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/rights", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRights {
     /// 会员卡id
     pub card_id: String,
@@ -1766,7 +1766,7 @@ pub struct PatchMembercardOpenCardsCardIdRights {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/service-modules", response = PostMembercardOpenCardsCardIdServiceModulesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdServiceModules {
     /// 会员卡id
     pub card_id: String,
@@ -1783,7 +1783,7 @@ pub struct PostMembercardOpenCardsCardIdServiceModules {
 /// Callers: 直连商户, 服务商.
 #[endpoint(DELETE, "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteMembercardOpenCardsCardIdServiceModulesServiceModuleId {
     /// 会员卡id
     pub card_id: String,
@@ -1798,7 +1798,7 @@ pub struct DeleteMembercardOpenCardsCardIdServiceModulesServiceModuleId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}", response = PostMembercardOpenCardsCardIdServiceModulesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdServiceModulesServiceModuleId {
     /// 会员卡id
     pub card_id: String,
@@ -1815,7 +1815,7 @@ pub struct PatchMembercardOpenCardsCardIdServiceModulesServiceModuleId {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/upgrade", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdUpgrade {
     /// 会员卡id
     pub card_id: String,
@@ -1832,7 +1832,7 @@ pub struct PostMembercardOpenCardsCardIdUpgrade {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/users/import", response = GetMembercardOpenCardsCardIdDecryptCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdUsersImport {
     /// 会员卡ID
     pub card_id: String,
@@ -1851,7 +1851,7 @@ pub struct PostMembercardOpenCardsCardIdUsersImport {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/marketing/membercard-open/phonenumber-member/import", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenPhonenumberMemberImport {
     /// 会员信息
     pub member_information: PostMembercardOpenPhonenumberMemberImportMemberInformation,
@@ -1869,7 +1869,7 @@ pub struct PostMembercardOpenPhonenumberMemberImport {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/phonenumber-member/search", response = GetMembercardOpenPhonenumberMemberSearchResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenPhonenumberMemberSearch {
     /// 会员卡id
     pub card_id: String,
@@ -1884,7 +1884,7 @@ pub struct GetMembercardOpenPhonenumberMemberSearch {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/marketing/membercard-open/user/cards", response = GetMembercardOpenUserCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMembercardOpenUserCards {
     /// 用户标识
     pub openid: String,
@@ -1903,7 +1903,7 @@ pub struct GetMembercardOpenUserCards {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/delivery-plan/delivery-plans", response = PostPartnerDeliveryPlanDeliveryPlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerDeliveryPlanDeliveryPlans {
     /// 创建请求单号
     pub out_request_no: String,
@@ -1942,7 +1942,7 @@ pub struct PostPartnerDeliveryPlanDeliveryPlans {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans", response = GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans {
     /// 品牌ID
     pub brand_id: String,
@@ -1965,7 +1965,7 @@ pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}", response = PostPartnerDeliveryPlanDeliveryPlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanId {
     /// 投放计划ID
     pub plan_id: String,
@@ -1982,7 +1982,7 @@ pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerDeliveryPlanDeliveryPlansPlanIdTerminate {
     /// 投放计划ID
     pub plan_id: String,
@@ -1995,7 +1995,7 @@ pub struct PostPartnerDeliveryPlanDeliveryPlansPlanIdTerminate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url", response = PostPartnerDeliveryPlanSpMchidNotifyUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerDeliveryPlanSpMchidNotifyUrl {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -2010,7 +2010,7 @@ pub struct PostPartnerDeliveryPlanSpMchidNotifyUrl {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/image-generation-tasks", response = PostPartnerProductCouponImageGenerationTasksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponImageGenerationTasks {
     /// 品牌ID
     pub brand_id: String,
@@ -2031,7 +2031,7 @@ pub struct PostPartnerProductCouponImageGenerationTasks {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}", response = GetPartnerProductCouponImageGenerationTasksTaskIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponImageGenerationTasksTaskId {
     /// 图片生成的任务ID
     pub task_id: String,
@@ -2048,7 +2048,7 @@ pub struct GetPartnerProductCouponImageGenerationTasksTaskId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/media/upload-image", response = PostFavorMediaImageUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponMediaUploadImage {
     /// 图片文件
     #[wechatpay(file)]
@@ -2070,7 +2070,7 @@ pub struct PostPartnerProductCouponMediaUploadImage {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/notify-configs", response = GetPartnerProductCouponNotifyConfigsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponNotifyConfigs {}
 
 /// 设置商品券事件通知地址
@@ -2080,7 +2080,7 @@ pub struct GetPartnerProductCouponNotifyConfigs {}
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/notify-configs", response = GetPartnerProductCouponNotifyConfigsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponNotifyConfigs {
     /// 通知URL地址
     pub notify_url: String,
@@ -2093,7 +2093,7 @@ pub struct PostPartnerProductCouponNotifyConfigs {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons", response = PostPartnerProductCouponProductCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCoupons {
     /// 品牌ID
     pub brand_id: String,
@@ -2124,7 +2124,7 @@ pub struct PostPartnerProductCouponProductCoupons {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponProductCouponsProductCouponId {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2139,7 +2139,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerProductCouponProductCouponsProductCouponId {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2158,7 +2158,7 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate", response = GetPartnerProductCouponProductCouponsProductCouponIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdDeactivate {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2177,7 +2177,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdDeactivate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundles {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2196,7 +2196,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundles {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleId {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2227,7 +2227,7 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStockBundlesSto
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2246,7 +2246,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdDisassociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2265,7 +2265,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudget {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2294,7 +2294,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocks {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2315,7 +2315,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocks {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks", response = PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocks {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2334,7 +2334,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocks {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2351,7 +2351,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2382,7 +2382,7 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2401,7 +2401,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAss
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStores {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2422,7 +2422,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAsso
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDeactivate {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2443,7 +2443,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDea
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDisassociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2462,7 +2462,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDis
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpdateBudget {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2491,7 +2491,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpd
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes", response = PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodes {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2512,7 +2512,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpl
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles", response = PostPartnerProductCouponUsersOpenidCouponBundlesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundles {
     /// 用户OpenID
     pub openid: String,
@@ -2539,7 +2539,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundles {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate", response = PostPartnerProductCouponUsersOpenidCouponBundlesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesUserCouponBundleIdDeactivate {
     /// 用户OpenID
     pub openid: String,
@@ -2566,7 +2566,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesUserCouponBundleIdDea
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/users/{openid}/coupons", response = GetPartnerProductCouponUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponUsersOpenidCoupons {
     /// 用户OpenID
     pub openid: String,
@@ -2595,7 +2595,7 @@ pub struct GetPartnerProductCouponUsersOpenidCoupons {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons", response = GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCoupons {
     /// 用户OpenID
     pub openid: String,
@@ -2624,7 +2624,7 @@ pub struct PostPartnerProductCouponUsersOpenidCoupons {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCode {
     /// 用户OpenID
     pub openid: String,
@@ -2647,7 +2647,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm", response = PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm {
     /// 用户OpenID
     pub openid: String,
@@ -2672,7 +2672,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeDeactivate {
     /// 用户OpenID
     pub openid: String,
@@ -2699,7 +2699,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeDeactivate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeReturn {
     /// 用户OpenID
     pub openid: String,
@@ -2726,7 +2726,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeReturn {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use", response = PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse {
     /// 用户OpenID
     pub openid: String,
@@ -2763,7 +2763,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon", response = PostBusifavorProductCouponsPreSendResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidPreSendCoupon {
     /// 用户OpenID
     pub openid: String,
@@ -2790,7 +2790,7 @@ pub struct PostPartnerProductCouponUsersOpenidPreSendCoupon {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle", response = PostBusifavorProductCouponsPreSendResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidPreSendCouponBundle {
     /// 用户OpenID
     pub openid: String,
@@ -2815,7 +2815,7 @@ pub struct PostPartnerProductCouponUsersOpenidPreSendCouponBundle {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/partnerships", response = GetPartnershipsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerships {
     /// 合作方信息
     pub partner: Option<String>,
@@ -2836,7 +2836,7 @@ pub struct GetPartnerships {
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/marketing/partnerships/build", response = PostPartnershipsBuildResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnershipsBuild {
     /// 合作方信息
     pub partner: PostPartnershipsBuildPartner,
@@ -2853,7 +2853,7 @@ pub struct PostPartnershipsBuild {
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/marketing/partnerships/terminate", response = PostPartnershipsTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnershipsTerminate {
     /// 合作方信息
     pub partner: PostPartnershipsBuildPartner,
@@ -2868,7 +2868,7 @@ pub struct PostPartnershipsTerminate {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/paygiftactivity/activities", response = GetPaygiftactivityActivitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPaygiftactivityActivities {
     /// 分页页码
     pub offset: i64,
@@ -2889,7 +2889,7 @@ pub struct GetPaygiftactivityActivities {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}", response = GetPaygiftactivityActivitiesActivityIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPaygiftactivityActivitiesActivityId {
     /// 活动id
     pub activity_id: String,
@@ -2902,7 +2902,7 @@ pub struct GetPaygiftactivityActivitiesActivityId {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}/goods", response = GetPaygiftactivityActivitiesActivityIdGoodsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPaygiftactivityActivitiesActivityIdGoods {
     /// 活动id
     pub activity_id: String,
@@ -2919,7 +2919,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdGoods {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants", response = GetPaygiftactivityActivitiesActivityIdMerchantsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPaygiftactivityActivitiesActivityIdMerchants {
     /// 活动id
     pub activity_id: String,
@@ -2936,7 +2936,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdMerchants {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add", response = PostPaygiftactivityActivitiesActivityIdMerchantsAddResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAdd {
     /// 活动id
     pub activity_id: String,
@@ -2953,7 +2953,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAdd {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete", response = PostPaygiftactivityActivitiesActivityIdMerchantsDeleteResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDelete {
     /// 活动id
     pub activity_id: String,
@@ -2970,7 +2970,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDelete {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/terminate", response = PostPaygiftactivityActivitiesActivityIdTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaygiftactivityActivitiesActivityIdTerminate {
     /// 活动id
     pub activity_id: String,
@@ -2983,7 +2983,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdTerminate {
 /// Callers: 微信支付商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/paygiftactivity/unique-threshold-activity", response = PostPaygiftactivityUniqueThresholdActivityResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaygiftactivityUniqueThresholdActivity {
     /// 活动基本信息
     pub activity_base_info: GetPaygiftactivityActivitiesResponseDataActivityBaseInfo,
@@ -3000,7 +3000,7 @@ pub struct PostPaygiftactivityUniqueThresholdActivity {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/shopping-receipt/customentrances", response = PostShoppingReceiptCustomentrancesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostShoppingReceiptCustomentrances {
     /// 自定义入口种类
     pub custom_entrance_type: PostShoppingReceiptCustomentrancesCustomEntranceType,
@@ -3029,7 +3029,7 @@ pub struct PostShoppingReceiptCustomentrances {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/shopping-receipt/customentrances/{brand_id}", response = PostShoppingReceiptCustomentrancesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetShoppingReceiptCustomentrancesBrandId {
     /// 自定义入口的归属品牌ID
     pub brand_id: String,
@@ -3042,7 +3042,7 @@ pub struct GetShoppingReceiptCustomentrancesBrandId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/marketing/shopping-receipt/customentrances/{brand_id}", response = PostShoppingReceiptCustomentrancesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchShoppingReceiptCustomentrancesBrandId {
     /// 自定义入口的归属品牌ID
     pub brand_id: String,
@@ -3071,7 +3071,7 @@ pub struct PatchShoppingReceiptCustomentrancesBrandId {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos", response = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfos {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -3094,7 +3094,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfos {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/shopping-receipt/shoppingreceipts", response = PostShoppingReceiptShoppingreceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostShoppingReceiptShoppingreceipts {
     /// 图片文件
     #[wechatpay(file)]
@@ -3129,7 +3129,7 @@ pub struct PostShoppingReceiptShoppingreceipts {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/marketing/weekly-discount/activities", response = GetWeeklyDiscountActivitiesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWeeklyDiscountActivities {
     /// 最大资源条数
     pub limit: i64,
@@ -3152,7 +3152,7 @@ pub struct GetWeeklyDiscountActivities {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/marketing/weekly-discount/activities/{activity_id}", response = GetWeeklyDiscountActivitiesResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWeeklyDiscountActivitiesActivityId {
     /// 活动ID
     pub activity_id: String,
@@ -3165,7 +3165,7 @@ pub struct GetWeeklyDiscountActivitiesActivityId {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/marketing/weekly-discount/activities/{activity_id}/apply", response = PostWeeklyDiscountActivitiesActivityIdApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWeeklyDiscountActivitiesActivityIdApply {
     /// 活动ID
     pub activity_id: String,
@@ -3182,7 +3182,7 @@ pub struct PostWeeklyDiscountActivitiesActivityIdApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/marketing/withdraw-favor/users/{openid}/coupons", response = GetWithdrawFavorUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWithdrawFavorUsersOpenidCoupons {
     /// 用户标识
     pub openid: String,
@@ -3205,7 +3205,7 @@ pub struct GetWithdrawFavorUsersOpenidCoupons {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/marketing/withdraw-favor/users/{openid}/coupons", response = PostWithdrawFavorUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWithdrawFavorUsersOpenidCoupons {
     /// 用户标识
     pub openid: String,
@@ -3220,43 +3220,37 @@ pub struct PostWithdrawFavorUsersOpenidCoupons {
 }
 
 /// The answer of [`PostBankFavorUsersOpenidBankMultiActivity`] (给指定用户报名多笔立减活动).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBankFavorUsersOpenidBankMultiActivityResponse {
     /// 代金券id
     pub coupon_id: String,
 }
 
-/// 券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBankFavorUsersOpenidCouponsCouponIdResponseCouponState {
-    /// `COUPON_STATE_UNKNOW`
-    #[serde(rename = "COUPON_STATE_UNKNOW")]
-    CouponStateUnknow,
-    /// `COUPON_STATE_SEND`
-    #[serde(rename = "COUPON_STATE_SEND")]
-    CouponStateSend,
-    /// `COUPON_STATE_USED`
-    #[serde(rename = "COUPON_STATE_USED")]
-    CouponStateUsed,
-    /// `COUPON_STATE_EXPIRED`
-    #[serde(rename = "COUPON_STATE_EXPIRED")]
-    CouponStateExpired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBankFavorUsersOpenidCouponsCouponIdResponseCouponState {
+        /// `COUPON_STATE_UNKNOW`
+        CouponStateUnknow = "COUPON_STATE_UNKNOW",
+        /// `COUPON_STATE_SEND`
+        CouponStateSend = "COUPON_STATE_SEND",
+        /// `COUPON_STATE_USED`
+        CouponStateUsed = "COUPON_STATE_USED",
+        /// `COUPON_STATE_EXPIRED`
+        CouponStateExpired = "COUPON_STATE_EXPIRED",
+    }
 }
 
 /// 已用金额列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBankFavorUsersOpenidCouponsCouponIdResponseUseAmountList {
     /// 已用金额
     pub used_amounts: Option<Vec<String>>,
 }
 
 /// The answer of [`GetBankFavorUsersOpenidCouponsCouponId`] (查询绑定多笔立减活动的代金券详情).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBankFavorUsersOpenidCouponsCouponIdResponse {
     /// 创建批次的商户号
     pub stock_creator_mchid: String,
@@ -3288,27 +3282,22 @@ pub struct GetBankFavorUsersOpenidCouponsCouponIdResponse {
     pub openid: Option<String>,
 }
 
-/// 任务状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBankPackagesPackageIdTasksStatus {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 任务状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBankPackagesPackageIdTasksStatus {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBankPackagesPackageIdTasksStatus {}
 
 /// 上传任务列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBankPackagesPackageIdTasksResponseData {
     /// 上传任务
     pub task_id: String,
@@ -3333,7 +3322,7 @@ pub struct GetBankPackagesPackageIdTasksResponseData {
 }
 
 /// The answer of [`GetBankPackagesPackageIdTasks`] (查询上传任务列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBankPackagesPackageIdTasksResponse {
     /// 上传任务列表
     pub data: Vec<GetBankPackagesPackageIdTasksResponseData>,
@@ -3346,7 +3335,7 @@ pub struct GetBankPackagesPackageIdTasksResponse {
 }
 
 /// The answer of [`PostBankPackagesPackageIdTasks`] (导入定向用户协议号API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBankPackagesPackageIdTasksResponse {
     /// 银行类型
     pub bank_type: Option<String>,
@@ -3371,7 +3360,7 @@ pub struct PostBankPackagesPackageIdTasksResponse {
 }
 
 /// The answer of [`GetBusifavorCallbacks`] (查询商家券事件通知地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorCallbacksResponse {
     /// 通知URL地址
     pub notify_url: String,
@@ -3380,7 +3369,7 @@ pub struct GetBusifavorCallbacksResponse {
 }
 
 /// The answer of [`PostBusifavorCallbacks`] (设置商家券事件通知地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCallbacksResponse {
     /// 修改时间
     pub update_time: Option<String>,
@@ -3391,35 +3380,35 @@ pub struct PostBusifavorCallbacksResponse {
 }
 
 /// The answer of [`PostBusifavorCouponsAssociate`] (关联订单信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsAssociateResponse {
     /// 关联成功时间
     pub wechatpay_associate_time: String,
 }
 
 /// The answer of [`PostBusifavorCouponsDeactivate`] (使券失效API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsDeactivateResponse {
     /// 券成功失效的时间
     pub wechatpay_deactivate_time: String,
 }
 
 /// The answer of [`PostBusifavorCouponsDisassociate`] (取消关联订单信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsDisassociateResponse {
     /// 取消关联成功时间
     pub wechatpay_disassociate_time: String,
 }
 
 /// The answer of [`PostBusifavorCouponsReturn`] (申请退券API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsReturnResponse {
     /// 微信退券成功的时间
     pub wechatpay_return_time: String,
 }
 
 /// The answer of [`PostBusifavorCouponsSend`] (向用户发券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsSendResponse {
     /// 批次号
     pub stock_id: String,
@@ -3430,7 +3419,7 @@ pub struct PostBusifavorCouponsSendResponse {
 }
 
 /// The answer of [`PostBusifavorCouponsUse`] (核销用户券API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsUseResponse {
     /// 批次号
     pub stock_id: String,
@@ -3441,38 +3430,33 @@ pub struct PostBusifavorCouponsUseResponse {
 }
 
 /// The answer of [`PostBusifavorCouponsCardIdSend`] (发放消费卡API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorCouponsCardIdSendResponse {
     /// 消费卡code
     pub card_code: String,
 }
 
 /// The answer of [`PostBusifavorProductCouponsPreSend`] (向用户预发放商品券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorProductCouponsPreSendResponse {
     /// 预发券token
     pub token: String,
 }
 
-/// 券类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostBusifavorProductCouponsSendCouponType {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `MEMBER`
-    #[serde(rename = "MEMBER")]
-    Member,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorProductCouponsSendCouponType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `MEMBER`
+        Member = "MEMBER",
+    }
 }
 
 /// The answer of [`PostBusifavorProductCouponsSend`] (向用户发放商品券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorProductCouponsSendResponse {
     /// 批次号
     pub stock_id: String,
@@ -3482,27 +3466,22 @@ pub struct PostBusifavorProductCouponsSendResponse {
     pub out_request_no: String,
 }
 
-/// 批次类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBusifavorStocksStockType {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `DISCOUNT`
-    #[serde(rename = "DISCOUNT")]
-    Discount,
-    /// `EXCHANGE`
-    #[serde(rename = "EXCHANGE")]
-    Exchange,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorStocksStockType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+        /// `EXCHANGE`
+        Exchange = "EXCHANGE",
+    }
 }
 
 /// 当天可用时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvailableDayTime {
     /// 当天可用开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3513,7 +3492,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvail
 }
 
 /// 固定周期有效时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek {
     /// 可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3526,7 +3505,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek {
 }
 
 /// 无规律的有效时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime {
     /// 开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3538,7 +3517,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliabl
 
 /// 券可核销时间
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
     /// 开始时间
     pub available_begin_time: String,
@@ -3563,7 +3542,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
 }
 
 /// 固定面额满减券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleFixedNormalCoupon {
     /// 优惠金额
     pub discount_amount: i64,
@@ -3572,7 +3551,7 @@ pub struct PostBusifavorStocksCouponUseRuleFixedNormalCoupon {
 }
 
 /// 折扣券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleDiscountCoupon {
     /// 折扣比例
     pub discount_percent: i64,
@@ -3581,7 +3560,7 @@ pub struct PostBusifavorStocksCouponUseRuleDiscountCoupon {
 }
 
 /// 换购券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleExchangeCoupon {
     /// 单品换购价
     pub exchange_price: i64,
@@ -3589,31 +3568,25 @@ pub struct PostBusifavorStocksCouponUseRuleExchangeCoupon {
     pub transaction_minimum: i64,
 }
 
-/// 核销方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBusifavorStocksCouponUseRuleUseMethod {
-    /// `OFF_LINE`
-    #[serde(rename = "OFF_LINE")]
-    OffLine,
-    /// `MINI_PROGRAMS`
-    #[serde(rename = "MINI_PROGRAMS")]
-    MiniPrograms,
-    /// `SELF_CONSUME`
-    #[serde(rename = "SELF_CONSUME")]
-    SelfConsume,
-    /// `PAYMENT_CODE`
-    #[serde(rename = "PAYMENT_CODE")]
-    PaymentCode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核销方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorStocksCouponUseRuleUseMethod {
+        /// `OFF_LINE`
+        OffLine = "OFF_LINE",
+        /// `MINI_PROGRAMS`
+        MiniPrograms = "MINI_PROGRAMS",
+        /// `SELF_CONSUME`
+        SelfConsume = "SELF_CONSUME",
+        /// `PAYMENT_CODE`
+        PaymentCode = "PAYMENT_CODE",
+    }
 }
 
 /// 核销规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksCouponUseRule {
     /// 券可核销时间
     pub coupon_available_time: PostBusifavorStocksCouponUseRuleCouponAvailableTime,
@@ -3638,7 +3611,7 @@ pub struct PostBusifavorStocksCouponUseRule {
 
 /// 发放规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksStockSendRule {
     /// 批次总预算
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3668,7 +3641,7 @@ pub struct PostBusifavorStocksStockSendRule {
 }
 
 /// 小程序入口
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCustomEntranceMiniProgramsInfo {
     /// 商家小程序appid
     pub mini_programs_appid: String,
@@ -3681,27 +3654,22 @@ pub struct PostBusifavorStocksCustomEntranceMiniProgramsInfo {
     pub guiding_words: Option<String>,
 }
 
-/// code展示模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBusifavorStocksCustomEntranceCodeDisplayMode {
-    /// `NOT_SHOW`
-    #[serde(rename = "NOT_SHOW")]
-    NotShow,
-    /// `BARCODE`
-    #[serde(rename = "BARCODE")]
-    Barcode,
-    /// `QRCODE`
-    #[serde(rename = "QRCODE")]
-    Qrcode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// code展示模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorStocksCustomEntranceCodeDisplayMode {
+        /// `NOT_SHOW`
+        NotShow = "NOT_SHOW",
+        /// `BARCODE`
+        Barcode = "BARCODE",
+        /// `QRCODE`
+        Qrcode = "QRCODE",
+    }
 }
 
 /// 自定义入口
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksCustomEntrance {
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3720,48 +3688,36 @@ pub struct PostBusifavorStocksCustomEntrance {
     pub code_display_mode: Option<PostBusifavorStocksCustomEntranceCodeDisplayMode>,
 }
 
-/// 背景颜色
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBusifavorStocksDisplayPatternInfoBackgroundColor {
-    /// `Color010`
-    #[serde(rename = "Color010")]
-    Color010,
-    /// `Color020`
-    #[serde(rename = "Color020")]
-    Color020,
-    /// `Color030`
-    #[serde(rename = "Color030")]
-    Color030,
-    /// `Color040`
-    #[serde(rename = "Color040")]
-    Color040,
-    /// `Color050`
-    #[serde(rename = "Color050")]
-    Color050,
-    /// `Color060`
-    #[serde(rename = "Color060")]
-    Color060,
-    /// `Color070`
-    #[serde(rename = "Color070")]
-    Color070,
-    /// `Color080`
-    #[serde(rename = "Color080")]
-    Color080,
-    /// `Color090`
-    #[serde(rename = "Color090")]
-    Color090,
-    /// `Color100`
-    #[serde(rename = "Color100")]
-    Color100,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 背景颜色
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorStocksDisplayPatternInfoBackgroundColor {
+        /// `Color010`
+        Color010 = "Color010",
+        /// `Color020`
+        Color020 = "Color020",
+        /// `Color030`
+        Color030 = "Color030",
+        /// `Color040`
+        Color040 = "Color040",
+        /// `Color050`
+        Color050 = "Color050",
+        /// `Color060`
+        Color060 = "Color060",
+        /// `Color070`
+        Color070 = "Color070",
+        /// `Color080`
+        Color080 = "Color080",
+        /// `Color090`
+        Color090 = "Color090",
+        /// `Color100`
+        Color100 = "Color100",
+    }
 }
 
 /// 视频号相关信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
     /// 视频号ID
     pub finder_id: String,
@@ -3772,7 +3728,7 @@ pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
 }
 
 /// 样式信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksDisplayPatternInfo {
     /// 使用须知
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3794,27 +3750,22 @@ pub struct PostBusifavorStocksDisplayPatternInfo {
     pub finder_info: Option<PostBusifavorStocksDisplayPatternInfoFinderInfo>,
 }
 
-/// 券code模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBusifavorStocksCouponCodeMode {
-    /// `WECHATPAY_MODE`
-    #[serde(rename = "WECHATPAY_MODE")]
-    WechatpayMode,
-    /// `MERCHANT_API`
-    #[serde(rename = "MERCHANT_API")]
-    MerchantApi,
-    /// `MERCHANT_UPLOAD`
-    #[serde(rename = "MERCHANT_UPLOAD")]
-    MerchantUpload,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券code模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorStocksCouponCodeMode {
+        /// `WECHATPAY_MODE`
+        WechatpayMode = "WECHATPAY_MODE",
+        /// `MERCHANT_API`
+        MerchantApi = "MERCHANT_API",
+        /// `MERCHANT_UPLOAD`
+        MerchantUpload = "MERCHANT_UPLOAD",
+    }
 }
 
 /// 事件通知配置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBusifavorStocksNotifyConfig {
     /// 事件通知appid
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3822,7 +3773,7 @@ pub struct PostBusifavorStocksNotifyConfig {
 }
 
 /// The answer of [`PostBusifavorStocks`] (创建商家券API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorStocksResponse {
     /// 批次号
     pub stock_id: String,
@@ -3831,7 +3782,7 @@ pub struct PostBusifavorStocksResponse {
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdResponseCouponUseRuleCouponAvailableTime {
     /// 开始时间
     pub available_begin_time: String,
@@ -3849,7 +3800,7 @@ pub struct GetBusifavorStocksStockIdResponseCouponUseRuleCouponAvailableTime {
 }
 
 /// 核销规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdResponseCouponUseRule {
     /// 券可核销时间
     pub coupon_available_time: GetBusifavorStocksStockIdResponseCouponUseRuleCouponAvailableTime,
@@ -3868,7 +3819,7 @@ pub struct GetBusifavorStocksStockIdResponseCouponUseRule {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdResponseStockSendRule {
     /// 批次总预算
     pub max_amount: i64,
@@ -3890,30 +3841,24 @@ pub struct GetBusifavorStocksStockIdResponseStockSendRule {
     pub shareable: Option<bool>,
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBusifavorStocksStockIdResponseStockState {
-    /// `UNAUDIT`
-    #[serde(rename = "UNAUDIT")]
-    Unaudit,
-    /// `RUNNING`
-    #[serde(rename = "RUNNING")]
-    Running,
-    /// `STOPED`
-    #[serde(rename = "STOPED")]
-    Stoped,
-    /// `PAUSED`
-    #[serde(rename = "PAUSED")]
-    Paused,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBusifavorStocksStockIdResponseStockState {
+        /// `UNAUDIT`
+        Unaudit = "UNAUDIT",
+        /// `RUNNING`
+        Running = "RUNNING",
+        /// `STOPED`
+        Stoped = "STOPED",
+        /// `PAUSED`
+        Paused = "PAUSED",
+    }
 }
 
 /// 券code数量
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdResponseCouponCodeCount {
     /// 该批次总共已上传的code总数
     pub total_count: i64,
@@ -3922,7 +3867,7 @@ pub struct GetBusifavorStocksStockIdResponseCouponCodeCount {
 }
 
 /// 批次发放情况
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdResponseSendCountInformation {
     /// 已发放券张数
     pub total_send_num: Option<i64>,
@@ -3935,7 +3880,7 @@ pub struct GetBusifavorStocksStockIdResponseSendCountInformation {
 }
 
 /// The answer of [`GetBusifavorStocksStockId`] (查询商家券详情API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdResponse {
     /// 商家券批次名称
     pub stock_name: String,
@@ -3973,7 +3918,7 @@ pub struct GetBusifavorStocksStockIdResponse {
 
 /// 自定义入口
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdCustomEntrance {
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3991,7 +3936,7 @@ pub struct PatchBusifavorStocksStockIdCustomEntrance {
 
 /// 核销规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdCouponUseRule {
     /// 核销方式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4006,7 +3951,7 @@ pub struct PatchBusifavorStocksStockIdCouponUseRule {
 
 /// 发放规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdStockSendRule {
     /// 是否开启自然人限领
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4017,7 +3962,7 @@ pub struct PatchBusifavorStocksStockIdStockSendRule {
 }
 
 /// The answer of [`PatchBusifavorStocksStockIdBudget`] (修改批次预算API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchBusifavorStocksStockIdBudgetResponse {
     /// 批次当前最大发放个数
     pub max_coupons: i64,
@@ -4025,35 +3970,28 @@ pub struct PatchBusifavorStocksStockIdBudgetResponse {
     pub max_coupons_by_day: Option<i64>,
 }
 
-/// 券code状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetBusifavorStocksStockIdCouponcodesStatus {
-    /// `SENDED`
-    #[serde(rename = "SENDED")]
-    Sended,
-    /// `USED`
-    #[serde(rename = "USED")]
-    Used,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `DELETED`
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券code状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBusifavorStocksStockIdCouponcodesStatus {
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `DELETED`
+        Deleted = "DELETED",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBusifavorStocksStockIdCouponcodesStatus {}
 
 /// 券code列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdCouponcodesResponseData {
     /// 商户上传code
     pub code: Option<String>,
@@ -4072,7 +4010,7 @@ pub struct GetBusifavorStocksStockIdCouponcodesResponseData {
 }
 
 /// The answer of [`GetBusifavorStocksStockIdCouponcodes`] (查询预存code列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdCouponcodesResponse {
     /// 批次号
     pub stock_id: String,
@@ -4087,7 +4025,7 @@ pub struct GetBusifavorStocksStockIdCouponcodesResponse {
 }
 
 /// 上传失败的code及原因
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorStocksStockIdCouponcodesResponseFailCodes {
     /// 上传失败的券code
     pub coupon_code: String,
@@ -4098,7 +4036,7 @@ pub struct PostBusifavorStocksStockIdCouponcodesResponseFailCodes {
 }
 
 /// The answer of [`PostBusifavorStocksStockIdCouponcodes`] (上传预存code API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorStocksStockIdCouponcodesResponse {
     /// 批次号
     pub stock_id: String,
@@ -4121,7 +4059,7 @@ pub struct PostBusifavorStocksStockIdCouponcodesResponse {
 }
 
 /// The answer of [`DeleteBusifavorStocksStockIdCouponcodesCouponCode`] (删除预存code).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCodeResponse {
     /// 批次号
     pub stock_id: Option<String>,
@@ -4130,7 +4068,7 @@ pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCodeResponse {
 }
 
 /// 券码信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformation {
     /// 商家券批次名称
     pub stock_name: String,
@@ -4157,7 +4095,7 @@ pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformati
 }
 
 /// The answer of [`GetBusifavorStocksStockIdCouponcodesCouponCode`] (查询预存code详情).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponse {
     /// 券code信息
     pub code_information: GetBusifavorStocksStockIdCouponcodesResponseData,
@@ -4166,7 +4104,7 @@ pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponse {
 }
 
 /// 补差付款单据列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorSubsidyPayReceiptsResponsePayReceiptList {
     /// 补差付款单号
     pub subsidy_receipt_id: String,
@@ -4197,14 +4135,14 @@ pub struct GetBusifavorSubsidyPayReceiptsResponsePayReceiptList {
 }
 
 /// The answer of [`GetBusifavorSubsidyPayReceipts`] (查询营销补差付款单列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorSubsidyPayReceiptsResponse {
     /// 补差付款单据列表
     pub pay_receipt_list: Option<Vec<GetBusifavorSubsidyPayReceiptsResponsePayReceiptList>>,
 }
 
 /// The answer of [`PostBusifavorSubsidyReturnReceipts`] (营销补差回退API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorSubsidyReturnReceiptsResponse {
     /// 补差回退单号
     pub subsidy_return_receipt_id: Option<String>,
@@ -4239,7 +4177,7 @@ pub struct PostBusifavorSubsidyReturnReceiptsResponse {
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleCouponAvailableTime {
     /// 开始时间
     pub available_begin_time: Option<String>,
@@ -4250,7 +4188,7 @@ pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleCouponAvailabl
 }
 
 /// 固定面额满减券使用规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleFixedNormalCoupon {
     /// 优惠金额
     pub discount_amount: Option<i64>,
@@ -4259,7 +4197,7 @@ pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleFixedNormalCou
 }
 
 /// 折扣券使用规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleDiscountCoupon {
     /// 折扣比例
     pub discount_percent: Option<i64>,
@@ -4268,7 +4206,7 @@ pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleDiscountCoupon
 }
 
 /// 换购券使用规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleExchangeCoupon {
     /// 单品换购价
     pub exchange_price: Option<i64>,
@@ -4276,30 +4214,24 @@ pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleExchangeCoupon
     pub transaction_minimum: Option<i64>,
 }
 
-/// 核销方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleUseMethod {
-    /// `OFF_LINE`
-    #[serde(rename = "OFF_LINE")]
-    OffLine,
-    /// `MINI_PROGRAMS`
-    #[serde(rename = "MINI_PROGRAMS")]
-    MiniPrograms,
-    /// `PAYMENT_CODE`
-    #[serde(rename = "PAYMENT_CODE")]
-    PaymentCode,
-    /// `SELF_CONSUME`
-    #[serde(rename = "SELF_CONSUME")]
-    SelfConsume,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核销方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleUseMethod {
+        /// `OFF_LINE`
+        OffLine = "OFF_LINE",
+        /// `MINI_PROGRAMS`
+        MiniPrograms = "MINI_PROGRAMS",
+        /// `PAYMENT_CODE`
+        PaymentCode = "PAYMENT_CODE",
+        /// `SELF_CONSUME`
+        SelfConsume = "SELF_CONSUME",
+    }
 }
 
 /// 核销规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRule {
     /// 券可核销时间
     pub coupon_available_time:
@@ -4326,27 +4258,22 @@ pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRule {
     pub mini_programs_path: Option<String>,
 }
 
-/// code展示模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBusifavorUsersOpenidCouponsResponseDataCustomEntranceCodeDisplayMode {
-    /// `BARCODE`
-    #[serde(rename = "BARCODE")]
-    Barcode,
-    /// `QRCODE`
-    #[serde(rename = "QRCODE")]
-    Qrcode,
-    /// `NOT_SHOW`
-    #[serde(rename = "NOT_SHOW")]
-    NotShow,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// code展示模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBusifavorUsersOpenidCouponsResponseDataCustomEntranceCodeDisplayMode {
+        /// `BARCODE`
+        Barcode = "BARCODE",
+        /// `QRCODE`
+        Qrcode = "QRCODE",
+        /// `NOT_SHOW`
+        NotShow = "NOT_SHOW",
+    }
 }
 
 /// 自定义入口
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseDataCustomEntrance {
     /// 小程序入口
     pub mini_programs_info: Option<PostBusifavorStocksCustomEntranceMiniProgramsInfo>,
@@ -4362,7 +4289,7 @@ pub struct GetBusifavorUsersOpenidCouponsResponseDataCustomEntrance {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponseData {
     /// 商家券批次名称
     pub stock_name: String,
@@ -4405,7 +4332,7 @@ pub struct GetBusifavorUsersOpenidCouponsResponseData {
 }
 
 /// The answer of [`GetBusifavorUsersOpenidCoupons`] (根据过滤条件查询用户券API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBusifavorUsersOpenidCouponsResponse {
     /// 总数量
     pub total_count: i64,
@@ -4418,7 +4345,7 @@ pub struct GetBusifavorUsersOpenidCouponsResponse {
 }
 
 /// The answer of [`GetFavorCallbacks`] (获取已设置的消息通知地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorCallbacksResponse {
     /// 商户号
     pub mchid: String,
@@ -4427,7 +4354,7 @@ pub struct GetFavorCallbacksResponse {
 }
 
 /// The answer of [`PostFavorCallbacks`] (设置消息通知地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFavorCallbacksResponse {
     /// 修改时间
     pub update_time: String,
@@ -4436,7 +4363,7 @@ pub struct PostFavorCallbacksResponse {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostFavorCouponStocksStockUseRule {
     /// 发放总上限
     pub max_coupons: i64,
@@ -4453,54 +4380,41 @@ pub struct PostFavorCouponStocksStockUseRule {
     pub prevent_api_abuse: bool,
 }
 
-/// 批次类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostFavorCouponStocksStockType {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `DISCOUNT`
-    #[serde(rename = "DISCOUNT")]
-    Discount,
-    /// `EXCHAHGE`
-    #[serde(rename = "EXCHAHGE")]
-    Exchahge,
-    /// `RANDOM`
-    #[serde(rename = "RANDOM")]
-    Random,
-    /// `DISCOUNT_CUT`
-    #[serde(rename = "DISCOUNT_CUT")]
-    DiscountCut,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFavorCouponStocksStockType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+        /// `EXCHAHGE`
+        Exchahge = "EXCHAHGE",
+        /// `RANDOM`
+        Random = "RANDOM",
+        /// `DISCOUNT_CUT`
+        DiscountCut = "DISCOUNT_CUT",
+    }
 }
 
-/// 卡包跳转目标
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFavorCouponStocksPatternInfoJumpTarget {
-    /// `PAYMENT_CODE`
-    #[serde(rename = "PAYMENT_CODE")]
-    PaymentCode,
-    /// `MINI_PROGRAM`
-    #[serde(rename = "MINI_PROGRAM")]
-    MiniProgram,
-    /// `DEFAULT_PAGE`
-    #[serde(rename = "DEFAULT_PAGE")]
-    DefaultPage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 卡包跳转目标
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFavorCouponStocksPatternInfoJumpTarget {
+        /// `PAYMENT_CODE`
+        PaymentCode = "PAYMENT_CODE",
+        /// `MINI_PROGRAM`
+        MiniProgram = "MINI_PROGRAM",
+        /// `DEFAULT_PAGE`
+        DefaultPage = "DEFAULT_PAGE",
+    }
 }
 
 /// `pattern_info`
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorCouponStocksPatternInfo {
     /// 卡包跳转目标
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4515,7 +4429,7 @@ pub struct PostFavorCouponStocksPatternInfo {
 
 /// `coupon_use_rule`
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorCouponStocksCouponUseRule {
     /// 是否可叠加其他优惠
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4523,41 +4437,34 @@ pub struct PostFavorCouponStocksCouponUseRule {
 }
 
 /// The answer of [`PostFavorMediaImageUpload`] (（营销）图片上传API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFavorMediaImageUploadResponse {
     /// 媒体文件URL地址
     pub media_url: String,
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetFavorStocksStatus {
-    /// `unactivated`
-    #[serde(rename = "unactivated")]
-    Unactivated,
-    /// `audit`
-    #[serde(rename = "audit")]
-    Audit,
-    /// `running`
-    #[serde(rename = "running")]
-    Running,
-    /// `stoped`
-    #[serde(rename = "stoped")]
-    Stoped,
-    /// `paused`
-    #[serde(rename = "paused")]
-    Paused,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorStocksStatus {
+        /// `unactivated`
+        Unactivated = "unactivated",
+        /// `audit`
+        Audit = "audit",
+        /// `running`
+        Running = "running",
+        /// `stoped`
+        Stoped = "stoped",
+        /// `paused`
+        Paused = "paused",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFavorStocksStatus {}
 
 /// 减至批次特定信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksResponseDataCutToMessage {
     /// 可用优惠的商品最高单价
     pub single_price_max: Option<i64>,
@@ -4565,23 +4472,20 @@ pub struct GetFavorStocksResponseDataCutToMessage {
     pub cut_to_price: Option<i64>,
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetFavorStocksResponseDataBusinessType {
-    /// `MULTIUSE`
-    #[serde(rename = "MULTIUSE")]
-    Multiuse,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorStocksResponseDataBusinessType {
+        /// `MULTIUSE`
+        Multiuse = "MULTIUSE",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFavorStocksResponseDataBusinessType {}
 
 /// 消费金可用地域
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksResponseDataAvailableRegionList {
     /// 类型
     pub r#type: Option<String>,
@@ -4596,7 +4500,7 @@ pub struct GetFavorStocksResponseDataAvailableRegionList {
 }
 
 /// 批次详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksResponseData {
     /// 批次名称
     pub stock_name: String,
@@ -4639,7 +4543,7 @@ pub struct GetFavorStocksResponseData {
 }
 
 /// The answer of [`GetFavorStocks`] (条件查询批次列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksResponse {
     /// 批次总数
     pub total_count: i64,
@@ -4652,7 +4556,7 @@ pub struct GetFavorStocksResponse {
 }
 
 /// The answer of [`GetFavorStocksStockIdItems`] (查询代金券可用单品API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksStockIdItemsResponse {
     /// 可用单品编码总数
     pub total_count: i64,
@@ -4667,7 +4571,7 @@ pub struct GetFavorStocksStockIdItemsResponse {
 }
 
 /// The answer of [`PostFavorStocksStockIdModifyGoodsId`] (修改可用单品编码).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFavorStocksStockIdModifyGoodsIdResponse {
     /// 生效时间
     pub pause_time: String,
@@ -4676,7 +4580,7 @@ pub struct PostFavorStocksStockIdModifyGoodsIdResponse {
 }
 
 /// The answer of [`GetFavorStocksStockIdRefundFlow`] (下载批次退款明细API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksStockIdRefundFlowResponse {
     /// 下载链接
     pub url: String,
@@ -4687,7 +4591,7 @@ pub struct GetFavorStocksStockIdRefundFlowResponse {
 }
 
 /// The answer of [`GetFavorStocksStockIdRefundFlowByDay`] (获取批次退款明细下载链接).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksStockIdRefundFlowByDayResponse {
     /// 下载链接
     pub url: String,
@@ -4698,7 +4602,7 @@ pub struct GetFavorStocksStockIdRefundFlowByDayResponse {
 }
 
 /// The answer of [`PostFavorStocksStockIdRestart`] (重启代金券批次API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFavorStocksStockIdRestartResponse {
     /// 生效时间
     pub restart_time: String,
@@ -4707,7 +4611,7 @@ pub struct PostFavorStocksStockIdRestartResponse {
 }
 
 /// The answer of [`PostFavorStocksStockIdStart`] (激活代金券批次API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFavorStocksStockIdStartResponse {
     /// 生效时间
     pub start_time: String,
@@ -4716,7 +4620,7 @@ pub struct PostFavorStocksStockIdStartResponse {
 }
 
 /// The answer of [`GetFavorStocksStockIdUseFlowByDay`] (获取批次核销明细下载链接).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksStockIdUseFlowByDayResponse {
     /// 下载链接
     pub url: String,
@@ -4726,65 +4630,50 @@ pub struct GetFavorStocksStockIdUseFlowByDayResponse {
     pub stock_useflow_count: String,
 }
 
-/// 券或消费金状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFavorUsersOpenidCouponsStatus {
-    /// `SENDED`
-    #[serde(rename = "SENDED")]
-    Sended,
-    /// `USED`
-    #[serde(rename = "USED")]
-    Used,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券或消费金状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorUsersOpenidCouponsStatus {
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFavorUsersOpenidCouponsStatus {}
 
-/// 代金券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFavorUsersOpenidCouponsResponseDataStatus {
-    /// `SENDED`
-    #[serde(rename = "SENDED")]
-    Sended,
-    /// `USED`
-    #[serde(rename = "USED")]
-    Used,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `RECOVER`
-    #[serde(rename = "RECOVER")]
-    Recover,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 代金券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorUsersOpenidCouponsResponseDataStatus {
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `RECOVER`
+        Recover = "RECOVER",
+    }
 }
 
-/// 券类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFavorUsersOpenidCouponsResponseDataCouponType {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `CUT_TO`
-    #[serde(rename = "CUT_TO")]
-    CutTo,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorUsersOpenidCouponsResponseDataCouponType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `CUT_TO`
+        CutTo = "CUT_TO",
+    }
 }
 
 /// 固定面额满减券使用规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorUsersOpenidCouponsResponseDataNormalCouponInformation {
     /// 面额
     pub coupon_amount: i64,
@@ -4793,7 +4682,7 @@ pub struct GetFavorUsersOpenidCouponsResponseDataNormalCouponInformation {
 }
 
 /// `goods_detail`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformationGoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
@@ -4806,7 +4695,7 @@ pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformationGoodsDetail {
 }
 
 /// 已实扣代金券核销信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformation {
     /// 核销时间
     pub consume_time: Option<String>,
@@ -4820,7 +4709,7 @@ pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformation {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorUsersOpenidCouponsResponseData {
     /// 创建批次的商户号
     pub stock_creator_mchid: Option<String>,
@@ -4862,7 +4751,7 @@ pub struct GetFavorUsersOpenidCouponsResponseData {
 }
 
 /// The answer of [`GetFavorUsersOpenidCoupons`] (根据商户号查用户的券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorUsersOpenidCouponsResponse {
     /// 总数量
     pub total_count: i64,
@@ -4875,7 +4764,7 @@ pub struct GetFavorUsersOpenidCouponsResponse {
 }
 
 /// 活动信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityActivitiesResponseDataActivityInfo {
     /// 活动名称
     pub activity_name: Option<String>,
@@ -4892,7 +4781,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataActivityInfo {
 }
 
 /// 活动商品信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityActivitiesResponseDataGoodsInformation {
     /// 商品ID
     pub goods_id: Option<String>,
@@ -4903,7 +4792,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataGoodsInformation {
 }
 
 /// 活动区域列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformationAreas {
     /// 省名称
     pub province: Option<String>,
@@ -4914,7 +4803,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformationAreas {
 }
 
 /// 活动规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformation {
     /// 购买单件商品
     pub store_subsidy: Option<String>,
@@ -4929,7 +4818,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformation {
 }
 
 /// 小店活动门店集合
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityActivitiesResponseData {
     /// 活动ID
     pub activity_id: Option<String>,
@@ -4946,7 +4835,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseData {
 }
 
 /// The answer of [`GetGoodsSubsidyActivityActivities`] (按区域查询品牌加价购活动).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityActivitiesResponse {
     /// 小店活动门店总数
     pub total_count: Option<i64>,
@@ -4959,7 +4848,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponse {
 }
 
 /// 门店信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo {
     /// 门店ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4973,7 +4862,7 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo {
 }
 
 /// 门店报名信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfos {
     /// 门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4984,7 +4873,7 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfos {
 }
 
 /// The answer of [`PostGoodsSubsidyActivityActivityActivityIdApply`] (门店报名品牌加价购活动).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponse {
     /// 返回结果文案
     pub return_message: Option<String>,
@@ -4996,7 +4885,7 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponse {
 
 /// 订单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityQualificationLockOrderInformation {
     /// 支付订单的微信用户OpenID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5016,7 +4905,7 @@ pub struct PostGoodsSubsidyActivityQualificationLockOrderInformation {
 }
 
 /// The answer of [`PostGoodsSubsidyActivityQualificationLock`] (锁定品牌加价购活动资格).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityQualificationLockResponse {
     /// 返回结果文案
     pub return_message: Option<String>,
@@ -5027,14 +4916,14 @@ pub struct PostGoodsSubsidyActivityQualificationLockResponse {
 }
 
 /// 业务代理信息列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList {
     /// 业务代理的OpenID
     pub openid: String,
 }
 
 /// The answer of [`DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative`] (删除零售小店活动业务代理).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse {
     /// 零售小店活动ID
     pub activity_id: String,
@@ -5047,7 +4936,7 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRespo
 }
 
 /// The answer of [`PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative`] (添加零售小店活动业务代理).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse {
     /// 零售小店活动ID
     pub activity_id: String,
@@ -5060,7 +4949,7 @@ pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse
 }
 
 /// The answer of [`GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives`] (查询零售小店活动业务代理).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesResponse {
     /// 小店活动业代总数
     pub total_count: Option<i64>,
@@ -5075,7 +4964,7 @@ pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesRespons
 }
 
 /// 成功的物料码列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponseMaterialList {
     /// 物料码ID
     pub material_id: Option<String>,
@@ -5084,7 +4973,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponseMateria
 }
 
 /// The answer of [`PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials`] (生成小店活动物料码).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse {
     /// 成功的物料码列表
     pub material_list:
@@ -5092,7 +4981,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse {
 }
 
 /// 待删除的小店活动门店列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores {
     /// 门店编码
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5103,7 +4992,7 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores {
 }
 
 /// The answer of [`DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores`] (删除小店活动门店).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     /// 删除时间
     pub delete_time: Option<String>,
@@ -5112,7 +5001,7 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
 }
 
 /// The answer of [`GetGoodsSubsidyActivityRetailStoreActBrandIdStores`] (查询小店活动门店列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     /// 小店活动门店总数
     pub total_count: Option<i64>,
@@ -5125,7 +5014,7 @@ pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
 }
 
 /// The answer of [`PostGoodsSubsidyActivityRetailStoreActBrandIdStores`] (添加小店活动门店).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     /// 添加时间
     pub add_time: Option<String>,
@@ -5133,58 +5022,44 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
     pub failed_stores: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
 }
 
-/// 活动类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetMembercardActivityActivitiesActivityType {
-    /// `NON_MEMBER_AFTERPAY`
-    #[serde(rename = "NON_MEMBER_AFTERPAY")]
-    NonMemberAfterpay,
-    /// `MEMBER_AFTERPAY`
-    #[serde(rename = "MEMBER_AFTERPAY")]
-    MemberAfterpay,
-    /// `NON_MEMBER_MINIPROGRAM`
-    #[serde(rename = "NON_MEMBER_MINIPROGRAM")]
-    NonMemberMiniprogram,
-    /// `MEMBER_MINIPROGRAM`
-    #[serde(rename = "MEMBER_MINIPROGRAM")]
-    MemberMiniprogram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardActivityActivitiesActivityType {
+        /// `NON_MEMBER_AFTERPAY`
+        NonMemberAfterpay = "NON_MEMBER_AFTERPAY",
+        /// `MEMBER_AFTERPAY`
+        MemberAfterpay = "MEMBER_AFTERPAY",
+        /// `NON_MEMBER_MINIPROGRAM`
+        NonMemberMiniprogram = "NON_MEMBER_MINIPROGRAM",
+        /// `MEMBER_MINIPROGRAM`
+        MemberMiniprogram = "MEMBER_MINIPROGRAM",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMembercardActivityActivitiesActivityType {}
 
-/// 活动的当前状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetMembercardActivityActivitiesActivityStatus {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `ONGOING`
-    #[serde(rename = "ONGOING")]
-    Ongoing,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// `OVER_TIME`
-    #[serde(rename = "OVER_TIME")]
-    OverTime,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动的当前状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardActivityActivitiesActivityStatus {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `ONGOING`
+        Ongoing = "ONGOING",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+        /// `OVER_TIME`
+        OverTime = "OVER_TIME",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMembercardActivityActivitiesActivityStatus {}
 
 /// 指定时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendTime {
     /// 发放开始时间
     pub begin_time: String,
@@ -5193,7 +5068,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendTi
 }
 
 /// 每日发放开始时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTimeBeginDayTime {
     /// 时
     pub hours: i64,
@@ -5204,7 +5079,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDa
 }
 
 /// 指定时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTime {
     /// 每日发放开始时间
     pub begin_day_time:
@@ -5215,7 +5090,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDa
 }
 
 /// 发放时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriod {
     /// 指定时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5228,7 +5103,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriod {
 }
 
 /// 优惠券列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataStockList {
     /// 创建批次的商户号
     pub stock_creator_mchid: String,
@@ -5237,7 +5112,7 @@ pub struct GetMembercardActivityActivitiesResponseDataStockList {
 }
 
 /// 跳转激活的小程序
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSettingActivateMiniprogram
 {
     /// 跳转激活的appid
@@ -5247,7 +5122,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivate
 }
 
 /// 激活方式设置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSetting {
     /// 激活类型
     pub activate_type: String,
@@ -5260,7 +5135,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivate
 }
 
 /// 支付模式
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSettingPaymentMode {
     /// 支付场景列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5268,7 +5143,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentS
 }
 
 /// 支付设置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSetting {
     /// 支付模式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5284,7 +5159,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentS
 }
 
 /// 支付后活动设置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySetting {
     /// 商户logo
     pub logo_url: String,
@@ -5304,7 +5179,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySetting {
 }
 
 /// 领奖页面跳转配置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySettingAwardJumpDeploy {
     /// 小程序AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5318,7 +5193,7 @@ pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting
 }
 
 /// 支付前会员活动设置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting {
     /// 指定领取渠道
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5331,7 +5206,7 @@ pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting
 }
 
 /// 活动详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseData {
     /// 活动ID
     pub activity_id: String,
@@ -5365,7 +5240,7 @@ pub struct GetMembercardActivityActivitiesResponseData {
 }
 
 /// The answer of [`GetMembercardActivityActivities`] (查询活动列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponse {
     /// 活动详情
     pub data: Option<Vec<GetMembercardActivityActivitiesResponseData>>,
@@ -5378,7 +5253,7 @@ pub struct GetMembercardActivityActivitiesResponse {
 }
 
 /// The answer of [`PostMembercardActivityActivitiesActivityIdTerminate`] (终止活动API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMembercardActivityActivitiesActivityIdTerminateResponse {
     /// 活动ID
     pub activity_id: String,
@@ -5386,40 +5261,30 @@ pub struct PostMembercardActivityActivitiesActivityIdTerminateResponse {
     pub terminate_time: Option<String>,
 }
 
-/// 平台提供的通用开卡信息字段
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName
-{
-    /// `USER_FORM_FLAG_MOBILE`
-    #[serde(rename = "USER_FORM_FLAG_MOBILE")]
-    UserFormFlagMobile,
-    /// `USER_FORM_FLAG_SEX`
-    #[serde(rename = "USER_FORM_FLAG_SEX")]
-    UserFormFlagSex,
-    /// `USER_FORM_FLAG_NAME`
-    #[serde(rename = "USER_FORM_FLAG_NAME")]
-    UserFormFlagName,
-    /// `USER_FORM_FLAG_BIRTHDAY`
-    #[serde(rename = "USER_FORM_FLAG_BIRTHDAY")]
-    UserFormFlagBirthday,
-    /// `USER_FORM_FLAG_ADDRESS`
-    #[serde(rename = "USER_FORM_FLAG_ADDRESS")]
-    UserFormFlagAddress,
-    /// `USER_FORM_FLAG_EMAIL`
-    #[serde(rename = "USER_FORM_FLAG_EMAIL")]
-    UserFormFlagEmail,
-    /// `USER_FORM_FLAG_CITY`
-    #[serde(rename = "USER_FORM_FLAG_CITY")]
-    UserFormFlagCity,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 平台提供的通用开卡信息字段
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName {
+        /// `USER_FORM_FLAG_MOBILE`
+        UserFormFlagMobile = "USER_FORM_FLAG_MOBILE",
+        /// `USER_FORM_FLAG_SEX`
+        UserFormFlagSex = "USER_FORM_FLAG_SEX",
+        /// `USER_FORM_FLAG_NAME`
+        UserFormFlagName = "USER_FORM_FLAG_NAME",
+        /// `USER_FORM_FLAG_BIRTHDAY`
+        UserFormFlagBirthday = "USER_FORM_FLAG_BIRTHDAY",
+        /// `USER_FORM_FLAG_ADDRESS`
+        UserFormFlagAddress = "USER_FORM_FLAG_ADDRESS",
+        /// `USER_FORM_FLAG_EMAIL`
+        UserFormFlagEmail = "USER_FORM_FLAG_EMAIL",
+        /// `USER_FORM_FLAG_CITY`
+        UserFormFlagCity = "USER_FORM_FLAG_CITY",
+    }
 }
 
 /// 平台提供的通用开卡信息字段
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldList {
     /// 平台提供的通用开卡信息字段
     pub name: Option<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName>,
@@ -5428,7 +5293,7 @@ pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInform
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCustomFieldList
 {
     /// 字段名称
@@ -5440,7 +5305,7 @@ pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInform
 }
 
 /// 用户开卡时填写的个人信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInformation {
     /// 平台提供的通用开卡信息字段
     pub common_field_list: Option<Vec<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldList>>,
@@ -5449,7 +5314,7 @@ pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInform
 }
 
 /// The answer of [`GetMembercardOpenActivateInformationsActivateTicket`] (获取用户信息（跳转型激活）API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenActivateInformationsActivateTicketResponse {
     /// 微信昵称
     pub nickname: Option<String>,
@@ -5461,7 +5326,7 @@ pub struct GetMembercardOpenActivateInformationsActivateTicketResponse {
 }
 
 /// The answer of [`GetMembercardOpenCallback`] (查询回调地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCallbackResponse {
     /// 通知url地址
     pub notify_url: String,
@@ -5469,30 +5334,24 @@ pub struct GetMembercardOpenCallbackResponse {
     pub mchid: Option<String>,
 }
 
-/// 会员卡状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMembercardOpenCardsResponseDataStatus {
-    /// `NOT_APPROVE`
-    #[serde(rename = "NOT_APPROVE")]
-    NotApprove,
-    /// `APPROVE_FAIL`
-    #[serde(rename = "APPROVE_FAIL")]
-    ApproveFail,
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `DELETED`
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员卡状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenCardsResponseDataStatus {
+        /// `NOT_APPROVE`
+        NotApprove = "NOT_APPROVE",
+        /// `APPROVE_FAIL`
+        ApproveFail = "APPROVE_FAIL",
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `DELETED`
+        Deleted = "DELETED",
+    }
 }
 
 /// 品牌信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataBrand {
     /// 品牌id
     pub brand_id: String,
@@ -5500,49 +5359,38 @@ pub struct GetMembercardOpenCardsResponseDataBrand {
     pub display_name: String,
 }
 
-/// 会员码型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMembercardOpenCardsResponseDataCodeType {
-    /// `BAR_CODE`
-    #[serde(rename = "BAR_CODE")]
-    BarCode,
-    /// `QRCODE`
-    #[serde(rename = "QRCODE")]
-    Qrcode,
-    /// `BAR_CODE_AND_QRCODE`
-    #[serde(rename = "BAR_CODE_AND_QRCODE")]
-    BarCodeAndQrcode,
-    /// `NONE_CODE`
-    #[serde(rename = "NONE_CODE")]
-    NoneCode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员码型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenCardsResponseDataCodeType {
+        /// `BAR_CODE`
+        BarCode = "BAR_CODE",
+        /// `QRCODE`
+        Qrcode = "QRCODE",
+        /// `BAR_CODE_AND_QRCODE`
+        BarCodeAndQrcode = "BAR_CODE_AND_QRCODE",
+        /// `NONE_CODE`
+        NoneCode = "NONE_CODE",
+    }
 }
 
-/// 有效期类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMembercardOpenCardsResponseDataDateInformationType {
-    /// `FIX_TIME_RANGE`
-    #[serde(rename = "FIX_TIME_RANGE")]
-    FixTimeRange,
-    /// `FIX_TERM`
-    #[serde(rename = "FIX_TERM")]
-    FixTerm,
-    /// `PERMANENT`
-    #[serde(rename = "PERMANENT")]
-    Permanent,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 有效期类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenCardsResponseDataDateInformationType {
+        /// `FIX_TIME_RANGE`
+        FixTimeRange = "FIX_TIME_RANGE",
+        /// `FIX_TERM`
+        FixTerm = "FIX_TERM",
+        /// `PERMANENT`
+        Permanent = "PERMANENT",
+    }
 }
 
 /// 有效期
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataDateInformation {
     /// 有效期类型
     pub r#type: GetMembercardOpenCardsResponseDataDateInformationType,
@@ -5554,27 +5402,22 @@ pub struct GetMembercardOpenCardsResponseDataDateInformation {
     pub available_day_after_receive: Option<i64>,
 }
 
-/// 会员卡code分配类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMembercardOpenCardsResponseDataCodeMode {
-    /// `SYSTEM_ALLOCATE`
-    #[serde(rename = "SYSTEM_ALLOCATE")]
-    SystemAllocate,
-    /// `MERCHANT_DEPOSIT`
-    #[serde(rename = "MERCHANT_DEPOSIT")]
-    MerchantDeposit,
-    /// `REAL_TIME`
-    #[serde(rename = "REAL_TIME")]
-    RealTime,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员卡code分配类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenCardsResponseDataCodeMode {
+        /// `SYSTEM_ALLOCATE`
+        SystemAllocate = "SYSTEM_ALLOCATE",
+        /// `MERCHANT_DEPOSIT`
+        MerchantDeposit = "MERCHANT_DEPOSIT",
+        /// `REAL_TIME`
+        RealTime = "REAL_TIME",
+    }
 }
 
 /// 储值信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataBalanceInformation {
     /// 是否支持储值
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5590,30 +5433,24 @@ pub struct GetMembercardOpenCardsResponseDataBalanceInformation {
     pub balance_url: Option<String>,
 }
 
-/// 商户自定义的开卡信息字段类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldListType {
-    /// `TEXT`
-    #[serde(rename = "TEXT")]
-    Text,
-    /// `SELECT`
-    #[serde(rename = "SELECT")]
-    Select,
-    /// `RADIO`
-    #[serde(rename = "RADIO")]
-    Radio,
-    /// `CHECK_BOX`
-    #[serde(rename = "CHECK_BOX")]
-    CheckBox,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户自定义的开卡信息字段类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldListType {
+        /// `TEXT`
+        Text = "TEXT",
+        /// `SELECT`
+        Select = "SELECT",
+        /// `RADIO`
+        Radio = "RADIO",
+        /// `CHECK_BOX`
+        CheckBox = "CHECK_BOX",
+    }
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList {
     /// 商户自定义的开卡信息字段类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5627,7 +5464,7 @@ pub struct GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList 
 }
 
 /// 开卡信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataUserInformationForm {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5638,7 +5475,7 @@ pub struct GetMembercardOpenCardsResponseDataUserInformationForm {
 }
 
 /// 商户补充声明
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataAdditionalStatement {
     /// 标题
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5655,7 +5492,7 @@ pub struct GetMembercardOpenCardsResponseDataAdditionalStatement {
 }
 
 /// 会员卡列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseData {
     /// 会员卡id
     pub card_id: String,
@@ -5704,7 +5541,7 @@ pub struct GetMembercardOpenCardsResponseData {
 }
 
 /// The answer of [`GetMembercardOpenCards`] (查询会员卡模板列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponse {
     /// 总数量
     pub total_count: i64,
@@ -5718,7 +5555,7 @@ pub struct GetMembercardOpenCardsResponse {
 
 /// 有效期
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsDateInformation {
     /// 有效期类型
     pub r#type: GetMembercardOpenCardsResponseDataDateInformationType,
@@ -5738,7 +5575,7 @@ pub struct PostMembercardOpenCardsDateInformation {
 
 /// 有效期
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdDateInformation {
     /// 有效期类型
     pub r#type: GetMembercardOpenCardsResponseDataDateInformationType,
@@ -5758,7 +5595,7 @@ pub struct PatchMembercardOpenCardsCardIdDateInformation {
 
 /// 开卡信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdUserInformationForm {
     /// 是否允许修改
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5771,27 +5608,22 @@ pub struct PatchMembercardOpenCardsCardIdUserInformationForm {
     pub custom_field_list: Option<Vec<GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList>>,
 }
 
-/// 导入结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMembercardOpenCardsCardIdCodesDepositResponseDataResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `DUPLICATE`
-    #[serde(rename = "DUPLICATE")]
-    Duplicate,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 导入结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMembercardOpenCardsCardIdCodesDepositResponseDataResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `DUPLICATE`
+        Duplicate = "DUPLICATE",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 /// 导入结果
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdCodesDepositResponseData {
     /// 会员卡code
     pub code: Option<String>,
@@ -5800,39 +5632,32 @@ pub struct PostMembercardOpenCardsCardIdCodesDepositResponseData {
 }
 
 /// The answer of [`PostMembercardOpenCardsCardIdCodesDeposit`] (导入会员Code API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdCodesDepositResponse {
     /// 导入结果
     pub data: Option<Vec<PostMembercardOpenCardsCardIdCodesDepositResponseData>>,
 }
 
-/// 用户会员卡状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMembercardOpenCardsCardIdCodesCodeResponseUserCardStatus {
-    /// `NOT_ACTIVATE`
-    #[serde(rename = "NOT_ACTIVATE")]
-    NotActivate,
-    /// `EFFECTIVE`
-    #[serde(rename = "EFFECTIVE")]
-    Effective,
-    /// `EXPIRE`
-    #[serde(rename = "EXPIRE")]
-    Expire,
-    /// `UNAVAILABLE`
-    #[serde(rename = "UNAVAILABLE")]
-    Unavailable,
-    /// `DELETE`
-    #[serde(rename = "DELETE")]
-    Delete,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户会员卡状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenCardsCardIdCodesCodeResponseUserCardStatus {
+        /// `NOT_ACTIVATE`
+        NotActivate = "NOT_ACTIVATE",
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
+        /// `EXPIRE`
+        Expire = "EXPIRE",
+        /// `UNAVAILABLE`
+        Unavailable = "UNAVAILABLE",
+        /// `DELETE`
+        Delete = "DELETE",
+    }
 }
 
 /// The answer of [`GetMembercardOpenCardsCardIdCodesCode`] (查询用户会员卡信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsCardIdCodesCodeResponse {
     /// 会员卡id
     pub card_id: Option<String>,
@@ -5863,7 +5688,7 @@ pub struct GetMembercardOpenCardsCardIdCodesCodeResponse {
 
 /// 用户储值变更信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation {
     /// 更新前用户储值余额
     pub before_balance: i64,
@@ -5878,7 +5703,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation {
 
 /// 会员专属咨询信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdCodesCodeRightsGuide {
     /// 联系人名字
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5899,7 +5724,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeRightsGuide {
 
 /// 服务内容列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataFieldList
 {
     /// 内容字段ID
@@ -5909,7 +5734,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// 跳转小程序
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSettingJumpMiniprogram
 {
     /// 小程序appid
@@ -5920,7 +5745,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 
 /// 操作设置
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSetting {
     /// 操作名称
     pub action_name: String,
@@ -5930,7 +5755,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 
 /// 内容模板设置
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateData {
     /// 服务内容列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5942,7 +5767,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 
 /// 消息模板设置
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingMessageTemplateSetting {
     /// 模板消息ID
     pub message_template_id: String,
@@ -5952,7 +5777,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 
 /// 服务状态设置
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSetting {
     /// 状态ID
     pub state_id: String,
@@ -5964,38 +5789,33 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// The answer of [`GetMembercardOpenCardsCardIdDecryptCode`] (加密code解码（跳转型激活）API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsCardIdDecryptCodeResponse {
     /// 会员卡code
     pub code: String,
 }
 
 /// The answer of [`PostMembercardOpenCardsCardIdPermissionTokens`] (商户预授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdPermissionTokensResponse {
     /// 预授权token
     pub permission_token: String,
 }
 
-/// 会员卡激活类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMembercardOpenCardsCardIdQrcodeActivateType {
-    /// `AUTO_ACTIVATE`
-    #[serde(rename = "AUTO_ACTIVATE")]
-    AutoActivate,
-    /// `JUMP_ACTIVATE`
-    #[serde(rename = "JUMP_ACTIVATE")]
-    JumpActivate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员卡激活类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMembercardOpenCardsCardIdQrcodeActivateType {
+        /// `AUTO_ACTIVATE`
+        AutoActivate = "AUTO_ACTIVATE",
+        /// `JUMP_ACTIVATE`
+        JumpActivate = "JUMP_ACTIVATE",
+    }
 }
 
 /// The answer of [`PostMembercardOpenCardsCardIdQrcode`] (创建会员卡二维码API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdQrcodeResponse {
     /// 二维码对应的url
     pub url: String,
@@ -6003,7 +5823,7 @@ pub struct PostMembercardOpenCardsCardIdQrcodeResponse {
 
 /// 会员积分
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRightsBonus {
     /// 会员初始积分值
     pub init_bonus: i64,
@@ -6031,43 +5851,33 @@ pub struct PatchMembercardOpenCardsCardIdRightsBonus {
     pub bonus_support_path: Option<String>,
 }
 
-/// 会员专享价标题
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PatchMembercardOpenCardsCardIdRightsFavorMemberPriceTitle {
-    /// `MEMBER_PRICE`
-    #[serde(rename = "MEMBER_PRICE")]
-    MemberPrice,
-    /// `MEMBER_ACTIVITY`
-    #[serde(rename = "MEMBER_ACTIVITY")]
-    MemberActivity,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员专享价标题
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PatchMembercardOpenCardsCardIdRightsFavorMemberPriceTitle {
+        /// `MEMBER_PRICE`
+        MemberPrice = "MEMBER_PRICE",
+        /// `MEMBER_ACTIVITY`
+        MemberActivity = "MEMBER_ACTIVITY",
+    }
 }
 
-/// 会员优惠栏目名称
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PatchMembercardOpenCardsCardIdRightsFavorFavorModuleTitle {
-    /// `FAVOR`
-    #[serde(rename = "FAVOR")]
-    Favor,
-    /// `VIP`
-    #[serde(rename = "VIP")]
-    Vip,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 会员优惠栏目名称
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PatchMembercardOpenCardsCardIdRightsFavorFavorModuleTitle {
+        /// `FAVOR`
+        Favor = "FAVOR",
+        /// `VIP`
+        Vip = "VIP",
+    }
 }
 
 /// 会员优惠
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRightsFavor {
     /// 是否展示优惠券
     pub show_coupon: bool,
@@ -6090,7 +5900,7 @@ pub struct PatchMembercardOpenCardsCardIdRightsFavor {
 
 /// 会员发票
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRightsFapiao {
     /// 发票跳转文案
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6104,7 +5914,7 @@ pub struct PatchMembercardOpenCardsCardIdRightsFapiao {
 }
 
 /// The answer of [`PostMembercardOpenCardsCardIdServiceModules`] (添加会员卡服务项).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdServiceModulesResponse {
     /// 会员卡id
     pub card_id: String,
@@ -6116,7 +5926,7 @@ pub struct PostMembercardOpenCardsCardIdServiceModulesResponse {
 
 /// 会员信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenPhonenumberMemberImportMemberInformation {
     /// 会员卡id
     pub card_id: String,
@@ -6130,27 +5940,22 @@ pub struct PostMembercardOpenPhonenumberMemberImportMemberInformation {
     pub registration_time: String,
 }
 
-/// 用户领取状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMembercardOpenPhonenumberMemberSearchResponseReceiveStatus {
-    /// `UNSHOWED`
-    #[serde(rename = "UNSHOWED")]
-    Unshowed,
-    /// `UNRECEIVED`
-    #[serde(rename = "UNRECEIVED")]
-    Unreceived,
-    /// `RECEIVED`
-    #[serde(rename = "RECEIVED")]
-    Received,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户领取状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMembercardOpenPhonenumberMemberSearchResponseReceiveStatus {
+        /// `UNSHOWED`
+        Unshowed = "UNSHOWED",
+        /// `UNRECEIVED`
+        Unreceived = "UNRECEIVED",
+        /// `RECEIVED`
+        Received = "RECEIVED",
+    }
 }
 
 /// 用户会员卡信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenPhonenumberMemberSearchResponseUserCardInformation {
     /// 会员卡code
     pub code: String,
@@ -6167,7 +5972,7 @@ pub struct GetMembercardOpenPhonenumberMemberSearchResponseUserCardInformation {
 }
 
 /// The answer of [`GetMembercardOpenPhonenumberMemberSearch`] (通过加密手机号查询会员领卡状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenPhonenumberMemberSearchResponse {
     /// 用户领取状态
     pub receive_status: GetMembercardOpenPhonenumberMemberSearchResponseReceiveStatus,
@@ -6177,7 +5982,7 @@ pub struct GetMembercardOpenPhonenumberMemberSearchResponse {
 }
 
 /// 会员卡列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenUserCardsResponseData {
     /// 会员卡id
     pub card_id: Option<String>,
@@ -6186,7 +5991,7 @@ pub struct GetMembercardOpenUserCardsResponseData {
 }
 
 /// The answer of [`GetMembercardOpenUserCards`] (查询用户在品牌下所有会员卡API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenUserCardsResponse {
     /// 会员卡列表
     pub data: Option<Vec<GetMembercardOpenUserCardsResponseData>>,
@@ -6198,57 +6003,44 @@ pub struct GetMembercardOpenUserCardsResponse {
     pub limit: i64,
 }
 
-/// 使用模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerDeliveryPlanDeliveryPlansUsageMode {
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// `PROGRESSIVE_BUNDLE`
-    #[serde(rename = "PROGRESSIVE_BUNDLE")]
-    ProgressiveBundle,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 使用模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerDeliveryPlanDeliveryPlansUsageMode {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `PROGRESSIVE_BUNDLE`
+        ProgressiveBundle = "PROGRESSIVE_BUNDLE",
+    }
 }
 
-/// 投放计划状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState {
-    /// `PLAN_CREATING`
-    #[serde(rename = "PLAN_CREATING")]
-    PlanCreating,
-    /// `PLAN_CREATED`
-    #[serde(rename = "PLAN_CREATED")]
-    PlanCreated,
-    /// `PLAN_TERMINATING`
-    #[serde(rename = "PLAN_TERMINATING")]
-    PlanTerminating,
-    /// `PLAN_TERMINATED`
-    #[serde(rename = "PLAN_TERMINATED")]
-    PlanTerminated,
-    /// `PLAN_EXPIRED`
-    #[serde(rename = "PLAN_EXPIRED")]
-    PlanExpired,
-    /// `PLAN_DELIVERING`
-    #[serde(rename = "PLAN_DELIVERING")]
-    PlanDelivering,
-    /// `PLAN_PAUSED`
-    #[serde(rename = "PLAN_PAUSED")]
-    PlanPaused,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投放计划状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState {
+        /// `PLAN_CREATING`
+        PlanCreating = "PLAN_CREATING",
+        /// `PLAN_CREATED`
+        PlanCreated = "PLAN_CREATED",
+        /// `PLAN_TERMINATING`
+        PlanTerminating = "PLAN_TERMINATING",
+        /// `PLAN_TERMINATED`
+        PlanTerminated = "PLAN_TERMINATED",
+        /// `PLAN_EXPIRED`
+        PlanExpired = "PLAN_EXPIRED",
+        /// `PLAN_DELIVERING`
+        PlanDelivering = "PLAN_DELIVERING",
+        /// `PLAN_PAUSED`
+        PlanPaused = "PLAN_PAUSED",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState {}
 
 /// 投放计划详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerDeliveryPlanDeliveryPlansResponsePlan {
     /// 投放计划ID
     pub plan_id: String,
@@ -6277,33 +6069,26 @@ pub struct PostPartnerDeliveryPlanDeliveryPlansResponsePlan {
 }
 
 /// The answer of [`PostPartnerDeliveryPlanDeliveryPlans`] (创建投放计划).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerDeliveryPlanDeliveryPlansResponse {
     /// 投放计划详情
     pub plan: PostPartnerDeliveryPlanDeliveryPlansResponsePlan,
 }
 
-/// 投放计划审核状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansAuditState {
-    /// `AUDIT_INITIAL`
-    #[serde(rename = "AUDIT_INITIAL")]
-    AuditInitial,
-    /// `AUDIT_PROCESSING`
-    #[serde(rename = "AUDIT_PROCESSING")]
-    AuditProcessing,
-    /// `AUDIT_PASSED`
-    #[serde(rename = "AUDIT_PASSED")]
-    AuditPassed,
-    /// `AUDIT_REJECTED`
-    #[serde(rename = "AUDIT_REJECTED")]
-    AuditRejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投放计划审核状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansAuditState {
+        /// `AUDIT_INITIAL`
+        AuditInitial = "AUDIT_INITIAL",
+        /// `AUDIT_PROCESSING`
+        AuditProcessing = "AUDIT_PROCESSING",
+        /// `AUDIT_PASSED`
+        AuditPassed = "AUDIT_PASSED",
+        /// `AUDIT_REJECTED`
+        AuditRejected = "AUDIT_REJECTED",
+    }
 }
 
 impl crate::endpoint::QueryValue
@@ -6312,7 +6097,7 @@ impl crate::endpoint::QueryValue
 }
 
 /// The answer of [`GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans`] (分页查询投放计划列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
@@ -6322,7 +6107,7 @@ pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansResponse {
 
 /// 修改内容
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanIdModifyContent {
     /// 投放计划名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6345,26 +6130,22 @@ pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanIdModifyContent {
 }
 
 /// The answer of [`PostPartnerDeliveryPlanSpMchidNotifyUrl`] (设置投放计划回调地址).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerDeliveryPlanSpMchidNotifyUrlResponse {
     /// 通知地址
     pub notify_url: String,
 }
 
-/// 图片生成类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponImageGenerationTasksImageGenerationType {
-    /// `COMBINE_IMAGE`
-    #[serde(rename = "COMBINE_IMAGE")]
-    CombineImage,
-    /// `CUT_OUT`
-    #[serde(rename = "CUT_OUT")]
-    CutOut,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 图片生成类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponImageGenerationTasksImageGenerationType {
+        /// `COMBINE_IMAGE`
+        CombineImage = "COMBINE_IMAGE",
+        /// `CUT_OUT`
+        CutOut = "CUT_OUT",
+    }
 }
 
 impl crate::endpoint::QueryValue
@@ -6372,27 +6153,22 @@ impl crate::endpoint::QueryValue
 {
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponImageGenerationTasksCombineImageScope {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// `CATEGORY`
-    #[serde(rename = "CATEGORY")]
-    Category,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponImageGenerationTasksCombineImageScope {
+        /// `ALL`
+        All = "ALL",
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `CATEGORY`
+        Category = "CATEGORY",
+    }
 }
 
 /// 满减券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon {
     /// 门槛金额
     pub threshold: i64,
@@ -6401,7 +6177,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon 
 }
 
 /// 折扣券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon {
     /// 门槛金额
     pub threshold: i64,
@@ -6410,7 +6186,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupo
 }
 
 /// 兑换券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon {
     /// 门槛金额
     pub threshold: i64,
@@ -6420,7 +6196,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupo
 
 /// 拼图数据
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImage {
     /// 优惠范围
     pub scope: PostPartnerProductCouponImageGenerationTasksCombineImageScope,
@@ -6445,14 +6221,14 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImage {
 }
 
 /// 抠图数据
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCutOut {
     /// 商品图URL
     pub image_url: String,
 }
 
 /// The answer of [`PostPartnerProductCouponImageGenerationTasks`] (提交图片生成任务).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksResponse {
     /// 图片生成的任务ID
     pub task_id: String,
@@ -6460,27 +6236,22 @@ pub struct PostPartnerProductCouponImageGenerationTasksResponse {
     pub brand_id: String,
 }
 
-/// 任务状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerProductCouponImageGenerationTasksTaskIdResponseTaskState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 任务状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerProductCouponImageGenerationTasksTaskIdResponseTaskState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+    }
 }
 
 /// The answer of [`GetPartnerProductCouponImageGenerationTasksTaskId`] (查询图片生成任务执行结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponImageGenerationTasksTaskIdResponse {
     /// 品牌ID
     pub brand_id: String,
@@ -6497,7 +6268,7 @@ pub struct GetPartnerProductCouponImageGenerationTasksTaskIdResponse {
 }
 
 /// The answer of [`GetPartnerProductCouponNotifyConfigs`] (获取商品券事件通知地址).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponNotifyConfigsResponse {
     /// 通知URL地址
     pub notify_url: String,
@@ -6505,24 +6276,20 @@ pub struct GetPartnerProductCouponNotifyConfigsResponse {
     pub update_time: String,
 }
 
-/// 使用模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsUsageMode {
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// `SEQUENTIAL`
-    #[serde(rename = "SEQUENTIAL")]
-    Sequential,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 使用模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsUsageMode {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `SEQUENTIAL`
+        Sequential = "SEQUENTIAL",
+    }
 }
 
 /// 单券模式信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsSingleUsageInfo {
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6533,24 +6300,20 @@ pub struct PostPartnerProductCouponProductCouponsSingleUsageInfo {
         Option<PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon>,
 }
 
-/// 多次优惠规则类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsSequentialUsageInfoType {
-    /// `INCREMENTAL`
-    #[serde(rename = "INCREMENTAL")]
-    Incremental,
-    /// `EQUAL`
-    #[serde(rename = "EQUAL")]
-    Equal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 多次优惠规则类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsSequentialUsageInfoType {
+        /// `INCREMENTAL`
+        Incremental = "INCREMENTAL",
+        /// `EQUAL`
+        Equal = "EQUAL",
+    }
 }
 
 /// 多次优惠模式信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsSequentialUsageInfo {
     /// 多次优惠规则类型
     pub r#type: PostPartnerProductCouponProductCouponsSequentialUsageInfoType,
@@ -6564,7 +6327,7 @@ pub struct PostPartnerProductCouponProductCouponsSequentialUsageInfo {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoiceList {
     /// 单品名称
     pub name: String,
@@ -6584,7 +6347,7 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoi
 }
 
 /// 套餐组合
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList {
     /// 套餐名
     pub name: String,
@@ -6596,7 +6359,7 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList {
 }
 
 /// 展示信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsDisplayInfo {
     /// 商品券名称
     pub name: String,
@@ -6616,27 +6379,22 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfo {
         Option<Vec<PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList>>,
 }
 
-/// 券Code分配模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsStockCouponCodeMode {
-    /// `WECHATPAY`
-    #[serde(rename = "WECHATPAY")]
-    Wechatpay,
-    /// `UPLOAD`
-    #[serde(rename = "UPLOAD")]
-    Upload,
-    /// `API_ASSIGN`
-    #[serde(rename = "API_ASSIGN")]
-    ApiAssign,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券Code分配模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsStockCouponCodeMode {
+        /// `WECHATPAY`
+        Wechatpay = "WECHATPAY",
+        /// `UPLOAD`
+        Upload = "UPLOAD",
+        /// `API_ASSIGN`
+        ApiAssign = "API_ASSIGN",
+    }
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockStockSendRule {
     /// 发放次数总上限
     pub max_count: i64,
@@ -6648,40 +6406,30 @@ pub struct PostPartnerProductCouponProductCouponsStockStockSendRule {
     pub max_count_per_user: Option<i64>,
 }
 
-/// 每周可用星期数
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayList
-{
-    /// `MONDAY`
-    #[serde(rename = "MONDAY")]
-    Monday,
-    /// `TUESDAY`
-    #[serde(rename = "TUESDAY")]
-    Tuesday,
-    /// `WEDNESDAY`
-    #[serde(rename = "WEDNESDAY")]
-    Wednesday,
-    /// `THURSDAY`
-    #[serde(rename = "THURSDAY")]
-    Thursday,
-    /// `FRIDAY`
-    #[serde(rename = "FRIDAY")]
-    Friday,
-    /// `SATURDAY`
-    #[serde(rename = "SATURDAY")]
-    Saturday,
-    /// `SUNDAY`
-    #[serde(rename = "SUNDAY")]
-    Sunday,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 每周可用星期数
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayList {
+        /// `MONDAY`
+        Monday = "MONDAY",
+        /// `TUESDAY`
+        Tuesday = "TUESDAY",
+        /// `WEDNESDAY`
+        Wednesday = "WEDNESDAY",
+        /// `THURSDAY`
+        Thursday = "THURSDAY",
+        /// `FRIDAY`
+        Friday = "FRIDAY",
+        /// `SATURDAY`
+        Saturday = "SATURDAY",
+        /// `SUNDAY`
+        Sunday = "SUNDAY",
+    }
 }
 
 /// 当天可用时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayPeriodList
 {
     /// 当天可用开始时间
@@ -6691,7 +6439,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 }
 
 /// 每周固定可用时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod {
     /// 每周可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6702,7 +6450,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
@@ -6726,7 +6474,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 }
 
 /// 单券使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRule {
     /// 券可核销时间
     pub coupon_available_period:
@@ -6745,7 +6493,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRule {
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
@@ -6763,7 +6511,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponA
 }
 
 /// 多次优惠使用规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRule {
     /// 券可核销时间
     pub coupon_available_period:
@@ -6785,30 +6533,24 @@ pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRule {
     pub special_first: Option<bool>,
 }
 
-/// 券使用方式列表
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponUsageMethodList {
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// `MINI_PROGRAM`
-    #[serde(rename = "MINI_PROGRAM")]
-    MiniProgram,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `PAYMENT_CODE`
-    #[serde(rename = "PAYMENT_CODE")]
-    PaymentCode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券使用方式列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponUsageMethodList {
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+        /// `MINI_PROGRAM`
+        MiniProgram = "MINI_PROGRAM",
+        /// `APP`
+        App = "APP",
+        /// `PAYMENT_CODE`
+        PaymentCode = "PAYMENT_CODE",
+    }
 }
 
 /// 券可用门店信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponAvailableStoreInfo {
     /// 券可用门店描述
     pub description: String,
@@ -6820,27 +6562,22 @@ pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCoupon
     pub mini_program_path: Option<String>,
 }
 
-/// APP跳转类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoAppJumpType {
-    /// `H5`
-    #[serde(rename = "H5")]
-    H5,
-    /// `PASSCODE_LINK`
-    #[serde(rename = "PASSCODE_LINK")]
-    PasscodeLink,
-    /// `USAGE_GUIDE`
-    #[serde(rename = "USAGE_GUIDE")]
-    UsageGuide,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// APP跳转类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoAppJumpType {
+        /// `H5`
+        H5 = "H5",
+        /// `PASSCODE_LINK`
+        PasscodeLink = "PASSCODE_LINK",
+        /// `USAGE_GUIDE`
+        UsageGuide = "USAGE_GUIDE",
+    }
 }
 
 /// 券使用规则展示信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo {
     /// 券使用方式列表
     pub coupon_usage_method_list:
@@ -6870,28 +6607,23 @@ pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo {
     pub passcode_link: Option<String>,
 }
 
-/// 用户商品券Code展示模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode {
-    /// `INVISIBLE`
-    #[serde(rename = "INVISIBLE")]
-    Invisible,
-    /// `BARCODE`
-    #[serde(rename = "BARCODE")]
-    Barcode,
-    /// `QRCODE`
-    #[serde(rename = "QRCODE")]
-    Qrcode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户商品券Code展示模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode {
+        /// `INVISIBLE`
+        Invisible = "INVISIBLE",
+        /// `BARCODE`
+        Barcode = "BARCODE",
+        /// `QRCODE`
+        Qrcode = "QRCODE",
+    }
 }
 
 /// 小程序入口
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceMiniProgram {
     /// 小程序appid
     pub appid: String,
@@ -6905,7 +6637,7 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceM
 }
 
 /// 公众号入口
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceOfficialAccount {
     /// 公众号AppID
     pub appid: String,
@@ -6913,7 +6645,7 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceO
 
 /// 用户商品券展示信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfo {
     /// 用户商品券Code展示模式
     pub code_display_mode:
@@ -6934,28 +6666,23 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfo {
     pub entrance_finder: Option<PostBusifavorStocksDisplayPatternInfoFinderInfo>,
 }
 
-/// 可用门店范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsStockStoreScope {
-    /// `NONE`
-    #[serde(rename = "NONE")]
-    None,
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `SPECIFIC`
-    #[serde(rename = "SPECIFIC")]
-    Specific,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 可用门店范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsStockStoreScope {
+        /// `NONE`
+        None = "NONE",
+        /// `ALL`
+        All = "ALL",
+        /// `SPECIFIC`
+        Specific = "SPECIFIC",
+    }
 }
 
 /// 批次信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsStock {
     /// 备注
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6981,27 +6708,22 @@ pub struct PostPartnerProductCouponProductCouponsStock {
     pub store_scope: PostPartnerProductCouponProductCouponsStockStoreScope,
 }
 
-/// 商品券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsResponseState {
-    /// `AUDITING`
-    #[serde(rename = "AUDITING")]
-    Auditing,
-    /// `EFFECTIVE`
-    #[serde(rename = "EFFECTIVE")]
-    Effective,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商品券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsResponseState {
+        /// `AUDITING`
+        Auditing = "AUDITING",
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+    }
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
@@ -7018,7 +6740,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCou
 }
 
 /// 单券使用规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule {
     /// 券可核销时间
     pub coupon_available_period:
@@ -7034,7 +6756,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule {
 }
 
 /// 小程序入口
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceMiniProgram {
     /// 小程序appid
     pub appid: String,
@@ -7047,7 +6769,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoE
 }
 
 /// 用户商品券展示信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo {
     /// 用户商品券Code展示模式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7071,7 +6793,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo 
 }
 
 /// 已发放次数
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockSentCountInfo {
     /// 已发放总次数
     pub total_count: i64,
@@ -7079,35 +6801,28 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSentCountInfo {
     pub today_count: i64,
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsResponseStockState {
-    /// `AUDITING`
-    #[serde(rename = "AUDITING")]
-    Auditing,
-    /// `SENDING`
-    #[serde(rename = "SENDING")]
-    Sending,
-    /// `PAUSED`
-    #[serde(rename = "PAUSED")]
-    Paused,
-    /// `STOPPED`
-    #[serde(rename = "STOPPED")]
-    Stopped,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsResponseStockState {
+        /// `AUDITING`
+        Auditing = "AUDITING",
+        /// `SENDING`
+        Sending = "SENDING",
+        /// `PAUSED`
+        Paused = "PAUSED",
+        /// `STOPPED`
+        Stopped = "STOPPED",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostPartnerProductCouponProductCouponsResponseStockState {}
 
 /// 批次信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStock {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7148,7 +6863,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStock {
 }
 
 /// The answer of [`PostPartnerProductCouponProductCoupons`] (创建商品券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponse {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7175,7 +6890,7 @@ pub struct PostPartnerProductCouponProductCouponsResponse {
 }
 
 /// The answer of [`GetPartnerProductCouponProductCouponsProductCouponId`] (查询商品券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdResponse {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7205,25 +6920,20 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdResponse {
     pub deactivate_reason: Option<String>,
 }
 
-/// 券Code分配模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponCodeMode
-{
-    /// `WECHATPAY`
-    #[serde(rename = "WECHATPAY")]
-    Wechatpay,
-    /// `UPLOAD`
-    #[serde(rename = "UPLOAD")]
-    Upload,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 券Code分配模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponCodeMode {
+        /// `WECHATPAY`
+        Wechatpay = "WECHATPAY",
+        /// `UPLOAD`
+        Upload = "UPLOAD",
+    }
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleStockSendRule
 {
     /// 发放次数总上限
@@ -7237,7 +6947,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 
 /// 多次优惠使用规则
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleProgressiveBundleUsageRule
 {
     /// 券可核销时间
@@ -7259,7 +6969,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 
 /// 批次组信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundle {
     /// 备注
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7282,7 +6992,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 }
 
 /// 批次组信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListStockBundleInfo
 {
     /// 批次组ID
@@ -7292,7 +7002,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
 }
 
 /// 批次列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockList {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7333,7 +7043,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
 }
 
 /// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStockBundles`] (添加商品券批次组).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse {
     /// 批次组ID
     pub stock_bundle_id: String,
@@ -7343,7 +7053,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
 }
 
 /// 门店列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList
 {
     /// 门店ID
@@ -7351,7 +7061,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 }
 
 /// 关联失败的门店列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseFailedStoreList
 {
     /// 门店ID
@@ -7363,7 +7073,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 }
 
 /// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStores`] (批次组批量关联门店).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse {
     /// 去重后门店总数
     pub total_count: i64,
@@ -7373,26 +7083,20 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
     pub failed_store_list: Option<Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseFailedStoreList>>,
 }
 
-/// 更新模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudgetUpdateMode
-{
-    /// `MAX_COUNT`
-    #[serde(rename = "MAX_COUNT")]
-    MaxCount,
-    /// `MAX_COUNT_PER_DAY`
-    #[serde(rename = "MAX_COUNT_PER_DAY")]
-    MaxCountPerDay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 更新模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudgetUpdateMode {
+        /// `MAX_COUNT`
+        MaxCount = "MAX_COUNT",
+        /// `MAX_COUNT_PER_DAY`
+        MaxCountPerDay = "MAX_COUNT_PER_DAY",
+    }
 }
 
 /// 批次列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7435,7 +7139,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseSto
 }
 
 /// The answer of [`GetPartnerProductCouponProductCouponsProductCouponIdStocks`] (查询商品券批次列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
     /// 总个数
     pub total_count: i64,
@@ -7448,7 +7152,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
 
 /// 批次信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStock {
     /// 备注
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7475,7 +7179,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStock {
 }
 
 /// 券使用规则展示信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponseUsageRuleDisplayInfo {
     /// 券使用方式列表
     pub coupon_usage_method_list:
@@ -7495,7 +7199,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponseUs
 }
 
 /// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStocks`] (添加商品券批次).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7539,7 +7243,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
 }
 
 /// The answer of [`GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStores`] (查询批次关联门店列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStoresResponse {
     /// 总个数
     pub total_count: i64,
@@ -7550,7 +7254,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAsso
 }
 
 /// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodes`] (预上传券Code).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodesResponse
 {
     /// 去重后券Code总数
@@ -7566,7 +7270,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpl
 }
 
 /// 会员标签信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTagInfo {
     /// 会员卡模板ID
     pub member_card_id: String,
@@ -7574,7 +7278,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTa
 
 /// 用户商品券标签信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfo {
     /// 用户商品券标签列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7585,35 +7289,26 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfo {
         Option<PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTagInfo>,
 }
 
-/// 用户商品券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState {
-    /// `CONFIRMING`
-    #[serde(rename = "CONFIRMING")]
-    Confirming,
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `EFFECTIVE`
-    #[serde(rename = "EFFECTIVE")]
-    Effective,
-    /// `USED`
-    #[serde(rename = "USED")]
-    Used,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `DELETED`
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户商品券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState {
+        /// `CONFIRMING`
+        Confirming = "CONFIRMING",
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `DELETED`
+        Deleted = "DELETED",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+    }
 }
 
 impl crate::endpoint::QueryValue
@@ -7621,36 +7316,28 @@ impl crate::endpoint::QueryValue
 {
 }
 
-/// 发券渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel {
-    /// `API`
-    #[serde(rename = "API")]
-    Api,
-    /// `BRAND_MANAGE`
-    #[serde(rename = "BRAND_MANAGE")]
-    BrandManage,
-    /// `MERCHANT_CARD`
-    #[serde(rename = "MERCHANT_CARD")]
-    MerchantCard,
-    /// `MEMBER`
-    #[serde(rename = "MEMBER")]
-    Member,
-    /// `SMALL_ACTIVITY`
-    #[serde(rename = "SMALL_ACTIVITY")]
-    SmallActivity,
-    /// `RECEIVE_COMPONENT`
-    #[serde(rename = "RECEIVE_COMPONENT")]
-    ReceiveComponent,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发券渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel {
+        /// `API`
+        Api = "API",
+        /// `BRAND_MANAGE`
+        BrandManage = "BRAND_MANAGE",
+        /// `MERCHANT_CARD`
+        MerchantCard = "MERCHANT_CARD",
+        /// `MEMBER`
+        Member = "MEMBER",
+        /// `SMALL_ACTIVITY`
+        SmallActivity = "SMALL_ACTIVITY",
+        /// `RECEIVE_COMPONENT`
+        ReceiveComponent = "RECEIVE_COMPONENT",
+    }
 }
 
 /// 关联微信支付订单信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo
 {
     /// 微信支付单号
@@ -7668,7 +7355,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// 多次优惠使用详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetail {
     /// 券核销请求单号
     pub use_request_no: Option<String>,
@@ -7683,7 +7370,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// 用户券组信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListUserProductCouponBundleInfo
 {
     /// 用户券组ID
@@ -7697,7 +7384,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// 多次优惠模式信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProductCouponProgressiveBundleUsageInfo
 {
     /// 可使用次数
@@ -7707,7 +7394,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// 商品券信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProductCoupon {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7738,7 +7425,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// 批次信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListStock {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7778,22 +7465,18 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
     pub brand_id: String,
 }
 
-/// 用户商品券标签列表
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoCouponTagList
-{
-    /// `MEMBER`
-    #[serde(rename = "MEMBER")]
-    Member,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户商品券标签列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoCouponTagList {
+        /// `MEMBER`
+        Member = "MEMBER",
+    }
 }
 
 /// 用户商品券标签信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfo {
     /// 用户商品券标签列表
     pub coupon_tag_list: Option<Vec<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoCouponTagList>>,
@@ -7802,7 +7485,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// 用户商品券列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponList {
     /// 用户商品券Code
     pub coupon_code: String,
@@ -7847,7 +7530,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 }
 
 /// The answer of [`PostPartnerProductCouponUsersOpenidCouponBundles`] (向用户发放商品券批次组).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponse {
     /// 用户券组ID
     pub user_coupon_bundle_id: String,
@@ -7856,37 +7539,28 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponse {
         Vec<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponList>,
 }
 
-/// 轮次使用详情状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemListDetailState
-{
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `EFFECTIVE`
-    #[serde(rename = "EFFECTIVE")]
-    Effective,
-    /// `USED`
-    #[serde(rename = "USED")]
-    Used,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `DELETED`
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 轮次使用详情状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemListDetailState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `DELETED`
+        Deleted = "DELETED",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+    }
 }
 
 /// 轮次使用详情列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemList {
     /// 轮次使用详情状态
     pub detail_state: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemListDetailState>,
@@ -7909,7 +7583,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequen
 }
 
 /// 多次优惠使用详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetail {
     /// 总可使用次数
     pub total_count: Option<i64>,
@@ -7920,7 +7594,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequen
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
@@ -7937,7 +7611,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockS
 }
 
 /// 多次优惠使用规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRule {
     /// 券可核销时间
     pub coupon_available_period: GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRuleCouponAvailablePeriod,
@@ -7952,7 +7626,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockS
 }
 
 /// 批次信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStock {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -7995,7 +7669,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStock 
 }
 
 /// 用户商品券列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList {
     /// 用户商品券Code
     pub coupon_code: String,
@@ -8038,7 +7712,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList {
 }
 
 /// The answer of [`GetPartnerProductCouponUsersOpenidCoupons`] (指定券状态查询用户商品券列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponse {
     /// 总个数
     pub total_count: i64,
@@ -8051,7 +7725,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponse {
 
 /// 会员标签信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfoMemberTagInfo {
     /// 会员卡模板ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8060,7 +7734,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfoMemberTagInfo 
 
 /// 用户商品券标签信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfo {
     /// 用户商品券标签列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8071,7 +7745,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfo {
 }
 
 /// The answer of [`GetPartnerProductCouponUsersOpenidCouponsCouponCode`] (查询用户商品券详情).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse {
     /// 用户商品券Code
     pub coupon_code: String,
@@ -8114,7 +7788,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse {
 }
 
 /// 券核销的关联微信支付分订单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSingleUsageDetailAssociatedPayScoreOrderInfo
 {
     /// 微信支付服务订单号
@@ -8128,7 +7802,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSi
 }
 
 /// 单券使用详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSingleUsageDetail {
     /// 券核销请求单号
     pub use_request_no: Option<String>,
@@ -8147,7 +7821,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSi
 }
 
 /// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm`] (确认发放用户商品券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
     /// 用户商品券Code
     pub coupon_code: String,
@@ -8197,7 +7871,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
 
 /// 关联微信支付分订单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseAssociatedPayScoreOrderInfo {
     /// 微信支付服务订单号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8214,7 +7888,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseAssociatedPayS
 }
 
 /// 轮次使用详情列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponseSequentialUsageDetailDetailItemList {
     /// 轮次使用详情状态
     pub detail_state: GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemListDetailState,
@@ -8237,7 +7911,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponseSequen
 }
 
 /// 多次优惠使用详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponseSequentialUsageDetail {
     /// 总可使用次数
     pub total_count: i64,
@@ -8248,7 +7922,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponseSequen
 }
 
 /// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse`] (核销用户商品券).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponse {
     /// 用户商品券Code
     pub coupon_code: String,
@@ -8291,7 +7965,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseResponse {
 }
 
 /// 合作方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnershipsResponseDataPartner {
     /// 合作方类别
     pub r#type: String,
@@ -8302,7 +7976,7 @@ pub struct GetPartnershipsResponseDataPartner {
 }
 
 /// 被授权数据
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnershipsResponseDataAuthorizedData {
     /// 授权业务类别
     pub business_type: String,
@@ -8311,7 +7985,7 @@ pub struct GetPartnershipsResponseDataAuthorizedData {
 }
 
 /// 合作关系结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnershipsResponseData {
     /// 合作方信息
     pub partner: GetPartnershipsResponseDataPartner,
@@ -8328,7 +8002,7 @@ pub struct GetPartnershipsResponseData {
 }
 
 /// The answer of [`GetPartnerships`] (查询合作关系列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnershipsResponse {
     /// 合作关系结果集
     pub data: Option<Vec<GetPartnershipsResponseData>>,
@@ -8340,24 +8014,20 @@ pub struct GetPartnershipsResponse {
     pub total_count: Option<i64>,
 }
 
-/// 合作方类别
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnershipsBuildPartnerType {
-    /// `APPID`
-    #[serde(rename = "APPID")]
-    Appid,
-    /// `MERCHANT`
-    #[serde(rename = "MERCHANT")]
-    Merchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 合作方类别
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnershipsBuildPartnerType {
+        /// `APPID`
+        Appid = "APPID",
+        /// `MERCHANT`
+        Merchant = "MERCHANT",
+    }
 }
 
 /// 合作方信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnershipsBuildPartner {
     /// 合作方类别
     pub r#type: PostPartnershipsBuildPartnerType,
@@ -8369,24 +8039,20 @@ pub struct PostPartnershipsBuildPartner {
     pub merchant_id: Option<String>,
 }
 
-/// 授权业务类别
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnershipsBuildAuthorizedDataBusinessType {
-    /// `FAVOR_STOCK`
-    #[serde(rename = "FAVOR_STOCK")]
-    FavorStock,
-    /// `BUSIFAVOR_STOCK`
-    #[serde(rename = "BUSIFAVOR_STOCK")]
-    BusifavorStock,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权业务类别
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnershipsBuildAuthorizedDataBusinessType {
+        /// `FAVOR_STOCK`
+        FavorStock = "FAVOR_STOCK",
+        /// `BUSIFAVOR_STOCK`
+        BusifavorStock = "BUSIFAVOR_STOCK",
+    }
 }
 
 /// 被授权数据
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnershipsBuildAuthorizedData {
     /// 授权业务类别
     pub business_type: PostPartnershipsBuildAuthorizedDataBusinessType,
@@ -8395,24 +8061,20 @@ pub struct PostPartnershipsBuildAuthorizedData {
     pub stock_id: Option<String>,
 }
 
-/// 合作状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnershipsBuildResponseState {
-    /// `ESTABLISHED`
-    #[serde(rename = "ESTABLISHED")]
-    Established,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 合作状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnershipsBuildResponseState {
+        /// `ESTABLISHED`
+        Established = "ESTABLISHED",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+    }
 }
 
 /// The answer of [`PostPartnershipsBuild`] (建立合作关系API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnershipsBuildResponse {
     /// 合作方信息
     pub partner: PostPartnershipsBuildPartner,
@@ -8429,59 +8091,48 @@ pub struct PostPartnershipsBuildResponse {
 }
 
 /// The answer of [`PostPartnershipsTerminate`] (终止合作关系API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnershipsTerminateResponse {
     /// 终止合作关系时间
     pub terminate_time: String,
 }
 
-/// 活动状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesActivityStatus {
-    /// `CREATE_ACT_STATUS`
-    #[serde(rename = "CREATE_ACT_STATUS")]
-    CreateActStatus,
-    /// `ONGOING_ACT_STATUS`
-    #[serde(rename = "ONGOING_ACT_STATUS")]
-    OngoingActStatus,
-    /// `TERMINATE_ACT_STATUS`
-    #[serde(rename = "TERMINATE_ACT_STATUS")]
-    TerminateActStatus,
-    /// `STOP_ACT_STATUS`
-    #[serde(rename = "STOP_ACT_STATUS")]
-    StopActStatus,
-    /// `OVER_TIME_ACT_STATUS`
-    #[serde(rename = "OVER_TIME_ACT_STATUS")]
-    OverTimeActStatus,
-    /// `CREATE_ACT_FAILED`
-    #[serde(rename = "CREATE_ACT_FAILED")]
-    CreateActFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesActivityStatus {
+        /// `CREATE_ACT_STATUS`
+        CreateActStatus = "CREATE_ACT_STATUS",
+        /// `ONGOING_ACT_STATUS`
+        OngoingActStatus = "ONGOING_ACT_STATUS",
+        /// `TERMINATE_ACT_STATUS`
+        TerminateActStatus = "TERMINATE_ACT_STATUS",
+        /// `STOP_ACT_STATUS`
+        StopActStatus = "STOP_ACT_STATUS",
+        /// `OVER_TIME_ACT_STATUS`
+        OverTimeActStatus = "OVER_TIME_ACT_STATUS",
+        /// `CREATE_ACT_FAILED`
+        CreateActFailed = "CREATE_ACT_FAILED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetPaygiftactivityActivitiesActivityStatus {}
 
-/// 奖品类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesAwardType {
-    /// `BUSIFAVOR`
-    #[serde(rename = "BUSIFAVOR")]
-    Busifavor,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 奖品类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesAwardType {
+        /// `BUSIFAVOR`
+        Busifavor = "BUSIFAVOR",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetPaygiftactivityActivitiesAwardType {}
 
 /// 每日可用时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriodsAvailableDayTime
 {
     /// 每日可用开始时间
@@ -8493,7 +8144,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeri
 }
 
 /// 可用时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriods {
     /// 可用时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8503,24 +8154,20 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeri
     pub available_day_time: Option<Vec<GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriodsAvailableDayTime>>,
 }
 
-/// 投放目的
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesResponseDataActivityBaseInfoDeliveryPurpose {
-    /// `OFF_LINE_PAY`
-    #[serde(rename = "OFF_LINE_PAY")]
-    OffLinePay,
-    /// `JUMP_MINI_APP`
-    #[serde(rename = "JUMP_MINI_APP")]
-    JumpMiniApp,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投放目的
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesResponseDataActivityBaseInfoDeliveryPurpose {
+        /// `OFF_LINE_PAY`
+        OffLinePay = "OFF_LINE_PAY",
+        /// `JUMP_MINI_APP`
+        JumpMiniApp = "JUMP_MINI_APP",
+    }
 }
 
 /// 活动基本信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfo {
     /// 活动名称
     pub activity_name: String,
@@ -8553,38 +8200,30 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfo {
     pub mini_programs_path: Option<String>,
 }
 
-/// 支付场景列表
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentSceneList {
-    /// `APP_SCENE`
-    #[serde(rename = "APP_SCENE")]
-    AppScene,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付场景列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentSceneList {
+        /// `APP_SCENE`
+        AppScene = "APP_SCENE",
+    }
 }
 
-/// 支付方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformationPaymentMethod
-{
-    /// `CFT`
-    #[serde(rename = "CFT")]
-    Cft,
-    /// `SPECIFIC_BANK_CARD`
-    #[serde(rename = "SPECIFIC_BANK_CARD")]
-    SpecificBankCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformationPaymentMethod {
+        /// `CFT`
+        Cft = "CFT",
+        /// `SPECIFIC_BANK_CARD`
+        SpecificBankCard = "SPECIFIC_BANK_CARD",
+    }
 }
 
 /// 支付方式信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformation {
     /// 支付方式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8595,7 +8234,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePay
 }
 
 /// 支付模式
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMode {
     /// 支付场景列表
     pub payment_scene_list: Option<
@@ -8608,7 +8247,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMode {
 }
 
 /// 活动高级设置
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSetting {
     /// 奖品类型
     pub delivery_user_category: Option<GetPaygiftactivityActivitiesAwardType>,
@@ -8620,40 +8259,32 @@ pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSetting {
     pub goods_tags: Option<Vec<String>>,
 }
 
-/// 发券商户号选项
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleMerchantOption {
-    /// `IN_SEVICE_COUPON_MERCHANT`
-    #[serde(rename = "IN_SEVICE_COUPON_MERCHANT")]
-    InSeviceCouponMerchant,
-    /// `MANUAL_INPUT_MERCHANT`
-    #[serde(rename = "MANUAL_INPUT_MERCHANT")]
-    ManualInputMerchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发券商户号选项
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleMerchantOption {
+        /// `IN_SEVICE_COUPON_MERCHANT`
+        InSeviceCouponMerchant = "IN_SEVICE_COUPON_MERCHANT",
+        /// `MANUAL_INPUT_MERCHANT`
+        ManualInputMerchant = "MANUAL_INPUT_MERCHANT",
+    }
 }
 
-/// 发放内容
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleSendContent {
-    /// `SINGLE_COUPON`
-    #[serde(rename = "SINGLE_COUPON")]
-    SingleCoupon,
-    /// `GIFT_PACKAGE`
-    #[serde(rename = "GIFT_PACKAGE")]
-    GiftPackage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发放内容
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleSendContent {
+        /// `SINGLE_COUPON`
+        SingleCoupon = "SINGLE_COUPON",
+        /// `GIFT_PACKAGE`
+        GiftPackage = "GIFT_PACKAGE",
+    }
 }
 
 /// 奖品基本信息列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwardList {
     /// 代金券批次Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8667,7 +8298,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwar
 }
 
 /// 阶梯送发放规则
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule {
     /// 奖品类型
     pub award_type: GetPaygiftactivityActivitiesAwardType,
@@ -8688,7 +8319,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule {
 }
 
 /// 阶梯送发放规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleStepSendRule {
     /// 奖品类型
     pub award_type: GetPaygiftactivityActivitiesAwardType,
@@ -8698,7 +8329,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleStepSendRule {
 }
 
 /// 活动奖品发放规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRule {
     /// 阶梯送发放规则
     pub full_send_rule: Option<GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule>,
@@ -8707,7 +8338,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRule {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseData {
     /// 活动基本信息
     pub activity_base_info: GetPaygiftactivityActivitiesResponseDataActivityBaseInfo,
@@ -8720,7 +8351,7 @@ pub struct GetPaygiftactivityActivitiesResponseData {
 }
 
 /// The answer of [`GetPaygiftactivityActivities`] (获取支付有礼活动列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponse {
     /// 分页页码
     pub offset: Option<i64>,
@@ -8732,27 +8363,22 @@ pub struct GetPaygiftactivityActivitiesResponse {
     pub data: Option<Vec<GetPaygiftactivityActivitiesResponseData>>,
 }
 
-/// 活动类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPaygiftactivityActivitiesActivityIdResponseActivityType {
-    /// `FULL_SEND_ACT_TYPE`
-    #[serde(rename = "FULL_SEND_ACT_TYPE")]
-    FullSendActType,
-    /// `STEP_SEND_ACT_TYPE`
-    #[serde(rename = "STEP_SEND_ACT_TYPE")]
-    StepSendActType,
-    /// `SPECIFIC_SEND_ACT_TYPE`
-    #[serde(rename = "SPECIFIC_SEND_ACT_TYPE")]
-    SpecificSendActType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaygiftactivityActivitiesActivityIdResponseActivityType {
+        /// `FULL_SEND_ACT_TYPE`
+        FullSendActType = "FULL_SEND_ACT_TYPE",
+        /// `STEP_SEND_ACT_TYPE`
+        StepSendActType = "STEP_SEND_ACT_TYPE",
+        /// `SPECIFIC_SEND_ACT_TYPE`
+        SpecificSendActType = "SPECIFIC_SEND_ACT_TYPE",
+    }
 }
 
 /// 阶梯送发放规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdResponseAwardSendRuleFullSendRule {
     /// 奖品类型
     pub award_type: GetPaygiftactivityActivitiesAwardType,
@@ -8769,7 +8395,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdResponseAwardSendRuleFullSendRu
 }
 
 /// 活动奖品发放规则
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdResponseAwardSendRule {
     /// 阶梯送发放规则
     pub full_send_rule:
@@ -8777,7 +8403,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdResponseAwardSendRule {
 }
 
 /// The answer of [`GetPaygiftactivityActivitiesActivityId`] (查询活动详情接口API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdResponse {
     /// 活动id
     pub activity_id: Option<String>,
@@ -8806,7 +8432,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdResponse {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponseData {
     /// 指定商品
     pub goods_id: Option<String>,
@@ -8817,7 +8443,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponseData {
 }
 
 /// The answer of [`GetPaygiftactivityActivitiesActivityIdGoods`] (查询活动指定商品列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponse {
     /// 分页页码
     pub offset: Option<i64>,
@@ -8832,7 +8458,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponse {
 }
 
 /// 结果集
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponseData {
     /// 商户号
     pub mchid: Option<String>,
@@ -8845,7 +8471,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponseData {
 }
 
 /// The answer of [`GetPaygiftactivityActivitiesActivityIdMerchants`] (查询活动发券商户号API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponse {
     /// 分页页码
     pub offset: Option<i64>,
@@ -8860,7 +8486,7 @@ pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponse {
 }
 
 /// 未通过规则校验的发券商户号列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAddResponseInvalidMerchantIdList {
     /// 商户号
     pub mchid: Option<String>,
@@ -8869,7 +8495,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAddResponseInvalidMer
 }
 
 /// The answer of [`PostPaygiftactivityActivitiesActivityIdMerchantsAdd`] (新增活动发券商户号API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAddResponse {
     /// 活动id
     pub activity_id: Option<String>,
@@ -8882,7 +8508,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAddResponse {
 }
 
 /// The answer of [`PostPaygiftactivityActivitiesActivityIdMerchantsDelete`] (删除活动发券商户号API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDeleteResponse {
     /// 活动id
     pub activity_id: Option<String>,
@@ -8891,7 +8517,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDeleteResponse {
 }
 
 /// The answer of [`PostPaygiftactivityActivitiesActivityIdTerminate`] (终止活动API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPaygiftactivityActivitiesActivityIdTerminateResponse {
     /// 活动id
     pub activity_id: Option<String>,
@@ -8901,7 +8527,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdTerminateResponse {
 
 /// `advanced_setting`
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaygiftactivityUniqueThresholdActivityAdvancedSetting {
     /// 支付方式信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8911,7 +8537,7 @@ pub struct PostPaygiftactivityUniqueThresholdActivityAdvancedSetting {
 }
 
 /// The answer of [`PostPaygiftactivityUniqueThresholdActivity`] (创建全场满额送活动API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPaygiftactivityUniqueThresholdActivityResponse {
     /// 活动id
     pub activity_id: String,
@@ -8919,40 +8545,32 @@ pub struct PostPaygiftactivityUniqueThresholdActivityResponse {
     pub create_time: String,
 }
 
-/// 自定义入口种类
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostShoppingReceiptCustomentrancesCustomEntranceType {
-    /// `MERCHANT_ACTIVITY`
-    #[serde(rename = "MERCHANT_ACTIVITY")]
-    MerchantActivity,
-    /// `MERCHANT_MINI_PROGRAM`
-    #[serde(rename = "MERCHANT_MINI_PROGRAM")]
-    MerchantMiniProgram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 自定义入口种类
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostShoppingReceiptCustomentrancesCustomEntranceType {
+        /// `MERCHANT_ACTIVITY`
+        MerchantActivity = "MERCHANT_ACTIVITY",
+        /// `MERCHANT_MINI_PROGRAM`
+        MerchantMiniProgram = "MERCHANT_MINI_PROGRAM",
+    }
 }
 
-/// 设置自定义入口的状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostShoppingReceiptCustomentrancesCustomEntranceState {
-    /// `ONLINE`
-    #[serde(rename = "ONLINE")]
-    Online,
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 设置自定义入口的状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostShoppingReceiptCustomentrancesCustomEntranceState {
+        /// `ONLINE`
+        Online = "ONLINE",
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+    }
 }
 
 /// 自定义入口跳转信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostShoppingReceiptCustomentrancesJumpLink {
     /// 自定义入口的跳转小程序AppID
     pub mini_programs_appid: String,
@@ -8961,7 +8579,7 @@ pub struct PostShoppingReceiptCustomentrancesJumpLink {
 }
 
 /// The answer of [`PostShoppingReceiptCustomentrances`] (创建自定义入口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptCustomentrancesResponse {
     /// 自定义入口种类
     pub custom_entrance_type: PostShoppingReceiptCustomentrancesCustomEntranceType,
@@ -8988,7 +8606,7 @@ pub struct PostShoppingReceiptCustomentrancesResponse {
 }
 
 /// 跳转信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo {
     /// 商户电子小票跳转信息小程序AppID
     pub merchant_appid: String,
@@ -8997,7 +8615,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo {
 }
 
 /// 商家电子小票跳转信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJumpInfo {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -9020,7 +8638,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJu
 }
 
 /// The answer of [`PostShoppingReceiptMerchantshoppingreceiptjumpinfos`] (上传商家电子小票跳转信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
     /// 商家电子小票跳转信息
     pub merchant_jump_info:
@@ -9028,34 +8646,29 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
 }
 
 /// 用户与商家的联系渠道
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostShoppingReceiptShoppingreceiptsMerchantContactInformation {
     /// 品牌售后部门的咨询电话
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consultation_phone_number: Option<String>,
 }
 
-/// 电子小票图片审核状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostShoppingReceiptShoppingreceiptsResponseReceiptState {
-    /// `WAIT_REVIEW`
-    #[serde(rename = "WAIT_REVIEW")]
-    WaitReview,
-    /// `NOT_PASS_REVIEW`
-    #[serde(rename = "NOT_PASS_REVIEW")]
-    NotPassReview,
-    /// `PASS_REVIEW`
-    #[serde(rename = "PASS_REVIEW")]
-    PassReview,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 电子小票图片审核状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostShoppingReceiptShoppingreceiptsResponseReceiptState {
+        /// `WAIT_REVIEW`
+        WaitReview = "WAIT_REVIEW",
+        /// `NOT_PASS_REVIEW`
+        NotPassReview = "NOT_PASS_REVIEW",
+        /// `PASS_REVIEW`
+        PassReview = "PASS_REVIEW",
+    }
 }
 
 /// 电子小票上传信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptShoppingreceiptsResponseReceipt {
     /// 电子小票ID
     pub receipt_id: String,
@@ -9087,14 +8700,14 @@ pub struct PostShoppingReceiptShoppingreceiptsResponseReceipt {
 }
 
 /// The answer of [`PostShoppingReceiptShoppingreceipts`] (上传电子小票).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptShoppingreceiptsResponse {
     /// 电子小票上传信息
     pub receipt: PostShoppingReceiptShoppingreceiptsResponseReceipt,
 }
 
 /// 周周惠活动详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWeeklyDiscountActivitiesResponseData {
     /// 活动ID
     pub activity_id: Option<String>,
@@ -9129,7 +8742,7 @@ pub struct GetWeeklyDiscountActivitiesResponseData {
 }
 
 /// The answer of [`GetWeeklyDiscountActivities`] (查询周周惠活动列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWeeklyDiscountActivitiesResponse {
     /// 周周惠活动详情
     pub data: Vec<GetWeeklyDiscountActivitiesResponseData>,
@@ -9142,7 +8755,7 @@ pub struct GetWeeklyDiscountActivitiesResponse {
 }
 
 /// The answer of [`PostWeeklyDiscountActivitiesActivityIdApply`] (报名周周惠活动API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWeeklyDiscountActivitiesActivityIdApplyResponse {
     /// 报名成功的活动ID
     pub activity_id: i64,
@@ -9151,7 +8764,7 @@ pub struct PostWeeklyDiscountActivitiesActivityIdApplyResponse {
 }
 
 /// 银行提现免费券列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWithdrawFavorUsersOpenidCouponsResponseData {
     /// 发放时间
     pub send_time: Option<String>,
@@ -9166,7 +8779,7 @@ pub struct GetWithdrawFavorUsersOpenidCouponsResponseData {
 }
 
 /// The answer of [`GetWithdrawFavorUsersOpenidCoupons`] (查询批次下用户银行提现免费券列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWithdrawFavorUsersOpenidCouponsResponse {
     /// 银行提现免费券列表
     pub data: Vec<GetWithdrawFavorUsersOpenidCouponsResponseData>,
@@ -9179,7 +8792,7 @@ pub struct GetWithdrawFavorUsersOpenidCouponsResponse {
 }
 
 /// The answer of [`PostWithdrawFavorUsersOpenidCoupons`] (为用户发银行提现免费券API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWithdrawFavorUsersOpenidCouponsResponse {
     /// 银行提现免费券ID
     pub coupon_id: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}", response = GetMchManageRecordsSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchManageRecordsSubMchidSubMchid {
     /// 子商户号
     pub sub_mchid: String,
@@ -33,7 +33,7 @@ pub struct GetMchManageRecordsSubMchidSubMchid {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/mch-manage/mch-manage-records/{manage_record_id}", response = GetMchManageRecordsSubMchidSubMchidResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchManageRecordsManageRecordId {
     /// 商户管理记录ID
     pub manage_record_id: String,
@@ -48,7 +48,7 @@ pub struct GetMchManageRecordsManageRecordId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions", response = PostMchManageRecordsManageRecordIdMchManageSubmissionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchManageRecordsManageRecordIdMchManageSubmissions {
     /// 商户管理记录ID
     pub manage_record_id: String,
@@ -65,7 +65,7 @@ pub struct PostMchManageRecordsManageRecordIdMchManageSubmissions {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", response = PostSubmissionFilesSubMchidSubMchidUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubmissionFilesSubMchidSubMchidUpload {
     /// 子商户号
     pub sub_mchid: String,
@@ -88,97 +88,74 @@ pub struct PostSubmissionFilesSubMchidSubMchidUpload {
     pub file_digest: String,
 }
 
-/// 商户管理记录类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMchManageRecordsSubMchidSubMchidManageRecordType {
-    /// `FUNCTIONAL_LIMIT_RECORD`
-    #[serde(rename = "FUNCTIONAL_LIMIT_RECORD")]
-    FunctionalLimitRecord,
-    /// `INVESTIGATE_RECORD`
-    #[serde(rename = "INVESTIGATE_RECORD")]
-    InvestigateRecord,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户管理记录类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchManageRecordsSubMchidSubMchidManageRecordType {
+        /// `FUNCTIONAL_LIMIT_RECORD`
+        FunctionalLimitRecord = "FUNCTIONAL_LIMIT_RECORD",
+        /// `INVESTIGATE_RECORD`
+        InvestigateRecord = "INVESTIGATE_RECORD",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMchManageRecordsSubMchidSubMchidManageRecordType {}
 
-/// 商户管理记录状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMchManageRecordsSubMchidSubMchidManageRecordState {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `SUBMITTED`
-    #[serde(rename = "SUBMITTED")]
-    Submitted,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `RECOVERED`
-    #[serde(rename = "RECOVERED")]
-    Recovered,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户管理记录状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchManageRecordsSubMchidSubMchidManageRecordState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUBMITTED`
+        Submitted = "SUBMITTED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `RECOVERED`
+        Recovered = "RECOVERED",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMchManageRecordsSubMchidSubMchidManageRecordState {}
 
-/// 解除管控方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchManageRecordsSubMchidSubMchidResponseDataRecoverWay {
-    /// `SUBMIT_INFORMATION`
-    #[serde(rename = "SUBMIT_INFORMATION")]
-    SubmitInformation,
-    /// `VERIFY_INACTIVE_MERCHANT_IDENTITY`
-    #[serde(rename = "VERIFY_INACTIVE_MERCHANT_IDENTITY")]
-    VerifyInactiveMerchantIdentity,
-    /// `MODIFY_ORGANIZATION_INFORMATION`
-    #[serde(rename = "MODIFY_ORGANIZATION_INFORMATION")]
-    ModifyOrganizationInformation,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 解除管控方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchManageRecordsSubMchidSubMchidResponseDataRecoverWay {
+        /// `SUBMIT_INFORMATION`
+        SubmitInformation = "SUBMIT_INFORMATION",
+        /// `VERIFY_INACTIVE_MERCHANT_IDENTITY`
+        VerifyInactiveMerchantIdentity = "VERIFY_INACTIVE_MERCHANT_IDENTITY",
+        /// `MODIFY_ORGANIZATION_INFORMATION`
+        ModifyOrganizationInformation = "MODIFY_ORGANIZATION_INFORMATION",
+        /// `OTHER`
+        Other = "OTHER",
+    }
 }
 
-/// 解除管控原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchManageRecordsSubMchidSubMchidResponseDataRecoverReason {
-    /// `MERCHANT_SUBMIT_RECOVER`
-    #[serde(rename = "MERCHANT_SUBMIT_RECOVER")]
-    MerchantSubmitRecover,
-    /// `MERCHANT_OPERATE_RECOVER`
-    #[serde(rename = "MERCHANT_OPERATE_RECOVER")]
-    MerchantOperateRecover,
-    /// `PLATFORM_AUTO_RECOVER`
-    #[serde(rename = "PLATFORM_AUTO_RECOVER")]
-    PlatformAutoRecover,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 解除管控原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchManageRecordsSubMchidSubMchidResponseDataRecoverReason {
+        /// `MERCHANT_SUBMIT_RECOVER`
+        MerchantSubmitRecover = "MERCHANT_SUBMIT_RECOVER",
+        /// `MERCHANT_OPERATE_RECOVER`
+        MerchantOperateRecover = "MERCHANT_OPERATE_RECOVER",
+        /// `PLATFORM_AUTO_RECOVER`
+        PlatformAutoRecover = "PLATFORM_AUTO_RECOVER",
+    }
 }
 
 /// 商户管理记录详情列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchManageRecordsSubMchidSubMchidResponseData {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -217,7 +194,7 @@ pub struct GetMchManageRecordsSubMchidSubMchidResponseData {
 }
 
 /// The answer of [`GetMchManageRecordsSubMchidSubMchid`] (分页查询子商户名下的商户管理记录).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchManageRecordsSubMchidSubMchidResponse {
     /// 请求资源起始位置
     pub offset: Option<i64>,
@@ -230,14 +207,14 @@ pub struct GetMchManageRecordsSubMchidSubMchidResponse {
 }
 
 /// The answer of [`PostMchManageRecordsManageRecordIdMchManageSubmissions`] (对指定商户管理记录提交资料).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchManageRecordsManageRecordIdMchManageSubmissionsResponse {
     /// 商户管理提交资料记录ID
     pub manage_submission_id: Option<String>,
 }
 
 /// The answer of [`PostSubmissionFilesSubMchidSubMchidUpload`] (上传商户提交资料文件).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubmissionFilesSubMchidSubMchidUploadResponse {
     /// 文件标识ID
     pub file_id: String,

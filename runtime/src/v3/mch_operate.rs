@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/mch_operate/risk/withdrawl-apply", response = PostRiskWithdrawlApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApply {
     /// 二级商户号
     pub sub_mchid: String,
@@ -43,7 +43,7 @@ pub struct PostRiskWithdrawlApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}", response = GetRiskWithdrawlApplyApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRiskWithdrawlApplyApplymentIdApplymentId {
     /// 微信支付提现申请单号
     pub applyment_id: String,
@@ -56,76 +56,58 @@ pub struct GetRiskWithdrawlApplyApplymentIdApplymentId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}", response = GetRiskWithdrawlApplyApplymentIdApplymentIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRiskWithdrawlApplyOutRequestNoOutRequestNo {
     /// 商户提现申请号
     pub out_request_no: String,
 }
 
-/// 二级商户号的出款子账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRiskWithdrawlApplyOutAccountType {
-    /// `BASIC_ACCOUNT`
-    #[serde(rename = "BASIC_ACCOUNT")]
-    BasicAccount,
-    /// `OPERATE_ACCOUNT`
-    #[serde(rename = "OPERATE_ACCOUNT")]
-    OperateAccount,
-    /// `MARGIN_ACCOUNT`
-    #[serde(rename = "MARGIN_ACCOUNT")]
-    MarginAccount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 二级商户号的出款子账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRiskWithdrawlApplyOutAccountType {
+        /// `BASIC_ACCOUNT`
+        BasicAccount = "BASIC_ACCOUNT",
+        /// `OPERATE_ACCOUNT`
+        OperateAccount = "OPERATE_ACCOUNT",
+        /// `MARGIN_ACCOUNT`
+        MarginAccount = "MARGIN_ACCOUNT",
+    }
 }
 
-/// 收款对象类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRiskWithdrawlApplyPayeeType {
-    /// `CONTRIBUTION_MERCHANT`
-    #[serde(rename = "CONTRIBUTION_MERCHANT")]
-    ContributionMerchant,
-    /// `SERVICE_PROVIDER_MERCHANT`
-    #[serde(rename = "SERVICE_PROVIDER_MERCHANT")]
-    ServiceProviderMerchant,
-    /// `OTHER_MERCHANT`
-    #[serde(rename = "OTHER_MERCHANT")]
-    OtherMerchant,
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收款对象类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRiskWithdrawlApplyPayeeType {
+        /// `CONTRIBUTION_MERCHANT`
+        ContributionMerchant = "CONTRIBUTION_MERCHANT",
+        /// `SERVICE_PROVIDER_MERCHANT`
+        ServiceProviderMerchant = "SERVICE_PROVIDER_MERCHANT",
+        /// `OTHER_MERCHANT`
+        OtherMerchant = "OTHER_MERCHANT",
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+    }
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRiskWithdrawlApplyPayeeInfoAccountType {
-    /// `ACCOUNT_TYPE_CORPORATE`
-    #[serde(rename = "ACCOUNT_TYPE_CORPORATE")]
-    AccountTypeCorporate,
-    /// `ACCOUNT_TYPE_PERSONAL`
-    #[serde(rename = "ACCOUNT_TYPE_PERSONAL")]
-    AccountTypePersonal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRiskWithdrawlApplyPayeeInfoAccountType {
+        /// `ACCOUNT_TYPE_CORPORATE`
+        AccountTypeCorporate = "ACCOUNT_TYPE_CORPORATE",
+        /// `ACCOUNT_TYPE_PERSONAL`
+        AccountTypePersonal = "ACCOUNT_TYPE_PERSONAL",
+    }
 }
 
 /// 银行账户
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyPayeeInfoBankAccountInfo {
     /// 开户名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -143,45 +125,34 @@ pub struct PostRiskWithdrawlApplyPayeeInfoBankAccountInfo {
     pub account_number: String,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRiskWithdrawlApplyPayeeInfoIdentityInfoIdDocType {
-    /// `IDENTIFICATION_TYPE_IDCARD`
-    #[serde(rename = "IDENTIFICATION_TYPE_IDCARD")]
-    IdentificationTypeIdcard,
-    /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT")]
-    IdentificationTypeOverseaPassport,
-    /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT")]
-    IdentificationTypeHongkongPassport,
-    /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_MACAO_PASSPORT")]
-    IdentificationTypeMacaoPassport,
-    /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT")]
-    IdentificationTypeTaiwanPassport,
-    /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT")]
-    IdentificationTypeForeignResident,
-    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
-    IdentificationTypeHongkongMacaoResident,
-    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
-    IdentificationTypeTaiwanResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRiskWithdrawlApplyPayeeInfoIdentityInfoIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 收款人账号对应的证件信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
     /// 证件类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -196,7 +167,7 @@ pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
 
 /// 收款账号信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyPayeeInfo {
     /// 账户类型
     pub account_type: PostRiskWithdrawlApplyPayeeInfoAccountType,
@@ -208,44 +179,33 @@ pub struct PostRiskWithdrawlApplyPayeeInfo {
     pub identity_info: Option<PostRiskWithdrawlApplyPayeeInfoIdentityInfo>,
 }
 
-/// 申请证明材料类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRiskWithdrawlApplyProofMediaListProofPayeeMediaProofMediaType {
-    /// `BASIC_TRANSACTION_INFORMATION`
-    #[serde(rename = "BASIC_TRANSACTION_INFORMATION")]
-    BasicTransactionInformation,
-    /// `LEGAL_ID_CARD`
-    #[serde(rename = "LEGAL_ID_CARD")]
-    LegalIdCard,
-    /// `ID_CARD`
-    #[serde(rename = "ID_CARD")]
-    IdCard,
-    /// `BUSINESS_LICENSE_PHOTO`
-    #[serde(rename = "BUSINESS_LICENSE_PHOTO")]
-    BusinessLicensePhoto,
-    /// `PAYEE_ID_CARD`
-    #[serde(rename = "PAYEE_ID_CARD")]
-    PayeeIdCard,
-    /// `WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_6`
-    #[serde(rename = "WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_6")]
-    WechatPayWithdrawalApplicationType6,
-    /// `WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_7`
-    #[serde(rename = "WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_7")]
-    WechatPayWithdrawalApplicationType7,
-    /// `WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_8`
-    #[serde(rename = "WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_8")]
-    WechatPayWithdrawalApplicationType8,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请证明材料类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRiskWithdrawlApplyProofMediaListProofPayeeMediaProofMediaType {
+        /// `BASIC_TRANSACTION_INFORMATION`
+        BasicTransactionInformation = "BASIC_TRANSACTION_INFORMATION",
+        /// `LEGAL_ID_CARD`
+        LegalIdCard = "LEGAL_ID_CARD",
+        /// `ID_CARD`
+        IdCard = "ID_CARD",
+        /// `BUSINESS_LICENSE_PHOTO`
+        BusinessLicensePhoto = "BUSINESS_LICENSE_PHOTO",
+        /// `PAYEE_ID_CARD`
+        PayeeIdCard = "PAYEE_ID_CARD",
+        /// `WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_6`
+        WechatPayWithdrawalApplicationType6 = "WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_6",
+        /// `WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_7`
+        WechatPayWithdrawalApplicationType7 = "WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_7",
+        /// `WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_8`
+        WechatPayWithdrawalApplicationType8 = "WECHAT_PAY_WITHDRAWAL_APPLICATION_TYPE_8",
+    }
 }
 
 /// 申请证明材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyProofMediaListProofPayeeMedia {
     /// 申请证明材料类型
     pub proof_media_type: PostRiskWithdrawlApplyProofMediaListProofPayeeMediaProofMediaType,
@@ -255,7 +215,7 @@ pub struct PostRiskWithdrawlApplyProofMediaListProofPayeeMedia {
 
 /// 付款申请证明材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyProofMediaList {
     /// 申请证明材料
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -264,7 +224,7 @@ pub struct PostRiskWithdrawlApplyProofMediaList {
 
 /// 补充材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyAdditionalMaterials {
     /// 补充材料照片列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -272,7 +232,7 @@ pub struct PostRiskWithdrawlApplyAdditionalMaterials {
 }
 
 /// The answer of [`PostRiskWithdrawlApply`] (提交已注销商户号可用余额提现申请单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRiskWithdrawlApplyResponse {
     /// 微信支付提现申请单号
     pub applyment_id: Option<String>,
@@ -281,7 +241,7 @@ pub struct PostRiskWithdrawlApplyResponse {
 }
 
 /// 提现申请单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply {
     /// 微信支付提现申请单号
     pub applyment_id: String,
@@ -296,7 +256,7 @@ pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply {
 }
 
 /// The answer of [`GetRiskWithdrawlApplyApplymentIdApplymentId`] (微信支付提现申请单号查询提现申请单状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponse {
     /// 提现申请单信息
     pub withdrawl_apply: GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}", response = GetEnhancedDueDiligenceDueDiligenceIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEnhancedDueDiligenceDueDiligenceId {
     /// 尽调单号
     pub due_diligence_id: String,
@@ -27,7 +27,7 @@ pub struct GetEnhancedDueDiligenceDueDiligenceId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit", response = PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmit {
     /// 尽调单号
     pub due_diligence_id: String,
@@ -44,7 +44,7 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmit {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload", response = PostEnhancedDueDiligenceDueDiligenceIdUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEnhancedDueDiligenceDueDiligenceIdUpload {
     /// 尽调单号
     pub due_diligence_id: String,
@@ -72,42 +72,34 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdUpload {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}", response = GetMerchantLimitationsSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantLimitationsSubMchidSubMchid {
     /// 子商户号
     pub sub_mchid: String,
 }
 
-/// 尽调单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEnhancedDueDiligenceDueDiligenceIdResponseDueDiligenceState {
-    /// `DUE_DILIGENCE_STATE_COLLECTING`
-    #[serde(rename = "DUE_DILIGENCE_STATE_COLLECTING")]
-    DueDiligenceStateCollecting,
-    /// `DUE_DILIGENCE_STATE_AUDITING`
-    #[serde(rename = "DUE_DILIGENCE_STATE_AUDITING")]
-    DueDiligenceStateAuditing,
-    /// `DUE_DILIGENCE_STATE_REJECTED`
-    #[serde(rename = "DUE_DILIGENCE_STATE_REJECTED")]
-    DueDiligenceStateRejected,
-    /// `DUE_DILIGENCE_STATE_EXPIRED`
-    #[serde(rename = "DUE_DILIGENCE_STATE_EXPIRED")]
-    DueDiligenceStateExpired,
-    /// `DUE_DILIGENCE_STATE_CANCELLED`
-    #[serde(rename = "DUE_DILIGENCE_STATE_CANCELLED")]
-    DueDiligenceStateCancelled,
-    /// `DUE_DILIGENCE_STATE_FINISHED`
-    #[serde(rename = "DUE_DILIGENCE_STATE_FINISHED")]
-    DueDiligenceStateFinished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 尽调单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEnhancedDueDiligenceDueDiligenceIdResponseDueDiligenceState {
+        /// `DUE_DILIGENCE_STATE_COLLECTING`
+        DueDiligenceStateCollecting = "DUE_DILIGENCE_STATE_COLLECTING",
+        /// `DUE_DILIGENCE_STATE_AUDITING`
+        DueDiligenceStateAuditing = "DUE_DILIGENCE_STATE_AUDITING",
+        /// `DUE_DILIGENCE_STATE_REJECTED`
+        DueDiligenceStateRejected = "DUE_DILIGENCE_STATE_REJECTED",
+        /// `DUE_DILIGENCE_STATE_EXPIRED`
+        DueDiligenceStateExpired = "DUE_DILIGENCE_STATE_EXPIRED",
+        /// `DUE_DILIGENCE_STATE_CANCELLED`
+        DueDiligenceStateCancelled = "DUE_DILIGENCE_STATE_CANCELLED",
+        /// `DUE_DILIGENCE_STATE_FINISHED`
+        DueDiligenceStateFinished = "DUE_DILIGENCE_STATE_FINISHED",
+    }
 }
 
 /// The answer of [`GetEnhancedDueDiligenceDueDiligenceId`] (查询子商户强化尽调单信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEnhancedDueDiligenceDueDiligenceIdResponse {
     /// 尽调单号
     pub due_diligence_id: String,
@@ -134,7 +126,7 @@ pub struct GetEnhancedDueDiligenceDueDiligenceIdResponse {
 }
 
 /// The answer of [`PostEnhancedDueDiligenceDueDiligenceIdSubmit`] (提交尽调资料).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse {
     /// 尽调单状态
     pub due_diligence_state: Option<GetEnhancedDueDiligenceDueDiligenceIdResponseDueDiligenceState>,
@@ -147,168 +139,122 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse {
 }
 
 /// The answer of [`PostEnhancedDueDiligenceDueDiligenceIdUpload`] (上传尽调资料文件).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEnhancedDueDiligenceDueDiligenceIdUploadResponse {
     /// 文件标识ID
     pub file_id: String,
 }
 
-/// 商户被管控能力列表
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantLimitationsSubMchidSubMchidResponseLimitedFunctions {
-    /// `NO_TRANSACTION_AND_RECHARGE`
-    #[serde(rename = "NO_TRANSACTION_AND_RECHARGE")]
-    NoTransactionAndRecharge,
-    /// `NO_PAYMENT`
-    #[serde(rename = "NO_PAYMENT")]
-    NoPayment,
-    /// `NO_WITHDRAWAL`
-    #[serde(rename = "NO_WITHDRAWAL")]
-    NoWithdrawal,
-    /// `NO_REFUND`
-    #[serde(rename = "NO_REFUND")]
-    NoRefund,
-    /// `NO_TRANSACTION`
-    #[serde(rename = "NO_TRANSACTION")]
-    NoTransaction,
-    /// `NO_PROFIT_SHARING`
-    #[serde(rename = "NO_PROFIT_SHARING")]
-    NoProfitSharing,
-    /// `NO_PAYMENT_POINT_COMPLETE_ORDER`
-    #[serde(rename = "NO_PAYMENT_POINT_COMPLETE_ORDER")]
-    NoPaymentPointCompleteOrder,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户被管控能力列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantLimitationsSubMchidSubMchidResponseLimitedFunctions {
+        /// `NO_TRANSACTION_AND_RECHARGE`
+        NoTransactionAndRecharge = "NO_TRANSACTION_AND_RECHARGE",
+        /// `NO_PAYMENT`
+        NoPayment = "NO_PAYMENT",
+        /// `NO_WITHDRAWAL`
+        NoWithdrawal = "NO_WITHDRAWAL",
+        /// `NO_REFUND`
+        NoRefund = "NO_REFUND",
+        /// `NO_TRANSACTION`
+        NoTransaction = "NO_TRANSACTION",
+        /// `NO_PROFIT_SHARING`
+        NoProfitSharing = "NO_PROFIT_SHARING",
+        /// `NO_PAYMENT_POINT_COMPLETE_ORDER`
+        NoPaymentPointCompleteOrder = "NO_PAYMENT_POINT_COMPLETE_ORDER",
+    }
 }
 
-/// 商户被该原因管控的解脱路径
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsRecoverWay {
-    /// `IRRECOVERABLE`
-    #[serde(rename = "IRRECOVERABLE")]
-    Irrecoverable,
-    /// `MODIFY_SUBJECT_INFORMATION`
-    #[serde(rename = "MODIFY_SUBJECT_INFORMATION")]
-    ModifySubjectInformation,
-    /// `MODIFY_SETTLE_ACCOUNT_INFORMATION`
-    #[serde(rename = "MODIFY_SETTLE_ACCOUNT_INFORMATION")]
-    ModifySettleAccountInformation,
-    /// `VERIFY_INACTIVE_MERCHANT_IDENTITY`
-    #[serde(rename = "VERIFY_INACTIVE_MERCHANT_IDENTITY")]
-    VerifyInactiveMerchantIdentity,
-    /// `SUBMIT_OFFLINE_BUSINESS_SCENARIO_INFORMATION`
-    #[serde(rename = "SUBMIT_OFFLINE_BUSINESS_SCENARIO_INFORMATION")]
-    SubmitOfflineBusinessScenarioInformation,
-    /// `SUBMIT_INFORMATION_FOR_APPEAL`
-    #[serde(rename = "SUBMIT_INFORMATION_FOR_APPEAL")]
-    SubmitInformationForAppeal,
-    /// `RESOLVE_TRANSACTION_DISPUTES`
-    #[serde(rename = "RESOLVE_TRANSACTION_DISPUTES")]
-    ResolveTransactionDisputes,
-    /// `MODIFY_ADMINISTRATOR_INFORMATION`
-    #[serde(rename = "MODIFY_ADMINISTRATOR_INFORMATION")]
-    ModifyAdministratorInformation,
-    /// `CALL_CUSTOMER_SERVICE_AT_95017`
-    #[serde(rename = "CALL_CUSTOMER_SERVICE_AT_95017")]
-    CallCustomerServiceAt95017,
-    /// `UPDATE_BUSINESS_SCENARIO_INFORMATION`
-    #[serde(rename = "UPDATE_BUSINESS_SCENARIO_INFORMATION")]
-    UpdateBusinessScenarioInformation,
-    /// `SUBMIT_CDD_INFORMATION`
-    #[serde(rename = "SUBMIT_CDD_INFORMATION")]
-    SubmitCddInformation,
-    /// `WAITING_FOR_PLATFORM_REVIEW`
-    #[serde(rename = "WAITING_FOR_PLATFORM_REVIEW")]
-    WaitingForPlatformReview,
-    /// `SUBMIT_UBO_INFORMATION`
-    #[serde(rename = "SUBMIT_UBO_INFORMATION")]
-    SubmitUboInformation,
-    /// `SIGN_ANTI_FRAUD_PLEDGE_AND_VERIFY_FACE`
-    #[serde(rename = "SIGN_ANTI_FRAUD_PLEDGE_AND_VERIFY_FACE")]
-    SignAntiFraudPledgeAndVerifyFace,
-    /// `CONTACT_APPROPRIATE_AUTHORITY_FOR_CONSULTATION`
-    #[serde(rename = "CONTACT_APPROPRIATE_AUTHORITY_FOR_CONSULTATION")]
-    ContactAppropriateAuthorityForConsultation,
-    /// `MODIFY_ABBREVIATION_INFORMATION`
-    #[serde(rename = "MODIFY_ABBREVIATION_INFORMATION")]
-    ModifyAbbreviationInformation,
-    /// `CONFIRM_BUSINESS_TYPE`
-    #[serde(rename = "CONFIRM_BUSINESS_TYPE")]
-    ConfirmBusinessType,
-    /// `SUBMIT_ONLINE_BUSINESS_SCENARIO_INFORMATION`
-    #[serde(rename = "SUBMIT_ONLINE_BUSINESS_SCENARIO_INFORMATION")]
-    SubmitOnlineBusinessScenarioInformation,
-    /// `CONTACT_SERVICE_PROVIDER`
-    #[serde(rename = "CONTACT_SERVICE_PROVIDER")]
-    ContactServiceProvider,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户被该原因管控的解脱路径
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsRecoverWay {
+        /// `IRRECOVERABLE`
+        Irrecoverable = "IRRECOVERABLE",
+        /// `MODIFY_SUBJECT_INFORMATION`
+        ModifySubjectInformation = "MODIFY_SUBJECT_INFORMATION",
+        /// `MODIFY_SETTLE_ACCOUNT_INFORMATION`
+        ModifySettleAccountInformation = "MODIFY_SETTLE_ACCOUNT_INFORMATION",
+        /// `VERIFY_INACTIVE_MERCHANT_IDENTITY`
+        VerifyInactiveMerchantIdentity = "VERIFY_INACTIVE_MERCHANT_IDENTITY",
+        /// `SUBMIT_OFFLINE_BUSINESS_SCENARIO_INFORMATION`
+        SubmitOfflineBusinessScenarioInformation = "SUBMIT_OFFLINE_BUSINESS_SCENARIO_INFORMATION",
+        /// `SUBMIT_INFORMATION_FOR_APPEAL`
+        SubmitInformationForAppeal = "SUBMIT_INFORMATION_FOR_APPEAL",
+        /// `RESOLVE_TRANSACTION_DISPUTES`
+        ResolveTransactionDisputes = "RESOLVE_TRANSACTION_DISPUTES",
+        /// `MODIFY_ADMINISTRATOR_INFORMATION`
+        ModifyAdministratorInformation = "MODIFY_ADMINISTRATOR_INFORMATION",
+        /// `CALL_CUSTOMER_SERVICE_AT_95017`
+        CallCustomerServiceAt95017 = "CALL_CUSTOMER_SERVICE_AT_95017",
+        /// `UPDATE_BUSINESS_SCENARIO_INFORMATION`
+        UpdateBusinessScenarioInformation = "UPDATE_BUSINESS_SCENARIO_INFORMATION",
+        /// `SUBMIT_CDD_INFORMATION`
+        SubmitCddInformation = "SUBMIT_CDD_INFORMATION",
+        /// `WAITING_FOR_PLATFORM_REVIEW`
+        WaitingForPlatformReview = "WAITING_FOR_PLATFORM_REVIEW",
+        /// `SUBMIT_UBO_INFORMATION`
+        SubmitUboInformation = "SUBMIT_UBO_INFORMATION",
+        /// `SIGN_ANTI_FRAUD_PLEDGE_AND_VERIFY_FACE`
+        SignAntiFraudPledgeAndVerifyFace = "SIGN_ANTI_FRAUD_PLEDGE_AND_VERIFY_FACE",
+        /// `CONTACT_APPROPRIATE_AUTHORITY_FOR_CONSULTATION`
+        ContactAppropriateAuthorityForConsultation = "CONTACT_APPROPRIATE_AUTHORITY_FOR_CONSULTATION",
+        /// `MODIFY_ABBREVIATION_INFORMATION`
+        ModifyAbbreviationInformation = "MODIFY_ABBREVIATION_INFORMATION",
+        /// `CONFIRM_BUSINESS_TYPE`
+        ConfirmBusinessType = "CONFIRM_BUSINESS_TYPE",
+        /// `SUBMIT_ONLINE_BUSINESS_SCENARIO_INFORMATION`
+        SubmitOnlineBusinessScenarioInformation = "SUBMIT_ONLINE_BUSINESS_SCENARIO_INFORMATION",
+        /// `CONTACT_SERVICE_PROVIDER`
+        ContactServiceProvider = "CONTACT_SERVICE_PROVIDER",
+    }
 }
 
-/// 处置方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationActionType {
-    /// `LIMIT_ACTION_TYPE_IMMEDIATE_CONTROL`
-    #[serde(rename = "LIMIT_ACTION_TYPE_IMMEDIATE_CONTROL")]
-    LimitActionTypeImmediateControl,
-    /// `LIMIT_ACTION_TYPE_DELAY_CONTROL`
-    #[serde(rename = "LIMIT_ACTION_TYPE_DELAY_CONTROL")]
-    LimitActionTypeDelayControl,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 处置方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationActionType {
+        /// `LIMIT_ACTION_TYPE_IMMEDIATE_CONTROL`
+        LimitActionTypeImmediateControl = "LIMIT_ACTION_TYPE_IMMEDIATE_CONTROL",
+        /// `LIMIT_ACTION_TYPE_DELAY_CONTROL`
+        LimitActionTypeDelayControl = "LIMIT_ACTION_TYPE_DELAY_CONTROL",
+    }
 }
 
-/// 商户被管控原因类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationReasonType {
-    /// `LICENSE_ABNORMAL`
-    #[serde(rename = "LICENSE_ABNORMAL")]
-    LicenseAbnormal,
-    /// `NO_TRADE`
-    #[serde(rename = "NO_TRADE")]
-    NoTrade,
-    /// `SETTLE_ACCOUNT_ABNORMAL`
-    #[serde(rename = "SETTLE_ACCOUNT_ABNORMAL")]
-    SettleAccountAbnormal,
-    /// `RISK_ABNORMAL`
-    #[serde(rename = "RISK_ABNORMAL")]
-    RiskAbnormal,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// `INSPECT_ABNORMAL`
-    #[serde(rename = "INSPECT_ABNORMAL")]
-    InspectAbnormal,
-    /// `INVALID_REPRESENTATIVE_INFORMATION`
-    #[serde(rename = "INVALID_REPRESENTATIVE_INFORMATION")]
-    InvalidRepresentativeInformation,
-    /// `INVALID_BUSINESS_STATUS`
-    #[serde(rename = "INVALID_BUSINESS_STATUS")]
-    InvalidBusinessStatus,
-    /// `INVALID_BUSINESS_LICENSE`
-    #[serde(rename = "INVALID_BUSINESS_LICENSE")]
-    InvalidBusinessLicense,
-    /// `INVALID_BENEFICIARY_INFORMATION`
-    #[serde(rename = "INVALID_BENEFICIARY_INFORMATION")]
-    InvalidBeneficiaryInformation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户被管控原因类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationReasonType {
+        /// `LICENSE_ABNORMAL`
+        LicenseAbnormal = "LICENSE_ABNORMAL",
+        /// `NO_TRADE`
+        NoTrade = "NO_TRADE",
+        /// `SETTLE_ACCOUNT_ABNORMAL`
+        SettleAccountAbnormal = "SETTLE_ACCOUNT_ABNORMAL",
+        /// `RISK_ABNORMAL`
+        RiskAbnormal = "RISK_ABNORMAL",
+        /// `OTHER`
+        Other = "OTHER",
+        /// `INSPECT_ABNORMAL`
+        InspectAbnormal = "INSPECT_ABNORMAL",
+        /// `INVALID_REPRESENTATIVE_INFORMATION`
+        InvalidRepresentativeInformation = "INVALID_REPRESENTATIVE_INFORMATION",
+        /// `INVALID_BUSINESS_STATUS`
+        InvalidBusinessStatus = "INVALID_BUSINESS_STATUS",
+        /// `INVALID_BUSINESS_LICENSE`
+        InvalidBusinessLicense = "INVALID_BUSINESS_LICENSE",
+        /// `INVALID_BENEFICIARY_INFORMATION`
+        InvalidBeneficiaryInformation = "INVALID_BENEFICIARY_INFORMATION",
+    }
 }
 
 /// 被管控原因及解脱路径列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecifications {
     /// 商户被该原因管控的单据号
     pub limitation_case_id: Option<String>,
@@ -343,7 +289,7 @@ pub struct GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecifications 
 }
 
 /// The answer of [`GetMerchantLimitationsSubMchidSubMchid`] (查询子商户管控情况).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantLimitationsSubMchidSubMchidResponse {
     /// 商户号
     pub mchid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/mchalterapply/mchcontactalterapplyment", response = PostMchcontactalterapplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchcontactalterapplyment {
     /// 商户号
     pub merchant_code: String,
@@ -29,7 +29,7 @@ pub struct PostMchcontactalterapplyment {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}", response = GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo {
     /// 微信支付商户号
     pub merchant_code: String,
@@ -44,7 +44,7 @@ pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/mchalterapply/mchcontactalterapplyment/{apply_id}", response = GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchcontactalterapplymentApplyId {
     /// 微信支付申请单号
     pub apply_id: String,
@@ -57,7 +57,7 @@ pub struct GetMchcontactalterapplymentApplyId {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke", response = PostMchcontactalterapplymentApplyIdRevokeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchcontactalterapplymentApplyIdRevoke {
     /// 微信支付申请单号
     pub apply_id: String,
@@ -70,7 +70,7 @@ pub struct PostMchcontactalterapplymentApplyIdRevoke {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/mchalterapply/mchsubjectalterapplyment", response = PostMchcontactalterapplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplyment {
     /// 商户号
     pub merchant_code: String,
@@ -103,7 +103,7 @@ pub struct PostMchsubjectalterapplyment {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}", response = GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo {
     /// 微信支付商户号
     pub merchant_code: String,
@@ -118,7 +118,7 @@ pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}", response = GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchsubjectalterapplymentApplyId {
     /// 微信支付申请单号
     pub apply_id: String,
@@ -131,7 +131,7 @@ pub struct GetMchsubjectalterapplymentApplyId {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke", response = PostMchsubjectalterapplymentApplyIdRevokeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentApplyIdRevoke {
     /// 微信支付申请单号
     pub apply_id: String,
@@ -144,7 +144,7 @@ pub struct PostMchsubjectalterapplymentApplyIdRevoke {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/mchalterapply/merchantnamealterapplyment", response = PostMchcontactalterapplymentResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantnamealterapplyment {
     /// 二级商户号
     pub sub_mchid: String,
@@ -161,7 +161,7 @@ pub struct PostMerchantnamealterapplyment {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}", response = GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo {
     /// 二级商户号
     pub sub_mchid: String,
@@ -176,7 +176,7 @@ pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/mchalterapply/merchantnamealterapplyment/{apply_id}", response = GetMerchantnamealterapplymentApplyIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantnamealterapplymentApplyId {
     /// 微信支付申请单号
     pub apply_id: String,
@@ -189,51 +189,40 @@ pub struct GetMerchantnamealterapplymentApplyId {
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke", response = PostMerchantnamealterapplymentApplyIdRevokeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantnamealterapplymentApplyIdRevoke {
     /// 微信支付申请单号
     pub apply_id: String,
 }
 
-/// 超级管理员证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchcontactalterapplymentContactInfoContactIdDocType {
-    /// `IDENTIFICATION_TYPE_IDCARD`
-    #[serde(rename = "IDENTIFICATION_TYPE_IDCARD")]
-    IdentificationTypeIdcard,
-    /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT")]
-    IdentificationTypeOverseaPassport,
-    /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT")]
-    IdentificationTypeHongkongPassport,
-    /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_MACAO_PASSPORT")]
-    IdentificationTypeMacaoPassport,
-    /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT")]
-    IdentificationTypeTaiwanPassport,
-    /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT")]
-    IdentificationTypeForeignResident,
-    /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT")]
-    IdentificationTypeHongkongMacaoResident,
-    /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-    #[serde(rename = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT")]
-    IdentificationTypeTaiwanResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 超级管理员证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchcontactalterapplymentContactInfoContactIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 超级管理员信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchcontactalterapplymentContactInfo {
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -261,39 +250,32 @@ pub struct PostMchcontactalterapplymentContactInfo {
 }
 
 /// The answer of [`PostMchcontactalterapplyment`] (提交超管变更申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchcontactalterapplymentResponse {
     /// 申请单号
     pub apply_id: Option<String>,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState {
-    /// `APPLYMENT_STATE_AUDITING`
-    #[serde(rename = "APPLYMENT_STATE_AUDITING")]
-    ApplymentStateAuditing,
-    /// `APPLYMENT_STATE_REJECTED`
-    #[serde(rename = "APPLYMENT_STATE_REJECTED")]
-    ApplymentStateRejected,
-    /// `APPLYMENT_STATE_MODIFING`
-    #[serde(rename = "APPLYMENT_STATE_MODIFING")]
-    ApplymentStateModifing,
-    /// `APPLYMENT_STATE_FINISHED`
-    #[serde(rename = "APPLYMENT_STATE_FINISHED")]
-    ApplymentStateFinished,
-    /// `APPLYMENT_STATE_CANCELED`
-    #[serde(rename = "APPLYMENT_STATE_CANCELED")]
-    ApplymentStateCanceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState {
+        /// `APPLYMENT_STATE_AUDITING`
+        ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
+        /// `APPLYMENT_STATE_REJECTED`
+        ApplymentStateRejected = "APPLYMENT_STATE_REJECTED",
+        /// `APPLYMENT_STATE_MODIFING`
+        ApplymentStateModifing = "APPLYMENT_STATE_MODIFING",
+        /// `APPLYMENT_STATE_FINISHED`
+        ApplymentStateFinished = "APPLYMENT_STATE_FINISHED",
+        /// `APPLYMENT_STATE_CANCELED`
+        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+    }
 }
 
 /// 驳回原因详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseAuditRejectDetail
 {
     /// 参数名称
@@ -303,7 +285,7 @@ pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
 }
 
 /// The answer of [`GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo`] (查询超管变更申请单状态-使用业务单号和商户号).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse {
     /// 申请单号
     pub apply_id: String,
@@ -320,7 +302,7 @@ pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
 }
 
 /// The answer of [`PostMchcontactalterapplymentApplyIdRevoke`] (撤销超管变更申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchcontactalterapplymentApplyIdRevokeResponse {
     /// 申请单号
     pub apply_id: Option<String>,
@@ -330,58 +312,43 @@ pub struct PostMchcontactalterapplymentApplyIdRevokeResponse {
     >,
 }
 
-/// 主体资料变更范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchsubjectalterapplymentAlterScope {
-    /// `ALTER_SCOPE_FULL`
-    #[serde(rename = "ALTER_SCOPE_FULL")]
-    AlterScopeFull,
-    /// `ALTER_SCOPE_BUSINESS_CERT`
-    #[serde(rename = "ALTER_SCOPE_BUSINESS_CERT")]
-    AlterScopeBusinessCert,
-    /// `ALTER_SCOPE_UBO`
-    #[serde(rename = "ALTER_SCOPE_UBO")]
-    AlterScopeUbo,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体资料变更范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchsubjectalterapplymentAlterScope {
+        /// `ALTER_SCOPE_FULL`
+        AlterScopeFull = "ALTER_SCOPE_FULL",
+        /// `ALTER_SCOPE_BUSINESS_CERT`
+        AlterScopeBusinessCert = "ALTER_SCOPE_BUSINESS_CERT",
+        /// `ALTER_SCOPE_UBO`
+        AlterScopeUbo = "ALTER_SCOPE_UBO",
+    }
 }
 
-/// 主体类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchsubjectalterapplymentOrganizationType {
-    /// `SUBJECT_TYPE_ENTERPRISE`
-    #[serde(rename = "SUBJECT_TYPE_ENTERPRISE")]
-    SubjectTypeEnterprise,
-    /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
-    #[serde(rename = "SUBJECT_TYPE_INSTITUTIONS_CLONED")]
-    SubjectTypeInstitutionsCloned,
-    /// `SUBJECT_TYPE_INDIVIDUAL`
-    #[serde(rename = "SUBJECT_TYPE_INDIVIDUAL")]
-    SubjectTypeIndividual,
-    /// `SUBJECT_TYPE_OTHERS`
-    #[serde(rename = "SUBJECT_TYPE_OTHERS")]
-    SubjectTypeOthers,
-    /// `SUBJECT_TYPE_GOVERNMENT`
-    #[serde(rename = "SUBJECT_TYPE_GOVERNMENT")]
-    SubjectTypeGovernment,
-    /// `SUBJECT_TYPE_MICRO`
-    #[serde(rename = "SUBJECT_TYPE_MICRO")]
-    SubjectTypeMicro,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 主体类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchsubjectalterapplymentOrganizationType {
+        /// `SUBJECT_TYPE_ENTERPRISE`
+        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
+        SubjectTypeInstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+        /// `SUBJECT_TYPE_INDIVIDUAL`
+        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        /// `SUBJECT_TYPE_OTHERS`
+        SubjectTypeOthers = "SUBJECT_TYPE_OTHERS",
+        /// `SUBJECT_TYPE_GOVERNMENT`
+        SubjectTypeGovernment = "SUBJECT_TYPE_GOVERNMENT",
+        /// `SUBJECT_TYPE_MICRO`
+        SubjectTypeMicro = "SUBJECT_TYPE_MICRO",
+    }
 }
 
 /// 营业执照信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentBusinessLicenseInfo {
     /// 营业执照注册号
     pub license_number: String,
@@ -402,50 +369,37 @@ pub struct PostMchsubjectalterapplymentBusinessLicenseInfo {
     pub license_period_end: Option<String>,
 }
 
-/// 证书类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchsubjectalterapplymentCertificateInfoCertType {
-    /// `CERTIFICATE_TYPE_2388`
-    #[serde(rename = "CERTIFICATE_TYPE_2388")]
-    CertificateType2388,
-    /// `CERTIFICATE_TYPE_2389`
-    #[serde(rename = "CERTIFICATE_TYPE_2389")]
-    CertificateType2389,
-    /// `CERTIFICATE_TYPE_2394`
-    #[serde(rename = "CERTIFICATE_TYPE_2394")]
-    CertificateType2394,
-    /// `CERTIFICATE_TYPE_2395`
-    #[serde(rename = "CERTIFICATE_TYPE_2395")]
-    CertificateType2395,
-    /// `CERTIFICATE_TYPE_2396`
-    #[serde(rename = "CERTIFICATE_TYPE_2396")]
-    CertificateType2396,
-    /// `CERTIFICATE_TYPE_2520`
-    #[serde(rename = "CERTIFICATE_TYPE_2520")]
-    CertificateType2520,
-    /// `CERTIFICATE_TYPE_2521`
-    #[serde(rename = "CERTIFICATE_TYPE_2521")]
-    CertificateType2521,
-    /// `CERTIFICATE_TYPE_2522`
-    #[serde(rename = "CERTIFICATE_TYPE_2522")]
-    CertificateType2522,
-    /// `CERTIFICATE_TYPE_2399`
-    #[serde(rename = "CERTIFICATE_TYPE_2399")]
-    CertificateType2399,
-    /// `CERTIFICATE_TYPE_2400`
-    #[serde(rename = "CERTIFICATE_TYPE_2400")]
-    CertificateType2400,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证书类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchsubjectalterapplymentCertificateInfoCertType {
+        /// `CERTIFICATE_TYPE_2388`
+        CertificateType2388 = "CERTIFICATE_TYPE_2388",
+        /// `CERTIFICATE_TYPE_2389`
+        CertificateType2389 = "CERTIFICATE_TYPE_2389",
+        /// `CERTIFICATE_TYPE_2394`
+        CertificateType2394 = "CERTIFICATE_TYPE_2394",
+        /// `CERTIFICATE_TYPE_2395`
+        CertificateType2395 = "CERTIFICATE_TYPE_2395",
+        /// `CERTIFICATE_TYPE_2396`
+        CertificateType2396 = "CERTIFICATE_TYPE_2396",
+        /// `CERTIFICATE_TYPE_2520`
+        CertificateType2520 = "CERTIFICATE_TYPE_2520",
+        /// `CERTIFICATE_TYPE_2521`
+        CertificateType2521 = "CERTIFICATE_TYPE_2521",
+        /// `CERTIFICATE_TYPE_2522`
+        CertificateType2522 = "CERTIFICATE_TYPE_2522",
+        /// `CERTIFICATE_TYPE_2399`
+        CertificateType2399 = "CERTIFICATE_TYPE_2399",
+        /// `CERTIFICATE_TYPE_2400`
+        CertificateType2400 = "CERTIFICATE_TYPE_2400",
+    }
 }
 
 /// 登记证书信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentCertificateInfo {
     /// 证书类型
     pub cert_type: PostMchsubjectalterapplymentCertificateInfoCertType,
@@ -465,35 +419,27 @@ pub struct PostMchsubjectalterapplymentCertificateInfo {
     pub cert_period_end: String,
 }
 
-/// 金融机构类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchsubjectalterapplymentFinanceInstitutionInfoFinanceType {
-    /// `FINANCE_TYPE_BANK_AGENT`
-    #[serde(rename = "FINANCE_TYPE_BANK_AGENT")]
-    FinanceTypeBankAgent,
-    /// `FINANCE_TYPE_PAYMENT_AGENT`
-    #[serde(rename = "FINANCE_TYPE_PAYMENT_AGENT")]
-    FinanceTypePaymentAgent,
-    /// `FINANCE_TYPE_INSURANCE`
-    #[serde(rename = "FINANCE_TYPE_INSURANCE")]
-    FinanceTypeInsurance,
-    /// `FINANCE_TYPE_TRADE_AND_SETTLE`
-    #[serde(rename = "FINANCE_TYPE_TRADE_AND_SETTLE")]
-    FinanceTypeTradeAndSettle,
-    /// `FINANCE_TYPE_OTHER`
-    #[serde(rename = "FINANCE_TYPE_OTHER")]
-    FinanceTypeOther,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 金融机构类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchsubjectalterapplymentFinanceInstitutionInfoFinanceType {
+        /// `FINANCE_TYPE_BANK_AGENT`
+        FinanceTypeBankAgent = "FINANCE_TYPE_BANK_AGENT",
+        /// `FINANCE_TYPE_PAYMENT_AGENT`
+        FinanceTypePaymentAgent = "FINANCE_TYPE_PAYMENT_AGENT",
+        /// `FINANCE_TYPE_INSURANCE`
+        FinanceTypeInsurance = "FINANCE_TYPE_INSURANCE",
+        /// `FINANCE_TYPE_TRADE_AND_SETTLE`
+        FinanceTypeTradeAndSettle = "FINANCE_TYPE_TRADE_AND_SETTLE",
+        /// `FINANCE_TYPE_OTHER`
+        FinanceTypeOther = "FINANCE_TYPE_OTHER",
+    }
 }
 
 /// 金融机构许可证
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentFinanceInstitutionInfo {
     /// 金融机构类型
     pub finance_type: PostMchsubjectalterapplymentFinanceInstitutionInfoFinanceType,
@@ -501,27 +447,22 @@ pub struct PostMchsubjectalterapplymentFinanceInstitutionInfo {
     pub finance_license_pics: Vec<String>,
 }
 
-/// 证件持有人类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchsubjectalterapplymentLegalPersonInfoIdHolderType {
-    /// `LEGAL`
-    #[serde(rename = "LEGAL")]
-    Legal,
-    /// `SUPER`
-    #[serde(rename = "SUPER")]
-    Super,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件持有人类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchsubjectalterapplymentLegalPersonInfoIdHolderType {
+        /// `LEGAL`
+        Legal = "LEGAL",
+        /// `SUPER`
+        Super = "SUPER",
+    }
 }
 
 /// 法人身份信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentLegalPersonInfo {
     /// 证件持有人类型
     pub id_holder_type: PostMchsubjectalterapplymentLegalPersonInfoIdHolderType,
@@ -563,7 +504,7 @@ pub struct PostMchsubjectalterapplymentLegalPersonInfo {
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentUboInfoList {
     /// 证件类型
     pub id_doc_type: PostMchcontactalterapplymentContactInfoContactIdDocType,
@@ -589,7 +530,7 @@ pub struct PostMchsubjectalterapplymentUboInfoList {
 
 /// 补充材料列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentAddition {
     /// 银行开户许可证
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -608,36 +549,28 @@ pub struct PostMchsubjectalterapplymentAddition {
     pub ubo_prove: Option<Vec<String>>,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState {
-    /// `APPLYMENT_STATE_AUDITING`
-    #[serde(rename = "APPLYMENT_STATE_AUDITING")]
-    ApplymentStateAuditing,
-    /// `APPLYMENT_STATE_REJECTED`
-    #[serde(rename = "APPLYMENT_STATE_REJECTED")]
-    ApplymentStateRejected,
-    /// `APPLYMENT_STATE_MODIFING`
-    #[serde(rename = "APPLYMENT_STATE_MODIFING")]
-    ApplymentStateModifing,
-    /// `APPLYMENT_STATE_FINISHED`
-    #[serde(rename = "APPLYMENT_STATE_FINISHED")]
-    ApplymentStateFinished,
-    /// `APPLYMENT_STATE_CANCELED`
-    #[serde(rename = "APPLYMENT_STATE_CANCELED")]
-    ApplymentStateCanceled,
-    /// `APPLYMENT_STATE_EDITTING`
-    #[serde(rename = "APPLYMENT_STATE_EDITTING")]
-    ApplymentStateEditting,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState {
+        /// `APPLYMENT_STATE_AUDITING`
+        ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
+        /// `APPLYMENT_STATE_REJECTED`
+        ApplymentStateRejected = "APPLYMENT_STATE_REJECTED",
+        /// `APPLYMENT_STATE_MODIFING`
+        ApplymentStateModifing = "APPLYMENT_STATE_MODIFING",
+        /// `APPLYMENT_STATE_FINISHED`
+        ApplymentStateFinished = "APPLYMENT_STATE_FINISHED",
+        /// `APPLYMENT_STATE_CANCELED`
+        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+        /// `APPLYMENT_STATE_EDITTING`
+        ApplymentStateEditting = "APPLYMENT_STATE_EDITTING",
+    }
 }
 
 /// The answer of [`GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo`] (查询申请单状态-使用业务单号).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse {
     /// 微信支付商户号
     pub merchant_code: String,
@@ -653,31 +586,27 @@ pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
     pub audit_reject_detail: Option<Vec<GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseAuditRejectDetail>>,
 }
 
-/// 撤销状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchsubjectalterapplymentApplyIdRevokeResponseResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 撤销状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchsubjectalterapplymentApplyIdRevokeResponseResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 /// The answer of [`PostMchsubjectalterapplymentApplyIdRevoke`] (撤销资料变更申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchsubjectalterapplymentApplyIdRevokeResponse {
     /// 撤销状态
     pub result: PostMchsubjectalterapplymentApplyIdRevokeResponseResult,
 }
 
 /// The answer of [`GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo`] (查询商户简称申请单状态-使用业务单号和商户号).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNoResponse {
     /// 申请单号
     pub apply_id: String,
@@ -692,7 +621,7 @@ pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo
 }
 
 /// The answer of [`GetMerchantnamealterapplymentApplyId`] (查询商户简称变更申请单状态-使用申请单号).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantnamealterapplymentApplyIdResponse {
     /// 申请单号
     pub apply_id: String,
@@ -706,21 +635,18 @@ pub struct GetMerchantnamealterapplymentApplyIdResponse {
     pub audit_reject_reason: Option<String>,
 }
 
-/// 申请单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMerchantnamealterapplymentApplyIdRevokeResponseState {
-    /// `APPLYMENT_STATE_CANCELED`
-    #[serde(rename = "APPLYMENT_STATE_CANCELED")]
-    ApplymentStateCanceled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 申请单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMerchantnamealterapplymentApplyIdRevokeResponseState {
+        /// `APPLYMENT_STATE_CANCELED`
+        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+    }
 }
 
 /// The answer of [`PostMerchantnamealterapplymentApplyIdRevoke`] (撤销商户简称变更申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantnamealterapplymentApplyIdRevokeResponse {
     /// 申请单号
     pub apply_id: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户, 从业机构（银行）.
 #[endpoint(POST, "v3/med-ins/orders", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrders {
     /// 混合支付类型
     pub mix_pay_type: PostOrdersMixPayType,
@@ -91,7 +91,7 @@ pub struct PostOrders {
 /// Callers: 普通商户, 从业机构（银行）.
 #[endpoint(GET, "v3/med-ins/orders/mix-trade-no/{mix_trade_no}", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersMixTradeNoMixTradeNo {
     /// 医保自费混合订单号
     pub mix_trade_no: String,
@@ -106,7 +106,7 @@ pub struct GetOrdersMixTradeNoMixTradeNo {
 /// Callers: 普通商户, 从业机构（银行）.
 #[endpoint(GET, "v3/med-ins/orders/out-trade-no/{out_trade_no}", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutTradeNoOutTradeNo {
     /// 医保自费混合订单号
     pub out_trade_no: String,
@@ -121,7 +121,7 @@ pub struct GetOrdersOutTradeNoOutTradeNo {
 /// Callers: 从业机构（银行）.
 #[endpoint(POST, "v3/med-ins/refunds/notify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsNotify {
     /// 医保自费混合订单号
     #[wechatpay(query)]
@@ -145,113 +145,82 @@ pub struct PostRefundsNotify {
     pub out_refund_no: String,
 }
 
-/// 混合支付类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostOrdersMixPayType {
-    /// `UNKNOWN_MIX_PAY_TYPE`
-    #[serde(rename = "UNKNOWN_MIX_PAY_TYPE")]
-    UnknownMixPayType,
-    /// `CASH_ONLY`
-    #[serde(rename = "CASH_ONLY")]
-    CashOnly,
-    /// `INSURANCE_ONLY`
-    #[serde(rename = "INSURANCE_ONLY")]
-    InsuranceOnly,
-    /// `CASH_AND_INSURANCE`
-    #[serde(rename = "CASH_AND_INSURANCE")]
-    CashAndInsurance,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 混合支付类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersMixPayType {
+        /// `UNKNOWN_MIX_PAY_TYPE`
+        UnknownMixPayType = "UNKNOWN_MIX_PAY_TYPE",
+        /// `CASH_ONLY`
+        CashOnly = "CASH_ONLY",
+        /// `INSURANCE_ONLY`
+        InsuranceOnly = "INSURANCE_ONLY",
+        /// `CASH_AND_INSURANCE`
+        CashAndInsurance = "CASH_AND_INSURANCE",
+    }
 }
 
-/// 订单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostOrdersOrderType {
-    /// `UNKNOWN_ORDER_TYPE`
-    #[serde(rename = "UNKNOWN_ORDER_TYPE")]
-    UnknownOrderType,
-    /// `REG_PAY`
-    #[serde(rename = "REG_PAY")]
-    RegPay,
-    /// `DIAG_PAY`
-    #[serde(rename = "DIAG_PAY")]
-    DiagPay,
-    /// `COVID_EXAM_PAY`
-    #[serde(rename = "COVID_EXAM_PAY")]
-    CovidExamPay,
-    /// `IN_HOSP_PAY`
-    #[serde(rename = "IN_HOSP_PAY")]
-    InHospPay,
-    /// `PHARMACY_PAY`
-    #[serde(rename = "PHARMACY_PAY")]
-    PharmacyPay,
-    /// `INSURANCE_PAY`
-    #[serde(rename = "INSURANCE_PAY")]
-    InsurancePay,
-    /// `INT_REG_PAY`
-    #[serde(rename = "INT_REG_PAY")]
-    IntRegPay,
-    /// `INT_RE_DIAG_PAY`
-    #[serde(rename = "INT_RE_DIAG_PAY")]
-    IntReDiagPay,
-    /// `INT_RX_PAY`
-    #[serde(rename = "INT_RX_PAY")]
-    IntRxPay,
-    /// `COVID_ANTIGEN_PAY`
-    #[serde(rename = "COVID_ANTIGEN_PAY")]
-    CovidAntigenPay,
-    /// `MED_PAY`
-    #[serde(rename = "MED_PAY")]
-    MedPay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersOrderType {
+        /// `UNKNOWN_ORDER_TYPE`
+        UnknownOrderType = "UNKNOWN_ORDER_TYPE",
+        /// `REG_PAY`
+        RegPay = "REG_PAY",
+        /// `DIAG_PAY`
+        DiagPay = "DIAG_PAY",
+        /// `COVID_EXAM_PAY`
+        CovidExamPay = "COVID_EXAM_PAY",
+        /// `IN_HOSP_PAY`
+        InHospPay = "IN_HOSP_PAY",
+        /// `PHARMACY_PAY`
+        PharmacyPay = "PHARMACY_PAY",
+        /// `INSURANCE_PAY`
+        InsurancePay = "INSURANCE_PAY",
+        /// `INT_REG_PAY`
+        IntRegPay = "INT_REG_PAY",
+        /// `INT_RE_DIAG_PAY`
+        IntReDiagPay = "INT_RE_DIAG_PAY",
+        /// `INT_RX_PAY`
+        IntRxPay = "INT_RX_PAY",
+        /// `COVID_ANTIGEN_PAY`
+        CovidAntigenPay = "COVID_ANTIGEN_PAY",
+        /// `MED_PAY`
+        MedPay = "MED_PAY",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostOrdersPayerCardType {
-    /// `UNKNOWN_USER_CARD_TYPE`
-    #[serde(rename = "UNKNOWN_USER_CARD_TYPE")]
-    UnknownUserCardType,
-    /// `ID_CARD`
-    #[serde(rename = "ID_CARD")]
-    IdCard,
-    /// `HOUSEHOLD_REGISTRATION`
-    #[serde(rename = "HOUSEHOLD_REGISTRATION")]
-    HouseholdRegistration,
-    /// `FOREIGNER_PASSPORT`
-    #[serde(rename = "FOREIGNER_PASSPORT")]
-    ForeignerPassport,
-    /// `MAINLAND_TRAVEL_PERMIT_FOR_TW`
-    #[serde(rename = "MAINLAND_TRAVEL_PERMIT_FOR_TW")]
-    MainlandTravelPermitForTw,
-    /// `MAINLAND_TRAVEL_PERMIT_FOR_MO`
-    #[serde(rename = "MAINLAND_TRAVEL_PERMIT_FOR_MO")]
-    MainlandTravelPermitForMo,
-    /// `MAINLAND_TRAVEL_PERMIT_FOR_HK`
-    #[serde(rename = "MAINLAND_TRAVEL_PERMIT_FOR_HK")]
-    MainlandTravelPermitForHk,
-    /// `FOREIGN_PERMANENT_RESIDENT`
-    #[serde(rename = "FOREIGN_PERMANENT_RESIDENT")]
-    ForeignPermanentResident,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersPayerCardType {
+        /// `UNKNOWN_USER_CARD_TYPE`
+        UnknownUserCardType = "UNKNOWN_USER_CARD_TYPE",
+        /// `ID_CARD`
+        IdCard = "ID_CARD",
+        /// `HOUSEHOLD_REGISTRATION`
+        HouseholdRegistration = "HOUSEHOLD_REGISTRATION",
+        /// `FOREIGNER_PASSPORT`
+        ForeignerPassport = "FOREIGNER_PASSPORT",
+        /// `MAINLAND_TRAVEL_PERMIT_FOR_TW`
+        MainlandTravelPermitForTw = "MAINLAND_TRAVEL_PERMIT_FOR_TW",
+        /// `MAINLAND_TRAVEL_PERMIT_FOR_MO`
+        MainlandTravelPermitForMo = "MAINLAND_TRAVEL_PERMIT_FOR_MO",
+        /// `MAINLAND_TRAVEL_PERMIT_FOR_HK`
+        MainlandTravelPermitForHk = "MAINLAND_TRAVEL_PERMIT_FOR_HK",
+        /// `FOREIGN_PERMANENT_RESIDENT`
+        ForeignPermanentResident = "FOREIGN_PERMANENT_RESIDENT",
+    }
 }
 
 /// 支付人身份信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersPayer {
     /// 真实姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -263,27 +232,22 @@ pub struct PostOrdersPayer {
     pub card_type: PostOrdersPayerCardType,
 }
 
-/// 现金补充类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostOrdersCashAddDetailCashAddType {
-    /// `DEFAULT_ADD_TYPE`
-    #[serde(rename = "DEFAULT_ADD_TYPE")]
-    DefaultAddType,
-    /// `FREIGHT`
-    #[serde(rename = "FREIGHT")]
-    Freight,
-    /// `OTHER_MEDICAL_EXPENSES`
-    #[serde(rename = "OTHER_MEDICAL_EXPENSES")]
-    OtherMedicalExpenses,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 现金补充类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersCashAddDetailCashAddType {
+        /// `DEFAULT_ADD_TYPE`
+        DefaultAddType = "DEFAULT_ADD_TYPE",
+        /// `FREIGHT`
+        Freight = "FREIGHT",
+        /// `OTHER_MEDICAL_EXPENSES`
+        OtherMedicalExpenses = "OTHER_MEDICAL_EXPENSES",
+    }
 }
 
 /// 现金补充列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostOrdersCashAddDetail {
     /// 现金补充金额
     pub cash_add_fee: i64,
@@ -291,36 +255,28 @@ pub struct PostOrdersCashAddDetail {
     pub cash_add_type: PostOrdersCashAddDetailCashAddType,
 }
 
-/// 现金减免类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostOrdersCashReduceDetailCashReduceType {
-    /// `DEFAULT_REDUCE_TYPE`
-    #[serde(rename = "DEFAULT_REDUCE_TYPE")]
-    DefaultReduceType,
-    /// `HOSPITAL_REDUCE`
-    #[serde(rename = "HOSPITAL_REDUCE")]
-    HospitalReduce,
-    /// `PHARMACY_DISCOUNT`
-    #[serde(rename = "PHARMACY_DISCOUNT")]
-    PharmacyDiscount,
-    /// `DISCOUNT`
-    #[serde(rename = "DISCOUNT")]
-    Discount,
-    /// `PRE_PAYMENT`
-    #[serde(rename = "PRE_PAYMENT")]
-    PrePayment,
-    /// `DEPOSIT_DEDUCTION`
-    #[serde(rename = "DEPOSIT_DEDUCTION")]
-    DepositDeduction,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 现金减免类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersCashReduceDetailCashReduceType {
+        /// `DEFAULT_REDUCE_TYPE`
+        DefaultReduceType = "DEFAULT_REDUCE_TYPE",
+        /// `HOSPITAL_REDUCE`
+        HospitalReduce = "HOSPITAL_REDUCE",
+        /// `PHARMACY_DISCOUNT`
+        PharmacyDiscount = "PHARMACY_DISCOUNT",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+        /// `PRE_PAYMENT`
+        PrePayment = "PRE_PAYMENT",
+        /// `DEPOSIT_DEDUCTION`
+        DepositDeduction = "DEPOSIT_DEDUCTION",
+    }
 }
 
 /// 现金减免列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostOrdersCashReduceDetail {
     /// 现金减免金额
     pub cash_reduce_fee: i64,
@@ -328,89 +284,66 @@ pub struct PostOrdersCashReduceDetail {
     pub cash_reduce_type: PostOrdersCashReduceDetailCashReduceType,
 }
 
-/// 医保自费混合订单支付状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrdersResponseMixPayStatus {
-    /// `UNKNOWN_MIX_PAY_STATUS`
-    #[serde(rename = "UNKNOWN_MIX_PAY_STATUS")]
-    UnknownMixPayStatus,
-    /// `MIX_PAY_CREATED`
-    #[serde(rename = "MIX_PAY_CREATED")]
-    MixPayCreated,
-    /// `MIX_PAY_SUCCESS`
-    #[serde(rename = "MIX_PAY_SUCCESS")]
-    MixPaySuccess,
-    /// `MIX_PAY_REFUND`
-    #[serde(rename = "MIX_PAY_REFUND")]
-    MixPayRefund,
-    /// `MIX_PAY_FAIL`
-    #[serde(rename = "MIX_PAY_FAIL")]
-    MixPayFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 医保自费混合订单支付状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersResponseMixPayStatus {
+        /// `UNKNOWN_MIX_PAY_STATUS`
+        UnknownMixPayStatus = "UNKNOWN_MIX_PAY_STATUS",
+        /// `MIX_PAY_CREATED`
+        MixPayCreated = "MIX_PAY_CREATED",
+        /// `MIX_PAY_SUCCESS`
+        MixPaySuccess = "MIX_PAY_SUCCESS",
+        /// `MIX_PAY_REFUND`
+        MixPayRefund = "MIX_PAY_REFUND",
+        /// `MIX_PAY_FAIL`
+        MixPayFail = "MIX_PAY_FAIL",
+    }
 }
 
-/// 混合订单中自费部分的支付状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrdersResponseSelfPayStatus {
-    /// `UNKNOWN_SELF_PAY_STATUS`
-    #[serde(rename = "UNKNOWN_SELF_PAY_STATUS")]
-    UnknownSelfPayStatus,
-    /// `SELF_PAY_CREATED`
-    #[serde(rename = "SELF_PAY_CREATED")]
-    SelfPayCreated,
-    /// `SELF_PAY_SUCCESS`
-    #[serde(rename = "SELF_PAY_SUCCESS")]
-    SelfPaySuccess,
-    /// `SELF_PAY_REFUND`
-    #[serde(rename = "SELF_PAY_REFUND")]
-    SelfPayRefund,
-    /// `SELF_PAY_FAIL`
-    #[serde(rename = "SELF_PAY_FAIL")]
-    SelfPayFail,
-    /// `NO_SELF_PAY`
-    #[serde(rename = "NO_SELF_PAY")]
-    NoSelfPay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 混合订单中自费部分的支付状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersResponseSelfPayStatus {
+        /// `UNKNOWN_SELF_PAY_STATUS`
+        UnknownSelfPayStatus = "UNKNOWN_SELF_PAY_STATUS",
+        /// `SELF_PAY_CREATED`
+        SelfPayCreated = "SELF_PAY_CREATED",
+        /// `SELF_PAY_SUCCESS`
+        SelfPaySuccess = "SELF_PAY_SUCCESS",
+        /// `SELF_PAY_REFUND`
+        SelfPayRefund = "SELF_PAY_REFUND",
+        /// `SELF_PAY_FAIL`
+        SelfPayFail = "SELF_PAY_FAIL",
+        /// `NO_SELF_PAY`
+        NoSelfPay = "NO_SELF_PAY",
+    }
 }
 
-/// 混合订单中自费部分的支付状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrdersResponseMedInsPayStatus {
-    /// `UNKNOWN_MED_INS_PAY_STATUS`
-    #[serde(rename = "UNKNOWN_MED_INS_PAY_STATUS")]
-    UnknownMedInsPayStatus,
-    /// `MED_INS_PAY_CREATED`
-    #[serde(rename = "MED_INS_PAY_CREATED")]
-    MedInsPayCreated,
-    /// `MED_INS_PAY_SUCCESS`
-    #[serde(rename = "MED_INS_PAY_SUCCESS")]
-    MedInsPaySuccess,
-    /// `MED_INS_PAY_REFUND`
-    #[serde(rename = "MED_INS_PAY_REFUND")]
-    MedInsPayRefund,
-    /// `MED_INS_PAY_FAIL`
-    #[serde(rename = "MED_INS_PAY_FAIL")]
-    MedInsPayFail,
-    /// `NO_MED_INS_PAY`
-    #[serde(rename = "NO_MED_INS_PAY")]
-    NoMedInsPay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 混合订单中自费部分的支付状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersResponseMedInsPayStatus {
+        /// `UNKNOWN_MED_INS_PAY_STATUS`
+        UnknownMedInsPayStatus = "UNKNOWN_MED_INS_PAY_STATUS",
+        /// `MED_INS_PAY_CREATED`
+        MedInsPayCreated = "MED_INS_PAY_CREATED",
+        /// `MED_INS_PAY_SUCCESS`
+        MedInsPaySuccess = "MED_INS_PAY_SUCCESS",
+        /// `MED_INS_PAY_REFUND`
+        MedInsPayRefund = "MED_INS_PAY_REFUND",
+        /// `MED_INS_PAY_FAIL`
+        MedInsPayFail = "MED_INS_PAY_FAIL",
+        /// `NO_MED_INS_PAY`
+        NoMedInsPay = "NO_MED_INS_PAY",
+    }
 }
 
 /// The answer of [`PostOrders`] (医保自费混合收款下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersResponse {
     /// 医保自费混合订单号
     pub mix_trade_no: String,

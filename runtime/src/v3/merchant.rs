@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/merchant/fund/balance/{account_type}", response = GetFundBalanceAccountTypeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundBalanceAccountType {
     /// 账户类型
     pub account_type: String,
@@ -25,7 +25,7 @@ pub struct GetFundBalanceAccountType {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/merchant/fund/dayendbalance/{account_type}", response = GetFundBalanceAccountTypeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundDayendbalanceAccountType {
     /// 账户类型
     pub account_type: String,
@@ -40,7 +40,7 @@ pub struct GetFundDayendbalanceAccountType {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/merchant/fund/withdraw", response = PostFundWithdrawResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFundWithdraw {
     /// 商户提现单号
     pub out_request_no: String,
@@ -63,7 +63,7 @@ pub struct PostFundWithdraw {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/merchant/fund/withdraw/bill-type/{bill_type}", response = GetFundWithdrawBillTypeBillTypeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundWithdrawBillTypeBillType {
     /// 账单类型
     pub bill_type: String,
@@ -80,7 +80,7 @@ pub struct GetFundWithdrawBillTypeBillType {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/merchant/fund/withdraw/out-request-no/{out_request_no}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundWithdrawOutRequestNoOutRequestNo {
     /// 商户提现单号
     pub out_request_no: String,
@@ -93,7 +93,7 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNo {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFundWithdrawWithdrawIdWithdrawId {
     /// 微信支付提现单号
     pub withdraw_id: String,
@@ -106,7 +106,7 @@ pub struct GetFundWithdrawWithdrawIdWithdrawId {
 /// Callers: 微信支付商户.
 #[endpoint(POST, "v3/merchant/media/upload", response = PostMediaUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMediaUpload {
     /// 图片文件
     #[wechatpay(file)]
@@ -128,7 +128,7 @@ pub struct PostMediaUpload {
 /// Callers: 微信支付商户.
 #[endpoint(POST, "v3/merchant/media/video_upload", response = PostMediaUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMediaVideoUpload {
     /// 图片文件
     #[wechatpay(file)]
@@ -144,7 +144,7 @@ pub struct PostMediaVideoUpload {
 }
 
 /// The answer of [`GetFundBalanceAccountType`] (查询账户实时余额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundBalanceAccountTypeResponse {
     /// 可用余额
     pub available_amount: i64,
@@ -152,27 +152,22 @@ pub struct GetFundBalanceAccountTypeResponse {
     pub pending_amount: Option<i64>,
 }
 
-/// 资金账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostFundWithdrawAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 资金账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFundWithdrawAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+    }
 }
 
 /// The answer of [`PostFundWithdraw`] (电商平台提现API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFundWithdrawResponse {
     /// 微信支付提现单号
     pub withdraw_id: String,
@@ -180,37 +175,30 @@ pub struct PostFundWithdrawResponse {
     pub out_request_no: String,
 }
 
-/// 压缩类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFundWithdrawBillTypeBillTypeTarType {
-    /// `GZIP`
-    #[serde(rename = "GZIP")]
-    Gzip,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 压缩类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundWithdrawBillTypeBillTypeTarType {
+        /// `GZIP`
+        Gzip = "GZIP",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFundWithdrawBillTypeBillTypeTarType {}
 
-/// 哈希类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFundWithdrawBillTypeBillTypeResponseHashType {
-    /// `SHA1`
-    #[serde(rename = "SHA1")]
-    Sha1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 哈希类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundWithdrawBillTypeBillTypeResponseHashType {
+        /// `SHA1`
+        Sha1 = "SHA1",
+    }
 }
 
 /// The answer of [`GetFundWithdrawBillTypeBillType`] (按日下载提现异常文件API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundWithdrawBillTypeBillTypeResponse {
     /// 哈希类型
     pub hash_type: GetFundWithdrawBillTypeBillTypeResponseHashType,
@@ -220,36 +208,28 @@ pub struct GetFundWithdrawBillTypeBillTypeResponse {
     pub download_url: String,
 }
 
-/// 提现单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFundWithdrawOutRequestNoOutRequestNoResponseStatus {
-    /// `CREATE_SUCCESS`
-    #[serde(rename = "CREATE_SUCCESS")]
-    CreateSuccess,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `CLOSE`
-    #[serde(rename = "CLOSE")]
-    Close,
-    /// `INIT`
-    #[serde(rename = "INIT")]
-    Init,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 提现单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFundWithdrawOutRequestNoOutRequestNoResponseStatus {
+        /// `CREATE_SUCCESS`
+        CreateSuccess = "CREATE_SUCCESS",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `CLOSE`
+        Close = "CLOSE",
+        /// `INIT`
+        Init = "INIT",
+    }
 }
 
 /// The answer of [`GetFundWithdrawOutRequestNoOutRequestNo`] (电商平台(商户提现单号查询)提现状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
     /// 提现单状态
     pub status: GetFundWithdrawOutRequestNoOutRequestNoResponseStatus,
@@ -276,7 +256,7 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
 }
 
 /// The answer of [`PostMediaUpload`] (文件上传).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMediaUploadResponse {
     /// 媒体文件标识Id
     pub media_id: String,

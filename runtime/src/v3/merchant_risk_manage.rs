@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/merchant-risk-manage/ec-trade-risk/query-risk-trades", response = PostEcTradeRiskQueryRiskTradesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcTradeRiskQueryRiskTrades {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -37,7 +37,7 @@ pub struct PostEcTradeRiskQueryRiskTrades {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result", response = PostEcTradeRiskRecvDisposeResultResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcTradeRiskRecvDisposeResult {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -68,7 +68,7 @@ pub struct PostEcTradeRiskRecvDisposeResult {
 /// Callers: 普通商户, 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/merchant-risk-manage/report-trade-union-information", response = PostReportTradeUnionInformationResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformation {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -173,7 +173,7 @@ pub struct PostReportTradeUnionInformation {
 /// Callers: 普通商户, 服务商.
 #[endpoint(GET, "v3/merchant-risk-manage/trade-risk-information", response = GetTradeRiskInformationResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTradeRiskInformation {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -196,7 +196,7 @@ pub struct GetTradeRiskInformation {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/merchant-risk-manage/trade-risk-result", response = PostTradeRiskResultResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTradeRiskResult {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -225,7 +225,7 @@ pub struct PostTradeRiskResult {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(DELETE, "v3/merchant-risk-manage/violation-notifications", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteViolationNotifications {}
 
 /// 查询商户违规通知回调地址API
@@ -235,7 +235,7 @@ pub struct DeleteViolationNotifications {}
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/merchant-risk-manage/violation-notifications", response = GetViolationNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetViolationNotifications {}
 
 /// 创建商户违规通知回调地址API
@@ -245,7 +245,7 @@ pub struct GetViolationNotifications {}
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/merchant-risk-manage/violation-notifications", response = GetViolationNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostViolationNotifications {
     /// 通知地址
     pub notify_url: Option<String>,
@@ -258,14 +258,14 @@ pub struct PostViolationNotifications {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(PUT, "v3/merchant-risk-manage/violation-notifications", response = GetViolationNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutViolationNotifications {
     /// 通知链接
     pub notify_url: Option<String>,
 }
 
 /// 风险订单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcTradeRiskQueryRiskTradesResponseRiskTradeList {
     /// 商户号
     pub mchid: Option<String>,
@@ -280,7 +280,7 @@ pub struct PostEcTradeRiskQueryRiskTradesResponseRiskTradeList {
 }
 
 /// The answer of [`PostEcTradeRiskQueryRiskTrades`] (查询风险订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcTradeRiskQueryRiskTradesResponse {
     /// 总风险订单数
     pub total_num: Option<i64>,
@@ -289,7 +289,7 @@ pub struct PostEcTradeRiskQueryRiskTradesResponse {
 }
 
 /// The answer of [`PostEcTradeRiskRecvDisposeResult`] (回传处置结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcTradeRiskRecvDisposeResultResponse {
     /// 返回描述
     pub rsp_msg: Option<String>,
@@ -297,7 +297,7 @@ pub struct PostEcTradeRiskRecvDisposeResultResponse {
 
 /// 充值业务场景独有字段
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformationRechargeFields {
     /// 充值账号类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -309,7 +309,7 @@ pub struct PostReportTradeUnionInformationRechargeFields {
 
 /// 生活缴费场景独有字段
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformationLivingExpensesFields {
     /// 户号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -336,7 +336,7 @@ pub struct PostReportTradeUnionInformationLivingExpensesFields {
 
 /// 子单列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformationSubOrders {
     /// 子单商户订单号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -362,7 +362,7 @@ pub struct PostReportTradeUnionInformationSubOrders {
 }
 
 /// The answer of [`PostReportTradeUnionInformation`] (上报订单关联信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReportTradeUnionInformationResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -376,73 +376,54 @@ pub struct PostReportTradeUnionInformationResponse {
     pub out_trade_no: Option<String>,
 }
 
-/// 风险类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetTradeRiskInformationResponseRiskType {
-    /// `OTHER_RISK`
-    #[serde(rename = "OTHER_RISK")]
-    OtherRisk,
-    /// `INDUCE_PAYMENT`
-    #[serde(rename = "INDUCE_PAYMENT")]
-    InducePayment,
-    /// `FRAUD`
-    #[serde(rename = "FRAUD")]
-    Fraud,
-    /// `GAMBLING`
-    #[serde(rename = "GAMBLING")]
-    Gambling,
-    /// `CYBERSEX`
-    #[serde(rename = "CYBERSEX")]
-    Cybersex,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 风险类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTradeRiskInformationResponseRiskType {
+        /// `OTHER_RISK`
+        OtherRisk = "OTHER_RISK",
+        /// `INDUCE_PAYMENT`
+        InducePayment = "INDUCE_PAYMENT",
+        /// `FRAUD`
+        Fraud = "FRAUD",
+        /// `GAMBLING`
+        Gambling = "GAMBLING",
+        /// `CYBERSEX`
+        Cybersex = "CYBERSEX",
+    }
 }
 
-/// 处置手段
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetTradeRiskInformationResponsePunishType {
-    /// `OTHER_PUNISH`
-    #[serde(rename = "OTHER_PUNISH")]
-    OtherPunish,
-    /// `DISABLE_PAYMENT`
-    #[serde(rename = "DISABLE_PAYMENT")]
-    DisablePayment,
-    /// `SUSPEND_SETTLEMENT`
-    #[serde(rename = "SUSPEND_SETTLEMENT")]
-    SuspendSettlement,
-    /// `DISABLE_WITHDRAW`
-    #[serde(rename = "DISABLE_WITHDRAW")]
-    DisableWithdraw,
-    /// `REMOVE_MERCHANTS`
-    #[serde(rename = "REMOVE_MERCHANTS")]
-    RemoveMerchants,
-    /// `ADD_MERCHANTS_BLACKLIST`
-    #[serde(rename = "ADD_MERCHANTS_BLACKLIST")]
-    AddMerchantsBlacklist,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `FREEZING_FUND_BY_TRANSACTION`
-    #[serde(rename = "FREEZING_FUND_BY_TRANSACTION")]
-    FreezingFundByTransaction,
-    /// `FREEZING_FUND_BY_MERCHANTS`
-    #[serde(rename = "FREEZING_FUND_BY_MERCHANTS")]
-    FreezingFundByMerchants,
-    /// `BLOCKED_USER`
-    #[serde(rename = "BLOCKED_USER")]
-    BlockedUser,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 处置手段
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTradeRiskInformationResponsePunishType {
+        /// `OTHER_PUNISH`
+        OtherPunish = "OTHER_PUNISH",
+        /// `DISABLE_PAYMENT`
+        DisablePayment = "DISABLE_PAYMENT",
+        /// `SUSPEND_SETTLEMENT`
+        SuspendSettlement = "SUSPEND_SETTLEMENT",
+        /// `DISABLE_WITHDRAW`
+        DisableWithdraw = "DISABLE_WITHDRAW",
+        /// `REMOVE_MERCHANTS`
+        RemoveMerchants = "REMOVE_MERCHANTS",
+        /// `ADD_MERCHANTS_BLACKLIST`
+        AddMerchantsBlacklist = "ADD_MERCHANTS_BLACKLIST",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `FREEZING_FUND_BY_TRANSACTION`
+        FreezingFundByTransaction = "FREEZING_FUND_BY_TRANSACTION",
+        /// `FREEZING_FUND_BY_MERCHANTS`
+        FreezingFundByMerchants = "FREEZING_FUND_BY_MERCHANTS",
+        /// `BLOCKED_USER`
+        BlockedUser = "BLOCKED_USER",
+    }
 }
 
 /// The answer of [`GetTradeRiskInformation`] (查询风险信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTradeRiskInformationResponse {
     /// 风险系数值
     pub risk_score: i64,
@@ -455,7 +436,7 @@ pub struct GetTradeRiskInformationResponse {
 }
 
 /// The answer of [`PostTradeRiskResult`] (处置结果回传).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTradeRiskResultResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
@@ -478,7 +459,7 @@ pub struct PostTradeRiskResultResponse {
 }
 
 /// The answer of [`GetViolationNotifications`] (查询商户违规通知回调地址API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetViolationNotificationsResponse {
     /// 通知地址
     pub notify_url: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(DELETE, "v3/merchant-service/complaint-notifications", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteComplaintNotifications {}
 
 /// 查询投诉通知回调API
@@ -22,7 +22,7 @@ pub struct DeleteComplaintNotifications {}
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/merchant-service/complaint-notifications", response = GetComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaintNotifications {}
 
 /// 创建投诉通知回调API
@@ -32,7 +32,7 @@ pub struct GetComplaintNotifications {}
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/merchant-service/complaint-notifications", response = GetComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintNotifications {
     /// 通知地址
     pub url: String,
@@ -45,7 +45,7 @@ pub struct PostComplaintNotifications {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(PUT, "v3/merchant-service/complaint-notifications", response = GetComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutComplaintNotifications {
     /// 通知地址
     pub url: String,
@@ -58,7 +58,7 @@ pub struct PutComplaintNotifications {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/merchant-service/complaints", response = GetComplaintsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaints {
     /// 分页大小
     pub limit: Option<i64>,
@@ -79,7 +79,7 @@ pub struct GetComplaints {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/merchant-service/complaints-v2", response = GetComplaintsV2Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaintsV2 {
     /// 分页大小
     pub limit: Option<i64>,
@@ -100,7 +100,7 @@ pub struct GetComplaintsV2 {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/merchant-service/complaints-v2/{complaint_id}", response = GetComplaintsV2ComplaintIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaintsV2ComplaintId {
     /// 投诉单号
     pub complaint_id: String,
@@ -113,7 +113,7 @@ pub struct GetComplaintsV2ComplaintId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/complete", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdComplete {
     /// 投诉单号
     pub complaint_id: String,
@@ -128,7 +128,7 @@ pub struct PostComplaintsV2ComplaintIdComplete {
 /// Callers: 服务商, 渠道商, 从业机构.
 #[endpoint(GET, "v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", response = GetComplaintsV2ComplaintIdNegotiationHistorysResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorys {
     /// 投诉单号
     pub complaint_id: String,
@@ -145,7 +145,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorys {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/response", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponse {
     /// 投诉单号
     pub complaint_id: String,
@@ -170,7 +170,7 @@ pub struct PostComplaintsV2ComplaintIdResponse {
 /// Callers: 普通商户, 服务商.
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service", response = PostComplaintsV2ComplaintIdResponseImmediateServiceResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateService {
     /// 投诉单号
     pub complaint_id: String,
@@ -189,7 +189,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateService {
 /// Callers: 直连商户, 服务商, 渠道商, 从业机构.
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdUpdateRefundProgress {
     /// 投诉单号
     pub complaint_id: String,
@@ -212,7 +212,7 @@ pub struct PostComplaintsV2ComplaintIdUpdateRefundProgress {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/merchant-service/complaints/{transaction_id}", response = GetComplaintsTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaintsTransactionId {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -225,7 +225,7 @@ pub struct GetComplaintsTransactionId {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/merchant-service/complaints/{transaction_id}/negotiation-historys", response = GetComplaintsTransactionIdNegotiationHistorysResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetComplaintsTransactionIdNegotiationHistorys {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -238,7 +238,7 @@ pub struct GetComplaintsTransactionIdNegotiationHistorys {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/merchant-service/feedbacks", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFeedbacks {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -261,7 +261,7 @@ pub struct PostFeedbacks {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/merchant-service/images/upload", response = PostImagesUploadResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostImagesUpload {
     /// 图片文件
     #[wechatpay(file)]
@@ -285,14 +285,14 @@ pub struct PostImagesUpload {
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/merchant-service/images/{media_id}", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetImagesMediaId {
     /// 媒体文件ID
     pub media_id: String,
 }
 
 /// The answer of [`GetComplaintNotifications`] (查询投诉通知回调API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintNotificationsResponse {
     /// 商户号
     pub mchid: String,
@@ -300,39 +300,30 @@ pub struct GetComplaintNotificationsResponse {
     pub url: String,
 }
 
-/// 投诉单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsResponseDataComplaintState {
-    /// `PAYER_COMPLAINTED`
-    #[serde(rename = "PAYER_COMPLAINTED")]
-    PayerComplainted,
-    /// `FROZENED`
-    #[serde(rename = "FROZENED")]
-    Frozened,
-    /// `FROZEN_FINISHED`
-    #[serde(rename = "FROZEN_FINISHED")]
-    FrozenFinished,
-    /// `PAYER_CANCELED`
-    #[serde(rename = "PAYER_CANCELED")]
-    PayerCanceled,
-    /// `MERCHANT_REFUNDED`
-    #[serde(rename = "MERCHANT_REFUNDED")]
-    MerchantRefunded,
-    /// `SYSTEM_REFUNDED`
-    #[serde(rename = "SYSTEM_REFUNDED")]
-    SystemRefunded,
-    /// `MANUAL_UNFROZEN`
-    #[serde(rename = "MANUAL_UNFROZEN")]
-    ManualUnfrozen,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投诉单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsResponseDataComplaintState {
+        /// `PAYER_COMPLAINTED`
+        PayerComplainted = "PAYER_COMPLAINTED",
+        /// `FROZENED`
+        Frozened = "FROZENED",
+        /// `FROZEN_FINISHED`
+        FrozenFinished = "FROZEN_FINISHED",
+        /// `PAYER_CANCELED`
+        PayerCanceled = "PAYER_CANCELED",
+        /// `MERCHANT_REFUNDED`
+        MerchantRefunded = "MERCHANT_REFUNDED",
+        /// `SYSTEM_REFUNDED`
+        SystemRefunded = "SYSTEM_REFUNDED",
+        /// `MANUAL_UNFROZEN`
+        ManualUnfrozen = "MANUAL_UNFROZEN",
+    }
 }
 
 /// `data`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsResponseData {
     /// 商户订单号
     pub out_trade_no: String,
@@ -355,7 +346,7 @@ pub struct GetComplaintsResponseData {
 }
 
 /// The answer of [`GetComplaints`] (查询投诉信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsResponse {
     /// 分页开始位置
     pub offset: i64,
@@ -367,27 +358,22 @@ pub struct GetComplaintsResponse {
     pub data: Option<Vec<GetComplaintsResponseData>>,
 }
 
-/// 投诉单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ResponseDataComplaintState {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `PROCESSED`
-    #[serde(rename = "PROCESSED")]
-    Processed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 投诉单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ResponseDataComplaintState {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `PROCESSED`
+        Processed = "PROCESSED",
+    }
 }
 
 /// 投诉单关联订单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseDataComplaintOrderInfo {
     /// 微信订单号
     pub transaction_id: String,
@@ -397,30 +383,24 @@ pub struct GetComplaintsV2ResponseDataComplaintOrderInfo {
     pub amount: i64,
 }
 
-/// 支付分服务单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ResponseDataServiceOrderInfoState {
-    /// `DOING`
-    #[serde(rename = "DOING")]
-    Doing,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `WAITPAY`
-    #[serde(rename = "WAITPAY")]
-    Waitpay,
-    /// `DONE`
-    #[serde(rename = "DONE")]
-    Done,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付分服务单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ResponseDataServiceOrderInfoState {
+        /// `DOING`
+        Doing = "DOING",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `WAITPAY`
+        Waitpay = "WAITPAY",
+        /// `DONE`
+        Done = "DONE",
+    }
 }
 
 /// 投诉单关联服务单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseDataServiceOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
@@ -430,24 +410,20 @@ pub struct GetComplaintsV2ResponseDataServiceOrderInfo {
     pub state: Option<GetComplaintsV2ResponseDataServiceOrderInfoState>,
 }
 
-/// 媒体文件业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ResponseDataComplaintMediaListMediaType {
-    /// `USER_COMPLAINT_IMAGE`
-    #[serde(rename = "USER_COMPLAINT_IMAGE")]
-    UserComplaintImage,
-    /// `OPERATION_IMAGE`
-    #[serde(rename = "OPERATION_IMAGE")]
-    OperationImage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 媒体文件业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ResponseDataComplaintMediaListMediaType {
+        /// `USER_COMPLAINT_IMAGE`
+        UserComplaintImage = "USER_COMPLAINT_IMAGE",
+        /// `OPERATION_IMAGE`
+        OperationImage = "OPERATION_IMAGE",
+    }
 }
 
 /// 投诉资料列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseDataComplaintMediaList {
     /// 媒体文件业务类型
     pub media_type: GetComplaintsV2ResponseDataComplaintMediaListMediaType,
@@ -455,56 +431,44 @@ pub struct GetComplaintsV2ResponseDataComplaintMediaList {
     pub media_url: Option<Vec<String>>,
 }
 
-/// 问题类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ResponseDataProblemType {
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `SERVICE_NOT_WORK`
-    #[serde(rename = "SERVICE_NOT_WORK")]
-    ServiceNotWork,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 问题类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ResponseDataProblemType {
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `SERVICE_NOT_WORK`
+        ServiceNotWork = "SERVICE_NOT_WORK",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
-/// 用户标签列表
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ResponseDataUserTagList {
-    /// `TRUSTED`
-    #[serde(rename = "TRUSTED")]
-    Trusted,
-    /// `HIGH_RISK`
-    #[serde(rename = "HIGH_RISK")]
-    HighRisk,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户标签列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ResponseDataUserTagList {
+        /// `TRUSTED`
+        Trusted = "TRUSTED",
+        /// `HIGH_RISK`
+        HighRisk = "HIGH_RISK",
+    }
 }
 
-/// 补充信息类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ResponseDataAdditionalInfoType {
-    /// `SHARE_POWER_TYPE`
-    #[serde(rename = "SHARE_POWER_TYPE")]
-    SharePowerType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 补充信息类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ResponseDataAdditionalInfoType {
+        /// `SHARE_POWER_TYPE`
+        SharePowerType = "SHARE_POWER_TYPE",
+    }
 }
 
 /// 归还地点信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfoReturnAddressInfo {
     /// 归还地点
     pub return_address: Option<String>,
@@ -515,7 +479,7 @@ pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfoReturnAddressI
 }
 
 /// 充电宝投诉相关信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfo {
     /// 归还时间
     pub return_time: Option<String>,
@@ -527,7 +491,7 @@ pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfo {
 }
 
 /// 补充信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseDataAdditionalInfo {
     /// 补充信息类型
     pub r#type: Option<GetComplaintsV2ResponseDataAdditionalInfoType>,
@@ -536,7 +500,7 @@ pub struct GetComplaintsV2ResponseDataAdditionalInfo {
 }
 
 /// 用户投诉信息详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ResponseData {
     /// 投诉单号
     pub complaint_id: String,
@@ -581,7 +545,7 @@ pub struct GetComplaintsV2ResponseData {
 }
 
 /// The answer of [`GetComplaintsV2`] (查询投诉单列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2Response {
     /// 用户投诉信息详情
     pub data: Option<Vec<GetComplaintsV2ResponseData>>,
@@ -594,7 +558,7 @@ pub struct GetComplaintsV2Response {
 }
 
 /// 投诉单关联服务单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdResponseServiceOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
@@ -605,7 +569,7 @@ pub struct GetComplaintsV2ComplaintIdResponseServiceOrderInfo {
 }
 
 /// The answer of [`GetComplaintsV2ComplaintId`] (查询投诉单详情API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdResponse {
     /// 投诉单号
     pub complaint_id: String,
@@ -652,7 +616,7 @@ pub struct GetComplaintsV2ComplaintIdResponse {
 }
 
 /// 操作资料列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataComplaintMediaList {
     /// 媒体文件业务类型
     pub media_type: Option<GetComplaintsV2ResponseDataComplaintMediaListMediaType>,
@@ -660,137 +624,98 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataComplaintMed
     pub media_url: Option<Vec<String>>,
 }
 
-/// 操作类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataOperateType {
-    /// `USER_CREATE_COMPLAINT`
-    #[serde(rename = "USER_CREATE_COMPLAINT")]
-    UserCreateComplaint,
-    /// `USER_CONTINUE_COMPLAINT`
-    #[serde(rename = "USER_CONTINUE_COMPLAINT")]
-    UserContinueComplaint,
-    /// `USER_RESPONSE`
-    #[serde(rename = "USER_RESPONSE")]
-    UserResponse,
-    /// `PLATFORM_RESPONSE`
-    #[serde(rename = "PLATFORM_RESPONSE")]
-    PlatformResponse,
-    /// `MERCHANT_RESPONSE`
-    #[serde(rename = "MERCHANT_RESPONSE")]
-    MerchantResponse,
-    /// `MERCHANT_CONFIRM_COMPLETE`
-    #[serde(rename = "MERCHANT_CONFIRM_COMPLETE")]
-    MerchantConfirmComplete,
-    /// `USER_CREATE_COMPLAINT_SYSTEM_MESSAGE`
-    #[serde(rename = "USER_CREATE_COMPLAINT_SYSTEM_MESSAGE")]
-    UserCreateComplaintSystemMessage,
-    /// `COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE")]
-    ComplaintFullRefundedSystemMessage,
-    /// `USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
-    #[serde(rename = "USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE")]
-    UserContinueComplaintSystemMessage,
-    /// `USER_REVOKE_COMPLAINT`
-    #[serde(rename = "USER_REVOKE_COMPLAINT")]
-    UserRevokeComplaint,
-    /// `USER_COMFIRM_COMPLAINT`
-    #[serde(rename = "USER_COMFIRM_COMPLAINT")]
-    UserComfirmComplaint,
-    /// `PLATFORM_HELP_APPLICATION`
-    #[serde(rename = "PLATFORM_HELP_APPLICATION")]
-    PlatformHelpApplication,
-    /// `USER_APPLY_PLATFORM_HELP`
-    #[serde(rename = "USER_APPLY_PLATFORM_HELP")]
-    UserApplyPlatformHelp,
-    /// `MERCHANT_APPROVE_REFUND`
-    #[serde(rename = "MERCHANT_APPROVE_REFUND")]
-    MerchantApproveRefund,
-    /// `MERCHANT_REFUSE_RERUND`
-    #[serde(rename = "MERCHANT_REFUSE_RERUND")]
-    MerchantRefuseRerund,
-    /// `USER_SUBMIT_SATISFACTION`
-    #[serde(rename = "USER_SUBMIT_SATISFACTION")]
-    UserSubmitSatisfaction,
-    /// `SERVICE_ORDER_CANCEL`
-    #[serde(rename = "SERVICE_ORDER_CANCEL")]
-    ServiceOrderCancel,
-    /// `SERVICE_ORDER_COMPLETE`
-    #[serde(rename = "SERVICE_ORDER_COMPLETE")]
-    ServiceOrderComplete,
-    /// `COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE")]
-    ComplaintPartialRefundedSystemMessage,
-    /// `COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE")]
-    ComplaintRefundReceivedSystemMessage,
-    /// `COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE")]
-    ComplaintEntrustedRefundSystemMessage,
-    /// `USER_APPLY_PLATFORM_SERVICE`
-    #[serde(rename = "USER_APPLY_PLATFORM_SERVICE")]
-    UserApplyPlatformService,
-    /// `USER_CANCEL_PLATFORM_SERVICE`
-    #[serde(rename = "USER_CANCEL_PLATFORM_SERVICE")]
-    UserCancelPlatformService,
-    /// `PLATFORM_SERVICE_FINISHED`
-    #[serde(rename = "PLATFORM_SERVICE_FINISHED")]
-    PlatformServiceFinished,
-    /// `USER_CLICK_RESPONSE`
-    #[serde(rename = "USER_CLICK_RESPONSE")]
-    UserClickResponse,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 操作类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataOperateType {
+        /// `USER_CREATE_COMPLAINT`
+        UserCreateComplaint = "USER_CREATE_COMPLAINT",
+        /// `USER_CONTINUE_COMPLAINT`
+        UserContinueComplaint = "USER_CONTINUE_COMPLAINT",
+        /// `USER_RESPONSE`
+        UserResponse = "USER_RESPONSE",
+        /// `PLATFORM_RESPONSE`
+        PlatformResponse = "PLATFORM_RESPONSE",
+        /// `MERCHANT_RESPONSE`
+        MerchantResponse = "MERCHANT_RESPONSE",
+        /// `MERCHANT_CONFIRM_COMPLETE`
+        MerchantConfirmComplete = "MERCHANT_CONFIRM_COMPLETE",
+        /// `USER_CREATE_COMPLAINT_SYSTEM_MESSAGE`
+        UserCreateComplaintSystemMessage = "USER_CREATE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE`
+        ComplaintFullRefundedSystemMessage = "COMPLAINT_FULL_REFUNDED_SYSTEM_MESSAGE",
+        /// `USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
+        UserContinueComplaintSystemMessage = "USER_CONTINUE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `USER_REVOKE_COMPLAINT`
+        UserRevokeComplaint = "USER_REVOKE_COMPLAINT",
+        /// `USER_COMFIRM_COMPLAINT`
+        UserComfirmComplaint = "USER_COMFIRM_COMPLAINT",
+        /// `PLATFORM_HELP_APPLICATION`
+        PlatformHelpApplication = "PLATFORM_HELP_APPLICATION",
+        /// `USER_APPLY_PLATFORM_HELP`
+        UserApplyPlatformHelp = "USER_APPLY_PLATFORM_HELP",
+        /// `MERCHANT_APPROVE_REFUND`
+        MerchantApproveRefund = "MERCHANT_APPROVE_REFUND",
+        /// `MERCHANT_REFUSE_RERUND`
+        MerchantRefuseRerund = "MERCHANT_REFUSE_RERUND",
+        /// `USER_SUBMIT_SATISFACTION`
+        UserSubmitSatisfaction = "USER_SUBMIT_SATISFACTION",
+        /// `SERVICE_ORDER_CANCEL`
+        ServiceOrderCancel = "SERVICE_ORDER_CANCEL",
+        /// `SERVICE_ORDER_COMPLETE`
+        ServiceOrderComplete = "SERVICE_ORDER_COMPLETE",
+        /// `COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE`
+        ComplaintPartialRefundedSystemMessage = "COMPLAINT_PARTIAL_REFUNDED_SYSTEM_MESSAGE",
+        /// `COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE`
+        ComplaintRefundReceivedSystemMessage = "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE",
+        /// `COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE`
+        ComplaintEntrustedRefundSystemMessage = "COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE",
+        /// `USER_APPLY_PLATFORM_SERVICE`
+        UserApplyPlatformService = "USER_APPLY_PLATFORM_SERVICE",
+        /// `USER_CANCEL_PLATFORM_SERVICE`
+        UserCancelPlatformService = "USER_CANCEL_PLATFORM_SERVICE",
+        /// `PLATFORM_SERVICE_FINISHED`
+        PlatformServiceFinished = "PLATFORM_SERVICE_FINISHED",
+        /// `USER_CLICK_RESPONSE`
+        UserClickResponse = "USER_CLICK_RESPONSE",
+    }
 }
 
-/// 消息块类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksType {
-    /// `TEXT`
-    #[serde(rename = "TEXT")]
-    Text,
-    /// `IMAGE`
-    #[serde(rename = "IMAGE")]
-    Image,
-    /// `LINK`
-    #[serde(rename = "LINK")]
-    Link,
-    /// `FAQ_LIST`
-    #[serde(rename = "FAQ_LIST")]
-    FaqList,
-    /// `BUTTON`
-    #[serde(rename = "BUTTON")]
-    Button,
-    /// `BUTTON_GROUP`
-    #[serde(rename = "BUTTON_GROUP")]
-    ButtonGroup,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 消息块类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksType {
+        /// `TEXT`
+        Text = "TEXT",
+        /// `IMAGE`
+        Image = "IMAGE",
+        /// `LINK`
+        Link = "LINK",
+        /// `FAQ_LIST`
+        FaqList = "FAQ_LIST",
+        /// `BUTTON`
+        Button = "BUTTON",
+        /// `BUTTON_GROUP`
+        ButtonGroup = "BUTTON_GROUP",
+    }
 }
 
-/// 文本颜色
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksTextColor {
-    /// `DEFAULT`
-    #[serde(rename = "DEFAULT")]
-    Default,
-    /// `SECONDARY`
-    #[serde(rename = "SECONDARY")]
-    Secondary,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 文本颜色
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksTextColor {
+        /// `DEFAULT`
+        Default = "DEFAULT",
+        /// `SECONDARY`
+        Secondary = "SECONDARY",
+    }
 }
 
 /// 文本
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksText {
     /// 文本
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -805,25 +730,20 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
     pub is_bold: Option<bool>,
 }
 
-/// 图片样式类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImageImageStyleType
-{
-    /// `IMAGE_STYLE_TYPE_NARROW`
-    #[serde(rename = "IMAGE_STYLE_TYPE_NARROW")]
-    ImageStyleTypeNarrow,
-    /// `IMAGE_STYLE_TYPE_WIDE`
-    #[serde(rename = "IMAGE_STYLE_TYPE_WIDE")]
-    ImageStyleTypeWide,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 图片样式类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImageImageStyleType {
+        /// `IMAGE_STYLE_TYPE_NARROW`
+        ImageStyleTypeNarrow = "IMAGE_STYLE_TYPE_NARROW",
+        /// `IMAGE_STYLE_TYPE_WIDE`
+        ImageStyleTypeWide = "IMAGE_STYLE_TYPE_WIDE",
+    }
 }
 
 /// 图片
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImage {
     /// 媒体ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -833,28 +753,22 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
     pub image_style_type: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImageImageStyleType>,
 }
 
-/// 动作类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionActionType
-{
-    /// `ACTION_TYPE_SEND_MESSAGE`
-    #[serde(rename = "ACTION_TYPE_SEND_MESSAGE")]
-    ActionTypeSendMessage,
-    /// `ACTION_TYPE_JUMP_URL`
-    #[serde(rename = "ACTION_TYPE_JUMP_URL")]
-    ActionTypeJumpUrl,
-    /// `ACTION_TYPE_JUMP_MINI_PROGRAM`
-    #[serde(rename = "ACTION_TYPE_JUMP_MINI_PROGRAM")]
-    ActionTypeJumpMiniProgram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 动作类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionActionType {
+        /// `ACTION_TYPE_SEND_MESSAGE`
+        ActionTypeSendMessage = "ACTION_TYPE_SEND_MESSAGE",
+        /// `ACTION_TYPE_JUMP_URL`
+        ActionTypeJumpUrl = "ACTION_TYPE_JUMP_URL",
+        /// `ACTION_TYPE_JUMP_MINI_PROGRAM`
+        ActionTypeJumpMiniProgram = "ACTION_TYPE_JUMP_MINI_PROGRAM",
+    }
 }
 
 /// 跳转小程序信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMiniProgramJumpInfo
 {
     /// 跳转小程序APPID
@@ -866,7 +780,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 回复消息内容
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMessageInfo
 {
     /// 回复的消息内容
@@ -877,7 +791,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 动作
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkAction {
     /// 动作类型
     pub action_type: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionActionType>,
@@ -892,7 +806,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 失效配置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo
 {
     /// 过期时间
@@ -904,7 +818,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLink {
     /// 文本
     pub text: Option<String>,
@@ -919,7 +833,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// FAQ列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksFaqListFaqs {
     /// faq的id
     pub faq_id: Option<String>,
@@ -932,7 +846,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// FAQ列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksFaqList {
     /// FAQ列表
     pub faqs: Option<
@@ -942,28 +856,22 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
     >,
 }
 
-/// 按钮布局方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroupButtonLayout
-{
-    /// `LAYOUT_UNKNOWN`
-    #[serde(rename = "LAYOUT_UNKNOWN")]
-    LayoutUnknown,
-    /// `LAYOUT_HORIZONTAL`
-    #[serde(rename = "LAYOUT_HORIZONTAL")]
-    LayoutHorizontal,
-    /// `LAYOUT_VERTICAL`
-    #[serde(rename = "LAYOUT_VERTICAL")]
-    LayoutVertical,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 按钮布局方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroupButtonLayout {
+        /// `LAYOUT_UNKNOWN`
+        LayoutUnknown = "LAYOUT_UNKNOWN",
+        /// `LAYOUT_HORIZONTAL`
+        LayoutHorizontal = "LAYOUT_HORIZONTAL",
+        /// `LAYOUT_VERTICAL`
+        LayoutVertical = "LAYOUT_VERTICAL",
+    }
 }
 
 /// 按钮组
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroup {
     /// 按钮组
     pub buttons: Option<Vec<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLink>>,
@@ -974,7 +882,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 消息内容
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocks {
     /// 消息块类型
     pub r#type:
@@ -1000,27 +908,22 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
     >,
 }
 
-/// 发送者身份类别
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageSenderIdentity {
-    /// `UNKNOWN`
-    #[serde(rename = "UNKNOWN")]
-    UnknownValue,
-    /// `MANUAL`
-    #[serde(rename = "MANUAL")]
-    Manual,
-    /// `MACHINE`
-    #[serde(rename = "MACHINE")]
-    Machine,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发送者身份类别
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageSenderIdentity {
+        /// `UNKNOWN`
+        UnknownValue = "UNKNOWN",
+        /// `MANUAL`
+        Manual = "MANUAL",
+        /// `MACHINE`
+        Machine = "MACHINE",
+    }
 }
 
 /// 普通消息内容
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessage {
     /// 消息内容
     pub blocks:
@@ -1034,7 +937,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 用户点击回复消息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataClickMessage {
     /// 回复的消息内容
     pub message_content: Option<serde_json::Value>,
@@ -1045,7 +948,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataClickMessage
 }
 
 /// 投诉协商历史
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseData {
     /// 操作资料列表
     pub complaint_media_list:
@@ -1075,7 +978,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseData {
 }
 
 /// The answer of [`GetComplaintsV2ComplaintIdNegotiationHistorys`] (查询投诉协商历史API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponse {
     /// 投诉协商历史
     pub data: Option<Vec<GetComplaintsV2ComplaintIdNegotiationHistorysResponseData>>,
@@ -1089,7 +992,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponse {
 
 /// 跳转小程序信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkActionMiniProgramJumpInfo
 {
     /// 跳转小程序APPID
@@ -1104,7 +1007,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 
 /// 动作
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkAction {
     /// 动作类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1125,7 +1028,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 
 /// 链接
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink {
     /// 文本
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1142,7 +1045,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink 
 
 /// FAQ列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqListFaqs {
     /// faq的id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1157,7 +1060,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqLi
 
 /// FAQ列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqList {
     /// FAQ列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1167,7 +1070,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqLi
 
 /// 按钮组
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksButtonGroup {
     /// 按钮组
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1182,7 +1085,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksButto
 
 /// 消息内容
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocks {
     /// 消息块类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1213,7 +1116,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocks {
 
 /// 消息内容
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessage {
     /// 消息内容
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1229,31 +1132,26 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessage {
 }
 
 /// The answer of [`PostComplaintsV2ComplaintIdResponseImmediateService`] (回复需要即时服务的投诉单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceResponse {
     /// 操作流水号
     pub log_id: Option<String>,
 }
 
-/// 审批动作
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostComplaintsV2ComplaintIdUpdateRefundProgressAction {
-    /// `REJECT`
-    #[serde(rename = "REJECT")]
-    Reject,
-    /// `APPROVE`
-    #[serde(rename = "APPROVE")]
-    Approve,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 审批动作
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostComplaintsV2ComplaintIdUpdateRefundProgressAction {
+        /// `REJECT`
+        Reject = "REJECT",
+        /// `APPROVE`
+        Approve = "APPROVE",
+    }
 }
 
 /// The answer of [`GetComplaintsTransactionId`] (查询投诉详情API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsTransactionIdResponse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -1277,67 +1175,48 @@ pub struct GetComplaintsTransactionIdResponse {
     pub complaint_handle_state: String,
 }
 
-/// 操作类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistoryOperateType
-{
-    /// `USER_CREATE_COMPLAINT`
-    #[serde(rename = "USER_CREATE_COMPLAINT")]
-    UserCreateComplaint,
-    /// `CREATE_COMPLAINT_BY_PLATFORM`
-    #[serde(rename = "CREATE_COMPLAINT_BY_PLATFORM")]
-    CreateComplaintByPlatform,
-    /// `USER_CONTINUE_COMPLAINT`
-    #[serde(rename = "USER_CONTINUE_COMPLAINT")]
-    UserContinueComplaint,
-    /// `USER_REVOKE_COMPLAINT`
-    #[serde(rename = "USER_REVOKE_COMPLAINT")]
-    UserRevokeComplaint,
-    /// `USER_CONFIRM_COMPLAINT`
-    #[serde(rename = "USER_CONFIRM_COMPLAINT")]
-    UserConfirmComplaint,
-    /// `SELLER_REFUND`
-    #[serde(rename = "SELLER_REFUND")]
-    SellerRefund,
-    /// `MERCHANT_LAUNCH_CONFIRM_PROCESS`
-    #[serde(rename = "MERCHANT_LAUNCH_CONFIRM_PROCESS")]
-    MerchantLaunchConfirmProcess,
-    /// `USER_RESPONSE`
-    #[serde(rename = "USER_RESPONSE")]
-    UserResponse,
-    /// `MERCHANT_RESPONSE`
-    #[serde(rename = "MERCHANT_RESPONSE")]
-    MerchantResponse,
-    /// `RESPONSE_BY_PLATFORM`
-    #[serde(rename = "RESPONSE_BY_PLATFORM")]
-    ResponseByPlatform,
-    /// `CONTINUE_COMPLAINT_BY_PLATFORM`
-    #[serde(rename = "CONTINUE_COMPLAINT_BY_PLATFORM")]
-    ContinueComplaintByPlatform,
-    /// `CREATE_COMPLAINT_SYSTEM_MESSAGE`
-    #[serde(rename = "CREATE_COMPLAINT_SYSTEM_MESSAGE")]
-    CreateComplaintSystemMessage,
-    /// `COMPLAINT_TIMEOUT_SYSTEM_MESSAGE`
-    #[serde(rename = "COMPLAINT_TIMEOUT_SYSTEM_MESSAGE")]
-    ComplaintTimeoutSystemMessage,
-    /// `SELLER_REFUND_SYSTEM_MESSAGE`
-    #[serde(rename = "SELLER_REFUND_SYSTEM_MESSAGE")]
-    SellerRefundSystemMessage,
-    /// `CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
-    #[serde(rename = "CONTINUE_COMPLAINT_SYSTEM_MESSAGE")]
-    ContinueComplaintSystemMessage,
-    /// `LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE`
-    #[serde(rename = "LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE")]
-    LaunchConfirmProcessSystemMessage,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 操作类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistoryOperateType {
+        /// `USER_CREATE_COMPLAINT`
+        UserCreateComplaint = "USER_CREATE_COMPLAINT",
+        /// `CREATE_COMPLAINT_BY_PLATFORM`
+        CreateComplaintByPlatform = "CREATE_COMPLAINT_BY_PLATFORM",
+        /// `USER_CONTINUE_COMPLAINT`
+        UserContinueComplaint = "USER_CONTINUE_COMPLAINT",
+        /// `USER_REVOKE_COMPLAINT`
+        UserRevokeComplaint = "USER_REVOKE_COMPLAINT",
+        /// `USER_CONFIRM_COMPLAINT`
+        UserConfirmComplaint = "USER_CONFIRM_COMPLAINT",
+        /// `SELLER_REFUND`
+        SellerRefund = "SELLER_REFUND",
+        /// `MERCHANT_LAUNCH_CONFIRM_PROCESS`
+        MerchantLaunchConfirmProcess = "MERCHANT_LAUNCH_CONFIRM_PROCESS",
+        /// `USER_RESPONSE`
+        UserResponse = "USER_RESPONSE",
+        /// `MERCHANT_RESPONSE`
+        MerchantResponse = "MERCHANT_RESPONSE",
+        /// `RESPONSE_BY_PLATFORM`
+        ResponseByPlatform = "RESPONSE_BY_PLATFORM",
+        /// `CONTINUE_COMPLAINT_BY_PLATFORM`
+        ContinueComplaintByPlatform = "CONTINUE_COMPLAINT_BY_PLATFORM",
+        /// `CREATE_COMPLAINT_SYSTEM_MESSAGE`
+        CreateComplaintSystemMessage = "CREATE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `COMPLAINT_TIMEOUT_SYSTEM_MESSAGE`
+        ComplaintTimeoutSystemMessage = "COMPLAINT_TIMEOUT_SYSTEM_MESSAGE",
+        /// `SELLER_REFUND_SYSTEM_MESSAGE`
+        SellerRefundSystemMessage = "SELLER_REFUND_SYSTEM_MESSAGE",
+        /// `CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
+        ContinueComplaintSystemMessage = "CONTINUE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE`
+        LaunchConfirmProcessSystemMessage = "LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE",
+    }
 }
 
 /// 投诉协商历史
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistory {
     /// 操作人
     pub operate_user: String,
@@ -1353,7 +1232,7 @@ pub struct GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotia
 }
 
 /// The answer of [`GetComplaintsTransactionIdNegotiationHistorys`] (查询投诉协商历史API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsTransactionIdNegotiationHistorysResponse {
     /// 投诉协商历史
     pub complaint_negotiation_history: Option<
@@ -1362,7 +1241,7 @@ pub struct GetComplaintsTransactionIdNegotiationHistorysResponse {
 }
 
 /// The answer of [`PostImagesUpload`] (商户上传反馈图片API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostImagesUploadResponse {
     /// 媒体文件标识ID
     pub media_id: String,

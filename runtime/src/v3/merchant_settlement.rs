@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/merchant-settlement/merchant-settle-rule-applications", response = PostMerchantSettleRuleApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantSettleRuleApplications {
     /// 从业机构号
     pub acquiring_bank_id: String,
@@ -31,14 +31,14 @@ pub struct PostMerchantSettleRuleApplications {
 /// Callers: 从业机构.
 #[endpoint(GET, "v3/merchant-settlement/merchant-settle-rule-applications/{application_id}", response = PostMerchantSettleRuleApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantSettleRuleApplicationsApplicationId {
     /// 申请单编号
     pub application_id: String,
 }
 
 /// The answer of [`PostMerchantSettleRuleApplications`] (申请修改特约商户结算规则API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantSettleRuleApplicationsResponse {
     /// 申请单编号
     pub application_id: String,

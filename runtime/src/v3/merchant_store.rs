@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/merchant-store/stores", response = PostStoresResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostStores {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -33,7 +33,7 @@ pub struct PostStores {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/merchant-store/stores/{store_id}", response = GetStoresStoreIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStoresStoreId {
     /// 微信支付商户门店ID
     pub store_id: i64,
@@ -48,7 +48,7 @@ pub struct GetStoresStoreId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/merchant-store/stores/{store_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchStoresStoreId {
     /// 微信支付商户门店ID
     pub store_id: i64,
@@ -69,7 +69,7 @@ pub struct PatchStoresStoreId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/merchant-store/stores/{store_id}/recipients/bind", response = PostStoresStoreIdRecipientsBindResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostStoresStoreIdRecipientsBind {
     /// 微信支付商户门店ID
     pub store_id: i64,
@@ -86,7 +86,7 @@ pub struct PostStoresStoreIdRecipientsBind {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/merchant-store/stores/{store_id}/recipients/unbind", response = PostStoresStoreIdRecipientsBindResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostStoresStoreIdRecipientsUnbind {
     /// 微信支付商户门店ID
     pub store_id: i64,
@@ -97,7 +97,7 @@ pub struct PostStoresStoreIdRecipientsUnbind {
 }
 
 /// 门店基础信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostStoresStoreBasics {
     /// 商家门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ pub struct PostStoresStoreBasics {
 }
 
 /// 门店地址信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostStoresStoreAddress {
     /// 门店省市编码
     pub address_code: String,
@@ -134,7 +134,7 @@ pub struct PostStoresStoreAddress {
 }
 
 /// 门店经营信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostStoresStoreBusiness {
     /// 门店服务电话
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,7 +145,7 @@ pub struct PostStoresStoreBusiness {
 }
 
 /// 门店收款信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostStoresStoreRecipient {
     /// 门店收款商户号
     pub mchid: String,
@@ -155,14 +155,14 @@ pub struct PostStoresStoreRecipient {
 }
 
 /// The answer of [`PostStores`] (创建门店API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostStoresResponse {
     /// 微信支付商户门店ID
     pub store_id: i64,
 }
 
 /// 门店状态
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetStoresStoreIdResponseStoreState {
     /// 门店状态描述
     pub store_state_message: Option<String>,
@@ -173,7 +173,7 @@ pub struct GetStoresStoreIdResponseStoreState {
 }
 
 /// The answer of [`GetStoresStoreId`] (查询门店API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetStoresStoreIdResponse {
     /// 门店基础信息
     pub store_basics: Option<PostStoresStoreBasics>,
@@ -188,7 +188,7 @@ pub struct GetStoresStoreIdResponse {
 }
 
 /// `failed_store_recipient`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostStoresStoreIdRecipientsBindResponseFailedStoreRecipient {
     /// 门店收款商户号
     pub mchid: Option<String>,
@@ -197,7 +197,7 @@ pub struct PostStoresStoreIdRecipientsBindResponseFailedStoreRecipient {
 }
 
 /// The answer of [`PostStoresStoreIdRecipientsBind`] (绑定门店收款信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostStoresStoreIdRecipientsBindResponse {
     /// `failed_store_recipient`
     pub failed_store_recipient:

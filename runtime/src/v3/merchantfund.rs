@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/merchantfund/merchant/income-records", response = GetMerchantIncomeRecordsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantIncomeRecords {
     /// 账户类型
     pub account_type: GetMerchantIncomeRecordsAccountType,
@@ -31,7 +31,7 @@ pub struct GetMerchantIncomeRecords {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/merchantfund/partner/income-records", response = GetPartnerIncomeRecordsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerIncomeRecords {
     /// 特约商户号
     pub sub_mchid: String,
@@ -45,45 +45,36 @@ pub struct GetPartnerIncomeRecords {
     pub limit: i64,
 }
 
-/// 账户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetMerchantIncomeRecordsAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantIncomeRecordsAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMerchantIncomeRecordsAccountType {}
 
-/// 银行来账类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantIncomeRecordsResponseDataIncomeRecordType {
-    /// `OFFLINERECHARGE`
-    #[serde(rename = "OFFLINERECHARGE")]
-    Offlinerecharge,
-    /// `ENTERPRISEDIRECTREVENUE`
-    #[serde(rename = "ENTERPRISEDIRECTREVENUE")]
-    Enterprisedirectrevenue,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 银行来账类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantIncomeRecordsResponseDataIncomeRecordType {
+        /// `OFFLINERECHARGE`
+        Offlinerecharge = "OFFLINERECHARGE",
+        /// `ENTERPRISEDIRECTREVENUE`
+        Enterprisedirectrevenue = "ENTERPRISEDIRECTREVENUE",
+    }
 }
 
 /// 银行来账记录列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantIncomeRecordsResponseData {
     /// 商户号
     pub mchid: String,
@@ -108,7 +99,7 @@ pub struct GetMerchantIncomeRecordsResponseData {
 }
 
 /// 分页链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantIncomeRecordsResponseLinks {
     /// 下一页链接
     pub next: String,
@@ -120,7 +111,7 @@ pub struct GetMerchantIncomeRecordsResponseLinks {
 }
 
 /// The answer of [`GetMerchantIncomeRecords`] (服务商银行来账查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantIncomeRecordsResponse {
     /// 查询数据总条数
     pub total_count: i64,
@@ -135,7 +126,7 @@ pub struct GetMerchantIncomeRecordsResponse {
 }
 
 /// 银行来账记录列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerIncomeRecordsResponseData {
     /// 特约商户号
     pub sub_mchid: String,
@@ -160,7 +151,7 @@ pub struct GetPartnerIncomeRecordsResponseData {
 }
 
 /// The answer of [`GetPartnerIncomeRecords`] (特约商户银行来账查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerIncomeRecordsResponse {
     /// 查询数据总条数
     pub total_count: i64,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/multiuse/stocks/{stock_id}/refund-flow", response = GetStocksStockIdRefundFlowResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStocksStockIdRefundFlow {
     /// 批次号
     pub stock_id: String,
@@ -25,7 +25,7 @@ pub struct GetStocksStockIdRefundFlow {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/multiuse/stocks/{stock_id}/send-flow", response = GetStocksStockIdRefundFlowResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStocksStockIdSendFlow {
     /// 批次号
     pub stock_id: String,
@@ -38,7 +38,7 @@ pub struct GetStocksStockIdSendFlow {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/multiuse/stocks/{stock_id}/use-flow", response = GetStocksStockIdRefundFlowResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStocksStockIdUseFlow {
     /// 批次号
     pub stock_id: String,
@@ -51,7 +51,7 @@ pub struct GetStocksStockIdUseFlow {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/multiuse/users/{openid}/coupons", response = PostUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostUsersOpenidCoupons {
     /// 用户OpenID
     pub openid: String,
@@ -74,28 +74,24 @@ pub struct PostUsersOpenidCoupons {
 }
 
 /// The answer of [`GetStocksStockIdRefundFlow`] (下载批次退款明细).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetStocksStockIdRefundFlowResponse {
     /// 下载链接
     pub url: String,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostUsersOpenidCouponsCardType {
-    /// `ID_CARD`
-    #[serde(rename = "ID_CARD")]
-    IdCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostUsersOpenidCouponsCardType {
+        /// `ID_CARD`
+        IdCard = "ID_CARD",
+    }
 }
 
 /// The answer of [`PostUsersOpenidCoupons`] (发放指定批次的消费金).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostUsersOpenidCouponsResponse {
     /// 消费金ID
     pub coupon_id: String,

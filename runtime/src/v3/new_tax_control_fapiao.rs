@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/card-template", response = PostCardTemplateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardTemplate {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -29,7 +29,7 @@ pub struct PostCardTemplate {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplications {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -50,7 +50,7 @@ pub struct PostFapiaoApplications {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/issue-general", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneral {
     /// 子商户号
     pub sub_mchid: String,
@@ -69,7 +69,7 @@ pub struct PostFapiaoApplicationsIssueGeneral {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssuePassengerTransport {
     /// 子商户号
     pub sub_mchid: String,
@@ -88,7 +88,7 @@ pub struct PostFapiaoApplicationsIssuePassengerTransport {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOil {
     /// 子商户号
     pub sub_mchid: String,
@@ -107,7 +107,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOil {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsRealEstateLeasing {
     /// 子商户号
     pub sub_mchid: String,
@@ -126,7 +126,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasing {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file", response = PostFapiaoApplicationsUploadFapiaoFileResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsUploadFapiaoFile {
     /// 电子发票文件二进制数据流
     #[wechatpay(file)]
@@ -152,7 +152,7 @@ pub struct PostFapiaoApplicationsUploadFapiaoFile {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}", response = GetFapiaoApplicationsFapiaoApplyIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFapiaoApplicationsFapiaoApplyId {
     /// 发票申请单号
     pub fapiao_apply_id: String,
@@ -169,7 +169,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyId {
 /// Callers: 普通商户, 服务商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files", response = GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles {
     /// 发票申请单号
     pub fapiao_apply_id: String,
@@ -186,7 +186,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCards {
     /// 发票申请单号
     pub fapiao_apply_id: String,
@@ -208,7 +208,7 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCards {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoApplyIdReverse {
     /// 发票申请单号
     pub fapiao_apply_id: String,
@@ -227,7 +227,7 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdReverse {
 /// Callers: 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl", response = GetFapiaomerchantGetspinviteurlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFapiaomerchantGetspinviteurl {
     /// 操作类型
     pub operation_type: GetFapiaomerchantGetspinviteurlOperationType,
@@ -253,7 +253,7 @@ pub struct GetFapiaomerchantGetspinviteurl {
 /// Callers: 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo", response = GetFapiaomerchantListspinvitemchinfoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFapiaomerchantListspinvitemchinfo {
     /// 查询时间起
     pub query_time_start: String,
@@ -276,7 +276,7 @@ pub struct GetFapiaomerchantListspinvitemchinfo {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/base-information", response = GetMerchantBaseInformationResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantBaseInformation {
     /// 子商户号
     pub sub_mchid: String,
@@ -289,7 +289,7 @@ pub struct GetMerchantBaseInformation {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/development-config", response = GetMerchantDevelopmentConfigResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantDevelopmentConfig {}
 
 /// 配置开发选项
@@ -299,7 +299,7 @@ pub struct GetMerchantDevelopmentConfig {}
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(PATCH, "v3/new-tax-control-fapiao/merchant/development-config", response = GetMerchantDevelopmentConfigResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantDevelopmentConfig {
     /// 商户回调地址
     pub callback_url: Option<String>,
@@ -318,7 +318,7 @@ pub struct PatchMerchantDevelopmentConfig {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/tax-codes", response = GetMerchantTaxCodesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantTaxCodes {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -335,7 +335,7 @@ pub struct GetMerchantTaxCodes {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantSubMchidCheck {
     /// 子商户号
     pub sub_mchid: String,
@@ -348,7 +348,7 @@ pub struct PostMerchantSubMchidCheck {
 /// Callers: 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status", response = GetMerchantSubMchidCheckStatusResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantSubMchidCheckStatus {
     /// 子商户号
     pub sub_mchid: String,
@@ -361,7 +361,7 @@ pub struct GetMerchantSubMchidCheckStatus {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/user-title", response = GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInformation)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserTitle {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -378,7 +378,7 @@ pub struct GetUserTitle {
 /// Callers: 直连商户, 服务商, 渠道商.
 #[endpoint(GET, "v3/new-tax-control-fapiao/user-title/title-url", response = GetUserTitleTitleUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserTitleTitleUrl {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -406,7 +406,7 @@ pub struct GetUserTitleTitleUrl {
 
 /// 卡券自定义cell位配置
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardTemplateCardTemplateInformationCustomCell {
     /// cell位文字
     pub words: String,
@@ -425,7 +425,7 @@ pub struct PostCardTemplateCardTemplateInformationCustomCell {
 
 /// 卡券模板信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardTemplateCardTemplateInformation {
     /// 收款方名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -438,7 +438,7 @@ pub struct PostCardTemplateCardTemplateInformation {
 }
 
 /// The answer of [`PostCardTemplate`] (创建电子发票卡券模板).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardTemplateResponse {
     /// 插卡公众号AppID
     pub card_appid: String,
@@ -449,7 +449,7 @@ pub struct PostCardTemplateResponse {
 /// 购买方信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsBuyerInformation {
     /// 购买方类型
     pub r#type: String,
@@ -482,7 +482,7 @@ pub struct PostFapiaoApplicationsBuyerInformation {
 
 /// 发票行信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
@@ -517,7 +517,7 @@ pub struct PostFapiaoApplicationsFapiaoInformationItems {
 
 /// 需要开具的发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -532,42 +532,34 @@ pub struct PostFapiaoApplicationsFapiaoInformation {
     pub items: Vec<PostFapiaoApplicationsFapiaoInformationItems>,
 }
 
-/// 购买方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationType {
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// `ORGANIZATION`
-    #[serde(rename = "ORGANIZATION")]
-    Organization,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 购买方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationType {
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+        /// `ORGANIZATION`
+        Organization = "ORGANIZATION",
+    }
 }
 
-/// 开具的发票类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType {
-    /// `COMM_FAPIAO`
-    #[serde(rename = "COMM_FAPIAO")]
-    CommFapiao,
-    /// `VAT_FAPIAO`
-    #[serde(rename = "VAT_FAPIAO")]
-    VatFapiao,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 开具的发票类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType {
+        /// `COMM_FAPIAO`
+        CommFapiao = "COMM_FAPIAO",
+        /// `VAT_FAPIAO`
+        VatFapiao = "VAT_FAPIAO",
+    }
 }
 
 /// 购买方信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
     /// 购买方类型
     pub r#type: PostFapiaoApplicationsIssueGeneralBuyerInformationType,
@@ -612,7 +604,7 @@ pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
 
 /// 发票行信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
@@ -638,23 +630,19 @@ pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationItems {
     pub preferential_policy_code: Option<i64>,
 }
 
-/// 支付渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformationPayChannel {
-    /// `WECHAT_PAY`
-    #[serde(rename = "WECHAT_PAY")]
-    WechatPay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformationPayChannel {
+        /// `WECHAT_PAY`
+        WechatPay = "WECHAT_PAY",
+    }
 }
 
 /// 交易信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation {
     /// 支付渠道
     pub pay_channel:
@@ -670,7 +658,7 @@ pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInforma
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -699,112 +687,78 @@ pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformation {
     pub remark: Option<String>,
 }
 
-/// 出行人证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationCertificateType
-{
-    /// `IDENTITY_CARD`
-    #[serde(rename = "IDENTITY_CARD")]
-    IdentityCard,
-    /// `PASSPORT`
-    #[serde(rename = "PASSPORT")]
-    Passport,
-    /// `HONG_KONG_PERMIT`
-    #[serde(rename = "HONG_KONG_PERMIT")]
-    HongKongPermit,
-    /// `MACAO_PERMIT`
-    #[serde(rename = "MACAO_PERMIT")]
-    MacaoPermit,
-    /// `TAIWAN_PERMIT`
-    #[serde(rename = "TAIWAN_PERMIT")]
-    TaiwanPermit,
-    /// `FOREIGNER_RESIDENCE_PERMIT`
-    #[serde(rename = "FOREIGNER_RESIDENCE_PERMIT")]
-    ForeignerResidencePermit,
-    /// `HONG_KONG_RESIDENT_CARD`
-    #[serde(rename = "HONG_KONG_RESIDENT_CARD")]
-    HongKongResidentCard,
-    /// `MACAO_RESIDENT_CARD`
-    #[serde(rename = "MACAO_RESIDENT_CARD")]
-    MacaoResidentCard,
-    /// `TAIWAN_RESIDENT_CARD`
-    #[serde(rename = "TAIWAN_RESIDENT_CARD")]
-    TaiwanResidentCard,
-    /// `MILITARY_OFFICER_CARD`
-    #[serde(rename = "MILITARY_OFFICER_CARD")]
-    MilitaryOfficerCard,
-    /// `ARMED_POLICE_OFFICER_CARD`
-    #[serde(rename = "ARMED_POLICE_OFFICER_CARD")]
-    ArmedPoliceOfficerCard,
-    /// `SOLDIER_CARD`
-    #[serde(rename = "SOLDIER_CARD")]
-    SoldierCard,
-    /// `HOMECOMING_CERT`
-    #[serde(rename = "HOMECOMING_CERT")]
-    HomecomingCert,
-    /// `TAIWAN_COMPATRIOT_CERT`
-    #[serde(rename = "TAIWAN_COMPATRIOT_CERT")]
-    TaiwanCompatriotCert,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 出行人证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationCertificateType {
+        /// `IDENTITY_CARD`
+        IdentityCard = "IDENTITY_CARD",
+        /// `PASSPORT`
+        Passport = "PASSPORT",
+        /// `HONG_KONG_PERMIT`
+        HongKongPermit = "HONG_KONG_PERMIT",
+        /// `MACAO_PERMIT`
+        MacaoPermit = "MACAO_PERMIT",
+        /// `TAIWAN_PERMIT`
+        TaiwanPermit = "TAIWAN_PERMIT",
+        /// `FOREIGNER_RESIDENCE_PERMIT`
+        ForeignerResidencePermit = "FOREIGNER_RESIDENCE_PERMIT",
+        /// `HONG_KONG_RESIDENT_CARD`
+        HongKongResidentCard = "HONG_KONG_RESIDENT_CARD",
+        /// `MACAO_RESIDENT_CARD`
+        MacaoResidentCard = "MACAO_RESIDENT_CARD",
+        /// `TAIWAN_RESIDENT_CARD`
+        TaiwanResidentCard = "TAIWAN_RESIDENT_CARD",
+        /// `MILITARY_OFFICER_CARD`
+        MilitaryOfficerCard = "MILITARY_OFFICER_CARD",
+        /// `ARMED_POLICE_OFFICER_CARD`
+        ArmedPoliceOfficerCard = "ARMED_POLICE_OFFICER_CARD",
+        /// `SOLDIER_CARD`
+        SoldierCard = "SOLDIER_CARD",
+        /// `HOMECOMING_CERT`
+        HomecomingCert = "HOMECOMING_CERT",
+        /// `TAIWAN_COMPATRIOT_CERT`
+        TaiwanCompatriotCert = "TAIWAN_COMPATRIOT_CERT",
+    }
 }
 
-/// 交通工具类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationType
-{
-    /// `LONG_DISTANCE_BUS`
-    #[serde(rename = "LONG_DISTANCE_BUS")]
-    LongDistanceBus,
-    /// `PUBLIC_TRANSPORTATION`
-    #[serde(rename = "PUBLIC_TRANSPORTATION")]
-    PublicTransportation,
-    /// `CAR`
-    #[serde(rename = "CAR")]
-    Car,
-    /// `SHIP`
-    #[serde(rename = "SHIP")]
-    Ship,
-    /// `OTHER_TRANSPORTATION`
-    #[serde(rename = "OTHER_TRANSPORTATION")]
-    OtherTransportation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交通工具类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationType {
+        /// `LONG_DISTANCE_BUS`
+        LongDistanceBus = "LONG_DISTANCE_BUS",
+        /// `PUBLIC_TRANSPORTATION`
+        PublicTransportation = "PUBLIC_TRANSPORTATION",
+        /// `CAR`
+        Car = "CAR",
+        /// `SHIP`
+        Ship = "SHIP",
+        /// `OTHER_TRANSPORTATION`
+        OtherTransportation = "OTHER_TRANSPORTATION",
+    }
 }
 
-/// 交通工具等级
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationClasses
-{
-    /// `SHIP_FIRST_CLASS_CABIN`
-    #[serde(rename = "SHIP_FIRST_CLASS_CABIN")]
-    ShipFirstClassCabin,
-    /// `SHIP_SECOND_CLASS_CABIN`
-    #[serde(rename = "SHIP_SECOND_CLASS_CABIN")]
-    ShipSecondClassCabin,
-    /// `SHIP_THIRD_CLASS_CABIN`
-    #[serde(rename = "SHIP_THIRD_CLASS_CABIN")]
-    ShipThirdClassCabin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交通工具等级
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationClasses {
+        /// `SHIP_FIRST_CLASS_CABIN`
+        ShipFirstClassCabin = "SHIP_FIRST_CLASS_CABIN",
+        /// `SHIP_SECOND_CLASS_CABIN`
+        ShipSecondClassCabin = "SHIP_SECOND_CLASS_CABIN",
+        /// `SHIP_THIRD_CLASS_CABIN`
+        ShipThirdClassCabin = "SHIP_THIRD_CLASS_CABIN",
+    }
 }
 
 /// 出行人额外信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformation {
     /// 出行人名称
     pub name: String,
@@ -828,7 +782,7 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPa
 
 /// 发票行信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
@@ -861,7 +815,7 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems {
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -890,26 +844,21 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformation {
     pub remark: Option<String>,
 }
 
-/// 成品油单位
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsUnit {
-    /// `TON`
-    #[serde(rename = "TON")]
-    Ton,
-    /// `LETER`
-    #[serde(rename = "LETER")]
-    Leter,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 成品油单位
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsUnit {
+        /// `TON`
+        Ton = "TON",
+        /// `LETER`
+        Leter = "LETER",
+    }
 }
 
 /// 成品油行业额外信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOilInformation {
     /// 成品油站点
     pub station: String,
@@ -921,7 +870,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOil
 
 /// 发票行信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
@@ -953,7 +902,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -985,7 +934,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
 /// 不动产租赁特定行业额外信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEstateLeasingInformation
 {
     /// 不动产坐落省份
@@ -1012,7 +961,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEsta
 
 /// 发票行信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
@@ -1045,7 +994,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems {
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -1075,42 +1024,34 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformation {
 }
 
 /// The answer of [`PostFapiaoApplicationsUploadFapiaoFile`] (上传电子发票文件).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFapiaoApplicationsUploadFapiaoFileResponse {
     /// 电子发票文件ID
     pub fapiao_media_id: String,
 }
 
-/// 发票状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationStatus {
-    /// `ISSUE_ACCEPTED`
-    #[serde(rename = "ISSUE_ACCEPTED")]
-    IssueAccepted,
-    /// `ISSUED`
-    #[serde(rename = "ISSUED")]
-    Issued,
-    /// `REVERSE_ACCEPTED`
-    #[serde(rename = "REVERSE_ACCEPTED")]
-    ReverseAccepted,
-    /// `REVERSED`
-    #[serde(rename = "REVERSED")]
-    Reversed,
-    /// `ISSUE_FAILED`
-    #[serde(rename = "ISSUE_FAILED")]
-    IssueFailed,
-    /// `REVERSE_FAILED`
-    #[serde(rename = "REVERSE_FAILED")]
-    ReverseFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发票状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationStatus {
+        /// `ISSUE_ACCEPTED`
+        IssueAccepted = "ISSUE_ACCEPTED",
+        /// `ISSUED`
+        Issued = "ISSUED",
+        /// `REVERSE_ACCEPTED`
+        ReverseAccepted = "REVERSE_ACCEPTED",
+        /// `REVERSED`
+        Reversed = "REVERSED",
+        /// `ISSUE_FAILED`
+        IssueFailed = "ISSUE_FAILED",
+        /// `REVERSE_FAILED`
+        ReverseFailed = "REVERSE_FAILED",
+    }
 }
 
 /// 蓝字发票信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBlueFapiao {
     /// 发票代码
     pub fapiao_code: String,
@@ -1124,30 +1065,24 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBlueFapiao
     pub fapiao_time: String,
 }
 
-/// 发票卡券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformationCardStatus {
-    /// `INSERT_ACCEPTED`
-    #[serde(rename = "INSERT_ACCEPTED")]
-    InsertAccepted,
-    /// `INSERTED`
-    #[serde(rename = "INSERTED")]
-    Inserted,
-    /// `DISCARD_ACCEPTED`
-    #[serde(rename = "DISCARD_ACCEPTED")]
-    DiscardAccepted,
-    /// `DISCARDED`
-    #[serde(rename = "DISCARDED")]
-    Discarded,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发票卡券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformationCardStatus {
+        /// `INSERT_ACCEPTED`
+        InsertAccepted = "INSERT_ACCEPTED",
+        /// `INSERTED`
+        Inserted = "INSERTED",
+        /// `DISCARD_ACCEPTED`
+        DiscardAccepted = "DISCARD_ACCEPTED",
+        /// `DISCARDED`
+        Discarded = "DISCARDED",
+    }
 }
 
 /// 电子发票插卡信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformation {
     /// 插卡公众号AppID
     pub card_appid: String,
@@ -1163,7 +1098,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInform
 }
 
 /// 销售方信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInformation {
     /// 名称
     pub name: String,
@@ -1183,7 +1118,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInfo
 }
 
 /// 购买方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInformation {
     /// 购买方类型
     pub r#type: PostFapiaoApplicationsIssueGeneralBuyerInformationType,
@@ -1214,7 +1149,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInfor
 }
 
 /// 附加信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationExtraInformation {
     /// 收款人
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1226,33 +1161,26 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationExtraInfor
     pub drawer: String,
 }
 
-/// 税收优惠政策标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItemsTaxPreferMark {
-    /// `NO_FAVORABLE`
-    #[serde(rename = "NO_FAVORABLE")]
-    NoFavorable,
-    /// `OUTSIDE_VAT`
-    #[serde(rename = "OUTSIDE_VAT")]
-    OutsideVat,
-    /// `VAT_EXEMPT`
-    #[serde(rename = "VAT_EXEMPT")]
-    VatExempt,
-    /// `NORMAL_ZERO_RATED`
-    #[serde(rename = "NORMAL_ZERO_RATED")]
-    NormalZeroRated,
-    /// `EXPORT_ZERO_RATED`
-    #[serde(rename = "EXPORT_ZERO_RATED")]
-    ExportZeroRated,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 税收优惠政策标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItemsTaxPreferMark {
+        /// `NO_FAVORABLE`
+        NoFavorable = "NO_FAVORABLE",
+        /// `OUTSIDE_VAT`
+        OutsideVat = "OUTSIDE_VAT",
+        /// `VAT_EXEMPT`
+        VatExempt = "VAT_EXEMPT",
+        /// `NORMAL_ZERO_RATED`
+        NormalZeroRated = "NORMAL_ZERO_RATED",
+        /// `EXPORT_ZERO_RATED`
+        ExportZeroRated = "EXPORT_ZERO_RATED",
+    }
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItems {
     /// 货物或应税劳务、服务编码
     pub tax_code: String,
@@ -1284,7 +1212,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItems {
 }
 
 /// 发票信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -1323,7 +1251,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformation {
 }
 
 /// The answer of [`GetFapiaoApplicationsFapiaoApplyId`] (查询电子发票).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponse {
     /// 发票数量
     pub total_count: i64,
@@ -1332,7 +1260,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponse {
 }
 
 /// 发票列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponseFapiaoDownloadInfoList {
     /// 商户发票单号
     pub fapiao_id: Option<String>,
@@ -1343,35 +1271,30 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponseFapiaoDownloadIn
 }
 
 /// The answer of [`GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles`] (获取发票下载信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponse {
     /// 发票列表
     pub fapiao_download_info_list:
         Option<Vec<GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponseFapiaoDownloadInfoList>>,
 }
 
-/// 插卡场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene {
-    /// `WITH_WECHATPAY`
-    #[serde(rename = "WITH_WECHATPAY")]
-    WithWechatpay,
-    /// `WITHOUT_WECHATPAY`
-    #[serde(rename = "WITHOUT_WECHATPAY")]
-    WithoutWechatpay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 插卡场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene {
+        /// `WITH_WECHATPAY`
+        WithWechatpay = "WITH_WECHATPAY",
+        /// `WITHOUT_WECHATPAY`
+        WithoutWechatpay = "WITHOUT_WECHATPAY",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene {}
 
 /// 电子发票卡券信息列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformation {
     /// 电子发票文件ID
     pub fapiao_media_id: String,
@@ -1404,32 +1327,25 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformation {
     pub remark: Option<String>,
 }
 
-/// 冲红原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFapiaoApplicationsFapiaoApplyIdReverseReverseReason {
-    /// `ISSUE_ERROR`
-    #[serde(rename = "ISSUE_ERROR")]
-    IssueError,
-    /// `SALES_RETURN`
-    #[serde(rename = "SALES_RETURN")]
-    SalesReturn,
-    /// `SERVICE_SUSPENTION`
-    #[serde(rename = "SERVICE_SUSPENTION")]
-    ServiceSuspention,
-    /// `SALES_DISCOUNT`
-    #[serde(rename = "SALES_DISCOUNT")]
-    SalesDiscount,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 冲红原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFapiaoApplicationsFapiaoApplyIdReverseReverseReason {
+        /// `ISSUE_ERROR`
+        IssueError = "ISSUE_ERROR",
+        /// `SALES_RETURN`
+        SalesReturn = "SALES_RETURN",
+        /// `SERVICE_SUSPENTION`
+        ServiceSuspention = "SERVICE_SUSPENTION",
+        /// `SALES_DISCOUNT`
+        SalesDiscount = "SALES_DISCOUNT",
+    }
 }
 
 /// 需要冲红的发票信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
@@ -1440,68 +1356,52 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation {
     pub fapiao_number: String,
 }
 
-/// 操作类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFapiaomerchantGetspinviteurlOperationType {
-    /// `AUTH_BINDING`
-    #[serde(rename = "AUTH_BINDING")]
-    AuthBinding,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 操作类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaomerchantGetspinviteurlOperationType {
+        /// `AUTH_BINDING`
+        AuthBinding = "AUTH_BINDING",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlOperationType {}
 
-/// 开票模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFapiaomerchantGetspinviteurlFapiaoMode {
-    /// `THIRD_OR_SELF_FAPIAO`
-    #[serde(rename = "THIRD_OR_SELF_FAPIAO")]
-    ThirdOrSelfFapiao,
-    /// `TENCENT_DIGITAL_TAX`
-    #[serde(rename = "TENCENT_DIGITAL_TAX")]
-    TencentDigitalTax,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 开票模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaomerchantGetspinviteurlFapiaoMode {
+        /// `THIRD_OR_SELF_FAPIAO`
+        ThirdOrSelfFapiao = "THIRD_OR_SELF_FAPIAO",
+        /// `TENCENT_DIGITAL_TAX`
+        TencentDigitalTax = "TENCENT_DIGITAL_TAX",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlFapiaoMode {}
 
-/// 发票能力类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {
-    /// `BASE_ABILITY`
-    #[serde(rename = "BASE_ABILITY")]
-    BaseAbility,
-    /// `REAL_ESTATE_ABILITY`
-    #[serde(rename = "REAL_ESTATE_ABILITY")]
-    RealEstateAbility,
-    /// `PASSENGER_TRANSPORT_ABILITY`
-    #[serde(rename = "PASSENGER_TRANSPORT_ABILITY")]
-    PassengerTransportAbility,
-    /// `REFINED_OIL_ABILITY`
-    #[serde(rename = "REFINED_OIL_ABILITY")]
-    RefinedOilAbility,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发票能力类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {
+        /// `BASE_ABILITY`
+        BaseAbility = "BASE_ABILITY",
+        /// `REAL_ESTATE_ABILITY`
+        RealEstateAbility = "REAL_ESTATE_ABILITY",
+        /// `PASSENGER_TRANSPORT_ABILITY`
+        PassengerTransportAbility = "PASSENGER_TRANSPORT_ABILITY",
+        /// `REFINED_OIL_ABILITY`
+        RefinedOilAbility = "REFINED_OIL_ABILITY",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {}
 
 /// The answer of [`GetFapiaomerchantGetspinviteurl`] (获取邀请商户开通服务商电子发票能力).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaomerchantGetspinviteurlResponse {
     /// 邀请开通二维码链接
     pub invite_url: String,
@@ -1511,26 +1411,22 @@ pub struct GetFapiaomerchantGetspinviteurlResponse {
     pub miniprogram_path: String,
 }
 
-/// 商户邀请状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetFapiaomerchantListspinvitemchinfoMchInviteStatus {
-    /// `MCH_INVITE_SUCC`
-    #[serde(rename = "MCH_INVITE_SUCC")]
-    MchInviteSucc,
-    /// `MCH_INVITE_FAILED`
-    #[serde(rename = "MCH_INVITE_FAILED")]
-    MchInviteFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户邀请状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaomerchantListspinvitemchinfoMchInviteStatus {
+        /// `MCH_INVITE_SUCC`
+        MchInviteSucc = "MCH_INVITE_SUCC",
+        /// `MCH_INVITE_FAILED`
+        MchInviteFailed = "MCH_INVITE_FAILED",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetFapiaomerchantListspinvitemchinfoMchInviteStatus {}
 
 /// 相关链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaomerchantListspinvitemchinfoResponseLinks {
     /// 下一页链接
     pub next: Option<String>,
@@ -1541,39 +1437,30 @@ pub struct GetFapiaomerchantListspinvitemchinfoResponseLinks {
     pub self_: Option<String>,
 }
 
-/// 商户邀请失败错误码
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultListInviteFailedCode {
-    /// `UNKNOWN_TAX_INFO`
-    #[serde(rename = "UNKNOWN_TAX_INFO")]
-    UnknownTaxInfo,
-    /// `INVALID_COMPANY_INFO`
-    #[serde(rename = "INVALID_COMPANY_INFO")]
-    InvalidCompanyInfo,
-    /// `NOT_MEET_ACCESS_CONDITION`
-    #[serde(rename = "NOT_MEET_ACCESS_CONDITION")]
-    NotMeetAccessCondition,
-    /// `NOT_IN_PILOT_SCOPE`
-    #[serde(rename = "NOT_IN_PILOT_SCOPE")]
-    NotInPilotScope,
-    /// `MISSING_TAX_AUTHORITY_CODE`
-    #[serde(rename = "MISSING_TAX_AUTHORITY_CODE")]
-    MissingTaxAuthorityCode,
-    /// `MERCHANT_INFO_NOT_SET`
-    #[serde(rename = "MERCHANT_INFO_NOT_SET")]
-    MerchantInfoNotSet,
-    /// `UNKNOWN_ERROR`
-    #[serde(rename = "UNKNOWN_ERROR")]
-    UnknownError,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户邀请失败错误码
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultListInviteFailedCode {
+        /// `UNKNOWN_TAX_INFO`
+        UnknownTaxInfo = "UNKNOWN_TAX_INFO",
+        /// `INVALID_COMPANY_INFO`
+        InvalidCompanyInfo = "INVALID_COMPANY_INFO",
+        /// `NOT_MEET_ACCESS_CONDITION`
+        NotMeetAccessCondition = "NOT_MEET_ACCESS_CONDITION",
+        /// `NOT_IN_PILOT_SCOPE`
+        NotInPilotScope = "NOT_IN_PILOT_SCOPE",
+        /// `MISSING_TAX_AUTHORITY_CODE`
+        MissingTaxAuthorityCode = "MISSING_TAX_AUTHORITY_CODE",
+        /// `MERCHANT_INFO_NOT_SET`
+        MerchantInfoNotSet = "MERCHANT_INFO_NOT_SET",
+        /// `UNKNOWN_ERROR`
+        UnknownError = "UNKNOWN_ERROR",
+    }
 }
 
 /// 邀请的商户结果
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultList {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -1595,7 +1482,7 @@ pub struct GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultList {
 }
 
 /// The answer of [`GetFapiaomerchantListspinvitemchinfo`] (获取邀请开通的商户信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaomerchantListspinvitemchinfoResponse {
     /// 总数
     pub total_count: i64,
@@ -1611,7 +1498,7 @@ pub struct GetFapiaomerchantListspinvitemchinfoResponse {
 }
 
 /// The answer of [`GetMerchantBaseInformation`] (获取商户开票基础信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantBaseInformationResponse {
     /// 销售方信息
     pub seller_information:
@@ -1622,7 +1509,7 @@ pub struct GetMerchantBaseInformationResponse {
 }
 
 /// The answer of [`GetMerchantDevelopmentConfig`] (查询商户配置的开发选项).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantDevelopmentConfigResponse {
     /// 商户回调地址
     pub callback_url: String,
@@ -1633,7 +1520,7 @@ pub struct GetMerchantDevelopmentConfigResponse {
 }
 
 /// 本次查询到的数据
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantTaxCodesResponseData {
     /// 由商户自定义的货物或应税劳务、服务名称
     pub goods_name: String,
@@ -1650,7 +1537,7 @@ pub struct GetMerchantTaxCodesResponseData {
 }
 
 /// The answer of [`GetMerchantTaxCodes`] (获取商品和服务税收分类对照表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantTaxCodesResponse {
     /// 本次查询的起始位置
     pub offset: i64,
@@ -1664,71 +1551,55 @@ pub struct GetMerchantTaxCodesResponse {
     pub total_count: i64,
 }
 
-/// 第三方/自建发票能力接入状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantSubMchidCheckStatusResponseThirdModeStatus {
-    /// `DISABLED`
-    #[serde(rename = "DISABLED")]
-    Disabled,
-    /// `ENABLED`
-    #[serde(rename = "ENABLED")]
-    Enabled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 第三方/自建发票能力接入状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantSubMchidCheckStatusResponseThirdModeStatus {
+        /// `DISABLED`
+        Disabled = "DISABLED",
+        /// `ENABLED`
+        Enabled = "ENABLED",
+    }
 }
 
 /// 第三方开票模式
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantSubMchidCheckStatusResponseThirdMode {
     /// 第三方/自建发票能力接入状态
     pub status: GetMerchantSubMchidCheckStatusResponseThirdModeStatus,
 }
 
-/// 接入状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeStatus {
-    /// `APPROVAL_PENDING`
-    #[serde(rename = "APPROVAL_PENDING")]
-    ApprovalPending,
-    /// `ACCESS_CONFIRMED_PENDING`
-    #[serde(rename = "ACCESS_CONFIRMED_PENDING")]
-    AccessConfirmedPending,
-    /// `ABILITY_CONFIRMED_PENDING`
-    #[serde(rename = "ABILITY_CONFIRMED_PENDING")]
-    AbilityConfirmedPending,
-    /// `BILLING_PERSON_REGISTER_PENDING`
-    #[serde(rename = "BILLING_PERSON_REGISTER_PENDING")]
-    BillingPersonRegisterPending,
-    /// `BILLING_PERSON_CONFIRMED_PENDING`
-    #[serde(rename = "BILLING_PERSON_CONFIRMED_PENDING")]
-    BillingPersonConfirmedPending,
-    /// `SECURITY_SETTING_PENDING`
-    #[serde(rename = "SECURITY_SETTING_PENDING")]
-    SecuritySettingPending,
-    /// `APPLY_FAILED`
-    #[serde(rename = "APPLY_FAILED")]
-    ApplyFailed,
-    /// `DISABLED`
-    #[serde(rename = "DISABLED")]
-    Disabled,
-    /// `ENABLED`
-    #[serde(rename = "ENABLED")]
-    Enabled,
-    /// `RESOURCE_EXPIRED`
-    #[serde(rename = "RESOURCE_EXPIRED")]
-    ResourceExpired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接入状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeStatus {
+        /// `APPROVAL_PENDING`
+        ApprovalPending = "APPROVAL_PENDING",
+        /// `ACCESS_CONFIRMED_PENDING`
+        AccessConfirmedPending = "ACCESS_CONFIRMED_PENDING",
+        /// `ABILITY_CONFIRMED_PENDING`
+        AbilityConfirmedPending = "ABILITY_CONFIRMED_PENDING",
+        /// `BILLING_PERSON_REGISTER_PENDING`
+        BillingPersonRegisterPending = "BILLING_PERSON_REGISTER_PENDING",
+        /// `BILLING_PERSON_CONFIRMED_PENDING`
+        BillingPersonConfirmedPending = "BILLING_PERSON_CONFIRMED_PENDING",
+        /// `SECURITY_SETTING_PENDING`
+        SecuritySettingPending = "SECURITY_SETTING_PENDING",
+        /// `APPLY_FAILED`
+        ApplyFailed = "APPLY_FAILED",
+        /// `DISABLED`
+        Disabled = "DISABLED",
+        /// `ENABLED`
+        Enabled = "ENABLED",
+        /// `RESOURCE_EXPIRED`
+        ResourceExpired = "RESOURCE_EXPIRED",
+    }
 }
 
 /// 开票人信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxModeBillingPersonInfo {
     /// 开票人ID
     pub id: Option<String>,
@@ -1736,49 +1607,38 @@ pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxModeBillingPersonInfo
     pub name: Option<String>,
 }
 
-/// 能力类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoType {
-    /// `BASE_ABILITY`
-    #[serde(rename = "BASE_ABILITY")]
-    BaseAbility,
-    /// `PASSENGER_TRANSPORT_ABILITY`
-    #[serde(rename = "PASSENGER_TRANSPORT_ABILITY")]
-    PassengerTransportAbility,
-    /// `REAL_ESTATE_ABILITY`
-    #[serde(rename = "REAL_ESTATE_ABILITY")]
-    RealEstateAbility,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 能力类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoType {
+        /// `BASE_ABILITY`
+        BaseAbility = "BASE_ABILITY",
+        /// `PASSENGER_TRANSPORT_ABILITY`
+        PassengerTransportAbility = "PASSENGER_TRANSPORT_ABILITY",
+        /// `REAL_ESTATE_ABILITY`
+        RealEstateAbility = "REAL_ESTATE_ABILITY",
+    }
 }
 
-/// 能力授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoStatus {
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// `AUTHORIZE_PENDING`
-    #[serde(rename = "AUTHORIZE_PENDING")]
-    AuthorizePending,
-    /// `DEAUTHORIZED`
-    #[serde(rename = "DEAUTHORIZED")]
-    Deauthorized,
-    /// `AUTHORIZE_FAILED`
-    #[serde(rename = "AUTHORIZE_FAILED")]
-    AuthorizeFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 能力授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoStatus {
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `AUTHORIZE_PENDING`
+        AuthorizePending = "AUTHORIZE_PENDING",
+        /// `DEAUTHORIZED`
+        Deauthorized = "DEAUTHORIZED",
+        /// `AUTHORIZE_FAILED`
+        AuthorizeFailed = "AUTHORIZE_FAILED",
+    }
 }
 
 /// 能力信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfo {
     /// 能力类型
     pub r#type: GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoType,
@@ -1789,7 +1649,7 @@ pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfo {
 }
 
 /// 数电发票模式
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxMode {
     /// 接入状态
     pub status: GetMerchantSubMchidCheckStatusResponseDigitalTaxModeStatus,
@@ -1807,7 +1667,7 @@ pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxMode {
 }
 
 /// The answer of [`GetMerchantSubMchidCheckStatus`] (检查子商户开票功能状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantSubMchidCheckStatusResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -1817,27 +1677,22 @@ pub struct GetMerchantSubMchidCheckStatusResponse {
     pub digital_tax_mode: Option<GetMerchantSubMchidCheckStatusResponseDigitalTaxMode>,
 }
 
-/// 开票来源
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetUserTitleTitleUrlSource {
-    /// `WEB`
-    #[serde(rename = "WEB")]
-    Web,
-    /// `MINIPROGRAM`
-    #[serde(rename = "MINIPROGRAM")]
-    Miniprogram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 开票来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUserTitleTitleUrlSource {
+        /// `WEB`
+        Web = "WEB",
+        /// `MINIPROGRAM`
+        Miniprogram = "MINIPROGRAM",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetUserTitleTitleUrlSource {}
 
 /// The answer of [`GetUserTitleTitleUrl`] (获取抬头填写链接).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserTitleTitleUrlResponse {
     /// 抬头填写链接
     pub title_url: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/offlineface/authinfo", response = PostAuthinfoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAuthinfo {
     /// 服务商公众号appid
     pub sp_appid: String,
@@ -35,7 +35,7 @@ pub struct PostAuthinfo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/offlineface/contracts/presign", response = PostContractsPresignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresign {
     /// 业务类型
     pub business_name: String,
@@ -54,7 +54,7 @@ pub struct PostContractsPresign {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/offlineface/contracts/{contract_id}", response = GetContractsContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetContractsContractId {
     /// 签约ID
     pub contract_id: String,
@@ -69,7 +69,7 @@ pub struct GetContractsContractId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/offlineface/face-collections", response = GetFaceCollectionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFaceCollections {
     /// 机构ID
     pub organization_id: String,
@@ -86,7 +86,7 @@ pub struct GetFaceCollections {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/offlineface/face-collections/{collection_id}", response = GetFaceCollectionsResponseFaceCollections)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFaceCollectionsCollectionId {
     /// 重采ID
     pub collection_id: String,
@@ -99,7 +99,7 @@ pub struct GetFaceCollectionsCollectionId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/offlineface/repayment-url", response = PostRepaymentUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRepaymentUrl {
     /// 商户用户ID
     pub out_user_id: String,
@@ -114,7 +114,7 @@ pub struct PostRepaymentUrl {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/offlineface/transactions", response = PostTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactions {
     /// 支付凭证
     pub auth_code: String,
@@ -151,7 +151,7 @@ pub struct PostTransactions {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/offlineface/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -164,30 +164,26 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 }
 
 /// The answer of [`PostAuthinfo`] (获取authinfo接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAuthinfoResponse {
     /// 授权信息
     pub authinfo: String,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostContractsPresignFacepayUserIdentificationIdentificationType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostContractsPresignFacepayUserIdentificationIdentificationType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+    }
 }
 
 /// 证件信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresignFacepayUserIdentification {
     /// 证件类型
     pub identification_type: PostContractsPresignFacepayUserIdentificationIdentificationType,
@@ -199,7 +195,7 @@ pub struct PostContractsPresignFacepayUserIdentification {
 /// 刷脸用户信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresignFacepayUser {
     /// 商户用户ID
     pub out_user_id: String,
@@ -220,7 +216,7 @@ pub struct PostContractsPresignFacepayUser {
 /// 签约指定银行卡
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsPresignLimitBankCard {
     /// 银行卡号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,69 +241,55 @@ pub struct PostContractsPresignLimitBankCard {
     pub phone: Option<String>,
 }
 
-/// 签约模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostContractsPresignContractMode {
-    /// `LIMIT_BANK_CARD`
-    #[serde(rename = "LIMIT_BANK_CARD")]
-    LimitBankCard,
-    /// `PRIORITY_BANK_CARD`
-    #[serde(rename = "PRIORITY_BANK_CARD")]
-    PriorityBankCard,
-    /// `LIMIT_NONE`
-    #[serde(rename = "LIMIT_NONE")]
-    LimitNone,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostContractsPresignContractMode {
+        /// `LIMIT_BANK_CARD`
+        LimitBankCard = "LIMIT_BANK_CARD",
+        /// `PRIORITY_BANK_CARD`
+        PriorityBankCard = "PRIORITY_BANK_CARD",
+        /// `LIMIT_NONE`
+        LimitNone = "LIMIT_NONE",
+    }
 }
 
 /// The answer of [`PostContractsPresign`] (预签约接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsPresignResponse {
     /// 会话ID
     pub presign_token: String,
 }
 
-/// 签约状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetContractsContractIdResponseContractState {
-    /// `NOT_CONTRACTED`
-    #[serde(rename = "NOT_CONTRACTED")]
-    NotContracted,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// `CONTRACTED`
-    #[serde(rename = "CONTRACTED")]
-    Contracted,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetContractsContractIdResponseContractState {
+        /// `NOT_CONTRACTED`
+        NotContracted = "NOT_CONTRACTED",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+        /// `CONTRACTED`
+        Contracted = "CONTRACTED",
+    }
 }
 
-/// 签约卡来源
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetContractsContractIdResponseContractBankCardFrom {
-    /// `MERCHANT_LIMITED_BANK_CARD`
-    #[serde(rename = "MERCHANT_LIMITED_BANK_CARD")]
-    MerchantLimitedBankCard,
-    /// `USER_SELECT_FREE`
-    #[serde(rename = "USER_SELECT_FREE")]
-    UserSelectFree,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约卡来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetContractsContractIdResponseContractBankCardFrom {
+        /// `MERCHANT_LIMITED_BANK_CARD`
+        MerchantLimitedBankCard = "MERCHANT_LIMITED_BANK_CARD",
+        /// `USER_SELECT_FREE`
+        UserSelectFree = "USER_SELECT_FREE",
+    }
 }
 
 /// The answer of [`GetContractsContractId`] (签约查询接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetContractsContractIdResponse {
     /// 签约ID
     pub contract_id: String,
@@ -331,27 +313,22 @@ pub struct GetContractsContractIdResponse {
     pub contract_bank_card_from: GetContractsContractIdResponseContractBankCardFrom,
 }
 
-/// 重采状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetFaceCollectionsResponseFaceCollectionsCollectionState {
-    /// `COLLECTION_REQUIRED`
-    #[serde(rename = "COLLECTION_REQUIRED")]
-    CollectionRequired,
-    /// `PHOTO_UPLOADED`
-    #[serde(rename = "PHOTO_UPLOADED")]
-    PhotoUploaded,
-    /// `COMPLETE`
-    #[serde(rename = "COMPLETE")]
-    Complete,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 重采状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFaceCollectionsResponseFaceCollectionsCollectionState {
+        /// `COLLECTION_REQUIRED`
+        CollectionRequired = "COLLECTION_REQUIRED",
+        /// `PHOTO_UPLOADED`
+        PhotoUploaded = "PHOTO_UPLOADED",
+        /// `COMPLETE`
+        Complete = "COMPLETE",
+    }
 }
 
 /// 重采列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFaceCollectionsResponseFaceCollections {
     /// 重采ID
     pub collection_id: String,
@@ -368,14 +345,14 @@ pub struct GetFaceCollectionsResponseFaceCollections {
 }
 
 /// The answer of [`GetFaceCollections`] (查询重采用户列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFaceCollectionsResponse {
     /// 重采列表
     pub face_collections: Vec<GetFaceCollectionsResponseFaceCollections>,
 }
 
 /// The answer of [`PostRepaymentUrl`] (获取还款链接接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRepaymentUrlResponse {
     /// 还款链接
     pub repayment_url: String,
@@ -383,21 +360,18 @@ pub struct PostRepaymentUrlResponse {
     pub expire_at: String,
 }
 
-/// 货币类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostTransactionsAmountCurrency {
-    /// `CNY`
-    #[serde(rename = "CNY")]
-    Cny,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 货币类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsAmountCurrency {
+        /// `CNY`
+        Cny = "CNY",
+    }
 }
 
 /// 金额信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsAmount {
     /// 总金额
     pub total: i64,
@@ -407,7 +381,7 @@ pub struct PostTransactionsAmount {
 
 /// 支付场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSceneInfo {
     /// 设备IP
     pub device_ip: String,
@@ -415,7 +389,7 @@ pub struct PostTransactionsSceneInfo {
 
 /// 结算信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSettleInfo {
     /// 是否支持分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -424,7 +398,7 @@ pub struct PostTransactionsSettleInfo {
 
 /// 业务信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsBusiness {
     /// 平台产品ID
     pub business_product_id: i64,
@@ -433,7 +407,7 @@ pub struct PostTransactionsBusiness {
 }
 
 /// 支付用户信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponsePayer {
     /// 公众下的openid
     pub sp_openid: Option<String>,
@@ -442,39 +416,32 @@ pub struct PostTransactionsResponsePayer {
 }
 
 /// 支付场景信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponseSceneInfo {
     /// 设备IP
     pub device_ip: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsResponseTradeType {
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// `AUTH`
-    #[serde(rename = "AUTH")]
-    Auth,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsResponseTradeType {
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+        /// `AUTH`
+        Auth = "AUTH",
+    }
 }
 
 /// The answer of [`PostTransactions`] (申请扣款接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponse {
     /// 服务商公众号appid
     pub sp_appid: String,
@@ -519,7 +486,7 @@ pub struct PostTransactionsResponse {
 }
 
 /// The answer of [`GetTransactionsOutTradeNoOutTradeNo`] (查单接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
     /// 服务商公众号appid
     pub sp_appid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/offlinefacemch/organizations", response = GetOrganizationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrganizations {
     /// 机构ID
     pub organization_id: Option<String>,
@@ -27,7 +27,7 @@ pub struct GetOrganizations {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}", response = GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserId {
     /// 机构ID
     pub organization_id: String,
@@ -42,7 +42,7 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserId {
 /// Callers: 服务商.
 #[endpoint(PATCH, "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchOrganizationsOrganizationIdUsersOutUserIdOutUserId {
     /// 机构ID
     pub organization_id: String,
@@ -72,7 +72,7 @@ pub struct PatchOrganizationsOrganizationIdUsersOutUserIdOutUserId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrganizationsOrganizationIdUsersUserIdUserIdTerminateContract {
     /// 机构ID
     pub organization_id: String,
@@ -87,7 +87,7 @@ pub struct PostOrganizationsOrganizationIdUsersUserIdUserIdTerminateContract {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/offlinefacemch/tokens", response = PostTokensResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokens {
     /// 使用场景
     pub scene: Option<String>,
@@ -96,7 +96,7 @@ pub struct PostTokens {
 }
 
 /// The answer of [`GetOrganizations`] (查询机构信息接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrganizationsResponse {
     /// 机构ID
     pub organization_id: Option<String>,
@@ -104,24 +104,20 @@ pub struct GetOrganizationsResponse {
     pub organization_name: Option<String>,
 }
 
-/// 用户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseUserType {
-    /// `STUDENT`
-    #[serde(rename = "STUDENT")]
-    Student,
-    /// `STUFF`
-    #[serde(rename = "STUFF")]
-    Stuff,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseUserType {
+        /// `STUDENT`
+        Student = "STUDENT",
+        /// `STUFF`
+        Stuff = "STUFF",
+    }
 }
 
 /// 学生信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentInfo {
     /// 班级名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,50 +125,41 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentI
 }
 
 /// 职工信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStaffInfo {
     /// 职业
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occupation: Option<String>,
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStatus {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `DISABLED`
-    #[serde(rename = "DISABLED")]
-    Disabled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStatus {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `DISABLED`
+        Disabled = "DISABLED",
+    }
 }
 
-/// 签约状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseContractState {
-    /// `NOT_CONTRACTED`
-    #[serde(rename = "NOT_CONTRACTED")]
-    NotContracted,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// `CONTRACTED`
-    #[serde(rename = "CONTRACTED")]
-    Contracted,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseContractState {
+        /// `NOT_CONTRACTED`
+        NotContracted = "NOT_CONTRACTED",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+        /// `CONTRACTED`
+        Contracted = "CONTRACTED",
+    }
 }
 
 /// The answer of [`GetOrganizationsOrganizationIdUsersOutUserIdOutUserId`] (刷脸用户信息查询接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse {
     /// 刷脸用户ID
     pub use_id: Option<String>,
@@ -202,7 +189,7 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse {
 
 /// 小程序/h5鉴权场景初始化数据
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokensWebInitData {
     /// 商户刷脸用户ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,7 +200,7 @@ pub struct PostTokensWebInitData {
 }
 
 /// The answer of [`PostTokens`] (获取凭证授权接口).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTokensResponse {
     /// 授权凭证
     pub token: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/palmservice/authorization/openid/{openid}", response = GetAuthorizationOpenidOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAuthorizationOpenidOpenid {
     /// OpenID
     pub openid: String,
@@ -27,7 +27,7 @@ pub struct GetAuthorizationOpenidOpenid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/palmservice/authorization/preauthorize", response = PostAuthorizationPreauthorizeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAuthorizationPreauthorize {
     /// OpenID
     pub openid: String,
@@ -37,27 +37,22 @@ pub struct PostAuthorizationPreauthorize {
     pub organization_id: Option<String>,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAuthorizationOpenidOpenidResponseState {
-    /// `AUTHORIZATION_STATE_NONE`
-    #[serde(rename = "AUTHORIZATION_STATE_NONE")]
-    AuthorizationStateNone,
-    /// `AUTHORIZATION_STATE_ON`
-    #[serde(rename = "AUTHORIZATION_STATE_ON")]
-    AuthorizationStateOn,
-    /// `AUTHORIZATION_STATE_OFF`
-    #[serde(rename = "AUTHORIZATION_STATE_OFF")]
-    AuthorizationStateOff,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAuthorizationOpenidOpenidResponseState {
+        /// `AUTHORIZATION_STATE_NONE`
+        AuthorizationStateNone = "AUTHORIZATION_STATE_NONE",
+        /// `AUTHORIZATION_STATE_ON`
+        AuthorizationStateOn = "AUTHORIZATION_STATE_ON",
+        /// `AUTHORIZATION_STATE_OFF`
+        AuthorizationStateOff = "AUTHORIZATION_STATE_OFF",
+    }
 }
 
 /// The answer of [`GetAuthorizationOpenidOpenid`] (查询刷掌授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAuthorizationOpenidOpenidResponse {
     /// OpenID
     pub openid: Option<String>,
@@ -70,7 +65,7 @@ pub struct GetAuthorizationOpenidOpenidResponse {
 }
 
 /// The answer of [`PostAuthorizationPreauthorize`] (服务关联预授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAuthorizationPreauthorizeResponse {
     /// 预授权token
     pub permission_token: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/contracts/{contract_id}/fail-notify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdFailNotify {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -29,7 +29,7 @@ pub struct PostContractsContractIdFailNotify {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/contracts/{contract_id}/notify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotify {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -50,7 +50,7 @@ pub struct PostContractsContractIdNotify {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}", response = GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodId {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -65,7 +65,7 @@ pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyP
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule", response = GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdSchedule {
     /// 保单的扣费周期编号
     pub policy_period_id: i64,
@@ -84,7 +84,7 @@ pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicy
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-pay/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsurancePayTransactionsApply {
     /// 应用ID
     pub appid: String,
@@ -113,7 +113,7 @@ pub struct PostInsurancePayTransactionsApply {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenew {
     /// 委托代扣模板ID
     pub plan_id: i64,
@@ -133,7 +133,7 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenew {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
     /// 商户签约协议号
     pub out_contract_code: String,
@@ -148,7 +148,7 @@ pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
     /// 委托代扣模板ID
     pub plan_id: i64,
@@ -165,7 +165,7 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeT
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/app", response = PostInsuranceSignContractsPreEntrustSignAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignApp {
     /// 应用ID
     pub appid: String,
@@ -216,7 +216,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignApp {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/h5", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5 {
     /// 应用ID
     pub appid: String,
@@ -269,7 +269,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5 {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignJsapi {
     /// 应用ID
     pub appid: String,
@@ -320,7 +320,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignJsapi {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program", response = PostInsuranceSignContractsPreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
     /// 应用ID
     pub appid: String,
@@ -371,7 +371,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify", response = PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify {
     /// 委托代扣模板ID
     pub plan_id: i64,
@@ -393,7 +393,7 @@ pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify 
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCode {
     /// 商户签约协议号
     pub out_contract_code: String,
@@ -412,7 +412,7 @@ pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCo
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/pay/harmony/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayHarmonyTransactionsApply {
     /// 应用ID
     pub appid: String,
@@ -443,7 +443,7 @@ pub struct PostPayHarmonyTransactionsApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/papay/pay/partner/schedules/contract-id/{contract_id}", response = GetPayPartnerSchedulesContractIdContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPayPartnerSchedulesContractIdContractId {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -458,7 +458,7 @@ pub struct GetPayPartnerSchedulesContractIdContractId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule", response = GetPayPartnerSchedulesContractIdContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayPartnerSchedulesContractIdContractIdSchedule {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -479,7 +479,7 @@ pub struct PostPayPartnerSchedulesContractIdContractIdSchedule {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/pay/partner/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayPartnerTransactionsApply {
     /// 应用ID
     pub sp_appid: String,
@@ -510,7 +510,7 @@ pub struct PostPayPartnerTransactionsApply {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/papay/pay/schedules/contract-id/{contract_id}", response = GetPaySchedulesContractIdContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPaySchedulesContractIdContractId {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -523,7 +523,7 @@ pub struct GetPaySchedulesContractIdContractId {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/pay/schedules/contract-id/{contract_id}/schedule", response = GetPayPartnerSchedulesContractIdContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaySchedulesContractIdContractIdSchedule {
     /// 委托代扣协议ID
     pub contract_id: String,
@@ -540,7 +540,7 @@ pub struct PostPaySchedulesContractIdContractIdSchedule {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/pay/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayTransactionsApply {
     /// 应用ID
     pub appid: String,
@@ -567,7 +567,7 @@ pub struct PostPayTransactionsApply {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app", response = PostScheduledDeductSignContractsPreEntrustSignAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignContractsPreEntrustSignApp {
     /// 应用ID
     pub appid: String,
@@ -594,7 +594,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignApp {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignContractsPreEntrustSignH5 {
     /// 应用ID
     pub appid: String,
@@ -623,7 +623,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignH5 {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
     /// 应用ID
     pub appid: String,
@@ -650,7 +650,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program", response = PostInsuranceSignContractsPreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
     /// 应用ID
     pub appid: String,
@@ -677,7 +677,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app", response = PostScheduledDeductSignContractsPreEntrustSignAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
     /// 应用ID
     pub sp_appid: String,
@@ -710,7 +710,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
     /// 应用ID
     pub sp_appid: String,
@@ -745,7 +745,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
     /// 应用ID
     pub sp_appid: String,
@@ -778,7 +778,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program", response = PostInsuranceSignContractsPreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram {
     /// 应用ID
     pub sp_appid: String,
@@ -811,7 +811,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode {
     /// 商户签约协议号
     pub out_contract_code: String,
@@ -826,7 +826,7 @@ pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
     /// 商户签约协议号
     pub out_contract_code: String,
@@ -841,7 +841,7 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
     /// 委托代扣模板ID
     pub plan_id: i64,
@@ -858,7 +858,7 @@ pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate 
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/papay/sign/contracts/pre-entrust-sign", response = PostSignContractsPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignContractsPreEntrustSign {
     /// 签约场景
     pub sign_scene: PostSignContractsPreEntrustSignSignScene,
@@ -889,7 +889,7 @@ pub struct PostSignContractsPreEntrustSign {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode {
     /// 商户签约协议号
     pub out_contract_code: String,
@@ -906,7 +906,7 @@ pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
     /// 委托代扣模板ID
     pub plan_id: i64,
@@ -918,23 +918,19 @@ pub struct PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTer
     pub contract_termination_remark: String,
 }
 
-/// 单位
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostContractsContractIdNotifyDeductDurationUnit {
-    /// `DAY`
-    #[serde(rename = "DAY")]
-    Day,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单位
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostContractsContractIdNotifyDeductDurationUnit {
+        /// `DAY`
+        Day = "DAY",
+    }
 }
 
 /// 扣费持续时间
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyDeductDuration {
     /// 扣费持续时间数
     pub count: i64,
@@ -945,7 +941,7 @@ pub struct PostContractsContractIdNotifyDeductDuration {
 
 /// 预计扣费金额信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyEstimatedAmount {
     /// 预计扣费金额
     pub amount: i64,
@@ -955,7 +951,7 @@ pub struct PostContractsContractIdNotifyEstimatedAmount {
 }
 
 /// 已预约的扣费金额信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount
 {
     /// 金额
@@ -966,7 +962,7 @@ pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyP
 }
 
 /// The answer of [`GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodId`] (保险商户查询保险自动续费预约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponse {
     /// 保单的扣费周期编号
     pub policy_period_id: i64,
@@ -985,7 +981,7 @@ pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyP
 }
 
 /// The answer of [`PostInsurancePayTransactionsApply`] (保险商户受理保险自动续费扣款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsurancePayTransactionsApplyResponse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -994,7 +990,7 @@ pub struct PostInsurancePayTransactionsApplyResponse {
 }
 
 /// 续期的扣费周期列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicyPeriods {
     /// 保险扣费周期编号
     pub policy_period_id: i64,
@@ -1004,59 +1000,44 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicy
     pub estimated_deduct_amount: GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount,
 }
 
-/// 委托代扣协议状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState {
-    /// `SIGNED`
-    #[serde(rename = "SIGNED")]
-    Signed,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// `SIGN_FAILED`
-    #[serde(rename = "SIGN_FAILED")]
-    SignFailed,
-    /// `TO_BE_RENEWED`
-    #[serde(rename = "TO_BE_RENEWED")]
-    ToBeRenewed,
-    /// `TERMINATE_PENDING`
-    #[serde(rename = "TERMINATE_PENDING")]
-    TerminatePending,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 委托代扣协议状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState {
+        /// `SIGNED`
+        Signed = "SIGNED",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+        /// `SIGN_FAILED`
+        SignFailed = "SIGN_FAILED",
+        /// `TO_BE_RENEWED`
+        ToBeRenewed = "TO_BE_RENEWED",
+        /// `TERMINATE_PENDING`
+        TerminatePending = "TERMINATE_PENDING",
+    }
 }
 
-/// 协议解约方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfoContractTerminationMode
-{
-    /// `USER_TERMINATE`
-    #[serde(rename = "USER_TERMINATE")]
-    UserTerminate,
-    /// `MCH_API_TERMINATE`
-    #[serde(rename = "MCH_API_TERMINATE")]
-    MchApiTerminate,
-    /// `WEPAY_WEB_TERMINATE`
-    #[serde(rename = "WEPAY_WEB_TERMINATE")]
-    WepayWebTerminate,
-    /// `CUSTOMER_SERVICE_TERMINATE`
-    #[serde(rename = "CUSTOMER_SERVICE_TERMINATE")]
-    CustomerServiceTerminate,
-    /// `SYSTEM_TERMINATE`
-    #[serde(rename = "SYSTEM_TERMINATE")]
-    SystemTerminate,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议解约方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfoContractTerminationMode {
+        /// `USER_TERMINATE`
+        UserTerminate = "USER_TERMINATE",
+        /// `MCH_API_TERMINATE`
+        MchApiTerminate = "MCH_API_TERMINATE",
+        /// `WEPAY_WEB_TERMINATE`
+        WepayWebTerminate = "WEPAY_WEB_TERMINATE",
+        /// `CUSTOMER_SERVICE_TERMINATE`
+        CustomerServiceTerminate = "CUSTOMER_SERVICE_TERMINATE",
+        /// `SYSTEM_TERMINATE`
+        SystemTerminate = "SYSTEM_TERMINATE",
+    }
 }
 
 /// 协议解约信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo {
     /// 协议解约方式
     pub contract_termination_mode: GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfoContractTerminationMode,
@@ -1067,7 +1048,7 @@ pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeRe
 }
 
 /// The answer of [`GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode`] (保险商户查询保险自动续费协议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 商户号
     pub mchid: String,
@@ -1100,7 +1081,7 @@ pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeRe
 }
 
 /// The answer of [`PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate`] (保险商户通过商户协议号解除保险自动续费协议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse {
     /// 商户号
     pub mchid: String,
@@ -1128,24 +1109,20 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeT
     pub out_user_code: Option<String>,
 }
 
-/// 实名验证类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostInsuranceSignContractsPreEntrustSignAppRealIdentityIdentityType {
-    /// `ID_CARD`
-    #[serde(rename = "ID_CARD")]
-    IdCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 实名验证类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostInsuranceSignContractsPreEntrustSignAppRealIdentityIdentityType {
+        /// `ID_CARD`
+        IdCard = "ID_CARD",
+    }
 }
 
 /// 用户实名信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignAppRealIdentity {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -1159,7 +1136,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignAppRealIdentity {
 }
 
 /// The answer of [`PostInsuranceSignContractsPreEntrustSignApp`] (保险商户App预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceSignContractsPreEntrustSignAppResponse {
     /// 预签约ID
     pub pre_entrustweb_id: String,
@@ -1167,7 +1144,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignAppResponse {
 
 /// 保险条款列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetailPolicyClauses
 {
     /// 条款内容
@@ -1180,7 +1157,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverage
 
 /// 保障详情
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetail {
     /// 保单额度
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1192,7 +1169,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverage
 
 /// 保单的扣费周期列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods {
     /// 保险扣费周期编号
     pub policy_period_id: i64,
@@ -1207,7 +1184,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods {
 
 /// 跳转控制信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5JumpControl {
     /// 跳转的应用AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1215,14 +1192,14 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5JumpControl {
 }
 
 /// The answer of [`PostInsuranceSignContractsPreEntrustSignH5`] (保险商户H5预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceSignContractsPreEntrustSignH5Response {
     /// 拉起微信支付客户端的URL
     pub redirect_url: String,
 }
 
 /// The answer of [`PostInsuranceSignContractsPreEntrustSignMiniProgram`] (保险商户小程序预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceSignContractsPreEntrustSignMiniProgramResponse {
     /// 预签约ID
     pub pre_entrustweb_id: String,
@@ -1233,7 +1210,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignMiniProgramResponse {
 }
 
 /// The answer of [`PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify`] (保险商户修改保险扣费周期列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyResponse {
     /// 最新的扣费周期列表
     pub policy_periods:
@@ -1243,7 +1220,7 @@ pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyR
 }
 
 /// 扣费周期列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponseData {
     /// 保单的扣费周期编号
     pub policy_period_id: i64,
@@ -1262,7 +1239,7 @@ pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCo
 }
 
 /// The answer of [`GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCode`] (保险商户查询保险扣费周期列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 扣费周期列表
     pub data: Option<
@@ -1277,7 +1254,7 @@ pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCo
 }
 
 /// The answer of [`GetPayPartnerSchedulesContractIdContractId`] (查询扣费预约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPayPartnerSchedulesContractIdContractIdResponse {
     /// 扣费预约的状态
     pub schedule_state: String,
@@ -1293,30 +1270,24 @@ pub struct GetPayPartnerSchedulesContractIdContractIdResponse {
     pub deduct_date: Option<String>,
 }
 
-/// 扣费预约的状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPaySchedulesContractIdContractIdResponseScheduleState {
-    /// `NO_SCHEDULED`
-    #[serde(rename = "NO_SCHEDULED")]
-    NoScheduled,
-    /// `SCHEDULED`
-    #[serde(rename = "SCHEDULED")]
-    Scheduled,
-    /// `PAID`
-    #[serde(rename = "PAID")]
-    Paid,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 扣费预约的状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPaySchedulesContractIdContractIdResponseScheduleState {
+        /// `NO_SCHEDULED`
+        NoScheduled = "NO_SCHEDULED",
+        /// `SCHEDULED`
+        Scheduled = "SCHEDULED",
+        /// `PAID`
+        Paid = "PAID",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
 /// The answer of [`GetPaySchedulesContractIdContractId`] (查询扣费预约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPaySchedulesContractIdContractIdResponse {
     /// 扣费预约的状态
     pub schedule_state: GetPaySchedulesContractIdContractIdResponseScheduleState,
@@ -1334,7 +1305,7 @@ pub struct GetPaySchedulesContractIdContractIdResponse {
 
 /// 用于预约扣费的预约信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule {
     /// 预计扣费的日期
     pub estimated_deduct_date: String,
@@ -1345,7 +1316,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule {
 }
 
 /// The answer of [`PostScheduledDeductSignContractsPreEntrustSignApp`] (App场景预约扣费类型签约的预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostScheduledDeductSignContractsPreEntrustSignAppResponse {
     /// 预签约ID
     pub pre_entrustweb_id: String,
@@ -1355,30 +1326,24 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignAppResponse {
     pub miniprogram_path: Option<String>,
 }
 
-/// 委托代扣协议状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState {
-    /// `SIGNED`
-    #[serde(rename = "SIGNED")]
-    Signed,
-    /// `TERMINATED`
-    #[serde(rename = "TERMINATED")]
-    Terminated,
-    /// `SIGN_FAILED`
-    #[serde(rename = "SIGN_FAILED")]
-    SignFailed,
-    /// `TO_BE_RENEWED`
-    #[serde(rename = "TO_BE_RENEWED")]
-    ToBeRenewed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 委托代扣协议状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState {
+        /// `SIGNED`
+        Signed = "SIGNED",
+        /// `TERMINATED`
+        Terminated = "TERMINATED",
+        /// `SIGN_FAILED`
+        SignFailed = "SIGN_FAILED",
+        /// `TO_BE_RENEWED`
+        ToBeRenewed = "TO_BE_RENEWED",
+    }
 }
 
 /// The answer of [`GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询委托代扣签约协议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 商户号
     pub mchid: String,
@@ -1409,7 +1374,7 @@ pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResp
 }
 
 /// 协议解约信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo {
     /// 协议解约方式
     pub contract_termination_mode: String,
@@ -1420,7 +1385,7 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseCon
 }
 
 /// 预约扣费场景的预约信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule {
     /// 预计扣费的日期
     pub estimated_deduct_date: String,
@@ -1437,7 +1402,7 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDed
 }
 
 /// The answer of [`GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询委托代扣签约协议API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 商户号
     pub mchid: String,
@@ -1472,7 +1437,7 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
 }
 
 /// The answer of [`PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate`] (通过商户协议号解除委托代扣签约协议API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse {
     /// 商户号
     pub mchid: String,
@@ -1505,84 +1470,61 @@ pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateR
         Option<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule>,
 }
 
-/// 签约场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSignContractsPreEntrustSignSignScene {
-    /// `SIGN_SCENE_APP`
-    #[serde(rename = "SIGN_SCENE_APP")]
-    SignSceneApp,
-    /// `SIGN_SCENE_QRCODE`
-    #[serde(rename = "SIGN_SCENE_QRCODE")]
-    SignSceneQrcode,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 签约场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSignContractsPreEntrustSignSignScene {
+        /// `SIGN_SCENE_APP`
+        SignSceneApp = "SIGN_SCENE_APP",
+        /// `SIGN_SCENE_QRCODE`
+        SignSceneQrcode = "SIGN_SCENE_QRCODE",
+    }
 }
 
-/// 设备类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSignContractsPreEntrustSignDeviceInfoDeviceType {
-    /// `DEVICE_TYPE_UNKNOW`
-    #[serde(rename = "DEVICE_TYPE_UNKNOW")]
-    DeviceTypeUnknow,
-    /// `DEVICE_TYPE_PHONE`
-    #[serde(rename = "DEVICE_TYPE_PHONE")]
-    DeviceTypePhone,
-    /// `DEVICE_TYPE_PAD`
-    #[serde(rename = "DEVICE_TYPE_PAD")]
-    DeviceTypePad,
-    /// `DEVICE_TYPE_TV`
-    #[serde(rename = "DEVICE_TYPE_TV")]
-    DeviceTypeTv,
-    /// `DEVICE_TYPE_WATCH`
-    #[serde(rename = "DEVICE_TYPE_WATCH")]
-    DeviceTypeWatch,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 设备类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSignContractsPreEntrustSignDeviceInfoDeviceType {
+        /// `DEVICE_TYPE_UNKNOW`
+        DeviceTypeUnknow = "DEVICE_TYPE_UNKNOW",
+        /// `DEVICE_TYPE_PHONE`
+        DeviceTypePhone = "DEVICE_TYPE_PHONE",
+        /// `DEVICE_TYPE_PAD`
+        DeviceTypePad = "DEVICE_TYPE_PAD",
+        /// `DEVICE_TYPE_TV`
+        DeviceTypeTv = "DEVICE_TYPE_TV",
+        /// `DEVICE_TYPE_WATCH`
+        DeviceTypeWatch = "DEVICE_TYPE_WATCH",
+    }
 }
 
-/// 发起预签约的用户首次登录该设备的时间
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSignContractsPreEntrustSignDeviceInfoDaysSinceFirstLogin {
-    /// `DAYS_SINCE_FIRST_LOGIN_UNKNOW`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_UNKNOW")]
-    DaysSinceFirstLoginUnknow,
-    /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_1_DAY`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_WITHIN_1_DAY")]
-    DaysSinceFirstLoginWithin1Day,
-    /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_7_DAYS`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_WITHIN_7_DAYS")]
-    DaysSinceFirstLoginWithin7Days,
-    /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_30_DAYS`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_WITHIN_30_DAYS")]
-    DaysSinceFirstLoginWithin30Days,
-    /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_90_DAYS`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_WITHIN_90_DAYS")]
-    DaysSinceFirstLoginWithin90Days,
-    /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_180_DAYS`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_WITHIN_180_DAYS")]
-    DaysSinceFirstLoginWithin180Days,
-    /// `DAYS_SINCE_FIRST_LOGIN_MORE_THEN_180_DAYS`
-    #[serde(rename = "DAYS_SINCE_FIRST_LOGIN_MORE_THEN_180_DAYS")]
-    DaysSinceFirstLoginMoreThen180Days,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发起预签约的用户首次登录该设备的时间
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSignContractsPreEntrustSignDeviceInfoDaysSinceFirstLogin {
+        /// `DAYS_SINCE_FIRST_LOGIN_UNKNOW`
+        DaysSinceFirstLoginUnknow = "DAYS_SINCE_FIRST_LOGIN_UNKNOW",
+        /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_1_DAY`
+        DaysSinceFirstLoginWithin1Day = "DAYS_SINCE_FIRST_LOGIN_WITHIN_1_DAY",
+        /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_7_DAYS`
+        DaysSinceFirstLoginWithin7Days = "DAYS_SINCE_FIRST_LOGIN_WITHIN_7_DAYS",
+        /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_30_DAYS`
+        DaysSinceFirstLoginWithin30Days = "DAYS_SINCE_FIRST_LOGIN_WITHIN_30_DAYS",
+        /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_90_DAYS`
+        DaysSinceFirstLoginWithin90Days = "DAYS_SINCE_FIRST_LOGIN_WITHIN_90_DAYS",
+        /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_180_DAYS`
+        DaysSinceFirstLoginWithin180Days = "DAYS_SINCE_FIRST_LOGIN_WITHIN_180_DAYS",
+        /// `DAYS_SINCE_FIRST_LOGIN_MORE_THEN_180_DAYS`
+        DaysSinceFirstLoginMoreThen180Days = "DAYS_SINCE_FIRST_LOGIN_MORE_THEN_180_DAYS",
+    }
 }
 
 /// 发起预签约的用户
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignContractsPreEntrustSignDeviceInfo {
     /// 设备类型
     pub device_type: PostSignContractsPreEntrustSignDeviceInfoDeviceType,
@@ -1603,7 +1545,7 @@ pub struct PostSignContractsPreEntrustSignDeviceInfo {
 }
 
 /// The answer of [`PostSignContractsPreEntrustSign`] (代扣预签约).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignContractsPreEntrustSignResponse {
     /// 预签约ID
     pub pre_entrustweb_id: String,
@@ -1616,7 +1558,7 @@ pub struct PostSignContractsPreEntrustSignResponse {
 }
 
 /// The answer of [`GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询委托代扣签约协议API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 委托代扣协议ID
     pub contract_id: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/application", response = PostRemindersApplicationResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersApplication {
     /// `parking_lot`
     pub parking_lot: PostRemindersApplicationParkingLot,
@@ -25,7 +25,7 @@ pub struct PostRemindersApplication {
 /// Callers: 普通服务商.
 #[endpoint(GET, "v3/parking/reminders/application/query", response = GetRemindersApplicationQueryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRemindersApplicationQuery {
     /// 停车场进件审核单号
     pub parking_lot_audit_no: String,
@@ -40,7 +40,7 @@ pub struct GetRemindersApplicationQuery {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/application/withdraw", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersApplicationWithdraw {
     /// 停车场进件审核单号
     pub parking_lot_audit_no: String,
@@ -55,7 +55,7 @@ pub struct PostRemindersApplicationWithdraw {
 /// Callers: 普通服务商.
 #[endpoint(GET, "v3/parking/reminders/applications", response = GetRemindersApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRemindersApplications {
     /// 商户停车场ID
     pub out_parking_lot_id: String,
@@ -72,7 +72,7 @@ pub struct GetRemindersApplications {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/entry", response = PostRemindersEntryResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersEntry {
     /// 商户停车单号
     pub out_serial_number: String,
@@ -103,7 +103,7 @@ pub struct PostRemindersEntry {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/exit", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersExit {
     /// 商户停车单号
     pub out_serial_number: String,
@@ -144,7 +144,7 @@ pub struct PostRemindersExit {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/ext-payment", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersExtPayment {
     /// 商户支付订单号
     pub out_trade_no: String,
@@ -165,7 +165,7 @@ pub struct PostRemindersExtPayment {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/parking-fee", response = PostRemindersParkingFeeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersParkingFee {
     /// 商户停车单号
     pub out_serial_number: String,
@@ -182,7 +182,7 @@ pub struct PostRemindersParkingFee {
 /// Callers: 普通服务商.
 #[endpoint(GET, "v3/parking/reminders/parking-lot", response = GetRemindersParkingLotResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRemindersParkingLot {
     /// 商户停车场ID
     pub out_parking_lot_id: Option<String>,
@@ -197,7 +197,7 @@ pub struct GetRemindersParkingLot {
 /// Callers: 普通服务商.
 #[endpoint(POST, "v3/parking/reminders/payment", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersPayment {
     /// 商户停车单号
     pub out_serial_number: String,
@@ -229,256 +229,188 @@ pub struct PostRemindersPayment {
     pub wx_trade_no: Option<String>,
 }
 
-/// 停车场类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotParkingLotType {
-    /// `PARKING_LOT_TYPE_UNKNOWN`
-    #[serde(rename = "PARKING_LOT_TYPE_UNKNOWN")]
-    ParkingLotTypeUnknown,
-    /// `PARKING_LOT_TYPE_BUSINESS_DISTRICT`
-    #[serde(rename = "PARKING_LOT_TYPE_BUSINESS_DISTRICT")]
-    ParkingLotTypeBusinessDistrict,
-    /// `PARKING_LOT_TYPE_OFFICE_BUILDING`
-    #[serde(rename = "PARKING_LOT_TYPE_OFFICE_BUILDING")]
-    ParkingLotTypeOfficeBuilding,
-    /// `PARKING_LOT_TYPE_TRANSPORTATION_HUB`
-    #[serde(rename = "PARKING_LOT_TYPE_TRANSPORTATION_HUB")]
-    ParkingLotTypeTransportationHub,
-    /// `PARKING_LOT_TYPE_RESIDENTIAL_AREA`
-    #[serde(rename = "PARKING_LOT_TYPE_RESIDENTIAL_AREA")]
-    ParkingLotTypeResidentialArea,
-    /// `PARKING_LOT_TYPE_PARK_AREA`
-    #[serde(rename = "PARKING_LOT_TYPE_PARK_AREA")]
-    ParkingLotTypeParkArea,
-    /// `PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY`
-    #[serde(rename = "PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY")]
-    ParkingLotTypeOtherPublicFacility,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 停车场类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotParkingLotType {
+        /// `PARKING_LOT_TYPE_UNKNOWN`
+        ParkingLotTypeUnknown = "PARKING_LOT_TYPE_UNKNOWN",
+        /// `PARKING_LOT_TYPE_BUSINESS_DISTRICT`
+        ParkingLotTypeBusinessDistrict = "PARKING_LOT_TYPE_BUSINESS_DISTRICT",
+        /// `PARKING_LOT_TYPE_OFFICE_BUILDING`
+        ParkingLotTypeOfficeBuilding = "PARKING_LOT_TYPE_OFFICE_BUILDING",
+        /// `PARKING_LOT_TYPE_TRANSPORTATION_HUB`
+        ParkingLotTypeTransportationHub = "PARKING_LOT_TYPE_TRANSPORTATION_HUB",
+        /// `PARKING_LOT_TYPE_RESIDENTIAL_AREA`
+        ParkingLotTypeResidentialArea = "PARKING_LOT_TYPE_RESIDENTIAL_AREA",
+        /// `PARKING_LOT_TYPE_PARK_AREA`
+        ParkingLotTypeParkArea = "PARKING_LOT_TYPE_PARK_AREA",
+        /// `PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY`
+        ParkingLotTypeOtherPublicFacility = "PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY",
+    }
 }
 
-/// 收费规则类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleRuleType {
-    /// `CHARGING_RULE_UNKNOWN`
-    #[serde(rename = "CHARGING_RULE_UNKNOWN")]
-    ChargingRuleUnknown,
-    /// `CHARGING_RULE_FIXED_INTERVAL`
-    #[serde(rename = "CHARGING_RULE_FIXED_INTERVAL")]
-    ChargingRuleFixedInterval,
-    /// `CHARGING_RULE_SEGMENT`
-    #[serde(rename = "CHARGING_RULE_SEGMENT")]
-    ChargingRuleSegment,
-    /// `CHARGING_RULE_PER_ENTRY`
-    #[serde(rename = "CHARGING_RULE_PER_ENTRY")]
-    ChargingRulePerEntry,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收费规则类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleRuleType {
+        /// `CHARGING_RULE_UNKNOWN`
+        ChargingRuleUnknown = "CHARGING_RULE_UNKNOWN",
+        /// `CHARGING_RULE_FIXED_INTERVAL`
+        ChargingRuleFixedInterval = "CHARGING_RULE_FIXED_INTERVAL",
+        /// `CHARGING_RULE_SEGMENT`
+        ChargingRuleSegment = "CHARGING_RULE_SEGMENT",
+        /// `CHARGING_RULE_PER_ENTRY`
+        ChargingRulePerEntry = "CHARGING_RULE_PER_ENTRY",
+    }
 }
 
-/// 收费金额限制类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFeeLimitType {
-    /// `FEE_LIMIT_UNKNOWN`
-    #[serde(rename = "FEE_LIMIT_UNKNOWN")]
-    FeeLimitUnknown,
-    /// `FEE_LIMIT_AGGREGATE`
-    #[serde(rename = "FEE_LIMIT_AGGREGATE")]
-    FeeLimitAggregate,
-    /// `FEE_LIMIT_SINGLE`
-    #[serde(rename = "FEE_LIMIT_SINGLE")]
-    FeeLimitSingle,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收费金额限制类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFeeLimitType {
+        /// `FEE_LIMIT_UNKNOWN`
+        FeeLimitUnknown = "FEE_LIMIT_UNKNOWN",
+        /// `FEE_LIMIT_AGGREGATE`
+        FeeLimitAggregate = "FEE_LIMIT_AGGREGATE",
+        /// `FEE_LIMIT_SINGLE`
+        FeeLimitSingle = "FEE_LIMIT_SINGLE",
+    }
 }
 
-/// 计费周期类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleDailyLimitType {
-    /// `DAILY_LIMIT_UNKNOWN`
-    #[serde(rename = "DAILY_LIMIT_UNKNOWN")]
-    DailyLimitUnknown,
-    /// `DAILY_LIMIT_ROLLING_24H`
-    #[serde(rename = "DAILY_LIMIT_ROLLING_24H")]
-    DailyLimitRolling24H,
-    /// `DAILY_LIMIT_CALENDAR_DAY`
-    #[serde(rename = "DAILY_LIMIT_CALENDAR_DAY")]
-    DailyLimitCalendarDay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 计费周期类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleDailyLimitType {
+        /// `DAILY_LIMIT_UNKNOWN`
+        DailyLimitUnknown = "DAILY_LIMIT_UNKNOWN",
+        /// `DAILY_LIMIT_ROLLING_24H`
+        DailyLimitRolling24H = "DAILY_LIMIT_ROLLING_24H",
+        /// `DAILY_LIMIT_CALENDAR_DAY`
+        DailyLimitCalendarDay = "DAILY_LIMIT_CALENDAR_DAY",
+    }
 }
 
-/// 不满一小时取整方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleTimeRoundingType {
-    /// `TIME_ROUND_UNKNOWN`
-    #[serde(rename = "TIME_ROUND_UNKNOWN")]
-    TimeRoundUnknown,
-    /// `TIME_ROUND_DOWN`
-    #[serde(rename = "TIME_ROUND_DOWN")]
-    TimeRoundDown,
-    /// `TIME_ROUND_UP`
-    #[serde(rename = "TIME_ROUND_UP")]
-    TimeRoundUp,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 不满一小时取整方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleTimeRoundingType {
+        /// `TIME_ROUND_UNKNOWN`
+        TimeRoundUnknown = "TIME_ROUND_UNKNOWN",
+        /// `TIME_ROUND_DOWN`
+        TimeRoundDown = "TIME_ROUND_DOWN",
+        /// `TIME_ROUND_UP`
+        TimeRoundUp = "TIME_ROUND_UP",
+    }
 }
 
-/// 日期类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleDayType {
-    /// `DAY_TYPE_UNKNOWN`
-    #[serde(rename = "DAY_TYPE_UNKNOWN")]
-    DayTypeUnknown,
-    /// `DAY_TYPE_WEEKDAY`
-    #[serde(rename = "DAY_TYPE_WEEKDAY")]
-    DayTypeWeekday,
-    /// `DAY_TYPE_HOLIDAY`
-    #[serde(rename = "DAY_TYPE_HOLIDAY")]
-    DayTypeHoliday,
-    /// `DAY_TYPE_ALL_DAY`
-    #[serde(rename = "DAY_TYPE_ALL_DAY")]
-    DayTypeAllDay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 日期类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleDayType {
+        /// `DAY_TYPE_UNKNOWN`
+        DayTypeUnknown = "DAY_TYPE_UNKNOWN",
+        /// `DAY_TYPE_WEEKDAY`
+        DayTypeWeekday = "DAY_TYPE_WEEKDAY",
+        /// `DAY_TYPE_HOLIDAY`
+        DayTypeHoliday = "DAY_TYPE_HOLIDAY",
+        /// `DAY_TYPE_ALL_DAY`
+        DayTypeAllDay = "DAY_TYPE_ALL_DAY",
+    }
 }
 
-/// 车辆类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType {
-    /// `VEHICLE_TYPE_UNKNOWN`
-    #[serde(rename = "VEHICLE_TYPE_UNKNOWN")]
-    VehicleTypeUnknown,
-    /// `VEHICLE_TYPE_SMALL`
-    #[serde(rename = "VEHICLE_TYPE_SMALL")]
-    VehicleTypeSmall,
-    /// `VEHICLE_TYPE_LARGE`
-    #[serde(rename = "VEHICLE_TYPE_LARGE")]
-    VehicleTypeLarge,
-    /// `VEHICLE_TYPE_EXTRA_LARGE`
-    #[serde(rename = "VEHICLE_TYPE_EXTRA_LARGE")]
-    VehicleTypeExtraLarge,
-    /// `VEHICLE_TYPE_ALL_TYPE`
-    #[serde(rename = "VEHICLE_TYPE_ALL_TYPE")]
-    VehicleTypeAllType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 车辆类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType {
+        /// `VEHICLE_TYPE_UNKNOWN`
+        VehicleTypeUnknown = "VEHICLE_TYPE_UNKNOWN",
+        /// `VEHICLE_TYPE_SMALL`
+        VehicleTypeSmall = "VEHICLE_TYPE_SMALL",
+        /// `VEHICLE_TYPE_LARGE`
+        VehicleTypeLarge = "VEHICLE_TYPE_LARGE",
+        /// `VEHICLE_TYPE_EXTRA_LARGE`
+        VehicleTypeExtraLarge = "VEHICLE_TYPE_EXTRA_LARGE",
+        /// `VEHICLE_TYPE_ALL_TYPE`
+        VehicleTypeAllType = "VEHICLE_TYPE_ALL_TYPE",
+    }
 }
 
-/// 车牌类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType {
-    /// `PLATE_TYPE_UNKNOWN`
-    #[serde(rename = "PLATE_TYPE_UNKNOWN")]
-    PlateTypeUnknown,
-    /// `PLATE_TYPE_TEMPORARY`
-    #[serde(rename = "PLATE_TYPE_TEMPORARY")]
-    PlateTypeTemporary,
-    /// `PLATE_TYPE_MONTHLY`
-    #[serde(rename = "PLATE_TYPE_MONTHLY")]
-    PlateTypeMonthly,
-    /// `PLATE_TYPE_FREE`
-    #[serde(rename = "PLATE_TYPE_FREE")]
-    PlateTypeFree,
-    /// `PLATE_TYPE_PREPAID`
-    #[serde(rename = "PLATE_TYPE_PREPAID")]
-    PlateTypePrepaid,
-    /// `PLATE_TYPE_OTHERS`
-    #[serde(rename = "PLATE_TYPE_OTHERS")]
-    PlateTypeOthers,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 车牌类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType {
+        /// `PLATE_TYPE_UNKNOWN`
+        PlateTypeUnknown = "PLATE_TYPE_UNKNOWN",
+        /// `PLATE_TYPE_TEMPORARY`
+        PlateTypeTemporary = "PLATE_TYPE_TEMPORARY",
+        /// `PLATE_TYPE_MONTHLY`
+        PlateTypeMonthly = "PLATE_TYPE_MONTHLY",
+        /// `PLATE_TYPE_FREE`
+        PlateTypeFree = "PLATE_TYPE_FREE",
+        /// `PLATE_TYPE_PREPAID`
+        PlateTypePrepaid = "PLATE_TYPE_PREPAID",
+        /// `PLATE_TYPE_OTHERS`
+        PlateTypeOthers = "PLATE_TYPE_OTHERS",
+    }
 }
 
-/// 免费时段收取模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodChargingMode {
-    /// `FREE_PERIOD_CHARGING_UNKNOWN`
-    #[serde(rename = "FREE_PERIOD_CHARGING_UNKNOWN")]
-    FreePeriodChargingUnknown,
-    /// `FREE_PERIOD_CHARGING_ONCE_PER_ENTRY`
-    #[serde(rename = "FREE_PERIOD_CHARGING_ONCE_PER_ENTRY")]
-    FreePeriodChargingOncePerEntry,
-    /// `FREE_PERIOD_CHARGING_ONCE_PER_24_HOURS`
-    #[serde(rename = "FREE_PERIOD_CHARGING_ONCE_PER_24_HOURS")]
-    FreePeriodChargingOncePer24Hours,
-    /// `FREE_PERIOD_CHARGING_ONCE_PER_CALENDAR_DAY`
-    #[serde(rename = "FREE_PERIOD_CHARGING_ONCE_PER_CALENDAR_DAY")]
-    FreePeriodChargingOncePerCalendarDay,
-    /// `FREE_PERIOD_CHARGING_CUMULATIVE_QUOTA_CALCULATION`
-    #[serde(rename = "FREE_PERIOD_CHARGING_CUMULATIVE_QUOTA_CALCULATION")]
-    FreePeriodChargingCumulativeQuotaCalculation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 免费时段收取模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodChargingMode {
+        /// `FREE_PERIOD_CHARGING_UNKNOWN`
+        FreePeriodChargingUnknown = "FREE_PERIOD_CHARGING_UNKNOWN",
+        /// `FREE_PERIOD_CHARGING_ONCE_PER_ENTRY`
+        FreePeriodChargingOncePerEntry = "FREE_PERIOD_CHARGING_ONCE_PER_ENTRY",
+        /// `FREE_PERIOD_CHARGING_ONCE_PER_24_HOURS`
+        FreePeriodChargingOncePer24Hours = "FREE_PERIOD_CHARGING_ONCE_PER_24_HOURS",
+        /// `FREE_PERIOD_CHARGING_ONCE_PER_CALENDAR_DAY`
+        FreePeriodChargingOncePerCalendarDay = "FREE_PERIOD_CHARGING_ONCE_PER_CALENDAR_DAY",
+        /// `FREE_PERIOD_CHARGING_CUMULATIVE_QUOTA_CALCULATION`
+        FreePeriodChargingCumulativeQuotaCalculation = "FREE_PERIOD_CHARGING_CUMULATIVE_QUOTA_CALCULATION",
+    }
 }
 
-/// 免费时段计算方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodCalculationMode {
-    /// `FREE_PERIOD_CAL_UNKNOWN`
-    #[serde(rename = "FREE_PERIOD_CAL_UNKNOWN")]
-    FreePeriodCalUnknown,
-    /// `FREE_PERIOD_CAL_CONCURRENT_START`
-    #[serde(rename = "FREE_PERIOD_CAL_CONCURRENT_START")]
-    FreePeriodCalConcurrentStart,
-    /// `FREE_PERIOD_CAL_SEQUENTIAL_START`
-    #[serde(rename = "FREE_PERIOD_CAL_SEQUENTIAL_START")]
-    FreePeriodCalSequentialStart,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 免费时段计算方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodCalculationMode {
+        /// `FREE_PERIOD_CAL_UNKNOWN`
+        FreePeriodCalUnknown = "FREE_PERIOD_CAL_UNKNOWN",
+        /// `FREE_PERIOD_CAL_CONCURRENT_START`
+        FreePeriodCalConcurrentStart = "FREE_PERIOD_CAL_CONCURRENT_START",
+        /// `FREE_PERIOD_CAL_SEQUENTIAL_START`
+        FreePeriodCalSequentialStart = "FREE_PERIOD_CAL_SEQUENTIAL_START",
+    }
 }
 
-/// 首段收费模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFirstDurationMode {
-    /// `FIRST_DURATION_MODE_UNKNOWN`
-    #[serde(rename = "FIRST_DURATION_MODE_UNKNOWN")]
-    FirstDurationModeUnknown,
-    /// `FIRST_DURATION_MODE_ONLY_FIRST_DURATION`
-    #[serde(rename = "FIRST_DURATION_MODE_ONLY_FIRST_DURATION")]
-    FirstDurationModeOnlyFirstDuration,
-    /// `FIRST_DURATION_MODE_EVERY_FIRST_DURATION`
-    #[serde(rename = "FIRST_DURATION_MODE_EVERY_FIRST_DURATION")]
-    FirstDurationModeEveryFirstDuration,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 首段收费模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFirstDurationMode {
+        /// `FIRST_DURATION_MODE_UNKNOWN`
+        FirstDurationModeUnknown = "FIRST_DURATION_MODE_UNKNOWN",
+        /// `FIRST_DURATION_MODE_ONLY_FIRST_DURATION`
+        FirstDurationModeOnlyFirstDuration = "FIRST_DURATION_MODE_ONLY_FIRST_DURATION",
+        /// `FIRST_DURATION_MODE_EVERY_FIRST_DURATION`
+        FirstDurationModeEveryFirstDuration = "FIRST_DURATION_MODE_EVERY_FIRST_DURATION",
+    }
 }
 
 /// `fixed_interval_rule`
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -534,27 +466,22 @@ pub struct PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule {
         Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFirstDurationMode>,
 }
 
-/// 收费模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleDurationSegmentRuleChargeMode {
-    /// `UNKNOWN`
-    #[serde(rename = "UNKNOWN")]
-    UnknownValue,
-    /// `INTERVAL`
-    #[serde(rename = "INTERVAL")]
-    Interval,
-    /// `ONE_TIME`
-    #[serde(rename = "ONE_TIME")]
-    OneTime,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收费模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleDurationSegmentRuleChargeMode {
+        /// `UNKNOWN`
+        UnknownValue = "UNKNOWN",
+        /// `INTERVAL`
+        Interval = "INTERVAL",
+        /// `ONE_TIME`
+        OneTime = "ONE_TIME",
+    }
 }
 
 /// `duration_segment_rule`
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -601,7 +528,7 @@ pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
 }
 
 /// `pre_entry_rule`
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRulePreEntryRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -628,68 +555,52 @@ pub struct PostRemindersApplicationParkingLotChargingRulePreEntryRule {
     pub max_fee_per_day: Option<i64>,
 }
 
-/// 节假日模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleHolidayMode {
-    /// `HOLIDAY_MODE_UNKNOWN`
-    #[serde(rename = "HOLIDAY_MODE_UNKNOWN")]
-    HolidayModeUnknown,
-    /// `HOLIDAY_MODE_LEGAL_MODY`
-    #[serde(rename = "HOLIDAY_MODE_LEGAL_MODY")]
-    HolidayModeLegalMody,
-    /// `HOLIDAY_MODE_CALENDAR_MODY`
-    #[serde(rename = "HOLIDAY_MODE_CALENDAR_MODY")]
-    HolidayModeCalendarMody,
-    /// `HOLIDAY_MODE_FINANCIAL_MODY`
-    #[serde(rename = "HOLIDAY_MODE_FINANCIAL_MODY")]
-    HolidayModeFinancialMody,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 节假日模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleHolidayMode {
+        /// `HOLIDAY_MODE_UNKNOWN`
+        HolidayModeUnknown = "HOLIDAY_MODE_UNKNOWN",
+        /// `HOLIDAY_MODE_LEGAL_MODY`
+        HolidayModeLegalMody = "HOLIDAY_MODE_LEGAL_MODY",
+        /// `HOLIDAY_MODE_CALENDAR_MODY`
+        HolidayModeCalendarMody = "HOLIDAY_MODE_CALENDAR_MODY",
+        /// `HOLIDAY_MODE_FINANCIAL_MODY`
+        HolidayModeFinancialMody = "HOLIDAY_MODE_FINANCIAL_MODY",
+    }
 }
 
-/// 累计限额模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleAggregateLimitMode {
-    /// `AGGREGATE_LIMIT_MODE_UNKNOWN`
-    #[serde(rename = "AGGREGATE_LIMIT_MODE_UNKNOWN")]
-    AggregateLimitModeUnknown,
-    /// `AGGREGATE_LIMIT_MODE_NORMAL`
-    #[serde(rename = "AGGREGATE_LIMIT_MODE_NORMAL")]
-    AggregateLimitModeNormal,
-    /// `AGGREGATE_LIMIT_MODE_MIN`
-    #[serde(rename = "AGGREGATE_LIMIT_MODE_MIN")]
-    AggregateLimitModeMin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 累计限额模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleAggregateLimitMode {
+        /// `AGGREGATE_LIMIT_MODE_UNKNOWN`
+        AggregateLimitModeUnknown = "AGGREGATE_LIMIT_MODE_UNKNOWN",
+        /// `AGGREGATE_LIMIT_MODE_NORMAL`
+        AggregateLimitModeNormal = "AGGREGATE_LIMIT_MODE_NORMAL",
+        /// `AGGREGATE_LIMIT_MODE_MIN`
+        AggregateLimitModeMin = "AGGREGATE_LIMIT_MODE_MIN",
+    }
 }
 
-/// 首次计费时间模式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersApplicationParkingLotChargingRuleFirstChargeTimeMode {
-    /// `FIRST_CHARGE_TIME_MODE_UNKNOWN`
-    #[serde(rename = "FIRST_CHARGE_TIME_MODE_UNKNOWN")]
-    FirstChargeTimeModeUnknown,
-    /// `FIRST_CHARGE_TIME_MODE_ENTER`
-    #[serde(rename = "FIRST_CHARGE_TIME_MODE_ENTER")]
-    FirstChargeTimeModeEnter,
-    /// `FIRST_CHARGE_TIME_MODE_AFTER_FREE`
-    #[serde(rename = "FIRST_CHARGE_TIME_MODE_AFTER_FREE")]
-    FirstChargeTimeModeAfterFree,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 首次计费时间模式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersApplicationParkingLotChargingRuleFirstChargeTimeMode {
+        /// `FIRST_CHARGE_TIME_MODE_UNKNOWN`
+        FirstChargeTimeModeUnknown = "FIRST_CHARGE_TIME_MODE_UNKNOWN",
+        /// `FIRST_CHARGE_TIME_MODE_ENTER`
+        FirstChargeTimeModeEnter = "FIRST_CHARGE_TIME_MODE_ENTER",
+        /// `FIRST_CHARGE_TIME_MODE_AFTER_FREE`
+        FirstChargeTimeModeAfterFree = "FIRST_CHARGE_TIME_MODE_AFTER_FREE",
+    }
 }
 
 /// `charging_rule`
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRule {
     /// 收费规则类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -735,7 +646,7 @@ pub struct PostRemindersApplicationParkingLotChargingRule {
 
 /// `parking_lot`
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersApplicationParkingLot {
     /// 停车场名称
     pub parking_lot_name: String,
@@ -774,39 +685,32 @@ pub struct PostRemindersApplicationParkingLot {
 }
 
 /// The answer of [`PostRemindersApplication`] (提交停车场进件申请).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRemindersApplicationResponse {
     /// 停车场进件审核单号
     pub parking_lot_audit_no: Option<String>,
 }
 
-/// 审核状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRemindersApplicationQueryResponseApplicationAuditStatus {
-    /// `AUDIT_STATUS_UNKNOWN`
-    #[serde(rename = "AUDIT_STATUS_UNKNOWN")]
-    AuditStatusUnknown,
-    /// `AUDIT_STATUS_PENDING`
-    #[serde(rename = "AUDIT_STATUS_PENDING")]
-    AuditStatusPending,
-    /// `AUDIT_STATUS_WITHDRAWN`
-    #[serde(rename = "AUDIT_STATUS_WITHDRAWN")]
-    AuditStatusWithdrawn,
-    /// `AUDIT_STATUS_APPROVED`
-    #[serde(rename = "AUDIT_STATUS_APPROVED")]
-    AuditStatusApproved,
-    /// `AUDIT_STATUS_REJECTED`
-    #[serde(rename = "AUDIT_STATUS_REJECTED")]
-    AuditStatusRejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 审核状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRemindersApplicationQueryResponseApplicationAuditStatus {
+        /// `AUDIT_STATUS_UNKNOWN`
+        AuditStatusUnknown = "AUDIT_STATUS_UNKNOWN",
+        /// `AUDIT_STATUS_PENDING`
+        AuditStatusPending = "AUDIT_STATUS_PENDING",
+        /// `AUDIT_STATUS_WITHDRAWN`
+        AuditStatusWithdrawn = "AUDIT_STATUS_WITHDRAWN",
+        /// `AUDIT_STATUS_APPROVED`
+        AuditStatusApproved = "AUDIT_STATUS_APPROVED",
+        /// `AUDIT_STATUS_REJECTED`
+        AuditStatusRejected = "AUDIT_STATUS_REJECTED",
+    }
 }
 
 /// `parking_lot`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationQueryResponseApplicationParkingLot {
     /// 停车场名称
     pub parking_lot_name: Option<String>,
@@ -839,7 +743,7 @@ pub struct GetRemindersApplicationQueryResponseApplicationParkingLot {
 }
 
 /// `fields`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationQueryResponseApplicationAuditCommentFields {
     /// 字段名
     pub field: Option<String>,
@@ -848,7 +752,7 @@ pub struct GetRemindersApplicationQueryResponseApplicationAuditCommentFields {
 }
 
 /// `audit_comment`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationQueryResponseApplicationAuditComment {
     /// `fields`
     pub fields: Option<Vec<GetRemindersApplicationQueryResponseApplicationAuditCommentFields>>,
@@ -857,7 +761,7 @@ pub struct GetRemindersApplicationQueryResponseApplicationAuditComment {
 }
 
 /// `application`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationQueryResponseApplication {
     /// 停车场进件审核单号
     pub parking_lot_audit_no: Option<String>,
@@ -872,7 +776,7 @@ pub struct GetRemindersApplicationQueryResponseApplication {
 }
 
 /// The answer of [`GetRemindersApplicationQuery`] (查询停车场进件申请单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationQueryResponse {
     /// `application`
     pub application: Option<GetRemindersApplicationQueryResponseApplication>,
@@ -881,7 +785,7 @@ pub struct GetRemindersApplicationQueryResponse {
 }
 
 /// The answer of [`GetRemindersApplications`] (查询停车场进件申请单列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationsResponse {
     /// `application_list`
     pub application_list: Option<Vec<GetRemindersApplicationQueryResponseApplication>>,
@@ -889,145 +793,106 @@ pub struct GetRemindersApplicationsResponse {
     pub wx_parking_lot_id: Option<String>,
 }
 
-/// 车牌颜色
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRemindersEntryPlateColor {
-    /// `PLATE_COLOR_UNKNOWN`
-    #[serde(rename = "PLATE_COLOR_UNKNOWN")]
-    PlateColorUnknown,
-    /// `PLATE_COLOR_BLUE`
-    #[serde(rename = "PLATE_COLOR_BLUE")]
-    PlateColorBlue,
-    /// `PLATE_COLOR_YELLOW`
-    #[serde(rename = "PLATE_COLOR_YELLOW")]
-    PlateColorYellow,
-    /// `PLATE_COLOR_BLACK`
-    #[serde(rename = "PLATE_COLOR_BLACK")]
-    PlateColorBlack,
-    /// `PLATE_COLOR_WHITE`
-    #[serde(rename = "PLATE_COLOR_WHITE")]
-    PlateColorWhite,
-    /// `PLATE_COLOR_GREEN`
-    #[serde(rename = "PLATE_COLOR_GREEN")]
-    PlateColorGreen,
-    /// `PLATE_COLOR_YELLOW_GREEN`
-    #[serde(rename = "PLATE_COLOR_YELLOW_GREEN")]
-    PlateColorYellowGreen,
-    /// `PLATE_COLOR_AGRICULTURAL_YELLOW`
-    #[serde(rename = "PLATE_COLOR_AGRICULTURAL_YELLOW")]
-    PlateColorAgriculturalYellow,
-    /// `PLATE_COLOR_OTHER`
-    #[serde(rename = "PLATE_COLOR_OTHER")]
-    PlateColorOther,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 车牌颜色
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersEntryPlateColor {
+        /// `PLATE_COLOR_UNKNOWN`
+        PlateColorUnknown = "PLATE_COLOR_UNKNOWN",
+        /// `PLATE_COLOR_BLUE`
+        PlateColorBlue = "PLATE_COLOR_BLUE",
+        /// `PLATE_COLOR_YELLOW`
+        PlateColorYellow = "PLATE_COLOR_YELLOW",
+        /// `PLATE_COLOR_BLACK`
+        PlateColorBlack = "PLATE_COLOR_BLACK",
+        /// `PLATE_COLOR_WHITE`
+        PlateColorWhite = "PLATE_COLOR_WHITE",
+        /// `PLATE_COLOR_GREEN`
+        PlateColorGreen = "PLATE_COLOR_GREEN",
+        /// `PLATE_COLOR_YELLOW_GREEN`
+        PlateColorYellowGreen = "PLATE_COLOR_YELLOW_GREEN",
+        /// `PLATE_COLOR_AGRICULTURAL_YELLOW`
+        PlateColorAgriculturalYellow = "PLATE_COLOR_AGRICULTURAL_YELLOW",
+        /// `PLATE_COLOR_OTHER`
+        PlateColorOther = "PLATE_COLOR_OTHER",
+    }
 }
 
 /// The answer of [`PostRemindersEntry`] (同步车辆入场通知).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRemindersEntryResponse {
     /// 微信停车单号
     pub serial_number: Option<String>,
 }
 
-/// 支付状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostRemindersExitPayState {
-    /// `PAY_STATUS_UNKNOWN`
-    #[serde(rename = "PAY_STATUS_UNKNOWN")]
-    PayStatusUnknown,
-    /// `PAY_STATUS_UNPAID`
-    #[serde(rename = "PAY_STATUS_UNPAID")]
-    PayStatusUnpaid,
-    /// `PAY_STATUS_PAID`
-    #[serde(rename = "PAY_STATUS_PAID")]
-    PayStatusPaid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersExitPayState {
+        /// `PAY_STATUS_UNKNOWN`
+        PayStatusUnknown = "PAY_STATUS_UNKNOWN",
+        /// `PAY_STATUS_UNPAID`
+        PayStatusUnpaid = "PAY_STATUS_UNPAID",
+        /// `PAY_STATUS_PAID`
+        PayStatusPaid = "PAY_STATUS_PAID",
+    }
 }
 
-/// 支付类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRemindersExitPayType {
-    /// `PAY_TYPE_UNKNOWN`
-    #[serde(rename = "PAY_TYPE_UNKNOWN")]
-    PayTypeUnknown,
-    /// `PAY_TYPE_WXPAY`
-    #[serde(rename = "PAY_TYPE_WXPAY")]
-    PayTypeWxpay,
-    /// `PAY_TYPE_OTHERS`
-    #[serde(rename = "PAY_TYPE_OTHERS")]
-    PayTypeOthers,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersExitPayType {
+        /// `PAY_TYPE_UNKNOWN`
+        PayTypeUnknown = "PAY_TYPE_UNKNOWN",
+        /// `PAY_TYPE_WXPAY`
+        PayTypeWxpay = "PAY_TYPE_WXPAY",
+        /// `PAY_TYPE_OTHERS`
+        PayTypeOthers = "PAY_TYPE_OTHERS",
+    }
 }
 
-/// 支付渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRemindersExitPayChannel {
-    /// `PAY_CHANNEL_UNKNOWN`
-    #[serde(rename = "PAY_CHANNEL_UNKNOWN")]
-    PayChannelUnknown,
-    /// `PAY_CHANNEL_WECHAT_PAY_NOTIF`
-    #[serde(rename = "PAY_CHANNEL_WECHAT_PAY_NOTIF")]
-    PayChannelWechatPayNotif,
-    /// `PAY_CHANNEL_SCAN_QRCODE`
-    #[serde(rename = "PAY_CHANNEL_SCAN_QRCODE")]
-    PayChannelScanQrcode,
-    /// `PAY_CHANNEL_OFFICIAL_ACCOUNT`
-    #[serde(rename = "PAY_CHANNEL_OFFICIAL_ACCOUNT")]
-    PayChannelOfficialAccount,
-    /// `PAY_CHANNEL_MCH_MINI_PROG`
-    #[serde(rename = "PAY_CHANNEL_MCH_MINI_PROG")]
-    PayChannelMchMiniProg,
-    /// `PAY_CHANNEL_OTHERS`
-    #[serde(rename = "PAY_CHANNEL_OTHERS")]
-    PayChannelOthers,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersExitPayChannel {
+        /// `PAY_CHANNEL_UNKNOWN`
+        PayChannelUnknown = "PAY_CHANNEL_UNKNOWN",
+        /// `PAY_CHANNEL_WECHAT_PAY_NOTIF`
+        PayChannelWechatPayNotif = "PAY_CHANNEL_WECHAT_PAY_NOTIF",
+        /// `PAY_CHANNEL_SCAN_QRCODE`
+        PayChannelScanQrcode = "PAY_CHANNEL_SCAN_QRCODE",
+        /// `PAY_CHANNEL_OFFICIAL_ACCOUNT`
+        PayChannelOfficialAccount = "PAY_CHANNEL_OFFICIAL_ACCOUNT",
+        /// `PAY_CHANNEL_MCH_MINI_PROG`
+        PayChannelMchMiniProg = "PAY_CHANNEL_MCH_MINI_PROG",
+        /// `PAY_CHANNEL_OTHERS`
+        PayChannelOthers = "PAY_CHANNEL_OTHERS",
+    }
 }
 
-/// 费用类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRemindersExtPaymentFeeItemsFeeType {
-    /// `EXT_PARKING_PAYMENT_FEE_TYPE_UNKNOWN`
-    #[serde(rename = "EXT_PARKING_PAYMENT_FEE_TYPE_UNKNOWN")]
-    ExtParkingPaymentFeeTypeUnknown,
-    /// `EXT_PARKING_PAYMENT_FEE_TYPE_MONTHLY`
-    #[serde(rename = "EXT_PARKING_PAYMENT_FEE_TYPE_MONTHLY")]
-    ExtParkingPaymentFeeTypeMonthly,
-    /// `EXT_PARKING_PAYMENT_FEE_TYPE_QUARTERLY`
-    #[serde(rename = "EXT_PARKING_PAYMENT_FEE_TYPE_QUARTERLY")]
-    ExtParkingPaymentFeeTypeQuarterly,
-    /// `EXT_PARKING_PAYMENT_FEE_TYPE_MEMBER`
-    #[serde(rename = "EXT_PARKING_PAYMENT_FEE_TYPE_MEMBER")]
-    ExtParkingPaymentFeeTypeMember,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 费用类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersExtPaymentFeeItemsFeeType {
+        /// `EXT_PARKING_PAYMENT_FEE_TYPE_UNKNOWN`
+        ExtParkingPaymentFeeTypeUnknown = "EXT_PARKING_PAYMENT_FEE_TYPE_UNKNOWN",
+        /// `EXT_PARKING_PAYMENT_FEE_TYPE_MONTHLY`
+        ExtParkingPaymentFeeTypeMonthly = "EXT_PARKING_PAYMENT_FEE_TYPE_MONTHLY",
+        /// `EXT_PARKING_PAYMENT_FEE_TYPE_QUARTERLY`
+        ExtParkingPaymentFeeTypeQuarterly = "EXT_PARKING_PAYMENT_FEE_TYPE_QUARTERLY",
+        /// `EXT_PARKING_PAYMENT_FEE_TYPE_MEMBER`
+        ExtParkingPaymentFeeTypeMember = "EXT_PARKING_PAYMENT_FEE_TYPE_MEMBER",
+    }
 }
 
 /// 费用明细列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersExtPaymentFeeItems {
     /// 费用类型
     pub fee_type: PostRemindersExtPaymentFeeItemsFeeType,
@@ -1035,33 +900,26 @@ pub struct PostRemindersExtPaymentFeeItems {
     pub amount: i64,
 }
 
-/// 停车状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRemindersParkingFeeResponseParkingState {
-    /// `PARKING_STATE_UNKNOWN`
-    #[serde(rename = "PARKING_STATE_UNKNOWN")]
-    ParkingStateUnknown,
-    /// `PARKING_STATE_ENTERED`
-    #[serde(rename = "PARKING_STATE_ENTERED")]
-    ParkingStateEntered,
-    /// `PARKING_STATE_EXIT_GATE`
-    #[serde(rename = "PARKING_STATE_EXIT_GATE")]
-    ParkingStateExitGate,
-    /// `PARKING_STATE_EXITED`
-    #[serde(rename = "PARKING_STATE_EXITED")]
-    ParkingStateExited,
-    /// `PARKING_STATE_UNEXPECTED_CLOSE`
-    #[serde(rename = "PARKING_STATE_UNEXPECTED_CLOSE")]
-    ParkingStateUnexpectedClose,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 停车状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersParkingFeeResponseParkingState {
+        /// `PARKING_STATE_UNKNOWN`
+        ParkingStateUnknown = "PARKING_STATE_UNKNOWN",
+        /// `PARKING_STATE_ENTERED`
+        ParkingStateEntered = "PARKING_STATE_ENTERED",
+        /// `PARKING_STATE_EXIT_GATE`
+        ParkingStateExitGate = "PARKING_STATE_EXIT_GATE",
+        /// `PARKING_STATE_EXITED`
+        ParkingStateExited = "PARKING_STATE_EXITED",
+        /// `PARKING_STATE_UNEXPECTED_CLOSE`
+        ParkingStateUnexpectedClose = "PARKING_STATE_UNEXPECTED_CLOSE",
+    }
 }
 
 /// The answer of [`PostRemindersParkingFee`] (查询停车费用).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRemindersParkingFeeResponse {
     /// 当前总费用
     pub total_amount: Option<i64>,
@@ -1083,30 +941,24 @@ pub struct PostRemindersParkingFeeResponse {
     pub paid_amount: Option<i64>,
 }
 
-/// 启用状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRemindersParkingLotResponseEnabledState {
-    /// `ENABLED_STATE_UNKNOWN`
-    #[serde(rename = "ENABLED_STATE_UNKNOWN")]
-    EnabledStateUnknown,
-    /// `ENABLED_STATE_NOT_ENABLED`
-    #[serde(rename = "ENABLED_STATE_NOT_ENABLED")]
-    EnabledStateNotEnabled,
-    /// `ENABLED_STATE_ENABLED`
-    #[serde(rename = "ENABLED_STATE_ENABLED")]
-    EnabledStateEnabled,
-    /// `ENABLED_STATE_OFFLINE`
-    #[serde(rename = "ENABLED_STATE_OFFLINE")]
-    EnabledStateOffline,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 启用状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRemindersParkingLotResponseEnabledState {
+        /// `ENABLED_STATE_UNKNOWN`
+        EnabledStateUnknown = "ENABLED_STATE_UNKNOWN",
+        /// `ENABLED_STATE_NOT_ENABLED`
+        EnabledStateNotEnabled = "ENABLED_STATE_NOT_ENABLED",
+        /// `ENABLED_STATE_ENABLED`
+        EnabledStateEnabled = "ENABLED_STATE_ENABLED",
+        /// `ENABLED_STATE_OFFLINE`
+        EnabledStateOffline = "ENABLED_STATE_OFFLINE",
+    }
 }
 
 /// The answer of [`GetRemindersParkingLot`] (查询停车场信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersParkingLotResponse {
     /// 微信停车场ID
     pub wx_parking_lot_id: Option<String>,
@@ -1130,24 +982,18 @@ pub struct GetRemindersParkingLotResponse {
     pub reason: Option<String>,
 }
 
-/// 停车状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRemindersPaymentParkingState {
-    /// `PARKING_STATUS_UNKNOWN`
-    #[serde(rename = "PARKING_STATUS_UNKNOWN")]
-    ParkingStatusUnknown,
-    /// `PARKING_STATUS_PARKING`
-    #[serde(rename = "PARKING_STATUS_PARKING")]
-    ParkingStatusParking,
-    /// `PARKING_STATUS_NOT_PARKING`
-    #[serde(rename = "PARKING_STATUS_NOT_PARKING")]
-    ParkingStatusNotParking,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 停车状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRemindersPaymentParkingState {
+        /// `PARKING_STATUS_UNKNOWN`
+        ParkingStatusUnknown = "PARKING_STATUS_UNKNOWN",
+        /// `PARKING_STATUS_PARKING`
+        ParkingStatusParking = "PARKING_STATUS_PARKING",
+        /// `PARKING_STATUS_NOT_PARKING`
+        ParkingStatusNotParking = "PARKING_STATUS_NOT_PARKING",
+    }
 }
 
 #[cfg(test)]

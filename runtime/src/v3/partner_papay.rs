@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/partner-papay/contracts/{contract_id}/fail-notify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdFailNotify {
     /// 委托代扣协议id
     pub contract_id: String,
@@ -33,7 +33,7 @@ pub struct PostContractsContractIdFailNotify {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/partner-papay/contracts/{contract_id}/notify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotify {
     /// 委托代扣协议id
     pub contract_id: String,
@@ -53,7 +53,7 @@ pub struct PostContractsContractIdNotify {
 
 /// 扣费持续时间
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyDeductDuration {
     /// 扣费持续时间数
     pub count: i64,
@@ -64,7 +64,7 @@ pub struct PostContractsContractIdNotifyDeductDuration {
 
 /// 预计扣费金额信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyEstimatedAmount {
     /// 预计扣费金额
     pub amount: i64,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/partner-transfer/batches", response = PostBatchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBatches {
     /// 特约商户号
     pub sub_mchid: String,
@@ -47,7 +47,7 @@ pub struct PostBatches {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/partner-transfer/batches/batch-id/{batch_id}", response = GetBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesBatchIdBatchId {
     /// 微信支付批次单号
     pub batch_id: String,
@@ -68,7 +68,7 @@ pub struct GetBatchesBatchIdBatchId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
     /// 微信支付批次单号
     pub batch_id: String,
@@ -83,7 +83,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/partner-transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesOutBatchNoOutBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesOutBatchNoOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -104,7 +104,7 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -112,30 +112,24 @@ pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
     pub out_detail_no: String,
 }
 
-/// 特约商户授权类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostBatchesAuthorizationType {
-    /// `INFORMATION_AUTHORIZATION_TYPE`
-    #[serde(rename = "INFORMATION_AUTHORIZATION_TYPE")]
-    InformationAuthorizationType,
-    /// `FUND_AUTHORIZATION_TYPE`
-    #[serde(rename = "FUND_AUTHORIZATION_TYPE")]
-    FundAuthorizationType,
-    /// `INFORMATION_AND_FUND_AUTHORIZATION_TYPE`
-    #[serde(rename = "INFORMATION_AND_FUND_AUTHORIZATION_TYPE")]
-    InformationAndFundAuthorizationType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 特约商户授权类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBatchesAuthorizationType {
+        /// `INFORMATION_AUTHORIZATION_TYPE`
+        InformationAuthorizationType = "INFORMATION_AUTHORIZATION_TYPE",
+        /// `FUND_AUTHORIZATION_TYPE`
+        FundAuthorizationType = "FUND_AUTHORIZATION_TYPE",
+        /// `INFORMATION_AND_FUND_AUTHORIZATION_TYPE`
+        InformationAndFundAuthorizationType = "INFORMATION_AND_FUND_AUTHORIZATION_TYPE",
+    }
 }
 
 /// 转账明细列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBatchesTransferDetailList {
     /// 商家明细单号
     pub out_detail_no: String,
@@ -154,52 +148,40 @@ pub struct PostBatchesTransferDetailList {
     pub user_id_card: Option<String>,
 }
 
-/// 批量转账用途
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBatchesTransferPurpose {
-    /// `GOODSPAYMENT`
-    #[serde(rename = "GOODSPAYMENT")]
-    Goodspayment,
-    /// `COMMISSION`
-    #[serde(rename = "COMMISSION")]
-    Commission,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `REIMBURSEMENT`
-    #[serde(rename = "REIMBURSEMENT")]
-    Reimbursement,
-    /// `FREIGHT`
-    #[serde(rename = "FREIGHT")]
-    Freight,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批量转账用途
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBatchesTransferPurpose {
+        /// `GOODSPAYMENT`
+        Goodspayment = "GOODSPAYMENT",
+        /// `COMMISSION`
+        Commission = "COMMISSION",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `REIMBURSEMENT`
+        Reimbursement = "REIMBURSEMENT",
+        /// `FREIGHT`
+        Freight = "FREIGHT",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
-/// 转账场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBatchesTransferScene {
-    /// `ORDINARY_TRANSFER`
-    #[serde(rename = "ORDINARY_TRANSFER")]
-    OrdinaryTransfer,
-    /// `PAYROLL_CARD_TRANSFER`
-    #[serde(rename = "PAYROLL_CARD_TRANSFER")]
-    PayrollCardTransfer,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBatchesTransferScene {
+        /// `ORDINARY_TRANSFER`
+        OrdinaryTransfer = "ORDINARY_TRANSFER",
+        /// `PAYROLL_CARD_TRANSFER`
+        PayrollCardTransfer = "PAYROLL_CARD_TRANSFER",
+    }
 }
 
 /// The answer of [`PostBatches`] (发起批量转账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBatchesResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -209,49 +191,38 @@ pub struct PostBatchesResponse {
     pub create_time: String,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBatchesBatchIdBatchIdDetailStatus {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdDetailStatus {
+        /// `ALL`
+        All = "ALL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBatchesBatchIdBatchIdDetailStatus {}
 
-/// 批次关闭原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBatchesBatchIdBatchIdResponseCloseReason {
-    /// `MERCHANT_REVOCATION`
-    #[serde(rename = "MERCHANT_REVOCATION")]
-    MerchantRevocation,
-    /// `OVERDUE_CLOSE`
-    #[serde(rename = "OVERDUE_CLOSE")]
-    OverdueClose,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次关闭原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdResponseCloseReason {
+        /// `MERCHANT_REVOCATION`
+        MerchantRevocation = "MERCHANT_REVOCATION",
+        /// `OVERDUE_CLOSE`
+        OverdueClose = "OVERDUE_CLOSE",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+    }
 }
 
 /// 转账明细单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
     /// 微信支付明细单号
     pub detail_id: String,
@@ -262,7 +233,7 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
 }
 
 /// The answer of [`GetBatchesBatchIdBatchId`] (微信支付批次单号查询批次单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -313,7 +284,7 @@ pub struct GetBatchesBatchIdBatchIdResponse {
 }
 
 /// The answer of [`GetBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付明细单号查询明细单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -351,33 +322,26 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     pub bank_card_number_tail: Option<String>,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBatchesOutBatchNoOutBatchNoDetailStatus {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesOutBatchNoOutBatchNoDetailStatus {
+        /// `ALL`
+        All = "ALL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBatchesOutBatchNoOutBatchNoDetailStatus {}
 
 /// The answer of [`GetBatchesOutBatchNoOutBatchNo`] (商家批次单号查询批次单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesOutBatchNoOutBatchNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,

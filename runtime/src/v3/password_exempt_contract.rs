@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program", response = PostContractsEcommercePreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsEcommercePreEntrustSignMiniProgram {
     /// 商户AppID
     pub appid: String,
@@ -35,7 +35,7 @@ pub struct PostContractsEcommercePreEntrustSignMiniProgram {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsEcommercePreEntrustSignPayRedirectSign {
     /// 商户AppID
     pub appid: String,
@@ -60,7 +60,7 @@ pub struct PostContractsEcommercePreEntrustSignPayRedirectSign {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program", response = PostContractsEcommercePreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsNormalPreEntrustSignMiniProgram {
     /// 商户AppID
     pub appid: String,
@@ -83,7 +83,7 @@ pub struct PostContractsNormalPreEntrustSignMiniProgram {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsNormalPreEntrustSignPayRedirectSign {
     /// 商户AppID
     pub appid: String,
@@ -108,7 +108,7 @@ pub struct PostContractsNormalPreEntrustSignPayRedirectSign {
 /// Callers: 从业机构（支付机构）.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program", response = PostContractsEcommercePreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsQsPreEntrustSignMiniProgram {
     /// 商户AppID
     pub appid: String,
@@ -137,7 +137,7 @@ pub struct PostContractsQsPreEntrustSignMiniProgram {
 /// Callers: 从业机构（支付机构）.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsQsPreEntrustSignPayRedirectSign {
     /// 商户AppID
     pub appid: String,
@@ -168,7 +168,7 @@ pub struct PostContractsQsPreEntrustSignPayRedirectSign {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}", response = GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCode {
     /// 商户签约协议号
     pub out_contract_code: String,
@@ -183,7 +183,7 @@ pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCode {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsServiceIdServiceIdOutContractCodeOutContractCodeTerminate {
     /// 免密支付服务ID
     pub service_id: i64,
@@ -200,7 +200,7 @@ pub struct PostContractsServiceIdServiceIdOutContractCodeOutContractCodeTerminat
 /// Callers: 平台商户, 服务商, 从业机构（支付机构）.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program", response = PostContractsServiceProviderPreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsServiceProviderPreEntrustSignMiniProgram {
     /// 商户AppID
     pub sp_appid: String,
@@ -229,7 +229,7 @@ pub struct PostContractsServiceProviderPreEntrustSignMiniProgram {
 /// Callers: 平台商户, 服务商, 从业机构（支付机构）.
 #[endpoint(POST, "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign", response = PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSign {
     /// 商户AppID
     pub sp_appid: String,
@@ -254,7 +254,7 @@ pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSign {
 }
 
 /// The answer of [`PostContractsEcommercePreEntrustSignMiniProgram`] (电商收付通模式小程序场景预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsEcommercePreEntrustSignMiniProgramResponse {
     /// 预签约ID
     pub pre_entrustweb_id: String,
@@ -271,7 +271,7 @@ pub struct PostContractsEcommercePreEntrustSignMiniProgramResponse {
 }
 
 /// The answer of [`PostContractsEcommercePreEntrustSignPayRedirectSign`] (电商收付通模式支付后场景预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsEcommercePreEntrustSignPayRedirectSignResponse {
     /// 商户号
     pub mchid: String,
@@ -282,7 +282,7 @@ pub struct PostContractsEcommercePreEntrustSignPayRedirectSignResponse {
 }
 
 /// 协议解约信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponseContractTerminateInfo
 {
     /// 协议解约方式
@@ -294,7 +294,7 @@ pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponseC
 }
 
 /// The answer of [`GetContractsServiceIdServiceIdOutContractCodeOutContractCode`] (商户通过商户协议号查询协议API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponse {
     /// 商户号
     pub mchid: String,
@@ -325,7 +325,7 @@ pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponse 
 }
 
 /// The answer of [`PostContractsServiceProviderPreEntrustSignMiniProgram`] (服务商模式小程序场景预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsServiceProviderPreEntrustSignMiniProgramResponse {
     /// 预签约ID
     pub pre_entrustweb_id: String,
@@ -344,7 +344,7 @@ pub struct PostContractsServiceProviderPreEntrustSignMiniProgramResponse {
 }
 
 /// The answer of [`PostContractsServiceProviderPreEntrustSignPayRedirectSign`] (服务商模式支付后场景预签约API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse {
     /// 商户号
     pub mchid: String,

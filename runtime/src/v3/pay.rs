@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/pay/acquiring-bank/transactions/exposure", response = PostAcquiringBankTransactionsExposureResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringBankTransactionsExposure {
     /// 从业机构号
     pub acquiring_bank_id: String,
@@ -37,7 +37,7 @@ pub struct PostAcquiringBankTransactionsExposure {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/pay/instal/exposure", response = PostInstalExposureResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInstalExposure {
     /// 直连商户号
     pub mchid: String,
@@ -58,7 +58,7 @@ pub struct PostInstalExposure {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/instal/partner/exposure", response = PostInstalExposureResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInstalPartnerExposure {
     /// 服务商户号
     pub sp_mchid: String,
@@ -79,7 +79,7 @@ pub struct PostInstalPartnerExposure {
 /// Callers: 服务商, 电商平台.
 #[endpoint(POST, "v3/pay/partner/transactions/app", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsApp {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -126,7 +126,7 @@ pub struct PostPartnerTransactionsApp {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/app-with-contract", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContract {
     /// 服务商应用ID
     pub sp_appid: String,
@@ -169,7 +169,7 @@ pub struct PostPartnerTransactionsAppWithContract {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/codepay", response = PostPartnerTransactionsCodepayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepay {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
@@ -208,7 +208,7 @@ pub struct PostPartnerTransactionsCodepay {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/exposure", response = PostAcquiringBankTransactionsExposureResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsExposure {
     /// 服务商应用ID
     pub sp_appid: String,
@@ -231,7 +231,7 @@ pub struct PostPartnerTransactionsExposure {
 /// Callers: 服务商, 电商平台.
 #[endpoint(POST, "v3/pay/partner/transactions/h5", response = PostPartnerTransactionsH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsH5 {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -276,7 +276,7 @@ pub struct PostPartnerTransactionsH5 {
 /// Callers: 服务商, 电商平台.
 #[endpoint(GET, "v3/pay/partner/transactions/id/{transaction_id}", response = GetPartnerTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerTransactionsIdTransactionId {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -293,7 +293,7 @@ pub struct GetPartnerTransactionsIdTransactionId {
 /// Callers: 服务商, 电商平台.
 #[endpoint(POST, "v3/pay/partner/transactions/jsapi", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsJsapi {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -340,7 +340,7 @@ pub struct PostPartnerTransactionsJsapi {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/jsapi-with-contract", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsJsapiWithContract {
     /// 服务商应用ID
     pub sp_appid: String,
@@ -385,7 +385,7 @@ pub struct PostPartnerTransactionsJsapiWithContract {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/miniprogram", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsMiniprogram {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -428,7 +428,7 @@ pub struct PostPartnerTransactionsMiniprogram {
 /// Callers: 服务商, 电商平台.
 #[endpoint(POST, "v3/pay/partner/transactions/native", response = PostPartnerTransactionsNativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsNative {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -473,7 +473,7 @@ pub struct PostPartnerTransactionsNative {
 /// Callers: 服务商, 电商平台.
 #[endpoint(GET, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}", response = GetPartnerTransactionsOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerTransactionsOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -490,7 +490,7 @@ pub struct GetPartnerTransactionsOutTradeNoOutTradeNo {
 /// Callers: 服务商, 电商平台.
 #[endpoint(POST, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsOutTradeNoOutTradeNoClose {
     /// 商户订单号
     pub out_trade_no: String,
@@ -507,7 +507,7 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoClose {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse", response = PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -528,7 +528,7 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverse {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay/partner/transactions/scannedpos", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsScannedpos {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
@@ -571,7 +571,7 @@ pub struct PostPartnerTransactionsScannedpos {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(POST, "v3/pay/transactions/app", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsApp {
     /// 公众号ID
     pub appid: String,
@@ -614,7 +614,7 @@ pub struct PostTransactionsApp {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/pay/transactions/app-with-contract", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppWithContract {
     /// 公众号ID
     pub appid: String,
@@ -653,7 +653,7 @@ pub struct PostTransactionsAppWithContract {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/pay/transactions/codepay", response = PostTransactionsCodepayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsCodepay {
     /// 应用AppID
     pub appid: String,
@@ -688,7 +688,7 @@ pub struct PostTransactionsCodepay {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/pay/transactions/exposure", response = PostAcquiringBankTransactionsExposureResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsExposure {
     /// 直连商户号
     pub mchid: Option<String>,
@@ -707,7 +707,7 @@ pub struct PostTransactionsExposure {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(POST, "v3/pay/transactions/h5", response = PostPartnerTransactionsH5Response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsH5 {
     /// 公众号ID
     pub appid: String,
@@ -748,7 +748,7 @@ pub struct PostTransactionsH5 {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(GET, "v3/pay/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsIdTransactionId {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -763,7 +763,7 @@ pub struct GetTransactionsIdTransactionId {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(POST, "v3/pay/transactions/jsapi", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapi {
     /// 公众号ID
     pub appid: String,
@@ -806,7 +806,7 @@ pub struct PostTransactionsJsapi {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/pay/transactions/jsapi-with-contract", response = PostPartnerTransactionsAppResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapiWithContract {
     /// 公众号ID
     pub appid: String,
@@ -847,7 +847,7 @@ pub struct PostTransactionsJsapiWithContract {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(POST, "v3/pay/transactions/native", response = PostPartnerTransactionsNativeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsNative {
     /// 公众号ID
     pub appid: String,
@@ -888,7 +888,7 @@ pub struct PostTransactionsNative {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(GET, "v3/pay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -903,7 +903,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 直连商户, 特约商户（直连模式）.
 #[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsOutTradeNoOutTradeNoClose {
     /// 商户订单号
     pub out_trade_no: String,
@@ -918,7 +918,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoClose {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/reverse", response = PostTransactionsOutTradeNoOutTradeNoReverseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
@@ -930,7 +930,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringBankTransactionsExposurePayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -944,7 +944,7 @@ pub struct PostAcquiringBankTransactionsExposurePayer {
 }
 
 /// The answer of [`PostAcquiringBankTransactionsExposure`] (微信分付-支付方式前置服务).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringBankTransactionsExposureResponse {
     /// 是否建议曝光微信分付
     pub fqf_exposure: bool,
@@ -952,34 +952,26 @@ pub struct PostAcquiringBankTransactionsExposureResponse {
     pub market_exposure_token: Option<String>,
 }
 
-/// 用户ID的类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostInstalExposureUserIdType {
-    /// `UNKNOWN_USER_ID_TYPE`
-    #[serde(rename = "UNKNOWN_USER_ID_TYPE")]
-    UnknownUserIdType,
-    /// `OPENID`
-    #[serde(rename = "OPENID")]
-    Openid,
-    /// `PHONE_NO`
-    #[serde(rename = "PHONE_NO")]
-    PhoneNo,
-    /// `SP_OPENID`
-    #[serde(rename = "SP_OPENID")]
-    SpOpenid,
-    /// `SUB_OPENID`
-    #[serde(rename = "SUB_OPENID")]
-    SubOpenid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户ID的类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostInstalExposureUserIdType {
+        /// `UNKNOWN_USER_ID_TYPE`
+        UnknownUserIdType = "UNKNOWN_USER_ID_TYPE",
+        /// `OPENID`
+        Openid = "OPENID",
+        /// `PHONE_NO`
+        PhoneNo = "PHONE_NO",
+        /// `SP_OPENID`
+        SpOpenid = "SP_OPENID",
+        /// `SUB_OPENID`
+        SubOpenid = "SUB_OPENID",
+    }
 }
 
 /// The answer of [`PostInstalExposure`] (商户贴息-获取微信分付曝光建议).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInstalExposureResponse {
     /// 是否建议曝光微信分付
     pub recommend_exposure: bool,
@@ -987,7 +979,7 @@ pub struct PostInstalExposureResponse {
 
 /// 用户ID
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInstalPartnerExposureUserId {
     /// 用户ID的类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1004,7 +996,7 @@ pub struct PostInstalPartnerExposureUserId {
 }
 
 /// 结算信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1015,7 +1007,7 @@ pub struct PostPartnerTransactionsAppSettleInfo {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppAmount {
     /// 总金额
     pub total: i64,
@@ -1024,30 +1016,24 @@ pub struct PostPartnerTransactionsAppAmount {
     pub currency: Option<String>,
 }
 
-/// 指定支付方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostPartnerTransactionsAppLimitPay {
-    /// `no_balance`
-    #[serde(rename = "no_balance")]
-    NoBalance,
-    /// `no_credit`
-    #[serde(rename = "no_credit")]
-    NoCredit,
-    /// `no_debit`
-    #[serde(rename = "no_debit")]
-    NoDebit,
-    /// `balance_only`
-    #[serde(rename = "balance_only")]
-    BalanceOnly,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 指定支付方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerTransactionsAppLimitPay {
+        /// `no_balance`
+        NoBalance = "no_balance",
+        /// `no_credit`
+        NoCredit = "no_credit",
+        /// `no_debit`
+        NoDebit = "no_debit",
+        /// `balance_only`
+        BalanceOnly = "balance_only",
+    }
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppDetailGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,
@@ -1064,7 +1050,7 @@ pub struct PostPartnerTransactionsAppDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1078,7 +1064,7 @@ pub struct PostPartnerTransactionsAppDetail {
 }
 
 /// 商户门店信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppSceneInfoStoreInfo {
     /// 门店编号
     pub id: String,
@@ -1094,7 +1080,7 @@ pub struct PostPartnerTransactionsAppSceneInfoStoreInfo {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppSceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
@@ -1106,42 +1092,32 @@ pub struct PostPartnerTransactionsAppSceneInfo {
     pub store_info: Option<PostPartnerTransactionsAppSceneInfoStoreInfo>,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerTransactionsAppPayerIdentityType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// `HONGKONG_MACAO`
-    #[serde(rename = "HONGKONG_MACAO")]
-    HongkongMacao,
-    /// `HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "HONGKONG_MACAO_RESIDENT")]
-    HongkongMacaoResident,
-    /// `TAIWAN_RESIDENT`
-    #[serde(rename = "TAIWAN_RESIDENT")]
-    TaiwanResident,
-    /// `FOREIGN_RESIDENT`
-    #[serde(rename = "FOREIGN_RESIDENT")]
-    ForeignResident,
-    /// `OVERSEA_PASSPORT`
-    #[serde(rename = "OVERSEA_PASSPORT")]
-    OverseaPassport,
-    /// `PHONE_NUMBER`
-    #[serde(rename = "PHONE_NUMBER")]
-    PhoneNumber,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerTransactionsAppPayerIdentityType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+        /// `HONGKONG_MACAO`
+        HongkongMacao = "HONGKONG_MACAO",
+        /// `HONGKONG_MACAO_RESIDENT`
+        HongkongMacaoResident = "HONGKONG_MACAO_RESIDENT",
+        /// `TAIWAN_RESIDENT`
+        TaiwanResident = "TAIWAN_RESIDENT",
+        /// `FOREIGN_RESIDENT`
+        ForeignResident = "FOREIGN_RESIDENT",
+        /// `OVERSEA_PASSPORT`
+        OverseaPassport = "OVERSEA_PASSPORT",
+        /// `PHONE_NUMBER`
+        PhoneNumber = "PHONE_NUMBER",
+    }
 }
 
 /// 实名支付
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppPayerIdentity {
     /// 证件类型
     pub r#type: PostPartnerTransactionsAppPayerIdentityType,
@@ -1155,33 +1131,28 @@ pub struct PostPartnerTransactionsAppPayerIdentity {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppPayer {
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<PostPartnerTransactionsAppPayerIdentity>,
 }
 
-/// 贴息方案类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPeriodType {
-    /// `DAILY`
-    #[serde(rename = "DAILY")]
-    Daily,
-    /// `PERIOD`
-    #[serde(rename = "PERIOD")]
-    Period,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 贴息方案类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPeriodType {
+        /// `DAILY`
+        Daily = "DAILY",
+        /// `PERIOD`
+        Period = "PERIOD",
+    }
 }
 
 /// 贴息方案列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan {
     /// 贴息期数
     pub subsidy_installment_num: i64,
@@ -1191,7 +1162,7 @@ pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan {
 
 /// 贴息详情列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetail {
     /// 贴息方案类型
     pub subsidy_period_type: PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPeriodType,
@@ -1201,7 +1172,7 @@ pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetail {
 
 /// 贴息信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppSubsidyInfo {
     /// 贴息详情列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1209,7 +1180,7 @@ pub struct PostPartnerTransactionsAppSubsidyInfo {
 }
 
 /// The answer of [`PostPartnerTransactionsApp`] (APP下单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppResponse {
     /// 预支付交易会话标识
     pub prepay_id: String,
@@ -1217,7 +1188,7 @@ pub struct PostPartnerTransactionsAppResponse {
 
 /// 结算信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1226,7 +1197,7 @@ pub struct PostPartnerTransactionsAppWithContractSettleInfo {
 
 /// 优惠功能
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1240,7 +1211,7 @@ pub struct PostPartnerTransactionsAppWithContractDetail {
 
 /// 商户门店信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractSceneInfoStoreInfo {
     /// 门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1258,7 +1229,7 @@ pub struct PostPartnerTransactionsAppWithContractSceneInfoStoreInfo {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractSceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
@@ -1272,7 +1243,7 @@ pub struct PostPartnerTransactionsAppWithContractSceneInfo {
 
 /// 签约授权信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractContractInfo {
     /// 模板ID
     pub plan_id: String,
@@ -1293,7 +1264,7 @@ pub struct PostPartnerTransactionsAppWithContractContractInfo {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepayPayer {
     /// 授权码
     pub auth_code: String,
@@ -1301,7 +1272,7 @@ pub struct PostPartnerTransactionsCodepayPayer {
 
 /// 商户门店信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepaySceneInfoStoreInfo {
     /// 门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1313,7 +1284,7 @@ pub struct PostPartnerTransactionsCodepaySceneInfoStoreInfo {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepaySceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1327,7 +1298,7 @@ pub struct PostPartnerTransactionsCodepaySceneInfo {
 
 /// 单品列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepayDetailGoodsDetail {
     /// 商品编码
     pub merchant_goods_id: String,
@@ -1345,7 +1316,7 @@ pub struct PostPartnerTransactionsCodepayDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepayDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1358,7 +1329,7 @@ pub struct PostPartnerTransactionsCodepayDetail {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerTransactionsCodepayResponsePayer {
     /// 合作伙伴用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1369,7 +1340,7 @@ pub struct PostPartnerTransactionsCodepayResponsePayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsCodepayResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -1382,7 +1353,7 @@ pub struct PostPartnerTransactionsCodepayResponseAmount {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsCodepayResponsePromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -1397,7 +1368,7 @@ pub struct PostPartnerTransactionsCodepayResponsePromotionDetailGoodsDetail {
 }
 
 /// 优惠信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsCodepayResponsePromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -1424,7 +1395,7 @@ pub struct PostPartnerTransactionsCodepayResponsePromotionDetail {
 }
 
 /// The answer of [`PostPartnerTransactionsCodepay`] (付款码支付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsCodepayResponse {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
@@ -1460,7 +1431,7 @@ pub struct PostPartnerTransactionsCodepayResponse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsExposurePayer {
     /// 用户服务商标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1475,7 +1446,7 @@ pub struct PostPartnerTransactionsExposurePayer {
 
 /// H5场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsH5SceneInfoH5Info {
     /// 场景类型
     pub r#type: String,
@@ -1495,7 +1466,7 @@ pub struct PostPartnerTransactionsH5SceneInfoH5Info {
 
 /// `scene_info`
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsH5SceneInfo {
     /// H5场景信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1503,73 +1474,56 @@ pub struct PostPartnerTransactionsH5SceneInfo {
 }
 
 /// The answer of [`PostPartnerTransactionsH5`] (H5下单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsH5Response {
     /// 支付跳转链接
     pub h5_url: String,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerTransactionsIdTransactionIdResponseTradeType {
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MICROPAY`
-    #[serde(rename = "MICROPAY")]
-    Micropay,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// `FACEPAY`
-    #[serde(rename = "FACEPAY")]
-    Facepay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerTransactionsIdTransactionIdResponseTradeType {
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MICROPAY`
+        Micropay = "MICROPAY",
+        /// `MWEB`
+        Mweb = "MWEB",
+        /// `FACEPAY`
+        Facepay = "FACEPAY",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerTransactionsIdTransactionIdResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerTransactionsIdTransactionIdResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+    }
 }
 
 /// 用户支付金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerTransactionsIdTransactionIdResponseAmount {
     /// 用户支付金额
     pub payer_total: i64,
@@ -1578,7 +1532,7 @@ pub struct GetPartnerTransactionsIdTransactionIdResponseAmount {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerTransactionsIdTransactionIdResponsePayer {
     /// 用户服务标识
     pub sp_openid: String,
@@ -1587,7 +1541,7 @@ pub struct GetPartnerTransactionsIdTransactionIdResponsePayer {
 }
 
 /// The answer of [`GetPartnerTransactionsIdTransactionId`] (微信支付订单号查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerTransactionsIdTransactionIdResponse {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -1639,7 +1593,7 @@ pub struct GetPartnerTransactionsIdTransactionIdResponse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsJsapiPayer {
     /// 用户服务标识
     pub sp_openid: String,
@@ -1653,7 +1607,7 @@ pub struct PostPartnerTransactionsJsapiPayer {
 
 /// 签约授权信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsJsapiWithContractContractInfo {
     /// 免密协议ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1686,7 +1640,7 @@ pub struct PostPartnerTransactionsJsapiWithContractContractInfo {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsMiniprogramSceneInfo {
     /// 用户终端IP
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1700,14 +1654,14 @@ pub struct PostPartnerTransactionsMiniprogramSceneInfo {
 }
 
 /// The answer of [`PostPartnerTransactionsNative`] (Native下单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsNativeResponse {
     /// 二维码链接
     pub code_url: String,
 }
 
 /// 使用的商户贴息信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerTransactionsOutTradeNoOutTradeNoResponseInstallmentInfo {
     /// 是否使用了商户贴息
     pub use_subsidy: bool,
@@ -1716,7 +1670,7 @@ pub struct GetPartnerTransactionsOutTradeNoOutTradeNoResponseInstallmentInfo {
 }
 
 /// The answer of [`GetPartnerTransactionsOutTradeNoOutTradeNo`] (商户订单号查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerTransactionsOutTradeNoOutTradeNoResponse {
     /// 服务商公众号ID
     pub sp_appid: String,
@@ -1769,7 +1723,7 @@ pub struct GetPartnerTransactionsOutTradeNoOutTradeNoResponse {
 }
 
 /// The answer of [`PostPartnerTransactionsOutTradeNoOutTradeNoReverse`] (撤销).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
@@ -1785,7 +1739,7 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse {
 
 /// 场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsScannedposSceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
@@ -1797,14 +1751,14 @@ pub struct PostPartnerTransactionsScannedposSceneInfo {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsCodepayResponsePayer {
     /// 用户标识
     pub openid: Option<String>,
 }
 
 /// The answer of [`PostTransactionsCodepay`] (付款码支付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsCodepayResponse {
     /// 应用AppID
     pub appid: Option<String>,
@@ -1836,7 +1790,7 @@ pub struct PostTransactionsCodepayResponse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsExposurePayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1847,7 +1801,7 @@ pub struct PostTransactionsExposurePayer {
 }
 
 /// The answer of [`GetTransactionsIdTransactionId`] (微信支付订单号查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsIdTransactionIdResponse {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
@@ -1891,7 +1845,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
 
 /// 支付者
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapiPayer {
     /// 用户标识
     pub openid: String,
@@ -1901,7 +1855,7 @@ pub struct PostTransactionsJsapiPayer {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsJsapiWithContractPayer {
     /// 用户标识
     pub openid: String,
@@ -1909,7 +1863,7 @@ pub struct PostTransactionsJsapiWithContractPayer {
 
 /// 签约授权信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapiWithContractContractInfo {
     /// 扣费服务预授权token
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1941,7 +1895,7 @@ pub struct PostTransactionsJsapiWithContractContractInfo {
 }
 
 /// The answer of [`GetTransactionsOutTradeNoOutTradeNo`] (商户订单号查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
@@ -1988,7 +1942,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
 }
 
 /// The answer of [`PostTransactionsOutTradeNoOutTradeNoReverse`] (撤销).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsOutTradeNoOutTradeNoReverseResponse {
     /// 应用AppID
     pub appid: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/pay-devices/open-scenario-speaker/{device_sn}", response = GetOpenScenarioSpeakerDeviceSnResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOpenScenarioSpeakerDeviceSn {
     /// 设备sn
     pub device_sn: String,
@@ -25,7 +25,7 @@ pub struct GetOpenScenarioSpeakerDeviceSn {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/bind", response = GetOpenScenarioSpeakerDeviceSnResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOpenScenarioSpeakerDeviceSnBind {
     /// 设备sn
     pub device_sn: String,
@@ -42,7 +42,7 @@ pub struct PostOpenScenarioSpeakerDeviceSnBind {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind", response = PostOpenScenarioSpeakerDeviceSnPrebindResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOpenScenarioSpeakerDeviceSnPrebind {
     /// 设备sn
     pub device_sn: String,
@@ -57,7 +57,7 @@ pub struct PostOpenScenarioSpeakerDeviceSnPrebind {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind", response = GetOpenScenarioSpeakerDeviceSnResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOpenScenarioSpeakerDeviceSnUnbind {
     /// 设备sn
     pub device_sn: String,
@@ -70,7 +70,7 @@ pub struct PostOpenScenarioSpeakerDeviceSnUnbind {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report", response = PostOpenScenarioSpeakerorderTransactionIdReportResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOpenScenarioSpeakerorderTransactionIdReport {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -91,7 +91,7 @@ pub struct PostOpenScenarioSpeakerorderTransactionIdReport {
 /// Callers: 服务商, 渠道商.
 #[endpoint(POST, "v3/pay-devices/printers/{device_id}/print-orders", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPrintersDeviceIdPrintOrders {
     /// 小票机设备号
     pub device_id: String,
@@ -114,7 +114,7 @@ pub struct PostPrintersDeviceIdPrintOrders {
 /// Callers: 服务商, 渠道商.
 #[endpoint(GET, "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}", response = GetPrintersDeviceIdPrintOrdersPrintOrderNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNo {
     /// 小票机设备号
     pub device_id: String,
@@ -122,24 +122,20 @@ pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNo {
     pub print_order_no: String,
 }
 
-/// 绑定状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOpenScenarioSpeakerDeviceSnResponseBindState {
-    /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND`
-    #[serde(rename = "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND")]
-    OpenScenarioSpeakerBindStateUnbond,
-    /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED`
-    #[serde(rename = "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED")]
-    OpenScenarioSpeakerBindStateBinded,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 绑定状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOpenScenarioSpeakerDeviceSnResponseBindState {
+        /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND`
+        OpenScenarioSpeakerBindStateUnbond = "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
+        /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED`
+        OpenScenarioSpeakerBindStateBinded = "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED",
+    }
 }
 
 /// The answer of [`GetOpenScenarioSpeakerDeviceSn`] (查询音箱绑定信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOpenScenarioSpeakerDeviceSnResponse {
     /// 子商户
     pub sub_mchid: String,
@@ -152,7 +148,7 @@ pub struct GetOpenScenarioSpeakerDeviceSnResponse {
 }
 
 /// The answer of [`PostOpenScenarioSpeakerDeviceSnPrebind`] (出厂预绑定音箱和码牌).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOpenScenarioSpeakerDeviceSnPrebindResponse {
     /// 设备sn
     pub device_sn: String,
@@ -163,7 +159,7 @@ pub struct PostOpenScenarioSpeakerDeviceSnPrebindResponse {
 }
 
 /// The answer of [`PostOpenScenarioSpeakerorderTransactionIdReport`] (码牌支付结果上报).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOpenScenarioSpeakerorderTransactionIdReportResponse {
     /// 子商户
     pub sub_mchid: String,
@@ -178,7 +174,7 @@ pub struct PostOpenScenarioSpeakerorderTransactionIdReportResponse {
 }
 
 /// 变量列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPrintersDeviceIdPrintOrdersVariableList {
     /// Key字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -189,7 +185,7 @@ pub struct PostPrintersDeviceIdPrintOrdersVariableList {
 }
 
 /// Value值列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPrintersDeviceIdPrintOrdersTableListRowList {
     /// 值列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,7 +193,7 @@ pub struct PostPrintersDeviceIdPrintOrdersTableListRowList {
 }
 
 /// 表格变量列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPrintersDeviceIdPrintOrdersTableList {
     /// Key字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,30 +203,24 @@ pub struct PostPrintersDeviceIdPrintOrdersTableList {
     pub row_list: Option<Vec<PostPrintersDeviceIdPrintOrdersTableListRowList>>,
 }
 
-/// 打印状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPrintersDeviceIdPrintOrdersPrintOrderNoResponsePrintState {
-    /// `PRINT_STATE_WAIT`
-    #[serde(rename = "PRINT_STATE_WAIT")]
-    PrintStateWait,
-    /// `PRINT_STATE_SUCCESS`
-    #[serde(rename = "PRINT_STATE_SUCCESS")]
-    PrintStateSuccess,
-    /// `PRINT_STATE_FAIL`
-    #[serde(rename = "PRINT_STATE_FAIL")]
-    PrintStateFail,
-    /// `PRINT_STATE_CACHED`
-    #[serde(rename = "PRINT_STATE_CACHED")]
-    PrintStateCached,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 打印状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPrintersDeviceIdPrintOrdersPrintOrderNoResponsePrintState {
+        /// `PRINT_STATE_WAIT`
+        PrintStateWait = "PRINT_STATE_WAIT",
+        /// `PRINT_STATE_SUCCESS`
+        PrintStateSuccess = "PRINT_STATE_SUCCESS",
+        /// `PRINT_STATE_FAIL`
+        PrintStateFail = "PRINT_STATE_FAIL",
+        /// `PRINT_STATE_CACHED`
+        PrintStateCached = "PRINT_STATE_CACHED",
+    }
 }
 
 /// The answer of [`GetPrintersDeviceIdPrintOrdersPrintOrderNo`] (查询订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNoResponse {
     /// 打印单号
     pub print_order_no: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payroll-card/authentications", response = GetAuthenticationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAuthentications {
     /// 用户标识
     pub openid: String,
@@ -39,7 +39,7 @@ pub struct GetAuthentications {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payroll-card/authentications/pre-order", response = PostAuthenticationsPreOrderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAuthenticationsPreOrder {
     /// 用户标识
     pub openid: String,
@@ -66,7 +66,7 @@ pub struct PostAuthenticationsPreOrder {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payroll-card/authentications/pre-order-with-auth", response = PostAuthenticationsPreOrderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAuthenticationsPreOrderWithAuth {
     /// 用户标识
     pub openid: String,
@@ -101,7 +101,7 @@ pub struct PostAuthenticationsPreOrderWithAuth {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payroll-card/authentications/{authenticate_number}", response = GetAuthenticationsAuthenticateNumberResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAuthenticationsAuthenticateNumber {
     /// 子商户号
     pub sub_mchid: String,
@@ -116,7 +116,7 @@ pub struct GetAuthenticationsAuthenticateNumber {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payroll-card/relations/{openid}", response = GetRelationsOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRelationsOpenid {
     /// 用户标识
     pub openid: String,
@@ -135,7 +135,7 @@ pub struct GetRelationsOpenid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payroll-card/tokens", response = PostTokensResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokens {
     /// 用户标识
     pub openid: String,
@@ -162,7 +162,7 @@ pub struct PostTokens {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payroll-card/transfer-batches", response = PostTransferBatchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransferBatches {
     /// 特约商户号
     pub sub_mchid: String,
@@ -197,7 +197,7 @@ pub struct PostTransferBatches {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payroll-card/wesure/insurance", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWesureInsurance {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -226,7 +226,7 @@ pub struct PostWesureInsurance {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payroll-card/wesure/token-validations", response = PostWesureTokenValidationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostWesureTokenValidations {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -244,43 +244,34 @@ pub struct PostWesureTokenValidations {
     pub authenticate_type: Option<PostWesureTokenValidationsAuthenticateType>,
 }
 
-/// 核身渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAuthenticationsResponseDataAuthenticateScene {
-    /// `FROM_MINI_APP`
-    #[serde(rename = "FROM_MINI_APP")]
-    FromMiniApp,
-    /// `FROM_HARDWARE`
-    #[serde(rename = "FROM_HARDWARE")]
-    FromHardware,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核身渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAuthenticationsResponseDataAuthenticateScene {
+        /// `FROM_MINI_APP`
+        FromMiniApp = "FROM_MINI_APP",
+        /// `FROM_HARDWARE`
+        FromHardware = "FROM_HARDWARE",
+    }
 }
 
-/// 核身状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetAuthenticationsResponseDataAuthenticateState {
-    /// `AUTHENTICATE_PROCESSING`
-    #[serde(rename = "AUTHENTICATE_PROCESSING")]
-    AuthenticateProcessing,
-    /// `AUTHENTICATE_SUCCESS`
-    #[serde(rename = "AUTHENTICATE_SUCCESS")]
-    AuthenticateSuccess,
-    /// `AUTHENTICATE_FAILED`
-    #[serde(rename = "AUTHENTICATE_FAILED")]
-    AuthenticateFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核身状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAuthenticationsResponseDataAuthenticateState {
+        /// `AUTHENTICATE_PROCESSING`
+        AuthenticateProcessing = "AUTHENTICATE_PROCESSING",
+        /// `AUTHENTICATE_SUCCESS`
+        AuthenticateSuccess = "AUTHENTICATE_SUCCESS",
+        /// `AUTHENTICATE_FAILED`
+        AuthenticateFailed = "AUTHENTICATE_FAILED",
+    }
 }
 
 /// 查询结果记录列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAuthenticationsResponseData {
     /// 商户号
     pub mchid: String,
@@ -305,7 +296,7 @@ pub struct GetAuthenticationsResponseData {
 }
 
 /// The answer of [`GetAuthentications`] (查询核身记录API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAuthenticationsResponse {
     /// 查询结果记录列表
     pub data: Option<Vec<GetAuthenticationsResponseData>>,
@@ -317,28 +308,22 @@ pub struct GetAuthenticationsResponse {
     pub limit: i64,
 }
 
-/// 核身类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAuthenticationsPreOrderAuthenticateType {
-    /// `SIGN_IN`
-    #[serde(rename = "SIGN_IN")]
-    SignIn,
-    /// `INSURANCE`
-    #[serde(rename = "INSURANCE")]
-    Insurance,
-    /// `CONTRACT`
-    #[serde(rename = "CONTRACT")]
-    Contract,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核身类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAuthenticationsPreOrderAuthenticateType {
+        /// `SIGN_IN`
+        SignIn = "SIGN_IN",
+        /// `INSURANCE`
+        Insurance = "INSURANCE",
+        /// `CONTRACT`
+        Contract = "CONTRACT",
+    }
 }
 
 /// The answer of [`PostAuthenticationsPreOrder`] (微工卡核身预下单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAuthenticationsPreOrderResponse {
     /// 商家核身单号
     pub authenticate_number: String,
@@ -354,28 +339,22 @@ pub struct PostAuthenticationsPreOrderResponse {
     pub expires_in: i64,
 }
 
-/// 用工类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAuthenticationsPreOrderWithAuthEmploymentType {
-    /// `LONG_TERM_EMPLOYMENT`
-    #[serde(rename = "LONG_TERM_EMPLOYMENT")]
-    LongTermEmployment,
-    /// `SHORT_TERM_EMPLOYMENT`
-    #[serde(rename = "SHORT_TERM_EMPLOYMENT")]
-    ShortTermEmployment,
-    /// `COOPERATION_EMPLOYMENT`
-    #[serde(rename = "COOPERATION_EMPLOYMENT")]
-    CooperationEmployment,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用工类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAuthenticationsPreOrderWithAuthEmploymentType {
+        /// `LONG_TERM_EMPLOYMENT`
+        LongTermEmployment = "LONG_TERM_EMPLOYMENT",
+        /// `SHORT_TERM_EMPLOYMENT`
+        ShortTermEmployment = "SHORT_TERM_EMPLOYMENT",
+        /// `COOPERATION_EMPLOYMENT`
+        CooperationEmployment = "COOPERATION_EMPLOYMENT",
+    }
 }
 
 /// The answer of [`GetAuthenticationsAuthenticateNumber`] (获取核身结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAuthenticationsAuthenticateNumberResponse {
     /// 商户号
     pub mchid: String,
@@ -401,27 +380,22 @@ pub struct GetAuthenticationsAuthenticateNumberResponse {
     pub authenticate_failed_reason: Option<String>,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetRelationsOpenidResponseAuthorizeState {
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// `DEAUTHORIZED`
-    #[serde(rename = "DEAUTHORIZED")]
-    Deauthorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRelationsOpenidResponseAuthorizeState {
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `DEAUTHORIZED`
+        Deauthorized = "DEAUTHORIZED",
+    }
 }
 
 /// The answer of [`GetRelationsOpenid`] (查询微工卡授权关系API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRelationsOpenidResponse {
     /// 用户标识
     pub openid: String,
@@ -438,7 +412,7 @@ pub struct GetRelationsOpenidResponse {
 }
 
 /// The answer of [`PostTokens`] (生成授权token API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTokensResponse {
     /// 用户标识
     pub openid: String,
@@ -455,7 +429,7 @@ pub struct PostTokensResponse {
 /// 转账明细列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransferBatchesTransferDetailList {
     /// 商家明细单号
     pub out_detail_no: String,
@@ -471,7 +445,7 @@ pub struct PostTransferBatchesTransferDetailList {
 }
 
 /// The answer of [`PostTransferBatches`] (发起批量转账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransferBatchesResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -481,31 +455,24 @@ pub struct PostTransferBatchesResponse {
     pub create_time: String,
 }
 
-/// 核身类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostWesureTokenValidationsAuthenticateType {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `SIGN_IN`
-    #[serde(rename = "SIGN_IN")]
-    SignIn,
-    /// `INSURANCE`
-    #[serde(rename = "INSURANCE")]
-    Insurance,
-    /// `CONTRACT`
-    #[serde(rename = "CONTRACT")]
-    Contract,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 核身类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostWesureTokenValidationsAuthenticateType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `SIGN_IN`
+        SignIn = "SIGN_IN",
+        /// `INSURANCE`
+        Insurance = "INSURANCE",
+        /// `CONTRACT`
+        Contract = "CONTRACT",
+    }
 }
 
 /// The answer of [`PostWesureTokenValidations`] (校验核身结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWesureTokenValidationsResponse {
     /// 校验结果
     pub result: String,

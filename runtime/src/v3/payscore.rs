@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/permissions", response = PostAcquiringbankPermissionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankPermissions {
     /// 服务ID
     pub service_id: String,
@@ -37,7 +37,7 @@ pub struct PostAcquiringbankPermissions {
 /// Callers: 从业机构.
 #[endpoint(GET, "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}", response = GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode {
     /// 授权协议号
     pub authorization_code: String,
@@ -56,7 +56,7 @@ pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeTerminate {
     /// 授权协议号
     pub authorization_code: String,
@@ -77,7 +77,7 @@ pub struct PostAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeTermina
 /// Callers: 从业机构.
 #[endpoint(GET, "v3/payscore/acquiringbank/serviceorder", response = GetAcquiringbankServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAcquiringbankServiceorder {
     /// 服务ID
     pub service_id: String,
@@ -98,7 +98,7 @@ pub struct GetAcquiringbankServiceorder {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder", response = PostAcquiringbankServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorder {
     /// 服务ID
     pub service_id: String,
@@ -143,7 +143,7 @@ pub struct PostAcquiringbankServiceorder {
 /// Callers: 从业机构.
 #[endpoint(GET, "v3/payscore/acquiringbank/serviceorder/deduction", response = GetAcquiringbankServiceorderDeductionResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAcquiringbankServiceorderDeduction {
     /// 服务ID
     pub service_id: String,
@@ -166,7 +166,7 @@ pub struct GetAcquiringbankServiceorderDeduction {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoCancel {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -187,7 +187,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoCancel {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -222,7 +222,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoComplete {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoModify {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -249,7 +249,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoModify {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo", response = PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -274,7 +274,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoSync {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -297,7 +297,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoSync {
 /// Callers: 从业机构（支付机构）.
 #[endpoint(POST, "v3/payscore/acquiringbank/servicepayondeliveryorder", response = PostAcquiringbankServicepayondeliveryorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorder {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -346,7 +346,7 @@ pub struct PostAcquiringbankServicepayondeliveryorder {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/payscore/merchant-bill", response = GetMerchantBillResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantBill {
     /// 账单日期
     pub bill_date: String,
@@ -365,7 +365,7 @@ pub struct GetMerchantBill {
 /// Callers: 从业机构.
 #[endpoint(GET, "v3/payscore/oversea/partner/serviceorder", response = GetOverseaPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOverseaPartnerServiceorder {
     /// 服务ID
     pub service_id: String,
@@ -384,7 +384,7 @@ pub struct GetOverseaPartnerServiceorder {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder", response = PostOverseaPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOverseaPartnerServiceorder {
     /// 服务ID
     pub service_id: String,
@@ -429,7 +429,7 @@ pub struct PostOverseaPartnerServiceorder {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOverseaPartnerServiceorderOutOrderNoCancel {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -448,7 +448,7 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoCancel {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOverseaPartnerServiceorderOutOrderNoComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -483,7 +483,7 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoComplete {
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOverseaPartnerServiceorderOutOrderNoSync {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -504,7 +504,7 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoSync {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/permissions", response = PostAcquiringbankPermissionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissions {
     /// 服务ID
     pub service_id: String,
@@ -527,7 +527,7 @@ pub struct PostPartnerPermissions {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/permissions/apply-for-scene", response = PostPartnerPermissionsApplyForSceneResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsApplyForScene {
     /// 服务ID
     pub service_id: String,
@@ -554,7 +554,7 @@ pub struct PostPartnerPermissionsApplyForScene {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/permissions/assess-user-risk-level", response = PostPartnerPermissionsAssessUserRiskLevelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsAssessUserRiskLevel {
     /// 子商户商户号
     #[wechatpay(query)]
@@ -582,7 +582,7 @@ pub struct PostPartnerPermissionsAssessUserRiskLevel {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/partner/permissions/authorization-code/{authorization_code}", response = GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCode {
     /// 服务ID
     pub service_id: String,
@@ -599,7 +599,7 @@ pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCode {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsAuthorizationCodeAuthorizationCodeTerminate {
     /// 授权协议号
     pub authorization_code: String,
@@ -618,7 +618,7 @@ pub struct PostPartnerPermissionsAuthorizationCodeAuthorizationCodeTerminate {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/partner/permissions/search", response = GetPartnerPermissionsSearchResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerPermissionsSearch {
     /// 服务ID
     pub service_id: String,
@@ -641,7 +641,7 @@ pub struct GetPartnerPermissionsSearch {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/permissions/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsTerminate {
     /// 服务商公众号下的用户标识
     pub openid: Option<String>,
@@ -666,7 +666,7 @@ pub struct PostPartnerPermissionsTerminate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/service-account-applications", response = PostPartnerServiceAccountApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceAccountApplications {
     /// 服务ID
     pub service_id: String,
@@ -689,7 +689,7 @@ pub struct PostPartnerServiceAccountApplications {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/partner/service-account-applications/{out_apply_no}", response = PostPartnerServiceAccountApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerServiceAccountApplicationsOutApplyNo {
     /// 商户申请绑定单号
     pub out_apply_no: String,
@@ -702,7 +702,7 @@ pub struct GetPartnerServiceAccountApplicationsOutApplyNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/partner/serviceorder", response = GetPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerServiceorder {
     /// 服务ID
     pub service_id: String,
@@ -721,7 +721,7 @@ pub struct GetPartnerServiceorder {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder", response = PostPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorder {
     /// 服务ID
     pub service_id: String,
@@ -766,7 +766,7 @@ pub struct PostPartnerServiceorder {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/direct-complete", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderDirectComplete {
     /// 服务ID
     pub service_id: String,
@@ -809,7 +809,7 @@ pub struct PostPartnerServiceorderDirectComplete {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/cancel", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoCancel {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -828,7 +828,7 @@ pub struct PostPartnerServiceorderOutOrderNoCancel {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/complete", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -863,7 +863,7 @@ pub struct PostPartnerServiceorderOutOrderNoComplete {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/modify", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoModify {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -890,7 +890,7 @@ pub struct PostPartnerServiceorderOutOrderNoModify {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/pay", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoPay {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -907,7 +907,7 @@ pub struct PostPartnerServiceorderOutOrderNoPay {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoSendPendingmessage {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -932,7 +932,7 @@ pub struct PostPartnerServiceorderOutOrderNoSendPendingmessage {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoSendPrepaidmessage {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -957,7 +957,7 @@ pub struct PostPartnerServiceorderOutOrderNoSendPrepaidmessage {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/sync", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderOutOrderNoSync {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -978,7 +978,7 @@ pub struct PostPartnerServiceorderOutOrderNoSync {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/partner/servicepayondeliveryorder", response = PostAcquiringbankServicepayondeliveryorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServicepayondeliveryorder {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1025,7 +1025,7 @@ pub struct PostPartnerServicepayondeliveryorder {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/partner/servicequotas/service-id/{service_id}", response = GetPartnerServicequotasServiceIdServiceIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerServicequotasServiceIdServiceId {
     /// 服务ID
     pub service_id: String,
@@ -1046,7 +1046,7 @@ pub struct GetPartnerServicequotasServiceIdServiceId {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/payscore/payafter-orders", response = GetPayafterOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPayafterOrders {
     /// 服务ID
     pub service_id: Option<String>,
@@ -1065,7 +1065,7 @@ pub struct GetPayafterOrders {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/payafter-orders", response = PostPayafterOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrders {
     /// 公众账号ID
     pub appid: String,
@@ -1116,7 +1116,7 @@ pub struct PostPayafterOrders {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/cancel", response = PostPayafterOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersOutOrderNoCancel {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1135,7 +1135,7 @@ pub struct PostPayafterOrdersOutOrderNoCancel {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/complete", response = PostPayafterOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersOutOrderNoComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1172,7 +1172,7 @@ pub struct PostPayafterOrdersOutOrderNoComplete {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/sync", response = PostPayafterOrdersOutOrderNoSyncResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersOutOrderNoSync {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1193,7 +1193,7 @@ pub struct PostPayafterOrdersOutOrderNoSync {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/permissions", response = PostAcquiringbankPermissionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPermissions {
     /// 服务id
     pub service_id: String,
@@ -1212,7 +1212,7 @@ pub struct PostPermissions {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/permissions/assess-user-risk-level", response = PostPartnerPermissionsAssessUserRiskLevelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPermissionsAssessUserRiskLevel {
     /// 服务ID
     pub service_id: String,
@@ -1233,7 +1233,7 @@ pub struct PostPermissionsAssessUserRiskLevel {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/payscore/permissions/authorization-code/{authorization_code}", response = GetPermissionsAuthorizationCodeAuthorizationCodeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPermissionsAuthorizationCodeAuthorizationCode {
     /// 授权协议号
     pub authorization_code: String,
@@ -1248,7 +1248,7 @@ pub struct GetPermissionsAuthorizationCodeAuthorizationCode {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/permissions/authorization-code/{authorization_code}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPermissionsAuthorizationCodeAuthorizationCodeTerminate {
     /// 授权协议号
     pub authorization_code: String,
@@ -1265,7 +1265,7 @@ pub struct PostPermissionsAuthorizationCodeAuthorizationCodeTerminate {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/payscore/permissions/openid/{openid}", response = GetPermissionsOpenidOpenidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPermissionsOpenidOpenid {
     /// 用户标识
     pub openid: String,
@@ -1282,7 +1282,7 @@ pub struct GetPermissionsOpenidOpenid {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/permissions/openid/{openid}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPermissionsOpenidOpenidTerminate {
     /// 用户标识
     pub openid: String,
@@ -1301,7 +1301,7 @@ pub struct PostPermissionsOpenidOpenidTerminate {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/plan/partner/payscore-plans", response = PostPlanPartnerPayscorePlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPlanPartnerPayscorePlans {
     /// 计划所属服务
     pub service_id: String,
@@ -1334,7 +1334,7 @@ pub struct PostPlanPartnerPayscorePlans {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}", response = PostPlanPartnerPayscorePlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo {
     /// 支付分计划商户侧单号
     pub merchant_plan_no: String,
@@ -1349,7 +1349,7 @@ pub struct GetPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop", response = PostPlanPartnerPayscorePlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop {
     /// 商户支付分计划对应的计划号
     pub merchant_plan_no: String,
@@ -1364,7 +1364,7 @@ pub struct PostPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/plan/payscore-plans", response = PostPlanPayscorePlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPlanPayscorePlans {
     /// 计划所属服务
     pub service_id: String,
@@ -1393,7 +1393,7 @@ pub struct PostPlanPayscorePlans {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}", response = PostPlanPayscorePlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPlanPayscorePlansMerchantPlanNoMerchantPlanNo {
     /// 支付分计划商户侧单号
     pub merchant_plan_no: String,
@@ -1406,7 +1406,7 @@ pub struct GetPlanPayscorePlansMerchantPlanNoMerchantPlanNo {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop", response = PostPlanPayscorePlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPlanPayscorePlansMerchantPlanNoMerchantPlanNoStop {
     /// 商户支付分计划对应的计划号
     pub merchant_plan_no: String,
@@ -1419,7 +1419,7 @@ pub struct PostPlanPayscorePlansMerchantPlanNoMerchantPlanNoStop {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/payscore/serviceorder", response = GetServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetServiceorder {
     /// 商户服务订单号
     pub out_order_no: Option<String>,
@@ -1438,7 +1438,7 @@ pub struct GetServiceorder {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder", response = PostServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorder {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1477,7 +1477,7 @@ pub struct PostServiceorder {
 /// Callers: 服务商, 直连商户.
 #[endpoint(POST, "v3/payscore/serviceorder/direct-complete", response = PostServiceorderDirectCompleteResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderDirectComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1516,7 +1516,7 @@ pub struct PostServiceorderDirectComplete {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/cancel", response = PostPayafterOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoCancel {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1535,7 +1535,7 @@ pub struct PostServiceorderOutOrderNoCancel {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/complete", response = PostServiceorderOutOrderNoCompleteResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1568,7 +1568,7 @@ pub struct PostServiceorderOutOrderNoComplete {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/modify", response = PostServiceorderOutOrderNoModifyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoModify {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1595,7 +1595,7 @@ pub struct PostServiceorderOutOrderNoModify {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/pay", response = PostServiceorderOutOrderNoPayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoPay {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1612,7 +1612,7 @@ pub struct PostServiceorderOutOrderNoPay {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/send-pendingmessage", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoSendPendingmessage {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1635,7 +1635,7 @@ pub struct PostServiceorderOutOrderNoSendPendingmessage {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoSendPrepaidmessage {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1658,7 +1658,7 @@ pub struct PostServiceorderOutOrderNoSendPrepaidmessage {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/sync", response = PostServiceorderOutOrderNoSyncResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServiceorderOutOrderNoSync {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1679,7 +1679,7 @@ pub struct PostServiceorderOutOrderNoSync {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/servicepayondeliveryorder", response = PostServicepayondeliveryorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServicepayondeliveryorder {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1720,7 +1720,7 @@ pub struct PostServicepayondeliveryorder {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/sign-plan/partner/serviceorder", response = PostSignPlanPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanPartnerServiceorder {
     /// 支付分服务ID
     pub service_id: String,
@@ -1759,7 +1759,7 @@ pub struct PostSignPlanPartnerServiceorder {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/sign-plan/partner/user-sign-plans", response = PostSignPlanPartnerUserSignPlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanPartnerUserSignPlans {
     /// 支付分服务ID
     pub service_id: String,
@@ -1790,7 +1790,7 @@ pub struct PostSignPlanPartnerUserSignPlans {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}", response = PostSignPlanPartnerUserSignPlansResponseSignPlan)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
     /// 商户签约计划号
     pub merchant_sign_plan_no: String,
@@ -1805,7 +1805,7 @@ pub struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop", response = PostSignPlanPartnerUserSignPlansResponseSignPlan)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop {
     /// 商户侧签约计划号
     pub merchant_sign_plan_no: String,
@@ -1822,7 +1822,7 @@ pub struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNoS
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/sign-plan/serviceorder", response = PostSignPlanServiceorderResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanServiceorder {
     /// 支付分服务ID
     pub service_id: String,
@@ -1855,7 +1855,7 @@ pub struct PostSignPlanServiceorder {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/sign-plan/user-sign-plans", response = PostSignPlanUserSignPlansResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanUserSignPlans {
     /// 支付分服务ID
     pub service_id: String,
@@ -1880,7 +1880,7 @@ pub struct PostSignPlanUserSignPlans {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}", response = PostSignPlanUserSignPlansResponseSignPlan)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
     /// 商户签约计划号
     pub merchant_sign_plan_no: String,
@@ -1893,7 +1893,7 @@ pub struct GetSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop", response = PostSignPlanUserSignPlansResponseSignPlan)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop {
     /// 商户侧签约计划号
     pub merchant_sign_plan_no: String,
@@ -1908,7 +1908,7 @@ pub struct PostSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/payscore/smartretail-orders", response = GetPayafterOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSmartretailOrders {
     /// 服务ID
     pub service_id: Option<String>,
@@ -1927,7 +1927,7 @@ pub struct GetSmartretailOrders {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/smartretail-orders", response = PostPayafterOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSmartretailOrders {
     /// 公众账号ID
     pub appid: String,
@@ -1966,7 +1966,7 @@ pub struct PostSmartretailOrders {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/smartretail-orders/{out_order_no}/cancel", response = PostPayafterOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSmartretailOrdersOutOrderNoCancel {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -1985,7 +1985,7 @@ pub struct PostSmartretailOrdersOutOrderNoCancel {
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/payscore/smartretail-orders/{out_order_no}/complete", response = PostPayafterOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSmartretailOrdersOutOrderNoComplete {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -2022,7 +2022,7 @@ pub struct PostSmartretailOrdersOutOrderNoComplete {
 /// Callers: 服务商, 直连商户.
 #[endpoint(GET, "v3/payscore/user-service-state", response = GetUserServiceStateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserServiceState {
     /// 公众账号ID
     pub appid: String,
@@ -2039,7 +2039,7 @@ pub struct GetUserServiceState {
 /// Callers: 服务商, 直连商户.
 #[endpoint(POST, "v3/payscore/users/{openid}/permissions/{service_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostUsersOpenidPermissionsServiceIdTerminate {
     /// 用户标识
     pub openid: String,
@@ -2052,14 +2052,14 @@ pub struct PostUsersOpenidPermissionsServiceIdTerminate {
 }
 
 /// The answer of [`PostAcquiringbankPermissions`] (从业机构预授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankPermissionsResponse {
     /// 预授权token
     pub apply_permissions_token: String,
 }
 
 /// The answer of [`GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode`] (从业机构查询与用户授权记录（授权协议号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse {
     /// 服务ID
     pub service_id: String,
@@ -2090,7 +2090,7 @@ pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse
 }
 
 /// 后付费项目
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponsePostPayments {
     /// 付费名称
     pub name: String,
@@ -2106,7 +2106,7 @@ pub struct GetAcquiringbankServiceorderResponsePostPayments {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponsePostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -2121,7 +2121,7 @@ pub struct GetAcquiringbankServiceorderResponsePostDiscounts {
 }
 
 /// 订单风险金
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseRiskFund {
     /// 风险金名称
     pub name: String,
@@ -2133,7 +2133,7 @@ pub struct GetAcquiringbankServiceorderResponseRiskFund {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: String,
@@ -2148,7 +2148,7 @@ pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailG
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -2177,7 +2177,7 @@ pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetail 
 }
 
 /// 收款明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseCollectionDetails {
     /// 收款序号
     pub seq: Option<i64>,
@@ -2195,7 +2195,7 @@ pub struct GetAcquiringbankServiceorderResponseCollectionDetails {
 }
 
 /// 收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseCollection {
     /// 收款状态
     pub state: String,
@@ -2210,7 +2210,7 @@ pub struct GetAcquiringbankServiceorderResponseCollection {
 }
 
 /// 服务时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseTimeRange {
     /// 服务开始时间
     pub start_time: String,
@@ -2226,7 +2226,7 @@ pub struct GetAcquiringbankServiceorderResponseTimeRange {
 }
 
 /// 服务位置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseLocation {
     /// 服务开始地点
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2237,7 +2237,7 @@ pub struct GetAcquiringbankServiceorderResponseLocation {
 }
 
 /// The answer of [`GetAcquiringbankServiceorder`] (从业机构查询微信支付分订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -2289,7 +2289,7 @@ pub struct GetAcquiringbankServiceorderResponse {
 
 /// 后付费商户优惠
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderPostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -2304,7 +2304,7 @@ pub struct PostAcquiringbankServiceorderPostDiscounts {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostAcquiringbankServiceorderResponsePostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -2316,7 +2316,7 @@ pub struct PostAcquiringbankServiceorderResponsePostDiscounts {
 }
 
 /// 服务位置
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServiceorderResponseLocation {
     /// 服务开始地点
     pub start_location: Option<String>,
@@ -2325,7 +2325,7 @@ pub struct PostAcquiringbankServiceorderResponseLocation {
 }
 
 /// The answer of [`PostAcquiringbankServiceorder`] (从业机构创建微信支付分订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -2368,7 +2368,7 @@ pub struct PostAcquiringbankServiceorderResponse {
 }
 
 /// The answer of [`GetAcquiringbankServiceorderDeduction`] (从业机构查询微信支付分扣款信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderDeductionResponse {
     /// 商品或支付单简要描述
     pub description: String,
@@ -2378,7 +2378,7 @@ pub struct GetAcquiringbankServiceorderDeductionResponse {
 
 /// 后付费商户优惠
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -2392,7 +2392,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts {
 }
 
 /// The answer of [`PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo`] (从业机构登记微信支付分扣款信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse {
     /// 商品或支付单简要描述
     pub description: Option<String>,
@@ -2400,14 +2400,14 @@ pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse {
 
 /// 内容信息详情
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoSyncDetail {
     /// 收款成功时间
     pub paid_time: String,
 }
 
 /// `post_payments`
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderPostPayments {
     /// 付费项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2424,7 +2424,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderPostPayments {
 }
 
 /// `post_discounts`
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderPostDiscounts {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2441,7 +2441,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderPostDiscounts {
 }
 
 /// 服务时间段
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderTimeRange {
     /// 服务开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2457,31 +2457,25 @@ pub struct PostAcquiringbankServicepayondeliveryorderTimeRange {
     pub end_time_remark: Option<String>,
 }
 
-/// 风险金名称
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostAcquiringbankServicepayondeliveryorderRiskFundName {
-    /// `DEPOSIT`
-    #[serde(rename = "DEPOSIT")]
-    Deposit,
-    /// `ADVANCE`
-    #[serde(rename = "ADVANCE")]
-    Advance,
-    /// `CASH_DEPOSIT`
-    #[serde(rename = "CASH_DEPOSIT")]
-    CashDeposit,
-    /// `ESTIMATE_ORDER_COST`
-    #[serde(rename = "ESTIMATE_ORDER_COST")]
-    EstimateOrderCost,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 风险金名称
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAcquiringbankServicepayondeliveryorderRiskFundName {
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
+        /// `ADVANCE`
+        Advance = "ADVANCE",
+        /// `CASH_DEPOSIT`
+        CashDeposit = "CASH_DEPOSIT",
+        /// `ESTIMATE_ORDER_COST`
+        EstimateOrderCost = "ESTIMATE_ORDER_COST",
+    }
 }
 
 /// 订单风险金
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderRiskFund {
     /// 风险金名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2494,23 +2488,19 @@ pub struct PostAcquiringbankServicepayondeliveryorderRiskFund {
     pub description: Option<String>,
 }
 
-/// 跳转链接类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLinkJumpLinkType {
-    /// `JUMP_LINK_MINI_PROGRAM`
-    #[serde(rename = "JUMP_LINK_MINI_PROGRAM")]
-    JumpLinkMiniProgram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 跳转链接类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLinkJumpLinkType {
+        /// `JUMP_LINK_MINI_PROGRAM`
+        JumpLinkMiniProgram = "JUMP_LINK_MINI_PROGRAM",
+    }
 }
 
 /// 单详跳转链接
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink {
     /// 跳转链接类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2526,7 +2516,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink {
 
 /// 商品列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods {
     /// 商品名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2547,7 +2537,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods {
 
 /// 先用后付购物详情
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfo {
     /// 实际购物商家公众号ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2561,7 +2551,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfo {
 }
 
 /// 服务时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponseTimeRange {
     /// 服务开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2578,7 +2568,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseTimeRange {
 }
 
 /// 单详跳转链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoJumpLink {
     /// 跳转链接类型
     pub jump_link_type: String,
@@ -2589,7 +2579,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoJumpLin
 }
 
 /// 商品列表
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoGoods {
     /// 商品名称
     pub name: String,
@@ -2605,7 +2595,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoGoods {
 }
 
 /// 先用后付购物详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfo {
     /// 实际购物商家公众号ID
     pub real_merchant_appid: Option<String>,
@@ -2616,7 +2606,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfo {
 }
 
 /// The answer of [`PostAcquiringbankServicepayondeliveryorder`] (从业机构创建先用后付订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponse {
     /// 商户订单号
     pub out_order_no: String,
@@ -2658,24 +2648,20 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponse {
     pub shopping_info: Option<PostAcquiringbankServicepayondeliveryorderResponseShoppingInfo>,
 }
 
-/// 压缩类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetMerchantBillTarType {
-    /// `GZIP`
-    #[serde(rename = "GZIP")]
-    Gzip,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 压缩类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMerchantBillTarType {
+        /// `GZIP`
+        Gzip = "GZIP",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMerchantBillTarType {}
 
 /// 下载信息明细
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantBillResponseDownloadBillList {
     /// 账单文件序号
     pub bill_sequence: i64,
@@ -2692,7 +2678,7 @@ pub struct GetMerchantBillResponseDownloadBillList {
 }
 
 /// The answer of [`GetMerchantBill`] (商户申请获取对账单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantBillResponse {
     /// 下载信息总数
     pub download_bill_count: i64,
@@ -2700,49 +2686,38 @@ pub struct GetMerchantBillResponse {
     pub download_bill_list: Vec<GetMerchantBillResponseDownloadBillList>,
 }
 
-/// 服务订单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOverseaPartnerServiceorderResponseState {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `DOING`
-    #[serde(rename = "DOING")]
-    Doing,
-    /// `DONE`
-    #[serde(rename = "DONE")]
-    Done,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 服务订单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOverseaPartnerServiceorderResponseState {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `DOING`
+        Doing = "DOING",
+        /// `DONE`
+        Done = "DONE",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
-/// 订单状态说明
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOverseaPartnerServiceorderResponseStateDescription {
-    /// `USER_CONFIRM`
-    #[serde(rename = "USER_CONFIRM")]
-    UserConfirm,
-    /// `MCH_COMPLETE`
-    #[serde(rename = "MCH_COMPLETE")]
-    MchComplete,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订单状态说明
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOverseaPartnerServiceorderResponseStateDescription {
+        /// `USER_CONFIRM`
+        UserConfirm = "USER_CONFIRM",
+        /// `MCH_COMPLETE`
+        MchComplete = "MCH_COMPLETE",
+    }
 }
 
 /// 后付费项目
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponsePostPayments {
     /// 付费名称
     pub name: String,
@@ -2757,72 +2732,56 @@ pub struct GetOverseaPartnerServiceorderResponsePostPayments {
     pub count: Option<i64>,
 }
 
-/// 收款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOverseaPartnerServiceorderResponseCollectionState {
-    /// `USER_PAYING`
-    #[serde(rename = "USER_PAYING")]
-    UserPaying,
-    /// `USER_PAID`
-    #[serde(rename = "USER_PAID")]
-    UserPaid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOverseaPartnerServiceorderResponseCollectionState {
+        /// `USER_PAYING`
+        UserPaying = "USER_PAYING",
+        /// `USER_PAID`
+        UserPaid = "USER_PAID",
+    }
 }
 
-/// 收款成功渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPaidType {
-    /// `NEWTON`
-    #[serde(rename = "NEWTON")]
-    Newton,
-    /// `MCH`
-    #[serde(rename = "MCH")]
-    Mch,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 收款成功渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPaidType {
+        /// `NEWTON`
+        Newton = "NEWTON",
+        /// `MCH`
+        Mch = "MCH",
+    }
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailScope {
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailType {
-    /// `CASH`
-    #[serde(rename = "CASH")]
-    Cash,
-    /// `NOCASH`
-    #[serde(rename = "NOCASH")]
-    Nocash,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailType {
+        /// `CASH`
+        Cash = "CASH",
+        /// `NOCASH`
+        Nocash = "NOCASH",
+    }
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -2851,7 +2810,7 @@ pub struct GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetail
 }
 
 /// 收款明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponseCollectionDetails {
     /// 收款序号
     pub seq: Option<i64>,
@@ -2869,7 +2828,7 @@ pub struct GetOverseaPartnerServiceorderResponseCollectionDetails {
 }
 
 /// 收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponseCollection {
     /// 收款状态
     pub state: GetOverseaPartnerServiceorderResponseCollectionState,
@@ -2886,7 +2845,7 @@ pub struct GetOverseaPartnerServiceorderResponseCollection {
 }
 
 /// The answer of [`GetOverseaPartnerServiceorder`] (查询支付分订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -2941,7 +2900,7 @@ pub struct GetOverseaPartnerServiceorderResponse {
 }
 
 /// 服务时间
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostOverseaPartnerServiceorderTimeRange {
     /// 服务开始时间
     pub start_time: String,
@@ -2957,7 +2916,7 @@ pub struct PostOverseaPartnerServiceorderTimeRange {
 }
 
 /// The answer of [`PostOverseaPartnerServiceorder`] (创建支付分订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOverseaPartnerServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -2999,23 +2958,19 @@ pub struct PostOverseaPartnerServiceorderResponse {
     pub package: Option<String>,
 }
 
-/// 场景类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostOverseaPartnerServiceorderOutOrderNoSyncType {
-    /// `Order_Paid`
-    #[serde(rename = "Order_Paid")]
-    OrderPaid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOverseaPartnerServiceorderOutOrderNoSyncType {
+        /// `Order_Paid`
+        OrderPaid = "Order_Paid",
+    }
 }
 
 /// 内容信息详情
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOverseaPartnerServiceorderOutOrderNoSyncDetail {
     /// 收款序号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3029,7 +2984,7 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoSyncDetail {
 
 /// 微信支付交易中授权附带的参数
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsApplyForSceneTransactionSceneInfo {
     /// 支付下单的商户号
     pub mchid: String,
@@ -3038,7 +2993,7 @@ pub struct PostPartnerPermissionsApplyForSceneTransactionSceneInfo {
 }
 
 /// The answer of [`PostPartnerPermissionsApplyForScene`] (服务商场景中预授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerPermissionsApplyForSceneResponse {
     /// 授权场景
     pub scene: String,
@@ -3048,14 +3003,14 @@ pub struct PostPartnerPermissionsApplyForSceneResponse {
 
 /// 先用后付商品信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsAssessUserRiskLevelShoppingInfo {
     /// 商品列表
     pub goods: Vec<PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoGoods>,
 }
 
 /// The answer of [`PostPartnerPermissionsAssessUserRiskLevel`] (服务商评估用户分层).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerPermissionsAssessUserRiskLevelResponse {
     /// 服务ID
     pub service_id: String,
@@ -3092,7 +3047,7 @@ pub struct PostPartnerPermissionsAssessUserRiskLevelResponse {
 }
 
 /// The answer of [`GetPartnerPermissionsAuthorizationCodeAuthorizationCode`] (查询与用户授权记录（授权协议号）API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse {
     /// 服务ID
     pub service_id: String,
@@ -3125,7 +3080,7 @@ pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse {
 }
 
 /// The answer of [`GetPartnerPermissionsSearch`] (查询与用户授权记录（openid）API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerPermissionsSearchResponse {
     /// 服务ID
     pub service_id: String,
@@ -3158,7 +3113,7 @@ pub struct GetPartnerPermissionsSearchResponse {
 }
 
 /// The answer of [`PostPartnerServiceAccountApplications`] (收付通子商户申请绑定支付分服务).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerServiceAccountApplicationsResponse {
     /// 服务ID
     pub service_id: String,
@@ -3180,24 +3135,20 @@ pub struct PostPartnerServiceAccountApplicationsResponse {
     pub reject_reason: Option<String>,
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPartnerServiceorderResponseCollectionDetailsPromotionDetailScope {
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPartnerServiceorderResponseCollectionDetailsPromotionDetailScope {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `GLOBAL`
+        Global = "GLOBAL",
+    }
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServiceorderResponseCollectionDetailsPromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -3226,7 +3177,7 @@ pub struct GetPartnerServiceorderResponseCollectionDetailsPromotionDetail {
 }
 
 /// 收款明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServiceorderResponseCollectionDetails {
     /// 收款序号
     pub seq: Option<i64>,
@@ -3244,7 +3195,7 @@ pub struct GetPartnerServiceorderResponseCollectionDetails {
 }
 
 /// 收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServiceorderResponseCollection {
     /// 收款状态
     pub state: GetOverseaPartnerServiceorderResponseCollectionState,
@@ -3261,7 +3212,7 @@ pub struct GetPartnerServiceorderResponseCollection {
 }
 
 /// The answer of [`GetPartnerServiceorder`] (查询支付分订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -3310,7 +3261,7 @@ pub struct GetPartnerServiceorderResponse {
 }
 
 /// 订单风险金
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerServiceorderRiskFund {
     /// 风险金名称
     pub name: PostAcquiringbankServicepayondeliveryorderRiskFundName,
@@ -3323,7 +3274,7 @@ pub struct PostPartnerServiceorderRiskFund {
 
 /// 设备信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderDevice {
     /// 服务开始的设备ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3337,7 +3288,7 @@ pub struct PostPartnerServiceorderDevice {
 }
 
 /// The answer of [`PostPartnerServiceorder`] (创建支付分订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -3378,7 +3329,7 @@ pub struct PostPartnerServiceorderResponse {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostPartnerServiceorderOutOrderNoModifyPostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -3393,7 +3344,7 @@ pub struct PostPartnerServiceorderOutOrderNoModifyPostDiscounts {
 }
 
 /// 先享金额列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServicequotasServiceIdServiceIdResponseQuotas {
     /// 用户分层
     pub risk_level: i64,
@@ -3402,7 +3353,7 @@ pub struct GetPartnerServicequotasServiceIdServiceIdResponseQuotas {
 }
 
 /// The answer of [`GetPartnerServicequotasServiceIdServiceId`] (查询用户分层对应建议先享金额).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServicequotasServiceIdServiceIdResponse {
     /// 服务ID
     pub service_id: String,
@@ -3420,36 +3371,28 @@ pub struct GetPartnerServicequotasServiceIdServiceIdResponse {
     pub quotas: Vec<GetPartnerServicequotasServiceIdServiceIdResponseQuotas>,
 }
 
-/// `state`
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPayafterOrdersResponseState {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `USER_ACCEPTED`
-    #[serde(rename = "USER_ACCEPTED")]
-    UserAccepted,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `USER_PAID`
-    #[serde(rename = "USER_PAID")]
-    UserPaid,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// `state`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPayafterOrdersResponseState {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `USER_ACCEPTED`
+        UserAccepted = "USER_ACCEPTED",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `USER_PAID`
+        UserPaid = "USER_PAID",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
 /// 后付费
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPayafterOrdersResponseFees {
     /// 付费项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3466,7 +3409,7 @@ pub struct GetPayafterOrdersResponseFees {
 }
 
 /// 商户优惠
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetPayafterOrdersResponseDiscounts {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3479,21 +3422,18 @@ pub struct GetPayafterOrdersResponseDiscounts {
     pub discount_desc: Option<String>,
 }
 
-/// 支付方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPayafterOrdersResponsePayType {
-    /// `MchChannelPayType`
-    #[serde(rename = "MchChannelPayType")]
-    MchChannelPayType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPayafterOrdersResponsePayType {
+        /// `MchChannelPayType`
+        MchChannelPayType = "MchChannelPayType",
+    }
 }
 
 /// The answer of [`GetPayafterOrders`] (查询先享后付订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPayafterOrdersResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -3547,7 +3487,7 @@ pub struct GetPayafterOrdersResponse {
 
 /// 商户优惠
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersDiscounts {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3558,7 +3498,7 @@ pub struct PostPayafterOrdersDiscounts {
 }
 
 /// The answer of [`PostPayafterOrders`] (创建先享后付订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPayafterOrdersResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -3583,7 +3523,7 @@ pub struct PostPayafterOrdersResponse {
 }
 
 /// The answer of [`PostPayafterOrdersOutOrderNoCancel`] (撤销先享后付订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPayafterOrdersOutOrderNoCancelResponse {
     /// 公众账号ID
     pub appid: String,
@@ -3599,7 +3539,7 @@ pub struct PostPayafterOrdersOutOrderNoCancelResponse {
 
 /// 内容信息详情
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersOutOrderNoSyncDetail {
     /// 用户通过其他方式付款成功的实际时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3607,7 +3547,7 @@ pub struct PostPayafterOrdersOutOrderNoSyncDetail {
 }
 
 /// The answer of [`PostPayafterOrdersOutOrderNoSync`] (支付分订单同步).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPayafterOrdersOutOrderNoSyncResponse {
     /// 公众账号ID
     pub appid: String,
@@ -3619,27 +3559,22 @@ pub struct PostPayafterOrdersOutOrderNoSyncResponse {
     pub order_id: String,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetPermissionsAuthorizationCodeAuthorizationCodeResponseAuthorizationState {
-    /// `UNAVAILABLE`
-    #[serde(rename = "UNAVAILABLE")]
-    Unavailable,
-    /// `AVAILABLE`
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// `UNBINDUSER`
-    #[serde(rename = "UNBINDUSER")]
-    Unbinduser,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetPermissionsAuthorizationCodeAuthorizationCodeResponseAuthorizationState {
+        /// `UNAVAILABLE`
+        Unavailable = "UNAVAILABLE",
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNBINDUSER`
+        Unbinduser = "UNBINDUSER",
+    }
 }
 
 /// The answer of [`GetPermissionsAuthorizationCodeAuthorizationCode`] (查询与用户授权记录（授权协议号）API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPermissionsAuthorizationCodeAuthorizationCodeResponse {
     /// 服务id
     pub service_id: String,
@@ -3667,7 +3602,7 @@ pub struct GetPermissionsAuthorizationCodeAuthorizationCodeResponse {
 }
 
 /// The answer of [`GetPermissionsOpenidOpenid`] (查询与用户授权记录（openid）API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPermissionsOpenidOpenidResponse {
     /// 服务id
     pub service_id: String,
@@ -3694,7 +3629,7 @@ pub struct GetPermissionsOpenidOpenidResponse {
 
 /// 支付分计划明细列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPlanPartnerPayscorePlansPlanDetailList {
     /// 计划明细原支付金额
     pub original_price: i64,
@@ -3708,7 +3643,7 @@ pub struct PostPlanPartnerPayscorePlansPlanDetailList {
 }
 
 /// 支付分计划明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPlanPartnerPayscorePlansResponsePlanDetailList {
     /// 计划明细序号
     pub plan_detail_no: i64,
@@ -3723,7 +3658,7 @@ pub struct PostPlanPartnerPayscorePlansResponsePlanDetailList {
 }
 
 /// The answer of [`PostPlanPartnerPayscorePlans`] (创建支付分计划).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPlanPartnerPayscorePlansResponse {
     /// 支付分计划ID
     pub plan_id: String,
@@ -3760,7 +3695,7 @@ pub struct PostPlanPartnerPayscorePlansResponse {
 }
 
 /// The answer of [`PostPlanPayscorePlans`] (创建支付分计划).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPlanPayscorePlansResponse {
     /// 支付分计划ID
     pub plan_id: String,
@@ -3793,7 +3728,7 @@ pub struct PostPlanPayscorePlansResponse {
 }
 
 /// The answer of [`GetServiceorder`] (查询支付分订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetServiceorderResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -3836,7 +3771,7 @@ pub struct GetServiceorderResponse {
 }
 
 /// The answer of [`PostServiceorder`] (创建支付分订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderResponse {
     /// 公众账号ID
     pub appid: String,
@@ -3873,7 +3808,7 @@ pub struct PostServiceorderResponse {
 }
 
 /// The answer of [`PostServiceorderDirectComplete`] (创单结单合并API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderDirectCompleteResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -3908,7 +3843,7 @@ pub struct PostServiceorderDirectCompleteResponse {
 }
 
 /// 实际服务位置
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoCompleteLocation {
     /// 服务结束地点
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3916,7 +3851,7 @@ pub struct PostServiceorderOutOrderNoCompleteLocation {
 }
 
 /// The answer of [`PostServiceorderOutOrderNoComplete`] (完结支付分订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoCompleteResponse {
     /// 公众账号ID
     pub appid: String,
@@ -3951,7 +3886,7 @@ pub struct PostServiceorderOutOrderNoCompleteResponse {
 }
 
 /// 收款明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoModifyResponseCollectionDetails {
     /// 收款序号
     pub seq: Option<i64>,
@@ -3966,7 +3901,7 @@ pub struct PostServiceorderOutOrderNoModifyResponseCollectionDetails {
 }
 
 /// 收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoModifyResponseCollection {
     /// 收款状态
     pub state: GetOverseaPartnerServiceorderResponseCollectionState,
@@ -3983,7 +3918,7 @@ pub struct PostServiceorderOutOrderNoModifyResponseCollection {
 }
 
 /// The answer of [`PostServiceorderOutOrderNoModify`] (修改订单金额API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoModifyResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -4024,7 +3959,7 @@ pub struct PostServiceorderOutOrderNoModifyResponse {
 }
 
 /// The answer of [`PostServiceorderOutOrderNoPay`] (商户发起催收扣款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoPayResponse {
     /// 公众账号ID
     pub appid: String,
@@ -4039,7 +3974,7 @@ pub struct PostServiceorderOutOrderNoPayResponse {
 }
 
 /// 商户优惠
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoSyncResponsePostDiscounts {
     /// 优惠名称
     pub name: Option<String>,
@@ -4050,7 +3985,7 @@ pub struct PostServiceorderOutOrderNoSyncResponsePostDiscounts {
 }
 
 /// 收款明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoSyncResponseCollectionDetails {
     /// 单笔收款金额
     pub amount: Option<i64>,
@@ -4063,7 +3998,7 @@ pub struct PostServiceorderOutOrderNoSyncResponseCollectionDetails {
 }
 
 /// 收款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoSyncResponseCollection {
     /// 收款状态
     pub state: String,
@@ -4080,7 +4015,7 @@ pub struct PostServiceorderOutOrderNoSyncResponseCollection {
 }
 
 /// The answer of [`PostServiceorderOutOrderNoSync`] (同步服务订单信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoSyncResponse {
     /// 商户服务订单号
     pub out_order_no: String,
@@ -4124,7 +4059,7 @@ pub struct PostServiceorderOutOrderNoSyncResponse {
 
 /// 先用后付购物详情
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServicepayondeliveryorderShoppingInfo {
     /// 实际购物商家公众号ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4136,7 +4071,7 @@ pub struct PostServicepayondeliveryorderShoppingInfo {
 }
 
 /// The answer of [`PostServicepayondeliveryorder`] (创建先用后付订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServicepayondeliveryorderResponse {
     /// 公众账号ID
     pub appid: String,
@@ -4175,7 +4110,7 @@ pub struct PostServicepayondeliveryorderResponse {
 }
 
 /// 后付费项目
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerServiceorderResponsePostPayments {
     /// 付费名称
     pub name: Option<String>,
@@ -4186,7 +4121,7 @@ pub struct PostSignPlanPartnerServiceorderResponsePostPayments {
 }
 
 /// 商户优惠
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerServiceorderResponsePostDiscounts {
     /// 优惠名称
     pub name: Option<String>,
@@ -4195,14 +4130,14 @@ pub struct PostSignPlanPartnerServiceorderResponsePostDiscounts {
 }
 
 /// 服务风险金
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerServiceorderResponseRiskFund {
     /// 风险金额
     pub amount: i64,
 }
 
 /// The answer of [`PostSignPlanPartnerServiceorder`] (创建用户的签约计划详情对应的服务订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerServiceorderResponse {
     /// 商户订单号
     pub out_order_no: String,
@@ -4242,7 +4177,7 @@ pub struct PostSignPlanPartnerServiceorderResponse {
 
 /// 签约计划对应的计划详情列表的商户侧单号信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanPartnerUserSignPlansSignPlanDetail {
     /// 计划明细序号
     pub plan_detail_no: i64,
@@ -4251,7 +4186,7 @@ pub struct PostSignPlanPartnerUserSignPlansSignPlanDetail {
 }
 
 /// 签约计划明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerUserSignPlansResponseSignPlanSignedDetailList {
     /// 计划明细序号
     pub plan_detail_no: i64,
@@ -4280,7 +4215,7 @@ pub struct PostSignPlanPartnerUserSignPlansResponseSignPlanSignedDetailList {
 }
 
 /// 用户的签约计划
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerUserSignPlansResponseSignPlan {
     /// 计划签约ID
     pub sign_plan_id: String,
@@ -4332,7 +4267,7 @@ pub struct PostSignPlanPartnerUserSignPlansResponseSignPlan {
 }
 
 /// The answer of [`PostSignPlanPartnerUserSignPlans`] (创建用户的签约计划).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanPartnerUserSignPlansResponse {
     /// 用户的签约计划
     pub sign_plan: PostSignPlanPartnerUserSignPlansResponseSignPlan,
@@ -4341,7 +4276,7 @@ pub struct PostSignPlanPartnerUserSignPlansResponse {
 }
 
 /// The answer of [`PostSignPlanServiceorder`] (创建用户的签约计划详情对应的服务订单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanServiceorderResponse {
     /// 商户订单号
     pub out_order_no: String,
@@ -4376,7 +4311,7 @@ pub struct PostSignPlanServiceorderResponse {
 }
 
 /// 用户的签约计划
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanUserSignPlansResponseSignPlan {
     /// 计划签约ID
     pub sign_plan_id: String,
@@ -4422,7 +4357,7 @@ pub struct PostSignPlanUserSignPlansResponseSignPlan {
 }
 
 /// The answer of [`PostSignPlanUserSignPlans`] (创建用户的签约计划).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanUserSignPlansResponse {
     /// 用户的签约计划
     pub sign_plan: PostSignPlanUserSignPlansResponseSignPlan,
@@ -4430,24 +4365,20 @@ pub struct PostSignPlanUserSignPlansResponse {
     pub package: String,
 }
 
-/// 用户授权服务情况
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetUserServiceStateResponseUseServiceState {
-    /// `UNAVAILABLE`
-    #[serde(rename = "UNAVAILABLE")]
-    Unavailable,
-    /// `AVAILABLE`
-    #[serde(rename = "AVAILABLE")]
-    Available,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户授权服务情况
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUserServiceStateResponseUseServiceState {
+        /// `UNAVAILABLE`
+        Unavailable = "UNAVAILABLE",
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+    }
 }
 
 /// The answer of [`GetUserServiceState`] (查询用户授权状态API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserServiceStateResponse {
     /// 公众账号ID
     pub appid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 平台商户.
 #[endpoint(POST, "v3/platsolution/ecommerce/bank-transfer-recharges/apply", response = PostEcommerceBankTransferRechargesApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceBankTransferRechargesApply {
     /// 商户充值单号
     pub out_recharge_no: String,
@@ -31,7 +31,7 @@ pub struct PostEcommerceBankTransferRechargesApply {
 /// Callers: 平台商户.
 #[endpoint(GET, "v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}", response = GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo {
     /// 商户充值单号
     pub out_recharge_no: String,
@@ -44,7 +44,7 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/insurance-compensation-contracts", response = PostEcommerceInsuranceCompensationContractsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceInsuranceCompensationContracts {
     /// 商户申请单号
     pub out_apply_no: String,
@@ -61,7 +61,7 @@ pub struct PostEcommerceInsuranceCompensationContracts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened", response = PostEcommerceInsuranceCompensationContractsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceInsuranceCompensationContractsSubMchidSubMchidCheckOpened {
     /// 二级商户号
     pub sub_mchid: String,
@@ -74,7 +74,7 @@ pub struct PostEcommerceInsuranceCompensationContractsSubMchidSubMchidCheckOpene
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills", response = PostEcommerceMchTransferCompensateBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferCompensateBills {
     /// 收款方信息
     pub receiver: PostEcommerceMchTransferCompensateBillsReceiver,
@@ -99,7 +99,7 @@ pub struct PostEcommerceMchTransferCompensateBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferCompensateBillsBillIdBillId {
     /// 微信支付单号
     pub bill_id: String,
@@ -112,7 +112,7 @@ pub struct GetEcommerceMchTransferCompensateBillsBillIdBillId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferCompensateBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -125,7 +125,7 @@ pub struct GetEcommerceMchTransferCompensateBillsOutBillNoOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel", response = PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
@@ -138,7 +138,7 @@ pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer", response = PostEcommerceMchTransferCompensateBillsPreTransferResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferCompensateBillsPreTransfer {
     /// 公众账号ID
     pub sp_appid: Option<String>,
@@ -167,7 +167,7 @@ pub struct PostEcommerceMchTransferCompensateBillsPreTransfer {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills", response = PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -196,7 +196,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId {
     /// 微信支付单号
     pub bill_id: String,
@@ -211,7 +211,7 @@ pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -226,7 +226,7 @@ pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoOut
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills", response = PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -249,7 +249,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}", response = GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -262,7 +262,7 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills", response = PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositShippingCostCompensationBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -289,7 +289,7 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -304,7 +304,7 @@ pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoO
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills", response = PostEcommerceMchTransferInsuranceClaimBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferInsuranceClaimBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -326,7 +326,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId {
     /// 微信支付单号
     pub bill_id: String,
@@ -341,7 +341,7 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -356,7 +356,7 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel", response = PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
@@ -371,7 +371,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer", response = PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransfer {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -395,7 +395,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransfer {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills", response = PostEcommerceMchTransferSubMchCompensationBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferSubMchCompensationBills {
     /// 赔付商户信息
     pub receiver: PostEcommerceMchTransferSubMchCompensationBillsReceiver,
@@ -416,7 +416,7 @@ pub struct PostEcommerceMchTransferSubMchCompensationBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}", response = GetEcommerceMchTransferSubMchCompensationBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -431,7 +431,7 @@ pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/transfer-bills", response = PostEcommerceMchTransferTransferBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferTransferBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -458,7 +458,7 @@ pub struct PostEcommerceMchTransferTransferBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferTransferBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferTransferBillsBillIdBillId {
     /// 微信支付单号
     pub bill_id: String,
@@ -473,7 +473,7 @@ pub struct GetEcommerceMchTransferTransferBillsBillIdBillId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferTransferBillsBillIdBillIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceMchTransferTransferBillsOutBillNoOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
@@ -488,7 +488,7 @@ pub struct GetEcommerceMchTransferTransferBillsOutBillNoOutBillNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/recharge-employees", response = PostEcommerceRechargeEmployeesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceRechargeEmployees {
     /// 二级商户号
     pub sub_mchid: String,
@@ -503,7 +503,7 @@ pub struct PostEcommerceRechargeEmployees {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}", response = GetEcommerceRechargeEmployeesSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceRechargeEmployeesSubMchidSubMchid {
     /// 二级商户号
     pub sub_mchid: String,
@@ -516,7 +516,7 @@ pub struct GetEcommerceRechargeEmployeesSubMchidSubMchid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete", response = PostEcommerceRechargeEmployeesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpOpenidDelete {
     /// 二级商户号
     pub sub_mchid: String,
@@ -531,7 +531,7 @@ pub struct PostEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpOpenidDelete 
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/recharges/apply", response = PostEcommerceRechargesApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceRechargesApply {
     /// 二级商户号
     pub sub_mchid: String,
@@ -559,7 +559,7 @@ pub struct PostEcommerceRechargesApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}", response = GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNo {
     /// 商户充值单号
     pub out_recharge_no: String,
@@ -574,7 +574,7 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close", response = GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceRechargesOutRechargeNoOutRechargeNoClose {
     /// 商户充值单号
     pub out_recharge_no: String,
@@ -590,7 +590,7 @@ pub struct PostEcommerceRechargesOutRechargeNoOutRechargeNoClose {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/platsolution/ecommerce/settle/prepay-settle-orders", response = PostEcommerceSettlePrepaySettleOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrders {
     /// 发起方AppID
     pub appid: String,
@@ -617,7 +617,7 @@ pub struct PostEcommerceSettlePrepaySettleOrders {
 /// Callers: 电商平台.
 #[endpoint(GET, "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}", response = GetEcommerceSettlePrepaySettleOrdersSettleBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNo {
     /// 微信支付结算批次单号
     pub settle_batch_no: String,
@@ -630,7 +630,7 @@ pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNo {
 /// Callers: 电商平台.
 #[endpoint(POST, "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle", response = PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle {
     /// 微信支付结算批次单号
     pub settle_batch_no: String,
@@ -652,7 +652,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
 /// Callers: 电商平台, 服务商.
 #[endpoint(POST, "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw", response = PostEcommerceWithdrawDayEndBalanceWithdrawResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceWithdrawDayEndBalanceWithdraw {
     /// 特约商户号
     pub sub_mchid: String,
@@ -677,7 +677,7 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdraw {
 /// Callers: 电商平台, 服务商.
 #[endpoint(GET, "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}", response = PostEcommerceWithdrawDayEndBalanceWithdrawResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutRequestNo {
     /// 商户提现单号
     pub out_request_no: String,
@@ -692,7 +692,7 @@ pub struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutRequestNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/apply", response = PostInsuranceMchTransferBatchesApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferBatchesApply {
     /// 二级商户号
     pub sub_mchid: String,
@@ -725,7 +725,7 @@ pub struct PostInsuranceMchTransferBatchesApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferBatchesBatchIdBatchId {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -748,7 +748,7 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -765,7 +765,7 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}", response = GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -782,7 +782,7 @@ pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDe
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply", response = PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply
 {
     /// 商家批次单号
@@ -800,7 +800,7 @@ pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutD
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -823,7 +823,7 @@ pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -840,7 +840,7 @@ pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoO
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}", response = GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -855,7 +855,7 @@ pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply", response = PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -870,7 +870,7 @@ pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApp
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/reservation/apply", response = PostInsuranceMchTransferReservationApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferReservationApply {
     /// 二级商户号
     pub sub_mchid: String,
@@ -908,7 +908,7 @@ pub struct PostInsuranceMchTransferReservationApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}", response = GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNo {
     /// 商户预约单号
     pub out_reservation_no: String,
@@ -923,7 +923,7 @@ pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close", response = GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferReservationOutReservationNoOutReservationNoClose {
     /// 商户预约单号
     pub out_reservation_no: String,
@@ -939,7 +939,7 @@ pub struct PostInsuranceMchTransferReservationOutReservationNoOutReservationNoCl
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}", response = GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetInsuranceMchTransferReservationReservationIdReservationId {
     /// 微信转账预约单号
     pub reservation_id: String,
@@ -954,7 +954,7 @@ pub struct GetInsuranceMchTransferReservationReservationIdReservationId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/mch-transfer/batches/apply", response = PostMchTransferBatchesApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferBatchesApply {
     /// 二级商户号
     pub sub_mchid: String,
@@ -987,7 +987,7 @@ pub struct PostMchTransferBatchesApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}", response = GetMchTransferBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferBatchesBatchIdBatchId {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -1010,7 +1010,7 @@ pub struct GetMchTransferBatchesBatchIdBatchId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -1027,7 +1027,7 @@ pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}", response = GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -1044,7 +1044,7 @@ pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOut
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply", response = PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -1061,7 +1061,7 @@ pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOu
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}", response = GetMchTransferBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferBatchesOutBatchNoOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -1084,7 +1084,7 @@ pub struct GetMchTransferBatchesOutBatchNoOutBatchNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -1101,7 +1101,7 @@ pub struct GetMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailN
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}", response = GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -1116,7 +1116,7 @@ pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply", response = PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -1131,7 +1131,7 @@ pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/mch-transfer/reservation/apply", response = PostInsuranceMchTransferReservationApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferReservationApply {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1169,7 +1169,7 @@ pub struct PostMchTransferReservationApply {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}", response = GetMchTransferReservationOutReservationNoOutReservationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferReservationOutReservationNoOutReservationNo {
     /// 商户预约单号
     pub out_reservation_no: String,
@@ -1184,7 +1184,7 @@ pub struct GetMchTransferReservationOutReservationNoOutReservationNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close", response = GetMchTransferReservationOutReservationNoOutReservationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferReservationOutReservationNoOutReservationNoClose {
     /// 商户预约单号
     pub out_reservation_no: String,
@@ -1200,7 +1200,7 @@ pub struct PostMchTransferReservationOutReservationNoOutReservationNoClose {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}", response = GetMchTransferReservationOutReservationNoOutReservationNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferReservationReservationIdReservationId {
     /// 微信转账预约单号
     pub reservation_id: String,
@@ -1208,27 +1208,22 @@ pub struct GetMchTransferReservationReservationIdReservationId {
     pub sub_mchid: String,
 }
 
-/// 充值入账账户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceBankTransferRechargesApplyAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值入账账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceBankTransferRechargesApplyAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+    }
 }
 
 /// 充值金额
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceBankTransferRechargesApplyRechargeAmount {
     /// 总金额
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1239,7 +1234,7 @@ pub struct PostEcommerceBankTransferRechargesApplyRechargeAmount {
 }
 
 /// 银行账户
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceBankTransferRechargesApplyResponseTransferInAccount {
     /// 开户银行名称
     pub bank_name: Option<String>,
@@ -1254,7 +1249,7 @@ pub struct PostEcommerceBankTransferRechargesApplyResponseTransferInAccount {
 }
 
 /// The answer of [`PostEcommerceBankTransferRechargesApply`] (申请银行转账充值).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceBankTransferRechargesApplyResponse {
     /// 微信支付充值单号
     pub recharge_id: String,
@@ -1264,40 +1259,32 @@ pub struct PostEcommerceBankTransferRechargesApplyResponse {
     pub transfer_in_account: PostEcommerceBankTransferRechargesApplyResponseTransferInAccount,
 }
 
-/// 充值状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `RECHARGING`
-    #[serde(rename = "RECHARGING")]
-    Recharging,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `RECHARGING`
+        Recharging = "RECHARGING",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 充值场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene {
-    /// `ECOMMERCE_BANK_TRANSFER`
-    #[serde(rename = "ECOMMERCE_BANK_TRANSFER")]
-    EcommerceBankTransfer,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene {
+        /// `ECOMMERCE_BANK_TRANSFER`
+        EcommerceBankTransfer = "ECOMMERCE_BANK_TRANSFER",
+    }
 }
 
 /// 转账充值的付款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo {
     /// 转账充值附言
     pub memo: Option<String>,
@@ -1312,7 +1299,7 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseBa
 }
 
 /// The answer of [`GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo`] (查询银行转账充值结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
     /// 充值商户号
     pub mchid: String,
@@ -1345,7 +1332,7 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
 
 /// 签约协议列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceInsuranceCompensationContractsAgreementList {
     /// 协议编号
     pub agreement_code: String,
@@ -1358,7 +1345,7 @@ pub struct PostEcommerceInsuranceCompensationContractsAgreementList {
 }
 
 /// The answer of [`PostEcommerceInsuranceCompensationContracts`] (开通保险理赔功能).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceInsuranceCompensationContractsResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -1368,37 +1355,30 @@ pub struct PostEcommerceInsuranceCompensationContractsResponse {
     pub success_time: Option<String>,
 }
 
-/// 转账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceMchTransferCompensateBillsReceiverType {
-    /// `TRANSACTION_USER`
-    #[serde(rename = "TRANSACTION_USER")]
-    TransactionUser,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferCompensateBillsReceiverType {
+        /// `TRANSACTION_USER`
+        TransactionUser = "TRANSACTION_USER",
+    }
 }
 
-/// 转账接收方订单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceMchTransferCompensateBillsReceiverTransactionInfoType {
-    /// `WXPAY`
-    #[serde(rename = "WXPAY")]
-    Wxpay,
-    /// `WXVALUE`
-    #[serde(rename = "WXVALUE")]
-    Wxvalue,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账接收方订单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferCompensateBillsReceiverTransactionInfoType {
+        /// `WXPAY`
+        Wxpay = "WXPAY",
+        /// `WXVALUE`
+        Wxvalue = "WXVALUE",
+    }
 }
 
 /// 转账接收方订单信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo {
     /// 交易订单号
     pub transaction_id: String,
@@ -1408,7 +1388,7 @@ pub struct PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo {
 }
 
 /// 收款方信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1419,42 +1399,34 @@ pub struct PostEcommerceMchTransferCompensateBillsReceiver {
 }
 
 /// 转账接收方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsResponseReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<PostEcommerceMchTransferCompensateBillsReceiver>,
 }
 
-/// 赔付状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceMchTransferCompensateBillsResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `WAIT_USER_CONFIRM`
-    #[serde(rename = "WAIT_USER_CONFIRM")]
-    WaitUserConfirm,
-    /// `CANCELING`
-    #[serde(rename = "CANCELING")]
-    Canceling,
-    /// `CANCELLED`
-    #[serde(rename = "CANCELLED")]
-    Cancelled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 赔付状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferCompensateBillsResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `WAIT_USER_CONFIRM`
+        WaitUserConfirm = "WAIT_USER_CONFIRM",
+        /// `CANCELING`
+        Canceling = "CANCELING",
+        /// `CANCELLED`
+        Cancelled = "CANCELLED",
+    }
 }
 
 /// The answer of [`PostEcommerceMchTransferCompensateBills`] (请求赔付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1479,7 +1451,7 @@ pub struct PostEcommerceMchTransferCompensateBillsResponse {
 }
 
 /// 关单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo {
     /// 关单时间
     pub close_time: Option<String>,
@@ -1488,7 +1460,7 @@ pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo {
 }
 
 /// The answer of [`GetEcommerceMchTransferCompensateBillsBillIdBillId`] (查询赔付结果（按微信支付赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1515,7 +1487,7 @@ pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse {
 }
 
 /// The answer of [`PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel`] (请求撤销赔付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancelResponse {
     /// 商户单号
     pub out_bill_no: String,
@@ -1528,7 +1500,7 @@ pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancelRespon
 }
 
 /// The answer of [`PostEcommerceMchTransferCompensateBillsPreTransfer`] (请求赔付预下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsPreTransferResponse {
     /// 商户单号
     pub out_bill_no: String,
@@ -1540,24 +1512,20 @@ pub struct PostEcommerceMchTransferCompensateBillsPreTransferResponse {
     pub package_info: String,
 }
 
-/// 转账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType {
-    /// `MERCHANT`
-    #[serde(rename = "MERCHANT")]
-    Merchant,
-    /// `TRANSACTION_USER`
-    #[serde(rename = "TRANSACTION_USER")]
-    TransactionUser,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType {
+        /// `MERCHANT`
+        Merchant = "MERCHANT",
+        /// `TRANSACTION_USER`
+        TransactionUser = "TRANSACTION_USER",
+    }
 }
 
 /// 转账接收方用户
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUserInfo {
     /// 转账接收方用户 openid
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1566,7 +1534,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUse
 
 /// 收款方信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1581,7 +1549,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiver {
 }
 
 /// 转账接收者信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetailReceiver
 {
     /// 转账接收方类型
@@ -1593,7 +1561,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseRec
 }
 
 /// 转账接收方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<
@@ -1602,7 +1570,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseRec
 }
 
 /// The answer of [`PostEcommerceMchTransferDepositAfterSalesCompensationBills`] (请求保证金售后赔付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1632,7 +1600,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
 }
 
 /// The answer of [`GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId`] (查询保证金售后赔付结果（按微信支付赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1663,21 +1631,18 @@ pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId
     pub sub_appid: Option<String>,
 }
 
-/// 转账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType {
-    /// `MERCHANT`
-    #[serde(rename = "MERCHANT")]
-    Merchant,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType {
+        /// `MERCHANT`
+        Merchant = "MERCHANT",
+    }
 }
 
 /// 转账接收方商户信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverMchInfo {
     /// 商户号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1686,7 +1651,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRece
 
 /// 赔付单信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverTransactionInfo
 {
     /// 交易订单号
@@ -1697,7 +1662,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRece
 
 /// 赔付用户信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1715,7 +1680,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRece
 }
 
 /// 赔付单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiverTransactionInfo
 {
     /// 交易订单号
@@ -1723,7 +1688,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResp
 }
 
 /// 转账接收者信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiver {
     /// 转账接收方类型
     pub r#type: Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType>,
@@ -1734,14 +1699,14 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResp
 }
 
 /// 转账接收方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiver>,
 }
 
 /// The answer of [`PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills`] (发起保证金赔付保司保费).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1771,7 +1736,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResp
 }
 
 /// The answer of [`GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNo`] (查询保证金赔付保司保费结果（按商户赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1803,7 +1768,7 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
 }
 
 /// 赔付用户信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsReceiver {
     /// 转账接收方订单信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1815,14 +1780,14 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsReceiver 
 }
 
 /// 转账接收方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponseReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<PostEcommerceMchTransferDepositShippingCostCompensationBillsReceiver>,
 }
 
 /// The answer of [`PostEcommerceMchTransferDepositShippingCostCompensationBills`] (发起保证金赔付用户运费).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1852,7 +1817,7 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse 
 }
 
 /// The answer of [`GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNo`] (查询保证金售后赔付运费结果（按商户赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1882,7 +1847,7 @@ pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoO
 }
 
 /// The answer of [`PostEcommerceMchTransferInsuranceClaimBills`] (请求保险理赔).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1910,7 +1875,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
 }
 
 /// 关单信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponseCloseInfo {
     /// 关单时间
     pub accept_time: Option<String>,
@@ -1919,7 +1884,7 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponseCloseIn
 }
 
 /// The answer of [`GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId`] (查询保险理赔结果（按微信支付赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -1949,7 +1914,7 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse {
 }
 
 /// The answer of [`PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel`] (请求撤销保险理赔).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancelResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -1964,7 +1929,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancelRe
 }
 
 /// The answer of [`PostEcommerceMchTransferInsuranceClaimBillsPreTransfer`] (请求保险理赔预下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -1979,7 +1944,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse {
 }
 
 /// 赔付接收方商户信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiverMchInfo {
     /// 商户号
     pub mchid: String,
@@ -1987,7 +1952,7 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiverMchInfo {
 
 /// 赔付商户信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiver {
     /// 赔付接收方类型
     pub r#type: PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType,
@@ -1996,7 +1961,7 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiver {
 }
 
 /// 赔付接收者信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetailReceiver {
     /// 赔付接收方类型
     pub r#type:
@@ -2006,34 +1971,29 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetail
 }
 
 /// 赔付接收方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetail {
     /// 赔付接收者信息
     pub receiver:
         Option<PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetailReceiver>,
 }
 
-/// 赔付状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceMchTransferSubMchCompensationBillsResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 赔付状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferSubMchCompensationBillsResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostEcommerceMchTransferSubMchCompensationBills`] (请求赔付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -2058,7 +2018,7 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
 }
 
 /// The answer of [`GetEcommerceMchTransferSubMchCompensationBillsOutBillNo`] (查询赔付结果（按商户赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -2084,33 +2044,27 @@ pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNoResponse {
     pub sponsor_mchid: Option<String>,
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceMchTransferTransferBillsBusinessType {
-    /// `DEPOSIT_COMPENSATION`
-    #[serde(rename = "DEPOSIT_COMPENSATION")]
-    DepositCompensation,
-    /// `PLATFORM_AFTER_SALES_COMPENSATION`
-    #[serde(rename = "PLATFORM_AFTER_SALES_COMPENSATION")]
-    PlatformAfterSalesCompensation,
-    /// `INSURANCE_CLAIM`
-    #[serde(rename = "INSURANCE_CLAIM")]
-    InsuranceClaim,
-    /// `DEPOSIT_AFTER_SALES_COMPENSATION`
-    #[serde(rename = "DEPOSIT_AFTER_SALES_COMPENSATION")]
-    DepositAfterSalesCompensation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceMchTransferTransferBillsBusinessType {
+        /// `DEPOSIT_COMPENSATION`
+        DepositCompensation = "DEPOSIT_COMPENSATION",
+        /// `PLATFORM_AFTER_SALES_COMPENSATION`
+        PlatformAfterSalesCompensation = "PLATFORM_AFTER_SALES_COMPENSATION",
+        /// `INSURANCE_CLAIM`
+        InsuranceClaim = "INSURANCE_CLAIM",
+        /// `DEPOSIT_AFTER_SALES_COMPENSATION`
+        DepositAfterSalesCompensation = "DEPOSIT_AFTER_SALES_COMPENSATION",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostEcommerceMchTransferTransferBillsBusinessType {}
 
 /// 转账接收方商户信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferTransferBillsReceiverMchInfo {
     /// 商户号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2122,7 +2076,7 @@ pub struct PostEcommerceMchTransferTransferBillsReceiverMchInfo {
 
 /// 收款方信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferTransferBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2133,14 +2087,14 @@ pub struct PostEcommerceMchTransferTransferBillsReceiver {
 }
 
 /// 转账接收方商户信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiverMchInfo {
     /// 商户号
     pub mch_id: Option<String>,
 }
 
 /// 转账接收者信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiver {
     /// 转账接收方类型
     pub r#type: Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType>,
@@ -2150,14 +2104,14 @@ pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiver {
 }
 
 /// 转账接收方信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetail {
     /// 转账接收者信息
     pub receiver: Option<PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiver>,
 }
 
 /// The answer of [`PostEcommerceMchTransferTransferBills`] (保证金赔付).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferTransferBillsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -2190,7 +2144,7 @@ pub struct PostEcommerceMchTransferTransferBillsResponse {
 }
 
 /// The answer of [`GetEcommerceMchTransferTransferBillsBillIdBillId`] (查询保证金赔付结果（按微信支付赔付单号）).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferTransferBillsBillIdBillIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -2220,24 +2174,20 @@ pub struct GetEcommerceMchTransferTransferBillsBillIdBillIdResponse {
     pub sponsor_mchid: Option<String>,
 }
 
-/// 员工状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceRechargeEmployeesResponseState {
-    /// `EFFECTIVE`
-    #[serde(rename = "EFFECTIVE")]
-    Effective,
-    /// `DELETED`
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 员工状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceRechargeEmployeesResponseState {
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
+        /// `DELETED`
+        Deleted = "DELETED",
+    }
 }
 
 /// The answer of [`PostEcommerceRechargeEmployees`] (添加二级商户可扫码充值员工).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceRechargeEmployeesResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -2252,65 +2202,52 @@ pub struct PostEcommerceRechargeEmployeesResponse {
 }
 
 /// The answer of [`GetEcommerceRechargeEmployeesSubMchidSubMchid`] (查询二级商户可扫码充值员工列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceRechargeEmployeesSubMchidSubMchidResponse {
     /// 员工列表
     pub employees: Option<Vec<PostEcommerceRechargeEmployeesResponse>>,
 }
 
-/// 充值场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceRechargesApplyRechargeScene {
-    /// `ECOMMERCE_DEPOSIT`
-    #[serde(rename = "ECOMMERCE_DEPOSIT")]
-    EcommerceDeposit,
-    /// `ECOMMERCE_PAYMENT`
-    #[serde(rename = "ECOMMERCE_PAYMENT")]
-    EcommercePayment,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceRechargesApplyRechargeScene {
+        /// `ECOMMERCE_DEPOSIT`
+        EcommerceDeposit = "ECOMMERCE_DEPOSIT",
+        /// `ECOMMERCE_PAYMENT`
+        EcommercePayment = "ECOMMERCE_PAYMENT",
+    }
 }
 
-/// 充值入账账户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceRechargesApplyAccountType {
-    /// `DEPOSIT`
-    #[serde(rename = "DEPOSIT")]
-    Deposit,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值入账账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceRechargesApplyAccountType {
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
+        /// `OPERATION`
+        Operation = "OPERATION",
+    }
 }
 
-/// 可用充值渠道列表
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceRechargesApplyAvailableRechargeChannels {
-    /// `BANK_TRANSFER`
-    #[serde(rename = "BANK_TRANSFER")]
-    BankTransfer,
-    /// `QR_RECHARGE`
-    #[serde(rename = "QR_RECHARGE")]
-    QrRecharge,
-    /// `ONLINE_BANK`
-    #[serde(rename = "ONLINE_BANK")]
-    OnlineBank,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 可用充值渠道列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceRechargesApplyAvailableRechargeChannels {
+        /// `BANK_TRANSFER`
+        BankTransfer = "BANK_TRANSFER",
+        /// `QR_RECHARGE`
+        QrRecharge = "QR_RECHARGE",
+        /// `ONLINE_BANK`
+        OnlineBank = "ONLINE_BANK",
+    }
 }
 
 /// The answer of [`PostEcommerceRechargesApply`] (申请二级商户充值).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceRechargesApplyResponse {
     /// 微信支付充值单号
     pub recharge_id: String,
@@ -2321,7 +2258,7 @@ pub struct PostEcommerceRechargesApplyResponse {
 }
 
 /// 转账充值的付款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo {
     /// 转入的银行流水单号
     pub bill_no: Option<String>,
@@ -2339,24 +2276,20 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseBankTransferIn
     pub bank_account_name: Option<String>,
 }
 
-/// 员工类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfoEmployeeType {
-    /// `ADMIN`
-    #[serde(rename = "ADMIN")]
-    Admin,
-    /// `STAFF`
-    #[serde(rename = "STAFF")]
-    Staff,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 员工类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfoEmployeeType {
+        /// `ADMIN`
+        Admin = "ADMIN",
+        /// `STAFF`
+        Staff = "STAFF",
+    }
 }
 
 /// 扫码充值的付款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfo {
     /// 用户OpenID
     pub openid: Option<String>,
@@ -2365,25 +2298,20 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfo
         Option<GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfoEmployeeType>,
 }
 
-/// 网银类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfoOnlineBankType
-{
-    /// `ONLINE_BANK_TYPE_CORPORATE`
-    #[serde(rename = "ONLINE_BANK_TYPE_CORPORATE")]
-    OnlineBankTypeCorporate,
-    /// `ONLINE_BANK_TYPE_PERSONAL`
-    #[serde(rename = "ONLINE_BANK_TYPE_PERSONAL")]
-    OnlineBankTypePersonal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 网银类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfoOnlineBankType {
+        /// `ONLINE_BANK_TYPE_CORPORATE`
+        OnlineBankTypeCorporate = "ONLINE_BANK_TYPE_CORPORATE",
+        /// `ONLINE_BANK_TYPE_PERSONAL`
+        OnlineBankTypePersonal = "ONLINE_BANK_TYPE_PERSONAL",
+    }
 }
 
 /// 网银充值的付款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfo {
     /// 银行交易订单号
     pub bill_no: Option<String>,
@@ -2404,7 +2332,7 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRech
 }
 
 /// The answer of [`GetEcommerceRechargesOutRechargeNoOutRechargeNo`] (查询二级商户充值结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse {
     /// 平台商户号
     pub sp_mchid: String,
@@ -2447,22 +2375,19 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse {
         Option<Vec<PostEcommerceRechargesApplyAvailableRechargeChannels>>,
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceSettlePrepaySettleOrdersTradeScenario {
-    /// `RECOMMERCE`
-    #[serde(rename = "RECOMMERCE")]
-    Recommerce,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceSettlePrepaySettleOrdersTradeScenario {
+        /// `RECOMMERCE`
+        Recommerce = "RECOMMERCE",
+    }
 }
 
 /// 金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoListAmount {
     /// 金额
     pub amount: i64,
@@ -2473,7 +2398,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoLi
 
 /// 结算明细单列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoList {
     /// 商户结算明细单号
     pub out_settle_detail_no: String,
@@ -2489,7 +2414,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoLi
 
 /// 结算信息列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoList {
     /// 商户结算单号
     pub out_settle_no: String,
@@ -2501,7 +2426,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoList {
 }
 
 /// The answer of [`PostEcommerceSettlePrepaySettleOrders`] (个人收款-申请批量结算).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceSettlePrepaySettleOrdersResponse {
     /// 商户结算批次单号
     pub out_settle_batch_no: String,
@@ -2522,7 +2447,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersResponse {
 }
 
 /// The answer of [`GetEcommerceSettlePrepaySettleOrdersSettleBatchNo`] (个人收款-查询批量结算信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNoResponse {
     /// 商户结算批次单号
     pub out_settle_batch_no: String,
@@ -2542,82 +2467,62 @@ pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNoResponse {
     pub finish_time: Option<String>,
 }
 
-/// 异常结算批次单处理方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleAbnormalSettleType {
-    /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
-    #[serde(rename = "TRANSFER_TO_ORIGINAL_RECEIVE_USER")]
-    TransferToOriginalReceiveUser,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 异常结算批次单处理方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleAbnormalSettleType {
+        /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
+        TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
+    }
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `RECEIVED`
-    #[serde(rename = "RECEIVED")]
-    Received,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `DEDUCT_FEE_FAIL`
-    #[serde(rename = "DEDUCT_FEE_FAIL")]
-    DeductFeeFail,
-    /// `ABNORMAL`
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
-    /// `ABNORMAL_SETTLE_SUCCESS`
-    #[serde(rename = "ABNORMAL_SETTLE_SUCCESS")]
-    AbnormalSettleSuccess,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `RECEIVED`
+        Received = "RECEIVED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `DEDUCT_FEE_FAIL`
+        DeductFeeFail = "DEDUCT_FEE_FAIL",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+        /// `ABNORMAL_SETTLE_SUCCESS`
+        AbnormalSettleSuccess = "ABNORMAL_SETTLE_SUCCESS",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseTradeScenario
-{
-    /// `RECOMMERCE`
-    #[serde(rename = "RECOMMERCE")]
-    Recommerce,
-    /// `INDIVIDUALTRADE`
-    #[serde(rename = "INDIVIDUALTRADE")]
-    Individualtrade,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseTradeScenario {
+        /// `RECOMMERCE`
+        Recommerce = "RECOMMERCE",
+        /// `INDIVIDUALTRADE`
+        Individualtrade = "INDIVIDUALTRADE",
+    }
 }
 
-/// 异常原因类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalType {
-    /// `AUTH_RELATIONSHIP_INVALID`
-    #[serde(rename = "AUTH_RELATIONSHIP_INVALID")]
-    AuthRelationshipInvalid,
-    /// `USER_PAY_QUOTA_LIMIT`
-    #[serde(rename = "USER_PAY_QUOTA_LIMIT")]
-    UserPayQuotaLimit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 异常原因类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalType {
+        /// `AUTH_RELATIONSHIP_INVALID`
+        AuthRelationshipInvalid = "AUTH_RELATIONSHIP_INVALID",
+        /// `USER_PAY_QUOTA_LIMIT`
+        UserPayQuotaLimit = "USER_PAY_QUOTA_LIMIT",
+    }
 }
 
 /// 异常结算处理结果
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalSettleResult
 {
     /// 异常结算批次单处理方式
@@ -2632,7 +2537,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
 }
 
 /// The answer of [`PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle`] (个人收款-申请异常结算批次单处理).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponse {
     /// 商户结算批次单号
     pub out_settle_batch_no: String,
@@ -2656,47 +2561,36 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
     pub abnormal_settle_result: Option<PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalSettleResult>,
 }
 
-/// 计算提现金额方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostEcommerceWithdrawDayEndBalanceWithdrawCalculateAmountType {
-    /// `ONLY_DAY_END_BALANCE`
-    #[serde(rename = "ONLY_DAY_END_BALANCE")]
-    OnlyDayEndBalance,
-    /// `ALLOW_CURRENT_BALANCE`
-    #[serde(rename = "ALLOW_CURRENT_BALANCE")]
-    AllowCurrentBalance,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 计算提现金额方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceWithdrawDayEndBalanceWithdrawCalculateAmountType {
+        /// `ONLY_DAY_END_BALANCE`
+        OnlyDayEndBalance = "ONLY_DAY_END_BALANCE",
+        /// `ALLOW_CURRENT_BALANCE`
+        AllowCurrentBalance = "ALLOW_CURRENT_BALANCE",
+    }
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEcommerceWithdrawDayEndBalanceWithdrawResponseStatus {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `ABNORMAL`
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEcommerceWithdrawDayEndBalanceWithdrawResponseStatus {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
 }
 
 /// The answer of [`PostEcommerceWithdrawDayEndBalanceWithdraw`] (二级商户按日终余额预约提现).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
     /// 收付通平台商户号
     pub sp_mchid: String,
@@ -2738,7 +2632,7 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
 
 /// 转账明细列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferBatchesApplyTransferDetailList {
     /// 商家明细单号
     pub out_detail_no: String,
@@ -2752,30 +2646,24 @@ pub struct PostInsuranceMchTransferBatchesApplyTransferDetailList {
     pub openid: String,
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostInsuranceMchTransferBatchesApplyResponseBatchState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `COMPLETED`
-    #[serde(rename = "COMPLETED")]
-    Completed,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostInsuranceMchTransferBatchesApplyResponseBatchState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `COMPLETED`
+        Completed = "COMPLETED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostInsuranceMchTransferBatchesApply`] (受理商家转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceMchTransferBatchesApplyResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -2787,52 +2675,40 @@ pub struct PostInsuranceMchTransferBatchesApplyResponse {
     pub batch_state: Option<PostInsuranceMchTransferBatchesApplyResponseBatchState>,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `WAIT_PAY`
-    #[serde(rename = "WAIT_PAY")]
-    WaitPay,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `BANK_REFUND`
-    #[serde(rename = "BANK_REFUND")]
-    BankRefund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState {
+        /// `ALL`
+        All = "ALL",
+        /// `WAIT_PAY`
+        WaitPay = "WAIT_PAY",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `BANK_REFUND`
+        BankRefund = "BANK_REFUND",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState {}
 
-/// 批次关闭原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatchCloseReason {
-    /// `MERCHANT_REVOCATION`
-    #[serde(rename = "MERCHANT_REVOCATION")]
-    MerchantRevocation,
-    /// `OVERDUE_CLOSE`
-    #[serde(rename = "OVERDUE_CLOSE")]
-    OverdueClose,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次关闭原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatchCloseReason {
+        /// `MERCHANT_REVOCATION`
+        MerchantRevocation = "MERCHANT_REVOCATION",
+        /// `OVERDUE_CLOSE`
+        OverdueClose = "OVERDUE_CLOSE",
+    }
 }
 
 /// 转账批次单
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -2871,36 +2747,28 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
     pub transfer_scene_id: String,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdResponseDataDetailState {
-    /// `INIT`
-    #[serde(rename = "INIT")]
-    Init,
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `WAIT_PAY`
-    #[serde(rename = "WAIT_PAY")]
-    WaitPay,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `BANK_REFUND`
-    #[serde(rename = "BANK_REFUND")]
-    BankRefund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdResponseDataDetailState {
+        /// `INIT`
+        Init = "INIT",
+        /// `ALL`
+        All = "ALL",
+        /// `WAIT_PAY`
+        WaitPay = "WAIT_PAY",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `BANK_REFUND`
+        BankRefund = "BANK_REFUND",
+    }
 }
 
 /// 转账明细单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseData {
     /// 商家转账明细单号
     pub detail_id: String,
@@ -2911,7 +2779,7 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseData {
 }
 
 /// The answer of [`GetInsuranceMchTransferBatchesBatchIdBatchId`] (微信支付转账批次单号查询批次单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponse {
     /// 转账批次单
     pub transfer_batch: GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch,
@@ -2923,150 +2791,104 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponse {
     pub limit: Option<i64>,
 }
 
-/// 明细失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason {
-    /// `ACCOUNT_FROZEN`
-    #[serde(rename = "ACCOUNT_FROZEN")]
-    AccountFrozen,
-    /// `REAL_NAME_CHECK_FAIL`
-    #[serde(rename = "REAL_NAME_CHECK_FAIL")]
-    RealNameCheckFail,
-    /// `NAME_NOT_CORRECT`
-    #[serde(rename = "NAME_NOT_CORRECT")]
-    NameNotCorrect,
-    /// `OPENID_INVALID`
-    #[serde(rename = "OPENID_INVALID")]
-    OpenidInvalid,
-    /// `TRANSFER_QUOTA_EXCEED`
-    #[serde(rename = "TRANSFER_QUOTA_EXCEED")]
-    TransferQuotaExceed,
-    /// `DAY_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "DAY_RECEIVED_QUOTA_EXCEED")]
-    DayReceivedQuotaExceed,
-    /// `MONTH_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "MONTH_RECEIVED_QUOTA_EXCEED")]
-    MonthReceivedQuotaExceed,
-    /// `DAY_RECEIVED_COUNT_EXCEED`
-    #[serde(rename = "DAY_RECEIVED_COUNT_EXCEED")]
-    DayReceivedCountExceed,
-    /// `PRODUCT_AUTH_CHECK_FAIL`
-    #[serde(rename = "PRODUCT_AUTH_CHECK_FAIL")]
-    ProductAuthCheckFail,
-    /// `OVERDUE_CLOSE`
-    #[serde(rename = "OVERDUE_CLOSE")]
-    OverdueClose,
-    /// `ID_CARD_NOT_CORRECT`
-    #[serde(rename = "ID_CARD_NOT_CORRECT")]
-    IdCardNotCorrect,
-    /// `ACCOUNT_NOT_EXIST`
-    #[serde(rename = "ACCOUNT_NOT_EXIST")]
-    AccountNotExist,
-    /// `TRANSFER_RISK`
-    #[serde(rename = "TRANSFER_RISK")]
-    TransferRisk,
-    /// `PAYROLL_CARD_ALREADY_LOGOUT`
-    #[serde(rename = "PAYROLL_CARD_ALREADY_LOGOUT")]
-    PayrollCardAlreadyLogout,
-    /// `PAYROLL_CARD_ALREADY_FROZEN`
-    #[serde(rename = "PAYROLL_CARD_ALREADY_FROZEN")]
-    PayrollCardAlreadyFrozen,
-    /// `PAYROLL_CARD_UNAUTHORIZED`
-    #[serde(rename = "PAYROLL_CARD_UNAUTHORIZED")]
-    PayrollCardUnauthorized,
-    /// `PAYROLL_CARD_USER_NOT_OPEN`
-    #[serde(rename = "PAYROLL_CARD_USER_NOT_OPEN")]
-    PayrollCardUserNotOpen,
-    /// `PAYROLL_CARD_NAME_CARD_NOT_MATCH`
-    #[serde(rename = "PAYROLL_CARD_NAME_CARD_NOT_MATCH")]
-    PayrollCardNameCardNotMatch,
-    /// `PAYROLL_CARD_ID_CARD_NOT_MATCH`
-    #[serde(rename = "PAYROLL_CARD_ID_CARD_NOT_MATCH")]
-    PayrollCardIdCardNotMatch,
-    /// `PAYROLL_CARD_BANKCARD_UNBUNDLING`
-    #[serde(rename = "PAYROLL_CARD_BANKCARD_UNBUNDLING")]
-    PayrollCardBankcardUnbundling,
-    /// `BANK_CARD_COLLECTIONS_ABOVE_QUOTA`
-    #[serde(rename = "BANK_CARD_COLLECTIONS_ABOVE_QUOTA")]
-    BankCardCollectionsAboveQuota,
-    /// `BANK_CARD_ACCOUNT_ABNORMAL`
-    #[serde(rename = "BANK_CARD_ACCOUNT_ABNORMAL")]
-    BankCardAccountAbnormal,
-    /// `BANK_CARD_STATUS_ABNORMAL`
-    #[serde(rename = "BANK_CARD_STATUS_ABNORMAL")]
-    BankCardStatusAbnormal,
-    /// `BANK_CARD_BANK_INFO_WRONG`
-    #[serde(rename = "BANK_CARD_BANK_INFO_WRONG")]
-    BankCardBankInfoWrong,
-    /// `BANK_CARD_CARD_INFO_WRONG`
-    #[serde(rename = "BANK_CARD_CARD_INFO_WRONG")]
-    BankCardCardInfoWrong,
-    /// `OTHER_FAIL_REASON_TYPE`
-    #[serde(rename = "OTHER_FAIL_REASON_TYPE")]
-    OtherFailReasonType,
-    /// `REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED`
-    #[serde(rename = "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED")]
-    RealnameAccountReceivedQuotaExceed,
-    /// `RECEIVE_ACCOUNT_NOT_PERMMIT`
-    #[serde(rename = "RECEIVE_ACCOUNT_NOT_PERMMIT")]
-    ReceiveAccountNotPermmit,
-    /// `PAYEE_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYEE_ACCOUNT_ABNORMAL")]
-    PayeeAccountAbnormal,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `TRANSFER_REMARK_SET_FAIL`
-    #[serde(rename = "TRANSFER_REMARK_SET_FAIL")]
-    TransferRemarkSetFail,
-    /// `TRANSFER_SCENE_INVALID`
-    #[serde(rename = "TRANSFER_SCENE_INVALID")]
-    TransferSceneInvalid,
-    /// `TRANSFER_SCENE_UNAVAILABLE`
-    #[serde(rename = "TRANSFER_SCENE_UNAVAILABLE")]
-    TransferSceneUnavailable,
-    /// `RECEIVE_ACCOUNT_NOT_CONFIGURE`
-    #[serde(rename = "RECEIVE_ACCOUNT_NOT_CONFIGURE")]
-    ReceiveAccountNotConfigure,
-    /// `BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH`
-    #[serde(rename = "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH")]
-    BlockB2CUserlimitamountBsruleMonth,
-    /// `BLOCK_B2C_USERLIMITAMOUNT_MONTH`
-    #[serde(rename = "BLOCK_B2C_USERLIMITAMOUNT_MONTH")]
-    BlockB2CUserlimitamountMonth,
-    /// `MERCHANT_REJECT`
-    #[serde(rename = "MERCHANT_REJECT")]
-    MerchantReject,
-    /// `MERCHANT_NOT_CONFIRM`
-    #[serde(rename = "MERCHANT_NOT_CONFIRM")]
-    MerchantNotConfirm,
-    /// `BANK_CARD_PARAM_ERROR`
-    #[serde(rename = "BANK_CARD_PARAM_ERROR")]
-    BankCardParamError,
-    /// `BANK_CARD_TYPE_NOT_SUPPORTED`
-    #[serde(rename = "BANK_CARD_TYPE_NOT_SUPPORTED")]
-    BankCardTypeNotSupported,
-    /// `RESERVATION_STATE_INVALID`
-    #[serde(rename = "RESERVATION_STATE_INVALID")]
-    ReservationStateInvalid,
-    /// `EXCEEDED_ESTIMATED_AMOUNT`
-    #[serde(rename = "EXCEEDED_ESTIMATED_AMOUNT")]
-    ExceededEstimatedAmount,
-    /// `RESERVATION_INFO_NOT_MATCH`
-    #[serde(rename = "RESERVATION_INFO_NOT_MATCH")]
-    ReservationInfoNotMatch,
-    /// `RESERVATION_SCENE_NOT_MATCH`
-    #[serde(rename = "RESERVATION_SCENE_NOT_MATCH")]
-    ReservationSceneNotMatch,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason {
+        /// `ACCOUNT_FROZEN`
+        AccountFrozen = "ACCOUNT_FROZEN",
+        /// `REAL_NAME_CHECK_FAIL`
+        RealNameCheckFail = "REAL_NAME_CHECK_FAIL",
+        /// `NAME_NOT_CORRECT`
+        NameNotCorrect = "NAME_NOT_CORRECT",
+        /// `OPENID_INVALID`
+        OpenidInvalid = "OPENID_INVALID",
+        /// `TRANSFER_QUOTA_EXCEED`
+        TransferQuotaExceed = "TRANSFER_QUOTA_EXCEED",
+        /// `DAY_RECEIVED_QUOTA_EXCEED`
+        DayReceivedQuotaExceed = "DAY_RECEIVED_QUOTA_EXCEED",
+        /// `MONTH_RECEIVED_QUOTA_EXCEED`
+        MonthReceivedQuotaExceed = "MONTH_RECEIVED_QUOTA_EXCEED",
+        /// `DAY_RECEIVED_COUNT_EXCEED`
+        DayReceivedCountExceed = "DAY_RECEIVED_COUNT_EXCEED",
+        /// `PRODUCT_AUTH_CHECK_FAIL`
+        ProductAuthCheckFail = "PRODUCT_AUTH_CHECK_FAIL",
+        /// `OVERDUE_CLOSE`
+        OverdueClose = "OVERDUE_CLOSE",
+        /// `ID_CARD_NOT_CORRECT`
+        IdCardNotCorrect = "ID_CARD_NOT_CORRECT",
+        /// `ACCOUNT_NOT_EXIST`
+        AccountNotExist = "ACCOUNT_NOT_EXIST",
+        /// `TRANSFER_RISK`
+        TransferRisk = "TRANSFER_RISK",
+        /// `PAYROLL_CARD_ALREADY_LOGOUT`
+        PayrollCardAlreadyLogout = "PAYROLL_CARD_ALREADY_LOGOUT",
+        /// `PAYROLL_CARD_ALREADY_FROZEN`
+        PayrollCardAlreadyFrozen = "PAYROLL_CARD_ALREADY_FROZEN",
+        /// `PAYROLL_CARD_UNAUTHORIZED`
+        PayrollCardUnauthorized = "PAYROLL_CARD_UNAUTHORIZED",
+        /// `PAYROLL_CARD_USER_NOT_OPEN`
+        PayrollCardUserNotOpen = "PAYROLL_CARD_USER_NOT_OPEN",
+        /// `PAYROLL_CARD_NAME_CARD_NOT_MATCH`
+        PayrollCardNameCardNotMatch = "PAYROLL_CARD_NAME_CARD_NOT_MATCH",
+        /// `PAYROLL_CARD_ID_CARD_NOT_MATCH`
+        PayrollCardIdCardNotMatch = "PAYROLL_CARD_ID_CARD_NOT_MATCH",
+        /// `PAYROLL_CARD_BANKCARD_UNBUNDLING`
+        PayrollCardBankcardUnbundling = "PAYROLL_CARD_BANKCARD_UNBUNDLING",
+        /// `BANK_CARD_COLLECTIONS_ABOVE_QUOTA`
+        BankCardCollectionsAboveQuota = "BANK_CARD_COLLECTIONS_ABOVE_QUOTA",
+        /// `BANK_CARD_ACCOUNT_ABNORMAL`
+        BankCardAccountAbnormal = "BANK_CARD_ACCOUNT_ABNORMAL",
+        /// `BANK_CARD_STATUS_ABNORMAL`
+        BankCardStatusAbnormal = "BANK_CARD_STATUS_ABNORMAL",
+        /// `BANK_CARD_BANK_INFO_WRONG`
+        BankCardBankInfoWrong = "BANK_CARD_BANK_INFO_WRONG",
+        /// `BANK_CARD_CARD_INFO_WRONG`
+        BankCardCardInfoWrong = "BANK_CARD_CARD_INFO_WRONG",
+        /// `OTHER_FAIL_REASON_TYPE`
+        OtherFailReasonType = "OTHER_FAIL_REASON_TYPE",
+        /// `REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED`
+        RealnameAccountReceivedQuotaExceed = "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED",
+        /// `RECEIVE_ACCOUNT_NOT_PERMMIT`
+        ReceiveAccountNotPermmit = "RECEIVE_ACCOUNT_NOT_PERMMIT",
+        /// `PAYEE_ACCOUNT_ABNORMAL`
+        PayeeAccountAbnormal = "PAYEE_ACCOUNT_ABNORMAL",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `TRANSFER_REMARK_SET_FAIL`
+        TransferRemarkSetFail = "TRANSFER_REMARK_SET_FAIL",
+        /// `TRANSFER_SCENE_INVALID`
+        TransferSceneInvalid = "TRANSFER_SCENE_INVALID",
+        /// `TRANSFER_SCENE_UNAVAILABLE`
+        TransferSceneUnavailable = "TRANSFER_SCENE_UNAVAILABLE",
+        /// `RECEIVE_ACCOUNT_NOT_CONFIGURE`
+        ReceiveAccountNotConfigure = "RECEIVE_ACCOUNT_NOT_CONFIGURE",
+        /// `BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH`
+        BlockB2CUserlimitamountBsruleMonth = "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH",
+        /// `BLOCK_B2C_USERLIMITAMOUNT_MONTH`
+        BlockB2CUserlimitamountMonth = "BLOCK_B2C_USERLIMITAMOUNT_MONTH",
+        /// `MERCHANT_REJECT`
+        MerchantReject = "MERCHANT_REJECT",
+        /// `MERCHANT_NOT_CONFIRM`
+        MerchantNotConfirm = "MERCHANT_NOT_CONFIRM",
+        /// `BANK_CARD_PARAM_ERROR`
+        BankCardParamError = "BANK_CARD_PARAM_ERROR",
+        /// `BANK_CARD_TYPE_NOT_SUPPORTED`
+        BankCardTypeNotSupported = "BANK_CARD_TYPE_NOT_SUPPORTED",
+        /// `RESERVATION_STATE_INVALID`
+        ReservationStateInvalid = "RESERVATION_STATE_INVALID",
+        /// `EXCEEDED_ESTIMATED_AMOUNT`
+        ExceededEstimatedAmount = "EXCEEDED_ESTIMATED_AMOUNT",
+        /// `RESERVATION_INFO_NOT_MATCH`
+        ReservationInfoNotMatch = "RESERVATION_INFO_NOT_MATCH",
+        /// `RESERVATION_SCENE_NOT_MATCH`
+        ReservationSceneNotMatch = "RESERVATION_SCENE_NOT_MATCH",
+    }
 }
 
 /// The answer of [`GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付转账明细单号查询明细单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -3106,25 +2928,20 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdRe
     pub bank_refund_time: Option<String>,
 }
 
-/// 电子回单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState
-{
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 电子回单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
 /// The answer of [`GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo`] (查询商家转账明细电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -3147,7 +2964,7 @@ pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDe
 }
 
 /// The answer of [`PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply`] (申请商家转账明细电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3160,7 +2977,7 @@ pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutD
 }
 
 /// The answer of [`GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo`] (查询商家转账批次电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -3179,7 +2996,7 @@ pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResp
 }
 
 /// The answer of [`PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply`] (申请商家转账批次电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3191,7 +3008,7 @@ pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApp
 
 /// 保险保单报备信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolicy {
     /// 保险产品备案编号
     pub product_registration_no: String,
@@ -3209,7 +3026,7 @@ pub struct PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolic
 
 /// 场景报备信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferReservationApplySceneReportData {
     /// 保险保单报备信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3217,27 +3034,22 @@ pub struct PostInsuranceMchTransferReservationApplySceneReportData {
         Option<PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolicy>,
 }
 
-/// 预约记录状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostInsuranceMchTransferReservationApplyResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `CONFIRMED`
-    #[serde(rename = "CONFIRMED")]
-    Confirmed,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 预约记录状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostInsuranceMchTransferReservationApplyResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `CONFIRMED`
+        Confirmed = "CONFIRMED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostInsuranceMchTransferReservationApply`] (受理单次预约商家转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceMchTransferReservationApplyResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3253,40 +3065,30 @@ pub struct PostInsuranceMchTransferReservationApplyResponse {
     pub package_info: String,
 }
 
-/// 预约记录关闭的原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfoCloseReason
-{
-    /// `USER_OVERDUE_UNCONFIRMED`
-    #[serde(rename = "USER_OVERDUE_UNCONFIRMED")]
-    UserOverdueUnconfirmed,
-    /// `CLOSE_CONFIRMED_VIA_MCH_API`
-    #[serde(rename = "CLOSE_CONFIRMED_VIA_MCH_API")]
-    CloseConfirmedViaMchApi,
-    /// `CLOSE_ACCEPTED_VIA_MCH_API`
-    #[serde(rename = "CLOSE_ACCEPTED_VIA_MCH_API")]
-    CloseAcceptedViaMchApi,
-    /// `TRANSFER_FINISHED`
-    #[serde(rename = "TRANSFER_FINISHED")]
-    TransferFinished,
-    /// `OVERDUE_NOT_TRANSFER`
-    #[serde(rename = "OVERDUE_NOT_TRANSFER")]
-    OverdueNotTransfer,
-    /// `RESERVE_FAIL`
-    #[serde(rename = "RESERVE_FAIL")]
-    ReserveFail,
-    /// `USER_CLOSE`
-    #[serde(rename = "USER_CLOSE")]
-    UserClose,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 预约记录关闭的原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfoCloseReason {
+        /// `USER_OVERDUE_UNCONFIRMED`
+        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
+        /// `CLOSE_CONFIRMED_VIA_MCH_API`
+        CloseConfirmedViaMchApi = "CLOSE_CONFIRMED_VIA_MCH_API",
+        /// `CLOSE_ACCEPTED_VIA_MCH_API`
+        CloseAcceptedViaMchApi = "CLOSE_ACCEPTED_VIA_MCH_API",
+        /// `TRANSFER_FINISHED`
+        TransferFinished = "TRANSFER_FINISHED",
+        /// `OVERDUE_NOT_TRANSFER`
+        OverdueNotTransfer = "OVERDUE_NOT_TRANSFER",
+        /// `RESERVE_FAIL`
+        ReserveFail = "RESERVE_FAIL",
+        /// `USER_CLOSE`
+        UserClose = "USER_CLOSE",
+    }
 }
 
 /// 预约记录的关闭信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfo {
     /// 预约记录关闭的时间
     pub close_time: String,
@@ -3295,7 +3097,7 @@ pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoRes
 }
 
 /// The answer of [`GetInsuranceMchTransferReservationOutReservationNoOutReservationNo`] (商户预约单号查询预约商家转账记录).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -3333,7 +3135,7 @@ pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoRes
 }
 
 /// The answer of [`PostMchTransferBatchesApply`] (受理商家转账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferBatchesApplyResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -3345,33 +3147,26 @@ pub struct PostMchTransferBatchesApplyResponse {
     pub batch_state: Option<String>,
 }
 
-/// 明细状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetMchTransferBatchesBatchIdBatchIdDetailState {
-    /// `ALL`
-    #[serde(rename = "ALL")]
-    All,
-    /// `WAIT_PAY`
-    #[serde(rename = "WAIT_PAY")]
-    WaitPay,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetMchTransferBatchesBatchIdBatchIdDetailState {
+        /// `ALL`
+        All = "ALL",
+        /// `WAIT_PAY`
+        WaitPay = "WAIT_PAY",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetMchTransferBatchesBatchIdBatchIdDetailState {}
 
 /// 转账批次单
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -3410,7 +3205,7 @@ pub struct GetMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
 }
 
 /// 转账明细单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferBatchesBatchIdBatchIdResponseData {
     /// 商家转账明细单号
     pub detail_id: String,
@@ -3421,7 +3216,7 @@ pub struct GetMchTransferBatchesBatchIdBatchIdResponseData {
 }
 
 /// The answer of [`GetMchTransferBatchesBatchIdBatchId`] (微信支付转账批次单号查询批次单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferBatchesBatchIdBatchIdResponse {
     /// 转账批次单
     pub transfer_batch: GetMchTransferBatchesBatchIdBatchIdResponseTransferBatch,
@@ -3434,7 +3229,7 @@ pub struct GetMchTransferBatchesBatchIdBatchIdResponse {
 }
 
 /// The answer of [`GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付转账明细单号查询明细单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -3473,7 +3268,7 @@ pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
 }
 
 /// The answer of [`GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo`] (查询商家转账明细电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -3496,7 +3291,7 @@ pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOut
 }
 
 /// The answer of [`PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply`] (申请商家转账明细电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse
 {
     /// 二级商户号
@@ -3510,7 +3305,7 @@ pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOu
 }
 
 /// The answer of [`GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo`] (查询商家转账批次电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse {
     /// 商家转账批次单号
     pub batch_id: String,
@@ -3529,7 +3324,7 @@ pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse {
 }
 
 /// The answer of [`PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply`] (申请商家转账批次电子回单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse {
     /// 二级商户号
     pub sub_mchid: String,
@@ -3540,7 +3335,7 @@ pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyRespons
 }
 
 /// 预约记录的关闭信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfo {
     /// 预约记录关闭的时间
     pub close_time: String,
@@ -3549,7 +3344,7 @@ pub struct GetMchTransferReservationOutReservationNoOutReservationNoResponseClos
 }
 
 /// The answer of [`GetMchTransferReservationOutReservationNoOutReservationNo`] (商户预约单号查询预约商家转账记录).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMchTransferReservationOutReservationNoOutReservationNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,

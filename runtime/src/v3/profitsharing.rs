@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 电商平台, 服务商.
 #[endpoint(GET, "v3/profitsharing/bills", response = GetBillsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
@@ -29,7 +29,7 @@ pub struct GetBills {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/profitsharing/merchant-configs/{sub_mchid}", response = GetMerchantConfigsSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantConfigsSubMchid {
     /// 子商户号
     pub sub_mchid: String,
@@ -42,7 +42,7 @@ pub struct GetMerchantConfigsSubMchid {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/profitsharing/orders", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrders {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -67,7 +67,7 @@ pub struct PostOrders {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/profitsharing/orders/unfreeze", response = PostOrdersUnfreezeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersUnfreeze {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -86,7 +86,7 @@ pub struct PostOrdersUnfreeze {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/profitsharing/orders/{out_order_no}", response = GetOrdersOutOrderNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutOrderNo {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -103,7 +103,7 @@ pub struct GetOrdersOutOrderNo {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/profitsharing/receivers/add", response = PostReceiversAddResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiversAdd {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -131,7 +131,7 @@ pub struct PostReceiversAdd {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/profitsharing/receivers/delete", response = PostReceiversDeleteResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiversDelete {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -152,7 +152,7 @@ pub struct PostReceiversDelete {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/profitsharing/return-orders", response = PostReturnOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReturnOrders {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -177,7 +177,7 @@ pub struct PostReturnOrders {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/profitsharing/return-orders/{out_return_no}", response = PostReturnOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetReturnOrdersOutReturnNo {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -194,43 +194,36 @@ pub struct GetReturnOrdersOutReturnNo {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/profitsharing/transactions/{transaction_id}/amounts", response = GetTransactionsTransactionIdAmountsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsTransactionIdAmounts {
     /// 微信订单号
     pub transaction_id: String,
 }
 
-/// 压缩类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetBillsTarType {
-    /// `GZIP`
-    #[serde(rename = "GZIP")]
-    Gzip,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 压缩类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBillsTarType {
+        /// `GZIP`
+        Gzip = "GZIP",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetBillsTarType {}
 
-/// 哈希类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBillsResponseHashType {
-    /// `SHA1`
-    #[serde(rename = "SHA1")]
-    Sha1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 哈希类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBillsResponseHashType {
+        /// `SHA1`
+        Sha1 = "SHA1",
+    }
 }
 
 /// The answer of [`GetBills`] (申请分账账单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBillsResponse {
     /// 下载地址
     pub download_url: String,
@@ -241,7 +234,7 @@ pub struct GetBillsResponse {
 }
 
 /// The answer of [`GetMerchantConfigsSubMchid`] (查询最大分账比例).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantConfigsSubMchidResponse {
     /// 子商户号
     pub sub_mchid: String,
@@ -249,29 +242,24 @@ pub struct GetMerchantConfigsSubMchidResponse {
     pub max_ratio: i64,
 }
 
-/// 分账接收方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostOrdersReceiversType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// `PERSONAL_OPENID`
-    #[serde(rename = "PERSONAL_OPENID")]
-    PersonalOpenid,
-    /// `PERSONAL_SUB_OPENID`
-    #[serde(rename = "PERSONAL_SUB_OPENID")]
-    PersonalSubOpenid,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+        /// `PERSONAL_SUB_OPENID`
+        PersonalSubOpenid = "PERSONAL_SUB_OPENID",
+    }
 }
 
 /// 分账接收方列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersReceivers {
     /// 分账接收方类型
     pub r#type: PostOrdersReceiversType,
@@ -287,77 +275,58 @@ pub struct PostOrdersReceivers {
     pub description: String,
 }
 
-/// 分账单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrdersResponseState {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersResponseState {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
-/// 分账结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrdersResponseReceiversResult {
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 分账失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrdersResponseReceiversFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `NO_RELATION`
-    #[serde(rename = "NO_RELATION")]
-    NoRelation,
-    /// `RECEIVER_HIGH_RISK`
-    #[serde(rename = "RECEIVER_HIGH_RISK")]
-    ReceiverHighRisk,
-    /// `RECEIVER_REAL_NAME_NOT_VERIFIED`
-    #[serde(rename = "RECEIVER_REAL_NAME_NOT_VERIFIED")]
-    ReceiverRealNameNotVerified,
-    /// `NO_AUTH`
-    #[serde(rename = "NO_AUTH")]
-    NoAuth,
-    /// `RECEIVER_RECEIPT_LIMIT`
-    #[serde(rename = "RECEIVER_RECEIPT_LIMIT")]
-    ReceiverReceiptLimit,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `INVALID_REQUEST`
-    #[serde(rename = "INVALID_REQUEST")]
-    InvalidRequest,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersResponseReceiversFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `NO_RELATION`
+        NoRelation = "NO_RELATION",
+        /// `RECEIVER_HIGH_RISK`
+        ReceiverHighRisk = "RECEIVER_HIGH_RISK",
+        /// `RECEIVER_REAL_NAME_NOT_VERIFIED`
+        ReceiverRealNameNotVerified = "RECEIVER_REAL_NAME_NOT_VERIFIED",
+        /// `NO_AUTH`
+        NoAuth = "NO_AUTH",
+        /// `RECEIVER_RECEIPT_LIMIT`
+        ReceiverReceiptLimit = "RECEIVER_RECEIPT_LIMIT",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersResponseReceivers {
     /// 分账金额
     pub amount: i64,
@@ -380,7 +349,7 @@ pub struct PostOrdersResponseReceivers {
 }
 
 /// The answer of [`PostOrders`] (请求分账).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -397,7 +366,7 @@ pub struct PostOrdersResponse {
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersUnfreezeResponseReceivers {
     /// 分账金额
     pub amount: i64,
@@ -420,7 +389,7 @@ pub struct PostOrdersUnfreezeResponseReceivers {
 }
 
 /// The answer of [`PostOrdersUnfreeze`] (解冻剩余资金).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersUnfreezeResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -437,7 +406,7 @@ pub struct PostOrdersUnfreezeResponse {
 }
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersOutOrderNoResponseReceivers {
     /// 分账金额
     pub amount: i64,
@@ -460,7 +429,7 @@ pub struct GetOrdersOutOrderNoResponseReceivers {
 }
 
 /// The answer of [`GetOrdersOutOrderNo`] (查询分账结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersOutOrderNoResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -476,51 +445,38 @@ pub struct GetOrdersOutOrderNoResponse {
     pub receivers: Option<Vec<GetOrdersOutOrderNoResponseReceivers>>,
 }
 
-/// 与分账方的关系类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostReceiversAddRelationType {
-    /// `SERVICE_PROVIDER`
-    #[serde(rename = "SERVICE_PROVIDER")]
-    ServiceProvider,
-    /// `STORE`
-    #[serde(rename = "STORE")]
-    Store,
-    /// `STAFF`
-    #[serde(rename = "STAFF")]
-    Staff,
-    /// `STORE_OWNER`
-    #[serde(rename = "STORE_OWNER")]
-    StoreOwner,
-    /// `PARTNER`
-    #[serde(rename = "PARTNER")]
-    Partner,
-    /// `HEADQUARTER`
-    #[serde(rename = "HEADQUARTER")]
-    Headquarter,
-    /// `BRAND`
-    #[serde(rename = "BRAND")]
-    Brand,
-    /// `DISTRIBUTOR`
-    #[serde(rename = "DISTRIBUTOR")]
-    Distributor,
-    /// `USER`
-    #[serde(rename = "USER")]
-    User,
-    /// `SUPPLIER`
-    #[serde(rename = "SUPPLIER")]
-    Supplier,
-    /// `CUSTOM`
-    #[serde(rename = "CUSTOM")]
-    Custom,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 与分账方的关系类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReceiversAddRelationType {
+        /// `SERVICE_PROVIDER`
+        ServiceProvider = "SERVICE_PROVIDER",
+        /// `STORE`
+        Store = "STORE",
+        /// `STAFF`
+        Staff = "STAFF",
+        /// `STORE_OWNER`
+        StoreOwner = "STORE_OWNER",
+        /// `PARTNER`
+        Partner = "PARTNER",
+        /// `HEADQUARTER`
+        Headquarter = "HEADQUARTER",
+        /// `BRAND`
+        Brand = "BRAND",
+        /// `DISTRIBUTOR`
+        Distributor = "DISTRIBUTOR",
+        /// `USER`
+        User = "USER",
+        /// `SUPPLIER`
+        Supplier = "SUPPLIER",
+        /// `CUSTOM`
+        Custom = "CUSTOM",
+    }
 }
 
 /// The answer of [`PostReceiversAdd`] (添加分账接收方).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReceiversAddResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -537,7 +493,7 @@ pub struct PostReceiversAddResponse {
 }
 
 /// The answer of [`PostReceiversDelete`] (删除分账接收方).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReceiversDeleteResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -547,52 +503,40 @@ pub struct PostReceiversDeleteResponse {
     pub account: String,
 }
 
-/// 回退结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostReturnOrdersResponseResult {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReturnOrdersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostReturnOrdersResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `BALANCE_NOT_ENOUGH`
-    #[serde(rename = "BALANCE_NOT_ENOUGH")]
-    BalanceNotEnough,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `INVALID_REQUEST`
-    #[serde(rename = "INVALID_REQUEST")]
-    InvalidRequest,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostReturnOrdersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `BALANCE_NOT_ENOUGH`
+        BalanceNotEnough = "BALANCE_NOT_ENOUGH",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// The answer of [`PostReturnOrders`] (请求分账回退).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostReturnOrdersResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -621,7 +565,7 @@ pub struct PostReturnOrdersResponse {
 }
 
 /// The answer of [`GetTransactionsTransactionIdAmounts`] (查询剩余待分金额).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsTransactionIdAmountsResponse {
     /// 微信订单号
     pub transaction_id: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商, 直连商户.
 #[endpoint(POST, "v3/qrcode/transactions", response = PostTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactions {
     /// 商户在微信申请公众号或移动应用成功后分配的账号ID
     pub appid: String,
@@ -49,7 +49,7 @@ pub struct PostTransactions {
 /// Callers: 服务商, 直连商户.
 #[endpoint(GET, "v3/qrcode/transactions/out-trade-no/{out_trade_no}", response = PostTransactionsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 商户系统内部订单号
     pub out_trade_no: String,
@@ -64,7 +64,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 服务商, 直连商户.
 #[endpoint(GET, "v3/qrcode/user-services/contract-id/{contract_id}", response = GetUserServicesContractIdContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserServicesContractIdContractId {
     /// 签约成功后
     pub contract_id: String,
@@ -76,25 +76,21 @@ pub struct GetUserServicesContractIdContractId {
     pub sub_mchid: Option<String>,
 }
 
-/// 交易场景值
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostTransactionsTradeScene {
-    /// `BUS`
-    #[serde(rename = "BUS")]
-    Bus,
-    /// `METRO`
-    #[serde(rename = "METRO")]
-    Metro,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景值
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsTradeScene {
+        /// `BUS`
+        Bus = "BUS",
+        /// `METRO`
+        Metro = "METRO",
+    }
 }
 
 /// 订单金额信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAmount {
     /// 订单总金额
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,7 +101,7 @@ pub struct PostTransactionsAmount {
 }
 
 /// 公交场景信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsBusInfo {
     /// 用户乘车时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,7 +115,7 @@ pub struct PostTransactionsBusInfo {
 }
 
 /// 地铁场景信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostTransactionsMetroInfo {
     /// 用户乘车时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,81 +131,62 @@ pub struct PostTransactionsMetroInfo {
     pub end_station: Option<String>,
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PAY_FAIL`
-    #[serde(rename = "PAY_FAIL")]
-    PayFail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PAY_FAIL`
+        PayFail = "PAY_FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
-/// 用户还款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsResponseUserRepayState {
-    /// `NOT_REPAY`
-    #[serde(rename = "NOT_REPAY")]
-    NotRepay,
-    /// `REPAID`
-    #[serde(rename = "REPAID")]
-    Repaid,
-    /// `ALL_REFUND`
-    #[serde(rename = "ALL_REFUND")]
-    AllRefund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户还款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsResponseUserRepayState {
+        /// `NOT_REPAY`
+        NotRepay = "NOT_REPAY",
+        /// `REPAID`
+        Repaid = "REPAID",
+        /// `ALL_REFUND`
+        AllRefund = "ALL_REFUND",
+    }
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsResponsePromotionDetailScope {
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsResponsePromotionDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsResponsePromotionDetailType {
-    /// `CASH`
-    #[serde(rename = "CASH")]
-    Cash,
-    /// `NOCASH`
-    #[serde(rename = "NOCASH")]
-    Nocash,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsResponsePromotionDetailType {
+        /// `CASH`
+        Cash = "CASH",
+        /// `NOCASH`
+        Nocash = "NOCASH",
+    }
 }
 
 /// `promotion_detail`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponsePromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
@@ -234,7 +211,7 @@ pub struct PostTransactionsResponsePromotionDetail {
 }
 
 /// The answer of [`PostTransactions`] (扣费受理).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -282,24 +259,20 @@ pub struct PostTransactionsResponse {
     pub promotion_detail: Option<Vec<PostTransactionsResponsePromotionDetail>>,
 }
 
-/// `user_service_state`
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetUserServicesContractIdContractIdResponseUserServiceState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BLOCKED`
-    #[serde(rename = "BLOCKED")]
-    Blocked,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// `user_service_state`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUserServicesContractIdContractIdResponseUserServiceState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCKED`
+        Blocked = "BLOCKED",
+    }
 }
 
 /// The answer of [`GetUserServicesContractIdContractId`] (查询用户服务可用信息).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserServicesContractIdContractIdResponse {
     /// 签约成功后
     pub contract_id: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 从业机构.
 #[endpoint(POST, "v3/rate-activity/applications", response = PostApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplications {
     /// 从业机构号
     pub acquiring_bank_id: String,
@@ -33,7 +33,7 @@ pub struct PostApplications {
 /// Callers: 从业机构.
 #[endpoint(GET, "v3/rate-activity/applications/id/{application_id}", response = GetApplicationsIdApplicationIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetApplicationsIdApplicationId {
     /// 申请单编号
     pub application_id: String,
@@ -46,7 +46,7 @@ pub struct GetApplicationsIdApplicationId {
 /// Callers: 从业机构.
 #[endpoint(PATCH, "v3/rate-activity/applications/id/{application_id}", response = PostApplicationsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchApplicationsIdApplicationId {
     /// 申请单编号
     pub application_id: String,
@@ -59,7 +59,7 @@ pub struct PatchApplicationsIdApplicationId {
 
 /// 活动报名材料
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplicationsActivityDetailActivityApplyInformation {
     /// 材料ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,7 +71,7 @@ pub struct PostApplicationsActivityDetailActivityApplyInformation {
 
 /// 活动报名信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplicationsActivityDetail {
     /// 活动ID
     pub activity_id: String,
@@ -86,7 +86,7 @@ pub struct PostApplicationsActivityDetail {
 
 /// 补充信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplicationsAdditionalInformation {
     /// 补充说明
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,14 +97,14 @@ pub struct PostApplicationsAdditionalInformation {
 }
 
 /// The answer of [`PostApplications`] (报名费率优惠活动API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplicationsResponse {
     /// 申请单编号
     pub application_id: String,
 }
 
 /// The answer of [`GetApplicationsIdApplicationId`] (根据申请单ID查询申请单结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplicationsIdApplicationIdResponse {
     /// 申请单状态
     pub application_state: String,
@@ -120,7 +120,7 @@ pub struct GetApplicationsIdApplicationIdResponse {
 
 /// 活动报名修改信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchApplicationsIdApplicationIdActivityDetailModification {
     /// 活动费率
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/realname/verify", response = GetVerifyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetVerify {
     /// 下单用户账户的证件类型
     pub credential_type: i64,
@@ -25,7 +25,7 @@ pub struct GetVerify {
 }
 
 /// The answer of [`GetVerify`] (实名信息校验).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetVerifyResponse {
     /// 实名比对结果
     pub verify_result: i64,

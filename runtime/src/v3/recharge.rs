@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 普通商户.
 #[endpoint(POST, "v3/recharge/bank-transfer-recharges/apply", response = PostBankTransferRechargesApplyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBankTransferRechargesApply {
     /// 商户充值单号
     pub out_recharge_no: String,
@@ -31,47 +31,38 @@ pub struct PostBankTransferRechargesApply {
 /// Callers: 普通商户.
 #[endpoint(GET, "v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}", response = GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNo {
     /// 商户充值单号
     pub out_recharge_no: String,
 }
 
-/// 充值场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostBankTransferRechargesApplyRechargeScene {
-    /// `NORMAL_BANK_TRANSFER`
-    #[serde(rename = "NORMAL_BANK_TRANSFER")]
-    NormalBankTransfer,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBankTransferRechargesApplyRechargeScene {
+        /// `NORMAL_BANK_TRANSFER`
+        NormalBankTransfer = "NORMAL_BANK_TRANSFER",
+    }
 }
 
-/// 充值入账账户
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBankTransferRechargesApplyAccountType {
-    /// `BASIC`
-    #[serde(rename = "BASIC")]
-    Basic,
-    /// `OPERATION`
-    #[serde(rename = "OPERATION")]
-    Operation,
-    /// `FEES`
-    #[serde(rename = "FEES")]
-    Fees,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值入账账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBankTransferRechargesApplyAccountType {
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+    }
 }
 
 /// 充值金额
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostBankTransferRechargesApplyRechargeAmount {
     /// 总金额
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,7 +73,7 @@ pub struct PostBankTransferRechargesApplyRechargeAmount {
 }
 
 /// 银行账户
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBankTransferRechargesApplyResponseTransferInAccount {
     /// 开户银行名称
     pub bank_name: Option<String>,
@@ -97,7 +88,7 @@ pub struct PostBankTransferRechargesApplyResponseTransferInAccount {
 }
 
 /// The answer of [`PostBankTransferRechargesApply`] (申请银行转账充值).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBankTransferRechargesApplyResponse {
     /// 微信支付充值单号
     pub recharge_id: String,
@@ -107,40 +98,32 @@ pub struct PostBankTransferRechargesApplyResponse {
     pub transfer_in_account: PostBankTransferRechargesApplyResponseTransferInAccount,
 }
 
-/// 充值状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `RECHARGING`
-    #[serde(rename = "RECHARGING")]
-    Recharging,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `RECHARGING`
+        Recharging = "RECHARGING",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
-/// 充值场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene {
-    /// `ECOMMERCE_BANK_TRANSFER`
-    #[serde(rename = "ECOMMERCE_BANK_TRANSFER")]
-    EcommerceBankTransfer,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 充值场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene {
+        /// `ECOMMERCE_BANK_TRANSFER`
+        EcommerceBankTransfer = "ECOMMERCE_BANK_TRANSFER",
+    }
 }
 
 /// 转账充值的付款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo {
     /// 转账充值附言
     pub memo: Option<String>,
@@ -155,7 +138,7 @@ pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransfe
 }
 
 /// The answer of [`GetBankTransferRechargesOutRechargeNoOutRechargeNo`] (查询银行转账充值结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
     /// 充值商户号
     pub mchid: String,

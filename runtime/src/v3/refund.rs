@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/refund/domestic/refunds", response = PostDomesticRefundsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDomesticRefunds {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -41,7 +41,7 @@ pub struct PostDomesticRefunds {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/refund/domestic/refunds/{out_refund_no}", response = GetDomesticRefundsOutRefundNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDomesticRefundsOutRefundNo {
     /// 商户退款单号
     pub out_refund_no: String,
@@ -56,7 +56,7 @@ pub struct GetDomesticRefundsOutRefundNo {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", response = PostDomesticRefundsRefundIdApplyAbnormalRefundResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDomesticRefundsRefundIdApplyAbnormalRefund {
     /// 微信退款单号
     pub refund_id: String,
@@ -77,7 +77,7 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefund {
 }
 
 /// 退款出资账户及金额
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostDomesticRefundsAmountFrom {
     /// 出资账户类型
     pub account: String,
@@ -87,7 +87,7 @@ pub struct PostDomesticRefundsAmountFrom {
 
 /// 金额信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDomesticRefundsAmount {
     /// 退款金额
     pub refund: i64,
@@ -101,7 +101,7 @@ pub struct PostDomesticRefundsAmount {
 }
 
 /// 退款商品
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostDomesticRefundsGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,
@@ -119,52 +119,40 @@ pub struct PostDomesticRefundsGoodsDetail {
     pub refund_quantity: i64,
 }
 
-/// 退款渠道
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostDomesticRefundsResponseChannel {
-    /// `ORIGINAL`
-    #[serde(rename = "ORIGINAL")]
-    Original,
-    /// `BALANCE`
-    #[serde(rename = "BALANCE")]
-    Balance,
-    /// `OTHER_BALANCE`
-    #[serde(rename = "OTHER_BALANCE")]
-    OtherBalance,
-    /// `OTHER_BANKCARD`
-    #[serde(rename = "OTHER_BANKCARD")]
-    OtherBankcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDomesticRefundsResponseChannel {
+        /// `ORIGINAL`
+        Original = "ORIGINAL",
+        /// `BALANCE`
+        Balance = "BALANCE",
+        /// `OTHER_BALANCE`
+        OtherBalance = "OTHER_BALANCE",
+        /// `OTHER_BANKCARD`
+        OtherBankcard = "OTHER_BANKCARD",
+    }
 }
 
-/// 退款状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostDomesticRefundsResponseStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `ABNORMAL`
-    #[serde(rename = "ABNORMAL")]
-    Abnormal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDomesticRefundsResponseStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
 }
 
 /// 金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDomesticRefundsResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -189,7 +177,7 @@ pub struct PostDomesticRefundsResponseAmount {
 }
 
 /// 优惠退款信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDomesticRefundsResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -206,7 +194,7 @@ pub struct PostDomesticRefundsResponsePromotionDetail {
 }
 
 /// The answer of [`PostDomesticRefunds`] (申请退款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDomesticRefundsResponse {
     /// 微信支付退款号
     pub refund_id: String,
@@ -235,7 +223,7 @@ pub struct PostDomesticRefundsResponse {
 }
 
 /// The answer of [`GetDomesticRefundsOutRefundNo`] (查询单笔退款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDomesticRefundsOutRefundNoResponse {
     /// 微信支付退款号
     pub refund_id: String,
@@ -263,81 +251,58 @@ pub struct GetDomesticRefundsOutRefundNoResponse {
     pub promotion_detail: Option<Vec<PostDomesticRefundsResponsePromotionDetail>>,
 }
 
-/// 异常退款处理方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostDomesticRefundsRefundIdApplyAbnormalRefundType {
-    /// `USER_BANK_CARD`
-    #[serde(rename = "USER_BANK_CARD")]
-    UserBankCard,
-    /// `MERCHANT_BANK_CARD`
-    #[serde(rename = "MERCHANT_BANK_CARD")]
-    MerchantBankCard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 异常退款处理方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDomesticRefundsRefundIdApplyAbnormalRefundType {
+        /// `USER_BANK_CARD`
+        UserBankCard = "USER_BANK_CARD",
+        /// `MERCHANT_BANK_CARD`
+        MerchantBankCard = "MERCHANT_BANK_CARD",
+    }
 }
 
-/// 开户银行
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostDomesticRefundsRefundIdApplyAbnormalRefundBankType {
-    /// `CMB_DEBIT`
-    #[serde(rename = "CMB_DEBIT")]
-    CmbDebit,
-    /// `COMM_DEBIT`
-    #[serde(rename = "COMM_DEBIT")]
-    CommDebit,
-    /// `ABC_DEBIT`
-    #[serde(rename = "ABC_DEBIT")]
-    AbcDebit,
-    /// `CCB_DEBIT`
-    #[serde(rename = "CCB_DEBIT")]
-    CcbDebit,
-    /// `ICBC_DEBIT`
-    #[serde(rename = "ICBC_DEBIT")]
-    IcbcDebit,
-    /// `BOC_DEBIT`
-    #[serde(rename = "BOC_DEBIT")]
-    BocDebit,
-    /// `PAB_DEBIT`
-    #[serde(rename = "PAB_DEBIT")]
-    PabDebit,
-    /// `SPDB_DEBIT`
-    #[serde(rename = "SPDB_DEBIT")]
-    SpdbDebit,
-    /// `CITIC_DEBIT`
-    #[serde(rename = "CITIC_DEBIT")]
-    CiticDebit,
-    /// `CEB_DEBIT`
-    #[serde(rename = "CEB_DEBIT")]
-    CebDebit,
-    /// `CMBC_DEBIT`
-    #[serde(rename = "CMBC_DEBIT")]
-    CmbcDebit,
-    /// `CIB_DEBIT`
-    #[serde(rename = "CIB_DEBIT")]
-    CibDebit,
-    /// `GDB_DEBIT`
-    #[serde(rename = "GDB_DEBIT")]
-    GdbDebit,
-    /// `PSBC_DEBIT`
-    #[serde(rename = "PSBC_DEBIT")]
-    PsbcDebit,
-    /// `NBCB_DEBIT`
-    #[serde(rename = "NBCB_DEBIT")]
-    NbcbDebit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 开户银行
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDomesticRefundsRefundIdApplyAbnormalRefundBankType {
+        /// `CMB_DEBIT`
+        CmbDebit = "CMB_DEBIT",
+        /// `COMM_DEBIT`
+        CommDebit = "COMM_DEBIT",
+        /// `ABC_DEBIT`
+        AbcDebit = "ABC_DEBIT",
+        /// `CCB_DEBIT`
+        CcbDebit = "CCB_DEBIT",
+        /// `ICBC_DEBIT`
+        IcbcDebit = "ICBC_DEBIT",
+        /// `BOC_DEBIT`
+        BocDebit = "BOC_DEBIT",
+        /// `PAB_DEBIT`
+        PabDebit = "PAB_DEBIT",
+        /// `SPDB_DEBIT`
+        SpdbDebit = "SPDB_DEBIT",
+        /// `CITIC_DEBIT`
+        CiticDebit = "CITIC_DEBIT",
+        /// `CEB_DEBIT`
+        CebDebit = "CEB_DEBIT",
+        /// `CMBC_DEBIT`
+        CmbcDebit = "CMBC_DEBIT",
+        /// `CIB_DEBIT`
+        CibDebit = "CIB_DEBIT",
+        /// `GDB_DEBIT`
+        GdbDebit = "GDB_DEBIT",
+        /// `PSBC_DEBIT`
+        PsbcDebit = "PSBC_DEBIT",
+        /// `NBCB_DEBIT`
+        NbcbDebit = "NBCB_DEBIT",
+    }
 }
 
 /// The answer of [`PostDomesticRefundsRefundIdApplyAbnormalRefund`] (发起异常退款).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponse {
     /// 微信支付退款号
     pub refund_id: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}", response = GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo {
     /// 还款单订单号
     pub combine_out_trade_no: String,
@@ -25,7 +25,7 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoClose {
     /// 还款单订单号
     pub combine_out_trade_no: String,
@@ -40,7 +40,7 @@ pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoClose {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/repayment/combine-transactions/partner/prepay", response = PostCombineTransactionsPartnerPrepayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepay {
     /// 还款单订单号
     pub combine_out_trade_no: String,
@@ -65,46 +65,38 @@ pub struct PostCombineTransactionsPartnerPrepay {
 }
 
 /// 还款支付者信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseCombinePayerInfo {
     /// 用户服务商标识
     pub openid: String,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType {
-    /// `REPAYMENT`
-    #[serde(rename = "REPAYMENT")]
-    Repayment,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType {
+        /// `REPAYMENT`
+        Repayment = "REPAYMENT",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// 子单金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -117,7 +109,7 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOr
 }
 
 /// 还款明细单信息列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrders {
     /// 还款单发起商户号
     pub mchid: String,
@@ -145,7 +137,7 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOr
 }
 
 /// The answer of [`GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo`] (还款单查询).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse {
     /// 还款服务商APPID
     pub combine_appid: String,
@@ -165,7 +157,7 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse {
 
 /// 还款明细单信息列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrders {
     /// 还款单发起商户号
     pub mchid: String,
@@ -178,7 +170,7 @@ pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrde
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepaySubOrdersAmount {
     /// 标价金额
     pub total_amount: i64,
@@ -188,7 +180,7 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrdersAmount {
 
 /// 结算信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,7 +192,7 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo {
 
 /// 还款明细单信息列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepaySubOrders {
     /// 还款单发起商户号
     pub mchid: String,
@@ -220,29 +212,23 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrders {
     pub settle_info: Option<PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo>,
 }
 
-/// 场景类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCombineTransactionsPartnerPrepayH5InfoType {
-    /// `iOS`
-    #[serde(rename = "iOS")]
-    IOs,
-    /// `Android`
-    #[serde(rename = "Android")]
-    Android,
-    /// `Wap`
-    #[serde(rename = "Wap")]
-    Wap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCombineTransactionsPartnerPrepayH5InfoType {
+        /// `iOS`
+        IOs = "iOS",
+        /// `Android`
+        Android = "Android",
+        /// `Wap`
+        Wap = "Wap",
+    }
 }
 
 /// H5调起支付场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayH5Info {
     /// 还款服务商APPID
     pub combine_appid: String,
@@ -265,7 +251,7 @@ pub struct PostCombineTransactionsPartnerPrepayH5Info {
 
 /// APP调起支付场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayAppInfo {
     /// 还款服务商APPID
     pub combine_appid: String,
@@ -273,7 +259,7 @@ pub struct PostCombineTransactionsPartnerPrepayAppInfo {
 
 /// 小程序调起支付场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayMiniprogramInfo {
     /// 还款服务商APPID
     pub combine_appid: String,
@@ -281,41 +267,31 @@ pub struct PostCombineTransactionsPartnerPrepayMiniprogramInfo {
     pub openid: String,
 }
 
-/// 类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentityType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// `HONGKONG_MACAO`
-    #[serde(rename = "HONGKONG_MACAO")]
-    HongkongMacao,
-    /// `HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "HONGKONG_MACAO_RESIDENT")]
-    HongkongMacaoResident,
-    /// `TAIWAN_RESIDENT`
-    #[serde(rename = "TAIWAN_RESIDENT")]
-    TaiwanResident,
-    /// `FOREIGN_RESIDENT`
-    #[serde(rename = "FOREIGN_RESIDENT")]
-    ForeignResident,
-    /// `OVERSEA_PASSPORT`
-    #[serde(rename = "OVERSEA_PASSPORT")]
-    OverseaPassport,
-    /// `TAIWAN_COMPATRIOT_PERMIT`
-    #[serde(rename = "TAIWAN_COMPATRIOT_PERMIT")]
-    TaiwanCompatriotPermit,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentityType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+        /// `HONGKONG_MACAO`
+        HongkongMacao = "HONGKONG_MACAO",
+        /// `HONGKONG_MACAO_RESIDENT`
+        HongkongMacaoResident = "HONGKONG_MACAO_RESIDENT",
+        /// `TAIWAN_RESIDENT`
+        TaiwanResident = "TAIWAN_RESIDENT",
+        /// `FOREIGN_RESIDENT`
+        ForeignResident = "FOREIGN_RESIDENT",
+        /// `OVERSEA_PASSPORT`
+        OverseaPassport = "OVERSEA_PASSPORT",
+        /// `TAIWAN_COMPATRIOT_PERMIT`
+        TaiwanCompatriotPermit = "TAIWAN_COMPATRIOT_PERMIT",
+    }
 }
 
 /// 实名支付
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity {
     /// 类型
     pub r#type: PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentityType,
@@ -327,7 +303,7 @@ pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity {
 
 /// 支付者信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfo {
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -336,7 +312,7 @@ pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfo {
 
 /// 微信内网页调起支付场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayWechatWebInfo {
     /// 还款服务商APPID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -350,7 +326,7 @@ pub struct PostCombineTransactionsPartnerPrepayWechatWebInfo {
 }
 
 /// The answer of [`PostCombineTransactionsPartnerPrepay`] (还款下单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombineTransactionsPartnerPrepayResponse {
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商, 直连商户.
 #[endpoint(POST, "v3/security/echo", response = PostEchoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcho {
     /// 商户回调地址
     pub notify_url: Option<String>,
@@ -24,7 +24,7 @@ pub struct PostEcho {
 }
 
 /// The answer of [`PostEcho`] (商户签名验签／加解密测试).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEchoResponse {
     /// 回显信息
     pub echo_message: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商, 直连商户.
 #[endpoint(GET, "v3/smartguide/guides", response = GetGuidesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetGuides {
     /// 子商户ID
     pub sub_mchid: Option<String>,
@@ -37,7 +37,7 @@ pub struct GetGuides {
 /// Callers: 服务商, 直连商户.
 #[endpoint(POST, "v3/smartguide/guides", response = PostGuidesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGuides {
     /// 子商户ID
     pub sub_mchid: Option<String>,
@@ -68,7 +68,7 @@ pub struct PostGuides {
 /// Callers: 服务商, 直连商户.
 #[endpoint(PATCH, "v3/smartguide/guides/{guide_id}", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchGuidesGuideId {
     /// 服务人员ID
     pub guide_id: String,
@@ -95,7 +95,7 @@ pub struct PatchGuidesGuideId {
 /// Callers: 服务商, 直连商户.
 #[endpoint(POST, "v3/smartguide/guides/{guide_id}/assign", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGuidesGuideIdAssign {
     /// 服务人员ID
     pub guide_id: String,
@@ -106,7 +106,7 @@ pub struct PostGuidesGuideIdAssign {
 }
 
 /// 服务人员信息列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGuidesResponseData {
     /// 服务人员ID
     pub guide_id: Option<String>,
@@ -123,7 +123,7 @@ pub struct GetGuidesResponseData {
 }
 
 /// The answer of [`GetGuides`] (服务人员查询API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGuidesResponse {
     /// 服务人员数量
     pub total_count: Option<i64>,
@@ -136,7 +136,7 @@ pub struct GetGuidesResponse {
 }
 
 /// The answer of [`PostGuides`] (服务人员注册API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGuidesResponse {
     /// 服务人员ID
     pub guide_id: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(POST, "v3/taxi-invoice/attendance/punch", response = ())]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAttendancePunch {
     /// 车牌号
     pub plate_number: String,
@@ -33,7 +33,7 @@ pub struct PostAttendancePunch {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/taxi-invoice/cards", response = PostCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCards {
     /// 出租车经营主体商户号
     pub company_mchid: String,
@@ -62,7 +62,7 @@ pub struct PostCards {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/taxi-invoice/cards/upload-file", response = PostCardsUploadFileResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsUploadFile {
     /// 出租车电子发票文件
     #[wechatpay(file)]
@@ -88,7 +88,7 @@ pub struct PostCardsUploadFile {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/taxi-invoice/driver/update-driver", response = PostDriverUpdateDriverResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDriverUpdateDriver {
     /// 司机姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -119,7 +119,7 @@ pub struct PostDriverUpdateDriver {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/taxi-invoice/drivers/{driver_license}", response = GetDriversDriverLicenseResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDriversDriverLicense {
     /// 营运资格证号
     pub driver_license: String,
@@ -134,7 +134,7 @@ pub struct GetDriversDriverLicense {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/taxi-invoice/taxi-companies/{company_mchid}", response = GetTaxiCompaniesCompanyMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTaxiCompaniesCompanyMchid {
     /// 商户号
     pub company_mchid: String,
@@ -149,7 +149,7 @@ pub struct GetTaxiCompaniesCompanyMchid {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/taxi-invoice/taxi-company/create-taxi-company", response = PostTaxiCompanyCreateTaxiCompanyResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTaxiCompanyCreateTaxiCompany {
     /// 公司名称
     pub company_name: Option<String>,
@@ -182,7 +182,7 @@ pub struct PostTaxiCompanyCreateTaxiCompany {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/taxi-invoice/taxi/update-taxi", response = PostTaxiUpdateTaxiResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTaxiUpdateTaxi {
     /// 车牌号
     pub plate_number: String,
@@ -209,7 +209,7 @@ pub struct PostTaxiUpdateTaxi {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/taxi-invoice/taxies/{plate_number}", response = GetTaxiesPlateNumberResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTaxiesPlateNumber {
     /// 车牌号
     pub plate_number: String,
@@ -224,7 +224,7 @@ pub struct GetTaxiesPlateNumber {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/taxi-invoice/user-taxi-order/find-by-token", response = GetUserTaxiOrderFindByTokenResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserTaxiOrderFindByToken {
     /// 获取乘客行程单详情的凭证
     pub token: String,
@@ -245,7 +245,7 @@ pub struct GetUserTaxiOrderFindByToken {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/taxi-invoice/user-taxi-orders", response = GetUserTaxiOrdersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserTaxiOrders {
     /// 最大资源条数
     pub limit: Option<i64>,
@@ -265,7 +265,7 @@ pub struct GetUserTaxiOrders {
 
 /// 购买方信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationBuyerInformation {
     /// 购买方类型
     pub r#type: String,
@@ -290,7 +290,7 @@ pub struct PostCardsFapiaoCardInformationBuyerInformation {
 
 /// 销售方信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationSellerInformation {
     /// 名称
     pub name: String,
@@ -311,7 +311,7 @@ pub struct PostCardsFapiaoCardInformationSellerInformation {
 
 /// 附加信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationExtraInformation {
     /// 收款人
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -325,7 +325,7 @@ pub struct PostCardsFapiaoCardInformationExtraInformation {
 
 /// 发票行信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationItems {
     /// 货物或应税劳务、服务编码
     pub tax_code: String,
@@ -357,7 +357,7 @@ pub struct PostCardsFapiaoCardInformationItems {
 
 /// 发票卡券信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformation {
     /// 电子发票文件ID
     pub fapiao_media_id: String,
@@ -392,7 +392,7 @@ pub struct PostCardsFapiaoCardInformation {
 }
 
 /// The answer of [`PostCards`] (将出租车电子发票插入微信用户卡包API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardsResponse {
     /// 插入用户卡包的公众号AppID
     pub card_appid: String,
@@ -405,14 +405,14 @@ pub struct PostCardsResponse {
 }
 
 /// The answer of [`PostCardsUploadFile`] (上传出租车电子发票文件).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardsUploadFileResponse {
     /// 出租车电子发票文件ID
     pub fapiao_media_id: String,
 }
 
 /// 司机头像摘要
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostDriverUpdateDriverDriverPhotoPhotoDigest {
     /// 哈希类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -423,7 +423,7 @@ pub struct PostDriverUpdateDriverDriverPhotoPhotoDigest {
 }
 
 /// 司机头像
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct PostDriverUpdateDriverDriverPhoto {
     /// 照片类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -440,7 +440,7 @@ pub struct PostDriverUpdateDriverDriverPhoto {
 }
 
 /// The answer of [`PostDriverUpdateDriver`] (更新司机信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDriverUpdateDriverResponse {
     /// 司机姓名
     pub driver_name: String,
@@ -463,7 +463,7 @@ pub struct PostDriverUpdateDriverResponse {
 }
 
 /// 司机照片
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDriversDriverLicenseResponseDriverPhoto {
     /// 照片类型
     pub photo_type: Option<String>,
@@ -476,7 +476,7 @@ pub struct GetDriversDriverLicenseResponseDriverPhoto {
 }
 
 /// The answer of [`GetDriversDriverLicense`] (获取司机信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDriversDriverLicenseResponse {
     /// 司机姓名
     pub driver_name: String,
@@ -497,7 +497,7 @@ pub struct GetDriversDriverLicenseResponse {
 }
 
 /// The answer of [`GetTaxiCompaniesCompanyMchid`] (获取出租车公司商户信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTaxiCompaniesCompanyMchidResponse {
     /// 商户号
     pub company_mchid: String,
@@ -526,7 +526,7 @@ pub struct GetTaxiCompaniesCompanyMchidResponse {
 }
 
 /// The answer of [`PostTaxiCompanyCreateTaxiCompany`] (新增出租车公司API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTaxiCompanyCreateTaxiCompanyResponse {
     /// 商户号
     pub mchid: String,
@@ -534,25 +534,20 @@ pub struct PostTaxiCompanyCreateTaxiCompanyResponse {
     pub company_name: Option<String>,
 }
 
-/// 出租车状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostTaxiUpdateTaxiTaxiState {
-    /// `IN_OPERATION`
-    #[serde(rename = "IN_OPERATION")]
-    InOperation,
-    /// `OUT_OPERATION`
-    #[serde(rename = "OUT_OPERATION")]
-    OutOperation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 出租车状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTaxiUpdateTaxiTaxiState {
+        /// `IN_OPERATION`
+        InOperation = "IN_OPERATION",
+        /// `OUT_OPERATION`
+        OutOperation = "OUT_OPERATION",
+    }
 }
 
 /// The answer of [`PostTaxiUpdateTaxi`] (更新出租车信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTaxiUpdateTaxiResponse {
     /// 车牌号
     pub plate_number: String,
@@ -569,7 +564,7 @@ pub struct PostTaxiUpdateTaxiResponse {
 }
 
 /// The answer of [`GetTaxiesPlateNumber`] (获取出租车信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTaxiesPlateNumberResponse {
     /// 车牌号
     pub plate_number: String,
@@ -590,7 +585,7 @@ pub struct GetTaxiesPlateNumberResponse {
 }
 
 /// The answer of [`GetUserTaxiOrderFindByToken`] (根据凭证查询乘客行程单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserTaxiOrderFindByTokenResponse {
     /// 车牌号
     pub plate_number: String,
@@ -609,7 +604,7 @@ pub struct GetUserTaxiOrderFindByTokenResponse {
 }
 
 /// 乘客行程单详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserTaxiOrdersResponseData {
     /// 车牌号
     pub plate_number: String,
@@ -620,7 +615,7 @@ pub struct GetUserTaxiOrdersResponseData {
 }
 
 /// 相关链接
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserTaxiOrdersResponseLinks {
     /// 下一页链接
     pub next: Option<String>,
@@ -632,7 +627,7 @@ pub struct GetUserTaxiOrdersResponseLinks {
 }
 
 /// The answer of [`GetUserTaxiOrders`] (获取乘客行程单列表API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserTaxiOrdersResponse {
     /// 乘客行程单详情
     pub data: Vec<GetUserTaxiOrdersResponseData>,

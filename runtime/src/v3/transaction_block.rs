@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}", response = GetTransactionBlockRecordsSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionBlockRecordsSubMchidSubMchid {
     /// 子商户号
     pub sub_mchid: String,
@@ -29,7 +29,7 @@ pub struct GetTransactionBlockRecordsSubMchidSubMchid {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/transaction-block/transaction-block-records/{block_record_id}", response = GetTransactionBlockRecordsSubMchidSubMchidResponseData)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionBlockRecordsBlockRecordId {
     /// 交易拦截记录ID
     pub block_record_id: String,
@@ -44,7 +44,7 @@ pub struct GetTransactionBlockRecordsBlockRecordId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}", response = PostTransactionBlockSubmissionsSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionBlockSubmissionsSubMchidSubMchid {
     /// 子商户号
     pub sub_mchid: String,
@@ -61,49 +61,40 @@ pub struct PostTransactionBlockSubmissionsSubMchidSubMchid {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/transaction-block/transaction-block-submissions/{block_submission_id}", response = PostTransactionBlockSubmissionsSubMchidSubMchidResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionBlockSubmissionsBlockSubmissionId {
     /// 交易拦截申诉ID
     pub block_submission_id: String,
 }
 
-/// 拦截笔数
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetTransactionBlockRecordsSubMchidSubMchidResponseDataNumberOfBlock {
-    /// `LESS_THAN_TWENTY`
-    #[serde(rename = "LESS_THAN_TWENTY")]
-    LessThanTwenty,
-    /// `LESS_THAN_ONE_HUNDRED`
-    #[serde(rename = "LESS_THAN_ONE_HUNDRED")]
-    LessThanOneHundred,
-    /// `LESS_THAN_ONE_THOUSAND`
-    #[serde(rename = "LESS_THAN_ONE_THOUSAND")]
-    LessThanOneThousand,
-    /// `OVER_ONE_THOUSAND`
-    #[serde(rename = "OVER_ONE_THOUSAND")]
-    OverOneThousand,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 拦截笔数
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTransactionBlockRecordsSubMchidSubMchidResponseDataNumberOfBlock {
+        /// `LESS_THAN_TWENTY`
+        LessThanTwenty = "LESS_THAN_TWENTY",
+        /// `LESS_THAN_ONE_HUNDRED`
+        LessThanOneHundred = "LESS_THAN_ONE_HUNDRED",
+        /// `LESS_THAN_ONE_THOUSAND`
+        LessThanOneThousand = "LESS_THAN_ONE_THOUSAND",
+        /// `OVER_ONE_THOUSAND`
+        OverOneThousand = "OVER_ONE_THOUSAND",
+    }
 }
 
-/// 解除管控方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetTransactionBlockRecordsSubMchidSubMchidResponseDataRecoverWay {
-    /// `SUBMIT_INFORMATION`
-    #[serde(rename = "SUBMIT_INFORMATION")]
-    SubmitInformation,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 解除管控方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetTransactionBlockRecordsSubMchidSubMchidResponseDataRecoverWay {
+        /// `SUBMIT_INFORMATION`
+        SubmitInformation = "SUBMIT_INFORMATION",
+    }
 }
 
 /// 交易拦截记录详情列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionBlockRecordsSubMchidSubMchidResponseData {
     /// 交易拦截记录ID
     pub block_record_id: Option<String>,
@@ -121,7 +112,7 @@ pub struct GetTransactionBlockRecordsSubMchidSubMchidResponseData {
 }
 
 /// The answer of [`GetTransactionBlockRecordsSubMchidSubMchid`] (分页查询子商户名下的交易拦截记录).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionBlockRecordsSubMchidSubMchidResponse {
     /// 请求资源起始位置
     pub offset: Option<i64>,
@@ -133,27 +124,22 @@ pub struct GetTransactionBlockRecordsSubMchidSubMchidResponse {
     pub data: Option<Vec<GetTransactionBlockRecordsSubMchidSubMchidResponseData>>,
 }
 
-/// 审核结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionBlockSubmissionsSubMchidSubMchidResponseReviewResult {
-    /// `EMPTY`
-    #[serde(rename = "EMPTY")]
-    Empty,
-    /// `PASS`
-    #[serde(rename = "PASS")]
-    Pass,
-    /// `REJECT`
-    #[serde(rename = "REJECT")]
-    Reject,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 审核结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionBlockSubmissionsSubMchidSubMchidResponseReviewResult {
+        /// `EMPTY`
+        Empty = "EMPTY",
+        /// `PASS`
+        Pass = "PASS",
+        /// `REJECT`
+        Reject = "REJECT",
+    }
 }
 
 /// The answer of [`PostTransactionBlockSubmissionsSubMchidSubMchid`] (发起交易拦截申诉).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionBlockSubmissionsSubMchidSubMchidResponse {
     /// 交易拦截申诉ID
     pub block_submission_id: Option<String>,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户.
 #[endpoint(POST, "v3/transfer/batches", response = PostBatchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBatches {
     /// 直连商户的appid
     pub appid: String,
@@ -41,7 +41,7 @@ pub struct PostBatches {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/transfer/batches/batch-id/{batch_id}", response = GetBatchesBatchIdBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesBatchIdBatchId {
     /// 微信批次单号
     pub batch_id: String,
@@ -62,7 +62,7 @@ pub struct GetBatchesBatchIdBatchId {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
     /// 微信批次单号
     pub batch_id: String,
@@ -77,7 +77,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesOutBatchNoOutBatchNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesOutBatchNoOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -98,7 +98,7 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
 /// Callers: 直连商户.
 #[endpoint(GET, "v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
     /// 商家明细单号
     pub out_detail_no: String,
@@ -113,7 +113,7 @@ pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/transfer/bill-receipt", response = PostBillReceiptResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBillReceipt {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -126,7 +126,7 @@ pub struct PostBillReceipt {
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/transfer/bill-receipt/{out_batch_no}", response = PostBillReceiptResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetBillReceiptOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -135,7 +135,7 @@ pub struct GetBillReceiptOutBatchNo {
 /// 转账明细列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBatchesTransferDetailList {
     /// 商家明细单号
     pub out_detail_no: String,
@@ -154,30 +154,24 @@ pub struct PostBatchesTransferDetailList {
     pub user_id_card: Option<String>,
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostBatchesResponseBatchStatus {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBatchesResponseBatchStatus {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostBatches`] (发起批量转账API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBatchesResponse {
     /// 商家批次单号
     pub out_batch_no: String,
@@ -190,7 +184,7 @@ pub struct PostBatchesResponse {
 }
 
 /// 转账批次单
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponseTransferBatch {
     /// 商户号
     pub mchid: String,
@@ -231,7 +225,7 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferBatch {
 }
 
 /// 转账明细单列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
     /// 微信明细单号
     pub detail_id: String,
@@ -242,7 +236,7 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
 }
 
 /// The answer of [`GetBatchesBatchIdBatchId`] (微信批次单号查询批次单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdResponse {
     /// 转账批次单
     pub transfer_batch: GetBatchesBatchIdBatchIdResponseTransferBatch,
@@ -251,7 +245,7 @@ pub struct GetBatchesBatchIdBatchIdResponse {
 }
 
 /// The answer of [`GetBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信明细单号查询明细单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 商户号
     pub mchid: String,
@@ -284,7 +278,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
 }
 
 /// The answer of [`GetBatchesOutBatchNoOutBatchNo`] (商家批次单号查询批次单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBatchesOutBatchNoOutBatchNoResponse {
     /// 转账批次单
     pub transfer_batch: GetBatchesBatchIdBatchIdResponseTransferBatch,
@@ -297,7 +291,7 @@ pub struct GetBatchesOutBatchNoOutBatchNoResponse {
 }
 
 /// The answer of [`PostBillReceipt`] (转账电子回单申请受理API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBillReceiptResponse {
     /// 商家批次单号
     pub out_batch_no: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 直连商户, 服务商.
 #[endpoint(GET, "v3/transfer-detail/electronic-receipts", response = GetElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetElectronicReceipts {
     /// 受理类型
     pub accept_type: GetElectronicReceiptsAcceptType,
@@ -29,7 +29,7 @@ pub struct GetElectronicReceipts {
 /// Callers: 直连商户, 服务商.
 #[endpoint(POST, "v3/transfer-detail/electronic-receipts", response = GetElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostElectronicReceipts {
     /// 受理类型
     pub accept_type: GetElectronicReceiptsAcceptType,
@@ -39,30 +39,24 @@ pub struct PostElectronicReceipts {
     pub out_detail_no: String,
 }
 
-/// 受理类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum GetElectronicReceiptsAcceptType {
-    /// `BATCH_TRANSFER`
-    #[serde(rename = "BATCH_TRANSFER")]
-    BatchTransfer,
-    /// `TRANSFER_TO_POCKET`
-    #[serde(rename = "TRANSFER_TO_POCKET")]
-    TransferToPocket,
-    /// `TRANSFER_TO_BANK`
-    #[serde(rename = "TRANSFER_TO_BANK")]
-    TransferToBank,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 受理类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetElectronicReceiptsAcceptType {
+        /// `BATCH_TRANSFER`
+        BatchTransfer = "BATCH_TRANSFER",
+        /// `TRANSFER_TO_POCKET`
+        TransferToPocket = "TRANSFER_TO_POCKET",
+        /// `TRANSFER_TO_BANK`
+        TransferToBank = "TRANSFER_TO_BANK",
+    }
 }
 
 impl crate::endpoint::QueryValue for GetElectronicReceiptsAcceptType {}
 
 /// The answer of [`GetElectronicReceipts`] (查询转账明细电子回单受理结果API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetElectronicReceiptsResponse {
     /// 受理类型
     pub accept_type: String,

@@ -14,7 +14,7 @@ use crate::endpoint;
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/transferdownload/elecvoucherfile", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetElecvoucherfile {
     /// 前序download_url的查询参数
     pub token: String,
@@ -31,7 +31,7 @@ pub struct GetElecvoucherfile {
 /// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
 #[endpoint(GET, "v3/transferdownload/signfile", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSignfile {
     /// 前序download_url的查询参数
     pub token: String,

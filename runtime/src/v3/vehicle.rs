@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/vehicle/etc/contracts/{contract_id}", response = GetEtcContractsContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEtcContractsContractId {
     /// 商户etc绑定号
     pub contract_id: String,
@@ -27,7 +27,7 @@ pub struct GetEtcContractsContractId {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/vehicle/etc/preopen", response = PostEtcPreopenResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcPreopen {
     /// 服务商appid
     pub sp_appid: String,
@@ -57,7 +57,7 @@ pub struct PostEtcPreopen {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/vehicle/etc/transactions/highway", response = PostEtcTransactionsHighwayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighway {
     /// 商户订单号
     pub out_trade_no: String,
@@ -90,7 +90,7 @@ pub struct PostEtcTransactionsHighway {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/vehicle/etc/transactions/id/{transaction_id}", response = PostEtcTransactionsHighwayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEtcTransactionsIdTransactionId {
     /// 微信支付订单号
     pub transaction_id: String,
@@ -105,7 +105,7 @@ pub struct GetEtcTransactionsIdTransactionId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}", response = PostEtcTransactionsHighwayResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEtcTransactionsOutTradeNoOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
@@ -120,7 +120,7 @@ pub struct GetEtcTransactionsOutTradeNoOutTradeNo {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/vehicle/etc/users/{openid}/contracts", response = GetEtcContractsContractIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEtcUsersOpenidContracts {
     /// 特约商户号
     pub sub_mchid: Option<String>,
@@ -139,7 +139,7 @@ pub struct GetEtcUsersOpenidContracts {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/vehicle/parking/parkings", response = PostParkingParkingsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostParkingParkings {
     /// 子商户号
     pub sub_mchid: String,
@@ -166,7 +166,7 @@ pub struct PostParkingParkings {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/vehicle/parking/services/find", response = GetParkingServicesFindResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetParkingServicesFind {
     /// 应用ID
     pub appid: String,
@@ -187,7 +187,7 @@ pub struct GetParkingServicesFind {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/vehicle/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoOutTradeNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetTransactionsOutTradeNoOutTradeNo {
     /// 子商户号
     pub sub_mchid: Option<String>,
@@ -202,7 +202,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/vehicle/transactions/parking", response = PostTransactionsParkingResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsParking {
     /// 应用ID
     pub appid: String,
@@ -231,7 +231,7 @@ pub struct PostTransactionsParking {
 }
 
 /// The answer of [`GetEtcContractsContractId`] (通过商户ETC绑定号查询签约状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEtcContractsContractIdResponse {
     /// 发起签约的appid
     pub appid: String,
@@ -256,7 +256,7 @@ pub struct GetEtcContractsContractIdResponse {
 /// 实名信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcPreopenIdentify {
     /// 姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
@@ -269,7 +269,7 @@ pub struct PostEtcPreopenIdentify {
 }
 
 /// The answer of [`PostEtcPreopen`] (预开通用户ETC指定卡扣费API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcPreopenResponse {
     /// 预开通ID
     pub preopen_id: String,
@@ -277,7 +277,7 @@ pub struct PostEtcPreopenResponse {
 
 /// 高速场景信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighwayHighwayInfo {
     /// 车牌号
     pub plate_number: String,
@@ -305,7 +305,7 @@ pub struct PostEtcTransactionsHighwayHighwayInfo {
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighwayAmount {
     /// 订单金额
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,7 +317,7 @@ pub struct PostEtcTransactionsHighwayAmount {
 
 /// 设备信息
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighwayDeviceInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -327,7 +327,7 @@ pub struct PostEtcTransactionsHighwayDeviceInfo {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcTransactionsHighwayResponsePayer {
     /// 用户在服务商APP的标识
     pub sp_openid: Option<String>,
@@ -336,7 +336,7 @@ pub struct PostEtcTransactionsHighwayResponsePayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcTransactionsHighwayResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -349,7 +349,7 @@ pub struct PostEtcTransactionsHighwayResponseAmount {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcTransactionsHighwayResponseDeviceInfo {
     /// 商户端设备号
     pub device_id: Option<String>,
@@ -358,7 +358,7 @@ pub struct PostEtcTransactionsHighwayResponseDeviceInfo {
 }
 
 /// 优惠详情
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcTransactionsHighwayResponsePromotionDetail {
     /// 券ID
     pub promotion_id: String,
@@ -381,7 +381,7 @@ pub struct PostEtcTransactionsHighwayResponsePromotionDetail {
 }
 
 /// The answer of [`PostEtcTransactionsHighway`] (高速场景商户扣款API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcTransactionsHighwayResponse {
     /// 商户号
     pub mchid: String,
@@ -417,76 +417,58 @@ pub struct PostEtcTransactionsHighwayResponse {
     pub promotion_detail: Option<Vec<PostEtcTransactionsHighwayResponsePromotionDetail>>,
 }
 
-/// 车牌颜色
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostParkingParkingsPlateColor {
-    /// `BLUE`
-    #[serde(rename = "BLUE")]
-    Blue,
-    /// `GREEN`
-    #[serde(rename = "GREEN")]
-    Green,
-    /// `YELLOW`
-    #[serde(rename = "YELLOW")]
-    Yellow,
-    /// `BLACK`
-    #[serde(rename = "BLACK")]
-    Black,
-    /// `WHITE`
-    #[serde(rename = "WHITE")]
-    White,
-    /// `LIMEGREEN`
-    #[serde(rename = "LIMEGREEN")]
-    Limegreen,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 车牌颜色
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostParkingParkingsPlateColor {
+        /// `BLUE`
+        Blue = "BLUE",
+        /// `GREEN`
+        Green = "GREEN",
+        /// `YELLOW`
+        Yellow = "YELLOW",
+        /// `BLACK`
+        Black = "BLACK",
+        /// `WHITE`
+        White = "WHITE",
+        /// `LIMEGREEN`
+        Limegreen = "LIMEGREEN",
+    }
 }
 
 impl crate::endpoint::QueryValue for PostParkingParkingsPlateColor {}
 
-/// 停车入场状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostParkingParkingsResponseState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BLOCKED`
-    #[serde(rename = "BLOCKED")]
-    Blocked,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 停车入场状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostParkingParkingsResponseState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCKED`
+        Blocked = "BLOCKED",
+    }
 }
 
-/// 不可用状态描述
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostParkingParkingsResponseBlockReason {
-    /// `PAUSE`
-    #[serde(rename = "PAUSE")]
-    Pause,
-    /// `OVERDUE`
-    #[serde(rename = "OVERDUE")]
-    Overdue,
-    /// `OUT_SERVICE`
-    #[serde(rename = "OUT_SERVICE")]
-    OutService,
-    /// `EVALUATION_FAILED`
-    #[serde(rename = "EVALUATION_FAILED")]
-    EvaluationFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 不可用状态描述
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostParkingParkingsResponseBlockReason {
+        /// `PAUSE`
+        Pause = "PAUSE",
+        /// `OVERDUE`
+        Overdue = "OVERDUE",
+        /// `OUT_SERVICE`
+        OutService = "OUT_SERVICE",
+        /// `EVALUATION_FAILED`
+        EvaluationFailed = "EVALUATION_FAILED",
+    }
 }
 
 /// The answer of [`PostParkingParkings`] (创建停车入场API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostParkingParkingsResponse {
     /// 停车入场id
     pub id: String,
@@ -508,27 +490,22 @@ pub struct PostParkingParkingsResponse {
     pub block_reason: Option<PostParkingParkingsResponseBlockReason>,
 }
 
-/// 车牌服务开通状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetParkingServicesFindResponseServiceState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `PAUSE`
-    #[serde(rename = "PAUSE")]
-    Pause,
-    /// `OUT_SERVICE`
-    #[serde(rename = "OUT_SERVICE")]
-    OutService,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 车牌服务开通状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetParkingServicesFindResponseServiceState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `PAUSE`
+        Pause = "PAUSE",
+        /// `OUT_SERVICE`
+        OutService = "OUT_SERVICE",
+    }
 }
 
 /// The answer of [`GetParkingServicesFind`] (查询车牌服务开通信息API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetParkingServicesFindResponse {
     /// 车牌号
     pub plate_number: String,
@@ -543,7 +520,7 @@ pub struct GetParkingServicesFindResponse {
 }
 
 /// 停车场景信息
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo {
     /// 停车入场id
     pub parking_id: String,
@@ -564,7 +541,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo {
 }
 
 /// 支付者信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponsePayer {
     /// 用户在appid下的标识
     pub openid: String,
@@ -573,7 +550,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponsePayer {
 }
 
 /// 订单金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -586,7 +563,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponseAmount {
 }
 
 /// 优惠信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -611,7 +588,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail {
 }
 
 /// The answer of [`GetTransactionsOutTradeNoOutTradeNo`] (查询订单API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
     /// 应用ID
     pub appid: String,
@@ -653,38 +630,31 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
     pub promotion_detail: Option<Vec<GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail>>,
 }
 
-/// 分账标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostTransactionsParkingProfitSharing {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingProfitSharing {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 货币类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostTransactionsParkingAmountCurrency {
-    /// `CNY`
-    #[serde(rename = "CNY")]
-    Cny,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 货币类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingAmountCurrency {
+        /// `CNY`
+        Cny = "CNY",
+    }
 }
 
 /// 订单金额
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsParkingAmount {
     /// 订单金额
     pub total: i64,
@@ -693,43 +663,34 @@ pub struct PostTransactionsParkingAmount {
     pub currency: Option<PostTransactionsParkingAmountCurrency>,
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsParkingResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `PAY_FAIL`
-    #[serde(rename = "PAY_FAIL")]
-    PayFail,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PAY_FAIL`
+        PayFail = "PAY_FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsParkingResponseTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponseTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+    }
 }
 
 /// 订单金额信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsParkingResponseAmount {
     /// 订单金额
     pub total: i64,
@@ -741,40 +702,32 @@ pub struct PostTransactionsParkingResponseAmount {
     pub discount_total: Option<i64>,
 }
 
-/// 优惠范围
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsParkingResponsePromotionDetailScope {
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
-    Global,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponsePromotionDetailScope {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `GLOBAL`
+        Global = "GLOBAL",
+    }
 }
 
-/// 优惠类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostTransactionsParkingResponsePromotionDetailType {
-    /// `CASH`
-    #[serde(rename = "CASH")]
-    Cash,
-    /// `NOCASH`
-    #[serde(rename = "NOCASH")]
-    Nocash,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponsePromotionDetailType {
+        /// `CASH`
+        Cash = "CASH",
+        /// `NOCASH`
+        Nocash = "NOCASH",
+    }
 }
 
 /// 优惠信息
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsParkingResponsePromotionDetail {
     /// 券ID
     pub coupon_id: String,
@@ -799,7 +752,7 @@ pub struct PostTransactionsParkingResponsePromotionDetail {
 }
 
 /// The answer of [`PostTransactionsParking`] (扣费受理API).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsParkingResponse {
     /// 应用ID
     pub appid: String,

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/avail-mch-ranges", response = GetAvailMchRangesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAvailMchRanges {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -25,7 +25,7 @@ pub struct GetAvailMchRanges {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/avail-mch-ranges", response = PostAvailMchRangesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAvailMchRanges {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -40,7 +40,7 @@ pub struct PostAvailMchRanges {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers", response = GetAvailMchRangesRangeIdMerchantIdentifiersResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetAvailMchRangesRangeIdMerchantIdentifiers {
     /// 可用商户范围id
     pub range_id: String,
@@ -59,7 +59,7 @@ pub struct GetAvailMchRangesRangeIdMerchantIdentifiers {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers", response = PostAvailMchRangesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAvailMchRangesRangeIdMerchantIdentifiers {
     /// 可用商户范围id
     pub range_id: String,
@@ -76,7 +76,7 @@ pub struct PostAvailMchRangesRangeIdMerchantIdentifiers {
 /// Callers: 服务商.
 #[endpoint(DELETE, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}", response = PostAvailMchRangesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier {
     /// 可用商户范围id
     pub range_id: String,
@@ -94,7 +94,7 @@ pub struct DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/bill/proof", response = PostBillProofResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBillProof {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -117,7 +117,7 @@ pub struct PostBillProof {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/bill/trade-bill", response = PostBillTradeBillResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBillTradeBill {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -136,7 +136,7 @@ pub struct PostBillTradeBill {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}", response = GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNo {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -155,7 +155,7 @@ pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/employees/{employee_id}/quota-cards", response = PostEmployeesEmployeeIdQuotaCardsResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEmployeesEmployeeIdQuotaCards {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -186,7 +186,7 @@ pub struct PostEmployeesEmployeeIdQuotaCards {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}", response = GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEmployeesEmployeeIdQuotaCardsCardNo {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -205,7 +205,7 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNo {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel", response = PostEmployeesEmployeeIdQuotaCardsCardNoCancelResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancel {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -226,7 +226,7 @@ pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancel {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url", response = GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -247,7 +247,7 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/employees/{employee_id}/revoke", response = PostEmployeesEmployeeIdRevokeResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEmployeesEmployeeIdRevoke {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -264,7 +264,7 @@ pub struct PostEmployeesEmployeeIdRevoke {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/stores/entity-matches", response = PostStoresEntityMatchesResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostStoresEntityMatches {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -281,7 +281,7 @@ pub struct PostStoresEntityMatches {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/stores/entity-matches/{batch_id}", response = GetStoresEntityMatchesBatchIdResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetStoresEntityMatchesBatchId {
     /// 微信支付主体匹配批次单号
     pub batch_id: String,
@@ -296,7 +296,7 @@ pub struct GetStoresEntityMatchesBatchId {
 /// Callers: 服务商.
 #[endpoint(GET, "v3/webizpay/users/{user_id}/authorization-state", response = GetUsersUserIdAuthorizationStateResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersUserIdAuthorizationState {
     /// 企业员工ID
     pub user_id: String,
@@ -313,7 +313,7 @@ pub struct GetUsersUserIdAuthorizationState {
 /// Callers: 服务商.
 #[endpoint(POST, "v3/webizpay/users/{user_id}/authorization-url", response = PostUsersUserIdAuthorizationUrlResponse)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostUsersUserIdAuthorizationUrl {
     /// 企业员工ID
     pub user_id: String,
@@ -325,24 +325,20 @@ pub struct PostUsersUserIdAuthorizationUrl {
     pub application_type: GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType,
 }
 
-/// 商户标识类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetAvailMchRangesResponseRangeListIdentifierType {
-    /// `ORGANIZATION_CODE`
-    #[serde(rename = "ORGANIZATION_CODE")]
-    OrganizationCode,
-    /// `TRANSACTION_ID`
-    #[serde(rename = "TRANSACTION_ID")]
-    TransactionId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户标识类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetAvailMchRangesResponseRangeListIdentifierType {
+        /// `ORGANIZATION_CODE`
+        OrganizationCode = "ORGANIZATION_CODE",
+        /// `TRANSACTION_ID`
+        TransactionId = "TRANSACTION_ID",
+    }
 }
 
 /// 可用商户范围列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAvailMchRangesResponseRangeList {
     /// 可用商户范围id
     pub range_id: Option<String>,
@@ -351,7 +347,7 @@ pub struct GetAvailMchRangesResponseRangeList {
 }
 
 /// The answer of [`GetAvailMchRanges`] (查询可用商户范围列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAvailMchRangesResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -360,14 +356,14 @@ pub struct GetAvailMchRangesResponse {
 }
 
 /// The answer of [`PostAvailMchRanges`] (创建可用商户范围).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAvailMchRangesResponse {
     /// 可用商户范围id
     pub range_id: String,
 }
 
 /// The answer of [`GetAvailMchRangesRangeIdMerchantIdentifiers`] (查询商户标识列表).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAvailMchRangesRangeIdMerchantIdentifiersResponse {
     /// 分页开始位置
     pub offset: i64,
@@ -382,7 +378,7 @@ pub struct GetAvailMchRangesRangeIdMerchantIdentifiersResponse {
 }
 
 /// The answer of [`PostBillProof`] (申请企业商户企业支付出资凭证).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBillProofResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -408,21 +404,18 @@ pub struct PostBillProofResponse {
     pub updated_time: String,
 }
 
-/// 账单类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PostBillTradeBillType {
-    /// `QYZFALL`
-    #[serde(rename = "QYZFALL")]
-    Qyzfall,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 账单类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBillTradeBillType {
+        /// `QYZFALL`
+        Qyzfall = "QYZFALL",
+    }
 }
 
 /// The answer of [`PostBillTradeBill`] (申请企业商户企业支付业务账单).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBillTradeBillResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -436,56 +429,44 @@ pub struct PostBillTradeBillResponse {
     pub download_url: String,
 }
 
-/// 使用规则
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardRule {
-    /// `SINGLE`
-    #[serde(rename = "SINGLE")]
-    Single,
-    /// `MULTIPLE`
-    #[serde(rename = "MULTIPLE")]
-    Multiple,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 使用规则
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardRule {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `MULTIPLE`
+        Multiple = "MULTIPLE",
+    }
 }
 
-/// 退款规则
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseRefundRule {
-    /// `RETURN`
-    #[serde(rename = "RETURN")]
-    Return,
-    /// `NOT_RETURN`
-    #[serde(rename = "NOT_RETURN")]
-    NotReturn,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 退款规则
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseRefundRule {
+        /// `RETURN`
+        Return = "RETURN",
+        /// `NOT_RETURN`
+        NotReturn = "NOT_RETURN",
+    }
 }
 
-/// 卡片状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardState {
-    /// `ACTIVE`
-    #[serde(rename = "ACTIVE")]
-    Active,
-    /// `DISABLED`
-    #[serde(rename = "DISABLED")]
-    Disabled,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 卡片状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardState {
+        /// `ACTIVE`
+        Active = "ACTIVE",
+        /// `DISABLED`
+        Disabled = "DISABLED",
+    }
 }
 
 /// The answer of [`GetEmployeesEmployeeIdOutQuotaCardsOutCardNo`] (使用商户卡号查询企业支付额度卡).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -528,7 +509,7 @@ pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse {
 }
 
 /// The answer of [`PostEmployeesEmployeeIdQuotaCards`] (企业商户为员工下发企业支付额度卡).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEmployeesEmployeeIdQuotaCardsResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -547,7 +528,7 @@ pub struct PostEmployeesEmployeeIdQuotaCardsResponse {
 }
 
 /// The answer of [`PostEmployeesEmployeeIdQuotaCardsCardNoCancel`] (企业商户作废员工企业支付额度卡).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancelResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -563,20 +544,16 @@ pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancelResponse {
     pub card_disabled_time: Option<String>,
 }
 
-/// 拉起付款码页面的企业应用类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType {
-    /// `H5`
-    #[serde(rename = "H5")]
-    H5,
-    /// `MINIPROGRAM`
-    #[serde(rename = "MINIPROGRAM")]
-    Miniprogram,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 拉起付款码页面的企业应用类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType {
+        /// `H5`
+        H5 = "H5",
+        /// `MINIPROGRAM`
+        Miniprogram = "MINIPROGRAM",
+    }
 }
 
 impl crate::endpoint::QueryValue
@@ -585,7 +562,7 @@ impl crate::endpoint::QueryValue
 }
 
 /// The answer of [`GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl`] (企业商户获取指定额度卡支付链接).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -607,24 +584,20 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlResponse {
     pub mp_business_type: Option<String>,
 }
 
-/// 员工企业支付权限状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostEmployeesEmployeeIdRevokeResponseAuthorizationState {
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 员工企业支付权限状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostEmployeesEmployeeIdRevokeResponseAuthorizationState {
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+    }
 }
 
 /// The answer of [`PostEmployeesEmployeeIdRevoke`] (企业商户发起解除员工企业支付授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEmployeesEmployeeIdRevokeResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -640,26 +613,21 @@ pub struct PostEmployeesEmployeeIdRevokeResponse {
     pub reason: String,
 }
 
-/// 需要查询的支付产品
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostStoresEntityMatchesMatchDetailsProductType {
-    /// `CODE_PAY`
-    #[serde(rename = "CODE_PAY")]
-    CodePay,
-    /// `NONE`
-    #[serde(rename = "NONE")]
-    None,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 需要查询的支付产品
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostStoresEntityMatchesMatchDetailsProductType {
+        /// `CODE_PAY`
+        CodePay = "CODE_PAY",
+        /// `NONE`
+        None = "NONE",
+    }
 }
 
 /// 主体匹配明细列表
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostStoresEntityMatchesMatchDetails {
     /// 门店统一社会信用代码
     pub organization_code: String,
@@ -669,30 +637,24 @@ pub struct PostStoresEntityMatchesMatchDetails {
     pub product_type: PostStoresEntityMatchesMatchDetailsProductType,
 }
 
-/// 批次状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostStoresEntityMatchesResponseState {
-    /// `ACCEPTED`
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// `IN_PROGRESS`
-    #[serde(rename = "IN_PROGRESS")]
-    InProgress,
-    /// `COMPLETED`
-    #[serde(rename = "COMPLETED")]
-    Completed,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostStoresEntityMatchesResponseState {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `IN_PROGRESS`
+        InProgress = "IN_PROGRESS",
+        /// `COMPLETED`
+        Completed = "COMPLETED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
 }
 
 /// The answer of [`PostStoresEntityMatches`] (发起门店主体匹配).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostStoresEntityMatchesResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -707,7 +669,7 @@ pub struct PostStoresEntityMatchesResponse {
 }
 
 /// 主体匹配明细列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetStoresEntityMatchesBatchIdResponseMatchResults {
     /// 门店统一社会信用代码
     pub organization_code: String,
@@ -718,7 +680,7 @@ pub struct GetStoresEntityMatchesBatchIdResponseMatchResults {
 }
 
 /// The answer of [`GetStoresEntityMatchesBatchId`] (查询门店主体匹配结果).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetStoresEntityMatchesBatchIdResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -732,24 +694,20 @@ pub struct GetStoresEntityMatchesBatchIdResponse {
     pub match_results: Option<Vec<GetStoresEntityMatchesBatchIdResponseMatchResults>>,
 }
 
-/// 授权状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum GetUsersUserIdAuthorizationStateResponseEmployeeListAuthorizationState {
-    /// `AUTHORIZED`
-    #[serde(rename = "AUTHORIZED")]
-    Authorized,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUsersUserIdAuthorizationStateResponseEmployeeListAuthorizationState {
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+    }
 }
 
 /// 微信授权关系列表
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersUserIdAuthorizationStateResponseEmployeeList {
     /// 微信授权关系ID
     pub employee_id: String,
@@ -762,7 +720,7 @@ pub struct GetUsersUserIdAuthorizationStateResponseEmployeeList {
 }
 
 /// The answer of [`GetUsersUserIdAuthorizationState`] (企业商户查询企业员工开通授权状态).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersUserIdAuthorizationStateResponse {
     /// 服务商商户号
     pub sp_mchid: String,
@@ -775,7 +733,7 @@ pub struct GetUsersUserIdAuthorizationStateResponse {
 }
 
 /// The answer of [`PostUsersUserIdAuthorizationUrl`] (企业商户发起员工开通企业支付授权).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostUsersUserIdAuthorizationUrlResponse {
     /// 服务商商户号
     pub sp_mchid: String,

@@ -14,7 +14,7 @@ use crate::endpoint;
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "applyment/micro/getstate", response = PostMicroGetstateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicroGetstate {
     /// 接口版本号
     pub version: String,
@@ -33,7 +33,7 @@ pub struct PostMicroGetstate {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "applyment/micro/getupgradestate", response = PostMicroGetupgradestateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicroGetupgradestate {
     /// 接口版本号
     pub version: String,
@@ -50,7 +50,7 @@ pub struct PostMicroGetupgradestate {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "applyment/micro/modifyarchives", response = PostMicroModifyarchivesResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicroModifyarchives {
     /// 接口版本号
     pub version: PostMicroModifyarchivesVersion,
@@ -77,7 +77,7 @@ pub struct PostMicroModifyarchives {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "applyment/micro/modifycontactinfo", response = PostMicroModifycontactinfoResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicroModifycontactinfo {
     /// 接口版本号
     pub version: PostMicroModifycontactinfoVersion,
@@ -102,7 +102,7 @@ pub struct PostMicroModifycontactinfo {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "applyment/micro/submit", response = PostMicroSubmitResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicroSubmit {
     /// 接口版本号
     pub version: PostMicroSubmitVersion,
@@ -175,7 +175,7 @@ pub struct PostMicroSubmit {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "applyment/micro/submitupgrade", response = PostMicroSubmitupgradeResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicroSubmitupgrade {
     /// 接口版本号
     pub version: PostMicroSubmitupgradeVersion,
@@ -232,7 +232,7 @@ pub struct PostMicroSubmitupgrade {
 }
 
 /// The answer of [`PostMicroGetstate`] (查询申请状态): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroGetstateResponse {
     /// 商户申请单号
     pub applyment_id: Option<String>,
@@ -253,7 +253,7 @@ pub struct PostMicroGetstateResponse {
 }
 
 /// The answer of [`PostMicroGetupgradestate`] (查询升级申请单状态): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroGetupgradestateResponse {
     /// 小微商户号
     pub sub_mch_id: Option<String>,
@@ -290,7 +290,7 @@ pub struct PostMicroGetupgradestateResponse {
 }
 
 /// The answer of [`PostMicroModifyarchives`] (修改结算银行卡): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroModifyarchivesResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -298,22 +298,18 @@ pub struct PostMicroModifyarchivesResponse {
     pub sub_mch_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMicroModifyarchivesVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicroModifyarchivesVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostMicroModifycontactinfo`] (修改联系信息): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroModifycontactinfoResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -321,26 +317,22 @@ pub struct PostMicroModifycontactinfoResponse {
     pub sub_mch_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMicroModifycontactinfoVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicroModifycontactinfoVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of `POST /applyment/micro/signcontract` (签约报备), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroSigncontractResponse {}
 
 /// The answer of [`PostMicroSubmit`] (申请入驻): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroSubmitResponse {
     /// 参数校验不通过的字段名
     pub err_param: Option<String>,
@@ -348,39 +340,31 @@ pub struct PostMicroSubmitResponse {
     pub applyment_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMicroSubmitVersion {
-    /// `3.0`
-    #[serde(rename = "3.0")]
-    V30,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicroSubmitVersion {
+        /// `3.0`
+        V30 = "3.0",
+    }
 }
 
 /// The answer of [`PostMicroSubmitupgrade`] (提交升级申请单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicroSubmitupgradeResponse {
     /// 参数校验不通过的字段名
     pub err_param: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMicroSubmitupgradeVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicroSubmitupgradeVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/external/declarecustom.php?chapter=18_1>.
 #[endpoint(POST, "cgi-bin/mch/customs/customdeclareorder", response = PostMchCustomsCustomdeclareorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchCustomsCustomdeclareorder {
     /// 商户订单号
     pub out_trade_no: String,
@@ -49,7 +49,7 @@ pub struct PostMchCustomsCustomdeclareorder {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/external/declarecustom.php?chapter=18_2>.
 #[endpoint(POST, "cgi-bin/mch/customs/customdeclarequery", response = PostMchCustomsCustomdeclarequeryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchCustomsCustomdeclarequery {
     /// 商户订单号
     pub out_trade_no: String,
@@ -69,7 +69,7 @@ pub struct PostMchCustomsCustomdeclarequery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/external/declarecustom.php?chapter=18_4>.
 #[endpoint(POST, "cgi-bin/mch/newcustoms/customdeclareredeclare", response = PostMchNewcustomsCustomdeclareredeclareResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchNewcustomsCustomdeclareredeclare {
     /// 商户订单号
     pub out_trade_no: String,
@@ -85,74 +85,56 @@ pub struct PostMchNewcustomsCustomdeclareredeclare {
     pub mch_customs_no: String,
 }
 
-/// 状态码
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchCustomsCustomdeclareorderResponseState {
-    /// `NDECLARED`
-    #[serde(rename = "NDECLARED")]
-    Ndeclared,
-    /// `SUBMITTED`
-    #[serde(rename = "SUBMITTED")]
-    Submitted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `EXCEPT`
-    #[serde(rename = "EXCEPT")]
-    Except,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 状态码
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclareorderResponseState {
+        /// `NDECLARED`
+        Ndeclared = "NDECLARED",
+        /// `SUBMITTED`
+        Submitted = "SUBMITTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `EXCEPT`
+        Except = "EXCEPT",
+    }
 }
 
-/// 订购人和支付人身份信息校验结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchCustomsCustomdeclareorderResponseCertCheckResult {
-    /// `UNCHECKED`
-    #[serde(rename = "UNCHECKED")]
-    Unchecked,
-    /// `SAME`
-    #[serde(rename = "SAME")]
-    Same,
-    /// `DIFFERENT`
-    #[serde(rename = "DIFFERENT")]
-    Different,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 订购人和支付人身份信息校验结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclareorderResponseCertCheckResult {
+        /// `UNCHECKED`
+        Unchecked = "UNCHECKED",
+        /// `SAME`
+        Same = "SAME",
+        /// `DIFFERENT`
+        Different = "DIFFERENT",
+    }
 }
 
-/// 验核机构**注
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchCustomsCustomdeclareorderResponseVerifyDepartment {
-    /// `UNIONPAY`
-    #[serde(rename = "UNIONPAY")]
-    Unionpay,
-    /// `NETSUNION`
-    #[serde(rename = "NETSUNION")]
-    Netsunion,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验核机构**注
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclareorderResponseVerifyDepartment {
+        /// `UNIONPAY`
+        Unionpay = "UNIONPAY",
+        /// `NETSUNION`
+        Netsunion = "NETSUNION",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
 /// The answer of [`PostMchCustomsCustomdeclareorder`] (订单附加信息提交接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchCustomsCustomdeclareorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -178,98 +160,72 @@ pub struct PostMchCustomsCustomdeclareorderResponse {
     pub verify_department_trade_id: Option<String>,
 }
 
-/// 海关
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchCustomsCustomdeclareorderCustoms {
-    /// `GUANGZHOU_ZS`
-    #[serde(rename = "GUANGZHOU_ZS")]
-    GuangzhouZs,
-    /// `HANGZHOU_ZS`
-    #[serde(rename = "HANGZHOU_ZS")]
-    HangzhouZs,
-    /// `NINGBO`
-    #[serde(rename = "NINGBO")]
-    Ningbo,
-    /// `ZHENGZHOU_BS`
-    #[serde(rename = "ZHENGZHOU_BS")]
-    ZhengzhouBs,
-    /// `CHONGQING`
-    #[serde(rename = "CHONGQING")]
-    Chongqing,
-    /// `SHANGHAI_ZS`
-    #[serde(rename = "SHANGHAI_ZS")]
-    ShanghaiZs,
-    /// `SHENZHEN`
-    #[serde(rename = "SHENZHEN")]
-    Shenzhen,
-    /// `ZHENGZHOU_ZH_ZS`
-    #[serde(rename = "ZHENGZHOU_ZH_ZS")]
-    ZhengzhouZhZs,
-    /// `TIANJIN`
-    #[serde(rename = "TIANJIN")]
-    Tianjin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 海关
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclareorderCustoms {
+        /// `GUANGZHOU_ZS`
+        GuangzhouZs = "GUANGZHOU_ZS",
+        /// `HANGZHOU_ZS`
+        HangzhouZs = "HANGZHOU_ZS",
+        /// `NINGBO`
+        Ningbo = "NINGBO",
+        /// `ZHENGZHOU_BS`
+        ZhengzhouBs = "ZHENGZHOU_BS",
+        /// `CHONGQING`
+        Chongqing = "CHONGQING",
+        /// `SHANGHAI_ZS`
+        ShanghaiZs = "SHANGHAI_ZS",
+        /// `SHENZHEN`
+        Shenzhen = "SHENZHEN",
+        /// `ZHENGZHOU_ZH_ZS`
+        ZhengzhouZhZs = "ZHENGZHOU_ZH_ZS",
+        /// `TIANJIN`
+        Tianjin = "TIANJIN",
+    }
 }
 
-/// 报关类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchCustomsCustomdeclareorderActionType {
-    /// `ADD`
-    #[serde(rename = "ADD")]
-    Add,
-    /// `MODIFY`
-    #[serde(rename = "MODIFY")]
-    Modify,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 报关类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclareorderActionType {
+        /// `ADD`
+        Add = "ADD",
+        /// `MODIFY`
+        Modify = "MODIFY",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchCustomsCustomdeclareorderCertType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclareorderCertType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+    }
 }
 
-/// 验核机构**注
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchCustomsCustomdeclarequeryResponseVerifyDepartment {
-    /// `UNIONPAY`
-    #[serde(rename = "UNIONPAY")]
-    Unionpay,
-    /// `NETSUNION`
-    #[serde(rename = "NETSUNION")]
-    Netsunion,
-    /// `OTHERS`
-    #[serde(rename = "OTHERS")]
-    Others,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验核机构**注
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclarequeryResponseVerifyDepartment {
+        /// `UNIONPAY`
+        Unionpay = "UNIONPAY",
+        /// `NETSUNION`
+        Netsunion = "NETSUNION",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
 }
 
 /// The answer of [`PostMchCustomsCustomdeclarequery`] (订单附加信息查询接口): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `sub_order_no_$n`, `sub_order_id_$n`, `mch_customs_no_$n`, `customs_$n`, `fee_type_$n`, `order_fee_$n`, `duty_$n`, `transport_fee_$n`, `product_fee_$n`, `state_$n`, `explanation_$n`, `modify_time_$n`, `cert_check_result_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchCustomsCustomdeclarequeryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -285,74 +241,54 @@ pub struct PostMchCustomsCustomdeclarequeryResponse {
     pub verify_department_trade_id: Option<String>,
 }
 
-/// 海关
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchCustomsCustomdeclarequeryCustoms {
-    /// `GUANGZHOU_ZS`
-    #[serde(rename = "GUANGZHOU_ZS")]
-    GuangzhouZs,
-    /// `HANGZHOU_ZS`
-    #[serde(rename = "HANGZHOU_ZS")]
-    HangzhouZs,
-    /// `NINGBO`
-    #[serde(rename = "NINGBO")]
-    Ningbo,
-    /// `ZHENGZHOU_BS`
-    #[serde(rename = "ZHENGZHOU_BS")]
-    ZhengzhouBs,
-    /// `CHONGQING`
-    #[serde(rename = "CHONGQING")]
-    Chongqing,
-    /// `SHANGHAI_ZS`
-    #[serde(rename = "SHANGHAI_ZS")]
-    ShanghaiZs,
-    /// `SHENZHEN`
-    #[serde(rename = "SHENZHEN")]
-    Shenzhen,
-    /// `ZHENGZHOU_ZH_ZS`
-    #[serde(rename = "ZHENGZHOU_ZH_ZS")]
-    ZhengzhouZhZs,
-    /// `TIANJIN`
-    #[serde(rename = "TIANJIN")]
-    Tianjin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 海关
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchCustomsCustomdeclarequeryCustoms {
+        /// `GUANGZHOU_ZS`
+        GuangzhouZs = "GUANGZHOU_ZS",
+        /// `HANGZHOU_ZS`
+        HangzhouZs = "HANGZHOU_ZS",
+        /// `NINGBO`
+        Ningbo = "NINGBO",
+        /// `ZHENGZHOU_BS`
+        ZhengzhouBs = "ZHENGZHOU_BS",
+        /// `CHONGQING`
+        Chongqing = "CHONGQING",
+        /// `SHANGHAI_ZS`
+        ShanghaiZs = "SHANGHAI_ZS",
+        /// `SHENZHEN`
+        Shenzhen = "SHENZHEN",
+        /// `ZHENGZHOU_ZH_ZS`
+        ZhengzhouZhZs = "ZHENGZHOU_ZH_ZS",
+        /// `TIANJIN`
+        Tianjin = "TIANJIN",
+    }
 }
 
-/// 状态码
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchNewcustomsCustomdeclareredeclareResponseState {
-    /// `UNDECLARED`
-    #[serde(rename = "UNDECLARED")]
-    Undeclared,
-    /// `SUBMITTED`
-    #[serde(rename = "SUBMITTED")]
-    Submitted,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAIL`
-    #[serde(rename = "FAIL")]
-    Fail,
-    /// `EXCEPT`
-    #[serde(rename = "EXCEPT")]
-    Except,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 状态码
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchNewcustomsCustomdeclareredeclareResponseState {
+        /// `UNDECLARED`
+        Undeclared = "UNDECLARED",
+        /// `SUBMITTED`
+        Submitted = "SUBMITTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `EXCEPT`
+        Except = "EXCEPT",
+    }
 }
 
 /// The answer of [`PostMchNewcustomsCustomdeclareredeclare`] (订单附加信息重推接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchNewcustomsCustomdeclareredeclareResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -374,42 +310,30 @@ pub struct PostMchNewcustomsCustomdeclareredeclareResponse {
     pub explanation: Option<String>,
 }
 
-/// 海关
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchNewcustomsCustomdeclareredeclareCustoms {
-    /// `GUANGZHOU_ZS`
-    #[serde(rename = "GUANGZHOU_ZS")]
-    GuangzhouZs,
-    /// `HANGZHOU_ZS`
-    #[serde(rename = "HANGZHOU_ZS")]
-    HangzhouZs,
-    /// `NINGBO`
-    #[serde(rename = "NINGBO")]
-    Ningbo,
-    /// `ZHENGZHOU_BS`
-    #[serde(rename = "ZHENGZHOU_BS")]
-    ZhengzhouBs,
-    /// `CHONGQING`
-    #[serde(rename = "CHONGQING")]
-    Chongqing,
-    /// `SHANGHAI_ZS`
-    #[serde(rename = "SHANGHAI_ZS")]
-    ShanghaiZs,
-    /// `SHENZHEN`
-    #[serde(rename = "SHENZHEN")]
-    Shenzhen,
-    /// `ZHENGZHOU_ZH_ZS`
-    #[serde(rename = "ZHENGZHOU_ZH_ZS")]
-    ZhengzhouZhZs,
-    /// `TIANJIN`
-    #[serde(rename = "TIANJIN")]
-    Tianjin,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 海关
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchNewcustomsCustomdeclareredeclareCustoms {
+        /// `GUANGZHOU_ZS`
+        GuangzhouZs = "GUANGZHOU_ZS",
+        /// `HANGZHOU_ZS`
+        HangzhouZs = "HANGZHOU_ZS",
+        /// `NINGBO`
+        Ningbo = "NINGBO",
+        /// `ZHENGZHOU_BS`
+        ZhengzhouBs = "ZHENGZHOU_BS",
+        /// `CHONGQING`
+        Chongqing = "CHONGQING",
+        /// `SHANGHAI_ZS`
+        ShanghaiZs = "SHANGHAI_ZS",
+        /// `SHENZHEN`
+        Shenzhen = "SHENZHEN",
+        /// `ZHENGZHOU_ZH_ZS`
+        ZhengzhouZhZs = "ZHENGZHOU_ZH_ZS",
+        /// `TIANJIN`
+        Tianjin = "TIANJIN",
+    }
 }
 
 #[cfg(test)]

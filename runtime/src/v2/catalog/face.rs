@@ -13,7 +13,7 @@ use crate::endpoint;
 /// Served on <https://payapp.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
 #[endpoint(POST, "face/get_wxpayface_authinfo", response = PostGetWxpayfaceAuthinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetWxpayfaceAuthinfo {
     /// 门店编号
     pub store_id: String,
@@ -36,7 +36,7 @@ pub struct PostGetWxpayfaceAuthinfo {
 }
 
 /// The answer of [`PostGetWxpayfaceAuthinfo`] (人脸识别SDK-获取调用凭证): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetWxpayfaceAuthinfoResponse {
     /// SDK调用凭证
     pub authinfo: Option<String>,

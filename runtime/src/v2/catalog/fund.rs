@@ -14,7 +14,7 @@ use crate::endpoint;
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "fund/queryautowithdrawbydate", response = PostQueryautowithdrawbydateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryautowithdrawbydate {
     /// 小微商户号
     pub sub_mch_id: String,
@@ -31,7 +31,7 @@ pub struct PostQueryautowithdrawbydate {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "fund/reautowithdrawbydate", response = PostReautowithdrawbydateResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReautowithdrawbydate {
     /// 小微商户号
     pub sub_mch_id: String,
@@ -40,7 +40,7 @@ pub struct PostReautowithdrawbydate {
 }
 
 /// The answer of [`PostQueryautowithdrawbydate`] (查询提现状态): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryautowithdrawbydateResponse {
     /// 日期
     pub date: Option<String>,
@@ -65,7 +65,7 @@ pub struct PostQueryautowithdrawbydateResponse {
 }
 
 /// The answer of [`PostReautowithdrawbydate`] (重新发起提现): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostReautowithdrawbydateResponse {
     /// 自动提现单提现日期
     pub date: Option<String>,

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_295>.
 #[endpoint(POST, "mchrisk/bankquerymchauditinfo", response = PostBankquerymchauditinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBankquerymchauditinfo {
     /// 子商户号
     pub sub_mch_id: String,
@@ -25,7 +25,7 @@ pub struct PostBankquerymchauditinfo {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_296>.
 #[endpoint(POST, "mchrisk/channelquerymchauditinfo", response = PostChannelquerymchauditinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChannelquerymchauditinfo {
     /// 子商户号
     pub sub_mch_id: String,
@@ -42,7 +42,7 @@ pub struct PostChannelquerymchauditinfo {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mchrisk/querymchrisk", response = PostQuerymchriskResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQuerymchrisk {
     /// 平台证书序列号
     pub cert_serial_number: Option<String>,
@@ -74,7 +74,7 @@ pub struct PostQuerymchrisk {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_294>.
 #[endpoint(POST, "mchrisk/setmchriskcallback", response = PostSetmchriskcallbackResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSetmchriskcallback {
     /// 回调链接
     pub callback_url: String,
@@ -89,7 +89,7 @@ pub struct PostSetmchriskcallback {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mchrisk/syncmchriskresult", response = PostSyncmchriskresultResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSyncmchriskresult {
     /// 商户ID
     pub sub_mch_id: String,
@@ -122,7 +122,7 @@ pub struct PostSyncmchriskresult {
 }
 
 /// The answer of [`PostBankquerymchauditinfo`] (间联模式查询商户审核状态开放接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostBankquerymchauditinfoResponse {
     /// 服务商号
     pub mch_id: Option<String>,
@@ -137,7 +137,7 @@ pub struct PostBankquerymchauditinfoResponse {
 }
 
 /// The answer of [`PostChannelquerymchauditinfo`] (渠道商查询商户审核信息): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostChannelquerymchauditinfoResponse {
     /// 服务商号
     pub mch_id: Option<String>,
@@ -152,7 +152,7 @@ pub struct PostChannelquerymchauditinfoResponse {
 }
 
 /// The answer of [`PostQuerymchrisk`] (事前-风险商户核查接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQuerymchriskResponse {
     /// 服务商号
     pub mch_id: Option<String>,
@@ -163,14 +163,14 @@ pub struct PostQuerymchriskResponse {
 }
 
 /// The answer of [`PostSetmchriskcallback`] (设置风险通知回调链接): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSetmchriskcallbackResponse {
     /// 服务商号
     pub mch_id: Option<String>,
 }
 
 /// The answer of [`PostSyncmchriskresult`] (事后-风险商户处理结果同步接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSyncmchriskresultResponse {}
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::endpoint;
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = PostGettransferinfoResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGettransferinfo {
     /// 商户订单号
     pub partner_trade_no: String,
@@ -29,7 +29,7 @@ pub struct PostGettransferinfo {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/promotion/paywwsptrans2pocket", response = PostPromotionPaywwsptrans2pocketResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPromotionPaywwsptrans2pocket {
     /// 设备号
     pub device_info: Option<String>,
@@ -70,7 +70,7 @@ pub struct PostPromotionPaywwsptrans2pocket {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/promotion/querywwsptrans2pocket", response = PostPromotionQuerywwsptrans2pocketResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPromotionQuerywwsptrans2pocket {
     /// 商户订单号
     pub partner_trade_no: Option<String>,
@@ -85,7 +85,7 @@ pub struct PostPromotionQuerywwsptrans2pocket {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = PostPromotionTransfersResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPromotionTransfers {
     /// 商户账号appid
     pub mch_appid: String,
@@ -121,7 +121,7 @@ pub struct PostPromotionTransfers {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=12_4&index=5>.
 #[endpoint(POST, "mmpaymkttransfers/query_coupon_stock", response = PostQueryCouponStockResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryCouponStock {
     /// 代金券批次id
     pub coupon_stock_id: String,
@@ -141,7 +141,7 @@ pub struct PostQueryCouponStock {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=12_5&index=6>.
 #[endpoint(POST, "mmpaymkttransfers/querycouponsinfo", response = PostQuerycouponsinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQuerycouponsinfo {
     /// 代金券id
     pub coupon_id: String,
@@ -168,7 +168,7 @@ pub struct PostQuerycouponsinfo {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/queryworkwxredpack", response = PostQueryworkwxredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryworkwxredpack {
     /// 商户订单号
     pub mch_billno: String,
@@ -183,7 +183,7 @@ pub struct PostQueryworkwxredpack {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/send_coupon", response = PostSendCouponResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendCoupon {
     /// 代金券批次id
     pub coupon_stock_id: String,
@@ -212,7 +212,7 @@ pub struct PostSendCoupon {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = PostSendgroupredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendgroupredpack {
     /// 商户订单号
     pub mch_billno: String,
@@ -249,7 +249,7 @@ pub struct PostSendgroupredpack {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/sendminiprogramhb", response = PostSendminiprogramhbResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendminiprogramhb {
     /// 商户订单号
     pub mch_billno: String,
@@ -284,7 +284,7 @@ pub struct PostSendminiprogramhb {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/sendredpack", response = PostSendredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendredpack {
     /// 商户订单号
     pub mch_billno: String,
@@ -325,7 +325,7 @@ pub struct PostSendredpack {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaymkttransfers/sendworkwxredpack", response = PostSendworkwxredpackResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendworkwxredpack {
     /// 商户订单号
     pub mch_billno: String,
@@ -353,71 +353,54 @@ pub struct PostSendworkwxredpack {
     pub workwx_sign: String,
 }
 
-/// 红包状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostGethbinfoResponseStatus {
-    /// `SENDING`
-    #[serde(rename = "SENDING")]
-    Sending,
-    /// `SENT`
-    #[serde(rename = "SENT")]
-    Sent,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// `RECEIVED`
-    #[serde(rename = "RECEIVED")]
-    Received,
-    /// `RFUND_ING`
-    #[serde(rename = "RFUND_ING")]
-    RfundIng,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 红包状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGethbinfoResponseStatus {
+        /// `SENDING`
+        Sending = "SENDING",
+        /// `SENT`
+        Sent = "SENT",
+        /// `FAILED`
+        Failed = "FAILED",
+        /// `RECEIVED`
+        Received = "RECEIVED",
+        /// `RFUND_ING`
+        RfundIng = "RFUND_ING",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
-/// 发放类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostGethbinfoResponseSendType {
-    /// `API`
-    #[serde(rename = "API")]
-    Api,
-    /// `UPLOAD`
-    #[serde(rename = "UPLOAD")]
-    Upload,
-    /// `ACTIVITY`
-    #[serde(rename = "ACTIVITY")]
-    Activity,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发放类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGethbinfoResponseSendType {
+        /// `API`
+        Api = "API",
+        /// `UPLOAD`
+        Upload = "UPLOAD",
+        /// `ACTIVITY`
+        Activity = "ACTIVITY",
+    }
 }
 
-/// 红包类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostGethbinfoResponseHbType {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `GROUP`
-    #[serde(rename = "GROUP")]
-    Group,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 红包类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGethbinfoResponseHbType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `GROUP`
+        Group = "GROUP",
+    }
 }
 
 /// 裂变红包领取列表
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGethbinfoResponseHblistHbinfo {
     /// 领取红包的Openid
     pub openid: Option<String>,
@@ -428,14 +411,14 @@ pub struct PostGethbinfoResponseHblistHbinfo {
 }
 
 /// 红包领取记录 (JSON text on the wire)
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGethbinfoResponseHblist {
     /// 裂变红包领取列表
     pub hbinfo: Option<Vec<PostGethbinfoResponseHblistHbinfo>>,
 }
 
 /// The answer of `POST /mmpaymkttransfers/gethbinfo` (查询红包记录), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGethbinfoResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
@@ -471,27 +454,22 @@ pub struct PostGethbinfoResponse {
     pub hblist: Option<PostGethbinfoResponseHblist>,
 }
 
-/// 转账状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostGettransferinfoResponseStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 转账状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGettransferinfoResponseStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+    }
 }
 
 /// The answer of [`PostGettransferinfo`] (查询企业向微信用户个人付款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGettransferinfoResponse {
     /// 商户单号
     pub partner_trade_no: Option<String>,
@@ -520,7 +498,7 @@ pub struct PostGettransferinfoResponse {
 }
 
 /// The answer of [`PostPromotionPaywwsptrans2pocket`] (向员工付款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPromotionPaywwsptrans2pocketResponse {
     /// 公众账号appid
     pub appid: Option<String>,
@@ -536,58 +514,44 @@ pub struct PostPromotionPaywwsptrans2pocketResponse {
     pub payment_time: Option<String>,
 }
 
-/// 校验用户姓名选项
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPromotionPaywwsptrans2pocketCheckName {
-    /// `FORCE_CHECK`
-    #[serde(rename = "FORCE_CHECK")]
-    ForceCheck,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 校验用户姓名选项
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPromotionPaywwsptrans2pocketCheckName {
+        /// `FORCE_CHECK`
+        ForceCheck = "FORCE_CHECK",
+    }
 }
 
-/// 付款消息类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPromotionPaywwsptrans2pocketWwMsgType {
-    /// `NORMAL_MSG`
-    #[serde(rename = "NORMAL_MSG")]
-    NormalMsg,
-    /// `APPROVAL_MSG`
-    #[serde(rename = "APPROVAL_MSG")]
-    ApprovalMsg,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 付款消息类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPromotionPaywwsptrans2pocketWwMsgType {
+        /// `NORMAL_MSG`
+        NormalMsg = "NORMAL_MSG",
+        /// `APPROVAL_MSG`
+        ApprovalMsg = "APPROVAL_MSG",
+    }
 }
 
-/// 红包状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPromotionQuerywwsptrans2pocketResponseStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 红包状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPromotionQuerywwsptrans2pocketResponseStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+    }
 }
 
 /// The answer of [`PostPromotionQuerywwsptrans2pocket`] (查询付款记录): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPromotionQuerywwsptrans2pocketResponse {
     /// 商户订单号
     pub partner_trade_no: Option<String>,
@@ -610,7 +574,7 @@ pub struct PostPromotionQuerywwsptrans2pocketResponse {
 }
 
 /// The answer of [`PostPromotionTransfers`] (向微信用户个人付款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPromotionTransfersResponse {
     /// 商户appid
     pub mch_appid: Option<String>,
@@ -627,7 +591,7 @@ pub struct PostPromotionTransfersResponse {
 }
 
 /// The answer of [`PostQueryCouponStock`] (查询代金券批次): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryCouponStockResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -667,84 +631,64 @@ pub struct PostQueryCouponStockResponse {
     pub create_time_t: Option<String>,
 }
 
-/// 协议版本
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQueryCouponStockVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议版本
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryCouponStockVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 协议类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQueryCouponStockType {
-    /// `XML`
-    #[serde(rename = "XML")]
-    Xml,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryCouponStockType {
+        /// `XML`
+        Xml = "XML",
+    }
 }
 
-/// 代金券状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQuerycouponsinfoResponseCouponState {
-    /// `SENDED`
-    #[serde(rename = "SENDED")]
-    Sended,
-    /// `USED`
-    #[serde(rename = "USED")]
-    Used,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 代金券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycouponsinfoResponseCouponState {
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
-/// 发放来源
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQuerycouponsinfoResponseSendSource {
-    /// `FULL_SEND`
-    #[serde(rename = "FULL_SEND")]
-    FullSend,
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发放来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycouponsinfoResponseSendSource {
+        /// `FULL_SEND`
+        FullSend = "FULL_SEND",
+        /// `NORMAL`
+        Normal = "NORMAL",
+    }
 }
 
-/// 是否允许部分使用
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQuerycouponsinfoResponseIsPartialUse {
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否允许部分使用
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycouponsinfoResponseIsPartialUse {
+        /// `1`
+        V1 = "1",
+    }
 }
 
 /// The answer of [`PostQuerycouponsinfo`] (查询代金券信息): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQuerycouponsinfoResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -778,77 +722,58 @@ pub struct PostQuerycouponsinfoResponse {
     pub is_partial_use: Option<PostQuerycouponsinfoResponseIsPartialUse>,
 }
 
-/// 协议版本
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQuerycouponsinfoVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议版本
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycouponsinfoVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 协议类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQuerycouponsinfoType {
-    /// `XML`
-    #[serde(rename = "XML")]
-    Xml,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycouponsinfoType {
+        /// `XML`
+        Xml = "XML",
+    }
 }
 
-/// 红包状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryworkwxredpackResponseStatus {
-    /// `SENDING`
-    #[serde(rename = "SENDING")]
-    Sending,
-    /// `SENT`
-    #[serde(rename = "SENT")]
-    Sent,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// `RECEIVED`
-    #[serde(rename = "RECEIVED")]
-    Received,
-    /// `RFUND_ING`
-    #[serde(rename = "RFUND_ING")]
-    RfundIng,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 红包状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryworkwxredpackResponseStatus {
+        /// `SENDING`
+        Sending = "SENDING",
+        /// `SENT`
+        Sent = "SENT",
+        /// `FAILED`
+        Failed = "FAILED",
+        /// `RECEIVED`
+        Received = "RECEIVED",
+        /// `RFUND_ING`
+        RfundIng = "RFUND_ING",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
 }
 
-/// 发放类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryworkwxredpackResponseSendType {
-    /// `API`
-    #[serde(rename = "API")]
-    Api,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发放类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryworkwxredpackResponseSendType {
+        /// `API`
+        Api = "API",
+    }
 }
 
 /// The answer of [`PostQueryworkwxredpack`] (查询红包记录): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryworkwxredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
@@ -889,7 +814,7 @@ pub struct PostQueryworkwxredpackResponse {
 }
 
 /// The answer of [`PostSendCoupon`] (发放代金券): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendCouponResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -915,36 +840,28 @@ pub struct PostSendCouponResponse {
     pub ret_msg: Option<String>,
 }
 
-/// 协议版本
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendCouponVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议版本
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendCouponVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 协议类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendCouponType {
-    /// `XML`
-    #[serde(rename = "XML")]
-    Xml,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendCouponType {
+        /// `XML`
+        Xml = "XML",
+    }
 }
 
 /// The answer of [`PostSendgroupredpack`] (发放裂变红包): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendgroupredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
@@ -960,57 +877,42 @@ pub struct PostSendgroupredpackResponse {
     pub send_listid: Option<String>,
 }
 
-/// 红包金额设置方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendgroupredpackAmtType {
-    /// `ALL_RAND`
-    #[serde(rename = "ALL_RAND")]
-    AllRand,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 红包金额设置方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendgroupredpackAmtType {
+        /// `ALL_RAND`
+        AllRand = "ALL_RAND",
+    }
 }
 
-/// 场景id
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendgroupredpackSceneId {
-    /// `PRODUCT_1`
-    #[serde(rename = "PRODUCT_1")]
-    Product1,
-    /// `PRODUCT_2`
-    #[serde(rename = "PRODUCT_2")]
-    Product2,
-    /// `PRODUCT_3`
-    #[serde(rename = "PRODUCT_3")]
-    Product3,
-    /// `PRODUCT_4`
-    #[serde(rename = "PRODUCT_4")]
-    Product4,
-    /// `PRODUCT_5`
-    #[serde(rename = "PRODUCT_5")]
-    Product5,
-    /// `PRODUCT_6`
-    #[serde(rename = "PRODUCT_6")]
-    Product6,
-    /// `PRODUCT_7`
-    #[serde(rename = "PRODUCT_7")]
-    Product7,
-    /// `PRODUCT_8`
-    #[serde(rename = "PRODUCT_8")]
-    Product8,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景id
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendgroupredpackSceneId {
+        /// `PRODUCT_1`
+        Product1 = "PRODUCT_1",
+        /// `PRODUCT_2`
+        Product2 = "PRODUCT_2",
+        /// `PRODUCT_3`
+        Product3 = "PRODUCT_3",
+        /// `PRODUCT_4`
+        Product4 = "PRODUCT_4",
+        /// `PRODUCT_5`
+        Product5 = "PRODUCT_5",
+        /// `PRODUCT_6`
+        Product6 = "PRODUCT_6",
+        /// `PRODUCT_7`
+        Product7 = "PRODUCT_7",
+        /// `PRODUCT_8`
+        Product8 = "PRODUCT_8",
+    }
 }
 
 /// The answer of [`PostSendminiprogramhb`] (发放小程序红包接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendminiprogramhbResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
@@ -1028,57 +930,42 @@ pub struct PostSendminiprogramhbResponse {
     pub package: Option<String>,
 }
 
-/// 活动信息
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendminiprogramhbNotifyWay {
-    /// `MINI_PROGRAM_JSAPI`
-    #[serde(rename = "MINI_PROGRAM_JSAPI")]
-    MiniProgramJsapi,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 活动信息
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendminiprogramhbNotifyWay {
+        /// `MINI_PROGRAM_JSAPI`
+        MiniProgramJsapi = "MINI_PROGRAM_JSAPI",
+    }
 }
 
-/// 场景id
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendminiprogramhbSceneId {
-    /// `PRODUCT_1`
-    #[serde(rename = "PRODUCT_1")]
-    Product1,
-    /// `PRODUCT_2`
-    #[serde(rename = "PRODUCT_2")]
-    Product2,
-    /// `PRODUCT_3`
-    #[serde(rename = "PRODUCT_3")]
-    Product3,
-    /// `PRODUCT_4`
-    #[serde(rename = "PRODUCT_4")]
-    Product4,
-    /// `PRODUCT_5`
-    #[serde(rename = "PRODUCT_5")]
-    Product5,
-    /// `PRODUCT_6`
-    #[serde(rename = "PRODUCT_6")]
-    Product6,
-    /// `PRODUCT_7`
-    #[serde(rename = "PRODUCT_7")]
-    Product7,
-    /// `PRODUCT_8`
-    #[serde(rename = "PRODUCT_8")]
-    Product8,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景id
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendminiprogramhbSceneId {
+        /// `PRODUCT_1`
+        Product1 = "PRODUCT_1",
+        /// `PRODUCT_2`
+        Product2 = "PRODUCT_2",
+        /// `PRODUCT_3`
+        Product3 = "PRODUCT_3",
+        /// `PRODUCT_4`
+        Product4 = "PRODUCT_4",
+        /// `PRODUCT_5`
+        Product5 = "PRODUCT_5",
+        /// `PRODUCT_6`
+        Product6 = "PRODUCT_6",
+        /// `PRODUCT_7`
+        Product7 = "PRODUCT_7",
+        /// `PRODUCT_8`
+        Product8 = "PRODUCT_8",
+    }
 }
 
 /// The answer of [`PostSendredpack`] (发放普通红包): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
@@ -1094,43 +981,32 @@ pub struct PostSendredpackResponse {
     pub send_listid: Option<String>,
 }
 
-/// 场景id
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendredpackSceneId {
-    /// `PRODUCT_1`
-    #[serde(rename = "PRODUCT_1")]
-    Product1,
-    /// `PRODUCT_2`
-    #[serde(rename = "PRODUCT_2")]
-    Product2,
-    /// `PRODUCT_3`
-    #[serde(rename = "PRODUCT_3")]
-    Product3,
-    /// `PRODUCT_4`
-    #[serde(rename = "PRODUCT_4")]
-    Product4,
-    /// `PRODUCT_5`
-    #[serde(rename = "PRODUCT_5")]
-    Product5,
-    /// `PRODUCT_6`
-    #[serde(rename = "PRODUCT_6")]
-    Product6,
-    /// `PRODUCT_7`
-    #[serde(rename = "PRODUCT_7")]
-    Product7,
-    /// `PRODUCT_8`
-    #[serde(rename = "PRODUCT_8")]
-    Product8,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景id
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendredpackSceneId {
+        /// `PRODUCT_1`
+        Product1 = "PRODUCT_1",
+        /// `PRODUCT_2`
+        Product2 = "PRODUCT_2",
+        /// `PRODUCT_3`
+        Product3 = "PRODUCT_3",
+        /// `PRODUCT_4`
+        Product4 = "PRODUCT_4",
+        /// `PRODUCT_5`
+        Product5 = "PRODUCT_5",
+        /// `PRODUCT_6`
+        Product6 = "PRODUCT_6",
+        /// `PRODUCT_7`
+        Product7 = "PRODUCT_7",
+        /// `PRODUCT_8`
+        Product8 = "PRODUCT_8",
+    }
 }
 
 /// The answer of [`PostSendworkwxredpack`] (发放企业红包): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendworkwxredpackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
@@ -1150,39 +1026,28 @@ pub struct PostSendworkwxredpackResponse {
     pub sender_header_media_id: Option<String>,
 }
 
-/// 场景id
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostSendworkwxredpackSceneId {
-    /// `PRODUCT_1`
-    #[serde(rename = "PRODUCT_1")]
-    Product1,
-    /// `PRODUCT_2`
-    #[serde(rename = "PRODUCT_2")]
-    Product2,
-    /// `PRODUCT_3`
-    #[serde(rename = "PRODUCT_3")]
-    Product3,
-    /// `PRODUCT_4`
-    #[serde(rename = "PRODUCT_4")]
-    Product4,
-    /// `PRODUCT_5`
-    #[serde(rename = "PRODUCT_5")]
-    Product5,
-    /// `PRODUCT_6`
-    #[serde(rename = "PRODUCT_6")]
-    Product6,
-    /// `PRODUCT_7`
-    #[serde(rename = "PRODUCT_7")]
-    Product7,
-    /// `PRODUCT_8`
-    #[serde(rename = "PRODUCT_8")]
-    Product8,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 场景id
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostSendworkwxredpackSceneId {
+        /// `PRODUCT_1`
+        Product1 = "PRODUCT_1",
+        /// `PRODUCT_2`
+        Product2 = "PRODUCT_2",
+        /// `PRODUCT_3`
+        Product3 = "PRODUCT_3",
+        /// `PRODUCT_4`
+        Product4 = "PRODUCT_4",
+        /// `PRODUCT_5`
+        Product5 = "PRODUCT_5",
+        /// `PRODUCT_6`
+        Product6 = "PRODUCT_6",
+        /// `PRODUCT_7`
+        Product7 = "PRODUCT_7",
+        /// `PRODUCT_8`
+        Product8 = "PRODUCT_8",
+    }
 }
 
 #[cfg(test)]

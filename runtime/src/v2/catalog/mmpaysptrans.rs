@@ -14,7 +14,7 @@ use crate::endpoint;
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaysptrans/pay_bank", response = PostPayBankResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayBank {
     /// 商户企业付款单号
     pub partner_trade_no: String,
@@ -39,14 +39,14 @@ pub struct PostPayBank {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "mmpaysptrans/query_bank", response = PostQueryBankResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryBank {
     /// 商户企业付款单号
     pub partner_trade_no: String,
 }
 
 /// The answer of [`PostPayBank`] (企业付款到银行卡): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayBankResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -60,30 +60,24 @@ pub struct PostPayBankResponse {
     pub cmms_amt: Option<i64>,
 }
 
-/// 代付单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryBankResponseStatus {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `BANK_FAIL`
-    #[serde(rename = "BANK_FAIL")]
-    BankFail,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 代付单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryBankResponseStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `BANK_FAIL`
+        BankFail = "BANK_FAIL",
+    }
 }
 
 /// The answer of [`PostQueryBank`] (查询企业付款银行卡): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryBankResponse {
     /// 商户号
     pub mch_id: Option<String>,

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_9.shtml>.
 #[endpoint(POST, "papay/deletecontract", response = PostDeletecontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDeletecontract {
     /// 模板id
     pub plan_id: Option<String>,
@@ -35,7 +35,7 @@ pub struct PostDeletecontract {
 /// The API description links no official page for this call; search the official documentation for its name.
 #[endpoint(POST, "papay/partner/deletecontract", response = PostPartnerDeletecontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerDeletecontract {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -60,7 +60,7 @@ pub struct PostPartnerDeletecontract {
 /// Callers: 服务商.
 #[endpoint(POST, "papay/partner/preentrustweb", response = PostPartnerPreentrustwebResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPreentrustweb {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
@@ -91,7 +91,7 @@ pub struct PostPartnerPreentrustweb {
 /// Callers: 服务商.
 #[endpoint(POST, "papay/partner/querycontract", response = PostPartnerQuerycontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerQuerycontract {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
@@ -114,7 +114,7 @@ pub struct PostPartnerQuerycontract {
 /// Callers: 普通商户.
 #[endpoint(POST, "papay/preentrustweb", response = PostPreentrustwebResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPreentrustweb {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
@@ -144,7 +144,7 @@ pub struct PostPreentrustweb {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_7.shtml>.
 #[endpoint(POST, "papay/querycontract", response = PostQuerycontractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQuerycontract {
     /// 委托代扣协议id
     pub contract_id: Option<String>,
@@ -157,7 +157,7 @@ pub struct PostQuerycontract {
 }
 
 /// The answer of [`PostDeletecontract`] (申请解约): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostDeletecontractResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -175,26 +175,22 @@ pub struct PostDeletecontractResponse {
     pub sub_mch_id: Option<String>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostDeletecontractVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostDeletecontractVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of `GET /papay/entrustweb` (公众号纯签约), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct GetEntrustwebResponse {}
 
 /// The answer of `GET /papay/h5entrustweb` (H5纯签约), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct GetH5entrustwebResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
@@ -203,7 +199,7 @@ pub struct GetH5entrustwebResponse {
 }
 
 /// The answer of [`PostPartnerDeletecontract`] (申请解约): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerDeletecontractResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -221,26 +217,22 @@ pub struct PostPartnerDeletecontractResponse {
     pub contract_code: Option<String>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerDeletecontractVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerDeletecontractVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of `GET /papay/partner/entrustweb` (公众号纯签约), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct GetPartnerEntrustwebResponse {}
 
 /// The answer of `GET /papay/partner/h5entrustweb` (H5纯签约), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct GetPartnerH5entrustwebResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
@@ -249,7 +241,7 @@ pub struct GetPartnerH5entrustwebResponse {
 }
 
 /// The answer of [`PostPartnerPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerPreentrustwebResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -267,39 +259,30 @@ pub struct PostPartnerPreentrustwebResponse {
     pub pre_entrustweb_id: Option<String>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerPreentrustwebVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerPreentrustwebVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 返回app
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerPreentrustwebReturnApp {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 返回app
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerPreentrustwebReturnApp {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostPartnerQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerQuerycontractResponse {
     /// 商户号
     pub mch_id: Option<i64>,
@@ -335,22 +318,18 @@ pub struct PostPartnerQuerycontractResponse {
     pub sub_mch_id: Option<String>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerQuerycontractVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerQuerycontractVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPreentrustwebResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -364,39 +343,30 @@ pub struct PostPreentrustwebResponse {
     pub pre_entrustweb_id: Option<String>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPreentrustwebVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPreentrustwebVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 返回app
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPreentrustwebReturnApp {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 返回app
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPreentrustwebReturnApp {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQuerycontractResponse {
     /// 商户号
     pub mch_id: Option<i64>,
@@ -428,18 +398,14 @@ pub struct PostQuerycontractResponse {
     pub openid: Option<String>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQuerycontractVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycontractVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 #[cfg(test)]

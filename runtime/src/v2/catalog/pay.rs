@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_2&index=3>.
 #[endpoint(POST, "pay/closecombinedorder", response = PostClosecombinedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostClosecombinedorder {
     /// 合单appid
     pub combine_appid: String,
@@ -29,7 +29,7 @@ pub struct PostClosecombinedorder {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_3>.
 #[endpoint(POST, "pay/closeorder", response = PostCloseorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCloseorder {
     /// 商户订单号
     pub out_trade_no: String,
@@ -41,7 +41,7 @@ pub struct PostCloseorder {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_1&index=2>.
 #[endpoint(POST, "pay/combinedorder", response = PostCombinedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinedorder {
     /// 合单appid
     pub combine_appid: String,
@@ -77,7 +77,7 @@ pub struct PostCombinedorder {
 /// The API description links no official page for this call; search the official documentation for its name.
 #[endpoint(POST, "pay/contractorder", response = PostContractorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractorder {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -137,7 +137,7 @@ pub struct PostContractorder {
 /// Official documentation: <https://share.weiyun.com/5dxUgCw>.
 #[endpoint(POST, "pay/facepay", response = PostFacepayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFacepay {
     /// 是否押金支付
     pub deposit: Option<PostFacepayDeposit>,
@@ -181,7 +181,7 @@ pub struct PostFacepay {
 /// Official documentation: <https://share.weiyun.com/5dxUgCw>.
 #[endpoint(POST, "pay/facepayquery", response = PostFacepayqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFacepayquery {
     /// 接口版本号
     pub version: Option<PostFacepayqueryVersion>,
@@ -201,7 +201,7 @@ pub struct PostFacepayquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1>.
 #[endpoint(POST, "pay/micropay", response = PostMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropay {
     /// 接口版本号
     pub version: Option<String>,
@@ -251,7 +251,7 @@ pub struct PostMicropay {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_2>.
 #[endpoint(POST, "pay/orderquery", response = PostOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrderquery {
     /// 接口版本号
     pub version: Option<PostOrderqueryVersion>,
@@ -271,7 +271,7 @@ pub struct PostOrderquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
 #[endpoint(POST, "pay/paporderquery", response = PostPaporderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaporderquery {
     /// 微信订单号
     pub transaction_id: String,
@@ -285,7 +285,7 @@ pub struct PostPaporderquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_8.shtml>.
 #[endpoint(POST, "pay/pappayapply", response = PostPappayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPappayapply {
     /// 商品描述
     pub body: String,
@@ -319,7 +319,7 @@ pub struct PostPappayapply {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
 #[endpoint(POST, "pay/partner/paporderquery", response = PostPartnerPaporderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPaporderquery {
     /// 微信订单号
     pub transaction_id: String,
@@ -337,7 +337,7 @@ pub struct PostPartnerPaporderquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_8.shtml>.
 #[endpoint(POST, "pay/partner/pappayapply", response = PostPartnerPappayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPappayapply {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -375,7 +375,7 @@ pub struct PostPartnerPappayapply {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_3&index=4>.
 #[endpoint(POST, "pay/profitsharingaddreceiver", response = PostProfitsharingaddreceiverResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingaddreceiver {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -391,7 +391,7 @@ pub struct PostProfitsharingaddreceiver {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation_sl.php?chapter=25_11&index=8>.
 #[endpoint(POST, "pay/profitsharingmerchantratioquery", response = PostProfitsharingmerchantratioqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingmerchantratioquery {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -405,7 +405,7 @@ pub struct PostProfitsharingmerchantratioquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_10&index=7>.
 #[endpoint(POST, "pay/profitsharingorderamountquery", response = PostProfitsharingorderamountqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingorderamountquery {
     /// 微信订单号
     pub transaction_id: String,
@@ -417,7 +417,7 @@ pub struct PostProfitsharingorderamountquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_2&index=3>.
 #[endpoint(POST, "pay/profitsharingquery", response = PostProfitsharingqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingquery {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -433,7 +433,7 @@ pub struct PostProfitsharingquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_4&index=5>.
 #[endpoint(POST, "pay/profitsharingremovereceiver", response = PostProfitsharingremovereceiverResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingremovereceiver {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -449,7 +449,7 @@ pub struct PostProfitsharingremovereceiver {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/allocation.php?chapter=27_8&index=9>.
 #[endpoint(POST, "pay/profitsharingreturnquery", response = PostProfitsharingreturnqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingreturnquery {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -469,7 +469,7 @@ pub struct PostProfitsharingreturnquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_3&index=4>.
 #[endpoint(POST, "pay/querycombinedorder", response = PostQuerycombinedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQuerycombinedorder {
     /// 合单appid
     pub combine_appid: String,
@@ -485,7 +485,7 @@ pub struct PostQuerycombinedorder {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/In-AppPay/chapter8_10.shtml>.
 #[endpoint(POST, "pay/queryexchagerate", response = PostQueryexchagerateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryexchagerate {
     /// 币种
     pub fee_type: String,
@@ -499,7 +499,7 @@ pub struct PostQueryexchagerate {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_5>.
 #[endpoint(POST, "pay/refundquery", response = PostRefundqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundquery {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -523,7 +523,7 @@ pub struct PostRefundquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/danpin.php?chapter=9_104&index=4>.
 #[endpoint(POST, "pay/refundqueryv2", response = PostRefundqueryv2Response, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundqueryv2 {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -547,7 +547,7 @@ pub struct PostRefundqueryv2 {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/In-AppPay/chapter8_9.shtml>.
 #[endpoint(POST, "pay/settlementquery", response = PostSettlementqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSettlementquery {
     /// 商户号
     pub mchid: String,
@@ -573,7 +573,7 @@ pub struct PostSettlementquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1>.
 #[endpoint(POST, "pay/unifiedorder", response = PostUnifiedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostUnifiedorder {
     /// 接口版本号
     pub version: Option<PostUnifiedorderVersion>,
@@ -624,7 +624,7 @@ pub struct PostUnifiedorder {
 }
 
 /// The answer of [`PostClosecombinedorder`] (合单关单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostClosecombinedorderResponse {
     /// 合单appid
     pub combine_appid: Option<String>,
@@ -633,7 +633,7 @@ pub struct PostClosecombinedorderResponse {
 }
 
 /// The answer of [`PostCloseorder`] (关闭订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostCloseorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -644,7 +644,7 @@ pub struct PostCloseorderResponse {
 }
 
 /// The answer of [`PostCombinedorder`] (合单下单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostCombinedorderResponse {
     /// 合单appid
     pub combine_appid: Option<String>,
@@ -663,7 +663,7 @@ pub struct PostCombinedorderResponse {
 }
 
 /// The answer of [`PostContractorder`] (支付中签约): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostContractorderResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -699,63 +699,48 @@ pub struct PostContractorderResponse {
     pub out_trade_no: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostContractorderTradeType {
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostContractorderTradeType {
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostFacepayResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注子公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostFacepayResponseSubIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注子公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayResponseSubIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostFacepay`] (提交刷脸支付): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostFacepayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -803,93 +788,70 @@ pub struct PostFacepayResponse {
     pub promotion_detail: Option<String>,
 }
 
-/// 是否押金支付
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFacepayDeposit {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否押金支付
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayDeposit {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostFacepayqueryResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayqueryResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注子公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostFacepayqueryResponseSubIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注子公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayqueryResponseSubIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostFacepayqueryResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayqueryResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostFacepayquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostFacepayqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -945,35 +907,28 @@ pub struct PostFacepayqueryResponse {
     pub consume_fee: Option<i64>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFacepayqueryVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFacepayqueryVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMicropayResponseIsSubscribe {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicropayResponseIsSubscribe {
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostMicropay`] (提交付款码支付): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1017,107 +972,80 @@ pub struct PostMicropayResponse {
     pub promotion_detail: Option<String>,
 }
 
-/// 是否指定服务商分账
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMicropayProfitSharing {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否指定服务商分账
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicropayProfitSharing {
+        /// `N`
+        N = "N",
+        /// `Y`
+        Y = "Y",
+    }
 }
 
-/// 是否押金支付
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMicropayDeposit {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否押金支付
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMicropayDeposit {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrderqueryResponseIsSubscribe {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrderqueryResponseIsSubscribe {
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注子公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrderqueryResponseSubIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注子公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrderqueryResponseSubIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostOrderqueryResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrderqueryResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1173,71 +1101,54 @@ pub struct PostOrderqueryResponse {
     pub consume_fee: Option<i64>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostOrderqueryVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrderqueryVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPaporderqueryResponseIsSubscribe {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPaporderqueryResponseIsSubscribe {
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPaporderqueryResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPaporderqueryResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostPaporderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPaporderqueryResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -1280,7 +1191,7 @@ pub struct PostPaporderqueryResponse {
 }
 
 /// The answer of [`PostPappayapply`] (申请扣款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPappayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -1288,57 +1199,44 @@ pub struct PostPappayapplyResponse {
     pub mch_id: Option<String>,
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerPaporderqueryResponseIsSubscribe {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerPaporderqueryResponseIsSubscribe {
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerPaporderqueryResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerPaporderqueryResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostPartnerPaporderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerPaporderqueryResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -1385,7 +1283,7 @@ pub struct PostPartnerPaporderqueryResponse {
 }
 
 /// The answer of [`PostPartnerPappayapply`] (申请扣款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerPappayapplyResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1398,7 +1296,7 @@ pub struct PostPartnerPappayapplyResponse {
 }
 
 /// The answer of [`PostProfitsharingaddreceiver`] (添加分账接收方): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostProfitsharingaddreceiverResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1413,7 +1311,7 @@ pub struct PostProfitsharingaddreceiverResponse {
 }
 
 /// The answer of [`PostProfitsharingmerchantratioquery`] (查询最大分账比例API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostProfitsharingmerchantratioqueryResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -1426,7 +1324,7 @@ pub struct PostProfitsharingmerchantratioqueryResponse {
 }
 
 /// The answer of [`PostProfitsharingorderamountquery`] (查询订单待分账金额): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostProfitsharingorderamountqueryResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -1436,24 +1334,20 @@ pub struct PostProfitsharingorderamountqueryResponse {
     pub unsplit_amount: Option<i64>,
 }
 
-/// 分账单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostProfitsharingqueryResponseStatus {
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingqueryResponseStatus {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
 }
 
 /// The answer of [`PostProfitsharingquery`] (查询分账结果): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostProfitsharingqueryResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1476,7 +1370,7 @@ pub struct PostProfitsharingqueryResponse {
 }
 
 /// The answer of [`PostProfitsharingremovereceiver`] (删除分账接收方): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostProfitsharingremovereceiverResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1490,62 +1384,48 @@ pub struct PostProfitsharingremovereceiverResponse {
     pub receiver: Option<String>,
 }
 
-/// 回退方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostProfitsharingreturnqueryResponseReturnAccountType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingreturnqueryResponseReturnAccountType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+    }
 }
 
-/// 回退结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostProfitsharingreturnqueryResponseResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingreturnqueryResponseResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostProfitsharingreturnqueryResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `INVALID_REQUEST`
-    #[serde(rename = "INVALID_REQUEST")]
-    InvalidRequest,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingreturnqueryResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// The answer of [`PostProfitsharingreturnquery`] (回退结果查询): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostProfitsharingreturnqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1579,42 +1459,32 @@ pub struct PostProfitsharingreturnqueryResponse {
     pub finish_time: Option<String>,
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQuerycombinedorderResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQuerycombinedorderResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostQuerycombinedorder`] (合单查单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQuerycombinedorderResponse {
     /// 合单appid
     pub combine_appid: Option<String>,
@@ -1637,7 +1507,7 @@ pub struct PostQuerycombinedorderResponse {
 }
 
 /// The answer of [`PostQueryexchagerate`] (汇率查询API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryexchagerateResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1656,7 +1526,7 @@ pub struct PostQueryexchagerateResponse {
 /// The answer of [`PostRefundquery`] (查询退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostRefundqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1687,7 +1557,7 @@ pub struct PostRefundqueryResponse {
 /// The answer of [`PostRefundqueryv2`] (查询退款（支持单品）): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostRefundqueryv2Response {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1718,7 +1588,7 @@ pub struct PostRefundqueryv2Response {
 }
 
 /// The answer of [`PostSettlementquery`] (查询结算资金): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSettlementqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1754,30 +1624,24 @@ pub struct PostSettlementqueryResponse {
     pub split_unsettlement_fee: Option<i64>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostUnifiedorderResponseTradeType {
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostUnifiedorderResponseTradeType {
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+    }
 }
 
 /// The answer of [`PostUnifiedorder`] (统一下单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostUnifiedorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1797,81 +1661,58 @@ pub struct PostUnifiedorderResponse {
     pub promotion_detail: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostUnifiedorderVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostUnifiedorderVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 是否指定服务商分账
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostUnifiedorderProfitSharing {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否指定服务商分账
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostUnifiedorderProfitSharing {
+        /// `N`
+        N = "N",
+        /// `Y`
+        Y = "Y",
+    }
 }
 
-/// 电子发票入口开放标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostUnifiedorderReceipt {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 电子发票入口开放标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostUnifiedorderReceipt {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostUnifiedorderUserType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// `HONGKONG_MACAO`
-    #[serde(rename = "HONGKONG_MACAO")]
-    HongkongMacao,
-    /// `HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "HONGKONG_MACAO_RESIDENT")]
-    HongkongMacaoResident,
-    /// `TAIWAN_RESIDENT`
-    #[serde(rename = "TAIWAN_RESIDENT")]
-    TaiwanResident,
-    /// `FOREIGN_RESIDENT`
-    #[serde(rename = "FOREIGN_RESIDENT")]
-    ForeignResident,
-    /// `OVERSEA_PASSPORT`
-    #[serde(rename = "OVERSEA_PASSPORT")]
-    OverseaPassport,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostUnifiedorderUserType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+        /// `HONGKONG_MACAO`
+        HongkongMacao = "HONGKONG_MACAO",
+        /// `HONGKONG_MACAO_RESIDENT`
+        HongkongMacaoResident = "HONGKONG_MACAO_RESIDENT",
+        /// `TAIWAN_RESIDENT`
+        TaiwanResident = "TAIWAN_RESIDENT",
+        /// `FOREIGN_RESIDENT`
+        ForeignResident = "FOREIGN_RESIDENT",
+        /// `OVERSEA_PASSPORT`
+        OverseaPassport = "OVERSEA_PASSPORT",
+    }
 }
 
 #[cfg(test)]

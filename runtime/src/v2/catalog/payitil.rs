@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_14&index=8>.
 #[endpoint(POST, "payitil/report", response = PostReportResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReport {
     /// 设备号
     pub device_info: Option<String>,
@@ -24,7 +24,7 @@ pub struct PostReport {
 }
 
 /// The answer of [`PostReport`] (交易保障): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostReportResponse {}
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/xiaowei.php?chapter=19_11>.
 #[endpoint(POST, "risk/getcertficates", response = PostGetcertficatesResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetcertficates {}
 
 /// 获取RSA加密公钥API
@@ -25,7 +25,7 @@ pub struct PostGetcertficates {}
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "risk/getpublickey", response = PostGetpublickeyResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetpublickey {}
 
 /// 银行特约商户违规信息查询
@@ -37,7 +37,7 @@ pub struct PostGetpublickey {}
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "risk/getviolation", response = PostGetviolationResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetviolation {
     /// 开始时间
     pub begin_time: Option<String>,
@@ -52,7 +52,7 @@ pub struct PostGetviolation {
 }
 
 /// The answer of [`PostGetcertficates`] (获取平台证书): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetcertficatesResponse {
     /// 错误码
     pub error_code: Option<String>,
@@ -65,7 +65,7 @@ pub struct PostGetcertficatesResponse {
 }
 
 /// The answer of [`PostGetpublickey`] (获取RSA加密公钥API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetpublickeyResponse {
     /// 错误码
     pub error_code: Option<String>,
@@ -78,7 +78,7 @@ pub struct PostGetpublickeyResponse {
 }
 
 /// The answer of [`PostGetviolation`] (银行特约商户违规信息查询): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetviolationResponse {
     /// 错误码
     pub error_code: Option<String>,
@@ -90,21 +90,16 @@ pub struct PostGetviolationResponse {
     pub violation_records: Option<String>,
 }
 
-/// 违规记录数据格式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostGetviolationViolationRecordsFormat {
-    /// `csv`
-    #[serde(rename = "csv")]
-    Csv,
-    /// `json`
-    #[serde(rename = "json")]
-    Json,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 违规记录数据格式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGetviolationViolationRecordsFormat {
+        /// `csv`
+        Csv = "csv",
+        /// `json`
+        Json = "json",
+    }
 }
 
 #[cfg(test)]

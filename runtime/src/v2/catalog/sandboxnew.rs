@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
 #[endpoint(POST, "sandboxnew/pay/getsignkey", response = PostPayGetsignkeyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayGetsignkey {}
 
 /// 提交付款码支付
@@ -20,7 +20,7 @@ pub struct PostPayGetsignkey {}
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1>.
 #[endpoint(POST, "sandboxnew/pay/micropay", response = PostPayMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayMicropay {
     /// 接口版本号
     pub version: Option<String>,
@@ -70,7 +70,7 @@ pub struct PostPayMicropay {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_2>.
 #[endpoint(POST, "sandboxnew/pay/orderquery", response = PostPayOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayOrderquery {
     /// 接口版本号
     pub version: Option<PostPayOrderqueryVersion>,
@@ -90,7 +90,7 @@ pub struct PostPayOrderquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_4>.
 #[endpoint(POST, "sandboxnew/pay/refund", response = PostPayRefundResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayRefund {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -122,7 +122,7 @@ pub struct PostPayRefund {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_5>.
 #[endpoint(POST, "sandboxnew/pay/refundquery", response = PostPayRefundqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayRefundquery {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -146,7 +146,7 @@ pub struct PostPayRefundquery {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1>.
 #[endpoint(POST, "sandboxnew/pay/unifiedorder", response = PostPayUnifiedorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayUnifiedorder {
     /// 接口版本号
     pub version: Option<PostPayUnifiedorderVersion>,
@@ -197,7 +197,7 @@ pub struct PostPayUnifiedorder {
 }
 
 /// The answer of [`PostPayGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayGetsignkeyResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -205,24 +205,20 @@ pub struct PostPayGetsignkeyResponse {
     pub sandbox_signkey: Option<String>,
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayMicropayResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayMicropayResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostPayMicropay`] (提交付款码支付): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -266,110 +262,82 @@ pub struct PostPayMicropayResponse {
     pub promotion_detail: Option<String>,
 }
 
-/// 是否指定服务商分账
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayMicropayProfitSharing {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否指定服务商分账
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayMicropayProfitSharing {
+        /// `N`
+        N = "N",
+        /// `Y`
+        Y = "Y",
+    }
 }
 
-/// 是否押金支付
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayMicropayDeposit {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否押金支付
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayMicropayDeposit {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayOrderqueryResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayOrderqueryResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注子公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayOrderqueryResponseSubIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注子公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayOrderqueryResponseSubIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayOrderqueryResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayOrderqueryResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostPayOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -425,24 +393,20 @@ pub struct PostPayOrderqueryResponse {
     pub consume_fee: Option<i64>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayOrderqueryVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayOrderqueryVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostPayRefund`] (申请退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayRefundResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -485,7 +449,7 @@ pub struct PostPayRefundResponse {
 /// The answer of [`PostPayRefundquery`] (查询退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayRefundqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -513,30 +477,24 @@ pub struct PostPayRefundqueryResponse {
     pub refund_count: Option<i64>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayUnifiedorderResponseTradeType {
-    /// `JSAPI`
-    #[serde(rename = "JSAPI")]
-    Jsapi,
-    /// `NATIVE`
-    #[serde(rename = "NATIVE")]
-    Native,
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `MWEB`
-    #[serde(rename = "MWEB")]
-    Mweb,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayUnifiedorderResponseTradeType {
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+    }
 }
 
 /// The answer of [`PostPayUnifiedorder`] (统一下单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayUnifiedorderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -556,81 +514,58 @@ pub struct PostPayUnifiedorderResponse {
     pub promotion_detail: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayUnifiedorderVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayUnifiedorderVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 是否指定服务商分账
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayUnifiedorderProfitSharing {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否指定服务商分账
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayUnifiedorderProfitSharing {
+        /// `N`
+        N = "N",
+        /// `Y`
+        Y = "Y",
+    }
 }
 
-/// 电子发票入口开放标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayUnifiedorderReceipt {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 电子发票入口开放标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayUnifiedorderReceipt {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayUnifiedorderUserType {
-    /// `IDCARD`
-    #[serde(rename = "IDCARD")]
-    Idcard,
-    /// `HONGKONG_MACAO`
-    #[serde(rename = "HONGKONG_MACAO")]
-    HongkongMacao,
-    /// `HONGKONG_MACAO_RESIDENT`
-    #[serde(rename = "HONGKONG_MACAO_RESIDENT")]
-    HongkongMacaoResident,
-    /// `TAIWAN_RESIDENT`
-    #[serde(rename = "TAIWAN_RESIDENT")]
-    TaiwanResident,
-    /// `FOREIGN_RESIDENT`
-    #[serde(rename = "FOREIGN_RESIDENT")]
-    ForeignResident,
-    /// `OVERSEA_PASSPORT`
-    #[serde(rename = "OVERSEA_PASSPORT")]
-    OverseaPassport,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayUnifiedorderUserType {
+        /// `IDCARD`
+        Idcard = "IDCARD",
+        /// `HONGKONG_MACAO`
+        HongkongMacao = "HONGKONG_MACAO",
+        /// `HONGKONG_MACAO_RESIDENT`
+        HongkongMacaoResident = "HONGKONG_MACAO_RESIDENT",
+        /// `TAIWAN_RESIDENT`
+        TaiwanResident = "TAIWAN_RESIDENT",
+        /// `FOREIGN_RESIDENT`
+        ForeignResident = "FOREIGN_RESIDENT",
+        /// `OVERSEA_PASSPORT`
+        OverseaPassport = "OVERSEA_PASSPORT",
+    }
 }
 
 #[cfg(test)]

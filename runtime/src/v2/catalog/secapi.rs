@@ -14,7 +14,7 @@ use crate::endpoint;
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/addInstitutionsub", response = PostMchAddInstitutionsubResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchAddInstitutionsub {
     /// 机构appid
     pub app_id: String,
@@ -91,7 +91,7 @@ pub struct PostMchAddInstitutionsub {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/addsubdevconfig", response = PostMchAddsubdevconfigResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchAddsubdevconfig {
     /// 子商户号
     pub sub_mch_id: String,
@@ -110,7 +110,7 @@ pub struct PostMchAddsubdevconfig {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/channelsetting", response = PostMchChannelsettingResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchChannelsetting {
     /// 特约商户号
     pub sub_mch_id: String,
@@ -127,7 +127,7 @@ pub struct PostMchChannelsetting {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/modifyInstitutionsub", response = PostMchModifyInstitutionsubResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchModifyInstitutionsub {
     /// 机构appid
     pub app_id: String,
@@ -202,7 +202,7 @@ pub struct PostMchModifyInstitutionsub {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/modifymchinfo", response = PostMchModifymchinfoResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchModifymchinfo {
     /// 商户识别码
     pub sub_mch_id: String,
@@ -221,7 +221,7 @@ pub struct PostMchModifymchinfo {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/queryInstitutionsub", response = PostMchQueryInstitutionsubResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchQueryInstitutionsub {
     /// 机构appid
     pub app_id: String,
@@ -238,7 +238,7 @@ pub struct PostMchQueryInstitutionsub {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mch/querysubdevconfig", response = PostMchQuerysubdevconfigResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchQuerysubdevconfig {
     /// 子商户号
     pub sub_mch_id: String,
@@ -253,7 +253,7 @@ pub struct PostMchQuerysubdevconfig {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/mkt/addrecommendconf", response = PostMktAddrecommendconfResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMktAddrecommendconf {
     /// 子商户号
     pub sub_mch_id: String,
@@ -272,7 +272,7 @@ pub struct PostMktAddrecommendconf {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/facepayreverse", response = PostPayFacepayreverseResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayFacepayreverse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -293,7 +293,7 @@ pub struct PostPayFacepayreverse {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/multiprofitsharing", response = PostPayMultiprofitsharingResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayMultiprofitsharing {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -316,7 +316,7 @@ pub struct PostPayMultiprofitsharing {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/profitsharing", response = PostPayProfitsharingResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayProfitsharing {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -341,7 +341,7 @@ pub struct PostPayProfitsharing {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/profitsharingfinish", response = PostPayProfitsharingfinishResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayProfitsharingfinish {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -362,7 +362,7 @@ pub struct PostPayProfitsharingfinish {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/profitsharingreturn", response = PostPayProfitsharingreturnResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayProfitsharingreturn {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -393,7 +393,7 @@ pub struct PostPayProfitsharingreturn {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/refund", response = PostPayRefundResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayRefund {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -428,7 +428,7 @@ pub struct PostPayRefund {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/refundv2", response = PostPayRefundv2Response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayRefundv2 {
     /// 退款包含的商品列表信息
     pub detail: Option<String>,
@@ -465,7 +465,7 @@ pub struct PostPayRefundv2 {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "secapi/pay/reverse", response = PostPayReverseResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayReverse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -477,52 +477,40 @@ pub struct PostPayReverse {
     pub out_trade_no: String,
 }
 
-/// 验证状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchAddInstitutionsubResponseVerificationStatus {
-    /// `Under review`
-    #[serde(rename = "Under review")]
-    UnderReview,
-    /// `Approved`
-    #[serde(rename = "Approved")]
-    Approved,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验证状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchAddInstitutionsubResponseVerificationStatus {
+        /// `Under review`
+        UnderReview = "Under review",
+        /// `Approved`
+        Approved = "Approved",
+    }
 }
 
-/// H5支付权限状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchAddInstitutionsubResponseH5AuthorizationState {
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `UNDER_PUNISHMENT`
-    #[serde(rename = "UNDER_PUNISHMENT")]
-    UnderPunishment,
-    /// `APPLICATION_FAILED`
-    #[serde(rename = "APPLICATION_FAILED")]
-    ApplicationFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// H5支付权限状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchAddInstitutionsubResponseH5AuthorizationState {
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `UNDER_PUNISHMENT`
+        UnderPunishment = "UNDER_PUNISHMENT",
+        /// `APPLICATION_FAILED`
+        ApplicationFailed = "APPLICATION_FAILED",
+    }
 }
 
 /// The answer of [`PostMchAddInstitutionsub`] (进件子商户): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchAddInstitutionsubResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -534,66 +522,50 @@ pub struct PostMchAddInstitutionsubResponse {
     pub h5_authorization_state: Option<PostMchAddInstitutionsubResponseH5AuthorizationState>,
 }
 
-/// 商户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchAddInstitutionsubMerchantType {
-    /// `ENTERPRISE`
-    #[serde(rename = "ENTERPRISE")]
-    Enterprise,
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchAddInstitutionsubMerchantType {
+        /// `ENTERPRISE`
+        Enterprise = "ENTERPRISE",
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+    }
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchAddInstitutionsubBusinessType {
-    /// `ONLINE`
-    #[serde(rename = "ONLINE")]
-    Online,
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// `BOTH`
-    #[serde(rename = "BOTH")]
-    Both,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchAddInstitutionsubBusinessType {
+        /// `ONLINE`
+        Online = "ONLINE",
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+        /// `BOTH`
+        Both = "BOTH",
+    }
 }
 
-/// 是否申请H5支付权限
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchAddInstitutionsubApplyH5Payment {
-    /// `YES`
-    #[serde(rename = "YES")]
-    Yes,
-    /// `NO`
-    #[serde(rename = "NO")]
-    No,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否申请H5支付权限
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchAddInstitutionsubApplyH5Payment {
+        /// `YES`
+        Yes = "YES",
+        /// `NO`
+        No = "NO",
+    }
 }
 
 /// The answer of [`PostMchAddsubdevconfig`] (服务商子商户开发配置新增支付目录/新增对应APPID关联): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchAddsubdevconfigResponse {}
 
 /// The answer of [`PostMchChannelsetting`] (银行服务商特约子商户指定渠道号API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchChannelsettingResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -607,52 +579,40 @@ pub struct PostMchChannelsettingResponse {
     pub channel_id: Option<String>,
 }
 
-/// 验证状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchModifyInstitutionsubResponseVerificationStatus {
-    /// `Under review`
-    #[serde(rename = "Under review")]
-    UnderReview,
-    /// `Approved`
-    #[serde(rename = "Approved")]
-    Approved,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 验证状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchModifyInstitutionsubResponseVerificationStatus {
+        /// `Under review`
+        UnderReview = "Under review",
+        /// `Approved`
+        Approved = "Approved",
+    }
 }
 
-/// H5支付权限状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchModifyInstitutionsubResponseH5AuthorizationState {
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `UNDER_PUNISHMENT`
-    #[serde(rename = "UNDER_PUNISHMENT")]
-    UnderPunishment,
-    /// `APPLICATION_FAILED`
-    #[serde(rename = "APPLICATION_FAILED")]
-    ApplicationFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// H5支付权限状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchModifyInstitutionsubResponseH5AuthorizationState {
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `UNDER_PUNISHMENT`
+        UnderPunishment = "UNDER_PUNISHMENT",
+        /// `APPLICATION_FAILED`
+        ApplicationFailed = "APPLICATION_FAILED",
+    }
 }
 
 /// The answer of [`PostMchModifyInstitutionsub`] (修改子商户API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchModifyInstitutionsubResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -662,173 +622,129 @@ pub struct PostMchModifyInstitutionsubResponse {
     pub h5_authorization_state: Option<PostMchModifyInstitutionsubResponseH5AuthorizationState>,
 }
 
-/// 商户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchModifyInstitutionsubMerchantType {
-    /// `ENTERPRISE`
-    #[serde(rename = "ENTERPRISE")]
-    Enterprise,
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchModifyInstitutionsubMerchantType {
+        /// `ENTERPRISE`
+        Enterprise = "ENTERPRISE",
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+    }
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchModifyInstitutionsubBusinessType {
-    /// `ONLINE`
-    #[serde(rename = "ONLINE")]
-    Online,
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// `BOTH`
-    #[serde(rename = "BOTH")]
-    Both,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchModifyInstitutionsubBusinessType {
+        /// `ONLINE`
+        Online = "ONLINE",
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+        /// `BOTH`
+        Both = "BOTH",
+    }
 }
 
-/// 是否申请H5支付权限
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostMchModifyInstitutionsubApplyH5Payment {
-    /// `YES`
-    #[serde(rename = "YES")]
-    Yes,
-    /// `NO`
-    #[serde(rename = "NO")]
-    No,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否申请H5支付权限
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchModifyInstitutionsubApplyH5Payment {
+        /// `YES`
+        Yes = "YES",
+        /// `NO`
+        No = "NO",
+    }
 }
 
 /// The answer of [`PostMchModifymchinfo`] (银行特约商户信息修改): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchModifymchinfoResponse {
     /// 处理信息
     pub result_msg: Option<String>,
 }
 
-/// 业务类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchQueryInstitutionsubResponseBusinessType {
-    /// `ONLINE`
-    #[serde(rename = "ONLINE")]
-    Online,
-    /// `OFFLINE`
-    #[serde(rename = "OFFLINE")]
-    Offline,
-    /// `BOTH`
-    #[serde(rename = "BOTH")]
-    Both,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 业务类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchQueryInstitutionsubResponseBusinessType {
+        /// `ONLINE`
+        Online = "ONLINE",
+        /// `OFFLINE`
+        Offline = "OFFLINE",
+        /// `BOTH`
+        Both = "BOTH",
+    }
 }
 
-/// 商户类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchQueryInstitutionsubResponseMerchantType {
-    /// `ENTERPRISE`
-    #[serde(rename = "ENTERPRISE")]
-    Enterprise,
-    /// `INDIVIDUAL`
-    #[serde(rename = "INDIVIDUAL")]
-    Individual,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 商户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchQueryInstitutionsubResponseMerchantType {
+        /// `ENTERPRISE`
+        Enterprise = "ENTERPRISE",
+        /// `INDIVIDUAL`
+        Individual = "INDIVIDUAL",
+    }
 }
 
-/// H5支付权限状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchQueryInstitutionsubResponseH5AuthorizationState {
-    /// `APPROVED`
-    #[serde(rename = "APPROVED")]
-    Approved,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// `UNDER_PUNISHMENT`
-    #[serde(rename = "UNDER_PUNISHMENT")]
-    UnderPunishment,
-    /// `APPLICATION_FAILED`
-    #[serde(rename = "APPLICATION_FAILED")]
-    ApplicationFailed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// H5支付权限状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchQueryInstitutionsubResponseH5AuthorizationState {
+        /// `APPROVED`
+        Approved = "APPROVED",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+        /// `UNDER_PUNISHMENT`
+        UnderPunishment = "UNDER_PUNISHMENT",
+        /// `APPLICATION_FAILED`
+        ApplicationFailed = "APPLICATION_FAILED",
+    }
 }
 
-/// 子商户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchQueryInstitutionsubResponseSubMchStatus {
-    /// `OPERATING`
-    #[serde(rename = "OPERATING")]
-    Operating,
-    /// `PENDING`
-    #[serde(rename = "PENDING")]
-    Pending,
-    /// `DEACTIVATED`
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `INCOMPLETE_APPLICATION`
-    #[serde(rename = "INCOMPLETE_APPLICATION")]
-    IncompleteApplication,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 子商户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchQueryInstitutionsubResponseSubMchStatus {
+        /// `OPERATING`
+        Operating = "OPERATING",
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `INCOMPLETE_APPLICATION`
+        IncompleteApplication = "INCOMPLETE_APPLICATION",
+    }
 }
 
-/// 子商户入驻状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostMchQueryInstitutionsubResponseApplicationStatus {
-    /// `UNDER_REVIEW`
-    #[serde(rename = "UNDER_REVIEW")]
-    UnderReview,
-    /// `REJECTED`
-    #[serde(rename = "REJECTED")]
-    Rejected,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 子商户入驻状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostMchQueryInstitutionsubResponseApplicationStatus {
+        /// `UNDER_REVIEW`
+        UnderReview = "UNDER_REVIEW",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
 }
 
 /// The answer of [`PostMchQueryInstitutionsub`] (查询子商户): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchQueryInstitutionsubResponse {
     /// 子商户号
     pub sub_mch_id: Option<String>,
@@ -897,7 +813,7 @@ pub struct PostMchQueryInstitutionsubResponse {
 }
 
 /// The answer of [`PostMchQuerysubdevconfig`] (配置查询): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchQuerysubdevconfigResponse {
     /// 授权目录
     pub jsapi_path_list: Option<String>,
@@ -906,7 +822,7 @@ pub struct PostMchQuerysubdevconfigResponse {
 }
 
 /// 商户信息列表 (JSON text on the wire)
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchSubmchmanageResponseMchinfo {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -933,7 +849,7 @@ pub struct PostMchSubmchmanageResponseMchinfo {
 }
 
 /// The answer of `POST /secapi/mch/submchmanage` (银行特约商户录入/银行特约商户资料查询), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchSubmchmanageResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
@@ -944,7 +860,7 @@ pub struct PostMchSubmchmanageResponse {
 }
 
 /// The answer of `POST /secapi/mch/uploadmedia` (图片上传API), an operation not declared as an endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMchUploadmediaResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -955,27 +871,23 @@ pub struct PostMchUploadmediaResponse {
 }
 
 /// The answer of [`PostMktAddrecommendconf`] (服务商特约商户关注功能配置): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostMktAddrecommendconfResponse {}
 
-/// 是否重调
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayFacepayreverseResponseRecall {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否重调
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayFacepayreverseResponseRecall {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostPayFacepayreverse`] (撤销订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayFacepayreverseResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -990,7 +902,7 @@ pub struct PostPayFacepayreverseResponse {
 }
 
 /// The answer of [`PostPayMultiprofitsharing`] (请求多次分账): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayMultiprofitsharingResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1010,24 +922,20 @@ pub struct PostPayMultiprofitsharingResponse {
     pub receivers: Option<String>,
 }
 
-/// 分账单状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayProfitsharingResponseStatus {
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayProfitsharingResponseStatus {
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+    }
 }
 
 /// The answer of [`PostPayProfitsharing`] (请求单次分账): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayProfitsharingResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1052,7 +960,7 @@ pub struct PostPayProfitsharingResponse {
 }
 
 /// The answer of [`PostPayProfitsharingfinish`] (完结分账): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayProfitsharingfinishResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -1070,62 +978,48 @@ pub struct PostPayProfitsharingfinishResponse {
     pub order_id: Option<String>,
 }
 
-/// 回退方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayProfitsharingreturnResponseReturnAccountType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayProfitsharingreturnResponseReturnAccountType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+    }
 }
 
-/// 回退结果
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayProfitsharingreturnResponseResult {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
-    Processing,
-    /// `FAILED`
-    #[serde(rename = "FAILED")]
-    Failed,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayProfitsharingreturnResponseResult {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
 }
 
-/// 失败原因
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayProfitsharingreturnResponseFailReason {
-    /// `ACCOUNT_ABNORMAL`
-    #[serde(rename = "ACCOUNT_ABNORMAL")]
-    AccountAbnormal,
-    /// `TIME_OUT_CLOSED`
-    #[serde(rename = "TIME_OUT_CLOSED")]
-    TimeOutClosed,
-    /// `PAYER_ACCOUNT_ABNORMAL`
-    #[serde(rename = "PAYER_ACCOUNT_ABNORMAL")]
-    PayerAccountAbnormal,
-    /// `INVALID_REQUEST`
-    #[serde(rename = "INVALID_REQUEST")]
-    InvalidRequest,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayProfitsharingreturnResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// The answer of [`PostPayProfitsharingreturn`] (分账回退): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayProfitsharingreturnResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1159,24 +1053,20 @@ pub struct PostPayProfitsharingreturnResponse {
     pub finish_time: Option<String>,
 }
 
-/// 回退方类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayProfitsharingreturnReturnAccountType {
-    /// `MERCHANT_ID`
-    #[serde(rename = "MERCHANT_ID")]
-    MerchantId,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 回退方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayProfitsharingreturnReturnAccountType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+    }
 }
 
 /// The answer of [`PostPayRefund`] (申请退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayRefundResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1219,7 +1109,7 @@ pub struct PostPayRefundResponse {
 /// The answer of [`PostPayRefundv2`] (申请退款（支持单品）): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayRefundv2Response {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -1261,24 +1151,20 @@ pub struct PostPayRefundv2Response {
     pub promotion_detail: Option<String>,
 }
 
-/// 是否重调
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayReverseResponseRecall {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否重调
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayReverseResponseRecall {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostPayReverse`] (撤销订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayReverseResponse {
     /// 公众账号ID
     pub appid: Option<String>,

@@ -13,7 +13,7 @@ use crate::endpoint;
 /// Served on <https://fraud.mch.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
 #[endpoint(POST, "secsvc/getrealnameinfo", response = PostGetrealnameinfoResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetrealnameinfo {
     /// 接口版本号
     pub version: PostGetrealnameinfoVersion,
@@ -39,7 +39,7 @@ pub struct PostGetrealnameinfo {
 /// Served on <https://fraud.mch.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
 #[endpoint(POST, "secsvc/realnameauth", response = PostRealnameauthResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRealnameauth {
     /// 接口版本号
     pub version: PostRealnameauthVersion,
@@ -55,60 +55,44 @@ pub struct PostRealnameauth {
     pub access_token: String,
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostGetrealnameinfoResponseCreType {
-    /// `MAINLAND_ID`
-    #[serde(rename = "MAINLAND_ID")]
-    MainlandId,
-    /// `PASSPOT`
-    #[serde(rename = "PASSPOT")]
-    Passpot,
-    /// `MO`
-    #[serde(rename = "MO")]
-    Mo,
-    /// `SOLDIERS`
-    #[serde(rename = "SOLDIERS")]
-    Soldiers,
-    /// `HVPS`
-    #[serde(rename = "HVPS")]
-    Hvps,
-    /// `MAINLAND_TMP_ID`
-    #[serde(rename = "MAINLAND_TMP_ID")]
-    MainlandTmpId,
-    /// `ACCOUNT_THIN`
-    #[serde(rename = "ACCOUNT_THIN")]
-    AccountThin,
-    /// `POLICE`
-    #[serde(rename = "POLICE")]
-    Police,
-    /// `MTPS`
-    #[serde(rename = "MTPS")]
-    Mtps,
-    /// `BL`
-    #[serde(rename = "BL")]
-    Bl,
-    /// `OTHER`
-    #[serde(rename = "OTHER")]
-    Other,
-    /// `RPFF`
-    #[serde(rename = "RPFF")]
-    Rpff,
-    /// `HK_MACAO`
-    #[serde(rename = "HK_MACAO")]
-    HkMacao,
-    /// `TAIWAN`
-    #[serde(rename = "TAIWAN")]
-    Taiwan,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGetrealnameinfoResponseCreType {
+        /// `MAINLAND_ID`
+        MainlandId = "MAINLAND_ID",
+        /// `PASSPOT`
+        Passpot = "PASSPOT",
+        /// `MO`
+        Mo = "MO",
+        /// `SOLDIERS`
+        Soldiers = "SOLDIERS",
+        /// `HVPS`
+        Hvps = "HVPS",
+        /// `MAINLAND_TMP_ID`
+        MainlandTmpId = "MAINLAND_TMP_ID",
+        /// `ACCOUNT_THIN`
+        AccountThin = "ACCOUNT_THIN",
+        /// `POLICE`
+        Police = "POLICE",
+        /// `MTPS`
+        Mtps = "MTPS",
+        /// `BL`
+        Bl = "BL",
+        /// `OTHER`
+        Other = "OTHER",
+        /// `RPFF`
+        Rpff = "RPFF",
+        /// `HK_MACAO`
+        HkMacao = "HK_MACAO",
+        /// `TAIWAN`
+        Taiwan = "TAIWAN",
+    }
 }
 
 /// The answer of [`PostGetrealnameinfo`] (微信支付实名授权): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetrealnameinfoResponse {
     /// 错误码
     pub error_code: Option<String>,
@@ -128,96 +112,72 @@ pub struct PostGetrealnameinfoResponse {
     pub cre_type: Option<PostGetrealnameinfoResponseCreType>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostGetrealnameinfoVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// `2.0`
-    #[serde(rename = "2.0")]
-    V20,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGetrealnameinfoVersion {
+        /// `1.0`
+        V10 = "1.0",
+        /// `2.0`
+        V20 = "2.0",
+    }
 }
 
-/// 证件类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostGetrealnameinfoCharset {
-    /// `UTF-8`
-    #[serde(rename = "UTF-8")]
-    Utf8,
-    /// `GBK`
-    #[serde(rename = "GBK")]
-    Gbk,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostGetrealnameinfoCharset {
+        /// `UTF-8`
+        Utf8 = "UTF-8",
+        /// `GBK`
+        Gbk = "GBK",
+    }
 }
 
-/// 有多个结果时用分号”
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRealnameauthResponseVerifyOpenid {
-    /// `V_OP_NA`
-    #[serde(rename = "V_OP_NA")]
-    VOpNa,
-    /// `V_OP_NM_MA`
-    #[serde(rename = "V_OP_NM_MA")]
-    VOpNmMa,
-    /// `V_OP_NM_UM`
-    #[serde(rename = "V_OP_NM_UM")]
-    VOpNmUm,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 有多个结果时用分号”
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRealnameauthResponseVerifyOpenid {
+        /// `V_OP_NA`
+        VOpNa = "V_OP_NA",
+        /// `V_OP_NM_MA`
+        VOpNmMa = "V_OP_NM_MA",
+        /// `V_OP_NM_UM`
+        VOpNmUm = "V_OP_NM_UM",
+    }
 }
 
-/// 当verify_openid为V_OP_NM_MA时返回
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRealnameauthResponseVerifyRealName {
-    /// `V_NM_ID_MA`
-    #[serde(rename = "V_NM_ID_MA")]
-    VNmIdMa,
-    /// `V_NM_ID_UM`
-    #[serde(rename = "V_NM_ID_UM")]
-    VNmIdUm,
-    /// `V_NM_ID_TYPE_UM`
-    #[serde(rename = "V_NM_ID_TYPE_UM")]
-    VNmIdTypeUm,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 当verify_openid为V_OP_NM_MA时返回
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRealnameauthResponseVerifyRealName {
+        /// `V_NM_ID_MA`
+        VNmIdMa = "V_NM_ID_MA",
+        /// `V_NM_ID_UM`
+        VNmIdUm = "V_NM_ID_UM",
+        /// `V_NM_ID_TYPE_UM`
+        VNmIdTypeUm = "V_NM_ID_TYPE_UM",
+    }
 }
 
-/// 当verify_real_name为V_NM_ID_MA时返回
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostRealnameauthResponseBindBankcard {
-    /// `YES`
-    #[serde(rename = "YES")]
-    Yes,
-    /// `NO`
-    #[serde(rename = "NO")]
-    No,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 当verify_real_name为V_NM_ID_MA时返回
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRealnameauthResponseBindBankcard {
+        /// `YES`
+        Yes = "YES",
+        /// `NO`
+        No = "NO",
+    }
 }
 
 /// The answer of [`PostRealnameauth`] (微信支付实名验证): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostRealnameauthResponse {
     /// 错误码
     pub error_code: Option<String>,
@@ -239,21 +199,16 @@ pub struct PostRealnameauthResponse {
     pub bind_bankcard: Option<PostRealnameauthResponseBindBankcard>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostRealnameauthVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// `1.1`
-    #[serde(rename = "1.1")]
-    V11,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRealnameauthVersion {
+        /// `1.0`
+        V10 = "1.0",
+        /// `1.1`
+        V11 = "1.1",
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay_sl.php?chapter=9_12&index=8>.
 #[endpoint(POST, "tools/authcodetoopenid", response = PostAuthcodetoopenidResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAuthcodetoopenid {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -27,14 +27,14 @@ pub struct PostAuthcodetoopenid {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_9&index=10>.
 #[endpoint(POST, "tools/shorturl", response = PostShorturlResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostShorturl {
     /// URL链接
     pub long_url: String,
 }
 
 /// The answer of [`PostAuthcodetoopenid`] (授权码查询openid): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostAuthcodetoopenidResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
@@ -51,7 +51,7 @@ pub struct PostAuthcodetoopenidResponse {
 }
 
 /// The answer of [`PostShorturl`] (转换短链接): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostShorturlResponse {
     /// 公众账号ID
     pub appid: Option<String>,

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_sl_jt_v2.php?chapter=19_99&index=5>.
 #[endpoint(POST, "transit/partnerpay/payapply", response = PostPartnerpayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerpayPayapply {
     /// 子商户公众账号id
     pub sub_appid: Option<String>,
@@ -69,7 +69,7 @@ pub struct PostPartnerpayPayapply {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_96&index=7&p=202>.
 #[endpoint(POST, "transit/partnerpay/queryorder", response = PostPartnerpayQueryorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerpayQueryorder {
     /// 子商户公众账号id
     pub sub_appid: Option<String>,
@@ -87,7 +87,7 @@ pub struct PostPartnerpayQueryorder {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_sl_jt_v2.php?chapter=19_96&index=5>.
 #[endpoint(POST, "transit/partnerpay/querystate", response = PostPartnerpayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerpayQuerystate {
     /// 子商户公众账号id
     pub sub_appid: Option<String>,
@@ -105,7 +105,7 @@ pub struct PostPartnerpayQuerystate {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_jt_v2.php?chapter=19_99&index=5>.
 #[endpoint(POST, "transit/pay/payapply", response = PostPayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayPayapply {
     /// 商品描述
     pub body: String,
@@ -159,7 +159,7 @@ pub struct PostPayPayapply {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap_jt_v2.php?chapter=19_96&index=12>.
 #[endpoint(POST, "transit/pay/querystate", response = PostPayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayQuerystate {
     /// 委托代扣协议id
     pub contract_id: String,
@@ -173,7 +173,7 @@ pub struct PostPayQuerystate {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_96&index=7>.
 #[endpoint(POST, "transit/queryorder", response = PostQueryorderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryorder {
     /// 微信订单号
     pub transaction_id: String,
@@ -182,7 +182,7 @@ pub struct PostQueryorder {
 }
 
 /// The answer of [`PostPartnerpayPayapply`] (申请扣款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerpayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -196,118 +196,88 @@ pub struct PostPartnerpayPayapplyResponse {
     pub device_info: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyTradeType {
-    /// `PAP`
-    #[serde(rename = "PAP")]
-    Pap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyTradeType {
+        /// `PAP`
+        Pap = "PAP",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyTradeScene {
-    /// `METRO`
-    #[serde(rename = "METRO")]
-    Metro,
-    /// `BUS`
-    #[serde(rename = "BUS")]
-    Bus,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyTradeScene {
+        /// `METRO`
+        Metro = "METRO",
+        /// `BUS`
+        Bus = "BUS",
+    }
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyVersion {
-    /// `2.0`
-    #[serde(rename = "2.0")]
-    V20,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyVersion {
+        /// `2.0`
+        V20 = "2.0",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQueryorderResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQueryorderResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQueryorderResponseTradeType {
-    /// `PAP`
-    #[serde(rename = "PAP")]
-    Pap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQueryorderResponseTradeType {
+        /// `PAP`
+        Pap = "PAP",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQueryorderResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQueryorderResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostPartnerpayQueryorder`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerpayQueryorderResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -357,43 +327,34 @@ pub struct PostPartnerpayQueryorderResponse {
     pub trade_state_desc: Option<String>,
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQuerystateResponseUserState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BLOCKED`
-    #[serde(rename = "BLOCKED")]
-    Blocked,
-    /// `OVERDUE`
-    #[serde(rename = "OVERDUE")]
-    Overdue,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateResponseUserState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCKED`
+        Blocked = "BLOCKED",
+        /// `OVERDUE`
+        Overdue = "OVERDUE",
+    }
 }
 
-/// 协议状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQuerystateResponseContractState {
-    /// `0`
-    #[serde(rename = "0")]
-    V0,
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateResponseContractState {
+        /// `0`
+        V0 = "0",
+        /// `1`
+        V1 = "1",
+    }
 }
 
 /// The answer of [`PostPartnerpayQuerystate`] (查询用户状态接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerpayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -416,7 +377,7 @@ pub struct PostPartnerpayQuerystateResponse {
 }
 
 /// The answer of [`PostPayPayapply`] (申请扣款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -426,88 +387,66 @@ pub struct PostPayPayapplyResponse {
     pub device_info: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyTradeType {
-    /// `PAP`
-    #[serde(rename = "PAP")]
-    Pap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyTradeType {
+        /// `PAP`
+        Pap = "PAP",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyTradeScene {
-    /// `METRO`
-    #[serde(rename = "METRO")]
-    Metro,
-    /// `BUS`
-    #[serde(rename = "BUS")]
-    Bus,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyTradeScene {
+        /// `METRO`
+        Metro = "METRO",
+        /// `BUS`
+        Bus = "BUS",
+    }
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyVersion {
-    /// `2.0`
-    #[serde(rename = "2.0")]
-    V20,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyVersion {
+        /// `2.0`
+        V20 = "2.0",
+    }
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayQuerystateResponseUserState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BLOCKED`
-    #[serde(rename = "BLOCKED")]
-    Blocked,
-    /// `OVERDUE`
-    #[serde(rename = "OVERDUE")]
-    Overdue,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayQuerystateResponseUserState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCKED`
+        Blocked = "BLOCKED",
+        /// `OVERDUE`
+        Overdue = "OVERDUE",
+    }
 }
 
-/// 协议状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayQuerystateResponseContractState {
-    /// `0`
-    #[serde(rename = "0")]
-    V0,
-    /// `1`
-    #[serde(rename = "1")]
-    V1,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 协议状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayQuerystateResponseContractState {
+        /// `0`
+        V0 = "0",
+        /// `1`
+        V1 = "1",
+    }
 }
 
 /// The answer of [`PostPayQuerystate`] (查询用户状态接口): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -525,73 +464,56 @@ pub struct PostPayQuerystateResponse {
     pub contract_state: Option<PostPayQuerystateResponseContractState>,
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryorderResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryorderResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryorderResponseTradeType {
-    /// `PAP`
-    #[serde(rename = "PAP")]
-    Pap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryorderResponseTradeType {
+        /// `PAP`
+        Pap = "PAP",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryorderResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryorderResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostQueryorder`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryorderResponse {
     /// 请求appid
     pub appid: Option<String>,

@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_992&index=1&p=202>.
 #[endpoint(POST, "vehicle/partnerpay/notification", response = PostPartnerpayNotificationResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerpayNotification {
     /// 子商户公众账号id
     pub sub_appid: String,
@@ -31,7 +31,7 @@ pub struct PostPartnerpayNotification {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_982&index=2&p=202>.
 #[endpoint(POST, "vehicle/partnerpay/payapply", response = PostPartnerpayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerpayPayapply {
     /// 子商户公众账号id
     pub sub_appid: String,
@@ -75,7 +75,7 @@ pub struct PostPartnerpayPayapply {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2_sl.php?chapter=20_93&index=9&p=202>.
 #[endpoint(POST, "vehicle/partnerpay/querystate", response = PostPartnerpayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerpayQuerystate {
     /// 子商户公众账号id
     pub sub_appid: String,
@@ -101,7 +101,7 @@ pub struct PostPartnerpayQuerystate {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_992&index=1>.
 #[endpoint(POST, "vehicle/pay/notification", response = PostPayNotificationResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayNotification {
     /// 版本号
     pub version: String,
@@ -117,7 +117,7 @@ pub struct PostPayNotification {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_982&index=1>.
 #[endpoint(POST, "vehicle/pay/payapply", response = PostPayPayapplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayPayapply {
     /// 商品描述
     pub body: String,
@@ -157,7 +157,7 @@ pub struct PostPayPayapply {
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/vehicle_v2.php?chapter=20_93&index=9>.
 #[endpoint(POST, "vehicle/pay/querystate", response = PostPayQuerystateResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayQuerystate {
     /// 交易场景
     pub trade_scene: PostPayQuerystateTradeScene,
@@ -171,40 +171,32 @@ pub struct PostPayQuerystate {
     pub version: PostPayQuerystateVersion,
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayNotificationResponseUserState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BLOCK`
-    #[serde(rename = "BLOCK")]
-    Block,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayNotificationResponseUserState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCK`
+        Block = "BLOCK",
+    }
 }
 
-/// 发起扣费方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayNotificationResponseDeductMode {
-    /// `PROACTIVE`
-    #[serde(rename = "PROACTIVE")]
-    Proactive,
-    /// `AUTOPAY`
-    #[serde(rename = "AUTOPAY")]
-    Autopay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发起扣费方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayNotificationResponseDeductMode {
+        /// `PROACTIVE`
+        Proactive = "PROACTIVE",
+        /// `AUTOPAY`
+        Autopay = "AUTOPAY",
+    }
 }
 
 /// The answer of [`PostPartnerpayNotification`] (用户入场通知api): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerpayNotificationResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -220,39 +212,30 @@ pub struct PostPartnerpayNotificationResponse {
     pub deduct_mode: Option<PostPartnerpayNotificationResponseDeductMode>,
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayNotificationVersion {
-    /// `3.0`
-    #[serde(rename = "3.0")]
-    V30,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayNotificationVersion {
+        /// `3.0`
+        V30 = "3.0",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayNotificationTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// `PARKING SPACE`
-    #[serde(rename = "PARKING SPACE")]
-    ParkingSpace,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayNotificationTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+        /// `PARKING SPACE`
+        ParkingSpace = "PARKING SPACE",
+    }
 }
 
 /// The answer of [`PostPartnerpayPayapply`] (申请扣款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerpayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -266,108 +249,80 @@ pub struct PostPartnerpayPayapplyResponse {
     pub device_info: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyTradeType {
-    /// `PAP`
-    #[serde(rename = "PAP")]
-    Pap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyTradeType {
+        /// `PAP`
+        Pap = "PAP",
+    }
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyVersion {
-    /// `3.0`
-    #[serde(rename = "3.0")]
-    V30,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyVersion {
+        /// `3.0`
+        V30 = "3.0",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// `PARKING SPACE`
-    #[serde(rename = "PARKING SPACE")]
-    ParkingSpace,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+        /// `PARKING SPACE`
+        ParkingSpace = "PARKING SPACE",
+    }
 }
 
-/// 分账标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayPayapplyProfitSharing {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayPayapplyProfitSharing {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQuerystateResponseUserState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `PAUSED`
-    #[serde(rename = "PAUSED")]
-    Paused,
-    /// `OVERDUE`
-    #[serde(rename = "OVERDUE")]
-    Overdue,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateResponseUserState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `PAUSED`
+        Paused = "PAUSED",
+        /// `OVERDUE`
+        Overdue = "OVERDUE",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+    }
 }
 
-/// 发起扣费方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPartnerpayQuerystateResponseDeductMode {
-    /// `PROACTIVE`
-    #[serde(rename = "PROACTIVE")]
-    Proactive,
-    /// `AUTOPAY`
-    #[serde(rename = "AUTOPAY")]
-    Autopay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发起扣费方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateResponseDeductMode {
+        /// `PROACTIVE`
+        Proactive = "PROACTIVE",
+        /// `AUTOPAY`
+        Autopay = "AUTOPAY",
+    }
 }
 
 /// The answer of [`PostPartnerpayQuerystate`] (用户状态查询): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPartnerpayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -391,97 +346,72 @@ pub struct PostPartnerpayQuerystateResponse {
     pub plate_number_info: Option<String>,
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayQuerystateTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// `PARKING SPACE`
-    #[serde(rename = "PARKING SPACE")]
-    ParkingSpace,
-    /// `GAS`
-    #[serde(rename = "GAS")]
-    Gas,
-    /// `HIGHWAY`
-    #[serde(rename = "HIGHWAY")]
-    Highway,
-    /// `BRIDGE`
-    #[serde(rename = "BRIDGE")]
-    Bridge,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+        /// `PARKING SPACE`
+        ParkingSpace = "PARKING SPACE",
+        /// `GAS`
+        Gas = "GAS",
+        /// `HIGHWAY`
+        Highway = "HIGHWAY",
+        /// `BRIDGE`
+        Bridge = "BRIDGE",
+    }
 }
 
-/// 跳转场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayQuerystateJumpScene {
-    /// `APP`
-    #[serde(rename = "APP")]
-    App,
-    /// `H5`
-    #[serde(rename = "H5")]
-    H5,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 跳转场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateJumpScene {
+        /// `APP`
+        App = "APP",
+        /// `H5`
+        H5 = "H5",
+    }
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPartnerpayQuerystateVersion {
-    /// `3.0`
-    #[serde(rename = "3.0")]
-    V30,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPartnerpayQuerystateVersion {
+        /// `3.0`
+        V30 = "3.0",
+    }
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayNotificationResponseUserState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `BLOCK`
-    #[serde(rename = "BLOCK")]
-    Block,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayNotificationResponseUserState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCK`
+        Block = "BLOCK",
+    }
 }
 
-/// 发起扣费方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayNotificationResponseDeductMode {
-    /// `PROACTIVE`
-    #[serde(rename = "PROACTIVE")]
-    Proactive,
-    /// `AUTOPAY`
-    #[serde(rename = "AUTOPAY")]
-    Autopay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发起扣费方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayNotificationResponseDeductMode {
+        /// `PROACTIVE`
+        Proactive = "PROACTIVE",
+        /// `AUTOPAY`
+        Autopay = "AUTOPAY",
+    }
 }
 
 /// The answer of [`PostPayNotification`] (用户入场通知api): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayNotificationResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -493,25 +423,20 @@ pub struct PostPayNotificationResponse {
     pub deduct_mode: Option<PostPayNotificationResponseDeductMode>,
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayNotificationTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// `PARKING SPACE`
-    #[serde(rename = "PARKING SPACE")]
-    ParkingSpace,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayNotificationTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+        /// `PARKING SPACE`
+        ParkingSpace = "PARKING SPACE",
+    }
 }
 
 /// The answer of [`PostPayPayapply`] (申请扣款): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayPayapplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
@@ -521,117 +446,86 @@ pub struct PostPayPayapplyResponse {
     pub device_info: Option<String>,
 }
 
-/// 交易类型
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyTradeType {
-    /// `PAP`
-    #[serde(rename = "PAP")]
-    Pap,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyTradeType {
+        /// `PAP`
+        Pap = "PAP",
+    }
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyVersion {
-    /// `3.0`
-    #[serde(rename = "3.0")]
-    V30,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyVersion {
+        /// `3.0`
+        V30 = "3.0",
+    }
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// `PARKING SPACE`
-    #[serde(rename = "PARKING SPACE")]
-    ParkingSpace,
-    /// `GAS`
-    #[serde(rename = "GAS")]
-    Gas,
-    /// `HIGHWAY`
-    #[serde(rename = "HIGHWAY")]
-    Highway,
-    /// `BRIDGE`
-    #[serde(rename = "BRIDGE")]
-    Bridge,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+        /// `PARKING SPACE`
+        ParkingSpace = "PARKING SPACE",
+        /// `GAS`
+        Gas = "GAS",
+        /// `HIGHWAY`
+        Highway = "HIGHWAY",
+        /// `BRIDGE`
+        Bridge = "BRIDGE",
+    }
 }
 
-/// 分账标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayPayapplyProfitSharing {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayPayapplyProfitSharing {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 用户状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayQuerystateResponseUserState {
-    /// `NORMAL`
-    #[serde(rename = "NORMAL")]
-    Normal,
-    /// `PAUSED`
-    #[serde(rename = "PAUSED")]
-    Paused,
-    /// `OVERDUE`
-    #[serde(rename = "OVERDUE")]
-    Overdue,
-    /// `UNAUTHORIZED`
-    #[serde(rename = "UNAUTHORIZED")]
-    Unauthorized,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 用户状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayQuerystateResponseUserState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `PAUSED`
+        Paused = "PAUSED",
+        /// `OVERDUE`
+        Overdue = "OVERDUE",
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+    }
 }
 
-/// 发起扣费方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostPayQuerystateResponseDeductMode {
-    /// `PROACTIVE`
-    #[serde(rename = "PROACTIVE")]
-    Proactive,
-    /// `AUTOPAY`
-    #[serde(rename = "AUTOPAY")]
-    Autopay,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 发起扣费方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayQuerystateResponseDeductMode {
+        /// `PROACTIVE`
+        Proactive = "PROACTIVE",
+        /// `AUTOPAY`
+        Autopay = "AUTOPAY",
+    }
 }
 
 /// The answer of [`PostPayQuerystate`] (用户状态查询): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayQuerystateResponse {
     /// 请求appid
     pub appid: Option<String>,
@@ -649,44 +543,32 @@ pub struct PostPayQuerystateResponse {
     pub plate_number_info: Option<String>,
 }
 
-/// 交易场景
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayQuerystateTradeScene {
-    /// `PARKING`
-    #[serde(rename = "PARKING")]
-    Parking,
-    /// `PARKING SPACE`
-    #[serde(rename = "PARKING SPACE")]
-    ParkingSpace,
-    /// `GAS`
-    #[serde(rename = "GAS")]
-    Gas,
-    /// `HIGHWAY`
-    #[serde(rename = "HIGHWAY")]
-    Highway,
-    /// `BRIDGE`
-    #[serde(rename = "BRIDGE")]
-    Bridge,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayQuerystateTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+        /// `PARKING SPACE`
+        ParkingSpace = "PARKING SPACE",
+        /// `GAS`
+        Gas = "GAS",
+        /// `HIGHWAY`
+        Highway = "HIGHWAY",
+        /// `BRIDGE`
+        Bridge = "BRIDGE",
+    }
 }
 
-/// 版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostPayQuerystateVersion {
-    /// `3.0`
-    #[serde(rename = "3.0")]
-    V30,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostPayQuerystateVersion {
+        /// `3.0`
+        V30 = "3.0",
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::endpoint;
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/cancelbill", response = PostCancelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCancelbill {
     /// 接口版本号
     pub version: PostCancelbillVersion,
@@ -35,7 +35,7 @@ pub struct PostCancelbill {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/changerentmoney", response = PostChangerentmoneyResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChangerentmoney {
     /// 接口版本号
     pub version: PostChangerentmoneyVersion,
@@ -64,7 +64,7 @@ pub struct PostChangerentmoney {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/createhotelbill", response = PostCreatehotelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCreatehotelbill {
     /// 接口版本号
     pub version: PostCreatehotelbillVersion,
@@ -115,7 +115,7 @@ pub struct PostCreatehotelbill {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/createrentbill", response = PostCreaterentbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCreaterentbill {
     /// 接口版本号
     pub version: PostCreaterentbillVersion,
@@ -164,7 +164,7 @@ pub struct PostCreaterentbill {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/finishhotelbill", response = PostFinishhotelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFinishhotelbill {
     /// 接口版本号
     pub version: PostFinishhotelbillVersion,
@@ -209,7 +209,7 @@ pub struct PostFinishhotelbill {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/finishrentbill", response = PostFinishrentbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFinishrentbill {
     /// 接口版本号
     pub version: PostFinishrentbillVersion,
@@ -246,7 +246,7 @@ pub struct PostFinishrentbill {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/queryhotelbill", response = PostQueryhotelbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryhotelbill {
     /// 接口版本号
     pub version: PostQueryhotelbillVersion,
@@ -267,7 +267,7 @@ pub struct PostQueryhotelbill {
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
 #[endpoint(POST, "wxv/queryrentbill", response = PostQueryrentbillResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryrentbill {
     /// 接口版本号
     pub version: PostQueryrentbillVersion,
@@ -280,7 +280,7 @@ pub struct PostQueryrentbill {
 }
 
 /// The answer of [`PostCancelbill`] (撤销租借订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostCancelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -294,22 +294,18 @@ pub struct PostCancelbillResponse {
     pub order_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCancelbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCancelbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostChangerentmoney`] (修改租借订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostChangerentmoneyResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -323,22 +319,18 @@ pub struct PostChangerentmoneyResponse {
     pub order_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostChangerentmoneyVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostChangerentmoneyVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostCreatehotelbill`] (创建速住订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostCreatehotelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -360,22 +352,18 @@ pub struct PostCreatehotelbillResponse {
     pub package: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCreatehotelbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCreatehotelbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostCreaterentbill`] (创建租借订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostCreaterentbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -397,22 +385,18 @@ pub struct PostCreaterentbillResponse {
     pub package: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostCreaterentbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostCreaterentbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 /// The answer of [`PostFinishhotelbill`] (完结速住订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostFinishhotelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -426,39 +410,30 @@ pub struct PostFinishhotelbillResponse {
     pub order_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFinishhotelbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFinishhotelbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 分账标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFinishhotelbillProfitSharing {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFinishhotelbillProfitSharing {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostFinishrentbill`] (完结租借订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostFinishrentbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -472,80 +447,60 @@ pub struct PostFinishrentbillResponse {
     pub order_id: Option<String>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFinishrentbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFinishrentbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 分账标识
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostFinishrentbillProfitSharing {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 分账标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFinishrentbillProfitSharing {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryhotelbillResponseState {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `USER_ACCEPTED`
-    #[serde(rename = "USER_ACCEPTED")]
-    UserAccepted,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `USER_PAID`
-    #[serde(rename = "USER_PAID")]
-    UserPaid,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryhotelbillResponseState {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `USER_ACCEPTED`
+        UserAccepted = "USER_ACCEPTED",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `USER_PAID`
+        UserPaid = "USER_PAID",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
-/// 支付方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryhotelbillResponsePayType {
-    /// `MchChannelPayType`
-    #[serde(rename = "MchChannelPayType")]
-    MchChannelPayType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryhotelbillResponsePayType {
+        /// `MchChannelPayType`
+        MchChannelPayType = "MchChannelPayType",
+    }
 }
 
 /// The answer of [`PostQueryhotelbill`] (查询速住订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryhotelbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -603,91 +558,68 @@ pub struct PostQueryhotelbillResponse {
     pub pay_type: Option<PostQueryhotelbillResponsePayType>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQueryhotelbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryhotelbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
-/// 单据状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryrentbillResponseState {
-    /// `CREATED`
-    #[serde(rename = "CREATED")]
-    Created,
-    /// `USER_ACCEPTED`
-    #[serde(rename = "USER_ACCEPTED")]
-    UserAccepted,
-    /// `FINISHED`
-    #[serde(rename = "FINISHED")]
-    Finished,
-    /// `USER_PAID`
-    #[serde(rename = "USER_PAID")]
-    UserPaid,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `EXPIRED`
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 单据状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryrentbillResponseState {
+        /// `CREATED`
+        Created = "CREATED",
+        /// `USER_ACCEPTED`
+        UserAccepted = "USER_ACCEPTED",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `USER_PAID`
+        UserPaid = "USER_PAID",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+    }
 }
 
-/// 租金规则
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryrentbillResponseRentUnit {
-    /// `FEN_YEAR`
-    #[serde(rename = "FEN_YEAR")]
-    FenYear,
-    /// `FEN_MONTH`
-    #[serde(rename = "FEN_MONTH")]
-    FenMonth,
-    /// `FEN_DAY`
-    #[serde(rename = "FEN_DAY")]
-    FenDay,
-    /// `FEN_HOUR`
-    #[serde(rename = "FEN_HOUR")]
-    FenHour,
-    /// `FEN_MINUTE`
-    #[serde(rename = "FEN_MINUTE")]
-    FenMinute,
-    /// `FEN_ONCE`
-    #[serde(rename = "FEN_ONCE")]
-    FenOnce,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 租金规则
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryrentbillResponseRentUnit {
+        /// `FEN_YEAR`
+        FenYear = "FEN_YEAR",
+        /// `FEN_MONTH`
+        FenMonth = "FEN_MONTH",
+        /// `FEN_DAY`
+        FenDay = "FEN_DAY",
+        /// `FEN_HOUR`
+        FenHour = "FEN_HOUR",
+        /// `FEN_MINUTE`
+        FenMinute = "FEN_MINUTE",
+        /// `FEN_ONCE`
+        FenOnce = "FEN_ONCE",
+    }
 }
 
-/// 支付方式
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostQueryrentbillResponsePayType {
-    /// `MchChannelPayType`
-    #[serde(rename = "MchChannelPayType")]
-    MchChannelPayType,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 支付方式
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryrentbillResponsePayType {
+        /// `MchChannelPayType`
+        MchChannelPayType = "MchChannelPayType",
+    }
 }
 
 /// The answer of [`PostQueryrentbill`] (查询租借订单): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryrentbillResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -737,18 +669,14 @@ pub struct PostQueryrentbillResponse {
     pub pay_type: Option<PostQueryrentbillResponsePayType>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostQueryrentbillVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostQueryrentbillVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 #[cfg(test)]

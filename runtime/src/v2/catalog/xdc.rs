@@ -11,7 +11,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
 #[endpoint(POST, "xdc/apiv2getsignkey/sign/getsignkey", response = PostApiv2getsignkeySignGetsignkeyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApiv2getsignkeySignGetsignkey {}
 
 /// 提交付款码支付
@@ -20,7 +20,7 @@ pub struct PostApiv2getsignkeySignGetsignkey {}
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
 #[endpoint(POST, "xdc/apiv2sandbox/pay/micropay", response = PostApiv2sandboxPayMicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApiv2sandboxPayMicropay {
     /// 接口版本号
     pub version: Option<String>,
@@ -72,7 +72,7 @@ pub struct PostApiv2sandboxPayMicropay {
 /// The description also names the `Wechatpay-Negative-Test` header, which this declaration does not send.
 #[endpoint(POST, "xdc/apiv2sandbox/pay/orderquery", response = PostApiv2sandboxPayOrderqueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApiv2sandboxPayOrderquery {
     /// 接口版本号
     pub version: Option<PostApiv2sandboxPayOrderqueryVersion>,
@@ -87,7 +87,7 @@ pub struct PostApiv2sandboxPayOrderquery {
 }
 
 /// The answer of [`PostApiv2getsignkeySignGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostApiv2getsignkeySignGetsignkeyResponse {
     /// 商户号
     pub mch_id: Option<String>,
@@ -95,24 +95,20 @@ pub struct PostApiv2getsignkeySignGetsignkeyResponse {
     pub sandbox_signkey: Option<String>,
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostApiv2sandboxPayMicropayResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayMicropayResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
 /// The answer of [`PostApiv2sandboxPayMicropay`] (提交付款码支付): its fields after the client verified `sign`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostApiv2sandboxPayMicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -156,110 +152,82 @@ pub struct PostApiv2sandboxPayMicropayResponse {
     pub promotion_detail: Option<String>,
 }
 
-/// 是否指定服务商分账
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApiv2sandboxPayMicropayProfitSharing {
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否指定服务商分账
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayMicropayProfitSharing {
+        /// `N`
+        N = "N",
+        /// `Y`
+        Y = "Y",
+    }
 }
 
-/// 是否押金支付
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApiv2sandboxPayMicropayDeposit {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否押金支付
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayMicropayDeposit {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostApiv2sandboxPayOrderqueryResponseIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayOrderqueryResponseIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 是否关注子公众账号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostApiv2sandboxPayOrderqueryResponseSubIsSubscribe {
-    /// `Y`
-    #[serde(rename = "Y")]
-    Y,
-    /// `N`
-    #[serde(rename = "N")]
-    N,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 是否关注子公众账号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayOrderqueryResponseSubIsSubscribe {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
 }
 
-/// 交易状态
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum PostApiv2sandboxPayOrderqueryResponseTradeState {
-    /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// `REFUND`
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// `NOTPAY`
-    #[serde(rename = "NOTPAY")]
-    Notpay,
-    /// `CLOSED`
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// `REVOKED`
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// `USERPAYING`
-    #[serde(rename = "USERPAYING")]
-    Userpaying,
-    /// `PAYERROR`
-    #[serde(rename = "PAYERROR")]
-    Payerror,
-    /// `ACCEPT`
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayOrderqueryResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `REFUND`
+        Refund = "REFUND",
+        /// `NOTPAY`
+        Notpay = "NOTPAY",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `REVOKED`
+        Revoked = "REVOKED",
+        /// `USERPAYING`
+        Userpaying = "USERPAYING",
+        /// `PAYERROR`
+        Payerror = "PAYERROR",
+        /// `ACCEPT`
+        Accept = "ACCEPT",
+    }
 }
 
 /// The answer of [`PostApiv2sandboxPayOrderquery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostApiv2sandboxPayOrderqueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
@@ -315,18 +283,14 @@ pub struct PostApiv2sandboxPayOrderqueryResponse {
     pub consume_fee: Option<i64>,
 }
 
-/// 接口版本号
-///
-/// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub enum PostApiv2sandboxPayOrderqueryVersion {
-    /// `1.0`
-    #[serde(rename = "1.0")]
-    V10,
-    /// A value not listed by the API description, as WeChat Pay sent it.
-    #[serde(untagged)]
-    Unknown(String),
+crate::open_enum::open_enum! {
+    /// 接口版本号
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostApiv2sandboxPayOrderqueryVersion {
+        /// `1.0`
+        V10 = "1.0",
+    }
 }
 
 #[cfg(test)]
