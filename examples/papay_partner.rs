@@ -8,7 +8,7 @@
 //! as WeChat Pay documents it.
 //!
 //! ```text
-//! cargo run --example papay_partner
+//! cargo run --example papay_partner --features partner
 //! ```
 
 use std::convert::Infallible;

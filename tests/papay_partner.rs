@@ -4,7 +4,12 @@
 //! query, booking, deduction (with its partner payment callback) and termination (with its
 //! callback). And the refusals: another sub-merchant's contract, a foreign `sp_mchid`, a missing
 //! field, and the direct and partner sides not seeing each other's contracts.
-#![cfg(all(feature = "papay", feature = "partner-papay", feature = "pay"))]
+#![cfg(all(
+    feature = "papay",
+    feature = "partner-papay",
+    feature = "pay",
+    feature = "partner"
+))]
 
 use std::convert::Infallible;
 use std::time::Duration;

@@ -36,6 +36,39 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "transfer",
 ];
 
+/// The feature that adds, to the default families, the operations only a service provider (or
+/// an e-commerce platform, a channel partner, an institution) calls.
+pub const PARTNER_FEATURE: &str = "partner";
+
+/// The callers (the API description's roles) that are a direct merchant. An operation none of
+/// whose callers is one of these is a service provider's.
+pub const MERCHANT_ROLES: &[&str] = &[
+    "直连商户",
+    "普通商户",
+    "直连模式",
+    "微信支付商户",
+    "微信平台商户",
+    "特约商户（直连模式）",
+];
+
+/// Whether only service providers (and their kin) call the operation: it names callers, and
+/// none of them is a direct merchant.
+#[must_use]
+pub fn partner_only(operation: &Operation) -> bool {
+    !operation.roles.is_empty()
+        && !operation
+            .roles
+            .iter()
+            .any(|role| MERCHANT_ROLES.contains(&role.as_str()))
+}
+
+/// Whether the operation needs the `partner` feature: a service provider's operation in one of
+/// the default families (the other families are wholly opt-in already).
+#[must_use]
+pub fn behind_partner(operation: &Operation) -> bool {
+    DEFAULT_FAMILIES.contains(&family_of(operation).as_str()) && partner_only(operation)
+}
+
 /// The marker lines around the generated part of `Cargo.toml`'s `[features]`.
 pub const FEATURES_BEGIN: &str = "# BEGIN generated catalog features (wechatpay-codegen emit)";
 /// See [`FEATURES_BEGIN`].
@@ -174,15 +207,25 @@ pub fn feature_lines(facts: &Facts) -> String {
         .iter()
         .map(|family| format!("\"{}\"", family.feature))
         .collect();
+    all.push(format!("\"{PARTNER_FEATURE}\""));
     all.push(format!("\"{}\"", crate::emit_v2::FULL_FEATURE));
     let _ = writeln!(out, "## Every generated family (the v2 ones too).");
     let _ = writeln!(out, "full = [{}]", all.join(", "));
+    let _ = writeln!(
+        out,
+        "## The service-provider operations of the default families ({} operations: `v3/pay/partner/…`, partner papay, sub-merchant bills …), for service providers, e-commerce platforms and channel partners.\n\"{PARTNER_FEATURE}\" = []",
+        facts
+            .operations
+            .iter()
+            .filter(|operation| behind_partner(operation))
+            .count()
+    );
     for family in &families {
         let _ = writeln!(
             out,
-            "## `v3::{}`: {} operations.\n\"{}\" = []",
+            "## `v3::{}`: {}.\n\"{}\" = []",
             family.module,
-            family.operations.len(),
+            operations(family.operations.len()),
             family.feature
         );
     }
@@ -206,10 +249,15 @@ pub fn family_table(facts: &Facts) -> String {
             "global-host" => "`v3/…` on the global host".to_owned(),
             segment => format!("`v3/{segment}/…`"),
         };
-        let default = if DEFAULT_FAMILIES.contains(&family.feature.as_str()) {
-            "yes"
-        } else {
-            ""
+        let partner = family
+            .operations
+            .iter()
+            .filter(|operation| behind_partner(operation))
+            .count();
+        let default = match (DEFAULT_FAMILIES.contains(&family.feature.as_str()), partner) {
+            (false, _) => String::new(),
+            (true, 0) => "yes".to_owned(),
+            (true, partner) => format!("yes; {partner} with `{PARTNER_FEATURE}`"),
         };
         let _ = writeln!(
             out,
@@ -284,6 +332,9 @@ struct TypeDef {
     de: bool,
     /// Used directly as a query value.
     query: bool,
+    /// Used by an operation a direct merchant calls (otherwise, in a default family, the type is
+    /// behind the `partner` feature).
+    merchant: bool,
     children: Vec<String>,
 }
 
@@ -303,6 +354,8 @@ struct FieldDef {
 
 struct Module<'a> {
     family: &'a Family<'a>,
+    /// The operation being declared is behind the `partner` feature.
+    partner: bool,
     types: BTreeMap<String, TypeDef>,
     order: Vec<String>,
     by_key: BTreeMap<String, String>,
@@ -317,6 +370,7 @@ impl<'a> Module<'a> {
         }
         Module {
             family,
+            partner: false,
             types: BTreeMap::new(),
             order: Vec::new(),
             by_key: BTreeMap::new(),
@@ -361,6 +415,7 @@ impl<'a> Module<'a> {
                         ser: false,
                         de: false,
                         query: false,
+                        merchant: false,
                         children: Vec::new(),
                     },
                 );
@@ -432,6 +487,7 @@ impl<'a> Module<'a> {
                         ser: false,
                         de: false,
                         query: false,
+                        merchant: false,
                         children,
                     },
                 );
@@ -449,16 +505,18 @@ impl<'a> Module<'a> {
     }
 
     fn mark(&mut self, ty: &str, ser: bool, de: bool) {
+        let merchant = !self.partner;
         let mut names = Vec::new();
         collect_named(ty, &mut names);
         while let Some(name) = names.pop() {
             let Some(def) = self.types.get_mut(&name) else {
                 continue;
             };
-            let before = (def.ser, def.de);
+            let before = (def.ser, def.de, def.merchant);
             def.ser |= ser;
             def.de |= de;
-            if (def.ser, def.de) != before {
+            def.merchant |= merchant;
+            if (def.ser, def.de, def.merchant) != before {
                 names.extend(def.children.iter().cloned());
             }
         }
@@ -472,27 +530,43 @@ impl<'a> Module<'a> {
             "global-host" => "The operations of the global (cross-border) host (`v3/…`), reached with a base URL of their own".to_owned(),
             segment => format!("`v3/{segment}/…`"),
         };
+        let partner = family
+            .operations
+            .iter()
+            .filter(|operation| behind_partner(operation))
+            .count();
         let _ = write!(
             out,
-            "//! {title}: {} operations, generated from the API description.\n\
+            "//! {title}: {}, generated from the API description.\n\
              //!\n\
              //! Generated by `cargo run -p wechatpay-codegen -- emit` from `codegen/facts.json`; do not edit.\n\
-             //! Enabled by the `{}` feature.\n\n\
-             use crate::endpoint;\n\n",
-            family.operations.len(),
+             //! Enabled by the `{}` feature.",
+            operations(family.operations.len()),
             family.feature,
         );
+        if partner > 0 {
+            let _ = write!(
+                out,
+                " The {} only service providers call (their callers name no direct merchant) also need the `{PARTNER_FEATURE}` feature.",
+                operations(partner)
+            );
+        }
+        out.push_str("\n\nuse crate::endpoint;\n\n");
         let mut endpoints = String::new();
         let mut visit = String::from(
             "#[cfg(test)]\npub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {\n",
         );
         for operation in &family.operations {
             let name = type_name(operation);
+            self.partner = behind_partner(operation);
             self.endpoint(operation, &name, &mut endpoints)?;
             let host = match operation.host.as_str() {
                 "api" => String::new(),
                 host => format!("{host}:"),
             };
+            if self.partner {
+                let _ = writeln!(visit, "    #[cfg(feature = \"{PARTNER_FEATURE}\")]");
+            }
             let _ = writeln!(
                 visit,
                 "    check.operation::<{name}>(\"{host}{} {}\");",
@@ -501,9 +575,10 @@ impl<'a> Module<'a> {
         }
         visit.push_str("}\n");
         out.push_str(&endpoints);
+        let gated = DEFAULT_FAMILIES.contains(&family.feature.as_str());
         for name in self.order.clone() {
             let def = &self.types[&name];
-            write_type(&mut out, &name, def);
+            write_type(&mut out, &name, def, gated && !def.merchant);
         }
         out.push_str(&visit);
         Ok(out)
@@ -659,12 +734,20 @@ impl<'a> Module<'a> {
                     .to_owned(),
             );
         }
+        if self.partner {
+            notes.push(format!(
+                "/// A service provider's operation: it needs the `{PARTNER_FEATURE}` feature."
+            ));
+        }
         if !notes.is_empty() {
             out.push_str("///\n");
             for note in notes {
                 out.push_str(&note);
                 out.push('\n');
             }
+        }
+        if self.partner {
+            let _ = writeln!(out, "{}", partner_cfg());
         }
         let _ = writeln!(
             out,
@@ -728,17 +811,49 @@ pub(crate) fn write_open_enum(out: &mut String, doc: &str, name: &str, values: &
     out.push_str("    }\n}\n\n");
 }
 
-fn write_type(out: &mut String, name: &str, def: &TypeDef) {
+/// The attributes of an item behind the `partner` feature.
+fn partner_cfg() -> String {
+    format!(
+        "#[cfg(feature = \"{PARTNER_FEATURE}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{PARTNER_FEATURE}\")))]"
+    )
+}
+
+/// `1 operation`, `2 operations`.
+fn operations(count: usize) -> String {
+    if count == 1 {
+        "1 operation".to_owned()
+    } else {
+        format!("{count} operations")
+    }
+}
+
+fn write_type(out: &mut String, name: &str, def: &TypeDef, partner: bool) {
+    let cfg = if partner {
+        partner_cfg() + "\n"
+    } else {
+        String::new()
+    };
     match &def.body {
         Body::Enum(values) => {
+            // A macro call takes `cfg` (the docs.rs note goes on items).
+            let cfg = if partner {
+                format!("#[cfg(feature = \"{PARTNER_FEATURE}\")]\n")
+            } else {
+                String::new()
+            };
+            out.push_str(&cfg);
             write_open_enum(out, &def.doc, name, values);
             if def.query {
-                let _ = writeln!(out, "impl crate::endpoint::QueryValue for {name} {{}}\n");
+                let _ = writeln!(
+                    out,
+                    "{cfg}impl crate::endpoint::QueryValue for {name} {{}}\n"
+                );
             }
         }
         Body::Struct(fields) => {
             out.push_str(&def.doc);
             out.push('\n');
+            out.push_str(&cfg);
             // A request type with sensitive fields declares them as a merchant would: they are
             // encrypted at any depth, and its `Debug` does not show them.
             if def.ser && fields.iter().any(|field| field.encrypt_nested) {
@@ -936,6 +1051,24 @@ mod tests {
         let sign = operation("POST", "v3/papay/sign/contracts/pre-entrust-sign");
         assert_eq!(type_name(&sign), "PostSignContractsPreEntrustSign");
         assert_eq!(snake("fund-app"), "fund_app");
+    }
+
+    #[test]
+    fn service_provider_operations_of_the_default_families_need_the_partner_feature() {
+        let with_roles = |path: &str, roles: &[&str]| Operation {
+            roles: roles.iter().map(|role| (*role).to_owned()).collect(),
+            ..operation("POST", path)
+        };
+        let partner = with_roles("v3/pay/partner/transactions/jsapi", &["服务商", "电商平台"]);
+        assert!(partner_only(&partner) && behind_partner(&partner));
+        // A call both kinds of caller make stays in the family's default set.
+        let shared = with_roles("v3/refund/domestic/refunds", &["直连商户", "服务商"]);
+        assert!(!partner_only(&shared) && !behind_partner(&shared));
+        // Without documented callers, nothing is assumed.
+        assert!(!partner_only(&with_roles("v3/pay/transactions/jsapi", &[])));
+        // Outside the default families a feature is already an opt-in: nothing more is needed.
+        let ecommerce = with_roles("v3/ecommerce/applyments/", &["电商平台"]);
+        assert!(partner_only(&ecommerce) && !behind_partner(&ecommerce));
     }
 
     #[test]

@@ -100,7 +100,8 @@
 //! | feature | adds |
 //! |---|---|
 //! | `merchant-catalog` (default) | the generated [`v3`] families a direct merchant uses: payments, refunds, bills, papay, certificates, media, profit sharing, transfers. |
-//! | `full` | every generated [`v3`] family. |
+//! | `partner` | the operations of those default families that only a service provider calls (`v3/pay/partner/…`, partner papay, sub-merchant bills …). |
+//! | `full` | every generated [`v3`] family, `partner` and the v2 catalog. |
 //! | one per family (`marketing`, `payscore`, `fund-app` …) | that family's generated module, `v3::<family>`: see the README's table. |
 //! | `rust-crypto` | [`Backend::RustCrypto`]: the pure-Rust `rsa` crate as the RSA backend, selectable per client beside aws-lc-rs. |
 //! | `axum` | `notify::axum`: an axum extractor that verifies, decrypts and decodes callbacks inside a handler. |
