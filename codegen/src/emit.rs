@@ -350,6 +350,8 @@ struct FieldDef {
     optional: bool,
     doc: String,
     encrypt_nested: bool,
+    /// Sent in clear text, but personal: `Debug` does not show it.
+    redact: bool,
 }
 
 struct Module<'a> {
@@ -460,6 +462,7 @@ impl<'a> Module<'a> {
                         optional: !field.req,
                         doc: child_doc,
                         encrypt_nested: field.sens && field.ty.t == "string",
+                        redact: field.ty.redact,
                     });
                 }
                 let key = format!(
@@ -646,6 +649,12 @@ impl<'a> Module<'a> {
         let body = operation.body.iter().flatten();
         let has_delete_body = operation.method == "DELETE";
         for field in params.chain(meta).chain(body) {
+            if field.ty.redact {
+                return Err(format!(
+                    "{} {}: `{}` is marked personal (`redact`), which only nested request types support",
+                    operation.method, operation.path, field.n
+                ));
+            }
             let ident = rust_ident(&field.n);
             if !used.insert(ident.clone()) {
                 return Err(format!(
@@ -818,6 +827,32 @@ fn partner_cfg() -> String {
     )
 }
 
+/// `impl Debug` for a struct with personal fields: each sensitive or personal value shows as
+/// `<sensitive>` (`None` when an optional one is absent), as `#[wechatpay::model]`'s does.
+fn write_redacted_debug(out: &mut String, name: &str, fields: &[FieldDef], cfg: &str) {
+    let _ = writeln!(
+        out,
+        "{cfg}impl core::fmt::Debug for {name} {{\n    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {{\n        f.debug_struct(\"{name}\")"
+    );
+    for field in fields {
+        let shown = field.ident.trim_start_matches("r#");
+        if field.redact || field.encrypt_nested {
+            let _ = writeln!(
+                out,
+                "            .field(\"{shown}\", &crate::__private::Redacted(&self.{}))",
+                field.ident
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "            .field(\"{shown}\", &self.{})",
+                field.ident
+            );
+        }
+    }
+    out.push_str("            .finish()\n    }\n}\n\n");
+}
+
 /// `1 operation`, `2 operations`.
 fn operations(count: usize) -> String {
     if count == 1 {
@@ -859,7 +894,14 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef, partner: bool) {
             if def.ser && fields.iter().any(|field| field.encrypt_nested) {
                 out.push_str("#[crate::model]\n");
             }
-            let mut derives = vec!["Debug", "Clone"];
+            // A personal value sent in clear text is hidden by a `Debug` written here (which
+            // hides the encrypted ones too); otherwise `Debug` is derived (and `model` redacts).
+            let redacting = fields.iter().any(|field| field.redact);
+            let mut derives = if redacting {
+                vec!["Clone"]
+            } else {
+                vec!["Debug", "Clone"]
+            };
             if def.ser {
                 derives.push("serde::Serialize");
             }
@@ -890,6 +932,9 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef, partner: bool) {
                 let _ = writeln!(out, "    pub {}: {ty},", field.ident);
             }
             out.push_str("}\n\n");
+            if redacting {
+                write_redacted_debug(out, name, fields, &cfg);
+            }
         }
     }
 }
@@ -905,6 +950,9 @@ fn field_doc(field: &Field) -> String {
     }
     if field.ty.cipher {
         doc.push_str(" (encrypted with the APIv3 key)");
+    }
+    if field.ty.redact {
+        doc.push_str(" (personal: sent as written, not shown by `Debug`)");
     }
     doc
 }

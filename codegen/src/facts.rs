@@ -99,6 +99,10 @@ pub struct Schema {
     /// An object encrypted as a whole with the APIv3 key (AEAD_AES_256_GCM), as in callbacks.
     #[serde(default, skip_serializing_if = "is_false")]
     pub cipher: bool,
+    /// A personal value (an ID number, a name) that is sent in clear text: its type's `Debug`
+    /// does not show it. Set by an override (`x-redact: true`) where the official page says so.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub redact: bool,
 }
 
 // serde's `skip_serializing_if` passes a reference.

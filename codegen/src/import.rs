@@ -747,6 +747,7 @@ pub(crate) fn map_schema(context: &str, value: &Value) -> Result<Schema, String>
         props: Vec::new(),
         items: None,
         cipher: text(value, "x-is-sensitive") == Some("ciphertext"),
+        redact: value.get("x-redact").and_then(Value::as_bool) == Some(true),
     };
     match t {
         "object" => {
@@ -793,6 +794,7 @@ pub(crate) fn map_schema(context: &str, value: &Value) -> Result<Schema, String>
                         props: Vec::new(),
                         items: None,
                         cipher: false,
+                        redact: false,
                     }
                 }
                 None => return Err(format!("{context}: an array without `items`")),

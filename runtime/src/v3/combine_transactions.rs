@@ -307,18 +307,25 @@ crate::open_enum::open_enum! {
 }
 
 /// 实名支付
-#[crate::model]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppCombinePayerInfoIdentity {
     /// 证件类型
     pub r#type: PostAppCombinePayerInfoIdentityType,
-    /// 加密后的证件号 (sensitive: encrypted on the wire)
-    #[wechatpay(encrypt)]
+    /// 证件号 (personal: sent as written, not shown by `Debug`)
     pub number: String,
-    /// 加密后的姓名 (sensitive: encrypted on the wire)
-    #[wechatpay(encrypt)]
+    /// 姓名 (personal: sent as written, not shown by `Debug`)
     pub name: String,
+}
+
+impl core::fmt::Debug for PostAppCombinePayerInfoIdentity {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PostAppCombinePayerInfoIdentity")
+            .field("type", &self.r#type)
+            .field("number", &crate::__private::Redacted(&self.number))
+            .field("name", &crate::__private::Redacted(&self.name))
+            .finish()
+    }
 }
 
 /// 支付者
