@@ -44,11 +44,14 @@ fn the_identity_is_sent_as_written_by_the_generated_and_the_hand_written_types()
 #[test]
 fn the_orders_encrypt_nothing_and_name_no_key() {
     // With no sensitive field left, an order does not ask for the WeChat Pay key.
-    assert!(!<PostTransactionsJsapi as Endpoint>::ENCRYPTS);
-    assert!(!<PostTransactionsApp as Endpoint>::ENCRYPTS);
-    assert!(!<PostTransactionsH5 as Endpoint>::ENCRYPTS);
-    assert!(!<PostTransactionsNative as Endpoint>::ENCRYPTS);
-    assert!(!<PostJsapi as Endpoint>::ENCRYPTS);
+    let encrypts = [
+        <PostTransactionsJsapi as Endpoint>::ENCRYPTS,
+        <PostTransactionsApp as Endpoint>::ENCRYPTS,
+        <PostTransactionsH5 as Endpoint>::ENCRYPTS,
+        <PostTransactionsNative as Endpoint>::ENCRYPTS,
+        <PostJsapi as Endpoint>::ENCRYPTS,
+    ];
+    assert_eq!(encrypts, [false; 5]);
 }
 
 #[test]
