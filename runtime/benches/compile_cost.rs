@@ -102,26 +102,6 @@ fn children_cpu() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10)) // USER_HZ is 100 on Linux
 }
 
-/// Builds `package`; returns the CPU time it took (wall time where CPU time is not available).
-fn build(workspace: &Path, package: &str) -> Duration {
-    let cpu_before = children_cpu();
-    let start = Instant::now();
-    let status = Command::new(env!("CARGO"))
-        // The whole crate is compiled each time, as on a first build or in CI, not the few
-        // queries an incremental rebuild of an unchanged file redoes.
-        .env("CARGO_INCREMENTAL", "0")
-        .args(["build", "--quiet", "--offline", "-p", package])
-        .current_dir(workspace)
-        .status()
-        .expect("running cargo");
-    assert!(status.success(), "building {package} failed");
-    let wall = start.elapsed();
-    match (cpu_before, children_cpu()) {
-        (Some(before), Some(after)) => after.saturating_sub(before),
-        _ => wall,
-    }
-}
-
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -179,8 +159,8 @@ fn structs(root: &Path, n: usize, rounds: usize) {
     // Warm-up: dependencies are built once and not timed.
     write(&workspace.join("endpoints/src/lib.rs"), "");
     write(&workspace.join("plain/src/lib.rs"), "");
-    build(&workspace, "endpoints");
-    build(&workspace, "plain");
+    cargo(&workspace, "build", "endpoints");
+    cargo(&workspace, "build", "plain");
 
     let (mut endpoint_times, mut plain_times) = (Vec::new(), Vec::new());
     for round in 0..rounds {
@@ -194,8 +174,8 @@ fn structs(root: &Path, n: usize, rounds: usize) {
             &workspace.join("plain/src/lib.rs"),
             &(stamp + &serde_crate(n)),
         );
-        endpoint_times.push(build(&workspace, "endpoints"));
-        plain_times.push(build(&workspace, "plain"));
+        endpoint_times.push(cargo(&workspace, "build", "endpoints"));
+        plain_times.push(cargo(&workspace, "build", "plain"));
     }
     let endpoints = median(endpoint_times.clone());
     let plain = median(plain_times.clone());
@@ -220,7 +200,8 @@ fn touch(file: &Path) {
         .expect("touching the library's root file");
 }
 
-/// `cargo <command> -p package` in `workspace`; the CPU time it took.
+/// `cargo <command> -p package` in `workspace`; the CPU time it took (wall time where CPU time
+/// is not available).
 fn cargo(workspace: &Path, command: &str, package: &str) -> Duration {
     let cpu_before = children_cpu();
     let start = Instant::now();
