@@ -166,3 +166,114 @@ fn serde_derives_written_before_the_attribute_still_see_their_attributes() {
     let error = serde_json::from_str::<DeriveBeforeEndpoint>(r#"{"openid":"o","x":1}"#);
     assert!(error.is_err(), "deny_unknown_fields still applies");
 }
+
+/// Whether a note is empty: a custom `skip_serializing_if`.
+fn blank(text: &str) -> bool {
+    text.is_empty()
+}
+
+/// The twin declarations below differ only in a container option that serialization ignores.
+/// `#[endpoint]` writes the first one's serializer itself and hands the second to serde's derive,
+/// so the two must send the same bytes.
+macro_rules! twins {
+    ($($name:ident $(#[$container:meta])?;)*) => {$(
+        #[endpoint(POST, "v3/twins/{type}", response = ())]
+        $(#[$container])?
+        struct $name {
+            r#type: String,
+            #[wechatpay(query)]
+            #[wechatpay(comma_separated)]
+            states: Option<Vec<String>>,
+            #[wechatpay(query)]
+            #[serde(rename = "limit")]
+            page_size: Option<u32>,
+            #[wechatpay(query)]
+            offset: u32,
+            out_trade_no: String,
+            #[serde(rename = "desc")]
+            description: Option<String>,
+            #[serde(skip_serializing_if = "blank")]
+            note: String,
+            r#ref: Option<u64>,
+            amount: Amount,
+            #[serde(default)]
+            tags: Vec<String>,
+            #[cfg(any())]
+            never_compiled: String,
+            #[cfg(all())]
+            always_compiled: bool,
+        }
+    )*};
+}
+
+twins! {
+    WrittenDirectly;
+    ThroughSerde #[serde(deny_unknown_fields)];
+}
+
+#[test]
+fn the_written_serializer_sends_what_serde_derive_sends() {
+    let cases = [
+        (None, None, "", None, String::new()),
+        (
+            Some(vec!["A".to_owned(), "B".to_owned()]),
+            Some(20),
+            "整理",
+            Some(7),
+            "d".to_owned(),
+        ),
+        (Some(Vec::new()), Some(0), "n", Some(0), String::new()),
+    ];
+    let mut seen = Vec::new();
+    for (states, page_size, note, r#ref, description) in cases {
+        let description = (!description.is_empty()).then_some(description);
+        // The same values in each twin.
+        macro_rules! fill {
+            ($name:ident) => {
+                $name {
+                    r#type: "a b".into(),
+                    states: states.clone(),
+                    page_size,
+                    offset: 3,
+                    out_trade_no: "T1".into(),
+                    description: description.clone(),
+                    note: note.into(),
+                    r#ref,
+                    amount: Amount {
+                        total: 1,
+                        currency: "CNY",
+                    },
+                    tags: vec!["x".into()],
+                    always_compiled: true,
+                }
+            };
+        }
+        let direct = fill!(WrittenDirectly);
+        let serde = fill!(ThroughSerde);
+        let rendered = render(&direct);
+        assert_eq!(rendered, render(&serde));
+        seen.push(rendered);
+    }
+    // The cases exercise what they claim: a `None` and a blank note are left out, present values
+    // are sent under their wire names.
+    assert_eq!(
+        seen[0],
+        (
+            "/v3/twins/a%20b?offset=3".to_owned(),
+            Some(
+                r#"{"out_trade_no":"T1","amount":{"total":1,"currency":"CNY"},"tags":["x"],"always_compiled":true}"#
+                    .to_owned()
+            )
+        )
+    );
+    assert_eq!(
+        seen[1],
+        (
+            "/v3/twins/a%20b?states=A%2CB&limit=20&offset=3".to_owned(),
+            Some(
+                r#"{"out_trade_no":"T1","desc":"d","note":"整理","ref":7,"amount":{"total":1,"currency":"CNY"},"tags":["x"],"always_compiled":true}"#
+                    .to_owned()
+            )
+        )
+    );
+}

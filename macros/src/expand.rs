@@ -82,10 +82,9 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
         )
     });
 
-    let turbofish = ty_generics.as_turbofish();
     let query = (!endpoint.query.is_empty()).then(|| {
         let shadow = format_ident!("__Query");
-        let definition = shadow_struct(endpoint, &shadow, &endpoint.query);
+        let (definition, write) = serializer(endpoint, &shadow, &endpoint.query);
         let checks = value_checks(endpoint, &endpoint.query);
         let method = quote! {
             const HAS_QUERY: bool = true;
@@ -94,27 +93,27 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
                 __serializer: __S,
             ) -> #private::Result<__S::Ok, __S::Error> {
                 #(#checks)*
-                #shadow #turbofish::serialize(self, __serializer)
+                #write
             }
         };
         (definition, method)
     });
     let body = endpoint.body.as_deref().map(|fields| {
         let shadow = format_ident!("__Body");
-        let definition = shadow_struct(endpoint, &shadow, fields);
+        let (definition, write) = serializer(endpoint, &shadow, fields);
         let method = quote! {
             fn serialize_body<__S: #private::serde::Serializer>(
                 &self,
                 __serializer: __S,
             ) -> #private::Result<__S::Ok, __S::Error> {
-                #shadow #turbofish::serialize(self, __serializer)
+                #write
             }
         };
         (definition, method)
     });
     let form = (!endpoint.form.is_empty()).then(|| {
         let shadow = format_ident!("__Form");
-        let definition = shadow_struct(endpoint, &shadow, &endpoint.form);
+        let (definition, write) = serializer(endpoint, &shadow, &endpoint.form);
         let checks = value_checks(endpoint, &endpoint.form);
         let method = quote! {
             const HAS_FORM: bool = true;
@@ -123,7 +122,7 @@ fn expand(endpoint: &Endpoint) -> TokenStream {
                 __serializer: __S,
             ) -> #private::Result<__S::Ok, __S::Error> {
                 #(#checks)*
-                #shadow #turbofish::serialize(self, __serializer)
+                #write
             }
         };
         (definition, method)
@@ -350,6 +349,140 @@ fn write_path(endpoint: &Endpoint) -> TokenStream {
             #private::Result::Ok(())
         }
     }
+}
+
+/// What serializes some fields of the endpoint (a body, a query string, a form): the statements
+/// of the method, and the shadow struct they call when there is one.
+///
+/// The common shape (no generic parameters, no container `#[serde(...)]` option, field options
+/// only `rename` and `skip_serializing_if`, and those serde reads only when decoding) is written
+/// out directly: a `serialize_struct` and one call per field, as serde's derive would write it.
+/// Anything else goes through serde's own derive on a shadow struct.
+fn serializer(
+    endpoint: &Endpoint,
+    shadow: &Ident,
+    fields: &[&Field],
+) -> (Option<TokenStream>, TokenStream) {
+    if let Some(write) = direct_serializer(endpoint, shadow, fields) {
+        return (None, write);
+    }
+    let (_, ty_generics, _) = endpoint.input.generics.split_for_impl();
+    let turbofish = ty_generics.as_turbofish();
+    let definition = shadow_struct(endpoint, shadow, fields);
+    (
+        Some(definition),
+        quote!(#shadow #turbofish::serialize(self, __serializer)),
+    )
+}
+
+/// The fields' `serialize_struct`, written out, or `None` when the endpoint needs serde's derive
+/// (see [`serializer`]).
+fn direct_serializer(
+    endpoint: &Endpoint,
+    shadow: &Ident,
+    fields: &[&Field],
+) -> Option<TokenStream> {
+    let input = endpoint.input;
+    if !input.generics.params.is_empty() || !input.serde_attrs.is_empty() {
+        return None;
+    }
+    let krate = &endpoint.krate;
+    let private = quote!(#krate::__private);
+    let is_body = shadow == "__Body";
+    // Mixed-site hygiene: a field cannot shadow the serializer's state.
+    let state = Ident::new("__state", Span::mixed_site());
+    let mut fixed = 0usize;
+    let mut counted = Vec::new();
+    let mut writes = Vec::new();
+    for field in fields {
+        let options = serialize_options(field)?;
+        let ident = &field.ident;
+        let ty = &field.ty;
+        let cfg_attrs = &field.cfg_attrs;
+        let key = options
+            .rename
+            .unwrap_or_else(|| syn::LitStr::new(&ident.unraw().to_string(), ident.span()));
+        // WeChat Pay rejects `null`: a `None` is left out unless the user decided otherwise.
+        let skip = match options.skip_serializing_if {
+            Some(path) => Some(quote!(#path(&self.#ident))),
+            None if is_option(ty) => Some(quote!(#private::is_none(&self.#ident))),
+            None => None,
+        };
+        // Each kind of value has its own function, whose bound names what the field's type must
+        // be; the call is spanned on the type and names it, so that a type that does not fit is
+        // reported on the field.
+        let write = if field.encrypt.is_some() {
+            quote_spanned!(ty.span()=> #private::write_encrypted_field::<_, #ty>)
+        } else if !is_body && field.comma_separated.is_some() {
+            quote_spanned!(ty.span()=> #private::write_joined_field::<_, #ty>)
+        } else if is_body {
+            quote_spanned!(ty.span()=> #private::write_body_field::<_, #ty>)
+        } else {
+            quote!(#private::write_field)
+        };
+        match &skip {
+            Some(skip) => counted.push(quote! {
+                #(#cfg_attrs)*
+                let __len = __len + !#skip as usize;
+            }),
+            None if cfg_attrs.is_empty() => fixed += 1,
+            None => counted.push(quote! {
+                #(#cfg_attrs)*
+                let __len = __len + 1;
+            }),
+        }
+        let skip = skip.unwrap_or_else(|| quote!(false));
+        writes.push(quote_spanned! {ty.span()=>
+            #(#cfg_attrs)*
+            #write(&mut #state, #key, &self.#ident, #skip)?;
+        });
+    }
+    let name = input.ident.to_string();
+    let binding = (!writes.is_empty()).then(|| quote!(mut));
+    Some(quote! {
+        let __len: usize = #fixed;
+        #(#counted)*
+        let #binding #state = #private::serde::Serializer::serialize_struct(__serializer, #name, __len)?;
+        #(#writes)*
+        #private::SerializeStruct::end(#state)
+    })
+}
+
+/// A field's serialization options, when they are only `rename = "…"` and
+/// `skip_serializing_if = "…"` (and options serde reads only when decoding); `None` otherwise.
+struct SerializeOptions {
+    rename: Option<syn::LitStr>,
+    skip_serializing_if: Option<syn::ExprPath>,
+}
+
+fn serialize_options(field: &Field) -> Option<SerializeOptions> {
+    let mut options = SerializeOptions {
+        rename: None,
+        skip_serializing_if: None,
+    };
+    for attr in &field.serde_attrs {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") && meta.input.peek(syn::Token![=]) {
+                options.rename = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if meta.path.is_ident("skip_serializing_if") {
+                let path: syn::LitStr = meta.value()?.parse()?;
+                options.skip_serializing_if = Some(path.parse()?);
+                Ok(())
+            } else if meta.path.is_ident("skip_deserializing") {
+                Ok(())
+            } else if meta.path.is_ident("default") || meta.path.is_ident("alias") {
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            } else {
+                Err(meta.error("left to serde"))
+            }
+        });
+        parsed.ok()?;
+    }
+    Some(options)
 }
 
 /// A struct that serializes some fields of the endpoint: serde's `remote` derive over a copy of

@@ -845,6 +845,80 @@ impl<T: Serialize + ?Sized> BodyValue for T {
     }
 }
 
+/// What `#[endpoint]` writes a field of a query string or a form with: the value under its wire
+/// name, or a skipped field when its `skip_serializing_if` holds, as serde's derive does.
+#[doc(hidden)]
+pub fn write_field<S, T>(
+    state: &mut S,
+    key: &'static str,
+    value: &T,
+    skip: bool,
+) -> Result<(), S::Error>
+where
+    S: serde::ser::SerializeStruct,
+    T: Serialize + ?Sized,
+{
+    if skip {
+        state.skip_field(key)
+    } else {
+        state.serialize_field(key, value)
+    }
+}
+
+/// Writes a [`write_field`] twin whose bound names what a kind of field must be, so that
+/// `#[endpoint]`, which spans the call on the field's type and names that type, reports a type that
+/// does not fit on the field; and the wrapper that serializes such a value.
+macro_rules! checked_writer {
+    ($(#[$doc:meta])* $name:ident, $wrapper:ident, [$($bound:tt)+], $serialize:path) => {
+        $(#[$doc])*
+        #[doc(hidden)]
+        pub fn $name<S, T>(
+            state: &mut S,
+            key: &'static str,
+            value: &T,
+            skip: bool,
+        ) -> Result<(), S::Error>
+        where
+            S: serde::ser::SerializeStruct,
+            T: $($bound)+ + ?Sized,
+        {
+            write_field(state, key, &$wrapper(value), skip)
+        }
+
+        struct $wrapper<'a, T: ?Sized>(&'a T);
+
+        impl<T: $($bound)+ + ?Sized> Serialize for $wrapper<'_, T> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $serialize(self.0, serializer)
+            }
+        }
+    };
+}
+
+checked_writer!(
+    /// [`write_field`] for a JSON body field: any [`BodyValue`].
+    write_body_field,
+    AsSerialize,
+    [BodyValue],
+    serialize_body_field
+);
+checked_writer!(
+    /// [`write_field`] for a `#[wechatpay(encrypt)]` field: the value encrypted as
+    /// [`encrypt_field`] does.
+    write_encrypted_field,
+    Encrypted,
+    [SensitiveFieldOrOption + EncryptAs],
+    encrypt_field
+);
+checked_writer!(
+    /// [`write_field`] for a `#[wechatpay(comma_separated)]` field: the items joined as
+    /// [`comma_separated`] does.
+    write_joined_field,
+    Joined,
+    [CommaSeparated],
+    comma_separated
+);
+
 /// The `serialize_with` `#[endpoint]` gives a body field: serializes it as serde would.
 #[doc(hidden)]
 pub fn serialize_body_field<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>

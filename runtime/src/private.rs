@@ -3,7 +3,8 @@
 pub use crate::endpoint::{
     CommaSeparated, EncryptAs, Endpoint, FilePart, PathParam, Protocol, Redacted, SensitiveField,
     SensitiveFieldOrOption, assert_comma_separated, assert_query_value, comma_separated,
-    encrypt_field, file_part, push_path_param, serialize_body_field,
+    encrypt_field, file_part, push_path_param, serialize_body_field, write_body_field,
+    write_encrypted_field, write_field, write_joined_field,
 };
 pub use crate::error::Error;
 pub use crate::media::UploadFile;
@@ -12,6 +13,7 @@ pub use core::option::Option;
 pub use core::result::Result;
 pub use http::Method;
 pub use serde;
+pub use serde::ser::SerializeStruct;
 pub use std::string::String;
 pub use wechatpay_macros::Decode;
 

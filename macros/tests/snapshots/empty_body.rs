@@ -4,9 +4,6 @@ struct TerminateNow {
 }
 #[allow(deprecated)]
 const _: () = {
-    #[derive(::wechatpay::__private::serde::Serialize)]
-    #[serde(crate = "::wechatpay::__private::serde", remote = "TerminateNow")]
-    struct __Body {}
     #[automatically_derived]
     impl ::wechatpay::__private::Endpoint for TerminateNow {
         type Response = ();
@@ -31,7 +28,13 @@ const _: () = {
             &self,
             __serializer: __S,
         ) -> ::wechatpay::__private::Result<__S::Ok, __S::Error> {
-            __Body::serialize(self, __serializer)
+            let __len: usize = 0usize;
+            let __state = ::wechatpay::__private::serde::Serializer::serialize_struct(
+                __serializer,
+                "TerminateNow",
+                __len,
+            )?;
+            ::wechatpay::__private::SerializeStruct::end(__state)
         }
     }
 };

@@ -8,13 +8,6 @@ pub struct QueryContract {
 }
 #[allow(deprecated)]
 const _: () = {
-    #[derive(::wechatpay::__private::serde::Serialize)]
-    #[serde(crate = "::wechatpay::__private::serde", remote = "QueryContract")]
-    struct __Query {
-        #[serde(skip_serializing_if = "::wechatpay::__private::is_none")]
-        #[serde(rename = "appid")]
-        app_id: Option<String>,
-    }
     #[automatically_derived]
     impl ::wechatpay::__private::Endpoint for QueryContract {
         type Response = Contract;
@@ -47,7 +40,20 @@ const _: () = {
             __serializer: __S,
         ) -> ::wechatpay::__private::Result<__S::Ok, __S::Error> {
             ::wechatpay::__private::assert_query_value::<Option<String>>();
-            __Query::serialize(self, __serializer)
+            let __len: usize = 0usize;
+            let __len = __len + !::wechatpay::__private::is_none(&self.app_id) as usize;
+            let mut __state = ::wechatpay::__private::serde::Serializer::serialize_struct(
+                __serializer,
+                "QueryContract",
+                __len,
+            )?;
+            ::wechatpay::__private::write_field(
+                &mut __state,
+                "appid",
+                &self.app_id,
+                ::wechatpay::__private::is_none(&self.app_id),
+            )?;
+            ::wechatpay::__private::SerializeStruct::end(__state)
         }
     }
 };
