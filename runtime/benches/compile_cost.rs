@@ -13,6 +13,7 @@
 //! WECHATPAY_COMPILE_COST_N=400 cargo bench --bench compile_cost
 //! WECHATPAY_COMPILE_COST_CATALOG=0 cargo bench --bench compile_cost    # part 1 only
 //! WECHATPAY_COMPILE_COST_PART=catalog cargo bench --bench compile_cost  # part 2 only
+//! WECHATPAY_COMPILE_COST_PART=default WECHATPAY_COMPILE_COST_ROUNDS=8 cargo bench --bench compile_cost  # its first goal
 //! WECHATPAY_COMPILE_COST_ROUNDS=3 WECHATPAY_COMPILE_COST_FAMILY=payscore cargo bench --bench compile_cost
 //! ```
 //!
@@ -119,11 +120,13 @@ fn main() {
         .unwrap_or(1)
         .max(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let catalog_only = std::env::var("WECHATPAY_COMPILE_COST_PART").as_deref() == Ok("catalog");
+    let catalog_only = std::env::var("WECHATPAY_COMPILE_COST_PART").is_ok();
     if !catalog_only {
         structs(&root, n, rounds);
     }
-    if std::env::var("WECHATPAY_COMPILE_COST_CATALOG").as_deref() != Ok("0") {
+    if std::env::var("WECHATPAY_COMPILE_COST_PART").as_deref() == Ok("default") {
+        default_goal(&root, catalog_rounds);
+    } else if std::env::var("WECHATPAY_COMPILE_COST_CATALOG").as_deref() != Ok("0") {
         catalog(&root, catalog_rounds);
     }
 }
@@ -309,6 +312,57 @@ fn v3_families(root: &Path) -> Vec<String> {
         .map(|name| name.trim().trim_matches('"').to_owned())
         .filter(|name| !name.is_empty() && !name.starts_with("v2-"))
         .collect()
+}
+
+/// Part 2's first goal alone: the library with and without the default catalog, built one after
+/// the other in each round, so that each round's ratio compares two builds that ran under the
+/// same load. This machine's load moves a single build by ±10 %; the median of the rounds'
+/// ratios and the ratio of the fastest builds are both printed.
+fn default_goal(root: &Path, rounds: usize) {
+    let workspace = root.join("target/compile-cost-default");
+    let wechatpay = root.display().to_string();
+    write(
+        &workspace.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"today\", \"default\"]\nresolver = \"2\"\n",
+    );
+    for (name, features) in [("today", ", default-features = false"), ("default", "")] {
+        write(
+            &workspace.join(name).join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\nwechatpay = {{ path = {wechatpay:?}{features} }}\n"
+            ),
+        );
+        write(&workspace.join(name).join("src/lib.rs"), "");
+    }
+    std::fs::copy(root.join("Cargo.lock"), workspace.join("Cargo.lock")).ok();
+    let lib_rs = root.join("runtime/src/lib.rs");
+    for name in ["today", "default"] {
+        cargo(&workspace, "build", name);
+    }
+    let (mut today, mut default, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    println!("CPU seconds of `cargo build` of the wechatpay library alone (dev profile):");
+    for round in 0..rounds {
+        touch(&lib_rs);
+        let without = cargo(&workspace, "build", "today").as_secs_f64();
+        touch(&lib_rs);
+        let with = cargo(&workspace, "build", "default").as_secs_f64();
+        println!(
+            "  round {round}: without the catalog {without:.1}, default features {with:.1}, ratio {:.2}",
+            with / without
+        );
+        today.push(without);
+        default.push(with);
+        ratios.push(with / without);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let fastest = |times: &[f64]| times.iter().copied().fold(f64::INFINITY, f64::min);
+    println!(
+        "  default / without the catalog: median of the rounds' ratios {:.2}; fastest builds {:.1} / {:.1} = {:.2}",
+        ratios[ratios.len() / 2],
+        fastest(&default),
+        fastest(&today),
+        fastest(&default) / fastest(&today)
+    );
 }
 
 /// The catalog's cost: the library with the default features and with `full` against the
