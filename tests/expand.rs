@@ -277,3 +277,32 @@ fn the_written_serializer_sends_what_serde_derive_sends() {
         )
     );
 }
+
+/// A value whose serialization fails with its own message.
+struct Fails(&'static str);
+
+impl serde::Serialize for Fails {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(self.0))
+    }
+}
+
+#[endpoint(POST, "v3/twins/failing", response = ())]
+struct FailingBody {
+    out_trade_no: String,
+    first: Fails,
+    second: Fails,
+}
+
+#[test]
+fn a_field_that_fails_to_serialize_fails_the_request_with_its_own_error() {
+    let error = RenderedRequest::new(&FailingBody {
+        out_trade_no: "T1".into(),
+        first: Fails("the first field failed"),
+        second: Fails("the second field failed"),
+    })
+    .expect_err("a body that cannot be serialized is refused");
+    let message = error.to_string();
+    assert!(message.contains("the first field failed"), "{message}");
+    assert!(!message.contains("the second field failed"), "{message}");
+}

@@ -65,6 +65,8 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let mut slots = Vec::new();
     let mut arms = Vec::new();
     let mut inits = Vec::new();
+    // The slots of fields that must be present, and their wire names.
+    let mut required = Vec::new();
     for field in fields {
         let name = field.ident.as_ref().expect("named field");
         let options = options(field)?;
@@ -85,16 +87,33 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         slots.push(
             quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;),
         );
-        arms.push(quote!(#index => __decode::fill(&mut __map, &mut #slot, #wire)?,));
+        arms.push(quote!(#index => __decode::fill(&mut __map, &mut #slot, #wire),));
         inits.push(if options.default.is_some() {
             quote!(#name: ::core::option::Option::unwrap_or_else(#slot, #default),)
         } else if is_option(ty) {
             quote!(#name: ::core::option::Option::flatten(#slot),)
         } else {
-            quote!(#name: __decode::required(#slot, #wire)?,)
+            required.push((slot.clone(), wire.clone()));
+            quote!(#name: #slot,)
         });
         wires.push(wire);
     }
+    // The value, once every required field is known to be there: one match on all their slots,
+    // rather than a `?` per field, each with its own early return.
+    let build = quote!(::core::result::Result::Ok(#ident { #(#inits)* }));
+    let finish = if required.is_empty() {
+        build
+    } else {
+        let (slots, wires): (Vec<_>, Vec<_>) = required.into_iter().unzip();
+        quote! {
+            match (#(#slots,)*) {
+                (#(::core::option::Option::Some(#slots),)*) => #build,
+                (#(#slots,)*) => ::core::result::Result::Err(__decode::missing(&[
+                    #((::core::option::Option::is_none(&#slots), #wires)),*
+                ])),
+            }
+        }
+    };
     let expecting = format!("struct {ident}");
     let struct_name = ident.to_string();
     Ok(quote! {
@@ -121,10 +140,10 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                         {
                             match __key {
                                 #(#arms)*
-                                _ => __decode::skip(&mut __map)?,
-                            }
+                                _ => __decode::skip(&mut __map),
+                            }?;
                         }
-                        ::core::result::Result::Ok(#ident { #(#inits)* })
+                        #finish
                     }
                 }
                 __deserializer.deserialize_struct(#struct_name, FIELDS, __Visitor)

@@ -391,6 +391,7 @@ fn direct_serializer(
     let is_body = shadow == "__Body";
     // Mixed-site hygiene: a field cannot shadow the serializer's state.
     let state = Ident::new("__state", Span::mixed_site());
+    let failed = Ident::new("__failed", Span::mixed_site());
     let mut fixed = 0usize;
     let mut counted = Vec::new();
     let mut writes = Vec::new();
@@ -434,17 +435,29 @@ fn direct_serializer(
         let skip = skip.unwrap_or_else(|| quote!(false));
         writes.push(quote_spanned! {ty.span()=>
             #(#cfg_attrs)*
-            #write(&mut #state, #key, &self.#ident, #skip)?;
+            #write(&mut #state, &mut #failed, #key, &self.#ident, #skip);
         });
     }
     let name = input.ident.to_string();
-    let binding = (!writes.is_empty()).then(|| quote!(mut));
-    Some(quote! {
+    let open = quote! {
         let __len: usize = #fixed;
         #(#counted)*
-        let #binding #state = #private::serde::Serializer::serialize_struct(__serializer, #name, __len)?;
-        #(#writes)*
-        #private::SerializeStruct::end(#state)
+    };
+    Some(if writes.is_empty() {
+        quote! {
+            #open
+            let #state = #private::serde::Serializer::serialize_struct(__serializer, #name, __len)?;
+            #private::SerializeStruct::end(#state)
+        }
+    } else {
+        // No early return per field: a failed field is kept and reported at the end.
+        quote! {
+            #open
+            let mut #state = #private::serde::Serializer::serialize_struct(__serializer, #name, __len)?;
+            let mut #failed = #private::Option::None;
+            #(#writes)*
+            #private::end_fields(#state, #failed)
+        }
     })
 }
 

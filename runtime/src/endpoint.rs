@@ -846,22 +846,43 @@ impl<T: Serialize + ?Sized> BodyValue for T {
 }
 
 /// What `#[endpoint]` writes a field of a query string or a form with: the value under its wire
-/// name, or a skipped field when its `skip_serializing_if` holds, as serde's derive does.
+/// name, or a skipped field when its `skip_serializing_if` holds, as serde's derive does. After a
+/// field has failed, the rest are not written and the first error is kept for [`end_fields`]:
+/// the same outcome as returning at the first error, without an early return per field in every
+/// endpoint's code.
 #[doc(hidden)]
 pub fn write_field<S, T>(
     state: &mut S,
+    failed: &mut Option<S::Error>,
     key: &'static str,
     value: &T,
     skip: bool,
-) -> Result<(), S::Error>
-where
+) where
     S: serde::ser::SerializeStruct,
     T: Serialize + ?Sized,
 {
-    if skip {
+    if failed.is_some() {
+        return;
+    }
+    let written = if skip {
         state.skip_field(key)
     } else {
         state.serialize_field(key, value)
+    };
+    if let Err(error) = written {
+        *failed = Some(error);
+    }
+}
+
+/// Ends what [`write_field`] wrote: the first error if a field failed.
+#[doc(hidden)]
+pub fn end_fields<S: serde::ser::SerializeStruct>(
+    state: S,
+    failed: Option<S::Error>,
+) -> Result<S::Ok, S::Error> {
+    match failed {
+        Some(error) => Err(error),
+        None => state.end(),
     }
 }
 
@@ -874,15 +895,15 @@ macro_rules! checked_writer {
         #[doc(hidden)]
         pub fn $name<S, T>(
             state: &mut S,
+            failed: &mut Option<S::Error>,
             key: &'static str,
             value: &T,
             skip: bool,
-        ) -> Result<(), S::Error>
-        where
+        ) where
             S: serde::ser::SerializeStruct,
             T: $($bound)+ + ?Sized,
         {
-            write_field(state, key, &$wrapper(value), skip)
+            write_field(state, failed, key, &$wrapper(value), skip);
         }
 
         struct $wrapper<'a, T: ?Sized>(&'a T);

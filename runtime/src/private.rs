@@ -3,7 +3,7 @@
 pub use crate::endpoint::{
     CommaSeparated, EncryptAs, Endpoint, FilePart, PathParam, Protocol, Redacted, SensitiveField,
     SensitiveFieldOrOption, assert_comma_separated, assert_query_value, comma_separated,
-    encrypt_field, file_part, push_path_param, serialize_body_field, write_body_field,
+    encrypt_field, end_fields, file_part, push_path_param, serialize_body_field, write_body_field,
     write_encrypted_field, write_field, write_joined_field,
 };
 pub use crate::error::Error;
@@ -93,8 +93,13 @@ pub mod decode {
         map.next_value::<IgnoredAny>().map(|_| ())
     }
 
-    /// The value of a required field; its absence is an error naming it.
-    pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
-        slot.ok_or_else(|| de::Error::missing_field(name))
+    /// The error for a struct whose required fields are not all there: the first absent one, in
+    /// the struct's order, as serde's derive reports it. `fields` lists each required field's
+    /// absence and wire name.
+    pub fn missing<E: de::Error>(fields: &[(bool, &'static str)]) -> E {
+        match fields.iter().find(|(absent, _)| *absent) {
+            Some((_, name)) => de::Error::missing_field(name),
+            None => de::Error::custom("a required field is missing"),
+        }
     }
 }

@@ -47,13 +47,15 @@ const _: () = {
                 "QueryContract",
                 __len,
             )?;
+            let mut __failed = ::wechatpay::__private::Option::None;
             ::wechatpay::__private::write_field(
                 &mut __state,
+                &mut __failed,
                 "appid",
                 &self.app_id,
                 ::wechatpay::__private::is_none(&self.app_id),
-            )?;
-            ::wechatpay::__private::SerializeStruct::end(__state)
+            );
+            ::wechatpay::__private::end_fields(__state, __failed)
         }
     }
 };
