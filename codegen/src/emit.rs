@@ -791,6 +791,9 @@ fn collect_named(ty: &str, out: &mut Vec<String>) {
 /// The derive that decodes the generated structs: `serde::Deserialize` with less code to compile
 /// (see `wechatpay_macros::Decode`).
 pub(crate) const DECODE: &str = "crate::__private::Decode";
+/// The `Serialize` derive of the generated request types, a smaller one than serde's for what
+/// they need (`rename`, `skip_serializing_if`).
+pub(crate) const ENCODE: &str = "crate::__private::Encode";
 
 /// An enum of wire values, open to new ones, declared with the runtime's `open_enum!` (which
 /// rustfmt leaves as written, so it is laid out here), its documentation `doc` inside the call.
@@ -897,13 +900,15 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef, partner: bool) {
             // A personal value sent in clear text is hidden by a `Debug` written here (which
             // hides the encrypted ones too); otherwise `Debug` is derived (and `model` redacts).
             let redacting = fields.iter().any(|field| field.redact);
+            let model = def.ser && fields.iter().any(|field| field.encrypt_nested);
             let mut derives = if redacting {
                 vec!["Clone"]
             } else {
                 vec!["Debug", "Clone"]
             };
             if def.ser {
-                derives.push("serde::Serialize");
+                // `model` reads serde's derive to encrypt the sensitive fields.
+                derives.push(if model { "serde::Serialize" } else { ENCODE });
             }
             if def.de {
                 derives.push(DECODE);

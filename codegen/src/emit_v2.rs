@@ -21,7 +21,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::emit::{DECODE, camel, escape_doc, format_rust, rust_ident, snake, write_open_enum};
+use crate::emit::{
+    DECODE, ENCODE, camel, escape_doc, format_rust, rust_ident, snake, write_open_enum,
+};
 use crate::facts::{Field, Schema};
 use crate::facts_v2::{ENVELOPE_FIELDS, FactsV2, OperationV2, RUNTIME_FIELDS};
 
@@ -594,7 +596,7 @@ fn write_field(out: &mut String, field: &FieldDef, skip_none: bool) {
 fn write_type(out: &mut String, def: &TypeDef) {
     let derives = match def.role {
         Role::Request => format!(
-            "#[derive(Debug, Clone, PartialEq, serde::Serialize)]\n#[cfg_attr(test, derive({DECODE}))]\n"
+            "#[derive(Debug, Clone, PartialEq, {ENCODE})]\n#[cfg_attr(test, derive({DECODE}))]\n"
         ),
         Role::Answer => format!("#[derive(Debug, Clone, PartialEq, {DECODE})]\n"),
     };

@@ -16,50 +16,63 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, LitStr, Type};
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
-    match expand(input) {
+    match syn::parse2(input).and_then(|input| expand(&input)) {
         Ok(tokens) => tokens,
         Err(error) => error.to_compile_error(),
     }
 }
 
-fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let input: DeriveInput = syn::parse2(input)?;
-    let ident = &input.ident;
+/// The named fields of a struct that `derive` (`Decode` or `Encode`) takes: no generic
+/// parameters and no container `#[serde(...)]` option; otherwise an error that says to derive
+/// serde's `instead`.
+pub(crate) fn plain_struct_fields<'a>(
+    input: &'a DeriveInput,
+    derive: &str,
+    instead: &str,
+) -> syn::Result<&'a Punctuated<syn::Field, syn::Token![,]>> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new(
             input.generics.span(),
-            "`Decode` is for the catalog's plain structs: no generic parameters; derive `serde::Deserialize` instead",
+            format!(
+                "`{derive}` is for the catalog's plain structs: no generic parameters; derive `{instead}` instead"
+            ),
         ));
     }
-    for attr in &input.attrs {
-        if attr.path().is_ident("serde") {
-            return Err(syn::Error::new(
-                attr.span(),
-                "`Decode` takes no container `#[serde(...)]` option; derive `serde::Deserialize` for this struct instead",
-            ));
-        }
+    if let Some(attr) = input
+        .attrs
+        .iter()
+        .find(|attr| attr.path().is_ident("serde"))
+    {
+        return Err(syn::Error::new(
+            attr.span(),
+            format!(
+                "`{derive}` takes no container `#[serde(...)]` option; derive `{instead}` for this struct instead"
+            ),
+        ));
     }
-    let fields = match &input.data {
+    match &input.data {
         Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => &named.named,
-            _ => {
-                return Err(syn::Error::new(
-                    data.fields.span(),
-                    "`Decode` is for structs with named fields",
-                ));
-            }
+            Fields::Named(named) => Ok(&named.named),
+            _ => Err(syn::Error::new(
+                data.fields.span(),
+                format!("`{derive}` is for structs with named fields"),
+            )),
         },
-        _ => {
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "`Decode` is for structs with named fields",
-            ));
-        }
-    };
+        _ => Err(syn::Error::new(
+            Span::call_site(),
+            format!("`{derive}` is for structs with named fields"),
+        )),
+    }
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let ident = &input.ident;
+    let fields = plain_struct_fields(input, "Decode", "serde::Deserialize")?;
 
     let mut wires = Vec::new();
     let mut slots = Vec::new();

@@ -13,7 +13,8 @@
 //! WECHATPAY_COMPILE_COST_N=400 cargo bench --bench compile_cost
 //! WECHATPAY_COMPILE_COST_CATALOG=0 cargo bench --bench compile_cost    # part 1 only
 //! WECHATPAY_COMPILE_COST_PART=catalog cargo bench --bench compile_cost  # part 2 only
-//! WECHATPAY_COMPILE_COST_PART=default WECHATPAY_COMPILE_COST_ROUNDS=8 cargo bench --bench compile_cost  # its first goal
+//! WECHATPAY_COMPILE_COST_PART=default WECHATPAY_COMPILE_COST_ROUNDS=8 cargo bench --bench compile_cost  # its first goal,
+//!     # timed, then counted in instructions under valgrind's cachegrind when valgrind is installed
 //! WECHATPAY_COMPILE_COST_ROUNDS=3 WECHATPAY_COMPILE_COST_FAMILY=payscore cargo bench --bench compile_cost
 //! ```
 //!
@@ -226,9 +227,9 @@ fn cargo(workspace: &Path, command: &str, package: &str) -> Duration {
 
 /// The generated catalog with plain serde derives, as a person writes the same types with serde
 /// alone: each `#[endpoint]` becomes `#[derive(serde::Serialize)]`, each `Decode` derive
-/// `serde::Deserialize`, each `open_enum!` an enum deriving both with `#[serde(rename)]` variants and
-/// an `#[serde(untagged)] Unknown(String)` catch-all; what only the endpoint macro reads, and the
-/// modules' test code, are left out.
+/// `serde::Deserialize` and each `Encode` derive `serde::Serialize`, each `open_enum!` an enum
+/// deriving both with `#[serde(rename)]` variants and an `#[serde(untagged)] Unknown(String)`
+/// catch-all; what only the endpoint macro reads, and the modules' test code, are left out.
 fn plain_catalog(v3: &Path) -> (String, Vec<(String, String)>, usize) {
     let mut modules = Vec::new();
     let mut declarations = 0;
@@ -280,7 +281,11 @@ fn plain_catalog(v3: &Path) -> (String, Vec<(String, String)>, usize) {
             {
                 continue;
             } else {
-                out.push_str(&line.replace("crate::__private::Decode", "serde::Deserialize"));
+                out.push_str(
+                    &line
+                        .replace("crate::__private::Decode", "serde::Deserialize")
+                        .replace("crate::__private::Encode", "serde::Serialize"),
+                );
                 out.push('\n');
             }
         }
@@ -312,6 +317,44 @@ fn v3_families(root: &Path) -> Vec<String> {
         .map(|name| name.trim().trim_matches('"').to_owned())
         .filter(|name| !name.is_empty() && !name.starts_with("v2-"))
         .collect()
+}
+
+/// The instructions rustc executed to compile the `wechatpay` library in `workspace`'s `package`,
+/// counted by valgrind's cachegrind (as rustc's own performance suite counts them): unlike time,
+/// the count does not move with the machine's load. `None` when valgrind is not installed.
+fn instructions(workspace: &Path, package: &str) -> Option<u64> {
+    let wrapper = workspace.join("count-instructions.sh");
+    let log = workspace.join(format!("instructions-{package}.log"));
+    write(
+        &wrapper,
+        "#!/bin/sh\n# Runs rustc under cachegrind for the wechatpay crate, as is for any other.\nrustc=\"$1\"; shift\ncase \" $* \" in\n  *\" --crate-name wechatpay \"*) exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null --log-file=\"$WECHATPAY_INSTRUCTIONS_LOG\" \"$rustc\" \"$@\" ;;\nesac\nexec \"$rustc\" \"$@\"\n",
+    );
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .ok()?;
+    let status = Command::new("sh")
+        .args(["-c", "command -v valgrind"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    std::fs::remove_file(&log).ok();
+    let status = Command::new(env!("CARGO"))
+        .env("CARGO_INCREMENTAL", "0")
+        .env("RUSTC_WRAPPER", &wrapper)
+        .env("WECHATPAY_INSTRUCTIONS_LOG", &log)
+        .args(["build", "--quiet", "--offline", "-p", package])
+        .current_dir(workspace)
+        .status()
+        .ok()?;
+    assert!(status.success(), "cargo build -p {package} failed");
+    let text = std::fs::read_to_string(&log).ok()?;
+    let line = text.lines().find(|line| line.contains("I   refs:"))?;
+    line.rsplit(' ').next()?.replace(',', "").parse().ok()
 }
 
 /// Part 2's first goal alone: the library with and without the default catalog, built one after
@@ -363,6 +406,17 @@ fn default_goal(root: &Path, rounds: usize) {
         fastest(&today),
         fastest(&default) / fastest(&today)
     );
+    // The same two builds once more, counted in instructions.
+    touch(&lib_rs);
+    let counted = instructions(&workspace, "today");
+    touch(&lib_rs);
+    match (counted, instructions(&workspace, "default")) {
+        (Some(without), Some(with)) => println!(
+            "instructions rustc executed for the library: without the catalog {without}, default features {with}, ratio {:.3}",
+            with as f64 / without as f64
+        ),
+        _ => println!("(valgrind is not installed: no instruction counts)"),
+    }
 }
 
 /// The catalog's cost: the library with the default features and with `full` against the

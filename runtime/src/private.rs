@@ -15,7 +15,7 @@ pub use http::Method;
 pub use serde;
 pub use serde::ser::SerializeStruct;
 pub use std::string::String;
-pub use wechatpay_macros::Decode;
+pub use wechatpay_macros::{Decode, Encode};
 
 /// The `skip_serializing_if` predicate `#[endpoint]` puts on `Option` fields: `None` is left out of
 /// the JSON body and the query string, since WeChat Pay rejects `null`.

@@ -177,7 +177,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 收款方
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostReceiptsReceiptIdTransferInstructionsReceiver {
     /// 入账用户OpenID
     #[serde(skip_serializing_if = "Option::is_none")]

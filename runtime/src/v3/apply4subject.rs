@@ -228,7 +228,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 营业执照
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
     /// 营业执照注册号
@@ -282,7 +282,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 登记证书
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoCertificateInfo {
     /// 登记证书类型
@@ -316,7 +316,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 辅助证明材料信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoAssistProveInfo {
     /// 小微经营类型
@@ -335,7 +335,7 @@ pub struct PostApplymentSubjectInfoAssistProveInfo {
 }
 
 /// 经营许可证列表信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoSpecialOperationInfo {
     /// 行业ID
@@ -364,7 +364,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 金融机构许可证信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
     /// 金融机构类型
@@ -376,7 +376,7 @@ pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
 }
 
 /// 主体信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfo {
     /// 主体类型
@@ -465,7 +465,7 @@ pub struct PostApplymentUboInfoList {
 }
 
 /// 补充材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentAdditionInfo {
     /// 待确认商户号列表

@@ -173,7 +173,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 门店场所
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
     /// 门店名称
@@ -195,7 +195,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
 }
 
 /// 流动经营/便民服务
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
     /// 经营/服务名称
@@ -209,7 +209,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
 }
 
 /// 线上商品/服务交易
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
     /// 线上店铺名称
@@ -225,7 +225,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
 }
 
 /// 小微辅助证明材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoMicroBizInfo {
     /// 小微经营类型
@@ -242,7 +242,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfo {
 }
 
 /// 营业执照
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
     /// 营业执照照片
@@ -301,7 +301,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 登记证书
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoCertificateInfo {
     /// 登记证书照片
@@ -323,7 +323,7 @@ pub struct PostApplymentSubjectInfoCertificateInfo {
 }
 
 /// 组织机构代码证信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoOrganizationInfo {
     /// 组织机构代码证照片
@@ -355,7 +355,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 金融机构许可证信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
     /// 金融机构类型
@@ -418,7 +418,7 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
 }
 
 /// 经营者/法人身份证件
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfoIdentityInfo {
     /// 超级管理员类型
@@ -467,7 +467,7 @@ pub struct PostApplymentSubjectInfoUboInfoList {
 }
 
 /// 主体资料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSubjectInfo {
     /// 主体类型
@@ -519,7 +519,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 线下场所场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
     /// 线下场所名称
@@ -538,7 +538,7 @@ pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
 }
 
 /// 公众号场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
     /// 服务商公众号AppID
@@ -553,7 +553,7 @@ pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
 }
 
 /// 小程序场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
     /// 服务商小程序APPID
@@ -568,7 +568,7 @@ pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
 }
 
 /// App场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
     /// 服务商应用APPID
@@ -583,7 +583,7 @@ pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
 }
 
 /// 互联网网站场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
     /// 互联网网站域名
@@ -598,7 +598,7 @@ pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
 }
 
 /// 企业微信场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
     /// 商家企业微信CorpID
@@ -610,7 +610,7 @@ pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
 }
 
 /// 经营场景
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfoSalesInfo {
     /// `sales_scenes_type`
@@ -636,7 +636,7 @@ pub struct PostApplymentBusinessInfoSalesInfo {
 }
 
 /// 经营资料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentBusinessInfo {
     /// 商户简称
@@ -648,7 +648,7 @@ pub struct PostApplymentBusinessInfo {
 }
 
 /// 结算规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentSettlementInfo {
     /// 入驻结算规则ID
@@ -716,7 +716,7 @@ pub struct PostApplymentBankAccountInfo {
 }
 
 /// 补充材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentAdditionInfo {
     /// 法人开户承诺函

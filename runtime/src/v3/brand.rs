@@ -1227,7 +1227,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 主体资料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubjectInfo {
     /// 主体类型
@@ -1239,7 +1239,7 @@ pub struct PostApplymentsSubjectInfo {
 }
 
 /// 品牌基础信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsBrandBasicInfo {
     /// 品牌名称
@@ -1261,7 +1261,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 商标注册证
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsTrademarkTrademarkRegistrationCertificate {
     /// 商标注册证
@@ -1297,7 +1297,7 @@ pub struct PostApplymentsTrademarkTrademarkRegistrationCertificate {
 }
 
 /// 品牌商标资料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsTrademark {
     /// 有无商标
@@ -1414,7 +1414,7 @@ pub struct GetCardCardConfigsResponse {
 }
 
 /// 品牌小程序信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsBrandMiniProgramInfo {
     /// 公众账号ID
@@ -1441,7 +1441,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 品牌客服信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsBrandCustomerService {
     /// 客服类型
@@ -1470,7 +1470,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 服务列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardCardConfigsServiceList {
     /// 服务分类名称
@@ -1849,7 +1849,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 会员码跳转信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataCodeJumpInformation {
     /// 会员码跳转AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1874,7 +1874,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 会员卡有效期
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataValidDateInformation {
     /// 有效期类型
     pub r#type: GetPartnerCardMemberCardsResponseDataValidDateInformationType,
@@ -1890,7 +1890,7 @@ pub struct GetPartnerCardMemberCardsResponseDataValidDateInformation {
 }
 
 /// 付费会员信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataPurchaseInformation {
     /// 付费会员价格
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1936,7 +1936,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList {
     /// 商户自定义的开卡信息字段类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1950,7 +1950,7 @@ pub struct GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList {
 }
 
 /// 用户开卡信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponseDataUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2167,7 +2167,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 商品券批次列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberMembershipActivitiesResponseDataProductCouponStockList {
     /// 商品券ID
     pub product_coupon_id: String,
@@ -2252,7 +2252,7 @@ crate::open_enum::open_enum! {
 impl crate::endpoint::QueryValue for GetPartnerCardMemberUserCardsUserCardState {}
 
 /// 平台提供的通用开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldList {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2263,7 +2263,7 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldLi
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldList {
     /// 字段名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2274,7 +2274,7 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldLi
 }
 
 /// 用户开卡时填写的个人信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponseDataUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2351,7 +2351,7 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFiel
 }
 
 /// 用户开卡时填写的个人信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformation {
     /// 平台提供的通用开卡信息字段
@@ -2476,7 +2476,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 门店基础信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreBasics {
     /// 商家门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2487,7 +2487,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreBasics {
 }
 
 /// 门店地址信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreAddress {
     /// 门店省市编码
     pub address_code: String,
@@ -2505,7 +2505,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreAddress {
 }
 
 /// 门店经营信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponseDataStoreBusiness {
     /// 门店服务电话
     #[serde(skip_serializing_if = "Option::is_none")]

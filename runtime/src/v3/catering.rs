@@ -83,7 +83,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 菜品属性
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSyncStatusDishListProperties {
     /// 口味
@@ -100,7 +100,7 @@ pub struct PostOrdersSyncStatusDishListProperties {
 }
 
 /// 商户菜品信息列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSyncStatusDishList {
     /// 商户菜品ID

@@ -212,7 +212,7 @@ pub struct PostOutTradeNoCombineOutTradeNoClose {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSceneInfo {
     /// 商户端设备号
@@ -223,7 +223,7 @@ pub struct PostAppSceneInfo {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubOrdersAmount {
     /// 标价金额
@@ -233,7 +233,7 @@ pub struct PostAppSubOrdersAmount {
 }
 
 /// 结算信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubOrdersSettleInfo {
     /// 是否指定分账
@@ -245,7 +245,7 @@ pub struct PostAppSubOrdersSettleInfo {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubOrders {
     /// 子单商户号
@@ -307,7 +307,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 实名支付
-#[derive(Clone, serde::Serialize)]
+#[derive(Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppCombinePayerInfoIdentity {
     /// 证件类型
@@ -329,7 +329,7 @@ impl core::fmt::Debug for PostAppCombinePayerInfoIdentity {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppCombinePayerInfo {
     /// 实名支付
@@ -362,7 +362,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 预签约信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppContractInfo {
     /// 签约商户号
@@ -392,7 +392,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 贴息方案列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubsidyInfoSubsidyDetailSubsidyPlan {
     /// 贴息期数
@@ -402,7 +402,7 @@ pub struct PostAppSubsidyInfoSubsidyDetailSubsidyPlan {
 }
 
 /// 贴息详情列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubsidyInfoSubsidyDetail {
     /// 贴息方案类型
@@ -412,7 +412,7 @@ pub struct PostAppSubsidyInfoSubsidyDetail {
 }
 
 /// 贴息信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAppSubsidyInfo {
     /// 贴息详情列表
@@ -439,7 +439,7 @@ pub struct PostAppResponse {
 }
 
 /// H5场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5SceneInfoH5Info {
     /// 场景类型
@@ -459,7 +459,7 @@ pub struct PostH5SceneInfoH5Info {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5SceneInfo {
     /// 商户端设备号
@@ -471,7 +471,7 @@ pub struct PostH5SceneInfo {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5SubOrders {
     /// 子单商户号
@@ -498,7 +498,7 @@ pub struct PostH5SubOrders {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostH5CombinePayerInfo {
     /// 用户标识
@@ -597,7 +597,7 @@ pub struct GetIdCombineTransactionIdResponse {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostJsapiSubOrders {
     /// 子单商户号
@@ -637,7 +637,7 @@ pub struct PostJsapiResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostMiniprogramCombinePayerInfo {
     /// 用户标识
     pub openid: String,
@@ -654,7 +654,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMiniprogramSubOrders {
     /// 商品单发起商户号
@@ -869,7 +869,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponse {
 }
 
 /// 商品单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOutTradeNoCombineOutTradeNoCloseSubOrders {
     /// 子单商户号

@@ -201,7 +201,7 @@ pub struct PostPartnerContractsAppPresignRealIdentity {
 }
 
 /// 交易信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsAppPresignTradeInfo {
     /// 商户侧交易单号
@@ -229,7 +229,7 @@ pub struct PostPartnerContractsAppPresignResponse {
 }
 
 /// 跳转控制信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerContractsH5PresignJumpInfo {
     /// 签约完后要跳转到的应用AppID
@@ -359,7 +359,7 @@ pub struct PostPartnerDeductOrdersResponse {
 }
 
 /// 预约还款项列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerScheduleRecordsBatchCreateScheduleItems {
     /// 商户侧预约还款单号

@@ -130,7 +130,7 @@ pub struct GetCardsOutCardCodeResponsePayInformation {
 }
 
 /// 目标完成记录
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseObjectivesObjectiveCompletionRecords {
     /// 目标完成流水号
     pub objective_completion_serial_no: String,
@@ -168,7 +168,7 @@ pub struct GetCardsOutCardCodeResponseObjectives {
 }
 
 /// 优惠使用记录列
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponseRewardsRewardUsageRecords {
     /// 优惠使用记录流水号
     pub reward_usage_serial_no: String,
@@ -379,7 +379,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponse {
 }
 
 /// 目标达成明细列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchOrdersOutOrderNoObjectives {
     /// 目标流水号
@@ -400,7 +400,7 @@ pub struct PatchOrdersOutOrderNoObjectives {
 }
 
 /// 奖励明细列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchOrdersOutOrderNoRewards {
     /// 奖励流水号

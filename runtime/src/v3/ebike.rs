@@ -167,7 +167,7 @@ pub struct GetChargeContractsContractIdResponse {
 }
 
 /// 充电场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeContractsContractIdConfirmChargeInfo {
     /// 开始时间
@@ -188,7 +188,7 @@ pub struct PostChargeContractsContractIdConfirmResponse {
 }
 
 /// 订单金额信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeTransactionsAmount {
     /// 订单总金额
@@ -199,7 +199,7 @@ pub struct PostChargeTransactionsAmount {
 }
 
 /// 充电自行车场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostChargeTransactionsChargeInfo {
     /// 开始时间
@@ -221,7 +221,7 @@ pub struct PostChargeTransactionsChargeInfo {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostChargeTransactionsDeviceInfo {
     /// 充电位设备号
     pub device_id: String,

@@ -1278,7 +1278,7 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
 }
 
 /// 收款账号信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawPayeeInfo {
     /// 账户类型
@@ -1301,7 +1301,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 付款申请材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountApplyCancelWithdrawProofMedias {
     /// 申请证明材料类型
@@ -1541,7 +1541,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 注销申请材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAccountCancelApplicationsApplicationInfo {
     /// 注销申请材料类型
@@ -1625,7 +1625,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 营业执照/登记证书信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsBusinessLicenseInfo {
     /// 登记证书类型
@@ -1670,7 +1670,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 金融机构许可证信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsFinanceInstitutionInfo {
     /// 金融机构类型
@@ -1844,7 +1844,7 @@ pub struct PostApplymentsContactInfo {
 }
 
 /// 店铺信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSalesSceneInfo {
     /// 店铺名称
@@ -1862,7 +1862,7 @@ pub struct PostApplymentsSalesSceneInfo {
 }
 
 /// 结算规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSettlementInfo {
     /// 结算规则ID
@@ -2138,7 +2138,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 平台代理核身信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfo {
     /// 核身方式
@@ -2341,7 +2341,7 @@ pub struct PostCombinePapayContractsPreEntrustSignResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsSubOrdersAmount {
     /// 标价金额
@@ -2351,7 +2351,7 @@ pub struct PostCombinePapayTransactionsSubOrdersAmount {
 }
 
 /// 结算信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsSubOrdersSettleInfo {
     /// 是否指定分账
@@ -2363,7 +2363,7 @@ pub struct PostCombinePapayTransactionsSubOrdersSettleInfo {
 }
 
 /// 子单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsSubOrders {
     /// 子单商户号
@@ -2453,7 +2453,7 @@ pub struct PostCombinePapayTransactionsResponse {
 }
 
 /// 子单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayTransactionsCombineOutTradeNoReverseSubOrders {
     /// 子单商户号
@@ -2681,7 +2681,7 @@ pub struct GetIndividualContractsOpenidResponse {
 }
 
 /// 签约协议列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferAuthorizationsAgreementList {
     /// 协议编号
@@ -3152,7 +3152,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 退款出资账户及金额
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostRefundsApplyAmountFrom {
     /// 出资账户类型
     pub account: PostRefundsApplyAmountFromAccount,
@@ -3161,7 +3161,7 @@ pub struct PostRefundsApplyAmountFrom {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsApplyAmount {
     /// 退款金额
@@ -3668,7 +3668,7 @@ pub struct PostSubsidiesCreateResponse {
 }
 
 /// 回退出资账户及金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidiesReturnFrom {
     /// 出资账户类型

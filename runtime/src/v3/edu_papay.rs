@@ -219,7 +219,7 @@ pub struct PostContractsPresignResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAmount {
     /// 总金额
@@ -230,7 +230,7 @@ pub struct PostTransactionsAmount {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsDeviceInformation {
     /// 设备号
     #[serde(skip_serializing_if = "Option::is_none")]

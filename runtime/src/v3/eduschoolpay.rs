@@ -233,7 +233,7 @@ pub struct GetContractsContractIdResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAmount {
     /// 总金额
@@ -243,7 +243,7 @@ pub struct PostTransactionsAmount {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSceneInfo {
     /// 消费时间
@@ -255,7 +255,7 @@ pub struct PostTransactionsSceneInfo {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsDeviceInfo {
     /// 设备号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -265,7 +265,7 @@ pub struct PostTransactionsDeviceInfo {
 }
 
 /// 分账结算信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSettleInfo {
     /// 是否指定分账

@@ -1323,7 +1323,7 @@ crate::open_enum::open_enum! {
 /// 关联的交易单号
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerCharityTransferBillsTransactionInfo {
     /// 订单类型
@@ -1512,7 +1512,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 转账场景报备信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsTransferSceneReportInfos {
     /// 信息类型
@@ -1625,7 +1625,7 @@ pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse {
 }
 
 /// 自动收款授权信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthorizationInfo {
     /// 用户展示名称
@@ -1846,7 +1846,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 用户收款样式
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferTransferBillsUserRecvStyle {
     /// 用户收款样式类型
@@ -2097,7 +2097,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchTransferUserConfirmAuthorizationSceneInfo {
     /// 用户终端IP

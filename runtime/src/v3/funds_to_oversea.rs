@@ -133,7 +133,7 @@ pub struct GetBillDownloadUrlResponse {
 }
 
 /// 商品信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersGoodsInfo {
     /// 商品名称
@@ -147,7 +147,7 @@ pub struct PostOrdersGoodsInfo {
 }
 
 /// 卖家信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersSellerInfo {
     /// 境外卖家经营主体名称
@@ -159,7 +159,7 @@ pub struct PostOrdersSellerInfo {
 }
 
 /// 物流信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersExpressInfo {
     /// 物流单号
@@ -169,7 +169,7 @@ pub struct PostOrdersExpressInfo {
 }
 
 /// 收款人信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersPayeeInfo {
     /// 收款人识别号
@@ -189,7 +189,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 预售信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersPresaleInfo {
     /// 订单类型

@@ -2481,7 +2481,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 业务信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsBusiness {
     /// 业务类型
@@ -2510,7 +2510,7 @@ pub struct PostMerchantsBusiness {
 }
 
 /// 董事信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostMerchantsDirector {
     /// 董事姓名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2521,7 +2521,7 @@ pub struct PostMerchantsDirector {
 }
 
 /// H5申请资料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsH5PaymentApplyInfo {
     /// H5经营网址
@@ -2707,7 +2707,7 @@ pub struct GetMerchantsSubMchidResponse {
 }
 
 /// H5支付申请资料资料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantsSubMchidH5PaymentApplyInfo {
     /// H5经营网址
@@ -2728,7 +2728,7 @@ pub struct PatchMerchantsSubMchidResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayPayer {
     /// 授权码
@@ -2736,7 +2736,7 @@ pub struct PostMicropayTransactionsPayPayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayAmount {
     /// 总金额
@@ -2747,7 +2747,7 @@ pub struct PostMicropayTransactionsPayAmount {
 }
 
 /// 商户门店信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPaySceneInfoStoreInfo {
     /// 编号
@@ -2760,7 +2760,7 @@ pub struct PostMicropayTransactionsPaySceneInfoStoreInfo {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPaySceneInfo {
     /// 商户端设备号
@@ -2781,7 +2781,7 @@ pub struct PostMicropayTransactionsPaySceneInfo {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayDetailGoodsDetail {
     /// 商品编码
@@ -2799,7 +2799,7 @@ pub struct PostMicropayTransactionsPayDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMicropayTransactionsPayDetail {
     /// 订单原价
@@ -2814,7 +2814,7 @@ pub struct PostMicropayTransactionsPayDetail {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponsePayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3024,7 +3024,7 @@ pub struct PostPapayContractsWebPreEntrustSignResponse {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayTransactionsSceneInfo {
     /// 商户端设备号
@@ -3288,7 +3288,7 @@ crate::open_enum::open_enum! {
 impl crate::endpoint::QueryValue for PostProfitSharingOrdersReceiversType {}
 
 /// 分账接收方列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingOrdersReceivers {
     /// 分账币种
@@ -3642,7 +3642,7 @@ pub struct GetRefundsResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsAmount {
     /// 退款金额
@@ -3878,7 +3878,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMwebSceneInfo {
     /// 商户端设备号

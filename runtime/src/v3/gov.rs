@@ -1287,7 +1287,7 @@ pub struct PostSubsidyAuditCupQueryResponse {
 }
 
 /// 发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpdateInvoiceInfo {
     /// 发票代码
@@ -1332,7 +1332,7 @@ pub struct PostSubsidyAuditCupUpdateInvoiceInfo {
 }
 
 /// 物流信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpdateTrackInfo {
     /// 物流单号

@@ -704,7 +704,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 业务信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantsBusiness {
     /// 业务类型
@@ -733,7 +733,7 @@ pub struct PostMerchantsBusiness {
 }
 
 /// 董事信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostMerchantsDirector {
     /// 董事姓名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1017,7 +1017,7 @@ pub struct GetRefundsResponse {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsAmount {
     /// 退款金额
@@ -1163,7 +1163,7 @@ pub struct GetSettleSettlementsResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsAppPayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1177,7 +1177,7 @@ pub struct PostTransactionsAppPayer {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppAmount {
     /// 总金额
@@ -1188,7 +1188,7 @@ pub struct PostTransactionsAppAmount {
 }
 
 /// 商户门店信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppSceneInfoStoreInfo {
     /// 编号
@@ -1201,7 +1201,7 @@ pub struct PostTransactionsAppSceneInfoStoreInfo {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppSceneInfo {
     /// 商户端设备号
@@ -1222,7 +1222,7 @@ pub struct PostTransactionsAppSceneInfo {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppDetailGoodsDetail {
     /// 商品编码
@@ -1240,7 +1240,7 @@ pub struct PostTransactionsAppDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAppDetail {
     /// 订单原价
@@ -1398,7 +1398,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMicropayPayer {
     /// 授权码
@@ -1501,7 +1501,7 @@ pub struct PostTransactionsMicropayResponse {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsMwebSceneInfo {
     /// 商户端设备号

@@ -21,7 +21,7 @@ pub struct PostTokens {
 }
 
 /// 出行券列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokensCouponList {
     /// 批次号

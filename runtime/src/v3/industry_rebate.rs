@@ -48,7 +48,7 @@ pub struct PostTransactionsTransactionId {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRetailIndustryTransactionsGoodsDetail {
     /// 商品编码

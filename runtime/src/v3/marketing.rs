@@ -3481,7 +3481,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 当天可用时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvailableDayTime {
     /// 当天可用开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3492,7 +3492,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvail
 }
 
 /// 固定周期有效时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek {
     /// 可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3505,7 +3505,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek {
 }
 
 /// 无规律的有效时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime {
     /// 开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3516,7 +3516,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliabl
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
     /// 开始时间
@@ -3542,7 +3542,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
 }
 
 /// 固定面额满减券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleFixedNormalCoupon {
     /// 优惠金额
     pub discount_amount: i64,
@@ -3551,7 +3551,7 @@ pub struct PostBusifavorStocksCouponUseRuleFixedNormalCoupon {
 }
 
 /// 折扣券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleDiscountCoupon {
     /// 折扣比例
     pub discount_percent: i64,
@@ -3560,7 +3560,7 @@ pub struct PostBusifavorStocksCouponUseRuleDiscountCoupon {
 }
 
 /// 换购券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCouponUseRuleExchangeCoupon {
     /// 单品换购价
     pub exchange_price: i64,
@@ -3585,7 +3585,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 核销规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksCouponUseRule {
     /// 券可核销时间
@@ -3610,7 +3610,7 @@ pub struct PostBusifavorStocksCouponUseRule {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostBusifavorStocksStockSendRule {
     /// 批次总预算
@@ -3641,7 +3641,7 @@ pub struct PostBusifavorStocksStockSendRule {
 }
 
 /// 小程序入口
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCustomEntranceMiniProgramsInfo {
     /// 商家小程序appid
     pub mini_programs_appid: String,
@@ -3669,7 +3669,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 自定义入口
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksCustomEntrance {
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3717,7 +3717,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 视频号相关信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
     /// 视频号ID
     pub finder_id: String,
@@ -3728,7 +3728,7 @@ pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
 }
 
 /// 样式信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksDisplayPatternInfo {
     /// 使用须知
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3765,7 +3765,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 事件通知配置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksNotifyConfig {
     /// 事件通知appid
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3917,7 +3917,7 @@ pub struct GetBusifavorStocksStockIdResponse {
 }
 
 /// 自定义入口
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdCustomEntrance {
     /// 小程序入口
@@ -3935,7 +3935,7 @@ pub struct PatchBusifavorStocksStockIdCustomEntrance {
 }
 
 /// 核销规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdCouponUseRule {
     /// 核销方式
@@ -3950,7 +3950,7 @@ pub struct PatchBusifavorStocksStockIdCouponUseRule {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchBusifavorStocksStockIdStockSendRule {
     /// 是否开启自然人限领
@@ -4363,7 +4363,7 @@ pub struct PostFavorCallbacksResponse {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostFavorCouponStocksStockUseRule {
     /// 发放总上限
     pub max_coupons: i64,
@@ -4413,7 +4413,7 @@ crate::open_enum::open_enum! {
 }
 
 /// `pattern_info`
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorCouponStocksPatternInfo {
     /// 卡包跳转目标
@@ -4428,7 +4428,7 @@ pub struct PostFavorCouponStocksPatternInfo {
 }
 
 /// `coupon_use_rule`
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFavorCouponStocksCouponUseRule {
     /// 是否可叠加其他优惠
@@ -4848,7 +4848,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponse {
 }
 
 /// 门店信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo {
     /// 门店ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4862,7 +4862,7 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo {
 }
 
 /// 门店报名信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfos {
     /// 门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4884,7 +4884,7 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponse {
 }
 
 /// 订单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGoodsSubsidyActivityQualificationLockOrderInformation {
     /// 支付订单的微信用户OpenID
@@ -4916,7 +4916,7 @@ pub struct PostGoodsSubsidyActivityQualificationLockResponse {
 }
 
 /// 业务代理信息列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList {
     /// 业务代理的OpenID
     pub openid: String,
@@ -4981,7 +4981,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse {
 }
 
 /// 待删除的小店活动门店列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores {
     /// 门店编码
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5059,7 +5059,7 @@ crate::open_enum::open_enum! {
 impl crate::endpoint::QueryValue for GetMembercardActivityActivitiesActivityStatus {}
 
 /// 指定时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendTime {
     /// 发放开始时间
     pub begin_time: String,
@@ -5068,7 +5068,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendTi
 }
 
 /// 每日发放开始时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTimeBeginDayTime {
     /// 时
     pub hours: i64,
@@ -5079,7 +5079,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDa
 }
 
 /// 指定时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTime {
     /// 每日发放开始时间
     pub begin_day_time:
@@ -5090,7 +5090,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDa
 }
 
 /// 发放时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriod {
     /// 指定时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5103,7 +5103,7 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriod {
 }
 
 /// 优惠券列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataStockList {
     /// 创建批次的商户号
     pub stock_creator_mchid: String,
@@ -5112,7 +5112,7 @@ pub struct GetMembercardActivityActivitiesResponseDataStockList {
 }
 
 /// 跳转激活的小程序
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSettingActivateMiniprogram
 {
     /// 跳转激活的appid
@@ -5122,7 +5122,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivate
 }
 
 /// 激活方式设置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSetting {
     /// 激活类型
     pub activate_type: String,
@@ -5135,7 +5135,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivate
 }
 
 /// 支付模式
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSettingPaymentMode {
     /// 支付场景列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5143,7 +5143,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentS
 }
 
 /// 支付设置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSetting {
     /// 支付模式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5159,7 +5159,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentS
 }
 
 /// 支付后活动设置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataPayActivitySetting {
     /// 商户logo
     pub logo_url: String,
@@ -5179,7 +5179,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySetting {
 }
 
 /// 领奖页面跳转配置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySettingAwardJumpDeploy {
     /// 小程序AppID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5193,7 +5193,7 @@ pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting
 }
 
 /// 支付前会员活动设置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting {
     /// 指定领取渠道
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5351,7 +5351,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 品牌信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataBrand {
     /// 品牌id
     pub brand_id: String,
@@ -5417,7 +5417,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 储值信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataBalanceInformation {
     /// 是否支持储值
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5450,7 +5450,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 商户自定义的开卡信息字段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList {
     /// 商户自定义的开卡信息字段类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5464,7 +5464,7 @@ pub struct GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList 
 }
 
 /// 开卡信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataUserInformationForm {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5475,7 +5475,7 @@ pub struct GetMembercardOpenCardsResponseDataUserInformationForm {
 }
 
 /// 商户补充声明
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponseDataAdditionalStatement {
     /// 标题
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5554,7 +5554,7 @@ pub struct GetMembercardOpenCardsResponse {
 }
 
 /// 有效期
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsDateInformation {
     /// 有效期类型
@@ -5574,7 +5574,7 @@ pub struct PostMembercardOpenCardsDateInformation {
 }
 
 /// 有效期
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdDateInformation {
     /// 有效期类型
@@ -5594,7 +5594,7 @@ pub struct PatchMembercardOpenCardsCardIdDateInformation {
 }
 
 /// 开卡信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdUserInformationForm {
     /// 是否允许修改
@@ -5687,7 +5687,7 @@ pub struct GetMembercardOpenCardsCardIdCodesCodeResponse {
 }
 
 /// 用户储值变更信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation {
     /// 更新前用户储值余额
@@ -5702,7 +5702,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation {
 }
 
 /// 会员专属咨询信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdCodesCodeRightsGuide {
     /// 联系人名字
@@ -5723,7 +5723,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeRightsGuide {
 }
 
 /// 服务内容列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataFieldList
 {
@@ -5734,7 +5734,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// 跳转小程序
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSettingJumpMiniprogram
 {
     /// 小程序appid
@@ -5744,7 +5744,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// 操作设置
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSetting {
     /// 操作名称
@@ -5754,7 +5754,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// 内容模板设置
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateData {
     /// 服务内容列表
@@ -5766,7 +5766,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// 消息模板设置
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingMessageTemplateSetting {
     /// 模板消息ID
@@ -5776,7 +5776,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 }
 
 /// 服务状态设置
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSetting {
     /// 状态ID
@@ -5822,7 +5822,7 @@ pub struct PostMembercardOpenCardsCardIdQrcodeResponse {
 }
 
 /// 会员积分
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRightsBonus {
     /// 会员初始积分值
@@ -5876,7 +5876,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 会员优惠
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRightsFavor {
     /// 是否展示优惠券
@@ -5899,7 +5899,7 @@ pub struct PatchMembercardOpenCardsCardIdRightsFavor {
 }
 
 /// 会员发票
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCardsCardIdRightsFapiao {
     /// 发票跳转文案
@@ -5925,7 +5925,7 @@ pub struct PostMembercardOpenCardsCardIdServiceModulesResponse {
 }
 
 /// 会员信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenPhonenumberMemberImportMemberInformation {
     /// 会员卡id
@@ -6106,7 +6106,7 @@ pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansResponse {
 }
 
 /// 修改内容
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanIdModifyContent {
     /// 投放计划名称
@@ -6168,7 +6168,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 满减券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon {
     /// 门槛金额
     pub threshold: i64,
@@ -6177,7 +6177,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon 
 }
 
 /// 折扣券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon {
     /// 门槛金额
     pub threshold: i64,
@@ -6186,7 +6186,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupo
 }
 
 /// 兑换券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon {
     /// 门槛金额
     pub threshold: i64,
@@ -6195,7 +6195,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupo
 }
 
 /// 拼图数据
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponImageGenerationTasksCombineImage {
     /// 优惠范围
@@ -6221,7 +6221,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImage {
 }
 
 /// 抠图数据
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksCutOut {
     /// 商品图URL
     pub image_url: String,
@@ -6289,7 +6289,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 单券模式信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsSingleUsageInfo {
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6313,7 +6313,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 多次优惠模式信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsSequentialUsageInfo {
     /// 多次优惠规则类型
     pub r#type: PostPartnerProductCouponProductCouponsSequentialUsageInfoType,
@@ -6327,7 +6327,7 @@ pub struct PostPartnerProductCouponProductCouponsSequentialUsageInfo {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoiceList {
     /// 单品名称
     pub name: String,
@@ -6347,7 +6347,7 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoi
 }
 
 /// 套餐组合
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList {
     /// 套餐名
     pub name: String,
@@ -6359,7 +6359,7 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList {
 }
 
 /// 展示信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsDisplayInfo {
     /// 商品券名称
     pub name: String,
@@ -6394,7 +6394,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockStockSendRule {
     /// 发放次数总上限
     pub max_count: i64,
@@ -6429,7 +6429,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 当天可用时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayPeriodList
 {
     /// 当天可用开始时间
@@ -6439,7 +6439,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 }
 
 /// 每周固定可用时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod {
     /// 每周可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6450,7 +6450,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
@@ -6474,7 +6474,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 }
 
 /// 单券使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRule {
     /// 券可核销时间
     pub coupon_available_period:
@@ -6493,7 +6493,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRule {
 }
 
 /// 券可核销时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
@@ -6511,7 +6511,7 @@ pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponA
 }
 
 /// 多次优惠使用规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRule {
     /// 券可核销时间
     pub coupon_available_period:
@@ -6550,7 +6550,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 券可用门店信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponAvailableStoreInfo {
     /// 券可用门店描述
     pub description: String,
@@ -6577,7 +6577,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 券使用规则展示信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo {
     /// 券使用方式列表
     pub coupon_usage_method_list:
@@ -6622,7 +6622,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 小程序入口
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceMiniProgram {
     /// 小程序appid
@@ -6637,14 +6637,14 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceM
 }
 
 /// 公众号入口
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceOfficialAccount {
     /// 公众号AppID
     pub appid: String,
 }
 
 /// 用户商品券展示信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfo {
     /// 用户商品券Code展示模式
@@ -6681,7 +6681,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 批次信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsStock {
     /// 备注
@@ -6756,7 +6756,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule {
 }
 
 /// 小程序入口
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceMiniProgram {
     /// 小程序appid
     pub appid: String,
@@ -6769,7 +6769,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoE
 }
 
 /// 用户商品券展示信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo {
     /// 用户商品券Code展示模式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6933,7 +6933,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 发放规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleStockSendRule
 {
     /// 发放次数总上限
@@ -6946,7 +6946,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 }
 
 /// 多次优惠使用规则
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleProgressiveBundleUsageRule
 {
@@ -6968,7 +6968,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 }
 
 /// 批次组信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundle {
     /// 备注
@@ -7053,7 +7053,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
 }
 
 /// 门店列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList
 {
     /// 门店ID
@@ -7151,7 +7151,7 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
 }
 
 /// 批次信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStock {
     /// 备注
@@ -7270,14 +7270,14 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpl
 }
 
 /// 会员标签信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTagInfo {
     /// 会员卡模板ID
     pub member_card_id: String,
 }
 
 /// 用户商品券标签信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfo {
     /// 用户商品券标签列表
@@ -7337,7 +7337,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 关联微信支付订单信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo
 {
     /// 微信支付单号
@@ -7724,7 +7724,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponse {
 }
 
 /// 会员标签信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfoMemberTagInfo {
     /// 会员卡模板ID
@@ -7733,7 +7733,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfoMemberTagInfo 
 }
 
 /// 用户商品券标签信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponTagInfo {
     /// 用户商品券标签列表
@@ -7870,7 +7870,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
 }
 
 /// 关联微信支付分订单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseAssociatedPayScoreOrderInfo {
     /// 微信支付服务订单号
@@ -8027,7 +8027,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 合作方信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnershipsBuildPartner {
     /// 合作方类别
     pub r#type: PostPartnershipsBuildPartnerType,
@@ -8052,7 +8052,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 被授权数据
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnershipsBuildAuthorizedData {
     /// 授权业务类别
     pub business_type: PostPartnershipsBuildAuthorizedDataBusinessType,
@@ -8132,7 +8132,7 @@ crate::open_enum::open_enum! {
 impl crate::endpoint::QueryValue for GetPaygiftactivityActivitiesAwardType {}
 
 /// 每日可用时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriodsAvailableDayTime
 {
     /// 每日可用开始时间
@@ -8144,7 +8144,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeri
 }
 
 /// 可用时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriods {
     /// 可用时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8167,7 +8167,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 活动基本信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfo {
     /// 活动名称
     pub activity_name: String,
@@ -8223,7 +8223,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 支付方式信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformation {
     /// 支付方式
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8284,7 +8284,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 奖品基本信息列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwardList {
     /// 代金券批次Id
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8298,7 +8298,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwar
 }
 
 /// 阶梯送发放规则
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule {
     /// 奖品类型
     pub award_type: GetPaygiftactivityActivitiesAwardType,
@@ -8526,7 +8526,7 @@ pub struct PostPaygiftactivityActivitiesActivityIdTerminateResponse {
 }
 
 /// `advanced_setting`
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPaygiftactivityUniqueThresholdActivityAdvancedSetting {
     /// 支付方式信息
@@ -8570,7 +8570,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 自定义入口跳转信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostShoppingReceiptCustomentrancesJumpLink {
     /// 自定义入口的跳转小程序AppID
     pub mini_programs_appid: String,
@@ -8606,7 +8606,7 @@ pub struct PostShoppingReceiptCustomentrancesResponse {
 }
 
 /// 跳转信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo {
     /// 商户电子小票跳转信息小程序AppID
     pub merchant_appid: String,
@@ -8646,7 +8646,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
 }
 
 /// 用户与商家的联系渠道
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostShoppingReceiptShoppingreceiptsMerchantContactInformation {
     /// 品牌售后部门的咨询电话
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -166,7 +166,7 @@ pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
 }
 
 /// 收款账号信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyPayeeInfo {
     /// 账户类型
@@ -204,7 +204,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 申请证明材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyProofMediaListProofPayeeMedia {
     /// 申请证明材料类型
@@ -214,7 +214,7 @@ pub struct PostRiskWithdrawlApplyProofMediaListProofPayeeMedia {
 }
 
 /// 付款申请证明材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyProofMediaList {
     /// 申请证明材料
@@ -223,7 +223,7 @@ pub struct PostRiskWithdrawlApplyProofMediaList {
 }
 
 /// 补充材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRiskWithdrawlApplyAdditionalMaterials {
     /// 补充材料照片列表

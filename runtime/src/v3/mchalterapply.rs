@@ -347,7 +347,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 营业执照信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentBusinessLicenseInfo {
     /// 营业执照注册号
@@ -398,7 +398,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 登记证书信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentCertificateInfo {
     /// 证书类型
@@ -438,7 +438,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 金融机构许可证
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentFinanceInstitutionInfo {
     /// 金融机构类型
@@ -529,7 +529,7 @@ pub struct PostMchsubjectalterapplymentUboInfoList {
 }
 
 /// 补充材料列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplymentAddition {
     /// 银行开户许可证

@@ -247,7 +247,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 现金补充列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostOrdersCashAddDetail {
     /// 现金补充金额
     pub cash_add_fee: i64,
@@ -276,7 +276,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 现金减免列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostOrdersCashReduceDetail {
     /// 现金减免金额
     pub cash_reduce_fee: i64,

@@ -296,7 +296,7 @@ pub struct PostEcTradeRiskRecvDisposeResultResponse {
 }
 
 /// 充值业务场景独有字段
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformationRechargeFields {
     /// 充值账号类型
@@ -308,7 +308,7 @@ pub struct PostReportTradeUnionInformationRechargeFields {
 }
 
 /// 生活缴费场景独有字段
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformationLivingExpensesFields {
     /// 户号
@@ -335,7 +335,7 @@ pub struct PostReportTradeUnionInformationLivingExpensesFields {
 }
 
 /// 子单列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReportTradeUnionInformationSubOrders {
     /// 子单商户订单号

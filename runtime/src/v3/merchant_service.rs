@@ -715,7 +715,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 文本
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksText {
     /// 文本
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -743,7 +743,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 图片
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImage {
     /// 媒体ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -768,7 +768,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 跳转小程序信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMiniProgramJumpInfo
 {
     /// 跳转小程序APPID
@@ -780,7 +780,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 回复消息内容
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMessageInfo
 {
     /// 回复的消息内容
@@ -806,7 +806,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 }
 
 /// 失效配置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo
 {
     /// 过期时间
@@ -991,7 +991,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponse {
 }
 
 /// 跳转小程序信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkActionMiniProgramJumpInfo
 {
@@ -1006,7 +1006,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 }
 
 /// 动作
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkAction {
     /// 动作类型
@@ -1027,7 +1027,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 }
 
 /// 链接
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink {
     /// 文本
@@ -1044,7 +1044,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink 
 }
 
 /// FAQ列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqListFaqs {
     /// faq的id
@@ -1059,7 +1059,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqLi
 }
 
 /// FAQ列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqList {
     /// FAQ列表
@@ -1069,7 +1069,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqLi
 }
 
 /// 按钮组
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksButtonGroup {
     /// 按钮组
@@ -1084,7 +1084,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksButto
 }
 
 /// 消息内容
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocks {
     /// 消息块类型
@@ -1115,7 +1115,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocks {
 }
 
 /// 消息内容
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessage {
     /// 消息内容

@@ -97,7 +97,7 @@ pub struct PostStoresStoreIdRecipientsUnbind {
 }
 
 /// 门店基础信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostStoresStoreBasics {
     /// 商家门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ pub struct PostStoresStoreBasics {
 }
 
 /// 门店地址信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostStoresStoreAddress {
     /// 门店省市编码
     pub address_code: String,
@@ -134,7 +134,7 @@ pub struct PostStoresStoreAddress {
 }
 
 /// 门店经营信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostStoresStoreBusiness {
     /// 门店服务电话
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,7 +145,7 @@ pub struct PostStoresStoreBusiness {
 }
 
 /// 门店收款信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostStoresStoreRecipient {
     /// 门店收款商户号
     pub mchid: String,

@@ -405,7 +405,7 @@ pub struct GetUserTitleTitleUrl {
 }
 
 /// 卡券自定义cell位配置
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardTemplateCardTemplateInformationCustomCell {
     /// cell位文字
@@ -424,7 +424,7 @@ pub struct PostCardTemplateCardTemplateInformationCustomCell {
 }
 
 /// 卡券模板信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardTemplateCardTemplateInformation {
     /// 收款方名称
@@ -481,7 +481,7 @@ pub struct PostFapiaoApplicationsBuyerInformation {
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -516,7 +516,7 @@ pub struct PostFapiaoApplicationsFapiaoInformationItems {
 }
 
 /// 需要开具的发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoInformation {
     /// 商户发票单号
@@ -603,7 +603,7 @@ pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -641,7 +641,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 交易信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation {
     /// 支付渠道
@@ -657,7 +657,7 @@ pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInforma
 }
 
 /// 需要开具的数电发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformation {
     /// 商户发票单号
@@ -781,7 +781,7 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPa
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -814,7 +814,7 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems {
 }
 
 /// 需要开具的数电发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformation {
     /// 商户发票单号
@@ -857,7 +857,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 成品油行业额外信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOilInformation {
     /// 成品油站点
@@ -869,7 +869,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOil
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -901,7 +901,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
 }
 
 /// 需要开具的数电发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
     /// 商户发票单号
@@ -960,7 +960,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEsta
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
@@ -993,7 +993,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems {
 }
 
 /// 需要开具的数电发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformation {
     /// 商户发票单号
@@ -1098,7 +1098,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInform
 }
 
 /// 销售方信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInformation {
     /// 名称
     pub name: String,
@@ -1149,7 +1149,7 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInfor
 }
 
 /// 附加信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationExtraInformation {
     /// 收款人
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1180,7 +1180,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItems {
     /// 货物或应税劳务、服务编码
     pub tax_code: String,
@@ -1293,7 +1293,7 @@ crate::open_enum::open_enum! {
 impl crate::endpoint::QueryValue for PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene {}
 
 /// 电子发票卡券信息列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformation {
     /// 电子发票文件ID
@@ -1344,7 +1344,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 需要冲红的发票信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation {
     /// 商户发票单号

@@ -371,7 +371,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 金额信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsAmount {
     /// 总金额
     pub total: i64,
@@ -380,7 +380,7 @@ pub struct PostTransactionsAmount {
 }
 
 /// 支付场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSceneInfo {
     /// 设备IP
@@ -388,7 +388,7 @@ pub struct PostTransactionsSceneInfo {
 }
 
 /// 结算信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsSettleInfo {
     /// 是否支持分账
@@ -397,7 +397,7 @@ pub struct PostTransactionsSettleInfo {
 }
 
 /// 业务信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsBusiness {
     /// 平台产品ID

@@ -117,7 +117,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 学生信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentInfo {
     /// 班级名
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,7 +125,7 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentI
 }
 
 /// 职工信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStaffInfo {
     /// 职业
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,7 +188,7 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse {
 }
 
 /// 小程序/h5鉴权场景初始化数据
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTokensWebInitData {
     /// 商户刷脸用户ID

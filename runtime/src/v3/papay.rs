@@ -965,7 +965,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 扣费持续时间
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyDeductDuration {
     /// 扣费持续时间数
@@ -976,7 +976,7 @@ pub struct PostContractsContractIdNotifyDeductDuration {
 }
 
 /// 预计扣费金额信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyEstimatedAmount {
     /// 预计扣费金额
@@ -987,7 +987,7 @@ pub struct PostContractsContractIdNotifyEstimatedAmount {
 }
 
 /// 已预约的扣费金额信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount
 {
     /// 金额
@@ -1026,7 +1026,7 @@ pub struct PostInsurancePayTransactionsApplyResponse {
 }
 
 /// 续期的扣费周期列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicyPeriods {
     /// 保险扣费周期编号
     pub policy_period_id: i64,
@@ -1179,7 +1179,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignAppResponse {
 }
 
 /// 保险条款列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetailPolicyClauses
 {
@@ -1192,7 +1192,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverage
 }
 
 /// 保障详情
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetail {
     /// 保单额度
@@ -1204,7 +1204,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverage
 }
 
 /// 保单的扣费周期列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods {
     /// 保险扣费周期编号
@@ -1219,7 +1219,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods {
 }
 
 /// 跳转控制信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceSignContractsPreEntrustSignH5JumpControl {
     /// 跳转的应用AppID
@@ -1340,7 +1340,7 @@ pub struct GetPaySchedulesContractIdContractIdResponse {
 }
 
 /// 用于预约扣费的预约信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule {
     /// 预计扣费的日期
@@ -1559,7 +1559,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 发起预签约的用户
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignContractsPreEntrustSignDeviceInfo {
     /// 设备类型

@@ -410,7 +410,7 @@ crate::open_enum::open_enum! {
 }
 
 /// `fixed_interval_rule`
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -481,7 +481,7 @@ crate::open_enum::open_enum! {
 }
 
 /// `duration_segment_rule`
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -528,7 +528,7 @@ pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
 }
 
 /// `pre_entry_rule`
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRulePreEntryRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -600,7 +600,7 @@ crate::open_enum::open_enum! {
 }
 
 /// `charging_rule`
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostRemindersApplicationParkingLotChargingRule {
     /// 收费规则类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -645,7 +645,7 @@ pub struct PostRemindersApplicationParkingLotChargingRule {
 }
 
 /// `parking_lot`
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersApplicationParkingLot {
     /// 停车场名称
@@ -891,7 +891,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 费用明细列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersExtPaymentFeeItems {
     /// 费用类型

@@ -52,7 +52,7 @@ pub struct PostContractsContractIdNotify {
 }
 
 /// 扣费持续时间
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyDeductDuration {
     /// 扣费持续时间数
@@ -63,7 +63,7 @@ pub struct PostContractsContractIdNotifyDeductDuration {
 }
 
 /// 预计扣费金额信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostContractsContractIdNotifyEstimatedAmount {
     /// 预计扣费金额

@@ -995,7 +995,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
 /// 支付者
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringBankTransactionsExposurePayer {
     /// 用户标识
@@ -1046,7 +1046,7 @@ pub struct PostInstalExposureResponse {
 /// 用户ID
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInstalPartnerExposureUserId {
     /// 用户ID的类型
@@ -1066,7 +1066,7 @@ pub struct PostInstalPartnerExposureUserId {
 /// 结算信息
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1077,7 +1077,7 @@ pub struct PostPartnerTransactionsAppSettleInfo {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppAmount {
     /// 总金额
     pub total: i64,
@@ -1103,7 +1103,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppDetailGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,
@@ -1120,7 +1120,7 @@ pub struct PostPartnerTransactionsAppDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1134,7 +1134,7 @@ pub struct PostPartnerTransactionsAppDetail {
 }
 
 /// 商户门店信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppSceneInfoStoreInfo {
     /// 门店编号
     pub id: String,
@@ -1150,7 +1150,7 @@ pub struct PostPartnerTransactionsAppSceneInfoStoreInfo {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsAppSceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
@@ -1185,7 +1185,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 实名支付
-#[derive(Clone, serde::Serialize)]
+#[derive(Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppPayerIdentity {
     /// 证件类型
@@ -1207,7 +1207,7 @@ impl core::fmt::Debug for PostPartnerTransactionsAppPayerIdentity {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppPayer {
     /// 实名支付
@@ -1228,7 +1228,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 贴息方案列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan {
     /// 贴息期数
@@ -1238,7 +1238,7 @@ pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan {
 }
 
 /// 贴息详情列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetail {
     /// 贴息方案类型
@@ -1248,7 +1248,7 @@ pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetail {
 }
 
 /// 贴息信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppSubsidyInfo {
     /// 贴息详情列表
@@ -1264,7 +1264,7 @@ pub struct PostPartnerTransactionsAppResponse {
 }
 
 /// 结算信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractSettleInfo {
     /// 是否指定分账
@@ -1273,7 +1273,7 @@ pub struct PostPartnerTransactionsAppWithContractSettleInfo {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractDetail {
     /// 订单原价
@@ -1287,7 +1287,7 @@ pub struct PostPartnerTransactionsAppWithContractDetail {
 }
 
 /// 商户门店信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractSceneInfoStoreInfo {
     /// 门店编号
@@ -1305,7 +1305,7 @@ pub struct PostPartnerTransactionsAppWithContractSceneInfoStoreInfo {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractSceneInfo {
     /// 用户终端IP
@@ -1319,7 +1319,7 @@ pub struct PostPartnerTransactionsAppWithContractSceneInfo {
 }
 
 /// 签约授权信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsAppWithContractContractInfo {
     /// 模板ID
@@ -1340,7 +1340,7 @@ pub struct PostPartnerTransactionsAppWithContractContractInfo {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepayPayer {
     /// 授权码
@@ -1348,7 +1348,7 @@ pub struct PostPartnerTransactionsCodepayPayer {
 }
 
 /// 商户门店信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepaySceneInfoStoreInfo {
     /// 门店编号
@@ -1360,7 +1360,7 @@ pub struct PostPartnerTransactionsCodepaySceneInfoStoreInfo {
 }
 
 /// 场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepaySceneInfo {
     /// 商户端设备号
@@ -1374,7 +1374,7 @@ pub struct PostPartnerTransactionsCodepaySceneInfo {
 }
 
 /// 单品列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepayDetailGoodsDetail {
     /// 商品编码
@@ -1392,7 +1392,7 @@ pub struct PostPartnerTransactionsCodepayDetailGoodsDetail {
 }
 
 /// 优惠功能
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsCodepayDetail {
     /// 订单原价
@@ -1408,7 +1408,7 @@ pub struct PostPartnerTransactionsCodepayDetail {
 /// 支付者
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerTransactionsCodepayResponsePayer {
     /// 合作伙伴用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1513,7 +1513,7 @@ pub struct PostPartnerTransactionsCodepayResponse {
 /// 支付者
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsExposurePayer {
     /// 用户服务商标识
@@ -1528,7 +1528,7 @@ pub struct PostPartnerTransactionsExposurePayer {
 }
 
 /// H5场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsH5SceneInfoH5Info {
     /// 场景类型
@@ -1548,7 +1548,7 @@ pub struct PostPartnerTransactionsH5SceneInfoH5Info {
 }
 
 /// `scene_info`
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsH5SceneInfo {
     /// H5场景信息
@@ -1681,7 +1681,7 @@ pub struct GetPartnerTransactionsIdTransactionIdResponse {
 /// 支付者
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsJsapiPayer {
     /// 用户服务标识
@@ -1697,7 +1697,7 @@ pub struct PostPartnerTransactionsJsapiPayer {
 /// 签约授权信息
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsJsapiWithContractContractInfo {
     /// 免密协议ID
@@ -1732,7 +1732,7 @@ pub struct PostPartnerTransactionsJsapiWithContractContractInfo {
 /// 场景信息
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsMiniprogramSceneInfo {
     /// 用户终端IP
@@ -1837,7 +1837,7 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse {
 /// 场景信息
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerTransactionsScannedposSceneInfo {
     /// 用户终端IP
@@ -1888,7 +1888,7 @@ pub struct PostTransactionsCodepayResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsExposurePayer {
     /// 用户标识
@@ -1943,7 +1943,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapiPayer {
     /// 用户标识
@@ -1954,14 +1954,14 @@ pub struct PostTransactionsJsapiPayer {
 }
 
 /// 支付者
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsJsapiWithContractPayer {
     /// 用户标识
     pub openid: String,
 }
 
 /// 签约授权信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapiWithContractContractInfo {
     /// 扣费服务预授权token

@@ -174,7 +174,7 @@ pub struct PostOpenScenarioSpeakerorderTransactionIdReportResponse {
 }
 
 /// 变量列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPrintersDeviceIdPrintOrdersVariableList {
     /// Key字段
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,7 +185,7 @@ pub struct PostPrintersDeviceIdPrintOrdersVariableList {
 }
 
 /// Value值列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPrintersDeviceIdPrintOrdersTableListRowList {
     /// 值列表
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,7 +193,7 @@ pub struct PostPrintersDeviceIdPrintOrdersTableListRowList {
 }
 
 /// 表格变量列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPrintersDeviceIdPrintOrdersTableList {
     /// Key字段
     #[serde(skip_serializing_if = "Option::is_none")]

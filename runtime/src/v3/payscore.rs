@@ -2090,7 +2090,7 @@ pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse
 }
 
 /// 后付费项目
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponsePostPayments {
     /// 付费名称
     pub name: String,
@@ -2106,7 +2106,7 @@ pub struct GetAcquiringbankServiceorderResponsePostPayments {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponsePostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -2121,7 +2121,7 @@ pub struct GetAcquiringbankServiceorderResponsePostDiscounts {
 }
 
 /// 订单风险金
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseRiskFund {
     /// 风险金名称
     pub name: String,
@@ -2210,7 +2210,7 @@ pub struct GetAcquiringbankServiceorderResponseCollection {
 }
 
 /// 服务时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseTimeRange {
     /// 服务开始时间
     pub start_time: String,
@@ -2226,7 +2226,7 @@ pub struct GetAcquiringbankServiceorderResponseTimeRange {
 }
 
 /// 服务位置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponseLocation {
     /// 服务开始地点
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2288,7 +2288,7 @@ pub struct GetAcquiringbankServiceorderResponse {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderPostDiscounts {
     /// 优惠名称
@@ -2304,7 +2304,7 @@ pub struct PostAcquiringbankServiceorderPostDiscounts {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostAcquiringbankServiceorderResponsePostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -2377,7 +2377,7 @@ pub struct GetAcquiringbankServiceorderDeductionResponse {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts {
     /// 优惠名称
@@ -2399,7 +2399,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse {
 }
 
 /// 内容信息详情
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServiceorderOutOrderNoSyncDetail {
     /// 收款成功时间
@@ -2407,7 +2407,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoSyncDetail {
 }
 
 /// `post_payments`
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderPostPayments {
     /// 付费项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2424,7 +2424,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderPostPayments {
 }
 
 /// `post_discounts`
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderPostDiscounts {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2441,7 +2441,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderPostDiscounts {
 }
 
 /// 服务时间段
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderTimeRange {
     /// 服务开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2474,7 +2474,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 订单风险金
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderRiskFund {
     /// 风险金名称
@@ -2499,7 +2499,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 单详跳转链接
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink {
     /// 跳转链接类型
@@ -2515,7 +2515,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink {
 }
 
 /// 商品列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods {
     /// 商品名称
@@ -2536,7 +2536,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods {
 }
 
 /// 先用后付购物详情
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfo {
     /// 实际购物商家公众号ID
@@ -2551,7 +2551,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfo {
 }
 
 /// 服务时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponseTimeRange {
     /// 服务开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2579,7 +2579,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoJumpLin
 }
 
 /// 商品列表
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoGoods {
     /// 商品名称
     pub name: String,
@@ -2717,7 +2717,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 后付费项目
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponsePostPayments {
     /// 付费名称
     pub name: String,
@@ -2900,7 +2900,7 @@ pub struct GetOverseaPartnerServiceorderResponse {
 }
 
 /// 服务时间
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostOverseaPartnerServiceorderTimeRange {
     /// 服务开始时间
     pub start_time: String,
@@ -2969,7 +2969,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 内容信息详情
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOverseaPartnerServiceorderOutOrderNoSyncDetail {
     /// 收款序号
@@ -2983,7 +2983,7 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoSyncDetail {
 }
 
 /// 微信支付交易中授权附带的参数
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsApplyForSceneTransactionSceneInfo {
     /// 支付下单的商户号
@@ -3002,7 +3002,7 @@ pub struct PostPartnerPermissionsApplyForSceneResponse {
 }
 
 /// 先用后付商品信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerPermissionsAssessUserRiskLevelShoppingInfo {
     /// 商品列表
@@ -3261,7 +3261,7 @@ pub struct GetPartnerServiceorderResponse {
 }
 
 /// 订单风险金
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerServiceorderRiskFund {
     /// 风险金名称
     pub name: PostAcquiringbankServicepayondeliveryorderRiskFundName,
@@ -3273,7 +3273,7 @@ pub struct PostPartnerServiceorderRiskFund {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerServiceorderDevice {
     /// 服务开始的设备ID
@@ -3329,7 +3329,7 @@ pub struct PostPartnerServiceorderResponse {
 }
 
 /// 后付费商户优惠
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostPartnerServiceorderOutOrderNoModifyPostDiscounts {
     /// 优惠名称
     pub name: String,
@@ -3392,7 +3392,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 后付费
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPayafterOrdersResponseFees {
     /// 付费项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3409,7 +3409,7 @@ pub struct GetPayafterOrdersResponseFees {
 }
 
 /// 商户优惠
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetPayafterOrdersResponseDiscounts {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3486,7 +3486,7 @@ pub struct GetPayafterOrdersResponse {
 }
 
 /// 商户优惠
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersDiscounts {
     /// 优惠名称
@@ -3538,7 +3538,7 @@ pub struct PostPayafterOrdersOutOrderNoCancelResponse {
 }
 
 /// 内容信息详情
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersOutOrderNoSyncDetail {
     /// 用户通过其他方式付款成功的实际时间
@@ -3628,7 +3628,7 @@ pub struct GetPermissionsOpenidOpenidResponse {
 }
 
 /// 支付分计划明细列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPlanPartnerPayscorePlansPlanDetailList {
     /// 计划明细原支付金额
@@ -3843,7 +3843,7 @@ pub struct PostServiceorderDirectCompleteResponse {
 }
 
 /// 实际服务位置
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostServiceorderOutOrderNoCompleteLocation {
     /// 服务结束地点
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4058,7 +4058,7 @@ pub struct PostServiceorderOutOrderNoSyncResponse {
 }
 
 /// 先用后付购物详情
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostServicepayondeliveryorderShoppingInfo {
     /// 实际购物商家公众号ID
@@ -4176,7 +4176,7 @@ pub struct PostSignPlanPartnerServiceorderResponse {
 }
 
 /// 签约计划对应的计划详情列表的商户侧单号信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSignPlanPartnerUserSignPlansSignPlanDetail {
     /// 计划明细序号

@@ -1223,7 +1223,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 充值金额
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceBankTransferRechargesApplyRechargeAmount {
     /// 总金额
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1331,7 +1331,7 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
 }
 
 /// 签约协议列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceInsuranceCompensationContractsAgreementList {
     /// 协议编号
@@ -1378,7 +1378,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 转账接收方订单信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo {
     /// 交易订单号
     pub transaction_id: String,
@@ -1388,7 +1388,7 @@ pub struct PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo {
 }
 
 /// 收款方信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1525,7 +1525,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 转账接收方用户
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUserInfo {
     /// 转账接收方用户 openid
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1533,7 +1533,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUse
 }
 
 /// 收款方信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiver {
     /// 转账接收方类型
@@ -1549,7 +1549,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiver {
 }
 
 /// 转账接收者信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetailReceiver
 {
     /// 转账接收方类型
@@ -1642,7 +1642,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 转账接收方商户信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverMchInfo {
     /// 商户号
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1650,7 +1650,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRece
 }
 
 /// 赔付单信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverTransactionInfo
 {
@@ -1661,7 +1661,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRece
 }
 
 /// 赔付用户信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiver {
     /// 转账接收方类型
@@ -1768,7 +1768,7 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
 }
 
 /// 赔付用户信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsReceiver {
     /// 转账接收方订单信息
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1944,14 +1944,14 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse {
 }
 
 /// 赔付接收方商户信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiverMchInfo {
     /// 商户号
     pub mchid: String,
 }
 
 /// 赔付商户信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiver {
     /// 赔付接收方类型
@@ -2063,7 +2063,7 @@ crate::open_enum::open_enum! {
 impl crate::endpoint::QueryValue for PostEcommerceMchTransferTransferBillsBusinessType {}
 
 /// 转账接收方商户信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferTransferBillsReceiverMchInfo {
     /// 商户号
@@ -2075,7 +2075,7 @@ pub struct PostEcommerceMchTransferTransferBillsReceiverMchInfo {
 }
 
 /// 收款方信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferTransferBillsReceiver {
     /// 转账接收方类型
@@ -2386,7 +2386,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoListAmount {
     /// 金额
@@ -2397,7 +2397,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoLi
 }
 
 /// 结算明细单列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoList {
     /// 商户结算明细单号
@@ -2413,7 +2413,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoLi
 }
 
 /// 结算信息列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoList {
     /// 商户结算单号
@@ -2631,7 +2631,7 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
 }
 
 /// 转账明细列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferBatchesApplyTransferDetailList {
     /// 商家明细单号
@@ -3007,7 +3007,7 @@ pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApp
 }
 
 /// 保险保单报备信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolicy {
     /// 保险产品备案编号
@@ -3025,7 +3025,7 @@ pub struct PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolic
 }
 
 /// 场景报备信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInsuranceMchTransferReservationApplySceneReportData {
     /// 保险保单报备信息

@@ -89,7 +89,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 订单金额信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsAmount {
     /// 订单总金额
@@ -101,7 +101,7 @@ pub struct PostTransactionsAmount {
 }
 
 /// 公交场景信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsBusInfo {
     /// 用户乘车时间
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,7 +115,7 @@ pub struct PostTransactionsBusInfo {
 }
 
 /// 地铁场景信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostTransactionsMetroInfo {
     /// 用户乘车时间
     #[serde(skip_serializing_if = "Option::is_none")]

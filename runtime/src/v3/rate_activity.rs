@@ -58,7 +58,7 @@ pub struct PatchApplicationsIdApplicationId {
 }
 
 /// 活动报名材料
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplicationsActivityDetailActivityApplyInformation {
     /// 材料ID
@@ -70,7 +70,7 @@ pub struct PostApplicationsActivityDetailActivityApplyInformation {
 }
 
 /// 活动报名信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplicationsActivityDetail {
     /// 活动ID
@@ -85,7 +85,7 @@ pub struct PostApplicationsActivityDetail {
 }
 
 /// 补充信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplicationsAdditionalInformation {
     /// 补充说明
@@ -119,7 +119,7 @@ pub struct GetApplicationsIdApplicationIdResponse {
 }
 
 /// 活动报名修改信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchApplicationsIdApplicationIdActivityDetailModification {
     /// 活动费率

@@ -62,7 +62,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 充值金额
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBankTransferRechargesApplyRechargeAmount {
     /// 总金额
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -77,7 +77,7 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefund {
 }
 
 /// 退款出资账户及金额
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostDomesticRefundsAmountFrom {
     /// 出资账户类型
     pub account: String,
@@ -86,7 +86,7 @@ pub struct PostDomesticRefundsAmountFrom {
 }
 
 /// 金额信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostDomesticRefundsAmount {
     /// 退款金额
@@ -101,7 +101,7 @@ pub struct PostDomesticRefundsAmount {
 }
 
 /// 退款商品
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostDomesticRefundsGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,

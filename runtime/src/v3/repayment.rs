@@ -156,7 +156,7 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse {
 }
 
 /// 还款明细单信息列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrders {
     /// 还款单发起商户号
@@ -169,7 +169,7 @@ pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrde
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepaySubOrdersAmount {
     /// 标价金额
@@ -179,7 +179,7 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrdersAmount {
 }
 
 /// 结算信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo {
     /// 是否指定分账
@@ -191,7 +191,7 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo {
 }
 
 /// 还款明细单信息列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepaySubOrders {
     /// 还款单发起商户号
@@ -227,7 +227,7 @@ crate::open_enum::open_enum! {
 }
 
 /// H5调起支付场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayH5Info {
     /// 还款服务商APPID
@@ -250,7 +250,7 @@ pub struct PostCombineTransactionsPartnerPrepayH5Info {
 }
 
 /// APP调起支付场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayAppInfo {
     /// 还款服务商APPID
@@ -258,7 +258,7 @@ pub struct PostCombineTransactionsPartnerPrepayAppInfo {
 }
 
 /// 小程序调起支付场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayMiniprogramInfo {
     /// 还款服务商APPID
@@ -290,7 +290,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 实名支付
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity {
     /// 类型
@@ -302,7 +302,7 @@ pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity {
 }
 
 /// 支付者信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfo {
     /// 实名支付
@@ -311,7 +311,7 @@ pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfo {
 }
 
 /// 微信内网页调起支付场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombineTransactionsPartnerPrepayWechatWebInfo {
     /// 还款服务商APPID

@@ -264,7 +264,7 @@ pub struct GetUserTaxiOrders {
 }
 
 /// 购买方信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationBuyerInformation {
     /// 购买方类型
@@ -289,7 +289,7 @@ pub struct PostCardsFapiaoCardInformationBuyerInformation {
 }
 
 /// 销售方信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationSellerInformation {
     /// 名称
@@ -310,7 +310,7 @@ pub struct PostCardsFapiaoCardInformationSellerInformation {
 }
 
 /// 附加信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationExtraInformation {
     /// 收款人
@@ -324,7 +324,7 @@ pub struct PostCardsFapiaoCardInformationExtraInformation {
 }
 
 /// 发票行信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformationItems {
     /// 货物或应税劳务、服务编码
@@ -356,7 +356,7 @@ pub struct PostCardsFapiaoCardInformationItems {
 }
 
 /// 发票卡券信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCardsFapiaoCardInformation {
     /// 电子发票文件ID
@@ -412,7 +412,7 @@ pub struct PostCardsUploadFileResponse {
 }
 
 /// 司机头像摘要
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostDriverUpdateDriverDriverPhotoPhotoDigest {
     /// 哈希类型
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -423,7 +423,7 @@ pub struct PostDriverUpdateDriverDriverPhotoPhotoDigest {
 }
 
 /// 司机头像
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostDriverUpdateDriverDriverPhoto {
     /// 照片类型
     #[serde(skip_serializing_if = "Option::is_none")]

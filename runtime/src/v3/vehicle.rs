@@ -276,7 +276,7 @@ pub struct PostEtcPreopenResponse {
 }
 
 /// 高速场景信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighwayHighwayInfo {
     /// 车牌号
@@ -304,7 +304,7 @@ pub struct PostEtcTransactionsHighwayHighwayInfo {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighwayAmount {
     /// 订单金额
@@ -316,7 +316,7 @@ pub struct PostEtcTransactionsHighwayAmount {
 }
 
 /// 设备信息
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEtcTransactionsHighwayDeviceInfo {
     /// 商户端设备号
@@ -520,7 +520,7 @@ pub struct GetParkingServicesFindResponse {
 }
 
 /// 停车场景信息
-#[derive(Debug, Clone, serde::Serialize, crate::__private::Decode)]
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo {
     /// 停车入场id
     pub parking_id: String,
@@ -653,7 +653,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 订单金额
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsParkingAmount {
     /// 订单金额

@@ -626,7 +626,7 @@ crate::open_enum::open_enum! {
 }
 
 /// 主体匹配明细列表
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostStoresEntityMatchesMatchDetails {
     /// 门店统一社会信用代码
