@@ -21,6 +21,9 @@ use crate::facts::{Facts, Field, Operation, Schema};
 
 /// Where the generated modules go, relative to the repository.
 pub const OUT_DIR: &str = "runtime/src/v3";
+/// Where `emit` writes the v3 facts the catalog follows, for the sandbox (which compiles them
+/// in from its own package) and the catalog tests.
+pub const SANDBOX_FACTS: &str = "sandbox/facts/catalog.json";
 
 /// The families a direct merchant uses, compiled by default.
 pub const DEFAULT_FAMILIES: &[&str] = &[

@@ -29,6 +29,9 @@ use crate::facts_v2::{ENVELOPE_FIELDS, FactsV2, OperationV2, RUNTIME_FIELDS};
 
 /// Where the generated modules go, relative to the repository.
 pub const OUT_DIR: &str = "runtime/src/v2/catalog";
+/// Where `emit` writes the API v2 facts the catalog follows, for the sandbox (which compiles them
+/// in from its own package) and the catalog tests.
+pub const SANDBOX_FACTS: &str = "sandbox/facts/catalog_v2.json";
 
 /// The feature that enables every generated v2 family (part of `full`).
 pub const FULL_FEATURE: &str = "v2-catalog";

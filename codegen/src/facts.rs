@@ -12,6 +12,10 @@ use serde_json::Value;
 pub struct Facts {
     /// Where the facts came from (the description's repository and commit).
     pub source: String,
+    /// Whether the source says which fields are required. A source that does not (WeChat Pay's
+    /// Java SDK marks none) writes `false`, and its `req` flags then say nothing.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub states_required: bool,
     /// Every operation, sorted by host, path and method.
     pub operations: Vec<Operation>,
 }
@@ -111,6 +115,15 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn yes() -> bool {
+    true
+}
+
 impl Facts {
     /// Reads a facts file.
     ///
@@ -128,6 +141,9 @@ impl Facts {
     pub fn to_text(&self) -> String {
         let mut out = String::from("{\"source\":");
         out.push_str(&serde_json::to_string(&self.source).expect("a string serializes"));
+        if !self.states_required {
+            out.push_str(",\"states_required\":false");
+        }
         out.push_str(",\"operations\":[\n");
         for (index, operation) in self.operations.iter().enumerate() {
             if index > 0 {

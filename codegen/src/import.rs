@@ -398,6 +398,7 @@ pub fn import(root: &Path, overrides: Vec<Override>, source: &str) -> Result<Fac
     });
     Ok(Facts {
         source: source.to_owned(),
+        states_required: true,
         operations,
     })
 }

@@ -64,6 +64,18 @@ fn run_emit(repo: &Path) -> Result<String, String> {
     let facts = Facts::read(&repo.join("codegen/facts.json"))?;
     let facts_v2 = FactsV2::read(&repo.join("codegen/facts_v2.json"))?;
     let v2 = write_generated(&repo.join(emit_v2::OUT_DIR), &emit_v2::emit(&facts_v2)?)?;
+    // The sandbox answers from the facts the catalog follows, in files of its own package.
+    for (path, text) in [
+        (emit::SANDBOX_FACTS, facts.to_text()),
+        (emit_v2::SANDBOX_FACTS, facts_v2.to_text()),
+    ] {
+        let path = repo.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| error.to_string())?;
+        }
+        std::fs::write(&path, text)
+            .map_err(|error| format!("writing {}: {error}", path.display()))?;
+    }
     let files = emit::emit(&facts)?;
     let dir = repo.join(emit::OUT_DIR);
     // Stale modules of families that disappeared go away.
@@ -112,7 +124,7 @@ fn run_emit(repo: &Path) -> Result<String, String> {
         std::fs::write(&path, text).map_err(|error| format!("{file}: {error}"))?;
     }
     Ok(format!(
-        "{} files → {}; {v2} files → {}; features → Cargo.toml; family tables → README.md",
+        "{} files → {}; {v2} files → {}; the sandbox's facts → sandbox/facts/; features → Cargo.toml; family tables → README.md",
         files.len(),
         dir.display(),
         emit_v2::OUT_DIR

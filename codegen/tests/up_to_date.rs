@@ -95,3 +95,15 @@ fn the_facts_file_is_in_its_canonical_form() {
         "codegen/facts.json is not as `import` writes it (edited by hand?); run `import`: {first:?}"
     );
 }
+
+#[test]
+fn the_sandbox_answers_from_the_facts_the_catalog_follows() {
+    let path = repo().join(emit::SANDBOX_FACTS);
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}; {REGENERATE}", path.display()));
+    assert!(
+        committed == facts().to_text(),
+        "{} differs from what emit writes; {REGENERATE}",
+        emit::SANDBOX_FACTS
+    );
+}

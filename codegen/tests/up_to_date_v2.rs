@@ -107,3 +107,15 @@ fn every_v2_operation_is_in_the_facts_and_the_certificate_marks_are_there() {
     }
     assert!(!marked.contains(&"papay/querycontract"));
 }
+
+#[test]
+fn the_sandbox_answers_from_the_v2_facts_the_catalog_follows() {
+    let path = repo().join(emit_v2::SANDBOX_FACTS);
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}; {REGENERATE}", path.display()));
+    assert!(
+        committed == facts().to_text(),
+        "{} differs from what emit writes; {REGENERATE}",
+        emit_v2::SANDBOX_FACTS
+    );
+}

@@ -1,7 +1,7 @@
 //! The catalog tests: every generated operation renders its example request to the documented
 //! path, query and body, and decodes its example answer, with unknown fields and enum values.
 //!
-//! Data-driven: the examples are built from `codegen/facts.json` at run time; the generated code
+//! Data-driven: the examples are built from the facts the catalog follows (`sandbox/facts/catalog.json`, written by `emit`) at run time; the generated code
 //! only lists its types (`v3::visit_all`).
 
 use std::collections::BTreeMap;
@@ -22,9 +22,10 @@ pub(crate) trait Check {
 
 /// The facts file of the repository.
 pub(crate) fn facts() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/codegen/facts.json");
-    let text = std::fs::read_to_string(path).expect("codegen/facts.json is part of the repository");
-    serde_json::from_str(&text).expect("codegen/facts.json is a facts file")
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sandbox/facts/catalog.json");
+    let text = std::fs::read_to_string(path)
+        .expect("sandbox/facts/catalog.json is part of the repository");
+    serde_json::from_str(&text).expect("sandbox/facts/catalog.json is a facts file")
 }
 
 /// The operations of the facts, by `METHOD path` (for the `api` host) or `host:METHOD path`.

@@ -1,5 +1,5 @@
 //! Every catalogued operation the sandbox has no logic for, answered from its description
-//! (`codegen/facts.json`, compiled in): the request is checked as WeChat Pay checks it (path
+//! (`sandbox/facts/catalog.json`, written by `wechatpay-codegen emit` and compiled in): the request is checked as WeChat Pay checks it (path
 //! placeholders, query and body fields: required at any depth, types, listed values) and refused
 //! with `400 PARAM_ERROR` naming the field, else answered with a signed example answer (or `204`).
 //! A sensitive request value, at any depth, must be encrypted under the sandbox's WeChat Pay key,
@@ -18,8 +18,8 @@ use super::routes::param_error_at;
 use super::server::Reply;
 use super::{PlatformSigner, Shared};
 
-/// The facts file of the repository, compiled in.
-const FACTS: &str = include_str!("../../codegen/facts.json");
+/// The facts the catalog follows, compiled in from this package.
+const FACTS: &str = include_str!("../facts/catalog.json");
 
 /// One described operation.
 struct Operation {

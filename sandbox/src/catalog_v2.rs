@@ -1,5 +1,5 @@
 //! Every described API v2 operation the sandbox has no logic for, answered from its description
-//! (`codegen/facts_v2.json`, compiled in), after [`super::v2::handle`] checked the `sign`: the
+//! (`sandbox/facts/catalog_v2.json`, written by `wechatpay-codegen emit` and compiled in), after [`super::v2::handle`] checked the `sign`: the
 //! request's XML fields are checked as WeChat Pay checks them (required fields, whole numbers,
 //! listed values) and a wrong one gets `result_code=FAIL`, `err_code=PARAM_ERROR` naming it;
 //! otherwise the answer is the description's example answer, signed.
@@ -10,8 +10,8 @@ use serde_json::Value;
 use wechatpay::__catalog::example;
 use wechatpay::v2::Fields;
 
-/// The v2 facts file of the repository, compiled in.
-const FACTS: &str = include_str!("../../codegen/facts_v2.json");
+/// The v2 facts the catalog follows, compiled in from this package.
+const FACTS: &str = include_str!("../facts/catalog_v2.json");
 
 /// The fields the sandbox fills in every v2 answer itself, or checks before this responder.
 const FILLED: [&str; 10] = [

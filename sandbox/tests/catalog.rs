@@ -11,8 +11,8 @@ use serde_json::Value;
 use wechatpay::__catalog::example;
 
 fn facts() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../codegen/facts.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("codegen/facts.json"))
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/facts/catalog.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("sandbox/facts/catalog.json"))
         .expect("facts")
 }
 

@@ -28,9 +28,9 @@ const ENVELOPE: [&str; 8] = [
 
 /// The v2 facts of the repository, by `METHOD path`.
 fn operations() -> BTreeMap<String, Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/codegen/facts_v2.json");
-    let text =
-        std::fs::read_to_string(path).expect("codegen/facts_v2.json is part of the repository");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sandbox/facts/catalog_v2.json");
+    let text = std::fs::read_to_string(path)
+        .expect("sandbox/facts/catalog_v2.json is part of the repository");
     let facts: Value = serde_json::from_str(&text).expect("a v2 facts file");
     facts["operations"]
         .as_array()
