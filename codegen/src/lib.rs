@@ -12,4 +12,5 @@ pub mod emit_v2;
 pub mod facts;
 pub mod facts_v2;
 pub mod import;
+pub mod import_official;
 pub mod import_v2;
