@@ -176,11 +176,45 @@ fn short_name(candidate: &str, max: usize) -> Option<String> {
         return None;
     }
     // Words that open a sentence, or say when a field is sent, are not in names.
-    const OPENERS: [&str; 9] = ["当", "若", "如果", "仅", "只", "请", "为", "单位", "传入"];
-    const PROSE: [&str; 7] = ["需要", "必填", "选填", "不填", "可选", "时才", "单位为"];
+    const OPENERS: [&str; 22] = [
+        "当",
+        "若",
+        "如果",
+        "仅",
+        "只",
+        "请",
+        "为",
+        "单位",
+        "传入",
+        "由",
+        "不支持",
+        "非负",
+        "非0",
+        "可以",
+        "经过",
+        "默认",
+        "参考",
+        "下面",
+        "枚举",
+        "特殊",
+        "页码",
+        "签约",
+    ];
+    const PROSE: [&str; 9] = [
+        "需要",
+        "必填",
+        "选填",
+        "不填",
+        "可选",
+        "时才",
+        "单位为",
+        "保证",
+        "多选",
+    ];
     if OPENERS.iter().any(|word| candidate.starts_with(word))
         || PROSE.iter().any(|word| candidate.contains(word))
-        || candidate.ends_with('时')
+        || candidate.ends_with(['时', '后', '内', '下'])
+        || candidate.ends_with("时返回")
     {
         return None;
     }
@@ -264,7 +298,7 @@ fn go_ty(expr: &str, dir: &str, imports: &BTreeMap<String, String>) -> Ty {
     let expr = expr.trim().trim_start_matches('*');
     if let Some(inner) = expr.strip_prefix("[]") {
         if inner == "byte" {
-            return Ty::Prim("string", Some("byte"));
+            return Ty::Prim("string", Some("base64"));
         }
         return Ty::Array(Box::new(go_ty(inner, dir, imports)));
     }
@@ -1121,9 +1155,10 @@ impl Registry {
 
     /// A member of a struct model, looked up by its SDK name (case-insensitive).
     fn member(&self, key: &str, member: &str) -> Option<&RawField> {
-        let (_, model) = self.find(key)?;
-        let Model::Struct(raw) = model else {
-            return None;
+        let raw = match self.find(key)? {
+            (_, Model::Struct(raw)) => raw,
+            (_, Model::Alias(Ty::Named(target))) => return self.member(target, member),
+            _ => return None,
         };
         raw.iter()
             .find(|f| f.member.eq_ignore_ascii_case(member))
@@ -1443,6 +1478,21 @@ type StopRequest struct {
 type StopBody struct {
 	Mchid *string `json:"mchid"`
 }
+
+type Base struct {
+	// 商户号
+	Mchid *string `json:"mchid"`
+}
+
+type Wrapped struct {
+	*Base
+	// 备注
+	Note *string `json:"note,omitempty"`
+	// 批次号
+	StockId *string `json:"stock_id"`
+}
+
+type WrappedAlias Wrapped
 "#;
 
     const GO_API: &str = r#"package refunddomestic
@@ -1499,6 +1549,18 @@ func (a *RefundsApiService) Stop(ctx context.Context, req StopRequest) (result *
 	return result, nil
 }
 
+// Wrap 包装
+func (a *RefundsApiService) Wrap(ctx context.Context, req WrappedAlias) (result *core.APIResult, err error) {
+	var (
+		localVarHTTPMethod   = nethttp.MethodPut
+	)
+	localVarPath := consts.WechatPayAPIServer + "/v3/wraps/{stock_id}"
+	localVarPath = strings.Replace(localVarPath, "{"+"stock_id"+"}", neturl.PathEscape(core.ParameterToString(*req.StockId, "")), -1)
+	localVarPostBody = req
+	result, err = a.Client.Request(ctx, localVarHTTPMethod, localVarPath, localVarHeaderParams, localVarQueryParams, localVarPostBody, localVarHTTPContentType)
+	return result, nil
+}
+
 // Helper is not an HTTP call.
 func (a *RefundsApiService) Helper(ctx context.Context, req QueryRequest) (string, error) {
 	return "", nil
@@ -1546,6 +1608,7 @@ func (a *RefundsApiService) Helper(ctx context.Context, req QueryRequest) (strin
                 ("POST", "v3/refund/domestic/refunds"),
                 ("GET", "v3/refund/domestic/refunds/{out_refund_no}"),
                 ("POST", "v3/stocks/{stock_id}/stop"),
+                ("PUT", "v3/wraps/{stock_id}"),
             ]
         );
         assert!(facts.states_required);
@@ -1591,6 +1654,23 @@ func (a *RefundsApiService) Helper(ctx context.Context, req QueryRequest) (strin
             (204, "none")
         );
         assert!(stop.answer.schema.is_none());
+    }
+
+    #[test]
+    fn go_embedded_structs_and_aliases() {
+        let facts = go_facts();
+        let wrap = op(&facts, "PUT", "v3/wraps/{stock_id}");
+        let stock = prop(&wrap.params, "stock_id");
+        assert_eq!((stock.loc.as_str(), stock.cn.as_str()), ("path", "批次号"));
+        let body = wrap.body.as_ref().expect("a body");
+        // The embedded struct's fields come first; the path parameter is not in the body.
+        assert_eq!(
+            body.iter()
+                .map(|f| (f.n.as_str(), f.req))
+                .collect::<Vec<_>>(),
+            [("mchid", true), ("note", false)]
+        );
+        assert_eq!(body[0].cn, "商户号");
     }
 
     #[test]
@@ -1870,5 +1950,8 @@ public enum StockType {
             ""
         );
         assert_eq!(cn_from_comment("生效时间"), "生效时间");
+        assert_eq!(cn_from_comment("由微信支付生成，唯一"), "");
+        assert_eq!(cn_from_comment("页码从0开始，默认第0页"), "");
+        assert_eq!(cn_from_comment("不参与优惠商品编码"), "不参与优惠商品编码");
     }
 }
