@@ -100,6 +100,12 @@ enum NotifyCommand {
     /// Example:
     ///
     ///   wechatpay notify verify --headers callback.headers --body callback.json
+    ///
+    /// A callback captured from a log more than five minutes ago fails the 300 s age rule;
+    /// re-check it with --max-age (or as of the time it arrived with --at), and the output says
+    /// the age check was relaxed:
+    ///
+    ///   wechatpay notify verify --headers callback.headers --body callback.json --max-age 2h
     #[command(verbatim_doc_comment)]
     Verify(notify::Args),
 }
