@@ -1009,7 +1009,6 @@ pub(crate) fn api_error(
         request_id,
         verified,
         attempts: Attempts::default(),
-        signed_request: None,
     }
 }
 

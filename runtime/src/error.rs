@@ -43,9 +43,6 @@ pub enum Error {
         /// How many attempts the call made, and whether WeChat Pay may have acted on it
         /// (see [`Error::outcome_unknown`]).
         attempts: Attempts,
-        /// For `401 SIGN_ERROR`: what this client signed on the refused attempt (no key, no
-        /// signature), compared with `detail` by [`Error::sign_error_diagnosis`].
-        signed_request: Option<Box<crate::sign_diagnosis::SignedRequest>>,
     },
 
     /// A successful (`2xx`) answer, or a callback, came without the `Wechatpay-*` signature

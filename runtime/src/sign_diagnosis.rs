@@ -5,8 +5,9 @@
 //! `detail.sign_information`, the message it verified: `method`, `url`, `sign_message_length`
 //! (bytes) and `truncated_sign_message` (the message with its body cut short). The client keeps
 //! what it signed on the refused attempt ([`SignedRequest`]: method, target, timestamp, nonce,
-//! the start and length of the body, the answer's `Date`; never the key or the signature), so
-//! that [`Error::sign_error_diagnosis`] can tell the causes apart:
+//! the start and length of the body, the answer's `Date`; never the key or the signature; the
+//! last 32 such attempts, by the answer's `Request-ID`), so that
+//! [`Error::sign_error_diagnosis`] can tell the causes apart:
 //!
 //! | WeChat Pay shows | cause |
 //! |---|---|
@@ -618,43 +619,62 @@ fn parse_http_date(text: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
 }
 
-/// Keeps what was signed on an attempt refused with `SIGN_ERROR`, for the diagnosis.
+/// How many refused attempts are kept for a diagnosis: `SIGN_ERROR`s are rare, and each record
+/// is small (at most about 1.2 KiB).
+const KEPT_ATTEMPTS: usize = 32;
+
+/// What was signed on the latest attempts refused with `SIGN_ERROR`, by the answer's
+/// `Request-ID` (unique per answer), newest last. Kept beside the error rather than in it, so
+/// that every `Result<_, Error>` stays small.
+static KEPT: std::sync::Mutex<std::collections::VecDeque<(String, SignedRequest)>> =
+    std::sync::Mutex::new(std::collections::VecDeque::new());
+
+/// Keeps what was signed on an attempt refused with `SIGN_ERROR`, for the diagnosis; the result
+/// passes through unchanged.
 pub(crate) fn keep_signed(
     result: Result<crate::client::Answer, Error>,
     rendered: &RenderedRequest,
     authorization: Option<&HeaderValue>,
     server_time: Option<i64>,
 ) -> Result<crate::client::Answer, Error> {
-    match result {
-        Err(Error::Api {
-            status,
-            code,
-            message,
-            detail,
-            request_id,
-            verified,
-            attempts,
-            signed_request: None,
-        }) if code == "SIGN_ERROR" => Err(Error::Api {
-            signed_request: authorization
-                .and_then(|a| SignedRequest::of_attempt(rendered, a, server_time))
-                .map(Box::new),
-            status,
-            code,
-            message,
-            detail,
-            request_id,
-            verified,
-            attempts,
-        }),
-        other => other,
+    if let Err(Error::Api {
+        code,
+        request_id: Some(request_id),
+        ..
+    }) = &result
+        && code == "SIGN_ERROR"
+        && let Some(signed) =
+            authorization.and_then(|a| SignedRequest::of_attempt(rendered, a, server_time))
+    {
+        let mut kept = KEPT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= KEPT_ATTEMPTS {
+            kept.pop_front();
+        }
+        kept.push_back((request_id.clone(), signed));
     }
+    result
+}
+
+/// What was signed on the refused attempt WeChat Pay answered with `request_id`, when kept.
+fn kept(request_id: &str) -> Option<SignedRequest> {
+    KEPT.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .rev()
+        .find(|(id, _)| id == request_id)
+        .map(|(_, signed)| signed.clone())
 }
 
 impl Error {
     /// For a `401 SIGN_ERROR`: why WeChat Pay refused the request's signature, compared from its
     /// `detail.sign_information` and what this client signed on that attempt, with what to fix
     /// (see [`SignErrorCause`]). `None` for every other error.
+    ///
+    /// The client keeps what it signed on the last 32 attempts refused with `SIGN_ERROR`, by
+    /// the answer's `Request-ID`; for an older one (or an answer without `Request-ID`) only what
+    /// WeChat Pay said is compared.
     ///
     /// ```no_run
     /// # async fn run(client: wechatpay::Client, request: wechatpay::api::security::SecurityEcho) {
@@ -677,12 +697,12 @@ impl Error {
                 code,
                 message,
                 detail,
-                signed_request,
+                request_id,
                 ..
             } if code == "SIGN_ERROR" => Some(diagnose(
                 message,
                 detail.as_ref(),
-                signed_request.as_deref(),
+                request_id.as_deref().and_then(kept).as_ref(),
             )),
             _ => None,
         }
