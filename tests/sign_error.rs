@@ -15,7 +15,11 @@ mod common;
 
 /// The sandbox merchant's private key, as its `export` lines hand it to another process.
 fn merchant_key(sandbox: &Sandbox) -> MerchantKey {
-    let dir = std::env::temp_dir().join(format!("wechatpay-sign-error-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "wechatpay-sign-error-{}-{}",
+        std::process::id(),
+        sandbox.addr().port()
+    ));
     let env = sandbox.write_env(&dir).unwrap();
     let path = &env
         .iter()
