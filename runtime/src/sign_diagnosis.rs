@@ -548,8 +548,12 @@ fn cause(
     let length_differs = checked
         .sign_message_length
         .is_some_and(|length| length != signed.message_length() as u64);
-    let start_differs =
-        their_body.is_some_and(|body| !signed.body_start.starts_with(body.as_bytes()));
+    // A cut in the middle of a multi-byte character shows as U+FFFD: compare what is whole.
+    let start_differs = their_body.is_some_and(|body| {
+        !signed
+            .body_start
+            .starts_with(body.trim_end_matches('\u{FFFD}').as_bytes())
+    });
     if length_differs || start_differs {
         let shown = their_body.map_or(16, |b| b.chars().count().max(16));
         return SignErrorCause::BodyChanged {
@@ -744,6 +748,104 @@ mod tests {
                 "{\"transa"
             ]
         );
+    }
+
+    /// What a client signed for WeChat Pay's documented refund example.
+    fn refund_signed(body: &str) -> SignedRequest {
+        SignedRequest {
+            method: "POST".into(),
+            target: "/v3/refund/domestic/refunds".into(),
+            timestamp: 1_634_317_966,
+            nonce: "6420bcb423290faac4feb09233b8dc32".into(),
+            mchid: "1900000001".into(),
+            serial: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+            body_start: body.as_bytes().to_vec(),
+            body_length: body.len(),
+            server_time: Some(1_634_317_967),
+        }
+    }
+
+    /// WeChat Pay's answer for a message of `length` bytes starting `start`, in its own shape.
+    fn refund_detail(url: &str, length: usize, start: &str) -> serde_json::Value {
+        serde_json::json!({
+            "detail": {"issue": "sign not match"},
+            "field": "signature",
+            "location": "authorization",
+            "sign_information": {
+                "method": "POST",
+                "sign_message_length": length,
+                "truncated_sign_message": format!("POST\n{url}\n1634317966\n6420bcb423290faac4feb09233b8dc32\n{start}\n"),
+                "url": url,
+            },
+        })
+    }
+
+    #[test]
+    fn causes_are_named_from_wechatpays_own_shape() {
+        let body = r#"{"transaction_id":"1217752501201407033233368018","out_refund_no":"1217752501201407033233368018","amount":{"refund":888,"total":888,"currency":"CNY"}}"#;
+        let signed = refund_signed(body);
+        let url = "/v3/refund/domestic/refunds";
+        let same = refund_detail(url, signed.message_length(), &body[..8]);
+        let cause = |message: &str, detail: &serde_json::Value| {
+            diagnose(message, Some(detail), Some(&signed)).cause
+        };
+        assert_eq!(
+            cause("签名错误", &same),
+            SignErrorCause::KeyMismatch {
+                serial: signed.serial.clone()
+            }
+        );
+        assert!(matches!(
+            cause(
+                "签名错误",
+                &refund_detail(url, signed.message_length() + 7, &body[..8])
+            ),
+            SignErrorCause::BodyChanged {
+                theirs_length: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            cause(
+                "签名错误",
+                &refund_detail(url, signed.message_length(), "{\n  \"tr")
+            ),
+            SignErrorCause::BodyChanged { .. }
+        ));
+        assert!(matches!(
+            cause(
+                "签名错误",
+                &refund_detail(
+                    "/v3/refund/domestic/refunds/",
+                    signed.message_length() + 1,
+                    &body[..8]
+                )
+            ),
+            SignErrorCause::RequestLineChanged { .. }
+        ));
+        assert!(matches!(
+            cause(
+                "商户证书序列号有误。请使用签名私钥匹配的证书序列号",
+                &serde_json::json!({})
+            ),
+            SignErrorCause::WrongSerial { .. }
+        ));
+        assert!(matches!(
+            cause(
+                "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟",
+                &serde_json::json!({})
+            ),
+            SignErrorCause::Clock { .. }
+        ));
+        assert!(matches!(
+            cause("签名错误", &serde_json::json!({"field": "signature"})),
+            SignErrorCause::Undetermined { .. }
+        ));
+        // Without what was signed, only what WeChat Pay says can be told.
+        assert!(matches!(
+            diagnose("签名错误", Some(&same), None).cause,
+            SignErrorCause::Undetermined { .. }
+        ));
     }
 
     #[test]

@@ -273,7 +273,7 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
                 "method": parts.method.as_str(),
                 "url": target,
                 "sign_message_length": message.len(),
-                "truncated_sign_message": shared.sign_check.truncated(parts.method.as_str(), &target, message),
+                "truncated_sign_message": shared.sign_check.truncated(message),
             });
         }
         Reply::error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", said, Some(detail))
