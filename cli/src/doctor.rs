@@ -447,9 +447,19 @@ async fn check_signed_call(report: &mut Report) {
         Err(error) if error.code() == Some("SIGN_ERROR") => report.fail_with(
             exit::API_ERROR,
             WHAT,
-            format!(
-                "WeChat Pay refused the request's signature ({error}): the merchant private key and WECHATPAY_MERCHANT_SERIAL do not belong to WECHATPAY_MCHID, or the clock is off"
-            ),
+            match error.sign_error_diagnosis() {
+                // The cause named from what WeChat Pay verified and what was signed.
+                Some(diagnosis) => format!(
+                    "WeChat Pay refused the request's signature{}: {diagnosis}",
+                    error
+                        .request_id()
+                        .map(|id| format!(" (Request-ID {id})"))
+                        .unwrap_or_default()
+                ),
+                None => format!(
+                    "WeChat Pay refused the request's signature ({error}): the merchant private key and WECHATPAY_MERCHANT_SERIAL do not belong to WECHATPAY_MCHID, or the clock is off"
+                ),
+            },
         ),
         Err(error) => report.fail_with(crate::code_of(&error), WHAT, error.to_string()),
     }

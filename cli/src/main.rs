@@ -6,6 +6,7 @@ mod certificates;
 mod doctor;
 mod notify;
 mod paysign;
+mod paysign_verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,6 +101,12 @@ enum NotifyCommand {
     /// Example:
     ///
     ///   wechatpay notify verify --headers callback.headers --body callback.json
+    ///
+    /// A callback captured from a log more than five minutes ago fails the 300 s age rule;
+    /// re-check it with --max-age (or as of the time it arrived with --at), and the output says
+    /// the age check was relaxed:
+    ///
+    ///   wechatpay notify verify --headers callback.headers --body callback.json --max-age 2h
     #[command(verbatim_doc_comment)]
     Verify(notify::Args),
 }
@@ -120,6 +127,49 @@ enum PaySignCommand {
     ///   wechatpay pay-sign app --appid wxd678efh567hg6787 --prepay-id wx201410272009395522657a690389285100
     #[command(verbatim_doc_comment)]
     App(paysign::Args),
+    /// The parameters for a mini program's `wx.requestPayment` (the JSAPI set without appId).
+    ///
+    /// Example:
+    ///
+    ///   wechatpay pay-sign mini-program --appid wxd678efh567hg6787 --prepay-id wx201410272009395522657a690389285100
+    #[command(verbatim_doc_comment)]
+    MiniProgram(paysign::Args),
+    /// The payscore order confirmation page's extraData (businessType wxpayScoreUse), signed
+    /// with the APIv2 key (WECHATPAY_APIV2_KEY).
+    ///
+    /// Example:
+    ///
+    ///   wechatpay pay-sign payscore-confirm --package XXXXXXXX
+    #[command(verbatim_doc_comment)]
+    PayscoreConfirm(paysign::PayscoreConfirmArgs),
+    /// The payscore order detail page's extraData (businessType wxpayScoreDetail), signed with
+    /// the APIv2 key (WECHATPAY_APIV2_KEY).
+    ///
+    /// Example:
+    ///
+    ///   wechatpay pay-sign payscore-detail --service-id 88888888000011 --out-order-no 1234323JKHDFE1243252
+    #[command(verbatim_doc_comment)]
+    PayscoreDetail(paysign::PayscoreDetailArgs),
+    /// The merchant transfer confirmation's parameters (requestMerchantTransfer) for a transfer
+    /// bill's package_info: JSON for JSAPI and mini programs, a query for the app SDKs.
+    ///
+    /// Example:
+    ///
+    ///   wechatpay pay-sign merchant-transfer --appid wxd678efh567hg6787 --package-info 'ABBQO+oYAAAB…'
+    #[command(verbatim_doc_comment)]
+    MerchantTransfer(paysign::MerchantTransferArgs),
+    /// Checks a parameter set a front end reports as failing and says exactly what is wrong:
+    /// key spelling, missing or non-string values, signType, package, a timestamp in
+    /// milliseconds, the AppID and merchant id, and the signature against the merchant key
+    /// (WECHATPAY_MERCHANT_PRIVATE_KEY, or --merchant-public-key apiclient_cert.pem) or, for
+    /// payscore, the APIv2 key. Exit code 0 when it holds, 1 with the problems listed.
+    ///
+    /// Example:
+    ///
+    ///   wechatpay pay-sign verify --params @failing.json --appid wxd678efh567hg6787
+    ///   wechatpay pay-sign verify --kind mini-program --params '{"timeStamp":"…",…}' --appid wx…
+    #[command(verbatim_doc_comment)]
+    Verify(paysign_verify::Args),
 }
 
 /// A failure, with the code the process exits with.
@@ -177,6 +227,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Doctor(args) => doctor::run(args).await,
         Command::PaySign(PaySignCommand::Jsapi(args)) => paysign::jsapi(&client()?, &args),
         Command::PaySign(PaySignCommand::App(args)) => paysign::app(&client()?, &args),
+        Command::PaySign(PaySignCommand::MiniProgram(args)) => {
+            paysign::mini_program(&client()?, &args)
+        }
+        Command::PaySign(PaySignCommand::PayscoreConfirm(args)) => {
+            paysign::payscore_confirm(&client()?, &args)
+        }
+        Command::PaySign(PaySignCommand::PayscoreDetail(args)) => {
+            paysign::payscore_detail(&client()?, &args)
+        }
+        Command::PaySign(PaySignCommand::MerchantTransfer(args)) => {
+            paysign::merchant_transfer(&client()?, &args)
+        }
+        Command::PaySign(PaySignCommand::Verify(args)) => paysign_verify::verify(&args),
     }
 }
 

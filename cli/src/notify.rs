@@ -16,6 +16,97 @@ pub struct Args {
     /// A file of the callback's raw body, exactly as received.
     #[arg(long, value_name = "FILE")]
     body: PathBuf,
+    /// Accept a callback whose timestamp is up to DURATION away from the check's time instead of
+    /// 300 s: for a callback captured earlier (from a log). `90s`, `30m`, `2h`, `7d`, or seconds.
+    /// The output says that the age check was relaxed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    max_age: Option<u64>,
+    /// Check as of TIMESTAMP instead of now (when the callback was received): Unix seconds, or an
+    /// HTTP date such as `Sun, 06 Dec 2026 21:00:00 GMT`.
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_time)]
+    at: Option<i64>,
+}
+
+/// The check's rule for a callback's age, by default the one a live notify URL applies.
+const DEFAULT_MAX_AGE: u64 = wechatpay::auth::MAX_SKEW_SECS;
+
+/// `90s`, `30m`, `2h`, `7d` or plain seconds, as seconds.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" | "sec" | "secs" => 1,
+        "m" | "min" | "mins" => 60,
+        "h" | "hour" | "hours" => 3_600,
+        "d" | "day" | "days" => 86_400,
+        other => {
+            return Err(format!(
+                "`{other}` is not a unit: use s, m, h or d (such as 90s, 30m, 2h, 7d)"
+            ));
+        }
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("`{text}` is not a duration such as 90s, 30m, 2h or 7d"))
+}
+
+/// Unix seconds, or an HTTP date, as Unix seconds.
+fn parse_time(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(seconds);
+    }
+    let time = httpdate::parse_http_date(text).map_err(|_| {
+        format!("`{text}` is neither Unix seconds nor an HTTP date such as `Sun, 06 Dec 2026 21:00:00 GMT`")
+    })?;
+    time.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .ok_or_else(|| format!("`{text}` is before 1970"))
+}
+
+/// Now, in Unix seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(0)
+}
+
+/// What a relaxed check says about itself: when it was made, and the age it allowed.
+fn relaxed_note(at: Option<i64>, max_age: Option<u64>, timestamp: Option<i64>) -> Option<String> {
+    if at.is_none() && max_age.is_none() {
+        return None;
+    }
+    let now = at.unwrap_or_else(unix_now);
+    let allowed = max_age.unwrap_or(DEFAULT_MAX_AGE);
+    let mut note = String::from("note: the age check was relaxed: ");
+    match at {
+        Some(at) => note.push_str(&format!("checked as of {at} (--at) instead of now")),
+        None => note.push_str("checked as of now"),
+    }
+    note.push_str(&format!(
+        ", allowing the callback's timestamp to be up to {allowed} s away"
+    ));
+    if max_age.is_some() {
+        note.push_str(&format!(" (--max-age) instead of {DEFAULT_MAX_AGE} s"));
+    }
+    if let Some(timestamp) = timestamp {
+        note.push_str(&format!(
+            "; its Wechatpay-Timestamp {timestamp} is {} s away",
+            now.abs_diff(timestamp)
+        ));
+    }
+    note.push_str(
+        ". A live notify URL must keep the 300 s rule; this only re-checks a captured callback.",
+    );
+    Some(note)
 }
 
 pub async fn verify(client: &Client, args: Args) -> Result<(), Failure> {
@@ -26,14 +117,43 @@ pub async fn verify(client: &Client, args: Args) -> Result<(), Failure> {
             format!("--body {}: cannot read the file ({e})", args.body.display()),
         )
     })?;
-    let notification = client
-        .notifications()
-        .verify::<serde_json::Value>(&headers, &body)
-        .map_err(|error| {
-            let mut failure = Failure::from(error);
-            failure.message = format!("the callback is refused: {}", failure.message);
-            failure
-        })?;
+    let timestamp = headers
+        .get(wechatpay::auth::header::TIMESTAMP)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let note = relaxed_note(args.at, args.max_age, timestamp);
+    let verified = if note.is_some() {
+        client.notifications().verify_captured::<serde_json::Value>(
+            &headers,
+            &body,
+            args.at.unwrap_or_else(unix_now),
+            std::time::Duration::from_secs(args.max_age.unwrap_or(DEFAULT_MAX_AGE)),
+        )
+    } else {
+        client
+            .notifications()
+            .verify::<serde_json::Value>(&headers, &body)
+    };
+    let notification = verified.map_err(|error| {
+        let stale = matches!(error, wechatpay::Error::StaleTimestamp { .. });
+        let mut failure = Failure::from(error);
+        failure.message = format!("the callback is refused: {}", failure.message);
+        if stale {
+            failure.message.push_str(&format!(
+                "\n(allowed: {} s{}; a callback captured earlier can be re-checked with --max-age DURATION, such as --max-age 2h, or --at <the time it was received>)",
+                args.max_age.unwrap_or(DEFAULT_MAX_AGE),
+                args.at.map(|at| format!(" as of {at}")).unwrap_or_default()
+            ));
+        }
+        if let Some(note) = &note {
+            failure.message.push('\n');
+            failure.message.push_str(note);
+        }
+        failure
+    })?;
+    if let Some(note) = &note {
+        eprintln!("{note}");
+    }
     let event = serde_json::json!({
         "id": notification.id,
         "create_time": notification.create_time,

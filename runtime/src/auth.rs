@@ -367,6 +367,23 @@ impl KeyStore {
     /// [`Error::StaleTimestamp`], [`Error::UnknownSerial`] or [`Error::BadSignature`], each with the
     /// `Request-ID` when there is one.
     pub fn verify(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<(), Error> {
+        self.verify_within(headers, body, now, MAX_SKEW_SECS)
+    }
+
+    /// As [`KeyStore::verify`], allowing the timestamp to be up to `max_skew_secs` seconds away
+    /// from `now` instead of [`MAX_SKEW_SECS`]: for a callback captured earlier and checked from
+    /// a log or a queue, where the age says nothing about a replay. Everything else is checked
+    /// as strictly.
+    ///
+    /// # Errors
+    /// As [`KeyStore::verify`]; [`Error::StaleTimestamp`] beyond `max_skew_secs`.
+    pub fn verify_within(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: i64,
+        max_skew_secs: u64,
+    ) -> Result<(), Error> {
         // Read only for an error: a verified answer or callback does not pay for it.
         let request_id = || request_id(headers);
         let signed = SignedHeaders::read(headers);
@@ -404,7 +421,7 @@ impl KeyStore {
             attempts: Attempts::default(),
         })?;
         let skew = now.abs_diff(timestamp);
-        if skew > MAX_SKEW_SECS {
+        if skew > max_skew_secs {
             return Err(Error::StaleTimestamp {
                 subject: Subject::Answer,
                 timestamp,

@@ -717,6 +717,8 @@ impl Client {
             let mut retries = 0u32;
             loop {
                 let request = self.signed_request_to(rendered, &inner.bases[host])?;
+                // Kept for the diagnosis of a `401 SIGN_ERROR` (the header, not the key).
+                let authorization = request.headers().get(AUTHORIZATION).cloned();
                 written.store(false, Ordering::Release);
                 call.count += 1;
                 let outcome = inner.transport.call_tracked(request, &written).await;
@@ -742,7 +744,14 @@ impl Client {
                     }
                     Ok(raw) => {
                         let status = raw.status;
+                        let server_time = crate::sign_diagnosis::answer_time(&raw.headers);
                         let checked = self.check(raw, signed, rendered).await;
+                        let checked = crate::sign_diagnosis::keep_signed(
+                            checked,
+                            rendered,
+                            authorization.as_ref(),
+                            server_time,
+                        );
                         // A success that did not verify, or an error answer whose signature
                         // failed: what WeChat Pay did is not known.
                         call.outcome_unknown |=

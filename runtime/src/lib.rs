@@ -128,6 +128,7 @@ mod open_enum;
 pub mod paysign;
 mod response;
 mod rotation;
+pub mod sign_diagnosis;
 mod transport;
 pub mod v2;
 pub mod v3;

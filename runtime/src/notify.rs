@@ -783,6 +783,55 @@ pub struct RefundAmount {
     pub payer_refund: u64,
 }
 
+/// Callbacks captured earlier (from a log, a queue, a dead-letter store) and checked later.
+impl Notifications {
+    /// Verifies a captured callback as [`Notifications::verify`] does, but at the time `now`
+    /// (Unix seconds) and allowing its `Wechatpay-Timestamp` to be up to `max_age` away from it
+    /// instead of 300 s. The signature, the key and the decryption are checked as strictly.
+    ///
+    /// The 300-second rule protects a live endpoint against replays; a callback taken from a log
+    /// an hour later fails it although it is genuine. Relax it only for such re-checks, never on
+    /// the notify URL itself, and say so wherever the result is shown (`wechatpay notify verify
+    /// --max-age` prints that the age check was relaxed).
+    ///
+    /// ```no_run
+    /// # fn recheck(client: &wechatpay::Client, headers: &http::HeaderMap, body: &[u8]) -> Result<(), wechatpay::Error> {
+    /// use std::time::Duration;
+    /// let now = std::time::SystemTime::now()
+    ///     .duration_since(std::time::UNIX_EPOCH)
+    ///     .unwrap()
+    ///     .as_secs() as i64;
+    /// let notification = client
+    ///     .notifications()
+    ///     .verify_captured::<serde_json::Value>(headers, body, now, Duration::from_secs(7 * 86_400))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Notifications::verify`]; [`Error::StaleTimestamp`] when the callback is more than
+    /// `max_age` away from `now`.
+    pub fn verify_captured<T: DeserializeOwned>(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: i64,
+        max_age: std::time::Duration,
+    ) -> Result<Notification<T>, Error> {
+        let key = self.client.apiv3_key().ok_or_else(|| {
+            Error::Config(
+                "callbacks cannot be decrypted without the APIv3 key: call .apiv3_key(ApiV3Key::new(…)?) on the client builder or set WECHATPAY_APIV3_KEY".into(),
+            )
+        })?;
+        self.client
+            .keys()
+            .verify_within(headers, body, now, max_age.as_secs())
+            .map_err(Error::for_callback)?;
+        open(key, body, auth::request_id(headers), |_, plaintext| {
+            serde_json::from_str(plaintext)
+        })
+    }
+}
+
 /// An axum extractor for callbacks (feature `axum`).
 ///
 /// The handler's state must provide a [`Client`] (`Client: FromRef<S>`; a `Client` itself as the

@@ -83,6 +83,7 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, bytes: &[u
         (&Method::POST, ["transactions", out_trade_no, "pay"]) => shared
             .pay_transaction(out_trade_no)
             .map(|outcome| Reply::ok(json!({ "transaction_id": outcome.id }))),
+        (&Method::PUT, ["sign-check"]) => return super::sign_check::control(shared, bytes),
         (&Method::GET, ["charges"]) => {
             let data: Vec<_> = shared
                 .charges()

@@ -35,6 +35,7 @@
 //! | `DELETE /v3/sandbox/contracts/{contract_id}/fail-deductions` | deductions succeed again → `204` |
 //! | `POST /v3/sandbox/transactions/{out_trade_no}/pay` | the user pays → `{"transaction_id":"…"}` |
 //! | `GET /v3/sandbox/charges` | [`Sandbox::charges`] → `{"data":[…]}` |
+//! | `PUT /v3/sandbox/sign-check` `{"clock_offset_secs":3600,"merchant_public_key_pem":"…","truncate_like_wechatpay":true}` | how signatures are checked, to play each cause of `401 SIGN_ERROR` ([`Sandbox::set_clock_offset`], [`Sandbox::register_merchant_public_key`], [`Sandbox::truncate_sign_messages_like_wechatpay`]) → `204` |
 
 mod bills;
 mod business;
@@ -49,6 +50,7 @@ mod partner;
 mod routes;
 mod rules;
 mod server;
+mod sign_check;
 mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
@@ -177,6 +179,8 @@ pub(crate) struct Shared {
     pub(crate) settle_deductions_after: Option<Duration>,
     /// Handlers for endpoints the user declared ([`Sandbox::handle`]).
     pub(crate) user_routes: handlers::UserRoutes,
+    /// How request signatures are checked beyond the defaults (clock, key, truncation).
+    pub(crate) sign_check: sign_check::SignCheck,
 }
 
 impl Shared {
@@ -938,6 +942,7 @@ impl SandboxBuilder {
             ledger: Mutex::default(),
             settle_deductions_after: self.settle_deductions_after,
             user_routes: handlers::UserRoutes::default(),
+            sign_check: sign_check::SignCheck::default(),
         });
         let listen = self
             .listen

@@ -261,27 +261,25 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
-    let sign_error = |issue: &str, message: Option<&[u8]>| {
+    // WeChat Pay's words for the cases it names: an unknown serial, a stale timestamp.
+    let sign_error_saying = |said: &str, issue: &str, message: Option<&[u8]>| {
         let mut detail = json!({
             "field": "signature",
             "location": "authorization",
             "detail": { "issue": issue },
         });
         if let Some(message) = message {
-            let text = String::from_utf8_lossy(message);
             detail["sign_information"] = json!({
                 "method": parts.method.as_str(),
                 "url": target,
                 "sign_message_length": message.len(),
-                "truncated_sign_message": text.chars().take(1024).collect::<String>(),
+                "truncated_sign_message": shared.sign_check.truncated(message),
             });
         }
-        Reply::error(
-            StatusCode::UNAUTHORIZED,
-            "SIGN_ERROR",
-            "错误的签名，验签失败",
-            Some(detail),
-        )
+        Reply::error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", said, Some(detail))
+    };
+    let sign_error = |issue: &str, message: Option<&[u8]>| {
+        sign_error_saying("错误的签名，验签失败", issue, message)
     };
     let Some(value) = parts.headers.get(http::header::AUTHORIZATION) else {
         return Err(sign_error("Authorization header is missing", None));
@@ -301,7 +299,8 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
         .serial_no
         .eq_ignore_ascii_case(&keys.merchant_serial)
     {
-        return Err(sign_error(
+        return Err(sign_error_saying(
+            "商户证书序列号有误。请使用签名私钥匹配的证书序列号",
             &format!(
                 "serial_no {} is not the serial of the merchant API certificate",
                 authorization.serial_no
@@ -313,8 +312,12 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
         .timestamp
         .parse()
         .map_err(|_| sign_error("timestamp is not a number", None))?;
-    if timestamp.abs_diff(wechatpay::__support::unix_now()) > MAX_SKEW_SECS {
-        return Err(sign_error("timestamp is expired", None));
+    if timestamp.abs_diff(shared.sign_check.now()) > MAX_SKEW_SECS {
+        return Err(sign_error_saying(
+            "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟",
+            "timestamp is expired",
+            None,
+        ));
     }
     // Media uploads sign the `meta` part of their multipart body, not the body (PROTOCOL §7):
     // for those paths the BODY line is that part's bytes exactly as they came.
@@ -329,7 +332,10 @@ fn check_request(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> 
     let signature = BASE64
         .decode(&authorization.signature)
         .map_err(|_| sign_error("signature is not base64", Some(&message)))?;
-    if !keys.merchant_public.verify(&message, &signature) {
+    if !shared
+        .sign_check
+        .verify(&keys.merchant_public, &message, &signature)
+    {
         return Err(sign_error("sign not match", Some(&message)));
     }
     Ok(())
@@ -355,6 +361,9 @@ fn signed_response(
         );
     }
     insert(&mut headers, header::REQUEST_ID, request_id);
+    if let Some(date) = shared.sign_check.date_header() {
+        insert(&mut headers, "date", &date);
+    }
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = reply.status;
     *response.headers_mut() = headers;
