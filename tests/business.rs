@@ -1382,6 +1382,18 @@ async fn create_refund_and_query_refund() {
         .await
         .unwrap();
     world.callback("REFUND.SUCCESS").await;
+    // With the order refunded in full, a refund of u64::MAX is refused like any over-refund:
+    // 1000 + u64::MAX neither panics the sandbox nor wraps around into an accepted 999.
+    let (status, code, _) = api_error(
+        world
+            .client
+            .send(&refund(&world, "R-7", u64::MAX, 1000))
+            .await,
+    );
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "INVALID_REQUEST")
+    );
     // Zero, a wrong order total, an unknown order, an unknown refund.
     let (_, code, detail) = api_error(world.client.send(&refund(&world, "R-4", 0, 1000)).await);
     assert_eq!(code, "PARAM_ERROR");

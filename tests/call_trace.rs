@@ -114,4 +114,48 @@ async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
         "{}",
         lines[2]
     );
+    drop(_guard);
+
+    // At debug level the client traces each request it sends: a bill download's token (which
+    // lets anyone holding it fetch the bill) is not in it, nor in the download's errors.
+    let debug = Captured::default();
+    let writer = debug.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let bill = client
+        .send(&wechatpay::api::bill::TradeBill {
+            bill_date: "2026-11-26".into(),
+            bill_type: None,
+            tar_type: None,
+        })
+        .await
+        .unwrap();
+    let token = bill.download_url.split_once("token=").unwrap().1.to_owned();
+    assert!(token.len() > 8, "{token}");
+    client.download_bill(&bill, &mut Vec::new()).await.unwrap();
+    let refused = client
+        .download_bill(
+            &wechatpay::api::bill::BillDownloadUrl {
+                download_url: bill.download_url.replace("file", "file/x"),
+                ..bill.clone()
+            },
+            &mut Vec::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("?…"), "{refused}");
+    assert!(!refused.to_string().contains(&token), "{refused}");
+    let lines = client_lines(&debug);
+    let sending: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("billdownload"))
+        .collect();
+    assert!(!sending.is_empty(), "{lines:#?}");
+    for line in &lines {
+        assert!(!line.contains(&token), "the token in {line}");
+    }
 }

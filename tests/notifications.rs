@@ -304,6 +304,46 @@ async fn an_unreachable_receiver_is_tried_on_every_step_then_given_up() {
     );
 }
 
+/// An answer body that never ends.
+struct Endless;
+
+impl hyper::body::Body for Endless {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from_static(
+            &CHUNK,
+        )))))
+    }
+}
+
+/// The sandbox reads a receiver's answer only up to a limit: a receiver that answers `200` with
+/// an endless body has its callback delivered at once, instead of being read until the
+/// attempt times out (and the sandbox holding all of it).
+#[tokio::test]
+async fn a_receivers_endless_answer_is_read_only_up_to_a_limit() {
+    let (sandbox, _) = single_attempt_sandbox().await;
+    let addr = serve(|_request: Request<Incoming>| async { Response::new(Endless) }).await;
+    let started = std::time::Instant::now();
+    let record = sandbox
+        .deliver(&format!("http://{addr}/notify"), entrust_sign())
+        .unwrap()
+        .finished()
+        .await;
+    assert_eq!(record.last_status(), Some(StatusCode::OK), "{record:?}");
+    assert!(record.delivered);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 fn entrust_sign() -> Callback {
     Callback::new(
         "ENTRUST.SIGN",
@@ -713,5 +753,88 @@ mod axum_extractor {
             accepted.try_recv().is_err(),
             "no handler ran for a rejected callback"
         );
+    }
+
+    /// A client that cannot decrypt callbacks (no APIv3 key) answers `500` with a generic
+    /// message: the extractor checks the key before the signature, so the caller may be anyone,
+    /// and the configuration hint is for the merchant's log only.
+    #[tokio::test]
+    async fn a_missing_apiv3_key_is_not_told_to_the_caller() {
+        let (sandbox, _) = single_attempt_sandbox().await;
+        let platform = WechatpayPublicKey::from_pem(
+            sandbox.public_key_id(),
+            &sandbox.platform_public_key_pem(),
+        )
+        .unwrap();
+        let client = Client::builder()
+            .mchid(sandbox.mchid())
+            .merchant_key(sandbox.merchant_serial(), MerchantKey::generate().unwrap())
+            .wechatpay_public_key(platform)
+            .build()
+            .unwrap();
+        let (url, mut accepted) = app(client).await;
+        for body in [b"{}".to_vec(), b"anything".to_vec()] {
+            let (status, answer) = post_raw(&url, HeaderMap::new(), body).await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(answer["code"], "FAIL");
+            let message = answer["message"].as_str().unwrap();
+            assert!(message.contains("could not be processed"), "{message}");
+            assert!(
+                !message.to_ascii_lowercase().contains("apiv3"),
+                "a configuration hint reached the caller: {message}"
+            );
+        }
+        assert!(accepted.try_recv().is_err());
+    }
+
+    /// A body that trickles in (a slow-loris sender) is refused once the read timeout has passed
+    /// instead of holding the connection and its task open for ever.
+    #[tokio::test]
+    async fn a_body_that_does_not_arrive_in_time_is_refused() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (sandbox, _) = single_attempt_sandbox().await;
+        let (url, mut accepted) = app(sandbox.client().unwrap()).await;
+        let authority = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+        stream
+            .write_all(
+                format!(
+                    "POST /notify HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"id\":"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut buffer = [0u8; 1024];
+            // The sender sends nothing more; the answer must come anyway.
+            while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+                let n = stream.read(&mut buffer).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                answer.extend_from_slice(&buffer[..n]);
+            }
+        })
+        .await;
+        assert!(
+            read.is_ok(),
+            "no answer after 20 s: the body read has no timeout"
+        );
+        let elapsed = started.elapsed();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(
+            elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(15),
+            "{elapsed:?}"
+        );
+        assert!(accepted.try_recv().is_err());
     }
 }

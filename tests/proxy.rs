@@ -156,6 +156,45 @@ async fn a_proxy_url_that_cannot_work_is_refused_when_the_client_is_built() {
         assert!(matches!(error, Error::Config(_)), "{url}: {error:?}");
         assert!(error.to_string().contains("proxy"), "{error}");
     }
+    // A URL that does not parse is not echoed with its password.
+    let error = sandbox
+        .client_builder()
+        .unwrap()
+        .proxy("http://user:s3cret@[::1:3128")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("not a URL"), "{error}");
+    assert!(!error.to_string().contains("s3cret"), "{error}");
+}
+
+#[tokio::test]
+async fn a_base_url_never_shows_its_password() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let builder = sandbox
+        .client_builder()
+        .unwrap()
+        .base_url("https://user:s3cret@gateway.internal/wechatpay/");
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    // Never sent (WeChat Pay authenticates by signature), so refused rather than carried
+    // into every error and log line.
+    let error = builder.build().unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("user and password"), "{message}");
+    assert!(!message.contains("s3cret"), "{message}");
+    for url in ["https://user:s3cret@[bad/", "ftp://user:s3cret@host/"] {
+        let error = sandbox
+            .client_builder()
+            .unwrap()
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+    }
+    let client = sandbox.client().unwrap();
+    let shown = format!("{client:?}");
+    assert!(shown.contains(&sandbox.base_url()), "{shown}");
 }
 
 /// A gateway that serves WeChat Pay under `/gw/`: it strips the prefix from each request line

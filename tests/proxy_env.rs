@@ -93,4 +93,85 @@ async fn https_proxy_and_no_proxy_from_the_environment() {
         ".no_proxy() ignores the environment"
     );
     assert_eq!(sandbox.requests_received(), 3);
+
+    // Only http:// proxies are supported, from the environment as from `.proxy(…)`: an
+    // https:// one would get the CONNECT request and its password in clear text on its TLS
+    // port, a SOCKS one an HTTP request it does not speak. Both fail the build, naming the
+    // variable and never the password, and nothing reaches them.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let reached = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&reached);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut first = [0u8; 1];
+            if stream.read(&mut first).await.unwrap_or(0) > 0 {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("HTTPS_PROXY") };
+    for (name, value, scheme) in [
+        (
+            "HTTPS_PROXY",
+            format!("https://user:s3cret@127.0.0.1:{port}"),
+            "https://",
+        ),
+        (
+            "https_proxy",
+            format!("https://user:s3cret@127.0.0.1:{port}"),
+            "https://",
+        ),
+        (
+            "ALL_PROXY",
+            format!("socks5://user:s3cret@127.0.0.1:{port}"),
+            "socks5://",
+        ),
+        ("HTTPS_PROXY", "http://user:s3cret@[::1".to_owned(), "URL"),
+    ] {
+        // SAFETY: as above.
+        unsafe { std::env::set_var(name, &value) };
+        let built = sandbox.client_builder().unwrap().build();
+        // SAFETY: as above.
+        unsafe { std::env::remove_var(name) };
+        let error = match built {
+            Ok(client) => {
+                let _ = client.send(&common::pre_entrust_sign("refused")).await;
+                panic!("{name}={value} was accepted");
+            }
+            Err(error) => error,
+        };
+        assert!(
+            matches!(error, wechatpay::Error::Config(_)),
+            "{name}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(name) && message.contains(scheme),
+            "{name}: {message}"
+        );
+        assert!(message.contains("no_proxy()"), "what to do: {message}");
+        assert!(!message.contains("s3cret"), "the password shows: {message}");
+    }
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "nothing reached the proxy"
+    );
+    // An http:// proxy without a scheme, as curl reads one, still works.
+    // SAFETY: as above.
+    unsafe { std::env::set_var("https_proxy", proxy.to_string()) };
+    let schemeless = sandbox.client().unwrap();
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("https_proxy") };
+    schemeless
+        .send(&common::pre_entrust_sign("env-schemeless"))
+        .await
+        .unwrap();
+    assert_eq!(
+        tunnels.load(Ordering::SeqCst),
+        2,
+        "`host:port` means http://"
+    );
 }

@@ -528,6 +528,35 @@ async fn a_pooled_connection_the_server_closed_is_replaced_quietly() {
     assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
 }
 
+/// By default a connection idle for 5 s is not used again: WeChat Pay's servers close idle
+/// connections after 8 s, and a POST sent on a connection being closed has an unknown outcome.
+#[tokio::test]
+async fn a_connection_idle_past_the_default_timeout_is_not_reused() {
+    let sandbox = wechatpay_sandbox::Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    client
+        .send(&common::pre_entrust_sign("idle-1"))
+        .await
+        .unwrap();
+    client
+        .send(&common::pre_entrust_sign("idle-2"))
+        .await
+        .unwrap();
+    let kept = sandbox.connections_accepted();
+    assert_eq!(kept, 1, "back to back, the connection is reused");
+    // Past the default idle timeout, well before WeChat Pay's 8 s.
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    client
+        .send(&common::pre_entrust_sign("idle-3"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sandbox.connections_accepted(),
+        2,
+        "a connection idle for 5.5 s must not be reused"
+    );
+}
+
 /// One request at a time reuses one connection, on either kind of runtime, even while the
 /// runtime is busy (here with the embedded sandbox signing its answers).
 async fn sequential_requests_use_one_connection() {

@@ -212,3 +212,24 @@ async fn a_plain_http_sandbox_says_mutual_tls_needs_https() {
     let error = sandbox.client_certificate().unwrap_err();
     assert!(error.to_string().contains("tls("), "{error}");
 }
+
+#[test]
+fn a_client_certificate_and_a_key_that_do_not_belong_together_are_refused_at_once() {
+    let certified = rcgen::generate_simple_self_signed(vec!["1900000001".into()]).unwrap();
+    let other = rcgen::KeyPair::generate().unwrap();
+    let certificate_pem = certified.cert.pem();
+    let error = wechatpay::ClientCertificate::from_pem(
+        certificate_pem.as_bytes(),
+        other.serialize_pem().as_bytes(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("belong together"), "{error}");
+    let own = wechatpay::ClientCertificate::from_pem(
+        certificate_pem.as_bytes(),
+        certified.key_pair.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let shown = format!("{own:?}");
+    assert!(shown.contains("certificates: 1"), "{shown}");
+    assert!(!shown.contains("PRIVATE"), "{shown}");
+}

@@ -158,7 +158,10 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("mchid", &self.inner.signer.mchid())
-            .field("base_url", &self.inner.bases[0].to_string())
+            .field(
+                "base_url",
+                &crate::transport::without_userinfo(&self.inner.bases[0].to_string()),
+            )
             .field("keys", &self.keys())
             .finish_non_exhaustive()
     }
@@ -180,29 +183,36 @@ impl fmt::Display for BaseUrl {
 
 impl BaseUrl {
     fn parse(url: &str) -> Result<Self, Error> {
+        // No message shows a `user:password@` (and none is accepted: see below).
+        let shown = crate::transport::without_userinfo(url);
         let uri: http::Uri = url
             .parse()
-            .map_err(|e| Error::Config(format!("the base URL `{url}` is not a URL: {e}")))?;
+            .map_err(|e| Error::Config(format!("the base URL `{shown}` is not a URL: {e}")))?;
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(Error::Config(format!(
+                "the base URL `{shown}` carries a user and password, which the client never sends (WeChat Pay authenticates requests by their signature): remove them"
+            )));
+        }
         let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned())
         else {
             return Err(Error::Config(format!(
-                "the base URL `{url}` needs a scheme and a host, like https://api.mch.weixin.qq.com/"
+                "the base URL `{shown}` needs a scheme and a host, like https://api.mch.weixin.qq.com/"
             )));
         };
         if uri.query().is_some() {
             return Err(Error::Config(format!(
-                "the base URL `{url}` must not carry a query"
+                "the base URL `{shown}` must not carry a query"
             )));
         }
         if scheme == Scheme::HTTP {
             if !is_loopback(authority.host()) {
                 return Err(Error::Config(format!(
-                    "the base URL `{url}` uses plain http://, which is allowed only for loopback hosts (a local sandbox); use https://"
+                    "the base URL `{shown}` uses plain http://, which is allowed only for loopback hosts (a local sandbox); use https://"
                 )));
             }
         } else if scheme != Scheme::HTTPS {
             return Err(Error::Config(format!(
-                "the base URL `{url}` must use https://"
+                "the base URL `{shown}` must use https://"
             )));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
@@ -533,7 +543,7 @@ impl Client {
                 "v2 callbacks are verified with the APIv2 key: call .apiv2_key(…) or set WECHATPAY_APIV2_KEY".into(),
             )
         })?;
-        Ok(crate::v2::notify::V2Notifications::new(key))
+        Ok(crate::v2::notify::V2Notifications::new(key).sign_type(self.inner.v2.sign_type))
     }
 
     /// The APIv2 key, when one was configured.
@@ -884,7 +894,7 @@ impl Client {
                 endpoint: "request",
                 problem: e.to_string(),
             })?;
-        tracing::debug!(method = %rendered.method(), target = %target, "sending");
+        tracing::debug!(method = %rendered.method(), target = %crate::transport::loggable_url(&target), "sending");
         Ok(request)
     }
 
@@ -1296,7 +1306,13 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("mchid", &self.mchid)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(crate::transport::without_userinfo),
+            )
             .field("keys", &self.keys)
             .finish_non_exhaustive()
     }
@@ -1420,8 +1436,13 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a keep-alive connection may stay idle (default 60 s); it is then closed in the
+    /// How long a keep-alive connection may stay idle (default 5 s); it is then closed in the
     /// background, also when no further call comes.
+    ///
+    /// Keep it below the 8 seconds after which WeChat Pay's servers close idle connections (the
+    /// figure WeChat Pay's Java SDK gives; it keeps them 7 s): a request sent on a connection the
+    /// server is closing is lost with it, and a POST lost that way has an unknown outcome. A
+    /// longer value only suits a gateway of your own that keeps connections open longer.
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.transport.pool_idle_timeout = timeout;
         self

@@ -9,7 +9,6 @@
 use std::path::Path;
 
 use aws_lc_rs::digest;
-use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
@@ -17,6 +16,7 @@ use crate::Client;
 use crate::api::bill::{BillDownloadUrl, DownloadBillFile};
 use crate::endpoint::{Endpoint as _, RenderedRequest};
 use crate::error::{Attempts, Error};
+use crate::transport::loggable_url;
 
 /// The outcome of a complete, verified bill download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,45 +35,56 @@ pub struct BillFile {
 /// gzip's two magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Unpacks gzip as chunks arrive, into a buffer that is drained after every chunk.
-/// The unpacked text passed the download limit.
+/// Bytes after the end of the gzip stream.
 #[derive(Debug)]
-struct TooLarge;
+struct TrailingData;
 
-impl std::fmt::Display for TooLarge {
+impl std::fmt::Display for TrailingData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the unpacked bill passes the download limit")
+        f.write_str("bytes follow the end of the gzip stream")
     }
 }
 
-impl std::error::Error for TooLarge {}
+impl std::error::Error for TrailingData {}
 
+/// Unpacks gzip in bounded steps: each [`Unpacker::step`] inflates at most about 64 KiB (flate2's
+/// 32 KiB output buffer, written out on the next step), whatever the size of the compressed
+/// chunk it is given, so that memory stays near the step size and the caller checks the size
+/// limit as the text grows. (Inflating a whole network chunk at once held up to a thousand
+/// times the chunk: a 400 KiB chunk of a gzip bomb is 400 MiB of text.)
 struct Unpacker {
     decoder: flate2::write::GzDecoder<Vec<u8>>,
 }
 
+/// The most text one step hands out: flate2's output buffer (32 KiB) written out, plus the
+/// next one.
+const STEP_BYTES: usize = 64 * 1024;
+
 impl Unpacker {
     fn new() -> Self {
         Self {
-            decoder: flate2::write::GzDecoder::new(Vec::with_capacity(256 * 1024)),
+            decoder: flate2::write::GzDecoder::new(Vec::with_capacity(STEP_BYTES)),
         }
     }
 
-    /// Feeds compressed bytes; returns the text unpacked so far (and clears it from the buffer).
-    /// The input goes in small pieces, and unpacking stops as soon as the text passes `limit`
-    /// bytes: deflate expands a piece at most about a thousandfold, so a small hostile chunk
-    /// cannot inflate without bound before the check.
-    fn feed(&mut self, chunk: &[u8], limit: u64) -> std::io::Result<Vec<u8>> {
+    /// Feeds compressed bytes once: returns how many of `input` were consumed and the text
+    /// unpacked by this step (taken out of the buffer). Call again with the rest until all of
+    /// the input is consumed; hand out the text in between.
+    fn step(&mut self, input: &[u8]) -> std::io::Result<(usize, Vec<u8>)> {
         use std::io::Write as _;
-        for piece in chunk.chunks(1024) {
-            self.decoder.write_all(piece)?;
-            if self.decoder.get_ref().len() as u64 > limit {
-                return Err(std::io::Error::other(TooLarge));
-            }
+        // One `write`, never `write_all`: flate2 inflates one output buffer per call.
+        let consumed = self.decoder.write(input)?;
+        if consumed == 0 && !input.is_empty() {
+            // The gzip member has ended (a second member, or garbage after it).
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                TrailingData,
+            ));
         }
-        Ok(std::mem::take(self.decoder.get_mut()))
+        Ok((consumed, std::mem::take(self.decoder.get_mut())))
     }
 
+    /// Checks the end of the stream (its CRC and length) and returns the last text.
     fn finish(self) -> std::io::Result<Vec<u8>> {
         self.decoder.finish()
     }
@@ -108,7 +119,7 @@ impl Client {
         match tokio::time::timeout(deadline, self.download_bill_within_limits(bill, out)).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
-                url: bill.download_url.clone(),
+                url: loggable_url(&bill.download_url),
                 timeout_ms: crate::transport::millis(deadline),
                 attempts: Attempts::default(),
             }),
@@ -133,7 +144,12 @@ impl Client {
         let request = self.signed_request(&rendered)?;
         let uri = request.uri().clone();
         let transport = self.transport();
-        let response = transport.call_streaming(request).await?;
+        // The download URL's token lets anyone holding it fetch the bill: no message shows it.
+        let shown = loggable_url(&uri.to_string());
+        let response = transport
+            .call_streaming(request)
+            .await
+            .map_err(without_token)?;
         let (parts, mut body) = response.into_parts();
         if !parts.status.is_success() {
             let limit = transport.max_body_bytes();
@@ -142,7 +158,7 @@ impl Client {
                 http_body_util::Limited::new(body, limit).collect(),
             )
             .await
-            .map_err(|_| transport.timeout_error(&uri))?
+            .map_err(|_| without_token(transport.timeout_error(&uri)))?
             .map(|collected| collected.to_bytes())
             .unwrap_or_default();
             return Err(self.error_answer(parts.status, &parts.headers, &text));
@@ -154,29 +170,23 @@ impl Client {
         let mut first = true;
         let (mut received, mut written) = (0u64, 0u64);
         let io = |what: &str, source: std::io::Error| Error::Io {
-            what: format!("{what} the bill from {uri}"),
+            what: format!("{what} the bill from {shown}"),
             source,
         };
         let limit = transport.max_download_bytes();
         let too_large = || Error::BodyTooLarge {
-            url: uri.to_string(),
+            url: shown.clone(),
             limit: usize::try_from(limit).unwrap_or(usize::MAX),
             attempts: Attempts::default(),
         };
-        let unpacking = |e: std::io::Error| {
-            if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
-                too_large()
-            } else {
-                io("unpacking", e)
-            }
-        };
+        let unpacking = |e: std::io::Error| io("unpacking", e);
         loop {
             let frame = match tokio::time::timeout(transport.timeout(), body.frame()).await {
-                Err(_) => return Err(transport.timeout_error(&uri)),
+                Err(_) => return Err(without_token(transport.timeout_error(&uri))),
                 Ok(None) => break,
                 Ok(Some(Err(e))) => {
                     return Err(Error::Transport {
-                        url: uri.to_string(),
+                        url: shown.clone(),
                         source: Box::new(e),
                         attempts: Attempts::default(),
                     });
@@ -197,18 +207,24 @@ impl Client {
                 return Err(too_large());
             }
             raw_digest.update(&chunk);
-            let text: Bytes = match &mut unpacker {
-                Some(unpacker) => unpacker
-                    .feed(&chunk, limit.saturating_sub(written))
-                    .map_err(unpacking)?
-                    .into(),
-                None => chunk,
+            let Some(unpacker) = &mut unpacker else {
+                out.write_all(&chunk).await.map_err(|e| io("writing", e))?;
+                written += chunk.len() as u64;
+                continue;
             };
-            if unpacker.is_some() {
+            // Step by step: each step's text is checked against the limit, hashed and written
+            // before more is inflated.
+            let mut rest: &[u8] = &chunk;
+            while !rest.is_empty() {
+                let (consumed, text) = unpacker.step(rest).map_err(unpacking)?;
+                rest = &rest[consumed..];
+                written += text.len() as u64;
+                if written > limit {
+                    return Err(too_large());
+                }
                 text_digest.update(&text);
+                out.write_all(&text).await.map_err(|e| io("writing", e))?;
             }
-            out.write_all(&text).await.map_err(|e| io("writing", e))?;
-            written += text.len() as u64;
         }
         let gzip = unpacker.is_some();
         if let Some(unpacker) = unpacker {
@@ -233,7 +249,7 @@ impl Client {
             return Err(Error::DigestMismatch {
                 expected,
                 actual: raw,
-                url: uri.to_string(),
+                url: shown,
             });
         };
         Ok(BillFile {
@@ -262,7 +278,14 @@ impl Client {
         let mut file = tokio::fs::File::create(&partial)
             .await
             .map_err(|e| io(format!("creating {}", partial.display()), e))?;
-        let result = self.download_bill(bill, &mut file).await;
+        let mut result = self.download_bill(bill, &mut file).await;
+        if result.is_ok() {
+            // On disk before the rename makes it the bill: a crash right after the rename must
+            // not leave an empty or partial file under the bill's name.
+            if let Err(e) = file.sync_all().await {
+                result = Err(io(format!("saving {} to disk", partial.display()), e));
+            }
+        }
         drop(file);
         match result {
             Ok(done) => {
@@ -288,15 +311,16 @@ fn download_request(download_url: &str) -> Result<RenderedRequest, Error> {
         endpoint: DownloadBillFile::PATH,
         problem,
     };
+    let shown = loggable_url(download_url);
     let uri: http::Uri = download_url
         .parse()
-        .map_err(|e| invalid(format!("`{download_url}` is not a URL ({e})")))?;
+        .map_err(|e| invalid(format!("`{shown}` is not a URL ({e})")))?;
     let path_and_query = uri
         .path_and_query()
-        .ok_or_else(|| invalid(format!("`{download_url}` has no path")))?;
+        .ok_or_else(|| invalid(format!("`{shown}` has no path")))?;
     if path_and_query.path() != format!("/{}", DownloadBillFile::PATH) {
         return Err(invalid(format!(
-            "`{download_url}` is not a bill download address (/{})",
+            "`{shown}` is not a bill download address (/{})",
             DownloadBillFile::PATH
         )));
     }
@@ -305,6 +329,18 @@ fn download_request(download_url: &str) -> Result<RenderedRequest, Error> {
         path_and_query.as_str().to_owned(),
         None,
     ))
+}
+
+/// `error` with the URL it names shown without its query (the download token).
+fn without_token(mut error: Error) -> Error {
+    match &mut error {
+        Error::Transport { url, .. }
+        | Error::Timeout { url, .. }
+        | Error::BodyTooLarge { url, .. }
+        | Error::DigestMismatch { url, .. } => *url = loggable_url(url),
+        _ => {}
+    }
+    error
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -341,9 +377,81 @@ mod tests {
         let mut unpacker = Unpacker::new();
         let mut out = Vec::new();
         for chunk in packed.chunks(97) {
-            out.extend(unpacker.feed(chunk, u64::MAX).unwrap());
+            let mut rest = chunk;
+            while !rest.is_empty() {
+                let (consumed, text) = unpacker.step(rest).unwrap();
+                rest = &rest[consumed..];
+                out.extend(text);
+            }
         }
         out.extend(unpacker.finish().unwrap());
         assert_eq!(out, text.as_bytes());
+    }
+
+    #[test]
+    fn a_highly_compressed_chunk_unpacks_in_bounded_steps() {
+        use std::io::Write as _;
+        // 16 MiB of zeros pack into about 16 KiB: handed over as one chunk, as a fast network
+        // delivers it.
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..16 {
+            encoder.write_all(&zeros).unwrap();
+        }
+        let packed = encoder.finish().unwrap();
+        assert!(packed.len() < 256 * 1024, "{}", packed.len());
+        let mut unpacker = Unpacker::new();
+        let (mut rest, mut total, mut largest) = (&packed[..], 0usize, 0usize);
+        while !rest.is_empty() {
+            let (consumed, text) = unpacker.step(rest).unwrap();
+            rest = &rest[consumed..];
+            total += text.len();
+            largest = largest.max(text.len()).max(text.capacity());
+            assert!(text.iter().all(|&b| b == 0));
+        }
+        total += unpacker.finish().unwrap().len();
+        assert_eq!(total, 16 * 1024 * 1024);
+        assert!(largest <= STEP_BYTES, "a step held {largest} bytes");
+    }
+
+    #[test]
+    fn bytes_after_the_gzip_stream_are_refused() {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(b"a,b\n").unwrap();
+        let mut packed = encoder.finish().unwrap();
+        packed.extend_from_slice(b"garbage");
+        let mut unpacker = Unpacker::new();
+        let mut rest = &packed[..];
+        let error = loop {
+            match unpacker.step(rest) {
+                Ok((consumed, _)) => rest = &rest[consumed..],
+                Err(error) => break error,
+            }
+            assert!(!rest.is_empty(), "the garbage was accepted");
+        };
+        assert!(
+            error.to_string().contains("end of the gzip stream"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn messages_never_show_the_download_token() {
+        let error = download_request(
+            "https://api.mch.weixin.qq.com/v3/pay/transactions?token=SECRET-TOKEN",
+        )
+        .unwrap_err();
+        assert!(!error.to_string().contains("SECRET-TOKEN"), "{error}");
+        assert!(
+            error.to_string().contains("/v3/pay/transactions?…"),
+            "{error}"
+        );
+        let error = without_token(Error::Timeout {
+            url: "https://api.mch.weixin.qq.com/v3/billdownload/file?token=SECRET-TOKEN".into(),
+            timeout_ms: 1,
+            attempts: Attempts::default(),
+        });
+        assert!(!error.to_string().contains("SECRET-TOKEN"), "{error}");
     }
 }

@@ -273,67 +273,145 @@ fn open<T>(
 /// counted and logged at debug level, so that a flood of forged callbacks cannot fill the logs.
 const REJECTION_WARN_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// When the last warning about a rejected callback was logged, and how many were held back since.
-static REJECTION_LOG: std::sync::Mutex<(Option<std::time::Instant>, u64)> =
-    std::sync::Mutex::new((None, 0));
+/// The most characters of an error logged for a rejected callback; the rest is counted.
+const MAX_LOGGED_CHARS: usize = 512;
 
-/// Logs a rejected callback: one warning per [`REJECTION_WARN_INTERVAL`], with the number held
-/// back since the previous one; the rest at debug level.
-#[cfg_attr(not(feature = "axum"), allow(dead_code))]
-pub(crate) fn log_rejection(rejection: &Rejection) {
-    let held_back = {
-        let mut log = REJECTION_LOG
+/// Lets one warning through per [`REJECTION_WARN_INTERVAL`] and counts the rest.
+pub(crate) struct RejectionThrottle {
+    /// When the last warning was logged, and how many were held back since.
+    state: std::sync::Mutex<(Option<std::time::Instant>, u64)>,
+}
+
+impl RejectionThrottle {
+    pub(crate) const fn new() -> Self {
+        Self {
+            state: std::sync::Mutex::new((None, 0)),
+        }
+    }
+
+    /// `Some(number held back since the previous warning)` when a warning may be logged now;
+    /// `None` (and one more held back) otherwise.
+    pub(crate) fn admit(&self) -> Option<u64> {
+        let mut state = self
+            .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = std::time::Instant::now();
-        if log
+        if state
             .0
             .is_some_and(|last| now.duration_since(last) < REJECTION_WARN_INTERVAL)
         {
-            log.1 += 1;
+            state.1 += 1;
             None
         } else {
-            let held_back = log.1;
-            *log = (Some(now), 0);
+            let held_back = state.1;
+            *state = (Some(now), 0);
             Some(held_back)
         }
-    };
-    match held_back {
+    }
+}
+
+/// The throttle of API v3 callback rejections.
+static REJECTION_LOG: RejectionThrottle = RejectionThrottle::new();
+
+/// Text from a caller (an error quoting a callback's fields) made safe for one log line: at
+/// most [`MAX_LOGGED_CHARS`] characters, and control characters (line breaks included), Unicode
+/// line separators and bidirectional overrides escaped, so that no one can forge a log line or
+/// flood the log through it.
+pub(crate) fn loggable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_LOGGED_CHARS + 32));
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(MAX_LOGGED_CHARS) {
+        let unsafe_in_a_log = c.is_control()
+            || matches!(
+                c,
+                '\u{200B}'..='\u{200F}'
+                    | '\u{2028}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            );
+        if unsafe_in_a_log {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    let more = chars.count();
+    if more > 0 {
+        out.push_str(&format!("… ({more} more characters)"));
+    }
+    out
+}
+
+/// Logs a rejected callback: one warning per [`REJECTION_WARN_INTERVAL`], with the number held
+/// back since the previous one; the rest at debug level. The error is logged through
+/// [`loggable`].
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) fn log_rejection(rejection: &Rejection) {
+    let error = loggable(&rejection.error.to_string());
+    match REJECTION_LOG.admit() {
         Some(held_back) => tracing::warn!(
             status = %rejection.status,
-            error = %rejection.error,
+            %error,
             held_back,
             "callback rejected ({held_back} more rejected since the previous warning)"
         ),
         None => {
-            tracing::debug!(status = %rejection.status, error = %rejection.error, "callback rejected")
+            tracing::debug!(status = %rejection.status, %error, "callback rejected")
         }
     }
 }
 
 /// What serde said of a decrypted resource, without the values it quotes (`invalid type:
 /// string "…"`): a decrypted value never appears in an error or a log. Field names stay.
-fn without_values(error: &serde_json::Error) -> String {
-    let text = error.to_string();
+pub(crate) fn without_values(error: &serde_json::Error) -> String {
+    without_quoted_values(&error.to_string())
+}
+
+/// serde's message `text` with every quoted value replaced by `…`: `"…"` strings (serde writes
+/// them with Rust escapes, so an escaped quote does not end one), `` `…` `` numbers and names,
+/// and the variant of `unknown variant `…`, expected …` whole, whatever it holds. Field names
+/// (`missing field `x``, `unknown field `x``, `field `x`: …`) stay.
+pub(crate) fn without_quoted_values(text: &str) -> String {
+    const UNKNOWN_VARIANT: &str = "unknown variant `";
     let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
+    let mut rest = text;
     while let Some(start) = rest.find(['"', '`']) {
-        let quote = rest[start..].chars().next().unwrap_or('"');
-        let Some(length) = rest[start + 1..].find(quote) else {
-            break;
-        };
         let before = &rest[..start];
-        out.push_str(before);
-        let quoted = &rest[start + 1..start + 1 + length];
-        // `missing field `x``, `unknown field `x``: a name from the type, not a value.
-        if before.ends_with("field ") {
-            out.push(quote);
-            out.push_str(quoted);
-            out.push(quote);
+        let quote = rest.as_bytes()[start];
+        let after = &rest[start + 1..];
+        // Where the quoted text ends (the index of its closing quote in `after`).
+        let end = if quote == b'`' && format!("{before}`").ends_with(UNKNOWN_VARIANT) {
+            // The variant is written as it came, backticks included: it ends at the last
+            // "`, expected", or at the last backtick.
+            after.rfind("`, expected").or_else(|| after.rfind('`'))
+        } else if quote == b'`' {
+            after.find('`')
         } else {
+            let mut escaped = false;
+            after.char_indices().find_map(|(i, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes.then_some(i)
+            })
+        };
+        out.push_str(before);
+        let Some(end) = end else {
+            // An unterminated quote: nothing after it is shown.
             out.push('…');
+            return out;
+        };
+        let quoted = &after[..end];
+        if quote == b'`' && before.ends_with("field ") && !quoted.contains(char::is_whitespace) {
+            out.push('`');
+            out.push_str(quoted);
+            out.push('`');
+        } else {
+            out.push(char::from(quote));
+            out.push('…');
+            out.push(char::from(quote));
         }
-        rest = &rest[start + 2 + length..];
+        rest = &after[end + 1..];
     }
     out.push_str(rest);
     out
@@ -376,10 +454,15 @@ impl Rejection {
 
     /// The JSON body to answer with: `{"code":"FAIL","message":"…"}`. A callback that failed
     /// verification may be forged: its answer says only that, never which keys this client
-    /// holds or what it checked.
+    /// holds or what it checked. A failure of the merchant's own configuration (no APIv3 key)
+    /// is checked before the signature, so its caller may be anyone: the answer says only that
+    /// the callback could not be processed, and the hint stays in [`Rejection::error`] (which
+    /// the axum extractor logs).
     pub fn body(&self) -> String {
         let message = if self.error.is_verification_failure() {
             "the callback's signature did not verify".to_owned()
+        } else if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            "the callback could not be processed; it may be sent again".to_owned()
         } else {
             self.error.to_string()
         };
@@ -872,6 +955,36 @@ pub mod axum {
     /// The largest callback body read; WeChat Pay's are a few kilobytes.
     pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+    /// The longest the body may take to arrive once the request's head is in: WeChat Pay
+    /// sends a callback of a few kilobytes at once and gives up on an answer after 5 seconds,
+    /// so a body still arriving later comes from someone else (a slow sender holding the
+    /// connection and the task open); it is refused with `400`.
+    pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// Reads a callback body: at most `limit` bytes, within [`BODY_READ_TIMEOUT`].
+    pub(crate) async fn read_body(
+        body: ::axum::body::Body,
+        limit: usize,
+        request_id: Option<String>,
+    ) -> Result<::bytes::Bytes, Error> {
+        match tokio::time::timeout(BODY_READ_TIMEOUT, ::axum::body::to_bytes(body, limit)).await {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(e)) => Err(Error::Notification {
+                problem: format!(
+                    "the body cannot be read (at most {limit} bytes are accepted): {e}"
+                ),
+                request_id,
+            }),
+            Err(_) => Err(Error::Notification {
+                problem: format!(
+                    "the body did not arrive within {} s of the request's head (WeChat Pay sends a callback at once)",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+                request_id,
+            }),
+        }
+    }
+
     /// A verified, decrypted callback whose resource decodes as `T` (JSON by default).
     #[derive(Debug, Clone)]
     pub struct VerifiedNotification<T = serde_json::Value>(pub Notification<T>);
@@ -902,14 +1015,12 @@ pub mod axum {
     {
         let client = Client::from_ref(state);
         let (parts, body) = request.into_parts();
-        let body = ::axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| Error::Notification {
-                problem: format!(
-                    "the body cannot be read (at most {MAX_BODY_BYTES} bytes are accepted): {e}"
-                ),
-                request_id: crate::auth::request_id(&parts.headers),
-            })?;
+        let body = read_body(
+            body,
+            MAX_BODY_BYTES,
+            crate::auth::request_id(&parts.headers),
+        )
+        .await?;
         Ok(verify(&client, &parts.headers, &body)?)
     }
 
@@ -1233,9 +1344,69 @@ mod tests {
             request_id: None,
         });
         assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            Rejection::from(Error::Config("no key".into())).status(),
-            StatusCode::INTERNAL_SERVER_ERROR
+        let unconfigured = Rejection::from(Error::Config("set WECHATPAY_APIV3_KEY".into()));
+        assert_eq!(unconfigured.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !unconfigured.body().contains("APIV3"),
+            "{}",
+            unconfigured.body()
         );
+        assert!(unconfigured.error().to_string().contains("APIV3"));
+    }
+
+    #[test]
+    fn logged_text_is_one_bounded_line() {
+        let forged = format!(
+            "bad\n2026-12-06T00:00:00Z  INFO forged\r\u{1b}[31m\u{2028}\u{202e}{}",
+            "x".repeat(10_000)
+        );
+        let logged = loggable(&forged);
+        assert!(!logged.chars().any(|c| c.is_control()), "{logged}");
+        assert!(!logged.contains(['\u{2028}', '\u{202e}']), "{logged}");
+        assert!(logged.starts_with("bad\\n2026"), "{logged}");
+        assert!(logged.ends_with("more characters)"), "{logged}");
+        assert!(logged.len() < 1024, "{}", logged.len());
+        assert_eq!(loggable("签名错误"), "签名错误");
+    }
+
+    #[test]
+    fn quoted_values_are_left_out_of_serde_messages() {
+        for (message, kept, secret) in [
+            (
+                r#"invalid type: string "SECRET\"SECRET", expected u64"#,
+                "invalid type: string",
+                "SECRET",
+            ),
+            (
+                "unknown variant `SECRET`, expected `A` or `B`",
+                "unknown variant",
+                "SECRET",
+            ),
+            (
+                "unknown variant `SE`CRET`, expected `A`",
+                "unknown variant",
+                "CRET",
+            ),
+            (
+                "invalid value: integer `123456`, expected u8",
+                "invalid value",
+                "123456",
+            ),
+            (
+                "field `plan_id`: invalid value: text, expected u64",
+                "field `plan_id`",
+                "@",
+            ),
+            ("missing field `amount`", "missing field `amount`", "@"),
+            (
+                r#"invalid type: string "unterminated SECRET"#,
+                "invalid type",
+                "SECRET",
+            ),
+        ] {
+            let cleaned = without_quoted_values(message);
+            assert!(cleaned.contains(kept), "{message} → {cleaned}");
+            assert!(!cleaned.contains(secret), "{message} → {cleaned}");
+        }
     }
 }

@@ -100,11 +100,35 @@ fn redacted(uri: &Uri) -> String {
     format!("{}://{host}", uri.scheme_str().unwrap_or("http"))
 }
 
+/// A URL as text, maybe not even a valid one, with its `user:password@` replaced by `***@`:
+/// for messages. Everything before the last `@` after the scheme goes, so that a password
+/// holding `/`, `?` or `#` does not leak either.
+pub(crate) fn without_userinfo(text: &str) -> String {
+    let start = text.find("://").map_or(0, |at| at + 3);
+    match text[start..].rfind('@') {
+        Some(at) => format!("{}***@{}", &text[..start], &text[start + at + 1..]),
+        None => text.to_owned(),
+    }
+}
+
+/// A request URL for messages and logs: its query (a bill download's `token=…`, which lets
+/// anyone holding it fetch the bill) replaced by `…`, and no `user:password@`.
+pub(crate) fn loggable_url(url: &str) -> String {
+    let url = without_userinfo(url);
+    match url.split_once('?') {
+        Some((before, _)) => format!("{before}?…"),
+        None => url,
+    }
+}
+
 /// The matcher for an explicit proxy URL: `http://[user:password@]host:port`.
 fn explicit_proxy(url: &str) -> Result<Matcher, Error> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| Error::Config(format!("the proxy `{url}` is not a URL: {e}")))?;
+    let uri: Uri = url.parse().map_err(|e| {
+        Error::Config(format!(
+            "the proxy `{}` is not a URL: {e}",
+            without_userinfo(url)
+        ))
+    })?;
     if uri.scheme() != Some(&Scheme::HTTP) || uri.host().is_none() {
         return Err(Error::Config(format!(
             "the proxy `{}` must be an http:// URL with a host, like http://proxy.example.com:3128 (HTTPS to WeChat Pay goes through it in a CONNECT tunnel)",
@@ -112,6 +136,69 @@ fn explicit_proxy(url: &str) -> Result<Matcher, Error> {
         )));
     }
     Ok(Matcher::builder().all(url.to_owned()).build())
+}
+
+/// The environment variables an HTTPS proxy is read from, in the order they are looked at (the
+/// first that is set and not empty wins), as curl and hyper-util read them.
+const PROXY_VARIABLES: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
+
+/// The matcher for the proxy the environment names (`HTTPS_PROXY`, else `ALL_PROXY`, with
+/// `NO_PROXY`), or none.
+///
+/// Only `http://` proxies are used, as with [`explicit_proxy`]: HTTPS goes through them in a
+/// CONNECT tunnel. An `https://` proxy would get the CONNECT request, and its
+/// `Proxy-Authorization` (the password), in clear text on its TLS port, and a SOCKS proxy would
+/// get an HTTP request it does not speak: both are refused when the client is built, naming the
+/// variable, instead of being used wrongly. A value without a scheme (`proxy:3128`) means
+/// `http://`, as for curl.
+///
+/// In a CGI program (`REQUEST_METHOD` set), where a request's `Proxy:` header can arrive as
+/// `HTTP_PROXY` ("httpoxy"), the environment is ignored, as hyper-util does.
+fn env_proxy() -> Result<Option<Matcher>, Error> {
+    if std::env::var_os("REQUEST_METHOD").is_some() {
+        return Ok(None);
+    }
+    let found = PROXY_VARIABLES.iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| (*name, value))
+    });
+    let Some((name, value)) = found else {
+        return Ok(None);
+    };
+    let value = value.trim();
+    let shown = without_userinfo(value);
+    let what_to_do = "set it to an http:// proxy (http://[user:password@]host:port; HTTPS to WeChat Pay stays encrypted end to end inside its CONNECT tunnel), unset it, or call ClientBuilder::proxy(…) or ClientBuilder::no_proxy() to ignore the environment";
+    let uri: Uri = value.parse().map_err(|e| {
+        Error::Config(format!(
+            "the proxy in {name} (`{shown}`) is not a URL ({e}): {what_to_do}"
+        ))
+    })?;
+    match uri.scheme() {
+        None => {}
+        Some(scheme) if *scheme == Scheme::HTTP => {}
+        Some(scheme) => {
+            return Err(Error::Config(format!(
+                "the proxy in {name} (`{shown}`) is a {scheme}:// proxy, which this client does not support (only http:// proxies are): {what_to_do}"
+            )));
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(Error::Config(format!(
+            "the proxy in {name} (`{shown}`) has no host: {what_to_do}"
+        )));
+    }
+    let no_proxy = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+        .unwrap_or_default();
+    Ok(Some(
+        Matcher::builder()
+            .https(value.to_owned())
+            .no(no_proxy)
+            .build(),
+    ))
 }
 
 /// A duration in whole milliseconds, as errors report it.
@@ -148,7 +235,7 @@ pub(crate) struct TransportConfig {
 }
 
 /// Which HTTP proxy HTTPS connections go through.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) enum ProxySetting {
     /// `HTTPS_PROXY` / `ALL_PROXY` (and `NO_PROXY`), read when the client is built.
     #[default]
@@ -157,6 +244,16 @@ pub(crate) enum ProxySetting {
     Direct,
     /// This proxy (`http://[user:password@]host:port`) for every HTTPS connection.
     Url(String),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::FromEnv => f.write_str("FromEnv"),
+            Self::Direct => f.write_str("Direct"),
+            Self::Url(url) => f.debug_tuple("Url").field(&without_userinfo(url)).finish(),
+        }
+    }
 }
 
 /// Which certificate authorities TLS trusts (besides the extra roots).
@@ -170,6 +267,23 @@ pub(crate) enum TrustRoots {
     System,
 }
 
+/// How long a keep-alive connection stays in the pool unused: below the 8 seconds after which
+/// WeChat Pay's servers close an idle connection.
+///
+/// A connection the server is closing just as a request goes out on it loses the request in the
+/// close: for a POST the outcome is then unknown (it may have been processed). WeChat Pay's
+/// official Java SDK (wechatpay-java, `DefaultHttpClientBuilder`, pull request #187 of June
+/// 2023) keeps idle connections 7 seconds "because WeChat Pay's servers keep alive 8 s"
+/// (微信支付服务器目前是8秒). 5 seconds leaves room for the request's way to the server and
+/// for clocks that start at different moments on both ends; past it the next call opens a new
+/// connection (one TLS handshake), which costs far less than an unknown outcome.
+pub(crate) const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long WeChat Pay's servers keep an idle keep-alive connection open, as WeChat Pay's Java
+/// SDK states it.
+#[cfg(test)]
+const SERVER_KEEP_ALIVE: Duration = Duration::from_secs(8);
+
 impl Default for TransportConfig {
     fn default() -> Self {
         Self {
@@ -177,7 +291,7 @@ impl Default for TransportConfig {
             connect_timeout: Duration::from_secs(5),
             max_body_bytes: 16 * 1024 * 1024,
             extra_roots: Vec::new(),
-            pool_idle_timeout: Duration::from_secs(60),
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             pool_max_idle_per_host: 64,
             pool_max_per_host: 64,
             client_certificate: None,
@@ -365,13 +479,7 @@ impl Transport {
         // A client certificate is sent only to a server that asks for one (the v2 mutual-TLS
         // operations); the others never see it.
         let tls = match &config.client_certificate {
-            Some(certificate) => tls
-                .with_client_auth_cert(certificate.chain(), certificate.key())
-                .map_err(|e| {
-                    Error::Config(format!(
-                        "the client certificate and its key cannot be used for TLS: {e}; check that apiclient_cert.pem and apiclient_key.pem belong together"
-                    ))
-                })?,
+            Some(certificate) => tls.with_client_cert_resolver(certificate.resolver()),
             None => tls.with_no_client_auth(),
         };
         let mut tcp = HttpConnector::new();
@@ -385,7 +493,7 @@ impl Transport {
             .enable_http1()
             .wrap_connector(tcp.clone());
         let proxy = match &config.proxy {
-            ProxySetting::FromEnv => Some(Matcher::from_env()),
+            ProxySetting::FromEnv => env_proxy()?,
             ProxySetting::Direct => None,
             ProxySetting::Url(url) => Some(explicit_proxy(url)?),
         }
@@ -694,5 +802,45 @@ impl Transport {
             Ok(result) => result,
             Err(_) => Err(self.timeout_error(&uri)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_connections_leave_the_pool_before_wechat_pay_closes_them() {
+        let idle = TransportConfig::default().pool_idle_timeout;
+        assert!(
+            idle < SERVER_KEEP_ALIVE,
+            "{idle:?} is not below the servers' {SERVER_KEEP_ALIVE:?}"
+        );
+    }
+
+    #[test]
+    fn urls_in_messages_carry_no_password_and_no_query() {
+        for (url, shown) in [
+            ("http://user:secret@proxy:3128", "http://***@proxy:3128"),
+            ("http://user:se/cr@et@proxy:3128", "http://***@proxy:3128"),
+            ("user:secret@proxy:3128", "***@proxy:3128"),
+            ("http://proxy:3128", "http://proxy:3128"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(without_userinfo(url), shown);
+        }
+        assert_eq!(
+            loggable_url("https://u:secret@api.mch.weixin.qq.com/v3/billdownload/file?token=abc"),
+            "https://***@api.mch.weixin.qq.com/v3/billdownload/file?…"
+        );
+        let debug = format!(
+            "{:?}",
+            ProxySetting::Url("http://user:secret@proxy:3128".into())
+        );
+        assert!(!debug.contains("secret"), "{debug}");
+        let Err(Error::Config(message)) = explicit_proxy("http://user:secret@[bad") else {
+            panic!("an unparsable proxy URL must be refused");
+        };
+        assert!(!message.contains("secret"), "{message}");
     }
 }

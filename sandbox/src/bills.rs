@@ -17,6 +17,8 @@ pub(crate) struct BillSpec {
     pub(crate) gzip: bool,
     /// Flip one byte in the stream (a meddling proxy): the digest no longer matches.
     pub(crate) tamper: bool,
+    /// Serve a gzip bomb of this many unpacked bytes instead of the rows (gzip bills only).
+    pub(crate) bomb: Option<u64>,
 }
 
 /// Which bill.
@@ -71,6 +73,10 @@ impl BillSpec {
     pub(crate) fn body(&self) -> BillBody {
         BillBody {
             spec: self.clone(),
+            bomb: self
+                .bomb
+                .filter(|_| self.gzip)
+                .map(|inflated| Bytes::from(gzip_bomb(inflated))),
             next_row: 0,
             encoder: self
                 .gzip
@@ -101,9 +107,77 @@ impl BillSpec {
     }
 }
 
+/// A gzip file of `inflated` zero bytes, about a thousand times smaller: the compressed form of
+/// one MiB of zeros repeats, so the file is built without compressing all of it (and its CRC
+/// combined per MiB), in milliseconds even for gigabytes.
+fn gzip_bomb(inflated: u64) -> Vec<u8> {
+    use flate2::{Compress, Compression, Crc, FlushCompress};
+    const MIB: usize = 1024 * 1024;
+    /// Compresses all of `input` and flushes as `flush` says.
+    fn deflate(compress: &mut Compress, input: &[u8], flush: FlushCompress) -> Vec<u8> {
+        let mut out = Vec::with_capacity(input.len() / 512 + 1024);
+        let start = compress.total_in();
+        loop {
+            out.reserve(64 * 1024);
+            let consumed = usize::try_from(compress.total_in() - start).unwrap_or(usize::MAX);
+            let status = compress
+                .compress_vec(&input[consumed..], &mut out, flush)
+                .unwrap_or(flate2::Status::StreamEnd);
+            let consumed = usize::try_from(compress.total_in() - start).unwrap_or(usize::MAX);
+            // Done at the end of the stream, or once all input is in and the flush left room
+            // unused (so nothing more is pending).
+            let room_left = out.len() < out.capacity();
+            if status == flate2::Status::StreamEnd
+                || (consumed == input.len() && room_left && !matches!(flush, FlushCompress::Finish))
+            {
+                return out;
+            }
+        }
+    }
+    let zeros = vec![0u8; MIB];
+    let mut mib_crc = Crc::new();
+    mib_crc.update(&zeros);
+    let mut crc = Crc::new();
+    // gzip header: deflate, no name, no time, maximum compression, unknown OS.
+    let mut file = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255];
+    let mut compress = Compress::new(Compression::best(), false);
+    let mut previous: Option<Vec<u8>> = None;
+    let mut repeating = false;
+    for _ in 0..inflated / MIB as u64 {
+        let segment = match &previous {
+            Some(segment) if repeating => segment.clone(),
+            _ => {
+                // Each MiB ends with a sync flush (byte-aligned, the window all zeros): once two
+                // in a row come out the same, every further one would too.
+                let segment = deflate(&mut compress, &zeros, FlushCompress::Sync);
+                repeating = previous.as_ref() == Some(&segment);
+                segment
+            }
+        };
+        file.extend_from_slice(&segment);
+        crc.combine(&mib_crc);
+        previous = Some(segment);
+    }
+    let rest = usize::try_from(inflated % MIB as u64).unwrap_or(0);
+    file.extend(deflate(
+        &mut compress,
+        &zeros[..rest],
+        FlushCompress::Finish,
+    ));
+    let mut rest_crc = Crc::new();
+    rest_crc.update(&zeros[..rest]);
+    crc.combine(&rest_crc);
+    file.extend_from_slice(&crc.sum().to_le_bytes());
+    // ISIZE: the length modulo 2^32.
+    file.extend_from_slice(&((inflated & 0xFFFF_FFFF) as u32).to_le_bytes());
+    file
+}
+
 /// The streamed bill: rows are generated (and compressed) chunk by chunk.
 pub(crate) struct BillBody {
     spec: BillSpec,
+    /// A gzip bomb, served instead of the rows: what is left of it to send.
+    bomb: Option<Bytes>,
     next_row: u64,
     encoder: Option<flate2::write::GzEncoder<Vec<u8>>>,
     finished: bool,
@@ -113,6 +187,13 @@ pub(crate) struct BillBody {
 impl BillBody {
     fn next_chunk(&mut self) -> Option<Bytes> {
         use std::io::Write as _;
+        if let Some(bomb) = &mut self.bomb {
+            if bomb.is_empty() {
+                self.finished = true;
+                return None;
+            }
+            return Some(bomb.split_to(bomb.len().min(CHUNK)));
+        }
         loop {
             if self.finished {
                 return None;
@@ -172,5 +253,24 @@ impl Body for BillBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gzip_bomb_is_a_valid_gzip_file_of_the_size_asked() {
+        use std::io::Read as _;
+        for inflated in [0u64, 1000, 3 * 1024 * 1024 + 17, 9 * 1024 * 1024] {
+            let bomb = gzip_bomb(inflated);
+            assert!(bomb.len() as u64 <= inflated / 500 + 1024, "{}", bomb.len());
+            let mut decoder = flate2::read::GzDecoder::new(&bomb[..]);
+            let mut unpacked = Vec::new();
+            decoder.read_to_end(&mut unpacked).unwrap();
+            assert_eq!(unpacked.len() as u64, inflated);
+            assert!(unpacked.iter().all(|&b| b == 0));
+        }
     }
 }

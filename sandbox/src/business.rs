@@ -1173,12 +1173,18 @@ pub(super) fn create_refund(
     if request.amount.total != order.total {
         return bad_field(&["amount", "total"], "订单金额与原订单金额不一致");
     }
-    if order.refunded + request.amount.refund > order.total {
+    // Checked: a refund near u64::MAX must be refused like any other over-refund, never wrap
+    // around into an accepted one (or panic).
+    let refundable = order.total.saturating_sub(order.refunded);
+    if order
+        .refunded
+        .checked_add(request.amount.refund)
+        .is_none_or(|after| after > order.total)
+    {
+        // WeChat Pay's answer to a refund above what is left: 400 INVALID_REQUEST (v2 says
+        // `err_code=INVALID_REQUEST`, "refund_fee大于可退金额").
         return invalid(
-            &format!(
-                "申请退款金额超过订单可退金额：可退 {} 分",
-                order.total - order.refunded
-            ),
+            &format!("申请退款金额超过订单可退金额：可退 {refundable} 分"),
             json!({ "field": "/amount/refund", "location": "body" }),
         );
     }
@@ -1203,7 +1209,7 @@ pub(super) fn create_refund(
     record.status = RefundStatus::Success;
     record.success_time = Some(now);
     if let Some(order) = ledger.orders.get_mut(&out_trade_no) {
-        order.refunded += request.amount.refund;
+        order.refunded = order.refunded.saturating_add(request.amount.refund);
         order.state = TradeState::Refund;
         order.state_desc = "转入退款".to_owned();
     }

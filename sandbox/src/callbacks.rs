@@ -321,8 +321,13 @@ fn sender() -> Sender {
         .build(connector)
 }
 
-/// Posts one attempt and reads the answer to its end, within [`ATTEMPT_TIMEOUT`]: the status,
-/// or why there was none (the error with its causes).
+/// The most of a receiver's answer body read: WeChat Pay looks at the status (and a v2
+/// receiver's few bytes of XML); a receiver that sends more is not read further.
+pub(crate) const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Posts one attempt and reads the answer, up to [`MAX_ANSWER_BYTES`], within
+/// [`ATTEMPT_TIMEOUT`]: the status, or why there was none (the error with its causes). An answer
+/// longer than that keeps its status; the rest is not read (the connection is closed).
 async fn send(sender: &Sender, request: Request<Full<Bytes>>) -> Result<StatusCode, String> {
     let exchange = async {
         let answer = sender
@@ -330,11 +335,19 @@ async fn send(sender: &Sender, request: Request<Full<Bytes>>) -> Result<StatusCo
             .await
             .map_err(|e| wechatpay::__support::error_chain(&e))?;
         let status = answer.status();
-        answer
-            .into_body()
+        match http_body_util::Limited::new(answer.into_body(), MAX_ANSWER_BYTES)
             .collect()
             .await
-            .map_err(|e| wechatpay::__support::error_chain(&e))?;
+        {
+            Ok(_) => {}
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                tracing::debug!(
+                    %status,
+                    "the callback receiver's answer passes {MAX_ANSWER_BYTES} bytes: the rest was not read"
+                );
+            }
+            Err(e) => return Err(wechatpay::__support::error_chain(&*e)),
+        }
         Ok(status)
     };
     tokio::time::timeout(ATTEMPT_TIMEOUT, exchange)

@@ -208,6 +208,7 @@ fn respond(
                 rows: 3,
                 gzip: false,
                 tamper: false,
+                bomb: None,
             }
             .body(),
         ),

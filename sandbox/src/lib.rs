@@ -167,6 +167,8 @@ pub(crate) struct Shared {
     pub(crate) bills: Mutex<std::collections::HashMap<String, bills::BillSpec>>,
     /// Rows of the bills the sandbox generates.
     pub(crate) bill_rows: AtomicU64,
+    /// When not 0, gzip bills are gzip bombs of this many unpacked bytes.
+    pub(crate) gzip_bomb_bytes: AtomicU64,
     /// Requests received per path (without the leading `/`).
     pub(crate) requests_by_path: Mutex<std::collections::HashMap<String, u64>>,
     /// The callbacks sent, and how to send more.
@@ -548,6 +550,16 @@ impl Sandbox {
     /// now on (default 1000, about 200 bytes each): large bills test that downloads stream.
     pub fn set_bill_rows(&self, rows: u64) {
         self.shared.bill_rows.store(rows, Ordering::Relaxed);
+    }
+
+    /// Makes the gzip bills handed out from now on (`tar_type=GZIP`) gzip bombs: `inflated`
+    /// bytes of zeros packed about a thousandfold (1 GiB is about 1 MiB on the wire), with a
+    /// valid CRC and the digest the bill answer gives, to test that a client stops unpacking at
+    /// its limit with bounded memory. `0` turns it off.
+    pub fn serve_gzip_bombs(&self, inflated: u64) {
+        self.shared
+            .gzip_bomb_bytes
+            .store(inflated, Ordering::Relaxed);
     }
 
     /// How many requests the sandbox has received for `path` (`v3/certificates`; no leading `/`,
@@ -937,6 +949,7 @@ impl SandboxBuilder {
             requests_by_path: Mutex::default(),
             bills: Mutex::default(),
             bill_rows: AtomicU64::new(DEFAULT_BILL_ROWS),
+            gzip_bomb_bytes: AtomicU64::new(0),
             callbacks: callbacks.owned_by(owner.clone()),
             media: Mutex::default(),
             ledger: Mutex::default(),

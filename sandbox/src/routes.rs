@@ -495,6 +495,13 @@ fn bill_answer<Q: DeserializeOwned + HasBillDate>(
         rows: shared.bill_rows.load(std::sync::atomic::Ordering::Relaxed),
         gzip: tar_type(&request) == Some(TarType::Gzip),
         tamper: false,
+        bomb: match shared
+            .gzip_bomb_bytes
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => None,
+            inflated => Some(inflated),
+        },
     };
     let hash = spec.sha1();
     let token = wechatpay::__support::nonce();

@@ -7,14 +7,20 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use super::xml::Fields;
 
 /// Decodes `fields` into `T`; errors are serde's, as [`serde_json::Error`] so that they fit
-/// [`crate::Error::Decode`].
+/// [`crate::Error::Decode`]. An error names the field but never quotes a value: a field may
+/// hold personal data, or the decrypted `req_info` of a refund callback.
 pub(crate) fn from_fields<T: DeserializeOwned>(fields: &Fields) -> Result<T, serde_json::Error> {
-    let map = MapDeserializer::new(
-        fields
-            .iter()
-            .map(|(name, value)| (name.as_str(), FieldValue(value.as_str()))),
-    );
+    let map = MapDeserializer::new(fields.iter().map(|(name, value)| {
+        (
+            name.as_str(),
+            FieldValue {
+                name: name.as_str(),
+                text: value.as_str(),
+            },
+        )
+    }));
     T::deserialize(map)
+        .map_err(|e| de::Error::custom(crate::notify::without_quoted_values(&e.to_string())))
 }
 
 /// A field that carries a list or an object (v2 sends them as JSON text: `detail`,
@@ -23,9 +29,27 @@ fn json_text(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
 }
 
-/// One field's text.
+/// One field's text, and its name for errors.
 #[derive(Clone, Copy)]
-struct FieldValue<'a>(&'a str);
+struct FieldValue<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl FieldValue<'_> {
+    /// `result` with its error prefixed by the field's name (once: a value read through
+    /// another, as `Option<u64>`, is named by the innermost).
+    fn named<T>(self, result: Result<T, serde_json::Error>) -> Result<T, serde_json::Error> {
+        result.map_err(|error| {
+            let text = error.to_string();
+            if text.starts_with("field `") {
+                error
+            } else {
+                de::Error::custom(format!("field `{}`: {text}", self.name))
+            }
+        })
+    }
+}
 
 impl<'de> IntoDeserializer<'de, serde_json::Error> for FieldValue<'de> {
     type Deserializer = Self;
@@ -38,10 +62,14 @@ impl<'de> IntoDeserializer<'de, serde_json::Error> for FieldValue<'de> {
 macro_rules! parse_number {
     ($($method:ident => $visit:ident),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-            match self.0.trim().parse() {
+            let result = match self.text.trim().parse() {
                 Ok(number) => visitor.$visit(number),
-                Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(self.0), &visitor)),
-            }
+                Err(_) => Err(de::Error::invalid_value(
+                    de::Unexpected::Other("text that is not such a number"),
+                    &visitor,
+                )),
+            };
+            self.named(result)
         }
     )*};
 }
@@ -50,7 +78,7 @@ impl<'de> de::Deserializer<'de> for FieldValue<'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_borrowed_str(self.0)
+        self.named(visitor.visit_borrowed_str(self.text))
     }
 
     parse_number!(
@@ -69,21 +97,22 @@ impl<'de> de::Deserializer<'de> for FieldValue<'de> {
     );
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
+        let result = match self.text {
             "true" | "Y" => visitor.visit_bool(true),
             "false" | "N" => visitor.visit_bool(false),
-            other => Err(de::Error::invalid_value(
-                de::Unexpected::Str(other),
+            _ => Err(de::Error::invalid_value(
+                de::Unexpected::Other("text that is not a boolean"),
                 &visitor,
             )),
-        }
+        };
+        self.named(result)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        if self.0.is_empty() {
-            visitor.visit_none()
+        if self.text.is_empty() {
+            self.named(visitor.visit_none())
         } else {
-            visitor.visit_some(self)
+            self.named(visitor.visit_some(self))
         }
     }
 
@@ -92,7 +121,7 @@ impl<'de> de::Deserializer<'de> for FieldValue<'de> {
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
+        self.named(visitor.visit_newtype_struct(self))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -101,16 +130,16 @@ impl<'de> de::Deserializer<'de> for FieldValue<'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        let text: StrDeserializer<'_, serde_json::Error> = self.0.into_deserializer();
-        visitor.visit_enum(text)
+        let text: StrDeserializer<'_, serde_json::Error> = self.text.into_deserializer();
+        self.named(visitor.visit_enum(text))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        json_text(self.0).deserialize_seq(visitor)
+        self.named(json_text(self.text).deserialize_seq(visitor))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        json_text(self.0).deserialize_map(visitor)
+        self.named(json_text(self.text).deserialize_map(visitor))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -119,7 +148,7 @@ impl<'de> de::Deserializer<'de> for FieldValue<'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        json_text(self.0).deserialize_struct(name, fields, visitor)
+        self.named(json_text(self.text).deserialize_struct(name, fields, visitor))
     }
 
     serde::forward_to_deserialize_any! {
@@ -219,20 +248,48 @@ mod tests {
             }
         );
         let error = from_fields::<Shared>(&fields(&[("receivers", "not json")])).unwrap_err();
-        assert!(error.to_string().contains("not json"), "{error}");
+        assert!(error.to_string().contains("field `receivers`"), "{error}");
+        assert!(!error.to_string().contains("not json"), "{error}");
     }
 
     #[test]
-    fn a_number_that_is_not_one_names_the_value() {
+    fn a_field_that_does_not_decode_is_named_and_its_value_never_shown() {
         let error = from_fields::<Answer>(&fields(&[
             ("contract_id", "1"),
-            ("plan_id", "twelve"),
+            ("plan_id", "twelve-SECRET"),
             ("contract_state", "1"),
             ("trade_state", "SUCCESS"),
         ]))
         .unwrap_err();
-        assert!(error.to_string().contains("twelve"), "{error}");
+        assert!(error.to_string().contains("field `plan_id`"), "{error}");
+        assert!(!error.to_string().contains("SECRET"), "{error}");
         let missing = from_fields::<Answer>(&fields(&[("contract_id", "1")])).unwrap_err();
         assert!(missing.to_string().contains("plan_id"), "{missing}");
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Strict {
+            refund_fee: u64,
+            state: StrictState,
+            detail: Option<Receiver>,
+            paid: Option<bool>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        enum StrictState {
+            Success,
+        }
+        for (name, value) in [
+            ("refund_fee", "oUpF8u\"MuAJO_SECRET"),
+            ("state", "SECRET`, expected `x"),
+            ("detail", r#"{"account":"SECRET","amount":"SECRET"}"#),
+            ("paid", "SECRET"),
+        ] {
+            let mut all = fields(&[("refund_fee", "1"), ("state", "Success")]);
+            all.retain(|(k, _)| k != name);
+            all.push((name.to_owned(), value.to_owned()));
+            let error = from_fields::<Strict>(&all).unwrap_err().to_string();
+            assert!(error.contains(&format!("field `{name}`")), "{error}");
+            assert!(!error.contains("SECRET"), "{name}: {error}");
+        }
     }
 }

@@ -466,16 +466,18 @@ pub(crate) fn seal_request(
 
 /// The merchant API certificate and its private key, presented to WeChat Pay for mutual TLS by the
 /// operations that require it (refunds, `secapi/…`, transfers, red packets …).
+///
+/// The key is held only as the TLS signing key made from it; its DER bytes are wiped from
+/// memory as soon as that key is made, and never copied.
 #[derive(Clone)]
 pub struct ClientCertificate {
-    chain: Vec<CertificateDer<'static>>,
-    key: Arc<PrivateKeyDer<'static>>,
+    certified: Arc<rustls::sign::CertifiedKey>,
 }
 
 impl fmt::Debug for ClientCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCertificate")
-            .field("certificates", &self.chain.len())
+            .field("certificates", &self.certified.cert.len())
             .finish_non_exhaustive()
     }
 }
@@ -506,9 +508,9 @@ impl ClientCertificate {
         }
         let block = pem::parse(key_pem)
             .map_err(|e| Error::key(None, format!("the client key PEM is malformed: {e}")))?;
-        let key = match block.tag() {
-            "PRIVATE KEY" => PrivateKeyDer::Pkcs8(block.into_contents().into()),
-            "RSA PRIVATE KEY" => PrivateKeyDer::Pkcs1(block.into_contents().into()),
+        let pkcs8 = match block.tag() {
+            "PRIVATE KEY" => true,
+            "RSA PRIVATE KEY" => false,
             other => {
                 return Err(Error::key(
                     None,
@@ -518,11 +520,29 @@ impl ClientCertificate {
                 ));
             }
         };
-        rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)
+        // Wiped when this function returns; the signing key below borrows it, never copies it.
+        let der = Zeroizing::new(block.into_contents());
+        let key = if pkcs8 {
+            PrivateKeyDer::Pkcs8(der.as_slice().into())
+        } else {
+            PrivateKeyDer::Pkcs1(der.as_slice().into())
+        };
+        let signing = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)
             .map_err(|e| Error::key(None, format!("the client private key is not usable: {e}")))?;
+        let certified = rustls::sign::CertifiedKey::new(chain, signing);
+        match certified.keys_match() {
+            Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+            Err(e) => {
+                return Err(Error::key(
+                    None,
+                    format!(
+                        "the client certificate and its key cannot be used for TLS ({e}): check that apiclient_cert.pem and apiclient_key.pem belong together"
+                    ),
+                ));
+            }
+        }
         Ok(Self {
-            chain,
-            key: Arc::new(key),
+            certified: Arc::new(certified),
         })
     }
 
@@ -542,12 +562,11 @@ impl ClientCertificate {
         Self::from_pem(&certificate_pem, &key_pem)
     }
 
-    pub(crate) fn chain(&self) -> Vec<CertificateDer<'static>> {
-        self.chain.clone()
-    }
-
-    pub(crate) fn key(&self) -> PrivateKeyDer<'static> {
-        self.key.clone_key()
+    /// What TLS presents when a server asks for a client certificate: this chain and key.
+    pub(crate) fn resolver(&self) -> Arc<dyn rustls::client::ResolvesClientCert> {
+        Arc::new(rustls::sign::SingleCertAndKey::from(Arc::clone(
+            &self.certified,
+        )))
     }
 }
 

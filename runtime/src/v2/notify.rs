@@ -1,5 +1,6 @@
-//! API v2 callbacks: XML POSTs verified by their `sign` (refund callbacks by decrypting
-//! `req_info`) before any field is used, decoded into typed events, answered with [`SUCCESS_ANSWER`].
+//! API v2 callbacks: XML POSTs verified by their `sign` before any field is used, decoded into
+//! typed events, answered with [`SUCCESS_ANSWER`]. Refund callbacks carry no `sign`: their
+//! `req_info` is decrypted instead, which is weaker (see [`V2Notifications::refund`]).
 //!
 //! ```
 //! # fn handle(client: &wechatpay::Client, body: &[u8]) -> Result<&'static str, wechatpay::Error> {
@@ -171,43 +172,54 @@ pub struct RefundNotification {
 }
 
 /// Verifies and decodes v2 callbacks with the APIv2 key; from
-/// [`Client::v2_notifications`](crate::Client::v2_notifications) or [`V2Notifications::new`].
+/// [`Client::v2_notifications`](crate::Client::v2_notifications) (with the client's sign type)
+/// or [`V2Notifications::new`].
 #[derive(Debug, Clone)]
 pub struct V2Notifications {
     key: ApiV2Key,
+    sign_type: SignType,
 }
 
 const CALLBACK: &str = "callback";
 
 impl V2Notifications {
-    /// Callbacks verified with `key`.
+    /// Callbacks verified with `key`, signed with MD5 (v2's default); see
+    /// [`V2Notifications::sign_type`].
     pub fn new(key: ApiV2Key) -> Self {
-        Self { key }
+        Self {
+            key,
+            sign_type: SignType::Md5,
+        }
     }
 
-    /// The fields of a signed callback, after its `return_code` and `sign` hold. The sign type is
-    /// the callback's `sign_type` (MD5 when absent).
+    /// The sign type callbacks must carry: the one the merchant signs its requests with (WeChat
+    /// Pay signs a callback like the request that caused it).
+    ///
+    /// It is never taken from the callback itself: a callback that says `sign_type=MD5` to a
+    /// merchant on HMAC-SHA256 would otherwise be checked with the weaker MD5.
+    #[must_use]
+    pub fn sign_type(mut self, sign_type: SignType) -> Self {
+        self.sign_type = sign_type;
+        self
+    }
+
+    /// The fields of a signed callback, after its `return_code` and `sign` hold. The `sign` must
+    /// be of the configured [sign type](V2Notifications::sign_type); a callback that names or
+    /// carries another is refused.
     ///
     /// # Errors
     /// [`Error::V2`]: [`V2Error::Malformed`], [`V2Error::Refused`] (`return_code` not
-    /// `SUCCESS`), [`V2Error::Unsigned`], [`V2Error::WrongSignType`] (an unknown `sign_type`),
-    /// [`V2Error::BadSignature`].
+    /// `SUCCESS`), [`V2Error::Unsigned`], [`V2Error::WrongSignType`] (a `sign_type` or `sign`
+    /// of another algorithm), [`V2Error::BadSignature`].
     pub fn verify(&self, body: &[u8]) -> Result<Fields, Error> {
         let fields = self.envelope(body)?;
-        let sign_type = match field(&fields, "sign_type").filter(|s| !s.is_empty()) {
-            None => SignType::Md5,
-            Some(name) => SignType::from_wire(name).ok_or_else(|| V2Error::WrongSignType {
-                endpoint: CALLBACK.into(),
-                expected: SignType::Md5,
-                found: format!("sign_type `{name}`"),
-            })?,
-        };
-        verify_signed(&fields, &self.key, sign_type, CALLBACK)?;
+        verify_signed(&fields, &self.key, self.sign_type, CALLBACK)?;
         Ok(fields)
     }
 
     /// Verifies a callback and says what it is: a contract change (it has `change_type`), a
-    /// payment (`out_trade_no`), a refund (`req_info`, decrypted and so authenticated), or other.
+    /// payment (`out_trade_no`), a refund (`req_info`, decrypted; see
+    /// [`V2Notifications::refund`] for what that does and does not prove), or other.
     ///
     /// # Errors
     /// As [`V2Notifications::verify`] and [`V2Notifications::refund`]; [`Error::Decode`] when a
@@ -244,8 +256,20 @@ impl V2Notifications {
     }
 
     /// A refund notification: `req_info` decrypted with AES-256-ECB under the lower-case hex MD5
-    /// of the APIv2 key (refund callbacks carry no `sign`; only the key holder can make a
-    /// `req_info` that decrypts and parses).
+    /// of the APIv2 key.
+    ///
+    /// **This is not an authenticated message.** Refund callbacks carry no `sign` and no
+    /// timestamp, and ECB encrypts each 16-byte block on its own:
+    /// - *replayable*: a `req_info` once seen (a log, a proxy) can be sent again at any time,
+    ///   and decrypts as well as the first time;
+    /// - *malleable*: blocks of genuine `req_info`s can be cut, reordered and spliced into a new
+    ///   one that still decrypts and parses (only the padding block is checked), so a field may
+    ///   hold a value from another refund.
+    ///
+    /// Treat the notification as a hint that something changed: before acting on it (marking an
+    /// order refunded, releasing goods), confirm the refund with a signed refund query
+    /// (`pay/refundquery` in v2, or `v3/refund/domestic/refunds/{out_refund_no}`) and use the
+    /// query's answer; process it idempotently by `out_refund_no`.
     ///
     /// # Errors
     /// [`Error::V2`] for a malformed or refused envelope; [`Error::Decrypt`] when `req_info` is
@@ -331,7 +355,8 @@ pub fn decrypt_req_info(key: &ApiV2Key, req_info: &str) -> Result<Zeroizing<Vec<
 }
 
 /// An axum extractor for v2 callbacks (feature `axum`): the body read (at most
-/// [`xml::MAX_XML_BYTES`]), verified and decoded with the APIv2 key of the `Client` in the
+/// [`xml::MAX_XML_BYTES`], within
+/// [`BODY_READ_TIMEOUT`](crate::notify::axum::BODY_READ_TIMEOUT)), verified and decoded with the APIv2 key of the `Client` in the
 /// router's state. A callback that fails is answered `400` with a v2 `FAIL` body and never
 /// reaches the handler; the handler answers [`SUCCESS_ANSWER`] (see [`axum::success`]).
 ///
@@ -370,9 +395,23 @@ pub mod axum {
     #[derive(Debug)]
     pub struct V2Rejection(pub Error);
 
+    /// The throttle of API v2 callback rejections.
+    static REJECTION_LOG: crate::notify::RejectionThrottle =
+        crate::notify::RejectionThrottle::new();
+
     impl IntoResponse for V2Rejection {
         fn into_response(self) -> Response {
-            tracing::warn!(error = %self.0, "v2 callback rejected");
+            // The error may quote the sender's `return_msg`: bounded and escaped, and throttled
+            // (one warning per 10 s, the rest at debug level) against floods of forged callbacks.
+            let error = crate::notify::loggable(&self.0.to_string());
+            match REJECTION_LOG.admit() {
+                Some(held_back) => tracing::warn!(
+                    %error,
+                    held_back,
+                    "v2 callback rejected ({held_back} more rejected since the previous warning)"
+                ),
+                None => tracing::debug!(%error, "v2 callback rejected"),
+            }
             let (status, reason) = match &self.0 {
                 Error::Config(_) => (StatusCode::INTERNAL_SERVER_ERROR, "商户配置错误"),
                 error if error.is_verification_failure() => (StatusCode::BAD_REQUEST, "签名失败"),
@@ -406,17 +445,10 @@ pub mod axum {
         async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
             let client = Client::from_ref(state);
             let notifications = client.v2_notifications().map_err(V2Rejection)?;
-            let body = ::axum::body::to_bytes(request.into_body(), xml::MAX_XML_BYTES)
-                .await
-                .map_err(|e| {
-                    V2Rejection(Error::Notification {
-                        problem: format!(
-                            "the body cannot be read (at most {} bytes are accepted): {e}",
-                            xml::MAX_XML_BYTES
-                        ),
-                        request_id: None,
-                    })
-                })?;
+            let body =
+                crate::notify::axum::read_body(request.into_body(), xml::MAX_XML_BYTES, None)
+                    .await
+                    .map_err(V2Rejection)?;
             notifications.parse(&body).map(Self).map_err(V2Rejection)
         }
     }
