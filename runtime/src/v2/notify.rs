@@ -196,10 +196,8 @@ impl V2Notifications {
         let fields = self.envelope(body)?;
         let sign_type = match field(&fields, "sign_type").filter(|s| !s.is_empty()) {
             None => SignType::Md5,
-            Some(name) => SignType::from_wire(name).ok_or_else(|| V2Error::WrongSignType {
-                endpoint: CALLBACK.into(),
-                expected: SignType::Md5,
-                found: format!("sign_type `{name}`"),
+            Some(name) => SignType::from_wire(name).ok_or_else(|| {
+                V2Error::wrong_sign_type(CALLBACK, SignType::Md5, format!("sign_type `{name}`"))
             })?,
         };
         verify_signed(&fields, &self.key, sign_type, CALLBACK)?;
@@ -270,18 +268,10 @@ impl V2Notifications {
 
     /// The XML with `return_code=SUCCESS`; nothing else is read yet.
     fn envelope(&self, body: &[u8]) -> Result<Fields, Error> {
-        let fields = xml::decode(body).map_err(|error| V2Error::Malformed {
-            endpoint: CALLBACK.into(),
-            error,
-        })?;
+        let fields = xml::decode(body).map_err(|error| V2Error::malformed(CALLBACK, error))?;
         let return_code = field(&fields, "return_code").unwrap_or_default();
         if return_code != "SUCCESS" {
-            return Err(V2Error::Refused {
-                endpoint: CALLBACK.into(),
-                return_code: return_code.to_owned(),
-                return_msg: field(&fields, "return_msg").unwrap_or_default().to_owned(),
-            }
-            .into());
+            return Err(V2Error::refused(CALLBACK, &fields).into());
         }
         Ok(fields)
     }
