@@ -5,7 +5,11 @@
 //! with the outcome unknown and their code kept; deadlines, retries, failover and attempts as
 //! for API v3.
 
-#![cfg(all(feature = "v2-mmpaymkttransfers", feature = "v2-pay", feature = "v2-tools"))]
+#![cfg(all(
+    feature = "v2-mmpaymkttransfers",
+    feature = "v2-pay",
+    feature = "v2-tools"
+))]
 
 use std::time::{Duration, Instant};
 
@@ -36,7 +40,10 @@ fn client_with_certificate(sandbox: &Sandbox) -> wechatpay::Client {
         .unwrap()
 }
 
-fn transfer(sandbox: &Sandbox, partner_trade_no: &str) -> mmpaymkttransfers::PostPromotionTransfers {
+fn transfer(
+    sandbox: &Sandbox,
+    partner_trade_no: &str,
+) -> mmpaymkttransfers::PostPromotionTransfers {
     mmpaymkttransfers::PostPromotionTransfers {
         mch_appid: DEFAULT_APPID.into(),
         mchid: sandbox.mchid().into(),
@@ -125,7 +132,10 @@ async fn a_forged_sign_on_a_transfer_answer_is_refused_with_the_outcome_unknown(
             .await
             .unwrap_err();
         assert!(error.is_verification_failure(), "{fault:?}: {error}");
-        assert!(error.outcome_unknown(), "{fault:?}: the transfer may have been paid: {error}");
+        assert!(
+            error.outcome_unknown(),
+            "{fault:?}: the transfer may have been paid: {error}"
+        );
         assert_eq!(error.attempts(), 1, "{error}");
     }
 }
@@ -150,7 +160,11 @@ async fn a_signed_answer_without_or_with_an_altered_sign_is_refused_with_the_out
         assert!(error.outcome_unknown(), "{fault:?}: {error}");
         assert_eq!(error.attempts(), 1, "{fault:?}: {error}");
         assert!(error.request_id().is_some(), "{fault:?}: {error}");
-        assert_eq!(error.code(), None, "a forged answer's code is not used: {error}");
+        assert_eq!(
+            error.code(),
+            None,
+            "a forged answer's code is not used: {error}"
+        );
     }
 }
 
@@ -208,7 +222,10 @@ async fn userpaying_and_bankerror_on_micropay_leave_the_outcome_unknown() {
         };
         assert_eq!(v2.err_code(), Some(code));
         assert!(v2.err_code_des().is_some_and(|d| !d.is_empty()), "{v2}");
-        assert!(error.outcome_unknown(), "{code}: query before retrying: {error}");
+        assert!(
+            error.outcome_unknown(),
+            "{code}: query before retrying: {error}"
+        );
         assert_eq!(error.attempts(), 1);
     }
 }

@@ -107,7 +107,11 @@ pub fn is_indexed(name: &str) -> bool {
 pub fn answered_unsigned(operation: &OperationV2) -> bool {
     operation.answer.kind == "xml"
         && !operation.answer.fields.is_empty()
-        && !operation.answer.fields.iter().any(|field| field.n == "sign")
+        && !operation
+            .answer
+            .fields
+            .iter()
+            .any(|field| field.n == "sign")
 }
 
 /// Why `#[endpoint(…, protocol = v2)]` cannot declare an operation, if it cannot.
@@ -700,10 +704,9 @@ mod tests {
 
     #[test]
     fn the_operations_answered_without_sign_are_declared_unsigned() {
-        let facts = FactsV2::read(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("facts_v2.json"),
-        )
-        .unwrap();
+        let facts =
+            FactsV2::read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("facts_v2.json"))
+                .unwrap();
         let find = |path: &str| {
             facts
                 .operations

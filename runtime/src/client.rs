@@ -35,7 +35,7 @@ pub const ALTERNATE_BASE_URL: &str = "https://api.wechatpay.cn/";
 pub const BACKUP_BASE_URL: &str = "https://api2.wechatpay.cn/";
 
 /// Settings for one call, overriding the client's: whether a written request may be sent
-/// again, and a deadline for the whole call.
+/// again, and a deadline for the whole call. They apply to API v3 and v2 calls alike.
 ///
 /// ```no_run
 /// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
@@ -350,7 +350,10 @@ impl Client {
     /// [`Error::Api`] for WeChat Pay's error answers; a verification error ([`Error::Unsigned`],
     /// [`Error::BadSignature`], [`Error::SignatureProbe`], [`Error::StaleTimestamp`],
     /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
-    /// [`Error::InvalidRequest`].
+    /// [`Error::InvalidRequest`]; for an API v2 endpoint [`Error::V2`] (refused, a business
+    /// failure with its `err_code`, or an answer that failed its `sign` check). Every error of a
+    /// call that was sent says how many attempts it made and whether WeChat Pay may have acted
+    /// on it ([`Error::outcome_unknown`]), whatever the protocol.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
         self.send_with_options(request, &CallOptions::new()).await
     }
@@ -652,9 +655,7 @@ impl Client {
         span: &tracing::Span,
     ) -> (Result<Answer, Error>, Option<StatusCode>) {
         let inner = &*self.inner;
-        let resend = options
-            .resend
-            .unwrap_or_else(|| wire.resend_by_default());
+        let resend = options.resend.unwrap_or_else(|| wire.resend_by_default());
         let mut call = Attempts::default();
         let mut host = 0;
         // The status of the answer the call ends with.
@@ -1502,6 +1503,8 @@ impl ClientBuilder {
     /// Refuses error answers (`4xx`/`5xx`) that carry no WeChat Pay signature with
     /// [`Error::Unsigned`], instead of reporting them as [`Error::Api`] with `verified: false`.
     /// WeChat Pay signs its error answers; an unsigned one may come from a proxy on the way.
+    /// API v3 only: WeChat Pay answers v2 calls `200` with XML, and a v2 call's `4xx`/`5xx`
+    /// (from a gateway on the way) is always [`Error::Api`] with `verified: false`.
     pub fn require_signed_errors(mut self, strict: bool) -> Self {
         self.require_signed_errors = strict;
         self

@@ -897,18 +897,27 @@ mod tests {
             ("err_code_des", "系统繁忙，请稍后再试"),
         ]);
         let transfers = "mmpaymkttransfers/promotion/transfers";
-        let error = check_answer(body.as_bytes(), &key, SignType::Md5, transfers, false).unwrap_err();
+        let error =
+            check_answer(body.as_bytes(), &key, SignType::Md5, transfers, false).unwrap_err();
         assert_eq!(error.code(), Some("SYSTEMERROR"));
         assert_eq!(error.err_code(), Some("SYSTEMERROR"));
         assert_eq!(error.err_code_des(), Some("系统繁忙，请稍后再试"));
         assert!(error.answer_leaves_outcome_unknown(), "{error}");
         assert!(error.to_string().contains("query"), "{error}");
         // The unknown codes, and a transfer's SEND_FAILED; a definite failure is not unknown.
-        for code in ["SYSTEMERROR", "USERPAYING", "BANKERROR", "BIZERR_NEED_RETRY"] {
+        for code in [
+            "SYSTEMERROR",
+            "USERPAYING",
+            "BANKERROR",
+            "BIZERR_NEED_RETRY",
+        ] {
             assert!(outcome_unknown_code("pay/micropay", code), "{code}");
         }
         assert!(outcome_unknown_code(transfers, "SEND_FAILED"));
-        assert!(!outcome_unknown_code("mmpaymkttransfers/sendredpack", "SEND_FAILED"));
+        assert!(!outcome_unknown_code(
+            "mmpaymkttransfers/sendredpack",
+            "SEND_FAILED"
+        ));
         assert!(!outcome_unknown_code(transfers, "NOTENOUGH"));
         assert!(!outcome_unknown_code("pay/micropay", "AUTHCODEEXPIRE"));
     }
@@ -924,13 +933,16 @@ mod tests {
         let transfers = "mmpaymkttransfers/promotion/transfers";
         let fields = check_answer(body.as_bytes(), &key, SignType::Md5, transfers, false).unwrap();
         assert_eq!(field(&fields, "partner_trade_no"), Some("T1"));
-        let error = check_answer(body.as_bytes(), &key, SignType::Md5, "pay/micropay", true)
-            .unwrap_err();
+        let error =
+            check_answer(body.as_bytes(), &key, SignType::Md5, "pay/micropay", true).unwrap_err();
         assert!(matches!(error, V2Error::Unsigned { .. }), "{error}");
         // A `sign` that is present must verify, also where none is expected.
-        let forged = body.replace("</xml>", "<sign>0123456789ABCDEF0123456789ABCDEF</sign></xml>");
-        let error = check_answer(forged.as_bytes(), &key, SignType::Md5, transfers, false)
-            .unwrap_err();
+        let forged = body.replace(
+            "</xml>",
+            "<sign>0123456789ABCDEF0123456789ABCDEF</sign></xml>",
+        );
+        let error =
+            check_answer(forged.as_bytes(), &key, SignType::Md5, transfers, false).unwrap_err();
         assert!(matches!(error, V2Error::BadSignature { .. }), "{error}");
     }
 
@@ -943,11 +955,26 @@ mod tests {
                 .collect()
         };
         let transfers = "mmpaymkttransfers/promotion/transfers";
-        assert!(is_keyed_by_merchant_id(transfers, &fields(&[("partner_trade_no", "T1")])));
-        assert!(!is_keyed_by_merchant_id(transfers, &fields(&[("partner_trade_no", "")])));
-        assert!(is_keyed_by_merchant_id("pay/micropay", &fields(&[("out_trade_no", "1")])));
+        assert!(is_keyed_by_merchant_id(
+            transfers,
+            &fields(&[("partner_trade_no", "T1")])
+        ));
+        assert!(!is_keyed_by_merchant_id(
+            transfers,
+            &fields(&[("partner_trade_no", "")])
+        ));
+        assert!(is_keyed_by_merchant_id(
+            "pay/micropay",
+            &fields(&[("out_trade_no", "1")])
+        ));
         assert!(is_keyed_by_merchant_id("papay/querycontract", &fields(&[])));
-        assert!(is_keyed_by_merchant_id("mmpaymkttransfers/gettransferinfo", &fields(&[])));
-        assert!(!is_keyed_by_merchant_id("tools/shorturl", &fields(&[("long_url", "x")])));
+        assert!(is_keyed_by_merchant_id(
+            "mmpaymkttransfers/gettransferinfo",
+            &fields(&[])
+        ));
+        assert!(!is_keyed_by_merchant_id(
+            "tools/shorturl",
+            &fields(&[("long_url", "x")])
+        ));
     }
 }
