@@ -251,12 +251,29 @@ fn unknown_hint(endpoint: &str, err_code: &str) -> &'static str {
     }
 }
 
-fn err_code_suffix(err_code: &Option<String>, err_code_des: &Option<String>) -> String {
-    match (err_code, err_code_des) {
-        (Some(code), Some(description)) => format!(" (err_code {code}: {description})"),
-        (Some(code), None) => format!(" (err_code {code})"),
-        (None, _) => String::new(),
+fn err_code_suffix(err: Option<&ErrCode>) -> String {
+    match err {
+        Some(ErrCode {
+            err_code,
+            err_code_des,
+        }) if err_code_des.is_empty() => format!(" (err_code {err_code})"),
+        Some(ErrCode {
+            err_code,
+            err_code_des,
+        }) => format!(" (err_code {err_code}: {err_code_des})"),
+        None => String::new(),
     }
+}
+
+/// The `err_code` and `err_code_des` a v2 refusal ([`V2Error::Refused`]) carries besides its
+/// `return_msg`, when it has an `err_code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrCode {
+    /// `err_code`, such as `SYSTEMERROR`.
+    pub err_code: String,
+    /// `err_code_des` (empty when the answer has none).
+    pub err_code_des: String,
 }
 
 /// What went wrong with a v2 answer or callback. Each case names the operation (`papay/querycontract`,
@@ -270,8 +287,8 @@ pub enum V2Error {
     /// and `err_code`/`err_code_des` when it has them, are used.
     #[error(
         "WeChat Pay refused the v2 request `{endpoint}`: return_code {return_code}: {return_msg}{}{}{}{}",
-        err_code_suffix(err_code, err_code_des),
-        err_code.as_deref().map_or("", |code| unknown_hint(endpoint, code)),
+        err_code_suffix(err.as_deref()),
+        err.as_deref().map_or("", |err| unknown_hint(endpoint, &err.err_code)),
         attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
@@ -283,10 +300,10 @@ pub enum V2Error {
         return_code: String,
         /// `return_msg`, such as `签名错误` (wrong signature: check the APIv2 key and sign type).
         return_msg: String,
-        /// `err_code`, when the refusal carries one (some operations send `SYSTEMERROR` here).
-        err_code: Option<String>,
-        /// `err_code_des`, when the refusal carries one.
-        err_code_des: Option<String>,
+        /// `err_code` and `err_code_des`, when the refusal carries an `err_code` (some
+        /// operations send `SYSTEMERROR` here); also read by [`V2Error::err_code`] and
+        /// [`V2Error::err_code_des`].
+        err: Option<Box<ErrCode>>,
         /// The `Request-ID` header of the answer, when present.
         request_id: Option<String>,
         /// How many attempts the call made, and whether WeChat Pay may have acted on it.
@@ -407,10 +424,8 @@ impl V2Error {
         match self {
             V2Error::Business { err_code, .. } => Some(err_code),
             V2Error::Refused {
-                err_code,
-                return_code,
-                ..
-            } => Some(err_code.as_deref().unwrap_or(return_code)),
+                err, return_code, ..
+            } => Some(err.as_deref().map_or(return_code, |err| &err.err_code)),
             _ => None,
         }
     }
@@ -419,7 +434,7 @@ impl V2Error {
     pub fn err_code(&self) -> Option<&str> {
         match self {
             V2Error::Business { err_code, .. } => Some(err_code),
-            V2Error::Refused { err_code, .. } => err_code.as_deref(),
+            V2Error::Refused { err, .. } => err.as_deref().map(|err| err.err_code.as_str()),
             _ => None,
         }
     }
@@ -428,7 +443,7 @@ impl V2Error {
     pub fn err_code_des(&self) -> Option<&str> {
         match self {
             V2Error::Business { err_code_des, .. } => Some(err_code_des),
-            V2Error::Refused { err_code_des, .. } => err_code_des.as_deref(),
+            V2Error::Refused { err, .. } => err.as_deref().map(|err| err.err_code_des.as_str()),
             _ => None,
         }
     }
@@ -444,9 +459,9 @@ impl V2Error {
             } => outcome_unknown_code(endpoint, err_code),
             V2Error::Refused {
                 endpoint,
-                err_code: Some(err_code),
+                err: Some(err),
                 ..
-            } => outcome_unknown_code(endpoint, err_code),
+            } => outcome_unknown_code(endpoint, &err.err_code),
             _ => false,
         }
     }
@@ -516,11 +531,6 @@ impl V2Error {
     /// A refusal (`return_code` not `SUCCESS`) with what it says.
     pub(crate) fn refused(endpoint: &str, fields: &Fields) -> Self {
         let return_code = field(fields, "return_code").unwrap_or_default();
-        let present = |name: &str| {
-            field(fields, name)
-                .filter(|value| !value.is_empty())
-                .map(str::to_owned)
-        };
         V2Error::Refused {
             endpoint: endpoint.to_owned(),
             return_code: if return_code.is_empty() {
@@ -529,8 +539,14 @@ impl V2Error {
                 return_code.to_owned()
             },
             return_msg: field(fields, "return_msg").unwrap_or_default().to_owned(),
-            err_code: present("err_code"),
-            err_code_des: present("err_code_des"),
+            err: field(fields, "err_code")
+                .filter(|code| !code.is_empty())
+                .map(|code| {
+                    Box::new(ErrCode {
+                        err_code: code.to_owned(),
+                        err_code_des: field(fields, "err_code_des").unwrap_or_default().to_owned(),
+                    })
+                }),
             request_id: None,
             attempts: Attempts::default(),
         }
