@@ -114,6 +114,65 @@ async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
         "{}",
         lines[2]
     );
+
+    // An API v2 call goes through the same loop: one line with its path, status, Request-ID
+    // and attempts; a v2 failure is one WARN line that says whether the outcome is known.
+    let pre = client
+        .send_with_meta(&wechatpay::v2::papay::PreEntrustWeb {
+            plan_id: 12535,
+            contract_code: "trace-v2".into(),
+            request_serial: 1,
+            contract_display_account: "trace".into(),
+            notify_url: "https://yourapp.example/notify".into(),
+            version: wechatpay::v2::papay::VERSION.into(),
+            timestamp: "1414488825".into(),
+            return_app: None,
+        })
+        .await
+        .unwrap();
+    let v2_request_id = pre.request_id().unwrap().to_owned();
+    let unknown = client
+        .send(&wechatpay::v2::papay::QueryContract {
+            contract_id: Some("trace-none".into()),
+            plan_id: None,
+            contract_code: None,
+            version: wechatpay::v2::papay::VERSION.into(),
+        })
+        .await;
+    assert!(unknown.is_err());
+    let lines = client_lines(&captured);
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    for expected in [
+        " INFO ",
+        "method=POST",
+        "path=\"papay/preentrustweb\"",
+        "status=200",
+        &format!("request_id=\"{v2_request_id}\""),
+        "attempts=1",
+    ] {
+        assert!(
+            lines[3].contains(expected),
+            "{expected} not in {}",
+            lines[3]
+        );
+    }
+    for secret in ["trace-v2", "sign", sandbox.apiv2_key()] {
+        assert!(!lines[3].contains(secret), "{secret} in {}", lines[3]);
+    }
+    for expected in [
+        " WARN ",
+        "path=\"papay/querycontract\"",
+        "status=200",
+        "attempts=1",
+        "outcome_unknown=false",
+        "CONTRACT_NOT_EXIST",
+    ] {
+        assert!(
+            lines[4].contains(expected),
+            "{expected} not in {}",
+            lines[4]
+        );
+    }
     drop(_guard);
 
     // At debug level the client traces each request it sends: a bill download's token (which

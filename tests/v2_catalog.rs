@@ -79,6 +79,7 @@ async fn a_missing_required_field_is_a_param_error_naming_it() {
             err_code,
             err_code_des,
             endpoint,
+            ..
         }) => {
             assert_eq!(err_code, "PARAM_ERROR");
             assert!(err_code_des.contains("long_url"), "{err_code_des}");

@@ -98,6 +98,22 @@ pub fn is_indexed(name: &str) -> bool {
     name.contains('$')
 }
 
+/// Whether WeChat Pay answers the operation without `sign`: its described answer lists fields
+/// but no `sign` (企业付款 `mmpaymkttransfers/promotion/transfers`, its query, red packets …, as
+/// their official pages show). Its endpoint declares `unsigned_response`, so that the client reads
+/// such an answer as it comes (over TLS from WeChat Pay's host) instead of discarding it as forged.
+/// An answer described without any field is taken as signed.
+#[must_use]
+pub fn answered_unsigned(operation: &OperationV2) -> bool {
+    operation.answer.kind == "xml"
+        && !operation.answer.fields.is_empty()
+        && !operation
+            .answer
+            .fields
+            .iter()
+            .any(|field| field.n == "sign")
+}
+
 /// Why `#[endpoint(…, protocol = v2)]` cannot declare an operation, if it cannot.
 #[must_use]
 pub fn undeclared(operation: &OperationV2) -> Option<&'static str> {
@@ -484,6 +500,11 @@ impl<'a> ModuleV2<'a> {
                 operation.path,
                 escape_doc(&operation.name)
             )
+        } else if answered_unsigned(operation) {
+            format!(
+                "/// The answer of [`{name}`] ({}): its fields as WeChat Pay sends them, without `sign`\n/// (read over TLS from WeChat Pay's host; `{name}::SIGNED_RESPONSE` is `false`).",
+                escape_doc(&operation.name)
+            )
         } else {
             format!(
                 "/// The answer of [`{name}`] ({}): its fields after the client verified `sign`.",
@@ -542,6 +563,12 @@ impl<'a> ModuleV2<'a> {
                 operation.base
             );
         }
+        if answered_unsigned(operation) {
+            let _ = writeln!(
+                out,
+                "///\n/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat\n/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as\n/// for any v2 answer."
+            );
+        }
         if operation.cert {
             let _ = writeln!(
                 out,
@@ -563,9 +590,14 @@ impl<'a> ModuleV2<'a> {
         } else {
             ""
         };
+        let unsigned = if answered_unsigned(operation) {
+            ", unsigned_response"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "#[endpoint(POST, \"{}\", response = {answer}, protocol = v2{certificate})]",
+            "#[endpoint(POST, \"{}\", response = {answer}{unsigned}, protocol = v2{certificate})]",
             operation.path
         );
         let _ = writeln!(
@@ -668,5 +700,41 @@ mod tests {
         page.kind = "page".into();
         assert!(undeclared(&page).is_some());
         assert!(undeclared(&operation("pay/micropay")).is_none());
+    }
+
+    #[test]
+    fn the_operations_answered_without_sign_are_declared_unsigned() {
+        let facts =
+            FactsV2::read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("facts_v2.json"))
+                .unwrap();
+        let find = |path: &str| {
+            facts
+                .operations
+                .iter()
+                .find(|operation| operation.path == path)
+                .unwrap_or_else(|| panic!("{path} is described"))
+        };
+        for path in [
+            "mmpaymkttransfers/promotion/transfers",
+            "mmpaymkttransfers/gettransferinfo",
+            "mmpaymkttransfers/sendredpack",
+            "risk/getpublickey",
+        ] {
+            assert!(answered_unsigned(find(path)), "{path}");
+        }
+        for path in ["pay/micropay", "secapi/pay/refund", "pay/pappayapply"] {
+            assert!(!answered_unsigned(find(path)), "{path}");
+        }
+        // An answer described without fields is taken as signed.
+        assert!(!answered_unsigned(&operation("pay/anything")));
+        let modules = emit(&facts).unwrap();
+        let transfers = &modules
+            .iter()
+            .find(|(name, _)| name == "mmpaymkttransfers.rs")
+            .unwrap()
+            .1;
+        assert!(transfers.contains(
+            "#[endpoint(POST, \"mmpaymkttransfers/promotion/transfers\", response = PostPromotionTransfersResponse, unsigned_response, protocol = v2, client_certificate)]"
+        ));
     }
 }

@@ -376,7 +376,8 @@ fn check_parts(
 const V2_RUNTIME_FIELDS: [&str; 5] = ["appid", "mch_id", "nonce_str", "sign", "sign_type"];
 
 /// What a v2 declaration may not have: another method than `POST`, the fields the client fills,
-/// query or encrypted fields, an unsigned answer.
+/// query or encrypted fields. (`unsigned_response` is allowed: a few v2 operations, such as
+/// `mmpaymkttransfers/promotion/transfers`, are answered without `sign`.)
 fn check_v2(input: &Input, args: &Args, method: Option<Method>, errors: &mut Errors) {
     let name = &input.ident;
     if method.is_some_and(|m| m != Method::Post) {
@@ -385,14 +386,6 @@ fn check_v2(input: &Input, args: &Args, method: Option<Method>, errors: &mut Err
             name,
             "API v2 operations are `POST`ed as XML",
             Some(&"write `POST`"),
-        ));
-    }
-    if args.options.unsigned_response.is_present() {
-        errors.push(problem(
-            args.options.unsigned_response.span(),
-            name,
-            "`unsigned_response` is for API v3 downloads; every v2 answer is verified by its `sign`",
-            Some(&"remove `unsigned_response`"),
         ));
     }
     for field in &input.fields {

@@ -35,7 +35,7 @@ pub const ALTERNATE_BASE_URL: &str = "https://api.wechatpay.cn/";
 pub const BACKUP_BASE_URL: &str = "https://api2.wechatpay.cn/";
 
 /// Settings for one call, overriding the client's: whether a written request may be sent
-/// again, and a deadline for the whole call.
+/// again, and a deadline for the whole call. They apply to API v3 and v2 calls alike.
 ///
 /// ```no_run
 /// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
@@ -360,7 +360,10 @@ impl Client {
     /// [`Error::Api`] for WeChat Pay's error answers; a verification error ([`Error::Unsigned`],
     /// [`Error::BadSignature`], [`Error::SignatureProbe`], [`Error::StaleTimestamp`],
     /// [`Error::UnknownSerial`]); [`Error::Decode`], [`Error::Timeout`], [`Error::Transport`],
-    /// [`Error::InvalidRequest`].
+    /// [`Error::InvalidRequest`]; for an API v2 endpoint [`Error::V2`] (refused, a business
+    /// failure with its `err_code`, or an answer that failed its `sign` check). Every error of a
+    /// call that was sent says how many attempts it made and whether WeChat Pay may have acted
+    /// on it ([`Error::outcome_unknown`]), whatever the protocol.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
         self.send_with_options(request, &CallOptions::new()).await
     }
@@ -375,7 +378,7 @@ impl Client {
         options: &CallOptions,
     ) -> Result<E::Response, Error> {
         if E::PROTOCOL == Protocol::V2 {
-            return Ok(self.send_v2(request, None).await?.into_inner());
+            return Ok(self.send_v2(request, None, options).await?.into_inner());
         }
         self.send_answer(request, options).await?.json()
     }
@@ -395,19 +398,23 @@ impl Client {
                 problem: "an appid is given per request only to v2 endpoints".into(),
             });
         }
-        Ok(self.send_v2(request, Some(appid)).await?.into_inner())
+        Ok(self
+            .send_v2(request, Some(appid), &CallOptions::new())
+            .await?
+            .into_inner())
     }
 
     /// Sends a v2 endpoint: the XML request with `appid`, `mch_id`, `nonce_str`, `sign_type` and
-    /// `sign` filled in, POSTed to the v2 path on the client's host; the answer is verified with
-    /// the APIv2 key before it is decoded.
+    /// `sign` filled in, POSTed to the v2 path through the call loop every protocol shares
+    /// ([`Client::execute_call`]); the answer is checked with the APIv2 key (its `sign`, unless
+    /// the operation is answered without one) before it is decoded.
     async fn send_v2<E: Endpoint>(
         &self,
         request: &E,
         appid: Option<&str>,
+        options: &CallOptions,
     ) -> Result<crate::Response<E::Response>, Error> {
-        let inner = &*self.inner;
-        let settings = &inner.v2;
+        let settings = &self.inner.v2;
         let key = settings.key.as_ref().ok_or_else(|| {
             Error::Config(format!(
                 "v2 `{}` is signed with the APIv2 key: call .apiv2_key(…) or set WECHATPAY_APIV2_KEY",
@@ -420,95 +427,27 @@ impl Client {
             }
             .into());
         }
+        let fields = v2::request_fields(request)?;
+        let keyed = v2::is_keyed_by_merchant_id(E::PATH, &fields);
         let body = v2::seal_request(
-            v2::request_fields(request)?,
+            fields,
             appid.or(settings.appid.as_deref()),
             self.mchid(),
             key,
             settings.sign_type,
         );
-        let body = Bytes::from(body);
-        let started = std::time::Instant::now();
-        let mut host = 0;
-        let mut call = Attempts::default();
-        let written = AtomicBool::new(false);
-        let raw = loop {
-            let base = &inner.bases[host];
-            let target = format!("{}/{}", base.prefix, E::PATH);
-            let uri = http::Uri::builder()
-                .scheme(base.scheme.clone())
-                .authority(base.authority.clone())
-                .path_and_query(target.as_str())
-                .build()
-                .map_err(|e| Error::InvalidRequest {
-                    endpoint: E::PATH,
-                    problem: format!("`{target}` is not a valid request target: {e}"),
-                })?;
-            let http_request = Request::builder()
-                .method(Method::POST)
-                .uri(uri)
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("text/xml; charset=utf-8"),
-                )
-                .header(ACCEPT, HeaderValue::from_static("text/xml"))
-                .header(USER_AGENT, inner.user_agent.clone())
-                .body(Full::new(body.clone()))
-                .map_err(|e| Error::InvalidRequest {
-                    endpoint: E::PATH,
-                    problem: e.to_string(),
-                })?;
-            call.count += 1;
-            written.store(false, Ordering::Release);
-            let outcome = inner.transport.call_tracked(http_request, &written).await;
-            let sent = written.load(Ordering::Acquire);
-            match outcome {
-                // Only a request that was not sent fails over: v2 endpoints are not sorted by
-                // whether sending again can act twice.
-                Err(Error::Transport { url, source, .. })
-                    if host + 1 < inner.bases.len() && !sent =>
-                {
-                    host += 1;
-                    tracing::warn!(%url, error = %source, backup = %inner.bases[host], "host unreachable: failing over to the backup host");
-                }
-                other => {
-                    call.outcome_unknown |=
-                        sent && !matches!(&other, Ok(raw) if !raw.status.is_server_error());
-                    break other.map_err(|error| error.with_attempts(call))?;
-                }
-            }
-        };
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let RawAnswer {
-            status,
-            headers,
-            body,
-        } = raw;
-        let request_id = auth::request_id(&headers);
-        let outcome = if status.is_success() {
-            v2::verify_answer(&body, key, settings.sign_type, E::PATH)
-                .map_err(Error::from)
-                .and_then(|fields| {
-                    v2::decode_fields::<E::Response>(&fields, &format!("POST {}", E::PATH))
-                })
-        } else {
-            Err(api_error(status, &body, request_id.clone(), false).with_attempts(call))
-        };
-        match &outcome {
-            Ok(_) => tracing::info!(
-                method = "POST",
-                path = E::PATH,
-                status = status.as_u16(),
-                elapsed_ms,
-                "wechatpay call"
-            ),
-            Err(error) => {
-                tracing::warn!(method = "POST", path = E::PATH, status = status.as_u16(), elapsed_ms, %error, "wechatpay call failed")
-            }
-        }
-        Ok(crate::Response::from_parts(
-            outcome?, status, headers, request_id,
-        ))
+        let wire = Wire::V2(V2Call {
+            path: E::PATH,
+            target: format!("/{}", E::PATH),
+            body: Bytes::from(body),
+            key,
+            sign_type: settings.sign_type,
+            signed: E::SIGNED_RESPONSE,
+            keyed,
+        });
+        let answer = self.execute_call(&wire, options).await?;
+        let value = answer.v2_decode::<E::Response>()?;
+        Ok(crate::Response::new(value, answer))
     }
 
     /// Sends a declared endpoint like [`Client::send`] and returns its decoded answer with the
@@ -528,7 +467,7 @@ impl Client {
         request: &E,
     ) -> Result<crate::Response<E::Response>, Error> {
         if E::PROTOCOL == Protocol::V2 {
-            return self.send_v2(request, None).await;
+            return self.send_v2(request, None, &CallOptions::new()).await;
         }
         crate::Response::decode(self.send_answer(request, &CallOptions::new()).await?)
     }
@@ -623,27 +562,37 @@ impl Client {
         }
     }
 
-    /// Signs, sends and verifies one rendered request.
+    /// Signs, sends and verifies one rendered API v3 request, through the call loop
+    /// ([`Client::execute_call`]).
     pub(crate) async fn execute(
         &self,
         rendered: &RenderedRequest,
         signed: bool,
         options: &CallOptions,
     ) -> Result<Answer, Error> {
+        self.execute_call(&Wire::V3 { rendered, signed }, options)
+            .await
+    }
+
+    /// The call loop of every protocol: one tracing span and one event per call, with the
+    /// attempts, status and `Request-ID`; hosts, failover, retries, the deadline and the
+    /// outcome-unknown rule of [`Client::execute_with_retries`]. The protocol ([`Wire`]) builds
+    /// each attempt's request and accepts the answer.
+    async fn execute_call(&self, wire: &Wire<'_>, options: &CallOptions) -> Result<Answer, Error> {
         crate::transport::runtime()?;
-        self.refresh_in_background_if_due();
+        if matches!(wire, Wire::V3 { .. }) {
+            self.refresh_in_background_if_due();
+        }
         let started = std::time::Instant::now();
         let span = tracing::debug_span!(
             "wechatpay",
-            method = %rendered.method(),
-            path = rendered.path_template(),
+            method = %wire.method(),
+            path = wire.path_template(),
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let result = self
-            .execute_with_retries(rendered, signed, options, &span)
-            .await;
+        let (result, answered) = self.execute_with_retries(wire, options, &span).await;
         let attempts = match &result {
             Ok(answer) => answer.attempts(),
             Err(error) => error.attempts(),
@@ -659,8 +608,8 @@ impl Client {
                 span.record("request_id", request_id);
                 tracing::info!(
                     parent: &span,
-                    method = %rendered.method(),
-                    path = rendered.path_template(),
+                    method = %wire.method(),
+                    path = wire.path_template(),
                     status = answer.status.as_u16(),
                     request_id,
                     attempts,
@@ -670,23 +619,21 @@ impl Client {
             }
             Err(error) => {
                 let request_id = error.request_id().unwrap_or("");
-                let status = match error {
-                    Error::Api { status, .. } => Some(status.as_u16()),
-                    Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS.as_u16()),
-                    _ => None,
-                };
+                // The status of the answer the call ended with, when one came.
+                let status = answered.map(|status| status.as_u16());
                 if let Some(status) = status {
                     span.record("status", status);
                 }
                 span.record("request_id", request_id);
                 tracing::warn!(
                     parent: &span,
-                    method = %rendered.method(),
-                    path = rendered.path_template(),
+                    method = %wire.method(),
+                    path = wire.path_template(),
                     status,
                     request_id,
                     attempts,
                     elapsed_ms,
+                    outcome_unknown = error.outcome_unknown(),
                     %error,
                     "wechatpay call failed"
                 );
@@ -695,7 +642,8 @@ impl Client {
         result
     }
 
-    /// Sends a request with the client's retry rules; every attempt is signed afresh.
+    /// Sends a request with the client's retry rules; every v3 attempt is signed afresh, a v2
+    /// request is sent as sealed.
     ///
     /// - A host that cannot be reached (refused, DNS or TLS failure, no connection within the
     ///   connect timeout) is replaced by the next backup host: nothing was sent.
@@ -706,27 +654,29 @@ impl Client {
     /// - `429` is never retried: [`Error::RateLimited`].
     /// - A timeout is never retried: the request may have been processed.
     ///
-    /// Every error carries the attempts made and whether WeChat Pay may have acted.
+    /// Every error carries the attempts made and whether WeChat Pay may have acted: once a
+    /// request was written, a lost, cut-off or timed-out answer, a `5xx`, an answer that failed
+    /// verification, and an answer that says so ([`Error::answer_leaves_outcome_unknown`]) leave
+    /// the outcome unknown.
     async fn execute_with_retries(
         &self,
-        rendered: &RenderedRequest,
-        signed: bool,
+        wire: &Wire<'_>,
         options: &CallOptions,
         span: &tracing::Span,
-    ) -> Result<Answer, Error> {
+    ) -> (Result<Answer, Error>, Option<StatusCode>) {
         let inner = &*self.inner;
-        let resend = options
-            .resend
-            .unwrap_or_else(|| rendered.is_keyed_by_merchant_id());
+        let resend = options.resend.unwrap_or_else(|| wire.resend_by_default());
         let mut call = Attempts::default();
         let mut host = 0;
+        // The status of the answer the call ends with.
+        let mut answered = None;
         // Whether the attempt in flight may have reached the server, also when the deadline
         // abandons it half-way.
         let written = AtomicBool::new(false);
         let attempts = async {
             let mut retries = 0u32;
             loop {
-                let request = self.signed_request_to(rendered, &inner.bases[host])?;
+                let request = wire.request_to(self, &inner.bases[host])?;
                 // Kept for the diagnosis of a `401 SIGN_ERROR` (the header, not the key).
                 let authorization = request.headers().get(AUTHORIZATION).cloned();
                 written.store(false, Ordering::Release);
@@ -754,18 +704,22 @@ impl Client {
                     }
                     Ok(raw) => {
                         let status = raw.status;
+                        answered = Some(status);
                         let server_time = crate::sign_diagnosis::answer_time(&raw.headers);
-                        let checked = self.check(raw, signed, rendered).await;
-                        let checked = crate::sign_diagnosis::keep_signed(
-                            checked,
-                            rendered,
-                            authorization.as_ref(),
-                            server_time,
-                        );
-                        // A success that did not verify, or an error answer whose signature
-                        // failed: what WeChat Pay did is not known.
+                        let checked = wire.accept(self, raw).await;
+                        let checked = match wire {
+                            Wire::V3 { rendered, .. } => crate::sign_diagnosis::keep_signed(
+                                checked,
+                                rendered,
+                                authorization.as_ref(),
+                                server_time,
+                            ),
+                            Wire::V2(_) => checked,
+                        };
+                        // An answer that did not verify (WeChat Pay's real one may have been
+                        // lost), or that says the outcome is not known yet.
                         call.outcome_unknown |=
-                            matches!(&checked, Err(e) if e.is_verification_failure());
+                            matches!(&checked, Err(e) if e.answer_leaves_outcome_unknown());
                         return match checked {
                             Err(Error::Api {
                                 message,
@@ -792,11 +746,12 @@ impl Client {
                 Ok(result) => result,
                 Err(_) => {
                     call.outcome_unknown |= written.load(Ordering::Acquire);
+                    answered = None;
                     Err(Error::Timeout {
                         url: format!(
                             "{}{}",
                             inner.bases[host],
-                            rendered.target().trim_start_matches('/')
+                            wire.target().trim_start_matches('/')
                         ),
                         timeout_ms: crate::transport::millis(deadline),
                         attempts: Attempts::default(),
@@ -804,9 +759,10 @@ impl Client {
                 }
             },
         };
-        result
+        let result = result
             .map(|answer| answer.with_attempts(call))
-            .map_err(|error| error.with_attempts(call))
+            .map_err(|error| error.with_attempts(call));
+        (result, answered)
     }
 
     /// Signs and sends one rendered request and reads the whole answer, unverified.
@@ -919,13 +875,9 @@ impl Client {
             if signed {
                 self.verify_signed(&headers, &body).await?;
             }
-            return Ok(Answer::new(
-                status,
-                headers,
-                body,
-                request_id,
-                rendered.call(),
-            ));
+            let mut answer = Answer::new(status, headers, body, request_id, rendered.call());
+            answer.signed = signed;
+            return Ok(answer);
         }
         // Error answers may come unsigned; when they carry a signature it must hold.
         let verified = headers.contains_key(auth::header::SIGNATURE);
@@ -964,6 +916,144 @@ impl Client {
             };
         }
         api_error(status, body, auth::request_id(headers), verified)
+    }
+}
+
+/// What one call speaks: the part of a call that depends on the protocol, which the call loop
+/// ([`Client::execute_call`]) asks to build each attempt's request and to accept the answer.
+/// Everything else (hosts, failover, retries, deadlines, attempts, the outcome-unknown rule, the
+/// span and the `Request-ID`) is the loop's, the same for every protocol.
+enum Wire<'a> {
+    /// API v3: the rendered request, signed afresh for every attempt (`Authorization`); the
+    /// answer verified by its `Wechatpay-*` headers (when `signed`).
+    V3 {
+        /// The request, rendered once.
+        rendered: &'a RenderedRequest,
+        /// Whether a `2xx` answer must carry a valid WeChat Pay signature.
+        signed: bool,
+    },
+    /// API v2: the sealed XML body, sent unchanged by every attempt; the answer checked by its
+    /// `sign` with the APIv2 key.
+    V2(V2Call<'a>),
+}
+
+/// A v2 request, sealed: what [`Wire::V2`] sends and how it checks the answer.
+struct V2Call<'a> {
+    /// The operation's path (`pay/micropay`).
+    path: &'static str,
+    /// `/` + the path: the request target.
+    target: String,
+    /// The XML body with `sign`.
+    body: Bytes,
+    key: &'a ApiV2Key,
+    sign_type: SignType,
+    /// Whether WeChat Pay signs the operation's answers ([`Endpoint::SIGNED_RESPONSE`]).
+    signed: bool,
+    /// Whether sending it again cannot act twice (see [`v2::is_keyed_by_merchant_id`]).
+    keyed: bool,
+}
+
+/// Every v2 request is a `POST`.
+static POST: Method = Method::POST;
+
+impl Wire<'_> {
+    fn method(&self) -> &Method {
+        match self {
+            Wire::V3 { rendered, .. } => rendered.method(),
+            Wire::V2(_) => &POST,
+        }
+    }
+
+    /// What traces and errors name the call by: the path template.
+    fn path_template(&self) -> &str {
+        match self {
+            Wire::V3 { rendered, .. } => rendered.path_template(),
+            Wire::V2(call) => call.path,
+        }
+    }
+
+    /// The request target, with its leading `/`.
+    fn target(&self) -> &str {
+        match self {
+            Wire::V3 { rendered, .. } => rendered.target(),
+            Wire::V2(call) => &call.target,
+        }
+    }
+
+    /// Whether a request that may have reached WeChat Pay is sent again unless the call says
+    /// otherwise ([`CallOptions::resend`]).
+    fn resend_by_default(&self) -> bool {
+        match self {
+            Wire::V3 { rendered, .. } => rendered.is_keyed_by_merchant_id(),
+            Wire::V2(call) => call.keyed,
+        }
+    }
+
+    /// The HTTP request of one attempt, to one of the client's hosts.
+    fn request_to(&self, client: &Client, base: &BaseUrl) -> Result<Request<Full<Bytes>>, Error> {
+        match self {
+            Wire::V3 { rendered, .. } => client.signed_request_to(rendered, base),
+            Wire::V2(call) => {
+                let target = format!("{}{}", base.prefix, call.target);
+                let uri = http::Uri::builder()
+                    .scheme(base.scheme.clone())
+                    .authority(base.authority.clone())
+                    .path_and_query(target.as_str())
+                    .build()
+                    .map_err(|e| Error::InvalidRequest {
+                        endpoint: call.path,
+                        problem: format!("`{target}` is not a valid request target: {e}"),
+                    })?;
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(uri)
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("text/xml; charset=utf-8"),
+                    )
+                    .header(ACCEPT, HeaderValue::from_static("text/xml"))
+                    .header(USER_AGENT, client.inner.user_agent.clone())
+                    .body(Full::new(call.body.clone()))
+                    .map_err(|e| Error::InvalidRequest {
+                        endpoint: call.path,
+                        problem: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    /// Checks an answer: verified and kept, or the error it is.
+    async fn accept(&self, client: &Client, raw: RawAnswer) -> Result<Answer, Error> {
+        match self {
+            Wire::V3 { rendered, signed } => client.check(raw, *signed, rendered).await,
+            Wire::V2(call) => {
+                let RawAnswer {
+                    status,
+                    headers,
+                    body,
+                } = raw;
+                let request_id = auth::request_id(&headers);
+                if !status.is_success() {
+                    // Not WeChat Pay's v2 protocol (it answers `200` with XML): a gateway's or
+                    // proxy's error page, kept in part as unverified.
+                    return Err(api_error(status, &body, request_id, false));
+                }
+                let fields =
+                    v2::check_answer(&body, call.key, call.sign_type, call.path, call.signed)
+                        .map_err(|error| Error::V2(error.with_request_id(request_id.clone())))?;
+                let signed = v2::field(&fields, "sign").is_some_and(|sign| !sign.is_empty());
+                let mut answer = Answer::new(
+                    status,
+                    headers,
+                    body,
+                    request_id,
+                    format!("POST {}", call.path),
+                );
+                answer.signed = signed;
+                answer.v2_fields = Some(fields);
+                Ok(answer)
+            }
+        }
     }
 }
 
@@ -1032,6 +1122,10 @@ pub struct Answer {
     /// `METHOD path` of the call this answers, for [`Error::Decode`].
     call: String,
     attempts: Attempts,
+    /// Whether the answer carried a WeChat Pay signature that verified (v3 headers, v2 `sign`).
+    signed: bool,
+    /// The fields of a v2 answer, checked.
+    v2_fields: Option<v2::Fields>,
 }
 
 impl Answer {
@@ -1049,6 +1143,8 @@ impl Answer {
             request_id,
             call,
             attempts: Attempts::default(),
+            signed: false,
+            v2_fields: None,
         }
     }
 
@@ -1083,9 +1179,35 @@ impl Answer {
         self.request_id.as_deref()
     }
 
+    /// Whether the answer carried a WeChat Pay signature that verified.
+    pub(crate) fn signed(&self) -> bool {
+        self.signed
+    }
+
     /// Status, headers and `Request-ID`, once the body is decoded.
     pub(crate) fn into_meta(self) -> (StatusCode, HeaderMap, Option<String>) {
         (self.status, self.headers, self.request_id)
+    }
+
+    /// Decodes the checked fields of a v2 answer into `T`.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] with the call, the `Request-ID` and the attempts when a field `T`
+    /// requires is missing or does not parse.
+    pub(crate) fn v2_decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let empty = v2::Fields::new();
+        let fields = self.v2_fields.as_ref().unwrap_or(&empty);
+        v2::decode_fields::<T>(fields, &self.call).map_err(|error| match error {
+            Error::Decode {
+                endpoint, source, ..
+            } => Error::Decode {
+                endpoint,
+                source,
+                request_id: self.request_id.clone(),
+                attempts: self.attempts,
+            },
+            other => other,
+        })
     }
 
     /// Decodes the body as JSON into `T` (an empty `204` body decodes as JSON `null`, so `()` works).
@@ -1409,6 +1531,8 @@ impl ClientBuilder {
     /// Refuses error answers (`4xx`/`5xx`) that carry no WeChat Pay signature with
     /// [`Error::Unsigned`], instead of reporting them as [`Error::Api`] with `verified: false`.
     /// WeChat Pay signs its error answers; an unsigned one may come from a proxy on the way.
+    /// API v3 only: WeChat Pay answers v2 calls `200` with XML, and a v2 call's `4xx`/`5xx`
+    /// (from a gateway on the way) is always [`Error::Api`] with `verified: false`.
     pub fn require_signed_errors(mut self, strict: bool) -> Self {
         self.require_signed_errors = strict;
         self

@@ -54,7 +54,10 @@ pub trait Endpoint {
     /// The path template as declared, without the leading `/` (`v3/papay/…/{plan_id}`).
     const PATH: &'static str;
 
-    /// Whether the answer is signed by WeChat Pay. Only downloads are unsigned.
+    /// Whether the answer is signed by WeChat Pay (`unsigned_response` in the declaration makes
+    /// it `false`). Unsigned are the v3 downloads, and the v2 operations WeChat Pay answers
+    /// without `sign` (企业付款 `mmpaymkttransfers/promotion/transfers`, its query, red packets …),
+    /// whose answers are read as they come over TLS from WeChat Pay's host.
     const SIGNED_RESPONSE: bool = true;
 
     /// Which protocol the endpoint speaks: API v3 (JSON, RSA) unless declared `protocol = v2`.

@@ -304,7 +304,8 @@ pub enum Error {
     },
 
     /// An API v2 answer or callback failed: refused, unsigned, forged, malformed, or a business
-    /// failure with its `err_code` (see [`crate::v2::V2Error`]).
+    /// failure with its `err_code` (see [`crate::v2::V2Error`]). The cases about an answer carry
+    /// the call's attempts and `Request-ID`, like the v3 variants.
     #[error(transparent)]
     V2(#[from] crate::v2::V2Error),
 
@@ -384,7 +385,7 @@ impl std::fmt::Display for CauseChain<'_> {
     }
 }
 
-fn attempts_suffix(attempts: &Attempts) -> String {
+pub(crate) fn attempts_suffix(attempts: &Attempts) -> String {
     match attempts.count {
         0 | 1 => String::new(),
         n => format!(" (after {n} attempts)"),
@@ -407,12 +408,20 @@ macro_rules! call_attempts {
             | Error::Timeout { $attempts, .. }
             | Error::Transport { $attempts, .. }
             | Error::BodyTooLarge { $attempts, .. } => $then,
+            Error::V2(
+                crate::v2::V2Error::Refused { $attempts, .. }
+                | crate::v2::V2Error::Business { $attempts, .. }
+                | crate::v2::V2Error::Unsigned { $attempts, .. }
+                | crate::v2::V2Error::BadSignature { $attempts, .. }
+                | crate::v2::V2Error::WrongSignType { $attempts, .. }
+                | crate::v2::V2Error::Malformed { $attempts, .. },
+            ) => $then,
             _ => $otherwise,
         }
     };
 }
 
-fn request_id_suffix(request_id: &Option<String>) -> String {
+pub(crate) fn request_id_suffix(request_id: &Option<String>) -> String {
     match request_id {
         Some(id) => format!(" (Request-ID {id})"),
         None => String::new(),
@@ -433,6 +442,7 @@ impl Error {
             | Error::MalformedHeader { request_id, .. }
             | Error::Decode { request_id, .. }
             | Error::Notification { request_id, .. } => request_id.as_deref(),
+            Error::V2(error) => error.request_id(),
             _ => None,
         }
     }
@@ -483,7 +493,9 @@ impl Error {
 
     /// Whether WeChat Pay may have acted on the request although the call failed: a request was
     /// written and its answer was lost, cut off, timed out, a `5xx`, or failed verification,
-    /// or a verified success did not decode.
+    /// or a verified success did not decode; for API v2 also an answer that is not WeChat Pay
+    /// XML, and an `err_code` WeChat Pay documents as "query before retrying" (`SYSTEMERROR`,
+    /// `USERPAYING`, `BANKERROR` …, see [`crate::v2::OUTCOME_UNKNOWN_CODES`]).
     ///
     /// When this is true, do not issue the operation again under new ids: query it by your own
     /// id (`out_trade_no`, `out_refund_no`, `out_contract_code` …) first, or send the very same
@@ -525,6 +537,17 @@ impl Error {
     pub(crate) fn with_attempts(mut self, call: Attempts) -> Self {
         call_attempts!(&mut self, attempts => *attempts = call, _ => ());
         self
+    }
+
+    /// Whether an answer that was read leaves the outcome of the call unknown: it failed
+    /// verification (it may be forged, and WeChat Pay's real answer was lost), a verified
+    /// success did not decode, the v2 body is not WeChat Pay XML, or its `err_code` is one
+    /// WeChat Pay documents as "query before retrying" ([`crate::v2::OUTCOME_UNKNOWN_CODES`]).
+    /// The call loop sets [`Error::outcome_unknown`] from it for a request that was written.
+    pub(crate) fn answer_leaves_outcome_unknown(&self) -> bool {
+        self.is_verification_failure()
+            || matches!(self, Error::Decode { .. })
+            || matches!(self, Error::V2(error) if error.answer_leaves_outcome_unknown())
     }
 
     pub(crate) fn key(source_name: Option<&std::path::Path>, problem: impl Into<String>) -> Self {

@@ -31,36 +31,38 @@ pub struct Response<T> {
     status: StatusCode,
     headers: HeaderMap,
     request_id: Option<String>,
+    signed: bool,
 }
 
 impl<T: DeserializeOwned> Response<T> {
     /// Decodes a verified answer, keeping its metadata.
     pub(crate) fn decode(answer: Answer) -> Result<Self, Error> {
         let value = answer.json()?;
-        let (status, headers, request_id) = answer.into_meta();
-        Ok(Self {
-            value,
-            status,
-            headers,
-            request_id,
-        })
+        Ok(Self::new(value, answer))
     }
 }
 
 impl<T> Response<T> {
-    /// An answer decoded elsewhere (API v2), with its status and headers.
-    pub(crate) fn from_parts(
-        value: T,
-        status: StatusCode,
-        headers: HeaderMap,
-        request_id: Option<String>,
-    ) -> Self {
+    /// An answer decoded elsewhere (API v2), with its metadata.
+    pub(crate) fn new(value: T, answer: Answer) -> Self {
+        let signed = answer.signed();
+        let (status, headers, request_id) = answer.into_meta();
         Self {
             value,
             status,
             headers,
             request_id,
+            signed,
         }
+    }
+
+    /// Whether the answer carried a WeChat Pay signature that verified: the `Wechatpay-*`
+    /// headers of API v3, the `sign` of API v2. `false` for the v2 operations WeChat Pay answers
+    /// without `sign` (企业付款 `mmpaymkttransfers/promotion/transfers`, its query, red packets …;
+    /// their endpoints declare `unsigned_response`): such an answer is as authentic as the TLS
+    /// connection to WeChat Pay's host it came over.
+    pub fn signed(&self) -> bool {
+        self.signed
     }
 
     /// The `Request-ID` header WeChat Pay gave the answer: quote it to WeChat Pay support.

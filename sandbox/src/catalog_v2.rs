@@ -2,7 +2,9 @@
 //! (`sandbox/facts/catalog_v2.json`, written by `wechatpay-codegen emit` and compiled in), after [`super::v2::handle`] checked the `sign`: the
 //! request's XML fields are checked as WeChat Pay checks them (required fields, whole numbers,
 //! listed values) and a wrong one gets `result_code=FAIL`, `err_code=PARAM_ERROR` naming it;
-//! otherwise the answer is the description's example answer, signed.
+//! otherwise the answer is the description's example answer (the fields the request gave too
+//! echoed), signed, or without `sign` for the operations WeChat Pay answers so
+//! ([`answered_unsigned`]).
 
 use std::sync::OnceLock;
 
@@ -51,6 +53,16 @@ pub(crate) fn find(path: &str) -> Option<&'static Value> {
     operations()
         .iter()
         .find(|operation| operation["path"] == path)
+}
+
+/// Whether WeChat Pay answers the described operation without `sign`: its answer lists fields
+/// but no `sign` (企业付款 `mmpaymkttransfers/promotion/transfers`, its query, red packets …),
+/// the rule `wechatpay-codegen` declares `unsigned_response` by.
+pub(crate) fn answered_unsigned(operation: &Value) -> bool {
+    let fields = operation["answer"]["fields"].as_array();
+    fields.is_some_and(|fields| {
+        !fields.is_empty() && !fields.iter().any(|field| field["n"] == "sign")
+    })
 }
 
 /// Whether WeChat Pay requires the client certificate (mutual TLS) for the v2 operation at
@@ -122,9 +134,11 @@ pub(crate) fn outcome(
         }
         // Indexed fields (`coupon_id_$n`) are answered as their first one.
         let name = name.replace("$n", "0").replace("$m", "0");
-        let value = match example(field) {
-            Value::String(text) => text,
-            other => other.to_string(),
+        // A field the request gave too (`partner_trade_no`, `out_trade_no` …) is echoed.
+        let value = match (get(&name), example(field)) {
+            (Some(given), _) => given.to_owned(),
+            (None, Value::String(text)) => text,
+            (None, other) => other.to_string(),
         };
         answer.push((name, value));
     }

@@ -115,6 +115,10 @@ pub enum Fault {
     /// API v2: sign the answer with the other sign type than the request's (MD5 for
     /// HMAC-SHA256, and the reverse).
     WrongSignType,
+    /// API v2: answer the (valid) request with `result_code=FAIL` and this `err_code`, such as
+    /// `SYSTEMERROR`, `USERPAYING` or `BANKERROR`, with WeChat Pay's description, without doing
+    /// anything; signed as the operation's answers are.
+    V2ErrCode(String),
 }
 
 /// The keys of one sandbox: the merchant's (to check requests) and WeChat Pay's (to sign answers).

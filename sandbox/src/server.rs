@@ -185,18 +185,37 @@ async fn handle(
         Ok(body) if control => super::control::dispatch(shared, &parts, &body.to_bytes()),
         Ok(body) if super::v2::is_v2(parts.uri.path().trim_start_matches('/')) => {
             let path = parts.uri.path().trim_start_matches('/').to_owned();
-            let answer = super::v2::handle(
-                shared,
-                &path,
-                &body.to_bytes(),
-                fault.as_ref(),
-                client_certificate,
-            );
+            let (status, answer) = match &fault {
+                Some(Fault::DropConnection) => return None,
+                Some(Fault::ServerError) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Bytes::from_static(b"<html><body>500 Internal Server Error</body></html>"),
+                ),
+                Some(Fault::RateLimited) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Bytes::from_static(b"<html><body>429 Too Many Requests</body></html>"),
+                ),
+                other => {
+                    if let Some(Fault::Delay(delay)) = other {
+                        tokio::time::sleep(*delay).await;
+                    }
+                    let answer = super::v2::handle(
+                        shared,
+                        &path,
+                        &body.to_bytes(),
+                        fault.as_ref(),
+                        client_certificate,
+                    );
+                    (StatusCode::OK, answer)
+                }
+            };
             let mut response = Response::new(http_body_util::Either::Left(Full::new(answer)));
+            *response.status_mut() = status;
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
                 http::HeaderValue::from_static("text/xml; charset=UTF-8"),
             );
+            insert(response.headers_mut(), header::REQUEST_ID, &request_id);
             return Some(response);
         }
         Ok(body) => {

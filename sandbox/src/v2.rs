@@ -82,16 +82,22 @@ pub(crate) fn handle(
         return refuse("mch_id参数错误");
     }
     let get = |name: &str| v2::field(&request, name).filter(|v| !v.is_empty());
-    let outcome = match operation(path).as_str() {
-        "papay/querycontract" => query_contract(shared, &get),
-        "papay/deletecontract" => delete_contract(shared, &get),
-        "papay/preentrustweb" => pre_entrust_web(shared, &get),
-        "pay/pappayapply" => pap_pay_apply(shared, &get),
-        "pay/paporderquery" => pap_order_query(shared, &get),
-        _ => match super::catalog_v2::find(path) {
-            Some(described) => super::catalog_v2::outcome(described, &request),
-            None => return refuse("URL地址错误"),
-        },
+    let described = super::catalog_v2::find(path);
+    let outcome: Result<Vec<(String, String)>, (String, String)> = match fault {
+        // WeChat Pay's "query before retrying" answers, for a request that was valid.
+        Some(Fault::V2ErrCode(code)) => Err((code.clone(), describe(code).to_owned())),
+        _ => match operation(path).as_str() {
+            "papay/querycontract" => query_contract(shared, &get),
+            "papay/deletecontract" => delete_contract(shared, &get),
+            "papay/preentrustweb" => pre_entrust_web(shared, &get),
+            "pay/pappayapply" => pap_pay_apply(shared, &get),
+            "pay/paporderquery" => pap_order_query(shared, &get),
+            _ => match described {
+                Some(described) => super::catalog_v2::outcome(described, &request),
+                None => return refuse("URL地址错误"),
+            },
+        }
+        .map_err(|(code, description)| (code.to_owned(), description)),
     };
     let mut answer: Fields = vec![
         ("return_code".into(), "SUCCESS".into()),
@@ -107,11 +113,39 @@ pub(crate) fn handle(
         }
         Err((code, description)) => {
             answer.push(("result_code".into(), "FAIL".into()));
-            answer.push(("err_code".into(), code.into()));
+            answer.push(("err_code".into(), code));
             answer.push(("err_code_des".into(), description));
         }
     }
+    if described.is_some_and(super::catalog_v2::answered_unsigned) {
+        return Bytes::from(unsigned(answer, &key, sign_type, fault));
+    }
     Bytes::from(signed(answer, &key, sign_type, fault))
+}
+
+/// WeChat Pay's description of the `err_code`s a test makes the sandbox answer
+/// ([`Fault::V2ErrCode`]).
+fn describe(code: &str) -> &'static str {
+    match code {
+        "SYSTEMERROR" => "系统繁忙，请稍后再试",
+        "USERPAYING" => "需要用户输入支付密码",
+        "BANKERROR" => "银行系统异常",
+        "BIZERR_NEED_RETRY" => "退款业务流程错误，需要商户触发重试来解决",
+        "PROCESSING" => "请求已受理，请稍后使用原单号查询发放结果",
+        _ => "错误",
+    }
+}
+
+/// Writes the answer of an operation WeChat Pay answers without `sign` (企业付款, red packets
+/// …): the fields as they are. A fault that forges a signature adds a `sign` that does not
+/// verify (with another key, or of the other sign type), which a client must refuse.
+fn unsigned(fields: Fields, key: &ApiV2Key, sign_type: SignType, fault: Option<&Fault>) -> String {
+    match fault {
+        Some(Fault::ForeignSignature | Fault::WrongSignType | Fault::TamperBody) => {
+            signed(fields, key, sign_type, fault)
+        }
+        _ => v2::xml::encode(v2::pairs(&fields)),
+    }
 }
 
 /// Signs fields (answer or callback) and writes them, misbehaving as `fault` says.

@@ -8,7 +8,15 @@
 //! An answer is used only after its own `sign` verifies ([`verify_answer`]): first
 //! `return_code` (a `FAIL` there is a refusal of the request itself, such as `签名错误`), then the
 //! signature, then `result_code`/`err_code`/`err_code_des`. Each failure is its own [`V2Error`],
-//! carried by [`crate::Error::V2`].
+//! carried by [`crate::Error::V2`]. The few operations whose answers WeChat Pay sends without
+//! `sign` (企业付款, its query, red packets …) declare `unsigned_response`
+//! ([`crate::Endpoint::SIGNED_RESPONSE`] is `false`): their answers are read without one
+//! ([`check_answer`]), their authenticity resting on TLS to WeChat Pay's host.
+//!
+//! A v2 call goes through the same call loop as a v3 one (hosts, failover, retries, deadlines,
+//! attempts, the tracing span): an error after the request was written says whether WeChat Pay
+//! may have acted ([`crate::Error::outcome_unknown`]), which the `err_code`s WeChat Pay documents
+//! as "query before retrying" ([`OUTCOME_UNKNOWN_CODES`]) and answers that fail verification do.
 //!
 //! Declare a v2 operation with `#[endpoint(POST, "papay/querycontract", response = …, protocol = v2)]`
 //! and send it with [`crate::Client::send`] like any other. Every documented v2 operation is
@@ -33,7 +41,7 @@ use serde::de::DeserializeOwned;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::endpoint::Endpoint;
-use crate::error::Error;
+use crate::error::{Attempts, Error, attempts_suffix, request_id_suffix};
 pub use xml::{Fields, XmlError};
 
 /// The fields the client fills in every v2 request; a request type must not declare them.
@@ -198,16 +206,93 @@ pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The `err_code`s WeChat Pay's v2 pages document as "the outcome is not known yet": the
+/// operation may have been done, or may still be done. Query by your own id (or send the very
+/// same request again, same `out_trade_no` / `partner_trade_no` / `mch_billno`) before anything
+/// else; never issue it again under a new id.
+///
+/// - `SYSTEMERROR`: every money-moving v2 operation (企业付款 `mmpaymkttransfers/promotion/transfers`
+///   "请使用原单号以及原请求参数重试", 付款到银行卡, 红包 "请求已受理，请稍后使用原单号查询发放结果",
+///   `secapi/pay/refund` "请用相同参数再次调用API", `pay/micropay` "请立即调用被扫订单结果查询API",
+///   `pay/unifiedorder`, `pay/pappayapply`, `secapi/pay/reverse`);
+/// - `USERPAYING` (`pay/micropay`: the user is entering the password, "等待5秒，然后调用被扫订单结果查询API");
+/// - `BANKERROR` (`pay/micropay`: "银行系统异常 … 请立即调用被扫订单结果查询API");
+/// - `BIZERR_NEED_RETRY` (`secapi/pay/refund`: "请用相同参数再次调用");
+/// - `PROCESSING` (red packets: "请求已受理，请稍后使用原单号查询发放结果").
+///
+/// Besides these, a transfer's `SEND_FAILED` ("付款错误: 请查单确认付款结果，以查单结果为准") is
+/// unknown for the transfer operations ([`outcome_unknown_code`]).
+pub const OUTCOME_UNKNOWN_CODES: [&str; 5] = [
+    "SYSTEMERROR",
+    "USERPAYING",
+    "BANKERROR",
+    "BIZERR_NEED_RETRY",
+    "PROCESSING",
+];
+
+/// The transfer operations whose `SEND_FAILED` means "query the transfer before deciding".
+const TRANSFERS: [&str; 2] = [
+    "mmpaymkttransfers/promotion/transfers",
+    "mmpaymkttransfers/promotion/paywwsptrans2pocket",
+];
+
+/// Whether WeChat Pay documents `err_code` of the v2 operation `endpoint` as an outcome not known
+/// yet (see [`OUTCOME_UNKNOWN_CODES`]).
+pub fn outcome_unknown_code(endpoint: &str, err_code: &str) -> bool {
+    OUTCOME_UNKNOWN_CODES.contains(&err_code)
+        || (err_code == "SEND_FAILED" && TRANSFERS.contains(&endpoint))
+}
+
+fn unknown_hint(endpoint: &str, err_code: &str) -> &'static str {
+    if outcome_unknown_code(endpoint, err_code) {
+        " (WeChat Pay documents this code as an outcome not known yet: query by your own id, or send the very same request again, before anything else)"
+    } else {
+        ""
+    }
+}
+
+fn err_code_suffix(err: Option<&ErrCode>) -> String {
+    match err {
+        Some(ErrCode {
+            err_code,
+            err_code_des,
+        }) if err_code_des.is_empty() => format!(" (err_code {err_code})"),
+        Some(ErrCode {
+            err_code,
+            err_code_des,
+        }) => format!(" (err_code {err_code}: {err_code_des})"),
+        None => String::new(),
+    }
+}
+
+/// The `err_code` and `err_code_des` a v2 refusal ([`V2Error::Refused`]) carries besides its
+/// `return_msg`, when it has an `err_code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrCode {
+    /// `err_code`, such as `SYSTEMERROR`.
+    pub err_code: String,
+    /// `err_code_des` (empty when the answer has none).
+    pub err_code_des: String,
+}
+
 /// What went wrong with a v2 answer or callback. Each case names the operation (`papay/querycontract`,
-/// or the callback).
+/// or the callback); the cases about an answer carry its `Request-ID` (when it had one) and the
+/// call's [`Attempts`] (see [`crate::Error::outcome_unknown`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum V2Error {
     /// `return_code` is not `SUCCESS`: WeChat Pay refused the request itself (a wrong signature,
-    /// a malformed request, a merchant without the permission). Nothing else of the answer is used.
+    /// a malformed request, a merchant without the permission). Of the answer only `return_msg`,
+    /// and `err_code`/`err_code_des` when it has them, are used.
     #[error(
-        "WeChat Pay refused the v2 request `{endpoint}`: return_code {return_code}: {return_msg}"
+        "WeChat Pay refused the v2 request `{endpoint}`: return_code {return_code}: {return_msg}{}{}{}{}",
+        err_code_suffix(err.as_deref()),
+        err.as_deref().map_or("", |err| unknown_hint(endpoint, &err.err_code)),
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
     )]
+    #[non_exhaustive]
     Refused {
         /// The operation.
         endpoint: String,
@@ -215,36 +300,75 @@ pub enum V2Error {
         return_code: String,
         /// `return_msg`, such as `签名错误` (wrong signature: check the APIv2 key and sign type).
         return_msg: String,
+        /// `err_code` and `err_code_des`, when the refusal carries an `err_code` (some
+        /// operations send `SYSTEMERROR` here); also read by [`V2Error::err_code`] and
+        /// [`V2Error::err_code_des`].
+        err: Option<Box<ErrCode>>,
+        /// The `Request-ID` header of the answer, when present.
+        request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it.
+        attempts: Attempts,
     },
-    /// The verified answer has `result_code=FAIL`: the business operation failed.
-    #[error("v2 `{endpoint}` failed: {err_code}: {err_code_des}")]
+    /// The answer has `result_code=FAIL`: the business operation failed, or (for the codes of
+    /// [`OUTCOME_UNKNOWN_CODES`]) its outcome is not known yet.
+    #[error(
+        "v2 `{endpoint}` failed: {err_code}: {err_code_des}{}{}{}",
+        unknown_hint(endpoint, err_code),
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
+    )]
+    #[non_exhaustive]
     Business {
         /// The operation.
         endpoint: String,
-        /// `err_code`, such as `CONTRACT_NOT_EXIST`, `ORDERPAID`.
+        /// `err_code`, such as `CONTRACT_NOT_EXIST`, `ORDERPAID`, `SYSTEMERROR`.
         err_code: String,
         /// `err_code_des`, the description WeChat Pay gave.
         err_code_des: String,
+        /// The `Request-ID` header of the answer, when present.
+        request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it.
+        attempts: Attempts,
     },
-    /// The answer has no `sign`: it was discarded as possibly forged.
-    #[error("the v2 answer of `{endpoint}` carries no `sign`; it was discarded as possibly forged")]
+    /// The answer of an operation WeChat Pay signs has no `sign`: it was discarded as possibly
+    /// forged.
+    #[error(
+        "the v2 answer of `{endpoint}` carries no `sign`; it was discarded as possibly forged{}{}",
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
+    )]
+    #[non_exhaustive]
     Unsigned {
         /// The operation.
         endpoint: String,
+        /// The `Request-ID` header of the answer, when present.
+        request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it.
+        attempts: Attempts,
     },
     /// The answer's `sign` does not verify with the APIv2 key: altered, or signed with another
     /// key. It was discarded.
     #[error(
-        "the v2 answer of `{endpoint}` has a `sign` that does not verify with the APIv2 key: it was altered or signed with another key, and was discarded"
+        "the v2 answer of `{endpoint}` has a `sign` that does not verify with the APIv2 key: it was altered or signed with another key, and was discarded{}{}",
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
     )]
+    #[non_exhaustive]
     BadSignature {
         /// The operation.
         endpoint: String,
+        /// The `Request-ID` header of the answer, when present.
+        request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it.
+        attempts: Attempts,
     },
     /// The answer is signed with another sign type than the request's. It was discarded.
     #[error(
-        "the v2 answer of `{endpoint}` is signed as {found}, but the request was signed {expected}; it was discarded"
+        "the v2 answer of `{endpoint}` is signed as {found}, but the request was signed {expected}; it was discarded{}{}",
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
     )]
+    #[non_exhaustive]
     WrongSignType {
         /// The operation.
         endpoint: String,
@@ -252,15 +376,28 @@ pub enum V2Error {
         expected: SignType,
         /// What the answer showed (its `sign_type`, or the length of its `sign`).
         found: String,
+        /// The `Request-ID` header of the answer, when present.
+        request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it.
+        attempts: Attempts,
     },
     /// The body is not the flat XML WeChat Pay sends.
-    #[error("the v2 answer of `{endpoint}` is not WeChat Pay XML: {error}")]
+    #[error(
+        "the v2 answer of `{endpoint}` is not WeChat Pay XML: {error}{}{}",
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
+    )]
+    #[non_exhaustive]
     Malformed {
         /// The operation.
         endpoint: String,
         /// What is wrong, and where.
         #[source]
         error: XmlError,
+        /// The `Request-ID` header of the answer, when present.
+        request_id: Option<String>,
+        /// How many attempts the call made, and whether WeChat Pay may have acted on it.
+        attempts: Attempts,
     },
     /// The operation needs the client certificate (mutual TLS) and the client has none.
     #[error(
@@ -281,12 +418,137 @@ impl V2Error {
         )
     }
 
-    /// `err_code` of a business failure, or `return_code` of a refusal.
+    /// `err_code` of a business failure or of a refusal that carries one, else `return_code` of
+    /// a refusal.
     pub fn code(&self) -> Option<&str> {
         match self {
             V2Error::Business { err_code, .. } => Some(err_code),
-            V2Error::Refused { return_code, .. } => Some(return_code),
+            V2Error::Refused {
+                err, return_code, ..
+            } => Some(err.as_deref().map_or(return_code, |err| &err.err_code)),
             _ => None,
+        }
+    }
+
+    /// `err_code` of a business failure, or of a refusal that carries one.
+    pub fn err_code(&self) -> Option<&str> {
+        match self {
+            V2Error::Business { err_code, .. } => Some(err_code),
+            V2Error::Refused { err, .. } => err.as_deref().map(|err| err.err_code.as_str()),
+            _ => None,
+        }
+    }
+
+    /// `err_code_des` of a business failure, or of a refusal that carries one.
+    pub fn err_code_des(&self) -> Option<&str> {
+        match self {
+            V2Error::Business { err_code_des, .. } => Some(err_code_des),
+            V2Error::Refused { err, .. } => err.as_deref().map(|err| err.err_code_des.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether what the answer says leaves the outcome unknown although it was read: an
+    /// `err_code` WeChat Pay documents so ([`outcome_unknown_code`]), or a body that is not
+    /// WeChat Pay XML. (Verification failures count too; see [`V2Error::is_verification_failure`].)
+    pub(crate) fn answer_leaves_outcome_unknown(&self) -> bool {
+        match self {
+            V2Error::Malformed { .. } => true,
+            V2Error::Business {
+                endpoint, err_code, ..
+            } => outcome_unknown_code(endpoint, err_code),
+            V2Error::Refused {
+                endpoint,
+                err: Some(err),
+                ..
+            } => outcome_unknown_code(endpoint, &err.err_code),
+            _ => false,
+        }
+    }
+
+    /// The `Request-ID` of the answer this error concerns, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            V2Error::Refused { request_id, .. }
+            | V2Error::Business { request_id, .. }
+            | V2Error::Unsigned { request_id, .. }
+            | V2Error::BadSignature { request_id, .. }
+            | V2Error::WrongSignType { request_id, .. }
+            | V2Error::Malformed { request_id, .. } => request_id.as_deref(),
+            V2Error::ClientCertificateRequired { .. } => None,
+        }
+    }
+
+    /// The same error with the `Request-ID` of the answer it concerns.
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
+        match &mut self {
+            V2Error::Refused { request_id, .. }
+            | V2Error::Business { request_id, .. }
+            | V2Error::Unsigned { request_id, .. }
+            | V2Error::BadSignature { request_id, .. }
+            | V2Error::WrongSignType { request_id, .. }
+            | V2Error::Malformed { request_id, .. } => *request_id = id,
+            V2Error::ClientCertificateRequired { .. } => {}
+        }
+        self
+    }
+
+    pub(crate) fn unsigned(endpoint: &str) -> Self {
+        V2Error::Unsigned {
+            endpoint: endpoint.to_owned(),
+            request_id: None,
+            attempts: Attempts::default(),
+        }
+    }
+
+    pub(crate) fn bad_signature(endpoint: &str) -> Self {
+        V2Error::BadSignature {
+            endpoint: endpoint.to_owned(),
+            request_id: None,
+            attempts: Attempts::default(),
+        }
+    }
+
+    pub(crate) fn wrong_sign_type(endpoint: &str, expected: SignType, found: String) -> Self {
+        V2Error::WrongSignType {
+            endpoint: endpoint.to_owned(),
+            expected,
+            found,
+            request_id: None,
+            attempts: Attempts::default(),
+        }
+    }
+
+    pub(crate) fn malformed(endpoint: &str, error: XmlError) -> Self {
+        V2Error::Malformed {
+            endpoint: endpoint.to_owned(),
+            error,
+            request_id: None,
+            attempts: Attempts::default(),
+        }
+    }
+
+    /// A refusal (`return_code` not `SUCCESS`) with what it says.
+    pub(crate) fn refused(endpoint: &str, fields: &Fields) -> Self {
+        let return_code = field(fields, "return_code").unwrap_or_default();
+        V2Error::Refused {
+            endpoint: endpoint.to_owned(),
+            return_code: if return_code.is_empty() {
+                "(none)".into()
+            } else {
+                return_code.to_owned()
+            },
+            return_msg: field(fields, "return_msg").unwrap_or_default().to_owned(),
+            err: field(fields, "err_code")
+                .filter(|code| !code.is_empty())
+                .map(|code| {
+                    Box::new(ErrCode {
+                        err_code: code.to_owned(),
+                        err_code_des: field(fields, "err_code_des").unwrap_or_default().to_owned(),
+                    })
+                }),
+            request_id: None,
+            attempts: Attempts::default(),
         }
     }
 }
@@ -304,18 +566,16 @@ pub fn verify_signed(
     endpoint: &str,
 ) -> Result<(), V2Error> {
     let Some(signature) = field(fields, "sign").filter(|s| !s.is_empty()) else {
-        return Err(V2Error::Unsigned {
-            endpoint: endpoint.to_owned(),
-        });
+        return Err(V2Error::unsigned(endpoint));
     };
     if let Some(declared) = field(fields, "sign_type").filter(|s| !s.is_empty())
         && SignType::from_wire(declared) != Some(sign_type)
     {
-        return Err(V2Error::WrongSignType {
-            endpoint: endpoint.to_owned(),
-            expected: sign_type,
-            found: format!("sign_type `{declared}`"),
-        });
+        return Err(V2Error::wrong_sign_type(
+            endpoint,
+            sign_type,
+            format!("sign_type `{declared}`"),
+        ));
     }
     if signature.len() != sign_type.hex_len() {
         let found = [SignType::Md5, SignType::HmacSha256]
@@ -325,25 +585,20 @@ pub fn verify_signed(
                 || format!("a {}-character sign", signature.len()),
                 |t| format!("{t} (a {}-character sign)", signature.len()),
             );
-        return Err(V2Error::WrongSignType {
-            endpoint: endpoint.to_owned(),
-            expected: sign_type,
-            found,
-        });
+        return Err(V2Error::wrong_sign_type(endpoint, sign_type, found));
     }
     if !verify_sign(fields, signature, key, sign_type) {
-        return Err(V2Error::BadSignature {
-            endpoint: endpoint.to_owned(),
-        });
+        return Err(V2Error::bad_signature(endpoint));
     }
     Ok(())
 }
 
-/// Reads and verifies a v2 answer: XML, then `return_code`, then `sign`, then `result_code`.
-/// Returns the fields only when all hold.
+/// Reads and verifies a v2 answer of an operation WeChat Pay signs: XML, then `return_code`,
+/// then `sign`, then `result_code`. Returns the fields only when all hold.
 ///
 /// An answer with `return_code=FAIL` is unsigned by WeChat Pay; it yields [`V2Error::Refused`]
-/// and none of its data (a signed one must verify first).
+/// with its `return_msg` (and `err_code` when present), none of its data (a signed one must
+/// verify first).
 ///
 /// # Errors
 /// [`V2Error::Malformed`], [`V2Error::Refused`], [`V2Error::Unsigned`],
@@ -354,26 +609,36 @@ pub fn verify_answer(
     sign_type: SignType,
     endpoint: &str,
 ) -> Result<Fields, V2Error> {
-    let fields = xml::decode(body).map_err(|error| V2Error::Malformed {
-        endpoint: endpoint.to_owned(),
-        error,
-    })?;
+    check_answer(body, key, sign_type, endpoint, true)
+}
+
+/// Reads a v2 answer as [`verify_answer`] does; with `signed` false, for the operations whose
+/// answers WeChat Pay sends without `sign` (企业付款 `mmpaymkttransfers/promotion/transfers`,
+/// its query, red packets … : the generated endpoints declare `unsigned_response`), an answer
+/// without `sign` is read as it is: its authenticity rests on TLS to WeChat Pay's host. A `sign`
+/// that is present must verify in either case.
+///
+/// # Errors
+/// As [`verify_answer`]; [`V2Error::Unsigned`] only when `signed`.
+pub fn check_answer(
+    body: &[u8],
+    key: &ApiV2Key,
+    sign_type: SignType,
+    endpoint: &str,
+    signed: bool,
+) -> Result<Fields, V2Error> {
+    let fields = xml::decode(body).map_err(|error| V2Error::malformed(endpoint, error))?;
+    let has_sign = field(&fields, "sign").is_some_and(|s| !s.is_empty());
     let return_code = field(&fields, "return_code").unwrap_or_default();
     if return_code != "SUCCESS" {
-        if field(&fields, "sign").is_some() {
+        if has_sign {
             verify_signed(&fields, key, sign_type, endpoint)?;
         }
-        return Err(V2Error::Refused {
-            endpoint: endpoint.to_owned(),
-            return_code: if return_code.is_empty() {
-                "(none)".into()
-            } else {
-                return_code.to_owned()
-            },
-            return_msg: field(&fields, "return_msg").unwrap_or_default().to_owned(),
-        });
+        return Err(V2Error::refused(endpoint, &fields));
     }
-    verify_signed(&fields, key, sign_type, endpoint)?;
+    if signed || has_sign {
+        verify_signed(&fields, key, sign_type, endpoint)?;
+    }
     if field(&fields, "result_code").is_some_and(|code| code != "SUCCESS") {
         return Err(V2Error::Business {
             endpoint: endpoint.to_owned(),
@@ -381,6 +646,8 @@ pub fn verify_answer(
             err_code_des: field(&fields, "err_code_des")
                 .unwrap_or_default()
                 .to_owned(),
+            request_id: None,
+            attempts: Attempts::default(),
         });
     }
     Ok(fields)
@@ -440,6 +707,27 @@ pub(crate) fn request_fields<E: Endpoint>(request: &E) -> Result<Fields, Error> 
         fields.push((name, text));
     }
     Ok(fields)
+}
+
+/// The merchant's own ids WeChat Pay keys a v2 operation by, besides the `out_…` fields: a
+/// transfer's `partner_trade_no`, a red packet's `mch_billno`. Their pages say to retry with the
+/// same one, which cannot pay twice.
+const MERCHANT_IDS: [&str; 2] = ["partner_trade_no", "mch_billno"];
+
+/// Whether sending a v2 request again cannot act twice, the rule of API v3's
+/// [`RenderedRequest::is_keyed_by_merchant_id`](crate::endpoint::RenderedRequest::is_keyed_by_merchant_id):
+/// a query (the path's last segment has `query` in it or starts with `get`: `pay/orderquery`,
+/// `mmpaymkttransfers/gettransferinfo`), or a request that names the operation by the merchant's
+/// own id (a non-empty `out_…` field such as `out_trade_no`, `out_refund_no`, or
+/// `partner_trade_no`, `mch_billno`), which WeChat Pay keys it by.
+pub(crate) fn is_keyed_by_merchant_id(path: &str, fields: &Fields) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if last.contains("query") || last.starts_with("get") {
+        return true;
+    }
+    fields.iter().any(|(name, value)| {
+        (name.starts_with("out_") || MERCHANT_IDS.contains(&name.as_str())) && !value.is_empty()
+    })
 }
 
 /// Completes request fields with `appid`, `mch_id`, `nonce_str`, `sign_type` (when not MD5) and
@@ -631,5 +919,97 @@ mod tests {
             matches!(&error, V2Error::Refused { return_msg, .. } if return_msg == "签名错误"),
             "{error}"
         );
+        assert!(!error.answer_leaves_outcome_unknown(), "{error}");
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_err_code_and_the_documented_unknown_codes_say_so() {
+        let key = ApiV2Key::new(KEY).unwrap();
+        let body = xml::encode([
+            ("return_code", "FAIL"),
+            ("return_msg", "系统繁忙"),
+            ("err_code", "SYSTEMERROR"),
+            ("err_code_des", "系统繁忙，请稍后再试"),
+        ]);
+        let transfers = "mmpaymkttransfers/promotion/transfers";
+        let error =
+            check_answer(body.as_bytes(), &key, SignType::Md5, transfers, false).unwrap_err();
+        assert_eq!(error.code(), Some("SYSTEMERROR"));
+        assert_eq!(error.err_code(), Some("SYSTEMERROR"));
+        assert_eq!(error.err_code_des(), Some("系统繁忙，请稍后再试"));
+        assert!(error.answer_leaves_outcome_unknown(), "{error}");
+        assert!(error.to_string().contains("query"), "{error}");
+        // The unknown codes, and a transfer's SEND_FAILED; a definite failure is not unknown.
+        for code in [
+            "SYSTEMERROR",
+            "USERPAYING",
+            "BANKERROR",
+            "BIZERR_NEED_RETRY",
+        ] {
+            assert!(outcome_unknown_code("pay/micropay", code), "{code}");
+        }
+        assert!(outcome_unknown_code(transfers, "SEND_FAILED"));
+        assert!(!outcome_unknown_code(
+            "mmpaymkttransfers/sendredpack",
+            "SEND_FAILED"
+        ));
+        assert!(!outcome_unknown_code(transfers, "NOTENOUGH"));
+        assert!(!outcome_unknown_code("pay/micropay", "AUTHCODEEXPIRE"));
+    }
+
+    #[test]
+    fn an_unsigned_answer_is_read_only_where_the_operation_is_answered_without_sign() {
+        let key = ApiV2Key::new(KEY).unwrap();
+        let body = xml::encode([
+            ("return_code", "SUCCESS"),
+            ("result_code", "SUCCESS"),
+            ("partner_trade_no", "T1"),
+        ]);
+        let transfers = "mmpaymkttransfers/promotion/transfers";
+        let fields = check_answer(body.as_bytes(), &key, SignType::Md5, transfers, false).unwrap();
+        assert_eq!(field(&fields, "partner_trade_no"), Some("T1"));
+        let error =
+            check_answer(body.as_bytes(), &key, SignType::Md5, "pay/micropay", true).unwrap_err();
+        assert!(matches!(error, V2Error::Unsigned { .. }), "{error}");
+        // A `sign` that is present must verify, also where none is expected.
+        let forged = body.replace(
+            "</xml>",
+            "<sign>0123456789ABCDEF0123456789ABCDEF</sign></xml>",
+        );
+        let error =
+            check_answer(forged.as_bytes(), &key, SignType::Md5, transfers, false).unwrap_err();
+        assert!(matches!(error, V2Error::BadSignature { .. }), "{error}");
+    }
+
+    #[test]
+    fn a_request_named_by_the_merchants_own_id_or_a_query_may_be_sent_again() {
+        let fields = |pairs: &[(&str, &str)]| -> Fields {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let transfers = "mmpaymkttransfers/promotion/transfers";
+        assert!(is_keyed_by_merchant_id(
+            transfers,
+            &fields(&[("partner_trade_no", "T1")])
+        ));
+        assert!(!is_keyed_by_merchant_id(
+            transfers,
+            &fields(&[("partner_trade_no", "")])
+        ));
+        assert!(is_keyed_by_merchant_id(
+            "pay/micropay",
+            &fields(&[("out_trade_no", "1")])
+        ));
+        assert!(is_keyed_by_merchant_id("papay/querycontract", &fields(&[])));
+        assert!(is_keyed_by_merchant_id(
+            "mmpaymkttransfers/gettransferinfo",
+            &fields(&[])
+        ));
+        assert!(!is_keyed_by_merchant_id(
+            "tools/shorturl",
+            &fields(&[("long_url", "x")])
+        ));
     }
 }

@@ -294,18 +294,10 @@ impl V2Notifications {
 
     /// The XML with `return_code=SUCCESS`; nothing else is read yet.
     fn envelope(&self, body: &[u8]) -> Result<Fields, Error> {
-        let fields = xml::decode(body).map_err(|error| V2Error::Malformed {
-            endpoint: CALLBACK.into(),
-            error,
-        })?;
+        let fields = xml::decode(body).map_err(|error| V2Error::malformed(CALLBACK, error))?;
         let return_code = field(&fields, "return_code").unwrap_or_default();
         if return_code != "SUCCESS" {
-            return Err(V2Error::Refused {
-                endpoint: CALLBACK.into(),
-                return_code: return_code.to_owned(),
-                return_msg: field(&fields, "return_msg").unwrap_or_default().to_owned(),
-            }
-            .into());
+            return Err(V2Error::refused(CALLBACK, &fields).into());
         }
         Ok(fields)
     }

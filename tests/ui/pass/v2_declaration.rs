@@ -1,5 +1,5 @@
 // A v2 operation: POST to a path without `v3/`, marked `protocol = v2`, optionally needing the
-// client certificate; the endpoint carries both facts for the client.
+// client certificate or answered without `sign`; the endpoint carries these facts for the client.
 use wechatpay::endpoint::Protocol;
 use wechatpay::{Endpoint, endpoint};
 
@@ -20,7 +20,15 @@ pub struct Refund {
     pub refund_fee: u64,
 }
 
+#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = Contract, unsigned_response, protocol = v2, client_certificate)]
+pub struct Transfer {
+    pub partner_trade_no: String,
+    pub amount: u64,
+}
+
 fn main() {
+    assert!(!Transfer::SIGNED_RESPONSE);
+    assert!(QueryContract::SIGNED_RESPONSE);
     assert_eq!(QueryContract::PROTOCOL, Protocol::V2);
     assert!(!QueryContract::CLIENT_CERTIFICATE);
     assert_eq!(QueryContract::PATH, "papay/querycontract");

@@ -38,9 +38,13 @@ pub struct PostChannelquerymchauditinfo {
 /// `POST /mchrisk/querymchrisk`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_291>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mchrisk/querymchrisk", response = PostQuerymchriskResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mchrisk/querymchrisk", response = PostQuerymchriskResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQuerymchrisk {
@@ -72,7 +76,11 @@ pub struct PostQuerymchrisk {
 ///
 /// `POST /mchrisk/setmchriskcallback`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_294>.
-#[endpoint(POST, "mchrisk/setmchriskcallback", response = PostSetmchriskcallbackResponse, protocol = v2)]
+///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+#[endpoint(POST, "mchrisk/setmchriskcallback", response = PostSetmchriskcallbackResponse, unsigned_response, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSetmchriskcallback {
@@ -85,9 +93,13 @@ pub struct PostSetmchriskcallback {
 /// `POST /mchrisk/syncmchriskresult`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_293>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mchrisk/syncmchriskresult", response = PostSyncmchriskresultResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mchrisk/syncmchriskresult", response = PostSyncmchriskresultResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSyncmchriskresult {
@@ -151,7 +163,8 @@ pub struct PostChannelquerymchauditinfoResponse {
     pub audit_comment: Option<String>,
 }
 
-/// The answer of [`PostQuerymchrisk`] (事前-风险商户核查接口): its fields after the client verified `sign`.
+/// The answer of [`PostQuerymchrisk`] (事前-风险商户核查接口): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostQuerymchrisk::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQuerymchriskResponse {
     /// 服务商号
@@ -162,14 +175,16 @@ pub struct PostQuerymchriskResponse {
     pub risk_level_desc: Option<String>,
 }
 
-/// The answer of [`PostSetmchriskcallback`] (设置风险通知回调链接): its fields after the client verified `sign`.
+/// The answer of [`PostSetmchriskcallback`] (设置风险通知回调链接): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostSetmchriskcallback::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSetmchriskcallbackResponse {
     /// 服务商号
     pub mch_id: Option<String>,
 }
 
-/// The answer of [`PostSyncmchriskresult`] (事后-风险商户处理结果同步接口): its fields after the client verified `sign`.
+/// The answer of [`PostSyncmchriskresult`] (事后-风险商户处理结果同步接口): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostSyncmchriskresult::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSyncmchriskresultResponse {}
 

@@ -10,9 +10,13 @@ use crate::endpoint;
 /// `POST /mmpaymkttransfers/gettransferinfo`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/mch_pay.php?chapter=14_3>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = PostGettransferinfoResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = PostGettransferinfoResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGettransferinfo {
@@ -25,9 +29,13 @@ pub struct PostGettransferinfo {
 /// `POST /mmpaymkttransfers/promotion/paywwsptrans2pocket`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://open.work.weixin.qq.com/api/doc/90000/90135/90278>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/paywwsptrans2pocket", response = PostPromotionPaywwsptrans2pocketResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/paywwsptrans2pocket", response = PostPromotionPaywwsptrans2pocketResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPromotionPaywwsptrans2pocket {
@@ -66,9 +74,13 @@ pub struct PostPromotionPaywwsptrans2pocket {
 /// `POST /mmpaymkttransfers/promotion/querywwsptrans2pocket`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://open.work.weixin.qq.com/api/doc/90000/90135/90279>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/querywwsptrans2pocket", response = PostPromotionQuerywwsptrans2pocketResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/querywwsptrans2pocket", response = PostPromotionQuerywwsptrans2pocketResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPromotionQuerywwsptrans2pocket {
@@ -81,9 +93,13 @@ pub struct PostPromotionQuerywwsptrans2pocket {
 /// `POST /mmpaymkttransfers/promotion/transfers`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/mch_pay.php?chapter=14_2>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = PostPromotionTransfersResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = PostPromotionTransfersResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPromotionTransfers {
@@ -208,9 +224,13 @@ pub struct PostSendCoupon {
 /// `POST /mmpaymkttransfers/sendgroupredpack`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/cash_coupon.php?chapter=13_5&index=4>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = PostSendgroupredpackResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = PostSendgroupredpackResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendgroupredpack {
@@ -245,9 +265,13 @@ pub struct PostSendgroupredpack {
 /// `POST /mmpaymkttransfers/sendminiprogramhb`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/cash_coupon_xcx.php?chapter=18_2&index=3>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendminiprogramhb", response = PostSendminiprogramhbResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendminiprogramhb", response = PostSendminiprogramhbResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendminiprogramhb {
@@ -280,9 +304,13 @@ pub struct PostSendminiprogramhb {
 /// `POST /mmpaymkttransfers/sendredpack`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/cash_coupon_sl.php?chapter=13_4&index=3>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendredpack", response = PostSendredpackResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendredpack", response = PostSendredpackResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSendredpack {
@@ -468,7 +496,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostGettransferinfo`] (查询企业向微信用户个人付款): its fields after the client verified `sign`.
+/// The answer of [`PostGettransferinfo`] (查询企业向微信用户个人付款): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostGettransferinfo::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGettransferinfoResponse {
     /// 商户单号
@@ -497,7 +526,8 @@ pub struct PostGettransferinfoResponse {
     pub desc: Option<String>,
 }
 
-/// The answer of [`PostPromotionPaywwsptrans2pocket`] (向员工付款): its fields after the client verified `sign`.
+/// The answer of [`PostPromotionPaywwsptrans2pocket`] (向员工付款): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostPromotionPaywwsptrans2pocket::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPromotionPaywwsptrans2pocketResponse {
     /// 公众账号appid
@@ -550,7 +580,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostPromotionQuerywwsptrans2pocket`] (查询付款记录): its fields after the client verified `sign`.
+/// The answer of [`PostPromotionQuerywwsptrans2pocket`] (查询付款记录): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostPromotionQuerywwsptrans2pocket::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPromotionQuerywwsptrans2pocketResponse {
     /// 商户订单号
@@ -573,7 +604,8 @@ pub struct PostPromotionQuerywwsptrans2pocketResponse {
     pub desc: Option<String>,
 }
 
-/// The answer of [`PostPromotionTransfers`] (向微信用户个人付款): its fields after the client verified `sign`.
+/// The answer of [`PostPromotionTransfers`] (向微信用户个人付款): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostPromotionTransfers::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPromotionTransfersResponse {
     /// 商户appid
@@ -860,7 +892,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSendgroupredpack`] (发放裂变红包): its fields after the client verified `sign`.
+/// The answer of [`PostSendgroupredpack`] (发放裂变红包): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostSendgroupredpack::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendgroupredpackResponse {
     /// 商户订单号
@@ -911,7 +944,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSendminiprogramhb`] (发放小程序红包接口): its fields after the client verified `sign`.
+/// The answer of [`PostSendminiprogramhb`] (发放小程序红包接口): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostSendminiprogramhb::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendminiprogramhbResponse {
     /// 商户订单号
@@ -964,7 +998,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSendredpack`] (发放普通红包): its fields after the client verified `sign`.
+/// The answer of [`PostSendredpack`] (发放普通红包): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostSendredpack::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostSendredpackResponse {
     /// 商户订单号

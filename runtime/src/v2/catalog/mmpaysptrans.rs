@@ -35,9 +35,13 @@ pub struct PostPayBank {
 /// `POST /mmpaysptrans/query_bank`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/mch_pay.php?chapter=24_3>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaysptrans/query_bank", response = PostQueryBankResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaysptrans/query_bank", response = PostQueryBankResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostQueryBank {
@@ -76,7 +80,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostQueryBank`] (查询企业付款银行卡): its fields after the client verified `sign`.
+/// The answer of [`PostQueryBank`] (查询企业付款银行卡): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostQueryBank::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostQueryBankResponse {
     /// 商户号

@@ -9,7 +9,11 @@ use crate::endpoint;
 ///
 /// `POST /payitil/report`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_14&index=8>.
-#[endpoint(POST, "payitil/report", response = PostReportResponse, protocol = v2)]
+///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+#[endpoint(POST, "payitil/report", response = PostReportResponse, unsigned_response, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReport {
@@ -23,7 +27,8 @@ pub struct PostReport {
     pub trades: String,
 }
 
-/// The answer of [`PostReport`] (交易保障): its fields after the client verified `sign`.
+/// The answer of [`PostReport`] (交易保障): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostReport::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostReportResponse {}
 

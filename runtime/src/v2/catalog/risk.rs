@@ -21,9 +21,13 @@ pub struct PostGetcertficates {}
 ///
 /// Served on <https://fraud.mch.weixin.qq.com/>, not the usual host: send it with a client whose base URL is that host.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "risk/getpublickey", response = PostGetpublickeyResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "risk/getpublickey", response = PostGetpublickeyResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetpublickey {}
@@ -33,9 +37,13 @@ pub struct PostGetpublickey {}
 /// `POST /risk/getviolation`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/mch_bank.php?chapter=9_28&index=1&p=902>.
 ///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "risk/getviolation", response = PostGetviolationResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "risk/getviolation", response = PostGetviolationResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostGetviolation {
@@ -64,7 +72,8 @@ pub struct PostGetcertficatesResponse {
     pub certificates: Option<String>,
 }
 
-/// The answer of [`PostGetpublickey`] (获取RSA加密公钥API): its fields after the client verified `sign`.
+/// The answer of [`PostGetpublickey`] (获取RSA加密公钥API): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostGetpublickey::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetpublickeyResponse {
     /// 错误码
@@ -77,7 +86,8 @@ pub struct PostGetpublickeyResponse {
     pub pub_key: Option<String>,
 }
 
-/// The answer of [`PostGetviolation`] (银行特约商户违规信息查询): its fields after the client verified `sign`.
+/// The answer of [`PostGetviolation`] (银行特约商户违规信息查询): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostGetviolation::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostGetviolationResponse {
     /// 错误码

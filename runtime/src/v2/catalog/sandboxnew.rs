@@ -9,7 +9,11 @@ use crate::endpoint;
 ///
 /// `POST /sandboxnew/pay/getsignkey`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
-#[endpoint(POST, "sandboxnew/pay/getsignkey", response = PostPayGetsignkeyResponse, protocol = v2)]
+///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+#[endpoint(POST, "sandboxnew/pay/getsignkey", response = PostPayGetsignkeyResponse, unsigned_response, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayGetsignkey {}
@@ -196,7 +200,8 @@ pub struct PostPayUnifiedorder {
     pub user_truename: Option<String>,
 }
 
-/// The answer of [`PostPayGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
+/// The answer of [`PostPayGetsignkey`] (获取验签密钥API): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostPayGetsignkey::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostPayGetsignkeyResponse {
     /// 商户号

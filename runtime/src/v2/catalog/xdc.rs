@@ -9,7 +9,11 @@ use crate::endpoint;
 ///
 /// `POST /xdc/apiv2getsignkey/sign/getsignkey`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/tools/sp_coupon.php?chapter=23_1&index=2>.
-#[endpoint(POST, "xdc/apiv2getsignkey/sign/getsignkey", response = PostApiv2getsignkeySignGetsignkeyResponse, protocol = v2)]
+///
+/// WeChat Pay answers it without `sign`: the answer is read as it comes over TLS from WeChat
+/// Pay's host (`unsigned_response`); `result_code`, `err_code` and `err_code_des` are checked as
+/// for any v2 answer.
+#[endpoint(POST, "xdc/apiv2getsignkey/sign/getsignkey", response = PostApiv2getsignkeySignGetsignkeyResponse, unsigned_response, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApiv2getsignkeySignGetsignkey {}
@@ -86,7 +90,8 @@ pub struct PostApiv2sandboxPayOrderquery {
     pub out_trade_no: String,
 }
 
-/// The answer of [`PostApiv2getsignkeySignGetsignkey`] (获取验签密钥API): its fields after the client verified `sign`.
+/// The answer of [`PostApiv2getsignkeySignGetsignkey`] (获取验签密钥API): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `PostApiv2getsignkeySignGetsignkey::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
 pub struct PostApiv2getsignkeySignGetsignkeyResponse {
     /// 商户号
