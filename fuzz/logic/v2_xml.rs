@@ -116,7 +116,10 @@ fn signed(mut input: Input<'_>) {
             Err(_) => {}
         }
     }
-    let intake = V2Notifications::new(key().clone()).verify(body.as_bytes());
+    // A callback is checked with the merchant's own sign type, the one it was signed with.
+    let intake = V2Notifications::new(key().clone())
+        .sign_type(sign_type)
+        .verify(body.as_bytes());
     assert_eq!(intake.is_ok(), success, "{intake:?}");
 }
 
