@@ -13,3 +13,4 @@ pub mod facts;
 pub mod facts_v2;
 pub mod import;
 pub mod import_v2;
+pub mod merge;
