@@ -4,6 +4,8 @@
 //!
 //! - [`import`] reads the YAML description, resolves `$ref`/`allOf`, applies `overrides.yaml` and
 //!   writes `facts.json` (and [`import_v2`], `facts_v2.json` from the `v2/` folder);
+//! - [`import_official`] reads WeChat Pay's own Go and Java SDKs and writes `facts_go.json` and
+//!   `facts_java.json` (same format), a second source for the same facts;
 //! - [`emit`] reads `facts.json` alone and writes the generated modules of `runtime/src/v3/`;
 //!   [`emit_v2`] reads `facts_v2.json` alone and writes those of `runtime/src/v2/catalog/`.
 
@@ -12,5 +14,6 @@ pub mod emit_v2;
 pub mod facts;
 pub mod facts_v2;
 pub mod import;
+pub mod import_official;
 pub mod import_v2;
 pub mod merge;

@@ -1,14 +1,21 @@
-//! `wechatpay-codegen import [DESCRIPTION_DIR]` and `wechatpay-codegen emit`.
+//! `wechatpay-codegen import [DESCRIPTION_DIR]`, `wechatpay-codegen import-official GO_REPO
+//! JAVA_REPO` and `wechatpay-codegen emit`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use wechatpay_codegen::{emit, emit_v2, facts::Facts, facts_v2::FactsV2, import, import_v2};
+use wechatpay_codegen::{
+    emit, emit_v2, facts::Facts, facts_v2::FactsV2, import, import_official, import_v2,
+};
 
 const USAGE: &str = "usage:
   cargo run -p wechatpay-codegen -- import [DESCRIPTION_DIR]   YAML → codegen/facts.json, codegen/facts_v2.json
+  cargo run -p wechatpay-codegen -- import-official GO_REPO JAVA_REPO
+                                                               WeChat Pay's SDKs → codegen/facts_go.json, codegen/facts_java.json
   cargo run -p wechatpay-codegen -- emit                       the facts → runtime/src/v3/, runtime/src/v2/catalog/
-DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).";
+DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).
+GO_REPO and JAVA_REPO are git repositories (bare or checked out) of wechatpay-apiv3/wechatpay-go and
+wechatpay-apiv3/wechatpay-java; their HEAD commit is read and recorded.";
 
 /// The description's origin, written into the facts.
 const SOURCE: &str =
@@ -25,6 +32,10 @@ fn main() -> ExitCode {
             );
             run_import(&repo, &dir)
         }
+        Some("import-official") => match (args.get(1), args.get(2)) {
+            (Some(go), Some(java)) => run_import_official(&repo, Path::new(go), Path::new(java)),
+            _ => Err(USAGE.to_owned()),
+        },
         Some("emit") => run_emit(&repo),
         _ => Err(USAGE.to_owned()),
     };
@@ -58,6 +69,118 @@ fn run_import(repo: &Path, dir: &Path) -> Result<String, String> {
         facts_v2.operations.len(),
         out_v2.display()
     ))
+}
+
+fn run_import_official(repo: &Path, go: &Path, java: &Path) -> Result<String, String> {
+    let mut report = Vec::new();
+    for (git, name, out, is_go) in [
+        (
+            go,
+            "wechatpay-apiv3/wechatpay-go",
+            "codegen/facts_go.json",
+            true,
+        ),
+        (
+            java,
+            "wechatpay-apiv3/wechatpay-java",
+            "codegen/facts_java.json",
+            false,
+        ),
+    ] {
+        let commit = git_output(git, &["rev-parse", "HEAD"])?;
+        let source = format!("{name}@{commit} (Apache-2.0)");
+        let files = sources_at(git, &commit)?;
+        let facts = if is_go {
+            import_official::import_go(&files, &source)?
+        } else {
+            import_official::import_java(&files, &source)?
+        };
+        let path = repo.join(out);
+        std::fs::write(&path, facts.to_text())
+            .map_err(|error| format!("writing {}: {error}", path.display()))?;
+        report.push(format!(
+            "{} operations → {}",
+            facts.operations.len(),
+            path.display()
+        ));
+    }
+    Ok(report.join("; "))
+}
+
+/// Runs `git -C DIR ARGS…` and answers its trimmed output.
+fn git_output(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|error| format!("running git in {}: {error}", dir.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "git {} in {}: {} (is it a git repository?)",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// The `.go` and `.java` files of a commit, read from git (a bare repository has no work tree).
+fn sources_at(git: &Path, commit: &str) -> Result<Vec<import_official::SourceFile>, String> {
+    let listing = git_output(git, &["ls-tree", "-r", "--name-only", commit])?;
+    let wanted: Vec<&str> = listing
+        .lines()
+        .filter(|path| {
+            (path.starts_with("services/") && path.ends_with(".go"))
+                || (path.starts_with("service/src/main/java/") && path.ends_with(".java"))
+        })
+        .collect();
+    // One `git cat-file --batch` for all files.
+    let mut child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(git)
+        .args(["cat-file", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("running git cat-file in {}: {error}", git.display()))?;
+    let request: String = wanted
+        .iter()
+        .map(|path| format!("{commit}:{path}\n"))
+        .collect();
+    let mut stdin = child.stdin.take().ok_or("git cat-file: no stdin")?;
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(request.as_bytes())
+    });
+    let output = child
+        .wait_with_output()
+        .map_err(|error| format!("git cat-file: {error}"))?;
+    writer
+        .join()
+        .map_err(|_| "git cat-file: the writer failed".to_owned())?
+        .map_err(|error| format!("git cat-file: {error}"))?;
+    let mut data = output.stdout.as_slice();
+    let mut files = Vec::new();
+    for path in wanted {
+        let end = data
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| format!("git cat-file: truncated output at {path}"))?;
+        let header = String::from_utf8_lossy(&data[..end]).into_owned();
+        let size: usize = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("git cat-file: unexpected header `{header}` for {path}"))?;
+        let body = data
+            .get(end + 1..end + 1 + size)
+            .ok_or_else(|| format!("git cat-file: truncated {path}"))?;
+        files.push((path.to_owned(), String::from_utf8_lossy(body).into_owned()));
+        data = &data[(end + 2 + size).min(data.len())..];
+    }
+    Ok(files)
 }
 
 fn run_emit(repo: &Path) -> Result<String, String> {
