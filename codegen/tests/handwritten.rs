@@ -90,14 +90,20 @@ fn parse(dir: &Path) -> (Vec<Declared>, BTreeMap<String, Vec<RustField>>) {
                 let wire = attrs
                     .iter()
                     .find_map(|attr| {
-                        attr.strip_prefix("#[serde(rename = \"")
-                            .and_then(|rest| rest.split_once('"'))
+                        // `#[serde(rename = "…")]`, alone or among other serde options.
+                        attr.strip_prefix("#[serde(")?
+                            .split_once("rename = \"")
+                            .and_then(|(_, rest)| rest.split_once('"'))
                             .map(|(wire, _)| wire.to_owned())
                     })
                     .unwrap_or(name);
+                // A field that decodes when absent (`#[serde(default)]`) is optional too.
+                let defaulted = attrs
+                    .iter()
+                    .any(|attr| attr.starts_with("#[serde(default") && !ty.starts_with("Option<"));
                 fields.push(RustField {
                     wire,
-                    optional: ty.starts_with("Option<"),
+                    optional: ty.starts_with("Option<") || defaulted,
                     ty,
                     query: attrs.iter().any(|attr| attr.contains("wechatpay(query)")),
                     flatten: attrs.iter().any(|attr| attr.contains("flatten")),
