@@ -25,7 +25,8 @@
 //! 4. **Request fields** (path, query, form and body, at any depth): a field an official model
 //!    requires is declared and required; official request fields the description lacks are
 //!    added; where the official model states a request field optional, it is optional. A request
-//!    field no official model has keeps the description's flag.
+//!    field the description requires that the official models of the same object lack is kept,
+//!    optional (no official client sends it); headers are the description's alone.
 //! 5. **Names**: fields are matched by wire name; the Chinese names follow the description (the
 //!    official one fills a missing name). Two sources spelling the same field differently (equal
 //!    but for case and `_`) is a disagreement that needs a settlement; so is a field the
@@ -178,6 +179,8 @@ pub enum Class {
     RequestRequired,
     /// A request field an official model makes optional and the description requires.
     RequestOptional,
+    /// A request field the description requires and a stating official model of it lacks.
+    RequestAbsentOfficially,
     /// Enum values an official model adds.
     EnumAdded,
     /// Enum values disjoint from the official ones, replaced by them.
@@ -209,6 +212,7 @@ impl Class {
         Class::RequestAdded,
         Class::RequestRequired,
         Class::RequestOptional,
+        Class::RequestAbsentOfficially,
         Class::EnumAdded,
         Class::EnumMoved,
         Class::EnumDropped,
@@ -236,6 +240,7 @@ impl Class {
             Class::RequestAdded => "request-added",
             Class::RequestRequired => "request-required",
             Class::RequestOptional => "request-optional",
+            Class::RequestAbsentOfficially => "request-absent",
             Class::EnumAdded => "enum-added",
             Class::EnumMoved => "enum-moved",
             Class::EnumDropped => "enum-dropped",
@@ -268,6 +273,7 @@ impl Class {
             Class::RequestAdded => "request field added from an official model",
             Class::RequestRequired => "request field required officially",
             Class::RequestOptional => "request field optional officially",
+            Class::RequestAbsentOfficially => "request field required here, absent officially",
             Class::EnumAdded => "enum values added",
             Class::EnumMoved => "enum values disjoint from the official ones",
             Class::EnumDropped => "enum on a plain official value",
@@ -294,6 +300,7 @@ impl Class {
             Class::RequestAdded => "added, as the official model states",
             Class::RequestRequired => "required",
             Class::RequestOptional => "optional",
+            Class::RequestAbsentOfficially => "kept, optional",
             Class::EnumAdded => "the union",
             Class::EnumMoved => "the official values",
             Class::EnumDropped => "a plain value",
@@ -1224,6 +1231,23 @@ impl<'s> Merger<'s> {
                     Some(stating.iter().any(|req| *req))
                 };
                 match (mine, official_req) {
+                    (Some(mine), None)
+                        if mine.req
+                            && theirs.is_empty()
+                            && !describers.is_empty()
+                            && mine.loc != "header" =>
+                    {
+                        // Every official model of this request lacks it: none requires it.
+                        let class = Class::RequestAbsentOfficially;
+                        out.req = false;
+                        match self.settlement(class, &place, &["required", "optional"]) {
+                            Some(take) => {
+                                out.req = take == Take::Required;
+                                self.tally(class, &place, true);
+                            }
+                            None => self.tally(class, &place, false),
+                        }
+                    }
                     (None, required) => {
                         out.req = required.unwrap_or(false);
                         self.tally(Class::RequestAdded, &place, false);
@@ -2325,7 +2349,10 @@ mod tests {
         let path = "v3/pay/transactions/h5";
         assert!(input(&merged, path, "description").expect("kept").req);
         assert!(!input(&merged, path, "goods_tag").expect("kept").req);
-        assert!(input(&merged, path, "only_mine").expect("kept").req);
+        // Required by the description alone, absent officially (e-commerce refunds'
+        // `combine_transaction_id`): kept, optional.
+        assert!(!input(&merged, path, "only_mine").expect("kept").req);
+        assert_eq!(report.classes[&Class::RequestAbsentOfficially].rule, 1);
         assert!(input(&merged, path, "notify_url").expect("added").req);
         let scene = input(&merged, path, "scene_info").expect("kept");
         assert!(scene.req);

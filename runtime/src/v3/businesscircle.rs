@@ -82,7 +82,7 @@ pub struct GetUserAuthorizationsOpenid {
 /// `GET /v3/businesscircle/users/{openid}/points/commit_status`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/smart-business-circle/points/get-points-commit-status.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/businesscircle/users/{openid}/points/commit_status", response = ())]
+#[endpoint(GET, "v3/businesscircle/users/{openid}/points/commit_status", response = GetUsersOpenidPointsCommitStatusResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUsersOpenidPointsCommitStatus {
@@ -107,6 +107,13 @@ pub struct GetUserAuthorizationsOpenidResponse {
     pub authorize_time: Option<String>,
     /// 取消授权时间
     pub deauthorize_time: Option<String>,
+}
+
+/// The answer of [`GetUsersOpenidPointsCommitStatus`] (商圈会员待积分状态查询).
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetUsersOpenidPointsCommitStatusResponse {
+    /// 待积分状态
+    pub points_commit_status: Option<String>,
 }
 
 #[cfg(test)]

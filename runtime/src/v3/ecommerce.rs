@@ -996,7 +996,7 @@ pub struct PostRefundsApply {
     /// 还款订单号
     pub combine_out_trade_no: Option<String>,
     /// 交易单微信支付订单号
-    pub combine_transaction_id: String,
+    pub combine_transaction_id: Option<String>,
     /// 微信订单号
     pub transaction_id: String,
     /// 商户订单号
