@@ -2616,6 +2616,57 @@ mod tests {
     }
 
     #[test]
+    fn the_evidence_counts_the_description_s_required_answer_fields_the_official_model_confirms() {
+        let description = facts(
+            "description",
+            true,
+            &json!([op(
+                "POST",
+                "v3/a",
+                &json!([]),
+                Some(&json!([
+                    {"n": "out_no", "req": true, "t": "string"},
+                    {"n": "b", "t": "string"}, {"n": "c", "t": "string"}, {"n": "d", "t": "string"},
+                ])),
+                &obj(&json!([
+                    {"n": "out_no", "req": true, "t": "string"},
+                    {"n": "b", "req": true, "t": "string"},
+                    {"n": "c", "req": true, "t": "string"},
+                    {"n": "d", "t": "string"},
+                    {"n": "state", "req": true, "t": "object", "props": [
+                        {"n": "x", "req": true, "t": "string"}]},
+                ]))
+            )]),
+        );
+        let go = facts(
+            GO,
+            true,
+            &json!([op(
+                "POST",
+                "v3/a",
+                &json!([]),
+                None,
+                &obj(&json!([
+                    {"n": "out_no", "req": true, "t": "string"},
+                    {"n": "b", "t": "string"},
+                    {"n": "state", "req": true, "t": "object", "props": [{"n": "x", "t": "string"}]},
+                ]))
+            )]),
+        );
+        let (_, report) = merge(&description, &[go], &Vec::new()).expect("merge");
+        let kinds = &report.evidence.kinds;
+        // out_no, b, c (absent officially), state, state.x: two of five confirmed.
+        assert_eq!(kinds["all"], (5, 2));
+        assert_eq!(kinds["top-level scalar"], (3, 1));
+        assert_eq!(kinds["top-level object/array"], (1, 1));
+        assert_eq!(kinds["nested scalar"], (1, 0));
+        assert_eq!(kinds["top-level, echoes a request field"], (3, 1));
+        assert_eq!(kinds["top-level, not an echo"], (1, 1));
+        // The answer has every field of the request body.
+        assert_eq!(kinds["in an answer containing a request body"], (5, 2));
+    }
+
+    #[test]
     fn a_settlement_that_no_longer_applies_is_an_error() {
         let description = facts(
             "description",
