@@ -804,7 +804,7 @@ impl<'s> Merger<'s> {
             let schema = if json_models.is_empty() {
                 None
             } else {
-                Some(self.schema(Side::Answer, "answer", None, &json_models, true))
+                Some(self.schema(Side::Answer, "answer", None, &json_models))
             };
             return Answer {
                 status: first.status,
@@ -841,7 +841,7 @@ impl<'s> Merger<'s> {
                 }
                 Some(_) if !json_models.is_empty() => {
                     self.tally(Class::AnswerKind, "answer", true);
-                    let schema = self.schema(Side::Answer, "answer", None, &json_models, true);
+                    let schema = self.schema(Side::Answer, "answer", None, &json_models);
                     return Answer {
                         status: 200,
                         kind: "json".to_owned(),
@@ -862,7 +862,7 @@ impl<'s> Merger<'s> {
                     && !json_models.is_empty() =>
                 {
                     self.tally(Class::AnswerKind, "answer", false);
-                    let schema = self.schema(Side::Answer, "answer", None, &json_models, true);
+                    let schema = self.schema(Side::Answer, "answer", None, &json_models);
                     return Answer {
                         status: 200,
                         kind: "json".to_owned(),
@@ -878,7 +878,7 @@ impl<'s> Merger<'s> {
         match (&description.answer.schema, json_models.is_empty()) {
             (Some(schema), false) => {
                 answer.schema =
-                    Some(self.schema(Side::Answer, "answer", Some(schema), &json_models, true));
+                    Some(self.schema(Side::Answer, "answer", Some(schema), &json_models));
                 answer
             }
             _ => self.unverified_answer(answer),
@@ -1130,14 +1130,7 @@ impl<'s> Merger<'s> {
             .iter()
             .map(|(model, field)| (*model, &field.ty))
             .collect();
-        let covered = !official_types.is_empty();
-        out.ty = self.schema(
-            side,
-            &place,
-            mine.map(|field| &field.ty),
-            &official_types,
-            covered,
-        );
+        out.ty = self.schema(side, &place, mine.map(|field| &field.ty), &official_types);
         // Required-ness.
         let stating: Vec<bool> = theirs
             .iter()
@@ -1286,9 +1279,8 @@ impl<'s> Merger<'s> {
         at: &str,
         mine: Option<&Schema>,
         theirs: &[(&Model, &Schema)],
-        covered: bool,
     ) -> Schema {
-        let Some(first_official) = theirs.first() else {
+        if theirs.is_empty() {
             return mine.cloned().unwrap_or_else(|| Schema {
                 t: "any".into(),
                 fmt: None,
@@ -1299,8 +1291,7 @@ impl<'s> Merger<'s> {
                 cipher: false,
                 redact: false,
             });
-        };
-        let _ = covered;
+        }
         // The official models among themselves.
         let official_classes: BTreeSet<&str> = theirs
             .iter()
@@ -1335,7 +1326,6 @@ impl<'s> Merger<'s> {
             }
         }
         let official_class = type_class(theirs[0].1).to_owned();
-        let _ = first_official;
         let mut mine = mine;
         if let Some(schema) = mine
             && type_class(schema) != official_class
@@ -1416,13 +1406,7 @@ impl<'s> Merger<'s> {
             out.items = if official_items.is_empty() {
                 mine_items.cloned().map(Box::new)
             } else {
-                Some(Box::new(self.schema(
-                    side,
-                    at,
-                    mine_items,
-                    &official_items,
-                    true,
-                )))
+                Some(Box::new(self.schema(side, at, mine_items, &official_items)))
             };
         }
         out
