@@ -352,7 +352,7 @@ fn order() -> Order {
 
 fn store_info() -> StoreInfo {
     StoreInfo {
-        id: Some("0001".into()),
+        id: "0001".into(),
         name: Some("腾讯大厦分店".into()),
         area_code: Some("440305".into()),
         address: Some("广东省深圳市南山区科技中一道10000号".into()),

@@ -218,13 +218,13 @@ fn transfer_batch(user_names: &[&str]) -> PostBatches {
                 transfer_amount: 2_000_000,
                 transfer_remark: "2020年4月报销".into(),
                 openid: "o-MYE42l80oelYMDE34nYD456Xoy".into(),
-                user_name: (*name).into(),
+                user_name: Some((*name).into()),
                 user_id_card: Some(
                     "8609cb22e1774a50a930e414cc71eca06121bcd266335cda230d24a7886a8d9f".into(),
                 ),
             })
             .collect(),
-        transfer_scene_id: "1000".into(),
+        transfer_scene_id: Some("1000".into()),
         notify_url: None,
     }
 }

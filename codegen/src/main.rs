@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use wechatpay_codegen::{
-    emit, emit_v2, facts::Facts, facts_v2::FactsV2, import, import_official, import_v2,
+    emit, emit_v2, facts_v2::FactsV2, import, import_official, import_v2, merge,
 };
 
 const USAGE: &str = "usage:
   cargo run -p wechatpay-codegen -- import [DESCRIPTION_DIR]   YAML → codegen/facts.json, codegen/facts_v2.json
   cargo run -p wechatpay-codegen -- import-official GO_REPO JAVA_REPO
                                                                WeChat Pay's SDKs → codegen/facts_go.json, codegen/facts_java.json
-  cargo run -p wechatpay-codegen -- emit                       the facts → runtime/src/v3/, runtime/src/v2/catalog/
+  cargo run -p wechatpay-codegen -- emit                       the facts, merged → runtime/src/v3/, runtime/src/v2/catalog/
+  cargo run -p wechatpay-codegen -- check [--all]              the merge's report (--all: every place); fails on an unsettled disagreement
 DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).
 GO_REPO and JAVA_REPO are git repositories (bare or checked out) of wechatpay-apiv3/wechatpay-go and
 wechatpay-apiv3/wechatpay-java; their HEAD commit is read and recorded.";
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
             _ => Err(USAGE.to_owned()),
         },
         Some("emit") => run_emit(&repo),
+        Some("check") => run_check(&repo, args.get(1).is_some_and(|arg| arg == "--all")),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -183,8 +185,24 @@ fn sources_at(git: &Path, commit: &str) -> Result<Vec<import_official::SourceFil
     Ok(files)
 }
 
+fn run_check(repo: &Path, all: bool) -> Result<String, String> {
+    let (description, official, settlements) = merge::read_inputs(repo)?;
+    let (_, report) = merge::merge_report(&description, &official, &settlements);
+    print!("{}", report.to_text(all));
+    let errors = report.errors();
+    if errors.is_empty() {
+        Ok(format!(
+            "the merge is settled: {} left against the official models",
+            report.after.total()
+        ))
+    } else {
+        Err(format!("{} unsettled or stale", errors.len()))
+    }
+}
+
 fn run_emit(repo: &Path) -> Result<String, String> {
-    let facts = Facts::read(&repo.join("codegen/facts.json"))?;
+    // The catalog follows the description merged with WeChat Pay's own SDK models.
+    let (facts, _) = merge::merged(repo)?;
     let facts_v2 = FactsV2::read(&repo.join("codegen/facts_v2.json"))?;
     let v2 = write_generated(&repo.join(emit_v2::OUT_DIR), &emit_v2::emit(&facts_v2)?)?;
     // The sandbox answers from the facts the catalog follows, in files of its own package.

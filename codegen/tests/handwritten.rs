@@ -1,4 +1,5 @@
-//! The hand-written families of `runtime/src/api/` against the facts: method, path, field names,
+//! The hand-written families of `runtime/src/api/` against the facts the catalog follows (the
+//! description's merged with WeChat Pay's SDK models, `wechatpay_codegen::merge`): method, path, field names,
 //! locations and required flags of requests (at any depth) and answers. Every difference is
 //! either fixed on the right side or listed, with its reason, in `codegen/handwritten.txt`; a
 //! difference not listed there, or a listed one that is gone, fails.
@@ -6,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use wechatpay_codegen::facts::{Facts, Field, Operation, Schema};
+use wechatpay_codegen::facts::{Field, Operation, Schema};
+use wechatpay_codegen::merge;
 
 /// One declared struct field of the hand-written code.
 #[derive(Debug, Clone)]
@@ -88,14 +90,20 @@ fn parse(dir: &Path) -> (Vec<Declared>, BTreeMap<String, Vec<RustField>>) {
                 let wire = attrs
                     .iter()
                     .find_map(|attr| {
-                        attr.strip_prefix("#[serde(rename = \"")
-                            .and_then(|rest| rest.split_once('"'))
+                        // `#[serde(rename = "…")]`, alone or among other serde options.
+                        attr.strip_prefix("#[serde(")?
+                            .split_once("rename = \"")
+                            .and_then(|(_, rest)| rest.split_once('"'))
                             .map(|(wire, _)| wire.to_owned())
                     })
                     .unwrap_or(name);
+                // A field that decodes when absent (`#[serde(default)]`) is optional too.
+                let defaulted = attrs
+                    .iter()
+                    .any(|attr| attr.starts_with("#[serde(default") && !ty.starts_with("Option<"));
                 fields.push(RustField {
                     wire,
-                    optional: ty.starts_with("Option<"),
+                    optional: ty.starts_with("Option<") || defaulted,
                     ty,
                     query: attrs.iter().any(|attr| attr.contains("wechatpay(query)")),
                     flatten: attrs.iter().any(|attr| attr.contains("flatten")),
@@ -256,7 +264,8 @@ fn compare(
 #[test]
 fn the_hand_written_families_match_the_facts_or_say_why_not() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let facts = Facts::read(&repo.join("codegen/facts.json")).expect("facts");
+    let (facts, _) =
+        merge::merged(&repo).unwrap_or_else(|error| panic!("the merge fails:\n{error}"));
     let (endpoints, structs) = parse(&repo.join("runtime/src/api"));
     assert!(
         endpoints.len() >= 30,

@@ -1,18 +1,22 @@
-//! The committed catalog is exactly what `emit` makes of the committed facts: a hand edit of a
-//! generated file, or a facts change without `emit`, fails here. Needs only the repository (and
-//! rustfmt, which `cargo fmt` uses too).
+//! The committed catalog is exactly what `emit` makes of the committed facts (the description's,
+//! merged with the official SDKs' and the settlements): a hand edit of a generated file, or a
+//! facts or settlements change without `emit`, fails here. Needs only the repository (and rustfmt,
+//! which `cargo fmt` uses too).
 
 use std::path::{Path, PathBuf};
 
-use wechatpay_codegen::emit;
 use wechatpay_codegen::facts::Facts;
+use wechatpay_codegen::{emit, merge};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The facts the catalog follows: the committed facts, merged.
 fn facts() -> Facts {
-    Facts::read(&repo().join("codegen/facts.json")).expect("the committed facts")
+    merge::merged(&repo())
+        .unwrap_or_else(|error| panic!("the merge fails:\n{error}"))
+        .0
 }
 
 const REGENERATE: &str = "regenerate with `cargo run -p wechatpay-codegen -- emit`";
@@ -73,7 +77,9 @@ fn the_features_and_the_readme_table_are_what_emit_writes() {
 #[test]
 fn the_facts_file_is_in_its_canonical_form() {
     let text = std::fs::read_to_string(repo().join("codegen/facts.json")).expect("facts");
-    let canonical = facts().to_text();
+    let canonical = Facts::read(&repo().join("codegen/facts.json"))
+        .expect("the committed facts")
+        .to_text();
     let first = canonical
         .lines()
         .zip(text.lines())

@@ -24,7 +24,8 @@ pub struct DownloadCertificates {
 /// The answer to [`DownloadCertificates`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateList {
-    /// 平台证书列表.
+    /// 平台证书列表 (empty when WeChat Pay leaves it out: its own SDK models make it optional).
+    #[serde(default)]
     pub data: Vec<EncryptedCertificate>,
 }
 

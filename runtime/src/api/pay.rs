@@ -218,9 +218,8 @@ pub struct SceneInfo {
 /// (wechatpay-openapi requires `name`, `area_code`, `address`; other SDK models require `id`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreInfo {
-    /// 门店编号.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    /// 门店编号: required whenever the store is named (WeChat Pay's own order models require it).
+    pub id: String,
     /// 门店名称.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -521,8 +520,9 @@ pub struct TransactionSceneInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PromotionDetail {
-    /// 券ID.
-    pub coupon_id: String,
+    /// 券ID (WeChat Pay's own models make it optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_id: Option<String>,
     /// 优惠名称.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -532,8 +532,9 @@ pub struct PromotionDetail {
     /// 优惠类型.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
     pub kind: Option<PromotionType>,
-    /// 优惠券面额, in fen.
-    pub amount: u64,
+    /// 优惠券面额, in fen (WeChat Pay's own models make it optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<u64>,
     /// 活动ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stock_id: Option<String>,
