@@ -33,8 +33,10 @@
 //!    description sends in one place (path, query, body) and an official model in another.
 //! 6. **Enums**: the allowed values are the union (the generated enums stay open). An enum the
 //!    official model types differently follows it: values disjoint from the official ones give
-//!    way to them (an enum attached to the wrong field), and an official plain value (no values
-//!    listed) makes the field a plain value.
+//!    way to them (an enum attached to the wrong field). An official plain value (no values
+//!    listed) keeps the description's values: the generated enum is open (an unknown value is
+//!    kept as text), so the listed values help a merchant and can never refuse an answer; a
+//!    settlement `take: official` drops them.
 //! 7. **Answer kind**: an operation the description answers with no body (`kind: none`) that an
 //!    official model decodes answers JSON with the official schema. Other kind disagreements
 //!    need a settlement.
@@ -185,7 +187,8 @@ pub enum Class {
     EnumAdded,
     /// Enum values disjoint from the official ones, replaced by them.
     EnumMoved,
-    /// Enum values on a field an official model types as a plain value, dropped.
+    /// Enum values on a field an official model types as a plain value: kept (the enum is open,
+    /// and a model that lists no values says nothing against them).
     EnumDropped,
     /// The answer's kind (`json`, `none`, `download`) differs.
     AnswerKind,
@@ -303,7 +306,7 @@ impl Class {
             Class::RequestAbsentOfficially => "kept, optional",
             Class::EnumAdded => "the union",
             Class::EnumMoved => "the official values",
-            Class::EnumDropped => "a plain value",
+            Class::EnumDropped => "the description's values, kept (open)",
             Class::AnswerKind => "JSON with the official schema, where the description has none",
             Class::Sensitive => "sensitive",
         })
@@ -1457,12 +1460,11 @@ impl<'s> Merger<'s> {
             // Every official model has a plain value here.
             if mine.t == "string" {
                 match self.settlement(Class::EnumDropped, place, &["description", "official"]) {
-                    Some(Take::Description) => {
-                        self.tally(Class::EnumDropped, at, true);
+                    Some(Take::Description) | None => {
+                        self.tally(Class::EnumDropped, at, false);
                         return mine.en.clone();
                     }
                     Some(_) => self.tally(Class::EnumDropped, at, true),
-                    None => self.tally(Class::EnumDropped, at, false),
                 }
                 return Vec::new();
             }
@@ -2441,7 +2443,8 @@ mod tests {
             values("result"),
             vec![json!("PENDING"), json!("SUCCESS"), json!("CLOSED")]
         );
-        assert!(values("plain").is_empty());
+        // An official plain value keeps the description's values: the enum is open.
+        assert_eq!(values("plain"), vec![json!("A")]);
         assert_eq!(values("fresh"), vec![json!("X")]);
         assert_eq!(report.classes[&Class::EnumAdded].rule, 2);
         assert_eq!(report.classes[&Class::EnumMoved].rule, 2);

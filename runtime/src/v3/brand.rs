@@ -1110,13 +1110,13 @@ pub struct PostProfitsharingReceiversAdd {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: String,
+    pub r#type: GetProfitsharingOrdersResponseReceiversType,
     /// 分账接收方账号
     pub account: String,
     /// 接收方名称
     pub name: Option<String>,
     /// 与品牌主商户的的关系类型
-    pub relation_type: String,
+    pub relation_type: PostProfitsharingReceiversAddRelationType,
 }
 
 /// 删除分账接收方API
@@ -1135,7 +1135,7 @@ pub struct PostProfitsharingReceiversDelete {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: String,
+    pub r#type: GetProfitsharingOrdersResponseReceiversType,
     /// 分账接收方账号
     pub account: String,
 }
@@ -2682,11 +2682,75 @@ pub struct PostProfitsharingFinishOrderResponse {
     pub order_id: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseStatus {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+        /// `PERSONAL_SUB_OPENID`
+        PersonalSubOpenid = "PERSONAL_SUB_OPENID",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCEESS`
+        Suceess = "SUCEESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 分账失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `NO_RELATION`
+        NoRelation = "NO_RELATION",
+        /// `RECEIVER_HIGH_RISK`
+        ReceiverHighRisk = "RECEIVER_HIGH_RISK",
+        /// `RECEIVER_REAL_NAME_NOT_VERIFIED`
+        ReceiverRealNameNotVerified = "RECEIVER_REAL_NAME_NOT_VERIFIED",
+        /// `NO_AUTH`
+        NoAuth = "NO_AUTH",
+        /// `RECEIVER_RECEIPT_LIMIT`
+        ReceiverReceiptLimit = "RECEIVER_RECEIPT_LIMIT",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
+}
+
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账接收方类型
-    pub r#type: Option<String>,
+    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
     /// 分账接收方账号
     pub account: Option<String>,
     /// 分账金额
@@ -2694,11 +2758,11 @@ pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账描述
     pub description: Option<String>,
     /// 分账结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingOrdersResponseReceiversResult>,
     /// 完成时间
     pub finish_time: Option<String>,
     /// 分账失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<GetProfitsharingOrdersResponseReceiversFailReason>,
     /// 分账明细单号
     pub detail_id: Option<String>,
 }
@@ -2715,7 +2779,7 @@ pub struct GetProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<String>,
+    pub status: Option<GetProfitsharingOrdersResponseStatus>,
     /// 分账接收方列表
     pub receivers: Option<Vec<GetProfitsharingOrdersResponseReceivers>>,
     /// 分账完结金额
@@ -2730,7 +2794,7 @@ pub struct GetProfitsharingOrdersResponse {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingOrdersReceivers {
     /// 分账接收方类型
-    pub r#type: String,
+    pub r#type: GetProfitsharingOrdersResponseReceiversType,
     /// 分账接收方账号
     pub account: String,
     /// 分账金额
@@ -2744,15 +2808,38 @@ pub struct PostProfitsharingOrdersReceivers {
 }
 
 crate::open_enum::open_enum! {
-    /// 分账单状态
+    /// 分账结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingOrdersResponseStatus {
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `FINISHED`
-        Finished = "FINISHED",
+    pub enum PostProfitsharingOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
     }
+}
+
+/// 分账接收方列表
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostProfitsharingOrdersResponseReceivers {
+    /// 接收方类型
+    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
+    /// 接收方账号
+    pub account: Option<String>,
+    /// 分账金额
+    pub amount: Option<i64>,
+    /// 分账描述
+    pub description: Option<String>,
+    /// 分账结果
+    pub result: Option<PostProfitsharingOrdersResponseReceiversResult>,
+    /// 分账完成时间
+    pub finish_time: Option<String>,
+    /// 分账失败原因
+    pub fail_reason: Option<GetProfitsharingOrdersResponseReceiversFailReason>,
+    /// 分账明细单号
+    pub detail_id: Option<String>,
 }
 
 /// The answer of [`PostProfitsharingOrders`] (请求分账API).
@@ -2769,9 +2856,9 @@ pub struct PostProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账接收方列表
-    pub receivers: Option<Vec<GetProfitsharingOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<PostProfitsharingOrdersResponseReceivers>>,
     /// 分账单状态
-    pub status: Option<PostProfitsharingOrdersResponseStatus>,
+    pub status: Option<GetProfitsharingOrdersResponseStatus>,
 }
 
 /// The answer of [`GetProfitsharingOrdersTransactionIdAmounts`] (查询订单剩余待分金额API).
@@ -2783,15 +2870,65 @@ pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
     pub unsplit_amount: Option<i64>,
 }
 
+crate::open_enum::open_enum! {
+    /// 与品牌主商户的的关系类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingReceiversAddRelationType {
+        /// `SUPPLIER`
+        Supplier = "SUPPLIER",
+        /// `DISTRIBUTOR`
+        Distributor = "DISTRIBUTOR",
+        /// `SERVICE_PROVIDER`
+        ServiceProvider = "SERVICE_PROVIDER",
+        /// `PLATFORM`
+        Platform = "PLATFORM",
+        /// `STAFF`
+        Staff = "STAFF",
+        /// `OTHERS`
+        Others = "OTHERS",
+    }
+}
+
 /// The answer of [`PostProfitsharingReceiversAdd`] (添加分账接收方API).
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingReceiversAddResponse {
     /// 品牌主商户号
     pub brand_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<String>,
+    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
     /// 分账接收方账号
     pub account: Option<String>,
+}
+
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+        /// `INVALID_REQUEST`
+        InvalidRequest = "INVALID_REQUEST",
+    }
 }
 
 /// The answer of [`GetProfitsharingReturnorders`] (查询分账回退结果API).
@@ -2812,11 +2949,25 @@ pub struct GetProfitsharingReturnordersResponse {
     /// 回退金额
     pub amount: Option<i64>,
     /// 回退结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingReturnordersResponseResult>,
     /// 失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<GetProfitsharingReturnordersResponseFailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
+}
+
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingReturnordersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+        /// `PAYER_ACCOUNT_ABNORMAL`
+        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
+    }
 }
 
 /// The answer of [`PostProfitsharingReturnorders`] (请求分账回退API).
@@ -2837,9 +2988,9 @@ pub struct PostProfitsharingReturnordersResponse {
     /// 微信回退单号
     pub return_no: Option<String>,
     /// 回退结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingReturnordersResponseResult>,
     /// 失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<PostProfitsharingReturnordersResponseFailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
 }

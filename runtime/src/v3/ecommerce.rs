@@ -804,9 +804,9 @@ pub struct PostProfitsharingAfterSalesOrders {
     /// 回退金额
     pub amount: i64,
     /// 类型
-    pub r#type: String,
+    pub r#type: PostProfitsharingAfterSalesOrdersType,
     /// 场景
-    pub scene: String,
+    pub scene: PostProfitsharingAfterSalesOrdersScene,
     /// 微信退款单号
     pub refund_id: String,
 }
@@ -899,7 +899,7 @@ pub struct PostProfitsharingReceiversAdd {
     /// 公众账号ID
     pub appid: String,
     /// 接收方类型
-    pub r#type: String,
+    pub r#type: GetProfitsharingOrdersResponseReceiversType,
     /// 接收方账号
     pub account: String,
     /// 接收方名称
@@ -908,7 +908,7 @@ pub struct PostProfitsharingReceiversAdd {
     #[wechatpay(encrypt)]
     pub encrypted_name: Option<String>,
     /// 与分账方的关系类型
-    pub relation_type: String,
+    pub relation_type: GetProfitsharingOrdersResponseReceiversType,
 }
 
 /// 删除分账接收方API
@@ -923,7 +923,7 @@ pub struct PostProfitsharingReceiversDelete {
     /// 公众账号ID
     pub appid: String,
     /// 接收方类型
-    pub r#type: String,
+    pub r#type: GetProfitsharingOrdersResponseReceiversType,
     /// 接收方账号
     pub account: String,
 }
@@ -1010,9 +1010,9 @@ pub struct PostRefundsApply {
     /// 退款结果回调url
     pub notify_url: Option<String>,
     /// 退款出资商户
-    pub refund_account: Option<String>,
+    pub refund_account: Option<PostRefundsApplyRefundAccount>,
     /// 资金账户
-    pub funds_account: String,
+    pub funds_account: PostRefundsApplyFundsAccount,
 }
 
 /// 通过微信支付退款单号查询退款
@@ -1191,7 +1191,7 @@ pub struct PostSubsidiesReturn {
     /// 微信补差单号
     pub subsidy_id: Option<String>,
     /// 回退出资账户及金额
-    pub from: Option<Vec<PostSubsidiesReturnFrom>>,
+    pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
 }
 
 crate::open_enum::open_enum! {
@@ -2753,6 +2753,34 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
     pub update_time: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingAfterSalesOrdersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 分账失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingAfterSalesOrdersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `NO_RELATION`
+        NoRelation = "NO_RELATION",
+        /// `RECEIVER_HIGH_RISK`
+        ReceiverHighRisk = "RECEIVER_HIGH_RISK",
+    }
+}
+
 /// The answer of [`GetProfitsharingAfterSalesOrders`] (查询售后服务分账结果).
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingAfterSalesOrdersResponse {
@@ -2763,11 +2791,35 @@ pub struct GetProfitsharingAfterSalesOrdersResponse {
     /// 分账金额
     pub amount: Option<i64>,
     /// 分账结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingAfterSalesOrdersResponseResult>,
     /// 分账失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<GetProfitsharingAfterSalesOrdersResponseFailReason>,
     /// 分账完成时间
     pub finish_time: Option<String>,
+}
+
+crate::open_enum::open_enum! {
+    /// 类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingAfterSalesOrdersType {
+        /// `SERVICE_FEE_INCOME`
+        ServiceFeeIncome = "SERVICE_FEE_INCOME",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostProfitsharingAfterSalesOrdersScene {
+        /// `REFUND_TICKET`
+        RefundTicket = "REFUND_TICKET",
+        /// `CHANGE_TICKET`
+        ChangeTicket = "CHANGE_TICKET",
+        /// `RETURN_GOODS`
+        ReturnGoods = "RETURN_GOODS",
+    }
 }
 
 /// The answer of [`PostProfitsharingAfterSalesOrders`] (请求售后服务分账).
@@ -2794,6 +2846,44 @@ pub struct PostProfitsharingFinishOrderResponse {
     pub order_id: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 分账单状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseStatus {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 分账结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversResult {
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingOrdersResponseReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+    }
+}
+
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitsharingOrdersResponseReceivers {
@@ -2804,13 +2894,13 @@ pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账描述
     pub description: Option<String>,
     /// 分账结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingOrdersResponseReceiversResult>,
     /// 完成时间
     pub finish_time: Option<String>,
     /// 分账失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<GetProfitsharingAfterSalesOrdersResponseFailReason>,
     /// 分账接收方类型
-    pub r#type: Option<String>,
+    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
     /// 分账接收方账号
     pub receiver_account: Option<String>,
     /// 分账明细单号
@@ -2862,7 +2952,7 @@ pub struct GetProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<String>,
+    pub status: Option<GetProfitsharingOrdersResponseStatus>,
     /// 分账接收方列表
     pub receivers: Option<Vec<GetProfitsharingOrdersResponseReceivers>>,
     /// 关单原因描述
@@ -2888,7 +2978,7 @@ pub struct GetProfitsharingOrdersResponse {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitsharingOrdersReceivers {
     /// 分账接收方类型
-    pub r#type: String,
+    pub r#type: GetProfitsharingOrdersResponseReceiversType,
     /// 分账接收方账号
     pub receiver_account: String,
     /// 分账金额
@@ -2930,13 +3020,13 @@ pub struct PostProfitsharingOrdersResponseReceivers {
     /// 分账描述
     pub description: Option<String>,
     /// 分账结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingOrdersResponseReceiversResult>,
     /// 完成时间
     pub finish_time: Option<String>,
     /// 分账失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<GetProfitsharingAfterSalesOrdersResponseFailReason>,
     /// 分账接收方类型
-    pub r#type: Option<String>,
+    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
     /// 分账接收方账号
     pub receiver_account: Option<String>,
     /// 分账明细单号
@@ -2984,9 +3074,35 @@ pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitsharingReceiversAddResponse {
     /// 接收方类型
-    pub r#type: Option<String>,
+    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
     /// 接收方账号
     pub account: Option<String>,
+}
+
+crate::open_enum::open_enum! {
+    /// 回退结果
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseResult {
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 失败原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetProfitsharingReturnordersResponseFailReason {
+        /// `ACCOUNT_ABNORMAL`
+        AccountAbnormal = "ACCOUNT_ABNORMAL",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
+    }
 }
 
 /// The answer of [`GetProfitsharingReturnorders`] (查询分账回退结果API).
@@ -3007,11 +3123,23 @@ pub struct GetProfitsharingReturnordersResponse {
     /// 微信回退单号
     pub return_no: Option<String>,
     /// 回退结果
-    pub result: Option<String>,
+    pub result: Option<GetProfitsharingReturnordersResponseResult>,
     /// 失败原因
-    pub fail_reason: Option<String>,
+    pub fail_reason: Option<GetProfitsharingReturnordersResponseFailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
+}
+
+crate::open_enum::open_enum! {
+    /// 出资账户类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyAmountFromAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNAVAILABLE`
+        Unavailable = "UNAVAILABLE",
+    }
 }
 
 /// 退款出资账户及金额
@@ -3019,7 +3147,7 @@ pub struct GetProfitsharingReturnordersResponse {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRefundsApplyAmountFrom {
     /// 出资账户类型
-    pub account: String,
+    pub account: PostRefundsApplyAmountFromAccount,
     /// 出资金额
     pub amount: i64,
 }
@@ -3038,6 +3166,32 @@ pub struct PostRefundsApplyAmount {
     /// 退款币种
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+}
+
+crate::open_enum::open_enum! {
+    /// 退款出资商户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyRefundAccount {
+        /// `REFUND_SOURCE_SUB_MERCHANT`
+        RefundSourceSubMerchant = "REFUND_SOURCE_SUB_MERCHANT",
+        /// `REFUND_SOURCE_PARTNER_ADVANCE`
+        RefundSourcePartnerAdvance = "REFUND_SOURCE_PARTNER_ADVANCE",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 资金账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyFundsAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNSETTLED`
+        Unsettled = "UNSETTLED",
+        /// `PREPAID`
+        Prepaid = "PREPAID",
+    }
 }
 
 /// 退款出资账户及金额
@@ -3066,15 +3220,39 @@ pub struct PostRefundsApplyResponseAmount {
     pub advance: Option<i64>,
 }
 
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyResponsePromotionDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostRefundsApplyResponsePromotionDetailType {
+        /// `COUPON`
+        Coupon = "COUPON",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+    }
+}
+
 /// 优惠退款详情
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsApplyResponsePromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<String>,
+    pub scope: Option<PostRefundsApplyResponsePromotionDetailScope>,
     /// 优惠类型
-    pub r#type: Option<String>,
+    pub r#type: Option<PostRefundsApplyResponsePromotionDetailType>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠退款金额
@@ -3095,7 +3273,85 @@ pub struct PostRefundsApplyResponse {
     /// 优惠退款详情
     pub promotion_detail: Option<Vec<PostRefundsApplyResponsePromotionDetail>>,
     /// 退款出资商户
-    pub refund_account: Option<String>,
+    pub refund_account: Option<PostRefundsApplyRefundAccount>,
+}
+
+crate::open_enum::open_enum! {
+    /// 退款渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsIdRefundIdResponseChannel {
+        /// `ORIGINAL`
+        Original = "ORIGINAL",
+        /// `BALANCE`
+        Balance = "BALANCE",
+        /// `OTHER_BALANCE`
+        OtherBalance = "OTHER_BALANCE",
+        /// `OTHER_BANKCARD`
+        OtherBankcard = "OTHER_BANKCARD",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 退款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsIdRefundIdResponseStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSE`
+        Close = "CLOSE",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
+}
+
+/// 退款出资账户及金额
+#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
+pub struct GetRefundsIdRefundIdResponseAmountFrom {
+    /// 出资账户类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<PostRefundsApplyAmountFromAccount>,
+    /// 出资金额
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+}
+
+/// 退款金额信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetRefundsIdRefundIdResponseAmount {
+    /// 退款金额
+    pub refund: Option<i64>,
+    /// 退款出资账户及金额
+    pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
+    /// 用户退款金额
+    pub payer_refund: Option<i64>,
+    /// 优惠退款金额
+    pub discount_refund: Option<i64>,
+    /// 退款币种
+    pub currency: Option<String>,
+    /// 垫付金额
+    pub advance: Option<i64>,
+}
+
+crate::open_enum::open_enum! {
+    /// 资金账户
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRefundsIdRefundIdResponseFundsAccount {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `UNSETTLED`
+        Unsettled = "UNSETTLED",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `ECNY_BASIC`
+        EcnyBasic = "ECNY_BASIC",
+    }
 }
 
 /// The answer of [`GetRefundsIdRefundId`] (通过微信支付退款单号查询退款).
@@ -3110,7 +3366,7 @@ pub struct GetRefundsIdRefundIdResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 退款渠道
-    pub channel: Option<String>,
+    pub channel: Option<GetRefundsIdRefundIdResponseChannel>,
     /// 退款入账账户
     pub user_received_account: Option<String>,
     /// 退款成功时间
@@ -3118,15 +3374,15 @@ pub struct GetRefundsIdRefundIdResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<String>,
+    pub status: Option<GetRefundsIdRefundIdResponseStatus>,
     /// 退款金额信息
-    pub amount: Option<PostRefundsApplyResponseAmount>,
+    pub amount: Option<GetRefundsIdRefundIdResponseAmount>,
     /// 营销详情
     pub promotion_detail: Option<Vec<PostRefundsApplyResponsePromotionDetail>>,
     /// 退款出资商户
-    pub refund_account: Option<String>,
+    pub refund_account: Option<PostRefundsApplyRefundAccount>,
     /// 资金账户
-    pub funds_account: Option<String>,
+    pub funds_account: Option<GetRefundsIdRefundIdResponseFundsAccount>,
 }
 
 crate::open_enum::open_enum! {
@@ -3176,22 +3432,6 @@ crate::open_enum::open_enum! {
         PsbcDebit = "PSBC_DEBIT",
         /// `NBCB_DEBIT`
         NbcbDebit = "NBCB_DEBIT",
-    }
-}
-
-crate::open_enum::open_enum! {
-    /// 退款状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsRefundIdApplyAbnormalRefundResponseStatus {
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSE`
-        Close = "CLOSE",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `ABNORMAL`
-        Abnormal = "ABNORMAL",
     }
 }
 
@@ -3291,7 +3531,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<PostRefundsRefundIdApplyAbnormalRefundResponseStatus>,
+    pub status: Option<GetRefundsIdRefundIdResponseStatus>,
     /// 资金账户
     pub funds_account: Option<PostRefundsRefundIdApplyAbnormalRefundResponseFundsAccount>,
     /// 金额信息
@@ -3432,29 +3672,6 @@ pub struct PostSubsidiesCreateResponse {
     pub out_subsidy_no: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 出资账户类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidiesReturnFromAccount {
-        /// `AVAILABLE`
-        Available = "AVAILABLE",
-        /// `UNAVAILABLE`
-        Unavailable = "UNAVAILABLE",
-    }
-}
-
-/// 回退出资账户及金额
-#[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostSubsidiesReturnFrom {
-    /// 出资账户类型
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<PostSubsidiesReturnFromAccount>,
-    /// 出资金额
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount: Option<i64>,
-}
-
 /// The answer of [`PostSubsidiesReturn`] (请求补差回退API).
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidiesReturnResponse {
@@ -3479,7 +3696,7 @@ pub struct PostSubsidiesReturnResponse {
     /// 微信补差单号
     pub subsidy_id: Option<String>,
     /// 回退出资账户及金额
-    pub from: Option<Vec<PostSubsidiesReturnFrom>>,
+    pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
 }
 
 #[cfg(test)]

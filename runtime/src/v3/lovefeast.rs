@@ -62,6 +62,18 @@ pub struct GetBrandsBrandIdResponse {
     pub consume_count: Option<i64>,
 }
 
+crate::open_enum::open_enum! {
+    /// 捐赠来源
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource {
+        /// `MINIPROGRAM_PAY`
+        MiniprogramPay = "MINIPROGRAM_PAY",
+        /// `ENTRUST_PAY`
+        EntrustPay = "ENTRUST_PAY",
+    }
+}
+
 /// 商户订单
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder {
@@ -113,7 +125,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseData {
     /// 品牌ID
     pub brand_id: Option<i64>,
     /// 捐赠来源
-    pub donate_source: Option<String>,
+    pub donate_source: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource>,
     /// 商户订单
     pub merchant_order: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder>,
     /// 捐赠机构名称
@@ -172,7 +184,7 @@ pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNoResponse {
     /// 品牌ID
     pub brand_id: Option<i64>,
     /// 捐赠来源
-    pub donate_source: Option<String>,
+    pub donate_source: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource>,
     /// 商户订单
     pub merchant_order: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder>,
     /// 捐赠机构名称

@@ -686,7 +686,7 @@ pub struct PostFavorCouponStocks {
     /// 是否无资金流
     pub no_cash: bool,
     /// 批次类型
-    pub stock_type: String,
+    pub stock_type: PostFavorCouponStocksStockType,
     /// 批次备注
     pub comment: Option<String>,
     /// 归属商户号
@@ -743,7 +743,7 @@ pub struct GetFavorStocks {
     /// 终止时间
     pub create_end_time: Option<String>,
     /// 批次状态
-    pub status: Option<String>,
+    pub status: Option<GetFavorStocksStatus>,
 }
 
 /// 查询批次详情API
@@ -949,7 +949,7 @@ pub struct GetFavorUsersOpenidCoupons {
     /// 批次号
     pub stock_id: Option<String>,
     /// 券或消费金状态
-    pub status: Option<String>,
+    pub status: Option<GetFavorUsersOpenidCouponsStatus>,
     /// 创建批次的商户号
     pub creator_mchid: Option<String>,
     /// 批次发放商户号
@@ -3721,6 +3721,34 @@ pub struct PostBusifavorStocksCustomEntrance {
     pub code_display_mode: Option<PostBusifavorStocksCustomEntranceCodeDisplayMode>,
 }
 
+crate::open_enum::open_enum! {
+    /// 背景颜色
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBusifavorStocksDisplayPatternInfoBackgroundColor {
+        /// `Color010`
+        Color010 = "Color010",
+        /// `Color020`
+        Color020 = "Color020",
+        /// `Color030`
+        Color030 = "Color030",
+        /// `Color040`
+        Color040 = "Color040",
+        /// `Color050`
+        Color050 = "Color050",
+        /// `Color060`
+        Color060 = "Color060",
+        /// `Color070`
+        Color070 = "Color070",
+        /// `Color080`
+        Color080 = "Color080",
+        /// `Color090`
+        Color090 = "Color090",
+        /// `Color100`
+        Color100 = "Color100",
+    }
+}
+
 /// 视频号相关信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
@@ -3749,7 +3777,7 @@ pub struct PostBusifavorStocksDisplayPatternInfo {
     pub merchant_name: Option<String>,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<String>,
+    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
     /// 券详情图片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coupon_image_url: Option<String>,
@@ -4490,6 +4518,24 @@ pub struct PostFavorCouponStocksStockUseRule {
 }
 
 crate::open_enum::open_enum! {
+    /// 批次类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostFavorCouponStocksStockType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+        /// `EXCHAHGE`
+        Exchahge = "EXCHAHGE",
+        /// `RANDOM`
+        Random = "RANDOM",
+        /// `DISCOUNT_CUT`
+        DiscountCut = "DISCOUNT_CUT",
+    }
+}
+
+crate::open_enum::open_enum! {
     /// 卡包跳转目标
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
@@ -4680,6 +4726,26 @@ pub struct PostFavorMediaImageUploadResponse {
     pub media_url: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorStocksStatus {
+        /// `unactivated`
+        Unactivated = "unactivated",
+        /// `audit`
+        Audit = "audit",
+        /// `running`
+        Running = "running",
+        /// `stoped`
+        Stoped = "stoped",
+        /// `paused`
+        Paused = "paused",
+    }
+}
+
+impl crate::endpoint::QueryValue for GetFavorStocksStatus {}
+
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorStocksResponseDataStockUseRule {
@@ -4757,13 +4823,13 @@ pub struct GetFavorStocksResponseData {
     /// 是否无资金流
     pub no_cash: bool,
     /// 批次类型
-    pub stock_type: String,
+    pub stock_type: PostFavorCouponStocksStockType,
     /// 批次号
     pub stock_id: Option<String>,
     /// 创建批次的商户号
     pub stock_creator_mchid: Option<String>,
     /// 批次状态
-    pub status: Option<String>,
+    pub status: Option<GetFavorStocksStatus>,
     /// 使用说明
     pub description: String,
     /// 创建时间
@@ -4894,6 +4960,48 @@ pub struct GetFavorStocksStockIdUseFlowByDayResponse {
     pub stock_useflow_count: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 券或消费金状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorUsersOpenidCouponsStatus {
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+    }
+}
+
+impl crate::endpoint::QueryValue for GetFavorUsersOpenidCouponsStatus {}
+
+crate::open_enum::open_enum! {
+    /// 代金券状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorUsersOpenidCouponsResponseDataStatus {
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `RECOVER`
+        Recover = "RECOVER",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 券类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetFavorUsersOpenidCouponsResponseDataCouponType {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `CUT_TO`
+        CutTo = "CUT_TO",
+    }
+}
+
 /// `goods_detail`
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformationGoodsDetail {
@@ -4933,13 +5041,13 @@ pub struct GetFavorUsersOpenidCouponsResponseData {
     /// 代金券名称
     pub coupon_name: Option<String>,
     /// 代金券状态
-    pub status: Option<String>,
+    pub status: Option<GetFavorUsersOpenidCouponsResponseDataStatus>,
     /// 使用说明
     pub description: Option<String>,
     /// 领券时间
     pub create_time: Option<String>,
     /// 券类型
-    pub coupon_type: Option<String>,
+    pub coupon_type: Option<GetFavorUsersOpenidCouponsResponseDataCouponType>,
     /// 激活批次的时间
     pub start_time: Option<String>,
     /// 终止批次的时间
@@ -6993,34 +7101,6 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 背景颜色
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockCouponDisplayInfoBackgroundColor {
-        /// `Color010`
-        Color010 = "Color010",
-        /// `Color020`
-        Color020 = "Color020",
-        /// `Color030`
-        Color030 = "Color030",
-        /// `Color040`
-        Color040 = "Color040",
-        /// `Color050`
-        Color050 = "Color050",
-        /// `Color060`
-        Color060 = "Color060",
-        /// `Color070`
-        Color070 = "Color070",
-        /// `Color080`
-        Color080 = "Color080",
-        /// `Color090`
-        Color090 = "Color090",
-        /// `Color100`
-        Color100 = "Color100",
-    }
-}
-
 /// 小程序入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -7065,8 +7145,7 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfo {
         PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color:
-        Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoBackgroundColor>,
+    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entrance_mini_program:
@@ -7388,8 +7467,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo 
     pub code_display_mode:
         Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode>,
     /// 背景颜色
-    pub background_color:
-        Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoBackgroundColor>,
+    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
     /// 小程序入口
     pub entrance_mini_program: Option<
         PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceMiniProgram,
@@ -7606,7 +7684,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
     pub code_display_mode: Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode>,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoBackgroundColor>,
+    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entrance_mini_program: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfoEntranceMiniProgram>,
@@ -8763,7 +8841,7 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfo {
     /// 商户logo
     pub merchant_logo_url: String,
     /// 背景颜色
-    pub background_color: Option<String>,
+    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
     /// 活动开始时间
     pub begin_time: Option<String>,
     /// 活动结束时间
@@ -9177,7 +9255,7 @@ pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfo {
     pub merchant_logo_url: String,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<String>,
+    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
     /// 活动开始时间
     pub begin_time: String,
     /// 活动结束时间

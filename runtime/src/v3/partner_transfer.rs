@@ -59,7 +59,7 @@ pub struct GetBatchesBatchIdBatchId {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_status: Option<String>,
+    pub detail_status: Option<GetBatchesBatchIdBatchIdDetailStatus>,
 }
 
 /// 微信支付明细单号查询明细单API
@@ -95,7 +95,7 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_status: Option<String>,
+    pub detail_status: Option<GetBatchesOutBatchNoOutBatchNoDetailStatus>,
 }
 
 /// 商家明细单号查询明细单API
@@ -191,6 +191,22 @@ pub struct PostBatchesResponse {
     /// 批次创建时间
     pub create_time: String,
 }
+
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesBatchIdBatchIdDetailStatus {
+        /// `ALL`
+        All = "ALL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+    }
+}
+
+impl crate::endpoint::QueryValue for GetBatchesBatchIdBatchIdDetailStatus {}
 
 crate::open_enum::open_enum! {
     /// 批次关闭原因
@@ -348,6 +364,24 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 银行卡尾号
     pub bank_card_number_tail: Option<String>,
 }
+
+crate::open_enum::open_enum! {
+    /// 明细状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetBatchesOutBatchNoOutBatchNoDetailStatus {
+        /// `ALL`
+        All = "ALL",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAIL`
+        Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
+}
+
+impl crate::endpoint::QueryValue for GetBatchesOutBatchNoOutBatchNoDetailStatus {}
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {

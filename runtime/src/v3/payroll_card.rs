@@ -379,6 +379,20 @@ crate::open_enum::open_enum! {
 }
 
 crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetRelationsOpenidResponseAuthorizeState {
+        /// `UNAUTHORIZED`
+        Unauthorized = "UNAUTHORIZED",
+        /// `AUTHORIZED`
+        Authorized = "AUTHORIZED",
+        /// `DEAUTHORIZED`
+        Deauthorized = "DEAUTHORIZED",
+    }
+}
+
+crate::open_enum::open_enum! {
     /// 微工卡的开通状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
@@ -404,7 +418,7 @@ pub struct GetRelationsOpenidResponse {
     /// 子商户号
     pub sub_mchid: String,
     /// 授权状态
-    pub authorize_state: String,
+    pub authorize_state: GetRelationsOpenidResponseAuthorizeState,
     /// 授权时间
     pub authorize_time: Option<String>,
     /// 取消授权时间

@@ -121,7 +121,7 @@ pub struct PostReceiversAdd {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersResponseReceiversType,
+    pub r#type: PostOrdersReceiversType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
@@ -149,7 +149,7 @@ pub struct PostReceiversDelete {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersResponseReceiversType,
+    pub r#type: PostOrdersReceiversType,
     /// 分账接收方账号
     pub account: String,
 }
@@ -253,13 +253,27 @@ pub struct GetMerchantConfigsSubMchidResponse {
     pub max_ratio: i64,
 }
 
+crate::open_enum::open_enum! {
+    /// 分账接收方类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostOrdersReceiversType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+        /// `PERSONAL_SUB_OPENID`
+        PersonalSubOpenid = "PERSONAL_SUB_OPENID",
+    }
+}
+
 /// 分账接收方列表 (sensitive: encrypted on the wire)
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrdersReceivers {
     /// 分账接收方类型
-    pub r#type: String,
+    pub r#type: PostOrdersReceiversType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
@@ -281,20 +295,6 @@ crate::open_enum::open_enum! {
         Processing = "PROCESSING",
         /// `FINISHED`
         Finished = "FINISHED",
-    }
-}
-
-crate::open_enum::open_enum! {
-    /// 分账接收方类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseReceiversType {
-        /// `MERCHANT_ID`
-        MerchantId = "MERCHANT_ID",
-        /// `PERSONAL_OPENID`
-        PersonalOpenid = "PERSONAL_OPENID",
-        /// `PERSONAL_SUB_OPENID`
-        PersonalSubOpenid = "PERSONAL_SUB_OPENID",
     }
 }
 
@@ -344,7 +344,7 @@ pub struct PostOrdersResponseReceivers {
     /// 分账描述
     pub description: String,
     /// 分账接收方类型
-    pub r#type: PostOrdersResponseReceiversType,
+    pub r#type: PostOrdersReceiversType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账结果
@@ -412,7 +412,7 @@ pub struct PostReceiversAddResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersResponseReceiversType,
+    pub r#type: PostOrdersReceiversType,
     /// 分账接收方账号
     pub account: String,
     /// 分账接收方全称 (sensitive: encrypted on the wire)
@@ -429,7 +429,7 @@ pub struct PostReceiversDeleteResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersResponseReceiversType,
+    pub r#type: PostOrdersReceiversType,
     /// 分账接收方账号
     pub account: String,
 }

@@ -197,6 +197,18 @@ pub struct PostTransactionsResponseAmount {
 }
 
 crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsResponsePromotionDetailScope {
+        /// `GLOBAL`
+        Global = "GLOBAL",
+        /// `SINGLE`
+        Single = "SINGLE",
+    }
+}
+
+crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
@@ -216,7 +228,7 @@ pub struct PostTransactionsResponsePromotionDetail {
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<String>,
+    pub scope: Option<PostTransactionsResponsePromotionDetailScope>,
     /// 优惠类型
     pub r#type: Option<PostTransactionsResponsePromotionDetailType>,
     /// 活动ID

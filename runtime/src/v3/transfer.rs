@@ -156,6 +156,22 @@ pub struct PostBatchesTransferDetailList {
     pub user_id_card: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 批次状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostBatchesResponseBatchStatus {
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `FINISHED`
+        Finished = "FINISHED",
+        /// `CLOSED`
+        Closed = "CLOSED",
+    }
+}
+
 /// The answer of [`PostBatches`] (发起批量转账API).
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBatchesResponse {
@@ -166,7 +182,7 @@ pub struct PostBatchesResponse {
     /// 批次创建时间
     pub create_time: String,
     /// 批次状态
-    pub batch_status: Option<String>,
+    pub batch_status: Option<PostBatchesResponseBatchStatus>,
 }
 
 crate::open_enum::open_enum! {

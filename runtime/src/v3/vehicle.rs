@@ -201,7 +201,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/vehicle/transactions/parking`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012534352>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/vehicle/transactions/parking", response = GetTransactionsOutTradeNoOutTradeNoResponse)]
+#[endpoint(POST, "v3/vehicle/transactions/parking", response = PostTransactionsParkingResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsParking {
@@ -224,7 +224,7 @@ pub struct PostTransactionsParking {
     /// 回调通知url
     pub notify_url: String,
     /// 分账标识
-    pub profit_sharing: Option<String>,
+    pub profit_sharing: Option<PostTransactionsParkingProfitSharing>,
     /// 订单金额
     pub amount: PostTransactionsParkingAmount,
     /// 停车场景信息
@@ -440,6 +440,34 @@ crate::open_enum::open_enum! {
 
 impl crate::endpoint::QueryValue for PostParkingParkingsPlateColor {}
 
+crate::open_enum::open_enum! {
+    /// 停车入场状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostParkingParkingsResponseState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `BLOCKED`
+        Blocked = "BLOCKED",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 不可用状态描述
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostParkingParkingsResponseBlockReason {
+        /// `PAUSE`
+        Pause = "PAUSE",
+        /// `OVERDUE`
+        Overdue = "OVERDUE",
+        /// `OUT_SERVICE`
+        OutService = "OUT_SERVICE",
+        /// `EVALUATION_FAILED`
+        EvaluationFailed = "EVALUATION_FAILED",
+    }
+}
+
 /// The answer of [`PostParkingParkings`] (创建停车入场API).
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostParkingParkingsResponse {
@@ -458,9 +486,23 @@ pub struct PostParkingParkingsResponse {
     /// 免费时长
     pub free_duration: i64,
     /// 停车入场状态
-    pub state: String,
+    pub state: PostParkingParkingsResponseState,
     /// 不可用状态描述
-    pub block_reason: Option<String>,
+    pub block_reason: Option<PostParkingParkingsResponseBlockReason>,
+}
+
+crate::open_enum::open_enum! {
+    /// 车牌服务开通状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum GetParkingServicesFindResponseServiceState {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `PAUSE`
+        Pause = "PAUSE",
+        /// `OUT_SERVICE`
+        OutService = "OUT_SERVICE",
+    }
 }
 
 /// The answer of [`GetParkingServicesFind`] (查询车牌服务开通信息API).
@@ -475,7 +517,7 @@ pub struct GetParkingServicesFindResponse {
     /// 用户标识
     pub openid: String,
     /// 车牌服务开通状态
-    pub service_state: String,
+    pub service_state: GetParkingServicesFindResponseServiceState,
 }
 
 /// 停车场景信息
@@ -589,6 +631,28 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
     pub promotion_detail: Option<Vec<GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail>>,
 }
 
+crate::open_enum::open_enum! {
+    /// 分账标识
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingProfitSharing {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 货币类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingAmountCurrency {
+        /// `CNY`
+        Cny = "CNY",
+    }
+}
+
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -597,7 +661,138 @@ pub struct PostTransactionsParkingAmount {
     pub total: i64,
     /// 货币类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
+    pub currency: Option<PostTransactionsParkingAmountCurrency>,
+}
+
+crate::open_enum::open_enum! {
+    /// 交易状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponseTradeState {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `ACCEPTED`
+        Accepted = "ACCEPTED",
+        /// `PAY_FAIL`
+        PayFail = "PAY_FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 交易场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponseTradeScene {
+        /// `PARKING`
+        Parking = "PARKING",
+    }
+}
+
+/// 订单金额信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostTransactionsParkingResponseAmount {
+    /// 订单金额
+    pub total: i64,
+    /// 货币类型
+    pub currency: Option<PostTransactionsParkingAmountCurrency>,
+    /// 用户实际支付金额
+    pub payer_total: Option<i64>,
+    /// 折扣
+    pub discount_total: Option<i64>,
+}
+
+crate::open_enum::open_enum! {
+    /// 优惠范围
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponsePromotionDetailScope {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `GLOBAL`
+        Global = "GLOBAL",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 优惠类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum PostTransactionsParkingResponsePromotionDetailType {
+        /// `CASH`
+        Cash = "CASH",
+        /// `NOCASH`
+        Nocash = "NOCASH",
+    }
+}
+
+/// 优惠信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostTransactionsParkingResponsePromotionDetail {
+    /// 券ID
+    pub coupon_id: String,
+    /// 优惠名称
+    pub name: Option<String>,
+    /// 优惠范围
+    pub scope: Option<PostTransactionsParkingResponsePromotionDetailScope>,
+    /// 优惠类型
+    pub r#type: Option<PostTransactionsParkingResponsePromotionDetailType>,
+    /// 活动ID
+    pub stock_id: Option<String>,
+    /// 优惠券面额
+    pub amount: i64,
+    /// 微信出资
+    pub wechatpay_contribute: Option<i64>,
+    /// 商户出资
+    pub merchant_contribute: Option<i64>,
+    /// 其他出资
+    pub other_contribute: Option<i64>,
+    /// 优惠币种
+    pub currency: Option<PostTransactionsParkingAmountCurrency>,
+}
+
+/// The answer of [`PostTransactionsParking`] (扣费受理API).
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostTransactionsParkingResponse {
+    /// 应用ID
+    pub appid: String,
+    /// 子商户应用ID
+    pub sub_appid: Option<String>,
+    /// 商户号
+    pub sp_mchid: String,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 服务描述
+    pub description: String,
+    /// 订单创建时间
+    pub create_time: String,
+    /// 商户订单号
+    pub out_trade_no: String,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 交易状态
+    pub trade_state: PostTransactionsParkingResponseTradeState,
+    /// 交易状态描述
+    pub trade_state_description: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 用户是否已还款
+    pub user_repaid: Option<PostTransactionsParkingProfitSharing>,
+    /// 附加数据
+    pub attach: Option<String>,
+    /// 交易场景
+    pub trade_scene: PostTransactionsParkingResponseTradeScene,
+    /// 停车场景信息
+    pub parking_info: Option<GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo>,
+    /// 支付者信息
+    pub payer: GetTransactionsOutTradeNoOutTradeNoResponsePayer,
+    /// 订单金额信息
+    pub amount: PostTransactionsParkingResponseAmount,
+    /// 优惠信息
+    pub promotion_detail: Option<Vec<PostTransactionsParkingResponsePromotionDetail>>,
 }
 
 #[cfg(test)]
