@@ -391,8 +391,8 @@ pub struct GetBatchesOutBatchNoOutBatchNoResponse {
     pub transfer_scene: Option<PostBatchesTransferScene>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBatches>("POST v3/partner-transfer/batches");
     check.operation::<GetBatchesBatchIdBatchId>(
         "GET v3/partner-transfer/batches/batch-id/{batch_id}",
