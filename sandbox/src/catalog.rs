@@ -432,3 +432,37 @@ fn check(
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wechatpay::__catalog::{example, minimal};
+
+    #[test]
+    fn a_minimal_answer_holds_only_required_fields_at_every_depth() {
+        let schema = json!({ "t": "object", "props": [
+            { "n": "id", "t": "string", "req": true, "ex": "4200" },
+            { "n": "note", "t": "string", "ex": "optional" },
+            { "n": "amount", "t": "object", "req": true, "props": [
+                { "n": "total", "t": "integer", "req": true, "ex": 100 },
+                { "n": "currency", "t": "string", "ex": "CNY" },
+            ] },
+            { "n": "payer", "t": "object", "props": [
+                { "n": "openid", "t": "string", "req": true },
+            ] },
+            { "n": "items", "t": "array", "req": true, "items": { "t": "object", "props": [
+                { "n": "name", "t": "string", "req": true, "ex": "a" },
+                { "n": "extra", "t": "integer" },
+            ] } },
+            { "n": "tags", "t": "array", "items": { "t": "string" } },
+        ] });
+        assert_eq!(
+            minimal(&schema),
+            json!({ "id": "4200", "amount": { "total": 100 }, "items": [{ "name": "a" }] })
+        );
+        let full = example(&schema);
+        assert_eq!(full["note"], "optional");
+        assert_eq!(full["payer"]["openid"], "example");
+        assert_eq!(full["items"][0]["extra"], 1);
+    }
+}
