@@ -114,6 +114,30 @@ fn wire<T: Debug>(value: &T) -> String {
     out
 }
 
+/// The fields `schema` (the description's answer) marks required that `value` leaves out, at
+/// every depth, as JSON pointers.
+fn missing_required(schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            for field in schema["props"].as_array().into_iter().flatten() {
+                let name = field["n"].as_str().unwrap_or_default();
+                let pointer = format!("{at}/{name}");
+                match object.get(name) {
+                    None | Some(Value::Null) if field["req"] == true => out.push(pointer),
+                    None | Some(Value::Null) => {}
+                    Some(item) => missing_required(field, item, &pointer, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                missing_required(&schema["items"], item, &format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether `path` is an instance of the template `template` (`v3/a/{x}/b`).
 fn fits(template: &str, path: &str) -> bool {
     let (want, got): (Vec<&str>, Vec<&str>) =
@@ -198,10 +222,15 @@ impl Flow {
                     .err()
                     .map(|located| format!(" at `{}`", located.path()))
                     .unwrap_or_default();
+                let mut missing = Vec::new();
+                if let Some(facts) = wechatpay_sandbox::__examples::operation(&E::METHOD, E::PATH) {
+                    missing_required(&facts["answer"]["schema"], &raw, "", &mut missing);
+                }
                 self.failures.push(format!(
-                    "{what} ({} {}): {error}{at}; the answer: {raw}",
+                    "{what} ({} {}): {error}{at}; required by the description, not in the answer: [{}]; the answer: {raw}",
                     E::METHOD,
-                    E::PATH
+                    E::PATH,
+                    missing.join(", ")
                 ));
                 (raw, None)
             }
