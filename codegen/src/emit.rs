@@ -177,8 +177,8 @@ pub fn emit(facts: &Facts) -> Result<Vec<(String, String)>, String> {
         files.push((format!("{}.rs", family.module), format_rust(&text)?));
     }
     root.push_str(
-        "\n/// Every generated operation, for the catalog tests: `check.operation::<T>(\"METHOD path\")`.\n\
-         #[cfg(test)]\npub(crate) fn visit_all<C: crate::catalog_check::Check>(check: &mut C) {\n",
+        "\n/// Every generated operation, for the catalog tests (`__catalog::visit_v3`): `check.operation::<T>(\"METHOD path\")`.\n\
+         pub(crate) fn visit_all<C: crate::__catalog::Check>(check: &mut C) {\n",
     );
     for family in &families {
         let _ = writeln!(
@@ -563,7 +563,7 @@ impl<'a> Module<'a> {
         out.push_str("\n\nuse crate::endpoint;\n\n");
         let mut endpoints = String::new();
         let mut visit = String::from(
-            "#[cfg(test)]\npub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {\n",
+            "/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).\npub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {\n",
         );
         for operation in &family.operations {
             let name = type_name(operation);

@@ -14,11 +14,7 @@ use crate::__catalog::{example, with_novelties};
 use crate::endpoint::{Endpoint, RenderedRequest};
 use crate::keys::MerchantKey;
 
-/// What the catalog tests do with one operation, given its type and its `METHOD path` key.
-pub(crate) trait Check {
-    /// Checks one operation.
-    fn operation<E: Endpoint + DeserializeOwned>(&mut self, key: &str);
-}
+pub(crate) use crate::__catalog::Check;
 
 /// The facts file of the repository.
 pub(crate) fn facts() -> Value {
@@ -258,7 +254,7 @@ mod tests {
     }
 
     impl Check for Catalog {
-        fn operation<E: Endpoint + DeserializeOwned>(&mut self, key: &str) {
+        fn operation<E: Endpoint + crate::__catalog::CatalogRequest>(&mut self, key: &str) {
             self.checked += 1;
             if let Err(error) = self.check::<E>(key) {
                 self.failures.push(format!("{key}: {error}"));

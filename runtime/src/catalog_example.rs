@@ -4,6 +4,33 @@
 
 use serde_json::{Map, Value};
 
+use crate::endpoint::Endpoint;
+
+/// What a walk over the generated operations does with each one ([`visit_v3`]), given its type
+/// and its `METHOD path` key (`host:METHOD path` for an operation of another host).
+pub trait Check {
+    /// Visits one operation.
+    fn operation<E: Endpoint + CatalogRequest>(&mut self, key: &str);
+}
+
+/// What the catalog's unit tests need of a request type: that it decodes from its example (the
+/// request types derive `Deserialize` only in this crate's own tests). Outside them, every type.
+#[cfg(test)]
+pub trait CatalogRequest: serde::de::DeserializeOwned {}
+#[cfg(test)]
+impl<T: serde::de::DeserializeOwned> CatalogRequest for T {}
+/// What the catalog's unit tests need of a request type: that it decodes from its example (the
+/// request types derive `Deserialize` only in this crate's own tests). Outside them, every type.
+#[cfg(not(test))]
+pub trait CatalogRequest {}
+#[cfg(not(test))]
+impl<T> CatalogRequest for T {}
+
+/// Walks every generated v3 operation of the enabled features: `check.operation::<T>(key)`.
+pub fn visit_v3<C: Check>(check: &mut C) {
+    crate::v3::visit_all(check);
+}
+
 /// The value an example gives a field of `schema`, or a value of its type when the example is
 /// missing or of another type.
 pub fn example(schema: &Value) -> Value {
@@ -64,6 +91,30 @@ pub fn example(schema: &Value) -> Value {
             },
         },
         _ => Value::Object(Map::new()),
+    }
+}
+
+/// The smallest answer of `schema` WeChat Pay may send: an object holds only its required fields
+/// (`req`), each minimal in turn; an array holds one minimal item; a value is its example.
+pub fn minimal(schema: &Value) -> Value {
+    match schema["t"].as_str().unwrap_or_default() {
+        "array" => Value::Array(vec![minimal(&schema["items"])]),
+        "object" => match schema.get("props").and_then(Value::as_array) {
+            Some(props) => Value::Object(
+                props
+                    .iter()
+                    .filter(|field| field["req"] == true)
+                    .map(|field| {
+                        (
+                            field["n"].as_str().unwrap_or_default().to_owned(),
+                            minimal(field),
+                        )
+                    })
+                    .collect(),
+            ),
+            None => example(schema),
+        },
+        _ => example(schema),
     }
 }
 

@@ -1029,7 +1029,7 @@ pub(super) struct MchidQuery {
     mchid: String,
 }
 
-fn order_not_found(field: &str, value: &str) -> Reply {
+pub(super) fn order_not_found(field: &str, value: &str) -> Reply {
     not_found("ORDER_NOT_EXIST", "订单不存在", field, value)
 }
 
@@ -1058,10 +1058,12 @@ pub(super) fn query_transaction_by_id(shared: &Shared, params: &Params, query: &
     }
     let id = param(params, "transaction_id");
     let ledger = shared.ledger();
+    // A service provider's order belongs to its sub-merchant: the direct query does not see it.
     match ledger
         .transaction_ids
         .get(id)
         .and_then(|out_trade_no| ledger.orders.get(out_trade_no))
+        .filter(|order| order.partner.is_none())
     {
         Some(order) => Reply::ok(order.to_json(&shared.keys.mchid)),
         None => order_not_found("transaction_id", id),
@@ -1078,7 +1080,12 @@ pub(super) fn query_transaction_by_out_trade_no(
         return reply;
     }
     let out_trade_no = param(params, "out_trade_no");
-    match shared.ledger().orders.get(out_trade_no) {
+    match shared
+        .ledger()
+        .orders
+        .get(out_trade_no)
+        .filter(|order| order.partner.is_none())
+    {
         Some(order) => Reply::ok(order.to_json(&shared.keys.mchid)),
         None => order_not_found("out_trade_no", out_trade_no),
     }

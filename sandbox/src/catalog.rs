@@ -5,21 +5,24 @@
 //! A sensitive request value, at any depth, must be encrypted under the sandbox's WeChat Pay key,
 //! which the request names in `Wechatpay-Serial`, as WeChat Pay requires.
 //!
+//! The example answer comes in the [`AnswerShape`] the request names in [`SHAPE_HEADER`], else the
+//! sandbox's default: every described field (`full`), or only the required ones (`minimal`).
+//!
 //! The stateful routes of [`crate::routes`] are matched first; this is the fallback before `404`.
 
 use std::sync::OnceLock;
 
 use http::Method;
 use serde_json::Value;
-use wechatpay::__catalog::example;
+use wechatpay::__catalog::{example, minimal};
 
 use super::bills::{BillKind, BillSpec};
 use super::routes::param_error_at;
 use super::server::Reply;
-use super::{PlatformSigner, Shared};
+use super::{AnswerShape, PlatformSigner, SHAPE_HEADER, Shared};
 
 /// The facts the catalog follows, compiled in from this package.
-const FACTS: &str = include_str!("../facts/catalog.json");
+pub(crate) const FACTS: &str = include_str!("../facts/catalog.json");
 
 /// One described operation.
 struct Operation {
@@ -88,6 +91,23 @@ pub(crate) fn answer(shared: &Shared, parts: &http::request::Parts, body: &[u8])
                 .zip(&segments)
                 .all(|(want, got)| want == got || (want.starts_with('{') && !got.is_empty()))
     })?;
+    let shape = match parts.headers.get(SHAPE_HEADER) {
+        None => shared.answer_shape(),
+        Some(value) => match value.to_str().ok().and_then(AnswerShape::from_name) {
+            Some(shape) => shape,
+            None => {
+                return Some(Reply::error(
+                    http::StatusCode::BAD_REQUEST,
+                    "INVALID_REQUEST",
+                    &format!(
+                        "{SHAPE_HEADER} must be `full` or `minimal`, not `{}`",
+                        String::from_utf8_lossy(value.as_bytes())
+                    ),
+                    Some(serde_json::json!({ "location": "header", "field": SHAPE_HEADER })),
+                ));
+            }
+        },
+    };
     let platform = shared.platform();
     let sensitive = Sensitive {
         platform: &platform,
@@ -103,6 +123,7 @@ pub(crate) fn answer(shared: &Shared, parts: &http::request::Parts, body: &[u8])
         &parts.headers,
         body,
         &sensitive,
+        shape,
     ))
 }
 
@@ -142,6 +163,7 @@ fn respond(
     headers: &http::HeaderMap,
     body: &[u8],
     sensitive: &Sensitive<'_>,
+    shape: AnswerShape,
 ) -> Reply {
     let facts = &operation.facts;
     let empty = Vec::new();
@@ -200,7 +222,10 @@ fn respond(
     }
     let answer = &facts["answer"];
     match answer["kind"].as_str() {
-        Some("json") => Reply::ok(example(&answer["schema"])),
+        Some("json") => Reply::ok(match shape {
+            AnswerShape::Full => example(&answer["schema"]),
+            AnswerShape::Minimal => minimal(&answer["schema"]),
+        }),
         Some("download") => Reply::download(
             BillSpec {
                 kind: BillKind::Trade,
@@ -406,5 +431,39 @@ fn check(
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wechatpay::__catalog::{example, minimal};
+
+    #[test]
+    fn a_minimal_answer_holds_only_required_fields_at_every_depth() {
+        let schema = json!({ "t": "object", "props": [
+            { "n": "id", "t": "string", "req": true, "ex": "4200" },
+            { "n": "note", "t": "string", "ex": "optional" },
+            { "n": "amount", "t": "object", "req": true, "props": [
+                { "n": "total", "t": "integer", "req": true, "ex": 100 },
+                { "n": "currency", "t": "string", "ex": "CNY" },
+            ] },
+            { "n": "payer", "t": "object", "props": [
+                { "n": "openid", "t": "string", "req": true },
+            ] },
+            { "n": "items", "t": "array", "req": true, "items": { "t": "object", "props": [
+                { "n": "name", "t": "string", "req": true, "ex": "a" },
+                { "n": "extra", "t": "integer" },
+            ] } },
+            { "n": "tags", "t": "array", "items": { "t": "string" } },
+        ] });
+        assert_eq!(
+            minimal(&schema),
+            json!({ "id": "4200", "amount": { "total": 100 }, "items": [{ "name": "a" }] })
+        );
+        let full = example(&schema);
+        assert_eq!(full["note"], "optional");
+        assert_eq!(full["payer"]["openid"], "example");
+        assert_eq!(full["items"][0]["extra"], 1);
     }
 }

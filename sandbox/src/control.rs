@@ -8,8 +8,8 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Shared;
 use super::server::Reply;
+use super::{AnswerShape, Shared};
 use wechatpay::error::Error;
 
 /// The path prefix of the control routes.
@@ -18,6 +18,11 @@ pub(crate) const PREFIX: &str = "/v3/sandbox/";
 #[derive(Deserialize)]
 struct SignBody {
     pre_entrustweb_id: String,
+}
+
+#[derive(Deserialize)]
+struct ShapeBody {
+    shape: String,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +89,28 @@ pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts, bytes: &[u
             .pay_transaction(out_trade_no)
             .map(|outcome| Reply::ok(json!({ "transaction_id": outcome.id }))),
         (&Method::PUT, ["sign-check"]) => return super::sign_check::control(shared, bytes),
+        (&Method::GET, ["answer-shape"]) => Ok(Reply::ok(
+            json!({ "shape": shared.answer_shape().as_str() }),
+        )),
+        (&Method::PUT, ["answer-shape"]) => {
+            let request = match body::<ShapeBody>(bytes, r#"{"shape":"minimal"}"#) {
+                Ok(request) => request,
+                Err(reply) => return reply,
+            };
+            let Some(shape) = AnswerShape::from_name(&request.shape) else {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "PARAM_ERROR",
+                    &format!(
+                        "unknown answer shape `{}`: `full` or `minimal`",
+                        request.shape
+                    ),
+                    Some(json!({ "field": "/shape", "location": "body" })),
+                );
+            };
+            shared.set_answer_shape(shape);
+            Ok(Reply::ok(json!({ "shape": shape.as_str() })))
+        }
         (&Method::GET, ["charges"]) => {
             let data: Vec<_> = shared
                 .charges()

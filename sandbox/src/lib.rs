@@ -36,7 +36,26 @@
 //! | `POST /v3/sandbox/transactions/{out_trade_no}/pay` | the user pays → `{"transaction_id":"…"}` |
 //! | `GET /v3/sandbox/charges` | [`Sandbox::charges`] → `{"data":[…]}` |
 //! | `PUT /v3/sandbox/sign-check` `{"clock_offset_secs":3600,"merchant_public_key_pem":"…","truncate_like_wechatpay":true}` | how signatures are checked, to play each cause of `401 SIGN_ERROR` ([`Sandbox::set_clock_offset`], [`Sandbox::register_merchant_public_key`], [`Sandbox::truncate_sign_messages_like_wechatpay`]) → `204` |
+//! | `PUT /v3/sandbox/answer-shape` `{"shape":"minimal"}` | [`Sandbox::set_answer_shape`]: the default [`AnswerShape`] → `{"shape":"minimal"}` |
+//! | `GET /v3/sandbox/answer-shape` | the default [`AnswerShape`] → `{"shape":"full"}` |
+//!
+//! ## Answers from the description, in two shapes
+//!
+//! Every catalogued operation the sandbox keeps no state for is answered from its description
+//! (`sandbox/facts/catalog.json`) with a signed example answer, in one of two shapes
+//! ([`AnswerShape`]): `full` (the default), every described field with its example value; or
+//! `minimal`, only the fields the description marks required, at every depth (a required object
+//! holds only its required fields, a required array one minimal item). A minimal answer is what
+//! WeChat Pay may send at the least: a client that decodes it does not count on an optional
+//! field. A request chooses with the header [`SHAPE_HEADER`] (`Wechatpay-Sandbox-Shape: minimal`
+//! or `full`; any other value is `400 INVALID_REQUEST` naming the header); without it, the
+//! sandbox's default applies, set with [`Sandbox::set_answer_shape`] or
+//! `PUT /v3/sandbox/answer-shape`. The stateful routes (orders, refunds, papay …) answer from
+//! their state, as WeChat Pay does, whatever the header says.
 
+#[doc(hidden)]
+#[path = "examples.rs"]
+pub mod __examples;
 mod bills;
 mod business;
 mod callbacks;
@@ -63,7 +82,7 @@ pub use media::UploadedMedia;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -75,6 +94,43 @@ use zeroize::Zeroizing;
 use wechatpay::error::Error;
 use wechatpay::{ApiV3Key, MerchantKey, PublicKey, WechatpayPublicKey};
 use wechatpay::{Client, ClientBuilder};
+
+/// The request header that chooses the [`AnswerShape`] of an answer from the description.
+pub const SHAPE_HEADER: &str = "Wechatpay-Sandbox-Shape";
+
+/// Which example answer the sandbox gives an operation it answers from its description (see the
+/// [crate docs](crate#answers-from-the-description-in-two-shapes)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnswerShape {
+    /// Every described field, with its example value.
+    #[default]
+    Full,
+    /// Only the fields the description marks required, at every depth.
+    Minimal,
+}
+
+impl AnswerShape {
+    /// The shape's name in [`SHAPE_HEADER`] and the control route: `full` or `minimal`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Minimal => "minimal",
+        }
+    }
+
+    /// The shape named `full` or `minimal` (any ASCII case); `None` for another name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        if name.eq_ignore_ascii_case("full") {
+            Some(Self::Full)
+        } else if name.eq_ignore_ascii_case("minimal") {
+            Some(Self::Minimal)
+        } else {
+            None
+        }
+    }
+}
 
 /// Rows of a sandbox bill unless [`Sandbox::set_bill_rows`] says otherwise.
 pub const DEFAULT_BILL_ROWS: u64 = 1000;
@@ -187,12 +243,29 @@ pub(crate) struct Shared {
     pub(crate) user_routes: handlers::UserRoutes,
     /// How request signatures are checked beyond the defaults (clock, key, truncation).
     pub(crate) sign_check: sign_check::SignCheck,
+    /// The default shape of answers from the description: `true` for [`AnswerShape::Minimal`].
+    pub(crate) minimal_answers: AtomicBool,
 }
 
 impl Shared {
     /// The current platform key and serial.
     pub(crate) fn platform(&self) -> Arc<PlatformSigner> {
         Arc::clone(&self.platform.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The default shape of answers from the description.
+    pub(crate) fn answer_shape(&self) -> AnswerShape {
+        if self.minimal_answers.load(Ordering::Relaxed) {
+            AnswerShape::Minimal
+        } else {
+            AnswerShape::Full
+        }
+    }
+
+    /// Sets the default shape of answers from the description.
+    pub(crate) fn set_answer_shape(&self, shape: AnswerShape) {
+        self.minimal_answers
+            .store(shape == AnswerShape::Minimal, Ordering::Relaxed);
     }
 
     /// The APIv2 key (checked at start).
@@ -548,6 +621,18 @@ impl Sandbox {
             .unwrap_or_else(PoisonError::into_inner)
             .get(media_id)
             .cloned()
+    }
+
+    /// Sets the shape of answers from the description for requests that do not choose one with
+    /// [`SHAPE_HEADER`] (default [`AnswerShape::Full`]).
+    pub fn set_answer_shape(&self, shape: AnswerShape) {
+        self.shared.set_answer_shape(shape);
+    }
+
+    /// The shape of answers from the description for requests that do not choose one.
+    #[must_use]
+    pub fn answer_shape(&self) -> AnswerShape {
+        self.shared.answer_shape()
     }
 
     /// Sets how many rows the bills of `v3/bill/tradebill` and `v3/bill/fundflowbill` have from
@@ -960,6 +1045,7 @@ impl SandboxBuilder {
             settle_deductions_after: self.settle_deductions_after,
             user_routes: handlers::UserRoutes::default(),
             sign_check: sign_check::SignCheck::default(),
+            minimal_answers: AtomicBool::new(false),
         });
         let listen = self
             .listen

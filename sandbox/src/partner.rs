@@ -7,6 +7,9 @@
 //! is answered as one that does not exist (`404 RESOURCE_NOT_EXISTS`), and direct papay cannot see
 //! partner contracts either. A body's `sp_mchid` other than the signing merchant, an `sp_appid` or
 //! `sub_appid` other than the contract's, or a missing field is `400 PARAM_ERROR` naming it.
+//! The provider's order queries (`v3/pay/partner/transactions/out-trade-no/…` and `…/id/…`,
+//! `?sp_mchid=…&sub_mchid=…`) answer its orders for that sub-merchant, and the direct queries do
+//! not see them.
 //! Contract and payment callbacks go out in the partner shapes (`sp_mchid`, `sp_appid`,
 //! `sub_mchid`, `sub_appid`, `sp_openid`, `sub_openid`).
 
@@ -104,7 +107,74 @@ pub(super) fn routes() -> Vec<Route> {
             "v3/pay/partner/transactions/app-with-contract",
             app_prepay_with_contract,
         ),
+        Route::new(
+            Method::GET,
+            "v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
+            Box::new(|shared, parts, params, _body| {
+                query_order(
+                    shared,
+                    parts.uri.query().unwrap_or(""),
+                    "out_trade_no",
+                    param(params, "out_trade_no"),
+                )
+            }),
+        ),
+        Route::new(
+            Method::GET,
+            "v3/pay/partner/transactions/id/{transaction_id}",
+            Box::new(|shared, parts, params, _body| {
+                query_order(
+                    shared,
+                    parts.uri.query().unwrap_or(""),
+                    "transaction_id",
+                    param(params, "transaction_id"),
+                )
+            }),
+        ),
     ]
+}
+
+/// `GET v3/pay/partner/transactions/{out-trade-no,id}/…?sp_mchid=…&sub_mchid=…`: a provider's
+/// order for one sub-merchant, in the partner shape; another sub-merchant's order, or a direct
+/// merchant's, is `404 ORDER_NOT_EXIST`.
+fn query_order(shared: &Shared, query: &str, field: &str, value: &str) -> Reply {
+    let sub_mchid = match sub_mchid_query(query) {
+        Ok(sub_mchid) => sub_mchid,
+        Err(reply) => return reply,
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    match pairs.iter().find(|(key, _)| key == "sp_mchid") {
+        None => {
+            return param_error_at("query", &["sp_mchid".to_owned()], "此字段为必填项", true);
+        }
+        Some((_, sp_mchid)) if *sp_mchid != shared.keys.mchid => {
+            return param_error_at(
+                "query",
+                &["sp_mchid".to_owned()],
+                "sp_mchid与请求头中的商户号不一致",
+                false,
+            );
+        }
+        Some(_) => {}
+    }
+    let ledger = shared.ledger();
+    let out_trade_no = if field == "transaction_id" {
+        ledger.transaction_ids.get(value).map(String::as_str)
+    } else {
+        Some(value)
+    };
+    let order = out_trade_no
+        .and_then(|out_trade_no| ledger.orders.get(out_trade_no))
+        .filter(|order| {
+            order
+                .partner
+                .as_ref()
+                .is_some_and(|partner| partner.sub_mchid == sub_mchid)
+        });
+    match order {
+        Some(order) => Reply::ok(order.to_json(&shared.keys.mchid)),
+        None => business::order_not_found(field, value),
+    }
 }
 
 /// `prefix` followed by `suffix`, leaked once: route templates live as long as the process.

@@ -1,192 +1,23 @@
 //! The standalone sandbox answers every described operation it has no logic for: the
 //! `wechatpay-sandbox` binary runs as a process of its own, and a client in another process,
 //! configured only from the `export` lines it prints, sends each operation's example request over
-//! HTTP and gets a verified answer equal to the example answer (or `204`); the same request
-//! without one of its required fields gets `400 PARAM_ERROR` naming that field.
+//! HTTP and gets a verified answer equal to the example answer (or `204`), in both shapes: full
+//! by default, minimal with `Wechatpay-Sandbox-Shape: minimal` or after the control route sets
+//! it; the same request without one of its required fields gets `400 PARAM_ERROR` naming that
+//! field.
 
 mod common;
 
 use http::Method;
 use serde_json::Value;
-use wechatpay::__catalog::example;
+use wechatpay::__catalog::{example, minimal};
+use wechatpay_sandbox::__examples::{example_request, send};
+use wechatpay_sandbox::{AnswerShape, SHAPE_HEADER};
 
 fn facts() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/facts/catalog.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("sandbox/facts/catalog.json"))
         .expect("facts")
-}
-
-/// A path value that needs no percent-encoding.
-fn path_value(field: &Value) -> String {
-    let text = match example(field) {
-        Value::String(text) => text,
-        other => other.to_string(),
-    };
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        text
-    } else {
-        "example".into()
-    }
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        // A list in a query string: one value, its items joined with `,`.
-        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
-}
-
-/// One example request: the path, the query pairs and the body (for methods that carry one).
-struct Example {
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<serde_json::Map<String, Value>>,
-    upload: Option<Upload>,
-}
-
-/// A multipart upload: the `meta` JSON (`body` of [`Example`] holds its fields), the text parts
-/// and the file part's name.
-struct Upload {
-    fields: Vec<(String, String)>,
-    file_part: String,
-}
-
-/// The file every example upload sends; the digests of its `meta` are computed from it.
-fn example_file() -> wechatpay::media::UploadFile {
-    wechatpay::media::UploadFile::new("example.png", &b"\x89PNG\r\n\x1a\nexample"[..])
-}
-
-/// `value` with each sensitive string (`sens`, at any depth of `schema`) encrypted under `key`,
-/// as a client must send it.
-fn encrypted(schema: &Value, value: Value, key: &wechatpay::PublicKey) -> Value {
-    match value {
-        Value::String(text) if schema["sens"] == true => {
-            Value::String(key.encrypt(&text).expect("an example fits RSA-OAEP"))
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|item| encrypted(&schema["items"], item, key))
-                .collect(),
-        ),
-        Value::Object(object) => {
-            let empty = Vec::new();
-            let props = schema["props"].as_array().unwrap_or(&empty);
-            Value::Object(
-                object
-                    .into_iter()
-                    .map(|(name, item)| {
-                        let field = props
-                            .iter()
-                            .find(|field| field["n"] == name.as_str())
-                            .cloned()
-                            .unwrap_or(Value::Null);
-                        let item = encrypted(&field, item, key);
-                        (name, item)
-                    })
-                    .collect(),
-            )
-        }
-        other => other,
-    }
-}
-
-fn example_request(operation: &Value, key: &wechatpay::PublicKey) -> Example {
-    let mut path = operation["path"].as_str().unwrap_or_default().to_owned();
-    let mut query = Vec::new();
-    let mut upload: Option<Upload> = None;
-    let mut meta = None;
-    let empty = Vec::new();
-    for field in operation["params"].as_array().unwrap_or(&empty) {
-        let name = field["n"].as_str().unwrap_or_default();
-        match field["loc"].as_str() {
-            Some("path") => path = path.replace(&format!("{{{name}}}"), &path_value(field)),
-            Some("query") => query.push((name.to_owned(), text(&example(field)))),
-            Some("form") if field["t"] == "file" => {
-                upload
-                    .get_or_insert_with(|| Upload {
-                        fields: Vec::new(),
-                        file_part: String::new(),
-                    })
-                    .file_part = name.to_owned();
-            }
-            Some("form") if name == "meta" => meta = field["props"].as_array(),
-            Some("form") => upload
-                .get_or_insert_with(|| Upload {
-                    fields: Vec::new(),
-                    file_part: String::new(),
-                })
-                .fields
-                .push((name.to_owned(), text(&example(field)))),
-            _ => {}
-        }
-    }
-    let mut body = operation["body"].as_array().or(meta).map(|fields| {
-        fields
-            .iter()
-            .map(|field| {
-                (
-                    field["n"].as_str().unwrap_or_default().to_owned(),
-                    encrypted(field, example(field), key),
-                )
-            })
-            .collect::<serde_json::Map<String, Value>>()
-    });
-    // The digests an upload's `meta` names are those of the file sent.
-    if let (Some(_), Some(meta)) = (&upload, body.as_mut()) {
-        let file = example_file();
-        for (key, value) in meta.iter_mut() {
-            if matches!(key.as_str(), "sha256" | "file_digest" | "digest") {
-                *value = Value::String(file.sha256().to_owned());
-            }
-            if matches!(key.as_str(), "digest_alogrithm" | "digest_algorithm") {
-                *value = Value::String("SHA256".to_owned());
-            }
-        }
-    }
-    Example {
-        path,
-        query,
-        body,
-        upload,
-    }
-}
-
-async fn send(
-    client: &wechatpay::Client,
-    method: &Method,
-    request: &Example,
-) -> Result<wechatpay::Answer, wechatpay::Error> {
-    let mut builder = client.request(method.clone(), &request.path);
-    if !request.query.is_empty() {
-        builder = builder.query(&request.query);
-    }
-    match (&request.upload, &request.body) {
-        (Some(upload), meta) => {
-            let fields: Vec<(&str, &str)> = upload
-                .fields
-                .iter()
-                .map(|(name, text)| (name.as_str(), text.as_str()))
-                .collect();
-            let meta = meta.clone().unwrap_or_default();
-            let form = wechatpay::media::UploadForm::new(
-                &meta,
-                &fields,
-                &upload.file_part,
-                &example_file(),
-            )?;
-            builder = builder.multipart(form);
-        }
-        (None, Some(body)) => builder = builder.json(body),
-        (None, None) => {}
-    }
-    builder.send().await
 }
 
 #[test]
@@ -197,6 +28,8 @@ fn the_standalone_sandbox_answers_every_described_operation_and_checks_its_requi
     let (_sandbox, exports) = common::start_sandbox(&common::keys_dir("catalog"));
     let stdout = common::client_process("every_operation_from_a_separate_client", &exports);
     assert!(stdout.contains("catalog checked"), "{stdout}");
+    let summary = stdout.lines().find(|line| line.contains("catalog checked"));
+    println!("{}", summary.unwrap_or_default());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -216,6 +49,8 @@ async fn every_operation_from_a_separate_client() {
     let mut answered = 0;
     let mut refused = 0;
     let mut uploads = 0;
+    let mut smaller = 0;
+    let mut minimal_probe = None;
     let mut failures = Vec::new();
     for (method, template) in wechatpay_sandbox::described_operations() {
         let operation = operations
@@ -231,29 +66,61 @@ async fn every_operation_from_a_separate_client() {
             continue;
         }
         let request = example_request(operation, &wechatpay_key);
-        match send(&client, &method, &request).await {
-            Ok(got) => {
-                let expected = match answer["kind"].as_str() {
-                    Some("json") => example(&answer["schema"]),
-                    _ => Value::Null,
-                };
-                let body: Value = if got.body().is_empty() {
-                    Value::Null
-                } else {
-                    got.json().expect("JSON")
-                };
-                if body != expected {
-                    failures.push(format!("{key}: answered {body}, expected {expected}"));
+        // Without the shape header the answer is full (the default); with it, as named.
+        let shapes = [
+            (None, AnswerShape::Full),
+            (Some("minimal"), AnswerShape::Minimal),
+            (Some("full"), AnswerShape::Full),
+        ];
+        let mut sent = true;
+        for (header, shape) in shapes {
+            let headers: Vec<(&str, &str)> = header
+                .map(|name| (SHAPE_HEADER, name))
+                .into_iter()
+                .collect();
+            match send(&client, &method, &request, &headers).await {
+                Ok(got) => {
+                    let expected = match (answer["kind"].as_str(), shape) {
+                        (Some("json"), AnswerShape::Full) => example(&answer["schema"]),
+                        (Some("json"), _) => minimal(&answer["schema"]),
+                        _ => Value::Null,
+                    };
+                    let body: Value = if got.body().is_empty() {
+                        Value::Null
+                    } else {
+                        got.json().expect("JSON")
+                    };
+                    if body != expected {
+                        failures.push(format!(
+                            "{key} ({}): answered {body}, expected {expected}",
+                            shape.as_str()
+                        ));
+                    }
+                    if shape == AnswerShape::Minimal
+                        && body != Value::Null
+                        && body != example(&answer["schema"])
+                    {
+                        smaller += 1;
+                    }
                 }
-                answered += 1;
-                if request.upload.is_some() {
-                    uploads += 1;
+                Err(error) => {
+                    failures.push(format!("{key} ({}): {error}", shape.as_str()));
+                    sent = false;
                 }
             }
-            Err(error) => {
-                failures.push(format!("{key}: {error}"));
-                continue;
-            }
+        }
+        if !sent {
+            continue;
+        }
+        answered += 1;
+        if request.upload.is_some() {
+            uploads += 1;
+        }
+        if minimal_probe.is_none()
+            && answer["kind"] == "json"
+            && minimal(&answer["schema"]) != example(&answer["schema"])
+        {
+            minimal_probe = Some((method.clone(), request.clone(), answer["schema"].clone()));
         }
         // The same request without its first required query or body field.
         let empty = Vec::new();
@@ -288,7 +155,7 @@ async fn every_operation_from_a_separate_client() {
         } else {
             continue;
         };
-        match send(&client, &method, &without).await {
+        match send(&client, &method, &without, &[]).await {
             Err(wechatpay::Error::Api {
                 status,
                 code,
@@ -320,5 +187,83 @@ async fn every_operation_from_a_separate_client() {
         refused > 700,
         "only {refused} operations refused without a required field"
     );
-    println!("catalog checked: {answered} answered, {refused} refused");
+    // Most minimal answers leave fields out.
+    assert!(
+        smaller > 500,
+        "only {smaller} minimal answers differ from the full ones"
+    );
+    let (method, request, schema) = minimal_probe.expect("an operation with optional fields");
+    shape_control(&client, &method, &request, &schema).await;
+    println!("catalog checked: {answered} answered in both shapes, {refused} refused");
+}
+
+/// The control route sets the default shape; the header still chooses per request; a shape
+/// that is neither is refused, naming the header.
+async fn shape_control(
+    client: &wechatpay::Client,
+    method: &Method,
+    request: &wechatpay_sandbox::__examples::ExampleRequest,
+    schema: &Value,
+) {
+    let shape_now = || async {
+        let answer = client
+            .request(Method::GET, "v3/sandbox/answer-shape")
+            .send()
+            .await
+            .expect("the control route answers");
+        answer.json::<Value>().expect("JSON")["shape"].clone()
+    };
+    let body = |answer: wechatpay::Answer| answer.json::<Value>().expect("JSON");
+    assert_eq!(shape_now().await, "full", "the default shape");
+    let set = client
+        .request(Method::PUT, "v3/sandbox/answer-shape")
+        .json(&serde_json::json!({ "shape": "minimal" }))
+        .send()
+        .await
+        .expect("the control route sets the shape");
+    assert_eq!(body(set)["shape"], "minimal");
+    assert_eq!(shape_now().await, "minimal");
+    let answer = send(client, method, request, &[]).await.expect("answered");
+    assert_eq!(body(answer), minimal(schema), "the default is now minimal");
+    let answer = send(client, method, request, &[(SHAPE_HEADER, "FULL")])
+        .await
+        .expect("answered");
+    assert_eq!(
+        body(answer),
+        example(schema),
+        "the header overrides the default"
+    );
+    match send(client, method, request, &[(SHAPE_HEADER, "tiny")]).await {
+        Err(wechatpay::Error::Api {
+            status,
+            code,
+            detail: Some(detail),
+            ..
+        }) => {
+            assert_eq!(status, 400);
+            assert_eq!(code, "INVALID_REQUEST");
+            assert_eq!(detail["field"], SHAPE_HEADER);
+        }
+        other => panic!("an unknown shape is refused: {other:?}"),
+    }
+    match client
+        .request(Method::PUT, "v3/sandbox/answer-shape")
+        .json(&serde_json::json!({ "shape": "tiny" }))
+        .send()
+        .await
+    {
+        Err(wechatpay::Error::Api { status, code, .. }) => {
+            assert_eq!(status, 400);
+            assert_eq!(code, "PARAM_ERROR");
+        }
+        other => panic!("an unknown default shape is refused: {other:?}"),
+    }
+    client
+        .request(Method::PUT, "v3/sandbox/answer-shape")
+        .json(&serde_json::json!({ "shape": "full" }))
+        .send()
+        .await
+        .expect("the control route sets the shape back");
+    let answer = send(client, method, request, &[]).await.expect("answered");
+    assert_eq!(body(answer), example(schema), "full again");
 }

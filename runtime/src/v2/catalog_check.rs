@@ -144,7 +144,7 @@ impl Catalog {
 }
 
 impl Check for Catalog {
-    fn operation<E: Endpoint + DeserializeOwned>(&mut self, key: &str) {
+    fn operation<E: Endpoint + crate::__catalog::CatalogRequest>(&mut self, key: &str) {
         self.checked += 1;
         if let Err(error) = self.check::<E>(key) {
             self.failures.push(format!("{key}: {error}"));

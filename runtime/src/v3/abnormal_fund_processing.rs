@@ -287,8 +287,8 @@ pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponse {
     pub instruction_instance_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check
         .operation::<GetReceiptsReceiptId>("GET v3/abnormal-fund-processing/receipts/{receipt_id}");
     check.operation::<PostReceiptsReceiptIdTransferInstructions>(

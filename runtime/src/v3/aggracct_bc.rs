@@ -793,8 +793,8 @@ pub struct PostWbChannelSpecialReductionResponse {
     pub fail_reason: Option<PostWbChannelSpecialReductionResponseFailReason>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetWbChannelAccountBalance>("GET v3/aggracct-bc/wb-channel/account/balance");
     check.operation::<GetWbChannelAccountMchArchives>(
         "GET v3/aggracct-bc/wb-channel/account/mch_archives",

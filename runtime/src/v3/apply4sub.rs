@@ -184,8 +184,8 @@ pub struct GetSubMerchantsSubMchidSettlementResponse {
     pub verify_fail_reason: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetSubMerchantsSubMchidApplicationApplicationNo>(
         "GET v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}",
     );

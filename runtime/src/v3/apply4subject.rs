@@ -500,8 +500,8 @@ pub struct GetApplymentMerchantsSubMchidStateResponse {
     pub authorize_state: Option<GetApplymentMerchantsSubMchidStateResponseAuthorizeState>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetApplyment>("GET v3/apply4subject/applyment");
     check.operation::<PostApplyment>("POST v3/apply4subject/applyment");
     check.operation::<GetApplymentMerchantsSubMchidState>(

@@ -805,8 +805,8 @@ pub struct GetApplymentApplymentIdApplymentIdResponse {
     pub audit_detail: Option<Vec<GetApplymentApplymentIdApplymentIdResponseAuditDetail>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplyment>("POST v3/applyment4sub/applyment/");
     check.operation::<GetApplymentApplymentIdApplymentId>(
         "GET v3/applyment4sub/applyment/applyment_id/{applyment_id}",

@@ -102,8 +102,8 @@ pub struct GetReceiptSummaryReceiptsResponse {
     pub update_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetReceiptDetailReceipts>(
         "GET v3/bank-batch-transfer/receipt/detail-receipts",
     );

@@ -447,8 +447,8 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     pub bank_card_number_tail: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBatches>("POST v3/bank-transfer/batches");
     check.operation::<GetBatchesBatchIdBatchId>("GET v3/bank-transfer/batches/batch-id/{batch_id}");
     check.operation::<GetBatchesBatchIdBatchIdDetailsDetailIdDetailId>(

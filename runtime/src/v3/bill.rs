@@ -212,8 +212,8 @@ crate::open_enum::open_enum! {
 
 impl crate::endpoint::QueryValue for GetTradebillBillType {}
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetFundflowbill>("GET v3/bill/fundflowbill");
     #[cfg(feature = "partner")]
     check.operation::<GetSubMerchantFundflowbill>("GET v3/bill/sub-merchant-fundflowbill");

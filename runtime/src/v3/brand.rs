@@ -2995,8 +2995,8 @@ pub struct PostProfitsharingReturnordersResponse {
     pub finish_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplyments>("POST v3/brand/applyments");
     check.operation::<GetApplymentsApplymentIdApplymentId>(
         "GET v3/brand/applyments/applyment-id/{applyment_id}",

@@ -74,8 +74,8 @@ pub struct GetPartnerBrandsBrandIdProductAuthoritiesResponse {
     pub update_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetPartnerBrandsBrandIdProductAuthorities>(
         "GET v3/brand-basic/partner/brands/{brand_id}/product-authorities",
     );

@@ -116,8 +116,8 @@ pub struct GetUsersOpenidPointsCommitStatusResponse {
     pub points_commit_status: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostParkings>("POST v3/businesscircle/parkings");
     check.operation::<PostPointsNotify>("POST v3/businesscircle/points/notify");
     check.operation::<GetUserAuthorizationsOpenid>(

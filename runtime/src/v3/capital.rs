@@ -210,8 +210,8 @@ pub struct GetCapitallhhBanksBankAliasCodeBranchesResponse {
     pub bank_alias_code: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCapitallhhAreasProvinces>("GET v3/capital/capitallhh/areas/provinces");
     check.operation::<GetCapitallhhAreasProvincesProvinceCodeCities>(
         "GET v3/capital/capitallhh/areas/provinces/{province_code}/cities",

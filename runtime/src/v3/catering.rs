@@ -128,7 +128,7 @@ pub struct PostOrdersSyncStatusDishList {
     pub properties: Option<PostOrdersSyncStatusDishListProperties>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostOrdersSyncStatus>("POST v3/catering/orders/sync-status");
 }

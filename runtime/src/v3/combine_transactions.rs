@@ -889,8 +889,8 @@ pub struct PostOutTradeNoCombineOutTradeNoCloseSubOrders {
     pub sub_appid: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApp>("POST v3/combine-transactions/app");
     check.operation::<PostH5>("POST v3/combine-transactions/h5");
     check.operation::<GetIdCombineTransactionId>(

@@ -84,8 +84,8 @@ pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerifications
     pub finish_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostInactiveMerchantIdentityVerificationMerchants>(
         "POST v3/compliance/inactive-merchant-identity-verification/merchants",
     );

@@ -407,8 +407,8 @@ pub struct PostPartnerScheduleRecordsBatchCreateResponse {
     pub schedule_records: Option<Vec<PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerContractsAppPresign>(
         "POST v3/credit-repayment/partner/contracts/app-presign",
     );

@@ -474,8 +474,8 @@ pub struct PatchOrdersOutOrderNoResponse {
     pub order_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostCards>("POST v3/discount-card/cards");
     check.operation::<GetCardsOutCardCode>("GET v3/discount-card/cards/{out_card_code}");
     check.operation::<PostCardsOutCardCodeAddUserRecords>(

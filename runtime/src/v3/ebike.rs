@@ -333,8 +333,8 @@ pub struct GetChargeTransactionsIdTransactionIdResponse {
     pub promotion_detail: Option<Vec<GetChargeTransactionsIdTransactionIdResponsePromotionDetail>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostChargeContractsPreopen>("POST v3/ebike/charge/contracts/preopen");
     check.operation::<GetChargeContractsContractId>("GET v3/ebike/charge/contracts/{contract_id}");
     check.operation::<PostChargeContractsContractIdConfirm>(

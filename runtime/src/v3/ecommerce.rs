@@ -3699,8 +3699,8 @@ pub struct PostSubsidiesReturnResponse {
     pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAccountApplyCancelWithdraw>(
         "POST v3/ecommerce/account/apply-cancel-withdraw",
     );

@@ -357,8 +357,8 @@ pub struct GetUserOpenidContractsResponse {
     pub limit: Option<i64>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetContractsIdContractId>("GET v3/edu-papay/contracts/id/{contract_id}");
     check.operation::<PostContractsPresign>("POST v3/edu-papay/contracts/presign");
     check.operation::<DeleteContractsContractId>("DELETE v3/edu-papay/contracts/{contract_id}");

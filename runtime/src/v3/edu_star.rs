@@ -125,8 +125,8 @@ pub struct GetUsersOpenidWechatOpenidResponse {
     pub register_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetOrders>("GET v3/edu-star/orders");
     check.operation::<PostOrders>("POST v3/edu-star/orders");
     check.operation::<GetUsersOpenidWechatOpenid>("GET v3/edu-star/users/openid/{wechat_openid}");

@@ -408,8 +408,8 @@ pub struct GetUsersOpenidDebtStateResponse {
     pub update_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostContractsPresign>("POST v3/eduschoolpay/contracts/presign");
     check.operation::<GetContractsContractId>("GET v3/eduschoolpay/contracts/{contract_id}");
     check.operation::<PostContractsContractIdTerminate>(

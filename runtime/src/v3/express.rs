@@ -28,7 +28,7 @@ pub struct PostUsersOpenidTransformResponse {
     pub openid: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostUsersOpenidTransform>("POST v3/express/users/{openid}/transform");
 }

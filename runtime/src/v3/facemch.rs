@@ -67,7 +67,7 @@ pub struct GetUsersFaceSidResponse {
     pub real_name_info: Option<GetUsersFaceSidResponseRealNameInfo>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetUsersFaceSid>("GET v3/facemch/users/{face_sid}");
 }

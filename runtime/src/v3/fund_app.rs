@@ -2207,8 +2207,8 @@ pub struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthoriza
     pub create_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBrandRedpacketBrandMerchantBatches>(
         "POST v3/fund-app/brand-redpacket/brand-merchant-batches",
     );

@@ -327,8 +327,8 @@ pub struct GetTransactionsTransactionIdAvailableAbroadAmountsResponse {
     pub available_abroad_amount: Option<i64>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetBillDownloadUrl>("GET v3/funds-to-oversea/bill-download-url");
     check.operation::<PostOrders>("POST v3/funds-to-oversea/orders");
     check.operation::<GetOrdersOutOrderId>("GET v3/funds-to-oversea/orders/{out_order_id}");

@@ -3897,8 +3897,8 @@ pub struct PostTransactionsNativeResponse {
     pub code_url: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCertificates>("GET v3/global/certificates");
     check.operation::<GetCustomsOrders>("GET v3/global/customs/orders");
     check.operation::<PatchCustomsOrders>("PATCH v3/global/customs/orders");

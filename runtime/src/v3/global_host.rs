@@ -400,8 +400,8 @@ pub struct PostCustomsVerifyCertificateResponse {
         Option<PostCustomsVerifyCertificateResponseCertificateCheckResult>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCustomsOrders>("global:GET v3/customs/orders");
     check.operation::<PatchCustomsOrders>("global:PATCH v3/customs/orders");
     check.operation::<PostCustomsOrders>("global:POST v3/customs/orders");

@@ -205,8 +205,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMerchantsChangecustompagestatus>(
         "POST v3/goldplan/merchants/changecustompagestatus",
     );

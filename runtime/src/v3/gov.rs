@@ -2118,8 +2118,8 @@ pub struct PostSubsidyZhejiangSncodeQueryResponse {
     pub sell_state: Option<PostSubsidyZhejiangSncodeQueryResponseSellState>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostSubsidyAuditCupInvalid>("POST v3/gov/subsidy/audit/cup/invalid");
     check.operation::<PostSubsidyAuditCupQuery>("POST v3/gov/subsidy/audit/cup/query");
     check.operation::<PostSubsidyAuditCupRefundSync>("POST v3/gov/subsidy/audit/cup/refund/sync");

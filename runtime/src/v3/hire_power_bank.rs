@@ -81,8 +81,8 @@ pub struct GetUserQualificationsOpenidResponse {
     pub qualified_user: Option<bool>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostInsuranceOrders>("POST v3/hire-power-bank/insurance-orders");
     check.operation::<GetInsuranceOrdersOutOrderNo>(
         "GET v3/hire-power-bank/insurance-orders/{out_order_no}",

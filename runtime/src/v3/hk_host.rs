@@ -1519,8 +1519,8 @@ pub struct PostTransactionsNativeResponse {
     pub code_url: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCertificates>("hk:GET v3/certificates");
     check.operation::<PostMerchants>("hk:POST v3/merchants");
     check.operation::<PutMerchants>("hk:PUT v3/merchants");

@@ -65,8 +65,8 @@ pub struct PostRetailIndustryTransactionsGoodsDetail {
     pub price: i64,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostRetailIndustryTransactions>(
         "POST v3/industry-rebate/retail-industry/transactions",
     );

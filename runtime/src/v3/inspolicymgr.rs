@@ -393,8 +393,8 @@ pub struct PostDeductPoliciesResponse {
     pub coverage_term_type: Option<PostDeductPoliciesCoverageTermType>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostDeductAuthorizations>("POST v3/inspolicymgr/deduct/authorizations");
     check.operation::<GetDeductAuthorizationsOutInsuranceNo>(
         "GET v3/inspolicymgr/deduct/authorizations/{out_insurance_no}",

@@ -151,8 +151,8 @@ pub struct GetDevicesResponse {
     pub links: Option<GetDevicesResponseLinks>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetDeviceInspectionsDeviceSn>(
         "GET v3/iotmanage/device-inspections/{device_sn}",
     );

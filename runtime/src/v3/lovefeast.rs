@@ -203,8 +203,8 @@ pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNoResponse {
     pub device_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetBrandsBrandId>("GET v3/lovefeast/brands/{brand_id}");
     check.operation::<GetUsersOpenidOrdersBrandIdBrandId>(
         "GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}",

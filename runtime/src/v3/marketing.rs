@@ -9628,8 +9628,8 @@ pub struct PostWithdrawFavorUsersOpenidCouponsResponse {
     pub expire_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBankFavorUsersOpenidBankMultiActivity>(
         "POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity",
     );

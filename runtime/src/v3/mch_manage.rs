@@ -221,8 +221,8 @@ pub struct PostSubmissionFilesSubMchidSubMchidUploadResponse {
     pub file_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetMchManageRecordsSubMchidSubMchid>(
         "GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}",
     );

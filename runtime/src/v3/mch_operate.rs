@@ -263,8 +263,8 @@ pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponse {
     pub withdrawl_apply: Option<GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostRiskWithdrawlApply>("POST v3/mch_operate/risk/withdrawl-apply");
     check.operation::<GetRiskWithdrawlApplyApplymentIdApplymentId>(
         "GET v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}",

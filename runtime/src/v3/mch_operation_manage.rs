@@ -304,8 +304,8 @@ pub struct GetMerchantLimitationsSubMchidSubMchidResponse {
     pub other_limited_functions: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetEnhancedDueDiligenceDueDiligenceId>(
         "GET v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}",
     );

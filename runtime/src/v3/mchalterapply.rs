@@ -659,8 +659,8 @@ pub struct PostMerchantnamealterapplymentApplyIdRevokeResponse {
     pub state: Option<PostMerchantnamealterapplymentApplyIdRevokeResponseState>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMchcontactalterapplyment>(
         "POST v3/mchalterapply/mchcontactalterapplyment",
     );

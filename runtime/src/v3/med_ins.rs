@@ -446,8 +446,8 @@ pub struct PostOrdersResponse {
     pub med_ins_fail_reason: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostOrders>("POST v3/med-ins/orders");
     check.operation::<GetOrdersMixTradeNoMixTradeNo>(
         "GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}",

@@ -300,8 +300,8 @@ pub struct PostMediaUploadResponse {
     pub media_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     #[cfg(feature = "partner")]
     check.operation::<GetFundBalanceAccountType>("GET v3/merchant/fund/balance/{account_type}");
     #[cfg(feature = "partner")]

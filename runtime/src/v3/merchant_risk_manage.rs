@@ -466,8 +466,8 @@ pub struct GetViolationNotificationsResponse {
     pub notify_url: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostEcTradeRiskQueryRiskTrades>(
         "POST v3/merchant-risk-manage/ec-trade-risk/query-risk-trades",
     );

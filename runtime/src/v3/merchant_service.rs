@@ -1261,8 +1261,8 @@ pub struct PostImagesUploadResponse {
     pub media_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<DeleteComplaintNotifications>(
         "DELETE v3/merchant-service/complaint-notifications",
     );

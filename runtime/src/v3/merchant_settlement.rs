@@ -59,8 +59,8 @@ pub struct PostMerchantSettleRuleApplicationsResponse {
     pub settle_rule_id: Option<i64>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMerchantSettleRuleApplications>(
         "POST v3/merchant-settlement/merchant-settle-rule-applications",
     );

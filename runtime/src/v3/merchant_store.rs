@@ -247,8 +247,8 @@ pub struct PostStoresStoreIdRecipientsBindResponse {
         Option<Vec<PostStoresStoreIdRecipientsBindResponseFailedStoreRecipient>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostStores>("POST v3/merchant-store/stores");
     check.operation::<GetStoresStoreId>("GET v3/merchant-store/stores/{store_id}");
     check.operation::<PatchStoresStoreId>("PATCH v3/merchant-store/stores/{store_id}");

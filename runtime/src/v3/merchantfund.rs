@@ -166,8 +166,8 @@ pub struct GetPartnerIncomeRecordsResponse {
     pub links: Option<GetMerchantIncomeRecordsResponseLinks>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetMerchantIncomeRecords>("GET v3/merchantfund/merchant/income-records");
     check.operation::<GetPartnerIncomeRecords>("GET v3/merchantfund/partner/income-records");
 }

@@ -253,9 +253,8 @@ pub mod vehicle;
 #[cfg_attr(docsrs, doc(cfg(feature = "webizpay")))]
 pub mod webizpay;
 
-/// Every generated operation, for the catalog tests: `check.operation::<T>("METHOD path")`.
-#[cfg(test)]
-pub(crate) fn visit_all<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every generated operation, for the catalog tests (`__catalog::visit_v3`): `check.operation::<T>("METHOD path")`.
+pub(crate) fn visit_all<C: crate::__catalog::Check>(check: &mut C) {
     #[cfg(feature = "abnormal-fund-processing")]
     abnormal_fund_processing::visit(check);
     #[cfg(feature = "aggracct-bc")]

@@ -98,8 +98,8 @@ pub struct PostUsersOpenidCouponsResponse {
     pub coupon_id: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetStocksStockIdRefundFlow>("GET v3/multiuse/stocks/{stock_id}/refund-flow");
     check.operation::<GetStocksStockIdSendFlow>("GET v3/multiuse/stocks/{stock_id}/send-flow");
     check.operation::<GetStocksStockIdUseFlow>("GET v3/multiuse/stocks/{stock_id}/use-flow");

@@ -1768,8 +1768,8 @@ pub struct GetUserTitleTitleUrlResponse {
     pub miniprogram_user_name: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostCardTemplate>("POST v3/new-tax-control-fapiao/card-template");
     check.operation::<PostFapiaoApplications>("POST v3/new-tax-control-fapiao/fapiao-applications");
     check.operation::<PostFapiaoApplicationsIssueGeneral>(

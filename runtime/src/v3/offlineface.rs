@@ -496,8 +496,8 @@ pub struct PostTransactionsResponse {
     pub error_type: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAuthinfo>("POST v3/offlineface/authinfo");
     check.operation::<PostContractsPresign>("POST v3/offlineface/contracts/presign");
     check.operation::<GetContractsContractId>("GET v3/offlineface/contracts/{contract_id}");

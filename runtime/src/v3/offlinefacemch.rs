@@ -207,8 +207,8 @@ pub struct PostTokensResponse {
     pub token: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetOrganizations>("GET v3/offlinefacemch/organizations");
     check.operation::<GetOrganizationsOrganizationIdUsersOutUserIdOutUserId>(
         "GET v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}",

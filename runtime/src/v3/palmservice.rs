@@ -72,8 +72,8 @@ pub struct PostAuthorizationPreauthorizeResponse {
     pub permission_token: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetAuthorizationOpenidOpenid>(
         "GET v3/palmservice/authorization/openid/{openid}",
     );

@@ -1659,8 +1659,8 @@ pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResp
         Option<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostContractsContractIdFailNotify>(
         "POST v3/papay/contracts/{contract_id}/fail-notify",
     );

@@ -997,8 +997,8 @@ crate::open_enum::open_enum! {
     }
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostRemindersApplication>("POST v3/parking/reminders/application");
     check.operation::<GetRemindersApplicationQuery>("GET v3/parking/reminders/application/query");
     check.operation::<PostRemindersApplicationWithdraw>(

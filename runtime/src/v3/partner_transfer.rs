@@ -383,8 +383,8 @@ crate::open_enum::open_enum! {
 
 impl crate::endpoint::QueryValue for GetBatchesOutBatchNoOutBatchNoDetailStatus {}
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBatches>("POST v3/partner-transfer/batches");
     check.operation::<GetBatchesBatchIdBatchId>(
         "GET v3/partner-transfer/batches/batch-id/{batch_id}",

@@ -357,8 +357,8 @@ pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse {
     pub out_contract_code: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostContractsEcommercePreEntrustSignMiniProgram>(
         "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
     );

@@ -2195,8 +2195,8 @@ pub struct PostTransactionsOutTradeNoOutTradeNoReverseResponse {
     pub out_trade_no: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     #[cfg(feature = "partner")]
     check.operation::<PostAcquiringBankTransactionsExposure>(
         "POST v3/pay/acquiring-bank/transactions/exposure",

@@ -239,8 +239,8 @@ pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNoResponse {
     pub table_list: Option<Vec<PostPrintersDeviceIdPrintOrdersTableList>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetOpenScenarioSpeakerDeviceSn>(
         "GET v3/pay-devices/open-scenario-speaker/{device_sn}",
     );

@@ -536,8 +536,8 @@ pub struct PostWesureTokenValidationsResponse {
     pub fail_reason: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetAuthentications>("GET v3/payroll-card/authentications");
     check
         .operation::<PostAuthenticationsPreOrder>("POST v3/payroll-card/authentications/pre-order");

@@ -4353,8 +4353,8 @@ pub struct GetUserServiceStateResponse {
     pub use_service_state: Option<GetUserServiceStateResponseUseServiceState>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAcquiringbankPermissions>("POST v3/payscore/acquiringbank/permissions");
     check.operation::<GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode>(
         "GET v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}",

@@ -3428,8 +3428,8 @@ pub struct GetMchTransferReservationOutReservationNoOutReservationNoResponse {
     pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostEcommerceBankTransferRechargesApply>(
         "POST v3/platsolution/ecommerce/bank-transfer-recharges/apply",
     );

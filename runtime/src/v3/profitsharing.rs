@@ -504,8 +504,8 @@ pub struct GetTransactionsTransactionIdAmountsResponse {
     pub unsplit_amount: i64,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetBills>("GET v3/profitsharing/bills");
     #[cfg(feature = "partner")]
     check.operation::<GetMerchantConfigsSubMchid>(

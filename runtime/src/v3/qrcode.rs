@@ -331,8 +331,8 @@ pub struct GetUserServicesContractIdContractIdResponse {
     pub block_reason: Option<GetUserServicesContractIdContractIdResponseBlockReason>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostTransactions>("POST v3/qrcode/transactions");
     check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
         "GET v3/qrcode/transactions/out-trade-no/{out_trade_no}",

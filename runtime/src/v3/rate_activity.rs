@@ -132,8 +132,8 @@ pub struct PatchApplicationsIdApplicationIdActivityDetailModification {
         Option<Vec<PostApplicationsActivityDetailActivityApplyInformation>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplications>("POST v3/rate-activity/applications");
     check.operation::<GetApplicationsIdApplicationId>(
         "GET v3/rate-activity/applications/id/{application_id}",

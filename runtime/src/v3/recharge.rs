@@ -170,8 +170,8 @@ pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
     pub close_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBankTransferRechargesApply>(
         "POST v3/recharge/bank-transfer-recharges/apply",
     );

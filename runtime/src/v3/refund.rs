@@ -439,8 +439,8 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponse {
         Option<Vec<PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostDomesticRefunds>("POST v3/refund/domestic/refunds");
     check.operation::<GetDomesticRefundsOutRefundNo>(
         "GET v3/refund/domestic/refunds/{out_refund_no}",

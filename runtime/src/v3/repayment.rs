@@ -335,8 +335,8 @@ pub struct PostCombineTransactionsPartnerPrepayResponse {
     pub h5_url: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo>(
         "GET v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}",
     );

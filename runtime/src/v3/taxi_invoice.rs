@@ -642,8 +642,8 @@ pub struct GetUserTaxiOrdersResponse {
     pub links: Option<GetUserTaxiOrdersResponseLinks>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAttendancePunch>("POST v3/taxi-invoice/attendance/punch");
     check.operation::<PostCards>("POST v3/taxi-invoice/cards");
     check.operation::<PostCardsUploadFile>("POST v3/taxi-invoice/cards/upload-file");

@@ -154,8 +154,8 @@ pub struct PostTransactionBlockSubmissionsSubMchidSubMchidResponse {
     pub review_reject_reason: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetTransactionBlockRecordsSubMchidSubMchid>(
         "GET v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}",
     );

@@ -385,8 +385,8 @@ pub struct PostBillReceiptResponse {
     pub update_time: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBatches>("POST v3/transfer/batches");
     check.operation::<GetBatchesBatchIdBatchId>("GET v3/transfer/batches/batch-id/{batch_id}");
     check.operation::<GetBatchesBatchIdBatchIdDetailsDetailIdDetailId>(

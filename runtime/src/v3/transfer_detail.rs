@@ -77,8 +77,8 @@ pub struct GetElectronicReceiptsResponse {
     pub download_url: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetElectronicReceipts>("GET v3/transfer-detail/electronic-receipts");
     check.operation::<PostElectronicReceipts>("POST v3/transfer-detail/electronic-receipts");
 }

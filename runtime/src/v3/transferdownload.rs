@@ -38,8 +38,8 @@ pub struct GetSignfile {
     pub token: String,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetElecvoucherfile>("GET v3/transferdownload/elecvoucherfile");
     check.operation::<GetSignfile>("GET v3/transferdownload/signfile");
 }

@@ -795,8 +795,8 @@ pub struct PostTransactionsParkingResponse {
     pub promotion_detail: Option<Vec<PostTransactionsParkingResponsePromotionDetail>>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetEtcContractsContractId>("GET v3/vehicle/etc/contracts/{contract_id}");
     check.operation::<PostEtcPreopen>("POST v3/vehicle/etc/preopen");
     check.operation::<PostEtcTransactionsHighway>("POST v3/vehicle/etc/transactions/highway");

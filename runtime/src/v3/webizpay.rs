@@ -755,8 +755,8 @@ pub struct PostUsersUserIdAuthorizationUrlResponse {
     pub mp_business_type: Option<String>,
 }
 
-#[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetAvailMchRanges>("GET v3/webizpay/avail-mch-ranges");
     check.operation::<PostAvailMchRanges>("POST v3/webizpay/avail-mch-ranges");
     check.operation::<GetAvailMchRangesRangeIdMerchantIdentifiers>(
