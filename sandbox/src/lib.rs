@@ -45,10 +45,12 @@ mod control;
 mod handlers;
 mod ledger;
 mod media;
+mod pages;
 mod partner;
 mod routes;
 mod rules;
 mod server;
+mod transfers;
 mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
@@ -177,6 +179,8 @@ pub(crate) struct Shared {
     pub(crate) settle_deductions_after: Option<Duration>,
     /// Handlers for endpoints the user declared ([`Sandbox::handle`]).
     pub(crate) user_routes: handlers::UserRoutes,
+    /// The pages the user acts on (signing, cashier, transfer confirmation), and their state.
+    pub(crate) pages: pages::Pages,
 }
 
 impl Shared {
@@ -687,6 +691,8 @@ pub struct SandboxBuilder {
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     callback_retry_delays: Option<Vec<Duration>>,
     settle_deductions_after: Option<Duration>,
+    merchant_name: Option<String>,
+    pages_base_url: Option<String>,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -777,6 +783,26 @@ impl SandboxBuilder {
     /// queries.
     pub fn settle_deductions_after(mut self, delay: Duration) -> Self {
         self.settle_deductions_after = Some(delay);
+        self
+    }
+
+    /// The merchant name the user's pages show (signing page, cashier, transfer confirmation);
+    /// by default `商户 {mchid}`.
+    pub fn merchant_name(mut self, name: impl Into<String>) -> Self {
+        self.merchant_name = Some(name.into());
+        self
+    }
+
+    /// The base URL the user's pages are reached at, as answers write them (`redirect_url`,
+    /// `h5_url`, `code_url`): for a sandbox a browser reaches under another name than the one it
+    /// listens on (a container, a proxy). By default the sandbox's own base URL
+    /// ([`Sandbox::base_url`]; `127.0.0.1` when it listens on all addresses).
+    pub fn pages_base_url(mut self, url: impl Into<String>) -> Self {
+        let mut url = url.into();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        self.pages_base_url = Some(url);
         self
     }
 
@@ -938,6 +964,7 @@ impl SandboxBuilder {
             ledger: Mutex::default(),
             settle_deductions_after: self.settle_deductions_after,
             user_routes: handlers::UserRoutes::default(),
+            pages: pages::Pages::new(self.merchant_name),
         });
         let listen = self
             .listen
@@ -965,6 +992,10 @@ impl SandboxBuilder {
             None => (None, None, None),
         };
         let tls = acceptor.is_some();
+        shared.pages.set_base_url(
+            self.pages_base_url
+                .unwrap_or_else(|| pages::base_url(addr, tls)),
+        );
         let server = tokio::spawn(server::serve(listener, acceptor, Arc::clone(&shared)));
         Ok(Sandbox {
             shared,
