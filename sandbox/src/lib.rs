@@ -35,6 +35,21 @@
 //! | `DELETE /v3/sandbox/contracts/{contract_id}/fail-deductions` | deductions succeed again → `204` |
 //! | `POST /v3/sandbox/transactions/{out_trade_no}/pay` | the user pays → `{"transaction_id":"…"}` |
 //! | `GET /v3/sandbox/charges` | [`Sandbox::charges`] → `{"data":[…]}` |
+//!
+//! In a browser the user acts on pages the sandbox serves at the addresses its answers return
+//! (plain HTML forms, Chinese or `?lang=en`); agreeing does what the control calls do and sends
+//! the browser back as WeChat Pay does:
+//!
+//! | Page | From | Back to |
+//! |---|---|---|
+//! | `sandbox/papay/entrustweb?pre_entrustweb_id=…` | a pre-sign's `redirect_url` | its `return_url`, else the referrer with `from_wxpay=1` |
+//! | `sandbox/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=…&package=…` | an `h5_url` | its `redirect_url`, unchanged |
+//! | `sandbox/wxpay/bizpayurl?pr=…` | a `code_url` | (a result page) |
+//! | `sandbox/jsapi/requestPayment?appId=…&timeStamp=…&nonceStr=…&package=…&signType=RSA&paySign=…` | JSAPI pay-sign parameters | `return` with `errMsg=requestPayment:ok` / `:fail cancel` / `:fail …` |
+//! | `sandbox/mch-transfer/requestMerchantTransfer?mchId=…&appId=…&package=…` | a transfer's `package_info` | `return` with `errMsg=requestMerchantTransfer:ok` / `:fail …` |
+//!
+//! [`SandboxBuilder::pages_base_url`] names the address a browser reaches them at, and
+//! [`SandboxBuilder::merchant_name`] the merchant they show.
 
 mod bills;
 mod business;
