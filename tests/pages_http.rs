@@ -128,7 +128,18 @@ async fn without_a_way_back_the_signing_page_ends_on_a_result_page() {
     let mut world = world().await;
     let answer = world.pre_sign("C-result", "会员 8", None).await;
     let url = answer.redirect_url.unwrap();
-    // A referrer with only a host: WeChat Pay goes back in history; the sandbox shows the result.
+    // The sandbox's own page is no way back (a reload of the signing page, say), under its
+    // configured address or any other name the browser reached it by …
+    let own = format!("{url}&lang=en");
+    let page = fetch(Method::GET, &url, None, &[("referer", &own)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let other_name = url.replacen("127.0.0.1", "localhost", 1);
+    assert_ne!(other_name, url);
+    let own = format!("{other_name}&lang=en");
+    let page = fetch(Method::GET, &other_name, None, &[("referer", &own)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // … and a referrer with only a host makes WeChat Pay go back in history, which the sandbox
+    // shows as a result page.
     let page = fetch(Method::GET, &url, None, &[("referer", &world.merchant)]).await;
     assert_eq!(page.status, StatusCode::OK);
     let done = post(&url, &[("action", "agree")]).await;
@@ -226,6 +237,25 @@ async fn jsapi_stand_in_checks_pay_sign_as_the_wechat_client_does() {
     );
     let refused = post(&forged_url, &[("action", "pay")]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    // The page's form posts its fields to its own address, query included: each is carried once.
+    let resent = post(
+        &forged_url,
+        &[
+            ("paySign", &forged.pay_sign),
+            ("appId", APPID),
+            ("action", "pay"),
+        ],
+    )
+    .await;
+    assert_eq!(resent.status, StatusCode::BAD_REQUEST);
+    for name in ["paySign", "appId", "package", "return"] {
+        assert_eq!(
+            resent.body.matches(&format!("name=\"{name}\"")).count(),
+            1,
+            "{name}: {}",
+            resent.body
+        );
+    }
     let closed = post(&forged_url, &[("action", "close")]).await;
     assert_eq!(
         closed.location(),

@@ -682,13 +682,26 @@ impl Page<'_> {
         }
     }
 
-    /// Remembers the page that sent the user here (not the sandbox's own pages).
+    /// Remembers the page that sent the user here (not the sandbox's own pages, under whichever
+    /// name the browser reached them).
     fn remember_referrer(&self, id: &str) {
+        let host = self
+            .headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok());
+        let own = |referrer: &str| {
+            referrer.starts_with(self.pages().base())
+                || referrer.parse::<http::Uri>().is_ok_and(|uri| {
+                    uri.authority()
+                        .zip(host)
+                        .is_some_and(|(a, host)| a.as_str().eq_ignore_ascii_case(host))
+                })
+        };
         let Some(referrer) = self
             .headers
             .get(http::header::REFERER)
             .and_then(|v| v.to_str().ok())
-            .filter(|r| absolute_url(r) && !r.starts_with(self.pages().base()))
+            .filter(|r| absolute_url(r) && !own(r))
         else {
             return;
         };
@@ -1100,14 +1113,13 @@ impl Page<'_> {
         back: Option<&str>,
     ) -> View {
         let title = self.pick("无法完成", "Cannot proceed");
-        let mut hidden: Vec<(&str, &str)> = self
-            .form
-            .0
-            .iter()
-            .filter(|(name, _)| name != "action" && name != "lang")
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
-        hidden.dedup_by(|a, b| a.0 == b.0);
+        // Each parameter once (a form POSTs to its page's address, query included), as read.
+        let mut hidden: Vec<(&str, &str)> = Vec::new();
+        for (name, value) in &self.form.0 {
+            if name != "action" && name != "lang" && !hidden.iter().any(|(seen, _)| seen == name) {
+                hidden.push((name.as_str(), value.as_str()));
+            }
+        }
         let mut html = format!(
             "<h1>{}</h1><p class=\"error\" id=\"problem\">{}</p><p><code id=\"errMsg\">{}</code></p>",
             esc(title),
