@@ -7,8 +7,12 @@
 //! `WECHATPAY_UPDATE_SCREENSHOT=1` also writes the signing page's screenshot to
 //! `docs/sandbox-papay-sign.png`, the one the README shows.
 
+// Process groups (to end chromedriver with its browsers) are Unix; so is the CI.
+#![cfg(unix)]
+
 mod pages_support;
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -30,17 +34,55 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// chromedriver, started by the test on a free loopback port; stopped when dropped.
+/// chromedriver, started by the test on a free loopback port in a process group of its own, with
+/// a profile directory of its own; dropping it ends the whole group (chromedriver and every
+/// Chromium process it started, even when a test failed before closing its session) and removes
+/// the profile.
 struct Driver {
     process: Child,
-    port: u16,
+    profile: PathBuf,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // While chromedriver has not been reaped its pid still names its group, so the signal
+        // cannot reach anyone else's processes.
+        if let (Ok(None), Ok(group)) = (
+            self.process.try_wait(),
+            libc::pid_t::try_from(self.process.id()),
+        ) {
+            // SAFETY: kill(2) with a negative pid signals the process group chromedriver leads
+            // (it was started with `process_group(0)`); no memory is involved.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Starts chromedriver on a port that was free a moment ago (another process may take it in
+/// between: the caller then starts it again).
+fn start_driver(chromedriver: &Path, attempt: u32) -> (Driver, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "chromium-profile-{}-{port}-{attempt}",
+        std::process::id()
+    ));
+    let process = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+    (Driver { process, profile }, port)
 }
 
 /// A headless Chromium session, or `None` (the test then passes, saying why) when no browser is
@@ -61,52 +103,49 @@ async fn browser() -> Option<(Client, Driver)> {
         );
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let process = Command::new(&chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
-    let driver = Driver { process, port };
-    let url = format!("http://127.0.0.1:{}", driver.port);
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--window-size=420,560",
-                "--lang=zh-CN",
-                "--accept-lang=zh-CN,zh",
-                "--no-first-run",
-                "--disable-gpu",
-            ],
-            // What a phone in China sends: the pages answer in Chinese.
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
-        }),
-    );
-    // chromedriver takes a moment to listen.
     let mut last = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => return Some((client, driver)),
-            Err(e) => last = Some(e),
+    for attempt in 0..3 {
+        let (mut driver, port) = start_driver(&chromedriver, attempt);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-dev-shm-usage",
+                    "--window-size=420,560",
+                    "--lang=zh-CN",
+                    "--accept-lang=zh-CN,zh",
+                    "--no-first-run",
+                    "--disable-gpu",
+                    format!("--user-data-dir={}", driver.profile.display()),
+                ],
+                // What a phone in China sends: the pages answer in Chinese.
+                "prefs": { "intl.accept_languages": "zh-CN,zh" },
+            }),
+        );
+        // chromedriver takes a moment to listen; when it exits instead (its port was taken),
+        // start it again on another.
+        for _ in 0..100 {
+            if let Ok(Some(status)) = driver.process.try_wait() {
+                last = Some(format!("chromedriver on port {port} exited: {status}"));
+                break;
+            }
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Some((client, driver)),
+                Err(e) => last = Some(format!("chromedriver at {url}: {e}")),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("chromedriver at {url} gave no session: {last:?}");
+    panic!("no browser session: {}", last.unwrap_or_default());
 }
 
 /// Waits until the browser is at `url`.
