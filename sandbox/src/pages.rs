@@ -1585,6 +1585,130 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn expired_h5_and_native_links_are_refused_and_change_nothing() {
+        use wechatpay::api::pay::{
+            H5Info, H5Prepay, H5SceneInfo, NativePrepay, Order, OrderAmount,
+        };
+        let sandbox = crate::Sandbox::start().await.unwrap();
+        let client = sandbox.client().unwrap();
+        let shared = &sandbox.shared;
+        let order = |out_trade_no: &str| Order {
+            appid: "wxd678efh567hg6787".into(),
+            mchid: shared.keys.mchid.clone(),
+            description: "expiry".into(),
+            out_trade_no: out_trade_no.into(),
+            time_expire: None,
+            attach: None,
+            notify_url: "http://127.0.0.1:9/notify".into(),
+            goods_tag: None,
+            limit_pay: None,
+            support_fapiao: None,
+            amount: OrderAmount {
+                total: 1,
+                currency: Some("CNY".into()),
+            },
+            detail: None,
+            settle_info: None,
+        };
+        let h5_url = client
+            .send(&H5Prepay {
+                order: order("O-h5-expired"),
+                scene_info: H5SceneInfo {
+                    payer_client_ip: "203.0.113.7".into(),
+                    device_id: None,
+                    store_info: None,
+                    h5_info: H5Info {
+                        kind: "Wap".into(),
+                        app_name: None,
+                        app_url: None,
+                        bundle_id: None,
+                        package_name: None,
+                    },
+                },
+            })
+            .await
+            .unwrap()
+            .h5_url;
+        let code_url = client
+            .send(&NativePrepay {
+                order: order("O-native-expired"),
+                scene_info: None,
+            })
+            .await
+            .unwrap()
+            .code_url;
+        let headers = http::HeaderMap::new();
+        let pay = |pairs: &[(&str, String)]| {
+            let mut form: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            form.push(("action".into(), "pay".into()));
+            Form(form)
+        };
+
+        let prepay_id = query_param(&h5_url, "prepay_id").unwrap();
+        shared
+            .pages
+            .age(&prepay_id, H5_TTL + Duration::from_secs(1));
+        let form = pay(&[
+            ("prepay_id", prepay_id.clone()),
+            ("package", query_param(&h5_url, "package").unwrap()),
+        ]);
+        let page = Page {
+            shared,
+            form: &form,
+            lang: Lang::En,
+            post: true,
+            headers: &headers,
+        };
+        let Err(View::Html { status, body, .. }) = page.h5() else {
+            panic!("an expired h5_url must be refused: {h5_url}");
+        };
+        assert_eq!(status, StatusCode::GONE);
+        assert!(body.contains("5 minutes"), "{body}");
+
+        let native_prepay_id = shared
+            .ledger()
+            .orders
+            .values()
+            .find(|order| order.out_trade_no == "O-native-expired")
+            .and_then(|order| order.answer["code_url"].as_str().map(str::to_owned))
+            .and_then(|url| query_param(&url, "pr"))
+            .and_then(|code| {
+                shared
+                    .pages
+                    .books()
+                    .issued
+                    .keys()
+                    .find(|id| pr(id) == code)
+                    .cloned()
+            })
+            .unwrap();
+        shared
+            .pages
+            .age(&native_prepay_id, NATIVE_TTL + Duration::from_secs(1));
+        let form = pay(&[("pr", query_param(&code_url, "pr").unwrap())]);
+        let page = Page {
+            shared,
+            form: &form,
+            lang: Lang::En,
+            post: true,
+            headers: &headers,
+        };
+        let Err(View::Html { status, body, .. }) = page.native() else {
+            panic!("an expired code_url must be refused: {code_url}");
+        };
+        assert_eq!(status, StatusCode::GONE);
+        assert!(body.contains("2 hours"), "{body}");
+
+        for order in shared.ledger().orders.values() {
+            assert_eq!(order.state, TradeState::NotPay, "{}", order.out_trade_no);
+        }
+        assert!(sandbox.charges().is_empty(), "nothing was paid");
+    }
+
+    #[tokio::test]
     async fn an_expired_signing_link_is_refused_and_changes_nothing() {
         let sandbox = crate::Sandbox::start().await.unwrap();
         let shared = &sandbox.shared;
