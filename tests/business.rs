@@ -569,7 +569,15 @@ async fn scheduled_deduct_pre_sign_h5() {
         })
         .await
         .unwrap();
-    assert!(answer.redirect_url.starts_with("https://"));
+    // The signing page is the sandbox's own (its user's side, `/sandbox/papay/entrustweb`).
+    assert!(
+        answer.redirect_url.starts_with(&format!(
+            "{}sandbox/papay/entrustweb?",
+            world.sandbox.base_url()
+        )),
+        "{}",
+        answer.redirect_url
+    );
     sign_scheduled(&mut world, &answer.redirect_url, "S-h5").await;
 }
 
@@ -1169,7 +1177,15 @@ async fn h5_prepay() {
         })
         .await
         .unwrap();
-    assert!(answer.h5_url.starts_with("https://"));
+    assert!(
+        answer.h5_url.starts_with(&format!(
+            "{}sandbox/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx",
+            world.sandbox.base_url()
+        )),
+        "{}",
+        answer.h5_url
+    );
+    assert!(answer.h5_url.contains("&package="), "{}", answer.h5_url);
     assert_eq!(
         world.query_order("O-h5").await.trade_state,
         TradeState::NotPay
@@ -1187,7 +1203,14 @@ async fn native_prepay() {
         })
         .await
         .unwrap();
-    assert!(answer.code_url.starts_with("weixin://wxpay/bizpayurl?pr="));
+    assert!(
+        answer.code_url.starts_with(&format!(
+            "{}sandbox/wxpay/bizpayurl?pr=",
+            world.sandbox.base_url()
+        )),
+        "{}",
+        answer.code_url
+    );
     let (status, code, detail) = api_error(
         world
             .client

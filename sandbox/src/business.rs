@@ -122,6 +122,7 @@ pub(super) fn pre_entrust_sign(shared: &Shared, _: &Params, request: PreEntrustS
     if let Err(reply) = callback_url(&request.contract_notify_url, &["contract_notify_url"]) {
         return reply;
     }
+    let return_url = request.return_url.clone();
     let id = pre_sign_id(
         &mut shared.ledger(),
         PreSign {
@@ -136,6 +137,7 @@ pub(super) fn pre_entrust_sign(shared: &Shared, _: &Params, request: PreEntrustS
             partner: None,
         },
     );
+    shared.pages.remember_return_url(&id, return_url);
     let mut answer = json!({ "pre_entrustweb_id": id });
     match request.sign_scene {
         SignScene::App => {
@@ -144,14 +146,10 @@ pub(super) fn pre_entrust_sign(shared: &Shared, _: &Params, request: PreEntrustS
                 json!(format!("pages/papay/index?pre_entrustweb_id={id}"));
         }
         SignScene::Qrcode => {
-            answer["redirect_url"] = json!(signing_url(&id));
+            answer["redirect_url"] = json!(shared.pages.signing_url(&id));
         }
     }
     Reply::ok(answer)
-}
-
-fn signing_url(id: &str) -> String {
-    format!("https://payapp.weixin.qq.com/papay/entrustweb?pre_entrustweb_id={id}")
 }
 
 /// The four scheduled-deduction pre-signs (a service provider's when `partner` is given): the
@@ -235,7 +233,7 @@ pub(super) fn scheduled_pre_sign_answer_for(
             "miniprogram_username": "gh_b0b2d1e5a7c3",
             "miniprogram_path": format!("pages/papay/index?pre_entrustweb_id={id}"),
         }),
-        Scene::Redirect => json!({ "redirect_url": signing_url(&id) }),
+        Scene::Redirect => json!({ "redirect_url": shared.pages.signing_url(&id) }),
         Scene::MiniProgram => json!({
             "pre_entrustweb_id": id,
             "redirect_appid": "wxbd687630cd02ce1d",
@@ -931,7 +929,7 @@ pub(super) fn h5_prepay(shared: &Shared, _: &Params, request: H5Prepay, raw: &[u
         TradeType::Mweb,
         None,
         None,
-        |prepay_id| json!({ "h5_url": format!("https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id={prepay_id}&package=1037687096") }),
+        |prepay_id| json!({ "h5_url": shared.pages.h5_url(prepay_id) }),
     )
 }
 
@@ -948,7 +946,7 @@ pub(super) fn native_prepay(
         TradeType::Native,
         None,
         None,
-        |prepay_id| json!({ "code_url": format!("weixin://wxpay/bizpayurl?pr={}", &prepay_id[6..]) }),
+        |prepay_id| json!({ "code_url": shared.pages.code_url(prepay_id) }),
     )
 }
 

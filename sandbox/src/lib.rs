@@ -52,6 +52,23 @@
 //! sandbox's default applies, set with [`Sandbox::set_answer_shape`] or
 //! `PUT /v3/sandbox/answer-shape`. The stateful routes (orders, refunds, papay …) answer from
 //! their state, as WeChat Pay does, whatever the header says.
+//!
+//! ## The user's side
+//!
+//! In a browser the user acts on pages the sandbox serves at the addresses its answers return
+//! (plain HTML forms, Chinese or `?lang=en`); agreeing does what the control calls do and sends
+//! the browser back as WeChat Pay does:
+//!
+//! | Page | From | Back to |
+//! |---|---|---|
+//! | `sandbox/papay/entrustweb?pre_entrustweb_id=…` | a pre-sign's `redirect_url` | its `return_url`, else the referrer with `from_wxpay=1` |
+//! | `sandbox/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=…&package=…` | an `h5_url` | its `redirect_url`, unchanged |
+//! | `sandbox/wxpay/bizpayurl?pr=…` | a `code_url` | (a result page) |
+//! | `sandbox/jsapi/requestPayment?appId=…&timeStamp=…&nonceStr=…&package=…&signType=RSA&paySign=…` | JSAPI pay-sign parameters | `return` with `errMsg=requestPayment:ok` / `:fail cancel` / `:fail …` |
+//! | `sandbox/mch-transfer/requestMerchantTransfer?mchId=…&appId=…&package=…` | a transfer's `package_info` | `return` with `errMsg=requestMerchantTransfer:ok` / `:fail …` |
+//!
+//! [`SandboxBuilder::pages_base_url`] names the address a browser reaches them at, and
+//! [`SandboxBuilder::merchant_name`] the merchant they show.
 
 #[doc(hidden)]
 #[path = "examples.rs"]
@@ -65,11 +82,13 @@ mod control;
 mod handlers;
 mod ledger;
 mod media;
+mod pages;
 mod partner;
 mod routes;
 mod rules;
 mod server;
 mod sign_check;
+mod transfers;
 mod v2;
 
 pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
@@ -245,6 +264,8 @@ pub(crate) struct Shared {
     pub(crate) sign_check: sign_check::SignCheck,
     /// The default shape of answers from the description: `true` for [`AnswerShape::Minimal`].
     pub(crate) minimal_answers: AtomicBool,
+    /// The pages the user acts on (signing, cashier, transfer confirmation), and their state.
+    pub(crate) pages: pages::Pages,
 }
 
 impl Shared {
@@ -792,6 +813,8 @@ pub struct SandboxBuilder {
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     callback_retry_delays: Option<Vec<Duration>>,
     settle_deductions_after: Option<Duration>,
+    merchant_name: Option<String>,
+    pages_base_url: Option<String>,
 }
 
 impl std::fmt::Debug for SandboxBuilder {
@@ -882,6 +905,26 @@ impl SandboxBuilder {
     /// queries.
     pub fn settle_deductions_after(mut self, delay: Duration) -> Self {
         self.settle_deductions_after = Some(delay);
+        self
+    }
+
+    /// The merchant name the user's pages show (signing page, cashier, transfer confirmation);
+    /// by default `商户 {mchid}`.
+    pub fn merchant_name(mut self, name: impl Into<String>) -> Self {
+        self.merchant_name = Some(name.into());
+        self
+    }
+
+    /// The base URL the user's pages are reached at, as answers write them (`redirect_url`,
+    /// `h5_url`, `code_url`): for a sandbox a browser reaches under another name than the one it
+    /// listens on (a container, a proxy). By default the sandbox's own base URL
+    /// ([`Sandbox::base_url`]; `127.0.0.1` when it listens on all addresses).
+    pub fn pages_base_url(mut self, url: impl Into<String>) -> Self {
+        let mut url = url.into();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        self.pages_base_url = Some(url);
         self
     }
 
@@ -1046,6 +1089,7 @@ impl SandboxBuilder {
             user_routes: handlers::UserRoutes::default(),
             sign_check: sign_check::SignCheck::default(),
             minimal_answers: AtomicBool::new(false),
+            pages: pages::Pages::new(self.merchant_name),
         });
         let listen = self
             .listen
@@ -1073,6 +1117,10 @@ impl SandboxBuilder {
             None => (None, None, None),
         };
         let tls = acceptor.is_some();
+        shared.pages.set_base_url(
+            self.pages_base_url
+                .unwrap_or_else(|| pages::base_url(addr, tls)),
+        );
         let server = tokio::spawn(server::serve(listener, acceptor, Arc::clone(&shared)));
         Ok(Sandbox {
             shared,

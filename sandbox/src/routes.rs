@@ -190,6 +190,7 @@ fn routes() -> &'static [Route] {
             ),
         ];
         routes.extend(super::partner::routes());
+        routes.extend(super::transfers::routes());
         routes
     })
 }

@@ -176,6 +176,10 @@ async fn handle(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(parts.uri.path().trim_start_matches('/').to_owned())
         .or_default() += 1;
+    // The user's pages (a browser's requests): HTML, no signature, no faults.
+    if super::pages::is_page(parts.uri.path()) {
+        return Some(super::pages::serve(shared, &parts, body).await);
+    }
     // The control routes play the user's side: no signature, no faults.
     let control = parts.uri.path().starts_with(super::control::PREFIX);
     // One fault per request, taken when it arrives: it shapes this request's answer only.
