@@ -445,7 +445,10 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
         // This generated answer's amount has `total` and `currency`, and it has no `payer`
         // (the description's by-id answer differs from its by-out-trade-no one): asserted on
         // the JSON above.
-        assert_eq!(order.amount.total.present(), Some(&100));
+        assert_eq!(
+            order.amount.as_ref().and_then(|a| a.total.present()),
+            Some(&100)
+        );
         assert!(order.success_time.is_some());
         assert_eq!(text(&order.attach), Some("自定义数据"));
     }
@@ -455,7 +458,10 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
     assert_eq!(raw["transaction_id"], transaction_id.as_str(), "{raw}");
     if let Some(order) = decoded {
         assert_eq!(wire(&order.trade_state), "SUCCESS");
-        assert_eq!(order.amount.payer_total.present(), Some(&100));
+        assert_eq!(
+            order.amount.as_ref().and_then(|a| a.payer_total.present()),
+            Some(&100)
+        );
         assert!(order.payer.is_some());
         assert!(order.success_time.is_some());
     }
@@ -622,7 +628,10 @@ async fn direct_papay_decodes_as_the_generated_types() {
     assert_eq!(raw["out_trade_no"], "GT-1", "{raw}");
     if let Some(accepted) = decoded {
         assert_eq!(text(&accepted.out_trade_no), Some("GT-1"));
-        assert_eq!(accepted.amount.total.present(), Some(&900));
+        assert_eq!(
+            accepted.amount.as_ref().and_then(|a| a.total.present()),
+            Some(&900)
+        );
     }
     let (raw, decoded) = flow
         .query_by_out_trade_no("query of a deduction", "GT-1")
@@ -635,7 +644,10 @@ async fn direct_papay_decodes_as_the_generated_types() {
     if let Some(order) = decoded {
         assert_eq!(wire(&order.trade_state), "SUCCESS");
         assert_eq!(wire(&order.trade_type), "PAP");
-        assert_eq!(order.amount.payer_total.present(), Some(&900));
+        assert_eq!(
+            order.amount.as_ref().and_then(|a| a.payer_total.present()),
+            Some(&900)
+        );
         assert_eq!(text(&order.attach), Some("member=1001"));
     }
 
@@ -868,7 +880,10 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         .await;
     assert_eq!(raw["out_trade_no"], "GPT-1", "{raw}");
     if let Some(accepted) = decoded {
-        assert_eq!(accepted.amount.total.present(), Some(&700));
+        assert_eq!(
+            accepted.amount.as_ref().and_then(|a| a.total.present()),
+            Some(&700)
+        );
     }
     let (raw, decoded) = flow
         .call::<GetPayPartnerSchedulesContractIdContractId>(
@@ -907,7 +922,10 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         assert_eq!(text(&order.sp_mchid), Some(mchid.as_str()));
         assert_eq!(text(&order.sub_mchid), Some(SUB_MCHID));
         assert_eq!(text(&order.sub_appid), Some(SUB_APPID));
-        assert_eq!(order.amount.payer_total.present(), Some(&700));
+        assert_eq!(
+            order.amount.as_ref().and_then(|a| a.payer_total.present()),
+            Some(&700)
+        );
         assert!(order.payer.is_some());
     }
     let (raw, decoded) = flow
