@@ -294,11 +294,17 @@ async fn the_merchant_transfer_set_carries_the_bills_package_info() {
         "mchId={}&appId={APPID}&package=",
         world.sandbox.mchid()
     )));
-    // The package's Base64 padding is URL-encoded, as the app SDKs' query needs.
-    assert!(
-        query.ends_with("%3D%3D") && !query.contains("=="),
-        "{query}"
-    );
+    // The package is URL-encoded (Base64's `+`, `/` and `=` padding), as the app SDKs' query
+    // needs, and decodes back to the bill's `package_info`.
+    let sent = query.rsplit_once("&package=").expect("a package").1;
+    assert!(!sent.contains(['+', '/', '=']), "{query}");
+    let decoded: String = serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
+        .expect("a query string")
+        .into_iter()
+        .find(|(name, _)| name == "package")
+        .expect("a package")
+        .1;
+    assert_eq!(decoded, package_info, "{query}");
 }
 
 #[tokio::test]
