@@ -369,3 +369,30 @@ async fn a_json_error_body_is_an_api_error_and_its_signature_must_hold() {
         .unwrap_err();
     assert!(matches!(&error, Error::BadSignature { .. }), "{error:?}");
 }
+
+#[cfg(feature = "global")]
+#[tokio::test]
+async fn a_statement_of_the_global_host_downloads_without_a_signature() {
+    use wechatpay::v3::global::GetStatements;
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let mut bytes = Vec::new();
+    let file = client
+        .download(
+            &GetStatements {
+                date: "2026-12-05".into(),
+                mchid: Some(sandbox.mchid().to_owned()),
+                sp_mchid: None,
+                sub_mchid: None,
+            },
+            &mut bytes,
+            DownloadOptions::new(),
+        )
+        .await
+        .unwrap();
+    assert!(!file.digest_checked);
+    assert_eq!(file.len, bytes.len() as u64);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("交易时间,"), "{text}");
+    assert_eq!(text.lines().count(), 4, "the header and 3 rows: {text}");
+}
