@@ -745,7 +745,7 @@ impl<'a> Module<'a> {
         }
         if operation.answer.kind == "download" {
             notes.push(
-                "/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says."
+                "/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did)."
                     .to_owned(),
             );
         }

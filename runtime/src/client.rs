@@ -1251,7 +1251,7 @@ impl fmt::Debug for RequestBuilder<'_> {
     }
 }
 
-impl RequestBuilder<'_> {
+impl<'a> RequestBuilder<'a> {
     /// Sets the query string from any `Serialize` value of flat fields (`None` fields are left out).
     pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Self {
         self.query = Some(
@@ -1352,6 +1352,12 @@ impl RequestBuilder<'_> {
     /// # Errors
     /// As [`Client::send`].
     pub async fn send(self) -> Result<Answer, Error> {
+        let (client, rendered, options) = self.render()?;
+        client.execute(&rendered, true, &options).await
+    }
+
+    /// The request, checked and rendered, the client to send it with, and the call's settings.
+    pub(crate) fn render(self) -> Result<(&'a Client, RenderedRequest, CallOptions), Error> {
         let path = self.path.trim_start_matches('/');
         if !path.starts_with("v3/") {
             return Err(Error::InvalidRequest {
@@ -1388,7 +1394,7 @@ impl RequestBuilder<'_> {
             None => RenderedRequest::from_parts(self.method, target, body),
         }
         .with_headers(headers);
-        self.client.execute(&rendered, true, &self.options).await
+        Ok((self.client, rendered, self.options))
     }
 }
 
@@ -1573,14 +1579,16 @@ impl ClientBuilder {
     }
 
     /// The most one bill download may bring (default 1 GiB), counted as received and as unpacked
-    /// text: a gzip file that unpacks past it is stopped with [`Error::BodyTooLarge`].
+    /// text: a gzip file that unpacks past it is stopped with [`Error::BodyTooLarge`]. The same
+    /// limit applies to the files WeChat Pay does not sign ([`Client::download`]).
     pub fn max_download_bytes(mut self, limit: u64) -> Self {
         self.transport.max_download_bytes = limit;
         self
     }
 
     /// The most one bill download may take from start to end (default 10 minutes), besides the
-    /// per-chunk [`ClientBuilder::timeout`]: [`Error::Timeout`] past it.
+    /// per-chunk [`ClientBuilder::timeout`]: [`Error::Timeout`] past it. The same deadline
+    /// applies to the files WeChat Pay does not sign ([`Client::download`]).
     pub fn download_deadline(mut self, deadline: Duration) -> Self {
         self.transport.download_deadline = deadline;
         self

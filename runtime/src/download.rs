@@ -152,16 +152,7 @@ impl Client {
             .map_err(without_token)?;
         let (parts, mut body) = response.into_parts();
         if !parts.status.is_success() {
-            let limit = transport.max_body_bytes();
-            let text = tokio::time::timeout(
-                transport.timeout(),
-                http_body_util::Limited::new(body, limit).collect(),
-            )
-            .await
-            .map_err(|_| without_token(transport.timeout_error(&uri)))?
-            .map(|collected| collected.to_bytes())
-            .unwrap_or_default();
-            return Err(self.error_answer(parts.status, &parts.headers, &text));
+            return Err(self.download_error_answer(&parts, body, &uri).await);
         }
 
         let mut raw_digest = digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY);
@@ -270,38 +261,102 @@ impl Client {
         bill: &BillDownloadUrl,
         path: impl AsRef<Path>,
     ) -> Result<BillFile, Error> {
-        let path = path.as_ref();
+        let mut part = PartFile::create(path.as_ref()).await?;
+        let result = self.download_bill(bill, part.file()).await;
+        part.finish(result).await
+    }
+
+    /// The error a download's non-`2xx` answer is: its body read within the timeout and the
+    /// error-body limit, a signature it carries checked ([`Client::error_answer`]).
+    pub(crate) async fn download_error_answer(
+        &self,
+        parts: &http::response::Parts,
+        body: hyper::body::Incoming,
+        uri: &http::Uri,
+    ) -> Error {
+        let transport = self.transport();
+        let limit = transport.max_body_bytes();
+        let text = match tokio::time::timeout(
+            transport.timeout(),
+            http_body_util::Limited::new(body, limit).collect(),
+        )
+        .await
+        {
+            Err(_) => return without_token(transport.timeout_error(uri)),
+            Ok(collected) => collected
+                .map(|collected| collected.to_bytes())
+                .unwrap_or_default(),
+        };
+        self.error_answer(parts.status, &parts.headers, &text)
+    }
+}
+
+/// A download to a file: written to `path` + `.part`, and renamed to `path` only once the whole
+/// download checked out, after the bytes reached the disk, so that `path` never holds a partial
+/// or forged file.
+pub(crate) struct PartFile {
+    path: std::path::PathBuf,
+    partial: std::path::PathBuf,
+    file: tokio::fs::File,
+}
+
+impl PartFile {
+    /// Creates `path` + `.part`.
+    pub(crate) async fn create(path: &Path) -> Result<Self, Error> {
         let mut partial = path.as_os_str().to_owned();
         partial.push(".part");
         let partial = std::path::PathBuf::from(partial);
-        let io = |what: String, source: std::io::Error| Error::Io { what, source };
-        let mut file = tokio::fs::File::create(&partial)
+        let file = tokio::fs::File::create(&partial)
             .await
-            .map_err(|e| io(format!("creating {}", partial.display()), e))?;
-        let mut result = self.download_bill(bill, &mut file).await;
+            .map_err(|source| Error::Io {
+                what: format!("creating {}", partial.display()),
+                source,
+            })?;
+        Ok(Self {
+            path: path.to_owned(),
+            partial,
+            file,
+        })
+    }
+
+    /// The `.part` file to write to.
+    pub(crate) fn file(&mut self) -> &mut tokio::fs::File {
+        &mut self.file
+    }
+
+    /// Ends the download with its result: on success the file is synced and renamed to its
+    /// name; on failure (or when syncing or renaming fails) the `.part` file is removed.
+    pub(crate) async fn finish<T>(self, mut result: Result<T, Error>) -> Result<T, Error> {
+        let Self {
+            path,
+            partial,
+            file,
+        } = self;
+        let io = |what: String, source: std::io::Error| Error::Io { what, source };
         if result.is_ok() {
-            // On disk before the rename makes it the bill: a crash right after the rename must
-            // not leave an empty or partial file under the bill's name.
+            // On disk before the rename makes it the file: a crash right after the rename must
+            // not leave an empty or partial file under its name.
             if let Err(e) = file.sync_all().await {
                 result = Err(io(format!("saving {} to disk", partial.display()), e));
             }
         }
         drop(file);
-        match result {
-            Ok(done) => {
-                tokio::fs::rename(&partial, path).await.map_err(|e| {
+        let renamed = match result {
+            Ok(done) => tokio::fs::rename(&partial, &path)
+                .await
+                .map(|()| done)
+                .map_err(|e| {
                     io(
                         format!("renaming {} to {}", partial.display(), path.display()),
                         e,
                     )
-                })?;
-                Ok(done)
-            }
-            Err(error) => {
-                let _ = tokio::fs::remove_file(&partial).await;
-                Err(error)
-            }
+                }),
+            Err(error) => Err(error),
+        };
+        if renamed.is_err() {
+            let _ = tokio::fs::remove_file(&partial).await;
         }
+        renamed
     }
 }
 
@@ -332,7 +387,7 @@ fn download_request(download_url: &str) -> Result<RenderedRequest, Error> {
 }
 
 /// `error` with the URL it names shown without its query (the download token).
-fn without_token(mut error: Error) -> Error {
+pub(crate) fn without_token(mut error: Error) -> Error {
     match &mut error {
         Error::Transport { url, .. }
         | Error::Timeout { url, .. }
@@ -343,7 +398,7 @@ fn without_token(mut error: Error) -> Error {
     error
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -303,6 +303,23 @@ pub enum Error {
         url: String,
     },
 
+    /// A file WeChat Pay does not sign ([`Client::download`](crate::Client::download)) does not
+    /// match the digest an earlier, signed answer gave for it: it was altered or cut short.
+    /// Whatever was written of it is not the file.
+    #[error(
+        "the file downloaded from {url} has {algorithm} {actual}, not the {expected} its signed answer gave: it was altered or incomplete; discard it and download again"
+    )]
+    FileDigestMismatch {
+        /// The algorithm: `SHA1` or `SHA256`.
+        algorithm: &'static str,
+        /// The digest given, lower-case hex.
+        expected: String,
+        /// The digest of what arrived, lower-case hex.
+        actual: String,
+        /// The download URL, without its query.
+        url: String,
+    },
+
     /// An API v2 answer or callback failed: refused, unsigned, forged, malformed, or a business
     /// failure with its `err_code` (see [`crate::v2::V2Error`]). The cases about an answer carry
     /// the call's attempts and `Request-ID`, like the v3 variants.

@@ -121,6 +121,7 @@ pub mod crypto;
 mod download;
 pub mod endpoint;
 pub mod error;
+pub mod files;
 mod keys;
 pub mod media;
 pub mod notify;

@@ -83,6 +83,7 @@ impl BillSpec {
                 .then(|| flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())),
             finished: false,
             tampered: false,
+            file: None,
         }
     }
 
@@ -182,10 +183,60 @@ pub(crate) struct BillBody {
     encoder: Option<flate2::write::GzEncoder<Vec<u8>>>,
     finished: bool,
     tampered: bool,
+    /// A stored file (complaint image, e-receipt): its type, and the pause before each chunk
+    /// (a slow body).
+    file: Option<FileMode>,
 }
 
+/// How a stored file is served ([`BillBody::file`]).
+struct FileMode {
+    content_type: &'static str,
+    pause: Option<std::time::Duration>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+/// The chunk size of a file served slowly.
+const SLOW_CHUNK: usize = 512;
+
 impl BillBody {
+    /// A stored file, served as it is (unsigned, in chunks), with a pause before each chunk when
+    /// `pause` is given.
+    pub(crate) fn file(
+        bytes: Bytes,
+        content_type: &'static str,
+        pause: Option<std::time::Duration>,
+    ) -> Self {
+        let mut body = BillSpec {
+            kind: BillKind::Trade,
+            bill_date: String::new(),
+            rows: 0,
+            gzip: false,
+            tamper: false,
+            bomb: None,
+        }
+        .body();
+        body.bomb = Some(bytes);
+        body.file = Some(FileMode {
+            content_type,
+            pause,
+            sleep: None,
+        });
+        body
+    }
+
+    /// The `Content-Type` of a stored file.
+    pub(crate) fn content_type(&self) -> Option<&'static str> {
+        self.file.as_ref().map(|file| file.content_type)
+    }
+
     fn next_chunk(&mut self) -> Option<Bytes> {
+        if let (Some(bomb), Some(FileMode { pause: Some(_), .. })) = (&mut self.bomb, &self.file) {
+            if bomb.is_empty() {
+                self.finished = true;
+                return None;
+            }
+            return Some(bomb.split_to(bomb.len().min(SLOW_CHUNK)));
+        }
         use std::io::Write as _;
         if let Some(bomb) = &mut self.bomb {
             if bomb.is_empty() {
@@ -238,13 +289,23 @@ impl Body for BillBody {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(
-            self.get_mut()
-                .next_chunk()
-                .map(|chunk| Ok(Frame::data(chunk))),
-        )
+        let this = self.get_mut();
+        if let Some(FileMode {
+            pause: Some(pause),
+            sleep,
+            ..
+        }) = &mut this.file
+            && !this.finished
+        {
+            let timer = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(*pause)));
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *sleep = None;
+        }
+        Poll::Ready(this.next_chunk().map(|chunk| Ok(Frame::data(chunk))))
     }
 
     fn is_end_stream(&self) -> bool {

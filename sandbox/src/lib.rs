@@ -79,6 +79,7 @@ mod callbacks;
 mod catalog;
 mod catalog_v2;
 mod control;
+mod files;
 mod handlers;
 mod ledger;
 mod media;
@@ -254,6 +255,10 @@ pub(crate) struct Shared {
     pub(crate) callbacks: callbacks::Deliveries,
     /// Files accepted by the media upload routes, by `media_id`.
     pub(crate) media: Mutex<std::collections::HashMap<String, UploadedMedia>>,
+    /// Files served unsigned: uploaded images' bytes, e-receipts, fapiao files.
+    pub(crate) files: Mutex<files::Files>,
+    /// The pause before each chunk of a file ([`Sandbox::serve_files_slowly`]); 0: none.
+    pub(crate) file_pause_ms: AtomicU64,
     /// Contracts, schedules, orders, refunds and charges.
     pub(crate) ledger: Mutex<ledger::Ledger>,
     /// How long an accepted deduction stays `ACCEPT` before it settles (`None`: at once).
@@ -654,6 +659,38 @@ impl Sandbox {
     #[must_use]
     pub fn answer_shape(&self) -> AnswerShape {
         self.shared.answer_shape()
+    }
+
+    /// Makes the unsigned files served from now on (complaint images, e-receipts, fapiao files)
+    /// arrive slowly: 512 bytes at a time, `pause` before each chunk. `Duration::ZERO` turns
+    /// it off.
+    pub fn serve_files_slowly(&self, pause: Duration) {
+        self.shared.file_pause_ms.store(
+            u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Stores a fapiao file, served unsigned at `GET v3/new-tax-control-fapiao/download?fapiao_id=…`
+    /// as `application/pdf`.
+    pub fn store_fapiao_file(&self, fapiao_id: &str, bytes: impl Into<bytes::Bytes>) {
+        files::keep_fapiao(&self.shared, fapiao_id, bytes.into());
+    }
+
+    /// The user confirms receipt of the transfer bill `out_bill_no` (as on the confirmation
+    /// page): the bill becomes `SUCCESS`.
+    ///
+    /// # Errors
+    /// What is wrong, when no such bill waits for the user.
+    pub fn confirm_transfer(&self, out_bill_no: &str) -> Result<(), String> {
+        transfers::confirm(&self.shared, out_bill_no)
+    }
+
+    /// The e-receipt file the sandbox serves for the transfer bill `out_bill_no`, once applied
+    /// for (`POST v3/fund-app/mch-transfer/elecsign/out-bill-no`).
+    #[must_use]
+    pub fn transfer_receipt_file(&self, out_bill_no: &str) -> Vec<u8> {
+        files::receipt_file(out_bill_no).to_vec()
     }
 
     /// Sets how many rows the bills of `v3/bill/tradebill` and `v3/bill/fundflowbill` have from
@@ -1084,6 +1121,8 @@ impl SandboxBuilder {
             gzip_bomb_bytes: AtomicU64::new(0),
             callbacks: callbacks.owned_by(owner.clone()),
             media: Mutex::default(),
+            files: Mutex::default(),
+            file_pause_ms: AtomicU64::new(0),
             ledger: Mutex::default(),
             settle_deductions_after: self.settle_deductions_after,
             user_routes: handlers::UserRoutes::default(),

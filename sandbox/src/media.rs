@@ -112,6 +112,9 @@ fn upload(shared: &Shared, kind: MediaKind, parts: &http::request::Parts, body: 
         );
     }
     let media_id = URL_SAFE_NO_PAD.encode(random);
+    if let Some(file) = form.iter().find(|part| part.name == "file") {
+        super::files::keep_media(shared, &media_id, &accepted.filename, file.data);
+    }
     shared
         .media
         .lock()

@@ -191,6 +191,7 @@ fn routes() -> &'static [Route] {
         ];
         routes.extend(super::partner::routes());
         routes.extend(super::transfers::routes());
+        routes.extend(super::files::routes());
         routes
     })
 }

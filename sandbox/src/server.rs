@@ -259,7 +259,14 @@ async fn handle(
         ),
     };
     if let Some(download) = reply.download {
+        let content_type = download.content_type();
         let mut response = Response::new(http_body_util::Either::Right(download));
+        if let Some(content_type) = content_type {
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(content_type),
+            );
+        }
         *response.status_mut() = reply.status;
         insert(response.headers_mut(), header::REQUEST_ID, &request_id);
         return Some(response);

@@ -312,6 +312,11 @@ pub(crate) fn by_package(shared: &Shared, package: &str) -> Option<Bill> {
     books.bills.get(out_bill_no).cloned()
 }
 
+/// The bill `out_bill_no`, as it is now.
+pub(crate) fn find(shared: &Shared, out_bill_no: &str) -> Option<Bill> {
+    bills(shared).bills.get(out_bill_no).cloned()
+}
+
 /// The user confirms receipt: `SUCCESS`, and the callback. `Err` says why not.
 pub(crate) fn confirm(shared: &Shared, out_bill_no: &str) -> Result<(), String> {
     let mut books = bills(shared);

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/bill/chapter3_3.shtml>.
 /// Callers: 电商平台, 服务商, 直连商户.
 ///
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/billdownload/file", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]

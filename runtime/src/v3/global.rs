@@ -338,7 +338,7 @@ pub struct PostMerchantServiceImagesUpload {
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
 ///
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/global/merchant-service/images/{media_id}", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1439,7 +1439,7 @@ pub struct GetSettleSettlements {
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
 ///
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/global/statements", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]

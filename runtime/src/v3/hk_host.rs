@@ -255,7 +255,7 @@ pub struct GetSettleSettlements {
 /// Callers: 直连模式, 机构模式.
 ///
 /// The description also names the `Accept-Encoding` header, which this declaration does not send.
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/statements", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]

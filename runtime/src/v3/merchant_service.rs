@@ -283,7 +283,7 @@ pub struct PostImagesUpload {
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/images/query-images.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
 ///
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/merchant-service/images/{media_id}", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]

@@ -12,7 +12,7 @@ use crate::endpoint;
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012716436>.
 /// Callers: 服务商, 普通商户.
 ///
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/transferdownload/elecvoucherfile", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -29,7 +29,7 @@ pub struct GetElecvoucherfile {
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/batch-transfer-to-balance/download-receipt.html>.
 /// Callers: 服务商, 普通商户.
 ///
-/// The answer is a file, not signed by WeChat Pay: download it with `Client::request` and check it as its page says.
+/// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/transferdownload/signfile", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
