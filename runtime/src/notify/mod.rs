@@ -153,7 +153,7 @@ impl Notifications {
 
 /// An axum extractor for callbacks (feature `axum`).
 ///
-/// The handler's state must provide a [`Client`] (`Client: FromRef<S>`; a `Client` itself as the
+/// The handler's state must provide a [`Client`](crate::Client) (`Client: FromRef<S>`; a `Client` itself as the
 /// state works). The extractor reads the raw body (at most [`MAX_BODY_BYTES`](axum::MAX_BODY_BYTES)),
 /// verifies, decrypts and decodes it; on failure the request is answered with the
 /// [`Rejection`]: `401`, `400` (or `500` without an APIv3 key) and
