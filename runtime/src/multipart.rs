@@ -157,7 +157,7 @@ impl UploadFile {
 
 /// A `multipart/form-data` upload as WeChat Pay takes it: the `meta` part (JSON, the bytes the
 /// signature covers), text parts, then the file part. Uploads declared with
-/// `#[wechatpay(file)]` and [`MediaForm`] are both encoded by it; build one yourself to send an
+/// `#[wechatpay(file)]` and [`MediaForm`](crate::media::MediaForm) are both encoded by it; build one yourself to send an
 /// upload nobody declared with [`RequestBuilder::multipart`](crate::RequestBuilder::multipart).
 ///
 /// ```

@@ -126,7 +126,7 @@ impl Notifications {
     /// Verifies a callback over its raw body bytes, decrypts its resource and decodes it as `T`.
     ///
     /// `headers` are the request headers (`Wechatpay-*` and `Request-ID`); `body` the body
-    /// exactly as received (see the [module docs](self) for why it must be the raw bytes).
+    /// exactly as received (see the [module docs](crate::notify) for why it must be the raw bytes).
     ///
     /// # Errors
     /// - [`Error::Config`] when the client has no APIv3 key.
