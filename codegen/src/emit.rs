@@ -678,7 +678,7 @@ impl<'a> Module<'a> {
                     _ => "String".to_owned(),
                 }
             } else if file {
-                "crate::media::UploadFile".to_owned()
+                "crate::multipart::UploadFile".to_owned()
             } else {
                 self.rust_type(&field.ty, &child, &doc)?
             };

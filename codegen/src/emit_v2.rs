@@ -203,7 +203,7 @@ pub fn emit(facts: &FactsV2) -> Result<Vec<(String, String)>, String> {
     }
     root.push_str(
         "\n/// Every generated v2 operation, for the catalog tests: `check.operation::<T>(\"POST path\")`.\n\
-         #[cfg(test)]\npub(crate) fn visit_all<C: crate::catalog_check::Check>(check: &mut C) {\n",
+         #[cfg(test)]\npub(crate) fn visit_all<C: crate::__catalog::Check>(check: &mut C) {\n",
     );
     for family in &families {
         let _ = writeln!(
@@ -448,7 +448,7 @@ impl<'a> ModuleV2<'a> {
         );
         let mut endpoints = String::new();
         let mut visit = String::from(
-            "#[cfg(test)]\npub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {\n",
+            "#[cfg(test)]\npub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {\n",
         );
         let mut declared = 0;
         for operation in &family.operations {

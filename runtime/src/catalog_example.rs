@@ -151,6 +151,6 @@ pub fn with_novelties(schema: &Value, value: &Value) -> Value {
 }
 
 /// The file the catalog tests upload: a small PNG-named file, the same in every test.
-pub fn example_file() -> crate::media::UploadFile {
-    crate::media::UploadFile::new("example.png", &b"\x89PNG\r\n\x1a\nexample"[..])
+pub fn example_file() -> crate::multipart::UploadFile {
+    crate::multipart::UploadFile::new("example.png", &b"\x89PNG\r\n\x1a\nexample"[..])
 }

@@ -344,12 +344,6 @@ impl Client {
         self.inner.apiv3_key.as_ref()
     }
 
-    /// Verifies, decrypts and decodes callbacks (notifications) with this client's WeChat Pay keys
-    /// and APIv3 key; see [`crate::notify`].
-    pub fn notifications(&self) -> crate::notify::Notifications {
-        crate::notify::Notifications::new(self.clone())
-    }
-
     /// Sends a declared endpoint and returns its verified, decoded answer.
     ///
     /// The request is rendered once; the signature covers exactly the target and body bytes sent.
@@ -472,17 +466,9 @@ impl Client {
         crate::Response::decode(self.send_answer(request, &CallOptions::new()).await?)
     }
 
-    /// Verifies and decodes API v2 callbacks with this client's APIv2 key; see [`crate::v2::notify`].
-    ///
-    /// # Errors
-    /// [`Error::Config`] when the client has no APIv2 key.
-    pub fn v2_notifications(&self) -> Result<crate::v2::notify::V2Notifications, Error> {
-        let key = self.inner.v2.key.clone().ok_or_else(|| {
-            Error::Config(
-                "v2 callbacks are verified with the APIv2 key: call .apiv2_key(…) or set WECHATPAY_APIV2_KEY".into(),
-            )
-        })?;
-        Ok(crate::v2::notify::V2Notifications::new(key).sign_type(self.inner.v2.sign_type))
+    /// The sign type of this client's v2 requests (and of the callbacks it expects).
+    pub(crate) fn v2_sign_type(&self) -> SignType {
+        self.inner.v2.sign_type
     }
 
     /// The APIv2 key, when one was configured.
@@ -1237,7 +1223,7 @@ pub struct RequestBuilder<'a> {
     path: String,
     query: Option<Result<String, Error>>,
     body: Option<Result<Bytes, Error>>,
-    multipart: Option<crate::media::UploadForm>,
+    multipart: Option<crate::multipart::UploadForm>,
     headers: Result<HeaderMap, Error>,
     options: CallOptions,
 }
@@ -1336,7 +1322,7 @@ impl<'a> RequestBuilder<'a> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn multipart(mut self, form: crate::media::UploadForm) -> Self {
+    pub fn multipart(mut self, form: crate::multipart::UploadForm) -> Self {
         self.multipart = Some(form);
         self
     }

@@ -12,11 +12,15 @@ use aws_lc_rs::digest;
 use http_body_util::BodyExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
-use crate::Client;
-use crate::api::bill::{BillDownloadUrl, DownloadBillFile};
-use crate::endpoint::{Endpoint as _, RenderedRequest};
+use crate::api::bill::BillDownloadUrl;
+use crate::client::Client;
+use crate::endpoint::RenderedRequest;
 use crate::error::{Attempts, Error};
 use crate::transport::loggable_url;
+
+/// The path bill files are fetched from (`api::bill::DownloadBillFile`, declared here: the
+/// download checks every address it follows against it).
+const BILL_FILE_PATH: &str = "v3/billdownload/file";
 
 /// The outcome of a complete, verified bill download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +137,7 @@ impl Client {
     ) -> Result<BillFile, Error> {
         if !bill.hash_type.eq_ignore_ascii_case("SHA1") {
             return Err(Error::InvalidRequest {
-                endpoint: DownloadBillFile::PATH,
+                endpoint: BILL_FILE_PATH,
                 problem: format!(
                     "the bill's digest is `{}`; only SHA1 is known",
                     bill.hash_type
@@ -363,7 +367,7 @@ impl PartFile {
 /// The download request for a `download_url`: its path and query, sent to the client's host.
 fn download_request(download_url: &str) -> Result<RenderedRequest, Error> {
     let invalid = |problem: String| Error::InvalidRequest {
-        endpoint: DownloadBillFile::PATH,
+        endpoint: BILL_FILE_PATH,
         problem,
     };
     let shown = loggable_url(download_url);
@@ -373,10 +377,10 @@ fn download_request(download_url: &str) -> Result<RenderedRequest, Error> {
     let path_and_query = uri
         .path_and_query()
         .ok_or_else(|| invalid(format!("`{shown}` has no path")))?;
-    if path_and_query.path() != format!("/{}", DownloadBillFile::PATH) {
+    if path_and_query.path() != format!("/{}", BILL_FILE_PATH) {
         return Err(invalid(format!(
             "`{shown}` is not a bill download address (/{})",
-            DownloadBillFile::PATH
+            BILL_FILE_PATH
         )));
     }
     Ok(RenderedRequest::from_parts(

@@ -106,7 +106,7 @@ pub trait Endpoint {
     /// the file. The request is then `multipart/form-data`: the `meta` part (the JSON of the
     /// body fields, which the signature covers), the text parts of [`Endpoint::serialize_form`],
     /// and the file.
-    fn upload_file(&self) -> Option<(&'static str, &crate::media::UploadFile)> {
+    fn upload_file(&self) -> Option<(&'static str, &crate::multipart::UploadFile)> {
         None
     }
 
@@ -384,7 +384,7 @@ impl RenderedRequest {
             } else {
                 Vec::new()
             };
-            let form = crate::media::UploadForm::encode(E::PATH, meta, &fields, part, file)?;
+            let form = crate::multipart::UploadForm::encode(E::PATH, meta, &fields, part, file)?;
             let mut rendered = form.rendered(E::METHOD, target);
             rendered.template = std::borrow::Cow::Borrowed(E::PATH);
             return Ok(rendered);
@@ -698,7 +698,7 @@ where
 }
 
 /// A value that can be the file of an upload (`#[wechatpay(file)]`):
-/// [`UploadFile`](crate::media::UploadFile), or a reference or box of one.
+/// [`UploadFile`](crate::multipart::UploadFile), or a reference or box of one.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the file of an upload",
     label = "`#[wechatpay(file)]` needs a `wechatpay::media::UploadFile` here",
@@ -706,28 +706,28 @@ where
 )]
 pub trait FilePart {
     /// The file.
-    fn upload_file(&self) -> &crate::media::UploadFile;
+    fn upload_file(&self) -> &crate::multipart::UploadFile;
 }
 
-impl FilePart for crate::media::UploadFile {
-    fn upload_file(&self) -> &crate::media::UploadFile {
+impl FilePart for crate::multipart::UploadFile {
+    fn upload_file(&self) -> &crate::multipart::UploadFile {
         self
     }
 }
 impl<T: FilePart + ?Sized> FilePart for &T {
-    fn upload_file(&self) -> &crate::media::UploadFile {
+    fn upload_file(&self) -> &crate::multipart::UploadFile {
         (**self).upload_file()
     }
 }
 impl<T: FilePart + ?Sized> FilePart for Box<T> {
-    fn upload_file(&self) -> &crate::media::UploadFile {
+    fn upload_file(&self) -> &crate::multipart::UploadFile {
         (**self).upload_file()
     }
 }
 
 /// The file of a `#[wechatpay(file)]` field.
 #[doc(hidden)]
-pub fn file_part<T: FilePart + ?Sized>(value: &T) -> &crate::media::UploadFile {
+pub fn file_part<T: FilePart + ?Sized>(value: &T) -> &crate::multipart::UploadFile {
     value.upload_file()
 }
 
@@ -951,4 +951,17 @@ where
     S: Serializer,
 {
     value.serialize_value(serializer)
+}
+
+impl crate::multipart::UploadForm {
+    /// The request to `target`: the multipart body, signed over the `meta` JSON.
+    pub(crate) fn rendered(&self, method: Method, target: String) -> RenderedRequest {
+        RenderedRequest::with_signed_body(
+            method,
+            target,
+            self.body.clone(),
+            self.meta.clone(),
+            self.content_type(),
+        )
+    }
 }

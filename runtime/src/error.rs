@@ -321,10 +321,10 @@ pub enum Error {
     },
 
     /// An API v2 answer or callback failed: refused, unsigned, forged, malformed, or a business
-    /// failure with its `err_code` (see [`crate::v2::V2Error`]). The cases about an answer carry
+    /// failure with its `err_code` (see [`crate::v2::error::V2Error`]). The cases about an answer carry
     /// the call's attempts and `Request-ID`, like the v3 variants.
     #[error(transparent)]
-    V2(#[from] crate::v2::V2Error),
+    V2(#[from] crate::v2::error::V2Error),
 
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
@@ -426,12 +426,12 @@ macro_rules! call_attempts {
             | Error::Transport { $attempts, .. }
             | Error::BodyTooLarge { $attempts, .. } => $then,
             Error::V2(
-                crate::v2::V2Error::Refused { $attempts, .. }
-                | crate::v2::V2Error::Business { $attempts, .. }
-                | crate::v2::V2Error::Unsigned { $attempts, .. }
-                | crate::v2::V2Error::BadSignature { $attempts, .. }
-                | crate::v2::V2Error::WrongSignType { $attempts, .. }
-                | crate::v2::V2Error::Malformed { $attempts, .. },
+                crate::v2::error::V2Error::Refused { $attempts, .. }
+                | crate::v2::error::V2Error::Business { $attempts, .. }
+                | crate::v2::error::V2Error::Unsigned { $attempts, .. }
+                | crate::v2::error::V2Error::BadSignature { $attempts, .. }
+                | crate::v2::error::V2Error::WrongSignType { $attempts, .. }
+                | crate::v2::error::V2Error::Malformed { $attempts, .. },
             ) => $then,
             _ => $otherwise,
         }
@@ -577,3 +577,52 @@ impl Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// serde's message `text` with every quoted value replaced by `…`: `"…"` strings (serde writes
+/// them with Rust escapes, so an escaped quote does not end one), `` `…` `` numbers and names,
+/// and the variant of `unknown variant `…`, expected …` whole, whatever it holds. Field names
+/// (`missing field `x``, `unknown field `x``, `field `x`: …`) stay.
+pub(crate) fn without_quoted_values(text: &str) -> String {
+    const UNKNOWN_VARIANT: &str = "unknown variant `";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(['"', '`']) {
+        let before = &rest[..start];
+        let quote = rest.as_bytes()[start];
+        let after = &rest[start + 1..];
+        // Where the quoted text ends (the index of its closing quote in `after`).
+        let end = if quote == b'`' && format!("{before}`").ends_with(UNKNOWN_VARIANT) {
+            // The variant is written as it came, backticks included: it ends at the last
+            // "`, expected", or at the last backtick.
+            after.rfind("`, expected").or_else(|| after.rfind('`'))
+        } else if quote == b'`' {
+            after.find('`')
+        } else {
+            let mut escaped = false;
+            after.char_indices().find_map(|(i, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes.then_some(i)
+            })
+        };
+        out.push_str(before);
+        let Some(end) = end else {
+            // An unterminated quote: nothing after it is shown.
+            out.push('…');
+            return out;
+        };
+        let quoted = &after[..end];
+        if quote == b'`' && before.ends_with("field ") && !quoted.contains(char::is_whitespace) {
+            out.push('`');
+            out.push_str(quoted);
+            out.push('`');
+        } else {
+            out.push(char::from(quote));
+            out.push('…');
+            out.push(char::from(quote));
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -6,9 +6,11 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use der::{Decode as _, Encode as _};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use zeroize::Zeroizing;
 
 use crate::crypto::{Backend, SigningKey, VerifyingKey};
@@ -665,5 +667,111 @@ impl ApiV3Key {
         plaintext: &[u8],
     ) -> Result<String, Error> {
         crate::crypto::aes_256_gcm_seal(&self.bytes, nonce, associated_data, plaintext)
+    }
+}
+
+/// The merchant API certificate and its private key, presented to WeChat Pay for mutual TLS by the
+/// operations that require it (refunds, `secapi/…`, transfers, red packets …).
+///
+/// The key is held only as the TLS signing key made from it; its DER bytes are wiped from
+/// memory as soon as that key is made, and never copied.
+#[derive(Clone)]
+pub struct ClientCertificate {
+    certified: Arc<rustls::sign::CertifiedKey>,
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("certificates", &self.certified.cert.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCertificate {
+    /// From `apiclient_cert.pem` (one or more `CERTIFICATE` blocks) and `apiclient_key.pem`
+    /// (`PRIVATE KEY` or `RSA PRIVATE KEY`).
+    ///
+    /// # Errors
+    /// [`Error::Key`] saying which PEM is unusable and why.
+    pub fn from_pem(certificate_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+        let blocks = pem::parse_many(certificate_pem).map_err(|e| {
+            Error::key(
+                None,
+                format!("the client certificate PEM is malformed: {e}"),
+            )
+        })?;
+        let chain: Vec<CertificateDer<'static>> = blocks
+            .into_iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(|b| CertificateDer::from(b.into_contents()))
+            .collect();
+        if chain.is_empty() {
+            return Err(Error::key(
+                None,
+                "the client certificate PEM holds no CERTIFICATE block: use apiclient_cert.pem",
+            ));
+        }
+        let block = pem::parse(key_pem)
+            .map_err(|e| Error::key(None, format!("the client key PEM is malformed: {e}")))?;
+        let pkcs8 = match block.tag() {
+            "PRIVATE KEY" => true,
+            "RSA PRIVATE KEY" => false,
+            other => {
+                return Err(Error::key(
+                    None,
+                    format!(
+                        "the client key PEM holds a `{other}` block, not a private key: use apiclient_key.pem"
+                    ),
+                ));
+            }
+        };
+        // Wiped when this function returns; the signing key below borrows it, never copies it.
+        let der = Zeroizing::new(block.into_contents());
+        let key = if pkcs8 {
+            PrivateKeyDer::Pkcs8(der.as_slice().into())
+        } else {
+            PrivateKeyDer::Pkcs1(der.as_slice().into())
+        };
+        let signing = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)
+            .map_err(|e| Error::key(None, format!("the client private key is not usable: {e}")))?;
+        let certified = rustls::sign::CertifiedKey::new(chain, signing);
+        match certified.keys_match() {
+            Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+            Err(e) => {
+                return Err(Error::key(
+                    None,
+                    format!(
+                        "the client certificate and its key cannot be used for TLS ({e}): check that apiclient_cert.pem and apiclient_key.pem belong together"
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            certified: Arc::new(certified),
+        })
+    }
+
+    /// [`ClientCertificate::from_pem`] from two files.
+    ///
+    /// # Errors
+    /// [`Error::Key`] naming the file that cannot be read or used.
+    pub fn from_pem_files(
+        certificate: impl AsRef<std::path::Path>,
+        key: impl AsRef<std::path::Path>,
+    ) -> Result<Self, Error> {
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| Error::key(Some(path), format!("cannot read it: {e}")))
+        };
+        let certificate_pem = read(certificate.as_ref())?;
+        let key_pem = Zeroizing::new(read(key.as_ref())?);
+        Self::from_pem(&certificate_pem, &key_pem)
+    }
+
+    /// What TLS presents when a server asks for a client certificate: this chain and key.
+    pub(crate) fn resolver(&self) -> Arc<dyn rustls::client::ResolvesClientCert> {
+        Arc::new(rustls::sign::SingleCertAndKey::from(Arc::clone(
+            &self.certified,
+        )))
     }
 }

@@ -124,6 +124,7 @@ pub mod error;
 pub mod files;
 mod keys;
 pub mod media;
+mod multipart;
 pub mod notify;
 mod open_enum;
 pub mod paysign;
@@ -187,17 +188,17 @@ pub mod __support {
 
     /// The extension of a file name (after the last `.`), when there is a name before it.
     pub fn extension_of(filename: &str) -> Option<&str> {
-        crate::media::extension_of(filename)
+        crate::multipart::extension_of(filename)
     }
 
     /// The first position of `needle` in `haystack`.
     pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-        crate::media::find(haystack, needle)
+        crate::multipart::find(haystack, needle)
     }
 
     /// The lower-case hex SHA-256 of `bytes`.
     pub fn sha256_hex(bytes: &[u8]) -> String {
-        crate::media::sha256_hex(bytes)
+        crate::multipart::sha256_hex(bytes)
     }
 }
 
@@ -209,12 +210,13 @@ pub use crypto::Backend;
 pub use download::BillFile;
 pub use endpoint::Endpoint;
 pub use error::{Attempts, Error, Result};
+pub use keys::ClientCertificate;
 pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
 };
 pub use response::Response;
 pub use rotation::DownloadedCertificate;
-pub use v2::{ApiV2Key, ClientCertificate};
+pub use v2::ApiV2Key;
 /// Declares a WeChat Pay API v3 endpoint on a struct with named fields:
 /// `#[endpoint(METHOD, "v3/…", response = Answer)]`. The examples come first; the reference (grammar,
 /// options, field attributes, compile-time checks) follows them.

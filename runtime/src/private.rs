@@ -7,7 +7,7 @@ pub use crate::endpoint::{
     write_encrypted_field, write_field, write_joined_field,
 };
 pub use crate::error::Error;
-pub use crate::media::UploadFile;
+pub use crate::multipart::UploadFile;
 pub use core::marker::PhantomData;
 pub use core::option::Option;
 pub use core::result::Result;

@@ -12,12 +12,43 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::api::certificates::{CertificateList, DownloadCertificates};
 use crate::auth::{KeyStore, unix_now};
+use crate::client::{Answer, Client};
 use crate::endpoint::RenderedRequest;
 use crate::error::Error;
 use crate::keys::PlatformCertificate;
-use crate::{Answer, Client};
+
+/// `GET v3/certificates`, the one call rotation makes, declared here rather than taken from the
+/// catalog ([`crate::api::certificates::DownloadCertificates`] is the same operation for users):
+/// the call loop's certificate handling does not depend on the catalog.
+#[crate::endpoint(GET, "v3/certificates", response = CertificateList)]
+#[derive(Debug, Default, serde::Serialize)]
+struct DownloadCertificates {}
+
+/// The answer of `v3/certificates`: the certificates, each encrypted with the APIv3 key.
+#[derive(serde::Deserialize)]
+struct CertificateList {
+    #[serde(default)]
+    data: Vec<EncryptedCertificate>,
+}
+
+/// One listed certificate.
+#[derive(serde::Deserialize)]
+struct EncryptedCertificate {
+    serial_no: String,
+    effective_time: String,
+    expire_time: String,
+    encrypt_certificate: EncryptCertificate,
+}
+
+/// The encrypted certificate (AEAD_AES_256_GCM under the APIv3 key).
+#[derive(serde::Deserialize)]
+struct EncryptCertificate {
+    algorithm: String,
+    nonce: String,
+    associated_data: String,
+    ciphertext: String,
+}
 
 /// The default interval between background certificate downloads.
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 60 * 60);

@@ -635,12 +635,12 @@ static KEPT: std::sync::Mutex<std::collections::VecDeque<(String, SignedRequest)
 
 /// Keeps what was signed on an attempt refused with `SIGN_ERROR`, for the diagnosis; the result
 /// passes through unchanged.
-pub(crate) fn keep_signed(
-    result: Result<crate::client::Answer, Error>,
+pub(crate) fn keep_signed<T>(
+    result: Result<T, Error>,
     rendered: &RenderedRequest,
     authorization: Option<&HeaderValue>,
     server_time: Option<i64>,
-) -> Result<crate::client::Answer, Error> {
+) -> Result<T, Error> {
     if let Err(Error::Api {
         code,
         request_id: Some(request_id),

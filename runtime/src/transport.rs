@@ -227,7 +227,7 @@ pub(crate) struct TransportConfig {
     pub(crate) pool_max_idle_per_host: usize,
     pub(crate) pool_max_per_host: usize,
     /// The certificate presented when a server asks for one (mutual TLS, API v2).
-    pub(crate) client_certificate: Option<crate::v2::ClientCertificate>,
+    pub(crate) client_certificate: Option<crate::keys::ClientCertificate>,
     pub(crate) max_download_bytes: u64,
     pub(crate) download_deadline: Duration,
     pub(crate) proxy: ProxySetting,

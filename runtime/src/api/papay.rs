@@ -836,3 +836,6 @@ pub struct AppContractInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_notify_url: Option<String>,
 }
+
+/// The decrypted callback resources of this family (`notify::Event`).
+pub mod notice;

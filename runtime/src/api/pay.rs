@@ -591,3 +591,6 @@ pub struct PromotionGoodsDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_remark: Option<String>,
 }
+
+/// The decrypted callback resources of this family (`notify::Event`).
+pub mod notice;

@@ -259,3 +259,6 @@ crate::open_enum::open_enum! {
         Discount = "DISCOUNT",
     }
 }
+
+/// The decrypted callback resources of this family (`notify::Event`).
+pub mod notice;

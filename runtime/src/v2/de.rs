@@ -20,7 +20,7 @@ pub(crate) fn from_fields<T: DeserializeOwned>(fields: &Fields) -> Result<T, ser
         )
     }));
     T::deserialize(map)
-        .map_err(|e| de::Error::custom(crate::notify::without_quoted_values(&e.to_string())))
+        .map_err(|e| de::Error::custom(crate::error::without_quoted_values(&e.to_string())))
 }
 
 /// A field that carries a list or an object (v2 sends them as JSON text: `detail`,

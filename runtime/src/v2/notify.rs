@@ -23,6 +23,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::{ApiV2Key, Fields, SignType, V2Error, decode_fields, field, verify_signed, xml};
+use crate::client::Client;
 use crate::error::Error;
 
 /// The body that acknowledges a v2 callback (with `200 OK`); anything else makes WeChat Pay send
@@ -181,6 +182,21 @@ pub struct V2Notifications {
 }
 
 const CALLBACK: &str = "callback";
+
+impl Client {
+    /// Verifies and decodes API v2 callbacks with this client's APIv2 key; see [`crate::v2::notify`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the client has no APIv2 key.
+    pub fn v2_notifications(&self) -> Result<V2Notifications, Error> {
+        let key = self.apiv2_key().cloned().ok_or_else(|| {
+            Error::Config(
+                "v2 callbacks are verified with the APIv2 key: call .apiv2_key(…) or set WECHATPAY_APIV2_KEY".into(),
+            )
+        })?;
+        Ok(V2Notifications::new(key).sign_type(self.v2_sign_type()))
+    }
+}
 
 impl V2Notifications {
     /// Callbacks verified with `key`, signed with MD5 (v2's default); see
@@ -388,14 +404,14 @@ pub mod axum {
     pub struct V2Rejection(pub Error);
 
     /// The throttle of API v2 callback rejections.
-    static REJECTION_LOG: crate::notify::RejectionThrottle =
-        crate::notify::RejectionThrottle::new();
+    static REJECTION_LOG: crate::notify::verify::RejectionThrottle =
+        crate::notify::verify::RejectionThrottle::new();
 
     impl IntoResponse for V2Rejection {
         fn into_response(self) -> Response {
             // The error may quote the sender's `return_msg`: bounded and escaped, and throttled
             // (one warning per 10 s, the rest at debug level) against floods of forged callbacks.
-            let error = crate::notify::loggable(&self.0.to_string());
+            let error = crate::notify::verify::loggable(&self.0.to_string());
             match REJECTION_LOG.admit() {
                 Some(held_back) => tracing::warn!(
                     %error,
@@ -437,10 +453,13 @@ pub mod axum {
         async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
             let client = Client::from_ref(state);
             let notifications = client.v2_notifications().map_err(V2Rejection)?;
-            let body =
-                crate::notify::axum::read_body(request.into_body(), xml::MAX_XML_BYTES, None)
-                    .await
-                    .map_err(V2Rejection)?;
+            let body = crate::notify::verify::axum::read_body(
+                request.into_body(),
+                xml::MAX_XML_BYTES,
+                None,
+            )
+            .await
+            .map_err(V2Rejection)?;
             notifications.parse(&body).map(Self).map_err(V2Rejection)
         }
     }

@@ -272,6 +272,14 @@ fn entity(name: &str) -> Option<char> {
     }
 }
 
+/// The value of the field `name`, when present.
+pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

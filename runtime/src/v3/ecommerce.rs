@@ -125,7 +125,7 @@ pub struct PostAccountCancelApplicationsMedia {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件摘要
     pub file_digest: String,
     /// 文件名称

@@ -325,7 +325,7 @@ pub struct PostMerchantServiceImagesUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要
@@ -364,7 +364,7 @@ pub struct PostMerchantStorageFileUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要

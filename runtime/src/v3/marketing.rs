@@ -84,7 +84,7 @@ pub struct PostBankPackagesPackageIdTasks {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 银行类型
     pub bank_type: String,
     /// 文件名
@@ -716,7 +716,7 @@ pub struct PostFavorMediaImageUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要
@@ -2072,7 +2072,7 @@ pub struct PostPartnerProductCouponMediaUploadImage {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要
@@ -3116,7 +3116,7 @@ pub struct PostShoppingReceiptShoppingreceipts {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 微信支付订单的交易单号
     pub transaction_id: String,
     /// 微信支付订单的下单商户号

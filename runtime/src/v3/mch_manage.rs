@@ -76,7 +76,7 @@ pub struct PostSubmissionFilesSubMchidSubMchidUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub submission_file: crate::media::UploadFile,
+    pub submission_file: crate::multipart::UploadFile,
     /// 资料项唯一id
     #[wechatpay(form)]
     pub item_id: i64,

@@ -55,7 +55,7 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub due_diligence_file: crate::media::UploadFile,
+    pub due_diligence_file: crate::multipart::UploadFile,
     /// 文件名称
     pub file_name: String,
     /// 文件摘要

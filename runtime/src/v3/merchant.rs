@@ -139,7 +139,7 @@ pub struct PostMediaUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要
@@ -161,7 +161,7 @@ pub struct PostMediaVideoUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要

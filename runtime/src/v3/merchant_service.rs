@@ -270,7 +270,7 @@ pub struct PostImagesUpload {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 文件名称
     pub filename: String,
     /// 文件摘要

@@ -135,7 +135,7 @@ pub struct PostFapiaoApplicationsUploadFapiaoFile {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 微信支付分配的子商户号
     pub sub_mchid: Option<String>,
     /// 发票文件的类型为PDF

@@ -71,7 +71,7 @@ pub struct PostCardsUploadFile {
         test,
         serde(skip_deserializing, default = "crate::__catalog::example_file")
     )]
-    pub file: crate::media::UploadFile,
+    pub file: crate::multipart::UploadFile,
     /// 出租车经营主体商户号
     pub company_mchid: String,
     /// 文件摘要

@@ -368,7 +368,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMicroGetstate>("POST applyment/micro/getstate");
     check.operation::<PostMicroGetupgradestate>("POST applyment/micro/getupgradestate");
     check.operation::<PostMicroModifyarchives>("POST applyment/micro/modifyarchives");

@@ -4,6 +4,6 @@
 //! Enabled by the `v2-billcommentsp` feature.
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     let _ = check;
 }

@@ -337,7 +337,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMchCustomsCustomdeclareorder>(
         "POST cgi-bin/mch/customs/customdeclareorder",
     );

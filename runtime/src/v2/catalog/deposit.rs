@@ -741,7 +741,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostConsume>("POST deposit/consume");
     check.operation::<PostFacepay>("POST deposit/facepay");
     check.operation::<PostMicropay>("POST deposit/micropay");

@@ -53,6 +53,6 @@ pub struct PostGetWxpayfaceAuthinfoResponse {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostGetWxpayfaceAuthinfo>("POST face/get_wxpayface_authinfo");
 }

@@ -82,7 +82,7 @@ pub struct PostReautowithdrawbydateResponse {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostQueryautowithdrawbydate>("POST fund/queryautowithdrawbydate");
     check.operation::<PostReautowithdrawbydate>("POST fund/reautowithdrawbydate");
 }

@@ -189,7 +189,7 @@ pub struct PostSetmchriskcallbackResponse {
 pub struct PostSyncmchriskresultResponse {}
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBankquerymchauditinfo>("POST mchrisk/bankquerymchauditinfo");
     check.operation::<PostChannelquerymchauditinfo>("POST mchrisk/channelquerymchauditinfo");
     check.operation::<PostQuerymchrisk>("POST mchrisk/querymchrisk");

@@ -1086,7 +1086,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostGettransferinfo>("POST mmpaymkttransfers/gettransferinfo");
     check.operation::<PostPromotionPaywwsptrans2pocket>(
         "POST mmpaymkttransfers/promotion/paywwsptrans2pocket",

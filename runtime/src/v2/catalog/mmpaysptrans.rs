@@ -109,7 +109,7 @@ pub struct PostQueryBankResponse {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPayBank>("POST mmpaysptrans/pay_bank");
     check.operation::<PostQueryBank>("POST mmpaysptrans/query_bank");
 }

@@ -94,7 +94,7 @@ pub mod xdc;
 
 /// Every generated v2 operation, for the catalog tests: `check.operation::<T>("POST path")`.
 #[cfg(test)]
-pub(crate) fn visit_all<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit_all<C: crate::__catalog::Check>(check: &mut C) {
     #[cfg(feature = "v2-appauth")]
     appauth::visit(check);
     #[cfg(feature = "v2-applyment")]

@@ -409,7 +409,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostDeletecontract>("POST papay/deletecontract");
     check.operation::<PostPartnerDeletecontract>("POST papay/partner/deletecontract");
     check.operation::<PostPartnerPreentrustweb>("POST papay/partner/preentrustweb");

@@ -1716,7 +1716,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostClosecombinedorder>("POST pay/closecombinedorder");
     check.operation::<PostCloseorder>("POST pay/closeorder");
     check.operation::<PostCombinedorder>("POST pay/combinedorder");

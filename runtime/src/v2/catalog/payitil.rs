@@ -33,6 +33,6 @@ pub struct PostReport {
 pub struct PostReportResponse {}
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostReport>("POST payitil/report");
 }

@@ -113,7 +113,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostGetcertficates>("POST risk/getcertficates");
     check.operation::<PostGetpublickey>("POST risk/getpublickey");
     check.operation::<PostGetviolation>("POST risk/getviolation");

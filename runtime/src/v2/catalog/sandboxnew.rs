@@ -574,7 +574,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPayGetsignkey>("POST sandboxnew/pay/getsignkey");
     check.operation::<PostPayMicropay>("POST sandboxnew/pay/micropay");
     check.operation::<PostPayOrderquery>("POST sandboxnew/pay/orderquery");

@@ -1179,7 +1179,7 @@ pub struct PostPayReverseResponse {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMchAddInstitutionsub>("POST secapi/mch/addInstitutionsub");
     check.operation::<PostMchAddsubdevconfig>("POST secapi/mch/addsubdevconfig");
     check.operation::<PostMchChannelsetting>("POST secapi/mch/channelsetting");

@@ -62,7 +62,7 @@ pub struct PostShorturlResponse {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAuthcodetoopenid>("POST tools/authcodetoopenid");
     check.operation::<PostShorturl>("POST tools/shorturl");
 }

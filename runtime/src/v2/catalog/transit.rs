@@ -558,7 +558,7 @@ pub struct PostQueryorderResponse {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerpayPayapply>("POST transit/partnerpay/payapply");
     check.operation::<PostPartnerpayQueryorder>("POST transit/partnerpay/queryorder");
     check.operation::<PostPartnerpayQuerystate>("POST transit/partnerpay/querystate");

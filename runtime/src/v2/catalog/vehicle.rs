@@ -572,7 +572,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerpayNotification>("POST vehicle/partnerpay/notification");
     check.operation::<PostPartnerpayPayapply>("POST vehicle/partnerpay/payapply");
     check.operation::<PostPartnerpayQuerystate>("POST vehicle/partnerpay/querystate");

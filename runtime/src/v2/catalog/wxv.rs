@@ -680,7 +680,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostCancelbill>("POST wxv/cancelbill");
     check.operation::<PostChangerentmoney>("POST wxv/changerentmoney");
     check.operation::<PostCreatehotelbill>("POST wxv/createhotelbill");

@@ -299,7 +299,7 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(test)]
-pub(crate) fn visit<C: crate::catalog_check::Check>(check: &mut C) {
+pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check
         .operation::<PostApiv2getsignkeySignGetsignkey>("POST xdc/apiv2getsignkey/sign/getsignkey");
     check.operation::<PostApiv2sandboxPayMicropay>("POST xdc/apiv2sandbox/pay/micropay");

@@ -1,52 +1,17 @@
-//! Callbacks (notifications): verify, decrypt and decode what WeChat Pay POSTs to a notify URL.
-//!
-//! A callback is an HTTP POST whose body is a JSON envelope
-//! (`{id, create_time, resource_type, event_type, summary, resource}`) signed like an API answer
-//! (`Wechatpay-Timestamp`, `-Nonce`, `-Signature`, `-Serial`) and whose `resource` is encrypted
-//! with the merchant's APIv3 key (`AEAD_AES_256_GCM`). [`Notifications::verify`] checks the
-//! signature with [`KeyStore::verify`](crate::auth::KeyStore::verify) — the same check, key
-//! routing, 300-second skew rule and probe handling as for answers — then decrypts and decodes.
-//!
-//! # Why raw bytes
-//!
-//! The signature covers `TIMESTAMP\nNONCE\nBODY\n` over the body **exactly as it arrived**. A web
-//! framework that parses the JSON and hands over a re-serialized copy changes the bytes (key
-//! order, whitespace, number and escape spelling) and every genuine callback then fails
-//! verification. So every entry point here takes the untouched body bytes: read them with your
-//! framework's "raw body" extractor (`bytes::Bytes` in axum and actix-web), never a `Json<…>` one.
-//!
-//! # Answering WeChat Pay
-//!
-//! Answer `2xx` (`204` is fine) once the callback is verified and stored: anything else is retried
-//! 15 times over about 24 hours (15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min ×3, 60 min,
-//! 3 h ×3, 6 h ×2), so the same callback may arrive more than once: process it idempotently,
-//! keyed by [`Notification::id`] or the business id inside. For a callback that fails, answer
-//! with [`Rejection`] (`401`/`400` and `{"code":"FAIL","message":…}`).
-//!
-//! ```no_run
-//! # fn handle(client: &wechatpay::Client, headers: &http::HeaderMap, raw_body: &[u8]) -> Result<(), wechatpay::Error> {
-//! use wechatpay::notify::Event;
-//! let notification = client.notifications().verify_event(headers, raw_body)?;
-//! match &notification.resource {
-//!     Event::EntrustSign(contract) => println!("signed {}", contract.contract_id),
-//!     Event::Transaction(payment) => println!("paid {}", payment.out_trade_no),
-//!     other => println!("{}: {other:?}", notification.event_type),
-//! }
-//! # Ok(()) }
-//! ```
-//!
-//! With the `axum` feature, `notify::axum::VerifiedNotification` and `VerifiedEvent` do the
-//! same as extractors.
+//! The callback machinery: verifying a callback's signature over its raw body, decrypting its
+//! `resource` with the APIv3 key, rejecting what fails, and the generic axum extractor. Public
+//! through [`crate::notify`]; it knows no callback payload (those live beside their catalog
+//! families and are dispatched by [`crate::notify::Event`]).
 
 use std::borrow::Cow;
 
 use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::auth;
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, without_quoted_values};
 use crate::keys::ApiV3Key;
 
 /// The only encryption WeChat Pay uses for callback resources.
@@ -145,6 +110,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Base64Text<'a> {
     }
 }
 
+impl Client {
+    /// Verifies, decrypts and decodes callbacks (notifications) with this client's WeChat Pay keys
+    /// and APIv3 key; see [`crate::notify`].
+    pub fn notifications(&self) -> Notifications {
+        Notifications::new(self.clone())
+    }
+}
+
 impl Notifications {
     pub(crate) fn new(client: Client) -> Self {
         Self { client }
@@ -153,7 +126,7 @@ impl Notifications {
     /// Verifies a callback over its raw body bytes, decrypts its resource and decodes it as `T`.
     ///
     /// `headers` are the request headers (`Wechatpay-*` and `Request-ID`); `body` the body
-    /// exactly as received (see the [module docs](self) for why it must be the raw bytes).
+    /// exactly as received (see the [module docs](crate::notify) for why it must be the raw bytes).
     ///
     /// # Errors
     /// - [`Error::Config`] when the client has no APIv3 key.
@@ -173,20 +146,7 @@ impl Notifications {
         })
     }
 
-    /// Like [`Notifications::verify`], and decodes the resource by `event_type` into an
-    /// [`Event`].
-    ///
-    /// # Errors
-    /// As [`Notifications::verify`].
-    pub fn verify_event(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<Notification<Event>, Error> {
-        self.verify_with(headers, body, Event::decode_text)
-    }
-
-    fn verify_with<T>(
+    pub(crate) fn verify_with<T>(
         &self,
         headers: &HeaderMap,
         body: &[u8],
@@ -368,55 +328,6 @@ pub(crate) fn without_values(error: &serde_json::Error) -> String {
     without_quoted_values(&error.to_string())
 }
 
-/// serde's message `text` with every quoted value replaced by `…`: `"…"` strings (serde writes
-/// them with Rust escapes, so an escaped quote does not end one), `` `…` `` numbers and names,
-/// and the variant of `unknown variant `…`, expected …` whole, whatever it holds. Field names
-/// (`missing field `x``, `unknown field `x``, `field `x`: …`) stay.
-pub(crate) fn without_quoted_values(text: &str) -> String {
-    const UNKNOWN_VARIANT: &str = "unknown variant `";
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(['"', '`']) {
-        let before = &rest[..start];
-        let quote = rest.as_bytes()[start];
-        let after = &rest[start + 1..];
-        // Where the quoted text ends (the index of its closing quote in `after`).
-        let end = if quote == b'`' && format!("{before}`").ends_with(UNKNOWN_VARIANT) {
-            // The variant is written as it came, backticks included: it ends at the last
-            // "`, expected", or at the last backtick.
-            after.rfind("`, expected").or_else(|| after.rfind('`'))
-        } else if quote == b'`' {
-            after.find('`')
-        } else {
-            let mut escaped = false;
-            after.char_indices().find_map(|(i, c)| {
-                let closes = c == '"' && !escaped;
-                escaped = c == '\\' && !escaped;
-                closes.then_some(i)
-            })
-        };
-        out.push_str(before);
-        let Some(end) = end else {
-            // An unterminated quote: nothing after it is shown.
-            out.push('…');
-            return out;
-        };
-        let quoted = &after[..end];
-        if quote == b'`' && before.ends_with("field ") && !quoted.contains(char::is_whitespace) {
-            out.push('`');
-            out.push_str(quoted);
-            out.push('`');
-        } else {
-            out.push(char::from(quote));
-            out.push('…');
-            out.push(char::from(quote));
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// How to answer a callback that failed: the status and WeChat Pay's `{"code":"FAIL","message":…}`.
 ///
 /// WeChat Pay retries every non-`2xx` answer, so a forged callback is answered like a genuine one
@@ -476,396 +387,6 @@ impl From<Error> for Rejection {
     }
 }
 
-/// A callback's resource, decoded by its `event_type`; from [`Notifications::verify_event`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    /// `ENTRUST.SIGN`: a user signed a papay contract.
-    EntrustSign(EntrustNotice),
-    /// `ENTRUST.TERMINATE`: a papay contract was terminated.
-    EntrustTerminate(EntrustNotice),
-    /// `TRANSACTION.*` (`TRANSACTION.SUCCESS` …): a payment, papay deductions included.
-    Transaction(TransactionNotice),
-    /// `ENTRUST.SIGN` of a service provider's (服务商) contract: the resource names `sp_mchid`.
-    PartnerEntrustSign(PartnerEntrustNotice),
-    /// `ENTRUST.TERMINATE` of a service provider's contract.
-    PartnerEntrustTerminate(PartnerEntrustNotice),
-    /// `TRANSACTION.*` of a service provider's order (partner payments and papay deductions):
-    /// the resource names `sp_mchid`.
-    PartnerTransaction(PartnerTransactionNotice),
-    /// `REFUND.*` (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`): a refund's outcome.
-    Refund(RefundNotice),
-    /// Any other event, with its resource as JSON.
-    Other {
-        /// The event type.
-        event_type: String,
-        /// The decrypted resource.
-        resource: serde_json::Value,
-    },
-}
-
-impl Event {
-    /// Decodes a decrypted resource by the envelope's `event_type`.
-    ///
-    /// # Errors
-    /// serde's error when the plaintext does not match the type the event names.
-    pub fn decode(event_type: &str, plaintext: &[u8]) -> serde_json::Result<Self> {
-        let text = std::str::from_utf8(plaintext).map_err(serde::de::Error::custom)?;
-        Self::decode_text(event_type, text)
-    }
-
-    /// [`Event::decode`] of a plaintext already checked to be UTF-8.
-    fn decode_text(event_type: &str, plaintext: &str) -> serde_json::Result<Self> {
-        // A service provider's callbacks share the event types of a direct merchant's and are
-        // told apart by the resource: theirs names the provider (`sp_mchid`).
-        if matches!(event_type, "ENTRUST.SIGN" | "ENTRUST.TERMINATE")
-            || event_type.starts_with("TRANSACTION.")
-        {
-            #[derive(Deserialize)]
-            struct Provider {
-                #[serde(default)]
-                sp_mchid: Option<serde::de::IgnoredAny>,
-            }
-            let provider: Provider = serde_json::from_str(plaintext)?;
-            if provider.sp_mchid.is_some() {
-                return Ok(match event_type {
-                    "ENTRUST.SIGN" => Event::PartnerEntrustSign(serde_json::from_str(plaintext)?),
-                    "ENTRUST.TERMINATE" => {
-                        Event::PartnerEntrustTerminate(serde_json::from_str(plaintext)?)
-                    }
-                    _ => Event::PartnerTransaction(serde_json::from_str(plaintext)?),
-                });
-            }
-        }
-        Ok(match event_type {
-            "ENTRUST.SIGN" => Event::EntrustSign(serde_json::from_str(plaintext)?),
-            "ENTRUST.TERMINATE" => Event::EntrustTerminate(serde_json::from_str(plaintext)?),
-            t if t.starts_with("TRANSACTION.") => {
-                Event::Transaction(serde_json::from_str(plaintext)?)
-            }
-            t if t.starts_with("REFUND.") => Event::Refund(serde_json::from_str(plaintext)?),
-            other => Event::Other {
-                event_type: other.to_owned(),
-                resource: serde_json::from_str(plaintext)?,
-            },
-        })
-    }
-}
-
-/// 签约/解约结果通知 (`ENTRUST.SIGN`, `ENTRUST.TERMINATE`): a papay contract's new state, sent
-/// to the `contract_notify_url` given at pre-sign. Fields WeChat Pay may leave out are `Option`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct EntrustNotice {
-    /// 商户号.
-    pub mchid: String,
-    /// 应用ID.
-    pub appid: String,
-    /// 委托代扣协议ID: WeChat Pay's id of the contract; deductions name it.
-    pub contract_id: String,
-    /// 委托代扣模板ID.
-    pub plan_id: u64,
-    /// 商户签约协议号, as given at pre-sign.
-    pub out_contract_code: String,
-    /// 用户账户展示名称.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_display_account: Option<String>,
-    /// 协议状态: `SIGNED` or `TERMINATED` (a value added later is kept in `Other`).
-    pub contract_state: crate::api::papay::ContractState,
-    /// 协议签署时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_signed_time: Option<String>,
-    /// 协议到期时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_expired_time: Option<String>,
-    /// 用户标识: the user's OpenID under `appid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub openid: Option<String>,
-    /// 商户侧用户标识, as given at pre-sign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_user_code: Option<String>,
-    /// 协议解约信息: only when `contract_state` is `TERMINATED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_terminate_info: Option<ContractTerminateInfo>,
-    /// 预约扣费信息: only for scheduled-deduction (预约扣费) plans.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deduct_schedule: Option<DeductSchedule>,
-}
-
-/// 签约/解约结果通知 of a service provider's (服务商) contract (`ENTRUST.SIGN`,
-/// `ENTRUST.TERMINATE`), sent to the `contract_notify_url` of the partner pre-sign: the contract
-/// belongs to the provider (`sp_mchid`) and one sub-merchant (`sub_mchid`). Fields WeChat Pay may
-/// leave out are `Option`.
-///
-/// Official documentation (普通服务商委托代扣签解约通知):
-/// <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/contract-alter-notify.html>.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PartnerEntrustNotice {
-    /// 服务商商户号.
-    pub sp_mchid: String,
-    /// 服务商应用ID.
-    pub sp_appid: String,
-    /// 子商户号.
-    pub sub_mchid: String,
-    /// 子商户应用ID, when the contract was signed under the sub-merchant's app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_appid: Option<String>,
-    /// 委托代扣协议ID.
-    pub contract_id: String,
-    /// 委托代扣模板ID.
-    pub plan_id: u64,
-    /// 商户签约协议号, as given at pre-sign.
-    pub out_contract_code: String,
-    /// 用户账户展示名称.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_display_account: Option<String>,
-    /// 协议状态: `SIGNED` or `TERMINATED` (a value added later is kept in `Other`).
-    pub contract_state: crate::api::papay::ContractState,
-    /// 协议签署时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_signed_time: Option<String>,
-    /// 协议到期时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_expired_time: Option<String>,
-    /// 用户在服务商应用下的OpenID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sp_openid: Option<String>,
-    /// 用户在子商户应用下的OpenID: only with `sub_appid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_openid: Option<String>,
-    /// 商户侧用户标识, as given at pre-sign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub out_user_code: Option<String>,
-    /// 协议解约信息: only when `contract_state` is `TERMINATED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_terminate_info: Option<ContractTerminateInfo>,
-    /// 预约扣费信息: only for scheduled-deduction (预约扣费) plans.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deduct_schedule: Option<DeductSchedule>,
-}
-
-/// 支付成功通知 of a service provider's order (`TRANSACTION.*`): partner payments and partner
-/// papay deductions. Fields WeChat Pay may leave out are `Option`.
-///
-/// Official documentation (普通服务商委托代扣扣款结果通知):
-/// <https://pay.weixin.qq.com/doc/v3/partner/4012160323>.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PartnerTransactionNotice {
-    /// 服务商应用ID.
-    pub sp_appid: String,
-    /// 服务商商户号.
-    pub sp_mchid: String,
-    /// 子商户应用ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_appid: Option<String>,
-    /// 子商户号.
-    pub sub_mchid: String,
-    /// 商户订单号.
-    pub out_trade_no: String,
-    /// 微信支付订单号.
-    pub transaction_id: String,
-    /// 交易类型: `JSAPI`, `APP`, `PAP` (papay) …
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trade_type: Option<crate::api::pay::TradeType>,
-    /// 交易状态: `SUCCESS`, `PAYERROR` … (a value added later is kept in `Other`).
-    pub trade_state: crate::api::pay::TradeState,
-    /// 交易状态描述.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trade_state_desc: Option<String>,
-    /// 银行类型.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bank_type: Option<String>,
-    /// 附加数据, as given when ordering.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attach: Option<String>,
-    /// 支付完成时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success_time: Option<String>,
-    /// 委托代扣协议ID: the contract a papay deduction was made against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_id: Option<String>,
-    /// 支付者.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payer: Option<PartnerPayer>,
-    /// 订单金额.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<TransactionAmount>,
-}
-
-/// 支付者 of a [`PartnerTransactionNotice`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PartnerPayer {
-    /// 用户在服务商应用下的OpenID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sp_openid: Option<String>,
-    /// 用户在子商户应用下的OpenID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_openid: Option<String>,
-}
-
-/// 协议解约信息 of an [`EntrustNotice`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ContractTerminateInfo {
-    /// 解约方式: `USER_TERMINATE`, `MCH_API_TERMINATE`, `API`, `WEPAY_WEB_TERMINATE`,
-    /// `CUSTOMER_SERVICE_TERMINATE` or `SYSTEM_TERMINATE`.
-    pub contract_termination_mode: String,
-    /// 解约时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_terminated_time: Option<String>,
-    /// 解约备注.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_termination_remark: Option<String>,
-}
-
-/// 预约扣费信息 of an [`EntrustNotice`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct DeductSchedule {
-    /// 预计扣费日期 (`yyyy-MM-dd`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimated_deduct_date: Option<String>,
-    /// 预计扣费金额.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimated_deduct_amount: Option<EntrustAmount>,
-    /// 预约状态: `NO_SCHEDULED`, `SCHEDULED`, `PAID` or `EXPIRED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_state: Option<String>,
-    /// 预约金额.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled_amount: Option<EntrustAmount>,
-    /// 扣费金额.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deduct_amount: Option<EntrustAmount>,
-    /// 扣费日期 (`yyyy-MM-dd`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deduct_date: Option<String>,
-}
-
-/// An amount inside an `ENTRUST.*` callback's deduct schedule.
-///
-/// The callback documentation names the figure `amount` while the schedule APIs and some
-/// published examples name it `total`; both are accepted and it is written back as `amount`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct EntrustAmount {
-    /// 金额, in fen (分).
-    #[serde(alias = "total")]
-    pub amount: u64,
-    /// 币种, `CNY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
-
-/// 支付成功通知 (`TRANSACTION.*`): a payment's outcome, papay deductions included. Fields WeChat
-/// Pay may leave out are `Option`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TransactionNotice {
-    /// 应用ID.
-    pub appid: String,
-    /// 商户号.
-    pub mchid: String,
-    /// 商户订单号.
-    pub out_trade_no: String,
-    /// 微信支付订单号.
-    pub transaction_id: String,
-    /// 交易类型: `JSAPI`, `NATIVE`, `APP`, `MWEB`, `PAP` (papay) …
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trade_type: Option<String>,
-    /// 交易状态: `SUCCESS`, `REFUND`, `NOTPAY`, `CLOSED`, `PAYERROR` …
-    pub trade_state: String,
-    /// 交易状态描述.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trade_state_desc: Option<String>,
-    /// 银行类型, such as `CMC` or `OTHERS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bank_type: Option<String>,
-    /// 附加数据, as given when ordering.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attach: Option<String>,
-    /// 支付完成时间 (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success_time: Option<String>,
-    /// 委托代扣协议ID: the contract a papay deduction was made against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract_id: Option<String>,
-    /// 支付者.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payer: Option<Payer>,
-    /// 订单金额.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<TransactionAmount>,
-}
-
-/// 支付者 of a [`TransactionNotice`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Payer {
-    /// 用户标识: the payer's OpenID under the order's `appid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub openid: Option<String>,
-}
-
-/// 订单金额 of a [`TransactionNotice`], in fen (分).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TransactionAmount {
-    /// 总金额.
-    pub total: u64,
-    /// 用户支付金额.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payer_total: Option<u64>,
-    /// 货币类型, `CNY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// 用户支付币种.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payer_currency: Option<String>,
-}
-
-/// 退款结果通知 (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RefundNotice {
-    /// 商户号.
-    pub mchid: String,
-    /// 商户订单号.
-    pub out_trade_no: String,
-    /// 微信支付订单号.
-    pub transaction_id: String,
-    /// 商户退款单号.
-    pub out_refund_no: String,
-    /// 微信支付退款单号.
-    pub refund_id: String,
-    /// 退款状态: `SUCCESS`, `CLOSED` or `ABNORMAL`.
-    pub refund_status: String,
-    /// 退款成功时间 (RFC 3339): only when the refund succeeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success_time: Option<String>,
-    /// 退款入账账户, such as `招商银行信用卡0403` or `支付用户零钱`.
-    pub user_received_account: String,
-    /// 金额信息.
-    pub amount: RefundAmount,
-}
-
-/// 金额信息 of a [`RefundNotice`], in fen (分).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RefundAmount {
-    /// 订单金额.
-    pub total: u64,
-    /// 退款金额.
-    pub refund: u64,
-    /// 用户支付金额.
-    pub payer_total: u64,
-    /// 用户退款金额.
-    pub payer_refund: u64,
-}
-
 /// Callbacks captured earlier (from a log, a queue, a dead-letter store) and checked later.
 impl Notifications {
     /// Verifies a captured callback as [`Notifications::verify`] does, but at the time `now`
@@ -915,30 +436,8 @@ impl Notifications {
     }
 }
 
-/// An axum extractor for callbacks (feature `axum`).
-///
-/// The handler's state must provide a [`Client`] (`Client: FromRef<S>`; a `Client` itself as the
-/// state works). The extractor reads the raw body (at most [`MAX_BODY_BYTES`](axum::MAX_BODY_BYTES)),
-/// verifies, decrypts and decodes it; on failure the request is answered with the
-/// [`Rejection`]: `401`, `400` (or `500` without an APIv3 key) and
-/// `{"code":"FAIL","message":…}`, and the handler does not run.
-///
-/// ```no_run
-/// use axum::routing::post;
-/// use wechatpay::notify::Event;
-/// use wechatpay::notify::axum::VerifiedEvent;
-///
-/// async fn notify(VerifiedEvent(notification): VerifiedEvent) -> http::StatusCode {
-///     if let Event::EntrustSign(contract) = &notification.resource {
-///         println!("contract {} signed", contract.contract_id);
-///     }
-///     http::StatusCode::NO_CONTENT
-/// }
-///
-/// # fn app(client: wechatpay::Client) -> axum::Router {
-/// axum::Router::new().route("/wechatpay/notify", post(notify)).with_state(client)
-/// # }
-/// ```
+/// The generic axum extractor ([`VerifiedNotification`](axum::VerifiedNotification)) and what
+/// the v2 one shares (the body read); public as `wechatpay::notify::axum`.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum {
@@ -948,7 +447,7 @@ pub mod axum {
     use http::header::CONTENT_TYPE;
     use serde::de::DeserializeOwned;
 
-    use super::{Event, Notification, Rejection};
+    use super::{Notification, Rejection};
     use crate::client::Client;
     use crate::error::Error;
 
@@ -989,10 +488,6 @@ pub mod axum {
     #[derive(Debug, Clone)]
     pub struct VerifiedNotification<T = serde_json::Value>(pub Notification<T>);
 
-    /// A verified, decrypted callback decoded by its `event_type` into an [`Event`].
-    #[derive(Debug, Clone)]
-    pub struct VerifiedEvent(pub Notification<Event>);
-
     impl IntoResponse for Rejection {
         fn into_response(self) -> Response {
             super::log_rejection(&self);
@@ -1005,7 +500,7 @@ pub mod axum {
     }
 
     /// Reads the raw body and hands it with the headers to `verify`.
-    async fn extract<S, T>(
+    pub(crate) async fn extract<S, T>(
         request: Request,
         state: &S,
         verify: impl FnOnce(&Client, &http::HeaderMap, &[u8]) -> Result<T, Error>,
@@ -1040,27 +535,12 @@ pub mod axum {
             .map(Self)
         }
     }
-
-    impl<S> FromRequest<S> for VerifiedEvent
-    where
-        Client: FromRef<S>,
-        S: Send + Sync,
-    {
-        type Rejection = Rejection;
-
-        async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-            extract(request, state, |client, headers, body| {
-                client.notifications().verify_event(headers, body)
-            })
-            .await
-            .map(Self)
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notify::*;
 
     const KEY: &str = "0123456789abcdef0123456789abcdef";
     const NONCE: &str = "fdasflkja484";
