@@ -93,6 +93,8 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("paysign", At(TYPED), false),
     ("paysign::check", At(TYPED), false),
     ("download", At(TYPED), false),
+    // Unsigned files share the bill download's `.part` file and error reading.
+    ("files", At(TYPED), false),
     ("v2::redirect", At(TYPED), false),
     ("", At(TYPED), false),
     // The catalog, hand-written and generated, and what it is walked with.
