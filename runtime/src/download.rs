@@ -176,20 +176,8 @@ impl Client {
         };
         let unpacking = |e: std::io::Error| io("unpacking", e);
         loop {
-            let frame = match tokio::time::timeout(transport.timeout(), body.frame()).await {
-                Err(_) => return Err(without_token(transport.timeout_error(&uri))),
-                Ok(None) => break,
-                Ok(Some(Err(e))) => {
-                    return Err(Error::Transport {
-                        url: shown.clone(),
-                        source: Box::new(e),
-                        attempts: Attempts::default(),
-                    });
-                }
-                Ok(Some(Ok(frame))) => frame,
-            };
-            let Ok(chunk) = frame.into_data() else {
-                continue; // trailers
+            let Some(chunk) = next_chunk(&mut body, transport, &uri, &shown).await? else {
+                break;
             };
             if first && !chunk.is_empty() {
                 first = false;
@@ -388,6 +376,33 @@ fn download_request(download_url: &str) -> Result<RenderedRequest, Error> {
         path_and_query.as_str().to_owned(),
         None,
     ))
+}
+
+/// The next data chunk of a download's body, read within the transport's read timeout: `None` at
+/// the body's end (trailers are skipped). Errors name `shown`, the URL without its token.
+pub(crate) async fn next_chunk(
+    body: &mut hyper::body::Incoming,
+    transport: &crate::transport::Transport,
+    uri: &http::Uri,
+    shown: &str,
+) -> Result<Option<bytes::Bytes>, Error> {
+    loop {
+        let frame = match tokio::time::timeout(transport.timeout(), body.frame()).await {
+            Err(_) => return Err(without_token(transport.timeout_error(uri))),
+            Ok(None) => return Ok(None),
+            Ok(Some(Err(e))) => {
+                return Err(Error::Transport {
+                    url: shown.to_owned(),
+                    source: Box::new(e),
+                    attempts: Attempts::default(),
+                });
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(chunk) = frame.into_data() {
+            return Ok(Some(chunk));
+        }
+    }
 }
 
 /// `error` with the URL it names shown without its query (the download token).

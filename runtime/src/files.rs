@@ -26,12 +26,11 @@
 use std::path::Path;
 
 use aws_lc_rs::digest;
-use http_body_util::BodyExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use crate::Client;
 use crate::client::RequestBuilder;
-use crate::download::{PartFile, hex, without_token};
+use crate::download::{PartFile, hex, next_chunk, without_token};
 use crate::endpoint::{Endpoint, Protocol, RenderedRequest};
 use crate::error::{Attempts, Error};
 use crate::transport::loggable_url;
@@ -281,20 +280,8 @@ impl Client {
             source,
         };
         loop {
-            let frame = match tokio::time::timeout(transport.timeout(), body.frame()).await {
-                Err(_) => return Err(without_token(transport.timeout_error(&uri))),
-                Ok(None) => break,
-                Ok(Some(Err(e))) => {
-                    return Err(Error::Transport {
-                        url: shown.clone(),
-                        source: Box::new(e),
-                        attempts: Attempts::default(),
-                    });
-                }
-                Ok(Some(Ok(frame))) => frame,
-            };
-            let Ok(chunk) = frame.into_data() else {
-                continue; // trailers
+            let Some(chunk) = next_chunk(&mut body, transport, &uri, &shown).await? else {
+                break;
             };
             len += chunk.len() as u64;
             if len > limit {
