@@ -1,44 +1,12 @@
 //! A 200 MiB bill streams through with bounded memory. Alone in its binary: it reads this
 //! process's peak resident memory.
 
-use tokio::io::AsyncWrite;
 use wechatpay::api::bill::TradeBill;
 use wechatpay_sandbox::Sandbox;
 
-/// Counts what it is given and keeps nothing.
-struct Counter(u64);
+mod memory;
 
-impl AsyncWrite for Counter {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        self.0 += buf.len() as u64;
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
-/// A line of `/proc/self/status` in KiB.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
+use memory::{Counter, status_kib};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_mib_bill_downloads_with_peak_memory_under_32_mib() {
