@@ -2,16 +2,9 @@
 //! [`crate::merge`]) → the generated Rust modules of `runtime/src/v3/`, the feature list of
 //! `Cargo.toml` and the family table of the README.
 //!
-//! The naming rule (documented in the README):
-//! - one module per product family: the first URL segment after `v3/`, in snake case
-//!   (`v3/fund-app/…` → `wechatpay::v3::fund_app`); the operations of the cross-border hosts go to
-//!   `v3::hk_host` and `v3::global_host`;
-//! - the request type: the method, then every later segment in upper camel case, placeholders
-//!   included without braces (`GET v3/refund/domestic/refunds/{out_refund_no}` →
-//!   `v3::refund::GetDomesticRefundsOutRefundNo`); a path of the family segment alone uses it
-//!   (`GET v3/certificates` → `v3::certificates::GetCertificates`);
-//! - its answer: the request type's name + `Response`; nested types: the owner's name + the
-//!   field's name (`…Response` + `Amount`), shared by every use of the same shape in the family.
+//! One module per product family: the first URL segment after `v3/`, in snake case
+//! (`v3/fund-app/…` → `wechatpay::v3::fund_app`); the operations of the cross-border hosts go to
+//! `v3::hk_host` and `v3::global_host`. The names of the types in it follow [`crate::names`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -19,6 +12,10 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use crate::facts::{Facts, Field, Operation, Schema};
+use crate::names::NamesFile;
+
+/// The reviewed names, relative to the repository.
+pub const NAMES_FILE: &str = "codegen/names.yaml";
 
 /// Where the generated modules go, relative to the repository.
 pub const OUT_DIR: &str = "runtime/src/v3";
@@ -122,29 +119,6 @@ pub fn family_of(operation: &Operation) -> String {
     }
 }
 
-/// The request type's name of an operation (see the module documentation).
-#[must_use]
-pub fn type_name(operation: &Operation) -> String {
-    let segments: Vec<&str> = operation
-        .path
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .collect();
-    let skip = if operation.host == "api" { 2 } else { 1 };
-    let rest: Vec<&str> = if segments.len() > skip {
-        segments[skip..].to_vec()
-    } else {
-        segments[segments.len() - 1..].to_vec()
-    };
-    let mut name = camel(&operation.method.to_lowercase());
-    for segment in rest {
-        name.push_str(&camel(
-            segment.trim_start_matches('{').trim_end_matches('}'),
-        ));
-    }
-    name
-}
-
 /// Whether the operation is a multipart upload (its parameters include a form).
 #[must_use]
 pub fn is_upload(operation: &Operation) -> bool {
@@ -155,7 +129,24 @@ pub fn is_upload(operation: &Operation) -> bool {
 ///
 /// # Errors
 /// When rustfmt fails or the facts cannot be expressed.
-pub fn emit(facts: &Facts) -> Result<Vec<(String, String)>, String> {
+pub fn emit(facts: &Facts, names: &NamesFile) -> Result<Vec<(String, String)>, String> {
+    let known: BTreeSet<String> = facts.operations.iter().map(crate::names::key).collect();
+    let stale: Vec<&String> = names
+        .operations
+        .keys()
+        .chain(names.answers.keys())
+        .filter(|key| !known.contains(*key))
+        .collect();
+    if !stale.is_empty() {
+        return Err(format!(
+            "{NAMES_FILE} names operations the facts do not have (remove or correct them): {}",
+            stale
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let families = families(facts);
     let mut files = Vec::new();
     let mut root = String::from(
@@ -173,7 +164,7 @@ pub fn emit(facts: &Facts) -> Result<Vec<(String, String)>, String> {
             "#[cfg(feature = \"{}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{}\")))]\npub mod {};",
             family.feature, family.feature, family.module
         );
-        let text = Module::new(family).render()?;
+        let (text, _) = Module::new(family, names)?.render()?;
         files.push((format!("{}.rs", family.module), format_rust(&text)?));
     }
     root.push_str(
@@ -191,6 +182,38 @@ pub fn emit(facts: &Facts) -> Result<Vec<(String, String)>, String> {
     files.push(("mod.rs".to_owned(), format_rust(&root)?));
     files.sort();
     Ok(files)
+}
+
+/// A generated type's name and the operations that use it.
+#[derive(Debug, Clone)]
+pub struct TypeName {
+    /// An operation's names-file key (`POST v3/refund/domestic/refunds`); empty for other types.
+    pub key: String,
+    /// The Rust name.
+    pub name: String,
+    /// An operation's request type.
+    pub operation: bool,
+    /// The name of an official model.
+    pub official: bool,
+    /// The request type names of the operations that use it.
+    pub users: BTreeSet<String>,
+}
+
+/// The names of every generated type, by module (`pay`), for the names report.
+///
+/// # Errors
+/// As [`emit`].
+pub fn type_names(
+    facts: &Facts,
+    names: &NamesFile,
+) -> Result<Vec<(String, Vec<TypeName>)>, String> {
+    families(facts)
+        .iter()
+        .map(|family| {
+            let (_, stats) = Module::new(family, names)?.render()?;
+            Ok((family.module.clone(), stats))
+        })
+        .collect()
 }
 
 /// The generated `[features]` lines of `Cargo.toml`, between the markers.
@@ -331,6 +354,8 @@ pub(crate) fn format_rust(text: &str) -> Result<String, String> {
 struct TypeDef {
     doc: String,
     body: Body,
+    /// The field whose names-file variants an enum takes (empty: none).
+    named_by: String,
     /// Serialized (part of a request).
     ser: bool,
     /// Deserialized (part of an answer).
@@ -348,6 +373,22 @@ enum Body {
     Enum(Vec<String>),
 }
 
+/// A copy of a [`Body`], for merging one type into another.
+enum Shallow {
+    Struct(Vec<FieldDef>),
+    Enum(Vec<String>),
+}
+
+impl Body {
+    fn clone_shallow(&self) -> Shallow {
+        match self {
+            Body::Struct(fields) => Shallow::Struct(fields.clone()),
+            Body::Enum(values) => Shallow::Enum(values.clone()),
+        }
+    }
+}
+
+#[derive(Clone)]
 struct FieldDef {
     wire: String,
     ident: String,
@@ -359,46 +400,376 @@ struct FieldDef {
     redact: bool,
 }
 
+/// One use of a named type, for its name.
+#[derive(Clone)]
+struct Use {
+    /// The operation's request type name.
+    op: String,
+    /// The literal segments of its path after the family (`transfer-bills`, `out-bill-no`).
+    path: Vec<String>,
+    /// The field whose type it is (its wire name), unless it is the answer itself.
+    field: Option<String>,
+    /// The field holding that field's object, if any.
+    parent_field: Option<String>,
+    /// Reached through an array (the name is singular).
+    plural: bool,
+    /// The answer of the operation.
+    answer: bool,
+    /// The official model's name.
+    model: Option<String>,
+}
+
+/// What a new named type would be called, from where it is used.
+#[derive(Clone)]
+struct Hint {
+    /// Inside an answer.
+    in_answer: bool,
+    op: String,
+    path: Vec<String>,
+    field: Option<String>,
+    parent_field: Option<String>,
+    plural: bool,
+    answer: bool,
+}
+
+/// An official model's name as a type name: without the SDKs' `Entity` and `Enum` suffixes
+/// (`TransferBatchEntity` → `TransferBatch`, `TradeStateEnum` → `TradeState`).
+fn model_name(model: &str) -> String {
+    let bare = model
+        .strip_suffix("Entity")
+        .or_else(|| model.strip_suffix("Enum"))
+        .filter(|bare| !bare.is_empty())
+        .unwrap_or(model);
+    camel_keep(bare)
+}
+
+/// `a` then `b` without the words they share at the seam (`TransferInstruction` + `Instruction` →
+/// `TransferInstruction`; `Sign` + `SignPlan` → `SignPlan`).
+fn join_words(a: &str, b: &str) -> String {
+    format!("{a}{}", crate::names::without_overlap(a, b))
+}
+
+/// The literal segments of an operation's path after its family (`v3/transfer/bills/out-bill-no/{…}`
+/// → `bills`, `out-bill-no`).
+fn literal_segments(operation: &Operation) -> Vec<String> {
+    let skip = if operation.host == "api" { 2 } else { 1 };
+    operation
+        .path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .skip(skip)
+        .filter(|segment| !segment.starts_with('{') && *segment != "partner")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Names a type may not take: they would shadow the prelude or the module's own words.
+const RESERVED: &[&str] = &[
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Self",
+    "Default",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "Iterator",
+    "PartialEq",
+    "Eq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "ToString",
+    "ToOwned",
+    "AsRef",
+    "Unpin",
+    "Extend",
+    "Debug",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Value",
+    "Error",
+    "Endpoint",
+    "Response",
+    "Unknown",
+];
+
+/// The words at the start and at the end of every name (`PartnerJsapiPrepay`, `PartnerAppPrepay`
+/// → `PartnerPrepay`), without a dangling `By`/`With`.
+fn common_words(names: &BTreeSet<&str>) -> String {
+    let split: Vec<Vec<String>> = names.iter().map(|name| name_words(name)).collect();
+    let Some(first) = split.first() else {
+        return String::new();
+    };
+    let shortest = split.iter().map(Vec::len).min().unwrap_or(0);
+    let prefix = (0..shortest)
+        .take_while(|&i| split.iter().all(|words| words[i] == first[i]))
+        .count();
+    let suffix = (0..shortest - prefix)
+        .take_while(|&i| {
+            split
+                .iter()
+                .all(|words| words[words.len() - 1 - i] == first[first.len() - 1 - i])
+        })
+        .count();
+    let mut words: Vec<String> = first[..prefix].to_vec();
+    while words
+        .last()
+        .is_some_and(|word| matches!(word.as_str(), "By" | "With" | "And" | "Of" | "For"))
+    {
+        words.pop();
+    }
+    words.extend(first[first.len() - suffix..].iter().cloned());
+    words.concat()
+}
+
+/// The words of an upper camel case name.
+fn name_words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The placeholder of a type not named yet, replaced once every use is known.
+fn token(index: usize) -> String {
+    format!("Zq{index}Zq")
+}
+
+/// Replaces every placeholder in `text` by its name.
+fn replace_tokens(text: &str, names: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("Zq") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with("Zq") {
+            let key = &rest[start..start + 2 + digits + 2];
+            out.push_str(names.get(key).map_or(key, String::as_str));
+            rest = &after[digits + 2..];
+        } else {
+            out.push_str("Zq");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 struct Module<'a> {
     family: &'a Family<'a>,
+    names_file: &'a NamesFile,
+    /// The request type name of each operation, by its names-file key.
+    op_names: BTreeMap<String, String>,
     /// The operation being declared is behind the `partner` feature.
     partner: bool,
     types: BTreeMap<String, TypeDef>,
     order: Vec<String>,
     by_key: BTreeMap<String, String>,
-    taken: BTreeSet<String>,
+    uses: BTreeMap<String, Vec<Use>>,
+    /// Types merged into another (see [`Module::absorb`]): placeholder → the one kept.
+    alias: BTreeMap<String, String>,
 }
 
 impl<'a> Module<'a> {
-    fn new(family: &'a Family<'a>) -> Self {
-        let mut taken = BTreeSet::new();
-        for operation in &family.operations {
-            taken.insert(type_name(operation));
-        }
-        Module {
+    fn new(family: &'a Family<'a>, names_file: &'a NamesFile) -> Result<Self, String> {
+        let names = crate::names::operation_names(&family.operations, names_file)?;
+        let op_names = family
+            .operations
+            .iter()
+            .zip(names)
+            .map(|(operation, name)| (crate::names::key(operation), name))
+            .collect();
+        Ok(Module {
             family,
+            names_file,
+            op_names,
             partner: false,
             types: BTreeMap::new(),
             order: Vec::new(),
             by_key: BTreeMap::new(),
-            taken,
-        }
+            uses: BTreeMap::new(),
+            alias: BTreeMap::new(),
+        })
     }
 
-    fn fresh_name(&mut self, wanted: &str) -> String {
-        let mut name = wanted.to_owned();
-        let mut counter = 2;
-        while self.taken.contains(&name) {
-            name = format!("{wanted}{counter}");
-            counter += 1;
-        }
-        self.taken.insert(name.clone());
+    /// A new type's placeholder, recorded with its first use.
+    fn new_type(
+        &mut self,
+        key: String,
+        hint: &Hint,
+        model: Option<&String>,
+        def: TypeDef,
+    ) -> String {
+        let name = token(self.order.len());
+        self.by_key.insert(key, name.clone());
+        self.order.push(name.clone());
+        self.types.insert(name.clone(), def);
+        self.record(&name, hint, model);
         name
+    }
+
+    fn record(&mut self, name: &str, hint: &Hint, model: Option<&String>) {
+        self.uses.entry(name.to_owned()).or_default().push(Use {
+            op: hint.op.clone(),
+            path: hint.path.clone(),
+            field: hint.field.clone(),
+            parent_field: hint.parent_field.clone(),
+            plural: hint.plural,
+            answer: hint.answer,
+            model: model.cloned(),
+        });
+    }
+
+    /// The final names of the placeholders: official model names first, then the types used by
+    /// the most operations; each takes its first free candidate.
+    fn assign_names(&self) -> BTreeMap<String, String> {
+        let mut taken: BTreeSet<String> = self.op_names.values().cloned().collect();
+        taken.extend(RESERVED.iter().map(|name| (*name).to_owned()));
+        let mut order: Vec<(usize, &String)> = self
+            .order
+            .iter()
+            .enumerate()
+            .filter(|(_, token)| !self.alias.contains_key(*token))
+            .collect();
+        let rank = |name: &String| {
+            let uses = &self.uses[name];
+            let model = uses.iter().any(|u| u.model.is_some());
+            let ops: BTreeSet<&str> = uses.iter().map(|u| u.op.as_str()).collect();
+            (!model, std::cmp::Reverse(ops.len()))
+        };
+        order.sort_by_key(|(index, name)| (rank(name), *index));
+        let mut out = BTreeMap::new();
+        for (_, token) in order {
+            let uses = &self.uses[token];
+            let ops: BTreeSet<&str> = uses.iter().map(|u| u.op.as_str()).collect();
+            let single = (ops.len() == 1).then(|| uses[0].op.clone());
+            let own = |u: &Use| -> Option<String> {
+                let field = u.field.as_deref()?;
+                let name = camel(field);
+                Some(if u.plural {
+                    crate::names::singular(&name)
+                } else {
+                    name
+                })
+            };
+            let mut candidates: Vec<String> = Vec::new();
+            // A direct merchant's model name before a service provider's (`Amount` before
+            // `PartnerAmount`) when one shape serves both.
+            let mut models: Vec<String> = uses
+                .iter()
+                .filter_map(|u| u.model.as_deref().map(model_name))
+                .collect();
+            models.sort_by_key(|model| model.starts_with("Partner"));
+            candidates.extend(models);
+            if let Some(op) = &single
+                && uses.iter().any(|u| u.answer)
+            {
+                candidates.push(format!("{op}Response"));
+            }
+            candidates.extend(uses.iter().filter_map(own));
+            for u in uses {
+                if let (Some(parent), Some(name)) = (&u.parent_field, own(u)) {
+                    let parent = crate::names::singular(&camel(parent));
+                    candidates.push(join_words(&parent, &name));
+                }
+            }
+            // The resource its operations' paths have in common (`transfer-bills/…` →
+            // `TransferBillState`).
+            let first_path = &uses[0].path;
+            let common = (0..first_path.len())
+                .take_while(|&i| uses.iter().all(|u| u.path.get(i) == first_path.get(i)))
+                .count();
+            let resource = (common > 0)
+                .then(|| crate::names::singular(&camel(&first_path[common - 1])))
+                .filter(|resource| !self.op_names.values().any(|op| op == resource));
+            if let Some(resource) = resource {
+                if uses.iter().any(|u| u.answer) && single.is_none() {
+                    candidates.push(format!("{resource}Response"));
+                }
+                for name in uses.iter().filter_map(own) {
+                    candidates.push(join_words(&resource, &name));
+                }
+            }
+            if let Some(op) = &single {
+                candidates.extend(
+                    uses.iter()
+                        .filter_map(own)
+                        .map(|name| join_words(op, &name)),
+                );
+            } else {
+                // Shared: the words its operations' names have in common (`JsapiPrepay` and
+                // `AppPrepay` → `PrepaySceneInfo`).
+                let mut qualifier = common_words(&ops);
+                let twins = ops
+                    .iter()
+                    .all(|op| *op == qualifier || op.strip_prefix("Partner") == Some(&qualifier));
+                if !twins && self.op_names.values().any(|op| *op == qualifier) {
+                    qualifier.clear();
+                }
+                if !qualifier.is_empty() && uses.iter().any(|u| u.answer) {
+                    candidates.push(format!("{qualifier}Response"));
+                }
+                if !qualifier.is_empty() {
+                    candidates.extend(
+                        uses.iter()
+                            .filter_map(own)
+                            .map(|name| join_words(&qualifier, &name)),
+                    );
+                }
+            }
+            let base = uses
+                .iter()
+                .find_map(own)
+                .or_else(|| candidates.first().cloned())
+                .unwrap_or_else(|| "Item".to_owned());
+            let mut chosen = candidates
+                .into_iter()
+                .filter(|name| !name.is_empty() && name.len() <= crate::names::MAX_LEN)
+                .find(|name| !taken.contains(name));
+            let mut counter = 2;
+            while chosen.is_none() {
+                let mut base = base.clone();
+                base.truncate(crate::names::MAX_LEN - 3);
+                let name = format!("{base}{counter}");
+                if !taken.contains(&name) {
+                    chosen = Some(name);
+                }
+                counter += 1;
+            }
+            let chosen = chosen.unwrap_or_default();
+            taken.insert(chosen.clone());
+            out.insert(token.clone(), chosen);
+        }
+        out
     }
 
     /// The Rust type of `schema`, defining the named types it needs; `name` is what a new named
     /// type would be called.
-    fn rust_type(&mut self, schema: &Schema, name: &str, doc: &str) -> Result<String, String> {
+    fn rust_type(&mut self, schema: &Schema, hint: &Hint, doc: &str) -> Result<String, String> {
         Ok(match schema.t.as_str() {
             "string" if !schema.en.is_empty() && schema.en.iter().all(|v| v.is_string()) => {
                 let mut values: Vec<String> = Vec::new();
@@ -407,26 +778,52 @@ impl<'a> Module<'a> {
                         values.push(value.to_owned());
                     }
                 }
-                let key = format!("enum:{}", values.join("\u{1}"));
-                if let Some(existing) = self.by_key.get(&key) {
-                    return Ok(existing.clone());
+                // Values the names file names are named per field.
+                let named_by = hint
+                    .field
+                    .as_ref()
+                    .filter(|field| self.names_file.variants.contains_key(*field))
+                    .cloned()
+                    .unwrap_or_default();
+                // A specific field (`trade_state`, `contract_state`) has one enum in a module,
+                // its values the union of every use's (enums are open: an answer never fails
+                // on a value another operation lists); a generic one (`state`, `type`) one per
+                // set of values.
+                let specific = hint.field.as_ref().filter(|field| field.contains('_'));
+                let key = match specific {
+                    Some(field) => format!("enum-field:{field}"),
+                    None => format!("enum:{named_by}:{}", values.join("\u{1}")),
+                };
+                if let Some(existing) = self.by_key.get(&key).cloned() {
+                    if let Some(TypeDef {
+                        body: Body::Enum(known),
+                        ..
+                    }) = self.types.get_mut(&existing)
+                    {
+                        for value in values {
+                            if !known.contains(&value) {
+                                known.push(value);
+                            }
+                        }
+                    }
+                    self.record(&existing, hint, schema.model.as_ref());
+                    return Ok(existing);
                 }
-                let name = self.fresh_name(name);
-                self.by_key.insert(key, name.clone());
-                self.order.push(name.clone());
-                self.types.insert(
-                    name.clone(),
+                self.new_type(
+                    key,
+                    hint,
+                    schema.model.as_ref(),
                     TypeDef {
                         doc: doc.to_owned(),
                         body: Body::Enum(values),
+                        named_by,
                         ser: false,
                         de: false,
                         query: false,
                         merchant: false,
                         children: Vec::new(),
                     },
-                );
-                name
+                )
             }
             "string" => "String".into(),
             // One integer type for every whole number, amounts in fen included (as WeChat Pay's
@@ -452,9 +849,17 @@ impl<'a> Module<'a> {
                 let mut children = Vec::new();
                 let mut used = BTreeSet::new();
                 for field in &schema.props {
-                    let child_name = format!("{name}{}", camel(&field.n));
+                    let child = Hint {
+                        in_answer: hint.in_answer,
+                        op: hint.op.clone(),
+                        path: hint.path.clone(),
+                        field: Some(field.n.clone()),
+                        parent_field: hint.field.clone(),
+                        plural: false,
+                        answer: false,
+                    };
                     let child_doc = field_doc(field);
-                    let ty = self.rust_type(&field.ty, &child_name, &child_doc)?;
+                    let ty = self.rust_type(&field.ty, &child, &child_doc)?;
                     collect_named(&ty, &mut children);
                     let mut ident = rust_ident(&field.n);
                     while !used.insert(ident.clone()) {
@@ -470,8 +875,14 @@ impl<'a> Module<'a> {
                         redact: field.ty.redact,
                     });
                 }
+                // An answer without an official model is its operation's own.
+                let owner = if hint.answer && schema.model.is_none() {
+                    hint.op.as_str()
+                } else {
+                    ""
+                };
                 let key = format!(
-                    "struct:{}",
+                    "struct:{owner}:{}",
                     fields
                         .iter()
                         .map(|field| format!(
@@ -481,17 +892,32 @@ impl<'a> Module<'a> {
                         .collect::<Vec<_>>()
                         .join(",")
                 );
-                if let Some(existing) = self.by_key.get(&key) {
-                    return Ok(existing.clone());
+                if let Some(existing) = self.by_key.get(&key).cloned() {
+                    self.record(&existing, hint, schema.model.as_ref());
+                    return Ok(existing);
                 }
-                let name = self.fresh_name(name);
-                self.by_key.insert(key, name.clone());
-                self.order.push(name.clone());
-                self.types.insert(
-                    name.clone(),
+                // In answers, the shapes one official model (`Transaction`) takes in several
+                // operations are one type: every field of any of them, required only where all
+                // require it.
+                let model_key = match (&schema.model, hint.in_answer) {
+                    (Some(model), true) => format!("answer-model:{model}"),
+                    _ => String::new(),
+                };
+                if let Some(existing) = self.by_key.get(&model_key).cloned()
+                    && self.merge_fields(&existing, &fields, &children)
+                {
+                    self.by_key.insert(key, existing.clone());
+                    self.record(&existing, hint, schema.model.as_ref());
+                    return Ok(existing);
+                }
+                let name = self.new_type(
+                    key,
+                    hint,
+                    schema.model.as_ref(),
                     TypeDef {
                         doc: doc.to_owned(),
                         body: Body::Struct(fields),
+                        named_by: String::new(),
                         ser: false,
                         de: false,
                         query: false,
@@ -499,17 +925,190 @@ impl<'a> Module<'a> {
                         children,
                     },
                 );
+                if !model_key.is_empty() {
+                    self.by_key.entry(model_key).or_insert_with(|| name.clone());
+                }
                 name
             }
             "array" => {
                 let items = schema
                     .items
                     .as_deref()
-                    .ok_or_else(|| format!("{name}: an array without items"))?;
-                format!("Vec<{}>", self.rust_type(items, name, doc)?)
+                    .ok_or_else(|| format!("{}: an array without items", hint.op))?;
+                let items_hint = Hint {
+                    plural: true,
+                    ..hint.clone()
+                };
+                format!("Vec<{}>", self.rust_type(items, &items_hint, doc)?)
             }
-            other => return Err(format!("{name}: no Rust type for `{other}`")),
+            other => return Err(format!("{}: no Rust type for `{other}`", hint.op)),
         })
+    }
+
+    /// Merges `fields` into the struct `existing` (see the answer-model rule); `false`, leaving it
+    /// as it was, where one field has two types that cannot be one.
+    fn merge_fields(&mut self, existing: &str, fields: &[FieldDef], children: &[String]) -> bool {
+        let Some(TypeDef {
+            body: Body::Struct(known),
+            ..
+        }) = self.types.get(existing)
+        else {
+            return false;
+        };
+        let mergeable = fields.iter().all(|field| {
+            known.iter().filter(|k| k.wire == field.wire).all(|k| {
+                k.encrypt_nested == field.encrypt_nested && self.mergeable(&k.ty, &field.ty, 0)
+            })
+        });
+        if !mergeable {
+            return false;
+        }
+        self.merge_struct(existing, fields.to_vec(), children);
+        self.spread(existing);
+        true
+    }
+
+    /// Gives the types below `token` its flags (serialized, decoded, a direct merchant's).
+    fn spread(&mut self, token: &str) {
+        let mut stack = vec![token.to_owned()];
+        while let Some(name) = stack.pop() {
+            let Some(def) = self.types.get(&name) else {
+                continue;
+            };
+            let (ser, de, merchant) = (def.ser, def.de, def.merchant);
+            for child in def.children.clone() {
+                let child = self.alias.get(&child).cloned().unwrap_or(child);
+                if let Some(c) = self.types.get_mut(&child) {
+                    let before = (c.ser, c.de, c.merchant);
+                    c.ser |= ser;
+                    c.de |= de;
+                    c.merchant |= merchant;
+                    if (c.ser, c.de, c.merchant) != before {
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether two field types can be one: the same, or nested answer structs (or enums) that
+    /// can be merged field by field.
+    fn mergeable(&self, a: &str, b: &str, depth: usize) -> bool {
+        if a == b {
+            return true;
+        }
+        let (a, b) = match (a.strip_prefix("Vec<"), b.strip_prefix("Vec<")) {
+            (Some(a), Some(b)) => (a.trim_end_matches('>'), b.trim_end_matches('>')),
+            (None, None) => (a, b),
+            _ => return false,
+        };
+        if depth > 8 {
+            return false;
+        }
+        match (self.types.get(a), self.types.get(b)) {
+            (Some(x), Some(y)) => match (&x.body, &y.body) {
+                (Body::Enum(_), Body::Enum(_)) => true,
+                (Body::Struct(xs), Body::Struct(ys)) => ys.iter().all(|field| {
+                    xs.iter().filter(|k| k.wire == field.wire).all(|k| {
+                        k.encrypt_nested == field.encrypt_nested
+                            && self.mergeable(&k.ty, &field.ty, depth + 1)
+                    })
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Merges `fields` into the struct `existing`: required only where both require, nested
+    /// types merged (the merged-away type then names the kept one).
+    fn merge_struct(&mut self, existing: &str, fields: Vec<FieldDef>, children: &[String]) {
+        let mut nested: Vec<(String, String)> = Vec::new();
+        if let Some(TypeDef {
+            body: Body::Struct(known),
+            children: known_children,
+            ..
+        }) = self.types.get_mut(existing)
+        {
+            for k in known.iter_mut() {
+                match fields.iter().find(|field| field.wire == k.wire) {
+                    Some(field) => {
+                        k.optional |= field.optional;
+                        k.redact |= field.redact;
+                        if k.ty != field.ty {
+                            let inner = |ty: &str| {
+                                ty.trim_start_matches("Vec<")
+                                    .trim_end_matches('>')
+                                    .to_owned()
+                            };
+                            nested.push((inner(&k.ty), inner(&field.ty)));
+                        }
+                    }
+                    None => k.optional = true,
+                }
+            }
+            for field in &fields {
+                if !known.iter().any(|k| k.wire == field.wire) {
+                    let mut field = field.clone();
+                    field.optional = true;
+                    while known.iter().any(|k| k.ident == field.ident) {
+                        field.ident.push('_');
+                    }
+                    known.push(field);
+                }
+            }
+            for child in children {
+                if !known_children.contains(child) {
+                    known_children.push(child.clone());
+                }
+            }
+        }
+        for (keep, other) in nested {
+            self.absorb(&keep, &other);
+        }
+    }
+
+    /// Merges the type `other` into `keep`; `other` is no longer declared and names `keep`.
+    fn absorb(&mut self, keep: &str, other: &str) {
+        if keep == other || self.alias.contains_key(other) {
+            return;
+        }
+        let Some(def) = self.types.get(other) else {
+            return;
+        };
+        let (ser, de, query, merchant) = (def.ser, def.de, def.query, def.merchant);
+        let children = def.children.clone();
+        match def.body.clone_shallow() {
+            Shallow::Enum(values) => {
+                if let Some(TypeDef {
+                    body: Body::Enum(known),
+                    ..
+                }) = self.types.get_mut(keep)
+                {
+                    for value in values {
+                        if !known.contains(&value) {
+                            known.push(value);
+                        }
+                    }
+                }
+            }
+            Shallow::Struct(fields) => self.merge_struct(keep, fields, &children),
+        }
+        if let Some(def) = self.types.get_mut(keep) {
+            def.ser |= ser;
+            def.de |= de;
+            def.query |= query;
+            def.merchant |= merchant;
+        }
+        self.alias.insert(other.to_owned(), keep.to_owned());
+        self.spread(keep);
+        let moved = self.uses.remove(other).unwrap_or_default();
+        self.uses.entry(keep.to_owned()).or_default().extend(moved);
+        for target in self.by_key.values_mut() {
+            if target == other {
+                *target = keep.to_owned();
+            }
+        }
     }
 
     fn mark(&mut self, ty: &str, ser: bool, de: bool) {
@@ -530,7 +1129,7 @@ impl<'a> Module<'a> {
         }
     }
 
-    fn render(mut self) -> Result<String, String> {
+    fn render(mut self) -> Result<(String, Vec<TypeName>), String> {
         let family = self.family;
         let mut out = String::new();
         let title = match family.feature.as_str() {
@@ -566,7 +1165,7 @@ impl<'a> Module<'a> {
             "/// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).\npub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {\n",
         );
         for operation in &family.operations {
-            let name = type_name(operation);
+            let name = self.op_names[&crate::names::key(operation)].clone();
             self.partner = behind_partner(operation);
             self.endpoint(operation, &name, &mut endpoints)?;
             let host = match operation.host.as_str() {
@@ -586,11 +1185,60 @@ impl<'a> Module<'a> {
         out.push_str(&endpoints);
         let gated = DEFAULT_FAMILIES.contains(&family.feature.as_str());
         for name in self.order.clone() {
+            if self.alias.contains_key(&name) {
+                continue;
+            }
             let def = &self.types[&name];
-            write_type(&mut out, &name, def, gated && !def.merchant);
+            let variants = self.names_file.variants.get(&def.named_by);
+            let meanings = self.names_file.meanings.get(&def.named_by);
+            write_type(
+                &mut out,
+                &name,
+                def,
+                gated && !def.merchant,
+                variants,
+                meanings,
+            );
         }
         out.push_str(&visit);
-        Ok(out)
+        let mut names = self.assign_names();
+        for (other, keep) in &self.alias {
+            let mut target = keep;
+            while let Some(next) = self.alias.get(target) {
+                target = next;
+            }
+            if let Some(name) = names.get(target).cloned() {
+                names.insert(other.clone(), name);
+            }
+        }
+        let mut stats: Vec<TypeName> = self
+            .op_names
+            .iter()
+            .map(|(key, name)| TypeName {
+                key: key.clone(),
+                name: name.clone(),
+                operation: true,
+                official: false,
+                users: BTreeSet::from([name.clone()]),
+            })
+            .collect();
+        for (token, name) in &names {
+            if self.alias.contains_key(token) {
+                continue;
+            }
+            stats.push(TypeName {
+                key: String::new(),
+                name: name.clone(),
+                operation: false,
+                official: self.uses[token].iter().any(|u| {
+                    u.model
+                        .as_deref()
+                        .is_some_and(|model| model_name(model) == *name)
+                }),
+                users: self.uses[token].iter().map(|u| u.op.clone()).collect(),
+            });
+        }
+        Ok((replace_tokens(&out, &names), stats))
     }
 
     fn header_doc(operation: &Operation) -> String {
@@ -622,6 +1270,8 @@ impl<'a> Module<'a> {
         if !operation.roles.is_empty() {
             let _ = writeln!(doc, "/// Callers: {}.", operation.roles.join(", "));
         }
+        doc.push_str(&aliases(operation));
+        doc.push('\n');
         doc
     }
 
@@ -669,7 +1319,15 @@ impl<'a> Module<'a> {
                 ));
             }
             let doc = field_doc(field);
-            let child = format!("{name}{}", camel(&field.n));
+            let child = Hint {
+                in_answer: false,
+                op: name.to_owned(),
+                path: literal_segments(operation),
+                field: Some(field.n.clone()),
+                parent_field: None,
+                plural: false,
+                answer: false,
+            };
             let file = field.loc == "form" && field.ty.t == "file";
             let ty = if field.loc == "path" {
                 // A path value is text or a number; its allowed values stay in the facts.
@@ -722,14 +1380,30 @@ impl<'a> Module<'a> {
             }
             let _ = writeln!(fields, "    pub {ident}: {ty},");
         }
-        let answer_name = format!("{name}Response");
-        let response = match (operation.answer.kind.as_str(), &operation.answer.schema) {
+        let answer_hint = Hint {
+            in_answer: true,
+            op: name.to_owned(),
+            path: literal_segments(operation),
+            field: None,
+            parent_field: None,
+            plural: false,
+            answer: true,
+        };
+        let named_answer = operation.answer.schema.as_ref().map(|schema| {
+            let mut schema = schema.clone();
+            if let Some(name) = self.names_file.answers.get(&crate::names::key(operation)) {
+                schema.model = Some(name.clone());
+            }
+            schema
+        });
+        let response = match (operation.answer.kind.as_str(), &named_answer) {
             ("json", Some(schema)) => {
-                let doc = format!(
+                let mut doc = format!(
                     "/// The answer of [`{name}`] ({}).",
                     escape_doc(&operation.name)
                 );
-                let ty = self.rust_type(schema, &answer_name, &doc)?;
+                let _ = write!(doc, "\n{}", aliases(operation));
+                let ty = self.rust_type(schema, &answer_hint, &doc)?;
                 self.mark(&ty, false, true);
                 ty
             }
@@ -777,6 +1451,29 @@ impl<'a> Module<'a> {
     }
 }
 
+/// The `#[doc(alias)]` lines that let the docs' search find an operation's types by its path,
+/// its method and path, and its official Chinese name.
+fn aliases(operation: &Operation) -> String {
+    let mut out = Vec::new();
+    let allowed = |text: &str| {
+        !text.is_empty()
+            && text.trim() == text
+            && !text
+                .chars()
+                .any(|c| c == '"' || c == '\'' || c == '\\' || (c.is_whitespace() && c != ' '))
+    };
+    for alias in [
+        operation.path.clone(),
+        format!("{} {}", operation.method, operation.path),
+        operation.name.clone(),
+    ] {
+        if allowed(&alias) {
+            out.push(format!("#[doc(alias = \"{alias}\")]"));
+        }
+    }
+    out.join("\n")
+}
+
 fn collect_named(ty: &str, out: &mut Vec<String>) {
     let inner = ty
         .trim_start_matches("Option<")
@@ -804,6 +1501,18 @@ pub(crate) const ENCODE: &str = "crate::__private::Encode";
 /// An enum of wire values, open to new ones, declared with the runtime's `open_enum!` (which
 /// rustfmt leaves as written, so it is laid out here), its documentation `doc` inside the call.
 pub(crate) fn write_open_enum(out: &mut String, doc: &str, name: &str, values: &[String]) {
+    write_named_enum(out, doc, name, values, None, None);
+}
+
+/// [`write_open_enum`], with the names file's variant names and meanings where it gives them.
+fn write_named_enum(
+    out: &mut String,
+    doc: &str,
+    name: &str,
+    values: &[String],
+    variants: Option<&BTreeMap<String, String>>,
+    meanings: Option<&BTreeMap<String, String>>,
+) {
     let _ = writeln!(out, "crate::open_enum::open_enum! {{");
     for line in doc.lines() {
         let _ = writeln!(out, "    {line}");
@@ -815,13 +1524,20 @@ pub(crate) fn write_open_enum(out: &mut String, doc: &str, name: &str, values: &
     let mut used = BTreeSet::new();
     used.insert("Unknown".to_owned());
     for value in values {
-        let mut variant = variant_name(value);
+        let mut variant = variants
+            .and_then(|names| names.get(value))
+            .cloned()
+            .unwrap_or_else(|| variant_name(value));
         while !used.insert(variant.clone()) {
             variant.push_str("Value");
         }
+        let meaning = meanings
+            .and_then(|meanings| meanings.get(value))
+            .map(|meaning| format!(": {}", escape_doc(meaning)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "        /// `{}`\n        {variant} = \"{}\",",
+            "        /// `{}`{meaning}\n        {variant} = \"{}\",",
             value.replace('`', "'"),
             value.replace('\\', "\\\\").replace('"', "\\\"")
         );
@@ -871,7 +1587,14 @@ fn operations(count: usize) -> String {
     }
 }
 
-fn write_type(out: &mut String, name: &str, def: &TypeDef, partner: bool) {
+fn write_type(
+    out: &mut String,
+    name: &str,
+    def: &TypeDef,
+    partner: bool,
+    variants: Option<&BTreeMap<String, String>>,
+    meanings: Option<&BTreeMap<String, String>>,
+) {
     let cfg = if partner {
         partner_cfg() + "\n"
     } else {
@@ -886,7 +1609,7 @@ fn write_type(out: &mut String, name: &str, def: &TypeDef, partner: bool) {
                 String::new()
             };
             out.push_str(&cfg);
-            write_open_enum(out, &def.doc, name, values);
+            write_named_enum(out, &def.doc, name, values, variants, meanings);
             if def.query {
                 let _ = writeln!(
                     out,
@@ -988,6 +1711,19 @@ pub fn camel(text: &str) -> String {
         }
     }
     out
+}
+
+/// A name kept as written when it is already upper camel case (`TransactionAmount`, `H5Info`),
+/// else [`camel`].
+#[must_use]
+pub fn camel_keep(text: &str) -> String {
+    if text.starts_with(|c: char| c.is_ascii_uppercase())
+        && text.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        text.to_owned()
+    } else {
+        camel(text)
+    }
 }
 
 /// `fund-app` → `fund_app`.
@@ -1097,19 +1833,44 @@ mod tests {
                 kind: "none".into(),
                 schema: None,
             },
+            sdk: None,
         }
     }
 
     #[test]
-    fn names_follow_the_url() {
+    fn families_follow_the_url() {
         let query = operation("GET", "v3/refund/domestic/refunds/{out_refund_no}");
         assert_eq!(family_of(&query), "refund");
-        assert_eq!(type_name(&query), "GetDomesticRefundsOutRefundNo");
-        let certificates = operation("GET", "v3/certificates");
-        assert_eq!(type_name(&certificates), "GetCertificates");
-        let sign = operation("POST", "v3/papay/sign/contracts/pre-entrust-sign");
-        assert_eq!(type_name(&sign), "PostSignContractsPreEntrustSign");
         assert_eq!(snake("fund-app"), "fund_app");
+    }
+
+    #[test]
+    fn placeholders_are_replaced_whole() {
+        let names = BTreeMap::from([
+            ("Zq1Zq".to_owned(), "Amount".to_owned()),
+            ("Zq12Zq".to_owned(), "Payer".to_owned()),
+        ]);
+        assert_eq!(
+            replace_tokens("Vec<Zq12Zq>, Option<Zq1Zq>, Zq", &names),
+            "Vec<Payer>, Option<Amount>, Zq"
+        );
+        assert_eq!(
+            common_words(&BTreeSet::from(["PartnerJsapiPrepay", "PartnerAppPrepay"])),
+            "PartnerPrepay"
+        );
+        assert_eq!(
+            common_words(&BTreeSet::from([
+                "QueryOrderById",
+                "QueryOrderByOutTradeNo"
+            ])),
+            "QueryOrder"
+        );
+        assert_eq!(
+            join_words("TransferInstruction", "Instruction"),
+            "TransferInstruction"
+        );
+        assert_eq!(model_name("TransferBatchEntity"), "TransferBatch");
+        assert_eq!(model_name("TradeStateEnum"), "TradeState");
     }
 
     #[test]

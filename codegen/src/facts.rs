@@ -44,6 +44,10 @@ pub struct Operation {
     pub body: Option<Vec<Field>>,
     /// The answer.
     pub answer: Answer,
+    /// The call's name in WeChat Pay's own SDKs (`payments/jsapi JsapiApiService.Prepay`: the
+    /// package, the service and the method), when one declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk: Option<String>,
 }
 
 /// What a successful call answers.
@@ -107,6 +111,10 @@ pub struct Schema {
     /// does not show it. Set by an override (`x-redact: true`) where the official page says so.
     #[serde(default, skip_serializing_if = "is_false")]
     pub redact: bool,
+    /// The name WeChat Pay's own SDKs give this type (`Transaction`, `TransactionAmount`), when
+    /// an official model describes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 // serde's `skip_serializing_if` passes a reference.

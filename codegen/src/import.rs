@@ -551,6 +551,7 @@ fn map_operation(
         params,
         body,
         answer,
+        sdk: None,
     })
 }
 
@@ -749,6 +750,7 @@ pub(crate) fn map_schema(context: &str, value: &Value) -> Result<Schema, String>
         items: None,
         cipher: text(value, "x-is-sensitive") == Some("ciphertext"),
         redact: value.get("x-redact").and_then(Value::as_bool) == Some(true),
+        model: None,
     };
     match t {
         "object" => {
@@ -796,6 +798,7 @@ pub(crate) fn map_schema(context: &str, value: &Value) -> Result<Schema, String>
                         items: None,
                         cipher: false,
                         redact: false,
+                        model: None,
                     }
                 }
                 None => return Err(format!("{context}: an array without `items`")),

@@ -81,6 +81,8 @@ struct RawOperation {
     body: Option<Option<String>>,
     /// The answer's model key; `None` for a call that decodes no body.
     answer: Option<String>,
+    /// The call's name in the SDK: `package Service.Method`.
+    sdk: String,
 }
 
 /// Models by key.
@@ -510,10 +512,13 @@ fn go_operations(path: &str, text: &str) -> Result<Vec<RawOperation>, String> {
                 _ => r.to_owned(),
             }
         });
+        let receiver = rest.split(')').next().unwrap_or_default().trim();
+        let package_tail = dir.strip_prefix("services/").unwrap_or(&dir);
         let mut operation = RawOperation {
             origin: origin.clone(),
             host: "api".to_owned(),
             request,
+            sdk: format!("{package_tail} {receiver}.{function}"),
             ..RawOperation::default()
         };
         let mut decodes = false;
@@ -920,10 +925,20 @@ fn java_operations(path: &str, text: &str) -> Result<Vec<RawOperation>, String> 
                 title.clone_into(&mut name);
             }
         }
+        let service = path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(".java");
+        let package_tail = package
+            .strip_prefix("com.wechat.pay.java.service.")
+            .unwrap_or(&package)
+            .replace('.', "/");
         let mut operation = RawOperation {
             origin: origin.clone(),
             name,
             request: request.filter(|_| !parameter.is_empty()),
+            sdk: format!("{package_tail} {service}.{method_name}"),
             ..RawOperation::default()
         };
         let joined: Vec<String> = join_statements(&body[1..]);
@@ -1102,6 +1117,20 @@ impl Registry {
                     Model::Alias(target) => self.schema(target, stack, errors),
                 };
                 stack.pop();
+                let mut schema = schema;
+                if schema.model.is_none() && !matches!(model, Model::Alias(_)) {
+                    let simple = full.rsplit(['.', ':', '$']).next().unwrap_or(full);
+                    // A service provider's package (`partnerpayments`) declares its own models
+                    // under the same names: `PartnerTransaction` beside `Transaction`.
+                    let partner = full
+                        .split(['/', '.'])
+                        .any(|part| part.starts_with("partner") && part != "partner");
+                    schema.model = Some(if partner && !simple.starts_with("Partner") {
+                        format!("Partner{simple}")
+                    } else {
+                        simple.to_owned()
+                    });
+                }
                 schema
             }
         }
@@ -1183,6 +1212,7 @@ fn prim(t: &str, fmt: Option<&str>) -> Schema {
         items: None,
         cipher: false,
         redact: false,
+        model: None,
     }
 }
 
@@ -1262,6 +1292,7 @@ fn resolve(
             params,
             body,
             answer,
+            sdk: Some(op.sdk.clone()).filter(|sdk| !sdk.is_empty()),
         };
         if let Some(same) = operations.iter_mut().find(|o| {
             o.host == operation.host && o.method == operation.method && o.path == operation.path

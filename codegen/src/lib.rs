@@ -21,3 +21,4 @@ pub mod import;
 pub mod import_official;
 pub mod import_v2;
 pub mod merge;
+pub mod names;

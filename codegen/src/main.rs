@@ -13,6 +13,7 @@ const USAGE: &str = "usage:
   cargo run -p wechatpay-codegen -- import-official GO_REPO JAVA_REPO
                                                                WeChat Pay's SDKs → codegen/facts_go.json, codegen/facts_java.json
   cargo run -p wechatpay-codegen -- emit                       the facts, merged → runtime/src/v3/, runtime/src/v2/catalog/
+  cargo run -p wechatpay-codegen -- names [--list]             the generated names' measures (lengths, repeats, numbers); --list: every operation's name
   cargo run -p wechatpay-codegen -- check [--all]              the merge's report (--all: every place); fails on an unsettled disagreement
 DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).
 GO_REPO and JAVA_REPO are git repositories (bare or checked out) of wechatpay-apiv3/wechatpay-go and
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
             _ => Err(USAGE.to_owned()),
         },
         Some("emit") => run_emit(&repo),
+        Some("names") => run_names(&repo, args.get(1).is_some_and(|arg| arg == "--list")),
         Some("check") => run_check(&repo, args.get(1).is_some_and(|arg| arg == "--all")),
         _ => Err(USAGE.to_owned()),
     };
@@ -200,6 +202,21 @@ fn run_check(repo: &Path, all: bool) -> Result<String, String> {
     }
 }
 
+fn run_names(repo: &Path, list: bool) -> Result<String, String> {
+    let (facts, _) = merge::merged(repo)?;
+    let names = wechatpay_codegen::names::NamesFile::read(&repo.join(emit::NAMES_FILE))?;
+    let modules = emit::type_names(&facts, &names)?;
+    let mut out = wechatpay_codegen::names::Report::new(&modules).text();
+    if list {
+        for (module, types) in &modules {
+            for t in types.iter().filter(|t| t.operation) {
+                out.push_str(&format!("{module}::{}\t{}\n", t.name, t.key));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn run_emit(repo: &Path) -> Result<String, String> {
     // The catalog follows the description merged with WeChat Pay's own SDK models.
     let (facts, _) = merge::merged(repo)?;
@@ -217,7 +234,8 @@ fn run_emit(repo: &Path) -> Result<String, String> {
         std::fs::write(&path, text)
             .map_err(|error| format!("writing {}: {error}", path.display()))?;
     }
-    let files = emit::emit(&facts)?;
+    let names = wechatpay_codegen::names::NamesFile::read(&repo.join(emit::NAMES_FILE))?;
+    let files = emit::emit(&facts, &names)?;
     let dir = repo.join(emit::OUT_DIR);
     // Stale modules of families that disappeared go away.
     if let Ok(entries) = std::fs::read_dir(&dir) {

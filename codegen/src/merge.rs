@@ -785,6 +785,10 @@ impl<'s> Merger<'s> {
             None
         };
         merged.answer = self.answer(description, models);
+        // The call's official name: the first SDK's (Go's, then Java's).
+        if merged.sdk.is_none() {
+            merged.sdk = models.iter().find_map(|model| model.operation.sdk.clone());
+        }
         merged
     }
 
@@ -1293,6 +1297,7 @@ impl<'s> Merger<'s> {
                 items: None,
                 cipher: false,
                 redact: false,
+                model: None,
             });
         }
         // The official models among themselves.
@@ -1359,6 +1364,7 @@ impl<'s> Merger<'s> {
             items: None,
             cipher: base.cipher || theirs.iter().any(|(_, schema)| schema.cipher),
             redact: base.redact || theirs.iter().any(|(_, schema)| schema.redact),
+            model: theirs.iter().find_map(|(_, schema)| schema.model.clone()),
         };
         if out.ex.is_none() {
             out.ex = theirs.iter().find_map(|(_, schema)| schema.ex.clone());

@@ -39,7 +39,7 @@ macro_rules! open_enum {
             }
         }
 
-        impl From<&str> for $name {
+        impl ::core::convert::From<&str> for $name {
             fn from(wire: &str) -> Self {
                 match wire {
                     $($wire $(| $alias)* => Self::$variant,)*
@@ -55,13 +55,13 @@ macro_rules! open_enum {
         }
 
         impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                 $crate::open_enum::deserialize_wire_name(deserializer).map(|wire| Self::from(&*wire))
             }
         }

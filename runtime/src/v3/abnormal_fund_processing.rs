@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/abnormal-fund-processing/receipts/{receipt_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/abnormal-fund-processing/receipts/{receipt_id}", response = GetReceiptsReceiptIdResponse)]
+#[doc(alias = "v3/abnormal-fund-processing/receipts/{receipt_id}")]
+#[doc(alias = "GET v3/abnormal-fund-processing/receipts/{receipt_id}")]
+#[doc(alias = "查询在途异常资金付款结果")]
+#[endpoint(GET, "v3/abnormal-fund-processing/receipts/{receipt_id}", response = GetReceiptsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetReceiptsReceiptId {
+pub struct GetReceiptsId {
     /// 微信支付在途异常资金付款单号
     pub receipt_id: String,
 }
@@ -24,18 +27,21 @@ pub struct GetReceiptsReceiptId {
 /// `POST /v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions", response = PostReceiptsReceiptIdTransferInstructionsResponse)]
+#[doc(alias = "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions")]
+#[doc(alias = "POST v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions")]
+#[doc(alias = "发起在途异常资金付款指令")]
+#[endpoint(POST, "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions", response = PostReceiptsIdTransferInstructionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReceiptsReceiptIdTransferInstructions {
+pub struct PostReceiptsIdTransferInstructions {
     /// 微信支付在途异常资金付款单号
     pub receipt_id: String,
     /// 商户侧指令编号
     pub out_instruction_no: String,
     /// 付款方式
-    pub transfer_mode: PostReceiptsReceiptIdTransferInstructionsTransferMode,
+    pub transfer_mode: TransferMode,
     /// 收款方
-    pub receiver: Option<PostReceiptsReceiptIdTransferInstructionsReceiver>,
+    pub receiver: Option<Receiver>,
     /// 回调通知地址
     pub notify_url: Option<String>,
 }
@@ -45,10 +51,17 @@ pub struct PostReceiptsReceiptIdTransferInstructions {
 /// `GET /v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}", response = GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponse)]
+#[doc(
+    alias = "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}"
+)]
+#[doc(
+    alias = "GET v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}"
+)]
+#[doc(alias = "查询在途异常资金付款指令执行结果")]
+#[endpoint(GET, "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}", response = GetReceiptsIdTransferInstructionsOutInstructionNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNo {
+pub struct GetReceiptsIdTransferInstructionsOutInstructionNo {
     /// 微信支付在途异常资金付款单号
     pub receipt_id: String,
     /// 商户侧指令编号
@@ -59,7 +72,7 @@ crate::open_enum::open_enum! {
     /// 产品名称
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetReceiptsReceiptIdResponseProductName {
+    pub enum ProductName {
         /// `C2C`
         C2C = "C2C",
     }
@@ -69,7 +82,7 @@ crate::open_enum::open_enum! {
     /// 货币类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetReceiptsReceiptIdResponseTransferAmountCurrency {
+    pub enum Currency {
         /// `CNY`
         Cny = "CNY",
     }
@@ -77,18 +90,18 @@ crate::open_enum::open_enum! {
 
 /// 付款金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReceiptsReceiptIdResponseTransferAmount {
+pub struct TransferAmount {
     /// 总金额
     pub total: Option<i64>,
     /// 货币类型
-    pub currency: Option<GetReceiptsReceiptIdResponseTransferAmountCurrency>,
+    pub currency: Option<Currency>,
 }
 
 crate::open_enum::open_enum! {
     /// 在途异常资金付款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetReceiptsReceiptIdResponseReceiptState {
+    pub enum ReceiptState {
         /// `RECEIPT_STATE_PENDING`
         ReceiptStatePending = "RECEIPT_STATE_PENDING",
         /// `RECEIPT_STATE_PROGRESS`
@@ -102,7 +115,7 @@ crate::open_enum::open_enum! {
     /// 发起在途异常资金付款请求的角色
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetReceiptsReceiptIdResponseInstructionCommanderOperator {
+    pub enum Operator {
         /// `MERCHANT`
         Merchant = "MERCHANT",
     }
@@ -110,9 +123,9 @@ crate::open_enum::open_enum! {
 
 /// 在途异常资金付款指令的发起方
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReceiptsReceiptIdResponseInstructionCommander {
+pub struct Commander {
     /// 发起在途异常资金付款请求的角色
-    pub operator: Option<GetReceiptsReceiptIdResponseInstructionCommanderOperator>,
+    pub operator: Option<Operator>,
     /// 微信支付商户号
     pub mchid: Option<String>,
 }
@@ -121,53 +134,7 @@ crate::open_enum::open_enum! {
     /// 付款方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetReceiptsReceiptIdResponseInstructionTransferMode {
-        /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
-        TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
-    }
-}
-
-/// 在途异常资金付款指令信息
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReceiptsReceiptIdResponseInstruction {
-    /// 商户侧指令编号
-    pub out_instruction_no: Option<String>,
-    /// 在途异常资金付款指令的发起方
-    pub commander: Option<GetReceiptsReceiptIdResponseInstructionCommander>,
-    /// 付款方式
-    pub transfer_mode: Option<GetReceiptsReceiptIdResponseInstructionTransferMode>,
-    /// 入账成功时间
-    pub success_time: Option<String>,
-    /// 商户AppID
-    pub appid: Option<Vec<String>>,
-    /// 回调通知地址
-    pub notify_url: Option<String>,
-}
-
-/// The answer of [`GetReceiptsReceiptId`] (查询在途异常资金付款结果).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReceiptsReceiptIdResponse {
-    /// 产品名称
-    pub product_name: Option<GetReceiptsReceiptIdResponseProductName>,
-    /// 微信支付在途异常资金付款单号
-    pub receipt_id: Option<String>,
-    /// 付款金额信息
-    pub transfer_amount: Option<GetReceiptsReceiptIdResponseTransferAmount>,
-    /// 在途异常资金付款状态
-    pub receipt_state: Option<GetReceiptsReceiptIdResponseReceiptState>,
-    /// 在途异常资金付款单据创建时间
-    pub create_time: Option<String>,
-    /// 在途异常资金付款单据更新时间
-    pub last_update_time: Option<String>,
-    /// 在途异常资金付款指令信息
-    pub instruction: Option<GetReceiptsReceiptIdResponseInstruction>,
-}
-
-crate::open_enum::open_enum! {
-    /// 付款方式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReceiptsReceiptIdTransferInstructionsTransferMode {
+    pub enum TransferMode {
         /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
         TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
         /// `TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT`
@@ -177,9 +144,48 @@ crate::open_enum::open_enum! {
     }
 }
 
+/// 在途异常资金付款指令信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct Instruction {
+    /// 商户侧指令编号
+    pub out_instruction_no: Option<String>,
+    /// 在途异常资金付款指令的发起方
+    pub commander: Option<Commander>,
+    /// 付款方式
+    pub transfer_mode: Option<TransferMode>,
+    /// 入账成功时间
+    pub success_time: Option<String>,
+    /// 商户AppID
+    pub appid: Option<Vec<String>>,
+    /// 回调通知地址
+    pub notify_url: Option<String>,
+}
+
+/// The answer of [`GetReceiptsId`] (查询在途异常资金付款结果).
+#[doc(alias = "v3/abnormal-fund-processing/receipts/{receipt_id}")]
+#[doc(alias = "GET v3/abnormal-fund-processing/receipts/{receipt_id}")]
+#[doc(alias = "查询在途异常资金付款结果")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetReceiptsIdResponse {
+    /// 产品名称
+    pub product_name: Option<ProductName>,
+    /// 微信支付在途异常资金付款单号
+    pub receipt_id: Option<String>,
+    /// 付款金额信息
+    pub transfer_amount: Option<TransferAmount>,
+    /// 在途异常资金付款状态
+    pub receipt_state: Option<ReceiptState>,
+    /// 在途异常资金付款单据创建时间
+    pub create_time: Option<String>,
+    /// 在途异常资金付款单据更新时间
+    pub last_update_time: Option<String>,
+    /// 在途异常资金付款指令信息
+    pub instruction: Option<Instruction>,
+}
+
 /// 收款方
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostReceiptsReceiptIdTransferInstructionsReceiver {
+pub struct Receiver {
     /// 入账用户OpenID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
@@ -195,7 +201,7 @@ crate::open_enum::open_enum! {
     /// 在途异常资金付款指令状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReceiptsReceiptIdTransferInstructionsResponseInstructionInstructionState {
+    pub enum InstructionState {
         /// `INSTRUCTION_STATE_PENDING`
         InstructionStatePending = "INSTRUCTION_STATE_PENDING",
         /// `INSTRUCTION_STATE_IN_PROGRESS`
@@ -209,18 +215,17 @@ crate::open_enum::open_enum! {
 
 /// 在途异常资金付款指令信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReceiptsReceiptIdTransferInstructionsResponseInstruction {
+pub struct TransferInstruction {
     /// 商户侧指令编号
     pub out_instruction_no: Option<String>,
     /// 在途异常资金付款指令的发起方
-    pub commander: Option<GetReceiptsReceiptIdResponseInstructionCommander>,
+    pub commander: Option<Commander>,
     /// 付款方式
-    pub transfer_mode: Option<PostReceiptsReceiptIdTransferInstructionsTransferMode>,
+    pub transfer_mode: Option<TransferMode>,
     /// 收款方
-    pub receiver: Option<PostReceiptsReceiptIdTransferInstructionsReceiver>,
+    pub receiver: Option<Receiver>,
     /// 在途异常资金付款指令状态
-    pub instruction_state:
-        Option<PostReceiptsReceiptIdTransferInstructionsResponseInstructionInstructionState>,
+    pub instruction_state: Option<InstructionState>,
     /// 在途异常资金付款单据创建时间
     pub create_time: Option<String>,
     /// 入账成功时间
@@ -229,28 +234,31 @@ pub struct PostReceiptsReceiptIdTransferInstructionsResponseInstruction {
     pub notify_url: Option<String>,
 }
 
-/// The answer of [`PostReceiptsReceiptIdTransferInstructions`] (发起在途异常资金付款指令).
+/// The answer of [`PostReceiptsIdTransferInstructions`] (发起在途异常资金付款指令).
+#[doc(alias = "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions")]
+#[doc(alias = "POST v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions")]
+#[doc(alias = "发起在途异常资金付款指令")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReceiptsReceiptIdTransferInstructionsResponse {
+pub struct PostReceiptsIdTransferInstructionsResponse {
     /// 产品名称
-    pub product_name: Option<GetReceiptsReceiptIdResponseProductName>,
+    pub product_name: Option<ProductName>,
     /// 微信支付在途异常资金付款单号
     pub receipt_id: Option<String>,
     /// 付款金额信息
-    pub transfer_amount: Option<GetReceiptsReceiptIdResponseTransferAmount>,
+    pub transfer_amount: Option<TransferAmount>,
     /// 在途异常资金付款状态
-    pub receipt_state: Option<GetReceiptsReceiptIdResponseReceiptState>,
+    pub receipt_state: Option<ReceiptState>,
     /// 在途异常资金付款单据创建时间
     pub create_time: Option<String>,
     /// 在途异常资金付款单据更新时间
     pub last_update_time: Option<String>,
     /// 在途异常资金付款指令信息
-    pub instruction: Option<PostReceiptsReceiptIdTransferInstructionsResponseInstruction>,
+    pub instruction: Option<TransferInstruction>,
 }
 
 /// 收款方
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseReceiver {
+pub struct TransferInstructionReceiver {
     /// 入账账户类型
     pub account_type: Option<String>,
     /// 入账用户OpenID
@@ -261,20 +269,26 @@ pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseRecei
     pub mchid: Option<String>,
 }
 
-/// The answer of [`GetReceiptsReceiptIdTransferInstructionsOutInstructionNo`] (查询在途异常资金付款指令执行结果).
+/// The answer of [`GetReceiptsIdTransferInstructionsOutInstructionNo`] (查询在途异常资金付款指令执行结果).
+#[doc(
+    alias = "v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}"
+)]
+#[doc(
+    alias = "GET v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}"
+)]
+#[doc(alias = "查询在途异常资金付款指令执行结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponse {
+pub struct GetReceiptsIdTransferInstructionsOutInstructionNoResponse {
     /// 商户侧指令编号
     pub out_instruction_no: Option<String>,
     /// 在途异常资金付款指令的发起方
-    pub commander: Option<GetReceiptsReceiptIdResponseInstructionCommander>,
+    pub commander: Option<Commander>,
     /// 付款方式
-    pub transfer_mode: Option<PostReceiptsReceiptIdTransferInstructionsTransferMode>,
+    pub transfer_mode: Option<TransferMode>,
     /// 收款方
-    pub receiver: Option<GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponseReceiver>,
+    pub receiver: Option<TransferInstructionReceiver>,
     /// 在途异常资金付款指令状态
-    pub instruction_state:
-        Option<PostReceiptsReceiptIdTransferInstructionsResponseInstructionInstructionState>,
+    pub instruction_state: Option<InstructionState>,
     /// 在途异常资金付款指令创建时间
     pub create_time: Option<String>,
     /// 入账成功时间
@@ -289,10 +303,9 @@ pub struct GetReceiptsReceiptIdTransferInstructionsOutInstructionNoResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check
-        .operation::<GetReceiptsReceiptId>("GET v3/abnormal-fund-processing/receipts/{receipt_id}");
-    check.operation::<PostReceiptsReceiptIdTransferInstructions>(
+    check.operation::<GetReceiptsId>("GET v3/abnormal-fund-processing/receipts/{receipt_id}");
+    check.operation::<PostReceiptsIdTransferInstructions>(
         "POST v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions",
     );
-    check.operation::<GetReceiptsReceiptIdTransferInstructionsOutInstructionNo>("GET v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}");
+    check.operation::<GetReceiptsIdTransferInstructionsOutInstructionNo>("GET v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}");
 }

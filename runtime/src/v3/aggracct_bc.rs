@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/aggracct-bc/wb-channel/account/balance`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/account/balance")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/account/balance")]
+#[doc(alias = "查询渠道额度")]
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/account/balance", response = GetWbChannelAccountBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -24,7 +27,7 @@ pub struct GetWbChannelAccountBalance {
     /// 商户子账户协议号
     pub sgn_no: Option<String>,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
 }
 
 /// 查询商户资料
@@ -32,6 +35,9 @@ pub struct GetWbChannelAccountBalance {
 /// `GET /v3/aggracct-bc/wb-channel/account/mch_archives`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/account/mch_archives")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/account/mch_archives")]
+#[doc(alias = "查询商户资料")]
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/account/mch_archives", response = GetWbChannelAccountMchArchivesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -45,7 +51,7 @@ pub struct GetWbChannelAccountMchArchives {
     /// 商户子账户协议号
     pub sgn_no: Option<String>,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
 }
 
 /// 查询商户影像件资料
@@ -53,6 +59,9 @@ pub struct GetWbChannelAccountMchArchives {
 /// `GET /v3/aggracct-bc/wb-channel/account/mch_media`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/account/mch_media")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/account/mch_media")]
+#[doc(alias = "查询商户影像件资料")]
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/account/mch_media", response = GetWbChannelAccountMchMediaResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -62,9 +71,9 @@ pub struct GetWbChannelAccountMchMedia {
     /// 微信支付业务申请单号
     pub platform_trx_id: Option<String>,
     /// 业务场景
-    pub business_scene: GetWbChannelAccountMchMediaBusinessScene,
+    pub business_scene: BusinessScene,
     /// 影像件类型
-    pub mch_media_type: Option<GetWbChannelAccountMchMediaMchMediaType>,
+    pub mch_media_type: Option<MchMediaType>,
     /// 影像件资料ID
     pub media_id: Option<String>,
 }
@@ -74,6 +83,9 @@ pub struct GetWbChannelAccountMchMedia {
 /// `POST /v3/aggracct-bc/wb-channel/bank-channel-account/rename`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/bank-channel-account/rename")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/bank-channel-account/rename")]
+#[doc(alias = "受理渠道结算银行账户更名申请")]
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/bank-channel-account/rename", response = PostWbChannelBankChannelAccountRenameResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -86,9 +98,9 @@ pub struct PostWbChannelBankChannelAccountRename {
     #[wechatpay(encrypt)]
     pub bal_account_no: String,
     /// 变更类型
-    pub change_scene: PostWbChannelBankChannelAccountRenameChangeScene,
+    pub change_scene: ChangeScene,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
 }
 
 /// 查询渠道结算银行账户更名申请
@@ -96,7 +108,10 @@ pub struct PostWbChannelBankChannelAccountRename {
 /// `GET /v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}", response = PostWbChannelBankChannelAccountRenameResponse)]
+#[doc(alias = "v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}")]
+#[doc(alias = "查询渠道结算银行账户更名申请")]
+#[endpoint(GET, "v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}", response = GetWbChannelBankChannelAccountRenameApplicationIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelBankChannelAccountRenameApplicationId {
@@ -113,6 +128,9 @@ pub struct GetWbChannelBankChannelAccountRenameApplicationId {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify")]
+#[doc(alias = "资料更新请求审核结果回调通知")]
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify", response = PostWbChannelControlOrdersInfoUpdateResultNotifyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -122,7 +140,7 @@ pub struct PostWbChannelControlOrdersInfoUpdateResultNotify {
     /// 商户号
     pub mchid: String,
     /// 审核结果
-    pub audit_result: Option<PostWbChannelControlOrdersInfoUpdateResultNotifyAuditResult>,
+    pub audit_result: Option<AuditResult>,
     /// 审核完成时间
     pub audit_finish_time: Option<String>,
     /// 业务附属信息
@@ -132,7 +150,7 @@ pub struct PostWbChannelControlOrdersInfoUpdateResultNotify {
     /// 审核驳回错误原因
     pub fail_msg: Option<String>,
     /// 场景
-    pub scene: Option<PostWbChannelControlOrdersInfoUpdateResultNotifyScene>,
+    pub scene: Option<Scene>,
 }
 
 /// 发起微众台账管控
@@ -140,6 +158,9 @@ pub struct PostWbChannelControlOrdersInfoUpdateResultNotify {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/punish`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/punish")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/control-orders/punish")]
+#[doc(alias = "发起微众台账管控")]
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/control-orders/punish", response = PostWbChannelControlOrdersPunishResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -163,10 +184,9 @@ pub struct PostWbChannelControlOrdersPunish {
     /// 目标下管商户子账户协议号
     pub sgn_no: Option<String>,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
     /// 微众资金划回策略
-    pub fund_repatriation_strategy:
-        Option<PostWbChannelControlOrdersPunishFundRepatriationStrategy>,
+    pub fund_repatriation_strategy: Option<FundRepatriationStrategy>,
 }
 
 /// 解除对微众台账的管控
@@ -174,6 +194,9 @@ pub struct PostWbChannelControlOrdersPunish {
 /// `POST /v3/aggracct-bc/wb-channel/control-orders/recover`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/recover")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/control-orders/recover")]
+#[doc(alias = "解除对微众台账的管控")]
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/control-orders/recover", response = PostWbChannelControlOrdersRecoverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -197,7 +220,7 @@ pub struct PostWbChannelControlOrdersRecover {
     /// 目标下管商户子账户协议号
     pub sgn_no: Option<String>,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
 }
 
 /// 查询控制单
@@ -205,6 +228,9 @@ pub struct PostWbChannelControlOrdersRecover {
 /// `GET /v3/aggracct-bc/wb-channel/control-orders/{out_request_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/{out_request_no}")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/control-orders/{out_request_no}")]
+#[doc(alias = "查询控制单")]
 #[endpoint(GET, "v3/aggracct-bc/wb-channel/control-orders/{out_request_no}", response = GetWbChannelControlOrdersOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -212,7 +238,7 @@ pub struct GetWbChannelControlOrdersOutRequestNo {
     /// 微众管控/解管单号
     pub out_request_no: String,
     /// 控制单类型
-    pub control_type: GetWbChannelControlOrdersOutRequestNoControlType,
+    pub control_type: ControlType,
     /// 微信支付商户号
     pub mchid: String,
 }
@@ -222,6 +248,9 @@ pub struct GetWbChannelControlOrdersOutRequestNo {
 /// `POST /v3/aggracct-bc/wb-channel/special-reduction`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/aggracct-bc/wb-channel/special-reduction")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/special-reduction")]
+#[doc(alias = "特殊减额")]
 #[endpoint(POST, "v3/aggracct-bc/wb-channel/special-reduction", response = PostWbChannelSpecialReductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -234,7 +263,7 @@ pub struct PostWbChannelSpecialReduction {
     /// 特殊减额单号
     pub out_request_no: String,
     /// 特殊减额类型
-    pub reduction_type: PostWbChannelSpecialReductionReductionType,
+    pub reduction_type: ReductionType,
     /// 减额金额
     pub amount: i64,
     /// 特殊减额原因
@@ -245,7 +274,7 @@ pub struct PostWbChannelSpecialReduction {
     /// 商户账户协议号
     pub sgn_no: Option<String>,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
 }
 
 /// 查询特殊减额结果
@@ -253,7 +282,10 @@ pub struct PostWbChannelSpecialReduction {
 /// `GET /v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}", response = PostWbChannelSpecialReductionResponse)]
+#[doc(alias = "v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}")]
+#[doc(alias = "查询特殊减额结果")]
+#[endpoint(GET, "v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}", response = GetWbChannelSpecialReductionOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetWbChannelSpecialReductionOutRequestNo {
@@ -268,14 +300,14 @@ pub struct GetWbChannelSpecialReductionOutRequestNo {
     /// 商户子账户协议号
     pub sgn_no: Option<String>,
     /// 请求场景
-    pub req_scene: Option<GetWbChannelAccountBalanceReqScene>,
+    pub req_scene: Option<ReqScene>,
 }
 
 crate::open_enum::open_enum! {
     /// 请求场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountBalanceReqScene {
+    pub enum ReqScene {
         /// `SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT`
         SjtConvenientSettlementServiceMerchant = "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT",
         /// `SJT_MICRO_MERCHANT`
@@ -285,9 +317,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetWbChannelAccountBalanceReqScene {}
+impl crate::endpoint::QueryValue for ReqScene {}
 
 /// The answer of [`GetWbChannelAccountBalance`] (查询渠道额度).
+#[doc(alias = "v3/aggracct-bc/wb-channel/account/balance")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/account/balance")]
+#[doc(alias = "查询渠道额度")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountBalanceResponse {
     /// 是否存在在途减额指令
@@ -300,7 +335,7 @@ crate::open_enum::open_enum! {
     /// 主体类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountMchArchivesResponseMerchantType {
+    pub enum MerchantType {
         /// `1`
         V1 = "1",
         /// `2`
@@ -314,7 +349,7 @@ crate::open_enum::open_enum! {
     /// 主体证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountMchArchivesResponseMerchantIdType {
+    pub enum MerchantIdType {
         /// `12`
         V12 = "12",
     }
@@ -324,7 +359,7 @@ crate::open_enum::open_enum! {
     /// 法定代表人证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountMchArchivesResponseLegalRepresentativeLegalRepresentativeIdType {
+    pub enum LegalRepresentativeIdType {
         /// `01`
         V01 = "01",
     }
@@ -332,10 +367,9 @@ crate::open_enum::open_enum! {
 
 /// 法定代表人信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetWbChannelAccountMchArchivesResponseLegalRepresentative {
+pub struct LegalRepresentative {
     /// 法定代表人证件类型
-    pub legal_representative_id_type:
-        Option<GetWbChannelAccountMchArchivesResponseLegalRepresentativeLegalRepresentativeIdType>,
+    pub legal_representative_id_type: Option<LegalRepresentativeIdType>,
     /// 法定代表人姓名
     pub legal_representative_name: Option<String>,
     /// 法定代表人证件号码
@@ -356,14 +390,23 @@ pub struct GetWbChannelAccountMchArchivesResponseLegalRepresentative {
     pub legal_representative_nation: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 受益所有人证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum BeneficialOwnerIdType {
+        /// `01`
+        V01 = "01",
+    }
+}
+
 /// 受益所有人信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetWbChannelAccountMchArchivesResponseBeneficialOwner {
+pub struct BeneficialOwner {
     /// 受益所有人编号
     pub beneficial_owner_no: Option<String>,
     /// 受益所有人证件类型
-    pub beneficial_owner_id_type:
-        Option<GetWbChannelAccountMchArchivesResponseLegalRepresentativeLegalRepresentativeIdType>,
+    pub beneficial_owner_id_type: Option<BeneficialOwnerIdType>,
     /// 受益所有人姓名
     pub beneficial_owner_name: Option<String>,
     /// 受益所有人证件号码
@@ -381,6 +424,9 @@ pub struct GetWbChannelAccountMchArchivesResponseBeneficialOwner {
 }
 
 /// The answer of [`GetWbChannelAccountMchArchives`] (查询商户资料).
+#[doc(alias = "v3/aggracct-bc/wb-channel/account/mch_archives")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/account/mch_archives")]
+#[doc(alias = "查询商户资料")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountMchArchivesResponse {
     /// 微信支付商户号
@@ -388,9 +434,9 @@ pub struct GetWbChannelAccountMchArchivesResponse {
     /// 额度台账号
     pub bal_account_no: Option<String>,
     /// 主体类型
-    pub merchant_type: Option<GetWbChannelAccountMchArchivesResponseMerchantType>,
+    pub merchant_type: Option<MerchantType>,
     /// 主体证件类型
-    pub merchant_id_type: Option<GetWbChannelAccountMchArchivesResponseMerchantIdType>,
+    pub merchant_id_type: Option<MerchantIdType>,
     /// 主体证件登记名称
     pub merchant_name: Option<String>,
     /// 主体证件号码
@@ -406,9 +452,9 @@ pub struct GetWbChannelAccountMchArchivesResponse {
     /// 主体经营范围
     pub business_scope: Option<String>,
     /// 法定代表人信息
-    pub legal_representative: Option<GetWbChannelAccountMchArchivesResponseLegalRepresentative>,
+    pub legal_representative: Option<LegalRepresentative>,
     /// 受益所有人信息列表
-    pub beneficial_owner: Option<Vec<GetWbChannelAccountMchArchivesResponseBeneficialOwner>>,
+    pub beneficial_owner: Option<Vec<BeneficialOwner>>,
     /// 卡号
     pub card_no: Option<String>,
     /// 商户子账户协议号
@@ -419,7 +465,7 @@ crate::open_enum::open_enum! {
     /// 业务场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountMchMediaBusinessScene {
+    pub enum BusinessScene {
         /// `SJT_MICRO_PLUS_OPEN_ACCOUNT`
         SjtMicroPlusOpenAccount = "SJT_MICRO_PLUS_OPEN_ACCOUNT",
         /// `SJT_MICRO_PLUS_UPDATE_INFO`
@@ -429,13 +475,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetWbChannelAccountMchMediaBusinessScene {}
+impl crate::endpoint::QueryValue for BusinessScene {}
 
 crate::open_enum::open_enum! {
     /// 影像件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountMchMediaMchMediaType {
+    pub enum MchMediaType {
         /// `ID_CARD_FRONT`
         IdCardFront = "ID_CARD_FRONT",
         /// `ID_CARD_BACK`
@@ -447,13 +493,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetWbChannelAccountMchMediaMchMediaType {}
+impl crate::endpoint::QueryValue for MchMediaType {}
 
 crate::open_enum::open_enum! {
     /// 文件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelAccountMchMediaResponseMediaType {
+    pub enum MediaType {
         /// `jpg`
         Jpg = "jpg",
         /// `png`
@@ -466,12 +512,15 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetWbChannelAccountMchMedia`] (查询商户影像件资料).
+#[doc(alias = "v3/aggracct-bc/wb-channel/account/mch_media")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/account/mch_media")]
+#[doc(alias = "查询商户影像件资料")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelAccountMchMediaResponse {
     /// 文件内容
     pub media_content: Option<String>,
     /// 文件类型
-    pub media_type: Option<GetWbChannelAccountMchMediaResponseMediaType>,
+    pub media_type: Option<MediaType>,
     /// 文件摘要
     pub media_sm3: Option<String>,
     /// sm4密钥
@@ -484,7 +533,7 @@ crate::open_enum::open_enum! {
     /// 变更类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelBankChannelAccountRenameChangeScene {
+    pub enum ChangeScene {
         /// `SUBJECT_INFO_RENAME`
         SubjectInfoRename = "SUBJECT_INFO_RENAME",
     }
@@ -494,7 +543,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelBankChannelAccountRenameResponseApplicationState {
+    pub enum ApplicationState {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -505,10 +554,13 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostWbChannelBankChannelAccountRename`] (受理渠道结算银行账户更名申请).
+#[doc(alias = "v3/aggracct-bc/wb-channel/bank-channel-account/rename")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/bank-channel-account/rename")]
+#[doc(alias = "受理渠道结算银行账户更名申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelBankChannelAccountRenameResponse {
     /// 变更类型
-    pub change_scene: Option<PostWbChannelBankChannelAccountRenameChangeScene>,
+    pub change_scene: Option<ChangeScene>,
     /// 微信支付更名受理返回的申请单号
     pub application_id: Option<String>,
     /// 渠道结算银行账户更名外部系统单号
@@ -520,7 +572,35 @@ pub struct PostWbChannelBankChannelAccountRenameResponse {
     /// 目标账户名
     pub new_account_name: Option<String>,
     /// 申请单状态
-    pub application_state: Option<PostWbChannelBankChannelAccountRenameResponseApplicationState>,
+    pub application_state: Option<ApplicationState>,
+    /// 完成时间
+    pub finish_time: Option<String>,
+    /// 失败错误码
+    pub fail_code: Option<String>,
+    /// 失败原因
+    pub fail_msg: Option<String>,
+}
+
+/// The answer of [`GetWbChannelBankChannelAccountRenameApplicationId`] (查询渠道结算银行账户更名申请).
+#[doc(alias = "v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}")]
+#[doc(alias = "查询渠道结算银行账户更名申请")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetWbChannelBankChannelAccountRenameApplicationIdResponse {
+    /// 变更类型
+    pub change_scene: Option<ChangeScene>,
+    /// 微信支付更名受理返回的申请单号
+    pub application_id: Option<String>,
+    /// 渠道结算银行账户更名外部系统单号
+    pub out_request_no: Option<String>,
+    /// 目标商户号
+    pub mchid: Option<String>,
+    /// 台账ID
+    pub bal_account_no: Option<String>,
+    /// 目标账户名
+    pub new_account_name: Option<String>,
+    /// 申请单状态
+    pub application_state: Option<ApplicationState>,
     /// 完成时间
     pub finish_time: Option<String>,
     /// 失败错误码
@@ -533,7 +613,7 @@ crate::open_enum::open_enum! {
     /// 审核结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelControlOrdersInfoUpdateResultNotifyAuditResult {
+    pub enum AuditResult {
         /// `PASS`
         Pass = "PASS",
         /// `REJECT`
@@ -545,7 +625,7 @@ crate::open_enum::open_enum! {
     /// 场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelControlOrdersInfoUpdateResultNotifyScene {
+    pub enum Scene {
         /// `01`
         V01 = "01",
         /// `02`
@@ -556,6 +636,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostWbChannelControlOrdersInfoUpdateResultNotify`] (资料更新请求审核结果回调通知).
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/control-orders/info/update/result/notify")]
+#[doc(alias = "资料更新请求审核结果回调通知")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelControlOrdersInfoUpdateResultNotifyResponse {
     /// 接口返回信息
@@ -566,7 +649,7 @@ crate::open_enum::open_enum! {
     /// 微众资金划回策略
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelControlOrdersPunishFundRepatriationStrategy {
+    pub enum FundRepatriationStrategy {
         /// `ALL_FORBIDDEN`
         AllForbidden = "ALL_FORBIDDEN",
         /// `ALL_ALLOWED_WHEN_UNIQUE`
@@ -575,6 +658,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostWbChannelControlOrdersPunish`] (发起微众台账管控).
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/punish")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/control-orders/punish")]
+#[doc(alias = "发起微众台账管控")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelControlOrdersPunishResponse {
     /// 微信支付管控单号
@@ -584,6 +670,9 @@ pub struct PostWbChannelControlOrdersPunishResponse {
 }
 
 /// The answer of [`PostWbChannelControlOrdersRecover`] (解除对微众台账的管控).
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/recover")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/control-orders/recover")]
+#[doc(alias = "解除对微众台账的管控")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelControlOrdersRecoverResponse {
     /// 微信支付解管单号
@@ -596,7 +685,7 @@ crate::open_enum::open_enum! {
     /// 控制单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelControlOrdersOutRequestNoControlType {
+    pub enum ControlType {
         /// `PUNISH`
         Punish = "PUNISH",
         /// `RECOVER`
@@ -604,13 +693,25 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetWbChannelControlOrdersOutRequestNoControlType {}
+impl crate::endpoint::QueryValue for ControlType {}
+
+crate::open_enum::open_enum! {
+    /// 控制场景
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum ControlScene {
+        /// `PUNISH`
+        Punish = "PUNISH",
+        /// `RECOVER`
+        Recover = "RECOVER",
+    }
+}
 
 crate::open_enum::open_enum! {
     /// 管控状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderPunishState {
+    pub enum PunishState {
         /// `EXECUTING`
         Executing = "EXECUTING",
         /// `SUCCESS`
@@ -624,7 +725,7 @@ crate::open_enum::open_enum! {
     /// 生效状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderEffectState {
+    pub enum EffectState {
         /// `ACTIVE`
         Active = "ACTIVE",
         /// `RECOVERED`
@@ -636,7 +737,7 @@ crate::open_enum::open_enum! {
     /// 管控方案
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetWbChannelControlOrdersOutRequestNoResponsePunishOrderControlAction {
+    pub enum ControlAction {
         /// `DISABLE_RECEIVE`
         DisableReceive = "DISABLE_RECEIVE",
         /// `DISABLE_WITHDRAWAL`
@@ -652,7 +753,7 @@ crate::open_enum::open_enum! {
 
 /// 管控单
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetWbChannelControlOrdersOutRequestNoResponsePunishOrder {
+pub struct PunishOrder {
     /// 微信管控单号
     pub wxpay_punish_no: Option<String>,
     /// 微众管控单号
@@ -674,21 +775,34 @@ pub struct GetWbChannelControlOrdersOutRequestNoResponsePunishOrder {
     /// 管控执行完成时间
     pub punish_finish_time: Option<String>,
     /// 管控状态
-    pub punish_state: Option<GetWbChannelControlOrdersOutRequestNoResponsePunishOrderPunishState>,
+    pub punish_state: Option<PunishState>,
     /// 生效状态
-    pub effect_state: Option<GetWbChannelControlOrdersOutRequestNoResponsePunishOrderEffectState>,
+    pub effect_state: Option<EffectState>,
     /// 管控方案
-    pub control_action:
-        Option<Vec<GetWbChannelControlOrdersOutRequestNoResponsePunishOrderControlAction>>,
+    pub control_action: Option<Vec<ControlAction>>,
     /// 执行失败错误信息
     pub error_message: Option<String>,
     /// 执行失败错误码
     pub error_code: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 解管状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum RecoverState {
+        /// `EXECUTING`
+        Executing = "EXECUTING",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `FAILED`
+        Failed = "FAILED",
+    }
+}
+
 /// 解管单
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder {
+pub struct RecoverOrder {
     /// 微信支付解管单号
     pub wxpay_recover_no: Option<String>,
     /// 微众解管单号
@@ -706,7 +820,7 @@ pub struct GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder {
     /// 解管执行完成时间
     pub recover_finish_time: Option<String>,
     /// 解管状态
-    pub recover_state: Option<GetWbChannelControlOrdersOutRequestNoResponsePunishOrderPunishState>,
+    pub recover_state: Option<RecoverState>,
     /// 解管原因描述
     pub recover_reason: Option<String>,
     /// 执行失败错误信息
@@ -716,21 +830,24 @@ pub struct GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder {
 }
 
 /// The answer of [`GetWbChannelControlOrdersOutRequestNo`] (查询控制单).
+#[doc(alias = "v3/aggracct-bc/wb-channel/control-orders/{out_request_no}")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/control-orders/{out_request_no}")]
+#[doc(alias = "查询控制单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWbChannelControlOrdersOutRequestNoResponse {
     /// 控制场景
-    pub control_scene: Option<GetWbChannelControlOrdersOutRequestNoControlType>,
+    pub control_scene: Option<ControlScene>,
     /// 管控单
-    pub punish_order: Option<GetWbChannelControlOrdersOutRequestNoResponsePunishOrder>,
+    pub punish_order: Option<PunishOrder>,
     /// 解管单
-    pub recover_order: Option<GetWbChannelControlOrdersOutRequestNoResponseRecoverOrder>,
+    pub recover_order: Option<RecoverOrder>,
 }
 
 crate::open_enum::open_enum! {
     /// 特殊减额类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelSpecialReductionReductionType {
+    pub enum ReductionType {
         /// `FINANCIAL_PENALTY`
         FinancialPenalty = "FINANCIAL_PENALTY",
         /// `JUDICIAL_DEDUCTION`
@@ -742,7 +859,7 @@ crate::open_enum::open_enum! {
     /// 处理结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelSpecialReductionResponseState {
+    pub enum State {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -756,7 +873,7 @@ crate::open_enum::open_enum! {
     /// 失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostWbChannelSpecialReductionResponseFailReason {
+    pub enum FailReason {
         /// `BALANCE_NOT_ENOUGH`
         BalanceNotEnough = "BALANCE_NOT_ENOUGH",
         /// `RECEIPT_NOT_EXIST_CLOSED`
@@ -767,6 +884,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostWbChannelSpecialReduction`] (特殊减额).
+#[doc(alias = "v3/aggracct-bc/wb-channel/special-reduction")]
+#[doc(alias = "POST v3/aggracct-bc/wb-channel/special-reduction")]
+#[doc(alias = "特殊减额")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWbChannelSpecialReductionResponse {
     /// 微信支付商户号
@@ -776,11 +896,11 @@ pub struct PostWbChannelSpecialReductionResponse {
     /// 特殊减额单号
     pub out_request_no: Option<String>,
     /// 特殊减额类型
-    pub reduction_type: Option<PostWbChannelSpecialReductionReductionType>,
+    pub reduction_type: Option<ReductionType>,
     /// 减额金额
     pub amount: Option<i64>,
     /// 处理结果
-    pub state: Option<PostWbChannelSpecialReductionResponseState>,
+    pub state: Option<State>,
     /// 特殊减额原因
     pub reason: Option<String>,
     /// 微信支付额度变更单号
@@ -790,7 +910,37 @@ pub struct PostWbChannelSpecialReductionResponse {
     /// 失败时间
     pub fail_time: Option<String>,
     /// 失败原因
-    pub fail_reason: Option<PostWbChannelSpecialReductionResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
+}
+
+/// The answer of [`GetWbChannelSpecialReductionOutRequestNo`] (查询特殊减额结果).
+#[doc(alias = "v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}")]
+#[doc(alias = "GET v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}")]
+#[doc(alias = "查询特殊减额结果")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetWbChannelSpecialReductionOutRequestNoResponse {
+    /// 微信支付商户号
+    pub mchid: Option<String>,
+    /// 额度台账号
+    pub bal_account_no: Option<String>,
+    /// 特殊减额单号
+    pub out_request_no: Option<String>,
+    /// 特殊减额类型
+    pub reduction_type: Option<ReductionType>,
+    /// 减额金额
+    pub amount: Option<i64>,
+    /// 处理结果
+    pub state: Option<State>,
+    /// 特殊减额原因
+    pub reason: Option<String>,
+    /// 微信支付额度变更单号
+    pub quota_change_no: Option<String>,
+    /// 成功时间
+    pub success_time: Option<String>,
+    /// 失败时间
+    pub fail_time: Option<String>,
+    /// 失败原因
+    pub fail_reason: Option<FailReason>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

@@ -11,17 +11,19 @@ use crate::endpoint;
 /// `GET /v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/get-application.html>.
 /// Callers: 普通服务商, 电商平台.
-#[endpoint(GET, "v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}", response = GetSubMerchantsSubMchidApplicationApplicationNoResponse)]
+#[doc(alias = "v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}")]
+#[doc(alias = "GET v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}")]
+#[doc(alias = "查询结算账户修改申请状态")]
+#[endpoint(GET, "v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}", response = GetApplicationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSubMerchantsSubMchidApplicationApplicationNo {
+pub struct GetApplication {
     /// 特约商户/二级商户号
     pub sub_mchid: String,
     /// 修改结算账户申请单号
     pub application_no: String,
     /// 银行账号展示规则
-    pub account_number_rule:
-        Option<GetSubMerchantsSubMchidApplicationApplicationNoAccountNumberRule>,
+    pub account_number_rule: Option<AccountNumberRule>,
 }
 
 /// 修改结算帐号API
@@ -29,16 +31,19 @@ pub struct GetSubMerchantsSubMchidApplicationApplicationNo {
 /// `POST /v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/modify-settlement.html>.
 /// Callers: 普通服务商.
-#[endpoint(POST, "v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement", response = PostSubMerchantsSubMchidModifySettlementResponse)]
+#[doc(alias = "v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement")]
+#[doc(alias = "POST v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement")]
+#[doc(alias = "修改结算帐号API")]
+#[endpoint(POST, "v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement", response = ModifySettlementResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubMerchantsSubMchidModifySettlement {
+pub struct ModifySettlement {
     /// 特约商户号
     pub sub_mchid: String,
     /// 修改模式
-    pub modify_mode: Option<PostSubMerchantsSubMchidModifySettlementModifyMode>,
+    pub modify_mode: Option<ModifyMode>,
     /// 账户类型
-    pub account_type: GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType,
+    pub account_type: AccountType,
     /// 开户银行
     pub account_bank: String,
     /// 开户银行省市编码
@@ -60,10 +65,13 @@ pub struct PostSubMerchantsSubMchidModifySettlement {
 /// `GET /v3/apply4sub/sub_merchants/{sub_mchid}/settlement`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/get-settlement.html>.
 /// Callers: 普通服务商.
-#[endpoint(GET, "v3/apply4sub/sub_merchants/{sub_mchid}/settlement", response = GetSubMerchantsSubMchidSettlementResponse)]
+#[doc(alias = "v3/apply4sub/sub_merchants/{sub_mchid}/settlement")]
+#[doc(alias = "GET v3/apply4sub/sub_merchants/{sub_mchid}/settlement")]
+#[doc(alias = "查询结算账户API")]
+#[endpoint(GET, "v3/apply4sub/sub_merchants/{sub_mchid}/settlement", response = GetSettlementResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSubMerchantsSubMchidSettlement {
+pub struct GetSettlement {
     /// 特约商户/二级商户号
     pub sub_mchid: String,
 }
@@ -72,7 +80,7 @@ crate::open_enum::open_enum! {
     /// 银行账号展示规则
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubMerchantsSubMchidApplicationApplicationNoAccountNumberRule {
+    pub enum AccountNumberRule {
         /// `ACCOUNT_NUMBER_RULE_MASK_V1`
         AccountNumberRuleMaskV1 = "ACCOUNT_NUMBER_RULE_MASK_V1",
         /// `ACCOUNT_NUMBER_RULE_MASK_V2`
@@ -80,16 +88,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue
-    for GetSubMerchantsSubMchidApplicationApplicationNoAccountNumberRule
-{
-}
+impl crate::endpoint::QueryValue for AccountNumberRule {}
 
 crate::open_enum::open_enum! {
     /// 账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType {
+    pub enum AccountType {
         /// `ACCOUNT_TYPE_BUSINESS`
         AccountTypeBusiness = "ACCOUNT_TYPE_BUSINESS",
         /// `ACCOUNT_TYPE_PRIVATE`
@@ -101,23 +106,32 @@ crate::open_enum::open_enum! {
     /// 审核状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubMerchantsSubMchidApplicationApplicationNoResponseVerifyResult {
+    pub enum VerifyResult {
         /// `AUDIT_SUCCESS`
         AuditSuccess = "AUDIT_SUCCESS",
         /// `AUDITING`
         Auditing = "AUDITING",
         /// `AUDIT_FAIL`
         AuditFail = "AUDIT_FAIL",
+        /// `VERIFY_SUCCESS`
+        VerifySuccess = "VERIFY_SUCCESS",
+        /// `VERIFY_FAIL`
+        VerifyFail = "VERIFY_FAIL",
+        /// `VERIFYING`
+        Verifying = "VERIFYING",
     }
 }
 
-/// The answer of [`GetSubMerchantsSubMchidApplicationApplicationNo`] (查询结算账户修改申请状态).
+/// The answer of [`GetApplication`] (查询结算账户修改申请状态).
+#[doc(alias = "v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}")]
+#[doc(alias = "GET v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}")]
+#[doc(alias = "查询结算账户修改申请状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSubMerchantsSubMchidApplicationApplicationNoResponse {
+pub struct GetApplicationResponse {
     /// 开户名称
     pub account_name: Option<String>,
     /// 账户类型
-    pub account_type: Option<GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType>,
+    pub account_type: Option<AccountType>,
     /// 开户银行
     pub account_bank: Option<String>,
     /// 开户银行全称
@@ -127,7 +141,7 @@ pub struct GetSubMerchantsSubMchidApplicationApplicationNoResponse {
     /// 银行账号
     pub account_number: Option<String>,
     /// 审核状态
-    pub verify_result: Option<GetSubMerchantsSubMchidApplicationApplicationNoResponseVerifyResult>,
+    pub verify_result: Option<VerifyResult>,
     /// 审核驳回原因
     pub verify_fail_reason: Option<String>,
     /// 审核结果更新时间
@@ -138,38 +152,30 @@ crate::open_enum::open_enum! {
     /// 修改模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubMerchantsSubMchidModifySettlementModifyMode {
+    pub enum ModifyMode {
         /// `MODIFY_MODE_ASYNC`
         ModifyModeAsync = "MODIFY_MODE_ASYNC",
     }
 }
 
-/// The answer of [`PostSubMerchantsSubMchidModifySettlement`] (修改结算帐号API).
+/// The answer of [`ModifySettlement`] (修改结算帐号API).
+#[doc(alias = "v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement")]
+#[doc(alias = "POST v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement")]
+#[doc(alias = "修改结算帐号API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubMerchantsSubMchidModifySettlementResponse {
+pub struct ModifySettlementResponse {
     /// 修改结算账户申请单号
     pub application_no: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 验证结果
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubMerchantsSubMchidSettlementResponseVerifyResult {
-        /// `VERIFY_SUCCESS`
-        VerifySuccess = "VERIFY_SUCCESS",
-        /// `VERIFY_FAIL`
-        VerifyFail = "VERIFY_FAIL",
-        /// `VERIFYING`
-        Verifying = "VERIFYING",
-    }
-}
-
-/// The answer of [`GetSubMerchantsSubMchidSettlement`] (查询结算账户API).
+/// The answer of [`GetSettlement`] (查询结算账户API).
+#[doc(alias = "v3/apply4sub/sub_merchants/{sub_mchid}/settlement")]
+#[doc(alias = "GET v3/apply4sub/sub_merchants/{sub_mchid}/settlement")]
+#[doc(alias = "查询结算账户API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSubMerchantsSubMchidSettlementResponse {
+pub struct GetSettlementResponse {
     /// 账户类型
-    pub account_type: Option<GetSubMerchantsSubMchidApplicationApplicationNoResponseAccountType>,
+    pub account_type: Option<AccountType>,
     /// 开户银行
     pub account_bank: Option<String>,
     /// 开户银行全称
@@ -179,20 +185,18 @@ pub struct GetSubMerchantsSubMchidSettlementResponse {
     /// 银行账号
     pub account_number: Option<String>,
     /// 验证结果
-    pub verify_result: Option<GetSubMerchantsSubMchidSettlementResponseVerifyResult>,
+    pub verify_result: Option<VerifyResult>,
     /// 验证失败原因
     pub verify_fail_reason: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetSubMerchantsSubMchidApplicationApplicationNo>(
+    check.operation::<GetApplication>(
         "GET v3/apply4sub/sub_merchants/{sub_mchid}/application/{application_no}",
     );
-    check.operation::<PostSubMerchantsSubMchidModifySettlement>(
+    check.operation::<ModifySettlement>(
         "POST v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement",
     );
-    check.operation::<GetSubMerchantsSubMchidSettlement>(
-        "GET v3/apply4sub/sub_merchants/{sub_mchid}/settlement",
-    );
+    check.operation::<GetSettlement>("GET v3/apply4sub/sub_merchants/{sub_mchid}/settlement");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/apply4subject/applyment`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_1_3.shtml>.
 /// Callers: 从业机构, 渠道商.
+#[doc(alias = "v3/apply4subject/applyment")]
+#[doc(alias = "GET v3/apply4subject/applyment")]
+#[doc(alias = "查询商户开户意愿申请单审核结果API")]
 #[endpoint(GET, "v3/apply4subject/applyment", response = GetApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -26,6 +29,9 @@ pub struct GetApplyment {
 /// `POST /v3/apply4subject/applyment`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_1_1.shtml>.
 /// Callers: 从业机构, 渠道商.
+#[doc(alias = "v3/apply4subject/applyment")]
+#[doc(alias = "POST v3/apply4subject/applyment")]
+#[doc(alias = "提交商户开户意愿申请单API")]
 #[endpoint(POST, "v3/apply4subject/applyment", response = PostApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -36,15 +42,15 @@ pub struct PostApplyment {
     /// 业务申请编号
     pub business_code: String,
     /// 联系人信息
-    pub contact_info: PostApplymentContactInfo,
+    pub contact_info: ContactInfo,
     /// 主体信息
-    pub subject_info: PostApplymentSubjectInfo,
+    pub subject_info: SubjectInfo,
     /// 法人身份信息
-    pub identification_info: PostApplymentIdentificationInfo,
+    pub identification_info: IdentificationInfo,
     /// 最终受益人信息列表
-    pub ubo_info_list: Option<Vec<PostApplymentUboInfoList>>,
+    pub ubo_info_list: Option<Vec<UboInfoList>>,
     /// 补充材料
-    pub addition_info: Option<PostApplymentAdditionInfo>,
+    pub addition_info: Option<AdditionInfo>,
 }
 
 /// 获取商户开户意愿确认状态API
@@ -52,6 +58,9 @@ pub struct PostApplyment {
 /// `GET /v3/apply4subject/applyment/merchants/{sub_mchid}/state`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/applysubject/chapter5_4.shtml>.
 /// Callers: 从业机构, 渠道商.
+#[doc(alias = "v3/apply4subject/applyment/merchants/{sub_mchid}/state")]
+#[doc(alias = "GET v3/apply4subject/applyment/merchants/{sub_mchid}/state")]
+#[doc(alias = "获取商户开户意愿确认状态API")]
 #[endpoint(GET, "v3/apply4subject/applyment/merchants/{sub_mchid}/state", response = GetApplymentMerchantsSubMchidStateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -65,10 +74,13 @@ pub struct GetApplymentMerchantsSubMchidState {
 /// `POST /v3/apply4subject/applyment/{applyment_id}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/applysubject/chapter5_2.shtml>.
 /// Callers: 从业机构, 渠道商.
+#[doc(alias = "v3/apply4subject/applyment/{applyment_id}/cancel")]
+#[doc(alias = "POST v3/apply4subject/applyment/{applyment_id}/cancel")]
+#[doc(alias = "撤销商户开户意愿申请单API")]
 #[endpoint(POST, "v3/apply4subject/applyment/{applyment_id}/cancel", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentApplymentIdCancel {
+pub struct PostApplymentCancel {
     /// 申请单编号
     pub applyment_id: String,
 }
@@ -78,6 +90,9 @@ pub struct PostApplymentApplymentIdCancel {
 /// `POST /v3/apply4subject/applyment/{business_code}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/applysubject/chapter5_2.shtml>.
 /// Callers: 从业机构, 渠道商.
+#[doc(alias = "v3/apply4subject/applyment/{business_code}/cancel")]
+#[doc(alias = "POST v3/apply4subject/applyment/{business_code}/cancel")]
+#[doc(alias = "撤销商户开户意愿申请单API")]
 #[endpoint(POST, "v3/apply4subject/applyment/{business_code}/cancel", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -90,7 +105,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetApplymentResponseApplymentState {
+    pub enum ApplymentState {
         /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
         ApplymentStateWaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
         /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
@@ -121,10 +136,13 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetApplyment`] (查询商户开户意愿申请单审核结果API).
+#[doc(alias = "v3/apply4subject/applyment")]
+#[doc(alias = "GET v3/apply4subject/applyment")]
+#[doc(alias = "查询商户开户意愿申请单审核结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentResponse {
     /// 申请单状态
-    pub applyment_state: Option<GetApplymentResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
     /// 小程序码图片
     pub qrcode_data: Option<String>,
     /// 驳回参数
@@ -137,7 +155,7 @@ crate::open_enum::open_enum! {
     /// 超级管理员类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentContactInfoContactType {
+    pub enum ContactType {
         /// `LEGAL`
         Legal = "LEGAL",
         /// `SUPER`
@@ -149,7 +167,7 @@ crate::open_enum::open_enum! {
     /// `contact_id_doc_type`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentContactInfoContactIdDocType {
+    pub enum ContactIdDocType {
         /// `IDENTIFICATION_TYPE_IDCARD`
         IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
         /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
@@ -173,16 +191,16 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentContactInfo {
+pub struct ContactInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_type: Option<PostApplymentContactInfoContactType>,
+    pub contact_type: Option<ContactType>,
     /// 联系人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub name: String,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id_doc_type: Option<PostApplymentContactInfoContactIdDocType>,
+    pub contact_id_doc_type: Option<ContactIdDocType>,
     /// 联系人身份证号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub id_card_number: String,
@@ -210,7 +228,7 @@ crate::open_enum::open_enum! {
     /// 主体类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoSubjectType {
+    pub enum SubjectType {
         /// `SUBJECT_TYPE_INDIVIDUAL`
         SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
         /// `SUBJECT_TYPE_ENTERPRISE`
@@ -231,7 +249,7 @@ crate::open_enum::open_enum! {
 /// 营业执照
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
+pub struct BusinessLicenseInfo {
     /// 营业执照注册号
     pub licence_number: String,
     /// 营业执照照片
@@ -250,7 +268,7 @@ crate::open_enum::open_enum! {
     /// 登记证书类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoCertificateInfoCertType {
+    pub enum CertType {
         /// `CERTIFICATE_TYPE_2388`
         CertificateType2388 = "CERTIFICATE_TYPE_2388",
         /// `CERTIFICATE_TYPE_2389`
@@ -285,9 +303,9 @@ crate::open_enum::open_enum! {
 /// 登记证书
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoCertificateInfo {
+pub struct CertificateInfo {
     /// 登记证书类型
-    pub cert_type: PostApplymentSubjectInfoCertificateInfoCertType,
+    pub cert_type: CertType,
     /// 证书编号
     pub cert_number: String,
     /// 登记证书照片
@@ -306,7 +324,7 @@ crate::open_enum::open_enum! {
     /// 小微经营类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoAssistProveInfoMicroBizType {
+    pub enum MicroBizType {
         /// `MICRO_TYPE_STORE`
         MicroTypeStore = "MICRO_TYPE_STORE",
         /// `MICRO_TYPE_MOBILE`
@@ -319,9 +337,9 @@ crate::open_enum::open_enum! {
 /// 辅助证明材料信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoAssistProveInfo {
+pub struct AssistProveInfo {
     /// 小微经营类型
-    pub micro_biz_type: PostApplymentSubjectInfoAssistProveInfoMicroBizType,
+    pub micro_biz_type: MicroBizType,
     /// 门店名称
     pub store_name: String,
     /// 门店省市编码
@@ -338,7 +356,7 @@ pub struct PostApplymentSubjectInfoAssistProveInfo {
 /// 经营许可证列表信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoSpecialOperationInfo {
+pub struct SpecialOperationInfo {
     /// 行业ID
     pub category_id: i64,
     /// `store_indoor_copy`
@@ -350,7 +368,7 @@ crate::open_enum::open_enum! {
     /// 金融机构类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
+    pub enum FinanceType {
         /// `BANK_AGENT`
         BankAgent = "BANK_AGENT",
         /// `PAYMENT_AGENT`
@@ -367,10 +385,10 @@ crate::open_enum::open_enum! {
 /// 金融机构许可证信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
+pub struct FinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_type: Option<PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType>,
+    pub finance_type: Option<FinanceType>,
     /// 金融机构许可证图片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finance_license_pics: Option<Vec<String>>,
@@ -379,41 +397,77 @@ pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
 /// 主体信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfo {
+pub struct SubjectInfo {
     /// 主体类型
-    pub subject_type: PostApplymentSubjectInfoSubjectType,
+    pub subject_type: SubjectType,
     /// 是否金融机构
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_finance_institution: Option<bool>,
     /// 营业执照
-    pub business_license_info: PostApplymentSubjectInfoBusinessLicenseInfo,
+    pub business_license_info: BusinessLicenseInfo,
     /// 登记证书
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_info: Option<PostApplymentSubjectInfoCertificateInfo>,
+    pub certificate_info: Option<CertificateInfo>,
     /// 单位证明函照片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company_prove_copy: Option<String>,
     /// 辅助证明材料信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assist_prove_info: Option<PostApplymentSubjectInfoAssistProveInfo>,
+    pub assist_prove_info: Option<AssistProveInfo>,
     /// 经营许可证列表信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub special_operation_info: Option<Vec<PostApplymentSubjectInfoSpecialOperationInfo>>,
+    pub special_operation_info: Option<Vec<SpecialOperationInfo>>,
     /// 金融机构许可证信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_institution_info: Option<PostApplymentSubjectInfoFinanceInstitutionInfo>,
+    pub finance_institution_info: Option<FinanceInstitutionInfo>,
+}
+
+crate::open_enum::open_enum! {
+    /// 超级管理员类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum IdHolderType {
+        /// `LEGAL`
+        Legal = "LEGAL",
+        /// `SUPER`
+        Super = "SUPER",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// `identification_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum IdentificationType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 法人身份信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentIdentificationInfo {
+pub struct IdentificationInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_holder_type: Option<PostApplymentContactInfoContactType>,
+    pub id_holder_type: Option<IdHolderType>,
     /// `identification_type`
-    pub identification_type: PostApplymentContactInfoContactIdDocType,
+    pub identification_type: IdentificationType,
     /// 法定代表人说明函
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorize_letter_copy: Option<String>,
@@ -439,13 +493,37 @@ pub struct PostApplymentIdentificationInfo {
     pub owner: Option<bool>,
 }
 
+crate::open_enum::open_enum! {
+    /// `ubo_id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum UboIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
+}
+
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentUboInfoList {
+pub struct UboInfoList {
     /// `ubo_id_doc_type`
-    pub ubo_id_doc_type: PostApplymentContactInfoContactIdDocType,
+    pub ubo_id_doc_type: UboIdDocType,
     /// 证件正面照片
     pub ubo_id_doc_copy: String,
     /// 证件反面照片
@@ -468,13 +546,16 @@ pub struct PostApplymentUboInfoList {
 /// 补充材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentAdditionInfo {
+pub struct AdditionInfo {
     /// 待确认商户号列表
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirm_mchid_list: Option<Vec<String>>,
 }
 
 /// The answer of [`PostApplyment`] (提交商户开户意愿申请单API).
+#[doc(alias = "v3/apply4subject/applyment")]
+#[doc(alias = "POST v3/apply4subject/applyment")]
+#[doc(alias = "提交商户开户意愿申请单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentResponse {
     /// 微信支付申请单号
@@ -485,7 +566,7 @@ crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetApplymentMerchantsSubMchidStateResponseAuthorizeState {
+    pub enum AuthorizeState {
         /// `AUTHORIZE_STATE_UNAUTHORIZED`
         AuthorizeStateUnauthorized = "AUTHORIZE_STATE_UNAUTHORIZED",
         /// `AUTHORIZE_STATE_AUTHORIZED`
@@ -494,10 +575,13 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetApplymentMerchantsSubMchidState`] (获取商户开户意愿确认状态API).
+#[doc(alias = "v3/apply4subject/applyment/merchants/{sub_mchid}/state")]
+#[doc(alias = "GET v3/apply4subject/applyment/merchants/{sub_mchid}/state")]
+#[doc(alias = "获取商户开户意愿确认状态API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetApplymentMerchantsSubMchidStateResponse {
     /// 授权状态
-    pub authorize_state: Option<GetApplymentMerchantsSubMchidStateResponseAuthorizeState>,
+    pub authorize_state: Option<AuthorizeState>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
@@ -507,9 +591,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetApplymentMerchantsSubMchidState>(
         "GET v3/apply4subject/applyment/merchants/{sub_mchid}/state",
     );
-    check.operation::<PostApplymentApplymentIdCancel>(
-        "POST v3/apply4subject/applyment/{applyment_id}/cancel",
-    );
+    check.operation::<PostApplymentCancel>("POST v3/apply4subject/applyment/{applyment_id}/cancel");
     check.operation::<PostApplymentBusinessCodeCancel>(
         "POST v3/apply4subject/applyment/{business_code}/cancel",
     );

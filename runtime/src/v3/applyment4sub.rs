@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/applyment4sub/applyment/`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter11_1_1.shtml>.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/applyment4sub/applyment/")]
+#[doc(alias = "POST v3/applyment4sub/applyment/")]
+#[doc(alias = "提交申请单API")]
 #[endpoint(POST, "v3/applyment4sub/applyment/", response = PostApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -18,17 +21,17 @@ pub struct PostApplyment {
     /// 业务申请编号
     pub business_code: String,
     /// 超级管理员信息
-    pub contact_info: PostApplymentContactInfo,
+    pub contact_info: ContactInfo,
     /// 主体资料
-    pub subject_info: PostApplymentSubjectInfo,
+    pub subject_info: SubjectInfo,
     /// 经营资料
-    pub business_info: PostApplymentBusinessInfo,
+    pub business_info: BusinessInfo,
     /// 结算规则
-    pub settlement_info: PostApplymentSettlementInfo,
+    pub settlement_info: SettlementInfo,
     /// 结算银行账户
-    pub bank_account_info: PostApplymentBankAccountInfo,
+    pub bank_account_info: BankAccountInfo,
     /// 补充材料
-    pub addition_info: Option<PostApplymentAdditionInfo>,
+    pub addition_info: Option<AdditionInfo>,
 }
 
 /// 通过申请单号查询申请状态
@@ -36,10 +39,13 @@ pub struct PostApplyment {
 /// `GET /v3/applyment4sub/applyment/applyment_id/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/applyment4sub/chapter3_2.shtml>.
 /// Callers: 普通服务商.
-#[endpoint(GET, "v3/applyment4sub/applyment/applyment_id/{applyment_id}", response = GetApplymentApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/applyment4sub/applyment/applyment_id/{applyment_id}")]
+#[doc(alias = "GET v3/applyment4sub/applyment/applyment_id/{applyment_id}")]
+#[doc(alias = "通过申请单号查询申请状态")]
+#[endpoint(GET, "v3/applyment4sub/applyment/applyment_id/{applyment_id}", response = GetApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplymentApplymentIdApplymentId {
+pub struct GetApplymentId {
     /// 业务申请编号
     pub applyment_id: i64,
 }
@@ -49,10 +55,13 @@ pub struct GetApplymentApplymentIdApplymentId {
 /// `GET /v3/applyment4sub/applyment/business_code/{business_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/applyment4sub/chapter3_2.shtml>.
 /// Callers: 普通服务商.
-#[endpoint(GET, "v3/applyment4sub/applyment/business_code/{business_code}", response = GetApplymentApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/applyment4sub/applyment/business_code/{business_code}")]
+#[doc(alias = "GET v3/applyment4sub/applyment/business_code/{business_code}")]
+#[doc(alias = "通过业务申请编号查询申请状态")]
+#[endpoint(GET, "v3/applyment4sub/applyment/business_code/{business_code}", response = GetApplymentBusinessCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplymentBusinessCodeBusinessCode {
+pub struct GetApplymentBusinessCode {
     /// 业务申请编号
     pub business_code: String,
 }
@@ -61,7 +70,7 @@ crate::open_enum::open_enum! {
     /// 超级管理员类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentContactInfoContactType {
+    pub enum ContactType {
         /// `LEGAL`
         Legal = "LEGAL",
         /// `SUPER`
@@ -73,7 +82,7 @@ crate::open_enum::open_enum! {
     /// `contact_id_doc_type`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentContactInfoContactIdDocType {
+    pub enum ContactIdDocType {
         /// `IDENTIFICATION_TYPE_IDCARD`
         IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
         /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
@@ -97,15 +106,15 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentContactInfo {
+pub struct ContactInfo {
     /// 超级管理员类型
-    pub contact_type: PostApplymentContactInfoContactType,
+    pub contact_type: ContactType,
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub contact_name: String,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id_doc_type: Option<PostApplymentContactInfoContactIdDocType>,
+    pub contact_id_doc_type: Option<ContactIdDocType>,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -141,7 +150,7 @@ crate::open_enum::open_enum! {
     /// 主体类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoSubjectType {
+    pub enum SubjectType {
         /// `SUBJECT_TYPE_INDIVIDUAL`
         SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
         /// `SUBJECT_TYPE_ENTERPRISE`
@@ -163,7 +172,7 @@ crate::open_enum::open_enum! {
     /// 小微经营类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoMicroBizInfoMicroBizType {
+    pub enum MicroBizType {
         /// `MICRO_TYPE_STORE`
         MicroTypeStore = "MICRO_TYPE_STORE",
         /// `MICRO_TYPE_MOBILE`
@@ -176,7 +185,7 @@ crate::open_enum::open_enum! {
 /// 门店场所
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
+pub struct MicroStoreInfo {
     /// 门店名称
     pub micro_name: String,
     /// 门店省市编码
@@ -198,7 +207,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo {
 /// 流动经营/便民服务
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
+pub struct MicroMobileInfo {
     /// 经营/服务名称
     pub micro_mobile_name: String,
     /// 经营/服务所在地省市
@@ -212,7 +221,7 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo {
 /// 线上商品/服务交易
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
+pub struct MicroOnlineInfo {
     /// 线上店铺名称
     pub micro_online_store: String,
     /// 电商平台名称
@@ -228,24 +237,24 @@ pub struct PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo {
 /// 小微辅助证明材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoMicroBizInfo {
+pub struct MicroBizInfo {
     /// 小微经营类型
-    pub micro_biz_type: PostApplymentSubjectInfoMicroBizInfoMicroBizType,
+    pub micro_biz_type: MicroBizType,
     /// 门店场所
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub micro_store_info: Option<PostApplymentSubjectInfoMicroBizInfoMicroStoreInfo>,
+    pub micro_store_info: Option<MicroStoreInfo>,
     /// 流动经营/便民服务
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub micro_mobile_info: Option<PostApplymentSubjectInfoMicroBizInfoMicroMobileInfo>,
+    pub micro_mobile_info: Option<MicroMobileInfo>,
     /// 线上商品/服务交易
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub micro_online_info: Option<PostApplymentSubjectInfoMicroBizInfoMicroOnlineInfo>,
+    pub micro_online_info: Option<MicroOnlineInfo>,
 }
 
 /// 营业执照
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoBusinessLicenseInfo {
+pub struct BusinessLicenseInfo {
     /// 营业执照照片
     pub license_copy: String,
     /// 注册号/统一社会信用代码
@@ -269,7 +278,7 @@ crate::open_enum::open_enum! {
     /// 登记证书类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoCertificateInfoCertType {
+    pub enum CertType {
         /// `CERTIFICATE_TYPE_2388`
         CertificateType2388 = "CERTIFICATE_TYPE_2388",
         /// `CERTIFICATE_TYPE_2389`
@@ -304,11 +313,11 @@ crate::open_enum::open_enum! {
 /// 登记证书
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoCertificateInfo {
+pub struct CertificateInfo {
     /// 登记证书照片
     pub cert_copy: String,
     /// 登记证书类型
-    pub cert_type: PostApplymentSubjectInfoCertificateInfoCertType,
+    pub cert_type: CertType,
     /// 证书号
     pub cert_number: String,
     /// 商户名称
@@ -326,7 +335,7 @@ pub struct PostApplymentSubjectInfoCertificateInfo {
 /// 组织机构代码证信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoOrganizationInfo {
+pub struct OrganizationInfo {
     /// 组织机构代码证照片
     pub organization_copy: String,
     /// 组织机构代码
@@ -341,7 +350,7 @@ crate::open_enum::open_enum! {
     /// 金融机构类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType {
+    pub enum FinanceType {
         /// `BANK_AGENT`
         BankAgent = "BANK_AGENT",
         /// `PAYMENT_AGENT`
@@ -358,20 +367,56 @@ crate::open_enum::open_enum! {
 /// 金融机构许可证信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoFinanceInstitutionInfo {
+pub struct FinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_type: Option<PostApplymentSubjectInfoFinanceInstitutionInfoFinanceType>,
+    pub finance_type: Option<FinanceType>,
     /// 金融机构许可证图片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finance_license_pics: Option<Vec<String>>,
+}
+
+crate::open_enum::open_enum! {
+    /// 超级管理员类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum IdHolderType {
+        /// `LEGAL`
+        Legal = "LEGAL",
+        /// `SUPER`
+        Super = "SUPER",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// `id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum IdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 经营者/法人身份证信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
+pub struct IdCardInfo {
     /// 身份证人像面照片
     pub id_card_copy: String,
     /// 身份证国徽面照片
@@ -396,7 +441,7 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdCardInfo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
+pub struct IdDocInfo {
     /// 证件正面照片
     pub id_doc_copy: String,
     /// 证件反面照片
@@ -421,33 +466,57 @@ pub struct PostApplymentSubjectInfoIdentityInfoIdDocInfo {
 /// 经营者/法人身份证件
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoIdentityInfo {
+pub struct IdentityInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_holder_type: Option<PostApplymentContactInfoContactType>,
+    pub id_holder_type: Option<IdHolderType>,
     /// `id_doc_type`
-    pub id_doc_type: PostApplymentContactInfoContactIdDocType,
+    pub id_doc_type: IdDocType,
     /// 法定代表人说明函
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorize_letter_copy: Option<String>,
     /// 经营者/法人身份证信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_card_info: Option<PostApplymentSubjectInfoIdentityInfoIdCardInfo>,
+    pub id_card_info: Option<IdCardInfo>,
     /// 经营者/法人其他类型证件信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_doc_info: Option<PostApplymentSubjectInfoIdentityInfoIdDocInfo>,
+    pub id_doc_info: Option<IdDocInfo>,
     /// 经营者/法人是否为受益人
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<bool>,
+}
+
+crate::open_enum::open_enum! {
+    /// `ubo_id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum UboIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
 }
 
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfoUboInfoList {
+pub struct UboInfoList {
     /// `ubo_id_doc_type`
-    pub ubo_id_doc_type: PostApplymentContactInfoContactIdDocType,
+    pub ubo_id_doc_type: UboIdDocType,
     /// 身份证人像面照片
     pub ubo_id_doc_copy: String,
     /// 身份证国徽面照片
@@ -470,40 +539,40 @@ pub struct PostApplymentSubjectInfoUboInfoList {
 /// 主体资料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSubjectInfo {
+pub struct SubjectInfo {
     /// 主体类型
-    pub subject_type: PostApplymentSubjectInfoSubjectType,
+    pub subject_type: SubjectType,
     /// 是否是金融机构
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finance_institution: Option<bool>,
     /// 小微辅助证明材料
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub micro_biz_info: Option<PostApplymentSubjectInfoMicroBizInfo>,
+    pub micro_biz_info: Option<MicroBizInfo>,
     /// 营业执照
-    pub business_license_info: PostApplymentSubjectInfoBusinessLicenseInfo,
+    pub business_license_info: BusinessLicenseInfo,
     /// 登记证书
-    pub certificate_info: PostApplymentSubjectInfoCertificateInfo,
+    pub certificate_info: CertificateInfo,
     /// 组织机构代码证信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_info: Option<PostApplymentSubjectInfoOrganizationInfo>,
+    pub organization_info: Option<OrganizationInfo>,
     /// 单位证明函照片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_letter_copy: Option<String>,
     /// 金融机构许可证信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_institution_info: Option<PostApplymentSubjectInfoFinanceInstitutionInfo>,
+    pub finance_institution_info: Option<FinanceInstitutionInfo>,
     /// 经营者/法人身份证件
-    pub identity_info: PostApplymentSubjectInfoIdentityInfo,
+    pub identity_info: IdentityInfo,
     /// 最终受益人信息列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ubo_info_list: Option<Vec<PostApplymentSubjectInfoUboInfoList>>,
+    pub ubo_info_list: Option<Vec<UboInfoList>>,
 }
 
 crate::open_enum::open_enum! {
     /// `sales_scenes_type`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentBusinessInfoSalesInfoSalesScenesType {
+    pub enum SalesScenesType {
         /// `SALES_SCENES_STORE`
         SalesScenesStore = "SALES_SCENES_STORE",
         /// `SALES_SCENES_MP`
@@ -522,7 +591,7 @@ crate::open_enum::open_enum! {
 /// 线下场所场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
+pub struct BizStoreInfo {
     /// 线下场所名称
     pub biz_store_name: String,
     /// 线下场所省市编码
@@ -541,7 +610,7 @@ pub struct PostApplymentBusinessInfoSalesInfoBizStoreInfo {
 /// 公众号场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
+pub struct MpInfo {
     /// 服务商公众号AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mp_appid: Option<String>,
@@ -556,7 +625,7 @@ pub struct PostApplymentBusinessInfoSalesInfoMpInfo {
 /// 小程序场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
+pub struct MiniProgramInfo {
     /// 服务商小程序APPID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_program_appid: Option<String>,
@@ -571,7 +640,7 @@ pub struct PostApplymentBusinessInfoSalesInfoMiniProgramInfo {
 /// App场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
+pub struct AppInfo {
     /// 服务商应用APPID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_appid: Option<String>,
@@ -586,7 +655,7 @@ pub struct PostApplymentBusinessInfoSalesInfoAppInfo {
 /// 互联网网站场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
+pub struct WebInfo {
     /// 互联网网站域名
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
@@ -601,7 +670,7 @@ pub struct PostApplymentBusinessInfoSalesInfoWebInfo {
 /// 企业微信场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
+pub struct WeworkInfo {
     /// 商家企业微信CorpID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_corp_id: Option<String>,
@@ -613,45 +682,45 @@ pub struct PostApplymentBusinessInfoSalesInfoWeworkInfo {
 /// 经营场景
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfoSalesInfo {
+pub struct SalesInfo {
     /// `sales_scenes_type`
-    pub sales_scenes_type: Vec<PostApplymentBusinessInfoSalesInfoSalesScenesType>,
+    pub sales_scenes_type: Vec<SalesScenesType>,
     /// 线下场所场景
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub biz_store_info: Option<PostApplymentBusinessInfoSalesInfoBizStoreInfo>,
+    pub biz_store_info: Option<BizStoreInfo>,
     /// 公众号场景
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mp_info: Option<PostApplymentBusinessInfoSalesInfoMpInfo>,
+    pub mp_info: Option<MpInfo>,
     /// 小程序场景
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mini_program_info: Option<PostApplymentBusinessInfoSalesInfoMiniProgramInfo>,
+    pub mini_program_info: Option<MiniProgramInfo>,
     /// App场景
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub app_info: Option<PostApplymentBusinessInfoSalesInfoAppInfo>,
+    pub app_info: Option<AppInfo>,
     /// 互联网网站场景
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub web_info: Option<PostApplymentBusinessInfoSalesInfoWebInfo>,
+    pub web_info: Option<WebInfo>,
     /// 企业微信场景
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub wework_info: Option<PostApplymentBusinessInfoSalesInfoWeworkInfo>,
+    pub wework_info: Option<WeworkInfo>,
 }
 
 /// 经营资料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBusinessInfo {
+pub struct BusinessInfo {
     /// 商户简称
     pub merchant_shortname: String,
     /// 客服电话
     pub service_phone: String,
     /// 经营场景
-    pub sales_info: PostApplymentBusinessInfoSalesInfo,
+    pub sales_info: SalesInfo,
 }
 
 /// 结算规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentSettlementInfo {
+pub struct SettlementInfo {
     /// 入驻结算规则ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement_id: Option<String>,
@@ -682,7 +751,7 @@ crate::open_enum::open_enum! {
     /// 账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentBankAccountInfoBankAccountType {
+    pub enum BankAccountType {
         /// `BANK_ACCOUNT_TYPE_CORPORATE`
         BankAccountTypeCorporate = "BANK_ACCOUNT_TYPE_CORPORATE",
         /// `BANK_ACCOUNT_TYPE_PERSONAL`
@@ -694,9 +763,9 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentBankAccountInfo {
+pub struct BankAccountInfo {
     /// 账户类型
-    pub bank_account_type: PostApplymentBankAccountInfoBankAccountType,
+    pub bank_account_type: BankAccountType,
     /// 开户名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub account_name: String,
@@ -719,7 +788,7 @@ pub struct PostApplymentBankAccountInfo {
 /// 补充材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentAdditionInfo {
+pub struct AdditionInfo {
     /// 法人开户承诺函
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_person_commitment: Option<String>,
@@ -735,6 +804,9 @@ pub struct PostApplymentAdditionInfo {
 }
 
 /// The answer of [`PostApplyment`] (提交申请单API).
+#[doc(alias = "v3/applyment4sub/applyment/")]
+#[doc(alias = "POST v3/applyment4sub/applyment/")]
+#[doc(alias = "提交申请单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentResponse {
     /// 微信支付申请单号
@@ -745,7 +817,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetApplymentApplymentIdApplymentIdResponseApplymentState {
+    pub enum ApplymentState {
         /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
         ApplymentStateWaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
         /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
@@ -777,7 +849,7 @@ crate::open_enum::open_enum! {
 
 /// 驳回原因详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplymentApplymentIdApplymentIdResponseAuditDetail {
+pub struct AuditDetail {
     /// 字段名
     pub field: Option<String>,
     /// 字段名称
@@ -786,9 +858,12 @@ pub struct GetApplymentApplymentIdApplymentIdResponseAuditDetail {
     pub reject_reason: Option<String>,
 }
 
-/// The answer of [`GetApplymentApplymentIdApplymentId`] (通过申请单号查询申请状态).
+/// The answer of [`GetApplymentId`] (通过申请单号查询申请状态).
+#[doc(alias = "v3/applyment4sub/applyment/applyment_id/{applyment_id}")]
+#[doc(alias = "GET v3/applyment4sub/applyment/applyment_id/{applyment_id}")]
+#[doc(alias = "通过申请单号查询申请状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplymentApplymentIdApplymentIdResponse {
+pub struct GetApplymentIdResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -798,20 +873,40 @@ pub struct GetApplymentApplymentIdApplymentIdResponse {
     /// 超级管理员签约链接
     pub sign_url: Option<String>,
     /// 申请单状态
-    pub applyment_state: Option<GetApplymentApplymentIdApplymentIdResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
     /// 申请状态描述
     pub applyment_state_msg: Option<String>,
     /// 驳回原因详情
-    pub audit_detail: Option<Vec<GetApplymentApplymentIdApplymentIdResponseAuditDetail>>,
+    pub audit_detail: Option<Vec<AuditDetail>>,
+}
+
+/// The answer of [`GetApplymentBusinessCode`] (通过业务申请编号查询申请状态).
+#[doc(alias = "v3/applyment4sub/applyment/business_code/{business_code}")]
+#[doc(alias = "GET v3/applyment4sub/applyment/business_code/{business_code}")]
+#[doc(alias = "通过业务申请编号查询申请状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetApplymentBusinessCodeResponse {
+    /// 业务申请编号
+    pub business_code: Option<String>,
+    /// 微信支付申请单号
+    pub applyment_id: Option<i64>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// 超级管理员签约链接
+    pub sign_url: Option<String>,
+    /// 申请单状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 申请状态描述
+    pub applyment_state_msg: Option<String>,
+    /// 驳回原因详情
+    pub audit_detail: Option<Vec<AuditDetail>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplyment>("POST v3/applyment4sub/applyment/");
-    check.operation::<GetApplymentApplymentIdApplymentId>(
-        "GET v3/applyment4sub/applyment/applyment_id/{applyment_id}",
-    );
-    check.operation::<GetApplymentBusinessCodeBusinessCode>(
+    check.operation::<GetApplymentId>("GET v3/applyment4sub/applyment/applyment_id/{applyment_id}");
+    check.operation::<GetApplymentBusinessCode>(
         "GET v3/applyment4sub/applyment/business_code/{business_code}",
     );
 }

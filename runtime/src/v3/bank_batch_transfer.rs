@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/bank-batch-transfer/receipt/detail-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_9.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "GET v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "查询明细电子回单受理结果API")]
 #[endpoint(GET, "v3/bank-batch-transfer/receipt/detail-receipts", response = GetReceiptDetailReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -26,7 +29,10 @@ pub struct GetReceiptDetailReceipts {
 /// `POST /v3/bank-batch-transfer/receipt/detail-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_8.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/bank-batch-transfer/receipt/detail-receipts", response = GetReceiptDetailReceiptsResponse)]
+#[doc(alias = "v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "POST v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "受理明细电子回单API")]
+#[endpoint(POST, "v3/bank-batch-transfer/receipt/detail-receipts", response = PostReceiptDetailReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiptDetailReceipts {
@@ -41,6 +47,9 @@ pub struct PostReceiptDetailReceipts {
 /// `GET /v3/bank-batch-transfer/receipt/summary-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_7.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "GET v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "查询汇总电子回单受理结果API")]
 #[endpoint(GET, "v3/bank-batch-transfer/receipt/summary-receipts", response = GetReceiptSummaryReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -54,7 +63,10 @@ pub struct GetReceiptSummaryReceipts {
 /// `POST /v3/bank-batch-transfer/receipt/summary-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_6.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/bank-batch-transfer/receipt/summary-receipts", response = GetReceiptSummaryReceiptsResponse)]
+#[doc(alias = "v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "POST v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "受理汇总电子回单API")]
+#[endpoint(POST, "v3/bank-batch-transfer/receipt/summary-receipts", response = PostReceiptSummaryReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostReceiptSummaryReceipts {
@@ -63,6 +75,9 @@ pub struct PostReceiptSummaryReceipts {
 }
 
 /// The answer of [`GetReceiptDetailReceipts`] (查询明细电子回单受理结果API).
+#[doc(alias = "v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "GET v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "查询明细电子回单受理结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptDetailReceiptsResponse {
     /// 银行转账批次单号
@@ -81,9 +96,58 @@ pub struct GetReceiptDetailReceiptsResponse {
     pub download_url: Option<String>,
 }
 
+/// The answer of [`PostReceiptDetailReceipts`] (受理明细电子回单API).
+#[doc(alias = "v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "POST v3/bank-batch-transfer/receipt/detail-receipts")]
+#[doc(alias = "受理明细电子回单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostReceiptDetailReceiptsResponse {
+    /// 银行转账批次单号
+    pub out_batch_no: Option<String>,
+    /// 银行转账明细单号
+    pub out_detail_no: Option<String>,
+    /// 电子回单受理单号
+    pub receipt_no: Option<String>,
+    /// 电子回单状态
+    pub receipt_state: Option<String>,
+    /// 电子回单文件的Hash方法
+    pub hash_type: Option<String>,
+    /// 电子回单文件的Hash值
+    pub hash_value: Option<String>,
+    /// 电子回单文件的下载地址
+    pub download_url: Option<String>,
+}
+
 /// The answer of [`GetReceiptSummaryReceipts`] (查询汇总电子回单受理结果API).
+#[doc(alias = "v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "GET v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "查询汇总电子回单受理结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetReceiptSummaryReceiptsResponse {
+    /// 银行转账批次单号
+    pub out_batch_no: Option<String>,
+    /// 电子回单申请单号
+    pub receipt_no: Option<String>,
+    /// 电子回单状态
+    pub receipt_state: Option<String>,
+    /// 电子回单文件的hash方法
+    pub hash_type: Option<String>,
+    /// 电子回单文件的hash值
+    pub hash_value: Option<String>,
+    /// 电子回单文件的下载地址
+    pub download_url: Option<String>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+}
+
+/// The answer of [`PostReceiptSummaryReceipts`] (受理汇总电子回单API).
+#[doc(alias = "v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "POST v3/bank-batch-transfer/receipt/summary-receipts")]
+#[doc(alias = "受理汇总电子回单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostReceiptSummaryReceiptsResponse {
     /// 银行转账批次单号
     pub out_batch_no: Option<String>,
     /// 电子回单申请单号

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/bank-transfer/batches`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/bank-transfer/batches")]
+#[doc(alias = "POST v3/bank-transfer/batches")]
+#[doc(alias = "发起批量转账API")]
 #[endpoint(POST, "v3/bank-transfer/batches", response = PostBatchesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -42,7 +45,7 @@ pub struct PostBatches {
     /// 批量转账用途
     pub transfer_purpose: String,
     /// 转账明细列表
-    pub transfer_detail_list: Option<Vec<PostBatchesTransferDetailList>>,
+    pub transfer_detail_list: Option<Vec<BatchTransferDetailList>>,
 }
 
 /// 微信支付批次单号查询批次单API
@@ -50,10 +53,13 @@ pub struct PostBatches {
 /// `GET /v3/bank-transfer/batches/batch-id/{batch_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/bank-transfer/batches/batch-id/{batch_id}", response = GetBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/bank-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/bank-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付批次单号查询批次单API")]
+#[endpoint(GET, "v3/bank-transfer/batches/batch-id/{batch_id}", response = GetBatchesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesBatchIdBatchId {
+pub struct GetBatchesId {
     /// 微信支付批次单号
     pub batch_id: String,
     /// 是否查询转账明细单
@@ -63,7 +69,7 @@ pub struct GetBatchesBatchIdBatchId {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_state: Option<GetBatchesBatchIdBatchIdDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
 /// 微信支付明细单号查询明细单API
@@ -71,10 +77,13 @@ pub struct GetBatchesBatchIdBatchId {
 /// `GET /v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_3.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(alias = "v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "GET v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "微信支付明细单号查询明细单API")]
+#[endpoint(GET, "v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesIdDetailsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
+pub struct GetBatchesIdDetailsId {
     /// 微信支付批次单号
     pub batch_id: String,
     /// 微信明细单号
@@ -86,10 +95,13 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// `GET /v3/bank-transfer/batches/out-batch-no/{out_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_4.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/bank-transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/bank-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "银行批次单号查询批次单API")]
+#[endpoint(GET, "v3/bank-transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesOutBatchNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesOutBatchNoOutBatchNo {
+pub struct GetBatchesOutBatchNo {
     /// 银行批次单号
     pub out_batch_no: String,
     /// 是否查询转账明细单
@@ -99,7 +111,7 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_state: Option<GetBatchesBatchIdBatchIdDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
 /// 银行明细单号查询明细单API
@@ -107,10 +119,17 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
 /// `GET /v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_2_5.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "银行明细单号查询明细单API")]
+#[endpoint(GET, "v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesOutBatchNoDetailsOutDetailNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
+pub struct GetBatchesOutBatchNoDetailsOutDetailNo {
     /// 银行批次单号
     pub out_batch_no: String,
     /// 银行明细单号
@@ -121,7 +140,7 @@ pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBatchesTransferDetailList {
+pub struct BatchTransferDetailList {
     /// 银行明细单号
     pub out_detail_no: String,
     /// 转账金额
@@ -140,6 +159,9 @@ pub struct PostBatchesTransferDetailList {
 }
 
 /// The answer of [`PostBatches`] (发起批量转账API).
+#[doc(alias = "v3/bank-transfer/batches")]
+#[doc(alias = "POST v3/bank-transfer/batches")]
+#[doc(alias = "发起批量转账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBatchesResponse {
     /// 银行批次单号
@@ -154,23 +176,27 @@ crate::open_enum::open_enum! {
     /// 明细状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdDetailState {
+    pub enum DetailState {
         /// `ALL`
         All = "ALL",
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `FAIL`
         Fail = "FAIL",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `REFUND`
+        Refund = "REFUND",
     }
 }
 
-impl crate::endpoint::QueryValue for GetBatchesBatchIdBatchIdDetailState {}
+impl crate::endpoint::QueryValue for DetailState {}
 
 crate::open_enum::open_enum! {
     /// 转账场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseTransferScene {
+    pub enum TransferScene {
         /// `ORDINARY_TRANSFER`
         OrdinaryTransfer = "ORDINARY_TRANSFER",
         /// `PAYROLL_CARD_TRANSFER`
@@ -182,7 +208,7 @@ crate::open_enum::open_enum! {
     /// 批量转账用途
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseTransferPurpose {
+    pub enum TransferPurpose {
         /// `GOODSPAYMENT`
         Goodspayment = "GOODSPAYMENT",
         /// `COMMISSION`
@@ -202,7 +228,7 @@ crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseBatchState {
+    pub enum BatchState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `PROCESSING`
@@ -218,7 +244,7 @@ crate::open_enum::open_enum! {
     /// 批次关闭原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseCloseReason {
+    pub enum CloseReason {
         /// `MERCHANT_REVOCATION`
         MerchantRevocation = "MERCHANT_REVOCATION",
         /// `OVERDUE_CLOSE`
@@ -227,24 +253,10 @@ crate::open_enum::open_enum! {
 }
 
 crate::open_enum::open_enum! {
-    /// 明细状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseTransferDetailListDetailState {
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `REFUND`
-        Refund = "REFUND",
-    }
-}
-
-crate::open_enum::open_enum! {
     /// 明细失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseTransferDetailListFailReason {
+    pub enum FailReason {
         /// `ACCOUNT_FROZEN`
         AccountFrozen = "ACCOUNT_FROZEN",
         /// `REAL_NAME_CHECK_FAIL`
@@ -306,20 +318,23 @@ crate::open_enum::open_enum! {
 
 /// 转账明细单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
+pub struct TransferDetailList {
     /// 微信支付明细单号
     pub detail_id: Option<String>,
     /// 银行明细单号
     pub out_detail_no: Option<String>,
     /// 明细状态
-    pub detail_state: Option<GetBatchesBatchIdBatchIdResponseTransferDetailListDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 明细失败原因
-    pub fail_reason: Option<GetBatchesBatchIdBatchIdResponseTransferDetailListFailReason>,
+    pub fail_reason: Option<FailReason>,
 }
 
-/// The answer of [`GetBatchesBatchIdBatchId`] (微信支付批次单号查询批次单API).
+/// The answer of [`GetBatchesId`] (微信支付批次单号查询批次单API).
+#[doc(alias = "v3/bank-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/bank-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付批次单号查询批次单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponse {
+pub struct GetBatchesIdResponse {
     /// 银行服务商号
     pub bank_sp_mchid: Option<String>,
     /// 服务平台商户号
@@ -337,7 +352,7 @@ pub struct GetBatchesBatchIdBatchIdResponse {
     /// 微信支付批次单号
     pub batch_id: Option<String>,
     /// 转账场景
-    pub transfer_scene: Option<GetBatchesBatchIdBatchIdResponseTransferScene>,
+    pub transfer_scene: Option<TransferScene>,
     /// 批次名称
     pub batch_name: Option<String>,
     /// 批次备注
@@ -345,11 +360,11 @@ pub struct GetBatchesBatchIdBatchIdResponse {
     /// 附加信息
     pub attach_remark: Option<String>,
     /// 批量转账用途
-    pub transfer_purpose: Option<GetBatchesBatchIdBatchIdResponseTransferPurpose>,
+    pub transfer_purpose: Option<TransferPurpose>,
     /// 批次状态
-    pub batch_state: Option<GetBatchesBatchIdBatchIdResponseBatchState>,
+    pub batch_state: Option<BatchState>,
     /// 批次关闭原因
-    pub close_reason: Option<GetBatchesBatchIdBatchIdResponseCloseReason>,
+    pub close_reason: Option<CloseReason>,
     /// 转账总金额
     pub total_amount: Option<i64>,
     /// 转账总笔数
@@ -367,30 +382,14 @@ pub struct GetBatchesBatchIdBatchIdResponse {
     /// 转账失败笔数
     pub fail_count: Option<i64>,
     /// 转账明细单列表
-    pub transfer_detail_list: Option<Vec<GetBatchesBatchIdBatchIdResponseTransferDetailList>>,
-}
-
-crate::open_enum::open_enum! {
-    /// 明细状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseDetailState {
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `REFUND`
-        Refund = "REFUND",
-    }
+    pub transfer_detail_list: Option<Vec<TransferDetailList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 收款账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseAccountType {
+    pub enum AccountType {
         /// `WECHATPAY_ACCOUNT`
         WechatpayAccount = "WECHATPAY_ACCOUNT",
         /// `BANK_ACCOUNT`
@@ -398,9 +397,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付明细单号查询明细单API).
+/// The answer of [`GetBatchesIdDetailsId`] (微信支付明细单号查询明细单API).
+#[doc(alias = "v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "GET v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "微信支付明细单号查询明细单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
+pub struct GetBatchesIdDetailsIdResponse {
     /// 银行服务商号
     pub bank_sp_mchid: Option<String>,
     /// 服务平台商户号
@@ -418,7 +420,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 微信支付批次单号
     pub batch_id: Option<String>,
     /// 转账场景
-    pub transfer_scene: Option<GetBatchesBatchIdBatchIdResponseTransferScene>,
+    pub transfer_scene: Option<TransferScene>,
     /// 银行明细单号
     pub out_detail_no: Option<String>,
     /// 微信支付明细单号
@@ -432,15 +434,127 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 转账备注
     pub transfer_remark: Option<String>,
     /// 明细状态
-    pub detail_state: Option<GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 明细失败原因
-    pub fail_reason: Option<GetBatchesBatchIdBatchIdResponseTransferDetailListFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 转账发起时间
     pub initiate_time: Option<String>,
     /// 明细更新时间
     pub update_time: Option<String>,
     /// 收款账户类型
-    pub account_type: Option<GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseAccountType>,
+    pub account_type: Option<AccountType>,
+    /// 银行名称
+    pub bank_name: Option<String>,
+    /// 银行卡尾号
+    pub bank_card_number_tail: Option<String>,
+}
+
+/// The answer of [`GetBatchesOutBatchNo`] (银行批次单号查询批次单API).
+#[doc(alias = "v3/bank-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "银行批次单号查询批次单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetBatchesOutBatchNoResponse {
+    /// 银行服务商号
+    pub bank_sp_mchid: Option<String>,
+    /// 服务平台商户号
+    pub platform_mchid: Option<String>,
+    /// 付款企业商户号
+    pub specialized_payment_mchid: Option<String>,
+    /// 实际出资商户号
+    pub sponsor_mchid: Option<String>,
+    /// 用户授权商户号
+    pub user_authorized_mchid: Option<String>,
+    /// 用户授权appid
+    pub user_authorized_appid: Option<String>,
+    /// 银行批次单号
+    pub out_batch_no: Option<String>,
+    /// 微信支付批次单号
+    pub batch_id: Option<String>,
+    /// 转账场景
+    pub transfer_scene: Option<TransferScene>,
+    /// 批次名称
+    pub batch_name: Option<String>,
+    /// 批次备注
+    pub batch_remark: Option<String>,
+    /// 附加信息
+    pub attach_remark: Option<String>,
+    /// 批量转账用途
+    pub transfer_purpose: Option<TransferPurpose>,
+    /// 批次状态
+    pub batch_state: Option<BatchState>,
+    /// 批次关闭原因
+    pub close_reason: Option<CloseReason>,
+    /// 转账总金额
+    pub total_amount: Option<i64>,
+    /// 转账总笔数
+    pub total_count: Option<i64>,
+    /// 批次创建时间
+    pub create_time: Option<String>,
+    /// 批次更新时间
+    pub update_time: Option<String>,
+    /// 转账成功金额
+    pub success_amount: Option<i64>,
+    /// 转账成功笔数
+    pub success_count: Option<i64>,
+    /// 转账失败金额
+    pub fail_amount: Option<i64>,
+    /// 转账失败笔数
+    pub fail_count: Option<i64>,
+    /// 转账明细单列表
+    pub transfer_detail_list: Option<Vec<TransferDetailList>>,
+}
+
+/// The answer of [`GetBatchesOutBatchNoDetailsOutDetailNo`] (银行明细单号查询明细单API).
+#[doc(
+    alias = "v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "银行明细单号查询明细单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
+    /// 银行服务商号
+    pub bank_sp_mchid: Option<String>,
+    /// 服务平台商户号
+    pub platform_mchid: Option<String>,
+    /// 付款企业商户号
+    pub specialized_payment_mchid: Option<String>,
+    /// 实际出资商户号
+    pub sponsor_mchid: Option<String>,
+    /// 用户授权商户号
+    pub user_authorized_mchid: Option<String>,
+    /// 用户授权appid
+    pub user_authorized_appid: Option<String>,
+    /// 银行批次单号
+    pub out_batch_no: Option<String>,
+    /// 微信支付批次单号
+    pub batch_id: Option<String>,
+    /// 转账场景
+    pub transfer_scene: Option<TransferScene>,
+    /// 银行明细单号
+    pub out_detail_no: Option<String>,
+    /// 微信支付明细单号
+    pub detail_id: Option<String>,
+    /// 收款用户openid
+    pub openid: Option<String>,
+    /// 收款用户姓名
+    pub username: Option<String>,
+    /// 转账金额
+    pub transfer_amount: Option<i64>,
+    /// 转账备注
+    pub transfer_remark: Option<String>,
+    /// 明细状态
+    pub detail_state: Option<DetailState>,
+    /// 明细失败原因
+    pub fail_reason: Option<FailReason>,
+    /// 转账发起时间
+    pub initiate_time: Option<String>,
+    /// 明细更新时间
+    pub update_time: Option<String>,
+    /// 收款账户类型
+    pub account_type: Option<AccountType>,
     /// 银行名称
     pub bank_name: Option<String>,
     /// 银行卡尾号
@@ -450,12 +564,12 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBatches>("POST v3/bank-transfer/batches");
-    check.operation::<GetBatchesBatchIdBatchId>("GET v3/bank-transfer/batches/batch-id/{batch_id}");
-    check.operation::<GetBatchesBatchIdBatchIdDetailsDetailIdDetailId>(
+    check.operation::<GetBatchesId>("GET v3/bank-transfer/batches/batch-id/{batch_id}");
+    check.operation::<GetBatchesIdDetailsId>(
         "GET v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}",
     );
-    check.operation::<GetBatchesOutBatchNoOutBatchNo>(
+    check.operation::<GetBatchesOutBatchNo>(
         "GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}",
     );
-    check.operation::<GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo>("GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
+    check.operation::<GetBatchesOutBatchNoDetailsOutDetailNo>("GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
 }

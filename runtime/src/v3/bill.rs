@@ -11,18 +11,21 @@ use crate::endpoint;
 /// `GET /v3/bill/fundflowbill`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/bill-download/fund-bill/get-fund-bill.html>.
 /// Callers: 电商平台, 服务商, 直连商户.
-#[endpoint(GET, "v3/bill/fundflowbill", response = GetFundflowbillResponse)]
+#[doc(alias = "v3/bill/fundflowbill")]
+#[doc(alias = "GET v3/bill/fundflowbill")]
+#[doc(alias = "申请资金账单API")]
+#[endpoint(GET, "v3/bill/fundflowbill", response = BillDownloadUrl)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundflowbill {
+pub struct FundFlowBill {
     /// 账单日期
     pub bill_date: String,
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 资金账户类型
-    pub account_type: Option<GetFundflowbillAccountType>,
+    pub account_type: Option<AccountType>,
     /// 压缩类型
-    pub tar_type: Option<GetFundflowbillTarType>,
+    pub tar_type: Option<TarType>,
 }
 
 /// 申请单个子商户资金账单API
@@ -30,24 +33,27 @@ pub struct GetFundflowbill {
 /// `GET /v3/bill/sub-merchant-fundflowbill`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/bill-download/sub-mch-fund-flow-bill/get-sub-mch-fund-flow-bill.html>.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/bill/sub-merchant-fundflowbill")]
+#[doc(alias = "GET v3/bill/sub-merchant-fundflowbill")]
+#[doc(alias = "申请单个子商户资金账单API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/bill/sub-merchant-fundflowbill", response = GetSubMerchantFundflowbillResponse)]
+#[endpoint(GET, "v3/bill/sub-merchant-fundflowbill", response = QueryEncryptBill)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSubMerchantFundflowbill {
+pub struct SubMerchantFundFlowBill {
     /// 子商户号
     pub sub_mchid: String,
     /// 账单日期
     pub bill_date: String,
     /// 压缩类型
-    pub tar_type: Option<GetFundflowbillTarType>,
+    pub tar_type: Option<TarType>,
     /// 加密算法
-    pub algorithm: GetSubMerchantFundflowbillAlgorithm,
+    pub algorithm: Algorithm,
     /// 资金账户类型
-    pub account_type: GetSubMerchantFundflowbillAccountType,
+    pub account_type: AccountType,
 }
 
 /// 申请交易账单API
@@ -55,25 +61,28 @@ pub struct GetSubMerchantFundflowbill {
 /// `GET /v3/bill/tradebill`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/bill-download/trade-bill/get-trade-bill.html>.
 /// Callers: 电商平台, 服务商, 直连商户.
-#[endpoint(GET, "v3/bill/tradebill", response = GetFundflowbillResponse)]
+#[doc(alias = "v3/bill/tradebill")]
+#[doc(alias = "GET v3/bill/tradebill")]
+#[doc(alias = "申请交易账单API")]
+#[endpoint(GET, "v3/bill/tradebill", response = BillDownloadUrl)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTradebill {
+pub struct TradeBill {
     /// 账单日期
     pub bill_date: String,
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 账单类型
-    pub bill_type: Option<GetTradebillBillType>,
+    pub bill_type: Option<BillType>,
     /// 压缩类型
-    pub tar_type: Option<GetFundflowbillTarType>,
+    pub tar_type: Option<TarType>,
 }
 
 crate::open_enum::open_enum! {
     /// 资金账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundflowbillAccountType {
+    pub enum AccountType {
         /// `BASIC`
         Basic = "BASIC",
         /// `OPERATION`
@@ -82,38 +91,43 @@ crate::open_enum::open_enum! {
         Fees = "FEES",
         /// `ALL`
         All = "ALL",
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
     }
 }
 
-impl crate::endpoint::QueryValue for GetFundflowbillAccountType {}
+impl crate::endpoint::QueryValue for AccountType {}
 
 crate::open_enum::open_enum! {
     /// 压缩类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundflowbillTarType {
+    pub enum TarType {
         /// `GZIP`
         Gzip = "GZIP",
     }
 }
 
-impl crate::endpoint::QueryValue for GetFundflowbillTarType {}
+impl crate::endpoint::QueryValue for TarType {}
 
 crate::open_enum::open_enum! {
     /// 哈希类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundflowbillResponseHashType {
+    pub enum HashType {
         /// `SHA1`
         Sha1 = "SHA1",
     }
 }
 
-/// The answer of [`GetFundflowbill`] (申请资金账单API).
+/// The answer of [`FundFlowBill`] (申请资金账单API).
+#[doc(alias = "v3/bill/fundflowbill")]
+#[doc(alias = "GET v3/bill/fundflowbill")]
+#[doc(alias = "申请资金账单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundflowbillResponse {
+pub struct BillDownloadUrl {
     /// 哈希类型
-    pub hash_type: Option<GetFundflowbillResponseHashType>,
+    pub hash_type: Option<HashType>,
     /// 哈希值
     pub hash_value: Option<String>,
     /// 账单下载地址
@@ -125,7 +139,7 @@ crate::open_enum::open_enum! {
     /// 加密算法
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubMerchantFundflowbillAlgorithm {
+    pub enum Algorithm {
         /// `AEAD_AES_256_GCM`
         AeadAes256Gcm = "AEAD_AES_256_GCM",
         /// `SM4_GCM`
@@ -134,35 +148,13 @@ crate::open_enum::open_enum! {
 }
 
 #[cfg(feature = "partner")]
-impl crate::endpoint::QueryValue for GetSubMerchantFundflowbillAlgorithm {}
-
-#[cfg(feature = "partner")]
-crate::open_enum::open_enum! {
-    /// 资金账户类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubMerchantFundflowbillAccountType {
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `FEES`
-        Fees = "FEES",
-        /// `DEPOSIT`
-        Deposit = "DEPOSIT",
-        /// `ALL`
-        All = "ALL",
-    }
-}
-
-#[cfg(feature = "partner")]
-impl crate::endpoint::QueryValue for GetSubMerchantFundflowbillAccountType {}
+impl crate::endpoint::QueryValue for Algorithm {}
 
 /// 下载信息明细 (sensitive: encrypted on the wire)
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSubMerchantFundflowbillResponseDownloadBillList {
+pub struct EncryptBill {
     /// 账单文件序号
     pub bill_sequence: Option<i64>,
     /// 下载地址
@@ -170,29 +162,32 @@ pub struct GetSubMerchantFundflowbillResponseDownloadBillList {
     /// 加密密钥 (sensitive: encrypted on the wire)
     pub encrypt_key: Option<String>,
     /// 哈希类型
-    pub hash_type: Option<GetFundflowbillResponseHashType>,
+    pub hash_type: Option<HashType>,
     /// 哈希值
     pub hash_value: Option<String>,
     /// 随机字符串
     pub nonce: Option<String>,
 }
 
-/// The answer of [`GetSubMerchantFundflowbill`] (申请单个子商户资金账单API).
+/// The answer of [`SubMerchantFundFlowBill`] (申请单个子商户资金账单API).
+#[doc(alias = "v3/bill/sub-merchant-fundflowbill")]
+#[doc(alias = "GET v3/bill/sub-merchant-fundflowbill")]
+#[doc(alias = "申请单个子商户资金账单API")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSubMerchantFundflowbillResponse {
+pub struct QueryEncryptBill {
     /// 下载信息总数
     pub download_bill_count: Option<i64>,
     /// 下载信息明细 (sensitive: encrypted on the wire)
-    pub download_bill_list: Option<Vec<GetSubMerchantFundflowbillResponseDownloadBillList>>,
+    pub download_bill_list: Option<Vec<EncryptBill>>,
 }
 
 crate::open_enum::open_enum! {
     /// 账单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTradebillBillType {
+    pub enum BillType {
         /// `ALL`
         All = "ALL",
         /// `SUCCESS`
@@ -210,12 +205,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetTradebillBillType {}
+impl crate::endpoint::QueryValue for BillType {}
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetFundflowbill>("GET v3/bill/fundflowbill");
+    check.operation::<FundFlowBill>("GET v3/bill/fundflowbill");
     #[cfg(feature = "partner")]
-    check.operation::<GetSubMerchantFundflowbill>("GET v3/bill/sub-merchant-fundflowbill");
-    check.operation::<GetTradebill>("GET v3/bill/tradebill");
+    check.operation::<SubMerchantFundFlowBill>("GET v3/bill/sub-merchant-fundflowbill");
+    check.operation::<TradeBill>("GET v3/bill/tradebill");
 }

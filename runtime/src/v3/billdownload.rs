@@ -11,12 +11,15 @@ use crate::endpoint;
 /// `GET /v3/billdownload/file`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/bill/chapter3_3.shtml>.
 /// Callers: 电商平台, 服务商, 直连商户.
+#[doc(alias = "v3/billdownload/file")]
+#[doc(alias = "GET v3/billdownload/file")]
+#[doc(alias = "下载账单API")]
 ///
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/billdownload/file", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFile {
+pub struct DownloadBillFile {
     /// `token`
     pub token: String,
     /// `tartype`
@@ -25,5 +28,5 @@ pub struct GetFile {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetFile>("GET v3/billdownload/file");
+    check.operation::<DownloadBillFile>("GET v3/billdownload/file");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/brand/applyments`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/applyments")]
+#[doc(alias = "POST v3/brand/applyments")]
+#[doc(alias = "提交入驻申请")]
 #[endpoint(POST, "v3/brand/applyments", response = PostApplymentsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -18,13 +21,13 @@ pub struct PostApplyments {
     /// 业务申请编号
     pub business_code: String,
     /// 管理员信息
-    pub admin_info: PostApplymentsAdminInfo,
+    pub admin_info: AdminInfo,
     /// 主体资料
-    pub subject_info: PostApplymentsSubjectInfo,
+    pub subject_info: SubjectInfo,
     /// 品牌基础信息
-    pub brand_basic_info: PostApplymentsBrandBasicInfo,
+    pub brand_basic_info: BrandBasicInfo,
     /// 品牌商标资料
-    pub trademark: PostApplymentsTrademark,
+    pub trademark: Trademark,
 }
 
 /// 根据申请单ID查询申请状态
@@ -32,10 +35,13 @@ pub struct PostApplyments {
 /// `GET /v3/brand/applyments/applyment-id/{applyment_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/applyments/applyment-id/{applyment_id}", response = GetApplymentsApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/brand/applyments/applyment-id/{applyment_id}")]
+#[doc(alias = "GET v3/brand/applyments/applyment-id/{applyment_id}")]
+#[doc(alias = "根据申请单ID查询申请状态")]
+#[endpoint(GET, "v3/brand/applyments/applyment-id/{applyment_id}", response = GetApplymentsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplymentsApplymentIdApplymentId {
+pub struct GetApplymentsId {
     /// 微信支付申请单号
     pub applyment_id: String,
 }
@@ -45,10 +51,13 @@ pub struct GetApplymentsApplymentIdApplymentId {
 /// `GET /v3/brand/applyments/business-code/{business_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/applyments/business-code/{business_code}", response = GetApplymentsApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/brand/applyments/business-code/{business_code}")]
+#[doc(alias = "GET v3/brand/applyments/business-code/{business_code}")]
+#[doc(alias = "根据业务申请编号查询申请状态")]
+#[endpoint(GET, "v3/brand/applyments/business-code/{business_code}", response = GetApplymentsBusinessCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplymentsBusinessCodeBusinessCode {
+pub struct GetApplymentsBusinessCode {
     /// 业务申请编号
     pub business_code: String,
 }
@@ -58,7 +67,10 @@ pub struct GetApplymentsBusinessCodeBusinessCode {
 /// `POST /v3/brand/applyments/cancel-applyment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/applyments/cancel-applyment", response = PostApplymentsResponse)]
+#[doc(alias = "v3/brand/applyments/cancel-applyment")]
+#[doc(alias = "POST v3/brand/applyments/cancel-applyment")]
+#[doc(alias = "撤销申请")]
+#[endpoint(POST, "v3/brand/applyments/cancel-applyment", response = PostApplymentsCancelApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsCancelApplyment {
@@ -73,10 +85,13 @@ pub struct PostApplymentsCancelApplyment {
 /// `GET /v3/brand/card/card-configs`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/card/card-configs", response = GetCardCardConfigsResponse)]
+#[doc(alias = "v3/brand/card/card-configs")]
+#[doc(alias = "GET v3/brand/card/card-configs")]
+#[doc(alias = "查询商家名片配置申请状态")]
+#[endpoint(GET, "v3/brand/card/card-configs", response = GetCardConfigsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCardCardConfigs {
+pub struct GetCardConfigs {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -90,20 +105,23 @@ pub struct GetCardCardConfigs {
 /// `POST /v3/brand/card/card-configs`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/card/card-configs", response = PostCardCardConfigsResponse)]
+#[doc(alias = "v3/brand/card/card-configs")]
+#[doc(alias = "POST v3/brand/card/card-configs")]
+#[doc(alias = "提交商家名片配置申请")]
+#[endpoint(POST, "v3/brand/card/card-configs", response = PostCardConfigsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardConfigs {
+pub struct PostCardConfigs {
     /// 业务申请编号
     pub business_code: String,
     /// 品牌ID
     pub brand_id: String,
     /// 品牌小程序信息
-    pub brand_mini_program_info: Option<PostCardCardConfigsBrandMiniProgramInfo>,
+    pub brand_mini_program_info: Option<BrandMiniProgramInfo>,
     /// 品牌客服信息
-    pub brand_customer_service: PostCardCardConfigsBrandCustomerService,
+    pub brand_customer_service: BrandCustomerService,
     /// 服务列表
-    pub service_list: Option<Vec<PostCardCardConfigsServiceList>>,
+    pub service_list: Option<Vec<ServiceList>>,
 }
 
 /// 撤销商家名片配置申请
@@ -111,10 +129,13 @@ pub struct PostCardCardConfigs {
 /// `POST /v3/brand/card/card-configs/cancel-applyment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/card/card-configs/cancel-applyment", response = PostCardCardConfigsCancelApplymentResponse)]
+#[doc(alias = "v3/brand/card/card-configs/cancel-applyment")]
+#[doc(alias = "POST v3/brand/card/card-configs/cancel-applyment")]
+#[doc(alias = "撤销商家名片配置申请")]
+#[endpoint(POST, "v3/brand/card/card-configs/cancel-applyment", response = PostCardConfigsCancelApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardConfigsCancelApplyment {
+pub struct PostCardConfigsCancelApplyment {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -128,10 +149,13 @@ pub struct PostCardCardConfigsCancelApplyment {
 /// `GET /v3/brand/card/card-configs/preview-url`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/card/card-configs/preview-url", response = GetCardCardConfigsPreviewUrlResponse)]
+#[doc(alias = "v3/brand/card/card-configs/preview-url")]
+#[doc(alias = "GET v3/brand/card/card-configs/preview-url")]
+#[doc(alias = "获取商家名片预览二维码")]
+#[endpoint(GET, "v3/brand/card/card-configs/preview-url", response = GetCardConfigsPreviewUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCardCardConfigsPreviewUrl {
+pub struct GetCardConfigsPreviewUrl {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -145,10 +169,13 @@ pub struct GetCardCardConfigsPreviewUrl {
 /// `POST /v3/brand/card/card-configs/publish`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/card/card-configs/publish", response = PostCardCardConfigsPublishResponse)]
+#[doc(alias = "v3/brand/card/card-configs/publish")]
+#[doc(alias = "POST v3/brand/card/card-configs/publish")]
+#[doc(alias = "发布商家名片配置")]
+#[endpoint(POST, "v3/brand/card/card-configs/publish", response = PostCardConfigsPublishResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardConfigsPublish {
+pub struct PostCardConfigsPublish {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -156,7 +183,7 @@ pub struct PostCardCardConfigsPublish {
     /// 品牌ID
     pub brand_id: String,
     /// 发布方式
-    pub publish_type: PostCardCardConfigsPublishPublishType,
+    pub publish_type: PublishType,
     /// 定时发布时间
     pub scheduled_publish_time: Option<String>,
 }
@@ -166,14 +193,17 @@ pub struct PostCardCardConfigsPublish {
 /// `GET /v3/brand/card/card-links`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/card/card-links", response = GetCardCardLinksResponse)]
+#[doc(alias = "v3/brand/card/card-links")]
+#[doc(alias = "GET v3/brand/card/card-links")]
+#[doc(alias = "查询已生效交易连接名片规则")]
+#[endpoint(GET, "v3/brand/card/card-links", response = GetCardLinksResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCardCardLinks {
+pub struct GetCardLinks {
     /// 品牌ID
     pub brand_id: String,
     /// 交易场景类型
-    pub payment_scene: Option<GetCardCardLinksPaymentScene>,
+    pub payment_scene: Option<PaymentScene>,
     /// 查询页码
     pub page_index: Option<i64>,
     /// 查询页大小
@@ -185,16 +215,19 @@ pub struct GetCardCardLinks {
 /// `POST /v3/brand/card/card-links`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/card/card-links", response = PostCardCardLinksResponse)]
+#[doc(alias = "v3/brand/card/card-links")]
+#[doc(alias = "POST v3/brand/card/card-links")]
+#[doc(alias = "添加交易连接名片规则申请")]
+#[endpoint(POST, "v3/brand/card/card-links", response = PostCardLinksResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardLinks {
+pub struct PostCardLinks {
     /// 业务申请编号
     pub business_code: String,
     /// 品牌ID
     pub brand_id: String,
     /// 交易场景类型
-    pub payment_scene: GetCardCardLinksPaymentScene,
+    pub payment_scene: PaymentScene,
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -208,10 +241,13 @@ pub struct PostCardCardLinks {
 /// `GET /v3/brand/card/card-links/business-code/{business_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/card/card-links/business-code/{business_code}", response = GetCardCardLinksBusinessCodeBusinessCodeResponse)]
+#[doc(alias = "v3/brand/card/card-links/business-code/{business_code}")]
+#[doc(alias = "GET v3/brand/card/card-links/business-code/{business_code}")]
+#[doc(alias = "根据业务申请编号查询添加申请状态")]
+#[endpoint(GET, "v3/brand/card/card-links/business-code/{business_code}", response = GetCardLinksBusinessCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCardCardLinksBusinessCodeBusinessCode {
+pub struct GetCardLinksBusinessCode {
     /// 业务申请编号
     pub business_code: String,
     /// 品牌ID
@@ -223,10 +259,13 @@ pub struct GetCardCardLinksBusinessCodeBusinessCode {
 /// `POST /v3/brand/card/card-links/cancel-applyment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/card/card-links/cancel-applyment", response = PostCardCardLinksCancelApplymentResponse)]
+#[doc(alias = "v3/brand/card/card-links/cancel-applyment")]
+#[doc(alias = "POST v3/brand/card/card-links/cancel-applyment")]
+#[doc(alias = "撤销交易连接名片配置申请")]
+#[endpoint(POST, "v3/brand/card/card-links/cancel-applyment", response = PostCardLinksCancelApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardLinksCancelApplyment {
+pub struct PostCardLinksCancelApplyment {
     /// 业务申请编号
     pub business_code: String,
     /// 品牌ID
@@ -238,14 +277,17 @@ pub struct PostCardCardLinksCancelApplyment {
 /// `POST /v3/brand/card/card-links/unbind-card-link`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/card/card-links/unbind-card-link", response = PostCardCardLinksUnbindCardLinkResponse)]
+#[doc(alias = "v3/brand/card/card-links/unbind-card-link")]
+#[doc(alias = "POST v3/brand/card/card-links/unbind-card-link")]
+#[doc(alias = "解除已生效交易连接名片场景")]
+#[endpoint(POST, "v3/brand/card/card-links/unbind-card-link", response = PostCardLinksUnbindCardLinkResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardLinksUnbindCardLink {
+pub struct PostCardLinksUnbindCardLink {
     /// 品牌ID
     pub brand_id: String,
     /// 交易场景类型
-    pub payment_scene: GetCardCardLinksPaymentScene,
+    pub payment_scene: PaymentScene,
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -259,10 +301,13 @@ pub struct PostCardCardLinksUnbindCardLink {
 /// `GET /v3/brand/marketing/shake-activities/activities`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/marketing/shake-activities/activities", response = GetMarketingShakeActivitiesActivitiesResponse)]
+#[doc(alias = "v3/brand/marketing/shake-activities/activities")]
+#[doc(alias = "GET v3/brand/marketing/shake-activities/activities")]
+#[doc(alias = "查询摇优惠活动列表")]
+#[endpoint(GET, "v3/brand/marketing/shake-activities/activities", response = GetMarketingShakeActivitiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMarketingShakeActivitiesActivities {
+pub struct GetMarketingShakeActivities {
     /// 品牌ID
     pub brand_id: String,
     /// 分页大小
@@ -270,9 +315,9 @@ pub struct GetMarketingShakeActivitiesActivities {
     /// 分页页码
     pub offset: i64,
     /// 活动状态
-    pub activity_state: Option<GetMarketingShakeActivitiesActivitiesActivityState>,
+    pub activity_state: Option<ActivityState>,
     /// `audit_state`
-    pub audit_state: Option<GetMarketingShakeActivitiesActivitiesAuditState>,
+    pub audit_state: Option<AuditState>,
 }
 
 /// 查询会员卡模板列表
@@ -280,6 +325,9 @@ pub struct GetMarketingShakeActivitiesActivities {
 /// `GET /v3/brand/partner/card-member/cards`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/cards")]
+#[doc(alias = "GET v3/brand/partner/card-member/cards")]
+#[doc(alias = "查询会员卡模板列表")]
 #[endpoint(GET, "v3/brand/partner/card-member/cards", response = GetPartnerCardMemberCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -287,7 +335,7 @@ pub struct GetPartnerCardMemberCards {
     /// 品牌id
     pub brand_id: String,
     /// 状态
-    pub state: Option<GetPartnerCardMemberCardsState>,
+    pub state: Option<State>,
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -299,7 +347,10 @@ pub struct GetPartnerCardMemberCards {
 /// `POST /v3/brand/partner/card-member/cards`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/cards", response = GetPartnerCardMemberCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/cards")]
+#[doc(alias = "POST v3/brand/partner/card-member/cards")]
+#[doc(alias = "创建会员卡模板")]
+#[endpoint(POST, "v3/brand/partner/card-member/cards", response = PostPartnerCardMemberCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberCards {
@@ -308,7 +359,7 @@ pub struct PostPartnerCardMemberCards {
     /// 商户AppId
     pub appid: String,
     /// 会员卡类型
-    pub card_type: GetPartnerCardMemberCardsResponseDataCardType,
+    pub card_type: CardType,
     /// 卡名称
     pub card_title: String,
     /// 卡背景颜色
@@ -316,11 +367,11 @@ pub struct PostPartnerCardMemberCards {
     /// 卡背景图URL
     pub card_picture_url: String,
     /// 会员卡code分配类型
-    pub code_mode: GetPartnerCardMemberCardsResponseDataCodeMode,
+    pub code_mode: CodeMode,
     /// 会员码型
-    pub code_type: GetPartnerCardMemberCardsResponseDataCodeType,
+    pub code_type: CodeType,
     /// 会员码跳转信息
-    pub code_jump_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub code_jump_information: Option<CodeJumpInformation>,
     /// 会员权益
     pub benefits: String,
     /// 回调地址
@@ -336,15 +387,15 @@ pub struct PostPartnerCardMemberCards {
     /// 商家法务协议
     pub legal_agreement: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: PostPartnerCardMemberCardsValidDateInformation,
+    pub valid_date_information: DateInformation,
     /// 积分信息
-    pub points_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub points_information: Option<CodeJumpInformation>,
     /// 储值信息
-    pub balance_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub balance_information: Option<CodeJumpInformation>,
     /// 付费会员信息
-    pub purchase_information: Option<GetPartnerCardMemberCardsResponseDataPurchaseInformation>,
+    pub purchase_information: Option<PurchaseInformation>,
     /// 用户开卡信息
-    pub user_information: Option<GetPartnerCardMemberCardsResponseDataUserInformation>,
+    pub user_information: Option<DataUserInformation>,
 }
 
 /// 删除会员卡模板
@@ -352,10 +403,13 @@ pub struct PostPartnerCardMemberCards {
 /// `DELETE /v3/brand/partner/card-member/cards/{card_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(DELETE, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsCardIdResponse)]
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "DELETE v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "删除会员卡模板")]
+#[endpoint(DELETE, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeletePartnerCardMemberCardsCardId {
+pub struct DeletePartnerCardMemberCardsId {
     /// 会员卡模板ID
     pub card_id: String,
     /// 品牌id
@@ -367,10 +421,13 @@ pub struct DeletePartnerCardMemberCardsCardId {
 /// `GET /v3/brand/partner/card-member/cards/{card_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsCardIdResponse)]
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "GET v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "查询会员卡模板信息")]
+#[endpoint(GET, "v3/brand/partner/card-member/cards/{card_id}", response = GetPartnerCardMemberCardsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerCardMemberCardsCardId {
+pub struct GetPartnerCardMemberCardsId {
     /// 会员卡模板ID
     pub card_id: String,
     /// 品牌id
@@ -382,10 +439,13 @@ pub struct GetPartnerCardMemberCardsCardId {
 /// `PATCH /v3/brand/partner/card-member/cards/{card_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/brand/partner/card-member/cards/{card_id}", response = DeletePartnerCardMemberCardsCardIdResponse)]
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "PATCH v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "修改会员卡模板信息")]
+#[endpoint(PATCH, "v3/brand/partner/card-member/cards/{card_id}", response = PatchPartnerCardMemberCardsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerCardMemberCardsCardId {
+pub struct PatchPartnerCardMemberCardsId {
     /// 会员卡模板ID
     pub card_id: String,
     /// 品牌ID
@@ -397,7 +457,7 @@ pub struct PatchPartnerCardMemberCardsCardId {
     /// 卡背景图URL
     pub card_picture_url: Option<String>,
     /// 会员码跳转信息
-    pub code_jump_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub code_jump_information: Option<CodeJumpInformation>,
     /// 会员权益
     pub benefits: Option<String>,
     /// 回调地址
@@ -413,15 +473,15 @@ pub struct PatchPartnerCardMemberCardsCardId {
     /// 商家法务协议
     pub legal_agreement: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<PostPartnerCardMemberCardsValidDateInformation>,
+    pub valid_date_information: Option<DateInformation>,
     /// 积分信息
-    pub points_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub points_information: Option<CodeJumpInformation>,
     /// 储值信息
-    pub balance_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub balance_information: Option<CodeJumpInformation>,
     /// 付费会员信息
-    pub purchase_information: Option<GetPartnerCardMemberCardsResponseDataPurchaseInformation>,
+    pub purchase_information: Option<PurchaseInformation>,
     /// 用户开卡信息
-    pub user_information: Option<GetPartnerCardMemberCardsResponseDataUserInformation>,
+    pub user_information: Option<DataUserInformation>,
 }
 
 /// 作废会员卡模板
@@ -429,10 +489,13 @@ pub struct PatchPartnerCardMemberCardsCardId {
 /// `POST /v3/brand/partner/card-member/cards/{card_id}/invalidate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/cards/{card_id}/invalidate", response = PostPartnerCardMemberCardsCardIdInvalidateResponse)]
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}/invalidate")]
+#[doc(alias = "POST v3/brand/partner/card-member/cards/{card_id}/invalidate")]
+#[doc(alias = "作废会员卡模板")]
+#[endpoint(POST, "v3/brand/partner/card-member/cards/{card_id}/invalidate", response = PostPartnerCardMemberCardsIdInvalidateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberCardsCardIdInvalidate {
+pub struct PostPartnerCardMemberCardsIdInvalidate {
     /// 会员卡模板ID
     pub card_id: String,
     /// 品牌id
@@ -444,6 +507,9 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidate {
 /// `GET /v3/brand/partner/card-member/membership-activities`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "GET v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "查询品牌会员发券活动列表")]
 #[endpoint(GET, "v3/brand/partner/card-member/membership-activities", response = GetPartnerCardMemberMembershipActivitiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -453,7 +519,7 @@ pub struct GetPartnerCardMemberMembershipActivities {
     /// 会员卡模板ID
     pub card_id: Option<String>,
     /// 活动状态
-    pub activity_state: Option<GetPartnerCardMemberMembershipActivitiesActivityState>,
+    pub activity_state: Option<ActivityState>,
     /// 请求资源起始位置
     pub offset: i64,
     /// 最大资源条数
@@ -465,7 +531,10 @@ pub struct GetPartnerCardMemberMembershipActivities {
 /// `POST /v3/brand/partner/card-member/membership-activities`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/membership-activities", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "POST v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "创建品牌会员发券活动")]
+#[endpoint(POST, "v3/brand/partner/card-member/membership-activities", response = PostPartnerCardMemberMembershipActivitiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberMembershipActivities {
@@ -476,7 +545,7 @@ pub struct PostPartnerCardMemberMembershipActivities {
     /// 会员卡ID
     pub card_id: String,
     /// 活动渠道
-    pub activity_channel: GetPartnerCardMemberMembershipActivitiesResponseDataActivityChannel,
+    pub activity_channel: ActivityChannel,
     /// 活动主标题
     pub title: String,
     /// 活动主标题
@@ -488,8 +557,7 @@ pub struct PostPartnerCardMemberMembershipActivities {
     /// 活动总库存
     pub apply_total: i64,
     /// 商品券批次列表
-    pub product_coupon_stock_list:
-        Vec<PostPartnerCardMemberMembershipActivitiesProductCouponStockList>,
+    pub product_coupon_stock_list: Vec<MembershipActivityProductCouponStockList>,
 }
 
 /// 查询品牌会员发券活动
@@ -497,10 +565,13 @@ pub struct PostPartnerCardMemberMembershipActivities {
 /// `GET /v3/brand/partner/card-member/membership-activities/{activity_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/partner/card-member/membership-activities/{activity_id}", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "GET v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "查询品牌会员发券活动")]
+#[endpoint(GET, "v3/brand/partner/card-member/membership-activities/{activity_id}", response = GetPartnerCardMemberMembershipActivitiesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerCardMemberMembershipActivitiesActivityId {
+pub struct GetPartnerCardMemberMembershipActivitiesId {
     /// 活动ID
     pub activity_id: String,
     /// 品牌id
@@ -512,10 +583,13 @@ pub struct GetPartnerCardMemberMembershipActivitiesActivityId {
 /// `PATCH /v3/brand/partner/card-member/membership-activities/{activity_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/brand/partner/card-member/membership-activities/{activity_id}", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "PATCH v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "修改品牌会员发券活动信息")]
+#[endpoint(PATCH, "v3/brand/partner/card-member/membership-activities/{activity_id}", response = PatchPartnerCardMemberMembershipActivitiesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerCardMemberMembershipActivitiesActivityId {
+pub struct PatchPartnerCardMemberMembershipActivitiesId {
     /// 活动ID
     pub activity_id: String,
     /// 品牌ID
@@ -535,10 +609,13 @@ pub struct PatchPartnerCardMemberMembershipActivitiesActivityId {
 /// `POST /v3/brand/partner/card-member/membership-activities/{activity_id}/terminate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/membership-activities/{activity_id}/terminate", response = GetPartnerCardMemberMembershipActivitiesResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/membership-activities/{activity_id}/terminate")]
+#[doc(alias = "POST v3/brand/partner/card-member/membership-activities/{activity_id}/terminate")]
+#[doc(alias = "终止品牌会员发券活动")]
+#[endpoint(POST, "v3/brand/partner/card-member/membership-activities/{activity_id}/terminate", response = PostPartnerCardMemberMembershipActivitiesIdTerminateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberMembershipActivitiesActivityIdTerminate {
+pub struct PostPartnerCardMemberMembershipActivitiesIdTerminate {
     /// 活动ID
     pub activity_id: String,
     /// 品牌ID
@@ -550,6 +627,9 @@ pub struct PostPartnerCardMemberMembershipActivitiesActivityIdTerminate {
 /// `POST /v3/brand/partner/card-member/pay-view-tokens`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/pay-view-tokens")]
+#[doc(alias = "POST v3/brand/partner/card-member/pay-view-tokens")]
+#[doc(alias = "品牌会员展示付款码组件预授权")]
 #[endpoint(POST, "v3/brand/partner/card-member/pay-view-tokens", response = PostPartnerCardMemberPayViewTokensResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -567,7 +647,10 @@ pub struct PostPartnerCardMemberPayViewTokens {
 /// `POST /v3/brand/partner/card-member/pre-auth-tokens`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/pre-auth-tokens", response = PostPartnerCardMemberPayViewTokensResponse)]
+#[doc(alias = "v3/brand/partner/card-member/pre-auth-tokens")]
+#[doc(alias = "POST v3/brand/partner/card-member/pre-auth-tokens")]
+#[doc(alias = "入会组件预授权")]
+#[endpoint(POST, "v3/brand/partner/card-member/pre-auth-tokens", response = PostPartnerCardMemberPreAuthTokensResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberPreAuthTokens {
@@ -584,6 +667,9 @@ pub struct PostPartnerCardMemberPreAuthTokens {
 /// `GET /v3/brand/partner/card-member/user-cards`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/user-cards")]
+#[doc(alias = "GET v3/brand/partner/card-member/user-cards")]
+#[doc(alias = "查询用户在品牌下所有会员卡")]
 #[endpoint(GET, "v3/brand/partner/card-member/user-cards", response = GetPartnerCardMemberUserCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -593,7 +679,7 @@ pub struct GetPartnerCardMemberUserCards {
     /// 用户标识
     pub openid: String,
     /// 用户会员卡状态
-    pub user_card_state: Option<GetPartnerCardMemberUserCardsUserCardState>,
+    pub user_card_state: Option<UserCardState>,
     /// 分页页码
     pub offset: i64,
     /// 分页大小
@@ -605,7 +691,10 @@ pub struct GetPartnerCardMemberUserCards {
 /// `POST /v3/brand/partner/card-member/user-cards/import-by-openid`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/user-cards/import-by-openid", response = GetPartnerCardMemberUserCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/user-cards/import-by-openid")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/import-by-openid")]
+#[doc(alias = "根据openid导入用户会员卡")]
+#[endpoint(POST, "v3/brand/partner/card-member/user-cards/import-by-openid", response = PostPartnerCardMemberUserCardsImportByOpenidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByOpenid {
@@ -621,9 +710,9 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenid {
     #[wechatpay(encrypt)]
     pub phone_number: Option<String>,
     /// 用户开卡时填写的个人信息
-    pub user_information: Option<PostPartnerCardMemberUserCardsImportByOpenidUserInformation>,
+    pub user_information: Option<UserCardUserInformation>,
     /// 会员卡有效期
-    pub date_information: PostPartnerCardMemberCardsValidDateInformation,
+    pub date_information: DateInformation,
     /// 领取时间
     pub pickup_time: String,
 }
@@ -633,7 +722,10 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenid {
 /// `POST /v3/brand/partner/card-member/user-cards/import-by-phone`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/user-cards/import-by-phone", response = GetPartnerCardMemberUserCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/user-cards/import-by-phone")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/import-by-phone")]
+#[doc(alias = "根据手机号导入用户会员卡")]
+#[endpoint(POST, "v3/brand/partner/card-member/user-cards/import-by-phone", response = PostPartnerCardMemberUserCardsImportByPhoneResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerCardMemberUserCardsImportByPhone {
@@ -647,9 +739,9 @@ pub struct PostPartnerCardMemberUserCardsImportByPhone {
     /// 会员卡code
     pub user_card_code: String,
     /// 用户开卡时填写的个人信息
-    pub user_information: Option<PostPartnerCardMemberUserCardsImportByOpenidUserInformation>,
+    pub user_information: Option<UserCardUserInformation>,
     /// 会员卡有效期
-    pub date_information: PostPartnerCardMemberCardsValidDateInformation,
+    pub date_information: DateInformation,
     /// 领取时间
     pub pickup_time: String,
 }
@@ -659,10 +751,13 @@ pub struct PostPartnerCardMemberUserCardsImportByPhone {
 /// `GET /v3/brand/partner/card-member/user-cards/{user_card_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/partner/card-member/user-cards/{user_card_code}", response = GetPartnerCardMemberUserCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "GET v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "查询用户会员卡信息")]
+#[endpoint(GET, "v3/brand/partner/card-member/user-cards/{user_card_code}", response = GetPartnerCardMemberUserCardsCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerCardMemberUserCardsUserCardCode {
+pub struct GetPartnerCardMemberUserCardsCode {
     /// 会员卡code
     pub user_card_code: String,
     /// 品牌id
@@ -678,10 +773,13 @@ pub struct GetPartnerCardMemberUserCardsUserCardCode {
 /// `PATCH /v3/brand/partner/card-member/user-cards/{user_card_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/brand/partner/card-member/user-cards/{user_card_code}", response = GetPartnerCardMemberUserCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "PATCH v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "修改用户会员卡信息")]
+#[endpoint(PATCH, "v3/brand/partner/card-member/user-cards/{user_card_code}", response = PatchPartnerCardMemberUserCardsCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerCardMemberUserCardsUserCardCode {
+pub struct PatchPartnerCardMemberUserCardsCode {
     /// 会员卡code
     pub user_card_code: String,
     /// 会员卡模板ID
@@ -700,11 +798,11 @@ pub struct PatchPartnerCardMemberUserCardsUserCardCode {
     /// 等级
     pub level: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<PostPartnerCardMemberCardsValidDateInformation>,
+    pub valid_date_information: Option<DateInformation>,
     /// 领取时间
     pub pickup_time: Option<String>,
     /// 用户开卡时填写的个人信息
-    pub user_information: Option<GetPartnerCardMemberUserCardsResponseDataUserInformation>,
+    pub user_information: Option<UserInformation>,
     /// 商家数据包
     pub attach: Option<String>,
 }
@@ -714,10 +812,13 @@ pub struct PatchPartnerCardMemberUserCardsUserCardCode {
 /// `POST /v3/brand/partner/card-member/user-cards/{user_card_code}/confirm`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/user-cards/{user_card_code}/confirm", response = GetPartnerCardMemberUserCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}/confirm")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/{user_card_code}/confirm")]
+#[doc(alias = "同步会员开通结果")]
+#[endpoint(POST, "v3/brand/partner/card-member/user-cards/{user_card_code}/confirm", response = PostPartnerCardMemberUserCardsCodeConfirmResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberUserCardsUserCardCodeConfirm {
+pub struct PostPartnerCardMemberUserCardsCodeConfirm {
     /// 会员卡code
     pub user_card_code: String,
     /// 会员卡模版ID
@@ -737,14 +838,13 @@ pub struct PostPartnerCardMemberUserCardsUserCardCodeConfirm {
     /// 等级
     pub level: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<PostPartnerCardMemberCardsValidDateInformation>,
+    pub valid_date_information: Option<DateInformation>,
     /// 用户开卡时填写的个人信息
-    pub user_information: Option<PostPartnerCardMemberUserCardsImportByOpenidUserInformation>,
+    pub user_information: Option<UserCardUserInformation>,
     /// 商家数据包
     pub attach: Option<String>,
     /// 会员开卡状态
-    pub user_card_confirm_state:
-        PostPartnerCardMemberUserCardsUserCardCodeConfirmUserCardConfirmState,
+    pub user_card_confirm_state: UserCardConfirmState,
 }
 
 /// 作废用户会员卡
@@ -752,10 +852,13 @@ pub struct PostPartnerCardMemberUserCardsUserCardCodeConfirm {
 /// `POST /v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate", response = GetPartnerCardMemberUserCardsResponseData)]
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate")]
+#[doc(alias = "作废用户会员卡")]
+#[endpoint(POST, "v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate", response = PostPartnerCardMemberUserCardsCodeInvalidateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberUserCardsUserCardCodeInvalidate {
+pub struct PostPartnerCardMemberUserCardsCodeInvalidate {
     /// 会员卡code
     pub user_card_code: String,
     /// 品牌id
@@ -775,6 +878,9 @@ pub struct PostPartnerCardMemberUserCardsUserCardCodeInvalidate {
 /// `POST /v3/brand/partner/card-member/user-feeds`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/user-feeds")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-feeds")]
+#[doc(alias = "创建用户动态信息")]
 #[endpoint(POST, "v3/brand/partner/card-member/user-feeds", response = PostPartnerCardMemberUserFeedsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -798,6 +904,9 @@ pub struct PostPartnerCardMemberUserFeeds {
 /// `POST /v3/brand/partner/card-member/user-points/exchange-coupon/confirm`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/user-points/exchange-coupon/confirm")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-points/exchange-coupon/confirm")]
+#[doc(alias = "同步积分兑券结果")]
 #[endpoint(POST, "v3/brand/partner/card-member/user-points/exchange-coupon/confirm", response = PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -815,7 +924,7 @@ pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirm {
     /// 会员卡code
     pub user_card_code: String,
     /// 积分兑券状态
-    pub state: PostPartnerCardMemberUserPointsExchangeCouponConfirmState,
+    pub state: ConfirmState,
     /// 兑券成功的券code
     pub coupon_code: Option<String>,
     /// 兑券失败原因
@@ -827,6 +936,9 @@ pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirm {
 /// `POST /v3/brand/partner/card-member/user-points/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/card-member/user-points/sync")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-points/sync")]
+#[doc(alias = "同步积分余额")]
 #[endpoint(POST, "v3/brand/partner/card-member/user-points/sync", response = PostPartnerCardMemberUserPointsSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -850,6 +962,9 @@ pub struct PostPartnerCardMemberUserPointsSync {
 /// `GET /v3/brand/partner/store/brandstores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/store/brandstores")]
+#[doc(alias = "GET v3/brand/partner/store/brandstores")]
+#[doc(alias = "列表查询品牌门店信息")]
 #[endpoint(GET, "v3/brand/partner/store/brandstores", response = GetPartnerStoreBrandstoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -857,7 +972,7 @@ pub struct GetPartnerStoreBrandstores {
     /// 品牌ID
     pub brand_id: String,
     /// 门店状态
-    pub store_state: Option<GetPartnerStoreBrandstoresStoreState>,
+    pub store_state: Option<StoreState>,
     /// 分页起始位置
     pub offset: Option<i64>,
     /// 分页条数
@@ -869,18 +984,21 @@ pub struct GetPartnerStoreBrandstores {
 /// `POST /v3/brand/partner/store/brandstores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/store/brandstores", response = GetPartnerStoreBrandstoresResponseData)]
+#[doc(alias = "v3/brand/partner/store/brandstores")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores")]
+#[doc(alias = "创建品牌门店")]
+#[endpoint(POST, "v3/brand/partner/store/brandstores", response = PostPartnerStoreBrandstoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstores {
     /// 品牌ID
     pub brand_id: String,
     /// 门店基础信息
-    pub store_basics: Option<GetPartnerStoreBrandstoresResponseDataStoreBasics>,
+    pub store_basics: Option<StoreBasics>,
     /// 门店地址信息
-    pub store_address: PostPartnerStoreBrandstoresStoreAddress,
+    pub store_address: BrandstoreStoreAddress,
     /// 门店经营信息
-    pub store_business: Option<GetPartnerStoreBrandstoresResponseDataStoreBusiness>,
+    pub store_business: Option<StoreBusiness>,
 }
 
 /// 删除品牌门店
@@ -888,6 +1006,9 @@ pub struct PostPartnerStoreBrandstores {
 /// `DELETE /v3/brand/partner/store/brandstores/{store_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "DELETE v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "删除品牌门店")]
 #[endpoint(DELETE, "v3/brand/partner/store/brandstores/{store_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -904,7 +1025,10 @@ pub struct DeletePartnerStoreBrandstoresStoreId {
 /// `GET /v3/brand/partner/store/brandstores/{store_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/partner/store/brandstores/{store_id}", response = GetPartnerStoreBrandstoresResponseData)]
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "GET v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "查询品牌门店")]
+#[endpoint(GET, "v3/brand/partner/store/brandstores/{store_id}", response = GetPartnerStoreBrandstoresStoreIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerStoreBrandstoresStoreId {
@@ -919,7 +1043,10 @@ pub struct GetPartnerStoreBrandstoresStoreId {
 /// `PATCH /v3/brand/partner/store/brandstores/{store_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/brand/partner/store/brandstores/{store_id}", response = GetPartnerStoreBrandstoresResponseData)]
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "PATCH v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "更新品牌门店")]
+#[endpoint(PATCH, "v3/brand/partner/store/brandstores/{store_id}", response = PatchPartnerStoreBrandstoresStoreIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchPartnerStoreBrandstoresStoreId {
@@ -928,11 +1055,11 @@ pub struct PatchPartnerStoreBrandstoresStoreId {
     /// 品牌ID
     pub brand_id: String,
     /// 门店基础信息
-    pub store_basics: Option<GetPartnerStoreBrandstoresResponseDataStoreBasics>,
+    pub store_basics: Option<StoreBasics>,
     /// 门店地址信息
-    pub store_address: Option<PostPartnerStoreBrandstoresStoreAddress>,
+    pub store_address: Option<BrandstoreStoreAddress>,
     /// 门店经营信息
-    pub store_business: Option<GetPartnerStoreBrandstoresResponseDataStoreBusiness>,
+    pub store_business: Option<StoreBusiness>,
 }
 
 /// 绑定收款商户号
@@ -940,6 +1067,9 @@ pub struct PatchPartnerStoreBrandstoresStoreId {
 /// `POST /v3/brand/partner/store/brandstores/{store_id}/bindrecipient`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/bindrecipient")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/bindrecipient")]
+#[doc(alias = "绑定收款商户号")]
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/bindrecipient", response = PostPartnerStoreBrandstoresStoreIdBindrecipientResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -959,6 +1089,9 @@ pub struct PostPartnerStoreBrandstoresStoreIdBindrecipient {
 /// `POST /v3/brand/partner/store/brandstores/{store_id}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/close")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/close")]
+#[doc(alias = "暂停门店营业")]
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/close", response = PostPartnerStoreBrandstoresStoreIdCloseResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -974,7 +1107,10 @@ pub struct PostPartnerStoreBrandstoresStoreIdClose {
 /// `POST /v3/brand/partner/store/brandstores/{store_id}/resume`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/resume", response = PostPartnerStoreBrandstoresStoreIdCloseResponse)]
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/resume")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/resume")]
+#[doc(alias = "恢复门店营业")]
+#[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/resume", response = PostPartnerStoreBrandstoresStoreIdResumeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerStoreBrandstoresStoreIdResume {
@@ -989,6 +1125,9 @@ pub struct PostPartnerStoreBrandstoresStoreIdResume {
 /// `POST /v3/brand/partner/store/brandstores/{store_id}/unbindrecipient`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/unbindrecipient")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/unbindrecipient")]
+#[doc(alias = "解绑收款商户号")]
 #[endpoint(POST, "v3/brand/partner/store/brandstores/{store_id}/unbindrecipient", response = PostPartnerStoreBrandstoresStoreIdUnbindrecipientResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1006,10 +1145,13 @@ pub struct PostPartnerStoreBrandstoresStoreIdUnbindrecipient {
 /// `GET /v3/brand/profitsharing/brand-configs/{brand_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_7_10.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/profitsharing/brand-configs/{brand_mchid}", response = GetProfitsharingBrandConfigsBrandMchidResponse)]
+#[doc(alias = "v3/brand/profitsharing/brand-configs/{brand_mchid}")]
+#[doc(alias = "GET v3/brand/profitsharing/brand-configs/{brand_mchid}")]
+#[doc(alias = "查询最大分账比例API")]
+#[endpoint(GET, "v3/brand/profitsharing/brand-configs/{brand_mchid}", response = QueryBrandMerchantRatioResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingBrandConfigsBrandMchid {
+pub struct QueryBrandMerchantRatio {
     /// 品牌主商户号
     pub brand_mchid: String,
 }
@@ -1019,10 +1161,13 @@ pub struct GetProfitsharingBrandConfigsBrandMchid {
 /// `POST /v3/brand/profitsharing/finish-order`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_5.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/profitsharing/finish-order", response = PostProfitsharingFinishOrderResponse)]
+#[doc(alias = "v3/brand/profitsharing/finish-order")]
+#[doc(alias = "POST v3/brand/profitsharing/finish-order")]
+#[doc(alias = "完结分账API")]
+#[endpoint(POST, "v3/brand/profitsharing/finish-order", response = FinishOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingFinishOrder {
+pub struct FinishOrder {
     /// 子商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -1040,10 +1185,13 @@ pub struct PostProfitsharingFinishOrder {
 /// `GET /v3/brand/profitsharing/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/profitsharing/orders", response = GetProfitsharingOrdersResponse)]
+#[doc(alias = "v3/brand/profitsharing/orders")]
+#[doc(alias = "GET v3/brand/profitsharing/orders")]
+#[doc(alias = "查询分账结果API")]
+#[endpoint(GET, "v3/brand/profitsharing/orders", response = QueryOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingOrders {
+pub struct QueryOrder {
     /// 子商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -1057,10 +1205,13 @@ pub struct GetProfitsharingOrders {
 /// `POST /v3/brand/profitsharing/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_1.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/profitsharing/orders", response = PostProfitsharingOrdersResponse)]
+#[doc(alias = "v3/brand/profitsharing/orders")]
+#[doc(alias = "POST v3/brand/profitsharing/orders")]
+#[doc(alias = "请求分账API")]
+#[endpoint(POST, "v3/brand/profitsharing/orders", response = CreateOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingOrders {
+pub struct CreateOrder {
     /// 品牌主商户号
     pub brand_mchid: String,
     /// 子商户号
@@ -1074,7 +1225,7 @@ pub struct PostProfitsharingOrders {
     /// 商户分账单号
     pub out_order_no: String,
     /// 分账接收方列表 (sensitive: encrypted on the wire)
-    pub receivers: Vec<PostProfitsharingOrdersReceivers>,
+    pub receivers: Vec<Receiver>,
     /// 是否分账完成
     pub finish: bool,
     /// 分账结果回调url
@@ -1086,10 +1237,13 @@ pub struct PostProfitsharingOrders {
 /// `GET /v3/brand/profitsharing/orders/{transaction_id}/amounts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_7_9.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/profitsharing/orders/{transaction_id}/amounts", response = GetProfitsharingOrdersTransactionIdAmountsResponse)]
+#[doc(alias = "v3/brand/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/brand/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "查询订单剩余待分金额API")]
+#[endpoint(GET, "v3/brand/profitsharing/orders/{transaction_id}/amounts", response = QueryOrderAmountResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingOrdersTransactionIdAmounts {
+pub struct QueryOrderAmount {
     /// 微信订单号
     pub transaction_id: String,
 }
@@ -1099,10 +1253,13 @@ pub struct GetProfitsharingOrdersTransactionIdAmounts {
 /// `POST /v3/brand/profitsharing/receivers/add`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_7.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/profitsharing/receivers/add", response = PostProfitsharingReceiversAddResponse)]
+#[doc(alias = "v3/brand/profitsharing/receivers/add")]
+#[doc(alias = "POST v3/brand/profitsharing/receivers/add")]
+#[doc(alias = "添加分账接收方API")]
+#[endpoint(POST, "v3/brand/profitsharing/receivers/add", response = AddReceiverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingReceiversAdd {
+pub struct AddReceiver {
     /// 品牌主商户号
     pub brand_mchid: String,
     /// 公众账号ID
@@ -1110,13 +1267,13 @@ pub struct PostProfitsharingReceiversAdd {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: GetProfitsharingOrdersResponseReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方账号
     pub account: String,
     /// 接收方名称
     pub name: Option<String>,
     /// 与品牌主商户的的关系类型
-    pub relation_type: PostProfitsharingReceiversAddRelationType,
+    pub relation_type: RelationType,
 }
 
 /// 删除分账接收方API
@@ -1124,10 +1281,13 @@ pub struct PostProfitsharingReceiversAdd {
 /// `POST /v3/brand/profitsharing/receivers/delete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_8.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/profitsharing/receivers/delete", response = PostProfitsharingReceiversAddResponse)]
+#[doc(alias = "v3/brand/profitsharing/receivers/delete")]
+#[doc(alias = "POST v3/brand/profitsharing/receivers/delete")]
+#[doc(alias = "删除分账接收方API")]
+#[endpoint(POST, "v3/brand/profitsharing/receivers/delete", response = AddReceiverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingReceiversDelete {
+pub struct DeleteReceiver {
     /// 品牌主商户号
     pub brand_mchid: String,
     /// 公众账号ID
@@ -1135,7 +1295,7 @@ pub struct PostProfitsharingReceiversDelete {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: GetProfitsharingOrdersResponseReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方账号
     pub account: String,
 }
@@ -1145,10 +1305,13 @@ pub struct PostProfitsharingReceiversDelete {
 /// `GET /v3/brand/profitsharing/returnorders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_4.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand/profitsharing/returnorders", response = GetProfitsharingReturnordersResponse)]
+#[doc(alias = "v3/brand/profitsharing/returnorders")]
+#[doc(alias = "GET v3/brand/profitsharing/returnorders")]
+#[doc(alias = "查询分账回退结果API")]
+#[endpoint(GET, "v3/brand/profitsharing/returnorders", response = QueryReturnOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingReturnorders {
+pub struct QueryReturnOrder {
     /// 子商户号
     pub sub_mchid: String,
     /// 商户回退单号
@@ -1164,10 +1327,13 @@ pub struct GetProfitsharingReturnorders {
 /// `POST /v3/brand/profitsharing/returnorders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/brand/chapter3_3.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/brand/profitsharing/returnorders", response = PostProfitsharingReturnordersResponse)]
+#[doc(alias = "v3/brand/profitsharing/returnorders")]
+#[doc(alias = "POST v3/brand/profitsharing/returnorders")]
+#[doc(alias = "请求分账回退API")]
+#[endpoint(POST, "v3/brand/profitsharing/returnorders", response = CreateReturnOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingReturnorders {
+pub struct CreateReturnOrder {
     /// 子商户号
     pub sub_mchid: String,
     /// 微信分账单号
@@ -1188,7 +1354,7 @@ crate::open_enum::open_enum! {
     /// 管理员证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsAdminInfoIdDocType {
+    pub enum IdDocType {
         /// `IDENTIFICATION_TYPE_MAINLAND_ID_CARD`
         IdentificationTypeMainlandIdCard = "IDENTIFICATION_TYPE_MAINLAND_ID_CARD",
         /// `IDENTIFICATION_TYPE_HONGKONG`
@@ -1208,12 +1374,12 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsAdminInfo {
+pub struct AdminInfo {
     /// 管理员姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub admin_name: String,
     /// 管理员证件类型
-    pub id_doc_type: PostApplymentsAdminInfoIdDocType,
+    pub id_doc_type: IdDocType,
     /// 管理员证件号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub id_card_number: String,
@@ -1223,7 +1389,7 @@ crate::open_enum::open_enum! {
     /// 主体类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsSubjectInfoSubjectType {
+    pub enum SubjectType {
         /// `SUBJECT_TYPE_ENTERPRISE`
         SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
         /// `SUBJECT_TYPE_INDIVIDUAL`
@@ -1234,9 +1400,9 @@ crate::open_enum::open_enum! {
 /// 主体资料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubjectInfo {
+pub struct SubjectInfo {
     /// 主体类型
-    pub subject_type: PostApplymentsSubjectInfoSubjectType,
+    pub subject_type: SubjectType,
     /// 主体名称
     pub subject_name: String,
     /// 统一社会信用代码
@@ -1246,7 +1412,7 @@ pub struct PostApplymentsSubjectInfo {
 /// 品牌基础信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsBrandBasicInfo {
+pub struct BrandBasicInfo {
     /// 品牌名称
     pub brand_name: String,
     /// 品牌Logo
@@ -1257,7 +1423,7 @@ crate::open_enum::open_enum! {
     /// 有无商标
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsTrademarkTrademarkExists {
+    pub enum TrademarkExists {
         /// `TRADEMARK_EXISTS`
         TrademarkExists = "TRADEMARK_EXISTS",
         /// `TRADEMARK_NONE`
@@ -1268,7 +1434,7 @@ crate::open_enum::open_enum! {
 /// 商标注册证
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsTrademarkTrademarkRegistrationCertificate {
+pub struct TrademarkRegistrationCertificate {
     /// 商标注册证
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
@@ -1304,17 +1470,15 @@ pub struct PostApplymentsTrademarkTrademarkRegistrationCertificate {
 /// 品牌商标资料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsTrademark {
+pub struct Trademark {
     /// 有无商标
-    pub trademark_exists: PostApplymentsTrademarkTrademarkExists,
+    pub trademark_exists: TrademarkExists,
     /// 商标注册证
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trademark_registration_certificate:
-        Option<PostApplymentsTrademarkTrademarkRegistrationCertificate>,
+    pub trademark_registration_certificate: Option<TrademarkRegistrationCertificate>,
     /// Logo商标注册证
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub logo_trademark_registration_certificate:
-        Option<PostApplymentsTrademarkTrademarkRegistrationCertificate>,
+    pub logo_trademark_registration_certificate: Option<TrademarkRegistrationCertificate>,
     /// 无商标额外证明材料
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_trademark_addition_prove: Option<String>,
@@ -1324,6 +1488,9 @@ pub struct PostApplymentsTrademark {
 }
 
 /// The answer of [`PostApplyments`] (提交入驻申请).
+#[doc(alias = "v3/brand/applyments")]
+#[doc(alias = "POST v3/brand/applyments")]
+#[doc(alias = "提交入驻申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentsResponse {
     /// 微信支付申请单号
@@ -1336,7 +1503,7 @@ crate::open_enum::open_enum! {
     /// 申请状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetApplymentsApplymentIdApplymentIdResponseApplymentState {
+    pub enum ApplymentState {
         /// `APPLYMENT_STATE_UNKNOWN`
         ApplymentStateUnknown = "APPLYMENT_STATE_UNKNOWN",
         /// `APPLYMENT_STATE_UNSUBMITTED`
@@ -1355,33 +1522,6 @@ crate::open_enum::open_enum! {
         ApplymentStateAuditRejected = "APPLYMENT_STATE_AUDIT_REJECTED",
         /// `APPLYMENT_STATE_CANCELED`
         ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
-    }
-}
-
-/// The answer of [`GetApplymentsApplymentIdApplymentId`] (根据申请单ID查询申请状态).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplymentsApplymentIdApplymentIdResponse {
-    /// 微信支付申请单号
-    pub applyment_id: Option<String>,
-    /// 业务申请编号
-    pub business_code: Option<String>,
-    /// 申请状态
-    pub applyment_state: Option<GetApplymentsApplymentIdApplymentIdResponseApplymentState>,
-    /// 申请状态说明
-    pub applyment_state_desc: Option<String>,
-    /// 授权确认二维码链接
-    pub authorization_confirmation_qr_code: Option<String>,
-    /// 驳回原因
-    pub reject_reason: Option<String>,
-    /// 品牌ID
-    pub brand_id: Option<String>,
-}
-
-crate::open_enum::open_enum! {
-    /// 申请单状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCardCardConfigsResponseApplymentState {
         /// `STATE_UNKNOWN`
         StateUnknown = "STATE_UNKNOWN",
         /// `DRAFTING`
@@ -1399,9 +1539,68 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetCardCardConfigs`] (查询商家名片配置申请状态).
+/// The answer of [`GetApplymentsId`] (根据申请单ID查询申请状态).
+#[doc(alias = "v3/brand/applyments/applyment-id/{applyment_id}")]
+#[doc(alias = "GET v3/brand/applyments/applyment-id/{applyment_id}")]
+#[doc(alias = "根据申请单ID查询申请状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardCardConfigsResponse {
+pub struct GetApplymentsIdResponse {
+    /// 微信支付申请单号
+    pub applyment_id: Option<String>,
+    /// 业务申请编号
+    pub business_code: Option<String>,
+    /// 申请状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 申请状态说明
+    pub applyment_state_desc: Option<String>,
+    /// 授权确认二维码链接
+    pub authorization_confirmation_qr_code: Option<String>,
+    /// 驳回原因
+    pub reject_reason: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`GetApplymentsBusinessCode`] (根据业务申请编号查询申请状态).
+#[doc(alias = "v3/brand/applyments/business-code/{business_code}")]
+#[doc(alias = "GET v3/brand/applyments/business-code/{business_code}")]
+#[doc(alias = "根据业务申请编号查询申请状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetApplymentsBusinessCodeResponse {
+    /// 微信支付申请单号
+    pub applyment_id: Option<String>,
+    /// 业务申请编号
+    pub business_code: Option<String>,
+    /// 申请状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 申请状态说明
+    pub applyment_state_desc: Option<String>,
+    /// 授权确认二维码链接
+    pub authorization_confirmation_qr_code: Option<String>,
+    /// 驳回原因
+    pub reject_reason: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostApplymentsCancelApplyment`] (撤销申请).
+#[doc(alias = "v3/brand/applyments/cancel-applyment")]
+#[doc(alias = "POST v3/brand/applyments/cancel-applyment")]
+#[doc(alias = "撤销申请")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostApplymentsCancelApplymentResponse {
+    /// 微信支付申请单号
+    pub applyment_id: Option<String>,
+    /// 业务申请编号
+    pub business_code: Option<String>,
+}
+
+/// The answer of [`GetCardConfigs`] (查询商家名片配置申请状态).
+#[doc(alias = "v3/brand/card/card-configs")]
+#[doc(alias = "GET v3/brand/card/card-configs")]
+#[doc(alias = "查询商家名片配置申请状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetCardConfigsResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -1409,7 +1608,7 @@ pub struct GetCardCardConfigsResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 申请单状态
-    pub applyment_state: Option<GetCardCardConfigsResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
     /// 定时发布时间
     pub scheduled_publish_time: Option<String>,
     /// 驳回原因
@@ -1421,7 +1620,7 @@ pub struct GetCardCardConfigsResponse {
 /// 品牌小程序信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardConfigsBrandMiniProgramInfo {
+pub struct BrandMiniProgramInfo {
     /// 公众账号ID
     pub appid: String,
     /// 小程序默认跳转路径
@@ -1433,7 +1632,7 @@ crate::open_enum::open_enum! {
     /// 客服类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCardCardConfigsBrandCustomerServiceCustomerServiceType {
+    pub enum CustomerServiceType {
         /// `MINI_PROGRAM`
         MiniProgram = "MINI_PROGRAM",
         /// `CUSTOMIZE_WEB`
@@ -1448,9 +1647,9 @@ crate::open_enum::open_enum! {
 /// 品牌客服信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardConfigsBrandCustomerService {
+pub struct BrandCustomerService {
     /// 客服类型
-    pub customer_service_type: PostCardCardConfigsBrandCustomerServiceCustomerServiceType,
+    pub customer_service_type: CustomerServiceType,
     /// 客服电话
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_service_phone: Option<String>,
@@ -1466,7 +1665,7 @@ crate::open_enum::open_enum! {
     /// 服务跳转类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCardCardConfigsServiceListServiceJumpType {
+    pub enum ServiceJumpType {
         /// `JUMP_MINI_PROGRAM`
         JumpMiniProgram = "JUMP_MINI_PROGRAM",
         /// `JUMP_WEB_PAGE`
@@ -1477,7 +1676,7 @@ crate::open_enum::open_enum! {
 /// 服务列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardCardConfigsServiceList {
+pub struct ServiceList {
     /// 服务分类名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_classify_name: Option<String>,
@@ -1485,7 +1684,7 @@ pub struct PostCardCardConfigsServiceList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// 服务跳转类型
-    pub service_jump_type: PostCardCardConfigsServiceListServiceJumpType,
+    pub service_jump_type: ServiceJumpType,
     /// 服务跳转路径
     pub service_jump_path: String,
     /// 公众账号ID
@@ -1493,9 +1692,12 @@ pub struct PostCardCardConfigsServiceList {
     pub appid: Option<String>,
 }
 
-/// The answer of [`PostCardCardConfigs`] (提交商家名片配置申请).
+/// The answer of [`PostCardConfigs`] (提交商家名片配置申请).
+#[doc(alias = "v3/brand/card/card-configs")]
+#[doc(alias = "POST v3/brand/card/card-configs")]
+#[doc(alias = "提交商家名片配置申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardCardConfigsResponse {
+pub struct PostCardConfigsResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 品牌ID
@@ -1506,9 +1708,12 @@ pub struct PostCardCardConfigsResponse {
     pub card_preview_url: Option<String>,
 }
 
-/// The answer of [`PostCardCardConfigsCancelApplyment`] (撤销商家名片配置申请).
+/// The answer of [`PostCardConfigsCancelApplyment`] (撤销商家名片配置申请).
+#[doc(alias = "v3/brand/card/card-configs/cancel-applyment")]
+#[doc(alias = "POST v3/brand/card/card-configs/cancel-applyment")]
+#[doc(alias = "撤销商家名片配置申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardCardConfigsCancelApplymentResponse {
+pub struct PostCardConfigsCancelApplymentResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -1516,12 +1721,15 @@ pub struct PostCardCardConfigsCancelApplymentResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 申请单状态
-    pub applyment_state: Option<GetCardCardConfigsResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
 }
 
-/// The answer of [`GetCardCardConfigsPreviewUrl`] (获取商家名片预览二维码).
+/// The answer of [`GetCardConfigsPreviewUrl`] (获取商家名片预览二维码).
+#[doc(alias = "v3/brand/card/card-configs/preview-url")]
+#[doc(alias = "GET v3/brand/card/card-configs/preview-url")]
+#[doc(alias = "获取商家名片预览二维码")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardCardConfigsPreviewUrlResponse {
+pub struct GetCardConfigsPreviewUrlResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -1538,7 +1746,7 @@ crate::open_enum::open_enum! {
     /// 发布方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCardCardConfigsPublishPublishType {
+    pub enum PublishType {
         /// `IMMEDIATE_PUBLISH`
         ImmediatePublish = "IMMEDIATE_PUBLISH",
         /// `SCHEDULED_PUBLISH`
@@ -1546,9 +1754,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostCardCardConfigsPublish`] (发布商家名片配置).
+/// The answer of [`PostCardConfigsPublish`] (发布商家名片配置).
+#[doc(alias = "v3/brand/card/card-configs/publish")]
+#[doc(alias = "POST v3/brand/card/card-configs/publish")]
+#[doc(alias = "发布商家名片配置")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardCardConfigsPublishResponse {
+pub struct PostCardConfigsPublishResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 微信支付申请单号
@@ -1556,7 +1767,7 @@ pub struct PostCardCardConfigsPublishResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 发布方式
-    pub publish_type: Option<PostCardCardConfigsPublishPublishType>,
+    pub publish_type: Option<PublishType>,
     /// 定时发布时间
     pub scheduled_publish_time: Option<String>,
 }
@@ -1565,7 +1776,7 @@ crate::open_enum::open_enum! {
     /// 交易场景类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCardCardLinksPaymentScene {
+    pub enum PaymentScene {
         /// `MINI_PROGRAM`
         MiniProgram = "MINI_PROGRAM",
         /// `APP`
@@ -1577,13 +1788,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetCardCardLinksPaymentScene {}
+impl crate::endpoint::QueryValue for PaymentScene {}
 
 /// 已生效连接列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardCardLinksResponseActiveLinkList {
+pub struct ActiveLinkList {
     /// 交易场景类型
-    pub payment_scene: Option<GetCardCardLinksPaymentScene>,
+    pub payment_scene: Option<PaymentScene>,
     /// 公众账号ID
     pub appid_list: Option<Vec<String>>,
     /// 商户号
@@ -1592,9 +1803,12 @@ pub struct GetCardCardLinksResponseActiveLinkList {
     pub service_id: Option<String>,
 }
 
-/// The answer of [`GetCardCardLinks`] (查询已生效交易连接名片规则).
+/// The answer of [`GetCardLinks`] (查询已生效交易连接名片规则).
+#[doc(alias = "v3/brand/card/card-links")]
+#[doc(alias = "GET v3/brand/card/card-links")]
+#[doc(alias = "查询已生效交易连接名片规则")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardCardLinksResponse {
+pub struct GetCardLinksResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 查询页码
@@ -1604,18 +1818,21 @@ pub struct GetCardCardLinksResponse {
     /// 总数
     pub total_num: Option<i64>,
     /// 已生效连接列表
-    pub active_link_list: Option<Vec<GetCardCardLinksResponseActiveLinkList>>,
+    pub active_link_list: Option<Vec<ActiveLinkList>>,
 }
 
-/// The answer of [`PostCardCardLinks`] (添加交易连接名片规则申请).
+/// The answer of [`PostCardLinks`] (添加交易连接名片规则申请).
+#[doc(alias = "v3/brand/card/card-links")]
+#[doc(alias = "POST v3/brand/card/card-links")]
+#[doc(alias = "添加交易连接名片规则申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardCardLinksResponse {
+pub struct PostCardLinksResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 交易场景类型
-    pub payment_scene: Option<GetCardCardLinksPaymentScene>,
+    pub payment_scene: Option<PaymentScene>,
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1628,7 +1845,7 @@ crate::open_enum::open_enum! {
     /// 交易连接名片配置状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCardCardLinksBusinessCodeBusinessCodeResponseConfigurationState {
+    pub enum ConfigurationState {
         /// `WAITING_AUDIT`
         WaitingAudit = "WAITING_AUDIT",
         /// `AUDIT_REJECT`
@@ -1642,15 +1859,18 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetCardCardLinksBusinessCodeBusinessCode`] (根据业务申请编号查询添加申请状态).
+/// The answer of [`GetCardLinksBusinessCode`] (根据业务申请编号查询添加申请状态).
+#[doc(alias = "v3/brand/card/card-links/business-code/{business_code}")]
+#[doc(alias = "GET v3/brand/card/card-links/business-code/{business_code}")]
+#[doc(alias = "根据业务申请编号查询添加申请状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardCardLinksBusinessCodeBusinessCodeResponse {
+pub struct GetCardLinksBusinessCodeResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 交易场景类型
-    pub payment_scene: Option<GetCardCardLinksPaymentScene>,
+    pub payment_scene: Option<PaymentScene>,
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1658,26 +1878,31 @@ pub struct GetCardCardLinksBusinessCodeBusinessCodeResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 交易连接名片配置状态
-    pub configuration_state:
-        Option<GetCardCardLinksBusinessCodeBusinessCodeResponseConfigurationState>,
+    pub configuration_state: Option<ConfigurationState>,
     /// 驳回原因
     pub reject_reason: Option<String>,
 }
 
-/// The answer of [`PostCardCardLinksCancelApplyment`] (撤销交易连接名片配置申请).
+/// The answer of [`PostCardLinksCancelApplyment`] (撤销交易连接名片配置申请).
+#[doc(alias = "v3/brand/card/card-links/cancel-applyment")]
+#[doc(alias = "POST v3/brand/card/card-links/cancel-applyment")]
+#[doc(alias = "撤销交易连接名片配置申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardCardLinksCancelApplymentResponse {
+pub struct PostCardLinksCancelApplymentResponse {
     /// 业务申请编号
     pub business_code: Option<String>,
 }
 
-/// The answer of [`PostCardCardLinksUnbindCardLink`] (解除已生效交易连接名片场景).
+/// The answer of [`PostCardLinksUnbindCardLink`] (解除已生效交易连接名片场景).
+#[doc(alias = "v3/brand/card/card-links/unbind-card-link")]
+#[doc(alias = "POST v3/brand/card/card-links/unbind-card-link")]
+#[doc(alias = "解除已生效交易连接名片场景")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardCardLinksUnbindCardLinkResponse {
+pub struct PostCardLinksUnbindCardLinkResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 交易场景类型
-    pub payment_scene: Option<GetCardCardLinksPaymentScene>,
+    pub payment_scene: Option<PaymentScene>,
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1690,7 +1915,7 @@ crate::open_enum::open_enum! {
     /// 活动状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMarketingShakeActivitiesActivitiesActivityState {
+    pub enum ActivityState {
         /// `CREATED`
         Created = "CREATED",
         /// `DELIVERING`
@@ -1701,32 +1926,44 @@ crate::open_enum::open_enum! {
         Paused = "PAUSED",
         /// `TERMINATED`
         Terminated = "TERMINATED",
+        /// `MEMBERSHIP_ACTIVITY_CREATED`
+        MembershipActivityCreated = "MEMBERSHIP_ACTIVITY_CREATED",
+        /// `MEMBERSHIP_ACTIVITY_EFFECTIVE`
+        MembershipActivityEffective = "MEMBERSHIP_ACTIVITY_EFFECTIVE",
+        /// `MEMBERSHIP_ACTIVITY_TERMINATED`
+        MembershipActivityTerminated = "MEMBERSHIP_ACTIVITY_TERMINATED",
+        /// `MEMBERSHIP_ACTIVITY_EXPIRED`
+        MembershipActivityExpired = "MEMBERSHIP_ACTIVITY_EXPIRED",
     }
 }
 
-impl crate::endpoint::QueryValue for GetMarketingShakeActivitiesActivitiesActivityState {}
+impl crate::endpoint::QueryValue for ActivityState {}
 
 crate::open_enum::open_enum! {
     /// `audit_state`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMarketingShakeActivitiesActivitiesAuditState {
+    pub enum AuditState {
         /// `PENDING`
         Pending = "PENDING",
         /// `APPROVED`
         Approved = "APPROVED",
         /// `REJECTED`
         Rejected = "REJECTED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
     }
 }
 
-impl crate::endpoint::QueryValue for GetMarketingShakeActivitiesActivitiesAuditState {}
+impl crate::endpoint::QueryValue for AuditState {}
 
 crate::open_enum::open_enum! {
     /// 投放模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMarketingShakeActivitiesActivitiesResponseDataDeliveryMode {
+    pub enum DeliveryMode {
         /// `SMART`
         Smart = "SMART",
         /// `TARGETED`
@@ -1736,7 +1973,7 @@ crate::open_enum::open_enum! {
 
 /// 投放时间范围
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMarketingShakeActivitiesActivitiesResponseDataTimeRange {
+pub struct TimeRange {
     /// 开始时间
     pub start_time: Option<String>,
     /// 结束时间
@@ -1745,47 +1982,49 @@ pub struct GetMarketingShakeActivitiesActivitiesResponseDataTimeRange {
 
 /// 商品券批次列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMarketingShakeActivitiesActivitiesResponseDataProductCouponStockList {
+pub struct StockList {
     /// 批次ID
     pub stock_id: Option<String>,
 }
 
 /// 商品券
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMarketingShakeActivitiesActivitiesResponseDataProductCoupon {
+pub struct ProductCoupon {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 商品券批次列表
-    pub stock_list:
-        Option<Vec<GetMarketingShakeActivitiesActivitiesResponseDataProductCouponStockList>>,
+    pub stock_list: Option<Vec<StockList>>,
 }
 
 /// 摇一摇有优惠活动列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMarketingShakeActivitiesActivitiesResponseData {
+pub struct Data {
     /// 活动id
     pub id: Option<String>,
     /// 活动名称
     pub name: Option<String>,
     /// 活动状态
-    pub activity_state: Option<GetMarketingShakeActivitiesActivitiesActivityState>,
+    pub activity_state: Option<ActivityState>,
     /// `audit_state`
-    pub audit_state: Option<GetMarketingShakeActivitiesActivitiesAuditState>,
+    pub audit_state: Option<AuditState>,
     /// 可用库存
     pub available_quota: Option<i64>,
     /// 总库存
     pub total_quota: Option<i64>,
     /// 投放模式
-    pub delivery_mode: Option<GetMarketingShakeActivitiesActivitiesResponseDataDeliveryMode>,
+    pub delivery_mode: Option<DeliveryMode>,
     /// 投放时间范围
-    pub time_range: Option<GetMarketingShakeActivitiesActivitiesResponseDataTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 商品券
-    pub product_coupon: Option<GetMarketingShakeActivitiesActivitiesResponseDataProductCoupon>,
+    pub product_coupon: Option<ProductCoupon>,
 }
 
-/// The answer of [`GetMarketingShakeActivitiesActivities`] (查询摇优惠活动列表).
+/// The answer of [`GetMarketingShakeActivities`] (查询摇优惠活动列表).
+#[doc(alias = "v3/brand/marketing/shake-activities/activities")]
+#[doc(alias = "GET v3/brand/marketing/shake-activities/activities")]
+#[doc(alias = "查询摇优惠活动列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMarketingShakeActivitiesActivitiesResponse {
+pub struct GetMarketingShakeActivitiesResponse {
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -1793,14 +2032,14 @@ pub struct GetMarketingShakeActivitiesActivitiesResponse {
     /// 总数
     pub total_count: Option<i64>,
     /// 摇一摇有优惠活动列表
-    pub data: Option<Vec<GetMarketingShakeActivitiesActivitiesResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
 crate::open_enum::open_enum! {
     /// 状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsState {
+    pub enum State {
         /// `CARD_EFFECTIVE`
         CardEffective = "CARD_EFFECTIVE",
         /// `CARD_INVALID`
@@ -1808,13 +2047,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetPartnerCardMemberCardsState {}
+impl crate::endpoint::QueryValue for State {}
 
 crate::open_enum::open_enum! {
     /// 会员卡类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsResponseDataCardType {
+    pub enum CardType {
         /// `PURCHASE`
         Purchase = "PURCHASE",
         /// `NORMAL`
@@ -1828,7 +2067,7 @@ crate::open_enum::open_enum! {
     /// 会员卡code分配类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsResponseDataCodeMode {
+    pub enum CodeMode {
         /// `SYSTEM_ALLOCATE`
         SystemAllocate = "SYSTEM_ALLOCATE",
         /// `MERCHANT_ALLOCATE`
@@ -1840,7 +2079,7 @@ crate::open_enum::open_enum! {
     /// 会员码型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsResponseDataCodeType {
+    pub enum CodeType {
         /// `NONE_CODE`
         NoneCode = "NONE_CODE",
         /// `BAR_CODE`
@@ -1856,7 +2095,7 @@ crate::open_enum::open_enum! {
 
 /// 会员码跳转信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberCardsResponseDataCodeJumpInformation {
+pub struct CodeJumpInformation {
     /// 会员码跳转AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jump_appid: Option<String>,
@@ -1869,7 +2108,7 @@ crate::open_enum::open_enum! {
     /// 有效期类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsResponseDataValidDateInformationType {
+    pub enum Type {
         /// `FIX_TIME_RANGE`
         FixTimeRange = "FIX_TIME_RANGE",
         /// `FIX_TERM`
@@ -1881,9 +2120,9 @@ crate::open_enum::open_enum! {
 
 /// 会员卡有效期
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerCardMemberCardsResponseDataValidDateInformation {
+pub struct ValidDateInformation {
     /// 有效期类型
-    pub r#type: Option<GetPartnerCardMemberCardsResponseDataValidDateInformationType>,
+    pub r#type: Option<Type>,
     /// 有效期开始时间
     pub available_begin_time: Option<String>,
     /// 有效期结束时间
@@ -1894,7 +2133,7 @@ pub struct GetPartnerCardMemberCardsResponseDataValidDateInformation {
 
 /// 付费会员信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberCardsResponseDataPurchaseInformation {
+pub struct PurchaseInformation {
     /// 付费会员价格
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<i64>,
@@ -1910,7 +2149,7 @@ crate::open_enum::open_enum! {
     /// 平台提供的通用开卡信息字段
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList {
+    pub enum UserInformationCommonFieldList {
         /// `USER_FORM_FLAG_SEX`
         UserFormFlagSex = "USER_FORM_FLAG_SEX",
         /// `USER_FORM_FLAG_NAME`
@@ -1930,7 +2169,7 @@ crate::open_enum::open_enum! {
     /// 商户自定义的开卡信息字段类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldListType {
+    pub enum CustomFieldListType {
         /// `CHECK_BOX`
         CheckBox = "CHECK_BOX",
         /// `RADIO`
@@ -1940,10 +2179,10 @@ crate::open_enum::open_enum! {
 
 /// 商户自定义的开卡信息字段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList {
+pub struct UserInformationCustomFieldList {
     /// 商户自定义的开卡信息字段类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldListType>,
+    pub r#type: Option<CustomFieldListType>,
     /// 字段名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1954,20 +2193,18 @@ pub struct GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList {
 
 /// 用户开卡信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberCardsResponseDataUserInformation {
+pub struct DataUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_field_list:
-        Option<Vec<GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList>>,
+    pub common_field_list: Option<Vec<UserInformationCommonFieldList>>,
     /// 商户自定义的开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_field_list:
-        Option<Vec<GetPartnerCardMemberCardsResponseDataUserInformationCustomFieldList>>,
+    pub custom_field_list: Option<Vec<UserInformationCustomFieldList>>,
 }
 
 /// 会员卡模板列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerCardMemberCardsResponseData {
+pub struct CardData {
     /// 会员卡模板ID
     pub card_id: Option<String>,
     /// 品牌ID
@@ -1975,7 +2212,7 @@ pub struct GetPartnerCardMemberCardsResponseData {
     /// 商户AppId
     pub appid: Option<String>,
     /// 会员卡类型
-    pub card_type: Option<GetPartnerCardMemberCardsResponseDataCardType>,
+    pub card_type: Option<CardType>,
     /// 卡名称
     pub card_title: Option<String>,
     /// 卡背景颜色
@@ -1983,11 +2220,11 @@ pub struct GetPartnerCardMemberCardsResponseData {
     /// 卡背景图URL
     pub card_picture_url: Option<String>,
     /// 会员卡code分配类型
-    pub code_mode: Option<GetPartnerCardMemberCardsResponseDataCodeMode>,
+    pub code_mode: Option<CodeMode>,
     /// 会员码型
-    pub code_type: Option<GetPartnerCardMemberCardsResponseDataCodeType>,
+    pub code_type: Option<CodeType>,
     /// 会员码跳转信息
-    pub code_jump_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub code_jump_information: Option<CodeJumpInformation>,
     /// 会员权益
     pub benefits: Option<String>,
     /// 回调地址
@@ -2003,18 +2240,21 @@ pub struct GetPartnerCardMemberCardsResponseData {
     /// 商家法务协议
     pub legal_agreement: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<GetPartnerCardMemberCardsResponseDataValidDateInformation>,
+    pub valid_date_information: Option<ValidDateInformation>,
     /// 积分信息
-    pub points_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub points_information: Option<CodeJumpInformation>,
     /// 储值信息
-    pub balance_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub balance_information: Option<CodeJumpInformation>,
     /// 付费会员信息
-    pub purchase_information: Option<GetPartnerCardMemberCardsResponseDataPurchaseInformation>,
+    pub purchase_information: Option<PurchaseInformation>,
     /// 用户开卡信息
-    pub user_information: Option<GetPartnerCardMemberCardsResponseDataUserInformation>,
+    pub user_information: Option<DataUserInformation>,
 }
 
 /// The answer of [`GetPartnerCardMemberCards`] (查询会员卡模板列表).
+#[doc(alias = "v3/brand/partner/card-member/cards")]
+#[doc(alias = "GET v3/brand/partner/card-member/cards")]
+#[doc(alias = "查询会员卡模板列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberCardsResponse {
     /// 总数量
@@ -2024,15 +2264,15 @@ pub struct GetPartnerCardMemberCardsResponse {
     /// 分页大小
     pub limit: Option<i64>,
     /// 会员卡模板列表
-    pub data: Option<Vec<GetPartnerCardMemberCardsResponseData>>,
+    pub data: Option<Vec<CardData>>,
 }
 
 /// 会员卡有效期
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberCardsValidDateInformation {
+pub struct DateInformation {
     /// 有效期类型
-    pub r#type: GetPartnerCardMemberCardsResponseDataValidDateInformationType,
+    pub r#type: Type,
     /// 有效期开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_begin_time: Option<String>,
@@ -2044,9 +2284,12 @@ pub struct PostPartnerCardMemberCardsValidDateInformation {
     pub available_day_after_receive: Option<i64>,
 }
 
-/// The answer of [`DeletePartnerCardMemberCardsCardId`] (删除会员卡模板).
+/// The answer of [`PostPartnerCardMemberCards`] (创建会员卡模板).
+#[doc(alias = "v3/brand/partner/card-member/cards")]
+#[doc(alias = "POST v3/brand/partner/card-member/cards")]
+#[doc(alias = "创建会员卡模板")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct DeletePartnerCardMemberCardsCardIdResponse {
+pub struct PostPartnerCardMemberCardsResponse {
     /// 会员卡模板ID
     pub card_id: Option<String>,
     /// 品牌ID
@@ -2054,7 +2297,7 @@ pub struct DeletePartnerCardMemberCardsCardIdResponse {
     /// 商户AppId
     pub appid: Option<String>,
     /// 会员卡类型
-    pub card_type: Option<GetPartnerCardMemberCardsResponseDataCardType>,
+    pub card_type: Option<CardType>,
     /// 卡名称
     pub card_title: Option<String>,
     /// 卡背景颜色
@@ -2062,11 +2305,11 @@ pub struct DeletePartnerCardMemberCardsCardIdResponse {
     /// 卡背景图URL
     pub card_picture_url: Option<String>,
     /// 会员卡code分配类型
-    pub code_mode: Option<GetPartnerCardMemberCardsResponseDataCodeMode>,
+    pub code_mode: Option<CodeMode>,
     /// 会员码型
-    pub code_type: Option<GetPartnerCardMemberCardsResponseDataCodeType>,
+    pub code_type: Option<CodeType>,
     /// 会员码跳转信息
-    pub code_jump_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub code_jump_information: Option<CodeJumpInformation>,
     /// 会员权益
     pub benefits: Option<String>,
     /// 回调地址
@@ -2082,26 +2325,197 @@ pub struct DeletePartnerCardMemberCardsCardIdResponse {
     /// 商家法务协议
     pub legal_agreement: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<GetPartnerCardMemberCardsResponseDataValidDateInformation>,
+    pub valid_date_information: Option<ValidDateInformation>,
     /// 积分信息
-    pub points_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub points_information: Option<CodeJumpInformation>,
     /// 储值信息
-    pub balance_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub balance_information: Option<CodeJumpInformation>,
     /// 付费会员信息
-    pub purchase_information: Option<GetPartnerCardMemberCardsResponseDataPurchaseInformation>,
+    pub purchase_information: Option<PurchaseInformation>,
     /// 用户开卡信息
-    pub user_information: Option<GetPartnerCardMemberCardsResponseDataUserInformation>,
+    pub user_information: Option<DataUserInformation>,
+}
+
+/// The answer of [`DeletePartnerCardMemberCardsId`] (删除会员卡模板).
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "DELETE v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "删除会员卡模板")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct DeletePartnerCardMemberCardsIdResponse {
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 商户AppId
+    pub appid: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 卡名称
+    pub card_title: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 会员卡code分配类型
+    pub code_mode: Option<CodeMode>,
+    /// 会员码型
+    pub code_type: Option<CodeType>,
+    /// 会员码跳转信息
+    pub code_jump_information: Option<CodeJumpInformation>,
+    /// 会员权益
+    pub benefits: Option<String>,
+    /// 回调地址
+    pub notify_url: Option<String>,
+    /// 是否置顶
+    pub need_pinned: Option<bool>,
+    /// 是否展示会员等级
+    pub need_display_level: Option<bool>,
+    /// 会员初始等级
+    pub init_level: Option<String>,
+    /// 服务电话
+    pub service_phone: Option<String>,
+    /// 商家法务协议
+    pub legal_agreement: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 积分信息
+    pub points_information: Option<CodeJumpInformation>,
+    /// 储值信息
+    pub balance_information: Option<CodeJumpInformation>,
+    /// 付费会员信息
+    pub purchase_information: Option<PurchaseInformation>,
+    /// 用户开卡信息
+    pub user_information: Option<DataUserInformation>,
     /// 状态
-    pub state: Option<GetPartnerCardMemberCardsState>,
+    pub state: Option<State>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 更新时间
     pub update_time: Option<String>,
 }
 
-/// The answer of [`PostPartnerCardMemberCardsCardIdInvalidate`] (作废会员卡模板).
+/// The answer of [`GetPartnerCardMemberCardsId`] (查询会员卡模板信息).
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "GET v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "查询会员卡模板信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
+pub struct GetPartnerCardMemberCardsIdResponse {
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 商户AppId
+    pub appid: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 卡名称
+    pub card_title: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 会员卡code分配类型
+    pub code_mode: Option<CodeMode>,
+    /// 会员码型
+    pub code_type: Option<CodeType>,
+    /// 会员码跳转信息
+    pub code_jump_information: Option<CodeJumpInformation>,
+    /// 会员权益
+    pub benefits: Option<String>,
+    /// 回调地址
+    pub notify_url: Option<String>,
+    /// 是否置顶
+    pub need_pinned: Option<bool>,
+    /// 是否展示会员等级
+    pub need_display_level: Option<bool>,
+    /// 会员初始等级
+    pub init_level: Option<String>,
+    /// 服务电话
+    pub service_phone: Option<String>,
+    /// 商家法务协议
+    pub legal_agreement: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 积分信息
+    pub points_information: Option<CodeJumpInformation>,
+    /// 储值信息
+    pub balance_information: Option<CodeJumpInformation>,
+    /// 付费会员信息
+    pub purchase_information: Option<PurchaseInformation>,
+    /// 用户开卡信息
+    pub user_information: Option<DataUserInformation>,
+    /// 状态
+    pub state: Option<State>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+}
+
+/// The answer of [`PatchPartnerCardMemberCardsId`] (修改会员卡模板信息).
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "PATCH v3/brand/partner/card-member/cards/{card_id}")]
+#[doc(alias = "修改会员卡模板信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerCardMemberCardsIdResponse {
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 商户AppId
+    pub appid: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 卡名称
+    pub card_title: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 会员卡code分配类型
+    pub code_mode: Option<CodeMode>,
+    /// 会员码型
+    pub code_type: Option<CodeType>,
+    /// 会员码跳转信息
+    pub code_jump_information: Option<CodeJumpInformation>,
+    /// 会员权益
+    pub benefits: Option<String>,
+    /// 回调地址
+    pub notify_url: Option<String>,
+    /// 是否置顶
+    pub need_pinned: Option<bool>,
+    /// 是否展示会员等级
+    pub need_display_level: Option<bool>,
+    /// 会员初始等级
+    pub init_level: Option<String>,
+    /// 服务电话
+    pub service_phone: Option<String>,
+    /// 商家法务协议
+    pub legal_agreement: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 积分信息
+    pub points_information: Option<CodeJumpInformation>,
+    /// 储值信息
+    pub balance_information: Option<CodeJumpInformation>,
+    /// 付费会员信息
+    pub purchase_information: Option<PurchaseInformation>,
+    /// 用户开卡信息
+    pub user_information: Option<DataUserInformation>,
+    /// 状态
+    pub state: Option<State>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+}
+
+/// The answer of [`PostPartnerCardMemberCardsIdInvalidate`] (作废会员卡模板).
+#[doc(alias = "v3/brand/partner/card-member/cards/{card_id}/invalidate")]
+#[doc(alias = "POST v3/brand/partner/card-member/cards/{card_id}/invalidate")]
+#[doc(alias = "作废会员卡模板")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberCardsIdInvalidateResponse {
     /// 商家请求单号
     pub out_request_no: Option<String>,
     /// 会员卡模板ID
@@ -2111,7 +2525,7 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
     /// 商户AppId
     pub appid: Option<String>,
     /// 会员卡类型
-    pub card_type: Option<GetPartnerCardMemberCardsResponseDataCardType>,
+    pub card_type: Option<CardType>,
     /// 卡名称
     pub card_title: Option<String>,
     /// 卡背景颜色
@@ -2119,11 +2533,11 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
     /// 卡背景图URL
     pub card_picture_url: Option<String>,
     /// 会员卡code分配类型
-    pub code_mode: Option<GetPartnerCardMemberCardsResponseDataCodeMode>,
+    pub code_mode: Option<CodeMode>,
     /// 会员码型
-    pub code_type: Option<GetPartnerCardMemberCardsResponseDataCodeType>,
+    pub code_type: Option<CodeType>,
     /// 会员码跳转信息
-    pub code_jump_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub code_jump_information: Option<CodeJumpInformation>,
     /// 会员权益
     pub benefits: Option<String>,
     /// 回调地址
@@ -2139,19 +2553,19 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
     /// 商家法务协议
     pub legal_agreement: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<GetPartnerCardMemberCardsResponseDataValidDateInformation>,
+    pub valid_date_information: Option<ValidDateInformation>,
     /// 会员中心信息
-    pub member_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub member_information: Option<CodeJumpInformation>,
     /// 积分信息
-    pub points_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub points_information: Option<CodeJumpInformation>,
     /// 储值信息
-    pub balance_information: Option<GetPartnerCardMemberCardsResponseDataCodeJumpInformation>,
+    pub balance_information: Option<CodeJumpInformation>,
     /// 付费会员信息
-    pub purchase_information: Option<GetPartnerCardMemberCardsResponseDataPurchaseInformation>,
+    pub purchase_information: Option<PurchaseInformation>,
     /// 用户开卡信息
-    pub user_information: Option<GetPartnerCardMemberCardsResponseDataUserInformation>,
+    pub user_information: Option<DataUserInformation>,
     /// 状态
-    pub state: Option<GetPartnerCardMemberCardsState>,
+    pub state: Option<State>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 更新时间
@@ -2159,28 +2573,10 @@ pub struct PostPartnerCardMemberCardsCardIdInvalidateResponse {
 }
 
 crate::open_enum::open_enum! {
-    /// 活动状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberMembershipActivitiesActivityState {
-        /// `MEMBERSHIP_ACTIVITY_CREATED`
-        MembershipActivityCreated = "MEMBERSHIP_ACTIVITY_CREATED",
-        /// `MEMBERSHIP_ACTIVITY_EFFECTIVE`
-        MembershipActivityEffective = "MEMBERSHIP_ACTIVITY_EFFECTIVE",
-        /// `MEMBERSHIP_ACTIVITY_TERMINATED`
-        MembershipActivityTerminated = "MEMBERSHIP_ACTIVITY_TERMINATED",
-        /// `MEMBERSHIP_ACTIVITY_EXPIRED`
-        MembershipActivityExpired = "MEMBERSHIP_ACTIVITY_EXPIRED",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetPartnerCardMemberMembershipActivitiesActivityState {}
-
-crate::open_enum::open_enum! {
     /// 活动渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberMembershipActivitiesResponseDataActivityChannel {
+    pub enum ActivityChannel {
         /// `MECHANT_APP_COMPONENT`
         MechantAppComponent = "MECHANT_APP_COMPONENT",
     }
@@ -2188,7 +2584,7 @@ crate::open_enum::open_enum! {
 
 /// 商品券批次列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerCardMemberMembershipActivitiesResponseDataProductCouponStockList {
+pub struct ProductCouponStockList {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 批次ID
@@ -2197,7 +2593,7 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponseDataProductCouponStoc
 
 /// 活动列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerCardMemberMembershipActivitiesResponseData {
+pub struct MembershipActivityData {
     /// 商户请求单号
     pub out_request_no: Option<String>,
     /// 品牌ID
@@ -2205,8 +2601,7 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponseData {
     /// 会员卡ID
     pub card_id: Option<String>,
     /// 活动渠道
-    pub activity_channel:
-        Option<GetPartnerCardMemberMembershipActivitiesResponseDataActivityChannel>,
+    pub activity_channel: Option<ActivityChannel>,
     /// 活动主标题
     pub title: Option<String>,
     /// 活动主标题
@@ -2220,12 +2615,11 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponseData {
     /// 活动剩余库存
     pub apply_available: Option<i64>,
     /// 商品券批次列表
-    pub product_coupon_stock_list:
-        Option<Vec<GetPartnerCardMemberMembershipActivitiesResponseDataProductCouponStockList>>,
+    pub product_coupon_stock_list: Option<Vec<ProductCouponStockList>>,
     /// 活动ID
     pub activity_id: Option<String>,
     /// 活动状态
-    pub activity_state: Option<GetPartnerCardMemberMembershipActivitiesActivityState>,
+    pub activity_state: Option<ActivityState>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 更新时间
@@ -2233,10 +2627,13 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponseData {
 }
 
 /// The answer of [`GetPartnerCardMemberMembershipActivities`] (查询品牌会员发券活动列表).
+#[doc(alias = "v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "GET v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "查询品牌会员发券活动列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberMembershipActivitiesResponse {
     /// 活动列表
-    pub data: Option<Vec<GetPartnerCardMemberMembershipActivitiesResponseData>>,
+    pub data: Option<Vec<MembershipActivityData>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -2248,16 +2645,183 @@ pub struct GetPartnerCardMemberMembershipActivitiesResponse {
 /// 商品券批次列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberMembershipActivitiesProductCouponStockList {
+pub struct MembershipActivityProductCouponStockList {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
     pub stock_id: String,
 }
 
+/// The answer of [`PostPartnerCardMemberMembershipActivities`] (创建品牌会员发券活动).
+#[doc(alias = "v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "POST v3/brand/partner/card-member/membership-activities")]
+#[doc(alias = "创建品牌会员发券活动")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberMembershipActivitiesResponse {
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡ID
+    pub card_id: Option<String>,
+    /// 活动渠道
+    pub activity_channel: Option<ActivityChannel>,
+    /// 活动主标题
+    pub title: Option<String>,
+    /// 活动主标题
+    pub sub_title: Option<String>,
+    /// 活动开始时间
+    pub begin_time: Option<String>,
+    /// 活动结束时间
+    pub end_time: Option<String>,
+    /// 活动总库存
+    pub apply_total: Option<i64>,
+    /// 活动剩余库存
+    pub apply_available: Option<i64>,
+    /// 商品券批次列表
+    pub product_coupon_stock_list: Option<Vec<ProductCouponStockList>>,
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动状态
+    pub activity_state: Option<ActivityState>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub modify_time: Option<String>,
+}
+
+/// The answer of [`GetPartnerCardMemberMembershipActivitiesId`] (查询品牌会员发券活动).
+#[doc(alias = "v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "GET v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "查询品牌会员发券活动")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerCardMemberMembershipActivitiesIdResponse {
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡ID
+    pub card_id: Option<String>,
+    /// 活动渠道
+    pub activity_channel: Option<ActivityChannel>,
+    /// 活动主标题
+    pub title: Option<String>,
+    /// 活动主标题
+    pub sub_title: Option<String>,
+    /// 活动开始时间
+    pub begin_time: Option<String>,
+    /// 活动结束时间
+    pub end_time: Option<String>,
+    /// 活动总库存
+    pub apply_total: Option<i64>,
+    /// 活动剩余库存
+    pub apply_available: Option<i64>,
+    /// 商品券批次列表
+    pub product_coupon_stock_list: Option<Vec<ProductCouponStockList>>,
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动状态
+    pub activity_state: Option<ActivityState>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub modify_time: Option<String>,
+}
+
+/// The answer of [`PatchPartnerCardMemberMembershipActivitiesId`] (修改品牌会员发券活动信息).
+#[doc(alias = "v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "PATCH v3/brand/partner/card-member/membership-activities/{activity_id}")]
+#[doc(alias = "修改品牌会员发券活动信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerCardMemberMembershipActivitiesIdResponse {
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡ID
+    pub card_id: Option<String>,
+    /// 活动渠道
+    pub activity_channel: Option<ActivityChannel>,
+    /// 活动主标题
+    pub title: Option<String>,
+    /// 活动主标题
+    pub sub_title: Option<String>,
+    /// 活动开始时间
+    pub begin_time: Option<String>,
+    /// 活动结束时间
+    pub end_time: Option<String>,
+    /// 活动总库存
+    pub apply_total: Option<i64>,
+    /// 活动剩余库存
+    pub apply_available: Option<i64>,
+    /// 商品券批次列表
+    pub product_coupon_stock_list: Option<Vec<ProductCouponStockList>>,
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动状态
+    pub activity_state: Option<ActivityState>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub modify_time: Option<String>,
+}
+
+/// The answer of [`PostPartnerCardMemberMembershipActivitiesIdTerminate`] (终止品牌会员发券活动).
+#[doc(alias = "v3/brand/partner/card-member/membership-activities/{activity_id}/terminate")]
+#[doc(alias = "POST v3/brand/partner/card-member/membership-activities/{activity_id}/terminate")]
+#[doc(alias = "终止品牌会员发券活动")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberMembershipActivitiesIdTerminateResponse {
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡ID
+    pub card_id: Option<String>,
+    /// 活动渠道
+    pub activity_channel: Option<ActivityChannel>,
+    /// 活动主标题
+    pub title: Option<String>,
+    /// 活动主标题
+    pub sub_title: Option<String>,
+    /// 活动开始时间
+    pub begin_time: Option<String>,
+    /// 活动结束时间
+    pub end_time: Option<String>,
+    /// 活动总库存
+    pub apply_total: Option<i64>,
+    /// 活动剩余库存
+    pub apply_available: Option<i64>,
+    /// 商品券批次列表
+    pub product_coupon_stock_list: Option<Vec<ProductCouponStockList>>,
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动状态
+    pub activity_state: Option<ActivityState>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub modify_time: Option<String>,
+}
+
 /// The answer of [`PostPartnerCardMemberPayViewTokens`] (品牌会员展示付款码组件预授权).
+#[doc(alias = "v3/brand/partner/card-member/pay-view-tokens")]
+#[doc(alias = "POST v3/brand/partner/card-member/pay-view-tokens")]
+#[doc(alias = "品牌会员展示付款码组件预授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberPayViewTokensResponse {
+    /// 预授权token
+    pub token: Option<String>,
+    /// token
+    pub expire_time: Option<String>,
+}
+
+/// The answer of [`PostPartnerCardMemberPreAuthTokens`] (入会组件预授权).
+#[doc(alias = "v3/brand/partner/card-member/pre-auth-tokens")]
+#[doc(alias = "POST v3/brand/partner/card-member/pre-auth-tokens")]
+#[doc(alias = "入会组件预授权")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberPreAuthTokensResponse {
     /// 预授权token
     pub token: Option<String>,
     /// token
@@ -2268,7 +2832,7 @@ crate::open_enum::open_enum! {
     /// 用户会员卡状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerCardMemberUserCardsUserCardState {
+    pub enum UserCardState {
         /// `UNACTIVATED`
         Unactivated = "UNACTIVATED",
         /// `EFFECTIVE`
@@ -2280,14 +2844,34 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetPartnerCardMemberUserCardsUserCardState {}
+impl crate::endpoint::QueryValue for UserCardState {}
+
+crate::open_enum::open_enum! {
+    /// 平台提供的通用开卡信息字段
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum Name {
+        /// `USER_FORM_FLAG_SEX`
+        UserFormFlagSex = "USER_FORM_FLAG_SEX",
+        /// `USER_FORM_FLAG_NAME`
+        UserFormFlagName = "USER_FORM_FLAG_NAME",
+        /// `USER_FORM_FLAG_BIRTHDAY`
+        UserFormFlagBirthday = "USER_FORM_FLAG_BIRTHDAY",
+        /// `USER_FORM_FLAG_ADDRESS`
+        UserFormFlagAddress = "USER_FORM_FLAG_ADDRESS",
+        /// `USER_FORM_FLAG_EMAIL`
+        UserFormFlagEmail = "USER_FORM_FLAG_EMAIL",
+        /// `USER_FORM_FLAG_CITY`
+        UserFormFlagCity = "USER_FORM_FLAG_CITY",
+    }
+}
 
 /// 平台提供的通用开卡信息字段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldList {
+pub struct CommonFieldList {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList>,
+    pub name: Option<Name>,
     /// 加密的用户开卡时填写的个人信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -2295,7 +2879,7 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldLi
 
 /// 商户自定义的开卡信息字段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldList {
+pub struct CustomFieldList {
     /// 字段名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2306,20 +2890,18 @@ pub struct GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldLi
 
 /// 用户开卡时填写的个人信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerCardMemberUserCardsResponseDataUserInformation {
+pub struct UserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_field_list:
-        Option<Vec<GetPartnerCardMemberUserCardsResponseDataUserInformationCommonFieldList>>,
+    pub common_field_list: Option<Vec<CommonFieldList>>,
     /// 商户自定义的开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_field_list:
-        Option<Vec<GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldList>>,
+    pub custom_field_list: Option<Vec<CustomFieldList>>,
 }
 
 /// 会员卡列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerCardMemberUserCardsResponseData {
+pub struct UserCardData {
     /// 会员卡code
     pub user_card_code: Option<String>,
     /// 会员卡模板ID
@@ -2333,21 +2915,21 @@ pub struct GetPartnerCardMemberUserCardsResponseData {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 会员卡类型
-    pub card_type: Option<GetPartnerCardMemberCardsResponseDataCardType>,
+    pub card_type: Option<CardType>,
     /// 加密的手机号
     pub phone_number: Option<String>,
     /// 等级
     pub level: Option<String>,
     /// 会员卡有效期
-    pub valid_date_information: Option<GetPartnerCardMemberCardsResponseDataValidDateInformation>,
+    pub valid_date_information: Option<ValidDateInformation>,
     /// 领取时间
     pub pickup_time: Option<String>,
     /// 用户开卡时填写的个人信息
-    pub user_information: Option<GetPartnerCardMemberUserCardsResponseDataUserInformation>,
+    pub user_information: Option<UserInformation>,
     /// 商家数据包
     pub attach: Option<String>,
     /// 用户会员卡状态
-    pub user_card_state: Option<GetPartnerCardMemberUserCardsUserCardState>,
+    pub user_card_state: Option<UserCardState>,
     /// 作废原因
     pub invalid_reason: Option<String>,
     /// 作废时间
@@ -2355,6 +2937,9 @@ pub struct GetPartnerCardMemberUserCardsResponseData {
 }
 
 /// The answer of [`GetPartnerCardMemberUserCards`] (查询用户在品牌下所有会员卡).
+#[doc(alias = "v3/brand/partner/card-member/user-cards")]
+#[doc(alias = "GET v3/brand/partner/card-member/user-cards")]
+#[doc(alias = "查询用户在品牌下所有会员卡")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerCardMemberUserCardsResponse {
     /// 总数量
@@ -2364,17 +2949,17 @@ pub struct GetPartnerCardMemberUserCardsResponse {
     /// 分页大小
     pub limit: Option<i64>,
     /// 会员卡列表
-    pub data: Option<Vec<GetPartnerCardMemberUserCardsResponseData>>,
+    pub data: Option<Vec<UserCardData>>,
 }
 
 /// 平台提供的通用开卡信息字段
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFieldList {
+pub struct UserCardCommonFieldList {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<GetPartnerCardMemberCardsResponseDataUserInformationCommonFieldList>,
+    pub name: Option<Name>,
     /// 加密的用户开卡时填写的个人信息 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -2384,22 +2969,180 @@ pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFiel
 /// 用户开卡时填写的个人信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerCardMemberUserCardsImportByOpenidUserInformation {
+pub struct UserCardUserInformation {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_field_list:
-        Option<Vec<PostPartnerCardMemberUserCardsImportByOpenidUserInformationCommonFieldList>>,
+    pub common_field_list: Option<Vec<UserCardCommonFieldList>>,
     /// 商户自定义的开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_field_list:
-        Option<Vec<GetPartnerCardMemberUserCardsResponseDataUserInformationCustomFieldList>>,
+    pub custom_field_list: Option<Vec<CustomFieldList>>,
+}
+
+/// The answer of [`PostPartnerCardMemberUserCardsImportByOpenid`] (根据openid导入用户会员卡).
+#[doc(alias = "v3/brand/partner/card-member/user-cards/import-by-openid")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/import-by-openid")]
+#[doc(alias = "根据openid导入用户会员卡")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberUserCardsImportByOpenidResponse {
+    /// 会员卡code
+    pub user_card_code: Option<String>,
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 加密的手机号
+    pub phone_number: Option<String>,
+    /// 等级
+    pub level: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 领取时间
+    pub pickup_time: Option<String>,
+    /// 用户开卡时填写的个人信息
+    pub user_information: Option<UserInformation>,
+    /// 商家数据包
+    pub attach: Option<String>,
+    /// 用户会员卡状态
+    pub user_card_state: Option<UserCardState>,
+    /// 作废原因
+    pub invalid_reason: Option<String>,
+    /// 作废时间
+    pub invalid_time: Option<String>,
+}
+
+/// The answer of [`PostPartnerCardMemberUserCardsImportByPhone`] (根据手机号导入用户会员卡).
+#[doc(alias = "v3/brand/partner/card-member/user-cards/import-by-phone")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/import-by-phone")]
+#[doc(alias = "根据手机号导入用户会员卡")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberUserCardsImportByPhoneResponse {
+    /// 会员卡code
+    pub user_card_code: Option<String>,
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 加密的手机号
+    pub phone_number: Option<String>,
+    /// 等级
+    pub level: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 领取时间
+    pub pickup_time: Option<String>,
+    /// 用户开卡时填写的个人信息
+    pub user_information: Option<UserInformation>,
+    /// 商家数据包
+    pub attach: Option<String>,
+    /// 用户会员卡状态
+    pub user_card_state: Option<UserCardState>,
+    /// 作废原因
+    pub invalid_reason: Option<String>,
+    /// 作废时间
+    pub invalid_time: Option<String>,
+}
+
+/// The answer of [`GetPartnerCardMemberUserCardsCode`] (查询用户会员卡信息).
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "GET v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "查询用户会员卡信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerCardMemberUserCardsCodeResponse {
+    /// 会员卡code
+    pub user_card_code: Option<String>,
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 加密的手机号
+    pub phone_number: Option<String>,
+    /// 等级
+    pub level: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 领取时间
+    pub pickup_time: Option<String>,
+    /// 用户开卡时填写的个人信息
+    pub user_information: Option<UserInformation>,
+    /// 商家数据包
+    pub attach: Option<String>,
+    /// 用户会员卡状态
+    pub user_card_state: Option<UserCardState>,
+    /// 作废原因
+    pub invalid_reason: Option<String>,
+    /// 作废时间
+    pub invalid_time: Option<String>,
+}
+
+/// The answer of [`PatchPartnerCardMemberUserCardsCode`] (修改用户会员卡信息).
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "PATCH v3/brand/partner/card-member/user-cards/{user_card_code}")]
+#[doc(alias = "修改用户会员卡信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerCardMemberUserCardsCodeResponse {
+    /// 会员卡code
+    pub user_card_code: Option<String>,
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 加密的手机号
+    pub phone_number: Option<String>,
+    /// 等级
+    pub level: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 领取时间
+    pub pickup_time: Option<String>,
+    /// 用户开卡时填写的个人信息
+    pub user_information: Option<UserInformation>,
+    /// 商家数据包
+    pub attach: Option<String>,
+    /// 用户会员卡状态
+    pub user_card_state: Option<UserCardState>,
+    /// 作废原因
+    pub invalid_reason: Option<String>,
+    /// 作废时间
+    pub invalid_time: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 会员开卡状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerCardMemberUserCardsUserCardCodeConfirmUserCardConfirmState {
+    pub enum UserCardConfirmState {
         /// `CREATE_CARD_SUCCESS`
         CreateCardSuccess = "CREATE_CARD_SUCCESS",
         /// `CREATE_CARD_FAIL`
@@ -2407,7 +3150,90 @@ crate::open_enum::open_enum! {
     }
 }
 
+/// The answer of [`PostPartnerCardMemberUserCardsCodeConfirm`] (同步会员开通结果).
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}/confirm")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/{user_card_code}/confirm")]
+#[doc(alias = "同步会员开通结果")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberUserCardsCodeConfirmResponse {
+    /// 会员卡code
+    pub user_card_code: Option<String>,
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 加密的手机号
+    pub phone_number: Option<String>,
+    /// 等级
+    pub level: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 领取时间
+    pub pickup_time: Option<String>,
+    /// 用户开卡时填写的个人信息
+    pub user_information: Option<UserInformation>,
+    /// 商家数据包
+    pub attach: Option<String>,
+    /// 用户会员卡状态
+    pub user_card_state: Option<UserCardState>,
+    /// 作废原因
+    pub invalid_reason: Option<String>,
+    /// 作废时间
+    pub invalid_time: Option<String>,
+}
+
+/// The answer of [`PostPartnerCardMemberUserCardsCodeInvalidate`] (作废用户会员卡).
+#[doc(alias = "v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate")]
+#[doc(alias = "作废用户会员卡")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerCardMemberUserCardsCodeInvalidateResponse {
+    /// 会员卡code
+    pub user_card_code: Option<String>,
+    /// 会员卡模板ID
+    pub card_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 卡背景颜色
+    pub card_color: Option<String>,
+    /// 卡背景图URL
+    pub card_picture_url: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 会员卡类型
+    pub card_type: Option<CardType>,
+    /// 加密的手机号
+    pub phone_number: Option<String>,
+    /// 等级
+    pub level: Option<String>,
+    /// 会员卡有效期
+    pub valid_date_information: Option<ValidDateInformation>,
+    /// 领取时间
+    pub pickup_time: Option<String>,
+    /// 用户开卡时填写的个人信息
+    pub user_information: Option<UserInformation>,
+    /// 商家数据包
+    pub attach: Option<String>,
+    /// 用户会员卡状态
+    pub user_card_state: Option<UserCardState>,
+    /// 作废原因
+    pub invalid_reason: Option<String>,
+    /// 作废时间
+    pub invalid_time: Option<String>,
+}
+
 /// The answer of [`PostPartnerCardMemberUserFeeds`] (创建用户动态信息).
+#[doc(alias = "v3/brand/partner/card-member/user-feeds")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-feeds")]
+#[doc(alias = "创建用户动态信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberUserFeedsResponse {
     /// 品牌ID
@@ -2428,7 +3254,7 @@ crate::open_enum::open_enum! {
     /// 积分兑券状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerCardMemberUserPointsExchangeCouponConfirmState {
+    pub enum ConfirmState {
         /// `POINT_EXCHANGE_COUPON_SUCCESS`
         PointExchangeCouponSuccess = "POINT_EXCHANGE_COUPON_SUCCESS",
         /// `POINT_EXCHANGE_COUPON_FAIL`
@@ -2437,6 +3263,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostPartnerCardMemberUserPointsExchangeCouponConfirm`] (同步积分兑券结果).
+#[doc(alias = "v3/brand/partner/card-member/user-points/exchange-coupon/confirm")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-points/exchange-coupon/confirm")]
+#[doc(alias = "同步积分兑券结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse {
     /// 积分兑券ID
@@ -2452,7 +3281,7 @@ pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse {
     /// 会员卡code
     pub user_card_code: Option<String>,
     /// 积分兑券状态
-    pub state: Option<PostPartnerCardMemberUserPointsExchangeCouponConfirmState>,
+    pub state: Option<ConfirmState>,
     /// 兑券成功的券code
     pub coupon_code: Option<String>,
     /// 兑券失败原因
@@ -2460,6 +3289,9 @@ pub struct PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse {
 }
 
 /// The answer of [`PostPartnerCardMemberUserPointsSync`] (同步积分余额).
+#[doc(alias = "v3/brand/partner/card-member/user-points/sync")]
+#[doc(alias = "POST v3/brand/partner/card-member/user-points/sync")]
+#[doc(alias = "同步积分余额")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerCardMemberUserPointsSyncResponse {
     /// 商家请求单号
@@ -2480,7 +3312,7 @@ crate::open_enum::open_enum! {
     /// 门店状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerStoreBrandstoresStoreState {
+    pub enum StoreState {
         /// `OPEN`
         Open = "OPEN",
         /// `CREATING`
@@ -2490,25 +3322,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetPartnerStoreBrandstoresStoreState {}
-
-crate::open_enum::open_enum! {
-    /// 审核状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerStoreBrandstoresResponseDataAuditState {
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `REJECTED`
-        Rejected = "REJECTED",
-    }
-}
+impl crate::endpoint::QueryValue for StoreState {}
 
 /// 门店基础信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerStoreBrandstoresResponseDataStoreBasics {
+pub struct StoreBasics {
     /// 商家门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_reference_id: Option<String>,
@@ -2519,7 +3337,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreBasics {
 
 /// 门店地址信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerStoreBrandstoresResponseDataStoreAddress {
+pub struct StoreAddress {
     /// 门店省市编码
     pub address_code: Option<String>,
     /// 门店地址
@@ -2534,7 +3352,7 @@ pub struct GetPartnerStoreBrandstoresResponseDataStoreAddress {
 
 /// 门店经营信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPartnerStoreBrandstoresResponseDataStoreBusiness {
+pub struct StoreBusiness {
     /// 门店服务电话
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_phone: Option<String>,
@@ -2547,7 +3365,7 @@ crate::open_enum::open_enum! {
     /// 收款绑定状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerStoreBrandstoresResponseDataStoreRecipientRecipientState {
+    pub enum RecipientState {
         /// `CONFIRMED`
         Confirmed = "CONFIRMED",
         /// `ADMIN_REJECTED`
@@ -2561,39 +3379,42 @@ crate::open_enum::open_enum! {
 
 /// 门店收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerStoreBrandstoresResponseDataStoreRecipient {
+pub struct StoreRecipient {
     /// 门店收款商户号
     pub mchid: Option<String>,
     /// 门店收款主体
     pub company_name: Option<String>,
     /// 收款绑定状态
-    pub recipient_state: Option<GetPartnerStoreBrandstoresResponseDataStoreRecipientRecipientState>,
+    pub recipient_state: Option<RecipientState>,
 }
 
 /// 品牌门店列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerStoreBrandstoresResponseData {
+pub struct BrandstoreData {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 品牌门店ID
     pub store_id: Option<String>,
     /// 门店状态
-    pub store_state: Option<GetPartnerStoreBrandstoresStoreState>,
+    pub store_state: Option<StoreState>,
     /// 审核状态
-    pub audit_state: Option<GetPartnerStoreBrandstoresResponseDataAuditState>,
+    pub audit_state: Option<AuditState>,
     /// 审核失败原因
     pub review_reject_reason: Option<String>,
     /// 门店基础信息
-    pub store_basics: Option<GetPartnerStoreBrandstoresResponseDataStoreBasics>,
+    pub store_basics: Option<StoreBasics>,
     /// 门店地址信息
-    pub store_address: Option<GetPartnerStoreBrandstoresResponseDataStoreAddress>,
+    pub store_address: Option<StoreAddress>,
     /// 门店经营信息
-    pub store_business: Option<GetPartnerStoreBrandstoresResponseDataStoreBusiness>,
+    pub store_business: Option<StoreBusiness>,
     /// 门店收款信息
-    pub store_recipient: Option<Vec<GetPartnerStoreBrandstoresResponseDataStoreRecipient>>,
+    pub store_recipient: Option<Vec<StoreRecipient>>,
 }
 
 /// The answer of [`GetPartnerStoreBrandstores`] (列表查询品牌门店信息).
+#[doc(alias = "v3/brand/partner/store/brandstores")]
+#[doc(alias = "GET v3/brand/partner/store/brandstores")]
+#[doc(alias = "列表查询品牌门店信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerStoreBrandstoresResponse {
     /// 品牌ID
@@ -2605,13 +3426,13 @@ pub struct GetPartnerStoreBrandstoresResponse {
     /// 门店总数
     pub total_count: Option<i64>,
     /// 品牌门店列表
-    pub data: Option<Vec<GetPartnerStoreBrandstoresResponseData>>,
+    pub data: Option<Vec<BrandstoreData>>,
 }
 
 /// 门店地址信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerStoreBrandstoresStoreAddress {
+pub struct BrandstoreStoreAddress {
     /// 门店省市编码
     pub address_code: String,
     /// 门店地址
@@ -2627,7 +3448,88 @@ pub struct PostPartnerStoreBrandstoresStoreAddress {
     pub latitude: Option<String>,
 }
 
+/// The answer of [`PostPartnerStoreBrandstores`] (创建品牌门店).
+#[doc(alias = "v3/brand/partner/store/brandstores")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores")]
+#[doc(alias = "创建品牌门店")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerStoreBrandstoresResponse {
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 品牌门店ID
+    pub store_id: Option<String>,
+    /// 门店状态
+    pub store_state: Option<StoreState>,
+    /// 审核状态
+    pub audit_state: Option<AuditState>,
+    /// 审核失败原因
+    pub review_reject_reason: Option<String>,
+    /// 门店基础信息
+    pub store_basics: Option<StoreBasics>,
+    /// 门店地址信息
+    pub store_address: Option<StoreAddress>,
+    /// 门店经营信息
+    pub store_business: Option<StoreBusiness>,
+    /// 门店收款信息
+    pub store_recipient: Option<Vec<StoreRecipient>>,
+}
+
+/// The answer of [`GetPartnerStoreBrandstoresStoreId`] (查询品牌门店).
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "GET v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "查询品牌门店")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerStoreBrandstoresStoreIdResponse {
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 品牌门店ID
+    pub store_id: Option<String>,
+    /// 门店状态
+    pub store_state: Option<StoreState>,
+    /// 审核状态
+    pub audit_state: Option<AuditState>,
+    /// 审核失败原因
+    pub review_reject_reason: Option<String>,
+    /// 门店基础信息
+    pub store_basics: Option<StoreBasics>,
+    /// 门店地址信息
+    pub store_address: Option<StoreAddress>,
+    /// 门店经营信息
+    pub store_business: Option<StoreBusiness>,
+    /// 门店收款信息
+    pub store_recipient: Option<Vec<StoreRecipient>>,
+}
+
+/// The answer of [`PatchPartnerStoreBrandstoresStoreId`] (更新品牌门店).
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "PATCH v3/brand/partner/store/brandstores/{store_id}")]
+#[doc(alias = "更新品牌门店")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerStoreBrandstoresStoreIdResponse {
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 品牌门店ID
+    pub store_id: Option<String>,
+    /// 门店状态
+    pub store_state: Option<StoreState>,
+    /// 审核状态
+    pub audit_state: Option<AuditState>,
+    /// 审核失败原因
+    pub review_reject_reason: Option<String>,
+    /// 门店基础信息
+    pub store_basics: Option<StoreBasics>,
+    /// 门店地址信息
+    pub store_address: Option<StoreAddress>,
+    /// 门店经营信息
+    pub store_business: Option<StoreBusiness>,
+    /// 门店收款信息
+    pub store_recipient: Option<Vec<StoreRecipient>>,
+}
+
 /// The answer of [`PostPartnerStoreBrandstoresStoreIdBindrecipient`] (绑定收款商户号).
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/bindrecipient")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/bindrecipient")]
+#[doc(alias = "绑定收款商户号")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresStoreIdBindrecipientResponse {
     /// 品牌ID
@@ -2639,10 +3541,13 @@ pub struct PostPartnerStoreBrandstoresStoreIdBindrecipientResponse {
     /// 门店收款主体
     pub company_name: Option<String>,
     /// 收款绑定状态
-    pub recipient_state: Option<GetPartnerStoreBrandstoresResponseDataStoreRecipientRecipientState>,
+    pub recipient_state: Option<RecipientState>,
 }
 
 /// The answer of [`PostPartnerStoreBrandstoresStoreIdClose`] (暂停门店营业).
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/close")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/close")]
+#[doc(alias = "暂停门店营业")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresStoreIdCloseResponse {
     /// 品牌ID
@@ -2650,28 +3555,51 @@ pub struct PostPartnerStoreBrandstoresStoreIdCloseResponse {
     /// 品牌门店ID
     pub store_id: Option<String>,
     /// 门店状态
-    pub store_state: Option<GetPartnerStoreBrandstoresStoreState>,
+    pub store_state: Option<StoreState>,
+}
+
+/// The answer of [`PostPartnerStoreBrandstoresStoreIdResume`] (恢复门店营业).
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/resume")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/resume")]
+#[doc(alias = "恢复门店营业")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerStoreBrandstoresStoreIdResumeResponse {
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 品牌门店ID
+    pub store_id: Option<String>,
+    /// 门店状态
+    pub store_state: Option<StoreState>,
 }
 
 /// The answer of [`PostPartnerStoreBrandstoresStoreIdUnbindrecipient`] (解绑收款商户号).
+#[doc(alias = "v3/brand/partner/store/brandstores/{store_id}/unbindrecipient")]
+#[doc(alias = "POST v3/brand/partner/store/brandstores/{store_id}/unbindrecipient")]
+#[doc(alias = "解绑收款商户号")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerStoreBrandstoresStoreIdUnbindrecipientResponse {
     /// 解绑失败原因
     pub failed_reason: Option<String>,
 }
 
-/// The answer of [`GetProfitsharingBrandConfigsBrandMchid`] (查询最大分账比例API).
+/// The answer of [`QueryBrandMerchantRatio`] (查询最大分账比例API).
+#[doc(alias = "v3/brand/profitsharing/brand-configs/{brand_mchid}")]
+#[doc(alias = "GET v3/brand/profitsharing/brand-configs/{brand_mchid}")]
+#[doc(alias = "查询最大分账比例API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingBrandConfigsBrandMchidResponse {
+pub struct QueryBrandMerchantRatioResponse {
     /// 品牌主商户号
     pub brand_mchid: Option<String>,
     /// 最大分账比例
     pub max_ratio: Option<i64>,
 }
 
-/// The answer of [`PostProfitsharingFinishOrder`] (完结分账API).
+/// The answer of [`FinishOrder`] (完结分账API).
+#[doc(alias = "v3/brand/profitsharing/finish-order")]
+#[doc(alias = "POST v3/brand/profitsharing/finish-order")]
+#[doc(alias = "完结分账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingFinishOrderResponse {
+pub struct FinishOrderResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -2686,7 +3614,7 @@ crate::open_enum::open_enum! {
     /// 分账单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseStatus {
+    pub enum SplitOrderStatus {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `FINISHED`
@@ -2698,7 +3626,7 @@ crate::open_enum::open_enum! {
     /// 分账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseReceiversType {
+    pub enum ReceiverType {
         /// `MERCHANT_ID`
         MerchantId = "MERCHANT_ID",
         /// `PERSONAL_OPENID`
@@ -2712,13 +3640,15 @@ crate::open_enum::open_enum! {
     /// 分账结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseReceiversResult {
+    pub enum OrderResult {
         /// `PENDING`
         Pending = "PENDING",
         /// `SUCEESS`
         Suceess = "SUCEESS",
         /// `CLOSED`
         Closed = "CLOSED",
+        /// `SUCCESS`
+        Success = "SUCCESS",
     }
 }
 
@@ -2726,7 +3656,7 @@ crate::open_enum::open_enum! {
     /// 分账失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseReceiversFailReason {
+    pub enum FailReason {
         /// `ACCOUNT_ABNORMAL`
         AccountAbnormal = "ACCOUNT_ABNORMAL",
         /// `NO_RELATION`
@@ -2743,14 +3673,16 @@ crate::open_enum::open_enum! {
         PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
         /// `INVALID_REQUEST`
         InvalidRequest = "INVALID_REQUEST",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
     }
 }
 
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersResponseReceivers {
+pub struct ReceiverResult {
     /// 分账接收方类型
-    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方账号
     pub account: Option<String>,
     /// 分账金额
@@ -2758,18 +3690,21 @@ pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账描述
     pub description: Option<String>,
     /// 分账结果
-    pub result: Option<GetProfitsharingOrdersResponseReceiversResult>,
+    pub result: Option<OrderResult>,
     /// 完成时间
     pub finish_time: Option<String>,
     /// 分账失败原因
-    pub fail_reason: Option<GetProfitsharingOrdersResponseReceiversFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 分账明细单号
     pub detail_id: Option<String>,
 }
 
-/// The answer of [`GetProfitsharingOrders`] (查询分账结果API).
+/// The answer of [`QueryOrder`] (查询分账结果API).
+#[doc(alias = "v3/brand/profitsharing/orders")]
+#[doc(alias = "GET v3/brand/profitsharing/orders")]
+#[doc(alias = "查询分账结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersResponse {
+pub struct QueryOrderResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -2779,9 +3714,9 @@ pub struct GetProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<GetProfitsharingOrdersResponseStatus>,
+    pub status: Option<SplitOrderStatus>,
     /// 分账接收方列表
-    pub receivers: Option<Vec<GetProfitsharingOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<ReceiverResult>>,
     /// 分账完结金额
     pub finish_amount: Option<i64>,
     /// 分账完结描述
@@ -2792,9 +3727,9 @@ pub struct GetProfitsharingOrdersResponse {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingOrdersReceivers {
+pub struct Receiver {
     /// 分账接收方类型
-    pub r#type: GetProfitsharingOrdersResponseReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方账号
     pub account: String,
     /// 分账金额
@@ -2807,44 +3742,12 @@ pub struct PostProfitsharingOrdersReceivers {
     pub name: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 分账结果
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingOrdersResponseReceiversResult {
-        /// `PENDING`
-        Pending = "PENDING",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `CLOSED`
-        Closed = "CLOSED",
-    }
-}
-
-/// 分账接收方列表
+/// The answer of [`CreateOrder`] (请求分账API).
+#[doc(alias = "v3/brand/profitsharing/orders")]
+#[doc(alias = "POST v3/brand/profitsharing/orders")]
+#[doc(alias = "请求分账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingOrdersResponseReceivers {
-    /// 接收方类型
-    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
-    /// 接收方账号
-    pub account: Option<String>,
-    /// 分账金额
-    pub amount: Option<i64>,
-    /// 分账描述
-    pub description: Option<String>,
-    /// 分账结果
-    pub result: Option<PostProfitsharingOrdersResponseReceiversResult>,
-    /// 分账完成时间
-    pub finish_time: Option<String>,
-    /// 分账失败原因
-    pub fail_reason: Option<GetProfitsharingOrdersResponseReceiversFailReason>,
-    /// 分账明细单号
-    pub detail_id: Option<String>,
-}
-
-/// The answer of [`PostProfitsharingOrders`] (请求分账API).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingOrdersResponse {
+pub struct CreateOrderResponse {
     /// 品牌主商户号
     pub brand_mchid: Option<String>,
     /// 子商户号
@@ -2856,14 +3759,17 @@ pub struct PostProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账接收方列表
-    pub receivers: Option<Vec<PostProfitsharingOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<ReceiverResult>>,
     /// 分账单状态
-    pub status: Option<GetProfitsharingOrdersResponseStatus>,
+    pub status: Option<SplitOrderStatus>,
 }
 
-/// The answer of [`GetProfitsharingOrdersTransactionIdAmounts`] (查询订单剩余待分金额API).
+/// The answer of [`QueryOrderAmount`] (查询订单剩余待分金额API).
+#[doc(alias = "v3/brand/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/brand/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "查询订单剩余待分金额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
+pub struct QueryOrderAmountResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 订单剩余待分金额
@@ -2874,7 +3780,7 @@ crate::open_enum::open_enum! {
     /// 与品牌主商户的的关系类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingReceiversAddRelationType {
+    pub enum RelationType {
         /// `SUPPLIER`
         Supplier = "SUPPLIER",
         /// `DISTRIBUTOR`
@@ -2890,13 +3796,16 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostProfitsharingReceiversAdd`] (添加分账接收方API).
+/// The answer of [`AddReceiver`] (添加分账接收方API).
+#[doc(alias = "v3/brand/profitsharing/receivers/add")]
+#[doc(alias = "POST v3/brand/profitsharing/receivers/add")]
+#[doc(alias = "添加分账接收方API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingReceiversAddResponse {
+pub struct AddReceiverResponse {
     /// 品牌主商户号
     pub brand_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方账号
     pub account: Option<String>,
 }
@@ -2905,7 +3814,7 @@ crate::open_enum::open_enum! {
     /// 回退结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingReturnordersResponseResult {
+    pub enum ReturnorderResult {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -2915,25 +3824,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 失败原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingReturnordersResponseFailReason {
-        /// `ACCOUNT_ABNORMAL`
-        AccountAbnormal = "ACCOUNT_ABNORMAL",
-        /// `TIME_OUT_CLOSED`
-        TimeOutClosed = "TIME_OUT_CLOSED",
-        /// `PAYER_ACCOUNT_ABNORMAL`
-        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
-        /// `INVALID_REQUEST`
-        InvalidRequest = "INVALID_REQUEST",
-    }
-}
-
-/// The answer of [`GetProfitsharingReturnorders`] (查询分账回退结果API).
+/// The answer of [`QueryReturnOrder`] (查询分账回退结果API).
+#[doc(alias = "v3/brand/profitsharing/returnorders")]
+#[doc(alias = "GET v3/brand/profitsharing/returnorders")]
+#[doc(alias = "查询分账回退结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingReturnordersResponse {
+pub struct QueryReturnOrderResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信分账单号
@@ -2949,30 +3845,19 @@ pub struct GetProfitsharingReturnordersResponse {
     /// 回退金额
     pub amount: Option<i64>,
     /// 回退结果
-    pub result: Option<GetProfitsharingReturnordersResponseResult>,
+    pub result: Option<ReturnorderResult>,
     /// 失败原因
-    pub fail_reason: Option<GetProfitsharingReturnordersResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 失败原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingReturnordersResponseFailReason {
-        /// `ACCOUNT_ABNORMAL`
-        AccountAbnormal = "ACCOUNT_ABNORMAL",
-        /// `TIME_OUT_CLOSED`
-        TimeOutClosed = "TIME_OUT_CLOSED",
-        /// `PAYER_ACCOUNT_ABNORMAL`
-        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
-    }
-}
-
-/// The answer of [`PostProfitsharingReturnorders`] (请求分账回退API).
+/// The answer of [`CreateReturnOrder`] (请求分账回退API).
+#[doc(alias = "v3/brand/profitsharing/returnorders")]
+#[doc(alias = "POST v3/brand/profitsharing/returnorders")]
+#[doc(alias = "请求分账回退API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingReturnordersResponse {
+pub struct CreateReturnOrderResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信分账单号
@@ -2988,9 +3873,9 @@ pub struct PostProfitsharingReturnordersResponse {
     /// 微信回退单号
     pub return_no: Option<String>,
     /// 回退结果
-    pub result: Option<GetProfitsharingReturnordersResponseResult>,
+    pub result: Option<ReturnorderResult>,
     /// 失败原因
-    pub fail_reason: Option<PostProfitsharingReturnordersResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
 }
@@ -2998,46 +3883,43 @@ pub struct PostProfitsharingReturnordersResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplyments>("POST v3/brand/applyments");
-    check.operation::<GetApplymentsApplymentIdApplymentId>(
-        "GET v3/brand/applyments/applyment-id/{applyment_id}",
-    );
-    check.operation::<GetApplymentsBusinessCodeBusinessCode>(
+    check.operation::<GetApplymentsId>("GET v3/brand/applyments/applyment-id/{applyment_id}");
+    check.operation::<GetApplymentsBusinessCode>(
         "GET v3/brand/applyments/business-code/{business_code}",
     );
     check.operation::<PostApplymentsCancelApplyment>("POST v3/brand/applyments/cancel-applyment");
-    check.operation::<GetCardCardConfigs>("GET v3/brand/card/card-configs");
-    check.operation::<PostCardCardConfigs>("POST v3/brand/card/card-configs");
-    check.operation::<PostCardCardConfigsCancelApplyment>(
+    check.operation::<GetCardConfigs>("GET v3/brand/card/card-configs");
+    check.operation::<PostCardConfigs>("POST v3/brand/card/card-configs");
+    check.operation::<PostCardConfigsCancelApplyment>(
         "POST v3/brand/card/card-configs/cancel-applyment",
     );
-    check.operation::<GetCardCardConfigsPreviewUrl>("GET v3/brand/card/card-configs/preview-url");
-    check.operation::<PostCardCardConfigsPublish>("POST v3/brand/card/card-configs/publish");
-    check.operation::<GetCardCardLinks>("GET v3/brand/card/card-links");
-    check.operation::<PostCardCardLinks>("POST v3/brand/card/card-links");
-    check.operation::<GetCardCardLinksBusinessCodeBusinessCode>(
+    check.operation::<GetCardConfigsPreviewUrl>("GET v3/brand/card/card-configs/preview-url");
+    check.operation::<PostCardConfigsPublish>("POST v3/brand/card/card-configs/publish");
+    check.operation::<GetCardLinks>("GET v3/brand/card/card-links");
+    check.operation::<PostCardLinks>("POST v3/brand/card/card-links");
+    check.operation::<GetCardLinksBusinessCode>(
         "GET v3/brand/card/card-links/business-code/{business_code}",
     );
-    check.operation::<PostCardCardLinksCancelApplyment>(
+    check.operation::<PostCardLinksCancelApplyment>(
         "POST v3/brand/card/card-links/cancel-applyment",
     );
-    check.operation::<PostCardCardLinksUnbindCardLink>(
-        "POST v3/brand/card/card-links/unbind-card-link",
-    );
-    check.operation::<GetMarketingShakeActivitiesActivities>(
+    check
+        .operation::<PostCardLinksUnbindCardLink>("POST v3/brand/card/card-links/unbind-card-link");
+    check.operation::<GetMarketingShakeActivities>(
         "GET v3/brand/marketing/shake-activities/activities",
     );
     check.operation::<GetPartnerCardMemberCards>("GET v3/brand/partner/card-member/cards");
     check.operation::<PostPartnerCardMemberCards>("POST v3/brand/partner/card-member/cards");
-    check.operation::<DeletePartnerCardMemberCardsCardId>(
+    check.operation::<DeletePartnerCardMemberCardsId>(
         "DELETE v3/brand/partner/card-member/cards/{card_id}",
     );
-    check.operation::<GetPartnerCardMemberCardsCardId>(
+    check.operation::<GetPartnerCardMemberCardsId>(
         "GET v3/brand/partner/card-member/cards/{card_id}",
     );
-    check.operation::<PatchPartnerCardMemberCardsCardId>(
+    check.operation::<PatchPartnerCardMemberCardsId>(
         "PATCH v3/brand/partner/card-member/cards/{card_id}",
     );
-    check.operation::<PostPartnerCardMemberCardsCardIdInvalidate>(
+    check.operation::<PostPartnerCardMemberCardsIdInvalidate>(
         "POST v3/brand/partner/card-member/cards/{card_id}/invalidate",
     );
     check.operation::<GetPartnerCardMemberMembershipActivities>(
@@ -3046,13 +3928,13 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerCardMemberMembershipActivities>(
         "POST v3/brand/partner/card-member/membership-activities",
     );
-    check.operation::<GetPartnerCardMemberMembershipActivitiesActivityId>(
+    check.operation::<GetPartnerCardMemberMembershipActivitiesId>(
         "GET v3/brand/partner/card-member/membership-activities/{activity_id}",
     );
-    check.operation::<PatchPartnerCardMemberMembershipActivitiesActivityId>(
+    check.operation::<PatchPartnerCardMemberMembershipActivitiesId>(
         "PATCH v3/brand/partner/card-member/membership-activities/{activity_id}",
     );
-    check.operation::<PostPartnerCardMemberMembershipActivitiesActivityIdTerminate>(
+    check.operation::<PostPartnerCardMemberMembershipActivitiesIdTerminate>(
         "POST v3/brand/partner/card-member/membership-activities/{activity_id}/terminate",
     );
     check.operation::<PostPartnerCardMemberPayViewTokens>(
@@ -3068,16 +3950,16 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerCardMemberUserCardsImportByPhone>(
         "POST v3/brand/partner/card-member/user-cards/import-by-phone",
     );
-    check.operation::<GetPartnerCardMemberUserCardsUserCardCode>(
+    check.operation::<GetPartnerCardMemberUserCardsCode>(
         "GET v3/brand/partner/card-member/user-cards/{user_card_code}",
     );
-    check.operation::<PatchPartnerCardMemberUserCardsUserCardCode>(
+    check.operation::<PatchPartnerCardMemberUserCardsCode>(
         "PATCH v3/brand/partner/card-member/user-cards/{user_card_code}",
     );
-    check.operation::<PostPartnerCardMemberUserCardsUserCardCodeConfirm>(
+    check.operation::<PostPartnerCardMemberUserCardsCodeConfirm>(
         "POST v3/brand/partner/card-member/user-cards/{user_card_code}/confirm",
     );
-    check.operation::<PostPartnerCardMemberUserCardsUserCardCodeInvalidate>(
+    check.operation::<PostPartnerCardMemberUserCardsCodeInvalidate>(
         "POST v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate",
     );
     check.operation::<PostPartnerCardMemberUserFeeds>(
@@ -3112,19 +3994,17 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerStoreBrandstoresStoreIdUnbindrecipient>(
         "POST v3/brand/partner/store/brandstores/{store_id}/unbindrecipient",
     );
-    check.operation::<GetProfitsharingBrandConfigsBrandMchid>(
+    check.operation::<QueryBrandMerchantRatio>(
         "GET v3/brand/profitsharing/brand-configs/{brand_mchid}",
     );
-    check.operation::<PostProfitsharingFinishOrder>("POST v3/brand/profitsharing/finish-order");
-    check.operation::<GetProfitsharingOrders>("GET v3/brand/profitsharing/orders");
-    check.operation::<PostProfitsharingOrders>("POST v3/brand/profitsharing/orders");
-    check.operation::<GetProfitsharingOrdersTransactionIdAmounts>(
+    check.operation::<FinishOrder>("POST v3/brand/profitsharing/finish-order");
+    check.operation::<QueryOrder>("GET v3/brand/profitsharing/orders");
+    check.operation::<CreateOrder>("POST v3/brand/profitsharing/orders");
+    check.operation::<QueryOrderAmount>(
         "GET v3/brand/profitsharing/orders/{transaction_id}/amounts",
     );
-    check.operation::<PostProfitsharingReceiversAdd>("POST v3/brand/profitsharing/receivers/add");
-    check.operation::<PostProfitsharingReceiversDelete>(
-        "POST v3/brand/profitsharing/receivers/delete",
-    );
-    check.operation::<GetProfitsharingReturnorders>("GET v3/brand/profitsharing/returnorders");
-    check.operation::<PostProfitsharingReturnorders>("POST v3/brand/profitsharing/returnorders");
+    check.operation::<AddReceiver>("POST v3/brand/profitsharing/receivers/add");
+    check.operation::<DeleteReceiver>("POST v3/brand/profitsharing/receivers/delete");
+    check.operation::<QueryReturnOrder>("GET v3/brand/profitsharing/returnorders");
+    check.operation::<CreateReturnOrder>("POST v3/brand/profitsharing/returnorders");
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/brand-basic/partner/brands/{brand_id}/product-authorities`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/brand-basic/partner/brands/{brand_id}/product-authorities", response = GetPartnerBrandsBrandIdProductAuthoritiesResponse)]
+#[doc(alias = "v3/brand-basic/partner/brands/{brand_id}/product-authorities")]
+#[doc(alias = "GET v3/brand-basic/partner/brands/{brand_id}/product-authorities")]
+#[doc(alias = "获得品牌已授权且在生效中的产品权限信息")]
+#[endpoint(GET, "v3/brand-basic/partner/brands/{brand_id}/product-authorities", response = GetPartnerBrandsIdProductAuthoritiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerBrandsBrandIdProductAuthorities {
+pub struct GetPartnerBrandsIdProductAuthorities {
     /// 品牌ID
     pub brand_id: String,
 }
@@ -23,7 +26,7 @@ crate::open_enum::open_enum! {
     /// 授权类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationType {
+    pub enum AuthorizationType {
         /// `AUTHORIZATION_TYPE_HOSTING`
         AuthorizationTypeHosting = "AUTHORIZATION_TYPE_HOSTING",
         /// `AUTHORIZATION_TYPE_PARTLY`
@@ -35,7 +38,7 @@ crate::open_enum::open_enum! {
     /// 授权产品权限
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationProduct {
+    pub enum AuthorizationProduct {
         /// `BRAND_PRODUCT_AUTHORITY_MERCHANT_CARD`
         BrandProductAuthorityMerchantCard = "BRAND_PRODUCT_AUTHORITY_MERCHANT_CARD",
         /// `BRAND_PRODUCT_AUTHORITY_CARD_LINK`
@@ -59,24 +62,25 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetPartnerBrandsBrandIdProductAuthorities`] (获得品牌已授权且在生效中的产品权限信息).
+/// The answer of [`GetPartnerBrandsIdProductAuthorities`] (获得品牌已授权且在生效中的产品权限信息).
+#[doc(alias = "v3/brand-basic/partner/brands/{brand_id}/product-authorities")]
+#[doc(alias = "GET v3/brand-basic/partner/brands/{brand_id}/product-authorities")]
+#[doc(alias = "获得品牌已授权且在生效中的产品权限信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerBrandsBrandIdProductAuthoritiesResponse {
+pub struct GetPartnerBrandsIdProductAuthoritiesResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 授权类型
-    pub authorization_type:
-        Option<GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationType>,
+    pub authorization_type: Option<AuthorizationType>,
     /// 授权产品权限
-    pub authorization_product:
-        Option<Vec<GetPartnerBrandsBrandIdProductAuthoritiesResponseAuthorizationProduct>>,
+    pub authorization_product: Option<Vec<AuthorizationProduct>>,
     /// 更新时间
     pub update_time: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetPartnerBrandsBrandIdProductAuthorities>(
+    check.operation::<GetPartnerBrandsIdProductAuthorities>(
         "GET v3/brand-basic/partner/brands/{brand_id}/product-authorities",
     );
 }

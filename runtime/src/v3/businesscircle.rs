@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/businesscircle/parkings`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/smart-business-circle/parkings/update-parkings.html>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/businesscircle/parkings")]
+#[doc(alias = "POST v3/businesscircle/parkings")]
+#[doc(alias = "商圈会员停车状态同步")]
 #[endpoint(POST, "v3/businesscircle/parkings", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostParkings {
+pub struct UpdateParkings {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
     /// 品牌ID
@@ -36,10 +39,13 @@ pub struct PostParkings {
 /// `POST /v3/businesscircle/points/notify`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/smart-business-circle/points/notify-points.html>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/businesscircle/points/notify")]
+#[doc(alias = "POST v3/businesscircle/points/notify")]
+#[doc(alias = "商圈会员积分同步")]
 #[endpoint(POST, "v3/businesscircle/points/notify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPointsNotify {
+pub struct NotifyPoints {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -65,10 +71,13 @@ pub struct PostPointsNotify {
 /// `GET /v3/businesscircle/user-authorizations/{openid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/smart-business-circle/user-authorizations/query-user-authorization.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/businesscircle/user-authorizations/{openid}", response = GetUserAuthorizationsOpenidResponse)]
+#[doc(alias = "v3/businesscircle/user-authorizations/{openid}")]
+#[doc(alias = "GET v3/businesscircle/user-authorizations/{openid}")]
+#[doc(alias = "商圈积分授权查询")]
+#[endpoint(GET, "v3/businesscircle/user-authorizations/{openid}", response = QueryUserAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUserAuthorizationsOpenid {
+pub struct QueryUserAuthorization {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
     /// 小程序appid
@@ -82,10 +91,13 @@ pub struct GetUserAuthorizationsOpenid {
 /// `GET /v3/businesscircle/users/{openid}/points/commit_status`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/smart-business-circle/points/get-points-commit-status.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/businesscircle/users/{openid}/points/commit_status", response = GetUsersOpenidPointsCommitStatusResponse)]
+#[doc(alias = "v3/businesscircle/users/{openid}/points/commit_status")]
+#[doc(alias = "GET v3/businesscircle/users/{openid}/points/commit_status")]
+#[doc(alias = "商圈会员待积分状态查询")]
+#[endpoint(GET, "v3/businesscircle/users/{openid}/points/commit_status", response = GetPointsCommitStatusResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUsersOpenidPointsCommitStatus {
+pub struct GetPointsCommitStatus {
     /// 商圈商户ID
     pub sub_mchid: Option<String>,
     /// 品牌ID
@@ -96,9 +108,12 @@ pub struct GetUsersOpenidPointsCommitStatus {
     pub openid: String,
 }
 
-/// The answer of [`GetUserAuthorizationsOpenid`] (商圈积分授权查询).
+/// The answer of [`QueryUserAuthorization`] (商圈积分授权查询).
+#[doc(alias = "v3/businesscircle/user-authorizations/{openid}")]
+#[doc(alias = "GET v3/businesscircle/user-authorizations/{openid}")]
+#[doc(alias = "商圈积分授权查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserAuthorizationsOpenidResponse {
+pub struct QueryUserAuthorizationResponse {
     /// 顾客openid
     pub openid: Option<String>,
     /// 授权状态
@@ -109,21 +124,22 @@ pub struct GetUserAuthorizationsOpenidResponse {
     pub deauthorize_time: Option<String>,
 }
 
-/// The answer of [`GetUsersOpenidPointsCommitStatus`] (商圈会员待积分状态查询).
+/// The answer of [`GetPointsCommitStatus`] (商圈会员待积分状态查询).
+#[doc(alias = "v3/businesscircle/users/{openid}/points/commit_status")]
+#[doc(alias = "GET v3/businesscircle/users/{openid}/points/commit_status")]
+#[doc(alias = "商圈会员待积分状态查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidPointsCommitStatusResponse {
+pub struct GetPointsCommitStatusResponse {
     /// 待积分状态
     pub points_commit_status: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostParkings>("POST v3/businesscircle/parkings");
-    check.operation::<PostPointsNotify>("POST v3/businesscircle/points/notify");
-    check.operation::<GetUserAuthorizationsOpenid>(
-        "GET v3/businesscircle/user-authorizations/{openid}",
-    );
-    check.operation::<GetUsersOpenidPointsCommitStatus>(
+    check.operation::<UpdateParkings>("POST v3/businesscircle/parkings");
+    check.operation::<NotifyPoints>("POST v3/businesscircle/points/notify");
+    check.operation::<QueryUserAuthorization>("GET v3/businesscircle/user-authorizations/{openid}");
+    check.operation::<GetPointsCommitStatus>(
         "GET v3/businesscircle/users/{openid}/points/commit_status",
     );
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/capital/capitallhh/areas/provinces`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_4.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/capital/capitallhh/areas/provinces")]
+#[doc(alias = "GET v3/capital/capitallhh/areas/provinces")]
+#[doc(alias = "查询省份列表API")]
 #[endpoint(GET, "v3/capital/capitallhh/areas/provinces", response = GetCapitallhhAreasProvincesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -21,10 +24,13 @@ pub struct GetCapitallhhAreasProvinces {}
 /// `GET /v3/capital/capitallhh/areas/provinces/{province_code}/cities`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_5.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/capital/capitallhh/areas/provinces/{province_code}/cities", response = GetCapitallhhAreasProvincesProvinceCodeCitiesResponse)]
+#[doc(alias = "v3/capital/capitallhh/areas/provinces/{province_code}/cities")]
+#[doc(alias = "GET v3/capital/capitallhh/areas/provinces/{province_code}/cities")]
+#[doc(alias = "查询城市列表API")]
+#[endpoint(GET, "v3/capital/capitallhh/areas/provinces/{province_code}/cities", response = GetCapitallhhAreasProvincesCodeCitiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCapitallhhAreasProvincesProvinceCodeCities {
+pub struct GetCapitallhhAreasProvincesCodeCities {
     /// 省份编码
     pub province_code: i64,
 }
@@ -34,6 +40,9 @@ pub struct GetCapitallhhAreasProvincesProvinceCodeCities {
 /// `GET /v3/capital/capitallhh/banks/corporate-banking`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_3.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/capital/capitallhh/banks/corporate-banking")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/corporate-banking")]
+#[doc(alias = "查询支持对公业务的银行列表API")]
 #[endpoint(GET, "v3/capital/capitallhh/banks/corporate-banking", response = GetCapitallhhBanksCorporateBankingResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -49,7 +58,10 @@ pub struct GetCapitallhhBanksCorporateBanking {
 /// `GET /v3/capital/capitallhh/banks/personal-banking`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/capital/capitallhh/banks/personal-banking", response = GetCapitallhhBanksCorporateBankingResponse)]
+#[doc(alias = "v3/capital/capitallhh/banks/personal-banking")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/personal-banking")]
+#[doc(alias = "查询支持个人业务的银行列表API")]
+#[endpoint(GET, "v3/capital/capitallhh/banks/personal-banking", response = GetCapitallhhBanksPersonalBankingResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCapitallhhBanksPersonalBanking {
@@ -64,6 +76,9 @@ pub struct GetCapitallhhBanksPersonalBanking {
 /// `GET /v3/capital/capitallhh/banks/search-banks-by-bank-account`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/capital/capitallhh/banks/search-banks-by-bank-account")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/search-banks-by-bank-account")]
+#[doc(alias = "获取对私银行卡号开户银行API")]
 #[endpoint(GET, "v3/capital/capitallhh/banks/search-banks-by-bank-account", response = GetCapitallhhBanksSearchBanksByBankAccountResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -77,10 +92,13 @@ pub struct GetCapitallhhBanksSearchBanksByBankAccount {
 /// `GET /v3/capital/capitallhh/banks/{bank_alias_code}/branches`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter11_2_6.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/capital/capitallhh/banks/{bank_alias_code}/branches", response = GetCapitallhhBanksBankAliasCodeBranchesResponse)]
+#[doc(alias = "v3/capital/capitallhh/banks/{bank_alias_code}/branches")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/{bank_alias_code}/branches")]
+#[doc(alias = "查询支行列表API")]
+#[endpoint(GET, "v3/capital/capitallhh/banks/{bank_alias_code}/branches", response = GetCapitallhhBanksAliasCodeBranchesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCapitallhhBanksBankAliasCodeBranches {
+pub struct GetCapitallhhBanksAliasCodeBranches {
     /// 银行别名编码
     pub bank_alias_code: String,
     /// 城市编码
@@ -93,7 +111,7 @@ pub struct GetCapitallhhBanksBankAliasCodeBranches {
 
 /// 省份列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhAreasProvincesResponseData {
+pub struct ProvinceData {
     /// 省份名称
     pub province_name: Option<String>,
     /// 省份编码
@@ -101,35 +119,41 @@ pub struct GetCapitallhhAreasProvincesResponseData {
 }
 
 /// The answer of [`GetCapitallhhAreasProvinces`] (查询省份列表API).
+#[doc(alias = "v3/capital/capitallhh/areas/provinces")]
+#[doc(alias = "GET v3/capital/capitallhh/areas/provinces")]
+#[doc(alias = "查询省份列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhAreasProvincesResponse {
     /// 省份列表
-    pub data: Option<Vec<GetCapitallhhAreasProvincesResponseData>>,
+    pub data: Option<Vec<ProvinceData>>,
     /// 查询数据总条数
     pub total_count: Option<i64>,
 }
 
 /// 城市列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhAreasProvincesProvinceCodeCitiesResponseData {
+pub struct CityData {
     /// 城市名称
     pub city_name: Option<String>,
     /// 城市编码
     pub city_code: Option<i64>,
 }
 
-/// The answer of [`GetCapitallhhAreasProvincesProvinceCodeCities`] (查询城市列表API).
+/// The answer of [`GetCapitallhhAreasProvincesCodeCities`] (查询城市列表API).
+#[doc(alias = "v3/capital/capitallhh/areas/provinces/{province_code}/cities")]
+#[doc(alias = "GET v3/capital/capitallhh/areas/provinces/{province_code}/cities")]
+#[doc(alias = "查询城市列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhAreasProvincesProvinceCodeCitiesResponse {
+pub struct GetCapitallhhAreasProvincesCodeCitiesResponse {
     /// 城市列表
-    pub data: Option<Vec<GetCapitallhhAreasProvincesProvinceCodeCitiesResponseData>>,
+    pub data: Option<Vec<CityData>>,
     /// 查询数据总条数
     pub total_count: Option<i64>,
 }
 
 /// 银行列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhBanksCorporateBankingResponseData {
+pub struct Data {
     /// 银行别名
     pub bank_alias: Option<String>,
     /// 银行别名编码
@@ -144,7 +168,7 @@ pub struct GetCapitallhhBanksCorporateBankingResponseData {
 
 /// 分页链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhBanksCorporateBankingResponseLinks {
+pub struct Links {
     /// 下一页链接
     pub next: Option<String>,
     /// 上一页链接
@@ -155,6 +179,9 @@ pub struct GetCapitallhhBanksCorporateBankingResponseLinks {
 }
 
 /// The answer of [`GetCapitallhhBanksCorporateBanking`] (查询支持对公业务的银行列表API).
+#[doc(alias = "v3/capital/capitallhh/banks/corporate-banking")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/corporate-banking")]
+#[doc(alias = "查询支持对公业务的银行列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksCorporateBankingResponse {
     /// 查询数据总条数
@@ -162,44 +189,68 @@ pub struct GetCapitallhhBanksCorporateBankingResponse {
     /// 本次查询数据条数
     pub count: Option<i64>,
     /// 银行列表
-    pub data: Option<Vec<GetCapitallhhBanksCorporateBankingResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 本次查询偏移量
     pub offset: Option<i64>,
     /// 分页链接
-    pub links: Option<GetCapitallhhBanksCorporateBankingResponseLinks>,
+    pub links: Option<Links>,
+}
+
+/// The answer of [`GetCapitallhhBanksPersonalBanking`] (查询支持个人业务的银行列表API).
+#[doc(alias = "v3/capital/capitallhh/banks/personal-banking")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/personal-banking")]
+#[doc(alias = "查询支持个人业务的银行列表API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetCapitallhhBanksPersonalBankingResponse {
+    /// 查询数据总条数
+    pub total_count: Option<i64>,
+    /// 本次查询数据条数
+    pub count: Option<i64>,
+    /// 银行列表
+    pub data: Option<Vec<Data>>,
+    /// 本次查询偏移量
+    pub offset: Option<i64>,
+    /// 分页链接
+    pub links: Option<Links>,
 }
 
 /// The answer of [`GetCapitallhhBanksSearchBanksByBankAccount`] (获取对私银行卡号开户银行API).
+#[doc(alias = "v3/capital/capitallhh/banks/search-banks-by-bank-account")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/search-banks-by-bank-account")]
+#[doc(alias = "获取对私银行卡号开户银行API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCapitallhhBanksSearchBanksByBankAccountResponse {
     /// 查询数据总条数
     pub total_count: Option<i64>,
     /// 银行列表
-    pub data: Option<Vec<GetCapitallhhBanksCorporateBankingResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
 /// 支行列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhBanksBankAliasCodeBranchesResponseData {
+pub struct BranchData {
     /// 开户银行支行名称
     pub bank_branch_name: Option<String>,
     /// 开户银行支行联行号
     pub bank_branch_id: Option<String>,
 }
 
-/// The answer of [`GetCapitallhhBanksBankAliasCodeBranches`] (查询支行列表API).
+/// The answer of [`GetCapitallhhBanksAliasCodeBranches`] (查询支行列表API).
+#[doc(alias = "v3/capital/capitallhh/banks/{bank_alias_code}/branches")]
+#[doc(alias = "GET v3/capital/capitallhh/banks/{bank_alias_code}/branches")]
+#[doc(alias = "查询支行列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCapitallhhBanksBankAliasCodeBranchesResponse {
+pub struct GetCapitallhhBanksAliasCodeBranchesResponse {
     /// 查询数据总条数
     pub total_count: Option<i64>,
     /// 本次查询条数
     pub count: Option<i64>,
     /// 支行列表
-    pub data: Option<Vec<GetCapitallhhBanksBankAliasCodeBranchesResponseData>>,
+    pub data: Option<Vec<BranchData>>,
     /// 本次查询偏移量
     pub offset: Option<i64>,
     /// 分页链接
-    pub links: Option<GetCapitallhhBanksCorporateBankingResponseLinks>,
+    pub links: Option<Links>,
     /// 开户银行
     pub account_bank: Option<String>,
     /// 开户银行编码
@@ -213,7 +264,7 @@ pub struct GetCapitallhhBanksBankAliasCodeBranchesResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCapitallhhAreasProvinces>("GET v3/capital/capitallhh/areas/provinces");
-    check.operation::<GetCapitallhhAreasProvincesProvinceCodeCities>(
+    check.operation::<GetCapitallhhAreasProvincesCodeCities>(
         "GET v3/capital/capitallhh/areas/provinces/{province_code}/cities",
     );
     check.operation::<GetCapitallhhBanksCorporateBanking>(
@@ -225,7 +276,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetCapitallhhBanksSearchBanksByBankAccount>(
         "GET v3/capital/capitallhh/banks/search-banks-by-bank-account",
     );
-    check.operation::<GetCapitallhhBanksBankAliasCodeBranches>(
+    check.operation::<GetCapitallhhBanksAliasCodeBranches>(
         "GET v3/capital/capitallhh/banks/{bank_alias_code}/branches",
     );
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/catering/orders/sync-status`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/catering_sl.php?chapter=26_3&index=1>.
 /// Callers: 渠道服务商, 服务商.
+#[doc(alias = "v3/catering/orders/sync-status")]
+#[doc(alias = "POST v3/catering/orders/sync-status")]
+#[doc(alias = "点餐订单信息同步（渠道商/服务商）")]
 #[endpoint(POST, "v3/catering/orders/sync-status", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -40,7 +43,7 @@ pub struct PostOrdersSyncStatus {
     /// 实际支付金额
     pub user_amount: i64,
     /// 订单状态
-    pub status: PostOrdersSyncStatusStatus,
+    pub status: Status,
     /// 状态发生变化的时间
     pub action_time: String,
     /// 支付时间
@@ -56,14 +59,14 @@ pub struct PostOrdersSyncStatus {
     /// 消费人数
     pub people_count: Option<i64>,
     /// 商户菜品信息列表
-    pub dish_list: Vec<PostOrdersSyncStatusDishList>,
+    pub dish_list: Vec<DishList>,
 }
 
 crate::open_enum::open_enum! {
     /// 订单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersSyncStatusStatus {
+    pub enum Status {
         /// `CREATE_DEAL`
         CreateDeal = "CREATE_DEAL",
         /// `PAY_SUCCESS`
@@ -75,7 +78,7 @@ crate::open_enum::open_enum! {
     /// 菜品单位
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersSyncStatusDishListUnit {
+    pub enum Unit {
         /// `BY_SHARE`
         ByShare = "BY_SHARE",
         /// `BY_WEIGHT`
@@ -86,7 +89,7 @@ crate::open_enum::open_enum! {
 /// 菜品属性
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersSyncStatusDishListProperties {
+pub struct Properties {
     /// 口味
     pub taste: String,
     /// 做法
@@ -103,7 +106,7 @@ pub struct PostOrdersSyncStatusDishListProperties {
 /// 商户菜品信息列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersSyncStatusDishList {
+pub struct DishList {
     /// 商户菜品ID
     pub out_dish_no: String,
     /// 菜品名称
@@ -111,7 +114,7 @@ pub struct PostOrdersSyncStatusDishList {
     /// 菜品单价
     pub price: i64,
     /// 菜品单位
-    pub unit: PostOrdersSyncStatusDishListUnit,
+    pub unit: Unit,
     /// 菜品数量
     pub count: f64,
     /// 菜品折扣
@@ -125,7 +128,7 @@ pub struct PostOrdersSyncStatusDishList {
     pub priority: Option<i64>,
     /// 菜品属性
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub properties: Option<PostOrdersSyncStatusDishListProperties>,
+    pub properties: Option<Properties>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

@@ -11,19 +11,22 @@ use crate::endpoint;
 /// `GET /v3/certificates`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/applyments/chapter3_3.shtml>.
 /// Callers: 微信平台商户.
-#[endpoint(GET, "v3/certificates", response = GetCertificatesResponse)]
+#[doc(alias = "v3/certificates")]
+#[doc(alias = "GET v3/certificates")]
+#[doc(alias = "获取平台证书列表")]
+#[endpoint(GET, "v3/certificates", response = CertificateList)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCertificates {
+pub struct DownloadCertificates {
     /// 证书算法版本
-    pub algorithm_type: Option<GetCertificatesAlgorithmType>,
+    pub algorithm_type: Option<AlgorithmType>,
 }
 
 crate::open_enum::open_enum! {
     /// 证书算法版本
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCertificatesAlgorithmType {
+    pub enum AlgorithmType {
         /// `SM2`
         Sm2 = "SM2",
         /// `RSA`
@@ -33,11 +36,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetCertificatesAlgorithmType {}
+impl crate::endpoint::QueryValue for AlgorithmType {}
 
 /// `encrypt_certificate` (encrypted with the APIv3 key)
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponseDataEncryptCertificate {
+pub struct EncryptCertificate {
     /// 加密所使用的算法
     pub algorithm: String,
     /// 加密所使用的随机字符串
@@ -50,7 +53,7 @@ pub struct GetCertificatesResponseDataEncryptCertificate {
 
 /// 平台证书列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponseData {
+pub struct Certificate {
     /// 证书序列号
     pub serial_no: String,
     /// 证书有效期开始时间
@@ -58,17 +61,20 @@ pub struct GetCertificatesResponseData {
     /// 证书过期时间
     pub expire_time: String,
     /// `encrypt_certificate` (encrypted with the APIv3 key)
-    pub encrypt_certificate: GetCertificatesResponseDataEncryptCertificate,
+    pub encrypt_certificate: EncryptCertificate,
 }
 
-/// The answer of [`GetCertificates`] (获取平台证书列表).
+/// The answer of [`DownloadCertificates`] (获取平台证书列表).
+#[doc(alias = "v3/certificates")]
+#[doc(alias = "GET v3/certificates")]
+#[doc(alias = "获取平台证书列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponse {
+pub struct CertificateList {
     /// 平台证书列表
-    pub data: Option<Vec<GetCertificatesResponseData>>,
+    pub data: Option<Vec<Certificate>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetCertificates>("GET v3/certificates");
+    check.operation::<DownloadCertificates>("GET v3/certificates");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/combine-transactions/app`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012556944>.
 /// Callers: 电商平台, 服务商, 直连商户.
+#[doc(alias = "v3/combine-transactions/app")]
+#[doc(alias = "POST v3/combine-transactions/app")]
+#[doc(alias = "合单下单-APP支付API")]
 #[endpoint(POST, "v3/combine-transactions/app", response = PostAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -22,11 +25,11 @@ pub struct PostApp {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
     /// 场景信息
-    pub scene_info: Option<PostAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 商品单信息
-    pub sub_orders: Vec<PostAppSubOrders>,
+    pub sub_orders: Vec<AppSubOrder>,
     /// 支付者
-    pub combine_payer_info: Option<PostAppCombinePayerInfo>,
+    pub combine_payer_info: Option<AppCombinePayerInfo>,
     /// 交易起始时间
     pub time_start: Option<String>,
     /// 交易结束时间
@@ -36,13 +39,13 @@ pub struct PostApp {
     /// 通知地址
     pub notify_url: String,
     /// 交易场景
-    pub trade_scenario: Option<PostAppTradeScenario>,
+    pub trade_scenario: Option<TradeScenario>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 预签约信息
-    pub contract_info: Option<PostAppContractInfo>,
+    pub contract_info: Option<ContractInfo>,
     /// 贴息信息
-    pub subsidy_info: Option<PostAppSubsidyInfo>,
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// 合单下单-H5支付API
@@ -50,6 +53,9 @@ pub struct PostApp {
 /// `POST /v3/combine-transactions/h5`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012556961>.
 /// Callers: 电商平台, 服务商, 直连商户.
+#[doc(alias = "v3/combine-transactions/h5")]
+#[doc(alias = "POST v3/combine-transactions/h5")]
+#[doc(alias = "合单下单-H5支付API")]
 #[endpoint(POST, "v3/combine-transactions/h5", response = PostH5Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -61,9 +67,9 @@ pub struct PostH5 {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
     /// 场景信息
-    pub scene_info: PostH5SceneInfo,
+    pub scene_info: H5SceneInfo,
     /// 商品单信息
-    pub sub_orders: Vec<PostH5SubOrders>,
+    pub sub_orders: Vec<SubOrder>,
     /// 交易起始时间
     pub time_start: Option<String>,
     /// 交易结束时间
@@ -71,9 +77,9 @@ pub struct PostH5 {
     /// 通知地址
     pub notify_url: String,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 支付者
-    pub combine_payer_info: Option<PostH5CombinePayerInfo>,
+    pub combine_payer_info: Option<CombinePayerInfo>,
 }
 
 /// 个人收款交易通过微信支付订单号查单
@@ -81,10 +87,13 @@ pub struct PostH5 {
 /// `GET /v3/combine-transactions/id/{combine_transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/query-by-wx-trade-no.html>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/combine-transactions/id/{combine_transaction_id}", response = GetIdCombineTransactionIdResponse)]
+#[doc(alias = "v3/combine-transactions/id/{combine_transaction_id}")]
+#[doc(alias = "GET v3/combine-transactions/id/{combine_transaction_id}")]
+#[doc(alias = "个人收款交易通过微信支付订单号查单")]
+#[endpoint(GET, "v3/combine-transactions/id/{combine_transaction_id}", response = QueryByWxTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetIdCombineTransactionId {
+pub struct QueryByWxTradeNo {
     /// 交易单微信支付订单号
     pub combine_transaction_id: String,
 }
@@ -94,6 +103,9 @@ pub struct GetIdCombineTransactionId {
 /// `POST /v3/combine-transactions/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012556926>.
 /// Callers: 电商平台, 服务商, 直连商户.
+#[doc(alias = "v3/combine-transactions/jsapi")]
+#[doc(alias = "POST v3/combine-transactions/jsapi")]
+#[doc(alias = "合单下单-JSAPI支付API")]
 #[endpoint(POST, "v3/combine-transactions/jsapi", response = PostJsapiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -105,11 +117,11 @@ pub struct PostJsapi {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
     /// 场景信息
-    pub scene_info: Option<PostAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 商品单信息
-    pub sub_orders: Vec<PostJsapiSubOrders>,
+    pub sub_orders: Vec<JsapiSubOrder>,
     /// 支付者
-    pub combine_payer_info: PostH5CombinePayerInfo,
+    pub combine_payer_info: CombinePayerInfo,
     /// 交易起始时间
     pub time_start: Option<String>,
     /// 交易结束时间
@@ -117,9 +129,9 @@ pub struct PostJsapi {
     /// 通知地址
     pub notify_url: String,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 贴息信息
-    pub subsidy_info: Option<PostAppSubsidyInfo>,
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// 个人收款交易下单-小程序
@@ -127,10 +139,13 @@ pub struct PostJsapi {
 /// `POST /v3/combine-transactions/miniprogram`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/mini-program-prepay.html>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/combine-transactions/miniprogram", response = PostJsapiResponse)]
+#[doc(alias = "v3/combine-transactions/miniprogram")]
+#[doc(alias = "POST v3/combine-transactions/miniprogram")]
+#[doc(alias = "个人收款交易下单-小程序")]
+#[endpoint(POST, "v3/combine-transactions/miniprogram", response = MiniProgramPrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMiniprogram {
+pub struct MiniProgramPrepay {
     /// 平台商户应用ID
     pub combine_appid: String,
     /// 平台商户号
@@ -138,17 +153,17 @@ pub struct PostMiniprogram {
     /// 交易单订单号
     pub combine_out_trade_no: String,
     /// 支付者
-    pub combine_payer_info: PostMiniprogramCombinePayerInfo,
+    pub combine_payer_info: MiniprogramCombinePayerInfo,
     /// 场景信息
-    pub scene_info: Option<PostAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 商品单信息
-    pub sub_orders: Vec<PostMiniprogramSubOrders>,
+    pub sub_orders: Vec<MiniprogramSubOrder>,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
     pub notify_url: Option<String>,
     /// 交易场景
-    pub trade_scenario: Option<PostAppTradeScenario>,
+    pub trade_scenario: Option<TradeScenario>,
 }
 
 /// 合单下单-Native支付API
@@ -156,6 +171,9 @@ pub struct PostMiniprogram {
 /// `POST /v3/combine-transactions/native`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012556982>.
 /// Callers: 电商平台, 服务商, 直连商户.
+#[doc(alias = "v3/combine-transactions/native")]
+#[doc(alias = "POST v3/combine-transactions/native")]
+#[doc(alias = "合单下单-Native支付API")]
 #[endpoint(POST, "v3/combine-transactions/native", response = PostNativeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -167,9 +185,9 @@ pub struct PostNative {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
     /// 场景信息
-    pub scene_info: Option<PostAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 商品单信息
-    pub sub_orders: Vec<PostH5SubOrders>,
+    pub sub_orders: Vec<SubOrder>,
     /// 交易起始时间
     pub time_start: Option<String>,
     /// 交易结束时间
@@ -177,9 +195,9 @@ pub struct PostNative {
     /// 通知地址
     pub notify_url: String,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 支付者
-    pub combine_payer_info: Option<PostH5CombinePayerInfo>,
+    pub combine_payer_info: Option<CombinePayerInfo>,
 }
 
 /// 合单查询订单API
@@ -187,10 +205,13 @@ pub struct PostNative {
 /// `GET /v3/combine-transactions/out-trade-no/{combine_out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/query-by-out-trade-no.html>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}", response = GetOutTradeNoCombineOutTradeNoResponse)]
+#[doc(alias = "v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "GET v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "合单查询订单API")]
+#[endpoint(GET, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}", response = QueryByOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetOutTradeNoCombineOutTradeNo {
+pub struct QueryByOutTradeNo {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
 }
@@ -200,22 +221,25 @@ pub struct GetOutTradeNoCombineOutTradeNo {
 /// `POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close")]
+#[doc(alias = "POST v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close")]
+#[doc(alias = "合单关闭订单API")]
 #[endpoint(POST, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOutTradeNoCombineOutTradeNoClose {
+pub struct PostOutTradeNoClose {
     /// 合单商户订单号
     pub combine_out_trade_no: String,
     /// 合单商户appid
     pub combine_appid: String,
     /// 商品单信息
-    pub sub_orders: Vec<PostOutTradeNoCombineOutTradeNoCloseSubOrders>,
+    pub sub_orders: Vec<CloseSubOrder>,
 }
 
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSceneInfo {
+pub struct SceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -226,7 +250,7 @@ pub struct PostAppSceneInfo {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSubOrdersAmount {
+pub struct Amount {
     /// 标价金额
     pub total_amount: i64,
     /// 标价币种
@@ -236,7 +260,7 @@ pub struct PostAppSubOrdersAmount {
 /// 结算信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSubOrdersSettleInfo {
+pub struct SettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -248,7 +272,7 @@ pub struct PostAppSubOrdersSettleInfo {
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSubOrders {
+pub struct AppSubOrder {
     /// 子单商户号
     pub mchid: String,
     /// 商品单个人收款方受理授权ID
@@ -260,7 +284,7 @@ pub struct PostAppSubOrders {
     /// 附加数据
     pub attach: String,
     /// 订单金额
-    pub amount: PostAppSubOrdersAmount,
+    pub amount: Amount,
     /// 商品单商户订单号
     pub out_trade_no: String,
     /// 二级商户号
@@ -276,7 +300,7 @@ pub struct PostAppSubOrders {
     pub description: String,
     /// 结算信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settle_info: Option<PostAppSubOrdersSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 子商户应用ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_appid: Option<String>,
@@ -289,7 +313,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAppCombinePayerInfoIdentityType {
+    pub enum Type {
         /// `IDCARD`
         Idcard = "IDCARD",
         /// `HONGKONG_MACAO`
@@ -310,18 +334,18 @@ crate::open_enum::open_enum! {
 /// 实名支付
 #[derive(Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppCombinePayerInfoIdentity {
+pub struct Identity {
     /// 证件类型
-    pub r#type: PostAppCombinePayerInfoIdentityType,
+    pub r#type: Type,
     /// 证件号 (personal: sent as written, not shown by `Debug`)
     pub number: String,
     /// 姓名 (personal: sent as written, not shown by `Debug`)
     pub name: String,
 }
 
-impl core::fmt::Debug for PostAppCombinePayerInfoIdentity {
+impl core::fmt::Debug for Identity {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PostAppCombinePayerInfoIdentity")
+        f.debug_struct("Identity")
             .field("type", &self.r#type)
             .field("number", &crate::__private::Redacted(&self.number))
             .field("name", &crate::__private::Redacted(&self.name))
@@ -332,17 +356,17 @@ impl core::fmt::Debug for PostAppCombinePayerInfoIdentity {
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppCombinePayerInfo {
+pub struct AppCombinePayerInfo {
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<PostAppCombinePayerInfoIdentity>,
+    pub identity: Option<Identity>,
 }
 
 crate::open_enum::open_enum! {
     /// 交易场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAppTradeScenario {
+    pub enum TradeScenario {
         /// `RECOMMERCE`
         Recommerce = "RECOMMERCE",
     }
@@ -352,7 +376,7 @@ crate::open_enum::open_enum! {
     /// 指定支付方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAppLimitPay {
+    pub enum LimitPay {
         /// `no_balance`
         NoBalance = "no_balance",
         /// `no_debit`
@@ -365,7 +389,7 @@ crate::open_enum::open_enum! {
 /// 预签约信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppContractInfo {
+pub struct ContractInfo {
     /// 签约商户号
     pub mchid: String,
     /// 签约商户AppID
@@ -384,7 +408,7 @@ crate::open_enum::open_enum! {
     /// 贴息方案类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAppSubsidyInfoSubsidyDetailSubsidyPeriodType {
+    pub enum SubsidyPeriodType {
         /// `DAILY`
         Daily = "DAILY",
         /// `PERIOD`
@@ -395,7 +419,7 @@ crate::open_enum::open_enum! {
 /// 贴息方案列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSubsidyInfoSubsidyDetailSubsidyPlan {
+pub struct SubsidyPlan {
     /// 贴息期数
     pub subsidy_installment_num: i64,
     /// 贴息比例
@@ -405,25 +429,25 @@ pub struct PostAppSubsidyInfoSubsidyDetailSubsidyPlan {
 /// 贴息详情列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSubsidyInfoSubsidyDetail {
+pub struct SubsidyDetail {
     /// 贴息方案类型
-    pub subsidy_period_type: PostAppSubsidyInfoSubsidyDetailSubsidyPeriodType,
+    pub subsidy_period_type: SubsidyPeriodType,
     /// 贴息方案列表
-    pub subsidy_plan: Vec<PostAppSubsidyInfoSubsidyDetailSubsidyPlan>,
+    pub subsidy_plan: Vec<SubsidyPlan>,
 }
 
 /// 贴息信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAppSubsidyInfo {
+pub struct SubsidyInfo {
     /// 贴息详情列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subsidy_detail: Option<Vec<PostAppSubsidyInfoSubsidyDetail>>,
+    pub subsidy_detail: Option<Vec<SubsidyDetail>>,
 }
 
 /// 预签约结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAppResponseContractResult {
+pub struct ContractResult {
     /// 签约结果码
     pub code: Option<String>,
     /// 签约结果描述信息
@@ -431,18 +455,21 @@ pub struct PostAppResponseContractResult {
 }
 
 /// The answer of [`PostApp`] (合单下单-APP支付API).
+#[doc(alias = "v3/combine-transactions/app")]
+#[doc(alias = "POST v3/combine-transactions/app")]
+#[doc(alias = "合单下单-APP支付API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAppResponse {
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,
     /// 预签约结果
-    pub contract_result: Option<PostAppResponseContractResult>,
+    pub contract_result: Option<ContractResult>,
 }
 
 /// H5场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostH5SceneInfoH5Info {
+pub struct H5Info {
     /// 场景类型
     pub r#type: String,
     /// 应用名称
@@ -462,25 +489,25 @@ pub struct PostH5SceneInfoH5Info {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostH5SceneInfo {
+pub struct H5SceneInfo {
     /// 商户端设备号
     pub device_id: String,
     /// 用户终端IP
     pub payer_client_ip: String,
     /// H5场景信息
-    pub h5_info: PostH5SceneInfoH5Info,
+    pub h5_info: H5Info,
 }
 
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostH5SubOrders {
+pub struct SubOrder {
     /// 子单商户号
     pub mchid: String,
     /// 附加数据
     pub attach: String,
     /// 订单金额
-    pub amount: PostAppSubOrdersAmount,
+    pub amount: Amount,
     /// 商品单商户订单号
     pub out_trade_no: String,
     /// 二级商户号
@@ -492,7 +519,7 @@ pub struct PostH5SubOrders {
     pub description: String,
     /// 结算信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settle_info: Option<PostAppSubOrdersSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 子商户应用ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_appid: Option<String>,
@@ -501,7 +528,7 @@ pub struct PostH5SubOrders {
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostH5CombinePayerInfo {
+pub struct CombinePayerInfo {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
@@ -510,10 +537,13 @@ pub struct PostH5CombinePayerInfo {
     pub sub_openid: Option<String>,
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<PostAppCombinePayerInfoIdentity>,
+    pub identity: Option<Identity>,
 }
 
 /// The answer of [`PostH5`] (合单下单-H5支付API).
+#[doc(alias = "v3/combine-transactions/h5")]
+#[doc(alias = "POST v3/combine-transactions/h5")]
+#[doc(alias = "合单下单-H5支付API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostH5Response {
     /// 支付跳转链接
@@ -522,21 +552,21 @@ pub struct PostH5Response {
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIdCombineTransactionIdResponseCombinePayerInfo {
+pub struct QueryTradeNoCombinePayerInfo {
     /// 用户标识
     pub openid: Option<String>,
 }
 
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIdCombineTransactionIdResponseSceneInfo {
+pub struct QueryTradeNoSceneInfo {
     /// 商户端设备号
     pub device_id: Option<String>,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIdCombineTransactionIdResponseSubOrdersAmount {
+pub struct SubOrderAmount {
     /// 标价金额
     pub total_amount: Option<i64>,
     /// 现金支付金额
@@ -551,7 +581,7 @@ pub struct GetIdCombineTransactionIdResponseSubOrdersAmount {
 
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIdCombineTransactionIdResponseSubOrders {
+pub struct IdSubOrder {
     /// 商品单发起商户号
     pub mchid: Option<String>,
     /// 商品单个人收款方受理授权ID
@@ -573,12 +603,15 @@ pub struct GetIdCombineTransactionIdResponseSubOrders {
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 订单金额
-    pub amount: Option<GetIdCombineTransactionIdResponseSubOrdersAmount>,
+    pub amount: Option<SubOrderAmount>,
 }
 
-/// The answer of [`GetIdCombineTransactionId`] (个人收款交易通过微信支付订单号查单).
+/// The answer of [`QueryByWxTradeNo`] (个人收款交易通过微信支付订单号查单).
+#[doc(alias = "v3/combine-transactions/id/{combine_transaction_id}")]
+#[doc(alias = "GET v3/combine-transactions/id/{combine_transaction_id}")]
+#[doc(alias = "个人收款交易通过微信支付订单号查单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIdCombineTransactionIdResponse {
+pub struct QueryByWxTradeNoResponse {
     /// 平台商户应用ID
     pub combine_appid: Option<String>,
     /// 平台商户号
@@ -588,25 +621,25 @@ pub struct GetIdCombineTransactionIdResponse {
     /// 交易单微信支付订单号
     pub combine_transaction_id: Option<String>,
     /// 支付者
-    pub combine_payer_info: Option<GetIdCombineTransactionIdResponseCombinePayerInfo>,
+    pub combine_payer_info: Option<QueryTradeNoCombinePayerInfo>,
     /// 场景信息
-    pub scene_info: Option<GetIdCombineTransactionIdResponseSceneInfo>,
+    pub scene_info: Option<QueryTradeNoSceneInfo>,
     /// 商品单信息
-    pub sub_orders: Option<Vec<GetIdCombineTransactionIdResponseSubOrders>>,
+    pub sub_orders: Option<Vec<IdSubOrder>>,
     /// 交易场景
-    pub trade_scenario: Option<PostAppTradeScenario>,
+    pub trade_scenario: Option<TradeScenario>,
 }
 
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostJsapiSubOrders {
+pub struct JsapiSubOrder {
     /// 子单商户号
     pub mchid: String,
     /// 附加数据
     pub attach: String,
     /// 订单金额
-    pub amount: PostAppSubOrdersAmount,
+    pub amount: Amount,
     /// 商品单商户订单号
     pub out_trade_no: String,
     /// 二级商户号
@@ -621,7 +654,7 @@ pub struct PostJsapiSubOrders {
     pub description: String,
     /// 结算信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settle_info: Option<PostAppSubOrdersSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 子商户应用ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_appid: Option<String>,
@@ -631,6 +664,9 @@ pub struct PostJsapiSubOrders {
 }
 
 /// The answer of [`PostJsapi`] (合单下单-JSAPI支付API).
+#[doc(alias = "v3/combine-transactions/jsapi")]
+#[doc(alias = "POST v3/combine-transactions/jsapi")]
+#[doc(alias = "合单下单-JSAPI支付API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostJsapiResponse {
     /// 预支付交易会话标识
@@ -640,7 +676,7 @@ pub struct PostJsapiResponse {
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMiniprogramCombinePayerInfo {
+pub struct MiniprogramCombinePayerInfo {
     /// 用户标识
     pub openid: String,
 }
@@ -649,7 +685,7 @@ crate::open_enum::open_enum! {
     /// 商品服务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMiniprogramSubOrdersOrderServiceType {
+    pub enum OrderServiceType {
         /// `INDIVIDUALTRADE`
         Individualtrade = "INDIVIDUALTRADE",
     }
@@ -658,12 +694,12 @@ crate::open_enum::open_enum! {
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMiniprogramSubOrders {
+pub struct MiniprogramSubOrder {
     /// 商品单发起商户号
     pub mchid: String,
     /// 商品服务类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub order_service_type: Option<PostMiniprogramSubOrdersOrderServiceType>,
+    pub order_service_type: Option<OrderServiceType>,
     /// 商品单个人收款方受理授权ID
     pub individual_auth_id: String,
     /// 商品单个人收款方平台昵称
@@ -672,14 +708,27 @@ pub struct PostMiniprogramSubOrders {
     /// 商品单商户订单号
     pub out_trade_no: String,
     /// 商品单金额
-    pub amount: PostAppSubOrdersAmount,
+    pub amount: Amount,
     /// 附加数据
     pub attach: String,
     /// 商品描述
     pub description: String,
 }
 
+/// The answer of [`MiniProgramPrepay`] (个人收款交易下单-小程序).
+#[doc(alias = "v3/combine-transactions/miniprogram")]
+#[doc(alias = "POST v3/combine-transactions/miniprogram")]
+#[doc(alias = "个人收款交易下单-小程序")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct MiniProgramPrepayResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
+}
+
 /// The answer of [`PostNative`] (合单下单-Native支付API).
+#[doc(alias = "v3/combine-transactions/native")]
+#[doc(alias = "POST v3/combine-transactions/native")]
+#[doc(alias = "合单下单-Native支付API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostNativeResponse {
     /// 二维码链接
@@ -690,7 +739,7 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType {
+    pub enum TradeType {
         /// `NATIVE`
         Native = "NATIVE",
         /// `JSAPI`
@@ -706,7 +755,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -724,7 +773,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -736,7 +785,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailType {
+    pub enum PromotionDetailType {
         /// `CASH`
         Cash = "CASH",
         /// `NOCASH`
@@ -746,7 +795,7 @@ crate::open_enum::open_enum! {
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailGoodsDetail {
+pub struct GoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品数量
@@ -761,15 +810,15 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailGoodsDe
 
 /// 优惠信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailType>,
+    pub r#type: Option<PromotionDetailType>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 活动批次ID
@@ -783,13 +832,12 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetail {
     /// 优惠币种
     pub currency: Option<String>,
     /// 单品列表
-    pub goods_detail:
-        Option<Vec<GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersAmount {
+pub struct OutTradeNoAmount {
     /// 标价金额
     pub total_amount: Option<i64>,
     /// 标价币种
@@ -804,7 +852,7 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrdersAmount {
 
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrders {
+pub struct OutTradeNoSubOrder {
     /// 子单商户号
     pub mchid: Option<String>,
     /// 商品单个人收款方受理授权ID
@@ -812,9 +860,9 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrders {
     /// 商品单个人收款方平台昵称
     pub individual_name: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 交易状态
-    pub trade_state: Option<GetOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 附加数据
@@ -832,24 +880,26 @@ pub struct GetOutTradeNoCombineOutTradeNoResponseSubOrders {
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 优惠信息列表
-    pub promotion_detail:
-        Option<Vec<GetOutTradeNoCombineOutTradeNoResponseSubOrdersPromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
     /// 订单金额
-    pub amount: Option<GetOutTradeNoCombineOutTradeNoResponseSubOrdersAmount>,
+    pub amount: Option<OutTradeNoAmount>,
 }
 
 /// 使用的商户贴息信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOutTradeNoCombineOutTradeNoResponseInstallmentInfo {
+pub struct InstallmentInfo {
     /// 是否使用了商户贴息
     pub use_subsidy: Option<bool>,
     /// 用户实际选择分期期数
     pub selected_installment_number: Option<i64>,
 }
 
-/// The answer of [`GetOutTradeNoCombineOutTradeNo`] (合单查询订单API).
+/// The answer of [`QueryByOutTradeNo`] (合单查询订单API).
+#[doc(alias = "v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "GET v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "合单查询订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOutTradeNoCombineOutTradeNoResponse {
+pub struct QueryByOutTradeNoResponse {
     /// 合单商户appid
     pub combine_appid: Option<String>,
     /// 合单商户号
@@ -859,21 +909,21 @@ pub struct GetOutTradeNoCombineOutTradeNoResponse {
     /// 交易单微信支付订单号
     pub combine_transaction_id: Option<String>,
     /// 场景信息
-    pub scene_info: Option<GetIdCombineTransactionIdResponseSceneInfo>,
+    pub scene_info: Option<QueryTradeNoSceneInfo>,
     /// 商品单信息
-    pub sub_orders: Option<Vec<GetOutTradeNoCombineOutTradeNoResponseSubOrders>>,
+    pub sub_orders: Option<Vec<OutTradeNoSubOrder>>,
     /// 支付者
-    pub combine_payer_info: Option<GetIdCombineTransactionIdResponseCombinePayerInfo>,
+    pub combine_payer_info: Option<QueryTradeNoCombinePayerInfo>,
     /// 交易场景
-    pub trade_scenario: Option<PostAppTradeScenario>,
+    pub trade_scenario: Option<TradeScenario>,
     /// 使用的商户贴息信息
-    pub installment_info: Option<GetOutTradeNoCombineOutTradeNoResponseInstallmentInfo>,
+    pub installment_info: Option<InstallmentInfo>,
 }
 
 /// 商品单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOutTradeNoCombineOutTradeNoCloseSubOrders {
+pub struct CloseSubOrder {
     /// 子单商户号
     pub mchid: String,
     /// 商品单商户订单号
@@ -893,16 +943,14 @@ pub struct PostOutTradeNoCombineOutTradeNoCloseSubOrders {
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApp>("POST v3/combine-transactions/app");
     check.operation::<PostH5>("POST v3/combine-transactions/h5");
-    check.operation::<GetIdCombineTransactionId>(
-        "GET v3/combine-transactions/id/{combine_transaction_id}",
-    );
+    check.operation::<QueryByWxTradeNo>("GET v3/combine-transactions/id/{combine_transaction_id}");
     check.operation::<PostJsapi>("POST v3/combine-transactions/jsapi");
-    check.operation::<PostMiniprogram>("POST v3/combine-transactions/miniprogram");
+    check.operation::<MiniProgramPrepay>("POST v3/combine-transactions/miniprogram");
     check.operation::<PostNative>("POST v3/combine-transactions/native");
-    check.operation::<GetOutTradeNoCombineOutTradeNo>(
+    check.operation::<QueryByOutTradeNo>(
         "GET v3/combine-transactions/out-trade-no/{combine_out_trade_no}",
     );
-    check.operation::<PostOutTradeNoCombineOutTradeNoClose>(
+    check.operation::<PostOutTradeNoClose>(
         "POST v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close",
     );
 }

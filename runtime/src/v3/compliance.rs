@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/compliance/inactive-merchant-identity-verification/merchants`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/inactive-merchant-identity-verification/inactive-mch-identity-verification/create-inactive-merchant-identity-verification.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/compliance/inactive-merchant-identity-verification/merchants", response = PostInactiveMerchantIdentityVerificationMerchantsResponse)]
+#[doc(alias = "v3/compliance/inactive-merchant-identity-verification/merchants")]
+#[doc(alias = "POST v3/compliance/inactive-merchant-identity-verification/merchants")]
+#[doc(alias = "发起不活跃商户身份核实")]
+#[endpoint(POST, "v3/compliance/inactive-merchant-identity-verification/merchants", response = CreateInactiveMerchantIdentityVerificationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInactiveMerchantIdentityVerificationMerchants {
+pub struct CreateInactiveMerchantIdentityVerification {
     /// 特约商户号
     pub sub_mchid: String,
 }
@@ -24,19 +27,29 @@ pub struct PostInactiveMerchantIdentityVerificationMerchants {
 /// `GET /v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/inactive-merchant-identity-verification/inactive-mch-identity-verification/query-inactive-merchant-identity-verification.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}", response = GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponse)]
+#[doc(
+    alias = "v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}"
+)]
+#[doc(
+    alias = "GET v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}"
+)]
+#[doc(alias = "查询不活跃商户身份核实结果")]
+#[endpoint(GET, "v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}", response = QueryInactiveMerchantIdentityVerificationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationId {
+pub struct QueryInactiveMerchantIdentityVerification {
     /// 特约商户号
     pub sub_mchid: String,
     /// 核实单号
     pub verification_id: String,
 }
 
-/// The answer of [`PostInactiveMerchantIdentityVerificationMerchants`] (发起不活跃商户身份核实).
+/// The answer of [`CreateInactiveMerchantIdentityVerification`] (发起不活跃商户身份核实).
+#[doc(alias = "v3/compliance/inactive-merchant-identity-verification/merchants")]
+#[doc(alias = "POST v3/compliance/inactive-merchant-identity-verification/merchants")]
+#[doc(alias = "发起不活跃商户身份核实")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInactiveMerchantIdentityVerificationMerchantsResponse {
+pub struct CreateInactiveMerchantIdentityVerificationResponse {
     /// 核实单号
     pub verification_id: Option<String>,
 }
@@ -45,7 +58,7 @@ crate::open_enum::open_enum! {
     /// 核实单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseState {
+    pub enum State {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -59,7 +72,7 @@ crate::open_enum::open_enum! {
     /// 失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseFailReason {
+    pub enum FailReason {
         /// `MATERIALS_ABNORMAL`
         MaterialsAbnormal = "MATERIALS_ABNORMAL",
         /// `PROCESS_TIMEOUT`
@@ -67,17 +80,24 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationId`] (查询不活跃商户身份核实结果).
+/// The answer of [`QueryInactiveMerchantIdentityVerification`] (查询不活跃商户身份核实结果).
+#[doc(
+    alias = "v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}"
+)]
+#[doc(
+    alias = "GET v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}"
+)]
+#[doc(alias = "查询不活跃商户身份核实结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponse {
+pub struct QueryInactiveMerchantIdentityVerificationResponse {
     /// 特约商户号
     pub sub_mchid: Option<String>,
     /// 核实单号
     pub verification_id: Option<String>,
     /// 核实单状态
-    pub state: Option<GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseState>,
+    pub state: Option<State>,
     /// 失败原因
-    pub fail_reason: Option<GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationIdResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 完成时间
@@ -86,8 +106,8 @@ pub struct GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerifications
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostInactiveMerchantIdentityVerificationMerchants>(
+    check.operation::<CreateInactiveMerchantIdentityVerification>(
         "POST v3/compliance/inactive-merchant-identity-verification/merchants",
     );
-    check.operation::<GetInactiveMerchantIdentityVerificationMerchantsSubMchidVerificationsVerificationId>("GET v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}");
+    check.operation::<QueryInactiveMerchantIdentityVerification>("GET v3/compliance/inactive-merchant-identity-verification/merchants/{sub_mchid}/verifications/{verification_id}");
 }

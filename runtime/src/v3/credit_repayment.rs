@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/credit-repayment/partner/contracts/app-presign`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/credit-repayment/partner/contracts/app-presign")]
+#[doc(alias = "POST v3/credit-repayment/partner/contracts/app-presign")]
+#[doc(alias = "APP预签约自动还款协议")]
 #[endpoint(POST, "v3/credit-repayment/partner/contracts/app-presign", response = PostPartnerContractsAppPresignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -34,9 +37,9 @@ pub struct PostPartnerContractsAppPresign {
     /// 子商户AppID
     pub sub_appid: Option<String>,
     /// 用户实名信息
-    pub real_identity: PostPartnerContractsAppPresignRealIdentity,
+    pub real_identity: RealIdentity,
     /// 交易信息
-    pub trade_info: Option<PostPartnerContractsAppPresignTradeInfo>,
+    pub trade_info: Option<TradeInfo>,
 }
 
 /// H5预签约自动还款协议
@@ -44,6 +47,9 @@ pub struct PostPartnerContractsAppPresign {
 /// `POST /v3/credit-repayment/partner/contracts/h5-presign`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/credit-repayment/partner/contracts/h5-presign")]
+#[doc(alias = "POST v3/credit-repayment/partner/contracts/h5-presign")]
+#[doc(alias = "H5预签约自动还款协议")]
 #[endpoint(POST, "v3/credit-repayment/partner/contracts/h5-presign", response = PostPartnerContractsH5PresignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -67,11 +73,11 @@ pub struct PostPartnerContractsH5Presign {
     /// 子商户AppID
     pub sub_appid: Option<String>,
     /// 用户实名信息
-    pub real_identity: PostPartnerContractsAppPresignRealIdentity,
+    pub real_identity: RealIdentity,
     /// 交易信息
-    pub trade_info: Option<PostPartnerContractsAppPresignTradeInfo>,
+    pub trade_info: Option<TradeInfo>,
     /// 跳转控制信息
-    pub jump_info: Option<PostPartnerContractsH5PresignJumpInfo>,
+    pub jump_info: Option<JumpInfo>,
 }
 
 /// 解除自动还款协议
@@ -79,6 +85,9 @@ pub struct PostPartnerContractsH5Presign {
 /// `POST /v3/credit-repayment/partner/contracts/terminate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/credit-repayment/partner/contracts/terminate")]
+#[doc(alias = "POST v3/credit-repayment/partner/contracts/terminate")]
+#[doc(alias = "解除自动还款协议")]
 #[endpoint(POST, "v3/credit-repayment/partner/contracts/terminate", response = PostPartnerContractsTerminateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -94,7 +103,10 @@ pub struct PostPartnerContractsTerminate {
 /// `GET /v3/credit-repayment/partner/contracts/{out_contract_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/credit-repayment/partner/contracts/{out_contract_code}", response = PostPartnerContractsTerminateResponseContractInfo)]
+#[doc(alias = "v3/credit-repayment/partner/contracts/{out_contract_code}")]
+#[doc(alias = "GET v3/credit-repayment/partner/contracts/{out_contract_code}")]
+#[doc(alias = "查询自动还款协议")]
+#[endpoint(GET, "v3/credit-repayment/partner/contracts/{out_contract_code}", response = GetPartnerContractsOutContractCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerContractsOutContractCode {
@@ -107,6 +119,9 @@ pub struct GetPartnerContractsOutContractCode {
 /// `POST /v3/credit-repayment/partner/deduct-orders`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/credit-repayment/partner/deduct-orders")]
+#[doc(alias = "POST v3/credit-repayment/partner/deduct-orders")]
+#[doc(alias = "发起还款")]
 #[endpoint(POST, "v3/credit-repayment/partner/deduct-orders", response = PostPartnerDeductOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -132,7 +147,10 @@ pub struct PostPartnerDeductOrders {
 /// `GET /v3/credit-repayment/partner/deduct-orders/{out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/credit-repayment/partner/deduct-orders/{out_trade_no}", response = PostPartnerDeductOrdersResponse)]
+#[doc(alias = "v3/credit-repayment/partner/deduct-orders/{out_trade_no}")]
+#[doc(alias = "GET v3/credit-repayment/partner/deduct-orders/{out_trade_no}")]
+#[doc(alias = "查询还款单")]
+#[endpoint(GET, "v3/credit-repayment/partner/deduct-orders/{out_trade_no}", response = GetPartnerDeductOrdersOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerDeductOrdersOutTradeNo {
@@ -145,6 +163,9 @@ pub struct GetPartnerDeductOrdersOutTradeNo {
 /// `POST /v3/credit-repayment/partner/schedule-records/batch-create`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/credit-repayment/partner/schedule-records/batch-create")]
+#[doc(alias = "POST v3/credit-repayment/partner/schedule-records/batch-create")]
+#[doc(alias = "预约还款")]
 #[endpoint(POST, "v3/credit-repayment/partner/schedule-records/batch-create", response = PostPartnerScheduleRecordsBatchCreateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -156,7 +177,7 @@ pub struct PostPartnerScheduleRecordsBatchCreate {
     /// 用户标识
     pub openid: String,
     /// 预约还款项列表
-    pub schedule_items: Vec<PostPartnerScheduleRecordsBatchCreateScheduleItems>,
+    pub schedule_items: Vec<ScheduleItem>,
 }
 
 /// 查询预约还款记录
@@ -164,7 +185,10 @@ pub struct PostPartnerScheduleRecordsBatchCreate {
 /// `GET /v3/credit-repayment/partner/schedule-records/{out_record_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/credit-repayment/partner/schedule-records/{out_record_id}", response = PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords)]
+#[doc(alias = "v3/credit-repayment/partner/schedule-records/{out_record_id}")]
+#[doc(alias = "GET v3/credit-repayment/partner/schedule-records/{out_record_id}")]
+#[doc(alias = "查询预约还款记录")]
+#[endpoint(GET, "v3/credit-repayment/partner/schedule-records/{out_record_id}", response = GetPartnerScheduleRecordsOutRecordIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetPartnerScheduleRecordsOutRecordId {
@@ -178,7 +202,7 @@ crate::open_enum::open_enum! {
     /// 实名验证类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerContractsAppPresignRealIdentityIdentityType {
+    pub enum IdentityType {
         /// `REAL_IDENTITY_TYPE_INVALID`
         RealIdentityTypeInvalid = "REAL_IDENTITY_TYPE_INVALID",
         /// `REAL_IDENTITY_TYPE_ID_CARD`
@@ -190,9 +214,9 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerContractsAppPresignRealIdentity {
+pub struct RealIdentity {
     /// 实名验证类型
-    pub identity_type: PostPartnerContractsAppPresignRealIdentityIdentityType,
+    pub identity_type: IdentityType,
     /// 自然人证件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub identity_id: String,
@@ -204,7 +228,7 @@ pub struct PostPartnerContractsAppPresignRealIdentity {
 /// 交易信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerContractsAppPresignTradeInfo {
+pub struct TradeInfo {
     /// 商户侧交易单号
     pub out_trade_no: String,
     /// 还款金额
@@ -221,6 +245,9 @@ pub struct PostPartnerContractsAppPresignTradeInfo {
 }
 
 /// The answer of [`PostPartnerContractsAppPresign`] (APP预签约自动还款协议).
+#[doc(alias = "v3/credit-repayment/partner/contracts/app-presign")]
+#[doc(alias = "POST v3/credit-repayment/partner/contracts/app-presign")]
+#[doc(alias = "APP预签约自动还款协议")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsAppPresignResponse {
     /// 预签约码
@@ -232,13 +259,16 @@ pub struct PostPartnerContractsAppPresignResponse {
 /// 跳转控制信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerContractsH5PresignJumpInfo {
+pub struct JumpInfo {
     /// 签约完后要跳转到的应用AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jump_appid: Option<String>,
 }
 
 /// The answer of [`PostPartnerContractsH5Presign`] (H5预签约自动还款协议).
+#[doc(alias = "v3/credit-repayment/partner/contracts/h5-presign")]
+#[doc(alias = "POST v3/credit-repayment/partner/contracts/h5-presign")]
+#[doc(alias = "H5预签约自动还款协议")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsH5PresignResponse {
     /// 拉起微信支付签约页的URL
@@ -249,7 +279,7 @@ crate::open_enum::open_enum! {
     /// 协议状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerContractsTerminateResponseContractInfoContractState {
+    pub enum ContractState {
         /// `CONTRACT_STATE_INVALID`
         ContractStateInvalid = "CONTRACT_STATE_INVALID",
         /// `CONTRACT_STATE_EFFECTIVE`
@@ -263,7 +293,7 @@ crate::open_enum::open_enum! {
     /// 协议解约方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerContractsTerminateResponseContractInfoContractTerminatedMode {
+    pub enum ContractTerminatedMode {
         /// `TERMINATION_MODE_INVALID`
         TerminationModeInvalid = "TERMINATION_MODE_INVALID",
         /// `TERMINATION_MODE_BY_USER`
@@ -277,7 +307,7 @@ crate::open_enum::open_enum! {
 
 /// 协议信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerContractsTerminateResponseContractInfo {
+pub struct ContractInfo {
     /// 协议ID
     pub contract_id: Option<String>,
     /// 模板ID
@@ -287,14 +317,13 @@ pub struct PostPartnerContractsTerminateResponseContractInfo {
     /// 用户展示名称
     pub display_name: Option<String>,
     /// 协议状态
-    pub contract_state: Option<PostPartnerContractsTerminateResponseContractInfoContractState>,
+    pub contract_state: Option<ContractState>,
     /// 协议签署时间
     pub contract_signed_time: Option<String>,
     /// 协议解约时间
     pub contract_terminated_time: Option<String>,
     /// 协议解约方式
-    pub contract_terminated_mode:
-        Option<PostPartnerContractsTerminateResponseContractInfoContractTerminatedMode>,
+    pub contract_terminated_mode: Option<ContractTerminatedMode>,
     /// 协议解约备注
     pub contract_termination_remark: Option<String>,
     /// 还款日
@@ -308,17 +337,54 @@ pub struct PostPartnerContractsTerminateResponseContractInfo {
 }
 
 /// The answer of [`PostPartnerContractsTerminate`] (解除自动还款协议).
+#[doc(alias = "v3/credit-repayment/partner/contracts/terminate")]
+#[doc(alias = "POST v3/credit-repayment/partner/contracts/terminate")]
+#[doc(alias = "解除自动还款协议")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerContractsTerminateResponse {
     /// 协议信息
-    pub contract_info: Option<PostPartnerContractsTerminateResponseContractInfo>,
+    pub contract_info: Option<ContractInfo>,
+}
+
+/// The answer of [`GetPartnerContractsOutContractCode`] (查询自动还款协议).
+#[doc(alias = "v3/credit-repayment/partner/contracts/{out_contract_code}")]
+#[doc(alias = "GET v3/credit-repayment/partner/contracts/{out_contract_code}")]
+#[doc(alias = "查询自动还款协议")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerContractsOutContractCodeResponse {
+    /// 协议ID
+    pub contract_id: Option<String>,
+    /// 模板ID
+    pub plan_id: Option<String>,
+    /// 服务商签约协议号
+    pub out_contract_code: Option<String>,
+    /// 用户展示名称
+    pub display_name: Option<String>,
+    /// 协议状态
+    pub contract_state: Option<ContractState>,
+    /// 协议签署时间
+    pub contract_signed_time: Option<String>,
+    /// 协议解约时间
+    pub contract_terminated_time: Option<String>,
+    /// 协议解约方式
+    pub contract_terminated_mode: Option<ContractTerminatedMode>,
+    /// 协议解约备注
+    pub contract_termination_remark: Option<String>,
+    /// 还款日
+    pub repayment_day: Option<i64>,
+    /// 用户服务商标识
+    pub openid: Option<String>,
+    /// 服务商AppID
+    pub appid: Option<String>,
+    /// 还款金额上限
+    pub repayment_amount_limit: Option<i64>,
 }
 
 crate::open_enum::open_enum! {
     /// 还款单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerDeductOrdersResponseOrderState {
+    pub enum OrderState {
         /// `DEDUCT_ORDER_STATE_PENDING`
         DeductOrderStatePending = "DEDUCT_ORDER_STATE_PENDING",
         /// `DEDUCT_ORDER_STATE_NOT_PAY`
@@ -331,6 +397,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostPartnerDeductOrders`] (发起还款).
+#[doc(alias = "v3/credit-repayment/partner/deduct-orders")]
+#[doc(alias = "POST v3/credit-repayment/partner/deduct-orders")]
+#[doc(alias = "发起还款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerDeductOrdersResponse {
     /// 商户侧交易单号
@@ -346,7 +415,39 @@ pub struct PostPartnerDeductOrdersResponse {
     /// 还款协议ID
     pub contract_id: Option<String>,
     /// 还款单状态
-    pub order_state: Option<PostPartnerDeductOrdersResponseOrderState>,
+    pub order_state: Option<OrderState>,
+    /// 还款金额
+    pub deduct_amount: Option<String>,
+    /// 实际还款金额
+    pub pay_success_amount: Option<String>,
+    /// 产品描述
+    pub description: Option<String>,
+    /// 商户数据包
+    pub attach: Option<String>,
+    /// 微信支付的支付单号
+    pub transaction_id: Option<String>,
+}
+
+/// The answer of [`GetPartnerDeductOrdersOutTradeNo`] (查询还款单).
+#[doc(alias = "v3/credit-repayment/partner/deduct-orders/{out_trade_no}")]
+#[doc(alias = "GET v3/credit-repayment/partner/deduct-orders/{out_trade_no}")]
+#[doc(alias = "查询还款单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerDeductOrdersOutTradeNoResponse {
+    /// 商户侧交易单号
+    pub out_trade_no: Option<String>,
+    /// 商户侧预约还款单号
+    pub out_record_id: Option<String>,
+    /// 商户AppID
+    pub appid: Option<String>,
+    /// 子商户AppID
+    pub sub_appid: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 还款协议ID
+    pub contract_id: Option<String>,
+    /// 还款单状态
+    pub order_state: Option<OrderState>,
     /// 还款金额
     pub deduct_amount: Option<String>,
     /// 实际还款金额
@@ -362,7 +463,7 @@ pub struct PostPartnerDeductOrdersResponse {
 /// 预约还款项列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerScheduleRecordsBatchCreateScheduleItems {
+pub struct ScheduleItem {
     /// 商户侧预约还款单号
     pub out_record_id: String,
     /// 子商户号
@@ -381,7 +482,7 @@ pub struct PostPartnerScheduleRecordsBatchCreateScheduleItems {
 
 /// 预约还款记录列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords {
+pub struct ScheduleRecord {
     /// 商户侧预约还款单号
     pub out_record_id: Option<String>,
     /// 商户AppID
@@ -401,10 +502,37 @@ pub struct PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords {
 }
 
 /// The answer of [`PostPartnerScheduleRecordsBatchCreate`] (预约还款).
+#[doc(alias = "v3/credit-repayment/partner/schedule-records/batch-create")]
+#[doc(alias = "POST v3/credit-repayment/partner/schedule-records/batch-create")]
+#[doc(alias = "预约还款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerScheduleRecordsBatchCreateResponse {
     /// 预约还款记录列表
-    pub schedule_records: Option<Vec<PostPartnerScheduleRecordsBatchCreateResponseScheduleRecords>>,
+    pub schedule_records: Option<Vec<ScheduleRecord>>,
+}
+
+/// The answer of [`GetPartnerScheduleRecordsOutRecordId`] (查询预约还款记录).
+#[doc(alias = "v3/credit-repayment/partner/schedule-records/{out_record_id}")]
+#[doc(alias = "GET v3/credit-repayment/partner/schedule-records/{out_record_id}")]
+#[doc(alias = "查询预约还款记录")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerScheduleRecordsOutRecordIdResponse {
+    /// 商户侧预约还款单号
+    pub out_record_id: Option<String>,
+    /// 商户AppID
+    pub appid: Option<String>,
+    /// 子商户AppID
+    pub sub_appid: Option<String>,
+    /// 还款协议ID
+    pub contract_id: Option<String>,
+    /// 应还款金额
+    pub repayment_amount: Option<String>,
+    /// 最低还款金额
+    pub min_repayment_amount: Option<String>,
+    /// 还款日期
+    pub repayment_date: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/discount-card/cards`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/discount-card/chapter3_1.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/discount-card/cards")]
+#[doc(alias = "POST v3/discount-card/cards")]
+#[doc(alias = "预受理领卡请求API")]
 #[endpoint(POST, "v3/discount-card/cards", response = PostCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -30,6 +33,9 @@ pub struct PostCards {
 /// `GET /v3/discount-card/cards/{out_card_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/discount-card/chapter3_3.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/discount-card/cards/{out_card_code}")]
+#[doc(alias = "GET v3/discount-card/cards/{out_card_code}")]
+#[doc(alias = "查询先享卡订单API")]
 #[endpoint(GET, "v3/discount-card/cards/{out_card_code}", response = GetCardsOutCardCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -43,6 +49,9 @@ pub struct GetCardsOutCardCode {
 /// `POST /v3/discount-card/cards/{out_card_code}/add-user-records`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/discount-card/chapter3_2.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/discount-card/cards/{out_card_code}/add-user-records")]
+#[doc(alias = "POST v3/discount-card/cards/{out_card_code}/add-user-records")]
+#[doc(alias = "增加用户记录API")]
 #[endpoint(POST, "v3/discount-card/cards/{out_card_code}/add-user-records", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -52,10 +61,9 @@ pub struct PostCardsOutCardCodeAddUserRecords {
     /// 卡模板ID
     pub card_template_id: String,
     /// 目标完成记录
-    pub objective_completion_records:
-        Option<Vec<PostCardsOutCardCodeAddUserRecordsObjectiveCompletionRecords>>,
+    pub objective_completion_records: Option<Vec<AddUserRecordObjectiveCompletionRecord>>,
     /// 优惠使用记录
-    pub reward_usage_records: Option<Vec<PostCardsOutCardCodeAddUserRecordsRewardUsageRecords>>,
+    pub reward_usage_records: Option<Vec<AddUserRecordRewardUsageRecord>>,
 }
 
 /// 通过先享卡订单号查询订单API
@@ -63,10 +71,13 @@ pub struct PostCardsOutCardCodeAddUserRecords {
 /// `GET /v3/discount-card/orders/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/discount-card/chapter3_1.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/discount-card/orders/out-trade-no/{out_trade_no}", response = GetOrdersOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/discount-card/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/discount-card/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "通过先享卡订单号查询订单API")]
+#[endpoint(GET, "v3/discount-card/orders/out-trade-no/{out_trade_no}", response = GetOrdersOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetOrdersOutTradeNoOutTradeNo {
+pub struct GetOrdersOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
 }
@@ -76,7 +87,10 @@ pub struct GetOrdersOutTradeNoOutTradeNo {
 /// `GET /v3/discount-card/orders/{out_order_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/discount-card/chapter3_1.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/discount-card/orders/{out_order_no}", response = GetOrdersOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "GET v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "通过先享卡订单号查询订单API")]
+#[endpoint(GET, "v3/discount-card/orders/{out_order_no}", response = GetOrdersOutOrderNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutOrderNo {
@@ -89,6 +103,9 @@ pub struct GetOrdersOutOrderNo {
 /// `PATCH /v3/discount-card/orders/{out_order_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/discount-card/chapter3_2.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "PATCH v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "更新先享卡订单API")]
 #[endpoint(PATCH, "v3/discount-card/orders/{out_order_no}", response = PatchOrdersOutOrderNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -96,12 +113,15 @@ pub struct PatchOrdersOutOrderNo {
     /// 先享卡订单号
     pub out_order_no: String,
     /// 目标达成明细列表
-    pub objectives: Option<Vec<PatchOrdersOutOrderNoObjectives>>,
+    pub objectives: Option<Vec<OrderObjective>>,
     /// 奖励明细列表
-    pub rewards: Option<Vec<PatchOrdersOutOrderNoRewards>>,
+    pub rewards: Option<Vec<OrderReward>>,
 }
 
 /// The answer of [`PostCards`] (预受理领卡请求API).
+#[doc(alias = "v3/discount-card/cards")]
+#[doc(alias = "POST v3/discount-card/cards")]
+#[doc(alias = "预受理领卡请求API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardsResponse {
     /// 预领卡请求token
@@ -110,7 +130,7 @@ pub struct PostCardsResponse {
 
 /// 约定时间期限
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardsOutCardCodeResponseTimeRange {
+pub struct TimeRange {
     /// 约定开始时间
     pub begin_time: Option<String>,
     /// 约定结束时间
@@ -119,7 +139,7 @@ pub struct GetCardsOutCardCodeResponseTimeRange {
 
 /// 用户退回优惠的付款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardsOutCardCodeResponsePayInformation {
+pub struct PayInformation {
     /// 付款金额
     pub pay_amount: Option<i64>,
     /// 付款状态
@@ -132,7 +152,7 @@ pub struct GetCardsOutCardCodeResponsePayInformation {
 
 /// 目标完成记录
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardsOutCardCodeResponseObjectivesObjectiveCompletionRecords {
+pub struct ObjectiveCompletionRecord {
     /// 目标完成流水号
     pub objective_completion_serial_no: Option<String>,
     /// 目标ID
@@ -151,7 +171,7 @@ pub struct GetCardsOutCardCodeResponseObjectivesObjectiveCompletionRecords {
 
 /// 目标列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardsOutCardCodeResponseObjectives {
+pub struct CardObjective {
     /// 目标ID
     pub objective_id: Option<String>,
     /// 目标名称
@@ -163,13 +183,12 @@ pub struct GetCardsOutCardCodeResponseObjectives {
     /// 目标描述
     pub description: Option<String>,
     /// 目标完成记录
-    pub objective_completion_records:
-        Option<Vec<GetCardsOutCardCodeResponseObjectivesObjectiveCompletionRecords>>,
+    pub objective_completion_records: Option<Vec<ObjectiveCompletionRecord>>,
 }
 
 /// 优惠使用记录列
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardsOutCardCodeResponseRewardsRewardUsageRecords {
+pub struct RewardUsageRecord {
     /// 优惠使用记录流水号
     pub reward_usage_serial_no: Option<String>,
     /// 优惠ID
@@ -190,7 +209,7 @@ pub struct GetCardsOutCardCodeResponseRewardsRewardUsageRecords {
 
 /// 优惠列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCardsOutCardCodeResponseRewards {
+pub struct CardReward {
     /// 优惠ID
     pub reward_id: Option<String>,
     /// 优惠名称
@@ -206,10 +225,13 @@ pub struct GetCardsOutCardCodeResponseRewards {
     /// 优惠描述
     pub description: Option<String>,
     /// 优惠使用记录列
-    pub reward_usage_records: Option<Vec<GetCardsOutCardCodeResponseRewardsRewardUsageRecords>>,
+    pub reward_usage_records: Option<Vec<RewardUsageRecord>>,
 }
 
 /// The answer of [`GetCardsOutCardCode`] (查询先享卡订单API).
+#[doc(alias = "v3/discount-card/cards/{out_card_code}")]
+#[doc(alias = "GET v3/discount-card/cards/{out_card_code}")]
+#[doc(alias = "查询先享卡订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCardsOutCardCodeResponse {
     /// 先享卡ID
@@ -225,7 +247,7 @@ pub struct GetCardsOutCardCodeResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 约定时间期限
-    pub time_range: Option<GetCardsOutCardCodeResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 状态
     pub state: Option<String>,
     /// 未完成约定原因
@@ -233,13 +255,13 @@ pub struct GetCardsOutCardCodeResponse {
     /// 享受优惠总金额
     pub total_amount: Option<i64>,
     /// 用户退回优惠的付款信息
-    pub pay_information: Option<GetCardsOutCardCodeResponsePayInformation>,
+    pub pay_information: Option<PayInformation>,
     /// 创卡时间
     pub create_time: Option<String>,
     /// 目标列表
-    pub objectives: Option<Vec<GetCardsOutCardCodeResponseObjectives>>,
+    pub objectives: Option<Vec<CardObjective>>,
     /// 优惠列表
-    pub rewards: Option<Vec<GetCardsOutCardCodeResponseRewards>>,
+    pub rewards: Option<Vec<CardReward>>,
     /// 邀请者用户标识
     pub sharer_openid: Option<String>,
 }
@@ -247,7 +269,7 @@ pub struct GetCardsOutCardCodeResponse {
 /// 目标完成记录
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsOutCardCodeAddUserRecordsObjectiveCompletionRecords {
+pub struct AddUserRecordObjectiveCompletionRecord {
     /// 目标完成流水号
     pub objective_completion_serial_no: String,
     /// 目标ID
@@ -268,7 +290,7 @@ pub struct PostCardsOutCardCodeAddUserRecordsObjectiveCompletionRecords {
 /// 优惠使用记录
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsOutCardCodeAddUserRecordsRewardUsageRecords {
+pub struct AddUserRecordRewardUsageRecord {
     /// 优惠使用记录流水号
     pub reward_usage_serial_no: String,
     /// 优惠ID
@@ -292,7 +314,7 @@ crate::open_enum::open_enum! {
     /// 订单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOrdersOutTradeNoOutTradeNoResponseState {
+    pub enum State {
         /// `CREATED`
         Created = "CREATED",
         /// `SETTLING`
@@ -312,7 +334,7 @@ crate::open_enum::open_enum! {
     /// 履约类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType {
+    pub enum PerformanceType {
         /// `INCREASE`
         Increase = "INCREASE",
         /// `DECREASE`
@@ -322,7 +344,7 @@ crate::open_enum::open_enum! {
 
 /// 目标达成明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOrdersOutTradeNoOutTradeNoResponseObjectives {
+pub struct Objective {
     /// 目标流水号
     pub objective_serial_no: Option<String>,
     /// 先享卡目标ID
@@ -334,7 +356,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponseObjectives {
     /// 履约描述
     pub performance_description: Option<String>,
     /// 履约类型
-    pub performance_type: Option<GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType>,
+    pub performance_type: Option<PerformanceType>,
     /// 目标数量
     pub count: Option<i64>,
     /// 履约时间
@@ -343,9 +365,21 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponseObjectives {
     pub remark: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 奖励类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum RewardType {
+        /// `INCREASE`
+        Increase = "INCREASE",
+        /// `DECREASE`
+        Decrease = "DECREASE",
+    }
+}
+
 /// 奖励明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOrdersOutTradeNoOutTradeNoResponseRewards {
+pub struct Reward {
     /// 奖励流水号
     pub reward_serial_no: Option<String>,
     /// 先享卡奖励ID
@@ -357,7 +391,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponseRewards {
     /// 奖励描述
     pub description: Option<String>,
     /// 奖励类型
-    pub reward_type: Option<GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType>,
+    pub reward_type: Option<RewardType>,
     /// 奖励数量
     pub count: Option<i64>,
     /// 奖励金额
@@ -368,9 +402,12 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponseRewards {
     pub remark: Option<String>,
 }
 
-/// The answer of [`GetOrdersOutTradeNoOutTradeNo`] (通过先享卡订单号查询订单API).
+/// The answer of [`GetOrdersOutTradeNo`] (通过先享卡订单号查询订单API).
+#[doc(alias = "v3/discount-card/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/discount-card/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "通过先享卡订单号查询订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOrdersOutTradeNoOutTradeNoResponse {
+pub struct GetOrdersOutTradeNoResponse {
     /// 先享卡订单号
     pub out_order_no: Option<String>,
     /// 先享卡ID
@@ -404,7 +441,7 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponse {
     /// 线下使用说明
     pub offline_instructions: Option<String>,
     /// 订单状态
-    pub state: Option<GetOrdersOutTradeNoOutTradeNoResponseState>,
+    pub state: Option<State>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 扣除金额
@@ -416,15 +453,71 @@ pub struct GetOrdersOutTradeNoOutTradeNoResponse {
     /// 支付时间
     pub pay_time: Option<String>,
     /// 目标达成明细列表
-    pub objectives: Option<Vec<GetOrdersOutTradeNoOutTradeNoResponseObjectives>>,
+    pub objectives: Option<Vec<Objective>>,
     /// 奖励明细列表
-    pub rewards: Option<Vec<GetOrdersOutTradeNoOutTradeNoResponseRewards>>,
+    pub rewards: Option<Vec<Reward>>,
+}
+
+/// The answer of [`GetOrdersOutOrderNo`] (通过先享卡订单号查询订单API).
+#[doc(alias = "v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "GET v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "通过先享卡订单号查询订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetOrdersOutOrderNoResponse {
+    /// 先享卡订单号
+    pub out_order_no: Option<String>,
+    /// 先享卡ID
+    pub discount_card_id: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+    /// 微信支付交易单号
+    pub transaction_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 先享卡开始时间
+    pub card_begin_time: Option<String>,
+    /// 先享卡结束时间
+    pub card_end_time: Option<String>,
+    /// 先享卡名称
+    pub card_name: Option<String>,
+    /// 目标描述
+    pub objective_description: Option<String>,
+    /// 奖励描述
+    pub reward_description: Option<String>,
+    /// 预估奖励金额
+    pub estimated_reward_amount: Option<i64>,
+    /// 线上使用说明
+    pub online_instructions: Option<String>,
+    /// 线下使用说明
+    pub offline_instructions: Option<String>,
+    /// 订单状态
+    pub state: Option<State>,
+    /// 总金额
+    pub total_amount: Option<i64>,
+    /// 扣除金额
+    pub deduction_amount: Option<i64>,
+    /// 结算金额
+    pub settlement_amount: Option<i64>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 支付时间
+    pub pay_time: Option<String>,
+    /// 目标达成明细列表
+    pub objectives: Option<Vec<Objective>>,
+    /// 奖励明细列表
+    pub rewards: Option<Vec<Reward>>,
 }
 
 /// 目标达成明细列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchOrdersOutOrderNoObjectives {
+pub struct OrderObjective {
     /// 目标流水号
     pub objective_serial_no: String,
     /// 先享卡目标ID
@@ -432,7 +525,7 @@ pub struct PatchOrdersOutOrderNoObjectives {
     /// 履约描述
     pub performance_description: String,
     /// 履约类型
-    pub performance_type: GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType,
+    pub performance_type: PerformanceType,
     /// 目标数量
     pub count: i64,
     /// 履约时间
@@ -445,7 +538,7 @@ pub struct PatchOrdersOutOrderNoObjectives {
 /// 奖励明细列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchOrdersOutOrderNoRewards {
+pub struct OrderReward {
     /// 奖励流水号
     pub reward_serial_no: String,
     /// 先享卡奖励ID
@@ -453,7 +546,7 @@ pub struct PatchOrdersOutOrderNoRewards {
     /// 奖励描述
     pub description: String,
     /// 奖励类型
-    pub reward_type: GetOrdersOutTradeNoOutTradeNoResponseObjectivesPerformanceType,
+    pub reward_type: RewardType,
     /// 奖励数量
     pub count: i64,
     /// 奖励金额
@@ -466,6 +559,9 @@ pub struct PatchOrdersOutOrderNoRewards {
 }
 
 /// The answer of [`PatchOrdersOutOrderNo`] (更新先享卡订单API).
+#[doc(alias = "v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "PATCH v3/discount-card/orders/{out_order_no}")]
+#[doc(alias = "更新先享卡订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchOrdersOutOrderNoResponse {
     /// 先享卡订单号
@@ -481,7 +577,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostCardsOutCardCodeAddUserRecords>(
         "POST v3/discount-card/cards/{out_card_code}/add-user-records",
     );
-    check.operation::<GetOrdersOutTradeNoOutTradeNo>(
+    check.operation::<GetOrdersOutTradeNo>(
         "GET v3/discount-card/orders/out-trade-no/{out_trade_no}",
     );
     check.operation::<GetOrdersOutOrderNo>("GET v3/discount-card/orders/{out_order_no}");

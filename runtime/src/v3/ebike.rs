@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/ebike/charge/contracts/preopen`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_3.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/ebike/charge/contracts/preopen")]
+#[doc(alias = "POST v3/ebike/charge/contracts/preopen")]
+#[doc(alias = "预开通服务API")]
 #[endpoint(POST, "v3/ebike/charge/contracts/preopen", response = PostChargeContractsPreopenResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -32,10 +35,13 @@ pub struct PostChargeContractsPreopen {
 /// `GET /v3/ebike/charge/contracts/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_2.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/ebike/charge/contracts/{contract_id}", response = GetChargeContractsContractIdResponse)]
+#[doc(alias = "v3/ebike/charge/contracts/{contract_id}")]
+#[doc(alias = "GET v3/ebike/charge/contracts/{contract_id}")]
+#[doc(alias = "通过签约号查询用户状态API")]
+#[endpoint(GET, "v3/ebike/charge/contracts/{contract_id}", response = GetChargeContractsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetChargeContractsContractId {
+pub struct GetChargeContractsId {
     /// 特约商户号
     pub sub_mchid: Option<String>,
     /// 充电授权扣费协议号
@@ -47,10 +53,13 @@ pub struct GetChargeContractsContractId {
 /// `POST /v3/ebike/charge/contracts/{contract_id}/confirm`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_4.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/ebike/charge/contracts/{contract_id}/confirm", response = PostChargeContractsContractIdConfirmResponse)]
+#[doc(alias = "v3/ebike/charge/contracts/{contract_id}/confirm")]
+#[doc(alias = "POST v3/ebike/charge/contracts/{contract_id}/confirm")]
+#[doc(alias = "创建用户当次充电代扣凭证API")]
+#[endpoint(POST, "v3/ebike/charge/contracts/{contract_id}/confirm", response = PostChargeContractsIdConfirmResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostChargeContractsContractIdConfirm {
+pub struct PostChargeContractsIdConfirm {
     /// 充电授权扣费协议号
     pub contract_id: String,
     /// 特约商户号
@@ -60,7 +69,7 @@ pub struct PostChargeContractsContractIdConfirm {
     /// 特约商户公众号ID
     pub sub_appid: Option<String>,
     /// 充电场景信息
-    pub charge_info: PostChargeContractsContractIdConfirmChargeInfo,
+    pub charge_info: ChargeInfo,
 }
 
 /// 充电自行车代扣受理扣款API
@@ -68,6 +77,9 @@ pub struct PostChargeContractsContractIdConfirm {
 /// `POST /v3/ebike/charge/transactions`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_5.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/ebike/charge/transactions")]
+#[doc(alias = "POST v3/ebike/charge/transactions")]
+#[doc(alias = "充电自行车代扣受理扣款API")]
 #[endpoint(POST, "v3/ebike/charge/transactions", response = PostChargeTransactionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -91,11 +103,11 @@ pub struct PostChargeTransactions {
     /// 用户充电代扣凭证
     pub charging_token: String,
     /// 订单金额信息
-    pub amount: PostChargeTransactionsAmount,
+    pub amount: TransactionAmount,
     /// 充电自行车场景信息
-    pub charge_info: PostChargeTransactionsChargeInfo,
+    pub charge_info: TransactionChargeInfo,
     /// 设备信息
-    pub device_info: PostChargeTransactionsDeviceInfo,
+    pub device_info: TransactionDeviceInfo,
 }
 
 /// 查询订单API
@@ -103,10 +115,13 @@ pub struct PostChargeTransactions {
 /// `GET /v3/ebike/charge/transactions/id/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_6.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/ebike/charge/transactions/id/{transaction_id}", response = GetChargeTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/ebike/charge/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/ebike/charge/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单API")]
+#[endpoint(GET, "v3/ebike/charge/transactions/id/{transaction_id}", response = GetChargeTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetChargeTransactionsIdTransactionId {
+pub struct GetChargeTransactionsId {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 特约商户号
@@ -118,10 +133,13 @@ pub struct GetChargeTransactionsIdTransactionId {
 /// `GET /v3/ebike/charge/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_6.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/ebike/charge/transactions/out-trade-no/{out_trade_no}", response = GetChargeTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/ebike/charge/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/ebike/charge/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单API")]
+#[endpoint(GET, "v3/ebike/charge/transactions/out-trade-no/{out_trade_no}", response = GetChargeTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetChargeTransactionsOutTradeNoOutTradeNo {
+pub struct GetChargeTransactionsOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
     /// 特约商户号
@@ -133,7 +151,10 @@ pub struct GetChargeTransactionsOutTradeNoOutTradeNo {
 /// `GET /v3/ebike/charge/users/{openid}/contract`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/vehicle/ebike/chapter3_1.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/ebike/charge/users/{openid}/contract", response = GetChargeContractsContractIdResponse)]
+#[doc(alias = "v3/ebike/charge/users/{openid}/contract")]
+#[doc(alias = "GET v3/ebike/charge/users/{openid}/contract")]
+#[doc(alias = "通过用户标识查询用户状态API")]
+#[endpoint(GET, "v3/ebike/charge/users/{openid}/contract", response = GetChargeUsersOpenidContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetChargeUsersOpenidContract {
@@ -146,15 +167,21 @@ pub struct GetChargeUsersOpenidContract {
 }
 
 /// The answer of [`PostChargeContractsPreopen`] (预开通服务API).
+#[doc(alias = "v3/ebike/charge/contracts/preopen")]
+#[doc(alias = "POST v3/ebike/charge/contracts/preopen")]
+#[doc(alias = "预开通服务API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostChargeContractsPreopenResponse {
     /// 预开通ID
     pub preopen_id: Option<String>,
 }
 
-/// The answer of [`GetChargeContractsContractId`] (通过签约号查询用户状态API).
+/// The answer of [`GetChargeContractsId`] (通过签约号查询用户状态API).
+#[doc(alias = "v3/ebike/charge/contracts/{contract_id}")]
+#[doc(alias = "GET v3/ebike/charge/contracts/{contract_id}")]
+#[doc(alias = "通过签约号查询用户状态API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetChargeContractsContractIdResponse {
+pub struct GetChargeContractsIdResponse {
     /// 服务商商户号
     pub mchid: Option<String>,
     /// 用户标识
@@ -170,7 +197,7 @@ pub struct GetChargeContractsContractIdResponse {
 /// 充电场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostChargeContractsContractIdConfirmChargeInfo {
+pub struct ChargeInfo {
     /// 开始时间
     pub start_time: String,
     /// 充电站名称
@@ -181,9 +208,12 @@ pub struct PostChargeContractsContractIdConfirmChargeInfo {
     pub device_id: String,
 }
 
-/// The answer of [`PostChargeContractsContractIdConfirm`] (创建用户当次充电代扣凭证API).
+/// The answer of [`PostChargeContractsIdConfirm`] (创建用户当次充电代扣凭证API).
+#[doc(alias = "v3/ebike/charge/contracts/{contract_id}/confirm")]
+#[doc(alias = "POST v3/ebike/charge/contracts/{contract_id}/confirm")]
+#[doc(alias = "创建用户当次充电代扣凭证API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostChargeContractsContractIdConfirmResponse {
+pub struct PostChargeContractsIdConfirmResponse {
     /// 用户充电代扣凭证
     pub charging_token: Option<String>,
 }
@@ -191,7 +221,7 @@ pub struct PostChargeContractsContractIdConfirmResponse {
 /// 订单金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostChargeTransactionsAmount {
+pub struct TransactionAmount {
     /// 订单总金额
     pub total: i64,
     /// 货币类型
@@ -202,7 +232,7 @@ pub struct PostChargeTransactionsAmount {
 /// 充电自行车场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostChargeTransactionsChargeInfo {
+pub struct TransactionChargeInfo {
     /// 开始时间
     pub start_time: String,
     /// 结束时间
@@ -224,7 +254,7 @@ pub struct PostChargeTransactionsChargeInfo {
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostChargeTransactionsDeviceInfo {
+pub struct TransactionDeviceInfo {
     /// 充电位设备号
     pub device_id: String,
     /// 商户端设备ip
@@ -232,6 +262,9 @@ pub struct PostChargeTransactionsDeviceInfo {
 }
 
 /// The answer of [`PostChargeTransactions`] (充电自行车代扣受理扣款API).
+#[doc(alias = "v3/ebike/charge/transactions")]
+#[doc(alias = "POST v3/ebike/charge/transactions")]
+#[doc(alias = "充电自行车代扣受理扣款API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostChargeTransactionsResponse {
     /// 受理状态
@@ -242,7 +275,7 @@ pub struct PostChargeTransactionsResponse {
 
 /// 支付者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetChargeTransactionsIdTransactionIdResponsePayer {
+pub struct Payer {
     /// 用户在服务商的标识
     pub openid: Option<String>,
     /// 用户在特约商户的标识
@@ -251,7 +284,7 @@ pub struct GetChargeTransactionsIdTransactionIdResponsePayer {
 
 /// 订单金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetChargeTransactionsIdTransactionIdResponseAmount {
+pub struct Amount {
     /// 订单金额
     pub total: Option<i64>,
     /// 货币类型
@@ -264,7 +297,7 @@ pub struct GetChargeTransactionsIdTransactionIdResponseAmount {
 
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetChargeTransactionsIdTransactionIdResponseDeviceInfo {
+pub struct DeviceInfo {
     /// 充电位设备号
     pub device_id: Option<String>,
     /// 商户端设备ip
@@ -273,7 +306,7 @@ pub struct GetChargeTransactionsIdTransactionIdResponseDeviceInfo {
 
 /// 优惠信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetChargeTransactionsIdTransactionIdResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
@@ -294,9 +327,12 @@ pub struct GetChargeTransactionsIdTransactionIdResponsePromotionDetail {
     pub other_contribute: Option<i64>,
 }
 
-/// The answer of [`GetChargeTransactionsIdTransactionId`] (查询订单API).
+/// The answer of [`GetChargeTransactionsId`] (查询订单API).
+#[doc(alias = "v3/ebike/charge/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/ebike/charge/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetChargeTransactionsIdTransactionIdResponse {
+pub struct GetChargeTransactionsIdResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 特约商户号
@@ -324,27 +360,87 @@ pub struct GetChargeTransactionsIdTransactionIdResponse {
     /// 充电授权扣费协议号
     pub contract_id: Option<String>,
     /// 支付者信息
-    pub payer: Option<GetChargeTransactionsIdTransactionIdResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额信息
-    pub amount: Option<GetChargeTransactionsIdTransactionIdResponseAmount>,
+    pub amount: Option<Amount>,
     /// 设备信息
-    pub device_info: Option<GetChargeTransactionsIdTransactionIdResponseDeviceInfo>,
+    pub device_info: Option<DeviceInfo>,
     /// 优惠信息
-    pub promotion_detail: Option<Vec<GetChargeTransactionsIdTransactionIdResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`GetChargeTransactionsOutTradeNo`] (查询订单API).
+#[doc(alias = "v3/ebike/charge/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/ebike/charge/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetChargeTransactionsOutTradeNoResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商公众号ID
+    pub appid: Option<String>,
+    /// 特约商户公众号ID
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信订单号
+    pub transaction_id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<String>,
+    /// 银行类型
+    pub bank_type: Option<String>,
+    /// 成功时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_des: Option<String>,
+    /// 充电授权扣费协议号
+    pub contract_id: Option<String>,
+    /// 支付者信息
+    pub payer: Option<Payer>,
+    /// 订单金额信息
+    pub amount: Option<Amount>,
+    /// 设备信息
+    pub device_info: Option<DeviceInfo>,
+    /// 优惠信息
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`GetChargeUsersOpenidContract`] (通过用户标识查询用户状态API).
+#[doc(alias = "v3/ebike/charge/users/{openid}/contract")]
+#[doc(alias = "GET v3/ebike/charge/users/{openid}/contract")]
+#[doc(alias = "通过用户标识查询用户状态API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetChargeUsersOpenidContractResponse {
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// 充电授权扣费协议号
+    pub contract_id: Option<String>,
+    /// 协议状态
+    pub contract_state: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostChargeContractsPreopen>("POST v3/ebike/charge/contracts/preopen");
-    check.operation::<GetChargeContractsContractId>("GET v3/ebike/charge/contracts/{contract_id}");
-    check.operation::<PostChargeContractsContractIdConfirm>(
+    check.operation::<GetChargeContractsId>("GET v3/ebike/charge/contracts/{contract_id}");
+    check.operation::<PostChargeContractsIdConfirm>(
         "POST v3/ebike/charge/contracts/{contract_id}/confirm",
     );
     check.operation::<PostChargeTransactions>("POST v3/ebike/charge/transactions");
-    check.operation::<GetChargeTransactionsIdTransactionId>(
+    check.operation::<GetChargeTransactionsId>(
         "GET v3/ebike/charge/transactions/id/{transaction_id}",
     );
-    check.operation::<GetChargeTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetChargeTransactionsOutTradeNo>(
         "GET v3/ebike/charge/transactions/out-trade-no/{out_trade_no}",
     );
     check.operation::<GetChargeUsersOpenidContract>("GET v3/ebike/charge/users/{openid}/contract");

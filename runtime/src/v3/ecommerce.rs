@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/ecommerce/account/apply-cancel-withdraw`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw")]
+#[doc(alias = "POST v3/ecommerce/account/apply-cancel-withdraw")]
+#[doc(alias = "提交注销提现申请")]
 #[endpoint(POST, "v3/ecommerce/account/apply-cancel-withdraw", response = PostAccountApplyCancelWithdrawResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -20,11 +23,11 @@ pub struct PostAccountApplyCancelWithdraw {
     /// 商户注销申请单号
     pub out_request_no: String,
     /// 是否提取资金
-    pub withdraw: Option<PostAccountApplyCancelWithdrawWithdraw>,
+    pub withdraw: Option<Withdraw>,
     /// 收款账号信息
-    pub payee_info: PostAccountApplyCancelWithdrawPayeeInfo,
+    pub payee_info: PayeeInfo,
     /// 付款申请材料
-    pub proof_medias: Option<Vec<PostAccountApplyCancelWithdrawProofMedias>>,
+    pub proof_medias: Option<Vec<ProofMedia>>,
     /// 其他补充材料
     pub additional_materials: Option<Vec<String>>,
     /// 备注
@@ -36,10 +39,13 @@ pub struct PostAccountApplyCancelWithdraw {
 /// `GET /v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}", response = GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}")]
+#[doc(alias = "GET v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}")]
+#[doc(alias = "微信支付注销提现申请单号查询申请单状态")]
+#[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}", response = GetAccountApplyCancelWithdrawApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentId {
+pub struct GetAccountApplyCancelWithdrawApplymentId {
     /// 微信支付付销提现申请单号
     pub applyment_id: String,
 }
@@ -49,6 +55,9 @@ pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentId {
 /// `POST /v3/ecommerce/account/apply-cancel-withdraw/confirm`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/confirm")]
+#[doc(alias = "POST v3/ecommerce/account/apply-cancel-withdraw/confirm")]
+#[doc(alias = "平台代商户确认注销")]
 #[endpoint(POST, "v3/ecommerce/account/apply-cancel-withdraw/confirm", response = PostAccountApplyCancelWithdrawConfirmResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -72,10 +81,13 @@ pub struct PostAccountApplyCancelWithdrawConfirm {
 /// `GET /v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}", response = GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "商户注销提现申请单号查询申请单状态")]
+#[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}", response = GetAccountApplyCancelWithdrawOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAccountApplyCancelWithdrawOutRequestNoOutRequestNo {
+pub struct GetAccountApplyCancelWithdrawOutRequestNo {
     /// 商户注销提现申请号
     pub out_request_no: String,
 }
@@ -85,6 +97,9 @@ pub struct GetAccountApplyCancelWithdrawOutRequestNoOutRequestNo {
 /// `GET /v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}")]
+#[doc(alias = "商户注销资格校验")]
 #[endpoint(GET, "v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}", response = GetAccountApplyCancelWithdrawValidateCancelSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -98,16 +113,19 @@ pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchid {
 /// `POST /v3/ecommerce/account/cancel-applications`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-cancel/cancel-applications/create-cancel-application.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/account/cancel-applications", response = PostAccountCancelApplicationsResponse)]
+#[doc(alias = "v3/ecommerce/account/cancel-applications")]
+#[doc(alias = "POST v3/ecommerce/account/cancel-applications")]
+#[doc(alias = "提交注销申请单")]
+#[endpoint(POST, "v3/ecommerce/account/cancel-applications", response = CreateCancelApplicationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountCancelApplications {
+pub struct CreateCancelApplication {
     /// 二级商户号
     pub sub_mchid: String,
     /// 商户注销申请单号
     pub out_apply_no: String,
     /// 注销申请材料
-    pub application_info: Vec<PostAccountCancelApplicationsApplicationInfo>,
+    pub application_info: Vec<ApplicationInfo>,
 }
 
 /// 图片上传API
@@ -115,10 +133,13 @@ pub struct PostAccountCancelApplications {
 /// `POST /v3/ecommerce/account/cancel-applications/media`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-cancel/media/upload-media.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/account/cancel-applications/media", response = PostAccountCancelApplicationsMediaResponse)]
+#[doc(alias = "v3/ecommerce/account/cancel-applications/media")]
+#[doc(alias = "POST v3/ecommerce/account/cancel-applications/media")]
+#[doc(alias = "图片上传API")]
+#[endpoint(POST, "v3/ecommerce/account/cancel-applications/media", response = UploadMediaResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountCancelApplicationsMedia {
+pub struct UploadMedia {
     /// 图片文件
     #[wechatpay(file)]
     #[cfg_attr(
@@ -137,10 +158,13 @@ pub struct PostAccountCancelApplicationsMedia {
 /// `GET /v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-cancel/cancel-applications/get-cancel-application.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}", response = PostAccountCancelApplicationsResponse)]
+#[doc(alias = "v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}")]
+#[doc(alias = "GET v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}")]
+#[doc(alias = "查询注销单状态")]
+#[endpoint(GET, "v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}", response = GetCancelApplicationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAccountCancelApplicationsOutApplyNoOutApplyNo {
+pub struct GetCancelApplication {
     /// 商户注销申请单号
     pub out_apply_no: String,
 }
@@ -150,10 +174,13 @@ pub struct GetAccountCancelApplicationsOutApplyNoOutApplyNo {
 /// `POST /v3/ecommerce/applyments/`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/applyment/submit-applyment.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/applyments/", response = PostApplymentsResponse)]
+#[doc(alias = "v3/ecommerce/applyments/")]
+#[doc(alias = "POST v3/ecommerce/applyments/")]
+#[doc(alias = "二级商户进件API")]
+#[endpoint(POST, "v3/ecommerce/applyments/", response = SubmitApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplyments {
+pub struct SubmitApplyment {
     /// 业务申请编号
     pub out_request_no: String,
     /// 主体类型
@@ -161,31 +188,31 @@ pub struct PostApplyments {
     /// 是否金融机构
     pub finance_institution: Option<bool>,
     /// 营业执照/登记证书信息
-    pub business_license_info: Option<PostApplymentsBusinessLicenseInfo>,
+    pub business_license_info: Option<BusinessLicenseInfo>,
     /// 金融机构许可证信息
-    pub finance_institution_info: Option<PostApplymentsFinanceInstitutionInfo>,
+    pub finance_institution_info: Option<FinanceInstitutionInfo>,
     /// 超级管理员类型
-    pub id_holder_type: Option<PostApplymentsIdHolderType>,
+    pub id_holder_type: Option<IdHolderType>,
     /// `id_doc_type`
-    pub id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    pub id_doc_type: Option<IdDocType>,
     /// 法定代表人说明函
     pub authorize_letter_copy: Option<String>,
     /// 经营者/法人身份证信息
-    pub id_card_info: Option<PostApplymentsIdCardInfo>,
+    pub id_card_info: Option<IdCardInfo>,
     /// 经营者/法人其他类型证件信息
-    pub id_doc_info: Option<PostApplymentsIdDocInfo>,
+    pub id_doc_info: Option<IdDocInfo>,
     /// 经营者/法人是否为受益人
     pub owner: Option<bool>,
     /// 最终受益人信息列表
-    pub ubo_info_list: Option<Vec<PostApplymentsUboInfoList>>,
+    pub ubo_info_list: Option<Vec<UboInfoList>>,
     /// 结算银行账户
-    pub account_info: PostApplymentsAccountInfo,
+    pub account_info: ApplymentAccountInfo,
     /// 超级管理员信息
-    pub contact_info: PostApplymentsContactInfo,
+    pub contact_info: ContactInfo,
     /// 店铺信息
-    pub sales_scene_info: PostApplymentsSalesSceneInfo,
+    pub sales_scene_info: SalesSceneInfo,
     /// 结算规则
-    pub settlement_info: Option<PostApplymentsSettlementInfo>,
+    pub settlement_info: Option<SettlementInfo>,
     /// 商户简称
     pub merchant_shortname: String,
     /// `qualifications`
@@ -201,10 +228,13 @@ pub struct PostApplyments {
 /// `GET /v3/ecommerce/applyments/out-request-no/{out_request_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/applyment/get-state-by-out-request-no.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/applyments/out-request-no/{out_request_no}", response = GetApplymentsOutRequestNoOutRequestNoResponse)]
+#[doc(alias = "v3/ecommerce/applyments/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/ecommerce/applyments/out-request-no/{out_request_no}")]
+#[doc(alias = "通过业务申请编号查询申请状态")]
+#[endpoint(GET, "v3/ecommerce/applyments/out-request-no/{out_request_no}", response = GetStateByOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplymentsOutRequestNoOutRequestNo {
+pub struct GetStateByOutRequestNo {
     /// 业务申请编号
     pub out_request_no: String,
 }
@@ -214,10 +244,13 @@ pub struct GetApplymentsOutRequestNoOutRequestNo {
 /// `POST /v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke", response = PostApplymentsResponse)]
+#[doc(alias = "v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke")]
+#[doc(alias = "POST v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke")]
+#[doc(alias = "撤销申请单-使用业务申请编号")]
+#[endpoint(POST, "v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke", response = PostApplymentsOutRequestNoRevokeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsOutRequestNoOutRequestNoRevoke {
+pub struct PostApplymentsOutRequestNoRevoke {
     /// 业务申请编号
     pub out_request_no: String,
 }
@@ -227,7 +260,10 @@ pub struct PostApplymentsOutRequestNoOutRequestNoRevoke {
 /// `POST /v3/ecommerce/applyments/submit-account-hosting-applyment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/applyments/submit-account-hosting-applyment", response = PostApplymentsResponse)]
+#[doc(alias = "v3/ecommerce/applyments/submit-account-hosting-applyment")]
+#[doc(alias = "POST v3/ecommerce/applyments/submit-account-hosting-applyment")]
+#[doc(alias = "提交申请单")]
+#[endpoint(POST, "v3/ecommerce/applyments/submit-account-hosting-applyment", response = PostApplymentsSubmitAccountHostingApplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostApplymentsSubmitAccountHostingApplyment {
@@ -238,29 +274,29 @@ pub struct PostApplymentsSubmitAccountHostingApplyment {
     /// 是否金融机构
     pub finance_institution: Option<bool>,
     /// 营业执照/登记证书信息
-    pub business_license_info: Option<PostApplymentsBusinessLicenseInfo>,
+    pub business_license_info: Option<BusinessLicenseInfo>,
     /// 金融机构许可证信息
-    pub finance_institution_info: Option<PostApplymentsFinanceInstitutionInfo>,
+    pub finance_institution_info: Option<FinanceInstitutionInfo>,
     /// 超级管理员类型
-    pub id_holder_type: Option<PostApplymentsIdHolderType>,
+    pub id_holder_type: Option<IdHolderType>,
     /// `id_doc_type`
-    pub id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    pub id_doc_type: Option<IdDocType>,
     /// 法定代表人说明函
     pub authorize_letter_copy: Option<String>,
     /// 经营者/法人身份证信息
-    pub id_card_info: Option<PostApplymentsSubmitAccountHostingApplymentIdCardInfo>,
+    pub id_card_info: Option<SubmitAccountHostingApplymentIdCardInfo>,
     /// 经营者/法人其他类型证件信息
-    pub id_doc_info: Option<PostApplymentsSubmitAccountHostingApplymentIdDocInfo>,
+    pub id_doc_info: Option<SubmitAccountHostingApplymentIdDocInfo>,
     /// 最终受益人信息列表
-    pub ubo_info_list: Option<Vec<PostApplymentsSubmitAccountHostingApplymentUboInfoList>>,
+    pub ubo_info_list: Option<Vec<SubmitAccountHostingApplymentUboInfoList>>,
     /// 结算银行账户
-    pub account_info: PostApplymentsSubmitAccountHostingApplymentAccountInfo,
+    pub account_info: SubmitAccountHostingApplymentAccountInfo,
     /// 超级管理员信息
-    pub contact_info: PostApplymentsSubmitAccountHostingApplymentContactInfo,
+    pub contact_info: SubmitAccountHostingApplymentContactInfo,
     /// 店铺信息
-    pub sales_scene_info: PostApplymentsSalesSceneInfo,
+    pub sales_scene_info: SalesSceneInfo,
     /// 结算规则
-    pub settlement_info: Option<PostApplymentsSettlementInfo>,
+    pub settlement_info: Option<SettlementInfo>,
     /// 商户简称
     pub merchant_shortname: String,
     /// `qualifications`
@@ -280,6 +316,9 @@ pub struct PostApplymentsSubmitAccountHostingApplyment {
 /// `POST /v3/ecommerce/applyments/submit-sign-verify-info`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
+#[doc(alias = "v3/ecommerce/applyments/submit-sign-verify-info")]
+#[doc(alias = "POST v3/ecommerce/applyments/submit-sign-verify-info")]
+#[doc(alias = "平台代理签约核身")]
 #[endpoint(POST, "v3/ecommerce/applyments/submit-sign-verify-info", response = PostApplymentsSubmitSignVerifyInfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -291,8 +330,7 @@ pub struct PostApplymentsSubmitSignVerifyInfo {
     /// 预签署微信支付协议时间
     pub pre_sign_time: Option<String>,
     /// 平台代理核身信息
-    pub proxy_verify_identity_info:
-        Option<PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfo>,
+    pub proxy_verify_identity_info: Option<ProxyVerifyIdentityInfo>,
 }
 
 /// 通过申请单ID查询申请状态
@@ -300,10 +338,13 @@ pub struct PostApplymentsSubmitSignVerifyInfo {
 /// `GET /v3/ecommerce/applyments/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-merchant-application/applyment/get-applyment-state.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/applyments/{applyment_id}", response = GetApplymentsOutRequestNoOutRequestNoResponse)]
+#[doc(alias = "v3/ecommerce/applyments/{applyment_id}")]
+#[doc(alias = "GET v3/ecommerce/applyments/{applyment_id}")]
+#[doc(alias = "通过申请单ID查询申请状态")]
+#[endpoint(GET, "v3/ecommerce/applyments/{applyment_id}", response = GetApplymentStateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplymentsApplymentId {
+pub struct GetApplymentState {
     /// 微信支付申请单号
     pub applyment_id: i64,
 }
@@ -313,10 +354,13 @@ pub struct GetApplymentsApplymentId {
 /// `POST /v3/ecommerce/applyments/{applyment_id}/revoke`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/ecommerce/applyments/{applyment_id}/revoke", response = PostApplymentsResponse)]
+#[doc(alias = "v3/ecommerce/applyments/{applyment_id}/revoke")]
+#[doc(alias = "POST v3/ecommerce/applyments/{applyment_id}/revoke")]
+#[doc(alias = "撤销申请单-使用申请单号")]
+#[endpoint(POST, "v3/ecommerce/applyments/{applyment_id}/revoke", response = PostApplymentsIdRevokeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsApplymentIdRevoke {
+pub struct PostApplymentsIdRevoke {
     /// 微信支付申请单号
     pub applyment_id: i64,
 }
@@ -326,18 +370,21 @@ pub struct PostApplymentsApplymentIdRevoke {
 /// `GET /v3/ecommerce/bill/fundflowbill`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/bill-download/sub-merchant-fund-flow-bill/get-sub-merchant-fund-flow-bill.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/bill/fundflowbill", response = GetBillFundflowbillResponse)]
+#[doc(alias = "v3/ecommerce/bill/fundflowbill")]
+#[doc(alias = "GET v3/ecommerce/bill/fundflowbill")]
+#[doc(alias = "申请二级商户资金账单API")]
+#[endpoint(GET, "v3/ecommerce/bill/fundflowbill", response = QueryEncryptBill)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBillFundflowbill {
+pub struct GetAllSubMchFundFlowBill {
     /// 账单日期
     pub bill_date: String,
     /// 资金账户类型
-    pub account_type: GetBillFundflowbillAccountType,
+    pub account_type: AccountType,
     /// 压缩类型
-    pub tar_type: Option<GetBillFundflowbillTarType>,
+    pub tar_type: Option<TarType>,
     /// 加密算法
-    pub algorithm: GetBillFundflowbillAlgorithm,
+    pub algorithm: Algorithm,
 }
 
 /// 通过商户协议号查询协议API
@@ -345,10 +392,17 @@ pub struct GetBillFundflowbill {
 /// `GET /v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_2.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[doc(
+    alias = "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询协议API")]
+#[endpoint(GET, "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetCombinePapayContractsPlanIdOutContractCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode {
+pub struct GetCombinePapayContractsPlanIdOutContractCode {
     /// 委托代扣协议模板Id
     pub plan_id: i64,
     /// 商户签约协议号
@@ -360,10 +414,17 @@ pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// `POST /v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_3.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse)]
+#[doc(
+    alias = "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "商户协议号解约协议API")]
+#[endpoint(POST, "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostCombinePapayContractsPlanIdOutContractCodeTerminateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
+pub struct PostCombinePapayContractsPlanIdOutContractCodeTerminate {
     /// 委托代扣协议模板Id
     pub plan_id: i64,
     /// 商户签约协议号
@@ -377,6 +438,9 @@ pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTe
 /// `POST /v3/ecommerce/combine-papay/contracts/pre-entrust-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_1.shtml>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/ecommerce/combine-papay/contracts/pre-entrust-sign")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/contracts/pre-entrust-sign")]
+#[doc(alias = "APP方式预签约API")]
 #[endpoint(POST, "v3/ecommerce/combine-papay/contracts/pre-entrust-sign", response = PostCombinePapayContractsPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -402,7 +466,10 @@ pub struct PostCombinePapayContractsPreEntrustSign {
 /// `POST /v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_8.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program", response = PostCombinePapayContractsPreEntrustSignResponse)]
+#[doc(alias = "v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "小程序方式预签约API")]
+#[endpoint(POST, "v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program", response = PostCombinePapayContractsPreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostCombinePapayContractsPreEntrustSignMiniProgram {
@@ -423,6 +490,9 @@ pub struct PostCombinePapayContractsPreEntrustSignMiniProgram {
 /// `POST /v3/ecommerce/combine-papay/transactions`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_4.shtml>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/ecommerce/combine-papay/transactions")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/transactions")]
+#[doc(alias = "电商合单委托代扣支付API")]
 #[endpoint(POST, "v3/ecommerce/combine-papay/transactions", response = PostCombinePapayTransactionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -436,7 +506,7 @@ pub struct PostCombinePapayTransactions {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 子单信息
-    pub sub_orders: Option<Vec<PostCombinePapayTransactionsSubOrders>>,
+    pub sub_orders: Option<Vec<TransactionSubOrder>>,
     /// 风控信息
     pub risk_info: Option<String>,
 }
@@ -446,7 +516,10 @@ pub struct PostCombinePapayTransactions {
 /// `GET /v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_6.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}", response = PostCombinePapayTransactionsResponse)]
+#[doc(alias = "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}")]
+#[doc(alias = "GET v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}")]
+#[doc(alias = "电商合单委托代扣查询订单API")]
+#[endpoint(GET, "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}", response = GetCombinePapayTransactionsCombineOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetCombinePapayTransactionsCombineOutTradeNo {
@@ -459,6 +532,9 @@ pub struct GetCombinePapayTransactionsCombineOutTradeNo {
 /// `POST /v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter5_5_5.shtml>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse")]
+#[doc(alias = "电商合单委托代扣撤销订单API")]
 #[endpoint(POST, "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -468,7 +544,7 @@ pub struct PostCombinePapayTransactionsCombineOutTradeNoReverse {
     /// 合单商户APPID
     pub combine_appid: String,
     /// 子单信息
-    pub sub_orders: Option<Vec<PostCombinePapayTransactionsCombineOutTradeNoReverseSubOrders>>,
+    pub sub_orders: Option<Vec<ReverseSubOrder>>,
 }
 
 /// 查询二级商户账户实时余额API
@@ -476,14 +552,17 @@ pub struct PostCombinePapayTransactionsCombineOutTradeNoReverse {
 /// `GET /v3/ecommerce/fund/balance/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-balance/accounts/query-e-commerce-balance.html>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/ecommerce/fund/balance/{sub_mchid}", response = GetFundBalanceSubMchidResponse)]
+#[doc(alias = "v3/ecommerce/fund/balance/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/fund/balance/{sub_mchid}")]
+#[doc(alias = "查询二级商户账户实时余额API")]
+#[endpoint(GET, "v3/ecommerce/fund/balance/{sub_mchid}", response = QueryECommerceBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundBalanceSubMchid {
+pub struct QueryECommerceBalance {
     /// 二级商户号
     pub sub_mchid: String,
     /// 账户类型
-    pub account_type: Option<GetFundBalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
 }
 
 /// 查询二级商户账户日终余额API
@@ -491,16 +570,19 @@ pub struct GetFundBalanceSubMchid {
 /// `GET /v3/ecommerce/fund/enddaybalance/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-balance/accounts/query-e-commerce-day-end-balance.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/fund/enddaybalance/{sub_mchid}", response = GetFundEnddaybalanceSubMchidResponse)]
+#[doc(alias = "v3/ecommerce/fund/enddaybalance/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/fund/enddaybalance/{sub_mchid}")]
+#[doc(alias = "查询二级商户账户日终余额API")]
+#[endpoint(GET, "v3/ecommerce/fund/enddaybalance/{sub_mchid}", response = QueryECommerceDayEndBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundEnddaybalanceSubMchid {
+pub struct QueryECommerceDayEndBalance {
     /// 电商特约商户商户号
     pub sub_mchid: String,
     /// 日期
     pub date: String,
     /// 账户类型
-    pub account_type: Option<GetFundEnddaybalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
 }
 
 /// 账户余额提现API
@@ -508,6 +590,9 @@ pub struct GetFundEnddaybalanceSubMchid {
 /// `POST /v3/ecommerce/fund/withdraw`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_22.shtml>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/ecommerce/fund/withdraw")]
+#[doc(alias = "POST v3/ecommerce/fund/withdraw")]
+#[doc(alias = "账户余额提现API")]
 #[endpoint(POST, "v3/ecommerce/fund/withdraw", response = PostFundWithdrawResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -523,7 +608,7 @@ pub struct PostFundWithdraw {
     /// 银行附言
     pub bank_memo: Option<String>,
     /// 出款账户类型
-    pub account_type: Option<GetFundBalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
     /// 提现结果通知地址
     pub notify_url: Option<String>,
 }
@@ -533,10 +618,13 @@ pub struct PostFundWithdraw {
 /// `GET /v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_23.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
+#[doc(alias = "v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "商户提现单号查询")]
+#[endpoint(GET, "v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}", response = GetFundWithdrawOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundWithdrawOutRequestNoOutRequestNo {
+pub struct GetFundWithdrawOutRequestNo {
     /// 商户提现单号
     pub out_request_no: String,
     /// 二级商户号
@@ -548,10 +636,13 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNo {
 /// `GET /v3/ecommerce/fund/withdraw/{withdraw_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_23.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/ecommerce/fund/withdraw/{withdraw_id}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
+#[doc(alias = "v3/ecommerce/fund/withdraw/{withdraw_id}")]
+#[doc(alias = "GET v3/ecommerce/fund/withdraw/{withdraw_id}")]
+#[doc(alias = "微信支付提现单号查询")]
+#[endpoint(GET, "v3/ecommerce/fund/withdraw/{withdraw_id}", response = GetFundWithdrawResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundWithdrawWithdrawId {
+pub struct GetFundWithdraw {
     /// 微信支付提现单号
     pub withdraw_id: String,
     /// 二级商户号
@@ -563,10 +654,13 @@ pub struct GetFundWithdrawWithdrawId {
 /// `GET /v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}", response = GetIndividualContractsOutContractCodeOutContractCodeResponse)]
+#[doc(alias = "v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "GET v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "根据业务申请单号查签约信息")]
+#[endpoint(GET, "v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}", response = GetIndividualContractsOutContractCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetIndividualContractsOutContractCodeOutContractCode {
+pub struct GetIndividualContractsOutContractCode {
     /// 业务申请单号
     pub out_contract_code: String,
     /// 签约和付款的微信小程序AppID
@@ -578,10 +672,15 @@ pub struct GetIndividualContractsOutContractCodeOutContractCode {
 /// `POST /v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
+#[doc(alias = "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app")]
+#[doc(
+    alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app"
+)]
+#[doc(alias = "APP场景预签约（需要实名验证）")]
+#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app", response = PostPreEntrustSignWithRealNameIdentityAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
+pub struct PostPreEntrustSignWithRealNameIdentityApp {
     /// 签约和付款的AppID
     pub appid: String,
     /// 业务申请单号
@@ -590,7 +689,7 @@ pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
     #[wechatpay(encrypt)]
     pub real_name: String,
     /// 证件类型
-    pub cred_type: PostIndividualContractsPreEntrustSignWithRealNameIdentityAppCredType,
+    pub cred_type: CredType,
     /// 件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub cred_id: String,
@@ -601,10 +700,17 @@ pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
 /// `POST /v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
+#[doc(
+    alias = "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program"
+)]
+#[doc(
+    alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program"
+)]
+#[doc(alias = "小程序场景预签约（需要实名验证）")]
+#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program", response = PostPreEntrustSignWithRealNameIdentityMiniProgramResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram {
+pub struct PostPreEntrustSignWithRealNameIdentityMiniProgram {
     /// 签约和付款的AppID
     pub appid: String,
     /// 业务申请单号
@@ -615,7 +721,7 @@ pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram 
     #[wechatpay(encrypt)]
     pub real_name: String,
     /// 证件类型
-    pub cred_type: PostIndividualContractsPreEntrustSignWithRealNameIdentityAppCredType,
+    pub cred_type: CredType,
     /// 件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub cred_id: String,
@@ -626,7 +732,10 @@ pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram 
 /// `POST /v3/ecommerce/individual-contracts/pre-entrust-sign/app`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign/app", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
+#[doc(alias = "v3/ecommerce/individual-contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign/app")]
+#[doc(alias = "APP场景预签约")]
+#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign/app", response = PostIndividualContractsPreEntrustSignAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostIndividualContractsPreEntrustSignApp {
@@ -641,7 +750,10 @@ pub struct PostIndividualContractsPreEntrustSignApp {
 /// `POST /v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program", response = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse)]
+#[doc(alias = "v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "小程序场景预签约")]
+#[endpoint(POST, "v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program", response = PostIndividualContractsPreEntrustSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostIndividualContractsPreEntrustSignMiniProgram {
@@ -658,16 +770,19 @@ pub struct PostIndividualContractsPreEntrustSignMiniProgram {
 /// `GET /v3/ecommerce/individual-contracts/{openid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/query-contracts.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/individual-contracts/{openid}", response = GetIndividualContractsOpenidResponse)]
+#[doc(alias = "v3/ecommerce/individual-contracts/{openid}")]
+#[doc(alias = "GET v3/ecommerce/individual-contracts/{openid}")]
+#[doc(alias = "查询个人收款方授权结果")]
+#[endpoint(GET, "v3/ecommerce/individual-contracts/{openid}", response = QueryContractsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetIndividualContractsOpenid {
+pub struct QueryContracts {
     /// 个人收款方在平台appid下的唯一标识
     pub openid: String,
     /// 签约和付款的微信小程序AppID
     pub appid: String,
     /// 权限类型
-    pub permission_type: GetIndividualContractsOpenidPermissionType,
+    pub permission_type: PermissionType,
 }
 
 /// 申请二级商户商家转账授权
@@ -675,14 +790,17 @@ pub struct GetIndividualContractsOpenid {
 /// `POST /v3/ecommerce/mch-transfer/authorizations`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/authorization/create-authorization.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/ecommerce/mch-transfer/authorizations", response = PostMchTransferAuthorizationsResponse)]
+#[doc(alias = "v3/ecommerce/mch-transfer/authorizations")]
+#[doc(alias = "POST v3/ecommerce/mch-transfer/authorizations")]
+#[doc(alias = "申请二级商户商家转账授权")]
+#[endpoint(POST, "v3/ecommerce/mch-transfer/authorizations", response = CreateAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferAuthorizations {
+pub struct CreateAuthorization {
     /// 二级商户号
     pub sub_mchid: String,
     /// 签约协议列表
-    pub agreement_list: Vec<PostMchTransferAuthorizationsAgreementList>,
+    pub agreement_list: Vec<AgreementList>,
 }
 
 /// 查询二级商户商家转账授权状态
@@ -690,10 +808,13 @@ pub struct PostMchTransferAuthorizations {
 /// `GET /v3/ecommerce/mch-transfer/authorizations/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/authorization/get-authorization.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/ecommerce/mch-transfer/authorizations/{sub_mchid}", response = GetMchTransferAuthorizationsSubMchidResponse)]
+#[doc(alias = "v3/ecommerce/mch-transfer/authorizations/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/mch-transfer/authorizations/{sub_mchid}")]
+#[doc(alias = "查询二级商户商家转账授权状态")]
+#[endpoint(GET, "v3/ecommerce/mch-transfer/authorizations/{sub_mchid}", response = GetAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferAuthorizationsSubMchid {
+pub struct GetAuthorization {
     /// 二级商户号
     pub sub_mchid: String,
 }
@@ -703,10 +824,13 @@ pub struct GetMchTransferAuthorizationsSubMchid {
 /// `POST /v3/ecommerce/mch-transfer/transfer-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-bill/transfer-to-user.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/ecommerce/mch-transfer/transfer-bills", response = PostMchTransferTransferBillsResponse)]
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "POST v3/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "发起转账")]
+#[endpoint(POST, "v3/ecommerce/mch-transfer/transfer-bills", response = TransferToUserResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBills {
+pub struct TransferToUser {
     /// 二级商户号
     pub sub_mchid: String,
     /// 服务商AppID
@@ -733,10 +857,13 @@ pub struct PostMchTransferTransferBills {
 /// `GET /v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-bill/get-transfer-bill-by-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询转账单")]
+#[endpoint(GET, "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetTransferBillByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
+pub struct GetTransferBillByOutNo {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -748,10 +875,13 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
 /// `POST /v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-bill/cancel-transfer.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse)]
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "POST v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "撤销转账")]
+#[endpoint(POST, "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = CancelTransferResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
+pub struct CancelTransfer {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -763,10 +893,13 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
 /// `GET /v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-bill/get-transfer-bill-by-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "GET v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "微信转账单号查询转账单")]
+#[endpoint(GET, "v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}", response = GetTransferBillByNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
+pub struct GetTransferBillByNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
     /// 二级商户号
@@ -778,10 +911,13 @@ pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
 /// `GET /v3/ecommerce/profitsharing/after-sales-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/products/ecommerce/introduction.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/profitsharing/after-sales-orders", response = GetProfitsharingAfterSalesOrdersResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "查询售后服务分账结果")]
+#[endpoint(GET, "v3/ecommerce/profitsharing/after-sales-orders", response = QueryAfterSalesOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingAfterSalesOrders {
+pub struct QueryAfterSalesOrder {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -793,10 +929,13 @@ pub struct GetProfitsharingAfterSalesOrders {
 /// `POST /v3/ecommerce/profitsharing/after-sales-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/products/ecommerce/introduction.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/profitsharing/after-sales-orders", response = PostProfitsharingAfterSalesOrdersResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "请求售后服务分账")]
+#[endpoint(POST, "v3/ecommerce/profitsharing/after-sales-orders", response = CreateAfterSalesOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingAfterSalesOrders {
+pub struct CreateAfterSalesOrder {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -804,9 +943,9 @@ pub struct PostProfitsharingAfterSalesOrders {
     /// 回退金额
     pub amount: i64,
     /// 类型
-    pub r#type: PostProfitsharingAfterSalesOrdersType,
+    pub r#type: AfterSalesOrderType,
     /// 场景
-    pub scene: PostProfitsharingAfterSalesOrdersScene,
+    pub scene: Scene,
     /// 微信退款单号
     pub refund_id: String,
 }
@@ -816,10 +955,13 @@ pub struct PostProfitsharingAfterSalesOrders {
 /// `POST /v3/ecommerce/profitsharing/finish-order`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_5.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/profitsharing/finish-order", response = PostProfitsharingFinishOrderResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/finish-order")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/finish-order")]
+#[doc(alias = "完结分账API")]
+#[endpoint(POST, "v3/ecommerce/profitsharing/finish-order", response = FinishOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingFinishOrder {
+pub struct FinishOrder {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -837,10 +979,13 @@ pub struct PostProfitsharingFinishOrder {
 /// `GET /v3/ecommerce/profitsharing/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_2.shtml>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/profitsharing/orders", response = GetProfitsharingOrdersResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "查询分账结果API")]
+#[endpoint(GET, "v3/ecommerce/profitsharing/orders", response = QueryOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingOrders {
+pub struct QueryOrder {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -854,10 +999,13 @@ pub struct GetProfitsharingOrders {
 /// `POST /v3/ecommerce/profitsharing/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_1.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/profitsharing/orders", response = PostProfitsharingOrdersResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "请求分账API")]
+#[endpoint(POST, "v3/ecommerce/profitsharing/orders", response = CreateOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingOrders {
+pub struct CreateOrder {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 二级商户号
@@ -867,7 +1015,7 @@ pub struct PostProfitsharingOrders {
     /// 商户分账单号
     pub out_order_no: String,
     /// 分账接收方列表 (sensitive: encrypted on the wire)
-    pub receivers: Vec<PostProfitsharingOrdersReceivers>,
+    pub receivers: Vec<CreateOrderReceiver>,
     /// 是否分账完成
     pub finish: bool,
     /// 分账结果回调url
@@ -879,10 +1027,13 @@ pub struct PostProfitsharingOrders {
 /// `GET /v3/ecommerce/profitsharing/orders/{transaction_id}/amounts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_4_9.shtml>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/ecommerce/profitsharing/orders/{transaction_id}/amounts", response = GetProfitsharingOrdersTransactionIdAmountsResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "查询订单剩余待分金额API")]
+#[endpoint(GET, "v3/ecommerce/profitsharing/orders/{transaction_id}/amounts", response = QueryOrderAmountResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingOrdersTransactionIdAmounts {
+pub struct QueryOrderAmount {
     /// 微信订单号
     pub transaction_id: String,
 }
@@ -892,14 +1043,17 @@ pub struct GetProfitsharingOrdersTransactionIdAmounts {
 /// `POST /v3/ecommerce/profitsharing/receivers/add`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_7.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/profitsharing/receivers/add", response = PostProfitsharingReceiversAddResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/receivers/add")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/receivers/add")]
+#[doc(alias = "添加分账接收方API")]
+#[endpoint(POST, "v3/ecommerce/profitsharing/receivers/add", response = AddReceiverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingReceiversAdd {
+pub struct AddReceiver {
     /// 公众账号ID
     pub appid: String,
     /// 接收方类型
-    pub r#type: GetProfitsharingOrdersResponseReceiversType,
+    pub r#type: Type,
     /// 接收方账号
     pub account: String,
     /// 接收方名称
@@ -908,7 +1062,7 @@ pub struct PostProfitsharingReceiversAdd {
     #[wechatpay(encrypt)]
     pub encrypted_name: Option<String>,
     /// 与分账方的关系类型
-    pub relation_type: GetProfitsharingOrdersResponseReceiversType,
+    pub relation_type: RelationType,
 }
 
 /// 删除分账接收方API
@@ -916,14 +1070,17 @@ pub struct PostProfitsharingReceiversAdd {
 /// `POST /v3/ecommerce/profitsharing/receivers/delete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_8.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/profitsharing/receivers/delete", response = PostProfitsharingReceiversAddResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/receivers/delete")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/receivers/delete")]
+#[doc(alias = "删除分账接收方API")]
+#[endpoint(POST, "v3/ecommerce/profitsharing/receivers/delete", response = AddReceiverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingReceiversDelete {
+pub struct DeleteReceiver {
     /// 公众账号ID
     pub appid: String,
     /// 接收方类型
-    pub r#type: GetProfitsharingOrdersResponseReceiversType,
+    pub r#type: Type,
     /// 接收方账号
     pub account: String,
 }
@@ -933,10 +1090,13 @@ pub struct PostProfitsharingReceiversDelete {
 /// `GET /v3/ecommerce/profitsharing/returnorders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_4.shtml>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/profitsharing/returnorders", response = GetProfitsharingReturnordersResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "查询分账回退结果API")]
+#[endpoint(GET, "v3/ecommerce/profitsharing/returnorders", response = QueryReturnOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitsharingReturnorders {
+pub struct QueryReturnOrder {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -952,10 +1112,13 @@ pub struct GetProfitsharingReturnorders {
 /// `POST /v3/ecommerce/profitsharing/returnorders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_3.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/profitsharing/returnorders", response = GetProfitsharingReturnordersResponse)]
+#[doc(alias = "v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "请求分账回退API")]
+#[endpoint(POST, "v3/ecommerce/profitsharing/returnorders", response = QueryReturnOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingReturnorders {
+pub struct CreateReturnOrder {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信分账单号
@@ -979,10 +1142,13 @@ pub struct PostProfitsharingReturnorders {
 /// `POST /v3/ecommerce/refunds/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/create-refund.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/refunds/apply", response = PostRefundsApplyResponse)]
+#[doc(alias = "v3/ecommerce/refunds/apply")]
+#[doc(alias = "POST v3/ecommerce/refunds/apply")]
+#[doc(alias = "退款申请API")]
+#[endpoint(POST, "v3/ecommerce/refunds/apply", response = Refund4Create)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRefundsApply {
+pub struct CreateRefund {
     /// 商品单个人收款方受理授权ID
     pub individual_auth_id: Option<String>,
     /// 二级商户号
@@ -1006,13 +1172,13 @@ pub struct PostRefundsApply {
     /// 退款原因
     pub reason: Option<String>,
     /// 订单金额
-    pub amount: PostRefundsApplyAmount,
+    pub amount: RefundReqAmount,
     /// 退款结果回调url
     pub notify_url: Option<String>,
     /// 退款出资商户
-    pub refund_account: Option<PostRefundsApplyRefundAccount>,
+    pub refund_account: Option<RefundAccount>,
     /// 资金账户
-    pub funds_account: PostRefundsApplyFundsAccount,
+    pub funds_account: FundsAccount,
 }
 
 /// 通过微信支付退款单号查询退款
@@ -1020,10 +1186,13 @@ pub struct PostRefundsApply {
 /// `GET /v3/ecommerce/refunds/id/{refund_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/query-refund.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/refunds/id/{refund_id}", response = GetRefundsIdRefundIdResponse)]
+#[doc(alias = "v3/ecommerce/refunds/id/{refund_id}")]
+#[doc(alias = "GET v3/ecommerce/refunds/id/{refund_id}")]
+#[doc(alias = "通过微信支付退款单号查询退款")]
+#[endpoint(GET, "v3/ecommerce/refunds/id/{refund_id}", response = Refund)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsIdRefundId {
+pub struct QueryRefund {
     /// 微信退款单号
     pub refund_id: String,
     /// 商品单个人收款方受理授权ID
@@ -1037,10 +1206,13 @@ pub struct GetRefundsIdRefundId {
 /// `GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/query-refund-by-out-refund-no.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/refunds/out-refund-no/{out_refund_no}", response = GetRefundsIdRefundIdResponse)]
+#[doc(alias = "v3/ecommerce/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "GET v3/ecommerce/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "通过商户退款单号查询退款")]
+#[endpoint(GET, "v3/ecommerce/refunds/out-refund-no/{out_refund_no}", response = Refund)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsOutRefundNoOutRefundNo {
+pub struct QueryRefundByOutRefundNo {
     /// 商户退款单号
     pub out_refund_no: String,
     /// 商品单个人收款方受理授权ID
@@ -1054,10 +1226,13 @@ pub struct GetRefundsOutRefundNoOutRefundNo {
 /// `POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-refund/refunds/create-abnormal-refund.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", response = PostRefundsRefundIdApplyAbnormalRefundResponse)]
+#[doc(alias = "v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "POST v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "发起异常退款")]
+#[endpoint(POST, "v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", response = CreateAbnormalRefundResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRefundsRefundIdApplyAbnormalRefund {
+pub struct CreateAbnormalRefund {
     /// 微信退款单号
     pub refund_id: String,
     /// 二级商户号
@@ -1067,9 +1242,9 @@ pub struct PostRefundsRefundIdApplyAbnormalRefund {
     /// 商户退款单号
     pub out_refund_no: String,
     /// 异常退款处理方式
-    pub r#type: PostRefundsRefundIdApplyAbnormalRefundType,
+    pub r#type: ApplyAbnormalRefundType,
     /// 开户银行
-    pub bank_type: Option<PostRefundsRefundIdApplyAbnormalRefundBankType>,
+    pub bank_type: Option<BankType>,
     /// 收款银行卡号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub bank_account: Option<String>,
@@ -1083,10 +1258,13 @@ pub struct PostRefundsRefundIdApplyAbnormalRefund {
 /// `GET /v3/ecommerce/refunds/{refund_id}/return-advance`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-refund/refunds/query-return-advance.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/ecommerce/refunds/{refund_id}/return-advance", response = GetRefundsRefundIdReturnAdvanceResponse)]
+#[doc(alias = "v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "GET v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "查询垫付回补结果API")]
+#[endpoint(GET, "v3/ecommerce/refunds/{refund_id}/return-advance", response = ReturnAdvance)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsRefundIdReturnAdvance {
+pub struct QueryReturnAdvance {
     /// 微信退款单号
     pub refund_id: String,
     /// 二级商户号
@@ -1098,10 +1276,13 @@ pub struct GetRefundsRefundIdReturnAdvance {
 /// `POST /v3/ecommerce/refunds/{refund_id}/return-advance`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-refund/refunds/create-return-advance.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/refunds/{refund_id}/return-advance", response = GetRefundsRefundIdReturnAdvanceResponse)]
+#[doc(alias = "v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "POST v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "垫付退款回补API")]
+#[endpoint(POST, "v3/ecommerce/refunds/{refund_id}/return-advance", response = ReturnAdvance)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRefundsRefundIdReturnAdvance {
+pub struct CreateReturnAdvance {
     /// 微信退款单号
     pub refund_id: String,
     /// 二级商户号
@@ -1113,12 +1294,15 @@ pub struct PostRefundsRefundIdReturnAdvance {
 /// `GET /v3/ecommerce/subject-sub-merchants`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
+#[doc(alias = "v3/ecommerce/subject-sub-merchants")]
+#[doc(alias = "GET v3/ecommerce/subject-sub-merchants")]
+#[doc(alias = "查询指定主体子商户列表")]
 #[endpoint(GET, "v3/ecommerce/subject-sub-merchants", response = GetSubjectSubMerchantsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSubjectSubMerchants {
     /// 主体类型
-    pub organization_type: GetSubjectSubMerchantsOrganizationType,
+    pub organization_type: OrganizationType,
     /// 证件号码
     pub cert_number: String,
     /// 分页大小
@@ -1132,10 +1316,13 @@ pub struct GetSubjectSubMerchants {
 /// `POST /v3/ecommerce/subsidies/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/subsidies/chapter3_3.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/subsidies/cancel", response = PostSubsidiesCancelResponse)]
+#[doc(alias = "v3/ecommerce/subsidies/cancel")]
+#[doc(alias = "POST v3/ecommerce/subsidies/cancel")]
+#[doc(alias = "取消补差API")]
+#[endpoint(POST, "v3/ecommerce/subsidies/cancel", response = SubsidiesCancel)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidiesCancel {
+pub struct CancelSubsidy {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -1149,10 +1336,13 @@ pub struct PostSubsidiesCancel {
 /// `POST /v3/ecommerce/subsidies/create`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/subsidies/chapter3_1.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/subsidies/create", response = PostSubsidiesCreateResponse)]
+#[doc(alias = "v3/ecommerce/subsidies/create")]
+#[doc(alias = "POST v3/ecommerce/subsidies/create")]
+#[doc(alias = "请求补差API")]
+#[endpoint(POST, "v3/ecommerce/subsidies/create", response = SubsidiesCreate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidiesCreate {
+pub struct CreateSubsidy {
     /// 二级商户号
     pub sub_mchid: String,
     /// 微信订单号
@@ -1172,10 +1362,13 @@ pub struct PostSubsidiesCreate {
 /// `POST /v3/ecommerce/subsidies/return`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/subsidies/chapter3_2.shtml>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/ecommerce/subsidies/return", response = PostSubsidiesReturnResponse)]
+#[doc(alias = "v3/ecommerce/subsidies/return")]
+#[doc(alias = "POST v3/ecommerce/subsidies/return")]
+#[doc(alias = "请求补差回退API")]
+#[endpoint(POST, "v3/ecommerce/subsidies/return", response = SubsidiesReturn)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidiesReturn {
+pub struct ReturnSubsidy {
     /// 二级商户号
     pub sub_mchid: String,
     /// 商户补差回退单号
@@ -1191,14 +1384,14 @@ pub struct PostSubsidiesReturn {
     /// 微信补差单号
     pub subsidy_id: Option<String>,
     /// 回退出资账户及金额
-    pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
+    pub from: Option<Vec<FundsFromItem>>,
 }
 
 crate::open_enum::open_enum! {
     /// 是否提取资金
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAccountApplyCancelWithdrawWithdraw {
+    pub enum Withdraw {
         /// `APPLY_WITHDRAW`
         ApplyWithdraw = "APPLY_WITHDRAW",
         /// `NOT_APPLY_WITHDRAW`
@@ -1210,19 +1403,31 @@ crate::open_enum::open_enum! {
     /// 账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAccountApplyCancelWithdrawPayeeInfoAccountType {
+    pub enum AccountType {
         /// `ACCOUNT_TYPE_CORPORATE`
         AccountTypeCorporate = "ACCOUNT_TYPE_CORPORATE",
         /// `ACCOUNT_TYPE_PERSONAL`
         AccountTypePersonal = "ACCOUNT_TYPE_PERSONAL",
+        /// `ALL`
+        All = "ALL",
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `FEES`
+        Fees = "FEES",
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
     }
 }
+
+impl crate::endpoint::QueryValue for AccountType {}
 
 /// 银行账户
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountApplyCancelWithdrawPayeeInfoBankAccountInfo {
+pub struct BankAccountInfo {
     /// 开户名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub account_name: String,
@@ -1246,7 +1451,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType {
+    pub enum IdDocType {
         /// `IDENTIFICATION_TYPE_IDCARD`
         IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
         /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
@@ -1270,10 +1475,10 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
+pub struct IdentityInfo {
     /// 证件类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    pub id_doc_type: Option<IdDocType>,
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub identification_name: String,
@@ -1285,21 +1490,21 @@ pub struct PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo {
 /// 收款账号信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountApplyCancelWithdrawPayeeInfo {
+pub struct PayeeInfo {
     /// 账户类型
-    pub account_type: PostAccountApplyCancelWithdrawPayeeInfoAccountType,
+    pub account_type: AccountType,
     /// 银行账户
-    pub bank_account_info: PostAccountApplyCancelWithdrawPayeeInfoBankAccountInfo,
+    pub bank_account_info: BankAccountInfo,
     /// 收款人账号对应的证件信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_info: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfo>,
+    pub identity_info: Option<IdentityInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 申请证明材料类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAccountApplyCancelWithdrawProofMediasProofMediaType {
+    pub enum ProofMediaType {
         /// `WITHDRAWAL_APPLICATION`
         WithdrawalApplication = "WITHDRAWAL_APPLICATION",
     }
@@ -1308,14 +1513,17 @@ crate::open_enum::open_enum! {
 /// 付款申请材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountApplyCancelWithdrawProofMedias {
+pub struct ProofMedia {
     /// 申请证明材料类型
-    pub proof_media_type: PostAccountApplyCancelWithdrawProofMediasProofMediaType,
+    pub proof_media_type: ProofMediaType,
     /// 证明材料照片
     pub proof_media: String,
 }
 
 /// The answer of [`PostAccountApplyCancelWithdraw`] (提交注销提现申请).
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw")]
+#[doc(alias = "POST v3/ecommerce/account/apply-cancel-withdraw")]
+#[doc(alias = "提交注销提现申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAccountApplyCancelWithdrawResponse {
     /// 微信支付注销提现申请单号
@@ -1328,7 +1536,7 @@ crate::open_enum::open_enum! {
     /// 注销提现申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseCancelState {
+    pub enum CancelState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `REVIEWING`
@@ -1347,6 +1555,8 @@ crate::open_enum::open_enum! {
         FundProcessing = "FUND_PROCESSING",
         /// `FINISH`
         Finish = "FINISH",
+        /// `CANCEL_SUCCESS`
+        CancelSuccess = "CANCEL_SUCCESS",
     }
 }
 
@@ -1354,7 +1564,7 @@ crate::open_enum::open_enum! {
     /// 提现状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseWithdrawState {
+    pub enum WithdrawState {
         /// `WITHDRAW_PROCESSING`
         WithdrawProcessing = "WITHDRAW_PROCESSING",
         /// `WITHDRAW_EXCEPTION`
@@ -1368,7 +1578,7 @@ crate::open_enum::open_enum! {
     /// 二级商户号的出款子账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType {
+    pub enum OutAccountType {
         /// `BASIC_ACCOUNT`
         BasicAccount = "BASIC_ACCOUNT",
         /// `OPERATE_ACCOUNT`
@@ -1384,7 +1594,7 @@ crate::open_enum::open_enum! {
     /// 付款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultPayState {
+    pub enum PayState {
         /// `PAY_PROCESSING`
         PayProcessing = "PAY_PROCESSING",
         /// `PAY_SUCCEED`
@@ -1398,67 +1608,67 @@ crate::open_enum::open_enum! {
 
 /// 账户提现结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResult {
+pub struct AccountWithdrawResult {
     /// 二级商户号的出款子账户类型
-    pub out_account_type: Option<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType>,
+    pub out_account_type: Option<OutAccountType>,
     /// 付款状态
-    pub pay_state: Option<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultPayState>,
+    pub pay_state: Option<PayState>,
     /// 付款状态描述
     pub state_description: Option<String>,
 }
 
 /// 账户信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountInfo {
+pub struct AccountInfo {
     /// 二级商户号的出款子账户类型
-    pub out_account_type: Option<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResultOutAccountType>,
+    pub out_account_type: Option<OutAccountType>,
     /// 账户金额
     pub amount: Option<i64>,
 }
 
 /// 用于引导商户超级管理员确认注销的信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseConfirmCancel {
+pub struct ConfirmCancel {
     /// 确认商户注销的页面url
     pub confirm_cancel_url: Option<String>,
 }
 
-/// The answer of [`GetAccountApplyCancelWithdrawApplymentIdApplymentId`] (微信支付注销提现申请单号查询申请单状态).
+/// The answer of [`GetAccountApplyCancelWithdrawApplymentId`] (微信支付注销提现申请单号查询申请单状态).
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}")]
+#[doc(alias = "GET v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}")]
+#[doc(alias = "微信支付注销提现申请单号查询申请单状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponse {
+pub struct GetAccountApplyCancelWithdrawApplymentIdResponse {
     /// 微信支付注销提现申请单号
     pub applyment_id: Option<String>,
     /// 商户注销提现申请单号
     pub out_request_no: Option<String>,
     /// 注销提现申请单状态
-    pub cancel_state:
-        Option<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseCancelState>,
+    pub cancel_state: Option<CancelState>,
     /// 注销提现申请单状态描述
     pub cancel_state_description: Option<String>,
     /// 是否提取资金
-    pub withdraw: Option<PostAccountApplyCancelWithdrawWithdraw>,
+    pub withdraw: Option<Withdraw>,
     /// 提现状态
-    pub withdraw_state:
-        Option<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseWithdrawState>,
+    pub withdraw_state: Option<WithdrawState>,
     /// 提现状态描述
     pub withdraw_state_description: Option<String>,
     /// 账户提现结果
-    pub account_withdraw_result: Option<
-        Vec<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountWithdrawResult>,
-    >,
+    pub account_withdraw_result: Option<Vec<AccountWithdrawResult>>,
     /// 最后更新时间
     pub modify_time: Option<String>,
     /// 申请注销的二级商户号
     pub sub_mchid: Option<String>,
     /// 账户信息
-    pub account_info:
-        Option<Vec<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountInfo>>,
+    pub account_info: Option<Vec<AccountInfo>>,
     /// 用于引导商户超级管理员确认注销的信息
-    pub confirm_cancel:
-        Option<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseConfirmCancel>,
+    pub confirm_cancel: Option<ConfirmCancel>,
 }
 
 /// The answer of [`PostAccountApplyCancelWithdrawConfirm`] (平台代商户确认注销).
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/confirm")]
+#[doc(alias = "POST v3/ecommerce/account/apply-cancel-withdraw/confirm")]
+#[doc(alias = "平台代商户确认注销")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAccountApplyCancelWithdrawConfirmResponse {
     /// 微信支付注销单号
@@ -1469,11 +1679,43 @@ pub struct PostAccountApplyCancelWithdrawConfirmResponse {
     pub sub_mchid: Option<String>,
 }
 
+/// The answer of [`GetAccountApplyCancelWithdrawOutRequestNo`] (商户注销提现申请单号查询申请单状态).
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "商户注销提现申请单号查询申请单状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetAccountApplyCancelWithdrawOutRequestNoResponse {
+    /// 微信支付注销提现申请单号
+    pub applyment_id: Option<String>,
+    /// 商户注销提现申请单号
+    pub out_request_no: Option<String>,
+    /// 注销提现申请单状态
+    pub cancel_state: Option<CancelState>,
+    /// 注销提现申请单状态描述
+    pub cancel_state_description: Option<String>,
+    /// 是否提取资金
+    pub withdraw: Option<Withdraw>,
+    /// 提现状态
+    pub withdraw_state: Option<WithdrawState>,
+    /// 提现状态描述
+    pub withdraw_state_description: Option<String>,
+    /// 账户提现结果
+    pub account_withdraw_result: Option<Vec<AccountWithdrawResult>>,
+    /// 最后更新时间
+    pub modify_time: Option<String>,
+    /// 申请注销的二级商户号
+    pub sub_mchid: Option<String>,
+    /// 账户信息
+    pub account_info: Option<Vec<AccountInfo>>,
+    /// 用于引导商户超级管理员确认注销的信息
+    pub confirm_cancel: Option<ConfirmCancel>,
+}
+
 crate::open_enum::open_enum! {
     /// 注销提现申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseMerchantState {
+    pub enum MerchantState {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `HAS_BEEN_CANCELLED`
@@ -1485,7 +1727,7 @@ crate::open_enum::open_enum! {
     /// 注销资格检查结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseValidateResult {
+    pub enum ValidateResult {
         /// `ALLOW_CANCEL_WITHDRAW`
         AllowCancelWithdraw = "ALLOW_CANCEL_WITHDRAW",
         /// `NOT_ALLOW_CANCEL_WITHDRAW`
@@ -1497,7 +1739,7 @@ crate::open_enum::open_enum! {
     /// 二级商户号的出款子账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasonsType {
+    pub enum BlockReasonType {
         /// `CONSUMER_COMPLAINT_UNPROCESSED`
         ConsumerComplaintUnprocessed = "CONSUMER_COMPLAINT_UNPROCESSED",
         /// `HAS_BLOCKING_CONTROL`
@@ -1511,37 +1753,36 @@ crate::open_enum::open_enum! {
 
 /// 不可发起注销原因
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasons {
+pub struct BlockReason {
     /// 二级商户号的出款子账户类型
-    pub r#type: Option<GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasonsType>,
+    pub r#type: Option<BlockReasonType>,
     /// 原因描述
     pub description: Option<String>,
 }
 
 /// The answer of [`GetAccountApplyCancelWithdrawValidateCancelSubMchid`] (商户注销资格校验).
+#[doc(alias = "v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}")]
+#[doc(alias = "商户注销资格校验")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAccountApplyCancelWithdrawValidateCancelSubMchidResponse {
     /// 注销检查的二级商户号
     pub sub_mchid: Option<String>,
     /// 注销提现申请单状态
-    pub merchant_state:
-        Option<GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseMerchantState>,
+    pub merchant_state: Option<MerchantState>,
     /// 注销资格检查结果
-    pub validate_result:
-        Option<GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseValidateResult>,
+    pub validate_result: Option<ValidateResult>,
     /// 账户信息
-    pub account_info:
-        Option<Vec<GetAccountApplyCancelWithdrawApplymentIdApplymentIdResponseAccountInfo>>,
+    pub account_info: Option<Vec<AccountInfo>>,
     /// 不可发起注销原因
-    pub block_reasons:
-        Option<Vec<GetAccountApplyCancelWithdrawValidateCancelSubMchidResponseBlockReasons>>,
+    pub block_reasons: Option<Vec<BlockReason>>,
 }
 
 crate::open_enum::open_enum! {
     /// 注销申请材料类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAccountCancelApplicationsApplicationInfoApplicationType {
+    pub enum ApplicationType {
         /// `SP_CANCEL_ACCOUNT_APPLICATION`
         SpCancelAccountApplication = "SP_CANCEL_ACCOUNT_APPLICATION",
         /// `SUB_CANCEL_ACCOUNT_APPLICATION`
@@ -1552,32 +1793,21 @@ crate::open_enum::open_enum! {
 /// 注销申请材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAccountCancelApplicationsApplicationInfo {
+pub struct ApplicationInfo {
     /// 注销申请材料类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub application_type: Option<PostAccountCancelApplicationsApplicationInfoApplicationType>,
+    pub application_type: Option<ApplicationType>,
     /// 图片MediaID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application_media_id: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 注销状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAccountCancelApplicationsResponseCancelState {
-        /// `REVIEWING`
-        Reviewing = "REVIEWING",
-        /// `REJECTED`
-        Rejected = "REJECTED",
-        /// `CANCEL_SUCCESS`
-        CancelSuccess = "CANCEL_SUCCESS",
-    }
-}
-
-/// The answer of [`PostAccountCancelApplications`] (提交注销申请单).
+/// The answer of [`CreateCancelApplication`] (提交注销申请单).
+#[doc(alias = "v3/ecommerce/account/cancel-applications")]
+#[doc(alias = "POST v3/ecommerce/account/cancel-applications")]
+#[doc(alias = "提交注销申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAccountCancelApplicationsResponse {
+pub struct CreateCancelApplicationResponse {
     /// 商户注销申请单号
     pub out_apply_no: Option<String>,
     /// 二级商户号
@@ -1585,23 +1815,44 @@ pub struct PostAccountCancelApplicationsResponse {
     /// 受理失败原因
     pub reject_reason: Option<String>,
     /// 注销状态
-    pub cancel_state: Option<PostAccountCancelApplicationsResponseCancelState>,
+    pub cancel_state: Option<CancelState>,
     /// 最后更新时间
     pub update_time: Option<String>,
 }
 
-/// The answer of [`PostAccountCancelApplicationsMedia`] (图片上传API).
+/// The answer of [`UploadMedia`] (图片上传API).
+#[doc(alias = "v3/ecommerce/account/cancel-applications/media")]
+#[doc(alias = "POST v3/ecommerce/account/cancel-applications/media")]
+#[doc(alias = "图片上传API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAccountCancelApplicationsMediaResponse {
+pub struct UploadMediaResponse {
     /// 媒体文件标识Id
     pub media_id: Option<String>,
+}
+
+/// The answer of [`GetCancelApplication`] (查询注销单状态).
+#[doc(alias = "v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}")]
+#[doc(alias = "GET v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}")]
+#[doc(alias = "查询注销单状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetCancelApplicationResponse {
+    /// 商户注销申请单号
+    pub out_apply_no: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 受理失败原因
+    pub reject_reason: Option<String>,
+    /// 注销状态
+    pub cancel_state: Option<CancelState>,
+    /// 最后更新时间
+    pub update_time: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 登记证书类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsBusinessLicenseInfoCertType {
+    pub enum CertType {
         /// `CERTIFICATE_TYPE_2388`
         CertificateType2388 = "CERTIFICATE_TYPE_2388",
         /// `CERTIFICATE_TYPE_2389`
@@ -1636,10 +1887,10 @@ crate::open_enum::open_enum! {
 /// 营业执照/登记证书信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsBusinessLicenseInfo {
+pub struct BusinessLicenseInfo {
     /// 登记证书类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cert_type: Option<PostApplymentsBusinessLicenseInfoCertType>,
+    pub cert_type: Option<CertType>,
     /// 证件扫描件
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_license_copy: Option<String>,
@@ -1664,7 +1915,7 @@ crate::open_enum::open_enum! {
     /// 金融机构类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsFinanceInstitutionInfoFinanceType {
+    pub enum FinanceType {
         /// `BANK_AGENT`
         BankAgent = "BANK_AGENT",
         /// `PAYMENT_AGENT`
@@ -1681,10 +1932,10 @@ crate::open_enum::open_enum! {
 /// 金融机构许可证信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsFinanceInstitutionInfo {
+pub struct FinanceInstitutionInfo {
     /// 金融机构类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finance_type: Option<PostApplymentsFinanceInstitutionInfoFinanceType>,
+    pub finance_type: Option<FinanceType>,
     /// 金融机构许可证图片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finance_license_pics: Option<Vec<String>>,
@@ -1694,7 +1945,7 @@ crate::open_enum::open_enum! {
     /// 超级管理员类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsIdHolderType {
+    pub enum IdHolderType {
         /// `LEGAL`
         Legal = "LEGAL",
         /// `SUPER`
@@ -1706,7 +1957,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsIdCardInfo {
+pub struct IdCardInfo {
     /// 身份证人像面照片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_card_copy: Option<String>,
@@ -1733,7 +1984,7 @@ pub struct PostApplymentsIdCardInfo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsIdDocInfo {
+pub struct IdDocInfo {
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -1756,13 +2007,37 @@ pub struct PostApplymentsIdDocInfo {
     pub doc_period_end: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// `ubo_id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum UboIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
+}
+
 /// 最终受益人信息列表
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsUboInfoList {
+pub struct UboInfoList {
     /// `ubo_id_doc_type`
-    pub ubo_id_doc_type: PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType,
+    pub ubo_id_doc_type: UboIdDocType,
     /// 证件正面照片
     pub ubo_id_doc_copy: String,
     /// 证件反面照片
@@ -1786,7 +2061,7 @@ pub struct PostApplymentsUboInfoList {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsAccountInfo {
+pub struct ApplymentAccountInfo {
     /// 账户类型
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_account_type: Option<String>,
@@ -1812,11 +2087,35 @@ pub struct PostApplymentsAccountInfo {
     pub account_number: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// `contact_id_doc_type`
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum ContactIdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
+}
+
 /// 超级管理员信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsContactInfo {
+pub struct ContactInfo {
     /// 超级管理员类型
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<String>,
@@ -1826,7 +2125,7 @@ pub struct PostApplymentsContactInfo {
     pub contact_name: Option<String>,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    pub contact_id_doc_type: Option<ContactIdDocType>,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -1855,7 +2154,7 @@ pub struct PostApplymentsContactInfo {
 /// 店铺信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSalesSceneInfo {
+pub struct SalesSceneInfo {
     /// 店铺名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
@@ -1873,7 +2172,7 @@ pub struct PostApplymentsSalesSceneInfo {
 /// 结算规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSettlementInfo {
+pub struct SettlementInfo {
     /// 结算规则ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement_id: Option<String>,
@@ -1882,9 +2181,12 @@ pub struct PostApplymentsSettlementInfo {
     pub qualification_type: Option<String>,
 }
 
-/// The answer of [`PostApplyments`] (二级商户进件API).
+/// The answer of [`SubmitApplyment`] (二级商户进件API).
+#[doc(alias = "v3/ecommerce/applyments/")]
+#[doc(alias = "POST v3/ecommerce/applyments/")]
+#[doc(alias = "二级商户进件API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostApplymentsResponse {
+pub struct SubmitApplymentResponse {
     /// 微信支付申请单号
     pub applyment_id: Option<i64>,
     /// 业务申请编号
@@ -1895,7 +2197,7 @@ crate::open_enum::open_enum! {
     /// 申请状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetApplymentsOutRequestNoOutRequestNoResponseApplymentState {
+    pub enum ApplymentState {
         /// `CHECKING`
         Checking = "CHECKING",
         /// `ACCOUNT_NEED_VERIFY`
@@ -1915,7 +2217,7 @@ crate::open_enum::open_enum! {
 
 /// 汇款账户验证信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplymentsOutRequestNoOutRequestNoResponseAccountValidation {
+pub struct AccountValidation {
     /// 付款户名
     pub account_name: Option<String>,
     /// 付款卡号
@@ -1938,7 +2240,7 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponseAccountValidation {
 
 /// 驳回原因详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplymentsOutRequestNoOutRequestNoResponseAuditDetail {
+pub struct AuditDetail {
     /// 参数名称
     pub param_name: Option<String>,
     /// 驳回原因
@@ -1949,7 +2251,7 @@ crate::open_enum::open_enum! {
     /// 签约状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetApplymentsOutRequestNoOutRequestNoResponseSignState {
+    pub enum SignState {
         /// `UNSIGNED`
         Unsigned = "UNSIGNED",
         /// `SIGNED`
@@ -1959,11 +2261,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetApplymentsOutRequestNoOutRequestNo`] (通过业务申请编号查询申请状态).
+/// The answer of [`GetStateByOutRequestNo`] (通过业务申请编号查询申请状态).
+#[doc(alias = "v3/ecommerce/applyments/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/ecommerce/applyments/out-request-no/{out_request_no}")]
+#[doc(alias = "通过业务申请编号查询申请状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
+pub struct GetStateByOutRequestNoResponse {
     /// 申请状态
-    pub applyment_state: Option<GetApplymentsOutRequestNoOutRequestNoResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
     /// 申请状态描述
     pub applyment_state_desc: Option<String>,
     /// 签约链接
@@ -1971,9 +2276,9 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
     /// 电商平台二级商户号
     pub sub_mchid: Option<String>,
     /// 汇款账户验证信息
-    pub account_validation: Option<GetApplymentsOutRequestNoOutRequestNoResponseAccountValidation>,
+    pub account_validation: Option<AccountValidation>,
     /// 驳回原因详情
-    pub audit_detail: Option<Vec<GetApplymentsOutRequestNoOutRequestNoResponseAuditDetail>>,
+    pub audit_detail: Option<Vec<AuditDetail>>,
     /// 法人验证链接
     pub legal_validation_url: Option<String>,
     /// 业务申请编号
@@ -1981,14 +2286,26 @@ pub struct GetApplymentsOutRequestNoOutRequestNoResponse {
     /// 微信支付申请单号
     pub applyment_id: Option<i64>,
     /// 签约状态
-    pub sign_state: Option<GetApplymentsOutRequestNoOutRequestNoResponseSignState>,
+    pub sign_state: Option<SignState>,
+}
+
+/// The answer of [`PostApplymentsOutRequestNoRevoke`] (撤销申请单-使用业务申请编号).
+#[doc(alias = "v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke")]
+#[doc(alias = "POST v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke")]
+#[doc(alias = "撤销申请单-使用业务申请编号")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostApplymentsOutRequestNoRevokeResponse {
+    /// 微信支付申请单号
+    pub applyment_id: Option<i64>,
+    /// 业务申请编号
+    pub out_request_no: Option<String>,
 }
 
 /// 经营者/法人身份证信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
+pub struct SubmitAccountHostingApplymentIdCardInfo {
     /// 身份证人像面照片
     pub id_card_copy: String,
     /// 身份证国徽面照片
@@ -2009,7 +2326,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdCardInfo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubmitAccountHostingApplymentIdDocInfo {
+pub struct SubmitAccountHostingApplymentIdDocInfo {
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub id_doc_name: String,
@@ -2031,10 +2348,10 @@ pub struct PostApplymentsSubmitAccountHostingApplymentIdDocInfo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
+pub struct SubmitAccountHostingApplymentUboInfoList {
     /// `ubo_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ubo_id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    pub ubo_id_doc_type: Option<UboIdDocType>,
     /// 证件正面照片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ubo_id_doc_copy: Option<String>,
@@ -2071,7 +2388,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentUboInfoList {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
+pub struct SubmitAccountHostingApplymentAccountInfo {
     /// 账户类型
     pub bank_account_type: String,
     /// 开户银行
@@ -2094,7 +2411,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentAccountInfo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
+pub struct SubmitAccountHostingApplymentContactInfo {
     /// 超级管理员类型
     pub contact_type: String,
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
@@ -2102,7 +2419,7 @@ pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     pub contact_name: String,
     /// `contact_id_doc_type`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id_doc_type: Option<PostAccountApplyCancelWithdrawPayeeInfoIdentityInfoIdDocType>,
+    pub contact_id_doc_type: Option<ContactIdDocType>,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -2134,11 +2451,23 @@ pub struct PostApplymentsSubmitAccountHostingApplymentContactInfo {
     pub mobile_phone: Option<String>,
 }
 
+/// The answer of [`PostApplymentsSubmitAccountHostingApplyment`] (提交申请单).
+#[doc(alias = "v3/ecommerce/applyments/submit-account-hosting-applyment")]
+#[doc(alias = "POST v3/ecommerce/applyments/submit-account-hosting-applyment")]
+#[doc(alias = "提交申请单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostApplymentsSubmitAccountHostingApplymentResponse {
+    /// 微信支付申请单号
+    pub applyment_id: Option<i64>,
+    /// 业务申请编号
+    pub out_request_no: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 核身方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfoVerifyIdentityType {
+    pub enum VerifyIdentityType {
         /// `VERIFY_IDENTITY_TYPE_FACE_TO_FACE`
         VerifyIdentityTypeFaceToFace = "VERIFY_IDENTITY_TYPE_FACE_TO_FACE",
         /// `VERIFY_IDENTITY_TYPE_REMOTE`
@@ -2149,56 +2478,80 @@ crate::open_enum::open_enum! {
 /// 平台代理核身信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfo {
+pub struct ProxyVerifyIdentityInfo {
     /// 核身方式
-    pub verify_identity_type:
-        PostApplymentsSubmitSignVerifyInfoProxyVerifyIdentityInfoVerifyIdentityType,
+    pub verify_identity_type: VerifyIdentityType,
     /// 核身结果
     pub verify_identity_result: bool,
 }
 
 /// The answer of [`PostApplymentsSubmitSignVerifyInfo`] (平台代理签约核身).
+#[doc(alias = "v3/ecommerce/applyments/submit-sign-verify-info")]
+#[doc(alias = "POST v3/ecommerce/applyments/submit-sign-verify-info")]
+#[doc(alias = "平台代理签约核身")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplymentsSubmitSignVerifyInfoResponse {
     /// 微信支付申请单号
     pub applyment_id: Option<i64>,
 }
 
-crate::open_enum::open_enum! {
-    /// 资金账户类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBillFundflowbillAccountType {
-        /// `ALL`
-        All = "ALL",
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `FEES`
-        Fees = "FEES",
-    }
+/// The answer of [`GetApplymentState`] (通过申请单ID查询申请状态).
+#[doc(alias = "v3/ecommerce/applyments/{applyment_id}")]
+#[doc(alias = "GET v3/ecommerce/applyments/{applyment_id}")]
+#[doc(alias = "通过申请单ID查询申请状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetApplymentStateResponse {
+    /// 申请状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 申请状态描述
+    pub applyment_state_desc: Option<String>,
+    /// 签约链接
+    pub sign_url: Option<String>,
+    /// 电商平台二级商户号
+    pub sub_mchid: Option<String>,
+    /// 汇款账户验证信息
+    pub account_validation: Option<AccountValidation>,
+    /// 驳回原因详情
+    pub audit_detail: Option<Vec<AuditDetail>>,
+    /// 法人验证链接
+    pub legal_validation_url: Option<String>,
+    /// 业务申请编号
+    pub out_request_no: Option<String>,
+    /// 微信支付申请单号
+    pub applyment_id: Option<i64>,
+    /// 签约状态
+    pub sign_state: Option<SignState>,
 }
 
-impl crate::endpoint::QueryValue for GetBillFundflowbillAccountType {}
+/// The answer of [`PostApplymentsIdRevoke`] (撤销申请单-使用申请单号).
+#[doc(alias = "v3/ecommerce/applyments/{applyment_id}/revoke")]
+#[doc(alias = "POST v3/ecommerce/applyments/{applyment_id}/revoke")]
+#[doc(alias = "撤销申请单-使用申请单号")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostApplymentsIdRevokeResponse {
+    /// 微信支付申请单号
+    pub applyment_id: Option<i64>,
+    /// 业务申请编号
+    pub out_request_no: Option<String>,
+}
 
 crate::open_enum::open_enum! {
     /// 压缩类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBillFundflowbillTarType {
+    pub enum TarType {
         /// `GZIP`
         Gzip = "GZIP",
     }
 }
 
-impl crate::endpoint::QueryValue for GetBillFundflowbillTarType {}
+impl crate::endpoint::QueryValue for TarType {}
 
 crate::open_enum::open_enum! {
     /// 加密算法
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBillFundflowbillAlgorithm {
+    pub enum Algorithm {
         /// `AEAD_AES_256_GCM`
         AeadAes256Gcm = "AEAD_AES_256_GCM",
         /// `SM4_GCM`
@@ -2206,13 +2559,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetBillFundflowbillAlgorithm {}
+impl crate::endpoint::QueryValue for Algorithm {}
 
 crate::open_enum::open_enum! {
     /// 哈希类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBillFundflowbillResponseDownloadBillListHashType {
+    pub enum HashType {
         /// `SHA1`
         Sha1 = "SHA1",
     }
@@ -2220,11 +2573,11 @@ crate::open_enum::open_enum! {
 
 /// 下载信息明细 (sensitive: encrypted on the wire)
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBillFundflowbillResponseDownloadBillList {
+pub struct EncryptBill {
     /// 账单文件序号
     pub bill_sequence: Option<i64>,
     /// 哈希类型
-    pub hash_type: Option<GetBillFundflowbillResponseDownloadBillListHashType>,
+    pub hash_type: Option<HashType>,
     /// 哈希值
     pub hash_value: Option<String>,
     /// 账单下载地址
@@ -2235,19 +2588,21 @@ pub struct GetBillFundflowbillResponseDownloadBillList {
     pub nonce: Option<String>,
 }
 
-/// The answer of [`GetBillFundflowbill`] (申请二级商户资金账单API).
+/// The answer of [`GetAllSubMchFundFlowBill`] (申请二级商户资金账单API).
+#[doc(alias = "v3/ecommerce/bill/fundflowbill")]
+#[doc(alias = "GET v3/ecommerce/bill/fundflowbill")]
+#[doc(alias = "申请二级商户资金账单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBillFundflowbillResponse {
+pub struct QueryEncryptBill {
     /// 下载信息总数
     pub download_bill_count: Option<i64>,
     /// 下载信息明细 (sensitive: encrypted on the wire)
-    pub download_bill_list: Option<Vec<GetBillFundflowbillResponseDownloadBillList>>,
+    pub download_bill_list: Option<Vec<EncryptBill>>,
 }
 
 /// 协议解约信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo
-{
+pub struct ContractTerminateInfo {
     /// 协议解约方式
     pub contract_termination_mode: Option<String>,
     /// 协议解约时间
@@ -2256,9 +2611,16 @@ pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeRes
     pub contract_termination_remark: Option<String>,
 }
 
-/// The answer of [`GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询协议API).
+/// The answer of [`GetCombinePapayContractsPlanIdOutContractCode`] (通过商户协议号查询协议API).
+#[doc(
+    alias = "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询协议API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
+pub struct GetCombinePapayContractsPlanIdOutContractCodeResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议Id
@@ -2278,14 +2640,21 @@ pub struct GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeRes
     /// 协议到期时间
     pub contract_expired_time: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo>,
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
     /// 用户openid
     pub openid: Option<String>,
 }
 
-/// The answer of [`PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate`] (商户协议号解约协议API).
+/// The answer of [`PostCombinePapayContractsPlanIdOutContractCodeTerminate`] (商户协议号解约协议API).
+#[doc(
+    alias = "v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "商户协议号解约协议API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse {
+pub struct PostCombinePapayContractsPlanIdOutContractCodeTerminateResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议模板Id
@@ -2295,6 +2664,9 @@ pub struct PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTe
 }
 
 /// The answer of [`PostCombinePapayContractsPreEntrustSign`] (APP方式预签约API).
+#[doc(alias = "v3/ecommerce/combine-papay/contracts/pre-entrust-sign")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/contracts/pre-entrust-sign")]
+#[doc(alias = "APP方式预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayContractsPreEntrustSignResponse {
     /// 预签约Id
@@ -2307,10 +2679,26 @@ pub struct PostCombinePapayContractsPreEntrustSignResponse {
     pub out_contract_code: Option<String>,
 }
 
+/// The answer of [`PostCombinePapayContractsPreEntrustSignMiniProgram`] (小程序方式预签约API).
+#[doc(alias = "v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "小程序方式预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostCombinePapayContractsPreEntrustSignMiniProgramResponse {
+    /// 预签约ID
+    pub pre_entrustweb_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 委托代扣协议模板ID
+    pub plan_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+}
+
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombinePapayTransactionsSubOrdersAmount {
+pub struct TransactionAmount {
     /// 标价金额
     pub total_amount: i64,
     /// 标价币种
@@ -2320,7 +2708,7 @@ pub struct PostCombinePapayTransactionsSubOrdersAmount {
 /// 结算信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombinePapayTransactionsSubOrdersSettleInfo {
+pub struct SettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -2332,14 +2720,14 @@ pub struct PostCombinePapayTransactionsSubOrdersSettleInfo {
 /// 子单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombinePapayTransactionsSubOrders {
+pub struct TransactionSubOrder {
     /// 子单商户号
     pub mchid: String,
     /// 附加数据
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// 订单金额
-    pub amount: PostCombinePapayTransactionsSubOrdersAmount,
+    pub amount: TransactionAmount,
     /// 子单商户订单号
     pub out_trade_no: String,
     /// 二级商户号
@@ -2351,7 +2739,7 @@ pub struct PostCombinePapayTransactionsSubOrders {
     pub description: String,
     /// 结算信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settle_info: Option<PostCombinePapayTransactionsSubOrdersSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 子单风控信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_risk_info: Option<String>,
@@ -2359,7 +2747,7 @@ pub struct PostCombinePapayTransactionsSubOrders {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCombinePapayTransactionsResponseSubOrdersAmount {
+pub struct SubOrderAmount {
     /// 标价金额
     pub total_amount: Option<i64>,
     /// 标价币种
@@ -2372,7 +2760,7 @@ pub struct PostCombinePapayTransactionsResponseSubOrdersAmount {
 
 /// 子单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCombinePapayTransactionsResponseSubOrders {
+pub struct SubOrder {
     /// 子单商户号
     pub mchid: Option<String>,
     /// 交易类型
@@ -2394,17 +2782,20 @@ pub struct PostCombinePapayTransactionsResponseSubOrders {
     /// 二级商户appid
     pub sub_appid: Option<String>,
     /// 订单金额
-    pub amount: Option<PostCombinePapayTransactionsResponseSubOrdersAmount>,
+    pub amount: Option<SubOrderAmount>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCombinePapayTransactionsResponseCombinePayerInfo {
+pub struct CombinePayerInfo {
     /// 用户标识
     pub openid: Option<String>,
 }
 
 /// The answer of [`PostCombinePapayTransactions`] (电商合单委托代扣支付API).
+#[doc(alias = "v3/ecommerce/combine-papay/transactions")]
+#[doc(alias = "POST v3/ecommerce/combine-papay/transactions")]
+#[doc(alias = "电商合单委托代扣支付API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombinePapayTransactionsResponse {
     /// 合单商户APPID
@@ -2414,15 +2805,33 @@ pub struct PostCombinePapayTransactionsResponse {
     /// 合单商户订单号
     pub combine_out_trade_no: Option<String>,
     /// 子单信息
-    pub sub_orders: Option<Vec<PostCombinePapayTransactionsResponseSubOrders>>,
+    pub sub_orders: Option<Vec<SubOrder>>,
     /// 支付者
-    pub combine_payer_info: Option<PostCombinePapayTransactionsResponseCombinePayerInfo>,
+    pub combine_payer_info: Option<CombinePayerInfo>,
+}
+
+/// The answer of [`GetCombinePapayTransactionsCombineOutTradeNo`] (电商合单委托代扣查询订单API).
+#[doc(alias = "v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}")]
+#[doc(alias = "GET v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}")]
+#[doc(alias = "电商合单委托代扣查询订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetCombinePapayTransactionsCombineOutTradeNoResponse {
+    /// 合单商户APPID
+    pub combine_appid: Option<String>,
+    /// 合单商户号
+    pub combine_mchid: Option<String>,
+    /// 合单商户订单号
+    pub combine_out_trade_no: Option<String>,
+    /// 子单信息
+    pub sub_orders: Option<Vec<SubOrder>>,
+    /// 支付者
+    pub combine_payer_info: Option<CombinePayerInfo>,
 }
 
 /// 子单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombinePapayTransactionsCombineOutTradeNoReverseSubOrders {
+pub struct ReverseSubOrder {
     /// 子单商户号
     pub mchid: String,
     /// 子单商户订单号
@@ -2434,52 +2843,28 @@ pub struct PostCombinePapayTransactionsCombineOutTradeNoReverseSubOrders {
     pub sub_appid: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 账户类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundBalanceSubMchidAccountType {
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `FEES`
-        Fees = "FEES",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetFundBalanceSubMchidAccountType {}
-
-/// The answer of [`GetFundBalanceSubMchid`] (查询二级商户账户实时余额API).
+/// The answer of [`QueryECommerceBalance`] (查询二级商户账户实时余额API).
+#[doc(alias = "v3/ecommerce/fund/balance/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/fund/balance/{sub_mchid}")]
+#[doc(alias = "查询二级商户账户实时余额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundBalanceSubMchidResponse {
+pub struct QueryECommerceBalanceResponse {
     /// 特约商户号
     pub sub_mchid: Option<String>,
     /// 资金账户类型
-    pub account_type: Option<GetFundBalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
     /// 可用余额
     pub available_amount: Option<i64>,
     /// 不可用余额
     pub pending_amount: Option<i64>,
 }
 
-crate::open_enum::open_enum! {
-    /// 账户类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundEnddaybalanceSubMchidAccountType {
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `DEPOSIT`
-        Deposit = "DEPOSIT",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetFundEnddaybalanceSubMchidAccountType {}
-
-/// The answer of [`GetFundEnddaybalanceSubMchid`] (查询二级商户账户日终余额API).
+/// The answer of [`QueryECommerceDayEndBalance`] (查询二级商户账户日终余额API).
+#[doc(alias = "v3/ecommerce/fund/enddaybalance/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/fund/enddaybalance/{sub_mchid}")]
+#[doc(alias = "查询二级商户账户日终余额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundEnddaybalanceSubMchidResponse {
+pub struct QueryECommerceDayEndBalanceResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 可用余额
@@ -2487,10 +2872,13 @@ pub struct GetFundEnddaybalanceSubMchidResponse {
     /// 不可用余额
     pub pending_amount: Option<i64>,
     /// 账户类型
-    pub account_type: Option<GetFundEnddaybalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
 }
 
 /// The answer of [`PostFundWithdraw`] (账户余额提现API).
+#[doc(alias = "v3/ecommerce/fund/withdraw")]
+#[doc(alias = "POST v3/ecommerce/fund/withdraw")]
+#[doc(alias = "账户余额提现API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFundWithdrawResponse {
     /// 特约商户号
@@ -2500,14 +2888,14 @@ pub struct PostFundWithdrawResponse {
     /// 商户提现单号
     pub out_request_no: Option<String>,
     /// 出款账户类型
-    pub account_type: Option<GetFundBalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
 }
 
 crate::open_enum::open_enum! {
     /// 提现单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundWithdrawOutRequestNoOutRequestNoResponseStatus {
+    pub enum WithdrawStatus {
         /// `CREATE_SUCCESS`
         CreateSuccess = "CREATE_SUCCESS",
         /// `SUCCESS`
@@ -2523,15 +2911,18 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetFundWithdrawOutRequestNoOutRequestNo`] (商户提现单号查询).
+/// The answer of [`GetFundWithdrawOutRequestNo`] (商户提现单号查询).
+#[doc(alias = "v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "商户提现单号查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
+pub struct GetFundWithdrawOutRequestNoResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 电商平台商户号
     pub sp_mchid: Option<String>,
     /// 提现单状态
-    pub status: Option<GetFundWithdrawOutRequestNoOutRequestNoResponseStatus>,
+    pub status: Option<WithdrawStatus>,
     /// 微信支付提现单号
     pub withdraw_id: Option<String>,
     /// 商户提现单号
@@ -2549,7 +2940,45 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
     /// 银行备注
     pub bank_memo: Option<String>,
     /// 出款账户类型
-    pub account_type: Option<GetFundBalanceSubMchidAccountType>,
+    pub account_type: Option<AccountType>,
+    /// 入账银行账号后四位
+    pub account_number: Option<String>,
+    /// 入账银行
+    pub account_bank: Option<String>,
+    /// 入账银行全称
+    pub bank_name: Option<String>,
+}
+
+/// The answer of [`GetFundWithdraw`] (微信支付提现单号查询).
+#[doc(alias = "v3/ecommerce/fund/withdraw/{withdraw_id}")]
+#[doc(alias = "GET v3/ecommerce/fund/withdraw/{withdraw_id}")]
+#[doc(alias = "微信支付提现单号查询")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetFundWithdrawResponse {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 电商平台商户号
+    pub sp_mchid: Option<String>,
+    /// 提现单状态
+    pub status: Option<WithdrawStatus>,
+    /// 微信支付提现单号
+    pub withdraw_id: Option<String>,
+    /// 商户提现单号
+    pub out_request_no: Option<String>,
+    /// 提现金额
+    pub amount: Option<i64>,
+    /// 发起提现时间
+    pub create_time: Option<String>,
+    /// 提现状态更新时间
+    pub update_time: Option<String>,
+    /// 失败原因
+    pub reason: Option<String>,
+    /// 提现备注
+    pub remark: Option<String>,
+    /// 银行备注
+    pub bank_memo: Option<String>,
+    /// 出款账户类型
+    pub account_type: Option<AccountType>,
     /// 入账银行账号后四位
     pub account_number: Option<String>,
     /// 入账银行
@@ -2562,7 +2991,7 @@ crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetIndividualContractsOutContractCodeOutContractCodeResponseAuthState {
+    pub enum AuthState {
         /// `AUTHORIZED`
         Authorized = "AUTHORIZED",
         /// `UNAUTHORIZED`
@@ -2574,7 +3003,7 @@ crate::open_enum::open_enum! {
     /// 应用授权作用域
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResultScope {
+    pub enum RealNameAuthResultScope {
         /// `pay_realname`
         PayRealname = "pay_realname",
     }
@@ -2582,45 +3011,85 @@ crate::open_enum::open_enum! {
 
 /// 实名授权结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResult {
+pub struct RealNameAuthResult {
     /// 应用授权作用域
-    pub scope:
-        Option<GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResultScope>,
+    pub scope: Option<RealNameAuthResultScope>,
     /// 访问令牌
     pub access_token: Option<String>,
     /// 访问令牌过期时间
     pub access_token_expire_time: Option<String>,
 }
 
-/// The answer of [`GetIndividualContractsOutContractCodeOutContractCode`] (根据业务申请单号查签约信息).
+/// The answer of [`GetIndividualContractsOutContractCode`] (根据业务申请单号查签约信息).
+#[doc(alias = "v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "GET v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "根据业务申请单号查签约信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIndividualContractsOutContractCodeOutContractCodeResponse {
+pub struct GetIndividualContractsOutContractCodeResponse {
     /// 授权ID
     pub individual_auth_id: Option<String>,
     /// 签约时间
     pub signed_time: Option<String>,
     /// 授权状态
-    pub auth_state: Option<GetIndividualContractsOutContractCodeOutContractCodeResponseAuthState>,
+    pub auth_state: Option<AuthState>,
     /// 用户OpenID
     pub individual_openid: Option<String>,
     /// 实名授权结果
-    pub real_name_auth_result:
-        Option<GetIndividualContractsOutContractCodeOutContractCodeResponseRealNameAuthResult>,
+    pub real_name_auth_result: Option<RealNameAuthResult>,
 }
 
 crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostIndividualContractsPreEntrustSignWithRealNameIdentityAppCredType {
+    pub enum CredType {
         /// `ID_CARD`
         IdCard = "ID_CARD",
     }
 }
 
-/// The answer of [`PostIndividualContractsPreEntrustSignWithRealNameIdentityApp`] (APP场景预签约（需要实名验证）).
+/// The answer of [`PostPreEntrustSignWithRealNameIdentityApp`] (APP场景预签约（需要实名验证）).
+#[doc(alias = "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app")]
+#[doc(
+    alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app"
+)]
+#[doc(alias = "APP场景预签约（需要实名验证）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse {
+pub struct PostPreEntrustSignWithRealNameIdentityAppResponse {
+    /// 预签约id
+    pub pre_entrustweb_id: Option<String>,
+}
+
+/// The answer of [`PostPreEntrustSignWithRealNameIdentityMiniProgram`] (小程序场景预签约（需要实名验证）).
+#[doc(
+    alias = "v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program"
+)]
+#[doc(
+    alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program"
+)]
+#[doc(alias = "小程序场景预签约（需要实名验证）")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPreEntrustSignWithRealNameIdentityMiniProgramResponse {
+    /// 预签约id
+    pub pre_entrustweb_id: Option<String>,
+}
+
+/// The answer of [`PostIndividualContractsPreEntrustSignApp`] (APP场景预签约).
+#[doc(alias = "v3/ecommerce/individual-contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign/app")]
+#[doc(alias = "APP场景预签约")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostIndividualContractsPreEntrustSignAppResponse {
+    /// 预签约id
+    pub pre_entrustweb_id: Option<String>,
+}
+
+/// The answer of [`PostIndividualContractsPreEntrustSignMiniProgram`] (小程序场景预签约).
+#[doc(alias = "v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "小程序场景预签约")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostIndividualContractsPreEntrustSignMiniProgramResponse {
     /// 预签约id
     pub pre_entrustweb_id: Option<String>,
 }
@@ -2629,29 +3098,32 @@ crate::open_enum::open_enum! {
     /// 权限类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetIndividualContractsOpenidPermissionType {
+    pub enum PermissionType {
         /// `INDIVIDUAL_PAYEE`
         IndividualPayee = "INDIVIDUAL_PAYEE",
     }
 }
 
-impl crate::endpoint::QueryValue for GetIndividualContractsOpenidPermissionType {}
+impl crate::endpoint::QueryValue for PermissionType {}
 
-/// The answer of [`GetIndividualContractsOpenid`] (查询个人收款方授权结果).
+/// The answer of [`QueryContracts`] (查询个人收款方授权结果).
+#[doc(alias = "v3/ecommerce/individual-contracts/{openid}")]
+#[doc(alias = "GET v3/ecommerce/individual-contracts/{openid}")]
+#[doc(alias = "查询个人收款方授权结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetIndividualContractsOpenidResponse {
+pub struct QueryContractsResponse {
     /// 授权ID
     pub individual_auth_id: Option<String>,
     /// 操作时间
     pub operation_time: Option<String>,
     /// 授权状态
-    pub auth_state: Option<GetIndividualContractsOutContractCodeOutContractCodeResponseAuthState>,
+    pub auth_state: Option<AuthState>,
 }
 
 /// 签约协议列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferAuthorizationsAgreementList {
+pub struct AgreementList {
     /// 协议编号
     pub agreement_code: String,
     /// 协议版本号
@@ -2662,9 +3134,12 @@ pub struct PostMchTransferAuthorizationsAgreementList {
     pub sign_time: String,
 }
 
-/// The answer of [`PostMchTransferAuthorizations`] (申请二级商户商家转账授权).
+/// The answer of [`CreateAuthorization`] (申请二级商户商家转账授权).
+#[doc(alias = "v3/ecommerce/mch-transfer/authorizations")]
+#[doc(alias = "POST v3/ecommerce/mch-transfer/authorizations")]
+#[doc(alias = "申请二级商户商家转账授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferAuthorizationsResponse {
+pub struct CreateAuthorizationResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 授权状态
@@ -2675,9 +3150,12 @@ pub struct PostMchTransferAuthorizationsResponse {
     pub authorize_time: Option<String>,
 }
 
-/// The answer of [`GetMchTransferAuthorizationsSubMchid`] (查询二级商户商家转账授权状态).
+/// The answer of [`GetAuthorization`] (查询二级商户商家转账授权状态).
+#[doc(alias = "v3/ecommerce/mch-transfer/authorizations/{sub_mchid}")]
+#[doc(alias = "GET v3/ecommerce/mch-transfer/authorizations/{sub_mchid}")]
+#[doc(alias = "查询二级商户商家转账授权状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferAuthorizationsSubMchidResponse {
+pub struct GetAuthorizationResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 授权状态
@@ -2686,9 +3164,12 @@ pub struct GetMchTransferAuthorizationsSubMchidResponse {
     pub authorize_time: Option<String>,
 }
 
-/// The answer of [`PostMchTransferTransferBills`] (发起转账).
+/// The answer of [`TransferToUser`] (发起转账).
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "POST v3/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "发起转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferBillsResponse {
+pub struct TransferToUserResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户单号
@@ -2705,9 +3186,12 @@ pub struct PostMchTransferTransferBillsResponse {
     pub package_info: Option<String>,
 }
 
-/// The answer of [`GetMchTransferTransferBillsOutBillNoOutBillNo`] (商户单号查询转账单).
+/// The answer of [`GetTransferBillByOutNo`] (商户单号查询转账单).
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询转账单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
+pub struct GetTransferBillByOutNoResponse {
     /// 服务商商户号
     pub mchid: Option<String>,
     /// 二级商户号
@@ -2738,9 +3222,12 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`PostMchTransferTransferBillsOutBillNoOutBillNoCancel`] (撤销转账).
+/// The answer of [`CancelTransfer`] (撤销转账).
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "POST v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "撤销转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
+pub struct CancelTransferResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户单号
@@ -2753,11 +3240,47 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
     pub update_time: Option<String>,
 }
 
+/// The answer of [`GetTransferBillByNo`] (微信转账单号查询转账单).
+#[doc(alias = "v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "GET v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "微信转账单号查询转账单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransferBillByNoResponse {
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 微信转账单号
+    pub transfer_bill_no: Option<String>,
+    /// 服务商AppID
+    pub appid: Option<String>,
+    /// 转账场景ID
+    pub transfer_scene_id: Option<String>,
+    /// 单据状态
+    pub state: Option<String>,
+    /// 转账金额
+    pub transfer_amount: Option<i64>,
+    /// 转账备注
+    pub transfer_remark: Option<String>,
+    /// 失败原因
+    pub fail_reason: Option<String>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款用户姓名
+    pub user_name: Option<String>,
+    /// 单据创建时间
+    pub create_time: Option<String>,
+    /// 状态变更时间
+    pub update_time: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 分账结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingAfterSalesOrdersResponseResult {
+    pub enum AfterSalesOrderResult {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -2771,19 +3294,24 @@ crate::open_enum::open_enum! {
     /// 分账失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingAfterSalesOrdersResponseFailReason {
+    pub enum FailReason {
         /// `ACCOUNT_ABNORMAL`
         AccountAbnormal = "ACCOUNT_ABNORMAL",
         /// `NO_RELATION`
         NoRelation = "NO_RELATION",
         /// `RECEIVER_HIGH_RISK`
         ReceiverHighRisk = "RECEIVER_HIGH_RISK",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
     }
 }
 
-/// The answer of [`GetProfitsharingAfterSalesOrders`] (查询售后服务分账结果).
+/// The answer of [`QueryAfterSalesOrder`] (查询售后服务分账结果).
+#[doc(alias = "v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "查询售后服务分账结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingAfterSalesOrdersResponse {
+pub struct QueryAfterSalesOrderResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信分账单号
@@ -2791,9 +3319,9 @@ pub struct GetProfitsharingAfterSalesOrdersResponse {
     /// 分账金额
     pub amount: Option<i64>,
     /// 分账结果
-    pub result: Option<GetProfitsharingAfterSalesOrdersResponseResult>,
+    pub result: Option<AfterSalesOrderResult>,
     /// 分账失败原因
-    pub fail_reason: Option<GetProfitsharingAfterSalesOrdersResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 分账完成时间
     pub finish_time: Option<String>,
 }
@@ -2802,7 +3330,7 @@ crate::open_enum::open_enum! {
     /// 类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingAfterSalesOrdersType {
+    pub enum AfterSalesOrderType {
         /// `SERVICE_FEE_INCOME`
         ServiceFeeIncome = "SERVICE_FEE_INCOME",
     }
@@ -2812,7 +3340,7 @@ crate::open_enum::open_enum! {
     /// 场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingAfterSalesOrdersScene {
+    pub enum Scene {
         /// `REFUND_TICKET`
         RefundTicket = "REFUND_TICKET",
         /// `CHANGE_TICKET`
@@ -2822,9 +3350,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostProfitsharingAfterSalesOrders`] (请求售后服务分账).
+/// The answer of [`CreateAfterSalesOrder`] (请求售后服务分账).
+#[doc(alias = "v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/after-sales-orders")]
+#[doc(alias = "请求售后服务分账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingAfterSalesOrdersResponse {
+pub struct CreateAfterSalesOrderResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -2833,9 +3364,12 @@ pub struct PostProfitsharingAfterSalesOrdersResponse {
     pub amount: Option<i64>,
 }
 
-/// The answer of [`PostProfitsharingFinishOrder`] (完结分账API).
+/// The answer of [`FinishOrder`] (完结分账API).
+#[doc(alias = "v3/ecommerce/profitsharing/finish-order")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/finish-order")]
+#[doc(alias = "完结分账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingFinishOrderResponse {
+pub struct FinishOrderResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -2850,7 +3384,7 @@ crate::open_enum::open_enum! {
     /// 分账单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseStatus {
+    pub enum OrderStatus {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `FINISHED`
@@ -2862,7 +3396,7 @@ crate::open_enum::open_enum! {
     /// 分账结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseReceiversResult {
+    pub enum ReceiverResult {
         /// `PENDING`
         Pending = "PENDING",
         /// `SUCCESS`
@@ -2876,7 +3410,7 @@ crate::open_enum::open_enum! {
     /// 分账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseReceiversType {
+    pub enum Type {
         /// `MERCHANT_ID`
         MerchantId = "MERCHANT_ID",
         /// `PERSONAL_OPENID`
@@ -2886,7 +3420,7 @@ crate::open_enum::open_enum! {
 
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersResponseReceivers {
+pub struct OrderReceiverDetail {
     /// 分账接收商户号
     pub receiver_mchid: Option<String>,
     /// 分账金额
@@ -2894,24 +3428,32 @@ pub struct GetProfitsharingOrdersResponseReceivers {
     /// 分账描述
     pub description: Option<String>,
     /// 分账结果
-    pub result: Option<GetProfitsharingOrdersResponseReceiversResult>,
+    pub result: Option<ReceiverResult>,
     /// 完成时间
     pub finish_time: Option<String>,
     /// 分账失败原因
-    pub fail_reason: Option<GetProfitsharingAfterSalesOrdersResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 分账接收方类型
-    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
+    pub r#type: Option<Type>,
     /// 分账接收方账号
     pub receiver_account: Option<String>,
     /// 分账明细单号
     pub detail_id: Option<String>,
+    /// 异常处理状态
+    pub abnormal_status: Option<AbnormalStatus>,
+    /// 异常处理关单原因
+    pub funds_abnormal_closed_reason: Option<FundsAbnormalClosedReason>,
+    /// 微信支付在途异常资金付款单号
+    pub funds_abnormal_redirect_id: Option<String>,
+    /// 平台接收异常资金商户号或运营主体列表
+    pub funds_abnormal_receivers: Option<Vec<FundsAbnormalReceiver>>,
 }
 
 crate::open_enum::open_enum! {
     /// 异常处理状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseAbnormalStatus {
+    pub enum AbnormalStatus {
         /// `ABNORMAL_PENDING`
         AbnormalPending = "ABNORMAL_PENDING",
         /// `ABNORMAL_FINISHED`
@@ -2925,7 +3467,7 @@ crate::open_enum::open_enum! {
     /// 异常处理关单原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingOrdersResponseFundsAbnormalClosedReason {
+    pub enum FundsAbnormalClosedReason {
         /// `CLOSED_REASON_TIMEOUT`
         ClosedReasonTimeout = "CLOSED_REASON_TIMEOUT",
         /// `CLOSED_REASON_RESTRICT_TRANSFER`
@@ -2935,14 +3477,17 @@ crate::open_enum::open_enum! {
 
 /// 平台接收异常资金商户号或运营主体列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersResponseFundsAbnormalReceivers {
+pub struct FundsAbnormalReceiver {
     /// 平台接收异常资金商户号
     pub mchid: Option<String>,
 }
 
-/// The answer of [`GetProfitsharingOrders`] (查询分账结果API).
+/// The answer of [`QueryOrder`] (查询分账结果API).
+#[doc(alias = "v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "查询分账结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersResponse {
+pub struct QueryOrderResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -2952,20 +3497,19 @@ pub struct GetProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<GetProfitsharingOrdersResponseStatus>,
+    pub status: Option<OrderStatus>,
     /// 分账接收方列表
-    pub receivers: Option<Vec<GetProfitsharingOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<OrderReceiverDetail>>,
     /// 关单原因描述
     pub close_reason: Option<String>,
     /// 异常处理状态
-    pub abnormal_status: Option<GetProfitsharingOrdersResponseAbnormalStatus>,
+    pub abnormal_status: Option<AbnormalStatus>,
     /// 异常处理关单原因
-    pub funds_abnormal_closed_reason:
-        Option<GetProfitsharingOrdersResponseFundsAbnormalClosedReason>,
+    pub funds_abnormal_closed_reason: Option<FundsAbnormalClosedReason>,
     /// 微信支付在途异常资金付款单号
     pub funds_abnormal_redirect_id: Option<String>,
     /// 平台接收异常资金商户号或运营主体列表
-    pub funds_abnormal_receivers: Option<Vec<GetProfitsharingOrdersResponseFundsAbnormalReceivers>>,
+    pub funds_abnormal_receivers: Option<Vec<FundsAbnormalReceiver>>,
     /// 分账完结的分账金额
     pub finish_amount: Option<i64>,
     /// 分账完结的原因描述
@@ -2976,9 +3520,9 @@ pub struct GetProfitsharingOrdersResponse {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitsharingOrdersReceivers {
+pub struct CreateOrderReceiver {
     /// 分账接收方类型
-    pub r#type: GetProfitsharingOrdersResponseReceiversType,
+    pub r#type: Type,
     /// 分账接收方账号
     pub receiver_account: String,
     /// 分账金额
@@ -2998,7 +3542,7 @@ crate::open_enum::open_enum! {
     /// 分账单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitsharingOrdersResponseStatus {
+    pub enum Status {
         /// `PENDING`
         Pending = "PENDING",
         /// `SUCCESS`
@@ -3012,41 +3556,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// 分账接收方列表
+/// The answer of [`CreateOrder`] (请求分账API).
+#[doc(alias = "v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/orders")]
+#[doc(alias = "请求分账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingOrdersResponseReceivers {
-    /// 分账金额
-    pub amount: Option<i64>,
-    /// 分账描述
-    pub description: Option<String>,
-    /// 分账结果
-    pub result: Option<GetProfitsharingOrdersResponseReceiversResult>,
-    /// 完成时间
-    pub finish_time: Option<String>,
-    /// 分账失败原因
-    pub fail_reason: Option<GetProfitsharingAfterSalesOrdersResponseFailReason>,
-    /// 分账接收方类型
-    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
-    /// 分账接收方账号
-    pub receiver_account: Option<String>,
-    /// 分账明细单号
-    pub detail_id: Option<String>,
-    /// 异常处理状态
-    pub abnormal_status: Option<GetProfitsharingOrdersResponseAbnormalStatus>,
-    /// 异常处理关单原因
-    pub funds_abnormal_closed_reason:
-        Option<GetProfitsharingOrdersResponseFundsAbnormalClosedReason>,
-    /// 微信支付在途异常资金付款单号
-    pub funds_abnormal_redirect_id: Option<String>,
-    /// 平台接收异常资金商户号或运营主体列表
-    pub funds_abnormal_receivers: Option<Vec<GetProfitsharingOrdersResponseFundsAbnormalReceivers>>,
-    /// 分账接收商户号
-    pub receiver_mchid: Option<String>,
-}
-
-/// The answer of [`PostProfitsharingOrders`] (请求分账API).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingOrdersResponse {
+pub struct CreateOrderResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -3056,25 +3571,43 @@ pub struct PostProfitsharingOrdersResponse {
     /// 微信分账单号
     pub order_id: Option<String>,
     /// 分账单状态
-    pub status: Option<PostProfitsharingOrdersResponseStatus>,
+    pub status: Option<Status>,
     /// 分账接收方列表
-    pub receivers: Option<Vec<PostProfitsharingOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<OrderReceiverDetail>>,
 }
 
-/// The answer of [`GetProfitsharingOrdersTransactionIdAmounts`] (查询订单剩余待分金额API).
+/// The answer of [`QueryOrderAmount`] (查询订单剩余待分金额API).
+#[doc(alias = "v3/ecommerce/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/orders/{transaction_id}/amounts")]
+#[doc(alias = "查询订单剩余待分金额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingOrdersTransactionIdAmountsResponse {
+pub struct QueryOrderAmountResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 订单剩余待分金额
     pub unsplit_amount: Option<i64>,
 }
 
-/// The answer of [`PostProfitsharingReceiversAdd`] (添加分账接收方API).
+crate::open_enum::open_enum! {
+    /// 与分账方的关系类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum RelationType {
+        /// `MERCHANT_ID`
+        MerchantId = "MERCHANT_ID",
+        /// `PERSONAL_OPENID`
+        PersonalOpenid = "PERSONAL_OPENID",
+    }
+}
+
+/// The answer of [`AddReceiver`] (添加分账接收方API).
+#[doc(alias = "v3/ecommerce/profitsharing/receivers/add")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/receivers/add")]
+#[doc(alias = "添加分账接收方API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitsharingReceiversAddResponse {
+pub struct AddReceiverResponse {
     /// 接收方类型
-    pub r#type: Option<GetProfitsharingOrdersResponseReceiversType>,
+    pub r#type: Option<Type>,
     /// 接收方账号
     pub account: Option<String>,
 }
@@ -3083,7 +3616,7 @@ crate::open_enum::open_enum! {
     /// 回退结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingReturnordersResponseResult {
+    pub enum ReturnorderResult {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -3093,21 +3626,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 失败原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetProfitsharingReturnordersResponseFailReason {
-        /// `ACCOUNT_ABNORMAL`
-        AccountAbnormal = "ACCOUNT_ABNORMAL",
-        /// `TIME_OUT_CLOSED`
-        TimeOutClosed = "TIME_OUT_CLOSED",
-    }
-}
-
-/// The answer of [`GetProfitsharingReturnorders`] (查询分账回退结果API).
+/// The answer of [`QueryReturnOrder`] (查询分账回退结果API).
+#[doc(alias = "v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "GET v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "查询分账回退结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitsharingReturnordersResponse {
+pub struct QueryReturnOrderResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信分账单号
@@ -3123,9 +3647,9 @@ pub struct GetProfitsharingReturnordersResponse {
     /// 微信回退单号
     pub return_no: Option<String>,
     /// 回退结果
-    pub result: Option<GetProfitsharingReturnordersResponseResult>,
+    pub result: Option<ReturnorderResult>,
     /// 失败原因
-    pub fail_reason: Option<GetProfitsharingReturnordersResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 完成时间
     pub finish_time: Option<String>,
 }
@@ -3134,7 +3658,7 @@ crate::open_enum::open_enum! {
     /// 出资账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsApplyAmountFromAccount {
+    pub enum ReturnAccount {
         /// `AVAILABLE`
         Available = "AVAILABLE",
         /// `UNAVAILABLE`
@@ -3145,9 +3669,9 @@ crate::open_enum::open_enum! {
 /// 退款出资账户及金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRefundsApplyAmountFrom {
+pub struct ApplyFrom {
     /// 出资账户类型
-    pub account: PostRefundsApplyAmountFromAccount,
+    pub account: ReturnAccount,
     /// 出资金额
     pub amount: i64,
 }
@@ -3155,12 +3679,12 @@ pub struct PostRefundsApplyAmountFrom {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRefundsApplyAmount {
+pub struct RefundReqAmount {
     /// 退款金额
     pub refund: i64,
     /// 退款出资账户及金额
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<Vec<PostRefundsApplyAmountFrom>>,
+    pub from: Option<Vec<ApplyFrom>>,
     /// 原订单金额
     pub total: i64,
     /// 退款币种
@@ -3172,7 +3696,7 @@ crate::open_enum::open_enum! {
     /// 退款出资商户
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsApplyRefundAccount {
+    pub enum RefundAccount {
         /// `REFUND_SOURCE_SUB_MERCHANT`
         RefundSourceSubMerchant = "REFUND_SOURCE_SUB_MERCHANT",
         /// `REFUND_SOURCE_PARTNER_ADVANCE`
@@ -3184,19 +3708,25 @@ crate::open_enum::open_enum! {
     /// 资金账户
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsApplyFundsAccount {
+    pub enum FundsAccount {
         /// `AVAILABLE`
         Available = "AVAILABLE",
         /// `UNSETTLED`
         Unsettled = "UNSETTLED",
         /// `PREPAID`
         Prepaid = "PREPAID",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `ECNY_BASIC`
+        EcnyBasic = "ECNY_BASIC",
     }
 }
 
 /// 退款出资账户及金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsApplyResponseAmountFrom {
+pub struct AmountFrom {
     /// 出资账户类型
     pub account: Option<String>,
     /// 出资金额
@@ -3205,11 +3735,11 @@ pub struct PostRefundsApplyResponseAmountFrom {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsApplyResponseAmount {
+pub struct Amount {
     /// 退款金额
     pub refund: Option<i64>,
     /// 退款出资账户及金额
-    pub from: Option<Vec<PostRefundsApplyResponseAmountFrom>>,
+    pub from: Option<Vec<AmountFrom>>,
     /// 用户退款金额
     pub payer_refund: Option<i64>,
     /// 优惠退款金额
@@ -3224,7 +3754,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsApplyResponsePromotionDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -3236,7 +3766,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsApplyResponsePromotionDetailType {
+    pub enum PromotionDetailType {
         /// `COUPON`
         Coupon = "COUPON",
         /// `DISCOUNT`
@@ -3246,22 +3776,25 @@ crate::open_enum::open_enum! {
 
 /// 优惠退款详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsApplyResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostRefundsApplyResponsePromotionDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<PostRefundsApplyResponsePromotionDetailType>,
+    pub r#type: Option<PromotionDetailType>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠退款金额
     pub refund_amount: Option<i64>,
 }
 
-/// The answer of [`PostRefundsApply`] (退款申请API).
+/// The answer of [`CreateRefund`] (退款申请API).
+#[doc(alias = "v3/ecommerce/refunds/apply")]
+#[doc(alias = "POST v3/ecommerce/refunds/apply")]
+#[doc(alias = "退款申请API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsApplyResponse {
+pub struct Refund4Create {
     /// 微信退款单号
     pub refund_id: Option<String>,
     /// 商户退款单号
@@ -3269,18 +3802,18 @@ pub struct PostRefundsApplyResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 订单金额
-    pub amount: Option<PostRefundsApplyResponseAmount>,
+    pub amount: Option<Amount>,
     /// 优惠退款详情
-    pub promotion_detail: Option<Vec<PostRefundsApplyResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
     /// 退款出资商户
-    pub refund_account: Option<PostRefundsApplyRefundAccount>,
+    pub refund_account: Option<RefundAccount>,
 }
 
 crate::open_enum::open_enum! {
     /// 退款渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsIdRefundIdResponseChannel {
+    pub enum Channel {
         /// `ORIGINAL`
         Original = "ORIGINAL",
         /// `BALANCE`
@@ -3296,7 +3829,7 @@ crate::open_enum::open_enum! {
     /// 退款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsIdRefundIdResponseStatus {
+    pub enum RefundStatus {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `CLOSE`
@@ -3310,10 +3843,10 @@ crate::open_enum::open_enum! {
 
 /// 退款出资账户及金额
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetRefundsIdRefundIdResponseAmountFrom {
+pub struct FundsFromItem {
     /// 出资账户类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<PostRefundsApplyAmountFromAccount>,
+    pub account: Option<ReturnAccount>,
     /// 出资金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -3321,11 +3854,11 @@ pub struct GetRefundsIdRefundIdResponseAmountFrom {
 
 /// 退款金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsIdRefundIdResponseAmount {
+pub struct RefundAmount {
     /// 退款金额
     pub refund: Option<i64>,
     /// 退款出资账户及金额
-    pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
+    pub from: Option<Vec<FundsFromItem>>,
     /// 用户退款金额
     pub payer_refund: Option<i64>,
     /// 优惠退款金额
@@ -3336,27 +3869,12 @@ pub struct GetRefundsIdRefundIdResponseAmount {
     pub advance: Option<i64>,
 }
 
-crate::open_enum::open_enum! {
-    /// 资金账户
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsIdRefundIdResponseFundsAccount {
-        /// `AVAILABLE`
-        Available = "AVAILABLE",
-        /// `UNSETTLED`
-        Unsettled = "UNSETTLED",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `ECNY_BASIC`
-        EcnyBasic = "ECNY_BASIC",
-    }
-}
-
-/// The answer of [`GetRefundsIdRefundId`] (通过微信支付退款单号查询退款).
+/// The answer of [`QueryRefund`] (通过微信支付退款单号查询退款).
+#[doc(alias = "v3/ecommerce/refunds/id/{refund_id}")]
+#[doc(alias = "GET v3/ecommerce/refunds/id/{refund_id}")]
+#[doc(alias = "通过微信支付退款单号查询退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsIdRefundIdResponse {
+pub struct Refund {
     /// 微信退款单号
     pub refund_id: Option<String>,
     /// 商户退款单号
@@ -3366,7 +3884,7 @@ pub struct GetRefundsIdRefundIdResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 退款渠道
-    pub channel: Option<GetRefundsIdRefundIdResponseChannel>,
+    pub channel: Option<Channel>,
     /// 退款入账账户
     pub user_received_account: Option<String>,
     /// 退款成功时间
@@ -3374,22 +3892,22 @@ pub struct GetRefundsIdRefundIdResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<GetRefundsIdRefundIdResponseStatus>,
+    pub status: Option<RefundStatus>,
     /// 退款金额信息
-    pub amount: Option<GetRefundsIdRefundIdResponseAmount>,
+    pub amount: Option<RefundAmount>,
     /// 营销详情
-    pub promotion_detail: Option<Vec<PostRefundsApplyResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
     /// 退款出资商户
-    pub refund_account: Option<PostRefundsApplyRefundAccount>,
+    pub refund_account: Option<RefundAccount>,
     /// 资金账户
-    pub funds_account: Option<GetRefundsIdRefundIdResponseFundsAccount>,
+    pub funds_account: Option<FundsAccount>,
 }
 
 crate::open_enum::open_enum! {
     /// 异常退款处理方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsRefundIdApplyAbnormalRefundType {
+    pub enum ApplyAbnormalRefundType {
         /// `USER_BANK_CARD`
         UserBankCard = "USER_BANK_CARD",
         /// `MERCHANT_BANK_CARD`
@@ -3401,7 +3919,7 @@ crate::open_enum::open_enum! {
     /// 开户银行
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsRefundIdApplyAbnormalRefundBankType {
+    pub enum BankType {
         /// `CMB_DEBIT`
         CmbDebit = "CMB_DEBIT",
         /// `COMM_DEBIT`
@@ -3435,25 +3953,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 资金账户
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsRefundIdApplyAbnormalRefundResponseFundsAccount {
-        /// `AVAILABLE`
-        Available = "AVAILABLE",
-        /// `UNSETTLED`
-        Unsettled = "UNSETTLED",
-    }
-}
-
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsRefundIdApplyAbnormalRefundResponseAmount {
+pub struct ApplyAbnormalRefundAmount {
     /// 退款金额
     pub refund: Option<i64>,
     /// 退款出资账户及金额
-    pub from: Option<Vec<PostRefundsApplyResponseAmountFrom>>,
+    pub from: Option<Vec<AmountFrom>>,
     /// 用户退款金额
     pub payer_refund: Option<i64>,
     /// 优惠退款金额
@@ -3466,7 +3972,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponseAmount {
 
 /// 商品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDetail {
+pub struct GoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: Option<String>,
     /// 微信侧商品编码
@@ -3483,7 +3989,7 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDet
 
 /// 优惠退款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail {
+pub struct ApplyAbnormalRefundPromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
@@ -3495,25 +4001,15 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail {
     /// 优惠退款金额
     pub refund_amount: Option<i64>,
     /// 商品列表
-    pub goods_detail:
-        Option<Vec<PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
-crate::open_enum::open_enum! {
-    /// 退款出资商户
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRefundsRefundIdApplyAbnormalRefundResponseRefundAccount {
-        /// `REFUND_SOURCE_PARTNER_ADVANCE`
-        RefundSourcePartnerAdvance = "REFUND_SOURCE_PARTNER_ADVANCE",
-        /// `REFUND_SOURCE_SUB_MERCHANT`
-        RefundSourceSubMerchant = "REFUND_SOURCE_SUB_MERCHANT",
-    }
-}
-
-/// The answer of [`PostRefundsRefundIdApplyAbnormalRefund`] (发起异常退款).
+/// The answer of [`CreateAbnormalRefund`] (发起异常退款).
+#[doc(alias = "v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "POST v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "发起异常退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRefundsRefundIdApplyAbnormalRefundResponse {
+pub struct CreateAbnormalRefundResponse {
     /// 微信支付退款号
     pub refund_id: Option<String>,
     /// 商户退款单号
@@ -3531,21 +4027,23 @@ pub struct PostRefundsRefundIdApplyAbnormalRefundResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<GetRefundsIdRefundIdResponseStatus>,
+    pub status: Option<RefundStatus>,
     /// 资金账户
-    pub funds_account: Option<PostRefundsRefundIdApplyAbnormalRefundResponseFundsAccount>,
+    pub funds_account: Option<FundsAccount>,
     /// 金额信息
-    pub amount: Option<PostRefundsRefundIdApplyAbnormalRefundResponseAmount>,
+    pub amount: Option<ApplyAbnormalRefundAmount>,
     /// 优惠退款信息
-    pub promotion_detail:
-        Option<Vec<PostRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<ApplyAbnormalRefundPromotionDetail>>,
     /// 退款出资商户
-    pub refund_account: Option<PostRefundsRefundIdApplyAbnormalRefundResponseRefundAccount>,
+    pub refund_account: Option<RefundAccount>,
 }
 
-/// The answer of [`GetRefundsRefundIdReturnAdvance`] (查询垫付回补结果API).
+/// The answer of [`QueryReturnAdvance`] (查询垫付回补结果API).
+#[doc(alias = "v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "GET v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "查询垫付回补结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsRefundIdReturnAdvanceResponse {
+pub struct ReturnAdvance {
     /// 微信退款单号
     pub refund_id: Option<String>,
     /// 微信回补单号
@@ -3570,7 +4068,7 @@ crate::open_enum::open_enum! {
     /// 主体类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubjectSubMerchantsOrganizationType {
+    pub enum OrganizationType {
         /// `SUBJECT_TYPE_ENTERPRISE`
         SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
         /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
@@ -3586,11 +4084,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetSubjectSubMerchantsOrganizationType {}
+impl crate::endpoint::QueryValue for OrganizationType {}
 
 /// 子商户列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSubjectSubMerchantsResponseData {
+pub struct Data {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户简称
@@ -3600,10 +4098,13 @@ pub struct GetSubjectSubMerchantsResponseData {
 }
 
 /// The answer of [`GetSubjectSubMerchants`] (查询指定主体子商户列表).
+#[doc(alias = "v3/ecommerce/subject-sub-merchants")]
+#[doc(alias = "GET v3/ecommerce/subject-sub-merchants")]
+#[doc(alias = "查询指定主体子商户列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubjectSubMerchantsResponse {
     /// 子商户列表
-    pub data: Option<Vec<GetSubjectSubMerchantsResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 分页偏移
     pub offset: Option<i64>,
     /// 分页大小
@@ -3616,7 +4117,7 @@ crate::open_enum::open_enum! {
     /// 取消补差结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidiesCancelResponseResult {
+    pub enum CancelStatus {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `FAIL`
@@ -3624,15 +4125,18 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSubsidiesCancel`] (取消补差API).
+/// The answer of [`CancelSubsidy`] (取消补差API).
+#[doc(alias = "v3/ecommerce/subsidies/cancel")]
+#[doc(alias = "POST v3/ecommerce/subsidies/cancel")]
+#[doc(alias = "取消补差API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidiesCancelResponse {
+pub struct SubsidiesCancel {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 取消补差结果
-    pub result: Option<PostSubsidiesCancelResponseResult>,
+    pub result: Option<CancelStatus>,
     /// 取消补差描述
     pub description: Option<String>,
 }
@@ -3641,7 +4145,7 @@ crate::open_enum::open_enum! {
     /// 补差单结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidiesCreateResponseResult {
+    pub enum CreateStatus {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `FAIL`
@@ -3651,9 +4155,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSubsidiesCreate`] (请求补差API).
+/// The answer of [`CreateSubsidy`] (请求补差API).
+#[doc(alias = "v3/ecommerce/subsidies/create")]
+#[doc(alias = "POST v3/ecommerce/subsidies/create")]
+#[doc(alias = "请求补差API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidiesCreateResponse {
+pub struct SubsidiesCreate {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -3665,16 +4172,19 @@ pub struct PostSubsidiesCreateResponse {
     /// 补差金额
     pub amount: Option<i64>,
     /// 补差单结果
-    pub result: Option<PostSubsidiesCreateResponseResult>,
+    pub result: Option<CreateStatus>,
     /// 补差完成时间
     pub success_time: Option<String>,
     /// 商户补差单号
     pub out_subsidy_no: Option<String>,
 }
 
-/// The answer of [`PostSubsidiesReturn`] (请求补差回退API).
+/// The answer of [`ReturnSubsidy`] (请求补差回退API).
+#[doc(alias = "v3/ecommerce/subsidies/return")]
+#[doc(alias = "POST v3/ecommerce/subsidies/return")]
+#[doc(alias = "请求补差回退API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidiesReturnResponse {
+pub struct SubsidiesReturn {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -3690,13 +4200,13 @@ pub struct PostSubsidiesReturnResponse {
     /// 补差回退描述
     pub description: Option<String>,
     /// 补差回退结果
-    pub result: Option<PostSubsidiesCreateResponseResult>,
+    pub result: Option<CreateStatus>,
     /// 补差回退完成时间
     pub success_time: Option<String>,
     /// 微信补差单号
     pub subsidy_id: Option<String>,
     /// 回退出资账户及金额
-    pub from: Option<Vec<GetRefundsIdRefundIdResponseAmountFrom>>,
+    pub from: Option<Vec<FundsFromItem>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
@@ -3704,32 +4214,28 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAccountApplyCancelWithdraw>(
         "POST v3/ecommerce/account/apply-cancel-withdraw",
     );
-    check.operation::<GetAccountApplyCancelWithdrawApplymentIdApplymentId>(
+    check.operation::<GetAccountApplyCancelWithdrawApplymentId>(
         "GET v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}",
     );
     check.operation::<PostAccountApplyCancelWithdrawConfirm>(
         "POST v3/ecommerce/account/apply-cancel-withdraw/confirm",
     );
-    check.operation::<GetAccountApplyCancelWithdrawOutRequestNoOutRequestNo>(
+    check.operation::<GetAccountApplyCancelWithdrawOutRequestNo>(
         "GET v3/ecommerce/account/apply-cancel-withdraw/out-request-no/{out_request_no}",
     );
     check.operation::<GetAccountApplyCancelWithdrawValidateCancelSubMchid>(
         "GET v3/ecommerce/account/apply-cancel-withdraw/validate-cancel/{sub_mchid}",
     );
-    check.operation::<PostAccountCancelApplications>(
-        "POST v3/ecommerce/account/cancel-applications",
-    );
-    check.operation::<PostAccountCancelApplicationsMedia>(
-        "POST v3/ecommerce/account/cancel-applications/media",
-    );
-    check.operation::<GetAccountCancelApplicationsOutApplyNoOutApplyNo>(
+    check.operation::<CreateCancelApplication>("POST v3/ecommerce/account/cancel-applications");
+    check.operation::<UploadMedia>("POST v3/ecommerce/account/cancel-applications/media");
+    check.operation::<GetCancelApplication>(
         "GET v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}",
     );
-    check.operation::<PostApplyments>("POST v3/ecommerce/applyments/");
-    check.operation::<GetApplymentsOutRequestNoOutRequestNo>(
+    check.operation::<SubmitApplyment>("POST v3/ecommerce/applyments/");
+    check.operation::<GetStateByOutRequestNo>(
         "GET v3/ecommerce/applyments/out-request-no/{out_request_no}",
     );
-    check.operation::<PostApplymentsOutRequestNoOutRequestNoRevoke>(
+    check.operation::<PostApplymentsOutRequestNoRevoke>(
         "POST v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke",
     );
     check.operation::<PostApplymentsSubmitAccountHostingApplyment>(
@@ -3738,13 +4244,11 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplymentsSubmitSignVerifyInfo>(
         "POST v3/ecommerce/applyments/submit-sign-verify-info",
     );
-    check.operation::<GetApplymentsApplymentId>("GET v3/ecommerce/applyments/{applyment_id}");
-    check.operation::<PostApplymentsApplymentIdRevoke>(
-        "POST v3/ecommerce/applyments/{applyment_id}/revoke",
-    );
-    check.operation::<GetBillFundflowbill>("GET v3/ecommerce/bill/fundflowbill");
-    check.operation::<GetCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCode>("GET v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
-    check.operation::<PostCombinePapayContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate>("POST v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
+    check.operation::<GetApplymentState>("GET v3/ecommerce/applyments/{applyment_id}");
+    check.operation::<PostApplymentsIdRevoke>("POST v3/ecommerce/applyments/{applyment_id}/revoke");
+    check.operation::<GetAllSubMchFundFlowBill>("GET v3/ecommerce/bill/fundflowbill");
+    check.operation::<GetCombinePapayContractsPlanIdOutContractCode>("GET v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
+    check.operation::<PostCombinePapayContractsPlanIdOutContractCodeTerminate>("POST v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
     check.operation::<PostCombinePapayContractsPreEntrustSign>(
         "POST v3/ecommerce/combine-papay/contracts/pre-entrust-sign",
     );
@@ -3758,85 +4262,65 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostCombinePapayTransactionsCombineOutTradeNoReverse>(
         "POST v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse",
     );
-    check.operation::<GetFundBalanceSubMchid>("GET v3/ecommerce/fund/balance/{sub_mchid}");
-    check.operation::<GetFundEnddaybalanceSubMchid>(
+    check.operation::<QueryECommerceBalance>("GET v3/ecommerce/fund/balance/{sub_mchid}");
+    check.operation::<QueryECommerceDayEndBalance>(
         "GET v3/ecommerce/fund/enddaybalance/{sub_mchid}",
     );
     check.operation::<PostFundWithdraw>("POST v3/ecommerce/fund/withdraw");
-    check.operation::<GetFundWithdrawOutRequestNoOutRequestNo>(
+    check.operation::<GetFundWithdrawOutRequestNo>(
         "GET v3/ecommerce/fund/withdraw/out-request-no/{out_request_no}",
     );
-    check.operation::<GetFundWithdrawWithdrawId>("GET v3/ecommerce/fund/withdraw/{withdraw_id}");
-    check.operation::<GetIndividualContractsOutContractCodeOutContractCode>(
+    check.operation::<GetFundWithdraw>("GET v3/ecommerce/fund/withdraw/{withdraw_id}");
+    check.operation::<GetIndividualContractsOutContractCode>(
         "GET v3/ecommerce/individual-contracts/out-contract-code/{out_contract_code}",
     );
-    check.operation::<PostIndividualContractsPreEntrustSignWithRealNameIdentityApp>(
+    check.operation::<PostPreEntrustSignWithRealNameIdentityApp>(
         "POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app",
     );
-    check.operation::<PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram>("POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program");
+    check.operation::<PostPreEntrustSignWithRealNameIdentityMiniProgram>("POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program");
     check.operation::<PostIndividualContractsPreEntrustSignApp>(
         "POST v3/ecommerce/individual-contracts/pre-entrust-sign/app",
     );
     check.operation::<PostIndividualContractsPreEntrustSignMiniProgram>(
         "POST v3/ecommerce/individual-contracts/pre-entrust-sign/mini-program",
     );
-    check.operation::<GetIndividualContractsOpenid>(
-        "GET v3/ecommerce/individual-contracts/{openid}",
-    );
-    check.operation::<PostMchTransferAuthorizations>(
-        "POST v3/ecommerce/mch-transfer/authorizations",
-    );
-    check.operation::<GetMchTransferAuthorizationsSubMchid>(
-        "GET v3/ecommerce/mch-transfer/authorizations/{sub_mchid}",
-    );
-    check
-        .operation::<PostMchTransferTransferBills>("POST v3/ecommerce/mch-transfer/transfer-bills");
-    check.operation::<GetMchTransferTransferBillsOutBillNoOutBillNo>(
+    check.operation::<QueryContracts>("GET v3/ecommerce/individual-contracts/{openid}");
+    check.operation::<CreateAuthorization>("POST v3/ecommerce/mch-transfer/authorizations");
+    check.operation::<GetAuthorization>("GET v3/ecommerce/mch-transfer/authorizations/{sub_mchid}");
+    check.operation::<TransferToUser>("POST v3/ecommerce/mch-transfer/transfer-bills");
+    check.operation::<GetTransferBillByOutNo>(
         "GET v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
     );
-    check.operation::<PostMchTransferTransferBillsOutBillNoOutBillNoCancel>(
+    check.operation::<CancelTransfer>(
         "POST v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel",
     );
-    check.operation::<GetMchTransferTransferBillsTransferBillNoTransferBillNo>(
+    check.operation::<GetTransferBillByNo>(
         "GET v3/ecommerce/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}",
     );
-    check.operation::<GetProfitsharingAfterSalesOrders>(
-        "GET v3/ecommerce/profitsharing/after-sales-orders",
-    );
-    check.operation::<PostProfitsharingAfterSalesOrders>(
-        "POST v3/ecommerce/profitsharing/after-sales-orders",
-    );
-    check.operation::<PostProfitsharingFinishOrder>("POST v3/ecommerce/profitsharing/finish-order");
-    check.operation::<GetProfitsharingOrders>("GET v3/ecommerce/profitsharing/orders");
-    check.operation::<PostProfitsharingOrders>("POST v3/ecommerce/profitsharing/orders");
-    check.operation::<GetProfitsharingOrdersTransactionIdAmounts>(
+    check.operation::<QueryAfterSalesOrder>("GET v3/ecommerce/profitsharing/after-sales-orders");
+    check.operation::<CreateAfterSalesOrder>("POST v3/ecommerce/profitsharing/after-sales-orders");
+    check.operation::<FinishOrder>("POST v3/ecommerce/profitsharing/finish-order");
+    check.operation::<QueryOrder>("GET v3/ecommerce/profitsharing/orders");
+    check.operation::<CreateOrder>("POST v3/ecommerce/profitsharing/orders");
+    check.operation::<QueryOrderAmount>(
         "GET v3/ecommerce/profitsharing/orders/{transaction_id}/amounts",
     );
-    check.operation::<PostProfitsharingReceiversAdd>(
-        "POST v3/ecommerce/profitsharing/receivers/add",
-    );
-    check.operation::<PostProfitsharingReceiversDelete>(
-        "POST v3/ecommerce/profitsharing/receivers/delete",
-    );
-    check.operation::<GetProfitsharingReturnorders>("GET v3/ecommerce/profitsharing/returnorders");
-    check
-        .operation::<PostProfitsharingReturnorders>("POST v3/ecommerce/profitsharing/returnorders");
-    check.operation::<PostRefundsApply>("POST v3/ecommerce/refunds/apply");
-    check.operation::<GetRefundsIdRefundId>("GET v3/ecommerce/refunds/id/{refund_id}");
-    check.operation::<GetRefundsOutRefundNoOutRefundNo>(
+    check.operation::<AddReceiver>("POST v3/ecommerce/profitsharing/receivers/add");
+    check.operation::<DeleteReceiver>("POST v3/ecommerce/profitsharing/receivers/delete");
+    check.operation::<QueryReturnOrder>("GET v3/ecommerce/profitsharing/returnorders");
+    check.operation::<CreateReturnOrder>("POST v3/ecommerce/profitsharing/returnorders");
+    check.operation::<CreateRefund>("POST v3/ecommerce/refunds/apply");
+    check.operation::<QueryRefund>("GET v3/ecommerce/refunds/id/{refund_id}");
+    check.operation::<QueryRefundByOutRefundNo>(
         "GET v3/ecommerce/refunds/out-refund-no/{out_refund_no}",
     );
-    check.operation::<PostRefundsRefundIdApplyAbnormalRefund>(
+    check.operation::<CreateAbnormalRefund>(
         "POST v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund",
     );
-    check.operation::<GetRefundsRefundIdReturnAdvance>(
-        "GET v3/ecommerce/refunds/{refund_id}/return-advance",
-    );
-    check.operation::<PostRefundsRefundIdReturnAdvance>(
-        "POST v3/ecommerce/refunds/{refund_id}/return-advance",
-    );
+    check.operation::<QueryReturnAdvance>("GET v3/ecommerce/refunds/{refund_id}/return-advance");
+    check.operation::<CreateReturnAdvance>("POST v3/ecommerce/refunds/{refund_id}/return-advance");
     check.operation::<GetSubjectSubMerchants>("GET v3/ecommerce/subject-sub-merchants");
-    check.operation::<PostSubsidiesCancel>("POST v3/ecommerce/subsidies/cancel");
-    check.operation::<PostSubsidiesCreate>("POST v3/ecommerce/subsidies/create");
-    check.operation::<PostSubsidiesReturn>("POST v3/ecommerce/subsidies/return");
+    check.operation::<CancelSubsidy>("POST v3/ecommerce/subsidies/cancel");
+    check.operation::<CreateSubsidy>("POST v3/ecommerce/subsidies/create");
+    check.operation::<ReturnSubsidy>("POST v3/ecommerce/subsidies/return");
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/edu-papay/contracts/id/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_2.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/edu-papay/contracts/id/{contract_id}", response = GetContractsIdContractIdResponse)]
+#[doc(alias = "v3/edu-papay/contracts/id/{contract_id}")]
+#[doc(alias = "GET v3/edu-papay/contracts/id/{contract_id}")]
+#[doc(alias = "通过协议号查询签约API")]
+#[endpoint(GET, "v3/edu-papay/contracts/id/{contract_id}", response = GetContractsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetContractsIdContractId {
+pub struct GetContractsId {
     /// 签约协议号
     pub contract_id: String,
     /// 服务商APPID
@@ -30,6 +33,9 @@ pub struct GetContractsIdContractId {
 /// `POST /v3/edu-papay/contracts/presign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_1.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/edu-papay/contracts/presign")]
+#[doc(alias = "POST v3/edu-papay/contracts/presign")]
+#[doc(alias = "预签约API")]
 #[endpoint(POST, "v3/edu-papay/contracts/presign", response = PostContractsPresignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -59,10 +65,13 @@ pub struct PostContractsPresign {
 /// `DELETE /v3/edu-papay/contracts/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_4.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/edu-papay/contracts/{contract_id}")]
+#[doc(alias = "DELETE v3/edu-papay/contracts/{contract_id}")]
+#[doc(alias = "解约API")]
 #[endpoint(DELETE, "v3/edu-papay/contracts/{contract_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteContractsContractId {
+pub struct DeleteContractsId {
     /// 签约协议号
     pub contract_id: String,
 }
@@ -72,6 +81,9 @@ pub struct DeleteContractsContractId {
 /// `POST /v3/edu-papay/transactions`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_7.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/edu-papay/transactions")]
+#[doc(alias = "POST v3/edu-papay/transactions")]
+#[doc(alias = "教育通扣款受理API")]
 #[endpoint(POST, "v3/edu-papay/transactions", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -97,9 +109,9 @@ pub struct PostTransactions {
     /// 场景信息枚举
     pub trade_scene: String,
     /// 订单金额
-    pub amount: PostTransactionsAmount,
+    pub amount: TransactionAmount,
     /// 设备信息
-    pub device_information: PostTransactionsDeviceInformation,
+    pub device_information: TransactionDeviceInformation,
 }
 
 /// 微信订单号查单API
@@ -107,10 +119,13 @@ pub struct PostTransactions {
 /// `GET /v3/edu-papay/transactions/id/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_8.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/edu-papay/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/edu-papay/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/edu-papay/transactions/id/{transaction_id}")]
+#[doc(alias = "微信订单号查单API")]
+#[endpoint(GET, "v3/edu-papay/transactions/id/{transaction_id}", response = GetTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsIdTransactionId {
+pub struct GetTransactionsId {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 子商户号
@@ -122,10 +137,13 @@ pub struct GetTransactionsIdTransactionId {
 /// `GET /v3/edu-papay/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_9.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/edu-papay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/edu-papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/edu-papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查单API")]
+#[endpoint(GET, "v3/edu-papay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct GetTransactionsOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
     /// 子商户号
@@ -137,6 +155,9 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/edu-papay/user-notifications/{contract_id}/send`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_6.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/edu-papay/user-notifications/{contract_id}/send")]
+#[doc(alias = "POST v3/edu-papay/user-notifications/{contract_id}/send")]
+#[doc(alias = "发送扣款预通知API")]
 #[endpoint(POST, "v3/edu-papay/user-notifications/{contract_id}/send", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -156,6 +177,9 @@ pub struct PostUserNotificationsContractIdSend {
 /// `GET /v3/edu-papay/user/{openid}/contracts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter5_2_3.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/edu-papay/user/{openid}/contracts")]
+#[doc(alias = "GET v3/edu-papay/user/{openid}/contracts")]
+#[doc(alias = "通过用户标识查询签约API")]
 #[endpoint(GET, "v3/edu-papay/user/{openid}/contracts", response = GetUserOpenidContractsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -173,7 +197,7 @@ pub struct GetUserOpenidContracts {
     /// 签约模板号
     pub plan_id: String,
     /// 签约状态
-    pub contract_status: Option<GetUserOpenidContractsContractStatus>,
+    pub contract_status: Option<ContractStatus>,
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -182,7 +206,7 @@ pub struct GetUserOpenidContracts {
 
 /// 签约信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetContractsIdContractIdResponseContractInformation {
+pub struct ContractInformation {
     /// 签约协议号
     pub contract_id: Option<String>,
     /// 签约状态
@@ -191,9 +215,12 @@ pub struct GetContractsIdContractIdResponseContractInformation {
     pub create_time: Option<String>,
 }
 
-/// The answer of [`GetContractsIdContractId`] (通过协议号查询签约API).
+/// The answer of [`GetContractsId`] (通过协议号查询签约API).
+#[doc(alias = "v3/edu-papay/contracts/id/{contract_id}")]
+#[doc(alias = "GET v3/edu-papay/contracts/id/{contract_id}")]
+#[doc(alias = "通过协议号查询签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetContractsIdContractIdResponse {
+pub struct GetContractsIdResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 服务商APPID
@@ -209,10 +236,13 @@ pub struct GetContractsIdContractIdResponse {
     /// 签约模板号
     pub plan_id: Option<String>,
     /// 签约信息
-    pub contract_information: Option<GetContractsIdContractIdResponseContractInformation>,
+    pub contract_information: Option<ContractInformation>,
 }
 
 /// The answer of [`PostContractsPresign`] (预签约API).
+#[doc(alias = "v3/edu-papay/contracts/presign")]
+#[doc(alias = "POST v3/edu-papay/contracts/presign")]
+#[doc(alias = "预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsPresignResponse {
     /// 预签约号
@@ -222,7 +252,7 @@ pub struct PostContractsPresignResponse {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAmount {
+pub struct TransactionAmount {
     /// 总金额
     pub total: i64,
     /// 货币类型
@@ -233,7 +263,7 @@ pub struct PostTransactionsAmount {
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsDeviceInformation {
+pub struct TransactionDeviceInformation {
     /// 设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -243,7 +273,7 @@ pub struct PostTransactionsDeviceInformation {
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponsePayer {
+pub struct Payer {
     /// 服务商APPID下的用户标识
     pub openid: Option<String>,
     /// 子商户APPID下的用户标识
@@ -252,7 +282,7 @@ pub struct GetTransactionsIdTransactionIdResponsePayer {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponseAmount {
+pub struct Amount {
     /// 订单金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -265,7 +295,7 @@ pub struct GetTransactionsIdTransactionIdResponseAmount {
 
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponseDeviceInformation {
+pub struct DeviceInformation {
     /// 设备号
     pub device_id: Option<String>,
     /// 商户端设备ip
@@ -274,7 +304,7 @@ pub struct GetTransactionsIdTransactionIdResponseDeviceInformation {
 
 /// 优惠详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
@@ -295,9 +325,12 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     pub other_contribute: Option<i64>,
 }
 
-/// The answer of [`GetTransactionsIdTransactionId`] (微信订单号查单API).
+/// The answer of [`GetTransactionsId`] (微信订单号查单API).
+#[doc(alias = "v3/edu-papay/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/edu-papay/transactions/id/{transaction_id}")]
+#[doc(alias = "微信订单号查单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponse {
+pub struct GetTransactionsIdResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 服务商APPID
@@ -321,20 +354,58 @@ pub struct GetTransactionsIdTransactionIdResponse {
     /// 交易状态描述
     pub trade_state_description: Option<String>,
     /// 支付者
-    pub payer: Option<GetTransactionsIdTransactionIdResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<GetTransactionsIdTransactionIdResponseAmount>,
+    pub amount: Option<Amount>,
     /// 设备信息
-    pub device_information: Option<GetTransactionsIdTransactionIdResponseDeviceInformation>,
+    pub device_information: Option<DeviceInformation>,
     /// 优惠详情
-    pub promotion_detail: Option<Vec<GetTransactionsIdTransactionIdResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`GetTransactionsOutTradeNo`] (商户订单号查单API).
+#[doc(alias = "v3/edu-papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/edu-papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionsOutTradeNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 服务商APPID
+    pub appid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户APPID
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_description: Option<String>,
+    /// 支付者
+    pub payer: Option<Payer>,
+    /// 订单金额
+    pub amount: Option<Amount>,
+    /// 设备信息
+    pub device_information: Option<DeviceInformation>,
+    /// 优惠详情
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 crate::open_enum::open_enum! {
     /// 签约状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUserOpenidContractsContractStatus {
+    pub enum ContractStatus {
         /// `ADD`
         Add = "ADD",
         /// `DELETE`
@@ -342,13 +413,37 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetUserOpenidContractsContractStatus {}
+impl crate::endpoint::QueryValue for ContractStatus {}
+
+/// 结果集
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct Data {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 服务商APPID
+    pub appid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户APPID
+    pub sub_appid: Option<String>,
+    /// 服务商APPID下的用户标识
+    pub openid: Option<String>,
+    /// 子商户APPID下的用户标识
+    pub sub_openid: Option<String>,
+    /// 签约模板号
+    pub plan_id: Option<String>,
+    /// 签约信息
+    pub contract_information: Option<ContractInformation>,
+}
 
 /// The answer of [`GetUserOpenidContracts`] (通过用户标识查询签约API).
+#[doc(alias = "v3/edu-papay/user/{openid}/contracts")]
+#[doc(alias = "GET v3/edu-papay/user/{openid}/contracts")]
+#[doc(alias = "通过用户标识查询签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserOpenidContractsResponse {
     /// 结果集
-    pub data: Option<Vec<GetContractsIdContractIdResponse>>,
+    pub data: Option<Vec<Data>>,
     /// 总数量
     pub total_count: Option<i64>,
     /// 分页页码
@@ -359,14 +454,12 @@ pub struct GetUserOpenidContractsResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetContractsIdContractId>("GET v3/edu-papay/contracts/id/{contract_id}");
+    check.operation::<GetContractsId>("GET v3/edu-papay/contracts/id/{contract_id}");
     check.operation::<PostContractsPresign>("POST v3/edu-papay/contracts/presign");
-    check.operation::<DeleteContractsContractId>("DELETE v3/edu-papay/contracts/{contract_id}");
+    check.operation::<DeleteContractsId>("DELETE v3/edu-papay/contracts/{contract_id}");
     check.operation::<PostTransactions>("POST v3/edu-papay/transactions");
-    check.operation::<GetTransactionsIdTransactionId>(
-        "GET v3/edu-papay/transactions/id/{transaction_id}",
-    );
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetTransactionsId>("GET v3/edu-papay/transactions/id/{transaction_id}");
+    check.operation::<GetTransactionsOutTradeNo>(
         "GET v3/edu-papay/transactions/out-trade-no/{out_trade_no}",
     );
     check.operation::<PostUserNotificationsContractIdSend>(

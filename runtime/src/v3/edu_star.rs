@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/edu-star/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/assets/img/common/edu/edu-star/chapter2_3.png>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/edu-star/orders")]
+#[doc(alias = "GET v3/edu-star/orders")]
+#[doc(alias = "通过QQ账号查询核销订单列表API")]
 #[endpoint(GET, "v3/edu-star/orders", response = GetOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -32,7 +35,10 @@ pub struct GetOrders {
 /// `POST /v3/edu-star/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/assets/img/common/edu/edu-star/chapter2_3.png>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/edu-star/orders", response = GetOrdersResponseData)]
+#[doc(alias = "v3/edu-star/orders")]
+#[doc(alias = "POST v3/edu-star/orders")]
+#[doc(alias = "创建核销订单API")]
+#[endpoint(POST, "v3/edu-star/orders", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrders {
@@ -53,10 +59,13 @@ pub struct PostOrders {
 /// `GET /v3/edu-star/users/openid/{wechat_openid}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/assets/img/common/edu/edu-star/chapter2_3.png>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/edu-star/users/openid/{wechat_openid}", response = GetUsersOpenidWechatOpenidResponse)]
+#[doc(alias = "v3/edu-star/users/openid/{wechat_openid}")]
+#[doc(alias = "GET v3/edu-star/users/openid/{wechat_openid}")]
+#[doc(alias = "通过微信用户标识查询用户信息API")]
+#[endpoint(GET, "v3/edu-star/users/openid/{wechat_openid}", response = GetUsersOpenidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUsersOpenidWechatOpenid {
+pub struct GetUsersOpenid {
     /// 商户appid
     pub appid: String,
     /// 用户在appid下的唯一标识
@@ -68,10 +77,13 @@ pub struct GetUsersOpenidWechatOpenid {
 /// `GET /v3/edu-star/users/qq/{qq}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/assets/img/common/edu/edu-star/chapter2_3.png>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/edu-star/users/qq/{qq}", response = GetUsersOpenidWechatOpenidResponse)]
+#[doc(alias = "v3/edu-star/users/qq/{qq}")]
+#[doc(alias = "GET v3/edu-star/users/qq/{qq}")]
+#[doc(alias = "通过QQ账号查询用户信息API")]
+#[endpoint(GET, "v3/edu-star/users/qq/{qq}", response = GetUsersQqResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUsersQqQq {
+pub struct GetUsersQq {
     /// 商户appid
     pub appid: String,
     /// 用户QQ账号
@@ -80,7 +92,7 @@ pub struct GetUsersQqQq {
 
 /// 结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOrdersResponseData {
+pub struct Data {
     /// appid
     pub appid: Option<String>,
     /// 用户在appid下的唯一标识
@@ -98,10 +110,13 @@ pub struct GetOrdersResponseData {
 }
 
 /// The answer of [`GetOrders`] (通过QQ账号查询核销订单列表API).
+#[doc(alias = "v3/edu-star/orders")]
+#[doc(alias = "GET v3/edu-star/orders")]
+#[doc(alias = "通过QQ账号查询核销订单列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrdersResponse {
     /// 结果集
-    pub data: Option<Vec<GetOrdersResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 总数量
     pub total_count: Option<i64>,
     /// 分页页码
@@ -110,12 +125,55 @@ pub struct GetOrdersResponse {
     pub limit: Option<i64>,
 }
 
-/// The answer of [`GetUsersOpenidWechatOpenid`] (通过微信用户标识查询用户信息API).
+/// The answer of [`PostOrders`] (创建核销订单API).
+#[doc(alias = "v3/edu-star/orders")]
+#[doc(alias = "POST v3/edu-star/orders")]
+#[doc(alias = "创建核销订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidWechatOpenidResponse {
+pub struct PostOrdersResponse {
+    /// appid
+    pub appid: Option<String>,
+    /// 用户在appid下的唯一标识
+    pub wechat_openid: Option<String>,
+    /// 用户QQ账号
+    pub qq: Option<String>,
+    /// 权益ID
+    pub right_id: Option<String>,
+    /// 权益核销时间
+    pub create_time: Option<String>,
+    /// 订单状态
+    pub order_state: Option<String>,
+    /// 订单号
+    pub order_id: Option<String>,
+}
+
+/// The answer of [`GetUsersOpenid`] (通过微信用户标识查询用户信息API).
+#[doc(alias = "v3/edu-star/users/openid/{wechat_openid}")]
+#[doc(alias = "GET v3/edu-star/users/openid/{wechat_openid}")]
+#[doc(alias = "通过微信用户标识查询用户信息API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetUsersOpenidResponse {
     /// 是否学生
     pub education_star_student: Option<bool>,
     /// appid
+    pub appid: Option<String>,
+    /// 用户在appid下的唯一标识
+    pub wechat_openid: Option<String>,
+    /// 用户QQ账号
+    pub qq: Option<String>,
+    /// 注册时间
+    pub register_time: Option<String>,
+}
+
+/// The answer of [`GetUsersQq`] (通过QQ账号查询用户信息API).
+#[doc(alias = "v3/edu-star/users/qq/{qq}")]
+#[doc(alias = "GET v3/edu-star/users/qq/{qq}")]
+#[doc(alias = "通过QQ账号查询用户信息API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetUsersQqResponse {
+    /// 学生标识
+    pub education_star_student: Option<bool>,
+    /// 商户appid
     pub appid: Option<String>,
     /// 用户在appid下的唯一标识
     pub wechat_openid: Option<String>,
@@ -129,6 +187,6 @@ pub struct GetUsersOpenidWechatOpenidResponse {
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetOrders>("GET v3/edu-star/orders");
     check.operation::<PostOrders>("POST v3/edu-star/orders");
-    check.operation::<GetUsersOpenidWechatOpenid>("GET v3/edu-star/users/openid/{wechat_openid}");
-    check.operation::<GetUsersQqQq>("GET v3/edu-star/users/qq/{qq}");
+    check.operation::<GetUsersOpenid>("GET v3/edu-star/users/openid/{wechat_openid}");
+    check.operation::<GetUsersQq>("GET v3/edu-star/users/qq/{qq}");
 }

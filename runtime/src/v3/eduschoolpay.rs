@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/eduschoolpay/contracts/presign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter3_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/eduschoolpay/contracts/presign")]
+#[doc(alias = "POST v3/eduschoolpay/contracts/presign")]
+#[doc(alias = "预签约API")]
 #[endpoint(POST, "v3/eduschoolpay/contracts/presign", response = PostContractsPresignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -32,9 +35,9 @@ pub struct PostContractsPresign {
     /// 允许降级为普通签约模式
     pub downgrade_default_contract: Option<bool>,
     /// 实名信息
-    pub identity: Option<PostContractsPresignIdentity>,
+    pub identity: Option<Identity>,
     /// 签约银行卡
-    pub bank_card: Option<PostContractsPresignBankCard>,
+    pub bank_card: Option<BankCard>,
 }
 
 /// 通过协议号查询签约API
@@ -42,10 +45,13 @@ pub struct PostContractsPresign {
 /// `GET /v3/eduschoolpay/contracts/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter3_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/eduschoolpay/contracts/{contract_id}", response = GetContractsContractIdResponse)]
+#[doc(alias = "v3/eduschoolpay/contracts/{contract_id}")]
+#[doc(alias = "GET v3/eduschoolpay/contracts/{contract_id}")]
+#[doc(alias = "通过协议号查询签约API")]
+#[endpoint(GET, "v3/eduschoolpay/contracts/{contract_id}", response = GetContractsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetContractsContractId {
+pub struct GetContractsId {
     /// 签约协议号
     pub contract_id: String,
 }
@@ -55,10 +61,13 @@ pub struct GetContractsContractId {
 /// `POST /v3/eduschoolpay/contracts/{contract_id}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter3_3.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/eduschoolpay/contracts/{contract_id}/terminate")]
+#[doc(alias = "POST v3/eduschoolpay/contracts/{contract_id}/terminate")]
+#[doc(alias = "商户主动解约API")]
 #[endpoint(POST, "v3/eduschoolpay/contracts/{contract_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdTerminate {
+pub struct PostContractsIdTerminate {
     /// 签约协议号
     pub contract_id: String,
 }
@@ -68,6 +77,9 @@ pub struct PostContractsContractIdTerminate {
 /// `POST /v3/eduschoolpay/transactions`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter4_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/eduschoolpay/transactions")]
+#[doc(alias = "POST v3/eduschoolpay/transactions")]
+#[doc(alias = "扣款API")]
 #[endpoint(POST, "v3/eduschoolpay/transactions", response = PostTransactionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -93,13 +105,13 @@ pub struct PostTransactions {
     /// 用户账号
     pub user_id: String,
     /// 订单金额
-    pub amount: PostTransactionsAmount,
+    pub amount: TransactionAmount,
     /// 场景信息
-    pub scene_info: PostTransactionsSceneInfo,
+    pub scene_info: SceneInfo,
     /// 设备信息
-    pub device_info: PostTransactionsDeviceInfo,
+    pub device_info: TransactionDeviceInfo,
     /// 分账结算信息
-    pub settle_info: Option<PostTransactionsSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 扣款模式
     pub payment_mode: Option<String>,
 }
@@ -109,10 +121,13 @@ pub struct PostTransactions {
 /// `GET /v3/eduschoolpay/transactions/id/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter4_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/eduschoolpay/transactions/id/{transaction_id}", response = PostTransactionsResponse)]
+#[doc(alias = "v3/eduschoolpay/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/eduschoolpay/transactions/id/{transaction_id}")]
+#[doc(alias = "微信支付订单号查单API")]
+#[endpoint(GET, "v3/eduschoolpay/transactions/id/{transaction_id}", response = GetTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsIdTransactionId {
+pub struct GetTransactionsId {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信支付订单号
@@ -124,10 +139,13 @@ pub struct GetTransactionsIdTransactionId {
 /// `GET /v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter4_3.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}", response = PostTransactionsResponse)]
+#[doc(alias = "v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查单API")]
+#[endpoint(GET, "v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct GetTransactionsOutTradeNo {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户订单号
@@ -139,6 +157,9 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `GET /v3/eduschoolpay/users/{openid}/contracts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter3_4.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/eduschoolpay/users/{openid}/contracts")]
+#[doc(alias = "GET v3/eduschoolpay/users/{openid}/contracts")]
+#[doc(alias = "查询用户签约列表API")]
 #[endpoint(GET, "v3/eduschoolpay/users/{openid}/contracts", response = GetUsersOpenidContractsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -160,6 +181,9 @@ pub struct GetUsersOpenidContracts {
 /// `GET /v3/eduschoolpay/users/{openid}/debt-state`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/edu/eduschoolpay/chapter4_4.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/eduschoolpay/users/{openid}/debt-state")]
+#[doc(alias = "GET v3/eduschoolpay/users/{openid}/debt-state")]
+#[doc(alias = "商户查询用户欠款状态API")]
 #[endpoint(GET, "v3/eduschoolpay/users/{openid}/debt-state", response = GetUsersOpenidDebtStateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -172,7 +196,7 @@ pub struct GetUsersOpenidDebtState {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsPresignIdentity {
+pub struct Identity {
     /// 姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub real_name: String,
@@ -189,7 +213,7 @@ pub struct PostContractsPresignIdentity {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsPresignBankCard {
+pub struct BankCard {
     /// 签约银行卡号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub bank_card_no: String,
@@ -206,15 +230,21 @@ pub struct PostContractsPresignBankCard {
 }
 
 /// The answer of [`PostContractsPresign`] (预签约API).
+#[doc(alias = "v3/eduschoolpay/contracts/presign")]
+#[doc(alias = "POST v3/eduschoolpay/contracts/presign")]
+#[doc(alias = "预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsPresignResponse {
     /// 预签约码
     pub presign_token: Option<String>,
 }
 
-/// The answer of [`GetContractsContractId`] (通过协议号查询签约API).
+/// The answer of [`GetContractsId`] (通过协议号查询签约API).
+#[doc(alias = "v3/eduschoolpay/contracts/{contract_id}")]
+#[doc(alias = "GET v3/eduschoolpay/contracts/{contract_id}")]
+#[doc(alias = "通过协议号查询签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetContractsContractIdResponse {
+pub struct GetContractsIdResponse {
     /// 签约协议号
     pub contract_id: Option<String>,
     /// 商户号
@@ -236,7 +266,7 @@ pub struct GetContractsContractIdResponse {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAmount {
+pub struct TransactionAmount {
     /// 总金额
     pub total: i64,
     /// 货币类型
@@ -246,7 +276,7 @@ pub struct PostTransactionsAmount {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsSceneInfo {
+pub struct SceneInfo {
     /// 消费时间
     pub start_time: String,
     /// 学校编号
@@ -258,7 +288,7 @@ pub struct PostTransactionsSceneInfo {
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsDeviceInfo {
+pub struct TransactionDeviceInfo {
     /// 设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -269,7 +299,7 @@ pub struct PostTransactionsDeviceInfo {
 /// 分账结算信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsSettleInfo {
+pub struct SettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -277,7 +307,7 @@ pub struct PostTransactionsSettleInfo {
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponsePayer {
+pub struct Payer {
     /// 商户AppID下的用户标识
     pub openid: Option<String>,
     /// 子商户AppID下的用户标识
@@ -286,7 +316,7 @@ pub struct PostTransactionsResponsePayer {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseAmount {
+pub struct Amount {
     /// 订单金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -299,7 +329,7 @@ pub struct PostTransactionsResponseAmount {
 
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseDeviceInfo {
+pub struct DeviceInfo {
     /// 设备号
     pub device_id: Option<String>,
     /// 商户端设备IP
@@ -308,7 +338,7 @@ pub struct PostTransactionsResponseDeviceInfo {
 
 /// 优惠详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
@@ -330,6 +360,9 @@ pub struct PostTransactionsResponsePromotionDetail {
 }
 
 /// The answer of [`PostTransactions`] (扣款API).
+#[doc(alias = "v3/eduschoolpay/transactions")]
+#[doc(alias = "POST v3/eduschoolpay/transactions")]
+#[doc(alias = "扣款API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponse {
     /// 商户号
@@ -357,18 +390,119 @@ pub struct PostTransactionsResponse {
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 支付者
-    pub payer: Option<PostTransactionsResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<PostTransactionsResponseAmount>,
+    pub amount: Option<Amount>,
     /// 设备信息
-    pub device_info: Option<PostTransactionsResponseDeviceInfo>,
+    pub device_info: Option<DeviceInfo>,
     /// 优惠详情
-    pub promotion_detail: Option<Vec<PostTransactionsResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`GetTransactionsId`] (微信支付订单号查单API).
+#[doc(alias = "v3/eduschoolpay/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/eduschoolpay/transactions/id/{transaction_id}")]
+#[doc(alias = "微信支付订单号查单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionsIdResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户appid
+    pub appid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户appid
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 支付者
+    pub payer: Option<Payer>,
+    /// 订单金额
+    pub amount: Option<Amount>,
+    /// 设备信息
+    pub device_info: Option<DeviceInfo>,
+    /// 优惠详情
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`GetTransactionsOutTradeNo`] (商户订单号查单API).
+#[doc(alias = "v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionsOutTradeNoResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户appid
+    pub appid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户appid
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 支付者
+    pub payer: Option<Payer>,
+    /// 订单金额
+    pub amount: Option<Amount>,
+    /// 设备信息
+    pub device_info: Option<DeviceInfo>,
+    /// 优惠详情
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// 查询结果列表
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct Data {
+    /// 签约协议号
+    pub contract_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户appid
+    pub appid: Option<String>,
+    /// 商户appid下的用户标识
+    pub openid: Option<String>,
+    /// 签约模板号
+    pub plan_id: Option<String>,
+    /// 签约状态
+    pub contract_status: Option<String>,
+    /// 签约时间
+    pub create_time: Option<String>,
+    /// 外部签约号
+    pub out_contract_code: Option<String>,
 }
 
 /// 相关链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidContractsResponseLinks {
+pub struct Links {
     /// 下一页链接
     pub next: Option<String>,
     /// 上一页链接
@@ -379,10 +513,13 @@ pub struct GetUsersOpenidContractsResponseLinks {
 }
 
 /// The answer of [`GetUsersOpenidContracts`] (查询用户签约列表API).
+#[doc(alias = "v3/eduschoolpay/users/{openid}/contracts")]
+#[doc(alias = "GET v3/eduschoolpay/users/{openid}/contracts")]
+#[doc(alias = "查询用户签约列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidContractsResponse {
     /// 查询结果列表
-    pub data: Option<Vec<GetContractsContractIdResponse>>,
+    pub data: Option<Vec<Data>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -390,10 +527,13 @@ pub struct GetUsersOpenidContractsResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
     /// 相关链接
-    pub links: Option<GetUsersOpenidContractsResponseLinks>,
+    pub links: Option<Links>,
 }
 
 /// The answer of [`GetUsersOpenidDebtState`] (商户查询用户欠款状态API).
+#[doc(alias = "v3/eduschoolpay/users/{openid}/debt-state")]
+#[doc(alias = "GET v3/eduschoolpay/users/{openid}/debt-state")]
+#[doc(alias = "商户查询用户欠款状态API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersOpenidDebtStateResponse {
     /// 商户appid
@@ -411,15 +551,13 @@ pub struct GetUsersOpenidDebtStateResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostContractsPresign>("POST v3/eduschoolpay/contracts/presign");
-    check.operation::<GetContractsContractId>("GET v3/eduschoolpay/contracts/{contract_id}");
-    check.operation::<PostContractsContractIdTerminate>(
+    check.operation::<GetContractsId>("GET v3/eduschoolpay/contracts/{contract_id}");
+    check.operation::<PostContractsIdTerminate>(
         "POST v3/eduschoolpay/contracts/{contract_id}/terminate",
     );
     check.operation::<PostTransactions>("POST v3/eduschoolpay/transactions");
-    check.operation::<GetTransactionsIdTransactionId>(
-        "GET v3/eduschoolpay/transactions/id/{transaction_id}",
-    );
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetTransactionsId>("GET v3/eduschoolpay/transactions/id/{transaction_id}");
+    check.operation::<GetTransactionsOutTradeNo>(
         "GET v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}",
     );
     check.operation::<GetUsersOpenidContracts>("GET v3/eduschoolpay/users/{openid}/contracts");

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/express/users/{openid}/transform`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_9_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/express/users/{openid}/transform")]
+#[doc(alias = "POST v3/express/users/{openid}/transform")]
+#[doc(alias = "用户openid转换API")]
 #[endpoint(POST, "v3/express/users/{openid}/transform", response = PostUsersOpenidTransformResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -22,6 +25,9 @@ pub struct PostUsersOpenidTransform {
 }
 
 /// The answer of [`PostUsersOpenidTransform`] (用户openid转换API).
+#[doc(alias = "v3/express/users/{openid}/transform")]
+#[doc(alias = "POST v3/express/users/{openid}/transform")]
+#[doc(alias = "用户openid转换API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostUsersOpenidTransformResponse {
     /// 转换后的openid

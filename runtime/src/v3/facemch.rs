@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/facemch/users/{face_sid}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/android/sid.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/facemch/users/{face_sid}")]
+#[doc(alias = "GET v3/facemch/users/{face_sid}")]
+#[doc(alias = "查询用户授权的实名信息")]
 #[endpoint(GET, "v3/facemch/users/{face_sid}", response = GetUsersFaceSidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -18,7 +21,7 @@ pub struct GetUsersFaceSid {
     /// 终端设备识别用户成功后返回的凭证
     pub face_sid: String,
     /// 标识本次请求获取的信息类型
-    pub info_type: GetUsersFaceSidInfoType,
+    pub info_type: InfoType,
     /// 微信分配的公众账号ID
     pub appid: String,
     /// 微信支付分配的子商户号
@@ -33,7 +36,7 @@ crate::open_enum::open_enum! {
     /// 标识本次请求获取的信息类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUsersFaceSidInfoType {
+    pub enum InfoType {
         /// `ASK_UNIONID`
         AskUnionid = "ASK_UNIONID",
         /// `ASK_REAL_NAME`
@@ -41,11 +44,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetUsersFaceSidInfoType {}
+impl crate::endpoint::QueryValue for InfoType {}
 
 /// 姓名信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersFaceSidResponseRealNameInfo {
+pub struct RealNameInfo {
     /// 加密后的姓名信息
     pub encrypted_real_name: Option<String>,
     /// `credential_type`
@@ -55,6 +58,9 @@ pub struct GetUsersFaceSidResponseRealNameInfo {
 }
 
 /// The answer of [`GetUsersFaceSid`] (查询用户授权的实名信息).
+#[doc(alias = "v3/facemch/users/{face_sid}")]
+#[doc(alias = "GET v3/facemch/users/{face_sid}")]
+#[doc(alias = "查询用户授权的实名信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUsersFaceSidResponse {
     /// UnionID
@@ -64,7 +70,7 @@ pub struct GetUsersFaceSidResponse {
     /// 用户在⼦商户appid下的唯⼀标识
     pub sub_openid: Option<String>,
     /// 姓名信息
-    pub real_name_info: Option<GetUsersFaceSidResponseRealNameInfo>,
+    pub real_name_info: Option<RealNameInfo>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

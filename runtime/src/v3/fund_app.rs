@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/fund-app/brand-redpacket/brand-merchant-batches`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-batches")]
+#[doc(alias = "POST v3/fund-app/brand-redpacket/brand-merchant-batches")]
+#[doc(alias = "品牌商户发放红包")]
 #[endpoint(POST, "v3/fund-app/brand-redpacket/brand-merchant-batches", response = PostBrandRedpacketBrandMerchantBatchesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -20,7 +23,7 @@ pub struct PostBrandRedpacketBrandMerchantBatches {
     /// 品牌AppID
     pub brand_appid: String,
     /// 品牌红包发放场景
-    pub scene: PostBrandRedpacketBrandMerchantBatchesScene,
+    pub scene: Scene,
     /// 品牌红包模板ID
     pub template_id: String,
     /// 商家品牌红包批次单号
@@ -34,7 +37,7 @@ pub struct PostBrandRedpacketBrandMerchantBatches {
     /// 总笔数
     pub total_num: i64,
     /// 品牌红包明细列表
-    pub detail_list: Vec<PostBrandRedpacketBrandMerchantBatchesDetailList>,
+    pub detail_list: Vec<BrandMerchantBatchDetailList>,
 }
 
 /// 微信支付批次单号查询批次单
@@ -42,16 +45,19 @@ pub struct PostBrandRedpacketBrandMerchantBatches {
 /// `GET /v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoResponse)]
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}")]
+#[doc(alias = "GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}")]
+#[doc(alias = "微信支付批次单号查询批次单")]
+#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}", response = GetBrandRedpacketBrandMerchantBatchesNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBrandRedpacketBrandMerchantBatchesBatchNo {
+pub struct GetBrandRedpacketBrandMerchantBatchesNo {
     /// 微信支付品牌红包批次单号
     pub batch_no: String,
     /// 是否需要查询品牌红包明细单
     pub need_query_detail: Option<bool>,
     /// 品牌红包明细单状态
-    pub detail_state: Option<GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
 /// 商家明细单号查询明细单
@@ -59,10 +65,15 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNo {
 /// `GET /v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse)]
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}")]
+#[doc(
+    alias = "GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单")]
+#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}", response = GetBrandRedpacketBrandMerchantBatchesNoDetailsNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo {
+pub struct GetBrandRedpacketBrandMerchantBatchesNoDetailsNo {
     /// 微信支付品牌红包批次单号
     pub batch_no: String,
     /// 商家品牌红包明细单号
@@ -74,16 +85,19 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo {
 /// `GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoResponse)]
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}")]
+#[doc(alias = "GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}")]
+#[doc(alias = "商家批次单号查询批次单")]
+#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}", response = GetBrandRedpacketBrandMerchantOutBatchesNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNo {
+pub struct GetBrandRedpacketBrandMerchantOutBatchesNo {
     /// 商家品牌红包批次单号
     pub out_batch_no: String,
     /// 是否需要查询品牌红包明细单
     pub need_query_detail: Option<bool>,
     /// 品牌红包明细单状态
-    pub detail_state: Option<GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
 /// 商家明细单号查询明细单
@@ -91,10 +105,17 @@ pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNo {
 /// `GET /v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}", response = GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse)]
+#[doc(
+    alias = "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单")]
+#[endpoint(GET, "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}", response = GetBrandRedpacketBrandMerchantOutBatchesNoOutDetailsNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOutDetailNo {
+pub struct GetBrandRedpacketBrandMerchantOutBatchesNoOutDetailsNo {
     /// 商家品牌红包批次单号
     pub out_batch_no: String,
     /// 商家品牌红包明细单号
@@ -106,10 +127,13 @@ pub struct GetBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOutDetail
 /// `POST /v3/fund-app/mch-transfer/elecsign/out-bill-no`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/elecsign/accept-elecsign-by-out-no.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/elecsign/out-bill-no", response = PostMchTransferElecsignOutBillNoResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/out-bill-no")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/elecsign/out-bill-no")]
+#[doc(alias = "商户单号申请电子回单")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/elecsign/out-bill-no", response = AcceptElecsignByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferElecsignOutBillNo {
+pub struct AcceptElecsignByOutNo {
     /// 商户转账单号
     pub out_bill_no: String,
 }
@@ -119,10 +143,13 @@ pub struct PostMchTransferElecsignOutBillNo {
 /// `GET /v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/elecsign/query-elecsign-by-out-no.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}", response = GetMchTransferElecsignOutBillNoOutBillNoResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询电子回单")]
+#[endpoint(GET, "v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}", response = QueryElecsignByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferElecsignOutBillNoOutBillNo {
+pub struct QueryElecsignByOutNo {
     /// 商户转账单号
     pub out_bill_no: String,
 }
@@ -132,10 +159,13 @@ pub struct GetMchTransferElecsignOutBillNoOutBillNo {
 /// `POST /v3/fund-app/mch-transfer/elecsign/transfer-bill-no`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/elecsign/accept-elecsign-by-no.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/elecsign/transfer-bill-no", response = PostMchTransferElecsignOutBillNoResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/transfer-bill-no")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/elecsign/transfer-bill-no")]
+#[doc(alias = "微信单号申请电子回单")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/elecsign/transfer-bill-no", response = AcceptElecsignByNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferElecsignTransferBillNo {
+pub struct AcceptElecsignByNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
 }
@@ -145,10 +175,13 @@ pub struct PostMchTransferElecsignTransferBillNo {
 /// `GET /v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/elecsign/query-elecsign-by-no.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}", response = GetMchTransferElecsignOutBillNoOutBillNoResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "微信单号查询电子回单")]
+#[endpoint(GET, "v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}", response = QueryElecsignByNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferElecsignTransferBillNoTransferBillNo {
+pub struct QueryElecsignByNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
 }
@@ -158,6 +191,9 @@ pub struct GetMchTransferElecsignTransferBillNoTransferBillNo {
 /// `GET /v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "查询预算出资的电子回单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -177,14 +213,17 @@ pub struct GetMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
 /// `POST /v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "申请预算出资的电子回单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts", response = GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts", response = PostPartnerBudgetOutBudgetNoElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
+pub struct PostPartnerBudgetOutBudgetNoElectronicReceipts {
     /// 商户预算单号
     pub out_budget_no: String,
     /// 开始日期
@@ -202,6 +241,9 @@ pub struct PostMchTransferPartnerBudgetOutBudgetNoElectronicReceipts {
 /// `POST /v3/fund-app/mch-transfer/partner/charity-budget`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-budget")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/charity-budget")]
+#[doc(alias = "申请公益捐赠预算")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -231,11 +273,14 @@ pub struct PostMchTransferPartnerCharityBudget {
 /// `GET /v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}")]
+#[doc(alias = "商户单号查询公益捐赠预算详情")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}", response = PostMchTransferPartnerCharityBudgetResponse)]
+#[endpoint(GET, "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}", response = GetMchTransferPartnerCharityBudgetOutBudgetNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerCharityBudgetOutBudgetNo {
@@ -250,6 +295,9 @@ pub struct GetMchTransferPartnerCharityBudgetOutBudgetNo {
 /// `POST /v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock")]
+#[doc(alias = "解锁公益捐赠预算")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -271,6 +319,9 @@ pub struct PostMchTransferPartnerCharityBudgetOutBudgetNoUnlock {
 /// `POST /v3/fund-app/mch-transfer/partner/charity-transfer-bills`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-transfer-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/charity-transfer-bills")]
+#[doc(alias = "发起公益捐赠")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -284,7 +335,7 @@ pub struct PostMchTransferPartnerCharityTransferBills {
     /// 商户公益捐赠单号
     pub out_transfer_no: String,
     /// 关联的交易单号
-    pub transaction_info: Option<PostMchTransferPartnerCharityTransferBillsTransactionInfo>,
+    pub transaction_info: Option<TransactionInfo>,
     /// 出资商户号
     pub sponsor_mchid: String,
     /// 收款商户号
@@ -300,14 +351,21 @@ pub struct PostMchTransferPartnerCharityTransferBills {
 /// `GET /v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}"
+)]
+#[doc(alias = "商户单号查询公益捐赠详情")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}", response = PostMchTransferPartnerCharityTransferBillsResponse)]
+#[endpoint(GET, "v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}", response = GetMchTransferPartnerCharityTransferBillsOutTransferNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferPartnerCharityTransferBillsOutTransferNoOutTransferNo {
+pub struct GetMchTransferPartnerCharityTransferBillsOutTransferNo {
     /// 商户公益捐赠单号
     pub out_transfer_no: String,
     /// 出资商户号
@@ -321,6 +379,9 @@ pub struct GetMchTransferPartnerCharityTransferBillsOutTransferNoOutTransferNo {
 /// `POST /v3/fund-app/mch-transfer/partner/electronic-receipts`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/electronic-receipts")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/electronic-receipts")]
+#[doc(alias = "申请单笔转账电子回单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -340,11 +401,14 @@ pub struct PostMchTransferPartnerElectronicReceipts {
 /// `GET /v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}")]
+#[doc(alias = "查询单笔转账电子回单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}", response = PostMchTransferPartnerElectronicReceiptsResponse)]
+#[endpoint(GET, "v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}", response = GetMchTransferPartnerElectronicReceiptsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchTransferPartnerElectronicReceiptsOutBillNo {
@@ -359,6 +423,9 @@ pub struct GetMchTransferPartnerElectronicReceiptsOutBillNo {
 /// `POST /v3/fund-app/mch-transfer/partner/sub-mch-authorizations`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/sub-mch-authorizations")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/sub-mch-authorizations")]
+#[doc(alias = "申请子商户商家转账授权")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -378,6 +445,9 @@ pub struct PostMchTransferPartnerSubMchAuthorizations {
 /// `GET /v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}")]
+#[doc(alias = "查询子商户商家转账授权状态")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -395,14 +465,17 @@ pub struct GetMchTransferPartnerSubMchAuthorizationsSubMchid {
 /// `POST /v3/fund-app/mch-transfer/partner/transfer-bills`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills")]
+#[doc(alias = "发起转账")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills", response = PostMchTransferPartnerTransferBillsResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills", response = PartnerTransferToUserResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerTransferBills {
+pub struct PartnerTransferToUser {
     /// 二级商户号
     pub sub_mchid: String,
     /// 商户AppID
@@ -423,10 +496,9 @@ pub struct PostMchTransferPartnerTransferBills {
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
 }
 
 /// 商户单号查询转账单
@@ -434,14 +506,17 @@ pub struct PostMchTransferPartnerTransferBills {
 /// `GET /v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询转账单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}", response = GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse)]
+#[endpoint(GET, "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}", response = PartnerTransferBill)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
+pub struct PartnerGetTransferBillByOutNo {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -453,14 +528,19 @@ pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
 /// `POST /v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(alias = "撤销转账")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PartnerCancelTransferResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel {
+pub struct PartnerCancelTransfer {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -472,14 +552,19 @@ pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel {
 /// `POST /v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization")]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization"
+)]
+#[doc(alias = "发起转账并完成自动收款授权")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization", response = PostMchTransferPartnerTransferBillsResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization", response = PartnerPreTransferWithAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
+pub struct PartnerPreTransferWithAuthorization {
     /// 二级商户号
     pub sub_mchid: String,
     /// 商户AppID
@@ -500,13 +585,11 @@ pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
     /// 自动收款授权信息
-    pub authorization_info:
-        Option<PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthorizationInfo>,
+    pub authorization_info: Option<AuthorizationInfo>,
 }
 
 /// 转账（用户自动收款）
@@ -514,14 +597,17 @@ pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
 /// `POST /v3/fund-app/mch-transfer/partner/transfer-bills/transfer`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/transfer")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills/transfer")]
+#[doc(alias = "转账（用户自动收款）")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/transfer", response = PostMchTransferPartnerTransferBillsTransferResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/transfer-bills/transfer", response = PartnerTransferWithAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerTransferBillsTransfer {
+pub struct PartnerTransferWithAuthorization {
     /// 二级商户号
     pub sub_mchid: String,
     /// 商户AppID
@@ -540,10 +626,9 @@ pub struct PostMchTransferPartnerTransferBillsTransfer {
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
     /// 微信自动收款授权单号
     pub authorization_id: String,
 }
@@ -553,14 +638,17 @@ pub struct PostMchTransferPartnerTransferBillsTransfer {
 /// `POST /v3/fund-app/mch-transfer/partner/user-confirm-authorizations`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/fund-app/mch-transfer/partner/user-confirm-authorizations")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations")]
+#[doc(alias = "申请免确认收款授权")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations", response = PostMchTransferPartnerUserConfirmAuthorizationsResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations", response = PartnerCreateUserConfirmAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerUserConfirmAuthorizations {
+pub struct PartnerCreateUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
     /// 商户AppID
@@ -568,7 +656,7 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizations {
     /// 收款用户OpenID
     pub openid: String,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 用户展示名称
     pub user_display_name: String,
     /// 用户收款感知
@@ -582,14 +670,21 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizations {
 /// `GET /v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}"
+)]
+#[doc(alias = "商户单号查询自动收款授权")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}", response = GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponse)]
+#[endpoint(GET, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}", response = PartnerQueryUserConfirmAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo {
+pub struct PartnerQueryUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
 }
@@ -599,14 +694,21 @@ pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo {
 /// `POST /v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close"
+)]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close"
+)]
+#[doc(alias = "解除免确认收款授权")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close", response = PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponse)]
+#[endpoint(POST, "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close", response = PartnerCloseUserConfirmAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClose {
+pub struct PartnerCloseUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
 }
@@ -616,10 +718,13 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClos
 /// `POST /v3/fund-app/mch-transfer/transfer-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012716434>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills", response = PostMchTransferTransferBillsResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills")]
+#[doc(alias = "发起转账")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills", response = TransferToUserResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBills {
+pub struct TransferToUser {
     /// 商户AppID
     pub appid: String,
     /// 商户单号
@@ -638,12 +743,11 @@ pub struct PostMchTransferTransferBills {
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
     /// 用户收款样式
-    pub user_recv_style: Option<PostMchTransferTransferBillsUserRecvStyle>,
+    pub user_recv_style: Option<UserRecvStyle>,
 }
 
 /// 商户单号查询转账单
@@ -651,10 +755,13 @@ pub struct PostMchTransferTransferBills {
 /// `GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/transfer-bill/get-transfer-bill-by-out-no.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询转账单")]
+#[endpoint(GET, "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = TransferBill)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
+pub struct GetTransferBillByOutNo {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -664,10 +771,13 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNo {
 /// `POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/transfer-bill/cancel-transfer.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "撤销转账")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel", response = CancelTransferResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
+pub struct CancelTransfer {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -677,10 +787,13 @@ pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
 /// `POST /v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization", response = PostMchTransferTransferBillsPreTransferWithAuthorizationResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization")]
+#[doc(alias = "发起转账并完成自动收款授权")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization", response = PreTransferWithAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBillsPreTransferWithAuthorization {
+pub struct PreTransferWithAuthorization {
     /// 商户AppID
     pub appid: String,
     /// 商户单号
@@ -699,13 +812,11 @@ pub struct PostMchTransferTransferBillsPreTransferWithAuthorization {
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
     /// 自动收款授权信息
-    pub authorization_info:
-        Option<PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthorizationInfo>,
+    pub authorization_info: Option<AuthorizationInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
@@ -715,10 +826,13 @@ pub struct PostMchTransferTransferBillsPreTransferWithAuthorization {
 /// `POST /v3/fund-app/mch-transfer/transfer-bills/transfer`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/transfer", response = PostMchTransferTransferBillsTransferResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/transfer")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills/transfer")]
+#[doc(alias = "用户授权后转账")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-bills/transfer", response = TransferWithAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBillsTransfer {
+pub struct TransferWithAuthorization {
     /// 商户AppID
     pub appid: String,
     /// 商户单号
@@ -735,10 +849,9 @@ pub struct PostMchTransferTransferBillsTransfer {
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
     /// 微信免确认收款授权单号
     pub authorization_id: Option<String>,
     /// 出资商户号
@@ -752,10 +865,13 @@ pub struct PostMchTransferTransferBillsTransfer {
 /// `GET /v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-trans/transfer-bill/get-transfer-bill-by-no.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}", response = GetMchTransferTransferBillsOutBillNoOutBillNoResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "微信转账单号查询转账单")]
+#[endpoint(GET, "v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}", response = TransferBill)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
+pub struct GetTransferBillByNo {
     /// 微信转账单号
     pub transfer_bill_no: String,
 }
@@ -765,10 +881,13 @@ pub struct GetMchTransferTransferBillsTransferBillNoTransferBillNo {
 /// `POST /v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills", response = PostMchTransferTransferToQqWalletBillsResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills")]
+#[doc(alias = "发起转账到QQ钱包")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills", response = PostMchTransferToQqWalletBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferToQqWalletBills {
+pub struct PostMchTransferToQqWalletBills {
     /// QQ互联开放平台AppID
     pub appid: String,
     /// 商户单号
@@ -787,10 +906,9 @@ pub struct PostMchTransferTransferToQqWalletBills {
     /// 通知地址
     pub notify_url: Option<String>,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferTransferToQqWalletBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 转账场景报备信息
-    pub transfer_scene_report_infos:
-        Vec<PostMchTransferPartnerTransferBillsTransferSceneReportInfos>,
+    pub transfer_scene_report_infos: Vec<TransferSceneReportInfos>,
 }
 
 /// 查询转账到QQ钱包的结果
@@ -798,10 +916,13 @@ pub struct PostMchTransferTransferToQqWalletBills {
 /// `GET /v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}", response = PostMchTransferTransferToQqWalletBillsResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}")]
+#[doc(alias = "查询转账到QQ钱包的结果")]
+#[endpoint(GET, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}", response = GetMchTransferToQqWalletBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferTransferToQqWalletBillsOutBillNo {
+pub struct GetMchTransferToQqWalletBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -811,10 +932,13 @@ pub struct GetMchTransferTransferToQqWalletBillsOutBillNo {
 /// `POST /v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel", response = PostMchTransferTransferToQqWalletBillsOutBillNoCancelResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel")]
+#[doc(alias = "撤销转账到QQ钱包")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel", response = PostMchTransferToQqWalletBillsOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancel {
+pub struct PostMchTransferToQqWalletBillsOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -824,10 +948,13 @@ pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancel {
 /// `POST /v3/fund-app/mch-transfer/user-confirm-authorization`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/user-confirm-authorization", response = PostMchTransferPartnerUserConfirmAuthorizationsResponse)]
+#[doc(alias = "v3/fund-app/mch-transfer/user-confirm-authorization")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/user-confirm-authorization")]
+#[doc(alias = "申请免确认收款授权")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/user-confirm-authorization", response = CreateUserConfirmAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferUserConfirmAuthorization {
+pub struct CreateUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
     /// 商户AppID
@@ -835,7 +962,7 @@ pub struct PostMchTransferUserConfirmAuthorization {
     /// 收款用户OpenID
     pub openid: String,
     /// 转账场景ID
-    pub transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId,
+    pub transfer_scene_id: TransferSceneId,
     /// 用户展示名称
     pub user_display_name: String,
     /// 用户收款感知
@@ -843,7 +970,7 @@ pub struct PostMchTransferUserConfirmAuthorization {
     /// 授权结果通知地址
     pub authorization_notify_url: String,
     /// 场景信息
-    pub scene_info: Option<PostMchTransferUserConfirmAuthorizationSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
 }
 
 /// 商户单号查询自动收款授权
@@ -851,10 +978,17 @@ pub struct PostMchTransferUserConfirmAuthorization {
 /// `GET /v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}", response = GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponse)]
+#[doc(
+    alias = "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}"
+)]
+#[doc(alias = "商户单号查询自动收款授权")]
+#[endpoint(GET, "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}", response = QueryUserConfirmAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNo {
+pub struct QueryUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
     /// 是否展示用户授权信息
@@ -866,10 +1000,17 @@ pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizat
 /// `POST /v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close", response = PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoCloseResponse)]
+#[doc(
+    alias = "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close"
+)]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close"
+)]
+#[doc(alias = "解除免确认收款授权")]
+#[endpoint(POST, "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close", response = CloseUserConfirmAuthorizationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoClose {
+pub struct CloseUserConfirmAuthorization {
     /// 商户侧授权单号
     pub out_authorization_no: String,
 }
@@ -878,7 +1019,7 @@ crate::open_enum::open_enum! {
     /// 品牌红包发放场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBrandRedpacketBrandMerchantBatchesScene {
+    pub enum Scene {
         /// `CUSTOM_SEND`
         CustomSend = "CUSTOM_SEND",
     }
@@ -888,7 +1029,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBrandRedpacketBrandMerchantBatchesDetailList {
+pub struct BrandMerchantBatchDetailList {
     /// 商家品牌红包明细单号
     pub out_detail_no: String,
     /// 红包金额
@@ -907,7 +1048,7 @@ crate::open_enum::open_enum! {
     /// 批次单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBrandRedpacketBrandMerchantBatchesResponseBatchState {
+    pub enum BatchState {
         /// `WAIT_PAY`
         WaitPay = "WAIT_PAY",
         /// `ACCEPTED`
@@ -922,6 +1063,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostBrandRedpacketBrandMerchantBatches`] (品牌商户发放红包).
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-batches")]
+#[doc(alias = "POST v3/fund-app/brand-redpacket/brand-merchant-batches")]
+#[doc(alias = "品牌商户发放红包")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBrandRedpacketBrandMerchantBatchesResponse {
     /// 商家品牌红包批次单号
@@ -931,42 +1075,20 @@ pub struct PostBrandRedpacketBrandMerchantBatchesResponse {
     /// 品牌红包批次创建时间
     pub create_time: Option<String>,
     /// 批次单状态
-    pub batch_state: Option<PostBrandRedpacketBrandMerchantBatchesResponseBatchState>,
+    pub batch_state: Option<BatchState>,
 }
 
 crate::open_enum::open_enum! {
     /// 品牌红包明细单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState {
+    pub enum DetailState {
         /// `DETAIL_VIEW_ALL`
         DetailViewAll = "DETAIL_VIEW_ALL",
         /// `DETAIL_VIEW_SUCCESS`
         DetailViewSuccess = "DETAIL_VIEW_SUCCESS",
         /// `DETAIL_VIEW_FAIL`
         DetailViewFail = "DETAIL_VIEW_FAIL",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetBrandRedpacketBrandMerchantBatchesBatchNoDetailState {}
-
-crate::open_enum::open_enum! {
-    /// 品牌红包批次单关闭原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoResponseCloseReason {
-        /// `MERCHANT_REVOCATION`
-        MerchantRevocation = "MERCHANT_REVOCATION",
-        /// `SYSTEM_OVERDUE_CLOSE`
-        SystemOverdueClose = "SYSTEM_OVERDUE_CLOSE",
-    }
-}
-
-crate::open_enum::open_enum! {
-    /// 品牌红包明细单状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailListDetailState {
         /// `DETAIL_INIT`
         DetailInit = "DETAIL_INIT",
         /// `DETAIL_WAIT_PAY`
@@ -980,21 +1102,47 @@ crate::open_enum::open_enum! {
     }
 }
 
+impl crate::endpoint::QueryValue for DetailState {}
+
+crate::open_enum::open_enum! {
+    /// 品牌红包批次单关闭原因
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum CloseReason {
+        /// `MERCHANT_REVOCATION`
+        MerchantRevocation = "MERCHANT_REVOCATION",
+        /// `SYSTEM_OVERDUE_CLOSE`
+        SystemOverdueClose = "SYSTEM_OVERDUE_CLOSE",
+        /// `CLOSE_VIA_MCH_API`
+        CloseViaMchApi = "CLOSE_VIA_MCH_API",
+        /// `USER_CLOSE`
+        UserClose = "USER_CLOSE",
+        /// `USER_OVERDUE_UNCONFIRMED`
+        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
+        /// `TRANSFER_RISK`
+        TransferRisk = "TRANSFER_RISK",
+        /// `USER_ACCOUNT_ABNORMAL`
+        UserAccountAbnormal = "USER_ACCOUNT_ABNORMAL",
+    }
+}
+
 /// 品牌红包明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailList {
+pub struct DetailList {
     /// 微信支付品牌红包明细单号
     pub transfer_detail_no: Option<String>,
     /// 商家品牌红包明细单号
     pub out_detail_no: Option<String>,
     /// 品牌红包明细单状态
-    pub detail_state:
-        Option<GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailListDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
-/// The answer of [`GetBrandRedpacketBrandMerchantBatchesBatchNo`] (微信支付批次单号查询批次单).
+/// The answer of [`GetBrandRedpacketBrandMerchantBatchesNo`] (微信支付批次单号查询批次单).
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}")]
+#[doc(alias = "GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}")]
+#[doc(alias = "微信支付批次单号查询批次单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponse {
+pub struct GetBrandRedpacketBrandMerchantBatchesNoResponse {
     /// 品牌主商户号
     pub brand_mchid: Option<String>,
     /// 微信支付品牌红包批次单号
@@ -1008,13 +1156,13 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponse {
     /// 品牌AppID
     pub brand_appid: Option<String>,
     /// 批次单状态
-    pub batch_state: Option<PostBrandRedpacketBrandMerchantBatchesResponseBatchState>,
+    pub batch_state: Option<BatchState>,
     /// 品牌红包批次名称
     pub batch_name: Option<String>,
     /// 品牌红包批次备注
     pub batch_remark: Option<String>,
     /// 品牌红包批次单关闭原因
-    pub close_reason: Option<GetBrandRedpacketBrandMerchantBatchesBatchNoResponseCloseReason>,
+    pub close_reason: Option<CloseReason>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 总笔数
@@ -1032,14 +1180,14 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoResponse {
     /// 发放失败笔数
     pub fail_num: Option<i64>,
     /// 品牌红包明细列表
-    pub detail_list: Option<Vec<GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailList>>,
+    pub detail_list: Option<Vec<DetailList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponseFailReason {
+    pub enum FailReason {
         /// `ACCOUNT_FROZEN`
         AccountFrozen = "ACCOUNT_FROZEN",
         /// `REAL_NAME_CHECK_FAIL`
@@ -1083,9 +1231,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo`] (商家明细单号查询明细单).
+/// The answer of [`GetBrandRedpacketBrandMerchantBatchesNoDetailsNo`] (商家明细单号查询明细单).
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}")]
+#[doc(
+    alias = "GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse {
+pub struct GetBrandRedpacketBrandMerchantBatchesNoDetailsNoResponse {
     /// 品牌主商户号
     pub brand_mchid: Option<String>,
     /// 商家品牌红包批次单号
@@ -1097,15 +1250,13 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse {
     /// 微信支付品牌红包明细单号
     pub detail_no: Option<String>,
     /// 品牌红包明细单状态
-    pub detail_state:
-        Option<GetBrandRedpacketBrandMerchantBatchesBatchNoResponseDetailListDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 红包金额
     pub amount: Option<i64>,
     /// 红包备注
     pub remark: Option<String>,
     /// 失败原因
-    pub fail_reason:
-        Option<GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
     /// 接收红包用户OpenID
     pub openid: Option<String>,
     /// 接收红包用户姓名
@@ -1122,9 +1273,102 @@ pub struct GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNoResponse {
     pub brand_appid: Option<String>,
 }
 
-/// The answer of [`PostMchTransferElecsignOutBillNo`] (商户单号申请电子回单).
+/// The answer of [`GetBrandRedpacketBrandMerchantOutBatchesNo`] (商家批次单号查询批次单).
+#[doc(alias = "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}")]
+#[doc(alias = "GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}")]
+#[doc(alias = "商家批次单号查询批次单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferElecsignOutBillNoResponse {
+pub struct GetBrandRedpacketBrandMerchantOutBatchesNoResponse {
+    /// 品牌主商户号
+    pub brand_mchid: Option<String>,
+    /// 微信支付品牌红包批次单号
+    pub batch_no: Option<String>,
+    /// 商家品牌红包批次单号
+    pub out_batch_no: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<i64>,
+    /// 品牌红包模板ID
+    pub template_id: Option<String>,
+    /// 品牌AppID
+    pub brand_appid: Option<String>,
+    /// 批次单状态
+    pub batch_state: Option<BatchState>,
+    /// 品牌红包批次名称
+    pub batch_name: Option<String>,
+    /// 品牌红包批次备注
+    pub batch_remark: Option<String>,
+    /// 品牌红包批次单关闭原因
+    pub close_reason: Option<CloseReason>,
+    /// 总金额
+    pub total_amount: Option<i64>,
+    /// 总笔数
+    pub total_num: Option<i64>,
+    /// 品牌红包批次创建时间
+    pub create_time: Option<String>,
+    /// 品牌红包批次更新时间
+    pub update_time: Option<String>,
+    /// 发放成功金额
+    pub success_amount: Option<i64>,
+    /// 发放成功笔数
+    pub success_num: Option<i64>,
+    /// 发放失败金额
+    pub fail_amount: Option<i64>,
+    /// 发放失败笔数
+    pub fail_num: Option<i64>,
+    /// 品牌红包明细列表
+    pub detail_list: Option<Vec<DetailList>>,
+}
+
+/// The answer of [`GetBrandRedpacketBrandMerchantOutBatchesNoOutDetailsNo`] (商家明细单号查询明细单).
+#[doc(
+    alias = "v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetBrandRedpacketBrandMerchantOutBatchesNoOutDetailsNoResponse {
+    /// 品牌主商户号
+    pub brand_mchid: Option<String>,
+    /// 商家品牌红包批次单号
+    pub out_batch_no: Option<String>,
+    /// 微信支付品牌红包批次单号
+    pub batch_no: Option<String>,
+    /// 商家品牌红包明细单号
+    pub out_detail_no: Option<String>,
+    /// 微信支付品牌红包明细单号
+    pub detail_no: Option<String>,
+    /// 品牌红包明细单状态
+    pub detail_state: Option<DetailState>,
+    /// 红包金额
+    pub amount: Option<i64>,
+    /// 红包备注
+    pub remark: Option<String>,
+    /// 失败原因
+    pub fail_reason: Option<FailReason>,
+    /// 接收红包用户OpenID
+    pub openid: Option<String>,
+    /// 接收红包用户姓名
+    pub user_name: Option<String>,
+    /// 品牌红包发起时间
+    pub initiate_time: Option<String>,
+    /// 品牌红包更新时间
+    pub update_time: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<i64>,
+    /// 品牌红包模板ID
+    pub template_id: Option<String>,
+    /// 品牌AppID
+    pub brand_appid: Option<String>,
+}
+
+/// The answer of [`AcceptElecsignByOutNo`] (商户单号申请电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/out-bill-no")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/elecsign/out-bill-no")]
+#[doc(alias = "商户单号申请电子回单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct AcceptElecsignByOutNoResponse {
     /// 申请单状态
     pub state: Option<String>,
     /// 申请单创建时间
@@ -1135,7 +1379,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferElecsignOutBillNoOutBillNoResponseState {
+    pub enum ElecsignState {
         /// `GENERATING`
         Generating = "GENERATING",
         /// `FINISHED`
@@ -1149,7 +1393,7 @@ crate::open_enum::open_enum! {
     /// 回单文件摘要类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferElecsignOutBillNoOutBillNoResponseHashType {
+    pub enum HashType {
         /// `SHA256`
         Sha256 = "SHA256",
         /// `SM3`
@@ -1157,17 +1401,54 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetMchTransferElecsignOutBillNoOutBillNo`] (商户单号查询电子回单).
+/// The answer of [`QueryElecsignByOutNo`] (商户单号查询电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferElecsignOutBillNoOutBillNoResponse {
+pub struct QueryElecsignByOutNoResponse {
     /// 申请单状态
-    pub state: Option<GetMchTransferElecsignOutBillNoOutBillNoResponseState>,
+    pub state: Option<ElecsignState>,
     /// 申请单创建时间
     pub create_time: Option<String>,
     /// 申请单更新时间
     pub update_time: Option<String>,
     /// 回单文件摘要类型
-    pub hash_type: Option<GetMchTransferElecsignOutBillNoOutBillNoResponseHashType>,
+    pub hash_type: Option<HashType>,
+    /// 回单文件摘要值
+    pub hash_value: Option<String>,
+    /// 回单文件下载地址
+    pub download_url: Option<String>,
+    /// 失败原因
+    pub fail_reason: Option<String>,
+}
+
+/// The answer of [`AcceptElecsignByNo`] (微信单号申请电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/transfer-bill-no")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/elecsign/transfer-bill-no")]
+#[doc(alias = "微信单号申请电子回单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct AcceptElecsignByNoResponse {
+    /// 申请单状态
+    pub state: Option<String>,
+    /// 申请单创建时间
+    pub create_time: Option<String>,
+}
+
+/// The answer of [`QueryElecsignByNo`] (微信单号查询电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "微信单号查询电子回单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QueryElecsignByNoResponse {
+    /// 申请单状态
+    pub state: Option<ElecsignState>,
+    /// 申请单创建时间
+    pub create_time: Option<String>,
+    /// 申请单更新时间
+    pub update_time: Option<String>,
+    /// 回单文件摘要类型
+    pub hash_type: Option<HashType>,
     /// 回单文件摘要值
     pub hash_value: Option<String>,
     /// 回单文件下载地址
@@ -1181,7 +1462,7 @@ crate::open_enum::open_enum! {
     /// 电子回单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponseReceiptState {
+    pub enum ReceiptState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `FINISHED`
@@ -1190,6 +1471,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetMchTransferPartnerBudgetOutBudgetNoElectronicReceipts`] (查询预算出资的电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "查询预算出资的电子回单")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1205,12 +1489,41 @@ pub struct GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponse {
     /// 收款商户号
     pub receiver_mchid: Option<String>,
     /// 电子回单状态
-    pub receipt_state:
-        Option<GetMchTransferPartnerBudgetOutBudgetNoElectronicReceiptsResponseReceiptState>,
+    pub receipt_state: Option<ReceiptState>,
     /// 受理凭证
     pub accept_id: Option<String>,
     /// 电子回单文件的hash方法
-    pub hash_type: Option<GetMchTransferElecsignOutBillNoOutBillNoResponseHashType>,
+    pub hash_type: Option<HashType>,
+    /// 电子回单文件的hash值
+    pub hash_value: Option<String>,
+    /// 电子回单下载地址
+    pub download_url: Option<String>,
+}
+
+/// The answer of [`PostPartnerBudgetOutBudgetNoElectronicReceipts`] (申请预算出资的电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts")]
+#[doc(alias = "申请预算出资的电子回单")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerBudgetOutBudgetNoElectronicReceiptsResponse {
+    /// 商户预算单号
+    pub out_budget_no: Option<String>,
+    /// 开始日期
+    pub start_date: Option<String>,
+    /// 结束日期
+    pub end_date: Option<String>,
+    /// 出资商户号
+    pub sponsor_mchid: Option<String>,
+    /// 收款商户号
+    pub receiver_mchid: Option<String>,
+    /// 电子回单状态
+    pub receipt_state: Option<ReceiptState>,
+    /// 受理凭证
+    pub accept_id: Option<String>,
+    /// 电子回单文件的hash方法
+    pub hash_type: Option<HashType>,
     /// 电子回单文件的hash值
     pub hash_value: Option<String>,
     /// 电子回单下载地址
@@ -1222,7 +1535,7 @@ crate::open_enum::open_enum! {
     /// 预算单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerCharityBudgetResponseState {
+    pub enum CharityBudgetState {
         /// `PENDING`
         Pending = "PENDING",
         /// `LOCKED`
@@ -1235,6 +1548,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMchTransferPartnerCharityBudget`] (申请公益捐赠预算).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-budget")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/charity-budget")]
+#[doc(alias = "申请公益捐赠预算")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1254,7 +1570,47 @@ pub struct PostMchTransferPartnerCharityBudgetResponse {
     /// 活动说明
     pub activity_remark: Option<String>,
     /// 预算单状态
-    pub state: Option<PostMchTransferPartnerCharityBudgetResponseState>,
+    pub state: Option<CharityBudgetState>,
+    /// 确认出资页面地址
+    pub confirm_url: Option<String>,
+    /// 商户号超管微信号掩码
+    pub super_admin_wxid_mask: Option<String>,
+    /// 剩余预算金额
+    pub remain_amount: Option<i64>,
+    /// 撤销说明
+    pub unlock_remark: Option<String>,
+    /// 资金锁定时间
+    pub locked_time: Option<String>,
+    /// 完成时间
+    pub finished_time: Option<String>,
+    /// 关闭时间
+    pub closed_time: Option<String>,
+}
+
+/// The answer of [`GetMchTransferPartnerCharityBudgetOutBudgetNo`] (商户单号查询公益捐赠预算详情).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}")]
+#[doc(alias = "商户单号查询公益捐赠预算详情")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMchTransferPartnerCharityBudgetOutBudgetNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 商户预算单号
+    pub out_budget_no: Option<String>,
+    /// 微信支付预算单号
+    pub budget_id: Option<String>,
+    /// 预算总金额
+    pub amount: Option<i64>,
+    /// 出资商户号
+    pub sponsor_mchid: Option<String>,
+    /// 活动名称
+    pub activity_name: Option<String>,
+    /// 活动说明
+    pub activity_remark: Option<String>,
+    /// 预算单状态
+    pub state: Option<CharityBudgetState>,
     /// 确认出资页面地址
     pub confirm_url: Option<String>,
     /// 商户号超管微信号掩码
@@ -1276,13 +1632,16 @@ crate::open_enum::open_enum! {
     /// 预算单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponseState {
+    pub enum UnlockState {
         /// `FINISHED`
         Finished = "FINISHED",
     }
 }
 
 /// The answer of [`PostMchTransferPartnerCharityBudgetOutBudgetNoUnlock`] (解锁公益捐赠预算).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}/unlock")]
+#[doc(alias = "解锁公益捐赠预算")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1302,7 +1661,7 @@ pub struct PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponse {
     /// 活动说明
     pub activity_remark: Option<String>,
     /// 预算单状态
-    pub state: Option<PostMchTransferPartnerCharityBudgetOutBudgetNoUnlockResponseState>,
+    pub state: Option<UnlockState>,
     /// 撤销说明
     pub unlock_remark: Option<String>,
     /// 资金锁定时间
@@ -1318,7 +1677,7 @@ crate::open_enum::open_enum! {
     /// 订单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerCharityTransferBillsTransactionInfoTransactionType {
+    pub enum TransactionType {
         /// `WXPAY`
         Wxpay = "WXPAY",
     }
@@ -1329,9 +1688,9 @@ crate::open_enum::open_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerCharityTransferBillsTransactionInfo {
+pub struct TransactionInfo {
     /// 订单类型
-    pub transaction_type: PostMchTransferPartnerCharityTransferBillsTransactionInfoTransactionType,
+    pub transaction_type: TransactionType,
     /// 订单号
     pub transaction_id: String,
 }
@@ -1341,7 +1700,7 @@ crate::open_enum::open_enum! {
     /// 捐赠状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerCharityTransferBillsResponseState {
+    pub enum CharityTransferBillState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `SUCCESS`
@@ -1352,6 +1711,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMchTransferPartnerCharityTransferBills`] (发起公益捐赠).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/charity-transfer-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/charity-transfer-bills")]
+#[doc(alias = "发起公益捐赠")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1371,7 +1733,41 @@ pub struct PostMchTransferPartnerCharityTransferBillsResponse {
     /// 收款商户号
     pub receive_mchid: Option<String>,
     /// 捐赠状态
-    pub state: Option<PostMchTransferPartnerCharityTransferBillsResponseState>,
+    pub state: Option<CharityTransferBillState>,
+    /// 捐赠单创建时间
+    pub create_time: Option<String>,
+    /// 捐赠完成时间
+    pub success_time: Option<String>,
+}
+
+/// The answer of [`GetMchTransferPartnerCharityTransferBillsOutTransferNo`] (商户单号查询公益捐赠详情).
+#[doc(
+    alias = "v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}"
+)]
+#[doc(alias = "商户单号查询公益捐赠详情")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMchTransferPartnerCharityTransferBillsOutTransferNoResponse {
+    /// 商户预算单号
+    pub out_budget_no: Option<String>,
+    /// 微信支付预算单号
+    pub budget_id: Option<String>,
+    /// 商户公益捐赠单号
+    pub out_transfer_no: Option<String>,
+    /// 微信支付公益捐赠单号
+    pub transfer_id: Option<String>,
+    /// 预算总金额
+    pub amount: Option<i64>,
+    /// 捐赠备注
+    pub transfer_remark: Option<String>,
+    /// 收款商户号
+    pub receive_mchid: Option<String>,
+    /// 捐赠状态
+    pub state: Option<CharityTransferBillState>,
     /// 捐赠单创建时间
     pub create_time: Option<String>,
     /// 捐赠完成时间
@@ -1383,7 +1779,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerElectronicReceiptsResponseState {
+    pub enum ElectronicReceiptState {
         /// `GENERATING`
         Generating = "GENERATING",
         /// `FINISHED`
@@ -1391,18 +1787,10 @@ crate::open_enum::open_enum! {
     }
 }
 
-#[cfg(feature = "partner")]
-crate::open_enum::open_enum! {
-    /// 回单文件摘要类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerElectronicReceiptsResponseHashType {
-        /// `SM3`
-        Sm3 = "SM3",
-    }
-}
-
 /// The answer of [`PostMchTransferPartnerElectronicReceipts`] (申请单笔转账电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/electronic-receipts")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/electronic-receipts")]
+#[doc(alias = "申请单笔转账电子回单")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1412,13 +1800,39 @@ pub struct PostMchTransferPartnerElectronicReceiptsResponse {
     /// 商户转账单号
     pub out_bill_no: Option<String>,
     /// 申请单状态
-    pub state: Option<PostMchTransferPartnerElectronicReceiptsResponseState>,
+    pub state: Option<ElectronicReceiptState>,
     /// 申请单创建时间
     pub create_time: Option<String>,
     /// 申请单更新时间
     pub update_time: Option<String>,
     /// 回单文件摘要类型
-    pub hash_type: Option<PostMchTransferPartnerElectronicReceiptsResponseHashType>,
+    pub hash_type: Option<HashType>,
+    /// 回单文件摘要值
+    pub hash_value: Option<String>,
+    /// 回单文件下载地址
+    pub download_url: Option<String>,
+}
+
+/// The answer of [`GetMchTransferPartnerElectronicReceiptsOutBillNo`] (查询单笔转账电子回单).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}")]
+#[doc(alias = "查询单笔转账电子回单")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMchTransferPartnerElectronicReceiptsOutBillNoResponse {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 商户转账单号
+    pub out_bill_no: Option<String>,
+    /// 申请单状态
+    pub state: Option<ElectronicReceiptState>,
+    /// 申请单创建时间
+    pub create_time: Option<String>,
+    /// 申请单更新时间
+    pub update_time: Option<String>,
+    /// 回单文件摘要类型
+    pub hash_type: Option<HashType>,
     /// 回单文件摘要值
     pub hash_value: Option<String>,
     /// 回单文件下载地址
@@ -1430,7 +1844,7 @@ crate::open_enum::open_enum! {
     /// 授权申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerSubMchAuthorizationsResponseState {
+    pub enum ApplyOrderState {
         /// `INVITED`
         Invited = "INVITED",
         /// `PASSED`
@@ -1443,6 +1857,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMchTransferPartnerSubMchAuthorizations`] (申请子商户商家转账授权).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/sub-mch-authorizations")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/sub-mch-authorizations")]
+#[doc(alias = "申请子商户商家转账授权")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1452,7 +1869,7 @@ pub struct PostMchTransferPartnerSubMchAuthorizationsResponse {
     /// 商户申请单号
     pub out_apply_no: Option<String>,
     /// 授权申请单状态
-    pub state: Option<PostMchTransferPartnerSubMchAuthorizationsResponseState>,
+    pub state: Option<ApplyOrderState>,
     /// 授权申请受理时间
     pub accept_time: Option<String>,
     /// 最后一次状态变更时间
@@ -1464,7 +1881,7 @@ crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferPartnerSubMchAuthorizationsSubMchidResponseState {
+    pub enum SubMchAuthorizationState {
         /// `AUTHORIZED`
         Authorized = "AUTHORIZED",
         /// `UNAUTHORIZED`
@@ -1474,7 +1891,27 @@ crate::open_enum::open_enum! {
     }
 }
 
+/// 授权申请单
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ApplyOrder {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 商户申请单号
+    pub out_apply_no: Option<String>,
+    /// 授权申请单状态
+    pub state: Option<ApplyOrderState>,
+    /// 授权申请受理时间
+    pub accept_time: Option<String>,
+    /// 最后一次状态变更时间
+    pub update_time: Option<String>,
+}
+
 /// The answer of [`GetMchTransferPartnerSubMchAuthorizationsSubMchid`] (查询子商户商家转账授权状态).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}")]
+#[doc(alias = "查询子商户商家转账授权状态")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -1482,9 +1919,9 @@ pub struct GetMchTransferPartnerSubMchAuthorizationsSubMchidResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 授权状态
-    pub state: Option<GetMchTransferPartnerSubMchAuthorizationsSubMchidResponseState>,
+    pub state: Option<SubMchAuthorizationState>,
     /// 授权申请单
-    pub apply_order: Option<PostMchTransferPartnerSubMchAuthorizationsResponse>,
+    pub apply_order: Option<ApplyOrder>,
     /// 授权时间
     pub authorization_time: Option<String>,
     /// 解除授权时间
@@ -1495,7 +1932,7 @@ crate::open_enum::open_enum! {
     /// 转账场景ID
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerTransferBillsTransferSceneId {
+    pub enum TransferSceneId {
         /// `1000`
         V1000 = "1000",
         /// `1002`
@@ -1512,24 +1949,29 @@ crate::open_enum::open_enum! {
         V1011 = "1011",
         /// `1013`
         V1013 = "1013",
+        /// `1401`
+        V1401 = "1401",
     }
 }
 
 /// 转账场景报备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerTransferBillsTransferSceneReportInfos {
+pub struct TransferSceneReportInfos {
     /// 信息类型
     pub info_type: String,
     /// 信息内容
     pub info_content: String,
 }
 
-/// The answer of [`PostMchTransferPartnerTransferBills`] (发起转账).
+/// The answer of [`PartnerTransferToUser`] (发起转账).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills")]
+#[doc(alias = "发起转账")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferPartnerTransferBillsResponse {
+pub struct PartnerTransferToUserResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户单号
@@ -1546,7 +1988,7 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState {
+    pub enum State {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `PROCESSING`
@@ -1566,11 +2008,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetMchTransferPartnerTransferBillsOutBillNoOutBillNo`] (商户单号查询转账单).
+/// The answer of [`PartnerGetTransferBillByOutNo`] (商户单号查询转账单).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询转账单")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse {
+pub struct PartnerTransferBill {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户号
@@ -1582,7 +2027,7 @@ pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse {
     /// 商户AppID
     pub appid: Option<String>,
     /// 单据状态
-    pub state: Option<GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState>,
+    pub state: Option<State>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -1599,11 +2044,16 @@ pub struct GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponse {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel`] (撤销转账).
+/// The answer of [`PartnerCancelTransfer`] (撤销转账).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(alias = "撤销转账")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse {
+pub struct PartnerCancelTransferResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户单号
@@ -1611,7 +2061,7 @@ pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse {
     /// 微信转账单号
     pub transfer_bill_no: Option<String>,
     /// 单据状态
-    pub state: Option<GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState>,
+    pub state: Option<State>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -1631,7 +2081,7 @@ pub struct PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancelResponse {
 /// 自动收款授权信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthorizationInfo {
+pub struct AuthorizationInfo {
     /// 用户展示名称
     pub user_display_name: String,
     /// 商户侧授权单号
@@ -1640,12 +2090,34 @@ pub struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationAuthor
     pub authorization_notify_url: String,
 }
 
+/// The answer of [`PartnerPreTransferWithAuthorization`] (发起转账并完成自动收款授权).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization")]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization"
+)]
+#[doc(alias = "发起转账并完成自动收款授权")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerPreTransferWithAuthorizationResponse {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 微信转账单号
+    pub transfer_bill_no: Option<String>,
+    /// 单据创建时间
+    pub create_time: Option<String>,
+    /// 跳转领取页面的package信息
+    pub package_info: Option<String>,
+}
+
 #[cfg(feature = "partner")]
 crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerTransferBillsTransferResponseState {
+    pub enum TransferState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `SUCCESS`
@@ -1653,11 +2125,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMchTransferPartnerTransferBillsTransfer`] (转账（用户自动收款）).
+/// The answer of [`PartnerTransferWithAuthorization`] (转账（用户自动收款）).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/transfer-bills/transfer")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/transfer-bills/transfer")]
+#[doc(alias = "转账（用户自动收款）")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferPartnerTransferBillsTransferResponse {
+pub struct PartnerTransferWithAuthorizationResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户号
@@ -1669,7 +2144,7 @@ pub struct PostMchTransferPartnerTransferBillsTransferResponse {
     /// 商户AppID
     pub appid: Option<String>,
     /// 单据状态
-    pub state: Option<PostMchTransferPartnerTransferBillsTransferResponseState>,
+    pub state: Option<TransferState>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -1690,19 +2165,24 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerUserConfirmAuthorizationsResponseState {
+    pub enum MchTransferState {
         /// `WAIT_USER_CONFIRM`
         WaitUserConfirm = "WAIT_USER_CONFIRM",
     }
 }
 
-/// The answer of [`PostMchTransferPartnerUserConfirmAuthorizations`] (申请免确认收款授权).
+/// The answer of [`PartnerCreateUserConfirmAuthorization`] (申请免确认收款授权).
+#[doc(alias = "v3/fund-app/mch-transfer/partner/user-confirm-authorizations")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations")]
+#[doc(alias = "申请免确认收款授权")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferPartnerUserConfirmAuthorizationsResponse {
+pub struct PartnerCreateUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
     pub out_authorization_no: Option<String>,
     /// 单据状态
-    pub state: Option<PostMchTransferPartnerUserConfirmAuthorizationsResponseState>,
+    pub state: Option<MchTransferState>,
     /// 单据创建时间
     pub create_time: Option<String>,
     /// 跳转领取页面的package信息
@@ -1713,7 +2193,7 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseState {
+    pub enum QueryUserConfirmAuthorizationState {
         /// `TAKING_EFFECT`
         TakingEffect = "TAKING_EFFECT",
         /// `CLOSED`
@@ -1723,35 +2203,27 @@ crate::open_enum::open_enum! {
     }
 }
 
-#[cfg(feature = "partner")]
-crate::open_enum::open_enum! {
-    /// 自动收款授权的原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfoCloseReason {
-        /// `CLOSE_VIA_MCH_API`
-        CloseViaMchApi = "CLOSE_VIA_MCH_API",
-        /// `USER_CLOSE`
-        UserClose = "USER_CLOSE",
-    }
-}
-
 /// 自动收款授权的关闭信息
-#[cfg(feature = "partner")]
-#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfo {
+pub struct CloseInfo {
     /// 关闭时间
     pub close_time: Option<String>,
     /// 自动收款授权的原因
-    pub close_reason: Option<GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfoCloseReason>,
+    pub close_reason: Option<CloseReason>,
 }
 
-/// The answer of [`GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo`] (商户单号查询自动收款授权).
+/// The answer of [`PartnerQueryUserConfirmAuthorization`] (商户单号查询自动收款授权).
+#[doc(
+    alias = "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}"
+)]
+#[doc(alias = "商户单号查询自动收款授权")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponse {
+pub struct PartnerQueryUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
     pub out_authorization_no: Option<String>,
     /// 商户AppID
@@ -1763,15 +2235,13 @@ pub struct GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoRespo
     /// 微信自动收款授权单号
     pub authorization_id: Option<String>,
     /// 单据状态
-    pub state:
-        Option<GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseState>,
+    pub state: Option<QueryUserConfirmAuthorizationState>,
     /// 用户确认授权的时间
     pub authorize_time: Option<String>,
     /// 自动收款授权的关闭信息
-    pub close_info:
-        Option<GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
     /// 转账场景ID
-    pub transfer_scene_id: Option<PostMchTransferPartnerTransferBillsTransferSceneId>,
+    pub transfer_scene_id: Option<TransferSceneId>,
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 单据创建时间
@@ -1782,36 +2252,24 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseState {
+    pub enum CloseUserConfirmAuthorizationState {
         /// `CLOSED`
         Closed = "CLOSED",
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 自动收款授权的原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfoCloseReason {
-        /// `CLOSE_VIA_MCH_API`
-        CloseViaMchApi = "CLOSE_VIA_MCH_API",
-    }
-}
-
-/// 自动收款授权的关闭信息
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfo {
-    /// 关闭时间
-    pub close_time: Option<String>,
-    /// 自动收款授权的原因
-    pub close_reason: Option<PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfoCloseReason>,
-}
-
-/// The answer of [`PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClose`] (解除免确认收款授权).
+/// The answer of [`PartnerCloseUserConfirmAuthorization`] (解除免确认收款授权).
+#[doc(
+    alias = "v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close"
+)]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close"
+)]
+#[doc(alias = "解除免确认收款授权")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponse {
+pub struct PartnerCloseUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
     pub out_authorization_no: Option<String>,
     /// 商户AppID
@@ -1823,16 +2281,13 @@ pub struct PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClos
     /// 微信自动收款授权单号
     pub authorization_id: Option<String>,
     /// 单据状态
-    pub state:
-        Option<PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseState>,
+    pub state: Option<CloseUserConfirmAuthorizationState>,
     /// 用户确认授权的时间
     pub authorize_time: Option<String>,
     /// 自动收款授权的关闭信息
-    pub close_info: Option<
-        PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfo,
-    >,
+    pub close_info: Option<CloseInfo>,
     /// 转账场景ID
-    pub transfer_scene_id: Option<PostMchTransferPartnerTransferBillsTransferSceneId>,
+    pub transfer_scene_id: Option<TransferSceneId>,
     /// 用户收款感知
     pub user_recv_perception: Option<String>,
     /// 单据创建时间
@@ -1843,7 +2298,7 @@ crate::open_enum::open_enum! {
     /// 用户收款样式类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferTransferBillsUserRecvStyleType {
+    pub enum Type {
         /// `CONFIRM_PAGE`
         ConfirmPage = "CONFIRM_PAGE",
         /// `RED_PACKET`
@@ -1854,14 +2309,17 @@ crate::open_enum::open_enum! {
 /// 用户收款样式
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferTransferBillsUserRecvStyle {
+pub struct UserRecvStyle {
     /// 用户收款样式类型
-    pub r#type: PostMchTransferTransferBillsUserRecvStyleType,
+    pub r#type: Type,
 }
 
-/// The answer of [`PostMchTransferTransferBills`] (发起转账).
+/// The answer of [`TransferToUser`] (发起转账).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills")]
+#[doc(alias = "发起转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferBillsResponse {
+pub struct TransferToUserResponse {
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 微信转账单号
@@ -1869,16 +2327,19 @@ pub struct PostMchTransferTransferBillsResponse {
     /// 单据创建时间
     pub create_time: Option<String>,
     /// 单据状态
-    pub state: Option<GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState>,
+    pub state: Option<State>,
     /// 失败原因
     pub fail_reason: Option<String>,
     /// 跳转领取页面的package信息
     pub package_info: Option<String>,
 }
 
-/// The answer of [`GetMchTransferTransferBillsOutBillNoOutBillNo`] (商户单号查询转账单).
+/// The answer of [`GetTransferBillByOutNo`] (商户单号查询转账单).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(alias = "商户单号查询转账单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
+pub struct TransferBill {
     /// 商户号
     pub mch_id: Option<String>,
     /// 商户单号
@@ -1888,7 +2349,7 @@ pub struct GetMchTransferTransferBillsOutBillNoOutBillNoResponse {
     /// 商户AppID
     pub appid: Option<String>,
     /// 单据状态
-    pub state: Option<GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState>,
+    pub state: Option<State>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -1909,7 +2370,7 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponseState {
+    pub enum CancelState {
         /// `CANCELING`
         Canceling = "CANCELING",
         /// `CANCELLED`
@@ -1917,15 +2378,18 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMchTransferTransferBillsOutBillNoOutBillNoCancel`] (撤销转账).
+/// The answer of [`CancelTransfer`] (撤销转账).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel")]
+#[doc(alias = "撤销转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponse {
+pub struct CancelTransferResponse {
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 微信转账单号
     pub transfer_bill_no: Option<String>,
     /// 单据状态
-    pub state: Option<PostMchTransferTransferBillsOutBillNoOutBillNoCancelResponseState>,
+    pub state: Option<CancelState>,
     /// 最后一次单据状态变更时间
     pub update_time: Option<String>,
 }
@@ -1934,7 +2398,7 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferTransferBillsPreTransferWithAuthorizationResponseState {
+    pub enum PreTransferWithAuthorizationState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `PROCESSING`
@@ -1950,9 +2414,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMchTransferTransferBillsPreTransferWithAuthorization`] (发起转账并完成自动收款授权).
+/// The answer of [`PreTransferWithAuthorization`] (发起转账并完成自动收款授权).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization")]
+#[doc(alias = "发起转账并完成自动收款授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferBillsPreTransferWithAuthorizationResponse {
+pub struct PreTransferWithAuthorizationResponse {
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 微信转账单号
@@ -1960,7 +2427,7 @@ pub struct PostMchTransferTransferBillsPreTransferWithAuthorizationResponse {
     /// 单据创建时间
     pub create_time: Option<String>,
     /// 单据状态
-    pub state: Option<PostMchTransferTransferBillsPreTransferWithAuthorizationResponseState>,
+    pub state: Option<PreTransferWithAuthorizationState>,
     /// 跳转领取页面的package信息
     pub package_info: Option<String>,
     /// 用户展示名称
@@ -1973,7 +2440,7 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferTransferBillsTransferResponseState {
+    pub enum TransferWithAuthorizationState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `PROCESSING`
@@ -1985,9 +2452,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMchTransferTransferBillsTransfer`] (用户授权后转账).
+/// The answer of [`TransferWithAuthorization`] (用户授权后转账).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/transfer")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-bills/transfer")]
+#[doc(alias = "用户授权后转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferBillsTransferResponse {
+pub struct TransferWithAuthorizationResponse {
     /// 商户号
     pub mch_id: Option<String>,
     /// 商户单号
@@ -1997,7 +2467,7 @@ pub struct PostMchTransferTransferBillsTransferResponse {
     /// 商户AppID
     pub appid: Option<String>,
     /// 单据状态
-    pub state: Option<PostMchTransferTransferBillsTransferResponseState>,
+    pub state: Option<TransferWithAuthorizationState>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -2014,19 +2484,12 @@ pub struct PostMchTransferTransferBillsTransferResponse {
     pub update_time: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 转账场景ID
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferTransferToQqWalletBillsTransferSceneId {
-        /// `1401`
-        V1401 = "1401",
-    }
-}
-
-/// The answer of [`PostMchTransferTransferToQqWalletBills`] (发起转账到QQ钱包).
+/// The answer of [`PostMchTransferToQqWalletBills`] (发起转账到QQ钱包).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills")]
+#[doc(alias = "发起转账到QQ钱包")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferToQqWalletBillsResponse {
+pub struct PostMchTransferToQqWalletBillsResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 商户单号
@@ -2036,7 +2499,7 @@ pub struct PostMchTransferTransferToQqWalletBillsResponse {
     /// QQ互联开放平台AppID
     pub appid: Option<String>,
     /// 单据状态
-    pub state: Option<GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState>,
+    pub state: Option<State>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -2055,9 +2518,12 @@ pub struct PostMchTransferTransferToQqWalletBillsResponse {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`PostMchTransferTransferToQqWalletBillsOutBillNoCancel`] (撤销转账到QQ钱包).
+/// The answer of [`GetMchTransferToQqWalletBillsOutBillNo`] (查询转账到QQ钱包的结果).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}")]
+#[doc(alias = "查询转账到QQ钱包的结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancelResponse {
+pub struct GetMchTransferToQqWalletBillsOutBillNoResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 商户单号
@@ -2067,7 +2533,41 @@ pub struct PostMchTransferTransferToQqWalletBillsOutBillNoCancelResponse {
     /// QQ互联开放平台AppID
     pub appid: Option<String>,
     /// 单据状态
-    pub state: Option<GetMchTransferPartnerTransferBillsOutBillNoOutBillNoResponseState>,
+    pub state: Option<State>,
+    /// 转账金额
+    pub transfer_amount: Option<i64>,
+    /// 转账备注
+    pub transfer_remark: Option<String>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款用户QQ号
+    pub user_qq: Option<String>,
+    /// 收款用户姓名
+    pub user_name: Option<String>,
+    /// 失败原因
+    pub fail_reason: Option<String>,
+    /// 单据创建时间
+    pub create_time: Option<String>,
+    /// 最后一次状态变更时间
+    pub update_time: Option<String>,
+}
+
+/// The answer of [`PostMchTransferToQqWalletBillsOutBillNoCancel`] (撤销转账到QQ钱包).
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel")]
+#[doc(alias = "撤销转账到QQ钱包")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMchTransferToQqWalletBillsOutBillNoCancelResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 微信转账单号
+    pub transfer_bill_no: Option<String>,
+    /// QQ互联开放平台AppID
+    pub appid: Option<String>,
+    /// 单据状态
+    pub state: Option<State>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
@@ -2090,7 +2590,7 @@ crate::open_enum::open_enum! {
     /// 用户设备类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchTransferUserConfirmAuthorizationSceneInfoDeviceType {
+    pub enum DeviceType {
         /// `IOS`
         Ios = "IOS",
         /// `ANDROID`
@@ -2105,7 +2605,7 @@ crate::open_enum::open_enum! {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferUserConfirmAuthorizationSceneInfo {
+pub struct SceneInfo {
     /// 用户终端IP
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
@@ -2114,39 +2614,35 @@ pub struct PostMchTransferUserConfirmAuthorizationSceneInfo {
     pub device_id: Option<String>,
     /// 用户设备类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_type: Option<PostMchTransferUserConfirmAuthorizationSceneInfoDeviceType>,
+    pub device_type: Option<DeviceType>,
 }
 
-crate::open_enum::open_enum! {
-    /// 自动收款授权的原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfoCloseReason {
-        /// `CLOSE_VIA_MCH_API`
-        CloseViaMchApi = "CLOSE_VIA_MCH_API",
-        /// `USER_CLOSE`
-        UserClose = "USER_CLOSE",
-        /// `USER_OVERDUE_UNCONFIRMED`
-        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
-        /// `TRANSFER_RISK`
-        TransferRisk = "TRANSFER_RISK",
-        /// `USER_ACCOUNT_ABNORMAL`
-        UserAccountAbnormal = "USER_ACCOUNT_ABNORMAL",
-    }
-}
-
-/// 自动收款授权的关闭信息
+/// The answer of [`CreateUserConfirmAuthorization`] (申请免确认收款授权).
+#[doc(alias = "v3/fund-app/mch-transfer/user-confirm-authorization")]
+#[doc(alias = "POST v3/fund-app/mch-transfer/user-confirm-authorization")]
+#[doc(alias = "申请免确认收款授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfo {
-    /// 关闭时间
-    pub close_time: Option<String>,
-    /// 自动收款授权的原因
-    pub close_reason: Option<GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfoCloseReason>,
+pub struct CreateUserConfirmAuthorizationResponse {
+    /// 商户侧授权单号
+    pub out_authorization_no: Option<String>,
+    /// 单据状态
+    pub state: Option<MchTransferState>,
+    /// 单据创建时间
+    pub create_time: Option<String>,
+    /// 跳转领取页面的package信息
+    pub package_info: Option<String>,
 }
 
-/// The answer of [`GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNo`] (商户单号查询自动收款授权).
+/// The answer of [`QueryUserConfirmAuthorization`] (商户单号查询自动收款授权).
+#[doc(
+    alias = "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}"
+)]
+#[doc(
+    alias = "GET v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}"
+)]
+#[doc(alias = "商户单号查询自动收款授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponse {
+pub struct QueryUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
     pub out_authorization_no: Option<String>,
     /// 商户AppID
@@ -2158,14 +2654,11 @@ pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizat
     /// 微信自动收款授权单号
     pub authorization_id: Option<String>,
     /// 单据状态
-    pub state:
-        Option<GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoResponseState>,
+    pub state: Option<QueryUserConfirmAuthorizationState>,
     /// 用户确认授权的时间
     pub authorize_time: Option<String>,
     /// 自动收款授权的关闭信息
-    pub close_info: Option<
-        GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoResponseCloseInfo,
-    >,
+    pub close_info: Option<CloseInfo>,
     /// 转账场景ID
     pub transfer_scene_id: Option<String>,
     /// 用户收款感知
@@ -2176,10 +2669,16 @@ pub struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizat
     pub package_info: Option<String>,
 }
 
-/// The answer of [`PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoClose`] (解除免确认收款授权).
+/// The answer of [`CloseUserConfirmAuthorization`] (解除免确认收款授权).
+#[doc(
+    alias = "v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close"
+)]
+#[doc(
+    alias = "POST v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close"
+)]
+#[doc(alias = "解除免确认收款授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoCloseResponse
-{
+pub struct CloseUserConfirmAuthorizationResponse {
     /// 商户侧授权单号
     pub out_authorization_no: Option<String>,
     /// 商户AppID
@@ -2191,14 +2690,11 @@ pub struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthoriza
     /// 微信自动收款授权单号
     pub authorization_id: Option<String>,
     /// 单据状态
-    pub state:
-        Option<PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseState>,
+    pub state: Option<CloseUserConfirmAuthorizationState>,
     /// 用户确认授权的时间
     pub authorize_time: Option<String>,
     /// 自动收款授权的关闭信息
-    pub close_info: Option<
-        PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoCloseResponseCloseInfo,
-    >,
+    pub close_info: Option<CloseInfo>,
     /// 转账场景ID
     pub transfer_scene_id: Option<String>,
     /// 用户收款感知
@@ -2212,26 +2708,23 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBrandRedpacketBrandMerchantBatches>(
         "POST v3/fund-app/brand-redpacket/brand-merchant-batches",
     );
-    check.operation::<GetBrandRedpacketBrandMerchantBatchesBatchNo>(
+    check.operation::<GetBrandRedpacketBrandMerchantBatchesNo>(
         "GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}",
     );
-    check.operation::<GetBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo>(
+    check.operation::<GetBrandRedpacketBrandMerchantBatchesNoDetailsNo>(
         "GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}",
     );
-    check.operation::<GetBrandRedpacketBrandMerchantOutBatchesOutBatchNo>(
+    check.operation::<GetBrandRedpacketBrandMerchantOutBatchesNo>(
         "GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}",
     );
-    check.operation::<GetBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOutDetailNo>("GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}");
-    check.operation::<PostMchTransferElecsignOutBillNo>(
-        "POST v3/fund-app/mch-transfer/elecsign/out-bill-no",
-    );
-    check.operation::<GetMchTransferElecsignOutBillNoOutBillNo>(
+    check.operation::<GetBrandRedpacketBrandMerchantOutBatchesNoOutDetailsNo>("GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}/out-details/{out_detail_no}");
+    check.operation::<AcceptElecsignByOutNo>("POST v3/fund-app/mch-transfer/elecsign/out-bill-no");
+    check.operation::<QueryElecsignByOutNo>(
         "GET v3/fund-app/mch-transfer/elecsign/out-bill-no/{out_bill_no}",
     );
-    check.operation::<PostMchTransferElecsignTransferBillNo>(
-        "POST v3/fund-app/mch-transfer/elecsign/transfer-bill-no",
-    );
-    check.operation::<GetMchTransferElecsignTransferBillNoTransferBillNo>(
+    check
+        .operation::<AcceptElecsignByNo>("POST v3/fund-app/mch-transfer/elecsign/transfer-bill-no");
+    check.operation::<QueryElecsignByNo>(
         "GET v3/fund-app/mch-transfer/elecsign/transfer-bill-no/{transfer_bill_no}",
     );
     #[cfg(feature = "partner")]
@@ -2239,7 +2732,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "GET v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerBudgetOutBudgetNoElectronicReceipts>(
+    check.operation::<PostPartnerBudgetOutBudgetNoElectronicReceipts>(
         "POST v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts",
     );
     #[cfg(feature = "partner")]
@@ -2259,7 +2752,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "POST v3/fund-app/mch-transfer/partner/charity-transfer-bills",
     );
     #[cfg(feature = "partner")]
-    check.operation::<GetMchTransferPartnerCharityTransferBillsOutTransferNoOutTransferNo>("GET v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}");
+    check.operation::<GetMchTransferPartnerCharityTransferBillsOutTransferNo>("GET v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}");
     #[cfg(feature = "partner")]
     check.operation::<PostMchTransferPartnerElectronicReceipts>(
         "POST v3/fund-app/mch-transfer/partner/electronic-receipts",
@@ -2277,63 +2770,62 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "GET v3/fund-app/mch-transfer/partner/sub-mch-authorizations/{sub_mchid}",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerTransferBills>(
-        "POST v3/fund-app/mch-transfer/partner/transfer-bills",
-    );
+    check
+        .operation::<PartnerTransferToUser>("POST v3/fund-app/mch-transfer/partner/transfer-bills");
     #[cfg(feature = "partner")]
-    check.operation::<GetMchTransferPartnerTransferBillsOutBillNoOutBillNo>(
+    check.operation::<PartnerGetTransferBillByOutNo>(
         "GET v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel>(
+    check.operation::<PartnerCancelTransfer>(
         "POST v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerTransferBillsPreTransferWithAuthorization>(
+    check.operation::<PartnerPreTransferWithAuthorization>(
         "POST v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerTransferBillsTransfer>(
+    check.operation::<PartnerTransferWithAuthorization>(
         "POST v3/fund-app/mch-transfer/partner/transfer-bills/transfer",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerUserConfirmAuthorizations>(
+    check.operation::<PartnerCreateUserConfirmAuthorization>(
         "POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations",
     );
     #[cfg(feature = "partner")]
-    check.operation::<GetMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNo>(
+    check.operation::<PartnerQueryUserConfirmAuthorization>(
         "GET v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostMchTransferPartnerUserConfirmAuthorizationsOutAuthorizationNoClose>("POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close");
-    check.operation::<PostMchTransferTransferBills>("POST v3/fund-app/mch-transfer/transfer-bills");
-    check.operation::<GetMchTransferTransferBillsOutBillNoOutBillNo>(
+    check.operation::<PartnerCloseUserConfirmAuthorization>("POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations/{out_authorization_no}/close");
+    check.operation::<TransferToUser>("POST v3/fund-app/mch-transfer/transfer-bills");
+    check.operation::<GetTransferBillByOutNo>(
         "GET v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
     );
-    check.operation::<PostMchTransferTransferBillsOutBillNoOutBillNoCancel>(
+    check.operation::<CancelTransfer>(
         "POST v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel",
     );
-    check.operation::<PostMchTransferTransferBillsPreTransferWithAuthorization>(
+    check.operation::<PreTransferWithAuthorization>(
         "POST v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization",
     );
-    check.operation::<PostMchTransferTransferBillsTransfer>(
+    check.operation::<TransferWithAuthorization>(
         "POST v3/fund-app/mch-transfer/transfer-bills/transfer",
     );
-    check.operation::<GetMchTransferTransferBillsTransferBillNoTransferBillNo>(
+    check.operation::<GetTransferBillByNo>(
         "GET v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}",
     );
-    check.operation::<PostMchTransferTransferToQqWalletBills>(
+    check.operation::<PostMchTransferToQqWalletBills>(
         "POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills",
     );
-    check.operation::<GetMchTransferTransferToQqWalletBillsOutBillNo>(
+    check.operation::<GetMchTransferToQqWalletBillsOutBillNo>(
         "GET v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}",
     );
-    check.operation::<PostMchTransferTransferToQqWalletBillsOutBillNoCancel>(
+    check.operation::<PostMchTransferToQqWalletBillsOutBillNoCancel>(
         "POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel",
     );
-    check.operation::<PostMchTransferUserConfirmAuthorization>(
+    check.operation::<CreateUserConfirmAuthorization>(
         "POST v3/fund-app/mch-transfer/user-confirm-authorization",
     );
-    check.operation::<GetMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNo>("GET v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}");
-    check.operation::<PostMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAuthorizationNoClose>("POST v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close");
+    check.operation::<QueryUserConfirmAuthorization>("GET v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}");
+    check.operation::<CloseUserConfirmAuthorization>("POST v3/fund-app/mch-transfer/user-confirm-authorization/out-authorization-no/{out_authorization_no}/close");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/funds-to-oversea/bill-download-url`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_10_4.shtml>.
 /// Callers: 电商平台.
+#[doc(alias = "v3/funds-to-oversea/bill-download-url")]
+#[doc(alias = "GET v3/funds-to-oversea/bill-download-url")]
+#[doc(alias = "获取购付汇账单文件下载链接API")]
 #[endpoint(GET, "v3/funds-to-oversea/bill-download-url", response = GetBillDownloadUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -26,6 +29,9 @@ pub struct GetBillDownloadUrl {
 /// `POST /v3/funds-to-oversea/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_10_2.shtml>.
 /// Callers: 电商平台.
+#[doc(alias = "v3/funds-to-oversea/orders")]
+#[doc(alias = "POST v3/funds-to-oversea/orders")]
+#[doc(alias = "申请资金出境API")]
 #[endpoint(POST, "v3/funds-to-oversea/orders", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -41,15 +47,15 @@ pub struct PostOrders {
     /// 境外收款币种
     pub foreign_currency: String,
     /// 商品信息
-    pub goods_info: Option<Vec<PostOrdersGoodsInfo>>,
+    pub goods_info: Option<Vec<GoodsInfo>>,
     /// 卖家信息
-    pub seller_info: PostOrdersSellerInfo,
+    pub seller_info: SellerInfo,
     /// 物流信息
-    pub express_info: PostOrdersExpressInfo,
+    pub express_info: ExpressInfo,
     /// 收款人信息
-    pub payee_info: PostOrdersPayeeInfo,
+    pub payee_info: PayeeInfo,
     /// 预售信息
-    pub presale_info: Option<PostOrdersPresaleInfo>,
+    pub presale_info: Option<PresaleInfo>,
 }
 
 /// 查询出境结果API
@@ -57,7 +63,10 @@ pub struct PostOrders {
 /// `GET /v3/funds-to-oversea/orders/{out_order_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_10_3.shtml>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/funds-to-oversea/orders/{out_order_id}", response = PostOrdersResponse)]
+#[doc(alias = "v3/funds-to-oversea/orders/{out_order_id}")]
+#[doc(alias = "GET v3/funds-to-oversea/orders/{out_order_id}")]
+#[doc(alias = "查询出境结果API")]
+#[endpoint(GET, "v3/funds-to-oversea/orders/{out_order_id}", response = GetOrdersOutOrderIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetOrdersOutOrderId {
@@ -74,10 +83,13 @@ pub struct GetOrdersOutOrderId {
 /// `POST /v3/funds-to-oversea/return/return-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013735039>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/funds-to-oversea/return/return-orders", response = PostReturnReturnOrdersResponse)]
+#[doc(alias = "v3/funds-to-oversea/return/return-orders")]
+#[doc(alias = "POST v3/funds-to-oversea/return/return-orders")]
+#[doc(alias = "申请资金出境退回")]
+#[endpoint(POST, "v3/funds-to-oversea/return/return-orders", response = PostReturnOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReturnReturnOrders {
+pub struct PostReturnOrders {
     /// 商户出境退回单号
     pub out_return_no: String,
     /// 二级商户号
@@ -97,10 +109,13 @@ pub struct PostReturnReturnOrders {
 /// `GET /v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013735052>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}", response = GetReturnReturnOrdersOutReturnNoOutReturnNoResponse)]
+#[doc(alias = "v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}")]
+#[doc(alias = "GET v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}")]
+#[doc(alias = "查询出境退回结果（通过商户出境退回单号）")]
+#[endpoint(GET, "v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}", response = GetReturnOrdersOutReturnNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetReturnReturnOrdersOutReturnNoOutReturnNo {
+pub struct GetReturnOrdersOutReturnNo {
     /// 商户出境单号
     pub out_return_no: String,
     /// 二级商户号
@@ -112,10 +127,13 @@ pub struct GetReturnReturnOrdersOutReturnNoOutReturnNo {
 /// `GET /v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_10_1.shtml>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts", response = GetTransactionsTransactionIdAvailableAbroadAmountsResponse)]
+#[doc(alias = "v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts")]
+#[doc(alias = "GET v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts")]
+#[doc(alias = "查询订单剩余可出境余额API")]
+#[endpoint(GET, "v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts", response = GetTransactionsIdAvailableAbroadAmountsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsTransactionIdAvailableAbroadAmounts {
+pub struct GetTransactionsIdAvailableAbroadAmounts {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 二级商户号
@@ -123,6 +141,9 @@ pub struct GetTransactionsTransactionIdAvailableAbroadAmounts {
 }
 
 /// The answer of [`GetBillDownloadUrl`] (获取购付汇账单文件下载链接API).
+#[doc(alias = "v3/funds-to-oversea/bill-download-url")]
+#[doc(alias = "GET v3/funds-to-oversea/bill-download-url")]
+#[doc(alias = "获取购付汇账单文件下载链接API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetBillDownloadUrlResponse {
     /// 哈希类型
@@ -136,7 +157,7 @@ pub struct GetBillDownloadUrlResponse {
 /// 商品信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersGoodsInfo {
+pub struct GoodsInfo {
     /// 商品名称
     pub goods_name: String,
     /// 商品类目
@@ -150,7 +171,7 @@ pub struct PostOrdersGoodsInfo {
 /// 卖家信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersSellerInfo {
+pub struct SellerInfo {
     /// 境外卖家经营主体名称
     pub oversea_business_name: String,
     /// 境外卖家店铺名称
@@ -162,7 +183,7 @@ pub struct PostOrdersSellerInfo {
 /// 物流信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersExpressInfo {
+pub struct ExpressInfo {
     /// 物流单号
     pub courier_number: String,
     /// 物流商名称
@@ -172,7 +193,7 @@ pub struct PostOrdersExpressInfo {
 /// 收款人信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersPayeeInfo {
+pub struct PayeeInfo {
     /// 收款人识别号
     pub payee_id: String,
 }
@@ -181,7 +202,7 @@ crate::open_enum::open_enum! {
     /// 订单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersPresaleInfoType {
+    pub enum Type {
         /// `DEPOSIT`
         Deposit = "DEPOSIT",
         /// `BALANCE`
@@ -192,9 +213,9 @@ crate::open_enum::open_enum! {
 /// 预售信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersPresaleInfo {
+pub struct PresaleInfo {
     /// 订单类型
-    pub r#type: PostOrdersPresaleInfoType,
+    pub r#type: Type,
     /// 预售订单总金额
     pub total_amount: i64,
     /// 关联定金订单号
@@ -206,8 +227,49 @@ pub struct PostOrdersPresaleInfo {
 }
 
 /// The answer of [`PostOrders`] (申请资金出境API).
+#[doc(alias = "v3/funds-to-oversea/orders")]
+#[doc(alias = "POST v3/funds-to-oversea/orders")]
+#[doc(alias = "申请资金出境API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersResponse {
+    /// 商户出境单号
+    pub out_order_id: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 微信出境单号
+    pub order_id: Option<String>,
+    /// 出境结果
+    pub result: Option<String>,
+    /// 出境失败的原因
+    pub fail_reason: Option<String>,
+    /// 请求出境人民币金额
+    pub amount: Option<i64>,
+    /// 真实出境外币金额
+    pub foreign_amount: Option<i64>,
+    /// 外币币种
+    pub foreign_currency: Option<String>,
+    /// 汇率
+    pub rate: Option<i64>,
+    /// 购汇时间
+    pub exchange_rate_time: Option<String>,
+    /// 预计购汇时间
+    pub estimate_exchange_rate_time: Option<String>,
+    /// 真实出境人民币金额
+    pub departure_amount: Option<i64>,
+    /// 手续费人民币金额
+    pub fee: Option<i64>,
+    /// 手续费承担商户号
+    pub charge_mchid: Option<String>,
+    /// 手续费承担账户
+    pub charge_account_type: Option<String>,
+}
+
+/// The answer of [`GetOrdersOutOrderId`] (查询出境结果API).
+#[doc(alias = "v3/funds-to-oversea/orders/{out_order_id}")]
+#[doc(alias = "GET v3/funds-to-oversea/orders/{out_order_id}")]
+#[doc(alias = "查询出境结果API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetOrdersOutOrderIdResponse {
     /// 商户出境单号
     pub out_order_id: Option<String>,
     /// 二级商户号
@@ -244,7 +306,7 @@ crate::open_enum::open_enum! {
     /// 出境退回状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReturnReturnOrdersResponseState {
+    pub enum State {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -258,15 +320,18 @@ crate::open_enum::open_enum! {
     /// 失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReturnReturnOrdersResponseFailReason {
+    pub enum FailReason {
         /// `RETURN_AMOUNT_NOT_ENOUGH`
         ReturnAmountNotEnough = "RETURN_AMOUNT_NOT_ENOUGH",
     }
 }
 
-/// The answer of [`PostReturnReturnOrders`] (申请资金出境退回).
+/// The answer of [`PostReturnOrders`] (申请资金出境退回).
+#[doc(alias = "v3/funds-to-oversea/return/return-orders")]
+#[doc(alias = "POST v3/funds-to-oversea/return/return-orders")]
+#[doc(alias = "申请资金出境退回")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReturnReturnOrdersResponse {
+pub struct PostReturnOrdersResponse {
     /// 商户出境退回单号
     pub out_return_no: Option<String>,
     /// 二级商户号
@@ -282,18 +347,21 @@ pub struct PostReturnReturnOrdersResponse {
     /// 退回金额
     pub amount: Option<i64>,
     /// 出境退回状态
-    pub state: Option<PostReturnReturnOrdersResponseState>,
+    pub state: Option<State>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 失败原因
-    pub fail_reason: Option<PostReturnReturnOrdersResponseFailReason>,
+    pub fail_reason: Option<FailReason>,
 }
 
-/// The answer of [`GetReturnReturnOrdersOutReturnNoOutReturnNo`] (查询出境退回结果（通过商户出境退回单号）).
+/// The answer of [`GetReturnOrdersOutReturnNo`] (查询出境退回结果（通过商户出境退回单号）).
+#[doc(alias = "v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}")]
+#[doc(alias = "GET v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}")]
+#[doc(alias = "查询出境退回结果（通过商户出境退回单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetReturnReturnOrdersOutReturnNoOutReturnNoResponse {
+pub struct GetReturnOrdersOutReturnNoResponse {
     /// 商户出境退回单号
     pub out_return_no: Option<String>,
     /// 二级商户号
@@ -309,7 +377,7 @@ pub struct GetReturnReturnOrdersOutReturnNoOutReturnNoResponse {
     /// 退回金额
     pub amount: Option<i64>,
     /// 出境退回状态
-    pub state: Option<PostReturnReturnOrdersResponseState>,
+    pub state: Option<State>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 成功时间
@@ -318,9 +386,12 @@ pub struct GetReturnReturnOrdersOutReturnNoOutReturnNoResponse {
     pub fail_reason: Option<String>,
 }
 
-/// The answer of [`GetTransactionsTransactionIdAvailableAbroadAmounts`] (查询订单剩余可出境余额API).
+/// The answer of [`GetTransactionsIdAvailableAbroadAmounts`] (查询订单剩余可出境余额API).
+#[doc(alias = "v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts")]
+#[doc(alias = "GET v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts")]
+#[doc(alias = "查询订单剩余可出境余额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsTransactionIdAvailableAbroadAmountsResponse {
+pub struct GetTransactionsIdAvailableAbroadAmountsResponse {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 订单剩余可出境金额
@@ -332,11 +403,11 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetBillDownloadUrl>("GET v3/funds-to-oversea/bill-download-url");
     check.operation::<PostOrders>("POST v3/funds-to-oversea/orders");
     check.operation::<GetOrdersOutOrderId>("GET v3/funds-to-oversea/orders/{out_order_id}");
-    check.operation::<PostReturnReturnOrders>("POST v3/funds-to-oversea/return/return-orders");
-    check.operation::<GetReturnReturnOrdersOutReturnNoOutReturnNo>(
+    check.operation::<PostReturnOrders>("POST v3/funds-to-oversea/return/return-orders");
+    check.operation::<GetReturnOrdersOutReturnNo>(
         "GET v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}",
     );
-    check.operation::<GetTransactionsTransactionIdAvailableAbroadAmounts>(
+    check.operation::<GetTransactionsIdAvailableAbroadAmounts>(
         "GET v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts",
     );
 }

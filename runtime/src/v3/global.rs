@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/global/certificates`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_8.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/certificates")]
+#[doc(alias = "GET v3/global/certificates")]
+#[doc(alias = "获取平台证书列表")]
 #[endpoint(GET, "v3/global/certificates", response = GetCertificatesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -21,6 +24,9 @@ pub struct GetCertificates {}
 /// `GET /v3/global/customs/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_3_3.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/customs/orders")]
+#[doc(alias = "GET v3/global/customs/orders")]
+#[doc(alias = "报关查询API")]
 #[endpoint(GET, "v3/global/customs/orders", response = GetCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -30,11 +36,11 @@ pub struct GetCustomsOrders {
     /// 商户号
     pub mchid: String,
     /// 订单类型
-    pub order_type: GetCustomsOrdersOrderType,
+    pub order_type: OrderType,
     /// 订单号
     pub order_no: String,
     /// 海关
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 偏移量
     pub offset: Option<i64>,
     /// 请求最大记录条数
@@ -46,6 +52,9 @@ pub struct GetCustomsOrders {
 /// `PATCH /v3/global/customs/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_3_5.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/customs/orders")]
+#[doc(alias = "PATCH v3/global/customs/orders")]
+#[doc(alias = "报关信息修改API")]
 #[endpoint(PATCH, "v3/global/customs/orders", response = PatchCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -61,7 +70,7 @@ pub struct PatchCustomsOrders {
     /// 商户子订单号
     pub sub_order_no: Option<String>,
     /// 海关编码
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
     /// 关税
@@ -79,6 +88,9 @@ pub struct PatchCustomsOrders {
 /// `POST /v3/global/customs/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_3_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/customs/orders")]
+#[doc(alias = "POST v3/global/customs/orders")]
+#[doc(alias = "报关API")]
 #[endpoint(POST, "v3/global/customs/orders", response = PostCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -92,7 +104,7 @@ pub struct PostCustomsOrders {
     /// 微信订单号
     pub transaction_id: String,
     /// 海关
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
     /// 关税
@@ -114,6 +126,9 @@ pub struct PostCustomsOrders {
 /// `POST /v3/global/customs/redeclare`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_3_4.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/customs/redeclare")]
+#[doc(alias = "POST v3/global/customs/redeclare")]
+#[doc(alias = "报关重推API")]
 #[endpoint(POST, "v3/global/customs/redeclare", response = PostCustomsRedeclareResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -131,7 +146,7 @@ pub struct PostCustomsRedeclare {
     /// 微信子单号
     pub sub_order_id: Option<String>,
     /// 海关编码
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
 }
@@ -141,6 +156,9 @@ pub struct PostCustomsRedeclare {
 /// `POST /v3/global/customs/verify-certificate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_3_2.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/customs/verify-certificate")]
+#[doc(alias = "POST v3/global/customs/verify-certificate")]
+#[doc(alias = "身份信息校验API")]
 #[endpoint(POST, "v3/global/customs/verify-certificate", response = PostCustomsVerifyCertificateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -156,11 +174,11 @@ pub struct PostCustomsVerifyCertificate {
     /// 商户子订单号
     pub sub_order_no: Option<String>,
     /// 海关
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
     /// 证件类型
-    pub certificate_type: PostCustomsVerifyCertificateCertificateType,
+    pub certificate_type: CertificateType,
     /// 证件号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub certificate_id: String,
@@ -174,6 +192,9 @@ pub struct PostCustomsVerifyCertificate {
 /// `DELETE /v3/global/merchant-service/complaint-notifications`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "DELETE v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "删除投诉通知回调")]
 #[endpoint(DELETE, "v3/global/merchant-service/complaint-notifications", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -184,6 +205,9 @@ pub struct DeleteMerchantServiceComplaintNotifications {}
 /// `GET /v3/global/merchant-service/complaint-notifications`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "GET v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "查询投诉通知回调")]
 #[endpoint(GET, "v3/global/merchant-service/complaint-notifications", response = GetMerchantServiceComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -194,7 +218,10 @@ pub struct GetMerchantServiceComplaintNotifications {}
 /// `POST /v3/global/merchant-service/complaint-notifications`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(POST, "v3/global/merchant-service/complaint-notifications", response = GetMerchantServiceComplaintNotificationsResponse)]
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "POST v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "创建投诉通知回调")]
+#[endpoint(POST, "v3/global/merchant-service/complaint-notifications", response = PostMerchantServiceComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantServiceComplaintNotifications {
@@ -207,7 +234,10 @@ pub struct PostMerchantServiceComplaintNotifications {
 /// `PUT /v3/global/merchant-service/complaint-notifications`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(PUT, "v3/global/merchant-service/complaint-notifications", response = GetMerchantServiceComplaintNotificationsResponse)]
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "PUT v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "更新投诉通知回调")]
+#[endpoint(PUT, "v3/global/merchant-service/complaint-notifications", response = PutMerchantServiceComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutMerchantServiceComplaintNotifications {
@@ -220,6 +250,9 @@ pub struct PutMerchantServiceComplaintNotifications {
 /// `GET /v3/global/merchant-service/complaints`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/global/merchant-service/complaints")]
+#[doc(alias = "GET v3/global/merchant-service/complaints")]
+#[doc(alias = "查询投诉单列表")]
 #[endpoint(GET, "v3/global/merchant-service/complaints", response = GetMerchantServiceComplaintsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -235,7 +268,7 @@ pub struct GetMerchantServiceComplaints {
     /// 诉商户号
     pub complainted_mchid: Option<String>,
     /// 商户语言
-    pub mch_language: Option<GetMerchantServiceComplaintsMchLanguage>,
+    pub mch_language: Option<MchLanguage>,
 }
 
 /// 查询投诉单详情
@@ -243,14 +276,17 @@ pub struct GetMerchantServiceComplaints {
 /// `GET /v3/global/merchant-service/complaints/{complaint_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/query-complaint-v2.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/global/merchant-service/complaints/{complaint_id}", response = GetMerchantServiceComplaintsResponseData)]
+#[doc(alias = "v3/global/merchant-service/complaints/{complaint_id}")]
+#[doc(alias = "GET v3/global/merchant-service/complaints/{complaint_id}")]
+#[doc(alias = "查询投诉单详情")]
+#[endpoint(GET, "v3/global/merchant-service/complaints/{complaint_id}", response = QueryComplaintV2Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMerchantServiceComplaintsComplaintId {
+pub struct QueryComplaintV2 {
     /// 投诉单号
     pub complaint_id: String,
     /// 商户语言
-    pub mch_language: Option<GetMerchantServiceComplaintsMchLanguage>,
+    pub mch_language: Option<MchLanguage>,
 }
 
 /// 反馈处理完成
@@ -258,10 +294,13 @@ pub struct GetMerchantServiceComplaintsComplaintId {
 /// `POST /v3/global/merchant-service/complaints/{complaint_id}/complete`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/global/merchant-service/complaints/{complaint_id}/complete")]
+#[doc(alias = "POST v3/global/merchant-service/complaints/{complaint_id}/complete")]
+#[doc(alias = "反馈处理完成")]
 #[endpoint(POST, "v3/global/merchant-service/complaints/{complaint_id}/complete", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantServiceComplaintsComplaintIdComplete {
+pub struct PostMerchantServiceComplaintsIdComplete {
     /// 投诉单号
     pub complaint_id: String,
     /// 被诉商户号
@@ -273,10 +312,13 @@ pub struct PostMerchantServiceComplaintsComplaintIdComplete {
 /// `GET /v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaints/query-negotiation-history-v2.html>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(GET, "v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys", response = GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse)]
+#[doc(alias = "v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys")]
+#[doc(alias = "GET v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys")]
+#[doc(alias = "查询投诉协商历史")]
+#[endpoint(GET, "v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys", response = QueryNegotiationHistoryV2Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorys {
+pub struct QueryNegotiationHistoryV2 {
     /// 投诉单号
     pub complaint_id: String,
     /// 分页大小
@@ -284,7 +326,7 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorys {
     /// 分页开始位置
     pub offset: Option<i64>,
     /// 商户语言
-    pub mch_language: Option<GetMerchantServiceComplaintsMchLanguage>,
+    pub mch_language: Option<MchLanguage>,
 }
 
 /// 提交回复
@@ -292,10 +334,13 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorys {
 /// `POST /v3/global/merchant-service/complaints/{complaint_id}/response`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/global/merchant-service/complaints/{complaint_id}/response")]
+#[doc(alias = "POST v3/global/merchant-service/complaints/{complaint_id}/response")]
+#[doc(alias = "提交回复")]
 #[endpoint(POST, "v3/global/merchant-service/complaints/{complaint_id}/response", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantServiceComplaintsComplaintIdResponse {
+pub struct PostMerchantServiceComplaintsIdResponse {
     /// 投诉单号
     pub complaint_id: String,
     /// 被诉商户号
@@ -315,6 +360,9 @@ pub struct PostMerchantServiceComplaintsComplaintIdResponse {
 /// `POST /v3/global/merchant-service/images/upload`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/global/merchant-service/images/upload")]
+#[doc(alias = "POST v3/global/merchant-service/images/upload")]
+#[doc(alias = "商户上传反馈图片API")]
 #[endpoint(POST, "v3/global/merchant-service/images/upload", response = PostMerchantServiceImagesUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -337,6 +385,9 @@ pub struct PostMerchantServiceImagesUpload {
 /// `GET /v3/global/merchant-service/images/{media_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/global/merchant-service/images/{media_id}")]
+#[doc(alias = "GET v3/global/merchant-service/images/{media_id}")]
+#[doc(alias = "图片下载API")]
 ///
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/global/merchant-service/images/{media_id}", response = (), unsigned_response)]
@@ -354,6 +405,9 @@ pub struct GetMerchantServiceImagesMediaId {
 /// `POST /v3/global/merchant-storage/file/upload`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_11.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/merchant-storage/file/upload")]
+#[doc(alias = "POST v3/global/merchant-storage/file/upload")]
+#[doc(alias = "上传文件API")]
 #[endpoint(POST, "v3/global/merchant-storage/file/upload", response = PostMerchantStorageFileUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -376,6 +430,9 @@ pub struct PostMerchantStorageFileUpload {
 /// `POST /v3/global/merchant/h5/permission/applications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_1.shtml>.
 /// Callers: 从业机构（支付机构）.
+#[doc(alias = "v3/global/merchant/h5/permission/applications")]
+#[doc(alias = "POST v3/global/merchant/h5/permission/applications")]
+#[doc(alias = "创建H5支付权限申请单")]
 #[endpoint(POST, "v3/global/merchant/h5/permission/applications", response = PostMerchantH5PermissionApplicationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -389,19 +446,19 @@ pub struct PostMerchantH5PermissionApplications {
     /// 公司注册资质证书
     pub company_register_cert: Option<String>,
     /// 限额类型
-    pub transaction_limit_type: Option<PostMerchantH5PermissionApplicationsTransactionLimitType>,
+    pub transaction_limit_type: Option<TransactionLimitType>,
     /// 经营网址商业页面截图
     pub website_business_page_pics: Option<Vec<String>>,
     /// 经营网址首页截图
     pub website_homepage_pics: Option<Vec<String>>,
     /// 子商户经营网址状态
-    pub website_state: Option<PostMerchantH5PermissionApplicationsWebsiteState>,
+    pub website_state: Option<WebsiteState>,
     /// 子商户H5经营网址
     pub website_url: String,
     /// 商户提供的审核结果回调接口
     pub notify_url: Option<String>,
     /// 申请单类型
-    pub applyment_type: Option<PostMerchantH5PermissionApplicationsApplymentType>,
+    pub applyment_type: Option<ApplymentType>,
 }
 
 /// 查询H5支付权限申请单详情
@@ -409,7 +466,10 @@ pub struct PostMerchantH5PermissionApplications {
 /// `GET /v3/global/merchant/h5/permission/applications/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_2.shtml>.
 /// Callers: 机构模式.
-#[endpoint(GET, "v3/global/merchant/h5/permission/applications/{applyment_id}", response = PostMerchantH5PermissionApplicationsResponse)]
+#[doc(alias = "v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "GET v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "查询H5支付权限申请单详情")]
+#[endpoint(GET, "v3/global/merchant/h5/permission/applications/{applyment_id}", response = GetMerchantH5PermissionApplicationsApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantH5PermissionApplicationsApplymentId {
@@ -422,7 +482,10 @@ pub struct GetMerchantH5PermissionApplicationsApplymentId {
 /// `PATCH /v3/global/merchant/h5/permission/applications/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_3.shtml>.
 /// Callers: 机构模式.
-#[endpoint(PATCH, "v3/global/merchant/h5/permission/applications/{applyment_id}", response = PostMerchantH5PermissionApplicationsResponse)]
+#[doc(alias = "v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "PATCH v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "修改H5支付权限申请单")]
+#[endpoint(PATCH, "v3/global/merchant/h5/permission/applications/{applyment_id}", response = PatchMerchantH5PermissionApplicationsApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantH5PermissionApplicationsApplymentId {
@@ -439,7 +502,7 @@ pub struct PatchMerchantH5PermissionApplicationsApplymentId {
     /// 经营网址首页截图
     pub website_homepage_pics: Option<Vec<String>>,
     /// 子商户经营网址状态
-    pub website_state: Option<PostMerchantH5PermissionApplicationsWebsiteState>,
+    pub website_state: Option<WebsiteState>,
     /// 子商户H5经营网址
     pub website_url: Option<String>,
 }
@@ -449,6 +512,9 @@ pub struct PatchMerchantH5PermissionApplicationsApplymentId {
 /// `POST /v3/global/merchant/h5/permission/domain/applications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_4.shtml>.
 /// Callers: 机构模式.
+#[doc(alias = "v3/global/merchant/h5/permission/domain/applications")]
+#[doc(alias = "POST v3/global/merchant/h5/permission/domain/applications")]
+#[doc(alias = "创建H5支付域名修改申请单")]
 #[endpoint(POST, "v3/global/merchant/h5/permission/domain/applications", response = PostMerchantH5PermissionDomainApplicationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -464,7 +530,7 @@ pub struct PostMerchantH5PermissionDomainApplications {
     /// 经营网址首页截图
     pub website_homepage_pics: Option<Vec<String>>,
     /// 子商户经营网址状态
-    pub website_state: Option<PostMerchantH5PermissionApplicationsWebsiteState>,
+    pub website_state: Option<WebsiteState>,
     /// 商户提供的审核结果回调接口
     pub notify_url: Option<String>,
     /// 商户申请单号
@@ -476,7 +542,10 @@ pub struct PostMerchantH5PermissionDomainApplications {
 /// `GET /v3/global/merchant/h5/permission/domain/applications/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_5.shtml>.
 /// Callers: 机构模式.
-#[endpoint(GET, "v3/global/merchant/h5/permission/domain/applications/{applyment_id}", response = PostMerchantH5PermissionDomainApplicationsResponse)]
+#[doc(alias = "v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "GET v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "查询H5支付域名修改申请单")]
+#[endpoint(GET, "v3/global/merchant/h5/permission/domain/applications/{applyment_id}", response = GetMerchantH5PermissionDomainApplicationsApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantH5PermissionDomainApplicationsApplymentId {
@@ -489,7 +558,10 @@ pub struct GetMerchantH5PermissionDomainApplicationsApplymentId {
 /// `PATCH /v3/global/merchant/h5/permission/domain/applications/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_6.shtml>.
 /// Callers: 机构模式.
-#[endpoint(PATCH, "v3/global/merchant/h5/permission/domain/applications/{applyment_id}", response = PostMerchantH5PermissionDomainApplicationsResponse)]
+#[doc(alias = "v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "PATCH v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "修改H5支付域名修改申请单")]
+#[endpoint(PATCH, "v3/global/merchant/h5/permission/domain/applications/{applyment_id}", response = PatchMerchantH5PermissionDomainApplicationsApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantH5PermissionDomainApplicationsApplymentId {
@@ -498,7 +570,7 @@ pub struct PatchMerchantH5PermissionDomainApplicationsApplymentId {
     /// H5支付域名
     pub domains: Vec<String>,
     /// 子商户经营网址状态
-    pub website_state: Option<PostMerchantH5PermissionApplicationsWebsiteState>,
+    pub website_state: Option<WebsiteState>,
     /// 商户H5经营网址
     pub website_url: Option<String>,
     /// 经营网址商业页面截图
@@ -512,6 +584,9 @@ pub struct PatchMerchantH5PermissionDomainApplicationsApplymentId {
 /// `GET /v3/global/merchant/h5/permission/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_4_7.shtml>.
 /// Callers: 机构模式.
+#[doc(alias = "v3/global/merchant/h5/permission/{sub_mchid}")]
+#[doc(alias = "GET v3/global/merchant/h5/permission/{sub_mchid}")]
+#[doc(alias = "查询子商户H5支付权限状态")]
 #[endpoint(GET, "v3/global/merchant/h5/permission/{sub_mchid}", response = GetMerchantH5PermissionSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -525,6 +600,9 @@ pub struct GetMerchantH5PermissionSubMchid {
 /// `POST /v3/global/merchants`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 机构模式.
+#[doc(alias = "v3/global/merchants")]
+#[doc(alias = "POST v3/global/merchants")]
+#[doc(alias = "子商户进件（融合钱包）")]
 ///
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/global/merchants", response = PostMerchantsResponse)]
@@ -542,7 +620,7 @@ pub struct PostMerchants {
     /// 公司电话
     pub office_phone: String,
     /// 联系人信息
-    pub contact: PostMerchantsContact,
+    pub contact: Contact,
     /// 类目
     pub business_category: i64,
     /// 渠道号
@@ -550,7 +628,7 @@ pub struct PostMerchants {
     /// 注册国家或区域
     pub merchant_country_code: String,
     /// 商户类型
-    pub merchant_type: PostMerchantsMerchantType,
+    pub merchant_type: MerchantType,
     /// 公司注册文件编号
     pub registration_certificate_number: Option<String>,
     /// 公司注册文件过期时间
@@ -560,15 +638,15 @@ pub struct PostMerchants {
     /// 子商户银行结算账户信息
     pub settlement_bank_number: Option<String>,
     /// 业务信息
-    pub business: PostMerchantsBusiness,
+    pub business: Business,
     /// 董事信息
-    pub director: Option<PostMerchantsDirector>,
+    pub director: Option<Director>,
     /// 负责人信息
-    pub principal: Option<PostMerchantsDirector>,
+    pub principal: Option<Director>,
     /// 是否申请H5支付权限
     pub apply_h5_payment: Option<bool>,
     /// H5申请资料
-    pub h5_payment_apply_info: Option<PostMerchantsH5PaymentApplyInfo>,
+    pub h5_payment_apply_info: Option<H5PaymentApplyInfo>,
     /// 附加信息
     pub attach: Option<String>,
 }
@@ -578,6 +656,9 @@ pub struct PostMerchants {
 /// `GET /v3/global/merchants/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 机构模式.
+#[doc(alias = "v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "GET v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "查询子商户（融合钱包）")]
 #[endpoint(GET, "v3/global/merchants/{sub_mchid}", response = GetMerchantsSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -595,6 +676,9 @@ pub struct GetMerchantsSubMchid {
 /// `PATCH /v3/global/merchants/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 机构模式.
+#[doc(alias = "v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "PATCH v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "修改子商户（融合钱包）")]
 #[endpoint(PATCH, "v3/global/merchants/{sub_mchid}", response = PatchMerchantsSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -608,13 +692,13 @@ pub struct PatchMerchantsSubMchid {
     /// 子商户全称
     pub name: String,
     /// H5支付申请资料资料
-    pub h5_payment_apply_info: Option<PatchMerchantsSubMchidH5PaymentApplyInfo>,
+    pub h5_payment_apply_info: Option<MerchantH5PaymentApplyInfo>,
     /// 子商户简称
     pub shortname: String,
     /// 公司电话
     pub office_phone: String,
     /// 联系人信息
-    pub contact: PostMerchantsContact,
+    pub contact: Contact,
     /// 类目
     pub business_category: i64,
     /// 渠道号
@@ -622,7 +706,7 @@ pub struct PatchMerchantsSubMchid {
     /// 注册国家或区域
     pub merchant_country_code: String,
     /// 商户类型
-    pub merchant_type: PostMerchantsMerchantType,
+    pub merchant_type: MerchantType,
     /// 公司注册文件编号
     pub registration_certificate_number: String,
     /// 公司注册文件过期时间
@@ -632,11 +716,11 @@ pub struct PatchMerchantsSubMchid {
     /// 子商户银行结算账户信息
     pub settlement_bank_number: Option<String>,
     /// 业务信息
-    pub business: PostMerchantsBusiness,
+    pub business: Business,
     /// 董事信息
-    pub director: Option<PostMerchantsDirector>,
+    pub director: Option<Director>,
     /// 负责人信息
-    pub principal: Option<PostMerchantsDirector>,
+    pub principal: Option<Director>,
     /// 是否申请H5支付权限
     pub apply_h5_payment: Option<bool>,
 }
@@ -646,10 +730,13 @@ pub struct PatchMerchantsSubMchid {
 /// `POST /v3/global/micropay/transactions/id/{transaction_id}/reverse`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_7.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/micropay/transactions/id/{transaction_id}/reverse")]
+#[doc(alias = "POST v3/global/micropay/transactions/id/{transaction_id}/reverse")]
+#[doc(alias = "撤销订单(微信支付订单号)")]
 #[endpoint(POST, "v3/global/micropay/transactions/id/{transaction_id}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsIdTransactionIdReverse {
+pub struct PostMicropayTransactionsIdReverse {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户号
@@ -665,10 +752,13 @@ pub struct PostMicropayTransactionsIdTransactionIdReverse {
 /// `POST /v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_7.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销订单(商户订单号)")]
 #[endpoint(POST, "v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsOutTradeNoOutTradeNoReverse {
+pub struct PostMicropayTransactionsOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
     /// 商户号
@@ -684,6 +774,9 @@ pub struct PostMicropayTransactionsOutTradeNoOutTradeNoReverse {
 /// `POST /v3/global/micropay/transactions/pay`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/micropay/transactions/pay")]
+#[doc(alias = "POST v3/global/micropay/transactions/pay")]
+#[doc(alias = "提交付款码支付")]
 #[endpoint(POST, "v3/global/micropay/transactions/pay", response = PostMicropayTransactionsPayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -715,13 +808,13 @@ pub struct PostMicropayTransactionsPay {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayPayer>,
+    pub payer: Option<PayPayer>,
     /// 订单金额
-    pub amount: PostMicropayTransactionsPayAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostMicropayTransactionsPaySceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostMicropayTransactionsPayDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// APP签约API
@@ -729,6 +822,9 @@ pub struct PostMicropayTransactionsPay {
 /// `POST /v3/global/papay/contracts/app-pre-entrust-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_18.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/papay/contracts/app-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/app-pre-entrust-sign")]
+#[doc(alias = "APP签约API")]
 #[endpoint(POST, "v3/global/papay/contracts/app-pre-entrust-sign", response = PostPapayContractsAppPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -764,6 +860,9 @@ pub struct PostPapayContractsAppPreEntrustSign {
 /// `POST /v3/global/papay/contracts/h5-pre-entrust-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_14.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/papay/contracts/h5-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/h5-pre-entrust-sign")]
+#[doc(alias = "H5预签约API")]
 #[endpoint(POST, "v3/global/papay/contracts/h5-pre-entrust-sign", response = PostPapayContractsH5PreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -801,7 +900,10 @@ pub struct PostPapayContractsH5PreEntrustSign {
 /// `POST /v3/global/papay/contracts/jsapi-pre-entrust-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_15.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(POST, "v3/global/papay/contracts/jsapi-pre-entrust-sign", response = PostPapayContractsH5PreEntrustSignResponse)]
+#[doc(alias = "v3/global/papay/contracts/jsapi-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/jsapi-pre-entrust-sign")]
+#[doc(alias = "JSAPI预签约API")]
+#[endpoint(POST, "v3/global/papay/contracts/jsapi-pre-entrust-sign", response = PostPapayContractsJsapiPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsJsapiPreEntrustSign {
@@ -836,7 +938,10 @@ pub struct PostPapayContractsJsapiPreEntrustSign {
 /// `POST /v3/global/papay/contracts/miniprogram-pre-entrust-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_1.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(POST, "v3/global/papay/contracts/miniprogram-pre-entrust-sign", response = PostPapayContractsAppPreEntrustSignResponse)]
+#[doc(alias = "v3/global/papay/contracts/miniprogram-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/miniprogram-pre-entrust-sign")]
+#[doc(alias = "小程序签约API")]
+#[endpoint(POST, "v3/global/papay/contracts/miniprogram-pre-entrust-sign", response = PostPapayContractsMiniprogramPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPapayContractsMiniprogramPreEntrustSign {
@@ -871,10 +976,13 @@ pub struct PostPapayContractsMiniprogramPreEntrustSign {
 /// `GET /v3/global/papay/contracts/out-contract-code/{out_contract_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_3.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/papay/contracts/out-contract-code/{out_contract_code}", response = GetPapayContractsOutContractCodeOutContractCodeResponse)]
+#[doc(alias = "v3/global/papay/contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "GET v3/global/papay/contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "商户协议号查询签约API")]
+#[endpoint(GET, "v3/global/papay/contracts/out-contract-code/{out_contract_code}", response = GetPapayContractsOutContractCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPapayContractsOutContractCodeOutContractCode {
+pub struct GetPapayContractsOutContractCode {
     /// 机构APPID
     pub appid: Option<String>,
     /// 子商户号
@@ -894,6 +1002,9 @@ pub struct GetPapayContractsOutContractCodeOutContractCode {
 /// `POST /v3/global/papay/contracts/web-pre-entrust-sign`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/papay/contracts/web-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/web-pre-entrust-sign")]
+#[doc(alias = "WEB预签约API")]
 #[endpoint(POST, "v3/global/papay/contracts/web-pre-entrust-sign", response = PostPapayContractsWebPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -927,10 +1038,13 @@ pub struct PostPapayContractsWebPreEntrustSign {
 /// `GET /v3/global/papay/contracts/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_2.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/papay/contracts/{contract_id}", response = GetPapayContractsOutContractCodeOutContractCodeResponse)]
+#[doc(alias = "v3/global/papay/contracts/{contract_id}")]
+#[doc(alias = "GET v3/global/papay/contracts/{contract_id}")]
+#[doc(alias = "代扣协议ID查询签约API")]
+#[endpoint(GET, "v3/global/papay/contracts/{contract_id}", response = GetPapayContractsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPapayContractsContractId {
+pub struct GetPapayContractsId {
     /// 机构APPID
     pub appid: Option<String>,
     /// 子商户号
@@ -952,10 +1066,13 @@ pub struct GetPapayContractsContractId {
 /// `POST /v3/global/papay/contracts/{contract_id}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_4.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/papay/contracts/{contract_id}/terminate")]
+#[doc(alias = "POST v3/global/papay/contracts/{contract_id}/terminate")]
+#[doc(alias = "申请解约API")]
 #[endpoint(POST, "v3/global/papay/contracts/{contract_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPapayContractsContractIdTerminate {
+pub struct PostPapayContractsIdTerminate {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 机构APPID
@@ -975,6 +1092,9 @@ pub struct PostPapayContractsContractIdTerminate {
 /// `POST /v3/global/papay/transactions`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_6.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/papay/transactions")]
+#[doc(alias = "POST v3/global/papay/transactions")]
+#[doc(alias = "支付扣款API")]
 #[endpoint(POST, "v3/global/papay/transactions", response = PostPapayTransactionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1002,9 +1122,9 @@ pub struct PostPapayTransactions {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 订单金额
-    pub amount: PostMicropayTransactionsPayAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostPapayTransactionsSceneInfo>,
+    pub scene_info: Option<TransactionSceneInfo>,
 }
 
 /// 查询订单(商户订单号)
@@ -1012,10 +1132,13 @@ pub struct PostPapayTransactions {
 /// `GET /v3/global/papay/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_8.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/papay/transactions/out-trade-no/{out_trade_no}", response = GetPapayTransactionsOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/global/papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/global/papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单(商户订单号)")]
+#[endpoint(GET, "v3/global/papay/transactions/out-trade-no/{out_trade_no}", response = GetPapayTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPapayTransactionsOutTradeNoOutTradeNo {
+pub struct GetPapayTransactionsOutTradeNo {
     /// 子商户号
     pub sub_mchid: String,
     /// 商户订单号
@@ -1027,10 +1150,13 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_10.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销订单(商户订单号)")]
 #[endpoint(POST, "v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPapayTransactionsOutTradeNoOutTradeNoReverse {
+pub struct PostPapayTransactionsOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
     /// 子商户号
@@ -1043,10 +1169,13 @@ pub struct PostPapayTransactionsOutTradeNoOutTradeNoReverse {
 /// `GET /v3/global/papay/transactions/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter5_1_8.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/papay/transactions/{transaction_id}", response = GetPapayTransactionsOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/global/papay/transactions/{transaction_id}")]
+#[doc(alias = "GET v3/global/papay/transactions/{transaction_id}")]
+#[doc(alias = "查询订单(微信支付订单号)")]
+#[endpoint(GET, "v3/global/papay/transactions/{transaction_id}", response = GetPapayTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPapayTransactionsTransactionId {
+pub struct GetPapayTransactionsId {
     /// 子商户号
     pub sub_mchid: String,
     /// 微信支付订单号
@@ -1058,6 +1187,9 @@ pub struct GetPapayTransactionsTransactionId {
 /// `GET /v3/global/profit-sharing/bill-download-url`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_9.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/bill-download-url")]
+#[doc(alias = "GET v3/global/profit-sharing/bill-download-url")]
+#[doc(alias = "获取分账账单文件下载地址API")]
 #[endpoint(GET, "v3/global/profit-sharing/bill-download-url", response = GetProfitSharingBillDownloadUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1073,6 +1205,9 @@ pub struct GetProfitSharingBillDownloadUrl {
 /// `POST /v3/global/profit-sharing/orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_2.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/orders")]
+#[doc(alias = "POST v3/global/profit-sharing/orders")]
+#[doc(alias = "请求分账API")]
 #[endpoint(POST, "v3/global/profit-sharing/orders", response = PostProfitSharingOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1088,7 +1223,7 @@ pub struct PostProfitSharingOrders {
     /// 商户分账单号
     pub out_order_no: String,
     /// 分账接收方列表
-    pub receivers: Option<Vec<PostProfitSharingOrdersReceivers>>,
+    pub receivers: Option<Vec<OrderReceiver>>,
     /// 是否解冻剩余未分资金
     pub unfreeze_unsplit: bool,
 }
@@ -1098,7 +1233,10 @@ pub struct PostProfitSharingOrders {
 /// `POST /v3/global/profit-sharing/orders/unfreeze`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_3.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(POST, "v3/global/profit-sharing/orders/unfreeze", response = PostProfitSharingOrdersResponse)]
+#[doc(alias = "v3/global/profit-sharing/orders/unfreeze")]
+#[doc(alias = "POST v3/global/profit-sharing/orders/unfreeze")]
+#[doc(alias = "解冻剩余资金API")]
+#[endpoint(POST, "v3/global/profit-sharing/orders/unfreeze", response = PostProfitSharingOrdersUnfreezeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostProfitSharingOrdersUnfreeze {
@@ -1117,7 +1255,10 @@ pub struct PostProfitSharingOrdersUnfreeze {
 /// `GET /v3/global/profit-sharing/orders/{out_order_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_4.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/profit-sharing/orders/{out_order_no}", response = PostProfitSharingOrdersResponse)]
+#[doc(alias = "v3/global/profit-sharing/orders/{out_order_no}")]
+#[doc(alias = "GET v3/global/profit-sharing/orders/{out_order_no}")]
+#[doc(alias = "查询分账结果API")]
+#[endpoint(GET, "v3/global/profit-sharing/orders/{out_order_no}", response = GetProfitSharingOrdersOutOrderNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingOrdersOutOrderNo {
@@ -1134,6 +1275,9 @@ pub struct GetProfitSharingOrdersOutOrderNo {
 /// `DELETE /v3/global/profit-sharing/receivers`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_8.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/receivers")]
+#[doc(alias = "DELETE v3/global/profit-sharing/receivers")]
+#[doc(alias = "删除分账接收方API")]
 #[endpoint(DELETE, "v3/global/profit-sharing/receivers", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1149,7 +1293,7 @@ pub struct DeleteProfitSharingReceivers {
     pub sub_appid: Option<String>,
     /// 分账接收方类型
     #[wechatpay(body)]
-    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方帐号
     #[wechatpay(body)]
     pub account: Option<String>,
@@ -1160,6 +1304,9 @@ pub struct DeleteProfitSharingReceivers {
 /// `POST /v3/global/profit-sharing/receivers`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_6.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/receivers")]
+#[doc(alias = "POST v3/global/profit-sharing/receivers")]
+#[doc(alias = "添加分账接收方API")]
 #[endpoint(POST, "v3/global/profit-sharing/receivers", response = PostProfitSharingReceiversResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1171,7 +1318,7 @@ pub struct PostProfitSharingReceivers {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方帐号
     pub account: Option<String>,
     /// 分账个人接收方姓名
@@ -1179,7 +1326,7 @@ pub struct PostProfitSharingReceivers {
     /// 是否已经获取用户实名信息授权
     pub authorized: Option<bool>,
     /// 与分账方的关系类型
-    pub relation_type: Option<PostProfitSharingReceiversRelationType>,
+    pub relation_type: Option<RelationType>,
     /// 自定义的分账关系
     pub custom_relation: Option<String>,
     /// 分账场景详细描述
@@ -1199,6 +1346,9 @@ pub struct PostProfitSharingReceivers {
 /// `GET /v3/global/profit-sharing/receivers/{account}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_7.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/receivers/{account}")]
+#[doc(alias = "GET v3/global/profit-sharing/receivers/{account}")]
+#[doc(alias = "查询分账接收方添加结果API")]
 #[endpoint(GET, "v3/global/profit-sharing/receivers/{account}", response = GetProfitSharingReceiversAccountResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1212,7 +1362,7 @@ pub struct GetProfitSharingReceiversAccount {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 接收方账号
     pub account: String,
 }
@@ -1222,7 +1372,10 @@ pub struct GetProfitSharingReceiversAccount {
 /// `GET /v3/global/profit-sharing/refunds/bill-download-url`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_14.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/profit-sharing/refunds/bill-download-url", response = GetProfitSharingBillDownloadUrlResponse)]
+#[doc(alias = "v3/global/profit-sharing/refunds/bill-download-url")]
+#[doc(alias = "GET v3/global/profit-sharing/refunds/bill-download-url")]
+#[doc(alias = "获取分账退款账单下载链接API")]
+#[endpoint(GET, "v3/global/profit-sharing/refunds/bill-download-url", response = GetProfitSharingRefundsBillDownloadUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetProfitSharingRefundsBillDownloadUrl {
@@ -1237,6 +1390,9 @@ pub struct GetProfitSharingRefundsBillDownloadUrl {
 /// `GET /v3/global/profit-sharing/refunds/refundable-balance`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_13.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/refunds/refundable-balance")]
+#[doc(alias = "GET v3/global/profit-sharing/refunds/refundable-balance")]
+#[doc(alias = "查询可供垫付退款实时余额API")]
 #[endpoint(GET, "v3/global/profit-sharing/refunds/refundable-balance", response = GetProfitSharingRefundsRefundableBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1247,6 +1403,9 @@ pub struct GetProfitSharingRefundsRefundableBalance {}
 /// `POST /v3/global/profit-sharing/transactions/mark`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/profit-sharing/transactions/mark")]
+#[doc(alias = "POST v3/global/profit-sharing/transactions/mark")]
+#[doc(alias = "分账标记API")]
 #[endpoint(POST, "v3/global/profit-sharing/transactions/mark", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1264,10 +1423,13 @@ pub struct PostProfitSharingTransactionsMark {
 /// `GET /v3/global/profit-sharing/transactions/{transaction_id}/amounts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_5.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/profit-sharing/transactions/{transaction_id}/amounts", response = GetProfitSharingTransactionsTransactionIdAmountsResponse)]
+#[doc(alias = "v3/global/profit-sharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/global/profit-sharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "查询剩余待分金额API")]
+#[endpoint(GET, "v3/global/profit-sharing/transactions/{transaction_id}/amounts", response = GetProfitSharingTransactionsIdAmountsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitSharingTransactionsTransactionIdAmounts {
+pub struct GetProfitSharingTransactionsIdAmounts {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -1279,10 +1441,13 @@ pub struct GetProfitSharingTransactionsTransactionIdAmounts {
 /// `GET /v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter4_1_12.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts", response = GetProfitSharingTransactionsTransactionIdRefundableAmountsResponse)]
+#[doc(alias = "v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts")]
+#[doc(alias = "GET v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts")]
+#[doc(alias = "查询订单剩余可退款金额API")]
+#[endpoint(GET, "v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts", response = GetProfitSharingTransactionsIdRefundableAmountsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetProfitSharingTransactionsTransactionIdRefundableAmounts {
+pub struct GetProfitSharingTransactionsIdRefundableAmounts {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -1294,10 +1459,13 @@ pub struct GetProfitSharingTransactionsTransactionIdRefundableAmounts {
 /// `GET /v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/global/v3/zh/4013068934>.
 /// Callers: 机构模式.
-#[endpoint(GET, "v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}", response = GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse)]
+#[doc(alias = "v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}")]
+#[doc(alias = "商家充值退款余额查询")]
+#[endpoint(GET, "v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}", response = GetRefundPartnerRechargeBalanceSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchid {
+pub struct GetRefundPartnerRechargeBalanceSubMchid {
     /// 特约商户号
     pub sub_mchid: String,
 }
@@ -1307,7 +1475,10 @@ pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchid {
 /// `GET /v3/global/refund/recharge-balance`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/global/v3/zh/4013068934>.
 /// Callers: 直连模式.
-#[endpoint(GET, "v3/global/refund/recharge-balance", response = GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse)]
+#[doc(alias = "v3/global/refund/recharge-balance")]
+#[doc(alias = "GET v3/global/refund/recharge-balance")]
+#[doc(alias = "商家充值退款余额查询")]
+#[endpoint(GET, "v3/global/refund/recharge-balance", response = GetRefundRechargeBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetRefundRechargeBalance {}
@@ -1317,6 +1488,9 @@ pub struct GetRefundRechargeBalance {}
 /// `GET /v3/global/refunds`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/refunds")]
+#[doc(alias = "GET v3/global/refunds")]
+#[doc(alias = "查询所有退款")]
 #[endpoint(GET, "v3/global/refunds", response = GetRefundsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1342,6 +1516,9 @@ pub struct GetRefunds {
 /// `POST /v3/global/refunds`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/refunds")]
+#[doc(alias = "POST v3/global/refunds")]
+#[doc(alias = "申请退款")]
 #[endpoint(POST, "v3/global/refunds", response = PostRefundsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1377,10 +1554,13 @@ pub struct PostRefunds {
 /// `GET /v3/global/refunds/id/{refund_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/refunds/id/{refund_id}", response = GetRefundsIdRefundIdResponse)]
+#[doc(alias = "v3/global/refunds/id/{refund_id}")]
+#[doc(alias = "GET v3/global/refunds/id/{refund_id}")]
+#[doc(alias = "查询单笔退款(微信支付退款订单号)")]
+#[endpoint(GET, "v3/global/refunds/id/{refund_id}", response = GetRefundsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsIdRefundId {
+pub struct GetRefundsId {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -1396,10 +1576,13 @@ pub struct GetRefundsIdRefundId {
 /// `GET /v3/global/refunds/out-refund-no/{out_refund_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/refunds/out-refund-no/{out_refund_no}", response = GetRefundsIdRefundIdResponse)]
+#[doc(alias = "v3/global/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "GET v3/global/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "查询单笔退款(商户退款订单号)")]
+#[endpoint(GET, "v3/global/refunds/out-refund-no/{out_refund_no}", response = GetRefundsOutRefundNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsOutRefundNoOutRefundNo {
+pub struct GetRefundsOutRefundNo {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -1415,6 +1598,9 @@ pub struct GetRefundsOutRefundNoOutRefundNo {
 /// `GET /v3/global/settle/settlements`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_10.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/settle/settlements")]
+#[doc(alias = "GET v3/global/settle/settlements")]
+#[doc(alias = "查询结算资金明细API")]
 #[endpoint(GET, "v3/global/settle/settlements", response = GetSettleSettlementsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1422,7 +1608,7 @@ pub struct GetSettleSettlements {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 结算状态
-    pub settle_state: GetSettleSettlementsSettleState,
+    pub settle_state: SettleState,
     /// 结算开始日期
     pub settle_start_date: Option<String>,
     /// 结算结束日期
@@ -1438,6 +1624,9 @@ pub struct GetSettleSettlements {
 /// `GET /v3/global/statements`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/statements")]
+#[doc(alias = "GET v3/global/statements")]
+#[doc(alias = "下载对账单")]
 ///
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/global/statements", response = (), unsigned_response)]
@@ -1459,6 +1648,9 @@ pub struct GetStatements {
 /// `POST /v3/global/transactions/app`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_4_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/transactions/app")]
+#[doc(alias = "POST v3/global/transactions/app")]
+#[doc(alias = "APP支付下单")]
 #[endpoint(POST, "v3/global/transactions/app", response = PostTransactionsAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1496,13 +1688,13 @@ pub struct PostTransactionsApp {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostMicropayTransactionsPayAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostMicropayTransactionsPaySceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostMicropayTransactionsPayDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// 查询订单(微信支付订单号)
@@ -1510,10 +1702,13 @@ pub struct PostTransactionsApp {
 /// `GET /v3/global/transactions/id/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_2.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/global/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/global/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单(微信支付订单号)")]
+#[endpoint(GET, "v3/global/transactions/id/{transaction_id}", response = GetTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsIdTransactionId {
+pub struct GetTransactionsId {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -1529,10 +1724,13 @@ pub struct GetTransactionsIdTransactionId {
 /// `POST /v3/global/transactions/id/{transaction_id}/close`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_2_7.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/transactions/id/{transaction_id}/close")]
+#[doc(alias = "POST v3/global/transactions/id/{transaction_id}/close")]
+#[doc(alias = "关闭订单(微信支付订单号)")]
 #[endpoint(POST, "v3/global/transactions/id/{transaction_id}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsIdTransactionIdClose {
+pub struct PostTransactionsIdClose {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 直连商户号
@@ -1548,7 +1746,10 @@ pub struct PostTransactionsIdTransactionIdClose {
 /// `POST /v3/global/transactions/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_3_1.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(POST, "v3/global/transactions/jsapi", response = PostTransactionsAppResponse)]
+#[doc(alias = "v3/global/transactions/jsapi")]
+#[doc(alias = "POST v3/global/transactions/jsapi")]
+#[doc(alias = "JSAPI支付下单API")]
+#[endpoint(POST, "v3/global/transactions/jsapi", response = PostTransactionsJsapiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapi {
@@ -1585,13 +1786,13 @@ pub struct PostTransactionsJsapi {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostMicropayTransactionsPayAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostMicropayTransactionsPaySceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostMicropayTransactionsPayDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// H5支付下单
@@ -1599,6 +1800,9 @@ pub struct PostTransactionsJsapi {
 /// `POST /v3/global/transactions/mweb`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_4_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/transactions/mweb")]
+#[doc(alias = "POST v3/global/transactions/mweb")]
+#[doc(alias = "H5支付下单")]
 #[endpoint(POST, "v3/global/transactions/mweb", response = PostTransactionsMwebResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1636,13 +1840,13 @@ pub struct PostTransactionsMweb {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostMicropayTransactionsPayAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: PostTransactionsMwebSceneInfo,
+    pub scene_info: MwebSceneInfo,
     /// 优惠功能
-    pub detail: Option<Vec<PostMicropayTransactionsPayDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// Native支付下单API
@@ -1650,6 +1854,9 @@ pub struct PostTransactionsMweb {
 /// `POST /v3/global/transactions/native`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_2_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/transactions/native")]
+#[doc(alias = "POST v3/global/transactions/native")]
+#[doc(alias = "Native支付下单API")]
 #[endpoint(POST, "v3/global/transactions/native", response = PostTransactionsNativeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1687,13 +1894,13 @@ pub struct PostTransactionsNative {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostMicropayTransactionsPayAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostMicropayTransactionsPaySceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostMicropayTransactionsPayDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// 查询订单(商户订单号)
@@ -1701,10 +1908,13 @@ pub struct PostTransactionsNative {
 /// `GET /v3/global/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_1_2.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/global/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/global/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/global/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单(商户订单号)")]
+#[endpoint(GET, "v3/global/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct GetTransactionsOutTradeNo {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -1720,10 +1930,13 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/global/transactions/out-trade-no/{out_trade_no}/close`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api_external/ch/apis/chapter3_2_7.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/global/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "POST v3/global/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "关闭订单(商户订单号)")]
 #[endpoint(POST, "v3/global/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsOutTradeNoOutTradeNoClose {
+pub struct PostTransactionsOutTradeNoClose {
     /// 商户订单号
     pub out_trade_no: String,
     /// 直连商户号
@@ -1736,7 +1949,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoClose {
 
 /// 证书信息 (encrypted with the APIv3 key)
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponseDataEncryptCertificate {
+pub struct EncryptCertificate {
     /// 加密证书的算法
     pub algorithm: Option<String>,
     /// 加密证书的随机串
@@ -1749,7 +1962,7 @@ pub struct GetCertificatesResponseDataEncryptCertificate {
 
 /// `data`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponseData {
+pub struct Data {
     /// 证书序列号
     pub serial_no: Option<String>,
     /// 证书启用时间
@@ -1757,21 +1970,24 @@ pub struct GetCertificatesResponseData {
     /// 证书弃用时间
     pub expire_time: Option<String>,
     /// 证书信息 (encrypted with the APIv3 key)
-    pub encrypt_certificate: Option<GetCertificatesResponseDataEncryptCertificate>,
+    pub encrypt_certificate: Option<EncryptCertificate>,
 }
 
 /// The answer of [`GetCertificates`] (获取平台证书列表).
+#[doc(alias = "v3/global/certificates")]
+#[doc(alias = "GET v3/global/certificates")]
+#[doc(alias = "获取平台证书列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponse {
     /// `data`
-    pub data: Option<Vec<GetCertificatesResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
 crate::open_enum::open_enum! {
     /// 订单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersOrderType {
+    pub enum OrderType {
         /// `out_trade_no`
         OutTradeNo = "out_trade_no",
         /// `transaction_id`
@@ -1783,13 +1999,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetCustomsOrdersOrderType {}
+impl crate::endpoint::QueryValue for OrderType {}
 
 crate::open_enum::open_enum! {
     /// 海关
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersCustoms {
+    pub enum Customs {
         /// `GUANGZHOU_ZS`
         GuangzhouZs = "GUANGZHOU_ZS",
         /// `HANGZHOU_ZS`
@@ -1811,13 +2027,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetCustomsOrdersCustoms {}
+impl crate::endpoint::QueryValue for Customs {}
 
 crate::open_enum::open_enum! {
     /// 核验机构
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersResponseVerifyDepartment {
+    pub enum VerifyDepartment {
         /// `UNIONPAY`
         Unionpay = "UNIONPAY",
         /// `NETSUNION`
@@ -1831,7 +2047,7 @@ crate::open_enum::open_enum! {
     /// 报关状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersResponseDataState {
+    pub enum State {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `UNDECLARED`
@@ -1849,7 +2065,7 @@ crate::open_enum::open_enum! {
 
 /// 报关数据包
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCustomsOrdersResponseData {
+pub struct OrderData {
     /// 商户子单号
     pub sub_order_no: Option<String>,
     /// 微信子单号
@@ -1857,7 +2073,7 @@ pub struct GetCustomsOrdersResponseData {
     /// 商户海关备案号
     pub mch_customs_no: Option<String>,
     /// 海关代码
-    pub customs: Option<GetCustomsOrdersCustoms>,
+    pub customs: Option<Customs>,
     /// 币种
     pub fee_type: Option<String>,
     /// 子单金额
@@ -1869,7 +2085,7 @@ pub struct GetCustomsOrdersResponseData {
     /// 商品费用
     pub product_fee: Option<i64>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 报关结果说明
     pub explanation: Option<String>,
     /// 最后更新时间
@@ -1877,6 +2093,9 @@ pub struct GetCustomsOrdersResponseData {
 }
 
 /// The answer of [`GetCustomsOrders`] (报关查询API).
+#[doc(alias = "v3/global/customs/orders")]
+#[doc(alias = "GET v3/global/customs/orders")]
+#[doc(alias = "报关查询API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCustomsOrdersResponse {
     /// 机构APPID
@@ -1886,7 +2105,7 @@ pub struct GetCustomsOrdersResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 核验机构
-    pub verify_department: Option<GetCustomsOrdersResponseVerifyDepartment>,
+    pub verify_department: Option<VerifyDepartment>,
     /// 核验机构流水号
     pub verify_department_trade_id: Option<String>,
     /// 偏移量
@@ -1896,10 +2115,13 @@ pub struct GetCustomsOrdersResponse {
     /// 查询结果总条数
     pub total_count: Option<i64>,
     /// 报关数据包
-    pub data: Option<Vec<GetCustomsOrdersResponseData>>,
+    pub data: Option<Vec<OrderData>>,
 }
 
 /// The answer of [`PatchCustomsOrders`] (报关信息修改API).
+#[doc(alias = "v3/global/customs/orders")]
+#[doc(alias = "PATCH v3/global/customs/orders")]
+#[doc(alias = "报关信息修改API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchCustomsOrdersResponse {
     /// 机构APPID
@@ -1907,7 +2129,7 @@ pub struct PatchCustomsOrdersResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 微信订单号
@@ -1919,12 +2141,15 @@ pub struct PatchCustomsOrdersResponse {
     /// 最后更新时间
     pub modify_time: Option<String>,
     /// 核验机构
-    pub verify_department: Option<GetCustomsOrdersResponseVerifyDepartment>,
+    pub verify_department: Option<VerifyDepartment>,
     /// 核验机构流水号
     pub verify_department_trade_id: Option<String>,
 }
 
 /// The answer of [`PostCustomsOrders`] (报关API).
+#[doc(alias = "v3/global/customs/orders")]
+#[doc(alias = "POST v3/global/customs/orders")]
+#[doc(alias = "报关API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsOrdersResponse {
     /// 机构APPID
@@ -1932,7 +2157,7 @@ pub struct PostCustomsOrdersResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 微信订单号
@@ -1942,12 +2167,15 @@ pub struct PostCustomsOrdersResponse {
     /// 微信子订单号
     pub sub_order_id: Option<String>,
     /// 核验机构
-    pub verify_department: Option<GetCustomsOrdersResponseVerifyDepartment>,
+    pub verify_department: Option<VerifyDepartment>,
     /// 核验机构交易流水号
     pub verify_department_trade_id: Option<String>,
 }
 
 /// The answer of [`PostCustomsRedeclare`] (报关重推API).
+#[doc(alias = "v3/global/customs/redeclare")]
+#[doc(alias = "POST v3/global/customs/redeclare")]
+#[doc(alias = "报关重推API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsRedeclareResponse {
     /// 机构APPID
@@ -1955,7 +2183,7 @@ pub struct PostCustomsRedeclareResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 微信订单号
@@ -1974,7 +2202,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCustomsVerifyCertificateCertificateType {
+    pub enum CertificateType {
         /// `IDCARD`
         Idcard = "IDCARD",
     }
@@ -1984,7 +2212,7 @@ crate::open_enum::open_enum! {
     /// 身份核验结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCustomsVerifyCertificateResponseCertificateCheckResult {
+    pub enum CertificateCheckResult {
         /// `SAME`
         Same = "SAME",
         /// `DIFFERENT`
@@ -1993,6 +2221,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostCustomsVerifyCertificate`] (身份信息校验API).
+#[doc(alias = "v3/global/customs/verify-certificate")]
+#[doc(alias = "POST v3/global/customs/verify-certificate")]
+#[doc(alias = "身份信息校验API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsVerifyCertificateResponse {
     /// 机构APPID
@@ -2004,13 +2235,39 @@ pub struct PostCustomsVerifyCertificateResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 身份核验结果
-    pub certificate_check_result:
-        Option<PostCustomsVerifyCertificateResponseCertificateCheckResult>,
+    pub certificate_check_result: Option<CertificateCheckResult>,
 }
 
 /// The answer of [`GetMerchantServiceComplaintNotifications`] (查询投诉通知回调).
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "GET v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "查询投诉通知回调")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintNotificationsResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 通知地址
+    pub url: Option<String>,
+}
+
+/// The answer of [`PostMerchantServiceComplaintNotifications`] (创建投诉通知回调).
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "POST v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "创建投诉通知回调")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMerchantServiceComplaintNotificationsResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 通知地址
+    pub url: Option<String>,
+}
+
+/// The answer of [`PutMerchantServiceComplaintNotifications`] (更新投诉通知回调).
+#[doc(alias = "v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "PUT v3/global/merchant-service/complaint-notifications")]
+#[doc(alias = "更新投诉通知回调")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PutMerchantServiceComplaintNotificationsResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 通知地址
@@ -2021,7 +2278,7 @@ crate::open_enum::open_enum! {
     /// 商户语言
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantServiceComplaintsMchLanguage {
+    pub enum MchLanguage {
         /// `ZH_CN`
         ZhCn = "ZH_CN",
         /// `ZH_TW`
@@ -2051,13 +2308,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetMerchantServiceComplaintsMchLanguage {}
+impl crate::endpoint::QueryValue for MchLanguage {}
 
 crate::open_enum::open_enum! {
     /// 投诉单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantServiceComplaintsResponseDataComplaintState {
+    pub enum ComplaintState {
         /// `PENDING`
         Pending = "PENDING",
         /// `PROCESSING`
@@ -2069,7 +2326,7 @@ crate::open_enum::open_enum! {
 
 /// 投诉单关联订单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantServiceComplaintsResponseDataComplaintOrderInfo {
+pub struct ComplaintOrderInfo {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 商户订单号
@@ -2094,7 +2351,7 @@ crate::open_enum::open_enum! {
     /// 优先级
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantServiceComplaintsResponseDataPriority {
+    pub enum Priority {
         /// `PRIORITY`
         Priority = "PRIORITY",
         /// `GENERAL`
@@ -2106,7 +2363,7 @@ crate::open_enum::open_enum! {
     /// 媒体文件业务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantServiceComplaintsResponseDataComplaintMediaListMediaType {
+    pub enum MediaType {
         /// `USER_COMPLAINT_IMAGE`
         UserComplaintImage = "USER_COMPLAINT_IMAGE",
         /// `OPERATION_IMAGE`
@@ -2116,9 +2373,9 @@ crate::open_enum::open_enum! {
 
 /// 投诉资料列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantServiceComplaintsResponseDataComplaintMediaList {
+pub struct ComplaintMediaList {
     /// 媒体文件业务类型
-    pub media_type: Option<GetMerchantServiceComplaintsResponseDataComplaintMediaListMediaType>,
+    pub media_type: Option<MediaType>,
     /// 媒体文列表
     pub media_url: Option<Vec<String>>,
 }
@@ -2127,7 +2384,7 @@ crate::open_enum::open_enum! {
     /// 支付分服务单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantServiceComplaintsResponseDataServiceOrderInfoState {
+    pub enum ServiceOrderInfoState {
         /// `DOING`
         Doing = "DOING",
         /// `REVOKED`
@@ -2141,18 +2398,18 @@ crate::open_enum::open_enum! {
 
 /// 投诉单关联服务单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantServiceComplaintsResponseDataServiceOrderInfo {
+pub struct ServiceOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 支付分服务单状态
-    pub state: Option<GetMerchantServiceComplaintsResponseDataServiceOrderInfoState>,
+    pub state: Option<ServiceOrderInfoState>,
 }
 
 /// 用户投诉信息详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantServiceComplaintsResponseData {
+pub struct ComplaintData {
     /// 投诉单号
     pub complaint_id: Option<String>,
     /// 投诉时间
@@ -2160,40 +2417,41 @@ pub struct GetMerchantServiceComplaintsResponseData {
     /// 投诉详情
     pub complaint_detail: Option<String>,
     /// 投诉单状态
-    pub complaint_state: Option<GetMerchantServiceComplaintsResponseDataComplaintState>,
+    pub complaint_state: Option<ComplaintState>,
     /// 被诉商户号
     pub complainted_mchid: Option<String>,
     /// 投诉人联系方式
     pub payer_phone: Option<String>,
     /// 投诉单关联订单信息
-    pub complaint_order_info:
-        Option<Vec<GetMerchantServiceComplaintsResponseDataComplaintOrderInfo>>,
+    pub complaint_order_info: Option<Vec<ComplaintOrderInfo>>,
     /// 投诉单是否已全额退款
     pub complaint_full_refunded: Option<bool>,
     /// 是否超时
     pub is_overdue: Option<bool>,
     /// 优先级
-    pub priority: Option<GetMerchantServiceComplaintsResponseDataPriority>,
+    pub priority: Option<Priority>,
     /// 是否有待回复的用户留言
     pub incoming_user_response: Option<bool>,
     /// 用户投诉次数
     pub user_complaint_times: Option<i64>,
     /// 投诉资料列表
-    pub complaint_media_list:
-        Option<Vec<GetMerchantServiceComplaintsResponseDataComplaintMediaList>>,
+    pub complaint_media_list: Option<Vec<ComplaintMediaList>>,
     /// 问题描述
     pub problem_description: Option<String>,
     /// 投诉详情翻译
     pub complaint_detail_trans: Option<String>,
     /// 投诉单关联服务单信息
-    pub service_order_info: Option<Vec<GetMerchantServiceComplaintsResponseDataServiceOrderInfo>>,
+    pub service_order_info: Option<Vec<ServiceOrderInfo>>,
 }
 
 /// The answer of [`GetMerchantServiceComplaints`] (查询投诉单列表).
+#[doc(alias = "v3/global/merchant-service/complaints")]
+#[doc(alias = "GET v3/global/merchant-service/complaints")]
+#[doc(alias = "查询投诉单列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantServiceComplaintsResponse {
     /// 用户投诉信息详情
-    pub data: Option<Vec<GetMerchantServiceComplaintsResponseData>>,
+    pub data: Option<Vec<ComplaintData>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置
@@ -2202,11 +2460,51 @@ pub struct GetMerchantServiceComplaintsResponse {
     pub total_count: Option<i64>,
 }
 
+/// The answer of [`QueryComplaintV2`] (查询投诉单详情).
+#[doc(alias = "v3/global/merchant-service/complaints/{complaint_id}")]
+#[doc(alias = "GET v3/global/merchant-service/complaints/{complaint_id}")]
+#[doc(alias = "查询投诉单详情")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QueryComplaintV2Response {
+    /// 投诉单号
+    pub complaint_id: Option<String>,
+    /// 投诉时间
+    pub complaint_time: Option<String>,
+    /// 投诉详情
+    pub complaint_detail: Option<String>,
+    /// 投诉单状态
+    pub complaint_state: Option<ComplaintState>,
+    /// 被诉商户号
+    pub complainted_mchid: Option<String>,
+    /// 投诉人联系方式
+    pub payer_phone: Option<String>,
+    /// 投诉单关联订单信息
+    pub complaint_order_info: Option<Vec<ComplaintOrderInfo>>,
+    /// 投诉单是否已全额退款
+    pub complaint_full_refunded: Option<bool>,
+    /// 是否超时
+    pub is_overdue: Option<bool>,
+    /// 优先级
+    pub priority: Option<Priority>,
+    /// 是否有待回复的用户留言
+    pub incoming_user_response: Option<bool>,
+    /// 用户投诉次数
+    pub user_complaint_times: Option<i64>,
+    /// 投诉资料列表
+    pub complaint_media_list: Option<Vec<ComplaintMediaList>>,
+    /// 问题描述
+    pub problem_description: Option<String>,
+    /// 投诉详情翻译
+    pub complaint_detail_trans: Option<String>,
+    /// 投诉单关联服务单信息
+    pub service_order_info: Option<Vec<ServiceOrderInfo>>,
+}
+
 crate::open_enum::open_enum! {
     /// 操作类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseDataOperateType {
+    pub enum OperateType {
         /// `USER_CREATE_COMPLAINT`
         UserCreateComplaint = "USER_CREATE_COMPLAINT",
         /// `USER_CONTINUE_COMPLAINT`
@@ -2254,7 +2552,7 @@ crate::open_enum::open_enum! {
 
 /// 投诉协商历史
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseData {
+pub struct NegotiationHistoryData {
     /// 操作流水号
     pub log_id: Option<String>,
     /// 操作人
@@ -2262,21 +2560,23 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseDat
     /// 操作时间
     pub operate_time: Option<String>,
     /// 操作类型
-    pub operate_type:
-        Option<GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseDataOperateType>,
+    pub operate_type: Option<OperateType>,
     /// 操作内容
     pub operate_details: Option<String>,
     /// `image_list`
     pub image_list: Option<Vec<String>>,
     /// 操作资料列表
-    pub complaint_media_list: Option<GetMerchantServiceComplaintsResponseDataComplaintMediaList>,
+    pub complaint_media_list: Option<ComplaintMediaList>,
 }
 
-/// The answer of [`GetMerchantServiceComplaintsComplaintIdNegotiationHistorys`] (查询投诉协商历史).
+/// The answer of [`QueryNegotiationHistoryV2`] (查询投诉协商历史).
+#[doc(alias = "v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys")]
+#[doc(alias = "GET v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys")]
+#[doc(alias = "查询投诉协商历史")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse {
+pub struct QueryNegotiationHistoryV2Response {
     /// 投诉协商历史
-    pub data: Option<Vec<GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponseData>>,
+    pub data: Option<Vec<NegotiationHistoryData>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置
@@ -2286,6 +2586,9 @@ pub struct GetMerchantServiceComplaintsComplaintIdNegotiationHistorysResponse {
 }
 
 /// The answer of [`PostMerchantServiceImagesUpload`] (商户上传反馈图片API).
+#[doc(alias = "v3/global/merchant-service/images/upload")]
+#[doc(alias = "POST v3/global/merchant-service/images/upload")]
+#[doc(alias = "商户上传反馈图片API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantServiceImagesUploadResponse {
     /// 媒体文件标识ID
@@ -2293,6 +2596,9 @@ pub struct PostMerchantServiceImagesUploadResponse {
 }
 
 /// The answer of [`PostMerchantStorageFileUpload`] (上传文件API).
+#[doc(alias = "v3/global/merchant-storage/file/upload")]
+#[doc(alias = "POST v3/global/merchant-storage/file/upload")]
+#[doc(alias = "上传文件API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantStorageFileUploadResponse {
     /// 文件标识ID
@@ -2303,7 +2609,7 @@ crate::open_enum::open_enum! {
     /// 限额类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantH5PermissionApplicationsTransactionLimitType {
+    pub enum TransactionLimitType {
         /// `UN_LAUNCHED_WEBSITE_LIMIT`
         UnLaunchedWebsiteLimit = "UN_LAUNCHED_WEBSITE_LIMIT",
         /// `NORMAL_LIMIT`
@@ -2317,7 +2623,7 @@ crate::open_enum::open_enum! {
     /// 子商户经营网址状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantH5PermissionApplicationsWebsiteState {
+    pub enum WebsiteState {
         /// `HAS_LAUNCHED`
         HasLaunched = "HAS_LAUNCHED",
         /// `UN_LAUNCHED`
@@ -2329,7 +2635,7 @@ crate::open_enum::open_enum! {
     /// 申请单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantH5PermissionApplicationsApplymentType {
+    pub enum ApplymentType {
         /// `APPLY_FOR_PAYMENT_AUTHORITY`
         ApplyForPaymentAuthority = "APPLY_FOR_PAYMENT_AUTHORITY",
         /// `APPLY_FOR_RELIEVE_LIMITED`
@@ -2341,7 +2647,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantH5PermissionApplicationsResponseApplymentState {
+    pub enum ApplymentState {
         /// `PENDING`
         Pending = "PENDING",
         /// `UNDER_REVIEW`
@@ -2354,6 +2660,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMerchantH5PermissionApplications`] (创建H5支付权限申请单).
+#[doc(alias = "v3/global/merchant/h5/permission/applications")]
+#[doc(alias = "POST v3/global/merchant/h5/permission/applications")]
+#[doc(alias = "创建H5支付权限申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantH5PermissionApplicationsResponse {
     /// 子商户号
@@ -2363,7 +2672,7 @@ pub struct PostMerchantH5PermissionApplicationsResponse {
     /// 公司介绍和业务描述
     pub business_description: Option<String>,
     /// 限额类型
-    pub transaction_limit_type: Option<PostMerchantH5PermissionApplicationsTransactionLimitType>,
+    pub transaction_limit_type: Option<TransactionLimitType>,
     /// 公司注册资质证书
     pub company_register_cert: Option<String>,
     /// 经营网址商业页面截图
@@ -2371,7 +2680,7 @@ pub struct PostMerchantH5PermissionApplicationsResponse {
     /// 经营网址首页截图
     pub website_homepage_pics: Option<Vec<String>>,
     /// 子商户经营网址状态
-    pub website_state: Option<PostMerchantH5PermissionApplicationsWebsiteState>,
+    pub website_state: Option<WebsiteState>,
     /// 子商户H5经营网址
     pub website_url: Option<String>,
     /// 申请单号
@@ -2379,20 +2688,95 @@ pub struct PostMerchantH5PermissionApplicationsResponse {
     /// 驳回原因
     pub audit_reject_detail: Option<String>,
     /// 申请单状态
-    pub applyment_state: Option<PostMerchantH5PermissionApplicationsResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
     /// 申请单类型
-    pub applyment_type: Option<PostMerchantH5PermissionApplicationsApplymentType>,
+    pub applyment_type: Option<ApplymentType>,
+    /// 商户提供的审核结果回调接口
+    pub notify_url: Option<String>,
+}
+
+/// The answer of [`GetMerchantH5PermissionApplicationsApplymentId`] (查询H5支付权限申请单详情).
+#[doc(alias = "v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "GET v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "查询H5支付权限申请单详情")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMerchantH5PermissionApplicationsApplymentIdResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// H5支付域名
+    pub domains: Option<Vec<String>>,
+    /// 公司介绍和业务描述
+    pub business_description: Option<String>,
+    /// 限额类型
+    pub transaction_limit_type: Option<TransactionLimitType>,
+    /// 公司注册资质证书
+    pub company_register_cert: Option<String>,
+    /// 经营网址商业页面截图
+    pub website_business_page_pics: Option<Vec<String>>,
+    /// 经营网址首页截图
+    pub website_homepage_pics: Option<Vec<String>>,
+    /// 子商户经营网址状态
+    pub website_state: Option<WebsiteState>,
+    /// 子商户H5经营网址
+    pub website_url: Option<String>,
+    /// 申请单号
+    pub applyment_id: Option<i64>,
+    /// 驳回原因
+    pub audit_reject_detail: Option<String>,
+    /// 申请单状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 申请单类型
+    pub applyment_type: Option<ApplymentType>,
+    /// 商户提供的审核结果回调接口
+    pub notify_url: Option<String>,
+}
+
+/// The answer of [`PatchMerchantH5PermissionApplicationsApplymentId`] (修改H5支付权限申请单).
+#[doc(alias = "v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "PATCH v3/global/merchant/h5/permission/applications/{applyment_id}")]
+#[doc(alias = "修改H5支付权限申请单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchMerchantH5PermissionApplicationsApplymentIdResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// H5支付域名
+    pub domains: Option<Vec<String>>,
+    /// 公司介绍和业务描述
+    pub business_description: Option<String>,
+    /// 限额类型
+    pub transaction_limit_type: Option<TransactionLimitType>,
+    /// 公司注册资质证书
+    pub company_register_cert: Option<String>,
+    /// 经营网址商业页面截图
+    pub website_business_page_pics: Option<Vec<String>>,
+    /// 经营网址首页截图
+    pub website_homepage_pics: Option<Vec<String>>,
+    /// 子商户经营网址状态
+    pub website_state: Option<WebsiteState>,
+    /// 子商户H5经营网址
+    pub website_url: Option<String>,
+    /// 申请单号
+    pub applyment_id: Option<i64>,
+    /// 驳回原因
+    pub audit_reject_detail: Option<String>,
+    /// 申请单状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 申请单类型
+    pub applyment_type: Option<ApplymentType>,
     /// 商户提供的审核结果回调接口
     pub notify_url: Option<String>,
 }
 
 /// The answer of [`PostMerchantH5PermissionDomainApplications`] (创建H5支付域名修改申请单).
+#[doc(alias = "v3/global/merchant/h5/permission/domain/applications")]
+#[doc(alias = "POST v3/global/merchant/h5/permission/domain/applications")]
+#[doc(alias = "创建H5支付域名修改申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantH5PermissionDomainApplicationsResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 子商户经营网址状态
-    pub website_state: Option<PostMerchantH5PermissionApplicationsWebsiteState>,
+    pub website_state: Option<WebsiteState>,
     /// H5支付域名
     pub domains: Option<Vec<String>>,
     /// 子商户H5经营网址
@@ -2406,7 +2790,67 @@ pub struct PostMerchantH5PermissionDomainApplicationsResponse {
     /// 驳回原因
     pub audit_reject_detail: Option<String>,
     /// 申请单状态
-    pub applyment_state: Option<PostMerchantH5PermissionApplicationsResponseApplymentState>,
+    pub applyment_state: Option<ApplymentState>,
+    /// 商户提供的审核结果回调接口
+    pub notify_url: Option<String>,
+    /// 商户申请单号
+    pub out_applyment_id: Option<String>,
+}
+
+/// The answer of [`GetMerchantH5PermissionDomainApplicationsApplymentId`] (查询H5支付域名修改申请单).
+#[doc(alias = "v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "GET v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "查询H5支付域名修改申请单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMerchantH5PermissionDomainApplicationsApplymentIdResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户经营网址状态
+    pub website_state: Option<WebsiteState>,
+    /// H5支付域名
+    pub domains: Option<Vec<String>>,
+    /// 子商户H5经营网址
+    pub webiste_url: Option<String>,
+    /// 经营网址商业页面截图
+    pub website_business_page_pics: Option<Vec<String>>,
+    /// 经营网址首页截图
+    pub website_homepage_pics: Option<Vec<String>>,
+    /// 申请单号
+    pub applyment_id: Option<i64>,
+    /// 驳回原因
+    pub audit_reject_detail: Option<String>,
+    /// 申请单状态
+    pub applyment_state: Option<ApplymentState>,
+    /// 商户提供的审核结果回调接口
+    pub notify_url: Option<String>,
+    /// 商户申请单号
+    pub out_applyment_id: Option<String>,
+}
+
+/// The answer of [`PatchMerchantH5PermissionDomainApplicationsApplymentId`] (修改H5支付域名修改申请单).
+#[doc(alias = "v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "PATCH v3/global/merchant/h5/permission/domain/applications/{applyment_id}")]
+#[doc(alias = "修改H5支付域名修改申请单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchMerchantH5PermissionDomainApplicationsApplymentIdResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户经营网址状态
+    pub website_state: Option<WebsiteState>,
+    /// H5支付域名
+    pub domains: Option<Vec<String>>,
+    /// 子商户H5经营网址
+    pub webiste_url: Option<String>,
+    /// 经营网址商业页面截图
+    pub website_business_page_pics: Option<Vec<String>>,
+    /// 经营网址首页截图
+    pub website_homepage_pics: Option<Vec<String>>,
+    /// 申请单号
+    pub applyment_id: Option<i64>,
+    /// 驳回原因
+    pub audit_reject_detail: Option<String>,
+    /// 申请单状态
+    pub applyment_state: Option<ApplymentState>,
     /// 商户提供的审核结果回调接口
     pub notify_url: Option<String>,
     /// 商户申请单号
@@ -2417,7 +2861,7 @@ crate::open_enum::open_enum! {
     /// H5支付权限状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantH5PermissionSubMchidResponseAuthorizationState {
+    pub enum AuthorizationState {
         /// `AUTHORITY_TO_TEST`
         AuthorityToTest = "AUTHORITY_TO_TEST",
         /// `FORMAL_AUTHORITY`
@@ -2432,19 +2876,22 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetMerchantH5PermissionSubMchid`] (查询子商户H5支付权限状态).
+#[doc(alias = "v3/global/merchant/h5/permission/{sub_mchid}")]
+#[doc(alias = "GET v3/global/merchant/h5/permission/{sub_mchid}")]
+#[doc(alias = "查询子商户H5支付权限状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantH5PermissionSubMchidResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// H5支付权限状态
-    pub authorization_state: Option<GetMerchantH5PermissionSubMchidResponseAuthorizationState>,
+    pub authorization_state: Option<AuthorizationState>,
 }
 
 /// 联系人信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsContact {
+pub struct Contact {
     /// 联系人名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub name: String,
@@ -2460,7 +2907,7 @@ crate::open_enum::open_enum! {
     /// 商户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsMerchantType {
+    pub enum MerchantType {
         /// `ENTERPRISE`
         Enterprise = "ENTERPRISE",
         /// `INDIVIDUAL`
@@ -2472,7 +2919,7 @@ crate::open_enum::open_enum! {
     /// 业务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsBusinessBusinessType {
+    pub enum BusinessType {
         /// `ONLINE`
         Online = "ONLINE",
         /// `OFFLINE`
@@ -2485,9 +2932,9 @@ crate::open_enum::open_enum! {
 /// 业务信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsBusiness {
+pub struct Business {
     /// 业务类型
-    pub business_type: PostMerchantsBusinessBusinessType,
+    pub business_type: BusinessType,
     /// APP下载链接
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_download: Option<String>,
@@ -2513,7 +2960,7 @@ pub struct PostMerchantsBusiness {
 
 /// 董事信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostMerchantsDirector {
+pub struct Director {
     /// 董事姓名
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2525,7 +2972,7 @@ pub struct PostMerchantsDirector {
 /// H5申请资料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsH5PaymentApplyInfo {
+pub struct H5PaymentApplyInfo {
     /// H5经营网址
     pub h5_website_url: String,
     /// 拉起H5支付的域名
@@ -2536,7 +2983,7 @@ crate::open_enum::open_enum! {
     /// 验证状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsResponseVerificationStatus {
+    pub enum VerificationStatus {
         /// `Under Review`
         UnderReview = "Under Review",
         /// `Approved`
@@ -2548,7 +2995,7 @@ crate::open_enum::open_enum! {
     /// H5支付权限状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsResponseH5AuthorizationState {
+    pub enum H5AuthorizationState {
         /// `APPROVED`
         Approved = "APPROVED",
         /// `UNAUTHORIZED`
@@ -2565,21 +3012,24 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMerchants`] (子商户进件（融合钱包）).
+#[doc(alias = "v3/global/merchants")]
+#[doc(alias = "POST v3/global/merchants")]
+#[doc(alias = "子商户进件（融合钱包）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantsResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 验证状态
-    pub verification_status: Option<PostMerchantsResponseVerificationStatus>,
+    pub verification_status: Option<VerificationStatus>,
     /// 验证状态描述
     pub description: Option<String>,
     /// H5支付权限状态
-    pub h5_authorization_state: Option<PostMerchantsResponseH5AuthorizationState>,
+    pub h5_authorization_state: Option<H5AuthorizationState>,
 }
 
 /// 联系人信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseContact {
+pub struct MerchantContact {
     /// 联系人名称
     pub name: Option<String>,
     /// 联系人电话
@@ -2590,9 +3040,9 @@ pub struct GetMerchantsSubMchidResponseContact {
 
 /// 业务信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseBusiness {
+pub struct MerchantBusiness {
     /// 业务类型
-    pub business_type: Option<PostMerchantsBusinessBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// APP下载地址
     pub app_download: Option<String>,
     /// 业务网站
@@ -2609,18 +3059,18 @@ pub struct GetMerchantsSubMchidResponseBusiness {
 
 /// H5支付权限详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseH5Payment {
+pub struct H5Payment {
     /// H5驳回详情
     pub audit_reject_detail: Option<String>,
     /// H5支付权限状态
-    pub h5_authorization_state: Option<PostMerchantsResponseH5AuthorizationState>,
+    pub h5_authorization_state: Option<H5AuthorizationState>,
 }
 
 crate::open_enum::open_enum! {
     /// 子商户状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantsSubMchidResponseSubMerchantStateSubMerchantStatus {
+    pub enum SubMerchantStatus {
         /// `OPERATING`
         Operating = "OPERATING",
         /// `PENDING`
@@ -2638,7 +3088,7 @@ crate::open_enum::open_enum! {
     /// 子商户入驻状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantsSubMchidResponseSubMerchantStateApplicationStatus {
+    pub enum ApplicationStatus {
         /// `INCOMPLETE_APPLICATION`
         IncompleteApplication = "INCOMPLETE_APPLICATION",
         /// `UNDER_REVIEW`
@@ -2650,7 +3100,7 @@ crate::open_enum::open_enum! {
 
 /// 子商户入驻驳回详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseSubMerchantStateApplicationRejectDetail {
+pub struct ApplicationRejectDetail {
     /// 驳回字段
     pub field: Option<String>,
     /// 驳回原因
@@ -2659,17 +3109,19 @@ pub struct GetMerchantsSubMchidResponseSubMerchantStateApplicationRejectDetail {
 
 /// 子商户状态信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseSubMerchantState {
+pub struct SubMerchantState {
     /// 子商户状态
-    pub sub_merchant_status: Option<GetMerchantsSubMchidResponseSubMerchantStateSubMerchantStatus>,
+    pub sub_merchant_status: Option<SubMerchantStatus>,
     /// 子商户入驻状态
-    pub application_status: Option<GetMerchantsSubMchidResponseSubMerchantStateApplicationStatus>,
+    pub application_status: Option<ApplicationStatus>,
     /// 子商户入驻驳回详情
-    pub application_reject_detail:
-        Option<GetMerchantsSubMchidResponseSubMerchantStateApplicationRejectDetail>,
+    pub application_reject_detail: Option<ApplicationRejectDetail>,
 }
 
 /// The answer of [`GetMerchantsSubMchid`] (查询子商户（融合钱包）).
+#[doc(alias = "v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "GET v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "查询子商户（融合钱包）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponse {
     /// 子商户号
@@ -2685,9 +3137,9 @@ pub struct GetMerchantsSubMchidResponse {
     /// 类目
     pub business_category: Option<i64>,
     /// 联系人信息
-    pub contact: Option<GetMerchantsSubMchidResponseContact>,
+    pub contact: Option<MerchantContact>,
     /// 商户类型
-    pub merchant_type: Option<PostMerchantsMerchantType>,
+    pub merchant_type: Option<MerchantType>,
     /// 公司注册文件编号
     pub registration_certificate_number: Option<String>,
     /// 公司注册文件过期时间
@@ -2695,15 +3147,15 @@ pub struct GetMerchantsSubMchidResponse {
     /// 子商户结算账户
     pub settlement_bank_number: Option<String>,
     /// 业务信息
-    pub business: Option<GetMerchantsSubMchidResponseBusiness>,
+    pub business: Option<MerchantBusiness>,
     /// 董事信息
-    pub director: Option<PostMerchantsDirector>,
+    pub director: Option<Director>,
     /// 负责人信息
-    pub principal: Option<PostMerchantsDirector>,
+    pub principal: Option<Director>,
     /// H5支付权限详情
-    pub h5_payment: Option<GetMerchantsSubMchidResponseH5Payment>,
+    pub h5_payment: Option<H5Payment>,
     /// 子商户状态信息
-    pub sub_merchant_state: Option<GetMerchantsSubMchidResponseSubMerchantState>,
+    pub sub_merchant_state: Option<SubMerchantState>,
     /// 附加信息
     pub attach: Option<String>,
 }
@@ -2711,7 +3163,7 @@ pub struct GetMerchantsSubMchidResponse {
 /// H5支付申请资料资料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMerchantsSubMchidH5PaymentApplyInfo {
+pub struct MerchantH5PaymentApplyInfo {
     /// H5经营网址
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
@@ -2721,18 +3173,21 @@ pub struct PatchMerchantsSubMchidH5PaymentApplyInfo {
 }
 
 /// The answer of [`PatchMerchantsSubMchid`] (修改子商户（融合钱包）).
+#[doc(alias = "v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "PATCH v3/global/merchants/{sub_mchid}")]
+#[doc(alias = "修改子商户（融合钱包）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchMerchantsSubMchidResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// H5支付权限状态
-    pub h5_authorization_state: Option<PostMerchantsResponseH5AuthorizationState>,
+    pub h5_authorization_state: Option<H5AuthorizationState>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsPayPayer {
+pub struct PayPayer {
     /// 授权码
     pub auth_code: String,
 }
@@ -2740,7 +3195,7 @@ pub struct PostMicropayTransactionsPayPayer {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsPayAmount {
+pub struct Amount {
     /// 总金额
     pub total: i64,
     /// 货币类型
@@ -2751,7 +3206,7 @@ pub struct PostMicropayTransactionsPayAmount {
 /// 商户门店信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsPaySceneInfoStoreInfo {
+pub struct StoreInfo {
     /// 编号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -2764,7 +3219,7 @@ pub struct PostMicropayTransactionsPaySceneInfoStoreInfo {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsPaySceneInfo {
+pub struct SceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -2779,13 +3234,13 @@ pub struct PostMicropayTransactionsPaySceneInfo {
     pub operator_id: Option<String>,
     /// 商户门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_info: Option<PostMicropayTransactionsPaySceneInfoStoreInfo>,
+    pub store_info: Option<StoreInfo>,
 }
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsPayDetailGoodsDetail {
+pub struct GoodsDetail {
     /// 商品编码
     pub goods_id: String,
     /// 微信侧商品编码
@@ -2803,7 +3258,7 @@ pub struct PostMicropayTransactionsPayDetailGoodsDetail {
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropayTransactionsPayDetail {
+pub struct Detail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
@@ -2812,12 +3267,12 @@ pub struct PostMicropayTransactionsPayDetail {
     pub receipt_id: Option<String>,
     /// 单品列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub goods_detail: Option<Vec<PostMicropayTransactionsPayDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostMicropayTransactionsPayResponsePayer {
+pub struct Payer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
@@ -2833,7 +3288,7 @@ crate::open_enum::open_enum! {
     /// 汇率类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMicropayTransactionsPayResponseAmountExchangeRateType {
+    pub enum ExchangeRateType {
         /// `SETTLEMENT_RATE`
         SettlementRate = "SETTLEMENT_RATE",
     }
@@ -2841,16 +3296,16 @@ crate::open_enum::open_enum! {
 
 /// 汇率
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMicropayTransactionsPayResponseAmountExchangeRate {
+pub struct ExchangeRate {
     /// 汇率类型
-    pub r#type: Option<PostMicropayTransactionsPayResponseAmountExchangeRateType>,
+    pub r#type: Option<ExchangeRateType>,
     /// 汇率值
     pub rate: Option<i64>,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMicropayTransactionsPayResponseAmount {
+pub struct PayAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 货币类型
@@ -2861,14 +3316,14 @@ pub struct PostMicropayTransactionsPayResponseAmount {
     #[serde(rename = "payer _currency")]
     pub payer_currency: Option<String>,
     /// 汇率
-    pub exchange_rate: Option<PostMicropayTransactionsPayResponseAmountExchangeRate>,
+    pub exchange_rate: Option<ExchangeRate>,
 }
 
 crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMicropayTransactionsPayResponseDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -2880,7 +3335,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMicropayTransactionsPayResponseDetailType {
+    pub enum Type {
         /// `COUPON`
         Coupon = "COUPON",
         /// `DISCOUNT`
@@ -2890,7 +3345,7 @@ crate::open_enum::open_enum! {
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMicropayTransactionsPayResponseDetailGoodsDetail {
+pub struct DetailGoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品备注
@@ -2903,15 +3358,15 @@ pub struct PostMicropayTransactionsPayResponseDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMicropayTransactionsPayResponseDetail {
+pub struct PayDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostMicropayTransactionsPayResponseDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<PostMicropayTransactionsPayResponseDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 货币类型
@@ -2925,10 +3380,13 @@ pub struct PostMicropayTransactionsPayResponseDetail {
     /// 其他出资
     pub other_contribute_amount: Option<i64>,
     /// 单品列表
-    pub goods_detail: Option<Vec<PostMicropayTransactionsPayResponseDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<DetailGoodsDetail>>,
 }
 
 /// The answer of [`PostMicropayTransactionsPay`] (提交付款码支付).
+#[doc(alias = "v3/global/micropay/transactions/pay")]
+#[doc(alias = "POST v3/global/micropay/transactions/pay")]
+#[doc(alias = "提交付款码支付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMicropayTransactionsPayResponse {
     /// 微信支付订单号
@@ -2960,14 +3418,17 @@ pub struct PostMicropayTransactionsPayResponse {
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<PostMicropayTransactionsPayResponseAmount>,
+    pub amount: Option<PayAmount>,
     /// 优惠功能
-    pub detail: Option<Vec<PostMicropayTransactionsPayResponseDetail>>,
+    pub detail: Option<Vec<PayDetail>>,
 }
 
 /// The answer of [`PostPapayContractsAppPreEntrustSign`] (APP签约API).
+#[doc(alias = "v3/global/papay/contracts/app-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/app-pre-entrust-sign")]
+#[doc(alias = "APP签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayContractsAppPreEntrustSignResponse {
     /// 委托代扣签约会话id
@@ -2975,15 +3436,41 @@ pub struct PostPapayContractsAppPreEntrustSignResponse {
 }
 
 /// The answer of [`PostPapayContractsH5PreEntrustSign`] (H5预签约API).
+#[doc(alias = "v3/global/papay/contracts/h5-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/h5-pre-entrust-sign")]
+#[doc(alias = "H5预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayContractsH5PreEntrustSignResponse {
     /// 签约跳转URL
     pub sign_url: Option<String>,
 }
 
-/// The answer of [`GetPapayContractsOutContractCodeOutContractCode`] (商户协议号查询签约API).
+/// The answer of [`PostPapayContractsJsapiPreEntrustSign`] (JSAPI预签约API).
+#[doc(alias = "v3/global/papay/contracts/jsapi-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/jsapi-pre-entrust-sign")]
+#[doc(alias = "JSAPI预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPapayContractsOutContractCodeOutContractCodeResponse {
+pub struct PostPapayContractsJsapiPreEntrustSignResponse {
+    /// 签约跳转URL
+    pub sign_url: Option<String>,
+}
+
+/// The answer of [`PostPapayContractsMiniprogramPreEntrustSign`] (小程序签约API).
+#[doc(alias = "v3/global/papay/contracts/miniprogram-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/miniprogram-pre-entrust-sign")]
+#[doc(alias = "小程序签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPapayContractsMiniprogramPreEntrustSignResponse {
+    /// 委托代扣签约会话id
+    pub session_id: Option<String>,
+}
+
+/// The answer of [`GetPapayContractsOutContractCode`] (商户协议号查询签约API).
+#[doc(alias = "v3/global/papay/contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "GET v3/global/papay/contracts/out-contract-code/{out_contract_code}")]
+#[doc(alias = "商户协议号查询签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPapayContractsOutContractCodeResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 机构APPID
@@ -3019,16 +3506,59 @@ pub struct GetPapayContractsOutContractCodeOutContractCodeResponse {
 }
 
 /// The answer of [`PostPapayContractsWebPreEntrustSign`] (WEB预签约API).
+#[doc(alias = "v3/global/papay/contracts/web-pre-entrust-sign")]
+#[doc(alias = "POST v3/global/papay/contracts/web-pre-entrust-sign")]
+#[doc(alias = "WEB预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayContractsWebPreEntrustSignResponse {
     /// 展码页面URL
     pub show_code_url: Option<String>,
 }
 
+/// The answer of [`GetPapayContractsId`] (代扣协议ID查询签约API).
+#[doc(alias = "v3/global/papay/contracts/{contract_id}")]
+#[doc(alias = "GET v3/global/papay/contracts/{contract_id}")]
+#[doc(alias = "代扣协议ID查询签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPapayContractsIdResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 机构APPID
+    pub appid: Option<String>,
+    /// 机构商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 机构appid
+    pub sp_appid: Option<String>,
+    /// 子商户应用ID
+    pub sub_appid: Option<String>,
+    /// 委托代扣协议ID
+    pub contract_id: Option<String>,
+    /// 模板ID
+    pub plan_id: Option<i64>,
+    /// 商户侧签约协议号
+    pub out_contract_code: Option<String>,
+    /// 用户账户展示名称
+    pub user_display_name: Option<String>,
+    /// 协议状态
+    pub state: Option<String>,
+    /// 协议签署时间
+    pub signed_time: Option<String>,
+    /// 协议签署时间
+    pub terminated_time: Option<String>,
+    /// 协议解约方式
+    pub termination_mode: Option<String>,
+    /// 解约备注
+    pub termination_note: Option<String>,
+    /// 商户appid下的用户标识
+    pub openid: Option<String>,
+}
+
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPapayTransactionsSceneInfo {
+pub struct TransactionSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -3041,9 +3571,19 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPapayTransactionsResponseTradeType {
+    pub enum TradeType {
         /// `AUTH`
         Auth = "AUTH",
+        /// `JSAPI`
+        Jsapi = "JSAPI",
+        /// `NATIVE`
+        Native = "NATIVE",
+        /// `APP`
+        App = "APP",
+        /// `MWEB`
+        Mweb = "MWEB",
+        /// `MICROPAY`
+        Micropay = "MICROPAY",
     }
 }
 
@@ -3051,7 +3591,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPapayTransactionsResponseTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -3071,7 +3611,7 @@ crate::open_enum::open_enum! {
     /// 汇率类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPapayTransactionsResponseAmountExchangeRateType {
+    pub enum TransactionType {
         /// `SETTLEMENT_RATE`
         SettlementRate = "SETTLEMENT_RATE",
         /// `USERPAYMENT_RATE`
@@ -3081,16 +3621,16 @@ crate::open_enum::open_enum! {
 
 /// 汇率信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPapayTransactionsResponseAmountExchangeRate {
+pub struct TransactionExchangeRate {
     /// 汇率类型
-    pub r#type: Option<PostPapayTransactionsResponseAmountExchangeRateType>,
+    pub r#type: Option<TransactionType>,
     /// 汇率值
     pub rate: Option<i64>,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPapayTransactionsResponseAmount {
+pub struct TransactionAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -3100,12 +3640,12 @@ pub struct PostPapayTransactionsResponseAmount {
     /// 用户支付币种
     pub payer_currency: Option<String>,
     /// 汇率信息
-    pub exchange_rate: Option<PostPapayTransactionsResponseAmountExchangeRate>,
+    pub exchange_rate: Option<TransactionExchangeRate>,
 }
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPapayTransactionsResponsePromotionDetailGoodsDetail {
+pub struct PromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品备注
@@ -3120,15 +3660,15 @@ pub struct PostPapayTransactionsResponsePromotionDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPapayTransactionsResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostMicropayTransactionsPayResponseDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<PostMicropayTransactionsPayResponseDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠币种
@@ -3142,10 +3682,13 @@ pub struct PostPapayTransactionsResponsePromotionDetail {
     /// 其他出资
     pub other_contribute_amount: Option<i64>,
     /// 单品列表
-    pub goods_detail: Option<Vec<PostPapayTransactionsResponsePromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<PromotionDetailGoodsDetail>>,
 }
 
 /// The answer of [`PostPapayTransactions`] (支付扣款API).
+#[doc(alias = "v3/global/papay/transactions")]
+#[doc(alias = "POST v3/global/papay/transactions")]
+#[doc(alias = "支付扣款API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPapayTransactionsResponse {
     /// 商户号
@@ -3167,44 +3710,26 @@ pub struct PostPapayTransactionsResponse {
     /// 商户数据
     pub attach: Option<String>,
     /// 交易类型
-    pub trade_type: Option<PostPapayTransactionsResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PostPapayTransactionsResponseTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<PostPapayTransactionsResponseAmount>,
+    pub amount: Option<TransactionAmount>,
     /// 优惠功能
-    pub promotion_detail: Option<Vec<PostPapayTransactionsResponsePromotionDetail>>,
-}
-
-crate::open_enum::open_enum! {
-    /// 交易类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPapayTransactionsOutTradeNoOutTradeNoResponseTradeType {
-        /// `JSAPI`
-        Jsapi = "JSAPI",
-        /// `NATIVE`
-        Native = "NATIVE",
-        /// `APP`
-        App = "APP",
-        /// `MWEB`
-        Mweb = "MWEB",
-        /// `MICROPAY`
-        Micropay = "MICROPAY",
-    }
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponseAmount {
+pub struct GetAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -3214,12 +3739,15 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponseAmount {
     /// 用户支付币种
     pub payer_currency: Option<String>,
     /// 汇率信息
-    pub exchange_rate: Option<PostMicropayTransactionsPayResponseAmountExchangeRate>,
+    pub exchange_rate: Option<ExchangeRate>,
 }
 
-/// The answer of [`GetPapayTransactionsOutTradeNoOutTradeNo`] (查询订单(商户订单号)).
+/// The answer of [`GetPapayTransactionsOutTradeNo`] (查询订单(商户订单号)).
+#[doc(alias = "v3/global/papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/global/papay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单(商户订单号)")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponse {
+pub struct GetPapayTransactionsOutTradeNoResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// APPID
@@ -3239,7 +3767,7 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponse {
     /// 商户数据
     pub attach: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetPapayTransactionsOutTradeNoOutTradeNoResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 支付完成时间
@@ -3249,14 +3777,59 @@ pub struct GetPapayTransactionsOutTradeNoOutTradeNoResponse {
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<GetPapayTransactionsOutTradeNoOutTradeNoResponseAmount>,
+    pub amount: Option<GetAmount>,
     /// 优惠功能
-    pub promotion_detail: Option<Vec<PostPapayTransactionsResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`GetPapayTransactionsId`] (查询订单(微信支付订单号)).
+#[doc(alias = "v3/global/papay/transactions/{transaction_id}")]
+#[doc(alias = "GET v3/global/papay/transactions/{transaction_id}")]
+#[doc(alias = "查询订单(微信支付订单号)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPapayTransactionsIdResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// APPID
+    pub appid: Option<String>,
+    /// 机构商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 机构APPID
+    pub sp_appid: Option<String>,
+    /// 子商户APPID
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<TradeType>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 支付者
+    pub payer: Option<Payer>,
+    /// 订单金额
+    pub amount: Option<GetAmount>,
+    /// 优惠功能
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 /// The answer of [`GetProfitSharingBillDownloadUrl`] (获取分账账单文件下载地址API).
+#[doc(alias = "v3/global/profit-sharing/bill-download-url")]
+#[doc(alias = "GET v3/global/profit-sharing/bill-download-url")]
+#[doc(alias = "获取分账账单文件下载地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingBillDownloadUrlResponse {
     /// 下载地址
@@ -3267,7 +3840,7 @@ crate::open_enum::open_enum! {
     /// 分账币种
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitSharingOrdersReceiversCurrency {
+    pub enum Currency {
         /// `CNY`
         Cny = "CNY",
     }
@@ -3277,7 +3850,7 @@ crate::open_enum::open_enum! {
     /// 分账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitSharingOrdersReceiversType {
+    pub enum ReceiverType {
         /// `MERCHANT_ID`
         MerchantId = "MERCHANT_ID",
         /// `PERSONAL_OPENID`
@@ -3287,16 +3860,16 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostProfitSharingOrdersReceiversType {}
+impl crate::endpoint::QueryValue for ReceiverType {}
 
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostProfitSharingOrdersReceivers {
+pub struct OrderReceiver {
     /// 分账币种
-    pub currency: PostProfitSharingOrdersReceiversCurrency,
+    pub currency: Currency,
     /// 分账接收方类型
-    pub r#type: PostProfitSharingOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账个人接收方姓名
@@ -3313,7 +3886,7 @@ pub struct PostProfitSharingOrdersReceivers {
 
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostProfitSharingOrdersResponseReceivers {
+pub struct Receiver {
     /// 分账币种
     pub currency: Option<String>,
     /// 分账金额
@@ -3321,7 +3894,7 @@ pub struct PostProfitSharingOrdersResponseReceivers {
     /// 分账描述
     pub description: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方帐号
     pub account: Option<String>,
     /// 分账结果
@@ -3345,6 +3918,9 @@ pub struct PostProfitSharingOrdersResponseReceivers {
 }
 
 /// The answer of [`PostProfitSharingOrders`] (请求分账API).
+#[doc(alias = "v3/global/profit-sharing/orders")]
+#[doc(alias = "POST v3/global/profit-sharing/orders")]
+#[doc(alias = "请求分账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitSharingOrdersResponse {
     /// 子商户号
@@ -3358,14 +3934,54 @@ pub struct PostProfitSharingOrdersResponse {
     /// 分账单状态
     pub state: Option<String>,
     /// 分账接收方列表
-    pub receivers: Option<Vec<PostProfitSharingOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<Receiver>>,
+}
+
+/// The answer of [`PostProfitSharingOrdersUnfreeze`] (解冻剩余资金API).
+#[doc(alias = "v3/global/profit-sharing/orders/unfreeze")]
+#[doc(alias = "POST v3/global/profit-sharing/orders/unfreeze")]
+#[doc(alias = "解冻剩余资金API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostProfitSharingOrdersUnfreezeResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 微信订单号
+    pub transaction_id: Option<String>,
+    /// 商户分账单号
+    pub out_order_no: Option<String>,
+    /// 微信分账单号
+    pub order_id: Option<String>,
+    /// 分账单状态
+    pub state: Option<String>,
+    /// 分账接收方列表
+    pub receivers: Option<Vec<Receiver>>,
+}
+
+/// The answer of [`GetProfitSharingOrdersOutOrderNo`] (查询分账结果API).
+#[doc(alias = "v3/global/profit-sharing/orders/{out_order_no}")]
+#[doc(alias = "GET v3/global/profit-sharing/orders/{out_order_no}")]
+#[doc(alias = "查询分账结果API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetProfitSharingOrdersOutOrderNoResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 微信订单号
+    pub transaction_id: Option<String>,
+    /// 商户分账单号
+    pub out_order_no: Option<String>,
+    /// 微信分账单号
+    pub order_id: Option<String>,
+    /// 分账单状态
+    pub state: Option<String>,
+    /// 分账接收方列表
+    pub receivers: Option<Vec<Receiver>>,
 }
 
 crate::open_enum::open_enum! {
     /// 与分账方的关系类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostProfitSharingReceiversRelationType {
+    pub enum RelationType {
         /// `SUPPLIER`
         Supplier = "SUPPLIER",
         /// `DISTRIBUTOR`
@@ -3380,18 +3996,21 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostProfitSharingReceivers`] (添加分账接收方API).
+#[doc(alias = "v3/global/profit-sharing/receivers")]
+#[doc(alias = "POST v3/global/profit-sharing/receivers")]
+#[doc(alias = "添加分账接收方API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostProfitSharingReceiversResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方账号
     pub account: Option<String>,
     /// 分账接收方全称
     pub name: Option<String>,
     /// 与分账方的关系类型
-    pub relation_type: Option<PostProfitSharingReceiversRelationType>,
+    pub relation_type: Option<RelationType>,
     /// 自定义的分账关系
     pub custom_relation: Option<String>,
     /// 分账场景详细描述
@@ -3413,18 +4032,21 @@ pub struct PostProfitSharingReceiversResponse {
 }
 
 /// The answer of [`GetProfitSharingReceiversAccount`] (查询分账接收方添加结果API).
+#[doc(alias = "v3/global/profit-sharing/receivers/{account}")]
+#[doc(alias = "GET v3/global/profit-sharing/receivers/{account}")]
+#[doc(alias = "查询分账接收方添加结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingReceiversAccountResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: Option<PostProfitSharingOrdersReceiversType>,
+    pub r#type: Option<ReceiverType>,
     /// 分账接收方账号
     pub account: Option<String>,
     /// 分账接收方全称
     pub name: Option<String>,
     /// 与分账方的关系类型
-    pub relation_type: Option<PostProfitSharingReceiversRelationType>,
+    pub relation_type: Option<RelationType>,
     /// 自定义的分账关系
     pub custom_relation: Option<String>,
     /// 分账场景详细描述
@@ -3441,7 +4063,20 @@ pub struct GetProfitSharingReceiversAccountResponse {
     pub fail_reason: Option<String>,
 }
 
+/// The answer of [`GetProfitSharingRefundsBillDownloadUrl`] (获取分账退款账单下载链接API).
+#[doc(alias = "v3/global/profit-sharing/refunds/bill-download-url")]
+#[doc(alias = "GET v3/global/profit-sharing/refunds/bill-download-url")]
+#[doc(alias = "获取分账退款账单下载链接API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetProfitSharingRefundsBillDownloadUrlResponse {
+    /// 下载地址
+    pub download_url: Option<String>,
+}
+
 /// The answer of [`GetProfitSharingRefundsRefundableBalance`] (查询可供垫付退款实时余额API).
+#[doc(alias = "v3/global/profit-sharing/refunds/refundable-balance")]
+#[doc(alias = "GET v3/global/profit-sharing/refunds/refundable-balance")]
+#[doc(alias = "查询可供垫付退款实时余额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetProfitSharingRefundsRefundableBalanceResponse {
     /// 出资方商户号
@@ -3452,9 +4087,12 @@ pub struct GetProfitSharingRefundsRefundableBalanceResponse {
     pub currency: Option<String>,
 }
 
-/// The answer of [`GetProfitSharingTransactionsTransactionIdAmounts`] (查询剩余待分金额API).
+/// The answer of [`GetProfitSharingTransactionsIdAmounts`] (查询剩余待分金额API).
+#[doc(alias = "v3/global/profit-sharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/global/profit-sharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "查询剩余待分金额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitSharingTransactionsTransactionIdAmountsResponse {
+pub struct GetProfitSharingTransactionsIdAmountsResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 订单剩余待分金额
@@ -3463,9 +4101,12 @@ pub struct GetProfitSharingTransactionsTransactionIdAmountsResponse {
     pub currency: Option<String>,
 }
 
-/// The answer of [`GetProfitSharingTransactionsTransactionIdRefundableAmounts`] (查询订单剩余可退款金额API).
+/// The answer of [`GetProfitSharingTransactionsIdRefundableAmounts`] (查询订单剩余可退款金额API).
+#[doc(alias = "v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts")]
+#[doc(alias = "GET v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts")]
+#[doc(alias = "查询订单剩余可退款金额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetProfitSharingTransactionsTransactionIdRefundableAmountsResponse {
+pub struct GetProfitSharingTransactionsIdRefundableAmountsResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 订单剩余可退款金额
@@ -3476,9 +4117,24 @@ pub struct GetProfitSharingTransactionsTransactionIdRefundableAmountsResponse {
     pub funds_refundable_amount: Option<i64>,
 }
 
-/// The answer of [`GetRefundPartnerRechargeBalanceSubMchidSubMchid`] (商家充值退款余额查询).
+/// The answer of [`GetRefundPartnerRechargeBalanceSubMchid`] (商家充值退款余额查询).
+#[doc(alias = "v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}")]
+#[doc(alias = "商家充值退款余额查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse {
+pub struct GetRefundPartnerRechargeBalanceSubMchidResponse {
+    /// 账户可用余额
+    pub remaining_amount: Option<i64>,
+    /// 货币类型
+    pub currency: Option<String>,
+}
+
+/// The answer of [`GetRefundRechargeBalance`] (商家充值退款余额查询).
+#[doc(alias = "v3/global/refund/recharge-balance")]
+#[doc(alias = "GET v3/global/refund/recharge-balance")]
+#[doc(alias = "商家充值退款余额查询")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetRefundRechargeBalanceResponse {
     /// 账户可用余额
     pub remaining_amount: Option<i64>,
     /// 货币类型
@@ -3487,7 +4143,7 @@ pub struct GetRefundPartnerRechargeBalanceSubMchidSubMchidResponse {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseAmount {
+pub struct RefundAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 货币类型
@@ -3502,7 +4158,7 @@ crate::open_enum::open_enum! {
     /// 退款渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataChannel {
+    pub enum Channel {
         /// `ORIGINAL`
         Original = "ORIGINAL",
         /// `BALANCE`
@@ -3518,7 +4174,7 @@ crate::open_enum::open_enum! {
     /// 退款资金来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataFundSource {
+    pub enum FundSource {
         /// `REFUND_SOURCE_UNSETTLED_FUNDS`
         RefundSourceUnsettledFunds = "REFUND_SOURCE_UNSETTLED_FUNDS",
         /// `REFUND_SOURCE_REchARGE_FUNDS`
@@ -3530,7 +4186,7 @@ crate::open_enum::open_enum! {
     /// 退款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataStatus {
+    pub enum Status {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUNDCLOSE`
@@ -3546,7 +4202,7 @@ crate::open_enum::open_enum! {
     /// 汇率类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataAmountExchangeRateType {
+    pub enum RefundType {
         /// `USERPAYMENT_RATE`
         UserpaymentRate = "USERPAYMENT_RATE",
         /// `SETTLEMENT_RATE`
@@ -3556,16 +4212,16 @@ crate::open_enum::open_enum! {
 
 /// 汇率
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseDataAmountExchangeRate {
+pub struct AmountExchangeRate {
     /// 汇率类型
-    pub r#type: Option<GetRefundsResponseDataAmountExchangeRateType>,
+    pub r#type: Option<RefundType>,
     /// 汇率值
     pub rate: Option<i64>,
 }
 
 /// 退款金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseDataAmount {
+pub struct DataAmount {
     /// 退款金额
     pub refund: Option<i64>,
     /// 货币类型
@@ -3575,18 +4231,18 @@ pub struct GetRefundsResponseDataAmount {
     /// 支付币种
     pub payer_currency: Option<String>,
     /// 汇率
-    pub exchange_rate: Option<GetRefundsResponseDataAmountExchangeRate>,
+    pub exchange_rate: Option<AmountExchangeRate>,
 }
 
 /// 优惠退款详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseDataRefundDetail {
+pub struct RefundDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostMicropayTransactionsPayResponseDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<PostMicropayTransactionsPayResponseDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠券退款额
@@ -3597,30 +4253,33 @@ pub struct GetRefundsResponseDataRefundDetail {
 
 /// 退款单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseData {
+pub struct RefundData {
     /// 微信退款单号
     pub id: Option<String>,
     /// 商户退款单号
     pub out_refund_no: Option<String>,
     /// 退款渠道
-    pub channel: Option<GetRefundsResponseDataChannel>,
+    pub channel: Option<Channel>,
     /// 退款入账账户
     pub recv_account: Option<String>,
     /// 退款资金来源
-    pub fund_source: Option<GetRefundsResponseDataFundSource>,
+    pub fund_source: Option<FundSource>,
     /// 退款成功时间
     pub success_time: Option<String>,
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<GetRefundsResponseDataStatus>,
+    pub status: Option<Status>,
     /// 退款金额
-    pub amount: Option<GetRefundsResponseDataAmount>,
+    pub amount: Option<DataAmount>,
     /// 优惠退款详情
-    pub refund_detail: Option<GetRefundsResponseDataRefundDetail>,
+    pub refund_detail: Option<RefundDetail>,
 }
 
 /// The answer of [`GetRefunds`] (查询所有退款).
+#[doc(alias = "v3/global/refunds")]
+#[doc(alias = "GET v3/global/refunds")]
+#[doc(alias = "查询所有退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponse {
     /// 微信支付交易订单号
@@ -3634,9 +4293,9 @@ pub struct GetRefundsResponse {
     /// 商户原交易订单号
     pub out_trade_no: Option<String>,
     /// 订单金额
-    pub amount: Option<GetRefundsResponseAmount>,
+    pub amount: Option<RefundAmount>,
     /// 退款单列表
-    pub data: Option<Vec<GetRefundsResponseData>>,
+    pub data: Option<Vec<RefundData>>,
     /// 订单总退款次数
     pub total_num: Option<i64>,
     /// 本次返回退款单数
@@ -3656,6 +4315,9 @@ pub struct PostRefundsAmount {
 }
 
 /// The answer of [`PostRefunds`] (申请退款).
+#[doc(alias = "v3/global/refunds")]
+#[doc(alias = "POST v3/global/refunds")]
+#[doc(alias = "申请退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsResponse {
     /// 微信支付退款订单号
@@ -3665,14 +4327,17 @@ pub struct PostRefundsResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款金额
-    pub amount: Option<GetRefundsResponseDataAmount>,
+    pub amount: Option<DataAmount>,
     /// 优惠退款详情
-    pub detail: Option<GetRefundsResponseDataRefundDetail>,
+    pub detail: Option<RefundDetail>,
 }
 
-/// The answer of [`GetRefundsIdRefundId`] (查询单笔退款(微信支付退款订单号)).
+/// The answer of [`GetRefundsId`] (查询单笔退款(微信支付退款订单号)).
+#[doc(alias = "v3/global/refunds/id/{refund_id}")]
+#[doc(alias = "GET v3/global/refunds/id/{refund_id}")]
+#[doc(alias = "查询单笔退款(微信支付退款订单号)")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsIdRefundIdResponse {
+pub struct GetRefundsIdResponse {
     /// 微信支付退款订单号
     pub id: Option<String>,
     /// 商户退款单号
@@ -3682,28 +4347,60 @@ pub struct GetRefundsIdRefundIdResponse {
     /// 商户原交易订单号
     pub out_trade_no: Option<String>,
     /// 退款渠道
-    pub channel: Option<GetRefundsResponseDataChannel>,
+    pub channel: Option<Channel>,
     /// 退款入账账户
     pub recv_account: Option<String>,
     /// 退款资金来源
-    pub fund_source: Option<GetRefundsResponseDataFundSource>,
+    pub fund_source: Option<FundSource>,
     /// 退款成功时间
     pub success_time: Option<String>,
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<GetRefundsResponseDataStatus>,
+    pub status: Option<Status>,
     /// 退款金额
-    pub amount: Option<GetRefundsResponseDataAmount>,
+    pub amount: Option<DataAmount>,
     /// 优惠退款详情
-    pub detail: Option<GetRefundsResponseDataRefundDetail>,
+    pub detail: Option<RefundDetail>,
+}
+
+/// The answer of [`GetRefundsOutRefundNo`] (查询单笔退款(商户退款订单号)).
+#[doc(alias = "v3/global/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "GET v3/global/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "查询单笔退款(商户退款订单号)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetRefundsOutRefundNoResponse {
+    /// 微信支付退款订单号
+    pub id: Option<String>,
+    /// 商户退款单号
+    pub out_refund_no: Option<String>,
+    /// 微信支付交易订单号
+    pub transaction_id: Option<String>,
+    /// 商户原交易订单号
+    pub out_trade_no: Option<String>,
+    /// 退款渠道
+    pub channel: Option<Channel>,
+    /// 退款入账账户
+    pub recv_account: Option<String>,
+    /// 退款资金来源
+    pub fund_source: Option<FundSource>,
+    /// 退款成功时间
+    pub success_time: Option<String>,
+    /// 退款创建时间
+    pub create_time: Option<String>,
+    /// 退款状态
+    pub status: Option<Status>,
+    /// 退款金额
+    pub amount: Option<DataAmount>,
+    /// 优惠退款详情
+    pub detail: Option<RefundDetail>,
 }
 
 crate::open_enum::open_enum! {
     /// 结算状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSettleSettlementsSettleState {
+    pub enum SettleState {
         /// `SETTLED`
         Settled = "SETTLED",
         /// `UNSETTLE`
@@ -3711,11 +4408,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetSettleSettlementsSettleState {}
+impl crate::endpoint::QueryValue for SettleState {}
 
 /// 金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSettleSettlementsResponseDataAmount {
+pub struct SettlementAmount {
     /// 已结算金额
     pub settled: Option<i64>,
     /// 未结算金额
@@ -3736,7 +4433,7 @@ crate::open_enum::open_enum! {
     /// 钱包主体
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSettleSettlementsResponseDataWalletRegion {
+    pub enum WalletRegion {
         /// `CHINA_MAINLAND`
         ChinaMainland = "CHINA_MAINLAND",
         /// `CHINA_HONGKONG`
@@ -3746,7 +4443,7 @@ crate::open_enum::open_enum! {
 
 /// 分账业务金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSettleSettlementsResponseDataSplitAmount {
+pub struct SplitAmount {
     /// 已结算金额
     pub settled: Option<i64>,
     /// 未结算金额
@@ -3761,7 +4458,7 @@ pub struct GetSettleSettlementsResponseDataSplitAmount {
 
 /// 结算信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSettleSettlementsResponseData {
+pub struct SettlementData {
     /// 付款批次号
     pub batch_id: Option<String>,
     /// 结算日期
@@ -3771,18 +4468,21 @@ pub struct GetSettleSettlementsResponseData {
     /// 交易结束日期
     pub trade_end_date: Option<String>,
     /// 金额
-    pub amount: Option<GetSettleSettlementsResponseDataAmount>,
+    pub amount: Option<SettlementAmount>,
     /// 钱包主体
-    pub wallet_region: Option<GetSettleSettlementsResponseDataWalletRegion>,
+    pub wallet_region: Option<WalletRegion>,
     /// 分账业务金额
-    pub split_amount: Option<GetSettleSettlementsResponseDataSplitAmount>,
+    pub split_amount: Option<SplitAmount>,
 }
 
 /// The answer of [`GetSettleSettlements`] (查询结算资金明细API).
+#[doc(alias = "v3/global/settle/settlements")]
+#[doc(alias = "GET v3/global/settle/settlements")]
+#[doc(alias = "查询结算资金明细API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponse {
     /// 结算信息列表
-    pub data: Option<Vec<GetSettleSettlementsResponseData>>,
+    pub data: Option<Vec<SettlementData>>,
     /// 总记录条数
     pub total_count: Option<i64>,
     /// 记录起始位置
@@ -3792,6 +4492,9 @@ pub struct GetSettleSettlementsResponse {
 }
 
 /// The answer of [`PostTransactionsApp`] (APP支付下单).
+#[doc(alias = "v3/global/transactions/app")]
+#[doc(alias = "POST v3/global/transactions/app")]
+#[doc(alias = "APP支付下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsAppResponse {
     /// 预支付交易会话标识
@@ -3800,7 +4503,7 @@ pub struct PostTransactionsAppResponse {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
+pub struct TransactionPromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
@@ -3808,7 +4511,7 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 优惠范围
     pub scope: Option<String>,
     /// 优惠类型
-    pub r#type: Option<PostMicropayTransactionsPayResponseDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠币种
@@ -3822,12 +4525,15 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 其他出资
     pub other_contribute_amount: Option<i64>,
     /// 单品列表
-    pub goods_detail: Option<Vec<PostPapayTransactionsResponsePromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<PromotionDetailGoodsDetail>>,
 }
 
-/// The answer of [`GetTransactionsIdTransactionId`] (查询订单(微信支付订单号)).
+/// The answer of [`GetTransactionsId`] (查询订单(微信支付订单号)).
+#[doc(alias = "v3/global/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/global/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单(微信支付订单号)")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponse {
+pub struct GetTransactionsIdResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// APPID
@@ -3847,7 +4553,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
     /// 商户数据
     pub attach: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetPapayTransactionsOutTradeNoOutTradeNoResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 支付完成时间
@@ -3857,17 +4563,27 @@ pub struct GetTransactionsIdTransactionIdResponse {
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 支付者
-    pub payer: Option<PostMicropayTransactionsPayResponsePayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<GetPapayTransactionsOutTradeNoOutTradeNoResponseAmount>,
+    pub amount: Option<GetAmount>,
     /// 优惠功能
-    pub promotion_detail: Option<Vec<GetTransactionsIdTransactionIdResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<TransactionPromotionDetail>>,
+}
+
+/// The answer of [`PostTransactionsJsapi`] (JSAPI支付下单API).
+#[doc(alias = "v3/global/transactions/jsapi")]
+#[doc(alias = "POST v3/global/transactions/jsapi")]
+#[doc(alias = "JSAPI支付下单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostTransactionsJsapiResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
 }
 
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsMwebSceneInfo {
+pub struct MwebSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -3880,10 +4596,13 @@ pub struct PostTransactionsMwebSceneInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// 商户门店信息
-    pub store_info: PostMicropayTransactionsPaySceneInfoStoreInfo,
+    pub store_info: StoreInfo,
 }
 
 /// The answer of [`PostTransactionsMweb`] (H5支付下单).
+#[doc(alias = "v3/global/transactions/mweb")]
+#[doc(alias = "POST v3/global/transactions/mweb")]
+#[doc(alias = "H5支付下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMwebResponse {
     /// 支付跳转链接
@@ -3891,10 +4610,55 @@ pub struct PostTransactionsMwebResponse {
 }
 
 /// The answer of [`PostTransactionsNative`] (Native支付下单API).
+#[doc(alias = "v3/global/transactions/native")]
+#[doc(alias = "POST v3/global/transactions/native")]
+#[doc(alias = "Native支付下单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsNativeResponse {
     /// 二维码链接
     pub code_url: Option<String>,
+}
+
+/// The answer of [`GetTransactionsOutTradeNo`] (查询订单(商户订单号)).
+#[doc(alias = "v3/global/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/global/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单(商户订单号)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionsOutTradeNoResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// APPID
+    pub appid: Option<String>,
+    /// 机构商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 机构APPID
+    pub sp_appid: Option<String>,
+    /// 子商户APPID
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<TradeType>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 支付者
+    pub payer: Option<Payer>,
+    /// 订单金额
+    pub amount: Option<GetAmount>,
+    /// 优惠功能
+    pub promotion_detail: Option<Vec<TransactionPromotionDetail>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
@@ -3918,16 +4682,14 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "PUT v3/global/merchant-service/complaint-notifications",
     );
     check.operation::<GetMerchantServiceComplaints>("GET v3/global/merchant-service/complaints");
-    check.operation::<GetMerchantServiceComplaintsComplaintId>(
-        "GET v3/global/merchant-service/complaints/{complaint_id}",
-    );
-    check.operation::<PostMerchantServiceComplaintsComplaintIdComplete>(
+    check.operation::<QueryComplaintV2>("GET v3/global/merchant-service/complaints/{complaint_id}");
+    check.operation::<PostMerchantServiceComplaintsIdComplete>(
         "POST v3/global/merchant-service/complaints/{complaint_id}/complete",
     );
-    check.operation::<GetMerchantServiceComplaintsComplaintIdNegotiationHistorys>(
+    check.operation::<QueryNegotiationHistoryV2>(
         "GET v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys",
     );
-    check.operation::<PostMerchantServiceComplaintsComplaintIdResponse>(
+    check.operation::<PostMerchantServiceComplaintsIdResponse>(
         "POST v3/global/merchant-service/complaints/{complaint_id}/response",
     );
     check.operation::<PostMerchantServiceImagesUpload>(
@@ -3961,10 +4723,10 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMerchants>("POST v3/global/merchants");
     check.operation::<GetMerchantsSubMchid>("GET v3/global/merchants/{sub_mchid}");
     check.operation::<PatchMerchantsSubMchid>("PATCH v3/global/merchants/{sub_mchid}");
-    check.operation::<PostMicropayTransactionsIdTransactionIdReverse>(
+    check.operation::<PostMicropayTransactionsIdReverse>(
         "POST v3/global/micropay/transactions/id/{transaction_id}/reverse",
     );
-    check.operation::<PostMicropayTransactionsOutTradeNoOutTradeNoReverse>(
+    check.operation::<PostMicropayTransactionsOutTradeNoReverse>(
         "POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse",
     );
     check.operation::<PostMicropayTransactionsPay>("POST v3/global/micropay/transactions/pay");
@@ -3980,26 +4742,24 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPapayContractsMiniprogramPreEntrustSign>(
         "POST v3/global/papay/contracts/miniprogram-pre-entrust-sign",
     );
-    check.operation::<GetPapayContractsOutContractCodeOutContractCode>(
+    check.operation::<GetPapayContractsOutContractCode>(
         "GET v3/global/papay/contracts/out-contract-code/{out_contract_code}",
     );
     check.operation::<PostPapayContractsWebPreEntrustSign>(
         "POST v3/global/papay/contracts/web-pre-entrust-sign",
     );
-    check.operation::<GetPapayContractsContractId>("GET v3/global/papay/contracts/{contract_id}");
-    check.operation::<PostPapayContractsContractIdTerminate>(
+    check.operation::<GetPapayContractsId>("GET v3/global/papay/contracts/{contract_id}");
+    check.operation::<PostPapayContractsIdTerminate>(
         "POST v3/global/papay/contracts/{contract_id}/terminate",
     );
     check.operation::<PostPapayTransactions>("POST v3/global/papay/transactions");
-    check.operation::<GetPapayTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetPapayTransactionsOutTradeNo>(
         "GET v3/global/papay/transactions/out-trade-no/{out_trade_no}",
     );
-    check.operation::<PostPapayTransactionsOutTradeNoOutTradeNoReverse>(
+    check.operation::<PostPapayTransactionsOutTradeNoReverse>(
         "POST v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse",
     );
-    check.operation::<GetPapayTransactionsTransactionId>(
-        "GET v3/global/papay/transactions/{transaction_id}",
-    );
+    check.operation::<GetPapayTransactionsId>("GET v3/global/papay/transactions/{transaction_id}");
     check.operation::<GetProfitSharingBillDownloadUrl>(
         "GET v3/global/profit-sharing/bill-download-url",
     );
@@ -4024,38 +4784,34 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostProfitSharingTransactionsMark>(
         "POST v3/global/profit-sharing/transactions/mark",
     );
-    check.operation::<GetProfitSharingTransactionsTransactionIdAmounts>(
+    check.operation::<GetProfitSharingTransactionsIdAmounts>(
         "GET v3/global/profit-sharing/transactions/{transaction_id}/amounts",
     );
-    check.operation::<GetProfitSharingTransactionsTransactionIdRefundableAmounts>(
+    check.operation::<GetProfitSharingTransactionsIdRefundableAmounts>(
         "GET v3/global/profit-sharing/transactions/{transaction_id}/refundable-amounts",
     );
-    check.operation::<GetRefundPartnerRechargeBalanceSubMchidSubMchid>(
+    check.operation::<GetRefundPartnerRechargeBalanceSubMchid>(
         "GET v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}",
     );
     check.operation::<GetRefundRechargeBalance>("GET v3/global/refund/recharge-balance");
     check.operation::<GetRefunds>("GET v3/global/refunds");
     check.operation::<PostRefunds>("POST v3/global/refunds");
-    check.operation::<GetRefundsIdRefundId>("GET v3/global/refunds/id/{refund_id}");
-    check.operation::<GetRefundsOutRefundNoOutRefundNo>(
-        "GET v3/global/refunds/out-refund-no/{out_refund_no}",
-    );
+    check.operation::<GetRefundsId>("GET v3/global/refunds/id/{refund_id}");
+    check.operation::<GetRefundsOutRefundNo>("GET v3/global/refunds/out-refund-no/{out_refund_no}");
     check.operation::<GetSettleSettlements>("GET v3/global/settle/settlements");
     check.operation::<GetStatements>("GET v3/global/statements");
     check.operation::<PostTransactionsApp>("POST v3/global/transactions/app");
-    check.operation::<GetTransactionsIdTransactionId>(
-        "GET v3/global/transactions/id/{transaction_id}",
-    );
-    check.operation::<PostTransactionsIdTransactionIdClose>(
+    check.operation::<GetTransactionsId>("GET v3/global/transactions/id/{transaction_id}");
+    check.operation::<PostTransactionsIdClose>(
         "POST v3/global/transactions/id/{transaction_id}/close",
     );
     check.operation::<PostTransactionsJsapi>("POST v3/global/transactions/jsapi");
     check.operation::<PostTransactionsMweb>("POST v3/global/transactions/mweb");
     check.operation::<PostTransactionsNative>("POST v3/global/transactions/native");
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetTransactionsOutTradeNo>(
         "GET v3/global/transactions/out-trade-no/{out_trade_no}",
     );
-    check.operation::<PostTransactionsOutTradeNoOutTradeNoClose>(
+    check.operation::<PostTransactionsOutTradeNoClose>(
         "POST v3/global/transactions/out-trade-no/{out_trade_no}/close",
     );
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/customs/orders` on the global host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/declarecustom_ch/chapter3_3.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/customs/orders")]
+#[doc(alias = "GET v3/customs/orders")]
+#[doc(alias = "报关查询API")]
 #[endpoint(GET, "v3/customs/orders", response = GetCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -20,11 +23,11 @@ pub struct GetCustomsOrders {
     /// 商户号
     pub mchid: String,
     /// 订单类型
-    pub order_type: GetCustomsOrdersOrderType,
+    pub order_type: OrderType,
     /// 订单号
     pub order_no: String,
     /// 海关
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 偏移量
     pub offset: Option<i64>,
     /// 请求最大记录条数
@@ -36,6 +39,9 @@ pub struct GetCustomsOrders {
 /// `PATCH /v3/customs/orders` on the global host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/declarecustom_ch/chapter3_5.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/customs/orders")]
+#[doc(alias = "PATCH v3/customs/orders")]
+#[doc(alias = "报关信息修改API")]
 #[endpoint(PATCH, "v3/customs/orders", response = PatchCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -51,7 +57,7 @@ pub struct PatchCustomsOrders {
     /// 商户子订单号
     pub sub_order_no: Option<String>,
     /// 海关编码
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
     /// 关税
@@ -69,6 +75,9 @@ pub struct PatchCustomsOrders {
 /// `POST /v3/customs/orders` on the global host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/declarecustom_ch/chapter3_1.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/customs/orders")]
+#[doc(alias = "POST v3/customs/orders")]
+#[doc(alias = "报关API")]
 #[endpoint(POST, "v3/customs/orders", response = PostCustomsOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -82,7 +91,7 @@ pub struct PostCustomsOrders {
     /// 微信订单号
     pub transaction_id: String,
     /// 海关
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
     /// 关税
@@ -104,6 +113,9 @@ pub struct PostCustomsOrders {
 /// `POST /v3/customs/redeclare` on the global host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/declarecustom_ch/chapter3_4.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/customs/redeclare")]
+#[doc(alias = "POST v3/customs/redeclare")]
+#[doc(alias = "报关重推API")]
 #[endpoint(POST, "v3/customs/redeclare", response = PostCustomsRedeclareResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -121,7 +133,7 @@ pub struct PostCustomsRedeclare {
     /// 微信子单号
     pub sub_order_id: Option<String>,
     /// 海关编码
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
 }
@@ -131,6 +143,9 @@ pub struct PostCustomsRedeclare {
 /// `POST /v3/customs/verify-certificate` on the global host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/declarecustom_ch/chapter3_2.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/customs/verify-certificate")]
+#[doc(alias = "POST v3/customs/verify-certificate")]
+#[doc(alias = "身份信息校验API")]
 #[endpoint(POST, "v3/customs/verify-certificate", response = PostCustomsVerifyCertificateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -146,11 +161,11 @@ pub struct PostCustomsVerifyCertificate {
     /// 商户子订单号
     pub sub_order_no: Option<String>,
     /// 海关
-    pub customs: GetCustomsOrdersCustoms,
+    pub customs: Customs,
     /// 商户海关备案号
     pub merchant_customs_no: String,
     /// 证件类型
-    pub certificate_type: PostCustomsVerifyCertificateCertificateType,
+    pub certificate_type: CertificateType,
     /// 证件号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub certificate_id: String,
@@ -163,7 +178,7 @@ crate::open_enum::open_enum! {
     /// 订单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersOrderType {
+    pub enum OrderType {
         /// `out_trade_no`
         OutTradeNo = "out_trade_no",
         /// `transaction_id`
@@ -175,13 +190,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetCustomsOrdersOrderType {}
+impl crate::endpoint::QueryValue for OrderType {}
 
 crate::open_enum::open_enum! {
     /// 海关
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersCustoms {
+    pub enum Customs {
         /// `GUANGZHOU_ZS`
         GuangzhouZs = "GUANGZHOU_ZS",
         /// `HANGZHOU_ZS`
@@ -203,13 +218,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetCustomsOrdersCustoms {}
+impl crate::endpoint::QueryValue for Customs {}
 
 crate::open_enum::open_enum! {
     /// 核验机构
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersResponseVerifyDepartment {
+    pub enum VerifyDepartment {
         /// `UNIONPAY`
         Unionpay = "UNIONPAY",
         /// `NETSUNION`
@@ -223,7 +238,7 @@ crate::open_enum::open_enum! {
     /// 报关状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCustomsOrdersResponseDataState {
+    pub enum State {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `UNDECLARED`
@@ -241,7 +256,7 @@ crate::open_enum::open_enum! {
 
 /// 报关数据包
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCustomsOrdersResponseData {
+pub struct Data {
     /// 商户子单号
     pub sub_order_no: Option<String>,
     /// 微信子单号
@@ -249,7 +264,7 @@ pub struct GetCustomsOrdersResponseData {
     /// 商户海关备案号
     pub mch_customs_no: Option<String>,
     /// 海关代码
-    pub customs: Option<GetCustomsOrdersCustoms>,
+    pub customs: Option<Customs>,
     /// 币种
     pub fee_type: Option<String>,
     /// 子单金额
@@ -261,7 +276,7 @@ pub struct GetCustomsOrdersResponseData {
     /// 商品费用
     pub product_fee: Option<i64>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 报关结果说明
     pub explanation: Option<String>,
     /// 最后更新时间
@@ -269,6 +284,9 @@ pub struct GetCustomsOrdersResponseData {
 }
 
 /// The answer of [`GetCustomsOrders`] (报关查询API).
+#[doc(alias = "v3/customs/orders")]
+#[doc(alias = "GET v3/customs/orders")]
+#[doc(alias = "报关查询API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCustomsOrdersResponse {
     /// 机构APPID
@@ -278,7 +296,7 @@ pub struct GetCustomsOrdersResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 核验机构
-    pub verify_department: Option<GetCustomsOrdersResponseVerifyDepartment>,
+    pub verify_department: Option<VerifyDepartment>,
     /// 核验机构流水号
     pub verify_department_trade_id: Option<String>,
     /// 偏移量
@@ -288,10 +306,13 @@ pub struct GetCustomsOrdersResponse {
     /// 查询结果总条数
     pub total_count: Option<i64>,
     /// 报关数据包
-    pub data: Option<Vec<GetCustomsOrdersResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
 /// The answer of [`PatchCustomsOrders`] (报关信息修改API).
+#[doc(alias = "v3/customs/orders")]
+#[doc(alias = "PATCH v3/customs/orders")]
+#[doc(alias = "报关信息修改API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PatchCustomsOrdersResponse {
     /// 机构APPID
@@ -299,7 +320,7 @@ pub struct PatchCustomsOrdersResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 微信订单号
@@ -311,12 +332,15 @@ pub struct PatchCustomsOrdersResponse {
     /// 最后更新时间
     pub modify_time: Option<String>,
     /// 核验机构
-    pub verify_department: Option<GetCustomsOrdersResponseVerifyDepartment>,
+    pub verify_department: Option<VerifyDepartment>,
     /// 核验机构流水号
     pub verify_department_trade_id: Option<String>,
 }
 
 /// The answer of [`PostCustomsOrders`] (报关API).
+#[doc(alias = "v3/customs/orders")]
+#[doc(alias = "POST v3/customs/orders")]
+#[doc(alias = "报关API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsOrdersResponse {
     /// 机构APPID
@@ -324,7 +348,7 @@ pub struct PostCustomsOrdersResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 微信订单号
@@ -334,12 +358,15 @@ pub struct PostCustomsOrdersResponse {
     /// 微信子订单号
     pub sub_order_id: Option<String>,
     /// 核验机构
-    pub verify_department: Option<GetCustomsOrdersResponseVerifyDepartment>,
+    pub verify_department: Option<VerifyDepartment>,
     /// 核验机构交易流水号
     pub verify_department_trade_id: Option<String>,
 }
 
 /// The answer of [`PostCustomsRedeclare`] (报关重推API).
+#[doc(alias = "v3/customs/redeclare")]
+#[doc(alias = "POST v3/customs/redeclare")]
+#[doc(alias = "报关重推API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsRedeclareResponse {
     /// 机构APPID
@@ -347,7 +374,7 @@ pub struct PostCustomsRedeclareResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 报关状态
-    pub state: Option<GetCustomsOrdersResponseDataState>,
+    pub state: Option<State>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 微信订单号
@@ -366,7 +393,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCustomsVerifyCertificateCertificateType {
+    pub enum CertificateType {
         /// `IDCARD`
         Idcard = "IDCARD",
     }
@@ -376,7 +403,7 @@ crate::open_enum::open_enum! {
     /// 身份核验结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCustomsVerifyCertificateResponseCertificateCheckResult {
+    pub enum CertificateCheckResult {
         /// `SAME`
         Same = "SAME",
         /// `DIFFERENT`
@@ -385,6 +412,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostCustomsVerifyCertificate`] (身份信息校验API).
+#[doc(alias = "v3/customs/verify-certificate")]
+#[doc(alias = "POST v3/customs/verify-certificate")]
+#[doc(alias = "身份信息校验API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCustomsVerifyCertificateResponse {
     /// 机构APPID
@@ -396,8 +426,7 @@ pub struct PostCustomsVerifyCertificateResponse {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 身份核验结果
-    pub certificate_check_result:
-        Option<PostCustomsVerifyCertificateResponseCertificateCheckResult>,
+    pub certificate_check_result: Option<CertificateCheckResult>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

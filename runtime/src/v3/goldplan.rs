@@ -11,14 +11,17 @@ use crate::endpoint;
 /// `POST /v3/goldplan/merchants/changecustompagestatus`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/goldplan/chapter3_2.shtml>.
 /// Callers: 服务商, 渠道商.
-#[endpoint(POST, "v3/goldplan/merchants/changecustompagestatus", response = PostMerchantsChangecustompagestatusResponse)]
+#[doc(alias = "v3/goldplan/merchants/changecustompagestatus")]
+#[doc(alias = "POST v3/goldplan/merchants/changecustompagestatus")]
+#[doc(alias = "商家小票管理API")]
+#[endpoint(POST, "v3/goldplan/merchants/changecustompagestatus", response = ChangeCustomPageStatusResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsChangecustompagestatus {
+pub struct ChangeCustomPageStatus {
     /// 子商户ID
     pub sub_mchid: String,
     /// 操作类型
-    pub operation_type: PostMerchantsChangecustompagestatusOperationType,
+    pub operation_type: OperationType,
 }
 
 /// 点金计划管理API
@@ -26,16 +29,19 @@ pub struct PostMerchantsChangecustompagestatus {
 /// `POST /v3/goldplan/merchants/changegoldplanstatus`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/goldplan/chapter3_1.shtml>.
 /// Callers: 服务商, 渠道商.
-#[endpoint(POST, "v3/goldplan/merchants/changegoldplanstatus", response = PostMerchantsChangegoldplanstatusResponse)]
+#[doc(alias = "v3/goldplan/merchants/changegoldplanstatus")]
+#[doc(alias = "POST v3/goldplan/merchants/changegoldplanstatus")]
+#[doc(alias = "点金计划管理API")]
+#[endpoint(POST, "v3/goldplan/merchants/changegoldplanstatus", response = ChangeGoldPlanStatusResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsChangegoldplanstatus {
+pub struct ChangeGoldPlanStatus {
     /// 子商户ID
     pub sub_mchid: String,
     /// 操作类型
-    pub operation_type: PostMerchantsChangecustompagestatusOperationType,
+    pub operation_type: OperationType,
     /// 支付场景
-    pub operation_pay_scene: Option<PostMerchantsChangegoldplanstatusOperationPayScene>,
+    pub operation_pay_scene: Option<OperationPayScene>,
 }
 
 /// 关闭广告展示API
@@ -43,10 +49,13 @@ pub struct PostMerchantsChangegoldplanstatus {
 /// `POST /v3/goldplan/merchants/close-advertising-show`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_5_5.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/goldplan/merchants/close-advertising-show")]
+#[doc(alias = "POST v3/goldplan/merchants/close-advertising-show")]
+#[doc(alias = "关闭广告展示API")]
 #[endpoint(POST, "v3/goldplan/merchants/close-advertising-show", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsCloseAdvertisingShow {
+pub struct CloseAdvertisingShow {
     /// 特约商户号
     pub sub_mchid: String,
 }
@@ -56,15 +65,17 @@ pub struct PostMerchantsCloseAdvertisingShow {
 /// `PATCH /v3/goldplan/merchants/open-advertising-show`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_5_4.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/goldplan/merchants/open-advertising-show")]
+#[doc(alias = "PATCH v3/goldplan/merchants/open-advertising-show")]
+#[doc(alias = "开通广告展示API")]
 #[endpoint(PATCH, "v3/goldplan/merchants/open-advertising-show", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMerchantsOpenAdvertisingShow {
+pub struct OpenAdvertisingShow {
     /// 特约商户号
     pub sub_mchid: String,
     /// 同业过滤标签值
-    pub advertising_industry_filters:
-        Option<Vec<PatchMerchantsOpenAdvertisingShowAdvertisingIndustryFilters>>,
+    pub advertising_industry_filters: Option<Vec<IndustryType>>,
 }
 
 /// 同业过滤标签管理API
@@ -72,22 +83,24 @@ pub struct PatchMerchantsOpenAdvertisingShow {
 /// `POST /v3/goldplan/merchants/set-advertising-industry-filter`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/goldplan/chapter3_3.shtml>.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/goldplan/merchants/set-advertising-industry-filter")]
+#[doc(alias = "POST v3/goldplan/merchants/set-advertising-industry-filter")]
+#[doc(alias = "同业过滤标签管理API")]
 #[endpoint(POST, "v3/goldplan/merchants/set-advertising-industry-filter", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsSetAdvertisingIndustryFilter {
+pub struct SetAdvertisingIndustryFilter {
     /// 特约子商户号
     pub sub_mchid: String,
     /// 同业过滤标签值
-    pub advertising_industry_filters:
-        Vec<PatchMerchantsOpenAdvertisingShowAdvertisingIndustryFilters>,
+    pub advertising_industry_filters: Vec<IndustryType>,
 }
 
 crate::open_enum::open_enum! {
     /// 操作类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsChangecustompagestatusOperationType {
+    pub enum OperationType {
         /// `OPEN`
         Open = "OPEN",
         /// `CLOSE`
@@ -95,20 +108,23 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMerchantsChangecustompagestatus`] (商家小票管理API).
+/// The answer of [`ChangeCustomPageStatus`] (商家小票管理API).
+#[doc(alias = "v3/goldplan/merchants/changecustompagestatus")]
+#[doc(alias = "POST v3/goldplan/merchants/changecustompagestatus")]
+#[doc(alias = "商家小票管理API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMerchantsChangecustompagestatusResponse {
+pub struct ChangeCustomPageStatusResponse {
     /// 子商户ID
     pub sub_mchid: String,
     /// 操作类型
-    pub operation_type: Option<PostMerchantsChangecustompagestatusOperationType>,
+    pub operation_type: Option<OperationType>,
 }
 
 crate::open_enum::open_enum! {
     /// 支付场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsChangegoldplanstatusOperationPayScene {
+    pub enum OperationPayScene {
         /// `JSAPI_AND_MINIPROGRAM`
         JsapiAndMiniprogram = "JSAPI_AND_MINIPROGRAM",
         /// `JSAPI`
@@ -118,9 +134,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMerchantsChangegoldplanstatus`] (点金计划管理API).
+/// The answer of [`ChangeGoldPlanStatus`] (点金计划管理API).
+#[doc(alias = "v3/goldplan/merchants/changegoldplanstatus")]
+#[doc(alias = "POST v3/goldplan/merchants/changegoldplanstatus")]
+#[doc(alias = "点金计划管理API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMerchantsChangegoldplanstatusResponse {
+pub struct ChangeGoldPlanStatusResponse {
     /// 子商户ID
     pub sub_mchid: String,
 }
@@ -129,7 +148,7 @@ crate::open_enum::open_enum! {
     /// 同业过滤标签值
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PatchMerchantsOpenAdvertisingShowAdvertisingIndustryFilters {
+    pub enum IndustryType {
         /// `E_COMMERCE`
         ECommerce = "E_COMMERCE",
         /// `LOVE_MARRIAGE`
@@ -207,19 +226,11 @@ crate::open_enum::open_enum! {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostMerchantsChangecustompagestatus>(
-        "POST v3/goldplan/merchants/changecustompagestatus",
-    );
-    check.operation::<PostMerchantsChangegoldplanstatus>(
-        "POST v3/goldplan/merchants/changegoldplanstatus",
-    );
-    check.operation::<PostMerchantsCloseAdvertisingShow>(
-        "POST v3/goldplan/merchants/close-advertising-show",
-    );
-    check.operation::<PatchMerchantsOpenAdvertisingShow>(
-        "PATCH v3/goldplan/merchants/open-advertising-show",
-    );
-    check.operation::<PostMerchantsSetAdvertisingIndustryFilter>(
+    check.operation::<ChangeCustomPageStatus>("POST v3/goldplan/merchants/changecustompagestatus");
+    check.operation::<ChangeGoldPlanStatus>("POST v3/goldplan/merchants/changegoldplanstatus");
+    check.operation::<CloseAdvertisingShow>("POST v3/goldplan/merchants/close-advertising-show");
+    check.operation::<OpenAdvertisingShow>("PATCH v3/goldplan/merchants/open-advertising-show");
+    check.operation::<SetAdvertisingIndustryFilter>(
         "POST v3/goldplan/merchants/set-advertising-industry-filter",
     );
 }

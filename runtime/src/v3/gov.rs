@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/gov/subsidy/audit/cup/invalid`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/audit/cup/invalid")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/invalid")]
+#[doc(alias = "查询审核结果")]
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/invalid", response = PostSubsidyAuditCupInvalidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -28,6 +31,9 @@ pub struct PostSubsidyAuditCupInvalid {
 /// `POST /v3/gov/subsidy/audit/cup/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/audit/cup/query")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/query")]
+#[doc(alias = "查询审核结果")]
 #[endpoint(POST, "v3/gov/subsidy/audit/cup/query", response = PostSubsidyAuditCupQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -45,7 +51,10 @@ pub struct PostSubsidyAuditCupQuery {
 /// `POST /v3/gov/subsidy/audit/cup/refund/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/audit/cup/refund/sync", response = PostSubsidyAuditCupInvalidResponse)]
+#[doc(alias = "v3/gov/subsidy/audit/cup/refund/sync")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/refund/sync")]
+#[doc(alias = "同步非银联支付交易退款信息")]
+#[endpoint(POST, "v3/gov/subsidy/audit/cup/refund/sync", response = PostSubsidyAuditCupRefundSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupRefundSync {
@@ -66,7 +75,10 @@ pub struct PostSubsidyAuditCupRefundSync {
 /// `POST /v3/gov/subsidy/audit/cup/update`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/audit/cup/update", response = PostSubsidyAuditCupInvalidResponse)]
+#[doc(alias = "v3/gov/subsidy/audit/cup/update")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/update")]
+#[doc(alias = "更新审核数据")]
+#[endpoint(POST, "v3/gov/subsidy/audit/cup/update", response = PostSubsidyAuditCupUpdateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpdate {
@@ -163,9 +175,9 @@ pub struct PostSubsidyAuditCupUpdate {
     /// 能效或水效执行的国家标准名称
     pub eng_grade_standard: Option<String>,
     /// 发票信息
-    pub invoice_info: PostSubsidyAuditCupUpdateInvoiceInfo,
+    pub invoice_info: InvoiceInfo,
     /// 物流信息
-    pub track_info: PostSubsidyAuditCupUpdateTrackInfo,
+    pub track_info: TrackInfo,
 }
 
 /// 上传审核数据
@@ -173,7 +185,10 @@ pub struct PostSubsidyAuditCupUpdate {
 /// `POST /v3/gov/subsidy/audit/cup/upload`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/audit/cup/upload", response = PostSubsidyAuditCupInvalidResponse)]
+#[doc(alias = "v3/gov/subsidy/audit/cup/upload")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/upload")]
+#[doc(alias = "上传审核数据")]
+#[endpoint(POST, "v3/gov/subsidy/audit/cup/upload", response = PostSubsidyAuditCupUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyAuditCupUpload {
@@ -270,9 +285,9 @@ pub struct PostSubsidyAuditCupUpload {
     /// 能效或水效执行的国家标准名称
     pub eng_grade_standard: Option<String>,
     /// 发票信息
-    pub invoice_info: PostSubsidyAuditCupUpdateInvoiceInfo,
+    pub invoice_info: InvoiceInfo,
     /// 物流信息
-    pub track_info: PostSubsidyAuditCupUpdateTrackInfo,
+    pub track_info: TrackInfo,
 }
 
 /// 企业信息查询
@@ -280,6 +295,9 @@ pub struct PostSubsidyAuditCupUpload {
 /// `POST /v3/gov/subsidy/companies/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/companies/query")]
+#[doc(alias = "POST v3/gov/subsidy/companies/query")]
+#[doc(alias = "企业信息查询")]
 #[endpoint(POST, "v3/gov/subsidy/companies/query", response = PostSubsidyCompaniesQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -295,6 +313,9 @@ pub struct PostSubsidyCompaniesQuery {
 /// `POST /v3/gov/subsidy/goods/upload`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/goods/upload")]
+#[doc(alias = "POST v3/gov/subsidy/goods/upload")]
+#[doc(alias = "商品信息上传")]
 #[endpoint(POST, "v3/gov/subsidy/goods/upload", response = PostSubsidyGoodsUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -304,7 +325,7 @@ pub struct PostSubsidyGoodsUpload {
     /// 商品名称
     pub product_name: String,
     /// 能效等级
-    pub energy_grade: Option<PostSubsidyGoodsUploadEnergyGrade>,
+    pub energy_grade: Option<EnergyGrade>,
     /// 家电品牌
     pub brand: String,
     /// 使用的资格的地区编码
@@ -318,7 +339,7 @@ pub struct PostSubsidyGoodsUpload {
     /// 近1个月平均交易价
     pub average_trading_price: i64,
     /// 产品类型
-    pub product_type: PostSubsidyGoodsUploadProductType,
+    pub product_type: ProductType,
     /// 商品型号
     pub product_model: Option<String>,
     /// 商品条码
@@ -330,7 +351,10 @@ pub struct PostSubsidyGoodsUpload {
 /// `POST /v3/gov/subsidy/n-qualifications/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/n-qualifications/sync", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/n-qualifications/sync")]
+#[doc(alias = "POST v3/gov/subsidy/n-qualifications/sync")]
+#[doc(alias = "N品类同步资格核销信息")]
+#[endpoint(POST, "v3/gov/subsidy/n-qualifications/sync", response = PostSubsidyNQualificationsSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyNQualificationsSync {
@@ -350,7 +374,7 @@ pub struct PostSubsidyNQualificationsSync {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 能效等级
-    pub energy_grade: Option<PostSubsidyGoodsUploadEnergyGrade>,
+    pub energy_grade: Option<EnergyGrade>,
     /// 收货地区编码
     pub receive_region_code: String,
     /// 家电品牌
@@ -370,9 +394,9 @@ pub struct PostSubsidyNQualificationsSync {
     /// 发票号
     pub invoice_num: String,
     /// 产品类型
-    pub product_type: PostSubsidyGoodsUploadProductType,
+    pub product_type: ProductType,
     /// 类型
-    pub pc_type: Option<PostSubsidyNQualificationsSyncPcType>,
+    pub pc_type: Option<PcType>,
     /// 订单金额
     pub order_amount: i64,
     /// 优惠金额
@@ -384,9 +408,9 @@ pub struct PostSubsidyNQualificationsSync {
     /// 购买方名称
     pub purchaser_name: String,
     /// 销售方式
-    pub sale_model: PostSubsidyNQualificationsSyncSaleModel,
+    pub sale_model: SaleModel,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
     /// 发票开具地
     pub invoice_address_code: String,
     /// 税务机关代码
@@ -394,7 +418,7 @@ pub struct PostSubsidyNQualificationsSync {
     /// 交易完成或商品退回时间
     pub transaction_time: String,
     /// 品类状态
-    pub cate_state: PostSubsidyNQualificationsSyncCateState,
+    pub cate_state: CateState,
     /// 经度
     pub longitude: Option<String>,
     /// 纬度
@@ -414,6 +438,9 @@ pub struct PostSubsidyNQualificationsSync {
 /// `GET /v3/gov/subsidy/qualification`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/qualification")]
+#[doc(alias = "GET v3/gov/subsidy/qualification")]
+#[doc(alias = "查询补贴资格")]
 #[endpoint(GET, "v3/gov/subsidy/qualification", response = GetSubsidyQualificationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -433,7 +460,7 @@ pub struct GetSubsidyQualification {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
     /// 证件类型
-    pub identity_document_type: Option<PostSubsidyNQualificationsSyncIdentityDocumentType>,
+    pub identity_document_type: Option<IdentityDocumentType>,
 }
 
 /// 取消资格(透传模式)
@@ -441,7 +468,10 @@ pub struct GetSubsidyQualification {
 /// `POST /v3/gov/subsidy/qualifications/passthrough/cancel`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/cancel", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/qualifications/passthrough/cancel")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/passthrough/cancel")]
+#[doc(alias = "取消资格(透传模式)")]
+#[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/cancel", response = PostSubsidyQualificationsPassthroughCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsPassthroughCancel {
@@ -461,7 +491,7 @@ pub struct PostSubsidyQualificationsPassthroughCancel {
     /// 请求序号
     pub out_request_no: Option<String>,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
 }
 
 /// 领取资格(透传模式)
@@ -469,7 +499,10 @@ pub struct PostSubsidyQualificationsPassthroughCancel {
 /// `POST /v3/gov/subsidy/qualifications/passthrough/claim`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/claim", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/qualifications/passthrough/claim")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/passthrough/claim")]
+#[doc(alias = "领取资格(透传模式)")]
+#[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/claim", response = PostSubsidyQualificationsPassthroughClaimResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsPassthroughClaim {
@@ -487,7 +520,7 @@ pub struct PostSubsidyQualificationsPassthroughClaim {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
     /// 经度
     pub longitude: String,
     /// 纬度
@@ -499,6 +532,9 @@ pub struct PostSubsidyQualificationsPassthroughClaim {
 /// `POST /v3/gov/subsidy/qualifications/passthrough/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/qualifications/passthrough/query")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/passthrough/query")]
+#[doc(alias = "批量查询用户资格(透传模式)")]
 #[endpoint(POST, "v3/gov/subsidy/qualifications/passthrough/query", response = PostSubsidyQualificationsPassthroughQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -515,7 +551,7 @@ pub struct PostSubsidyQualificationsPassthroughQuery {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
 }
 
 /// 批量查询用户资格
@@ -523,6 +559,9 @@ pub struct PostSubsidyQualificationsPassthroughQuery {
 /// `POST /v3/gov/subsidy/qualifications/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/qualifications/query")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/query")]
+#[doc(alias = "批量查询用户资格")]
 #[endpoint(POST, "v3/gov/subsidy/qualifications/query", response = PostSubsidyQualificationsQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -539,7 +578,7 @@ pub struct PostSubsidyQualificationsQuery {
     /// 使用的资格的地区编码
     pub qualification_region_code: i64,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
 }
 
 /// 同步资格核销信息
@@ -547,7 +586,10 @@ pub struct PostSubsidyQualificationsQuery {
 /// `POST /v3/gov/subsidy/qualifications/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/qualifications/sync", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/qualifications/sync")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/sync")]
+#[doc(alias = "同步资格核销信息")]
+#[endpoint(POST, "v3/gov/subsidy/qualifications/sync", response = PostSubsidyQualificationsSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyQualificationsSync {
@@ -567,7 +609,7 @@ pub struct PostSubsidyQualificationsSync {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 能效等级
-    pub energy_grade: Option<PostSubsidyGoodsUploadEnergyGrade>,
+    pub energy_grade: Option<EnergyGrade>,
     /// 收货地区编码
     pub receive_region_code: String,
     /// 家电品牌
@@ -595,9 +637,9 @@ pub struct PostSubsidyQualificationsSync {
     /// 发票号
     pub invoice_num: String,
     /// 产品类型
-    pub product_type: PostSubsidyGoodsUploadProductType,
+    pub product_type: ProductType,
     /// 类型
-    pub pc_type: Option<PostSubsidyNQualificationsSyncPcType>,
+    pub pc_type: Option<PcType>,
     /// 订单金额
     pub order_amount: i64,
     /// 优惠金额
@@ -615,9 +657,9 @@ pub struct PostSubsidyQualificationsSync {
     /// 购买方名称
     pub purchaser_name: String,
     /// 销售方式
-    pub sale_model: PostSubsidyNQualificationsSyncSaleModel,
+    pub sale_model: SaleModel,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
     /// 发票开具地
     pub invoice_address_code: String,
     /// 发票代码
@@ -627,7 +669,7 @@ pub struct PostSubsidyQualificationsSync {
     /// 交易完成或商品退回时间
     pub transaction_time: String,
     /// 品类状态
-    pub cate_state: PostSubsidyNQualificationsSyncCateState,
+    pub cate_state: CateState,
     /// 销售主体
     pub mch_name: String,
 }
@@ -637,7 +679,10 @@ pub struct PostSubsidyQualificationsSync {
 /// `POST /v3/gov/subsidy/sncode/lock`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/sncode/lock", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/sncode/lock")]
+#[doc(alias = "POST v3/gov/subsidy/sncode/lock")]
+#[doc(alias = "sn码锁定")]
+#[endpoint(POST, "v3/gov/subsidy/sncode/lock", response = PostSubsidySncodeLockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidySncodeLock {
@@ -658,7 +703,7 @@ pub struct PostSubsidySncodeLock {
     /// 规格型号
     pub spec_model: String,
     /// 产品类型
-    pub product_type: PostSubsidyGoodsUploadProductType,
+    pub product_type: ProductType,
     /// 销售时间
     pub sale_time: Option<String>,
     /// imei1编码
@@ -672,6 +717,9 @@ pub struct PostSubsidySncodeLock {
 /// `POST /v3/gov/subsidy/sncode/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/sncode/query")]
+#[doc(alias = "POST v3/gov/subsidy/sncode/query")]
+#[doc(alias = "查询sn码状态")]
 #[endpoint(POST, "v3/gov/subsidy/sncode/query", response = PostSubsidySncodeQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -687,7 +735,10 @@ pub struct PostSubsidySncodeQuery {
 /// `POST /v3/gov/subsidy/sncode/unlock`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/sncode/unlock", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/sncode/unlock")]
+#[doc(alias = "POST v3/gov/subsidy/sncode/unlock")]
+#[doc(alias = "sn码解锁")]
+#[endpoint(POST, "v3/gov/subsidy/sncode/unlock", response = PostSubsidySncodeUnlockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidySncodeUnlock {
@@ -702,7 +753,7 @@ pub struct PostSubsidySncodeUnlock {
     /// 商品条码
     pub barcode: String,
     /// 产品类型
-    pub product_type: PostSubsidyGoodsUploadProductType,
+    pub product_type: ProductType,
 }
 
 /// 交易信息查询
@@ -710,6 +761,9 @@ pub struct PostSubsidySncodeUnlock {
 /// `POST /v3/gov/subsidy/transactions/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/transactions/query")]
+#[doc(alias = "POST v3/gov/subsidy/transactions/query")]
+#[doc(alias = "交易信息查询")]
 #[endpoint(POST, "v3/gov/subsidy/transactions/query", response = PostSubsidyTransactionsQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -725,6 +779,9 @@ pub struct PostSubsidyTransactionsQuery {
 /// `POST /v3/gov/subsidy/transactions/summary/query-day`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/transactions/summary/query-day")]
+#[doc(alias = "POST v3/gov/subsidy/transactions/summary/query-day")]
+#[doc(alias = "查询单日交易汇总")]
 #[endpoint(POST, "v3/gov/subsidy/transactions/summary/query-day", response = PostSubsidyTransactionsSummaryQueryDayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -734,11 +791,11 @@ pub struct PostSubsidyTransactionsSummaryQueryDay {
     /// 查询的日期
     pub query_date: String,
     /// 查询的订单类别
-    pub query_type: PostSubsidyTransactionsSummaryQueryDayQueryType,
+    pub query_type: QueryType,
     /// 消费品类ID
     pub appliance_id: Option<i64>,
     /// 品类状态
-    pub cate_state: Option<PostSubsidyNQualificationsSyncCateState>,
+    pub cate_state: Option<CateState>,
 }
 
 /// 交易信息回传
@@ -746,7 +803,10 @@ pub struct PostSubsidyTransactionsSummaryQueryDay {
 /// `POST /v3/gov/subsidy/transactions/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/transactions/sync", response = PostSubsidyGoodsUploadResponse)]
+#[doc(alias = "v3/gov/subsidy/transactions/sync")]
+#[doc(alias = "POST v3/gov/subsidy/transactions/sync")]
+#[doc(alias = "交易信息回传")]
+#[endpoint(POST, "v3/gov/subsidy/transactions/sync", response = PostSubsidyTransactionsSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyTransactionsSync {
@@ -764,7 +824,7 @@ pub struct PostSubsidyTransactionsSync {
     /// 商户支付订单号
     pub out_trade_no: String,
     /// 能效等级
-    pub energy_grade: Option<PostSubsidyGoodsUploadEnergyGrade>,
+    pub energy_grade: Option<EnergyGrade>,
     /// 收货地区编码
     pub receive_region_code: String,
     /// 家电品牌
@@ -790,11 +850,11 @@ pub struct PostSubsidyTransactionsSync {
     /// 销售主体
     pub mch_name: String,
     /// 销售方式
-    pub sale_model: Option<PostSubsidyNQualificationsSyncSaleModel>,
+    pub sale_model: Option<SaleModel>,
     /// 品类状态
-    pub cate_state: PostSubsidyNQualificationsSyncCateState,
+    pub cate_state: CateState,
     /// 证件类型
-    pub identity_document_type: PostSubsidyNQualificationsSyncIdentityDocumentType,
+    pub identity_document_type: IdentityDocumentType,
     /// 子商户号
     pub sub_mchid: Option<String>,
 }
@@ -804,6 +864,9 @@ pub struct PostSubsidyTransactionsSync {
 /// `POST /v3/gov/subsidy/zhejiang/authcode/cancel`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/cancel")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/cancel")]
+#[doc(alias = "品类凭证码预核销撤销")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/cancel", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -827,7 +890,10 @@ pub struct PostSubsidyZhejiangAuthcodeCancel {
 /// `POST /v3/gov/subsidy/zhejiang/authcode/commit`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/commit", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/commit")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/commit")]
+#[doc(alias = "品类凭证码上报确认")]
+#[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/commit", response = PostSubsidyZhejiangAuthcodeCommitResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeCommit {
@@ -850,7 +916,7 @@ pub struct PostSubsidyZhejiangAuthcodeCommit {
     /// 收货地址
     pub address: Option<String>,
     /// 销售方式
-    pub sale_models: Option<PostSubsidyZhejiangAuthcodeCommitSaleModels>,
+    pub sale_models: Option<SaleModels>,
     /// 销售企业名称
     pub corp_name: Option<String>,
     /// 家电品牌
@@ -880,6 +946,9 @@ pub struct PostSubsidyZhejiangAuthcodeCommit {
 /// `POST /v3/gov/subsidy/zhejiang/authcode/issue`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/issue")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/issue")]
+#[doc(alias = "申请品类凭证码")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/issue", response = PostSubsidyZhejiangAuthcodeIssueResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -899,7 +968,7 @@ pub struct PostSubsidyZhejiangAuthcodeIssue {
     /// 自定义域
     pub custom_info: Option<String>,
     /// 证件类型
-    pub cert_type: PostSubsidyZhejiangAuthcodeIssueCertType,
+    pub cert_type: CertType,
     /// 证件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub cert_no: String,
@@ -912,7 +981,10 @@ pub struct PostSubsidyZhejiangAuthcodeIssue {
 /// `POST /v3/gov/subsidy/zhejiang/authcode/refund`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/refund", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/refund")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/refund")]
+#[doc(alias = "品类凭证码上报撤销")]
+#[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/refund", response = PostSubsidyZhejiangAuthcodeRefundResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangAuthcodeRefund {
@@ -933,7 +1005,7 @@ pub struct PostSubsidyZhejiangAuthcodeRefund {
     /// 收货地址
     pub address: Option<String>,
     /// 销售方式
-    pub sale_models: Option<PostSubsidyZhejiangAuthcodeCommitSaleModels>,
+    pub sale_models: Option<SaleModels>,
     /// 统一社会信息代码
     pub uniscid: Option<String>,
     /// 商品条码
@@ -959,6 +1031,9 @@ pub struct PostSubsidyZhejiangAuthcodeRefund {
 /// `POST /v3/gov/subsidy/zhejiang/authcode/try`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/try")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/try")]
+#[doc(alias = "预核销品类凭证码")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/authcode/try", response = PostSubsidyZhejiangAuthcodeTryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -982,6 +1057,9 @@ pub struct PostSubsidyZhejiangAuthcodeTry {
 /// `POST /v3/gov/subsidy/zhejiang/goods/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/goods/query")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/goods/query")]
+#[doc(alias = "商品信息查询")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/goods/query", response = PostSubsidyZhejiangGoodsQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1001,12 +1079,15 @@ pub struct PostSubsidyZhejiangGoodsQuery {
 /// `POST /v3/gov/subsidy/zhejiang/n-qualifications/confirm`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/zhejiang/n-qualifications/confirm", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
+#[doc(alias = "v3/gov/subsidy/zhejiang/n-qualifications/confirm")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/n-qualifications/confirm")]
+#[doc(alias = "n品类核销")]
+#[endpoint(POST, "v3/gov/subsidy/zhejiang/n-qualifications/confirm", response = PostSubsidyZhejiangNQualificationsConfirmResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangNQualificationsConfirm {
     /// 品类集合
-    pub data: Option<Vec<PostSubsidyZhejiangNQualificationsConfirmData>>,
+    pub data: Option<Vec<Data>>,
     /// 请求流水号
     pub req_ssn: String,
     /// 请求时间
@@ -1018,7 +1099,10 @@ pub struct PostSubsidyZhejiangNQualificationsConfirm {
 /// `POST /v3/gov/subsidy/zhejiang/qualifications/alter`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/alter", response = PostSubsidyZhejiangAuthcodeIssueResponse)]
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/alter")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/alter")]
+#[doc(alias = "变更资格")]
+#[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/alter", response = PostSubsidyZhejiangQualificationsAlterResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsAlter {
@@ -1042,7 +1126,10 @@ pub struct PostSubsidyZhejiangQualificationsAlter {
 /// `POST /v3/gov/subsidy/zhejiang/qualifications/claim`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/claim", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/claim")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/claim")]
+#[doc(alias = "领取资格")]
+#[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/claim", response = PostSubsidyZhejiangQualificationsClaimResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangQualificationsClaim {
@@ -1058,7 +1145,7 @@ pub struct PostSubsidyZhejiangQualificationsClaim {
     #[wechatpay(encrypt)]
     pub tel: String,
     /// 证件类型
-    pub cert_type: Option<PostSubsidyZhejiangAuthcodeIssueCertType>,
+    pub cert_type: Option<CertType>,
     /// 请求流水号
     pub req_ssn: String,
 }
@@ -1068,6 +1155,9 @@ pub struct PostSubsidyZhejiangQualificationsClaim {
 /// `POST /v3/gov/subsidy/zhejiang/qualifications/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/query")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/query")]
+#[doc(alias = "查询补贴资格")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/query", response = PostSubsidyZhejiangQualificationsQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1086,6 +1176,9 @@ pub struct PostSubsidyZhejiangQualificationsQuery {
 /// `POST /v3/gov/subsidy/zhejiang/qualifications/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/sync")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/sync")]
+#[doc(alias = "核销资格")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/qualifications/sync", response = PostSubsidyZhejiangQualificationsSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1093,7 +1186,7 @@ pub struct PostSubsidyZhejiangQualificationsSync {
     /// 请求流水号
     pub req_ssn: Option<String>,
     /// 资格集合
-    pub data: Option<Vec<PostSubsidyZhejiangQualificationsSyncData>>,
+    pub data: Option<Vec<SyncData>>,
 }
 
 /// sn码锁定
@@ -1101,6 +1194,9 @@ pub struct PostSubsidyZhejiangQualificationsSync {
 /// `POST /v3/gov/subsidy/zhejiang/sncode/lock`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/sncode/lock")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/sncode/lock")]
+#[doc(alias = "sn码锁定")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/lock", response = PostSubsidyZhejiangSncodeLockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1158,6 +1254,9 @@ pub struct PostSubsidyZhejiangSncodeLock {
 /// `POST /v3/gov/subsidy/zhejiang/sncode/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/gov/subsidy/zhejiang/sncode/query")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/sncode/query")]
+#[doc(alias = "sn码销售状态查询")]
 #[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/query", response = PostSubsidyZhejiangSncodeQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1189,7 +1288,10 @@ pub struct PostSubsidyZhejiangSncodeQuery {
 /// `POST /v3/gov/subsidy/zhejiang/sncode/unlock`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/unlock", response = PostSubsidyZhejiangAuthcodeCancelResponse)]
+#[doc(alias = "v3/gov/subsidy/zhejiang/sncode/unlock")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/sncode/unlock")]
+#[doc(alias = "sn码解锁")]
+#[endpoint(POST, "v3/gov/subsidy/zhejiang/sncode/unlock", response = PostSubsidyZhejiangSncodeUnlockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSubsidyZhejiangSncodeUnlock {
@@ -1244,6 +1346,9 @@ pub struct PostSubsidyZhejiangSncodeUnlock {
 }
 
 /// The answer of [`PostSubsidyAuditCupInvalid`] (查询审核结果).
+#[doc(alias = "v3/gov/subsidy/audit/cup/invalid")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/invalid")]
+#[doc(alias = "查询审核结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyAuditCupInvalidResponse {
     /// 响应码
@@ -1257,6 +1362,9 @@ pub struct PostSubsidyAuditCupInvalidResponse {
 }
 
 /// The answer of [`PostSubsidyAuditCupQuery`] (查询审核结果).
+#[doc(alias = "v3/gov/subsidy/audit/cup/query")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/query")]
+#[doc(alias = "查询审核结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyAuditCupQueryResponse {
     /// 响应码
@@ -1287,10 +1395,26 @@ pub struct PostSubsidyAuditCupQueryResponse {
     pub org_no: Option<String>,
 }
 
+/// The answer of [`PostSubsidyAuditCupRefundSync`] (同步非银联支付交易退款信息).
+#[doc(alias = "v3/gov/subsidy/audit/cup/refund/sync")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/refund/sync")]
+#[doc(alias = "同步非银联支付交易退款信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyAuditCupRefundSyncResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub msg: Option<String>,
+    /// 详细应答码
+    pub sub_code: Option<String>,
+    /// 详细应答码描述
+    pub sub_msg: Option<String>,
+}
+
 /// 发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidyAuditCupUpdateInvoiceInfo {
+pub struct InvoiceInfo {
     /// 发票代码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_cd: Option<String>,
@@ -1335,7 +1459,7 @@ pub struct PostSubsidyAuditCupUpdateInvoiceInfo {
 /// 物流信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidyAuditCupUpdateTrackInfo {
+pub struct TrackInfo {
     /// 物流单号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_no: Option<String>,
@@ -1368,11 +1492,43 @@ pub struct PostSubsidyAuditCupUpdateTrackInfo {
     pub delivery_time: Option<String>,
 }
 
+/// The answer of [`PostSubsidyAuditCupUpdate`] (更新审核数据).
+#[doc(alias = "v3/gov/subsidy/audit/cup/update")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/update")]
+#[doc(alias = "更新审核数据")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyAuditCupUpdateResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub msg: Option<String>,
+    /// 详细应答码
+    pub sub_code: Option<String>,
+    /// 详细应答码描述
+    pub sub_msg: Option<String>,
+}
+
+/// The answer of [`PostSubsidyAuditCupUpload`] (上传审核数据).
+#[doc(alias = "v3/gov/subsidy/audit/cup/upload")]
+#[doc(alias = "POST v3/gov/subsidy/audit/cup/upload")]
+#[doc(alias = "上传审核数据")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyAuditCupUploadResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub msg: Option<String>,
+    /// 详细应答码
+    pub sub_code: Option<String>,
+    /// 详细应答码描述
+    pub sub_msg: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 归集状态枚举
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyCompaniesQueryResponseCollectState {
+    pub enum CollectState {
         /// `COLLECT_STATE_NOT_COLLECT`
         CollectStateNotCollect = "COLLECT_STATE_NOT_COLLECT",
         /// `COLLECT_STATE_COLLECTED`
@@ -1383,12 +1539,15 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostSubsidyCompaniesQuery`] (企业信息查询).
+#[doc(alias = "v3/gov/subsidy/companies/query")]
+#[doc(alias = "POST v3/gov/subsidy/companies/query")]
+#[doc(alias = "企业信息查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyCompaniesQueryResponse {
     /// 企业名称
     pub company_name: Option<String>,
     /// 归集状态枚举
-    pub collect_state: Option<PostSubsidyCompaniesQueryResponseCollectState>,
+    pub collect_state: Option<CollectState>,
     /// 响应码
     pub code: Option<String>,
     /// 响应描述
@@ -1399,7 +1558,7 @@ crate::open_enum::open_enum! {
     /// 能效等级
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyGoodsUploadEnergyGrade {
+    pub enum EnergyGrade {
         /// `FIRST_LEVEL`
         FirstLevel = "FIRST_LEVEL",
         /// `SECOND_LEVEL`
@@ -1413,7 +1572,7 @@ crate::open_enum::open_enum! {
     /// 产品类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyGoodsUploadProductType {
+    pub enum ProductType {
         /// `COMMON_PRODUCT`
         CommonProduct = "COMMON_PRODUCT",
         /// `AI_PRODUCT`
@@ -1422,6 +1581,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostSubsidyGoodsUpload`] (商品信息上传).
+#[doc(alias = "v3/gov/subsidy/goods/upload")]
+#[doc(alias = "POST v3/gov/subsidy/goods/upload")]
+#[doc(alias = "商品信息上传")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyGoodsUploadResponse {
     /// 响应码
@@ -1434,7 +1596,7 @@ crate::open_enum::open_enum! {
     /// 类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyNQualificationsSyncPcType {
+    pub enum PcType {
         /// `DESKTOP`
         Desktop = "DESKTOP",
         /// `LAPTOP`
@@ -1448,7 +1610,7 @@ crate::open_enum::open_enum! {
     /// 销售方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyNQualificationsSyncSaleModel {
+    pub enum SaleModel {
         /// `SALE_MODEL_ONLINE`
         SaleModelOnline = "SALE_MODEL_ONLINE",
         /// `SALE_MODEL_OFFLINE`
@@ -1460,7 +1622,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyNQualificationsSyncIdentityDocumentType {
+    pub enum IdentityDocumentType {
         /// `ID_DOC_TYPE_ID_CARD`
         IdDocTypeIdCard = "ID_DOC_TYPE_ID_CARD",
         /// `ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC`
@@ -1470,13 +1632,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostSubsidyNQualificationsSyncIdentityDocumentType {}
+impl crate::endpoint::QueryValue for IdentityDocumentType {}
 
 crate::open_enum::open_enum! {
     /// 品类状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyNQualificationsSyncCateState {
+    pub enum CateState {
         /// `CATE_STATE_REDEEM`
         CateStateRedeem = "CATE_STATE_REDEEM",
         /// `CATE_STATE_REFUND`
@@ -1484,11 +1646,23 @@ crate::open_enum::open_enum! {
     }
 }
 
+/// The answer of [`PostSubsidyNQualificationsSync`] (N品类同步资格核销信息).
+#[doc(alias = "v3/gov/subsidy/n-qualifications/sync")]
+#[doc(alias = "POST v3/gov/subsidy/n-qualifications/sync")]
+#[doc(alias = "N品类同步资格核销信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyNQualificationsSyncResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 资格的状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSubsidyQualificationResponseState {
+    pub enum State {
         /// `UNCLAIMED`
         Unclaimed = "UNCLAIMED",
         /// `UNREDEEMED`
@@ -1499,17 +1673,44 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetSubsidyQualification`] (查询补贴资格).
+#[doc(alias = "v3/gov/subsidy/qualification")]
+#[doc(alias = "GET v3/gov/subsidy/qualification")]
+#[doc(alias = "查询补贴资格")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSubsidyQualificationResponse {
     /// 资格的状态
-    pub state: Option<GetSubsidyQualificationResponseState>,
+    pub state: Option<State>,
+}
+
+/// The answer of [`PostSubsidyQualificationsPassthroughCancel`] (取消资格(透传模式)).
+#[doc(alias = "v3/gov/subsidy/qualifications/passthrough/cancel")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/passthrough/cancel")]
+#[doc(alias = "取消资格(透传模式)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyQualificationsPassthroughCancelResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
+}
+
+/// The answer of [`PostSubsidyQualificationsPassthroughClaim`] (领取资格(透传模式)).
+#[doc(alias = "v3/gov/subsidy/qualifications/passthrough/claim")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/passthrough/claim")]
+#[doc(alias = "领取资格(透传模式)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyQualificationsPassthroughClaimResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 区分未领取的原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyQualificationsPassthroughQueryResponseQualificationListUnclaimedReason {
+    pub enum UnclaimedReason {
         /// `REASON_CLAIMED_BY_OTHER_REGION`
         ReasonClaimedByOtherRegion = "REASON_CLAIMED_BY_OTHER_REGION",
         /// `REASON_CLAIMED_BY_OTHER_PLATFORM_OR_REGION`
@@ -1525,7 +1726,7 @@ crate::open_enum::open_enum! {
     /// 区分对接模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyQualificationsPassthroughQueryResponseQualificationListClaimMode {
+    pub enum ClaimMode {
         /// `CLAIM_MODE_MINI_PROGRAM`
         ClaimModeMiniProgram = "CLAIM_MODE_MINI_PROGRAM",
         /// `CLAIM_MODE_INTERFACE_PASS_THROUGH`
@@ -1535,17 +1736,15 @@ crate::open_enum::open_enum! {
 
 /// 资格状态数组
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidyQualificationsPassthroughQueryResponseQualificationList {
+pub struct QualificationList {
     /// 消费品类ID
     pub appliance_id: Option<i64>,
     /// 状态
-    pub state: Option<GetSubsidyQualificationResponseState>,
+    pub state: Option<State>,
     /// 区分未领取的原因
-    pub unclaimed_reason:
-        Option<PostSubsidyQualificationsPassthroughQueryResponseQualificationListUnclaimedReason>,
+    pub unclaimed_reason: Option<UnclaimedReason>,
     /// 区分对接模式
-    pub claim_mode:
-        Option<PostSubsidyQualificationsPassthroughQueryResponseQualificationListClaimMode>,
+    pub claim_mode: Option<ClaimMode>,
     /// 领取的平台名称
     pub claimed_platform_name: Option<String>,
     /// 领取的地区名称
@@ -1553,23 +1752,24 @@ pub struct PostSubsidyQualificationsPassthroughQueryResponseQualificationList {
 }
 
 /// The answer of [`PostSubsidyQualificationsPassthroughQuery`] (批量查询用户资格(透传模式)).
+#[doc(alias = "v3/gov/subsidy/qualifications/passthrough/query")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/passthrough/query")]
+#[doc(alias = "批量查询用户资格(透传模式)")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyQualificationsPassthroughQueryResponse {
     /// 资格状态数组
-    pub qualification_list:
-        Option<Vec<PostSubsidyQualificationsPassthroughQueryResponseQualificationList>>,
+    pub qualification_list: Option<Vec<QualificationList>>,
 }
 
 /// 资格状态数组
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidyQualificationsQueryResponseQualificationList {
+pub struct QueryQualificationList {
     /// 消费品类ID
     pub appliance_id: Option<i64>,
     /// 状态
-    pub state: Option<GetSubsidyQualificationResponseState>,
+    pub state: Option<State>,
     /// 区分未领取的原因
-    pub unclaimed_reason:
-        Option<PostSubsidyQualificationsPassthroughQueryResponseQualificationListUnclaimedReason>,
+    pub unclaimed_reason: Option<UnclaimedReason>,
     /// 领取的平台名称
     pub claimed_platform_name: Option<String>,
     /// 领取的地区名称
@@ -1577,17 +1777,44 @@ pub struct PostSubsidyQualificationsQueryResponseQualificationList {
 }
 
 /// The answer of [`PostSubsidyQualificationsQuery`] (批量查询用户资格).
+#[doc(alias = "v3/gov/subsidy/qualifications/query")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/query")]
+#[doc(alias = "批量查询用户资格")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyQualificationsQueryResponse {
     /// 资格状态数组
-    pub qualification_list: Option<Vec<PostSubsidyQualificationsQueryResponseQualificationList>>,
+    pub qualification_list: Option<Vec<QueryQualificationList>>,
+}
+
+/// The answer of [`PostSubsidyQualificationsSync`] (同步资格核销信息).
+#[doc(alias = "v3/gov/subsidy/qualifications/sync")]
+#[doc(alias = "POST v3/gov/subsidy/qualifications/sync")]
+#[doc(alias = "同步资格核销信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyQualificationsSyncResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
+}
+
+/// The answer of [`PostSubsidySncodeLock`] (sn码锁定).
+#[doc(alias = "v3/gov/subsidy/sncode/lock")]
+#[doc(alias = "POST v3/gov/subsidy/sncode/lock")]
+#[doc(alias = "sn码锁定")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidySncodeLockResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidySncodeQueryResponseGoodsSnListState {
+    pub enum GoodsSnListState {
         /// `SNCODE_STATE_UNKNOWN`
         SncodeStateUnknown = "SNCODE_STATE_UNKNOWN",
         /// `SNCODE_STATE_SELLABLE`
@@ -1601,7 +1828,7 @@ crate::open_enum::open_enum! {
     /// 不可售的原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidySncodeQueryResponseGoodsSnListNotSellableReason {
+    pub enum NotSellableReason {
         /// `NOT_SELLABLE_REASON_USED`
         NotSellableReasonUsed = "NOT_SELLABLE_REASON_USED",
         /// `NOT_SELLABLE_REASON_NOT_FOUND`
@@ -1611,34 +1838,52 @@ crate::open_enum::open_enum! {
 
 /// sn码状态数组
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidySncodeQueryResponseGoodsSnList {
+pub struct GoodsSnList {
     /// S/N码
     pub sn_code: Option<String>,
     /// 状态
-    pub state: Option<PostSubsidySncodeQueryResponseGoodsSnListState>,
+    pub state: Option<GoodsSnListState>,
     /// 不可售的原因
-    pub not_sellable_reason: Option<PostSubsidySncodeQueryResponseGoodsSnListNotSellableReason>,
+    pub not_sellable_reason: Option<NotSellableReason>,
 }
 
 /// The answer of [`PostSubsidySncodeQuery`] (查询sn码状态).
+#[doc(alias = "v3/gov/subsidy/sncode/query")]
+#[doc(alias = "POST v3/gov/subsidy/sncode/query")]
+#[doc(alias = "查询sn码状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidySncodeQueryResponse {
     /// sn码状态数组
-    pub goods_sn_list: Option<Vec<PostSubsidySncodeQueryResponseGoodsSnList>>,
+    pub goods_sn_list: Option<Vec<GoodsSnList>>,
+}
+
+/// The answer of [`PostSubsidySncodeUnlock`] (sn码解锁).
+#[doc(alias = "v3/gov/subsidy/sncode/unlock")]
+#[doc(alias = "POST v3/gov/subsidy/sncode/unlock")]
+#[doc(alias = "sn码解锁")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidySncodeUnlockResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
 }
 
 /// 订单状态数组
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidyTransactionsQueryResponseShopOrderList {
+pub struct ShopOrderList {
     /// 单号
     pub shop_order_number: Option<String>,
     /// 归集状态枚举
-    pub collect_state: Option<PostSubsidyCompaniesQueryResponseCollectState>,
+    pub collect_state: Option<CollectState>,
     /// 品类状态
-    pub cate_state: Option<PostSubsidyNQualificationsSyncCateState>,
+    pub cate_state: Option<CateState>,
 }
 
 /// The answer of [`PostSubsidyTransactionsQuery`] (交易信息查询).
+#[doc(alias = "v3/gov/subsidy/transactions/query")]
+#[doc(alias = "POST v3/gov/subsidy/transactions/query")]
+#[doc(alias = "交易信息查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyTransactionsQueryResponse {
     /// 响应码
@@ -1646,14 +1891,14 @@ pub struct PostSubsidyTransactionsQueryResponse {
     /// 响应描述
     pub message: Option<String>,
     /// 订单状态数组
-    pub shop_order_list: Option<Vec<PostSubsidyTransactionsQueryResponseShopOrderList>>,
+    pub shop_order_list: Option<Vec<ShopOrderList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 查询的订单类别
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyTransactionsSummaryQueryDayQueryType {
+    pub enum QueryType {
         /// `ORDER_TYPE_TRANSACTION`
         OrderTypeTransaction = "ORDER_TYPE_TRANSACTION",
         /// `ORDER_TYPE_APPLIANCE_REDEEM`
@@ -1666,6 +1911,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostSubsidyTransactionsSummaryQueryDay`] (查询单日交易汇总).
+#[doc(alias = "v3/gov/subsidy/transactions/summary/query-day")]
+#[doc(alias = "POST v3/gov/subsidy/transactions/summary/query-day")]
+#[doc(alias = "查询单日交易汇总")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyTransactionsSummaryQueryDayResponse {
     /// 响应码
@@ -1680,7 +1928,22 @@ pub struct PostSubsidyTransactionsSummaryQueryDayResponse {
     pub total_subsidy_count: Option<i64>,
 }
 
+/// The answer of [`PostSubsidyTransactionsSync`] (交易信息回传).
+#[doc(alias = "v3/gov/subsidy/transactions/sync")]
+#[doc(alias = "POST v3/gov/subsidy/transactions/sync")]
+#[doc(alias = "交易信息回传")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyTransactionsSyncResponse {
+    /// 响应码
+    pub code: Option<String>,
+    /// 响应描述
+    pub message: Option<String>,
+}
+
 /// The answer of [`PostSubsidyZhejiangAuthcodeCancel`] (品类凭证码预核销撤销).
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/cancel")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/cancel")]
+#[doc(alias = "品类凭证码预核销撤销")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangAuthcodeCancelResponse {
     /// 响应码
@@ -1693,7 +1956,7 @@ crate::open_enum::open_enum! {
     /// 销售方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyZhejiangAuthcodeCommitSaleModels {
+    pub enum SaleModels {
         /// `0`
         V0 = "0",
         /// `1`
@@ -1701,11 +1964,23 @@ crate::open_enum::open_enum! {
     }
 }
 
+/// The answer of [`PostSubsidyZhejiangAuthcodeCommit`] (品类凭证码上报确认).
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/commit")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/commit")]
+#[doc(alias = "品类凭证码上报确认")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyZhejiangAuthcodeCommitResponse {
+    /// 响应码
+    pub resp_code: Option<String>,
+    /// 响应描述
+    pub resp_desc: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyZhejiangAuthcodeIssueCertType {
+    pub enum CertType {
         /// `1`
         V1 = "1",
         /// `2`
@@ -1720,6 +1995,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostSubsidyZhejiangAuthcodeIssue`] (申请品类凭证码).
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/issue")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/issue")]
+#[doc(alias = "申请品类凭证码")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangAuthcodeIssueResponse {
     /// 响应码
@@ -1730,7 +2008,22 @@ pub struct PostSubsidyZhejiangAuthcodeIssueResponse {
     pub auth_code: Option<String>,
 }
 
+/// The answer of [`PostSubsidyZhejiangAuthcodeRefund`] (品类凭证码上报撤销).
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/refund")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/refund")]
+#[doc(alias = "品类凭证码上报撤销")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyZhejiangAuthcodeRefundResponse {
+    /// 响应码
+    pub resp_code: Option<String>,
+    /// 响应描述
+    pub resp_desc: Option<String>,
+}
+
 /// The answer of [`PostSubsidyZhejiangAuthcodeTry`] (预核销品类凭证码).
+#[doc(alias = "v3/gov/subsidy/zhejiang/authcode/try")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/authcode/try")]
+#[doc(alias = "预核销品类凭证码")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangAuthcodeTryResponse {
     /// 响应码
@@ -1763,7 +2056,7 @@ crate::open_enum::open_enum! {
     /// 条码类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyZhejiangGoodsQueryResponseCodeType {
+    pub enum CodeType {
         /// `001`
         V001 = "001",
         /// `002`
@@ -1772,6 +2065,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostSubsidyZhejiangGoodsQuery`] (商品信息查询).
+#[doc(alias = "v3/gov/subsidy/zhejiang/goods/query")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/goods/query")]
+#[doc(alias = "商品信息查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangGoodsQueryResponse {
     /// 响应码
@@ -1785,7 +2081,7 @@ pub struct PostSubsidyZhejiangGoodsQueryResponse {
     /// 省份代码
     pub province: Option<String>,
     /// 条码类型
-    pub code_type: Option<PostSubsidyZhejiangGoodsQueryResponseCodeType>,
+    pub code_type: Option<CodeType>,
     /// 商品品类
     pub goods_type: Option<String>,
     /// 商品名称
@@ -1866,7 +2162,7 @@ pub struct PostSubsidyZhejiangGoodsQueryResponse {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidyZhejiangNQualificationsConfirmData {
+pub struct Data {
     /// 品类编码
     pub cate_code: String,
     /// 证件号码 (sensitive: encrypted on the wire)
@@ -1917,11 +2213,49 @@ pub struct PostSubsidyZhejiangNQualificationsConfirmData {
     pub serial_num: String,
 }
 
+/// The answer of [`PostSubsidyZhejiangNQualificationsConfirm`] (n品类核销).
+#[doc(alias = "v3/gov/subsidy/zhejiang/n-qualifications/confirm")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/n-qualifications/confirm")]
+#[doc(alias = "n品类核销")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyZhejiangNQualificationsConfirmResponse {
+    /// 响应码
+    pub resp_code: Option<String>,
+    /// 响应描述
+    pub resp_desc: Option<String>,
+}
+
+/// The answer of [`PostSubsidyZhejiangQualificationsAlter`] (变更资格).
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/alter")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/alter")]
+#[doc(alias = "变更资格")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyZhejiangQualificationsAlterResponse {
+    /// 响应码
+    pub resp_code: Option<String>,
+    /// 响应描述
+    pub resp_desc: Option<String>,
+    /// 品类凭证码
+    pub auth_code: Option<String>,
+}
+
+/// The answer of [`PostSubsidyZhejiangQualificationsClaim`] (领取资格).
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/claim")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/claim")]
+#[doc(alias = "领取资格")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyZhejiangQualificationsClaimResponse {
+    /// 响应码
+    pub resp_code: Option<String>,
+    /// 响应描述
+    pub resp_desc: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 状态编码
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyZhejiangQualificationsQueryResponseDataStatusCode {
+    pub enum StatusCode {
         /// `00`
         V00 = "00",
         /// `01`
@@ -1941,16 +2275,19 @@ crate::open_enum::open_enum! {
 
 /// 资格信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubsidyZhejiangQualificationsQueryResponseData {
+pub struct QueryData {
     /// 品类编码
     pub cate_code: Option<String>,
     /// 状态信息
     pub status: Option<String>,
     /// 状态编码
-    pub status_code: Option<PostSubsidyZhejiangQualificationsQueryResponseDataStatusCode>,
+    pub status_code: Option<StatusCode>,
 }
 
 /// The answer of [`PostSubsidyZhejiangQualificationsQuery`] (查询补贴资格).
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/query")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/query")]
+#[doc(alias = "查询补贴资格")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangQualificationsQueryResponse {
     /// 响应码
@@ -1958,14 +2295,14 @@ pub struct PostSubsidyZhejiangQualificationsQueryResponse {
     /// 响应描述
     pub resp_desc: Option<String>,
     /// 资格信息
-    pub data: Option<Vec<PostSubsidyZhejiangQualificationsQueryResponseData>>,
+    pub data: Option<Vec<QueryData>>,
 }
 
 crate::open_enum::open_enum! {
     /// 能耗等级
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyZhejiangQualificationsSyncDataGrade {
+    pub enum Grade {
         /// `一级`
         VU4E00U7EA7 = "一级",
         /// `二级`
@@ -1973,11 +2310,23 @@ crate::open_enum::open_enum! {
     }
 }
 
+crate::open_enum::open_enum! {
+    /// 品类状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum Status {
+        /// `0`
+        V0 = "0",
+        /// `1`
+        V1 = "1",
+    }
+}
+
 /// 资格集合
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubsidyZhejiangQualificationsSyncData {
+pub struct SyncData {
     /// 品类凭证码
     pub auth_code: String,
     /// 品类编码
@@ -1987,7 +2336,7 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
     pub cert_no: String,
     /// 能耗等级
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade: Option<PostSubsidyZhejiangQualificationsSyncDataGrade>,
+    pub grade: Option<Grade>,
     /// 姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub name: String,
@@ -2005,7 +2354,7 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
     /// 销售金额
     pub sales: String,
     /// 品类状态
-    pub status: PostSubsidyZhejiangAuthcodeCommitSaleModels,
+    pub status: Status,
     /// 政府补贴金额
     pub subsidy: String,
     /// 手机号 (sensitive: encrypted on the wire)
@@ -2016,7 +2365,7 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
     /// 收货地址
     pub address: String,
     /// 销售方式
-    pub sale_models: PostSubsidyZhejiangAuthcodeCommitSaleModels,
+    pub sale_models: SaleModels,
     /// S/N码
     pub sn_code: String,
     /// 统一社会信息代码
@@ -2064,6 +2413,9 @@ pub struct PostSubsidyZhejiangQualificationsSyncData {
 }
 
 /// The answer of [`PostSubsidyZhejiangQualificationsSync`] (核销资格).
+#[doc(alias = "v3/gov/subsidy/zhejiang/qualifications/sync")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/qualifications/sync")]
+#[doc(alias = "核销资格")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangQualificationsSyncResponse {
     /// 响应码
@@ -2075,6 +2427,9 @@ pub struct PostSubsidyZhejiangQualificationsSyncResponse {
 }
 
 /// The answer of [`PostSubsidyZhejiangSncodeLock`] (sn码锁定).
+#[doc(alias = "v3/gov/subsidy/zhejiang/sncode/lock")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/sncode/lock")]
+#[doc(alias = "sn码锁定")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangSncodeLockResponse {
     /// 响应码
@@ -2091,7 +2446,7 @@ crate::open_enum::open_enum! {
     /// 售卖状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSubsidyZhejiangSncodeQueryResponseSellState {
+    pub enum SellState {
         /// `U0022`
         U0022 = "U0022",
         /// `U0023`
@@ -2104,6 +2459,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostSubsidyZhejiangSncodeQuery`] (sn码销售状态查询).
+#[doc(alias = "v3/gov/subsidy/zhejiang/sncode/query")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/sncode/query")]
+#[doc(alias = "sn码销售状态查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSubsidyZhejiangSncodeQueryResponse {
     /// 响应码
@@ -2115,7 +2473,19 @@ pub struct PostSubsidyZhejiangSncodeQueryResponse {
     /// 省份代码
     pub province: Option<String>,
     /// 售卖状态
-    pub sell_state: Option<PostSubsidyZhejiangSncodeQueryResponseSellState>,
+    pub sell_state: Option<SellState>,
+}
+
+/// The answer of [`PostSubsidyZhejiangSncodeUnlock`] (sn码解锁).
+#[doc(alias = "v3/gov/subsidy/zhejiang/sncode/unlock")]
+#[doc(alias = "POST v3/gov/subsidy/zhejiang/sncode/unlock")]
+#[doc(alias = "sn码解锁")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSubsidyZhejiangSncodeUnlockResponse {
+    /// 响应码
+    pub resp_code: Option<String>,
+    /// 响应描述
+    pub resp_desc: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

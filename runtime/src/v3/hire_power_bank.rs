@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/hire-power-bank/insurance-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/hire-power-bank-insurance/insurance-orders/create-insurance-order.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/hire-power-bank/insurance-orders", response = PostInsuranceOrdersResponse)]
+#[doc(alias = "v3/hire-power-bank/insurance-orders")]
+#[doc(alias = "POST v3/hire-power-bank/insurance-orders")]
+#[doc(alias = "创建保险订单")]
+#[endpoint(POST, "v3/hire-power-bank/insurance-orders", response = CreateInsuranceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceOrders {
+pub struct CreateInsuranceOrder {
     /// 商户创建保险订单时的凭据号
     pub out_order_no: Option<String>,
     /// 微信用户在商户对应appid下的唯一标识
@@ -30,10 +33,13 @@ pub struct PostInsuranceOrders {
 /// `GET /v3/hire-power-bank/insurance-orders/{out_order_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/hire-power-bank-insurance/insurance-orders/get-by-out-trade-no.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/hire-power-bank/insurance-orders/{out_order_no}", response = PostInsuranceOrdersResponse)]
+#[doc(alias = "v3/hire-power-bank/insurance-orders/{out_order_no}")]
+#[doc(alias = "GET v3/hire-power-bank/insurance-orders/{out_order_no}")]
+#[doc(alias = "查询保险订单详情")]
+#[endpoint(GET, "v3/hire-power-bank/insurance-orders/{out_order_no}", response = GetByOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceOrdersOutOrderNo {
+pub struct GetByOutTradeNo {
     /// 商户创建保险订单时的凭据号
     pub out_order_no: String,
 }
@@ -43,17 +49,23 @@ pub struct GetInsuranceOrdersOutOrderNo {
 /// `GET /v3/hire-power-bank/user-qualifications/{openid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/hire-power-bank-insurance/insurance-orders/get-qualification-by-open-id.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/hire-power-bank/user-qualifications/{openid}", response = GetUserQualificationsOpenidResponse)]
+#[doc(alias = "v3/hire-power-bank/user-qualifications/{openid}")]
+#[doc(alias = "GET v3/hire-power-bank/user-qualifications/{openid}")]
+#[doc(alias = "查询用户保险订单领取资格")]
+#[endpoint(GET, "v3/hire-power-bank/user-qualifications/{openid}", response = GetQualificationByOpenIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUserQualificationsOpenid {
+pub struct GetQualificationByOpenId {
     /// 微信用户在商户对应appid下的唯一标识
     pub openid: String,
 }
 
-/// The answer of [`PostInsuranceOrders`] (创建保险订单).
+/// The answer of [`CreateInsuranceOrder`] (创建保险订单).
+#[doc(alias = "v3/hire-power-bank/insurance-orders")]
+#[doc(alias = "POST v3/hire-power-bank/insurance-orders")]
+#[doc(alias = "创建保险订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceOrdersResponse {
+pub struct CreateInsuranceOrderResponse {
     /// 租借充电宝隔夜归还保险订单号
     pub order_id: Option<String>,
     /// 商户创建保险订单时的凭据号
@@ -74,20 +86,47 @@ pub struct PostInsuranceOrdersResponse {
     pub order_receive_state: Option<String>,
 }
 
-/// The answer of [`GetUserQualificationsOpenid`] (查询用户保险订单领取资格).
+/// The answer of [`GetByOutTradeNo`] (查询保险订单详情).
+#[doc(alias = "v3/hire-power-bank/insurance-orders/{out_order_no}")]
+#[doc(alias = "GET v3/hire-power-bank/insurance-orders/{out_order_no}")]
+#[doc(alias = "查询保险订单详情")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserQualificationsOpenidResponse {
+pub struct GetByOutTradeNoResponse {
+    /// 租借充电宝隔夜归还保险订单号
+    pub order_id: Option<String>,
+    /// 商户创建保险订单时的凭据号
+    pub out_order_no: Option<String>,
+    /// 微信用户在商户对应appid下的唯一标识
+    pub openid: Option<String>,
+    /// 一笔保险订单对应的最大理赔次数
+    pub max_claim_count: Option<i64>,
+    /// 一笔保险订单对应的已理赔次数
+    pub claimed_count: Option<i64>,
+    /// 保险订单领取时间
+    pub order_receive_time: Option<String>,
+    /// 保险订单开始时间
+    pub order_begin_time: Option<String>,
+    /// 保险订单结束时间
+    pub order_end_time: Option<String>,
+    /// 保险订单领取状态
+    pub order_receive_state: Option<String>,
+}
+
+/// The answer of [`GetQualificationByOpenId`] (查询用户保险订单领取资格).
+#[doc(alias = "v3/hire-power-bank/user-qualifications/{openid}")]
+#[doc(alias = "GET v3/hire-power-bank/user-qualifications/{openid}")]
+#[doc(alias = "查询用户保险订单领取资格")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetQualificationByOpenIdResponse {
     /// 用户是否具有保险订单领取资格
     pub qualified_user: Option<bool>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostInsuranceOrders>("POST v3/hire-power-bank/insurance-orders");
-    check.operation::<GetInsuranceOrdersOutOrderNo>(
-        "GET v3/hire-power-bank/insurance-orders/{out_order_no}",
-    );
-    check.operation::<GetUserQualificationsOpenid>(
+    check.operation::<CreateInsuranceOrder>("POST v3/hire-power-bank/insurance-orders");
+    check.operation::<GetByOutTradeNo>("GET v3/hire-power-bank/insurance-orders/{out_order_no}");
+    check.operation::<GetQualificationByOpenId>(
         "GET v3/hire-power-bank/user-qualifications/{openid}",
     );
 }

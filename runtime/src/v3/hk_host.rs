@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/certificates` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_7.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/certificates")]
+#[doc(alias = "GET v3/certificates")]
+#[doc(alias = "获取平台证书列表")]
 #[endpoint(GET, "v3/certificates", response = GetCertificatesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -21,6 +24,9 @@ pub struct GetCertificates {}
 /// `POST /v3/merchants` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/Onborading_Sub_Merchant/chapter3_1.shtml>.
 /// Callers: 机构模式.
+#[doc(alias = "v3/merchants")]
+#[doc(alias = "POST v3/merchants")]
+#[doc(alias = "子商户进件（融合钱包）")]
 ///
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/merchants", response = PostMerchantsResponse)]
@@ -38,7 +44,7 @@ pub struct PostMerchants {
     /// 公司电话
     pub office_phone: String,
     /// 联系人信息
-    pub contact: PostMerchantsContact,
+    pub contact: Contact,
     /// 类目
     pub business_category: i64,
     /// 渠道号
@@ -46,7 +52,7 @@ pub struct PostMerchants {
     /// 注册国家或区域
     pub merchant_country_code: String,
     /// 商户类型
-    pub merchant_type: PostMerchantsMerchantType,
+    pub merchant_type: MerchantType,
     /// 公司注册文件编号
     pub registration_certificate_number: Option<String>,
     /// 公司注册文件过期时间
@@ -56,11 +62,11 @@ pub struct PostMerchants {
     /// 子商户银行结算账户信息
     pub settlement_bank_number: Option<String>,
     /// 业务信息
-    pub business: PostMerchantsBusiness,
+    pub business: Business,
     /// 董事信息
-    pub director: Option<PostMerchantsDirector>,
+    pub director: Option<Director>,
     /// 负责人信息
-    pub principal: Option<PostMerchantsDirector>,
+    pub principal: Option<Director>,
 }
 
 /// 修改子商户（融合钱包）
@@ -68,6 +74,9 @@ pub struct PostMerchants {
 /// `PUT /v3/merchants` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/Onborading_Sub_Merchant/chapter3_3.shtml>.
 /// Callers: 机构模式.
+#[doc(alias = "v3/merchants")]
+#[doc(alias = "PUT v3/merchants")]
+#[doc(alias = "修改子商户（融合钱包）")]
 #[endpoint(PUT, "v3/merchants", response = PutMerchantsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -85,7 +94,7 @@ pub struct PutMerchants {
     /// 公司电话
     pub office_phone: String,
     /// 联系人信息
-    pub contact: Option<PostMerchantsContact>,
+    pub contact: Option<Contact>,
     /// 类目
     pub business_category: i64,
     /// 渠道号
@@ -93,7 +102,7 @@ pub struct PutMerchants {
     /// 注册国家或区域
     pub merchant_country_code: String,
     /// 商户类型
-    pub merchant_type: PostMerchantsMerchantType,
+    pub merchant_type: MerchantType,
     /// 公司注册文件编号
     pub registration_certificate_number: Option<String>,
     /// 公司注册文件过期时间
@@ -103,11 +112,11 @@ pub struct PutMerchants {
     /// 子商户银行结算账户信息
     pub settlement_bank_number: Option<String>,
     /// 业务信息
-    pub business: PostMerchantsBusiness,
+    pub business: Business,
     /// 董事信息
-    pub director: Option<PostMerchantsDirector>,
+    pub director: Option<Director>,
     /// 负责人信息
-    pub principal: Option<PostMerchantsDirector>,
+    pub principal: Option<Director>,
 }
 
 /// 查询子商户（融合钱包）
@@ -115,6 +124,9 @@ pub struct PutMerchants {
 /// `GET /v3/merchants/{sub_mchid}` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/Onborading_Sub_Merchant/chapter3_2.shtml>.
 /// Callers: 机构模式.
+#[doc(alias = "v3/merchants/{sub_mchid}")]
+#[doc(alias = "GET v3/merchants/{sub_mchid}")]
+#[doc(alias = "查询子商户（融合钱包）")]
 #[endpoint(GET, "v3/merchants/{sub_mchid}", response = GetMerchantsSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -132,6 +144,9 @@ pub struct GetMerchantsSubMchid {
 /// `GET /v3/refunds` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_4.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/refunds")]
+#[doc(alias = "GET v3/refunds")]
+#[doc(alias = "查询所有退款")]
 #[endpoint(GET, "v3/refunds", response = GetRefundsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -157,6 +172,9 @@ pub struct GetRefunds {
 /// `POST /v3/refunds` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_2.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/refunds")]
+#[doc(alias = "POST v3/refunds")]
+#[doc(alias = "申请退款")]
 #[endpoint(POST, "v3/refunds", response = PostRefundsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -192,10 +210,13 @@ pub struct PostRefunds {
 /// `GET /v3/refunds/id/{refund_id}` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_3.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/refunds/id/{refund_id}", response = GetRefundsIdRefundIdResponse)]
+#[doc(alias = "v3/refunds/id/{refund_id}")]
+#[doc(alias = "GET v3/refunds/id/{refund_id}")]
+#[doc(alias = "查询单笔退款(微信支付退款订单号)")]
+#[endpoint(GET, "v3/refunds/id/{refund_id}", response = GetRefundsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsIdRefundId {
+pub struct GetRefundsId {
     /// 商户号
     pub mchid: Option<String>,
     /// 子商户号
@@ -211,10 +232,13 @@ pub struct GetRefundsIdRefundId {
 /// `GET /v3/refunds/out-refund-no/{out_refund_no}` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_3.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/refunds/out-refund-no/{out_refund_no}", response = GetRefundsIdRefundIdResponse)]
+#[doc(alias = "v3/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "GET v3/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "查询单笔退款(商户退款订单号)")]
+#[endpoint(GET, "v3/refunds/out-refund-no/{out_refund_no}", response = GetRefundsOutRefundNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRefundsOutRefundNoOutRefundNo {
+pub struct GetRefundsOutRefundNo {
     /// 商户号
     pub mchid: Option<String>,
     /// 子商户号
@@ -230,6 +254,9 @@ pub struct GetRefundsOutRefundNoOutRefundNo {
 /// `GET /v3/settle/settlements` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_10.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/settle/settlements")]
+#[doc(alias = "GET v3/settle/settlements")]
+#[doc(alias = "查询结算资金明细API")]
 #[endpoint(GET, "v3/settle/settlements", response = GetSettleSettlementsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -237,7 +264,7 @@ pub struct GetSettleSettlements {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 结算状态
-    pub settle_state: GetSettleSettlementsSettleState,
+    pub settle_state: SettleState,
     /// 结算开始日期
     pub settle_start_date: Option<String>,
     /// 结算结束日期
@@ -253,6 +280,9 @@ pub struct GetSettleSettlements {
 /// `GET /v3/statements` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_5.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/statements")]
+#[doc(alias = "GET v3/statements")]
+#[doc(alias = "下载对账单")]
 ///
 /// The description also names the `Accept-Encoding` header, which this declaration does not send.
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
@@ -271,6 +301,9 @@ pub struct GetStatements {
 /// `POST /v3/transactions/app` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/In-AppPay/chapter6_3.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/app")]
+#[doc(alias = "POST v3/transactions/app")]
+#[doc(alias = "APP支付下单")]
 #[endpoint(POST, "v3/transactions/app", response = PostTransactionsAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -308,13 +341,13 @@ pub struct PostTransactionsApp {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostTransactionsAppPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostTransactionsAppDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// 查询订单(微信支付订单号)
@@ -322,10 +355,13 @@ pub struct PostTransactionsApp {
 /// `GET /v3/transactions/id/{transaction_id}` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_1.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单(微信支付订单号)")]
+#[endpoint(GET, "v3/transactions/id/{transaction_id}", response = GetTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsIdTransactionId {
+pub struct GetTransactionsId {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -341,10 +377,13 @@ pub struct GetTransactionsIdTransactionId {
 /// `POST /v3/transactions/id/{transaction_id}/close` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/NativePay/chapter8_6.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/id/{transaction_id}/close")]
+#[doc(alias = "POST v3/transactions/id/{transaction_id}/close")]
+#[doc(alias = "关闭订单(微信支付订单号)")]
 #[endpoint(POST, "v3/transactions/id/{transaction_id}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsIdTransactionIdClose {
+pub struct PostTransactionsIdClose {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 直连商户号
@@ -360,10 +399,13 @@ pub struct PostTransactionsIdTransactionIdClose {
 /// `POST /v3/transactions/id/{transaction_id}/reverse` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter3_4.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/id/{transaction_id}/reverse")]
+#[doc(alias = "POST v3/transactions/id/{transaction_id}/reverse")]
+#[doc(alias = "撤销订单(微信支付订单号)")]
 #[endpoint(POST, "v3/transactions/id/{transaction_id}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsIdTransactionIdReverse {
+pub struct PostTransactionsIdReverse {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户号
@@ -379,7 +421,10 @@ pub struct PostTransactionsIdTransactionIdReverse {
 /// `POST /v3/transactions/jsapi` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/MiniProgramPay/chapter7_3.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(POST, "v3/transactions/jsapi", response = PostTransactionsAppResponse)]
+#[doc(alias = "v3/transactions/jsapi")]
+#[doc(alias = "POST v3/transactions/jsapi")]
+#[doc(alias = "小程序/公众号支付下单")]
+#[endpoint(POST, "v3/transactions/jsapi", response = PostTransactionsJsapiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostTransactionsJsapi {
@@ -416,13 +461,13 @@ pub struct PostTransactionsJsapi {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostTransactionsAppPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostTransactionsAppDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// 提交付款码支付
@@ -430,6 +475,9 @@ pub struct PostTransactionsJsapi {
 /// `POST /v3/transactions/micropay` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter3_3.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/micropay")]
+#[doc(alias = "POST v3/transactions/micropay")]
+#[doc(alias = "提交付款码支付")]
 #[endpoint(POST, "v3/transactions/micropay", response = PostTransactionsMicropayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -461,13 +509,13 @@ pub struct PostTransactionsMicropay {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostTransactionsMicropayPayer>,
+    pub payer: Option<MicropayPayer>,
     /// 订单金额
-    pub amount: PostTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostTransactionsAppDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// H5支付下单
@@ -475,6 +523,9 @@ pub struct PostTransactionsMicropay {
 /// `POST /v3/transactions/mweb` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/H5Payment/chapter3_3.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/mweb")]
+#[doc(alias = "POST v3/transactions/mweb")]
+#[doc(alias = "H5支付下单")]
 #[endpoint(POST, "v3/transactions/mweb", response = PostTransactionsMwebResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -512,13 +563,13 @@ pub struct PostTransactionsMweb {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostTransactionsAppPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: PostTransactionsMwebSceneInfo,
+    pub scene_info: MwebSceneInfo,
     /// 优惠功能
-    pub detail: Option<Vec<PostTransactionsAppDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// 扫码支付下单
@@ -526,6 +577,9 @@ pub struct PostTransactionsMweb {
 /// `POST /v3/transactions/native` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/NativePay/chapter4_3.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/native")]
+#[doc(alias = "POST v3/transactions/native")]
+#[doc(alias = "扫码支付下单")]
 #[endpoint(POST, "v3/transactions/native", response = PostTransactionsNativeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -563,13 +617,13 @@ pub struct PostTransactionsNative {
     /// MCC码
     pub merchant_category_code: String,
     /// 支付者
-    pub payer: Option<PostTransactionsAppPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: PostTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: Option<PostTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 优惠功能
-    pub detail: Option<Vec<PostTransactionsAppDetail>>,
+    pub detail: Option<Vec<Detail>>,
 }
 
 /// 查询订单(商户订单号)
@@ -577,10 +631,13 @@ pub struct PostTransactionsNative {
 /// `GET /v3/transactions/out-trade-no/{out_trade_no}` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter8_1.shtml>.
 /// Callers: 直连模式, 机构模式.
-#[endpoint(GET, "v3/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单(商户订单号)")]
+#[endpoint(GET, "v3/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct GetTransactionsOutTradeNo {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -596,10 +653,13 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/transactions/out-trade-no/{out_trade_no}/close` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/NativePay/chapter8_6.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "POST v3/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "关闭订单(商户订单号)")]
 #[endpoint(POST, "v3/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsOutTradeNoOutTradeNoClose {
+pub struct PostTransactionsOutTradeNoClose {
     /// 商户订单号
     pub out_trade_no: String,
     /// 直连商户号
@@ -615,10 +675,13 @@ pub struct PostTransactionsOutTradeNoOutTradeNoClose {
 /// `POST /v3/transactions/out-trade-no/{out_trade_no}/reverse` on the Hong Kong host: set the client's base URL to it.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/fusion_wallet_ch/QuickPay/chapter3_4.shtml>.
 /// Callers: 直连模式, 机构模式.
+#[doc(alias = "v3/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销订单(商户订单号)")]
 #[endpoint(POST, "v3/transactions/out-trade-no/{out_trade_no}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
+pub struct PostTransactionsOutTradeNoReverse {
     /// 商户订单号
     pub out_trade_no: String,
     /// 商户号
@@ -631,7 +694,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
 
 /// `encrypt_certificate` (encrypted with the APIv3 key)
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponseDataEncryptCertificate {
+pub struct EncryptCertificate {
     /// `algorithm`
     pub algorithm: Option<String>,
     /// `nonce`
@@ -644,7 +707,7 @@ pub struct GetCertificatesResponseDataEncryptCertificate {
 
 /// `data`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCertificatesResponseData {
+pub struct Data {
     /// `serial_no`
     pub serial_no: Option<String>,
     /// `effective_time`
@@ -652,21 +715,24 @@ pub struct GetCertificatesResponseData {
     /// `expire_time`
     pub expire_time: Option<String>,
     /// `encrypt_certificate` (encrypted with the APIv3 key)
-    pub encrypt_certificate: Option<GetCertificatesResponseDataEncryptCertificate>,
+    pub encrypt_certificate: Option<EncryptCertificate>,
 }
 
 /// The answer of [`GetCertificates`] (获取平台证书列表).
+#[doc(alias = "v3/certificates")]
+#[doc(alias = "GET v3/certificates")]
+#[doc(alias = "获取平台证书列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetCertificatesResponse {
     /// `data`
-    pub data: Option<Vec<GetCertificatesResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
 /// 联系人信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsContact {
+pub struct Contact {
     /// 联系人名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub name: String,
@@ -682,7 +748,7 @@ crate::open_enum::open_enum! {
     /// 商户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsMerchantType {
+    pub enum MerchantType {
         /// `ENTERPRISE`
         Enterprise = "ENTERPRISE",
         /// `INDIVIDUAL`
@@ -694,7 +760,7 @@ crate::open_enum::open_enum! {
     /// 业务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsBusinessBusinessType {
+    pub enum BusinessType {
         /// `ONLINE`
         Online = "ONLINE",
         /// `OFFLINE`
@@ -707,9 +773,9 @@ crate::open_enum::open_enum! {
 /// 业务信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMerchantsBusiness {
+pub struct Business {
     /// 业务类型
-    pub business_type: PostMerchantsBusinessBusinessType,
+    pub business_type: BusinessType,
     /// APP下载链接
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_download: Option<String>,
@@ -735,7 +801,7 @@ pub struct PostMerchantsBusiness {
 
 /// 董事信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostMerchantsDirector {
+pub struct Director {
     /// 董事姓名
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -748,7 +814,7 @@ crate::open_enum::open_enum! {
     /// 验证状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantsResponseVerificationStatus {
+    pub enum VerificationStatus {
         /// `Under Review`
         UnderReview = "Under Review",
         /// `Approved`
@@ -757,17 +823,23 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMerchants`] (子商户进件（融合钱包）).
+#[doc(alias = "v3/merchants")]
+#[doc(alias = "POST v3/merchants")]
+#[doc(alias = "子商户进件（融合钱包）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantsResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 验证状态
-    pub verification_status: Option<PostMerchantsResponseVerificationStatus>,
+    pub verification_status: Option<VerificationStatus>,
     /// 验证状态描述
     pub description: Option<String>,
 }
 
 /// The answer of [`PutMerchants`] (修改子商户（融合钱包）).
+#[doc(alias = "v3/merchants")]
+#[doc(alias = "PUT v3/merchants")]
+#[doc(alias = "修改子商户（融合钱包）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PutMerchantsResponse {
     /// 子商户号
@@ -776,7 +848,7 @@ pub struct PutMerchantsResponse {
 
 /// 联系人信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseContact {
+pub struct MerchantContact {
     /// 联系人名称
     pub name: Option<String>,
     /// 联系人电话
@@ -787,9 +859,9 @@ pub struct GetMerchantsSubMchidResponseContact {
 
 /// 业务信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantsSubMchidResponseBusiness {
+pub struct MerchantBusiness {
     /// 业务类型
-    pub business_type: Option<PostMerchantsBusinessBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// APP下载地址
     pub app_download: Option<String>,
     /// 业务网站
@@ -805,6 +877,9 @@ pub struct GetMerchantsSubMchidResponseBusiness {
 }
 
 /// The answer of [`GetMerchantsSubMchid`] (查询子商户（融合钱包）).
+#[doc(alias = "v3/merchants/{sub_mchid}")]
+#[doc(alias = "GET v3/merchants/{sub_mchid}")]
+#[doc(alias = "查询子商户（融合钱包）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantsSubMchidResponse {
     /// 子商户号
@@ -820,9 +895,9 @@ pub struct GetMerchantsSubMchidResponse {
     /// 类目
     pub business_category: Option<i64>,
     /// 联系人信息
-    pub contact: Option<GetMerchantsSubMchidResponseContact>,
+    pub contact: Option<MerchantContact>,
     /// 商户类型
-    pub merchant_type: Option<PostMerchantsMerchantType>,
+    pub merchant_type: Option<MerchantType>,
     /// 公司注册文件编号
     pub registration_certificate_number: Option<String>,
     /// 公司注册文件过期时间
@@ -830,16 +905,16 @@ pub struct GetMerchantsSubMchidResponse {
     /// 子商户结算账户
     pub settlement_bank_number: Option<String>,
     /// 业务信息
-    pub business: Option<GetMerchantsSubMchidResponseBusiness>,
+    pub business: Option<MerchantBusiness>,
     /// 董事信息
-    pub director: Option<PostMerchantsDirector>,
+    pub director: Option<Director>,
     /// 负责人信息
-    pub principal: Option<PostMerchantsDirector>,
+    pub principal: Option<Director>,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseAmount {
+pub struct RefundAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 货币类型
@@ -854,7 +929,7 @@ crate::open_enum::open_enum! {
     /// 退款渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataChannel {
+    pub enum Channel {
         /// `ORIGINAL`
         Original = "ORIGINAL",
         /// `BALANCE`
@@ -870,7 +945,7 @@ crate::open_enum::open_enum! {
     /// 退款资金来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataFundSource {
+    pub enum FundSource {
         /// `REFUND_SOURCE_UNSETTLED_FUNDS`
         RefundSourceUnsettledFunds = "REFUND_SOURCE_UNSETTLED_FUNDS",
         /// `REFUND_SOURCE_REchARGE_FUNDS`
@@ -882,7 +957,7 @@ crate::open_enum::open_enum! {
     /// 退款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataStatus {
+    pub enum Status {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUNDCLOSE`
@@ -898,7 +973,7 @@ crate::open_enum::open_enum! {
     /// 汇率类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataAmountExchangeRateType {
+    pub enum Type {
         /// `SETTLEMENT_RATE`
         SettlementRate = "SETTLEMENT_RATE",
     }
@@ -906,16 +981,16 @@ crate::open_enum::open_enum! {
 
 /// 汇率
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseDataAmountExchangeRate {
+pub struct ExchangeRate {
     /// 汇率类型
-    pub r#type: Option<GetRefundsResponseDataAmountExchangeRateType>,
+    pub r#type: Option<Type>,
     /// 汇率值
     pub rate: Option<i64>,
 }
 
 /// 退款金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseDataAmount {
+pub struct DataAmount {
     /// 退款金额
     pub refund: Option<i64>,
     /// 货币类型
@@ -925,14 +1000,14 @@ pub struct GetRefundsResponseDataAmount {
     /// 支付币种
     pub payer_currency: Option<String>,
     /// 汇率
-    pub exchange_rate: Option<GetRefundsResponseDataAmountExchangeRate>,
+    pub exchange_rate: Option<ExchangeRate>,
 }
 
 crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataRefundDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -944,7 +1019,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRefundsResponseDataRefundDetailType {
+    pub enum RefundDetailType {
         /// `COUPON`
         Coupon = "COUPON",
         /// `DISCOUNT`
@@ -954,13 +1029,13 @@ crate::open_enum::open_enum! {
 
 /// 优惠退款详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseDataRefundDetail {
+pub struct RefundDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<GetRefundsResponseDataRefundDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<GetRefundsResponseDataRefundDetailType>,
+    pub r#type: Option<RefundDetailType>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠券退款额
@@ -971,30 +1046,33 @@ pub struct GetRefundsResponseDataRefundDetail {
 
 /// 退款单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsResponseData {
+pub struct RefundData {
     /// 微信退款单号
     pub id: Option<String>,
     /// 商户退款单号
     pub out_refund_no: Option<String>,
     /// 退款渠道
-    pub channel: Option<GetRefundsResponseDataChannel>,
+    pub channel: Option<Channel>,
     /// 退款入账账户
     pub recv_account: Option<String>,
     /// 退款资金来源
-    pub fund_source: Option<GetRefundsResponseDataFundSource>,
+    pub fund_source: Option<FundSource>,
     /// 退款成功时间
     pub success_time: Option<String>,
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<GetRefundsResponseDataStatus>,
+    pub status: Option<Status>,
     /// 退款金额
-    pub amount: Option<GetRefundsResponseDataAmount>,
+    pub amount: Option<DataAmount>,
     /// 优惠退款详情
-    pub refund_detail: Option<GetRefundsResponseDataRefundDetail>,
+    pub refund_detail: Option<RefundDetail>,
 }
 
 /// The answer of [`GetRefunds`] (查询所有退款).
+#[doc(alias = "v3/refunds")]
+#[doc(alias = "GET v3/refunds")]
+#[doc(alias = "查询所有退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRefundsResponse {
     /// 微信支付交易订单号
@@ -1008,9 +1086,9 @@ pub struct GetRefundsResponse {
     /// 商户原交易订单号
     pub out_trade_no: Option<String>,
     /// 订单金额
-    pub amount: Option<GetRefundsResponseAmount>,
+    pub amount: Option<RefundAmount>,
     /// 退款单列表
-    pub data: Option<Vec<GetRefundsResponseData>>,
+    pub data: Option<Vec<RefundData>>,
     /// 订单总退款次数
     pub total_num: Option<i64>,
     /// 本次返回退款单数
@@ -1030,6 +1108,9 @@ pub struct PostRefundsAmount {
 }
 
 /// The answer of [`PostRefunds`] (申请退款).
+#[doc(alias = "v3/refunds")]
+#[doc(alias = "POST v3/refunds")]
+#[doc(alias = "申请退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRefundsResponse {
     /// 微信支付退款订单号
@@ -1039,14 +1120,17 @@ pub struct PostRefundsResponse {
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款金额
-    pub amount: Option<GetRefundsResponseDataAmount>,
+    pub amount: Option<DataAmount>,
     /// 优惠退款详情
-    pub detail: Option<GetRefundsResponseDataRefundDetail>,
+    pub detail: Option<RefundDetail>,
 }
 
-/// The answer of [`GetRefundsIdRefundId`] (查询单笔退款(微信支付退款订单号)).
+/// The answer of [`GetRefundsId`] (查询单笔退款(微信支付退款订单号)).
+#[doc(alias = "v3/refunds/id/{refund_id}")]
+#[doc(alias = "GET v3/refunds/id/{refund_id}")]
+#[doc(alias = "查询单笔退款(微信支付退款订单号)")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRefundsIdRefundIdResponse {
+pub struct GetRefundsIdResponse {
     /// 微信支付退款订单号
     pub id: Option<String>,
     /// 商户退款单号
@@ -1056,28 +1140,60 @@ pub struct GetRefundsIdRefundIdResponse {
     /// 商户原交易订单号
     pub out_trade_no: Option<String>,
     /// 退款渠道
-    pub channel: Option<GetRefundsResponseDataChannel>,
+    pub channel: Option<Channel>,
     /// 退款入账账户
     pub recv_account: Option<String>,
     /// 退款资金来源
-    pub fund_source: Option<GetRefundsResponseDataFundSource>,
+    pub fund_source: Option<FundSource>,
     /// 退款成功时间
     pub success_time: Option<String>,
     /// 退款创建时间
     pub create_time: Option<String>,
     /// 退款状态
-    pub status: Option<GetRefundsResponseDataStatus>,
+    pub status: Option<Status>,
     /// 退款金额
-    pub amount: Option<GetRefundsResponseDataAmount>,
+    pub amount: Option<DataAmount>,
     /// 优惠退款详情
-    pub detail: Option<GetRefundsResponseDataRefundDetail>,
+    pub detail: Option<RefundDetail>,
+}
+
+/// The answer of [`GetRefundsOutRefundNo`] (查询单笔退款(商户退款订单号)).
+#[doc(alias = "v3/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "GET v3/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "查询单笔退款(商户退款订单号)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetRefundsOutRefundNoResponse {
+    /// 微信支付退款订单号
+    pub id: Option<String>,
+    /// 商户退款单号
+    pub out_refund_no: Option<String>,
+    /// 微信支付交易订单号
+    pub transaction_id: Option<String>,
+    /// 商户原交易订单号
+    pub out_trade_no: Option<String>,
+    /// 退款渠道
+    pub channel: Option<Channel>,
+    /// 退款入账账户
+    pub recv_account: Option<String>,
+    /// 退款资金来源
+    pub fund_source: Option<FundSource>,
+    /// 退款成功时间
+    pub success_time: Option<String>,
+    /// 退款创建时间
+    pub create_time: Option<String>,
+    /// 退款状态
+    pub status: Option<Status>,
+    /// 退款金额
+    pub amount: Option<DataAmount>,
+    /// 优惠退款详情
+    pub detail: Option<RefundDetail>,
 }
 
 crate::open_enum::open_enum! {
     /// 结算状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSettleSettlementsSettleState {
+    pub enum SettleState {
         /// `SETTLED`
         Settled = "SETTLED",
         /// `UNSETTLE`
@@ -1085,11 +1201,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetSettleSettlementsSettleState {}
+impl crate::endpoint::QueryValue for SettleState {}
 
 /// 金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSettleSettlementsResponseDataAmount {
+pub struct SettlementAmount {
     /// 已结算金额
     pub settled: Option<i64>,
     /// 未结算金额
@@ -1110,7 +1226,7 @@ crate::open_enum::open_enum! {
     /// 钱包主体
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSettleSettlementsResponseDataWalletRegion {
+    pub enum WalletRegion {
         /// `CHINA_MAINLAND`
         ChinaMainland = "CHINA_MAINLAND",
         /// `CHINA_HONGKONG`
@@ -1120,7 +1236,7 @@ crate::open_enum::open_enum! {
 
 /// 结算信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSettleSettlementsResponseData {
+pub struct SettlementData {
     /// 付款批次号
     pub batch_id: Option<String>,
     /// 结算日期
@@ -1130,16 +1246,19 @@ pub struct GetSettleSettlementsResponseData {
     /// 交易结束日期
     pub trade_end_date: Option<String>,
     /// 金额
-    pub amount: Option<GetSettleSettlementsResponseDataAmount>,
+    pub amount: Option<SettlementAmount>,
     /// 钱包主体
-    pub wallet_region: Option<GetSettleSettlementsResponseDataWalletRegion>,
+    pub wallet_region: Option<WalletRegion>,
 }
 
 /// The answer of [`GetSettleSettlements`] (查询结算资金明细API).
+#[doc(alias = "v3/settle/settlements")]
+#[doc(alias = "GET v3/settle/settlements")]
+#[doc(alias = "查询结算资金明细API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetSettleSettlementsResponse {
     /// 结算信息列表
-    pub data: Option<Vec<GetSettleSettlementsResponseData>>,
+    pub data: Option<Vec<SettlementData>>,
     /// 总记录条数
     pub total_count: Option<i64>,
     /// 记录起始位置
@@ -1150,7 +1269,7 @@ pub struct GetSettleSettlementsResponse {
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostTransactionsAppPayer {
+pub struct Payer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
@@ -1165,7 +1284,7 @@ pub struct PostTransactionsAppPayer {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAppAmount {
+pub struct Amount {
     /// 总金额
     pub total: i64,
     /// 货币类型
@@ -1176,7 +1295,7 @@ pub struct PostTransactionsAppAmount {
 /// 商户门店信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAppSceneInfoStoreInfo {
+pub struct StoreInfo {
     /// 编号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1189,7 +1308,7 @@ pub struct PostTransactionsAppSceneInfoStoreInfo {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAppSceneInfo {
+pub struct SceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -1204,13 +1323,13 @@ pub struct PostTransactionsAppSceneInfo {
     pub operator_id: Option<String>,
     /// 商户门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_info: Option<PostTransactionsAppSceneInfoStoreInfo>,
+    pub store_info: Option<StoreInfo>,
 }
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAppDetailGoodsDetail {
+pub struct GoodsDetail {
     /// 商品编码
     pub goods_id: String,
     /// 微信侧商品编码
@@ -1228,7 +1347,7 @@ pub struct PostTransactionsAppDetailGoodsDetail {
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAppDetail {
+pub struct Detail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
@@ -1237,10 +1356,13 @@ pub struct PostTransactionsAppDetail {
     pub receipt_id: Option<String>,
     /// 单品列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub goods_detail: Option<Vec<PostTransactionsAppDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// The answer of [`PostTransactionsApp`] (APP支付下单).
+#[doc(alias = "v3/transactions/app")]
+#[doc(alias = "POST v3/transactions/app")]
+#[doc(alias = "APP支付下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsAppResponse {
     /// 预支付交易会话标识
@@ -1251,7 +1373,7 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTransactionsIdTransactionIdResponseTradeType {
+    pub enum TradeType {
         /// `JSAPI`
         Jsapi = "JSAPI",
         /// `NATIVE`
@@ -1269,7 +1391,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTransactionsIdTransactionIdResponseTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -1289,7 +1411,7 @@ crate::open_enum::open_enum! {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponseAmount {
+pub struct TransactionAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -1299,12 +1421,12 @@ pub struct GetTransactionsIdTransactionIdResponseAmount {
     /// 用户支付币种
     pub payer_currency: Option<String>,
     /// 汇率信息
-    pub exchange_rate: Option<GetRefundsResponseDataAmountExchangeRate>,
+    pub exchange_rate: Option<ExchangeRate>,
 }
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail {
+pub struct PromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品备注
@@ -1319,15 +1441,15 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<GetRefundsResponseDataRefundDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<GetRefundsResponseDataRefundDetailType>,
+    pub r#type: Option<RefundDetailType>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 优惠币种
@@ -1341,12 +1463,15 @@ pub struct GetTransactionsIdTransactionIdResponsePromotionDetail {
     /// 其他出资
     pub other_contribute_amount: Option<i64>,
     /// 单品列表
-    pub goods_detail: Option<Vec<GetTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<PromotionDetailGoodsDetail>>,
 }
 
-/// The answer of [`GetTransactionsIdTransactionId`] (查询订单(微信支付订单号)).
+/// The answer of [`GetTransactionsId`] (查询订单(微信支付订单号)).
+#[doc(alias = "v3/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单(微信支付订单号)")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponse {
+pub struct GetTransactionsIdResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// APPID
@@ -1366,34 +1491,44 @@ pub struct GetTransactionsIdTransactionIdResponse {
     /// 商户数据
     pub attach: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetTransactionsIdTransactionIdResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 交易状态
-    pub trade_state: Option<GetTransactionsIdTransactionIdResponseTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 支付者
-    pub payer: Option<PostTransactionsAppPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<GetTransactionsIdTransactionIdResponseAmount>,
+    pub amount: Option<TransactionAmount>,
     /// 优惠功能
-    pub promotion_detail: Option<Vec<GetTransactionsIdTransactionIdResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+}
+
+/// The answer of [`PostTransactionsJsapi`] (小程序/公众号支付下单).
+#[doc(alias = "v3/transactions/jsapi")]
+#[doc(alias = "POST v3/transactions/jsapi")]
+#[doc(alias = "小程序/公众号支付下单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostTransactionsJsapiResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsMicropayPayer {
+pub struct MicropayPayer {
     /// 授权码
     pub auth_code: String,
 }
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsMicropayResponseAmount {
+pub struct MicropayAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 货币类型
@@ -1404,12 +1539,12 @@ pub struct PostTransactionsMicropayResponseAmount {
     #[serde(rename = "payer _currency")]
     pub payer_currency: Option<String>,
     /// 汇率
-    pub exchange_rate: Option<GetRefundsResponseDataAmountExchangeRate>,
+    pub exchange_rate: Option<ExchangeRate>,
 }
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsMicropayResponseDetailGoodsDetail {
+pub struct DetailGoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品备注
@@ -1422,15 +1557,15 @@ pub struct PostTransactionsMicropayResponseDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsMicropayResponseDetail {
+pub struct MicropayDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<GetRefundsResponseDataRefundDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<GetRefundsResponseDataRefundDetailType>,
+    pub r#type: Option<RefundDetailType>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 货币类型
@@ -1444,10 +1579,13 @@ pub struct PostTransactionsMicropayResponseDetail {
     /// 其他出资
     pub other_contribute_amount: Option<i64>,
     /// 单品列表
-    pub goods_detail: Option<Vec<PostTransactionsMicropayResponseDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<DetailGoodsDetail>>,
 }
 
 /// The answer of [`PostTransactionsMicropay`] (提交付款码支付).
+#[doc(alias = "v3/transactions/micropay")]
+#[doc(alias = "POST v3/transactions/micropay")]
+#[doc(alias = "提交付款码支付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMicropayResponse {
     /// 微信支付订单号
@@ -1467,9 +1605,9 @@ pub struct PostTransactionsMicropayResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetTransactionsIdTransactionIdResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 交易状态
-    pub trade_state: Option<GetTransactionsIdTransactionIdResponseTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 付款银行
@@ -1479,17 +1617,17 @@ pub struct PostTransactionsMicropayResponse {
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 支付者
-    pub payer: Option<PostTransactionsAppPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<PostTransactionsMicropayResponseAmount>,
+    pub amount: Option<MicropayAmount>,
     /// 优惠功能
-    pub detail: Option<Vec<PostTransactionsMicropayResponseDetail>>,
+    pub detail: Option<Vec<MicropayDetail>>,
 }
 
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsMwebSceneInfo {
+pub struct MwebSceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -1502,10 +1640,13 @@ pub struct PostTransactionsMwebSceneInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// 商户门店信息
-    pub store_info: PostTransactionsAppSceneInfoStoreInfo,
+    pub store_info: StoreInfo,
 }
 
 /// The answer of [`PostTransactionsMweb`] (H5支付下单).
+#[doc(alias = "v3/transactions/mweb")]
+#[doc(alias = "POST v3/transactions/mweb")]
+#[doc(alias = "H5支付下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsMwebResponse {
     /// 支付跳转链接
@@ -1513,10 +1654,55 @@ pub struct PostTransactionsMwebResponse {
 }
 
 /// The answer of [`PostTransactionsNative`] (扫码支付下单).
+#[doc(alias = "v3/transactions/native")]
+#[doc(alias = "POST v3/transactions/native")]
+#[doc(alias = "扫码支付下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsNativeResponse {
     /// 二维码链接
     pub code_url: Option<String>,
+}
+
+/// The answer of [`GetTransactionsOutTradeNo`] (查询订单(商户订单号)).
+#[doc(alias = "v3/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单(商户订单号)")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionsOutTradeNoResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// APPID
+    pub appid: Option<String>,
+    /// 机构商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 机构APPID
+    pub sp_appid: Option<String>,
+    /// 子商户APPID
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<TradeType>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<TradeState>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 支付者
+    pub payer: Option<Payer>,
+    /// 订单金额
+    pub amount: Option<TransactionAmount>,
+    /// 优惠功能
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
@@ -1527,31 +1713,27 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetMerchantsSubMchid>("hk:GET v3/merchants/{sub_mchid}");
     check.operation::<GetRefunds>("hk:GET v3/refunds");
     check.operation::<PostRefunds>("hk:POST v3/refunds");
-    check.operation::<GetRefundsIdRefundId>("hk:GET v3/refunds/id/{refund_id}");
-    check.operation::<GetRefundsOutRefundNoOutRefundNo>(
-        "hk:GET v3/refunds/out-refund-no/{out_refund_no}",
-    );
+    check.operation::<GetRefundsId>("hk:GET v3/refunds/id/{refund_id}");
+    check.operation::<GetRefundsOutRefundNo>("hk:GET v3/refunds/out-refund-no/{out_refund_no}");
     check.operation::<GetSettleSettlements>("hk:GET v3/settle/settlements");
     check.operation::<GetStatements>("hk:GET v3/statements");
     check.operation::<PostTransactionsApp>("hk:POST v3/transactions/app");
-    check.operation::<GetTransactionsIdTransactionId>("hk:GET v3/transactions/id/{transaction_id}");
-    check.operation::<PostTransactionsIdTransactionIdClose>(
-        "hk:POST v3/transactions/id/{transaction_id}/close",
-    );
-    check.operation::<PostTransactionsIdTransactionIdReverse>(
+    check.operation::<GetTransactionsId>("hk:GET v3/transactions/id/{transaction_id}");
+    check.operation::<PostTransactionsIdClose>("hk:POST v3/transactions/id/{transaction_id}/close");
+    check.operation::<PostTransactionsIdReverse>(
         "hk:POST v3/transactions/id/{transaction_id}/reverse",
     );
     check.operation::<PostTransactionsJsapi>("hk:POST v3/transactions/jsapi");
     check.operation::<PostTransactionsMicropay>("hk:POST v3/transactions/micropay");
     check.operation::<PostTransactionsMweb>("hk:POST v3/transactions/mweb");
     check.operation::<PostTransactionsNative>("hk:POST v3/transactions/native");
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetTransactionsOutTradeNo>(
         "hk:GET v3/transactions/out-trade-no/{out_trade_no}",
     );
-    check.operation::<PostTransactionsOutTradeNoOutTradeNoClose>(
+    check.operation::<PostTransactionsOutTradeNoClose>(
         "hk:POST v3/transactions/out-trade-no/{out_trade_no}/close",
     );
-    check.operation::<PostTransactionsOutTradeNoOutTradeNoReverse>(
+    check.operation::<PostTransactionsOutTradeNoReverse>(
         "hk:POST v3/transactions/out-trade-no/{out_trade_no}/reverse",
     );
 }

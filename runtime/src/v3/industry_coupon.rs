@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/industry-coupon/tokens`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_9_1.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/industry-coupon/tokens")]
+#[doc(alias = "POST v3/industry-coupon/tokens")]
+#[doc(alias = "出行券切卡组件预下单API")]
 #[endpoint(POST, "v3/industry-coupon/tokens", response = PostTokensResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -18,13 +21,13 @@ pub struct PostTokens {
     /// 用户标识
     pub open_id: String,
     /// 出行券列表
-    pub coupon_list: Vec<PostTokensCouponList>,
+    pub coupon_list: Vec<CouponList>,
 }
 
 /// 出行券列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTokensCouponList {
+pub struct CouponList {
     /// 批次号
     pub stock_id: i64,
     /// 券ID
@@ -32,6 +35,9 @@ pub struct PostTokensCouponList {
 }
 
 /// The answer of [`PostTokens`] (出行券切卡组件预下单API).
+#[doc(alias = "v3/industry-coupon/tokens")]
+#[doc(alias = "POST v3/industry-coupon/tokens")]
+#[doc(alias = "出行券切卡组件预下单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTokensResponse {
     /// 切卡组件token值

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/industry-rebate/retail-industry/transactions`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/industry-rebate/retail-industry/transactions")]
+#[doc(alias = "POST v3/industry-rebate/retail-industry/transactions")]
+#[doc(alias = "回传SN和商品编码")]
 #[endpoint(POST, "v3/industry-rebate/retail-industry/transactions", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -26,7 +29,7 @@ pub struct PostRetailIndustryTransactions {
     /// 设备号
     pub device_id: Option<String>,
     /// 单品列表
-    pub goods_detail: Option<Vec<PostRetailIndustryTransactionsGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 支付码牌/点餐码牌交易回传
@@ -34,10 +37,13 @@ pub struct PostRetailIndustryTransactions {
 /// `POST /v3/industry-rebate/transactions/{transaction_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/industry-rebate/transactions/{transaction_id}")]
+#[doc(alias = "POST v3/industry-rebate/transactions/{transaction_id}")]
+#[doc(alias = "支付码牌/点餐码牌交易回传")]
 #[endpoint(POST, "v3/industry-rebate/transactions/{transaction_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsTransactionId {
+pub struct PostTransactionsId {
     /// 商户提现单号
     pub transaction_id: String,
     /// 子商户
@@ -51,7 +57,7 @@ pub struct PostTransactionsTransactionId {
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRetailIndustryTransactionsGoodsDetail {
+pub struct GoodsDetail {
     /// 商品编码
     pub barcode: String,
     /// 商家商品编码
@@ -70,7 +76,5 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostRetailIndustryTransactions>(
         "POST v3/industry-rebate/retail-industry/transactions",
     );
-    check.operation::<PostTransactionsTransactionId>(
-        "POST v3/industry-rebate/transactions/{transaction_id}",
-    );
+    check.operation::<PostTransactionsId>("POST v3/industry-rebate/transactions/{transaction_id}");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/inspolicymgr/deduct/authorizations`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/inspolicymgr/deduct/authorizations")]
+#[doc(alias = "POST v3/inspolicymgr/deduct/authorizations")]
+#[doc(alias = "提交保单授权信息")]
 #[endpoint(POST, "v3/inspolicymgr/deduct/authorizations", response = PostDeductAuthorizationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -36,7 +39,10 @@ pub struct PostDeductAuthorizations {
 /// `GET /v3/inspolicymgr/deduct/authorizations/{out_insurance_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/inspolicymgr/deduct/authorizations/{out_insurance_no}", response = PostDeductAuthorizationsResponse)]
+#[doc(alias = "v3/inspolicymgr/deduct/authorizations/{out_insurance_no}")]
+#[doc(alias = "GET v3/inspolicymgr/deduct/authorizations/{out_insurance_no}")]
+#[doc(alias = "查询保单授权信息")]
+#[endpoint(GET, "v3/inspolicymgr/deduct/authorizations/{out_insurance_no}", response = GetDeductAuthorizationsOutInsuranceNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDeductAuthorizationsOutInsuranceNo {
@@ -49,6 +55,9 @@ pub struct GetDeductAuthorizationsOutInsuranceNo {
 /// `POST /v3/inspolicymgr/deduct/policies`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/inspolicymgr/deduct/policies")]
+#[doc(alias = "POST v3/inspolicymgr/deduct/policies")]
+#[doc(alias = "上传保单")]
 #[endpoint(POST, "v3/inspolicymgr/deduct/policies", response = PostDeductPoliciesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -72,7 +81,7 @@ pub struct PostDeductPolicies {
     /// 可续保结束时间
     pub end_renewal_time: Option<String>,
     /// 保单类型
-    pub policy_type: PostDeductPoliciesPolicyType,
+    pub policy_type: PolicyType,
     /// 车牌信息
     pub car_number: Option<String>,
     /// 宠物名称
@@ -80,7 +89,7 @@ pub struct PostDeductPolicies {
     /// 地址信息
     pub address: Option<String>,
     /// 保单状态
-    pub policy_state: PostDeductPoliciesPolicyState,
+    pub policy_state: PolicyState,
     /// 保司保单号
     pub policy_code: Option<String>,
     /// 委托代扣模板ID
@@ -98,17 +107,17 @@ pub struct PostDeductPolicies {
     /// 是否与其它保单合并扣费
     pub combined_payment: Option<bool>,
     /// 缴费方式
-    pub payment_method: Option<PostDeductPoliciesPaymentMethod>,
+    pub payment_method: Option<PaymentMethod>,
     /// 期交保费模式
-    pub period_premium_mode: Option<PostDeductPoliciesPeriodPremiumMode>,
+    pub period_premium_mode: Option<PeriodPremiumMode>,
     /// 缴费周期
-    pub payment_period: Option<PostDeductPoliciesPaymentPeriod>,
+    pub payment_period: Option<PaymentPeriod>,
     /// 首期保费金额
     pub first_period_amount: Option<i64>,
     /// 后续每期保费金额
     pub subsequent_period_amount: Option<i64>,
     /// 保障期限类型
-    pub coverage_term_type: Option<PostDeductPoliciesCoverageTermType>,
+    pub coverage_term_type: Option<CoverageTermType>,
     /// 收款方商户号
     pub payee_mchid: Option<String>,
     /// 收款方公众账号ID
@@ -122,7 +131,10 @@ pub struct PostDeductPolicies {
 /// `GET /v3/inspolicymgr/deduct/policies/{out_insurance_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = PostDeductPoliciesResponse)]
+#[doc(alias = "v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "GET v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "查询保单")]
+#[endpoint(GET, "v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = GetDeductPoliciesOutInsuranceNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetDeductPoliciesOutInsuranceNo {
@@ -135,7 +147,10 @@ pub struct GetDeductPoliciesOutInsuranceNo {
 /// `PATCH /v3/inspolicymgr/deduct/policies/{out_insurance_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(PATCH, "v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = PostDeductPoliciesResponse)]
+#[doc(alias = "v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "PATCH v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "更新保单信息")]
+#[endpoint(PATCH, "v3/inspolicymgr/deduct/policies/{out_insurance_no}", response = PatchDeductPoliciesOutInsuranceNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchDeductPoliciesOutInsuranceNo {
@@ -158,7 +173,7 @@ pub struct PatchDeductPoliciesOutInsuranceNo {
     /// 可续保结束时间
     pub end_renewal_time: Option<String>,
     /// 保单类型
-    pub policy_type: Option<PostDeductPoliciesPolicyType>,
+    pub policy_type: Option<PolicyType>,
     /// 车牌信息
     pub car_number: Option<String>,
     /// 宠物名称
@@ -166,7 +181,7 @@ pub struct PatchDeductPoliciesOutInsuranceNo {
     /// 地址信息
     pub address: Option<String>,
     /// 保单状态
-    pub policy_state: Option<PostDeductPoliciesPolicyState>,
+    pub policy_state: Option<PolicyState>,
     /// 保司保单号
     pub policy_code: Option<String>,
     /// 委托代扣模板ID
@@ -180,24 +195,24 @@ pub struct PatchDeductPoliciesOutInsuranceNo {
     /// 是否与其它保单合并扣费
     pub combined_payment: Option<bool>,
     /// 缴费方式
-    pub payment_method: Option<PostDeductPoliciesPaymentMethod>,
+    pub payment_method: Option<PaymentMethod>,
     /// 期交保费模式
-    pub period_premium_mode: Option<PostDeductPoliciesPeriodPremiumMode>,
+    pub period_premium_mode: Option<PeriodPremiumMode>,
     /// 缴费周期
-    pub payment_period: Option<PostDeductPoliciesPaymentPeriod>,
+    pub payment_period: Option<PaymentPeriod>,
     /// 首期保费金额
     pub first_period_amount: Option<i64>,
     /// 后续每期保费金额
     pub subsequent_period_amount: Option<i64>,
     /// 保障期限类型
-    pub coverage_term_type: Option<PostDeductPoliciesCoverageTermType>,
+    pub coverage_term_type: Option<CoverageTermType>,
 }
 
 crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductAuthorizationsResponseAuthState {
+    pub enum AuthState {
         /// `AUTH_STATE_INIT`
         AuthStateInit = "AUTH_STATE_INIT",
         /// `AUTH_STATE_PENDING`
@@ -212,6 +227,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostDeductAuthorizations`] (提交保单授权信息).
+#[doc(alias = "v3/inspolicymgr/deduct/authorizations")]
+#[doc(alias = "POST v3/inspolicymgr/deduct/authorizations")]
+#[doc(alias = "提交保单授权信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDeductAuthorizationsResponse {
     /// 商户保险编号
@@ -225,7 +243,29 @@ pub struct PostDeductAuthorizationsResponse {
     /// 保险名称
     pub insurance_name: Option<String>,
     /// 授权状态
-    pub auth_state: Option<PostDeductAuthorizationsResponseAuthState>,
+    pub auth_state: Option<AuthState>,
+    /// 用户授权时间
+    pub user_auth_time: Option<String>,
+}
+
+/// The answer of [`GetDeductAuthorizationsOutInsuranceNo`] (查询保单授权信息).
+#[doc(alias = "v3/inspolicymgr/deduct/authorizations/{out_insurance_no}")]
+#[doc(alias = "GET v3/inspolicymgr/deduct/authorizations/{out_insurance_no}")]
+#[doc(alias = "查询保单授权信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetDeductAuthorizationsOutInsuranceNoResponse {
+    /// 商户保险编号
+    pub out_insurance_no: Option<String>,
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 保险代扣模板ID
+    pub plan_id: Option<String>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+    /// 保险名称
+    pub insurance_name: Option<String>,
+    /// 授权状态
+    pub auth_state: Option<AuthState>,
     /// 用户授权时间
     pub user_auth_time: Option<String>,
 }
@@ -234,7 +274,7 @@ crate::open_enum::open_enum! {
     /// 保单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductPoliciesPolicyType {
+    pub enum PolicyType {
         /// `POLICY_TYPE_OTHER`
         PolicyTypeOther = "POLICY_TYPE_OTHER",
         /// `POLICY_TYPE_MEDICAL`
@@ -260,7 +300,7 @@ crate::open_enum::open_enum! {
     /// 保单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductPoliciesPolicyState {
+    pub enum PolicyState {
         /// `POLICY_STATE_ISSUING`
         PolicyStateIssuing = "POLICY_STATE_ISSUING",
         /// `POLICY_STATE_APPROVED`
@@ -276,7 +316,7 @@ crate::open_enum::open_enum! {
     /// 缴费方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductPoliciesPaymentMethod {
+    pub enum PaymentMethod {
         /// `PAYMENT_METHOD_OTHER`
         PaymentMethodOther = "PAYMENT_METHOD_OTHER",
         /// `PAYMENT_METHOD_PERIOD`
@@ -290,7 +330,7 @@ crate::open_enum::open_enum! {
     /// 期交保费模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductPoliciesPeriodPremiumMode {
+    pub enum PeriodPremiumMode {
         /// `PERIOD_PREMIUM_MODE_EQUAL`
         PeriodPremiumModeEqual = "PERIOD_PREMIUM_MODE_EQUAL",
         /// `PERIOD_PREMIUM_MODE_FIRST_DIFF`
@@ -304,7 +344,7 @@ crate::open_enum::open_enum! {
     /// 缴费周期
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductPoliciesPaymentPeriod {
+    pub enum PaymentPeriod {
         /// `PAYMENT_PERIOD_DAY`
         PaymentPeriodDay = "PAYMENT_PERIOD_DAY",
         /// `PAYMENT_PERIOD_WEEK`
@@ -326,7 +366,7 @@ crate::open_enum::open_enum! {
     /// 保障期限类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeductPoliciesCoverageTermType {
+    pub enum CoverageTermType {
         /// `COVERAGE_TERM_TYPE_FIXED_DATE`
         CoverageTermTypeFixedDate = "COVERAGE_TERM_TYPE_FIXED_DATE",
         /// `COVERAGE_TERM_TYPE_LIFETIME`
@@ -335,6 +375,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostDeductPolicies`] (上传保单).
+#[doc(alias = "v3/inspolicymgr/deduct/policies")]
+#[doc(alias = "POST v3/inspolicymgr/deduct/policies")]
+#[doc(alias = "上传保单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostDeductPoliciesResponse {
     /// 商户保险编号
@@ -358,7 +401,7 @@ pub struct PostDeductPoliciesResponse {
     /// 可续保结束时间
     pub end_renewal_time: Option<String>,
     /// 保单类型
-    pub policy_type: Option<PostDeductPoliciesPolicyType>,
+    pub policy_type: Option<PolicyType>,
     /// 车牌信息
     pub car_number: Option<String>,
     /// 宠物名称
@@ -366,7 +409,7 @@ pub struct PostDeductPoliciesResponse {
     /// 地址信息
     pub address: Option<String>,
     /// 保单状态
-    pub policy_state: Option<PostDeductPoliciesPolicyState>,
+    pub policy_state: Option<PolicyState>,
     /// 保司保单号
     pub policy_code: Option<String>,
     /// 委托代扣模板ID
@@ -380,17 +423,141 @@ pub struct PostDeductPoliciesResponse {
     /// 是否与其它保单合并扣费
     pub combined_payment: Option<bool>,
     /// 缴费方式
-    pub payment_method: Option<PostDeductPoliciesPaymentMethod>,
+    pub payment_method: Option<PaymentMethod>,
     /// 期交保费模式
-    pub period_premium_mode: Option<PostDeductPoliciesPeriodPremiumMode>,
+    pub period_premium_mode: Option<PeriodPremiumMode>,
     /// 缴费周期
-    pub payment_period: Option<PostDeductPoliciesPaymentPeriod>,
+    pub payment_period: Option<PaymentPeriod>,
     /// 首期保费金额
     pub first_period_amount: Option<i64>,
     /// 后续每期保费金额
     pub subsequent_period_amount: Option<i64>,
     /// 保障期限类型
-    pub coverage_term_type: Option<PostDeductPoliciesCoverageTermType>,
+    pub coverage_term_type: Option<CoverageTermType>,
+}
+
+/// The answer of [`GetDeductPoliciesOutInsuranceNo`] (查询保单).
+#[doc(alias = "v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "GET v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "查询保单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetDeductPoliciesOutInsuranceNoResponse {
+    /// 商户保险编号
+    pub out_insurance_no: Option<String>,
+    /// 保险名称
+    pub insurance_name: Option<String>,
+    /// 被保险人姓名列表
+    pub insured_name_list: Option<Vec<String>>,
+    /// 承保公司代码
+    pub insurance_company_code: Option<String>,
+    /// 保单生效时间
+    pub effective_time: Option<String>,
+    /// 保单失效时间
+    pub expired_time: Option<String>,
+    /// 保障详情
+    pub coverage_detail: Option<String>,
+    /// 是否支持续保
+    pub support_renewal: Option<bool>,
+    /// 可续保开始时间
+    pub start_renewal_time: Option<String>,
+    /// 可续保结束时间
+    pub end_renewal_time: Option<String>,
+    /// 保单类型
+    pub policy_type: Option<PolicyType>,
+    /// 车牌信息
+    pub car_number: Option<String>,
+    /// 宠物名称
+    pub pet_name: Option<String>,
+    /// 地址信息
+    pub address: Option<String>,
+    /// 保单状态
+    pub policy_state: Option<PolicyState>,
+    /// 保司保单号
+    pub policy_code: Option<String>,
+    /// 委托代扣模板ID
+    pub plan_id: Option<String>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+    /// 保单的扣费周期列表
+    pub policy_periods: Option<Vec<i64>>,
+    /// 是否为赠险
+    pub free_insurance: Option<bool>,
+    /// 是否与其它保单合并扣费
+    pub combined_payment: Option<bool>,
+    /// 缴费方式
+    pub payment_method: Option<PaymentMethod>,
+    /// 期交保费模式
+    pub period_premium_mode: Option<PeriodPremiumMode>,
+    /// 缴费周期
+    pub payment_period: Option<PaymentPeriod>,
+    /// 首期保费金额
+    pub first_period_amount: Option<i64>,
+    /// 后续每期保费金额
+    pub subsequent_period_amount: Option<i64>,
+    /// 保障期限类型
+    pub coverage_term_type: Option<CoverageTermType>,
+}
+
+/// The answer of [`PatchDeductPoliciesOutInsuranceNo`] (更新保单信息).
+#[doc(alias = "v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "PATCH v3/inspolicymgr/deduct/policies/{out_insurance_no}")]
+#[doc(alias = "更新保单信息")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchDeductPoliciesOutInsuranceNoResponse {
+    /// 商户保险编号
+    pub out_insurance_no: Option<String>,
+    /// 保险名称
+    pub insurance_name: Option<String>,
+    /// 被保险人姓名列表
+    pub insured_name_list: Option<Vec<String>>,
+    /// 承保公司代码
+    pub insurance_company_code: Option<String>,
+    /// 保单生效时间
+    pub effective_time: Option<String>,
+    /// 保单失效时间
+    pub expired_time: Option<String>,
+    /// 保障详情
+    pub coverage_detail: Option<String>,
+    /// 是否支持续保
+    pub support_renewal: Option<bool>,
+    /// 可续保开始时间
+    pub start_renewal_time: Option<String>,
+    /// 可续保结束时间
+    pub end_renewal_time: Option<String>,
+    /// 保单类型
+    pub policy_type: Option<PolicyType>,
+    /// 车牌信息
+    pub car_number: Option<String>,
+    /// 宠物名称
+    pub pet_name: Option<String>,
+    /// 地址信息
+    pub address: Option<String>,
+    /// 保单状态
+    pub policy_state: Option<PolicyState>,
+    /// 保司保单号
+    pub policy_code: Option<String>,
+    /// 委托代扣模板ID
+    pub plan_id: Option<String>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+    /// 保单的扣费周期列表
+    pub policy_periods: Option<Vec<i64>>,
+    /// 是否为赠险
+    pub free_insurance: Option<bool>,
+    /// 是否与其它保单合并扣费
+    pub combined_payment: Option<bool>,
+    /// 缴费方式
+    pub payment_method: Option<PaymentMethod>,
+    /// 期交保费模式
+    pub period_premium_mode: Option<PeriodPremiumMode>,
+    /// 缴费周期
+    pub payment_period: Option<PaymentPeriod>,
+    /// 首期保费金额
+    pub first_period_amount: Option<i64>,
+    /// 后续每期保费金额
+    pub subsequent_period_amount: Option<i64>,
+    /// 保障期限类型
+    pub coverage_term_type: Option<CoverageTermType>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

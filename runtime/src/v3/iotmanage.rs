@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/iotmanage/device-inspections/{device_sn}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/tool/factory-check-data-api.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/iotmanage/device-inspections/{device_sn}")]
+#[doc(alias = "GET v3/iotmanage/device-inspections/{device_sn}")]
+#[doc(alias = "获取出厂检查结果")]
 #[endpoint(GET, "v3/iotmanage/device-inspections/{device_sn}", response = GetDeviceInspectionsDeviceSnResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -24,6 +27,9 @@ pub struct GetDeviceInspectionsDeviceSn {
 /// `GET /v3/iotmanage/devices`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/point/iotmanage-devices.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/iotmanage/devices")]
+#[doc(alias = "GET v3/iotmanage/devices")]
+#[doc(alias = "智能设备列表")]
 #[endpoint(GET, "v3/iotmanage/devices", response = GetDevicesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -38,7 +44,7 @@ crate::open_enum::open_enum! {
     /// 查询结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetDeviceInspectionsDeviceSnResponseResult {
+    pub enum DeviceInspectionResult {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `WARN`
@@ -49,6 +55,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetDeviceInspectionsDeviceSn`] (获取出厂检查结果).
+#[doc(alias = "v3/iotmanage/device-inspections/{device_sn}")]
+#[doc(alias = "GET v3/iotmanage/device-inspections/{device_sn}")]
+#[doc(alias = "获取出厂检查结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDeviceInspectionsDeviceSnResponse {
     /// 设备序列号
@@ -66,7 +75,7 @@ pub struct GetDeviceInspectionsDeviceSnResponse {
     /// 国际移动设备识别码
     pub imei: Option<String>,
     /// 查询结果
-    pub result: Option<GetDeviceInspectionsDeviceSnResponseResult>,
+    pub result: Option<DeviceInspectionResult>,
     /// 错误信息
     pub errors: Option<Vec<String>>,
     /// 告警信息
@@ -79,7 +88,7 @@ crate::open_enum::open_enum! {
     /// 激活状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetDevicesResponseDataActivationStatus {
+    pub enum ActivationStatus {
         /// `ACTIVATED`
         Activated = "ACTIVATED",
         /// `INACTIVATED`
@@ -89,7 +98,7 @@ crate::open_enum::open_enum! {
 
 /// 设备列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetDevicesResponseData {
+pub struct Data {
     /// 设备序列号
     pub device_sn: Option<String>,
     /// 摄像头序列号
@@ -111,7 +120,7 @@ pub struct GetDevicesResponseData {
     /// 刷脸应用操作系统
     pub operating_system: Option<String>,
     /// 激活状态
-    pub activation_status: Option<GetDevicesResponseDataActivationStatus>,
+    pub activation_status: Option<ActivationStatus>,
     /// 激活时间
     pub activation_time: Option<String>,
     /// 商户号
@@ -126,7 +135,7 @@ pub struct GetDevicesResponseData {
 
 /// 相关链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetDevicesResponseLinks {
+pub struct Links {
     /// 下一页链接
     pub next: Option<String>,
     /// 上一页链接
@@ -137,10 +146,13 @@ pub struct GetDevicesResponseLinks {
 }
 
 /// The answer of [`GetDevices`] (智能设备列表).
+#[doc(alias = "v3/iotmanage/devices")]
+#[doc(alias = "GET v3/iotmanage/devices")]
+#[doc(alias = "智能设备列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetDevicesResponse {
     /// 设备列表
-    pub data: Option<Vec<GetDevicesResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -148,7 +160,7 @@ pub struct GetDevicesResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
     /// 相关链接
-    pub links: Option<GetDevicesResponseLinks>,
+    pub links: Option<Links>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/lovefeast/brands/{brand_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/lovefeast/brands/get-brand.html>.
 /// Callers: 服务商, 微信平台商户.
-#[endpoint(GET, "v3/lovefeast/brands/{brand_id}", response = GetBrandsBrandIdResponse)]
+#[doc(alias = "v3/lovefeast/brands/{brand_id}")]
+#[doc(alias = "GET v3/lovefeast/brands/{brand_id}")]
+#[doc(alias = "查询爱心餐品牌信息")]
+#[endpoint(GET, "v3/lovefeast/brands/{brand_id}", response = Brand)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBrandsBrandId {
+pub struct GetBrand {
     /// 品牌ID
     pub brand_id: i64,
 }
@@ -24,10 +27,13 @@ pub struct GetBrandsBrandId {
 /// `GET /v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 微信平台商户.
-#[endpoint(GET, "v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}", response = GetUsersOpenidOrdersBrandIdBrandIdResponse)]
+#[doc(alias = "v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}")]
+#[doc(alias = "GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}")]
+#[doc(alias = "查询用户捐赠单列表")]
+#[endpoint(GET, "v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}", response = OrdersListByUserResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUsersOpenidOrdersBrandIdBrandId {
+pub struct ListByUser {
     /// 用户在商户AppID下的唯一标识
     pub openid: String,
     /// 品牌ID
@@ -43,19 +49,25 @@ pub struct GetUsersOpenidOrdersBrandIdBrandId {
 /// `GET /v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 微信平台商户.
-#[endpoint(GET, "v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}", response = GetUsersOpenidOrdersOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询用户捐赠单详情")]
+#[endpoint(GET, "v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}", response = Orders)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNo {
+pub struct GetByUser {
     /// 用户在商户AppID下的唯一标识
     pub openid: String,
     /// 商户系统内部订单号
     pub out_trade_no: String,
 }
 
-/// The answer of [`GetBrandsBrandId`] (查询爱心餐品牌信息).
+/// The answer of [`GetBrand`] (查询爱心餐品牌信息).
+#[doc(alias = "v3/lovefeast/brands/{brand_id}")]
+#[doc(alias = "GET v3/lovefeast/brands/{brand_id}")]
+#[doc(alias = "查询爱心餐品牌信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBrandsBrandIdResponse {
+pub struct Brand {
     /// 捐赠数量
     pub donate_count: i64,
     /// 供餐数量
@@ -66,7 +78,7 @@ crate::open_enum::open_enum! {
     /// 捐赠来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource {
+    pub enum DonateSource {
         /// `MINIPROGRAM_PAY`
         MiniprogramPay = "MINIPROGRAM_PAY",
         /// `ENTRUST_PAY`
@@ -76,7 +88,7 @@ crate::open_enum::open_enum! {
 
 /// 商户订单
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder {
+pub struct MerchantOrder {
     /// 商户系统内部订单号
     pub out_trade_no: String,
     /// 服务商户号
@@ -89,7 +101,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder {
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataPayer {
+pub struct Payer {
     /// 用户标识
     pub openid: Option<String>,
     /// 用户子标识
@@ -102,7 +114,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataPayer {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataAmount {
+pub struct Amount {
     /// 总金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -115,7 +127,7 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseDataAmount {
 
 /// 结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseData {
+pub struct Orders {
     /// 捐赠订单号
     pub welfare_trade_id: Option<String>,
     /// 应用ID
@@ -125,9 +137,9 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseData {
     /// 品牌ID
     pub brand_id: Option<i64>,
     /// 捐赠来源
-    pub donate_source: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource>,
+    pub donate_source: Option<DonateSource>,
     /// 商户订单
-    pub merchant_order: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder>,
+    pub merchant_order: Option<MerchantOrder>,
     /// 捐赠机构名称
     pub institution_name: Option<String>,
     /// 捐赠项目编号
@@ -137,16 +149,19 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponseData {
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 支付者
-    pub payer: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataPayer>,
+    pub payer: Option<Payer>,
     /// 订单金额
-    pub amount: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataAmount>,
+    pub amount: Option<Amount>,
     /// 设备编号
     pub device_id: Option<String>,
 }
 
-/// The answer of [`GetUsersOpenidOrdersBrandIdBrandId`] (查询用户捐赠单列表).
+/// The answer of [`ListByUser`] (查询用户捐赠单列表).
+#[doc(alias = "v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}")]
+#[doc(alias = "GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}")]
+#[doc(alias = "查询用户捐赠单列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersBrandIdBrandIdResponse {
+pub struct OrdersListByUserResponse {
     /// 该次请求返回的记录条数
     pub count: Option<i64>,
     /// 最大记录条数
@@ -156,60 +171,14 @@ pub struct GetUsersOpenidOrdersBrandIdBrandIdResponse {
     /// 全部记录数量
     pub total_count: Option<i64>,
     /// 结果集
-    pub data: Option<Vec<GetUsersOpenidOrdersBrandIdBrandIdResponseData>>,
-}
-
-/// 订单金额
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNoResponseAmount {
-    /// 订单总金额
-    pub total: i64,
-    /// 用户支付金额
-    pub payer_total: i64,
-    /// 货币类型
-    pub currency: String,
-    /// 用户支付币种
-    pub payer_currency: String,
-}
-
-/// The answer of [`GetUsersOpenidOrdersOutTradeNoOutTradeNo`] (查询用户捐赠单详情).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersOpenidOrdersOutTradeNoOutTradeNoResponse {
-    /// 捐赠订单号
-    pub welfare_trade_id: Option<String>,
-    /// 应用ID
-    pub appid: Option<String>,
-    /// 子商户应用ID
-    pub sub_appid: Option<String>,
-    /// 品牌ID
-    pub brand_id: Option<i64>,
-    /// 捐赠来源
-    pub donate_source: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataDonateSource>,
-    /// 商户订单
-    pub merchant_order: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataMerchantOrder>,
-    /// 捐赠机构名称
-    pub institution_name: Option<String>,
-    /// 捐赠项目编号
-    pub business_id: Option<String>,
-    /// 捐赠活动名称
-    pub business_name: Option<String>,
-    /// 支付完成时间
-    pub success_time: Option<String>,
-    /// 支付者
-    pub payer: Option<GetUsersOpenidOrdersBrandIdBrandIdResponseDataPayer>,
-    /// 订单金额
-    pub amount: Option<GetUsersOpenidOrdersOutTradeNoOutTradeNoResponseAmount>,
-    /// 设备编号
-    pub device_id: Option<String>,
+    pub data: Option<Vec<Orders>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetBrandsBrandId>("GET v3/lovefeast/brands/{brand_id}");
-    check.operation::<GetUsersOpenidOrdersBrandIdBrandId>(
-        "GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}",
-    );
-    check.operation::<GetUsersOpenidOrdersOutTradeNoOutTradeNo>(
+    check.operation::<GetBrand>("GET v3/lovefeast/brands/{brand_id}");
+    check.operation::<ListByUser>("GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}");
+    check.operation::<GetByUser>(
         "GET v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}",
     );
 }

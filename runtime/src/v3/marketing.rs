@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/marketing/bank-favor/users/{openid}/bank-multi-activity`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/marketing/bank-favor/users/{openid}/bank-multi-activity")]
+#[doc(alias = "POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity")]
+#[doc(alias = "给指定用户报名多笔立减活动")]
 #[endpoint(POST, "v3/marketing/bank-favor/users/{openid}/bank-multi-activity", response = PostBankFavorUsersOpenidBankMultiActivityResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -34,10 +37,13 @@ pub struct PostBankFavorUsersOpenidBankMultiActivity {
 /// `GET /v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}", response = GetBankFavorUsersOpenidCouponsCouponIdResponse)]
+#[doc(alias = "v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "GET v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "查询绑定多笔立减活动的代金券详情")]
+#[endpoint(GET, "v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}", response = GetBankFavorUsersOpenidCouponsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBankFavorUsersOpenidCouponsCouponId {
+pub struct GetBankFavorUsersOpenidCouponsId {
     /// 用户标识ID
     pub openid: String,
     /// 代金券ID
@@ -51,14 +57,17 @@ pub struct GetBankFavorUsersOpenidCouponsCouponId {
 /// `GET /v3/marketing/bank/packages/{package_id}/tasks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter9_8_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/bank/packages/{package_id}/tasks", response = GetBankPackagesPackageIdTasksResponse)]
+#[doc(alias = "v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "GET v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "查询上传任务列表API")]
+#[endpoint(GET, "v3/marketing/bank/packages/{package_id}/tasks", response = ListTaskResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBankPackagesPackageIdTasks {
+pub struct ListTask {
     /// 号码包id
     pub package_id: String,
     /// 任务状态
-    pub status: Option<GetBankPackagesPackageIdTasksStatus>,
+    pub status: Option<TaskStatus>,
     /// 文件名
     pub filename: Option<String>,
     /// 分页页码
@@ -72,10 +81,13 @@ pub struct GetBankPackagesPackageIdTasks {
 /// `POST /v3/marketing/bank/packages/{package_id}/tasks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_8_1.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/bank/packages/{package_id}/tasks", response = PostBankPackagesPackageIdTasksResponse)]
+#[doc(alias = "v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "POST v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "导入定向用户协议号API")]
+#[endpoint(POST, "v3/marketing/bank/packages/{package_id}/tasks", response = PostBankPackagesIdTasksResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBankPackagesPackageIdTasks {
+pub struct PostBankPackagesIdTasks {
     /// 号码包id
     pub package_id: String,
     /// 快捷交易协议号文件
@@ -98,10 +110,13 @@ pub struct PostBankPackagesPackageIdTasks {
 /// `GET /v3/marketing/busifavor/callbacks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_8.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/callbacks", response = GetBusifavorCallbacksResponse)]
+#[doc(alias = "v3/marketing/busifavor/callbacks")]
+#[doc(alias = "GET v3/marketing/busifavor/callbacks")]
+#[doc(alias = "查询商家券事件通知地址API")]
+#[endpoint(GET, "v3/marketing/busifavor/callbacks", response = GetCouponNotifyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorCallbacks {
+pub struct GetCouponNotify {
     /// 商户号
     pub mchid: Option<String>,
 }
@@ -111,10 +126,13 @@ pub struct GetBusifavorCallbacks {
 /// `POST /v3/marketing/busifavor/callbacks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_7.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/callbacks", response = PostBusifavorCallbacksResponse)]
+#[doc(alias = "v3/marketing/busifavor/callbacks")]
+#[doc(alias = "POST v3/marketing/busifavor/callbacks")]
+#[doc(alias = "设置商家券事件通知地址API")]
+#[endpoint(POST, "v3/marketing/busifavor/callbacks", response = SetCouponNotifyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCallbacks {
+pub struct SetCouponNotify {
     /// 商户号
     pub mchid: Option<String>,
     /// 通知URL地址
@@ -126,10 +144,13 @@ pub struct PostBusifavorCallbacks {
 /// `POST /v3/marketing/busifavor/coupons/associate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_9.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/associate", response = PostBusifavorCouponsAssociateResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/associate")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/associate")]
+#[doc(alias = "关联订单信息API")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/associate", response = AssociateTradeInfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsAssociate {
+pub struct AssociateTradeInfo {
     /// 批次号
     pub stock_id: String,
     /// 券code
@@ -145,10 +166,13 @@ pub struct PostBusifavorCouponsAssociate {
 /// `POST /v3/marketing/busifavor/coupons/deactivate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_14.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/deactivate", response = PostBusifavorCouponsDeactivateResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/deactivate")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/deactivate")]
+#[doc(alias = "使券失效API")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/deactivate", response = DeactivateCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsDeactivate {
+pub struct DeactivateCoupon {
     /// 券code
     pub coupon_code: String,
     /// 批次号
@@ -164,10 +188,13 @@ pub struct PostBusifavorCouponsDeactivate {
 /// `POST /v3/marketing/busifavor/coupons/disassociate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_10.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/disassociate", response = PostBusifavorCouponsDisassociateResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/disassociate")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/disassociate")]
+#[doc(alias = "取消关联订单信息API")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/disassociate", response = DisassociateTradeInfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsDisassociate {
+pub struct DisassociateTradeInfo {
     /// 批次号
     pub stock_id: String,
     /// 券code
@@ -183,10 +210,13 @@ pub struct PostBusifavorCouponsDisassociate {
 /// `POST /v3/marketing/busifavor/coupons/return`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_13.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/return", response = PostBusifavorCouponsReturnResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/return")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/return")]
+#[doc(alias = "申请退券API")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/return", response = ReturnCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsReturn {
+pub struct ReturnCoupon {
     /// 券code
     pub coupon_code: String,
     /// 批次号
@@ -200,10 +230,13 @@ pub struct PostBusifavorCouponsReturn {
 /// `POST /v3/marketing/busifavor/coupons/send`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/merchant-exclusive-coupon/introduction.html>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/send", response = PostBusifavorCouponsSendResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/send")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/send")]
+#[doc(alias = "向用户发券")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/send", response = SendCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsSend {
+pub struct MerchantexclusivecouponSendCoupon {
     /// 用户标识
     pub openid: String,
     /// 公众账号ID
@@ -221,10 +254,13 @@ pub struct PostBusifavorCouponsSend {
 /// `POST /v3/marketing/busifavor/coupons/use`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_3.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/use", response = PostBusifavorCouponsUseResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/use")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/use")]
+#[doc(alias = "核销用户券API")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/use", response = UseCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsUse {
+pub struct UseCoupon {
     /// 券code
     pub coupon_code: String,
     /// 批次号
@@ -250,10 +286,13 @@ pub struct PostBusifavorCouponsUse {
 /// `POST /v3/marketing/busifavor/coupons/{card_id}/send`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/coupons/chapter3_1.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/coupons/{card_id}/send", response = PostBusifavorCouponsCardIdSendResponse)]
+#[doc(alias = "v3/marketing/busifavor/coupons/{card_id}/send")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/{card_id}/send")]
+#[doc(alias = "发放消费卡API")]
+#[endpoint(POST, "v3/marketing/busifavor/coupons/{card_id}/send", response = CouponSendGovCardResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorCouponsCardIdSend {
+pub struct SendGovCard {
     /// 消费卡ID
     pub card_id: String,
     /// 消费卡归属appid
@@ -271,6 +310,9 @@ pub struct PostBusifavorCouponsCardIdSend {
 /// `POST /v3/marketing/busifavor/product-coupons/pre-send`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/busifavor/product-coupons/pre-send")]
+#[doc(alias = "POST v3/marketing/busifavor/product-coupons/pre-send")]
+#[doc(alias = "向用户预发放商品券")]
 #[endpoint(POST, "v3/marketing/busifavor/product-coupons/pre-send", response = PostBusifavorProductCouponsPreSendResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -292,6 +334,9 @@ pub struct PostBusifavorProductCouponsPreSend {
 /// `POST /v3/marketing/busifavor/product-coupons/send`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
+#[doc(alias = "v3/marketing/busifavor/product-coupons/send")]
+#[doc(alias = "POST v3/marketing/busifavor/product-coupons/send")]
+#[doc(alias = "向用户发放商品券")]
 #[endpoint(POST, "v3/marketing/busifavor/product-coupons/send", response = PostBusifavorProductCouponsSendResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -307,7 +352,7 @@ pub struct PostBusifavorProductCouponsSend {
     /// 券code
     pub coupon_code: Option<String>,
     /// 券类型
-    pub coupon_type: PostBusifavorProductCouponsSendCouponType,
+    pub coupon_type: CouponType,
     /// 会员卡ID
     pub member_card_id: Option<String>,
 }
@@ -317,10 +362,13 @@ pub struct PostBusifavorProductCouponsSend {
 /// `POST /v3/marketing/busifavor/stocks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_1.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/stocks", response = PostBusifavorStocksResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks")]
+#[doc(alias = "POST v3/marketing/busifavor/stocks")]
+#[doc(alias = "创建商家券API")]
+#[endpoint(POST, "v3/marketing/busifavor/stocks", response = CreateBusiFavorStockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorStocks {
+pub struct CreateBusifavorStock {
     /// 商家券批次名称
     pub stock_name: String,
     /// 批次归属商户号
@@ -330,21 +378,21 @@ pub struct PostBusifavorStocks {
     /// 适用商品范围
     pub goods_name: String,
     /// 批次类型
-    pub stock_type: PostBusifavorStocksStockType,
+    pub stock_type: BusiFavorStockType,
     /// 核销规则
-    pub coupon_use_rule: PostBusifavorStocksCouponUseRule,
+    pub coupon_use_rule: StockCouponUseRule,
     /// 发放规则
-    pub stock_send_rule: PostBusifavorStocksStockSendRule,
+    pub stock_send_rule: StockSendRule,
     /// 商户请求单号
     pub out_request_no: String,
     /// 自定义入口
-    pub custom_entrance: Option<PostBusifavorStocksCustomEntrance>,
+    pub custom_entrance: Option<CustomEntrance>,
     /// 样式信息
-    pub display_pattern_info: Option<PostBusifavorStocksDisplayPatternInfo>,
+    pub display_pattern_info: Option<DisplayPatternInfo>,
     /// 券code模式
-    pub coupon_code_mode: PostBusifavorStocksCouponCodeMode,
+    pub coupon_code_mode: CouponCodeMode,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 是否允许营销补贴
     pub subsidy: Option<bool>,
 }
@@ -354,10 +402,13 @@ pub struct PostBusifavorStocks {
 /// `GET /v3/marketing/busifavor/stocks/{stock_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_2.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}", response = GetBusifavorStocksStockIdResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}")]
+#[doc(alias = "GET v3/marketing/busifavor/stocks/{stock_id}")]
+#[doc(alias = "查询商家券详情API")]
+#[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}", response = StockGetResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorStocksStockId {
+pub struct MerchantexclusivecouponQueryStock {
     /// 批次号
     pub stock_id: String,
 }
@@ -367,14 +418,17 @@ pub struct GetBusifavorStocksStockId {
 /// `PATCH /v3/marketing/busifavor/stocks/{stock_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_12.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}")]
+#[doc(alias = "PATCH v3/marketing/busifavor/stocks/{stock_id}")]
+#[doc(alias = "修改商家券基本信息API")]
 #[endpoint(PATCH, "v3/marketing/busifavor/stocks/{stock_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchBusifavorStocksStockId {
+pub struct ModifyStockInfo {
     /// 批次号
     pub stock_id: String,
     /// 自定义入口
-    pub custom_entrance: Option<PatchBusifavorStocksStockIdCustomEntrance>,
+    pub custom_entrance: Option<ModifyCustomEntrance>,
     /// 批次名称
     pub stock_name: Option<String>,
     /// 批次备注
@@ -384,13 +438,13 @@ pub struct PatchBusifavorStocksStockId {
     /// 商户请求单号
     pub out_request_no: String,
     /// 样式信息
-    pub display_pattern_info: Option<PostBusifavorStocksDisplayPatternInfo>,
+    pub display_pattern_info: Option<DisplayPatternInfo>,
     /// 核销规则
-    pub coupon_use_rule: Option<PatchBusifavorStocksStockIdCouponUseRule>,
+    pub coupon_use_rule: Option<ModifyCouponUseRule>,
     /// 发放规则
-    pub stock_send_rule: Option<PatchBusifavorStocksStockIdStockSendRule>,
+    pub stock_send_rule: Option<ModifyStockSendRule>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 是否允许营销补差
     pub subsidy: Option<bool>,
 }
@@ -400,10 +454,13 @@ pub struct PatchBusifavorStocksStockId {
 /// `PATCH /v3/marketing/busifavor/stocks/{stock_id}/budget`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_11.shtml>.
 /// Callers: 直连商户.
-#[endpoint(PATCH, "v3/marketing/busifavor/stocks/{stock_id}/budget", response = PatchBusifavorStocksStockIdBudgetResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/budget")]
+#[doc(alias = "PATCH v3/marketing/busifavor/stocks/{stock_id}/budget")]
+#[doc(alias = "修改批次预算API")]
+#[endpoint(PATCH, "v3/marketing/busifavor/stocks/{stock_id}/budget", response = ModifyBudgetResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchBusifavorStocksStockIdBudget {
+pub struct ModifyBudget {
     /// 批次号
     pub stock_id: String,
     /// 目标批次最大发放个数
@@ -423,14 +480,17 @@ pub struct PatchBusifavorStocksStockIdBudget {
 /// `GET /v3/marketing/busifavor/stocks/{stock_id}/couponcodes`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/merchant-exclusive-coupon/introduction.html>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes", response = GetBusifavorStocksStockIdCouponcodesResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "查询预存code列表")]
+#[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes", response = CouponCodeListResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorStocksStockIdCouponcodes {
+pub struct QueryCouponCodeList {
     /// 批次号
     pub stock_id: String,
     /// 券code状态
-    pub status: Option<GetBusifavorStocksStockIdCouponcodesStatus>,
+    pub status: Option<Status>,
     /// 公众账号ID
     pub appid: Option<String>,
     /// 分页页码
@@ -444,10 +504,13 @@ pub struct GetBusifavorStocksStockIdCouponcodes {
 /// `POST /v3/marketing/busifavor/stocks/{stock_id}/couponcodes`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_6.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes", response = PostBusifavorStocksStockIdCouponcodesResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "POST v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "上传预存code API")]
+#[endpoint(POST, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes", response = UploadCouponCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorStocksStockIdCouponcodes {
+pub struct UploadCouponCode {
     /// 批次号
     pub stock_id: String,
     /// 券code列表
@@ -461,10 +524,13 @@ pub struct PostBusifavorStocksStockIdCouponcodes {
 /// `DELETE /v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/merchant-exclusive-coupon/introduction.html>.
 /// Callers: 直连商户.
-#[endpoint(DELETE, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}", response = DeleteBusifavorStocksStockIdCouponcodesCouponCodeResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "DELETE v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "删除预存code")]
+#[endpoint(DELETE, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}", response = DeleteCouponCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCode {
+pub struct DeleteCouponCode {
     /// 批次号
     pub stock_id: String,
     /// 商户上传的code
@@ -478,10 +544,13 @@ pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCode {
 /// `GET /v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/merchant-exclusive-coupon/introduction.html>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}", response = GetBusifavorStocksStockIdCouponcodesCouponCodeResponse)]
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "查询预存code详情")]
+#[endpoint(GET, "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}", response = CouponCodeInfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorStocksStockIdCouponcodesCouponCode {
+pub struct CouponCodeInfo {
     /// 批次号
     pub stock_id: String,
     /// 商户上传的code
@@ -495,10 +564,13 @@ pub struct GetBusifavorStocksStockIdCouponcodesCouponCode {
 /// `GET /v3/marketing/busifavor/subsidy/pay-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_19.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/subsidy/pay-receipts", response = GetBusifavorSubsidyPayReceiptsResponse)]
+#[doc(alias = "v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "GET v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "查询营销补差付款单列表API")]
+#[endpoint(GET, "v3/marketing/busifavor/subsidy/pay-receipts", response = SubsidyPayReceiptListResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorSubsidyPayReceipts {
+pub struct PayReceiptList {
     /// 商家券批次号
     pub stock_id: String,
     /// 商家券Code
@@ -512,10 +584,13 @@ pub struct GetBusifavorSubsidyPayReceipts {
 /// `POST /v3/marketing/busifavor/subsidy/pay-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_16.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/subsidy/pay-receipts", response = GetBusifavorSubsidyPayReceiptsResponsePayReceiptList)]
+#[doc(alias = "v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "POST v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "营销补差付款API")]
+#[endpoint(POST, "v3/marketing/busifavor/subsidy/pay-receipts", response = SubsidyPayReceipt)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorSubsidyPayReceipts {
+pub struct SubsidyPay {
     /// 商家券批次号
     pub stock_id: String,
     /// 商家券Code
@@ -539,10 +614,13 @@ pub struct PostBusifavorSubsidyPayReceipts {
 /// `GET /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_18.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}", response = GetBusifavorSubsidyPayReceiptsResponsePayReceiptList)]
+#[doc(alias = "v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}")]
+#[doc(alias = "GET v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}")]
+#[doc(alias = "查询营销补差付款单详情API")]
+#[endpoint(GET, "v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}", response = SubsidyPayReceipt)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorSubsidyPayReceiptsSubsidyReceiptId {
+pub struct PayReceiptInfo {
     /// 补差付款单号
     pub subsidy_receipt_id: String,
 }
@@ -552,10 +630,13 @@ pub struct GetBusifavorSubsidyPayReceiptsSubsidyReceiptId {
 /// `POST /v3/marketing/busifavor/subsidy/return-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_17.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/busifavor/subsidy/return-receipts", response = PostBusifavorSubsidyReturnReceiptsResponse)]
+#[doc(alias = "v3/marketing/busifavor/subsidy/return-receipts")]
+#[doc(alias = "POST v3/marketing/busifavor/subsidy/return-receipts")]
+#[doc(alias = "营销补差回退API")]
+#[endpoint(POST, "v3/marketing/busifavor/subsidy/return-receipts", response = SubsidyReturnReceipt)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorSubsidyReturnReceipts {
+pub struct SubsidyReturn {
     /// 商家券批次号
     pub stock_id: String,
     /// 商家券Code
@@ -581,10 +662,13 @@ pub struct PostBusifavorSubsidyReturnReceipts {
 /// `GET /v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_21.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}", response = PostBusifavorSubsidyReturnReceiptsResponse)]
+#[doc(alias = "v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}")]
+#[doc(alias = "GET v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}")]
+#[doc(alias = "查询商家券营销补差回退单详情")]
+#[endpoint(GET, "v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}", response = SubsidyReturnReceipt)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId {
+pub struct ReturnReceiptInfo {
     /// 补差回退单号
     pub subsidy_return_receipt_id: String,
 }
@@ -594,10 +678,13 @@ pub struct GetBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId {
 /// `GET /v3/marketing/busifavor/users/{openid}/coupons`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_4.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/users/{openid}/coupons", response = GetBusifavorUsersOpenidCouponsResponse)]
+#[doc(alias = "v3/marketing/busifavor/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/busifavor/users/{openid}/coupons")]
+#[doc(alias = "根据过滤条件查询用户券API")]
+#[endpoint(GET, "v3/marketing/busifavor/users/{openid}/coupons", response = CouponListResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorUsersOpenidCoupons {
+pub struct MerchantexclusivecouponListCouponsByFilter {
     /// 用户标识
     pub openid: String,
     /// 公众账号ID
@@ -605,8 +692,7 @@ pub struct GetBusifavorUsersOpenidCoupons {
     /// 批次号
     pub stock_id: Option<String>,
     /// 券状态
-    pub coupon_state:
-        Option<GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformationCouponState>,
+    pub coupon_state: Option<CouponStatus>,
     /// 创建批次的商户号
     pub creator_merchant: Option<String>,
     /// 批次归属商户号
@@ -624,10 +710,13 @@ pub struct GetBusifavorUsersOpenidCoupons {
 /// `GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/busifavor/chapter3_5.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", response = GetBusifavorUsersOpenidCouponsResponseData)]
+#[doc(alias = "v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}")]
+#[doc(alias = "GET v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}")]
+#[doc(alias = "查询用户单张券详情API")]
+#[endpoint(GET, "v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", response = Coupon)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBusifavorUsersOpenidCouponsCouponCodeAppidsAppid {
+pub struct MerchantexclusivecouponQueryCoupon {
     /// 券code
     pub coupon_code: String,
     /// 公众账号ID
@@ -641,10 +730,13 @@ pub struct GetBusifavorUsersOpenidCouponsCouponCodeAppidsAppid {
 /// `GET /v3/marketing/favor/callbacks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_12.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/callbacks", response = GetFavorCallbacksResponse)]
+#[doc(alias = "v3/marketing/favor/callbacks")]
+#[doc(alias = "GET v3/marketing/favor/callbacks")]
+#[doc(alias = "获取已设置的消息通知地址API")]
+#[endpoint(GET, "v3/marketing/favor/callbacks", response = Callback)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorCallbacks {
+pub struct QueryCallback {
     /// 商户号
     pub mchid: String,
 }
@@ -654,10 +746,13 @@ pub struct GetFavorCallbacks {
 /// `POST /v3/marketing/favor/callbacks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_12.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/favor/callbacks", response = PostFavorCallbacksResponse)]
+#[doc(alias = "v3/marketing/favor/callbacks")]
+#[doc(alias = "POST v3/marketing/favor/callbacks")]
+#[doc(alias = "设置消息通知地址API")]
+#[endpoint(POST, "v3/marketing/favor/callbacks", response = SetCallbackResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCallbacks {
+pub struct SetCallback {
     /// 商户号
     pub mchid: String,
     /// 通知url地址
@@ -671,10 +766,13 @@ pub struct PostFavorCallbacks {
 /// `POST /v3/marketing/favor/coupon-stocks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_1.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/favor/coupon-stocks", response = PostBusifavorStocksResponse)]
+#[doc(alias = "v3/marketing/favor/coupon-stocks")]
+#[doc(alias = "POST v3/marketing/favor/coupon-stocks")]
+#[doc(alias = "创建代金券批次API")]
+#[endpoint(POST, "v3/marketing/favor/coupon-stocks", response = CreateBusiFavorStockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocks {
+pub struct CreateCouponStock {
     /// 批次名称
     pub stock_name: String,
     /// 开始时间
@@ -682,19 +780,19 @@ pub struct PostFavorCouponStocks {
     /// 结束时间
     pub available_end_time: String,
     /// 发放规则
-    pub stock_use_rule: PostFavorCouponStocksStockUseRule,
+    pub stock_use_rule: StockRule,
     /// 是否无资金流
     pub no_cash: bool,
     /// 批次类型
-    pub stock_type: PostFavorCouponStocksStockType,
+    pub stock_type: BusiFavorStockType,
     /// 批次备注
     pub comment: Option<String>,
     /// 归属商户号
     pub belong_merchant: String,
     /// 代金券详情页
-    pub pattern_info: Option<PostFavorCouponStocksPatternInfo>,
+    pub pattern_info: Option<PatternInfo>,
     /// 核销规则
-    pub coupon_use_rule: PostFavorCouponStocksCouponUseRule,
+    pub coupon_use_rule: CouponRule,
     /// 商户单据号
     pub out_request_no: String,
     /// 扩展属性
@@ -706,6 +804,9 @@ pub struct PostFavorCouponStocks {
 /// `POST /v3/marketing/favor/media/image-upload`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/chapter3_1.shtml>.
 /// Callers: 微信支付商户.
+#[doc(alias = "v3/marketing/favor/media/image-upload")]
+#[doc(alias = "POST v3/marketing/favor/media/image-upload")]
+#[doc(alias = "（营销）图片上传API")]
 #[endpoint(POST, "v3/marketing/favor/media/image-upload", response = PostFavorMediaImageUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -728,10 +829,13 @@ pub struct PostFavorMediaImageUpload {
 /// `GET /v3/marketing/favor/stocks`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/cash-coupons/stock/list-stocks.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/stocks", response = GetFavorStocksResponse)]
+#[doc(alias = "v3/marketing/favor/stocks")]
+#[doc(alias = "GET v3/marketing/favor/stocks")]
+#[doc(alias = "条件查询批次列表API")]
+#[endpoint(GET, "v3/marketing/favor/stocks", response = StockCollection)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocks {
+pub struct ListStocks {
     /// 分页页码
     pub offset: i64,
     /// 分页大小
@@ -743,7 +847,7 @@ pub struct GetFavorStocks {
     /// 终止时间
     pub create_end_time: Option<String>,
     /// 批次状态
-    pub status: Option<GetFavorStocksStatus>,
+    pub status: Option<Status2>,
 }
 
 /// 查询批次详情API
@@ -751,10 +855,13 @@ pub struct GetFavorStocks {
 /// `GET /v3/marketing/favor/stocks/{stock_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/cash-coupons/stock/query-stock.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}", response = GetFavorStocksResponseData)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}")]
+#[doc(alias = "查询批次详情API")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}", response = Stock)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockId {
+pub struct CashcouponsQueryStock {
     /// 批次号
     pub stock_id: String,
     /// 创建批次的商户号
@@ -766,10 +873,13 @@ pub struct GetFavorStocksStockId {
 /// `GET /v3/marketing/favor/stocks/{stock_id}/items`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_8.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/items", response = GetFavorStocksStockIdItemsResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/items")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/items")]
+#[doc(alias = "查询代金券可用单品API")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/items", response = AvailableSingleitemCollection)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockIdItems {
+pub struct ListAvailableSingleitems {
     /// 批次号
     pub stock_id: String,
     /// 创建批次的商户号
@@ -785,10 +895,13 @@ pub struct GetFavorStocksStockIdItems {
 /// `GET /v3/marketing/favor/stocks/{stock_id}/merchants`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_7.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/merchants", response = GetFavorStocksStockIdItemsResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/merchants")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/merchants")]
+#[doc(alias = "查询代金券可用商户API")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/merchants", response = AvailableSingleitemCollection)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockIdMerchants {
+pub struct ListAvailableMerchants {
     /// 批次号
     pub stock_id: String,
     /// 分页页码
@@ -804,10 +917,13 @@ pub struct GetFavorStocksStockIdMerchants {
 /// `POST /v3/marketing/favor/stocks/{stock_id}/modify-goods-id`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/modify-goods-id", response = PostFavorStocksStockIdModifyGoodsIdResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/modify-goods-id")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/modify-goods-id")]
+#[doc(alias = "修改可用单品编码")]
+#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/modify-goods-id", response = PostFavorStocksIdModifyGoodsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorStocksStockIdModifyGoodsId {
+pub struct PostFavorStocksIdModifyGoodsId {
     /// 批次号
     pub stock_id: String,
     /// 创建批次的商户号
@@ -823,10 +939,13 @@ pub struct PostFavorStocksStockIdModifyGoodsId {
 /// `POST /v3/marketing/favor/stocks/{stock_id}/pause`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_13.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/pause", response = PostFavorStocksStockIdPauseResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/pause")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/pause")]
+#[doc(alias = "暂停代金券批次API")]
+#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/pause", response = PauseStockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorStocksStockIdPause {
+pub struct PauseStock {
     /// 批次号
     pub stock_id: String,
     /// 创建批次的商户号
@@ -838,10 +957,13 @@ pub struct PostFavorStocksStockIdPause {
 /// `GET /v3/marketing/favor/stocks/{stock_id}/refund-flow`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_11.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/refund-flow", response = GetFavorStocksStockIdRefundFlowResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "下载批次退款明细API")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/refund-flow", response = RefundFlowResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockIdRefundFlow {
+pub struct RefundFlow {
     /// 批次号
     pub stock_id: String,
 }
@@ -851,10 +973,13 @@ pub struct GetFavorStocksStockIdRefundFlow {
 /// `GET /v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day", response = GetFavorStocksStockIdRefundFlowByDayResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day")]
+#[doc(alias = "获取批次退款明细下载链接")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day", response = GetFavorStocksIdRefundFlowByDayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockIdRefundFlowByDay {
+pub struct GetFavorStocksIdRefundFlowByDay {
     /// 批次号
     pub stock_id: String,
     /// 账单日期
@@ -866,10 +991,13 @@ pub struct GetFavorStocksStockIdRefundFlowByDay {
 /// `POST /v3/marketing/favor/stocks/{stock_id}/restart`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_14.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/restart", response = PostFavorStocksStockIdRestartResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/restart")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/restart")]
+#[doc(alias = "重启代金券批次API")]
+#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/restart", response = RestartStockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorStocksStockIdRestart {
+pub struct RestartStock {
     /// 批次号
     pub stock_id: String,
     /// 创建批次的商户号
@@ -881,10 +1009,13 @@ pub struct PostFavorStocksStockIdRestart {
 /// `POST /v3/marketing/favor/stocks/{stock_id}/start`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_3.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/start", response = PostFavorStocksStockIdStartResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/start")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/start")]
+#[doc(alias = "激活代金券批次API")]
+#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/start", response = StartStockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorStocksStockIdStart {
+pub struct StartStock {
     /// 批次号
     pub stock_id: String,
     /// 创建批次的商户号
@@ -895,10 +1026,13 @@ pub struct PostFavorStocksStockIdStart {
 ///
 /// `POST /v3/marketing/favor/stocks/{stock_id}/stop`.
 /// The API description links no official page for this call; search the official documentation for its name.
-#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/stop", response = PostFavorStocksStockIdStopResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/stop")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/stop")]
+#[doc(alias = "终止批次")]
+#[endpoint(POST, "v3/marketing/favor/stocks/{stock_id}/stop", response = StopStockResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorStocksStockIdStop {
+pub struct StopStock {
     /// 批次号
     pub stock_id: String,
     /// 批次创建方商户号
@@ -910,10 +1044,13 @@ pub struct PostFavorStocksStockIdStop {
 /// `GET /v3/marketing/favor/stocks/{stock_id}/use-flow`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_10.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/use-flow", response = GetFavorStocksStockIdRefundFlowResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/use-flow")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/use-flow")]
+#[doc(alias = "下载批次核销明细API")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/use-flow", response = RefundFlowResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockIdUseFlow {
+pub struct UseFlow {
     /// 批次号
     pub stock_id: String,
 }
@@ -923,10 +1060,13 @@ pub struct GetFavorStocksStockIdUseFlow {
 /// `GET /v3/marketing/favor/stocks/{stock_id}/use-flow-by-day`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day", response = GetFavorStocksStockIdUseFlowByDayResponse)]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day")]
+#[doc(alias = "获取批次核销明细下载链接")]
+#[endpoint(GET, "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day", response = GetFavorStocksIdUseFlowByDayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorStocksStockIdUseFlowByDay {
+pub struct GetFavorStocksIdUseFlowByDay {
     /// 批次号
     pub stock_id: String,
     /// 账单日期
@@ -938,10 +1078,13 @@ pub struct GetFavorStocksStockIdUseFlowByDay {
 /// `GET /v3/marketing/favor/users/{openid}/coupons`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/convention/chapter3_9.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/users/{openid}/coupons", response = GetFavorUsersOpenidCouponsResponse)]
+#[doc(alias = "v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "根据商户号查用户的券")]
+#[endpoint(GET, "v3/marketing/favor/users/{openid}/coupons", response = CouponCollection)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorUsersOpenidCoupons {
+pub struct CashcouponsListCouponsByFilter {
     /// 用户openid
     pub openid: String,
     /// 公众账号ID
@@ -949,7 +1092,7 @@ pub struct GetFavorUsersOpenidCoupons {
     /// 批次号
     pub stock_id: Option<String>,
     /// 券或消费金状态
-    pub status: Option<GetFavorUsersOpenidCouponsStatus>,
+    pub status: Option<CashcouponsListCouponsByFilterStatus>,
     /// 创建批次的商户号
     pub creator_mchid: Option<String>,
     /// 批次发放商户号
@@ -961,7 +1104,7 @@ pub struct GetFavorUsersOpenidCoupons {
     /// 分页大小
     pub limit: Option<i64>,
     /// 业务类型
-    pub business_type: Option<GetFavorStocksResponseDataBusinessType>,
+    pub business_type: Option<BusinessType>,
 }
 
 /// 发放代金券API
@@ -969,10 +1112,13 @@ pub struct GetFavorUsersOpenidCoupons {
 /// `POST /v3/marketing/favor/users/{openid}/coupons`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/cash-coupons/coupon/list-coupons-by-filter.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/favor/users/{openid}/coupons", response = PostFavorUsersOpenidCouponsResponse)]
+#[doc(alias = "v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "POST v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "发放代金券API")]
+#[endpoint(POST, "v3/marketing/favor/users/{openid}/coupons", response = SendCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorUsersOpenidCoupons {
+pub struct CashcouponsSendCoupon {
     /// 用户openid
     pub openid: String,
     /// 批次号
@@ -994,10 +1140,13 @@ pub struct PostFavorUsersOpenidCoupons {
 /// `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/cash-coupons/coupon/query-coupon.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/favor/users/{openid}/coupons/{coupon_id}", response = GetFavorUsersOpenidCouponsResponseData)]
+#[doc(alias = "v3/marketing/favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "查询代金券详情API")]
+#[endpoint(GET, "v3/marketing/favor/users/{openid}/coupons/{coupon_id}", response = Data)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFavorUsersOpenidCouponsCouponId {
+pub struct CashcouponsQueryCoupon {
     /// 用户openid
     pub openid: String,
     /// 代金券id
@@ -1011,10 +1160,13 @@ pub struct GetFavorUsersOpenidCouponsCouponId {
 /// `GET /v3/marketing/goods-subsidy-activity/activities`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/retail-store/introduction.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/marketing/goods-subsidy-activity/activities", response = GetGoodsSubsidyActivityActivitiesResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/activities")]
+#[doc(alias = "GET v3/marketing/goods-subsidy-activity/activities")]
+#[doc(alias = "按区域查询品牌加价购活动")]
+#[endpoint(GET, "v3/marketing/goods-subsidy-activity/activities", response = ListActsByAreaResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetGoodsSubsidyActivityActivities {
+pub struct ListActsByArea {
     /// 活动所属城市的ID
     pub city_id: String,
     /// 分页页码
@@ -1028,16 +1180,19 @@ pub struct GetGoodsSubsidyActivityActivities {
 /// `POST /v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/retail-store/introduction.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(POST, "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply", response = PostGoodsSubsidyActivityActivityActivityIdApplyResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply")]
+#[doc(alias = "门店报名品牌加价购活动")]
+#[endpoint(POST, "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply", response = ApplyActivityResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityActivityActivityIdApply {
+pub struct ApplyActivity {
     /// 活动ID
     pub activity_id: String,
     /// 调用报名活动API的商户的商户号
     pub caller_merchant_id: String,
     /// 门店报名信息
-    pub apply_infos: Option<Vec<PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfos>>,
+    pub apply_infos: Option<Vec<ActApplyInfo>>,
 }
 
 /// 锁定品牌加价购活动资格
@@ -1045,12 +1200,15 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApply {
 /// `POST /v3/marketing/goods-subsidy-activity/qualification/lock`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/retail-store/introduction.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(POST, "v3/marketing/goods-subsidy-activity/qualification/lock", response = PostGoodsSubsidyActivityQualificationLockResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/qualification/lock")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/qualification/lock")]
+#[doc(alias = "锁定品牌加价购活动资格")]
+#[endpoint(POST, "v3/marketing/goods-subsidy-activity/qualification/lock", response = LockQualificationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityQualificationLock {
+pub struct LockQualification {
     /// 订单信息
-    pub order_information: PostGoodsSubsidyActivityQualificationLockOrderInformation,
+    pub order_information: OrderInfo,
     /// 待锁定的加价购资格ID列表
     pub qualification_ids: Option<Vec<String>>,
 }
@@ -1060,12 +1218,15 @@ pub struct PostGoodsSubsidyActivityQualificationLock {
 /// `POST /v3/marketing/goods-subsidy-activity/qualification/unlock`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/products/retail-store/introduction.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(POST, "v3/marketing/goods-subsidy-activity/qualification/unlock", response = PostGoodsSubsidyActivityQualificationLockResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/qualification/unlock")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/qualification/unlock")]
+#[doc(alias = "解锁品牌加价购活动资格")]
+#[endpoint(POST, "v3/marketing/goods-subsidy-activity/qualification/unlock", response = LockQualificationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityQualificationUnlock {
+pub struct UnlockQualification {
     /// 订单信息
-    pub order_information: PostGoodsSubsidyActivityQualificationLockOrderInformation,
+    pub order_information: OrderInfo,
     /// 待锁定的加价购资格ID列表
     pub qualification_ids: Option<Vec<String>>,
 }
@@ -1075,16 +1236,20 @@ pub struct PostGoodsSubsidyActivityQualificationUnlock {
 /// `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/delete-representative.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative")]
+#[doc(
+    alias = "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative"
+)]
+#[doc(alias = "删除零售小店活动业务代理")]
+#[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = DeleteRepresentativeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
+pub struct DeleteRepresentative {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 业务代理信息列表
     #[wechatpay(body)]
-    pub representative_info_list:
-        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
+    pub representative_info_list: Vec<RepresentativeInfo>,
     /// 请求业务单据号
     #[wechatpay(body)]
     pub out_request_no: String,
@@ -1098,15 +1263,19 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
 /// `PUT /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-stores/add-representative.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(PUT, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative")]
+#[doc(
+    alias = "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative"
+)]
+#[doc(alias = "添加零售小店活动业务代理")]
+#[endpoint(PUT, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative", response = AddRepresentativesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
+pub struct AddRepresentative {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 业务代理信息列表
-    pub representative_info_list:
-        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
+    pub representative_info_list: Vec<RepresentativeInfo>,
     /// 请求业务单据号
     pub out_request_no: String,
     /// 添加时间
@@ -1118,10 +1287,15 @@ pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative {
 /// `GET /v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/list-representative.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives", response = GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives")]
+#[doc(
+    alias = "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives"
+)]
+#[doc(alias = "查询零售小店活动业务代理")]
+#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives", response = ListRepresentativeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives {
+pub struct ListRepresentative {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 分页页码
@@ -1135,10 +1309,13 @@ pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives {
 /// `POST /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/create-materials.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(POST, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials", response = PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials")]
+#[doc(alias = "生成小店活动物料码")]
+#[endpoint(POST, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials", response = Materials)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials {
+pub struct CreateMaterials {
     /// 品牌ID
     pub brand_id: String,
     /// 请求业务单据
@@ -1152,10 +1329,13 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials {
 /// `DELETE /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/delete-stores.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "删除小店活动门店")]
+#[endpoint(DELETE, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = DeleteStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores {
+pub struct DeleteStores {
     /// 品牌ID
     pub brand_id: String,
     /// 请求业务单据
@@ -1166,7 +1346,7 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores {
     pub delete_time: String,
     /// 待删除的小店活动门店列表
     #[wechatpay(body)]
-    pub stores: Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>,
+    pub stores: Vec<RetailStoreInfo>,
 }
 
 /// 查询小店活动门店列表
@@ -1174,10 +1354,13 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// `GET /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/list-store.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = GetGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "查询小店活动门店列表")]
+#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = ListStoreResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStores {
+pub struct ListStore {
     /// 品牌ID
     pub brand_id: String,
     /// 分页页码
@@ -1191,10 +1374,13 @@ pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// `POST /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/add-stores.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(POST, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = PostGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse)]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "添加小店活动门店")]
+#[endpoint(POST, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores", response = AddStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
+pub struct AddStores {
     /// 品牌ID
     pub brand_id: String,
     /// 请求业务单据
@@ -1202,7 +1388,7 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
     /// 添加时间
     pub add_time: String,
     /// 待新增的小店活动门店列表
-    pub stores: Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>,
+    pub stores: Vec<RetailStoreInfo>,
 }
 
 /// 查询小店活动门店详情
@@ -1210,10 +1396,17 @@ pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStores {
 /// `GET /v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/retail-store/retail-store-act/get-store.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}", response = DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores)]
+#[doc(
+    alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}"
+)]
+#[doc(
+    alias = "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}"
+)]
+#[doc(alias = "查询小店活动门店详情")]
+#[endpoint(GET, "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}", response = RetailStoreInfo)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresStoreCode {
+pub struct GetStore {
     /// 品牌ID
     pub brand_id: String,
     /// 门店编码
@@ -1225,20 +1418,23 @@ pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresStoreCode {
 /// `GET /v3/marketing/membercard-activity/activities`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/membership-card/member-gift/query-activity-list.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/membercard-activity/activities", response = GetMembercardActivityActivitiesResponse)]
+#[doc(alias = "v3/marketing/membercard-activity/activities")]
+#[doc(alias = "GET v3/marketing/membercard-activity/activities")]
+#[doc(alias = "查询活动列表API")]
+#[endpoint(GET, "v3/marketing/membercard-activity/activities", response = QueryActivityListResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMembercardActivityActivities {
+pub struct QueryActivityList {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 活动类型
-    pub activity_type: GetMembercardActivityActivitiesActivityType,
+    pub activity_type: ActType,
     /// 会员卡ID
     pub card_id: Option<String>,
     /// 活动的当前状态
-    pub activity_status: Option<GetMembercardActivityActivitiesActivityStatus>,
+    pub activity_status: Option<ActStatus>,
 }
 
 /// 创建活动API
@@ -1246,31 +1442,33 @@ pub struct GetMembercardActivityActivities {
 /// `POST /v3/marketing/membercard-activity/activities`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/membership-card/member-gift/create-activity.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-activity/activities", response = GetMembercardActivityActivitiesResponseData)]
+#[doc(alias = "v3/marketing/membercard-activity/activities")]
+#[doc(alias = "POST v3/marketing/membercard-activity/activities")]
+#[doc(alias = "创建活动API")]
+#[endpoint(POST, "v3/marketing/membercard-activity/activities", response = CreateActivityResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivities {
+pub struct CreateActivity {
     /// 会员卡ID
     pub card_id: String,
     /// 活动名称
     pub activity_name: String,
     /// 活动类型
-    pub activity_type: GetMembercardActivityActivitiesActivityType,
+    pub activity_type: ActType,
     /// 活动开始时间
     pub begin_time: String,
     /// 活动结束时间
     pub end_time: String,
     /// 发放时间段
-    pub award_send_period: Option<PostMembercardActivityActivitiesAwardSendPeriod>,
+    pub award_send_period: Option<ActivityAwardSendPeriod>,
     /// 优惠券列表
-    pub stock_list: Option<Vec<PostMembercardActivityActivitiesStockList>>,
+    pub stock_list: Option<Vec<ActivityStockList>>,
     /// 商户请求单号
     pub out_request_no: String,
     /// 支付后活动设置
-    pub pay_activity_setting: Option<PostMembercardActivityActivitiesPayActivitySetting>,
+    pub pay_activity_setting: Option<ActivityPayActivitySetting>,
     /// 支付前会员活动设置
-    pub miniprogram_activity_setting:
-        Option<GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting>,
+    pub miniprogram_activity_setting: Option<MiniprogramActivitySetting>,
 }
 
 /// 查询活动详情API
@@ -1278,10 +1476,13 @@ pub struct PostMembercardActivityActivities {
 /// `GET /v3/marketing/membercard-activity/activities/{activity_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/membership-card/member-gift/query-activity-detail.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/membercard-activity/activities/{activity_id}", response = GetMembercardActivityActivitiesResponseData)]
+#[doc(alias = "v3/marketing/membercard-activity/activities/{activity_id}")]
+#[doc(alias = "GET v3/marketing/membercard-activity/activities/{activity_id}")]
+#[doc(alias = "查询活动详情API")]
+#[endpoint(GET, "v3/marketing/membercard-activity/activities/{activity_id}", response = QueryActivityDetailResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMembercardActivityActivitiesActivityId {
+pub struct QueryActivityDetail {
     /// 活动ID
     pub activity_id: String,
 }
@@ -1291,10 +1492,13 @@ pub struct GetMembercardActivityActivitiesActivityId {
 /// `POST /v3/marketing/membercard-activity/activities/{activity_id}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/membership-card/member-gift/terminating-activity.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-activity/activities/{activity_id}/terminate", response = PostMembercardActivityActivitiesActivityIdTerminateResponse)]
+#[doc(alias = "v3/marketing/membercard-activity/activities/{activity_id}/terminate")]
+#[doc(alias = "POST v3/marketing/membercard-activity/activities/{activity_id}/terminate")]
+#[doc(alias = "终止活动API")]
+#[endpoint(POST, "v3/marketing/membercard-activity/activities/{activity_id}/terminate", response = TerminatingActivityResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesActivityIdTerminate {
+pub struct TerminatingActivity {
     /// 活动ID
     pub activity_id: String,
 }
@@ -1304,6 +1508,9 @@ pub struct PostMembercardActivityActivitiesActivityIdTerminate {
 /// `GET /v3/marketing/membercard-open/activate-informations/{activate_ticket}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_5.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/activate-informations/{activate_ticket}")]
+#[doc(alias = "GET v3/marketing/membercard-open/activate-informations/{activate_ticket}")]
+#[doc(alias = "获取用户信息（跳转型激活）API")]
 #[endpoint(GET, "v3/marketing/membercard-open/activate-informations/{activate_ticket}", response = GetMembercardOpenActivateInformationsActivateTicketResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1317,6 +1524,9 @@ pub struct GetMembercardOpenActivateInformationsActivateTicket {
 /// `GET /v3/marketing/membercard-open/callback`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter6_2.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/callback")]
+#[doc(alias = "GET v3/marketing/membercard-open/callback")]
+#[doc(alias = "查询回调地址API")]
 #[endpoint(GET, "v3/marketing/membercard-open/callback", response = GetMembercardOpenCallbackResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1327,7 +1537,10 @@ pub struct GetMembercardOpenCallback {}
 /// `PATCH /v3/marketing/membercard-open/callback`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter6_1.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(PATCH, "v3/marketing/membercard-open/callback", response = GetMembercardOpenCallbackResponse)]
+#[doc(alias = "v3/marketing/membercard-open/callback")]
+#[doc(alias = "PATCH v3/marketing/membercard-open/callback")]
+#[doc(alias = "设置回调地址API")]
+#[endpoint(PATCH, "v3/marketing/membercard-open/callback", response = PatchMembercardOpenCallbackResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMembercardOpenCallback {
@@ -1340,6 +1553,9 @@ pub struct PatchMembercardOpenCallback {
 /// `GET /v3/marketing/membercard-open/cards`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards")]
+#[doc(alias = "查询会员卡模板列表API")]
 #[endpoint(GET, "v3/marketing/membercard-open/cards", response = GetMembercardOpenCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1359,7 +1575,10 @@ pub struct GetMembercardOpenCards {
 /// `POST /v3/marketing/membercard-open/cards`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards", response = GetMembercardOpenCardsResponseData)]
+#[doc(alias = "v3/marketing/membercard-open/cards")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards")]
+#[doc(alias = "创建会员卡模板API")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards", response = PostMembercardOpenCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenCards {
@@ -1368,7 +1587,7 @@ pub struct PostMembercardOpenCards {
     /// 会员卡logo
     pub logo_url: String,
     /// 品牌信息
-    pub brand: PostMembercardOpenCardsBrand,
+    pub brand: CardBrand,
     /// 卡名称
     pub title: String,
     /// 会员卡背景图
@@ -1378,13 +1597,13 @@ pub struct PostMembercardOpenCards {
     /// 服务电话
     pub service_phone: Option<String>,
     /// 会员码型
-    pub code_type: GetMembercardOpenCardsResponseDataCodeType,
+    pub code_type: CodeType,
     /// 会员卡总库存
     pub total_quantity: Option<i64>,
     /// 有效期
-    pub date_information: PostMembercardOpenCardsDateInformation,
+    pub date_information: CardDateInformation,
     /// 会员卡code分配类型
-    pub code_mode: GetMembercardOpenCardsResponseDataCodeMode,
+    pub code_mode: CodeMode,
     /// 是否展示会员等级
     pub need_display_level: Option<bool>,
     /// 会员初始等级
@@ -1392,11 +1611,11 @@ pub struct PostMembercardOpenCards {
     /// 商户请求单号
     pub out_request_no: String,
     /// 储值信息
-    pub balance_information: Option<GetMembercardOpenCardsResponseDataBalanceInformation>,
+    pub balance_information: Option<BalanceInformation>,
     /// 开卡信息
-    pub user_information_form: Option<GetMembercardOpenCardsResponseDataUserInformationForm>,
+    pub user_information_form: Option<UserInformationForm>,
     /// 商户补充声明
-    pub additional_statement: Option<GetMembercardOpenCardsResponseDataAdditionalStatement>,
+    pub additional_statement: Option<AdditionalStatement>,
     /// 是否启用动态码
     pub need_dynamic_code: Option<bool>,
 }
@@ -1406,10 +1625,13 @@ pub struct PostMembercardOpenCards {
 /// `DELETE /v3/marketing/membercard-open/cards/{card_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "DELETE v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "删除会员卡模板API")]
 #[endpoint(DELETE, "v3/marketing/membercard-open/cards/{card_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteMembercardOpenCardsCardId {
+pub struct DeleteMembercardOpenCardsId {
     /// 会员卡id
     pub card_id: String,
 }
@@ -1419,10 +1641,13 @@ pub struct DeleteMembercardOpenCardsCardId {
 /// `GET /v3/marketing/membercard-open/cards/{card_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}", response = GetMembercardOpenCardsResponseData)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "查询会员卡模板信息API")]
+#[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}", response = GetMembercardOpenCardsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMembercardOpenCardsCardId {
+pub struct GetMembercardOpenCardsId {
     /// 会员卡id
     pub card_id: String,
 }
@@ -1432,10 +1657,13 @@ pub struct GetMembercardOpenCardsCardId {
 /// `PATCH /v3/marketing/membercard-open/cards/{card_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "PATCH v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "修改会员卡模板信息API")]
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardId {
+pub struct PatchMembercardOpenCardsId {
     /// 会员卡id
     pub card_id: String,
     /// 商户AppId
@@ -1453,21 +1681,21 @@ pub struct PatchMembercardOpenCardsCardId {
     /// 会员卡总库存
     pub total_quantity: Option<i64>,
     /// 有效期
-    pub date_information: Option<PatchMembercardOpenCardsCardIdDateInformation>,
+    pub date_information: Option<PatchMembercardOpenCardsIdDateInformation>,
     /// 是否展示会员等级
     pub need_display_level: Option<bool>,
     /// 会员初始等级
     pub init_level: Option<String>,
     /// 储值信息
-    pub balance_information: Option<GetMembercardOpenCardsResponseDataBalanceInformation>,
+    pub balance_information: Option<BalanceInformation>,
     /// 开卡信息
-    pub user_information_form: Option<PatchMembercardOpenCardsCardIdUserInformationForm>,
+    pub user_information_form: Option<CardUserInformationForm>,
     /// 商户补充声明
-    pub additional_statement: Option<GetMembercardOpenCardsResponseDataAdditionalStatement>,
+    pub additional_statement: Option<AdditionalStatement>,
     /// 会员卡code分配类型
-    pub code_mode: Option<GetMembercardOpenCardsResponseDataCodeMode>,
+    pub code_mode: Option<CodeMode>,
     /// 会员码型
-    pub code_type: Option<GetMembercardOpenCardsResponseDataCodeType>,
+    pub code_type: Option<CodeType>,
     /// 是否启用动态码
     pub need_dynamic_code: Option<bool>,
 }
@@ -1477,10 +1705,13 @@ pub struct PatchMembercardOpenCardsCardId {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/codes/deposit`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter3_7.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/deposit", response = PostMembercardOpenCardsCardIdCodesDepositResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/deposit")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit")]
+#[doc(alias = "导入会员Code API")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/deposit", response = PostMembercardOpenCardsIdCodesDepositResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesDeposit {
+pub struct PostMembercardOpenCardsIdCodesDeposit {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1492,10 +1723,13 @@ pub struct PostMembercardOpenCardsCardIdCodesDeposit {
 /// `GET /v3/marketing/membercard-open/cards/{card_id}/codes/{code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}", response = GetMembercardOpenCardsCardIdCodesCodeResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}")]
+#[doc(alias = "查询用户会员卡信息API")]
+#[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}", response = GetMembercardOpenCardsIdCodesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMembercardOpenCardsCardIdCodesCode {
+pub struct GetMembercardOpenCardsIdCodes {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1507,10 +1741,13 @@ pub struct GetMembercardOpenCardsCardIdCodesCode {
 /// `PATCH /v3/marketing/membercard-open/cards/{card_id}/codes/{code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}")]
+#[doc(alias = "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}")]
+#[doc(alias = "修改用户会员卡信息API")]
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdCodesCode {
+pub struct PatchMembercardOpenCardsIdCodes {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1524,7 +1761,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCode {
     /// 商户请求单号
     pub out_request_no: Option<String>,
     /// 用户储值变更信息
-    pub balance_information: Option<PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation>,
+    pub balance_information: Option<CodeBalanceInformation>,
     /// 是否发送储值变更通知
     pub need_inform_balance: Option<bool>,
     /// 是否发送等级变更通知
@@ -1536,10 +1773,13 @@ pub struct PatchMembercardOpenCardsCardIdCodesCode {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter3_10.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate")]
+#[doc(alias = "激活会员卡（跳转型激活）API")]
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeActivate {
+pub struct PostMembercardOpenCardsIdCodesActivate {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1553,10 +1793,13 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeActivate {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter10_2.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit")]
+#[doc(alias = "设置支付后展示的积分到账API")]
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeBonusCommit {
+pub struct PostMembercardOpenCardsIdCodesBonusCommit {
     /// 会员卡模板id
     pub card_id: String,
     /// 会员卡code
@@ -1576,10 +1819,13 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeBonusCommit {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter10_3.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare")]
+#[doc(alias = "支付结果页展示会员积分API")]
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeBonusPrepare {
+pub struct PostMembercardOpenCardsIdCodesBonusPrepare {
     /// 会员卡模板id
     pub card_id: String,
     /// 会员卡code
@@ -1599,10 +1845,13 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeBonusPrepare {
 /// `PATCH /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights")]
+#[doc(alias = "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights")]
+#[doc(alias = "设置会员权益API")]
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdCodesCodeRights {
+pub struct PatchMembercardOpenCardsIdCodesRights {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1622,7 +1871,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeRights {
     /// 会员发票跳转文案
     pub fapiao_jump_word: Option<String>,
     /// 会员专属咨询信息
-    pub guide: Option<PatchMembercardOpenCardsCardIdCodesCodeRightsGuide>,
+    pub guide: Option<Guide>,
 }
 
 /// 设置会员服务项用户信息
@@ -1630,10 +1879,15 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeRights {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data")]
+#[doc(
+    alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data"
+)]
+#[doc(alias = "设置会员服务项用户信息")]
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleData {
+pub struct PostMembercardOpenCardsIdCodesSetServiceModuleData {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1643,7 +1897,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleData {
     /// 会员服务项ID
     pub service_module_id: String,
     /// 服务状态设置
-    pub state_setting: PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSetting,
+    pub state_setting: StateSetting,
 }
 
 /// 作废用户会员卡API
@@ -1651,10 +1905,13 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleData {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter3_12.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable")]
+#[doc(alias = "作废用户会员卡API")]
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeUnavailable {
+pub struct PostMembercardOpenCardsIdCodesUnavailable {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -1668,10 +1925,13 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeUnavailable {
 /// `GET /v3/marketing/membercard-open/cards/{card_id}/decrypt-code`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_4.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}/decrypt-code", response = GetMembercardOpenCardsCardIdDecryptCodeResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/decrypt-code")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code")]
+#[doc(alias = "加密code解码（跳转型激活）API")]
+#[endpoint(GET, "v3/marketing/membercard-open/cards/{card_id}/decrypt-code", response = GetMembercardOpenCardsIdDecryptCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMembercardOpenCardsCardIdDecryptCode {
+pub struct GetMembercardOpenCardsIdDecryptCode {
     /// 会员卡id
     pub card_id: String,
     /// 加密code
@@ -1683,10 +1943,13 @@ pub struct GetMembercardOpenCardsCardIdDecryptCode {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/permission-tokens`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_7.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/permission-tokens", response = PostMembercardOpenCardsCardIdPermissionTokensResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/permission-tokens")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens")]
+#[doc(alias = "商户预授权")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/permission-tokens", response = PostMembercardOpenCardsIdPermissionTokensResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdPermissionTokens {
+pub struct PostMembercardOpenCardsIdPermissionTokens {
     /// 会员卡模板id
     pub card_id: String,
     /// 激活类型
@@ -1708,10 +1971,13 @@ pub struct PostMembercardOpenCardsCardIdPermissionTokens {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import", response = GetMembercardOpenCardsCardIdDecryptCodeResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import")]
+#[doc(alias = "根据手机号导入用户会员卡API")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import", response = PostMembercardOpenCardsIdPhoneMembercardImportResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdPhoneMembercardImport {
+pub struct PostMembercardOpenCardsIdPhoneMembercardImport {
     /// 会员卡ID
     pub card_id: String,
     /// 用户加密手机号 (sensitive: encrypted on the wire)
@@ -1728,14 +1994,17 @@ pub struct PostMembercardOpenCardsCardIdPhoneMembercardImport {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/qrcode`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_3.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/qrcode", response = PostMembercardOpenCardsCardIdQrcodeResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/qrcode")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/qrcode")]
+#[doc(alias = "创建会员卡二维码API")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/qrcode", response = PostMembercardOpenCardsIdQrcodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdQrcode {
+pub struct PostMembercardOpenCardsIdQrcode {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡激活类型
-    pub activate_type: PostMembercardOpenCardsCardIdQrcodeActivateType,
+    pub activate_type: ActivateType,
     /// 跳转激活的url
     pub activate_url: Option<String>,
     /// 跳转激活的appid
@@ -1751,10 +2020,13 @@ pub struct PostMembercardOpenCardsCardIdQrcode {
 /// `PATCH /v3/marketing/membercard-open/cards/{card_id}/rights`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/rights")]
+#[doc(alias = "PATCH v3/marketing/membercard-open/cards/{card_id}/rights")]
+#[doc(alias = "设置会员卡模板权益项API")]
 #[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/rights", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdRights {
+pub struct PatchMembercardOpenCardsIdRights {
     /// 会员卡id
     pub card_id: String,
     /// 是否展示会员积分
@@ -1762,17 +2034,17 @@ pub struct PatchMembercardOpenCardsCardIdRights {
     /// 是否展示会员优惠
     pub show_favor: bool,
     /// 会员积分
-    pub bonus: Option<PatchMembercardOpenCardsCardIdRightsBonus>,
+    pub bonus: Option<Bonus>,
     /// 会员优惠
-    pub favor: Option<PatchMembercardOpenCardsCardIdRightsFavor>,
+    pub favor: Option<Favor>,
     /// 是否展示会员发票
     pub show_fapiao: Option<bool>,
     /// 会员发票
-    pub fapiao: Option<PatchMembercardOpenCardsCardIdRightsFapiao>,
+    pub fapiao: Option<Fapiao>,
     /// 是否展示会员专属咨询
     pub show_guide: Option<bool>,
     /// 会员专属咨询信息
-    pub guide: Option<PatchMembercardOpenCardsCardIdCodesCodeRightsGuide>,
+    pub guide: Option<Guide>,
 }
 
 /// 添加会员卡服务项
@@ -1780,16 +2052,19 @@ pub struct PatchMembercardOpenCardsCardIdRights {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/service-modules`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/service-modules", response = PostMembercardOpenCardsCardIdServiceModulesResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/service-modules")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/service-modules")]
+#[doc(alias = "添加会员卡服务项")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/service-modules", response = PostMembercardOpenCardsIdServiceModulesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdServiceModules {
+pub struct PostMembercardOpenCardsIdServiceModules {
     /// 会员卡id
     pub card_id: String,
     /// 会员服务项ID
     pub service_module_id: String,
     /// 跳转小程序
-    pub jump_miniprogram: PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSettingJumpMiniprogram,
+    pub jump_miniprogram: JumpMiniprogram,
 }
 
 /// 移除会员卡服务项
@@ -1797,10 +2072,15 @@ pub struct PostMembercardOpenCardsCardIdServiceModules {
 /// `DELETE /v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}")]
+#[doc(
+    alias = "DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}"
+)]
+#[doc(alias = "移除会员卡服务项")]
 #[endpoint(DELETE, "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteMembercardOpenCardsCardIdServiceModulesServiceModuleId {
+pub struct DeleteMembercardOpenCardsIdServiceModulesId {
     /// 会员卡id
     pub card_id: String,
     /// 会员服务项ID
@@ -1812,16 +2092,21 @@ pub struct DeleteMembercardOpenCardsCardIdServiceModulesServiceModuleId {
 /// `PATCH /v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}", response = PostMembercardOpenCardsCardIdServiceModulesResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}")]
+#[doc(
+    alias = "PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}"
+)]
+#[doc(alias = "修改会员卡服务项")]
+#[endpoint(PATCH, "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}", response = PatchMembercardOpenCardsIdServiceModulesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdServiceModulesServiceModuleId {
+pub struct PatchMembercardOpenCardsIdServiceModulesId {
     /// 会员卡id
     pub card_id: String,
     /// 会员服务项ID
     pub service_module_id: String,
     /// 跳转小程序
-    pub jump_miniprogram: PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSettingJumpMiniprogram,
+    pub jump_miniprogram: JumpMiniprogram,
 }
 
 /// 老会员卡模板升级API
@@ -1829,10 +2114,13 @@ pub struct PatchMembercardOpenCardsCardIdServiceModulesServiceModuleId {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/upgrade`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter3_6.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/upgrade")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/upgrade")]
+#[doc(alias = "老会员卡模板升级API")]
 #[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/upgrade", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdUpgrade {
+pub struct PostMembercardOpenCardsIdUpgrade {
     /// 会员卡id
     pub card_id: String,
     /// 品牌id
@@ -1846,10 +2134,13 @@ pub struct PostMembercardOpenCardsCardIdUpgrade {
 /// `POST /v3/marketing/membercard-open/cards/{card_id}/users/import`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter3_13.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/users/import", response = GetMembercardOpenCardsCardIdDecryptCodeResponse)]
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/users/import")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/users/import")]
+#[doc(alias = "根据openid导入用户会员卡API")]
+#[endpoint(POST, "v3/marketing/membercard-open/cards/{card_id}/users/import", response = PostMembercardOpenCardsIdUsersImportResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdUsersImport {
+pub struct PostMembercardOpenCardsIdUsersImport {
     /// 会员卡ID
     pub card_id: String,
     /// 用户标识
@@ -1865,12 +2156,15 @@ pub struct PostMembercardOpenCardsCardIdUsersImport {
 /// `POST /v3/marketing/membercard-open/phonenumber-member/import`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_1.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/phonenumber-member/import")]
+#[doc(alias = "POST v3/marketing/membercard-open/phonenumber-member/import")]
+#[doc(alias = "导入加密手机号提醒会员领卡API")]
 #[endpoint(POST, "v3/marketing/membercard-open/phonenumber-member/import", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMembercardOpenPhonenumberMemberImport {
     /// 会员信息
-    pub member_information: PostMembercardOpenPhonenumberMemberImportMemberInformation,
+    pub member_information: MemberInformation,
     /// 加密手机号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub encrypted_phone_number: String,
@@ -1883,6 +2177,9 @@ pub struct PostMembercardOpenPhonenumberMemberImport {
 /// `GET /v3/marketing/membercard-open/phonenumber-member/search`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter4_2.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/phonenumber-member/search")]
+#[doc(alias = "GET v3/marketing/membercard-open/phonenumber-member/search")]
+#[doc(alias = "通过加密手机号查询会员领卡状态API")]
 #[endpoint(GET, "v3/marketing/membercard-open/phonenumber-member/search", response = GetMembercardOpenPhonenumberMemberSearchResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1898,6 +2195,9 @@ pub struct GetMembercardOpenPhonenumberMemberSearch {
 /// `GET /v3/marketing/membercard-open/user/cards`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/membercard_open/chapter3_5.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/marketing/membercard-open/user/cards")]
+#[doc(alias = "GET v3/marketing/membercard-open/user/cards")]
+#[doc(alias = "查询用户在品牌下所有会员卡API")]
 #[endpoint(GET, "v3/marketing/membercard-open/user/cards", response = GetMembercardOpenUserCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1917,10 +2217,13 @@ pub struct GetMembercardOpenUserCards {
 /// `POST /v3/marketing/partner/delivery-plan/delivery-plans`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/delivery-plan/delivery-plans", response = PostPartnerDeliveryPlanDeliveryPlansResponse)]
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans")]
+#[doc(alias = "POST v3/marketing/partner/delivery-plan/delivery-plans")]
+#[doc(alias = "创建投放计划")]
+#[endpoint(POST, "v3/marketing/partner/delivery-plan/delivery-plans", response = PostPartnerDeliveryPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerDeliveryPlanDeliveryPlans {
+pub struct PostPartnerDeliveryPlan {
     /// 创建请求单号
     pub out_request_no: String,
     /// 创建投放计划的品牌ID
@@ -1946,7 +2249,7 @@ pub struct PostPartnerDeliveryPlanDeliveryPlans {
     /// 是否复用商品券和批次信息
     pub reuse_coupon_config: Option<bool>,
     /// 使用模式
-    pub usage_mode: Option<PostPartnerDeliveryPlanDeliveryPlansUsageMode>,
+    pub usage_mode: Option<UsageMode>,
     /// 投放批次组ID
     pub stock_bundle_id: Option<String>,
 }
@@ -1956,10 +2259,13 @@ pub struct PostPartnerDeliveryPlanDeliveryPlans {
 /// `GET /v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans", response = GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansResponse)]
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans")]
+#[doc(alias = "GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans")]
+#[doc(alias = "分页查询投放计划列表")]
+#[endpoint(GET, "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans", response = GetPartnerDeliveryPlanBrandIdDeliveryPlansResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans {
+pub struct GetPartnerDeliveryPlanBrandIdDeliveryPlans {
     /// 品牌ID
     pub brand_id: String,
     /// 分页大小
@@ -1967,9 +2273,9 @@ pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans {
     /// 分页起始位置
     pub offset: Option<i64>,
     /// 投放计划线上状态
-    pub plan_state: Option<PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState>,
+    pub plan_state: Option<PlanState>,
     /// 投放计划审核状态
-    pub audit_state: Option<GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansAuditState>,
+    pub audit_state: Option<AuditState>,
     /// 投放计划ID
     pub plan_id: Option<String>,
 }
@@ -1979,14 +2285,17 @@ pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans {
 /// `PATCH /v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}", response = PostPartnerDeliveryPlanDeliveryPlansResponse)]
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}")]
+#[doc(alias = "PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}")]
+#[doc(alias = "更新投放计划")]
+#[endpoint(PATCH, "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}", response = PatchPartnerDeliveryPlanIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanId {
+pub struct PatchPartnerDeliveryPlanId {
     /// 投放计划ID
     pub plan_id: String,
     /// 修改内容
-    pub modify_content: PatchPartnerDeliveryPlanDeliveryPlansPlanIdModifyContent,
+    pub modify_content: ModifyContent,
     /// 修改请求单号
     pub out_request_no: Option<String>,
 }
@@ -1996,10 +2305,13 @@ pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanId {
 /// `POST /v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate")]
+#[doc(alias = "POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate")]
+#[doc(alias = "终止投放计划")]
 #[endpoint(POST, "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerDeliveryPlanDeliveryPlansPlanIdTerminate {
+pub struct PostPartnerDeliveryPlanIdTerminate {
     /// 投放计划ID
     pub plan_id: String,
 }
@@ -2009,6 +2321,9 @@ pub struct PostPartnerDeliveryPlanDeliveryPlansPlanIdTerminate {
 /// `POST /v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url")]
+#[doc(alias = "POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url")]
+#[doc(alias = "设置投放计划回调地址")]
 #[endpoint(POST, "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url", response = PostPartnerDeliveryPlanSpMchidNotifyUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2024,6 +2339,9 @@ pub struct PostPartnerDeliveryPlanSpMchidNotifyUrl {
 /// `POST /v3/marketing/partner/product-coupon/image-generation-tasks`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/partner/product-coupon/image-generation-tasks")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/image-generation-tasks")]
+#[doc(alias = "提交图片生成任务")]
 #[endpoint(POST, "v3/marketing/partner/product-coupon/image-generation-tasks", response = PostPartnerProductCouponImageGenerationTasksResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2033,11 +2351,11 @@ pub struct PostPartnerProductCouponImageGenerationTasks {
     /// 图片生成的任务ID
     pub task_id: String,
     /// 图片生成类型
-    pub image_generation_type: PostPartnerProductCouponImageGenerationTasksImageGenerationType,
+    pub image_generation_type: ImageGenerationType,
     /// 拼图数据
-    pub combine_image: Option<PostPartnerProductCouponImageGenerationTasksCombineImage>,
+    pub combine_image: Option<CombineImage>,
     /// 抠图数据
-    pub cut_out: Option<PostPartnerProductCouponImageGenerationTasksCutOut>,
+    pub cut_out: Option<CutOut>,
 }
 
 /// 查询图片生成任务执行结果
@@ -2045,16 +2363,19 @@ pub struct PostPartnerProductCouponImageGenerationTasks {
 /// `GET /v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}", response = GetPartnerProductCouponImageGenerationTasksTaskIdResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}")]
+#[doc(alias = "查询图片生成任务执行结果")]
+#[endpoint(GET, "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}", response = GetPartnerProductCouponImageGenerationTasksIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerProductCouponImageGenerationTasksTaskId {
+pub struct GetPartnerProductCouponImageGenerationTasksId {
     /// 图片生成的任务ID
     pub task_id: String,
     /// 品牌ID
     pub brand_id: String,
     /// 图片生成类型
-    pub image_generation_type: PostPartnerProductCouponImageGenerationTasksImageGenerationType,
+    pub image_generation_type: ImageGenerationType,
 }
 
 /// 图片上传
@@ -2062,7 +2383,10 @@ pub struct GetPartnerProductCouponImageGenerationTasksTaskId {
 /// `POST /v3/marketing/partner/product-coupon/media/upload-image`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/media/upload-image", response = PostFavorMediaImageUploadResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/media/upload-image")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/media/upload-image")]
+#[doc(alias = "图片上传")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/media/upload-image", response = PostPartnerProductCouponMediaUploadImageResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponMediaUploadImage {
@@ -2084,6 +2408,9 @@ pub struct PostPartnerProductCouponMediaUploadImage {
 /// `GET /v3/marketing/partner/product-coupon/notify-configs`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "获取商品券事件通知地址")]
 #[endpoint(GET, "v3/marketing/partner/product-coupon/notify-configs", response = GetPartnerProductCouponNotifyConfigsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2094,7 +2421,10 @@ pub struct GetPartnerProductCouponNotifyConfigs {}
 /// `POST /v3/marketing/partner/product-coupon/notify-configs`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/notify-configs", response = GetPartnerProductCouponNotifyConfigsResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "设置商品券事件通知地址")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/notify-configs", response = PostPartnerProductCouponNotifyConfigsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponNotifyConfigs {
@@ -2107,30 +2437,33 @@ pub struct PostPartnerProductCouponNotifyConfigs {
 /// `POST /v3/marketing/partner/product-coupon/product-coupons`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons", response = PostPartnerProductCouponProductCouponsResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/product-coupons")]
+#[doc(alias = "创建商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons", response = PostPartnerProductCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCoupons {
+pub struct PostPartnerProductCoupon {
     /// 品牌ID
     pub brand_id: String,
     /// 创建请求单号
     pub out_request_no: String,
     /// 优惠范围
-    pub scope: PostPartnerProductCouponImageGenerationTasksCombineImageScope,
+    pub scope: Scope,
     /// 商品券类型
-    pub r#type: PostBusifavorStocksStockType,
+    pub r#type: Type,
     /// 使用模式
-    pub usage_mode: PostPartnerProductCouponProductCouponsUsageMode,
+    pub usage_mode: UsageMode,
     /// 单券模式信息
-    pub single_usage_info: Option<PostPartnerProductCouponProductCouponsSingleUsageInfo>,
+    pub single_usage_info: Option<ProductCouponSingleUsageInfo>,
     /// 多次优惠模式信息
-    pub sequential_usage_info: Option<PostPartnerProductCouponProductCouponsSequentialUsageInfo>,
+    pub sequential_usage_info: Option<ProductCouponSequentialUsageInfo>,
     /// 展示信息
-    pub display_info: PostPartnerProductCouponProductCouponsDisplayInfo,
+    pub display_info: ProductCouponDisplayInfo,
     /// 外部商品ID
     pub out_product_no: Option<String>,
     /// 批次信息
-    pub stock: PostPartnerProductCouponProductCouponsStock,
+    pub stock: ProductCouponStock,
 }
 
 /// 查询商品券
@@ -2138,10 +2471,13 @@ pub struct PostPartnerProductCouponProductCoupons {
 /// `GET /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "查询商品券")]
+#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}", response = GetPartnerProductCouponIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerProductCouponProductCouponsProductCouponId {
+pub struct GetPartnerProductCouponId {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 品牌ID
@@ -2153,10 +2489,13 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponId {
 /// `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "修改商品券")]
+#[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}", response = PatchPartnerProductCouponIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerProductCouponProductCouponsProductCouponId {
+pub struct PatchPartnerProductCouponId {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 品牌ID
@@ -2164,7 +2503,7 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponId {
     /// 修改请求单号
     pub out_request_no: String,
     /// 展示信息
-    pub display_info: PostPartnerProductCouponProductCouponsDisplayInfo,
+    pub display_info: ProductCouponDisplayInfo,
 }
 
 /// 失效商品券
@@ -2172,10 +2511,15 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponId {
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate", response = GetPartnerProductCouponProductCouponsProductCouponIdResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate"
+)]
+#[doc(alias = "失效商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate", response = PostPartnerProductCouponIdDeactivateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdDeactivate {
+pub struct PostPartnerProductCouponIdDeactivate {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 品牌ID
@@ -2191,10 +2535,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdDeactivate {
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles"
+)]
+#[doc(alias = "添加商品券批次组")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles", response = PostPartnerProductCouponIdStockBundlesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundles {
+pub struct PostPartnerProductCouponIdStockBundles {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 品牌ID
@@ -2202,7 +2553,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundles {
     /// 创建请求单号
     pub out_request_no: String,
     /// 批次组信息
-    pub stock_bundle: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundle,
+    pub stock_bundle: StockBundle,
 }
 
 /// 修改商品券批次组
@@ -2210,10 +2561,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundles {
 /// `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}"
+)]
+#[doc(
+    alias = "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}"
+)]
+#[doc(alias = "修改商品券批次组")]
+#[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}", response = PatchPartnerProductCouponIdStockBundlesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleId {
+pub struct PatchPartnerProductCouponIdStockBundlesId {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次组ID
@@ -2223,13 +2581,13 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStockBundlesSto
     /// 备注
     pub remark: Option<String>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: Option<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<StockUsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfo>,
+    pub coupon_display_info: Option<StockBundleCouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
     /// 品牌ID
     pub brand_id: String,
 }
@@ -2239,10 +2597,17 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStockBundlesSto
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores"
+)]
+#[doc(alias = "批次组批量关联门店")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores", response = PostPartnerProductCouponIdStockBundlesIdAssociateStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStores {
+pub struct PostPartnerProductCouponIdStockBundlesIdAssociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次组ID
@@ -2250,7 +2615,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
     /// 品牌ID
     pub brand_id: String,
     /// 门店列表
-    pub store_list: Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList>,
+    pub store_list: Vec<StoreList>,
 }
 
 /// 批次组批量取消关联门店
@@ -2258,10 +2623,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores"
+)]
+#[doc(alias = "批次组批量取消关联门店")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores", response = PostProductCouponIdStockBundlesIdDisassociateStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdDisassociateStores {
+pub struct PostProductCouponIdStockBundlesIdDisassociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次组ID
@@ -2269,7 +2641,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
     /// 品牌ID
     pub brand_id: String,
     /// 门店列表
-    pub store_list: Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList>,
+    pub store_list: Vec<StoreList>,
 }
 
 /// 修改商品券批次组发放预算
@@ -2277,10 +2649,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget"
+)]
+#[doc(alias = "修改商品券批次组发放预算")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget", response = PostPartnerProductCouponIdStockBundlesIdUpdateBudgetResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudget {
+pub struct PostPartnerProductCouponIdStockBundlesIdUpdateBudget {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次组ID
@@ -2288,7 +2667,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
     /// 修改请求单号
     pub out_request_no: String,
     /// 更新模式
-    pub update_mode: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudgetUpdateMode,
+    pub update_mode: UpdateMode,
     /// 当前批次发放次数总上限
     pub current_max_count: Option<i64>,
     /// 目标批次发放次数总上限
@@ -2306,14 +2685,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// `GET /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks")]
+#[doc(alias = "查询商品券批次列表")]
+#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks", response = GetPartnerProductCouponIdStocksResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocks {
+pub struct GetPartnerProductCouponIdStocks {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseStockState>,
+    pub state: Option<State>,
     /// 分页大小
     pub page_size: Option<i64>,
     /// 分页Token
@@ -2327,10 +2709,15 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocks {
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks", response = PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks"
+)]
+#[doc(alias = "添加商品券批次")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks", response = PostPartnerProductCouponIdStocksResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocks {
+pub struct PostPartnerProductCouponIdStocks {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 品牌ID
@@ -2338,7 +2725,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocks {
     /// 创建请求单号
     pub out_request_no: String,
     /// 批次信息
-    pub stock: PostPartnerProductCouponProductCouponsProductCouponIdStocksStock,
+    pub stock: Stock2,
 }
 
 /// 查询商品券指定批次
@@ -2346,10 +2733,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocks {
 /// `GET /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(
+    alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(alias = "查询商品券指定批次")]
+#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}", response = GetPartnerProductCouponIdStocksIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
+pub struct GetPartnerProductCouponIdStocksId {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2363,10 +2757,17 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
 /// `PATCH /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(
+    alias = "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(alias = "修改商品券指定批次")]
+#[endpoint(PATCH, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}", response = PatchPartnerProductCouponIdStocksIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
+pub struct PatchPartnerProductCouponIdStocksId {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2378,13 +2779,13 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
     /// 备注
     pub remark: Option<String>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: Option<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<StockUsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfo>,
+    pub coupon_display_info: Option<StockBundleCouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
 }
 
 /// 批次关联门店
@@ -2392,10 +2793,17 @@ pub struct PatchPartnerProductCouponProductCouponsProductCouponIdStocksStockId {
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores"
+)]
+#[doc(alias = "批次关联门店")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores", response = PostPartnerProductCouponIdStocksIdAssociateStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociateStores {
+pub struct PostPartnerProductCouponIdStocksIdAssociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2403,7 +2811,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAss
     /// 品牌ID
     pub brand_id: String,
     /// 门店列表
-    pub store_list: Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList>,
+    pub store_list: Vec<StoreList>,
 }
 
 /// 查询批次关联门店列表
@@ -2411,10 +2819,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAss
 /// `GET /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStoresResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores"
+)]
+#[doc(
+    alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores"
+)]
+#[doc(alias = "查询批次关联门店列表")]
+#[endpoint(GET, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores", response = GetPartnerProductCouponIdStocksIdAssociatedStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStores {
+pub struct GetPartnerProductCouponIdStocksIdAssociatedStores {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2432,10 +2847,17 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAsso
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate"
+)]
+#[doc(alias = "失效商品券批次")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate", response = PostPartnerProductCouponIdStocksIdDeactivateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDeactivate {
+pub struct PostPartnerProductCouponIdStocksIdDeactivate {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2453,10 +2875,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDea
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores", response = PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores"
+)]
+#[doc(alias = "批次取消关联门店")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores", response = PostPartnerProductCouponIdStocksIdDisassociateStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDisassociateStores {
+pub struct PostPartnerProductCouponIdStocksIdDisassociateStores {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2464,7 +2893,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDis
     /// 品牌ID
     pub brand_id: String,
     /// 门店列表
-    pub store_list: Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList>,
+    pub store_list: Vec<StoreList>,
 }
 
 /// 修改商品券批次发放预算
@@ -2472,10 +2901,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDis
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget", response = GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget"
+)]
+#[doc(alias = "修改商品券批次发放预算")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget", response = PostPartnerProductCouponIdStocksIdUpdateBudgetResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpdateBudget {
+pub struct PostPartnerProductCouponIdStocksIdUpdateBudget {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2485,7 +2921,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpd
     /// 修改请求单号
     pub out_request_no: String,
     /// 更新模式
-    pub update_mode: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudgetUpdateMode,
+    pub update_mode: UpdateMode,
     /// 当前批次发放次数总上限
     pub current_max_count: Option<i64>,
     /// 目标批次发放次数总上限
@@ -2501,10 +2937,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpd
 /// `POST /v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes", response = PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodesResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes"
+)]
+#[doc(alias = "预上传券Code")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes", response = PostPartnerProductCouponIdStocksIdUploadCouponCodesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodes {
+pub struct PostPartnerProductCouponIdStocksIdUploadCouponCodes {
     /// 商品券ID
     pub product_coupon_id: String,
     /// 批次ID
@@ -2522,6 +2965,9 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpl
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles")]
+#[doc(alias = "向用户发放商品券批次组")]
 #[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles", response = PostPartnerProductCouponUsersOpenidCouponBundlesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2541,7 +2987,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundles {
     /// 自定义附加信息
     pub attach: Option<String>,
     /// 用户商品券标签信息
-    pub coupon_tag_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfo>,
+    pub coupon_tag_info: Option<CouponBundleCouponTagInfo>,
 }
 
 /// 失效用户商品券组
@@ -2549,10 +2995,17 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundles {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate", response = PostPartnerProductCouponUsersOpenidCouponBundlesResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate"
+)]
+#[doc(alias = "失效用户商品券组")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate", response = PostUsersOpenidCouponBundlesUserCouponBundleIdDeactivateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesUserCouponBundleIdDeactivate {
+pub struct PostUsersOpenidCouponBundlesUserCouponBundleIdDeactivate {
     /// 用户OpenID
     pub openid: String,
     /// 用户券组ID
@@ -2576,6 +3029,9 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesUserCouponBundleIdDea
 /// `GET /v3/marketing/partner/product-coupon/users/{openid}/coupons`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "指定券状态查询用户商品券列表")]
 #[endpoint(GET, "v3/marketing/partner/product-coupon/users/{openid}/coupons", response = GetPartnerProductCouponUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2589,9 +3045,7 @@ pub struct GetPartnerProductCouponUsersOpenidCoupons {
     /// 公众账号AppID
     pub appid: String,
     /// 用户商品券状态
-    pub coupon_state: Option<
-        PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState,
-    >,
+    pub coupon_state: Option<CouponStatus>,
     /// 分页大小
     pub page_size: Option<i64>,
     /// 分页Token
@@ -2605,7 +3059,10 @@ pub struct GetPartnerProductCouponUsersOpenidCoupons {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons", response = GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "向用户发放商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons", response = PostPartnerProductCouponUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidCoupons {
@@ -2626,9 +3083,7 @@ pub struct PostPartnerProductCouponUsersOpenidCoupons {
     /// 自定义附加信息
     pub attach: Option<String>,
     /// 用户商品券标签信息
-    pub coupon_tag_info: Option<
-        PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfo,
-    >,
+    pub coupon_tag_info: Option<CouponTagInfo>,
 }
 
 /// 查询用户商品券详情
@@ -2636,10 +3091,13 @@ pub struct PostPartnerProductCouponUsersOpenidCoupons {
 /// `GET /v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}")]
+#[doc(alias = "查询用户商品券详情")]
+#[endpoint(GET, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}", response = GetPartnerProductCouponUsersOpenidCouponsCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCode {
+pub struct GetPartnerProductCouponUsersOpenidCouponsCode {
     /// 用户OpenID
     pub openid: String,
     /// 用户商品券Code
@@ -2659,10 +3117,15 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCode {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm", response = PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm"
+)]
+#[doc(alias = "确认发放用户商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm", response = PostPartnerProductCouponUsersOpenidCouponsCodeConfirmResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm {
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeConfirm {
     /// 用户OpenID
     pub openid: String,
     /// 用户商品券Code
@@ -2684,10 +3147,17 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate"
+)]
+#[doc(alias = "失效用户商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate", response = PostPartnerProductCouponUsersOpenidCouponsCodeDeactivateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeDeactivate {
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeDeactivate {
     /// 用户OpenID
     pub openid: String,
     /// 用户商品券Code
@@ -2711,10 +3181,15 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeDeactivate {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return"
+)]
+#[doc(alias = "退券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return", response = PostPartnerProductCouponUsersOpenidCouponsCodeReturnResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeReturn {
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeReturn {
     /// 用户OpenID
     pub openid: String,
     /// 用户商品券Code
@@ -2738,10 +3213,13 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeReturn {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use", response = GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use")]
+#[doc(alias = "核销用户商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use", response = PostPartnerProductCouponUsersOpenidCouponsCodeUseResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse {
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeUse {
     /// 用户OpenID
     pub openid: String,
     /// 用户商品券Code
@@ -2757,7 +3235,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse {
     /// 核销时间
     pub use_time: String,
     /// 关联微信支付订单信息
-    pub associated_order_info: PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo,
+    pub associated_order_info: AssociatedOrderInfo,
     /// 核销请求单号
     pub out_request_no: String,
     /// 多次优惠索引
@@ -2765,7 +3243,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse {
     /// 核销门店ID
     pub store_id: Option<String>,
     /// 关联微信支付分订单信息
-    pub associated_pay_score_order_info: Option<PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseAssociatedPayScoreOrderInfo>,
+    pub associated_pay_score_order_info: Option<UseAssociatedPayScoreOrderInfo>,
     /// 优惠金额
     pub saved_amount: Option<i64>,
 }
@@ -2775,7 +3253,10 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon", response = PostBusifavorProductCouponsPreSendResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon")]
+#[doc(alias = "向用户预发放商品券")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon", response = PostPartnerProductCouponUsersOpenidPreSendCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidPreSendCoupon {
@@ -2802,7 +3283,10 @@ pub struct PostPartnerProductCouponUsersOpenidPreSendCoupon {
 /// `POST /v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle", response = PostBusifavorProductCouponsPreSendResponse)]
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle")]
+#[doc(alias = "向用户预发放商品券批次组")]
+#[endpoint(POST, "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle", response = PostPartnerProductCouponUsersOpenidPreSendCouponBundleResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnerProductCouponUsersOpenidPreSendCouponBundle {
@@ -2827,6 +3311,9 @@ pub struct PostPartnerProductCouponUsersOpenidPreSendCouponBundle {
 /// `GET /v3/marketing/partnerships`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_5_3.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/marketing/partnerships")]
+#[doc(alias = "GET v3/marketing/partnerships")]
+#[doc(alias = "查询合作关系列表API")]
 #[endpoint(GET, "v3/marketing/partnerships", response = GetPartnershipsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2846,6 +3333,9 @@ pub struct GetPartnerships {
 /// `POST /v3/marketing/partnerships/build`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/partnerships/chapter3_1.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/marketing/partnerships/build")]
+#[doc(alias = "POST v3/marketing/partnerships/build")]
+#[doc(alias = "建立合作关系API")]
 ///
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/marketing/partnerships/build", response = PostPartnershipsBuildResponse)]
@@ -2853,9 +3343,9 @@ pub struct GetPartnerships {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnershipsBuild {
     /// 合作方信息
-    pub partner: PostPartnershipsBuildPartner,
+    pub partner: Partner,
     /// 被授权数据
-    pub authorized_data: PostPartnershipsBuildAuthorizedData,
+    pub authorized_data: AuthorizedData,
 }
 
 /// 终止合作关系API
@@ -2863,6 +3353,9 @@ pub struct PostPartnershipsBuild {
 /// `POST /v3/marketing/partnerships/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/partnerships/chapter3_2.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/marketing/partnerships/terminate")]
+#[doc(alias = "POST v3/marketing/partnerships/terminate")]
+#[doc(alias = "终止合作关系API")]
 ///
 /// The description also names the `Idempotency-Key` header, which this declaration does not send.
 #[endpoint(POST, "v3/marketing/partnerships/terminate", response = PostPartnershipsTerminateResponse)]
@@ -2870,9 +3363,9 @@ pub struct PostPartnershipsBuild {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPartnershipsTerminate {
     /// 合作方信息
-    pub partner: PostPartnershipsBuildPartner,
+    pub partner: Partner,
     /// 被授权数据
-    pub authorized_data: PostPartnershipsBuildAuthorizedData,
+    pub authorized_data: AuthorizedData,
 }
 
 /// 获取支付有礼活动列表API
@@ -2880,10 +3373,13 @@ pub struct PostPartnershipsTerminate {
 /// `GET /v3/marketing/paygiftactivity/activities`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_9.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/paygiftactivity/activities", response = GetPaygiftactivityActivitiesResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities")]
+#[doc(alias = "获取支付有礼活动列表API")]
+#[endpoint(GET, "v3/marketing/paygiftactivity/activities", response = ListActivitiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPaygiftactivityActivities {
+pub struct ListActivities {
     /// 分页页码
     pub offset: i64,
     /// 分页大小
@@ -2891,9 +3387,9 @@ pub struct GetPaygiftactivityActivities {
     /// 活动名称
     pub activity_name: Option<String>,
     /// 活动状态
-    pub activity_status: Option<GetPaygiftactivityActivitiesActivityStatus>,
+    pub activity_status: Option<ActStatus>,
     /// 奖品类型
-    pub award_type: Option<GetPaygiftactivityActivitiesAwardType>,
+    pub award_type: Option<AwardType>,
 }
 
 /// 查询活动详情接口API
@@ -2901,10 +3397,13 @@ pub struct GetPaygiftactivityActivities {
 /// `GET /v3/marketing/paygiftactivity/activities/{activity_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_4.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}", response = GetPaygiftactivityActivitiesActivityIdResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities/{activity_id}")]
+#[doc(alias = "查询活动详情接口API")]
+#[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}", response = GetActDetailResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPaygiftactivityActivitiesActivityId {
+pub struct GetActDetail {
     /// 活动id
     pub activity_id: String,
 }
@@ -2914,10 +3413,13 @@ pub struct GetPaygiftactivityActivitiesActivityId {
 /// `GET /v3/marketing/paygiftactivity/activities/{activity_id}/goods`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_6.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}/goods", response = GetPaygiftactivityActivitiesActivityIdGoodsResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/goods")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods")]
+#[doc(alias = "查询活动指定商品列表API")]
+#[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}/goods", response = ListActSkuResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPaygiftactivityActivitiesActivityIdGoods {
+pub struct ListActivitySku {
     /// 活动id
     pub activity_id: String,
     /// 分页页码
@@ -2931,10 +3433,13 @@ pub struct GetPaygiftactivityActivitiesActivityIdGoods {
 /// `GET /v3/marketing/paygiftactivity/activities/{activity_id}/merchants`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_5.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants", response = GetPaygiftactivityActivitiesActivityIdMerchantsResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/merchants")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants")]
+#[doc(alias = "查询活动发券商户号API")]
+#[endpoint(GET, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants", response = ListActMchResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPaygiftactivityActivitiesActivityIdMerchants {
+pub struct ListActivityMerchant {
     /// 活动id
     pub activity_id: String,
     /// 分页页码
@@ -2948,10 +3453,13 @@ pub struct GetPaygiftactivityActivitiesActivityIdMerchants {
 /// `POST /v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_8.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add", response = PostPaygiftactivityActivitiesActivityIdMerchantsAddResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add")]
+#[doc(alias = "新增活动发券商户号API")]
+#[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add", response = AddActivityMerchantResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAdd {
+pub struct AddActivityMerchant {
     /// 活动id
     pub activity_id: String,
     /// 发券商户号
@@ -2965,10 +3473,13 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAdd {
 /// `POST /v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_10.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete", response = PostPaygiftactivityActivitiesActivityIdMerchantsDeleteResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete")]
+#[doc(alias = "删除活动发券商户号API")]
+#[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete", response = DeleteActivityMerchantResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDelete {
+pub struct DeleteActivityMerchant {
     /// 活动id
     pub activity_id: String,
     /// 删除的发券商户号
@@ -2982,10 +3493,13 @@ pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDelete {
 /// `POST /v3/marketing/paygiftactivity/activities/{activity_id}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/marketing/paygiftactivity/chapter3_7.shtml>.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/terminate", response = PostMembercardActivityActivitiesActivityIdTerminateResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/terminate")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate")]
+#[doc(alias = "终止活动API")]
+#[endpoint(POST, "v3/marketing/paygiftactivity/activities/{activity_id}/terminate", response = TerminateActResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityActivitiesActivityIdTerminate {
+pub struct TerminateActivity {
     /// 活动id
     pub activity_id: String,
 }
@@ -2995,16 +3509,19 @@ pub struct PostPaygiftactivityActivitiesActivityIdTerminate {
 /// `POST /v3/marketing/paygiftactivity/unique-threshold-activity`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 微信支付商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/marketing/paygiftactivity/unique-threshold-activity", response = PostPaygiftactivityUniqueThresholdActivityResponse)]
+#[doc(alias = "v3/marketing/paygiftactivity/unique-threshold-activity")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/unique-threshold-activity")]
+#[doc(alias = "创建全场满额送活动API")]
+#[endpoint(POST, "v3/marketing/paygiftactivity/unique-threshold-activity", response = CreateFullSendActResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivity {
+pub struct CreateFullSendAct {
     /// 活动基本信息
-    pub activity_base_info: PostPaygiftactivityUniqueThresholdActivityActivityBaseInfo,
+    pub activity_base_info: ActivityBaseInfo,
     /// 其他高级配置项
-    pub advanced_setting: Option<PostPaygiftactivityUniqueThresholdActivityAdvancedSetting>,
+    pub advanced_setting: Option<AdvancedSetting>,
     /// 阶梯送发放规则
-    pub award_send_rule: PostPaygiftactivityUniqueThresholdActivityAwardSendRule,
+    pub award_send_rule: UniqueThresholdActivityAwardSendRule,
 }
 
 /// 创建自定义入口
@@ -3012,12 +3529,15 @@ pub struct PostPaygiftactivityUniqueThresholdActivity {
 /// `POST /v3/marketing/shopping-receipt/customentrances`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/shopping-receipt/customentrances")]
+#[doc(alias = "POST v3/marketing/shopping-receipt/customentrances")]
+#[doc(alias = "创建自定义入口")]
 #[endpoint(POST, "v3/marketing/shopping-receipt/customentrances", response = PostShoppingReceiptCustomentrancesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostShoppingReceiptCustomentrances {
     /// 自定义入口种类
-    pub custom_entrance_type: PostShoppingReceiptCustomentrancesCustomEntranceType,
+    pub custom_entrance_type: CustomEntranceType,
     /// 副标题
     pub subtitle: String,
     /// 展示商品信息
@@ -3027,13 +3547,13 @@ pub struct PostShoppingReceiptCustomentrances {
     /// 自定义入口的结束时间
     pub end_time: String,
     /// 设置自定义入口的状态
-    pub custom_entrance_state: PostShoppingReceiptCustomentrancesCustomEntranceState,
+    pub custom_entrance_state: CustomEntranceState,
     /// 自定义入口的归属品牌ID
     pub brand_id: String,
     /// 商户创建自定义入口的凭据号
     pub out_request_no: String,
     /// 自定义入口跳转信息
-    pub jump_link: PostShoppingReceiptCustomentrancesJumpLink,
+    pub jump_link: CustomentranceJumpLink,
 }
 
 /// 查询自定义入口
@@ -3041,7 +3561,10 @@ pub struct PostShoppingReceiptCustomentrances {
 /// `GET /v3/marketing/shopping-receipt/customentrances/{brand_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/marketing/shopping-receipt/customentrances/{brand_id}", response = PostShoppingReceiptCustomentrancesResponse)]
+#[doc(alias = "v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "GET v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "查询自定义入口")]
+#[endpoint(GET, "v3/marketing/shopping-receipt/customentrances/{brand_id}", response = GetShoppingReceiptCustomentrancesBrandIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetShoppingReceiptCustomentrancesBrandId {
@@ -3054,20 +3577,23 @@ pub struct GetShoppingReceiptCustomentrancesBrandId {
 /// `PATCH /v3/marketing/shopping-receipt/customentrances/{brand_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(PATCH, "v3/marketing/shopping-receipt/customentrances/{brand_id}", response = PostShoppingReceiptCustomentrancesResponse)]
+#[doc(alias = "v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "更新自定义入口")]
+#[endpoint(PATCH, "v3/marketing/shopping-receipt/customentrances/{brand_id}", response = PatchShoppingReceiptCustomentrancesBrandIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchShoppingReceiptCustomentrancesBrandId {
     /// 自定义入口的归属品牌ID
     pub brand_id: String,
     /// 自定义入口种类
-    pub custom_entrance_type: Option<PostShoppingReceiptCustomentrancesCustomEntranceType>,
+    pub custom_entrance_type: Option<CustomEntranceType>,
     /// 副标题
     pub subtitle: Option<String>,
     /// 展示商品信息
     pub goods_thumbnail_url: Option<String>,
     /// 设置自定义入口的状态
-    pub custom_entrance_state: Option<PostShoppingReceiptCustomentrancesCustomEntranceState>,
+    pub custom_entrance_state: Option<CustomEntranceState>,
     /// 自定义入口的开始时间
     pub start_time: Option<String>,
     /// 自定义入口的结束时间
@@ -3075,7 +3601,7 @@ pub struct PatchShoppingReceiptCustomentrancesBrandId {
     /// 商户创建自定义入口的凭据号
     pub out_request_no: String,
     /// 自定义入口跳转信息
-    pub jump_link: Option<PostShoppingReceiptCustomentrancesJumpLink>,
+    pub jump_link: Option<CustomentranceJumpLink>,
 }
 
 /// 上传商家电子小票跳转信息
@@ -3083,6 +3609,9 @@ pub struct PatchShoppingReceiptCustomentrancesBrandId {
 /// `POST /v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos")]
+#[doc(alias = "POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos")]
+#[doc(alias = "上传商家电子小票跳转信息")]
 #[endpoint(POST, "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos", response = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -3098,7 +3627,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfos {
     /// 商户上传时间
     pub merchant_upload_time: String,
     /// 跳转信息
-    pub jump_info: PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo,
+    pub jump_info: JumpInfo,
 }
 
 /// 上传电子小票
@@ -3106,6 +3635,9 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfos {
 /// `POST /v3/marketing/shopping-receipt/shoppingreceipts`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/shopping-receipt/shoppingreceipts")]
+#[doc(alias = "POST v3/marketing/shopping-receipt/shoppingreceipts")]
+#[doc(alias = "上传电子小票")]
 #[endpoint(POST, "v3/marketing/shopping-receipt/shoppingreceipts", response = PostShoppingReceiptShoppingreceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -3130,8 +3662,7 @@ pub struct PostShoppingReceiptShoppingreceipts {
     /// 图片文件的文件摘要
     pub sha256: String,
     /// 用户与商家的联系渠道
-    pub merchant_contact_information:
-        Option<PostShoppingReceiptShoppingreceiptsMerchantContactInformation>,
+    pub merchant_contact_information: Option<MerchantContactInformation>,
     /// 上传时间
     pub upload_time: Option<String>,
 }
@@ -3141,6 +3672,9 @@ pub struct PostShoppingReceiptShoppingreceipts {
 /// `GET /v3/marketing/weekly-discount/activities`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter6_1_3.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/marketing/weekly-discount/activities")]
+#[doc(alias = "GET v3/marketing/weekly-discount/activities")]
+#[doc(alias = "查询周周惠活动列表API")]
 #[endpoint(GET, "v3/marketing/weekly-discount/activities", response = GetWeeklyDiscountActivitiesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -3164,10 +3698,13 @@ pub struct GetWeeklyDiscountActivities {
 /// `GET /v3/marketing/weekly-discount/activities/{activity_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter6_1_2.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(GET, "v3/marketing/weekly-discount/activities/{activity_id}", response = GetWeeklyDiscountActivitiesResponseData)]
+#[doc(alias = "v3/marketing/weekly-discount/activities/{activity_id}")]
+#[doc(alias = "GET v3/marketing/weekly-discount/activities/{activity_id}")]
+#[doc(alias = "查询周周惠活动详情API")]
+#[endpoint(GET, "v3/marketing/weekly-discount/activities/{activity_id}", response = GetWeeklyDiscountActivitiesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetWeeklyDiscountActivitiesActivityId {
+pub struct GetWeeklyDiscountActivitiesId {
     /// 活动ID
     pub activity_id: String,
 }
@@ -3177,10 +3714,13 @@ pub struct GetWeeklyDiscountActivitiesActivityId {
 /// `POST /v3/marketing/weekly-discount/activities/{activity_id}/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter6_1_1.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(POST, "v3/marketing/weekly-discount/activities/{activity_id}/apply", response = PostWeeklyDiscountActivitiesActivityIdApplyResponse)]
+#[doc(alias = "v3/marketing/weekly-discount/activities/{activity_id}/apply")]
+#[doc(alias = "POST v3/marketing/weekly-discount/activities/{activity_id}/apply")]
+#[doc(alias = "报名周周惠活动API")]
+#[endpoint(POST, "v3/marketing/weekly-discount/activities/{activity_id}/apply", response = PostWeeklyDiscountActivitiesIdApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostWeeklyDiscountActivitiesActivityIdApply {
+pub struct PostWeeklyDiscountActivitiesIdApply {
     /// 活动ID
     pub activity_id: String,
     /// 报名商户号
@@ -3194,6 +3734,9 @@ pub struct PostWeeklyDiscountActivitiesActivityIdApply {
 /// `GET /v3/marketing/withdraw-favor/users/{openid}/coupons`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter3_2_2.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "查询批次下用户银行提现免费券列表API")]
 #[endpoint(GET, "v3/marketing/withdraw-favor/users/{openid}/coupons", response = GetWithdrawFavorUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -3217,6 +3760,9 @@ pub struct GetWithdrawFavorUsersOpenidCoupons {
 /// `POST /v3/marketing/withdraw-favor/users/{openid}/coupons`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter3_2_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "POST v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "为用户发银行提现免费券API")]
 #[endpoint(POST, "v3/marketing/withdraw-favor/users/{openid}/coupons", response = PostWithdrawFavorUsersOpenidCouponsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -3234,6 +3780,9 @@ pub struct PostWithdrawFavorUsersOpenidCoupons {
 }
 
 /// The answer of [`PostBankFavorUsersOpenidBankMultiActivity`] (给指定用户报名多笔立减活动).
+#[doc(alias = "v3/marketing/bank-favor/users/{openid}/bank-multi-activity")]
+#[doc(alias = "POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity")]
+#[doc(alias = "给指定用户报名多笔立减活动")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBankFavorUsersOpenidBankMultiActivityResponse {
     /// 代金券id
@@ -3244,7 +3793,7 @@ crate::open_enum::open_enum! {
     /// 券状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBankFavorUsersOpenidCouponsCouponIdResponseCouponState {
+    pub enum CouponStatus {
         /// `COUPON_STATE_UNKNOW`
         CouponStateUnknow = "COUPON_STATE_UNKNOW",
         /// `COUPON_STATE_SEND`
@@ -3253,19 +3802,40 @@ crate::open_enum::open_enum! {
         CouponStateUsed = "COUPON_STATE_USED",
         /// `COUPON_STATE_EXPIRED`
         CouponStateExpired = "COUPON_STATE_EXPIRED",
+        /// `SENDED`
+        Sended = "SENDED",
+        /// `USED`
+        Used = "USED",
+        /// `EXPIRED`
+        Expired = "EXPIRED",
+        /// `DELETED`
+        Deleted = "DELETED",
+        /// `DEACTIVATED`
+        Deactivated = "DEACTIVATED",
+        /// `CONFIRMING`
+        Confirming = "CONFIRMING",
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `EFFECTIVE`
+        Effective = "EFFECTIVE",
     }
 }
 
+impl crate::endpoint::QueryValue for CouponStatus {}
+
 /// 已用金额列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBankFavorUsersOpenidCouponsCouponIdResponseUseAmountList {
+pub struct UseAmountList {
     /// 已用金额
     pub used_amounts: Option<Vec<String>>,
 }
 
-/// The answer of [`GetBankFavorUsersOpenidCouponsCouponId`] (查询绑定多笔立减活动的代金券详情).
+/// The answer of [`GetBankFavorUsersOpenidCouponsId`] (查询绑定多笔立减活动的代金券详情).
+#[doc(alias = "v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "GET v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "查询绑定多笔立减活动的代金券详情")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBankFavorUsersOpenidCouponsCouponIdResponse {
+pub struct GetBankFavorUsersOpenidCouponsIdResponse {
     /// 创建批次的商户号
     pub stock_creator_mchid: Option<String>,
     /// 批次号
@@ -3275,7 +3845,7 @@ pub struct GetBankFavorUsersOpenidCouponsCouponIdResponse {
     /// 代金券名称
     pub coupon_name: Option<String>,
     /// 券状态
-    pub coupon_state: Option<GetBankFavorUsersOpenidCouponsCouponIdResponseCouponState>,
+    pub coupon_state: Option<CouponStatus>,
     /// 领券时间
     pub receive_time: Option<String>,
     /// 可用开始时间
@@ -3291,7 +3861,7 @@ pub struct GetBankFavorUsersOpenidCouponsCouponIdResponse {
     /// 已使用次数
     pub used_number: Option<i64>,
     /// 已用金额列表
-    pub use_amount_list: Option<GetBankFavorUsersOpenidCouponsCouponIdResponseUseAmountList>,
+    pub use_amount_list: Option<UseAmountList>,
     /// 用户标识ID
     pub openid: Option<String>,
 }
@@ -3300,7 +3870,7 @@ crate::open_enum::open_enum! {
     /// 任务状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBankPackagesPackageIdTasksStatus {
+    pub enum TaskStatus {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `FINISHED`
@@ -3308,11 +3878,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetBankPackagesPackageIdTasksStatus {}
+impl crate::endpoint::QueryValue for TaskStatus {}
 
 /// 上传任务列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBankPackagesPackageIdTasksResponseData {
+pub struct Task {
     /// 上传任务
     pub task_id: Option<String>,
     /// 号码包id
@@ -3324,7 +3894,7 @@ pub struct GetBankPackagesPackageIdTasksResponseData {
     /// 上传任务最近一次更新的时间
     pub update_time: Option<String>,
     /// 任务状态
-    pub status: Option<GetBankPackagesPackageIdTasksStatus>,
+    pub status: Option<TaskStatus>,
     /// 成功数
     pub success_count: Option<i64>,
     /// 失败数
@@ -3335,11 +3905,14 @@ pub struct GetBankPackagesPackageIdTasksResponseData {
     pub bank_type: Option<String>,
 }
 
-/// The answer of [`GetBankPackagesPackageIdTasks`] (查询上传任务列表API).
+/// The answer of [`ListTask`] (查询上传任务列表API).
+#[doc(alias = "v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "GET v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "查询上传任务列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBankPackagesPackageIdTasksResponse {
+pub struct ListTaskResponse {
     /// 上传任务列表
-    pub data: Option<Vec<GetBankPackagesPackageIdTasksResponseData>>,
+    pub data: Option<Vec<Task>>,
     /// 总数量
     pub total_count: Option<i64>,
     /// 分页页码
@@ -3348,9 +3921,12 @@ pub struct GetBankPackagesPackageIdTasksResponse {
     pub limit: Option<i64>,
 }
 
-/// The answer of [`PostBankPackagesPackageIdTasks`] (导入定向用户协议号API).
+/// The answer of [`PostBankPackagesIdTasks`] (导入定向用户协议号API).
+#[doc(alias = "v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "POST v3/marketing/bank/packages/{package_id}/tasks")]
+#[doc(alias = "导入定向用户协议号API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBankPackagesPackageIdTasksResponse {
+pub struct PostBankPackagesIdTasksResponse {
     /// 银行类型
     pub bank_type: Option<String>,
     /// 创建上传任务的时间
@@ -3373,18 +3949,24 @@ pub struct PostBankPackagesPackageIdTasksResponse {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`GetBusifavorCallbacks`] (查询商家券事件通知地址API).
+/// The answer of [`GetCouponNotify`] (查询商家券事件通知地址API).
+#[doc(alias = "v3/marketing/busifavor/callbacks")]
+#[doc(alias = "GET v3/marketing/busifavor/callbacks")]
+#[doc(alias = "查询商家券事件通知地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorCallbacksResponse {
+pub struct GetCouponNotifyResponse {
     /// 通知URL地址
     pub notify_url: String,
     /// 商户号
     pub mchid: String,
 }
 
-/// The answer of [`PostBusifavorCallbacks`] (设置商家券事件通知地址API).
+/// The answer of [`SetCouponNotify`] (设置商家券事件通知地址API).
+#[doc(alias = "v3/marketing/busifavor/callbacks")]
+#[doc(alias = "POST v3/marketing/busifavor/callbacks")]
+#[doc(alias = "设置商家券事件通知地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCallbacksResponse {
+pub struct SetCouponNotifyResponse {
     /// 修改时间
     pub update_time: Option<String>,
     /// 通知URL地址
@@ -3393,37 +3975,49 @@ pub struct PostBusifavorCallbacksResponse {
     pub mchid: String,
 }
 
-/// The answer of [`PostBusifavorCouponsAssociate`] (关联订单信息API).
+/// The answer of [`AssociateTradeInfo`] (关联订单信息API).
+#[doc(alias = "v3/marketing/busifavor/coupons/associate")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/associate")]
+#[doc(alias = "关联订单信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsAssociateResponse {
+pub struct AssociateTradeInfoResponse {
     /// 关联成功时间
     pub wechatpay_associate_time: String,
 }
 
-/// The answer of [`PostBusifavorCouponsDeactivate`] (使券失效API).
+/// The answer of [`DeactivateCoupon`] (使券失效API).
+#[doc(alias = "v3/marketing/busifavor/coupons/deactivate")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/deactivate")]
+#[doc(alias = "使券失效API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsDeactivateResponse {
+pub struct DeactivateCouponResponse {
     /// 券成功失效的时间
     pub wechatpay_deactivate_time: String,
 }
 
-/// The answer of [`PostBusifavorCouponsDisassociate`] (取消关联订单信息API).
+/// The answer of [`DisassociateTradeInfo`] (取消关联订单信息API).
+#[doc(alias = "v3/marketing/busifavor/coupons/disassociate")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/disassociate")]
+#[doc(alias = "取消关联订单信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsDisassociateResponse {
+pub struct DisassociateTradeInfoResponse {
     /// 取消关联成功时间
     pub wechatpay_disassociate_time: String,
 }
 
-/// The answer of [`PostBusifavorCouponsReturn`] (申请退券API).
+/// The answer of [`ReturnCoupon`] (申请退券API).
+#[doc(alias = "v3/marketing/busifavor/coupons/return")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/return")]
+#[doc(alias = "申请退券API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsReturnResponse {
+pub struct ReturnCouponResponse {
     /// 微信退券成功的时间
     pub wechatpay_return_time: String,
 }
 
 /// 发券结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsSendResponseSendCouponResult {
+pub struct SendCouponResult {
     /// 微信支付券批次ID
     pub stock_id: Option<String>,
     /// 发券凭证
@@ -3432,9 +4026,12 @@ pub struct PostBusifavorCouponsSendResponseSendCouponResult {
     pub coupon_code: Option<String>,
 }
 
-/// The answer of [`PostBusifavorCouponsSend`] (向用户发券).
+/// The answer of [`MerchantexclusivecouponSendCoupon`] (向用户发券).
+#[doc(alias = "v3/marketing/busifavor/coupons/send")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/send")]
+#[doc(alias = "向用户发券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsSendResponse {
+pub struct SendCouponResponse {
     /// 批次号
     pub stock_id: Option<String>,
     /// 券code
@@ -3442,12 +4039,17 @@ pub struct PostBusifavorCouponsSendResponse {
     /// 发券凭证
     pub out_request_no: Option<String>,
     /// 发券结果
-    pub send_coupon_result: Option<PostBusifavorCouponsSendResponseSendCouponResult>,
+    pub send_coupon_result: Option<SendCouponResult>,
+    /// 代金券id
+    pub coupon_id: Option<String>,
 }
 
-/// The answer of [`PostBusifavorCouponsUse`] (核销用户券API).
+/// The answer of [`UseCoupon`] (核销用户券API).
+#[doc(alias = "v3/marketing/busifavor/coupons/use")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/use")]
+#[doc(alias = "核销用户券API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsUseResponse {
+pub struct UseCouponResponse {
     /// 批次号
     pub stock_id: String,
     /// 用户标识
@@ -3456,14 +4058,20 @@ pub struct PostBusifavorCouponsUseResponse {
     pub wechatpay_use_time: String,
 }
 
-/// The answer of [`PostBusifavorCouponsCardIdSend`] (发放消费卡API).
+/// The answer of [`SendGovCard`] (发放消费卡API).
+#[doc(alias = "v3/marketing/busifavor/coupons/{card_id}/send")]
+#[doc(alias = "POST v3/marketing/busifavor/coupons/{card_id}/send")]
+#[doc(alias = "发放消费卡API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorCouponsCardIdSendResponse {
+pub struct CouponSendGovCardResponse {
     /// 消费卡code
     pub card_code: String,
 }
 
 /// The answer of [`PostBusifavorProductCouponsPreSend`] (向用户预发放商品券).
+#[doc(alias = "v3/marketing/busifavor/product-coupons/pre-send")]
+#[doc(alias = "POST v3/marketing/busifavor/product-coupons/pre-send")]
+#[doc(alias = "向用户预发放商品券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorProductCouponsPreSendResponse {
     /// 预发券token
@@ -3474,15 +4082,20 @@ crate::open_enum::open_enum! {
     /// 券类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorProductCouponsSendCouponType {
+    pub enum CouponType {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `MEMBER`
         Member = "MEMBER",
+        /// `CUT_TO`
+        CutTo = "CUT_TO",
     }
 }
 
 /// The answer of [`PostBusifavorProductCouponsSend`] (向用户发放商品券).
+#[doc(alias = "v3/marketing/busifavor/product-coupons/send")]
+#[doc(alias = "POST v3/marketing/busifavor/product-coupons/send")]
+#[doc(alias = "向用户发放商品券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBusifavorProductCouponsSendResponse {
     /// 批次号
@@ -3497,19 +4110,25 @@ crate::open_enum::open_enum! {
     /// 批次类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorStocksStockType {
+    pub enum BusiFavorStockType {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `DISCOUNT`
         Discount = "DISCOUNT",
         /// `EXCHANGE`
         Exchange = "EXCHANGE",
+        /// `EXCHAHGE`
+        Exchahge = "EXCHAHGE",
+        /// `RANDOM`
+        Random = "RANDOM",
+        /// `DISCOUNT_CUT`
+        DiscountCut = "DISCOUNT_CUT",
     }
 }
 
 /// 当天可用时间段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvailableDayTime {
+pub struct AvailableCurrentDayTime {
     /// 当天可用开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<i64>,
@@ -3520,20 +4139,18 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvail
 
 /// 固定周期有效时间段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek {
+pub struct AvailableWeek {
     /// 可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
     pub week_day: Option<Vec<i64>>,
     /// 当天可用时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_day_time: Option<
-        Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvailableDayTime>,
-    >,
+    pub available_day_time: Option<Vec<AvailableCurrentDayTime>>,
 }
 
 /// 无规律的有效时间段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime {
+pub struct IrregularAvailableTime {
     /// 开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub begin_time: Option<String>,
@@ -3545,7 +4162,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliabl
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
+pub struct CouponAvailableTime {
     /// 开始时间
     pub available_begin_time: String,
     /// 结束时间
@@ -3555,11 +4172,10 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
     pub available_day_after_receive: Option<i64>,
     /// 固定周期有效时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_week: Option<PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek>,
+    pub available_week: Option<AvailableWeek>,
     /// 无规律的有效时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub irregulary_avaliable_time:
-        Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub irregulary_avaliable_time: Option<Vec<IrregularAvailableTime>>,
     /// 领取后N天开始生效
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_days_after_receive: Option<i64>,
@@ -3570,7 +4186,7 @@ pub struct PostBusifavorStocksCouponUseRuleCouponAvailableTime {
 
 /// 固定面额满减券使用规则
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCouponUseRuleFixedNormalCoupon {
+pub struct FixedValueStockMsg {
     /// 优惠金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_amount: Option<i64>,
@@ -3581,7 +4197,7 @@ pub struct PostBusifavorStocksCouponUseRuleFixedNormalCoupon {
 
 /// 折扣券使用规则
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCouponUseRuleDiscountCoupon {
+pub struct DiscountMsg {
     /// 折扣比例
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_percent: Option<i64>,
@@ -3592,7 +4208,7 @@ pub struct PostBusifavorStocksCouponUseRuleDiscountCoupon {
 
 /// 换购券使用规则
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCouponUseRuleExchangeCoupon {
+pub struct ExchangeMsg {
     /// 单品换购价
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange_price: Option<i64>,
@@ -3605,7 +4221,7 @@ crate::open_enum::open_enum! {
     /// 核销方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorStocksCouponUseRuleUseMethod {
+    pub enum CouponUseMethod {
         /// `OFF_LINE`
         OffLine = "OFF_LINE",
         /// `MINI_PROGRAMS`
@@ -3620,20 +4236,20 @@ crate::open_enum::open_enum! {
 /// 核销规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBusifavorStocksCouponUseRule {
+pub struct StockCouponUseRule {
     /// 券可核销时间
-    pub coupon_available_time: PostBusifavorStocksCouponUseRuleCouponAvailableTime,
+    pub coupon_available_time: CouponAvailableTime,
     /// 固定面额满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fixed_normal_coupon: Option<PostBusifavorStocksCouponUseRuleFixedNormalCoupon>,
+    pub fixed_normal_coupon: Option<FixedValueStockMsg>,
     /// 折扣券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_coupon: Option<PostBusifavorStocksCouponUseRuleDiscountCoupon>,
+    pub discount_coupon: Option<DiscountMsg>,
     /// 换购券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange_coupon: Option<PostBusifavorStocksCouponUseRuleExchangeCoupon>,
+    pub exchange_coupon: Option<ExchangeMsg>,
     /// 核销方式
-    pub use_method: PostBusifavorStocksCouponUseRuleUseMethod,
+    pub use_method: CouponUseMethod,
     /// 小程序appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_programs_appid: Option<String>,
@@ -3644,7 +4260,7 @@ pub struct PostBusifavorStocksCouponUseRule {
 
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksStockSendRule {
+pub struct StockSendRule {
     /// 批次总预算
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_amount: Option<i64>,
@@ -3675,7 +4291,7 @@ pub struct PostBusifavorStocksStockSendRule {
 
 /// 小程序入口
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCustomEntranceMiniProgramsInfo {
+pub struct MiniAppInfo {
     /// 商家小程序appid
     pub mini_programs_appid: String,
     /// 商家小程序path
@@ -3691,22 +4307,24 @@ crate::open_enum::open_enum! {
     /// code展示模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorStocksCustomEntranceCodeDisplayMode {
+    pub enum CodeDisplayMode {
         /// `NOT_SHOW`
         NotShow = "NOT_SHOW",
         /// `BARCODE`
         Barcode = "BARCODE",
         /// `QRCODE`
         Qrcode = "QRCODE",
+        /// `INVISIBLE`
+        Invisible = "INVISIBLE",
     }
 }
 
 /// 自定义入口
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksCustomEntrance {
+pub struct CustomEntrance {
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mini_programs_info: Option<PostBusifavorStocksCustomEntranceMiniProgramsInfo>,
+    pub mini_programs_info: Option<MiniAppInfo>,
     /// 商户公众号appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
@@ -3718,14 +4336,14 @@ pub struct PostBusifavorStocksCustomEntrance {
     pub store_id: Option<String>,
     /// code展示模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_display_mode: Option<PostBusifavorStocksCustomEntranceCodeDisplayMode>,
+    pub code_display_mode: Option<CodeDisplayMode>,
 }
 
 crate::open_enum::open_enum! {
     /// 背景颜色
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorStocksDisplayPatternInfoBackgroundColor {
+    pub enum BackgroundColor {
         /// `Color010`
         Color010 = "Color010",
         /// `Color020`
@@ -3746,12 +4364,40 @@ crate::open_enum::open_enum! {
         Color090 = "Color090",
         /// `Color100`
         Color100 = "Color100",
+        /// `COLOR010`
+        Color010Value = "COLOR010",
+        /// `COLOR020`
+        Color020Value = "COLOR020",
+        /// `COLOR030`
+        Color030Value = "COLOR030",
+        /// `COLOR040`
+        Color040Value = "COLOR040",
+        /// `COLOR050`
+        Color050Value = "COLOR050",
+        /// `COLOR060`
+        Color060Value = "COLOR060",
+        /// `COLOR070`
+        Color070Value = "COLOR070",
+        /// `COLOR080`
+        Color080Value = "COLOR080",
+        /// `COLOR081`
+        Color081 = "COLOR081",
+        /// `COLOR082`
+        Color082 = "COLOR082",
+        /// `COLOR090`
+        Color090Value = "COLOR090",
+        /// `COLOR100`
+        Color100Value = "COLOR100",
+        /// `COLOR101`
+        Color101 = "COLOR101",
+        /// `COLOR102`
+        Color102 = "COLOR102",
     }
 }
 
 /// 视频号相关信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
+pub struct FinderInfo {
     /// 视频号ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finder_id: Option<String>,
@@ -3765,7 +4411,7 @@ pub struct PostBusifavorStocksDisplayPatternInfoFinderInfo {
 
 /// 样式信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksDisplayPatternInfo {
+pub struct DisplayPatternInfo {
     /// 使用须知
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -3777,40 +4423,49 @@ pub struct PostBusifavorStocksDisplayPatternInfo {
     pub merchant_name: Option<String>,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 券详情图片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coupon_image_url: Option<String>,
     /// 视频号相关信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finder_info: Option<PostBusifavorStocksDisplayPatternInfoFinderInfo>,
+    pub finder_info: Option<FinderInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 券code模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorStocksCouponCodeMode {
+    pub enum CouponCodeMode {
         /// `WECHATPAY_MODE`
         WechatpayMode = "WECHATPAY_MODE",
         /// `MERCHANT_API`
         MerchantApi = "MERCHANT_API",
         /// `MERCHANT_UPLOAD`
         MerchantUpload = "MERCHANT_UPLOAD",
+        /// `WECHATPAY`
+        Wechatpay = "WECHATPAY",
+        /// `UPLOAD`
+        Upload = "UPLOAD",
+        /// `API_ASSIGN`
+        ApiAssign = "API_ASSIGN",
     }
 }
 
 /// 事件通知配置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBusifavorStocksNotifyConfig {
+pub struct NotifyConfig {
     /// 事件通知appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_appid: Option<String>,
 }
 
-/// The answer of [`PostBusifavorStocks`] (创建商家券API).
+/// The answer of [`CreateBusifavorStock`] (创建商家券API).
+#[doc(alias = "v3/marketing/busifavor/stocks")]
+#[doc(alias = "POST v3/marketing/busifavor/stocks")]
+#[doc(alias = "创建商家券API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorStocksResponse {
+pub struct CreateBusiFavorStockResponse {
     /// 批次号
     pub stock_id: String,
     /// 创建时间
@@ -3819,46 +4474,49 @@ pub struct PostBusifavorStocksResponse {
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdResponseCouponUseRuleCouponAvailableTime {
+pub struct FavorAvailableTime {
     /// 开始时间
-    pub available_begin_time: String,
+    pub available_begin_time: Option<String>,
     /// 结束时间
-    pub available_end_time: String,
+    pub available_end_time: Option<String>,
     /// 生效后N天内有效
     pub available_day_after_receive: Option<i64>,
     /// 固定周期有效时间段
-    pub available_week: Option<PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek>,
+    pub available_week: Option<AvailableWeek>,
     /// 无规律的有效时间段
-    pub irregulary_avaliable_time:
-        Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub irregulary_avaliable_time: Option<Vec<IrregularAvailableTime>>,
     /// 领取后N天开始生效
     pub wait_days_after_receive: Option<i64>,
 }
 
 /// 核销规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdResponseCouponUseRule {
+pub struct CouponUseRule {
     /// 券可核销时间
-    pub coupon_available_time: GetBusifavorStocksStockIdResponseCouponUseRuleCouponAvailableTime,
+    pub coupon_available_time: FavorAvailableTime,
     /// 固定面额满减券使用规则
-    pub fixed_normal_coupon: Option<PostBusifavorStocksCouponUseRuleFixedNormalCoupon>,
+    pub fixed_normal_coupon: Option<FixedValueStockMsg>,
     /// 折扣券使用规则
-    pub discount_coupon: Option<PostBusifavorStocksCouponUseRuleDiscountCoupon>,
+    pub discount_coupon: Option<DiscountMsg>,
     /// 换购券使用规则
-    pub exchange_coupon: Option<PostBusifavorStocksCouponUseRuleExchangeCoupon>,
+    pub exchange_coupon: Option<ExchangeMsg>,
     /// 核销方式
-    pub use_method: PostBusifavorStocksCouponUseRuleUseMethod,
+    pub use_method: CouponUseMethod,
     /// 小程序appid
     pub mini_programs_appid: Option<String>,
     /// 小程序path
     pub mini_programs_path: Option<String>,
+    /// 固定周期有效时间段
+    pub available_week: Option<AvailableWeek>,
+    /// `irregulary_avaliable_time`
+    pub irregulary_avaliable_time: Option<Vec<IrregularAvailableTime>>,
 }
 
 crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorStocksStockIdResponseStockState {
+    pub enum StockStatus {
         /// `UNAUDIT`
         Unaudit = "UNAUDIT",
         /// `RUNNING`
@@ -3872,7 +4530,7 @@ crate::open_enum::open_enum! {
 
 /// 券code数量
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdResponseCouponCodeCount {
+pub struct CouponCodeCount {
     /// 该批次总共已上传的code总数
     pub total_count: i64,
     /// 该批次当前可用的code数
@@ -3881,7 +4539,7 @@ pub struct GetBusifavorStocksStockIdResponseCouponCodeCount {
 
 /// 批次发放情况
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdResponseSendCountInformation {
+pub struct SendCount {
     /// 已发放券张数
     pub total_send_num: Option<i64>,
     /// 已发放券金额
@@ -3892,9 +4550,12 @@ pub struct GetBusifavorStocksStockIdResponseSendCountInformation {
     pub today_send_amount: Option<i64>,
 }
 
-/// The answer of [`GetBusifavorStocksStockId`] (查询商家券详情API).
+/// The answer of [`MerchantexclusivecouponQueryStock`] (查询商家券详情API).
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}")]
+#[doc(alias = "GET v3/marketing/busifavor/stocks/{stock_id}")]
+#[doc(alias = "查询商家券详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdResponse {
+pub struct StockGetResponse {
     /// 商家券批次名称
     pub stock_name: String,
     /// 批次归属商户号
@@ -3904,27 +4565,27 @@ pub struct GetBusifavorStocksStockIdResponse {
     /// 适用商品范围
     pub goods_name: String,
     /// 批次类型
-    pub stock_type: PostBusifavorStocksStockType,
+    pub stock_type: BusiFavorStockType,
     /// 核销规则
-    pub coupon_use_rule: GetBusifavorStocksStockIdResponseCouponUseRule,
+    pub coupon_use_rule: CouponUseRule,
     /// 发放规则
-    pub stock_send_rule: PostBusifavorStocksStockSendRule,
+    pub stock_send_rule: StockSendRule,
     /// 自定义入口
-    pub custom_entrance: Option<PostBusifavorStocksCustomEntrance>,
+    pub custom_entrance: Option<CustomEntrance>,
     /// 样式信息
-    pub display_pattern_info: Option<PostBusifavorStocksDisplayPatternInfo>,
+    pub display_pattern_info: Option<DisplayPatternInfo>,
     /// 批次状态
-    pub stock_state: GetBusifavorStocksStockIdResponseStockState,
+    pub stock_state: StockStatus,
     /// 券code模式
-    pub coupon_code_mode: PostBusifavorStocksCouponCodeMode,
+    pub coupon_code_mode: CouponCodeMode,
     /// 批次号
     pub stock_id: String,
     /// 券code数量
-    pub coupon_code_count: Option<GetBusifavorStocksStockIdResponseCouponCodeCount>,
+    pub coupon_code_count: Option<CouponCodeCount>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 批次发放情况
-    pub send_count_information: Option<GetBusifavorStocksStockIdResponseSendCountInformation>,
+    pub send_count_information: Option<SendCount>,
     /// 是否允许营销补差
     pub subsidy: Option<bool>,
 }
@@ -3932,7 +4593,7 @@ pub struct GetBusifavorStocksStockIdResponse {
 /// 小程序入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchBusifavorStocksStockIdCustomEntranceMiniProgramsInfo {
+pub struct ModifyMiniAppInfo {
     /// 商家小程序appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_programs_appid: Option<String>,
@@ -3950,10 +4611,10 @@ pub struct PatchBusifavorStocksStockIdCustomEntranceMiniProgramsInfo {
 /// 自定义入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchBusifavorStocksStockIdCustomEntrance {
+pub struct ModifyCustomEntrance {
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mini_programs_info: Option<PatchBusifavorStocksStockIdCustomEntranceMiniProgramsInfo>,
+    pub mini_programs_info: Option<ModifyMiniAppInfo>,
     /// 商户公众号appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
@@ -3962,16 +4623,16 @@ pub struct PatchBusifavorStocksStockIdCustomEntrance {
     pub hall_id: Option<String>,
     /// code展示模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_display_mode: Option<PostBusifavorStocksCustomEntranceCodeDisplayMode>,
+    pub code_display_mode: Option<CodeDisplayMode>,
 }
 
 /// 核销规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchBusifavorStocksStockIdCouponUseRule {
+pub struct ModifyCouponUseRule {
     /// 核销方式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub use_method: Option<PostBusifavorStocksCouponUseRuleUseMethod>,
+    pub use_method: Option<CouponUseMethod>,
     /// 小程序appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_programs_appid: Option<String>,
@@ -3983,7 +4644,7 @@ pub struct PatchBusifavorStocksStockIdCouponUseRule {
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchBusifavorStocksStockIdStockSendRule {
+pub struct ModifyStockSendRule {
     /// 是否开启自然人限领
     #[serde(skip_serializing_if = "Option::is_none")]
     pub natural_person_limit: Option<bool>,
@@ -3992,9 +4653,12 @@ pub struct PatchBusifavorStocksStockIdStockSendRule {
     pub prevent_api_abuse: Option<bool>,
 }
 
-/// The answer of [`PatchBusifavorStocksStockIdBudget`] (修改批次预算API).
+/// The answer of [`ModifyBudget`] (修改批次预算API).
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/budget")]
+#[doc(alias = "PATCH v3/marketing/busifavor/stocks/{stock_id}/budget")]
+#[doc(alias = "修改批次预算API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PatchBusifavorStocksStockIdBudgetResponse {
+pub struct ModifyBudgetResponse {
     /// 批次当前最大发放个数
     pub max_coupons: i64,
     /// 当前单天发放上限个数
@@ -4005,7 +4669,7 @@ crate::open_enum::open_enum! {
     /// 券code状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorStocksStockIdCouponcodesStatus {
+    pub enum Status {
         /// `AVAILABLE`
         Available = "AVAILABLE",
         /// `DISPATCHED`
@@ -4013,15 +4677,27 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetBusifavorStocksStockIdCouponcodesStatus {}
+impl crate::endpoint::QueryValue for Status {}
+
+crate::open_enum::open_enum! {
+    /// 商户上传code分配状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum CouponCodeStatus {
+        /// `AVAILABLE`
+        Available = "AVAILABLE",
+        /// `DISPATCHED`
+        Dispatched = "DISPATCHED",
+    }
+}
 
 /// 券code列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdCouponcodesResponseData {
+pub struct CouponCode {
     /// 商户上传code
     pub code: Option<String>,
     /// 商户上传code分配状态
-    pub code_status: Option<GetBusifavorStocksStockIdCouponcodesStatus>,
+    pub code_status: Option<CouponCodeStatus>,
     /// 上传时间
     pub upload_time: Option<String>,
     /// 被分配时间
@@ -4034,9 +4710,12 @@ pub struct GetBusifavorStocksStockIdCouponcodesResponseData {
     pub coupon_code: Option<String>,
 }
 
-/// The answer of [`GetBusifavorStocksStockIdCouponcodes`] (查询预存code列表).
+/// The answer of [`QueryCouponCodeList`] (查询预存code列表).
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "查询预存code列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdCouponcodesResponse {
+pub struct CouponCodeListResponse {
     /// 批次号
     pub stock_id: String,
     /// 批次总数
@@ -4046,12 +4725,12 @@ pub struct GetBusifavorStocksStockIdCouponcodesResponse {
     /// 分页页码
     pub offset: i64,
     /// 券code列表
-    pub data: Option<Vec<GetBusifavorStocksStockIdCouponcodesResponseData>>,
+    pub data: Option<Vec<CouponCode>>,
 }
 
 /// 上传失败的code及原因
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorStocksStockIdCouponcodesResponseFailCodes {
+pub struct UploadCouponCodeFailReason {
     /// 上传失败的券code
     pub coupon_code: String,
     /// 上传失败错误码
@@ -4060,9 +4739,12 @@ pub struct PostBusifavorStocksStockIdCouponcodesResponseFailCodes {
     pub message: String,
 }
 
-/// The answer of [`PostBusifavorStocksStockIdCouponcodes`] (上传预存code API).
+/// The answer of [`UploadCouponCode`] (上传预存code API).
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "POST v3/marketing/busifavor/stocks/{stock_id}/couponcodes")]
+#[doc(alias = "上传预存code API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorStocksStockIdCouponcodesResponse {
+pub struct UploadCouponCodeResponse {
     /// 批次号
     pub stock_id: String,
     /// 去重后上传code总数
@@ -4076,48 +4758,28 @@ pub struct PostBusifavorStocksStockIdCouponcodesResponse {
     /// 上传失败code个数
     pub fail_count: Option<i64>,
     /// 上传失败的code及原因
-    pub fail_codes: Option<Vec<PostBusifavorStocksStockIdCouponcodesResponseFailCodes>>,
+    pub fail_codes: Option<Vec<UploadCouponCodeFailReason>>,
     /// 已存在的code列表
     pub exist_codes: Option<Vec<String>>,
     /// 本次请求中重复的code列表
     pub duplicate_codes: Option<Vec<String>>,
 }
 
-/// The answer of [`DeleteBusifavorStocksStockIdCouponcodesCouponCode`] (删除预存code).
+/// The answer of [`DeleteCouponCode`] (删除预存code).
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "DELETE v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "删除预存code")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct DeleteBusifavorStocksStockIdCouponcodesCouponCodeResponse {
+pub struct DeleteCouponCodeResponse {
     /// 批次号
     pub stock_id: Option<String>,
     /// 删除时间
     pub delete_time: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 券状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformationCouponState {
-        /// `SENDED`
-        Sended = "SENDED",
-        /// `USED`
-        Used = "USED",
-        /// `EXPIRED`
-        Expired = "EXPIRED",
-        /// `DELETED`
-        Deleted = "DELETED",
-        /// `DEACTIVATED`
-        Deactivated = "DEACTIVATED",
-    }
-}
-
-impl crate::endpoint::QueryValue
-    for GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformationCouponState
-{
-}
-
 /// 券码信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformation {
+pub struct Coupon {
     /// 商家券批次名称
     pub stock_name: String,
     /// 批次归属商户号
@@ -4127,20 +4789,19 @@ pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformati
     /// 适用商品范围
     pub goods_name: String,
     /// 批次类型
-    pub stock_type: PostBusifavorStocksStockType,
+    pub stock_type: BusiFavorStockType,
     /// 是否允许转赠
     pub transferable: Option<bool>,
     /// 是否允许分享领券链接
     pub shareable: Option<bool>,
     /// 券状态
-    pub coupon_state:
-        Option<GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformationCouponState>,
+    pub coupon_state: Option<CouponStatus>,
     /// 核销规则
-    pub coupon_use_rule: GetBusifavorStocksStockIdResponseCouponUseRule,
+    pub coupon_use_rule: CouponUseRule,
     /// 自定义入口
-    pub custom_entrance: Option<PostBusifavorStocksCustomEntrance>,
+    pub custom_entrance: Option<CustomEntrance>,
     /// 样式信息
-    pub display_pattern_info: Option<PostBusifavorStocksDisplayPatternInfo>,
+    pub display_pattern_info: Option<DisplayPatternInfo>,
     /// 券的唯一标识
     pub coupon_code: Option<String>,
     /// 批次号
@@ -4171,21 +4832,23 @@ pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformati
     pub deactivate_reason: Option<String>,
 }
 
-/// The answer of [`GetBusifavorStocksStockIdCouponcodesCouponCode`] (查询预存code详情).
+/// The answer of [`CouponCodeInfo`] (查询预存code详情).
+#[doc(alias = "v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}")]
+#[doc(alias = "查询预存code详情")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorStocksStockIdCouponcodesCouponCodeResponse {
+pub struct CouponCodeInfoResponse {
     /// 券code信息
-    pub code_information: GetBusifavorStocksStockIdCouponcodesResponseData,
+    pub code_information: CouponCode,
     /// 券码信息
-    pub coupon_information:
-        Option<GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformation>,
+    pub coupon_information: Option<Coupon>,
 }
 
 crate::open_enum::open_enum! {
     /// 补差付款单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorSubsidyPayReceiptsResponsePayReceiptListStatus {
+    pub enum SubsidyPayReceiptStatus {
         /// `PAY_RECEIPT_UNKNOWN`
         PayReceiptUnknown = "PAY_RECEIPT_UNKNOWN",
         /// `PAY_RECEIPT_ACCEPTED`
@@ -4207,7 +4870,7 @@ crate::open_enum::open_enum! {
     /// 补差付款失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorSubsidyPayReceiptsResponsePayReceiptListFailReason {
+    pub enum SubsidyPayReceiptFailReason {
         /// `PAY_RECEIPT_INSUFFICIENT_BALANCE`
         PayReceiptInsufficientBalance = "PAY_RECEIPT_INSUFFICIENT_BALANCE",
         /// `PAY_RECEIPT_NOT_INCOMESPLIT_ORDER`
@@ -4218,12 +4881,16 @@ crate::open_enum::open_enum! {
         PayReceiptExceedSubsidyCountQuota = "PAY_RECEIPT_EXCEED_SUBSIDY_COUNT_QUOTA",
         /// `PAY_RECEIPT_OTHER`
         PayReceiptOther = "PAY_RECEIPT_OTHER",
+        /// `RETURN_RECEIPT_INSUFFICIENT_BALANCE`
+        ReturnReceiptInsufficientBalance = "RETURN_RECEIPT_INSUFFICIENT_BALANCE",
+        /// `RETURN_RECEIPT_OTHER`
+        ReturnReceiptOther = "RETURN_RECEIPT_OTHER",
     }
 }
 
 /// 补差付款单据列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorSubsidyPayReceiptsResponsePayReceiptList {
+pub struct SubsidyPayReceipt {
     /// 补差付款单号
     pub subsidy_receipt_id: String,
     /// 商家券批次号
@@ -4241,9 +4908,9 @@ pub struct GetBusifavorSubsidyPayReceiptsResponsePayReceiptList {
     /// 补差付款描述
     pub description: String,
     /// 补差付款单据状态
-    pub status: GetBusifavorSubsidyPayReceiptsResponsePayReceiptListStatus,
+    pub status: SubsidyPayReceiptStatus,
     /// 补差付款失败原因
-    pub fail_reason: Option<GetBusifavorSubsidyPayReceiptsResponsePayReceiptListFailReason>,
+    pub fail_reason: Option<SubsidyPayReceiptFailReason>,
     /// 补差付款完成时间
     pub success_time: Option<String>,
     /// 业务请求唯一单号
@@ -4252,18 +4919,21 @@ pub struct GetBusifavorSubsidyPayReceiptsResponsePayReceiptList {
     pub create_time: Option<String>,
 }
 
-/// The answer of [`GetBusifavorSubsidyPayReceipts`] (查询营销补差付款单列表API).
+/// The answer of [`PayReceiptList`] (查询营销补差付款单列表API).
+#[doc(alias = "v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "GET v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "查询营销补差付款单列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorSubsidyPayReceiptsResponse {
+pub struct SubsidyPayReceiptListResponse {
     /// 补差付款单据列表
-    pub pay_receipt_list: Option<Vec<GetBusifavorSubsidyPayReceiptsResponsePayReceiptList>>,
+    pub pay_receipt_list: Option<Vec<SubsidyPayReceipt>>,
 }
 
 crate::open_enum::open_enum! {
     /// 补差回退单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorSubsidyReturnReceiptsResponseStatus {
+    pub enum SubsidyReturnReceiptStatus {
         /// `RETURN_RECEIPT_UNKNOWN`
         ReturnReceiptUnknown = "RETURN_RECEIPT_UNKNOWN",
         /// `RETURN_RECEIPT_ACCEPTED`
@@ -4275,21 +4945,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 补差回退失败原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBusifavorSubsidyReturnReceiptsResponseFailReason {
-        /// `RETURN_RECEIPT_INSUFFICIENT_BALANCE`
-        ReturnReceiptInsufficientBalance = "RETURN_RECEIPT_INSUFFICIENT_BALANCE",
-        /// `RETURN_RECEIPT_OTHER`
-        ReturnReceiptOther = "RETURN_RECEIPT_OTHER",
-    }
-}
-
-/// The answer of [`PostBusifavorSubsidyReturnReceipts`] (营销补差回退API).
+/// The answer of [`SubsidyReturn`] (营销补差回退API).
+#[doc(alias = "v3/marketing/busifavor/subsidy/return-receipts")]
+#[doc(alias = "POST v3/marketing/busifavor/subsidy/return-receipts")]
+#[doc(alias = "营销补差回退API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBusifavorSubsidyReturnReceiptsResponse {
+pub struct SubsidyReturnReceipt {
     /// 补差回退单号
     pub subsidy_return_receipt_id: Option<String>,
     /// 商家券批次号
@@ -4309,9 +4970,9 @@ pub struct PostBusifavorSubsidyReturnReceiptsResponse {
     /// 补差回退描述
     pub description: String,
     /// 补差回退单据状态
-    pub status: PostBusifavorSubsidyReturnReceiptsResponseStatus,
+    pub status: SubsidyReturnReceiptStatus,
     /// 补差回退失败原因
-    pub fail_reason: Option<PostBusifavorSubsidyReturnReceiptsResponseFailReason>,
+    pub fail_reason: Option<SubsidyPayReceiptFailReason>,
     /// 补差回退完成时间
     pub return_done_time: Option<String>,
     /// 补差付款单号
@@ -4322,154 +4983,12 @@ pub struct PostBusifavorSubsidyReturnReceiptsResponse {
     pub return_create_time: Option<String>,
 }
 
-/// 券可核销时间
+/// The answer of [`MerchantexclusivecouponListCouponsByFilter`] (根据过滤条件查询用户券API).
+#[doc(alias = "v3/marketing/busifavor/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/busifavor/users/{openid}/coupons")]
+#[doc(alias = "根据过滤条件查询用户券API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleCouponAvailableTime {
-    /// 开始时间
-    pub available_begin_time: Option<String>,
-    /// 结束时间
-    pub available_end_time: Option<String>,
-    /// 领取后N天内有效
-    pub available_day_after_receive: Option<i64>,
-    /// 固定周期有效时间段
-    pub available_week: Option<PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek>,
-    /// 无规律的有效时间
-    pub irregulary_avaliable_time:
-        Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
-    /// 领取后N天开始生效
-    pub wait_days_after_receive: Option<i64>,
-}
-
-crate::open_enum::open_enum! {
-    /// 核销方式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleUseMethod {
-        /// `OFF_LINE`
-        OffLine = "OFF_LINE",
-        /// `MINI_PROGRAMS`
-        MiniPrograms = "MINI_PROGRAMS",
-        /// `PAYMENT_CODE`
-        PaymentCode = "PAYMENT_CODE",
-        /// `SELF_CONSUME`
-        SelfConsume = "SELF_CONSUME",
-    }
-}
-
-/// 核销规则
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorUsersOpenidCouponsResponseDataCouponUseRule {
-    /// 券可核销时间
-    pub coupon_available_time:
-        GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleCouponAvailableTime,
-    /// 固定周期有效时间段
-    pub available_week: Option<PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeek>,
-    /// `irregulary_avaliable_time`
-    pub irregulary_avaliable_time:
-        Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
-    /// 固定面额满减券使用规则
-    pub fixed_normal_coupon: Option<PostBusifavorStocksCouponUseRuleFixedNormalCoupon>,
-    /// 折扣券使用规则
-    pub discount_coupon: Option<PostBusifavorStocksCouponUseRuleDiscountCoupon>,
-    /// 换购券使用规则
-    pub exchange_coupon: Option<PostBusifavorStocksCouponUseRuleExchangeCoupon>,
-    /// 核销方式
-    pub use_method: GetBusifavorUsersOpenidCouponsResponseDataCouponUseRuleUseMethod,
-    /// 小程序appid
-    pub mini_programs_appid: Option<String>,
-    /// 小程序path
-    pub mini_programs_path: Option<String>,
-}
-
-crate::open_enum::open_enum! {
-    /// code展示模式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBusifavorUsersOpenidCouponsResponseDataCustomEntranceCodeDisplayMode {
-        /// `BARCODE`
-        Barcode = "BARCODE",
-        /// `QRCODE`
-        Qrcode = "QRCODE",
-        /// `NOT_SHOW`
-        NotShow = "NOT_SHOW",
-    }
-}
-
-/// 自定义入口
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorUsersOpenidCouponsResponseDataCustomEntrance {
-    /// 小程序入口
-    pub mini_programs_info: Option<PostBusifavorStocksCustomEntranceMiniProgramsInfo>,
-    /// 商户公众号appid
-    pub appid: Option<String>,
-    /// 更多优惠入口
-    pub hall_id: Option<String>,
-    /// 可用门店id
-    pub store_id: Option<String>,
-    /// code展示模式
-    pub code_display_mode:
-        Option<GetBusifavorUsersOpenidCouponsResponseDataCustomEntranceCodeDisplayMode>,
-}
-
-/// 结果集
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorUsersOpenidCouponsResponseData {
-    /// 商家券批次名称
-    pub stock_name: String,
-    /// 批次归属商户号
-    pub belong_merchant: String,
-    /// 批次备注
-    pub comment: Option<String>,
-    /// 适用商品范围
-    pub goods_name: String,
-    /// 批次类型
-    pub stock_type: PostBusifavorStocksStockType,
-    /// 核销规则
-    pub coupon_use_rule: GetBusifavorUsersOpenidCouponsResponseDataCouponUseRule,
-    /// 自定义入口
-    pub custom_entrance: Option<GetBusifavorUsersOpenidCouponsResponseDataCustomEntrance>,
-    /// 样式信息
-    pub display_pattern_info: Option<PostBusifavorStocksDisplayPatternInfo>,
-    /// 券code
-    pub coupon_code: Option<String>,
-    /// 券状态
-    pub coupon_state:
-        Option<GetBusifavorStocksStockIdCouponcodesCouponCodeResponseCouponInformationCouponState>,
-    /// 批次号
-    pub stock_id: Option<String>,
-    /// 是否允许转赠
-    pub transferable: Option<bool>,
-    /// 是否允许分享链接
-    pub shareable: Option<bool>,
-    /// 发券请求单号
-    pub send_request_no: Option<String>,
-    /// 核销请求单号
-    pub use_request_no: Option<String>,
-    /// 券可使用开始时间
-    pub available_start_time: Option<String>,
-    /// 券过期时间
-    pub expire_time: Option<String>,
-    /// 券领券时间
-    pub receive_time: Option<String>,
-    /// 券核销时间
-    pub use_time: Option<String>,
-    /// 关联的商户订单号
-    pub associate_out_trade_no: Option<String>,
-    /// 回退请求单号
-    pub return_request_no: Option<String>,
-    /// 券回退时间
-    pub return_time: Option<String>,
-    /// 失效请求单号
-    pub deactivate_request_no: Option<String>,
-    /// 券失效时间
-    pub deactivate_time: Option<String>,
-    /// 失效原因
-    pub deactivate_reason: Option<String>,
-}
-
-/// The answer of [`GetBusifavorUsersOpenidCoupons`] (根据过滤条件查询用户券API).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBusifavorUsersOpenidCouponsResponse {
+pub struct CouponListResponse {
     /// 总数量
     pub total_count: i64,
     /// 分页页码
@@ -4477,21 +4996,27 @@ pub struct GetBusifavorUsersOpenidCouponsResponse {
     /// 分页大小
     pub limit: i64,
     /// 结果集
-    pub data: Option<Vec<GetBusifavorUsersOpenidCouponsResponseData>>,
+    pub data: Option<Vec<Coupon>>,
 }
 
-/// The answer of [`GetFavorCallbacks`] (获取已设置的消息通知地址API).
+/// The answer of [`QueryCallback`] (获取已设置的消息通知地址API).
+#[doc(alias = "v3/marketing/favor/callbacks")]
+#[doc(alias = "GET v3/marketing/favor/callbacks")]
+#[doc(alias = "获取已设置的消息通知地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorCallbacksResponse {
+pub struct Callback {
     /// 商户号
     pub mchid: String,
     /// 通知地址
     pub notify_url: String,
 }
 
-/// The answer of [`PostFavorCallbacks`] (设置消息通知地址API).
+/// The answer of [`SetCallback`] (设置消息通知地址API).
+#[doc(alias = "v3/marketing/favor/callbacks")]
+#[doc(alias = "POST v3/marketing/favor/callbacks")]
+#[doc(alias = "设置消息通知地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorCallbacksResponse {
+pub struct SetCallbackResponse {
     /// 修改时间
     pub update_time: String,
     /// 通知地址
@@ -4501,7 +5026,7 @@ pub struct PostFavorCallbacksResponse {
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocksStockUseRule {
+pub struct StockRule {
     /// 发放总上限
     pub max_coupons: i64,
     /// 总预算
@@ -4518,28 +5043,10 @@ pub struct PostFavorCouponStocksStockUseRule {
 }
 
 crate::open_enum::open_enum! {
-    /// 批次类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFavorCouponStocksStockType {
-        /// `NORMAL`
-        Normal = "NORMAL",
-        /// `DISCOUNT`
-        Discount = "DISCOUNT",
-        /// `EXCHAHGE`
-        Exchahge = "EXCHAHGE",
-        /// `RANDOM`
-        Random = "RANDOM",
-        /// `DISCOUNT_CUT`
-        DiscountCut = "DISCOUNT_CUT",
-    }
-}
-
-crate::open_enum::open_enum! {
     /// 卡包跳转目标
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFavorCouponStocksPatternInfoJumpTarget {
+    pub enum JumpTarget {
         /// `PAYMENT_CODE`
         PaymentCode = "PAYMENT_CODE",
         /// `MINI_PROGRAM`
@@ -4549,49 +5056,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 背景颜色
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFavorCouponStocksPatternInfoBackgroundColor {
-        /// `COLOR010`
-        Color010 = "COLOR010",
-        /// `COLOR020`
-        Color020 = "COLOR020",
-        /// `COLOR030`
-        Color030 = "COLOR030",
-        /// `COLOR040`
-        Color040 = "COLOR040",
-        /// `COLOR050`
-        Color050 = "COLOR050",
-        /// `COLOR060`
-        Color060 = "COLOR060",
-        /// `COLOR070`
-        Color070 = "COLOR070",
-        /// `COLOR080`
-        Color080 = "COLOR080",
-        /// `COLOR081`
-        Color081 = "COLOR081",
-        /// `COLOR082`
-        Color082 = "COLOR082",
-        /// `COLOR090`
-        Color090 = "COLOR090",
-        /// `COLOR100`
-        Color100 = "COLOR100",
-        /// `COLOR101`
-        Color101 = "COLOR101",
-        /// `COLOR102`
-        Color102 = "COLOR102",
-    }
-}
-
 /// 代金券详情页
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocksPatternInfo {
+pub struct PatternInfo {
     /// 卡包跳转目标
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub jump_target: Option<PostFavorCouponStocksPatternInfoJumpTarget>,
+    pub jump_target: Option<JumpTarget>,
     /// 小程序appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_program_appid: Option<String>,
@@ -4608,7 +5079,7 @@ pub struct PostFavorCouponStocksPatternInfo {
     pub merchant_name: Option<String>,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<PostFavorCouponStocksPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 券详情图片
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coupon_image: Option<String>,
@@ -4617,7 +5088,7 @@ pub struct PostFavorCouponStocksPatternInfo {
 /// 固定时间段可用
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocksCouponUseRuleCouponAvailableTimeFixAvailableTime {
+pub struct FixedAvailableTime {
     /// 可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_week_day: Option<Vec<i64>>,
@@ -4631,11 +5102,10 @@ pub struct PostFavorCouponStocksCouponUseRuleCouponAvailableTimeFixAvailableTime
 /// 券生效时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocksCouponUseRuleCouponAvailableTime {
+pub struct CouponUseRuleCouponAvailableTime {
     /// 固定时间段可用
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix_available_time:
-        Option<PostFavorCouponStocksCouponUseRuleCouponAvailableTimeFixAvailableTime>,
+    pub fix_available_time: Option<FixedAvailableTime>,
     /// 领取第二天生效
     #[serde(skip_serializing_if = "Option::is_none")]
     pub second_day_available: Option<bool>,
@@ -4646,7 +5116,7 @@ pub struct PostFavorCouponStocksCouponUseRuleCouponAvailableTime {
 
 /// 固定面额满减券使用规则
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostFavorCouponStocksCouponUseRuleFixedNormalCoupon {
+pub struct FixedNormalCoupon {
     /// 面额
     pub coupon_amount: i64,
     /// 使用券金额门槛
@@ -4657,7 +5127,7 @@ crate::open_enum::open_enum! {
     /// 支付方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFavorCouponStocksCouponUseRuleTradeType {
+    pub enum TradeType {
         /// `MICROAPP`
         Microapp = "MICROAPP",
         /// `APPPAY`
@@ -4676,7 +5146,7 @@ crate::open_enum::open_enum! {
 /// 指定卡信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocksCouponUseRuleLimitCard {
+pub struct CardLimitation {
     /// 指定银行卡名字
     pub name: String,
     /// 指定银行卡BIN
@@ -4686,22 +5156,22 @@ pub struct PostFavorCouponStocksCouponUseRuleLimitCard {
 /// 核销规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFavorCouponStocksCouponUseRule {
+pub struct CouponRule {
     /// 是否可叠加其他优惠
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combine_use: Option<bool>,
     /// 券生效时间
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coupon_available_time: Option<PostFavorCouponStocksCouponUseRuleCouponAvailableTime>,
+    pub coupon_available_time: Option<CouponUseRuleCouponAvailableTime>,
     /// 固定面额满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fixed_normal_coupon: Option<PostFavorCouponStocksCouponUseRuleFixedNormalCoupon>,
+    pub fixed_normal_coupon: Option<FixedNormalCoupon>,
     /// 订单优惠标记
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goods_tag: Option<Vec<String>>,
     /// 支付方式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trade_type: Option<Vec<PostFavorCouponStocksCouponUseRuleTradeType>>,
+    pub trade_type: Option<Vec<TradeType>>,
     /// 可核销商品编码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_items: Option<Vec<String>>,
@@ -4713,13 +5183,16 @@ pub struct PostFavorCouponStocksCouponUseRule {
     pub available_merchants: Option<Vec<String>>,
     /// 指定卡信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit_card: Option<PostFavorCouponStocksCouponUseRuleLimitCard>,
+    pub limit_card: Option<CardLimitation>,
     /// 指定支付方式
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_pay: Option<Vec<String>>,
 }
 
 /// The answer of [`PostFavorMediaImageUpload`] (（营销）图片上传API).
+#[doc(alias = "v3/marketing/favor/media/image-upload")]
+#[doc(alias = "POST v3/marketing/favor/media/image-upload")]
+#[doc(alias = "（营销）图片上传API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFavorMediaImageUploadResponse {
     /// 媒体文件URL地址
@@ -4730,7 +5203,7 @@ crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFavorStocksStatus {
+    pub enum Status2 {
         /// `unactivated`
         Unactivated = "unactivated",
         /// `audit`
@@ -4744,11 +5217,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetFavorStocksStatus {}
+impl crate::endpoint::QueryValue for Status2 {}
 
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksResponseDataStockUseRule {
+pub struct StockUseRule {
     /// 发放总上限
     pub max_coupons: i64,
     /// 总预算
@@ -4762,20 +5235,20 @@ pub struct GetFavorStocksResponseDataStockUseRule {
     /// api发券防刷
     pub prevent_api_abuse: Option<bool>,
     /// 固定面额发券批次特定信息
-    pub fixed_normal_coupon: Option<PostFavorCouponStocksCouponUseRuleFixedNormalCoupon>,
+    pub fixed_normal_coupon: Option<FixedNormalCoupon>,
     /// 券类型
     pub coupon_type: Option<String>,
     /// 订单优惠标记
     pub goods_tag: Option<Vec<String>>,
     /// 支付方式
-    pub trade_type: Option<Vec<PostFavorCouponStocksCouponUseRuleTradeType>>,
+    pub trade_type: Option<Vec<TradeType>>,
     /// 是否可叠加其他优惠
     pub combine_use: Option<bool>,
 }
 
 /// 减至批次特定信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksResponseDataCutToMessage {
+pub struct CutTypeMsg {
     /// 可用优惠的商品最高单价
     pub single_price_max: Option<i64>,
     /// 减至后的优惠单价
@@ -4786,17 +5259,21 @@ crate::open_enum::open_enum! {
     /// 业务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFavorStocksResponseDataBusinessType {
+    pub enum BusinessType {
         /// `MULTIUSE`
         Multiuse = "MULTIUSE",
+        /// `FAVOR_STOCK`
+        FavorStock = "FAVOR_STOCK",
+        /// `BUSIFAVOR_STOCK`
+        BusifavorStock = "BUSIFAVOR_STOCK",
     }
 }
 
-impl crate::endpoint::QueryValue for GetFavorStocksResponseDataBusinessType {}
+impl crate::endpoint::QueryValue for BusinessType {}
 
 /// 消费金可用地域
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksResponseDataAvailableRegionList {
+pub struct AvailableRegionList {
     /// 类型
     pub r#type: Option<String>,
     /// 省
@@ -4811,7 +5288,7 @@ pub struct GetFavorStocksResponseDataAvailableRegionList {
 
 /// 批次详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksResponseData {
+pub struct Stock {
     /// 批次名称
     pub stock_name: String,
     /// 开始时间
@@ -4819,17 +5296,17 @@ pub struct GetFavorStocksResponseData {
     /// 结束时间
     pub available_end_time: String,
     /// 发放规则
-    pub stock_use_rule: Option<GetFavorStocksResponseDataStockUseRule>,
+    pub stock_use_rule: Option<StockUseRule>,
     /// 是否无资金流
     pub no_cash: bool,
     /// 批次类型
-    pub stock_type: PostFavorCouponStocksStockType,
+    pub stock_type: BusiFavorStockType,
     /// 批次号
     pub stock_id: Option<String>,
     /// 创建批次的商户号
     pub stock_creator_mchid: Option<String>,
     /// 批次状态
-    pub status: Option<GetFavorStocksStatus>,
+    pub status: Option<Status2>,
     /// 使用说明
     pub description: String,
     /// 创建时间
@@ -4841,22 +5318,25 @@ pub struct GetFavorStocksResponseData {
     /// 是否单品优惠
     pub singleitem: Option<bool>,
     /// 减至批次特定信息
-    pub cut_to_message: Option<GetFavorStocksResponseDataCutToMessage>,
+    pub cut_to_message: Option<CutTypeMsg>,
     /// 已发券数量
     pub distributed_coupons: Option<i64>,
     /// 业务类型
-    pub business_type: Option<GetFavorStocksResponseDataBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// 消费金可用地域
-    pub available_region_list: Option<Vec<GetFavorStocksResponseDataAvailableRegionList>>,
+    pub available_region_list: Option<Vec<AvailableRegionList>>,
     /// 消费金可用行业
     pub available_industry_list: Option<Vec<String>>,
     /// 微信卡包ID
     pub card_id: Option<String>,
 }
 
-/// The answer of [`GetFavorStocks`] (条件查询批次列表API).
+/// The answer of [`ListStocks`] (条件查询批次列表API).
+#[doc(alias = "v3/marketing/favor/stocks")]
+#[doc(alias = "GET v3/marketing/favor/stocks")]
+#[doc(alias = "条件查询批次列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksResponse {
+pub struct StockCollection {
     /// 批次总数
     pub total_count: i64,
     /// 分页大小
@@ -4864,12 +5344,15 @@ pub struct GetFavorStocksResponse {
     /// 分页页码
     pub offset: i64,
     /// 批次详情
-    pub data: Option<Vec<GetFavorStocksResponseData>>,
+    pub data: Option<Vec<Stock>>,
 }
 
-/// The answer of [`GetFavorStocksStockIdItems`] (查询代金券可用单品API).
+/// The answer of [`ListAvailableSingleitems`] (查询代金券可用单品API).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/items")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/items")]
+#[doc(alias = "查询代金券可用单品API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksStockIdItemsResponse {
+pub struct AvailableSingleitemCollection {
     /// 可用单品编码总数
     pub total_count: i64,
     /// 可用单品编码
@@ -4882,27 +5365,36 @@ pub struct GetFavorStocksStockIdItemsResponse {
     pub stock_id: String,
 }
 
-/// The answer of [`PostFavorStocksStockIdModifyGoodsId`] (修改可用单品编码).
+/// The answer of [`PostFavorStocksIdModifyGoodsId`] (修改可用单品编码).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/modify-goods-id")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/modify-goods-id")]
+#[doc(alias = "修改可用单品编码")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorStocksStockIdModifyGoodsIdResponse {
+pub struct PostFavorStocksIdModifyGoodsIdResponse {
     /// 生效时间
     pub pause_time: Option<String>,
     /// 批次号
     pub stock_id: Option<String>,
 }
 
-/// The answer of [`PostFavorStocksStockIdPause`] (暂停代金券批次API).
+/// The answer of [`PauseStock`] (暂停代金券批次API).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/pause")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/pause")]
+#[doc(alias = "暂停代金券批次API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorStocksStockIdPauseResponse {
+pub struct PauseStockResponse {
     /// 暂停时间
     pub pause_time: String,
     /// 批次号
     pub stock_id: String,
 }
 
-/// The answer of [`GetFavorStocksStockIdRefundFlow`] (下载批次退款明细API).
+/// The answer of [`RefundFlow`] (下载批次退款明细API).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "下载批次退款明细API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksStockIdRefundFlowResponse {
+pub struct RefundFlowResponse {
     /// 下载链接
     pub url: String,
     /// 安全校验码
@@ -4911,9 +5403,12 @@ pub struct GetFavorStocksStockIdRefundFlowResponse {
     pub hash_type: String,
 }
 
-/// The answer of [`GetFavorStocksStockIdRefundFlowByDay`] (获取批次退款明细下载链接).
+/// The answer of [`GetFavorStocksIdRefundFlowByDay`] (获取批次退款明细下载链接).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day")]
+#[doc(alias = "获取批次退款明细下载链接")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksStockIdRefundFlowByDayResponse {
+pub struct GetFavorStocksIdRefundFlowByDayResponse {
     /// 下载链接
     pub url: Option<String>,
     /// 账单文件摘要
@@ -4922,36 +5417,48 @@ pub struct GetFavorStocksStockIdRefundFlowByDayResponse {
     pub stock_refundflow_count: Option<String>,
 }
 
-/// The answer of [`PostFavorStocksStockIdRestart`] (重启代金券批次API).
+/// The answer of [`RestartStock`] (重启代金券批次API).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/restart")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/restart")]
+#[doc(alias = "重启代金券批次API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorStocksStockIdRestartResponse {
+pub struct RestartStockResponse {
     /// 生效时间
     pub restart_time: String,
     /// 批次号
     pub stock_id: String,
 }
 
-/// The answer of [`PostFavorStocksStockIdStart`] (激活代金券批次API).
+/// The answer of [`StartStock`] (激活代金券批次API).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/start")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/start")]
+#[doc(alias = "激活代金券批次API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorStocksStockIdStartResponse {
+pub struct StartStockResponse {
     /// 生效时间
     pub start_time: String,
     /// 批次号
     pub stock_id: String,
 }
 
-/// The answer of [`PostFavorStocksStockIdStop`] (终止批次).
+/// The answer of [`StopStock`] (终止批次).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/stop")]
+#[doc(alias = "POST v3/marketing/favor/stocks/{stock_id}/stop")]
+#[doc(alias = "终止批次")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorStocksStockIdStopResponse {
+pub struct StopStockResponse {
     /// 暂停时间
     pub stop_time: String,
     /// 批次号
     pub stock_id: String,
 }
 
-/// The answer of [`GetFavorStocksStockIdUseFlowByDay`] (获取批次核销明细下载链接).
+/// The answer of [`GetFavorStocksIdUseFlowByDay`] (获取批次核销明细下载链接).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day")]
+#[doc(alias = "获取批次核销明细下载链接")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorStocksStockIdUseFlowByDayResponse {
+pub struct GetFavorStocksIdUseFlowByDayResponse {
     /// 下载链接
     pub url: Option<String>,
     /// 账单文件摘要
@@ -4964,7 +5471,7 @@ crate::open_enum::open_enum! {
     /// 券或消费金状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFavorUsersOpenidCouponsStatus {
+    pub enum CashcouponsListCouponsByFilterStatus {
         /// `SENDED`
         Sended = "SENDED",
         /// `USED`
@@ -4972,13 +5479,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetFavorUsersOpenidCouponsStatus {}
+impl crate::endpoint::QueryValue for CashcouponsListCouponsByFilterStatus {}
 
 crate::open_enum::open_enum! {
     /// 代金券状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFavorUsersOpenidCouponsResponseDataStatus {
+    pub enum CashcouponsStatus {
         /// `SENDED`
         Sended = "SENDED",
         /// `USED`
@@ -4990,21 +5497,9 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 券类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFavorUsersOpenidCouponsResponseDataCouponType {
-        /// `NORMAL`
-        Normal = "NORMAL",
-        /// `CUT_TO`
-        CutTo = "CUT_TO",
-    }
-}
-
 /// `goods_detail`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformationGoodsDetail {
+pub struct GoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品数量
@@ -5017,7 +5512,7 @@ pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformationGoodsDetail {
 
 /// 已实扣代金券核销信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformation {
+pub struct ConsumeInformation {
     /// 核销时间
     pub consume_time: Option<String>,
     /// 核销商户号
@@ -5025,13 +5520,12 @@ pub struct GetFavorUsersOpenidCouponsResponseDataConsumeInformation {
     /// 核销商户号
     pub transaction_id: Option<String>,
     /// `goods_detail`
-    pub goods_detail:
-        Option<Vec<GetFavorUsersOpenidCouponsResponseDataConsumeInformationGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorUsersOpenidCouponsResponseData {
+pub struct Data {
     /// 创建批次的商户号
     pub stock_creator_mchid: Option<String>,
     /// 批次号
@@ -5041,13 +5535,13 @@ pub struct GetFavorUsersOpenidCouponsResponseData {
     /// 代金券名称
     pub coupon_name: Option<String>,
     /// 代金券状态
-    pub status: Option<GetFavorUsersOpenidCouponsResponseDataStatus>,
+    pub status: Option<CashcouponsStatus>,
     /// 使用说明
     pub description: Option<String>,
     /// 领券时间
     pub create_time: Option<String>,
     /// 券类型
-    pub coupon_type: Option<GetFavorUsersOpenidCouponsResponseDataCouponType>,
+    pub coupon_type: Option<CouponType>,
     /// 激活批次的时间
     pub start_time: Option<String>,
     /// 终止批次的时间
@@ -5055,26 +5549,29 @@ pub struct GetFavorUsersOpenidCouponsResponseData {
     /// 是否单品优惠
     pub singleitem: Option<bool>,
     /// 减至批次特定信息
-    pub cut_to_message: Option<GetFavorStocksResponseDataCutToMessage>,
+    pub cut_to_message: Option<CutTypeMsg>,
     /// 可用开始时间
     pub available_begin_time: Option<String>,
     /// 可用结束时间
     pub available_end_time: Option<String>,
     /// 固定面额满减券使用规则
-    pub normal_coupon_information: Option<PostFavorCouponStocksCouponUseRuleFixedNormalCoupon>,
+    pub normal_coupon_information: Option<FixedNormalCoupon>,
     /// 已实扣代金券核销信息
-    pub consume_information: Option<GetFavorUsersOpenidCouponsResponseDataConsumeInformation>,
+    pub consume_information: Option<ConsumeInformation>,
     /// 剩余金额
     pub available_balance: Option<i64>,
     /// 业务类型
-    pub business_type: Option<GetFavorStocksResponseDataBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// 是否无资金流
     pub no_cash: bool,
 }
 
-/// The answer of [`GetFavorUsersOpenidCoupons`] (根据商户号查用户的券).
+/// The answer of [`CashcouponsListCouponsByFilter`] (根据商户号查用户的券).
+#[doc(alias = "v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "根据商户号查用户的券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFavorUsersOpenidCouponsResponse {
+pub struct CouponCollection {
     /// 总数量
     pub total_count: i64,
     /// 分页页码
@@ -5082,19 +5579,12 @@ pub struct GetFavorUsersOpenidCouponsResponse {
     /// 分页大小
     pub limit: i64,
     /// 结果集
-    pub data: Option<Vec<GetFavorUsersOpenidCouponsResponseData>>,
-}
-
-/// The answer of [`PostFavorUsersOpenidCoupons`] (发放代金券API).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFavorUsersOpenidCouponsResponse {
-    /// 代金券id
-    pub coupon_id: String,
+    pub data: Option<Vec<Data>>,
 }
 
 /// 活动信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityActivitiesResponseDataActivityInfo {
+pub struct ActInfo {
     /// 活动名称
     pub activity_name: Option<String>,
     /// 活动报名开始时间
@@ -5111,7 +5601,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataActivityInfo {
 
 /// 活动商品信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityActivitiesResponseDataGoodsInformation {
+pub struct GoodsInfo {
     /// 商品ID
     pub goods_id: Option<String>,
     /// 商品名称
@@ -5122,7 +5612,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataGoodsInformation {
 
 /// 活动区域列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformationAreas {
+pub struct ActArea {
     /// 省名称
     pub province: Option<String>,
     /// 市名称
@@ -5133,7 +5623,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformationAreas {
 
 /// 活动规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformation {
+pub struct ActRule {
     /// 购买单件商品
     pub store_subsidy: Option<i64>,
     /// 购买单件商品
@@ -5143,12 +5633,12 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseDataRuleInformation {
     /// 单用户享受加价购优惠次数上限
     pub user_subsidy_quota: Option<i64>,
     /// 活动区域列表
-    pub areas: Option<Vec<GetGoodsSubsidyActivityActivitiesResponseDataRuleInformationAreas>>,
+    pub areas: Option<Vec<ActArea>>,
 }
 
 /// 小店活动门店集合
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityActivitiesResponseData {
+pub struct FmcgAct {
     /// 活动ID
     pub activity_id: Option<String>,
     /// 品牌ID
@@ -5156,20 +5646,23 @@ pub struct GetGoodsSubsidyActivityActivitiesResponseData {
     /// 活动创建方商户号
     pub creator_merchant_id: Option<String>,
     /// 活动信息
-    pub activity_info: Option<GetGoodsSubsidyActivityActivitiesResponseDataActivityInfo>,
+    pub activity_info: Option<ActInfo>,
     /// 活动商品信息
-    pub goods_information: Option<GetGoodsSubsidyActivityActivitiesResponseDataGoodsInformation>,
+    pub goods_information: Option<GoodsInfo>,
     /// 活动规则
-    pub rule_information: Option<GetGoodsSubsidyActivityActivitiesResponseDataRuleInformation>,
+    pub rule_information: Option<ActRule>,
 }
 
-/// The answer of [`GetGoodsSubsidyActivityActivities`] (按区域查询品牌加价购活动).
+/// The answer of [`ListActsByArea`] (按区域查询品牌加价购活动).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/activities")]
+#[doc(alias = "GET v3/marketing/goods-subsidy-activity/activities")]
+#[doc(alias = "按区域查询品牌加价购活动")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityActivitiesResponse {
+pub struct ListActsByAreaResponse {
     /// 小店活动门店总数
     pub total_count: Option<i64>,
     /// 小店活动门店集合
-    pub data: Option<Vec<GetGoodsSubsidyActivityActivitiesResponseData>>,
+    pub data: Option<Vec<FmcgAct>>,
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -5179,7 +5672,7 @@ pub struct GetGoodsSubsidyActivityActivitiesResponse {
 /// 门店信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo {
+pub struct StoreInfo {
     /// 门店ID
     pub store_id: String,
     /// 门店补贴入账商户号
@@ -5191,16 +5684,16 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo {
 /// 门店报名信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfos {
+pub struct ActApplyInfo {
     /// 门店信息
-    pub store_info: PostGoodsSubsidyActivityActivityActivityIdApplyApplyInfosStoreInfo,
+    pub store_info: StoreInfo,
     /// 商品原价
     pub goods_original_price: i64,
 }
 
 /// 门店信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponseFailedApplyInfosStoreInfo {
+pub struct FailedApplyInfosStoreInfo {
     /// 门店ID
     pub store_id: Option<String>,
     /// 门店补贴入账商户号
@@ -5211,31 +5704,31 @@ pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponseFailedApplyInf
 
 /// 失败的报名记录
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponseFailedApplyInfos {
+pub struct FailedApplyInfos {
     /// 门店信息
-    pub store_info:
-        Option<PostGoodsSubsidyActivityActivityActivityIdApplyResponseFailedApplyInfosStoreInfo>,
+    pub store_info: Option<FailedApplyInfosStoreInfo>,
     /// 商品原价
     pub goods_original_price: Option<i64>,
 }
 
-/// The answer of [`PostGoodsSubsidyActivityActivityActivityIdApply`] (门店报名品牌加价购活动).
+/// The answer of [`ApplyActivity`] (门店报名品牌加价购活动).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply")]
+#[doc(alias = "门店报名品牌加价购活动")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityActivityActivityIdApplyResponse {
+pub struct ApplyActivityResponse {
     /// 返回结果文案
     pub return_message: Option<String>,
     /// 失败的报名记录
-    pub failed_apply_infos:
-        Option<Vec<PostGoodsSubsidyActivityActivityActivityIdApplyResponseFailedApplyInfos>>,
+    pub failed_apply_infos: Option<Vec<FailedApplyInfos>>,
     /// 成功的报名记录
-    pub succeed_apply_infos:
-        Option<Vec<PostGoodsSubsidyActivityActivityActivityIdApplyResponseFailedApplyInfos>>,
+    pub succeed_apply_infos: Option<Vec<FailedApplyInfos>>,
 }
 
 /// 订单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGoodsSubsidyActivityQualificationLockOrderInformation {
+pub struct OrderInfo {
     /// 支付订单的微信用户OpenID
     pub payer_openid: String,
     /// 商户订单号
@@ -5248,9 +5741,12 @@ pub struct PostGoodsSubsidyActivityQualificationLockOrderInformation {
     pub store_merchant_id: String,
 }
 
-/// The answer of [`PostGoodsSubsidyActivityQualificationLock`] (锁定品牌加价购活动资格).
+/// The answer of [`LockQualification`] (锁定品牌加价购活动资格).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/qualification/lock")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/qualification/lock")]
+#[doc(alias = "锁定品牌加价购活动资格")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityQualificationLockResponse {
+pub struct LockQualificationResponse {
     /// 返回结果文案
     pub return_message: Option<String>,
     /// 锁定失败的资格ID列表
@@ -5261,46 +5757,55 @@ pub struct PostGoodsSubsidyActivityQualificationLockResponse {
 
 /// 业务代理信息列表
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList {
+pub struct RepresentativeInfo {
     /// 业务代理的OpenID
     pub openid: String,
 }
 
-/// The answer of [`DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative`] (删除零售小店活动业务代理).
+/// The answer of [`DeleteRepresentative`] (删除零售小店活动业务代理).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative")]
+#[doc(
+    alias = "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative"
+)]
+#[doc(alias = "删除零售小店活动业务代理")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse {
+pub struct DeleteRepresentativeResponse {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 删除失败业务代理信息列表
-    pub failed_representative_info_list: Option<
-        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
-    >,
+    pub failed_representative_info_list: Option<Vec<RepresentativeInfo>>,
     /// 删除时间
     pub delete_time: String,
 }
 
-/// The answer of [`PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative`] (添加零售小店活动业务代理).
+/// The answer of [`AddRepresentative`] (添加零售小店活动业务代理).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative")]
+#[doc(
+    alias = "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative"
+)]
+#[doc(alias = "添加零售小店活动业务代理")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeResponse {
+pub struct AddRepresentativesResponse {
     /// 零售小店活动ID
     pub activity_id: String,
     /// 添加失败业务代理信息列表
-    pub failed_representative_info_list: Option<
-        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
-    >,
+    pub failed_representative_info_list: Option<Vec<RepresentativeInfo>>,
     /// 添加时间
     pub add_time: String,
 }
 
-/// The answer of [`GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives`] (查询零售小店活动业务代理).
+/// The answer of [`ListRepresentative`] (查询零售小店活动业务代理).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives")]
+#[doc(
+    alias = "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives"
+)]
+#[doc(alias = "查询零售小店活动业务代理")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesResponse {
+pub struct ListRepresentativeResponse {
     /// 小店活动业代总数
     pub total_count: Option<i64>,
     /// 小店活动业代集合
-    pub data: Option<
-        Vec<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentativeRepresentativeInfoList>,
-    >,
+    pub data: Option<Vec<RepresentativeInfo>>,
     /// 分页页码
     pub offset: i64,
     /// 分页大小
@@ -5309,24 +5814,26 @@ pub struct GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentativesRespons
 
 /// 成功的物料码列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponseMaterialList {
+pub struct MaterialInfo {
     /// 物料码ID
     pub material_id: Option<String>,
     /// 物料码链接
     pub material_url: Option<String>,
 }
 
-/// The answer of [`PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials`] (生成小店活动物料码).
+/// The answer of [`CreateMaterials`] (生成小店活动物料码).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials")]
+#[doc(alias = "生成小店活动物料码")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponse {
+pub struct Materials {
     /// 成功的物料码列表
-    pub material_list:
-        Option<Vec<PostGoodsSubsidyActivityRetailStoreActBrandIdMaterialsResponseMaterialList>>,
+    pub material_list: Option<Vec<MaterialInfo>>,
 }
 
 /// 待删除的小店活动门店列表
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores {
+pub struct RetailStoreInfo {
     /// 门店编码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
@@ -5335,42 +5842,51 @@ pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores {
     pub store_name: Option<String>,
 }
 
-/// The answer of [`DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores`] (删除小店活动门店).
+/// The answer of [`DeleteStores`] (删除小店活动门店).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "删除小店活动门店")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
+pub struct DeleteStoresResponse {
     /// 删除时间
     pub delete_time: Option<String>,
     /// 删除失败的小店活动门店列表
-    pub failed_stores: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
+    pub failed_stores: Option<Vec<RetailStoreInfo>>,
 }
 
-/// The answer of [`GetGoodsSubsidyActivityRetailStoreActBrandIdStores`] (查询小店活动门店列表).
+/// The answer of [`ListStore`] (查询小店活动门店列表).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "查询小店活动门店列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
+pub struct ListStoreResponse {
     /// 小店活动门店总数
     pub total_count: Option<i64>,
     /// 小店活动门店集合
-    pub data: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
+    pub data: Option<Vec<RetailStoreInfo>>,
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
     pub limit: Option<i64>,
 }
 
-/// The answer of [`PostGoodsSubsidyActivityRetailStoreActBrandIdStores`] (添加小店活动门店).
+/// The answer of [`AddStores`] (添加小店活动门店).
+#[doc(alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores")]
+#[doc(alias = "添加小店活动门店")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostGoodsSubsidyActivityRetailStoreActBrandIdStoresResponse {
+pub struct AddStoresResponse {
     /// 添加时间
     pub add_time: Option<String>,
     /// 添加失败的小店活动门店列表
-    pub failed_stores: Option<Vec<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStoresStores>>,
+    pub failed_stores: Option<Vec<RetailStoreInfo>>,
 }
 
 crate::open_enum::open_enum! {
     /// 活动类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardActivityActivitiesActivityType {
+    pub enum ActType {
         /// `NON_MEMBER_AFTERPAY`
         NonMemberAfterpay = "NON_MEMBER_AFTERPAY",
         /// `MEMBER_AFTERPAY`
@@ -5379,16 +5895,22 @@ crate::open_enum::open_enum! {
         NonMemberMiniprogram = "NON_MEMBER_MINIPROGRAM",
         /// `MEMBER_MINIPROGRAM`
         MemberMiniprogram = "MEMBER_MINIPROGRAM",
+        /// `FULL_SEND_ACT_TYPE`
+        FullSendActType = "FULL_SEND_ACT_TYPE",
+        /// `STEP_SEND_ACT_TYPE`
+        StepSendActType = "STEP_SEND_ACT_TYPE",
+        /// `SPECIFIC_SEND_ACT_TYPE`
+        SpecificSendActType = "SPECIFIC_SEND_ACT_TYPE",
     }
 }
 
-impl crate::endpoint::QueryValue for GetMembercardActivityActivitiesActivityType {}
+impl crate::endpoint::QueryValue for ActType {}
 
 crate::open_enum::open_enum! {
     /// 活动的当前状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardActivityActivitiesActivityStatus {
+    pub enum ActStatus {
         /// `CREATED`
         Created = "CREATED",
         /// `ONGOING`
@@ -5397,14 +5919,28 @@ crate::open_enum::open_enum! {
         Terminated = "TERMINATED",
         /// `OVER_TIME`
         OverTime = "OVER_TIME",
+        /// `CREATE_ACT_STATUS`
+        CreateActStatus = "CREATE_ACT_STATUS",
+        /// `ONGOING_ACT_STATUS`
+        OngoingActStatus = "ONGOING_ACT_STATUS",
+        /// `TERMINATE_ACT_STATUS`
+        TerminateActStatus = "TERMINATE_ACT_STATUS",
+        /// `STOP_ACT_STATUS`
+        StopActStatus = "STOP_ACT_STATUS",
+        /// `OVER_TIME_ACT_STATUS`
+        OverTimeActStatus = "OVER_TIME_ACT_STATUS",
+        /// `CREATE_ACT_FAILED`
+        CreateActFailed = "CREATE_ACT_FAILED",
+        /// `ACT_STATUS_UNKNOWN`
+        ActStatusUnknown = "ACT_STATUS_UNKNOWN",
     }
 }
 
-impl crate::endpoint::QueryValue for GetMembercardActivityActivitiesActivityStatus {}
+impl crate::endpoint::QueryValue for ActStatus {}
 
 /// 每日发放开始时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTimeBeginDayTime {
+pub struct BeginDayTime {
     /// 时
     pub hours: Option<i64>,
     /// 分
@@ -5415,31 +5951,25 @@ pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDa
 
 /// 指定时间段
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTime {
+pub struct AwardSendDayTime {
     /// 每日发放开始时间
-    pub begin_day_time: Option<
-        GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTimeBeginDayTime,
-    >,
+    pub begin_day_time: Option<BeginDayTime>,
     /// 每日发放结束时间
-    pub end_day_time: Option<
-        GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTimeBeginDayTime,
-    >,
+    pub end_day_time: Option<BeginDayTime>,
 }
 
 /// 发放时间段
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataAwardSendPeriod {
+pub struct AwardSendPeriod {
     /// 指定时间
-    pub award_send_time:
-        Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub award_send_time: Option<Vec<IrregularAvailableTime>>,
     /// 指定时间段
-    pub award_send_day_time:
-        Option<Vec<GetMembercardActivityActivitiesResponseDataAwardSendPeriodAwardSendDayTime>>,
+    pub award_send_day_time: Option<Vec<AwardSendDayTime>>,
 }
 
 /// 优惠券列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataStockList {
+pub struct DataStockList {
     /// 创建批次的商户号
     pub stock_creator_mchid: Option<String>,
     /// 券批次ID
@@ -5448,8 +5978,7 @@ pub struct GetMembercardActivityActivitiesResponseDataStockList {
 
 /// 跳转激活的小程序
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSettingActivateMiniprogram
-{
+pub struct ActivateMiniprogram {
     /// 跳转激活的appid
     pub activate_appid: Option<String>,
     /// 跳转激活的path
@@ -5458,18 +5987,18 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivate
 
 /// 激活方式设置
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSetting {
+pub struct ActivateSetting {
     /// 激活类型
     pub activate_type: Option<String>,
     /// 跳转激活的url
     pub activate_url: Option<String>,
     /// 跳转激活的小程序
-    pub activate_miniprogram: Option<GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSettingActivateMiniprogram>,
+    pub activate_miniprogram: Option<ActivateMiniprogram>,
 }
 
 /// 支付模式
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSettingPaymentMode {
+pub struct PaymentSettingPaymentMode {
     /// 支付场景列表
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_scene_list: Option<Vec<String>>,
@@ -5477,12 +6006,10 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentS
 
 /// 支付设置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSetting {
+pub struct PaymentSetting {
     /// 支付模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_mode: Option<
-        GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSettingPaymentMode,
-    >,
+    pub payment_mode: Option<PaymentSettingPaymentMode>,
     /// 指定银行的简称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_bank: Option<String>,
@@ -5493,7 +6020,7 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentS
 
 /// 支付后活动设置
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataPayActivitySetting {
+pub struct PayActivitySetting {
     /// 商户logo
     pub logo_url: Option<String>,
     /// 支付结果页活动副标题
@@ -5501,16 +6028,14 @@ pub struct GetMembercardActivityActivitiesResponseDataPayActivitySetting {
     /// 活动曝光商户号
     pub mchid_list: Option<Vec<String>>,
     /// 激活方式设置
-    pub activate_setting:
-        Option<GetMembercardActivityActivitiesResponseDataPayActivitySettingActivateSetting>,
+    pub activate_setting: Option<ActivateSetting>,
     /// 支付设置
-    pub payment_setting:
-        Option<GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSetting>,
+    pub payment_setting: Option<PaymentSetting>,
 }
 
 /// 领奖页面跳转配置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySettingAwardJumpDeploy {
+pub struct AwardJumpDeploy {
     /// 小程序AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_program_appid: Option<String>,
@@ -5524,20 +6049,18 @@ pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting
 
 /// 支付前会员活动设置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting {
+pub struct MiniprogramActivitySetting {
     /// 指定领取渠道
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outer_str: Option<Vec<String>>,
     /// 领奖页面跳转配置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub award_jump_deploy: Option<
-        GetMembercardActivityActivitiesResponseDataMiniprogramActivitySettingAwardJumpDeploy,
-    >,
+    pub award_jump_deploy: Option<AwardJumpDeploy>,
 }
 
 /// 活动详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponseData {
+pub struct ActivityData {
     /// 活动ID
     pub activity_id: Option<String>,
     /// 活动的当前状态
@@ -5557,23 +6080,25 @@ pub struct GetMembercardActivityActivitiesResponseData {
     /// 活动结束时间
     pub end_time: Option<String>,
     /// 发放时间段
-    pub award_send_period: Option<GetMembercardActivityActivitiesResponseDataAwardSendPeriod>,
+    pub award_send_period: Option<AwardSendPeriod>,
     /// 优惠券列表
-    pub stock_list: Option<Vec<GetMembercardActivityActivitiesResponseDataStockList>>,
+    pub stock_list: Option<Vec<DataStockList>>,
     /// 商户请求单号
     pub out_request_no: Option<String>,
     /// 支付后活动设置
-    pub pay_activity_setting: Option<GetMembercardActivityActivitiesResponseDataPayActivitySetting>,
+    pub pay_activity_setting: Option<PayActivitySetting>,
     /// 支付前会员活动设置
-    pub miniprogram_activity_setting:
-        Option<GetMembercardActivityActivitiesResponseDataMiniprogramActivitySetting>,
+    pub miniprogram_activity_setting: Option<MiniprogramActivitySetting>,
 }
 
-/// The answer of [`GetMembercardActivityActivities`] (查询活动列表API).
+/// The answer of [`QueryActivityList`] (查询活动列表API).
+#[doc(alias = "v3/marketing/membercard-activity/activities")]
+#[doc(alias = "GET v3/marketing/membercard-activity/activities")]
+#[doc(alias = "查询活动列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardActivityActivitiesResponse {
+pub struct QueryActivityListResponse {
     /// 活动详情
-    pub data: Option<Vec<GetMembercardActivityActivitiesResponseData>>,
+    pub data: Option<Vec<ActivityData>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -5585,7 +6110,7 @@ pub struct GetMembercardActivityActivitiesResponse {
 /// 指定时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesAwardSendPeriodAwardSendTime {
+pub struct AvailableTime {
     /// 发放开始时间
     pub begin_time: String,
     /// 发放结束时间
@@ -5595,7 +6120,7 @@ pub struct PostMembercardActivityActivitiesAwardSendPeriodAwardSendTime {
 /// 每日发放开始时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesAwardSendPeriodAwardSendDayTimeBeginDayTime {
+pub struct EndDayTime {
     /// 时
     pub hours: i64,
     /// 分
@@ -5607,30 +6132,29 @@ pub struct PostMembercardActivityActivitiesAwardSendPeriodAwardSendDayTimeBeginD
 /// 指定时间段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesAwardSendPeriodAwardSendDayTime {
+pub struct AwardSendPeriodAwardSendDayTime {
     /// 每日发放开始时间
-    pub begin_day_time: PostMembercardActivityActivitiesAwardSendPeriodAwardSendDayTimeBeginDayTime,
+    pub begin_day_time: EndDayTime,
     /// 每日发放结束时间
-    pub end_day_time: PostMembercardActivityActivitiesAwardSendPeriodAwardSendDayTimeBeginDayTime,
+    pub end_day_time: EndDayTime,
 }
 
 /// 发放时间段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesAwardSendPeriod {
+pub struct ActivityAwardSendPeriod {
     /// 指定时间
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub award_send_time: Option<Vec<PostMembercardActivityActivitiesAwardSendPeriodAwardSendTime>>,
+    pub award_send_time: Option<Vec<AvailableTime>>,
     /// 指定时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub award_send_day_time:
-        Option<Vec<PostMembercardActivityActivitiesAwardSendPeriodAwardSendDayTime>>,
+    pub award_send_day_time: Option<Vec<AwardSendPeriodAwardSendDayTime>>,
 }
 
 /// 优惠券列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesStockList {
+pub struct ActivityStockList {
     /// 创建批次的商户号
     pub stock_creator_mchid: String,
     /// 券批次ID
@@ -5640,7 +6164,7 @@ pub struct PostMembercardActivityActivitiesStockList {
 /// 跳转激活的小程序
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesPayActivitySettingActivateSettingActivateMiniprogram {
+pub struct ActivateSettingActivateMiniprogram {
     /// 跳转激活的appid
     pub activate_appid: String,
     /// 跳转激活的path
@@ -5650,7 +6174,7 @@ pub struct PostMembercardActivityActivitiesPayActivitySettingActivateSettingActi
 /// 激活方式设置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesPayActivitySettingActivateSetting {
+pub struct PayActivitySettingActivateSetting {
     /// 激活类型
     pub activate_type: String,
     /// 跳转激活的url
@@ -5658,15 +6182,13 @@ pub struct PostMembercardActivityActivitiesPayActivitySettingActivateSetting {
     pub activate_url: Option<String>,
     /// 跳转激活的小程序
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub activate_miniprogram: Option<
-        PostMembercardActivityActivitiesPayActivitySettingActivateSettingActivateMiniprogram,
-    >,
+    pub activate_miniprogram: Option<ActivateSettingActivateMiniprogram>,
 }
 
 /// 支付后活动设置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardActivityActivitiesPayActivitySetting {
+pub struct ActivityPayActivitySetting {
     /// 商户logo
     pub logo_url: String,
     /// 支付结果页活动副标题
@@ -5676,16 +6198,90 @@ pub struct PostMembercardActivityActivitiesPayActivitySetting {
     pub mchid_list: Option<Vec<String>>,
     /// 激活方式设置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub activate_setting: Option<PostMembercardActivityActivitiesPayActivitySettingActivateSetting>,
+    pub activate_setting: Option<PayActivitySettingActivateSetting>,
     /// 支付设置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_setting:
-        Option<GetMembercardActivityActivitiesResponseDataPayActivitySettingPaymentSetting>,
+    pub payment_setting: Option<PaymentSetting>,
 }
 
-/// The answer of [`PostMembercardActivityActivitiesActivityIdTerminate`] (终止活动API).
+/// The answer of [`CreateActivity`] (创建活动API).
+#[doc(alias = "v3/marketing/membercard-activity/activities")]
+#[doc(alias = "POST v3/marketing/membercard-activity/activities")]
+#[doc(alias = "创建活动API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardActivityActivitiesActivityIdTerminateResponse {
+pub struct CreateActivityResponse {
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动的当前状态
+    pub activity_status: Option<String>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+    /// 会员卡ID
+    pub card_id: Option<String>,
+    /// 活动名称
+    pub activity_name: Option<String>,
+    /// 活动类型
+    pub activity_type: Option<String>,
+    /// 活动开始时间
+    pub begin_time: Option<String>,
+    /// 活动结束时间
+    pub end_time: Option<String>,
+    /// 发放时间段
+    pub award_send_period: Option<AwardSendPeriod>,
+    /// 优惠券列表
+    pub stock_list: Option<Vec<DataStockList>>,
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 支付后活动设置
+    pub pay_activity_setting: Option<PayActivitySetting>,
+    /// 支付前会员活动设置
+    pub miniprogram_activity_setting: Option<MiniprogramActivitySetting>,
+}
+
+/// The answer of [`QueryActivityDetail`] (查询活动详情API).
+#[doc(alias = "v3/marketing/membercard-activity/activities/{activity_id}")]
+#[doc(alias = "GET v3/marketing/membercard-activity/activities/{activity_id}")]
+#[doc(alias = "查询活动详情API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QueryActivityDetailResponse {
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动的当前状态
+    pub activity_status: Option<String>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+    /// 会员卡ID
+    pub card_id: Option<String>,
+    /// 活动名称
+    pub activity_name: Option<String>,
+    /// 活动类型
+    pub activity_type: Option<String>,
+    /// 活动开始时间
+    pub begin_time: Option<String>,
+    /// 活动结束时间
+    pub end_time: Option<String>,
+    /// 发放时间段
+    pub award_send_period: Option<AwardSendPeriod>,
+    /// 优惠券列表
+    pub stock_list: Option<Vec<DataStockList>>,
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 支付后活动设置
+    pub pay_activity_setting: Option<PayActivitySetting>,
+    /// 支付前会员活动设置
+    pub miniprogram_activity_setting: Option<MiniprogramActivitySetting>,
+}
+
+/// The answer of [`TerminatingActivity`] (终止活动API).
+#[doc(alias = "v3/marketing/membercard-activity/activities/{activity_id}/terminate")]
+#[doc(alias = "POST v3/marketing/membercard-activity/activities/{activity_id}/terminate")]
+#[doc(alias = "终止活动API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TerminatingActivityResponse {
     /// 活动ID
     pub activity_id: Option<String>,
     /// 终止时间
@@ -5696,7 +6292,7 @@ crate::open_enum::open_enum! {
     /// 平台提供的通用开卡信息字段
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName {
+    pub enum Name {
         /// `USER_FORM_FLAG_MOBILE`
         UserFormFlagMobile = "USER_FORM_FLAG_MOBILE",
         /// `USER_FORM_FLAG_SEX`
@@ -5716,17 +6312,16 @@ crate::open_enum::open_enum! {
 
 /// 平台提供的通用开卡信息字段
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldList {
+pub struct UserInformationCommonFieldList {
     /// 平台提供的通用开卡信息字段
-    pub name: Option<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName>,
+    pub name: Option<Name>,
     /// 用户开卡时填写的个人信息
     pub value: Option<String>,
 }
 
 /// 商户自定义的开卡信息字段
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCustomFieldList
-{
+pub struct UserInformationCustomFieldList {
     /// 字段名称
     pub name: Option<String>,
     /// 字段值
@@ -5737,14 +6332,17 @@ pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInform
 
 /// 用户开卡时填写的个人信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenActivateInformationsActivateTicketResponseUserInformation {
+pub struct UserInformation {
     /// 平台提供的通用开卡信息字段
-    pub common_field_list: Option<Vec<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldList>>,
+    pub common_field_list: Option<Vec<UserInformationCommonFieldList>>,
     /// 商户自定义的开卡信息字段
-    pub custom_field_list: Option<Vec<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCustomFieldList>>,
+    pub custom_field_list: Option<Vec<UserInformationCustomFieldList>>,
 }
 
 /// The answer of [`GetMembercardOpenActivateInformationsActivateTicket`] (获取用户信息（跳转型激活）API).
+#[doc(alias = "v3/marketing/membercard-open/activate-informations/{activate_ticket}")]
+#[doc(alias = "GET v3/marketing/membercard-open/activate-informations/{activate_ticket}")]
+#[doc(alias = "获取用户信息（跳转型激活）API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenActivateInformationsActivateTicketResponse {
     /// 微信昵称
@@ -5752,13 +6350,27 @@ pub struct GetMembercardOpenActivateInformationsActivateTicketResponse {
     /// 微信头像url
     pub head_image_url: Option<String>,
     /// 用户开卡时填写的个人信息
-    pub user_information:
-        Option<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformation>,
+    pub user_information: Option<UserInformation>,
 }
 
 /// The answer of [`GetMembercardOpenCallback`] (查询回调地址API).
+#[doc(alias = "v3/marketing/membercard-open/callback")]
+#[doc(alias = "GET v3/marketing/membercard-open/callback")]
+#[doc(alias = "查询回调地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCallbackResponse {
+    /// 通知url地址
+    pub notify_url: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+}
+
+/// The answer of [`PatchMembercardOpenCallback`] (设置回调地址API).
+#[doc(alias = "v3/marketing/membercard-open/callback")]
+#[doc(alias = "PATCH v3/marketing/membercard-open/callback")]
+#[doc(alias = "设置回调地址API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchMembercardOpenCallbackResponse {
     /// 通知url地址
     pub notify_url: Option<String>,
     /// 商户号
@@ -5769,7 +6381,7 @@ crate::open_enum::open_enum! {
     /// 会员卡状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenCardsResponseDataStatus {
+    pub enum DataStatus {
         /// `NOT_APPROVE`
         NotApprove = "NOT_APPROVE",
         /// `APPROVE_FAIL`
@@ -5783,7 +6395,7 @@ crate::open_enum::open_enum! {
 
 /// 品牌信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseDataBrand {
+pub struct Brand {
     /// 品牌id
     pub brand_id: Option<String>,
     /// 品牌展示名称
@@ -5794,7 +6406,7 @@ crate::open_enum::open_enum! {
     /// 会员码型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenCardsResponseDataCodeType {
+    pub enum CodeType {
         /// `BAR_CODE`
         BarCode = "BAR_CODE",
         /// `QRCODE`
@@ -5810,7 +6422,7 @@ crate::open_enum::open_enum! {
     /// 有效期类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenCardsResponseDataDateInformationType {
+    pub enum DateInformationType {
         /// `FIX_TIME_RANGE`
         FixTimeRange = "FIX_TIME_RANGE",
         /// `FIX_TERM`
@@ -5822,9 +6434,9 @@ crate::open_enum::open_enum! {
 
 /// 有效期
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseDataDateInformation {
+pub struct DateInformation {
     /// 有效期类型
-    pub r#type: Option<GetMembercardOpenCardsResponseDataDateInformationType>,
+    pub r#type: Option<DateInformationType>,
     /// 有效期开始时间
     pub available_begin_time: Option<String>,
     /// 有效期结束时间
@@ -5837,7 +6449,7 @@ crate::open_enum::open_enum! {
     /// 会员卡code分配类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenCardsResponseDataCodeMode {
+    pub enum CodeMode {
         /// `SYSTEM_ALLOCATE`
         SystemAllocate = "SYSTEM_ALLOCATE",
         /// `MERCHANT_DEPOSIT`
@@ -5849,7 +6461,7 @@ crate::open_enum::open_enum! {
 
 /// 储值信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseDataBalanceInformation {
+pub struct BalanceInformation {
     /// 是否支持储值
     #[serde(skip_serializing_if = "Option::is_none")]
     pub need_balance: Option<bool>,
@@ -5865,10 +6477,32 @@ pub struct GetMembercardOpenCardsResponseDataBalanceInformation {
 }
 
 crate::open_enum::open_enum! {
+    /// 平台提供的通用开卡信息字段
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum CommonFieldList {
+        /// `USER_FORM_FLAG_MOBILE`
+        UserFormFlagMobile = "USER_FORM_FLAG_MOBILE",
+        /// `USER_FORM_FLAG_SEX`
+        UserFormFlagSex = "USER_FORM_FLAG_SEX",
+        /// `USER_FORM_FLAG_NAME`
+        UserFormFlagName = "USER_FORM_FLAG_NAME",
+        /// `USER_FORM_FLAG_BIRTHDAY`
+        UserFormFlagBirthday = "USER_FORM_FLAG_BIRTHDAY",
+        /// `USER_FORM_FLAG_ADDRESS`
+        UserFormFlagAddress = "USER_FORM_FLAG_ADDRESS",
+        /// `USER_FORM_FLAG_EMAIL`
+        UserFormFlagEmail = "USER_FORM_FLAG_EMAIL",
+        /// `USER_FORM_FLAG_CITY`
+        UserFormFlagCity = "USER_FORM_FLAG_CITY",
+    }
+}
+
+crate::open_enum::open_enum! {
     /// 商户自定义的开卡信息字段类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldListType {
+    pub enum CustomFieldListType {
         /// `TEXT`
         Text = "TEXT",
         /// `SELECT`
@@ -5882,10 +6516,10 @@ crate::open_enum::open_enum! {
 
 /// 商户自定义的开卡信息字段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList {
+pub struct CustomFieldList {
     /// 商户自定义的开卡信息字段类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldListType>,
+    pub r#type: Option<CustomFieldListType>,
     /// 字段名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -5896,18 +6530,18 @@ pub struct GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList 
 
 /// 开卡信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseDataUserInformationForm {
+pub struct UserInformationForm {
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_field_list: Option<Vec<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName>>,
+    pub common_field_list: Option<Vec<CommonFieldList>>,
     /// 商户自定义的开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_field_list: Option<Vec<GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList>>,
+    pub custom_field_list: Option<Vec<CustomFieldList>>,
 }
 
 /// 商户补充声明
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseDataAdditionalStatement {
+pub struct AdditionalStatement {
     /// 标题
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -5924,7 +6558,7 @@ pub struct GetMembercardOpenCardsResponseDataAdditionalStatement {
 
 /// 会员卡列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsResponseData {
+pub struct CardData {
     /// 会员卡id
     pub card_id: Option<String>,
     /// 创建时间
@@ -5934,9 +6568,9 @@ pub struct GetMembercardOpenCardsResponseData {
     /// 剩余库存
     pub remain_quantity: Option<i64>,
     /// 会员卡状态
-    pub status: Option<GetMembercardOpenCardsResponseDataStatus>,
+    pub status: Option<DataStatus>,
     /// 品牌信息
-    pub brand: Option<GetMembercardOpenCardsResponseDataBrand>,
+    pub brand: Option<Brand>,
     /// 商户AppId
     pub appid: Option<String>,
     /// 会员卡logo
@@ -5950,13 +6584,13 @@ pub struct GetMembercardOpenCardsResponseData {
     /// 服务电话
     pub service_phone: Option<String>,
     /// 会员码型
-    pub code_type: Option<GetMembercardOpenCardsResponseDataCodeType>,
+    pub code_type: Option<CodeType>,
     /// 会员卡总库存
     pub total_quantity: Option<i64>,
     /// 有效期
-    pub date_information: Option<GetMembercardOpenCardsResponseDataDateInformation>,
+    pub date_information: Option<DateInformation>,
     /// 会员卡code分配类型
-    pub code_mode: Option<GetMembercardOpenCardsResponseDataCodeMode>,
+    pub code_mode: Option<CodeMode>,
     /// 是否展示会员等级
     pub need_display_level: Option<bool>,
     /// 会员初始等级
@@ -5964,14 +6598,17 @@ pub struct GetMembercardOpenCardsResponseData {
     /// 商户请求单号
     pub out_request_no: Option<String>,
     /// 储值信息
-    pub balance_information: Option<GetMembercardOpenCardsResponseDataBalanceInformation>,
+    pub balance_information: Option<BalanceInformation>,
     /// 开卡信息
-    pub user_information_form: Option<GetMembercardOpenCardsResponseDataUserInformationForm>,
+    pub user_information_form: Option<UserInformationForm>,
     /// 商户补充声明
-    pub additional_statement: Option<GetMembercardOpenCardsResponseDataAdditionalStatement>,
+    pub additional_statement: Option<AdditionalStatement>,
 }
 
 /// The answer of [`GetMembercardOpenCards`] (查询会员卡模板列表API).
+#[doc(alias = "v3/marketing/membercard-open/cards")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards")]
+#[doc(alias = "查询会员卡模板列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenCardsResponse {
     /// 总数量
@@ -5981,13 +6618,13 @@ pub struct GetMembercardOpenCardsResponse {
     /// 分页页码
     pub offset: Option<i64>,
     /// 会员卡列表
-    pub data: Option<Vec<GetMembercardOpenCardsResponseData>>,
+    pub data: Option<Vec<CardData>>,
 }
 
 /// 品牌信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsBrand {
+pub struct CardBrand {
     /// 品牌id
     pub brand_id: String,
     /// 品牌展示名称
@@ -5997,9 +6634,9 @@ pub struct PostMembercardOpenCardsBrand {
 /// 有效期
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsDateInformation {
+pub struct CardDateInformation {
     /// 有效期类型
-    pub r#type: GetMembercardOpenCardsResponseDataDateInformationType,
+    pub r#type: DateInformationType,
     /// 有效期开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_begin_time: Option<String>,
@@ -6014,12 +6651,116 @@ pub struct PostMembercardOpenCardsDateInformation {
     pub wait_days_after_receive: Option<i64>,
 }
 
+/// The answer of [`PostMembercardOpenCards`] (创建会员卡模板API).
+#[doc(alias = "v3/marketing/membercard-open/cards")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards")]
+#[doc(alias = "创建会员卡模板API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMembercardOpenCardsResponse {
+    /// 会员卡id
+    pub card_id: Option<String>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+    /// 剩余库存
+    pub remain_quantity: Option<i64>,
+    /// 会员卡状态
+    pub status: Option<DataStatus>,
+    /// 品牌信息
+    pub brand: Option<Brand>,
+    /// 商户AppId
+    pub appid: Option<String>,
+    /// 会员卡logo
+    pub logo_url: Option<String>,
+    /// 卡名称
+    pub title: Option<String>,
+    /// 会员卡背景图
+    pub background_picture_url: Option<String>,
+    /// 使用须知
+    pub description: Option<String>,
+    /// 服务电话
+    pub service_phone: Option<String>,
+    /// 会员码型
+    pub code_type: Option<CodeType>,
+    /// 会员卡总库存
+    pub total_quantity: Option<i64>,
+    /// 有效期
+    pub date_information: Option<DateInformation>,
+    /// 会员卡code分配类型
+    pub code_mode: Option<CodeMode>,
+    /// 是否展示会员等级
+    pub need_display_level: Option<bool>,
+    /// 会员初始等级
+    pub init_level: Option<String>,
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 储值信息
+    pub balance_information: Option<BalanceInformation>,
+    /// 开卡信息
+    pub user_information_form: Option<UserInformationForm>,
+    /// 商户补充声明
+    pub additional_statement: Option<AdditionalStatement>,
+}
+
+/// The answer of [`GetMembercardOpenCardsId`] (查询会员卡模板信息API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards/{card_id}")]
+#[doc(alias = "查询会员卡模板信息API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMembercardOpenCardsIdResponse {
+    /// 会员卡id
+    pub card_id: Option<String>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
+    /// 剩余库存
+    pub remain_quantity: Option<i64>,
+    /// 会员卡状态
+    pub status: Option<DataStatus>,
+    /// 品牌信息
+    pub brand: Option<Brand>,
+    /// 商户AppId
+    pub appid: Option<String>,
+    /// 会员卡logo
+    pub logo_url: Option<String>,
+    /// 卡名称
+    pub title: Option<String>,
+    /// 会员卡背景图
+    pub background_picture_url: Option<String>,
+    /// 使用须知
+    pub description: Option<String>,
+    /// 服务电话
+    pub service_phone: Option<String>,
+    /// 会员码型
+    pub code_type: Option<CodeType>,
+    /// 会员卡总库存
+    pub total_quantity: Option<i64>,
+    /// 有效期
+    pub date_information: Option<DateInformation>,
+    /// 会员卡code分配类型
+    pub code_mode: Option<CodeMode>,
+    /// 是否展示会员等级
+    pub need_display_level: Option<bool>,
+    /// 会员初始等级
+    pub init_level: Option<String>,
+    /// 商户请求单号
+    pub out_request_no: Option<String>,
+    /// 储值信息
+    pub balance_information: Option<BalanceInformation>,
+    /// 开卡信息
+    pub user_information_form: Option<UserInformationForm>,
+    /// 商户补充声明
+    pub additional_statement: Option<AdditionalStatement>,
+}
+
 /// 有效期
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdDateInformation {
+pub struct PatchMembercardOpenCardsIdDateInformation {
     /// 有效期类型
-    pub r#type: GetMembercardOpenCardsResponseDataDateInformationType,
+    pub r#type: DateInformationType,
     /// 有效期结束时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_end_time: Option<String>,
@@ -6037,23 +6778,23 @@ pub struct PatchMembercardOpenCardsCardIdDateInformation {
 /// 开卡信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdUserInformationForm {
+pub struct CardUserInformationForm {
     /// 是否允许修改
     #[serde(skip_serializing_if = "Option::is_none")]
     pub can_modify_after_activate: Option<bool>,
     /// 平台提供的通用开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_field_list: Option<Vec<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformationCommonFieldListName>>,
+    pub common_field_list: Option<Vec<CommonFieldList>>,
     /// 商户自定义的开卡信息字段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_field_list: Option<Vec<GetMembercardOpenCardsResponseDataUserInformationFormCustomFieldList>>,
+    pub custom_field_list: Option<Vec<CustomFieldList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 导入结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMembercardOpenCardsCardIdCodesDepositResponseDataResult {
+    pub enum DataResult {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `DUPLICATE`
@@ -6065,25 +6806,28 @@ crate::open_enum::open_enum! {
 
 /// 导入结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardOpenCardsCardIdCodesDepositResponseData {
+pub struct DepositData {
     /// 会员卡code
     pub code: Option<String>,
     /// 导入结果
-    pub result: Option<PostMembercardOpenCardsCardIdCodesDepositResponseDataResult>,
+    pub result: Option<DataResult>,
 }
 
-/// The answer of [`PostMembercardOpenCardsCardIdCodesDeposit`] (导入会员Code API).
+/// The answer of [`PostMembercardOpenCardsIdCodesDeposit`] (导入会员Code API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/deposit")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit")]
+#[doc(alias = "导入会员Code API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardOpenCardsCardIdCodesDepositResponse {
+pub struct PostMembercardOpenCardsIdCodesDepositResponse {
     /// 导入结果
-    pub data: Option<Vec<PostMembercardOpenCardsCardIdCodesDepositResponseData>>,
+    pub data: Option<Vec<DepositData>>,
 }
 
 crate::open_enum::open_enum! {
     /// 用户会员卡状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenCardsCardIdCodesCodeResponseUserCardStatus {
+    pub enum UserCardStatus {
         /// `NOT_ACTIVATE`
         NotActivate = "NOT_ACTIVATE",
         /// `EFFECTIVE`
@@ -6097,9 +6841,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetMembercardOpenCardsCardIdCodesCode`] (查询用户会员卡信息API).
+/// The answer of [`GetMembercardOpenCardsIdCodes`] (查询用户会员卡信息API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/codes/{code}")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}")]
+#[doc(alias = "查询用户会员卡信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsCardIdCodesCodeResponse {
+pub struct GetMembercardOpenCardsIdCodesResponse {
     /// 会员卡id
     pub card_id: Option<String>,
     /// 会员卡code
@@ -6119,10 +6866,9 @@ pub struct GetMembercardOpenCardsCardIdCodesCodeResponse {
     /// 用户储值余额
     pub balance: Option<i64>,
     /// 用户会员卡状态
-    pub user_card_status: Option<GetMembercardOpenCardsCardIdCodesCodeResponseUserCardStatus>,
+    pub user_card_status: Option<UserCardStatus>,
     /// 用户开卡时填写的个人信息
-    pub user_information:
-        Option<GetMembercardOpenActivateInformationsActivateTicketResponseUserInformation>,
+    pub user_information: Option<UserInformation>,
     /// 用户当前积分
     pub bonus_value: Option<i64>,
 }
@@ -6130,7 +6876,7 @@ pub struct GetMembercardOpenCardsCardIdCodesCodeResponse {
 /// 用户储值变更信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation {
+pub struct CodeBalanceInformation {
     /// 更新前用户储值余额
     pub before_balance: i64,
     /// 更新后用户储值余额
@@ -6145,7 +6891,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeBalanceInformation {
 /// 会员专属咨询信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdCodesCodeRightsGuide {
+pub struct Guide {
     /// 联系人名字
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staff_name: Option<String>,
@@ -6166,8 +6912,7 @@ pub struct PatchMembercardOpenCardsCardIdCodesCodeRightsGuide {
 /// 服务内容列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataFieldList
-{
+pub struct FieldList {
     /// 内容字段ID
     pub field_id: String,
     /// 内容字段值
@@ -6177,8 +6922,7 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 /// 跳转小程序
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSettingJumpMiniprogram
-{
+pub struct JumpMiniprogram {
     /// 小程序appid
     pub appid: String,
     /// 小程序path
@@ -6188,67 +6932,83 @@ pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettin
 /// 操作设置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSetting {
+pub struct ActionSetting {
     /// 操作名称
     pub action_name: String,
     /// 跳转小程序
-    pub jump_miniprogram: PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSettingJumpMiniprogram,
+    pub jump_miniprogram: JumpMiniprogram,
 }
 
 /// 内容模板设置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateData {
+pub struct ContentTemplateData {
     /// 服务内容列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field_list: Option<Vec<PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataFieldList>>,
+    pub field_list: Option<Vec<FieldList>>,
     /// 操作设置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action_setting: Option<PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataActionSetting>,
+    pub action_setting: Option<ActionSetting>,
 }
 
 /// 消息模板设置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingMessageTemplateSetting {
+pub struct MessageTemplateSetting {
     /// 模板消息ID
     pub message_template_id: String,
     /// 服务内容列表
-    pub field_list: Vec<PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateDataFieldList>,
+    pub field_list: Vec<FieldList>,
 }
 
 /// 服务状态设置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSetting {
+pub struct StateSetting {
     /// 状态ID
     pub state_id: String,
     /// 内容模板设置
-    pub content_template_data: PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingContentTemplateData,
+    pub content_template_data: ContentTemplateData,
     /// 消息模板设置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_template_setting: Option<PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleDataStateSettingMessageTemplateSetting>,
+    pub message_template_setting: Option<MessageTemplateSetting>,
 }
 
-/// The answer of [`GetMembercardOpenCardsCardIdDecryptCode`] (加密code解码（跳转型激活）API).
+/// The answer of [`GetMembercardOpenCardsIdDecryptCode`] (加密code解码（跳转型激活）API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/decrypt-code")]
+#[doc(alias = "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code")]
+#[doc(alias = "加密code解码（跳转型激活）API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenCardsCardIdDecryptCodeResponse {
+pub struct GetMembercardOpenCardsIdDecryptCodeResponse {
     /// 会员卡code
     pub code: Option<String>,
 }
 
-/// The answer of [`PostMembercardOpenCardsCardIdPermissionTokens`] (商户预授权).
+/// The answer of [`PostMembercardOpenCardsIdPermissionTokens`] (商户预授权).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/permission-tokens")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens")]
+#[doc(alias = "商户预授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardOpenCardsCardIdPermissionTokensResponse {
+pub struct PostMembercardOpenCardsIdPermissionTokensResponse {
     /// 预授权token
     pub permission_token: Option<String>,
+}
+
+/// The answer of [`PostMembercardOpenCardsIdPhoneMembercardImport`] (根据手机号导入用户会员卡API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import")]
+#[doc(alias = "根据手机号导入用户会员卡API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMembercardOpenCardsIdPhoneMembercardImportResponse {
+    /// 会员卡code
+    pub code: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 会员卡激活类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMembercardOpenCardsCardIdQrcodeActivateType {
+    pub enum ActivateType {
         /// `AUTO_ACTIVATE`
         AutoActivate = "AUTO_ACTIVATE",
         /// `JUMP_ACTIVATE`
@@ -6256,9 +7016,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostMembercardOpenCardsCardIdQrcode`] (创建会员卡二维码API).
+/// The answer of [`PostMembercardOpenCardsIdQrcode`] (创建会员卡二维码API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/qrcode")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/qrcode")]
+#[doc(alias = "创建会员卡二维码API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardOpenCardsCardIdQrcodeResponse {
+pub struct PostMembercardOpenCardsIdQrcodeResponse {
     /// 二维码对应的url
     pub url: Option<String>,
 }
@@ -6266,7 +7029,7 @@ pub struct PostMembercardOpenCardsCardIdQrcodeResponse {
 /// 会员积分
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdRightsBonus {
+pub struct Bonus {
     /// 会员初始积分值
     pub init_bonus: i64,
     /// 积分值文案
@@ -6297,7 +7060,7 @@ crate::open_enum::open_enum! {
     /// 会员专享价标题
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PatchMembercardOpenCardsCardIdRightsFavorMemberPriceTitle {
+    pub enum MemberPriceTitle {
         /// `MEMBER_PRICE`
         MemberPrice = "MEMBER_PRICE",
         /// `MEMBER_ACTIVITY`
@@ -6309,7 +7072,7 @@ crate::open_enum::open_enum! {
     /// 会员优惠栏目名称
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PatchMembercardOpenCardsCardIdRightsFavorFavorModuleTitle {
+    pub enum FavorModuleTitle {
         /// `FAVOR`
         Favor = "FAVOR",
         /// `VIP`
@@ -6320,7 +7083,7 @@ crate::open_enum::open_enum! {
 /// 会员优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdRightsFavor {
+pub struct Favor {
     /// 是否展示优惠券
     pub show_coupon: bool,
     /// 会员专享价文案
@@ -6334,16 +7097,16 @@ pub struct PatchMembercardOpenCardsCardIdRightsFavor {
     pub member_price_path: Option<String>,
     /// 会员专享价标题
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_price_title: Option<PatchMembercardOpenCardsCardIdRightsFavorMemberPriceTitle>,
+    pub member_price_title: Option<MemberPriceTitle>,
     /// 会员优惠栏目名称
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub favor_module_title: Option<PatchMembercardOpenCardsCardIdRightsFavorFavorModuleTitle>,
+    pub favor_module_title: Option<FavorModuleTitle>,
 }
 
 /// 会员发票
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchMembercardOpenCardsCardIdRightsFapiao {
+pub struct Fapiao {
     /// 发票跳转文案
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fapiao_jump_word: Option<String>,
@@ -6357,29 +7120,57 @@ pub struct PatchMembercardOpenCardsCardIdRightsFapiao {
 
 /// 跳转小程序
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardOpenCardsCardIdServiceModulesResponseJumpMiniprogram {
+pub struct ServiceModuleJumpMiniprogram {
     /// 小程序appid
     pub appid: Option<String>,
     /// 小程序path
     pub path: Option<String>,
 }
 
-/// The answer of [`PostMembercardOpenCardsCardIdServiceModules`] (添加会员卡服务项).
+/// The answer of [`PostMembercardOpenCardsIdServiceModules`] (添加会员卡服务项).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/service-modules")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/service-modules")]
+#[doc(alias = "添加会员卡服务项")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMembercardOpenCardsCardIdServiceModulesResponse {
+pub struct PostMembercardOpenCardsIdServiceModulesResponse {
     /// 会员卡id
     pub card_id: Option<String>,
     /// 会员服务项ID
     pub service_module_id: Option<String>,
     /// 跳转小程序
-    pub jump_miniprogram:
-        Option<PostMembercardOpenCardsCardIdServiceModulesResponseJumpMiniprogram>,
+    pub jump_miniprogram: Option<ServiceModuleJumpMiniprogram>,
+}
+
+/// The answer of [`PatchMembercardOpenCardsIdServiceModulesId`] (修改会员卡服务项).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}")]
+#[doc(
+    alias = "PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}"
+)]
+#[doc(alias = "修改会员卡服务项")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchMembercardOpenCardsIdServiceModulesIdResponse {
+    /// 会员卡id
+    pub card_id: Option<String>,
+    /// 会员服务项ID
+    pub service_module_id: Option<String>,
+    /// 跳转小程序
+    pub jump_miniprogram: Option<ServiceModuleJumpMiniprogram>,
+}
+
+/// The answer of [`PostMembercardOpenCardsIdUsersImport`] (根据openid导入用户会员卡API).
+#[doc(alias = "v3/marketing/membercard-open/cards/{card_id}/users/import")]
+#[doc(alias = "POST v3/marketing/membercard-open/cards/{card_id}/users/import")]
+#[doc(alias = "根据openid导入用户会员卡API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMembercardOpenCardsIdUsersImportResponse {
+    /// 会员卡code
+    pub code: Option<String>,
 }
 
 /// 会员信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMembercardOpenPhonenumberMemberImportMemberInformation {
+pub struct MemberInformation {
     /// 会员卡id
     pub card_id: String,
     /// 会员卡code
@@ -6396,7 +7187,7 @@ crate::open_enum::open_enum! {
     /// 用户领取状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMembercardOpenPhonenumberMemberSearchResponseReceiveStatus {
+    pub enum ReceiveStatus {
         /// `UNSHOWED`
         Unshowed = "UNSHOWED",
         /// `UNRECEIVED`
@@ -6408,7 +7199,7 @@ crate::open_enum::open_enum! {
 
 /// 用户会员卡信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenPhonenumberMemberSearchResponseUserCardInformation {
+pub struct UserCardInformation {
     /// 会员卡code
     pub code: Option<String>,
     /// 用户标识
@@ -6424,18 +7215,20 @@ pub struct GetMembercardOpenPhonenumberMemberSearchResponseUserCardInformation {
 }
 
 /// The answer of [`GetMembercardOpenPhonenumberMemberSearch`] (通过加密手机号查询会员领卡状态API).
+#[doc(alias = "v3/marketing/membercard-open/phonenumber-member/search")]
+#[doc(alias = "GET v3/marketing/membercard-open/phonenumber-member/search")]
+#[doc(alias = "通过加密手机号查询会员领卡状态API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenPhonenumberMemberSearchResponse {
     /// 用户领取状态
-    pub receive_status: Option<GetMembercardOpenPhonenumberMemberSearchResponseReceiveStatus>,
+    pub receive_status: Option<ReceiveStatus>,
     /// 用户会员卡信息
-    pub user_card_information:
-        Option<GetMembercardOpenPhonenumberMemberSearchResponseUserCardInformation>,
+    pub user_card_information: Option<UserCardInformation>,
 }
 
 /// 会员卡列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMembercardOpenUserCardsResponseData {
+pub struct GetMembercardOpenUserCardsData {
     /// 会员卡id
     pub card_id: Option<String>,
     /// 会员卡code
@@ -6443,10 +7236,13 @@ pub struct GetMembercardOpenUserCardsResponseData {
 }
 
 /// The answer of [`GetMembercardOpenUserCards`] (查询用户在品牌下所有会员卡API).
+#[doc(alias = "v3/marketing/membercard-open/user/cards")]
+#[doc(alias = "GET v3/marketing/membercard-open/user/cards")]
+#[doc(alias = "查询用户在品牌下所有会员卡API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMembercardOpenUserCardsResponse {
     /// 会员卡列表
-    pub data: Option<Vec<GetMembercardOpenUserCardsResponseData>>,
+    pub data: Option<Vec<GetMembercardOpenUserCardsData>>,
     /// 总数量
     pub total_count: Option<i64>,
     /// 分页页码
@@ -6459,11 +7255,13 @@ crate::open_enum::open_enum! {
     /// 使用模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerDeliveryPlanDeliveryPlansUsageMode {
+    pub enum UsageMode {
         /// `SINGLE`
         Single = "SINGLE",
         /// `PROGRESSIVE_BUNDLE`
         ProgressiveBundle = "PROGRESSIVE_BUNDLE",
+        /// `SEQUENTIAL`
+        Sequential = "SEQUENTIAL",
     }
 }
 
@@ -6471,7 +7269,7 @@ crate::open_enum::open_enum! {
     /// 投放计划状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState {
+    pub enum PlanState {
         /// `PLAN_CREATING`
         PlanCreating = "PLAN_CREATING",
         /// `PLAN_CREATED`
@@ -6489,17 +7287,17 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState {}
+impl crate::endpoint::QueryValue for PlanState {}
 
 /// 投放计划详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerDeliveryPlanDeliveryPlansResponsePlan {
+pub struct Plan {
     /// 投放计划ID
     pub plan_id: Option<String>,
     /// 投放计划名称
     pub plan_name: Option<String>,
     /// 投放计划状态
-    pub plan_state: Option<PostPartnerDeliveryPlanDeliveryPlansResponsePlanPlanState>,
+    pub plan_state: Option<PlanState>,
     /// 开始可用时间
     pub delivery_start_time: Option<String>,
     /// 结束可用时间
@@ -6520,18 +7318,21 @@ pub struct PostPartnerDeliveryPlanDeliveryPlansResponsePlan {
     pub daily_limit: Option<i64>,
 }
 
-/// The answer of [`PostPartnerDeliveryPlanDeliveryPlans`] (创建投放计划).
+/// The answer of [`PostPartnerDeliveryPlan`] (创建投放计划).
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans")]
+#[doc(alias = "POST v3/marketing/partner/delivery-plan/delivery-plans")]
+#[doc(alias = "创建投放计划")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerDeliveryPlanDeliveryPlansResponse {
+pub struct PostPartnerDeliveryPlanResponse {
     /// 投放计划详情
-    pub plan: Option<PostPartnerDeliveryPlanDeliveryPlansResponsePlan>,
+    pub plan: Option<Plan>,
 }
 
 crate::open_enum::open_enum! {
     /// 投放计划审核状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansAuditState {
+    pub enum AuditState {
         /// `AUDIT_INITIAL`
         AuditInitial = "AUDIT_INITIAL",
         /// `AUDIT_PROCESSING`
@@ -6543,24 +7344,24 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue
-    for GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansAuditState
-{
-}
+impl crate::endpoint::QueryValue for AuditState {}
 
-/// The answer of [`GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans`] (分页查询投放计划列表).
+/// The answer of [`GetPartnerDeliveryPlanBrandIdDeliveryPlans`] (分页查询投放计划列表).
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans")]
+#[doc(alias = "GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans")]
+#[doc(alias = "分页查询投放计划列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlansResponse {
+pub struct GetPartnerDeliveryPlanBrandIdDeliveryPlansResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
     /// 投放计划列表
-    pub plan_list: Option<Vec<PostPartnerDeliveryPlanDeliveryPlansResponsePlan>>,
+    pub plan_list: Option<Vec<Plan>>,
 }
 
 /// 修改内容
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanIdModifyContent {
+pub struct ModifyContent {
     /// 投放计划名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_name: Option<String>,
@@ -6581,7 +7382,20 @@ pub struct PatchPartnerDeliveryPlanDeliveryPlansPlanIdModifyContent {
     pub recommend_word: Option<String>,
 }
 
+/// The answer of [`PatchPartnerDeliveryPlanId`] (更新投放计划).
+#[doc(alias = "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}")]
+#[doc(alias = "PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}")]
+#[doc(alias = "更新投放计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerDeliveryPlanIdResponse {
+    /// 投放计划详情
+    pub plan: Option<Plan>,
+}
+
 /// The answer of [`PostPartnerDeliveryPlanSpMchidNotifyUrl`] (设置投放计划回调地址).
+#[doc(alias = "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url")]
+#[doc(alias = "POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url")]
+#[doc(alias = "设置投放计划回调地址")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerDeliveryPlanSpMchidNotifyUrlResponse {
     /// 通知地址
@@ -6592,7 +7406,7 @@ crate::open_enum::open_enum! {
     /// 图片生成类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponImageGenerationTasksImageGenerationType {
+    pub enum ImageGenerationType {
         /// `COMBINE_IMAGE`
         CombineImage = "COMBINE_IMAGE",
         /// `CUT_OUT`
@@ -6600,16 +7414,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue
-    for PostPartnerProductCouponImageGenerationTasksImageGenerationType
-{
-}
+impl crate::endpoint::QueryValue for ImageGenerationType {}
 
 crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponImageGenerationTasksCombineImageScope {
+    pub enum Scope {
         /// `ALL`
         All = "ALL",
         /// `SINGLE`
@@ -6619,10 +7430,24 @@ crate::open_enum::open_enum! {
     }
 }
 
+crate::open_enum::open_enum! {
+    /// 商品券类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum Type {
+        /// `NORMAL`
+        Normal = "NORMAL",
+        /// `DISCOUNT`
+        Discount = "DISCOUNT",
+        /// `EXCHANGE`
+        Exchange = "EXCHANGE",
+    }
+}
+
 /// 满减券使用规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon {
+pub struct NormalCouponList {
     /// 门槛金额
     pub threshold: i64,
     /// 固定减免金额
@@ -6632,7 +7457,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon 
 /// 折扣券使用规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon {
+pub struct DiscountCouponList {
     /// 门槛金额
     pub threshold: i64,
     /// 固定减免百分比
@@ -6642,7 +7467,7 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupo
 /// 兑换券使用规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon {
+pub struct ExchangeCouponList {
     /// 门槛金额
     pub threshold: i64,
     /// 固定兑换价格
@@ -6652,24 +7477,22 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupo
 /// 拼图数据
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponImageGenerationTasksCombineImage {
+pub struct CombineImage {
     /// 优惠范围
-    pub scope: PostPartnerProductCouponImageGenerationTasksCombineImageScope,
+    pub scope: Scope,
     /// 商品券类型
-    pub r#type: PostBusifavorStocksStockType,
+    pub r#type: Type,
     /// 使用模式
-    pub usage_mode: PostPartnerDeliveryPlanDeliveryPlansUsageMode,
+    pub usage_mode: UsageMode,
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub normal_coupon: Option<PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon>,
+    pub normal_coupon: Option<NormalCouponList>,
     /// 折扣券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_coupon:
-        Option<PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon>,
+    pub discount_coupon: Option<DiscountCouponList>,
     /// 兑换券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange_coupon:
-        Option<PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon>,
+    pub exchange_coupon: Option<ExchangeCouponList>,
     /// 背景颜色色值
     #[serde(skip_serializing_if = "Option::is_none")]
     pub background_color: Option<String>,
@@ -6678,12 +7501,15 @@ pub struct PostPartnerProductCouponImageGenerationTasksCombineImage {
 /// 抠图数据
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponImageGenerationTasksCutOut {
+pub struct CutOut {
     /// 商品图URL
     pub image_url: String,
 }
 
 /// The answer of [`PostPartnerProductCouponImageGenerationTasks`] (提交图片生成任务).
+#[doc(alias = "v3/marketing/partner/product-coupon/image-generation-tasks")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/image-generation-tasks")]
+#[doc(alias = "提交图片生成任务")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponImageGenerationTasksResponse {
     /// 图片生成的任务ID
@@ -6696,7 +7522,7 @@ crate::open_enum::open_enum! {
     /// 任务状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerProductCouponImageGenerationTasksTaskIdResponseTaskState {
+    pub enum TaskState {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `FAIL`
@@ -6708,32 +7534,45 @@ crate::open_enum::open_enum! {
 
 /// 拼图结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponImageGenerationTasksTaskIdResponseCombineImageResult {
+pub struct CombineImageResult {
     /// 生成的图片URL
     pub image_url: Option<String>,
 }
 
-/// The answer of [`GetPartnerProductCouponImageGenerationTasksTaskId`] (查询图片生成任务执行结果).
+/// The answer of [`GetPartnerProductCouponImageGenerationTasksId`] (查询图片生成任务执行结果).
+#[doc(alias = "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}")]
+#[doc(alias = "查询图片生成任务执行结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponImageGenerationTasksTaskIdResponse {
+pub struct GetPartnerProductCouponImageGenerationTasksIdResponse {
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 图片生成的任务ID
     pub task_id: Option<String>,
     /// 图片生成类型
-    pub image_generation_type:
-        Option<PostPartnerProductCouponImageGenerationTasksImageGenerationType>,
+    pub image_generation_type: Option<ImageGenerationType>,
     /// 任务状态
-    pub task_state: Option<GetPartnerProductCouponImageGenerationTasksTaskIdResponseTaskState>,
+    pub task_state: Option<TaskState>,
     /// 拼图结果
-    pub combine_image_result:
-        Option<GetPartnerProductCouponImageGenerationTasksTaskIdResponseCombineImageResult>,
+    pub combine_image_result: Option<CombineImageResult>,
     /// 生成商品图结果
-    pub cut_out_result:
-        Option<GetPartnerProductCouponImageGenerationTasksTaskIdResponseCombineImageResult>,
+    pub cut_out_result: Option<CombineImageResult>,
+}
+
+/// The answer of [`PostPartnerProductCouponMediaUploadImage`] (图片上传).
+#[doc(alias = "v3/marketing/partner/product-coupon/media/upload-image")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/media/upload-image")]
+#[doc(alias = "图片上传")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponMediaUploadImageResponse {
+    /// 媒体文件URL地址
+    pub media_url: Option<String>,
 }
 
 /// The answer of [`GetPartnerProductCouponNotifyConfigs`] (获取商品券事件通知地址).
+#[doc(alias = "v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "获取商品券事件通知地址")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponNotifyConfigsResponse {
     /// 通知URL地址
@@ -6742,36 +7581,35 @@ pub struct GetPartnerProductCouponNotifyConfigsResponse {
     pub update_time: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 使用模式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsUsageMode {
-        /// `SINGLE`
-        Single = "SINGLE",
-        /// `SEQUENTIAL`
-        Sequential = "SEQUENTIAL",
-    }
+/// The answer of [`PostPartnerProductCouponNotifyConfigs`] (设置商品券事件通知地址).
+#[doc(alias = "v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/notify-configs")]
+#[doc(alias = "设置商品券事件通知地址")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponNotifyConfigsResponse {
+    /// 通知URL地址
+    pub notify_url: Option<String>,
+    /// 修改时间
+    pub update_time: Option<String>,
 }
 
 /// 单券模式信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsSingleUsageInfo {
+pub struct ProductCouponSingleUsageInfo {
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub normal_coupon: Option<PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon>,
+    pub normal_coupon: Option<NormalCouponList>,
     /// 折扣券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_coupon:
-        Option<PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon>,
+    pub discount_coupon: Option<DiscountCouponList>,
 }
 
 crate::open_enum::open_enum! {
     /// 多次优惠规则类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsSequentialUsageInfoType {
+    pub enum SequentialUsageInfoType {
         /// `INCREMENTAL`
         Incremental = "INCREMENTAL",
         /// `EQUAL`
@@ -6782,9 +7620,9 @@ crate::open_enum::open_enum! {
 /// 多次优惠模式信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsSequentialUsageInfo {
+pub struct ProductCouponSequentialUsageInfo {
     /// 多次优惠规则类型
-    pub r#type: PostPartnerProductCouponProductCouponsSequentialUsageInfoType,
+    pub r#type: SequentialUsageInfoType,
     /// 可使用次数
     pub count: i64,
     /// 多次优惠有效天数
@@ -6797,7 +7635,7 @@ pub struct PostPartnerProductCouponProductCouponsSequentialUsageInfo {
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoiceList {
+pub struct ComboPackageListChoiceList {
     /// 单品名称
     pub name: String,
     /// 单品价格
@@ -6818,20 +7656,19 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoi
 /// 套餐组合
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList {
+pub struct DisplayInfoComboPackageList {
     /// 套餐名
     pub name: String,
     /// 可选单品数量
     pub pick_count: i64,
     /// 单品列表
-    pub choice_list:
-        Vec<PostPartnerProductCouponProductCouponsDisplayInfoComboPackageListChoiceList>,
+    pub choice_list: Vec<ComboPackageListChoiceList>,
 }
 
 /// 展示信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsDisplayInfo {
+pub struct ProductCouponDisplayInfo {
     /// 商品券名称
     pub name: String,
     /// 商品券图片
@@ -6846,28 +7683,13 @@ pub struct PostPartnerProductCouponProductCouponsDisplayInfo {
     pub original_price: Option<i64>,
     /// 套餐组合
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub combo_package_list:
-        Option<Vec<PostPartnerProductCouponProductCouponsDisplayInfoComboPackageList>>,
-}
-
-crate::open_enum::open_enum! {
-    /// 券Code分配模式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockCouponCodeMode {
-        /// `WECHATPAY`
-        Wechatpay = "WECHATPAY",
-        /// `UPLOAD`
-        Upload = "UPLOAD",
-        /// `API_ASSIGN`
-        ApiAssign = "API_ASSIGN",
-    }
+    pub combo_package_list: Option<Vec<DisplayInfoComboPackageList>>,
 }
 
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockStockSendRule {
+pub struct ProductCouponStockSendRule {
     /// 发放次数总上限
     pub max_count: i64,
     /// 每日发放次数上限
@@ -6882,7 +7704,7 @@ crate::open_enum::open_enum! {
     /// 每周可用星期数
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayList {
+    pub enum DayList {
         /// `MONDAY`
         Monday = "MONDAY",
         /// `TUESDAY`
@@ -6903,8 +7725,7 @@ crate::open_enum::open_enum! {
 /// 当天可用时间段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayPeriodList
-{
+pub struct DayPeriodList {
     /// 当天可用开始时间
     pub begin_time: i64,
     /// 当天可用结束时间
@@ -6914,19 +7735,19 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 /// 每周固定可用时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod {
+pub struct CouponAvailablePeriodWeeklyAvailablePeriod {
     /// 每周可用星期数
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day_list: Option<Vec<PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayList>>,
+    pub day_list: Option<Vec<DayList>>,
     /// 当天可用时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day_period_list: Option<Vec<PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayPeriodList>>,
+    pub day_period_list: Option<Vec<DayPeriodList>>,
 }
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriod {
+pub struct SingleUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
     /// 结束时间
@@ -6939,10 +7760,10 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
     pub wait_days_after_receive: Option<i64>,
     /// 每周固定可用时间
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub weekly_available_period: Option<PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod>,
+    pub weekly_available_period: Option<CouponAvailablePeriodWeeklyAvailablePeriod>,
     /// 无规律的可用时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub irregular_available_period_list: Option<Vec<PostMembercardActivityActivitiesAwardSendPeriodAwardSendTime>>,
+    pub irregular_available_period_list: Option<Vec<AvailableTime>>,
     /// 领取后N秒内有效
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_seconds: Option<i64>,
@@ -6951,27 +7772,24 @@ pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvail
 /// 单券使用规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockSingleUsageRule {
+pub struct StockSingleUsageRule {
     /// 券可核销时间
-    pub coupon_available_period:
-        PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriod,
+    pub coupon_available_period: SingleUsageRuleCouponAvailablePeriod,
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub normal_coupon: Option<PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon>,
+    pub normal_coupon: Option<NormalCouponList>,
     /// 折扣券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_coupon:
-        Option<PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon>,
+    pub discount_coupon: Option<DiscountCouponList>,
     /// 兑换券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange_coupon:
-        Option<PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon>,
+    pub exchange_coupon: Option<ExchangeCouponList>,
 }
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponAvailablePeriod {
+pub struct ProductCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: String,
     /// 结束时间
@@ -6981,31 +7799,27 @@ pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponA
     pub wait_days_after_receive: Option<i64>,
     /// 每周固定可用时间
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub weekly_available_period: Option<PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod>,
+    pub weekly_available_period: Option<CouponAvailablePeriodWeeklyAvailablePeriod>,
     /// 无规律的可用时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub irregular_available_period_list: Option<Vec<PostMembercardActivityActivitiesAwardSendPeriodAwardSendTime>>,
+    pub irregular_available_period_list: Option<Vec<AvailableTime>>,
 }
 
 /// 多次优惠使用规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockSequentialUsageRule {
+pub struct StockSequentialUsageRule {
     /// 券可核销时间
-    pub coupon_available_period:
-        PostPartnerProductCouponProductCouponsStockSequentialUsageRuleCouponAvailablePeriod,
+    pub coupon_available_period: ProductCouponAvailablePeriod,
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub normal_coupon_list:
-        Option<Vec<PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon>>,
+    pub normal_coupon_list: Option<Vec<NormalCouponList>>,
     /// 折扣券使用规则列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_coupon_list:
-        Option<Vec<PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon>>,
+    pub discount_coupon_list: Option<Vec<DiscountCouponList>>,
     /// 兑换券使用规则列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange_coupon_list:
-        Option<Vec<PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon>>,
+    pub exchange_coupon_list: Option<Vec<ExchangeCouponList>>,
     /// 多次优惠是否提供首笔特惠
     #[serde(skip_serializing_if = "Option::is_none")]
     pub special_first: Option<bool>,
@@ -7015,7 +7829,7 @@ crate::open_enum::open_enum! {
     /// 券使用方式列表
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponUsageMethodList {
+    pub enum CouponUsageMethodList {
         /// `OFFLINE`
         Offline = "OFFLINE",
         /// `MINI_PROGRAM`
@@ -7030,7 +7844,7 @@ crate::open_enum::open_enum! {
 /// 券可用门店信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponAvailableStoreInfo {
+pub struct UsageRuleDisplayInfoCouponAvailableStoreInfo {
     /// 券可用门店描述
     pub description: String,
     /// 小程序AppID
@@ -7045,7 +7859,7 @@ crate::open_enum::open_enum! {
     /// APP跳转类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoAppJumpType {
+    pub enum AppJumpType {
         /// `H5`
         H5 = "H5",
         /// `PASSCODE_LINK`
@@ -7058,10 +7872,9 @@ crate::open_enum::open_enum! {
 /// 券使用规则展示信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo {
+pub struct StockUsageRuleDisplayInfo {
     /// 券使用方式列表
-    pub coupon_usage_method_list:
-        Vec<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponUsageMethodList>,
+    pub coupon_usage_method_list: Vec<CouponUsageMethodList>,
     /// 小程序AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_program_appid: Option<String>,
@@ -7075,36 +7888,19 @@ pub struct PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo {
     pub usage_description: String,
     /// 券可用门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coupon_available_store_info: Option<
-        PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponAvailableStoreInfo,
-    >,
+    pub coupon_available_store_info: Option<UsageRuleDisplayInfoCouponAvailableStoreInfo>,
     /// APP跳转类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub app_jump_type:
-        Option<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoAppJumpType>,
+    pub app_jump_type: Option<AppJumpType>,
     /// 口令链接
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passcode_link: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 用户商品券Code展示模式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode {
-        /// `INVISIBLE`
-        Invisible = "INVISIBLE",
-        /// `BARCODE`
-        Barcode = "BARCODE",
-        /// `QRCODE`
-        Qrcode = "QRCODE",
-    }
-}
-
 /// 小程序入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceMiniProgram {
+pub struct ProductCouponEntranceMiniProgram {
     /// 小程序appid
     pub appid: String,
     /// 小程序跳转路径
@@ -7119,7 +7915,7 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceM
 /// 公众号入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceOfficialAccount {
+pub struct CouponDisplayInfoEntranceOfficialAccount {
     /// 公众号AppID
     pub appid: String,
 }
@@ -7127,7 +7923,7 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceO
 /// 视频号入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceFinder {
+pub struct EntranceFinder {
     /// 视频号ID
     pub finder_id: String,
     /// 视频号视频ID
@@ -7139,32 +7935,28 @@ pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceF
 /// 用户商品券展示信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStockCouponDisplayInfo {
+pub struct StockCouponDisplayInfo {
     /// 用户商品券Code展示模式
-    pub code_display_mode:
-        PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode,
+    pub code_display_mode: CodeDisplayMode,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrance_mini_program:
-        Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceMiniProgram>,
+    pub entrance_mini_program: Option<ProductCouponEntranceMiniProgram>,
     /// 公众号入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrance_official_account:
-        Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceOfficialAccount>,
+    pub entrance_official_account: Option<CouponDisplayInfoEntranceOfficialAccount>,
     /// 视频号入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrance_finder:
-        Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceFinder>,
+    pub entrance_finder: Option<EntranceFinder>,
 }
 
 crate::open_enum::open_enum! {
     /// 可用门店范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsStockStoreScope {
+    pub enum StoreScope {
         /// `NONE`
         None = "NONE",
         /// `ALL`
@@ -7177,36 +7969,35 @@ crate::open_enum::open_enum! {
 /// 批次信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsStock {
+pub struct ProductCouponStock {
     /// 备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: PostPartnerProductCouponProductCouponsStockCouponCodeMode,
+    pub coupon_code_mode: CouponCodeMode,
     /// 发放规则
-    pub stock_send_rule: PostPartnerProductCouponProductCouponsStockStockSendRule,
+    pub stock_send_rule: ProductCouponStockSendRule,
     /// 单券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub single_usage_rule: Option<PostPartnerProductCouponProductCouponsStockSingleUsageRule>,
+    pub single_usage_rule: Option<StockSingleUsageRule>,
     /// 多次优惠使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sequential_usage_rule:
-        Option<PostPartnerProductCouponProductCouponsStockSequentialUsageRule>,
+    pub sequential_usage_rule: Option<StockSequentialUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo,
+    pub usage_rule_display_info: StockUsageRuleDisplayInfo,
     /// 用户商品券展示信息
-    pub coupon_display_info: PostPartnerProductCouponProductCouponsStockCouponDisplayInfo,
+    pub coupon_display_info: StockCouponDisplayInfo,
     /// 事件通知配置
-    pub notify_config: PostBusifavorStocksNotifyConfig,
+    pub notify_config: NotifyConfig,
     /// 可用门店范围
-    pub store_scope: PostPartnerProductCouponProductCouponsStockStoreScope,
+    pub store_scope: StoreScope,
 }
 
 crate::open_enum::open_enum! {
     /// 商品券状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsResponseState {
+    pub enum ProductCouponState {
         /// `AUDITING`
         Auditing = "AUDITING",
         /// `EFFECTIVE`
@@ -7218,7 +8009,7 @@ crate::open_enum::open_enum! {
 
 /// 满减券使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCoupon {
+pub struct NormalCoupon {
     /// 门槛金额
     pub threshold: Option<i64>,
     /// 固定减免金额
@@ -7227,7 +8018,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCo
 
 /// 折扣券使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscountCoupon {
+pub struct DiscountCoupon {
     /// 门槛金额
     pub threshold: Option<i64>,
     /// 固定减免百分比
@@ -7236,20 +8027,18 @@ pub struct PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscount
 
 /// 单券模式信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseSingleUsageInfo {
+pub struct SingleUsageInfo {
     /// 满减券使用规则
-    pub normal_coupon:
-        Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCoupon>,
+    pub normal_coupon: Option<NormalCoupon>,
     /// 折扣券使用规则
-    pub discount_coupon:
-        Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscountCoupon>,
+    pub discount_coupon: Option<DiscountCoupon>,
 }
 
 /// 多次优惠模式信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseSequentialUsageInfo {
+pub struct SequentialUsageInfo {
     /// 多次优惠规则类型
-    pub r#type: Option<PostPartnerProductCouponProductCouponsSequentialUsageInfoType>,
+    pub r#type: Option<SequentialUsageInfoType>,
     /// 可使用次数
     pub count: Option<i64>,
     /// 多次优惠有效天数
@@ -7260,7 +8049,7 @@ pub struct PostPartnerProductCouponProductCouponsResponseSequentialUsageInfo {
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseDisplayInfoComboPackageListChoiceList {
+pub struct ChoiceList {
     /// 单品名称
     pub name: Option<String>,
     /// 单品价格
@@ -7277,20 +8066,18 @@ pub struct PostPartnerProductCouponProductCouponsResponseDisplayInfoComboPackage
 
 /// 套餐组合
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseDisplayInfoComboPackageList {
+pub struct ComboPackageList {
     /// 套餐名
     pub name: Option<String>,
     /// 可选单品数量
     pub pick_count: Option<i64>,
     /// 单品列表
-    pub choice_list: Option<
-        Vec<PostPartnerProductCouponProductCouponsResponseDisplayInfoComboPackageListChoiceList>,
-    >,
+    pub choice_list: Option<Vec<ChoiceList>>,
 }
 
 /// 展示信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseDisplayInfo {
+pub struct DisplayInfo {
     /// 商品券名称
     pub name: Option<String>,
     /// 商品券图片
@@ -7302,13 +8089,12 @@ pub struct PostPartnerProductCouponProductCouponsResponseDisplayInfo {
     /// 商品原价
     pub original_price: Option<i64>,
     /// 套餐组合
-    pub combo_package_list:
-        Option<Vec<PostPartnerProductCouponProductCouponsResponseDisplayInfoComboPackageList>>,
+    pub combo_package_list: Option<Vec<ComboPackageList>>,
 }
 
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockStockSendRule {
+pub struct StockListStockSendRule {
     /// 发放次数总上限
     pub max_count: Option<i64>,
     /// 每日发放次数上限
@@ -7319,16 +8105,16 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockStockSendRule {
 
 /// 每周固定可用时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod {
+pub struct WeeklyAvailablePeriod {
     /// 每周可用星期数
-    pub day_list: Option<Vec<PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriodDayList>>,
+    pub day_list: Option<Vec<DayList>>,
     /// 当天可用时间段
-    pub day_period_list: Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeAvailableWeekAvailableDayTime>>,
+    pub day_period_list: Option<Vec<AvailableCurrentDayTime>>,
 }
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriod {
+pub struct CouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: Option<String>,
     /// 结束时间
@@ -7338,14 +8124,14 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCou
     /// 领取后N天开始生效
     pub wait_days_after_receive: Option<i64>,
     /// 每周固定可用时间
-    pub weekly_available_period: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod>,
+    pub weekly_available_period: Option<WeeklyAvailablePeriod>,
     /// 无规律的可用时间段
-    pub irregular_available_period_list: Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub irregular_available_period_list: Option<Vec<IrregularAvailableTime>>,
 }
 
 /// 兑换券使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleExchangeCoupon {
+pub struct ExchangeCoupon {
     /// 门槛金额
     pub threshold: Option<i64>,
     /// 固定兑换价格
@@ -7354,25 +8140,20 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleExc
 
 /// 单券使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule {
+pub struct SingleUsageRule {
     /// 券可核销时间
-    pub coupon_available_period: Option<
-        PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriod,
-    >,
+    pub coupon_available_period: Option<CouponAvailablePeriod>,
     /// 满减券使用规则
-    pub normal_coupon:
-        Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCoupon>,
+    pub normal_coupon: Option<NormalCoupon>,
     /// 折扣券使用规则
-    pub discount_coupon:
-        Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscountCoupon>,
+    pub discount_coupon: Option<DiscountCoupon>,
     /// 兑换券使用规则
-    pub exchange_coupon:
-        Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleExchangeCoupon>,
+    pub exchange_coupon: Option<ExchangeCoupon>,
 }
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRuleCouponAvailablePeriod {
+pub struct SequentialUsageRuleCouponAvailablePeriod {
     /// 开始时间
     pub available_begin_time: Option<String>,
     /// 结束时间
@@ -7380,36 +8161,29 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRul
     /// 领取后N天开始生效
     pub wait_days_after_receive: Option<i64>,
     /// 每周固定可用时间
-    pub weekly_available_period: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod>,
+    pub weekly_available_period: Option<WeeklyAvailablePeriod>,
     /// 无规律的可用时间段
-    pub irregular_available_period_list: Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub irregular_available_period_list: Option<Vec<IrregularAvailableTime>>,
 }
 
 /// 多次优惠使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRule {
+pub struct SequentialUsageRule {
     /// 券可核销时间
-    pub coupon_available_period: Option<
-        PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRuleCouponAvailablePeriod,
-    >,
+    pub coupon_available_period: Option<SequentialUsageRuleCouponAvailablePeriod>,
     /// 满减券使用规则
-    pub normal_coupon_list:
-        Option<Vec<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCoupon>>,
+    pub normal_coupon_list: Option<Vec<NormalCoupon>>,
     /// 折扣券使用规则列表
-    pub discount_coupon_list:
-        Option<Vec<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscountCoupon>>,
+    pub discount_coupon_list: Option<Vec<DiscountCoupon>>,
     /// 兑换券使用规则列表
-    pub exchange_coupon_list: Option<
-        Vec<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleExchangeCoupon>,
-    >,
+    pub exchange_coupon_list: Option<Vec<ExchangeCoupon>>,
     /// 多次优惠是否提供首笔特惠
     pub special_first: Option<bool>,
 }
 
 /// 券可用门店信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfoCouponAvailableStoreInfo
-{
+pub struct CouponAvailableStoreInfo {
     /// 券可用门店描述
     pub description: Option<String>,
     /// 小程序AppID
@@ -7420,9 +8194,9 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayIn
 
 /// 券使用规则展示信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfo {
+pub struct UsageRuleDisplayInfo {
     /// 券使用方式列表
-    pub coupon_usage_method_list: Option<Vec<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponUsageMethodList>>,
+    pub coupon_usage_method_list: Option<Vec<CouponUsageMethodList>>,
     /// 小程序AppID
     pub mini_program_appid: Option<String>,
     /// 小程序跳转路径
@@ -7432,16 +8206,16 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayIn
     /// 券使用说明
     pub usage_description: Option<String>,
     /// 券可用门店信息
-    pub coupon_available_store_info: Option<PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfoCouponAvailableStoreInfo>,
+    pub coupon_available_store_info: Option<CouponAvailableStoreInfo>,
     /// APP跳转类型
-    pub app_jump_type: Option<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoAppJumpType>,
+    pub app_jump_type: Option<AppJumpType>,
     /// 口令链接
     pub passcode_link: Option<String>,
 }
 
 /// 小程序入口
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceMiniProgram {
+pub struct EntranceMiniProgram {
     /// 小程序appid
     pub appid: Option<String>,
     /// 小程序跳转路径
@@ -7454,35 +8228,29 @@ pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoE
 
 /// 公众号入口
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceOfficialAccount
-{
+pub struct EntranceOfficialAccount {
     /// 公众号AppID
     pub appid: Option<String>,
 }
 
 /// 用户商品券展示信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo {
+pub struct CouponDisplayInfo {
     /// 用户商品券Code展示模式
-    pub code_display_mode:
-        Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode>,
+    pub code_display_mode: Option<CodeDisplayMode>,
     /// 背景颜色
-    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 小程序入口
-    pub entrance_mini_program: Option<
-        PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceMiniProgram,
-    >,
+    pub entrance_mini_program: Option<EntranceMiniProgram>,
     /// 公众号入口
-    pub entrance_official_account: Option<
-        PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfoEntranceOfficialAccount,
-    >,
+    pub entrance_official_account: Option<EntranceOfficialAccount>,
     /// 视频号入口
-    pub entrance_finder: Option<PostBusifavorStocksDisplayPatternInfoFinderInfo>,
+    pub entrance_finder: Option<FinderInfo>,
 }
 
 /// 已发放次数
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStockSentCountInfo {
+pub struct SentCountInfo {
     /// 已发放总次数
     pub total_count: Option<i64>,
     /// 当天已发放次数
@@ -7493,7 +8261,7 @@ crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsResponseStockState {
+    pub enum State {
         /// `AUDITING`
         Auditing = "AUDITING",
         /// `SENDING`
@@ -7507,11 +8275,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostPartnerProductCouponProductCouponsResponseStockState {}
+impl crate::endpoint::QueryValue for State {}
 
 /// 批次信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponseStock {
+pub struct PostPartnerProductCouponStock {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 批次ID
@@ -7519,29 +8287,25 @@ pub struct PostPartnerProductCouponProductCouponsResponseStock {
     /// 备注
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: Option<PostPartnerProductCouponProductCouponsStockCouponCodeMode>,
+    pub coupon_code_mode: Option<CouponCodeMode>,
     /// 发放规则
-    pub stock_send_rule: Option<PostPartnerProductCouponProductCouponsResponseStockStockSendRule>,
+    pub stock_send_rule: Option<StockListStockSendRule>,
     /// 单券使用规则
-    pub single_usage_rule:
-        Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule>,
+    pub single_usage_rule: Option<SingleUsageRule>,
     /// 多次优惠使用规则
-    pub sequential_usage_rule:
-        Option<PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRule>,
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info:
-        Option<PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info:
-        Option<PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo>,
+    pub coupon_display_info: Option<CouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
     /// 已发放次数
-    pub sent_count_info: Option<PostPartnerProductCouponProductCouponsResponseStockSentCountInfo>,
+    pub sent_count_info: Option<SentCountInfo>,
     /// 批次状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseStockState>,
+    pub state: Option<State>,
     /// 失效请求单号
     pub deactivate_request_no: Option<String>,
     /// 失效时间
@@ -7552,56 +8316,60 @@ pub struct PostPartnerProductCouponProductCouponsResponseStock {
     pub brand_id: Option<String>,
 }
 
-/// The answer of [`PostPartnerProductCouponProductCoupons`] (创建商品券).
+/// The answer of [`PostPartnerProductCoupon`] (创建商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/product-coupons")]
+#[doc(alias = "创建商品券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsResponse {
+pub struct PostPartnerProductCouponResponse {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 商品券状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseState>,
+    pub state: Option<ProductCouponState>,
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostPartnerProductCouponImageGenerationTasksCombineImageScope>,
+    pub scope: Option<Scope>,
     /// 商品券类型
-    pub r#type: Option<PostBusifavorStocksStockType>,
+    pub r#type: Option<Type>,
     /// 使用模式
-    pub usage_mode: Option<PostPartnerProductCouponProductCouponsUsageMode>,
+    pub usage_mode: Option<UsageMode>,
     /// 单券模式信息
-    pub single_usage_info: Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfo>,
+    pub single_usage_info: Option<SingleUsageInfo>,
     /// 多次优惠模式信息
-    pub sequential_usage_info:
-        Option<PostPartnerProductCouponProductCouponsResponseSequentialUsageInfo>,
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
     /// 展示信息
-    pub display_info: Option<PostPartnerProductCouponProductCouponsResponseDisplayInfo>,
+    pub display_info: Option<DisplayInfo>,
     /// 外部商品ID
     pub out_product_no: Option<String>,
     /// 批次信息
-    pub stock: Option<PostPartnerProductCouponProductCouponsResponseStock>,
+    pub stock: Option<PostPartnerProductCouponStock>,
 }
 
-/// The answer of [`GetPartnerProductCouponProductCouponsProductCouponId`] (查询商品券).
+/// The answer of [`GetPartnerProductCouponId`] (查询商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "查询商品券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdResponse {
+pub struct GetPartnerProductCouponIdResponse {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 商品券状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseState>,
+    pub state: Option<ProductCouponState>,
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostPartnerProductCouponImageGenerationTasksCombineImageScope>,
+    pub scope: Option<Scope>,
     /// 商品券类型
-    pub r#type: Option<PostBusifavorStocksStockType>,
+    pub r#type: Option<Type>,
     /// 使用模式
-    pub usage_mode: Option<PostPartnerProductCouponProductCouponsUsageMode>,
+    pub usage_mode: Option<UsageMode>,
     /// 单券模式信息
-    pub single_usage_info: Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfo>,
+    pub single_usage_info: Option<SingleUsageInfo>,
     /// 多次优惠模式信息
-    pub sequential_usage_info:
-        Option<PostPartnerProductCouponProductCouponsResponseSequentialUsageInfo>,
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
     /// 展示信息
-    pub display_info: Option<PostPartnerProductCouponProductCouponsResponseDisplayInfo>,
+    pub display_info: Option<DisplayInfo>,
     /// 外部商品ID
     pub out_product_no: Option<String>,
     /// 失效请求单号
@@ -7612,23 +8380,80 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdResponse {
     pub deactivate_reason: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 券Code分配模式
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponCodeMode {
-        /// `WECHATPAY`
-        Wechatpay = "WECHATPAY",
-        /// `UPLOAD`
-        Upload = "UPLOAD",
-    }
+/// The answer of [`PatchPartnerProductCouponId`] (修改商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}")]
+#[doc(alias = "修改商品券")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerProductCouponIdResponse {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 商品券状态
+    pub state: Option<ProductCouponState>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 优惠范围
+    pub scope: Option<Scope>,
+    /// 商品券类型
+    pub r#type: Option<Type>,
+    /// 使用模式
+    pub usage_mode: Option<UsageMode>,
+    /// 单券模式信息
+    pub single_usage_info: Option<SingleUsageInfo>,
+    /// 多次优惠模式信息
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
+    /// 展示信息
+    pub display_info: Option<DisplayInfo>,
+    /// 外部商品ID
+    pub out_product_no: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponIdDeactivate`] (失效商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate"
+)]
+#[doc(alias = "失效商品券")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponIdDeactivateResponse {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 商品券状态
+    pub state: Option<ProductCouponState>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 优惠范围
+    pub scope: Option<Scope>,
+    /// 商品券类型
+    pub r#type: Option<Type>,
+    /// 使用模式
+    pub usage_mode: Option<UsageMode>,
+    /// 单券模式信息
+    pub single_usage_info: Option<SingleUsageInfo>,
+    /// 多次优惠模式信息
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
+    /// 展示信息
+    pub display_info: Option<DisplayInfo>,
+    /// 外部商品ID
+    pub out_product_no: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
 }
 
 /// 发放规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleStockSendRule
-{
+pub struct StockBundleStockSendRule {
     /// 发放次数总上限
     pub max_count: i64,
     /// 每日发放次数上限
@@ -7641,30 +8466,24 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// 多次优惠使用规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleProgressiveBundleUsageRule
-{
+pub struct ProgressiveBundleUsageRule {
     /// 券可核销时间
-    pub coupon_available_period:
-        PostPartnerProductCouponProductCouponsStockSingleUsageRuleCouponAvailablePeriod,
+    pub coupon_available_period: SingleUsageRuleCouponAvailablePeriod,
     /// 满减券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub normal_coupon_list:
-        Option<Vec<PostPartnerProductCouponImageGenerationTasksCombineImageNormalCoupon>>,
+    pub normal_coupon_list: Option<Vec<NormalCouponList>>,
     /// 折扣券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_coupon_list:
-        Option<Vec<PostPartnerProductCouponImageGenerationTasksCombineImageDiscountCoupon>>,
+    pub discount_coupon_list: Option<Vec<DiscountCouponList>>,
     /// 兑换券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange_coupon_list:
-        Option<Vec<PostPartnerProductCouponImageGenerationTasksCombineImageExchangeCoupon>>,
+    pub exchange_coupon_list: Option<Vec<ExchangeCouponList>>,
 }
 
 /// 小程序入口
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfoEntranceMiniProgram
-{
+pub struct CouponDisplayInfoEntranceMiniProgram {
     /// 小程序appid
     pub appid: String,
     /// 小程序跳转路径
@@ -7678,52 +8497,51 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
 /// 用户商品券展示信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfo {
+pub struct StockBundleCouponDisplayInfo {
     /// 用户商品券Code展示模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_display_mode: Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoCodeDisplayMode>,
+    pub code_display_mode: Option<CodeDisplayMode>,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 小程序入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrance_mini_program: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfoEntranceMiniProgram>,
+    pub entrance_mini_program: Option<CouponDisplayInfoEntranceMiniProgram>,
     /// 公众号入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrance_official_account: Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceOfficialAccount>,
+    pub entrance_official_account: Option<CouponDisplayInfoEntranceOfficialAccount>,
     /// 视频号入口
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrance_finder: Option<PostPartnerProductCouponProductCouponsStockCouponDisplayInfoEntranceFinder>,
+    pub entrance_finder: Option<EntranceFinder>,
 }
 
 /// 批次组信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundle {
+pub struct StockBundle {
     /// 备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponCodeMode,
+    pub coupon_code_mode: CouponCodeMode,
     /// 发放规则
-    pub stock_send_rule: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleStockSendRule,
+    pub stock_send_rule: StockBundleStockSendRule,
     /// 多次优惠使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub progressive_bundle_usage_rule: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleProgressiveBundleUsageRule>,
+    pub progressive_bundle_usage_rule: Option<ProgressiveBundleUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo,
+    pub usage_rule_display_info: StockUsageRuleDisplayInfo,
     /// 用户商品券展示信息
-    pub coupon_display_info: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfo,
+    pub coupon_display_info: StockBundleCouponDisplayInfo,
     /// 事件通知配置
-    pub notify_config: PostBusifavorStocksNotifyConfig,
+    pub notify_config: NotifyConfig,
     /// 可用门店范围
-    pub store_scope: PostPartnerProductCouponProductCouponsStockStoreScope,
+    pub store_scope: StoreScope,
 }
 
 /// 品牌方预上传的券Code数量信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListCouponCodeCountInfo
-{
+pub struct CouponCodeCountInfo {
     /// 已上传的Code总数
     pub total_count: Option<i64>,
     /// 当前可用的Code
@@ -7732,8 +8550,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
 
 /// 批次组信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListStockBundleInfo
-{
+pub struct StockBundleInfo {
     /// 批次组ID
     pub stock_bundle_id: Option<String>,
     /// 批次在批次组内的次序
@@ -7742,7 +8559,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
 
 /// 批次列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockList {
+pub struct UserProductCouponListStock {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 批次ID
@@ -7750,27 +8567,27 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
     /// 备注
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponCodeMode>,
+    pub coupon_code_mode: Option<CouponCodeMode>,
     /// 品牌方预上传的券Code数量信息
-    pub coupon_code_count_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListCouponCodeCountInfo>,
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
     /// 发放规则
-    pub stock_send_rule: Option<PostPartnerProductCouponProductCouponsResponseStockStockSendRule>,
+    pub stock_send_rule: Option<StockListStockSendRule>,
     /// 多次优惠使用规则
-    pub progressive_bundle_usage_rule: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule>,
+    pub progressive_bundle_usage_rule: Option<SingleUsageRule>,
     /// 批次组信息
-    pub stock_bundle_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListStockBundleInfo>,
+    pub stock_bundle_info: Option<StockBundleInfo>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo>,
+    pub coupon_display_info: Option<CouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
     /// 已发放次数
-    pub sent_count_info: Option<PostPartnerProductCouponProductCouponsResponseStockSentCountInfo>,
+    pub sent_count_info: Option<SentCountInfo>,
     /// 批次状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseStockState>,
+    pub state: Option<State>,
     /// 失效请求单号
     pub deactivate_request_no: Option<String>,
     /// 失效时间
@@ -7781,38 +8598,56 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResp
     pub brand_id: Option<String>,
 }
 
-/// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStockBundles`] (添加商品券批次组).
+/// The answer of [`PostPartnerProductCouponIdStockBundles`] (添加商品券批次组).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles"
+)]
+#[doc(alias = "添加商品券批次组")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponse {
+pub struct PostPartnerProductCouponIdStockBundlesResponse {
     /// 批次组ID
     pub stock_bundle_id: Option<String>,
     /// 批次列表
-    pub stock_list: Option<
-        Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockList>,
-    >,
+    pub stock_list: Option<Vec<UserProductCouponListStock>>,
+}
+
+/// The answer of [`PatchPartnerProductCouponIdStockBundlesId`] (修改商品券批次组).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}"
+)]
+#[doc(
+    alias = "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}"
+)]
+#[doc(alias = "修改商品券批次组")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerProductCouponIdStockBundlesIdResponse {
+    /// 批次组ID
+    pub stock_bundle_id: Option<String>,
+    /// 批次列表
+    pub stock_list: Option<Vec<UserProductCouponListStock>>,
 }
 
 /// 门店列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresStoreList
-{
+pub struct StoreList {
     /// 门店ID
     pub store_id: String,
 }
 
 /// 关联成功的门店列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseSuccessStoreList
-{
+pub struct SuccessStoreList {
     /// 门店ID
     pub store_id: Option<String>,
 }
 
 /// 关联失败的门店列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseFailedStoreList
-{
+pub struct FailedStoreList {
     /// 门店ID
     pub store_id: Option<String>,
     /// 失败错误码
@@ -7821,22 +8656,47 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStoc
     pub message: Option<String>,
 }
 
-/// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStores`] (批次组批量关联门店).
+/// The answer of [`PostPartnerProductCouponIdStockBundlesIdAssociateStores`] (批次组批量关联门店).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores"
+)]
+#[doc(alias = "批次组批量关联门店")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponse {
+pub struct PostPartnerProductCouponIdStockBundlesIdAssociateStoresResponse {
     /// 去重后门店总数
     pub total_count: Option<i64>,
     /// 关联成功的门店列表
-    pub success_store_list: Option<Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseSuccessStoreList>>,
+    pub success_store_list: Option<Vec<SuccessStoreList>>,
     /// 关联失败的门店列表
-    pub failed_store_list: Option<Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseFailedStoreList>>,
+    pub failed_store_list: Option<Vec<FailedStoreList>>,
+}
+
+/// The answer of [`PostProductCouponIdStockBundlesIdDisassociateStores`] (批次组批量取消关联门店).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores"
+)]
+#[doc(alias = "批次组批量取消关联门店")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostProductCouponIdStockBundlesIdDisassociateStoresResponse {
+    /// 去重后门店总数
+    pub total_count: Option<i64>,
+    /// 取消关联成功的门店列表
+    pub success_store_list: Option<Vec<SuccessStoreList>>,
+    /// 取消关联失败的门店列表
+    pub failed_store_list: Option<Vec<FailedStoreList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 更新模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudgetUpdateMode {
+    pub enum UpdateMode {
         /// `MAX_COUNT`
         MaxCount = "MAX_COUNT",
         /// `MAX_COUNT_PER_DAY`
@@ -7844,9 +8704,25 @@ crate::open_enum::open_enum! {
     }
 }
 
+/// The answer of [`PostPartnerProductCouponIdStockBundlesIdUpdateBudget`] (修改商品券批次组发放预算).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget"
+)]
+#[doc(alias = "修改商品券批次组发放预算")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponIdStockBundlesIdUpdateBudgetResponse {
+    /// 批次组ID
+    pub stock_bundle_id: Option<String>,
+    /// 批次列表
+    pub stock_list: Option<Vec<UserProductCouponListStock>>,
+}
+
 /// 批次列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList {
+pub struct StockList {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 批次ID
@@ -7854,27 +8730,27 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseSto
     /// 备注
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: Option<PostPartnerProductCouponProductCouponsStockCouponCodeMode>,
+    pub coupon_code_mode: Option<CouponCodeMode>,
     /// 品牌方预上传的券Code数量信息
-    pub coupon_code_count_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListCouponCodeCountInfo>,
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
     /// 发放规则
-    pub stock_send_rule: Option<PostPartnerProductCouponProductCouponsResponseStockStockSendRule>,
+    pub stock_send_rule: Option<StockListStockSendRule>,
     /// 单券使用规则
-    pub single_usage_rule: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule>,
+    pub single_usage_rule: Option<SingleUsageRule>,
     /// 多次优惠使用规则
-    pub sequential_usage_rule: Option<PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRule>,
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo>,
+    pub coupon_display_info: Option<CouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
     /// 已发放次数
-    pub sent_count_info: Option<PostPartnerProductCouponProductCouponsResponseStockSentCountInfo>,
+    pub sent_count_info: Option<SentCountInfo>,
     /// 批次状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseStockState>,
+    pub state: Option<State>,
     /// 失效请求单号
     pub deactivate_request_no: Option<String>,
     /// 失效时间
@@ -7885,50 +8761,52 @@ pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseSto
     pub brand_id: Option<String>,
 }
 
-/// The answer of [`GetPartnerProductCouponProductCouponsProductCouponIdStocks`] (查询商品券批次列表).
+/// The answer of [`GetPartnerProductCouponIdStocks`] (查询商品券批次列表).
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks")]
+#[doc(alias = "查询商品券批次列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
+pub struct GetPartnerProductCouponIdStocksResponse {
     /// 总个数
     pub total_count: Option<i64>,
     /// 下一页Token
     pub next_page_token: Option<String>,
     /// 批次列表
-    pub stock_list:
-        Option<Vec<GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList>>,
+    pub stock_list: Option<Vec<StockList>>,
 }
 
 /// 批次信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStock {
+pub struct Stock2 {
     /// 备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: PostPartnerProductCouponProductCouponsStockCouponCodeMode,
+    pub coupon_code_mode: CouponCodeMode,
     /// 发放规则
-    pub stock_send_rule: PostPartnerProductCouponProductCouponsStockStockSendRule,
+    pub stock_send_rule: ProductCouponStockSendRule,
     /// 单券使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub single_usage_rule: Option<PostPartnerProductCouponProductCouponsStockSingleUsageRule>,
+    pub single_usage_rule: Option<StockSingleUsageRule>,
     /// 多次优惠使用规则
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sequential_usage_rule: Option<PostPartnerProductCouponProductCouponsStockSequentialUsageRule>,
+    pub sequential_usage_rule: Option<StockSequentialUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfo,
+    pub usage_rule_display_info: StockUsageRuleDisplayInfo,
     /// 用户商品券展示信息
-    pub coupon_display_info: PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleCouponDisplayInfo,
+    pub coupon_display_info: StockBundleCouponDisplayInfo,
     /// 事件通知配置
-    pub notify_config: PostBusifavorStocksNotifyConfig,
+    pub notify_config: NotifyConfig,
     /// 可用门店范围
-    pub store_scope: PostPartnerProductCouponProductCouponsStockStoreScope,
+    pub store_scope: StoreScope,
 }
 
 /// 券使用规则展示信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponseUsageRuleDisplayInfo {
+pub struct PostPartnerProductCouponIdStocksUsageRuleDisplayInfo {
     /// 券使用方式列表
-    pub coupon_usage_method_list: Option<Vec<PostPartnerProductCouponProductCouponsStockUsageRuleDisplayInfoCouponUsageMethodList>>,
+    pub coupon_usage_method_list: Option<Vec<CouponUsageMethodList>>,
     /// 小程序AppID
     pub mini_program_appid: Option<String>,
     /// 小程序跳转路径
@@ -7938,12 +8816,17 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponseUs
     /// 券使用说明
     pub usage_description: Option<String>,
     /// 券可用门店信息
-    pub coupon_available_store_info: Option<PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfoCouponAvailableStoreInfo>,
+    pub coupon_available_store_info: Option<CouponAvailableStoreInfo>,
 }
 
-/// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStocks`] (添加商品券批次).
+/// The answer of [`PostPartnerProductCouponIdStocks`] (添加商品券批次).
+#[doc(alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks"
+)]
+#[doc(alias = "添加商品券批次")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
+pub struct PostPartnerProductCouponIdStocksResponse {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 批次ID
@@ -7951,27 +8834,27 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
     /// 备注
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: Option<PostPartnerProductCouponProductCouponsStockCouponCodeMode>,
+    pub coupon_code_mode: Option<CouponCodeMode>,
     /// 品牌方预上传的券Code数量信息
-    pub coupon_code_count_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListCouponCodeCountInfo>,
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
     /// 发放规则
-    pub stock_send_rule: Option<PostPartnerProductCouponProductCouponsResponseStockStockSendRule>,
+    pub stock_send_rule: Option<StockListStockSendRule>,
     /// 单券使用规则
-    pub single_usage_rule: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRule>,
+    pub single_usage_rule: Option<SingleUsageRule>,
     /// 多次优惠使用规则
-    pub sequential_usage_rule: Option<PostPartnerProductCouponProductCouponsResponseStockSequentialUsageRule>,
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStocksResponseUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<PostPartnerProductCouponIdStocksUsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo>,
+    pub coupon_display_info: Option<CouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
     /// 已发放次数
-    pub sent_count_info: Option<PostPartnerProductCouponProductCouponsResponseStockSentCountInfo>,
+    pub sent_count_info: Option<SentCountInfo>,
     /// 批次状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseStockState>,
+    pub state: Option<State>,
     /// 失效请求单号
     pub deactivate_request_no: Option<String>,
     /// 失效时间
@@ -7982,21 +8865,262 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksResponse {
     pub brand_id: Option<String>,
 }
 
-/// The answer of [`GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStores`] (查询批次关联门店列表).
+/// The answer of [`GetPartnerProductCouponIdStocksId`] (查询商品券指定批次).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(
+    alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(alias = "查询商品券指定批次")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStoresResponse {
+pub struct GetPartnerProductCouponIdStocksIdResponse {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 批次ID
+    pub stock_id: Option<String>,
+    /// 备注
+    pub remark: Option<String>,
+    /// 券Code分配模式
+    pub coupon_code_mode: Option<CouponCodeMode>,
+    /// 品牌方预上传的券Code数量信息
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
+    /// 发放规则
+    pub stock_send_rule: Option<StockListStockSendRule>,
+    /// 单券使用规则
+    pub single_usage_rule: Option<SingleUsageRule>,
+    /// 多次优惠使用规则
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
+    /// 券使用规则展示信息
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
+    /// 用户商品券展示信息
+    pub coupon_display_info: Option<CouponDisplayInfo>,
+    /// 事件通知配置
+    pub notify_config: Option<NotifyConfig>,
+    /// 可用门店范围
+    pub store_scope: Option<StoreScope>,
+    /// 已发放次数
+    pub sent_count_info: Option<SentCountInfo>,
+    /// 批次状态
+    pub state: Option<State>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PatchPartnerProductCouponIdStocksId`] (修改商品券指定批次).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(
+    alias = "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}"
+)]
+#[doc(alias = "修改商品券指定批次")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchPartnerProductCouponIdStocksIdResponse {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 批次ID
+    pub stock_id: Option<String>,
+    /// 备注
+    pub remark: Option<String>,
+    /// 券Code分配模式
+    pub coupon_code_mode: Option<CouponCodeMode>,
+    /// 品牌方预上传的券Code数量信息
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
+    /// 发放规则
+    pub stock_send_rule: Option<StockListStockSendRule>,
+    /// 单券使用规则
+    pub single_usage_rule: Option<SingleUsageRule>,
+    /// 多次优惠使用规则
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
+    /// 券使用规则展示信息
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
+    /// 用户商品券展示信息
+    pub coupon_display_info: Option<CouponDisplayInfo>,
+    /// 事件通知配置
+    pub notify_config: Option<NotifyConfig>,
+    /// 可用门店范围
+    pub store_scope: Option<StoreScope>,
+    /// 已发放次数
+    pub sent_count_info: Option<SentCountInfo>,
+    /// 批次状态
+    pub state: Option<State>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponIdStocksIdAssociateStores`] (批次关联门店).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores"
+)]
+#[doc(alias = "批次关联门店")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponIdStocksIdAssociateStoresResponse {
+    /// 去重后门店总数
+    pub total_count: Option<i64>,
+    /// 关联成功的门店列表
+    pub success_store_list: Option<Vec<SuccessStoreList>>,
+    /// 关联失败的门店列表
+    pub failed_store_list: Option<Vec<FailedStoreList>>,
+}
+
+/// The answer of [`GetPartnerProductCouponIdStocksIdAssociatedStores`] (查询批次关联门店列表).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores"
+)]
+#[doc(
+    alias = "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores"
+)]
+#[doc(alias = "查询批次关联门店列表")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerProductCouponIdStocksIdAssociatedStoresResponse {
     /// 总个数
     pub total_count: Option<i64>,
     /// 下一页Token
     pub next_page_token: Option<String>,
     /// 门店列表
-    pub store_list: Option<Vec<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStoresResponseSuccessStoreList>>,
+    pub store_list: Option<Vec<SuccessStoreList>>,
 }
 
-/// The answer of [`PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodes`] (预上传券Code).
+/// The answer of [`PostPartnerProductCouponIdStocksIdDeactivate`] (失效商品券批次).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate"
+)]
+#[doc(alias = "失效商品券批次")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodesResponse
-{
+pub struct PostPartnerProductCouponIdStocksIdDeactivateResponse {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 批次ID
+    pub stock_id: Option<String>,
+    /// 备注
+    pub remark: Option<String>,
+    /// 券Code分配模式
+    pub coupon_code_mode: Option<CouponCodeMode>,
+    /// 品牌方预上传的券Code数量信息
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
+    /// 发放规则
+    pub stock_send_rule: Option<StockListStockSendRule>,
+    /// 单券使用规则
+    pub single_usage_rule: Option<SingleUsageRule>,
+    /// 多次优惠使用规则
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
+    /// 券使用规则展示信息
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
+    /// 用户商品券展示信息
+    pub coupon_display_info: Option<CouponDisplayInfo>,
+    /// 事件通知配置
+    pub notify_config: Option<NotifyConfig>,
+    /// 可用门店范围
+    pub store_scope: Option<StoreScope>,
+    /// 已发放次数
+    pub sent_count_info: Option<SentCountInfo>,
+    /// 批次状态
+    pub state: Option<State>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponIdStocksIdDisassociateStores`] (批次取消关联门店).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores"
+)]
+#[doc(alias = "批次取消关联门店")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponIdStocksIdDisassociateStoresResponse {
+    /// 去重后门店总数
+    pub total_count: Option<i64>,
+    /// 取消关联成功的门店列表
+    pub success_store_list: Option<Vec<SuccessStoreList>>,
+    /// 取消关联失败的门店列表
+    pub failed_store_list: Option<Vec<FailedStoreList>>,
+}
+
+/// The answer of [`PostPartnerProductCouponIdStocksIdUpdateBudget`] (修改商品券批次发放预算).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget"
+)]
+#[doc(alias = "修改商品券批次发放预算")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponIdStocksIdUpdateBudgetResponse {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 批次ID
+    pub stock_id: Option<String>,
+    /// 备注
+    pub remark: Option<String>,
+    /// 券Code分配模式
+    pub coupon_code_mode: Option<CouponCodeMode>,
+    /// 品牌方预上传的券Code数量信息
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
+    /// 发放规则
+    pub stock_send_rule: Option<StockListStockSendRule>,
+    /// 单券使用规则
+    pub single_usage_rule: Option<SingleUsageRule>,
+    /// 多次优惠使用规则
+    pub sequential_usage_rule: Option<SequentialUsageRule>,
+    /// 券使用规则展示信息
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
+    /// 用户商品券展示信息
+    pub coupon_display_info: Option<CouponDisplayInfo>,
+    /// 事件通知配置
+    pub notify_config: Option<NotifyConfig>,
+    /// 可用门店范围
+    pub store_scope: Option<StoreScope>,
+    /// 已发放次数
+    pub sent_count_info: Option<SentCountInfo>,
+    /// 批次状态
+    pub state: Option<State>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponIdStocksIdUploadCouponCodes`] (预上传券Code).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes"
+)]
+#[doc(alias = "预上传券Code")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponIdStocksIdUploadCouponCodesResponse {
     /// 去重后券Code总数
     pub total_count: Option<i64>,
     /// 上传成功的券Code列表
@@ -8012,7 +9136,7 @@ pub struct PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpl
 /// 会员标签信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTagInfo {
+pub struct CouponTagInfoMemberTagInfo {
     /// 会员卡模板ID
     pub member_card_id: String,
 }
@@ -8020,48 +9144,20 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTa
 /// 用户商品券标签信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfo {
+pub struct CouponBundleCouponTagInfo {
     /// 用户商品券标签列表
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coupon_tag_list: Option<Vec<String>>,
     /// 会员标签信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_tag_info:
-        Option<PostPartnerProductCouponUsersOpenidCouponBundlesCouponTagInfoMemberTagInfo>,
-}
-
-crate::open_enum::open_enum! {
-    /// 用户商品券状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState {
-        /// `CONFIRMING`
-        Confirming = "CONFIRMING",
-        /// `PENDING`
-        Pending = "PENDING",
-        /// `EFFECTIVE`
-        Effective = "EFFECTIVE",
-        /// `USED`
-        Used = "USED",
-        /// `EXPIRED`
-        Expired = "EXPIRED",
-        /// `DELETED`
-        Deleted = "DELETED",
-        /// `DEACTIVATED`
-        Deactivated = "DEACTIVATED",
-    }
-}
-
-impl crate::endpoint::QueryValue
-    for PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState
-{
+    pub member_tag_info: Option<CouponTagInfoMemberTagInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 发券渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel {
+    pub enum SendChannel {
         /// `API`
         Api = "API",
         /// `BRAND_MANAGE`
@@ -8079,8 +9175,7 @@ crate::open_enum::open_enum! {
 
 /// 关联微信支付订单信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo
-{
+pub struct AssociatedOrderInfo {
     /// 微信支付单号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
@@ -8097,13 +9192,13 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 
 /// 多次优惠使用详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetail {
+pub struct ProgressiveBundleUsageDetail {
     /// 券核销请求单号
     pub use_request_no: Option<String>,
     /// 核销时间
     pub use_time: Option<String>,
     /// 关联微信支付订单信息
-    pub associated_order_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo>,
+    pub associated_order_info: Option<AssociatedOrderInfo>,
     /// 退券请求单号
     pub return_request_no: Option<String>,
     /// 退券时间
@@ -8112,8 +9207,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 
 /// 用户券组信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListUserProductCouponBundleInfo
-{
+pub struct UserProductCouponBundleInfo {
     /// 用户券组ID
     pub user_coupon_bundle_id: Option<String>,
     /// 用户券组内索引
@@ -8126,8 +9220,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 
 /// 多次优惠模式信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProductCouponProgressiveBundleUsageInfo
-{
+pub struct ProgressiveBundleUsageInfo {
     /// 可使用次数
     pub count: Option<i64>,
     /// 多次优惠使用间隔天数
@@ -8136,25 +9229,25 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 
 /// 商品券信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProductCoupon {
+pub struct UserProductCouponListProductCoupon {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 商品券状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseState>,
+    pub state: Option<ProductCouponState>,
     /// 品牌ID
     pub brand_id: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostPartnerProductCouponImageGenerationTasksCombineImageScope>,
+    pub scope: Option<Scope>,
     /// 商品券类型
-    pub r#type: Option<PostBusifavorStocksStockType>,
+    pub r#type: Option<Type>,
     /// 使用模式
-    pub usage_mode: Option<PostPartnerDeliveryPlanDeliveryPlansUsageMode>,
+    pub usage_mode: Option<UsageMode>,
     /// 单券模式信息
-    pub single_usage_info: Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfo>,
+    pub single_usage_info: Option<SingleUsageInfo>,
     /// 多次优惠模式信息
-    pub progressive_bundle_usage_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProductCouponProgressiveBundleUsageInfo>,
+    pub progressive_bundle_usage_info: Option<ProgressiveBundleUsageInfo>,
     /// 展示信息
-    pub display_info: Option<PostPartnerProductCouponProductCouponsResponseDisplayInfo>,
+    pub display_info: Option<DisplayInfo>,
     /// 外部商品ID
     pub out_product_no: Option<String>,
     /// 失效请求单号
@@ -8169,7 +9262,7 @@ crate::open_enum::open_enum! {
     /// 用户商品券标签列表
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoCouponTagList {
+    pub enum CouponTagList {
         /// `MEMBER`
         Member = "MEMBER",
     }
@@ -8177,8 +9270,7 @@ crate::open_enum::open_enum! {
 
 /// 会员标签信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoMemberTagInfo
-{
+pub struct MemberTagInfo {
     /// 会员卡模板ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_card_id: Option<String>,
@@ -8186,22 +9278,22 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
 
 /// 用户商品券标签信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfo {
+pub struct CouponTagInfo {
     /// 用户商品券标签列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coupon_tag_list: Option<Vec<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoCouponTagList>>,
+    pub coupon_tag_list: Option<Vec<CouponTagList>>,
     /// 会员标签信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_tag_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfoMemberTagInfo>,
+    pub member_tag_info: Option<MemberTagInfo>,
 }
 
 /// 用户商品券列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponList {
+pub struct UserProductCouponList {
     /// 用户商品券Code
     pub coupon_code: Option<String>,
     /// 用户商品券状态
-    pub coupon_state: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState>,
+    pub coupon_state: Option<CouponStatus>,
     /// 有效期开始时间
     pub valid_begin_time: Option<String>,
     /// 有效期结束时间
@@ -8211,7 +9303,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
     /// 发券请求单号
     pub send_request_no: Option<String>,
     /// 发券渠道
-    pub send_channel: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel>,
+    pub send_channel: Option<SendChannel>,
     /// 确认请求单号
     pub confirm_request_no: Option<String>,
     /// 确认发放时间
@@ -8223,38 +9315,56 @@ pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCo
     /// 失效原因
     pub deactivate_reason: Option<String>,
     /// 多次优惠使用详情
-    pub progressive_bundle_usage_detail: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetail>,
+    pub progressive_bundle_usage_detail: Option<ProgressiveBundleUsageDetail>,
     /// 用户券组信息
-    pub user_product_coupon_bundle_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListUserProductCouponBundleInfo>,
+    pub user_product_coupon_bundle_info: Option<UserProductCouponBundleInfo>,
     /// 商品券信息
-    pub product_coupon: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProductCoupon>,
+    pub product_coupon: Option<UserProductCouponListProductCoupon>,
     /// 批次信息
-    pub stock: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockList>,
+    pub stock: Option<UserProductCouponListStock>,
     /// 自定义附加信息
     pub attach: Option<String>,
     /// 渠道自定义信息
     pub channel_custom_info: Option<String>,
     /// 用户商品券标签信息
-    pub coupon_tag_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponTagInfo>,
+    pub coupon_tag_info: Option<CouponTagInfo>,
     /// 品牌ID
     pub brand_id: Option<String>,
 }
 
 /// The answer of [`PostPartnerProductCouponUsersOpenidCouponBundles`] (向用户发放商品券批次组).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles")]
+#[doc(alias = "向用户发放商品券批次组")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerProductCouponUsersOpenidCouponBundlesResponse {
     /// 用户券组ID
     pub user_coupon_bundle_id: Option<String>,
     /// 用户商品券列表
-    pub user_product_coupon_list:
-        Option<Vec<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponList>>,
+    pub user_product_coupon_list: Option<Vec<UserProductCouponList>>,
+}
+
+/// The answer of [`PostUsersOpenidCouponBundlesUserCouponBundleIdDeactivate`] (失效用户商品券组).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate"
+)]
+#[doc(alias = "失效用户商品券组")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostUsersOpenidCouponBundlesUserCouponBundleIdDeactivateResponse {
+    /// 用户券组ID
+    pub user_coupon_bundle_id: Option<String>,
+    /// 用户商品券列表
+    pub user_product_coupon_list: Option<Vec<UserProductCouponList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 轮次使用详情状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemListDetailState {
+    pub enum DetailState {
         /// `PENDING`
         Pending = "PENDING",
         /// `EFFECTIVE`
@@ -8272,9 +9382,9 @@ crate::open_enum::open_enum! {
 
 /// 轮次使用详情列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemList {
+pub struct DetailItemList {
     /// 轮次使用详情状态
-    pub detail_state: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemListDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 有效期开始时间
     pub valid_begin_time: Option<String>,
     /// 有效期结束时间
@@ -8284,7 +9394,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequen
     /// 核销时间
     pub use_time: Option<String>,
     /// 关联微信支付订单信息
-    pub associated_order_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo>,
+    pub associated_order_info: Option<AssociatedOrderInfo>,
     /// 退券请求单号
     pub return_request_no: Option<String>,
     /// 退券时间
@@ -8295,18 +9405,49 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequen
 
 /// 多次优惠使用详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetail {
+pub struct SequentialUsageDetail {
     /// 总可使用次数
     pub total_count: Option<i64>,
     /// 已使用次数
     pub used_count: Option<i64>,
     /// 轮次使用详情列表
-    pub detail_item_list: Option<Vec<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetailDetailItemList>>,
+    pub detail_item_list: Option<Vec<DetailItemList>>,
+}
+
+/// 商品券信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ProductCoupon {
+    /// 商品券ID
+    pub product_coupon_id: Option<String>,
+    /// 商品券状态
+    pub state: Option<ProductCouponState>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+    /// 优惠范围
+    pub scope: Option<Scope>,
+    /// 商品券类型
+    pub r#type: Option<Type>,
+    /// 使用模式
+    pub usage_mode: Option<UsageMode>,
+    /// 单券模式信息
+    pub single_usage_info: Option<SingleUsageInfo>,
+    /// 多次优惠模式信息
+    pub sequential_usage_info: Option<SequentialUsageInfo>,
+    /// 展示信息
+    pub display_info: Option<DisplayInfo>,
+    /// 外部商品ID
+    pub out_product_no: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
 }
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSingleUsageRuleCouponAvailablePeriod {
+pub struct PartnerProductCouponUsersOpenidCouponsAvailablePeriod {
     /// 开始时间
     pub available_begin_time: Option<String>,
     /// 结束时间
@@ -8316,29 +9457,29 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockS
     /// 领取后N天开始生效
     pub wait_days_after_receive: Option<i64>,
     /// 每周固定可用时间
-    pub weekly_available_period: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod>,
+    pub weekly_available_period: Option<WeeklyAvailablePeriod>,
     /// 无规律的可用时间段
-    pub irregular_available_period_list: Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub irregular_available_period_list: Option<Vec<IrregularAvailableTime>>,
     /// 领取后N秒内有效
     pub available_seconds: Option<i64>,
 }
 
 /// 单券使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSingleUsageRule {
+pub struct CouponSingleUsageRule {
     /// 券可核销时间
-    pub coupon_available_period: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSingleUsageRuleCouponAvailablePeriod>,
+    pub coupon_available_period: Option<PartnerProductCouponUsersOpenidCouponsAvailablePeriod>,
     /// 满减券使用规则
-    pub normal_coupon: Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCoupon>,
+    pub normal_coupon: Option<NormalCoupon>,
     /// 折扣券使用规则
-    pub discount_coupon: Option<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscountCoupon>,
+    pub discount_coupon: Option<DiscountCoupon>,
     /// 兑换券使用规则
-    pub exchange_coupon: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleExchangeCoupon>,
+    pub exchange_coupon: Option<ExchangeCoupon>,
 }
 
 /// 券可核销时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRuleCouponAvailablePeriod {
+pub struct CouponAvailablePeriod2 {
     /// 开始时间
     pub available_begin_time: Option<String>,
     /// 结束时间
@@ -8346,31 +9487,31 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockS
     /// 领取后N天开始生效
     pub wait_days_after_receive: Option<i64>,
     /// 每周固定可用时间
-    pub weekly_available_period: Option<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleCouponAvailablePeriodWeeklyAvailablePeriod>,
+    pub weekly_available_period: Option<WeeklyAvailablePeriod>,
     /// 无规律的可用时间段
-    pub irregular_available_period_list: Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub irregular_available_period_list: Option<Vec<IrregularAvailableTime>>,
     /// 领取后N秒内有效
     pub available_seconds: Option<i64>,
 }
 
 /// 多次优惠使用规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRule {
+pub struct CouponSequentialUsageRule {
     /// 券可核销时间
-    pub coupon_available_period: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRuleCouponAvailablePeriod>,
+    pub coupon_available_period: Option<CouponAvailablePeriod2>,
     /// 满减券使用规则
-    pub normal_coupon_list: Option<Vec<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoNormalCoupon>>,
+    pub normal_coupon_list: Option<Vec<NormalCoupon>>,
     /// 折扣券使用规则列表
-    pub discount_coupon_list: Option<Vec<PostPartnerProductCouponProductCouponsResponseSingleUsageInfoDiscountCoupon>>,
+    pub discount_coupon_list: Option<Vec<DiscountCoupon>>,
     /// 兑换券使用规则列表
-    pub exchange_coupon_list: Option<Vec<PostPartnerProductCouponProductCouponsResponseStockSingleUsageRuleExchangeCoupon>>,
+    pub exchange_coupon_list: Option<Vec<ExchangeCoupon>>,
     /// 多次优惠是否提供首笔特惠
     pub special_first: Option<bool>,
 }
 
 /// 批次信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStock {
+pub struct UserCouponListStock {
     /// 商品券ID
     pub product_coupon_id: Option<String>,
     /// 批次ID
@@ -8378,27 +9519,27 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStock 
     /// 备注
     pub remark: Option<String>,
     /// 券Code分配模式
-    pub coupon_code_mode: Option<PostPartnerProductCouponProductCouponsStockCouponCodeMode>,
+    pub coupon_code_mode: Option<CouponCodeMode>,
     /// 品牌方预上传的券Code数量信息
-    pub coupon_code_count_info: Option<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesResponseStockListCouponCodeCountInfo>,
+    pub coupon_code_count_info: Option<CouponCodeCountInfo>,
     /// 发放规则
-    pub stock_send_rule: Option<PostPartnerProductCouponProductCouponsResponseStockStockSendRule>,
+    pub stock_send_rule: Option<StockListStockSendRule>,
     /// 单券使用规则
-    pub single_usage_rule: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSingleUsageRule>,
+    pub single_usage_rule: Option<CouponSingleUsageRule>,
     /// 多次优惠使用规则
-    pub sequential_usage_rule: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStockSequentialUsageRule>,
+    pub sequential_usage_rule: Option<CouponSequentialUsageRule>,
     /// 券使用规则展示信息
-    pub usage_rule_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockUsageRuleDisplayInfo>,
+    pub usage_rule_display_info: Option<UsageRuleDisplayInfo>,
     /// 用户商品券展示信息
-    pub coupon_display_info: Option<PostPartnerProductCouponProductCouponsResponseStockCouponDisplayInfo>,
+    pub coupon_display_info: Option<CouponDisplayInfo>,
     /// 事件通知配置
-    pub notify_config: Option<PostBusifavorStocksNotifyConfig>,
+    pub notify_config: Option<NotifyConfig>,
     /// 可用门店范围
-    pub store_scope: Option<PostPartnerProductCouponProductCouponsStockStoreScope>,
+    pub store_scope: Option<StoreScope>,
     /// 已发放次数
-    pub sent_count_info: Option<PostPartnerProductCouponProductCouponsResponseStockSentCountInfo>,
+    pub sent_count_info: Option<SentCountInfo>,
     /// 批次状态
-    pub state: Option<PostPartnerProductCouponProductCouponsResponseStockState>,
+    pub state: Option<State>,
     /// 失效请求单号
     pub deactivate_request_no: Option<String>,
     /// 失效时间
@@ -8411,11 +9552,11 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStock 
 
 /// 用户商品券列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList {
+pub struct UserCouponList {
     /// 用户商品券Code
     pub coupon_code: Option<String>,
     /// 用户商品券状态
-    pub coupon_state: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState>,
+    pub coupon_state: Option<CouponStatus>,
     /// 有效期开始时间
     pub valid_begin_time: Option<String>,
     /// 有效期结束时间
@@ -8425,7 +9566,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList {
     /// 发券请求单号
     pub send_request_no: Option<String>,
     /// 发券渠道
-    pub send_channel: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel>,
+    pub send_channel: Option<SendChannel>,
     /// 确认请求单号
     pub confirm_request_no: Option<String>,
     /// 确认发放时间
@@ -8437,13 +9578,13 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList {
     /// 失效原因
     pub deactivate_reason: Option<String>,
     /// 单券使用详情
-    pub single_usage_detail: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetail>,
+    pub single_usage_detail: Option<ProgressiveBundleUsageDetail>,
     /// 多次优惠使用详情
-    pub sequential_usage_detail: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetail>,
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
     /// 商品券信息
-    pub product_coupon: Option<GetPartnerProductCouponProductCouponsProductCouponIdResponse>,
+    pub product_coupon: Option<ProductCoupon>,
     /// 批次信息
-    pub stock: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListStock>,
+    pub stock: Option<UserCouponListStock>,
     /// 自定义附加信息
     pub attach: Option<String>,
     /// 渠道自定义信息
@@ -8453,6 +9594,9 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList {
 }
 
 /// The answer of [`GetPartnerProductCouponUsersOpenidCoupons`] (指定券状态查询用户商品券列表).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "指定券状态查询用户商品券列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerProductCouponUsersOpenidCouponsResponse {
     /// 总个数
@@ -8460,17 +9604,19 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsResponse {
     /// 下一页Token
     pub next_page_token: Option<String>,
     /// 用户商品券列表
-    pub user_coupon_list:
-        Option<Vec<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponList>>,
+    pub user_coupon_list: Option<Vec<UserCouponList>>,
 }
 
-/// The answer of [`GetPartnerProductCouponUsersOpenidCouponsCouponCode`] (查询用户商品券详情).
+/// The answer of [`PostPartnerProductCouponUsersOpenidCoupons`] (向用户发放商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons")]
+#[doc(alias = "向用户发放商品券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse {
+pub struct PostPartnerProductCouponUsersOpenidCouponsResponse {
     /// 用户商品券Code
     pub coupon_code: Option<String>,
     /// 用户商品券状态
-    pub coupon_state: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState>,
+    pub coupon_state: Option<CouponStatus>,
     /// 有效期开始时间
     pub valid_begin_time: Option<String>,
     /// 有效期结束时间
@@ -8480,7 +9626,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse {
     /// 发券请求单号
     pub send_request_no: Option<String>,
     /// 发券渠道
-    pub send_channel: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel>,
+    pub send_channel: Option<SendChannel>,
     /// 确认请求单号
     pub confirm_request_no: Option<String>,
     /// 确认发放时间
@@ -8492,13 +9638,59 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse {
     /// 失效原因
     pub deactivate_reason: Option<String>,
     /// 单券使用详情
-    pub single_usage_detail: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetail>,
+    pub single_usage_detail: Option<ProgressiveBundleUsageDetail>,
     /// 多次优惠使用详情
-    pub sequential_usage_detail: Option<GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetail>,
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
     /// 商品券信息
-    pub product_coupon: Option<GetPartnerProductCouponProductCouponsProductCouponIdResponse>,
+    pub product_coupon: Option<ProductCoupon>,
     /// 批次信息
-    pub stock: Option<GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList>,
+    pub stock: Option<UserCouponListStock>,
+    /// 自定义附加信息
+    pub attach: Option<String>,
+    /// 渠道自定义信息
+    pub channel_custom_info: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`GetPartnerProductCouponUsersOpenidCouponsCode`] (查询用户商品券详情).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}")]
+#[doc(alias = "GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}")]
+#[doc(alias = "查询用户商品券详情")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetPartnerProductCouponUsersOpenidCouponsCodeResponse {
+    /// 用户商品券Code
+    pub coupon_code: Option<String>,
+    /// 用户商品券状态
+    pub coupon_state: Option<CouponStatus>,
+    /// 有效期开始时间
+    pub valid_begin_time: Option<String>,
+    /// 有效期结束时间
+    pub valid_end_time: Option<String>,
+    /// 领券时间
+    pub receive_time: Option<String>,
+    /// 发券请求单号
+    pub send_request_no: Option<String>,
+    /// 发券渠道
+    pub send_channel: Option<SendChannel>,
+    /// 确认请求单号
+    pub confirm_request_no: Option<String>,
+    /// 确认发放时间
+    pub confirm_time: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 单券使用详情
+    pub single_usage_detail: Option<ProgressiveBundleUsageDetail>,
+    /// 多次优惠使用详情
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
+    /// 商品券信息
+    pub product_coupon: Option<ProductCoupon>,
+    /// 批次信息
+    pub stock: Option<StockList>,
     /// 自定义附加信息
     pub attach: Option<String>,
     /// 渠道自定义信息
@@ -8509,8 +9701,7 @@ pub struct GetPartnerProductCouponUsersOpenidCouponsCouponCodeResponse {
 
 /// 券核销的关联微信支付分订单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSingleUsageDetailAssociatedPayScoreOrderInfo
-{
+pub struct AssociatedPayScoreOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
     /// 商户订单号
@@ -8523,15 +9714,15 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSi
 
 /// 单券使用详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSingleUsageDetail {
+pub struct SingleUsageDetail {
     /// 券核销请求单号
     pub use_request_no: Option<String>,
     /// 核销时间
     pub use_time: Option<String>,
     /// 关联微信支付订单信息
-    pub associated_order_info: Option<PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListProgressiveBundleUsageDetailAssociatedOrderInfo>,
+    pub associated_order_info: Option<AssociatedOrderInfo>,
     /// 券核销的关联微信支付分订单信息
-    pub associated_pay_score_order_info: Option<PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSingleUsageDetailAssociatedPayScoreOrderInfo>,
+    pub associated_pay_score_order_info: Option<AssociatedPayScoreOrderInfo>,
     /// 优惠金额
     pub saved_amount: Option<i64>,
     /// 退券请求单号
@@ -8540,15 +9731,18 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSi
     pub return_time: Option<String>,
 }
 
-/// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm`] (确认发放用户商品券).
+/// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCodeConfirm`] (确认发放用户商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm"
+)]
+#[doc(alias = "确认发放用户商品券")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeConfirmResponse {
     /// 用户商品券Code
     pub coupon_code: Option<String>,
     /// 用户商品券状态
-    pub coupon_state: Option<
-        PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListCouponState,
-    >,
+    pub coupon_state: Option<CouponStatus>,
     /// 有效期开始时间
     pub valid_begin_time: Option<String>,
     /// 有效期结束时间
@@ -8558,9 +9752,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
     /// 发券请求单号
     pub send_request_no: Option<String>,
     /// 发券渠道
-    pub send_channel: Option<
-        PostPartnerProductCouponUsersOpenidCouponBundlesResponseUserProductCouponListSendChannel,
-    >,
+    pub send_channel: Option<SendChannel>,
     /// 确认请求单号
     pub confirm_request_no: Option<String>,
     /// 确认发放时间
@@ -8572,17 +9764,111 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
     /// 失效原因
     pub deactivate_reason: Option<String>,
     /// 单券使用详情
-    pub single_usage_detail: Option<
-        PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponseSingleUsageDetail,
-    >,
+    pub single_usage_detail: Option<SingleUsageDetail>,
     /// 多次优惠使用详情
-    pub progressive_bundle_usage_detail: Option<
-        GetPartnerProductCouponUsersOpenidCouponsResponseUserCouponListSequentialUsageDetail,
-    >,
+    pub progressive_bundle_usage_detail: Option<SequentialUsageDetail>,
     /// 商品券信息
-    pub product_coupon: Option<GetPartnerProductCouponProductCouponsProductCouponIdResponse>,
+    pub product_coupon: Option<ProductCoupon>,
     /// 批次信息
-    pub stock: Option<GetPartnerProductCouponProductCouponsProductCouponIdStocksResponseStockList>,
+    pub stock: Option<StockList>,
+    /// 自定义附加信息
+    pub attach: Option<String>,
+    /// 渠道自定义信息
+    pub channel_custom_info: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCodeDeactivate`] (失效用户商品券).
+#[doc(
+    alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate"
+)]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate"
+)]
+#[doc(alias = "失效用户商品券")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeDeactivateResponse {
+    /// 用户商品券Code
+    pub coupon_code: Option<String>,
+    /// 用户商品券状态
+    pub coupon_state: Option<CouponStatus>,
+    /// 有效期开始时间
+    pub valid_begin_time: Option<String>,
+    /// 有效期结束时间
+    pub valid_end_time: Option<String>,
+    /// 领券时间
+    pub receive_time: Option<String>,
+    /// 发券请求单号
+    pub send_request_no: Option<String>,
+    /// 发券渠道
+    pub send_channel: Option<SendChannel>,
+    /// 确认请求单号
+    pub confirm_request_no: Option<String>,
+    /// 确认发放时间
+    pub confirm_time: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 单券使用详情
+    pub single_usage_detail: Option<ProgressiveBundleUsageDetail>,
+    /// 多次优惠使用详情
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
+    /// 商品券信息
+    pub product_coupon: Option<ProductCoupon>,
+    /// 批次信息
+    pub stock: Option<StockList>,
+    /// 自定义附加信息
+    pub attach: Option<String>,
+    /// 渠道自定义信息
+    pub channel_custom_info: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCodeReturn`] (退券).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return")]
+#[doc(
+    alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return"
+)]
+#[doc(alias = "退券")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeReturnResponse {
+    /// 用户商品券Code
+    pub coupon_code: Option<String>,
+    /// 用户商品券状态
+    pub coupon_state: Option<CouponStatus>,
+    /// 有效期开始时间
+    pub valid_begin_time: Option<String>,
+    /// 有效期结束时间
+    pub valid_end_time: Option<String>,
+    /// 领券时间
+    pub receive_time: Option<String>,
+    /// 发券请求单号
+    pub send_request_no: Option<String>,
+    /// 发券渠道
+    pub send_channel: Option<SendChannel>,
+    /// 确认请求单号
+    pub confirm_request_no: Option<String>,
+    /// 确认发放时间
+    pub confirm_time: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 单券使用详情
+    pub single_usage_detail: Option<ProgressiveBundleUsageDetail>,
+    /// 多次优惠使用详情
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
+    /// 商品券信息
+    pub product_coupon: Option<ProductCoupon>,
+    /// 批次信息
+    pub stock: Option<StockList>,
     /// 自定义附加信息
     pub attach: Option<String>,
     /// 渠道自定义信息
@@ -8594,7 +9880,7 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirmResponse {
 /// 关联微信支付分订单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseAssociatedPayScoreOrderInfo {
+pub struct UseAssociatedPayScoreOrderInfo {
     /// 微信支付服务订单号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
@@ -8609,9 +9895,75 @@ pub struct PostPartnerProductCouponUsersOpenidCouponsCouponCodeUseAssociatedPayS
     pub sub_mchid: Option<String>,
 }
 
+/// The answer of [`PostPartnerProductCouponUsersOpenidCouponsCodeUse`] (核销用户商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use")]
+#[doc(alias = "核销用户商品券")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponUsersOpenidCouponsCodeUseResponse {
+    /// 用户商品券Code
+    pub coupon_code: Option<String>,
+    /// 用户商品券状态
+    pub coupon_state: Option<CouponStatus>,
+    /// 有效期开始时间
+    pub valid_begin_time: Option<String>,
+    /// 有效期结束时间
+    pub valid_end_time: Option<String>,
+    /// 领券时间
+    pub receive_time: Option<String>,
+    /// 发券请求单号
+    pub send_request_no: Option<String>,
+    /// 发券渠道
+    pub send_channel: Option<SendChannel>,
+    /// 确认请求单号
+    pub confirm_request_no: Option<String>,
+    /// 确认发放时间
+    pub confirm_time: Option<String>,
+    /// 失效请求单号
+    pub deactivate_request_no: Option<String>,
+    /// 失效时间
+    pub deactivate_time: Option<String>,
+    /// 失效原因
+    pub deactivate_reason: Option<String>,
+    /// 单券使用详情
+    pub single_usage_detail: Option<ProgressiveBundleUsageDetail>,
+    /// 多次优惠使用详情
+    pub sequential_usage_detail: Option<SequentialUsageDetail>,
+    /// 商品券信息
+    pub product_coupon: Option<ProductCoupon>,
+    /// 批次信息
+    pub stock: Option<StockList>,
+    /// 自定义附加信息
+    pub attach: Option<String>,
+    /// 渠道自定义信息
+    pub channel_custom_info: Option<String>,
+    /// 品牌ID
+    pub brand_id: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponUsersOpenidPreSendCoupon`] (向用户预发放商品券).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon")]
+#[doc(alias = "向用户预发放商品券")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponUsersOpenidPreSendCouponResponse {
+    /// 预发券token
+    pub token: Option<String>,
+}
+
+/// The answer of [`PostPartnerProductCouponUsersOpenidPreSendCouponBundle`] (向用户预发放商品券批次组).
+#[doc(alias = "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle")]
+#[doc(alias = "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle")]
+#[doc(alias = "向用户预发放商品券批次组")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPartnerProductCouponUsersOpenidPreSendCouponBundleResponse {
+    /// 预发券token
+    pub token: Option<String>,
+}
+
 /// 合作方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnershipsResponseDataPartner {
+pub struct DataPartner {
     /// 合作方类别
     pub r#type: Option<String>,
     /// 合作方APPID
@@ -8622,7 +9974,7 @@ pub struct GetPartnershipsResponseDataPartner {
 
 /// 被授权数据
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnershipsResponseDataAuthorizedData {
+pub struct DataAuthorizedData {
     /// 授权业务类别
     pub business_type: Option<String>,
     /// 授权批次ID
@@ -8631,11 +9983,11 @@ pub struct GetPartnershipsResponseDataAuthorizedData {
 
 /// 合作关系结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnershipsResponseData {
+pub struct PartnershipData {
     /// 合作方信息
-    pub partner: Option<GetPartnershipsResponseDataPartner>,
+    pub partner: Option<DataPartner>,
     /// 被授权数据
-    pub authorized_data: Option<GetPartnershipsResponseDataAuthorizedData>,
+    pub authorized_data: Option<DataAuthorizedData>,
     /// 建立合作关系时间
     pub build_time: Option<String>,
     /// 终止合作关系时间
@@ -8647,10 +9999,13 @@ pub struct GetPartnershipsResponseData {
 }
 
 /// The answer of [`GetPartnerships`] (查询合作关系列表API).
+#[doc(alias = "v3/marketing/partnerships")]
+#[doc(alias = "GET v3/marketing/partnerships")]
+#[doc(alias = "查询合作关系列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnershipsResponse {
     /// 合作关系结果集
-    pub data: Option<Vec<GetPartnershipsResponseData>>,
+    pub data: Option<Vec<PartnershipData>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页页码
@@ -8663,7 +10018,7 @@ crate::open_enum::open_enum! {
     /// 合作方类别
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnershipsBuildPartnerType {
+    pub enum PartnerType {
         /// `APPID`
         Appid = "APPID",
         /// `MERCHANT`
@@ -8674,9 +10029,9 @@ crate::open_enum::open_enum! {
 /// 合作方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnershipsBuildPartner {
+pub struct Partner {
     /// 合作方类别
-    pub r#type: PostPartnershipsBuildPartnerType,
+    pub r#type: PartnerType,
     /// 合作方APPID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
@@ -8685,24 +10040,12 @@ pub struct PostPartnershipsBuildPartner {
     pub merchant_id: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 授权业务类别
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnershipsBuildAuthorizedDataBusinessType {
-        /// `FAVOR_STOCK`
-        FavorStock = "FAVOR_STOCK",
-        /// `BUSIFAVOR_STOCK`
-        BusifavorStock = "BUSIFAVOR_STOCK",
-    }
-}
-
 /// 被授权数据
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnershipsBuildAuthorizedData {
+pub struct AuthorizedData {
     /// 授权业务类别
-    pub business_type: PostPartnershipsBuildAuthorizedDataBusinessType,
+    pub business_type: BusinessType,
     /// 授权批次ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_id: Option<String>,
@@ -8710,9 +10053,9 @@ pub struct PostPartnershipsBuildAuthorizedData {
 
 /// 合作方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnershipsBuildResponsePartner {
+pub struct BuildPartner {
     /// 合作方类别
-    pub r#type: Option<PostPartnershipsBuildPartnerType>,
+    pub r#type: Option<PartnerType>,
     /// 合作方APPID
     pub appid: Option<String>,
     /// 合作方商户ID
@@ -8721,9 +10064,9 @@ pub struct PostPartnershipsBuildResponsePartner {
 
 /// 被授权数据
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnershipsBuildResponseAuthorizedData {
+pub struct BuildAuthorizedData {
     /// 授权业务类别
-    pub business_type: Option<PostPartnershipsBuildAuthorizedDataBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// 授权批次ID
     pub stock_id: Option<String>,
 }
@@ -8732,7 +10075,7 @@ crate::open_enum::open_enum! {
     /// 合作状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnershipsBuildResponseState {
+    pub enum BuildState {
         /// `ESTABLISHED`
         Established = "ESTABLISHED",
         /// `TERMINATED`
@@ -8741,14 +10084,17 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostPartnershipsBuild`] (建立合作关系API).
+#[doc(alias = "v3/marketing/partnerships/build")]
+#[doc(alias = "POST v3/marketing/partnerships/build")]
+#[doc(alias = "建立合作关系API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnershipsBuildResponse {
     /// 合作方信息
-    pub partner: Option<PostPartnershipsBuildResponsePartner>,
+    pub partner: Option<BuildPartner>,
     /// 被授权数据
-    pub authorized_data: Option<PostPartnershipsBuildResponseAuthorizedData>,
+    pub authorized_data: Option<BuildAuthorizedData>,
     /// 合作状态
-    pub state: Option<PostPartnershipsBuildResponseState>,
+    pub state: Option<BuildState>,
     /// 建立合作关系时间
     pub build_time: Option<String>,
     /// 创建时间
@@ -8758,6 +10104,9 @@ pub struct PostPartnershipsBuildResponse {
 }
 
 /// The answer of [`PostPartnershipsTerminate`] (终止合作关系API).
+#[doc(alias = "v3/marketing/partnerships/terminate")]
+#[doc(alias = "POST v3/marketing/partnerships/terminate")]
+#[doc(alias = "终止合作关系API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnershipsTerminateResponse {
     /// 终止合作关系时间
@@ -8765,45 +10114,20 @@ pub struct PostPartnershipsTerminateResponse {
 }
 
 crate::open_enum::open_enum! {
-    /// 活动状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesActivityStatus {
-        /// `CREATE_ACT_STATUS`
-        CreateActStatus = "CREATE_ACT_STATUS",
-        /// `ONGOING_ACT_STATUS`
-        OngoingActStatus = "ONGOING_ACT_STATUS",
-        /// `TERMINATE_ACT_STATUS`
-        TerminateActStatus = "TERMINATE_ACT_STATUS",
-        /// `STOP_ACT_STATUS`
-        StopActStatus = "STOP_ACT_STATUS",
-        /// `OVER_TIME_ACT_STATUS`
-        OverTimeActStatus = "OVER_TIME_ACT_STATUS",
-        /// `CREATE_ACT_FAILED`
-        CreateActFailed = "CREATE_ACT_FAILED",
-        /// `ACT_STATUS_UNKNOWN`
-        ActStatusUnknown = "ACT_STATUS_UNKNOWN",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetPaygiftactivityActivitiesActivityStatus {}
-
-crate::open_enum::open_enum! {
     /// 奖品类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesAwardType {
+    pub enum AwardType {
         /// `BUSIFAVOR`
         Busifavor = "BUSIFAVOR",
     }
 }
 
-impl crate::endpoint::QueryValue for GetPaygiftactivityActivitiesAwardType {}
+impl crate::endpoint::QueryValue for AwardType {}
 
 /// 每日可用时间
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriodsAvailableDayTime
-{
+pub struct AvailableDayTime {
     /// 每日可用开始时间
     pub begin_day_time: Option<String>,
     /// 每日可用结束时间
@@ -8812,18 +10136,18 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeri
 
 /// 可用时间段
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriods {
+pub struct AvailablePeriod {
     /// 可用时间
-    pub available_time: Option<Vec<PostBusifavorStocksCouponUseRuleCouponAvailableTimeIrregularyAvaliableTime>>,
+    pub available_time: Option<Vec<IrregularAvailableTime>>,
     /// 每日可用时间
-    pub available_day_time: Option<Vec<GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriodsAvailableDayTime>>,
+    pub available_day_time: Option<Vec<AvailableDayTime>>,
 }
 
 crate::open_enum::open_enum! {
     /// 投放目的
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataActivityBaseInfoDeliveryPurpose {
+    pub enum DeliveryPurposeCategory {
         /// `OFF_LINE_PAY`
         OffLinePay = "OFF_LINE_PAY",
         /// `JUMP_MINI_APP`
@@ -8833,7 +10157,7 @@ crate::open_enum::open_enum! {
 
 /// 活动基本信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfo {
+pub struct ActBaseInfo {
     /// 活动名称
     pub activity_name: String,
     /// 活动副标题
@@ -8841,18 +10165,17 @@ pub struct GetPaygiftactivityActivitiesResponseDataActivityBaseInfo {
     /// 商户logo
     pub merchant_logo_url: String,
     /// 背景颜色
-    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 活动开始时间
     pub begin_time: Option<String>,
     /// 活动结束时间
     pub end_time: Option<String>,
     /// 可用时间段
-    pub available_periods:
-        Option<GetPaygiftactivityActivitiesResponseDataActivityBaseInfoAvailablePeriods>,
+    pub available_periods: Option<AvailablePeriod>,
     /// 商户请求单号
     pub out_request_no: String,
     /// 投放目的
-    pub delivery_purpose: GetPaygiftactivityActivitiesResponseDataActivityBaseInfoDeliveryPurpose,
+    pub delivery_purpose: DeliveryPurposeCategory,
     /// 商家小程序appid
     pub mini_programs_appid: Option<String>,
     /// 商家小程序path
@@ -8863,7 +10186,7 @@ crate::open_enum::open_enum! {
     /// 奖品类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingDeliveryUserCategory {
+    pub enum DeliveryUserCategory {
         /// `DELIVERY_ALL_PERSON`
         DeliveryAllPerson = "DELIVERY_ALL_PERSON",
         /// `DELIVERY_MEMBER_PERSON`
@@ -8875,7 +10198,7 @@ crate::open_enum::open_enum! {
     /// 支付场景列表
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentSceneList {
+    pub enum PaymentScene {
         /// `APP_SCENE`
         AppScene = "APP_SCENE",
         /// `SWING_CARD_SCENE`
@@ -8895,7 +10218,7 @@ crate::open_enum::open_enum! {
     /// 支付方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformationPaymentMethod {
+    pub enum PaymentMethodCategory {
         /// `CFT`
         Cft = "CFT",
         /// `SPECIFIC_BANK_CARD`
@@ -8905,31 +10228,27 @@ crate::open_enum::open_enum! {
 
 /// 支付方式信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformation {
+pub struct PaymentMethodInformation {
     /// 支付方式
-    pub payment_method: Option<GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformationPaymentMethod>,
+    pub payment_method: Option<PaymentMethodCategory>,
     /// 银行简称
     pub bank_abbreviation: Option<String>,
 }
 
 /// 支付模式
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMode {
+pub struct PaymentMode {
     /// 支付场景列表
-    pub payment_scene_list: Option<
-        Vec<GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentSceneList>,
-    >,
+    pub payment_scene_list: Option<Vec<PaymentScene>>,
     /// 支付方式信息
-    pub payment_method_information: Option<
-        GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformation,
-    >,
+    pub payment_method_information: Option<PaymentMethodInformation>,
 }
 
 /// 支付方式信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMethodInformation {
+pub struct PaymentMethodInfo {
     /// 支付方式
-    pub payment_method: GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentMethodInformationPaymentMethod,
+    pub payment_method: PaymentMethodCategory,
     /// 银行简称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_abbreviation: Option<String>,
@@ -8937,26 +10256,24 @@ pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMethodI
 
 /// 活动高级设置
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAdvancedSetting {
+pub struct ActAdvancedSetting {
     /// 奖品类型
-    pub delivery_user_category:
-        Option<GetPaygiftactivityActivitiesResponseDataAdvancedSettingDeliveryUserCategory>,
+    pub delivery_user_category: Option<DeliveryUserCategory>,
     /// 商家会员appid
     pub merchant_member_appid: Option<String>,
     /// 支付模式
-    pub payment_mode: Option<GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMode>,
+    pub payment_mode: Option<PaymentMode>,
     /// 订单优惠标记
     pub goods_tags: Option<Vec<String>>,
     /// 支付方式信息
-    pub payment_method_information:
-        Option<GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMethodInformation>,
+    pub payment_method_information: Option<PaymentMethodInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 发券商户号选项
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleMerchantOption {
+    pub enum SendMerchantOption {
         /// `IN_SEVICE_COUPON_MERCHANT`
         InSeviceCouponMerchant = "IN_SEVICE_COUPON_MERCHANT",
         /// `MANUAL_INPUT_MERCHANT`
@@ -8968,7 +10285,7 @@ crate::open_enum::open_enum! {
     /// 发放内容
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleSendContent {
+    pub enum SendContentCategory {
         /// `SINGLE_COUPON`
         SingleCoupon = "SINGLE_COUPON",
         /// `GIFT_PACKAGE`
@@ -8978,7 +10295,7 @@ crate::open_enum::open_enum! {
 
 /// 奖品基本信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwardList {
+pub struct AwardBaseInfo {
     /// 代金券批次Id
     pub stock_id: Option<String>,
     /// 奖品原始图
@@ -8989,93 +10306,54 @@ pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwar
 
 /// 阶梯送发放规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule {
+pub struct FullSendRule {
     /// 奖品类型
-    pub award_type: GetPaygiftactivityActivitiesAwardType,
+    pub award_type: AwardType,
     /// 发券商户号选项
-    pub merchant_option:
-        GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleMerchantOption,
+    pub merchant_option: SendMerchantOption,
     /// 消费金额门槛
     pub transaction_amount_minimum: i64,
     /// 发放内容
-    pub send_content: GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleSendContent,
+    pub send_content: SendContentCategory,
     /// 奖品基本信息列表
-    pub award_list:
-        Option<Vec<GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleAwardList>>,
+    pub award_list: Option<Vec<AwardBaseInfo>>,
     /// 发券商户号列表
     pub merchant_id_list: Option<Vec<String>>,
 }
 
 /// 阶梯送发放规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRuleStepSendRule {
+pub struct StepSendRule {
     /// 奖品类型
-    pub award_type: Option<GetPaygiftactivityActivitiesAwardType>,
+    pub award_type: Option<AwardType>,
     /// 发券商户号选项
-    pub merchant_option:
-        Option<GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleMerchantOption>,
+    pub merchant_option: Option<SendMerchantOption>,
 }
 
 /// 活动奖品发放规则
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseDataAwardSendRule {
+pub struct AwardSendRule {
     /// 阶梯送发放规则
-    pub full_send_rule: Option<GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule>,
+    pub full_send_rule: Option<FullSendRule>,
     /// 阶梯送发放规则
-    pub step_send_rule: Option<GetPaygiftactivityActivitiesResponseDataAwardSendRuleStepSendRule>,
-}
-
-crate::open_enum::open_enum! {
-    /// 活动类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataActivityType {
-        /// `FULL_SEND_ACT_TYPE`
-        FullSendActType = "FULL_SEND_ACT_TYPE",
-        /// `STEP_SEND_ACT_TYPE`
-        StepSendActType = "STEP_SEND_ACT_TYPE",
-        /// `SPECIFIC_SEND_ACT_TYPE`
-        SpecificSendActType = "SPECIFIC_SEND_ACT_TYPE",
-    }
-}
-
-crate::open_enum::open_enum! {
-    /// 活动当前状态枚举值
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaygiftactivityActivitiesResponseDataActivityStatus {
-        /// `ACT_STATUS_UNKNOWN`
-        ActStatusUnknown = "ACT_STATUS_UNKNOWN",
-        /// `CREATE_ACT_STATUS`
-        CreateActStatus = "CREATE_ACT_STATUS",
-        /// `ONGOING_ACT_STATUS`
-        OngoingActStatus = "ONGOING_ACT_STATUS",
-        /// `TERMINATE_ACT_STATUS`
-        TerminateActStatus = "TERMINATE_ACT_STATUS",
-        /// `STOP_ACT_STATUS`
-        StopActStatus = "STOP_ACT_STATUS",
-        /// `OVER_TIME_ACT_STATUS`
-        OverTimeActStatus = "OVER_TIME_ACT_STATUS",
-        /// `CREATE_ACT_FAILED`
-        CreateActFailed = "CREATE_ACT_FAILED",
-    }
+    pub step_send_rule: Option<StepSendRule>,
 }
 
 /// 结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponseData {
+pub struct ActivityInformation {
     /// 活动基本信息
-    pub activity_base_info: Option<GetPaygiftactivityActivitiesResponseDataActivityBaseInfo>,
+    pub activity_base_info: Option<ActBaseInfo>,
     /// 活动高级设置
-    pub advanced_setting: Option<GetPaygiftactivityActivitiesResponseDataAdvancedSetting>,
+    pub advanced_setting: Option<ActAdvancedSetting>,
     /// 活动id
     pub activity_id: Option<String>,
     /// 活动奖品发放规则
-    pub award_send_rule: Option<GetPaygiftactivityActivitiesResponseDataAwardSendRule>,
+    pub award_send_rule: Option<AwardSendRule>,
     /// 活动类型
-    pub activity_type: Option<GetPaygiftactivityActivitiesResponseDataActivityType>,
+    pub activity_type: Option<ActType>,
     /// 活动当前状态枚举值
-    pub activity_status: Option<GetPaygiftactivityActivitiesResponseDataActivityStatus>,
+    pub activity_status: Option<ActStatus>,
     /// 创建商户号
     pub creator_merchant_id: Option<String>,
     /// 所属商户号
@@ -9086,9 +10364,12 @@ pub struct GetPaygiftactivityActivitiesResponseData {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`GetPaygiftactivityActivities`] (获取支付有礼活动列表API).
+/// The answer of [`ListActivities`] (获取支付有礼活动列表API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities")]
+#[doc(alias = "获取支付有礼活动列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesResponse {
+pub struct ListActivitiesResponse {
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -9096,25 +10377,21 @@ pub struct GetPaygiftactivityActivitiesResponse {
     /// 总数
     pub total_count: Option<i64>,
     /// 结果集
-    pub data: Option<Vec<GetPaygiftactivityActivitiesResponseData>>,
+    pub data: Option<Vec<ActivityInformation>>,
 }
 
-/// 活动奖品发放规则
+/// The answer of [`GetActDetail`] (查询活动详情接口API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities/{activity_id}")]
+#[doc(alias = "查询活动详情接口API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesActivityIdResponseAwardSendRule {
-    /// 阶梯送发放规则
-    pub full_send_rule: Option<GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRule>,
-}
-
-/// The answer of [`GetPaygiftactivityActivitiesActivityId`] (查询活动详情接口API).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesActivityIdResponse {
+pub struct GetActDetailResponse {
     /// 活动id
     pub activity_id: Option<String>,
     /// 活动类型
-    pub activity_type: Option<GetPaygiftactivityActivitiesResponseDataActivityType>,
+    pub activity_type: Option<ActType>,
     /// 活动状态
-    pub activity_status: Option<GetPaygiftactivityActivitiesActivityStatus>,
+    pub activity_status: Option<ActStatus>,
     /// 创建商户号
     pub creator_merchant_id: Option<String>,
     /// 所属商户号
@@ -9128,16 +10405,16 @@ pub struct GetPaygiftactivityActivitiesActivityIdResponse {
     /// 活动更新时间
     pub update_time: Option<String>,
     /// 活动基本信息
-    pub activity_base_info: GetPaygiftactivityActivitiesResponseDataActivityBaseInfo,
+    pub activity_base_info: ActBaseInfo,
     /// 活动高级设置
-    pub advanced_setting: Option<GetPaygiftactivityActivitiesResponseDataAdvancedSetting>,
+    pub advanced_setting: Option<ActAdvancedSetting>,
     /// 活动奖品发放规则
-    pub award_send_rule: GetPaygiftactivityActivitiesActivityIdResponseAwardSendRule,
+    pub award_send_rule: AwardSendRule,
 }
 
 /// 结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponseData {
+pub struct SkuInfo {
     /// 指定商品
     pub goods_id: Option<String>,
     /// 创建时间
@@ -9146,9 +10423,12 @@ pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponseData {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`GetPaygiftactivityActivitiesActivityIdGoods`] (查询活动指定商品列表API).
+/// The answer of [`ListActivitySku`] (查询活动指定商品列表API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/goods")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods")]
+#[doc(alias = "查询活动指定商品列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponse {
+pub struct ListActSkuResponse {
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -9158,12 +10438,12 @@ pub struct GetPaygiftactivityActivitiesActivityIdGoodsResponse {
     /// 活动id
     pub activity_id: Option<String>,
     /// 结果集
-    pub data: Option<Vec<GetPaygiftactivityActivitiesActivityIdGoodsResponseData>>,
+    pub data: Option<Vec<SkuInfo>>,
 }
 
 /// 结果集
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponseData {
+pub struct ActParticipateMchInfo {
     /// 商户号
     pub mchid: Option<String>,
     /// 商户名称
@@ -9174,9 +10454,12 @@ pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponseData {
     pub update_time: Option<String>,
 }
 
-/// The answer of [`GetPaygiftactivityActivitiesActivityIdMerchants`] (查询活动发券商户号API).
+/// The answer of [`ListActivityMerchant`] (查询活动发券商户号API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/merchants")]
+#[doc(alias = "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants")]
+#[doc(alias = "查询活动发券商户号API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponse {
+pub struct ListActMchResponse {
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -9186,45 +10469,60 @@ pub struct GetPaygiftactivityActivitiesActivityIdMerchantsResponse {
     /// 活动id
     pub activity_id: Option<String>,
     /// 结果集
-    pub data: Option<Vec<GetPaygiftactivityActivitiesActivityIdMerchantsResponseData>>,
+    pub data: Option<Vec<ActParticipateMchInfo>>,
 }
 
 /// 未通过规则校验的发券商户号列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAddResponseInvalidMerchantIdList {
+pub struct InvalidParticipateMerchant {
     /// 商户号
     pub mchid: Option<String>,
     /// 无效原因
     pub invalid_reason: Option<String>,
 }
 
-/// The answer of [`PostPaygiftactivityActivitiesActivityIdMerchantsAdd`] (新增活动发券商户号API).
+/// The answer of [`AddActivityMerchant`] (新增活动发券商户号API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add")]
+#[doc(alias = "新增活动发券商户号API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPaygiftactivityActivitiesActivityIdMerchantsAddResponse {
+pub struct AddActivityMerchantResponse {
     /// 活动id
     pub activity_id: Option<String>,
     /// 添加时间
     pub add_time: Option<String>,
     /// 未通过规则校验的发券商户号列表
-    pub invalid_merchant_id_list: Option<
-        Vec<PostPaygiftactivityActivitiesActivityIdMerchantsAddResponseInvalidMerchantIdList>,
-    >,
+    pub invalid_merchant_id_list: Option<Vec<InvalidParticipateMerchant>>,
 }
 
-/// The answer of [`PostPaygiftactivityActivitiesActivityIdMerchantsDelete`] (删除活动发券商户号API).
+/// The answer of [`DeleteActivityMerchant`] (删除活动发券商户号API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete")]
+#[doc(alias = "删除活动发券商户号API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPaygiftactivityActivitiesActivityIdMerchantsDeleteResponse {
+pub struct DeleteActivityMerchantResponse {
     /// 活动id
     pub activity_id: Option<String>,
     /// 删除时间
     pub delete_time: Option<String>,
 }
 
+/// The answer of [`TerminateActivity`] (终止活动API).
+#[doc(alias = "v3/marketing/paygiftactivity/activities/{activity_id}/terminate")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate")]
+#[doc(alias = "终止活动API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TerminateActResponse {
+    /// 活动id
+    pub activity_id: Option<String>,
+    /// 生效时间
+    pub terminate_time: Option<String>,
+}
+
 /// 每日可用时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfoAvailablePeriodsAvailableDayTime
-{
+pub struct AvailablePeriodAvailableDayTime {
     /// 每日可用开始时间
     pub begin_day_time: String,
     /// 每日可用结束时间
@@ -9234,19 +10532,19 @@ pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfoAvailablePe
 /// 可用时间段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfoAvailablePeriods {
+pub struct AvailablePeriods {
     /// 可用时间
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_time: Option<Vec<PostMembercardActivityActivitiesAwardSendPeriodAwardSendTime>>,
+    pub available_time: Option<Vec<AvailableTime>>,
     /// 每日可用时间
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_day_time: Option<Vec<PostPaygiftactivityUniqueThresholdActivityActivityBaseInfoAvailablePeriodsAvailableDayTime>>,
+    pub available_day_time: Option<Vec<AvailablePeriodAvailableDayTime>>,
 }
 
 /// 活动基本信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfo {
+pub struct ActivityBaseInfo {
     /// 活动名称
     pub activity_name: String,
     /// 活动副标题
@@ -9255,19 +10553,18 @@ pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfo {
     pub merchant_logo_url: String,
     /// 背景颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_color: Option<PostBusifavorStocksDisplayPatternInfoBackgroundColor>,
+    pub background_color: Option<BackgroundColor>,
     /// 活动开始时间
     pub begin_time: String,
     /// 活动结束时间
     pub end_time: String,
     /// 可用时间段
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_periods:
-        Option<PostPaygiftactivityUniqueThresholdActivityActivityBaseInfoAvailablePeriods>,
+    pub available_periods: Option<AvailablePeriods>,
     /// 商户请求单号
     pub out_request_no: String,
     /// 投放目的
-    pub delivery_purpose: GetPaygiftactivityActivitiesResponseDataActivityBaseInfoDeliveryPurpose,
+    pub delivery_purpose: DeliveryPurposeCategory,
     /// 商家小程序appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mini_programs_appid: Option<String>,
@@ -9279,32 +10576,28 @@ pub struct PostPaygiftactivityUniqueThresholdActivityActivityBaseInfo {
 /// 支付模式
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityAdvancedSettingPaymentMode {
+pub struct AdvancedSettingPaymentMode {
     /// 支付场景列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_scene_list: Option<
-        Vec<GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentModePaymentSceneList>,
-    >,
+    pub payment_scene_list: Option<Vec<PaymentScene>>,
 }
 
 /// 其他高级配置项
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityAdvancedSetting {
+pub struct AdvancedSetting {
     /// 支付方式信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_method_information:
-        Option<GetPaygiftactivityActivitiesResponseDataAdvancedSettingPaymentMethodInformation>,
+    pub payment_method_information: Option<PaymentMethodInfo>,
     /// 投放用户类别
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivery_user_category:
-        Option<GetPaygiftactivityActivitiesResponseDataAdvancedSettingDeliveryUserCategory>,
+    pub delivery_user_category: Option<DeliveryUserCategory>,
     /// 商家会员appid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_member_appid: Option<String>,
     /// 支付模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_mode: Option<PostPaygiftactivityUniqueThresholdActivityAdvancedSettingPaymentMode>,
+    pub payment_mode: Option<AdvancedSettingPaymentMode>,
     /// 订单优惠标记
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goods_tags: Option<Vec<String>>,
@@ -9313,7 +10606,7 @@ pub struct PostPaygiftactivityUniqueThresholdActivityAdvancedSetting {
 /// 奖品基本信息列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityAwardSendRuleAwardList {
+pub struct AwardList {
     /// 代金券批次Id
     pub stock_id: String,
     /// 奖品原始图
@@ -9326,26 +10619,28 @@ pub struct PostPaygiftactivityUniqueThresholdActivityAwardSendRuleAwardList {
 /// 阶梯送发放规则
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaygiftactivityUniqueThresholdActivityAwardSendRule {
+pub struct UniqueThresholdActivityAwardSendRule {
     /// 奖品类型
-    pub award_type: GetPaygiftactivityActivitiesAwardType,
+    pub award_type: AwardType,
     /// 发券商户号选项
-    pub merchant_option:
-        GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleMerchantOption,
+    pub merchant_option: SendMerchantOption,
     /// 消费金额门槛
     pub transaction_amount_minimum: i64,
     /// 发放内容
-    pub send_content: GetPaygiftactivityActivitiesResponseDataAwardSendRuleFullSendRuleSendContent,
+    pub send_content: SendContentCategory,
     /// 奖品基本信息列表
-    pub award_list: Vec<PostPaygiftactivityUniqueThresholdActivityAwardSendRuleAwardList>,
+    pub award_list: Vec<AwardList>,
     /// 发券商户号列表
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_id_list: Option<Vec<String>>,
 }
 
-/// The answer of [`PostPaygiftactivityUniqueThresholdActivity`] (创建全场满额送活动API).
+/// The answer of [`CreateFullSendAct`] (创建全场满额送活动API).
+#[doc(alias = "v3/marketing/paygiftactivity/unique-threshold-activity")]
+#[doc(alias = "POST v3/marketing/paygiftactivity/unique-threshold-activity")]
+#[doc(alias = "创建全场满额送活动API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPaygiftactivityUniqueThresholdActivityResponse {
+pub struct CreateFullSendActResponse {
     /// 活动id
     pub activity_id: String,
     /// 创建时间
@@ -9356,7 +10651,7 @@ crate::open_enum::open_enum! {
     /// 自定义入口种类
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostShoppingReceiptCustomentrancesCustomEntranceType {
+    pub enum CustomEntranceType {
         /// `MERCHANT_ACTIVITY`
         MerchantActivity = "MERCHANT_ACTIVITY",
         /// `MERCHANT_MINI_PROGRAM`
@@ -9368,7 +10663,7 @@ crate::open_enum::open_enum! {
     /// 设置自定义入口的状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostShoppingReceiptCustomentrancesCustomEntranceState {
+    pub enum CustomEntranceState {
         /// `ONLINE`
         Online = "ONLINE",
         /// `OFFLINE`
@@ -9379,7 +10674,7 @@ crate::open_enum::open_enum! {
 /// 自定义入口跳转信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostShoppingReceiptCustomentrancesJumpLink {
+pub struct CustomentranceJumpLink {
     /// 自定义入口的跳转小程序AppID
     pub mini_programs_appid: String,
     /// 自定义入口跳转小程序的path
@@ -9388,7 +10683,7 @@ pub struct PostShoppingReceiptCustomentrancesJumpLink {
 
 /// 自定义入口跳转信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostShoppingReceiptCustomentrancesResponseJumpLink {
+pub struct JumpLink {
     /// 自定义入口的跳转小程序AppID
     pub mini_programs_appid: Option<String>,
     /// 自定义入口跳转小程序的path
@@ -9396,16 +10691,19 @@ pub struct PostShoppingReceiptCustomentrancesResponseJumpLink {
 }
 
 /// The answer of [`PostShoppingReceiptCustomentrances`] (创建自定义入口).
+#[doc(alias = "v3/marketing/shopping-receipt/customentrances")]
+#[doc(alias = "POST v3/marketing/shopping-receipt/customentrances")]
+#[doc(alias = "创建自定义入口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptCustomentrancesResponse {
     /// 自定义入口种类
-    pub custom_entrance_type: Option<PostShoppingReceiptCustomentrancesCustomEntranceType>,
+    pub custom_entrance_type: Option<CustomEntranceType>,
     /// 副标题
     pub subtitle: Option<String>,
     /// 展示商品信息
     pub goods_thumbnail_url: Option<String>,
     /// 设置自定义入口的状态
-    pub custom_entrance_state: Option<PostShoppingReceiptCustomentrancesCustomEntranceState>,
+    pub custom_entrance_state: Option<CustomEntranceState>,
     /// 自定义入口的开始时间
     pub start_time: Option<String>,
     /// 自定义入口的结束时间
@@ -9419,13 +10717,73 @@ pub struct PostShoppingReceiptCustomentrancesResponse {
     /// 商户创建自定义入口的凭据号
     pub out_request_no: Option<String>,
     /// 自定义入口跳转信息
-    pub jump_link: Option<PostShoppingReceiptCustomentrancesResponseJumpLink>,
+    pub jump_link: Option<JumpLink>,
+}
+
+/// The answer of [`GetShoppingReceiptCustomentrancesBrandId`] (查询自定义入口).
+#[doc(alias = "v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "GET v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "查询自定义入口")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetShoppingReceiptCustomentrancesBrandIdResponse {
+    /// 自定义入口种类
+    pub custom_entrance_type: Option<CustomEntranceType>,
+    /// 副标题
+    pub subtitle: Option<String>,
+    /// 展示商品信息
+    pub goods_thumbnail_url: Option<String>,
+    /// 设置自定义入口的状态
+    pub custom_entrance_state: Option<CustomEntranceState>,
+    /// 自定义入口的开始时间
+    pub start_time: Option<String>,
+    /// 自定义入口的结束时间
+    pub end_time: Option<String>,
+    /// 自定义入口的归属品牌ID
+    pub brand_id: Option<String>,
+    /// 自定义入口创建的时间
+    pub create_time: Option<String>,
+    /// 自定义入口修改的时间
+    pub modify_time: Option<String>,
+    /// 商户创建自定义入口的凭据号
+    pub out_request_no: Option<String>,
+    /// 自定义入口跳转信息
+    pub jump_link: Option<JumpLink>,
+}
+
+/// The answer of [`PatchShoppingReceiptCustomentrancesBrandId`] (更新自定义入口).
+#[doc(alias = "v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}")]
+#[doc(alias = "更新自定义入口")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchShoppingReceiptCustomentrancesBrandIdResponse {
+    /// 自定义入口种类
+    pub custom_entrance_type: Option<CustomEntranceType>,
+    /// 副标题
+    pub subtitle: Option<String>,
+    /// 展示商品信息
+    pub goods_thumbnail_url: Option<String>,
+    /// 设置自定义入口的状态
+    pub custom_entrance_state: Option<CustomEntranceState>,
+    /// 自定义入口的开始时间
+    pub start_time: Option<String>,
+    /// 自定义入口的结束时间
+    pub end_time: Option<String>,
+    /// 自定义入口的归属品牌ID
+    pub brand_id: Option<String>,
+    /// 自定义入口创建的时间
+    pub create_time: Option<String>,
+    /// 自定义入口修改的时间
+    pub modify_time: Option<String>,
+    /// 商户创建自定义入口的凭据号
+    pub out_request_no: Option<String>,
+    /// 自定义入口跳转信息
+    pub jump_link: Option<JumpLink>,
 }
 
 /// 跳转信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo {
+pub struct JumpInfo {
     /// 商户电子小票跳转信息小程序AppID
     pub merchant_appid: String,
     /// 商户电子小票跳转信息小程序路径
@@ -9434,7 +10792,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosJumpInfo {
 
 /// 跳转信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJumpInfoJumpInfo {
+pub struct MerchantJumpInfo {
     /// 商户电子小票跳转信息小程序AppID
     pub merchant_appid: Option<String>,
     /// 商户电子小票跳转信息小程序路径
@@ -9443,7 +10801,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJu
 
 /// 商家电子小票跳转信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJumpInfo {
+pub struct MerchantshoppingreceiptjumpinfosMerchantJumpInfo {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 商户号
@@ -9455,8 +10813,7 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJu
     /// 商户上传时间
     pub merchant_upload_time: Option<String>,
     /// 跳转信息
-    pub jump_info:
-        Option<PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJumpInfoJumpInfo>,
+    pub jump_info: Option<MerchantJumpInfo>,
     /// 创建时间
     pub create_time: Option<String>,
     /// 修改时间
@@ -9466,16 +10823,18 @@ pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJu
 }
 
 /// The answer of [`PostShoppingReceiptMerchantshoppingreceiptjumpinfos`] (上传商家电子小票跳转信息).
+#[doc(alias = "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos")]
+#[doc(alias = "POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos")]
+#[doc(alias = "上传商家电子小票跳转信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
     /// 商家电子小票跳转信息
-    pub merchant_jump_info:
-        Option<PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponseMerchantJumpInfo>,
+    pub merchant_jump_info: Option<MerchantshoppingreceiptjumpinfosMerchantJumpInfo>,
 }
 
 /// 用户与商家的联系渠道
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostShoppingReceiptShoppingreceiptsMerchantContactInformation {
+pub struct MerchantContactInformation {
     /// 品牌售后部门的咨询电话
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consultation_phone_number: Option<String>,
@@ -9485,7 +10844,7 @@ crate::open_enum::open_enum! {
     /// 电子小票图片审核状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostShoppingReceiptShoppingreceiptsResponseReceiptState {
+    pub enum ReceiptState {
         /// `WAIT_REVIEW`
         WaitReview = "WAIT_REVIEW",
         /// `NOT_PASS_REVIEW`
@@ -9497,11 +10856,11 @@ crate::open_enum::open_enum! {
 
 /// 电子小票上传信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostShoppingReceiptShoppingreceiptsResponseReceipt {
+pub struct Receipt {
     /// 电子小票ID
     pub receipt_id: Option<String>,
     /// 电子小票图片审核状态
-    pub state: Option<PostShoppingReceiptShoppingreceiptsResponseReceiptState>,
+    pub state: Option<ReceiptState>,
     /// 微信支付订单的交易单号
     pub transaction_id: Option<String>,
     /// 微信支付订单的商户号
@@ -9521,22 +10880,24 @@ pub struct PostShoppingReceiptShoppingreceiptsResponseReceipt {
     /// 电子小票最后一次修改时间
     pub modify_time: Option<String>,
     /// 用户与商家的联系渠道
-    pub merchant_contact_information:
-        Option<PostShoppingReceiptShoppingreceiptsMerchantContactInformation>,
+    pub merchant_contact_information: Option<MerchantContactInformation>,
     /// 上传时间
     pub upload_time: Option<String>,
 }
 
 /// The answer of [`PostShoppingReceiptShoppingreceipts`] (上传电子小票).
+#[doc(alias = "v3/marketing/shopping-receipt/shoppingreceipts")]
+#[doc(alias = "POST v3/marketing/shopping-receipt/shoppingreceipts")]
+#[doc(alias = "上传电子小票")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostShoppingReceiptShoppingreceiptsResponse {
     /// 电子小票上传信息
-    pub receipt: Option<PostShoppingReceiptShoppingreceiptsResponseReceipt>,
+    pub receipt: Option<Receipt>,
 }
 
 /// 周周惠活动详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetWeeklyDiscountActivitiesResponseData {
+pub struct GetWeeklyDiscountActivitiesData {
     /// 活动ID
     pub activity_id: Option<String>,
     /// 活动名称
@@ -9570,10 +10931,13 @@ pub struct GetWeeklyDiscountActivitiesResponseData {
 }
 
 /// The answer of [`GetWeeklyDiscountActivities`] (查询周周惠活动列表API).
+#[doc(alias = "v3/marketing/weekly-discount/activities")]
+#[doc(alias = "GET v3/marketing/weekly-discount/activities")]
+#[doc(alias = "查询周周惠活动列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWeeklyDiscountActivitiesResponse {
     /// 周周惠活动详情
-    pub data: Option<Vec<GetWeeklyDiscountActivitiesResponseData>>,
+    pub data: Option<Vec<GetWeeklyDiscountActivitiesData>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -9582,9 +10946,50 @@ pub struct GetWeeklyDiscountActivitiesResponse {
     pub total_count: Option<i64>,
 }
 
-/// The answer of [`PostWeeklyDiscountActivitiesActivityIdApply`] (报名周周惠活动API).
+/// The answer of [`GetWeeklyDiscountActivitiesId`] (查询周周惠活动详情API).
+#[doc(alias = "v3/marketing/weekly-discount/activities/{activity_id}")]
+#[doc(alias = "GET v3/marketing/weekly-discount/activities/{activity_id}")]
+#[doc(alias = "查询周周惠活动详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostWeeklyDiscountActivitiesActivityIdApplyResponse {
+pub struct GetWeeklyDiscountActivitiesIdResponse {
+    /// 活动ID
+    pub activity_id: Option<String>,
+    /// 活动名称
+    pub activity_name: Option<String>,
+    /// 活动投放场景
+    pub activity_scene: Option<String>,
+    /// 活动投放区域编码
+    pub activity_area_code: Option<Vec<String>>,
+    /// 活动指定付款方式
+    pub activity_limit_pay: Option<String>,
+    /// 活动优惠门槛
+    pub activity_transaction_minimum_amount: Option<i64>,
+    /// 活动优惠金额
+    pub activity_coupon_amount: Option<i64>,
+    /// 活动可使用周期
+    pub activity_available_week: Option<Vec<String>>,
+    /// 活动预算
+    pub activity_max_amount: Option<i64>,
+    /// 活动单天预算
+    pub activity_max_amount_per_day: Option<i64>,
+    /// 活动开始时间
+    pub activity_available_begin_time: Option<String>,
+    /// 活动结束时间
+    pub activity_available_end_time: Option<String>,
+    /// 活动状态
+    pub activity_state: Option<String>,
+    /// 活动备注
+    pub activity_remark: Option<String>,
+    /// 活动logo
+    pub activity_logo: Option<String>,
+}
+
+/// The answer of [`PostWeeklyDiscountActivitiesIdApply`] (报名周周惠活动API).
+#[doc(alias = "v3/marketing/weekly-discount/activities/{activity_id}/apply")]
+#[doc(alias = "POST v3/marketing/weekly-discount/activities/{activity_id}/apply")]
+#[doc(alias = "报名周周惠活动API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostWeeklyDiscountActivitiesIdApplyResponse {
     /// 报名成功的活动ID
     pub activity_id: Option<i64>,
     /// 报名成功时间
@@ -9593,7 +10998,7 @@ pub struct PostWeeklyDiscountActivitiesActivityIdApplyResponse {
 
 /// 银行提现免费券列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetWithdrawFavorUsersOpenidCouponsResponseData {
+pub struct CouponData {
     /// 发放时间
     pub send_time: Option<String>,
     /// 发放额度
@@ -9607,10 +11012,13 @@ pub struct GetWithdrawFavorUsersOpenidCouponsResponseData {
 }
 
 /// The answer of [`GetWithdrawFavorUsersOpenidCoupons`] (查询批次下用户银行提现免费券列表API).
+#[doc(alias = "v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "GET v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "查询批次下用户银行提现免费券列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetWithdrawFavorUsersOpenidCouponsResponse {
     /// 银行提现免费券列表
-    pub data: Option<Vec<GetWithdrawFavorUsersOpenidCouponsResponseData>>,
+    pub data: Option<Vec<CouponData>>,
     /// 分页页码
     pub offset: Option<i64>,
     /// 分页大小
@@ -9620,6 +11028,9 @@ pub struct GetWithdrawFavorUsersOpenidCouponsResponse {
 }
 
 /// The answer of [`PostWithdrawFavorUsersOpenidCoupons`] (为用户发银行提现免费券API).
+#[doc(alias = "v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "POST v3/marketing/withdraw-favor/users/{openid}/coupons")]
+#[doc(alias = "为用户发银行提现免费券API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWithdrawFavorUsersOpenidCouponsResponse {
     /// 银行提现免费券ID
@@ -9633,165 +11044,130 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostBankFavorUsersOpenidBankMultiActivity>(
         "POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity",
     );
-    check.operation::<GetBankFavorUsersOpenidCouponsCouponId>(
+    check.operation::<GetBankFavorUsersOpenidCouponsId>(
         "GET v3/marketing/bank-favor/users/{openid}/coupons/{coupon_id}",
     );
-    check.operation::<GetBankPackagesPackageIdTasks>(
-        "GET v3/marketing/bank/packages/{package_id}/tasks",
-    );
-    check.operation::<PostBankPackagesPackageIdTasks>(
-        "POST v3/marketing/bank/packages/{package_id}/tasks",
-    );
-    check.operation::<GetBusifavorCallbacks>("GET v3/marketing/busifavor/callbacks");
-    check.operation::<PostBusifavorCallbacks>("POST v3/marketing/busifavor/callbacks");
-    check.operation::<PostBusifavorCouponsAssociate>(
-        "POST v3/marketing/busifavor/coupons/associate",
-    );
-    check.operation::<PostBusifavorCouponsDeactivate>(
-        "POST v3/marketing/busifavor/coupons/deactivate",
-    );
-    check.operation::<PostBusifavorCouponsDisassociate>(
-        "POST v3/marketing/busifavor/coupons/disassociate",
-    );
-    check.operation::<PostBusifavorCouponsReturn>("POST v3/marketing/busifavor/coupons/return");
-    check.operation::<PostBusifavorCouponsSend>("POST v3/marketing/busifavor/coupons/send");
-    check.operation::<PostBusifavorCouponsUse>("POST v3/marketing/busifavor/coupons/use");
-    check.operation::<PostBusifavorCouponsCardIdSend>(
-        "POST v3/marketing/busifavor/coupons/{card_id}/send",
-    );
+    check.operation::<ListTask>("GET v3/marketing/bank/packages/{package_id}/tasks");
+    check
+        .operation::<PostBankPackagesIdTasks>("POST v3/marketing/bank/packages/{package_id}/tasks");
+    check.operation::<GetCouponNotify>("GET v3/marketing/busifavor/callbacks");
+    check.operation::<SetCouponNotify>("POST v3/marketing/busifavor/callbacks");
+    check.operation::<AssociateTradeInfo>("POST v3/marketing/busifavor/coupons/associate");
+    check.operation::<DeactivateCoupon>("POST v3/marketing/busifavor/coupons/deactivate");
+    check.operation::<DisassociateTradeInfo>("POST v3/marketing/busifavor/coupons/disassociate");
+    check.operation::<ReturnCoupon>("POST v3/marketing/busifavor/coupons/return");
+    check
+        .operation::<MerchantexclusivecouponSendCoupon>("POST v3/marketing/busifavor/coupons/send");
+    check.operation::<UseCoupon>("POST v3/marketing/busifavor/coupons/use");
+    check.operation::<SendGovCard>("POST v3/marketing/busifavor/coupons/{card_id}/send");
     check.operation::<PostBusifavorProductCouponsPreSend>(
         "POST v3/marketing/busifavor/product-coupons/pre-send",
     );
     check.operation::<PostBusifavorProductCouponsSend>(
         "POST v3/marketing/busifavor/product-coupons/send",
     );
-    check.operation::<PostBusifavorStocks>("POST v3/marketing/busifavor/stocks");
-    check.operation::<GetBusifavorStocksStockId>("GET v3/marketing/busifavor/stocks/{stock_id}");
-    check
-        .operation::<PatchBusifavorStocksStockId>("PATCH v3/marketing/busifavor/stocks/{stock_id}");
-    check.operation::<PatchBusifavorStocksStockIdBudget>(
-        "PATCH v3/marketing/busifavor/stocks/{stock_id}/budget",
+    check.operation::<CreateBusifavorStock>("POST v3/marketing/busifavor/stocks");
+    check.operation::<MerchantexclusivecouponQueryStock>(
+        "GET v3/marketing/busifavor/stocks/{stock_id}",
     );
-    check.operation::<GetBusifavorStocksStockIdCouponcodes>(
+    check.operation::<ModifyStockInfo>("PATCH v3/marketing/busifavor/stocks/{stock_id}");
+    check.operation::<ModifyBudget>("PATCH v3/marketing/busifavor/stocks/{stock_id}/budget");
+    check.operation::<QueryCouponCodeList>(
         "GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes",
     );
-    check.operation::<PostBusifavorStocksStockIdCouponcodes>(
-        "POST v3/marketing/busifavor/stocks/{stock_id}/couponcodes",
-    );
-    check.operation::<DeleteBusifavorStocksStockIdCouponcodesCouponCode>(
+    check
+        .operation::<UploadCouponCode>("POST v3/marketing/busifavor/stocks/{stock_id}/couponcodes");
+    check.operation::<DeleteCouponCode>(
         "DELETE v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}",
     );
-    check.operation::<GetBusifavorStocksStockIdCouponcodesCouponCode>(
+    check.operation::<CouponCodeInfo>(
         "GET v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}",
     );
-    check.operation::<GetBusifavorSubsidyPayReceipts>(
-        "GET v3/marketing/busifavor/subsidy/pay-receipts",
-    );
-    check.operation::<PostBusifavorSubsidyPayReceipts>(
-        "POST v3/marketing/busifavor/subsidy/pay-receipts",
-    );
-    check.operation::<GetBusifavorSubsidyPayReceiptsSubsidyReceiptId>(
+    check.operation::<PayReceiptList>("GET v3/marketing/busifavor/subsidy/pay-receipts");
+    check.operation::<SubsidyPay>("POST v3/marketing/busifavor/subsidy/pay-receipts");
+    check.operation::<PayReceiptInfo>(
         "GET v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}",
     );
-    check.operation::<PostBusifavorSubsidyReturnReceipts>(
-        "POST v3/marketing/busifavor/subsidy/return-receipts",
-    );
-    check.operation::<GetBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId>(
+    check.operation::<SubsidyReturn>("POST v3/marketing/busifavor/subsidy/return-receipts");
+    check.operation::<ReturnReceiptInfo>(
         "GET v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}",
     );
-    check.operation::<GetBusifavorUsersOpenidCoupons>(
+    check.operation::<MerchantexclusivecouponListCouponsByFilter>(
         "GET v3/marketing/busifavor/users/{openid}/coupons",
     );
-    check.operation::<GetBusifavorUsersOpenidCouponsCouponCodeAppidsAppid>(
+    check.operation::<MerchantexclusivecouponQueryCoupon>(
         "GET v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}",
     );
-    check.operation::<GetFavorCallbacks>("GET v3/marketing/favor/callbacks");
-    check.operation::<PostFavorCallbacks>("POST v3/marketing/favor/callbacks");
-    check.operation::<PostFavorCouponStocks>("POST v3/marketing/favor/coupon-stocks");
+    check.operation::<QueryCallback>("GET v3/marketing/favor/callbacks");
+    check.operation::<SetCallback>("POST v3/marketing/favor/callbacks");
+    check.operation::<CreateCouponStock>("POST v3/marketing/favor/coupon-stocks");
     check.operation::<PostFavorMediaImageUpload>("POST v3/marketing/favor/media/image-upload");
-    check.operation::<GetFavorStocks>("GET v3/marketing/favor/stocks");
-    check.operation::<GetFavorStocksStockId>("GET v3/marketing/favor/stocks/{stock_id}");
-    check.operation::<GetFavorStocksStockIdItems>("GET v3/marketing/favor/stocks/{stock_id}/items");
-    check.operation::<GetFavorStocksStockIdMerchants>(
-        "GET v3/marketing/favor/stocks/{stock_id}/merchants",
-    );
-    check.operation::<PostFavorStocksStockIdModifyGoodsId>(
+    check.operation::<ListStocks>("GET v3/marketing/favor/stocks");
+    check.operation::<CashcouponsQueryStock>("GET v3/marketing/favor/stocks/{stock_id}");
+    check.operation::<ListAvailableSingleitems>("GET v3/marketing/favor/stocks/{stock_id}/items");
+    check.operation::<ListAvailableMerchants>("GET v3/marketing/favor/stocks/{stock_id}/merchants");
+    check.operation::<PostFavorStocksIdModifyGoodsId>(
         "POST v3/marketing/favor/stocks/{stock_id}/modify-goods-id",
     );
-    check.operation::<PostFavorStocksStockIdPause>(
-        "POST v3/marketing/favor/stocks/{stock_id}/pause",
-    );
-    check.operation::<GetFavorStocksStockIdRefundFlow>(
-        "GET v3/marketing/favor/stocks/{stock_id}/refund-flow",
-    );
-    check.operation::<GetFavorStocksStockIdRefundFlowByDay>(
+    check.operation::<PauseStock>("POST v3/marketing/favor/stocks/{stock_id}/pause");
+    check.operation::<RefundFlow>("GET v3/marketing/favor/stocks/{stock_id}/refund-flow");
+    check.operation::<GetFavorStocksIdRefundFlowByDay>(
         "GET v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day",
     );
-    check.operation::<PostFavorStocksStockIdRestart>(
-        "POST v3/marketing/favor/stocks/{stock_id}/restart",
-    );
-    check.operation::<PostFavorStocksStockIdStart>(
-        "POST v3/marketing/favor/stocks/{stock_id}/start",
-    );
-    check.operation::<PostFavorStocksStockIdStop>("POST v3/marketing/favor/stocks/{stock_id}/stop");
-    check.operation::<GetFavorStocksStockIdUseFlow>(
-        "GET v3/marketing/favor/stocks/{stock_id}/use-flow",
-    );
-    check.operation::<GetFavorStocksStockIdUseFlowByDay>(
+    check.operation::<RestartStock>("POST v3/marketing/favor/stocks/{stock_id}/restart");
+    check.operation::<StartStock>("POST v3/marketing/favor/stocks/{stock_id}/start");
+    check.operation::<StopStock>("POST v3/marketing/favor/stocks/{stock_id}/stop");
+    check.operation::<UseFlow>("GET v3/marketing/favor/stocks/{stock_id}/use-flow");
+    check.operation::<GetFavorStocksIdUseFlowByDay>(
         "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
     );
-    check.operation::<GetFavorUsersOpenidCoupons>("GET v3/marketing/favor/users/{openid}/coupons");
-    check
-        .operation::<PostFavorUsersOpenidCoupons>("POST v3/marketing/favor/users/{openid}/coupons");
-    check.operation::<GetFavorUsersOpenidCouponsCouponId>(
+    check.operation::<CashcouponsListCouponsByFilter>(
+        "GET v3/marketing/favor/users/{openid}/coupons",
+    );
+    check.operation::<CashcouponsSendCoupon>("POST v3/marketing/favor/users/{openid}/coupons");
+    check.operation::<CashcouponsQueryCoupon>(
         "GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     );
-    check.operation::<GetGoodsSubsidyActivityActivities>(
-        "GET v3/marketing/goods-subsidy-activity/activities",
-    );
-    check.operation::<PostGoodsSubsidyActivityActivityActivityIdApply>(
+    check.operation::<ListActsByArea>("GET v3/marketing/goods-subsidy-activity/activities");
+    check.operation::<ApplyActivity>(
         "POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     );
-    check.operation::<PostGoodsSubsidyActivityQualificationLock>(
+    check.operation::<LockQualification>(
         "POST v3/marketing/goods-subsidy-activity/qualification/lock",
     );
-    check.operation::<PostGoodsSubsidyActivityQualificationUnlock>(
+    check.operation::<UnlockQualification>(
         "POST v3/marketing/goods-subsidy-activity/qualification/unlock",
     );
-    check.operation::<DeleteGoodsSubsidyActivityRetailStoreActActivityIdRepresentative>(
+    check.operation::<DeleteRepresentative>(
         "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     );
-    check.operation::<PutGoodsSubsidyActivityRetailStoreActActivityIdRepresentative>(
+    check.operation::<AddRepresentative>(
         "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     );
-    check.operation::<GetGoodsSubsidyActivityRetailStoreActActivityIdRepresentatives>(
+    check.operation::<ListRepresentative>(
         "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
     );
-    check.operation::<PostGoodsSubsidyActivityRetailStoreActBrandIdMaterials>(
+    check.operation::<CreateMaterials>(
         "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
     );
-    check.operation::<DeleteGoodsSubsidyActivityRetailStoreActBrandIdStores>(
+    check.operation::<DeleteStores>(
         "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     );
-    check.operation::<GetGoodsSubsidyActivityRetailStoreActBrandIdStores>(
+    check.operation::<ListStore>(
         "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     );
-    check.operation::<PostGoodsSubsidyActivityRetailStoreActBrandIdStores>(
+    check.operation::<AddStores>(
         "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     );
-    check.operation::<GetGoodsSubsidyActivityRetailStoreActBrandIdStoresStoreCode>(
+    check.operation::<GetStore>(
         "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     );
-    check.operation::<GetMembercardActivityActivities>(
-        "GET v3/marketing/membercard-activity/activities",
-    );
-    check.operation::<PostMembercardActivityActivities>(
-        "POST v3/marketing/membercard-activity/activities",
-    );
-    check.operation::<GetMembercardActivityActivitiesActivityId>(
+    check.operation::<QueryActivityList>("GET v3/marketing/membercard-activity/activities");
+    check.operation::<CreateActivity>("POST v3/marketing/membercard-activity/activities");
+    check.operation::<QueryActivityDetail>(
         "GET v3/marketing/membercard-activity/activities/{activity_id}",
     );
-    check.operation::<PostMembercardActivityActivitiesActivityIdTerminate>(
+    check.operation::<TerminatingActivity>(
         "POST v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     );
     check.operation::<GetMembercardOpenActivateInformationsActivateTicket>(
@@ -9801,70 +11177,68 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PatchMembercardOpenCallback>("PATCH v3/marketing/membercard-open/callback");
     check.operation::<GetMembercardOpenCards>("GET v3/marketing/membercard-open/cards");
     check.operation::<PostMembercardOpenCards>("POST v3/marketing/membercard-open/cards");
-    check.operation::<DeleteMembercardOpenCardsCardId>(
+    check.operation::<DeleteMembercardOpenCardsId>(
         "DELETE v3/marketing/membercard-open/cards/{card_id}",
     );
-    check.operation::<GetMembercardOpenCardsCardId>(
-        "GET v3/marketing/membercard-open/cards/{card_id}",
-    );
-    check.operation::<PatchMembercardOpenCardsCardId>(
+    check.operation::<GetMembercardOpenCardsId>("GET v3/marketing/membercard-open/cards/{card_id}");
+    check.operation::<PatchMembercardOpenCardsId>(
         "PATCH v3/marketing/membercard-open/cards/{card_id}",
     );
-    check.operation::<PostMembercardOpenCardsCardIdCodesDeposit>(
+    check.operation::<PostMembercardOpenCardsIdCodesDeposit>(
         "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
     );
-    check.operation::<GetMembercardOpenCardsCardIdCodesCode>(
+    check.operation::<GetMembercardOpenCardsIdCodes>(
         "GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     );
-    check.operation::<PatchMembercardOpenCardsCardIdCodesCode>(
+    check.operation::<PatchMembercardOpenCardsIdCodes>(
         "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     );
-    check.operation::<PostMembercardOpenCardsCardIdCodesCodeActivate>(
+    check.operation::<PostMembercardOpenCardsIdCodesActivate>(
         "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     );
-    check.operation::<PostMembercardOpenCardsCardIdCodesCodeBonusCommit>(
+    check.operation::<PostMembercardOpenCardsIdCodesBonusCommit>(
         "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     );
-    check.operation::<PostMembercardOpenCardsCardIdCodesCodeBonusPrepare>(
+    check.operation::<PostMembercardOpenCardsIdCodesBonusPrepare>(
         "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
     );
-    check.operation::<PatchMembercardOpenCardsCardIdCodesCodeRights>(
+    check.operation::<PatchMembercardOpenCardsIdCodesRights>(
         "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
     );
-    check.operation::<PostMembercardOpenCardsCardIdCodesCodeSetServiceModuleData>(
+    check.operation::<PostMembercardOpenCardsIdCodesSetServiceModuleData>(
         "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     );
-    check.operation::<PostMembercardOpenCardsCardIdCodesCodeUnavailable>(
+    check.operation::<PostMembercardOpenCardsIdCodesUnavailable>(
         "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
     );
-    check.operation::<GetMembercardOpenCardsCardIdDecryptCode>(
+    check.operation::<GetMembercardOpenCardsIdDecryptCode>(
         "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
     );
-    check.operation::<PostMembercardOpenCardsCardIdPermissionTokens>(
+    check.operation::<PostMembercardOpenCardsIdPermissionTokens>(
         "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     );
-    check.operation::<PostMembercardOpenCardsCardIdPhoneMembercardImport>(
+    check.operation::<PostMembercardOpenCardsIdPhoneMembercardImport>(
         "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
     );
-    check.operation::<PostMembercardOpenCardsCardIdQrcode>(
+    check.operation::<PostMembercardOpenCardsIdQrcode>(
         "POST v3/marketing/membercard-open/cards/{card_id}/qrcode",
     );
-    check.operation::<PatchMembercardOpenCardsCardIdRights>(
+    check.operation::<PatchMembercardOpenCardsIdRights>(
         "PATCH v3/marketing/membercard-open/cards/{card_id}/rights",
     );
-    check.operation::<PostMembercardOpenCardsCardIdServiceModules>(
+    check.operation::<PostMembercardOpenCardsIdServiceModules>(
         "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
     );
-    check.operation::<DeleteMembercardOpenCardsCardIdServiceModulesServiceModuleId>(
+    check.operation::<DeleteMembercardOpenCardsIdServiceModulesId>(
         "DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     );
-    check.operation::<PatchMembercardOpenCardsCardIdServiceModulesServiceModuleId>(
+    check.operation::<PatchMembercardOpenCardsIdServiceModulesId>(
         "PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     );
-    check.operation::<PostMembercardOpenCardsCardIdUpgrade>(
+    check.operation::<PostMembercardOpenCardsIdUpgrade>(
         "POST v3/marketing/membercard-open/cards/{card_id}/upgrade",
     );
-    check.operation::<PostMembercardOpenCardsCardIdUsersImport>(
+    check.operation::<PostMembercardOpenCardsIdUsersImport>(
         "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
     );
     check.operation::<PostMembercardOpenPhonenumberMemberImport>(
@@ -9874,16 +11248,16 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "GET v3/marketing/membercard-open/phonenumber-member/search",
     );
     check.operation::<GetMembercardOpenUserCards>("GET v3/marketing/membercard-open/user/cards");
-    check.operation::<PostPartnerDeliveryPlanDeliveryPlans>(
+    check.operation::<PostPartnerDeliveryPlan>(
         "POST v3/marketing/partner/delivery-plan/delivery-plans",
     );
-    check.operation::<GetPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans>(
+    check.operation::<GetPartnerDeliveryPlanBrandIdDeliveryPlans>(
         "GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     );
-    check.operation::<PatchPartnerDeliveryPlanDeliveryPlansPlanId>(
+    check.operation::<PatchPartnerDeliveryPlanId>(
         "PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     );
-    check.operation::<PostPartnerDeliveryPlanDeliveryPlansPlanIdTerminate>(
+    check.operation::<PostPartnerDeliveryPlanIdTerminate>(
         "POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     );
     check.operation::<PostPartnerDeliveryPlanSpMchidNotifyUrl>(
@@ -9892,7 +11266,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerProductCouponImageGenerationTasks>(
         "POST v3/marketing/partner/product-coupon/image-generation-tasks",
     );
-    check.operation::<GetPartnerProductCouponImageGenerationTasksTaskId>(
+    check.operation::<GetPartnerProductCouponImageGenerationTasksId>(
         "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     );
     check.operation::<PostPartnerProductCouponMediaUploadImage>(
@@ -9904,60 +11278,60 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerProductCouponNotifyConfigs>(
         "POST v3/marketing/partner/product-coupon/notify-configs",
     );
-    check.operation::<PostPartnerProductCouponProductCoupons>(
+    check.operation::<PostPartnerProductCoupon>(
         "POST v3/marketing/partner/product-coupon/product-coupons",
     );
-    check.operation::<GetPartnerProductCouponProductCouponsProductCouponId>(
+    check.operation::<GetPartnerProductCouponId>(
         "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     );
-    check.operation::<PatchPartnerProductCouponProductCouponsProductCouponId>(
+    check.operation::<PatchPartnerProductCouponId>(
         "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     );
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdDeactivate>(
+    check.operation::<PostPartnerProductCouponIdDeactivate>(
         "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     );
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStockBundles>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles");
-    check.operation::<PatchPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleId>("PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdAssociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdDisassociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStockBundlesStockBundleIdUpdateBudget>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget");
-    check.operation::<GetPartnerProductCouponProductCouponsProductCouponIdStocks>(
+    check.operation::<PostPartnerProductCouponIdStockBundles>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles");
+    check.operation::<PatchPartnerProductCouponIdStockBundlesId>("PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}");
+    check.operation::<PostPartnerProductCouponIdStockBundlesIdAssociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores");
+    check.operation::<PostProductCouponIdStockBundlesIdDisassociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores");
+    check.operation::<PostPartnerProductCouponIdStockBundlesIdUpdateBudget>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget");
+    check.operation::<GetPartnerProductCouponIdStocks>(
         "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     );
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStocks>(
+    check.operation::<PostPartnerProductCouponIdStocks>(
         "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     );
-    check.operation::<GetPartnerProductCouponProductCouponsProductCouponIdStocksStockId>("GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}");
-    check.operation::<PatchPartnerProductCouponProductCouponsProductCouponIdStocksStockId>("PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores");
-    check.operation::<GetPartnerProductCouponProductCouponsProductCouponIdStocksStockIdAssociatedStores>("GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDeactivate>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdDisassociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUpdateBudget>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget");
-    check.operation::<PostPartnerProductCouponProductCouponsProductCouponIdStocksStockIdUploadCouponCodes>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes");
+    check.operation::<GetPartnerProductCouponIdStocksId>("GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}");
+    check.operation::<PatchPartnerProductCouponIdStocksId>("PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}");
+    check.operation::<PostPartnerProductCouponIdStocksIdAssociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores");
+    check.operation::<GetPartnerProductCouponIdStocksIdAssociatedStores>("GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores");
+    check.operation::<PostPartnerProductCouponIdStocksIdDeactivate>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate");
+    check.operation::<PostPartnerProductCouponIdStocksIdDisassociateStores>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores");
+    check.operation::<PostPartnerProductCouponIdStocksIdUpdateBudget>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget");
+    check.operation::<PostPartnerProductCouponIdStocksIdUploadCouponCodes>("POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes");
     check.operation::<PostPartnerProductCouponUsersOpenidCouponBundles>(
         "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     );
-    check.operation::<PostPartnerProductCouponUsersOpenidCouponBundlesUserCouponBundleIdDeactivate>("POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate");
+    check.operation::<PostUsersOpenidCouponBundlesUserCouponBundleIdDeactivate>("POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate");
     check.operation::<GetPartnerProductCouponUsersOpenidCoupons>(
         "GET v3/marketing/partner/product-coupon/users/{openid}/coupons",
     );
     check.operation::<PostPartnerProductCouponUsersOpenidCoupons>(
         "POST v3/marketing/partner/product-coupon/users/{openid}/coupons",
     );
-    check.operation::<GetPartnerProductCouponUsersOpenidCouponsCouponCode>(
+    check.operation::<GetPartnerProductCouponUsersOpenidCouponsCode>(
         "GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     );
-    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCouponCodeConfirm>(
+    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCodeConfirm>(
         "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     );
-    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCouponCodeDeactivate>(
+    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCodeDeactivate>(
         "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
     );
-    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCouponCodeReturn>(
+    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCodeReturn>(
         "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
     );
-    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCouponCodeUse>(
+    check.operation::<PostPartnerProductCouponUsersOpenidCouponsCodeUse>(
         "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     );
     check.operation::<PostPartnerProductCouponUsersOpenidPreSendCoupon>(
@@ -9969,26 +11343,24 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetPartnerships>("GET v3/marketing/partnerships");
     check.operation::<PostPartnershipsBuild>("POST v3/marketing/partnerships/build");
     check.operation::<PostPartnershipsTerminate>("POST v3/marketing/partnerships/terminate");
-    check.operation::<GetPaygiftactivityActivities>("GET v3/marketing/paygiftactivity/activities");
-    check.operation::<GetPaygiftactivityActivitiesActivityId>(
-        "GET v3/marketing/paygiftactivity/activities/{activity_id}",
-    );
-    check.operation::<GetPaygiftactivityActivitiesActivityIdGoods>(
+    check.operation::<ListActivities>("GET v3/marketing/paygiftactivity/activities");
+    check.operation::<GetActDetail>("GET v3/marketing/paygiftactivity/activities/{activity_id}");
+    check.operation::<ListActivitySku>(
         "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     );
-    check.operation::<GetPaygiftactivityActivitiesActivityIdMerchants>(
+    check.operation::<ListActivityMerchant>(
         "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
     );
-    check.operation::<PostPaygiftactivityActivitiesActivityIdMerchantsAdd>(
+    check.operation::<AddActivityMerchant>(
         "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
     );
-    check.operation::<PostPaygiftactivityActivitiesActivityIdMerchantsDelete>(
+    check.operation::<DeleteActivityMerchant>(
         "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     );
-    check.operation::<PostPaygiftactivityActivitiesActivityIdTerminate>(
+    check.operation::<TerminateActivity>(
         "POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     );
-    check.operation::<PostPaygiftactivityUniqueThresholdActivity>(
+    check.operation::<CreateFullSendAct>(
         "POST v3/marketing/paygiftactivity/unique-threshold-activity",
     );
     check.operation::<PostShoppingReceiptCustomentrances>(
@@ -10007,10 +11379,10 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "POST v3/marketing/shopping-receipt/shoppingreceipts",
     );
     check.operation::<GetWeeklyDiscountActivities>("GET v3/marketing/weekly-discount/activities");
-    check.operation::<GetWeeklyDiscountActivitiesActivityId>(
+    check.operation::<GetWeeklyDiscountActivitiesId>(
         "GET v3/marketing/weekly-discount/activities/{activity_id}",
     );
-    check.operation::<PostWeeklyDiscountActivitiesActivityIdApply>(
+    check.operation::<PostWeeklyDiscountActivitiesIdApply>(
         "POST v3/marketing/weekly-discount/activities/{activity_id}/apply",
     );
     check.operation::<GetWithdrawFavorUsersOpenidCoupons>(

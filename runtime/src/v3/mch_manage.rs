@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}", response = GetMchManageRecordsSubMchidSubMchidResponse)]
+#[doc(alias = "v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "分页查询子商户名下的商户管理记录")]
+#[endpoint(GET, "v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}", response = GetMchManageRecordsSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchManageRecordsSubMchidSubMchid {
+pub struct GetMchManageRecordsSubMchid {
     /// 子商户号
     pub sub_mchid: String,
     /// 最大资源条数
@@ -22,9 +25,9 @@ pub struct GetMchManageRecordsSubMchidSubMchid {
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 商户管理记录类型
-    pub manage_record_type: GetMchManageRecordsSubMchidSubMchidManageRecordType,
+    pub manage_record_type: ManageRecordType,
     /// 商户管理记录状态
-    pub manage_record_state: Option<GetMchManageRecordsSubMchidSubMchidManageRecordState>,
+    pub manage_record_state: Option<ManageRecordState>,
 }
 
 /// 查询子商户下指定商户管理记录
@@ -32,10 +35,13 @@ pub struct GetMchManageRecordsSubMchidSubMchid {
 /// `GET /v3/mch-manage/mch-manage-records/{manage_record_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/mch-manage/mch-manage-records/{manage_record_id}", response = GetMchManageRecordsSubMchidSubMchidResponseData)]
+#[doc(alias = "v3/mch-manage/mch-manage-records/{manage_record_id}")]
+#[doc(alias = "GET v3/mch-manage/mch-manage-records/{manage_record_id}")]
+#[doc(alias = "查询子商户下指定商户管理记录")]
+#[endpoint(GET, "v3/mch-manage/mch-manage-records/{manage_record_id}", response = GetMchManageRecordsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchManageRecordsManageRecordId {
+pub struct GetMchManageRecordsId {
     /// 商户管理记录ID
     pub manage_record_id: String,
     /// 子商户号
@@ -47,10 +53,13 @@ pub struct GetMchManageRecordsManageRecordId {
 /// `POST /v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions", response = PostMchManageRecordsManageRecordIdMchManageSubmissionsResponse)]
+#[doc(alias = "v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions")]
+#[doc(alias = "POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions")]
+#[doc(alias = "对指定商户管理记录提交资料")]
+#[endpoint(POST, "v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions", response = PostMchManageRecordsIdMchManageSubmissionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchManageRecordsManageRecordIdMchManageSubmissions {
+pub struct PostMchManageRecordsIdMchManageSubmissions {
     /// 商户管理记录ID
     pub manage_record_id: String,
     /// 子商户号
@@ -64,10 +73,13 @@ pub struct PostMchManageRecordsManageRecordIdMchManageSubmissions {
 /// `POST /v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", response = PostSubmissionFilesSubMchidSubMchidUploadResponse)]
+#[doc(alias = "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload")]
+#[doc(alias = "POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload")]
+#[doc(alias = "上传商户提交资料文件")]
+#[endpoint(POST, "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload", response = PostSubmissionFilesSubMchidUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSubmissionFilesSubMchidSubMchidUpload {
+pub struct PostSubmissionFilesSubMchidUpload {
     /// 子商户号
     pub sub_mchid: String,
     /// 资料文件
@@ -93,7 +105,7 @@ crate::open_enum::open_enum! {
     /// 商户管理记录类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchManageRecordsSubMchidSubMchidManageRecordType {
+    pub enum ManageRecordType {
         /// `FUNCTIONAL_LIMIT_RECORD`
         FunctionalLimitRecord = "FUNCTIONAL_LIMIT_RECORD",
         /// `INVESTIGATE_RECORD`
@@ -101,13 +113,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetMchManageRecordsSubMchidSubMchidManageRecordType {}
+impl crate::endpoint::QueryValue for ManageRecordType {}
 
 crate::open_enum::open_enum! {
     /// 商户管理记录状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchManageRecordsSubMchidSubMchidManageRecordState {
+    pub enum ManageRecordState {
         /// `PENDING`
         Pending = "PENDING",
         /// `SUBMITTED`
@@ -123,13 +135,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetMchManageRecordsSubMchidSubMchidManageRecordState {}
+impl crate::endpoint::QueryValue for ManageRecordState {}
 
 crate::open_enum::open_enum! {
     /// 解除管控方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchManageRecordsSubMchidSubMchidResponseDataRecoverWay {
+    pub enum RecoverWay {
         /// `SUBMIT_INFORMATION`
         SubmitInformation = "SUBMIT_INFORMATION",
         /// `VERIFY_INACTIVE_MERCHANT_IDENTITY`
@@ -145,7 +157,7 @@ crate::open_enum::open_enum! {
     /// 解除管控原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchManageRecordsSubMchidSubMchidResponseDataRecoverReason {
+    pub enum RecoverReason {
         /// `MERCHANT_SUBMIT_RECOVER`
         MerchantSubmitRecover = "MERCHANT_SUBMIT_RECOVER",
         /// `MERCHANT_OPERATE_RECOVER`
@@ -157,13 +169,13 @@ crate::open_enum::open_enum! {
 
 /// 商户管理记录详情列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchManageRecordsSubMchidSubMchidResponseData {
+pub struct Data {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户管理记录ID
     pub manage_record_id: Option<String>,
     /// 商户管理记录类型
-    pub manage_record_type: Option<GetMchManageRecordsSubMchidSubMchidManageRecordType>,
+    pub manage_record_type: Option<ManageRecordType>,
     /// 管控时间
     pub manage_time: Option<String>,
     /// 管控原因
@@ -171,7 +183,7 @@ pub struct GetMchManageRecordsSubMchidSubMchidResponseData {
     /// 限制功能
     pub limit_ability: Option<String>,
     /// 解除管控方式
-    pub recover_way: Option<GetMchManageRecordsSubMchidSubMchidResponseDataRecoverWay>,
+    pub recover_way: Option<RecoverWay>,
     /// 是否允许提交资料
     pub allow_submit: Option<bool>,
     /// 禁止提交资料原因
@@ -181,11 +193,11 @@ pub struct GetMchManageRecordsSubMchidSubMchidResponseData {
     /// 可提交资料结束时间
     pub submit_end_time: Option<String>,
     /// 商户管理记录状态
-    pub manage_record_state: Option<GetMchManageRecordsSubMchidSubMchidManageRecordState>,
+    pub manage_record_state: Option<ManageRecordState>,
     /// 解除管控时间
     pub recover_time: Option<String>,
     /// 解除管控原因
-    pub recover_reason: Option<GetMchManageRecordsSubMchidSubMchidResponseDataRecoverReason>,
+    pub recover_reason: Option<RecoverReason>,
     /// 申诉驳回原因
     pub reject_reason: Option<String>,
     /// 可提交资料结束时间
@@ -194,9 +206,12 @@ pub struct GetMchManageRecordsSubMchidSubMchidResponseData {
     pub requested_item_info: Option<String>,
 }
 
-/// The answer of [`GetMchManageRecordsSubMchidSubMchid`] (分页查询子商户名下的商户管理记录).
+/// The answer of [`GetMchManageRecordsSubMchid`] (分页查询子商户名下的商户管理记录).
+#[doc(alias = "v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "分页查询子商户名下的商户管理记录")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchManageRecordsSubMchidSubMchidResponse {
+pub struct GetMchManageRecordsSubMchidResponse {
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -204,35 +219,83 @@ pub struct GetMchManageRecordsSubMchidSubMchidResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
     /// 商户管理记录详情列表
-    pub data: Option<Vec<GetMchManageRecordsSubMchidSubMchidResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
-/// The answer of [`PostMchManageRecordsManageRecordIdMchManageSubmissions`] (对指定商户管理记录提交资料).
+/// The answer of [`GetMchManageRecordsId`] (查询子商户下指定商户管理记录).
+#[doc(alias = "v3/mch-manage/mch-manage-records/{manage_record_id}")]
+#[doc(alias = "GET v3/mch-manage/mch-manage-records/{manage_record_id}")]
+#[doc(alias = "查询子商户下指定商户管理记录")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchManageRecordsManageRecordIdMchManageSubmissionsResponse {
+pub struct GetMchManageRecordsIdResponse {
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 商户管理记录ID
+    pub manage_record_id: Option<String>,
+    /// 商户管理记录类型
+    pub manage_record_type: Option<ManageRecordType>,
+    /// 管控时间
+    pub manage_time: Option<String>,
+    /// 管控原因
+    pub manage_reason: Option<String>,
+    /// 限制功能
+    pub limit_ability: Option<String>,
+    /// 解除管控方式
+    pub recover_way: Option<RecoverWay>,
+    /// 是否允许提交资料
+    pub allow_submit: Option<bool>,
+    /// 禁止提交资料原因
+    pub forbid_submit_reason: Option<String>,
+    /// 可提交资料开始时间
+    pub submit_start_time: Option<String>,
+    /// 可提交资料结束时间
+    pub submit_end_time: Option<String>,
+    /// 商户管理记录状态
+    pub manage_record_state: Option<ManageRecordState>,
+    /// 解除管控时间
+    pub recover_time: Option<String>,
+    /// 解除管控原因
+    pub recover_reason: Option<RecoverReason>,
+    /// 申诉驳回原因
+    pub reject_reason: Option<String>,
+    /// 可提交资料结束时间
+    pub approve_time: Option<String>,
+    /// 要求提交的资料
+    pub requested_item_info: Option<String>,
+}
+
+/// The answer of [`PostMchManageRecordsIdMchManageSubmissions`] (对指定商户管理记录提交资料).
+#[doc(alias = "v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions")]
+#[doc(alias = "POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions")]
+#[doc(alias = "对指定商户管理记录提交资料")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMchManageRecordsIdMchManageSubmissionsResponse {
     /// 商户管理提交资料记录ID
     pub manage_submission_id: Option<String>,
 }
 
-/// The answer of [`PostSubmissionFilesSubMchidSubMchidUpload`] (上传商户提交资料文件).
+/// The answer of [`PostSubmissionFilesSubMchidUpload`] (上传商户提交资料文件).
+#[doc(alias = "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload")]
+#[doc(alias = "POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload")]
+#[doc(alias = "上传商户提交资料文件")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSubmissionFilesSubMchidSubMchidUploadResponse {
+pub struct PostSubmissionFilesSubMchidUploadResponse {
     /// 文件标识ID
     pub file_id: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetMchManageRecordsSubMchidSubMchid>(
+    check.operation::<GetMchManageRecordsSubMchid>(
         "GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}",
     );
-    check.operation::<GetMchManageRecordsManageRecordId>(
+    check.operation::<GetMchManageRecordsId>(
         "GET v3/mch-manage/mch-manage-records/{manage_record_id}",
     );
-    check.operation::<PostMchManageRecordsManageRecordIdMchManageSubmissions>(
+    check.operation::<PostMchManageRecordsIdMchManageSubmissions>(
         "POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions",
     );
-    check.operation::<PostSubmissionFilesSubMchidSubMchidUpload>(
+    check.operation::<PostSubmissionFilesSubMchidUpload>(
         "POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload",
     );
 }

@@ -11,28 +11,31 @@ use crate::endpoint;
 /// `POST /v3/mch_operate/risk/withdrawl-apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/withdrawal-apply/withdrawal-apply/submit-apply.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/mch_operate/risk/withdrawl-apply", response = PostRiskWithdrawlApplyResponse)]
+#[doc(alias = "v3/mch_operate/risk/withdrawl-apply")]
+#[doc(alias = "POST v3/mch_operate/risk/withdrawl-apply")]
+#[doc(alias = "提交已注销商户号可用余额提现申请单API")]
+#[endpoint(POST, "v3/mch_operate/risk/withdrawl-apply", response = SubmitApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApply {
+pub struct SubmitApply {
     /// 二级商户号
     pub sub_mchid: String,
     /// 二级商户号的出款子账户类型
-    pub out_account_type: PostRiskWithdrawlApplyOutAccountType,
+    pub out_account_type: OutAccountType,
     /// 提现金额
     pub amount: i64,
     /// 商户提现申请单号
     pub out_request_no: String,
     /// 收款对象类型
-    pub payee_type: PostRiskWithdrawlApplyPayeeType,
+    pub payee_type: PayeeType,
     /// 收款对象对应的商户号
     pub payee_mchid: Option<String>,
     /// 收款账号信息
-    pub payee_info: PostRiskWithdrawlApplyPayeeInfo,
+    pub payee_info: PayeeInfo,
     /// 付款申请证明材料
-    pub proof_media_list: Option<PostRiskWithdrawlApplyProofMediaList>,
+    pub proof_media_list: Option<ProofMediaList>,
     /// 补充材料
-    pub additional_materials: Option<PostRiskWithdrawlApplyAdditionalMaterials>,
+    pub additional_materials: Option<AdditionalMaterials>,
     /// 备注
     pub remark: Option<String>,
 }
@@ -42,10 +45,13 @@ pub struct PostRiskWithdrawlApply {
 /// `GET /v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_8_8.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}", response = GetRiskWithdrawlApplyApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}")]
+#[doc(alias = "GET v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}")]
+#[doc(alias = "微信支付提现申请单号查询提现申请单状态API")]
+#[endpoint(GET, "v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}", response = GetRiskWithdrawlApplyApplymentIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRiskWithdrawlApplyApplymentIdApplymentId {
+pub struct GetRiskWithdrawlApplyApplymentId {
     /// 微信支付提现申请单号
     pub applyment_id: String,
 }
@@ -55,10 +61,13 @@ pub struct GetRiskWithdrawlApplyApplymentIdApplymentId {
 /// `GET /v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_8_7.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}", response = GetRiskWithdrawlApplyApplymentIdApplymentIdResponse)]
+#[doc(alias = "v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}")]
+#[doc(alias = "商户提现申请单号查询提现申请单状态")]
+#[endpoint(GET, "v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}", response = GetRiskWithdrawlApplyOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRiskWithdrawlApplyOutRequestNoOutRequestNo {
+pub struct GetRiskWithdrawlApplyOutRequestNo {
     /// 商户提现申请号
     pub out_request_no: String,
 }
@@ -67,7 +76,7 @@ crate::open_enum::open_enum! {
     /// 二级商户号的出款子账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRiskWithdrawlApplyOutAccountType {
+    pub enum OutAccountType {
         /// `BASIC_ACCOUNT`
         BasicAccount = "BASIC_ACCOUNT",
         /// `OPERATE_ACCOUNT`
@@ -81,7 +90,7 @@ crate::open_enum::open_enum! {
     /// 收款对象类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRiskWithdrawlApplyPayeeType {
+    pub enum PayeeType {
         /// `CONTRIBUTION_MERCHANT`
         ContributionMerchant = "CONTRIBUTION_MERCHANT",
         /// `SERVICE_PROVIDER_MERCHANT`
@@ -97,7 +106,7 @@ crate::open_enum::open_enum! {
     /// 账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRiskWithdrawlApplyPayeeInfoAccountType {
+    pub enum AccountType {
         /// `ACCOUNT_TYPE_CORPORATE`
         AccountTypeCorporate = "ACCOUNT_TYPE_CORPORATE",
         /// `ACCOUNT_TYPE_PERSONAL`
@@ -109,7 +118,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApplyPayeeInfoBankAccountInfo {
+pub struct BankAccountInfo {
     /// 开户名称 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub account_name: String,
@@ -130,7 +139,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRiskWithdrawlApplyPayeeInfoIdentityInfoIdDocType {
+    pub enum IdDocType {
         /// `IDENTIFICATION_TYPE_IDCARD`
         IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
         /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
@@ -154,10 +163,10 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
+pub struct IdentityInfo {
     /// 证件类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_doc_type: Option<PostRiskWithdrawlApplyPayeeInfoIdentityInfoIdDocType>,
+    pub id_doc_type: Option<IdDocType>,
     /// 证件姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub identification_name: String,
@@ -169,22 +178,22 @@ pub struct PostRiskWithdrawlApplyPayeeInfoIdentityInfo {
 /// 收款账号信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApplyPayeeInfo {
+pub struct PayeeInfo {
     /// 账户类型
-    pub account_type: PostRiskWithdrawlApplyPayeeInfoAccountType,
+    pub account_type: AccountType,
     /// 银行账户
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bank_account_info: Option<PostRiskWithdrawlApplyPayeeInfoBankAccountInfo>,
+    pub bank_account_info: Option<BankAccountInfo>,
     /// 收款人账号对应的证件信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_info: Option<PostRiskWithdrawlApplyPayeeInfoIdentityInfo>,
+    pub identity_info: Option<IdentityInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 申请证明材料类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRiskWithdrawlApplyProofMediaListProofPayeeMediaProofMediaType {
+    pub enum ProofMediaType {
         /// `BASIC_TRANSACTION_INFORMATION`
         BasicTransactionInformation = "BASIC_TRANSACTION_INFORMATION",
         /// `LEGAL_ID_CARD`
@@ -207,9 +216,9 @@ crate::open_enum::open_enum! {
 /// 申请证明材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApplyProofMediaListProofPayeeMedia {
+pub struct ProofPayeeMedia {
     /// 申请证明材料类型
-    pub proof_media_type: PostRiskWithdrawlApplyProofMediaListProofPayeeMediaProofMediaType,
+    pub proof_media_type: ProofMediaType,
     /// 证明材料照片
     pub proof_media: String,
 }
@@ -217,24 +226,27 @@ pub struct PostRiskWithdrawlApplyProofMediaListProofPayeeMedia {
 /// 付款申请证明材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApplyProofMediaList {
+pub struct ProofMediaList {
     /// 申请证明材料
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proof_payee_media: Option<Vec<PostRiskWithdrawlApplyProofMediaListProofPayeeMedia>>,
+    pub proof_payee_media: Option<Vec<ProofPayeeMedia>>,
 }
 
 /// 补充材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRiskWithdrawlApplyAdditionalMaterials {
+pub struct AdditionalMaterials {
     /// 补充材料照片列表
     #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_media: Option<Vec<String>>,
 }
 
-/// The answer of [`PostRiskWithdrawlApply`] (提交已注销商户号可用余额提现申请单API).
+/// The answer of [`SubmitApply`] (提交已注销商户号可用余额提现申请单API).
+#[doc(alias = "v3/mch_operate/risk/withdrawl-apply")]
+#[doc(alias = "POST v3/mch_operate/risk/withdrawl-apply")]
+#[doc(alias = "提交已注销商户号可用余额提现申请单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostRiskWithdrawlApplyResponse {
+pub struct SubmitApplyResponse {
     /// 微信支付提现申请单号
     pub applyment_id: Option<String>,
     /// 商户提现申请单号
@@ -243,7 +255,7 @@ pub struct PostRiskWithdrawlApplyResponse {
 
 /// 提现申请单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply {
+pub struct WithdrawlApply {
     /// 微信支付提现申请单号
     pub applyment_id: Option<String>,
     /// 商户提现申请单号
@@ -256,20 +268,33 @@ pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply {
     pub modify_time: Option<String>,
 }
 
-/// The answer of [`GetRiskWithdrawlApplyApplymentIdApplymentId`] (微信支付提现申请单号查询提现申请单状态API).
+/// The answer of [`GetRiskWithdrawlApplyApplymentId`] (微信支付提现申请单号查询提现申请单状态API).
+#[doc(alias = "v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}")]
+#[doc(alias = "GET v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}")]
+#[doc(alias = "微信支付提现申请单号查询提现申请单状态API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRiskWithdrawlApplyApplymentIdApplymentIdResponse {
+pub struct GetRiskWithdrawlApplyApplymentIdResponse {
     /// 提现申请单信息
-    pub withdrawl_apply: Option<GetRiskWithdrawlApplyApplymentIdApplymentIdResponseWithdrawlApply>,
+    pub withdrawl_apply: Option<WithdrawlApply>,
+}
+
+/// The answer of [`GetRiskWithdrawlApplyOutRequestNo`] (商户提现申请单号查询提现申请单状态).
+#[doc(alias = "v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}")]
+#[doc(alias = "商户提现申请单号查询提现申请单状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetRiskWithdrawlApplyOutRequestNoResponse {
+    /// 提现申请单信息
+    pub withdrawl_apply: Option<WithdrawlApply>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostRiskWithdrawlApply>("POST v3/mch_operate/risk/withdrawl-apply");
-    check.operation::<GetRiskWithdrawlApplyApplymentIdApplymentId>(
+    check.operation::<SubmitApply>("POST v3/mch_operate/risk/withdrawl-apply");
+    check.operation::<GetRiskWithdrawlApplyApplymentId>(
         "GET v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}",
     );
-    check.operation::<GetRiskWithdrawlApplyOutRequestNoOutRequestNo>(
+    check.operation::<GetRiskWithdrawlApplyOutRequestNo>(
         "GET v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}",
     );
 }

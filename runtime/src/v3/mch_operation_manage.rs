@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}", response = GetEnhancedDueDiligenceDueDiligenceIdResponse)]
+#[doc(alias = "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}")]
+#[doc(alias = "GET v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}")]
+#[doc(alias = "查询子商户强化尽调单信息")]
+#[endpoint(GET, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}", response = GetEnhancedDueDiligenceIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEnhancedDueDiligenceDueDiligenceId {
+pub struct GetEnhancedDueDiligenceId {
     /// 尽调单号
     pub due_diligence_id: String,
     /// 子商户号
@@ -26,10 +29,13 @@ pub struct GetEnhancedDueDiligenceDueDiligenceId {
 /// `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit", response = PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse)]
+#[doc(alias = "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit")]
+#[doc(alias = "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit")]
+#[doc(alias = "提交尽调资料")]
+#[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit", response = PostEnhancedDueDiligenceIdSubmitResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmit {
+pub struct PostEnhancedDueDiligenceIdSubmit {
     /// 尽调单号
     pub due_diligence_id: String,
     /// 子商户号
@@ -43,10 +49,13 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmit {
 /// `POST /v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload", response = PostEnhancedDueDiligenceDueDiligenceIdUploadResponse)]
+#[doc(alias = "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload")]
+#[doc(alias = "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload")]
+#[doc(alias = "上传尽调资料文件")]
+#[endpoint(POST, "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload", response = PostEnhancedDueDiligenceIdUploadResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEnhancedDueDiligenceDueDiligenceIdUpload {
+pub struct PostEnhancedDueDiligenceIdUpload {
     /// 尽调单号
     pub due_diligence_id: String,
     /// 图片文件
@@ -71,10 +80,13 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdUpload {
 /// `GET /v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/limited-functions-and-reasons/mch-limitations/query-sub-mch-limitation.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}", response = GetMerchantLimitationsSubMchidSubMchidResponse)]
+#[doc(alias = "v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}")]
+#[doc(alias = "查询子商户管控情况")]
+#[endpoint(GET, "v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}", response = QuerySubMchLimitationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMerchantLimitationsSubMchidSubMchid {
+pub struct QuerySubMchLimitation {
     /// 子商户号
     pub sub_mchid: String,
 }
@@ -83,7 +95,7 @@ crate::open_enum::open_enum! {
     /// 尽调单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEnhancedDueDiligenceDueDiligenceIdResponseDueDiligenceState {
+    pub enum DueDiligenceState {
         /// `DUE_DILIGENCE_STATE_COLLECTING`
         DueDiligenceStateCollecting = "DUE_DILIGENCE_STATE_COLLECTING",
         /// `DUE_DILIGENCE_STATE_AUDITING`
@@ -99,15 +111,18 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetEnhancedDueDiligenceDueDiligenceId`] (查询子商户强化尽调单信息).
+/// The answer of [`GetEnhancedDueDiligenceId`] (查询子商户强化尽调单信息).
+#[doc(alias = "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}")]
+#[doc(alias = "GET v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}")]
+#[doc(alias = "查询子商户强化尽调单信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEnhancedDueDiligenceDueDiligenceIdResponse {
+pub struct GetEnhancedDueDiligenceIdResponse {
     /// 尽调单号
     pub due_diligence_id: Option<String>,
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 尽调单状态
-    pub due_diligence_state: Option<GetEnhancedDueDiligenceDueDiligenceIdResponseDueDiligenceState>,
+    pub due_diligence_state: Option<DueDiligenceState>,
     /// 驳回原因
     pub reject_reason: Option<String>,
     /// 截止时间
@@ -126,11 +141,14 @@ pub struct GetEnhancedDueDiligenceDueDiligenceIdResponse {
     pub submission_data: Option<String>,
 }
 
-/// The answer of [`PostEnhancedDueDiligenceDueDiligenceIdSubmit`] (提交尽调资料).
+/// The answer of [`PostEnhancedDueDiligenceIdSubmit`] (提交尽调资料).
+#[doc(alias = "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit")]
+#[doc(alias = "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit")]
+#[doc(alias = "提交尽调资料")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse {
+pub struct PostEnhancedDueDiligenceIdSubmitResponse {
     /// 尽调单状态
-    pub due_diligence_state: Option<GetEnhancedDueDiligenceDueDiligenceIdResponseDueDiligenceState>,
+    pub due_diligence_state: Option<DueDiligenceState>,
     /// 提交时间
     pub submit_time: Option<String>,
     /// 尽调要求提交的资料
@@ -139,9 +157,12 @@ pub struct PostEnhancedDueDiligenceDueDiligenceIdSubmitResponse {
     pub submission_data: Option<String>,
 }
 
-/// The answer of [`PostEnhancedDueDiligenceDueDiligenceIdUpload`] (上传尽调资料文件).
+/// The answer of [`PostEnhancedDueDiligenceIdUpload`] (上传尽调资料文件).
+#[doc(alias = "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload")]
+#[doc(alias = "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload")]
+#[doc(alias = "上传尽调资料文件")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEnhancedDueDiligenceDueDiligenceIdUploadResponse {
+pub struct PostEnhancedDueDiligenceIdUploadResponse {
     /// 文件标识ID
     pub file_id: Option<String>,
 }
@@ -150,7 +171,7 @@ crate::open_enum::open_enum! {
     /// 商户被管控能力列表
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantLimitationsSubMchidSubMchidResponseLimitedFunctions {
+    pub enum LimitedFunction {
         /// `NO_TRANSACTION_AND_RECHARGE`
         NoTransactionAndRecharge = "NO_TRANSACTION_AND_RECHARGE",
         /// `NO_PAYMENT`
@@ -172,7 +193,7 @@ crate::open_enum::open_enum! {
     /// 商户被该原因管控的解脱路径
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsRecoverWay {
+    pub enum RecoverWay {
         /// `IRRECOVERABLE`
         Irrecoverable = "IRRECOVERABLE",
         /// `MODIFY_SUBJECT_INFORMATION`
@@ -218,7 +239,7 @@ crate::open_enum::open_enum! {
     /// 处置方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationActionType {
+    pub enum LimitationActionType {
         /// `LIMIT_ACTION_TYPE_IMMEDIATE_CONTROL`
         LimitActionTypeImmediateControl = "LIMIT_ACTION_TYPE_IMMEDIATE_CONTROL",
         /// `LIMIT_ACTION_TYPE_DELAY_CONTROL`
@@ -230,7 +251,7 @@ crate::open_enum::open_enum! {
     /// 商户被管控原因类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationReasonType {
+    pub enum LimitationReasonType {
         /// `LICENSE_ABNORMAL`
         LicenseAbnormal = "LICENSE_ABNORMAL",
         /// `NO_TRADE`
@@ -254,9 +275,31 @@ crate::open_enum::open_enum! {
     }
 }
 
+crate::open_enum::open_enum! {
+    /// 商户被该原因管控的能力列表
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum RelateLimitation {
+        /// `NO_TRANSACTION_AND_RECHARGE`
+        NoTransactionAndRecharge = "NO_TRANSACTION_AND_RECHARGE",
+        /// `NO_PAYMENT`
+        NoPayment = "NO_PAYMENT",
+        /// `NO_WITHDRAWAL`
+        NoWithdrawal = "NO_WITHDRAWAL",
+        /// `NO_REFUND`
+        NoRefund = "NO_REFUND",
+        /// `NO_TRANSACTION`
+        NoTransaction = "NO_TRANSACTION",
+        /// `NO_PROFIT_SHARING`
+        NoProfitSharing = "NO_PROFIT_SHARING",
+        /// `NO_PAYMENT_POINT_COMPLETE_ORDER`
+        NoPaymentPointCompleteOrder = "NO_PAYMENT_POINT_COMPLETE_ORDER",
+    }
+}
+
 /// 被管控原因及解脱路径列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecifications {
+pub struct RecoverySpecification {
     /// 商户被该原因管控的单据号
     pub limitation_case_id: Option<String>,
     /// 商户被管控原因
@@ -264,58 +307,53 @@ pub struct GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecifications 
     /// 商户被管控原因描述
     pub limitation_reason_describe: Option<String>,
     /// 商户被该原因管控的解脱路径
-    pub recover_way:
-        Option<GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsRecoverWay>,
+    pub recover_way: Option<RecoverWay>,
     /// 商户被该原因管控的解脱路径参数
     pub recover_way_param: Option<String>,
     /// 商户被该原因管控的解脱帮助链接
     pub recover_help_url: Option<String>,
     /// 处置方式
-    pub limitation_action_type: Option<
-        GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationActionType,
-    >,
+    pub limitation_action_type: Option<LimitationActionType>,
     /// 预计管控开始时间
     pub limitation_start_date: Option<String>,
     /// 商户被该原因管控的时间
     pub limitation_date: Option<String>,
     /// 商户被管控原因类型
-    pub limitation_reason_type: Option<
-        GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecificationsLimitationReasonType,
-    >,
+    pub limitation_reason_type: Option<LimitationReasonType>,
     /// 商户被该原因管控的能力列表
-    pub relate_limitations:
-        Option<Vec<GetMerchantLimitationsSubMchidSubMchidResponseLimitedFunctions>>,
+    pub relate_limitations: Option<Vec<RelateLimitation>>,
     /// 商户被该原因管控的其他能力描述
     pub other_relate_limitations: Option<String>,
 }
 
-/// The answer of [`GetMerchantLimitationsSubMchidSubMchid`] (查询子商户管控情况).
+/// The answer of [`QuerySubMchLimitation`] (查询子商户管控情况).
+#[doc(alias = "v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}")]
+#[doc(alias = "查询子商户管控情况")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantLimitationsSubMchidSubMchidResponse {
+pub struct QuerySubMchLimitationResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 商户被管控能力列表
-    pub limited_functions:
-        Option<Vec<GetMerchantLimitationsSubMchidSubMchidResponseLimitedFunctions>>,
+    pub limited_functions: Option<Vec<LimitedFunction>>,
     /// 被管控原因及解脱路径列表
-    pub recovery_specifications:
-        Option<Vec<GetMerchantLimitationsSubMchidSubMchidResponseRecoverySpecifications>>,
+    pub recovery_specifications: Option<Vec<RecoverySpecification>>,
     /// 商户其他被管控能力描述
     pub other_limited_functions: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetEnhancedDueDiligenceDueDiligenceId>(
+    check.operation::<GetEnhancedDueDiligenceId>(
         "GET v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}",
     );
-    check.operation::<PostEnhancedDueDiligenceDueDiligenceIdSubmit>(
+    check.operation::<PostEnhancedDueDiligenceIdSubmit>(
         "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit",
     );
-    check.operation::<PostEnhancedDueDiligenceDueDiligenceIdUpload>(
+    check.operation::<PostEnhancedDueDiligenceIdUpload>(
         "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload",
     );
-    check.operation::<GetMerchantLimitationsSubMchidSubMchid>(
+    check.operation::<QuerySubMchLimitation>(
         "GET v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}",
     );
 }

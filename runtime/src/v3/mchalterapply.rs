@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/mchalterapply/mchcontactalterapplyment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/mchalterapply/mchcontactalterapplyment")]
+#[doc(alias = "POST v3/mchalterapply/mchcontactalterapplyment")]
+#[doc(alias = "提交超管变更申请单")]
 #[endpoint(POST, "v3/mchalterapply/mchcontactalterapplyment", response = PostMchcontactalterapplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -20,7 +23,7 @@ pub struct PostMchcontactalterapplyment {
     /// 业务申请编号
     pub out_request_no: String,
     /// 超级管理员信息
-    pub contact_info: Option<PostMchcontactalterapplymentContactInfo>,
+    pub contact_info: Option<ContactInfo>,
 }
 
 /// 查询超管变更申请单状态-使用业务单号和商户号
@@ -28,10 +31,17 @@ pub struct PostMchcontactalterapplyment {
 /// `GET /v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4014090667>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}", response = GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
+#[doc(
+    alias = "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询超管变更申请单状态-使用业务单号和商户号")]
+#[endpoint(GET, "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}", response = GetMchcontactalterapplymentMerchantOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo {
+pub struct GetMchcontactalterapplymentMerchantOutRequestNo {
     /// 微信支付商户号
     pub merchant_code: String,
     /// 业务申请编号
@@ -43,7 +53,10 @@ pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
 /// `GET /v3/mchalterapply/mchcontactalterapplyment/{apply_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/mchalterapply/mchcontactalterapplyment/{apply_id}", response = GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
+#[doc(alias = "v3/mchalterapply/mchcontactalterapplyment/{apply_id}")]
+#[doc(alias = "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}")]
+#[doc(alias = "查询超管变更申请单状态-使用申请单号")]
+#[endpoint(GET, "v3/mchalterapply/mchcontactalterapplyment/{apply_id}", response = GetMchcontactalterapplymentApplyIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchcontactalterapplymentApplyId {
@@ -56,6 +69,9 @@ pub struct GetMchcontactalterapplymentApplyId {
 /// `POST /v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "撤销超管变更申请单")]
 #[endpoint(POST, "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke", response = PostMchcontactalterapplymentApplyIdRevokeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -69,7 +85,10 @@ pub struct PostMchcontactalterapplymentApplyIdRevoke {
 /// `POST /v3/mchalterapply/mchsubjectalterapplyment`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4014090649>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/mchalterapply/mchsubjectalterapplyment", response = PostMchcontactalterapplymentResponse)]
+#[doc(alias = "v3/mchalterapply/mchsubjectalterapplyment")]
+#[doc(alias = "POST v3/mchalterapply/mchsubjectalterapplyment")]
+#[doc(alias = "提交资料变更申请单")]
+#[endpoint(POST, "v3/mchalterapply/mchsubjectalterapplyment", response = PostMchsubjectalterapplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMchsubjectalterapplyment {
@@ -78,23 +97,23 @@ pub struct PostMchsubjectalterapplyment {
     /// 业务申请编号
     pub out_request_no: String,
     /// 主体资料变更范围
-    pub alter_scope: Option<PostMchsubjectalterapplymentAlterScope>,
+    pub alter_scope: Option<AlterScope>,
     /// 主体类型
-    pub organization_type: PostMchsubjectalterapplymentOrganizationType,
+    pub organization_type: OrganizationType,
     /// 是否金融机构
     pub finance_institution: Option<bool>,
     /// 营业执照信息
-    pub business_license_info: Option<PostMchsubjectalterapplymentBusinessLicenseInfo>,
+    pub business_license_info: Option<BusinessLicenseInfo>,
     /// 登记证书信息
-    pub certificate_info: Option<PostMchsubjectalterapplymentCertificateInfo>,
+    pub certificate_info: Option<CertificateInfo>,
     /// 金融机构许可证
-    pub finance_institution_info: Option<PostMchsubjectalterapplymentFinanceInstitutionInfo>,
+    pub finance_institution_info: Option<FinanceInstitutionInfo>,
     /// 法人身份信息
-    pub legal_person_info: Option<PostMchsubjectalterapplymentLegalPersonInfo>,
+    pub legal_person_info: Option<LegalPersonInfo>,
     /// 最终受益人信息列表
-    pub ubo_info_list: Option<Vec<PostMchsubjectalterapplymentUboInfoList>>,
+    pub ubo_info_list: Option<Vec<UboInfoList>>,
     /// 补充材料列表
-    pub addition: Option<PostMchsubjectalterapplymentAddition>,
+    pub addition: Option<Addition>,
 }
 
 /// 查询申请单状态-使用业务单号
@@ -102,10 +121,17 @@ pub struct PostMchsubjectalterapplyment {
 /// `GET /v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4014090667>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}", response = GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
+#[doc(
+    alias = "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询申请单状态-使用业务单号")]
+#[endpoint(GET, "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}", response = GetMchsubjectalterapplymentMerchantOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo {
+pub struct GetMchsubjectalterapplymentMerchantOutRequestNo {
     /// 微信支付商户号
     pub merchant_code: String,
     /// 业务申请编号
@@ -117,7 +143,10 @@ pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
 /// `GET /v3/mchalterapply/mchsubjectalterapplyment/{apply_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4014090655>.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}", response = GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse)]
+#[doc(alias = "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}")]
+#[doc(alias = "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}")]
+#[doc(alias = "查询资料变更申请单状态-使用申请单号")]
+#[endpoint(GET, "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}", response = GetMchsubjectalterapplymentApplyIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMchsubjectalterapplymentApplyId {
@@ -130,6 +159,9 @@ pub struct GetMchsubjectalterapplymentApplyId {
 /// `POST /v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4014090672>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "撤销资料变更申请单")]
 #[endpoint(POST, "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke", response = PostMchsubjectalterapplymentApplyIdRevokeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -143,7 +175,10 @@ pub struct PostMchsubjectalterapplymentApplyIdRevoke {
 /// `POST /v3/mchalterapply/merchantnamealterapplyment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(POST, "v3/mchalterapply/merchantnamealterapplyment", response = PostMchcontactalterapplymentResponse)]
+#[doc(alias = "v3/mchalterapply/merchantnamealterapplyment")]
+#[doc(alias = "POST v3/mchalterapply/merchantnamealterapplyment")]
+#[doc(alias = "提交商户简称变更申请单")]
+#[endpoint(POST, "v3/mchalterapply/merchantnamealterapplyment", response = PostMerchantnamealterapplymentResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostMerchantnamealterapplyment {
@@ -160,10 +195,17 @@ pub struct PostMerchantnamealterapplyment {
 /// `GET /v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}", response = GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNoResponse)]
+#[doc(
+    alias = "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询商户简称申请单状态-使用业务单号和商户号")]
+#[endpoint(GET, "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}", response = GetMerchantSubMchidOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo {
+pub struct GetMerchantSubMchidOutRequestNo {
     /// 二级商户号
     pub sub_mchid: String,
     /// 业务申请编号
@@ -175,6 +217,9 @@ pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo
 /// `GET /v3/mchalterapply/merchantnamealterapplyment/{apply_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/mchalterapply/merchantnamealterapplyment/{apply_id}")]
+#[doc(alias = "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}")]
+#[doc(alias = "查询商户简称变更申请单状态-使用申请单号")]
 #[endpoint(GET, "v3/mchalterapply/merchantnamealterapplyment/{apply_id}", response = GetMerchantnamealterapplymentApplyIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -188,6 +233,9 @@ pub struct GetMerchantnamealterapplymentApplyId {
 /// `POST /v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke")]
+#[doc(alias = "POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke")]
+#[doc(alias = "撤销商户简称变更申请单")]
 #[endpoint(POST, "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke", response = PostMerchantnamealterapplymentApplyIdRevokeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -200,7 +248,7 @@ crate::open_enum::open_enum! {
     /// 超级管理员证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchcontactalterapplymentContactInfoContactIdDocType {
+    pub enum ContactIdDocType {
         /// `IDENTIFICATION_TYPE_IDCARD`
         IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
         /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
@@ -224,12 +272,12 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchcontactalterapplymentContactInfo {
+pub struct ContactInfo {
     /// 超级管理员姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub contact_name: String,
     /// 超级管理员证件类型
-    pub contact_id_doc_type: PostMchcontactalterapplymentContactInfoContactIdDocType,
+    pub contact_id_doc_type: ContactIdDocType,
     /// 超级管理员身份证件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub contact_id_card_number: String,
@@ -251,6 +299,9 @@ pub struct PostMchcontactalterapplymentContactInfo {
 }
 
 /// The answer of [`PostMchcontactalterapplyment`] (提交超管变更申请单).
+#[doc(alias = "v3/mchalterapply/mchcontactalterapplyment")]
+#[doc(alias = "POST v3/mchalterapply/mchcontactalterapplyment")]
+#[doc(alias = "提交超管变更申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchcontactalterapplymentResponse {
     /// 申请单号
@@ -261,7 +312,7 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState {
+    pub enum State {
         /// `APPLYMENT_STATE_AUDITING`
         ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
         /// `APPLYMENT_STATE_REJECTED`
@@ -277,17 +328,23 @@ crate::open_enum::open_enum! {
 
 /// 驳回原因详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseAuditRejectDetail
-{
+pub struct AuditRejectDetail {
     /// 参数名称
     pub param_name: Option<String>,
     /// 驳回原因
     pub reject_reason: Option<String>,
 }
 
-/// The answer of [`GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo`] (查询超管变更申请单状态-使用业务单号和商户号).
+/// The answer of [`GetMchcontactalterapplymentMerchantOutRequestNo`] (查询超管变更申请单状态-使用业务单号和商户号).
+#[doc(
+    alias = "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询超管变更申请单状态-使用业务单号和商户号")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse {
+pub struct GetMchcontactalterapplymentMerchantOutRequestNoResponse {
     /// 申请单号
     pub apply_id: Option<String>,
     /// 业务申请编号
@@ -295,29 +352,50 @@ pub struct GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
     /// 微信支付商户号
     pub merchant_code: Option<String>,
     /// 申请单状态
-    pub state: Option<GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState>,
+    pub state: Option<State>,
     /// 总体驳回原因
     pub audit_reject_reason: Option<String>,
     /// 驳回原因详情
-    pub audit_reject_detail: Option<Vec<GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseAuditRejectDetail>>,
+    pub audit_reject_detail: Option<Vec<AuditRejectDetail>>,
+}
+
+/// The answer of [`GetMchcontactalterapplymentApplyId`] (查询超管变更申请单状态-使用申请单号).
+#[doc(alias = "v3/mchalterapply/mchcontactalterapplyment/{apply_id}")]
+#[doc(alias = "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}")]
+#[doc(alias = "查询超管变更申请单状态-使用申请单号")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMchcontactalterapplymentApplyIdResponse {
+    /// 申请单号
+    pub apply_id: Option<String>,
+    /// 业务申请编号
+    pub out_request_no: Option<String>,
+    /// 微信支付商户号
+    pub merchant_code: Option<String>,
+    /// 申请单状态
+    pub state: Option<State>,
+    /// 总体驳回原因
+    pub audit_reject_reason: Option<String>,
+    /// 驳回原因详情
+    pub audit_reject_detail: Option<Vec<AuditRejectDetail>>,
 }
 
 /// The answer of [`PostMchcontactalterapplymentApplyIdRevoke`] (撤销超管变更申请单).
+#[doc(alias = "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "撤销超管变更申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchcontactalterapplymentApplyIdRevokeResponse {
     /// 申请单号
     pub apply_id: Option<String>,
     /// 申请单状态
-    pub state: Option<
-        GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState,
-    >,
+    pub state: Option<State>,
 }
 
 crate::open_enum::open_enum! {
     /// 主体资料变更范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchsubjectalterapplymentAlterScope {
+    pub enum AlterScope {
         /// `ALTER_SCOPE_FULL`
         AlterScopeFull = "ALTER_SCOPE_FULL",
         /// `ALTER_SCOPE_BUSINESS_CERT`
@@ -331,7 +409,7 @@ crate::open_enum::open_enum! {
     /// 主体类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchsubjectalterapplymentOrganizationType {
+    pub enum OrganizationType {
         /// `SUBJECT_TYPE_ENTERPRISE`
         SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
         /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
@@ -350,7 +428,7 @@ crate::open_enum::open_enum! {
 /// 营业执照信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchsubjectalterapplymentBusinessLicenseInfo {
+pub struct BusinessLicenseInfo {
     /// 营业执照注册号
     pub license_number: String,
     /// 营业执照照片
@@ -374,7 +452,7 @@ crate::open_enum::open_enum! {
     /// 证书类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchsubjectalterapplymentCertificateInfoCertType {
+    pub enum CertType {
         /// `CERTIFICATE_TYPE_2388`
         CertificateType2388 = "CERTIFICATE_TYPE_2388",
         /// `CERTIFICATE_TYPE_2389`
@@ -401,9 +479,9 @@ crate::open_enum::open_enum! {
 /// 登记证书信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchsubjectalterapplymentCertificateInfo {
+pub struct CertificateInfo {
     /// 证书类型
-    pub cert_type: PostMchsubjectalterapplymentCertificateInfoCertType,
+    pub cert_type: CertType,
     /// 证书编号
     pub cert_number: String,
     /// 证书照片
@@ -424,7 +502,7 @@ crate::open_enum::open_enum! {
     /// 金融机构类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchsubjectalterapplymentFinanceInstitutionInfoFinanceType {
+    pub enum FinanceType {
         /// `FINANCE_TYPE_BANK_AGENT`
         FinanceTypeBankAgent = "FINANCE_TYPE_BANK_AGENT",
         /// `FINANCE_TYPE_PAYMENT_AGENT`
@@ -441,9 +519,9 @@ crate::open_enum::open_enum! {
 /// 金融机构许可证
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchsubjectalterapplymentFinanceInstitutionInfo {
+pub struct FinanceInstitutionInfo {
     /// 金融机构类型
-    pub finance_type: PostMchsubjectalterapplymentFinanceInstitutionInfoFinanceType,
+    pub finance_type: FinanceType,
     /// 金融机构许可证图片
     pub finance_license_pics: Vec<String>,
 }
@@ -452,7 +530,7 @@ crate::open_enum::open_enum! {
     /// 证件持有人类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchsubjectalterapplymentLegalPersonInfoIdHolderType {
+    pub enum IdHolderType {
         /// `LEGAL`
         Legal = "LEGAL",
         /// `SUPER`
@@ -460,16 +538,40 @@ crate::open_enum::open_enum! {
     }
 }
 
+crate::open_enum::open_enum! {
+    /// 证件类型
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum IdDocType {
+        /// `IDENTIFICATION_TYPE_IDCARD`
+        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
+        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
+        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
+        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
+        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
+        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
+        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
+        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+    }
+}
+
 /// 法人身份信息
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchsubjectalterapplymentLegalPersonInfo {
+pub struct LegalPersonInfo {
     /// 证件持有人类型
-    pub id_holder_type: PostMchsubjectalterapplymentLegalPersonInfoIdHolderType,
+    pub id_holder_type: IdHolderType,
     /// 证件类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_doc_type: Option<PostMchcontactalterapplymentContactInfoContactIdDocType>,
+    pub id_doc_type: Option<IdDocType>,
     /// 法定代表人说明函
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorize_letter_copy: Option<String>,
@@ -506,9 +608,9 @@ pub struct PostMchsubjectalterapplymentLegalPersonInfo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchsubjectalterapplymentUboInfoList {
+pub struct UboInfoList {
     /// 证件类型
-    pub id_doc_type: PostMchcontactalterapplymentContactInfoContactIdDocType,
+    pub id_doc_type: IdDocType,
     /// 证件正面照片
     pub card_front: String,
     /// 证件反面照片
@@ -532,7 +634,7 @@ pub struct PostMchsubjectalterapplymentUboInfoList {
 /// 补充材料列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchsubjectalterapplymentAddition {
+pub struct Addition {
     /// 银行开户许可证
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_openaccount_license: Option<Vec<String>>,
@@ -550,11 +652,21 @@ pub struct PostMchsubjectalterapplymentAddition {
     pub ubo_prove: Option<Vec<String>>,
 }
 
+/// The answer of [`PostMchsubjectalterapplyment`] (提交资料变更申请单).
+#[doc(alias = "v3/mchalterapply/mchsubjectalterapplyment")]
+#[doc(alias = "POST v3/mchalterapply/mchsubjectalterapplyment")]
+#[doc(alias = "提交资料变更申请单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMchsubjectalterapplymentResponse {
+    /// 申请单号
+    pub apply_id: Option<String>,
+}
+
 crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState {
+    pub enum MchsubjectalterapplymentState {
         /// `APPLYMENT_STATE_AUDITING`
         ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
         /// `APPLYMENT_STATE_REJECTED`
@@ -570,9 +682,16 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo`] (查询申请单状态-使用业务单号).
+/// The answer of [`GetMchsubjectalterapplymentMerchantOutRequestNo`] (查询申请单状态-使用业务单号).
+#[doc(
+    alias = "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询申请单状态-使用业务单号")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponse {
+pub struct GetMchsubjectalterapplymentMerchantOutRequestNoResponse {
     /// 微信支付商户号
     pub merchant_code: Option<String>,
     /// 申请单号
@@ -580,18 +699,38 @@ pub struct GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequest
     /// 业务申请编号
     pub out_request_no: Option<String>,
     /// 申请单状态
-    pub state: Option<GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState>,
+    pub state: Option<MchsubjectalterapplymentState>,
     /// 总体驳回原因
     pub audit_reject_reason: Option<String>,
     /// 驳回原因详情
-    pub audit_reject_detail: Option<Vec<GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseAuditRejectDetail>>,
+    pub audit_reject_detail: Option<Vec<AuditRejectDetail>>,
+}
+
+/// The answer of [`GetMchsubjectalterapplymentApplyId`] (查询资料变更申请单状态-使用申请单号).
+#[doc(alias = "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}")]
+#[doc(alias = "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}")]
+#[doc(alias = "查询资料变更申请单状态-使用申请单号")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMchsubjectalterapplymentApplyIdResponse {
+    /// 微信支付商户号
+    pub merchant_code: Option<String>,
+    /// 申请单号
+    pub apply_id: Option<String>,
+    /// 业务申请编号
+    pub out_request_no: Option<String>,
+    /// 申请单状态
+    pub state: Option<MchsubjectalterapplymentState>,
+    /// 总体驳回原因
+    pub audit_reject_reason: Option<String>,
+    /// 驳回原因详情
+    pub audit_reject_detail: Option<Vec<AuditRejectDetail>>,
 }
 
 crate::open_enum::open_enum! {
     /// 撤销状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMchsubjectalterapplymentApplyIdRevokeResponseResult {
+    pub enum RevokeResult {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `FAIL`
@@ -600,15 +739,35 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostMchsubjectalterapplymentApplyIdRevoke`] (撤销资料变更申请单).
+#[doc(alias = "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke")]
+#[doc(alias = "撤销资料变更申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMchsubjectalterapplymentApplyIdRevokeResponse {
     /// 撤销状态
-    pub result: Option<PostMchsubjectalterapplymentApplyIdRevokeResponseResult>,
+    pub result: Option<RevokeResult>,
 }
 
-/// The answer of [`GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo`] (查询商户简称申请单状态-使用业务单号和商户号).
+/// The answer of [`PostMerchantnamealterapplyment`] (提交商户简称变更申请单).
+#[doc(alias = "v3/mchalterapply/merchantnamealterapplyment")]
+#[doc(alias = "POST v3/mchalterapply/merchantnamealterapplyment")]
+#[doc(alias = "提交商户简称变更申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNoResponse {
+pub struct PostMerchantnamealterapplymentResponse {
+    /// 申请单号
+    pub apply_id: Option<String>,
+}
+
+/// The answer of [`GetMerchantSubMchidOutRequestNo`] (查询商户简称申请单状态-使用业务单号和商户号).
+#[doc(
+    alias = "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询商户简称申请单状态-使用业务单号和商户号")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMerchantSubMchidOutRequestNoResponse {
     /// 申请单号
     pub apply_id: Option<String>,
     /// 业务申请编号
@@ -616,14 +775,15 @@ pub struct GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 申请单状态
-    pub state: Option<
-        GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState,
-    >,
+    pub state: Option<State>,
     /// 总体驳回原因
     pub audit_reject_reason: Option<String>,
 }
 
 /// The answer of [`GetMerchantnamealterapplymentApplyId`] (查询商户简称变更申请单状态-使用申请单号).
+#[doc(alias = "v3/mchalterapply/merchantnamealterapplyment/{apply_id}")]
+#[doc(alias = "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}")]
+#[doc(alias = "查询商户简称变更申请单状态-使用申请单号")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantnamealterapplymentApplyIdResponse {
     /// 申请单号
@@ -633,9 +793,7 @@ pub struct GetMerchantnamealterapplymentApplyIdResponse {
     /// 微信支付商户号
     pub merchant_code: Option<String>,
     /// 申请单状态
-    pub state: Option<
-        GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNoResponseState,
-    >,
+    pub state: Option<State>,
     /// 总体驳回原因
     pub audit_reject_reason: Option<String>,
 }
@@ -644,19 +802,22 @@ crate::open_enum::open_enum! {
     /// 申请单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMerchantnamealterapplymentApplyIdRevokeResponseState {
+    pub enum RevokeState {
         /// `APPLYMENT_STATE_CANCELED`
         ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
     }
 }
 
 /// The answer of [`PostMerchantnamealterapplymentApplyIdRevoke`] (撤销商户简称变更申请单).
+#[doc(alias = "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke")]
+#[doc(alias = "POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke")]
+#[doc(alias = "撤销商户简称变更申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantnamealterapplymentApplyIdRevokeResponse {
     /// 申请单号
     pub apply_id: Option<String>,
     /// 申请单状态
-    pub state: Option<PostMerchantnamealterapplymentApplyIdRevokeResponseState>,
+    pub state: Option<RevokeState>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
@@ -664,7 +825,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMchcontactalterapplyment>(
         "POST v3/mchalterapply/mchcontactalterapplyment",
     );
-    check.operation::<GetMchcontactalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo>("GET v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}");
+    check.operation::<GetMchcontactalterapplymentMerchantOutRequestNo>("GET v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}");
     check.operation::<GetMchcontactalterapplymentApplyId>(
         "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
     );
@@ -674,7 +835,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMchsubjectalterapplyment>(
         "POST v3/mchalterapply/mchsubjectalterapplyment",
     );
-    check.operation::<GetMchsubjectalterapplymentMerchantMerchantCodeOutRequestNoOutRequestNo>("GET v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}");
+    check.operation::<GetMchsubjectalterapplymentMerchantOutRequestNo>("GET v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}");
     check.operation::<GetMchsubjectalterapplymentApplyId>(
         "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
     );
@@ -684,7 +845,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMerchantnamealterapplyment>(
         "POST v3/mchalterapply/merchantnamealterapplyment",
     );
-    check.operation::<GetMerchantnamealterapplymentMerchantSubMchidOutRequestNoOutRequestNo>("GET v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}");
+    check.operation::<GetMerchantSubMchidOutRequestNo>("GET v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}");
     check.operation::<GetMerchantnamealterapplymentApplyId>(
         "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
     );

@@ -11,14 +11,17 @@ use crate::endpoint;
 /// `POST /v3/med-ins/orders`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户, 从业机构（银行）.
+#[doc(alias = "v3/med-ins/orders")]
+#[doc(alias = "POST v3/med-ins/orders")]
+#[doc(alias = "医保自费混合收款下单")]
 #[endpoint(POST, "v3/med-ins/orders", response = PostOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOrders {
     /// 混合支付类型
-    pub mix_pay_type: PostOrdersMixPayType,
+    pub mix_pay_type: MixPayType,
     /// 订单类型
-    pub order_type: PostOrdersOrderType,
+    pub order_type: OrderType,
     /// 从业机构的公众号ID
     pub appid: String,
     /// 医疗机构的公众号ID
@@ -30,11 +33,11 @@ pub struct PostOrders {
     /// 用户在医疗机构AppID下的唯一标识
     pub sub_openid: Option<String>,
     /// 支付人身份信息
-    pub payer: PostOrdersPayer,
+    pub payer: Payer,
     /// 是否代亲属支付
     pub pay_for_relatives: Option<bool>,
     /// 亲属身份信息
-    pub relative: Option<PostOrdersPayer>,
+    pub relative: Option<Payer>,
     /// 从业机构订单号
     pub out_trade_no: String,
     /// 医疗机构订单号
@@ -66,9 +69,9 @@ pub struct PostOrders {
     /// 实际需要用户微信支付的金额
     pub wechat_pay_cash_fee: Option<i64>,
     /// 现金补充列表
-    pub cash_add_detail: Option<Vec<PostOrdersCashAddDetail>>,
+    pub cash_add_detail: Option<Vec<OrderCashAddDetail>>,
     /// 现金减免列表
-    pub cash_reduce_detail: Option<Vec<PostOrdersCashReduceDetail>>,
+    pub cash_reduce_detail: Option<Vec<OrderCashReduceDetail>>,
     /// 回调通知URL
     pub callback_url: String,
     /// 自费预下单ID
@@ -90,10 +93,13 @@ pub struct PostOrders {
 /// `GET /v3/med-ins/orders/mix-trade-no/{mix_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户, 从业机构（银行）.
-#[endpoint(GET, "v3/med-ins/orders/mix-trade-no/{mix_trade_no}", response = PostOrdersResponse)]
+#[doc(alias = "v3/med-ins/orders/mix-trade-no/{mix_trade_no}")]
+#[doc(alias = "GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}")]
+#[doc(alias = "使用医保自费混合订单号查看下单结果")]
+#[endpoint(GET, "v3/med-ins/orders/mix-trade-no/{mix_trade_no}", response = GetOrdersMixTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetOrdersMixTradeNoMixTradeNo {
+pub struct GetOrdersMixTradeNo {
     /// 医保自费混合订单号
     pub mix_trade_no: String,
     /// 医疗机构的商户号
@@ -105,10 +111,13 @@ pub struct GetOrdersMixTradeNoMixTradeNo {
 /// `GET /v3/med-ins/orders/out-trade-no/{out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户, 从业机构（银行）.
-#[endpoint(GET, "v3/med-ins/orders/out-trade-no/{out_trade_no}", response = PostOrdersResponse)]
+#[doc(alias = "v3/med-ins/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/med-ins/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "使用商户订单号查看下单结果")]
+#[endpoint(GET, "v3/med-ins/orders/out-trade-no/{out_trade_no}", response = GetOrdersOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetOrdersOutTradeNoOutTradeNo {
+pub struct GetOrdersOutTradeNo {
     /// 医保自费混合订单号
     pub out_trade_no: String,
     /// 医疗机构的商户号
@@ -120,6 +129,9 @@ pub struct GetOrdersOutTradeNoOutTradeNo {
 /// `POST /v3/med-ins/refunds/notify`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构（银行）.
+#[doc(alias = "v3/med-ins/refunds/notify")]
+#[doc(alias = "POST v3/med-ins/refunds/notify")]
+#[doc(alias = "医保退款通知")]
 #[endpoint(POST, "v3/med-ins/refunds/notify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -150,7 +162,7 @@ crate::open_enum::open_enum! {
     /// 混合支付类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersMixPayType {
+    pub enum MixPayType {
         /// `UNKNOWN_MIX_PAY_TYPE`
         UnknownMixPayType = "UNKNOWN_MIX_PAY_TYPE",
         /// `CASH_ONLY`
@@ -166,7 +178,7 @@ crate::open_enum::open_enum! {
     /// 订单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersOrderType {
+    pub enum OrderType {
         /// `UNKNOWN_ORDER_TYPE`
         UnknownOrderType = "UNKNOWN_ORDER_TYPE",
         /// `REG_PAY`
@@ -198,7 +210,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersPayerCardType {
+    pub enum CardType {
         /// `UNKNOWN_USER_CARD_TYPE`
         UnknownUserCardType = "UNKNOWN_USER_CARD_TYPE",
         /// `ID_CARD`
@@ -222,7 +234,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersPayer {
+pub struct Payer {
     /// 真实姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub name: String,
@@ -230,14 +242,14 @@ pub struct PostOrdersPayer {
     #[wechatpay(encrypt)]
     pub id_digest: String,
     /// 证件类型
-    pub card_type: PostOrdersPayerCardType,
+    pub card_type: CardType,
 }
 
 crate::open_enum::open_enum! {
     /// 现金补充类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersCashAddDetailCashAddType {
+    pub enum CashAddType {
         /// `DEFAULT_ADD_TYPE`
         DefaultAddType = "DEFAULT_ADD_TYPE",
         /// `FREIGHT`
@@ -250,18 +262,18 @@ crate::open_enum::open_enum! {
 /// 现金补充列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersCashAddDetail {
+pub struct OrderCashAddDetail {
     /// 现金补充金额
     pub cash_add_fee: i64,
     /// 现金补充类型
-    pub cash_add_type: PostOrdersCashAddDetailCashAddType,
+    pub cash_add_type: CashAddType,
 }
 
 crate::open_enum::open_enum! {
     /// 现金减免类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersCashReduceDetailCashReduceType {
+    pub enum CashReduceType {
         /// `DEFAULT_REDUCE_TYPE`
         DefaultReduceType = "DEFAULT_REDUCE_TYPE",
         /// `HOSPITAL_REDUCE`
@@ -280,18 +292,18 @@ crate::open_enum::open_enum! {
 /// 现金减免列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersCashReduceDetail {
+pub struct OrderCashReduceDetail {
     /// 现金减免金额
     pub cash_reduce_fee: i64,
     /// 现金减免类型
-    pub cash_reduce_type: PostOrdersCashReduceDetailCashReduceType,
+    pub cash_reduce_type: CashReduceType,
 }
 
 crate::open_enum::open_enum! {
     /// 医保自费混合订单支付状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseMixPayStatus {
+    pub enum MixPayStatus {
         /// `UNKNOWN_MIX_PAY_STATUS`
         UnknownMixPayStatus = "UNKNOWN_MIX_PAY_STATUS",
         /// `MIX_PAY_CREATED`
@@ -309,7 +321,7 @@ crate::open_enum::open_enum! {
     /// 混合订单中自费部分的支付状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseSelfPayStatus {
+    pub enum SelfPayStatus {
         /// `UNKNOWN_SELF_PAY_STATUS`
         UnknownSelfPayStatus = "UNKNOWN_SELF_PAY_STATUS",
         /// `SELF_PAY_CREATED`
@@ -329,7 +341,7 @@ crate::open_enum::open_enum! {
     /// 混合订单中自费部分的支付状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseMedInsPayStatus {
+    pub enum MedInsPayStatus {
         /// `UNKNOWN_MED_INS_PAY_STATUS`
         UnknownMedInsPayStatus = "UNKNOWN_MED_INS_PAY_STATUS",
         /// `MED_INS_PAY_CREATED`
@@ -347,41 +359,44 @@ crate::open_enum::open_enum! {
 
 /// 现金补充列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostOrdersResponseCashAddDetail {
+pub struct CashAddDetail {
     /// 现金补充金额
     pub cash_add_fee: Option<i64>,
     /// 现金补充类型
-    pub cash_add_type: Option<PostOrdersCashAddDetailCashAddType>,
+    pub cash_add_type: Option<CashAddType>,
 }
 
 /// 现金减免列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostOrdersResponseCashReduceDetail {
+pub struct CashReduceDetail {
     /// 现金减免金额
     pub cash_reduce_fee: Option<i64>,
     /// 现金减免类型
-    pub cash_reduce_type: Option<PostOrdersCashReduceDetailCashReduceType>,
+    pub cash_reduce_type: Option<CashReduceType>,
 }
 
 /// The answer of [`PostOrders`] (医保自费混合收款下单).
+#[doc(alias = "v3/med-ins/orders")]
+#[doc(alias = "POST v3/med-ins/orders")]
+#[doc(alias = "医保自费混合收款下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOrdersResponse {
     /// 医保自费混合订单号
     pub mix_trade_no: Option<String>,
     /// 医保自费混合订单支付状态
-    pub mix_pay_status: Option<PostOrdersResponseMixPayStatus>,
+    pub mix_pay_status: Option<MixPayStatus>,
     /// 混合订单中自费部分的支付状态
-    pub self_pay_status: Option<PostOrdersResponseSelfPayStatus>,
+    pub self_pay_status: Option<SelfPayStatus>,
     /// 混合订单中自费部分的支付状态
-    pub med_ins_pay_status: Option<PostOrdersResponseMedInsPayStatus>,
+    pub med_ins_pay_status: Option<MedInsPayStatus>,
     /// 订单支付时间
     pub paid_time: Option<String>,
     /// 支付完成后医保局返回内容
     pub passthrough_response_content: Option<String>,
     /// 混合支付类型
-    pub mix_pay_type: Option<PostOrdersMixPayType>,
+    pub mix_pay_type: Option<MixPayType>,
     /// 订单类型
-    pub order_type: Option<PostOrdersOrderType>,
+    pub order_type: Option<OrderType>,
     /// 从业机构的公众号ID
     pub appid: Option<String>,
     /// 医疗机构的公众号ID
@@ -425,9 +440,181 @@ pub struct PostOrdersResponse {
     /// 实际需要用户微信支付的金额
     pub wechat_pay_cash_fee: Option<i64>,
     /// 现金补充列表
-    pub cash_add_detail: Option<Vec<PostOrdersResponseCashAddDetail>>,
+    pub cash_add_detail: Option<Vec<CashAddDetail>>,
     /// 现金减免列表
-    pub cash_reduce_detail: Option<Vec<PostOrdersResponseCashReduceDetail>>,
+    pub cash_reduce_detail: Option<Vec<CashReduceDetail>>,
+    /// 回调通知URL
+    pub callback_url: Option<String>,
+    /// 自费预下单ID
+    pub prepay_id: Option<String>,
+    /// 医疗机构透传给医保的数据
+    pub passthrough_request_content: Option<String>,
+    /// 扩展字段
+    pub extends: Option<String>,
+    /// 附加数据
+    pub attach: Option<String>,
+    /// 渠道号
+    pub channel_no: Option<String>,
+    /// 是否到医保局测试环境下单
+    pub med_ins_test_env: Option<bool>,
+    /// 医保支付失败原因
+    pub med_ins_fail_reason: Option<String>,
+}
+
+/// The answer of [`GetOrdersMixTradeNo`] (使用医保自费混合订单号查看下单结果).
+#[doc(alias = "v3/med-ins/orders/mix-trade-no/{mix_trade_no}")]
+#[doc(alias = "GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}")]
+#[doc(alias = "使用医保自费混合订单号查看下单结果")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetOrdersMixTradeNoResponse {
+    /// 医保自费混合订单号
+    pub mix_trade_no: Option<String>,
+    /// 医保自费混合订单支付状态
+    pub mix_pay_status: Option<MixPayStatus>,
+    /// 混合订单中自费部分的支付状态
+    pub self_pay_status: Option<SelfPayStatus>,
+    /// 混合订单中自费部分的支付状态
+    pub med_ins_pay_status: Option<MedInsPayStatus>,
+    /// 订单支付时间
+    pub paid_time: Option<String>,
+    /// 支付完成后医保局返回内容
+    pub passthrough_response_content: Option<String>,
+    /// 混合支付类型
+    pub mix_pay_type: Option<MixPayType>,
+    /// 订单类型
+    pub order_type: Option<OrderType>,
+    /// 从业机构的公众号ID
+    pub appid: Option<String>,
+    /// 医疗机构的公众号ID
+    pub sub_appid: Option<String>,
+    /// 医疗机构的商户号
+    pub sub_mchid: Option<String>,
+    /// 用户在appid下的唯一标识
+    pub openid: Option<String>,
+    /// 用户在医疗机构AppID下的唯一标识
+    pub sub_openid: Option<String>,
+    /// 是否代亲属支付
+    pub pay_for_relatives: Option<bool>,
+    /// 从业机构订单号
+    pub out_trade_no: Option<String>,
+    /// 医疗机构订单号
+    pub serial_no: Option<String>,
+    /// 医保局返回的支付单ID
+    pub pay_order_id: Option<String>,
+    /// 医保局返回的支付授权码
+    pub pay_auth_no: Option<String>,
+    /// 用户定位信息
+    pub geo_location: Option<String>,
+    /// 城市ID
+    pub city_id: Option<String>,
+    /// 医疗机构名称
+    pub med_inst_name: Option<String>,
+    /// 医疗机构编码
+    pub med_inst_no: Option<String>,
+    /// 医保下单时间
+    pub med_ins_order_create_time: Option<String>,
+    /// 使用该接口下单的总金额
+    pub total_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_gov_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_self_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_other_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_cash_fee: Option<i64>,
+    /// 实际需要用户微信支付的金额
+    pub wechat_pay_cash_fee: Option<i64>,
+    /// 现金补充列表
+    pub cash_add_detail: Option<Vec<CashAddDetail>>,
+    /// 现金减免列表
+    pub cash_reduce_detail: Option<Vec<CashReduceDetail>>,
+    /// 回调通知URL
+    pub callback_url: Option<String>,
+    /// 自费预下单ID
+    pub prepay_id: Option<String>,
+    /// 医疗机构透传给医保的数据
+    pub passthrough_request_content: Option<String>,
+    /// 扩展字段
+    pub extends: Option<String>,
+    /// 附加数据
+    pub attach: Option<String>,
+    /// 渠道号
+    pub channel_no: Option<String>,
+    /// 是否到医保局测试环境下单
+    pub med_ins_test_env: Option<bool>,
+    /// 医保支付失败原因
+    pub med_ins_fail_reason: Option<String>,
+}
+
+/// The answer of [`GetOrdersOutTradeNo`] (使用商户订单号查看下单结果).
+#[doc(alias = "v3/med-ins/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/med-ins/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "使用商户订单号查看下单结果")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetOrdersOutTradeNoResponse {
+    /// 医保自费混合订单号
+    pub mix_trade_no: Option<String>,
+    /// 医保自费混合订单支付状态
+    pub mix_pay_status: Option<MixPayStatus>,
+    /// 混合订单中自费部分的支付状态
+    pub self_pay_status: Option<SelfPayStatus>,
+    /// 混合订单中自费部分的支付状态
+    pub med_ins_pay_status: Option<MedInsPayStatus>,
+    /// 订单支付时间
+    pub paid_time: Option<String>,
+    /// 支付完成后医保局返回内容
+    pub passthrough_response_content: Option<String>,
+    /// 混合支付类型
+    pub mix_pay_type: Option<MixPayType>,
+    /// 订单类型
+    pub order_type: Option<OrderType>,
+    /// 从业机构的公众号ID
+    pub appid: Option<String>,
+    /// 医疗机构的公众号ID
+    pub sub_appid: Option<String>,
+    /// 医疗机构的商户号
+    pub sub_mchid: Option<String>,
+    /// 用户在appid下的唯一标识
+    pub openid: Option<String>,
+    /// 用户在医疗机构AppID下的唯一标识
+    pub sub_openid: Option<String>,
+    /// 是否代亲属支付
+    pub pay_for_relatives: Option<bool>,
+    /// 从业机构订单号
+    pub out_trade_no: Option<String>,
+    /// 医疗机构订单号
+    pub serial_no: Option<String>,
+    /// 医保局返回的支付单ID
+    pub pay_order_id: Option<String>,
+    /// 医保局返回的支付授权码
+    pub pay_auth_no: Option<String>,
+    /// 用户定位信息
+    pub geo_location: Option<String>,
+    /// 城市ID
+    pub city_id: Option<String>,
+    /// 医疗机构名称
+    pub med_inst_name: Option<String>,
+    /// 医疗机构编码
+    pub med_inst_no: Option<String>,
+    /// 医保下单时间
+    pub med_ins_order_create_time: Option<String>,
+    /// 使用该接口下单的总金额
+    pub total_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_gov_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_self_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_other_fee: Option<i64>,
+    /// 医保局结算后
+    pub med_ins_cash_fee: Option<i64>,
+    /// 实际需要用户微信支付的金额
+    pub wechat_pay_cash_fee: Option<i64>,
+    /// 现金补充列表
+    pub cash_add_detail: Option<Vec<CashAddDetail>>,
+    /// 现金减免列表
+    pub cash_reduce_detail: Option<Vec<CashReduceDetail>>,
     /// 回调通知URL
     pub callback_url: Option<String>,
     /// 自费预下单ID
@@ -449,11 +636,7 @@ pub struct PostOrdersResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostOrders>("POST v3/med-ins/orders");
-    check.operation::<GetOrdersMixTradeNoMixTradeNo>(
-        "GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}",
-    );
-    check.operation::<GetOrdersOutTradeNoOutTradeNo>(
-        "GET v3/med-ins/orders/out-trade-no/{out_trade_no}",
-    );
+    check.operation::<GetOrdersMixTradeNo>("GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}");
+    check.operation::<GetOrdersOutTradeNo>("GET v3/med-ins/orders/out-trade-no/{out_trade_no}");
     check.operation::<PostRefundsNotify>("POST v3/med-ins/refunds/notify");
 }

@@ -11,14 +11,17 @@ use crate::endpoint;
 /// `GET /v3/merchant/fund/balance/{account_type}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-balance/accounts/query-balance.html>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/merchant/fund/balance/{account_type}")]
+#[doc(alias = "GET v3/merchant/fund/balance/{account_type}")]
+#[doc(alias = "查询账户实时余额API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/merchant/fund/balance/{account_type}", response = GetFundBalanceAccountTypeResponse)]
+#[endpoint(GET, "v3/merchant/fund/balance/{account_type}", response = QueryBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundBalanceAccountType {
+pub struct QueryBalance {
     /// 账户类型
     pub account_type: String,
 }
@@ -28,14 +31,17 @@ pub struct GetFundBalanceAccountType {
 /// `GET /v3/merchant/fund/dayendbalance/{account_type}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/ecommerce-balance/accounts/query-day-end-balance.html>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/merchant/fund/dayendbalance/{account_type}")]
+#[doc(alias = "GET v3/merchant/fund/dayendbalance/{account_type}")]
+#[doc(alias = "查询账户日终余额API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/merchant/fund/dayendbalance/{account_type}", response = GetFundBalanceAccountTypeResponse)]
+#[endpoint(GET, "v3/merchant/fund/dayendbalance/{account_type}", response = QueryDayEndBalanceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundDayendbalanceAccountType {
+pub struct QueryDayEndBalance {
     /// 账户类型
     pub account_type: String,
     /// 日期
@@ -47,14 +53,17 @@ pub struct GetFundDayendbalanceAccountType {
 /// `POST /v3/merchant/fund/withdraw`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
+#[doc(alias = "v3/merchant/fund/withdraw")]
+#[doc(alias = "POST v3/merchant/fund/withdraw")]
+#[doc(alias = "电商平台提现API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/merchant/fund/withdraw", response = PostFundWithdrawResponse)]
+#[endpoint(POST, "v3/merchant/fund/withdraw", response = WithdrawResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFundWithdraw {
+pub struct Withdraw {
     /// 商户提现单号
     pub out_request_no: String,
     /// 提现金额
@@ -64,7 +73,7 @@ pub struct PostFundWithdraw {
     /// 银行附言
     pub bank_memo: Option<String>,
     /// 资金账户类型
-    pub account_type: PostFundWithdrawAccountType,
+    pub account_type: AccountType,
     /// 提现结果通知地址
     pub notify_url: Option<String>,
 }
@@ -74,20 +83,23 @@ pub struct PostFundWithdraw {
 /// `GET /v3/merchant/fund/withdraw/bill-type/{bill_type}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_24.shtml>.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/merchant/fund/withdraw/bill-type/{bill_type}")]
+#[doc(alias = "GET v3/merchant/fund/withdraw/bill-type/{bill_type}")]
+#[doc(alias = "按日下载提现异常文件API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/merchant/fund/withdraw/bill-type/{bill_type}", response = GetFundWithdrawBillTypeBillTypeResponse)]
+#[endpoint(GET, "v3/merchant/fund/withdraw/bill-type/{bill_type}", response = WithdrawBillResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundWithdrawBillTypeBillType {
+pub struct WithdrawBill {
     /// 账单类型
     pub bill_type: String,
     /// 账单日期
     pub bill_date: String,
     /// 压缩类型
-    pub tar_type: Option<GetFundWithdrawBillTypeBillTypeTarType>,
+    pub tar_type: Option<TarType>,
 }
 
 /// 电商平台(商户提现单号查询)提现状态API
@@ -95,14 +107,17 @@ pub struct GetFundWithdrawBillTypeBillType {
 /// `GET /v3/merchant/fund/withdraw/out-request-no/{out_request_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/fund/chapter3_6.shtml>.
 /// Callers: 电商平台.
+#[doc(alias = "v3/merchant/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/merchant/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "电商平台(商户提现单号查询)提现状态API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/merchant/fund/withdraw/out-request-no/{out_request_no}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
+#[endpoint(GET, "v3/merchant/fund/withdraw/out-request-no/{out_request_no}", response = QueryWithdrawByOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundWithdrawOutRequestNoOutRequestNo {
+pub struct QueryWithdrawByOutRequestNo {
     /// 商户提现单号
     pub out_request_no: String,
 }
@@ -112,14 +127,17 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNo {
 /// `GET /v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/fund/chapter3_6.shtml>.
 /// Callers: 电商平台.
+#[doc(alias = "v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}")]
+#[doc(alias = "GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}")]
+#[doc(alias = "电商平台(微信支付提现单号)查询提现状态API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}", response = GetFundWithdrawOutRequestNoOutRequestNoResponse)]
+#[endpoint(GET, "v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}", response = QueryWithdrawByIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFundWithdrawWithdrawIdWithdrawId {
+pub struct QueryWithdrawById {
     /// 微信支付提现单号
     pub withdraw_id: String,
 }
@@ -129,10 +147,13 @@ pub struct GetFundWithdrawWithdrawIdWithdrawId {
 /// `POST /v3/merchant/media/upload`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 微信支付商户.
-#[endpoint(POST, "v3/merchant/media/upload", response = PostMediaUploadResponse)]
+#[doc(alias = "v3/merchant/media/upload")]
+#[doc(alias = "POST v3/merchant/media/upload")]
+#[doc(alias = "文件上传")]
+#[endpoint(POST, "v3/merchant/media/upload", response = UploadImageResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMediaUpload {
+pub struct UploadImage {
     /// 图片文件
     #[wechatpay(file)]
     #[cfg_attr(
@@ -151,10 +172,13 @@ pub struct PostMediaUpload {
 /// `POST /v3/merchant/media/video_upload`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/chapter3_2.shtml>.
 /// Callers: 微信支付商户.
-#[endpoint(POST, "v3/merchant/media/video_upload", response = PostMediaUploadResponse)]
+#[doc(alias = "v3/merchant/media/video_upload")]
+#[doc(alias = "POST v3/merchant/media/video_upload")]
+#[doc(alias = "视频上传API")]
+#[endpoint(POST, "v3/merchant/media/video_upload", response = UploadVideoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMediaVideoUpload {
+pub struct UploadVideo {
     /// 图片文件
     #[wechatpay(file)]
     #[cfg_attr(
@@ -168,11 +192,28 @@ pub struct PostMediaVideoUpload {
     pub sha256: String,
 }
 
-/// The answer of [`GetFundBalanceAccountType`] (查询账户实时余额API).
+/// The answer of [`QueryBalance`] (查询账户实时余额API).
+#[doc(alias = "v3/merchant/fund/balance/{account_type}")]
+#[doc(alias = "GET v3/merchant/fund/balance/{account_type}")]
+#[doc(alias = "查询账户实时余额API")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundBalanceAccountTypeResponse {
+pub struct QueryBalanceResponse {
+    /// 可用余额
+    pub available_amount: Option<i64>,
+    /// 不可用余额
+    pub pending_amount: Option<i64>,
+}
+
+/// The answer of [`QueryDayEndBalance`] (查询账户日终余额API).
+#[doc(alias = "v3/merchant/fund/dayendbalance/{account_type}")]
+#[doc(alias = "GET v3/merchant/fund/dayendbalance/{account_type}")]
+#[doc(alias = "查询账户日终余额API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QueryDayEndBalanceResponse {
     /// 可用余额
     pub available_amount: Option<i64>,
     /// 不可用余额
@@ -184,7 +225,7 @@ crate::open_enum::open_enum! {
     /// 资金账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFundWithdrawAccountType {
+    pub enum AccountType {
         /// `BASIC`
         Basic = "BASIC",
         /// `OPERATION`
@@ -194,11 +235,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostFundWithdraw`] (电商平台提现API).
+/// The answer of [`Withdraw`] (电商平台提现API).
+#[doc(alias = "v3/merchant/fund/withdraw")]
+#[doc(alias = "POST v3/merchant/fund/withdraw")]
+#[doc(alias = "电商平台提现API")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostFundWithdrawResponse {
+pub struct WithdrawResponse {
     /// 微信支付提现单号
     pub withdraw_id: Option<String>,
     /// 商户提现单号
@@ -210,33 +254,36 @@ crate::open_enum::open_enum! {
     /// 压缩类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundWithdrawBillTypeBillTypeTarType {
+    pub enum TarType {
         /// `GZIP`
         Gzip = "GZIP",
     }
 }
 
 #[cfg(feature = "partner")]
-impl crate::endpoint::QueryValue for GetFundWithdrawBillTypeBillTypeTarType {}
+impl crate::endpoint::QueryValue for TarType {}
 
 #[cfg(feature = "partner")]
 crate::open_enum::open_enum! {
     /// 哈希类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundWithdrawBillTypeBillTypeResponseHashType {
+    pub enum HashType {
         /// `SHA1`
         Sha1 = "SHA1",
     }
 }
 
-/// The answer of [`GetFundWithdrawBillTypeBillType`] (按日下载提现异常文件API).
+/// The answer of [`WithdrawBill`] (按日下载提现异常文件API).
+#[doc(alias = "v3/merchant/fund/withdraw/bill-type/{bill_type}")]
+#[doc(alias = "GET v3/merchant/fund/withdraw/bill-type/{bill_type}")]
+#[doc(alias = "按日下载提现异常文件API")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundWithdrawBillTypeBillTypeResponse {
+pub struct WithdrawBillResponse {
     /// 哈希类型
-    pub hash_type: Option<GetFundWithdrawBillTypeBillTypeResponseHashType>,
+    pub hash_type: Option<HashType>,
     /// 哈希值
     pub hash_value: Option<String>,
     /// 账单下载地址
@@ -248,7 +295,7 @@ crate::open_enum::open_enum! {
     /// 提现单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFundWithdrawOutRequestNoOutRequestNoResponseStatus {
+    pub enum Status {
         /// `CREATE_SUCCESS`
         CreateSuccess = "CREATE_SUCCESS",
         /// `SUCCESS`
@@ -264,13 +311,16 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetFundWithdrawOutRequestNoOutRequestNo`] (电商平台(商户提现单号查询)提现状态API).
+/// The answer of [`QueryWithdrawByOutRequestNo`] (电商平台(商户提现单号查询)提现状态API).
+#[doc(alias = "v3/merchant/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "GET v3/merchant/fund/withdraw/out-request-no/{out_request_no}")]
+#[doc(alias = "电商平台(商户提现单号查询)提现状态API")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
+pub struct QueryWithdrawByOutRequestNoResponse {
     /// 提现单状态
-    pub status: Option<GetFundWithdrawOutRequestNoOutRequestNoResponseStatus>,
+    pub status: Option<Status>,
     /// 微信支付提现单号
     pub withdraw_id: Option<String>,
     /// 商户提现单号
@@ -288,14 +338,59 @@ pub struct GetFundWithdrawOutRequestNoOutRequestNoResponse {
     /// 银行附言
     pub bank_memo: Option<String>,
     /// 出款账户类型
-    pub account_type: Option<PostFundWithdrawAccountType>,
+    pub account_type: Option<AccountType>,
     /// 提现失败解决方案
     pub solution: Option<String>,
 }
 
-/// The answer of [`PostMediaUpload`] (文件上传).
+/// The answer of [`QueryWithdrawById`] (电商平台(微信支付提现单号)查询提现状态API).
+#[doc(alias = "v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}")]
+#[doc(alias = "GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}")]
+#[doc(alias = "电商平台(微信支付提现单号)查询提现状态API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMediaUploadResponse {
+pub struct QueryWithdrawByIdResponse {
+    /// 提现单状态
+    pub status: Option<Status>,
+    /// 微信支付提现单号
+    pub withdraw_id: Option<String>,
+    /// 商户提现单号
+    pub out_request_no: Option<String>,
+    /// 提现金额
+    pub amount: Option<i64>,
+    /// 发起提现时间
+    pub create_time: Option<String>,
+    /// 提现状态更新时间
+    pub update_time: Option<String>,
+    /// 失败原因
+    pub reason: Option<String>,
+    /// 提现备注
+    pub remark: Option<String>,
+    /// 银行附言
+    pub bank_memo: Option<String>,
+    /// 出款账户类型
+    pub account_type: Option<AccountType>,
+    /// 提现失败解决方案
+    pub solution: Option<String>,
+}
+
+/// The answer of [`UploadImage`] (文件上传).
+#[doc(alias = "v3/merchant/media/upload")]
+#[doc(alias = "POST v3/merchant/media/upload")]
+#[doc(alias = "文件上传")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct UploadImageResponse {
+    /// 媒体文件标识Id
+    pub media_id: Option<String>,
+}
+
+/// The answer of [`UploadVideo`] (视频上传API).
+#[doc(alias = "v3/merchant/media/video_upload")]
+#[doc(alias = "POST v3/merchant/media/video_upload")]
+#[doc(alias = "视频上传API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct UploadVideoResponse {
     /// 媒体文件标识Id
     pub media_id: Option<String>,
 }
@@ -303,25 +398,19 @@ pub struct PostMediaUploadResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     #[cfg(feature = "partner")]
-    check.operation::<GetFundBalanceAccountType>("GET v3/merchant/fund/balance/{account_type}");
+    check.operation::<QueryBalance>("GET v3/merchant/fund/balance/{account_type}");
     #[cfg(feature = "partner")]
-    check.operation::<GetFundDayendbalanceAccountType>(
-        "GET v3/merchant/fund/dayendbalance/{account_type}",
-    );
+    check.operation::<QueryDayEndBalance>("GET v3/merchant/fund/dayendbalance/{account_type}");
     #[cfg(feature = "partner")]
-    check.operation::<PostFundWithdraw>("POST v3/merchant/fund/withdraw");
+    check.operation::<Withdraw>("POST v3/merchant/fund/withdraw");
     #[cfg(feature = "partner")]
-    check.operation::<GetFundWithdrawBillTypeBillType>(
-        "GET v3/merchant/fund/withdraw/bill-type/{bill_type}",
-    );
+    check.operation::<WithdrawBill>("GET v3/merchant/fund/withdraw/bill-type/{bill_type}");
     #[cfg(feature = "partner")]
-    check.operation::<GetFundWithdrawOutRequestNoOutRequestNo>(
+    check.operation::<QueryWithdrawByOutRequestNo>(
         "GET v3/merchant/fund/withdraw/out-request-no/{out_request_no}",
     );
     #[cfg(feature = "partner")]
-    check.operation::<GetFundWithdrawWithdrawIdWithdrawId>(
-        "GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}",
-    );
-    check.operation::<PostMediaUpload>("POST v3/merchant/media/upload");
-    check.operation::<PostMediaVideoUpload>("POST v3/merchant/media/video_upload");
+    check.operation::<QueryWithdrawById>("GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}");
+    check.operation::<UploadImage>("POST v3/merchant/media/upload");
+    check.operation::<UploadVideo>("POST v3/merchant/media/video_upload");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/merchant-risk-manage/ec-trade-risk/query-risk-trades`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户, 服务商.
+#[doc(alias = "v3/merchant-risk-manage/ec-trade-risk/query-risk-trades")]
+#[doc(alias = "POST v3/merchant-risk-manage/ec-trade-risk/query-risk-trades")]
+#[doc(alias = "查询风险订单")]
 #[endpoint(POST, "v3/merchant-risk-manage/ec-trade-risk/query-risk-trades", response = PostEcTradeRiskQueryRiskTradesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -36,6 +39,9 @@ pub struct PostEcTradeRiskQueryRiskTrades {
 /// `POST /v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户, 服务商.
+#[doc(alias = "v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result")]
+#[doc(alias = "POST v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result")]
+#[doc(alias = "回传处置结果")]
 #[endpoint(POST, "v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result", response = PostEcTradeRiskRecvDisposeResultResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -67,10 +73,13 @@ pub struct PostEcTradeRiskRecvDisposeResult {
 /// `POST /v3/merchant-risk-manage/report-trade-union-information`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/risk-manage/trade-risk/report-trade-risk-information.html>.
 /// Callers: 普通商户, 服务商, 渠道商, 从业机构.
-#[endpoint(POST, "v3/merchant-risk-manage/report-trade-union-information", response = PostReportTradeUnionInformationResponse)]
+#[doc(alias = "v3/merchant-risk-manage/report-trade-union-information")]
+#[doc(alias = "POST v3/merchant-risk-manage/report-trade-union-information")]
+#[doc(alias = "上报订单关联信息")]
+#[endpoint(POST, "v3/merchant-risk-manage/report-trade-union-information", response = ReportTradeRiskInformationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReportTradeUnionInformation {
+pub struct ReportTradeRiskInformation {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 从业机构商户号
@@ -112,9 +121,9 @@ pub struct PostReportTradeUnionInformation {
     /// 业务场景
     pub scene: Option<i64>,
     /// 充值业务场景独有字段
-    pub recharge_fields: Option<PostReportTradeUnionInformationRechargeFields>,
+    pub recharge_fields: Option<RechargeFields>,
     /// 生活缴费场景独有字段
-    pub living_expenses_fields: Option<PostReportTradeUnionInformationLivingExpensesFields>,
+    pub living_expenses_fields: Option<LivingExpensesFields>,
     /// 扩展字段1
     pub extra_fields1: Option<String>,
     /// 扩展字段2
@@ -164,7 +173,7 @@ pub struct PostReportTradeUnionInformation {
     /// 合单商户号
     pub combine_mchid: Option<String>,
     /// 子单列表
-    pub sub_orders: Option<Vec<PostReportTradeUnionInformationSubOrders>>,
+    pub sub_orders: Option<Vec<SubOrder>>,
 }
 
 /// 查询风险信息
@@ -172,10 +181,13 @@ pub struct PostReportTradeUnionInformation {
 /// `GET /v3/merchant-risk-manage/trade-risk-information`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/risk-manage/trade-risk/query-trade-risk-information.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/merchant-risk-manage/trade-risk-information", response = GetTradeRiskInformationResponse)]
+#[doc(alias = "v3/merchant-risk-manage/trade-risk-information")]
+#[doc(alias = "GET v3/merchant-risk-manage/trade-risk-information")]
+#[doc(alias = "查询风险信息")]
+#[endpoint(GET, "v3/merchant-risk-manage/trade-risk-information", response = QueryTradeRiskInformationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTradeRiskInformation {
+pub struct QueryTradeRiskInformation {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 从业机构号
@@ -195,10 +207,13 @@ pub struct GetTradeRiskInformation {
 /// `POST /v3/merchant-risk-manage/trade-risk-result`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/risk-manage/trade-risk-result/create-trade-risk-result.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(POST, "v3/merchant-risk-manage/trade-risk-result", response = PostTradeRiskResultResponse)]
+#[doc(alias = "v3/merchant-risk-manage/trade-risk-result")]
+#[doc(alias = "POST v3/merchant-risk-manage/trade-risk-result")]
+#[doc(alias = "处置结果回传")]
+#[endpoint(POST, "v3/merchant-risk-manage/trade-risk-result", response = CreateTradeRiskResultResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTradeRiskResult {
+pub struct CreateTradeRiskResult {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 从业机构商户号
@@ -210,9 +225,9 @@ pub struct PostTradeRiskResult {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 风险类型
-    pub risk_type: Option<GetTradeRiskInformationResponseRiskType>,
+    pub risk_type: Option<RiskType>,
     /// 处置手段
-    pub punish_type: GetTradeRiskInformationResponsePunishType,
+    pub punish_type: PunishType,
     /// 处置手段补充
     pub additional_punish_type: Option<String>,
     /// 投诉信息
@@ -224,6 +239,9 @@ pub struct PostTradeRiskResult {
 /// `DELETE /v3/merchant-risk-manage/violation-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_3_4.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "DELETE v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "删除商户违规通知回调地址API")]
 #[endpoint(DELETE, "v3/merchant-risk-manage/violation-notifications", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -234,6 +252,9 @@ pub struct DeleteViolationNotifications {}
 /// `GET /v3/merchant-risk-manage/violation-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_3_2.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "GET v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "查询商户违规通知回调地址API")]
 #[endpoint(GET, "v3/merchant-risk-manage/violation-notifications", response = GetViolationNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -244,7 +265,10 @@ pub struct GetViolationNotifications {}
 /// `POST /v3/merchant-risk-manage/violation-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_3_1.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(POST, "v3/merchant-risk-manage/violation-notifications", response = GetViolationNotificationsResponse)]
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "POST v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "创建商户违规通知回调地址API")]
+#[endpoint(POST, "v3/merchant-risk-manage/violation-notifications", response = PostViolationNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostViolationNotifications {
@@ -257,7 +281,10 @@ pub struct PostViolationNotifications {
 /// `PUT /v3/merchant-risk-manage/violation-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter10_3_3.shtml>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(PUT, "v3/merchant-risk-manage/violation-notifications", response = GetViolationNotificationsResponse)]
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "PUT v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "修改商户违规通知回调地址API")]
+#[endpoint(PUT, "v3/merchant-risk-manage/violation-notifications", response = PutViolationNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PutViolationNotifications {
@@ -267,7 +294,7 @@ pub struct PutViolationNotifications {
 
 /// 风险订单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcTradeRiskQueryRiskTradesResponseRiskTradeList {
+pub struct RiskTradeList {
     /// 商户号
     pub mchid: Option<String>,
     /// 商户订单号
@@ -281,15 +308,21 @@ pub struct PostEcTradeRiskQueryRiskTradesResponseRiskTradeList {
 }
 
 /// The answer of [`PostEcTradeRiskQueryRiskTrades`] (查询风险订单).
+#[doc(alias = "v3/merchant-risk-manage/ec-trade-risk/query-risk-trades")]
+#[doc(alias = "POST v3/merchant-risk-manage/ec-trade-risk/query-risk-trades")]
+#[doc(alias = "查询风险订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcTradeRiskQueryRiskTradesResponse {
     /// 总风险订单数
     pub total_num: Option<i64>,
     /// 风险订单列表
-    pub risk_trade_list: Option<Vec<PostEcTradeRiskQueryRiskTradesResponseRiskTradeList>>,
+    pub risk_trade_list: Option<Vec<RiskTradeList>>,
 }
 
 /// The answer of [`PostEcTradeRiskRecvDisposeResult`] (回传处置结果).
+#[doc(alias = "v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result")]
+#[doc(alias = "POST v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result")]
+#[doc(alias = "回传处置结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcTradeRiskRecvDisposeResultResponse {
     /// 返回描述
@@ -299,7 +332,7 @@ pub struct PostEcTradeRiskRecvDisposeResultResponse {
 /// 充值业务场景独有字段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReportTradeUnionInformationRechargeFields {
+pub struct RechargeFields {
     /// 充值账号类型
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_type: Option<i64>,
@@ -311,7 +344,7 @@ pub struct PostReportTradeUnionInformationRechargeFields {
 /// 生活缴费场景独有字段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReportTradeUnionInformationLivingExpensesFields {
+pub struct LivingExpensesFields {
     /// 户号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acc_no: Option<String>,
@@ -338,7 +371,7 @@ pub struct PostReportTradeUnionInformationLivingExpensesFields {
 /// 子单列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReportTradeUnionInformationSubOrders {
+pub struct SubOrder {
     /// 子单商户订单号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
@@ -362,9 +395,12 @@ pub struct PostReportTradeUnionInformationSubOrders {
     pub sp_risk_level: Option<i64>,
 }
 
-/// The answer of [`PostReportTradeUnionInformation`] (上报订单关联信息).
+/// The answer of [`ReportTradeRiskInformation`] (上报订单关联信息).
+#[doc(alias = "v3/merchant-risk-manage/report-trade-union-information")]
+#[doc(alias = "POST v3/merchant-risk-manage/report-trade-union-information")]
+#[doc(alias = "上报订单关联信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReportTradeUnionInformationResponse {
+pub struct ReportTradeRiskInformationResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 从业机构商户号
@@ -381,7 +417,7 @@ crate::open_enum::open_enum! {
     /// 风险类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTradeRiskInformationResponseRiskType {
+    pub enum RiskType {
         /// `OTHER_RISK`
         OtherRisk = "OTHER_RISK",
         /// `INDUCE_PAYMENT`
@@ -399,7 +435,7 @@ crate::open_enum::open_enum! {
     /// 处置手段
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTradeRiskInformationResponsePunishType {
+    pub enum PunishType {
         /// `OTHER_PUNISH`
         OtherPunish = "OTHER_PUNISH",
         /// `DISABLE_PAYMENT`
@@ -423,22 +459,28 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetTradeRiskInformation`] (查询风险信息).
+/// The answer of [`QueryTradeRiskInformation`] (查询风险信息).
+#[doc(alias = "v3/merchant-risk-manage/trade-risk-information")]
+#[doc(alias = "GET v3/merchant-risk-manage/trade-risk-information")]
+#[doc(alias = "查询风险信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTradeRiskInformationResponse {
+pub struct QueryTradeRiskInformationResponse {
     /// 风险系数值
     pub risk_score: Option<i64>,
     /// 风险类型
-    pub risk_type: Option<GetTradeRiskInformationResponseRiskType>,
+    pub risk_type: Option<RiskType>,
     /// 处置手段
-    pub punish_type: Option<GetTradeRiskInformationResponsePunishType>,
+    pub punish_type: Option<PunishType>,
     /// 处置手段描述
     pub punish_description: Option<String>,
 }
 
-/// The answer of [`PostTradeRiskResult`] (处置结果回传).
+/// The answer of [`CreateTradeRiskResult`] (处置结果回传).
+#[doc(alias = "v3/merchant-risk-manage/trade-risk-result")]
+#[doc(alias = "POST v3/merchant-risk-manage/trade-risk-result")]
+#[doc(alias = "处置结果回传")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTradeRiskResultResponse {
+pub struct CreateTradeRiskResultResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 从业机构商户号
@@ -450,9 +492,9 @@ pub struct PostTradeRiskResultResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 风险类型
-    pub risk_type: Option<GetTradeRiskInformationResponseRiskType>,
+    pub risk_type: Option<RiskType>,
     /// 处置手段
-    pub punish_type: Option<GetTradeRiskInformationResponsePunishType>,
+    pub punish_type: Option<PunishType>,
     /// 处置手段补充
     pub additional_punish_type: Option<String>,
     /// 处置手段描述
@@ -460,8 +502,31 @@ pub struct PostTradeRiskResultResponse {
 }
 
 /// The answer of [`GetViolationNotifications`] (查询商户违规通知回调地址API).
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "GET v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "查询商户违规通知回调地址API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetViolationNotificationsResponse {
+    /// 通知地址
+    pub notify_url: Option<String>,
+}
+
+/// The answer of [`PostViolationNotifications`] (创建商户违规通知回调地址API).
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "POST v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "创建商户违规通知回调地址API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostViolationNotificationsResponse {
+    /// 通知地址
+    pub notify_url: Option<String>,
+}
+
+/// The answer of [`PutViolationNotifications`] (修改商户违规通知回调地址API).
+#[doc(alias = "v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "PUT v3/merchant-risk-manage/violation-notifications")]
+#[doc(alias = "修改商户违规通知回调地址API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PutViolationNotificationsResponse {
     /// 通知地址
     pub notify_url: Option<String>,
 }
@@ -474,12 +539,13 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostEcTradeRiskRecvDisposeResult>(
         "POST v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result",
     );
-    check.operation::<PostReportTradeUnionInformation>(
+    check.operation::<ReportTradeRiskInformation>(
         "POST v3/merchant-risk-manage/report-trade-union-information",
     );
-    check
-        .operation::<GetTradeRiskInformation>("GET v3/merchant-risk-manage/trade-risk-information");
-    check.operation::<PostTradeRiskResult>("POST v3/merchant-risk-manage/trade-risk-result");
+    check.operation::<QueryTradeRiskInformation>(
+        "GET v3/merchant-risk-manage/trade-risk-information",
+    );
+    check.operation::<CreateTradeRiskResult>("POST v3/merchant-risk-manage/trade-risk-result");
     check.operation::<DeleteViolationNotifications>(
         "DELETE v3/merchant-risk-manage/violation-notifications",
     );

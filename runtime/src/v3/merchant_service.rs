@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `DELETE /v3/merchant-service/complaint-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaint-notifications/delete-complaint-notifications.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "DELETE v3/merchant-service/complaint-notifications")]
+#[doc(alias = "删除投诉通知回调API")]
 #[endpoint(DELETE, "v3/merchant-service/complaint-notifications", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -21,20 +24,26 @@ pub struct DeleteComplaintNotifications {}
 /// `GET /v3/merchant-service/complaint-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaint-notifications/query-complaint-notifications.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/merchant-service/complaint-notifications", response = GetComplaintNotificationsResponse)]
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "GET v3/merchant-service/complaint-notifications")]
+#[doc(alias = "查询投诉通知回调API")]
+#[endpoint(GET, "v3/merchant-service/complaint-notifications", response = QueryComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetComplaintNotifications {}
+pub struct QueryComplaintNotifications {}
 
 /// 创建投诉通知回调API
 ///
 /// `POST /v3/merchant-service/complaint-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaint-notifications/create-complaint-notifications.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/merchant-service/complaint-notifications", response = GetComplaintNotificationsResponse)]
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "POST v3/merchant-service/complaint-notifications")]
+#[doc(alias = "创建投诉通知回调API")]
+#[endpoint(POST, "v3/merchant-service/complaint-notifications", response = CreateComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintNotifications {
+pub struct CreateComplaintNotifications {
     /// 通知地址
     pub url: String,
 }
@@ -44,10 +53,13 @@ pub struct PostComplaintNotifications {
 /// `PUT /v3/merchant-service/complaint-notifications`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaint-notifications/update-complaint-notifications.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(PUT, "v3/merchant-service/complaint-notifications", response = GetComplaintNotificationsResponse)]
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "PUT v3/merchant-service/complaint-notifications")]
+#[doc(alias = "更新投诉通知回调API")]
+#[endpoint(PUT, "v3/merchant-service/complaint-notifications", response = UpdateComplaintNotificationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PutComplaintNotifications {
+pub struct UpdateComplaintNotifications {
     /// 通知地址
     pub url: String,
 }
@@ -57,6 +69,9 @@ pub struct PutComplaintNotifications {
 /// `GET /v3/merchant-service/complaints`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter3_1.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/merchant-service/complaints")]
+#[doc(alias = "GET v3/merchant-service/complaints")]
+#[doc(alias = "查询投诉信息API")]
 #[endpoint(GET, "v3/merchant-service/complaints", response = GetComplaintsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -78,10 +93,13 @@ pub struct GetComplaints {
 /// `GET /v3/merchant-service/complaints-v2`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaints/list-complaints-v2.html>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(GET, "v3/merchant-service/complaints-v2", response = GetComplaintsV2Response)]
+#[doc(alias = "v3/merchant-service/complaints-v2")]
+#[doc(alias = "GET v3/merchant-service/complaints-v2")]
+#[doc(alias = "查询投诉单列表API")]
+#[endpoint(GET, "v3/merchant-service/complaints-v2", response = ListComplaintsV2Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetComplaintsV2 {
+pub struct ListComplaintsV2 {
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置
@@ -99,10 +117,13 @@ pub struct GetComplaintsV2 {
 /// `GET /v3/merchant-service/complaints-v2/{complaint_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/query-complaint-v2.html>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(GET, "v3/merchant-service/complaints-v2/{complaint_id}", response = GetComplaintsV2ComplaintIdResponse)]
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}")]
+#[doc(alias = "GET v3/merchant-service/complaints-v2/{complaint_id}")]
+#[doc(alias = "查询投诉单详情API")]
+#[endpoint(GET, "v3/merchant-service/complaints-v2/{complaint_id}", response = QueryComplaintV2Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetComplaintsV2ComplaintId {
+pub struct QueryComplaintV2 {
     /// 投诉单号
     pub complaint_id: String,
 }
@@ -112,10 +133,13 @@ pub struct GetComplaintsV2ComplaintId {
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/complete`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaints/complete-complaint-v2.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/complete")]
+#[doc(alias = "POST v3/merchant-service/complaints-v2/{complaint_id}/complete")]
+#[doc(alias = "反馈处理完成API")]
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/complete", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdComplete {
+pub struct CompleteComplaintV2 {
     /// 投诉单号
     pub complaint_id: String,
     /// 被诉商户号
@@ -127,10 +151,13 @@ pub struct PostComplaintsV2ComplaintIdComplete {
 /// `GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaints/query-negotiation-history-v2.html>.
 /// Callers: 服务商, 渠道商, 从业机构.
-#[endpoint(GET, "v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", response = GetComplaintsV2ComplaintIdNegotiationHistorysResponse)]
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys")]
+#[doc(alias = "GET v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys")]
+#[doc(alias = "查询投诉协商历史API")]
+#[endpoint(GET, "v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", response = QueryNegotiationHistoryV2Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorys {
+pub struct QueryNegotiationHistoryV2 {
     /// 投诉单号
     pub complaint_id: String,
     /// 分页大小
@@ -144,10 +171,13 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorys {
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/response`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaints/response-complaint-v2.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/response")]
+#[doc(alias = "POST v3/merchant-service/complaints-v2/{complaint_id}/response")]
+#[doc(alias = "提交回复API")]
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/response", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponse {
+pub struct ResponseComplaintV2 {
     /// 投诉单号
     pub complaint_id: String,
     /// 被诉商户号
@@ -161,7 +191,7 @@ pub struct PostComplaintsV2ComplaintIdResponse {
     /// 跳转链接文案
     pub jump_url_text: Option<String>,
     /// 跳转小程序信息
-    pub mini_program_jump_info: Option<PostComplaintsV2ComplaintIdResponseMiniProgramJumpInfo>,
+    pub mini_program_jump_info: Option<ResponseMiniProgramJumpInfo>,
 }
 
 /// 回复需要即时服务的投诉单
@@ -169,6 +199,9 @@ pub struct PostComplaintsV2ComplaintIdResponse {
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户, 服务商.
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service")]
+#[doc(alias = "POST v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service")]
+#[doc(alias = "回复需要即时服务的投诉单")]
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service", response = PostComplaintsV2ComplaintIdResponseImmediateServiceResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -178,7 +211,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateService {
     /// 被诉商户号
     pub complainted_mchid: String,
     /// 消息内容
-    pub message: PostComplaintsV2ComplaintIdResponseImmediateServiceMessage,
+    pub message: Message,
     /// 幂等ID
     pub idempotent_id: String,
 }
@@ -188,14 +221,17 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateService {
 /// `POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/complaints/update-refund-progress.html>.
 /// Callers: 直连商户, 服务商, 渠道商, 从业机构.
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress")]
+#[doc(alias = "POST v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress")]
+#[doc(alias = "更新退款审批结果API")]
 #[endpoint(POST, "v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdUpdateRefundProgress {
+pub struct UpdateRefundProgress {
     /// 投诉单号
     pub complaint_id: String,
     /// 审批动作
-    pub action: PostComplaintsV2ComplaintIdUpdateRefundProgressAction,
+    pub action: UpdateRefundProgressAction,
     /// 预计发起退款时间
     pub launch_refund_day: Option<i64>,
     /// 拒绝退款原因
@@ -211,6 +247,9 @@ pub struct PostComplaintsV2ComplaintIdUpdateRefundProgress {
 /// `GET /v3/merchant-service/complaints/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter3_8.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/merchant-service/complaints/{transaction_id}")]
+#[doc(alias = "GET v3/merchant-service/complaints/{transaction_id}")]
+#[doc(alias = "查询投诉详情API")]
 #[endpoint(GET, "v3/merchant-service/complaints/{transaction_id}", response = GetComplaintsTransactionIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -224,6 +263,9 @@ pub struct GetComplaintsTransactionId {
 /// `GET /v3/merchant-service/complaints/{transaction_id}/negotiation-historys`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter3_7.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/merchant-service/complaints/{transaction_id}/negotiation-historys")]
+#[doc(alias = "GET v3/merchant-service/complaints/{transaction_id}/negotiation-historys")]
+#[doc(alias = "查询投诉协商历史API")]
 #[endpoint(GET, "v3/merchant-service/complaints/{transaction_id}/negotiation-historys", response = GetComplaintsTransactionIdNegotiationHistorysResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -237,6 +279,9 @@ pub struct GetComplaintsTransactionIdNegotiationHistorys {
 /// `POST /v3/merchant-service/feedbacks`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter3_6.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/merchant-service/feedbacks")]
+#[doc(alias = "POST v3/merchant-service/feedbacks")]
+#[doc(alias = "商户反馈API")]
 #[endpoint(POST, "v3/merchant-service/feedbacks", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -260,10 +305,13 @@ pub struct PostFeedbacks {
 /// `POST /v3/merchant-service/images/upload`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/consumer-complaint/images/create-images.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(POST, "v3/merchant-service/images/upload", response = PostImagesUploadResponse)]
+#[doc(alias = "v3/merchant-service/images/upload")]
+#[doc(alias = "POST v3/merchant-service/images/upload")]
+#[doc(alias = "商户上传反馈图片API")]
+#[endpoint(POST, "v3/merchant-service/images/upload", response = CreateImagesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostImagesUpload {
+pub struct CreateImages {
     /// 图片文件
     #[wechatpay(file)]
     #[cfg_attr(
@@ -282,19 +330,49 @@ pub struct PostImagesUpload {
 /// `GET /v3/merchant-service/images/{media_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/images/query-images.html>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/merchant-service/images/{media_id}")]
+#[doc(alias = "GET v3/merchant-service/images/{media_id}")]
+#[doc(alias = "图片下载API")]
 ///
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/merchant-service/images/{media_id}", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetImagesMediaId {
+pub struct QueryImages {
     /// 媒体文件ID
     pub media_id: String,
 }
 
-/// The answer of [`GetComplaintNotifications`] (查询投诉通知回调API).
+/// The answer of [`QueryComplaintNotifications`] (查询投诉通知回调API).
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "GET v3/merchant-service/complaint-notifications")]
+#[doc(alias = "查询投诉通知回调API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintNotificationsResponse {
+pub struct QueryComplaintNotificationsResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 通知地址
+    pub url: Option<String>,
+}
+
+/// The answer of [`CreateComplaintNotifications`] (创建投诉通知回调API).
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "POST v3/merchant-service/complaint-notifications")]
+#[doc(alias = "创建投诉通知回调API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CreateComplaintNotificationsResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 通知地址
+    pub url: Option<String>,
+}
+
+/// The answer of [`UpdateComplaintNotifications`] (更新投诉通知回调API).
+#[doc(alias = "v3/merchant-service/complaint-notifications")]
+#[doc(alias = "PUT v3/merchant-service/complaint-notifications")]
+#[doc(alias = "更新投诉通知回调API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct UpdateComplaintNotificationsResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 通知地址
@@ -305,7 +383,7 @@ crate::open_enum::open_enum! {
     /// 投诉单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsResponseDataComplaintState {
+    pub enum ComplaintState {
         /// `PAYER_COMPLAINTED`
         PayerComplainted = "PAYER_COMPLAINTED",
         /// `FROZENED`
@@ -320,12 +398,18 @@ crate::open_enum::open_enum! {
         SystemRefunded = "SYSTEM_REFUNDED",
         /// `MANUAL_UNFROZEN`
         ManualUnfrozen = "MANUAL_UNFROZEN",
+        /// `PENDING`
+        Pending = "PENDING",
+        /// `PROCESSING`
+        Processing = "PROCESSING",
+        /// `PROCESSED`
+        Processed = "PROCESSED",
     }
 }
 
 /// `data`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsResponseData {
+pub struct Data {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 投诉时间
@@ -337,7 +421,7 @@ pub struct GetComplaintsResponseData {
     /// 投诉详情
     pub complaint_detail: Option<String>,
     /// 投诉单状态
-    pub complaint_state: Option<GetComplaintsResponseDataComplaintState>,
+    pub complaint_state: Option<ComplaintState>,
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 冻结结束时间
@@ -347,6 +431,9 @@ pub struct GetComplaintsResponseData {
 }
 
 /// The answer of [`GetComplaints`] (查询投诉信息API).
+#[doc(alias = "v3/merchant-service/complaints")]
+#[doc(alias = "GET v3/merchant-service/complaints")]
+#[doc(alias = "查询投诉信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsResponse {
     /// 分页开始位置
@@ -356,26 +443,12 @@ pub struct GetComplaintsResponse {
     /// 投诉总条数
     pub total_count: Option<i64>,
     /// `data`
-    pub data: Option<Vec<GetComplaintsResponseData>>,
-}
-
-crate::open_enum::open_enum! {
-    /// 投诉单状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ResponseDataComplaintState {
-        /// `PENDING`
-        Pending = "PENDING",
-        /// `PROCESSING`
-        Processing = "PROCESSING",
-        /// `PROCESSED`
-        Processed = "PROCESSED",
-    }
+    pub data: Option<Vec<Data>>,
 }
 
 /// 投诉单关联订单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseDataComplaintOrderInfo {
+pub struct ComplaintOrderInfo {
     /// 微信订单号
     pub transaction_id: Option<String>,
     /// 商户订单号
@@ -388,7 +461,7 @@ crate::open_enum::open_enum! {
     /// 支付分服务单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ResponseDataServiceOrderInfoState {
+    pub enum State {
         /// `DOING`
         Doing = "DOING",
         /// `REVOKED`
@@ -402,20 +475,20 @@ crate::open_enum::open_enum! {
 
 /// 投诉单关联服务单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseDataServiceOrderInfo {
+pub struct ServiceOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 支付分服务单状态
-    pub state: Option<GetComplaintsV2ResponseDataServiceOrderInfoState>,
+    pub state: Option<State>,
 }
 
 crate::open_enum::open_enum! {
     /// 媒体文件业务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ResponseDataComplaintMediaListMediaType {
+    pub enum MediaType {
         /// `USER_COMPLAINT_IMAGE`
         UserComplaintImage = "USER_COMPLAINT_IMAGE",
         /// `OPERATION_IMAGE`
@@ -425,9 +498,9 @@ crate::open_enum::open_enum! {
 
 /// 投诉资料列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseDataComplaintMediaList {
+pub struct ComplaintMediaList {
     /// 媒体文件业务类型
-    pub media_type: Option<GetComplaintsV2ResponseDataComplaintMediaListMediaType>,
+    pub media_type: Option<MediaType>,
     /// 媒体文列表
     pub media_url: Option<Vec<String>>,
 }
@@ -436,7 +509,7 @@ crate::open_enum::open_enum! {
     /// 问题类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ResponseDataProblemType {
+    pub enum ProblemType {
         /// `REFUND`
         Refund = "REFUND",
         /// `SERVICE_NOT_WORK`
@@ -450,7 +523,7 @@ crate::open_enum::open_enum! {
     /// 用户标签列表
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ResponseDataUserTagList {
+    pub enum UserTagList {
         /// `TRUSTED`
         Trusted = "TRUSTED",
         /// `HIGH_RISK`
@@ -462,7 +535,7 @@ crate::open_enum::open_enum! {
     /// 补充信息类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ResponseDataAdditionalInfoType {
+    pub enum Type {
         /// `SHARE_POWER_TYPE`
         SharePowerType = "SHARE_POWER_TYPE",
     }
@@ -470,7 +543,7 @@ crate::open_enum::open_enum! {
 
 /// 归还地点信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfoReturnAddressInfo {
+pub struct ReturnAddressInfo {
     /// 归还地点
     pub return_address: Option<String>,
     /// 归还地点经度
@@ -481,28 +554,27 @@ pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfoReturnAddressI
 
 /// 充电宝投诉相关信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfo {
+pub struct SharePowerInfo {
     /// 归还时间
     pub return_time: Option<String>,
     /// 归还地点信息
-    pub return_address_info:
-        Option<GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfoReturnAddressInfo>,
+    pub return_address_info: Option<ReturnAddressInfo>,
     /// 是否归还同一柜机
     pub is_returned_to_same_machine: Option<bool>,
 }
 
 /// 补充信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseDataAdditionalInfo {
+pub struct AdditionalInfo {
     /// 补充信息类型
-    pub r#type: Option<GetComplaintsV2ResponseDataAdditionalInfoType>,
+    pub r#type: Option<Type>,
     /// 充电宝投诉相关信息
-    pub share_power_info: Option<GetComplaintsV2ResponseDataAdditionalInfoSharePowerInfo>,
+    pub share_power_info: Option<SharePowerInfo>,
 }
 
 /// 用户投诉信息详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ResponseData {
+pub struct ComplaintsV2Data {
     /// 投诉单号
     pub complaint_id: Option<String>,
     /// 投诉时间
@@ -510,17 +582,17 @@ pub struct GetComplaintsV2ResponseData {
     /// 投诉详情
     pub complaint_detail: Option<String>,
     /// 投诉单状态
-    pub complaint_state: Option<GetComplaintsV2ResponseDataComplaintState>,
+    pub complaint_state: Option<ComplaintState>,
     /// 被诉商户号
     pub complainted_mchid: Option<String>,
     /// 投诉人联系方式
     pub payer_phone: Option<String>,
     /// 投诉单关联订单信息
-    pub complaint_order_info: Option<Vec<GetComplaintsV2ResponseDataComplaintOrderInfo>>,
+    pub complaint_order_info: Option<Vec<ComplaintOrderInfo>>,
     /// 投诉单关联服务单信息
-    pub service_order_info: Option<Vec<GetComplaintsV2ResponseDataServiceOrderInfo>>,
+    pub service_order_info: Option<Vec<ServiceOrderInfo>>,
     /// 投诉资料列表
-    pub complaint_media_list: Option<Vec<GetComplaintsV2ResponseDataComplaintMediaList>>,
+    pub complaint_media_list: Option<Vec<ComplaintMediaList>>,
     /// 投诉单是否已全额退款
     pub complaint_full_refunded: Option<bool>,
     /// 是否有待回复的用户留言
@@ -530,13 +602,13 @@ pub struct GetComplaintsV2ResponseData {
     /// 用户投诉次数
     pub user_complaint_times: Option<i64>,
     /// 问题类型
-    pub problem_type: Option<GetComplaintsV2ResponseDataProblemType>,
+    pub problem_type: Option<ProblemType>,
     /// 申请退款金额
     pub apply_refund_amount: Option<i64>,
     /// 用户标签列表
-    pub user_tag_list: Option<Vec<GetComplaintsV2ResponseDataUserTagList>>,
+    pub user_tag_list: Option<Vec<UserTagList>>,
     /// 补充信息
-    pub additional_info: Option<GetComplaintsV2ResponseDataAdditionalInfo>,
+    pub additional_info: Option<AdditionalInfo>,
     /// 是否在平台协助中
     pub in_platform_service: Option<bool>,
     /// 是否需即时服务用户
@@ -545,11 +617,14 @@ pub struct GetComplaintsV2ResponseData {
     pub is_agent_mode: Option<bool>,
 }
 
-/// The answer of [`GetComplaintsV2`] (查询投诉单列表API).
+/// The answer of [`ListComplaintsV2`] (查询投诉单列表API).
+#[doc(alias = "v3/merchant-service/complaints-v2")]
+#[doc(alias = "GET v3/merchant-service/complaints-v2")]
+#[doc(alias = "查询投诉单列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2Response {
+pub struct ListComplaintsV2Response {
     /// 用户投诉信息详情
-    pub data: Option<Vec<GetComplaintsV2ResponseData>>,
+    pub data: Option<Vec<ComplaintsV2Data>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置
@@ -560,7 +635,7 @@ pub struct GetComplaintsV2Response {
 
 /// 投诉单关联服务单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdResponseServiceOrderInfo {
+pub struct ComplaintsV2ServiceOrderInfo {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
     /// 商户服务订单号
@@ -569,9 +644,12 @@ pub struct GetComplaintsV2ComplaintIdResponseServiceOrderInfo {
     pub state: Option<String>,
 }
 
-/// The answer of [`GetComplaintsV2ComplaintId`] (查询投诉单详情API).
+/// The answer of [`QueryComplaintV2`] (查询投诉单详情API).
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}")]
+#[doc(alias = "GET v3/merchant-service/complaints-v2/{complaint_id}")]
+#[doc(alias = "查询投诉单详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdResponse {
+pub struct QueryComplaintV2Response {
     /// 投诉单号
     pub complaint_id: Option<String>,
     /// 投诉时间
@@ -579,7 +657,7 @@ pub struct GetComplaintsV2ComplaintIdResponse {
     /// 投诉详情
     pub complaint_detail: Option<String>,
     /// 投诉单状态
-    pub complaint_state: Option<GetComplaintsV2ResponseDataComplaintState>,
+    pub complaint_state: Option<ComplaintState>,
     /// 被诉商户号
     pub complainted_mchid: Option<String>,
     /// 投诉人联系方式
@@ -587,11 +665,11 @@ pub struct GetComplaintsV2ComplaintIdResponse {
     /// 投诉人openid
     pub payer_openid: Option<String>,
     /// 投诉资料列表
-    pub complaint_media_list: Option<Vec<GetComplaintsV2ResponseDataComplaintMediaList>>,
+    pub complaint_media_list: Option<Vec<ComplaintMediaList>>,
     /// 投诉单关联订单信息
-    pub complaint_order_info: Option<Vec<GetComplaintsV2ResponseDataComplaintOrderInfo>>,
+    pub complaint_order_info: Option<Vec<ComplaintOrderInfo>>,
     /// 投诉单关联服务单信息
-    pub service_order_info: Option<Vec<GetComplaintsV2ComplaintIdResponseServiceOrderInfo>>,
+    pub service_order_info: Option<Vec<ComplaintsV2ServiceOrderInfo>>,
     /// 投诉单是否已全额退款
     pub complaint_full_refunded: Option<bool>,
     /// 是否有待回复的用户留言
@@ -601,13 +679,13 @@ pub struct GetComplaintsV2ComplaintIdResponse {
     /// 用户投诉次数
     pub user_complaint_times: Option<i64>,
     /// 问题类型
-    pub problem_type: Option<GetComplaintsV2ResponseDataProblemType>,
+    pub problem_type: Option<ProblemType>,
     /// 申请退款金额
     pub apply_refund_amount: Option<i64>,
     /// 用户标签列表
-    pub user_tag_list: Option<Vec<GetComplaintsV2ResponseDataUserTagList>>,
+    pub user_tag_list: Option<Vec<UserTagList>>,
     /// 补充信息
-    pub additional_info: Option<GetComplaintsV2ResponseDataAdditionalInfo>,
+    pub additional_info: Option<AdditionalInfo>,
     /// 是否在平台协助中
     pub in_platform_service: Option<bool>,
     /// 是否需即时服务用户
@@ -620,7 +698,7 @@ crate::open_enum::open_enum! {
     /// 操作类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataOperateType {
+    pub enum OperateType {
         /// `USER_CREATE_COMPLAINT`
         UserCreateComplaint = "USER_CREATE_COMPLAINT",
         /// `USER_CONTINUE_COMPLAINT`
@@ -671,6 +749,28 @@ crate::open_enum::open_enum! {
         PlatformServiceFinished = "PLATFORM_SERVICE_FINISHED",
         /// `USER_CLICK_RESPONSE`
         UserClickResponse = "USER_CLICK_RESPONSE",
+        /// `CREATE_COMPLAINT_BY_PLATFORM`
+        CreateComplaintByPlatform = "CREATE_COMPLAINT_BY_PLATFORM",
+        /// `USER_CONFIRM_COMPLAINT`
+        UserConfirmComplaint = "USER_CONFIRM_COMPLAINT",
+        /// `SELLER_REFUND`
+        SellerRefund = "SELLER_REFUND",
+        /// `MERCHANT_LAUNCH_CONFIRM_PROCESS`
+        MerchantLaunchConfirmProcess = "MERCHANT_LAUNCH_CONFIRM_PROCESS",
+        /// `RESPONSE_BY_PLATFORM`
+        ResponseByPlatform = "RESPONSE_BY_PLATFORM",
+        /// `CONTINUE_COMPLAINT_BY_PLATFORM`
+        ContinueComplaintByPlatform = "CONTINUE_COMPLAINT_BY_PLATFORM",
+        /// `CREATE_COMPLAINT_SYSTEM_MESSAGE`
+        CreateComplaintSystemMessage = "CREATE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `COMPLAINT_TIMEOUT_SYSTEM_MESSAGE`
+        ComplaintTimeoutSystemMessage = "COMPLAINT_TIMEOUT_SYSTEM_MESSAGE",
+        /// `SELLER_REFUND_SYSTEM_MESSAGE`
+        SellerRefundSystemMessage = "SELLER_REFUND_SYSTEM_MESSAGE",
+        /// `CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
+        ContinueComplaintSystemMessage = "CONTINUE_COMPLAINT_SYSTEM_MESSAGE",
+        /// `LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE`
+        LaunchConfirmProcessSystemMessage = "LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE",
     }
 }
 
@@ -678,7 +778,7 @@ crate::open_enum::open_enum! {
     /// 消息块类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksType {
+    pub enum BlockType {
         /// `TEXT`
         Text = "TEXT",
         /// `IMAGE`
@@ -698,7 +798,7 @@ crate::open_enum::open_enum! {
     /// 文本颜色
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksTextColor {
+    pub enum Color {
         /// `DEFAULT`
         Default = "DEFAULT",
         /// `SECONDARY`
@@ -708,15 +808,13 @@ crate::open_enum::open_enum! {
 
 /// 文本
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksText {
+pub struct Text {
     /// 文本
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// 文本颜色
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub color: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksTextColor,
-    >,
+    pub color: Option<Color>,
     /// 是否粗体
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_bold: Option<bool>,
@@ -726,7 +824,7 @@ crate::open_enum::open_enum! {
     /// 图片样式类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImageImageStyleType {
+    pub enum ImageStyleType {
         /// `IMAGE_STYLE_TYPE_NARROW`
         ImageStyleTypeNarrow = "IMAGE_STYLE_TYPE_NARROW",
         /// `IMAGE_STYLE_TYPE_WIDE`
@@ -736,20 +834,20 @@ crate::open_enum::open_enum! {
 
 /// 图片
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImage {
+pub struct Image {
     /// 媒体ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_id: Option<String>,
     /// 图片样式类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_style_type: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImageImageStyleType>,
+    pub image_style_type: Option<ImageStyleType>,
 }
 
 crate::open_enum::open_enum! {
     /// 动作类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionActionType {
+    pub enum ActionType {
         /// `ACTION_TYPE_SEND_MESSAGE`
         ActionTypeSendMessage = "ACTION_TYPE_SEND_MESSAGE",
         /// `ACTION_TYPE_JUMP_URL`
@@ -761,8 +859,7 @@ crate::open_enum::open_enum! {
 
 /// 跳转小程序信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMiniProgramJumpInfo
-{
+pub struct MiniProgramJumpInfo {
     /// 跳转小程序APPID
     pub appid: Option<String>,
     /// 跳转小程序页面PATH
@@ -773,8 +870,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 
 /// 回复消息内容
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMessageInfo
-{
+pub struct MessageInfo {
     /// 回复的消息内容
     pub content: Option<String>,
     /// 自定义透传字段
@@ -783,23 +879,22 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 
 /// 动作
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkAction {
+pub struct Action {
     /// 动作类型
-    pub action_type: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionActionType>,
+    pub action_type: Option<ActionType>,
     /// 跳转链接
     pub jump_url: Option<String>,
     /// 跳转小程序信息
-    pub mini_program_jump_info: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMiniProgramJumpInfo>,
+    pub mini_program_jump_info: Option<MiniProgramJumpInfo>,
     /// 回复消息内容
-    pub message_info: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionMessageInfo>,
+    pub message_info: Option<MessageInfo>,
     /// 动作id
     pub action_id: Option<String>,
 }
 
 /// 失效配置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo
-{
+pub struct InvalidInfo {
     /// 过期时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expired_time: Option<String>,
@@ -810,48 +905,38 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessag
 
 /// 链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLink {
+pub struct Link {
     /// 文本
     pub text: Option<String>,
     /// 动作
-    pub action: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkAction,
-    >,
+    pub action: Option<Action>,
     /// 失效配置
-    pub invalid_info: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo,
-    >,
+    pub invalid_info: Option<InvalidInfo>,
 }
 
 /// FAQ列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksFaqListFaqs {
+pub struct Faq {
     /// faq的id
     pub faq_id: Option<String>,
     /// faq内容
     pub faq_title: Option<String>,
     /// 动作
-    pub action: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkAction,
-    >,
+    pub action: Option<Action>,
 }
 
 /// FAQ列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksFaqList {
+pub struct FaqList {
     /// FAQ列表
-    pub faqs: Option<
-        Vec<
-            GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksFaqListFaqs,
-        >,
-    >,
+    pub faqs: Option<Vec<Faq>>,
 }
 
 crate::open_enum::open_enum! {
     /// 按钮布局方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroupButtonLayout {
+    pub enum ButtonLayout {
         /// `LAYOUT_UNKNOWN`
         LayoutUnknown = "LAYOUT_UNKNOWN",
         /// `LAYOUT_HORIZONTAL`
@@ -863,47 +948,39 @@ crate::open_enum::open_enum! {
 
 /// 按钮组
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroup {
+pub struct ButtonGroup {
     /// 按钮组
-    pub buttons: Option<Vec<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLink>>,
+    pub buttons: Option<Vec<Link>>,
     /// 按钮布局方式
-    pub button_layout: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroupButtonLayout>,
+    pub button_layout: Option<ButtonLayout>,
     /// 失效配置
-    pub invalid_info: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo>,
+    pub invalid_info: Option<InvalidInfo>,
 }
 
 /// 消息内容
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocks {
+pub struct Block {
     /// 消息块类型
-    pub r#type:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksType>,
+    pub r#type: Option<BlockType>,
     /// 文本
-    pub text:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksText>,
+    pub text: Option<Text>,
     /// 图片
-    pub image:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImage>,
+    pub image: Option<Image>,
     /// 链接
-    pub link:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLink>,
+    pub link: Option<Link>,
     /// FAQ列表
-    pub faq_list:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksFaqList>,
+    pub faq_list: Option<FaqList>,
     /// 按钮
-    pub button:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLink>,
+    pub button: Option<Link>,
     /// 按钮组
-    pub button_group: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroup,
-    >,
+    pub button_group: Option<ButtonGroup>,
 }
 
 crate::open_enum::open_enum! {
     /// 发送者身份类别
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageSenderIdentity {
+    pub enum SenderIdentity {
         /// `UNKNOWN`
         UnknownValue = "UNKNOWN",
         /// `MANUAL`
@@ -915,21 +992,18 @@ crate::open_enum::open_enum! {
 
 /// 普通消息内容
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessage {
+pub struct NormalMessage {
     /// 消息内容
-    pub blocks:
-        Option<Vec<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocks>>,
+    pub blocks: Option<Vec<Block>>,
     /// 发送者身份类别
-    pub sender_identity: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageSenderIdentity,
-    >,
+    pub sender_identity: Option<SenderIdentity>,
     /// 自定义透传信息
     pub custom_data: Option<String>,
 }
 
 /// 用户点击回复消息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataClickMessage {
+pub struct ClickMessage {
     /// 回复的消息内容
     pub message_content: Option<serde_json::Value>,
     /// 动作id
@@ -940,9 +1014,9 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataClickMessage
 
 /// 投诉协商历史
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseData {
+pub struct NegotiationHistoryData {
     /// 操作资料列表
-    pub complaint_media_list: Option<GetComplaintsV2ResponseDataComplaintMediaList>,
+    pub complaint_media_list: Option<ComplaintMediaList>,
     /// 操作流水号
     pub log_id: Option<String>,
     /// 操作人
@@ -950,7 +1024,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseData {
     /// 操作时间
     pub operate_time: Option<String>,
     /// 操作类型
-    pub operate_type: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataOperateType>,
+    pub operate_type: Option<OperateType>,
     /// 操作内容
     pub operate_details: Option<String>,
     /// `image_list`
@@ -960,18 +1034,19 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponseData {
     /// 用户申请平台协助原因描述
     pub user_appy_platform_service_reason_description: Option<String>,
     /// 普通消息内容
-    pub normal_message:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessage>,
+    pub normal_message: Option<NormalMessage>,
     /// 用户点击回复消息
-    pub click_message:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataClickMessage>,
+    pub click_message: Option<ClickMessage>,
 }
 
-/// The answer of [`GetComplaintsV2ComplaintIdNegotiationHistorys`] (查询投诉协商历史API).
+/// The answer of [`QueryNegotiationHistoryV2`] (查询投诉协商历史API).
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys")]
+#[doc(alias = "GET v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys")]
+#[doc(alias = "查询投诉协商历史API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponse {
+pub struct QueryNegotiationHistoryV2Response {
     /// 投诉协商历史
-    pub data: Option<Vec<GetComplaintsV2ComplaintIdNegotiationHistorysResponseData>>,
+    pub data: Option<Vec<NegotiationHistoryData>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置
@@ -983,7 +1058,7 @@ pub struct GetComplaintsV2ComplaintIdNegotiationHistorysResponse {
 /// 跳转小程序信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseMiniProgramJumpInfo {
+pub struct ResponseMiniProgramJumpInfo {
     /// 跳转小程序APPID
     pub appid: String,
     /// 跳转小程序页面PATH
@@ -995,8 +1070,7 @@ pub struct PostComplaintsV2ComplaintIdResponseMiniProgramJumpInfo {
 /// 跳转小程序信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkActionMiniProgramJumpInfo
-{
+pub struct ActionMiniProgramJumpInfo {
     /// 跳转小程序APPID
     pub appid: String,
     /// 跳转小程序页面PATH
@@ -1010,7 +1084,7 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 /// 回复消息内容
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkActionMessageInfo {
+pub struct ActionMessageInfo {
     /// 回复的消息内容
     pub content: String,
     /// 自定义透传字段
@@ -1021,19 +1095,19 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 /// 动作
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkAction {
+pub struct LinkAction {
     /// 动作类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action_type: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkActionActionType>,
+    pub action_type: Option<ActionType>,
     /// 跳转链接
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jump_url: Option<String>,
     /// 跳转小程序信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mini_program_jump_info: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkActionMiniProgramJumpInfo>,
+    pub mini_program_jump_info: Option<ActionMiniProgramJumpInfo>,
     /// 回复消息内容
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_info: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkActionMessageInfo>,
+    pub message_info: Option<ActionMessageInfo>,
     /// 动作id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_id: Option<String>,
@@ -1042,24 +1116,22 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkA
 /// 链接
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink {
+pub struct Button {
     /// 文本
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// 动作
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkAction>,
+    pub action: Option<LinkAction>,
     /// 失效配置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub invalid_info: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo,
-    >,
+    pub invalid_info: Option<InvalidInfo>,
 }
 
 /// FAQ列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqListFaqs {
+pub struct FaqListFaq {
     /// faq的id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub faq_id: Option<String>,
@@ -1068,83 +1140,79 @@ pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqLi
     pub faq_title: Option<String>,
     /// 动作
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLinkAction>,
+    pub action: Option<LinkAction>,
 }
 
 /// FAQ列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqList {
+pub struct BlockFaqList {
     /// FAQ列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub faqs:
-        Option<Vec<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqListFaqs>>,
+    pub faqs: Option<Vec<FaqListFaq>>,
 }
 
 /// 按钮组
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksButtonGroup {
+pub struct BlockButtonGroup {
     /// 按钮组
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub buttons: Option<Vec<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink>>,
+    pub buttons: Option<Vec<Button>>,
     /// 按钮布局方式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub button_layout: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksButtonGroupButtonLayout>,
+    pub button_layout: Option<ButtonLayout>,
     /// 失效配置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub invalid_info: Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksLinkInvalidInfo>,
+    pub invalid_info: Option<InvalidInfo>,
 }
 
 /// 消息内容
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocks {
+pub struct MessageBlock {
     /// 消息块类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksType>,
+    pub r#type: Option<BlockType>,
     /// 文本
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub text:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksText>,
+    pub text: Option<Text>,
     /// 图片
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image:
-        Option<GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageBlocksImage>,
+    pub image: Option<Image>,
     /// 链接
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink>,
+    pub link: Option<Button>,
     /// FAQ列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub faq_list: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksFaqList>,
+    pub faq_list: Option<BlockFaqList>,
     /// 按钮
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub button: Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksLink>,
+    pub button: Option<Button>,
     /// 按钮组
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub button_group:
-        Option<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocksButtonGroup>,
+    pub button_group: Option<BlockButtonGroup>,
 }
 
 /// 消息内容
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceMessage {
+pub struct Message {
     /// 消息内容
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocks: Option<Vec<PostComplaintsV2ComplaintIdResponseImmediateServiceMessageBlocks>>,
+    pub blocks: Option<Vec<MessageBlock>>,
     /// 发送者身份类别
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sender_identity: Option<
-        GetComplaintsV2ComplaintIdNegotiationHistorysResponseDataNormalMessageSenderIdentity,
-    >,
+    pub sender_identity: Option<SenderIdentity>,
     /// 自定义透传信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<String>,
 }
 
 /// The answer of [`PostComplaintsV2ComplaintIdResponseImmediateService`] (回复需要即时服务的投诉单).
+#[doc(alias = "v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service")]
+#[doc(alias = "POST v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service")]
+#[doc(alias = "回复需要即时服务的投诉单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostComplaintsV2ComplaintIdResponseImmediateServiceResponse {
     /// 操作流水号
@@ -1155,7 +1223,7 @@ crate::open_enum::open_enum! {
     /// 审批动作
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostComplaintsV2ComplaintIdUpdateRefundProgressAction {
+    pub enum UpdateRefundProgressAction {
         /// `REJECT`
         Reject = "REJECT",
         /// `APPROVE`
@@ -1164,6 +1232,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetComplaintsTransactionId`] (查询投诉详情API).
+#[doc(alias = "v3/merchant-service/complaints/{transaction_id}")]
+#[doc(alias = "GET v3/merchant-service/complaints/{transaction_id}")]
+#[doc(alias = "查询投诉详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsTransactionIdResponse {
     /// 商户订单号
@@ -1188,57 +1259,15 @@ pub struct GetComplaintsTransactionIdResponse {
     pub complaint_handle_state: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 操作类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistoryOperateType {
-        /// `USER_CREATE_COMPLAINT`
-        UserCreateComplaint = "USER_CREATE_COMPLAINT",
-        /// `CREATE_COMPLAINT_BY_PLATFORM`
-        CreateComplaintByPlatform = "CREATE_COMPLAINT_BY_PLATFORM",
-        /// `USER_CONTINUE_COMPLAINT`
-        UserContinueComplaint = "USER_CONTINUE_COMPLAINT",
-        /// `USER_REVOKE_COMPLAINT`
-        UserRevokeComplaint = "USER_REVOKE_COMPLAINT",
-        /// `USER_CONFIRM_COMPLAINT`
-        UserConfirmComplaint = "USER_CONFIRM_COMPLAINT",
-        /// `SELLER_REFUND`
-        SellerRefund = "SELLER_REFUND",
-        /// `MERCHANT_LAUNCH_CONFIRM_PROCESS`
-        MerchantLaunchConfirmProcess = "MERCHANT_LAUNCH_CONFIRM_PROCESS",
-        /// `USER_RESPONSE`
-        UserResponse = "USER_RESPONSE",
-        /// `MERCHANT_RESPONSE`
-        MerchantResponse = "MERCHANT_RESPONSE",
-        /// `RESPONSE_BY_PLATFORM`
-        ResponseByPlatform = "RESPONSE_BY_PLATFORM",
-        /// `CONTINUE_COMPLAINT_BY_PLATFORM`
-        ContinueComplaintByPlatform = "CONTINUE_COMPLAINT_BY_PLATFORM",
-        /// `CREATE_COMPLAINT_SYSTEM_MESSAGE`
-        CreateComplaintSystemMessage = "CREATE_COMPLAINT_SYSTEM_MESSAGE",
-        /// `COMPLAINT_TIMEOUT_SYSTEM_MESSAGE`
-        ComplaintTimeoutSystemMessage = "COMPLAINT_TIMEOUT_SYSTEM_MESSAGE",
-        /// `SELLER_REFUND_SYSTEM_MESSAGE`
-        SellerRefundSystemMessage = "SELLER_REFUND_SYSTEM_MESSAGE",
-        /// `CONTINUE_COMPLAINT_SYSTEM_MESSAGE`
-        ContinueComplaintSystemMessage = "CONTINUE_COMPLAINT_SYSTEM_MESSAGE",
-        /// `LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE`
-        LaunchConfirmProcessSystemMessage = "LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE",
-    }
-}
-
 /// 投诉协商历史
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistory {
+pub struct ComplaintNegotiationHistory {
     /// 操作人
     pub operate_user: Option<String>,
     /// 操作时间
     pub operate_time: Option<String>,
     /// 操作类型
-    pub operate_type: Option<
-        GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistoryOperateType,
-    >,
+    pub operate_type: Option<OperateType>,
     /// 操作内容
     pub operate_details: Option<String>,
     /// 协商历史图片凭证
@@ -1246,17 +1275,21 @@ pub struct GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotia
 }
 
 /// The answer of [`GetComplaintsTransactionIdNegotiationHistorys`] (查询投诉协商历史API).
+#[doc(alias = "v3/merchant-service/complaints/{transaction_id}/negotiation-historys")]
+#[doc(alias = "GET v3/merchant-service/complaints/{transaction_id}/negotiation-historys")]
+#[doc(alias = "查询投诉协商历史API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetComplaintsTransactionIdNegotiationHistorysResponse {
     /// 投诉协商历史
-    pub complaint_negotiation_history: Option<
-        Vec<GetComplaintsTransactionIdNegotiationHistorysResponseComplaintNegotiationHistory>,
-    >,
+    pub complaint_negotiation_history: Option<Vec<ComplaintNegotiationHistory>>,
 }
 
-/// The answer of [`PostImagesUpload`] (商户上传反馈图片API).
+/// The answer of [`CreateImages`] (商户上传反馈图片API).
+#[doc(alias = "v3/merchant-service/images/upload")]
+#[doc(alias = "POST v3/merchant-service/images/upload")]
+#[doc(alias = "商户上传反馈图片API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostImagesUploadResponse {
+pub struct CreateImagesResponse {
     /// 媒体文件标识ID
     pub media_id: Option<String>,
 }
@@ -1266,29 +1299,31 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<DeleteComplaintNotifications>(
         "DELETE v3/merchant-service/complaint-notifications",
     );
-    check.operation::<GetComplaintNotifications>("GET v3/merchant-service/complaint-notifications");
-    check.operation::<PostComplaintNotifications>(
+    check.operation::<QueryComplaintNotifications>(
+        "GET v3/merchant-service/complaint-notifications",
+    );
+    check.operation::<CreateComplaintNotifications>(
         "POST v3/merchant-service/complaint-notifications",
     );
-    check.operation::<PutComplaintNotifications>("PUT v3/merchant-service/complaint-notifications");
-    check.operation::<GetComplaints>("GET v3/merchant-service/complaints");
-    check.operation::<GetComplaintsV2>("GET v3/merchant-service/complaints-v2");
-    check.operation::<GetComplaintsV2ComplaintId>(
-        "GET v3/merchant-service/complaints-v2/{complaint_id}",
+    check.operation::<UpdateComplaintNotifications>(
+        "PUT v3/merchant-service/complaint-notifications",
     );
-    check.operation::<PostComplaintsV2ComplaintIdComplete>(
+    check.operation::<GetComplaints>("GET v3/merchant-service/complaints");
+    check.operation::<ListComplaintsV2>("GET v3/merchant-service/complaints-v2");
+    check.operation::<QueryComplaintV2>("GET v3/merchant-service/complaints-v2/{complaint_id}");
+    check.operation::<CompleteComplaintV2>(
         "POST v3/merchant-service/complaints-v2/{complaint_id}/complete",
     );
-    check.operation::<GetComplaintsV2ComplaintIdNegotiationHistorys>(
+    check.operation::<QueryNegotiationHistoryV2>(
         "GET v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys",
     );
-    check.operation::<PostComplaintsV2ComplaintIdResponse>(
+    check.operation::<ResponseComplaintV2>(
         "POST v3/merchant-service/complaints-v2/{complaint_id}/response",
     );
     check.operation::<PostComplaintsV2ComplaintIdResponseImmediateService>(
         "POST v3/merchant-service/complaints-v2/{complaint_id}/response-immediate-service",
     );
-    check.operation::<PostComplaintsV2ComplaintIdUpdateRefundProgress>(
+    check.operation::<UpdateRefundProgress>(
         "POST v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress",
     );
     check.operation::<GetComplaintsTransactionId>(
@@ -1298,6 +1333,6 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "GET v3/merchant-service/complaints/{transaction_id}/negotiation-historys",
     );
     check.operation::<PostFeedbacks>("POST v3/merchant-service/feedbacks");
-    check.operation::<PostImagesUpload>("POST v3/merchant-service/images/upload");
-    check.operation::<GetImagesMediaId>("GET v3/merchant-service/images/{media_id}");
+    check.operation::<CreateImages>("POST v3/merchant-service/images/upload");
+    check.operation::<QueryImages>("GET v3/merchant-service/images/{media_id}");
 }

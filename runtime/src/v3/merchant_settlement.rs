@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/merchant-settlement/merchant-settle-rule-applications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter3_1_1.shtml>.
 /// Callers: 从业机构.
+#[doc(alias = "v3/merchant-settlement/merchant-settle-rule-applications")]
+#[doc(alias = "POST v3/merchant-settlement/merchant-settle-rule-applications")]
+#[doc(alias = "申请修改特约商户结算规则API")]
 #[endpoint(POST, "v3/merchant-settlement/merchant-settle-rule-applications", response = PostMerchantSettleRuleApplicationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -30,17 +33,47 @@ pub struct PostMerchantSettleRuleApplications {
 /// `GET /v3/merchant-settlement/merchant-settle-rule-applications/{application_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter3_1_2.shtml>.
 /// Callers: 从业机构.
-#[endpoint(GET, "v3/merchant-settlement/merchant-settle-rule-applications/{application_id}", response = PostMerchantSettleRuleApplicationsResponse)]
+#[doc(alias = "v3/merchant-settlement/merchant-settle-rule-applications/{application_id}")]
+#[doc(alias = "GET v3/merchant-settlement/merchant-settle-rule-applications/{application_id}")]
+#[doc(alias = "根据申请单ID查询结果API")]
+#[endpoint(GET, "v3/merchant-settlement/merchant-settle-rule-applications/{application_id}", response = GetMerchantSettleRuleApplicationsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMerchantSettleRuleApplicationsApplicationId {
+pub struct GetMerchantSettleRuleApplicationsId {
     /// 申请单编号
     pub application_id: String,
 }
 
 /// The answer of [`PostMerchantSettleRuleApplications`] (申请修改特约商户结算规则API).
+#[doc(alias = "v3/merchant-settlement/merchant-settle-rule-applications")]
+#[doc(alias = "POST v3/merchant-settlement/merchant-settle-rule-applications")]
+#[doc(alias = "申请修改特约商户结算规则API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostMerchantSettleRuleApplicationsResponse {
+    /// 申请单编号
+    pub application_id: Option<String>,
+    /// 申请单处理信息
+    pub application_process_info: Option<String>,
+    /// 申请单状态
+    pub application_state: Option<String>,
+    /// 最后更新时间
+    pub update_time: Option<String>,
+    /// 从业机构号
+    pub acquiring_bank_id: Option<String>,
+    /// 渠道商户号
+    pub channel_id: Option<String>,
+    /// 从业机构特约商户号
+    pub sub_mchid: Option<String>,
+    /// 结算规则id
+    pub settle_rule_id: Option<i64>,
+}
+
+/// The answer of [`GetMerchantSettleRuleApplicationsId`] (根据申请单ID查询结果API).
+#[doc(alias = "v3/merchant-settlement/merchant-settle-rule-applications/{application_id}")]
+#[doc(alias = "GET v3/merchant-settlement/merchant-settle-rule-applications/{application_id}")]
+#[doc(alias = "根据申请单ID查询结果API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMerchantSettleRuleApplicationsIdResponse {
     /// 申请单编号
     pub application_id: Option<String>,
     /// 申请单处理信息
@@ -64,7 +97,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostMerchantSettleRuleApplications>(
         "POST v3/merchant-settlement/merchant-settle-rule-applications",
     );
-    check.operation::<GetMerchantSettleRuleApplicationsApplicationId>(
+    check.operation::<GetMerchantSettleRuleApplicationsId>(
         "GET v3/merchant-settlement/merchant-settle-rule-applications/{application_id}",
     );
 }

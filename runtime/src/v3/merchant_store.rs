@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/merchant-store/stores`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013948546>.
 /// Callers: 服务商.
+#[doc(alias = "v3/merchant-store/stores")]
+#[doc(alias = "POST v3/merchant-store/stores")]
+#[doc(alias = "创建门店API")]
 #[endpoint(POST, "v3/merchant-store/stores", response = PostStoresResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -18,13 +21,13 @@ pub struct PostStores {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 门店基础信息
-    pub store_basics: Option<PostStoresStoreBasics>,
+    pub store_basics: Option<StoreBasics>,
     /// 门店地址信息
-    pub store_address: Option<PostStoresStoreAddress>,
+    pub store_address: Option<StoreAddress>,
     /// 门店经营信息
-    pub store_business: Option<PostStoresStoreBusiness>,
+    pub store_business: Option<StoreBusiness>,
     /// 门店收款信息
-    pub store_recipient: Option<Vec<PostStoresStoreRecipient>>,
+    pub store_recipient: Option<Vec<StoreRecipient>>,
 }
 
 /// 查询门店API
@@ -32,10 +35,13 @@ pub struct PostStores {
 /// `GET /v3/merchant-store/stores/{store_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013948577>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/merchant-store/stores/{store_id}", response = GetStoresStoreIdResponse)]
+#[doc(alias = "v3/merchant-store/stores/{store_id}")]
+#[doc(alias = "GET v3/merchant-store/stores/{store_id}")]
+#[doc(alias = "查询门店API")]
+#[endpoint(GET, "v3/merchant-store/stores/{store_id}", response = GetStoresIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetStoresStoreId {
+pub struct GetStoresId {
     /// 微信支付商户门店ID
     pub store_id: i64,
     /// 特约商户号
@@ -47,20 +53,23 @@ pub struct GetStoresStoreId {
 /// `PATCH /v3/merchant-store/stores/{store_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013948551>.
 /// Callers: 服务商.
+#[doc(alias = "v3/merchant-store/stores/{store_id}")]
+#[doc(alias = "PATCH v3/merchant-store/stores/{store_id}")]
+#[doc(alias = "修改门店API")]
 #[endpoint(PATCH, "v3/merchant-store/stores/{store_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchStoresStoreId {
+pub struct PatchStoresId {
     /// 微信支付商户门店ID
     pub store_id: i64,
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 门店基础信息
-    pub store_basics: Option<PostStoresStoreBasics>,
+    pub store_basics: Option<StoreBasics>,
     /// 门店地址信息
-    pub store_address: Option<PostStoresStoreAddress>,
+    pub store_address: Option<StoreAddress>,
     /// 门店经营信息
-    pub store_business: Option<PostStoresStoreBusiness>,
+    pub store_business: Option<StoreBusiness>,
 }
 
 /// 绑定门店收款信息
@@ -68,16 +77,19 @@ pub struct PatchStoresStoreId {
 /// `POST /v3/merchant-store/stores/{store_id}/recipients/bind`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013948579>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/merchant-store/stores/{store_id}/recipients/bind", response = PostStoresStoreIdRecipientsBindResponse)]
+#[doc(alias = "v3/merchant-store/stores/{store_id}/recipients/bind")]
+#[doc(alias = "POST v3/merchant-store/stores/{store_id}/recipients/bind")]
+#[doc(alias = "绑定门店收款信息")]
+#[endpoint(POST, "v3/merchant-store/stores/{store_id}/recipients/bind", response = PostStoresIdRecipientsBindResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostStoresStoreIdRecipientsBind {
+pub struct PostStoresIdRecipientsBind {
     /// 微信支付商户门店ID
     pub store_id: i64,
     /// 子商户号
     pub sub_mchid: String,
     /// 门店收款信息
-    pub store_recipient: Vec<PostStoresStoreRecipient>,
+    pub store_recipient: Vec<StoreRecipient>,
 }
 
 /// 解除门店收款信息绑定
@@ -85,22 +97,25 @@ pub struct PostStoresStoreIdRecipientsBind {
 /// `POST /v3/merchant-store/stores/{store_id}/recipients/unbind`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013948580>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/merchant-store/stores/{store_id}/recipients/unbind", response = PostStoresStoreIdRecipientsBindResponse)]
+#[doc(alias = "v3/merchant-store/stores/{store_id}/recipients/unbind")]
+#[doc(alias = "POST v3/merchant-store/stores/{store_id}/recipients/unbind")]
+#[doc(alias = "解除门店收款信息绑定")]
+#[endpoint(POST, "v3/merchant-store/stores/{store_id}/recipients/unbind", response = PostStoresIdRecipientsUnbindResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostStoresStoreIdRecipientsUnbind {
+pub struct PostStoresIdRecipientsUnbind {
     /// 微信支付商户门店ID
     pub store_id: i64,
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 门店收款信息
-    pub store_recipient: Option<Vec<PostStoresStoreRecipient>>,
+    pub store_recipient: Option<Vec<StoreRecipient>>,
 }
 
 /// 门店基础信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostStoresStoreBasics {
+pub struct StoreBasics {
     /// 商家门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_reference_id: Option<String>,
@@ -120,7 +135,7 @@ pub struct PostStoresStoreBasics {
 /// 门店地址信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostStoresStoreAddress {
+pub struct StoreAddress {
     /// 门店省市编码
     pub address_code: String,
     /// 门店地址
@@ -138,7 +153,7 @@ pub struct PostStoresStoreAddress {
 
 /// 门店经营信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostStoresStoreBusiness {
+pub struct StoreBusiness {
     /// 门店服务电话
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_phone: Option<String>,
@@ -150,7 +165,7 @@ pub struct PostStoresStoreBusiness {
 /// 门店收款信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostStoresStoreRecipient {
+pub struct StoreRecipient {
     /// 门店收款商户号
     pub mchid: String,
     /// 门店收款主体
@@ -159,6 +174,9 @@ pub struct PostStoresStoreRecipient {
 }
 
 /// The answer of [`PostStores`] (创建门店API).
+#[doc(alias = "v3/merchant-store/stores")]
+#[doc(alias = "POST v3/merchant-store/stores")]
+#[doc(alias = "创建门店API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostStoresResponse {
     /// 微信支付商户门店ID
@@ -167,7 +185,7 @@ pub struct PostStoresResponse {
 
 /// 门店基础信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStoresStoreIdResponseStoreBasics {
+pub struct GetStoresIdStoreBasics {
     /// 商家门店编号
     pub store_reference_id: Option<String>,
     /// 品牌名称
@@ -182,7 +200,7 @@ pub struct GetStoresStoreIdResponseStoreBasics {
 
 /// 门店地址信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStoresStoreIdResponseStoreAddress {
+pub struct GetStoresIdStoreAddress {
     /// 门店省市编码
     pub address_code: Option<String>,
     /// 门店地址
@@ -197,7 +215,7 @@ pub struct GetStoresStoreIdResponseStoreAddress {
 
 /// 门店收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStoresStoreIdResponseStoreRecipient {
+pub struct GetStoresIdStoreRecipient {
     /// 门店收款商户号
     pub mchid: Option<String>,
     /// 门店收款主体
@@ -206,7 +224,7 @@ pub struct GetStoresStoreIdResponseStoreRecipient {
 
 /// 门店状态
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStoresStoreIdResponseStoreState {
+pub struct StoreState {
     /// 门店状态描述
     pub store_state_message: Option<String>,
     /// 地址核实失败原因
@@ -215,47 +233,62 @@ pub struct GetStoresStoreIdResponseStoreState {
     pub store_state_value: Option<String>,
 }
 
-/// The answer of [`GetStoresStoreId`] (查询门店API).
+/// The answer of [`GetStoresId`] (查询门店API).
+#[doc(alias = "v3/merchant-store/stores/{store_id}")]
+#[doc(alias = "GET v3/merchant-store/stores/{store_id}")]
+#[doc(alias = "查询门店API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStoresStoreIdResponse {
+pub struct GetStoresIdResponse {
     /// 门店基础信息
-    pub store_basics: Option<GetStoresStoreIdResponseStoreBasics>,
+    pub store_basics: Option<GetStoresIdStoreBasics>,
     /// 门店地址信息
-    pub store_address: Option<GetStoresStoreIdResponseStoreAddress>,
+    pub store_address: Option<GetStoresIdStoreAddress>,
     /// 门店经营信息
-    pub store_business: Option<PostStoresStoreBusiness>,
+    pub store_business: Option<StoreBusiness>,
     /// 门店收款信息
-    pub store_recipient: Option<Vec<GetStoresStoreIdResponseStoreRecipient>>,
+    pub store_recipient: Option<Vec<GetStoresIdStoreRecipient>>,
     /// 门店状态
-    pub store_state: Option<GetStoresStoreIdResponseStoreState>,
+    pub store_state: Option<StoreState>,
 }
 
 /// `failed_store_recipient`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostStoresStoreIdRecipientsBindResponseFailedStoreRecipient {
+pub struct FailedStoreRecipient {
     /// 门店收款商户号
     pub mchid: Option<String>,
     /// 绑定当前收款信息失败的原因
     pub failed_reason: Option<String>,
 }
 
-/// The answer of [`PostStoresStoreIdRecipientsBind`] (绑定门店收款信息).
+/// The answer of [`PostStoresIdRecipientsBind`] (绑定门店收款信息).
+#[doc(alias = "v3/merchant-store/stores/{store_id}/recipients/bind")]
+#[doc(alias = "POST v3/merchant-store/stores/{store_id}/recipients/bind")]
+#[doc(alias = "绑定门店收款信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostStoresStoreIdRecipientsBindResponse {
+pub struct PostStoresIdRecipientsBindResponse {
     /// `failed_store_recipient`
-    pub failed_store_recipient:
-        Option<Vec<PostStoresStoreIdRecipientsBindResponseFailedStoreRecipient>>,
+    pub failed_store_recipient: Option<Vec<FailedStoreRecipient>>,
+}
+
+/// The answer of [`PostStoresIdRecipientsUnbind`] (解除门店收款信息绑定).
+#[doc(alias = "v3/merchant-store/stores/{store_id}/recipients/unbind")]
+#[doc(alias = "POST v3/merchant-store/stores/{store_id}/recipients/unbind")]
+#[doc(alias = "解除门店收款信息绑定")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostStoresIdRecipientsUnbindResponse {
+    /// `failed_store_recipient`
+    pub failed_store_recipient: Option<Vec<FailedStoreRecipient>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostStores>("POST v3/merchant-store/stores");
-    check.operation::<GetStoresStoreId>("GET v3/merchant-store/stores/{store_id}");
-    check.operation::<PatchStoresStoreId>("PATCH v3/merchant-store/stores/{store_id}");
-    check.operation::<PostStoresStoreIdRecipientsBind>(
+    check.operation::<GetStoresId>("GET v3/merchant-store/stores/{store_id}");
+    check.operation::<PatchStoresId>("PATCH v3/merchant-store/stores/{store_id}");
+    check.operation::<PostStoresIdRecipientsBind>(
         "POST v3/merchant-store/stores/{store_id}/recipients/bind",
     );
-    check.operation::<PostStoresStoreIdRecipientsUnbind>(
+    check.operation::<PostStoresIdRecipientsUnbind>(
         "POST v3/merchant-store/stores/{store_id}/recipients/unbind",
     );
 }

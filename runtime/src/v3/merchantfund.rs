@@ -11,12 +11,15 @@ use crate::endpoint;
 /// `GET /v3/merchantfund/merchant/income-records`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/merchantfund/merchant/income-records")]
+#[doc(alias = "GET v3/merchantfund/merchant/income-records")]
+#[doc(alias = "服务商银行来账查询")]
 #[endpoint(GET, "v3/merchantfund/merchant/income-records", response = GetMerchantIncomeRecordsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetMerchantIncomeRecords {
     /// 账户类型
-    pub account_type: GetMerchantIncomeRecordsAccountType,
+    pub account_type: AccountType,
     /// 日期
     pub date: String,
     /// 本次查询偏移量
@@ -30,6 +33,9 @@ pub struct GetMerchantIncomeRecords {
 /// `GET /v3/merchantfund/partner/income-records`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/merchantfund/partner/income-records")]
+#[doc(alias = "GET v3/merchantfund/partner/income-records")]
+#[doc(alias = "特约商户银行来账查询")]
 #[endpoint(GET, "v3/merchantfund/partner/income-records", response = GetPartnerIncomeRecordsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -37,7 +43,7 @@ pub struct GetPartnerIncomeRecords {
     /// 特约商户号
     pub sub_mchid: String,
     /// 账户类型
-    pub account_type: GetMerchantIncomeRecordsAccountType,
+    pub account_type: AccountType,
     /// 日期
     pub date: String,
     /// 本次查询偏移量
@@ -50,7 +56,7 @@ crate::open_enum::open_enum! {
     /// 账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantIncomeRecordsAccountType {
+    pub enum AccountType {
         /// `BASIC`
         Basic = "BASIC",
         /// `OPERATION`
@@ -60,13 +66,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetMerchantIncomeRecordsAccountType {}
+impl crate::endpoint::QueryValue for AccountType {}
 
 crate::open_enum::open_enum! {
     /// 银行来账类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantIncomeRecordsResponseDataIncomeRecordType {
+    pub enum IncomeRecordType {
         /// `OFFLINERECHARGE`
         Offlinerecharge = "OFFLINERECHARGE",
         /// `ENTERPRISEDIRECTREVENUE`
@@ -76,13 +82,13 @@ crate::open_enum::open_enum! {
 
 /// 银行来账记录列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantIncomeRecordsResponseData {
+pub struct Data {
     /// 商户号
     pub mchid: Option<String>,
     /// 账户类型
-    pub account_type: Option<GetMerchantIncomeRecordsAccountType>,
+    pub account_type: Option<AccountType>,
     /// 银行来账类型
-    pub income_record_type: Option<GetMerchantIncomeRecordsResponseDataIncomeRecordType>,
+    pub income_record_type: Option<IncomeRecordType>,
     /// 银行来账微信单号
     pub income_record_id: Option<String>,
     /// 银行来账金额
@@ -101,7 +107,7 @@ pub struct GetMerchantIncomeRecordsResponseData {
 
 /// 分页链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantIncomeRecordsResponseLinks {
+pub struct Links {
     /// 下一页链接
     pub next: Option<String>,
     /// 上一页链接
@@ -112,6 +118,9 @@ pub struct GetMerchantIncomeRecordsResponseLinks {
 }
 
 /// The answer of [`GetMerchantIncomeRecords`] (服务商银行来账查询).
+#[doc(alias = "v3/merchantfund/merchant/income-records")]
+#[doc(alias = "GET v3/merchantfund/merchant/income-records")]
+#[doc(alias = "服务商银行来账查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantIncomeRecordsResponse {
     /// 查询数据总条数
@@ -121,20 +130,20 @@ pub struct GetMerchantIncomeRecordsResponse {
     /// 本次查询条数
     pub limit: Option<i64>,
     /// 银行来账记录列表
-    pub data: Option<Vec<GetMerchantIncomeRecordsResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 分页链接
-    pub links: Option<GetMerchantIncomeRecordsResponseLinks>,
+    pub links: Option<Links>,
 }
 
 /// 银行来账记录列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerIncomeRecordsResponseData {
+pub struct IncomeRecordData {
     /// 特约商户号
     pub sub_mchid: Option<String>,
     /// 账户类型
-    pub account_type: Option<GetMerchantIncomeRecordsAccountType>,
+    pub account_type: Option<AccountType>,
     /// 银行来账类型
-    pub income_record_type: Option<GetMerchantIncomeRecordsResponseDataIncomeRecordType>,
+    pub income_record_type: Option<IncomeRecordType>,
     /// 银行来账微信单号
     pub income_record_id: Option<String>,
     /// 银行来账金额
@@ -152,6 +161,9 @@ pub struct GetPartnerIncomeRecordsResponseData {
 }
 
 /// The answer of [`GetPartnerIncomeRecords`] (特约商户银行来账查询).
+#[doc(alias = "v3/merchantfund/partner/income-records")]
+#[doc(alias = "GET v3/merchantfund/partner/income-records")]
+#[doc(alias = "特约商户银行来账查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerIncomeRecordsResponse {
     /// 查询数据总条数
@@ -161,9 +173,9 @@ pub struct GetPartnerIncomeRecordsResponse {
     /// 本次查询条数
     pub limit: Option<i64>,
     /// 银行来账记录列表
-    pub data: Option<Vec<GetPartnerIncomeRecordsResponseData>>,
+    pub data: Option<Vec<IncomeRecordData>>,
     /// 分页链接
-    pub links: Option<GetMerchantIncomeRecordsResponseLinks>,
+    pub links: Option<Links>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

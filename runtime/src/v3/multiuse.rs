@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/multiuse/stocks/{stock_id}/refund-flow`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/multiuse-coupon/stock/refund-flow.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/multiuse/stocks/{stock_id}/refund-flow", response = GetStocksStockIdRefundFlowResponse)]
+#[doc(alias = "v3/multiuse/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "GET v3/multiuse/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "下载批次退款明细")]
+#[endpoint(GET, "v3/multiuse/stocks/{stock_id}/refund-flow", response = RefundFlowResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetStocksStockIdRefundFlow {
+pub struct RefundFlow {
     /// 批次号
     pub stock_id: String,
 }
@@ -24,10 +27,13 @@ pub struct GetStocksStockIdRefundFlow {
 /// `GET /v3/multiuse/stocks/{stock_id}/send-flow`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/multiuse-coupon/stock/send-flow.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/multiuse/stocks/{stock_id}/send-flow", response = GetStocksStockIdRefundFlowResponse)]
+#[doc(alias = "v3/multiuse/stocks/{stock_id}/send-flow")]
+#[doc(alias = "GET v3/multiuse/stocks/{stock_id}/send-flow")]
+#[doc(alias = "下载批次发放明细")]
+#[endpoint(GET, "v3/multiuse/stocks/{stock_id}/send-flow", response = SendFlowResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetStocksStockIdSendFlow {
+pub struct SendFlow {
     /// 批次号
     pub stock_id: String,
 }
@@ -37,10 +43,13 @@ pub struct GetStocksStockIdSendFlow {
 /// `GET /v3/multiuse/stocks/{stock_id}/use-flow`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/multiuse-coupon/stock/use-flow.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/multiuse/stocks/{stock_id}/use-flow", response = GetStocksStockIdRefundFlowResponse)]
+#[doc(alias = "v3/multiuse/stocks/{stock_id}/use-flow")]
+#[doc(alias = "GET v3/multiuse/stocks/{stock_id}/use-flow")]
+#[doc(alias = "下载核销明细")]
+#[endpoint(GET, "v3/multiuse/stocks/{stock_id}/use-flow", response = UseFlowResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetStocksStockIdUseFlow {
+pub struct UseFlow {
     /// 批次号
     pub stock_id: String,
 }
@@ -50,10 +59,13 @@ pub struct GetStocksStockIdUseFlow {
 /// `POST /v3/multiuse/users/{openid}/coupons`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/multiuse-coupon/multiuse-coupon/send-multiuse-coupon.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/multiuse/users/{openid}/coupons", response = PostUsersOpenidCouponsResponse)]
+#[doc(alias = "v3/multiuse/users/{openid}/coupons")]
+#[doc(alias = "POST v3/multiuse/users/{openid}/coupons")]
+#[doc(alias = "发放指定批次的消费金")]
+#[endpoint(POST, "v3/multiuse/users/{openid}/coupons", response = SendMultiuseCouponResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostUsersOpenidCoupons {
+pub struct SendMultiuseCoupon {
     /// 用户OpenID
     pub openid: String,
     /// 批次号
@@ -71,12 +83,35 @@ pub struct PostUsersOpenidCoupons {
     /// 公众账号ID
     pub appid: String,
     /// 证件类型
-    pub card_type: PostUsersOpenidCouponsCardType,
+    pub card_type: CardType,
 }
 
-/// The answer of [`GetStocksStockIdRefundFlow`] (下载批次退款明细).
+/// The answer of [`RefundFlow`] (下载批次退款明细).
+#[doc(alias = "v3/multiuse/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "GET v3/multiuse/stocks/{stock_id}/refund-flow")]
+#[doc(alias = "下载批次退款明细")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStocksStockIdRefundFlowResponse {
+pub struct RefundFlowResponse {
+    /// 下载链接
+    pub url: Option<String>,
+}
+
+/// The answer of [`SendFlow`] (下载批次发放明细).
+#[doc(alias = "v3/multiuse/stocks/{stock_id}/send-flow")]
+#[doc(alias = "GET v3/multiuse/stocks/{stock_id}/send-flow")]
+#[doc(alias = "下载批次发放明细")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct SendFlowResponse {
+    /// 下载链接
+    pub url: Option<String>,
+}
+
+/// The answer of [`UseFlow`] (下载核销明细).
+#[doc(alias = "v3/multiuse/stocks/{stock_id}/use-flow")]
+#[doc(alias = "GET v3/multiuse/stocks/{stock_id}/use-flow")]
+#[doc(alias = "下载核销明细")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct UseFlowResponse {
     /// 下载链接
     pub url: Option<String>,
 }
@@ -85,23 +120,26 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostUsersOpenidCouponsCardType {
+    pub enum CardType {
         /// `ID_CARD`
         IdCard = "ID_CARD",
     }
 }
 
-/// The answer of [`PostUsersOpenidCoupons`] (发放指定批次的消费金).
+/// The answer of [`SendMultiuseCoupon`] (发放指定批次的消费金).
+#[doc(alias = "v3/multiuse/users/{openid}/coupons")]
+#[doc(alias = "POST v3/multiuse/users/{openid}/coupons")]
+#[doc(alias = "发放指定批次的消费金")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostUsersOpenidCouponsResponse {
+pub struct SendMultiuseCouponResponse {
     /// 消费金ID
     pub coupon_id: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetStocksStockIdRefundFlow>("GET v3/multiuse/stocks/{stock_id}/refund-flow");
-    check.operation::<GetStocksStockIdSendFlow>("GET v3/multiuse/stocks/{stock_id}/send-flow");
-    check.operation::<GetStocksStockIdUseFlow>("GET v3/multiuse/stocks/{stock_id}/use-flow");
-    check.operation::<PostUsersOpenidCoupons>("POST v3/multiuse/users/{openid}/coupons");
+    check.operation::<RefundFlow>("GET v3/multiuse/stocks/{stock_id}/refund-flow");
+    check.operation::<SendFlow>("GET v3/multiuse/stocks/{stock_id}/send-flow");
+    check.operation::<UseFlow>("GET v3/multiuse/stocks/{stock_id}/use-flow");
+    check.operation::<SendMultiuseCoupon>("POST v3/multiuse/users/{openid}/coupons");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/new-tax-control-fapiao/card-template`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_4.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/card-template")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/card-template")]
+#[doc(alias = "创建电子发票卡券模板")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/card-template", response = PostCardTemplateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -20,7 +23,7 @@ pub struct PostCardTemplate {
     /// 插卡公众号AppID
     pub card_appid: String,
     /// 卡券模板信息
-    pub card_template_information: PostCardTemplateCardTemplateInformation,
+    pub card_template_information: CardTemplateInformation,
 }
 
 /// 开具电子发票
@@ -28,6 +31,9 @@ pub struct PostCardTemplate {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter4_8_8.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications")]
+#[doc(alias = "开具电子发票")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -39,9 +45,9 @@ pub struct PostFapiaoApplications {
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 购买方信息
-    pub buyer_information: PostFapiaoApplicationsBuyerInformation,
+    pub buyer_information: FapiaoApplicationBuyerInformation,
     /// 需要开具的发票信息
-    pub fapiao_information: Vec<PostFapiaoApplicationsFapiaoInformation>,
+    pub fapiao_information: Vec<FapiaoInformation>,
 }
 
 /// 开具通用行业电子发票
@@ -49,6 +55,9 @@ pub struct PostFapiaoApplications {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/issue-general`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/issue-general")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/issue-general")]
+#[doc(alias = "开具通用行业电子发票")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/issue-general", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -58,9 +67,9 @@ pub struct PostFapiaoApplicationsIssueGeneral {
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 购买方信息
-    pub buyer_information: PostFapiaoApplicationsIssueGeneralBuyerInformation,
+    pub buyer_information: BuyerInformation,
     /// 需要开具的数电发票信息
-    pub fapiao_information: PostFapiaoApplicationsIssueGeneralFapiaoInformation,
+    pub fapiao_information: IssueGeneralFapiaoInformation,
 }
 
 /// 开具旅客运输行业电子发票
@@ -68,6 +77,9 @@ pub struct PostFapiaoApplicationsIssueGeneral {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport")]
+#[doc(alias = "开具旅客运输行业电子发票")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -77,9 +89,9 @@ pub struct PostFapiaoApplicationsIssuePassengerTransport {
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 购买方信息
-    pub buyer_information: PostFapiaoApplicationsIssueGeneralBuyerInformation,
+    pub buyer_information: BuyerInformation,
     /// 需要开具的数电发票信息
-    pub fapiao_information: PostFapiaoApplicationsIssuePassengerTransportFapiaoInformation,
+    pub fapiao_information: IssuePassengerTransportFapiaoInformation,
 }
 
 /// 开具成品油行业电子发票
@@ -87,6 +99,9 @@ pub struct PostFapiaoApplicationsIssuePassengerTransport {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil")]
+#[doc(alias = "开具成品油行业电子发票")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -96,9 +111,9 @@ pub struct PostFapiaoApplicationsIssueRefinedOil {
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 购买方信息
-    pub buyer_information: PostFapiaoApplicationsIssueGeneralBuyerInformation,
+    pub buyer_information: BuyerInformation,
     /// 需要开具的数电发票信息
-    pub fapiao_information: PostFapiaoApplicationsIssueRefinedOilFapiaoInformation,
+    pub fapiao_information: IssueRefinedOilFapiaoInformation,
 }
 
 /// 开具不动产租赁行业电子发票
@@ -106,6 +121,9 @@ pub struct PostFapiaoApplicationsIssueRefinedOil {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing")]
+#[doc(alias = "开具不动产租赁行业电子发票")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -115,9 +133,9 @@ pub struct PostFapiaoApplicationsRealEstateLeasing {
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 购买方信息
-    pub buyer_information: PostFapiaoApplicationsIssueGeneralBuyerInformation,
+    pub buyer_information: BuyerInformation,
     /// 需要开具的数电发票信息
-    pub fapiao_information: PostFapiaoApplicationsRealEstateLeasingFapiaoInformation,
+    pub fapiao_information: RealEstateLeasingFapiaoInformation,
 }
 
 /// 上传电子发票文件
@@ -125,6 +143,9 @@ pub struct PostFapiaoApplicationsRealEstateLeasing {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_10.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file")]
+#[doc(alias = "上传电子发票文件")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file", response = PostFapiaoApplicationsUploadFapiaoFileResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -151,6 +172,9 @@ pub struct PostFapiaoApplicationsUploadFapiaoFile {
 /// `GET /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter4_8_9.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}")]
+#[doc(alias = "查询电子发票")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}", response = GetFapiaoApplicationsFapiaoApplyIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -168,10 +192,13 @@ pub struct GetFapiaoApplicationsFapiaoApplyId {
 /// `GET /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/fapiao/fapiao-applications/get-fapiao-file-download-info.html>.
 /// Callers: 普通商户, 服务商.
-#[endpoint(GET, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files", response = GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponse)]
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files")]
+#[doc(alias = "获取发票下载信息")]
+#[endpoint(GET, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files", response = GetFapiaoFileDownloadInfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles {
+pub struct GetFapiaoFileDownloadInfo {
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 子商户号
@@ -185,6 +212,9 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_11.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards")]
+#[doc(alias = "将电子发票插入微信用户卡包")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/insert-cards", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -194,12 +224,11 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCards {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 插卡场景
-    pub scene: PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene,
+    pub scene: Scene,
     /// 购买方信息
-    pub buyer_information: PostFapiaoApplicationsIssueGeneralBuyerInformation,
+    pub buyer_information: BuyerInformation,
     /// 电子发票卡券信息列表
-    pub fapiao_card_information:
-        Vec<PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformation>,
+    pub fapiao_card_information: Vec<FapiaoCardInformation>,
 }
 
 /// 冲红电子发票
@@ -207,6 +236,9 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCards {
 /// `POST /v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse")]
+#[doc(alias = "冲红电子发票")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -216,9 +248,9 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdReverse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 冲红原因
-    pub reverse_reason: PostFapiaoApplicationsFapiaoApplyIdReverseReverseReason,
+    pub reverse_reason: ReverseReason,
     /// 需要冲红的发票信息
-    pub fapiao_information: Vec<PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation>,
+    pub fapiao_information: Vec<ReverseFapiaoInformation>,
 }
 
 /// 获取邀请商户开通服务商电子发票能力
@@ -226,17 +258,20 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdReverse {
 /// `GET /v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl")]
+#[doc(alias = "获取邀请商户开通服务商电子发票能力")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl", response = GetFapiaomerchantGetspinviteurlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetFapiaomerchantGetspinviteurl {
     /// 操作类型
-    pub operation_type: GetFapiaomerchantGetspinviteurlOperationType,
+    pub operation_type: OperationType,
     /// 开票模式
-    pub fapiao_mode: GetFapiaomerchantGetspinviteurlFapiaoMode,
+    pub fapiao_mode: FapiaoMode,
     /// 发票能力类型
     #[wechatpay(comma_separated)]
-    pub fapiao_ability_type_list: Option<Vec<GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList>>,
+    pub fapiao_ability_type_list: Option<Vec<FapiaoAbilityTypeList>>,
     /// 服务商邀请渠道
     pub invite_channel: Option<String>,
     /// 操作人员
@@ -252,6 +287,9 @@ pub struct GetFapiaomerchantGetspinviteurl {
 /// `GET /v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo")]
+#[doc(alias = "获取邀请开通的商户信息")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo", response = GetFapiaomerchantListspinvitemchinfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -267,7 +305,7 @@ pub struct GetFapiaomerchantListspinvitemchinfo {
     /// 服务商邀请code
     pub invite_code: Option<String>,
     /// 商户邀请状态
-    pub mch_invite_status: GetFapiaomerchantListspinvitemchinfoMchInviteStatus,
+    pub mch_invite_status: MchInviteStatus,
 }
 
 /// 获取商户开票基础信息
@@ -275,6 +313,9 @@ pub struct GetFapiaomerchantListspinvitemchinfo {
 /// `GET /v3/new-tax-control-fapiao/merchant/base-information`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_3.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/base-information")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/base-information")]
+#[doc(alias = "获取商户开票基础信息")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/base-information", response = GetMerchantBaseInformationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -288,6 +329,9 @@ pub struct GetMerchantBaseInformation {
 /// `GET /v3/new-tax-control-fapiao/merchant/development-config`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/Offline/apis/chapter4_8_19.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "查询商户配置的开发选项")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/development-config", response = GetMerchantDevelopmentConfigResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -298,7 +342,10 @@ pub struct GetMerchantDevelopmentConfig {}
 /// `PATCH /v3/new-tax-control-fapiao/merchant/development-config`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(PATCH, "v3/new-tax-control-fapiao/merchant/development-config", response = GetMerchantDevelopmentConfigResponse)]
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "PATCH v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "配置开发选项")]
+#[endpoint(PATCH, "v3/new-tax-control-fapiao/merchant/development-config", response = PatchMerchantDevelopmentConfigResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PatchMerchantDevelopmentConfig {
@@ -317,6 +364,9 @@ pub struct PatchMerchantDevelopmentConfig {
 /// `GET /v3/new-tax-control-fapiao/merchant/tax-codes`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_2.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/tax-codes")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/tax-codes")]
+#[doc(alias = "获取商品和服务税收分类对照表")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/tax-codes", response = GetMerchantTaxCodesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -334,6 +384,9 @@ pub struct GetMerchantTaxCodes {
 /// `POST /v3/new-tax-control-fapiao/merchant/{sub_mchid}/check`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_1.shtml>.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/merchant/{sub_mchid}/check")]
+#[doc(alias = "检查子商户开票功能状态")]
 #[endpoint(POST, "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -347,6 +400,9 @@ pub struct PostMerchantSubMchidCheck {
 /// `GET /v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status")]
+#[doc(alias = "检查子商户开票功能状态")]
 #[endpoint(GET, "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status", response = GetMerchantSubMchidCheckStatusResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -360,14 +416,17 @@ pub struct GetMerchantSubMchidCheckStatus {
 /// `GET /v3/new-tax-control-fapiao/user-title`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_6.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/new-tax-control-fapiao/user-title", response = GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInformation)]
+#[doc(alias = "v3/new-tax-control-fapiao/user-title")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/user-title")]
+#[doc(alias = "获取用户填写的抬头")]
+#[endpoint(GET, "v3/new-tax-control-fapiao/user-title", response = GetUserTitleResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetUserTitle {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 开票场景
-    pub scene: PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene,
+    pub scene: Scene,
     /// 发票申请单号
     pub fapiao_apply_id: String,
 }
@@ -377,16 +436,19 @@ pub struct GetUserTitle {
 /// `GET /v3/new-tax-control-fapiao/user-title/title-url`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/new-tax-control-fapiao/chapter3_5.shtml>.
 /// Callers: 直连商户, 服务商, 渠道商.
-#[endpoint(GET, "v3/new-tax-control-fapiao/user-title/title-url", response = GetUserTitleTitleUrlResponse)]
+#[doc(alias = "v3/new-tax-control-fapiao/user-title/title-url")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/user-title/title-url")]
+#[doc(alias = "获取抬头填写链接")]
+#[endpoint(GET, "v3/new-tax-control-fapiao/user-title/title-url", response = GetUserTitleUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUserTitleTitleUrl {
+pub struct GetUserTitleUrl {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 发票申请单号
     pub fapiao_apply_id: String,
     /// 开票来源
-    pub source: GetUserTitleTitleUrlSource,
+    pub source: Source,
     /// 商户AppID
     pub appid: String,
     /// 用户OpenID
@@ -408,7 +470,7 @@ pub struct GetUserTitleTitleUrl {
 /// 卡券自定义cell位配置
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardTemplateCardTemplateInformationCustomCell {
+pub struct CustomCell {
     /// cell位文字
     pub words: String,
     /// cell位描述
@@ -427,7 +489,7 @@ pub struct PostCardTemplateCardTemplateInformationCustomCell {
 /// 卡券模板信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardTemplateCardTemplateInformation {
+pub struct CardTemplateInformation {
     /// 收款方名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payee_name: Option<String>,
@@ -435,10 +497,13 @@ pub struct PostCardTemplateCardTemplateInformation {
     pub logo_url: String,
     /// 卡券自定义cell位配置
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_cell: Option<PostCardTemplateCardTemplateInformationCustomCell>,
+    pub custom_cell: Option<CustomCell>,
 }
 
 /// The answer of [`PostCardTemplate`] (创建电子发票卡券模板).
+#[doc(alias = "v3/new-tax-control-fapiao/card-template")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/card-template")]
+#[doc(alias = "创建电子发票卡券模板")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCardTemplateResponse {
     /// 插卡公众号AppID
@@ -451,7 +516,7 @@ pub struct PostCardTemplateResponse {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsBuyerInformation {
+pub struct FapiaoApplicationBuyerInformation {
     /// 购买方类型
     pub r#type: String,
     /// 名称
@@ -484,7 +549,7 @@ pub struct PostFapiaoApplicationsBuyerInformation {
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoInformationItems {
+pub struct Item {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
     /// 税局侧规定的货物或应税劳务、服务分类名称
@@ -519,7 +584,7 @@ pub struct PostFapiaoApplicationsFapiaoInformationItems {
 /// 需要开具的发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoInformation {
+pub struct FapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
     /// 总价税合计
@@ -530,14 +595,14 @@ pub struct PostFapiaoApplicationsFapiaoInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// 发票行信息
-    pub items: Vec<PostFapiaoApplicationsFapiaoInformationItems>,
+    pub items: Vec<Item>,
 }
 
 crate::open_enum::open_enum! {
     /// 购买方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationType {
+    pub enum Type {
         /// `INDIVIDUAL`
         Individual = "INDIVIDUAL",
         /// `ORGANIZATION`
@@ -549,7 +614,7 @@ crate::open_enum::open_enum! {
     /// 开具的发票类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType {
+    pub enum FapiaoBillType {
         /// `COMM_FAPIAO`
         CommFapiao = "COMM_FAPIAO",
         /// `VAT_FAPIAO`
@@ -561,9 +626,9 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
+pub struct BuyerInformation {
     /// 购买方类型
-    pub r#type: PostFapiaoApplicationsIssueGeneralBuyerInformationType,
+    pub r#type: Type,
     /// 名称
     pub name: String,
     /// 纳税人识别号
@@ -597,7 +662,7 @@ pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
     pub out_trade_no: Option<String>,
     /// 开具的发票类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fapiao_bill_type: Option<PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType>,
+    pub fapiao_bill_type: Option<FapiaoBillType>,
     /// 留言信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_apply_message: Option<String>,
@@ -606,7 +671,7 @@ pub struct PostFapiaoApplicationsIssueGeneralBuyerInformation {
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationItems {
+pub struct FapiaoInformationItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
     /// 货物或应税劳务、服务名称
@@ -635,7 +700,7 @@ crate::open_enum::open_enum! {
     /// 支付渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformationPayChannel {
+    pub enum PayChannel {
         /// `WECHAT_PAY`
         WechatPay = "WECHAT_PAY",
     }
@@ -644,10 +709,9 @@ crate::open_enum::open_enum! {
 /// 交易信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation {
+pub struct TransactionInformation {
     /// 支付渠道
-    pub pay_channel:
-        PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformationPayChannel,
+    pub pay_channel: PayChannel,
     /// 支付订单号
     pub transaction_id: String,
     /// 支付商户订单号
@@ -660,13 +724,13 @@ pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInforma
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformation {
+pub struct IssueGeneralFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
     /// 总价税合计
     pub total_amount: i64,
     /// 发票行信息
-    pub items: Vec<PostFapiaoApplicationsIssueGeneralFapiaoInformationItems>,
+    pub items: Vec<FapiaoInformationItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_business_policy_code: Option<i64>,
@@ -679,10 +743,9 @@ pub struct PostFapiaoApplicationsIssueGeneralFapiaoInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_person: Option<String>,
     /// 发票类型
-    pub fapiao_bill_type: PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType,
+    pub fapiao_bill_type: FapiaoBillType,
     /// 交易信息
-    pub transaction_information:
-        Vec<PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation>,
+    pub transaction_information: Vec<TransactionInformation>,
     /// 发票备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
@@ -692,7 +755,7 @@ crate::open_enum::open_enum! {
     /// 出行人证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationCertificateType {
+    pub enum CertificateType {
         /// `IDENTITY_CARD`
         IdentityCard = "IDENTITY_CARD",
         /// `PASSPORT`
@@ -728,7 +791,7 @@ crate::open_enum::open_enum! {
     /// 交通工具类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationType {
+    pub enum TransportationType {
         /// `LONG_DISTANCE_BUS`
         LongDistanceBus = "LONG_DISTANCE_BUS",
         /// `PUBLIC_TRANSPORTATION`
@@ -746,7 +809,7 @@ crate::open_enum::open_enum! {
     /// 交通工具等级
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationClasses {
+    pub enum TransportationClasses {
         /// `SHIP_FIRST_CLASS_CABIN`
         ShipFirstClassCabin = "SHIP_FIRST_CLASS_CABIN",
         /// `SHIP_SECOND_CLASS_CABIN`
@@ -760,11 +823,11 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformation {
+pub struct PassengerInformation {
     /// 出行人名称
     pub name: String,
     /// 出行人证件类型
-    pub certificate_type: PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationCertificateType,
+    pub certificate_type: CertificateType,
     /// 证件号码 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub certificate_number: String,
@@ -775,16 +838,16 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPa
     /// 目的地
     pub destination: String,
     /// 交通工具类型
-    pub transportation_type: PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationType,
+    pub transportation_type: TransportationType,
     /// 交通工具等级
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transportation_classes: Option<PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformationTransportationClasses>,
+    pub transportation_classes: Option<TransportationClasses>,
 }
 
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems {
+pub struct IssuePassengerTransportItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
     /// 货物或应税劳务、服务名称
@@ -809,21 +872,19 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems {
     pub preferential_policy_code: Option<i64>,
     /// 出行人额外信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub passenger_information: Option<
-        PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItemsPassengerInformation,
-    >,
+    pub passenger_information: Option<PassengerInformation>,
 }
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformation {
+pub struct IssuePassengerTransportFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
     /// 总价税合计
     pub total_amount: i64,
     /// 发票行信息
-    pub items: Vec<PostFapiaoApplicationsIssuePassengerTransportFapiaoInformationItems>,
+    pub items: Vec<IssuePassengerTransportItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_business_policy_code: Option<i64>,
@@ -836,10 +897,9 @@ pub struct PostFapiaoApplicationsIssuePassengerTransportFapiaoInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_person: Option<String>,
     /// 发票类型
-    pub fapiao_bill_type: PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType,
+    pub fapiao_bill_type: FapiaoBillType,
     /// 交易信息
-    pub transaction_information:
-        Vec<PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation>,
+    pub transaction_information: Vec<TransactionInformation>,
     /// 发票备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
@@ -849,7 +909,7 @@ crate::open_enum::open_enum! {
     /// 成品油单位
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsUnit {
+    pub enum Unit {
         /// `TON`
         Ton = "TON",
         /// `LETER`
@@ -860,7 +920,7 @@ crate::open_enum::open_enum! {
 /// 成品油行业额外信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOilInformation {
+pub struct RefinedOilInformation {
     /// 成品油站点
     pub station: String,
     /// 交易时间
@@ -872,7 +932,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOil
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
+pub struct IssueRefinedOilItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
     /// 货物或应税劳务、服务名称
@@ -882,7 +942,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
     pub specification: Option<String>,
     /// 成品油单位
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsUnit>,
+    pub unit: Option<Unit>,
     /// 数量
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
@@ -897,20 +957,19 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems {
     pub preferential_policy_code: Option<i64>,
     /// 成品油行业额外信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refined_oil_information:
-        Option<PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItemsRefinedOilInformation>,
+    pub refined_oil_information: Option<RefinedOilInformation>,
 }
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
+pub struct IssueRefinedOilFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
     /// 总价税合计
     pub total_amount: i64,
     /// 发票行信息
-    pub items: Vec<PostFapiaoApplicationsIssueRefinedOilFapiaoInformationItems>,
+    pub items: Vec<IssueRefinedOilItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_business_policy_code: Option<i64>,
@@ -923,10 +982,9 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_person: Option<String>,
     /// 发票类型
-    pub fapiao_bill_type: PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType,
+    pub fapiao_bill_type: FapiaoBillType,
     /// 交易信息
-    pub transaction_information:
-        Vec<PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation>,
+    pub transaction_information: Vec<TransactionInformation>,
     /// 发票备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
@@ -936,8 +994,7 @@ pub struct PostFapiaoApplicationsIssueRefinedOilFapiaoInformation {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEstateLeasingInformation
-{
+pub struct RealEstateLeasingInformation {
     /// 不动产坐落省份
     pub province: String,
     /// 不动产坐落城市
@@ -963,7 +1020,7 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEsta
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems {
+pub struct RealEstateLeasingItem {
     /// 税局侧规定的货物或应税劳务、服务税收分类编码
     pub tax_code: String,
     /// 货物或应税劳务、服务名称
@@ -988,21 +1045,19 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems {
     pub preferential_policy_code: Option<i64>,
     /// 不动产租赁特定行业额外信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub real_estate_leasing_information: Option<
-        PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItemsRealEstateLeasingInformation,
-    >,
+    pub real_estate_leasing_information: Option<RealEstateLeasingInformation>,
 }
 
 /// 需要开具的数电发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformation {
+pub struct RealEstateLeasingFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
     /// 总价税合计
     pub total_amount: i64,
     /// 发票行信息
-    pub items: Vec<PostFapiaoApplicationsRealEstateLeasingFapiaoInformationItems>,
+    pub items: Vec<RealEstateLeasingItem>,
     /// 出口业务适用政策代码
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_business_policy_code: Option<i64>,
@@ -1015,16 +1070,18 @@ pub struct PostFapiaoApplicationsRealEstateLeasingFapiaoInformation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_person: Option<String>,
     /// 发票类型
-    pub fapiao_bill_type: PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType,
+    pub fapiao_bill_type: FapiaoBillType,
     /// 交易信息
-    pub transaction_information:
-        Vec<PostFapiaoApplicationsIssueGeneralFapiaoInformationTransactionInformation>,
+    pub transaction_information: Vec<TransactionInformation>,
     /// 发票备注
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
 }
 
 /// The answer of [`PostFapiaoApplicationsUploadFapiaoFile`] (上传电子发票文件).
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file")]
+#[doc(alias = "POST v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file")]
+#[doc(alias = "上传电子发票文件")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostFapiaoApplicationsUploadFapiaoFileResponse {
     /// 电子发票文件ID
@@ -1035,7 +1092,7 @@ crate::open_enum::open_enum! {
     /// 发票状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationStatus {
+    pub enum Status {
         /// `ISSUE_ACCEPTED`
         IssueAccepted = "ISSUE_ACCEPTED",
         /// `ISSUED`
@@ -1053,7 +1110,7 @@ crate::open_enum::open_enum! {
 
 /// 蓝字发票信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBlueFapiao {
+pub struct BlueFapiao {
     /// 发票代码
     pub fapiao_code: Option<String>,
     /// 发票号码
@@ -1070,7 +1127,7 @@ crate::open_enum::open_enum! {
     /// 发票卡券状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformationCardStatus {
+    pub enum CardStatus {
         /// `INSERT_ACCEPTED`
         InsertAccepted = "INSERT_ACCEPTED",
         /// `INSERTED`
@@ -1084,7 +1141,7 @@ crate::open_enum::open_enum! {
 
 /// 电子发票插卡信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformation {
+pub struct CardInformation {
     /// 插卡公众号AppID
     pub card_appid: Option<String>,
     /// 用户在插卡公众号下的OpenID
@@ -1094,14 +1151,12 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInform
     /// 电子发票在卡包中的编码
     pub card_code: Option<String>,
     /// 发票卡券状态
-    pub card_status: Option<
-        GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformationCardStatus,
-    >,
+    pub card_status: Option<CardStatus>,
 }
 
 /// 销售方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInformation {
+pub struct SellerInformation {
     /// 名称
     pub name: Option<String>,
     /// 纳税人识别号
@@ -1118,9 +1173,9 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInfo
 
 /// 购买方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInformation {
+pub struct FapiaoInformationBuyerInformation {
     /// 购买方类型
-    pub r#type: Option<PostFapiaoApplicationsIssueGeneralBuyerInformationType>,
+    pub r#type: Option<Type>,
     /// 名称
     pub name: Option<String>,
     /// 纳税人识别号
@@ -1142,14 +1197,14 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInfor
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 开具的发票类型
-    pub fapiao_bill_type: Option<PostFapiaoApplicationsIssueGeneralBuyerInformationFapiaoBillType>,
+    pub fapiao_bill_type: Option<FapiaoBillType>,
     /// 留言信息
     pub user_apply_message: Option<String>,
 }
 
 /// 附加信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationExtraInformation {
+pub struct ExtraInformation {
     /// 收款人
     pub payee: Option<String>,
     /// 复核人
@@ -1162,7 +1217,7 @@ crate::open_enum::open_enum! {
     /// 税收优惠政策标识
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItemsTaxPreferMark {
+    pub enum TaxPreferMark {
         /// `NO_FAVORABLE`
         NoFavorable = "NO_FAVORABLE",
         /// `OUTSIDE_VAT`
@@ -1178,7 +1233,7 @@ crate::open_enum::open_enum! {
 
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItems {
+pub struct FapiaoApplicationItem {
     /// 货物或应税劳务、服务编码
     pub tax_code: Option<String>,
     /// 货物或应税劳务、服务名称
@@ -1200,26 +1255,24 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItems {
     /// 税率
     pub tax_rate: Option<i64>,
     /// 税收优惠政策标识
-    pub tax_prefer_mark:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItemsTaxPreferMark>,
+    pub tax_prefer_mark: Option<TaxPreferMark>,
     /// 是否折扣行
     pub discount: Option<bool>,
 }
 
 /// 发票信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformation {
+pub struct FapiaoApplicationFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: Option<String>,
     /// 发票状态
-    pub status: Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationStatus>,
+    pub status: Option<Status>,
     /// 蓝字发票信息
-    pub blue_fapiao: Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBlueFapiao>,
+    pub blue_fapiao: Option<BlueFapiao>,
     /// 红字发票信息
-    pub red_fapiao: Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBlueFapiao>,
+    pub red_fapiao: Option<BlueFapiao>,
     /// 电子发票插卡信息
-    pub card_information:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationCardInformation>,
+    pub card_information: Option<CardInformation>,
     /// 总价税合计
     pub total_amount: Option<i64>,
     /// 总税额
@@ -1227,16 +1280,13 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformation {
     /// 总金额
     pub amount: Option<i64>,
     /// 销售方信息
-    pub seller_information:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInformation>,
+    pub seller_information: Option<SellerInformation>,
     /// 购买方信息
-    pub buyer_information:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationBuyerInformation>,
+    pub buyer_information: Option<FapiaoInformationBuyerInformation>,
     /// 附加信息
-    pub extra_information:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationExtraInformation>,
+    pub extra_information: Option<ExtraInformation>,
     /// 发票行信息
-    pub items: Option<Vec<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItems>>,
+    pub items: Option<Vec<FapiaoApplicationItem>>,
     /// 备注信息
     pub remark: Option<String>,
     /// 开票失败错误码
@@ -1246,39 +1296,43 @@ pub struct GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformation {
 }
 
 /// The answer of [`GetFapiaoApplicationsFapiaoApplyId`] (查询电子发票).
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}")]
+#[doc(alias = "查询电子发票")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaoApplicationsFapiaoApplyIdResponse {
     /// 发票数量
     pub total_count: Option<i64>,
     /// 发票信息
-    pub fapiao_information:
-        Option<Vec<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformation>>,
+    pub fapiao_information: Option<Vec<FapiaoApplicationFapiaoInformation>>,
 }
 
 /// 发票列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponseFapiaoDownloadInfoList {
+pub struct FapiaoDownloadInfoList {
     /// 商户发票单号
     pub fapiao_id: Option<String>,
     /// 发票文件下载地址
     pub download_url: Option<String>,
     /// 发票状态
-    pub status: Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationStatus>,
+    pub status: Option<Status>,
 }
 
-/// The answer of [`GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles`] (获取发票下载信息).
+/// The answer of [`GetFapiaoFileDownloadInfo`] (获取发票下载信息).
+#[doc(alias = "v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files")]
+#[doc(alias = "获取发票下载信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponse {
+pub struct GetFapiaoFileDownloadInfoResponse {
     /// 发票列表
-    pub fapiao_download_info_list:
-        Option<Vec<GetFapiaoApplicationsFapiaoApplyIdFapiaoFilesResponseFapiaoDownloadInfoList>>,
+    pub fapiao_download_info_list: Option<Vec<FapiaoDownloadInfoList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 插卡场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene {
+    pub enum Scene {
         /// `WITH_WECHATPAY`
         WithWechatpay = "WITH_WECHATPAY",
         /// `WITHOUT_WECHATPAY`
@@ -1286,12 +1340,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostFapiaoApplicationsFapiaoApplyIdInsertCardsScene {}
+impl crate::endpoint::QueryValue for Scene {}
 
 /// 销售方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationSellerInformation {
+pub struct FapiaoCardInformationSellerInformation {
     /// 名称
     pub name: String,
     /// 纳税人识别号
@@ -1312,7 +1366,7 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationSe
 /// 附加信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationExtraInformation {
+pub struct FapiaoCardInformationExtraInformation {
     /// 收款人
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payee: Option<String>,
@@ -1326,7 +1380,7 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationEx
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationItems {
+pub struct FapiaoCardInformationItem {
     /// 货物或应税劳务、服务编码
     pub tax_code: String,
     /// 货物或应税劳务、服务名称
@@ -1350,8 +1404,7 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationIt
     /// 税率
     pub tax_rate: i64,
     /// 税收优惠政策标识
-    pub tax_prefer_mark:
-        GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationItemsTaxPreferMark,
+    pub tax_prefer_mark: TaxPreferMark,
     /// 是否折扣行
     pub discount: bool,
 }
@@ -1359,7 +1412,7 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationIt
 /// 电子发票卡券信息列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformation {
+pub struct FapiaoCardInformation {
     /// 电子发票文件ID
     pub fapiao_media_id: String,
     /// 发票号码
@@ -1379,13 +1432,11 @@ pub struct PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformation {
     /// 总金额
     pub amount: i64,
     /// 销售方信息
-    pub seller_information:
-        PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationSellerInformation,
+    pub seller_information: FapiaoCardInformationSellerInformation,
     /// 附加信息
-    pub extra_information:
-        PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationExtraInformation,
+    pub extra_information: FapiaoCardInformationExtraInformation,
     /// 发票行信息
-    pub items: Vec<PostFapiaoApplicationsFapiaoApplyIdInsertCardsFapiaoCardInformationItems>,
+    pub items: Vec<FapiaoCardInformationItem>,
     /// 备注信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
@@ -1395,7 +1446,7 @@ crate::open_enum::open_enum! {
     /// 冲红原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostFapiaoApplicationsFapiaoApplyIdReverseReverseReason {
+    pub enum ReverseReason {
         /// `ISSUE_ERROR`
         IssueError = "ISSUE_ERROR",
         /// `SALES_RETURN`
@@ -1410,7 +1461,7 @@ crate::open_enum::open_enum! {
 /// 需要冲红的发票信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostFapiaoApplicationsFapiaoApplyIdReverseFapiaoInformation {
+pub struct ReverseFapiaoInformation {
     /// 商户发票单号
     pub fapiao_id: String,
     /// 发票代码
@@ -1424,19 +1475,19 @@ crate::open_enum::open_enum! {
     /// 操作类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaomerchantGetspinviteurlOperationType {
+    pub enum OperationType {
         /// `AUTH_BINDING`
         AuthBinding = "AUTH_BINDING",
     }
 }
 
-impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlOperationType {}
+impl crate::endpoint::QueryValue for OperationType {}
 
 crate::open_enum::open_enum! {
     /// 开票模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaomerchantGetspinviteurlFapiaoMode {
+    pub enum FapiaoMode {
         /// `THIRD_OR_SELF_FAPIAO`
         ThirdOrSelfFapiao = "THIRD_OR_SELF_FAPIAO",
         /// `TENCENT_DIGITAL_TAX`
@@ -1444,13 +1495,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlFapiaoMode {}
+impl crate::endpoint::QueryValue for FapiaoMode {}
 
 crate::open_enum::open_enum! {
     /// 发票能力类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {
+    pub enum FapiaoAbilityTypeList {
         /// `BASE_ABILITY`
         BaseAbility = "BASE_ABILITY",
         /// `REAL_ESTATE_ABILITY`
@@ -1462,9 +1513,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetFapiaomerchantGetspinviteurlFapiaoAbilityTypeList {}
+impl crate::endpoint::QueryValue for FapiaoAbilityTypeList {}
 
 /// The answer of [`GetFapiaomerchantGetspinviteurl`] (获取邀请商户开通服务商电子发票能力).
+#[doc(alias = "v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiaomerchant/getspinviteurl")]
+#[doc(alias = "获取邀请商户开通服务商电子发票能力")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaomerchantGetspinviteurlResponse {
     /// 邀请开通二维码链接
@@ -1479,7 +1533,7 @@ crate::open_enum::open_enum! {
     /// 商户邀请状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaomerchantListspinvitemchinfoMchInviteStatus {
+    pub enum MchInviteStatus {
         /// `MCH_INVITE_SUCC`
         MchInviteSucc = "MCH_INVITE_SUCC",
         /// `MCH_INVITE_FAILED`
@@ -1487,11 +1541,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetFapiaomerchantListspinvitemchinfoMchInviteStatus {}
+impl crate::endpoint::QueryValue for MchInviteStatus {}
 
 /// 相关链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaomerchantListspinvitemchinfoResponseLinks {
+pub struct Links {
     /// 下一页链接
     pub next: Option<String>,
     /// 上一页链接
@@ -1505,7 +1559,7 @@ crate::open_enum::open_enum! {
     /// 商户邀请失败错误码
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultListInviteFailedCode {
+    pub enum InviteFailedCode {
         /// `UNKNOWN_TAX_INFO`
         UnknownTaxInfo = "UNKNOWN_TAX_INFO",
         /// `INVALID_COMPANY_INFO`
@@ -1525,11 +1579,11 @@ crate::open_enum::open_enum! {
 
 /// 邀请的商户结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultList {
+pub struct MchInviteResultList {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户邀请的状态
-    pub mch_invite_status: Option<GetFapiaomerchantListspinvitemchinfoMchInviteStatus>,
+    pub mch_invite_status: Option<MchInviteStatus>,
     /// 商户名称
     pub ep_name: Option<String>,
     /// 商户税号
@@ -1539,13 +1593,15 @@ pub struct GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultList {
     /// 商户操作时间
     pub operate_time: Option<String>,
     /// 商户邀请失败错误码
-    pub invite_failed_code:
-        Option<GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultListInviteFailedCode>,
+    pub invite_failed_code: Option<InviteFailedCode>,
     /// 商户邀请失败的原因
     pub invite_failed_reason: Option<String>,
 }
 
 /// The answer of [`GetFapiaomerchantListspinvitemchinfo`] (获取邀请开通的商户信息).
+#[doc(alias = "v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/fapiaomerchant/listspinvitemchinfo")]
+#[doc(alias = "获取邀请开通的商户信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFapiaomerchantListspinvitemchinfoResponse {
     /// 总数
@@ -1555,24 +1611,27 @@ pub struct GetFapiaomerchantListspinvitemchinfoResponse {
     /// 本次查询的最大数量
     pub limit: Option<i64>,
     /// 相关链接
-    pub links: Option<GetFapiaomerchantListspinvitemchinfoResponseLinks>,
+    pub links: Option<Links>,
     /// 邀请的商户结果
-    pub mch_invite_result_list:
-        Option<Vec<GetFapiaomerchantListspinvitemchinfoResponseMchInviteResultList>>,
+    pub mch_invite_result_list: Option<Vec<MchInviteResultList>>,
 }
 
 /// The answer of [`GetMerchantBaseInformation`] (获取商户开票基础信息).
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/base-information")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/base-information")]
+#[doc(alias = "获取商户开票基础信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantBaseInformationResponse {
     /// 销售方信息
-    pub seller_information:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationSellerInformation>,
+    pub seller_information: Option<SellerInformation>,
     /// 附加信息
-    pub extra_information:
-        Option<GetFapiaoApplicationsFapiaoApplyIdResponseFapiaoInformationExtraInformation>,
+    pub extra_information: Option<ExtraInformation>,
 }
 
 /// The answer of [`GetMerchantDevelopmentConfig`] (查询商户配置的开发选项).
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "查询商户配置的开发选项")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantDevelopmentConfigResponse {
     /// 商户回调地址
@@ -1583,9 +1642,23 @@ pub struct GetMerchantDevelopmentConfigResponse {
     pub support_vat_fapiao: Option<bool>,
 }
 
+/// The answer of [`PatchMerchantDevelopmentConfig`] (配置开发选项).
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "PATCH v3/new-tax-control-fapiao/merchant/development-config")]
+#[doc(alias = "配置开发选项")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchMerchantDevelopmentConfigResponse {
+    /// 商户回调地址
+    pub callback_url: Option<String>,
+    /// 全部账单展示开发票入口开关
+    pub show_fapiao_cell: Option<bool>,
+    /// 商户是否支持开电子专票
+    pub support_vat_fapiao: Option<bool>,
+}
+
 /// 本次查询到的数据
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantTaxCodesResponseData {
+pub struct Data {
     /// 由商户自定义的货物或应税劳务、服务名称
     pub goods_name: Option<String>,
     /// 企业侧维护的货物或应税劳务、服务编码
@@ -1601,6 +1674,9 @@ pub struct GetMerchantTaxCodesResponseData {
 }
 
 /// The answer of [`GetMerchantTaxCodes`] (获取商品和服务税收分类对照表).
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/tax-codes")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/tax-codes")]
+#[doc(alias = "获取商品和服务税收分类对照表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantTaxCodesResponse {
     /// 本次查询的起始位置
@@ -1608,9 +1684,9 @@ pub struct GetMerchantTaxCodesResponse {
     /// 本次查询的最大数量
     pub limit: Option<i64>,
     /// 相关链接
-    pub links: Option<GetFapiaomerchantListspinvitemchinfoResponseLinks>,
+    pub links: Option<Links>,
     /// 本次查询到的数据
-    pub data: Option<Vec<GetMerchantTaxCodesResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 总记录数
     pub total_count: Option<i64>,
 }
@@ -1619,7 +1695,7 @@ crate::open_enum::open_enum! {
     /// 第三方/自建发票能力接入状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantSubMchidCheckStatusResponseThirdModeStatus {
+    pub enum ThirdModeStatus {
         /// `DISABLED`
         Disabled = "DISABLED",
         /// `ENABLED`
@@ -1629,16 +1705,16 @@ crate::open_enum::open_enum! {
 
 /// 第三方开票模式
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantSubMchidCheckStatusResponseThirdMode {
+pub struct ThirdMode {
     /// 第三方/自建发票能力接入状态
-    pub status: Option<GetMerchantSubMchidCheckStatusResponseThirdModeStatus>,
+    pub status: Option<ThirdModeStatus>,
 }
 
 crate::open_enum::open_enum! {
     /// 接入状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeStatus {
+    pub enum DigitalTaxModeStatus {
         /// `APPROVAL_PENDING`
         ApprovalPending = "APPROVAL_PENDING",
         /// `ACCESS_CONFIRMED_PENDING`
@@ -1664,7 +1740,7 @@ crate::open_enum::open_enum! {
 
 /// 开票人信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxModeBillingPersonInfo {
+pub struct BillingPersonInfo {
     /// 开票人ID
     pub id: Option<String>,
     /// 开票人姓名
@@ -1675,7 +1751,7 @@ crate::open_enum::open_enum! {
     /// 能力类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoType {
+    pub enum AbilityInfoType {
         /// `BASE_ABILITY`
         BaseAbility = "BASE_ABILITY",
         /// `PASSENGER_TRANSPORT_ABILITY`
@@ -1689,7 +1765,7 @@ crate::open_enum::open_enum! {
     /// 能力授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoStatus {
+    pub enum AbilityInfoStatus {
         /// `AUTHORIZED`
         Authorized = "AUTHORIZED",
         /// `AUTHORIZE_PENDING`
@@ -1703,23 +1779,22 @@ crate::open_enum::open_enum! {
 
 /// 能力信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfo {
+pub struct AbilityInfo {
     /// 能力类型
-    pub r#type: Option<GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoType>,
+    pub r#type: Option<AbilityInfoType>,
     /// 能力授权状态
-    pub status: Option<GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfoStatus>,
+    pub status: Option<AbilityInfoStatus>,
     /// 能力授权失败原因
     pub authorize_fail_reason: Option<String>,
 }
 
 /// 数电发票模式
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxMode {
+pub struct DigitalTaxMode {
     /// 接入状态
-    pub status: Option<GetMerchantSubMchidCheckStatusResponseDigitalTaxModeStatus>,
+    pub status: Option<DigitalTaxModeStatus>,
     /// 开票人信息
-    pub billing_person_info:
-        Option<GetMerchantSubMchidCheckStatusResponseDigitalTaxModeBillingPersonInfo>,
+    pub billing_person_info: Option<BillingPersonInfo>,
     /// 接入时间
     pub access_time: Option<String>,
     /// 过期时间
@@ -1727,25 +1802,62 @@ pub struct GetMerchantSubMchidCheckStatusResponseDigitalTaxMode {
     /// 接入失败原因
     pub access_fail_reason: Option<String>,
     /// 能力信息
-    pub ability_info: Option<Vec<GetMerchantSubMchidCheckStatusResponseDigitalTaxModeAbilityInfo>>,
+    pub ability_info: Option<Vec<AbilityInfo>>,
 }
 
 /// The answer of [`GetMerchantSubMchidCheckStatus`] (检查子商户开票功能状态).
+#[doc(alias = "v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status")]
+#[doc(alias = "检查子商户开票功能状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantSubMchidCheckStatusResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 第三方开票模式
-    pub third_mode: Option<GetMerchantSubMchidCheckStatusResponseThirdMode>,
+    pub third_mode: Option<ThirdMode>,
     /// 数电发票模式
-    pub digital_tax_mode: Option<GetMerchantSubMchidCheckStatusResponseDigitalTaxMode>,
+    pub digital_tax_mode: Option<DigitalTaxMode>,
+}
+
+/// The answer of [`GetUserTitle`] (获取用户填写的抬头).
+#[doc(alias = "v3/new-tax-control-fapiao/user-title")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/user-title")]
+#[doc(alias = "获取用户填写的抬头")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetUserTitleResponse {
+    /// 购买方类型
+    pub r#type: Option<Type>,
+    /// 名称
+    pub name: Option<String>,
+    /// 纳税人识别号
+    pub taxpayer_id: Option<String>,
+    /// 地址
+    pub address: Option<String>,
+    /// 电话
+    pub telephone: Option<String>,
+    /// 开户银行
+    pub bank_name: Option<String>,
+    /// 银行账号
+    pub bank_account: Option<String>,
+    /// 手机号
+    pub phone: Option<String>,
+    /// 邮箱地址
+    pub email: Option<String>,
+    /// 订单金额
+    pub amount: Option<i64>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 开具的发票类型
+    pub fapiao_bill_type: Option<FapiaoBillType>,
+    /// 留言信息
+    pub user_apply_message: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 开票来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUserTitleTitleUrlSource {
+    pub enum Source {
         /// `WEB`
         Web = "WEB",
         /// `MINIPROGRAM`
@@ -1753,11 +1865,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetUserTitleTitleUrlSource {}
+impl crate::endpoint::QueryValue for Source {}
 
-/// The answer of [`GetUserTitleTitleUrl`] (获取抬头填写链接).
+/// The answer of [`GetUserTitleUrl`] (获取抬头填写链接).
+#[doc(alias = "v3/new-tax-control-fapiao/user-title/title-url")]
+#[doc(alias = "GET v3/new-tax-control-fapiao/user-title/title-url")]
+#[doc(alias = "获取抬头填写链接")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserTitleTitleUrlResponse {
+pub struct GetUserTitleUrlResponse {
     /// 抬头填写链接
     pub title_url: Option<String>,
     /// 抬头填写小程序AppID
@@ -1790,7 +1905,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetFapiaoApplicationsFapiaoApplyId>(
         "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}",
     );
-    check.operation::<GetFapiaoApplicationsFapiaoApplyIdFapiaoFiles>(
+    check.operation::<GetFapiaoFileDownloadInfo>(
         "GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files",
     );
     check.operation::<PostFapiaoApplicationsFapiaoApplyIdInsertCards>(
@@ -1822,5 +1937,5 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
         "GET v3/new-tax-control-fapiao/merchant/{sub_mchid}/check-status",
     );
     check.operation::<GetUserTitle>("GET v3/new-tax-control-fapiao/user-title");
-    check.operation::<GetUserTitleTitleUrl>("GET v3/new-tax-control-fapiao/user-title/title-url");
+    check.operation::<GetUserTitleUrl>("GET v3/new-tax-control-fapiao/user-title/title-url");
 }

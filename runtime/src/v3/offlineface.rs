@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/offlineface/authinfo`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/access-specifications.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlineface/authinfo")]
+#[doc(alias = "POST v3/offlineface/authinfo")]
+#[doc(alias = "获取authinfo接口")]
 #[endpoint(POST, "v3/offlineface/authinfo", response = PostAuthinfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -34,6 +37,9 @@ pub struct PostAuthinfo {
 /// `POST /v3/offlineface/contracts/presign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/access-specifications.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlineface/contracts/presign")]
+#[doc(alias = "POST v3/offlineface/contracts/presign")]
+#[doc(alias = "预签约接口")]
 #[endpoint(POST, "v3/offlineface/contracts/presign", response = PostContractsPresignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -41,11 +47,11 @@ pub struct PostContractsPresign {
     /// 业务类型
     pub business_name: String,
     /// 刷脸用户信息
-    pub facepay_user: PostContractsPresignFacepayUser,
+    pub facepay_user: FacepayUser,
     /// 签约指定银行卡
-    pub limit_bank_card: Option<PostContractsPresignLimitBankCard>,
+    pub limit_bank_card: Option<LimitBankCard>,
     /// 签约模式
-    pub contract_mode: Option<PostContractsPresignContractMode>,
+    pub contract_mode: Option<ContractMode>,
 }
 
 /// 签约查询接口
@@ -53,10 +59,13 @@ pub struct PostContractsPresign {
 /// `GET /v3/offlineface/contracts/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/offlineface/contracts/{contract_id}", response = GetContractsContractIdResponse)]
+#[doc(alias = "v3/offlineface/contracts/{contract_id}")]
+#[doc(alias = "GET v3/offlineface/contracts/{contract_id}")]
+#[doc(alias = "签约查询接口")]
+#[endpoint(GET, "v3/offlineface/contracts/{contract_id}", response = GetContractsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetContractsContractId {
+pub struct GetContractsId {
     /// 签约ID
     pub contract_id: String,
     /// 商户签约小程序APPID
@@ -68,6 +77,9 @@ pub struct GetContractsContractId {
 /// `GET /v3/offlineface/face-collections`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlineface/face-collections")]
+#[doc(alias = "GET v3/offlineface/face-collections")]
+#[doc(alias = "查询重采用户列表")]
 #[endpoint(GET, "v3/offlineface/face-collections", response = GetFaceCollectionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -85,10 +97,13 @@ pub struct GetFaceCollections {
 /// `GET /v3/offlineface/face-collections/{collection_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/offlineface/face-collections/{collection_id}", response = GetFaceCollectionsResponseFaceCollections)]
+#[doc(alias = "v3/offlineface/face-collections/{collection_id}")]
+#[doc(alias = "GET v3/offlineface/face-collections/{collection_id}")]
+#[doc(alias = "查询重采请求详情")]
+#[endpoint(GET, "v3/offlineface/face-collections/{collection_id}", response = GetFaceCollectionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetFaceCollectionsCollectionId {
+pub struct GetFaceCollectionsId {
     /// 重采ID
     pub collection_id: String,
 }
@@ -98,6 +113,9 @@ pub struct GetFaceCollectionsCollectionId {
 /// `POST /v3/offlineface/repayment-url`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html#_1-3-%E8%A7%A3%E7%BA%A6>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlineface/repayment-url")]
+#[doc(alias = "POST v3/offlineface/repayment-url")]
+#[doc(alias = "获取还款链接接口")]
 #[endpoint(POST, "v3/offlineface/repayment-url", response = PostRepaymentUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -113,6 +131,9 @@ pub struct PostRepaymentUrl {
 /// `POST /v3/offlineface/transactions`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/access-specifications.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlineface/transactions")]
+#[doc(alias = "POST v3/offlineface/transactions")]
+#[doc(alias = "申请扣款接口")]
 #[endpoint(POST, "v3/offlineface/transactions", response = PostTransactionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -128,9 +149,9 @@ pub struct PostTransactions {
     /// 子商户商户号
     pub sub_mchid: Option<String>,
     /// 金额信息
-    pub amount: Option<PostTransactionsAmount>,
+    pub amount: Option<TransactionAmount>,
     /// 支付场景信息
-    pub scene_info: Option<PostTransactionsSceneInfo>,
+    pub scene_info: Option<TransactionSceneInfo>,
     /// 优惠标记
     pub goods_tag: Option<String>,
     /// 商品信息
@@ -138,11 +159,11 @@ pub struct PostTransactions {
     /// 商户附加信息
     pub attach: Option<String>,
     /// 结算信息
-    pub settle_info: Option<PostTransactionsSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 业务信息
-    pub business: Option<PostTransactionsBusiness>,
+    pub business: Option<Business>,
 }
 
 /// 查单接口
@@ -150,10 +171,13 @@ pub struct PostTransactions {
 /// `GET /v3/offlineface/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/offlineface/transactions/out-trade-no/{out_trade_no}", response = PostTransactionsResponse)]
+#[doc(alias = "v3/offlineface/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/offlineface/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查单接口")]
+#[endpoint(GET, "v3/offlineface/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct GetTransactionsOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
     /// 服务商商户号
@@ -165,6 +189,9 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 }
 
 /// The answer of [`PostAuthinfo`] (获取authinfo接口).
+#[doc(alias = "v3/offlineface/authinfo")]
+#[doc(alias = "POST v3/offlineface/authinfo")]
+#[doc(alias = "获取authinfo接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAuthinfoResponse {
     /// 授权信息
@@ -175,7 +202,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostContractsPresignFacepayUserIdentificationIdentificationType {
+    pub enum IdentificationType {
         /// `IDCARD`
         Idcard = "IDCARD",
     }
@@ -185,9 +212,9 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsPresignFacepayUserIdentification {
+pub struct Identification {
     /// 证件类型
-    pub identification_type: PostContractsPresignFacepayUserIdentificationIdentificationType,
+    pub identification_type: IdentificationType,
     /// 证件ID (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub identification_number: String,
@@ -197,7 +224,7 @@ pub struct PostContractsPresignFacepayUserIdentification {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsPresignFacepayUser {
+pub struct FacepayUser {
     /// 商户用户ID
     pub out_user_id: String,
     /// 刷脸用户名
@@ -207,7 +234,7 @@ pub struct PostContractsPresignFacepayUser {
     pub organization_id: String,
     /// 证件信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identification: Option<PostContractsPresignFacepayUserIdentification>,
+    pub identification: Option<Identification>,
     /// 手机号码 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -218,7 +245,7 @@ pub struct PostContractsPresignFacepayUser {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsPresignLimitBankCard {
+pub struct LimitBankCard {
     /// 银行卡号 (sensitive: encrypted on the wire)
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wechatpay(encrypt)]
@@ -229,7 +256,7 @@ pub struct PostContractsPresignLimitBankCard {
     pub identification_name: Option<String>,
     /// 开卡人证件
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identification: Option<PostContractsPresignFacepayUserIdentification>,
+    pub identification: Option<Identification>,
     /// 银行卡有效期
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_thru: Option<String>,
@@ -246,7 +273,7 @@ crate::open_enum::open_enum! {
     /// 签约模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostContractsPresignContractMode {
+    pub enum ContractMode {
         /// `LIMIT_BANK_CARD`
         LimitBankCard = "LIMIT_BANK_CARD",
         /// `PRIORITY_BANK_CARD`
@@ -257,6 +284,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostContractsPresign`] (预签约接口).
+#[doc(alias = "v3/offlineface/contracts/presign")]
+#[doc(alias = "POST v3/offlineface/contracts/presign")]
+#[doc(alias = "预签约接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostContractsPresignResponse {
     /// 会话ID
@@ -267,7 +297,7 @@ crate::open_enum::open_enum! {
     /// 签约状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetContractsContractIdResponseContractState {
+    pub enum ContractState {
         /// `NOT_CONTRACTED`
         NotContracted = "NOT_CONTRACTED",
         /// `TERMINATED`
@@ -281,7 +311,7 @@ crate::open_enum::open_enum! {
     /// 签约卡来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetContractsContractIdResponseContractBankCardFrom {
+    pub enum ContractBankCardFrom {
         /// `MERCHANT_LIMITED_BANK_CARD`
         MerchantLimitedBankCard = "MERCHANT_LIMITED_BANK_CARD",
         /// `USER_SELECT_FREE`
@@ -289,9 +319,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetContractsContractId`] (签约查询接口).
+/// The answer of [`GetContractsId`] (签约查询接口).
+#[doc(alias = "v3/offlineface/contracts/{contract_id}")]
+#[doc(alias = "GET v3/offlineface/contracts/{contract_id}")]
+#[doc(alias = "签约查询接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetContractsContractIdResponse {
+pub struct GetContractsIdResponse {
     /// 签约ID
     pub contract_id: Option<String>,
     /// 商户号
@@ -303,22 +336,22 @@ pub struct GetContractsContractIdResponse {
     /// 签约用户openid
     pub openid: Option<String>,
     /// 签约状态
-    pub contract_state: Option<GetContractsContractIdResponseContractState>,
+    pub contract_state: Option<ContractState>,
     /// 签约时间
     pub contract_signed_time: Option<String>,
     /// 解约时间
     pub contract_terminated_time: Option<String>,
     /// 签约模式
-    pub contract_mode: Option<PostContractsPresignContractMode>,
+    pub contract_mode: Option<ContractMode>,
     /// 签约卡来源
-    pub contract_bank_card_from: Option<GetContractsContractIdResponseContractBankCardFrom>,
+    pub contract_bank_card_from: Option<ContractBankCardFrom>,
 }
 
 crate::open_enum::open_enum! {
     /// 重采状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetFaceCollectionsResponseFaceCollectionsCollectionState {
+    pub enum CollectionState {
         /// `COLLECTION_REQUIRED`
         CollectionRequired = "COLLECTION_REQUIRED",
         /// `PHOTO_UPLOADED`
@@ -330,7 +363,7 @@ crate::open_enum::open_enum! {
 
 /// 重采列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetFaceCollectionsResponseFaceCollections {
+pub struct FaceCollection {
     /// 重采ID
     pub collection_id: Option<String>,
     /// 用户ID
@@ -338,7 +371,7 @@ pub struct GetFaceCollectionsResponseFaceCollections {
     /// 机构ID
     pub organization_id: Option<String>,
     /// 重采状态
-    pub collection_state: Option<GetFaceCollectionsResponseFaceCollectionsCollectionState>,
+    pub collection_state: Option<CollectionState>,
     /// 注册照上传时间
     pub register_photo_upload_time: Option<String>,
     /// 支付用户确认时间
@@ -346,13 +379,39 @@ pub struct GetFaceCollectionsResponseFaceCollections {
 }
 
 /// The answer of [`GetFaceCollections`] (查询重采用户列表).
+#[doc(alias = "v3/offlineface/face-collections")]
+#[doc(alias = "GET v3/offlineface/face-collections")]
+#[doc(alias = "查询重采用户列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetFaceCollectionsResponse {
     /// 重采列表
-    pub face_collections: Option<Vec<GetFaceCollectionsResponseFaceCollections>>,
+    pub face_collections: Option<Vec<FaceCollection>>,
+}
+
+/// The answer of [`GetFaceCollectionsId`] (查询重采请求详情).
+#[doc(alias = "v3/offlineface/face-collections/{collection_id}")]
+#[doc(alias = "GET v3/offlineface/face-collections/{collection_id}")]
+#[doc(alias = "查询重采请求详情")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetFaceCollectionsIdResponse {
+    /// 重采ID
+    pub collection_id: Option<String>,
+    /// 用户ID
+    pub use_id: Option<String>,
+    /// 机构ID
+    pub organization_id: Option<String>,
+    /// 重采状态
+    pub collection_state: Option<CollectionState>,
+    /// 注册照上传时间
+    pub register_photo_upload_time: Option<String>,
+    /// 支付用户确认时间
+    pub confirm_time: Option<String>,
 }
 
 /// The answer of [`PostRepaymentUrl`] (获取还款链接接口).
+#[doc(alias = "v3/offlineface/repayment-url")]
+#[doc(alias = "POST v3/offlineface/repayment-url")]
+#[doc(alias = "获取还款链接接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRepaymentUrlResponse {
     /// 还款链接
@@ -365,7 +424,7 @@ crate::open_enum::open_enum! {
     /// 货币类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsAmountCurrency {
+    pub enum Currency {
         /// `CNY`
         Cny = "CNY",
     }
@@ -374,17 +433,17 @@ crate::open_enum::open_enum! {
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAmount {
+pub struct TransactionAmount {
     /// 总金额
     pub total: i64,
     /// 货币类型
-    pub currency: PostTransactionsAmountCurrency,
+    pub currency: Currency,
 }
 
 /// 支付场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsSceneInfo {
+pub struct TransactionSceneInfo {
     /// 设备IP
     pub device_ip: String,
 }
@@ -392,7 +451,7 @@ pub struct PostTransactionsSceneInfo {
 /// 结算信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsSettleInfo {
+pub struct SettleInfo {
     /// 是否支持分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -401,7 +460,7 @@ pub struct PostTransactionsSettleInfo {
 /// 业务信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsBusiness {
+pub struct Business {
     /// 平台产品ID
     pub business_product_id: i64,
     /// 平台场景ID
@@ -410,7 +469,7 @@ pub struct PostTransactionsBusiness {
 
 /// 支付用户信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponsePayer {
+pub struct Payer {
     /// 公众下的openid
     pub sp_openid: Option<String>,
     /// 子公众下的openid
@@ -419,16 +478,16 @@ pub struct PostTransactionsResponsePayer {
 
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseAmount {
+pub struct Amount {
     /// 总金额
     pub total: Option<i64>,
     /// 货币类型
-    pub currency: Option<PostTransactionsAmountCurrency>,
+    pub currency: Option<Currency>,
 }
 
 /// 支付场景信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseSceneInfo {
+pub struct SceneInfo {
     /// 设备IP
     pub device_ip: Option<String>,
 }
@@ -437,7 +496,7 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsResponseTradeType {
+    pub enum TradeType {
         /// `NATIVE`
         Native = "NATIVE",
         /// `JSAPI`
@@ -452,6 +511,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostTransactions`] (申请扣款接口).
+#[doc(alias = "v3/offlineface/transactions")]
+#[doc(alias = "POST v3/offlineface/transactions")]
+#[doc(alias = "申请扣款接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTransactionsResponse {
     /// 服务商公众号appid
@@ -463,17 +525,65 @@ pub struct PostTransactionsResponse {
     /// 子商户商户号
     pub sub_mchid: Option<String>,
     /// 支付用户信息
-    pub payer: Option<PostTransactionsResponsePayer>,
+    pub payer: Option<Payer>,
     /// 金额信息
-    pub amount: Option<PostTransactionsResponseAmount>,
+    pub amount: Option<Amount>,
     /// 优惠信息列表
     pub promotion_detail: Option<Vec<serde_json::Value>>,
     /// 支付场景信息
-    pub scene_info: Option<PostTransactionsResponseSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 交易类型
-    pub trade_type: Option<PostTransactionsResponseTradeType>,
+    pub trade_type: Option<TradeType>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易描述
+    pub trade_state_description: Option<String>,
+    /// 欠款状态
+    pub debt_state: Option<String>,
+    /// 商品信息
+    pub description: Option<String>,
+    /// 商户附加信息
+    pub attach: Option<String>,
+    /// 支付成功时间
+    pub success_time: Option<String>,
+    /// 微信订单号
+    pub transaction_id: Option<String>,
+    /// 还款微信订单号
+    pub repayment_transaction_id: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 错误分类
+    pub error_type: Option<String>,
+}
+
+/// The answer of [`GetTransactionsOutTradeNo`] (查单接口).
+#[doc(alias = "v3/offlineface/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/offlineface/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查单接口")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionsOutTradeNoResponse {
+    /// 服务商公众号appid
+    pub sp_appid: Option<String>,
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户公众号appid
+    pub sub_appid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 支付用户信息
+    pub payer: Option<Payer>,
+    /// 金额信息
+    pub amount: Option<Amount>,
+    /// 优惠信息列表
+    pub promotion_detail: Option<Vec<serde_json::Value>>,
+    /// 支付场景信息
+    pub scene_info: Option<SceneInfo>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<TradeType>,
     /// 交易状态
     pub trade_state: Option<String>,
     /// 交易描述
@@ -500,14 +610,12 @@ pub struct PostTransactionsResponse {
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostAuthinfo>("POST v3/offlineface/authinfo");
     check.operation::<PostContractsPresign>("POST v3/offlineface/contracts/presign");
-    check.operation::<GetContractsContractId>("GET v3/offlineface/contracts/{contract_id}");
+    check.operation::<GetContractsId>("GET v3/offlineface/contracts/{contract_id}");
     check.operation::<GetFaceCollections>("GET v3/offlineface/face-collections");
-    check.operation::<GetFaceCollectionsCollectionId>(
-        "GET v3/offlineface/face-collections/{collection_id}",
-    );
+    check.operation::<GetFaceCollectionsId>("GET v3/offlineface/face-collections/{collection_id}");
     check.operation::<PostRepaymentUrl>("POST v3/offlineface/repayment-url");
     check.operation::<PostTransactions>("POST v3/offlineface/transactions");
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetTransactionsOutTradeNo>(
         "GET v3/offlineface/transactions/out-trade-no/{out_trade_no}",
     );
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/offlinefacemch/organizations`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlinefacemch/organizations")]
+#[doc(alias = "GET v3/offlinefacemch/organizations")]
+#[doc(alias = "查询机构信息接口")]
 #[endpoint(GET, "v3/offlinefacemch/organizations", response = GetOrganizationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -26,10 +29,15 @@ pub struct GetOrganizations {
 /// `GET /v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/k12-development-guidelines.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}", response = GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse)]
+#[doc(alias = "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}")]
+#[doc(
+    alias = "GET v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}"
+)]
+#[doc(alias = "刷脸用户信息查询接口")]
+#[endpoint(GET, "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}", response = GetOrganizationsIdUsersOutUserIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserId {
+pub struct GetOrganizationsIdUsersOutUserId {
     /// 机构ID
     pub organization_id: String,
     /// 商户刷脸用户ID
@@ -41,10 +49,15 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserId {
 /// `PATCH /v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/access-specifications.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}")]
+#[doc(
+    alias = "PATCH v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}"
+)]
+#[doc(alias = "刷脸用户信息修改接口")]
 #[endpoint(PATCH, "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchOrganizationsOrganizationIdUsersOutUserIdOutUserId {
+pub struct PatchOrganizationsIdUsersOutUserId {
     /// 机构ID
     pub organization_id: String,
     /// 商户刷脸用户ID
@@ -53,14 +66,13 @@ pub struct PatchOrganizationsOrganizationIdUsersOutUserIdOutUserId {
     #[wechatpay(encrypt)]
     pub user_name: Option<String>,
     /// 用户类型
-    pub user_type: Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseUserType>,
+    pub user_type: Option<UserType>,
     /// 学生信息
-    pub student_info:
-        Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentInfo>,
+    pub student_info: Option<StudentInfo>,
     /// 职工信息
-    pub staff_info: Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStaffInfo>,
+    pub staff_info: Option<StaffInfo>,
     /// 状态
-    pub status: Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStatus>,
+    pub status: Option<Status>,
     /// 手机号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub phone: Option<String>,
@@ -71,10 +83,17 @@ pub struct PatchOrganizationsOrganizationIdUsersOutUserIdOutUserId {
 /// `POST /v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/access-specifications.html>.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract"
+)]
+#[doc(
+    alias = "POST v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract"
+)]
+#[doc(alias = "解除刷脸用户签约关系接口")]
 #[endpoint(POST, "v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrganizationsOrganizationIdUsersUserIdUserIdTerminateContract {
+pub struct PostOrganizationsIdUsersIdTerminateContract {
     /// 机构ID
     pub organization_id: String,
     /// 刷脸用户ID
@@ -86,6 +105,9 @@ pub struct PostOrganizationsOrganizationIdUsersUserIdUserIdTerminateContract {
 /// `POST /v3/offlinefacemch/tokens`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/wxfacepay/develop/access-specifications.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/offlinefacemch/tokens")]
+#[doc(alias = "POST v3/offlinefacemch/tokens")]
+#[doc(alias = "获取凭证授权接口")]
 #[endpoint(POST, "v3/offlinefacemch/tokens", response = PostTokensResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -93,10 +115,13 @@ pub struct PostTokens {
     /// 使用场景
     pub scene: Option<String>,
     /// 小程序/h5鉴权场景初始化数据
-    pub web_init_data: Option<PostTokensWebInitData>,
+    pub web_init_data: Option<WebInitData>,
 }
 
 /// The answer of [`GetOrganizations`] (查询机构信息接口).
+#[doc(alias = "v3/offlinefacemch/organizations")]
+#[doc(alias = "GET v3/offlinefacemch/organizations")]
+#[doc(alias = "查询机构信息接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOrganizationsResponse {
     /// 机构ID
@@ -109,7 +134,7 @@ crate::open_enum::open_enum! {
     /// 用户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseUserType {
+    pub enum UserType {
         /// `STUDENT`
         Student = "STUDENT",
         /// `STUFF`
@@ -119,7 +144,7 @@ crate::open_enum::open_enum! {
 
 /// 学生信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentInfo {
+pub struct StudentInfo {
     /// 班级名
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class_name: Option<String>,
@@ -127,7 +152,7 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentI
 
 /// 职工信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStaffInfo {
+pub struct StaffInfo {
     /// 职业
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occupation: Option<String>,
@@ -137,7 +162,7 @@ crate::open_enum::open_enum! {
     /// 用户状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStatus {
+    pub enum Status {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `DISABLED`
@@ -149,7 +174,7 @@ crate::open_enum::open_enum! {
     /// 签约状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseContractState {
+    pub enum ContractState {
         /// `NOT_CONTRACTED`
         NotContracted = "NOT_CONTRACTED",
         /// `TERMINATED`
@@ -159,9 +184,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetOrganizationsOrganizationIdUsersOutUserIdOutUserId`] (刷脸用户信息查询接口).
+/// The answer of [`GetOrganizationsIdUsersOutUserId`] (刷脸用户信息查询接口).
+#[doc(alias = "v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}")]
+#[doc(
+    alias = "GET v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}"
+)]
+#[doc(alias = "刷脸用户信息查询接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse {
+pub struct GetOrganizationsIdUsersOutUserIdResponse {
     /// 刷脸用户ID
     pub use_id: Option<String>,
     /// 商户刷脸用户ID
@@ -171,17 +201,15 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse {
     /// 姓名
     pub user_name: Option<String>,
     /// 用户类型
-    pub user_type: Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseUserType>,
+    pub user_type: Option<UserType>,
     /// 学生信息
-    pub student_info:
-        Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStudentInfo>,
+    pub student_info: Option<StudentInfo>,
     /// 职工信息
-    pub staff_info: Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStaffInfo>,
+    pub staff_info: Option<StaffInfo>,
     /// 用户状态
-    pub status: Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseStatus>,
+    pub status: Option<Status>,
     /// 签约状态
-    pub contract_state:
-        Option<GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponseContractState>,
+    pub contract_state: Option<ContractState>,
     /// 人脸图片上传状态
     pub face_image_ok: Option<bool>,
     /// 签约ID
@@ -191,7 +219,7 @@ pub struct GetOrganizationsOrganizationIdUsersOutUserIdOutUserIdResponse {
 /// 小程序/h5鉴权场景初始化数据
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTokensWebInitData {
+pub struct WebInitData {
     /// 商户刷脸用户ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_user_id: Option<String>,
@@ -201,6 +229,9 @@ pub struct PostTokensWebInitData {
 }
 
 /// The answer of [`PostTokens`] (获取凭证授权接口).
+#[doc(alias = "v3/offlinefacemch/tokens")]
+#[doc(alias = "POST v3/offlinefacemch/tokens")]
+#[doc(alias = "获取凭证授权接口")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostTokensResponse {
     /// 授权凭证
@@ -210,12 +241,12 @@ pub struct PostTokensResponse {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetOrganizations>("GET v3/offlinefacemch/organizations");
-    check.operation::<GetOrganizationsOrganizationIdUsersOutUserIdOutUserId>(
+    check.operation::<GetOrganizationsIdUsersOutUserId>(
         "GET v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}",
     );
-    check.operation::<PatchOrganizationsOrganizationIdUsersOutUserIdOutUserId>(
+    check.operation::<PatchOrganizationsIdUsersOutUserId>(
         "PATCH v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}",
     );
-    check.operation::<PostOrganizationsOrganizationIdUsersUserIdUserIdTerminateContract>("POST v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract");
+    check.operation::<PostOrganizationsIdUsersIdTerminateContract>("POST v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract");
     check.operation::<PostTokens>("POST v3/offlinefacemch/tokens");
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/palmservice/authorization/openid/{openid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/palmservice/authorization/openid/{openid}", response = GetAuthorizationOpenidOpenidResponse)]
+#[doc(alias = "v3/palmservice/authorization/openid/{openid}")]
+#[doc(alias = "GET v3/palmservice/authorization/openid/{openid}")]
+#[doc(alias = "查询刷掌授权")]
+#[endpoint(GET, "v3/palmservice/authorization/openid/{openid}", response = GetAuthorizationOpenidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAuthorizationOpenidOpenid {
+pub struct GetAuthorizationOpenid {
     /// OpenID
     pub openid: String,
     /// 机构ID
@@ -26,6 +29,9 @@ pub struct GetAuthorizationOpenidOpenid {
 /// `POST /v3/palmservice/authorization/preauthorize`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/palmservice/authorization/preauthorize")]
+#[doc(alias = "POST v3/palmservice/authorization/preauthorize")]
+#[doc(alias = "服务关联预授权")]
 #[endpoint(POST, "v3/palmservice/authorization/preauthorize", response = PostAuthorizationPreauthorizeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -42,7 +48,7 @@ crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAuthorizationOpenidOpenidResponseState {
+    pub enum State {
         /// `AUTHORIZATION_STATE_NONE`
         AuthorizationStateNone = "AUTHORIZATION_STATE_NONE",
         /// `AUTHORIZATION_STATE_ON`
@@ -52,20 +58,26 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetAuthorizationOpenidOpenid`] (查询刷掌授权).
+/// The answer of [`GetAuthorizationOpenid`] (查询刷掌授权).
+#[doc(alias = "v3/palmservice/authorization/openid/{openid}")]
+#[doc(alias = "GET v3/palmservice/authorization/openid/{openid}")]
+#[doc(alias = "查询刷掌授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAuthorizationOpenidOpenidResponse {
+pub struct GetAuthorizationOpenidResponse {
     /// OpenID
     pub openid: Option<String>,
     /// 机构ID
     pub organization_id: Option<String>,
     /// 授权状态
-    pub state: Option<GetAuthorizationOpenidOpenidResponseState>,
+    pub state: Option<State>,
     /// 授权时间
     pub authorize_time: Option<String>,
 }
 
 /// The answer of [`PostAuthorizationPreauthorize`] (服务关联预授权).
+#[doc(alias = "v3/palmservice/authorization/preauthorize")]
+#[doc(alias = "POST v3/palmservice/authorization/preauthorize")]
+#[doc(alias = "服务关联预授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAuthorizationPreauthorizeResponse {
     /// 预授权token
@@ -74,9 +86,7 @@ pub struct PostAuthorizationPreauthorizeResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetAuthorizationOpenidOpenid>(
-        "GET v3/palmservice/authorization/openid/{openid}",
-    );
+    check.operation::<GetAuthorizationOpenid>("GET v3/palmservice/authorization/openid/{openid}");
     check.operation::<PostAuthorizationPreauthorize>(
         "POST v3/palmservice/authorization/preauthorize",
     );

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/papay/contracts/{contract_id}/fail-notify`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_11.shtml>.
 /// Callers: 普通商户.
+#[doc(alias = "v3/papay/contracts/{contract_id}/fail-notify")]
+#[doc(alias = "POST v3/papay/contracts/{contract_id}/fail-notify")]
+#[doc(alias = "重试扣费通知API")]
 #[endpoint(POST, "v3/papay/contracts/{contract_id}/fail-notify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdFailNotify {
+pub struct NotifyDeductionRetry {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 直连商户号
@@ -28,10 +31,13 @@ pub struct PostContractsContractIdFailNotify {
 /// `POST /v3/papay/contracts/{contract_id}/notify`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/json/deduct-notify.html>.
 /// Callers: 普通商户.
+#[doc(alias = "v3/papay/contracts/{contract_id}/notify")]
+#[doc(alias = "POST v3/papay/contracts/{contract_id}/notify")]
+#[doc(alias = "直连商户预扣费通知API")]
 #[endpoint(POST, "v3/papay/contracts/{contract_id}/notify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdNotify {
+pub struct NotifyPreDeduction {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 直连商户号
@@ -39,9 +45,9 @@ pub struct PostContractsContractIdNotify {
     /// 公众号ID
     pub appid: String,
     /// 扣费持续时间
-    pub deduct_duration: Option<PostContractsContractIdNotifyDeductDuration>,
+    pub deduct_duration: Option<DeductDuration>,
     /// 预计扣费金额信息
-    pub estimated_amount: PostContractsContractIdNotifyEstimatedAmount,
+    pub estimated_amount: EstimatedAmount,
 }
 
 /// 保险商户查询保险自动续费预约API
@@ -49,10 +55,17 @@ pub struct PostContractsContractIdNotify {
 /// `GET /v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/schedule/query-policy-period.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}", response = GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponse)]
+#[doc(
+    alias = "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}"
+)]
+#[doc(
+    alias = "GET v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}"
+)]
+#[doc(alias = "保险商户查询保险自动续费预约API")]
+#[endpoint(GET, "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}", response = QueryPolicyPeriodResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodId {
+pub struct QueryPolicyPeriod {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 保单的扣费周期编号
@@ -64,10 +77,17 @@ pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyP
 /// `POST /v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/schedule/schedule-policy-period.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule", response = GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponse)]
+#[doc(
+    alias = "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule"
+)]
+#[doc(alias = "保险商户预约保险自动续费API")]
+#[endpoint(POST, "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule", response = SchedulePolicyPeriodResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdSchedule {
+pub struct SchedulePolicyPeriod {
     /// 保单的扣费周期编号
     pub policy_period_id: i64,
     /// 委托代扣协议ID
@@ -75,7 +95,7 @@ pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicy
     /// 应用ID
     pub appid: String,
     /// 预约扣费金额信息
-    pub scheduled_amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub scheduled_amount: ScheduledAmount,
 }
 
 /// 保险商户受理保险自动续费扣款API
@@ -83,10 +103,13 @@ pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicy
 /// `POST /v3/papay/insurance-pay/transactions/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/deduct/create-transaction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-pay/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
+#[doc(alias = "v3/papay/insurance-pay/transactions/apply")]
+#[doc(alias = "POST v3/papay/insurance-pay/transactions/apply")]
+#[doc(alias = "保险商户受理保险自动续费扣款API")]
+#[endpoint(POST, "v3/papay/insurance-pay/transactions/apply", response = ApplyInsuranceDeductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsurancePayTransactionsApply {
+pub struct ApplyInsuranceDeduction {
     /// 应用ID
     pub appid: String,
     /// 商户订单号
@@ -100,7 +123,7 @@ pub struct PostInsurancePayTransactionsApply {
     /// 保单的扣费周期编号
     pub policy_period_id: i64,
     /// 扣费金额信息
-    pub amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub amount: ScheduledAmount,
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 附加数据
@@ -112,10 +135,17 @@ pub struct PostInsurancePayTransactionsApply {
 /// `POST /v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/insurance/apply-renew-contract.html>.
 /// Callers: 普通商户.
+#[doc(
+    alias = "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew"
+)]
+#[doc(alias = "保险商户受理续期自动续费协议")]
 #[endpoint(POST, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenew {
+pub struct RenewInsuranceContract {
     /// 委托代扣模板ID
     pub plan_id: i64,
     /// 委托代扣协议ID
@@ -123,8 +153,7 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenew {
     /// 应用ID
     pub appid: String,
     /// 续期的扣费周期列表
-    pub policy_periods:
-        Vec<PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicyPeriods>,
+    pub policy_periods: Vec<PolicyPeriod>,
 }
 
 /// 保险商户查询保险自动续费协议
@@ -132,10 +161,17 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenew {
 /// `GET /v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[doc(
+    alias = "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "保险商户查询保险自动续费协议")]
+#[endpoint(GET, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = InsuranceContract)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
+pub struct QueryInsuranceContract {
     /// 商户签约协议号
     pub out_contract_code: String,
     /// 委托代扣模板ID
@@ -147,10 +183,17 @@ pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// `POST /v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse)]
+#[doc(
+    alias = "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "保险商户通过商户协议号解除保险自动续费协议")]
+#[endpoint(POST, "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = TerminateInsuranceContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
+pub struct TerminateInsuranceContract {
     /// 委托代扣模板ID
     pub plan_id: i64,
     /// 商户签约协议号
@@ -164,10 +207,13 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeT
 /// `POST /v3/papay/insurance-sign/contracts/pre-entrust-sign/app`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/insurance/app-sign-and-create-transaction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/app", response = PostInsuranceSignContractsPreEntrustSignAppResponse)]
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "保险商户App预签约API")]
+#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/app", response = InsuranceSignAndPayAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignApp {
+pub struct InsuranceSignAndPayApp {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -185,9 +231,9 @@ pub struct PostInsuranceSignContractsPreEntrustSignApp {
     /// 保险保单的结束日期
     pub policy_end_date: String,
     /// 保单的扣费周期列表
-    pub policy_periods: Vec<PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicyPeriods>,
+    pub policy_periods: Vec<PolicyPeriod>,
     /// 扣费金额信息
-    pub amount: Option<PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount>,
+    pub amount: Option<ScheduledAmount>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 商品描述
@@ -205,7 +251,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignApp {
     /// 是否自动重新投保
     pub can_auto_reinsure: Option<bool>,
     /// 用户实名信息
-    pub real_identity: Option<PostInsuranceSignContractsPreEntrustSignAppRealIdentity>,
+    pub real_identity: Option<RealIdentity>,
     /// 合并扣费期数
     pub combined_deduct_period_count: Option<i64>,
 }
@@ -215,10 +261,13 @@ pub struct PostInsuranceSignContractsPreEntrustSignApp {
 /// `POST /v3/papay/insurance-sign/contracts/pre-entrust-sign/h5`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/insurance/h5-sign-and-create-transaction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/h5", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "保险商户H5预签约API")]
+#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/h5", response = InsuranceSignAndPayH5Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignH5 {
+pub struct InsuranceSignAndPayH5 {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -236,9 +285,9 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5 {
     /// 保险保单的结束日期
     pub policy_end_date: String,
     /// 保单的扣费周期列表
-    pub policy_periods: Vec<PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods>,
+    pub policy_periods: Vec<InsuranceSignAndPayPolicyPeriod>,
     /// 扣费金额信息
-    pub amount: Option<PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount>,
+    pub amount: Option<ScheduledAmount>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 商品描述
@@ -256,9 +305,9 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5 {
     /// 是否自动重新投保
     pub can_auto_reinsure: Option<bool>,
     /// 用户实名信息
-    pub real_identity: Option<PostInsuranceSignContractsPreEntrustSignAppRealIdentity>,
+    pub real_identity: Option<RealIdentity>,
     /// 跳转控制信息
-    pub jump_control: Option<PostInsuranceSignContractsPreEntrustSignH5JumpControl>,
+    pub jump_control: Option<JumpControl>,
     /// 合并扣费期数
     pub combined_deduct_period_count: Option<i64>,
 }
@@ -268,10 +317,13 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5 {
 /// `POST /v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/insurance/jsapi-sign-and-create-transaction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "保险商户JSAPI预签约API")]
+#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi", response = InsuranceSignAndPayJsapiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignJsapi {
+pub struct InsuranceSignAndPayJsapi {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -289,9 +341,9 @@ pub struct PostInsuranceSignContractsPreEntrustSignJsapi {
     /// 保险保单的结束日期
     pub policy_end_date: String,
     /// 保单的扣费周期列表
-    pub policy_periods: Vec<PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods>,
+    pub policy_periods: Vec<InsuranceSignAndPayPolicyPeriod>,
     /// 扣费金额信息
-    pub amount: Option<PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount>,
+    pub amount: Option<ScheduledAmount>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 商品描述
@@ -309,7 +361,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignJsapi {
     /// 是否自动重新投保
     pub can_auto_reinsure: Option<bool>,
     /// 用户实名信息
-    pub real_identity: Option<PostInsuranceSignContractsPreEntrustSignAppRealIdentity>,
+    pub real_identity: Option<RealIdentity>,
     /// 合并扣费期数
     pub combined_deduct_period_count: Option<i64>,
 }
@@ -319,10 +371,13 @@ pub struct PostInsuranceSignContractsPreEntrustSignJsapi {
 /// `POST /v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/insurance/mimi-program-sign-and-create-transaction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program", response = PostInsuranceSignContractsPreEntrustSignMiniProgramResponse)]
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "保险商户小程序预签约API")]
+#[endpoint(POST, "v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program", response = InsuranceSignAndPayMiniProgramResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
+pub struct InsuranceSignAndPayMiniProgram {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -340,9 +395,9 @@ pub struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
     /// 保险保单的结束日期
     pub policy_end_date: String,
     /// 保单的扣费周期列表
-    pub policy_periods: Vec<PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods>,
+    pub policy_periods: Vec<InsuranceSignAndPayPolicyPeriod>,
     /// 扣费金额信息
-    pub amount: Option<PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount>,
+    pub amount: Option<ScheduledAmount>,
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 商品描述
@@ -360,7 +415,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
     /// 是否自动重新投保
     pub can_auto_reinsure: Option<bool>,
     /// 用户实名信息
-    pub real_identity: Option<PostInsuranceSignContractsPreEntrustSignAppRealIdentity>,
+    pub real_identity: Option<RealIdentity>,
     /// 合并扣费期数
     pub combined_deduct_period_count: Option<i64>,
 }
@@ -370,10 +425,17 @@ pub struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
 /// `POST /v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012987596>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify", response = PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyResponse)]
+#[doc(
+    alias = "v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify"
+)]
+#[doc(alias = "保险商户修改保险扣费周期列表")]
+#[endpoint(POST, "v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify", response = ModifyPolicyPeriodResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify {
+pub struct ModifyPolicyPeriod {
     /// 委托代扣模板ID
     pub plan_id: i64,
     /// 委托代扣协议ID
@@ -381,8 +443,7 @@ pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify 
     /// 应用ID
     pub appid: String,
     /// 续期的扣费周期列表
-    pub policy_periods:
-        Vec<PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicyPeriods>,
+    pub policy_periods: Vec<PolicyPeriod>,
     /// 是否允许取消预约
     pub allow_cancel_scheduled: Option<bool>,
 }
@@ -392,10 +453,17 @@ pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify 
 /// `GET /v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/insurance-entrusted-payment/insurance/query-policy-periods-by-code.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[doc(
+    alias = "v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "保险商户查询保险扣费周期列表API")]
+#[endpoint(GET, "v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = QueryPolicyPeriodsByCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCode {
+pub struct QueryPolicyPeriodsByCode {
     /// 商户签约协议号
     pub out_contract_code: String,
     /// 委托代扣模板ID
@@ -411,10 +479,13 @@ pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCo
 /// `POST /v3/papay/pay/harmony/transactions/apply`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/pay/harmony/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
+#[doc(alias = "v3/papay/pay/harmony/transactions/apply")]
+#[doc(alias = "POST v3/papay/pay/harmony/transactions/apply")]
+#[doc(alias = "代扣受理扣款")]
+#[endpoint(POST, "v3/papay/pay/harmony/transactions/apply", response = ApplyHarmonyDeductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayHarmonyTransactionsApply {
+pub struct ApplyHarmonyDeduction {
     /// 应用ID
     pub appid: String,
     /// 商户订单号
@@ -426,7 +497,7 @@ pub struct PostPayHarmonyTransactionsApply {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 扣费金额信息
-    pub amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub amount: ScheduledAmount,
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 附加数据
@@ -442,14 +513,17 @@ pub struct PostPayHarmonyTransactionsApply {
 /// `GET /v3/papay/pay/partner/schedules/contract-id/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-query-deduct-schedule.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/pay/partner/schedules/contract-id/{contract_id}")]
+#[doc(alias = "GET v3/papay/pay/partner/schedules/contract-id/{contract_id}")]
+#[doc(alias = "查询扣费预约API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/papay/pay/partner/schedules/contract-id/{contract_id}", response = GetPayPartnerSchedulesContractIdContractIdResponse)]
+#[endpoint(GET, "v3/papay/pay/partner/schedules/contract-id/{contract_id}", response = PartnerDeductionSchedule)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPayPartnerSchedulesContractIdContractId {
+pub struct PartnerQueryDeductionSchedule {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 子商户号商户号
@@ -461,14 +535,17 @@ pub struct GetPayPartnerSchedulesContractIdContractId {
 /// `POST /v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-schedule-deduction.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "POST v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "预约扣费API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule", response = GetPayPartnerSchedulesContractIdContractIdResponse)]
+#[endpoint(POST, "v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule", response = PartnerScheduleDeductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayPartnerSchedulesContractIdContractIdSchedule {
+pub struct PartnerScheduleDeduction {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 应用ID
@@ -478,7 +555,7 @@ pub struct PostPayPartnerSchedulesContractIdContractIdSchedule {
     /// 子商户的AppID
     pub sub_appid: Option<String>,
     /// 预约的金额信息
-    pub schedule_amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub schedule_amount: ScheduledAmount,
 }
 
 /// 受理扣款API
@@ -486,14 +563,17 @@ pub struct PostPayPartnerSchedulesContractIdContractIdSchedule {
 /// `POST /v3/papay/pay/partner/transactions/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-create-transaction.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/pay/partner/transactions/apply")]
+#[doc(alias = "POST v3/papay/pay/partner/transactions/apply")]
+#[doc(alias = "受理扣款API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/pay/partner/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
+#[endpoint(POST, "v3/papay/pay/partner/transactions/apply", response = PartnerApplyDeductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayPartnerTransactionsApply {
+pub struct PartnerApplyDeduction {
     /// 应用ID
     pub sp_appid: String,
     /// 子商户号商户号
@@ -509,7 +589,7 @@ pub struct PostPayPartnerTransactionsApply {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 扣费金额信息
-    pub amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub amount: ScheduledAmount,
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 附加数据
@@ -521,10 +601,13 @@ pub struct PostPayPartnerTransactionsApply {
 /// `GET /v3/papay/pay/schedules/contract-id/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-query-deduct-schedule.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/papay/pay/schedules/contract-id/{contract_id}", response = GetPaySchedulesContractIdContractIdResponse)]
+#[doc(alias = "v3/papay/pay/schedules/contract-id/{contract_id}")]
+#[doc(alias = "GET v3/papay/pay/schedules/contract-id/{contract_id}")]
+#[doc(alias = "查询扣费预约API")]
+#[endpoint(GET, "v3/papay/pay/schedules/contract-id/{contract_id}", response = DeductionSchedule)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPaySchedulesContractIdContractId {
+pub struct QueryDeductionSchedule {
     /// 委托代扣协议ID
     pub contract_id: String,
 }
@@ -534,16 +617,19 @@ pub struct GetPaySchedulesContractIdContractId {
 /// `POST /v3/papay/pay/schedules/contract-id/{contract_id}/schedule`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-schedule-deduction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/pay/schedules/contract-id/{contract_id}/schedule", response = GetPayPartnerSchedulesContractIdContractIdResponse)]
+#[doc(alias = "v3/papay/pay/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "预约扣费API")]
+#[endpoint(POST, "v3/papay/pay/schedules/contract-id/{contract_id}/schedule", response = ScheduleDeductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaySchedulesContractIdContractIdSchedule {
+pub struct ScheduleDeduction {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 应用ID
     pub appid: String,
     /// 预约的金额信息
-    pub schedule_amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub schedule_amount: ScheduledAmount,
 }
 
 /// 受理扣款API
@@ -551,10 +637,13 @@ pub struct PostPaySchedulesContractIdContractIdSchedule {
 /// `POST /v3/papay/pay/transactions/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-create-transaction.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/pay/transactions/apply", response = PostInsurancePayTransactionsApplyResponse)]
+#[doc(alias = "v3/papay/pay/transactions/apply")]
+#[doc(alias = "POST v3/papay/pay/transactions/apply")]
+#[doc(alias = "受理扣款API")]
+#[endpoint(POST, "v3/papay/pay/transactions/apply", response = ApplyDeductionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayTransactionsApply {
+pub struct ApplyDeduction {
     /// 应用ID
     pub appid: String,
     /// 商户订单号
@@ -566,7 +655,7 @@ pub struct PostPayTransactionsApply {
     /// 委托代扣协议ID
     pub contract_id: String,
     /// 扣费金额信息
-    pub amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub amount: ScheduledAmount,
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 附加数据
@@ -578,10 +667,13 @@ pub struct PostPayTransactionsApply {
 /// `POST /v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-app-scheduled-deduct-pre-sign.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app", response = PostScheduledDeductSignContractsPreEntrustSignAppResponse)]
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "App场景预约扣费类型签约的预签约API")]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app", response = ScheduledDeductPreSignAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignContractsPreEntrustSignApp {
+pub struct ScheduledDeductPreSignApp {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -597,7 +689,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignApp {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
 }
 
 /// H5场景预约扣费类型签约的预签约API
@@ -605,10 +697,13 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignApp {
 /// `POST /v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-h5-scheduled-deduct-pre-sign.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "H5场景预约扣费类型签约的预签约API")]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5", response = ScheduledDeductPreSignH5Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignContractsPreEntrustSignH5 {
+pub struct ScheduledDeductPreSignH5 {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -624,9 +719,9 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignH5 {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
     /// 跳转控制信息
-    pub jump_control: Option<PostInsuranceSignContractsPreEntrustSignH5JumpControl>,
+    pub jump_control: Option<JumpControl>,
 }
 
 /// JSAPI场景预约扣费类型签约的预签约API
@@ -634,10 +729,13 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignH5 {
 /// `POST /v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/jsapi-scheduled-deduct-pre-sign.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "JSAPI场景预约扣费类型签约的预签约API")]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi", response = ScheduledDeductPreSignJsapiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
+pub struct ScheduledDeductPreSignJsapi {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -653,7 +751,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
 }
 
 /// 小程序场景预约扣费类型签约的预签约API
@@ -661,10 +759,13 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
 /// `POST /v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/mini-program-scheduled-deduct-pre-sign.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program", response = PostInsuranceSignContractsPreEntrustSignMiniProgramResponse)]
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "小程序场景预约扣费类型签约的预签约API")]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program", response = ScheduledDeductPreSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
+pub struct ScheduledDeductPreSignMiniProgram {
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -680,7 +781,7 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
 }
 
 /// App场景预约扣费类型签约的预签约API
@@ -688,14 +789,17 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
 /// `POST /v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-app-scheduled-deduct-pre-sign.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app")]
+#[doc(alias = "App场景预约扣费类型签约的预签约API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app", response = PostScheduledDeductSignContractsPreEntrustSignAppResponse)]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app", response = PartnerScheduledDeductPreSignAppResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
+pub struct PartnerScheduledDeductPreSignApp {
     /// 应用ID
     pub sp_appid: String,
     /// 用户在服务商商户应用下的用户标示
@@ -717,7 +821,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
 }
 
 /// H5场景预约扣费类型签约的预签约API
@@ -725,14 +829,17 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
 /// `POST /v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-h5-scheduled-deduct-pre-sign.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "H5场景预约扣费类型签约的预签约API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5", response = PartnerScheduledDeductPreSignH5Response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
+pub struct PartnerScheduledDeductPreSignH5 {
     /// 应用ID
     pub sp_appid: String,
     /// 用户在服务商商户应用下的用户标示
@@ -754,9 +861,9 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
     /// 跳转控制信息
-    pub jump_control: Option<PostInsuranceSignContractsPreEntrustSignH5JumpControl>,
+    pub jump_control: Option<JumpControl>,
 }
 
 /// JSAPI场景预约扣费类型签约的预签约API
@@ -764,14 +871,17 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
 /// `POST /v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-jsapi-scheduled-deduct-pre-sign.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "JSAPI场景预约扣费类型签约的预签约API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi", response = PostInsuranceSignContractsPreEntrustSignH5Response)]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi", response = PartnerScheduledDeductPreSignJsapiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
+pub struct PartnerScheduledDeductPreSignJsapi {
     /// 应用ID
     pub sp_appid: String,
     /// 用户在服务商商户应用下的用户标示
@@ -793,7 +903,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
 }
 
 /// 小程序场景预约扣费类型签约的预签约API
@@ -801,14 +911,19 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
 /// `POST /v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-mini-program-scheduled-deduct-pre-sign.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program")]
+#[doc(
+    alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program"
+)]
+#[doc(alias = "小程序场景预约扣费类型签约的预签约API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program", response = PostInsuranceSignContractsPreEntrustSignMiniProgramResponse)]
+#[endpoint(POST, "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program", response = PartnerScheduledDeductPreSignMiniProgramResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram {
+pub struct PartnerScheduledDeductPreSignMiniProgram {
     /// 应用ID
     pub sp_appid: String,
     /// 用户在服务商商户应用下的用户标示
@@ -830,7 +945,7 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram {
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 用于预约扣费的预约信息
-    pub deduct_schedule: Option<PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule>,
+    pub deduct_schedule: Option<DeductSchedule>,
 }
 
 /// 通过商户协议号查询委托代扣签约协议
@@ -838,10 +953,17 @@ pub struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram {
 /// `GET /v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[doc(
+    alias = "v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询委托代扣签约协议")]
+#[endpoint(GET, "v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = HarmonyContract)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode {
+pub struct QueryHarmonyContract {
     /// 商户签约协议号
     pub out_contract_code: String,
     /// 委托代扣模板ID
@@ -853,10 +975,15 @@ pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode {
 /// `GET /v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-get-contract-by-code.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[doc(alias = "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}")]
+#[doc(
+    alias = "GET v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询委托代扣签约协议API")]
+#[endpoint(GET, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = Contract)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
+pub struct QueryContract {
     /// 商户签约协议号
     pub out_contract_code: String,
     /// 委托代扣模板ID
@@ -868,10 +995,17 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// `POST /v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/normal/normal-terminate-contract-by-code.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse)]
+#[doc(
+    alias = "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "通过商户协议号解除委托代扣签约协议API")]
+#[endpoint(POST, "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = TerminateContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
+pub struct TerminateContract {
     /// 委托代扣模板ID
     pub plan_id: i64,
     /// 商户签约协议号
@@ -885,12 +1019,15 @@ pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate 
 /// `POST /v3/papay/sign/contracts/pre-entrust-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012978414>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/papay/sign/contracts/pre-entrust-sign", response = PostSignContractsPreEntrustSignResponse)]
+#[doc(alias = "v3/papay/sign/contracts/pre-entrust-sign")]
+#[doc(alias = "POST v3/papay/sign/contracts/pre-entrust-sign")]
+#[doc(alias = "代扣预签约")]
+#[endpoint(POST, "v3/papay/sign/contracts/pre-entrust-sign", response = PreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignContractsPreEntrustSign {
+pub struct PreEntrustSign {
     /// 签约场景
-    pub sign_scene: PostSignContractsPreEntrustSignSignScene,
+    pub sign_scene: SignScene,
     /// 应用ID
     pub appid: String,
     /// 用户在直连商户应用下的用户标示
@@ -908,7 +1045,7 @@ pub struct PostSignContractsPreEntrustSign {
     /// 回跳地址的url
     pub return_url: Option<String>,
     /// 发起预签约的用户
-    pub device_info: PostSignContractsPreEntrustSignDeviceInfo,
+    pub device_info: DeviceInfo,
 }
 
 /// 通过商户协议号查询委托代扣签约协议API
@@ -916,14 +1053,21 @@ pub struct PostSignContractsPreEntrustSign {
 /// `GET /v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-get-contract-by-code.html>.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询委托代扣签约协议API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[endpoint(GET, "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}", response = PartnerContract)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode {
+pub struct PartnerQueryContract {
     /// 商户签约协议号
     pub out_contract_code: String,
     /// 委托代扣模板ID
@@ -937,14 +1081,21 @@ pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode {
 /// `POST /v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/partner/partner-terminate-contract-by-code.html>.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "通过商户协议号解除委托代扣签约协议API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse)]
+#[endpoint(POST, "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate", response = PartnerTerminateContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate {
+pub struct PartnerTerminateContract {
     /// 委托代扣模板ID
     pub plan_id: i64,
     /// 商户签约协议号
@@ -959,7 +1110,7 @@ crate::open_enum::open_enum! {
     /// 单位
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostContractsContractIdNotifyDeductDurationUnit {
+    pub enum Unit {
         /// `DAY`
         Day = "DAY",
     }
@@ -968,18 +1119,18 @@ crate::open_enum::open_enum! {
 /// 扣费持续时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdNotifyDeductDuration {
+pub struct DeductDuration {
     /// 扣费持续时间数
     pub count: i64,
     /// 单位
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<PostContractsContractIdNotifyDeductDurationUnit>,
+    pub unit: Option<Unit>,
 }
 
 /// 预计扣费金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdNotifyEstimatedAmount {
+pub struct EstimatedAmount {
     /// 预计扣费金额
     pub amount: i64,
     /// 预计扣费货币类型
@@ -989,17 +1140,23 @@ pub struct PostContractsContractIdNotifyEstimatedAmount {
 
 /// 已预约的扣费金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount
-{
+pub struct DeductAmount {
     /// 金额
     pub total: Option<i64>,
     /// 货币类型
     pub currency: Option<String>,
 }
 
-/// The answer of [`GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodId`] (保险商户查询保险自动续费预约API).
+/// The answer of [`QueryPolicyPeriod`] (保险商户查询保险自动续费预约API).
+#[doc(
+    alias = "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}"
+)]
+#[doc(
+    alias = "GET v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}"
+)]
+#[doc(alias = "保险商户查询保险自动续费预约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponse {
+pub struct QueryPolicyPeriodResponse {
     /// 保单的扣费周期编号
     pub policy_period_id: Option<i64>,
     /// 当前扣费周期的状态
@@ -1009,9 +1166,9 @@ pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyP
     /// 可扣费结束日期
     pub deduct_end_date: Option<String>,
     /// 已预约的扣费金额信息
-    pub scheduled_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub scheduled_amount: Option<DeductAmount>,
     /// 实际扣费金额
-    pub deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub deduct_amount: Option<DeductAmount>,
     /// 实际扣费的日期
     pub deduct_date: Option<String>,
 }
@@ -1019,8 +1176,7 @@ pub struct GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyP
 /// 预约扣费金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount
-{
+pub struct ScheduledAmount {
     /// 金额
     pub total: i64,
     /// 货币类型
@@ -1028,32 +1184,61 @@ pub struct PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicy
     pub currency: Option<String>,
 }
 
-/// The answer of [`PostInsurancePayTransactionsApply`] (保险商户受理保险自动续费扣款API).
+/// The answer of [`SchedulePolicyPeriod`] (保险商户预约保险自动续费API).
+#[doc(
+    alias = "v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule"
+)]
+#[doc(alias = "保险商户预约保险自动续费API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsurancePayTransactionsApplyResponse {
+pub struct SchedulePolicyPeriodResponse {
+    /// 保单的扣费周期编号
+    pub policy_period_id: Option<i64>,
+    /// 当前扣费周期的状态
+    pub policy_period_state: Option<String>,
+    /// 可扣费开始日期
+    pub deduct_start_date: Option<String>,
+    /// 可扣费结束日期
+    pub deduct_end_date: Option<String>,
+    /// 已预约的扣费金额信息
+    pub scheduled_amount: Option<DeductAmount>,
+    /// 实际扣费金额
+    pub deduct_amount: Option<DeductAmount>,
+    /// 实际扣费的日期
+    pub deduct_date: Option<String>,
+}
+
+/// The answer of [`ApplyInsuranceDeduction`] (保险商户受理保险自动续费扣款API).
+#[doc(alias = "v3/papay/insurance-pay/transactions/apply")]
+#[doc(alias = "POST v3/papay/insurance-pay/transactions/apply")]
+#[doc(alias = "保险商户受理保险自动续费扣款API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ApplyInsuranceDeductionResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 扣费金额信息
-    pub amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub amount: Option<DeductAmount>,
 }
 
 /// 续期的扣费周期列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenewPolicyPeriods {
+pub struct PolicyPeriod {
     /// 保险扣费周期编号
     pub policy_period_id: i64,
     /// 预计扣费的日期
     pub estimated_deduct_date: String,
     /// 预计扣费金额
-    pub estimated_deduct_amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub estimated_deduct_amount: ScheduledAmount,
 }
 
 crate::open_enum::open_enum! {
     /// 委托代扣协议状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState {
+    pub enum ContractState {
         /// `SIGNED`
         Signed = "SIGNED",
         /// `TERMINATED`
@@ -1071,7 +1256,7 @@ crate::open_enum::open_enum! {
     /// 协议解约方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfoContractTerminationMode {
+    pub enum ContractTerminationMode {
         /// `USER_TERMINATE`
         UserTerminate = "USER_TERMINATE",
         /// `MCH_API_TERMINATE`
@@ -1087,18 +1272,25 @@ crate::open_enum::open_enum! {
 
 /// 协议解约信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo {
+pub struct ContractTerminateInfo2 {
     /// 协议解约方式
-    pub contract_termination_mode: Option<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfoContractTerminationMode>,
+    pub contract_termination_mode: Option<ContractTerminationMode>,
     /// 协议解约时间
     pub contract_terminated_time: Option<String>,
     /// 解约备注
     pub contract_termination_remark: Option<String>,
 }
 
-/// The answer of [`GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode`] (保险商户查询保险自动续费协议).
+/// The answer of [`QueryInsuranceContract`] (保险商户查询保险自动续费协议).
+#[doc(
+    alias = "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "保险商户查询保险自动续费协议")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
+pub struct InsuranceContract {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议ID
@@ -1112,13 +1304,13 @@ pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeRe
     /// 被保人姓名
     pub insured_display_name: Option<String>,
     /// 委托代扣协议状态
-    pub contract_state: Option<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState>,
+    pub contract_state: Option<ContractState>,
     /// 协议签署时间
     pub contract_signed_time: Option<String>,
     /// 协议到期时间
     pub contract_expired_time: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo>,
+    pub contract_terminate_info: Option<ContractTerminateInfo2>,
     /// 用户OpenID
     pub openid: Option<String>,
     /// 商户侧用户标识
@@ -1129,9 +1321,16 @@ pub struct GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeRe
     pub revoke_terminate_contract_redirect_appid: Option<String>,
 }
 
-/// The answer of [`PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate`] (保险商户通过商户协议号解除保险自动续费协议).
+/// The answer of [`TerminateInsuranceContract`] (保险商户通过商户协议号解除保险自动续费协议).
+#[doc(
+    alias = "v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "保险商户通过商户协议号解除保险自动续费协议")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse {
+pub struct TerminateInsuranceContractResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议ID
@@ -1145,13 +1344,13 @@ pub struct PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeT
     /// 被保人姓名
     pub insured_display_name: Option<String>,
     /// 委托代扣协议状态
-    pub contract_state: Option<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState>,
+    pub contract_state: Option<ContractState>,
     /// 协议签署时间
     pub contract_signed_time: Option<String>,
     /// 协议到期时间
     pub contract_expired_time: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo>,
+    pub contract_terminate_info: Option<ContractTerminateInfo2>,
     /// 用户OpenID
     pub openid: Option<String>,
     /// 商户侧用户标识
@@ -1162,7 +1361,7 @@ crate::open_enum::open_enum! {
     /// 实名验证类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostInsuranceSignContractsPreEntrustSignAppRealIdentityIdentityType {
+    pub enum IdentityType {
         /// `ID_CARD`
         IdCard = "ID_CARD",
     }
@@ -1172,7 +1371,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignAppRealIdentity {
+pub struct RealIdentity {
     /// 自然人姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub real_name: String,
@@ -1181,12 +1380,15 @@ pub struct PostInsuranceSignContractsPreEntrustSignAppRealIdentity {
     pub id_card_number: String,
     /// 实名验证类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_type: Option<PostInsuranceSignContractsPreEntrustSignAppRealIdentityIdentityType>,
+    pub identity_type: Option<IdentityType>,
 }
 
-/// The answer of [`PostInsuranceSignContractsPreEntrustSignApp`] (保险商户App预签约API).
+/// The answer of [`InsuranceSignAndPayApp`] (保险商户App预签约API).
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "保险商户App预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceSignContractsPreEntrustSignAppResponse {
+pub struct InsuranceSignAndPayAppResponse {
     /// 预签约ID
     pub pre_entrustweb_id: Option<String>,
 }
@@ -1194,8 +1396,7 @@ pub struct PostInsuranceSignContractsPreEntrustSignAppResponse {
 /// 保险条款列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetailPolicyClauses
-{
+pub struct PolicyClaus {
     /// 条款内容
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clause_name: Option<String>,
@@ -1207,49 +1408,65 @@ pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverage
 /// 保障详情
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetail {
+pub struct PolicyCoverageDetail {
     /// 保单额度
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_amount: Option<String>,
     /// 保险条款列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_clauses: Option<Vec<PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetailPolicyClauses>>,
+    pub policy_clauses: Option<Vec<PolicyClaus>>,
 }
 
 /// 保单的扣费周期列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignH5PolicyPeriods {
+pub struct InsuranceSignAndPayPolicyPeriod {
     /// 保险扣费周期编号
     pub policy_period_id: i64,
     /// 预计扣费的日期
     pub estimated_deduct_date: String,
     /// 预计扣费金额
-    pub estimated_deduct_amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub estimated_deduct_amount: ScheduledAmount,
     /// 保障详情
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_coverage_detail: Option<PostInsuranceSignContractsPreEntrustSignH5PolicyPeriodsPolicyCoverageDetail>,
+    pub policy_coverage_detail: Option<PolicyCoverageDetail>,
 }
 
 /// 跳转控制信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceSignContractsPreEntrustSignH5JumpControl {
+pub struct JumpControl {
     /// 跳转的应用AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jump_appid: Option<String>,
 }
 
-/// The answer of [`PostInsuranceSignContractsPreEntrustSignH5`] (保险商户H5预签约API).
+/// The answer of [`InsuranceSignAndPayH5`] (保险商户H5预签约API).
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "保险商户H5预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceSignContractsPreEntrustSignH5Response {
+pub struct InsuranceSignAndPayH5Response {
     /// 拉起微信支付客户端的URL
     pub redirect_url: Option<String>,
 }
 
-/// The answer of [`PostInsuranceSignContractsPreEntrustSignMiniProgram`] (保险商户小程序预签约API).
+/// The answer of [`InsuranceSignAndPayJsapi`] (保险商户JSAPI预签约API).
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "保险商户JSAPI预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceSignContractsPreEntrustSignMiniProgramResponse {
+pub struct InsuranceSignAndPayJsapiResponse {
+    /// 跳转签约并支付流程的URL
+    pub redirect_url: Option<String>,
+}
+
+/// The answer of [`InsuranceSignAndPayMiniProgram`] (保险商户小程序预签约API).
+#[doc(alias = "v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "保险商户小程序预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct InsuranceSignAndPayMiniProgramResponse {
     /// 预签约ID
     pub pre_entrustweb_id: Option<String>,
     /// 跳转签约小程序的AppID
@@ -1260,50 +1477,62 @@ pub struct PostInsuranceSignContractsPreEntrustSignMiniProgramResponse {
 
 /// 最新的扣费周期列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyResponsePolicyPeriods {
+pub struct PolicyPeriod2 {
     /// 保险扣费周期编号
     pub policy_period_id: Option<i64>,
     /// 预计扣费的日期
     pub estimated_deduct_date: Option<String>,
     /// 预计扣费金额
-    pub estimated_deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub estimated_deduct_amount: Option<DeductAmount>,
 }
 
-/// The answer of [`PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify`] (保险商户修改保险扣费周期列表).
+/// The answer of [`ModifyPolicyPeriod`] (保险商户修改保险扣费周期列表).
+#[doc(
+    alias = "v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify"
+)]
+#[doc(
+    alias = "POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify"
+)]
+#[doc(alias = "保险商户修改保险扣费周期列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyResponse {
+pub struct ModifyPolicyPeriodResponse {
     /// 最新的扣费周期列表
-    pub policy_periods: Option<Vec<PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModifyResponsePolicyPeriods>>,
+    pub policy_periods: Option<Vec<PolicyPeriod2>>,
     /// 发生了取消预约的扣费计划项编号
     pub cancel_scheduled_policy_period_id: Option<i64>,
 }
 
 /// 扣费周期列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponseData {
+pub struct Data {
     /// 保单的扣费周期编号
     pub policy_period_id: Option<i64>,
     /// 扣费周期预计的扣费的日期
     pub estimated_deduct_date: Option<String>,
     /// 扣费周期预计的扣费金额
-    pub estimated_deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub estimated_deduct_amount: Option<DeductAmount>,
     /// 扣费周期预约状态
     pub policy_period_state: Option<String>,
     /// 已预约的扣费金额信息
-    pub scheduled_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub scheduled_amount: Option<DeductAmount>,
     /// 实际扣费金额
-    pub deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub deduct_amount: Option<DeductAmount>,
     /// 实际扣费的日期
     pub deduct_date: Option<String>,
 }
 
-/// The answer of [`GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCode`] (保险商户查询保险扣费周期列表API).
+/// The answer of [`QueryPolicyPeriodsByCode`] (保险商户查询保险扣费周期列表API).
+#[doc(
+    alias = "v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "保险商户查询保险扣费周期列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
+pub struct QueryPolicyPeriodsByCodeResponse {
     /// 扣费周期列表
-    pub data: Option<
-        Vec<GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCodeResponseData>,
-    >,
+    pub data: Option<Vec<Data>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置
@@ -1312,9 +1541,26 @@ pub struct GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCo
     pub total_count: Option<i64>,
 }
 
-/// The answer of [`GetPayPartnerSchedulesContractIdContractId`] (查询扣费预约API).
+/// The answer of [`ApplyHarmonyDeduction`] (代扣受理扣款).
+#[doc(alias = "v3/papay/pay/harmony/transactions/apply")]
+#[doc(alias = "POST v3/papay/pay/harmony/transactions/apply")]
+#[doc(alias = "代扣受理扣款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPayPartnerSchedulesContractIdContractIdResponse {
+pub struct ApplyHarmonyDeductionResponse {
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 扣费金额信息
+    pub amount: Option<DeductAmount>,
+}
+
+/// The answer of [`PartnerQueryDeductionSchedule`] (查询扣费预约API).
+#[doc(alias = "v3/papay/pay/partner/schedules/contract-id/{contract_id}")]
+#[doc(alias = "GET v3/papay/pay/partner/schedules/contract-id/{contract_id}")]
+#[doc(alias = "查询扣费预约API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerDeductionSchedule {
     /// 扣费预约的状态
     pub schedule_state: Option<String>,
     /// 可扣费开始日期
@@ -1322,18 +1568,54 @@ pub struct GetPayPartnerSchedulesContractIdContractIdResponse {
     /// 可扣费结束日期
     pub deduct_end_date: Option<String>,
     /// 已预约的扣费金额信息
-    pub scheduled_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub scheduled_amount: Option<DeductAmount>,
     /// 实际扣费金额
-    pub deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub deduct_amount: Option<DeductAmount>,
     /// 实际扣费的日期
     pub deduct_date: Option<String>,
+}
+
+/// The answer of [`PartnerScheduleDeduction`] (预约扣费API).
+#[doc(alias = "v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "POST v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "预约扣费API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerScheduleDeductionResponse {
+    /// 扣费预约的状态
+    pub schedule_state: Option<String>,
+    /// 可扣费开始日期
+    pub deduct_start_date: Option<String>,
+    /// 可扣费结束日期
+    pub deduct_end_date: Option<String>,
+    /// 已预约的扣费金额信息
+    pub scheduled_amount: Option<DeductAmount>,
+    /// 实际扣费金额
+    pub deduct_amount: Option<DeductAmount>,
+    /// 实际扣费的日期
+    pub deduct_date: Option<String>,
+}
+
+/// The answer of [`PartnerApplyDeduction`] (受理扣款API).
+#[doc(alias = "v3/papay/pay/partner/transactions/apply")]
+#[doc(alias = "POST v3/papay/pay/partner/transactions/apply")]
+#[doc(alias = "受理扣款API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerApplyDeductionResponse {
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 扣费金额信息
+    pub amount: Option<DeductAmount>,
 }
 
 crate::open_enum::open_enum! {
     /// 扣费预约的状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPaySchedulesContractIdContractIdResponseScheduleState {
+    pub enum ScheduleState {
         /// `NO_SCHEDULED`
         NoScheduled = "NO_SCHEDULED",
         /// `SCHEDULED`
@@ -1345,38 +1627,76 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetPaySchedulesContractIdContractId`] (查询扣费预约API).
+/// The answer of [`QueryDeductionSchedule`] (查询扣费预约API).
+#[doc(alias = "v3/papay/pay/schedules/contract-id/{contract_id}")]
+#[doc(alias = "GET v3/papay/pay/schedules/contract-id/{contract_id}")]
+#[doc(alias = "查询扣费预约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPaySchedulesContractIdContractIdResponse {
+pub struct DeductionSchedule {
     /// 扣费预约的状态
-    pub schedule_state: Option<GetPaySchedulesContractIdContractIdResponseScheduleState>,
+    pub schedule_state: Option<ScheduleState>,
     /// 可扣费开始日期
     pub deduct_start_date: Option<String>,
     /// 可扣费结束日期
     pub deduct_end_date: Option<String>,
     /// 已预约的扣费金额信息
-    pub scheduled_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub scheduled_amount: Option<DeductAmount>,
     /// 实际扣费金额
-    pub deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub deduct_amount: Option<DeductAmount>,
     /// 实际扣费的日期
     pub deduct_date: Option<String>,
+}
+
+/// The answer of [`ScheduleDeduction`] (预约扣费API).
+#[doc(alias = "v3/papay/pay/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule")]
+#[doc(alias = "预约扣费API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ScheduleDeductionResponse {
+    /// 扣费预约的状态
+    pub schedule_state: Option<String>,
+    /// 可扣费开始日期
+    pub deduct_start_date: Option<String>,
+    /// 可扣费结束日期
+    pub deduct_end_date: Option<String>,
+    /// 已预约的扣费金额信息
+    pub scheduled_amount: Option<DeductAmount>,
+    /// 实际扣费金额
+    pub deduct_amount: Option<DeductAmount>,
+    /// 实际扣费的日期
+    pub deduct_date: Option<String>,
+}
+
+/// The answer of [`ApplyDeduction`] (受理扣款API).
+#[doc(alias = "v3/papay/pay/transactions/apply")]
+#[doc(alias = "POST v3/papay/pay/transactions/apply")]
+#[doc(alias = "受理扣款API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ApplyDeductionResponse {
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 扣费金额信息
+    pub amount: Option<DeductAmount>,
 }
 
 /// 用于预约扣费的预约信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule {
+pub struct DeductSchedule {
     /// 预计扣费的日期
     pub estimated_deduct_date: String,
     /// 预计的扣费金额
-    pub estimated_deduct_amount: PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount,
+    pub estimated_deduct_amount: ScheduledAmount,
     /// 商品描述
     pub description: String,
 }
 
-/// The answer of [`PostScheduledDeductSignContractsPreEntrustSignApp`] (App场景预约扣费类型签约的预签约API).
+/// The answer of [`ScheduledDeductPreSignApp`] (App场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app")]
+#[doc(alias = "App场景预约扣费类型签约的预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostScheduledDeductSignContractsPreEntrustSignAppResponse {
+pub struct ScheduledDeductPreSignAppResponse {
     /// 预签约ID
     pub pre_entrustweb_id: Option<String>,
     /// 跳转签约小程序的username
@@ -1385,25 +1705,108 @@ pub struct PostScheduledDeductSignContractsPreEntrustSignAppResponse {
     pub miniprogram_path: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 委托代扣协议状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState {
-        /// `SIGNED`
-        Signed = "SIGNED",
-        /// `TERMINATED`
-        Terminated = "TERMINATED",
-        /// `SIGN_FAILED`
-        SignFailed = "SIGN_FAILED",
-        /// `TO_BE_RENEWED`
-        ToBeRenewed = "TO_BE_RENEWED",
-    }
+/// The answer of [`ScheduledDeductPreSignH5`] (H5场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "H5场景预约扣费类型签约的预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ScheduledDeductPreSignH5Response {
+    /// 拉起微信支付客户端的URL
+    pub redirect_url: Option<String>,
 }
 
-/// The answer of [`GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询委托代扣签约协议).
+/// The answer of [`ScheduledDeductPreSignJsapi`] (JSAPI场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "JSAPI场景预约扣费类型签约的预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponse {
+pub struct ScheduledDeductPreSignJsapiResponse {
+    /// 跳转签约流程的URL
+    pub redirect_url: Option<String>,
+}
+
+/// The answer of [`ScheduledDeductPreSignMiniProgram`] (小程序场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program")]
+#[doc(alias = "小程序场景预约扣费类型签约的预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ScheduledDeductPreSignMiniProgramResponse {
+    /// 预签约ID
+    pub pre_entrustweb_id: Option<String>,
+    /// 跳转签约小程序的AppID
+    pub redirect_appid: Option<String>,
+    /// 跳转签约小程序的路径
+    pub redirect_path: Option<String>,
+}
+
+/// The answer of [`PartnerScheduledDeductPreSignApp`] (App场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app")]
+#[doc(alias = "App场景预约扣费类型签约的预签约API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerScheduledDeductPreSignAppResponse {
+    /// 预签约ID
+    pub pre_entrustweb_id: Option<String>,
+    /// 跳转签约小程序的username
+    pub miniprogram_username: Option<String>,
+    /// 跳转签约小程序的path
+    pub miniprogram_path: Option<String>,
+}
+
+/// The answer of [`PartnerScheduledDeductPreSignH5`] (H5场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5")]
+#[doc(alias = "H5场景预约扣费类型签约的预签约API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerScheduledDeductPreSignH5Response {
+    /// 拉起微信支付客户端的URL
+    pub redirect_url: Option<String>,
+}
+
+/// The answer of [`PartnerScheduledDeductPreSignJsapi`] (JSAPI场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi")]
+#[doc(alias = "JSAPI场景预约扣费类型签约的预签约API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerScheduledDeductPreSignJsapiResponse {
+    /// 跳转签约流程的URL
+    pub redirect_url: Option<String>,
+}
+
+/// The answer of [`PartnerScheduledDeductPreSignMiniProgram`] (小程序场景预约扣费类型签约的预签约API).
+#[doc(alias = "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program")]
+#[doc(
+    alias = "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program"
+)]
+#[doc(alias = "小程序场景预约扣费类型签约的预签约API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerScheduledDeductPreSignMiniProgramResponse {
+    /// 预签约ID
+    pub pre_entrustweb_id: Option<String>,
+    /// 跳转签约小程序的AppID
+    pub redirect_appid: Option<String>,
+    /// 跳转签约小程序的路径
+    pub redirect_path: Option<String>,
+}
+
+/// The answer of [`QueryHarmonyContract`] (通过商户协议号查询委托代扣签约协议).
+#[doc(
+    alias = "v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询委托代扣签约协议")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct HarmonyContract {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议ID
@@ -1417,7 +1820,7 @@ pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResp
     /// 用户账户展示名称
     pub contract_display_account: Option<String>,
     /// 委托代扣协议状态
-    pub contract_state: Option<GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState>,
+    pub contract_state: Option<ContractState>,
     /// 协议签署时间
     pub contract_signed_time: Option<String>,
     /// 协议到期时间
@@ -1425,7 +1828,7 @@ pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResp
     /// 用户OpenID
     pub openid: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo>,
+    pub contract_terminate_info: Option<ContractTerminateInfo2>,
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 鸿蒙代扣场景的用户微信号掩码
@@ -1434,7 +1837,7 @@ pub struct GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResp
 
 /// 协议解约信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo {
+pub struct ContractTerminateInfo {
     /// 协议解约方式
     pub contract_termination_mode: Option<String>,
     /// 协议解约时间
@@ -1445,24 +1848,29 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseCon
 
 /// 预约扣费场景的预约信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule {
+pub struct OutContractCodeDeductSchedule {
     /// 预计扣费的日期
     pub estimated_deduct_date: Option<String>,
     /// 预计的扣费金额
-    pub estimated_deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub estimated_deduct_amount: Option<DeductAmount>,
     /// 扣费预约状态
     pub schedule_state: Option<String>,
     /// 已预约的扣费金额信息
-    pub scheduled_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub scheduled_amount: Option<DeductAmount>,
     /// 实际扣费金额
-    pub deduct_amount: Option<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdResponseScheduledAmount>,
+    pub deduct_amount: Option<DeductAmount>,
     /// 实际扣费的日期
     pub deduct_date: Option<String>,
 }
 
-/// The answer of [`GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询委托代扣签约协议API).
+/// The answer of [`QueryContract`] (通过商户协议号查询委托代扣签约协议API).
+#[doc(alias = "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}")]
+#[doc(
+    alias = "GET v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询委托代扣签约协议API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
+pub struct Contract {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议ID
@@ -1476,9 +1884,7 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 用户账户展示名称
     pub contract_display_account: Option<String>,
     /// 委托代扣协议状态
-    pub contract_state: Option<
-        GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCodeResponseContractState,
-    >,
+    pub contract_state: Option<ContractState>,
     /// 协议签署时间
     pub contract_signed_time: Option<String>,
     /// 协议到期时间
@@ -1486,19 +1892,23 @@ pub struct GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
     /// 用户OpenID
     pub openid: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<
-        GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo,
-    >,
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 预约扣费场景的预约信息
-    pub deduct_schedule:
-        Option<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule>,
+    pub deduct_schedule: Option<OutContractCodeDeductSchedule>,
 }
 
-/// The answer of [`PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate`] (通过商户协议号解除委托代扣签约协议API).
+/// The answer of [`TerminateContract`] (通过商户协议号解除委托代扣签约协议API).
+#[doc(
+    alias = "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "通过商户协议号解除委托代扣签约协议API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateResponse {
+pub struct TerminateContractResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 委托代扣协议ID
@@ -1520,21 +1930,18 @@ pub struct PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminateR
     /// 用户OpenID
     pub openid: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<
-        GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo,
-    >,
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 预约扣费场景的预约信息
-    pub deduct_schedule:
-        Option<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule>,
+    pub deduct_schedule: Option<OutContractCodeDeductSchedule>,
 }
 
 crate::open_enum::open_enum! {
     /// 签约场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSignContractsPreEntrustSignSignScene {
+    pub enum SignScene {
         /// `SIGN_SCENE_APP`
         SignSceneApp = "SIGN_SCENE_APP",
         /// `SIGN_SCENE_QRCODE`
@@ -1546,7 +1953,7 @@ crate::open_enum::open_enum! {
     /// 设备类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSignContractsPreEntrustSignDeviceInfoDeviceType {
+    pub enum DeviceType {
         /// `DEVICE_TYPE_UNKNOW`
         DeviceTypeUnknow = "DEVICE_TYPE_UNKNOW",
         /// `DEVICE_TYPE_PHONE`
@@ -1564,7 +1971,7 @@ crate::open_enum::open_enum! {
     /// 发起预签约的用户首次登录该设备的时间
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSignContractsPreEntrustSignDeviceInfoDaysSinceFirstLogin {
+    pub enum DaysSinceFirstLogin {
         /// `DAYS_SINCE_FIRST_LOGIN_UNKNOW`
         DaysSinceFirstLoginUnknow = "DAYS_SINCE_FIRST_LOGIN_UNKNOW",
         /// `DAYS_SINCE_FIRST_LOGIN_WITHIN_1_DAY`
@@ -1585,9 +1992,9 @@ crate::open_enum::open_enum! {
 /// 发起预签约的用户
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignContractsPreEntrustSignDeviceInfo {
+pub struct DeviceInfo {
     /// 设备类型
-    pub device_type: PostSignContractsPreEntrustSignDeviceInfoDeviceType,
+    pub device_type: DeviceType,
     /// 设备的OS版本
     pub device_os: String,
     /// 设备ID
@@ -1601,12 +2008,15 @@ pub struct PostSignContractsPreEntrustSignDeviceInfo {
     /// 设备上微信的版本
     pub weixin_version: String,
     /// 发起预签约的用户首次登录该设备的时间
-    pub days_since_first_login: PostSignContractsPreEntrustSignDeviceInfoDaysSinceFirstLogin,
+    pub days_since_first_login: DaysSinceFirstLogin,
 }
 
-/// The answer of [`PostSignContractsPreEntrustSign`] (代扣预签约).
+/// The answer of [`PreEntrustSign`] (代扣预签约).
+#[doc(alias = "v3/papay/sign/contracts/pre-entrust-sign")]
+#[doc(alias = "POST v3/papay/sign/contracts/pre-entrust-sign")]
+#[doc(alias = "代扣预签约")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignContractsPreEntrustSignResponse {
+pub struct PreEntrustSignResponse {
     /// 预签约ID
     pub pre_entrustweb_id: Option<String>,
     /// 跳转签约小程序的username
@@ -1617,11 +2027,18 @@ pub struct PostSignContractsPreEntrustSignResponse {
     pub redirect_url: Option<String>,
 }
 
-/// The answer of [`GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode`] (通过商户协议号查询委托代扣签约协议API).
+/// The answer of [`PartnerQueryContract`] (通过商户协议号查询委托代扣签约协议API).
+#[doc(
+    alias = "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "通过商户协议号查询委托代扣签约协议API")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResponse {
+pub struct PartnerContract {
     /// 委托代扣协议ID
     pub contract_id: Option<String>,
     /// 普通服务商商户号
@@ -1649,107 +2066,139 @@ pub struct GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeResp
     /// 子商户AppID对应的用户OpenID
     pub sub_openid: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<
-        GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseContractTerminateInfo,
-    >,
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
     /// 商户侧用户标识
     pub out_user_code: Option<String>,
     /// 预约扣费场景的预约信息
-    pub deduct_schedule:
-        Option<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCodeResponseDeductSchedule>,
+    pub deduct_schedule: Option<OutContractCodeDeductSchedule>,
+}
+
+/// The answer of [`PartnerTerminateContract`] (通过商户协议号解除委托代扣签约协议API).
+#[doc(
+    alias = "v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "通过商户协议号解除委托代扣签约协议API")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerTerminateContractResponse {
+    /// 委托代扣协议ID
+    pub contract_id: Option<String>,
+    /// 普通服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 普通服务商的AppID
+    pub sp_appid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户的AppID
+    pub sub_appid: Option<String>,
+    /// 委托代扣模板ID
+    pub plan_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+    /// 用户账户展示名称
+    pub contract_display_account: Option<String>,
+    /// 委托代扣协议状态
+    pub contract_state: Option<String>,
+    /// 协议签署时间
+    pub contract_signed_time: Option<String>,
+    /// 协议到期时间
+    pub contract_expired_time: Option<String>,
+    /// 用户OpenID
+    pub sp_openid: Option<String>,
+    /// 子商户AppID对应的用户OpenID
+    pub sub_openid: Option<String>,
+    /// 协议解约信息
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
+    /// 商户侧用户标识
+    pub out_user_code: Option<String>,
+    /// 预约扣费场景的预约信息
+    pub deduct_schedule: Option<OutContractCodeDeductSchedule>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostContractsContractIdFailNotify>(
-        "POST v3/papay/contracts/{contract_id}/fail-notify",
-    );
-    check
-        .operation::<PostContractsContractIdNotify>("POST v3/papay/contracts/{contract_id}/notify");
-    check.operation::<GetInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodId>("GET v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}");
-    check.operation::<PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdSchedule>("POST v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule");
-    check.operation::<PostInsurancePayTransactionsApply>(
-        "POST v3/papay/insurance-pay/transactions/apply",
-    );
-    check.operation::<PostInsuranceSignContractsPlanIdPlanIdContractIdContractIdRenew>(
+    check.operation::<NotifyDeductionRetry>("POST v3/papay/contracts/{contract_id}/fail-notify");
+    check.operation::<NotifyPreDeduction>("POST v3/papay/contracts/{contract_id}/notify");
+    check.operation::<QueryPolicyPeriod>("GET v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}");
+    check.operation::<SchedulePolicyPeriod>("POST v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule");
+    check.operation::<ApplyInsuranceDeduction>("POST v3/papay/insurance-pay/transactions/apply");
+    check.operation::<RenewInsuranceContract>(
         "POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew",
     );
-    check.operation::<GetInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCode>("GET v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
-    check.operation::<PostInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate>("POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
-    check.operation::<PostInsuranceSignContractsPreEntrustSignApp>(
+    check.operation::<QueryInsuranceContract>("GET v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
+    check.operation::<TerminateInsuranceContract>("POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
+    check.operation::<InsuranceSignAndPayApp>(
         "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/app",
     );
-    check.operation::<PostInsuranceSignContractsPreEntrustSignH5>(
+    check.operation::<InsuranceSignAndPayH5>(
         "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/h5",
     );
-    check.operation::<PostInsuranceSignContractsPreEntrustSignJsapi>(
+    check.operation::<InsuranceSignAndPayJsapi>(
         "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi",
     );
-    check.operation::<PostInsuranceSignContractsPreEntrustSignMiniProgram>(
+    check.operation::<InsuranceSignAndPayMiniProgram>(
         "POST v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program",
     );
-    check.operation::<PostInsuranceSignPolicyPeriodsPlanIdPlanIdContractIdContractIdModify>("POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify");
-    check.operation::<GetInsuranceSignPolicyPeriodsPlanIdPlanIdOutContractCodeOutContractCode>("GET v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
-    check.operation::<PostPayHarmonyTransactionsApply>(
-        "POST v3/papay/pay/harmony/transactions/apply",
-    );
+    check.operation::<ModifyPolicyPeriod>("POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify");
+    check.operation::<QueryPolicyPeriodsByCode>("GET v3/papay/insurance-sign/policy_periods/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
+    check.operation::<ApplyHarmonyDeduction>("POST v3/papay/pay/harmony/transactions/apply");
     #[cfg(feature = "partner")]
-    check.operation::<GetPayPartnerSchedulesContractIdContractId>(
+    check.operation::<PartnerQueryDeductionSchedule>(
         "GET v3/papay/pay/partner/schedules/contract-id/{contract_id}",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPayPartnerSchedulesContractIdContractIdSchedule>(
+    check.operation::<PartnerScheduleDeduction>(
         "POST v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPayPartnerTransactionsApply>(
-        "POST v3/papay/pay/partner/transactions/apply",
-    );
-    check.operation::<GetPaySchedulesContractIdContractId>(
+    check.operation::<PartnerApplyDeduction>("POST v3/papay/pay/partner/transactions/apply");
+    check.operation::<QueryDeductionSchedule>(
         "GET v3/papay/pay/schedules/contract-id/{contract_id}",
     );
-    check.operation::<PostPaySchedulesContractIdContractIdSchedule>(
+    check.operation::<ScheduleDeduction>(
         "POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule",
     );
-    check.operation::<PostPayTransactionsApply>("POST v3/papay/pay/transactions/apply");
-    check.operation::<PostScheduledDeductSignContractsPreEntrustSignApp>(
+    check.operation::<ApplyDeduction>("POST v3/papay/pay/transactions/apply");
+    check.operation::<ScheduledDeductPreSignApp>(
         "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app",
     );
-    check.operation::<PostScheduledDeductSignContractsPreEntrustSignH5>(
+    check.operation::<ScheduledDeductPreSignH5>(
         "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5",
     );
-    check.operation::<PostScheduledDeductSignContractsPreEntrustSignJsapi>(
+    check.operation::<ScheduledDeductPreSignJsapi>(
         "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi",
     );
-    check.operation::<PostScheduledDeductSignContractsPreEntrustSignMiniProgram>(
+    check.operation::<ScheduledDeductPreSignMiniProgram>(
         "POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostScheduledDeductSignPartnerContractsPreEntrustSignApp>(
+    check.operation::<PartnerScheduledDeductPreSignApp>(
         "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostScheduledDeductSignPartnerContractsPreEntrustSignH5>(
+    check.operation::<PartnerScheduledDeductPreSignH5>(
         "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi>(
+    check.operation::<PartnerScheduledDeductPreSignJsapi>(
         "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram>(
+    check.operation::<PartnerScheduledDeductPreSignMiniProgram>(
         "POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program",
     );
-    check.operation::<GetSignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCode>("GET v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}");
-    check.operation::<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode>(
+    check.operation::<QueryHarmonyContract>("GET v3/papay/sign/contracts/harmony-plan-id/{plan_id}/out-contract-code/{out_contract_code}");
+    check.operation::<QueryContract>(
         "GET v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}",
     );
-    check.operation::<PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate>("POST v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
-    check.operation::<PostSignContractsPreEntrustSign>(
-        "POST v3/papay/sign/contracts/pre-entrust-sign",
-    );
+    check.operation::<TerminateContract>("POST v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
+    check.operation::<PreEntrustSign>("POST v3/papay/sign/contracts/pre-entrust-sign");
     #[cfg(feature = "partner")]
-    check.operation::<GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode>("GET v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
+    check.operation::<PartnerQueryContract>("GET v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}");
     #[cfg(feature = "partner")]
-    check.operation::<PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate>("POST v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
+    check.operation::<PartnerTerminateContract>("POST v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate");
 }

@@ -11,12 +11,15 @@ use crate::endpoint;
 /// `POST /v3/parking/reminders/application`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/application")]
+#[doc(alias = "POST v3/parking/reminders/application")]
+#[doc(alias = "提交停车场进件申请")]
 #[endpoint(POST, "v3/parking/reminders/application", response = PostRemindersApplicationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostRemindersApplication {
     /// `parking_lot`
-    pub parking_lot: PostRemindersApplicationParkingLot,
+    pub parking_lot: ApplicationParkingLot,
 }
 
 /// 查询停车场进件申请单
@@ -24,6 +27,9 @@ pub struct PostRemindersApplication {
 /// `GET /v3/parking/reminders/application/query`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/application/query")]
+#[doc(alias = "GET v3/parking/reminders/application/query")]
+#[doc(alias = "查询停车场进件申请单")]
 #[endpoint(GET, "v3/parking/reminders/application/query", response = GetRemindersApplicationQueryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -39,6 +45,9 @@ pub struct GetRemindersApplicationQuery {
 /// `POST /v3/parking/reminders/application/withdraw`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/application/withdraw")]
+#[doc(alias = "POST v3/parking/reminders/application/withdraw")]
+#[doc(alias = "撤回停车场进件申请")]
 #[endpoint(POST, "v3/parking/reminders/application/withdraw", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -54,6 +63,9 @@ pub struct PostRemindersApplicationWithdraw {
 /// `GET /v3/parking/reminders/applications`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/applications")]
+#[doc(alias = "GET v3/parking/reminders/applications")]
+#[doc(alias = "查询停车场进件申请单列表")]
 #[endpoint(GET, "v3/parking/reminders/applications", response = GetRemindersApplicationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -71,6 +83,9 @@ pub struct GetRemindersApplications {
 /// `POST /v3/parking/reminders/entry`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/entry")]
+#[doc(alias = "POST v3/parking/reminders/entry")]
+#[doc(alias = "同步车辆入场通知")]
 #[endpoint(POST, "v3/parking/reminders/entry", response = PostRemindersEntryResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -84,11 +99,11 @@ pub struct PostRemindersEntry {
     /// 车辆入场时间
     pub enter_timestamp: i64,
     /// 车牌颜色
-    pub plate_color: PostRemindersEntryPlateColor,
+    pub plate_color: PlateColor,
     /// 车辆性质
-    pub car_type: PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType,
+    pub car_type: CarType,
     /// 车辆类型
-    pub vehicle_type: PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType,
+    pub vehicle_type: VehicleType,
     /// 停车场入口编号
     pub entrance_number: Option<String>,
     /// 停车场入口名称
@@ -102,6 +117,9 @@ pub struct PostRemindersEntry {
 /// `POST /v3/parking/reminders/exit`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/exit")]
+#[doc(alias = "POST v3/parking/reminders/exit")]
+#[doc(alias = "同步车辆离场通知")]
 #[endpoint(POST, "v3/parking/reminders/exit", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -113,13 +131,13 @@ pub struct PostRemindersExit {
     /// 车牌号
     pub plate_number: String,
     /// 车牌颜色
-    pub plate_color: PostRemindersEntryPlateColor,
+    pub plate_color: PlateColor,
     /// 微信停车场ID
     pub parking_id: String,
     /// 支付状态
-    pub pay_state: Option<PostRemindersExitPayState>,
+    pub pay_state: Option<PayState>,
     /// 支付类型
-    pub pay_type: Option<PostRemindersExitPayType>,
+    pub pay_type: Option<PayType>,
     /// 商户支付订单号
     pub out_trade_no: Option<String>,
     /// 总费用
@@ -129,7 +147,7 @@ pub struct PostRemindersExit {
     /// 付款用户OpenID
     pub openid: Option<String>,
     /// 支付渠道
-    pub pay_channel: Option<PostRemindersExitPayChannel>,
+    pub pay_channel: Option<PayChannel>,
     /// 支付时间
     pub pay_time: Option<i64>,
     /// 消息支付防伪凭证
@@ -143,6 +161,9 @@ pub struct PostRemindersExit {
 /// `POST /v3/parking/reminders/ext-payment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/ext-payment")]
+#[doc(alias = "POST v3/parking/reminders/ext-payment")]
+#[doc(alias = "同步非临停扩展支付")]
 #[endpoint(POST, "v3/parking/reminders/ext-payment", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -150,7 +171,7 @@ pub struct PostRemindersExtPayment {
     /// 商户支付订单号
     pub out_trade_no: String,
     /// 费用明细列表
-    pub fee_items: Vec<PostRemindersExtPaymentFeeItems>,
+    pub fee_items: Vec<FeeItem>,
     /// 支付时间
     pub pay_time: i64,
     /// 微信停车场ID
@@ -164,6 +185,9 @@ pub struct PostRemindersExtPayment {
 /// `POST /v3/parking/reminders/parking-fee`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/parking-fee")]
+#[doc(alias = "POST v3/parking/reminders/parking-fee")]
+#[doc(alias = "查询停车费用")]
 #[endpoint(POST, "v3/parking/reminders/parking-fee", response = PostRemindersParkingFeeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -181,6 +205,9 @@ pub struct PostRemindersParkingFee {
 /// `GET /v3/parking/reminders/parking-lot`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/parking-lot")]
+#[doc(alias = "GET v3/parking/reminders/parking-lot")]
+#[doc(alias = "查询停车场信息")]
 #[endpoint(GET, "v3/parking/reminders/parking-lot", response = GetRemindersParkingLotResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -196,6 +223,9 @@ pub struct GetRemindersParkingLot {
 /// `POST /v3/parking/reminders/payment`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通服务商.
+#[doc(alias = "v3/parking/reminders/payment")]
+#[doc(alias = "POST v3/parking/reminders/payment")]
+#[doc(alias = "同步支付结果通知")]
 #[endpoint(POST, "v3/parking/reminders/payment", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -207,9 +237,9 @@ pub struct PostRemindersPayment {
     /// 微信停车场ID
     pub parking_id: String,
     /// 停车状态
-    pub parking_state: PostRemindersPaymentParkingState,
+    pub parking_state: ParkingState,
     /// 支付类型
-    pub pay_type: PostRemindersExitPayType,
+    pub pay_type: PayType,
     /// 付款用户OpenID
     pub openid: Option<String>,
     /// 特约商户号
@@ -221,7 +251,7 @@ pub struct PostRemindersPayment {
     /// 商户支付订单号
     pub out_trade_no: Option<String>,
     /// 支付渠道
-    pub pay_channel: Option<PostRemindersExitPayChannel>,
+    pub pay_channel: Option<PayChannel>,
     /// 支付时间
     pub pay_time: Option<i64>,
     /// 消息支付防伪凭证
@@ -234,7 +264,7 @@ crate::open_enum::open_enum! {
     /// 停车场类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotParkingLotType {
+    pub enum ParkingLotType {
         /// `PARKING_LOT_TYPE_UNKNOWN`
         ParkingLotTypeUnknown = "PARKING_LOT_TYPE_UNKNOWN",
         /// `PARKING_LOT_TYPE_BUSINESS_DISTRICT`
@@ -256,7 +286,7 @@ crate::open_enum::open_enum! {
     /// 收费规则类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleRuleType {
+    pub enum RuleType {
         /// `CHARGING_RULE_UNKNOWN`
         ChargingRuleUnknown = "CHARGING_RULE_UNKNOWN",
         /// `CHARGING_RULE_FIXED_INTERVAL`
@@ -272,7 +302,7 @@ crate::open_enum::open_enum! {
     /// 收费金额限制类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFeeLimitType {
+    pub enum FeeLimitType {
         /// `FEE_LIMIT_UNKNOWN`
         FeeLimitUnknown = "FEE_LIMIT_UNKNOWN",
         /// `FEE_LIMIT_AGGREGATE`
@@ -286,7 +316,7 @@ crate::open_enum::open_enum! {
     /// 计费周期类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleDailyLimitType {
+    pub enum DailyLimitType {
         /// `DAILY_LIMIT_UNKNOWN`
         DailyLimitUnknown = "DAILY_LIMIT_UNKNOWN",
         /// `DAILY_LIMIT_ROLLING_24H`
@@ -300,7 +330,7 @@ crate::open_enum::open_enum! {
     /// 不满一小时取整方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleTimeRoundingType {
+    pub enum TimeRoundingType {
         /// `TIME_ROUND_UNKNOWN`
         TimeRoundUnknown = "TIME_ROUND_UNKNOWN",
         /// `TIME_ROUND_DOWN`
@@ -314,7 +344,7 @@ crate::open_enum::open_enum! {
     /// 日期类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleDayType {
+    pub enum DayType {
         /// `DAY_TYPE_UNKNOWN`
         DayTypeUnknown = "DAY_TYPE_UNKNOWN",
         /// `DAY_TYPE_WEEKDAY`
@@ -330,7 +360,7 @@ crate::open_enum::open_enum! {
     /// 车辆类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType {
+    pub enum VehicleType {
         /// `VEHICLE_TYPE_UNKNOWN`
         VehicleTypeUnknown = "VEHICLE_TYPE_UNKNOWN",
         /// `VEHICLE_TYPE_SMALL`
@@ -348,7 +378,7 @@ crate::open_enum::open_enum! {
     /// 车牌类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType {
+    pub enum PlateType {
         /// `PLATE_TYPE_UNKNOWN`
         PlateTypeUnknown = "PLATE_TYPE_UNKNOWN",
         /// `PLATE_TYPE_TEMPORARY`
@@ -368,7 +398,7 @@ crate::open_enum::open_enum! {
     /// 免费时段收取模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodChargingMode {
+    pub enum FreePeriodChargingMode {
         /// `FREE_PERIOD_CHARGING_UNKNOWN`
         FreePeriodChargingUnknown = "FREE_PERIOD_CHARGING_UNKNOWN",
         /// `FREE_PERIOD_CHARGING_ONCE_PER_ENTRY`
@@ -386,7 +416,7 @@ crate::open_enum::open_enum! {
     /// 免费时段计算方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodCalculationMode {
+    pub enum FreePeriodCalculationMode {
         /// `FREE_PERIOD_CAL_UNKNOWN`
         FreePeriodCalUnknown = "FREE_PERIOD_CAL_UNKNOWN",
         /// `FREE_PERIOD_CAL_CONCURRENT_START`
@@ -400,7 +430,7 @@ crate::open_enum::open_enum! {
     /// 首段收费模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFirstDurationMode {
+    pub enum FirstDurationMode {
         /// `FIRST_DURATION_MODE_UNKNOWN`
         FirstDurationModeUnknown = "FIRST_DURATION_MODE_UNKNOWN",
         /// `FIRST_DURATION_MODE_ONLY_FIRST_DURATION`
@@ -412,10 +442,10 @@ crate::open_enum::open_enum! {
 
 /// `fixed_interval_rule`
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule {
+pub struct FixedIntervalRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day_type: Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleDayType>,
+    pub day_type: Option<DayType>,
     /// 时段开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
@@ -424,12 +454,10 @@ pub struct PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule {
     pub end_time: Option<String>,
     /// 车辆类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vehicle_type:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType>,
+    pub vehicle_type: Option<VehicleType>,
     /// 车牌类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plate_type:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType>,
+    pub plate_type: Option<PlateType>,
     /// 首段收费时长
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_duration: Option<i64>,
@@ -450,28 +478,23 @@ pub struct PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule {
     pub max_fee_per_day: Option<i64>,
     /// 免费时段收取模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub free_period_charging_mode: Option<
-        PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodChargingMode,
-    >,
+    pub free_period_charging_mode: Option<FreePeriodChargingMode>,
     /// 免费时段计算方式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub free_period_calculation_mode: Option<
-        PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFreePeriodCalculationMode,
-    >,
+    pub free_period_calculation_mode: Option<FreePeriodCalculationMode>,
     /// 新能源是否免停
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_green_vehicle_free_parking: Option<bool>,
     /// 首段收费模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_duration_mode:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleFirstDurationMode>,
+    pub first_duration_mode: Option<FirstDurationMode>,
 }
 
 crate::open_enum::open_enum! {
     /// 收费模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleDurationSegmentRuleChargeMode {
+    pub enum ChargeMode {
         /// `UNKNOWN`
         UnknownValue = "UNKNOWN",
         /// `INTERVAL`
@@ -483,10 +506,10 @@ crate::open_enum::open_enum! {
 
 /// `duration_segment_rule`
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
+pub struct DurationSegmentRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day_type: Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleDayType>,
+    pub day_type: Option<DayType>,
     /// 时段开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
@@ -495,16 +518,13 @@ pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
     pub end_time: Option<String>,
     /// 车辆类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vehicle_type:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType>,
+    pub vehicle_type: Option<VehicleType>,
     /// 车牌类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plate_type:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType>,
+    pub plate_type: Option<PlateType>,
     /// 收费模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub charge_mode:
-        Option<PostRemindersApplicationParkingLotChargingRuleDurationSegmentRuleChargeMode>,
+    pub charge_mode: Option<ChargeMode>,
     /// 停车时长起始
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_from: Option<i64>,
@@ -530,10 +550,10 @@ pub struct PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule {
 
 /// `pre_entry_rule`
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostRemindersApplicationParkingLotChargingRulePreEntryRule {
+pub struct PreEntryRule {
     /// 日期类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day_type: Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleDayType>,
+    pub day_type: Option<DayType>,
     /// 时段开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
@@ -542,12 +562,10 @@ pub struct PostRemindersApplicationParkingLotChargingRulePreEntryRule {
     pub end_time: Option<String>,
     /// 车辆类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vehicle_type:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRuleVehicleType>,
+    pub vehicle_type: Option<VehicleType>,
     /// 车牌类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plate_type:
-        Option<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRulePlateType>,
+    pub plate_type: Option<PlateType>,
     /// 收费金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -560,7 +578,7 @@ crate::open_enum::open_enum! {
     /// 节假日模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleHolidayMode {
+    pub enum HolidayMode {
         /// `HOLIDAY_MODE_UNKNOWN`
         HolidayModeUnknown = "HOLIDAY_MODE_UNKNOWN",
         /// `HOLIDAY_MODE_LEGAL_MODY`
@@ -576,7 +594,7 @@ crate::open_enum::open_enum! {
     /// 累计限额模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleAggregateLimitMode {
+    pub enum AggregateLimitMode {
         /// `AGGREGATE_LIMIT_MODE_UNKNOWN`
         AggregateLimitModeUnknown = "AGGREGATE_LIMIT_MODE_UNKNOWN",
         /// `AGGREGATE_LIMIT_MODE_NORMAL`
@@ -590,7 +608,7 @@ crate::open_enum::open_enum! {
     /// 首次计费时间模式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersApplicationParkingLotChargingRuleFirstChargeTimeMode {
+    pub enum FirstChargeTimeMode {
         /// `FIRST_CHARGE_TIME_MODE_UNKNOWN`
         FirstChargeTimeModeUnknown = "FIRST_CHARGE_TIME_MODE_UNKNOWN",
         /// `FIRST_CHARGE_TIME_MODE_ENTER`
@@ -602,19 +620,19 @@ crate::open_enum::open_enum! {
 
 /// `charging_rule`
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostRemindersApplicationParkingLotChargingRule {
+pub struct ChargingRule {
     /// 收费规则类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule_type: Option<PostRemindersApplicationParkingLotChargingRuleRuleType>,
+    pub rule_type: Option<RuleType>,
     /// 收费金额限制类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fee_limit_type: Option<PostRemindersApplicationParkingLotChargingRuleFeeLimitType>,
+    pub fee_limit_type: Option<FeeLimitType>,
     /// 计费周期类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub daily_limit_type: Option<PostRemindersApplicationParkingLotChargingRuleDailyLimitType>,
+    pub daily_limit_type: Option<DailyLimitType>,
     /// 不满一小时取整方式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_rounding_type: Option<PostRemindersApplicationParkingLotChargingRuleTimeRoundingType>,
+    pub time_rounding_type: Option<TimeRoundingType>,
     /// 入场免费时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub free_entry_duration: Option<i64>,
@@ -623,32 +641,28 @@ pub struct PostRemindersApplicationParkingLotChargingRule {
     pub free_exit_duration: Option<i64>,
     /// `fixed_interval_rule`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fixed_interval_rule:
-        Option<Vec<PostRemindersApplicationParkingLotChargingRuleFixedIntervalRule>>,
+    pub fixed_interval_rule: Option<Vec<FixedIntervalRule>>,
     /// `duration_segment_rule`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_segment_rule:
-        Option<Vec<PostRemindersApplicationParkingLotChargingRuleDurationSegmentRule>>,
+    pub duration_segment_rule: Option<Vec<DurationSegmentRule>>,
     /// `pre_entry_rule`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pre_entry_rule: Option<Vec<PostRemindersApplicationParkingLotChargingRulePreEntryRule>>,
+    pub pre_entry_rule: Option<Vec<PreEntryRule>>,
     /// 节假日模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub holiday_mode: Option<PostRemindersApplicationParkingLotChargingRuleHolidayMode>,
+    pub holiday_mode: Option<HolidayMode>,
     /// 累计限额模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aggregate_limit_mode:
-        Option<PostRemindersApplicationParkingLotChargingRuleAggregateLimitMode>,
+    pub aggregate_limit_mode: Option<AggregateLimitMode>,
     /// 首次计费时间模式
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_charge_time_mode:
-        Option<PostRemindersApplicationParkingLotChargingRuleFirstChargeTimeMode>,
+    pub first_charge_time_mode: Option<FirstChargeTimeMode>,
 }
 
 /// `parking_lot`
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRemindersApplicationParkingLot {
+pub struct ApplicationParkingLot {
     /// 停车场名称
     pub parking_lot_name: String,
     /// 商户停车场ID
@@ -660,7 +674,7 @@ pub struct PostRemindersApplicationParkingLot {
     /// 停车场纬度
     pub latitude: String,
     /// 停车场类型
-    pub parking_lot_type: PostRemindersApplicationParkingLotParkingLotType,
+    pub parking_lot_type: ParkingLotType,
     /// 客服联系电话
     pub phone_number: String,
     /// 收费告示牌url
@@ -682,10 +696,13 @@ pub struct PostRemindersApplicationParkingLot {
     pub parking_order_path: Option<String>,
     /// `charging_rule`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub charging_rule: Option<PostRemindersApplicationParkingLotChargingRule>,
+    pub charging_rule: Option<ChargingRule>,
 }
 
 /// The answer of [`PostRemindersApplication`] (提交停车场进件申请).
+#[doc(alias = "v3/parking/reminders/application")]
+#[doc(alias = "POST v3/parking/reminders/application")]
+#[doc(alias = "提交停车场进件申请")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRemindersApplicationResponse {
     /// 停车场进件审核单号
@@ -696,7 +713,7 @@ crate::open_enum::open_enum! {
     /// 审核状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRemindersApplicationQueryResponseApplicationAuditStatus {
+    pub enum AuditStatus {
         /// `AUDIT_STATUS_UNKNOWN`
         AuditStatusUnknown = "AUDIT_STATUS_UNKNOWN",
         /// `AUDIT_STATUS_PENDING`
@@ -712,7 +729,7 @@ crate::open_enum::open_enum! {
 
 /// `parking_lot`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRemindersApplicationQueryResponseApplicationParkingLot {
+pub struct ParkingLot {
     /// 停车场名称
     pub parking_lot_name: Option<String>,
     /// 商户停车场ID
@@ -724,7 +741,7 @@ pub struct GetRemindersApplicationQueryResponseApplicationParkingLot {
     /// 停车场纬度
     pub latitude: Option<String>,
     /// 停车场类型
-    pub parking_lot_type: Option<PostRemindersApplicationParkingLotParkingLotType>,
+    pub parking_lot_type: Option<ParkingLotType>,
     /// 客服联系电话
     pub phone_number: Option<String>,
     /// 收费告示牌url
@@ -740,12 +757,12 @@ pub struct GetRemindersApplicationQueryResponseApplicationParkingLot {
     /// 商家停车订单路径
     pub parking_order_path: Option<String>,
     /// `charging_rule`
-    pub charging_rule: Option<PostRemindersApplicationParkingLotChargingRule>,
+    pub charging_rule: Option<ChargingRule>,
 }
 
 /// `fields`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRemindersApplicationQueryResponseApplicationAuditCommentFields {
+pub struct Field {
     /// 字段名
     pub field: Option<String>,
     /// 审核意见
@@ -754,42 +771,48 @@ pub struct GetRemindersApplicationQueryResponseApplicationAuditCommentFields {
 
 /// `audit_comment`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRemindersApplicationQueryResponseApplicationAuditComment {
+pub struct AuditComment {
     /// `fields`
-    pub fields: Option<Vec<GetRemindersApplicationQueryResponseApplicationAuditCommentFields>>,
+    pub fields: Option<Vec<Field>>,
     /// 改进建议
     pub recommendation: Option<String>,
 }
 
 /// `application`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRemindersApplicationQueryResponseApplication {
+pub struct Application {
     /// 停车场进件审核单号
     pub parking_lot_audit_no: Option<String>,
     /// 审核状态
-    pub audit_status: Option<GetRemindersApplicationQueryResponseApplicationAuditStatus>,
+    pub audit_status: Option<AuditStatus>,
     /// 提交时间
     pub submit_time: Option<i64>,
     /// `parking_lot`
-    pub parking_lot: Option<GetRemindersApplicationQueryResponseApplicationParkingLot>,
+    pub parking_lot: Option<ParkingLot>,
     /// `audit_comment`
-    pub audit_comment: Option<GetRemindersApplicationQueryResponseApplicationAuditComment>,
+    pub audit_comment: Option<AuditComment>,
 }
 
 /// The answer of [`GetRemindersApplicationQuery`] (查询停车场进件申请单).
+#[doc(alias = "v3/parking/reminders/application/query")]
+#[doc(alias = "GET v3/parking/reminders/application/query")]
+#[doc(alias = "查询停车场进件申请单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationQueryResponse {
     /// `application`
-    pub application: Option<GetRemindersApplicationQueryResponseApplication>,
+    pub application: Option<Application>,
     /// 微信停车场ID
     pub wx_parking_lot_id: Option<String>,
 }
 
 /// The answer of [`GetRemindersApplications`] (查询停车场进件申请单列表).
+#[doc(alias = "v3/parking/reminders/applications")]
+#[doc(alias = "GET v3/parking/reminders/applications")]
+#[doc(alias = "查询停车场进件申请单列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersApplicationsResponse {
     /// `application_list`
-    pub application_list: Option<Vec<GetRemindersApplicationQueryResponseApplication>>,
+    pub application_list: Option<Vec<Application>>,
     /// 微信停车场ID
     pub wx_parking_lot_id: Option<String>,
 }
@@ -798,7 +821,7 @@ crate::open_enum::open_enum! {
     /// 车牌颜色
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersEntryPlateColor {
+    pub enum PlateColor {
         /// `PLATE_COLOR_UNKNOWN`
         PlateColorUnknown = "PLATE_COLOR_UNKNOWN",
         /// `PLATE_COLOR_BLUE`
@@ -820,7 +843,30 @@ crate::open_enum::open_enum! {
     }
 }
 
+crate::open_enum::open_enum! {
+    /// 车辆性质
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum CarType {
+        /// `PLATE_TYPE_UNKNOWN`
+        PlateTypeUnknown = "PLATE_TYPE_UNKNOWN",
+        /// `PLATE_TYPE_TEMPORARY`
+        PlateTypeTemporary = "PLATE_TYPE_TEMPORARY",
+        /// `PLATE_TYPE_MONTHLY`
+        PlateTypeMonthly = "PLATE_TYPE_MONTHLY",
+        /// `PLATE_TYPE_FREE`
+        PlateTypeFree = "PLATE_TYPE_FREE",
+        /// `PLATE_TYPE_PREPAID`
+        PlateTypePrepaid = "PLATE_TYPE_PREPAID",
+        /// `PLATE_TYPE_OTHERS`
+        PlateTypeOthers = "PLATE_TYPE_OTHERS",
+    }
+}
+
 /// The answer of [`PostRemindersEntry`] (同步车辆入场通知).
+#[doc(alias = "v3/parking/reminders/entry")]
+#[doc(alias = "POST v3/parking/reminders/entry")]
+#[doc(alias = "同步车辆入场通知")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRemindersEntryResponse {
     /// 微信停车单号
@@ -831,7 +877,7 @@ crate::open_enum::open_enum! {
     /// 支付状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersExitPayState {
+    pub enum PayState {
         /// `PAY_STATUS_UNKNOWN`
         PayStatusUnknown = "PAY_STATUS_UNKNOWN",
         /// `PAY_STATUS_UNPAID`
@@ -845,7 +891,7 @@ crate::open_enum::open_enum! {
     /// 支付类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersExitPayType {
+    pub enum PayType {
         /// `PAY_TYPE_UNKNOWN`
         PayTypeUnknown = "PAY_TYPE_UNKNOWN",
         /// `PAY_TYPE_WXPAY`
@@ -859,7 +905,7 @@ crate::open_enum::open_enum! {
     /// 支付渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersExitPayChannel {
+    pub enum PayChannel {
         /// `PAY_CHANNEL_UNKNOWN`
         PayChannelUnknown = "PAY_CHANNEL_UNKNOWN",
         /// `PAY_CHANNEL_WECHAT_PAY_NOTIF`
@@ -879,7 +925,7 @@ crate::open_enum::open_enum! {
     /// 费用类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersExtPaymentFeeItemsFeeType {
+    pub enum FeeType {
         /// `EXT_PARKING_PAYMENT_FEE_TYPE_UNKNOWN`
         ExtParkingPaymentFeeTypeUnknown = "EXT_PARKING_PAYMENT_FEE_TYPE_UNKNOWN",
         /// `EXT_PARKING_PAYMENT_FEE_TYPE_MONTHLY`
@@ -894,9 +940,9 @@ crate::open_enum::open_enum! {
 /// 费用明细列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRemindersExtPaymentFeeItems {
+pub struct FeeItem {
     /// 费用类型
-    pub fee_type: PostRemindersExtPaymentFeeItemsFeeType,
+    pub fee_type: FeeType,
     /// 金额
     pub amount: i64,
 }
@@ -905,7 +951,7 @@ crate::open_enum::open_enum! {
     /// 停车状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersParkingFeeResponseParkingState {
+    pub enum ParkingState {
         /// `PARKING_STATE_UNKNOWN`
         ParkingStateUnknown = "PARKING_STATE_UNKNOWN",
         /// `PARKING_STATE_ENTERED`
@@ -916,10 +962,19 @@ crate::open_enum::open_enum! {
         ParkingStateExited = "PARKING_STATE_EXITED",
         /// `PARKING_STATE_UNEXPECTED_CLOSE`
         ParkingStateUnexpectedClose = "PARKING_STATE_UNEXPECTED_CLOSE",
+        /// `PARKING_STATUS_UNKNOWN`
+        ParkingStatusUnknown = "PARKING_STATUS_UNKNOWN",
+        /// `PARKING_STATUS_PARKING`
+        ParkingStatusParking = "PARKING_STATUS_PARKING",
+        /// `PARKING_STATUS_NOT_PARKING`
+        ParkingStatusNotParking = "PARKING_STATUS_NOT_PARKING",
     }
 }
 
 /// The answer of [`PostRemindersParkingFee`] (查询停车费用).
+#[doc(alias = "v3/parking/reminders/parking-fee")]
+#[doc(alias = "POST v3/parking/reminders/parking-fee")]
+#[doc(alias = "查询停车费用")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostRemindersParkingFeeResponse {
     /// 当前总费用
@@ -927,9 +982,9 @@ pub struct PostRemindersParkingFeeResponse {
     /// 已停时长
     pub parking_timestamp: Option<i64>,
     /// 停车状态
-    pub parking_state: Option<PostRemindersParkingFeeResponseParkingState>,
+    pub parking_state: Option<ParkingState>,
     /// 支付状态
-    pub pay_state: Option<PostRemindersExitPayState>,
+    pub pay_state: Option<PayState>,
     /// 免费待出场时间
     pub allowed_exit_timestamp: Option<i64>,
     /// 下一次跳价价格
@@ -946,7 +1001,7 @@ crate::open_enum::open_enum! {
     /// 启用状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRemindersParkingLotResponseEnabledState {
+    pub enum EnabledState {
         /// `ENABLED_STATE_UNKNOWN`
         EnabledStateUnknown = "ENABLED_STATE_UNKNOWN",
         /// `ENABLED_STATE_NOT_ENABLED`
@@ -959,6 +1014,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetRemindersParkingLot`] (查询停车场信息).
+#[doc(alias = "v3/parking/reminders/parking-lot")]
+#[doc(alias = "GET v3/parking/reminders/parking-lot")]
+#[doc(alias = "查询停车场信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetRemindersParkingLotResponse {
     /// 微信停车场ID
@@ -978,23 +1036,9 @@ pub struct GetRemindersParkingLotResponse {
     /// 停车订单小程序path
     pub parking_order_mini_prog_path: Option<String>,
     /// 启用状态
-    pub enabled_state: Option<GetRemindersParkingLotResponseEnabledState>,
+    pub enabled_state: Option<EnabledState>,
     /// 原因
     pub reason: Option<String>,
-}
-
-crate::open_enum::open_enum! {
-    /// 停车状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostRemindersPaymentParkingState {
-        /// `PARKING_STATUS_UNKNOWN`
-        ParkingStatusUnknown = "PARKING_STATUS_UNKNOWN",
-        /// `PARKING_STATUS_PARKING`
-        ParkingStatusParking = "PARKING_STATUS_PARKING",
-        /// `PARKING_STATUS_NOT_PARKING`
-        ParkingStatusNotParking = "PARKING_STATUS_NOT_PARKING",
-    }
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

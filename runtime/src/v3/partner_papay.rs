@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/partner-papay/contracts/{contract_id}/fail-notify`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_16.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/partner-papay/contracts/{contract_id}/fail-notify")]
+#[doc(alias = "POST v3/partner-papay/contracts/{contract_id}/fail-notify")]
+#[doc(alias = "服务商商户重试扣费通知API")]
 #[endpoint(POST, "v3/partner-papay/contracts/{contract_id}/fail-notify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdFailNotify {
+pub struct PostContractsIdFailNotify {
     /// 委托代扣协议id
     pub contract_id: String,
     /// 服务商商户号
@@ -32,10 +35,13 @@ pub struct PostContractsContractIdFailNotify {
 /// `POST /v3/partner-papay/contracts/{contract_id}/notify`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/json/partner-deduct-notify.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/partner-papay/contracts/{contract_id}/notify")]
+#[doc(alias = "POST v3/partner-papay/contracts/{contract_id}/notify")]
+#[doc(alias = "服务商商户预扣费通知API")]
 #[endpoint(POST, "v3/partner-papay/contracts/{contract_id}/notify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdNotify {
+pub struct PartnerDeductNotify {
     /// 委托代扣协议id
     pub contract_id: String,
     /// 服务商商户号
@@ -47,15 +53,15 @@ pub struct PostContractsContractIdNotify {
     /// 子商户应用D
     pub sub_appid: Option<String>,
     /// 扣费持续时间
-    pub deduct_duration: Option<PostContractsContractIdNotifyDeductDuration>,
+    pub deduct_duration: Option<DeductDuration>,
     /// 预计扣费金额信息
-    pub estimated_amount: PostContractsContractIdNotifyEstimatedAmount,
+    pub estimated_amount: EstimatedAmount,
 }
 
 /// 扣费持续时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdNotifyDeductDuration {
+pub struct DeductDuration {
     /// 扣费持续时间数
     pub count: i64,
     /// 单位
@@ -66,7 +72,7 @@ pub struct PostContractsContractIdNotifyDeductDuration {
 /// 预计扣费金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsContractIdNotifyEstimatedAmount {
+pub struct EstimatedAmount {
     /// 预计扣费金额
     pub amount: i64,
     /// 预计扣费货币类型
@@ -76,10 +82,8 @@ pub struct PostContractsContractIdNotifyEstimatedAmount {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostContractsContractIdFailNotify>(
+    check.operation::<PostContractsIdFailNotify>(
         "POST v3/partner-papay/contracts/{contract_id}/fail-notify",
     );
-    check.operation::<PostContractsContractIdNotify>(
-        "POST v3/partner-papay/contracts/{contract_id}/notify",
-    );
+    check.operation::<PartnerDeductNotify>("POST v3/partner-papay/contracts/{contract_id}/notify");
 }

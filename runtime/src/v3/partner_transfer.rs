@@ -11,16 +11,19 @@ use crate::endpoint;
 /// `POST /v3/partner-transfer/batches`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_6.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/partner-transfer/batches", response = PostBatchesResponse)]
+#[doc(alias = "v3/partner-transfer/batches")]
+#[doc(alias = "POST v3/partner-transfer/batches")]
+#[doc(alias = "发起批量转账API")]
+#[endpoint(POST, "v3/partner-transfer/batches", response = PartnerInitiateTransferBatchResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBatches {
+pub struct InitiateTransferBatch {
     /// 特约商户号
     pub sub_mchid: String,
     /// 特约商户appid
     pub sub_appid: Option<String>,
     /// 特约商户授权类型
-    pub authorization_type: PostBatchesAuthorizationType,
+    pub authorization_type: PartnerAuthType,
     /// 商家批次单号
     pub out_batch_no: String,
     /// 批次名称
@@ -32,13 +35,13 @@ pub struct PostBatches {
     /// 转账总笔数
     pub total_num: i64,
     /// 转账明细列表
-    pub transfer_detail_list: Option<Vec<PostBatchesTransferDetailList>>,
+    pub transfer_detail_list: Option<Vec<PartnerTransferDetailInput>>,
     /// 服务商的appid
     pub sp_appid: Option<String>,
     /// 批量转账用途
-    pub transfer_purpose: Option<PostBatchesTransferPurpose>,
+    pub transfer_purpose: Option<PartnerTransferUseType>,
     /// 转账场景
-    pub transfer_scene: Option<PostBatchesTransferScene>,
+    pub transfer_scene: Option<PartnerTransferScene>,
 }
 
 /// 微信支付批次单号查询批次单API
@@ -46,10 +49,13 @@ pub struct PostBatches {
 /// `GET /v3/partner-transfer/batches/batch-id/{batch_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_7.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/partner-transfer/batches/batch-id/{batch_id}", response = GetBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/partner-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/partner-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付批次单号查询批次单API")]
+#[endpoint(GET, "v3/partner-transfer/batches/batch-id/{batch_id}", response = PartnerTransferBatch)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesBatchIdBatchId {
+pub struct GetTransferBatchByNo {
     /// 微信支付批次单号
     pub batch_id: String,
     /// 是否查询转账明细单
@@ -59,7 +65,7 @@ pub struct GetBatchesBatchIdBatchId {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_status: Option<GetBatchesBatchIdBatchIdDetailStatus>,
+    pub detail_status: Option<DetailStatus>,
 }
 
 /// 微信支付明细单号查询明细单API
@@ -67,10 +73,13 @@ pub struct GetBatchesBatchIdBatchId {
 /// `GET /v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_8.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(alias = "v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "GET v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "微信支付明细单号查询明细单API")]
+#[endpoint(GET, "v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = PartnerTransferDetail)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
+pub struct GetTransferDetailByNo {
     /// 微信支付批次单号
     pub batch_id: String,
     /// 微信明细单号
@@ -82,10 +91,13 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// `GET /v3/partner-transfer/batches/out-batch-no/{out_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_9.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/partner-transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/partner-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商家批次单号查询批次单API")]
+#[endpoint(GET, "v3/partner-transfer/batches/out-batch-no/{out_batch_no}", response = PartnerTransferBatch)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesOutBatchNoOutBatchNo {
+pub struct GetTransferBatchByOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 是否查询转账明细单
@@ -95,7 +107,7 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_status: Option<GetBatchesOutBatchNoOutBatchNoDetailStatus>,
+    pub detail_status: Option<DetailStatus>,
 }
 
 /// 商家明细单号查询明细单API
@@ -103,10 +115,17 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
 /// `GET /v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_10.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单API")]
+#[endpoint(GET, "v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = PartnerTransferDetail)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
+pub struct GetTransferDetailByOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -117,7 +136,7 @@ crate::open_enum::open_enum! {
     /// 特约商户授权类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBatchesAuthorizationType {
+    pub enum PartnerAuthType {
         /// `INFORMATION_AUTHORIZATION_TYPE`
         InformationAuthorizationType = "INFORMATION_AUTHORIZATION_TYPE",
         /// `FUND_AUTHORIZATION_TYPE`
@@ -131,7 +150,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBatchesTransferDetailList {
+pub struct PartnerTransferDetailInput {
     /// 商家明细单号
     pub out_detail_no: String,
     /// 转账金额
@@ -153,7 +172,7 @@ crate::open_enum::open_enum! {
     /// 批量转账用途
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBatchesTransferPurpose {
+    pub enum PartnerTransferUseType {
         /// `GOODSPAYMENT`
         Goodspayment = "GOODSPAYMENT",
         /// `COMMISSION`
@@ -173,7 +192,7 @@ crate::open_enum::open_enum! {
     /// 转账场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBatchesTransferScene {
+    pub enum PartnerTransferScene {
         /// `ORDINARY_TRANSFER`
         OrdinaryTransfer = "ORDINARY_TRANSFER",
         /// `PAYROLL_CARD_TRANSFER`
@@ -181,9 +200,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostBatches`] (发起批量转账API).
+/// The answer of [`InitiateTransferBatch`] (发起批量转账API).
+#[doc(alias = "v3/partner-transfer/batches")]
+#[doc(alias = "POST v3/partner-transfer/batches")]
+#[doc(alias = "发起批量转账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBatchesResponse {
+pub struct PartnerInitiateTransferBatchResponse {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 微信支付批次单号
@@ -196,23 +218,25 @@ crate::open_enum::open_enum! {
     /// 明细状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdDetailStatus {
+    pub enum DetailStatus {
         /// `ALL`
         All = "ALL",
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `FAIL`
         Fail = "FAIL",
+        /// `REFUND`
+        Refund = "REFUND",
     }
 }
 
-impl crate::endpoint::QueryValue for GetBatchesBatchIdBatchIdDetailStatus {}
+impl crate::endpoint::QueryValue for DetailStatus {}
 
 crate::open_enum::open_enum! {
     /// 批次关闭原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseCloseReason {
+    pub enum PartnerCloseReasonType {
         /// `MERCHANT_REVOCATION`
         MerchantRevocation = "MERCHANT_REVOCATION",
         /// `OVERDUE_CLOSE`
@@ -224,7 +248,7 @@ crate::open_enum::open_enum! {
 
 /// 转账明细单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
+pub struct PartnerTransferDetailCompact {
     /// 微信支付明细单号
     pub detail_id: String,
     /// 商家明细单号
@@ -233,9 +257,12 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
     pub detail_status: String,
 }
 
-/// The answer of [`GetBatchesBatchIdBatchId`] (微信支付批次单号查询批次单API).
+/// The answer of [`GetTransferBatchByNo`] (微信支付批次单号查询批次单API).
+#[doc(alias = "v3/partner-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/partner-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付批次单号查询批次单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponse {
+pub struct PartnerTransferBatch {
     /// 服务商商户号
     pub sp_mchid: String,
     /// 特约商户号
@@ -251,13 +278,13 @@ pub struct GetBatchesBatchIdBatchIdResponse {
     /// 批次类型
     pub batch_type: String,
     /// 特约商户授权类型
-    pub authorization_type: PostBatchesAuthorizationType,
+    pub authorization_type: PartnerAuthType,
     /// 批次名称
     pub batch_name: String,
     /// 批次备注
     pub batch_remark: String,
     /// 批次关闭原因
-    pub close_reason: Option<GetBatchesBatchIdBatchIdResponseCloseReason>,
+    pub close_reason: Option<PartnerCloseReasonType>,
     /// 转账总金额
     pub total_amount: i64,
     /// 转账总笔数
@@ -275,20 +302,20 @@ pub struct GetBatchesBatchIdBatchIdResponse {
     /// 转账失败笔数
     pub fail_num: Option<i64>,
     /// 转账明细单列表
-    pub transfer_detail_list: Option<Vec<GetBatchesBatchIdBatchIdResponseTransferDetailList>>,
+    pub transfer_detail_list: Option<Vec<PartnerTransferDetailCompact>>,
     /// 服务商的appid
     pub sp_appid: Option<String>,
     /// 批量转账用途
-    pub transfer_purpose: Option<PostBatchesTransferPurpose>,
+    pub transfer_purpose: Option<PartnerTransferUseType>,
     /// 转账场景
-    pub transfer_scene: Option<PostBatchesTransferScene>,
+    pub transfer_scene: Option<PartnerTransferScene>,
 }
 
 crate::open_enum::open_enum! {
     /// 明细失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason {
+    pub enum PartnerFailReasonType {
         /// `ACCOUNT_FROZEN`
         AccountFrozen = "ACCOUNT_FROZEN",
         /// `REAL_NAME_CHECK_FAIL`
@@ -326,9 +353,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付明细单号查询明细单API).
+/// The answer of [`GetTransferDetailByNo`] (微信支付明细单号查询明细单API).
+#[doc(alias = "v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "GET v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "微信支付明细单号查询明细单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
+pub struct PartnerTransferDetail {
     /// 服务商商户号
     pub sp_mchid: String,
     /// 商家批次单号
@@ -348,7 +378,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 转账备注
     pub transfer_remark: String,
     /// 明细失败原因
-    pub fail_reason: Option<GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason>,
+    pub fail_reason: Option<PartnerFailReasonType>,
     /// 收款用户openid
     pub openid: String,
     /// 收款用户姓名 (sensitive: encrypted on the wire)
@@ -365,35 +395,15 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     pub bank_card_number_tail: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 明细状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesOutBatchNoOutBatchNoDetailStatus {
-        /// `ALL`
-        All = "ALL",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `REFUND`
-        Refund = "REFUND",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetBatchesOutBatchNoOutBatchNoDetailStatus {}
-
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostBatches>("POST v3/partner-transfer/batches");
-    check.operation::<GetBatchesBatchIdBatchId>(
-        "GET v3/partner-transfer/batches/batch-id/{batch_id}",
-    );
-    check.operation::<GetBatchesBatchIdBatchIdDetailsDetailIdDetailId>(
+    check.operation::<InitiateTransferBatch>("POST v3/partner-transfer/batches");
+    check.operation::<GetTransferBatchByNo>("GET v3/partner-transfer/batches/batch-id/{batch_id}");
+    check.operation::<GetTransferDetailByNo>(
         "GET v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}",
     );
-    check.operation::<GetBatchesOutBatchNoOutBatchNo>(
+    check.operation::<GetTransferBatchByOutNo>(
         "GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}",
     );
-    check.operation::<GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo>("GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
+    check.operation::<GetTransferDetailByOutNo>("GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-password-free-contract/sign/ec-mini-program-pre-entrust-sign.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program", response = PostContractsEcommercePreEntrustSignMiniProgramResponse)]
+#[doc(alias = "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program")]
+#[doc(alias = "电商收付通模式小程序场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program", response = EcMiniProgramPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsEcommercePreEntrustSignMiniProgram {
+pub struct EcMiniProgramPreEntrustSign {
     /// 商户AppID
     pub appid: String,
     /// 免密支付服务ID
@@ -34,10 +37,15 @@ pub struct PostContractsEcommercePreEntrustSignMiniProgram {
 /// `POST /v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-password-free-contract/sign/ec-pay-redirect-sign-pre-entrust-sign.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
+#[doc(alias = "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign")]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(alias = "电商收付通模式支付后场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign", response = EcPayRedirectSignPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsEcommercePreEntrustSignPayRedirectSign {
+pub struct EcPayRedirectSignPreEntrustSign {
     /// 商户AppID
     pub appid: String,
     /// 免密支付服务ID
@@ -59,10 +67,13 @@ pub struct PostContractsEcommercePreEntrustSignPayRedirectSign {
 /// `POST /v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/password-free-contract/sign/normal-mini-program-pre-entrust-sign.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program", response = PostContractsEcommercePreEntrustSignMiniProgramResponse)]
+#[doc(alias = "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program")]
+#[doc(alias = "直连商户模式小程序场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program", response = NormalMiniProgramPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsNormalPreEntrustSignMiniProgram {
+pub struct NormalMiniProgramPreEntrustSign {
     /// 商户AppID
     pub appid: String,
     /// 免密支付服务ID
@@ -82,10 +93,15 @@ pub struct PostContractsNormalPreEntrustSignMiniProgram {
 /// `POST /v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/password-free-contract/sign/normal-pay-redirect-sign-pre-entrust-sign.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
+#[doc(alias = "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign")]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(alias = "直连商户模式支付后场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign", response = NormalPayRedirectSignPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsNormalPreEntrustSignPayRedirectSign {
+pub struct NormalPayRedirectSignPreEntrustSign {
     /// 商户AppID
     pub appid: String,
     /// 免密支付服务ID
@@ -107,10 +123,13 @@ pub struct PostContractsNormalPreEntrustSignPayRedirectSign {
 /// `POST /v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-password-free-contract/sign/qs-mini-program-pre-entrust-sign.html>.
 /// Callers: 从业机构（支付机构）.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program", response = PostContractsEcommercePreEntrustSignMiniProgramResponse)]
+#[doc(alias = "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program")]
+#[doc(alias = "清算机构模式小程序场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program", response = QsMiniProgramPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsQsPreEntrustSignMiniProgram {
+pub struct QsMiniProgramPreEntrustSign {
     /// 商户AppID
     pub appid: String,
     /// 子商户AppID
@@ -136,10 +155,13 @@ pub struct PostContractsQsPreEntrustSignMiniProgram {
 /// `POST /v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-password-free-contract/sign/qs-pay-redirect-sign-pre-entrust-sign.html>.
 /// Callers: 从业机构（支付机构）.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
+#[doc(alias = "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign")]
+#[doc(alias = "清算机构模式支付后场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign", response = QsPayRedirectSignPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsQsPreEntrustSignPayRedirectSign {
+pub struct QsPayRedirectSignPreEntrustSign {
     /// 商户AppID
     pub appid: String,
     /// 子商户AppID
@@ -167,10 +189,17 @@ pub struct PostContractsQsPreEntrustSignPayRedirectSign {
 /// `GET /v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/password-free-contract/contracts/get-by-code.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}", response = GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponse)]
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "商户通过商户协议号查询协议API")]
+#[endpoint(GET, "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}", response = GetByCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCode {
+pub struct GetByCode {
     /// 商户签约协议号
     pub out_contract_code: String,
     /// 免密支付服务ID
@@ -182,10 +211,17 @@ pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCode {
 /// `POST /v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/password-free-contract/contracts/terminate-by-code.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate", response = PostContractsEcommercePreEntrustSignPayRedirectSignResponse)]
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "商户通过商户协议号解约协议API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate", response = TerminateByCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsServiceIdServiceIdOutContractCodeOutContractCodeTerminate {
+pub struct TerminateByCode {
     /// 免密支付服务ID
     pub service_id: i64,
     /// 商户签约协议号
@@ -199,10 +235,17 @@ pub struct PostContractsServiceIdServiceIdOutContractCodeOutContractCodeTerminat
 /// `POST /v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-password-free-contract/sign/sp-mini-program-pre-entrust-sign.html>.
 /// Callers: 平台商户, 服务商, 从业机构（支付机构）.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program", response = PostContractsServiceProviderPreEntrustSignMiniProgramResponse)]
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program"
+)]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program"
+)]
+#[doc(alias = "服务商模式小程序场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program", response = SpMiniProgramPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsServiceProviderPreEntrustSignMiniProgram {
+pub struct SpMiniProgramPreEntrustSign {
     /// 商户AppID
     pub sp_appid: String,
     /// 用户标识
@@ -228,10 +271,17 @@ pub struct PostContractsServiceProviderPreEntrustSignMiniProgram {
 /// `POST /v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-password-free-contract/sign/sp-pay-redirect-sign-pre-entrust-sign.html>.
 /// Callers: 平台商户, 服务商, 从业机构（支付机构）.
-#[endpoint(POST, "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign", response = PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse)]
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(alias = "服务商模式支付后场景预签约API")]
+#[endpoint(POST, "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign", response = SpPayRedirectSignPreEntrustSignResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSign {
+pub struct SpPayRedirectSignPreEntrustSign {
     /// 商户AppID
     pub sp_appid: String,
     /// 用户标识
@@ -254,9 +304,12 @@ pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSign {
     pub prepay_id: String,
 }
 
-/// The answer of [`PostContractsEcommercePreEntrustSignMiniProgram`] (电商收付通模式小程序场景预签约API).
+/// The answer of [`EcMiniProgramPreEntrustSign`] (电商收付通模式小程序场景预签约API).
+#[doc(alias = "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program")]
+#[doc(alias = "电商收付通模式小程序场景预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostContractsEcommercePreEntrustSignMiniProgramResponse {
+pub struct EcMiniProgramPreEntrustSignResponse {
     /// 预签约ID
     pub pre_entrustweb_id: Option<String>,
     /// 商户号
@@ -271,9 +324,84 @@ pub struct PostContractsEcommercePreEntrustSignMiniProgramResponse {
     pub sign_mp_path: Option<String>,
 }
 
-/// The answer of [`PostContractsEcommercePreEntrustSignPayRedirectSign`] (电商收付通模式支付后场景预签约API).
+/// The answer of [`EcPayRedirectSignPreEntrustSign`] (电商收付通模式支付后场景预签约API).
+#[doc(alias = "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign")]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(alias = "电商收付通模式支付后场景预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostContractsEcommercePreEntrustSignPayRedirectSignResponse {
+pub struct EcPayRedirectSignPreEntrustSignResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 免密支付服务ID
+    pub service_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+}
+
+/// The answer of [`NormalMiniProgramPreEntrustSign`] (直连商户模式小程序场景预签约API).
+#[doc(alias = "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program")]
+#[doc(alias = "直连商户模式小程序场景预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct NormalMiniProgramPreEntrustSignResponse {
+    /// 预签约ID
+    pub pre_entrustweb_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 免密支付服务ID
+    pub service_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+    /// 跳转签约的小程序AppID
+    pub sign_mp_appid: Option<String>,
+    /// 跳转签约的小程序路径
+    pub sign_mp_path: Option<String>,
+}
+
+/// The answer of [`NormalPayRedirectSignPreEntrustSign`] (直连商户模式支付后场景预签约API).
+#[doc(alias = "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign")]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(alias = "直连商户模式支付后场景预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct NormalPayRedirectSignPreEntrustSignResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 免密支付服务ID
+    pub service_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+}
+
+/// The answer of [`QsMiniProgramPreEntrustSign`] (清算机构模式小程序场景预签约API).
+#[doc(alias = "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program")]
+#[doc(alias = "清算机构模式小程序场景预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QsMiniProgramPreEntrustSignResponse {
+    /// 预签约ID
+    pub pre_entrustweb_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 免密支付服务ID
+    pub service_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+    /// 跳转签约的小程序AppID
+    pub sign_mp_appid: Option<String>,
+    /// 跳转签约的小程序路径
+    pub sign_mp_path: Option<String>,
+}
+
+/// The answer of [`QsPayRedirectSignPreEntrustSign`] (清算机构模式支付后场景预签约API).
+#[doc(alias = "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign")]
+#[doc(alias = "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign")]
+#[doc(alias = "清算机构模式支付后场景预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QsPayRedirectSignPreEntrustSignResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 免密支付服务ID
@@ -284,8 +412,7 @@ pub struct PostContractsEcommercePreEntrustSignPayRedirectSignResponse {
 
 /// 协议解约信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponseContractTerminateInfo
-{
+pub struct ContractTerminateInfo {
     /// 协议解约方式
     pub contract_termination_mode: Option<String>,
     /// 协议解约时间
@@ -294,9 +421,16 @@ pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponseC
     pub contract_termination_remark: Option<String>,
 }
 
-/// The answer of [`GetContractsServiceIdServiceIdOutContractCodeOutContractCode`] (商户通过商户协议号查询协议API).
+/// The answer of [`GetByCode`] (商户通过商户协议号查询协议API).
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(
+    alias = "GET v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}"
+)]
+#[doc(alias = "商户通过商户协议号查询协议API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponse {
+pub struct GetByCodeResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 免密支付协议ID
@@ -320,14 +454,37 @@ pub struct GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponse 
     /// 协议签署时间
     pub contract_signed_time: Option<String>,
     /// 协议解约信息
-    pub contract_terminate_info: Option<
-        GetContractsServiceIdServiceIdOutContractCodeOutContractCodeResponseContractTerminateInfo,
-    >,
+    pub contract_terminate_info: Option<ContractTerminateInfo>,
 }
 
-/// The answer of [`PostContractsServiceProviderPreEntrustSignMiniProgram`] (服务商模式小程序场景预签约API).
+/// The answer of [`TerminateByCode`] (商户通过商户协议号解约协议API).
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate"
+)]
+#[doc(alias = "商户通过商户协议号解约协议API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostContractsServiceProviderPreEntrustSignMiniProgramResponse {
+pub struct TerminateByCodeResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 免密支付服务ID
+    pub service_id: Option<i64>,
+    /// 商户签约协议号
+    pub out_contract_code: Option<String>,
+}
+
+/// The answer of [`SpMiniProgramPreEntrustSign`] (服务商模式小程序场景预签约API).
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program"
+)]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program"
+)]
+#[doc(alias = "服务商模式小程序场景预签约API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct SpMiniProgramPreEntrustSignResponse {
     /// 预签约ID
     pub pre_entrustweb_id: Option<String>,
     /// 商户号
@@ -344,9 +501,16 @@ pub struct PostContractsServiceProviderPreEntrustSignMiniProgramResponse {
     pub sign_mp_path: Option<String>,
 }
 
-/// The answer of [`PostContractsServiceProviderPreEntrustSignPayRedirectSign`] (服务商模式支付后场景预签约API).
+/// The answer of [`SpPayRedirectSignPreEntrustSign`] (服务商模式支付后场景预签约API).
+#[doc(
+    alias = "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(
+    alias = "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign"
+)]
+#[doc(alias = "服务商模式支付后场景预签约API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse {
+pub struct SpPayRedirectSignPreEntrustSignResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 子商户号
@@ -359,28 +523,28 @@ pub struct PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostContractsEcommercePreEntrustSignMiniProgram>(
+    check.operation::<EcMiniProgramPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
     );
-    check.operation::<PostContractsEcommercePreEntrustSignPayRedirectSign>(
+    check.operation::<EcPayRedirectSignPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
     );
-    check.operation::<PostContractsNormalPreEntrustSignMiniProgram>(
+    check.operation::<NormalMiniProgramPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
     );
-    check.operation::<PostContractsNormalPreEntrustSignPayRedirectSign>(
+    check.operation::<NormalPayRedirectSignPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
     );
-    check.operation::<PostContractsQsPreEntrustSignMiniProgram>(
+    check.operation::<QsMiniProgramPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
     );
-    check.operation::<PostContractsQsPreEntrustSignPayRedirectSign>(
+    check.operation::<QsPayRedirectSignPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
     );
-    check.operation::<GetContractsServiceIdServiceIdOutContractCodeOutContractCode>("GET v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}");
-    check.operation::<PostContractsServiceIdServiceIdOutContractCodeOutContractCodeTerminate>("POST v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate");
-    check.operation::<PostContractsServiceProviderPreEntrustSignMiniProgram>(
+    check.operation::<GetByCode>("GET v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}");
+    check.operation::<TerminateByCode>("POST v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate");
+    check.operation::<SpMiniProgramPreEntrustSign>(
         "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
     );
-    check.operation::<PostContractsServiceProviderPreEntrustSignPayRedirectSign>("POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign");
+    check.operation::<SpPayRedirectSignPreEntrustSign>("POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/pay/acquiring-bank/transactions/exposure`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/pay/acquiring-bank/transactions/exposure")]
+#[doc(alias = "POST v3/pay/acquiring-bank/transactions/exposure")]
+#[doc(alias = "微信分付-支付方式前置服务")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -30,7 +33,7 @@ pub struct PostAcquiringBankTransactionsExposure {
     /// 渠道商户号
     pub channel_id: String,
     /// 支付者
-    pub payer: PostAcquiringBankTransactionsExposurePayer,
+    pub payer: ExposurePayer,
     /// 商户订单号
     pub out_trade_no: String,
 }
@@ -40,6 +43,9 @@ pub struct PostAcquiringBankTransactionsExposure {
 /// `POST /v3/pay/instal/exposure`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
+#[doc(alias = "v3/pay/instal/exposure")]
+#[doc(alias = "POST v3/pay/instal/exposure")]
+#[doc(alias = "商户贴息-获取微信分付曝光建议")]
 #[endpoint(POST, "v3/pay/instal/exposure", response = PostInstalExposureResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -49,7 +55,7 @@ pub struct PostInstalExposure {
     /// 应用AppID
     pub appid: String,
     /// 用户ID的类型
-    pub user_id_type: PostInstalExposureUserIdType,
+    pub user_id_type: UserIdType,
     /// 用户标识
     pub openid: Option<String>,
     /// 用户手机号的十六进制字符串
@@ -61,11 +67,14 @@ pub struct PostInstalExposure {
 /// `POST /v3/pay/instal/partner/exposure`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/instal/partner/exposure")]
+#[doc(alias = "POST v3/pay/instal/partner/exposure")]
+#[doc(alias = "商户贴息-获取微信分付曝光建议")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/instal/partner/exposure", response = PostInstalExposureResponse)]
+#[endpoint(POST, "v3/pay/instal/partner/exposure", response = PostInstalPartnerExposureResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostInstalPartnerExposure {
@@ -78,7 +87,7 @@ pub struct PostInstalPartnerExposure {
     /// 子商户号/二级商户号
     pub sub_mchid: Option<String>,
     /// 用户ID
-    pub user_id: Option<PostInstalPartnerExposureUserId>,
+    pub user_id: Option<UserId>,
 }
 
 /// APP下单API
@@ -86,14 +95,17 @@ pub struct PostInstalPartnerExposure {
 /// `POST /v3/pay/partner/transactions/app`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4012523526>.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/app")]
+#[doc(alias = "POST v3/pay/partner/transactions/app")]
+#[doc(alias = "APP下单API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/app", response = PostPartnerTransactionsAppResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/app", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsApp {
+pub struct PartnerAppPrepay {
     /// 服务商公众号ID
     pub sp_appid: String,
     /// 服务商户号
@@ -103,7 +115,7 @@ pub struct PostPartnerTransactionsApp {
     /// 子商户号
     pub sub_mchid: String,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppSettleInfo>,
+    pub settle_info: Option<PartnerSettleInfo>,
     /// 商品描述
     pub description: String,
     /// 附加数据
@@ -111,7 +123,7 @@ pub struct PostPartnerTransactionsApp {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -119,17 +131,17 @@ pub struct PostPartnerTransactionsApp {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsAppPayer>,
+    pub payer: Option<PrepayPayer>,
     /// 贴息信息
-    pub subsidy_info: Option<PostPartnerTransactionsAppSubsidyInfo>,
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// APP下单并签约
@@ -137,14 +149,17 @@ pub struct PostPartnerTransactionsApp {
 /// `POST /v3/pay/partner/transactions/app-with-contract`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/app-with-contract")]
+#[doc(alias = "POST v3/pay/partner/transactions/app-with-contract")]
+#[doc(alias = "APP下单并签约")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/app-with-contract", response = PostPartnerTransactionsAppWithContractResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/app-with-contract", response = PartnerAppPrepayWithContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppWithContract {
+pub struct PartnerAppPrepayWithContract {
     /// 服务商应用ID
     pub sp_appid: String,
     /// 服务商户号
@@ -166,17 +181,17 @@ pub struct PostPartnerTransactionsAppWithContract {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppWithContractDetail>,
+    pub detail: Option<TransactionDetail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppWithContractSceneInfo>,
+    pub scene_info: Option<TransactionSceneInfo>,
     /// 签约授权信息
-    pub contract_info: PostPartnerTransactionsAppWithContractContractInfo,
+    pub contract_info: ContractInfo,
 }
 
 /// 付款码支付
@@ -184,14 +199,17 @@ pub struct PostPartnerTransactionsAppWithContract {
 /// `POST /v3/pay/partner/transactions/codepay`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-code-payment-v3/partner/partner-code-pay.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/codepay")]
+#[doc(alias = "POST v3/pay/partner/transactions/codepay")]
+#[doc(alias = "付款码支付")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/codepay", response = PostPartnerTransactionsCodepayResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/codepay", response = PartnerCodePayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsCodepay {
+pub struct PartnerCodePay {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
     /// 合作伙伴商户号
@@ -211,15 +229,15 @@ pub struct PostPartnerTransactionsCodepay {
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 支付者
-    pub payer: PostPartnerTransactionsCodepayPayer,
+    pub payer: CodepayPayer,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: PostPartnerTransactionsCodepaySceneInfo,
+    pub scene_info: CodepaySceneInfo,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsCodepayDetail>,
+    pub detail: Option<CodepayDetail>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 /// 微信分付-支付方式前置服务
@@ -227,14 +245,17 @@ pub struct PostPartnerTransactionsCodepay {
 /// `POST /v3/pay/partner/transactions/exposure`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/exposure")]
+#[doc(alias = "POST v3/pay/partner/transactions/exposure")]
+#[doc(alias = "微信分付-支付方式前置服务")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/exposure", response = PostAcquiringBankTransactionsExposureResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/exposure", response = PartnerPaymentExposureResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsExposure {
+pub struct PartnerPaymentExposure {
     /// 服务商应用ID
     pub sp_appid: String,
     /// 服务商户号
@@ -244,7 +265,7 @@ pub struct PostPartnerTransactionsExposure {
     /// 子商户号/二级商户号
     pub sub_mchid: Option<String>,
     /// 支付者
-    pub payer: PostPartnerTransactionsExposurePayer,
+    pub payer: PartnerPaymentExposurePayer,
     /// 商户订单号
     pub out_trade_no: String,
 }
@@ -254,14 +275,17 @@ pub struct PostPartnerTransactionsExposure {
 /// `POST /v3/pay/partner/transactions/h5`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4012523544>.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/h5")]
+#[doc(alias = "POST v3/pay/partner/transactions/h5")]
+#[doc(alias = "H5下单API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/h5", response = PostPartnerTransactionsH5Response)]
+#[endpoint(POST, "v3/pay/partner/transactions/h5", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsH5 {
+pub struct PartnerH5Prepay {
     /// 服务商公众号ID
     pub sp_appid: String,
     /// 服务商户号
@@ -271,7 +295,7 @@ pub struct PostPartnerTransactionsH5 {
     /// 子商户号
     pub sub_mchid: String,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppSettleInfo>,
+    pub settle_info: Option<PartnerSettleInfo>,
     /// 商品描述
     pub description: String,
     /// 附加数据
@@ -279,7 +303,7 @@ pub struct PostPartnerTransactionsH5 {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -287,15 +311,15 @@ pub struct PostPartnerTransactionsH5 {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// `scene_info`
-    pub scene_info: PostPartnerTransactionsH5SceneInfo,
+    pub scene_info: PartnerSceneInfo,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsAppPayer>,
+    pub payer: Option<PrepayPayer>,
 }
 
 /// 微信支付订单号查询
@@ -303,14 +327,17 @@ pub struct PostPartnerTransactionsH5 {
 /// `GET /v3/pay/partner/transactions/id/{transaction_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/pay/partner/transactions/id/{transaction_id}")]
+#[doc(alias = "微信支付订单号查询")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/pay/partner/transactions/id/{transaction_id}", response = GetPartnerTransactionsIdTransactionIdResponse)]
+#[endpoint(GET, "v3/pay/partner/transactions/id/{transaction_id}", response = PartnerTransaction)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerTransactionsIdTransactionId {
+pub struct PartnerQueryOrderById {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 服务商户号
@@ -324,14 +351,17 @@ pub struct GetPartnerTransactionsIdTransactionId {
 /// `POST /v3/pay/partner/transactions/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4012523579>.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/jsapi")]
+#[doc(alias = "POST v3/pay/partner/transactions/jsapi")]
+#[doc(alias = "JSAPI下单API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/jsapi", response = PostPartnerTransactionsAppResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/jsapi", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsJsapi {
+pub struct PartnerJsapiPrepay {
     /// 服务商公众号ID
     pub sp_appid: String,
     /// 服务商户号
@@ -341,7 +371,7 @@ pub struct PostPartnerTransactionsJsapi {
     /// 子商户号
     pub sub_mchid: String,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppSettleInfo>,
+    pub settle_info: Option<PartnerSettleInfo>,
     /// 商品描述
     pub description: String,
     /// 附加数据
@@ -349,7 +379,7 @@ pub struct PostPartnerTransactionsJsapi {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -357,17 +387,17 @@ pub struct PostPartnerTransactionsJsapi {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 支付者
-    pub payer: PostPartnerTransactionsJsapiPayer,
+    pub payer: PartnerPayer,
     /// 贴息信息
-    pub subsidy_info: Option<PostPartnerTransactionsAppSubsidyInfo>,
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// JSAPI下单并授权/签约
@@ -375,14 +405,17 @@ pub struct PostPartnerTransactionsJsapi {
 /// `POST /v3/pay/partner/transactions/jsapi-with-contract`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/jsapi-with-contract")]
+#[doc(alias = "POST v3/pay/partner/transactions/jsapi-with-contract")]
+#[doc(alias = "JSAPI下单并授权/签约")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/jsapi-with-contract", response = PostPartnerTransactionsAppWithContractResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/jsapi-with-contract", response = PartnerJsapiPrepayWithContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsJsapiWithContract {
+pub struct PartnerJsapiPrepayWithContract {
     /// 服务商应用ID
     pub sp_appid: String,
     /// 服务商户号
@@ -404,19 +437,19 @@ pub struct PostPartnerTransactionsJsapiWithContract {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 支付者
-    pub payer: PostPartnerTransactionsCodepayResponsePayer,
+    pub payer: PartnerTransactionPayer,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppWithContractDetail>,
+    pub detail: Option<TransactionDetail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppWithContractSceneInfo>,
+    pub scene_info: Option<TransactionSceneInfo>,
     /// 签约授权信息
-    pub contract_info: PostPartnerTransactionsJsapiWithContractContractInfo,
+    pub contract_info: JsapiWithContractInfo,
 }
 
 /// 小程序支付下单
@@ -424,14 +457,17 @@ pub struct PostPartnerTransactionsJsapiWithContract {
 /// `POST /v3/pay/partner/transactions/miniprogram`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/miniprogram")]
+#[doc(alias = "POST v3/pay/partner/transactions/miniprogram")]
+#[doc(alias = "小程序支付下单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/miniprogram", response = PostPartnerTransactionsAppWithContractResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/miniprogram", response = PartnerMiniProgramPrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsMiniprogram {
+pub struct PartnerMiniProgramPrepay {
     /// 服务商公众号ID
     pub sp_appid: String,
     /// 服务商户号
@@ -455,15 +491,15 @@ pub struct PostPartnerTransactionsMiniprogram {
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 支付者
-    pub payer: PostPartnerTransactionsCodepayResponsePayer,
+    pub payer: PartnerTransactionPayer,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsMiniprogramSceneInfo>,
+    pub scene_info: Option<MiniprogramSceneInfo>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 /// Native下单API
@@ -471,14 +507,17 @@ pub struct PostPartnerTransactionsMiniprogram {
 /// `POST /v3/pay/partner/transactions/native`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4012523551>.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/native")]
+#[doc(alias = "POST v3/pay/partner/transactions/native")]
+#[doc(alias = "Native下单API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/native", response = PostPartnerTransactionsNativeResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/native", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsNative {
+pub struct PartnerNativePrepay {
     /// 服务商公众号ID
     pub sp_appid: String,
     /// 服务商户号
@@ -488,7 +527,7 @@ pub struct PostPartnerTransactionsNative {
     /// 子商户号
     pub sub_mchid: String,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppSettleInfo>,
+    pub settle_info: Option<PartnerSettleInfo>,
     /// 商品描述
     pub description: String,
     /// 附加数据
@@ -496,7 +535,7 @@ pub struct PostPartnerTransactionsNative {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -504,15 +543,15 @@ pub struct PostPartnerTransactionsNative {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsAppPayer>,
+    pub payer: Option<PrepayPayer>,
 }
 
 /// 商户订单号查询
@@ -520,14 +559,17 @@ pub struct PostPartnerTransactionsNative {
 /// `GET /v3/pay/partner/transactions/out-trade-no/{out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/pay/partner/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查询")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}", response = GetPartnerTransactionsOutTradeNoOutTradeNoResponse)]
+#[endpoint(GET, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}", response = PartnerTransaction)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerTransactionsOutTradeNoOutTradeNo {
+pub struct PartnerQueryOrderByOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
     /// 服务商户号
@@ -541,6 +583,9 @@ pub struct GetPartnerTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 电商平台.
+#[doc(alias = "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "关单API")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
@@ -548,7 +593,7 @@ pub struct GetPartnerTransactionsOutTradeNoOutTradeNo {
 #[endpoint(POST, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsOutTradeNoOutTradeNoClose {
+pub struct PartnerCloseOrder {
     /// 商户订单号
     pub out_trade_no: String,
     /// 服务商户号
@@ -562,14 +607,17 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoClose {
 /// `POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-code-payment-v3/partner/partner-reverse.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse", response = PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse", response = PartnerReverseOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverse {
+pub struct PartnerReverseOrder {
     /// 商户订单号
     pub out_trade_no: String,
     /// 合作伙伴应用AppID
@@ -587,14 +635,17 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverse {
 /// `POST /v3/pay/partner/transactions/scannedpos`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-scannedpos-payment/partner-ap-iv3/parner-scanned-pos-prepay.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay/partner/transactions/scannedpos")]
+#[doc(alias = "POST v3/pay/partner/transactions/scannedpos")]
+#[doc(alias = "扫码支付下单")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(POST, "v3/pay/partner/transactions/scannedpos", response = PostPartnerTransactionsAppWithContractResponse)]
+#[endpoint(POST, "v3/pay/partner/transactions/scannedpos", response = PartnerScannedPosPrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsScannedpos {
+pub struct PartnerScannedPosPrepay {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
     /// 合作伙伴商户号
@@ -618,15 +669,15 @@ pub struct PostPartnerTransactionsScannedpos {
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 支付者
-    pub payer: PostPartnerTransactionsCodepayResponsePayer,
+    pub payer: PartnerTransactionPayer,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: PostPartnerTransactionsScannedposSceneInfo,
+    pub scene_info: ScannedposSceneInfo,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 /// APP下单API
@@ -634,10 +685,13 @@ pub struct PostPartnerTransactionsScannedpos {
 /// `POST /v3/pay/transactions/app`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012525136>.
 /// Callers: 直连商户, 特约商户（直连模式）.
-#[endpoint(POST, "v3/pay/transactions/app", response = PostPartnerTransactionsAppResponse)]
+#[doc(alias = "v3/pay/transactions/app")]
+#[doc(alias = "POST v3/pay/transactions/app")]
+#[doc(alias = "APP下单API")]
+#[endpoint(POST, "v3/pay/transactions/app", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsApp {
+pub struct AppPrepay {
     /// 公众号ID
     pub appid: String,
     /// 直连商户号
@@ -649,7 +703,7 @@ pub struct PostTransactionsApp {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -657,19 +711,19 @@ pub struct PostTransactionsApp {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsAppPayer>,
+    pub payer: Option<PrepayPayer>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 贴息信息
-    pub subsidy_info: Option<PostPartnerTransactionsAppSubsidyInfo>,
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// APP下单并签约
@@ -677,10 +731,13 @@ pub struct PostTransactionsApp {
 /// `POST /v3/pay/transactions/app-with-contract`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/pay/transactions/app-with-contract", response = PostPartnerTransactionsAppWithContractResponse)]
+#[doc(alias = "v3/pay/transactions/app-with-contract")]
+#[doc(alias = "POST v3/pay/transactions/app-with-contract")]
+#[doc(alias = "APP下单并签约")]
+#[endpoint(POST, "v3/pay/transactions/app-with-contract", response = AppPrepayWithContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAppWithContract {
+pub struct AppPrepayWithContract {
     /// 公众号ID
     pub appid: String,
     /// 直连商户号
@@ -700,15 +757,15 @@ pub struct PostTransactionsAppWithContract {
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppWithContractDetail>,
+    pub detail: Option<TransactionDetail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppWithContractSceneInfo>,
+    pub scene_info: Option<TransactionSceneInfo>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 签约授权信息
-    pub contract_info: PostPartnerTransactionsAppWithContractContractInfo,
+    pub contract_info: ContractInfo,
 }
 
 /// 付款码支付
@@ -716,10 +773,13 @@ pub struct PostTransactionsAppWithContract {
 /// `POST /v3/pay/transactions/codepay`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/code-payment-v3/direct/code-pay.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/pay/transactions/codepay", response = PostTransactionsCodepayResponse)]
+#[doc(alias = "v3/pay/transactions/codepay")]
+#[doc(alias = "POST v3/pay/transactions/codepay")]
+#[doc(alias = "付款码支付")]
+#[endpoint(POST, "v3/pay/transactions/codepay", response = CodePayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsCodepay {
+pub struct CodePay {
     /// 应用AppID
     pub appid: String,
     /// 直连商户号
@@ -735,15 +795,15 @@ pub struct PostTransactionsCodepay {
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 支付者
-    pub payer: PostPartnerTransactionsCodepayPayer,
+    pub payer: CodepayPayer,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 场景信息
-    pub scene_info: PostPartnerTransactionsCodepaySceneInfo,
+    pub scene_info: CodepaySceneInfo,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsCodepayDetail>,
+    pub detail: Option<CodepayDetail>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 /// 微信分付-支付方式前置服务
@@ -751,16 +811,19 @@ pub struct PostTransactionsCodepay {
 /// `POST /v3/pay/transactions/exposure`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/pay/transactions/exposure", response = PostAcquiringBankTransactionsExposureResponse)]
+#[doc(alias = "v3/pay/transactions/exposure")]
+#[doc(alias = "POST v3/pay/transactions/exposure")]
+#[doc(alias = "微信分付-支付方式前置服务")]
+#[endpoint(POST, "v3/pay/transactions/exposure", response = PaymentExposureResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsExposure {
+pub struct PaymentExposure {
     /// 直连商户号
     pub mchid: Option<String>,
     /// 应用AppID
     pub appid: String,
     /// 支付者
-    pub payer: PostTransactionsExposurePayer,
+    pub payer: PaymentExposurePayer,
     /// 商户订单号
     pub out_trade_no: String,
 }
@@ -770,10 +833,13 @@ pub struct PostTransactionsExposure {
 /// `POST /v3/pay/transactions/h5`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012525153>.
 /// Callers: 直连商户, 特约商户（直连模式）.
-#[endpoint(POST, "v3/pay/transactions/h5", response = PostPartnerTransactionsH5Response)]
+#[doc(alias = "v3/pay/transactions/h5")]
+#[doc(alias = "POST v3/pay/transactions/h5")]
+#[doc(alias = "H5下单API")]
+#[endpoint(POST, "v3/pay/transactions/h5", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsH5 {
+pub struct H5Prepay {
     /// 公众号ID
     pub appid: String,
     /// 直连商户号
@@ -785,7 +851,7 @@ pub struct PostTransactionsH5 {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -793,17 +859,17 @@ pub struct PostTransactionsH5 {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// `scene_info`
-    pub scene_info: PostPartnerTransactionsH5SceneInfo,
+    pub scene_info: PartnerSceneInfo,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsAppPayer>,
+    pub payer: Option<PrepayPayer>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 /// 微信支付订单号查询
@@ -811,10 +877,13 @@ pub struct PostTransactionsH5 {
 /// `GET /v3/pay/transactions/id/{transaction_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 特约商户（直连模式）.
-#[endpoint(GET, "v3/pay/transactions/id/{transaction_id}", response = GetTransactionsIdTransactionIdResponse)]
+#[doc(alias = "v3/pay/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/pay/transactions/id/{transaction_id}")]
+#[doc(alias = "微信支付订单号查询")]
+#[endpoint(GET, "v3/pay/transactions/id/{transaction_id}", response = Transaction)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsIdTransactionId {
+pub struct QueryOrderById {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 直连商户号
@@ -826,10 +895,13 @@ pub struct GetTransactionsIdTransactionId {
 /// `POST /v3/pay/transactions/jsapi`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012525167>.
 /// Callers: 直连商户, 特约商户（直连模式）.
-#[endpoint(POST, "v3/pay/transactions/jsapi", response = PostPartnerTransactionsAppResponse)]
+#[doc(alias = "v3/pay/transactions/jsapi")]
+#[doc(alias = "POST v3/pay/transactions/jsapi")]
+#[doc(alias = "JSAPI下单API")]
+#[endpoint(POST, "v3/pay/transactions/jsapi", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsJsapi {
+pub struct JsapiPrepay {
     /// 公众号ID
     pub appid: String,
     /// 直连商户号
@@ -841,7 +913,7 @@ pub struct PostTransactionsJsapi {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -849,19 +921,19 @@ pub struct PostTransactionsJsapi {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 支付者
-    pub payer: PostTransactionsJsapiPayer,
+    pub payer: Payer,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 贴息信息
-    pub subsidy_info: Option<PostPartnerTransactionsAppSubsidyInfo>,
+    pub subsidy_info: Option<SubsidyInfo>,
 }
 
 /// JSAPI下单并授权/签约
@@ -869,10 +941,13 @@ pub struct PostTransactionsJsapi {
 /// `POST /v3/pay/transactions/jsapi-with-contract`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/pay/transactions/jsapi-with-contract", response = PostPartnerTransactionsAppWithContractResponse)]
+#[doc(alias = "v3/pay/transactions/jsapi-with-contract")]
+#[doc(alias = "POST v3/pay/transactions/jsapi-with-contract")]
+#[doc(alias = "JSAPI下单并授权/签约")]
+#[endpoint(POST, "v3/pay/transactions/jsapi-with-contract", response = JsapiPrepayWithContractResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsJsapiWithContract {
+pub struct JsapiPrepayWithContract {
     /// 公众号ID
     pub appid: String,
     /// 直连商户号
@@ -892,17 +967,17 @@ pub struct PostTransactionsJsapiWithContract {
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 支付者
-    pub payer: PostTransactionsJsapiWithContractPayer,
+    pub payer: JsapiWithContractPayer,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppWithContractDetail>,
+    pub detail: Option<TransactionDetail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppWithContractSceneInfo>,
+    pub scene_info: Option<TransactionSceneInfo>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
     /// 签约授权信息
-    pub contract_info: PostTransactionsJsapiWithContractContractInfo,
+    pub contract_info: JsapiPrepayWithContractInfo,
 }
 
 /// Native下单API
@@ -910,10 +985,13 @@ pub struct PostTransactionsJsapiWithContract {
 /// `POST /v3/pay/transactions/native`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012525171>.
 /// Callers: 直连商户, 特约商户（直连模式）.
-#[endpoint(POST, "v3/pay/transactions/native", response = PostPartnerTransactionsNativeResponse)]
+#[doc(alias = "v3/pay/transactions/native")]
+#[doc(alias = "POST v3/pay/transactions/native")]
+#[doc(alias = "Native下单API")]
+#[endpoint(POST, "v3/pay/transactions/native", response = PrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsNative {
+pub struct NativePrepay {
     /// 公众号ID
     pub appid: String,
     /// 直连商户号
@@ -925,7 +1003,7 @@ pub struct PostTransactionsNative {
     /// 商户订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostPartnerTransactionsAppAmount,
+    pub amount: Amount,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -933,17 +1011,17 @@ pub struct PostTransactionsNative {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<PostPartnerTransactionsAppDetail>,
+    pub detail: Option<Detail>,
     /// 场景信息
-    pub scene_info: Option<PostPartnerTransactionsAppSceneInfo>,
+    pub scene_info: Option<SceneInfo>,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsAppPayer>,
+    pub payer: Option<PrepayPayer>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppWithContractSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 /// 商户订单号查询
@@ -951,10 +1029,13 @@ pub struct PostTransactionsNative {
 /// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 特约商户（直连模式）.
-#[endpoint(GET, "v3/pay/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/pay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/pay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查询")]
+#[endpoint(GET, "v3/pay/transactions/out-trade-no/{out_trade_no}", response = Transaction)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct QueryOrderByOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
     /// 直连商户号
@@ -966,10 +1047,13 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 特约商户（直连模式）.
+#[doc(alias = "v3/pay/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "POST v3/pay/transactions/out-trade-no/{out_trade_no}/close")]
+#[doc(alias = "关单API")]
 #[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsOutTradeNoOutTradeNoClose {
+pub struct CloseOrder {
     /// 商户订单号
     pub out_trade_no: String,
     /// 直连商户号
@@ -981,10 +1065,13 @@ pub struct PostTransactionsOutTradeNoOutTradeNoClose {
 /// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/code-payment-v3/direct/reverse.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/reverse", response = PostTransactionsOutTradeNoOutTradeNoReverseResponse)]
+#[doc(alias = "v3/pay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销")]
+#[endpoint(POST, "v3/pay/transactions/out-trade-no/{out_trade_no}/reverse", response = ReverseOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
+pub struct ReverseOrder {
     /// 商户订单号
     pub out_trade_no: String,
     /// 应用AppID
@@ -998,7 +1085,7 @@ pub struct PostTransactionsOutTradeNoOutTradeNoReverse {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringBankTransactionsExposurePayer {
+pub struct ExposurePayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acquiring_bank_openid: Option<String>,
@@ -1011,6 +1098,11 @@ pub struct PostAcquiringBankTransactionsExposurePayer {
 }
 
 /// The answer of [`PostAcquiringBankTransactionsExposure`] (微信分付-支付方式前置服务).
+#[doc(alias = "v3/pay/acquiring-bank/transactions/exposure")]
+#[doc(alias = "POST v3/pay/acquiring-bank/transactions/exposure")]
+#[doc(alias = "微信分付-支付方式前置服务")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringBankTransactionsExposureResponse {
     /// 是否建议曝光微信分付
@@ -1023,7 +1115,7 @@ crate::open_enum::open_enum! {
     /// 用户ID的类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostInstalExposureUserIdType {
+    pub enum UserIdType {
         /// `UNKNOWN_USER_ID_TYPE`
         UnknownUserIdType = "UNKNOWN_USER_ID_TYPE",
         /// `OPENID`
@@ -1038,6 +1130,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostInstalExposure`] (商户贴息-获取微信分付曝光建议).
+#[doc(alias = "v3/pay/instal/exposure")]
+#[doc(alias = "POST v3/pay/instal/exposure")]
+#[doc(alias = "商户贴息-获取微信分付曝光建议")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInstalExposureResponse {
     /// 是否建议曝光微信分付
@@ -1049,10 +1144,10 @@ pub struct PostInstalExposureResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInstalPartnerExposureUserId {
+pub struct UserId {
     /// 用户ID的类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id_type: Option<PostInstalExposureUserIdType>,
+    pub user_id_type: Option<UserIdType>,
     /// 用户服务标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_openid: Option<String>,
@@ -1064,11 +1159,23 @@ pub struct PostInstalPartnerExposureUserId {
     pub phone_number_hash: Option<String>,
 }
 
+/// The answer of [`PostInstalPartnerExposure`] (商户贴息-获取微信分付曝光建议).
+#[doc(alias = "v3/pay/instal/partner/exposure")]
+#[doc(alias = "POST v3/pay/instal/partner/exposure")]
+#[doc(alias = "商户贴息-获取微信分付曝光建议")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostInstalPartnerExposureResponse {
+    /// 是否建议曝光微信分付
+    pub recommend_exposure: Option<bool>,
+}
+
 /// 结算信息
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPartnerTransactionsAppSettleInfo {
+pub struct PartnerSettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -1080,7 +1187,7 @@ pub struct PostPartnerTransactionsAppSettleInfo {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppAmount {
+pub struct Amount {
     /// 总金额
     pub total: i64,
     /// 货币类型
@@ -1092,7 +1199,7 @@ crate::open_enum::open_enum! {
     /// 指定支付方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerTransactionsAppLimitPay {
+    pub enum LimitPay {
         /// `no_balance`
         NoBalance = "no_balance",
         /// `no_credit`
@@ -1107,7 +1214,7 @@ crate::open_enum::open_enum! {
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppDetailGoodsDetail {
+pub struct GoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,
     /// 微信侧商品编码
@@ -1125,7 +1232,7 @@ pub struct PostPartnerTransactionsAppDetailGoodsDetail {
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppDetail {
+pub struct Detail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
@@ -1134,13 +1241,13 @@ pub struct PostPartnerTransactionsAppDetail {
     pub invoice_id: Option<String>,
     /// 单品列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub goods_detail: Option<Vec<PostPartnerTransactionsAppDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 商户门店信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppSceneInfoStoreInfo {
+pub struct StoreInfo {
     /// 门店编号
     pub id: String,
     /// 门店名称
@@ -1157,7 +1264,7 @@ pub struct PostPartnerTransactionsAppSceneInfoStoreInfo {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppSceneInfo {
+pub struct SceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
     /// 商户端设备号
@@ -1165,14 +1272,14 @@ pub struct PostPartnerTransactionsAppSceneInfo {
     pub device_id: Option<String>,
     /// 商户门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_info: Option<PostPartnerTransactionsAppSceneInfoStoreInfo>,
+    pub store_info: Option<StoreInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerTransactionsAppPayerIdentityType {
+    pub enum IdentityType {
         /// `IDCARD`
         Idcard = "IDCARD",
         /// `HONGKONG_MACAO`
@@ -1193,18 +1300,18 @@ crate::open_enum::open_enum! {
 /// 实名支付
 #[derive(Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppPayerIdentity {
+pub struct Identity {
     /// 证件类型
-    pub r#type: PostPartnerTransactionsAppPayerIdentityType,
+    pub r#type: IdentityType,
     /// 证件号 (personal: sent as written, not shown by `Debug`)
     pub number: String,
     /// 姓名 (personal: sent as written, not shown by `Debug`)
     pub name: String,
 }
 
-impl core::fmt::Debug for PostPartnerTransactionsAppPayerIdentity {
+impl core::fmt::Debug for Identity {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PostPartnerTransactionsAppPayerIdentity")
+        f.debug_struct("Identity")
             .field("type", &self.r#type)
             .field("number", &crate::__private::Redacted(&self.number))
             .field("name", &crate::__private::Redacted(&self.name))
@@ -1215,17 +1322,17 @@ impl core::fmt::Debug for PostPartnerTransactionsAppPayerIdentity {
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppPayer {
+pub struct PrepayPayer {
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<PostPartnerTransactionsAppPayerIdentity>,
+    pub identity: Option<Identity>,
 }
 
 crate::open_enum::open_enum! {
     /// 贴息方案类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPeriodType {
+    pub enum SubsidyPeriodType {
         /// `DAILY`
         Daily = "DAILY",
         /// `PERIOD`
@@ -1236,7 +1343,7 @@ crate::open_enum::open_enum! {
 /// 贴息方案列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan {
+pub struct SubsidyPlan {
     /// 贴息期数
     pub subsidy_installment_num: i64,
     /// 贴息比例
@@ -1246,33 +1353,40 @@ pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan {
 /// 贴息详情列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppSubsidyInfoSubsidyDetail {
+pub struct SubsidyDetail {
     /// 贴息方案类型
-    pub subsidy_period_type: PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPeriodType,
+    pub subsidy_period_type: SubsidyPeriodType,
     /// 贴息方案列表
-    pub subsidy_plan: Vec<PostPartnerTransactionsAppSubsidyInfoSubsidyDetailSubsidyPlan>,
+    pub subsidy_plan: Vec<SubsidyPlan>,
 }
 
 /// 贴息信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppSubsidyInfo {
+pub struct SubsidyInfo {
     /// 贴息详情列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subsidy_detail: Option<Vec<PostPartnerTransactionsAppSubsidyInfoSubsidyDetail>>,
+    pub subsidy_detail: Option<Vec<SubsidyDetail>>,
 }
 
-/// The answer of [`PostPartnerTransactionsApp`] (APP下单API).
+/// The answer of [`PartnerAppPrepay`] (APP下单API).
+#[doc(alias = "v3/pay/partner/transactions/app")]
+#[doc(alias = "POST v3/pay/partner/transactions/app")]
+#[doc(alias = "APP下单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsAppResponse {
+pub struct PrepayResponse {
     /// 预支付交易会话标识
-    pub prepay_id: String,
+    pub prepay_id: Option<String>,
+    /// 支付跳转链接
+    pub h5_url: Option<String>,
+    /// 二维码链接
+    pub code_url: Option<String>,
 }
 
 /// 结算信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppWithContractSettleInfo {
+pub struct SettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -1281,7 +1395,7 @@ pub struct PostPartnerTransactionsAppWithContractSettleInfo {
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppWithContractDetail {
+pub struct TransactionDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
@@ -1289,12 +1403,12 @@ pub struct PostPartnerTransactionsAppWithContractDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
     /// 单品列表
-    pub goods_detail: Vec<PostPartnerTransactionsAppDetailGoodsDetail>,
+    pub goods_detail: Vec<GoodsDetail>,
 }
 
 /// 商户门店信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPartnerTransactionsAppWithContractSceneInfoStoreInfo {
+pub struct SceneInfoStoreInfo {
     /// 门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1312,7 +1426,7 @@ pub struct PostPartnerTransactionsAppWithContractSceneInfoStoreInfo {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppWithContractSceneInfo {
+pub struct TransactionSceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
     /// 商户端设备号
@@ -1320,13 +1434,13 @@ pub struct PostPartnerTransactionsAppWithContractSceneInfo {
     pub device_id: Option<String>,
     /// 商户门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_info: Option<PostPartnerTransactionsAppWithContractSceneInfoStoreInfo>,
+    pub store_info: Option<SceneInfoStoreInfo>,
 }
 
 /// 签约授权信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsAppWithContractContractInfo {
+pub struct ContractInfo {
     /// 模板ID
     pub plan_id: String,
     /// 签约商户号
@@ -1344,9 +1458,14 @@ pub struct PostPartnerTransactionsAppWithContractContractInfo {
     pub contract_notify_url: Option<String>,
 }
 
-/// The answer of [`PostPartnerTransactionsAppWithContract`] (APP下单并签约).
+/// The answer of [`PartnerAppPrepayWithContract`] (APP下单并签约).
+#[doc(alias = "v3/pay/partner/transactions/app-with-contract")]
+#[doc(alias = "POST v3/pay/partner/transactions/app-with-contract")]
+#[doc(alias = "APP下单并签约")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsAppWithContractResponse {
+pub struct PartnerAppPrepayWithContractResponse {
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,
 }
@@ -1354,7 +1473,7 @@ pub struct PostPartnerTransactionsAppWithContractResponse {
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsCodepayPayer {
+pub struct CodepayPayer {
     /// 授权码
     pub auth_code: String,
 }
@@ -1362,7 +1481,7 @@ pub struct PostPartnerTransactionsCodepayPayer {
 /// 商户门店信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsCodepaySceneInfoStoreInfo {
+pub struct TransactionStoreInfo {
     /// 门店编号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1374,7 +1493,7 @@ pub struct PostPartnerTransactionsCodepaySceneInfoStoreInfo {
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsCodepaySceneInfo {
+pub struct CodepaySceneInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -1382,13 +1501,13 @@ pub struct PostPartnerTransactionsCodepaySceneInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_ip: Option<String>,
     /// 商户门店信息
-    pub store_info: PostPartnerTransactionsCodepaySceneInfoStoreInfo,
+    pub store_info: TransactionStoreInfo,
 }
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsCodepayDetailGoodsDetail {
+pub struct CodepayGoodsDetail {
     /// 商品编码
     pub merchant_goods_id: String,
     /// 微信支付商品编码
@@ -1406,7 +1525,7 @@ pub struct PostPartnerTransactionsCodepayDetailGoodsDetail {
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsCodepayDetail {
+pub struct CodepayDetail {
     /// 订单原价
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
@@ -1414,14 +1533,14 @@ pub struct PostPartnerTransactionsCodepayDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
     /// 单品列表
-    pub goods_detail: Vec<PostPartnerTransactionsCodepayDetailGoodsDetail>,
+    pub goods_detail: Vec<CodepayGoodsDetail>,
 }
 
 /// 支付者
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPartnerTransactionsCodepayResponsePayer {
+pub struct PartnerTransactionPayer {
     /// 合作伙伴用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_openid: Option<String>,
@@ -1432,7 +1551,7 @@ pub struct PostPartnerTransactionsCodepayResponsePayer {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsCodepayResponseAmount {
+pub struct CodepayAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 用户支付金额
@@ -1445,7 +1564,7 @@ pub struct PostPartnerTransactionsCodepayResponseAmount {
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsCodepayResponsePromotionDetailGoodsDetail {
+pub struct PromotionDetailGoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品数量
@@ -1460,7 +1579,7 @@ pub struct PostPartnerTransactionsCodepayResponsePromotionDetailGoodsDetail {
 
 /// 优惠信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsCodepayResponsePromotionDetail {
+pub struct CodepayPromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
@@ -1482,14 +1601,17 @@ pub struct PostPartnerTransactionsCodepayResponsePromotionDetail {
     /// 优惠货币类型
     pub currency: Option<String>,
     /// 单品列表
-    pub goods_detail: Option<Vec<PostPartnerTransactionsCodepayResponsePromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<PromotionDetailGoodsDetail>>,
 }
 
-/// The answer of [`PostPartnerTransactionsCodepay`] (付款码支付).
+/// The answer of [`PartnerCodePay`] (付款码支付).
+#[doc(alias = "v3/pay/partner/transactions/codepay")]
+#[doc(alias = "POST v3/pay/partner/transactions/codepay")]
+#[doc(alias = "付款码支付")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsCodepayResponse {
+pub struct PartnerCodePayResponse {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
     /// 合作伙伴商户号
@@ -1515,11 +1637,11 @@ pub struct PostPartnerTransactionsCodepayResponse {
     /// 附加数据
     pub attach: Option<String>,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsCodepayResponsePayer>,
+    pub payer: Option<PartnerTransactionPayer>,
     /// 订单金额
-    pub amount: Option<PostPartnerTransactionsCodepayResponseAmount>,
+    pub amount: Option<CodepayAmount>,
     /// 优惠信息
-    pub promotion_detail: Option<Vec<PostPartnerTransactionsCodepayResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<CodepayPromotionDetail>>,
 }
 
 /// 支付者
@@ -1527,7 +1649,7 @@ pub struct PostPartnerTransactionsCodepayResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsExposurePayer {
+pub struct PartnerPaymentExposurePayer {
     /// 用户服务商标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_openid: Option<String>,
@@ -1539,10 +1661,24 @@ pub struct PostPartnerTransactionsExposurePayer {
     pub sub_openid: Option<String>,
 }
 
+/// The answer of [`PartnerPaymentExposure`] (微信分付-支付方式前置服务).
+#[doc(alias = "v3/pay/partner/transactions/exposure")]
+#[doc(alias = "POST v3/pay/partner/transactions/exposure")]
+#[doc(alias = "微信分付-支付方式前置服务")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerPaymentExposureResponse {
+    /// 是否建议曝光微信分付
+    pub fqf_exposure: Option<bool>,
+    /// 曝光凭证
+    pub market_exposure_token: Option<String>,
+}
+
 /// H5场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsH5SceneInfoH5Info {
+pub struct H5Info {
     /// 场景类型
     pub r#type: String,
     /// 应用名称
@@ -1562,9 +1698,9 @@ pub struct PostPartnerTransactionsH5SceneInfoH5Info {
 /// `scene_info`
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsH5SceneInfo {
+pub struct PartnerSceneInfo {
     /// H5场景信息
-    pub h5_info: PostPartnerTransactionsH5SceneInfoH5Info,
+    pub h5_info: H5Info,
     /// 用户终端IP
     pub payer_client_ip: String,
     /// 商户端设备号
@@ -1572,21 +1708,14 @@ pub struct PostPartnerTransactionsH5SceneInfo {
     pub device_id: Option<String>,
     /// `store_info`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_info: Option<PostPartnerTransactionsAppSceneInfoStoreInfo>,
-}
-
-/// The answer of [`PostPartnerTransactionsH5`] (H5下单API).
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsH5Response {
-    /// 支付跳转链接
-    pub h5_url: String,
+    pub store_info: Option<StoreInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerTransactionsIdTransactionIdResponseTradeType {
+    pub enum TradeType {
         /// `JSAPI`
         Jsapi = "JSAPI",
         /// `NATIVE`
@@ -1606,7 +1735,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerTransactionsIdTransactionIdResponseTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -1626,22 +1755,9 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// 用户支付金额
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponseAmount {
-    /// 用户支付金额
-    pub payer_total: Option<i64>,
-    /// 用户支付币种
-    pub payer_currency: Option<String>,
-    /// `currency`
-    pub currency: Option<String>,
-    /// `total`
-    pub total: Option<i64>,
-}
-
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponseDetailGoodsDetail {
+pub struct DetailGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: Option<String>,
     /// 微信侧商品编码
@@ -1656,31 +1772,31 @@ pub struct GetPartnerTransactionsIdTransactionIdResponseDetailGoodsDetail {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponseDetail {
+pub struct Detail2 {
     /// 订单原价
     pub cost_price: Option<i64>,
     /// 商品小票ID
     pub invoice_id: Option<String>,
     /// 单品列表
-    pub goods_detail: Option<Vec<GetPartnerTransactionsIdTransactionIdResponseDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<DetailGoodsDetail>>,
 }
 
 /// 场景信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponseSceneInfo {
+pub struct SceneInfo2 {
     /// 用户终端IP
     pub payer_client_ip: Option<String>,
     /// 商户端设备号
     pub device_id: Option<String>,
     /// 商户门店信息
-    pub store_info: Option<PostPartnerTransactionsAppWithContractSceneInfoStoreInfo>,
+    pub store_info: Option<SceneInfoStoreInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// `scope`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerTransactionsIdTransactionIdResponsePromotionDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -1692,7 +1808,7 @@ crate::open_enum::open_enum! {
     /// `type`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerTransactionsIdTransactionIdResponsePromotionDetailType {
+    pub enum Type {
         /// `CASH`
         Cash = "CASH",
         /// `NOCASH`
@@ -1702,7 +1818,7 @@ crate::open_enum::open_enum! {
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail {
+pub struct PromotionGoodsDetail {
     /// 商品编码
     pub goods_id: String,
     /// 商品数量
@@ -1717,15 +1833,15 @@ pub struct GetPartnerTransactionsIdTransactionIdResponsePromotionDetailGoodsDeta
 
 /// `promotion_detail`
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// `scope`
-    pub scope: Option<GetPartnerTransactionsIdTransactionIdResponsePromotionDetailScope>,
+    pub scope: Option<Scope>,
     /// `type`
-    pub r#type: Option<GetPartnerTransactionsIdTransactionIdResponsePromotionDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 活动ID
@@ -1739,15 +1855,17 @@ pub struct GetPartnerTransactionsIdTransactionIdResponsePromotionDetail {
     /// 优惠币种
     pub currency: Option<String>,
     /// 单品列表
-    pub goods_detail:
-        Option<Vec<GetPartnerTransactionsIdTransactionIdResponsePromotionDetailGoodsDetail>>,
+    pub goods_detail: Option<Vec<PromotionGoodsDetail>>,
 }
 
-/// The answer of [`GetPartnerTransactionsIdTransactionId`] (微信支付订单号查询).
+/// The answer of [`PartnerQueryOrderById`] (微信支付订单号查询).
+#[doc(alias = "v3/pay/partner/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/pay/partner/transactions/id/{transaction_id}")]
+#[doc(alias = "微信支付订单号查询")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsIdTransactionIdResponse {
+pub struct PartnerTransaction {
     /// 服务商公众号ID
     pub sp_appid: Option<String>,
     /// 服务商户号
@@ -1757,13 +1875,13 @@ pub struct GetPartnerTransactionsIdTransactionIdResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppSettleInfo>,
+    pub settle_info: Option<PartnerSettleInfo>,
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetPartnerTransactionsIdTransactionIdResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 交易状态
-    pub trade_state: Option<GetPartnerTransactionsIdTransactionIdResponseTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 付款银行
@@ -1777,7 +1895,7 @@ pub struct GetPartnerTransactionsIdTransactionIdResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 用户支付金额
-    pub amount: Option<GetPartnerTransactionsIdTransactionIdResponseAmount>,
+    pub amount: Option<TransactionAmount>,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -1785,17 +1903,19 @@ pub struct GetPartnerTransactionsIdTransactionIdResponse {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<GetPartnerTransactionsIdTransactionIdResponseDetail>,
+    pub detail: Option<Detail2>,
     /// 场景信息
-    pub scene_info: Option<GetPartnerTransactionsIdTransactionIdResponseSceneInfo>,
+    pub scene_info: Option<SceneInfo2>,
     /// 支付者
-    pub payer: Option<PostPartnerTransactionsCodepayResponsePayer>,
+    pub payer: Option<PartnerTransactionPayer>,
     /// `promotion_detail`
-    pub promotion_detail: Option<Vec<GetPartnerTransactionsIdTransactionIdResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+    /// 使用的商户贴息信息
+    pub installment_info: Option<InstallmentInfo>,
 }
 
 /// 支付者
@@ -1803,7 +1923,7 @@ pub struct GetPartnerTransactionsIdTransactionIdResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsJsapiPayer {
+pub struct PartnerPayer {
     /// 用户服务标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_openid: Option<String>,
@@ -1812,7 +1932,7 @@ pub struct PostPartnerTransactionsJsapiPayer {
     pub sub_openid: Option<String>,
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<PostPartnerTransactionsAppPayerIdentity>,
+    pub identity: Option<Identity>,
 }
 
 /// 签约授权信息
@@ -1820,7 +1940,7 @@ pub struct PostPartnerTransactionsJsapiPayer {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsJsapiWithContractContractInfo {
+pub struct JsapiWithContractInfo {
     /// 免密协议ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_free_contract_id: Option<String>,
@@ -1850,12 +1970,24 @@ pub struct PostPartnerTransactionsJsapiWithContractContractInfo {
     pub contract_notify_url: Option<String>,
 }
 
+/// The answer of [`PartnerJsapiPrepayWithContract`] (JSAPI下单并授权/签约).
+#[doc(alias = "v3/pay/partner/transactions/jsapi-with-contract")]
+#[doc(alias = "POST v3/pay/partner/transactions/jsapi-with-contract")]
+#[doc(alias = "JSAPI下单并授权/签约")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerJsapiPrepayWithContractResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
+}
+
 /// 场景信息
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsMiniprogramSceneInfo {
+pub struct MiniprogramSceneInfo {
     /// 用户终端IP
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_client_ip: Option<String>,
@@ -1864,87 +1996,38 @@ pub struct PostPartnerTransactionsMiniprogramSceneInfo {
     pub device_id: Option<String>,
     /// 商户门店信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store_info: Option<PostPartnerTransactionsCodepaySceneInfoStoreInfo>,
+    pub store_info: Option<TransactionStoreInfo>,
 }
 
-/// The answer of [`PostPartnerTransactionsNative`] (Native下单API).
+/// The answer of [`PartnerMiniProgramPrepay`] (小程序支付下单).
+#[doc(alias = "v3/pay/partner/transactions/miniprogram")]
+#[doc(alias = "POST v3/pay/partner/transactions/miniprogram")]
+#[doc(alias = "小程序支付下单")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsNativeResponse {
-    /// 二维码链接
-    pub code_url: String,
+pub struct PartnerMiniProgramPrepayResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
 }
 
 /// 使用的商户贴息信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsOutTradeNoOutTradeNoResponseInstallmentInfo {
+pub struct InstallmentInfo {
     /// 是否使用了商户贴息
     pub use_subsidy: Option<bool>,
     /// 用户实际选择分期期数
     pub selected_installment_number: Option<i64>,
 }
 
-/// The answer of [`GetPartnerTransactionsOutTradeNoOutTradeNo`] (商户订单号查询).
+/// The answer of [`PartnerReverseOrder`] (撤销).
+#[doc(alias = "v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerTransactionsOutTradeNoOutTradeNoResponse {
-    /// 服务商公众号ID
-    pub sp_appid: Option<String>,
-    /// 服务商户号
-    pub sp_mchid: Option<String>,
-    /// 子商户公众号ID
-    pub sub_appid: Option<String>,
-    /// 子商户号
-    pub sub_mchid: Option<String>,
-    /// 结算信息
-    pub settle_info: Option<PostPartnerTransactionsAppSettleInfo>,
-    /// 微信支付订单号
-    pub transaction_id: Option<String>,
-    /// 交易类型
-    pub trade_type: Option<GetPartnerTransactionsIdTransactionIdResponseTradeType>,
-    /// 交易状态
-    pub trade_state: Option<GetPartnerTransactionsIdTransactionIdResponseTradeState>,
-    /// 交易状态描述
-    pub trade_state_desc: Option<String>,
-    /// 付款银行
-    pub bank_type: Option<String>,
-    /// 支付完成时间
-    pub success_time: Option<String>,
-    /// 商品描述
-    pub description: Option<String>,
-    /// 附加数据
-    pub attach: Option<String>,
-    /// 商户订单号
-    pub out_trade_no: Option<String>,
-    /// 用户支付金额
-    pub amount: Option<GetPartnerTransactionsIdTransactionIdResponseAmount>,
-    /// 交易结束时间
-    pub time_expire: Option<String>,
-    /// 通知地址
-    pub notify_url: Option<String>,
-    /// 订单优惠标记
-    pub goods_tag: Option<String>,
-    /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
-    /// 电子发票入口开放标识
-    pub support_fapiao: Option<bool>,
-    /// 优惠功能
-    pub detail: Option<GetPartnerTransactionsIdTransactionIdResponseDetail>,
-    /// 场景信息
-    pub scene_info: Option<GetPartnerTransactionsIdTransactionIdResponseSceneInfo>,
-    /// 支付者
-    pub payer: Option<PostPartnerTransactionsCodepayResponsePayer>,
-    /// 使用的商户贴息信息
-    pub installment_info: Option<GetPartnerTransactionsOutTradeNoOutTradeNoResponseInstallmentInfo>,
-    /// `promotion_detail`
-    pub promotion_detail: Option<Vec<GetPartnerTransactionsIdTransactionIdResponsePromotionDetail>>,
-}
-
-/// The answer of [`PostPartnerTransactionsOutTradeNoOutTradeNoReverse`] (撤销).
-#[cfg(feature = "partner")]
-#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse {
+pub struct PartnerReverseOrderResponse {
     /// 合作伙伴应用AppID
     pub sp_appid: Option<String>,
     /// 合作伙伴商户号
@@ -1962,26 +2045,51 @@ pub struct PostPartnerTransactionsOutTradeNoOutTradeNoReverseResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerTransactionsScannedposSceneInfo {
+pub struct ScannedposSceneInfo {
     /// 用户终端IP
     pub payer_client_ip: String,
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     /// 商户门店信息
-    pub store_info: PostPartnerTransactionsCodepaySceneInfoStoreInfo,
+    pub store_info: TransactionStoreInfo,
+}
+
+/// The answer of [`PartnerScannedPosPrepay`] (扫码支付下单).
+#[doc(alias = "v3/pay/partner/transactions/scannedpos")]
+#[doc(alias = "POST v3/pay/partner/transactions/scannedpos")]
+#[doc(alias = "扫码支付下单")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerScannedPosPrepayResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
+}
+
+/// The answer of [`AppPrepayWithContract`] (APP下单并签约).
+#[doc(alias = "v3/pay/transactions/app-with-contract")]
+#[doc(alias = "POST v3/pay/transactions/app-with-contract")]
+#[doc(alias = "APP下单并签约")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct AppPrepayWithContractResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsCodepayResponsePayer {
+pub struct TransactionPayer {
     /// 用户标识
     pub openid: Option<String>,
 }
 
-/// The answer of [`PostTransactionsCodepay`] (付款码支付).
+/// The answer of [`CodePay`] (付款码支付).
+#[doc(alias = "v3/pay/transactions/codepay")]
+#[doc(alias = "POST v3/pay/transactions/codepay")]
+#[doc(alias = "付款码支付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsCodepayResponse {
+pub struct CodePayResponse {
     /// 应用AppID
     pub appid: Option<String>,
     /// 直连商户号
@@ -2003,17 +2111,17 @@ pub struct PostTransactionsCodepayResponse {
     /// 附加数据
     pub attach: Option<String>,
     /// 支付者
-    pub payer: Option<PostTransactionsCodepayResponsePayer>,
+    pub payer: Option<TransactionPayer>,
     /// 订单金额
-    pub amount: Option<PostPartnerTransactionsCodepayResponseAmount>,
+    pub amount: Option<CodepayAmount>,
     /// 优惠信息
-    pub promotion_detail: Option<Vec<PostPartnerTransactionsCodepayResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<CodepayPromotionDetail>>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsExposurePayer {
+pub struct PaymentExposurePayer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
@@ -2022,9 +2130,21 @@ pub struct PostTransactionsExposurePayer {
     pub phone_number_hash: Option<String>,
 }
 
+/// The answer of [`PaymentExposure`] (微信分付-支付方式前置服务).
+#[doc(alias = "v3/pay/transactions/exposure")]
+#[doc(alias = "POST v3/pay/transactions/exposure")]
+#[doc(alias = "微信分付-支付方式前置服务")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PaymentExposureResponse {
+    /// 是否建议曝光微信分付
+    pub fqf_exposure: Option<bool>,
+    /// 曝光凭证
+    pub market_exposure_token: Option<String>,
+}
+
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponseAmount {
+pub struct TransactionAmount {
     /// 总金额
     pub total: Option<i64>,
     /// 货币类型
@@ -2035,15 +2155,18 @@ pub struct GetTransactionsIdTransactionIdResponseAmount {
     pub payer_total: Option<i64>,
 }
 
-/// The answer of [`GetTransactionsIdTransactionId`] (微信支付订单号查询).
+/// The answer of [`QueryOrderById`] (微信支付订单号查询).
+#[doc(alias = "v3/pay/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/pay/transactions/id/{transaction_id}")]
+#[doc(alias = "微信支付订单号查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsIdTransactionIdResponse {
+pub struct Transaction {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 交易类型
-    pub trade_type: Option<GetPartnerTransactionsIdTransactionIdResponseTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 交易状态
-    pub trade_state: Option<GetPartnerTransactionsIdTransactionIdResponseTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 付款银行
@@ -2061,7 +2184,7 @@ pub struct GetTransactionsIdTransactionIdResponse {
     /// 商户订单号
     pub out_trade_no: Option<String>,
     /// 订单金额
-    pub amount: Option<GetTransactionsIdTransactionIdResponseAmount>,
+    pub amount: Option<TransactionAmount>,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
@@ -2069,35 +2192,37 @@ pub struct GetTransactionsIdTransactionIdResponse {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
+    pub limit_pay: Option<Vec<LimitPay>>,
     /// 电子发票入口开放标识
     pub support_fapiao: Option<bool>,
     /// 优惠功能
-    pub detail: Option<GetPartnerTransactionsIdTransactionIdResponseDetail>,
+    pub detail: Option<Detail2>,
     /// 场景信息
-    pub scene_info: Option<GetPartnerTransactionsIdTransactionIdResponseSceneInfo>,
+    pub scene_info: Option<SceneInfo2>,
     /// `payer`
-    pub payer: Option<PostTransactionsCodepayResponsePayer>,
+    pub payer: Option<TransactionPayer>,
     /// `promotion_detail`
-    pub promotion_detail: Option<Vec<GetPartnerTransactionsIdTransactionIdResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
+    /// 使用的商户贴息信息
+    pub installment_info: Option<InstallmentInfo>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsJsapiPayer {
+pub struct Payer {
     /// 用户标识
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<PostPartnerTransactionsAppPayerIdentity>,
+    pub identity: Option<Identity>,
 }
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsJsapiWithContractPayer {
+pub struct JsapiWithContractPayer {
     /// 用户标识
     pub openid: String,
 }
@@ -2105,7 +2230,7 @@ pub struct PostTransactionsJsapiWithContractPayer {
 /// 签约授权信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsJsapiWithContractContractInfo {
+pub struct JsapiPrepayWithContractInfo {
     /// 扣费服务预授权token
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -2135,58 +2260,22 @@ pub struct PostTransactionsJsapiWithContractContractInfo {
     pub contract_notify_url: Option<String>,
 }
 
-/// The answer of [`GetTransactionsOutTradeNoOutTradeNo`] (商户订单号查询).
+/// The answer of [`JsapiPrepayWithContract`] (JSAPI下单并授权/签约).
+#[doc(alias = "v3/pay/transactions/jsapi-with-contract")]
+#[doc(alias = "POST v3/pay/transactions/jsapi-with-contract")]
+#[doc(alias = "JSAPI下单并授权/签约")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
-    /// 微信支付订单号
-    pub transaction_id: Option<String>,
-    /// 交易类型
-    pub trade_type: Option<GetPartnerTransactionsIdTransactionIdResponseTradeType>,
-    /// 交易状态
-    pub trade_state: Option<GetPartnerTransactionsIdTransactionIdResponseTradeState>,
-    /// 交易状态描述
-    pub trade_state_desc: Option<String>,
-    /// 付款银行
-    pub bank_type: Option<String>,
-    /// 支付完成时间
-    pub success_time: Option<String>,
-    /// 公众号ID
-    pub appid: Option<String>,
-    /// 直连商户号
-    pub mchid: Option<String>,
-    /// 商品描述
-    pub description: Option<String>,
-    /// 附加数据
-    pub attach: Option<String>,
-    /// 商户订单号
-    pub out_trade_no: Option<String>,
-    /// 用户支付金额
-    pub amount: Option<GetPartnerTransactionsIdTransactionIdResponseAmount>,
-    /// 交易结束时间
-    pub time_expire: Option<String>,
-    /// 通知地址
-    pub notify_url: Option<String>,
-    /// 订单优惠标记
-    pub goods_tag: Option<String>,
-    /// 指定支付方式
-    pub limit_pay: Option<Vec<PostPartnerTransactionsAppLimitPay>>,
-    /// 电子发票入口开放标识
-    pub support_fapiao: Option<bool>,
-    /// 优惠功能
-    pub detail: Option<GetPartnerTransactionsIdTransactionIdResponseDetail>,
-    /// 场景信息
-    pub scene_info: Option<GetPartnerTransactionsIdTransactionIdResponseSceneInfo>,
-    /// 支付者
-    pub payer: Option<PostTransactionsCodepayResponsePayer>,
-    /// 使用的商户贴息信息
-    pub installment_info: Option<GetPartnerTransactionsOutTradeNoOutTradeNoResponseInstallmentInfo>,
-    /// `promotion_detail`
-    pub promotion_detail: Option<Vec<GetPartnerTransactionsIdTransactionIdResponsePromotionDetail>>,
+pub struct JsapiPrepayWithContractResponse {
+    /// 预支付交易会话标识
+    pub prepay_id: Option<String>,
 }
 
-/// The answer of [`PostTransactionsOutTradeNoOutTradeNoReverse`] (撤销).
+/// The answer of [`ReverseOrder`] (撤销).
+#[doc(alias = "v3/pay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse")]
+#[doc(alias = "撤销")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsOutTradeNoOutTradeNoReverseResponse {
+pub struct ReverseOrderResponse {
     /// 应用AppID
     pub appid: Option<String>,
     /// 直连商户号
@@ -2205,69 +2294,54 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     #[cfg(feature = "partner")]
     check.operation::<PostInstalPartnerExposure>("POST v3/pay/instal/partner/exposure");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsApp>("POST v3/pay/partner/transactions/app");
+    check.operation::<PartnerAppPrepay>("POST v3/pay/partner/transactions/app");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsAppWithContract>(
+    check.operation::<PartnerAppPrepayWithContract>(
         "POST v3/pay/partner/transactions/app-with-contract",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsCodepay>("POST v3/pay/partner/transactions/codepay");
+    check.operation::<PartnerCodePay>("POST v3/pay/partner/transactions/codepay");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsExposure>("POST v3/pay/partner/transactions/exposure");
+    check.operation::<PartnerPaymentExposure>("POST v3/pay/partner/transactions/exposure");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsH5>("POST v3/pay/partner/transactions/h5");
+    check.operation::<PartnerH5Prepay>("POST v3/pay/partner/transactions/h5");
     #[cfg(feature = "partner")]
-    check.operation::<GetPartnerTransactionsIdTransactionId>(
-        "GET v3/pay/partner/transactions/id/{transaction_id}",
-    );
+    check.operation::<PartnerQueryOrderById>("GET v3/pay/partner/transactions/id/{transaction_id}");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsJsapi>("POST v3/pay/partner/transactions/jsapi");
+    check.operation::<PartnerJsapiPrepay>("POST v3/pay/partner/transactions/jsapi");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsJsapiWithContract>(
+    check.operation::<PartnerJsapiPrepayWithContract>(
         "POST v3/pay/partner/transactions/jsapi-with-contract",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsMiniprogram>(
-        "POST v3/pay/partner/transactions/miniprogram",
-    );
+    check.operation::<PartnerMiniProgramPrepay>("POST v3/pay/partner/transactions/miniprogram");
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsNative>("POST v3/pay/partner/transactions/native");
+    check.operation::<PartnerNativePrepay>("POST v3/pay/partner/transactions/native");
     #[cfg(feature = "partner")]
-    check.operation::<GetPartnerTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<PartnerQueryOrderByOutTradeNo>(
         "GET v3/pay/partner/transactions/out-trade-no/{out_trade_no}",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsOutTradeNoOutTradeNoClose>(
+    check.operation::<PartnerCloseOrder>(
         "POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsOutTradeNoOutTradeNoReverse>(
+    check.operation::<PartnerReverseOrder>(
         "POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse",
     );
     #[cfg(feature = "partner")]
-    check.operation::<PostPartnerTransactionsScannedpos>(
-        "POST v3/pay/partner/transactions/scannedpos",
-    );
-    check.operation::<PostTransactionsApp>("POST v3/pay/transactions/app");
+    check.operation::<PartnerScannedPosPrepay>("POST v3/pay/partner/transactions/scannedpos");
+    check.operation::<AppPrepay>("POST v3/pay/transactions/app");
+    check.operation::<AppPrepayWithContract>("POST v3/pay/transactions/app-with-contract");
+    check.operation::<CodePay>("POST v3/pay/transactions/codepay");
+    check.operation::<PaymentExposure>("POST v3/pay/transactions/exposure");
+    check.operation::<H5Prepay>("POST v3/pay/transactions/h5");
+    check.operation::<QueryOrderById>("GET v3/pay/transactions/id/{transaction_id}");
+    check.operation::<JsapiPrepay>("POST v3/pay/transactions/jsapi");
+    check.operation::<JsapiPrepayWithContract>("POST v3/pay/transactions/jsapi-with-contract");
+    check.operation::<NativePrepay>("POST v3/pay/transactions/native");
     check
-        .operation::<PostTransactionsAppWithContract>("POST v3/pay/transactions/app-with-contract");
-    check.operation::<PostTransactionsCodepay>("POST v3/pay/transactions/codepay");
-    check.operation::<PostTransactionsExposure>("POST v3/pay/transactions/exposure");
-    check.operation::<PostTransactionsH5>("POST v3/pay/transactions/h5");
-    check
-        .operation::<GetTransactionsIdTransactionId>("GET v3/pay/transactions/id/{transaction_id}");
-    check.operation::<PostTransactionsJsapi>("POST v3/pay/transactions/jsapi");
-    check.operation::<PostTransactionsJsapiWithContract>(
-        "POST v3/pay/transactions/jsapi-with-contract",
-    );
-    check.operation::<PostTransactionsNative>("POST v3/pay/transactions/native");
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
-        "GET v3/pay/transactions/out-trade-no/{out_trade_no}",
-    );
-    check.operation::<PostTransactionsOutTradeNoOutTradeNoClose>(
-        "POST v3/pay/transactions/out-trade-no/{out_trade_no}/close",
-    );
-    check.operation::<PostTransactionsOutTradeNoOutTradeNoReverse>(
-        "POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse",
-    );
+        .operation::<QueryOrderByOutTradeNo>("GET v3/pay/transactions/out-trade-no/{out_trade_no}");
+    check.operation::<CloseOrder>("POST v3/pay/transactions/out-trade-no/{out_trade_no}/close");
+    check.operation::<ReverseOrder>("POST v3/pay/transactions/out-trade-no/{out_trade_no}/reverse");
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/pay-devices/open-scenario-speaker/{device_sn}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}")]
+#[doc(alias = "GET v3/pay-devices/open-scenario-speaker/{device_sn}")]
+#[doc(alias = "查询音箱绑定信息")]
 #[endpoint(GET, "v3/pay-devices/open-scenario-speaker/{device_sn}", response = GetOpenScenarioSpeakerDeviceSnResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -24,7 +27,10 @@ pub struct GetOpenScenarioSpeakerDeviceSn {
 /// `POST /v3/pay-devices/open-scenario-speaker/{device_sn}/bind`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/bind", response = GetOpenScenarioSpeakerDeviceSnResponse)]
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}/bind")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind")]
+#[doc(alias = "绑定音箱设备码牌")]
+#[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/bind", response = PostOpenScenarioSpeakerDeviceSnBindResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOpenScenarioSpeakerDeviceSnBind {
@@ -41,6 +47,9 @@ pub struct PostOpenScenarioSpeakerDeviceSnBind {
 /// `POST /v3/pay-devices/open-scenario-speaker/{device_sn}/prebind`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind")]
+#[doc(alias = "出厂预绑定音箱和码牌")]
 #[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind", response = PostOpenScenarioSpeakerDeviceSnPrebindResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -56,7 +65,10 @@ pub struct PostOpenScenarioSpeakerDeviceSnPrebind {
 /// `POST /v3/pay-devices/open-scenario-speaker/{device_sn}/unbind`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind", response = GetOpenScenarioSpeakerDeviceSnResponse)]
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind")]
+#[doc(alias = "解绑音箱设备码牌")]
+#[endpoint(POST, "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind", response = PostOpenScenarioSpeakerDeviceSnUnbindResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostOpenScenarioSpeakerDeviceSnUnbind {
@@ -69,6 +81,9 @@ pub struct PostOpenScenarioSpeakerDeviceSnUnbind {
 /// `POST /v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report")]
+#[doc(alias = "码牌支付结果上报")]
 #[endpoint(POST, "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report", response = PostOpenScenarioSpeakerorderTransactionIdReportResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -90,6 +105,9 @@ pub struct PostOpenScenarioSpeakerorderTransactionIdReport {
 /// `POST /v3/pay-devices/printers/{device_id}/print-orders`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
+#[doc(alias = "v3/pay-devices/printers/{device_id}/print-orders")]
+#[doc(alias = "POST v3/pay-devices/printers/{device_id}/print-orders")]
+#[doc(alias = "小票机打印")]
 #[endpoint(POST, "v3/pay-devices/printers/{device_id}/print-orders", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -103,9 +121,9 @@ pub struct PostPrintersDeviceIdPrintOrders {
     /// 回调通知地址
     pub notify_url: Option<String>,
     /// 变量列表
-    pub variable_list: Option<Vec<PostPrintersDeviceIdPrintOrdersVariableList>>,
+    pub variable_list: Option<Vec<VariableList>>,
     /// 表格变量列表
-    pub table_list: Option<Vec<PostPrintersDeviceIdPrintOrdersTableList>>,
+    pub table_list: Option<Vec<TableList>>,
 }
 
 /// 查询订单
@@ -113,10 +131,13 @@ pub struct PostPrintersDeviceIdPrintOrders {
 /// `GET /v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 渠道商.
-#[endpoint(GET, "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}", response = GetPrintersDeviceIdPrintOrdersPrintOrderNoResponse)]
+#[doc(alias = "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}")]
+#[doc(alias = "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}")]
+#[doc(alias = "查询订单")]
+#[endpoint(GET, "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}", response = GetPrintersDeviceIdPrintOrdersNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNo {
+pub struct GetPrintersDeviceIdPrintOrdersNo {
     /// 小票机设备号
     pub device_id: String,
     /// 打印单号
@@ -127,7 +148,7 @@ crate::open_enum::open_enum! {
     /// 绑定状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOpenScenarioSpeakerDeviceSnResponseBindState {
+    pub enum BindState {
         /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND`
         OpenScenarioSpeakerBindStateUnbond = "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
         /// `OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED`
@@ -136,6 +157,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetOpenScenarioSpeakerDeviceSn`] (查询音箱绑定信息).
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}")]
+#[doc(alias = "GET v3/pay-devices/open-scenario-speaker/{device_sn}")]
+#[doc(alias = "查询音箱绑定信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOpenScenarioSpeakerDeviceSnResponse {
     /// 子商户
@@ -143,23 +167,61 @@ pub struct GetOpenScenarioSpeakerDeviceSnResponse {
     /// 设备sn
     pub device_sn: Option<String>,
     /// 绑定状态
-    pub bind_state: Option<GetOpenScenarioSpeakerDeviceSnResponseBindState>,
+    pub bind_state: Option<BindState>,
+    /// 收款链接url
+    pub code_url: Option<String>,
+}
+
+/// The answer of [`PostOpenScenarioSpeakerDeviceSnBind`] (绑定音箱设备码牌).
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}/bind")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind")]
+#[doc(alias = "绑定音箱设备码牌")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostOpenScenarioSpeakerDeviceSnBindResponse {
+    /// 子商户
+    pub sub_mchid: Option<String>,
+    /// 设备sn
+    pub device_sn: Option<String>,
+    /// 绑定状态
+    pub bind_state: Option<BindState>,
     /// 收款链接url
     pub code_url: Option<String>,
 }
 
 /// The answer of [`PostOpenScenarioSpeakerDeviceSnPrebind`] (出厂预绑定音箱和码牌).
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind")]
+#[doc(alias = "出厂预绑定音箱和码牌")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOpenScenarioSpeakerDeviceSnPrebindResponse {
     /// 设备sn
     pub device_sn: Option<String>,
     /// 绑定状态
-    pub bind_state: Option<GetOpenScenarioSpeakerDeviceSnResponseBindState>,
+    pub bind_state: Option<BindState>,
+    /// 收款链接url
+    pub code_url: Option<String>,
+}
+
+/// The answer of [`PostOpenScenarioSpeakerDeviceSnUnbind`] (解绑音箱设备码牌).
+#[doc(alias = "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind")]
+#[doc(alias = "解绑音箱设备码牌")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostOpenScenarioSpeakerDeviceSnUnbindResponse {
+    /// 子商户
+    pub sub_mchid: Option<String>,
+    /// 设备sn
+    pub device_sn: Option<String>,
+    /// 绑定状态
+    pub bind_state: Option<BindState>,
     /// 收款链接url
     pub code_url: Option<String>,
 }
 
 /// The answer of [`PostOpenScenarioSpeakerorderTransactionIdReport`] (码牌支付结果上报).
+#[doc(alias = "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report")]
+#[doc(alias = "POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report")]
+#[doc(alias = "码牌支付结果上报")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOpenScenarioSpeakerorderTransactionIdReportResponse {
     /// 子商户
@@ -176,7 +238,7 @@ pub struct PostOpenScenarioSpeakerorderTransactionIdReportResponse {
 
 /// 变量列表
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPrintersDeviceIdPrintOrdersVariableList {
+pub struct VariableList {
     /// Key字段
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -187,7 +249,7 @@ pub struct PostPrintersDeviceIdPrintOrdersVariableList {
 
 /// Value值列表
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPrintersDeviceIdPrintOrdersTableListRowList {
+pub struct RowList {
     /// 值列表
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cell_list: Option<Vec<String>>,
@@ -195,20 +257,20 @@ pub struct PostPrintersDeviceIdPrintOrdersTableListRowList {
 
 /// 表格变量列表
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostPrintersDeviceIdPrintOrdersTableList {
+pub struct TableList {
     /// Key字段
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Value值列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub row_list: Option<Vec<PostPrintersDeviceIdPrintOrdersTableListRowList>>,
+    pub row_list: Option<Vec<RowList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 打印状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPrintersDeviceIdPrintOrdersPrintOrderNoResponsePrintState {
+    pub enum PrintState {
         /// `PRINT_STATE_WAIT`
         PrintStateWait = "PRINT_STATE_WAIT",
         /// `PRINT_STATE_SUCCESS`
@@ -220,9 +282,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetPrintersDeviceIdPrintOrdersPrintOrderNo`] (查询订单).
+/// The answer of [`GetPrintersDeviceIdPrintOrdersNo`] (查询订单).
+#[doc(alias = "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}")]
+#[doc(alias = "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}")]
+#[doc(alias = "查询订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNoResponse {
+pub struct GetPrintersDeviceIdPrintOrdersNoResponse {
     /// 打印单号
     pub print_order_no: Option<String>,
     /// 模板ID
@@ -230,13 +295,13 @@ pub struct GetPrintersDeviceIdPrintOrdersPrintOrderNoResponse {
     /// 回调通知地址
     pub notify_url: Option<String>,
     /// 打印状态
-    pub print_state: Option<GetPrintersDeviceIdPrintOrdersPrintOrderNoResponsePrintState>,
+    pub print_state: Option<PrintState>,
     /// 打印状态描述
     pub print_state_description: Option<String>,
     /// 变量列表
-    pub variable_list: Option<Vec<PostPrintersDeviceIdPrintOrdersVariableList>>,
+    pub variable_list: Option<Vec<VariableList>>,
     /// 表格变量列表
-    pub table_list: Option<Vec<PostPrintersDeviceIdPrintOrdersTableList>>,
+    pub table_list: Option<Vec<TableList>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
@@ -259,7 +324,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPrintersDeviceIdPrintOrders>(
         "POST v3/pay-devices/printers/{device_id}/print-orders",
     );
-    check.operation::<GetPrintersDeviceIdPrintOrdersPrintOrderNo>(
+    check.operation::<GetPrintersDeviceIdPrintOrdersNo>(
         "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
     );
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/payroll-card/authentications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_5.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payroll-card/authentications", response = GetAuthenticationsResponse)]
+#[doc(alias = "v3/payroll-card/authentications")]
+#[doc(alias = "GET v3/payroll-card/authentications")]
+#[doc(alias = "查询核身记录API")]
+#[endpoint(GET, "v3/payroll-card/authentications", response = ListAuthenticationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAuthentications {
+pub struct ListAuthentications {
     /// 用户标识
     pub openid: String,
     /// 应用ID
@@ -38,10 +41,13 @@ pub struct GetAuthentications {
 /// `POST /v3/payroll-card/authentications/pre-order`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_3.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payroll-card/authentications/pre-order", response = PostAuthenticationsPreOrderResponse)]
+#[doc(alias = "v3/payroll-card/authentications/pre-order")]
+#[doc(alias = "POST v3/payroll-card/authentications/pre-order")]
+#[doc(alias = "微工卡核身预下单API")]
+#[endpoint(POST, "v3/payroll-card/authentications/pre-order", response = PreOrderAuthenticationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAuthenticationsPreOrder {
+pub struct PreOrderAuthentication {
     /// 用户标识
     pub openid: String,
     /// 应用ID
@@ -57,7 +63,7 @@ pub struct PostAuthenticationsPreOrder {
     /// 单位名称
     pub employer_name: String,
     /// 核身类型
-    pub authenticate_type: Option<PostAuthenticationsPreOrderAuthenticateType>,
+    pub authenticate_type: Option<AuthenticationType>,
 }
 
 /// 微工卡核身预下单（流程中完成授权）
@@ -65,10 +71,13 @@ pub struct PostAuthenticationsPreOrder {
 /// `POST /v3/payroll-card/authentications/pre-order-with-auth`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_29.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payroll-card/authentications/pre-order-with-auth", response = PostAuthenticationsPreOrderResponse)]
+#[doc(alias = "v3/payroll-card/authentications/pre-order-with-auth")]
+#[doc(alias = "POST v3/payroll-card/authentications/pre-order-with-auth")]
+#[doc(alias = "微工卡核身预下单（流程中完成授权）")]
+#[endpoint(POST, "v3/payroll-card/authentications/pre-order-with-auth", response = PreOrderAuthenticationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAuthenticationsPreOrderWithAuth {
+pub struct PreOrderAuthenticationWithAuth {
     /// 用户标识
     pub openid: String,
     /// 应用ID
@@ -90,9 +99,9 @@ pub struct PostAuthenticationsPreOrderWithAuth {
     #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 用工类型
-    pub employment_type: PostAuthenticationsPreOrderWithAuthEmploymentType,
+    pub employment_type: EmploymentType,
     /// 核身类型
-    pub authenticate_type: Option<PostAuthenticationsPreOrderAuthenticateType>,
+    pub authenticate_type: Option<AuthenticationType>,
 }
 
 /// 获取核身结果API
@@ -100,10 +109,13 @@ pub struct PostAuthenticationsPreOrderWithAuth {
 /// `GET /v3/payroll-card/authentications/{authenticate_number}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_4.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payroll-card/authentications/{authenticate_number}", response = GetAuthenticationsResponseData)]
+#[doc(alias = "v3/payroll-card/authentications/{authenticate_number}")]
+#[doc(alias = "GET v3/payroll-card/authentications/{authenticate_number}")]
+#[doc(alias = "获取核身结果API")]
+#[endpoint(GET, "v3/payroll-card/authentications/{authenticate_number}", response = Authentication)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAuthenticationsAuthenticateNumber {
+pub struct GetAuthentication {
     /// 子商户号
     pub sub_mchid: String,
     /// 商家核身单号
@@ -115,10 +127,13 @@ pub struct GetAuthenticationsAuthenticateNumber {
 /// `GET /v3/payroll-card/relations/{openid}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payroll-card/relations/{openid}", response = GetRelationsOpenidResponse)]
+#[doc(alias = "v3/payroll-card/relations/{openid}")]
+#[doc(alias = "GET v3/payroll-card/relations/{openid}")]
+#[doc(alias = "查询微工卡授权关系API")]
+#[endpoint(GET, "v3/payroll-card/relations/{openid}", response = Relation)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetRelationsOpenid {
+pub struct GetRelation {
     /// 用户标识
     pub openid: String,
     /// 子商户号
@@ -134,10 +149,13 @@ pub struct GetRelationsOpenid {
 /// `POST /v3/payroll-card/tokens`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_1.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payroll-card/tokens", response = PostTokensResponse)]
+#[doc(alias = "v3/payroll-card/tokens")]
+#[doc(alias = "POST v3/payroll-card/tokens")]
+#[doc(alias = "生成授权token API")]
+#[endpoint(POST, "v3/payroll-card/tokens", response = Token)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTokens {
+pub struct CreateToken {
     /// 用户标识
     pub openid: String,
     /// 应用ID
@@ -153,7 +171,7 @@ pub struct PostTokens {
     #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 用工类型
-    pub employment_type: Option<PostAuthenticationsPreOrderWithAuthEmploymentType>,
+    pub employment_type: Option<EmploymentType>,
 }
 
 /// 发起批量转账API
@@ -161,16 +179,19 @@ pub struct PostTokens {
 /// `POST /v3/payroll-card/transfer-batches`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_6.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payroll-card/transfer-batches", response = PostTransferBatchesResponse)]
+#[doc(alias = "v3/payroll-card/transfer-batches")]
+#[doc(alias = "POST v3/payroll-card/transfer-batches")]
+#[doc(alias = "发起批量转账API")]
+#[endpoint(POST, "v3/payroll-card/transfer-batches", response = TransferBatch)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransferBatches {
+pub struct CreateTransferBatch {
     /// 特约商户号
     pub sub_mchid: String,
     /// 特约商户AppID
     pub sub_appid: Option<String>,
     /// 特约商户授权类型
-    pub authorization_type: PostTransferBatchesAuthorizationType,
+    pub authorization_type: AuthType,
     /// 商家批次单号
     pub out_batch_no: String,
     /// 批次名称
@@ -182,15 +203,15 @@ pub struct PostTransferBatches {
     /// 转账总笔数
     pub total_num: i64,
     /// 转账明细列表 (sensitive: encrypted on the wire)
-    pub transfer_detail_list: Vec<PostTransferBatchesTransferDetailList>,
+    pub transfer_detail_list: Vec<TransferDetailInput>,
     /// 服务商的AppID
     pub sp_appid: Option<String>,
     /// 用工类型
-    pub employment_type: Option<PostAuthenticationsPreOrderWithAuthEmploymentType>,
+    pub employment_type: Option<EmploymentType>,
     /// 用工场景
-    pub employment_scene: Option<PostTransferBatchesEmploymentScene>,
+    pub employment_scene: Option<EmploymentScene>,
     /// 业务来源
-    pub business_type: Option<PostTransferBatchesBusinessType>,
+    pub business_type: Option<BusinessType>,
 }
 
 /// 生成投保结果API
@@ -198,6 +219,9 @@ pub struct PostTransferBatches {
 /// `POST /v3/payroll-card/wesure/insurance`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_32.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payroll-card/wesure/insurance")]
+#[doc(alias = "POST v3/payroll-card/wesure/insurance")]
+#[doc(alias = "生成投保结果API")]
 #[endpoint(POST, "v3/payroll-card/wesure/insurance", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -227,6 +251,9 @@ pub struct PostWesureInsurance {
 /// `POST /v3/payroll-card/wesure/token-validations`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_31.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payroll-card/wesure/token-validations")]
+#[doc(alias = "POST v3/payroll-card/wesure/token-validations")]
+#[doc(alias = "校验核身结果API")]
 #[endpoint(POST, "v3/payroll-card/wesure/token-validations", response = PostWesureTokenValidationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -244,14 +271,14 @@ pub struct PostWesureTokenValidations {
     #[wechatpay(encrypt)]
     pub id_card_number: String,
     /// 核身类型
-    pub authenticate_type: Option<GetAuthenticationsResponseDataAuthenticateType>,
+    pub authenticate_type: Option<AuthenticationType>,
 }
 
 crate::open_enum::open_enum! {
     /// 核身渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAuthenticationsResponseDataAuthenticateScene {
+    pub enum AuthenticationScene {
         /// `FROM_MINI_APP`
         FromMiniApp = "FROM_MINI_APP",
         /// `FROM_HARDWARE`
@@ -263,7 +290,7 @@ crate::open_enum::open_enum! {
     /// 核身状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAuthenticationsResponseDataAuthenticateState {
+    pub enum AuthenticationState {
         /// `AUTHENTICATE_PROCESSING`
         AuthenticateProcessing = "AUTHENTICATE_PROCESSING",
         /// `AUTHENTICATE_SUCCESS`
@@ -277,7 +304,7 @@ crate::open_enum::open_enum! {
     /// 核身类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAuthenticationsResponseDataAuthenticateType {
+    pub enum AuthenticationType {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `SIGN_IN`
@@ -291,7 +318,7 @@ crate::open_enum::open_enum! {
 
 /// 查询结果记录列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAuthenticationsResponseData {
+pub struct Authentication {
     /// 商户号
     pub mchid: String,
     /// 子商户号
@@ -299,7 +326,7 @@ pub struct GetAuthenticationsResponseData {
     /// 用户标识
     pub openid: String,
     /// 核身渠道
-    pub authenticate_scene: GetAuthenticationsResponseDataAuthenticateScene,
+    pub authenticate_scene: AuthenticationScene,
     /// 核身渠道标识
     pub authenticate_source: String,
     /// 项目名称
@@ -307,7 +334,7 @@ pub struct GetAuthenticationsResponseData {
     /// 单位名称
     pub employer_name: String,
     /// 核身状态
-    pub authenticate_state: GetAuthenticationsResponseDataAuthenticateState,
+    pub authenticate_state: AuthenticationState,
     /// 核身时间
     pub authenticate_time: Option<String>,
     /// 商家核身单号
@@ -315,14 +342,17 @@ pub struct GetAuthenticationsResponseData {
     /// 核身失败原因
     pub authenticate_failed_reason: Option<String>,
     /// 核身类型
-    pub authenticate_type: Option<GetAuthenticationsResponseDataAuthenticateType>,
+    pub authenticate_type: Option<AuthenticationType>,
 }
 
-/// The answer of [`GetAuthentications`] (查询核身记录API).
+/// The answer of [`ListAuthentications`] (查询核身记录API).
+#[doc(alias = "v3/payroll-card/authentications")]
+#[doc(alias = "GET v3/payroll-card/authentications")]
+#[doc(alias = "查询核身记录API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAuthenticationsResponse {
+pub struct ListAuthenticationsResponse {
     /// 查询结果记录列表
-    pub data: Option<Vec<GetAuthenticationsResponseData>>,
+    pub data: Option<Vec<Authentication>>,
     /// 总记录条数
     pub total_count: i64,
     /// 记录起始位置
@@ -331,25 +361,12 @@ pub struct GetAuthenticationsResponse {
     pub limit: i64,
 }
 
-crate::open_enum::open_enum! {
-    /// 核身类型
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAuthenticationsPreOrderAuthenticateType {
-        /// `SIGN_IN`
-        SignIn = "SIGN_IN",
-        /// `INSURANCE`
-        Insurance = "INSURANCE",
-        /// `CONTRACT`
-        Contract = "CONTRACT",
-        /// `NORMAL`
-        Normal = "NORMAL",
-    }
-}
-
-/// The answer of [`PostAuthenticationsPreOrder`] (微工卡核身预下单API).
+/// The answer of [`PreOrderAuthentication`] (微工卡核身预下单API).
+#[doc(alias = "v3/payroll-card/authentications/pre-order")]
+#[doc(alias = "POST v3/payroll-card/authentications/pre-order")]
+#[doc(alias = "微工卡核身预下单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAuthenticationsPreOrderResponse {
+pub struct PreOrderAuthenticationResponse {
     /// 商家核身单号
     pub authenticate_number: String,
     /// 用户标识
@@ -368,7 +385,7 @@ crate::open_enum::open_enum! {
     /// 用工类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAuthenticationsPreOrderWithAuthEmploymentType {
+    pub enum EmploymentType {
         /// `LONG_TERM_EMPLOYMENT`
         LongTermEmployment = "LONG_TERM_EMPLOYMENT",
         /// `SHORT_TERM_EMPLOYMENT`
@@ -382,7 +399,7 @@ crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRelationsOpenidResponseAuthorizeState {
+    pub enum AuthorizeState {
         /// `UNAUTHORIZED`
         Unauthorized = "UNAUTHORIZED",
         /// `AUTHORIZED`
@@ -396,7 +413,7 @@ crate::open_enum::open_enum! {
     /// 微工卡的开通状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetRelationsOpenidResponseRegisterState {
+    pub enum PayrollCardRegisterState {
         /// `UNDEFINED`
         Undefined = "UNDEFINED",
         /// `UNREGISTERED`
@@ -408,9 +425,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetRelationsOpenid`] (查询微工卡授权关系API).
+/// The answer of [`GetRelation`] (查询微工卡授权关系API).
+#[doc(alias = "v3/payroll-card/relations/{openid}")]
+#[doc(alias = "GET v3/payroll-card/relations/{openid}")]
+#[doc(alias = "查询微工卡授权关系API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetRelationsOpenidResponse {
+pub struct Relation {
     /// 用户标识
     pub openid: String,
     /// 商户号
@@ -418,22 +438,25 @@ pub struct GetRelationsOpenidResponse {
     /// 子商户号
     pub sub_mchid: String,
     /// 授权状态
-    pub authorize_state: GetRelationsOpenidResponseAuthorizeState,
+    pub authorize_state: AuthorizeState,
     /// 授权时间
     pub authorize_time: Option<String>,
     /// 取消授权时间
     pub deauthorize_time: Option<String>,
     /// 微工卡的开通状态
-    pub register_state: GetRelationsOpenidResponseRegisterState,
+    pub register_state: PayrollCardRegisterState,
     /// 开通时间
     pub register_time: Option<String>,
     /// 关闭时间
     pub close_time: Option<String>,
 }
 
-/// The answer of [`PostTokens`] (生成授权token API).
+/// The answer of [`CreateToken`] (生成授权token API).
+#[doc(alias = "v3/payroll-card/tokens")]
+#[doc(alias = "POST v3/payroll-card/tokens")]
+#[doc(alias = "生成授权token API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTokensResponse {
+pub struct Token {
     /// 用户标识
     pub openid: String,
     /// 服务商商户号
@@ -450,7 +473,7 @@ crate::open_enum::open_enum! {
     /// 特约商户授权类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransferBatchesAuthorizationType {
+    pub enum AuthType {
         /// `INFORMATION_AUTHORIZATION_TYPE`
         InformationAuthorizationType = "INFORMATION_AUTHORIZATION_TYPE",
         /// `FUND_AUTHORIZATION_TYPE`
@@ -464,7 +487,7 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransferBatchesTransferDetailList {
+pub struct TransferDetailInput {
     /// 商家明细单号
     pub out_detail_no: String,
     /// 转账金额
@@ -482,7 +505,7 @@ crate::open_enum::open_enum! {
     /// 用工场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransferBatchesEmploymentScene {
+    pub enum EmploymentScene {
         /// `LOGISTICS`
         Logistics = "LOGISTICS",
         /// `MANUFACTURING`
@@ -504,7 +527,7 @@ crate::open_enum::open_enum! {
     /// 业务来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransferBatchesBusinessType {
+    pub enum BusinessType {
         /// `UNDEFINE`
         Undefine = "UNDEFINE",
         /// `PROMOTION`
@@ -512,9 +535,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostTransferBatches`] (发起批量转账API).
+/// The answer of [`CreateTransferBatch`] (发起批量转账API).
+#[doc(alias = "v3/payroll-card/transfer-batches")]
+#[doc(alias = "POST v3/payroll-card/transfer-batches")]
+#[doc(alias = "发起批量转账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransferBatchesResponse {
+pub struct TransferBatch {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 微信支付批次单号
@@ -524,6 +550,9 @@ pub struct PostTransferBatchesResponse {
 }
 
 /// The answer of [`PostWesureTokenValidations`] (校验核身结果API).
+#[doc(alias = "v3/payroll-card/wesure/token-validations")]
+#[doc(alias = "POST v3/payroll-card/wesure/token-validations")]
+#[doc(alias = "校验核身结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostWesureTokenValidationsResponse {
     /// 校验结果
@@ -538,18 +567,17 @@ pub struct PostWesureTokenValidationsResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetAuthentications>("GET v3/payroll-card/authentications");
-    check
-        .operation::<PostAuthenticationsPreOrder>("POST v3/payroll-card/authentications/pre-order");
-    check.operation::<PostAuthenticationsPreOrderWithAuth>(
+    check.operation::<ListAuthentications>("GET v3/payroll-card/authentications");
+    check.operation::<PreOrderAuthentication>("POST v3/payroll-card/authentications/pre-order");
+    check.operation::<PreOrderAuthenticationWithAuth>(
         "POST v3/payroll-card/authentications/pre-order-with-auth",
     );
-    check.operation::<GetAuthenticationsAuthenticateNumber>(
+    check.operation::<GetAuthentication>(
         "GET v3/payroll-card/authentications/{authenticate_number}",
     );
-    check.operation::<GetRelationsOpenid>("GET v3/payroll-card/relations/{openid}");
-    check.operation::<PostTokens>("POST v3/payroll-card/tokens");
-    check.operation::<PostTransferBatches>("POST v3/payroll-card/transfer-batches");
+    check.operation::<GetRelation>("GET v3/payroll-card/relations/{openid}");
+    check.operation::<CreateToken>("POST v3/payroll-card/tokens");
+    check.operation::<CreateTransferBatch>("POST v3/payroll-card/transfer-batches");
     check.operation::<PostWesureInsurance>("POST v3/payroll-card/wesure/insurance");
     check.operation::<PostWesureTokenValidations>("POST v3/payroll-card/wesure/token-validations");
 }

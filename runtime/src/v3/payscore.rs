@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/payscore/acquiringbank/permissions`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-auth/apply-acquiring-bank-permissions.html>.
 /// Callers: 从业机构.
-#[endpoint(POST, "v3/payscore/acquiringbank/permissions", response = PostAcquiringbankPermissionsResponse)]
+#[doc(alias = "v3/payscore/acquiringbank/permissions")]
+#[doc(alias = "POST v3/payscore/acquiringbank/permissions")]
+#[doc(alias = "从业机构预授权")]
+#[endpoint(POST, "v3/payscore/acquiringbank/permissions", response = ApplyAcquiringBankPermissionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankPermissions {
+pub struct ApplyAcquiringBankPermissions {
     /// 服务ID
     pub service_id: String,
     /// 渠道商商户号
@@ -36,10 +39,13 @@ pub struct PostAcquiringbankPermissions {
 /// `GET /v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-auth/get-acquiring-bank-permissions-by-code.html>.
 /// Callers: 从业机构.
-#[endpoint(GET, "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}", response = GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse)]
+#[doc(alias = "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "GET v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "从业机构查询与用户授权记录（授权协议号）")]
+#[endpoint(GET, "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}", response = GetAcquiringBankPermissionsByCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode {
+pub struct GetAcquiringBankPermissionsByCode {
     /// 授权协议号
     pub authorization_code: String,
     /// 服务ID
@@ -55,10 +61,17 @@ pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode {
 /// `POST /v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-auth/terminate-acquiring-bank-permissions-by-code.html>.
 /// Callers: 从业机构.
+#[doc(
+    alias = "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate"
+)]
+#[doc(
+    alias = "POST v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate"
+)]
+#[doc(alias = "从业机构解除用户授权关系（授权协议号）")]
 #[endpoint(POST, "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeTerminate {
+pub struct TerminateAcquiringBankPermissionsByCode {
     /// 授权协议号
     pub authorization_code: String,
     /// 服务ID
@@ -76,6 +89,9 @@ pub struct PostAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeTermina
 /// `GET /v3/payscore/acquiringbank/serviceorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "GET v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "从业机构查询微信支付分订单")]
 #[endpoint(GET, "v3/payscore/acquiringbank/serviceorder", response = GetAcquiringbankServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -97,6 +113,9 @@ pub struct GetAcquiringbankServiceorder {
 /// `POST /v3/payscore/acquiringbank/serviceorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "从业机构创建微信支付分订单")]
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder", response = PostAcquiringbankServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -116,15 +135,15 @@ pub struct PostAcquiringbankServiceorder {
     /// 服务信息
     pub service_introduction: String,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment3>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderPostDiscounts>>,
+    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderPostDiscount>>,
     /// 订单风险金
-    pub risk_fund: PostAcquiringbankServiceorderRiskFund,
+    pub risk_fund: RiskFund3,
     /// 服务时间段
-    pub time_range: PostAcquiringbankServiceorderTimeRange,
+    pub time_range: TimeRange3,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 服务商公众号下的用户标识
     pub openid: Option<String>,
     /// 子商户公众号下的用户标识
@@ -142,10 +161,13 @@ pub struct PostAcquiringbankServiceorder {
 /// `GET /v3/payscore/acquiringbank/serviceorder/deduction`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-order/get-acquiring-bank-deduct-info.html>.
 /// Callers: 从业机构.
-#[endpoint(GET, "v3/payscore/acquiringbank/serviceorder/deduction", response = GetAcquiringbankServiceorderDeductionResponse)]
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/deduction")]
+#[doc(alias = "GET v3/payscore/acquiringbank/serviceorder/deduction")]
+#[doc(alias = "从业机构查询微信支付分扣款信息")]
+#[endpoint(GET, "v3/payscore/acquiringbank/serviceorder/deduction", response = GetAcquiringBankDeductInfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAcquiringbankServiceorderDeduction {
+pub struct GetAcquiringBankDeductInfo {
     /// 服务ID
     pub service_id: String,
     /// 从业机构申请的公众号或移动应用AppID
@@ -165,10 +187,13 @@ pub struct GetAcquiringbankServiceorderDeduction {
 /// `POST /v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-order/cancel-acquiring-bank-service-order.html>.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "从业机构取消微信支付分订单")]
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoCancel {
+pub struct CancelAcquiringBankServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -186,10 +211,13 @@ pub struct PostAcquiringbankServiceorderOutOrderNoCancel {
 /// `POST /v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-order/complete-acquiring-bank-service-order.html>.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "从业机构完结微信支付分订单")]
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoComplete {
+pub struct CompleteAcquiringBankServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -199,15 +227,15 @@ pub struct PostAcquiringbankServiceorderOutOrderNoComplete {
     /// 子商户号
     pub sub_mchid: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServiceorderPostPayments>,
+    pub post_payments: Vec<PostPayment3>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount>>,
     /// 总金额
     pub total_amount: i64,
     /// 实际服务时间
-    pub time_range: Option<PostAcquiringbankServiceorderTimeRange>,
+    pub time_range: Option<TimeRange3>,
     /// 实际服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 微信支付服务分账标记
     pub profit_sharing: Option<bool>,
     /// 完结服务时间
@@ -221,10 +249,13 @@ pub struct PostAcquiringbankServiceorderOutOrderNoComplete {
 /// `POST /v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-order/modify-acquiring-bank-service-order.html>.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "从业机构修改微信支付分订单金额")]
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoModify {
+pub struct ModifyAcquiringBankServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -234,9 +265,9 @@ pub struct PostAcquiringbankServiceorderOutOrderNoModify {
     /// 渠道商商户号
     pub channel_id: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment3>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount>>,
     /// 总金额
     pub total_amount: i64,
     /// 修改原因
@@ -248,10 +279,13 @@ pub struct PostAcquiringbankServiceorderOutOrderNoModify {
 /// `POST /v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
-#[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo", response = PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse)]
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo")]
+#[doc(alias = "从业机构登记微信支付分扣款信息")]
+#[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo", response = PostServiceorderOutOrderNoRegisterdeductinfoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo {
+pub struct PostServiceorderOutOrderNoRegisterdeductinfo {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -273,10 +307,13 @@ pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo {
 /// `POST /v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-institution-weixin-pay-score/acquiring-bank-service-order/sync-acquiring-bank-service-order.html>.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "从业机构同步微信支付分订单信息")]
 #[endpoint(POST, "v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoSync {
+pub struct SyncAcquiringBankServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -288,7 +325,7 @@ pub struct PostAcquiringbankServiceorderOutOrderNoSync {
     /// 场景类型
     pub r#type: String,
     /// 内容信息详情
-    pub detail: PostAcquiringbankServiceorderOutOrderNoSyncDetail,
+    pub detail: Detail,
 }
 
 /// 从业机构创建先用后付订单
@@ -296,6 +333,9 @@ pub struct PostAcquiringbankServiceorderOutOrderNoSync {
 /// `POST /v3/payscore/acquiringbank/servicepayondeliveryorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构（支付机构）.
+#[doc(alias = "v3/payscore/acquiringbank/servicepayondeliveryorder")]
+#[doc(alias = "POST v3/payscore/acquiringbank/servicepayondeliveryorder")]
+#[doc(alias = "从业机构创建先用后付订单")]
 #[endpoint(POST, "v3/payscore/acquiringbank/servicepayondeliveryorder", response = PostAcquiringbankServicepayondeliveryorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -315,15 +355,15 @@ pub struct PostAcquiringbankServicepayondeliveryorder {
     /// 服务信息
     pub service_introduction: String,
     /// `post_payments`
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// `post_discounts`
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务时间段
-    pub time_range: GetAcquiringbankServiceorderResponseTimeRange,
+    pub time_range: TimeRange2,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 订单风险金
-    pub risk_fund: Option<PostAcquiringbankServicepayondeliveryorderRiskFund>,
+    pub risk_fund: Option<RiskFund2>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -337,7 +377,7 @@ pub struct PostAcquiringbankServicepayondeliveryorder {
     /// 商户号
     pub mchid: Option<String>,
     /// 先用后付购物详情
-    pub shopping_info: Option<PostAcquiringbankServicepayondeliveryorderShoppingInfo>,
+    pub shopping_info: Option<ShoppingInfo2>,
 }
 
 /// 商户申请获取对账单API
@@ -345,6 +385,9 @@ pub struct PostAcquiringbankServicepayondeliveryorder {
 /// `GET /v3/payscore/merchant-bill`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter6_1_29.shtml>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/merchant-bill")]
+#[doc(alias = "GET v3/payscore/merchant-bill")]
+#[doc(alias = "商户申请获取对账单API")]
 #[endpoint(GET, "v3/payscore/merchant-bill", response = GetMerchantBillResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -352,7 +395,7 @@ pub struct GetMerchantBill {
     /// 账单日期
     pub bill_date: String,
     /// 压缩类型
-    pub tar_type: Option<GetMerchantBillTarType>,
+    pub tar_type: Option<TarType>,
     /// 加密算法
     pub encryption_algorithm: String,
     /// 服务ID
@@ -364,6 +407,9 @@ pub struct GetMerchantBill {
 /// `GET /v3/payscore/oversea/partner/serviceorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "GET v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "查询支付分订单")]
 #[endpoint(GET, "v3/payscore/oversea/partner/serviceorder", response = GetOverseaPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -383,6 +429,9 @@ pub struct GetOverseaPartnerServiceorder {
 /// `POST /v3/payscore/oversea/partner/serviceorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "POST v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "创建支付分订单")]
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder", response = PostOverseaPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -402,15 +451,15 @@ pub struct PostOverseaPartnerServiceorder {
     /// 服务信息
     pub service_introduction: String,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostOverseaPartnerServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment4>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostOverseaPartnerServiceorderPostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount2>>,
     /// 服务风险金
-    pub risk_fund: PostAcquiringbankServiceorderRiskFund,
+    pub risk_fund: RiskFund3,
     /// 服务时间
-    pub time_range: PostOverseaPartnerServiceorderTimeRange,
+    pub time_range: TimeRange4,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 服务商公众号下的用户标识
     pub openid: Option<String>,
     /// 子商户公众号下的用户标识
@@ -428,6 +477,9 @@ pub struct PostOverseaPartnerServiceorder {
 /// `POST /v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "取消支付分订单")]
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -447,6 +499,9 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoCancel {
 /// `POST /v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "完结支付分订单")]
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -458,17 +513,17 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoComplete {
     /// 子商户号
     pub sub_mchid: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServiceorderPostPayments>,
+    pub post_payments: Vec<PostPayment3>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount>>,
     /// 总金额
     pub total_amount: i64,
     /// 货币类型
     pub currency: Option<String>,
     /// 实际服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 实际服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 微信支付服务分账标记
     pub profit_sharing: Option<bool>,
     /// 完结服务时间
@@ -482,6 +537,9 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoComplete {
 /// `POST /v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 从业机构.
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "同步支付分订单信息")]
 #[endpoint(POST, "v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -493,9 +551,9 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoSync {
     /// 子商户号
     pub sub_mchid: String,
     /// 场景类型
-    pub r#type: PostOverseaPartnerServiceorderOutOrderNoSyncType,
+    pub r#type: PostOutOrderNoSyncType,
     /// 内容信息详情
-    pub detail: PostOverseaPartnerServiceorderOutOrderNoSyncDetail,
+    pub detail: Detail2,
 }
 
 /// 商户预授权API
@@ -503,10 +561,13 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoSync {
 /// `POST /v3/payscore/partner/permissions`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/apply-partner-permissions.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/partner/permissions", response = PostAcquiringbankPermissionsResponse)]
+#[doc(alias = "v3/payscore/partner/permissions")]
+#[doc(alias = "POST v3/payscore/partner/permissions")]
+#[doc(alias = "商户预授权API")]
+#[endpoint(POST, "v3/payscore/partner/permissions", response = ApplyPartnerPermissionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissions {
+pub struct ApplyPartnerPermissions {
     /// 服务ID
     pub service_id: String,
     /// 服务商应用ID
@@ -526,10 +587,13 @@ pub struct PostPartnerPermissions {
 /// `POST /v3/payscore/partner/permissions/apply-for-scene`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/scene-apply-partner-permissions.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/partner/permissions/apply-for-scene", response = PostPartnerPermissionsApplyForSceneResponse)]
+#[doc(alias = "v3/payscore/partner/permissions/apply-for-scene")]
+#[doc(alias = "POST v3/payscore/partner/permissions/apply-for-scene")]
+#[doc(alias = "服务商场景中预授权")]
+#[endpoint(POST, "v3/payscore/partner/permissions/apply-for-scene", response = SceneApplyPartnerPermissionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsApplyForScene {
+pub struct SceneApplyPartnerPermissions {
     /// 服务ID
     pub service_id: String,
     /// 服务商的公众号ID
@@ -545,7 +609,7 @@ pub struct PostPartnerPermissionsApplyForScene {
     /// 授权场景
     pub scene: String,
     /// 微信支付交易中授权附带的参数
-    pub transaction_scene_info: Option<PostPartnerPermissionsApplyForSceneTransactionSceneInfo>,
+    pub transaction_scene_info: Option<TransactionSceneInfo>,
 }
 
 /// 服务商评估用户分层
@@ -553,10 +617,13 @@ pub struct PostPartnerPermissionsApplyForScene {
 /// `POST /v3/payscore/partner/permissions/assess-user-risk-level`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/assess-partner-user-risk-level.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/partner/permissions/assess-user-risk-level", response = PostPartnerPermissionsAssessUserRiskLevelResponse)]
+#[doc(alias = "v3/payscore/partner/permissions/assess-user-risk-level")]
+#[doc(alias = "POST v3/payscore/partner/permissions/assess-user-risk-level")]
+#[doc(alias = "服务商评估用户分层")]
+#[endpoint(POST, "v3/payscore/partner/permissions/assess-user-risk-level", response = AssessPartnerUserRiskLevelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsAssessUserRiskLevel {
+pub struct AssessPartnerUserRiskLevel {
     /// 子商户商户号
     #[wechatpay(query)]
     pub sub_mchid: String,
@@ -573,7 +640,7 @@ pub struct PostPartnerPermissionsAssessUserRiskLevel {
     /// 子商户的用户标识
     pub sub_openid: Option<String>,
     /// 先用后付商品信息
-    pub shopping_info: Option<PostPartnerPermissionsAssessUserRiskLevelShoppingInfo>,
+    pub shopping_info: Option<ShoppingInfo3>,
 }
 
 /// 查询与用户授权记录（授权协议号）API
@@ -581,10 +648,13 @@ pub struct PostPartnerPermissionsAssessUserRiskLevel {
 /// `GET /v3/payscore/partner/permissions/authorization-code/{authorization_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/get-partner-permissions-by-code.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payscore/partner/permissions/authorization-code/{authorization_code}", response = GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse)]
+#[doc(alias = "v3/payscore/partner/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "GET v3/payscore/partner/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "查询与用户授权记录（授权协议号）API")]
+#[endpoint(GET, "v3/payscore/partner/permissions/authorization-code/{authorization_code}", response = GetPartnerPermissionsByCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCode {
+pub struct GetPartnerPermissionsByCode {
     /// 服务ID
     pub service_id: String,
     /// 子商户号
@@ -598,10 +668,15 @@ pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCode {
 /// `POST /v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/terminate-partner-permissions-by-code.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate")]
+#[doc(
+    alias = "POST v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate"
+)]
+#[doc(alias = "解除用户授权关系（授权协议号）API")]
 #[endpoint(POST, "v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsAuthorizationCodeAuthorizationCodeTerminate {
+pub struct TerminatePartnerPermissionsByCode {
     /// 授权协议号
     pub authorization_code: String,
     /// 服务ID
@@ -617,10 +692,13 @@ pub struct PostPartnerPermissionsAuthorizationCodeAuthorizationCodeTerminate {
 /// `GET /v3/payscore/partner/permissions/search`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/get-partner-permissions-by-open-id.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payscore/partner/permissions/search", response = GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse)]
+#[doc(alias = "v3/payscore/partner/permissions/search")]
+#[doc(alias = "GET v3/payscore/partner/permissions/search")]
+#[doc(alias = "查询与用户授权记录（openid）API")]
+#[endpoint(GET, "v3/payscore/partner/permissions/search", response = GetPartnerPermissionsByOpenIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerPermissionsSearch {
+pub struct GetPartnerPermissionsByOpenId {
     /// 服务ID
     pub service_id: String,
     /// 服务商应用ID
@@ -640,10 +718,13 @@ pub struct GetPartnerPermissionsSearch {
 /// `POST /v3/payscore/partner/permissions/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-auth/terminate-partner-permissions-by-open-id.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/permissions/terminate")]
+#[doc(alias = "POST v3/payscore/partner/permissions/terminate")]
+#[doc(alias = "解除用户授权关系（openid）API")]
 #[endpoint(POST, "v3/payscore/partner/permissions/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsTerminate {
+pub struct TerminatePartnerPermissionsByOpenId {
     /// 服务商公众号下的用户标识
     pub openid: Option<String>,
     /// 子商户公众号下openid
@@ -665,10 +746,13 @@ pub struct PostPartnerPermissionsTerminate {
 /// `POST /v3/payscore/partner/service-account-applications`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-account/create-service-account-application.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/partner/service-account-applications", response = PostPartnerServiceAccountApplicationsResponse)]
+#[doc(alias = "v3/payscore/partner/service-account-applications")]
+#[doc(alias = "POST v3/payscore/partner/service-account-applications")]
+#[doc(alias = "收付通子商户申请绑定支付分服务")]
+#[endpoint(POST, "v3/payscore/partner/service-account-applications", response = CreateServiceAccountApplicationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceAccountApplications {
+pub struct CreateServiceAccountApplication {
     /// 服务ID
     pub service_id: String,
     /// 服务商应用ID
@@ -688,10 +772,13 @@ pub struct PostPartnerServiceAccountApplications {
 /// `GET /v3/payscore/partner/service-account-applications/{out_apply_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-account/get-service-account-application.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payscore/partner/service-account-applications/{out_apply_no}", response = PostPartnerServiceAccountApplicationsResponse)]
+#[doc(alias = "v3/payscore/partner/service-account-applications/{out_apply_no}")]
+#[doc(alias = "GET v3/payscore/partner/service-account-applications/{out_apply_no}")]
+#[doc(alias = "查询收付通子商户服务绑定结果")]
+#[endpoint(GET, "v3/payscore/partner/service-account-applications/{out_apply_no}", response = GetServiceAccountApplicationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerServiceAccountApplicationsOutApplyNo {
+pub struct GetServiceAccountApplication {
     /// 商户申请绑定单号
     pub out_apply_no: String,
 }
@@ -701,6 +788,9 @@ pub struct GetPartnerServiceAccountApplicationsOutApplyNo {
 /// `GET /v3/payscore/partner/serviceorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder")]
+#[doc(alias = "GET v3/payscore/partner/serviceorder")]
+#[doc(alias = "查询支付分订单")]
 #[endpoint(GET, "v3/payscore/partner/serviceorder", response = GetPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -720,6 +810,9 @@ pub struct GetPartnerServiceorder {
 /// `POST /v3/payscore/partner/serviceorder`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder")]
+#[doc(alias = "创建支付分订单")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder", response = PostPartnerServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -737,15 +830,15 @@ pub struct PostPartnerServiceorder {
     /// 服务信息
     pub service_introduction: String,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment3>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostOverseaPartnerServiceorderPostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount2>>,
     /// 订单风险金
-    pub risk_fund: PostPartnerServiceorderRiskFund,
+    pub risk_fund: RiskFund4,
     /// 服务时间
-    pub time_range: GetAcquiringbankServiceorderResponseTimeRange,
+    pub time_range: TimeRange2,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 服务商公众号下的用户标识
     pub openid: Option<String>,
     /// 子商户公众号下的用户标识
@@ -757,7 +850,7 @@ pub struct PostPartnerServiceorder {
     /// 商户数据包
     pub attach: Option<String>,
     /// 设备信息
-    pub device: Option<PostPartnerServiceorderDevice>,
+    pub device: Option<Device>,
 }
 
 /// 创单结单合并API
@@ -765,6 +858,9 @@ pub struct PostPartnerServiceorder {
 /// `POST /v3/payscore/partner/serviceorder/direct-complete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter6_2_8.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/direct-complete")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/direct-complete")]
+#[doc(alias = "创单结单合并API")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/direct-complete", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -782,15 +878,15 @@ pub struct PostPartnerServiceorderDirectComplete {
     /// 服务信息
     pub service_introduction: String,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment3>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostOverseaPartnerServiceorderPostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount2>>,
     /// 总金额
     pub total_amount: i64,
     /// 服务时间段
-    pub time_range: PostAcquiringbankServiceorderTimeRange,
+    pub time_range: TimeRange3,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 微信支付服务分账标记
     pub profit_sharing: Option<bool>,
     /// 订单优惠标记
@@ -808,10 +904,13 @@ pub struct PostPartnerServiceorderDirectComplete {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-order/cancel-partner-service-order.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "取消支付分订单API")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/cancel", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoCancel {
+pub struct CancelPartnerServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -827,10 +926,13 @@ pub struct PostPartnerServiceorderOutOrderNoCancel {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/complete`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4012692408>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "完结支付分订单API")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/complete", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoComplete {
+pub struct CompletePartnerServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -838,15 +940,15 @@ pub struct PostPartnerServiceorderOutOrderNoComplete {
     /// 子商户号
     pub sub_mchid: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServiceorderPostPayments>,
+    pub post_payments: Vec<PostPayment3>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount>>,
     /// 总金额
     pub total_amount: i64,
     /// 实际服务时间
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 实际服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 微信支付服务分账标记
     pub profit_sharing: Option<bool>,
     /// 完结服务时间
@@ -854,7 +956,7 @@ pub struct PostPartnerServiceorderOutOrderNoComplete {
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 设备信息
-    pub device: Option<PostPartnerServiceorderDevice>,
+    pub device: Option<Device>,
 }
 
 /// 修改订单金额API
@@ -862,10 +964,13 @@ pub struct PostPartnerServiceorderOutOrderNoComplete {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/modify`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4012692360>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "修改订单金额API")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/modify", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoModify {
+pub struct ModifyPartnerServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -873,15 +978,15 @@ pub struct PostPartnerServiceorderOutOrderNoModify {
     /// 子商户号
     pub sub_mchid: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServiceorderPostPayments>,
+    pub post_payments: Vec<PostPayment3>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostPartnerServiceorderOutOrderNoModifyPostDiscounts>>,
+    pub post_discounts: Option<Vec<ServiceorderPostDiscount>>,
     /// 总金额
     pub total_amount: i64,
     /// 修改原因
     pub reason: String,
     /// 设备信息
-    pub device: Option<PostPartnerServiceorderDevice>,
+    pub device: Option<Device>,
 }
 
 /// 商户发起催收扣款API
@@ -889,10 +994,13 @@ pub struct PostPartnerServiceorderOutOrderNoModify {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/pay`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-order/collect-partner-service-order.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/pay")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/pay")]
+#[doc(alias = "商户发起催收扣款API")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/pay", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoPay {
+pub struct CollectPartnerServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -906,10 +1014,13 @@ pub struct PostPartnerServiceorderOutOrderNoPay {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-order/send-partner-order-pending-message.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage")]
+#[doc(alias = "下发服务费用待处理消息")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoSendPendingmessage {
+pub struct SendPartnerOrderPendingMessage {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -917,9 +1028,9 @@ pub struct PostPartnerServiceorderOutOrderNoSendPendingmessage {
     /// 子商户商户号
     pub sub_mchid: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>,
+    pub post_payments: Vec<PostPayment2>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 总金额
     pub total_amount: i64,
     /// 预计扣费时间
@@ -931,10 +1042,13 @@ pub struct PostPartnerServiceorderOutOrderNoSendPendingmessage {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-order/send-partner-order-prepaid-message.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage")]
+#[doc(alias = "下发服务预扣费消息")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoSendPrepaidmessage {
+pub struct SendPartnerOrderPrepaidMessage {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -942,9 +1056,9 @@ pub struct PostPartnerServiceorderOutOrderNoSendPrepaidmessage {
     /// 子商户商户号
     pub sub_mchid: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>,
+    pub post_payments: Vec<PostPayment2>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 总金额
     pub total_amount: i64,
     /// 预计扣费时间
@@ -956,10 +1070,13 @@ pub struct PostPartnerServiceorderOutOrderNoSendPrepaidmessage {
 /// `POST /v3/payscore/partner/serviceorder/{out_order_no}/sync`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-order/sync-partner-service-order.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/payscore/partner/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "同步订单信息API")]
 #[endpoint(POST, "v3/payscore/partner/serviceorder/{out_order_no}/sync", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoSync {
+pub struct SyncPartnerServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
@@ -969,7 +1086,7 @@ pub struct PostPartnerServiceorderOutOrderNoSync {
     /// 场景类型
     pub r#type: String,
     /// 内容信息详情
-    pub detail: PostOverseaPartnerServiceorderOutOrderNoSyncDetail,
+    pub detail: Detail2,
 }
 
 /// 创建先用后付订单
@@ -977,10 +1094,13 @@ pub struct PostPartnerServiceorderOutOrderNoSync {
 /// `POST /v3/payscore/partner/servicepayondeliveryorder`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/partner-service-order/create-partner-pay-on-delivery-service-order.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/partner/servicepayondeliveryorder", response = PostAcquiringbankServicepayondeliveryorderResponse)]
+#[doc(alias = "v3/payscore/partner/servicepayondeliveryorder")]
+#[doc(alias = "POST v3/payscore/partner/servicepayondeliveryorder")]
+#[doc(alias = "创建先用后付订单")]
+#[endpoint(POST, "v3/payscore/partner/servicepayondeliveryorder", response = CreatePartnerPayOnDeliveryServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServicepayondeliveryorder {
+pub struct CreatePartnerPayOnDeliveryServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -994,15 +1114,15 @@ pub struct PostPartnerServicepayondeliveryorder {
     /// 服务信息
     pub service_introduction: String,
     /// `post_payments`
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// `post_discounts`
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务时间
-    pub time_range: GetAcquiringbankServiceorderResponseTimeRange,
+    pub time_range: TimeRange2,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 订单风险金
-    pub risk_fund: PostPartnerServiceorderRiskFund,
+    pub risk_fund: RiskFund4,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -1016,7 +1136,7 @@ pub struct PostPartnerServicepayondeliveryorder {
     /// 商户号
     pub mchid: Option<String>,
     /// 先用后付购物详情
-    pub shopping_info: PostAcquiringbankServicepayondeliveryorderShoppingInfo,
+    pub shopping_info: ShoppingInfo2,
 }
 
 /// 查询用户分层对应建议先享金额
@@ -1024,10 +1144,13 @@ pub struct PostPartnerServicepayondeliveryorder {
 /// `GET /v3/payscore/partner/servicequotas/service-id/{service_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-weixin-pay-score/service-quota/get-partner-user-risk-level-quota.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payscore/partner/servicequotas/service-id/{service_id}", response = GetPartnerServicequotasServiceIdServiceIdResponse)]
+#[doc(alias = "v3/payscore/partner/servicequotas/service-id/{service_id}")]
+#[doc(alias = "GET v3/payscore/partner/servicequotas/service-id/{service_id}")]
+#[doc(alias = "查询用户分层对应建议先享金额")]
+#[endpoint(GET, "v3/payscore/partner/servicequotas/service-id/{service_id}", response = GetPartnerUserRiskLevelQuotaResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPartnerServicequotasServiceIdServiceId {
+pub struct GetPartnerUserRiskLevelQuota {
     /// 服务ID
     pub service_id: String,
     /// 子商户商户号
@@ -1045,6 +1168,9 @@ pub struct GetPartnerServicequotasServiceIdServiceId {
 /// `GET /v3/payscore/payafter-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=17_2&index=4>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/payafter-orders")]
+#[doc(alias = "GET v3/payscore/payafter-orders")]
+#[doc(alias = "查询先享后付订单")]
 #[endpoint(GET, "v3/payscore/payafter-orders", response = GetPayafterOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1064,6 +1190,9 @@ pub struct GetPayafterOrders {
 /// `POST /v3/payscore/payafter-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=17_1&index=3>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/payafter-orders")]
+#[doc(alias = "POST v3/payscore/payafter-orders")]
+#[doc(alias = "创建先享后付订单")]
 #[endpoint(POST, "v3/payscore/payafter-orders", response = PostPayafterOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1085,9 +1214,9 @@ pub struct PostPayafterOrders {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 后付费
-    pub fees: Option<Vec<GetPayafterOrdersResponseFees>>,
+    pub fees: Option<Vec<Fee>>,
     /// 商户优惠
-    pub discounts: Option<Vec<PostPayafterOrdersDiscounts>>,
+    pub discounts: Option<Vec<PostOrdersDiscount>>,
     /// 订单风险金额
     pub risk_amount: Option<i64>,
     /// 商户自定义说明
@@ -1115,6 +1244,9 @@ pub struct PostPayafterOrders {
 /// `POST /v3/payscore/payafter-orders/{out_order_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=17_3&index=5>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/payafter-orders/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/payafter-orders/{out_order_no}/cancel")]
+#[doc(alias = "撤销先享后付订单")]
 #[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/cancel", response = PostPayafterOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1134,7 +1266,10 @@ pub struct PostPayafterOrdersOutOrderNoCancel {
 /// `POST /v3/payscore/payafter-orders/{out_order_no}/complete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=17_4&index=6>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/complete", response = PostPayafterOrdersOutOrderNoCancelResponse)]
+#[doc(alias = "v3/payscore/payafter-orders/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/payafter-orders/{out_order_no}/complete")]
+#[doc(alias = "完结先享后付订单")]
+#[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/complete", response = PostPayafterOrdersOutOrderNoCompleteResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostPayafterOrdersOutOrderNoComplete {
@@ -1155,9 +1290,9 @@ pub struct PostPayafterOrdersOutOrderNoComplete {
     /// 实际结束使用服务的地点
     pub real_service_end_location: Option<String>,
     /// 后付费
-    pub fees: Option<Vec<GetPayafterOrdersResponseFees>>,
+    pub fees: Option<Vec<Fee>>,
     /// 商户优惠
-    pub discounts: Option<Vec<GetPayafterOrdersResponseDiscounts>>,
+    pub discounts: Option<Vec<Discount>>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 完结凭证
@@ -1171,6 +1306,9 @@ pub struct PostPayafterOrdersOutOrderNoComplete {
 /// `POST /v3/payscore/payafter-orders/{out_order_no}/sync`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=24_1&index=1>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/payafter-orders/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/payafter-orders/{out_order_no}/sync")]
+#[doc(alias = "支付分订单同步")]
 #[endpoint(POST, "v3/payscore/payafter-orders/{out_order_no}/sync", response = PostPayafterOrdersOutOrderNoSyncResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1182,9 +1320,9 @@ pub struct PostPayafterOrdersOutOrderNoSync {
     /// 服务ID
     pub service_id: Option<String>,
     /// 场景类型
-    pub r#type: Option<PostOverseaPartnerServiceorderOutOrderNoSyncType>,
+    pub r#type: Option<PostOutOrderNoSyncType>,
     /// 内容信息详情
-    pub detail: Option<PostPayafterOrdersOutOrderNoSyncDetail>,
+    pub detail: Option<SyncDetail>,
 }
 
 /// 商户预授权API
@@ -1192,10 +1330,13 @@ pub struct PostPayafterOrdersOutOrderNoSync {
 /// `POST /v3/payscore/permissions`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/apply-permissions.html>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/payscore/permissions", response = PostAcquiringbankPermissionsResponse)]
+#[doc(alias = "v3/payscore/permissions")]
+#[doc(alias = "POST v3/payscore/permissions")]
+#[doc(alias = "商户预授权API")]
+#[endpoint(POST, "v3/payscore/permissions", response = ApplyPermissionsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPermissions {
+pub struct ApplyPermissions {
     /// 服务id
     pub service_id: String,
     /// 公众号id
@@ -1211,10 +1352,13 @@ pub struct PostPermissions {
 /// `POST /v3/payscore/permissions/assess-user-risk-level`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/assess-user-risk-level.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/permissions/assess-user-risk-level", response = PostPartnerPermissionsAssessUserRiskLevelResponse)]
+#[doc(alias = "v3/payscore/permissions/assess-user-risk-level")]
+#[doc(alias = "POST v3/payscore/permissions/assess-user-risk-level")]
+#[doc(alias = "商户评估用户分层")]
+#[endpoint(POST, "v3/payscore/permissions/assess-user-risk-level", response = AssessUserRiskLevelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPermissionsAssessUserRiskLevel {
+pub struct AssessUserRiskLevel {
     /// 服务ID
     pub service_id: String,
     /// 公众号ID
@@ -1224,7 +1368,7 @@ pub struct PostPermissionsAssessUserRiskLevel {
     /// 用户标识
     pub openid: Option<String>,
     /// 先用后付商品信息
-    pub shopping_info: Option<PostPartnerPermissionsAssessUserRiskLevelShoppingInfo>,
+    pub shopping_info: Option<ShoppingInfo3>,
 }
 
 /// 查询与用户授权记录（授权协议号）API
@@ -1232,10 +1376,13 @@ pub struct PostPermissionsAssessUserRiskLevel {
 /// `GET /v3/payscore/permissions/authorization-code/{authorization_code}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/get-permissions-by-authorization-code.html>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/payscore/permissions/authorization-code/{authorization_code}", response = GetPermissionsAuthorizationCodeAuthorizationCodeResponse)]
+#[doc(alias = "v3/payscore/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "GET v3/payscore/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "查询与用户授权记录（授权协议号）API")]
+#[endpoint(GET, "v3/payscore/permissions/authorization-code/{authorization_code}", response = GetPermissionsByAuthorizationCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPermissionsAuthorizationCodeAuthorizationCode {
+pub struct GetPermissionsByAuthorizationCode {
     /// 授权协议号
     pub authorization_code: String,
     /// 服务ID
@@ -1247,10 +1394,13 @@ pub struct GetPermissionsAuthorizationCodeAuthorizationCode {
 /// `POST /v3/payscore/permissions/authorization-code/{authorization_code}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/terminate-permissions-by-code.html>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/permissions/authorization-code/{authorization_code}/terminate")]
+#[doc(alias = "POST v3/payscore/permissions/authorization-code/{authorization_code}/terminate")]
+#[doc(alias = "解除用户授权关系（授权协议号）API")]
 #[endpoint(POST, "v3/payscore/permissions/authorization-code/{authorization_code}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPermissionsAuthorizationCodeAuthorizationCodeTerminate {
+pub struct TerminatePermissionsByCode {
     /// 授权协议号
     pub authorization_code: String,
     /// 服务id
@@ -1264,10 +1414,13 @@ pub struct PostPermissionsAuthorizationCodeAuthorizationCodeTerminate {
 /// `GET /v3/payscore/permissions/openid/{openid}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/get-permissions-by-open-id.html>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/payscore/permissions/openid/{openid}", response = GetPermissionsOpenidOpenidResponse)]
+#[doc(alias = "v3/payscore/permissions/openid/{openid}")]
+#[doc(alias = "GET v3/payscore/permissions/openid/{openid}")]
+#[doc(alias = "查询与用户授权记录（openid）API")]
+#[endpoint(GET, "v3/payscore/permissions/openid/{openid}", response = GetPermissionsByOpenIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPermissionsOpenidOpenid {
+pub struct GetPermissionsByOpenId {
     /// 用户标识
     pub openid: String,
     /// 服务ID
@@ -1281,10 +1434,13 @@ pub struct GetPermissionsOpenidOpenid {
 /// `POST /v3/payscore/permissions/openid/{openid}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-auth/terminate-permissions-by-open-id.html>.
 /// Callers: 直连商户.
+#[doc(alias = "v3/payscore/permissions/openid/{openid}/terminate")]
+#[doc(alias = "POST v3/payscore/permissions/openid/{openid}/terminate")]
+#[doc(alias = "解除用户授权关系（openid）API")]
 #[endpoint(POST, "v3/payscore/permissions/openid/{openid}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPermissionsOpenidOpenidTerminate {
+pub struct TerminatePermissionsByOpenId {
     /// 用户标识
     pub openid: String,
     /// 服务ID
@@ -1300,10 +1456,13 @@ pub struct PostPermissionsOpenidOpenidTerminate {
 /// `POST /v3/payscore/plan/partner/payscore-plans`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-pay-score-plan/create-partner-pay-score-plan.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/plan/partner/payscore-plans", response = PostPlanPartnerPayscorePlansResponse)]
+#[doc(alias = "v3/payscore/plan/partner/payscore-plans")]
+#[doc(alias = "POST v3/payscore/plan/partner/payscore-plans")]
+#[doc(alias = "创建支付分计划")]
+#[endpoint(POST, "v3/payscore/plan/partner/payscore-plans", response = CreatePartnerPayScorePlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPlanPartnerPayscorePlans {
+pub struct CreatePartnerPayScorePlan {
     /// 计划所属服务
     pub service_id: String,
     /// 服务商的AppID
@@ -1323,7 +1482,7 @@ pub struct PostPlanPartnerPayscorePlans {
     /// 支付分计划实际扣费总金额
     pub total_actual_price: i64,
     /// 支付分计划明细列表
-    pub plan_detail_list: Option<Vec<PostPlanPartnerPayscorePlansPlanDetailList>>,
+    pub plan_detail_list: Option<Vec<PayscorePlanDetailList>>,
     /// 商户侧计划号
     pub merchant_plan_no: String,
 }
@@ -1333,10 +1492,13 @@ pub struct PostPlanPartnerPayscorePlans {
 /// `GET /v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-pay-score-plan/query-partner-pay-score-plan.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}", response = PostPlanPartnerPayscorePlansResponse)]
+#[doc(alias = "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "GET v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "查询支付分计划")]
+#[endpoint(GET, "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}", response = QueryPartnerPayScorePlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo {
+pub struct QueryPartnerPayScorePlan {
     /// 支付分计划商户侧单号
     pub merchant_plan_no: String,
     /// 子商户号
@@ -1348,10 +1510,15 @@ pub struct GetPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo {
 /// `POST /v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-pay-score-plan/stop-partner-pay-score-plan.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop", response = PostPlanPartnerPayscorePlansResponse)]
+#[doc(alias = "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop")]
+#[doc(
+    alias = "POST v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop"
+)]
+#[doc(alias = "停止支付分计划")]
+#[endpoint(POST, "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop", response = StopPartnerPayScorePlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop {
+pub struct StopPartnerPayScorePlan {
     /// 商户支付分计划对应的计划号
     pub merchant_plan_no: String,
     /// 子商户号
@@ -1363,10 +1530,13 @@ pub struct PostPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop {
 /// `POST /v3/payscore/plan/payscore-plans`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/pay-score-plan/create-pay-score-plan.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/plan/payscore-plans", response = PostPlanPayscorePlansResponse)]
+#[doc(alias = "v3/payscore/plan/payscore-plans")]
+#[doc(alias = "POST v3/payscore/plan/payscore-plans")]
+#[doc(alias = "创建支付分计划")]
+#[endpoint(POST, "v3/payscore/plan/payscore-plans", response = CreatePayScorePlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPlanPayscorePlans {
+pub struct CreatePayScorePlan {
     /// 计划所属服务
     pub service_id: String,
     /// AppID
@@ -1382,7 +1552,7 @@ pub struct PostPlanPayscorePlans {
     /// 支付分计划实际扣费总金额
     pub total_actual_price: i64,
     /// 支付分计划明细列表
-    pub plan_detail_list: Option<Vec<PostPlanPartnerPayscorePlansPlanDetailList>>,
+    pub plan_detail_list: Option<Vec<PayscorePlanDetailList>>,
     /// 商户侧计划号
     pub merchant_plan_no: String,
 }
@@ -1392,10 +1562,13 @@ pub struct PostPlanPayscorePlans {
 /// `GET /v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/pay-score-plan/query-pay-score-plan.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}", response = PostPlanPayscorePlansResponse)]
+#[doc(alias = "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "GET v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "查询支付分计划")]
+#[endpoint(GET, "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}", response = QueryPayScorePlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetPlanPayscorePlansMerchantPlanNoMerchantPlanNo {
+pub struct QueryPayScorePlan {
     /// 支付分计划商户侧单号
     pub merchant_plan_no: String,
 }
@@ -1405,10 +1578,13 @@ pub struct GetPlanPayscorePlansMerchantPlanNoMerchantPlanNo {
 /// `POST /v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/pay-score-plan/stop-pay-score-plan.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop", response = PostPlanPayscorePlansResponse)]
+#[doc(alias = "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop")]
+#[doc(alias = "POST v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop")]
+#[doc(alias = "停止支付分计划")]
+#[endpoint(POST, "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop", response = StopPayScorePlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPlanPayscorePlansMerchantPlanNoMerchantPlanNoStop {
+pub struct StopPayScorePlan {
     /// 商户支付分计划对应的计划号
     pub merchant_plan_no: String,
 }
@@ -1418,10 +1594,13 @@ pub struct PostPlanPayscorePlansMerchantPlanNoMerchantPlanNoStop {
 /// `GET /v3/payscore/serviceorder`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/get-service-order.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/payscore/serviceorder", response = GetServiceorderResponse)]
+#[doc(alias = "v3/payscore/serviceorder")]
+#[doc(alias = "GET v3/payscore/serviceorder")]
+#[doc(alias = "查询支付分订单API")]
+#[endpoint(GET, "v3/payscore/serviceorder", response = GetServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetServiceorder {
+pub struct GetServiceOrder {
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 回跳查询ID
@@ -1437,6 +1616,9 @@ pub struct GetServiceorder {
 /// `POST /v3/payscore/serviceorder`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012587900>.
 /// Callers: 普通商户.
+#[doc(alias = "v3/payscore/serviceorder")]
+#[doc(alias = "POST v3/payscore/serviceorder")]
+#[doc(alias = "创建支付分订单API")]
 #[endpoint(POST, "v3/payscore/serviceorder", response = PostServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1450,15 +1632,15 @@ pub struct PostServiceorder {
     /// 服务信息
     pub service_introduction: String,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostOverseaPartnerServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment4>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostServiceorderPostDiscounts>>,
+    pub post_discounts: Option<Vec<PostServiceorderPostDiscount>>,
     /// 服务时间段
-    pub time_range: PostOverseaPartnerServiceorderTimeRange,
+    pub time_range: TimeRange4,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 服务风险金
-    pub risk_fund: PostAcquiringbankServiceorderRiskFund,
+    pub risk_fund: RiskFund3,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -1468,7 +1650,7 @@ pub struct PostServiceorder {
     /// 是否需要用户确认
     pub need_user_confirm: Option<bool>,
     /// 设备信息
-    pub device: Option<PostPartnerServiceorderDevice>,
+    pub device: Option<Device>,
 }
 
 /// 创单结单合并API
@@ -1476,6 +1658,9 @@ pub struct PostServiceorder {
 /// `POST /v3/payscore/serviceorder/direct-complete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/chapter3_9.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/payscore/serviceorder/direct-complete")]
+#[doc(alias = "POST v3/payscore/serviceorder/direct-complete")]
+#[doc(alias = "创单结单合并API")]
 #[endpoint(POST, "v3/payscore/serviceorder/direct-complete", response = PostServiceorderDirectCompleteResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1487,13 +1672,13 @@ pub struct PostServiceorderDirectComplete {
     /// 服务ID
     pub service_id: String,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务时间段
-    pub time_range: GetAcquiringbankServiceorderResponseTimeRange,
+    pub time_range: TimeRange2,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 商户数据包
@@ -1515,10 +1700,13 @@ pub struct PostServiceorderDirectComplete {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/cancel-service-order.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/cancel", response = PostPayafterOrdersOutOrderNoCancelResponse)]
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "取消支付分订单API")]
+#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/cancel", response = CancelServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoCancel {
+pub struct CancelServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -1534,10 +1722,13 @@ pub struct PostServiceorderOutOrderNoCancel {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/complete`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012587955>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/complete", response = PostServiceorderOutOrderNoCompleteResponse)]
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "完结支付分订单API")]
+#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/complete", response = CompleteServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoComplete {
+pub struct CompleteServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -1545,21 +1736,21 @@ pub struct PostServiceorderOutOrderNoComplete {
     /// 服务订单号
     pub service_id: String,
     /// 后付费项目
-    pub post_payments: Vec<PostOverseaPartnerServiceorderPostPayments>,
+    pub post_payments: Vec<PostPayment4>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostPartnerServiceorderOutOrderNoModifyPostDiscounts>>,
+    pub post_discounts: Option<Vec<ServiceorderPostDiscount>>,
     /// 总金额
     pub total_amount: i64,
     /// 实际服务时间段
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 实际服务位置
-    pub location: Option<PostServiceorderOutOrderNoCompleteLocation>,
+    pub location: Option<CompleteLocation>,
     /// 微信支付服务分账标记
     pub profit_sharing: Option<bool>,
     /// 订单优惠标记
     pub goods_tag: Option<String>,
     /// 设备信息
-    pub device: Option<PostPartnerServiceorderDevice>,
+    pub device: Option<Device>,
 }
 
 /// 修改订单金额API
@@ -1567,10 +1758,13 @@ pub struct PostServiceorderOutOrderNoComplete {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/modify`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012587957>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/modify", response = PostServiceorderOutOrderNoModifyResponse)]
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "修改订单金额API")]
+#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/modify", response = ModifyServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoModify {
+pub struct ModifyServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -1578,15 +1772,15 @@ pub struct PostServiceorderOutOrderNoModify {
     /// 服务ID
     pub service_id: String,
     /// 后付费项目
-    pub post_payments: Vec<PostOverseaPartnerServiceorderPostPayments>,
+    pub post_payments: Vec<PostPayment4>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 总金额
     pub total_amount: i64,
     /// 修改原因
     pub reason: String,
     /// 设备信息
-    pub device: Option<PostPartnerServiceorderDevice>,
+    pub device: Option<Device>,
 }
 
 /// 商户发起催收扣款API
@@ -1594,10 +1788,13 @@ pub struct PostServiceorderOutOrderNoModify {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/pay`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/collect-service-order.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/pay", response = PostPayafterOrdersOutOrderNoCancelResponse)]
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/pay")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/pay")]
+#[doc(alias = "商户发起催收扣款API")]
+#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/pay", response = CollectServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoPay {
+pub struct CollectServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -1611,18 +1808,21 @@ pub struct PostServiceorderOutOrderNoPay {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/send-pendingmessage`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/send-order-pending-message.html>.
 /// Callers: 普通商户.
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/send-pendingmessage")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/send-pendingmessage")]
+#[doc(alias = "下发服务费用待处理消息")]
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/send-pendingmessage", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoSendPendingmessage {
+pub struct SendOrderPendingMessage {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
     pub service_id: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>,
+    pub post_payments: Vec<PostPayment2>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 总金额
     pub total_amount: i64,
     /// 预计扣费时间
@@ -1634,18 +1834,21 @@ pub struct PostServiceorderOutOrderNoSendPendingmessage {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/send-order-prepaid-message.html>.
 /// Callers: 普通商户.
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage")]
+#[doc(alias = "下发服务预扣费消息")]
 #[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoSendPrepaidmessage {
+pub struct SendOrderPrepaidMessage {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 服务ID
     pub service_id: String,
     /// 后付费项目
-    pub post_payments: Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>,
+    pub post_payments: Vec<PostPayment2>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 总金额
     pub total_amount: i64,
     /// 预计扣费时间
@@ -1657,10 +1860,13 @@ pub struct PostServiceorderOutOrderNoSendPrepaidmessage {
 /// `POST /v3/payscore/serviceorder/{out_order_no}/sync`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/sync-service-order.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/sync", response = PostServiceorderOutOrderNoSyncResponse)]
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "同步服务订单信息API")]
+#[endpoint(POST, "v3/payscore/serviceorder/{out_order_no}/sync", response = SyncServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderOutOrderNoSync {
+pub struct SyncServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -1670,7 +1876,7 @@ pub struct PostServiceorderOutOrderNoSync {
     /// 场景类型
     pub r#type: String,
     /// 内容信息详情
-    pub detail: PostAcquiringbankServiceorderOutOrderNoSyncDetail,
+    pub detail: Detail,
 }
 
 /// 创建先用后付订单
@@ -1678,10 +1884,13 @@ pub struct PostServiceorderOutOrderNoSync {
 /// `POST /v3/payscore/servicepayondeliveryorder`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/weixin-pay-score/service-order/create-pay-on-delivery-service-order.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/servicepayondeliveryorder", response = PostServicepayondeliveryorderResponse)]
+#[doc(alias = "v3/payscore/servicepayondeliveryorder")]
+#[doc(alias = "POST v3/payscore/servicepayondeliveryorder")]
+#[doc(alias = "创建先用后付订单")]
+#[endpoint(POST, "v3/payscore/servicepayondeliveryorder", response = CreatePayOnDeliveryServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServicepayondeliveryorder {
+pub struct CreatePayOnDeliveryServiceOrder {
     /// 商户服务订单号
     pub out_order_no: String,
     /// 公众账号ID
@@ -1691,15 +1900,15 @@ pub struct PostServicepayondeliveryorder {
     /// 服务信息
     pub service_introduction: String,
     /// `post_payments`
-    pub post_payments: Option<Vec<PostOverseaPartnerServiceorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment4>>,
     /// `post_discounts`
-    pub post_discounts: Option<Vec<PostOverseaPartnerServiceorderPostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount2>>,
     /// 服务时间段
-    pub time_range: PostAcquiringbankServiceorderTimeRange,
+    pub time_range: TimeRange3,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 订单风险金
-    pub risk_fund: PostPartnerServiceorderRiskFund,
+    pub risk_fund: RiskFund4,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -1711,7 +1920,7 @@ pub struct PostServicepayondeliveryorder {
     /// 商户号
     pub mchid: Option<String>,
     /// 先用后付购物详情
-    pub shopping_info: PostServicepayondeliveryorderShoppingInfo,
+    pub shopping_info: ServicepayondeliveryorderShoppingInfo,
 }
 
 /// 创建用户的签约计划详情对应的服务订单
@@ -1719,10 +1928,13 @@ pub struct PostServicepayondeliveryorder {
 /// `POST /v3/payscore/sign-plan/partner/serviceorder`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-service-order/create-partner-service-order.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/sign-plan/partner/serviceorder", response = PostSignPlanPartnerServiceorderResponse)]
+#[doc(alias = "v3/payscore/sign-plan/partner/serviceorder")]
+#[doc(alias = "POST v3/payscore/sign-plan/partner/serviceorder")]
+#[doc(alias = "创建用户的签约计划详情对应的服务订单")]
+#[endpoint(POST, "v3/payscore/sign-plan/partner/serviceorder", response = CreatePartnerServiceOrderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPlanPartnerServiceorder {
+pub struct CreatePartnerServiceOrder {
     /// 支付分服务ID
     pub service_id: String,
     /// 待创建服务订单对应的用户的签约计划
@@ -1744,9 +1956,9 @@ pub struct PostSignPlanPartnerServiceorder {
     /// 服务信息
     pub service_introduction: String,
     /// 服务时间
-    pub time_range: PostOverseaPartnerServiceorderTimeRange,
+    pub time_range: TimeRange4,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户侧订单号
@@ -1758,10 +1970,13 @@ pub struct PostSignPlanPartnerServiceorder {
 /// `POST /v3/payscore/sign-plan/partner/user-sign-plans`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-user-sign-plan/create-partner-user-sign-plan.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/sign-plan/partner/user-sign-plans", response = PostSignPlanPartnerUserSignPlansResponse)]
+#[doc(alias = "v3/payscore/sign-plan/partner/user-sign-plans")]
+#[doc(alias = "POST v3/payscore/sign-plan/partner/user-sign-plans")]
+#[doc(alias = "创建用户的签约计划")]
+#[endpoint(POST, "v3/payscore/sign-plan/partner/user-sign-plans", response = CreatePartnerUserSignPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPlanPartnerUserSignPlans {
+pub struct CreatePartnerUserSignPlan {
     /// 支付分服务ID
     pub service_id: String,
     /// 支付分计划ID
@@ -1781,7 +1996,7 @@ pub struct PostSignPlanPartnerUserSignPlans {
     /// 签约成功事件通知回调地址
     pub notify_url: String,
     /// 签约计划对应的计划详情列表的商户侧单号信息
-    pub sign_plan_detail: Vec<PostSignPlanPartnerUserSignPlansSignPlanDetail>,
+    pub sign_plan_detail: Vec<SignPlanDetail>,
 }
 
 /// 查询用户的签约计划
@@ -1789,10 +2004,17 @@ pub struct PostSignPlanPartnerUserSignPlans {
 /// `GET /v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-user-sign-plan/query-partner-user-sign-plan.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}", response = PostSignPlanPartnerUserSignPlansResponseSignPlan)]
+#[doc(
+    alias = "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(
+    alias = "GET v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(alias = "查询用户的签约计划")]
+#[endpoint(GET, "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}", response = QueryPartnerUserSignPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
+pub struct QueryPartnerUserSignPlan {
     /// 商户签约计划号
     pub merchant_sign_plan_no: String,
     /// 子商户号
@@ -1804,10 +2026,17 @@ pub struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
 /// `POST /v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/partner-payscore-plan/partner-user-sign-plan/stop-partner-user-sign-plan.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop", response = PostSignPlanPartnerUserSignPlansResponseSignPlan)]
+#[doc(
+    alias = "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(
+    alias = "POST v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(alias = "取消用户的签约计划")]
+#[endpoint(POST, "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop", response = StopPartnerUserSignPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop {
+pub struct StopPartnerUserSignPlan {
     /// 商户侧签约计划号
     pub merchant_sign_plan_no: String,
     /// 子商户号
@@ -1821,6 +2050,9 @@ pub struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNoS
 /// `POST /v3/payscore/sign-plan/serviceorder`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/service-order/create-service-order.html>.
 /// Callers: 普通商户.
+#[doc(alias = "v3/payscore/sign-plan/serviceorder")]
+#[doc(alias = "POST v3/payscore/sign-plan/serviceorder")]
+#[doc(alias = "创建用户的签约计划详情对应的服务订单")]
 #[endpoint(POST, "v3/payscore/sign-plan/serviceorder", response = PostSignPlanServiceorderResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -1840,9 +2072,9 @@ pub struct PostSignPlanServiceorder {
     /// 服务信息
     pub service_introduction: String,
     /// 服务时间
-    pub time_range: PostOverseaPartnerServiceorderTimeRange,
+    pub time_range: TimeRange4,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户侧订单号
@@ -1854,10 +2086,13 @@ pub struct PostSignPlanServiceorder {
 /// `POST /v3/payscore/sign-plan/user-sign-plans`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/user-sign-plan/create-user-sign-plan.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/sign-plan/user-sign-plans", response = PostSignPlanUserSignPlansResponse)]
+#[doc(alias = "v3/payscore/sign-plan/user-sign-plans")]
+#[doc(alias = "POST v3/payscore/sign-plan/user-sign-plans")]
+#[doc(alias = "创建用户的签约计划")]
+#[endpoint(POST, "v3/payscore/sign-plan/user-sign-plans", response = CreateUserSignPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPlanUserSignPlans {
+pub struct CreateUserSignPlan {
     /// 支付分服务ID
     pub service_id: String,
     /// 支付分计划ID
@@ -1871,7 +2106,7 @@ pub struct PostSignPlanUserSignPlans {
     /// 签约成功事件通知回调地址
     pub notify_url: String,
     /// 签约计划对应的计划详情列表的商户侧单号信息
-    pub sign_plan_detail: Vec<PostSignPlanPartnerUserSignPlansSignPlanDetail>,
+    pub sign_plan_detail: Vec<SignPlanDetail>,
 }
 
 /// 查询用户的签约计划
@@ -1879,10 +2114,17 @@ pub struct PostSignPlanUserSignPlans {
 /// `GET /v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/user-sign-plan/query-user-sign-plan.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}", response = PostSignPlanUserSignPlansResponseSignPlan)]
+#[doc(
+    alias = "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(
+    alias = "GET v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(alias = "查询用户的签约计划")]
+#[endpoint(GET, "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}", response = QueryUserSignPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
+pub struct QueryUserSignPlan {
     /// 商户签约计划号
     pub merchant_sign_plan_no: String,
 }
@@ -1892,10 +2134,17 @@ pub struct GetSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNo {
 /// `POST /v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/payscore-plan/user-sign-plan/stop-user-sign-plan.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop", response = PostSignPlanUserSignPlansResponseSignPlan)]
+#[doc(
+    alias = "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(
+    alias = "POST v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(alias = "直连商户取消用户的签约计划")]
+#[endpoint(POST, "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop", response = StopUserSignPlanResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop {
+pub struct StopUserSignPlan {
     /// 商户侧签约计划号
     pub merchant_sign_plan_no: String,
     /// 停止签约计划原因
@@ -1907,7 +2156,10 @@ pub struct PostSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop {
 /// `GET /v3/payscore/smartretail-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=14_2&index=4>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/payscore/smartretail-orders", response = GetPayafterOrdersResponse)]
+#[doc(alias = "v3/payscore/smartretail-orders")]
+#[doc(alias = "GET v3/payscore/smartretail-orders")]
+#[doc(alias = "查询智慧零售订单")]
+#[endpoint(GET, "v3/payscore/smartretail-orders", response = GetSmartretailOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetSmartretailOrders {
@@ -1926,7 +2178,10 @@ pub struct GetSmartretailOrders {
 /// `POST /v3/payscore/smartretail-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=14_1&index=3>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/payscore/smartretail-orders", response = PostPayafterOrdersResponse)]
+#[doc(alias = "v3/payscore/smartretail-orders")]
+#[doc(alias = "POST v3/payscore/smartretail-orders")]
+#[doc(alias = "创建智慧零售订单")]
+#[endpoint(POST, "v3/payscore/smartretail-orders", response = PostSmartretailOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSmartretailOrders {
@@ -1947,9 +2202,9 @@ pub struct PostSmartretailOrders {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 后付费
-    pub fees: Option<Vec<GetPayafterOrdersResponseFees>>,
+    pub fees: Option<Vec<Fee>>,
     /// 商户优惠
-    pub discounts: Option<Vec<PostPayafterOrdersDiscounts>>,
+    pub discounts: Option<Vec<PostOrdersDiscount>>,
     /// 订单风险金额
     pub risk_amount: Option<i64>,
     /// 商户自定义说明
@@ -1965,7 +2220,10 @@ pub struct PostSmartretailOrders {
 /// `POST /v3/payscore/smartretail-orders/{out_order_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=14_3&index=5>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/payscore/smartretail-orders/{out_order_no}/cancel", response = PostPayafterOrdersOutOrderNoCancelResponse)]
+#[doc(alias = "v3/payscore/smartretail-orders/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/smartretail-orders/{out_order_no}/cancel")]
+#[doc(alias = "撤销智慧零售订单")]
+#[endpoint(POST, "v3/payscore/smartretail-orders/{out_order_no}/cancel", response = PostSmartretailOrdersOutOrderNoCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSmartretailOrdersOutOrderNoCancel {
@@ -1984,7 +2242,10 @@ pub struct PostSmartretailOrdersOutOrderNoCancel {
 /// `POST /v3/payscore/smartretail-orders/{out_order_no}/complete`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/payscore.php?chapter=14_4&index=6>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/payscore/smartretail-orders/{out_order_no}/complete", response = PostPayafterOrdersOutOrderNoCancelResponse)]
+#[doc(alias = "v3/payscore/smartretail-orders/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/smartretail-orders/{out_order_no}/complete")]
+#[doc(alias = "完结智慧零售订单")]
+#[endpoint(POST, "v3/payscore/smartretail-orders/{out_order_no}/complete", response = PostSmartretailOrdersOutOrderNoCompleteResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostSmartretailOrdersOutOrderNoComplete {
@@ -2005,9 +2266,9 @@ pub struct PostSmartretailOrdersOutOrderNoComplete {
     /// 实际结束使用服务的地点
     pub real_service_end_location: Option<String>,
     /// 后付费
-    pub fees: Option<Vec<GetPayafterOrdersResponseFees>>,
+    pub fees: Option<Vec<Fee>>,
     /// 商户优惠
-    pub discounts: Option<Vec<GetPayafterOrdersResponseDiscounts>>,
+    pub discounts: Option<Vec<Discount>>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 完结凭证
@@ -2021,6 +2282,9 @@ pub struct PostSmartretailOrdersOutOrderNoComplete {
 /// `GET /v3/payscore/user-service-state`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/chapter3_8.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/payscore/user-service-state")]
+#[doc(alias = "GET v3/payscore/user-service-state")]
+#[doc(alias = "查询用户授权状态API")]
 #[endpoint(GET, "v3/payscore/user-service-state", response = GetUserServiceStateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2038,6 +2302,9 @@ pub struct GetUserServiceState {
 /// `POST /v3/payscore/users/{openid}/permissions/{service_id}/terminate`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/chapter9_1.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/payscore/users/{openid}/permissions/{service_id}/terminate")]
+#[doc(alias = "POST v3/payscore/users/{openid}/permissions/{service_id}/terminate")]
+#[doc(alias = "商户解除用户授权关系API")]
 #[endpoint(POST, "v3/payscore/users/{openid}/permissions/{service_id}/terminate", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -2052,16 +2319,22 @@ pub struct PostUsersOpenidPermissionsServiceIdTerminate {
     pub reason: String,
 }
 
-/// The answer of [`PostAcquiringbankPermissions`] (从业机构预授权).
+/// The answer of [`ApplyAcquiringBankPermissions`] (从业机构预授权).
+#[doc(alias = "v3/payscore/acquiringbank/permissions")]
+#[doc(alias = "POST v3/payscore/acquiringbank/permissions")]
+#[doc(alias = "从业机构预授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAcquiringbankPermissionsResponse {
+pub struct ApplyAcquiringBankPermissionsResponse {
     /// 预授权token
     pub apply_permissions_token: Option<String>,
 }
 
-/// The answer of [`GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode`] (从业机构查询与用户授权记录（授权协议号）).
+/// The answer of [`GetAcquiringBankPermissionsByCode`] (从业机构查询与用户授权记录（授权协议号）).
+#[doc(alias = "v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "GET v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "从业机构查询与用户授权记录（授权协议号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse {
+pub struct GetAcquiringBankPermissionsByCodeResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 服务商应用ID
@@ -2092,7 +2365,7 @@ pub struct GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeResponse
 
 /// 后付费项目
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponsePostPayments {
+pub struct PostPayment {
     /// 付费名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2109,7 +2382,7 @@ pub struct GetAcquiringbankServiceorderResponsePostPayments {
 
 /// 订单风险金
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseRiskFund {
+pub struct RiskFund {
     /// 风险金名称
     pub name: Option<String>,
     /// 风险金额
@@ -2120,7 +2393,7 @@ pub struct GetAcquiringbankServiceorderResponseRiskFund {
 
 /// 单品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailGoodsDetail {
+pub struct GoodsDetail {
     /// 商品编码
     pub goods_id: Option<String>,
     /// 商品数量
@@ -2135,7 +2408,7 @@ pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailG
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetail {
+pub struct DetailPromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
@@ -2157,14 +2430,12 @@ pub struct GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetail 
     /// 优惠币种
     pub currency: Option<String>,
     /// 单品列表
-    pub goods_detail: Option<
-        Vec<GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailGoodsDetail>,
-    >,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 收款明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseCollectionDetails {
+pub struct ServiceorderDetail {
     /// 收款序号
     pub seq: Option<i64>,
     /// 单笔收款金额
@@ -2176,13 +2447,12 @@ pub struct GetAcquiringbankServiceorderResponseCollectionDetails {
     /// 微信支付交易单号
     pub transaction_id: Option<String>,
     /// 优惠功能
-    pub promotion_detail:
-        Option<Vec<GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetail>>,
+    pub promotion_detail: Option<Vec<DetailPromotionDetail>>,
 }
 
 /// 收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseCollection {
+pub struct ServiceorderCollection {
     /// 收款状态
     pub state: Option<String>,
     /// 总收款金额
@@ -2192,12 +2462,12 @@ pub struct GetAcquiringbankServiceorderResponseCollection {
     /// 已收金额
     pub paid_amount: Option<i64>,
     /// 收款明细列表
-    pub details: Option<Vec<GetAcquiringbankServiceorderResponseCollectionDetails>>,
+    pub details: Option<Vec<ServiceorderDetail>>,
 }
 
 /// 服务时间段
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseTimeRange {
+pub struct TimeRange2 {
     /// 服务开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
@@ -2214,7 +2484,7 @@ pub struct GetAcquiringbankServiceorderResponseTimeRange {
 
 /// 服务位置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderResponseLocation {
+pub struct Location {
     /// 服务开始地点
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_location: Option<String>,
@@ -2224,6 +2494,9 @@ pub struct GetAcquiringbankServiceorderResponseLocation {
 }
 
 /// The answer of [`GetAcquiringbankServiceorder`] (从业机构查询微信支付分订单).
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "GET v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "从业机构查询微信支付分订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAcquiringbankServiceorderResponse {
     /// 商户服务订单号
@@ -2245,21 +2518,21 @@ pub struct GetAcquiringbankServiceorderResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_payments: Option<Vec<PostPayment>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 订单风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 是否需要收款
     pub need_collection: Option<bool>,
     /// 收款信息
-    pub collection: Option<GetAcquiringbankServiceorderResponseCollection>,
+    pub collection: Option<ServiceorderCollection>,
     /// 服务时间段
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -2277,7 +2550,7 @@ pub struct GetAcquiringbankServiceorderResponse {
 /// 后付费项目
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderPostPayments {
+pub struct PostPayment3 {
     /// 付费项目名称
     pub name: String,
     /// 付费说明
@@ -2294,7 +2567,7 @@ pub struct PostAcquiringbankServiceorderPostPayments {
 /// 后付费商户优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderPostDiscounts {
+pub struct PostAcquiringbankServiceorderPostDiscount {
     /// 优惠名称
     pub name: String,
     /// 优惠说明
@@ -2310,7 +2583,7 @@ pub struct PostAcquiringbankServiceorderPostDiscounts {
 /// 订单风险金
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderRiskFund {
+pub struct RiskFund3 {
     /// 风险金名称
     pub name: String,
     /// 风险金额
@@ -2323,7 +2596,7 @@ pub struct PostAcquiringbankServiceorderRiskFund {
 /// 服务时间段
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderTimeRange {
+pub struct TimeRange3 {
     /// 服务开始时间
     pub start_time: String,
     /// 服务开始时间备注
@@ -2339,7 +2612,7 @@ pub struct PostAcquiringbankServiceorderTimeRange {
 
 /// 后付费商户优惠
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAcquiringbankServiceorderResponsePostDiscounts {
+pub struct PostDiscount3 {
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠说明
@@ -2349,6 +2622,9 @@ pub struct PostAcquiringbankServiceorderResponsePostDiscounts {
 }
 
 /// The answer of [`PostAcquiringbankServiceorder`] (从业机构创建微信支付分订单).
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder")]
+#[doc(alias = "从业机构创建微信支付分订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServiceorderResponse {
     /// 商户服务订单号
@@ -2372,15 +2648,15 @@ pub struct PostAcquiringbankServiceorderResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_payments: Option<Vec<PostPayment>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderResponsePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount3>>,
     /// 订单风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 服务时间段
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -2391,9 +2667,12 @@ pub struct PostAcquiringbankServiceorderResponse {
     pub package: Option<String>,
 }
 
-/// The answer of [`GetAcquiringbankServiceorderDeduction`] (从业机构查询微信支付分扣款信息).
+/// The answer of [`GetAcquiringBankDeductInfo`] (从业机构查询微信支付分扣款信息).
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/deduction")]
+#[doc(alias = "GET v3/payscore/acquiringbank/serviceorder/deduction")]
+#[doc(alias = "从业机构查询微信支付分扣款信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAcquiringbankServiceorderDeductionResponse {
+pub struct GetAcquiringBankDeductInfoResponse {
     /// 商品或支付单简要描述
     pub description: Option<String>,
     /// 商户扣款单号
@@ -2403,7 +2682,7 @@ pub struct GetAcquiringbankServiceorderDeductionResponse {
 /// 后付费商户优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts {
+pub struct PostDiscount {
     /// 优惠名称
     pub name: String,
     /// 优惠说明
@@ -2415,9 +2694,12 @@ pub struct PostAcquiringbankServiceorderOutOrderNoCompletePostDiscounts {
     pub count: Option<i64>,
 }
 
-/// The answer of [`PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo`] (从业机构登记微信支付分扣款信息).
+/// The answer of [`PostServiceorderOutOrderNoRegisterdeductinfo`] (从业机构登记微信支付分扣款信息).
+#[doc(alias = "v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo")]
+#[doc(alias = "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo")]
+#[doc(alias = "从业机构登记微信支付分扣款信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse {
+pub struct PostServiceorderOutOrderNoRegisterdeductinfoResponse {
     /// 商品或支付单简要描述
     pub description: Option<String>,
 }
@@ -2425,14 +2707,14 @@ pub struct PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfoResponse {
 /// 内容信息详情
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServiceorderOutOrderNoSyncDetail {
+pub struct Detail {
     /// 收款成功时间
     pub paid_time: String,
 }
 
 /// `post_payments`
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostAcquiringbankServicepayondeliveryorderPostPayments {
+pub struct PostPayment2 {
     /// 付费项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2451,7 +2733,7 @@ crate::open_enum::open_enum! {
     /// 风险金名称
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAcquiringbankServicepayondeliveryorderRiskFundName {
+    pub enum Name {
         /// `DEPOSIT`
         Deposit = "DEPOSIT",
         /// `ADVANCE`
@@ -2465,10 +2747,10 @@ crate::open_enum::open_enum! {
 
 /// 订单风险金
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostAcquiringbankServicepayondeliveryorderRiskFund {
+pub struct RiskFund2 {
     /// 风险金名称
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<PostAcquiringbankServicepayondeliveryorderRiskFundName>,
+    pub name: Option<Name>,
     /// 风险金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -2481,7 +2763,7 @@ crate::open_enum::open_enum! {
     /// 跳转链接类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLinkJumpLinkType {
+    pub enum JumpLinkType {
         /// `JUMP_LINK_MINI_PROGRAM`
         JumpLinkMiniProgram = "JUMP_LINK_MINI_PROGRAM",
     }
@@ -2490,11 +2772,10 @@ crate::open_enum::open_enum! {
 /// 单详跳转链接
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink {
+pub struct JumpLink {
     /// 跳转链接类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub jump_link_type:
-        Option<PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLinkJumpLinkType>,
+    pub jump_link_type: Option<JumpLinkType>,
     /// 小程序跳转AppID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
@@ -2505,7 +2786,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink {
 
 /// 商品列表
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods {
+pub struct Good {
     /// 商品名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2526,21 +2807,21 @@ pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods {
 /// 先用后付购物详情
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAcquiringbankServicepayondeliveryorderShoppingInfo {
+pub struct ShoppingInfo2 {
     /// 实际购物商家公众号ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub real_merchant_appid: Option<String>,
     /// 单详跳转链接
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub jump_link: Option<PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink>,
+    pub jump_link: Option<JumpLink>,
     /// 商品列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub goods: Option<Vec<PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods>>,
+    pub goods: Option<Vec<Good>>,
 }
 
 /// 服务时间
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostAcquiringbankServicepayondeliveryorderResponseTimeRange {
+pub struct TimeRange {
     /// 服务开始时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
@@ -2557,7 +2838,7 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseTimeRange {
 
 /// 单详跳转链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoJumpLink {
+pub struct ShoppingInfoJumpLink {
     /// 跳转链接类型
     pub jump_link_type: Option<String>,
     /// 小程序跳转AppID
@@ -2568,16 +2849,19 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoJumpLin
 
 /// 先用后付购物详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostAcquiringbankServicepayondeliveryorderResponseShoppingInfo {
+pub struct ShoppingInfo {
     /// 实际购物商家公众号ID
     pub real_merchant_appid: Option<String>,
     /// 单详跳转链接
-    pub jump_link: Option<PostAcquiringbankServicepayondeliveryorderResponseShoppingInfoJumpLink>,
+    pub jump_link: Option<ShoppingInfoJumpLink>,
     /// 商品列表
-    pub goods: Option<Vec<PostAcquiringbankServicepayondeliveryorderShoppingInfoGoods>>,
+    pub goods: Option<Vec<Good>>,
 }
 
 /// The answer of [`PostAcquiringbankServicepayondeliveryorder`] (从业机构创建先用后付订单).
+#[doc(alias = "v3/payscore/acquiringbank/servicepayondeliveryorder")]
+#[doc(alias = "POST v3/payscore/acquiringbank/servicepayondeliveryorder")]
+#[doc(alias = "从业机构创建先用后付订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAcquiringbankServicepayondeliveryorderResponse {
     /// 商户订单号
@@ -2599,15 +2883,15 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户回调地址
@@ -2617,24 +2901,24 @@ pub struct PostAcquiringbankServicepayondeliveryorderResponse {
     /// 跳转微信侧数据包
     pub package: Option<String>,
     /// 先用后付购物详情
-    pub shopping_info: Option<PostAcquiringbankServicepayondeliveryorderResponseShoppingInfo>,
+    pub shopping_info: Option<ShoppingInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 压缩类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMerchantBillTarType {
+    pub enum TarType {
         /// `GZIP`
         Gzip = "GZIP",
     }
 }
 
-impl crate::endpoint::QueryValue for GetMerchantBillTarType {}
+impl crate::endpoint::QueryValue for TarType {}
 
 /// 下载信息明细
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantBillResponseDownloadBillList {
+pub struct DownloadBillList {
     /// 账单文件序号
     pub bill_sequence: Option<i64>,
     /// 哈希类型
@@ -2650,19 +2934,22 @@ pub struct GetMerchantBillResponseDownloadBillList {
 }
 
 /// The answer of [`GetMerchantBill`] (商户申请获取对账单API).
+#[doc(alias = "v3/payscore/merchant-bill")]
+#[doc(alias = "GET v3/payscore/merchant-bill")]
+#[doc(alias = "商户申请获取对账单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetMerchantBillResponse {
     /// 下载信息总数
     pub download_bill_count: Option<i64>,
     /// 下载信息明细
-    pub download_bill_list: Option<Vec<GetMerchantBillResponseDownloadBillList>>,
+    pub download_bill_list: Option<Vec<DownloadBillList>>,
 }
 
 crate::open_enum::open_enum! {
     /// 服务订单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOverseaPartnerServiceorderResponseState {
+    pub enum State {
         /// `CREATED`
         Created = "CREATED",
         /// `DOING`
@@ -2680,7 +2967,7 @@ crate::open_enum::open_enum! {
     /// 订单状态说明
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOverseaPartnerServiceorderResponseStateDescription {
+    pub enum StateDescription {
         /// `USER_CONFIRM`
         UserConfirm = "USER_CONFIRM",
         /// `MCH_COMPLETE`
@@ -2692,7 +2979,7 @@ crate::open_enum::open_enum! {
     /// 收款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOverseaPartnerServiceorderResponseCollectionState {
+    pub enum CollectionState {
         /// `USER_PAYING`
         UserPaying = "USER_PAYING",
         /// `USER_PAID`
@@ -2704,7 +2991,7 @@ crate::open_enum::open_enum! {
     /// 收款成功渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPaidType {
+    pub enum PaidType {
         /// `NEWTON`
         Newton = "NEWTON",
         /// `MCH`
@@ -2716,7 +3003,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailScope {
+    pub enum PromotionDetailScope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -2728,7 +3015,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailType {
+    pub enum Type {
         /// `CASH`
         Cash = "CASH",
         /// `NOCASH`
@@ -2738,15 +3025,15 @@ crate::open_enum::open_enum! {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetail {
+pub struct ServiceorderPromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailScope>,
+    pub scope: Option<PromotionDetailScope>,
     /// 优惠类型
-    pub r#type: Option<GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 活动ID
@@ -2760,34 +3047,31 @@ pub struct GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetail
     /// 优惠币种
     pub currency: Option<String>,
     /// 单品列表
-    pub goods_detail: Option<
-        Vec<GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailGoodsDetail>,
-    >,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 收款明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOverseaPartnerServiceorderResponseCollectionDetails {
+pub struct GetOverseaPartnerServiceorderDetail {
     /// 收款序号
     pub seq: Option<i64>,
     /// 单笔收款金额
     pub amount: Option<i64>,
     /// 收款成功渠道
-    pub paid_type: Option<GetOverseaPartnerServiceorderResponseCollectionDetailsPaidType>,
+    pub paid_type: Option<PaidType>,
     /// 收款成功时间
     pub paid_time: Option<String>,
     /// 微信支付交易单号
     pub transaction_id: Option<String>,
     /// 优惠功能
-    pub promotion_detail:
-        Option<Vec<GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetail>>,
+    pub promotion_detail: Option<Vec<ServiceorderPromotionDetail>>,
 }
 
 /// 收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetOverseaPartnerServiceorderResponseCollection {
+pub struct GetOverseaPartnerServiceorderCollection {
     /// 收款状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseCollectionState>,
+    pub state: Option<CollectionState>,
     /// 总收款金额
     pub total_amount: Option<i64>,
     /// 待收金额
@@ -2797,10 +3081,13 @@ pub struct GetOverseaPartnerServiceorderResponseCollection {
     /// 收款银行
     pub bank_type: Option<String>,
     /// 收款明细列表
-    pub details: Option<Vec<GetOverseaPartnerServiceorderResponseCollectionDetails>>,
+    pub details: Option<Vec<GetOverseaPartnerServiceorderDetail>>,
 }
 
 /// The answer of [`GetOverseaPartnerServiceorder`] (查询支付分订单).
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "GET v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "查询支付分订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetOverseaPartnerServiceorderResponse {
     /// 商户服务订单号
@@ -2818,25 +3105,25 @@ pub struct GetOverseaPartnerServiceorderResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 订单风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 是否需要收款
     pub need_collection: Option<bool>,
     /// 收款信息
-    pub collection: Option<GetOverseaPartnerServiceorderResponseCollection>,
+    pub collection: Option<GetOverseaPartnerServiceorderCollection>,
     /// 服务时间段
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -2858,7 +3145,7 @@ pub struct GetOverseaPartnerServiceorderResponse {
 /// 后付费项目
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOverseaPartnerServiceorderPostPayments {
+pub struct PostPayment4 {
     /// 付费名称
     pub name: String,
     /// 付费金额
@@ -2875,7 +3162,7 @@ pub struct PostOverseaPartnerServiceorderPostPayments {
 /// 商户优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOverseaPartnerServiceorderPostDiscounts {
+pub struct PostDiscount2 {
     /// 优惠名称
     pub name: String,
     /// 优惠说明
@@ -2891,7 +3178,7 @@ pub struct PostOverseaPartnerServiceorderPostDiscounts {
 /// 服务时间
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOverseaPartnerServiceorderTimeRange {
+pub struct TimeRange4 {
     /// 服务开始时间
     pub start_time: String,
     /// 服务结束时间
@@ -2906,6 +3193,9 @@ pub struct PostOverseaPartnerServiceorderTimeRange {
 }
 
 /// The answer of [`PostOverseaPartnerServiceorder`] (创建支付分订单).
+#[doc(alias = "v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "POST v3/payscore/oversea/partner/serviceorder")]
+#[doc(alias = "创建支付分订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostOverseaPartnerServiceorderResponse {
     /// 商户服务订单号
@@ -2925,19 +3215,19 @@ pub struct PostOverseaPartnerServiceorderResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<PostAcquiringbankServiceorderResponsePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount3>>,
     /// 订单风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 服务时间段
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -2952,7 +3242,7 @@ crate::open_enum::open_enum! {
     /// 场景类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOverseaPartnerServiceorderOutOrderNoSyncType {
+    pub enum PostOutOrderNoSyncType {
         /// `Order_Paid`
         OrderPaid = "Order_Paid",
     }
@@ -2961,7 +3251,7 @@ crate::open_enum::open_enum! {
 /// 内容信息详情
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOverseaPartnerServiceorderOutOrderNoSyncDetail {
+pub struct Detail2 {
     /// 收款序号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
@@ -2972,19 +3262,32 @@ pub struct PostOverseaPartnerServiceorderOutOrderNoSyncDetail {
     pub paid_amount: Option<i64>,
 }
 
+/// The answer of [`ApplyPartnerPermissions`] (商户预授权API).
+#[doc(alias = "v3/payscore/partner/permissions")]
+#[doc(alias = "POST v3/payscore/partner/permissions")]
+#[doc(alias = "商户预授权API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ApplyPartnerPermissionsResponse {
+    /// 预授权token
+    pub apply_permissions_token: Option<String>,
+}
+
 /// 微信支付交易中授权附带的参数
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsApplyForSceneTransactionSceneInfo {
+pub struct TransactionSceneInfo {
     /// 支付下单的商户号
     pub mchid: String,
     /// 支付下单的子商户号
     pub sub_mchid: String,
 }
 
-/// The answer of [`PostPartnerPermissionsApplyForScene`] (服务商场景中预授权).
+/// The answer of [`SceneApplyPartnerPermissions`] (服务商场景中预授权).
+#[doc(alias = "v3/payscore/partner/permissions/apply-for-scene")]
+#[doc(alias = "POST v3/payscore/partner/permissions/apply-for-scene")]
+#[doc(alias = "服务商场景中预授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerPermissionsApplyForSceneResponse {
+pub struct SceneApplyPartnerPermissionsResponse {
     /// 授权场景
     pub scene: Option<String>,
     /// 微信支付交易中授权token
@@ -2994,7 +3297,7 @@ pub struct PostPartnerPermissionsApplyForSceneResponse {
 /// 商品列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsAssessUserRiskLevelShoppingInfoGoods {
+pub struct ShoppingInfoGood {
     /// 商品名称
     pub name: String,
     /// 商品图片链接
@@ -3011,14 +3314,17 @@ pub struct PostPartnerPermissionsAssessUserRiskLevelShoppingInfoGoods {
 /// 先用后付商品信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPermissionsAssessUserRiskLevelShoppingInfo {
+pub struct ShoppingInfo3 {
     /// 商品列表
-    pub goods: Vec<PostPartnerPermissionsAssessUserRiskLevelShoppingInfoGoods>,
+    pub goods: Vec<ShoppingInfoGood>,
 }
 
-/// The answer of [`PostPartnerPermissionsAssessUserRiskLevel`] (服务商评估用户分层).
+/// The answer of [`AssessPartnerUserRiskLevel`] (服务商评估用户分层).
+#[doc(alias = "v3/payscore/partner/permissions/assess-user-risk-level")]
+#[doc(alias = "POST v3/payscore/partner/permissions/assess-user-risk-level")]
+#[doc(alias = "服务商评估用户分层")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerPermissionsAssessUserRiskLevelResponse {
+pub struct AssessPartnerUserRiskLevelResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 公众号ID
@@ -3053,9 +3359,12 @@ pub struct PostPartnerPermissionsAssessUserRiskLevelResponse {
     pub risk_level_version: Option<i64>,
 }
 
-/// The answer of [`GetPartnerPermissionsAuthorizationCodeAuthorizationCode`] (查询与用户授权记录（授权协议号）API).
+/// The answer of [`GetPartnerPermissionsByCode`] (查询与用户授权记录（授权协议号）API).
+#[doc(alias = "v3/payscore/partner/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "GET v3/payscore/partner/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "查询与用户授权记录（授权协议号）API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse {
+pub struct GetPartnerPermissionsByCodeResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 服务商应用ID
@@ -3086,9 +3395,74 @@ pub struct GetPartnerPermissionsAuthorizationCodeAuthorizationCodeResponse {
     pub risk_level_version: Option<i64>,
 }
 
-/// The answer of [`PostPartnerServiceAccountApplications`] (收付通子商户申请绑定支付分服务).
+/// The answer of [`GetPartnerPermissionsByOpenId`] (查询与用户授权记录（openid）API).
+#[doc(alias = "v3/payscore/partner/permissions/search")]
+#[doc(alias = "GET v3/payscore/partner/permissions/search")]
+#[doc(alias = "查询与用户授权记录（openid）API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPartnerServiceAccountApplicationsResponse {
+pub struct GetPartnerPermissionsByOpenIdResponse {
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 应用ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 服务商公众号下的用户标识
+    pub openid: Option<String>,
+    /// 授权协议号
+    pub authorization_code: Option<String>,
+    /// 授权状态
+    pub authorization_state: Option<String>,
+    /// 授权通知地址
+    pub notify_url: Option<String>,
+    /// 最近一次解除授权时间
+    pub cancel_authorization_time: Option<String>,
+    /// 最近一次授权成功时间
+    pub authorization_success_time: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户应用ID
+    pub sub_appid: Option<String>,
+    /// 子商户公众号下的用户标识
+    pub sub_openid: Option<String>,
+    /// 用户分层
+    pub user_risk_level: Option<i64>,
+    /// 分层版本
+    pub risk_level_version: Option<i64>,
+}
+
+/// The answer of [`CreateServiceAccountApplication`] (收付通子商户申请绑定支付分服务).
+#[doc(alias = "v3/payscore/partner/service-account-applications")]
+#[doc(alias = "POST v3/payscore/partner/service-account-applications")]
+#[doc(alias = "收付通子商户申请绑定支付分服务")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CreateServiceAccountApplicationResponse {
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 服务商应用ID
+    pub appid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户应用ID
+    pub sub_appid: Option<String>,
+    /// 申请单号
+    pub out_apply_no: Option<String>,
+    /// 绑定结果回调通知地址
+    pub result_notify_url: Option<String>,
+    /// 受理状态
+    pub apply_state: Option<String>,
+    /// 拒绝原因
+    pub reject_reason: Option<String>,
+}
+
+/// The answer of [`GetServiceAccountApplication`] (查询收付通子商户服务绑定结果).
+#[doc(alias = "v3/payscore/partner/service-account-applications/{out_apply_no}")]
+#[doc(alias = "GET v3/payscore/partner/service-account-applications/{out_apply_no}")]
+#[doc(alias = "查询收付通子商户服务绑定结果")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetServiceAccountApplicationResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 服务商商户号
@@ -3113,7 +3487,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPartnerServiceorderResponseCollectionDetailsPromotionDetailScope {
+    pub enum Scope {
         /// `SINGLE`
         Single = "SINGLE",
         /// `GLOBAL`
@@ -3123,15 +3497,15 @@ crate::open_enum::open_enum! {
 
 /// 优惠功能
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerServiceorderResponseCollectionDetailsPromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<GetPartnerServiceorderResponseCollectionDetailsPromotionDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<GetOverseaPartnerServiceorderResponseCollectionDetailsPromotionDetailType>,
+    pub r#type: Option<Type>,
     /// 优惠券面额
     pub amount: Option<i64>,
     /// 活动ID
@@ -3145,34 +3519,31 @@ pub struct GetPartnerServiceorderResponseCollectionDetailsPromotionDetail {
     /// 优惠币种
     pub currency: Option<String>,
     /// 单品列表
-    pub goods_detail: Option<
-        Vec<GetAcquiringbankServiceorderResponseCollectionDetailsPromotionDetailGoodsDetail>,
-    >,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 收款明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerServiceorderResponseCollectionDetails {
+pub struct CollectionDetail {
     /// 收款序号
     pub seq: Option<i64>,
     /// 单笔收款金额
     pub amount: Option<i64>,
     /// 收款成功渠道
-    pub paid_type: Option<GetOverseaPartnerServiceorderResponseCollectionDetailsPaidType>,
+    pub paid_type: Option<PaidType>,
     /// 收款成功时间
     pub paid_time: Option<String>,
     /// 微信支付交易单号
     pub transaction_id: Option<String>,
     /// 优惠功能
-    pub promotion_detail:
-        Option<Vec<GetPartnerServiceorderResponseCollectionDetailsPromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 /// 收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerServiceorderResponseCollection {
+pub struct Collection {
     /// 收款状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseCollectionState>,
+    pub state: Option<CollectionState>,
     /// 总收款金额
     pub total_amount: Option<i64>,
     /// 待收金额
@@ -3180,12 +3551,15 @@ pub struct GetPartnerServiceorderResponseCollection {
     /// 已收金额
     pub paid_amount: Option<i64>,
     /// 收款明细列表
-    pub details: Option<Vec<GetPartnerServiceorderResponseCollectionDetails>>,
+    pub details: Option<Vec<CollectionDetail>>,
     /// 收款银行
     pub bank_type: Option<String>,
 }
 
 /// The answer of [`GetPartnerServiceorder`] (查询支付分订单).
+#[doc(alias = "v3/payscore/partner/serviceorder")]
+#[doc(alias = "GET v3/payscore/partner/serviceorder")]
+#[doc(alias = "查询支付分订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPartnerServiceorderResponse {
     /// 商户服务订单号
@@ -3203,25 +3577,25 @@ pub struct GetPartnerServiceorderResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_payments: Option<Vec<PostPayment>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 订单风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 是否需要收款
     pub need_collection: Option<bool>,
     /// 收款信息
-    pub collection: Option<GetPartnerServiceorderResponseCollection>,
+    pub collection: Option<Collection>,
     /// 服务时间
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -3237,9 +3611,9 @@ pub struct GetPartnerServiceorderResponse {
 /// 订单风险金
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderRiskFund {
+pub struct RiskFund4 {
     /// 风险金名称
-    pub name: PostAcquiringbankServicepayondeliveryorderRiskFundName,
+    pub name: Name,
     /// 风险金额
     pub amount: i64,
     /// 风险说明
@@ -3250,7 +3624,7 @@ pub struct PostPartnerServiceorderRiskFund {
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderDevice {
+pub struct Device {
     /// 服务开始的设备ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_device_id: Option<String>,
@@ -3263,6 +3637,9 @@ pub struct PostPartnerServiceorderDevice {
 }
 
 /// The answer of [`PostPartnerServiceorder`] (创建支付分订单).
+#[doc(alias = "v3/payscore/partner/serviceorder")]
+#[doc(alias = "POST v3/payscore/partner/serviceorder")]
+#[doc(alias = "创建支付分订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPartnerServiceorderResponse {
     /// 商户服务订单号
@@ -3280,19 +3657,19 @@ pub struct PostPartnerServiceorderResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_payments: Option<Vec<PostPayment>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 订单风险金
-    pub risk_fund: Option<PostAcquiringbankServicepayondeliveryorderRiskFund>,
+    pub risk_fund: Option<RiskFund2>,
     /// 服务时间段
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -3306,7 +3683,7 @@ pub struct PostPartnerServiceorderResponse {
 /// 后付费商户优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerServiceorderOutOrderNoModifyPostDiscounts {
+pub struct ServiceorderPostDiscount {
     /// 优惠名称
     pub name: String,
     /// 优惠说明
@@ -3319,18 +3696,67 @@ pub struct PostPartnerServiceorderOutOrderNoModifyPostDiscounts {
     pub count: Option<i64>,
 }
 
+/// The answer of [`CreatePartnerPayOnDeliveryServiceOrder`] (创建先用后付订单).
+#[doc(alias = "v3/payscore/partner/servicepayondeliveryorder")]
+#[doc(alias = "POST v3/payscore/partner/servicepayondeliveryorder")]
+#[doc(alias = "创建先用后付订单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CreatePartnerPayOnDeliveryServiceOrderResponse {
+    /// 商户订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 服务商公众号ID
+    pub appid: Option<String>,
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 子商户公众号ID
+    pub sub_appid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 服务信息
+    pub service_introduction: Option<String>,
+    /// 服务订单状态
+    pub state: Option<String>,
+    /// 订单状态说明
+    pub state_description: Option<String>,
+    /// 后付费项目
+    pub post_payments: Option<Vec<PostPayment2>>,
+    /// 商户优惠
+    pub post_discounts: Option<Vec<PostPayment>>,
+    /// 服务风险金
+    pub risk_fund: Option<RiskFund>,
+    /// 服务时间
+    pub time_range: Option<TimeRange>,
+    /// 服务位置
+    pub location: Option<Location>,
+    /// 附加数据
+    pub attach: Option<String>,
+    /// 商户回调地址
+    pub notify_url: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+    /// 跳转微信侧数据包
+    pub package: Option<String>,
+    /// 先用后付购物详情
+    pub shopping_info: Option<ShoppingInfo>,
+}
+
 /// 先享金额列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerServicequotasServiceIdServiceIdResponseQuotas {
+pub struct Quota {
     /// 用户分层
     pub risk_level: Option<i64>,
     /// 建议先享金额
     pub suggested_quota: Option<i64>,
 }
 
-/// The answer of [`GetPartnerServicequotasServiceIdServiceId`] (查询用户分层对应建议先享金额).
+/// The answer of [`GetPartnerUserRiskLevelQuota`] (查询用户分层对应建议先享金额).
+#[doc(alias = "v3/payscore/partner/servicequotas/service-id/{service_id}")]
+#[doc(alias = "GET v3/payscore/partner/servicequotas/service-id/{service_id}")]
+#[doc(alias = "查询用户分层对应建议先享金额")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPartnerServicequotasServiceIdServiceIdResponse {
+pub struct GetPartnerUserRiskLevelQuotaResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 商户号
@@ -3344,14 +3770,14 @@ pub struct GetPartnerServicequotasServiceIdServiceIdResponse {
     /// 分层版本
     pub risk_level_version: Option<i64>,
     /// 先享金额列表
-    pub quotas: Option<Vec<GetPartnerServicequotasServiceIdServiceIdResponseQuotas>>,
+    pub quotas: Option<Vec<Quota>>,
 }
 
 crate::open_enum::open_enum! {
     /// `state`
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPayafterOrdersResponseState {
+    pub enum GetOrdersState {
         /// `CREATED`
         Created = "CREATED",
         /// `USER_ACCEPTED`
@@ -3369,7 +3795,7 @@ crate::open_enum::open_enum! {
 
 /// 后付费
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPayafterOrdersResponseFees {
+pub struct Fee {
     /// 付费项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fee_name: Option<String>,
@@ -3386,7 +3812,7 @@ pub struct GetPayafterOrdersResponseFees {
 
 /// 商户优惠
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetPayafterOrdersResponseDiscounts {
+pub struct Discount {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_name: Option<String>,
@@ -3402,13 +3828,16 @@ crate::open_enum::open_enum! {
     /// 支付方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPayafterOrdersResponsePayType {
+    pub enum PayType {
         /// `MchChannelPayType`
         MchChannelPayType = "MchChannelPayType",
     }
 }
 
 /// The answer of [`GetPayafterOrders`] (查询先享后付订单).
+#[doc(alias = "v3/payscore/payafter-orders")]
+#[doc(alias = "GET v3/payscore/payafter-orders")]
+#[doc(alias = "查询先享后付订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetPayafterOrdersResponse {
     /// 公众账号ID
@@ -3420,7 +3849,7 @@ pub struct GetPayafterOrdersResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// `state`
-    pub state: Option<GetPayafterOrdersResponseState>,
+    pub state: Option<GetOrdersState>,
     /// 标识用户订单使用情况
     pub finish_type: Option<i64>,
     /// 服务开始时间
@@ -3444,9 +3873,9 @@ pub struct GetPayafterOrdersResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 后付费
-    pub fees: Option<Vec<GetPayafterOrdersResponseFees>>,
+    pub fees: Option<Vec<Fee>>,
     /// 商户优惠
-    pub discounts: Option<Vec<GetPayafterOrdersResponseDiscounts>>,
+    pub discounts: Option<Vec<Discount>>,
     /// 订单风险金额
     pub risk_amount: Option<i64>,
     /// 总金额
@@ -3458,13 +3887,13 @@ pub struct GetPayafterOrdersResponse {
     /// 结单交易单号
     pub finish_transaction_id: Option<String>,
     /// 支付方式
-    pub pay_type: Option<GetPayafterOrdersResponsePayType>,
+    pub pay_type: Option<PayType>,
 }
 
 /// 商户优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayafterOrdersDiscounts {
+pub struct PostOrdersDiscount {
     /// 优惠名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_name: Option<String>,
@@ -3474,6 +3903,9 @@ pub struct PostPayafterOrdersDiscounts {
 }
 
 /// The answer of [`PostPayafterOrders`] (创建先享后付订单).
+#[doc(alias = "v3/payscore/payafter-orders")]
+#[doc(alias = "POST v3/payscore/payafter-orders")]
+#[doc(alias = "创建先享后付订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPayafterOrdersResponse {
     /// 公众账号ID
@@ -3499,8 +3931,29 @@ pub struct PostPayafterOrdersResponse {
 }
 
 /// The answer of [`PostPayafterOrdersOutOrderNoCancel`] (撤销先享后付订单).
+#[doc(alias = "v3/payscore/payafter-orders/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/payafter-orders/{out_order_no}/cancel")]
+#[doc(alias = "撤销先享后付订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPayafterOrdersOutOrderNoCancelResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+}
+
+/// The answer of [`PostPayafterOrdersOutOrderNoComplete`] (完结先享后付订单).
+#[doc(alias = "v3/payscore/payafter-orders/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/payafter-orders/{out_order_no}/complete")]
+#[doc(alias = "完结先享后付订单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostPayafterOrdersOutOrderNoCompleteResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -3516,13 +3969,16 @@ pub struct PostPayafterOrdersOutOrderNoCancelResponse {
 /// 内容信息详情
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayafterOrdersOutOrderNoSyncDetail {
+pub struct SyncDetail {
     /// 用户通过其他方式付款成功的实际时间
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_time: Option<String>,
 }
 
 /// The answer of [`PostPayafterOrdersOutOrderNoSync`] (支付分订单同步).
+#[doc(alias = "v3/payscore/payafter-orders/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/payafter-orders/{out_order_no}/sync")]
+#[doc(alias = "支付分订单同步")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostPayafterOrdersOutOrderNoSyncResponse {
     /// 公众账号ID
@@ -3535,11 +3991,61 @@ pub struct PostPayafterOrdersOutOrderNoSyncResponse {
     pub order_id: Option<String>,
 }
 
+/// The answer of [`ApplyPermissions`] (商户预授权API).
+#[doc(alias = "v3/payscore/permissions")]
+#[doc(alias = "POST v3/payscore/permissions")]
+#[doc(alias = "商户预授权API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ApplyPermissionsResponse {
+    /// 预授权token
+    pub apply_permissions_token: Option<String>,
+}
+
+/// The answer of [`AssessUserRiskLevel`] (商户评估用户分层).
+#[doc(alias = "v3/payscore/permissions/assess-user-risk-level")]
+#[doc(alias = "POST v3/payscore/permissions/assess-user-risk-level")]
+#[doc(alias = "商户评估用户分层")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct AssessUserRiskLevelResponse {
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 公众号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 授权协议号
+    pub authorization_code: Option<String>,
+    /// 授权状态
+    pub authorization_state: Option<String>,
+    /// 授权通知地址
+    pub notify_url: Option<String>,
+    /// 最近一次解除授权时间
+    pub cancel_authorization_time: Option<String>,
+    /// 最近一次授权成功时间
+    pub authorization_success_time: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 子商户的公众号ID
+    pub sub_appid: Option<String>,
+    /// 子商户的用户标识
+    pub sub_openid: Option<String>,
+    /// 用户标签
+    pub user_label: Option<String>,
+    /// 渠道商商户号
+    pub channel_id: Option<String>,
+    /// 用户分层
+    pub user_risk_level: Option<i64>,
+    /// 分层版本
+    pub risk_level_version: Option<i64>,
+}
+
 crate::open_enum::open_enum! {
     /// 授权状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetPermissionsAuthorizationCodeAuthorizationCodeResponseAuthorizationState {
+    pub enum AuthorizationState {
         /// `UNAVAILABLE`
         Unavailable = "UNAVAILABLE",
         /// `AVAILABLE`
@@ -3549,9 +4055,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetPermissionsAuthorizationCodeAuthorizationCode`] (查询与用户授权记录（授权协议号）API).
+/// The answer of [`GetPermissionsByAuthorizationCode`] (查询与用户授权记录（授权协议号）API).
+#[doc(alias = "v3/payscore/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "GET v3/payscore/permissions/authorization-code/{authorization_code}")]
+#[doc(alias = "查询与用户授权记录（授权协议号）API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPermissionsAuthorizationCodeAuthorizationCodeResponse {
+pub struct GetPermissionsByAuthorizationCodeResponse {
     /// 服务id
     pub service_id: Option<String>,
     /// 公众号id
@@ -3563,8 +4072,7 @@ pub struct GetPermissionsAuthorizationCodeAuthorizationCodeResponse {
     /// 授权协议号
     pub authorization_code: Option<String>,
     /// 授权状态
-    pub authorization_state:
-        Option<GetPermissionsAuthorizationCodeAuthorizationCodeResponseAuthorizationState>,
+    pub authorization_state: Option<AuthorizationState>,
     /// 授权通知地址
     pub notify_url: Option<String>,
     /// 最近一次解除授权时间
@@ -3577,9 +4085,12 @@ pub struct GetPermissionsAuthorizationCodeAuthorizationCodeResponse {
     pub risk_level_version: Option<i64>,
 }
 
-/// The answer of [`GetPermissionsOpenidOpenid`] (查询与用户授权记录（openid）API).
+/// The answer of [`GetPermissionsByOpenId`] (查询与用户授权记录（openid）API).
+#[doc(alias = "v3/payscore/permissions/openid/{openid}")]
+#[doc(alias = "GET v3/payscore/permissions/openid/{openid}")]
+#[doc(alias = "查询与用户授权记录（openid）API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetPermissionsOpenidOpenidResponse {
+pub struct GetPermissionsByOpenIdResponse {
     /// 服务id
     pub service_id: Option<String>,
     /// 公众号id
@@ -3591,8 +4102,7 @@ pub struct GetPermissionsOpenidOpenidResponse {
     /// 授权协议号
     pub authorization_code: Option<String>,
     /// 授权状态
-    pub authorization_state:
-        Option<GetPermissionsAuthorizationCodeAuthorizationCodeResponseAuthorizationState>,
+    pub authorization_state: Option<AuthorizationState>,
     /// 最近一次解除授权时间
     pub cancel_authorization_time: Option<String>,
     /// 最近一次授权成功时间
@@ -3606,7 +4116,7 @@ pub struct GetPermissionsOpenidOpenidResponse {
 /// 支付分计划明细列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPlanPartnerPayscorePlansPlanDetailList {
+pub struct PayscorePlanDetailList {
     /// 计划明细原支付金额
     pub original_price: i64,
     /// 计划明细优惠说明
@@ -3620,7 +4130,7 @@ pub struct PostPlanPartnerPayscorePlansPlanDetailList {
 
 /// 支付分计划明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPlanPartnerPayscorePlansResponsePlanDetailList {
+pub struct PlanDetailList {
     /// 计划明细序号
     pub plan_detail_no: Option<i64>,
     /// 计划明细名称
@@ -3633,9 +4143,12 @@ pub struct PostPlanPartnerPayscorePlansResponsePlanDetailList {
     pub actual_price: Option<i64>,
 }
 
-/// The answer of [`PostPlanPartnerPayscorePlans`] (创建支付分计划).
+/// The answer of [`CreatePartnerPayScorePlan`] (创建支付分计划).
+#[doc(alias = "v3/payscore/plan/partner/payscore-plans")]
+#[doc(alias = "POST v3/payscore/plan/partner/payscore-plans")]
+#[doc(alias = "创建支付分计划")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPlanPartnerPayscorePlansResponse {
+pub struct CreatePartnerPayScorePlanResponse {
     /// 支付分计划ID
     pub plan_id: Option<String>,
     /// 计划所属服务
@@ -3663,16 +4176,101 @@ pub struct PostPlanPartnerPayscorePlansResponse {
     /// 支付分计划实际扣费总金额
     pub total_actual_price: Option<i64>,
     /// 支付分计划明细列表
-    pub plan_detail_list: Option<Vec<PostPlanPartnerPayscorePlansResponsePlanDetailList>>,
+    pub plan_detail_list: Option<Vec<PlanDetailList>>,
     /// 终止方商户号
     pub stop_mchid: Option<String>,
     /// 终止时间
     pub stop_time: Option<String>,
 }
 
-/// The answer of [`PostPlanPayscorePlans`] (创建支付分计划).
+/// The answer of [`QueryPartnerPayScorePlan`] (查询支付分计划).
+#[doc(alias = "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "GET v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "查询支付分计划")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostPlanPayscorePlansResponse {
+pub struct QueryPartnerPayScorePlanResponse {
+    /// 支付分计划ID
+    pub plan_id: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub appid: Option<String>,
+    /// 子商户AppID
+    pub sub_appid: Option<String>,
+    /// 商户侧计划号
+    pub merchant_plan_no: Option<String>,
+    /// 支付分计划名称
+    pub plan_name: Option<String>,
+    /// 支付分计划有效期
+    pub plan_duration: Option<i64>,
+    /// 支付分计划状态
+    pub plan_state: Option<String>,
+    /// 支付分计划原总金额
+    pub total_original_price: Option<i64>,
+    /// 支付分计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 支付分计划实际扣费总金额
+    pub total_actual_price: Option<i64>,
+    /// 支付分计划明细列表
+    pub plan_detail_list: Option<Vec<PlanDetailList>>,
+    /// 终止方商户号
+    pub stop_mchid: Option<String>,
+    /// 终止时间
+    pub stop_time: Option<String>,
+}
+
+/// The answer of [`StopPartnerPayScorePlan`] (停止支付分计划).
+#[doc(alias = "v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop")]
+#[doc(
+    alias = "POST v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop"
+)]
+#[doc(alias = "停止支付分计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct StopPartnerPayScorePlanResponse {
+    /// 支付分计划ID
+    pub plan_id: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub appid: Option<String>,
+    /// 子商户AppID
+    pub sub_appid: Option<String>,
+    /// 商户侧计划号
+    pub merchant_plan_no: Option<String>,
+    /// 支付分计划名称
+    pub plan_name: Option<String>,
+    /// 支付分计划有效期
+    pub plan_duration: Option<i64>,
+    /// 支付分计划状态
+    pub plan_state: Option<String>,
+    /// 支付分计划原总金额
+    pub total_original_price: Option<i64>,
+    /// 支付分计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 支付分计划实际扣费总金额
+    pub total_actual_price: Option<i64>,
+    /// 支付分计划明细列表
+    pub plan_detail_list: Option<Vec<PlanDetailList>>,
+    /// 终止方商户号
+    pub stop_mchid: Option<String>,
+    /// 终止时间
+    pub stop_time: Option<String>,
+}
+
+/// The answer of [`CreatePayScorePlan`] (创建支付分计划).
+#[doc(alias = "v3/payscore/plan/payscore-plans")]
+#[doc(alias = "POST v3/payscore/plan/payscore-plans")]
+#[doc(alias = "创建支付分计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CreatePayScorePlanResponse {
     /// 支付分计划ID
     pub plan_id: Option<String>,
     /// 计划所属服务
@@ -3696,16 +4294,91 @@ pub struct PostPlanPayscorePlansResponse {
     /// 支付分计划实际扣费总金额
     pub total_actual_price: Option<i64>,
     /// 支付分计划明细列表
-    pub plan_detail_list: Option<Vec<PostPlanPartnerPayscorePlansResponsePlanDetailList>>,
+    pub plan_detail_list: Option<Vec<PlanDetailList>>,
     /// 终止方商户号
     pub stop_mchid: Option<String>,
     /// 终止时间
     pub stop_time: Option<String>,
 }
 
-/// The answer of [`GetServiceorder`] (查询支付分订单API).
+/// The answer of [`QueryPayScorePlan`] (查询支付分计划).
+#[doc(alias = "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "GET v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}")]
+#[doc(alias = "查询支付分计划")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetServiceorderResponse {
+pub struct QueryPayScorePlanResponse {
+    /// 支付分计划ID
+    pub plan_id: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// AppID
+    pub appid: Option<String>,
+    /// 商户侧计划号
+    pub merchant_plan_no: Option<String>,
+    /// 支付分计划名称
+    pub plan_name: Option<String>,
+    /// 支付分计划有效期
+    pub plan_duration: Option<i64>,
+    /// 支付分计划状态
+    pub plan_state: Option<String>,
+    /// 支付分计划原总金额
+    pub total_original_price: Option<i64>,
+    /// 支付分计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 支付分计划实际扣费总金额
+    pub total_actual_price: Option<i64>,
+    /// 支付分计划明细列表
+    pub plan_detail_list: Option<Vec<PlanDetailList>>,
+    /// 终止方商户号
+    pub stop_mchid: Option<String>,
+    /// 终止时间
+    pub stop_time: Option<String>,
+}
+
+/// The answer of [`StopPayScorePlan`] (停止支付分计划).
+#[doc(alias = "v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop")]
+#[doc(alias = "POST v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop")]
+#[doc(alias = "停止支付分计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct StopPayScorePlanResponse {
+    /// 支付分计划ID
+    pub plan_id: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// AppID
+    pub appid: Option<String>,
+    /// 商户侧计划号
+    pub merchant_plan_no: Option<String>,
+    /// 支付分计划名称
+    pub plan_name: Option<String>,
+    /// 支付分计划有效期
+    pub plan_duration: Option<i64>,
+    /// 支付分计划状态
+    pub plan_state: Option<String>,
+    /// 支付分计划原总金额
+    pub total_original_price: Option<i64>,
+    /// 支付分计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 支付分计划实际扣费总金额
+    pub total_actual_price: Option<i64>,
+    /// 支付分计划明细列表
+    pub plan_detail_list: Option<Vec<PlanDetailList>>,
+    /// 终止方商户号
+    pub stop_mchid: Option<String>,
+    /// 终止时间
+    pub stop_time: Option<String>,
+}
+
+/// The answer of [`GetServiceOrder`] (查询支付分订单API).
+#[doc(alias = "v3/payscore/serviceorder")]
+#[doc(alias = "GET v3/payscore/serviceorder")]
+#[doc(alias = "查询支付分订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetServiceOrderResponse {
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 服务ID
@@ -3717,25 +4390,25 @@ pub struct GetServiceorderResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务风险金
-    pub risk_fund: Option<PostAcquiringbankServicepayondeliveryorderRiskFund>,
+    pub risk_fund: Option<RiskFund2>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 是否需要收款
     pub need_collection: Option<bool>,
     /// 收款信息
-    pub collection: Option<GetPartnerServiceorderResponseCollection>,
+    pub collection: Option<Collection>,
     /// 服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户回调地址
@@ -3749,7 +4422,7 @@ pub struct GetServiceorderResponse {
 /// 商户优惠
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServiceorderPostDiscounts {
+pub struct PostServiceorderPostDiscount {
     /// 优惠名称
     pub name: String,
     /// 优惠说明
@@ -3760,6 +4433,9 @@ pub struct PostServiceorderPostDiscounts {
 }
 
 /// The answer of [`PostServiceorder`] (创建支付分订单API).
+#[doc(alias = "v3/payscore/serviceorder")]
+#[doc(alias = "POST v3/payscore/serviceorder")]
+#[doc(alias = "创建支付分订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderResponse {
     /// 公众账号ID
@@ -3773,19 +4449,19 @@ pub struct PostServiceorderResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务风险金
-    pub risk_fund: Option<PostAcquiringbankServicepayondeliveryorderRiskFund>,
+    pub risk_fund: Option<RiskFund2>,
     /// 服务时间段
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -3797,6 +4473,9 @@ pub struct PostServiceorderResponse {
 }
 
 /// The answer of [`PostServiceorderDirectComplete`] (创单结单合并API).
+#[doc(alias = "v3/payscore/serviceorder/direct-complete")]
+#[doc(alias = "POST v3/payscore/serviceorder/direct-complete")]
+#[doc(alias = "创单结单合并API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostServiceorderDirectCompleteResponse {
     /// 商户服务订单号
@@ -3806,13 +4485,13 @@ pub struct PostServiceorderDirectCompleteResponse {
     /// 服务ID
     pub service_id: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务时间段
-    pub time_range: Option<GetAcquiringbankServiceorderResponseTimeRange>,
+    pub time_range: Option<TimeRange2>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 商户号
@@ -3820,9 +4499,9 @@ pub struct PostServiceorderDirectCompleteResponse {
     /// 微信支付服务订单号
     pub order_id: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -3831,17 +4510,38 @@ pub struct PostServiceorderDirectCompleteResponse {
     pub total_amount: Option<i64>,
 }
 
+/// The answer of [`CancelServiceOrder`] (取消支付分订单API).
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/cancel")]
+#[doc(alias = "取消支付分订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CancelServiceOrderResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+}
+
 /// 实际服务位置
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoCompleteLocation {
+pub struct CompleteLocation {
     /// 服务结束地点
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_location: Option<String>,
 }
 
-/// The answer of [`PostServiceorderOutOrderNoComplete`] (完结支付分订单API).
+/// The answer of [`CompleteServiceOrder`] (完结支付分订单API).
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/complete")]
+#[doc(alias = "完结支付分订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoCompleteResponse {
+pub struct CompleteServiceOrderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -3853,21 +4553,21 @@ pub struct PostServiceorderOutOrderNoCompleteResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 商户收款总金额
     pub total_amount: Option<i64>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务风险金
-    pub risk_fund: Option<PostAcquiringbankServicepayondeliveryorderRiskFund>,
+    pub risk_fund: Option<RiskFund2>,
     /// 服务时间段
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<PostServiceorderOutOrderNoCompleteLocation>,
+    pub location: Option<CompleteLocation>,
     /// 微信支付服务订单号
     pub order_id: Option<String>,
     /// 是否需要收款
@@ -3876,13 +4576,13 @@ pub struct PostServiceorderOutOrderNoCompleteResponse {
 
 /// 收款明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoModifyResponseCollectionDetails {
+pub struct ModifyDetail {
     /// 收款序号
     pub seq: Option<i64>,
     /// 单笔收款金额
     pub amount: Option<i64>,
     /// 收款成功渠道
-    pub paid_type: Option<GetOverseaPartnerServiceorderResponseCollectionDetailsPaidType>,
+    pub paid_type: Option<PaidType>,
     /// 收款成功时间
     pub paid_time: Option<String>,
     /// 微信支付交易单号
@@ -3891,9 +4591,9 @@ pub struct PostServiceorderOutOrderNoModifyResponseCollectionDetails {
 
 /// 收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoModifyResponseCollection {
+pub struct ModifyCollection {
     /// 收款状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseCollectionState>,
+    pub state: Option<CollectionState>,
     /// 总收款金额
     pub total_amount: Option<i64>,
     /// 待收金额
@@ -3901,14 +4601,17 @@ pub struct PostServiceorderOutOrderNoModifyResponseCollection {
     /// 已收金额
     pub paid_amount: Option<i64>,
     /// 收款明细列表
-    pub details: Option<Vec<PostServiceorderOutOrderNoModifyResponseCollectionDetails>>,
+    pub details: Option<Vec<ModifyDetail>>,
     /// 收款银行
     pub bank_type: Option<String>,
 }
 
-/// The answer of [`PostServiceorderOutOrderNoModify`] (修改订单金额API).
+/// The answer of [`ModifyServiceOrder`] (修改订单金额API).
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/modify")]
+#[doc(alias = "修改订单金额API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoModifyResponse {
+pub struct ModifyServiceOrderResponse {
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 服务ID
@@ -3920,25 +4623,25 @@ pub struct PostServiceorderOutOrderNoModifyResponse {
     /// 服务信息
     pub service_introduction: Option<String>,
     /// 服务订单状态
-    pub state: Option<GetOverseaPartnerServiceorderResponseState>,
+    pub state: Option<State>,
     /// 订单状态说明
-    pub state_description: Option<GetOverseaPartnerServiceorderResponseStateDescription>,
+    pub state_description: Option<StateDescription>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务风险金
-    pub risk_fund: Option<PostAcquiringbankServicepayondeliveryorderRiskFund>,
+    pub risk_fund: Option<RiskFund2>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 是否需要收款
     pub need_collection: Option<bool>,
     /// 收款信息
-    pub collection: Option<PostServiceorderOutOrderNoModifyResponseCollection>,
+    pub collection: Option<ModifyCollection>,
     /// 服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户回调地址
@@ -3947,9 +4650,27 @@ pub struct PostServiceorderOutOrderNoModifyResponse {
     pub order_id: Option<String>,
 }
 
+/// The answer of [`CollectServiceOrder`] (商户发起催收扣款API).
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/pay")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/pay")]
+#[doc(alias = "商户发起催收扣款API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CollectServiceOrderResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+}
+
 /// 商户优惠
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoSyncResponsePostDiscounts {
+pub struct SyncPostDiscount {
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠说明
@@ -3960,7 +4681,7 @@ pub struct PostServiceorderOutOrderNoSyncResponsePostDiscounts {
 
 /// 收款明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoSyncResponseCollectionDetails {
+pub struct SyncServiceOrderDetail {
     /// 单笔收款金额
     pub amount: Option<i64>,
     /// 收款成功渠道
@@ -3973,7 +4694,7 @@ pub struct PostServiceorderOutOrderNoSyncResponseCollectionDetails {
 
 /// 收款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoSyncResponseCollection {
+pub struct SyncCollection {
     /// 收款状态
     pub state: Option<String>,
     /// 总收款金额
@@ -3983,14 +4704,17 @@ pub struct PostServiceorderOutOrderNoSyncResponseCollection {
     /// 已收金额
     pub paid_amount: Option<i64>,
     /// 收款明细列表
-    pub details: Option<Vec<PostServiceorderOutOrderNoSyncResponseCollectionDetails>>,
+    pub details: Option<Vec<SyncServiceOrderDetail>>,
     /// 收款银行
     pub bank_type: Option<String>,
 }
 
-/// The answer of [`PostServiceorderOutOrderNoSync`] (同步服务订单信息API).
+/// The answer of [`SyncServiceOrder`] (同步服务订单信息API).
+#[doc(alias = "v3/payscore/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "POST v3/payscore/serviceorder/{out_order_no}/sync")]
+#[doc(alias = "同步服务订单信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServiceorderOutOrderNoSyncResponse {
+pub struct SyncServiceOrderResponse {
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 服务ID
@@ -4006,21 +4730,21 @@ pub struct PostServiceorderOutOrderNoSyncResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostServiceorderOutOrderNoSyncResponsePostDiscounts>>,
+    pub post_discounts: Option<Vec<SyncPostDiscount>>,
     /// 服务风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 总金额
     pub total_amount: Option<i64>,
     /// 是否需要收款
     pub need_collection: Option<bool>,
     /// 收款信息
-    pub collection: Option<PostServiceorderOutOrderNoSyncResponseCollection>,
+    pub collection: Option<SyncCollection>,
     /// 服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户回调地址
@@ -4034,19 +4758,22 @@ pub struct PostServiceorderOutOrderNoSyncResponse {
 /// 先用后付购物详情
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostServicepayondeliveryorderShoppingInfo {
+pub struct ServicepayondeliveryorderShoppingInfo {
     /// 实际购物商家公众号ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub real_merchant_appid: Option<String>,
     /// 单详跳转链接
-    pub jump_link: PostAcquiringbankServicepayondeliveryorderShoppingInfoJumpLink,
+    pub jump_link: JumpLink,
     /// 商品列表
-    pub goods: Vec<PostPartnerPermissionsAssessUserRiskLevelShoppingInfoGoods>,
+    pub goods: Vec<ShoppingInfoGood>,
 }
 
-/// The answer of [`PostServicepayondeliveryorder`] (创建先用后付订单).
+/// The answer of [`CreatePayOnDeliveryServiceOrder`] (创建先用后付订单).
+#[doc(alias = "v3/payscore/servicepayondeliveryorder")]
+#[doc(alias = "POST v3/payscore/servicepayondeliveryorder")]
+#[doc(alias = "创建先用后付订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostServicepayondeliveryorderResponse {
+pub struct CreatePayOnDeliveryServiceOrderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -4062,15 +4789,15 @@ pub struct PostServicepayondeliveryorderResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<PostAcquiringbankServicepayondeliveryorderPostPayments>>,
+    pub post_payments: Option<Vec<PostPayment2>>,
     /// 后付费商户优惠
-    pub post_discounts: Option<Vec<GetAcquiringbankServiceorderResponsePostPayments>>,
+    pub post_discounts: Option<Vec<PostPayment>>,
     /// 服务风险金
-    pub risk_fund: Option<GetAcquiringbankServiceorderResponseRiskFund>,
+    pub risk_fund: Option<RiskFund>,
     /// 服务时间段
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 商户数据包
     pub attach: Option<String>,
     /// 商户回调地址
@@ -4080,12 +4807,12 @@ pub struct PostServicepayondeliveryorderResponse {
     /// 跳转微信侧小程序订单数据
     pub package: Option<String>,
     /// 先用后付购物详情
-    pub shopping_info: Option<PostAcquiringbankServicepayondeliveryorderResponseShoppingInfo>,
+    pub shopping_info: Option<ShoppingInfo>,
 }
 
 /// 商户优惠
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanPartnerServiceorderResponsePostDiscounts {
+pub struct PostDiscount4 {
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠金额
@@ -4094,14 +4821,17 @@ pub struct PostSignPlanPartnerServiceorderResponsePostDiscounts {
 
 /// 服务风险金
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanPartnerServiceorderResponseRiskFund {
+pub struct ServiceorderRiskFund {
     /// 风险金额
     pub amount: Option<i64>,
 }
 
-/// The answer of [`PostSignPlanPartnerServiceorder`] (创建用户的签约计划详情对应的服务订单).
+/// The answer of [`CreatePartnerServiceOrder`] (创建用户的签约计划详情对应的服务订单).
+#[doc(alias = "v3/payscore/sign-plan/partner/serviceorder")]
+#[doc(alias = "POST v3/payscore/sign-plan/partner/serviceorder")]
+#[doc(alias = "创建用户的签约计划详情对应的服务订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanPartnerServiceorderResponse {
+pub struct CreatePartnerServiceOrderResponse {
     /// 商户订单号
     pub out_order_no: Option<String>,
     /// 服务ID
@@ -4121,15 +4851,15 @@ pub struct PostSignPlanPartnerServiceorderResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<GetAcquiringbankServiceorderResponseRiskFund>>,
+    pub post_payments: Option<Vec<RiskFund>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostSignPlanPartnerServiceorderResponsePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount4>>,
     /// 服务风险金
-    pub risk_fund: Option<PostSignPlanPartnerServiceorderResponseRiskFund>,
+    pub risk_fund: Option<ServiceorderRiskFund>,
     /// 服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户回调地址
@@ -4141,7 +4871,7 @@ pub struct PostSignPlanPartnerServiceorderResponse {
 /// 签约计划对应的计划详情列表的商户侧单号信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSignPlanPartnerUserSignPlansSignPlanDetail {
+pub struct SignPlanDetail {
     /// 计划明细序号
     pub plan_detail_no: i64,
     /// 商户侧计划明细使用订单号
@@ -4150,7 +4880,7 @@ pub struct PostSignPlanPartnerUserSignPlansSignPlanDetail {
 
 /// 签约计划明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanPartnerUserSignPlansResponseSignPlanSignedDetailList {
+pub struct SignedDetailList {
     /// 计划明细序号
     pub plan_detail_no: Option<i64>,
     /// 计划明细原支付金额
@@ -4179,7 +4909,7 @@ pub struct PostSignPlanPartnerUserSignPlansResponseSignPlanSignedDetailList {
 
 /// 用户的签约计划
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanPartnerUserSignPlansResponseSignPlan {
+pub struct SignPlan {
     /// 计划签约ID
     pub sign_plan_id: Option<String>,
     /// 签约计划用户服务商应用下的OpenID
@@ -4223,22 +4953,143 @@ pub struct PostSignPlanPartnerUserSignPlansResponseSignPlan {
     /// 签约计划实际总金额
     pub total_actual_price: Option<i64>,
     /// 签约计划明细列表
-    pub signed_detail_list:
-        Option<Vec<PostSignPlanPartnerUserSignPlansResponseSignPlanSignedDetailList>>,
+    pub signed_detail_list: Option<Vec<SignedDetailList>>,
     /// 签约时间
     pub sign_time: Option<String>,
 }
 
-/// The answer of [`PostSignPlanPartnerUserSignPlans`] (创建用户的签约计划).
+/// The answer of [`CreatePartnerUserSignPlan`] (创建用户的签约计划).
+#[doc(alias = "v3/payscore/sign-plan/partner/user-sign-plans")]
+#[doc(alias = "POST v3/payscore/sign-plan/partner/user-sign-plans")]
+#[doc(alias = "创建用户的签约计划")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanPartnerUserSignPlansResponse {
+pub struct CreatePartnerUserSignPlanResponse {
     /// 用户的签约计划
-    pub sign_plan: Option<PostSignPlanPartnerUserSignPlansResponseSignPlan>,
+    pub sign_plan: Option<SignPlan>,
     /// 跳转微信侧确认签约小程序的数据
     pub package: Option<String>,
 }
 
+/// The answer of [`QueryPartnerUserSignPlan`] (查询用户的签约计划).
+#[doc(
+    alias = "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(
+    alias = "GET v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(alias = "查询用户的签约计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QueryPartnerUserSignPlanResponse {
+    /// 计划签约ID
+    pub sign_plan_id: Option<String>,
+    /// 签约计划用户服务商应用下的OpenID
+    pub openid: Option<String>,
+    /// 签约计划用户子商户应用下的OpenID
+    pub sub_openid: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub appid: Option<String>,
+    /// 子商户AppID
+    pub sub_appid: Option<String>,
+    /// 商户侧签约计划号
+    pub merchant_sign_plan_no: Option<String>,
+    /// 商户回调地址
+    pub merchant_callback_url: Option<String>,
+    /// 签约所属计划ID
+    pub plan_id: Option<String>,
+    /// 目前用户进行到的计划详情序号
+    pub going_detail_no: Option<i64>,
+    /// 计划签约状态
+    pub sign_state: Option<String>,
+    /// 签约计划取消时间
+    pub cancel_sign_time: Option<String>,
+    /// 签约计划取消类型
+    pub cancel_sign_type: Option<String>,
+    /// 签约计划取消原因
+    pub cancel_reason: Option<String>,
+    /// 签约计划的名称
+    pub plan_name: Option<String>,
+    /// 签约计划的过期时间
+    pub plan_over_time: Option<String>,
+    /// 签约计划原总金额
+    pub total_origin_price: Option<i64>,
+    /// 签约计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 签约计划实际总金额
+    pub total_actual_price: Option<i64>,
+    /// 签约计划明细列表
+    pub signed_detail_list: Option<Vec<SignedDetailList>>,
+    /// 签约时间
+    pub sign_time: Option<String>,
+}
+
+/// The answer of [`StopPartnerUserSignPlan`] (取消用户的签约计划).
+#[doc(
+    alias = "v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(
+    alias = "POST v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(alias = "取消用户的签约计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct StopPartnerUserSignPlanResponse {
+    /// 计划签约ID
+    pub sign_plan_id: Option<String>,
+    /// 签约计划用户服务商应用下的OpenID
+    pub openid: Option<String>,
+    /// 签约计划用户子商户应用下的OpenID
+    pub sub_openid: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 服务商商户号
+    pub mchid: Option<String>,
+    /// 子商户商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub appid: Option<String>,
+    /// 子商户AppID
+    pub sub_appid: Option<String>,
+    /// 商户侧签约计划号
+    pub merchant_sign_plan_no: Option<String>,
+    /// 商户回调地址
+    pub merchant_callback_url: Option<String>,
+    /// 签约所属计划ID
+    pub plan_id: Option<String>,
+    /// 目前用户进行到的计划详情序号
+    pub going_detail_no: Option<i64>,
+    /// 计划签约状态
+    pub sign_state: Option<String>,
+    /// 签约计划取消时间
+    pub cancel_sign_time: Option<String>,
+    /// 签约计划取消类型
+    pub cancel_sign_type: Option<String>,
+    /// 签约计划取消原因
+    pub cancel_reason: Option<String>,
+    /// 签约计划的名称
+    pub plan_name: Option<String>,
+    /// 签约计划的过期时间
+    pub plan_over_time: Option<String>,
+    /// 签约计划原总金额
+    pub total_origin_price: Option<i64>,
+    /// 签约计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 签约计划实际总金额
+    pub total_actual_price: Option<i64>,
+    /// 签约计划明细列表
+    pub signed_detail_list: Option<Vec<SignedDetailList>>,
+    /// 签约时间
+    pub sign_time: Option<String>,
+}
+
 /// The answer of [`PostSignPlanServiceorder`] (创建用户的签约计划详情对应的服务订单).
+#[doc(alias = "v3/payscore/sign-plan/serviceorder")]
+#[doc(alias = "POST v3/payscore/sign-plan/serviceorder")]
+#[doc(alias = "创建用户的签约计划详情对应的服务订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostSignPlanServiceorderResponse {
     /// 商户订单号
@@ -4256,15 +5107,15 @@ pub struct PostSignPlanServiceorderResponse {
     /// 订单状态说明
     pub state_description: Option<String>,
     /// 后付费项目
-    pub post_payments: Option<Vec<GetAcquiringbankServiceorderResponseRiskFund>>,
+    pub post_payments: Option<Vec<RiskFund>>,
     /// 商户优惠
-    pub post_discounts: Option<Vec<PostSignPlanPartnerServiceorderResponsePostDiscounts>>,
+    pub post_discounts: Option<Vec<PostDiscount4>>,
     /// 服务风险金
-    pub risk_fund: Option<PostSignPlanPartnerServiceorderResponseRiskFund>,
+    pub risk_fund: Option<ServiceorderRiskFund>,
     /// 服务时间
-    pub time_range: Option<PostAcquiringbankServicepayondeliveryorderResponseTimeRange>,
+    pub time_range: Option<TimeRange>,
     /// 服务位置
-    pub location: Option<GetAcquiringbankServiceorderResponseLocation>,
+    pub location: Option<Location>,
     /// 附加数据
     pub attach: Option<String>,
     /// 商户回调地址
@@ -4275,7 +5126,7 @@ pub struct PostSignPlanServiceorderResponse {
 
 /// 用户的签约计划
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanUserSignPlansResponseSignPlan {
+pub struct UserSignPlan {
     /// 计划签约ID
     pub sign_plan_id: Option<String>,
     /// 签约计划用户应用下的OpenID
@@ -4313,26 +5164,252 @@ pub struct PostSignPlanUserSignPlansResponseSignPlan {
     /// 签约计划实际总金额
     pub total_actual_price: Option<i64>,
     /// 签约计划明细列表
-    pub signed_detail_list:
-        Option<Vec<PostSignPlanPartnerUserSignPlansResponseSignPlanSignedDetailList>>,
+    pub signed_detail_list: Option<Vec<SignedDetailList>>,
     /// 签约时间
     pub sign_time: Option<String>,
 }
 
-/// The answer of [`PostSignPlanUserSignPlans`] (创建用户的签约计划).
+/// The answer of [`CreateUserSignPlan`] (创建用户的签约计划).
+#[doc(alias = "v3/payscore/sign-plan/user-sign-plans")]
+#[doc(alias = "POST v3/payscore/sign-plan/user-sign-plans")]
+#[doc(alias = "创建用户的签约计划")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostSignPlanUserSignPlansResponse {
+pub struct CreateUserSignPlanResponse {
     /// 用户的签约计划
-    pub sign_plan: Option<PostSignPlanUserSignPlansResponseSignPlan>,
+    pub sign_plan: Option<UserSignPlan>,
     /// 跳转微信侧确认签约小程序的数据
     pub package: Option<String>,
+}
+
+/// The answer of [`QueryUserSignPlan`] (查询用户的签约计划).
+#[doc(
+    alias = "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(
+    alias = "GET v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}"
+)]
+#[doc(alias = "查询用户的签约计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct QueryUserSignPlanResponse {
+    /// 计划签约ID
+    pub sign_plan_id: Option<String>,
+    /// 签约计划用户应用下的OpenID
+    pub openid: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// AppID
+    pub appid: Option<String>,
+    /// 商户侧签约计划号
+    pub merchant_sign_plan_no: Option<String>,
+    /// 商户回调地址
+    pub merchant_callback_url: Option<String>,
+    /// 签约所属计划ID
+    pub plan_id: Option<String>,
+    /// 目前用户进行到的计划详情序号
+    pub going_detail_no: Option<i64>,
+    /// 计划签约状态
+    pub sign_state: Option<String>,
+    /// 签约计划取消时间
+    pub cancel_sign_time: Option<String>,
+    /// 签约计划取消类型
+    pub cancel_sign_type: Option<String>,
+    /// 签约计划取消原因
+    pub cancel_reason: Option<String>,
+    /// 签约计划的名称
+    pub plan_name: Option<String>,
+    /// 签约计划的过期时间
+    pub plan_over_time: Option<String>,
+    /// 签约计划原总金额
+    pub total_origin_price: Option<i64>,
+    /// 签约计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 签约计划实际总金额
+    pub total_actual_price: Option<i64>,
+    /// 签约计划明细列表
+    pub signed_detail_list: Option<Vec<SignedDetailList>>,
+    /// 签约时间
+    pub sign_time: Option<String>,
+}
+
+/// The answer of [`StopUserSignPlan`] (直连商户取消用户的签约计划).
+#[doc(
+    alias = "v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(
+    alias = "POST v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop"
+)]
+#[doc(alias = "直连商户取消用户的签约计划")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct StopUserSignPlanResponse {
+    /// 计划签约ID
+    pub sign_plan_id: Option<String>,
+    /// 签约计划用户应用下的OpenID
+    pub openid: Option<String>,
+    /// 计划所属服务
+    pub service_id: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// AppID
+    pub appid: Option<String>,
+    /// 商户侧签约计划号
+    pub merchant_sign_plan_no: Option<String>,
+    /// 商户回调地址
+    pub merchant_callback_url: Option<String>,
+    /// 签约所属计划ID
+    pub plan_id: Option<String>,
+    /// 目前用户进行到的计划详情序号
+    pub going_detail_no: Option<i64>,
+    /// 计划签约状态
+    pub sign_state: Option<String>,
+    /// 签约计划取消时间
+    pub cancel_sign_time: Option<String>,
+    /// 签约计划取消类型
+    pub cancel_sign_type: Option<String>,
+    /// 签约计划取消原因
+    pub cancel_reason: Option<String>,
+    /// 签约计划的名称
+    pub plan_name: Option<String>,
+    /// 签约计划的过期时间
+    pub plan_over_time: Option<String>,
+    /// 签约计划原总金额
+    pub total_origin_price: Option<i64>,
+    /// 签约计划扣费次数
+    pub deduction_quantity: Option<i64>,
+    /// 签约计划实际总金额
+    pub total_actual_price: Option<i64>,
+    /// 签约计划明细列表
+    pub signed_detail_list: Option<Vec<SignedDetailList>>,
+    /// 签约时间
+    pub sign_time: Option<String>,
+}
+
+/// The answer of [`GetSmartretailOrders`] (查询智慧零售订单).
+#[doc(alias = "v3/payscore/smartretail-orders")]
+#[doc(alias = "GET v3/payscore/smartretail-orders")]
+#[doc(alias = "查询智慧零售订单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetSmartretailOrdersResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// `state`
+    pub state: Option<GetOrdersState>,
+    /// 标识用户订单使用情况
+    pub finish_type: Option<i64>,
+    /// 服务开始时间
+    pub service_start_time: Option<String>,
+    /// 服务结束时间
+    pub service_end_time: Option<String>,
+    /// 实际服务开始时间
+    pub real_service_start_time: Option<String>,
+    /// 实际服务结束时间
+    pub real_service_end_time: Option<String>,
+    /// 支付完成时间
+    pub pay_succ_time: Option<String>,
+    /// 开始使用服务的地点
+    pub service_start_location: Option<String>,
+    /// 预计服务结束的地点
+    pub service_end_location: Option<String>,
+    /// 开始使用服务的地点
+    pub real_service_start_location: Option<String>,
+    /// 预计服务结束的地点
+    pub real_service_end_location: Option<String>,
+    /// 服务信息
+    pub service_introduction: Option<String>,
+    /// 后付费
+    pub fees: Option<Vec<Fee>>,
+    /// 商户优惠
+    pub discounts: Option<Vec<Discount>>,
+    /// 订单风险金额
+    pub risk_amount: Option<i64>,
+    /// 总金额
+    pub total_amount: Option<i64>,
+    /// 商户自定义说明
+    pub attach: Option<String>,
+    /// 用于完结订单时传入
+    pub finish_ticket: Option<String>,
+    /// 结单交易单号
+    pub finish_transaction_id: Option<String>,
+    /// 支付方式
+    pub pay_type: Option<PayType>,
+}
+
+/// The answer of [`PostSmartretailOrders`] (创建智慧零售订单).
+#[doc(alias = "v3/payscore/smartretail-orders")]
+#[doc(alias = "POST v3/payscore/smartretail-orders")]
+#[doc(alias = "创建智慧零售订单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSmartretailOrdersResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+    /// 小程序跳转businessType
+    pub miniprogram_businesstype: Option<String>,
+    /// 小程序跳转appid
+    pub miniprogram_appid: Option<String>,
+    /// 小程序跳转路径
+    pub miniprogram_path: Option<String>,
+    /// 小程序跳转username
+    pub miniprogram_username: Option<String>,
+    /// 用于跳转到微信侧小程序订单数据
+    pub package: Option<String>,
+}
+
+/// The answer of [`PostSmartretailOrdersOutOrderNoCancel`] (撤销智慧零售订单).
+#[doc(alias = "v3/payscore/smartretail-orders/{out_order_no}/cancel")]
+#[doc(alias = "POST v3/payscore/smartretail-orders/{out_order_no}/cancel")]
+#[doc(alias = "撤销智慧零售订单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSmartretailOrdersOutOrderNoCancelResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
+}
+
+/// The answer of [`PostSmartretailOrdersOutOrderNoComplete`] (完结智慧零售订单).
+#[doc(alias = "v3/payscore/smartretail-orders/{out_order_no}/complete")]
+#[doc(alias = "POST v3/payscore/smartretail-orders/{out_order_no}/complete")]
+#[doc(alias = "完结智慧零售订单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostSmartretailOrdersOutOrderNoCompleteResponse {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 商户服务订单号
+    pub out_order_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 微信支付服务订单号
+    pub order_id: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 用户授权服务情况
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUserServiceStateResponseUseServiceState {
+    pub enum UseServiceState {
         /// `UNAVAILABLE`
         Unavailable = "UNAVAILABLE",
         /// `AVAILABLE`
@@ -4341,6 +5418,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`GetUserServiceState`] (查询用户授权状态API).
+#[doc(alias = "v3/payscore/user-service-state")]
+#[doc(alias = "GET v3/payscore/user-service-state")]
+#[doc(alias = "查询用户授权状态API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserServiceStateResponse {
     /// 公众账号ID
@@ -4350,34 +5430,34 @@ pub struct GetUserServiceStateResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 用户授权服务情况
-    pub use_service_state: Option<GetUserServiceStateResponseUseServiceState>,
+    pub use_service_state: Option<UseServiceState>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostAcquiringbankPermissions>("POST v3/payscore/acquiringbank/permissions");
-    check.operation::<GetAcquiringbankPermissionsAuthorizationCodeAuthorizationCode>(
+    check.operation::<ApplyAcquiringBankPermissions>("POST v3/payscore/acquiringbank/permissions");
+    check.operation::<GetAcquiringBankPermissionsByCode>(
         "GET v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}",
     );
-    check.operation::<PostAcquiringbankPermissionsAuthorizationCodeAuthorizationCodeTerminate>("POST v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate");
+    check.operation::<TerminateAcquiringBankPermissionsByCode>("POST v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate");
     check.operation::<GetAcquiringbankServiceorder>("GET v3/payscore/acquiringbank/serviceorder");
     check.operation::<PostAcquiringbankServiceorder>("POST v3/payscore/acquiringbank/serviceorder");
-    check.operation::<GetAcquiringbankServiceorderDeduction>(
+    check.operation::<GetAcquiringBankDeductInfo>(
         "GET v3/payscore/acquiringbank/serviceorder/deduction",
     );
-    check.operation::<PostAcquiringbankServiceorderOutOrderNoCancel>(
+    check.operation::<CancelAcquiringBankServiceOrder>(
         "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel",
     );
-    check.operation::<PostAcquiringbankServiceorderOutOrderNoComplete>(
+    check.operation::<CompleteAcquiringBankServiceOrder>(
         "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete",
     );
-    check.operation::<PostAcquiringbankServiceorderOutOrderNoModify>(
+    check.operation::<ModifyAcquiringBankServiceOrder>(
         "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify",
     );
-    check.operation::<PostAcquiringbankServiceorderOutOrderNoRegisterdeductinfo>(
+    check.operation::<PostServiceorderOutOrderNoRegisterdeductinfo>(
         "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/registerdeductinfo",
     );
-    check.operation::<PostAcquiringbankServiceorderOutOrderNoSync>(
+    check.operation::<SyncAcquiringBankServiceOrder>(
         "POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync",
     );
     check.operation::<PostAcquiringbankServicepayondeliveryorder>(
@@ -4398,27 +5478,27 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostOverseaPartnerServiceorderOutOrderNoSync>(
         "POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync",
     );
-    check.operation::<PostPartnerPermissions>("POST v3/payscore/partner/permissions");
-    check.operation::<PostPartnerPermissionsApplyForScene>(
+    check.operation::<ApplyPartnerPermissions>("POST v3/payscore/partner/permissions");
+    check.operation::<SceneApplyPartnerPermissions>(
         "POST v3/payscore/partner/permissions/apply-for-scene",
     );
-    check.operation::<PostPartnerPermissionsAssessUserRiskLevel>(
+    check.operation::<AssessPartnerUserRiskLevel>(
         "POST v3/payscore/partner/permissions/assess-user-risk-level",
     );
-    check.operation::<GetPartnerPermissionsAuthorizationCodeAuthorizationCode>(
+    check.operation::<GetPartnerPermissionsByCode>(
         "GET v3/payscore/partner/permissions/authorization-code/{authorization_code}",
     );
-    check.operation::<PostPartnerPermissionsAuthorizationCodeAuthorizationCodeTerminate>(
+    check.operation::<TerminatePartnerPermissionsByCode>(
         "POST v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate",
     );
-    check.operation::<GetPartnerPermissionsSearch>("GET v3/payscore/partner/permissions/search");
-    check.operation::<PostPartnerPermissionsTerminate>(
+    check.operation::<GetPartnerPermissionsByOpenId>("GET v3/payscore/partner/permissions/search");
+    check.operation::<TerminatePartnerPermissionsByOpenId>(
         "POST v3/payscore/partner/permissions/terminate",
     );
-    check.operation::<PostPartnerServiceAccountApplications>(
+    check.operation::<CreateServiceAccountApplication>(
         "POST v3/payscore/partner/service-account-applications",
     );
-    check.operation::<GetPartnerServiceAccountApplicationsOutApplyNo>(
+    check.operation::<GetServiceAccountApplication>(
         "GET v3/payscore/partner/service-account-applications/{out_apply_no}",
     );
     check.operation::<GetPartnerServiceorder>("GET v3/payscore/partner/serviceorder");
@@ -4426,31 +5506,31 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPartnerServiceorderDirectComplete>(
         "POST v3/payscore/partner/serviceorder/direct-complete",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoCancel>(
+    check.operation::<CancelPartnerServiceOrder>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/cancel",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoComplete>(
+    check.operation::<CompletePartnerServiceOrder>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/complete",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoModify>(
+    check.operation::<ModifyPartnerServiceOrder>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/modify",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoPay>(
+    check.operation::<CollectPartnerServiceOrder>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/pay",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoSendPendingmessage>(
+    check.operation::<SendPartnerOrderPendingMessage>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoSendPrepaidmessage>(
+    check.operation::<SendPartnerOrderPrepaidMessage>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage",
     );
-    check.operation::<PostPartnerServiceorderOutOrderNoSync>(
+    check.operation::<SyncPartnerServiceOrder>(
         "POST v3/payscore/partner/serviceorder/{out_order_no}/sync",
     );
-    check.operation::<PostPartnerServicepayondeliveryorder>(
+    check.operation::<CreatePartnerPayOnDeliveryServiceOrder>(
         "POST v3/payscore/partner/servicepayondeliveryorder",
     );
-    check.operation::<GetPartnerServicequotasServiceIdServiceId>(
+    check.operation::<GetPartnerUserRiskLevelQuota>(
         "GET v3/payscore/partner/servicequotas/service-id/{service_id}",
     );
     check.operation::<GetPayafterOrders>("GET v3/payscore/payafter-orders");
@@ -4464,75 +5544,63 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPayafterOrdersOutOrderNoSync>(
         "POST v3/payscore/payafter-orders/{out_order_no}/sync",
     );
-    check.operation::<PostPermissions>("POST v3/payscore/permissions");
-    check.operation::<PostPermissionsAssessUserRiskLevel>(
-        "POST v3/payscore/permissions/assess-user-risk-level",
-    );
-    check.operation::<GetPermissionsAuthorizationCodeAuthorizationCode>(
+    check.operation::<ApplyPermissions>("POST v3/payscore/permissions");
+    check.operation::<AssessUserRiskLevel>("POST v3/payscore/permissions/assess-user-risk-level");
+    check.operation::<GetPermissionsByAuthorizationCode>(
         "GET v3/payscore/permissions/authorization-code/{authorization_code}",
     );
-    check.operation::<PostPermissionsAuthorizationCodeAuthorizationCodeTerminate>(
+    check.operation::<TerminatePermissionsByCode>(
         "POST v3/payscore/permissions/authorization-code/{authorization_code}/terminate",
     );
-    check.operation::<GetPermissionsOpenidOpenid>("GET v3/payscore/permissions/openid/{openid}");
-    check.operation::<PostPermissionsOpenidOpenidTerminate>(
+    check.operation::<GetPermissionsByOpenId>("GET v3/payscore/permissions/openid/{openid}");
+    check.operation::<TerminatePermissionsByOpenId>(
         "POST v3/payscore/permissions/openid/{openid}/terminate",
     );
-    check.operation::<PostPlanPartnerPayscorePlans>("POST v3/payscore/plan/partner/payscore-plans");
-    check.operation::<GetPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo>(
+    check.operation::<CreatePartnerPayScorePlan>("POST v3/payscore/plan/partner/payscore-plans");
+    check.operation::<QueryPartnerPayScorePlan>(
         "GET v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}",
     );
-    check.operation::<PostPlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop>(
+    check.operation::<StopPartnerPayScorePlan>(
         "POST v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop",
     );
-    check.operation::<PostPlanPayscorePlans>("POST v3/payscore/plan/payscore-plans");
-    check.operation::<GetPlanPayscorePlansMerchantPlanNoMerchantPlanNo>(
+    check.operation::<CreatePayScorePlan>("POST v3/payscore/plan/payscore-plans");
+    check.operation::<QueryPayScorePlan>(
         "GET v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}",
     );
-    check.operation::<PostPlanPayscorePlansMerchantPlanNoMerchantPlanNoStop>(
+    check.operation::<StopPayScorePlan>(
         "POST v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}/stop",
     );
-    check.operation::<GetServiceorder>("GET v3/payscore/serviceorder");
+    check.operation::<GetServiceOrder>("GET v3/payscore/serviceorder");
     check.operation::<PostServiceorder>("POST v3/payscore/serviceorder");
     check.operation::<PostServiceorderDirectComplete>(
         "POST v3/payscore/serviceorder/direct-complete",
     );
-    check.operation::<PostServiceorderOutOrderNoCancel>(
-        "POST v3/payscore/serviceorder/{out_order_no}/cancel",
-    );
-    check.operation::<PostServiceorderOutOrderNoComplete>(
-        "POST v3/payscore/serviceorder/{out_order_no}/complete",
-    );
-    check.operation::<PostServiceorderOutOrderNoModify>(
-        "POST v3/payscore/serviceorder/{out_order_no}/modify",
-    );
-    check.operation::<PostServiceorderOutOrderNoPay>(
-        "POST v3/payscore/serviceorder/{out_order_no}/pay",
-    );
-    check.operation::<PostServiceorderOutOrderNoSendPendingmessage>(
+    check.operation::<CancelServiceOrder>("POST v3/payscore/serviceorder/{out_order_no}/cancel");
+    check
+        .operation::<CompleteServiceOrder>("POST v3/payscore/serviceorder/{out_order_no}/complete");
+    check.operation::<ModifyServiceOrder>("POST v3/payscore/serviceorder/{out_order_no}/modify");
+    check.operation::<CollectServiceOrder>("POST v3/payscore/serviceorder/{out_order_no}/pay");
+    check.operation::<SendOrderPendingMessage>(
         "POST v3/payscore/serviceorder/{out_order_no}/send-pendingmessage",
     );
-    check.operation::<PostServiceorderOutOrderNoSendPrepaidmessage>(
+    check.operation::<SendOrderPrepaidMessage>(
         "POST v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage",
     );
-    check.operation::<PostServiceorderOutOrderNoSync>(
-        "POST v3/payscore/serviceorder/{out_order_no}/sync",
-    );
-    check.operation::<PostServicepayondeliveryorder>("POST v3/payscore/servicepayondeliveryorder");
-    check.operation::<PostSignPlanPartnerServiceorder>(
-        "POST v3/payscore/sign-plan/partner/serviceorder",
-    );
-    check.operation::<PostSignPlanPartnerUserSignPlans>(
+    check.operation::<SyncServiceOrder>("POST v3/payscore/serviceorder/{out_order_no}/sync");
+    check
+        .operation::<CreatePayOnDeliveryServiceOrder>("POST v3/payscore/servicepayondeliveryorder");
+    check.operation::<CreatePartnerServiceOrder>("POST v3/payscore/sign-plan/partner/serviceorder");
+    check.operation::<CreatePartnerUserSignPlan>(
         "POST v3/payscore/sign-plan/partner/user-sign-plans",
     );
-    check.operation::<GetSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNo>("GET v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}");
-    check.operation::<PostSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop>("POST v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop");
+    check.operation::<QueryPartnerUserSignPlan>("GET v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}");
+    check.operation::<StopPartnerUserSignPlan>("POST v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop");
     check.operation::<PostSignPlanServiceorder>("POST v3/payscore/sign-plan/serviceorder");
-    check.operation::<PostSignPlanUserSignPlans>("POST v3/payscore/sign-plan/user-sign-plans");
-    check.operation::<GetSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNo>(
+    check.operation::<CreateUserSignPlan>("POST v3/payscore/sign-plan/user-sign-plans");
+    check.operation::<QueryUserSignPlan>(
         "GET v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}",
     );
-    check.operation::<PostSignPlanUserSignPlansMerchantSignPlanNoMerchantSignPlanNoStop>("POST v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop");
+    check.operation::<StopUserSignPlan>("POST v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}/stop");
     check.operation::<GetSmartretailOrders>("GET v3/payscore/smartretail-orders");
     check.operation::<PostSmartretailOrders>("POST v3/payscore/smartretail-orders");
     check.operation::<PostSmartretailOrdersOutOrderNoCancel>(

@@ -11,18 +11,21 @@ use crate::endpoint;
 /// `POST /v3/platsolution/ecommerce/bank-transfer-recharges/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-recharge/bank-recharge/bank-transfer-recharge-apply.html>.
 /// Callers: 平台商户.
-#[endpoint(POST, "v3/platsolution/ecommerce/bank-transfer-recharges/apply", response = PostEcommerceBankTransferRechargesApplyResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/bank-transfer-recharges/apply")]
+#[doc(alias = "POST v3/platsolution/ecommerce/bank-transfer-recharges/apply")]
+#[doc(alias = "申请银行转账充值")]
+#[endpoint(POST, "v3/platsolution/ecommerce/bank-transfer-recharges/apply", response = BankTransferRechargeApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceBankTransferRechargesApply {
+pub struct BankTransferRechargeApply {
     /// 商户充值单号
     pub out_recharge_no: String,
     /// 充值场景
     pub recharge_scene: String,
     /// 充值入账账户
-    pub account_type: PostEcommerceBankTransferRechargesApplyAccountType,
+    pub account_type: AccountType,
     /// 充值金额
-    pub recharge_amount: PostEcommerceBankTransferRechargesApplyRechargeAmount,
+    pub recharge_amount: RechargeAmount,
 }
 
 /// 查询银行转账充值结果
@@ -30,10 +33,17 @@ pub struct PostEcommerceBankTransferRechargesApply {
 /// `GET /v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-recharge/bank-recharge/bank-transfer-recharge-get-by-out-no.html>.
 /// Callers: 平台商户.
-#[endpoint(GET, "v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}", response = GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}"
+)]
+#[doc(alias = "查询银行转账充值结果")]
+#[endpoint(GET, "v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}", response = BankTransferRechargeGetByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo {
+pub struct BankTransferRechargeGetByOutNo {
     /// 商户充值单号
     pub out_recharge_no: String,
 }
@@ -43,16 +53,19 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo {
 /// `POST /v3/platsolution/ecommerce/insurance-compensation-contracts`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/plat-compensation/plat-compensation/open-insurance-compensation.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/insurance-compensation-contracts", response = PostEcommerceInsuranceCompensationContractsResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/insurance-compensation-contracts")]
+#[doc(alias = "POST v3/platsolution/ecommerce/insurance-compensation-contracts")]
+#[doc(alias = "开通保险理赔功能")]
+#[endpoint(POST, "v3/platsolution/ecommerce/insurance-compensation-contracts", response = OpenInsuranceCompensationResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceInsuranceCompensationContracts {
+pub struct OpenInsuranceCompensation {
     /// 商户申请单号
     pub out_apply_no: String,
     /// 二级商户号
     pub sub_mchid: String,
     /// 签约协议列表
-    pub agreement_list: Vec<PostEcommerceInsuranceCompensationContractsAgreementList>,
+    pub agreement_list: Vec<AgreementList>,
 }
 
 /// 查询保险理赔功能开通状态
@@ -60,10 +73,17 @@ pub struct PostEcommerceInsuranceCompensationContracts {
 /// `POST /v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/plat-compensation/plat-compensation/check-insurance-compensation-opened.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened", response = PostEcommerceInsuranceCompensationContractsResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened"
+)]
+#[doc(alias = "查询保险理赔功能开通状态")]
+#[endpoint(POST, "v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened", response = CheckInsuranceCompensationOpenedResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceInsuranceCompensationContractsSubMchidSubMchidCheckOpened {
+pub struct CheckInsuranceCompensationOpened {
     /// 二级商户号
     pub sub_mchid: String,
 }
@@ -73,12 +93,15 @@ pub struct PostEcommerceInsuranceCompensationContractsSubMchidSubMchidCheckOpene
 /// `POST /v3/platsolution/ecommerce/mch-transfer/compensate-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504175>.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills")]
+#[doc(alias = "请求赔付")]
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills", response = PostEcommerceMchTransferCompensateBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferCompensateBills {
     /// 收款方信息
-    pub receiver: PostEcommerceMchTransferCompensateBillsReceiver,
+    pub receiver: CompensateBillReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -98,10 +121,13 @@ pub struct PostEcommerceMchTransferCompensateBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504179>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}")]
+#[doc(alias = "查询赔付结果（按微信支付赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferCompensateBillsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferCompensateBillsBillIdBillId {
+pub struct GetEcommerceMchTransferCompensateBillsId {
     /// 微信支付单号
     pub bill_id: String,
 }
@@ -111,10 +137,15 @@ pub struct GetEcommerceMchTransferCompensateBillsBillIdBillId {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504178>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}")]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询赔付结果（按商户赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferCompensateBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferCompensateBillsOutBillNoOutBillNo {
+pub struct GetEcommerceMchTransferCompensateBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -124,10 +155,17 @@ pub struct GetEcommerceMchTransferCompensateBillsOutBillNoOutBillNo {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504177>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel", response = PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancelResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(alias = "请求撤销赔付")]
+#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel", response = PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel {
+pub struct PostEcommerceMchTransferCompensateBillsOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -137,6 +175,9 @@ pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504176>.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer")]
+#[doc(alias = "请求赔付预下单")]
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer", response = PostEcommerceMchTransferCompensateBillsPreTransferResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -144,7 +185,7 @@ pub struct PostEcommerceMchTransferCompensateBillsPreTransfer {
     /// 公众账号ID
     pub sp_appid: Option<String>,
     /// 收款方信息
-    pub receiver: PostEcommerceMchTransferCompensateBillsReceiver,
+    pub receiver: CompensateBillReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -166,16 +207,19 @@ pub struct PostEcommerceMchTransferCompensateBillsPreTransfer {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504194>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills", response = PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills")]
+#[doc(alias = "请求保证金售后赔付")]
+#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills", response = PostMchTransferDepositAfterSalesCompensationBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBills {
+pub struct PostMchTransferDepositAfterSalesCompensationBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 公众账号ID
     pub sp_appid: Option<String>,
     /// 收款方信息
-    pub receiver: PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiver,
+    pub receiver: DepositAfterSalesCompensationBillReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -195,10 +239,17 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504196>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillIdResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}"
+)]
+#[doc(alias = "查询保证金售后赔付结果（按微信支付赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}", response = GetMchTransferDepositAfterSalesCompensationBillsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId {
+pub struct GetMchTransferDepositAfterSalesCompensationBillsId {
     /// 微信支付单号
     pub bill_id: String,
     /// 二级商户号
@@ -210,10 +261,17 @@ pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId
 /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504195>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillIdResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金售后赔付结果（按商户赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}", response = GetDepositAfterSalesCompensationBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoOutBillNo {
+pub struct GetDepositAfterSalesCompensationBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -225,16 +283,23 @@ pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoOut
 /// `POST /v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills", response = PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills"
+)]
+#[doc(alias = "发起保证金赔付保司保费")]
+#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills", response = PostMchTransferDepositInsurancePremiumsCompensationBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills {
+pub struct PostMchTransferDepositInsurancePremiumsCompensationBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 公众账号ID
     pub sp_appid: Option<String>,
     /// 赔付用户信息
-    pub receiver: PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiver,
+    pub receiver: PostMchTransferDepositInsurancePremiumsCompensationBillsReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -248,10 +313,17 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}", response = GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNoResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金赔付保司保费结果（按商户赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}", response = GetDepositInsurancePremiumsCompensationBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNo {
+pub struct GetDepositInsurancePremiumsCompensationBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
 }
@@ -261,16 +333,21 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
 /// `POST /v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504202>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills", response = PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills")]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills"
+)]
+#[doc(alias = "发起保证金赔付用户运费")]
+#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills", response = PostMchTransferDepositShippingCostCompensationBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositShippingCostCompensationBills {
+pub struct PostMchTransferDepositShippingCostCompensationBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 公众账号ID
     pub sp_appid: Option<String>,
     /// 赔付用户信息
-    pub receiver: PostEcommerceMchTransferDepositShippingCostCompensationBillsReceiver,
+    pub receiver: PostMchTransferDepositShippingCostCompensationBillsReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -288,10 +365,17 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504203>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNoResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金售后赔付运费结果（按商户赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}", response = GetDepositShippingCostCompensationBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNo {
+pub struct GetDepositShippingCostCompensationBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -303,6 +387,9 @@ pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoO
 /// `POST /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504184>.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills")]
+#[doc(alias = "请求保险理赔")]
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills", response = PostEcommerceMchTransferInsuranceClaimBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -310,7 +397,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 赔付用户信息
-    pub receiver: PostEcommerceMchTransferInsuranceClaimBillsReceiver,
+    pub receiver: InsuranceClaimBillReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -324,10 +411,13 @@ pub struct PostEcommerceMchTransferInsuranceClaimBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504188>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}")]
+#[doc(alias = "查询保险理赔结果（按微信支付赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferInsuranceClaimBillsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId {
+pub struct GetEcommerceMchTransferInsuranceClaimBillsId {
     /// 微信支付单号
     pub bill_id: String,
     /// 二级商户号
@@ -339,10 +429,17 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504187>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保险理赔结果（按商户赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNo {
+pub struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -354,10 +451,17 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNo {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504186>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel", response = PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancelResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(alias = "请求撤销保险理赔")]
+#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel", response = PostMchTransferInsuranceClaimBillsOutBillNoCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel {
+pub struct PostMchTransferInsuranceClaimBillsOutBillNoCancel {
     /// 商户单号
     pub out_bill_no: String,
     /// 二级商户号
@@ -369,6 +473,9 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504185>.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer")]
+#[doc(alias = "请求保险理赔预下单")]
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer", response = PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -376,7 +483,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransfer {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 收款方信息
-    pub receiver: PostEcommerceMchTransferInsuranceClaimBillsReceiver,
+    pub receiver: InsuranceClaimBillReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -392,6 +499,9 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransfer {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills")]
+#[doc(alias = "请求赔付")]
 #[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills", response = PostEcommerceMchTransferSubMchCompensationBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -413,6 +523,11 @@ pub struct PostEcommerceMchTransferSubMchCompensationBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}")]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}"
+)]
+#[doc(alias = "查询赔付结果（按商户赔付单号）")]
 #[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}", response = GetEcommerceMchTransferSubMchCompensationBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -428,18 +543,21 @@ pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNo {
 /// `POST /v3/platsolution/ecommerce/mch-transfer/transfer-bills`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504198>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/transfer-bills", response = PostEcommerceMchTransferTransferBillsResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "保证金赔付")]
+#[endpoint(POST, "v3/platsolution/ecommerce/mch-transfer/transfer-bills", response = PostEcommerceMchTransferBillsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferTransferBills {
+pub struct PostEcommerceMchTransferBills {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 公众账号ID
     pub sp_appid: Option<String>,
     /// 业务类型
-    pub business_type: PostEcommerceMchTransferTransferBillsBusinessType,
+    pub business_type: BusinessType,
     /// 收款方信息
-    pub receiver: PostEcommerceMchTransferTransferBillsReceiver,
+    pub receiver: PostEcommerceMchTransferBillsReceiver,
     /// 商户单号
     pub out_bill_no: String,
     /// 赔付金额
@@ -455,14 +573,17 @@ pub struct PostEcommerceMchTransferTransferBills {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504200>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferTransferBillsBillIdBillIdResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}")]
+#[doc(alias = "查询保证金赔付结果（按微信支付赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}", response = GetEcommerceMchTransferBillsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferTransferBillsBillIdBillId {
+pub struct GetEcommerceMchTransferBillsId {
     /// 微信支付单号
     pub bill_id: String,
     /// 业务类型
-    pub business_type: Option<PostEcommerceMchTransferTransferBillsBusinessType>,
+    pub business_type: Option<BusinessType>,
 }
 
 /// 查询保证金赔付结果（按商户赔付单号）
@@ -470,14 +591,19 @@ pub struct GetEcommerceMchTransferTransferBillsBillIdBillId {
 /// `GET /v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013504199>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferTransferBillsBillIdBillIdResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金赔付结果（按商户赔付单号）")]
+#[endpoint(GET, "v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", response = GetEcommerceMchTransferBillsOutBillNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceMchTransferTransferBillsOutBillNoOutBillNo {
+pub struct GetEcommerceMchTransferBillsOutBillNo {
     /// 商户单号
     pub out_bill_no: String,
     /// 业务类型
-    pub business_type: Option<PostEcommerceMchTransferTransferBillsBusinessType>,
+    pub business_type: Option<BusinessType>,
 }
 
 /// 添加二级商户可扫码充值员工
@@ -485,6 +611,9 @@ pub struct GetEcommerceMchTransferTransferBillsOutBillNoOutBillNo {
 /// `POST /v3/platsolution/ecommerce/recharge-employees`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013521743>.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/recharge-employees")]
+#[doc(alias = "POST v3/platsolution/ecommerce/recharge-employees")]
+#[doc(alias = "添加二级商户可扫码充值员工")]
 #[endpoint(POST, "v3/platsolution/ecommerce/recharge-employees", response = PostEcommerceRechargeEmployeesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -500,10 +629,13 @@ pub struct PostEcommerceRechargeEmployees {
 /// `GET /v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013521757>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}", response = GetEcommerceRechargeEmployeesSubMchidSubMchidResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}")]
+#[doc(alias = "查询二级商户可扫码充值员工列表")]
+#[endpoint(GET, "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}", response = GetEcommerceRechargeEmployeesSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceRechargeEmployeesSubMchidSubMchid {
+pub struct GetEcommerceRechargeEmployeesSubMchid {
     /// 二级商户号
     pub sub_mchid: String,
 }
@@ -513,10 +645,17 @@ pub struct GetEcommerceRechargeEmployeesSubMchidSubMchid {
 /// `POST /v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013521753>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete", response = PostEcommerceRechargeEmployeesResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete"
+)]
+#[doc(alias = "删除二级商户可扫码充值员工")]
+#[endpoint(POST, "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete", response = PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpOpenidDelete {
+pub struct PostEcommerceRechargeEmployeesSubMchidSpOpenidDelete {
     /// 二级商户号
     pub sub_mchid: String,
     /// 员工OpenID
@@ -528,6 +667,9 @@ pub struct PostEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpOpenidDelete 
 /// `POST /v3/platsolution/ecommerce/recharges/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-recharge/recharge/apply.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/recharges/apply")]
+#[doc(alias = "POST v3/platsolution/ecommerce/recharges/apply")]
+#[doc(alias = "申请二级商户充值")]
 #[endpoint(POST, "v3/platsolution/ecommerce/recharges/apply", response = PostEcommerceRechargesApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -537,16 +679,15 @@ pub struct PostEcommerceRechargesApply {
     /// 商户充值单号
     pub out_recharge_no: String,
     /// 充值场景
-    pub recharge_scene: PostEcommerceRechargesApplyRechargeScene,
+    pub recharge_scene: RechargeScene,
     /// 充值入账账户
-    pub account_type: PostEcommerceRechargesApplyAccountType,
+    pub account_type: AccountType,
     /// 充值金额
-    pub recharge_amount: PostEcommerceBankTransferRechargesApplyRechargeAmount,
+    pub recharge_amount: RechargeAmount,
     /// 商户回调地址
     pub notify_url: Option<String>,
     /// 可用充值渠道列表
-    pub available_recharge_channels:
-        Option<Vec<PostEcommerceRechargesApplyAvailableRechargeChannels>>,
+    pub available_recharge_channels: Option<Vec<AvailableRechargeChannel>>,
     /// 充值备注
     pub remark: Option<String>,
 }
@@ -556,10 +697,13 @@ pub struct PostEcommerceRechargesApply {
 /// `GET /v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-recharge/recharge/get-by-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}", response = GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "查询二级商户充值结果")]
+#[endpoint(GET, "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}", response = GetByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNo {
+pub struct GetByOutNo {
     /// 商户充值单号
     pub out_recharge_no: String,
     /// 二级商户号
@@ -571,10 +715,13 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNo {
 /// `POST /v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-recharge/recharge/close.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close", response = GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close")]
+#[doc(alias = "POST v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close")]
+#[doc(alias = "关闭二级商户充值")]
+#[endpoint(POST, "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close", response = PostEcommerceRechargesOutRechargeNoCloseResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceRechargesOutRechargeNoOutRechargeNoClose {
+pub struct PostEcommerceRechargesOutRechargeNoClose {
     /// 商户充值单号
     pub out_recharge_no: String,
     /// 二级商户号
@@ -587,10 +734,13 @@ pub struct PostEcommerceRechargesOutRechargeNoOutRechargeNoClose {
 /// `POST /v3/platsolution/ecommerce/settle/prepay-settle-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/apply-prepay-settle-orders.html>.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/platsolution/ecommerce/settle/prepay-settle-orders", response = PostEcommerceSettlePrepaySettleOrdersResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/settle/prepay-settle-orders")]
+#[doc(alias = "POST v3/platsolution/ecommerce/settle/prepay-settle-orders")]
+#[doc(alias = "个人收款-申请批量结算")]
+#[endpoint(POST, "v3/platsolution/ecommerce/settle/prepay-settle-orders", response = ApplyPrepaySettleOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceSettlePrepaySettleOrders {
+pub struct ApplyPrepaySettleOrders {
     /// 发起方AppID
     pub appid: String,
     /// 商户结算批次单号
@@ -602,9 +752,9 @@ pub struct PostEcommerceSettlePrepaySettleOrders {
     /// 收款方描述
     pub description: String,
     /// 交易场景
-    pub trade_scenario: PostEcommerceSettlePrepaySettleOrdersTradeScenario,
+    pub trade_scenario: TradeScenario,
     /// 结算信息列表
-    pub settle_info_list: Vec<PostEcommerceSettlePrepaySettleOrdersSettleInfoList>,
+    pub settle_info_list: Vec<SettleInfoList>,
     /// 收款类型模板ID
     pub receive_type_template_id: Option<i64>,
 }
@@ -614,10 +764,13 @@ pub struct PostEcommerceSettlePrepaySettleOrders {
 /// `GET /v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/personal-collections/get-prepay-settle-orders.html>.
 /// Callers: 电商平台.
-#[endpoint(GET, "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}", response = GetEcommerceSettlePrepaySettleOrdersSettleBatchNoResponse)]
+#[doc(alias = "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}")]
+#[doc(alias = "个人收款-查询批量结算信息")]
+#[endpoint(GET, "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}", response = GetPrepaySettleOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNo {
+pub struct GetPrepaySettleOrders {
     /// 微信支付结算批次单号
     pub settle_batch_no: String,
 }
@@ -627,10 +780,17 @@ pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNo {
 /// `POST /v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台.
-#[endpoint(POST, "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle", response = PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle"
+)]
+#[doc(alias = "个人收款-申请异常结算批次单处理")]
+#[endpoint(POST, "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle", response = PostPrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle {
+pub struct PostPrepaySettleOrdersSettleBatchNoApplyAbnormalSettle {
     /// 微信支付结算批次单号
     pub settle_batch_no: String,
     /// 商品单个人收款方受理授权ID
@@ -638,8 +798,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
     /// 商户异常结算批次单号
     pub out_abnormal_settle_batch_no: String,
     /// 异常结算批次单处理方式
-    pub abnormal_settle_type:
-        PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleAbnormalSettleType,
+    pub abnormal_settle_type: AbnormalSettleType,
     /// 异常处理说明
     pub description: Option<String>,
 }
@@ -649,6 +808,9 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
 /// `POST /v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
+#[doc(alias = "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw")]
+#[doc(alias = "POST v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw")]
+#[doc(alias = "二级商户按日终余额预约提现")]
 #[endpoint(POST, "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw", response = PostEcommerceWithdrawDayEndBalanceWithdrawResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -658,7 +820,7 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdraw {
     /// 商户提现单号
     pub out_request_no: String,
     /// 计算提现金额方式
-    pub calculate_amount_type: PostEcommerceWithdrawDayEndBalanceWithdrawCalculateAmountType,
+    pub calculate_amount_type: CalculateAmountType,
     /// 提现备注
     pub remark: Option<String>,
     /// 银行附言
@@ -674,10 +836,17 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdraw {
 /// `GET /v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 电商平台, 服务商.
-#[endpoint(GET, "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}", response = PostEcommerceWithdrawDayEndBalanceWithdrawResponse)]
+#[doc(
+    alias = "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询二级商户按日终余额预约提现状态")]
+#[endpoint(GET, "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}", response = GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutRequestNo {
+pub struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo {
     /// 商户提现单号
     pub out_request_no: String,
     /// 二级商户号
@@ -689,6 +858,9 @@ pub struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutRequestNo {
 /// `POST /v3/platsolution/insurance/mch-transfer/batches/apply`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/batches/apply")]
+#[doc(alias = "POST v3/platsolution/insurance/mch-transfer/batches/apply")]
+#[doc(alias = "受理商家转账")]
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/apply", response = PostInsuranceMchTransferBatchesApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -712,7 +884,7 @@ pub struct PostInsuranceMchTransferBatchesApply {
     /// 转账场景ID
     pub transfer_scene_id: String,
     /// 转账明细列表
-    pub transfer_detail_list: Vec<PostInsuranceMchTransferBatchesApplyTransferDetailList>,
+    pub transfer_detail_list: Vec<TransferDetailList>,
     /// 商户回调地址
     pub notify_url: String,
 }
@@ -722,10 +894,13 @@ pub struct PostInsuranceMchTransferBatchesApply {
 /// `GET /v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付转账批次单号查询批次单")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}", response = GetInsuranceMchTransferBatchesIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferBatchesBatchIdBatchId {
+pub struct GetInsuranceMchTransferBatchesId {
     /// 商家转账批次单号
     pub batch_id: String,
     /// 二级商户号
@@ -733,7 +908,7 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchId {
     /// 是否查询转账明细单
     pub need_query_detail: bool,
     /// 明细状态
-    pub detail_state: Option<GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -745,10 +920,17 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchId {
 /// `GET /v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(alias = "微信支付转账明细单号查询明细单")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetInsuranceMchTransferBatchesIdDetailsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
+pub struct GetInsuranceMchTransferBatchesIdDetailsId {
     /// 商家转账批次单号
     pub batch_id: String,
     /// 商家转账明细单号
@@ -762,10 +944,17 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// `GET /v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}", response = GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "查询商家转账明细电子回单")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}", response = GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo {
+pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -779,11 +968,17 @@ pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDe
 /// `POST /v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply", response = PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(alias = "申请商家转账明细电子回单")]
+#[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply", response = PostBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply
-{
+pub struct PostBatchesDetailReceiptsOutBatchNoOutDetailNoApply {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -797,10 +992,13 @@ pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutD
 /// `GET /v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商户转账批次单号查询批次单")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}", response = GetInsuranceMchTransferBatchesOutBatchNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNo {
+pub struct GetInsuranceMchTransferBatchesOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 二级商户号
@@ -812,7 +1010,7 @@ pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNo {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_state: Option<GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
 /// 商户明细单号查询明细单
@@ -820,10 +1018,17 @@ pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNo {
 /// `GET /v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商户明细单号查询明细单")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
+pub struct GetMchTransferBatchesOutBatchNoDetailsOutDetailNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -837,10 +1042,17 @@ pub struct GetInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoO
 /// `GET /v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}", response = GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}"
+)]
+#[doc(alias = "查询商家转账批次电子回单")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}", response = GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
+pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 二级商户号
@@ -852,10 +1064,17 @@ pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
 /// `POST /v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply", response = PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(alias = "申请商家转账批次电子回单")]
+#[endpoint(POST, "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply", response = PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply {
+pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoApply {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 二级商户号
@@ -867,6 +1086,9 @@ pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApp
 /// `POST /v3/platsolution/insurance/mch-transfer/reservation/apply`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/reservation/apply")]
+#[doc(alias = "POST v3/platsolution/insurance/mch-transfer/reservation/apply")]
+#[doc(alias = "受理单次预约商家转账")]
 #[endpoint(POST, "v3/platsolution/insurance/mch-transfer/reservation/apply", response = PostInsuranceMchTransferReservationApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -897,7 +1119,7 @@ pub struct PostInsuranceMchTransferReservationApply {
     /// 商户回调地址
     pub notify_url: String,
     /// 场景报备信息
-    pub scene_report_data: Option<PostInsuranceMchTransferReservationApplySceneReportData>,
+    pub scene_report_data: Option<SceneReportData>,
 }
 
 /// 商户预约单号查询预约商家转账记录
@@ -905,10 +1127,17 @@ pub struct PostInsuranceMchTransferReservationApply {
 /// `GET /v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}", response = GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}"
+)]
+#[doc(alias = "商户预约单号查询预约商家转账记录")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}", response = GetInsuranceMchTransferReservationOutReservationNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNo {
+pub struct GetInsuranceMchTransferReservationOutReservationNo {
     /// 商户预约单号
     pub out_reservation_no: String,
     /// 二级商户号
@@ -920,10 +1149,17 @@ pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNo {
 /// `POST /v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close", response = GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse)]
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(
+    alias = "POST v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(alias = "关闭预约商家转账记录")]
+#[endpoint(POST, "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close", response = PostInsuranceMchTransferReservationOutReservationNoCloseResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceMchTransferReservationOutReservationNoOutReservationNoClose {
+pub struct PostInsuranceMchTransferReservationOutReservationNoClose {
     /// 商户预约单号
     pub out_reservation_no: String,
     /// 二级商户号
@@ -936,10 +1172,15 @@ pub struct PostInsuranceMchTransferReservationOutReservationNoOutReservationNoCl
 /// `GET /v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}", response = GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse)]
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}")]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}"
+)]
+#[doc(alias = "微信支付预约单号查询预约商家转账记录")]
+#[endpoint(GET, "v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}", response = GetInsuranceMchTransferReservationIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetInsuranceMchTransferReservationReservationIdReservationId {
+pub struct GetInsuranceMchTransferReservationId {
     /// 微信转账预约单号
     pub reservation_id: String,
     /// 二级商户号
@@ -951,10 +1192,13 @@ pub struct GetInsuranceMchTransferReservationReservationIdReservationId {
 /// `POST /v3/platsolution/mch-transfer/batches/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-batch/transfer-batch-apply.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/mch-transfer/batches/apply", response = PostMchTransferBatchesApplyResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/batches/apply")]
+#[doc(alias = "POST v3/platsolution/mch-transfer/batches/apply")]
+#[doc(alias = "受理商家转账")]
+#[endpoint(POST, "v3/platsolution/mch-transfer/batches/apply", response = TransferBatchApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferBatchesApply {
+pub struct TransferBatchApply {
     /// 二级商户号
     pub sub_mchid: String,
     /// 服务商AppID
@@ -974,7 +1218,7 @@ pub struct PostMchTransferBatchesApply {
     /// 转账场景ID
     pub transfer_scene_id: String,
     /// 转账明细列表
-    pub transfer_detail_list: Vec<PostInsuranceMchTransferBatchesApplyTransferDetailList>,
+    pub transfer_detail_list: Vec<TransferDetailList>,
     /// 商户回调地址
     pub notify_url: String,
 }
@@ -984,10 +1228,13 @@ pub struct PostMchTransferBatchesApply {
 /// `GET /v3/platsolution/mch-transfer/batches/batch-id/{batch_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-batch/transfer-batch-get-by-id.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}", response = GetMchTransferBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付转账批次单号查询批次单")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}", response = TransferBatchGetByIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferBatchesBatchIdBatchId {
+pub struct TransferBatchGetById {
     /// 商家转账批次单号
     pub batch_id: String,
     /// 二级商户号
@@ -995,7 +1242,7 @@ pub struct GetMchTransferBatchesBatchIdBatchId {
     /// 是否查询转账明细单
     pub need_query_detail: bool,
     /// 明细状态
-    pub detail_state: Option<GetMchTransferBatchesBatchIdBatchIdDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -1007,10 +1254,17 @@ pub struct GetMchTransferBatchesBatchIdBatchId {
 /// `GET /v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-batch/get-transfer-detail-by-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(alias = "微信支付转账明细单号查询明细单")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetTransferDetailByNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
+pub struct GetTransferDetailByNo {
     /// 商家转账批次单号
     pub batch_id: String,
     /// 商家转账明细单号
@@ -1024,10 +1278,17 @@ pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// `GET /v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/receipts/receipt-query-by-detail-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}", response = GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse)]
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "查询商家转账明细电子回单")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}", response = ReceiptQueryByDetailOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo {
+pub struct ReceiptQueryByDetailOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -1041,10 +1302,17 @@ pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOut
 /// `POST /v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/receipts/receipt-apply-by-detail-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply", response = PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse)]
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(alias = "申请商家转账明细电子回单")]
+#[endpoint(POST, "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply", response = ReceiptApplyByDetailOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply {
+pub struct ReceiptApplyByDetailOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -1058,10 +1326,13 @@ pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOu
 /// `GET /v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-batch/transfer-batch-get-by-out-code.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}", response = GetMchTransferBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商户转账批次单号查询批次单")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}", response = TransferBatchGetByOutCodeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferBatchesOutBatchNoOutBatchNo {
+pub struct TransferBatchGetByOutCode {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 二级商户号
@@ -1073,7 +1344,7 @@ pub struct GetMchTransferBatchesOutBatchNoOutBatchNo {
     /// 最大资源条数
     pub limit: Option<i64>,
     /// 明细状态
-    pub detail_state: Option<GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
 /// 商户明细单号查询明细单
@@ -1081,10 +1352,17 @@ pub struct GetMchTransferBatchesOutBatchNoOutBatchNo {
 /// `GET /v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-batch/transfer-batch-get-detail-by-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商户明细单号查询明细单")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = TransferBatchGetDetailByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
+pub struct TransferBatchGetDetailByOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 商家明细单号
@@ -1098,10 +1376,15 @@ pub struct GetMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailN
 /// `GET /v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/receipts/receipts-query-by-batch-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}", response = GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}")]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}"
+)]
+#[doc(alias = "查询商家转账批次电子回单")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}", response = ReceiptsQueryByBatchOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
+pub struct ReceiptsQueryByBatchOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 二级商户号
@@ -1113,10 +1396,17 @@ pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo {
 /// `POST /v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/receipts/receipts-apply-by-batch-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply", response = PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse)]
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(alias = "申请商家转账批次电子回单")]
+#[endpoint(POST, "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply", response = ReceiptsApplyByBatchOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply {
+pub struct ReceiptsApplyByBatchOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 二级商户号
@@ -1128,10 +1418,13 @@ pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply {
 /// `POST /v3/platsolution/mch-transfer/reservation/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-reservation/transfer-reservation-apply.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/mch-transfer/reservation/apply", response = PostInsuranceMchTransferReservationApplyResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/reservation/apply")]
+#[doc(alias = "POST v3/platsolution/mch-transfer/reservation/apply")]
+#[doc(alias = "受理单次预约商家转账")]
+#[endpoint(POST, "v3/platsolution/mch-transfer/reservation/apply", response = TransferReservationApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferReservationApply {
+pub struct TransferReservationApply {
     /// 二级商户号
     pub sub_mchid: String,
     /// 服务商AppID
@@ -1158,7 +1451,7 @@ pub struct PostMchTransferReservationApply {
     /// 商户回调地址
     pub notify_url: String,
     /// 场景报备信息
-    pub scene_report_data: Option<PostInsuranceMchTransferReservationApplySceneReportData>,
+    pub scene_report_data: Option<SceneReportData>,
 }
 
 /// 商户预约单号查询预约商家转账记录
@@ -1166,10 +1459,15 @@ pub struct PostMchTransferReservationApply {
 /// `GET /v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-reservation/transfer-reservation-get-by-out-no.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}", response = GetMchTransferReservationOutReservationNoOutReservationNoResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}")]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}"
+)]
+#[doc(alias = "商户预约单号查询预约商家转账记录")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}", response = TransferReservationGetByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferReservationOutReservationNoOutReservationNo {
+pub struct TransferReservationGetByOutNo {
     /// 商户预约单号
     pub out_reservation_no: String,
     /// 二级商户号
@@ -1181,10 +1479,17 @@ pub struct GetMchTransferReservationOutReservationNoOutReservationNo {
 /// `POST /v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-reservation/transfer-reservation-close.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close", response = GetMchTransferReservationOutReservationNoOutReservationNoResponse)]
+#[doc(
+    alias = "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(
+    alias = "POST v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(alias = "关闭预约商家转账记录")]
+#[endpoint(POST, "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close", response = TransferReservationCloseResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMchTransferReservationOutReservationNoOutReservationNoClose {
+pub struct TransferReservationClose {
     /// 商户预约单号
     pub out_reservation_no: String,
     /// 二级商户号
@@ -1197,10 +1502,13 @@ pub struct PostMchTransferReservationOutReservationNoOutReservationNoClose {
 /// `GET /v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/platsolution-mch-transfer/transfer-reservation/transfer-reservation-get-by-id.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}", response = GetMchTransferReservationOutReservationNoOutReservationNoResponse)]
+#[doc(alias = "v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}")]
+#[doc(alias = "GET v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}")]
+#[doc(alias = "微信支付预约单号查询预约商家转账记录")]
+#[endpoint(GET, "v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}", response = TransferReservationGetByIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMchTransferReservationReservationIdReservationId {
+pub struct TransferReservationGetById {
     /// 微信转账预约单号
     pub reservation_id: String,
     /// 二级商户号
@@ -1211,19 +1519,21 @@ crate::open_enum::open_enum! {
     /// 充值入账账户
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceBankTransferRechargesApplyAccountType {
+    pub enum AccountType {
         /// `BASIC`
         Basic = "BASIC",
         /// `OPERATION`
         Operation = "OPERATION",
         /// `FEES`
         Fees = "FEES",
+        /// `DEPOSIT`
+        Deposit = "DEPOSIT",
     }
 }
 
 /// 充值金额
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostEcommerceBankTransferRechargesApplyRechargeAmount {
+pub struct RechargeAmount {
     /// 总金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -1234,7 +1544,7 @@ pub struct PostEcommerceBankTransferRechargesApplyRechargeAmount {
 
 /// 银行账户
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceBankTransferRechargesApplyResponseTransferInAccount {
+pub struct TransferInAccount {
     /// 开户银行名称
     pub bank_name: Option<String>,
     /// 开户银行省市编码
@@ -1247,23 +1557,25 @@ pub struct PostEcommerceBankTransferRechargesApplyResponseTransferInAccount {
     pub bank_account_no: Option<String>,
 }
 
-/// The answer of [`PostEcommerceBankTransferRechargesApply`] (申请银行转账充值).
+/// The answer of [`BankTransferRechargeApply`] (申请银行转账充值).
+#[doc(alias = "v3/platsolution/ecommerce/bank-transfer-recharges/apply")]
+#[doc(alias = "POST v3/platsolution/ecommerce/bank-transfer-recharges/apply")]
+#[doc(alias = "申请银行转账充值")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceBankTransferRechargesApplyResponse {
+pub struct BankTransferRechargeApplyResponse {
     /// 微信支付充值单号
     pub recharge_id: Option<String>,
     /// 商户充值单号
     pub out_recharge_no: Option<String>,
     /// 银行账户
-    pub transfer_in_account:
-        Option<PostEcommerceBankTransferRechargesApplyResponseTransferInAccount>,
+    pub transfer_in_account: Option<TransferInAccount>,
 }
 
 crate::open_enum::open_enum! {
     /// 充值状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState {
+    pub enum RechargeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `RECHARGING`
@@ -1277,15 +1589,19 @@ crate::open_enum::open_enum! {
     /// 充值场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene {
+    pub enum RechargeScene {
         /// `ECOMMERCE_BANK_TRANSFER`
         EcommerceBankTransfer = "ECOMMERCE_BANK_TRANSFER",
+        /// `ECOMMERCE_DEPOSIT`
+        EcommerceDeposit = "ECOMMERCE_DEPOSIT",
+        /// `ECOMMERCE_PAYMENT`
+        EcommercePayment = "ECOMMERCE_PAYMENT",
     }
 }
 
 /// 转账充值的付款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo {
+pub struct OutRechargeNoBankTransferInfo {
     /// 转账充值附言
     pub memo: Option<String>,
     /// 银行转账退回时间
@@ -1298,9 +1614,16 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseBa
     pub bank_card_tail: Option<String>,
 }
 
-/// The answer of [`GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo`] (查询银行转账充值结果).
+/// The answer of [`BankTransferRechargeGetByOutNo`] (查询银行转账充值结果).
+#[doc(
+    alias = "v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}"
+)]
+#[doc(alias = "查询银行转账充值结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
+pub struct BankTransferRechargeGetByOutNoResponse {
     /// 充值商户号
     pub mchid: Option<String>,
     /// 微信支付充值单号
@@ -1308,20 +1631,17 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
     /// 商户充值单号
     pub out_recharge_no: Option<String>,
     /// 充值入账账户
-    pub account_type: Option<PostEcommerceBankTransferRechargesApplyAccountType>,
+    pub account_type: Option<AccountType>,
     /// 充值状态
-    pub recharge_state:
-        Option<GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState>,
+    pub recharge_state: Option<RechargeState>,
     /// 充值场景
-    pub recharge_scene:
-        Option<GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene>,
+    pub recharge_scene: Option<RechargeScene>,
     /// 充值状态描述
     pub recharge_state_desc: Option<String>,
     /// 充值金额
-    pub recharge_amount: Option<PostEcommerceBankTransferRechargesApplyRechargeAmount>,
+    pub recharge_amount: Option<RechargeAmount>,
     /// 转账充值的付款信息
-    pub bank_transfer_info:
-        Option<GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo>,
+    pub bank_transfer_info: Option<OutRechargeNoBankTransferInfo>,
     /// 受理充值时间
     pub accept_time: Option<String>,
     /// 充值成功时间
@@ -1333,7 +1653,7 @@ pub struct GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
 /// 签约协议列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceInsuranceCompensationContractsAgreementList {
+pub struct AgreementList {
     /// 协议编号
     pub agreement_code: String,
     /// 协议版本号
@@ -1344,9 +1664,30 @@ pub struct PostEcommerceInsuranceCompensationContractsAgreementList {
     pub sign_time: String,
 }
 
-/// The answer of [`PostEcommerceInsuranceCompensationContracts`] (开通保险理赔功能).
+/// The answer of [`OpenInsuranceCompensation`] (开通保险理赔功能).
+#[doc(alias = "v3/platsolution/ecommerce/insurance-compensation-contracts")]
+#[doc(alias = "POST v3/platsolution/ecommerce/insurance-compensation-contracts")]
+#[doc(alias = "开通保险理赔功能")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceInsuranceCompensationContractsResponse {
+pub struct OpenInsuranceCompensationResponse {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 是否开通成功
+    pub opened: Option<bool>,
+    /// 成功时间
+    pub success_time: Option<String>,
+}
+
+/// The answer of [`CheckInsuranceCompensationOpened`] (查询保险理赔功能开通状态).
+#[doc(
+    alias = "v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened"
+)]
+#[doc(alias = "查询保险理赔功能开通状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct CheckInsuranceCompensationOpenedResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 是否开通成功
@@ -1359,7 +1700,7 @@ crate::open_enum::open_enum! {
     /// 转账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferCompensateBillsReceiverType {
+    pub enum CompensateBillType {
         /// `TRANSACTION_USER`
         TransactionUser = "TRANSACTION_USER",
     }
@@ -1369,7 +1710,7 @@ crate::open_enum::open_enum! {
     /// 转账接收方订单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferCompensateBillsReceiverTransactionInfoType {
+    pub enum Type {
         /// `WXPAY`
         Wxpay = "WXPAY",
         /// `WXVALUE`
@@ -1380,58 +1721,56 @@ crate::open_enum::open_enum! {
 /// 转账接收方订单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo {
+pub struct ReceiverTransactionInfo {
     /// 交易订单号
     pub transaction_id: String,
     /// 转账接收方订单类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PostEcommerceMchTransferCompensateBillsReceiverTransactionInfoType>,
+    pub r#type: Option<Type>,
 }
 
 /// 收款方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferCompensateBillsReceiver {
+pub struct CompensateBillReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PostEcommerceMchTransferCompensateBillsReceiverType>,
+    pub r#type: Option<CompensateBillType>,
     /// 转账接收方订单信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_info: Option<PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo>,
+    pub transaction_info: Option<ReceiverTransactionInfo>,
 }
 
 /// 转账接收方订单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferCompensateBillsResponseReceiverDetailReceiverTransactionInfo {
+pub struct TransactionInfo {
     /// 交易订单号
     pub transaction_id: Option<String>,
     /// 转账接收方订单类型
-    pub r#type: Option<PostEcommerceMchTransferCompensateBillsReceiverTransactionInfoType>,
+    pub r#type: Option<Type>,
 }
 
 /// 转账接收者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferCompensateBillsResponseReceiverDetailReceiver {
+pub struct ReceiverDetailReceiver {
     /// 转账接收方类型
-    pub r#type: Option<PostEcommerceMchTransferCompensateBillsReceiverType>,
+    pub r#type: Option<CompensateBillType>,
     /// 转账接收方订单信息
-    pub transaction_info: Option<
-        PostEcommerceMchTransferCompensateBillsResponseReceiverDetailReceiverTransactionInfo,
-    >,
+    pub transaction_info: Option<TransactionInfo>,
 }
 
 /// 转账接收方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferCompensateBillsResponseReceiverDetail {
+pub struct CompensateBillReceiverDetail {
     /// 转账接收者信息
-    pub receiver: Option<PostEcommerceMchTransferCompensateBillsResponseReceiverDetailReceiver>,
+    pub receiver: Option<ReceiverDetailReceiver>,
 }
 
 crate::open_enum::open_enum! {
     /// 赔付状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferCompensateBillsResponseState {
+    pub enum State {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `SUCCESS`
@@ -1448,12 +1787,15 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostEcommerceMchTransferCompensateBills`] (请求赔付).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills")]
+#[doc(alias = "请求赔付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail: Option<PostEcommerceMchTransferCompensateBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<CompensateBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1463,7 +1805,7 @@ pub struct PostEcommerceMchTransferCompensateBillsResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -1474,20 +1816,23 @@ pub struct PostEcommerceMchTransferCompensateBillsResponse {
 
 /// 关单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo {
+pub struct CloseInfo {
     /// 关单时间
     pub close_time: Option<String>,
     /// 关单原因
     pub close_reason: Option<String>,
 }
 
-/// The answer of [`GetEcommerceMchTransferCompensateBillsBillIdBillId`] (查询赔付结果（按微信支付赔付单号）).
+/// The answer of [`GetEcommerceMchTransferCompensateBillsId`] (查询赔付结果（按微信支付赔付单号）).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}")]
+#[doc(alias = "查询赔付结果（按微信支付赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse {
+pub struct GetEcommerceMchTransferCompensateBillsIdResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail: Option<PostEcommerceMchTransferCompensateBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<CompensateBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1497,31 +1842,73 @@ pub struct GetEcommerceMchTransferCompensateBillsBillIdBillIdResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
 
-/// The answer of [`PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel`] (请求撤销赔付).
+/// The answer of [`GetEcommerceMchTransferCompensateBillsOutBillNo`] (查询赔付结果（按商户赔付单号）).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}")]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询赔付结果（按商户赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancelResponse {
+pub struct GetEcommerceMchTransferCompensateBillsOutBillNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 转账接收方信息
+    pub receiver_detail: Option<CompensateBillReceiverDetail>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 赔付金额
+    pub amount: Option<i64>,
+    /// 赔付原因
+    pub transfer_remark: Option<String>,
+    /// 微信支付转账单号
+    pub bill_id: Option<String>,
+    /// 赔付状态
+    pub state: Option<State>,
+    /// 受理时间
+    pub accept_time: Option<String>,
+    /// 成功时间
+    pub success_time: Option<String>,
+    /// 关单信息
+    pub close_info: Option<CloseInfo>,
+    /// 出资商户号
+    pub sponsor_mchid: Option<String>,
+}
+
+/// The answer of [`PostEcommerceMchTransferCompensateBillsOutBillNoCancel`] (请求撤销赔付).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(alias = "请求撤销赔付")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse {
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 撤销受理时间
     pub cancel_accept_time: Option<String>,
 }
 
 /// The answer of [`PostEcommerceMchTransferCompensateBillsPreTransfer`] (请求赔付预下单).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer")]
+#[doc(alias = "请求赔付预下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferCompensateBillsPreTransferResponse {
     /// 商户单号
@@ -1538,7 +1925,7 @@ crate::open_enum::open_enum! {
     /// 转账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType {
+    pub enum ReceiverType {
         /// `MERCHANT`
         Merchant = "MERCHANT",
         /// `TRANSACTION_USER`
@@ -1548,7 +1935,7 @@ crate::open_enum::open_enum! {
 
 /// 转账接收方用户
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUserInfo {
+pub struct UserInfo {
     /// 转账接收方用户 openid
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_openid: Option<String>,
@@ -1557,50 +1944,46 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUse
 /// 收款方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiver {
+pub struct DepositAfterSalesCompensationBillReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType>,
+    pub r#type: Option<ReceiverType>,
     /// 转账接收方订单信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_info: Option<PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo>,
+    pub transaction_info: Option<ReceiverTransactionInfo>,
     /// 转账接收方用户
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_info:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUserInfo>,
+    pub user_info: Option<UserInfo>,
 }
 
 /// 转账接收者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetailReceiver
-{
+pub struct Receiver {
     /// 转账接收方类型
-    pub r#type: Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType>,
+    pub r#type: Option<ReceiverType>,
     /// 转账接收方订单信息
-    pub transaction_info: Option<
-        PostEcommerceMchTransferCompensateBillsResponseReceiverDetailReceiverTransactionInfo,
-    >,
+    pub transaction_info: Option<TransactionInfo>,
 }
 
 /// 转账接收方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetail {
+pub struct ReceiverDetail {
     /// 转账接收者信息
-    pub receiver: Option<
-        PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetailReceiver,
-    >,
+    pub receiver: Option<Receiver>,
 }
 
-/// The answer of [`PostEcommerceMchTransferDepositAfterSalesCompensationBills`] (请求保证金售后赔付).
+/// The answer of [`PostMchTransferDepositAfterSalesCompensationBills`] (请求保证金售后赔付).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills")]
+#[doc(alias = "请求保证金售后赔付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
+pub struct PostMchTransferDepositAfterSalesCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<ReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1610,7 +1993,7 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -1621,16 +2004,22 @@ pub struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
     pub sub_appid: Option<String>,
 }
 
-/// The answer of [`GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId`] (查询保证金售后赔付结果（按微信支付赔付单号）).
+/// The answer of [`GetMchTransferDepositAfterSalesCompensationBillsId`] (查询保证金售后赔付结果（按微信支付赔付单号）).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}"
+)]
+#[doc(alias = "查询保证金售后赔付结果（按微信支付赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillIdResponse {
+pub struct GetMchTransferDepositAfterSalesCompensationBillsIdResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<ReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1640,13 +2029,51 @@ pub struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
+    /// 出资商户号
+    pub sponsor_mchid: Option<String>,
+    /// 二级商户AppID
+    pub sub_appid: Option<String>,
+}
+
+/// The answer of [`GetDepositAfterSalesCompensationBillsOutBillNo`] (查询保证金售后赔付结果（按商户赔付单号）).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金售后赔付结果（按商户赔付单号）")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetDepositAfterSalesCompensationBillsOutBillNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 转账接收方信息
+    pub receiver_detail: Option<ReceiverDetail>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 赔付金额
+    pub amount: Option<i64>,
+    /// 赔付原因
+    pub transfer_remark: Option<String>,
+    /// 微信支付转账单号
+    pub bill_id: Option<String>,
+    /// 赔付状态
+    pub state: Option<State>,
+    /// 受理时间
+    pub accept_time: Option<String>,
+    /// 成功时间
+    pub success_time: Option<String>,
+    /// 关单信息
+    pub close_info: Option<CloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
     /// 二级商户AppID
@@ -1657,7 +2084,7 @@ crate::open_enum::open_enum! {
     /// 转账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType {
+    pub enum MchTransferType {
         /// `MERCHANT`
         Merchant = "MERCHANT",
     }
@@ -1665,7 +2092,7 @@ crate::open_enum::open_enum! {
 
 /// 转账接收方商户信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverMchInfo {
+pub struct MchInfo {
     /// 商户号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mchid: Option<String>,
@@ -1674,62 +2101,63 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRece
 /// 赔付单信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverTransactionInfo
-{
+pub struct TransactionInfo2 {
     /// 交易订单号
     pub transaction_id: String,
     /// 赔付单类型
-    pub r#type: PostEcommerceMchTransferCompensateBillsReceiverTransactionInfoType,
+    pub r#type: Type,
 }
 
 /// 赔付用户信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiver {
+pub struct PostMchTransferDepositInsurancePremiumsCompensationBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type:
-        Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType>,
+    pub r#type: Option<MchTransferType>,
     /// 转账接收方商户信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mch_info:
-        Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverMchInfo>,
+    pub mch_info: Option<MchInfo>,
     /// 赔付单信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_info: Option<
-        PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverTransactionInfo,
-    >,
+    pub transaction_info: Option<TransactionInfo2>,
 }
 
 /// 赔付单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiverTransactionInfo
-{
+pub struct DepositInsurancePremiumsCompensationBillTransactionInfo {
     /// 交易订单号
     pub transaction_id: Option<String>,
 }
 
 /// 转账接收者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiver {
+pub struct DepositInsurancePremiumsCompensationBillReceiver {
     /// 转账接收方类型
-    pub r#type: Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType>,
+    pub r#type: Option<MchTransferType>,
     /// 转账接收方商户信息
-    pub mch_info: Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverMchInfo>,
+    pub mch_info: Option<MchInfo>,
     /// 赔付单信息
-    pub transaction_info: Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiverTransactionInfo>,
+    pub transaction_info: Option<DepositInsurancePremiumsCompensationBillTransactionInfo>,
 }
 
 /// 转账接收方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetail {
+pub struct DepositInsurancePremiumsCompensationBillReceiverDetail {
     /// 转账接收者信息
-    pub receiver: Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetailReceiver>,
+    pub receiver: Option<DepositInsurancePremiumsCompensationBillReceiver>,
 }
 
-/// The answer of [`PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills`] (发起保证金赔付保司保费).
+/// The answer of [`PostMchTransferDepositInsurancePremiumsCompensationBills`] (发起保证金赔付保司保费).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills"
+)]
+#[doc(alias = "发起保证金赔付保司保费")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse {
+pub struct PostMchTransferDepositInsurancePremiumsCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -1737,9 +2165,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResp
     /// 二级商户AppID
     pub sub_appid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail: Option<
-        PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetail,
-    >,
+    pub receiver_detail: Option<DepositInsurancePremiumsCompensationBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1749,7 +2175,7 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResp
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -1758,9 +2184,16 @@ pub struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResp
     pub sponsor_mchid: Option<String>,
 }
 
-/// The answer of [`GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNo`] (查询保证金赔付保司保费结果（按商户赔付单号）).
+/// The answer of [`GetDepositInsurancePremiumsCompensationBillsOutBillNo`] (查询保证金赔付保司保费结果（按商户赔付单号）).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金赔付保司保费结果（按商户赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNoResponse {
+pub struct GetDepositInsurancePremiumsCompensationBillsOutBillNoResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -1768,9 +2201,7 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
     /// 二级商户AppID
     pub sub_appid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail: Option<
-        PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponseReceiverDetail,
-    >,
+    pub receiver_detail: Option<DepositInsurancePremiumsCompensationBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1780,13 +2211,13 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
@@ -1794,41 +2225,39 @@ pub struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBi
 /// 赔付用户信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsReceiver {
+pub struct PostMchTransferDepositShippingCostCompensationBillsReceiver {
     /// 转账接收方订单信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_info: Option<PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo>,
+    pub transaction_info: Option<ReceiverTransactionInfo>,
     /// 转账接收方用户
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_info:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUserInfo>,
+    pub user_info: Option<UserInfo>,
 }
 
 /// 转账接收者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponseReceiverDetailReceiver
-{
+pub struct DepositShippingCostCompensationBillReceiver {
     /// 转账接收方订单信息
-    pub transaction_info: Option<
-        PostEcommerceMchTransferCompensateBillsResponseReceiverDetailReceiverTransactionInfo,
-    >,
+    pub transaction_info: Option<TransactionInfo>,
     /// 转账接收方用户
-    pub user_info:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverUserInfo>,
+    pub user_info: Option<UserInfo>,
 }
 
 /// 转账接收方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponseReceiverDetail {
+pub struct DepositShippingCostCompensationBillReceiverDetail {
     /// 转账接收者信息
-    pub receiver: Option<
-        PostEcommerceMchTransferDepositShippingCostCompensationBillsResponseReceiverDetailReceiver,
-    >,
+    pub receiver: Option<DepositShippingCostCompensationBillReceiver>,
 }
 
-/// The answer of [`PostEcommerceMchTransferDepositShippingCostCompensationBills`] (发起保证金赔付用户运费).
+/// The answer of [`PostMchTransferDepositShippingCostCompensationBills`] (发起保证金赔付用户运费).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills")]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills"
+)]
+#[doc(alias = "发起保证金赔付用户运费")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
+pub struct PostMchTransferDepositShippingCostCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -1836,8 +2265,7 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse 
     /// 二级商户AppID
     pub sub_appid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferDepositShippingCostCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<DepositShippingCostCompensationBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1847,7 +2275,7 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse 
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -1856,16 +2284,22 @@ pub struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse 
     pub sponsor_mchid: Option<String>,
 }
 
-/// The answer of [`GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNo`] (查询保证金售后赔付运费结果（按商户赔付单号）).
+/// The answer of [`GetDepositShippingCostCompensationBillsOutBillNo`] (查询保证金售后赔付运费结果（按商户赔付单号）).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金售后赔付运费结果（按商户赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNoResponse {
+pub struct GetDepositShippingCostCompensationBillsOutBillNoResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferDepositShippingCostCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<DepositShippingCostCompensationBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1875,13 +2309,13 @@ pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoO
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
@@ -1889,16 +2323,19 @@ pub struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoO
 /// 赔付用户信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferInsuranceClaimBillsReceiver {
+pub struct InsuranceClaimBillReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType>,
+    pub r#type: Option<ReceiverType>,
     /// 转账接收方订单信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_info: Option<PostEcommerceMchTransferCompensateBillsReceiverTransactionInfo>,
+    pub transaction_info: Option<ReceiverTransactionInfo>,
 }
 
 /// The answer of [`PostEcommerceMchTransferInsuranceClaimBills`] (请求保险理赔).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills")]
+#[doc(alias = "请求保险理赔")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
     /// 服务商商户号
@@ -1906,8 +2343,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<ReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1917,7 +2353,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -1928,23 +2364,25 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
 
 /// 关单信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponseCloseInfo {
+pub struct InsuranceClaimBillCloseInfo {
     /// 关单时间
     pub accept_time: Option<String>,
     /// 关单原因
     pub close_reason: Option<String>,
 }
 
-/// The answer of [`GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId`] (查询保险理赔结果（按微信支付赔付单号）).
+/// The answer of [`GetEcommerceMchTransferInsuranceClaimBillsId`] (查询保险理赔结果（按微信支付赔付单号）).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}")]
+#[doc(alias = "查询保险理赔结果（按微信支付赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse {
+pub struct GetEcommerceMchTransferInsuranceClaimBillsIdResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 转账接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<ReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -1954,20 +2392,63 @@ pub struct GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferInsuranceClaimBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<InsuranceClaimBillCloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
 
-/// The answer of [`PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel`] (请求撤销保险理赔).
+/// The answer of [`GetEcommerceMchTransferInsuranceClaimBillsOutBillNo`] (查询保险理赔结果（按商户赔付单号）).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保险理赔结果（按商户赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancelResponse {
+pub struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 转账接收方信息
+    pub receiver_detail: Option<ReceiverDetail>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 赔付金额
+    pub amount: Option<i64>,
+    /// 赔付原因
+    pub transfer_remark: Option<String>,
+    /// 微信支付转账单号
+    pub bill_id: Option<String>,
+    /// 赔付状态
+    pub state: Option<State>,
+    /// 受理时间
+    pub accept_time: Option<String>,
+    /// 成功时间
+    pub success_time: Option<String>,
+    /// 关单信息
+    pub close_info: Option<InsuranceClaimBillCloseInfo>,
+    /// 出资商户号
+    pub sponsor_mchid: Option<String>,
+}
+
+/// The answer of [`PostMchTransferInsuranceClaimBillsOutBillNoCancel`] (请求撤销保险理赔).
+#[doc(
+    alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel"
+)]
+#[doc(alias = "请求撤销保险理赔")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostMchTransferInsuranceClaimBillsOutBillNoCancelResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商户单号
@@ -1975,12 +2456,15 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancelRe
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 撤销受理时间
     pub cancel_accept_time: Option<String>,
 }
 
 /// The answer of [`PostEcommerceMchTransferInsuranceClaimBillsPreTransfer`] (请求保险理赔预下单).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer")]
+#[doc(alias = "请求保险理赔预下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse {
     /// 二级商户号
@@ -1998,7 +2482,7 @@ pub struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse {
 /// 赔付接收方商户信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiverMchInfo {
+pub struct SubMchCompensationBillMchInfo {
     /// 商户号
     pub mchid: String,
 }
@@ -2008,35 +2492,32 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiverMchInfo {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsReceiver {
     /// 赔付接收方类型
-    pub r#type: PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType,
+    pub r#type: MchTransferType,
     /// 赔付接收方商户信息
-    pub mch_info: PostEcommerceMchTransferSubMchCompensationBillsReceiverMchInfo,
+    pub mch_info: SubMchCompensationBillMchInfo,
 }
 
 /// 赔付接收者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetailReceiver {
+pub struct SubMchCompensationBillReceiver {
     /// 赔付接收方类型
-    pub r#type:
-        Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverType>,
+    pub r#type: Option<MchTransferType>,
     /// 赔付接收方商户信息
-    pub mch_info:
-        Option<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsReceiverMchInfo>,
+    pub mch_info: Option<MchInfo>,
 }
 
 /// 赔付接收方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetail {
+pub struct SubMchCompensationBillReceiverDetail {
     /// 赔付接收者信息
-    pub receiver:
-        Option<PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetailReceiver>,
+    pub receiver: Option<SubMchCompensationBillReceiver>,
 }
 
 crate::open_enum::open_enum! {
     /// 赔付状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferSubMchCompensationBillsResponseState {
+    pub enum SubMchCompensationBillState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `SUCCESS`
@@ -2047,13 +2528,15 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostEcommerceMchTransferSubMchCompensationBills`] (请求赔付).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills")]
+#[doc(alias = "请求赔付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 赔付接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<SubMchCompensationBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -2063,7 +2546,7 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferSubMchCompensationBillsResponseState>,
+    pub state: Option<SubMchCompensationBillState>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -2073,13 +2556,17 @@ pub struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
 }
 
 /// The answer of [`GetEcommerceMchTransferSubMchCompensationBillsOutBillNo`] (查询赔付结果（按商户赔付单号）).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}")]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}"
+)]
+#[doc(alias = "查询赔付结果（按商户赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNoResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 赔付接收方信息
-    pub receiver_detail:
-        Option<PostEcommerceMchTransferSubMchCompensationBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<SubMchCompensationBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -2089,13 +2576,13 @@ pub struct GetEcommerceMchTransferSubMchCompensationBillsOutBillNoResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferSubMchCompensationBillsResponseState>,
+    pub state: Option<SubMchCompensationBillState>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
@@ -2104,7 +2591,7 @@ crate::open_enum::open_enum! {
     /// 业务类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceMchTransferTransferBillsBusinessType {
+    pub enum BusinessType {
         /// `DEPOSIT_COMPENSATION`
         DepositCompensation = "DEPOSIT_COMPENSATION",
         /// `PLATFORM_AFTER_SALES_COMPENSATION`
@@ -2116,12 +2603,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostEcommerceMchTransferTransferBillsBusinessType {}
+impl crate::endpoint::QueryValue for BusinessType {}
 
 /// 转账接收方商户信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferTransferBillsReceiverMchInfo {
+pub struct TransferBillMchInfo {
     /// 商户号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
@@ -2133,42 +2620,44 @@ pub struct PostEcommerceMchTransferTransferBillsReceiverMchInfo {
 /// 收款方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceMchTransferTransferBillsReceiver {
+pub struct PostEcommerceMchTransferBillsReceiver {
     /// 转账接收方类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType>,
+    pub r#type: Option<ReceiverType>,
     /// 转账接收方商户信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mch_info: Option<PostEcommerceMchTransferTransferBillsReceiverMchInfo>,
+    pub mch_info: Option<TransferBillMchInfo>,
 }
 
 /// 转账接收方商户信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiverMchInfo {
+pub struct ReceiverMchInfo {
     /// 商户号
     pub mch_id: Option<String>,
 }
 
 /// 转账接收者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiver {
+pub struct TransferBillReceiver {
     /// 转账接收方类型
-    pub r#type: Option<PostEcommerceMchTransferDepositAfterSalesCompensationBillsReceiverType>,
+    pub r#type: Option<ReceiverType>,
     /// 转账接收方商户信息
-    pub mch_info:
-        Option<PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiverMchInfo>,
+    pub mch_info: Option<ReceiverMchInfo>,
 }
 
 /// 转账接收方信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferTransferBillsResponseReceiverDetail {
+pub struct TransferBillReceiverDetail {
     /// 转账接收者信息
-    pub receiver: Option<PostEcommerceMchTransferTransferBillsResponseReceiverDetailReceiver>,
+    pub receiver: Option<TransferBillReceiver>,
 }
 
-/// The answer of [`PostEcommerceMchTransferTransferBills`] (保证金赔付).
+/// The answer of [`PostEcommerceMchTransferBills`] (保证金赔付).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "POST v3/platsolution/ecommerce/mch-transfer/transfer-bills")]
+#[doc(alias = "保证金赔付")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceMchTransferTransferBillsResponse {
+pub struct PostEcommerceMchTransferBillsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -2176,9 +2665,9 @@ pub struct PostEcommerceMchTransferTransferBillsResponse {
     /// 二级商户AppID
     pub sub_appid: Option<String>,
     /// 业务类型
-    pub business_type: Option<PostEcommerceMchTransferTransferBillsBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// 转账接收方信息
-    pub receiver_detail: Option<PostEcommerceMchTransferTransferBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<TransferBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -2190,7 +2679,7 @@ pub struct PostEcommerceMchTransferTransferBillsResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
@@ -2199,15 +2688,18 @@ pub struct PostEcommerceMchTransferTransferBillsResponse {
     pub sponsor_mchid: Option<String>,
 }
 
-/// The answer of [`GetEcommerceMchTransferTransferBillsBillIdBillId`] (查询保证金赔付结果（按微信支付赔付单号）).
+/// The answer of [`GetEcommerceMchTransferBillsId`] (查询保证金赔付结果（按微信支付赔付单号）).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}")]
+#[doc(alias = "查询保证金赔付结果（按微信支付赔付单号）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceMchTransferTransferBillsBillIdBillIdResponse {
+pub struct GetEcommerceMchTransferBillsIdResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 业务类型
-    pub business_type: Option<PostEcommerceMchTransferTransferBillsBusinessType>,
+    pub business_type: Option<BusinessType>,
     /// 转账接收方信息
-    pub receiver_detail: Option<PostEcommerceMchTransferTransferBillsResponseReceiverDetail>,
+    pub receiver_detail: Option<TransferBillReceiverDetail>,
     /// 商户单号
     pub out_bill_no: Option<String>,
     /// 赔付金额
@@ -2219,13 +2711,49 @@ pub struct GetEcommerceMchTransferTransferBillsBillIdBillIdResponse {
     /// 微信支付转账单号
     pub bill_id: Option<String>,
     /// 赔付状态
-    pub state: Option<PostEcommerceMchTransferCompensateBillsResponseState>,
+    pub state: Option<State>,
     /// 受理时间
     pub accept_time: Option<String>,
     /// 成功时间
     pub success_time: Option<String>,
     /// 关单信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
+    /// 出资商户号
+    pub sponsor_mchid: Option<String>,
+}
+
+/// The answer of [`GetEcommerceMchTransferBillsOutBillNo`] (查询保证金赔付结果（按商户赔付单号）).
+#[doc(alias = "v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}"
+)]
+#[doc(alias = "查询保证金赔付结果（按商户赔付单号）")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetEcommerceMchTransferBillsOutBillNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 业务类型
+    pub business_type: Option<BusinessType>,
+    /// 转账接收方信息
+    pub receiver_detail: Option<TransferBillReceiverDetail>,
+    /// 商户单号
+    pub out_bill_no: Option<String>,
+    /// 赔付金额
+    pub amount: Option<i64>,
+    /// 赔付原因
+    pub transfer_remark: Option<String>,
+    /// 收款方备注
+    pub receiver_remark: Option<String>,
+    /// 微信支付转账单号
+    pub bill_id: Option<String>,
+    /// 赔付状态
+    pub state: Option<State>,
+    /// 受理时间
+    pub accept_time: Option<String>,
+    /// 成功时间
+    pub success_time: Option<String>,
+    /// 关单信息
+    pub close_info: Option<CloseInfo>,
     /// 出资商户号
     pub sponsor_mchid: Option<String>,
 }
@@ -2234,7 +2762,7 @@ crate::open_enum::open_enum! {
     /// 员工状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceRechargeEmployeesResponseState {
+    pub enum EmployeeState {
         /// `EFFECTIVE`
         Effective = "EFFECTIVE",
         /// `DELETED`
@@ -2243,6 +2771,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostEcommerceRechargeEmployees`] (添加二级商户可扫码充值员工).
+#[doc(alias = "v3/platsolution/ecommerce/recharge-employees")]
+#[doc(alias = "POST v3/platsolution/ecommerce/recharge-employees")]
+#[doc(alias = "添加二级商户可扫码充值员工")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceRechargeEmployeesResponse {
     /// 二级商户号
@@ -2250,49 +2781,65 @@ pub struct PostEcommerceRechargeEmployeesResponse {
     /// 员工OpenID
     pub sp_openid: Option<String>,
     /// 员工状态
-    pub state: Option<PostEcommerceRechargeEmployeesResponseState>,
+    pub state: Option<EmployeeState>,
     /// 添加员工时间
     pub create_time: Option<String>,
     /// 最后更新时间
     pub update_time: Option<String>,
 }
 
-/// The answer of [`GetEcommerceRechargeEmployeesSubMchidSubMchid`] (查询二级商户可扫码充值员工列表).
+/// 员工列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceRechargeEmployeesSubMchidSubMchidResponse {
+pub struct Employee {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 员工OpenID
+    pub sp_openid: Option<String>,
+    /// 员工状态
+    pub state: Option<EmployeeState>,
+    /// 添加员工时间
+    pub create_time: Option<String>,
+    /// 最后更新时间
+    pub update_time: Option<String>,
+}
+
+/// The answer of [`GetEcommerceRechargeEmployeesSubMchid`] (查询二级商户可扫码充值员工列表).
+#[doc(alias = "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}")]
+#[doc(alias = "查询二级商户可扫码充值员工列表")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetEcommerceRechargeEmployeesSubMchidResponse {
     /// 员工列表
-    pub employees: Option<Vec<PostEcommerceRechargeEmployeesResponse>>,
+    pub employees: Option<Vec<Employee>>,
 }
 
-crate::open_enum::open_enum! {
-    /// 充值场景
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceRechargesApplyRechargeScene {
-        /// `ECOMMERCE_DEPOSIT`
-        EcommerceDeposit = "ECOMMERCE_DEPOSIT",
-        /// `ECOMMERCE_PAYMENT`
-        EcommercePayment = "ECOMMERCE_PAYMENT",
-    }
-}
-
-crate::open_enum::open_enum! {
-    /// 充值入账账户
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceRechargesApplyAccountType {
-        /// `DEPOSIT`
-        Deposit = "DEPOSIT",
-        /// `OPERATION`
-        Operation = "OPERATION",
-    }
+/// The answer of [`PostEcommerceRechargeEmployeesSubMchidSpOpenidDelete`] (删除二级商户可扫码充值员工).
+#[doc(
+    alias = "v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete"
+)]
+#[doc(alias = "删除二级商户可扫码充值员工")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 员工OpenID
+    pub sp_openid: Option<String>,
+    /// 员工状态
+    pub state: Option<EmployeeState>,
+    /// 添加员工时间
+    pub create_time: Option<String>,
+    /// 最后更新时间
+    pub update_time: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 可用充值渠道列表
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceRechargesApplyAvailableRechargeChannels {
+    pub enum AvailableRechargeChannel {
         /// `BANK_TRANSFER`
         BankTransfer = "BANK_TRANSFER",
         /// `QR_RECHARGE`
@@ -2303,6 +2850,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostEcommerceRechargesApply`] (申请二级商户充值).
+#[doc(alias = "v3/platsolution/ecommerce/recharges/apply")]
+#[doc(alias = "POST v3/platsolution/ecommerce/recharges/apply")]
+#[doc(alias = "申请二级商户充值")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceRechargesApplyResponse {
     /// 微信支付充值单号
@@ -2313,9 +2863,23 @@ pub struct PostEcommerceRechargesApplyResponse {
     pub recharge_url: Option<String>,
 }
 
+crate::open_enum::open_enum! {
+    /// 充值渠道
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum RechargeChannel {
+        /// `BANK_TRANSFER`
+        BankTransfer = "BANK_TRANSFER",
+        /// `QR_RECHARGE`
+        QrRecharge = "QR_RECHARGE",
+        /// `ONLINE_BANK`
+        OnlineBank = "ONLINE_BANK",
+    }
+}
+
 /// 转账充值的付款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo {
+pub struct BankTransferInfo {
     /// 转入的银行流水单号
     pub bill_no: Option<String>,
     /// 转账充值附言
@@ -2336,7 +2900,7 @@ crate::open_enum::open_enum! {
     /// 员工类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfoEmployeeType {
+    pub enum EmployeeType {
         /// `ADMIN`
         Admin = "ADMIN",
         /// `STAFF`
@@ -2346,19 +2910,18 @@ crate::open_enum::open_enum! {
 
 /// 扫码充值的付款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfo {
+pub struct QrRechargeInfo {
     /// 用户OpenID
     pub openid: Option<String>,
     /// 员工类型
-    pub employee_type:
-        Option<GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfoEmployeeType>,
+    pub employee_type: Option<EmployeeType>,
 }
 
 crate::open_enum::open_enum! {
     /// 网银类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfoOnlineBankType {
+    pub enum OnlineBankType {
         /// `ONLINE_BANK_TYPE_CORPORATE`
         OnlineBankTypeCorporate = "ONLINE_BANK_TYPE_CORPORATE",
         /// `ONLINE_BANK_TYPE_PERSONAL`
@@ -2368,7 +2931,7 @@ crate::open_enum::open_enum! {
 
 /// 网银充值的付款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfo {
+pub struct OnlineBankRechargeInfo {
     /// 银行交易订单号
     pub bill_no: Option<String>,
     /// 网银充值退回时间
@@ -2378,18 +2941,19 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRech
     /// 开户银行名称
     pub bank_name: Option<String>,
     /// 网银类型
-    pub online_bank_type: Option<
-        GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfoOnlineBankType,
-    >,
+    pub online_bank_type: Option<OnlineBankType>,
     /// 银行卡号后四位
     pub bank_card_tail: Option<String>,
     /// 银行账户名称
     pub bank_account_name: Option<String>,
 }
 
-/// The answer of [`GetEcommerceRechargesOutRechargeNoOutRechargeNo`] (查询二级商户充值结果).
+/// The answer of [`GetByOutNo`] (查询二级商户充值结果).
+#[doc(alias = "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "查询二级商户充值结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse {
+pub struct GetByOutNoResponse {
     /// 平台商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -2399,27 +2963,23 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse {
     /// 商户充值单号
     pub out_recharge_no: Option<String>,
     /// 充值渠道
-    pub recharge_channel: Option<PostEcommerceRechargesApplyAvailableRechargeChannels>,
+    pub recharge_channel: Option<RechargeChannel>,
     /// 充值入账账户
-    pub account_type: Option<PostEcommerceRechargesApplyAccountType>,
+    pub account_type: Option<AccountType>,
     /// 充值状态
-    pub recharge_state:
-        Option<GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState>,
+    pub recharge_state: Option<RechargeState>,
     /// 充值场景
-    pub recharge_scene: Option<PostEcommerceRechargesApplyRechargeScene>,
+    pub recharge_scene: Option<RechargeScene>,
     /// 充值状态描述
     pub recharge_state_desc: Option<String>,
     /// 充值金额
-    pub recharge_amount: Option<PostEcommerceBankTransferRechargesApplyRechargeAmount>,
+    pub recharge_amount: Option<RechargeAmount>,
     /// 转账充值的付款信息
-    pub bank_transfer_info:
-        Option<GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo>,
+    pub bank_transfer_info: Option<BankTransferInfo>,
     /// 扫码充值的付款信息
-    pub qr_recharge_info:
-        Option<GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseQrRechargeInfo>,
+    pub qr_recharge_info: Option<QrRechargeInfo>,
     /// 网银充值的付款信息
-    pub online_bank_recharge_info:
-        Option<GetEcommerceRechargesOutRechargeNoOutRechargeNoResponseOnlineBankRechargeInfo>,
+    pub online_bank_recharge_info: Option<OnlineBankRechargeInfo>,
     /// 受理充值时间
     pub accept_time: Option<String>,
     /// 充值成功时间
@@ -2427,24 +2987,67 @@ pub struct GetEcommerceRechargesOutRechargeNoOutRechargeNoResponse {
     /// 关闭充值时间
     pub close_time: Option<String>,
     /// 可用充值渠道列表
-    pub available_recharge_channels:
-        Option<Vec<PostEcommerceRechargesApplyAvailableRechargeChannels>>,
+    pub available_recharge_channels: Option<Vec<AvailableRechargeChannel>>,
+}
+
+/// The answer of [`PostEcommerceRechargesOutRechargeNoClose`] (关闭二级商户充值).
+#[doc(alias = "v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close")]
+#[doc(alias = "POST v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close")]
+#[doc(alias = "关闭二级商户充值")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostEcommerceRechargesOutRechargeNoCloseResponse {
+    /// 平台商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 微信支付充值单号
+    pub recharge_id: Option<String>,
+    /// 商户充值单号
+    pub out_recharge_no: Option<String>,
+    /// 充值渠道
+    pub recharge_channel: Option<RechargeChannel>,
+    /// 充值入账账户
+    pub account_type: Option<AccountType>,
+    /// 充值状态
+    pub recharge_state: Option<RechargeState>,
+    /// 充值场景
+    pub recharge_scene: Option<RechargeScene>,
+    /// 充值状态描述
+    pub recharge_state_desc: Option<String>,
+    /// 充值金额
+    pub recharge_amount: Option<RechargeAmount>,
+    /// 转账充值的付款信息
+    pub bank_transfer_info: Option<BankTransferInfo>,
+    /// 扫码充值的付款信息
+    pub qr_recharge_info: Option<QrRechargeInfo>,
+    /// 网银充值的付款信息
+    pub online_bank_recharge_info: Option<OnlineBankRechargeInfo>,
+    /// 受理充值时间
+    pub accept_time: Option<String>,
+    /// 充值成功时间
+    pub success_time: Option<String>,
+    /// 关闭充值时间
+    pub close_time: Option<String>,
+    /// 可用充值渠道列表
+    pub available_recharge_channels: Option<Vec<AvailableRechargeChannel>>,
 }
 
 crate::open_enum::open_enum! {
     /// 交易场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceSettlePrepaySettleOrdersTradeScenario {
+    pub enum TradeScenario {
         /// `RECOMMERCE`
         Recommerce = "RECOMMERCE",
+        /// `INDIVIDUALTRADE`
+        Individualtrade = "INDIVIDUALTRADE",
     }
 }
 
 /// 金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoListAmount {
+pub struct Amount {
     /// 金额
     pub amount: i64,
     /// 币种
@@ -2455,7 +3058,7 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoLi
 /// 结算明细单列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoList {
+pub struct SettleDetailInfoList {
     /// 商户结算明细单号
     pub out_settle_detail_no: String,
     /// 结算类型
@@ -2465,25 +3068,27 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoLi
     /// 接收方账号
     pub receiver_account: String,
     /// 金额
-    pub amount: PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoListAmount,
+    pub amount: Amount,
 }
 
 /// 结算信息列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcommerceSettlePrepaySettleOrdersSettleInfoList {
+pub struct SettleInfoList {
     /// 商户结算单号
     pub out_settle_no: String,
     /// 微信支付订单号
     pub transaction_id: String,
     /// 结算明细单列表
-    pub settle_detail_info_list:
-        Vec<PostEcommerceSettlePrepaySettleOrdersSettleInfoListSettleDetailInfoList>,
+    pub settle_detail_info_list: Vec<SettleDetailInfoList>,
 }
 
-/// The answer of [`PostEcommerceSettlePrepaySettleOrders`] (个人收款-申请批量结算).
+/// The answer of [`ApplyPrepaySettleOrders`] (个人收款-申请批量结算).
+#[doc(alias = "v3/platsolution/ecommerce/settle/prepay-settle-orders")]
+#[doc(alias = "POST v3/platsolution/ecommerce/settle/prepay-settle-orders")]
+#[doc(alias = "个人收款-申请批量结算")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceSettlePrepaySettleOrdersResponse {
+pub struct ApplyPrepaySettleOrdersResponse {
     /// 商户结算批次单号
     pub out_settle_batch_no: Option<String>,
     /// 微信支付结算批次单号
@@ -2502,9 +3107,12 @@ pub struct PostEcommerceSettlePrepaySettleOrdersResponse {
     pub finish_time: Option<String>,
 }
 
-/// The answer of [`GetEcommerceSettlePrepaySettleOrdersSettleBatchNo`] (个人收款-查询批量结算信息).
+/// The answer of [`GetPrepaySettleOrders`] (个人收款-查询批量结算信息).
+#[doc(alias = "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}")]
+#[doc(alias = "GET v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}")]
+#[doc(alias = "个人收款-查询批量结算信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNoResponse {
+pub struct GetPrepaySettleOrdersResponse {
     /// 商户结算批次单号
     pub out_settle_batch_no: Option<String>,
     /// 微信支付结算批次单号
@@ -2516,7 +3124,7 @@ pub struct GetEcommerceSettlePrepaySettleOrdersSettleBatchNoResponse {
     /// 批次状态
     pub state: Option<String>,
     /// 交易场景
-    pub trade_scenario: Option<PostEcommerceSettlePrepaySettleOrdersTradeScenario>,
+    pub trade_scenario: Option<TradeScenario>,
     /// 批次创建时间
     pub create_time: Option<String>,
     /// 批次完成时间
@@ -2527,7 +3135,7 @@ crate::open_enum::open_enum! {
     /// 异常结算批次单处理方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleAbnormalSettleType {
+    pub enum AbnormalSettleType {
         /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
         TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
     }
@@ -2537,7 +3145,7 @@ crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseState {
+    pub enum ApplyAbnormalSettleState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `RECEIVED`
@@ -2554,22 +3162,10 @@ crate::open_enum::open_enum! {
 }
 
 crate::open_enum::open_enum! {
-    /// 交易场景
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseTradeScenario {
-        /// `RECOMMERCE`
-        Recommerce = "RECOMMERCE",
-        /// `INDIVIDUALTRADE`
-        Individualtrade = "INDIVIDUALTRADE",
-    }
-}
-
-crate::open_enum::open_enum! {
     /// 异常原因类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalType {
+    pub enum AbnormalType {
         /// `AUTH_RELATIONSHIP_INVALID`
         AuthRelationshipInvalid = "AUTH_RELATIONSHIP_INVALID",
         /// `USER_PAY_QUOTA_LIMIT`
@@ -2579,12 +3175,9 @@ crate::open_enum::open_enum! {
 
 /// 异常结算处理结果
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalSettleResult
-{
+pub struct AbnormalSettleResult {
     /// 异常结算批次单处理方式
-    pub abnormal_settle_type: Option<
-        PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleAbnormalSettleType,
-    >,
+    pub abnormal_settle_type: Option<AbnormalSettleType>,
     /// 批次创建时间
     pub apply_success_time: Option<String>,
     /// 微信支付异常资金付款单号
@@ -2593,9 +3186,16 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
     pub out_abnormal_settle_batch_no: Option<String>,
 }
 
-/// The answer of [`PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle`] (个人收款-申请异常结算批次单处理).
+/// The answer of [`PostPrepaySettleOrdersSettleBatchNoApplyAbnormalSettle`] (个人收款-申请异常结算批次单处理).
+#[doc(
+    alias = "v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle"
+)]
+#[doc(
+    alias = "POST v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle"
+)]
+#[doc(alias = "个人收款-申请异常结算批次单处理")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponse {
+pub struct PostPrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponse {
     /// 商户结算批次单号
     pub out_settle_batch_no: Option<String>,
     /// 微信支付结算批次单号
@@ -2605,24 +3205,24 @@ pub struct PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle
     /// 收款方描述
     pub description: Option<String>,
     /// 批次状态
-    pub state: Option<PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseState>,
+    pub state: Option<ApplyAbnormalSettleState>,
     /// 交易场景
-    pub trade_scenario: Option<PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseTradeScenario>,
+    pub trade_scenario: Option<TradeScenario>,
     /// 批次创建时间
     pub create_time: Option<String>,
     /// 批次完成时间
     pub finish_time: Option<String>,
     /// 异常原因类型
-    pub abnormal_type: Option<PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalType>,
+    pub abnormal_type: Option<AbnormalType>,
     /// 异常结算处理结果
-    pub abnormal_settle_result: Option<PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettleResponseAbnormalSettleResult>,
+    pub abnormal_settle_result: Option<AbnormalSettleResult>,
 }
 
 crate::open_enum::open_enum! {
     /// 计算提现金额方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceWithdrawDayEndBalanceWithdrawCalculateAmountType {
+    pub enum CalculateAmountType {
         /// `ONLY_DAY_END_BALANCE`
         OnlyDayEndBalance = "ONLY_DAY_END_BALANCE",
         /// `ALLOW_CURRENT_BALANCE`
@@ -2634,7 +3234,7 @@ crate::open_enum::open_enum! {
     /// 单据状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEcommerceWithdrawDayEndBalanceWithdrawResponseStatus {
+    pub enum Status {
         /// `CREATED`
         Created = "CREATED",
         /// `PROCESSING`
@@ -2647,6 +3247,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostEcommerceWithdrawDayEndBalanceWithdraw`] (二级商户按日终余额预约提现).
+#[doc(alias = "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw")]
+#[doc(alias = "POST v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw")]
+#[doc(alias = "二级商户按日终余额预约提现")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
     /// 收付通平台商户号
@@ -2654,7 +3257,7 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
     /// 特约商户号
     pub sub_mchid: Option<String>,
     /// 单据状态
-    pub status: Option<PostEcommerceWithdrawDayEndBalanceWithdrawResponseStatus>,
+    pub status: Option<Status>,
     /// 微信支付提现单号
     pub withdraw_id: Option<String>,
     /// 商户提现单号
@@ -2678,7 +3281,55 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
     /// 银行附言
     pub bank_memo: Option<String>,
     /// 出款账户类型
-    pub account_type: Option<PostEcommerceBankTransferRechargesApplyAccountType>,
+    pub account_type: Option<AccountType>,
+    /// 入账银行账号后四位
+    pub account_number: Option<String>,
+    /// 入账银行
+    pub account_bank: Option<String>,
+    /// 入账银行全称
+    pub bank_name: Option<String>,
+}
+
+/// The answer of [`GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo`] (查询二级商户按日终余额预约提现状态).
+#[doc(
+    alias = "v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}"
+)]
+#[doc(alias = "查询二级商户按日终余额预约提现状态")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse {
+    /// 收付通平台商户号
+    pub sp_mchid: Option<String>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// 单据状态
+    pub status: Option<Status>,
+    /// 微信支付提现单号
+    pub withdraw_id: Option<String>,
+    /// 商户提现单号
+    pub out_request_no: Option<String>,
+    /// 提现金额
+    pub total_amount: Option<i64>,
+    /// 提现成功金额
+    pub success_amount: Option<i64>,
+    /// 提现失败金额
+    pub fail_amount: Option<i64>,
+    /// 提现退票金额
+    pub refund_amount: Option<i64>,
+    /// 发起提现时间
+    pub create_time: Option<String>,
+    /// 提现状态更新时间
+    pub update_time: Option<String>,
+    /// 失败原因
+    pub reason: Option<String>,
+    /// 提现备注
+    pub remark: Option<String>,
+    /// 银行附言
+    pub bank_memo: Option<String>,
+    /// 出款账户类型
+    pub account_type: Option<AccountType>,
     /// 入账银行账号后四位
     pub account_number: Option<String>,
     /// 入账银行
@@ -2690,7 +3341,7 @@ pub struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
 /// 转账明细列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceMchTransferBatchesApplyTransferDetailList {
+pub struct TransferDetailList {
     /// 商家明细单号
     pub out_detail_no: String,
     /// 转账金额
@@ -2707,7 +3358,7 @@ crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostInsuranceMchTransferBatchesApplyResponseBatchState {
+    pub enum BatchState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `PROCESSING`
@@ -2720,6 +3371,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostInsuranceMchTransferBatchesApply`] (受理商家转账).
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/batches/apply")]
+#[doc(alias = "POST v3/platsolution/insurance/mch-transfer/batches/apply")]
+#[doc(alias = "受理商家转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceMchTransferBatchesApplyResponse {
     /// 商家批次单号
@@ -2729,14 +3383,14 @@ pub struct PostInsuranceMchTransferBatchesApplyResponse {
     /// 批次创建时间
     pub create_time: Option<String>,
     /// 批次状态
-    pub batch_state: Option<PostInsuranceMchTransferBatchesApplyResponseBatchState>,
+    pub batch_state: Option<BatchState>,
 }
 
 crate::open_enum::open_enum! {
     /// 明细状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState {
+    pub enum DetailState {
         /// `ALL`
         All = "ALL",
         /// `WAIT_PAY`
@@ -2747,26 +3401,42 @@ crate::open_enum::open_enum! {
         Fail = "FAIL",
         /// `BANK_REFUND`
         BankRefund = "BANK_REFUND",
+        /// `INIT`
+        Init = "INIT",
     }
 }
 
-impl crate::endpoint::QueryValue for GetInsuranceMchTransferBatchesBatchIdBatchIdDetailState {}
+impl crate::endpoint::QueryValue for DetailState {}
 
 crate::open_enum::open_enum! {
     /// 批次关闭原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatchCloseReason {
+    pub enum CloseReason {
         /// `MERCHANT_REVOCATION`
         MerchantRevocation = "MERCHANT_REVOCATION",
         /// `OVERDUE_CLOSE`
         OverdueClose = "OVERDUE_CLOSE",
+        /// `USER_OVERDUE_UNCONFIRMED`
+        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
+        /// `CLOSE_CONFIRMED_VIA_MCH_API`
+        CloseConfirmedViaMchApi = "CLOSE_CONFIRMED_VIA_MCH_API",
+        /// `CLOSE_ACCEPTED_VIA_MCH_API`
+        CloseAcceptedViaMchApi = "CLOSE_ACCEPTED_VIA_MCH_API",
+        /// `TRANSFER_FINISHED`
+        TransferFinished = "TRANSFER_FINISHED",
+        /// `OVERDUE_NOT_TRANSFER`
+        OverdueNotTransfer = "OVERDUE_NOT_TRANSFER",
+        /// `RESERVE_FAIL`
+        ReserveFail = "RESERVE_FAIL",
+        /// `USER_CLOSE`
+        UserClose = "USER_CLOSE",
     }
 }
 
 /// 转账批次单
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
+pub struct TransferBatch {
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账批次单号
@@ -2778,14 +3448,13 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
     /// 二级商户应用ID
     pub sub_appid: Option<String>,
     /// 批次状态
-    pub batch_state: Option<PostInsuranceMchTransferBatchesApplyResponseBatchState>,
+    pub batch_state: Option<BatchState>,
     /// 批次名称
     pub batch_name: Option<String>,
     /// 批次备注
     pub batch_remark: Option<String>,
     /// 批次关闭原因
-    pub close_reason:
-        Option<GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatchCloseReason>,
+    pub close_reason: Option<CloseReason>,
     /// 转账总金额
     pub total_amount: Option<i64>,
     /// 转账总笔数
@@ -2804,44 +3473,27 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
     pub transfer_scene_id: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 明细状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdResponseDataDetailState {
-        /// `INIT`
-        Init = "INIT",
-        /// `ALL`
-        All = "ALL",
-        /// `WAIT_PAY`
-        WaitPay = "WAIT_PAY",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-        /// `BANK_REFUND`
-        BankRefund = "BANK_REFUND",
-    }
-}
-
 /// 转账明细单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponseData {
+pub struct Data {
     /// 商家转账明细单号
     pub detail_id: Option<String>,
     /// 商家明细单号
     pub out_detail_no: Option<String>,
     /// 明细状态
-    pub detail_state: Option<GetInsuranceMchTransferBatchesBatchIdBatchIdResponseDataDetailState>,
+    pub detail_state: Option<DetailState>,
 }
 
-/// The answer of [`GetInsuranceMchTransferBatchesBatchIdBatchId`] (微信支付转账批次单号查询批次单).
+/// The answer of [`GetInsuranceMchTransferBatchesId`] (微信支付转账批次单号查询批次单).
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付转账批次单号查询批次单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdResponse {
+pub struct GetInsuranceMchTransferBatchesIdResponse {
     /// 转账批次单
-    pub transfer_batch: Option<GetInsuranceMchTransferBatchesBatchIdBatchIdResponseTransferBatch>,
+    pub transfer_batch: Option<TransferBatch>,
     /// 转账明细单列表
-    pub data: Option<Vec<GetInsuranceMchTransferBatchesBatchIdBatchIdResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -2852,7 +3504,7 @@ crate::open_enum::open_enum! {
     /// 明细失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason {
+    pub enum FailReason {
         /// `ACCOUNT_FROZEN`
         AccountFrozen = "ACCOUNT_FROZEN",
         /// `REAL_NAME_CHECK_FAIL`
@@ -2944,9 +3596,16 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付转账明细单号查询明细单).
+/// The answer of [`GetInsuranceMchTransferBatchesIdDetailsId`] (微信支付转账明细单号查询明细单).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(alias = "微信支付转账明细单号查询明细单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
+pub struct GetInsuranceMchTransferBatchesIdDetailsIdResponse {
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账批次单号
@@ -2964,15 +3623,13 @@ pub struct GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdRe
     /// 转账发起时间
     pub create_time: Option<String>,
     /// 明细状态
-    pub detail_state: Option<GetInsuranceMchTransferBatchesBatchIdBatchIdResponseDataDetailState>,
+    pub detail_state: Option<DetailState>,
     /// 转账金额
     pub transfer_amount: Option<i64>,
     /// 转账备注
     pub transfer_remark: Option<String>,
     /// 明细失败原因
-    pub fail_reason: Option<
-        GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason,
-    >,
+    pub fail_reason: Option<FailReason>,
     /// 收款用户OpenID
     pub openid: Option<String>,
     /// 收款银行类型
@@ -2989,7 +3646,7 @@ crate::open_enum::open_enum! {
     /// 电子回单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState {
+    pub enum ReceiptState {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `FINISHED`
@@ -2997,9 +3654,16 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo`] (查询商家转账明细电子回单).
+/// The answer of [`GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo`] (查询商家转账明细电子回单).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "查询商家转账明细电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse {
+pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse {
     /// 商家转账批次单号
     pub batch_id: Option<String>,
     /// 商家批次单号
@@ -3011,7 +3675,7 @@ pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDe
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 电子回单状态
-    pub receipt_state: Option<GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState>,
+    pub receipt_state: Option<ReceiptState>,
     /// 电子回单文件的hash方法
     pub hash_type: Option<String>,
     /// 电子回单文件的hash值
@@ -3020,9 +3684,16 @@ pub struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDe
     pub download_url: Option<String>,
 }
 
-/// The answer of [`PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply`] (申请商家转账明细电子回单).
+/// The answer of [`PostBatchesDetailReceiptsOutBatchNoOutDetailNoApply`] (申请商家转账明细电子回单).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(alias = "申请商家转账明细电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse {
+pub struct PostBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商家批次单号
@@ -3030,12 +3701,81 @@ pub struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutD
     /// 商家明细单号
     pub out_detail_no: Option<String>,
     /// 电子回单状态
-    pub receipt_state: Option<GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState>,
+    pub receipt_state: Option<ReceiptState>,
 }
 
-/// The answer of [`GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo`] (查询商家转账批次电子回单).
+/// The answer of [`GetInsuranceMchTransferBatchesOutBatchNo`] (商户转账批次单号查询批次单).
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商户转账批次单号查询批次单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse {
+pub struct GetInsuranceMchTransferBatchesOutBatchNoResponse {
+    /// 转账批次单
+    pub transfer_batch: Option<TransferBatch>,
+    /// 转账明细单列表
+    pub data: Option<Vec<Data>>,
+    /// 请求资源起始位置
+    pub offset: Option<i64>,
+    /// 最大资源条数
+    pub limit: Option<i64>,
+}
+
+/// The answer of [`GetMchTransferBatchesOutBatchNoDetailsOutDetailNo`] (商户明细单号查询明细单).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商户明细单号查询明细单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse {
+    /// 商家批次单号
+    pub out_batch_no: Option<String>,
+    /// 商家转账批次单号
+    pub batch_id: Option<String>,
+    /// 商家明细单号
+    pub out_detail_no: Option<String>,
+    /// 商家转账明细单号
+    pub detail_id: Option<String>,
+    /// 服务商应用ID
+    pub sp_appid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 二级商户应用ID
+    pub sub_appid: Option<String>,
+    /// 转账发起时间
+    pub create_time: Option<String>,
+    /// 明细状态
+    pub detail_state: Option<DetailState>,
+    /// 转账金额
+    pub transfer_amount: Option<i64>,
+    /// 转账备注
+    pub transfer_remark: Option<String>,
+    /// 明细失败原因
+    pub fail_reason: Option<FailReason>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款银行类型
+    pub bank_type: Option<String>,
+    /// 收款用户姓名
+    pub user_name: Option<String>,
+    /// 转账完成时间
+    pub transfer_finish_time: Option<String>,
+    /// 银行退票时间
+    pub bank_refund_time: Option<String>,
+}
+
+/// The answer of [`GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNo`] (查询商家转账批次电子回单).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}"
+)]
+#[doc(alias = "查询商家转账批次电子回单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoResponse {
     /// 商家转账批次单号
     pub batch_id: Option<String>,
     /// 商家批次单号
@@ -3043,7 +3783,7 @@ pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResp
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 电子回单状态
-    pub receipt_state: Option<GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState>,
+    pub receipt_state: Option<ReceiptState>,
     /// 电子回单文件的hash方法
     pub hash_type: Option<String>,
     /// 电子回单文件的hash值
@@ -3052,21 +3792,28 @@ pub struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResp
     pub download_url: Option<String>,
 }
 
-/// The answer of [`PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply`] (申请商家转账批次电子回单).
+/// The answer of [`PostMchTransferBatchesSummaryReceiptsOutBatchNoApply`] (申请商家转账批次电子回单).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(alias = "申请商家转账批次电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse {
+pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 电子回单状态
-    pub receipt_state: Option<GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponseReceiptState>,
+    pub receipt_state: Option<ReceiptState>,
 }
 
 /// 保险保单报备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolicy {
+pub struct InsurancePolicy {
     /// 保险产品备案编号
     pub product_registration_no: String,
     /// 保险单号
@@ -3084,18 +3831,17 @@ pub struct PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolic
 /// 场景报备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostInsuranceMchTransferReservationApplySceneReportData {
+pub struct SceneReportData {
     /// 保险保单报备信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub insurance_policy:
-        Option<PostInsuranceMchTransferReservationApplySceneReportDataInsurancePolicy>,
+    pub insurance_policy: Option<InsurancePolicy>,
 }
 
 crate::open_enum::open_enum! {
     /// 预约记录状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostInsuranceMchTransferReservationApplyResponseState {
+    pub enum State2 {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `CONFIRMED`
@@ -3106,6 +3852,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostInsuranceMchTransferReservationApply`] (受理单次预约商家转账).
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/reservation/apply")]
+#[doc(alias = "POST v3/platsolution/insurance/mch-transfer/reservation/apply")]
+#[doc(alias = "受理单次预约商家转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostInsuranceMchTransferReservationApplyResponse {
     /// 二级商户号
@@ -3117,45 +3866,30 @@ pub struct PostInsuranceMchTransferReservationApplyResponse {
     /// 预约记录受理时间
     pub accept_time: Option<String>,
     /// 预约记录状态
-    pub state: Option<PostInsuranceMchTransferReservationApplyResponseState>,
+    pub state: Option<State2>,
     /// 跳转微信支付用户确认预约页的package信息
     pub package_info: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 预约记录关闭的原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfoCloseReason {
-        /// `USER_OVERDUE_UNCONFIRMED`
-        UserOverdueUnconfirmed = "USER_OVERDUE_UNCONFIRMED",
-        /// `CLOSE_CONFIRMED_VIA_MCH_API`
-        CloseConfirmedViaMchApi = "CLOSE_CONFIRMED_VIA_MCH_API",
-        /// `CLOSE_ACCEPTED_VIA_MCH_API`
-        CloseAcceptedViaMchApi = "CLOSE_ACCEPTED_VIA_MCH_API",
-        /// `TRANSFER_FINISHED`
-        TransferFinished = "TRANSFER_FINISHED",
-        /// `OVERDUE_NOT_TRANSFER`
-        OverdueNotTransfer = "OVERDUE_NOT_TRANSFER",
-        /// `RESERVE_FAIL`
-        ReserveFail = "RESERVE_FAIL",
-        /// `USER_CLOSE`
-        UserClose = "USER_CLOSE",
-    }
-}
-
 /// 预约记录的关闭信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfo {
+pub struct ReservationCloseInfo {
     /// 预约记录关闭的时间
     pub close_time: Option<String>,
     /// 预约记录关闭的原因
-    pub close_reason: Option<GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfoCloseReason>,
+    pub close_reason: Option<CloseReason>,
 }
 
-/// The answer of [`GetInsuranceMchTransferReservationOutReservationNoOutReservationNo`] (商户预约单号查询预约商家转账记录).
+/// The answer of [`GetInsuranceMchTransferReservationOutReservationNo`] (商户预约单号查询预约商家转账记录).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}"
+)]
+#[doc(alias = "商户预约单号查询预约商家转账记录")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponse {
+pub struct GetInsuranceMchTransferReservationOutReservationNoResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -3181,19 +3915,107 @@ pub struct GetInsuranceMchTransferReservationOutReservationNoOutReservationNoRes
     /// 收款银行类型
     pub bank_type: Option<String>,
     /// 预约记录状态
-    pub state: Option<PostInsuranceMchTransferReservationApplyResponseState>,
+    pub state: Option<State2>,
     /// 预约记录受理的时间
     pub accept_time: Option<String>,
     /// 预约记录用户确认预约的时间
     pub reserve_time: Option<String>,
     /// 预约记录的关闭信息
-    pub close_info:
-        Option<GetInsuranceMchTransferReservationOutReservationNoOutReservationNoResponseCloseInfo>,
+    pub close_info: Option<ReservationCloseInfo>,
 }
 
-/// The answer of [`PostMchTransferBatchesApply`] (受理商家转账).
+/// The answer of [`PostInsuranceMchTransferReservationOutReservationNoClose`] (关闭预约商家转账记录).
+#[doc(
+    alias = "v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(
+    alias = "POST v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(alias = "关闭预约商家转账记录")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferBatchesApplyResponse {
+pub struct PostInsuranceMchTransferReservationOutReservationNoCloseResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub sp_appid: Option<String>,
+    /// 二级商户AppID
+    pub sub_appid: Option<String>,
+    /// 微信转账预约单号
+    pub reservation_id: Option<String>,
+    /// 商户预约单号
+    pub out_reservation_no: Option<String>,
+    /// 转账场景ID
+    pub transfer_scene_id: Option<String>,
+    /// 预计最晚转账日期
+    pub estimated_date: Option<String>,
+    /// 预计最大转账金额
+    pub estimated_max_amount: Option<i64>,
+    /// 准确转账金额
+    pub exact_amount: Option<i64>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款银行类型
+    pub bank_type: Option<String>,
+    /// 预约记录状态
+    pub state: Option<State2>,
+    /// 预约记录受理的时间
+    pub accept_time: Option<String>,
+    /// 预约记录用户确认预约的时间
+    pub reserve_time: Option<String>,
+    /// 预约记录的关闭信息
+    pub close_info: Option<ReservationCloseInfo>,
+}
+
+/// The answer of [`GetInsuranceMchTransferReservationId`] (微信支付预约单号查询预约商家转账记录).
+#[doc(alias = "v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}")]
+#[doc(
+    alias = "GET v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}"
+)]
+#[doc(alias = "微信支付预约单号查询预约商家转账记录")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetInsuranceMchTransferReservationIdResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub sp_appid: Option<String>,
+    /// 二级商户AppID
+    pub sub_appid: Option<String>,
+    /// 微信转账预约单号
+    pub reservation_id: Option<String>,
+    /// 商户预约单号
+    pub out_reservation_no: Option<String>,
+    /// 转账场景ID
+    pub transfer_scene_id: Option<String>,
+    /// 预计最晚转账日期
+    pub estimated_date: Option<String>,
+    /// 预计最大转账金额
+    pub estimated_max_amount: Option<i64>,
+    /// 准确转账金额
+    pub exact_amount: Option<i64>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款银行类型
+    pub bank_type: Option<String>,
+    /// 预约记录状态
+    pub state: Option<State2>,
+    /// 预约记录受理的时间
+    pub accept_time: Option<String>,
+    /// 预约记录用户确认预约的时间
+    pub reserve_time: Option<String>,
+    /// 预约记录的关闭信息
+    pub close_info: Option<ReservationCloseInfo>,
+}
+
+/// The answer of [`TransferBatchApply`] (受理商家转账).
+#[doc(alias = "v3/platsolution/mch-transfer/batches/apply")]
+#[doc(alias = "POST v3/platsolution/mch-transfer/batches/apply")]
+#[doc(alias = "受理商家转账")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TransferBatchApplyResponse {
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账批次单号
@@ -3204,27 +4026,9 @@ pub struct PostMchTransferBatchesApplyResponse {
     pub batch_state: Option<String>,
 }
 
-crate::open_enum::open_enum! {
-    /// 明细状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetMchTransferBatchesBatchIdBatchIdDetailState {
-        /// `ALL`
-        All = "ALL",
-        /// `WAIT_PAY`
-        WaitPay = "WAIT_PAY",
-        /// `SUCCESS`
-        Success = "SUCCESS",
-        /// `FAIL`
-        Fail = "FAIL",
-    }
-}
-
-impl crate::endpoint::QueryValue for GetMchTransferBatchesBatchIdBatchIdDetailState {}
-
 /// 转账批次单
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
+pub struct BatchTransferBatch {
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账批次单号
@@ -3263,7 +4067,7 @@ pub struct GetMchTransferBatchesBatchIdBatchIdResponseTransferBatch {
 
 /// 转账明细单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferBatchesBatchIdBatchIdResponseData {
+pub struct BatchData {
     /// 商家转账明细单号
     pub detail_id: Option<String>,
     /// 商家明细单号
@@ -3272,22 +4076,32 @@ pub struct GetMchTransferBatchesBatchIdBatchIdResponseData {
     pub detail_state: Option<String>,
 }
 
-/// The answer of [`GetMchTransferBatchesBatchIdBatchId`] (微信支付转账批次单号查询批次单).
+/// The answer of [`TransferBatchGetById`] (微信支付转账批次单号查询批次单).
+#[doc(alias = "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信支付转账批次单号查询批次单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferBatchesBatchIdBatchIdResponse {
+pub struct TransferBatchGetByIdResponse {
     /// 转账批次单
-    pub transfer_batch: Option<GetMchTransferBatchesBatchIdBatchIdResponseTransferBatch>,
+    pub transfer_batch: Option<BatchTransferBatch>,
     /// 转账明细单列表
-    pub data: Option<Vec<GetMchTransferBatchesBatchIdBatchIdResponseData>>,
+    pub data: Option<Vec<BatchData>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
     pub limit: Option<i64>,
 }
 
-/// The answer of [`GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信支付转账明细单号查询明细单).
+/// The answer of [`GetTransferDetailByNo`] (微信支付转账明细单号查询明细单).
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}"
+)]
+#[doc(alias = "微信支付转账明细单号查询明细单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
+pub struct GetTransferDetailByNoResponse {
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账批次单号
@@ -3324,9 +4138,16 @@ pub struct GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     pub bank_refund_time: Option<String>,
 }
 
-/// The answer of [`GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo`] (查询商家转账明细电子回单).
+/// The answer of [`ReceiptQueryByDetailOutNo`] (查询商家转账明细电子回单).
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "查询商家转账明细电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoResponse {
+pub struct ReceiptQueryByDetailOutNoResponse {
     /// 商家转账批次单号
     pub batch_id: Option<String>,
     /// 商家批次单号
@@ -3347,10 +4168,16 @@ pub struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOut
     pub download_url: Option<String>,
 }
 
-/// The answer of [`PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply`] (申请商家转账明细电子回单).
+/// The answer of [`ReceiptApplyByDetailOutNo`] (申请商家转账明细电子回单).
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply"
+)]
+#[doc(alias = "申请商家转账明细电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApplyResponse
-{
+pub struct ReceiptApplyByDetailOutNoResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商家批次单号
@@ -3361,9 +4188,76 @@ pub struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOu
     pub receipt_state: Option<String>,
 }
 
-/// The answer of [`GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo`] (查询商家转账批次电子回单).
+/// The answer of [`TransferBatchGetByOutCode`] (商户转账批次单号查询批次单).
+#[doc(alias = "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商户转账批次单号查询批次单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse {
+pub struct TransferBatchGetByOutCodeResponse {
+    /// 转账批次单
+    pub transfer_batch: Option<BatchTransferBatch>,
+    /// 转账明细单列表
+    pub data: Option<Vec<BatchData>>,
+    /// 请求资源起始位置
+    pub offset: Option<i64>,
+    /// 最大资源条数
+    pub limit: Option<i64>,
+}
+
+/// The answer of [`TransferBatchGetDetailByOutNo`] (商户明细单号查询明细单).
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商户明细单号查询明细单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TransferBatchGetDetailByOutNoResponse {
+    /// 商家批次单号
+    pub out_batch_no: Option<String>,
+    /// 商家转账批次单号
+    pub batch_id: Option<String>,
+    /// 商家明细单号
+    pub out_detail_no: Option<String>,
+    /// 商家转账明细单号
+    pub detail_id: Option<String>,
+    /// 服务商应用ID
+    pub sp_appid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 二级商户应用ID
+    pub sub_appid: Option<String>,
+    /// 转账发起时间
+    pub create_time: Option<String>,
+    /// 明细状态
+    pub detail_state: Option<String>,
+    /// 转账金额
+    pub transfer_amount: Option<i64>,
+    /// 转账备注
+    pub transfer_remark: Option<String>,
+    /// 明细失败原因
+    pub fail_reason: Option<String>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款银行类型
+    pub bank_type: Option<String>,
+    /// 收款用户姓名
+    pub user_name: Option<String>,
+    /// 转账完成时间
+    pub transfer_finish_time: Option<String>,
+    /// 银行退票时间
+    pub bank_refund_time: Option<String>,
+}
+
+/// The answer of [`ReceiptsQueryByBatchOutNo`] (查询商家转账批次电子回单).
+#[doc(alias = "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}")]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}"
+)]
+#[doc(alias = "查询商家转账批次电子回单")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ReceiptsQueryByBatchOutNoResponse {
     /// 商家转账批次单号
     pub batch_id: Option<String>,
     /// 商家批次单号
@@ -3380,9 +4274,16 @@ pub struct GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoResponse {
     pub download_url: Option<String>,
 }
 
-/// The answer of [`PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply`] (申请商家转账批次电子回单).
+/// The answer of [`ReceiptsApplyByBatchOutNo`] (申请商家转账批次电子回单).
+#[doc(
+    alias = "v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(
+    alias = "POST v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply"
+)]
+#[doc(alias = "申请商家转账批次电子回单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyResponse {
+pub struct ReceiptsApplyByBatchOutNoResponse {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 商家批次单号
@@ -3391,9 +4292,34 @@ pub struct PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApplyRespons
     pub receipt_state: Option<String>,
 }
 
-/// The answer of [`GetMchTransferReservationOutReservationNoOutReservationNo`] (商户预约单号查询预约商家转账记录).
+/// The answer of [`TransferReservationApply`] (受理单次预约商家转账).
+#[doc(alias = "v3/platsolution/mch-transfer/reservation/apply")]
+#[doc(alias = "POST v3/platsolution/mch-transfer/reservation/apply")]
+#[doc(alias = "受理单次预约商家转账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMchTransferReservationOutReservationNoOutReservationNoResponse {
+pub struct TransferReservationApplyResponse {
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 商户预约单号
+    pub out_reservation_no: Option<String>,
+    /// 微信转账预约单号
+    pub reservation_id: Option<String>,
+    /// 预约记录受理时间
+    pub accept_time: Option<String>,
+    /// 预约记录状态
+    pub state: Option<State2>,
+    /// 跳转微信支付用户确认预约页的package信息
+    pub package_info: Option<String>,
+}
+
+/// The answer of [`TransferReservationGetByOutNo`] (商户预约单号查询预约商家转账记录).
+#[doc(alias = "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}")]
+#[doc(
+    alias = "GET v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}"
+)]
+#[doc(alias = "商户预约单号查询预约商家转账记录")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TransferReservationGetByOutNoResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 二级商户号
@@ -3425,55 +4351,139 @@ pub struct GetMchTransferReservationOutReservationNoOutReservationNoResponse {
     /// 预约记录用户确认预约的时间
     pub reserve_time: Option<String>,
     /// 预约记录的关闭信息
-    pub close_info: Option<GetEcommerceMchTransferCompensateBillsBillIdBillIdResponseCloseInfo>,
+    pub close_info: Option<CloseInfo>,
+}
+
+/// The answer of [`TransferReservationClose`] (关闭预约商家转账记录).
+#[doc(
+    alias = "v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(
+    alias = "POST v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close"
+)]
+#[doc(alias = "关闭预约商家转账记录")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TransferReservationCloseResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub sp_appid: Option<String>,
+    /// 二级商户AppID
+    pub sub_appid: Option<String>,
+    /// 微信转账预约单号
+    pub reservation_id: Option<String>,
+    /// 商户预约单号
+    pub out_reservation_no: Option<String>,
+    /// 转账场景ID
+    pub transfer_scene_id: Option<String>,
+    /// 预计最晚转账日期
+    pub estimated_date: Option<String>,
+    /// 预计最大转账金额
+    pub estimated_max_amount: Option<i64>,
+    /// 准确转账金额
+    pub exact_amount: Option<i64>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款银行类型
+    pub bank_type: Option<String>,
+    /// 预约记录状态
+    pub state: Option<String>,
+    /// 预约记录受理的时间
+    pub accept_time: Option<String>,
+    /// 预约记录用户确认预约的时间
+    pub reserve_time: Option<String>,
+    /// 预约记录的关闭信息
+    pub close_info: Option<CloseInfo>,
+}
+
+/// The answer of [`TransferReservationGetById`] (微信支付预约单号查询预约商家转账记录).
+#[doc(alias = "v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}")]
+#[doc(alias = "GET v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}")]
+#[doc(alias = "微信支付预约单号查询预约商家转账记录")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct TransferReservationGetByIdResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 二级商户号
+    pub sub_mchid: Option<String>,
+    /// 服务商AppID
+    pub sp_appid: Option<String>,
+    /// 二级商户AppID
+    pub sub_appid: Option<String>,
+    /// 微信转账预约单号
+    pub reservation_id: Option<String>,
+    /// 商户预约单号
+    pub out_reservation_no: Option<String>,
+    /// 转账场景ID
+    pub transfer_scene_id: Option<String>,
+    /// 预计最晚转账日期
+    pub estimated_date: Option<String>,
+    /// 预计最大转账金额
+    pub estimated_max_amount: Option<i64>,
+    /// 准确转账金额
+    pub exact_amount: Option<i64>,
+    /// 收款用户OpenID
+    pub openid: Option<String>,
+    /// 收款银行类型
+    pub bank_type: Option<String>,
+    /// 预约记录状态
+    pub state: Option<String>,
+    /// 预约记录受理的时间
+    pub accept_time: Option<String>,
+    /// 预约记录用户确认预约的时间
+    pub reserve_time: Option<String>,
+    /// 预约记录的关闭信息
+    pub close_info: Option<CloseInfo>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostEcommerceBankTransferRechargesApply>(
+    check.operation::<BankTransferRechargeApply>(
         "POST v3/platsolution/ecommerce/bank-transfer-recharges/apply",
     );
-    check.operation::<GetEcommerceBankTransferRechargesOutRechargeNoOutRechargeNo>(
+    check.operation::<BankTransferRechargeGetByOutNo>(
         "GET v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}",
     );
-    check.operation::<PostEcommerceInsuranceCompensationContracts>(
+    check.operation::<OpenInsuranceCompensation>(
         "POST v3/platsolution/ecommerce/insurance-compensation-contracts",
     );
-    check.operation::<PostEcommerceInsuranceCompensationContractsSubMchidSubMchidCheckOpened>("POST v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened");
+    check.operation::<CheckInsuranceCompensationOpened>("POST v3/platsolution/ecommerce/insurance-compensation-contracts/sub-mchid/{sub_mchid}/check-opened");
     check.operation::<PostEcommerceMchTransferCompensateBills>(
         "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills",
     );
-    check.operation::<GetEcommerceMchTransferCompensateBillsBillIdBillId>(
+    check.operation::<GetEcommerceMchTransferCompensateBillsId>(
         "GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}",
     );
-    check.operation::<GetEcommerceMchTransferCompensateBillsOutBillNoOutBillNo>(
+    check.operation::<GetEcommerceMchTransferCompensateBillsOutBillNo>(
         "GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}",
     );
-    check.operation::<PostEcommerceMchTransferCompensateBillsOutBillNoOutBillNoCancel>("POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel");
+    check.operation::<PostEcommerceMchTransferCompensateBillsOutBillNoCancel>("POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel");
     check.operation::<PostEcommerceMchTransferCompensateBillsPreTransfer>(
         "POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer",
     );
-    check.operation::<PostEcommerceMchTransferDepositAfterSalesCompensationBills>(
+    check.operation::<PostMchTransferDepositAfterSalesCompensationBills>(
         "POST v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills",
     );
-    check.operation::<GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdBillId>("GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}");
-    check.operation::<GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}");
-    check.operation::<PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills>(
+    check.operation::<GetMchTransferDepositAfterSalesCompensationBillsId>("GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/bill-id/{bill_id}");
+    check.operation::<GetDepositAfterSalesCompensationBillsOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/deposit-after-sales-compensation-bills/out-bill-no/{out_bill_no}");
+    check.operation::<PostMchTransferDepositInsurancePremiumsCompensationBills>(
         "POST v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills",
     );
-    check.operation::<GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}");
-    check.operation::<PostEcommerceMchTransferDepositShippingCostCompensationBills>(
+    check.operation::<GetDepositInsurancePremiumsCompensationBillsOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/deposit-insurance-premiums-compensation-bills/{out_bill_no}");
+    check.operation::<PostMchTransferDepositShippingCostCompensationBills>(
         "POST v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills",
     );
-    check.operation::<GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}");
+    check.operation::<GetDepositShippingCostCompensationBillsOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills/out-bill-no/{out_bill_no}");
     check.operation::<PostEcommerceMchTransferInsuranceClaimBills>(
         "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills",
     );
-    check.operation::<GetEcommerceMchTransferInsuranceClaimBillsBillIdBillId>(
+    check.operation::<GetEcommerceMchTransferInsuranceClaimBillsId>(
         "GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/bill-id/{bill_id}",
     );
-    check.operation::<GetEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}");
-    check.operation::<PostEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBillNoCancel>("POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel");
+    check.operation::<GetEcommerceMchTransferInsuranceClaimBillsOutBillNo>("GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}");
+    check.operation::<PostMchTransferInsuranceClaimBillsOutBillNoCancel>("POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}/cancel");
     check.operation::<PostEcommerceMchTransferInsuranceClaimBillsPreTransfer>(
         "POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer",
     );
@@ -3483,89 +4493,87 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetEcommerceMchTransferSubMchCompensationBillsOutBillNo>(
         "GET v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}",
     );
-    check.operation::<PostEcommerceMchTransferTransferBills>(
+    check.operation::<PostEcommerceMchTransferBills>(
         "POST v3/platsolution/ecommerce/mch-transfer/transfer-bills",
     );
-    check.operation::<GetEcommerceMchTransferTransferBillsBillIdBillId>(
+    check.operation::<GetEcommerceMchTransferBillsId>(
         "GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}",
     );
-    check.operation::<GetEcommerceMchTransferTransferBillsOutBillNoOutBillNo>(
+    check.operation::<GetEcommerceMchTransferBillsOutBillNo>(
         "GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
     );
     check.operation::<PostEcommerceRechargeEmployees>(
         "POST v3/platsolution/ecommerce/recharge-employees",
     );
-    check.operation::<GetEcommerceRechargeEmployeesSubMchidSubMchid>(
+    check.operation::<GetEcommerceRechargeEmployeesSubMchid>(
         "GET v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}",
     );
-    check.operation::<PostEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpOpenidDelete>("POST v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete");
+    check.operation::<PostEcommerceRechargeEmployeesSubMchidSpOpenidDelete>("POST v3/platsolution/ecommerce/recharge-employees/sub-mchid/{sub_mchid}/sp-openid/{sp_openid}/delete");
     check
         .operation::<PostEcommerceRechargesApply>("POST v3/platsolution/ecommerce/recharges/apply");
-    check.operation::<GetEcommerceRechargesOutRechargeNoOutRechargeNo>(
+    check.operation::<GetByOutNo>(
         "GET v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}",
     );
-    check.operation::<PostEcommerceRechargesOutRechargeNoOutRechargeNoClose>(
+    check.operation::<PostEcommerceRechargesOutRechargeNoClose>(
         "POST v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close",
     );
-    check.operation::<PostEcommerceSettlePrepaySettleOrders>(
+    check.operation::<ApplyPrepaySettleOrders>(
         "POST v3/platsolution/ecommerce/settle/prepay-settle-orders",
     );
-    check.operation::<GetEcommerceSettlePrepaySettleOrdersSettleBatchNo>(
+    check.operation::<GetPrepaySettleOrders>(
         "GET v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}",
     );
-    check.operation::<PostEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAbnormalSettle>("POST v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle");
+    check.operation::<PostPrepaySettleOrdersSettleBatchNoApplyAbnormalSettle>("POST v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}/apply-abnormal-settle");
     check.operation::<PostEcommerceWithdrawDayEndBalanceWithdraw>(
         "POST v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw",
     );
-    check.operation::<GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutRequestNo>("GET v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}");
+    check.operation::<GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo>("GET v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}");
     check.operation::<PostInsuranceMchTransferBatchesApply>(
         "POST v3/platsolution/insurance/mch-transfer/batches/apply",
     );
-    check.operation::<GetInsuranceMchTransferBatchesBatchIdBatchId>(
+    check.operation::<GetInsuranceMchTransferBatchesId>(
         "GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}",
     );
-    check.operation::<GetInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId>("GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}");
-    check.operation::<GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo>("GET v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}");
-    check.operation::<PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply>("POST v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply");
-    check.operation::<GetInsuranceMchTransferBatchesOutBatchNoOutBatchNo>(
+    check.operation::<GetInsuranceMchTransferBatchesIdDetailsId>("GET v3/platsolution/insurance/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}");
+    check.operation::<GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo>("GET v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}");
+    check.operation::<PostBatchesDetailReceiptsOutBatchNoOutDetailNoApply>("POST v3/platsolution/insurance/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply");
+    check.operation::<GetInsuranceMchTransferBatchesOutBatchNo>(
         "GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}",
     );
-    check.operation::<GetInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo>("GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
-    check.operation::<GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo>("GET v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}");
-    check.operation::<PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply>("POST v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply");
+    check.operation::<GetMchTransferBatchesOutBatchNoDetailsOutDetailNo>("GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
+    check.operation::<GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNo>("GET v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}");
+    check.operation::<PostMchTransferBatchesSummaryReceiptsOutBatchNoApply>("POST v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply");
     check.operation::<PostInsuranceMchTransferReservationApply>(
         "POST v3/platsolution/insurance/mch-transfer/reservation/apply",
     );
-    check.operation::<GetInsuranceMchTransferReservationOutReservationNoOutReservationNo>("GET v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}");
-    check.operation::<PostInsuranceMchTransferReservationOutReservationNoOutReservationNoClose>("POST v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close");
-    check.operation::<GetInsuranceMchTransferReservationReservationIdReservationId>(
+    check.operation::<GetInsuranceMchTransferReservationOutReservationNo>("GET v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}");
+    check.operation::<PostInsuranceMchTransferReservationOutReservationNoClose>("POST v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close");
+    check.operation::<GetInsuranceMchTransferReservationId>(
         "GET v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}",
     );
-    check.operation::<PostMchTransferBatchesApply>(
-        "POST v3/platsolution/mch-transfer/batches/apply",
-    );
-    check.operation::<GetMchTransferBatchesBatchIdBatchId>(
+    check.operation::<TransferBatchApply>("POST v3/platsolution/mch-transfer/batches/apply");
+    check.operation::<TransferBatchGetById>(
         "GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}",
     );
-    check.operation::<GetMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId>("GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}");
-    check.operation::<GetMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNo>("GET v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}");
-    check.operation::<PostMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOutDetailNoOutDetailNoApply>("POST v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply");
-    check.operation::<GetMchTransferBatchesOutBatchNoOutBatchNo>(
+    check.operation::<GetTransferDetailByNo>("GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}");
+    check.operation::<ReceiptQueryByDetailOutNo>("GET v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}");
+    check.operation::<ReceiptApplyByDetailOutNo>("POST v3/platsolution/mch-transfer/batches/detail-receipts/out-batch-no/{out_batch_no}/out-detail-no/{out_detail_no}/apply");
+    check.operation::<TransferBatchGetByOutCode>(
         "GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}",
     );
-    check.operation::<GetMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo>("GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
-    check.operation::<GetMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo>(
+    check.operation::<TransferBatchGetDetailByOutNo>("GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}");
+    check.operation::<ReceiptsQueryByBatchOutNo>(
         "GET v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}",
     );
-    check.operation::<PostMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNoApply>("POST v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply");
-    check.operation::<PostMchTransferReservationApply>(
+    check.operation::<ReceiptsApplyByBatchOutNo>("POST v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply");
+    check.operation::<TransferReservationApply>(
         "POST v3/platsolution/mch-transfer/reservation/apply",
     );
-    check.operation::<GetMchTransferReservationOutReservationNoOutReservationNo>(
+    check.operation::<TransferReservationGetByOutNo>(
         "GET v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}",
     );
-    check.operation::<PostMchTransferReservationOutReservationNoOutReservationNoClose>("POST v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close");
-    check.operation::<GetMchTransferReservationReservationIdReservationId>(
+    check.operation::<TransferReservationClose>("POST v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close");
+    check.operation::<TransferReservationGetById>(
         "GET v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}",
     );
 }

@@ -11,16 +11,19 @@ use crate::endpoint;
 /// `GET /v3/profitsharing/bills`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 电商平台, 服务商.
-#[endpoint(GET, "v3/profitsharing/bills", response = GetBillsResponse)]
+#[doc(alias = "v3/profitsharing/bills")]
+#[doc(alias = "GET v3/profitsharing/bills")]
+#[doc(alias = "申请分账账单")]
+#[endpoint(GET, "v3/profitsharing/bills", response = SplitBillResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBills {
+pub struct SplitBill {
     /// 二级商户号
     pub sub_mchid: Option<String>,
     /// 账单日期
     pub bill_date: String,
     /// 压缩类型
-    pub tar_type: Option<GetBillsTarType>,
+    pub tar_type: Option<SplitBillTarType>,
 }
 
 /// 查询最大分账比例
@@ -28,14 +31,17 @@ pub struct GetBills {
 /// `GET /v3/profitsharing/merchant-configs/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/profitsharing/merchant-configs/{sub_mchid}")]
+#[doc(alias = "GET v3/profitsharing/merchant-configs/{sub_mchid}")]
+#[doc(alias = "查询最大分账比例")]
 ///
 /// A service provider's operation: it needs the `partner` feature.
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
-#[endpoint(GET, "v3/profitsharing/merchant-configs/{sub_mchid}", response = GetMerchantConfigsSubMchidResponse)]
+#[endpoint(GET, "v3/profitsharing/merchant-configs/{sub_mchid}", response = QueryMerchantRatioResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetMerchantConfigsSubMchid {
+pub struct QueryMerchantRatio {
     /// 子商户号
     pub sub_mchid: String,
 }
@@ -45,10 +51,13 @@ pub struct GetMerchantConfigsSubMchid {
 /// `POST /v3/profitsharing/orders`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/profitsharing/orders", response = PostOrdersResponse)]
+#[doc(alias = "v3/profitsharing/orders")]
+#[doc(alias = "POST v3/profitsharing/orders")]
+#[doc(alias = "请求分账")]
+#[endpoint(POST, "v3/profitsharing/orders", response = ProfitSharingOrder)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrders {
+pub struct CreateOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 应用ID
@@ -60,7 +69,7 @@ pub struct PostOrders {
     /// 商户分账单号
     pub out_order_no: String,
     /// 分账接收方列表 (sensitive: encrypted on the wire)
-    pub receivers: Option<Vec<PostOrdersReceivers>>,
+    pub receivers: Option<Vec<CreateOrderReceiver>>,
     /// 是否解冻剩余未分资金
     pub unfreeze_unsplit: bool,
     /// 分账结果回调url
@@ -72,10 +81,13 @@ pub struct PostOrders {
 /// `POST /v3/profitsharing/orders/unfreeze`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/profitsharing/orders/unfreeze", response = PostOrdersResponse)]
+#[doc(alias = "v3/profitsharing/orders/unfreeze")]
+#[doc(alias = "POST v3/profitsharing/orders/unfreeze")]
+#[doc(alias = "解冻剩余资金")]
+#[endpoint(POST, "v3/profitsharing/orders/unfreeze", response = ProfitSharingOrder)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersUnfreeze {
+pub struct UnfreezeOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -93,10 +105,13 @@ pub struct PostOrdersUnfreeze {
 /// `GET /v3/profitsharing/orders/{out_order_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/profitsharing/orders/{out_order_no}", response = PostOrdersResponse)]
+#[doc(alias = "v3/profitsharing/orders/{out_order_no}")]
+#[doc(alias = "GET v3/profitsharing/orders/{out_order_no}")]
+#[doc(alias = "查询分账结果")]
+#[endpoint(GET, "v3/profitsharing/orders/{out_order_no}", response = ProfitSharingOrder)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetOrdersOutOrderNo {
+pub struct QueryOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -110,10 +125,13 @@ pub struct GetOrdersOutOrderNo {
 /// `POST /v3/profitsharing/receivers/add`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/profitsharing/receivers/add", response = PostReceiversAddResponse)]
+#[doc(alias = "v3/profitsharing/receivers/add")]
+#[doc(alias = "POST v3/profitsharing/receivers/add")]
+#[doc(alias = "添加分账接收方")]
+#[endpoint(POST, "v3/profitsharing/receivers/add", response = AddReceiverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReceiversAdd {
+pub struct AddReceiver {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 应用ID
@@ -121,14 +139,14 @@ pub struct PostReceiversAdd {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub name: Option<String>,
     /// 与分账方的关系类型
-    pub relation_type: PostReceiversAddRelationType,
+    pub relation_type: ReceiverRelationType,
     /// 自定义的分账关系
     pub custom_relation: Option<String>,
 }
@@ -138,10 +156,13 @@ pub struct PostReceiversAdd {
 /// `POST /v3/profitsharing/receivers/delete`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/profitsharing/receivers/delete", response = PostReceiversDeleteResponse)]
+#[doc(alias = "v3/profitsharing/receivers/delete")]
+#[doc(alias = "POST v3/profitsharing/receivers/delete")]
+#[doc(alias = "删除分账接收方")]
+#[endpoint(POST, "v3/profitsharing/receivers/delete", response = DeleteReceiverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReceiversDelete {
+pub struct DeleteReceiver {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 应用ID
@@ -149,7 +170,7 @@ pub struct PostReceiversDelete {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方账号
     pub account: String,
 }
@@ -159,10 +180,13 @@ pub struct PostReceiversDelete {
 /// `POST /v3/profitsharing/return-orders`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/profitsharing/return-orders", response = PostReturnOrdersResponse)]
+#[doc(alias = "v3/profitsharing/return-orders")]
+#[doc(alias = "POST v3/profitsharing/return-orders")]
+#[doc(alias = "请求分账回退")]
+#[endpoint(POST, "v3/profitsharing/return-orders", response = ReturnOrder)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostReturnOrders {
+pub struct CreateReturnOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信分账单号
@@ -184,10 +208,13 @@ pub struct PostReturnOrders {
 /// `GET /v3/profitsharing/return-orders/{out_return_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/profitsharing/return-orders/{out_return_no}", response = PostReturnOrdersResponse)]
+#[doc(alias = "v3/profitsharing/return-orders/{out_return_no}")]
+#[doc(alias = "GET v3/profitsharing/return-orders/{out_return_no}")]
+#[doc(alias = "查询分账回退结果")]
+#[endpoint(GET, "v3/profitsharing/return-orders/{out_return_no}", response = ReturnOrder)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetReturnOrdersOutReturnNo {
+pub struct QueryReturnOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户回退单号
@@ -201,10 +228,13 @@ pub struct GetReturnOrdersOutReturnNo {
 /// `GET /v3/profitsharing/transactions/{transaction_id}/amounts`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/profitsharing/transactions/{transaction_id}/amounts", response = GetTransactionsTransactionIdAmountsResponse)]
+#[doc(alias = "v3/profitsharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/profitsharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "查询剩余待分金额")]
+#[endpoint(GET, "v3/profitsharing/transactions/{transaction_id}/amounts", response = QueryOrderAmountResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsTransactionIdAmounts {
+pub struct QueryOrderAmount {
     /// 微信订单号
     pub transaction_id: String,
 }
@@ -213,40 +243,46 @@ crate::open_enum::open_enum! {
     /// 压缩类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBillsTarType {
+    pub enum SplitBillTarType {
         /// `GZIP`
         Gzip = "GZIP",
     }
 }
 
-impl crate::endpoint::QueryValue for GetBillsTarType {}
+impl crate::endpoint::QueryValue for SplitBillTarType {}
 
 crate::open_enum::open_enum! {
     /// 哈希类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBillsResponseHashType {
+    pub enum SplitBillHashType {
         /// `SHA1`
         Sha1 = "SHA1",
     }
 }
 
-/// The answer of [`GetBills`] (申请分账账单).
+/// The answer of [`SplitBill`] (申请分账账单).
+#[doc(alias = "v3/profitsharing/bills")]
+#[doc(alias = "GET v3/profitsharing/bills")]
+#[doc(alias = "申请分账账单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBillsResponse {
+pub struct SplitBillResponse {
     /// 下载地址
     pub download_url: String,
     /// 哈希类型
-    pub hash_type: GetBillsResponseHashType,
+    pub hash_type: SplitBillHashType,
     /// 哈希值
     pub hash_value: String,
 }
 
-/// The answer of [`GetMerchantConfigsSubMchid`] (查询最大分账比例).
+/// The answer of [`QueryMerchantRatio`] (查询最大分账比例).
+#[doc(alias = "v3/profitsharing/merchant-configs/{sub_mchid}")]
+#[doc(alias = "GET v3/profitsharing/merchant-configs/{sub_mchid}")]
+#[doc(alias = "查询最大分账比例")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetMerchantConfigsSubMchidResponse {
+pub struct QueryMerchantRatioResponse {
     /// 子商户号
     pub sub_mchid: String,
     /// 最大分账比例
@@ -257,7 +293,7 @@ crate::open_enum::open_enum! {
     /// 分账接收方类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersReceiversType {
+    pub enum ReceiverType {
         /// `MERCHANT_ID`
         MerchantId = "MERCHANT_ID",
         /// `PERSONAL_OPENID`
@@ -271,9 +307,9 @@ crate::open_enum::open_enum! {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrdersReceivers {
+pub struct CreateOrderReceiver {
     /// 分账接收方类型
-    pub r#type: PostOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账个人接收方姓名 (sensitive: encrypted on the wire)
@@ -290,7 +326,7 @@ crate::open_enum::open_enum! {
     /// 分账单状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseState {
+    pub enum OrderStatus {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `FINISHED`
@@ -302,7 +338,7 @@ crate::open_enum::open_enum! {
     /// 分账结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseReceiversResult {
+    pub enum DetailStatus {
         /// `PENDING`
         Pending = "PENDING",
         /// `SUCCESS`
@@ -316,7 +352,7 @@ crate::open_enum::open_enum! {
     /// 分账失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrdersResponseReceiversFailReason {
+    pub enum DetailFailReason {
         /// `ACCOUNT_ABNORMAL`
         AccountAbnormal = "ACCOUNT_ABNORMAL",
         /// `NO_RELATION`
@@ -333,24 +369,28 @@ crate::open_enum::open_enum! {
         PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
         /// `INVALID_REQUEST`
         InvalidRequest = "INVALID_REQUEST",
+        /// `BALANCE_NOT_ENOUGH`
+        BalanceNotEnough = "BALANCE_NOT_ENOUGH",
+        /// `TIME_OUT_CLOSED`
+        TimeOutClosed = "TIME_OUT_CLOSED",
     }
 }
 
 /// 分账接收方列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostOrdersResponseReceivers {
+pub struct OrderReceiverDetail {
     /// 分账金额
     pub amount: i64,
     /// 分账描述
     pub description: String,
     /// 分账接收方类型
-    pub r#type: PostOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方帐号
     pub account: String,
     /// 分账结果
-    pub result: PostOrdersResponseReceiversResult,
+    pub result: DetailStatus,
     /// 分账失败原因
-    pub fail_reason: Option<PostOrdersResponseReceiversFailReason>,
+    pub fail_reason: Option<DetailFailReason>,
     /// 分账明细单号
     pub detail_id: Option<String>,
     /// 分账创建时间
@@ -359,9 +399,12 @@ pub struct PostOrdersResponseReceivers {
     pub finish_time: String,
 }
 
-/// The answer of [`PostOrders`] (请求分账).
+/// The answer of [`CreateOrder`] (请求分账).
+#[doc(alias = "v3/profitsharing/orders")]
+#[doc(alias = "POST v3/profitsharing/orders")]
+#[doc(alias = "请求分账")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostOrdersResponse {
+pub struct ProfitSharingOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信订单号
@@ -371,16 +414,16 @@ pub struct PostOrdersResponse {
     /// 微信分账单号
     pub order_id: String,
     /// 分账单状态
-    pub state: PostOrdersResponseState,
+    pub state: OrderStatus,
     /// 分账接收方列表
-    pub receivers: Option<Vec<PostOrdersResponseReceivers>>,
+    pub receivers: Option<Vec<OrderReceiverDetail>>,
 }
 
 crate::open_enum::open_enum! {
     /// 与分账方的关系类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReceiversAddRelationType {
+    pub enum ReceiverRelationType {
         /// `SERVICE_PROVIDER`
         ServiceProvider = "SERVICE_PROVIDER",
         /// `STORE`
@@ -406,30 +449,36 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostReceiversAdd`] (添加分账接收方).
+/// The answer of [`AddReceiver`] (添加分账接收方).
+#[doc(alias = "v3/profitsharing/receivers/add")]
+#[doc(alias = "POST v3/profitsharing/receivers/add")]
+#[doc(alias = "添加分账接收方")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReceiversAddResponse {
+pub struct AddReceiverResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方账号
     pub account: String,
     /// 分账接收方全称 (sensitive: encrypted on the wire)
     pub name: Option<String>,
     /// 与分账方的关系类型
-    pub relation_type: PostReceiversAddRelationType,
+    pub relation_type: ReceiverRelationType,
     /// 自定义的分账关系
     pub custom_relation: Option<String>,
 }
 
-/// The answer of [`PostReceiversDelete`] (删除分账接收方).
+/// The answer of [`DeleteReceiver`] (删除分账接收方).
+#[doc(alias = "v3/profitsharing/receivers/delete")]
+#[doc(alias = "POST v3/profitsharing/receivers/delete")]
+#[doc(alias = "删除分账接收方")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReceiversDeleteResponse {
+pub struct DeleteReceiverResponse {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 分账接收方类型
-    pub r#type: PostOrdersReceiversType,
+    pub r#type: ReceiverType,
     /// 分账接收方账号
     pub account: String,
 }
@@ -438,7 +487,7 @@ crate::open_enum::open_enum! {
     /// 回退结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReturnOrdersResponseResult {
+    pub enum ReturnOrderStatus {
         /// `PROCESSING`
         Processing = "PROCESSING",
         /// `SUCCESS`
@@ -448,27 +497,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 失败原因
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostReturnOrdersResponseFailReason {
-        /// `ACCOUNT_ABNORMAL`
-        AccountAbnormal = "ACCOUNT_ABNORMAL",
-        /// `BALANCE_NOT_ENOUGH`
-        BalanceNotEnough = "BALANCE_NOT_ENOUGH",
-        /// `TIME_OUT_CLOSED`
-        TimeOutClosed = "TIME_OUT_CLOSED",
-        /// `PAYER_ACCOUNT_ABNORMAL`
-        PayerAccountAbnormal = "PAYER_ACCOUNT_ABNORMAL",
-        /// `INVALID_REQUEST`
-        InvalidRequest = "INVALID_REQUEST",
-    }
-}
-
-/// The answer of [`PostReturnOrders`] (请求分账回退).
+/// The answer of [`CreateReturnOrder`] (请求分账回退).
+#[doc(alias = "v3/profitsharing/return-orders")]
+#[doc(alias = "POST v3/profitsharing/return-orders")]
+#[doc(alias = "请求分账回退")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostReturnOrdersResponse {
+pub struct ReturnOrder {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信分账单号
@@ -486,18 +520,21 @@ pub struct PostReturnOrdersResponse {
     /// 回退描述
     pub description: String,
     /// 回退结果
-    pub result: PostReturnOrdersResponseResult,
+    pub result: ReturnOrderStatus,
     /// 失败原因
-    pub fail_reason: Option<PostReturnOrdersResponseFailReason>,
+    pub fail_reason: Option<DetailFailReason>,
     /// 创建时间
     pub create_time: String,
     /// 完成时间
     pub finish_time: String,
 }
 
-/// The answer of [`GetTransactionsTransactionIdAmounts`] (查询剩余待分金额).
+/// The answer of [`QueryOrderAmount`] (查询剩余待分金额).
+#[doc(alias = "v3/profitsharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "GET v3/profitsharing/transactions/{transaction_id}/amounts")]
+#[doc(alias = "查询剩余待分金额")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsTransactionIdAmountsResponse {
+pub struct QueryOrderAmountResponse {
     /// 微信订单号
     pub transaction_id: String,
     /// 订单剩余待分金额
@@ -506,21 +543,17 @@ pub struct GetTransactionsTransactionIdAmountsResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetBills>("GET v3/profitsharing/bills");
+    check.operation::<SplitBill>("GET v3/profitsharing/bills");
     #[cfg(feature = "partner")]
-    check.operation::<GetMerchantConfigsSubMchid>(
-        "GET v3/profitsharing/merchant-configs/{sub_mchid}",
-    );
-    check.operation::<PostOrders>("POST v3/profitsharing/orders");
-    check.operation::<PostOrdersUnfreeze>("POST v3/profitsharing/orders/unfreeze");
-    check.operation::<GetOrdersOutOrderNo>("GET v3/profitsharing/orders/{out_order_no}");
-    check.operation::<PostReceiversAdd>("POST v3/profitsharing/receivers/add");
-    check.operation::<PostReceiversDelete>("POST v3/profitsharing/receivers/delete");
-    check.operation::<PostReturnOrders>("POST v3/profitsharing/return-orders");
-    check.operation::<GetReturnOrdersOutReturnNo>(
-        "GET v3/profitsharing/return-orders/{out_return_no}",
-    );
-    check.operation::<GetTransactionsTransactionIdAmounts>(
+    check.operation::<QueryMerchantRatio>("GET v3/profitsharing/merchant-configs/{sub_mchid}");
+    check.operation::<CreateOrder>("POST v3/profitsharing/orders");
+    check.operation::<UnfreezeOrder>("POST v3/profitsharing/orders/unfreeze");
+    check.operation::<QueryOrder>("GET v3/profitsharing/orders/{out_order_no}");
+    check.operation::<AddReceiver>("POST v3/profitsharing/receivers/add");
+    check.operation::<DeleteReceiver>("POST v3/profitsharing/receivers/delete");
+    check.operation::<CreateReturnOrder>("POST v3/profitsharing/return-orders");
+    check.operation::<QueryReturnOrder>("GET v3/profitsharing/return-orders/{out_return_no}");
+    check.operation::<QueryOrderAmount>(
         "GET v3/profitsharing/transactions/{transaction_id}/amounts",
     );
 }

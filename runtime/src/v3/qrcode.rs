@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/qrcode/transactions`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 直连商户.
-#[endpoint(POST, "v3/qrcode/transactions", response = PostTransactionsResponse)]
+#[doc(alias = "v3/qrcode/transactions")]
+#[doc(alias = "POST v3/qrcode/transactions")]
+#[doc(alias = "扣费受理")]
+#[endpoint(POST, "v3/qrcode/transactions", response = Transactions)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactions {
+pub struct CreateTransaction {
     /// 商户在微信申请公众号或移动应用成功后分配的账号ID
     pub appid: String,
     /// 子公众账号ID
@@ -28,7 +31,7 @@ pub struct PostTransactions {
     /// 商户系统内部订单号
     pub out_trade_no: String,
     /// 交易场景值
-    pub trade_scene: PostTransactionsTradeScene,
+    pub trade_scene: TradeScene,
     /// 代金券或立减优惠功能的参数
     pub goods_tag: Option<String>,
     /// 签约成功后
@@ -36,11 +39,11 @@ pub struct PostTransactions {
     /// 接受扣款结果异步回调通知的URL
     pub notify_url: String,
     /// 订单金额信息
-    pub amount: PostTransactionsAmount,
+    pub amount: OrderAmount,
     /// 公交场景信息
-    pub bus_info: Option<PostTransactionsBusInfo>,
+    pub bus_info: Option<BusInfo>,
     /// 地铁场景信息
-    pub metro_info: Option<PostTransactionsMetroInfo>,
+    pub metro_info: Option<MetroInfo>,
 }
 
 /// 查询订单
@@ -48,10 +51,13 @@ pub struct PostTransactions {
 /// `GET /v3/qrcode/transactions/out-trade-no/{out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 直连商户.
-#[endpoint(GET, "v3/qrcode/transactions/out-trade-no/{out_trade_no}", response = PostTransactionsResponse)]
+#[doc(alias = "v3/qrcode/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/qrcode/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单")]
+#[endpoint(GET, "v3/qrcode/transactions/out-trade-no/{out_trade_no}", response = Transactions)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct QueryTransaction {
     /// 商户系统内部订单号
     pub out_trade_no: String,
     /// 微信支付分配的子商户号
@@ -63,10 +69,13 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `GET /v3/qrcode/user-services/contract-id/{contract_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 直连商户.
-#[endpoint(GET, "v3/qrcode/user-services/contract-id/{contract_id}", response = GetUserServicesContractIdContractIdResponse)]
+#[doc(alias = "v3/qrcode/user-services/contract-id/{contract_id}")]
+#[doc(alias = "GET v3/qrcode/user-services/contract-id/{contract_id}")]
+#[doc(alias = "查询用户服务可用信息")]
+#[endpoint(GET, "v3/qrcode/user-services/contract-id/{contract_id}", response = UserService)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUserServicesContractIdContractId {
+pub struct QueryUserService {
     /// 签约成功后
     pub contract_id: String,
     /// 商户在微信申请公众号或移动应用成功后分配的账号ID
@@ -81,7 +90,7 @@ crate::open_enum::open_enum! {
     /// 交易场景值
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsTradeScene {
+    pub enum TradeScene {
         /// `BUS`
         Bus = "BUS",
         /// `METRO`
@@ -92,7 +101,7 @@ crate::open_enum::open_enum! {
 /// 订单金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsAmount {
+pub struct OrderAmount {
     /// 订单总金额
     pub total: i64,
     /// 符合ISO
@@ -103,7 +112,7 @@ pub struct PostTransactionsAmount {
 /// 公交场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsBusInfo {
+pub struct BusInfo {
     /// 用户乘车时间
     pub start_time: String,
     /// 乘车路线
@@ -117,7 +126,7 @@ pub struct PostTransactionsBusInfo {
 /// 地铁场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsMetroInfo {
+pub struct MetroInfo {
     /// 用户乘车时间
     pub start_time: String,
     /// 用户下车时间
@@ -135,7 +144,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsResponseTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `ACCEPTED`
@@ -151,7 +160,7 @@ crate::open_enum::open_enum! {
     /// 用户还款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsResponseUserRepayState {
+    pub enum UserRepayState {
         /// `NOT_REPAY`
         NotRepay = "NOT_REPAY",
         /// `REPAID`
@@ -163,7 +172,7 @@ crate::open_enum::open_enum! {
 
 /// 公交场景信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseBusInfo {
+pub struct BusSceneInfo {
     /// 用户乘车时间
     pub start_time: Option<String>,
     /// 乘车路线
@@ -174,7 +183,7 @@ pub struct PostTransactionsResponseBusInfo {
 
 /// 地铁场景信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseMetroInfo {
+pub struct MetroSceneInfo {
     /// 用户乘车时间
     pub start_time: Option<String>,
     /// 用户下车时间
@@ -187,7 +196,7 @@ pub struct PostTransactionsResponseMetroInfo {
 
 /// 订单金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponseAmount {
+pub struct QueryOrderAmount {
     /// 订单总金额
     pub total: Option<i64>,
     /// 用户实际支付金额
@@ -200,7 +209,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsResponsePromotionDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -212,7 +221,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsResponsePromotionDetailType {
+    pub enum PromotionType {
         /// `CASH`
         Cash = "CASH",
         /// `NOCASH`
@@ -222,15 +231,15 @@ crate::open_enum::open_enum! {
 
 /// 优惠信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: Option<String>,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostTransactionsResponsePromotionDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<PostTransactionsResponsePromotionDetailType>,
+    pub r#type: Option<PromotionType>,
     /// 活动ID
     pub stock_id: Option<String>,
     /// 优惠券面额
@@ -245,9 +254,12 @@ pub struct PostTransactionsResponsePromotionDetail {
     pub currency: Option<String>,
 }
 
-/// The answer of [`PostTransactions`] (扣费受理).
+/// The answer of [`CreateTransaction`] (扣费受理).
+#[doc(alias = "v3/qrcode/transactions")]
+#[doc(alias = "POST v3/qrcode/transactions")]
+#[doc(alias = "扣费受理")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsResponse {
+pub struct Transactions {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -265,7 +277,7 @@ pub struct PostTransactionsResponse {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PostTransactionsResponseTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 交易状态描述
     pub trade_state_description: Option<String>,
     /// 支付完成时间
@@ -273,7 +285,7 @@ pub struct PostTransactionsResponse {
     /// 付款银行
     pub bank_type: Option<String>,
     /// 用户还款状态
-    pub user_repay_state: Option<PostTransactionsResponseUserRepayState>,
+    pub user_repay_state: Option<UserRepayState>,
     /// 还款微信支付订单号
     pub repay_transaction_id: Option<String>,
     /// 垫资还款时间
@@ -283,22 +295,22 @@ pub struct PostTransactionsResponse {
     /// 代扣签约ID
     pub contract_id: Option<String>,
     /// 交易场景
-    pub trade_scene: Option<PostTransactionsTradeScene>,
+    pub trade_scene: Option<TradeScene>,
     /// 公交场景信息
-    pub bus_info: Option<PostTransactionsResponseBusInfo>,
+    pub bus_info: Option<BusSceneInfo>,
     /// 地铁场景信息
-    pub metro_info: Option<PostTransactionsResponseMetroInfo>,
+    pub metro_info: Option<MetroSceneInfo>,
     /// 订单金额信息
-    pub amount: Option<PostTransactionsResponseAmount>,
+    pub amount: Option<QueryOrderAmount>,
     /// 优惠信息
-    pub promotion_detail: Option<Vec<PostTransactionsResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 crate::open_enum::open_enum! {
     /// 用户服务可用状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUserServicesContractIdContractIdResponseUserServiceState {
+    pub enum UserServiceState {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `BLOCKED`
@@ -310,7 +322,7 @@ crate::open_enum::open_enum! {
     /// 原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUserServicesContractIdContractIdResponseBlockReason {
+    pub enum BlockReason {
         /// `DELETED`
         Deleted = "DELETED",
         /// `ACCOUNT_FROZEN`
@@ -320,24 +332,23 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetUserServicesContractIdContractId`] (查询用户服务可用信息).
+/// The answer of [`QueryUserService`] (查询用户服务可用信息).
+#[doc(alias = "v3/qrcode/user-services/contract-id/{contract_id}")]
+#[doc(alias = "GET v3/qrcode/user-services/contract-id/{contract_id}")]
+#[doc(alias = "查询用户服务可用信息")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserServicesContractIdContractIdResponse {
+pub struct UserService {
     /// 签约成功后
     pub contract_id: Option<String>,
     /// 用户服务可用状态
-    pub user_service_state: Option<GetUserServicesContractIdContractIdResponseUserServiceState>,
+    pub user_service_state: Option<UserServiceState>,
     /// 原因
-    pub block_reason: Option<GetUserServicesContractIdContractIdResponseBlockReason>,
+    pub block_reason: Option<BlockReason>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostTransactions>("POST v3/qrcode/transactions");
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
-        "GET v3/qrcode/transactions/out-trade-no/{out_trade_no}",
-    );
-    check.operation::<GetUserServicesContractIdContractId>(
-        "GET v3/qrcode/user-services/contract-id/{contract_id}",
-    );
+    check.operation::<CreateTransaction>("POST v3/qrcode/transactions");
+    check.operation::<QueryTransaction>("GET v3/qrcode/transactions/out-trade-no/{out_trade_no}");
+    check.operation::<QueryUserService>("GET v3/qrcode/user-services/contract-id/{contract_id}");
 }

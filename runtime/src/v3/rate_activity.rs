@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `POST /v3/rate-activity/applications`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/rateactivity/chapter3_1.shtml>.
 /// Callers: 从业机构.
+#[doc(alias = "v3/rate-activity/applications")]
+#[doc(alias = "POST v3/rate-activity/applications")]
+#[doc(alias = "报名费率优惠活动API")]
 #[endpoint(POST, "v3/rate-activity/applications", response = PostApplicationsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -22,9 +25,9 @@ pub struct PostApplications {
     /// 从业机构特约商户号
     pub sub_mchid: String,
     /// 活动报名信息
-    pub activity_detail: PostApplicationsActivityDetail,
+    pub activity_detail: ActivityDetail,
     /// 补充信息
-    pub additional_information: Option<PostApplicationsAdditionalInformation>,
+    pub additional_information: Option<AdditionalInformation>,
 }
 
 /// 根据申请单ID查询申请单结果API
@@ -32,10 +35,13 @@ pub struct PostApplications {
 /// `GET /v3/rate-activity/applications/id/{application_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/rateactivity/chapter3_2.shtml>.
 /// Callers: 从业机构.
-#[endpoint(GET, "v3/rate-activity/applications/id/{application_id}", response = GetApplicationsIdApplicationIdResponse)]
+#[doc(alias = "v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "GET v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "根据申请单ID查询申请单结果API")]
+#[endpoint(GET, "v3/rate-activity/applications/id/{application_id}", response = GetApplicationsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetApplicationsIdApplicationId {
+pub struct GetApplicationsId {
     /// 申请单编号
     pub application_id: String,
 }
@@ -45,23 +51,25 @@ pub struct GetApplicationsIdApplicationId {
 /// `PATCH /v3/rate-activity/applications/id/{application_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/rateactivity/chapter3_3.shtml>.
 /// Callers: 从业机构.
-#[endpoint(PATCH, "v3/rate-activity/applications/id/{application_id}", response = PostApplicationsResponse)]
+#[doc(alias = "v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "PATCH v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "修改单据信息API")]
+#[endpoint(PATCH, "v3/rate-activity/applications/id/{application_id}", response = PatchApplicationsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchApplicationsIdApplicationId {
+pub struct PatchApplicationsId {
     /// 申请单编号
     pub application_id: String,
     /// 活动报名修改信息
-    pub activity_detail_modification:
-        Option<PatchApplicationsIdApplicationIdActivityDetailModification>,
+    pub activity_detail_modification: Option<ActivityDetailModification>,
     /// 补充信息
-    pub additional_information: Option<PostApplicationsAdditionalInformation>,
+    pub additional_information: Option<AdditionalInformation>,
 }
 
 /// 活动报名材料
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplicationsActivityDetailActivityApplyInformation {
+pub struct ActivityApplyInformation {
     /// 材料ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_material_id: Option<String>,
@@ -73,7 +81,7 @@ pub struct PostApplicationsActivityDetailActivityApplyInformation {
 /// 活动报名信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplicationsActivityDetail {
+pub struct ActivityDetail {
     /// 活动ID
     pub activity_id: String,
     /// 活动费率
@@ -81,14 +89,13 @@ pub struct PostApplicationsActivityDetail {
     pub activity_rate: Option<String>,
     /// 活动报名材料
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub activity_apply_information:
-        Option<Vec<PostApplicationsActivityDetailActivityApplyInformation>>,
+    pub activity_apply_information: Option<Vec<ActivityApplyInformation>>,
 }
 
 /// 补充信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostApplicationsAdditionalInformation {
+pub struct AdditionalInformation {
     /// 补充说明
     #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_message: Option<String>,
@@ -98,15 +105,21 @@ pub struct PostApplicationsAdditionalInformation {
 }
 
 /// The answer of [`PostApplications`] (报名费率优惠活动API).
+#[doc(alias = "v3/rate-activity/applications")]
+#[doc(alias = "POST v3/rate-activity/applications")]
+#[doc(alias = "报名费率优惠活动API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostApplicationsResponse {
     /// 申请单编号
     pub application_id: Option<String>,
 }
 
-/// The answer of [`GetApplicationsIdApplicationId`] (根据申请单ID查询申请单结果API).
+/// The answer of [`GetApplicationsId`] (根据申请单ID查询申请单结果API).
+#[doc(alias = "v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "GET v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "根据申请单ID查询申请单结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetApplicationsIdApplicationIdResponse {
+pub struct GetApplicationsIdResponse {
     /// 申请单状态
     pub application_state: Option<String>,
     /// 从业机构特约商户号
@@ -122,23 +135,30 @@ pub struct GetApplicationsIdApplicationIdResponse {
 /// 活动报名修改信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchApplicationsIdApplicationIdActivityDetailModification {
+pub struct ActivityDetailModification {
     /// 活动费率
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_rate: Option<String>,
     /// 活动报名材料
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub activity_apply_information:
-        Option<Vec<PostApplicationsActivityDetailActivityApplyInformation>>,
+    pub activity_apply_information: Option<Vec<ActivityApplyInformation>>,
+}
+
+/// The answer of [`PatchApplicationsId`] (修改单据信息API).
+#[doc(alias = "v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "PATCH v3/rate-activity/applications/id/{application_id}")]
+#[doc(alias = "修改单据信息API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PatchApplicationsIdResponse {
+    /// 申请单编号
+    pub application_id: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostApplications>("POST v3/rate-activity/applications");
-    check.operation::<GetApplicationsIdApplicationId>(
-        "GET v3/rate-activity/applications/id/{application_id}",
-    );
-    check.operation::<PatchApplicationsIdApplicationId>(
+    check.operation::<GetApplicationsId>("GET v3/rate-activity/applications/id/{application_id}");
+    check.operation::<PatchApplicationsId>(
         "PATCH v3/rate-activity/applications/id/{application_id}",
     );
 }

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/realname/verify`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/partner/4013735179>.
 /// Callers: 服务商.
+#[doc(alias = "v3/realname/verify")]
+#[doc(alias = "GET v3/realname/verify")]
+#[doc(alias = "实名信息校验")]
 #[endpoint(GET, "v3/realname/verify", response = GetVerifyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -26,6 +29,9 @@ pub struct GetVerify {
 }
 
 /// The answer of [`GetVerify`] (实名信息校验).
+#[doc(alias = "v3/realname/verify")]
+#[doc(alias = "GET v3/realname/verify")]
+#[doc(alias = "实名信息校验")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetVerifyResponse {
     /// 实名比对结果

@@ -11,18 +11,21 @@ use crate::endpoint;
 /// `POST /v3/recharge/bank-transfer-recharges/apply`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-recharge/bank-recharge/bank-transfer-recharge-apply.html>.
 /// Callers: 普通商户.
-#[endpoint(POST, "v3/recharge/bank-transfer-recharges/apply", response = PostBankTransferRechargesApplyResponse)]
+#[doc(alias = "v3/recharge/bank-transfer-recharges/apply")]
+#[doc(alias = "POST v3/recharge/bank-transfer-recharges/apply")]
+#[doc(alias = "申请银行转账充值")]
+#[endpoint(POST, "v3/recharge/bank-transfer-recharges/apply", response = BankTransferRechargeApplyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBankTransferRechargesApply {
+pub struct BankTransferRechargeApply {
     /// 商户充值单号
     pub out_recharge_no: String,
     /// 充值场景
-    pub recharge_scene: PostBankTransferRechargesApplyRechargeScene,
+    pub recharge_scene: RechargeScene,
     /// 充值入账账户
-    pub account_type: PostBankTransferRechargesApplyAccountType,
+    pub account_type: AccountType,
     /// 充值金额
-    pub recharge_amount: PostBankTransferRechargesApplyRechargeAmount,
+    pub recharge_amount: RechargeAmount,
 }
 
 /// 查询银行转账充值结果
@@ -30,10 +33,13 @@ pub struct PostBankTransferRechargesApply {
 /// `GET /v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/mch-recharge/bank-recharge/bank-transfer-recharge-get-by-out-no.html>.
 /// Callers: 普通商户.
-#[endpoint(GET, "v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}", response = GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse)]
+#[doc(alias = "v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "GET v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "查询银行转账充值结果")]
+#[endpoint(GET, "v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}", response = BankTransferRechargeGetByOutNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNo {
+pub struct BankTransferRechargeGetByOutNo {
     /// 商户充值单号
     pub out_recharge_no: String,
 }
@@ -42,9 +48,11 @@ crate::open_enum::open_enum! {
     /// 充值场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBankTransferRechargesApplyRechargeScene {
+    pub enum RechargeScene {
         /// `NORMAL_BANK_TRANSFER`
         NormalBankTransfer = "NORMAL_BANK_TRANSFER",
+        /// `ECOMMERCE_BANK_TRANSFER`
+        EcommerceBankTransfer = "ECOMMERCE_BANK_TRANSFER",
     }
 }
 
@@ -52,7 +60,7 @@ crate::open_enum::open_enum! {
     /// 充值入账账户
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBankTransferRechargesApplyAccountType {
+    pub enum AccountType {
         /// `BASIC`
         Basic = "BASIC",
         /// `OPERATION`
@@ -64,7 +72,7 @@ crate::open_enum::open_enum! {
 
 /// 充值金额
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostBankTransferRechargesApplyRechargeAmount {
+pub struct RechargeAmount {
     /// 总金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -75,7 +83,7 @@ pub struct PostBankTransferRechargesApplyRechargeAmount {
 
 /// 银行账户
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBankTransferRechargesApplyResponseTransferInAccount {
+pub struct TransferInAccount {
     /// 开户银行名称
     pub bank_name: Option<String>,
     /// 开户银行省市编码
@@ -88,22 +96,25 @@ pub struct PostBankTransferRechargesApplyResponseTransferInAccount {
     pub bank_account_no: Option<String>,
 }
 
-/// The answer of [`PostBankTransferRechargesApply`] (申请银行转账充值).
+/// The answer of [`BankTransferRechargeApply`] (申请银行转账充值).
+#[doc(alias = "v3/recharge/bank-transfer-recharges/apply")]
+#[doc(alias = "POST v3/recharge/bank-transfer-recharges/apply")]
+#[doc(alias = "申请银行转账充值")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBankTransferRechargesApplyResponse {
+pub struct BankTransferRechargeApplyResponse {
     /// 微信支付充值单号
     pub recharge_id: Option<String>,
     /// 商户充值单号
     pub out_recharge_no: Option<String>,
     /// 银行账户
-    pub transfer_in_account: Option<PostBankTransferRechargesApplyResponseTransferInAccount>,
+    pub transfer_in_account: Option<TransferInAccount>,
 }
 
 crate::open_enum::open_enum! {
     /// 充值状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState {
+    pub enum RechargeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `RECHARGING`
@@ -113,19 +124,9 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 充值场景
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene {
-        /// `ECOMMERCE_BANK_TRANSFER`
-        EcommerceBankTransfer = "ECOMMERCE_BANK_TRANSFER",
-    }
-}
-
 /// 转账充值的付款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo {
+pub struct BankTransferInfo {
     /// 转账充值附言
     pub memo: Option<String>,
     /// 银行转账退回时间
@@ -138,9 +139,12 @@ pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransfe
     pub bank_card_tail: Option<String>,
 }
 
-/// The answer of [`GetBankTransferRechargesOutRechargeNoOutRechargeNo`] (查询银行转账充值结果).
+/// The answer of [`BankTransferRechargeGetByOutNo`] (查询银行转账充值结果).
+#[doc(alias = "v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "GET v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}")]
+#[doc(alias = "查询银行转账充值结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
+pub struct BankTransferRechargeGetByOutNoResponse {
     /// 充值商户号
     pub mchid: Option<String>,
     /// 微信支付充值单号
@@ -148,20 +152,17 @@ pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
     /// 商户充值单号
     pub out_recharge_no: Option<String>,
     /// 充值入账账户
-    pub account_type: Option<PostBankTransferRechargesApplyAccountType>,
+    pub account_type: Option<AccountType>,
     /// 充值状态
-    pub recharge_state:
-        Option<GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeState>,
+    pub recharge_state: Option<RechargeState>,
     /// 充值场景
-    pub recharge_scene:
-        Option<GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseRechargeScene>,
+    pub recharge_scene: Option<RechargeScene>,
     /// 充值状态描述
     pub recharge_state_desc: Option<String>,
     /// 充值金额
-    pub recharge_amount: Option<PostBankTransferRechargesApplyRechargeAmount>,
+    pub recharge_amount: Option<RechargeAmount>,
     /// 转账充值的付款信息
-    pub bank_transfer_info:
-        Option<GetBankTransferRechargesOutRechargeNoOutRechargeNoResponseBankTransferInfo>,
+    pub bank_transfer_info: Option<BankTransferInfo>,
     /// 受理充值时间
     pub accept_time: Option<String>,
     /// 充值成功时间
@@ -172,10 +173,8 @@ pub struct GetBankTransferRechargesOutRechargeNoOutRechargeNoResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostBankTransferRechargesApply>(
-        "POST v3/recharge/bank-transfer-recharges/apply",
-    );
-    check.operation::<GetBankTransferRechargesOutRechargeNoOutRechargeNo>(
+    check.operation::<BankTransferRechargeApply>("POST v3/recharge/bank-transfer-recharges/apply");
+    check.operation::<BankTransferRechargeGetByOutNo>(
         "GET v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}",
     );
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/refund/domestic/refunds`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/refund/domestic/refunds", response = PostDomesticRefundsResponse)]
+#[doc(alias = "v3/refund/domestic/refunds")]
+#[doc(alias = "POST v3/refund/domestic/refunds")]
+#[doc(alias = "申请退款API")]
+#[endpoint(POST, "v3/refund/domestic/refunds", response = Refund)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostDomesticRefunds {
+pub struct CreateRefund {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 微信支付订单号
@@ -28,11 +31,11 @@ pub struct PostDomesticRefunds {
     /// 退款结果回调url
     pub notify_url: Option<String>,
     /// 退款资金来源
-    pub funds_account: Option<PostDomesticRefundsFundsAccount>,
+    pub funds_account: Option<ReqFundsAccount>,
     /// 金额信息
-    pub amount: PostDomesticRefundsAmount,
+    pub amount: AmountReq,
     /// 退款商品
-    pub goods_detail: Option<Vec<PostDomesticRefundsGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
 /// 查询单笔退款API
@@ -40,10 +43,13 @@ pub struct PostDomesticRefunds {
 /// `GET /v3/refund/domestic/refunds/{out_refund_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/query-by-out-refund-no.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/refund/domestic/refunds/{out_refund_no}", response = PostDomesticRefundsResponse)]
+#[doc(alias = "v3/refund/domestic/refunds/{out_refund_no}")]
+#[doc(alias = "GET v3/refund/domestic/refunds/{out_refund_no}")]
+#[doc(alias = "查询单笔退款API")]
+#[endpoint(GET, "v3/refund/domestic/refunds/{out_refund_no}", response = Refund)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetDomesticRefundsOutRefundNo {
+pub struct QueryByOutRefundNo {
     /// 商户退款单号
     pub out_refund_no: String,
     /// 子商户号
@@ -55,10 +61,13 @@ pub struct GetDomesticRefundsOutRefundNo {
 /// `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", response = PostDomesticRefundsRefundIdApplyAbnormalRefundResponse)]
+#[doc(alias = "v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "POST v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "发起异常退款")]
+#[endpoint(POST, "v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", response = CreateAbnormalRefundResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostDomesticRefundsRefundIdApplyAbnormalRefund {
+pub struct CreateAbnormalRefund {
     /// 微信退款单号
     pub refund_id: String,
     /// 子商户号
@@ -66,9 +75,9 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefund {
     /// 商户退款单号
     pub out_refund_no: String,
     /// 异常退款处理方式
-    pub r#type: PostDomesticRefundsRefundIdApplyAbnormalRefundType,
+    pub r#type: ApplyAbnormalRefundType,
     /// 开户银行
-    pub bank_type: Option<PostDomesticRefundsRefundIdApplyAbnormalRefundBankType>,
+    pub bank_type: Option<BankType>,
     /// 收款银行卡号 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub bank_account: Option<String>,
@@ -81,9 +90,19 @@ crate::open_enum::open_enum! {
     /// 退款资金来源
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsFundsAccount {
+    pub enum ReqFundsAccount {
         /// `AVAILABLE`
         Available = "AVAILABLE",
+        /// `UNSETTLED`
+        Unsettled = "UNSETTLED",
+        /// `UNAVAILABLE`
+        Unavailable = "UNAVAILABLE",
+        /// `OPERATION`
+        Operation = "OPERATION",
+        /// `BASIC`
+        Basic = "BASIC",
+        /// `ECNY_BASIC`
+        EcnyBasic = "ECNY_BASIC",
     }
 }
 
@@ -91,7 +110,7 @@ crate::open_enum::open_enum! {
     /// 出资账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsAmountFromAccount {
+    pub enum Account {
         /// `AVAILABLE`
         Available = "AVAILABLE",
         /// `UNAVAILABLE`
@@ -101,9 +120,9 @@ crate::open_enum::open_enum! {
 
 /// 退款出资账户及金额
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostDomesticRefundsAmountFrom {
+pub struct FundsFromItem {
     /// 出资账户类型
-    pub account: PostDomesticRefundsAmountFromAccount,
+    pub account: Account,
     /// 出资金额
     pub amount: i64,
 }
@@ -111,12 +130,12 @@ pub struct PostDomesticRefundsAmountFrom {
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostDomesticRefundsAmount {
+pub struct AmountReq {
     /// 退款金额
     pub refund: i64,
     /// 退款出资账户及金额
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<Vec<PostDomesticRefundsAmountFrom>>,
+    pub from: Option<Vec<FundsFromItem>>,
     /// 原订单金额
     pub total: i64,
     /// 退款币种
@@ -125,7 +144,7 @@ pub struct PostDomesticRefundsAmount {
 
 /// 退款商品
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostDomesticRefundsGoodsDetail {
+pub struct GoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: String,
     /// 微信侧商品编码
@@ -146,7 +165,7 @@ crate::open_enum::open_enum! {
     /// 退款渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsResponseChannel {
+    pub enum Channel {
         /// `ORIGINAL`
         Original = "ORIGINAL",
         /// `BALANCE`
@@ -162,7 +181,7 @@ crate::open_enum::open_enum! {
     /// 退款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsResponseStatus {
+    pub enum Status {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `CLOSED`
@@ -174,35 +193,15 @@ crate::open_enum::open_enum! {
     }
 }
 
-crate::open_enum::open_enum! {
-    /// 资金账户
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsResponseFundsAccount {
-        /// `UNSETTLED`
-        Unsettled = "UNSETTLED",
-        /// `AVAILABLE`
-        Available = "AVAILABLE",
-        /// `UNAVAILABLE`
-        Unavailable = "UNAVAILABLE",
-        /// `OPERATION`
-        Operation = "OPERATION",
-        /// `BASIC`
-        Basic = "BASIC",
-        /// `ECNY_BASIC`
-        EcnyBasic = "ECNY_BASIC",
-    }
-}
-
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsResponseAmount {
+pub struct Amount {
     /// 订单金额
     pub total: i64,
     /// 退款金额
     pub refund: i64,
     /// 退款出资账户及金额
-    pub from: Option<Vec<PostDomesticRefundsAmountFrom>>,
+    pub from: Option<Vec<FundsFromItem>>,
     /// 用户支付金额
     pub payer_total: i64,
     /// 用户退款金额
@@ -223,7 +222,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsResponsePromotionDetailScope {
+    pub enum Scope {
         /// `GLOBAL`
         Global = "GLOBAL",
         /// `SINGLE`
@@ -235,7 +234,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsResponsePromotionDetailType {
+    pub enum Type {
         /// `COUPON`
         Coupon = "COUPON",
         /// `DISCOUNT`
@@ -245,24 +244,27 @@ crate::open_enum::open_enum! {
 
 /// 优惠退款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsResponsePromotionDetail {
+pub struct Promotion {
     /// 券ID
     pub promotion_id: String,
     /// 优惠范围
-    pub scope: PostDomesticRefundsResponsePromotionDetailScope,
+    pub scope: Scope,
     /// 优惠类型
-    pub r#type: PostDomesticRefundsResponsePromotionDetailType,
+    pub r#type: Type,
     /// 优惠券面额
     pub amount: i64,
     /// 优惠退款金额
     pub refund_amount: i64,
     /// 商品列表
-    pub goods_detail: Option<Vec<PostDomesticRefundsGoodsDetail>>,
+    pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
-/// The answer of [`PostDomesticRefunds`] (申请退款API).
+/// The answer of [`CreateRefund`] (申请退款API).
+#[doc(alias = "v3/refund/domestic/refunds")]
+#[doc(alias = "POST v3/refund/domestic/refunds")]
+#[doc(alias = "申请退款API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsResponse {
+pub struct Refund {
     /// 微信支付退款号
     pub refund_id: String,
     /// 商户退款单号
@@ -272,7 +274,7 @@ pub struct PostDomesticRefundsResponse {
     /// 商户订单号
     pub out_trade_no: String,
     /// 退款渠道
-    pub channel: PostDomesticRefundsResponseChannel,
+    pub channel: Channel,
     /// 退款入账账户
     pub user_received_account: String,
     /// 退款成功时间
@@ -280,20 +282,20 @@ pub struct PostDomesticRefundsResponse {
     /// 退款创建时间
     pub create_time: String,
     /// 退款状态
-    pub status: PostDomesticRefundsResponseStatus,
+    pub status: Status,
     /// 资金账户
-    pub funds_account: Option<PostDomesticRefundsResponseFundsAccount>,
+    pub funds_account: Option<ReqFundsAccount>,
     /// 金额信息
-    pub amount: PostDomesticRefundsResponseAmount,
+    pub amount: Amount,
     /// 优惠退款信息
-    pub promotion_detail: Option<Vec<PostDomesticRefundsResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<Promotion>>,
 }
 
 crate::open_enum::open_enum! {
     /// 异常退款处理方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsRefundIdApplyAbnormalRefundType {
+    pub enum ApplyAbnormalRefundType {
         /// `USER_BANK_CARD`
         UserBankCard = "USER_BANK_CARD",
         /// `MERCHANT_BANK_CARD`
@@ -305,7 +307,7 @@ crate::open_enum::open_enum! {
     /// 开户银行
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDomesticRefundsRefundIdApplyAbnormalRefundBankType {
+    pub enum BankType {
         /// `CMB_DEBIT`
         CmbDebit = "CMB_DEBIT",
         /// `COMM_DEBIT`
@@ -341,7 +343,7 @@ crate::open_enum::open_enum! {
 
 /// 退款出资账户及金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponseAmountFrom {
+pub struct AmountFrom {
     /// 出资账户类型
     pub account: Option<String>,
     /// 出资金额
@@ -350,13 +352,13 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponseAmountFrom {
 
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponseAmount {
+pub struct ApplyAbnormalRefundAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 退款金额
     pub refund: Option<i64>,
     /// 退款出资账户及金额
-    pub from: Option<Vec<PostDomesticRefundsRefundIdApplyAbnormalRefundResponseAmountFrom>>,
+    pub from: Option<Vec<AmountFrom>>,
     /// 用户支付金额
     pub payer_total: Option<i64>,
     /// 用户退款金额
@@ -375,7 +377,7 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponseAmount {
 
 /// 商品列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDetail {
+pub struct PromotionDetailGoodsDetail {
     /// 商户侧商品编码
     pub merchant_goods_id: Option<String>,
     /// 微信侧商品编码
@@ -392,7 +394,7 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail
 
 /// 优惠退款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
@@ -404,14 +406,15 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail
     /// 优惠退款金额
     pub refund_amount: Option<i64>,
     /// 商品列表
-    pub goods_detail: Option<
-        Vec<PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetailGoodsDetail>,
-    >,
+    pub goods_detail: Option<Vec<PromotionDetailGoodsDetail>>,
 }
 
-/// The answer of [`PostDomesticRefundsRefundIdApplyAbnormalRefund`] (发起异常退款).
+/// The answer of [`CreateAbnormalRefund`] (发起异常退款).
+#[doc(alias = "v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "POST v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund")]
+#[doc(alias = "发起异常退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponse {
+pub struct CreateAbnormalRefundResponse {
     /// 微信支付退款号
     pub refund_id: Option<String>,
     /// 商户退款单号
@@ -433,19 +436,16 @@ pub struct PostDomesticRefundsRefundIdApplyAbnormalRefundResponse {
     /// 资金账户
     pub funds_account: Option<String>,
     /// 金额信息
-    pub amount: Option<PostDomesticRefundsRefundIdApplyAbnormalRefundResponseAmount>,
+    pub amount: Option<ApplyAbnormalRefundAmount>,
     /// 优惠退款信息
-    pub promotion_detail:
-        Option<Vec<PostDomesticRefundsRefundIdApplyAbnormalRefundResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostDomesticRefunds>("POST v3/refund/domestic/refunds");
-    check.operation::<GetDomesticRefundsOutRefundNo>(
-        "GET v3/refund/domestic/refunds/{out_refund_no}",
-    );
-    check.operation::<PostDomesticRefundsRefundIdApplyAbnormalRefund>(
+    check.operation::<CreateRefund>("POST v3/refund/domestic/refunds");
+    check.operation::<QueryByOutRefundNo>("GET v3/refund/domestic/refunds/{out_refund_no}");
+    check.operation::<CreateAbnormalRefund>(
         "POST v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
     );
 }

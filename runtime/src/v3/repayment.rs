@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}", response = GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse)]
+#[doc(alias = "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "GET v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "还款单查询")]
+#[endpoint(GET, "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}", response = GetCombineTransactionsPartnerOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo {
+pub struct GetCombineTransactionsPartnerOutTradeNo {
     /// 还款单订单号
     pub combine_out_trade_no: String,
 }
@@ -24,14 +27,21 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo {
 /// `POST /v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(
+    alias = "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close"
+)]
+#[doc(
+    alias = "POST v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close"
+)]
+#[doc(alias = "商户关单")]
 #[endpoint(POST, "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoClose {
+pub struct PostCombineTransactionsPartnerOutTradeNoClose {
     /// 还款单订单号
     pub combine_out_trade_no: String,
     /// 还款明细单信息列表
-    pub sub_orders: Vec<PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrders>,
+    pub sub_orders: Vec<CloseSubOrder>,
 }
 
 /// 还款下单
@@ -39,6 +49,9 @@ pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoClose {
 /// `POST /v3/repayment/combine-transactions/partner/prepay`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/repayment/combine-transactions/partner/prepay")]
+#[doc(alias = "POST v3/repayment/combine-transactions/partner/prepay")]
+#[doc(alias = "还款下单")]
 #[endpoint(POST, "v3/repayment/combine-transactions/partner/prepay", response = PostCombineTransactionsPartnerPrepayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -48,26 +61,26 @@ pub struct PostCombineTransactionsPartnerPrepay {
     /// 还款服务商商户号
     pub combine_mchid: String,
     /// 还款明细单信息列表
-    pub sub_orders: Vec<PostCombineTransactionsPartnerPrepaySubOrders>,
+    pub sub_orders: Vec<PrepaySubOrder>,
     /// 交易结束时间
     pub time_expire: Option<String>,
     /// 通知地址
     pub notify_url: Option<String>,
     /// H5调起支付场景信息
-    pub h5_info: Option<PostCombineTransactionsPartnerPrepayH5Info>,
+    pub h5_info: Option<H5Info>,
     /// APP调起支付场景信息
-    pub app_info: Option<PostCombineTransactionsPartnerPrepayAppInfo>,
+    pub app_info: Option<AppInfo>,
     /// 小程序调起支付场景信息
-    pub miniprogram_info: Option<PostCombineTransactionsPartnerPrepayMiniprogramInfo>,
+    pub miniprogram_info: Option<MiniprogramInfo>,
     /// 支付者信息
-    pub combine_payer_info: Option<PostCombineTransactionsPartnerPrepayCombinePayerInfo>,
+    pub combine_payer_info: Option<PrepayCombinePayerInfo>,
     /// 微信内网页调起支付场景信息
-    pub wechat_web_info: Option<PostCombineTransactionsPartnerPrepayWechatWebInfo>,
+    pub wechat_web_info: Option<WechatWebInfo>,
 }
 
 /// 还款支付者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseCombinePayerInfo {
+pub struct CombinePayerInfo {
     /// 用户服务商标识
     pub openid: Option<String>,
 }
@@ -76,7 +89,7 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType {
+    pub enum TradeType {
         /// `REPAYMENT`
         Repayment = "REPAYMENT",
     }
@@ -86,7 +99,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `NOTPAY`
@@ -98,7 +111,7 @@ crate::open_enum::open_enum! {
 
 /// 子单金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersAmount {
+pub struct Amount {
     /// 标价金额
     pub total_amount: Option<i64>,
     /// 标价币种
@@ -111,7 +124,7 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOr
 
 /// 还款明细单信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrders {
+pub struct SubOrder {
     /// 还款单发起商户号
     pub mchid: Option<String>,
     /// 子商户号
@@ -121,11 +134,9 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOr
     /// 还款明细单微信支付订单号
     pub transaction_id: Option<String>,
     /// 交易类型
-    pub trade_type:
-        Option<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeType>,
+    pub trade_type: Option<TradeType>,
     /// 交易状态
-    pub trade_state:
-        Option<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersTradeState>,
+    pub trade_state: Option<TradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 附加数据
@@ -133,13 +144,15 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOr
     /// 支付完成时间
     pub success_time: Option<String>,
     /// 子单金额信息
-    pub amount:
-        Option<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrdersAmount>,
+    pub amount: Option<Amount>,
 }
 
-/// The answer of [`GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo`] (还款单查询).
+/// The answer of [`GetCombineTransactionsPartnerOutTradeNo`] (还款单查询).
+#[doc(alias = "v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "GET v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}")]
+#[doc(alias = "还款单查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse {
+pub struct GetCombineTransactionsPartnerOutTradeNoResponse {
     /// 还款服务商APPID
     pub combine_appid: Option<String>,
     /// 还款服务商商户号
@@ -149,17 +162,15 @@ pub struct GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponse {
     /// 还款单微信支付订单号
     pub combine_transaction_id: Option<String>,
     /// 还款支付者信息
-    pub combine_payer_info:
-        Option<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseCombinePayerInfo>,
+    pub combine_payer_info: Option<CombinePayerInfo>,
     /// 还款明细单信息列表
-    pub sub_orders:
-        Option<Vec<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNoResponseSubOrders>>,
+    pub sub_orders: Option<Vec<SubOrder>>,
 }
 
 /// 还款明细单信息列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrders {
+pub struct CloseSubOrder {
     /// 还款单发起商户号
     pub mchid: String,
     /// 还款明细单订单号
@@ -172,7 +183,7 @@ pub struct PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoCloseSubOrde
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepaySubOrdersAmount {
+pub struct SubOrderAmount {
     /// 标价金额
     pub total_amount: i64,
     /// 标价币种
@@ -182,7 +193,7 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrdersAmount {
 /// 结算信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo {
+pub struct SettleInfo {
     /// 是否指定分账
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profit_sharing: Option<bool>,
@@ -194,7 +205,7 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo {
 /// 还款明细单信息列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepaySubOrders {
+pub struct PrepaySubOrder {
     /// 还款单发起商户号
     pub mchid: String,
     /// 子商户号
@@ -203,21 +214,21 @@ pub struct PostCombineTransactionsPartnerPrepaySubOrders {
     /// 还款明细单订单号
     pub out_trade_no: String,
     /// 订单金额
-    pub amount: PostCombineTransactionsPartnerPrepaySubOrdersAmount,
+    pub amount: SubOrderAmount,
     /// 附加数据
     pub attach: String,
     /// 商品描述
     pub description: String,
     /// 结算信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settle_info: Option<PostCombineTransactionsPartnerPrepaySubOrdersSettleInfo>,
+    pub settle_info: Option<SettleInfo>,
 }
 
 crate::open_enum::open_enum! {
     /// 场景类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCombineTransactionsPartnerPrepayH5InfoType {
+    pub enum Type {
         /// `iOS`
         IOs = "iOS",
         /// `Android`
@@ -230,13 +241,13 @@ crate::open_enum::open_enum! {
 /// H5调起支付场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepayH5Info {
+pub struct H5Info {
     /// 还款服务商APPID
     pub combine_appid: String,
     /// 用户终端IP
     pub payer_client_ip: String,
     /// 场景类型
-    pub r#type: PostCombineTransactionsPartnerPrepayH5InfoType,
+    pub r#type: Type,
     /// 应用名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
@@ -253,7 +264,7 @@ pub struct PostCombineTransactionsPartnerPrepayH5Info {
 /// APP调起支付场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepayAppInfo {
+pub struct AppInfo {
     /// 还款服务商APPID
     pub combine_appid: String,
 }
@@ -261,7 +272,7 @@ pub struct PostCombineTransactionsPartnerPrepayAppInfo {
 /// 小程序调起支付场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepayMiniprogramInfo {
+pub struct MiniprogramInfo {
     /// 还款服务商APPID
     pub combine_appid: String,
     /// 用户标识
@@ -272,7 +283,7 @@ crate::open_enum::open_enum! {
     /// 类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentityType {
+    pub enum IdentityType {
         /// `IDCARD`
         Idcard = "IDCARD",
         /// `HONGKONG_MACAO`
@@ -293,9 +304,9 @@ crate::open_enum::open_enum! {
 /// 实名支付
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity {
+pub struct Identity {
     /// 类型
-    pub r#type: PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentityType,
+    pub r#type: IdentityType,
     /// 加密后的证件号
     pub number: String,
     /// 加密后的姓名
@@ -305,16 +316,16 @@ pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity {
 /// 支付者信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepayCombinePayerInfo {
+pub struct PrepayCombinePayerInfo {
     /// 实名支付
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<PostCombineTransactionsPartnerPrepayCombinePayerInfoIdentity>,
+    pub identity: Option<Identity>,
 }
 
 /// 微信内网页调起支付场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCombineTransactionsPartnerPrepayWechatWebInfo {
+pub struct WechatWebInfo {
     /// 还款服务商APPID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combine_appid: Option<String>,
@@ -327,6 +338,9 @@ pub struct PostCombineTransactionsPartnerPrepayWechatWebInfo {
 }
 
 /// The answer of [`PostCombineTransactionsPartnerPrepay`] (还款下单).
+#[doc(alias = "v3/repayment/combine-transactions/partner/prepay")]
+#[doc(alias = "POST v3/repayment/combine-transactions/partner/prepay")]
+#[doc(alias = "还款下单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostCombineTransactionsPartnerPrepayResponse {
     /// 预支付交易会话标识
@@ -337,10 +351,10 @@ pub struct PostCombineTransactionsPartnerPrepayResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetCombineTransactionsPartnerOutTradeNoCombineOutTradeNo>(
+    check.operation::<GetCombineTransactionsPartnerOutTradeNo>(
         "GET v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}",
     );
-    check.operation::<PostCombineTransactionsPartnerOutTradeNoCombineOutTradeNoClose>(
+    check.operation::<PostCombineTransactionsPartnerOutTradeNoClose>(
         "POST v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close",
     );
     check.operation::<PostCombineTransactionsPartnerPrepay>(

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/security/echo`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商, 直连商户.
-#[endpoint(POST, "v3/security/echo", response = PostEchoResponse)]
+#[doc(alias = "v3/security/echo")]
+#[doc(alias = "POST v3/security/echo")]
+#[doc(alias = "商户签名验签／加解密测试")]
+#[endpoint(POST, "v3/security/echo", response = SecurityEchoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEcho {
+pub struct SecurityEcho {
     /// 商户回调地址
     pub notify_url: Option<String>,
     /// 回显信息
@@ -24,9 +27,12 @@ pub struct PostEcho {
     pub encrypted_echo_message: Option<String>,
 }
 
-/// The answer of [`PostEcho`] (商户签名验签／加解密测试).
+/// The answer of [`SecurityEcho`] (商户签名验签／加解密测试).
+#[doc(alias = "v3/security/echo")]
+#[doc(alias = "POST v3/security/echo")]
+#[doc(alias = "商户签名验签／加解密测试")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEchoResponse {
+pub struct SecurityEchoResponse {
     /// 回显信息
     pub echo_message: Option<String>,
     /// 平台证书或微信支付公钥加密测试字段
@@ -35,5 +41,5 @@ pub struct PostEchoResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostEcho>("POST v3/security/echo");
+    check.operation::<SecurityEcho>("POST v3/security/echo");
 }

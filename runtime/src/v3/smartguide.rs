@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/smartguide/guides`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/smartguide/chapter3_3.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/smartguide/guides")]
+#[doc(alias = "GET v3/smartguide/guides")]
+#[doc(alias = "服务人员查询API")]
 #[endpoint(GET, "v3/smartguide/guides", response = GetGuidesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -36,6 +39,9 @@ pub struct GetGuides {
 /// `POST /v3/smartguide/guides`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/smartguide/chapter3_1.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/smartguide/guides")]
+#[doc(alias = "POST v3/smartguide/guides")]
+#[doc(alias = "服务人员注册API")]
 #[endpoint(POST, "v3/smartguide/guides", response = PostGuidesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -67,10 +73,13 @@ pub struct PostGuides {
 /// `PATCH /v3/smartguide/guides/{guide_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/smartguide/chapter3_4.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/smartguide/guides/{guide_id}")]
+#[doc(alias = "PATCH v3/smartguide/guides/{guide_id}")]
+#[doc(alias = "服务人员信息更新API")]
 #[endpoint(PATCH, "v3/smartguide/guides/{guide_id}", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PatchGuidesGuideId {
+pub struct PatchGuidesId {
     /// 服务人员ID
     pub guide_id: String,
     /// 子商户ID
@@ -94,10 +103,13 @@ pub struct PatchGuidesGuideId {
 /// `POST /v3/smartguide/guides/{guide_id}/assign`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/smartguide/chapter3_2.shtml>.
 /// Callers: 服务商, 直连商户.
+#[doc(alias = "v3/smartguide/guides/{guide_id}/assign")]
+#[doc(alias = "POST v3/smartguide/guides/{guide_id}/assign")]
+#[doc(alias = "服务人员分配API")]
 #[endpoint(POST, "v3/smartguide/guides/{guide_id}/assign", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGuidesGuideIdAssign {
+pub struct PostGuidesIdAssign {
     /// 服务人员ID
     pub guide_id: String,
     /// 子商户ID
@@ -108,7 +120,7 @@ pub struct PostGuidesGuideIdAssign {
 
 /// 服务人员信息列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetGuidesResponseData {
+pub struct Data {
     /// 服务人员ID
     pub guide_id: Option<String>,
     /// 门店ID
@@ -124,6 +136,9 @@ pub struct GetGuidesResponseData {
 }
 
 /// The answer of [`GetGuides`] (服务人员查询API).
+#[doc(alias = "v3/smartguide/guides")]
+#[doc(alias = "GET v3/smartguide/guides")]
+#[doc(alias = "服务人员查询API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetGuidesResponse {
     /// 服务人员数量
@@ -133,10 +148,13 @@ pub struct GetGuidesResponse {
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 服务人员信息列表
-    pub data: Option<Vec<GetGuidesResponseData>>,
+    pub data: Option<Vec<Data>>,
 }
 
 /// The answer of [`PostGuides`] (服务人员注册API).
+#[doc(alias = "v3/smartguide/guides")]
+#[doc(alias = "POST v3/smartguide/guides")]
+#[doc(alias = "服务人员注册API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostGuidesResponse {
     /// 服务人员ID
@@ -147,6 +165,6 @@ pub struct PostGuidesResponse {
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetGuides>("GET v3/smartguide/guides");
     check.operation::<PostGuides>("POST v3/smartguide/guides");
-    check.operation::<PatchGuidesGuideId>("PATCH v3/smartguide/guides/{guide_id}");
-    check.operation::<PostGuidesGuideIdAssign>("POST v3/smartguide/guides/{guide_id}/assign");
+    check.operation::<PatchGuidesId>("PATCH v3/smartguide/guides/{guide_id}");
+    check.operation::<PostGuidesIdAssign>("POST v3/smartguide/guides/{guide_id}/assign");
 }

@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/taxi-invoice/attendance/punch`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/attendance/punch-attendance.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/taxi-invoice/attendance/punch")]
+#[doc(alias = "POST v3/taxi-invoice/attendance/punch")]
+#[doc(alias = "签到签退API")]
 #[endpoint(POST, "v3/taxi-invoice/attendance/punch", response = ())]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAttendancePunch {
+pub struct PunchAttendance {
     /// 车牌号
     pub plate_number: String,
     /// 营运资格证号
@@ -32,10 +35,13 @@ pub struct PostAttendancePunch {
 /// `POST /v3/taxi-invoice/cards`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi-invoice-card/create-taxi-invoice-card.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/taxi-invoice/cards", response = PostCardsResponse)]
+#[doc(alias = "v3/taxi-invoice/cards")]
+#[doc(alias = "POST v3/taxi-invoice/cards")]
+#[doc(alias = "将出租车电子发票插入微信用户卡包API")]
+#[endpoint(POST, "v3/taxi-invoice/cards", response = CreateTaxiInvoiceCardResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCards {
+pub struct CreateTaxiInvoiceCard {
     /// 出租车经营主体商户号
     pub company_mchid: String,
     /// 面对面付款单号
@@ -51,7 +57,7 @@ pub struct PostCards {
     /// 车牌号
     pub plate_number: String,
     /// 发票卡券信息
-    pub fapiao_card_information: PostCardsFapiaoCardInformation,
+    pub fapiao_card_information: FapiaoCardInformation,
     /// 获取乘客行程单详情的凭证
     pub token: Option<String>,
 }
@@ -61,10 +67,13 @@ pub struct PostCards {
 /// `POST /v3/taxi-invoice/cards/upload-file`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi-invoice-card/upload-taxi-invoice-card-file.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/taxi-invoice/cards/upload-file", response = PostCardsUploadFileResponse)]
+#[doc(alias = "v3/taxi-invoice/cards/upload-file")]
+#[doc(alias = "POST v3/taxi-invoice/cards/upload-file")]
+#[doc(alias = "上传出租车电子发票文件")]
+#[endpoint(POST, "v3/taxi-invoice/cards/upload-file", response = UploadTaxiInvoiceCardFileResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsUploadFile {
+pub struct UploadTaxiInvoiceCardFile {
     /// 出租车电子发票文件
     #[wechatpay(file)]
     #[cfg_attr(
@@ -87,10 +96,13 @@ pub struct PostCardsUploadFile {
 /// `POST /v3/taxi-invoice/driver/update-driver`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/driver/update-driver.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/taxi-invoice/driver/update-driver", response = PostDriverUpdateDriverResponse)]
+#[doc(alias = "v3/taxi-invoice/driver/update-driver")]
+#[doc(alias = "POST v3/taxi-invoice/driver/update-driver")]
+#[doc(alias = "更新司机信息API")]
+#[endpoint(POST, "v3/taxi-invoice/driver/update-driver", response = UpdateDriverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostDriverUpdateDriver {
+pub struct UpdateDriver {
     /// 司机姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub driver_name: String,
@@ -108,7 +120,7 @@ pub struct PostDriverUpdateDriver {
     /// 岗位状态
     pub driver_status: String,
     /// 司机头像
-    pub driver_photo: Option<PostDriverUpdateDriverDriverPhoto>,
+    pub driver_photo: Option<DriverPhoto>,
     /// 行政区划ID
     pub region_id: i64,
 }
@@ -118,10 +130,13 @@ pub struct PostDriverUpdateDriver {
 /// `GET /v3/taxi-invoice/drivers/{driver_license}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/driver/query-driver.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/taxi-invoice/drivers/{driver_license}", response = GetDriversDriverLicenseResponse)]
+#[doc(alias = "v3/taxi-invoice/drivers/{driver_license}")]
+#[doc(alias = "GET v3/taxi-invoice/drivers/{driver_license}")]
+#[doc(alias = "获取司机信息API")]
+#[endpoint(GET, "v3/taxi-invoice/drivers/{driver_license}", response = QueryDriverResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetDriversDriverLicense {
+pub struct QueryDriver {
     /// 营运资格证号
     pub driver_license: String,
     /// 行政区划代码
@@ -133,10 +148,13 @@ pub struct GetDriversDriverLicense {
 /// `GET /v3/taxi-invoice/taxi-companies/{company_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/taxi-invoice/taxi-companies/{company_mchid}", response = GetTaxiCompaniesCompanyMchidResponse)]
+#[doc(alias = "v3/taxi-invoice/taxi-companies/{company_mchid}")]
+#[doc(alias = "GET v3/taxi-invoice/taxi-companies/{company_mchid}")]
+#[doc(alias = "获取出租车公司商户信息API")]
+#[endpoint(GET, "v3/taxi-invoice/taxi-companies/{company_mchid}", response = GetTaxiCompaniesMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTaxiCompaniesCompanyMchid {
+pub struct GetTaxiCompaniesMchid {
     /// 商户号
     pub company_mchid: String,
     /// 行政区划ID
@@ -148,10 +166,13 @@ pub struct GetTaxiCompaniesCompanyMchid {
 /// `POST /v3/taxi-invoice/taxi-company/create-taxi-company`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi-company/create-taxi-company.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/taxi-invoice/taxi-company/create-taxi-company", response = PostTaxiCompanyCreateTaxiCompanyResponse)]
+#[doc(alias = "v3/taxi-invoice/taxi-company/create-taxi-company")]
+#[doc(alias = "POST v3/taxi-invoice/taxi-company/create-taxi-company")]
+#[doc(alias = "新增出租车公司API")]
+#[endpoint(POST, "v3/taxi-invoice/taxi-company/create-taxi-company", response = CreateTaxiCompanyResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTaxiCompanyCreateTaxiCompany {
+pub struct CreateTaxiCompany {
     /// 公司名称
     pub company_name: Option<String>,
     /// 税号
@@ -181,10 +202,13 @@ pub struct PostTaxiCompanyCreateTaxiCompany {
 /// `POST /v3/taxi-invoice/taxi/update-taxi`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi/update-taxi.html>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/taxi-invoice/taxi/update-taxi", response = PostTaxiUpdateTaxiResponse)]
+#[doc(alias = "v3/taxi-invoice/taxi/update-taxi")]
+#[doc(alias = "POST v3/taxi-invoice/taxi/update-taxi")]
+#[doc(alias = "更新出租车信息API")]
+#[endpoint(POST, "v3/taxi-invoice/taxi/update-taxi", response = UpdateTaxiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTaxiUpdateTaxi {
+pub struct UpdateTaxi {
     /// 车牌号
     pub plate_number: String,
     /// 公司名称
@@ -200,7 +224,7 @@ pub struct PostTaxiUpdateTaxi {
     /// 开票标记
     pub invoice_flag: Option<String>,
     /// 出租车状态
-    pub taxi_state: Option<PostTaxiUpdateTaxiTaxiState>,
+    pub taxi_state: Option<TaxiState>,
 }
 
 /// 获取出租车信息API
@@ -208,10 +232,13 @@ pub struct PostTaxiUpdateTaxi {
 /// `GET /v3/taxi-invoice/taxies/{plate_number}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/taxi/query-taxi.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/taxi-invoice/taxies/{plate_number}", response = GetTaxiesPlateNumberResponse)]
+#[doc(alias = "v3/taxi-invoice/taxies/{plate_number}")]
+#[doc(alias = "GET v3/taxi-invoice/taxies/{plate_number}")]
+#[doc(alias = "获取出租车信息API")]
+#[endpoint(GET, "v3/taxi-invoice/taxies/{plate_number}", response = QueryTaxiResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTaxiesPlateNumber {
+pub struct QueryTaxi {
     /// 车牌号
     pub plate_number: String,
     /// 行政区划代码
@@ -223,10 +250,13 @@ pub struct GetTaxiesPlateNumber {
 /// `GET /v3/taxi-invoice/user-taxi-order/find-by-token`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/taxi-fapiao/user-taxi-order/query-user-taxi-order-by-token.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/taxi-invoice/user-taxi-order/find-by-token", response = GetUserTaxiOrderFindByTokenResponse)]
+#[doc(alias = "v3/taxi-invoice/user-taxi-order/find-by-token")]
+#[doc(alias = "GET v3/taxi-invoice/user-taxi-order/find-by-token")]
+#[doc(alias = "根据凭证查询乘客行程单API")]
+#[endpoint(GET, "v3/taxi-invoice/user-taxi-order/find-by-token", response = QueryUserTaxiOrderByTokenResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUserTaxiOrderFindByToken {
+pub struct QueryUserTaxiOrderByToken {
     /// 获取乘客行程单详情的凭证
     pub token: String,
     /// 用户标识
@@ -244,6 +274,9 @@ pub struct GetUserTaxiOrderFindByToken {
 /// `GET /v3/taxi-invoice/user-taxi-orders`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/products/taxi-fapiao/introduction.html>.
 /// Callers: 服务商.
+#[doc(alias = "v3/taxi-invoice/user-taxi-orders")]
+#[doc(alias = "GET v3/taxi-invoice/user-taxi-orders")]
+#[doc(alias = "获取乘客行程单列表API")]
 #[endpoint(GET, "v3/taxi-invoice/user-taxi-orders", response = GetUserTaxiOrdersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -267,7 +300,7 @@ pub struct GetUserTaxiOrders {
 /// 购买方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsFapiaoCardInformationBuyerInformation {
+pub struct BuyerInformation {
     /// 购买方类型
     pub r#type: String,
     /// 名称
@@ -292,7 +325,7 @@ pub struct PostCardsFapiaoCardInformationBuyerInformation {
 /// 销售方信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsFapiaoCardInformationSellerInformation {
+pub struct SellerInformation {
     /// 名称
     pub name: String,
     /// 纳税人识别号
@@ -313,7 +346,7 @@ pub struct PostCardsFapiaoCardInformationSellerInformation {
 /// 附加信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsFapiaoCardInformationExtraInformation {
+pub struct ExtraInformation {
     /// 收款人
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payee: Option<String>,
@@ -327,7 +360,7 @@ pub struct PostCardsFapiaoCardInformationExtraInformation {
 /// 发票行信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsFapiaoCardInformationItems {
+pub struct Item {
     /// 货物或应税劳务、服务编码
     pub tax_code: String,
     /// 货物或应税劳务、服务名称
@@ -359,7 +392,7 @@ pub struct PostCardsFapiaoCardInformationItems {
 /// 发票卡券信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCardsFapiaoCardInformation {
+pub struct FapiaoCardInformation {
     /// 电子发票文件ID
     pub fapiao_media_id: String,
     /// 发票号码
@@ -379,22 +412,25 @@ pub struct PostCardsFapiaoCardInformation {
     /// 总金额
     pub amount: i64,
     /// 购买方信息
-    pub buyer_information: PostCardsFapiaoCardInformationBuyerInformation,
+    pub buyer_information: BuyerInformation,
     /// 销售方信息
-    pub seller_information: PostCardsFapiaoCardInformationSellerInformation,
+    pub seller_information: SellerInformation,
     /// 附加信息
-    pub extra_information: PostCardsFapiaoCardInformationExtraInformation,
+    pub extra_information: ExtraInformation,
     /// 发票行信息
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub items: Option<Vec<PostCardsFapiaoCardInformationItems>>,
+    pub items: Option<Vec<Item>>,
     /// 备注信息
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
 }
 
-/// The answer of [`PostCards`] (将出租车电子发票插入微信用户卡包API).
+/// The answer of [`CreateTaxiInvoiceCard`] (将出租车电子发票插入微信用户卡包API).
+#[doc(alias = "v3/taxi-invoice/cards")]
+#[doc(alias = "POST v3/taxi-invoice/cards")]
+#[doc(alias = "将出租车电子发票插入微信用户卡包API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardsResponse {
+pub struct CreateTaxiInvoiceCardResponse {
     /// 插入用户卡包的公众号AppID
     pub card_appid: Option<String>,
     /// 用户在插卡公众号下的OpenID
@@ -405,16 +441,19 @@ pub struct PostCardsResponse {
     pub card_code: Option<String>,
 }
 
-/// The answer of [`PostCardsUploadFile`] (上传出租车电子发票文件).
+/// The answer of [`UploadTaxiInvoiceCardFile`] (上传出租车电子发票文件).
+#[doc(alias = "v3/taxi-invoice/cards/upload-file")]
+#[doc(alias = "POST v3/taxi-invoice/cards/upload-file")]
+#[doc(alias = "上传出租车电子发票文件")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostCardsUploadFileResponse {
+pub struct UploadTaxiInvoiceCardFileResponse {
     /// 出租车电子发票文件ID
     pub fapiao_media_id: Option<String>,
 }
 
 /// 司机头像摘要
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostDriverUpdateDriverDriverPhotoPhotoDigest {
+pub struct PhotoDigest {
     /// 哈希类型
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash_type: Option<String>,
@@ -425,13 +464,13 @@ pub struct PostDriverUpdateDriverDriverPhotoPhotoDigest {
 
 /// 司机头像
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct PostDriverUpdateDriverDriverPhoto {
+pub struct DriverPhoto {
     /// 照片类型
     #[serde(skip_serializing_if = "Option::is_none")]
     pub photo_type: Option<String>,
     /// 司机头像摘要
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub photo_digest: Option<PostDriverUpdateDriverDriverPhotoPhotoDigest>,
+    pub photo_digest: Option<PhotoDigest>,
     /// 头像url
     #[serde(skip_serializing_if = "Option::is_none")]
     pub photo_url: Option<String>,
@@ -440,9 +479,12 @@ pub struct PostDriverUpdateDriverDriverPhoto {
     pub photo_icon: Option<String>,
 }
 
-/// The answer of [`PostDriverUpdateDriver`] (更新司机信息API).
+/// The answer of [`UpdateDriver`] (更新司机信息API).
+#[doc(alias = "v3/taxi-invoice/driver/update-driver")]
+#[doc(alias = "POST v3/taxi-invoice/driver/update-driver")]
+#[doc(alias = "更新司机信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostDriverUpdateDriverResponse {
+pub struct UpdateDriverResponse {
     /// 司机姓名
     pub driver_name: Option<String>,
     /// 司机身份证号码
@@ -458,27 +500,30 @@ pub struct PostDriverUpdateDriverResponse {
     /// 岗位状态
     pub driver_status: Option<String>,
     /// 司机头像
-    pub driver_photo: Option<PostDriverUpdateDriverDriverPhoto>,
+    pub driver_photo: Option<DriverPhoto>,
     /// 行政区划ID
     pub region_id: Option<i64>,
 }
 
 /// 司机照片
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetDriversDriverLicenseResponseDriverPhoto {
+pub struct QueryDriverPhoto {
     /// 照片类型
     pub photo_type: Option<String>,
     /// 司机照片摘要
-    pub photo_digest: Option<PostDriverUpdateDriverDriverPhotoPhotoDigest>,
+    pub photo_digest: Option<PhotoDigest>,
     /// 头像url
     pub photo_url: Option<String>,
     /// 头像icon
     pub photo_data: Option<String>,
 }
 
-/// The answer of [`GetDriversDriverLicense`] (获取司机信息API).
+/// The answer of [`QueryDriver`] (获取司机信息API).
+#[doc(alias = "v3/taxi-invoice/drivers/{driver_license}")]
+#[doc(alias = "GET v3/taxi-invoice/drivers/{driver_license}")]
+#[doc(alias = "获取司机信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetDriversDriverLicenseResponse {
+pub struct QueryDriverResponse {
     /// 司机姓名
     pub driver_name: Option<String>,
     /// 公司名称
@@ -490,16 +535,19 @@ pub struct GetDriversDriverLicenseResponse {
     /// 司机类别
     pub driver_category: Option<String>,
     /// 司机照片
-    pub driver_photo: Option<GetDriversDriverLicenseResponseDriverPhoto>,
+    pub driver_photo: Option<QueryDriverPhoto>,
     /// 行政区划代码
     pub region_id: Option<i64>,
     /// 司机状态
     pub driver_state: Option<String>,
 }
 
-/// The answer of [`GetTaxiCompaniesCompanyMchid`] (获取出租车公司商户信息API).
+/// The answer of [`GetTaxiCompaniesMchid`] (获取出租车公司商户信息API).
+#[doc(alias = "v3/taxi-invoice/taxi-companies/{company_mchid}")]
+#[doc(alias = "GET v3/taxi-invoice/taxi-companies/{company_mchid}")]
+#[doc(alias = "获取出租车公司商户信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTaxiCompaniesCompanyMchidResponse {
+pub struct GetTaxiCompaniesMchidResponse {
     /// 商户号
     pub company_mchid: Option<String>,
     /// 企业类型
@@ -526,9 +574,12 @@ pub struct GetTaxiCompaniesCompanyMchidResponse {
     pub region_id: Option<i64>,
 }
 
-/// The answer of [`PostTaxiCompanyCreateTaxiCompany`] (新增出租车公司API).
+/// The answer of [`CreateTaxiCompany`] (新增出租车公司API).
+#[doc(alias = "v3/taxi-invoice/taxi-company/create-taxi-company")]
+#[doc(alias = "POST v3/taxi-invoice/taxi-company/create-taxi-company")]
+#[doc(alias = "新增出租车公司API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTaxiCompanyCreateTaxiCompanyResponse {
+pub struct CreateTaxiCompanyResponse {
     /// 商户号
     pub mchid: Option<String>,
     /// 公司名称
@@ -539,7 +590,7 @@ crate::open_enum::open_enum! {
     /// 出租车状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTaxiUpdateTaxiTaxiState {
+    pub enum TaxiState {
         /// `IN_OPERATION`
         InOperation = "IN_OPERATION",
         /// `OUT_OPERATION`
@@ -547,9 +598,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostTaxiUpdateTaxi`] (更新出租车信息API).
+/// The answer of [`UpdateTaxi`] (更新出租车信息API).
+#[doc(alias = "v3/taxi-invoice/taxi/update-taxi")]
+#[doc(alias = "POST v3/taxi-invoice/taxi/update-taxi")]
+#[doc(alias = "更新出租车信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTaxiUpdateTaxiResponse {
+pub struct UpdateTaxiResponse {
     /// 车牌号
     pub plate_number: Option<String>,
     /// 公司名称
@@ -564,9 +618,12 @@ pub struct PostTaxiUpdateTaxiResponse {
     pub region_id: Option<i64>,
 }
 
-/// The answer of [`GetTaxiesPlateNumber`] (获取出租车信息API).
+/// The answer of [`QueryTaxi`] (获取出租车信息API).
+#[doc(alias = "v3/taxi-invoice/taxies/{plate_number}")]
+#[doc(alias = "GET v3/taxi-invoice/taxies/{plate_number}")]
+#[doc(alias = "获取出租车信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTaxiesPlateNumberResponse {
+pub struct QueryTaxiResponse {
     /// 车牌号
     pub plate_number: Option<String>,
     /// 公司名称
@@ -585,9 +642,12 @@ pub struct GetTaxiesPlateNumberResponse {
     pub taxi_state: Option<String>,
 }
 
-/// The answer of [`GetUserTaxiOrderFindByToken`] (根据凭证查询乘客行程单API).
+/// The answer of [`QueryUserTaxiOrderByToken`] (根据凭证查询乘客行程单API).
+#[doc(alias = "v3/taxi-invoice/user-taxi-order/find-by-token")]
+#[doc(alias = "GET v3/taxi-invoice/user-taxi-order/find-by-token")]
+#[doc(alias = "根据凭证查询乘客行程单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserTaxiOrderFindByTokenResponse {
+pub struct QueryUserTaxiOrderByTokenResponse {
     /// 车牌号
     pub plate_number: Option<String>,
     /// 营运资格证号
@@ -606,7 +666,7 @@ pub struct GetUserTaxiOrderFindByTokenResponse {
 
 /// 乘客行程单详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserTaxiOrdersResponseData {
+pub struct Data {
     /// 车牌号
     pub plate_number: Option<String>,
     /// 营运资格证号
@@ -617,7 +677,7 @@ pub struct GetUserTaxiOrdersResponseData {
 
 /// 相关链接
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUserTaxiOrdersResponseLinks {
+pub struct Links {
     /// 下一页链接
     pub next: Option<String>,
     /// 上一页链接
@@ -628,10 +688,13 @@ pub struct GetUserTaxiOrdersResponseLinks {
 }
 
 /// The answer of [`GetUserTaxiOrders`] (获取乘客行程单列表API).
+#[doc(alias = "v3/taxi-invoice/user-taxi-orders")]
+#[doc(alias = "GET v3/taxi-invoice/user-taxi-orders")]
+#[doc(alias = "获取乘客行程单列表API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetUserTaxiOrdersResponse {
     /// 乘客行程单详情
-    pub data: Option<Vec<GetUserTaxiOrdersResponseData>>,
+    pub data: Option<Vec<Data>>,
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -639,25 +702,21 @@ pub struct GetUserTaxiOrdersResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
     /// 相关链接
-    pub links: Option<GetUserTaxiOrdersResponseLinks>,
+    pub links: Option<Links>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostAttendancePunch>("POST v3/taxi-invoice/attendance/punch");
-    check.operation::<PostCards>("POST v3/taxi-invoice/cards");
-    check.operation::<PostCardsUploadFile>("POST v3/taxi-invoice/cards/upload-file");
-    check.operation::<PostDriverUpdateDriver>("POST v3/taxi-invoice/driver/update-driver");
-    check.operation::<GetDriversDriverLicense>("GET v3/taxi-invoice/drivers/{driver_license}");
-    check.operation::<GetTaxiCompaniesCompanyMchid>(
-        "GET v3/taxi-invoice/taxi-companies/{company_mchid}",
-    );
-    check.operation::<PostTaxiCompanyCreateTaxiCompany>(
-        "POST v3/taxi-invoice/taxi-company/create-taxi-company",
-    );
-    check.operation::<PostTaxiUpdateTaxi>("POST v3/taxi-invoice/taxi/update-taxi");
-    check.operation::<GetTaxiesPlateNumber>("GET v3/taxi-invoice/taxies/{plate_number}");
-    check.operation::<GetUserTaxiOrderFindByToken>(
+    check.operation::<PunchAttendance>("POST v3/taxi-invoice/attendance/punch");
+    check.operation::<CreateTaxiInvoiceCard>("POST v3/taxi-invoice/cards");
+    check.operation::<UploadTaxiInvoiceCardFile>("POST v3/taxi-invoice/cards/upload-file");
+    check.operation::<UpdateDriver>("POST v3/taxi-invoice/driver/update-driver");
+    check.operation::<QueryDriver>("GET v3/taxi-invoice/drivers/{driver_license}");
+    check.operation::<GetTaxiCompaniesMchid>("GET v3/taxi-invoice/taxi-companies/{company_mchid}");
+    check.operation::<CreateTaxiCompany>("POST v3/taxi-invoice/taxi-company/create-taxi-company");
+    check.operation::<UpdateTaxi>("POST v3/taxi-invoice/taxi/update-taxi");
+    check.operation::<QueryTaxi>("GET v3/taxi-invoice/taxies/{plate_number}");
+    check.operation::<QueryUserTaxiOrderByToken>(
         "GET v3/taxi-invoice/user-taxi-order/find-by-token",
     );
     check.operation::<GetUserTaxiOrders>("GET v3/taxi-invoice/user-taxi-orders");

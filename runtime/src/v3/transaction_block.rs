@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}", response = GetTransactionBlockRecordsSubMchidSubMchidResponse)]
+#[doc(alias = "v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "分页查询子商户名下的交易拦截记录")]
+#[endpoint(GET, "v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}", response = GetTransactionBlockRecordsSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionBlockRecordsSubMchidSubMchid {
+pub struct GetTransactionBlockRecordsSubMchid {
     /// 子商户号
     pub sub_mchid: String,
     /// 最大资源条数
@@ -28,10 +31,13 @@ pub struct GetTransactionBlockRecordsSubMchidSubMchid {
 /// `GET /v3/transaction-block/transaction-block-records/{block_record_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/transaction-block/transaction-block-records/{block_record_id}", response = GetTransactionBlockRecordsSubMchidSubMchidResponseData)]
+#[doc(alias = "v3/transaction-block/transaction-block-records/{block_record_id}")]
+#[doc(alias = "GET v3/transaction-block/transaction-block-records/{block_record_id}")]
+#[doc(alias = "查询子商户交易拦截记录详情")]
+#[endpoint(GET, "v3/transaction-block/transaction-block-records/{block_record_id}", response = GetTransactionBlockRecordsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionBlockRecordsBlockRecordId {
+pub struct GetTransactionBlockRecordsId {
     /// 交易拦截记录ID
     pub block_record_id: String,
     /// 子商户号
@@ -43,10 +49,13 @@ pub struct GetTransactionBlockRecordsBlockRecordId {
 /// `POST /v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}", response = PostTransactionBlockSubmissionsSubMchidSubMchidResponse)]
+#[doc(alias = "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}")]
+#[doc(alias = "POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}")]
+#[doc(alias = "发起交易拦截申诉")]
+#[endpoint(POST, "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}", response = PostTransactionBlockSubmissionsSubMchidResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionBlockSubmissionsSubMchidSubMchid {
+pub struct PostTransactionBlockSubmissionsSubMchid {
     /// 子商户号
     pub sub_mchid: String,
     /// 商户侧申诉单号
@@ -60,10 +69,13 @@ pub struct PostTransactionBlockSubmissionsSubMchidSubMchid {
 /// `GET /v3/transaction-block/transaction-block-submissions/{block_submission_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/transaction-block/transaction-block-submissions/{block_submission_id}", response = PostTransactionBlockSubmissionsSubMchidSubMchidResponse)]
+#[doc(alias = "v3/transaction-block/transaction-block-submissions/{block_submission_id}")]
+#[doc(alias = "GET v3/transaction-block/transaction-block-submissions/{block_submission_id}")]
+#[doc(alias = "查询交易拦截申诉详情")]
+#[endpoint(GET, "v3/transaction-block/transaction-block-submissions/{block_submission_id}", response = GetTransactionBlockSubmissionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionBlockSubmissionsBlockSubmissionId {
+pub struct GetTransactionBlockSubmissionsId {
     /// 交易拦截申诉ID
     pub block_submission_id: String,
 }
@@ -72,7 +84,7 @@ crate::open_enum::open_enum! {
     /// 拦截笔数
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTransactionBlockRecordsSubMchidSubMchidResponseDataNumberOfBlock {
+    pub enum NumberOfBlock {
         /// `LESS_THAN_TWENTY`
         LessThanTwenty = "LESS_THAN_TWENTY",
         /// `LESS_THAN_ONE_HUNDRED`
@@ -88,7 +100,7 @@ crate::open_enum::open_enum! {
     /// 解除管控方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetTransactionBlockRecordsSubMchidSubMchidResponseDataRecoverWay {
+    pub enum RecoverWay {
         /// `SUBMIT_INFORMATION`
         SubmitInformation = "SUBMIT_INFORMATION",
     }
@@ -96,7 +108,7 @@ crate::open_enum::open_enum! {
 
 /// 交易拦截记录详情列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionBlockRecordsSubMchidSubMchidResponseData {
+pub struct Data {
     /// 交易拦截记录ID
     pub block_record_id: Option<String>,
     /// 拦截时间
@@ -104,17 +116,19 @@ pub struct GetTransactionBlockRecordsSubMchidSubMchidResponseData {
     /// 拦截原因
     pub block_reason: Option<String>,
     /// 拦截笔数
-    pub number_of_block:
-        Option<GetTransactionBlockRecordsSubMchidSubMchidResponseDataNumberOfBlock>,
+    pub number_of_block: Option<NumberOfBlock>,
     /// 解除管控方式
-    pub recover_way: Option<GetTransactionBlockRecordsSubMchidSubMchidResponseDataRecoverWay>,
+    pub recover_way: Option<RecoverWay>,
     /// 商户提交资料内容
     pub requested_item_info: Option<String>,
 }
 
-/// The answer of [`GetTransactionBlockRecordsSubMchidSubMchid`] (分页查询子商户名下的交易拦截记录).
+/// The answer of [`GetTransactionBlockRecordsSubMchid`] (分页查询子商户名下的交易拦截记录).
+#[doc(alias = "v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "GET v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}")]
+#[doc(alias = "分页查询子商户名下的交易拦截记录")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionBlockRecordsSubMchidSubMchidResponse {
+pub struct GetTransactionBlockRecordsSubMchidResponse {
     /// 请求资源起始位置
     pub offset: Option<i64>,
     /// 最大资源条数
@@ -122,14 +136,34 @@ pub struct GetTransactionBlockRecordsSubMchidSubMchidResponse {
     /// 资源总条数
     pub total_count: Option<i64>,
     /// 交易拦截记录详情列表
-    pub data: Option<Vec<GetTransactionBlockRecordsSubMchidSubMchidResponseData>>,
+    pub data: Option<Vec<Data>>,
+}
+
+/// The answer of [`GetTransactionBlockRecordsId`] (查询子商户交易拦截记录详情).
+#[doc(alias = "v3/transaction-block/transaction-block-records/{block_record_id}")]
+#[doc(alias = "GET v3/transaction-block/transaction-block-records/{block_record_id}")]
+#[doc(alias = "查询子商户交易拦截记录详情")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionBlockRecordsIdResponse {
+    /// 交易拦截记录ID
+    pub block_record_id: Option<String>,
+    /// 拦截时间
+    pub block_time: Option<String>,
+    /// 拦截原因
+    pub block_reason: Option<String>,
+    /// 拦截笔数
+    pub number_of_block: Option<NumberOfBlock>,
+    /// 解除管控方式
+    pub recover_way: Option<RecoverWay>,
+    /// 商户提交资料内容
+    pub requested_item_info: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 审核结果
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionBlockSubmissionsSubMchidSubMchidResponseReviewResult {
+    pub enum ReviewResult {
         /// `EMPTY`
         Empty = "EMPTY",
         /// `PASS`
@@ -139,15 +173,36 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostTransactionBlockSubmissionsSubMchidSubMchid`] (发起交易拦截申诉).
+/// The answer of [`PostTransactionBlockSubmissionsSubMchid`] (发起交易拦截申诉).
+#[doc(alias = "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}")]
+#[doc(alias = "POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}")]
+#[doc(alias = "发起交易拦截申诉")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionBlockSubmissionsSubMchidSubMchidResponse {
+pub struct PostTransactionBlockSubmissionsSubMchidResponse {
     /// 交易拦截申诉ID
     pub block_submission_id: Option<String>,
     /// 提交时间
     pub submit_time: Option<String>,
     /// 审核结果
-    pub review_result: Option<PostTransactionBlockSubmissionsSubMchidSubMchidResponseReviewResult>,
+    pub review_result: Option<ReviewResult>,
+    /// 审核时间
+    pub review_time: Option<String>,
+    /// 审核驳回原因
+    pub review_reject_reason: Option<String>,
+}
+
+/// The answer of [`GetTransactionBlockSubmissionsId`] (查询交易拦截申诉详情).
+#[doc(alias = "v3/transaction-block/transaction-block-submissions/{block_submission_id}")]
+#[doc(alias = "GET v3/transaction-block/transaction-block-submissions/{block_submission_id}")]
+#[doc(alias = "查询交易拦截申诉详情")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetTransactionBlockSubmissionsIdResponse {
+    /// 交易拦截申诉ID
+    pub block_submission_id: Option<String>,
+    /// 提交时间
+    pub submit_time: Option<String>,
+    /// 审核结果
+    pub review_result: Option<ReviewResult>,
     /// 审核时间
     pub review_time: Option<String>,
     /// 审核驳回原因
@@ -156,16 +211,16 @@ pub struct PostTransactionBlockSubmissionsSubMchidSubMchidResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetTransactionBlockRecordsSubMchidSubMchid>(
+    check.operation::<GetTransactionBlockRecordsSubMchid>(
         "GET v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}",
     );
-    check.operation::<GetTransactionBlockRecordsBlockRecordId>(
+    check.operation::<GetTransactionBlockRecordsId>(
         "GET v3/transaction-block/transaction-block-records/{block_record_id}",
     );
-    check.operation::<PostTransactionBlockSubmissionsSubMchidSubMchid>(
+    check.operation::<PostTransactionBlockSubmissionsSubMchid>(
         "POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}",
     );
-    check.operation::<GetTransactionBlockSubmissionsBlockSubmissionId>(
+    check.operation::<GetTransactionBlockSubmissionsId>(
         "GET v3/transaction-block/transaction-block-submissions/{block_submission_id}",
     );
 }

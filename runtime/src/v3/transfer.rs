@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `POST /v3/transfer/batches`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_1.shtml>.
 /// Callers: 直连商户.
-#[endpoint(POST, "v3/transfer/batches", response = PostBatchesResponse)]
+#[doc(alias = "v3/transfer/batches")]
+#[doc(alias = "POST v3/transfer/batches")]
+#[doc(alias = "发起批量转账API")]
+#[endpoint(POST, "v3/transfer/batches", response = InitiateBatchTransferResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBatches {
+pub struct InitiateBatchTransfer {
     /// 直连商户的appid
     pub appid: String,
     /// 商家批次单号
@@ -28,7 +31,7 @@ pub struct PostBatches {
     /// 转账总笔数
     pub total_num: i64,
     /// 转账明细列表 (sensitive: encrypted on the wire)
-    pub transfer_detail_list: Vec<PostBatchesTransferDetailList>,
+    pub transfer_detail_list: Vec<TransferDetailInput>,
     /// 转账场景ID
     pub transfer_scene_id: Option<String>,
     /// 通知地址
@@ -40,10 +43,13 @@ pub struct PostBatches {
 /// `GET /v3/transfer/batches/batch-id/{batch_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_2.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/transfer/batches/batch-id/{batch_id}", response = GetBatchesBatchIdBatchIdResponse)]
+#[doc(alias = "v3/transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信批次单号查询批次单API")]
+#[endpoint(GET, "v3/transfer/batches/batch-id/{batch_id}", response = TransferBatch)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesBatchIdBatchId {
+pub struct GetTransferBatchByNo {
     /// 微信批次单号
     pub batch_id: String,
     /// 是否查询转账明细单
@@ -61,10 +67,13 @@ pub struct GetBatchesBatchIdBatchId {
 /// `GET /v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_3.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(alias = "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "GET v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "微信明细单号查询明细单API")]
+#[endpoint(GET, "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}", response = TransferDetail)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
+pub struct GetTransferDetailByNo {
     /// 微信批次单号
     pub batch_id: String,
     /// 微信明细单号
@@ -76,10 +85,13 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailId {
 /// `GET /v3/transfer/batches/out-batch-no/{out_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_4.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/transfer/batches/out-batch-no/{out_batch_no}", response = GetBatchesOutBatchNoOutBatchNoResponse)]
+#[doc(alias = "v3/transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商家批次单号查询批次单API")]
+#[endpoint(GET, "v3/transfer/batches/out-batch-no/{out_batch_no}", response = TransferBatch)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesOutBatchNoOutBatchNo {
+pub struct GetTransferBatchByOutNo {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 是否查询转账明细单
@@ -97,10 +109,17 @@ pub struct GetBatchesOutBatchNoOutBatchNo {
 /// `GET /v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/transfer/chapter3_5.shtml>.
 /// Callers: 直连商户.
-#[endpoint(GET, "v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse)]
+#[doc(
+    alias = "v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单API")]
+#[endpoint(GET, "v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}", response = TransferDetail)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
+pub struct GetTransferDetailByOutNo {
     /// 商家明细单号
     pub out_detail_no: String,
     /// 商家批次单号
@@ -112,10 +131,13 @@ pub struct GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo {
 /// `POST /v3/transfer/bill-receipt`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_11.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/transfer/bill-receipt", response = PostBillReceiptResponse)]
+#[doc(alias = "v3/transfer/bill-receipt")]
+#[doc(alias = "POST v3/transfer/bill-receipt")]
+#[doc(alias = "转账电子回单申请受理API")]
+#[endpoint(POST, "v3/transfer/bill-receipt", response = CreateBillReceiptResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBillReceipt {
+pub struct CreateBillReceipt {
     /// 商家批次单号
     pub out_batch_no: String,
 }
@@ -125,10 +147,13 @@ pub struct PostBillReceipt {
 /// `GET /v3/transfer/bill-receipt/{out_batch_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_12.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(GET, "v3/transfer/bill-receipt/{out_batch_no}", response = PostBillReceiptResponse)]
+#[doc(alias = "v3/transfer/bill-receipt/{out_batch_no}")]
+#[doc(alias = "GET v3/transfer/bill-receipt/{out_batch_no}")]
+#[doc(alias = "查询转账电子回单API")]
+#[endpoint(GET, "v3/transfer/bill-receipt/{out_batch_no}", response = QueryBillReceiptResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetBillReceiptOutBatchNo {
+pub struct QueryBillReceipt {
     /// 商家批次单号
     pub out_batch_no: String,
 }
@@ -137,7 +162,7 @@ pub struct GetBillReceiptOutBatchNo {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostBatchesTransferDetailList {
+pub struct TransferDetailInput {
     /// 商家明细单号
     pub out_detail_no: String,
     /// 转账金额
@@ -160,7 +185,7 @@ crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBatchesResponseBatchStatus {
+    pub enum BatchStatus {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `PROCESSING`
@@ -172,9 +197,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostBatches`] (发起批量转账API).
+/// The answer of [`InitiateBatchTransfer`] (发起批量转账API).
+#[doc(alias = "v3/transfer/batches")]
+#[doc(alias = "POST v3/transfer/batches")]
+#[doc(alias = "发起批量转账API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBatchesResponse {
+pub struct InitiateBatchTransferResponse {
     /// 商家批次单号
     pub out_batch_no: String,
     /// 微信批次单号
@@ -182,14 +210,14 @@ pub struct PostBatchesResponse {
     /// 批次创建时间
     pub create_time: String,
     /// 批次状态
-    pub batch_status: Option<PostBatchesResponseBatchStatus>,
+    pub batch_status: Option<BatchStatus>,
 }
 
 crate::open_enum::open_enum! {
     /// 批次关闭原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdResponseTransferBatchCloseReason {
+    pub enum CloseReasonType {
         /// `OVERDUE_CLOSE`
         OverdueClose = "OVERDUE_CLOSE",
         /// `TRANSFER_SCENE_INVALID`
@@ -199,7 +227,7 @@ crate::open_enum::open_enum! {
 
 /// 转账批次单
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponseTransferBatch {
+pub struct TransferBatchGet {
     /// 商户号
     pub mchid: String,
     /// 商家批次单号
@@ -217,7 +245,7 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferBatch {
     /// 批次备注
     pub batch_remark: String,
     /// 批次关闭原因
-    pub close_reason: Option<GetBatchesBatchIdBatchIdResponseTransferBatchCloseReason>,
+    pub close_reason: Option<CloseReasonType>,
     /// 转账总金额
     pub total_amount: i64,
     /// 转账总笔数
@@ -240,7 +268,7 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferBatch {
 
 /// 转账明细单列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
+pub struct TransferDetailCompact {
     /// 微信明细单号
     pub detail_id: String,
     /// 商家明细单号
@@ -249,20 +277,27 @@ pub struct GetBatchesBatchIdBatchIdResponseTransferDetailList {
     pub detail_status: String,
 }
 
-/// The answer of [`GetBatchesBatchIdBatchId`] (微信批次单号查询批次单API).
+/// The answer of [`GetTransferBatchByNo`] (微信批次单号查询批次单API).
+#[doc(alias = "v3/transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "GET v3/transfer/batches/batch-id/{batch_id}")]
+#[doc(alias = "微信批次单号查询批次单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdResponse {
+pub struct TransferBatch {
     /// 转账批次单
-    pub transfer_batch: GetBatchesBatchIdBatchIdResponseTransferBatch,
+    pub transfer_batch: TransferBatchGet,
     /// 转账明细单列表
-    pub transfer_detail_list: Option<Vec<GetBatchesBatchIdBatchIdResponseTransferDetailList>>,
+    pub transfer_detail_list: Option<Vec<TransferDetailCompact>>,
+    /// 请求资源起始位置
+    pub offset: Option<i64>,
+    /// 最大资源条数
+    pub limit: Option<i64>,
 }
 
 crate::open_enum::open_enum! {
     /// 明细失败原因
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason {
+    pub enum FailReasonType {
         /// `ACCOUNT_FROZEN`
         AccountFrozen = "ACCOUNT_FROZEN",
         /// `REAL_NAME_CHECK_FAIL`
@@ -318,9 +353,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetBatchesBatchIdBatchIdDetailsDetailIdDetailId`] (微信明细单号查询明细单API).
+/// The answer of [`GetTransferDetailByNo`] (微信明细单号查询明细单API).
+#[doc(alias = "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "GET v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
+#[doc(alias = "微信明细单号查询明细单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
+pub struct TransferDetail {
     /// 商户号
     pub mchid: String,
     /// 商家批次单号
@@ -340,7 +378,7 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     /// 转账备注
     pub transfer_remark: String,
     /// 明细失败原因
-    pub fail_reason: Option<GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponseFailReason>,
+    pub fail_reason: Option<FailReasonType>,
     /// 用户在直连商户应用下的用户标示
     pub openid: String,
     /// 收款用户姓名 (sensitive: encrypted on the wire)
@@ -351,22 +389,36 @@ pub struct GetBatchesBatchIdBatchIdDetailsDetailIdDetailIdResponse {
     pub update_time: String,
 }
 
-/// The answer of [`GetBatchesOutBatchNoOutBatchNo`] (商家批次单号查询批次单API).
+/// The answer of [`CreateBillReceipt`] (转账电子回单申请受理API).
+#[doc(alias = "v3/transfer/bill-receipt")]
+#[doc(alias = "POST v3/transfer/bill-receipt")]
+#[doc(alias = "转账电子回单申请受理API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetBatchesOutBatchNoOutBatchNoResponse {
-    /// 转账批次单
-    pub transfer_batch: GetBatchesBatchIdBatchIdResponseTransferBatch,
-    /// 转账明细单列表
-    pub transfer_detail_list: Option<Vec<GetBatchesBatchIdBatchIdResponseTransferDetailList>>,
-    /// 请求资源起始位置
-    pub offset: Option<i64>,
-    /// 最大资源条数
-    pub limit: Option<i64>,
+pub struct CreateBillReceiptResponse {
+    /// 商家批次单号
+    pub out_batch_no: Option<String>,
+    /// 电子回单申请单号
+    pub signature_no: Option<String>,
+    /// 电子回单状态
+    pub signature_status: Option<String>,
+    /// 电子回单文件的hash方法
+    pub hash_type: Option<String>,
+    /// 电子回单文件的hash值
+    pub hash_value: Option<String>,
+    /// 电子回单文件的下载地址
+    pub download_url: Option<String>,
+    /// 创建时间
+    pub create_time: Option<String>,
+    /// 更新时间
+    pub update_time: Option<String>,
 }
 
-/// The answer of [`PostBillReceipt`] (转账电子回单申请受理API).
+/// The answer of [`QueryBillReceipt`] (查询转账电子回单API).
+#[doc(alias = "v3/transfer/bill-receipt/{out_batch_no}")]
+#[doc(alias = "GET v3/transfer/bill-receipt/{out_batch_no}")]
+#[doc(alias = "查询转账电子回单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostBillReceiptResponse {
+pub struct QueryBillReceiptResponse {
     /// 商家批次单号
     pub out_batch_no: Option<String>,
     /// 电子回单申请单号
@@ -387,17 +439,17 @@ pub struct PostBillReceiptResponse {
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostBatches>("POST v3/transfer/batches");
-    check.operation::<GetBatchesBatchIdBatchId>("GET v3/transfer/batches/batch-id/{batch_id}");
-    check.operation::<GetBatchesBatchIdBatchIdDetailsDetailIdDetailId>(
+    check.operation::<InitiateBatchTransfer>("POST v3/transfer/batches");
+    check.operation::<GetTransferBatchByNo>("GET v3/transfer/batches/batch-id/{batch_id}");
+    check.operation::<GetTransferDetailByNo>(
         "GET v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}",
     );
-    check.operation::<GetBatchesOutBatchNoOutBatchNo>(
+    check.operation::<GetTransferBatchByOutNo>(
         "GET v3/transfer/batches/out-batch-no/{out_batch_no}",
     );
-    check.operation::<GetBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo>(
+    check.operation::<GetTransferDetailByOutNo>(
         "GET v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}",
     );
-    check.operation::<PostBillReceipt>("POST v3/transfer/bill-receipt");
-    check.operation::<GetBillReceiptOutBatchNo>("GET v3/transfer/bill-receipt/{out_batch_no}");
+    check.operation::<CreateBillReceipt>("POST v3/transfer/bill-receipt");
+    check.operation::<QueryBillReceipt>("GET v3/transfer/bill-receipt/{out_batch_no}");
 }

@@ -11,12 +11,15 @@ use crate::endpoint;
 /// `GET /v3/transfer-detail/electronic-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_14.shtml>.
 /// Callers: 直连商户, 服务商.
+#[doc(alias = "v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "GET v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "查询转账明细电子回单受理结果API")]
 #[endpoint(GET, "v3/transfer-detail/electronic-receipts", response = GetElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetElectronicReceipts {
     /// 受理类型
-    pub accept_type: GetElectronicReceiptsAcceptType,
+    pub accept_type: AcceptType,
     /// 商家转账批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账明细单号
@@ -28,12 +31,15 @@ pub struct GetElectronicReceipts {
 /// `POST /v3/transfer-detail/electronic-receipts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_1_13.shtml>.
 /// Callers: 直连商户, 服务商.
-#[endpoint(POST, "v3/transfer-detail/electronic-receipts", response = GetElectronicReceiptsResponse)]
+#[doc(alias = "v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "POST v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "转账明细电子回单受理API")]
+#[endpoint(POST, "v3/transfer-detail/electronic-receipts", response = PostElectronicReceiptsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PostElectronicReceipts {
     /// 受理类型
-    pub accept_type: GetElectronicReceiptsAcceptType,
+    pub accept_type: AcceptType,
     /// 商家转账批次单号
     pub out_batch_no: Option<String>,
     /// 商家转账明细单号
@@ -44,7 +50,7 @@ crate::open_enum::open_enum! {
     /// 受理类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetElectronicReceiptsAcceptType {
+    pub enum AcceptType {
         /// `BATCH_TRANSFER`
         BatchTransfer = "BATCH_TRANSFER",
         /// `TRANSFER_TO_POCKET`
@@ -54,11 +60,38 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for GetElectronicReceiptsAcceptType {}
+impl crate::endpoint::QueryValue for AcceptType {}
 
 /// The answer of [`GetElectronicReceipts`] (查询转账明细电子回单受理结果API).
+#[doc(alias = "v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "GET v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "查询转账明细电子回单受理结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetElectronicReceiptsResponse {
+    /// 受理类型
+    pub accept_type: Option<String>,
+    /// 商家转账批次单号
+    pub out_batch_no: Option<String>,
+    /// 商家转账明细单号
+    pub out_detail_no: Option<String>,
+    /// 电子回单受理单号
+    pub signature_no: Option<String>,
+    /// 电子回单状态
+    pub signature_status: Option<String>,
+    /// 电子回单文件的hash方法
+    pub hash_type: Option<String>,
+    /// 电子回单文件的hash值
+    pub hash_value: Option<String>,
+    /// 电子回单文件的下载地址
+    pub download_url: Option<String>,
+}
+
+/// The answer of [`PostElectronicReceipts`] (转账明细电子回单受理API).
+#[doc(alias = "v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "POST v3/transfer-detail/electronic-receipts")]
+#[doc(alias = "转账明细电子回单受理API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostElectronicReceiptsResponse {
     /// 受理类型
     pub accept_type: Option<String>,
     /// 商家转账批次单号

@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/transferdownload/elecvoucherfile`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012716436>.
 /// Callers: 服务商, 普通商户.
+#[doc(alias = "v3/transferdownload/elecvoucherfile")]
+#[doc(alias = "GET v3/transferdownload/elecvoucherfile")]
+#[doc(alias = "下载电子回单API")]
 ///
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/transferdownload/elecvoucherfile", response = (), unsigned_response)]
@@ -28,12 +31,15 @@ pub struct GetElecvoucherfile {
 /// `GET /v3/transferdownload/signfile`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/batch-transfer-to-balance/download-receipt.html>.
 /// Callers: 服务商, 普通商户.
+#[doc(alias = "v3/transferdownload/signfile")]
+#[doc(alias = "GET v3/transferdownload/signfile")]
+#[doc(alias = "下载电子回单API")]
 ///
 /// The answer is a file, not signed by WeChat Pay: fetch it with `Client::download` (streamed, checked against the digest an earlier signed answer gave, when one did).
 #[endpoint(GET, "v3/transferdownload/signfile", response = (), unsigned_response)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetSignfile {
+pub struct DownloadReceipt {
     /// 前序download_url的查询参数
     pub token: String,
 }
@@ -41,5 +47,5 @@ pub struct GetSignfile {
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetElecvoucherfile>("GET v3/transferdownload/elecvoucherfile");
-    check.operation::<GetSignfile>("GET v3/transferdownload/signfile");
+    check.operation::<DownloadReceipt>("GET v3/transferdownload/signfile");
 }

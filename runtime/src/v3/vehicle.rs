@@ -11,10 +11,13 @@ use crate::endpoint;
 /// `GET /v3/vehicle/etc/contracts/{contract_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/etc-authorization/contracts/get-by.html>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/vehicle/etc/contracts/{contract_id}", response = GetEtcContractsContractIdResponse)]
+#[doc(alias = "v3/vehicle/etc/contracts/{contract_id}")]
+#[doc(alias = "GET v3/vehicle/etc/contracts/{contract_id}")]
+#[doc(alias = "通过商户ETC绑定号查询签约状态")]
+#[endpoint(GET, "v3/vehicle/etc/contracts/{contract_id}", response = GetByResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEtcContractsContractId {
+pub struct GetBy {
     /// 商户etc绑定号
     pub contract_id: String,
     /// 特约商户号
@@ -26,6 +29,9 @@ pub struct GetEtcContractsContractId {
 /// `POST /v3/vehicle/etc/preopen`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_4_1.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/vehicle/etc/preopen")]
+#[doc(alias = "POST v3/vehicle/etc/preopen")]
+#[doc(alias = "预开通用户ETC指定卡扣费API")]
 #[endpoint(POST, "v3/vehicle/etc/preopen", response = PostEtcPreopenResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -45,7 +51,7 @@ pub struct PostEtcPreopen {
     /// 车牌号
     pub plate_number: String,
     /// 实名信息
-    pub identify: PostEtcPreopenIdentify,
+    pub identify: Identify,
     /// 用户开通ETC时绑定的银行卡 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub bank_card_no: Option<String>,
@@ -56,6 +62,9 @@ pub struct PostEtcPreopen {
 /// `POST /v3/vehicle/etc/transactions/highway`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_4_3.shtml>.
 /// Callers: 服务商.
+#[doc(alias = "v3/vehicle/etc/transactions/highway")]
+#[doc(alias = "POST v3/vehicle/etc/transactions/highway")]
+#[doc(alias = "高速场景商户扣款API")]
 #[endpoint(POST, "v3/vehicle/etc/transactions/highway", response = PostEtcTransactionsHighwayResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -77,11 +86,11 @@ pub struct PostEtcTransactionsHighway {
     /// 营销信息
     pub goods_tag: Option<String>,
     /// 高速场景信息
-    pub highway_info: PostEtcTransactionsHighwayHighwayInfo,
+    pub highway_info: HighwayInfo,
     /// 订单金额
-    pub amount: PostEtcTransactionsHighwayAmount,
+    pub amount: HighwayAmount,
     /// 设备信息
-    pub device_info: Option<PostEtcTransactionsHighwayDeviceInfo>,
+    pub device_info: Option<HighwayDeviceInfo>,
 }
 
 /// 查询订单API
@@ -89,10 +98,13 @@ pub struct PostEtcTransactionsHighway {
 /// `GET /v3/vehicle/etc/transactions/id/{transaction_id}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_4_8.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/vehicle/etc/transactions/id/{transaction_id}", response = PostEtcTransactionsHighwayResponse)]
+#[doc(alias = "v3/vehicle/etc/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/vehicle/etc/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单API")]
+#[endpoint(GET, "v3/vehicle/etc/transactions/id/{transaction_id}", response = GetEtcTransactionsIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEtcTransactionsIdTransactionId {
+pub struct GetEtcTransactionsId {
     /// 微信支付订单号
     pub transaction_id: String,
     /// 特约商户号
@@ -104,10 +116,13 @@ pub struct GetEtcTransactionsIdTransactionId {
 /// `GET /v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_4_8.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}", response = PostEtcTransactionsHighwayResponse)]
+#[doc(alias = "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单API")]
+#[endpoint(GET, "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}", response = GetEtcTransactionsOutTradeNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEtcTransactionsOutTradeNoOutTradeNo {
+pub struct GetEtcTransactionsOutTradeNo {
     /// 商户订单号
     pub out_trade_no: String,
     /// 特约商户号
@@ -119,7 +134,10 @@ pub struct GetEtcTransactionsOutTradeNoOutTradeNo {
 /// `GET /v3/vehicle/etc/users/{openid}/contracts`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/Offline/apis/chapter4_4_5.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/vehicle/etc/users/{openid}/contracts", response = GetEtcContractsContractIdResponse)]
+#[doc(alias = "v3/vehicle/etc/users/{openid}/contracts")]
+#[doc(alias = "GET v3/vehicle/etc/users/{openid}/contracts")]
+#[doc(alias = "查询ETC签约状态API")]
+#[endpoint(GET, "v3/vehicle/etc/users/{openid}/contracts", response = GetEtcUsersOpenidContractsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetEtcUsersOpenidContracts {
@@ -138,10 +156,13 @@ pub struct GetEtcUsersOpenidContracts {
 /// `POST /v3/vehicle/parking/parkings`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_8_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/vehicle/parking/parkings", response = PostParkingParkingsResponse)]
+#[doc(alias = "v3/vehicle/parking/parkings")]
+#[doc(alias = "POST v3/vehicle/parking/parkings")]
+#[doc(alias = "创建停车入场API")]
+#[endpoint(POST, "v3/vehicle/parking/parkings", response = Parking)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostParkingParkings {
+pub struct CreateParking {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户入场id
@@ -149,7 +170,7 @@ pub struct PostParkingParkings {
     /// 车牌号
     pub plate_number: String,
     /// 车牌颜色
-    pub plate_color: PostParkingParkingsPlateColor,
+    pub plate_color: PlateColor,
     /// 回调通知url
     pub notify_url: String,
     /// 入场时间
@@ -165,10 +186,13 @@ pub struct PostParkingParkings {
 /// `GET /v3/vehicle/parking/services/find`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_8_1.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/vehicle/parking/services/find", response = GetParkingServicesFindResponse)]
+#[doc(alias = "v3/vehicle/parking/services/find")]
+#[doc(alias = "GET v3/vehicle/parking/services/find")]
+#[doc(alias = "查询车牌服务开通信息API")]
+#[endpoint(GET, "v3/vehicle/parking/services/find", response = PlateService)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetParkingServicesFind {
+pub struct QueryPlateService {
     /// 应用ID
     pub appid: String,
     /// 子商户号
@@ -176,7 +200,7 @@ pub struct GetParkingServicesFind {
     /// 车牌号
     pub plate_number: String,
     /// 车牌颜色
-    pub plate_color: PostParkingParkingsPlateColor,
+    pub plate_color: PlateColor,
     /// 用户标识
     pub openid: String,
 }
@@ -186,10 +210,13 @@ pub struct GetParkingServicesFind {
 /// `GET /v3/vehicle/transactions/out-trade-no/{out_trade_no}`.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter8_8_4.shtml>.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/vehicle/transactions/out-trade-no/{out_trade_no}", response = GetTransactionsOutTradeNoOutTradeNoResponse)]
+#[doc(alias = "v3/vehicle/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单API")]
+#[endpoint(GET, "v3/vehicle/transactions/out-trade-no/{out_trade_no}", response = Transaction)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetTransactionsOutTradeNoOutTradeNo {
+pub struct QueryTransaction {
     /// 子商户号
     pub sub_mchid: Option<String>,
     /// 商户订单号
@@ -201,10 +228,13 @@ pub struct GetTransactionsOutTradeNoOutTradeNo {
 /// `POST /v3/vehicle/transactions/parking`.
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012534352>.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/vehicle/transactions/parking", response = PostTransactionsParkingResponse)]
+#[doc(alias = "v3/vehicle/transactions/parking")]
+#[doc(alias = "POST v3/vehicle/transactions/parking")]
+#[doc(alias = "扣费受理API")]
+#[endpoint(POST, "v3/vehicle/transactions/parking", response = CreateTransactionResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsParking {
+pub struct CreateTransaction {
     /// 应用ID
     pub appid: String,
     /// 子商户应用ID
@@ -224,16 +254,19 @@ pub struct PostTransactionsParking {
     /// 回调通知url
     pub notify_url: String,
     /// 分账标识
-    pub profit_sharing: Option<PostTransactionsParkingProfitSharing>,
+    pub profit_sharing: Option<ProfitSharing>,
     /// 订单金额
-    pub amount: PostTransactionsParkingAmount,
+    pub amount: OrderAmount,
     /// 停车场景信息
-    pub parking_info: Option<GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo>,
+    pub parking_info: Option<ParkingTradeScene>,
 }
 
-/// The answer of [`GetEtcContractsContractId`] (通过商户ETC绑定号查询签约状态).
+/// The answer of [`GetBy`] (通过商户ETC绑定号查询签约状态).
+#[doc(alias = "v3/vehicle/etc/contracts/{contract_id}")]
+#[doc(alias = "GET v3/vehicle/etc/contracts/{contract_id}")]
+#[doc(alias = "通过商户ETC绑定号查询签约状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEtcContractsContractIdResponse {
+pub struct GetByResponse {
     /// 发起签约的appid
     pub appid: Option<String>,
     /// 服务商商户号
@@ -258,7 +291,7 @@ pub struct GetEtcContractsContractIdResponse {
 #[crate::model]
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEtcPreopenIdentify {
+pub struct Identify {
     /// 姓名 (sensitive: encrypted on the wire)
     #[wechatpay(encrypt)]
     pub encrypted_real_name: String,
@@ -270,6 +303,9 @@ pub struct PostEtcPreopenIdentify {
 }
 
 /// The answer of [`PostEtcPreopen`] (预开通用户ETC指定卡扣费API).
+#[doc(alias = "v3/vehicle/etc/preopen")]
+#[doc(alias = "POST v3/vehicle/etc/preopen")]
+#[doc(alias = "预开通用户ETC指定卡扣费API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcPreopenResponse {
     /// 预开通ID
@@ -279,7 +315,7 @@ pub struct PostEtcPreopenResponse {
 /// 高速场景信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEtcTransactionsHighwayHighwayInfo {
+pub struct HighwayInfo {
     /// 车牌号
     pub plate_number: String,
     /// 入站时间
@@ -307,7 +343,7 @@ pub struct PostEtcTransactionsHighwayHighwayInfo {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEtcTransactionsHighwayAmount {
+pub struct HighwayAmount {
     /// 订单金额
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
@@ -319,7 +355,7 @@ pub struct PostEtcTransactionsHighwayAmount {
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEtcTransactionsHighwayDeviceInfo {
+pub struct HighwayDeviceInfo {
     /// 商户端设备号
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
@@ -329,7 +365,7 @@ pub struct PostEtcTransactionsHighwayDeviceInfo {
 
 /// 支付者
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEtcTransactionsHighwayResponsePayer {
+pub struct TransactionPayer {
     /// 用户在服务商APP的标识
     pub sp_openid: Option<String>,
     /// 用户在特约商户APP的标识
@@ -338,7 +374,7 @@ pub struct PostEtcTransactionsHighwayResponsePayer {
 
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEtcTransactionsHighwayResponseAmount {
+pub struct TransactionAmount {
     /// 订单金额
     pub total: Option<i64>,
     /// 货币类型
@@ -351,7 +387,7 @@ pub struct PostEtcTransactionsHighwayResponseAmount {
 
 /// 设备信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEtcTransactionsHighwayResponseDeviceInfo {
+pub struct DeviceInfo {
     /// 商户端设备号
     pub device_id: Option<String>,
     /// 商户端设备IP
@@ -360,7 +396,7 @@ pub struct PostEtcTransactionsHighwayResponseDeviceInfo {
 
 /// 优惠详情
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEtcTransactionsHighwayResponsePromotionDetail {
+pub struct TransactionPromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠名称
@@ -382,6 +418,9 @@ pub struct PostEtcTransactionsHighwayResponsePromotionDetail {
 }
 
 /// The answer of [`PostEtcTransactionsHighway`] (高速场景商户扣款API).
+#[doc(alias = "v3/vehicle/etc/transactions/highway")]
+#[doc(alias = "POST v3/vehicle/etc/transactions/highway")]
+#[doc(alias = "高速场景商户扣款API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostEtcTransactionsHighwayResponse {
     /// 商户号
@@ -409,20 +448,126 @@ pub struct PostEtcTransactionsHighwayResponse {
     /// 交易状态描述
     pub trade_state_desc: Option<String>,
     /// 支付者
-    pub payer: Option<PostEtcTransactionsHighwayResponsePayer>,
+    pub payer: Option<TransactionPayer>,
     /// 订单金额
-    pub amount: Option<PostEtcTransactionsHighwayResponseAmount>,
+    pub amount: Option<TransactionAmount>,
     /// 设备信息
-    pub device_info: Option<PostEtcTransactionsHighwayResponseDeviceInfo>,
+    pub device_info: Option<DeviceInfo>,
     /// 优惠详情
-    pub promotion_detail: Option<Vec<PostEtcTransactionsHighwayResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<TransactionPromotionDetail>>,
+}
+
+/// The answer of [`GetEtcTransactionsId`] (查询订单API).
+#[doc(alias = "v3/vehicle/etc/transactions/id/{transaction_id}")]
+#[doc(alias = "GET v3/vehicle/etc/transactions/id/{transaction_id}")]
+#[doc(alias = "查询订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetEtcTransactionsIdResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// 商户appid
+    pub appid: Option<String>,
+    /// 特约商户appid
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<String>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 支付者
+    pub payer: Option<TransactionPayer>,
+    /// 订单金额
+    pub amount: Option<TransactionAmount>,
+    /// 设备信息
+    pub device_info: Option<DeviceInfo>,
+    /// 优惠详情
+    pub promotion_detail: Option<Vec<TransactionPromotionDetail>>,
+}
+
+/// The answer of [`GetEtcTransactionsOutTradeNo`] (查询订单API).
+#[doc(alias = "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetEtcTransactionsOutTradeNoResponse {
+    /// 商户号
+    pub mchid: Option<String>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// 商户appid
+    pub appid: Option<String>,
+    /// 特约商户appid
+    pub sub_appid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: Option<String>,
+    /// 微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 商户数据
+    pub attach: Option<String>,
+    /// 交易类型
+    pub trade_type: Option<String>,
+    /// 付款银行
+    pub bank_type: Option<String>,
+    /// 支付完成时间
+    pub success_time: Option<String>,
+    /// 交易状态
+    pub trade_state: Option<String>,
+    /// 交易状态描述
+    pub trade_state_desc: Option<String>,
+    /// 支付者
+    pub payer: Option<TransactionPayer>,
+    /// 订单金额
+    pub amount: Option<TransactionAmount>,
+    /// 设备信息
+    pub device_info: Option<DeviceInfo>,
+    /// 优惠详情
+    pub promotion_detail: Option<Vec<TransactionPromotionDetail>>,
+}
+
+/// The answer of [`GetEtcUsersOpenidContracts`] (查询ETC签约状态API).
+#[doc(alias = "v3/vehicle/etc/users/{openid}/contracts")]
+#[doc(alias = "GET v3/vehicle/etc/users/{openid}/contracts")]
+#[doc(alias = "查询ETC签约状态API")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct GetEtcUsersOpenidContractsResponse {
+    /// 发起签约的appid
+    pub appid: Option<String>,
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 用户在发起签约APP的标识
+    pub sp_openid: Option<String>,
+    /// 子商户appid
+    pub sub_appid: Option<String>,
+    /// 特约商户号
+    pub sub_mchid: Option<String>,
+    /// ETC扣费授权协议号
+    pub contract_id: Option<String>,
+    /// ETC绑定状态
+    pub bind_state: Option<String>,
+    /// 绑定的车牌号
+    pub plate_number: Option<String>,
+    /// 用户在发起签约子APP的标识
+    pub sub_openid: Option<String>,
 }
 
 crate::open_enum::open_enum! {
     /// 车牌颜色
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostParkingParkingsPlateColor {
+    pub enum PlateColor {
         /// `BLUE`
         Blue = "BLUE",
         /// `GREEN`
@@ -438,13 +583,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue for PostParkingParkingsPlateColor {}
+impl crate::endpoint::QueryValue for PlateColor {}
 
 crate::open_enum::open_enum! {
     /// 停车入场状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostParkingParkingsResponseState {
+    pub enum State {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `BLOCKED`
@@ -456,7 +601,7 @@ crate::open_enum::open_enum! {
     /// 不可用状态描述
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostParkingParkingsResponseBlockReason {
+    pub enum BlockReason {
         /// `PAUSE`
         Pause = "PAUSE",
         /// `OVERDUE`
@@ -468,9 +613,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostParkingParkings`] (创建停车入场API).
+/// The answer of [`CreateParking`] (创建停车入场API).
+#[doc(alias = "v3/vehicle/parking/parkings")]
+#[doc(alias = "POST v3/vehicle/parking/parkings")]
+#[doc(alias = "创建停车入场API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostParkingParkingsResponse {
+pub struct Parking {
     /// 停车入场id
     pub id: String,
     /// 商户入场id
@@ -478,7 +626,7 @@ pub struct PostParkingParkingsResponse {
     /// 车牌号
     pub plate_number: String,
     /// 车牌颜色
-    pub plate_color: PostParkingParkingsPlateColor,
+    pub plate_color: PlateColor,
     /// 入场时间
     pub start_time: String,
     /// 停车场名称
@@ -486,16 +634,16 @@ pub struct PostParkingParkingsResponse {
     /// 免费时长
     pub free_duration: i64,
     /// 停车入场状态
-    pub state: PostParkingParkingsResponseState,
+    pub state: State,
     /// 不可用状态描述
-    pub block_reason: Option<PostParkingParkingsResponseBlockReason>,
+    pub block_reason: Option<BlockReason>,
 }
 
 crate::open_enum::open_enum! {
     /// 车牌服务开通状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetParkingServicesFindResponseServiceState {
+    pub enum ServiceState {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `PAUSE`
@@ -505,30 +653,33 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetParkingServicesFind`] (查询车牌服务开通信息API).
+/// The answer of [`QueryPlateService`] (查询车牌服务开通信息API).
+#[doc(alias = "v3/vehicle/parking/services/find")]
+#[doc(alias = "GET v3/vehicle/parking/services/find")]
+#[doc(alias = "查询车牌服务开通信息API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetParkingServicesFindResponse {
+pub struct PlateService {
     /// 车牌号
     pub plate_number: String,
     /// 车牌颜色
-    pub plate_color: PostParkingParkingsPlateColor,
+    pub plate_color: PlateColor,
     /// 车牌服务开通时间
     pub service_open_time: Option<String>,
     /// 用户标识
     pub openid: String,
     /// 车牌服务开通状态
-    pub service_state: GetParkingServicesFindResponseServiceState,
+    pub service_state: ServiceState,
 }
 
 /// 停车场景信息
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
-pub struct GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo {
+pub struct ParkingTradeScene {
     /// 停车入场id
     pub parking_id: String,
     /// 车牌号
     pub plate_number: String,
     /// 车牌颜色
-    pub plate_color: PostParkingParkingsPlateColor,
+    pub plate_color: PlateColor,
     /// 入场时间
     pub start_time: String,
     /// 出场时间
@@ -543,7 +694,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo {
 
 /// 支付者信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsOutTradeNoOutTradeNoResponsePayer {
+pub struct Payer {
     /// 用户在appid下的标识
     pub openid: String,
     /// 用户在sub_appid下的标识
@@ -552,7 +703,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponsePayer {
 
 /// 订单金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsOutTradeNoOutTradeNoResponseAmount {
+pub struct QueryOrderAmount {
     /// 订单金额
     pub total: i64,
     /// 货币类型
@@ -565,7 +716,7 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponseAmount {
 
 /// 优惠信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail {
+pub struct PromotionDetail {
     /// 券ID
     pub coupon_id: String,
     /// 优惠名称
@@ -588,9 +739,12 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail {
     pub currency: Option<String>,
 }
 
-/// The answer of [`GetTransactionsOutTradeNoOutTradeNo`] (查询订单API).
+/// The answer of [`QueryTransaction`] (查询订单API).
+#[doc(alias = "v3/vehicle/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
+pub struct Transaction {
     /// 应用ID
     pub appid: String,
     /// 子商户应用ID
@@ -622,20 +776,20 @@ pub struct GetTransactionsOutTradeNoOutTradeNoResponse {
     /// 交易场景
     pub trade_scene: String,
     /// 停车场景信息
-    pub parking_info: Option<GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo>,
+    pub parking_info: Option<ParkingTradeScene>,
     /// 支付者信息
-    pub payer: GetTransactionsOutTradeNoOutTradeNoResponsePayer,
+    pub payer: Payer,
     /// 订单金额信息
-    pub amount: GetTransactionsOutTradeNoOutTradeNoResponseAmount,
+    pub amount: QueryOrderAmount,
     /// 优惠信息
-    pub promotion_detail: Option<Vec<GetTransactionsOutTradeNoOutTradeNoResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
 crate::open_enum::open_enum! {
     /// 分账标识
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsParkingProfitSharing {
+    pub enum ProfitSharing {
         /// `Y`
         Y = "Y",
         /// `N`
@@ -647,7 +801,7 @@ crate::open_enum::open_enum! {
     /// 货币类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsParkingAmountCurrency {
+    pub enum Currency {
         /// `CNY`
         Cny = "CNY",
     }
@@ -656,19 +810,19 @@ crate::open_enum::open_enum! {
 /// 订单金额
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostTransactionsParkingAmount {
+pub struct OrderAmount {
     /// 订单金额
     pub total: i64,
     /// 货币类型
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<PostTransactionsParkingAmountCurrency>,
+    pub currency: Option<Currency>,
 }
 
 crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsParkingResponseTradeState {
+    pub enum TradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `ACCEPTED`
@@ -681,10 +835,22 @@ crate::open_enum::open_enum! {
 }
 
 crate::open_enum::open_enum! {
+    /// 用户是否已还款
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum UserRepaid {
+        /// `Y`
+        Y = "Y",
+        /// `N`
+        N = "N",
+    }
+}
+
+crate::open_enum::open_enum! {
     /// 交易场景
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsParkingResponseTradeScene {
+    pub enum TradeScene {
         /// `PARKING`
         Parking = "PARKING",
     }
@@ -692,11 +858,11 @@ crate::open_enum::open_enum! {
 
 /// 订单金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsParkingResponseAmount {
+pub struct Amount {
     /// 订单金额
     pub total: i64,
     /// 货币类型
-    pub currency: Option<PostTransactionsParkingAmountCurrency>,
+    pub currency: Option<Currency>,
     /// 用户实际支付金额
     pub payer_total: Option<i64>,
     /// 折扣
@@ -707,7 +873,7 @@ crate::open_enum::open_enum! {
     /// 优惠范围
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsParkingResponsePromotionDetailScope {
+    pub enum Scope {
         /// `SINGLE`
         Single = "SINGLE",
         /// `GLOBAL`
@@ -719,7 +885,7 @@ crate::open_enum::open_enum! {
     /// 优惠类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostTransactionsParkingResponsePromotionDetailType {
+    pub enum Type {
         /// `CASH`
         Cash = "CASH",
         /// `NOCASH`
@@ -729,15 +895,15 @@ crate::open_enum::open_enum! {
 
 /// 优惠信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsParkingResponsePromotionDetail {
+pub struct ParkingPromotionDetail {
     /// 券ID
     pub coupon_id: String,
     /// 优惠名称
     pub name: Option<String>,
     /// 优惠范围
-    pub scope: Option<PostTransactionsParkingResponsePromotionDetailScope>,
+    pub scope: Option<Scope>,
     /// 优惠类型
-    pub r#type: Option<PostTransactionsParkingResponsePromotionDetailType>,
+    pub r#type: Option<Type>,
     /// 活动ID
     pub stock_id: Option<String>,
     /// 优惠券面额
@@ -749,12 +915,15 @@ pub struct PostTransactionsParkingResponsePromotionDetail {
     /// 其他出资
     pub other_contribute: Option<i64>,
     /// 优惠币种
-    pub currency: Option<PostTransactionsParkingAmountCurrency>,
+    pub currency: Option<Currency>,
 }
 
-/// The answer of [`PostTransactionsParking`] (扣费受理API).
+/// The answer of [`CreateTransaction`] (扣费受理API).
+#[doc(alias = "v3/vehicle/transactions/parking")]
+#[doc(alias = "POST v3/vehicle/transactions/parking")]
+#[doc(alias = "扣费受理API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostTransactionsParkingResponse {
+pub struct CreateTransactionResponse {
     /// 应用ID
     pub appid: String,
     /// 子商户应用ID
@@ -772,7 +941,7 @@ pub struct PostTransactionsParkingResponse {
     /// 微信支付订单号
     pub transaction_id: Option<String>,
     /// 交易状态
-    pub trade_state: PostTransactionsParkingResponseTradeState,
+    pub trade_state: TradeState,
     /// 交易状态描述
     pub trade_state_description: Option<String>,
     /// 支付完成时间
@@ -780,37 +949,33 @@ pub struct PostTransactionsParkingResponse {
     /// 付款银行
     pub bank_type: Option<String>,
     /// 用户是否已还款
-    pub user_repaid: Option<PostTransactionsParkingProfitSharing>,
+    pub user_repaid: Option<UserRepaid>,
     /// 附加数据
     pub attach: Option<String>,
     /// 交易场景
-    pub trade_scene: PostTransactionsParkingResponseTradeScene,
+    pub trade_scene: TradeScene,
     /// 停车场景信息
-    pub parking_info: Option<GetTransactionsOutTradeNoOutTradeNoResponseParkingInfo>,
+    pub parking_info: Option<ParkingTradeScene>,
     /// 支付者信息
-    pub payer: GetTransactionsOutTradeNoOutTradeNoResponsePayer,
+    pub payer: Payer,
     /// 订单金额信息
-    pub amount: PostTransactionsParkingResponseAmount,
+    pub amount: Amount,
     /// 优惠信息
-    pub promotion_detail: Option<Vec<PostTransactionsParkingResponsePromotionDetail>>,
+    pub promotion_detail: Option<Vec<ParkingPromotionDetail>>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<GetEtcContractsContractId>("GET v3/vehicle/etc/contracts/{contract_id}");
+    check.operation::<GetBy>("GET v3/vehicle/etc/contracts/{contract_id}");
     check.operation::<PostEtcPreopen>("POST v3/vehicle/etc/preopen");
     check.operation::<PostEtcTransactionsHighway>("POST v3/vehicle/etc/transactions/highway");
-    check.operation::<GetEtcTransactionsIdTransactionId>(
-        "GET v3/vehicle/etc/transactions/id/{transaction_id}",
-    );
-    check.operation::<GetEtcTransactionsOutTradeNoOutTradeNo>(
+    check.operation::<GetEtcTransactionsId>("GET v3/vehicle/etc/transactions/id/{transaction_id}");
+    check.operation::<GetEtcTransactionsOutTradeNo>(
         "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
     );
     check.operation::<GetEtcUsersOpenidContracts>("GET v3/vehicle/etc/users/{openid}/contracts");
-    check.operation::<PostParkingParkings>("POST v3/vehicle/parking/parkings");
-    check.operation::<GetParkingServicesFind>("GET v3/vehicle/parking/services/find");
-    check.operation::<GetTransactionsOutTradeNoOutTradeNo>(
-        "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}",
-    );
-    check.operation::<PostTransactionsParking>("POST v3/vehicle/transactions/parking");
+    check.operation::<CreateParking>("POST v3/vehicle/parking/parkings");
+    check.operation::<QueryPlateService>("GET v3/vehicle/parking/services/find");
+    check.operation::<QueryTransaction>("GET v3/vehicle/transactions/out-trade-no/{out_trade_no}");
+    check.operation::<CreateTransaction>("POST v3/vehicle/transactions/parking");
 }

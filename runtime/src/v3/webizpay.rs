@@ -11,6 +11,9 @@ use crate::endpoint;
 /// `GET /v3/webizpay/avail-mch-ranges`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "GET v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "查询可用商户范围列表")]
 #[endpoint(GET, "v3/webizpay/avail-mch-ranges", response = GetAvailMchRangesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -24,6 +27,9 @@ pub struct GetAvailMchRanges {
 /// `POST /v3/webizpay/avail-mch-ranges`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "POST v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "创建可用商户范围")]
 #[endpoint(POST, "v3/webizpay/avail-mch-ranges", response = PostAvailMchRangesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -31,7 +37,7 @@ pub struct PostAvailMchRanges {
     /// 服务商商户号
     pub sp_mchid: String,
     /// 商户标识类型
-    pub identifier_type: GetAvailMchRangesResponseRangeListIdentifierType,
+    pub identifier_type: IdentifierType,
 }
 
 /// 查询商户标识列表
@@ -39,10 +45,13 @@ pub struct PostAvailMchRanges {
 /// `GET /v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers", response = GetAvailMchRangesRangeIdMerchantIdentifiersResponse)]
+#[doc(alias = "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "查询商户标识列表")]
+#[endpoint(GET, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers", response = GetAvailMchRangesIdMerchantIdentifiersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetAvailMchRangesRangeIdMerchantIdentifiers {
+pub struct GetAvailMchRangesIdMerchantIdentifiers {
     /// 可用商户范围id
     pub range_id: String,
     /// 服务商商户号
@@ -58,10 +67,13 @@ pub struct GetAvailMchRangesRangeIdMerchantIdentifiers {
 /// `POST /v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers", response = PostAvailMchRangesResponse)]
+#[doc(alias = "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "添加商户标识")]
+#[endpoint(POST, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers", response = PostAvailMchRangesIdMerchantIdentifiersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostAvailMchRangesRangeIdMerchantIdentifiers {
+pub struct PostAvailMchRangesIdMerchantIdentifiers {
     /// 可用商户范围id
     pub range_id: String,
     /// 服务商商户号
@@ -75,10 +87,15 @@ pub struct PostAvailMchRangesRangeIdMerchantIdentifiers {
 /// `DELETE /v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(DELETE, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}", response = PostAvailMchRangesResponse)]
+#[doc(alias = "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}")]
+#[doc(
+    alias = "DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}"
+)]
+#[doc(alias = "删除商户标识")]
+#[endpoint(DELETE, "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}", response = DeleteAvailMchRangesIdMerchantIdentifiersResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier {
+pub struct DeleteAvailMchRangesIdMerchantIdentifiers {
     /// 可用商户范围id
     pub range_id: String,
     /// 商户标识值
@@ -93,6 +110,9 @@ pub struct DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier {
 /// `POST /v3/webizpay/bill/proof`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/webizpay/bill/proof")]
+#[doc(alias = "POST v3/webizpay/bill/proof")]
+#[doc(alias = "申请企业商户企业支付出资凭证")]
 #[endpoint(POST, "v3/webizpay/bill/proof", response = PostBillProofResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -116,6 +136,9 @@ pub struct PostBillProof {
 /// `POST /v3/webizpay/bill/trade-bill`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/webizpay/bill/trade-bill")]
+#[doc(alias = "POST v3/webizpay/bill/trade-bill")]
+#[doc(alias = "申请企业商户企业支付业务账单")]
 #[endpoint(POST, "v3/webizpay/bill/trade-bill", response = PostBillTradeBillResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -127,7 +150,7 @@ pub struct PostBillTradeBill {
     /// 账单日期
     pub date: String,
     /// 账单类型
-    pub r#type: PostBillTradeBillType,
+    pub r#type: Type,
 }
 
 /// 使用商户卡号查询企业支付额度卡
@@ -135,10 +158,13 @@ pub struct PostBillTradeBill {
 /// `GET /v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}", response = GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse)]
+#[doc(alias = "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}")]
+#[doc(alias = "GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}")]
+#[doc(alias = "使用商户卡号查询企业支付额度卡")]
+#[endpoint(GET, "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}", response = GetEmployeesIdOutQuotaCardsOutCardNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNo {
+pub struct GetEmployeesIdOutQuotaCardsOutCardNo {
     /// 微信授权关系ID
     pub employee_id: String,
     /// 企业支付额度卡商户卡号
@@ -154,10 +180,13 @@ pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNo {
 /// `POST /v3/webizpay/employees/{employee_id}/quota-cards`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/webizpay/employees/{employee_id}/quota-cards", response = PostEmployeesEmployeeIdQuotaCardsResponse)]
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards")]
+#[doc(alias = "POST v3/webizpay/employees/{employee_id}/quota-cards")]
+#[doc(alias = "企业商户为员工下发企业支付额度卡")]
+#[endpoint(POST, "v3/webizpay/employees/{employee_id}/quota-cards", response = PostEmployeesIdQuotaCardsResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEmployeesEmployeeIdQuotaCards {
+pub struct PostEmployeesIdQuotaCards {
     /// 微信授权关系ID
     pub employee_id: String,
     /// 服务商商户号
@@ -185,10 +214,13 @@ pub struct PostEmployeesEmployeeIdQuotaCards {
 /// `GET /v3/webizpay/employees/{employee_id}/quota-cards/{card_no}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}", response = GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse)]
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}")]
+#[doc(alias = "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}")]
+#[doc(alias = "企业商户查询企业支付额度卡")]
+#[endpoint(GET, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}", response = GetEmployeesIdQuotaCardsNoResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEmployeesEmployeeIdQuotaCardsCardNo {
+pub struct GetEmployeesIdQuotaCardsNo {
     /// 微信授权关系ID
     pub employee_id: String,
     /// 企业支付额度卡卡号
@@ -204,10 +236,13 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNo {
 /// `POST /v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel", response = PostEmployeesEmployeeIdQuotaCardsCardNoCancelResponse)]
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel")]
+#[doc(alias = "POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel")]
+#[doc(alias = "企业商户作废员工企业支付额度卡")]
+#[endpoint(POST, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel", response = PostEmployeesIdQuotaCardsNoCancelResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancel {
+pub struct PostEmployeesIdQuotaCardsNoCancel {
     /// 微信授权关系ID
     pub employee_id: String,
     /// 企业支付额度卡卡号
@@ -225,10 +260,13 @@ pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancel {
 /// `GET /v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url", response = GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlResponse)]
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url")]
+#[doc(alias = "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url")]
+#[doc(alias = "企业商户获取指定额度卡支付链接")]
+#[endpoint(GET, "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url", response = GetEmployeesIdQuotaCardsNoPaymentUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl {
+pub struct GetEmployeesIdQuotaCardsNoPaymentUrl {
     /// 微信授权关系ID
     pub employee_id: String,
     /// 企业支付额度卡卡号
@@ -238,7 +276,7 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl {
     /// 出资子商户号
     pub sub_mchid: String,
     /// 拉起付款码页面的企业应用类型
-    pub application_type: GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType,
+    pub application_type: ApplicationType,
 }
 
 /// 企业商户发起解除员工企业支付授权
@@ -246,10 +284,13 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl {
 /// `POST /v3/webizpay/employees/{employee_id}/revoke`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/webizpay/employees/{employee_id}/revoke", response = PostEmployeesEmployeeIdRevokeResponse)]
+#[doc(alias = "v3/webizpay/employees/{employee_id}/revoke")]
+#[doc(alias = "POST v3/webizpay/employees/{employee_id}/revoke")]
+#[doc(alias = "企业商户发起解除员工企业支付授权")]
+#[endpoint(POST, "v3/webizpay/employees/{employee_id}/revoke", response = PostEmployeesIdRevokeResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostEmployeesEmployeeIdRevoke {
+pub struct PostEmployeesIdRevoke {
     /// 微信授权关系ID
     pub employee_id: String,
     /// 服务商商户号
@@ -263,6 +304,9 @@ pub struct PostEmployeesEmployeeIdRevoke {
 /// `POST /v3/webizpay/stores/entity-matches`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/webizpay/stores/entity-matches")]
+#[doc(alias = "POST v3/webizpay/stores/entity-matches")]
+#[doc(alias = "发起门店主体匹配")]
 #[endpoint(POST, "v3/webizpay/stores/entity-matches", response = PostStoresEntityMatchesResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -272,7 +316,7 @@ pub struct PostStoresEntityMatches {
     /// 商户主体匹配批次单号
     pub out_batch_id: String,
     /// 主体匹配明细列表
-    pub match_details: Option<Vec<PostStoresEntityMatchesMatchDetails>>,
+    pub match_details: Option<Vec<MatchDetail>>,
 }
 
 /// 查询门店主体匹配结果
@@ -280,6 +324,9 @@ pub struct PostStoresEntityMatches {
 /// `GET /v3/webizpay/stores/entity-matches/{batch_id}`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
+#[doc(alias = "v3/webizpay/stores/entity-matches/{batch_id}")]
+#[doc(alias = "GET v3/webizpay/stores/entity-matches/{batch_id}")]
+#[doc(alias = "查询门店主体匹配结果")]
 #[endpoint(GET, "v3/webizpay/stores/entity-matches/{batch_id}", response = GetStoresEntityMatchesBatchIdResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
@@ -295,10 +342,13 @@ pub struct GetStoresEntityMatchesBatchId {
 /// `GET /v3/webizpay/users/{user_id}/authorization-state`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(GET, "v3/webizpay/users/{user_id}/authorization-state", response = GetUsersUserIdAuthorizationStateResponse)]
+#[doc(alias = "v3/webizpay/users/{user_id}/authorization-state")]
+#[doc(alias = "GET v3/webizpay/users/{user_id}/authorization-state")]
+#[doc(alias = "企业商户查询企业员工开通授权状态")]
+#[endpoint(GET, "v3/webizpay/users/{user_id}/authorization-state", response = GetUsersIdAuthorizationStateResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct GetUsersUserIdAuthorizationState {
+pub struct GetUsersIdAuthorizationState {
     /// 企业员工ID
     pub user_id: String,
     /// 服务商商户号
@@ -312,10 +362,13 @@ pub struct GetUsersUserIdAuthorizationState {
 /// `POST /v3/webizpay/users/{user_id}/authorization-url`.
 /// The API description links no official page for this call; search the official documentation for its name.
 /// Callers: 服务商.
-#[endpoint(POST, "v3/webizpay/users/{user_id}/authorization-url", response = PostUsersUserIdAuthorizationUrlResponse)]
+#[doc(alias = "v3/webizpay/users/{user_id}/authorization-url")]
+#[doc(alias = "POST v3/webizpay/users/{user_id}/authorization-url")]
+#[doc(alias = "企业商户发起员工开通企业支付授权")]
+#[endpoint(POST, "v3/webizpay/users/{user_id}/authorization-url", response = PostUsersIdAuthorizationUrlResponse)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostUsersUserIdAuthorizationUrl {
+pub struct PostUsersIdAuthorizationUrl {
     /// 企业员工ID
     pub user_id: String,
     /// 服务商商户号
@@ -323,14 +376,14 @@ pub struct PostUsersUserIdAuthorizationUrl {
     /// 出资子商户号
     pub sub_mchid: String,
     /// 发起授权应用类型
-    pub application_type: GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType,
+    pub application_type: ApplicationType,
 }
 
 crate::open_enum::open_enum! {
     /// 商户标识类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetAvailMchRangesResponseRangeListIdentifierType {
+    pub enum IdentifierType {
         /// `ORGANIZATION_CODE`
         OrganizationCode = "ORGANIZATION_CODE",
         /// `TRANSACTION_ID`
@@ -340,32 +393,41 @@ crate::open_enum::open_enum! {
 
 /// 可用商户范围列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAvailMchRangesResponseRangeList {
+pub struct RangeList {
     /// 可用商户范围id
     pub range_id: Option<String>,
     /// 商户标识类型
-    pub identifier_type: Option<GetAvailMchRangesResponseRangeListIdentifierType>,
+    pub identifier_type: Option<IdentifierType>,
 }
 
 /// The answer of [`GetAvailMchRanges`] (查询可用商户范围列表).
+#[doc(alias = "v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "GET v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "查询可用商户范围列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetAvailMchRangesResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 可用商户范围列表
-    pub range_list: Option<Vec<GetAvailMchRangesResponseRangeList>>,
+    pub range_list: Option<Vec<RangeList>>,
 }
 
 /// The answer of [`PostAvailMchRanges`] (创建可用商户范围).
+#[doc(alias = "v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "POST v3/webizpay/avail-mch-ranges")]
+#[doc(alias = "创建可用商户范围")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostAvailMchRangesResponse {
     /// 可用商户范围id
     pub range_id: Option<String>,
 }
 
-/// The answer of [`GetAvailMchRangesRangeIdMerchantIdentifiers`] (查询商户标识列表).
+/// The answer of [`GetAvailMchRangesIdMerchantIdentifiers`] (查询商户标识列表).
+#[doc(alias = "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "查询商户标识列表")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetAvailMchRangesRangeIdMerchantIdentifiersResponse {
+pub struct GetAvailMchRangesIdMerchantIdentifiersResponse {
     /// 分页开始位置
     pub offset: Option<i64>,
     /// 分页大小
@@ -378,7 +440,32 @@ pub struct GetAvailMchRangesRangeIdMerchantIdentifiersResponse {
     pub data: Option<Vec<String>>,
 }
 
+/// The answer of [`PostAvailMchRangesIdMerchantIdentifiers`] (添加商户标识).
+#[doc(alias = "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers")]
+#[doc(alias = "添加商户标识")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostAvailMchRangesIdMerchantIdentifiersResponse {
+    /// 可用商户范围id
+    pub range_id: Option<String>,
+}
+
+/// The answer of [`DeleteAvailMchRangesIdMerchantIdentifiers`] (删除商户标识).
+#[doc(alias = "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}")]
+#[doc(
+    alias = "DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}"
+)]
+#[doc(alias = "删除商户标识")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct DeleteAvailMchRangesIdMerchantIdentifiersResponse {
+    /// 可用商户范围id
+    pub range_id: Option<String>,
+}
+
 /// The answer of [`PostBillProof`] (申请企业商户企业支付出资凭证).
+#[doc(alias = "v3/webizpay/bill/proof")]
+#[doc(alias = "POST v3/webizpay/bill/proof")]
+#[doc(alias = "申请企业商户企业支付出资凭证")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBillProofResponse {
     /// 服务商商户号
@@ -409,13 +496,16 @@ crate::open_enum::open_enum! {
     /// 账单类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostBillTradeBillType {
+    pub enum Type {
         /// `QYZFALL`
         Qyzfall = "QYZFALL",
     }
 }
 
 /// The answer of [`PostBillTradeBill`] (申请企业商户企业支付业务账单).
+#[doc(alias = "v3/webizpay/bill/trade-bill")]
+#[doc(alias = "POST v3/webizpay/bill/trade-bill")]
+#[doc(alias = "申请企业商户企业支付业务账单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostBillTradeBillResponse {
     /// 服务商商户号
@@ -425,7 +515,7 @@ pub struct PostBillTradeBillResponse {
     /// 账单日期
     pub date: Option<String>,
     /// 账单类型
-    pub r#type: Option<PostBillTradeBillType>,
+    pub r#type: Option<Type>,
     /// 账单下载地址
     pub download_url: Option<String>,
 }
@@ -434,7 +524,7 @@ crate::open_enum::open_enum! {
     /// 使用规则
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardRule {
+    pub enum CardRule {
         /// `SINGLE`
         Single = "SINGLE",
         /// `MULTIPLE`
@@ -446,7 +536,7 @@ crate::open_enum::open_enum! {
     /// 退款规则
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseRefundRule {
+    pub enum RefundRule {
         /// `RETURN`
         Return = "RETURN",
         /// `NOT_RETURN`
@@ -458,7 +548,7 @@ crate::open_enum::open_enum! {
     /// 卡片状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardState {
+    pub enum CardState {
         /// `ACTIVE`
         Active = "ACTIVE",
         /// `DISABLED`
@@ -466,9 +556,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetEmployeesEmployeeIdOutQuotaCardsOutCardNo`] (使用商户卡号查询企业支付额度卡).
+/// The answer of [`GetEmployeesIdOutQuotaCardsOutCardNo`] (使用商户卡号查询企业支付额度卡).
+#[doc(alias = "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}")]
+#[doc(alias = "GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}")]
+#[doc(alias = "使用商户卡号查询企业支付额度卡")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse {
+pub struct GetEmployeesIdOutQuotaCardsOutCardNoResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -482,9 +575,9 @@ pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse {
     /// 企业支付卡模板ID
     pub card_template_id: Option<String>,
     /// 使用规则
-    pub card_rule: Option<GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardRule>,
+    pub card_rule: Option<CardRule>,
     /// 退款规则
-    pub refund_rule: Option<GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseRefundRule>,
+    pub refund_rule: Option<RefundRule>,
     /// 卡片总金额
     pub amount: Option<i64>,
     /// 卡片可用金额
@@ -494,7 +587,7 @@ pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse {
     /// 卡片生效时间
     pub effective_begin_time: Option<String>,
     /// 卡片状态
-    pub card_state: Option<GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardState>,
+    pub card_state: Option<CardState>,
     /// 卡片名称
     pub card_name: Option<String>,
     /// 失效原因
@@ -509,9 +602,12 @@ pub struct GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponse {
     pub card_remark: Option<String>,
 }
 
-/// The answer of [`PostEmployeesEmployeeIdQuotaCards`] (企业商户为员工下发企业支付额度卡).
+/// The answer of [`PostEmployeesIdQuotaCards`] (企业商户为员工下发企业支付额度卡).
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards")]
+#[doc(alias = "POST v3/webizpay/employees/{employee_id}/quota-cards")]
+#[doc(alias = "企业商户为员工下发企业支付额度卡")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEmployeesEmployeeIdQuotaCardsResponse {
+pub struct PostEmployeesIdQuotaCardsResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -528,9 +624,58 @@ pub struct PostEmployeesEmployeeIdQuotaCardsResponse {
     pub effective_end_time: Option<String>,
 }
 
-/// The answer of [`PostEmployeesEmployeeIdQuotaCardsCardNoCancel`] (企业商户作废员工企业支付额度卡).
+/// The answer of [`GetEmployeesIdQuotaCardsNo`] (企业商户查询企业支付额度卡).
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}")]
+#[doc(alias = "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}")]
+#[doc(alias = "企业商户查询企业支付额度卡")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancelResponse {
+pub struct GetEmployeesIdQuotaCardsNoResponse {
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 出资子商户号
+    pub sub_mchid: Option<String>,
+    /// 企业支付额度卡卡号
+    pub card_no: Option<String>,
+    /// 商户卡号
+    pub out_card_no: Option<String>,
+    /// 微信授权关系ID
+    pub employee_id: Option<String>,
+    /// 企业支付卡模板ID
+    pub card_template_id: Option<String>,
+    /// 使用规则
+    pub card_rule: Option<CardRule>,
+    /// 退款规则
+    pub refund_rule: Option<RefundRule>,
+    /// 卡片总金额
+    pub amount: Option<i64>,
+    /// 卡片可用金额
+    pub remain_amount: Option<i64>,
+    /// 卡片有效期
+    pub effective_end_time: Option<String>,
+    /// 卡片生效时间
+    pub effective_begin_time: Option<String>,
+    /// 卡片状态
+    pub card_state: Option<CardState>,
+    /// 卡片名称
+    pub card_name: Option<String>,
+    /// 失效原因
+    pub reason: Option<String>,
+    /// 卡片使用时间
+    pub card_usage_time: Option<String>,
+    /// 卡片关联微信支付订单号
+    pub transaction_id: Option<String>,
+    /// 卡片失效时间
+    pub card_disabled_time: Option<String>,
+    /// 卡片备注
+    pub card_remark: Option<String>,
+}
+
+/// The answer of [`PostEmployeesIdQuotaCardsNoCancel`] (企业商户作废员工企业支付额度卡).
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel")]
+#[doc(alias = "POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel")]
+#[doc(alias = "企业商户作废员工企业支付额度卡")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PostEmployeesIdQuotaCardsNoCancelResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -540,7 +685,7 @@ pub struct PostEmployeesEmployeeIdQuotaCardsCardNoCancelResponse {
     /// 企业支付额度卡卡号
     pub card_no: Option<String>,
     /// 卡片状态
-    pub card_state: Option<GetEmployeesEmployeeIdOutQuotaCardsOutCardNoResponseCardState>,
+    pub card_state: Option<CardState>,
     /// 卡片失效时间
     pub card_disabled_time: Option<String>,
 }
@@ -549,7 +694,7 @@ crate::open_enum::open_enum! {
     /// 拉起付款码页面的企业应用类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType {
+    pub enum ApplicationType {
         /// `H5`
         H5 = "H5",
         /// `MINIPROGRAM`
@@ -557,14 +702,14 @@ crate::open_enum::open_enum! {
     }
 }
 
-impl crate::endpoint::QueryValue
-    for GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType
-{
-}
+impl crate::endpoint::QueryValue for ApplicationType {}
 
-/// The answer of [`GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl`] (企业商户获取指定额度卡支付链接).
+/// The answer of [`GetEmployeesIdQuotaCardsNoPaymentUrl`] (企业商户获取指定额度卡支付链接).
+#[doc(alias = "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url")]
+#[doc(alias = "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url")]
+#[doc(alias = "企业商户获取指定额度卡支付链接")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlResponse {
+pub struct GetEmployeesIdQuotaCardsNoPaymentUrlResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -578,7 +723,7 @@ pub struct GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlResponse {
     /// 跳转链接
     pub payment_url: Option<String>,
     /// 拉起付款码页面的企业应用类型
-    pub application_type: Option<GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType>,
+    pub application_type: Option<ApplicationType>,
     /// 小程序查询参数
     pub mp_query: Option<String>,
     /// 小程序业务类型
@@ -589,7 +734,7 @@ crate::open_enum::open_enum! {
     /// 员工企业支付权限状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostEmployeesEmployeeIdRevokeResponseAuthorizationState {
+    pub enum AuthorizationState {
         /// `REVOKED`
         Revoked = "REVOKED",
         /// `AUTHORIZED`
@@ -597,9 +742,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostEmployeesEmployeeIdRevoke`] (企业商户发起解除员工企业支付授权).
+/// The answer of [`PostEmployeesIdRevoke`] (企业商户发起解除员工企业支付授权).
+#[doc(alias = "v3/webizpay/employees/{employee_id}/revoke")]
+#[doc(alias = "POST v3/webizpay/employees/{employee_id}/revoke")]
+#[doc(alias = "企业商户发起解除员工企业支付授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostEmployeesEmployeeIdRevokeResponse {
+pub struct PostEmployeesIdRevokeResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -607,7 +755,7 @@ pub struct PostEmployeesEmployeeIdRevokeResponse {
     /// 商户企业员工ID
     pub user_id: Option<String>,
     /// 员工企业支付权限状态
-    pub authorization_state: Option<PostEmployeesEmployeeIdRevokeResponseAuthorizationState>,
+    pub authorization_state: Option<AuthorizationState>,
     /// 员工企业支付失效时间
     pub authorization_revoked_time: Option<String>,
     /// 作废原因
@@ -618,7 +766,7 @@ crate::open_enum::open_enum! {
     /// 需要查询的支付产品
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostStoresEntityMatchesMatchDetailsProductType {
+    pub enum ProductType {
         /// `CODE_PAY`
         CodePay = "CODE_PAY",
         /// `NONE`
@@ -629,20 +777,20 @@ crate::open_enum::open_enum! {
 /// 主体匹配明细列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostStoresEntityMatchesMatchDetails {
+pub struct MatchDetail {
     /// 门店统一社会信用代码
     pub organization_code: String,
     /// 门店名称
     pub store_name: String,
     /// 需要查询的支付产品
-    pub product_type: PostStoresEntityMatchesMatchDetailsProductType,
+    pub product_type: ProductType,
 }
 
 crate::open_enum::open_enum! {
     /// 批次状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostStoresEntityMatchesResponseState {
+    pub enum State {
         /// `ACCEPTED`
         Accepted = "ACCEPTED",
         /// `IN_PROGRESS`
@@ -655,6 +803,9 @@ crate::open_enum::open_enum! {
 }
 
 /// The answer of [`PostStoresEntityMatches`] (发起门店主体匹配).
+#[doc(alias = "v3/webizpay/stores/entity-matches")]
+#[doc(alias = "POST v3/webizpay/stores/entity-matches")]
+#[doc(alias = "发起门店主体匹配")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PostStoresEntityMatchesResponse {
     /// 服务商商户号
@@ -666,12 +817,12 @@ pub struct PostStoresEntityMatchesResponse {
     /// 批次创建时间
     pub time: Option<String>,
     /// 批次状态
-    pub state: Option<PostStoresEntityMatchesResponseState>,
+    pub state: Option<State>,
 }
 
 /// 主体匹配明细列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetStoresEntityMatchesBatchIdResponseMatchResults {
+pub struct MatchResult {
     /// 门店统一社会信用代码
     pub organization_code: Option<String>,
     /// 门店名称
@@ -681,6 +832,9 @@ pub struct GetStoresEntityMatchesBatchIdResponseMatchResults {
 }
 
 /// The answer of [`GetStoresEntityMatchesBatchId`] (查询门店主体匹配结果).
+#[doc(alias = "v3/webizpay/stores/entity-matches/{batch_id}")]
+#[doc(alias = "GET v3/webizpay/stores/entity-matches/{batch_id}")]
+#[doc(alias = "查询门店主体匹配结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct GetStoresEntityMatchesBatchIdResponse {
     /// 服务商商户号
@@ -690,40 +844,30 @@ pub struct GetStoresEntityMatchesBatchIdResponse {
     /// 微信支付主体匹配批次单号
     pub batch_id: Option<String>,
     /// 批次状态
-    pub state: Option<PostStoresEntityMatchesResponseState>,
+    pub state: Option<State>,
     /// 主体匹配明细列表
-    pub match_results: Option<Vec<GetStoresEntityMatchesBatchIdResponseMatchResults>>,
-}
-
-crate::open_enum::open_enum! {
-    /// 授权状态
-    ///
-    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum GetUsersUserIdAuthorizationStateResponseEmployeeListAuthorizationState {
-        /// `AUTHORIZED`
-        Authorized = "AUTHORIZED",
-        /// `REVOKED`
-        Revoked = "REVOKED",
-    }
+    pub match_results: Option<Vec<MatchResult>>,
 }
 
 /// 微信授权关系列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersUserIdAuthorizationStateResponseEmployeeList {
+pub struct EmployeeList {
     /// 微信授权关系ID
     pub employee_id: Option<String>,
     /// 授权状态
-    pub authorization_state:
-        Option<GetUsersUserIdAuthorizationStateResponseEmployeeListAuthorizationState>,
+    pub authorization_state: Option<AuthorizationState>,
     /// 授权时间
     pub authorization_time: Option<String>,
     /// 解除授权时间
     pub authorization_revoked_time: Option<String>,
 }
 
-/// The answer of [`GetUsersUserIdAuthorizationState`] (企业商户查询企业员工开通授权状态).
+/// The answer of [`GetUsersIdAuthorizationState`] (企业商户查询企业员工开通授权状态).
+#[doc(alias = "v3/webizpay/users/{user_id}/authorization-state")]
+#[doc(alias = "GET v3/webizpay/users/{user_id}/authorization-state")]
+#[doc(alias = "企业商户查询企业员工开通授权状态")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetUsersUserIdAuthorizationStateResponse {
+pub struct GetUsersIdAuthorizationStateResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -731,12 +875,15 @@ pub struct GetUsersUserIdAuthorizationStateResponse {
     /// 企业员工ID
     pub user_id: Option<String>,
     /// 微信授权关系列表
-    pub employee_list: Option<Vec<GetUsersUserIdAuthorizationStateResponseEmployeeList>>,
+    pub employee_list: Option<Vec<EmployeeList>>,
 }
 
-/// The answer of [`PostUsersUserIdAuthorizationUrl`] (企业商户发起员工开通企业支付授权).
+/// The answer of [`PostUsersIdAuthorizationUrl`] (企业商户发起员工开通企业支付授权).
+#[doc(alias = "v3/webizpay/users/{user_id}/authorization-url")]
+#[doc(alias = "POST v3/webizpay/users/{user_id}/authorization-url")]
+#[doc(alias = "企业商户发起员工开通企业支付授权")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PostUsersUserIdAuthorizationUrlResponse {
+pub struct PostUsersIdAuthorizationUrlResponse {
     /// 服务商商户号
     pub sp_mchid: Option<String>,
     /// 出资子商户号
@@ -748,7 +895,7 @@ pub struct PostUsersUserIdAuthorizationUrlResponse {
     /// 链接失效时间
     pub expire_time: Option<String>,
     /// 发起授权应用类型
-    pub application_type: Option<GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrlApplicationType>,
+    pub application_type: Option<ApplicationType>,
     /// 小程序查询参数
     pub mp_query: Option<String>,
     /// 小程序业务类型
@@ -759,43 +906,41 @@ pub struct PostUsersUserIdAuthorizationUrlResponse {
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<GetAvailMchRanges>("GET v3/webizpay/avail-mch-ranges");
     check.operation::<PostAvailMchRanges>("POST v3/webizpay/avail-mch-ranges");
-    check.operation::<GetAvailMchRangesRangeIdMerchantIdentifiers>(
+    check.operation::<GetAvailMchRangesIdMerchantIdentifiers>(
         "GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
     );
-    check.operation::<PostAvailMchRangesRangeIdMerchantIdentifiers>(
+    check.operation::<PostAvailMchRangesIdMerchantIdentifiers>(
         "POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
     );
-    check.operation::<DeleteAvailMchRangesRangeIdMerchantIdentifiersMerchantIdentifier>(
+    check.operation::<DeleteAvailMchRangesIdMerchantIdentifiers>(
         "DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}",
     );
     check.operation::<PostBillProof>("POST v3/webizpay/bill/proof");
     check.operation::<PostBillTradeBill>("POST v3/webizpay/bill/trade-bill");
-    check.operation::<GetEmployeesEmployeeIdOutQuotaCardsOutCardNo>(
+    check.operation::<GetEmployeesIdOutQuotaCardsOutCardNo>(
         "GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}",
     );
-    check.operation::<PostEmployeesEmployeeIdQuotaCards>(
+    check.operation::<PostEmployeesIdQuotaCards>(
         "POST v3/webizpay/employees/{employee_id}/quota-cards",
     );
-    check.operation::<GetEmployeesEmployeeIdQuotaCardsCardNo>(
+    check.operation::<GetEmployeesIdQuotaCardsNo>(
         "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}",
     );
-    check.operation::<PostEmployeesEmployeeIdQuotaCardsCardNoCancel>(
+    check.operation::<PostEmployeesIdQuotaCardsNoCancel>(
         "POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel",
     );
-    check.operation::<GetEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl>(
+    check.operation::<GetEmployeesIdQuotaCardsNoPaymentUrl>(
         "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url",
     );
-    check.operation::<PostEmployeesEmployeeIdRevoke>(
-        "POST v3/webizpay/employees/{employee_id}/revoke",
-    );
+    check.operation::<PostEmployeesIdRevoke>("POST v3/webizpay/employees/{employee_id}/revoke");
     check.operation::<PostStoresEntityMatches>("POST v3/webizpay/stores/entity-matches");
     check.operation::<GetStoresEntityMatchesBatchId>(
         "GET v3/webizpay/stores/entity-matches/{batch_id}",
     );
-    check.operation::<GetUsersUserIdAuthorizationState>(
+    check.operation::<GetUsersIdAuthorizationState>(
         "GET v3/webizpay/users/{user_id}/authorization-state",
     );
-    check.operation::<PostUsersUserIdAuthorizationUrl>(
+    check.operation::<PostUsersIdAuthorizationUrl>(
         "POST v3/webizpay/users/{user_id}/authorization-url",
     );
 }
