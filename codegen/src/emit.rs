@@ -129,7 +129,11 @@ pub fn is_upload(operation: &Operation) -> bool {
 ///
 /// # Errors
 /// When rustfmt fails or the facts cannot be expressed.
-pub fn emit(facts: &Facts, names: &NamesFile) -> Result<Vec<(String, String)>, String> {
+pub fn emit(
+    facts: &Facts,
+    names: &NamesFile,
+    notices: &[crate::notices::Resolved],
+) -> Result<Vec<(String, String)>, String> {
     let known: BTreeSet<String> = facts.operations.iter().map(crate::names::key).collect();
     let stale: Vec<&String> = names
         .operations
@@ -164,7 +168,26 @@ pub fn emit(facts: &Facts, names: &NamesFile) -> Result<Vec<(String, String)>, S
             "#[cfg(feature = \"{}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{}\")))]\npub mod {};",
             family.feature, family.feature, family.module
         );
-        let (text, _) = Module::new(family, names)?.render()?;
+        let mut module = Module::new(family, names)?;
+        module.notices = crate::notices::own_types(notices, &family.module);
+        let (text, stats) = module.render()?;
+        // Every callback resource a kind names is a type of its module.
+        for item in notices {
+            let Some(resource) = &item.kind.resource else {
+                continue;
+            };
+            if resource.module() == family.module
+                && !stats.iter().any(|t| t.name == resource.name())
+            {
+                return Err(format!(
+                    "{}: `{}` names `{}`, which `{}` does not declare (its answer is named otherwise: see {NAMES_FILE})",
+                    crate::notices::NOTICES_FILE,
+                    item.kind.variant,
+                    resource.ty,
+                    family.module
+                ));
+            }
+        }
         files.push((format!("{}.rs", family.module), format_rust(&text)?));
     }
     root.push_str(
@@ -592,6 +615,9 @@ struct Module<'a> {
     uses: BTreeMap<String, Vec<Use>>,
     /// Types merged into another (see [`Module::absorb`]): placeholder → the one kept.
     alias: BTreeMap<String, String>,
+    /// The callback payload types declared here (`codegen/notices.yaml`): name, schema, a service
+    /// provider's, documentation.
+    notices: Vec<(&'a str, &'a Schema, bool, String)>,
 }
 
 impl<'a> Module<'a> {
@@ -613,6 +639,7 @@ impl<'a> Module<'a> {
             by_key: BTreeMap::new(),
             uses: BTreeMap::new(),
             alias: BTreeMap::new(),
+            notices: Vec::new(),
         })
     }
 
@@ -1182,6 +1209,24 @@ impl<'a> Module<'a> {
             );
         }
         visit.push_str("}\n");
+        // The callback payloads of this family: decoded like answers, named as the notices file
+        // says (the name is their model's).
+        for (name, schema, partner, doc) in self.notices.clone() {
+            self.partner = partner;
+            let mut schema = schema.clone();
+            schema.model = Some(name.to_owned());
+            let hint = Hint {
+                in_answer: true,
+                op: name.to_owned(),
+                path: Vec::new(),
+                field: None,
+                parent_field: None,
+                plural: false,
+                answer: true,
+            };
+            let ty = self.rust_type(&schema, &hint, &doc)?;
+            self.mark(&ty, false, true);
+        }
         out.push_str(&endpoints);
         let gated = DEFAULT_FAMILIES.contains(&family.feature.as_str());
         for name in self.order.clone() {

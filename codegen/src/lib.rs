@@ -22,3 +22,4 @@ pub mod import_official;
 pub mod import_v2;
 pub mod merge;
 pub mod names;
+pub mod notices;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use wechatpay_codegen::notices::{self, NoticesFile};
 use wechatpay_codegen::{
     emit, emit_v2, facts_v2::FactsV2, import, import_official, import_v2, merge,
 };
@@ -12,7 +13,8 @@ const USAGE: &str = "usage:
   cargo run -p wechatpay-codegen -- import [DESCRIPTION_DIR]   YAML → codegen/facts.json, codegen/facts_v2.json
   cargo run -p wechatpay-codegen -- import-official GO_REPO JAVA_REPO
                                                                WeChat Pay's SDKs → codegen/facts_go.json, codegen/facts_java.json
-  cargo run -p wechatpay-codegen -- emit                       the facts, merged → runtime/src/v3/, runtime/src/v2/catalog/
+  cargo run -p wechatpay-codegen -- emit                       the facts, merged → runtime/src/v3/, runtime/src/v2/catalog/;
+                                                               codegen/notices.yaml → runtime/src/notify/event.rs
   cargo run -p wechatpay-codegen -- names [--list]             the generated names' measures (lengths, repeats, numbers); --list: every operation's name
   cargo run -p wechatpay-codegen -- check [--all]              the merge's report (--all: every place); fails on an unsettled disagreement
 DESCRIPTION_DIR defaults to ../shared/reference/wechatpay-openapi (beside the repository).
@@ -235,7 +237,17 @@ fn run_emit(repo: &Path) -> Result<String, String> {
             .map_err(|error| format!("writing {}: {error}", path.display()))?;
     }
     let names = wechatpay_codegen::names::NamesFile::read(&repo.join(emit::NAMES_FILE))?;
-    let files = emit::emit(&facts, &names)?;
+    let notices = NoticesFile::resolved(repo, &facts)?;
+    let files = emit::emit(&facts, &names, &notices)?;
+    // The callback dispatch and the kinds the sandbox sends.
+    for (path, text) in [
+        (notices::EVENT_MODULE, notices::event_file(&notices)?),
+        (notices::SANDBOX_NOTICES, notices::sandbox_facts(&notices)),
+    ] {
+        let path = repo.join(path);
+        std::fs::write(&path, text)
+            .map_err(|error| format!("writing {}: {error}", path.display()))?;
+    }
     let dir = repo.join(emit::OUT_DIR);
     // Stale modules of families that disappeared go away.
     if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -283,10 +295,11 @@ fn run_emit(repo: &Path) -> Result<String, String> {
         std::fs::write(&path, text).map_err(|error| format!("{file}: {error}"))?;
     }
     Ok(format!(
-        "{} files → {}; {v2} files → {}; the sandbox's facts → sandbox/facts/; features → Cargo.toml; family tables → README.md",
+        "{} files → {}; {v2} files → {}; the callback dispatch → {}; the sandbox's facts → sandbox/facts/; features → Cargo.toml; family tables → README.md",
         files.len(),
         dir.display(),
-        emit_v2::OUT_DIR
+        emit_v2::OUT_DIR,
+        notices::EVENT_MODULE
     ))
 }
 

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use wechatpay_codegen::facts::Facts;
+use wechatpay_codegen::notices::{self, NoticesFile};
 use wechatpay_codegen::{emit, merge};
 
 fn repo() -> PathBuf {
@@ -25,7 +26,9 @@ const REGENERATE: &str = "regenerate with `cargo run -p wechatpay-codegen -- emi
 fn the_committed_modules_are_what_emit_writes() {
     let names = wechatpay_codegen::names::NamesFile::read(&repo().join(emit::NAMES_FILE))
         .expect("the names file");
-    let files = emit::emit(&facts(), &names).expect("emit");
+    let facts = facts();
+    let notices = NoticesFile::resolved(&repo(), &facts).expect("the notices file");
+    let files = emit::emit(&facts, &names, &notices).expect("emit");
     let dir = repo().join(emit::OUT_DIR);
     for (name, text) in &files {
         let committed = std::fs::read_to_string(dir.join(name))
@@ -114,4 +117,24 @@ fn the_sandbox_answers_from_the_facts_the_catalog_follows() {
         "{} differs from what emit writes; {REGENERATE}",
         emit::SANDBOX_FACTS
     );
+}
+
+#[test]
+fn the_callback_dispatch_and_the_sandbox_kinds_are_what_emit_writes() {
+    let facts = facts();
+    let resolved = NoticesFile::resolved(&repo(), &facts).expect("the notices file");
+    for (path, text) in [
+        (
+            notices::EVENT_MODULE,
+            notices::event_file(&resolved).expect("the event module"),
+        ),
+        (notices::SANDBOX_NOTICES, notices::sandbox_facts(&resolved)),
+    ] {
+        let committed = std::fs::read_to_string(repo().join(path))
+            .unwrap_or_else(|error| panic!("{path}: {error}; {REGENERATE}"));
+        assert!(
+            committed == text,
+            "{path} differs from what emit writes; {REGENERATE}"
+        );
+    }
 }

@@ -208,7 +208,7 @@ pub struct PostNative {
 #[doc(alias = "v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
 #[doc(alias = "GET v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
 #[doc(alias = "合单查询订单API")]
-#[endpoint(GET, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}", response = QueryByOutTradeNoResponse)]
+#[endpoint(GET, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}", response = CombineTransaction)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct QueryByOutTradeNo {
@@ -899,7 +899,7 @@ pub struct InstallmentInfo {
 #[doc(alias = "GET v3/combine-transactions/out-trade-no/{combine_out_trade_no}")]
 #[doc(alias = "合单查询订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct QueryByOutTradeNoResponse {
+pub struct CombineTransaction {
     /// 合单商户appid
     pub combine_appid: Option<String>,
     /// 合单商户号

@@ -854,6 +854,20 @@ crate::open_enum::open_enum! {
         ActionTypeJumpUrl = "ACTION_TYPE_JUMP_URL",
         /// `ACTION_TYPE_JUMP_MINI_PROGRAM`
         ActionTypeJumpMiniProgram = "ACTION_TYPE_JUMP_MINI_PROGRAM",
+        /// `CREATE_COMPLAINT`
+        CreateComplaint = "CREATE_COMPLAINT",
+        /// `CONTINUE_COMPLAINT`
+        ContinueComplaint = "CONTINUE_COMPLAINT",
+        /// `USER_RESPONSE`
+        UserResponse = "USER_RESPONSE",
+        /// `RESPONSE_BY_PLATFORM`
+        ResponseByPlatform = "RESPONSE_BY_PLATFORM",
+        /// `SELLER_REFUND`
+        SellerRefund = "SELLER_REFUND",
+        /// `MERCHANT_RESPONSE`
+        MerchantResponse = "MERCHANT_RESPONSE",
+        /// `MERCHANT_CONFIRM_COMPLETE`
+        MerchantConfirmComplete = "MERCHANT_CONFIRM_COMPLETE",
     }
 }
 
@@ -1292,6 +1306,20 @@ pub struct GetComplaintsTransactionIdNegotiationHistorysResponse {
 pub struct CreateImagesResponse {
     /// 媒体文件标识ID
     pub media_id: Option<String>,
+}
+
+/// 投诉通知: the decrypted resource of the `COMPLAINT.CREATE`, `COMPLAINT.STATE_CHANGE` callbacks ([`crate::notify::Event::Complaint`]).
+///
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/tool/merchant-service/chapter4_1.shtml>.
+///
+/// Fields: The official 投诉通知回调 pages (complaint_id and action_type, both required; action_type's values) and wechatpay.js.org's plaintext example; query the complaint by its id for the rest.
+#[doc(alias = "投诉通知")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ComplaintNotice {
+    /// 投诉单号
+    pub complaint_id: String,
+    /// 动作类型
+    pub action_type: ActionType,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

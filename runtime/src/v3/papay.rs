@@ -1267,6 +1267,8 @@ crate::open_enum::open_enum! {
         CustomerServiceTerminate = "CUSTOMER_SERVICE_TERMINATE",
         /// `SYSTEM_TERMINATE`
         SystemTerminate = "SYSTEM_TERMINATE",
+        /// `API`
+        Api = "API",
     }
 }
 
@@ -2117,6 +2119,125 @@ pub struct PartnerTerminateContractResponse {
     pub out_user_code: Option<String>,
     /// 预约扣费场景的预约信息
     pub deduct_schedule: Option<OutContractCodeDeductSchedule>,
+}
+
+/// 协议解约信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct EntrustTerminateInfo {
+    /// 解约方式
+    pub contract_termination_mode: ContractTerminationMode,
+    /// 解约时间
+    pub contract_terminated_time: Option<String>,
+    /// 解约备注
+    pub contract_termination_remark: Option<String>,
+}
+
+/// 预计扣费金额
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct EntrustAmount {
+    /// 金额
+    pub amount: Option<i64>,
+    /// 金额 (schedule APIs' name)
+    pub total: Option<i64>,
+    /// 币种
+    pub currency: Option<String>,
+}
+
+/// 预约扣费信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct EntrustDeductSchedule {
+    /// 预计扣费日期
+    pub estimated_deduct_date: Option<String>,
+    /// 预计扣费金额
+    pub estimated_deduct_amount: Option<EntrustAmount>,
+    /// 预约状态
+    pub schedule_state: Option<ScheduleState>,
+    /// 预约金额
+    pub scheduled_amount: Option<EntrustAmount>,
+    /// 扣费金额
+    pub deduct_amount: Option<EntrustAmount>,
+    /// 扣费日期
+    pub deduct_date: Option<String>,
+}
+
+/// 服务商委托代扣解约通知: the decrypted resource of the `ENTRUST.SIGN`, `ENTRUST.TERMINATE` callbacks ([`crate::notify::Event::PartnerEntrustTerminate`]).
+///
+/// Official documentation: <https://pay.weixin.qq.com/docs/partner/apis/entrusted-payment/contract-alter-notify.html>.
+///
+/// Fields: The official page 服务商委托代扣签解约通知 (fields and required flags, as this crate's hand-written `PartnerEntrustNotice` carried them).
+#[doc(alias = "服务商委托代扣解约通知")]
+#[cfg(feature = "partner")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct PartnerEntrustNotice {
+    /// 服务商商户号
+    pub sp_mchid: String,
+    /// 服务商应用ID
+    pub sp_appid: String,
+    /// 子商户号
+    pub sub_mchid: String,
+    /// 子商户应用ID
+    pub sub_appid: Option<String>,
+    /// 委托代扣协议ID
+    pub contract_id: String,
+    /// 委托代扣模板ID
+    pub plan_id: i64,
+    /// 商户签约协议号
+    pub out_contract_code: String,
+    /// 用户账户展示名称
+    pub contract_display_account: Option<String>,
+    /// 协议状态
+    pub contract_state: ContractState,
+    /// 协议签署时间
+    pub contract_signed_time: Option<String>,
+    /// 协议到期时间
+    pub contract_expired_time: Option<String>,
+    /// 用户在服务商应用下的OpenID
+    pub sp_openid: Option<String>,
+    /// 用户在子商户应用下的OpenID
+    pub sub_openid: Option<String>,
+    /// 商户侧用户标识
+    pub out_user_code: Option<String>,
+    /// 协议解约信息
+    pub contract_terminate_info: Option<EntrustTerminateInfo>,
+    /// 预约扣费信息
+    pub deduct_schedule: Option<EntrustDeductSchedule>,
+}
+
+/// 普通商户委托代扣解约通知: the decrypted resource of the `ENTRUST.SIGN`, `ENTRUST.TERMINATE` callbacks ([`crate::notify::Event::EntrustTerminate`]).
+///
+/// Official documentation: <https://pay.weixin.qq.com/docs/merchant/apis/entrusted-payment/contract-alter-notify.html>.
+///
+/// Fields: The official page 普通商户委托代扣签解约通知 (fields and required flags, as this crate's hand-written `EntrustNotice` carried them).
+#[doc(alias = "普通商户委托代扣解约通知")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct EntrustNotice {
+    /// 商户号
+    pub mchid: String,
+    /// 应用ID
+    pub appid: String,
+    /// 委托代扣协议ID
+    pub contract_id: String,
+    /// 委托代扣模板ID
+    pub plan_id: i64,
+    /// 商户签约协议号
+    pub out_contract_code: String,
+    /// 用户账户展示名称
+    pub contract_display_account: Option<String>,
+    /// 协议状态
+    pub contract_state: ContractState,
+    /// 协议签署时间
+    pub contract_signed_time: Option<String>,
+    /// 协议到期时间
+    pub contract_expired_time: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 商户侧用户标识
+    pub out_user_code: Option<String>,
+    /// 协议解约信息
+    pub contract_terminate_info: Option<EntrustTerminateInfo>,
+    /// 预约扣费信息
+    pub deduct_schedule: Option<EntrustDeductSchedule>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

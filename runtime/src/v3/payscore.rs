@@ -1597,7 +1597,7 @@ pub struct StopPayScorePlan {
 #[doc(alias = "v3/payscore/serviceorder")]
 #[doc(alias = "GET v3/payscore/serviceorder")]
 #[doc(alias = "查询支付分订单API")]
-#[endpoint(GET, "v3/payscore/serviceorder", response = GetServiceOrderResponse)]
+#[endpoint(GET, "v3/payscore/serviceorder", response = ServiceOrder)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct GetServiceOrder {
@@ -4378,7 +4378,7 @@ pub struct StopPayScorePlanResponse {
 #[doc(alias = "GET v3/payscore/serviceorder")]
 #[doc(alias = "查询支付分订单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct GetServiceOrderResponse {
+pub struct ServiceOrder {
     /// 商户服务订单号
     pub out_order_no: Option<String>,
     /// 服务ID
@@ -5431,6 +5431,50 @@ pub struct GetUserServiceStateResponse {
     pub openid: Option<String>,
     /// 用户授权服务情况
     pub use_service_state: Option<UseServiceState>,
+}
+
+crate::open_enum::open_enum! {
+    /// 授权状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum UserServiceStatus {
+        /// `USER_OPEN_SERVICE`
+        UserOpenService = "USER_OPEN_SERVICE",
+        /// `USER_CLOSE_SERVICE`
+        UserCloseService = "USER_CLOSE_SERVICE",
+    }
+}
+
+/// 授权/解除授权服务回调通知: the decrypted resource of the `PAYSCORE.USER_OPEN_SERVICE`, `PAYSCORE.USER_CLOSE_SERVICE` callbacks ([`crate::notify::Event::PayScoreService`]).
+///
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/payscore/chapter5_1.shtml>.
+///
+/// Fields: The plaintext example of wechatpay.js.org's PAYSCORE.USER_OPEN_SERVICE page (appid, mch_id, sub_appid, sub_mch_id, service_id, sub_openid, user_service_status, openorclose_time, authorization_code) and the official page's out_request_no and openid; required flags are not sourced, so every field is optional.
+#[doc(alias = "授权/解除授权服务回调通知")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ServiceAuthorizationNotice {
+    /// 公众账号ID
+    pub appid: Option<String>,
+    /// 商户号
+    pub mch_id: Option<String>,
+    /// 子商户公众账号ID
+    pub sub_appid: Option<String>,
+    /// 子商户号
+    pub sub_mch_id: Option<String>,
+    /// 商户签约单号
+    pub out_request_no: Option<String>,
+    /// 服务ID
+    pub service_id: Option<String>,
+    /// 用户标识
+    pub openid: Option<String>,
+    /// 子商户用户标识
+    pub sub_openid: Option<String>,
+    /// 授权状态
+    pub user_service_status: Option<UserServiceStatus>,
+    /// 授权/解除授权时间
+    pub openorclose_time: Option<String>,
+    /// 授权协议号
+    pub authorization_code: Option<String>,
 }
 
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).

@@ -541,6 +541,45 @@ pub struct QueryOrderAmountResponse {
     pub unsplit_amount: i64,
 }
 
+/// 分账接收方
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct Receiver {
+    /// 分账接收方类型
+    pub r#type: ReceiverType,
+    /// 分账接收方账号
+    pub account: String,
+    /// 分账动账金额
+    pub amount: i64,
+    /// 分账/回退描述
+    pub description: String,
+}
+
+/// 分账动账通知: the decrypted resource of the `PROFITSHARING`, `PROFITSHARING_RETURN`, `PROFITSHARING.SUCCESS`, `PROFITSHARING.RETURN` callbacks ([`crate::notify::Event::ProfitSharing`]).
+///
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/profitsharing/chapter3_6.shtml>.
+///
+/// Fields: The official page 分账动账通知 (4012289679) and the plaintext example of wechatpay.js.org's PROFITSHARING.SUCCESS page (sp_mchid, sub_mchid, transaction_id, order_id, out_order_no, receiver{type, account, amount, description}, success_time); the description lists the event types as PROFITSHARING and PROFITSHARING_RETURN, the pages as PROFITSHARING.SUCCESS and PROFITSHARING.RETURN: all four are matched.
+#[doc(alias = "分账动账通知")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct ProfitSharingNotice {
+    /// 直连商户号
+    pub mchid: Option<String>,
+    /// 服务商商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 微信订单号
+    pub transaction_id: String,
+    /// 微信分账/回退单号
+    pub order_id: String,
+    /// 商户分账/回退单号
+    pub out_order_no: String,
+    /// 分账接收方
+    pub receiver: Receiver,
+    /// 成功时间
+    pub success_time: String,
+}
+
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<SplitBill>("GET v3/profitsharing/bills");

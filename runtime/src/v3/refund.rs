@@ -441,6 +441,65 @@ pub struct CreateAbnormalRefundResponse {
     pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
+crate::open_enum::open_enum! {
+    /// 退款状态
+    ///
+    /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
+    pub enum RefundStatus {
+        /// `SUCCESS`
+        Success = "SUCCESS",
+        /// `CLOSED`
+        Closed = "CLOSED",
+        /// `ABNORMAL`
+        Abnormal = "ABNORMAL",
+    }
+}
+
+/// 金额信息
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct RefundNoticeAmount {
+    /// 订单金额
+    pub total: i64,
+    /// 退款金额
+    pub refund: i64,
+    /// 用户支付金额
+    pub payer_total: i64,
+    /// 用户退款金额
+    pub payer_refund: i64,
+}
+
+/// 退款结果通知: the decrypted resource of the `REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED` callbacks ([`crate::notify::Event::Refund`]).
+///
+/// Official documentation: <https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/ecommerce/refunds/chapter3_3.shtml>.
+///
+/// Fields: The official refund-notice page (fields and required flags, as this crate's hand-written `RefundNotice` carried them) and WeChat Pay's Java SDK model `refund/model/RefundNotification` (refund_status, user_received_account, success_time, amount); a service provider's notice names sp_mchid and sub_mchid instead of mchid.
+#[doc(alias = "退款结果通知")]
+#[derive(Debug, Clone, crate::__private::Decode)]
+pub struct RefundNotice {
+    /// 直连商户号
+    pub mchid: Option<String>,
+    /// 服务商户号
+    pub sp_mchid: Option<String>,
+    /// 子商户号
+    pub sub_mchid: Option<String>,
+    /// 商户订单号
+    pub out_trade_no: String,
+    /// 微信支付订单号
+    pub transaction_id: String,
+    /// 商户退款单号
+    pub out_refund_no: String,
+    /// 微信支付退款单号
+    pub refund_id: String,
+    /// 退款状态
+    pub refund_status: RefundStatus,
+    /// 退款成功时间
+    pub success_time: Option<String>,
+    /// 退款入账账户
+    pub user_received_account: String,
+    /// 金额信息
+    pub amount: RefundNoticeAmount,
+}
+
 /// Every operation of this module, for the catalog tests (`__catalog::visit_v3`).
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<CreateRefund>("POST v3/refund/domestic/refunds");
