@@ -134,6 +134,7 @@ pub fn emit(
     names: &NamesFile,
     notices: &[crate::notices::Resolved],
 ) -> Result<Vec<(String, String)>, String> {
+    let facts = &crate::names::with_legacy(facts, names)?;
     let known: BTreeSet<String> = facts.operations.iter().map(crate::names::key).collect();
     let stale: Vec<&String> = names
         .operations
@@ -230,6 +231,7 @@ pub fn type_names(
     facts: &Facts,
     names: &NamesFile,
 ) -> Result<Vec<(String, Vec<TypeName>)>, String> {
+    let facts = &crate::names::with_legacy(facts, names)?;
     families(facts)
         .iter()
         .map(|family| {
@@ -1228,24 +1230,6 @@ impl<'a> Module<'a> {
             self.mark(&ty, false, true);
         }
         out.push_str(&endpoints);
-        let gated = DEFAULT_FAMILIES.contains(&family.feature.as_str());
-        for name in self.order.clone() {
-            if self.alias.contains_key(&name) {
-                continue;
-            }
-            let def = &self.types[&name];
-            let variants = self.names_file.variants.get(&def.named_by);
-            let meanings = self.names_file.meanings.get(&def.named_by);
-            write_type(
-                &mut out,
-                &name,
-                def,
-                gated && !def.merchant,
-                variants,
-                meanings,
-            );
-        }
-        out.push_str(&visit);
         let mut names = self.assign_names();
         for (other, keep) in &self.alias {
             let mut target = keep;
@@ -1256,6 +1240,24 @@ impl<'a> Module<'a> {
                 names.insert(other.clone(), name);
             }
         }
+        let gated = DEFAULT_FAMILIES.contains(&family.feature.as_str());
+        for token in self.order.clone() {
+            if self.alias.contains_key(&token) {
+                continue;
+            }
+            let def = &self.types[&token];
+            let variants = self.names_file.variants.get(&def.named_by);
+            let meanings = self.names_file.meanings.get(&def.named_by);
+            write_type(
+                &mut out,
+                &names[&token],
+                def,
+                gated && !def.merchant,
+                variants,
+                meanings,
+            );
+        }
+        out.push_str(&visit);
         let mut stats: Vec<TypeName> = self
             .op_names
             .iter()
@@ -1568,10 +1570,19 @@ fn write_named_enum(
     let _ = writeln!(out, "    pub enum {name} {{");
     let mut used = BTreeSet::new();
     used.insert("Unknown".to_owned());
-    for value in values {
+    // Values that repeat the enum's name (`SignScene`: `SIGN_SCENE_APP`) are named by the rest
+    // (`SignScene::App`), unless two would then meet.
+    let stripped: Vec<Option<String>> = values
+        .iter()
+        .map(|value| strip_enum_prefix(name, value))
+        .collect();
+    let distinct: BTreeSet<&String> = stripped.iter().flatten().collect();
+    let strip = distinct.len() == stripped.iter().flatten().count();
+    for (index, value) in values.iter().enumerate() {
         let mut variant = variants
             .and_then(|names| names.get(value))
             .cloned()
+            .or_else(|| stripped[index].clone().filter(|_| strip))
             .unwrap_or_else(|| variant_name(value));
         while !used.insert(variant.clone()) {
             variant.push_str("Value");
@@ -1588,6 +1599,25 @@ fn write_named_enum(
         );
     }
     out.push_str("    }\n}\n\n");
+}
+
+/// A value's variant name without the enum's own name in front (`SignScene`, `SIGN_SCENE_APP` →
+/// `App`), when the value starts with it and more follows.
+fn strip_enum_prefix(name: &str, value: &str) -> Option<String> {
+    let name_words: Vec<String> = split_words(name)
+        .iter()
+        .map(|word| word.to_ascii_lowercase())
+        .collect();
+    let value_words: Vec<String> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if value_words.len() <= name_words.len() || value_words[..name_words.len()] != name_words[..] {
+        return None;
+    }
+    let rest = camel(&value_words[name_words.len()..].join("_"));
+    (rest.starts_with(|c: char| c.is_ascii_alphabetic()) && rest != "Unknown").then_some(rest)
 }
 
 /// The attributes of an item behind the `partner` feature.

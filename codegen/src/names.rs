@@ -32,6 +32,9 @@ pub struct NamesFile {
     pub operations: BTreeMap<String, String>,
     /// `METHOD path` → the answer type's name (the operations given one name share one type).
     pub answers: BTreeMap<String, String>,
+    /// Paths WeChat Pay still serves that the description no longer lists: `METHOD path` → (the
+    /// operation it is a copy of, the request type's name).
+    pub legacy: BTreeMap<String, (String, String)>,
     /// A field's wire name → (value → variant name), for enums whose values are not words.
     pub variants: BTreeMap<String, BTreeMap<String, String>>,
     /// A field's wire name → (value → what the value means), documented on the variant.
@@ -63,7 +66,19 @@ impl NamesFile {
             #[serde(default)]
             answers: BTreeMap<String, String>,
             #[serde(default)]
+            legacy: BTreeMap<String, LegacyEntry>,
+            #[serde(default)]
             variants: BTreeMap<String, BTreeMap<String, VariantEntry>>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct LegacyEntry {
+            same_as: String,
+            name: String,
+            #[allow(dead_code)]
+            reason: String,
+            #[allow(dead_code)]
+            source: String,
         }
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -82,6 +97,11 @@ impl NamesFile {
         }
         for (key, name) in &out.answers {
             check_ident(name).map_err(|error| format!("answers.`{key}`: {error}"))?;
+        }
+        for (key, entry) in raw.legacy {
+            check_ident(&entry.name).map_err(|error| format!("legacy.`{key}`: {error}"))?;
+            out.operations.insert(key.clone(), entry.name.clone());
+            out.legacy.insert(key, (entry.same_as, entry.name));
         }
         for (field, values) in raw.variants {
             for (value, entry) in values {
@@ -112,6 +132,41 @@ fn check_ident(name: &str) -> Result<(), String> {
             "`{name}` is not an upper camel case identifier of at most {MAX_LEN} characters"
         ))
     }
+}
+
+/// The facts with the names file's legacy paths declared: each a copy of the operation it names,
+/// at its own path, right after it.
+///
+/// # Errors
+/// When an entry names an operation the facts do not have, or a path they already have.
+pub fn with_legacy(
+    facts: &crate::facts::Facts,
+    names: &NamesFile,
+) -> Result<crate::facts::Facts, String> {
+    let mut out = facts.clone();
+    for (legacy, (same_as, _)) in &names.legacy {
+        let (method, path) = legacy
+            .split_once(' ')
+            .ok_or_else(|| format!("legacy `{legacy}`: not `METHOD path`"))?;
+        if out
+            .operations
+            .iter()
+            .any(|operation| key(operation) == *legacy)
+        {
+            return Err(format!("legacy `{legacy}`: the facts already declare it"));
+        }
+        let index = out
+            .operations
+            .iter()
+            .position(|operation| key(operation) == *same_as)
+            .ok_or_else(|| format!("legacy `{legacy}`: no operation `{same_as}`"))?;
+        let mut copy = out.operations[index].clone();
+        copy.method = method.to_owned();
+        copy.path = path.to_owned();
+        copy.sdk = None;
+        out.operations.insert(index + 1, copy);
+    }
+    Ok(out)
 }
 
 /// The key of an operation in the names file.

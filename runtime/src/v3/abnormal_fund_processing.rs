@@ -103,11 +103,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ReceiptState {
         /// `RECEIPT_STATE_PENDING`
-        ReceiptStatePending = "RECEIPT_STATE_PENDING",
+        Pending = "RECEIPT_STATE_PENDING",
         /// `RECEIPT_STATE_PROGRESS`
-        ReceiptStateProgress = "RECEIPT_STATE_PROGRESS",
+        Progress = "RECEIPT_STATE_PROGRESS",
         /// `RECEIPT_STATE_COMPLETED`
-        ReceiptStateCompleted = "RECEIPT_STATE_COMPLETED",
+        Completed = "RECEIPT_STATE_COMPLETED",
     }
 }
 
@@ -138,9 +138,9 @@ crate::open_enum::open_enum! {
         /// `TRANSFER_TO_ORIGINAL_RECEIVE_USER`
         TransferToOriginalReceiveUser = "TRANSFER_TO_ORIGINAL_RECEIVE_USER",
         /// `TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT`
-        TransferModeToOriginalReceiveMerchant = "TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT",
+        ToOriginalReceiveMerchant = "TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT",
         /// `TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT`
-        TransferModeToSpecifiedReceiveMerchant = "TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT",
+        ToSpecifiedReceiveMerchant = "TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT",
     }
 }
 
@@ -203,13 +203,13 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum InstructionState {
         /// `INSTRUCTION_STATE_PENDING`
-        InstructionStatePending = "INSTRUCTION_STATE_PENDING",
+        Pending = "INSTRUCTION_STATE_PENDING",
         /// `INSTRUCTION_STATE_IN_PROGRESS`
-        InstructionStateInProgress = "INSTRUCTION_STATE_IN_PROGRESS",
+        InProgress = "INSTRUCTION_STATE_IN_PROGRESS",
         /// `INSTRUCTION_STATE_CLOSED`
-        InstructionStateClosed = "INSTRUCTION_STATE_CLOSED",
+        Closed = "INSTRUCTION_STATE_CLOSED",
         /// `INSTRUCTION_STATE_SUCCESS`
-        InstructionStateSuccess = "INSTRUCTION_STATE_SUCCESS",
+        Success = "INSTRUCTION_STATE_SUCCESS",
     }
 }
 

@@ -82,9 +82,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AccountNumberRule {
         /// `ACCOUNT_NUMBER_RULE_MASK_V1`
-        AccountNumberRuleMaskV1 = "ACCOUNT_NUMBER_RULE_MASK_V1",
+        MaskV1 = "ACCOUNT_NUMBER_RULE_MASK_V1",
         /// `ACCOUNT_NUMBER_RULE_MASK_V2`
-        AccountNumberRuleMaskV2 = "ACCOUNT_NUMBER_RULE_MASK_V2",
+        MaskV2 = "ACCOUNT_NUMBER_RULE_MASK_V2",
     }
 }
 
@@ -96,9 +96,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AccountType {
         /// `ACCOUNT_TYPE_BUSINESS`
-        AccountTypeBusiness = "ACCOUNT_TYPE_BUSINESS",
+        Business = "ACCOUNT_TYPE_BUSINESS",
         /// `ACCOUNT_TYPE_PRIVATE`
-        AccountTypePrivate = "ACCOUNT_TYPE_PRIVATE",
+        Private = "ACCOUNT_TYPE_PRIVATE",
     }
 }
 
@@ -154,7 +154,7 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ModifyMode {
         /// `MODIFY_MODE_ASYNC`
-        ModifyModeAsync = "MODIFY_MODE_ASYNC",
+        Async = "MODIFY_MODE_ASYNC",
     }
 }
 

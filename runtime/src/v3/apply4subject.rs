@@ -107,31 +107,31 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ApplymentState {
         /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
-        ApplymentStateWaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
+        WaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
         /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
-        ApplymentStateWaittingForConfirmContact = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT",
+        WaittingForConfirmContact = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT",
         /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON`
-        ApplymentStateWaittingForConfirmLegalperson = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON",
+        WaittingForConfirmLegalperson = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON",
         /// `APPLYMENT_STATE_PASSED`
-        ApplymentStatePassed = "APPLYMENT_STATE_PASSED",
+        Passed = "APPLYMENT_STATE_PASSED",
         /// `APPLYMENT_STATE_FREEZED`
-        ApplymentStateFreezed = "APPLYMENT_STATE_FREEZED",
+        Freezed = "APPLYMENT_STATE_FREEZED",
         /// `APPLYMENT_STATE_EDITTING`
-        ApplymentStateEditting = "APPLYMENT_STATE_EDITTING",
+        Editting = "APPLYMENT_STATE_EDITTING",
         /// `APPLYMENT_STATE_AUDITING`
-        ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
+        Auditing = "APPLYMENT_STATE_AUDITING",
         /// `APPLYMENT_STATE_REJECTED`
-        ApplymentStateRejected = "APPLYMENT_STATE_REJECTED",
+        Rejected = "APPLYMENT_STATE_REJECTED",
         /// `APPLYMENT_STATE_TO_BE_CONFIRMED`
-        ApplymentStateToBeConfirmed = "APPLYMENT_STATE_TO_BE_CONFIRMED",
+        ToBeConfirmed = "APPLYMENT_STATE_TO_BE_CONFIRMED",
         /// `APPLYMENT_STATE_TO_BE_SIGNED`
-        ApplymentStateToBeSigned = "APPLYMENT_STATE_TO_BE_SIGNED",
+        ToBeSigned = "APPLYMENT_STATE_TO_BE_SIGNED",
         /// `APPLYMENT_STATE_SIGNING`
-        ApplymentStateSigning = "APPLYMENT_STATE_SIGNING",
+        Signing = "APPLYMENT_STATE_SIGNING",
         /// `APPLYMENT_STATE_FINISHED`
-        ApplymentStateFinished = "APPLYMENT_STATE_FINISHED",
+        Finished = "APPLYMENT_STATE_FINISHED",
         /// `APPLYMENT_STATE_CANCELED`
-        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+        Canceled = "APPLYMENT_STATE_CANCELED",
     }
 }
 
@@ -230,19 +230,19 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum SubjectType {
         /// `SUBJECT_TYPE_INDIVIDUAL`
-        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        Individual = "SUBJECT_TYPE_INDIVIDUAL",
         /// `SUBJECT_TYPE_ENTERPRISE`
-        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        Enterprise = "SUBJECT_TYPE_ENTERPRISE",
         /// `SUBJECT_TYPE_INSTITUTIONS`
-        SubjectTypeInstitutions = "SUBJECT_TYPE_INSTITUTIONS",
+        Institutions = "SUBJECT_TYPE_INSTITUTIONS",
         /// `SUBJECT_TYPE_OTHERS`
-        SubjectTypeOthers = "SUBJECT_TYPE_OTHERS",
+        Others = "SUBJECT_TYPE_OTHERS",
         /// `SUBJECT_TYPE_MICRO`
-        SubjectTypeMicro = "SUBJECT_TYPE_MICRO",
+        Micro = "SUBJECT_TYPE_MICRO",
         /// `SUBJECT_TYPE_GOVERNMENT`
-        SubjectTypeGovernment = "SUBJECT_TYPE_GOVERNMENT",
+        Government = "SUBJECT_TYPE_GOVERNMENT",
         /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
-        SubjectTypeInstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+        InstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
     }
 }
 
@@ -440,21 +440,21 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum IdentificationType {
         /// `IDENTIFICATION_TYPE_IDCARD`
-        IdentificationTypeIdcard = "IDENTIFICATION_TYPE_IDCARD",
+        Idcard = "IDENTIFICATION_TYPE_IDCARD",
         /// `IDENTIFICATION_TYPE_OVERSEA_PASSPORT`
-        IdentificationTypeOverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+        OverseaPassport = "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
         /// `IDENTIFICATION_TYPE_HONGKONG_PASSPORT`
-        IdentificationTypeHongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+        HongkongPassport = "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
         /// `IDENTIFICATION_TYPE_MACAO_PASSPORT`
-        IdentificationTypeMacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+        MacaoPassport = "IDENTIFICATION_TYPE_MACAO_PASSPORT",
         /// `IDENTIFICATION_TYPE_TAIWAN_PASSPORT`
-        IdentificationTypeTaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+        TaiwanPassport = "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
         /// `IDENTIFICATION_TYPE_FOREIGN_RESIDENT`
-        IdentificationTypeForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+        ForeignResident = "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
         /// `IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT`
-        IdentificationTypeHongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+        HongkongMacaoResident = "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
         /// `IDENTIFICATION_TYPE_TAIWAN_RESIDENT`
-        IdentificationTypeTaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+        TaiwanResident = "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
     }
 }
 
@@ -568,9 +568,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AuthorizeState {
         /// `AUTHORIZE_STATE_UNAUTHORIZED`
-        AuthorizeStateUnauthorized = "AUTHORIZE_STATE_UNAUTHORIZED",
+        Unauthorized = "AUTHORIZE_STATE_UNAUTHORIZED",
         /// `AUTHORIZE_STATE_AUTHORIZED`
-        AuthorizeStateAuthorized = "AUTHORIZE_STATE_AUTHORIZED",
+        Authorized = "AUTHORIZE_STATE_AUTHORIZED",
     }
 }
 

@@ -152,19 +152,19 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum SubjectType {
         /// `SUBJECT_TYPE_INDIVIDUAL`
-        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        Individual = "SUBJECT_TYPE_INDIVIDUAL",
         /// `SUBJECT_TYPE_ENTERPRISE`
-        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        Enterprise = "SUBJECT_TYPE_ENTERPRISE",
         /// `SUBJECT_TYPE_INSTITUTIONS`
-        SubjectTypeInstitutions = "SUBJECT_TYPE_INSTITUTIONS",
+        Institutions = "SUBJECT_TYPE_INSTITUTIONS",
         /// `SUBJECT_TYPE_OTHERS`
-        SubjectTypeOthers = "SUBJECT_TYPE_OTHERS",
+        Others = "SUBJECT_TYPE_OTHERS",
         /// `SUBJECT_TYPE_MICRO`
-        SubjectTypeMicro = "SUBJECT_TYPE_MICRO",
+        Micro = "SUBJECT_TYPE_MICRO",
         /// `SUBJECT_TYPE_GOVERNMENT`
-        SubjectTypeGovernment = "SUBJECT_TYPE_GOVERNMENT",
+        Government = "SUBJECT_TYPE_GOVERNMENT",
         /// `SUBJECT_TYPE_INSTITUTIONS_CLONED`
-        SubjectTypeInstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+        InstitutionsCloned = "SUBJECT_TYPE_INSTITUTIONS_CLONED",
     }
 }
 
@@ -753,9 +753,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum BankAccountType {
         /// `BANK_ACCOUNT_TYPE_CORPORATE`
-        BankAccountTypeCorporate = "BANK_ACCOUNT_TYPE_CORPORATE",
+        Corporate = "BANK_ACCOUNT_TYPE_CORPORATE",
         /// `BANK_ACCOUNT_TYPE_PERSONAL`
-        BankAccountTypePersonal = "BANK_ACCOUNT_TYPE_PERSONAL",
+        Personal = "BANK_ACCOUNT_TYPE_PERSONAL",
     }
 }
 
@@ -819,31 +819,31 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ApplymentState {
         /// `APPLYMENT_STATE_WAITTING_FOR_AUDIT`
-        ApplymentStateWaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
+        WaittingForAudit = "APPLYMENT_STATE_WAITTING_FOR_AUDIT",
         /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT`
-        ApplymentStateWaittingForConfirmContact = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT",
+        WaittingForConfirmContact = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT",
         /// `APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON`
-        ApplymentStateWaittingForConfirmLegalperson = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON",
+        WaittingForConfirmLegalperson = "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON",
         /// `APPLYMENT_STATE_PASSED`
-        ApplymentStatePassed = "APPLYMENT_STATE_PASSED",
+        Passed = "APPLYMENT_STATE_PASSED",
         /// `APPLYMENT_STATE_FREEZED`
-        ApplymentStateFreezed = "APPLYMENT_STATE_FREEZED",
+        Freezed = "APPLYMENT_STATE_FREEZED",
         /// `APPLYMENT_STATE_EDITTING`
-        ApplymentStateEditting = "APPLYMENT_STATE_EDITTING",
+        Editting = "APPLYMENT_STATE_EDITTING",
         /// `APPLYMENT_STATE_AUDITING`
-        ApplymentStateAuditing = "APPLYMENT_STATE_AUDITING",
+        Auditing = "APPLYMENT_STATE_AUDITING",
         /// `APPLYMENT_STATE_REJECTED`
-        ApplymentStateRejected = "APPLYMENT_STATE_REJECTED",
+        Rejected = "APPLYMENT_STATE_REJECTED",
         /// `APPLYMENT_STATE_TO_BE_CONFIRMED`
-        ApplymentStateToBeConfirmed = "APPLYMENT_STATE_TO_BE_CONFIRMED",
+        ToBeConfirmed = "APPLYMENT_STATE_TO_BE_CONFIRMED",
         /// `APPLYMENT_STATE_TO_BE_SIGNED`
-        ApplymentStateToBeSigned = "APPLYMENT_STATE_TO_BE_SIGNED",
+        ToBeSigned = "APPLYMENT_STATE_TO_BE_SIGNED",
         /// `APPLYMENT_STATE_SIGNING`
-        ApplymentStateSigning = "APPLYMENT_STATE_SIGNING",
+        Signing = "APPLYMENT_STATE_SIGNING",
         /// `APPLYMENT_STATE_FINISHED`
-        ApplymentStateFinished = "APPLYMENT_STATE_FINISHED",
+        Finished = "APPLYMENT_STATE_FINISHED",
         /// `APPLYMENT_STATE_CANCELED`
-        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+        Canceled = "APPLYMENT_STATE_CANCELED",
     }
 }
 

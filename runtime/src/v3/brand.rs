@@ -1391,9 +1391,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum SubjectType {
         /// `SUBJECT_TYPE_ENTERPRISE`
-        SubjectTypeEnterprise = "SUBJECT_TYPE_ENTERPRISE",
+        Enterprise = "SUBJECT_TYPE_ENTERPRISE",
         /// `SUBJECT_TYPE_INDIVIDUAL`
-        SubjectTypeIndividual = "SUBJECT_TYPE_INDIVIDUAL",
+        Individual = "SUBJECT_TYPE_INDIVIDUAL",
     }
 }
 
@@ -1507,21 +1507,21 @@ crate::open_enum::open_enum! {
         /// `APPLYMENT_STATE_UNKNOWN`
         ApplymentStateUnknown = "APPLYMENT_STATE_UNKNOWN",
         /// `APPLYMENT_STATE_UNSUBMITTED`
-        ApplymentStateUnsubmitted = "APPLYMENT_STATE_UNSUBMITTED",
+        Unsubmitted = "APPLYMENT_STATE_UNSUBMITTED",
         /// `APPLYMENT_STATE_WAITING_VALIDATE`
-        ApplymentStateWaitingValidate = "APPLYMENT_STATE_WAITING_VALIDATE",
+        WaitingValidate = "APPLYMENT_STATE_WAITING_VALIDATE",
         /// `APPLYMENT_STATE_WAITING_AUDIT`
-        ApplymentStateWaitingAudit = "APPLYMENT_STATE_WAITING_AUDIT",
+        WaitingAudit = "APPLYMENT_STATE_WAITING_AUDIT",
         /// `APPLYMENT_STATE_WAITING_AUTH`
-        ApplymentStateWaitingAuth = "APPLYMENT_STATE_WAITING_AUTH",
+        WaitingAuth = "APPLYMENT_STATE_WAITING_AUTH",
         /// `APPLYMENT_STATE_OPEN_ACCOUNT`
-        ApplymentStateOpenAccount = "APPLYMENT_STATE_OPEN_ACCOUNT",
+        OpenAccount = "APPLYMENT_STATE_OPEN_ACCOUNT",
         /// `APPLYMENT_STATE_FINISH`
-        ApplymentStateFinish = "APPLYMENT_STATE_FINISH",
+        Finish = "APPLYMENT_STATE_FINISH",
         /// `APPLYMENT_STATE_AUDIT_REJECTED`
-        ApplymentStateAuditRejected = "APPLYMENT_STATE_AUDIT_REJECTED",
+        AuditRejected = "APPLYMENT_STATE_AUDIT_REJECTED",
         /// `APPLYMENT_STATE_CANCELED`
-        ApplymentStateCanceled = "APPLYMENT_STATE_CANCELED",
+        Canceled = "APPLYMENT_STATE_CANCELED",
         /// `STATE_UNKNOWN`
         StateUnknown = "STATE_UNKNOWN",
         /// `DRAFTING`
@@ -1529,13 +1529,13 @@ crate::open_enum::open_enum! {
         /// `AUDITING`
         Auditing = "AUDITING",
         /// `AUDIT_REJECTED`
-        AuditRejected = "AUDIT_REJECTED",
+        AuditRejectedValue = "AUDIT_REJECTED",
         /// `PENDING_PUBLISH`
         PendingPublish = "PENDING_PUBLISH",
         /// `PUBLISHED`
         Published = "PUBLISHED",
         /// `CANCELED`
-        Canceled = "CANCELED",
+        CanceledValue = "CANCELED",
     }
 }
 

@@ -28,9 +28,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AuthorizationType {
         /// `AUTHORIZATION_TYPE_HOSTING`
-        AuthorizationTypeHosting = "AUTHORIZATION_TYPE_HOSTING",
+        Hosting = "AUTHORIZATION_TYPE_HOSTING",
         /// `AUTHORIZATION_TYPE_PARTLY`
-        AuthorizationTypePartly = "AUTHORIZATION_TYPE_PARTLY",
+        Partly = "AUTHORIZATION_TYPE_PARTLY",
     }
 }
 

@@ -281,11 +281,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ContractState {
         /// `CONTRACT_STATE_INVALID`
-        ContractStateInvalid = "CONTRACT_STATE_INVALID",
+        Invalid = "CONTRACT_STATE_INVALID",
         /// `CONTRACT_STATE_EFFECTIVE`
-        ContractStateEffective = "CONTRACT_STATE_EFFECTIVE",
+        Effective = "CONTRACT_STATE_EFFECTIVE",
         /// `CONTRACT_STATE_TERMINATED`
-        ContractStateTerminated = "CONTRACT_STATE_TERMINATED",
+        Terminated = "CONTRACT_STATE_TERMINATED",
     }
 }
 

@@ -1405,9 +1405,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AccountType {
         /// `ACCOUNT_TYPE_CORPORATE`
-        AccountTypeCorporate = "ACCOUNT_TYPE_CORPORATE",
+        Corporate = "ACCOUNT_TYPE_CORPORATE",
         /// `ACCOUNT_TYPE_PERSONAL`
-        AccountTypePersonal = "ACCOUNT_TYPE_PERSONAL",
+        Personal = "ACCOUNT_TYPE_PERSONAL",
         /// `ALL`
         All = "ALL",
         /// `BASIC`
@@ -2469,9 +2469,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum VerifyIdentityType {
         /// `VERIFY_IDENTITY_TYPE_FACE_TO_FACE`
-        VerifyIdentityTypeFaceToFace = "VERIFY_IDENTITY_TYPE_FACE_TO_FACE",
+        FaceToFace = "VERIFY_IDENTITY_TYPE_FACE_TO_FACE",
         /// `VERIFY_IDENTITY_TYPE_REMOTE`
-        VerifyIdentityTypeRemote = "VERIFY_IDENTITY_TYPE_REMOTE",
+        Remote = "VERIFY_IDENTITY_TYPE_REMOTE",
     }
 }
 

@@ -1530,11 +1530,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum CollectState {
         /// `COLLECT_STATE_NOT_COLLECT`
-        CollectStateNotCollect = "COLLECT_STATE_NOT_COLLECT",
+        NotCollect = "COLLECT_STATE_NOT_COLLECT",
         /// `COLLECT_STATE_COLLECTED`
-        CollectStateCollected = "COLLECT_STATE_COLLECTED",
+        Collected = "COLLECT_STATE_COLLECTED",
         /// `COLLECT_STATE_COLLECTION_FAILED`
-        CollectStateCollectionFailed = "COLLECT_STATE_COLLECTION_FAILED",
+        CollectionFailed = "COLLECT_STATE_COLLECTION_FAILED",
     }
 }
 
@@ -1612,9 +1612,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum SaleModel {
         /// `SALE_MODEL_ONLINE`
-        SaleModelOnline = "SALE_MODEL_ONLINE",
+        Online = "SALE_MODEL_ONLINE",
         /// `SALE_MODEL_OFFLINE`
-        SaleModelOffline = "SALE_MODEL_OFFLINE",
+        Offline = "SALE_MODEL_OFFLINE",
     }
 }
 
@@ -1640,9 +1640,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum CateState {
         /// `CATE_STATE_REDEEM`
-        CateStateRedeem = "CATE_STATE_REDEEM",
+        Redeem = "CATE_STATE_REDEEM",
         /// `CATE_STATE_REFUND`
-        CateStateRefund = "CATE_STATE_REFUND",
+        Refund = "CATE_STATE_REFUND",
     }
 }
 
@@ -1728,9 +1728,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ClaimMode {
         /// `CLAIM_MODE_MINI_PROGRAM`
-        ClaimModeMiniProgram = "CLAIM_MODE_MINI_PROGRAM",
+        MiniProgram = "CLAIM_MODE_MINI_PROGRAM",
         /// `CLAIM_MODE_INTERFACE_PASS_THROUGH`
-        ClaimModeInterfacePassThrough = "CLAIM_MODE_INTERFACE_PASS_THROUGH",
+        InterfacePassThrough = "CLAIM_MODE_INTERFACE_PASS_THROUGH",
     }
 }
 
@@ -1830,9 +1830,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum NotSellableReason {
         /// `NOT_SELLABLE_REASON_USED`
-        NotSellableReasonUsed = "NOT_SELLABLE_REASON_USED",
+        Used = "NOT_SELLABLE_REASON_USED",
         /// `NOT_SELLABLE_REASON_NOT_FOUND`
-        NotSellableReasonNotFound = "NOT_SELLABLE_REASON_NOT_FOUND",
+        NotFound = "NOT_SELLABLE_REASON_NOT_FOUND",
     }
 }
 

@@ -214,15 +214,15 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AuthState {
         /// `AUTH_STATE_INIT`
-        AuthStateInit = "AUTH_STATE_INIT",
+        Init = "AUTH_STATE_INIT",
         /// `AUTH_STATE_PENDING`
-        AuthStatePending = "AUTH_STATE_PENDING",
+        Pending = "AUTH_STATE_PENDING",
         /// `AUTH_STATE_GRANTED`
-        AuthStateGranted = "AUTH_STATE_GRANTED",
+        Granted = "AUTH_STATE_GRANTED",
         /// `AUTH_STATE_DENIED`
-        AuthStateDenied = "AUTH_STATE_DENIED",
+        Denied = "AUTH_STATE_DENIED",
         /// `AUTH_STATE_EXPIRED`
-        AuthStateExpired = "AUTH_STATE_EXPIRED",
+        Expired = "AUTH_STATE_EXPIRED",
     }
 }
 
@@ -276,23 +276,23 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum PolicyType {
         /// `POLICY_TYPE_OTHER`
-        PolicyTypeOther = "POLICY_TYPE_OTHER",
+        Other = "POLICY_TYPE_OTHER",
         /// `POLICY_TYPE_MEDICAL`
-        PolicyTypeMedical = "POLICY_TYPE_MEDICAL",
+        Medical = "POLICY_TYPE_MEDICAL",
         /// `POLICY_TYPE_ACCIDENT`
-        PolicyTypeAccident = "POLICY_TYPE_ACCIDENT",
+        Accident = "POLICY_TYPE_ACCIDENT",
         /// `POLICY_TYPE_CRITICAL`
-        PolicyTypeCritical = "POLICY_TYPE_CRITICAL",
+        Critical = "POLICY_TYPE_CRITICAL",
         /// `POLICY_TYPE_CAR`
-        PolicyTypeCar = "POLICY_TYPE_CAR",
+        Car = "POLICY_TYPE_CAR",
         /// `POLICY_TYPE_LIFE`
-        PolicyTypeLife = "POLICY_TYPE_LIFE",
+        Life = "POLICY_TYPE_LIFE",
         /// `POLICY_TYPE_PROPERTY`
-        PolicyTypeProperty = "POLICY_TYPE_PROPERTY",
+        Property = "POLICY_TYPE_PROPERTY",
         /// `POLICY_TYPE_PET`
-        PolicyTypePet = "POLICY_TYPE_PET",
+        Pet = "POLICY_TYPE_PET",
         /// `POLICY_TYPE_ANNUITY`
-        PolicyTypeAnnuity = "POLICY_TYPE_ANNUITY",
+        Annuity = "POLICY_TYPE_ANNUITY",
     }
 }
 
@@ -302,13 +302,13 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum PolicyState {
         /// `POLICY_STATE_ISSUING`
-        PolicyStateIssuing = "POLICY_STATE_ISSUING",
+        Issuing = "POLICY_STATE_ISSUING",
         /// `POLICY_STATE_APPROVED`
-        PolicyStateApproved = "POLICY_STATE_APPROVED",
+        Approved = "POLICY_STATE_APPROVED",
         /// `POLICY_STATE_DECLINED`
-        PolicyStateDeclined = "POLICY_STATE_DECLINED",
+        Declined = "POLICY_STATE_DECLINED",
         /// `POLICY_STATE_INACTIVE`
-        PolicyStateInactive = "POLICY_STATE_INACTIVE",
+        Inactive = "POLICY_STATE_INACTIVE",
     }
 }
 
@@ -318,11 +318,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum PaymentMethod {
         /// `PAYMENT_METHOD_OTHER`
-        PaymentMethodOther = "PAYMENT_METHOD_OTHER",
+        Other = "PAYMENT_METHOD_OTHER",
         /// `PAYMENT_METHOD_PERIOD`
-        PaymentMethodPeriod = "PAYMENT_METHOD_PERIOD",
+        Period = "PAYMENT_METHOD_PERIOD",
         /// `PAYMENT_METHOD_LUMP_SUM`
-        PaymentMethodLumpSum = "PAYMENT_METHOD_LUMP_SUM",
+        LumpSum = "PAYMENT_METHOD_LUMP_SUM",
     }
 }
 
@@ -332,11 +332,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum PeriodPremiumMode {
         /// `PERIOD_PREMIUM_MODE_EQUAL`
-        PeriodPremiumModeEqual = "PERIOD_PREMIUM_MODE_EQUAL",
+        Equal = "PERIOD_PREMIUM_MODE_EQUAL",
         /// `PERIOD_PREMIUM_MODE_FIRST_DIFF`
-        PeriodPremiumModeFirstDiff = "PERIOD_PREMIUM_MODE_FIRST_DIFF",
+        FirstDiff = "PERIOD_PREMIUM_MODE_FIRST_DIFF",
         /// `PERIOD_PREMIUM_MODE_MULTI_DIFF`
-        PeriodPremiumModeMultiDiff = "PERIOD_PREMIUM_MODE_MULTI_DIFF",
+        MultiDiff = "PERIOD_PREMIUM_MODE_MULTI_DIFF",
     }
 }
 
@@ -346,19 +346,19 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum PaymentPeriod {
         /// `PAYMENT_PERIOD_DAY`
-        PaymentPeriodDay = "PAYMENT_PERIOD_DAY",
+        Day = "PAYMENT_PERIOD_DAY",
         /// `PAYMENT_PERIOD_WEEK`
-        PaymentPeriodWeek = "PAYMENT_PERIOD_WEEK",
+        Week = "PAYMENT_PERIOD_WEEK",
         /// `PAYMENT_PERIOD_BIWEEKLY`
-        PaymentPeriodBiweekly = "PAYMENT_PERIOD_BIWEEKLY",
+        Biweekly = "PAYMENT_PERIOD_BIWEEKLY",
         /// `PAYMENT_PERIOD_MONTH`
-        PaymentPeriodMonth = "PAYMENT_PERIOD_MONTH",
+        Month = "PAYMENT_PERIOD_MONTH",
         /// `PAYMENT_PERIOD_QUARTER`
-        PaymentPeriodQuarter = "PAYMENT_PERIOD_QUARTER",
+        Quarter = "PAYMENT_PERIOD_QUARTER",
         /// `PAYMENT_PERIOD_HALF_YEAR`
-        PaymentPeriodHalfYear = "PAYMENT_PERIOD_HALF_YEAR",
+        HalfYear = "PAYMENT_PERIOD_HALF_YEAR",
         /// `PAYMENT_PERIOD_YEAR`
-        PaymentPeriodYear = "PAYMENT_PERIOD_YEAR",
+        Year = "PAYMENT_PERIOD_YEAR",
     }
 }
 
@@ -368,9 +368,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum CoverageTermType {
         /// `COVERAGE_TERM_TYPE_FIXED_DATE`
-        CoverageTermTypeFixedDate = "COVERAGE_TERM_TYPE_FIXED_DATE",
+        FixedDate = "COVERAGE_TERM_TYPE_FIXED_DATE",
         /// `COVERAGE_TERM_TYPE_LIFETIME`
-        CoverageTermTypeLifetime = "COVERAGE_TERM_TYPE_LIFETIME",
+        Lifetime = "COVERAGE_TERM_TYPE_LIFETIME",
     }
 }
 

@@ -108,9 +108,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AccountType {
         /// `ACCOUNT_TYPE_CORPORATE`
-        AccountTypeCorporate = "ACCOUNT_TYPE_CORPORATE",
+        Corporate = "ACCOUNT_TYPE_CORPORATE",
         /// `ACCOUNT_TYPE_PERSONAL`
-        AccountTypePersonal = "ACCOUNT_TYPE_PERSONAL",
+        Personal = "ACCOUNT_TYPE_PERSONAL",
     }
 }
 

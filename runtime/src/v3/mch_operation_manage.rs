@@ -97,17 +97,17 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum DueDiligenceState {
         /// `DUE_DILIGENCE_STATE_COLLECTING`
-        DueDiligenceStateCollecting = "DUE_DILIGENCE_STATE_COLLECTING",
+        Collecting = "DUE_DILIGENCE_STATE_COLLECTING",
         /// `DUE_DILIGENCE_STATE_AUDITING`
-        DueDiligenceStateAuditing = "DUE_DILIGENCE_STATE_AUDITING",
+        Auditing = "DUE_DILIGENCE_STATE_AUDITING",
         /// `DUE_DILIGENCE_STATE_REJECTED`
-        DueDiligenceStateRejected = "DUE_DILIGENCE_STATE_REJECTED",
+        Rejected = "DUE_DILIGENCE_STATE_REJECTED",
         /// `DUE_DILIGENCE_STATE_EXPIRED`
-        DueDiligenceStateExpired = "DUE_DILIGENCE_STATE_EXPIRED",
+        Expired = "DUE_DILIGENCE_STATE_EXPIRED",
         /// `DUE_DILIGENCE_STATE_CANCELLED`
-        DueDiligenceStateCancelled = "DUE_DILIGENCE_STATE_CANCELLED",
+        Cancelled = "DUE_DILIGENCE_STATE_CANCELLED",
         /// `DUE_DILIGENCE_STATE_FINISHED`
-        DueDiligenceStateFinished = "DUE_DILIGENCE_STATE_FINISHED",
+        Finished = "DUE_DILIGENCE_STATE_FINISHED",
     }
 }
 

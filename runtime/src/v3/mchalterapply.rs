@@ -397,11 +397,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum AlterScope {
         /// `ALTER_SCOPE_FULL`
-        AlterScopeFull = "ALTER_SCOPE_FULL",
+        Full = "ALTER_SCOPE_FULL",
         /// `ALTER_SCOPE_BUSINESS_CERT`
-        AlterScopeBusinessCert = "ALTER_SCOPE_BUSINESS_CERT",
+        BusinessCert = "ALTER_SCOPE_BUSINESS_CERT",
         /// `ALTER_SCOPE_UBO`
-        AlterScopeUbo = "ALTER_SCOPE_UBO",
+        Ubo = "ALTER_SCOPE_UBO",
     }
 }
 
@@ -504,15 +504,15 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum FinanceType {
         /// `FINANCE_TYPE_BANK_AGENT`
-        FinanceTypeBankAgent = "FINANCE_TYPE_BANK_AGENT",
+        BankAgent = "FINANCE_TYPE_BANK_AGENT",
         /// `FINANCE_TYPE_PAYMENT_AGENT`
-        FinanceTypePaymentAgent = "FINANCE_TYPE_PAYMENT_AGENT",
+        PaymentAgent = "FINANCE_TYPE_PAYMENT_AGENT",
         /// `FINANCE_TYPE_INSURANCE`
-        FinanceTypeInsurance = "FINANCE_TYPE_INSURANCE",
+        Insurance = "FINANCE_TYPE_INSURANCE",
         /// `FINANCE_TYPE_TRADE_AND_SETTLE`
-        FinanceTypeTradeAndSettle = "FINANCE_TYPE_TRADE_AND_SETTLE",
+        TradeAndSettle = "FINANCE_TYPE_TRADE_AND_SETTLE",
         /// `FINANCE_TYPE_OTHER`
-        FinanceTypeOther = "FINANCE_TYPE_OTHER",
+        Other = "FINANCE_TYPE_OTHER",
     }
 }
 

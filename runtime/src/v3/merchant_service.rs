@@ -826,9 +826,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ImageStyleType {
         /// `IMAGE_STYLE_TYPE_NARROW`
-        ImageStyleTypeNarrow = "IMAGE_STYLE_TYPE_NARROW",
+        Narrow = "IMAGE_STYLE_TYPE_NARROW",
         /// `IMAGE_STYLE_TYPE_WIDE`
-        ImageStyleTypeWide = "IMAGE_STYLE_TYPE_WIDE",
+        Wide = "IMAGE_STYLE_TYPE_WIDE",
     }
 }
 
@@ -849,11 +849,11 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum ActionType {
         /// `ACTION_TYPE_SEND_MESSAGE`
-        ActionTypeSendMessage = "ACTION_TYPE_SEND_MESSAGE",
+        SendMessage = "ACTION_TYPE_SEND_MESSAGE",
         /// `ACTION_TYPE_JUMP_URL`
-        ActionTypeJumpUrl = "ACTION_TYPE_JUMP_URL",
+        JumpUrl = "ACTION_TYPE_JUMP_URL",
         /// `ACTION_TYPE_JUMP_MINI_PROGRAM`
-        ActionTypeJumpMiniProgram = "ACTION_TYPE_JUMP_MINI_PROGRAM",
+        JumpMiniProgram = "ACTION_TYPE_JUMP_MINI_PROGRAM",
         /// `CREATE_COMPLAINT`
         CreateComplaint = "CREATE_COMPLAINT",
         /// `CONTINUE_COMPLAINT`

@@ -268,17 +268,17 @@ crate::open_enum::open_enum! {
         /// `PARKING_LOT_TYPE_UNKNOWN`
         ParkingLotTypeUnknown = "PARKING_LOT_TYPE_UNKNOWN",
         /// `PARKING_LOT_TYPE_BUSINESS_DISTRICT`
-        ParkingLotTypeBusinessDistrict = "PARKING_LOT_TYPE_BUSINESS_DISTRICT",
+        BusinessDistrict = "PARKING_LOT_TYPE_BUSINESS_DISTRICT",
         /// `PARKING_LOT_TYPE_OFFICE_BUILDING`
-        ParkingLotTypeOfficeBuilding = "PARKING_LOT_TYPE_OFFICE_BUILDING",
+        OfficeBuilding = "PARKING_LOT_TYPE_OFFICE_BUILDING",
         /// `PARKING_LOT_TYPE_TRANSPORTATION_HUB`
-        ParkingLotTypeTransportationHub = "PARKING_LOT_TYPE_TRANSPORTATION_HUB",
+        TransportationHub = "PARKING_LOT_TYPE_TRANSPORTATION_HUB",
         /// `PARKING_LOT_TYPE_RESIDENTIAL_AREA`
-        ParkingLotTypeResidentialArea = "PARKING_LOT_TYPE_RESIDENTIAL_AREA",
+        ResidentialArea = "PARKING_LOT_TYPE_RESIDENTIAL_AREA",
         /// `PARKING_LOT_TYPE_PARK_AREA`
-        ParkingLotTypeParkArea = "PARKING_LOT_TYPE_PARK_AREA",
+        ParkArea = "PARKING_LOT_TYPE_PARK_AREA",
         /// `PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY`
-        ParkingLotTypeOtherPublicFacility = "PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY",
+        OtherPublicFacility = "PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY",
     }
 }
 
@@ -348,11 +348,11 @@ crate::open_enum::open_enum! {
         /// `DAY_TYPE_UNKNOWN`
         DayTypeUnknown = "DAY_TYPE_UNKNOWN",
         /// `DAY_TYPE_WEEKDAY`
-        DayTypeWeekday = "DAY_TYPE_WEEKDAY",
+        Weekday = "DAY_TYPE_WEEKDAY",
         /// `DAY_TYPE_HOLIDAY`
-        DayTypeHoliday = "DAY_TYPE_HOLIDAY",
+        Holiday = "DAY_TYPE_HOLIDAY",
         /// `DAY_TYPE_ALL_DAY`
-        DayTypeAllDay = "DAY_TYPE_ALL_DAY",
+        AllDay = "DAY_TYPE_ALL_DAY",
     }
 }
 
@@ -364,13 +364,13 @@ crate::open_enum::open_enum! {
         /// `VEHICLE_TYPE_UNKNOWN`
         VehicleTypeUnknown = "VEHICLE_TYPE_UNKNOWN",
         /// `VEHICLE_TYPE_SMALL`
-        VehicleTypeSmall = "VEHICLE_TYPE_SMALL",
+        Small = "VEHICLE_TYPE_SMALL",
         /// `VEHICLE_TYPE_LARGE`
-        VehicleTypeLarge = "VEHICLE_TYPE_LARGE",
+        Large = "VEHICLE_TYPE_LARGE",
         /// `VEHICLE_TYPE_EXTRA_LARGE`
-        VehicleTypeExtraLarge = "VEHICLE_TYPE_EXTRA_LARGE",
+        ExtraLarge = "VEHICLE_TYPE_EXTRA_LARGE",
         /// `VEHICLE_TYPE_ALL_TYPE`
-        VehicleTypeAllType = "VEHICLE_TYPE_ALL_TYPE",
+        AllType = "VEHICLE_TYPE_ALL_TYPE",
     }
 }
 
@@ -382,15 +382,15 @@ crate::open_enum::open_enum! {
         /// `PLATE_TYPE_UNKNOWN`
         PlateTypeUnknown = "PLATE_TYPE_UNKNOWN",
         /// `PLATE_TYPE_TEMPORARY`
-        PlateTypeTemporary = "PLATE_TYPE_TEMPORARY",
+        Temporary = "PLATE_TYPE_TEMPORARY",
         /// `PLATE_TYPE_MONTHLY`
-        PlateTypeMonthly = "PLATE_TYPE_MONTHLY",
+        Monthly = "PLATE_TYPE_MONTHLY",
         /// `PLATE_TYPE_FREE`
-        PlateTypeFree = "PLATE_TYPE_FREE",
+        Free = "PLATE_TYPE_FREE",
         /// `PLATE_TYPE_PREPAID`
-        PlateTypePrepaid = "PLATE_TYPE_PREPAID",
+        Prepaid = "PLATE_TYPE_PREPAID",
         /// `PLATE_TYPE_OTHERS`
-        PlateTypeOthers = "PLATE_TYPE_OTHERS",
+        Others = "PLATE_TYPE_OTHERS",
     }
 }
 
@@ -434,9 +434,9 @@ crate::open_enum::open_enum! {
         /// `FIRST_DURATION_MODE_UNKNOWN`
         FirstDurationModeUnknown = "FIRST_DURATION_MODE_UNKNOWN",
         /// `FIRST_DURATION_MODE_ONLY_FIRST_DURATION`
-        FirstDurationModeOnlyFirstDuration = "FIRST_DURATION_MODE_ONLY_FIRST_DURATION",
+        OnlyFirstDuration = "FIRST_DURATION_MODE_ONLY_FIRST_DURATION",
         /// `FIRST_DURATION_MODE_EVERY_FIRST_DURATION`
-        FirstDurationModeEveryFirstDuration = "FIRST_DURATION_MODE_EVERY_FIRST_DURATION",
+        EveryFirstDuration = "FIRST_DURATION_MODE_EVERY_FIRST_DURATION",
     }
 }
 
@@ -582,11 +582,11 @@ crate::open_enum::open_enum! {
         /// `HOLIDAY_MODE_UNKNOWN`
         HolidayModeUnknown = "HOLIDAY_MODE_UNKNOWN",
         /// `HOLIDAY_MODE_LEGAL_MODY`
-        HolidayModeLegalMody = "HOLIDAY_MODE_LEGAL_MODY",
+        LegalMody = "HOLIDAY_MODE_LEGAL_MODY",
         /// `HOLIDAY_MODE_CALENDAR_MODY`
-        HolidayModeCalendarMody = "HOLIDAY_MODE_CALENDAR_MODY",
+        CalendarMody = "HOLIDAY_MODE_CALENDAR_MODY",
         /// `HOLIDAY_MODE_FINANCIAL_MODY`
-        HolidayModeFinancialMody = "HOLIDAY_MODE_FINANCIAL_MODY",
+        FinancialMody = "HOLIDAY_MODE_FINANCIAL_MODY",
     }
 }
 
@@ -598,9 +598,9 @@ crate::open_enum::open_enum! {
         /// `AGGREGATE_LIMIT_MODE_UNKNOWN`
         AggregateLimitModeUnknown = "AGGREGATE_LIMIT_MODE_UNKNOWN",
         /// `AGGREGATE_LIMIT_MODE_NORMAL`
-        AggregateLimitModeNormal = "AGGREGATE_LIMIT_MODE_NORMAL",
+        Normal = "AGGREGATE_LIMIT_MODE_NORMAL",
         /// `AGGREGATE_LIMIT_MODE_MIN`
-        AggregateLimitModeMin = "AGGREGATE_LIMIT_MODE_MIN",
+        Min = "AGGREGATE_LIMIT_MODE_MIN",
     }
 }
 
@@ -612,9 +612,9 @@ crate::open_enum::open_enum! {
         /// `FIRST_CHARGE_TIME_MODE_UNKNOWN`
         FirstChargeTimeModeUnknown = "FIRST_CHARGE_TIME_MODE_UNKNOWN",
         /// `FIRST_CHARGE_TIME_MODE_ENTER`
-        FirstChargeTimeModeEnter = "FIRST_CHARGE_TIME_MODE_ENTER",
+        Enter = "FIRST_CHARGE_TIME_MODE_ENTER",
         /// `FIRST_CHARGE_TIME_MODE_AFTER_FREE`
-        FirstChargeTimeModeAfterFree = "FIRST_CHARGE_TIME_MODE_AFTER_FREE",
+        AfterFree = "FIRST_CHARGE_TIME_MODE_AFTER_FREE",
     }
 }
 
@@ -717,13 +717,13 @@ crate::open_enum::open_enum! {
         /// `AUDIT_STATUS_UNKNOWN`
         AuditStatusUnknown = "AUDIT_STATUS_UNKNOWN",
         /// `AUDIT_STATUS_PENDING`
-        AuditStatusPending = "AUDIT_STATUS_PENDING",
+        Pending = "AUDIT_STATUS_PENDING",
         /// `AUDIT_STATUS_WITHDRAWN`
-        AuditStatusWithdrawn = "AUDIT_STATUS_WITHDRAWN",
+        Withdrawn = "AUDIT_STATUS_WITHDRAWN",
         /// `AUDIT_STATUS_APPROVED`
-        AuditStatusApproved = "AUDIT_STATUS_APPROVED",
+        Approved = "AUDIT_STATUS_APPROVED",
         /// `AUDIT_STATUS_REJECTED`
-        AuditStatusRejected = "AUDIT_STATUS_REJECTED",
+        Rejected = "AUDIT_STATUS_REJECTED",
     }
 }
 
@@ -825,21 +825,21 @@ crate::open_enum::open_enum! {
         /// `PLATE_COLOR_UNKNOWN`
         PlateColorUnknown = "PLATE_COLOR_UNKNOWN",
         /// `PLATE_COLOR_BLUE`
-        PlateColorBlue = "PLATE_COLOR_BLUE",
+        Blue = "PLATE_COLOR_BLUE",
         /// `PLATE_COLOR_YELLOW`
-        PlateColorYellow = "PLATE_COLOR_YELLOW",
+        Yellow = "PLATE_COLOR_YELLOW",
         /// `PLATE_COLOR_BLACK`
-        PlateColorBlack = "PLATE_COLOR_BLACK",
+        Black = "PLATE_COLOR_BLACK",
         /// `PLATE_COLOR_WHITE`
-        PlateColorWhite = "PLATE_COLOR_WHITE",
+        White = "PLATE_COLOR_WHITE",
         /// `PLATE_COLOR_GREEN`
-        PlateColorGreen = "PLATE_COLOR_GREEN",
+        Green = "PLATE_COLOR_GREEN",
         /// `PLATE_COLOR_YELLOW_GREEN`
-        PlateColorYellowGreen = "PLATE_COLOR_YELLOW_GREEN",
+        YellowGreen = "PLATE_COLOR_YELLOW_GREEN",
         /// `PLATE_COLOR_AGRICULTURAL_YELLOW`
-        PlateColorAgriculturalYellow = "PLATE_COLOR_AGRICULTURAL_YELLOW",
+        AgriculturalYellow = "PLATE_COLOR_AGRICULTURAL_YELLOW",
         /// `PLATE_COLOR_OTHER`
-        PlateColorOther = "PLATE_COLOR_OTHER",
+        Other = "PLATE_COLOR_OTHER",
     }
 }
 
@@ -895,9 +895,9 @@ crate::open_enum::open_enum! {
         /// `PAY_TYPE_UNKNOWN`
         PayTypeUnknown = "PAY_TYPE_UNKNOWN",
         /// `PAY_TYPE_WXPAY`
-        PayTypeWxpay = "PAY_TYPE_WXPAY",
+        Wxpay = "PAY_TYPE_WXPAY",
         /// `PAY_TYPE_OTHERS`
-        PayTypeOthers = "PAY_TYPE_OTHERS",
+        Others = "PAY_TYPE_OTHERS",
     }
 }
 
@@ -909,15 +909,15 @@ crate::open_enum::open_enum! {
         /// `PAY_CHANNEL_UNKNOWN`
         PayChannelUnknown = "PAY_CHANNEL_UNKNOWN",
         /// `PAY_CHANNEL_WECHAT_PAY_NOTIF`
-        PayChannelWechatPayNotif = "PAY_CHANNEL_WECHAT_PAY_NOTIF",
+        WechatPayNotif = "PAY_CHANNEL_WECHAT_PAY_NOTIF",
         /// `PAY_CHANNEL_SCAN_QRCODE`
-        PayChannelScanQrcode = "PAY_CHANNEL_SCAN_QRCODE",
+        ScanQrcode = "PAY_CHANNEL_SCAN_QRCODE",
         /// `PAY_CHANNEL_OFFICIAL_ACCOUNT`
-        PayChannelOfficialAccount = "PAY_CHANNEL_OFFICIAL_ACCOUNT",
+        OfficialAccount = "PAY_CHANNEL_OFFICIAL_ACCOUNT",
         /// `PAY_CHANNEL_MCH_MINI_PROG`
-        PayChannelMchMiniProg = "PAY_CHANNEL_MCH_MINI_PROG",
+        MchMiniProg = "PAY_CHANNEL_MCH_MINI_PROG",
         /// `PAY_CHANNEL_OTHERS`
-        PayChannelOthers = "PAY_CHANNEL_OTHERS",
+        Others = "PAY_CHANNEL_OTHERS",
     }
 }
 
@@ -955,13 +955,13 @@ crate::open_enum::open_enum! {
         /// `PARKING_STATE_UNKNOWN`
         ParkingStateUnknown = "PARKING_STATE_UNKNOWN",
         /// `PARKING_STATE_ENTERED`
-        ParkingStateEntered = "PARKING_STATE_ENTERED",
+        Entered = "PARKING_STATE_ENTERED",
         /// `PARKING_STATE_EXIT_GATE`
-        ParkingStateExitGate = "PARKING_STATE_EXIT_GATE",
+        ExitGate = "PARKING_STATE_EXIT_GATE",
         /// `PARKING_STATE_EXITED`
-        ParkingStateExited = "PARKING_STATE_EXITED",
+        Exited = "PARKING_STATE_EXITED",
         /// `PARKING_STATE_UNEXPECTED_CLOSE`
-        ParkingStateUnexpectedClose = "PARKING_STATE_UNEXPECTED_CLOSE",
+        UnexpectedClose = "PARKING_STATE_UNEXPECTED_CLOSE",
         /// `PARKING_STATUS_UNKNOWN`
         ParkingStatusUnknown = "PARKING_STATUS_UNKNOWN",
         /// `PARKING_STATUS_PARKING`
@@ -1005,11 +1005,11 @@ crate::open_enum::open_enum! {
         /// `ENABLED_STATE_UNKNOWN`
         EnabledStateUnknown = "ENABLED_STATE_UNKNOWN",
         /// `ENABLED_STATE_NOT_ENABLED`
-        EnabledStateNotEnabled = "ENABLED_STATE_NOT_ENABLED",
+        NotEnabled = "ENABLED_STATE_NOT_ENABLED",
         /// `ENABLED_STATE_ENABLED`
-        EnabledStateEnabled = "ENABLED_STATE_ENABLED",
+        Enabled = "ENABLED_STATE_ENABLED",
         /// `ENABLED_STATE_OFFLINE`
-        EnabledStateOffline = "ENABLED_STATE_OFFLINE",
+        Offline = "ENABLED_STATE_OFFLINE",
     }
 }
 

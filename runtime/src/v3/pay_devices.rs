@@ -272,13 +272,13 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum PrintState {
         /// `PRINT_STATE_WAIT`
-        PrintStateWait = "PRINT_STATE_WAIT",
+        Wait = "PRINT_STATE_WAIT",
         /// `PRINT_STATE_SUCCESS`
-        PrintStateSuccess = "PRINT_STATE_SUCCESS",
+        Success = "PRINT_STATE_SUCCESS",
         /// `PRINT_STATE_FAIL`
-        PrintStateFail = "PRINT_STATE_FAIL",
+        Fail = "PRINT_STATE_FAIL",
         /// `PRINT_STATE_CACHED`
-        PrintStateCached = "PRINT_STATE_CACHED",
+        Cached = "PRINT_STATE_CACHED",
     }
 }
 

@@ -2923,9 +2923,9 @@ crate::open_enum::open_enum! {
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
     pub enum OnlineBankType {
         /// `ONLINE_BANK_TYPE_CORPORATE`
-        OnlineBankTypeCorporate = "ONLINE_BANK_TYPE_CORPORATE",
+        Corporate = "ONLINE_BANK_TYPE_CORPORATE",
         /// `ONLINE_BANK_TYPE_PERSONAL`
-        OnlineBankTypePersonal = "ONLINE_BANK_TYPE_PERSONAL",
+        Personal = "ONLINE_BANK_TYPE_PERSONAL",
     }
 }
 
