@@ -94,6 +94,7 @@ impl Resource {
 #[derive(Debug, Clone, Serialize)]
 struct SandboxKind<'a> {
     variant: &'a str,
+    name: &'a str,
     events: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     when: Option<&'a str>,
@@ -371,6 +372,7 @@ pub fn event_module(resolved: &[Resolved]) -> String {
          #[derive(Debug, Clone)]\n#[non_exhaustive]\npub enum Event {\n",
     );
     let mut kinds_doc = String::new();
+    let mut json_arms = String::new();
     for item in resolved {
         let kind = &item.kind;
         let events = kind
@@ -409,6 +411,11 @@ pub fn event_module(resolved: &[Resolved]) -> String {
                 format!("crate::v3::{}", resource.ty)
             }
             None => {
+                let _ = writeln!(
+                    json_arms,
+                    "            Event::{}(resource) => Some(resource),",
+                    kind.variant
+                );
                 let _ = writeln!(
                     out,
                     "    ///\n    /// The resource as JSON: {}.",
@@ -507,7 +514,12 @@ pub fn event_module(resolved: &[Resolved]) -> String {
         "impl Event {\n    /// The variant's name (`\"Refund\"`, `\"Other\"`): what kind of callback this is.\n    #[must_use]\n    pub fn kind(&self) -> &'static str {\n        match self {\n",
     );
     out.push_str(&kinds_doc);
-    out.push_str("            Event::Other { .. } => \"Other\",\n        }\n    }\n}\n\n");
+    out.push_str("            Event::Other { .. } => \"Other\",\n        }\n    }\n\n");
+    out.push_str(
+        "    /// The resource, for the kinds that carry it as JSON (and [`Event::Other`]); `None` for a typed one.\n    #[must_use]\n    pub fn json(&self) -> Option<&serde_json::Value> {\n        match self {\n",
+    );
+    out.push_str(&json_arms);
+    out.push_str("            Event::Other { resource, .. } => Some(resource),\n            #[allow(unreachable_patterns)]\n            _ => None,\n        }\n    }\n}\n\n");
     out.push_str(
         "/// The fields that tell kinds of one event apart (present or not).\n#[derive(serde::Deserialize)]\nstruct Probe {\n",
     );
@@ -547,6 +559,7 @@ pub fn sandbox_facts(resolved: &[Resolved]) -> String {
         }
         let kind = SandboxKind {
             variant: &item.kind.variant,
+            name: &item.kind.name,
             events: &item.kind.events,
             when: item.kind.when.as_deref(),
             ty: item

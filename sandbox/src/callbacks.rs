@@ -435,6 +435,82 @@ fn envelope(shared: &Shared, id: &str, callback: &Callback) -> Result<Vec<u8>, E
     Ok(serde_json::to_vec(&envelope).unwrap_or_default())
 }
 
+/// The callback kinds `wechatpay-codegen emit` writes from `codegen/notices.yaml`: the same facts
+/// `wechatpay::notify::Event` is generated from.
+const NOTICES: &str = include_str!("../facts/notices.json");
+
+/// One kind of callback WeChat Pay sends, as the facts describe it: its `Event` variant, the
+/// event types that carry it and its resource's shape. Build a resource of it and send it with
+/// [`CallbackKind::callback`] and [`Sandbox::deliver`].
+#[derive(Debug, Clone, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CallbackKind {
+    /// The `wechatpay::notify::Event` variant (`Refund`, `PartnerTransaction` …).
+    pub variant: String,
+    /// The official (Chinese) name of the callback.
+    pub name: String,
+    /// The `event_type` values that carry it.
+    pub events: Vec<String>,
+    /// The field whose presence tells it apart from the other kinds of the same event
+    /// (`sp_mchid`: a service provider's).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// The payload type (`wechatpay::v3::refund::RefundNotice`); `None` for a resource that stays
+    /// JSON.
+    #[serde(default, rename = "type")]
+    pub type_path: Option<String>,
+    /// The crate features the typed variant needs.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// The resource's shape (the facts' field format); `None` for JSON.
+    #[serde(default)]
+    schema: Option<serde_json::Value>,
+}
+
+/// Every callback kind the facts list, in their order (the kinds told apart by a field first).
+///
+/// # Panics
+/// Never with the committed facts: they are checked by the sandbox's own tests.
+pub fn callback_kinds() -> Vec<CallbackKind> {
+    serde_json::from_str(NOTICES).expect("sandbox/facts/notices.json is what emit writes")
+}
+
+impl CallbackKind {
+    /// A resource with every field the facts give, each its example value; for a JSON kind, a
+    /// small object naming the kind.
+    pub fn example_resource(&self) -> serde_json::Value {
+        match &self.schema {
+            Some(schema) => wechatpay::__catalog::example(schema),
+            None => json!({"kind": self.variant, "example": true}),
+        }
+    }
+
+    /// The smallest resource WeChat Pay may send: only the required fields (at every depth),
+    /// plus the field that tells this kind apart ([`CallbackKind::when`]).
+    pub fn minimal_resource(&self) -> serde_json::Value {
+        let Some(schema) = &self.schema else {
+            return json!({});
+        };
+        let mut value = wechatpay::__catalog::minimal(schema);
+        if let (Some(field), Some(object)) = (&self.when, value.as_object_mut()) {
+            let example = wechatpay::__catalog::example(schema);
+            object.insert(field.clone(), example[field.as_str()].clone());
+        }
+        value
+    }
+
+    /// A callback of this kind with `event_type` (one of [`CallbackKind::events`]) carrying
+    /// `resource`, summarized by the kind's name.
+    pub fn callback(&self, event_type: &str, resource: serde_json::Value) -> Callback {
+        let original_type = event_type
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        Callback::new(event_type, self.name.clone(), original_type, resource)
+    }
+}
+
 impl Shared {
     /// Delivers a callback from inside the sandbox (a route answering a request).
     fn send_callback(&self, url: &str, callback: Callback) -> Result<CallbackDelivery, Error> {
@@ -549,5 +625,24 @@ mod tests {
         assert!(notify_uri("/notify").is_err());
         assert!(notify_uri("ftp://example.com/").is_err());
         assert!(notify_uri("not a url").is_err());
+    }
+
+    #[test]
+    fn the_callback_kinds_are_read_and_their_resources_tell_them_apart() {
+        let kinds = callback_kinds();
+        assert!(kinds.len() > 30, "{} kinds", kinds.len());
+        let partner = kinds
+            .iter()
+            .find(|kind| kind.variant == "PartnerTransaction")
+            .expect("the partner payment kind");
+        assert_eq!(partner.when.as_deref(), Some("sp_mchid"));
+        assert!(partner.example_resource()["sp_mchid"].is_string());
+        assert!(partner.minimal_resource()["sp_mchid"].is_string());
+        let refund = kinds.iter().find(|kind| kind.variant == "Refund").unwrap();
+        let minimal = refund.minimal_resource();
+        assert!(minimal.get("out_refund_no").is_some());
+        assert!(minimal.get("success_time").is_none(), "{minimal}");
+        let json = kinds.iter().find(|kind| kind.type_path.is_none()).unwrap();
+        assert_eq!(json.example_resource()["kind"], json.variant.as_str());
     }
 }

@@ -92,7 +92,10 @@ mod sign_check;
 mod transfers;
 mod v2;
 
-pub use callbacks::{Attempt, Callback, CallbackDelivery, DeliveryRecord, RETRY_SCHEDULE};
+pub use callbacks::{
+    Attempt, Callback, CallbackDelivery, CallbackKind, DeliveryRecord, RETRY_SCHEDULE,
+    callback_kinds,
+};
 pub use catalog::described_operations;
 pub use catalog_v2::described_v2_operations;
 pub use handlers::ApiError;

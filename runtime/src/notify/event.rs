@@ -342,6 +342,42 @@ impl Event {
             Event::Other { .. } => "Other",
         }
     }
+
+    /// The resource, for the kinds that carry it as JSON (and [`Event::Other`]); `None` for a typed one.
+    #[must_use]
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        match self {
+            Event::MallAuthActivateCard(resource) => Some(resource),
+            Event::MallTransaction(resource) => Some(resource),
+            Event::MallRefund(resource) => Some(resource),
+            Event::EcommerceEntrust(resource) => Some(resource),
+            Event::EduPapayContract(resource) => Some(resource),
+            Event::EntrustTerminateRetention(resource) => Some(resource),
+            Event::CouponUse(resource) => Some(resource),
+            Event::CouponSend(resource) => Some(resource),
+            Event::IndustryTransaction(resource) => Some(resource),
+            Event::EduSchoolPayUserDebt(resource) => Some(resource),
+            Event::PayScoreBindServiceAccount(resource) => Some(resource),
+            Event::PayScoreSignPlan(resource) => Some(resource),
+            Event::DiscountCard(resource) => Some(resource),
+            Event::MemberCard(resource) => Some(resource),
+            Event::HirePowerBankInsurance(resource) => Some(resource),
+            Event::Recharge(resource) => Some(resource),
+            Event::ApplymentState(resource) => Some(resource),
+            Event::GlobalPapayContract(resource) => Some(resource),
+            Event::FacePayUserState(resource) => Some(resource),
+            Event::PersonalCollectionSettlement(resource) => Some(resource),
+            Event::MerchantWithdraw(resource) => Some(resource),
+            Event::QqWalletTransfer(resource) => Some(resource),
+            Event::TransferAuthorization(resource) => Some(resource),
+            Event::BusinessCardMemberCard(resource) => Some(resource),
+            Event::Budget(resource) => Some(resource),
+            Event::WebizPay(resource) => Some(resource),
+            Event::Other { resource, .. } => Some(resource),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
 }
 
 /// The fields that tell kinds of one event apart (present or not).
