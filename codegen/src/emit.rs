@@ -34,6 +34,7 @@ pub const DEFAULT_FAMILIES: &[&str] = &[
     "pay",
     "profitsharing",
     "refund",
+    "security",
     "transfer",
 ];
 
@@ -190,6 +191,19 @@ pub fn emit(
             }
         }
         files.push((format!("{}.rs", family.module), format_rust(&text)?));
+    }
+    for (key, name) in &names.types {
+        let (module, _) = key.split_once("::").unwrap_or_default();
+        let declared = files.iter().any(|(file, text)| {
+            *file == format!("{module}.rs")
+                && (text.contains(&format!("pub struct {name} "))
+                    || text.contains(&format!("pub enum {name} ")))
+        });
+        if !declared {
+            return Err(format!(
+                "{NAMES_FILE}: the type `{key}` (renamed `{name}`) is not generated; remove or correct the entry"
+            ));
+        }
     }
     root.push_str(
         "\n/// Every generated operation, for the catalog tests (`__catalog::visit_v3`): `check.operation::<T>(\"METHOD path\")`.\n\
@@ -1231,6 +1245,15 @@ impl<'a> Module<'a> {
         }
         out.push_str(&endpoints);
         let mut names = self.assign_names();
+        for name in names.values_mut() {
+            if let Some(better) = self
+                .names_file
+                .types
+                .get(&format!("{}::{name}", family.module))
+            {
+                name.clone_from(better);
+            }
+        }
         for (other, keep) in &self.alias {
             let mut target = keep;
             while let Some(next) = self.alias.get(target) {

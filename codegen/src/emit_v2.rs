@@ -75,7 +75,22 @@ pub fn families(facts: &FactsV2) -> Vec<FamilyV2<'_>> {
         .collect()
 }
 
-/// The request type's name of a v2 operation (see the module documentation).
+/// The names-file key of a v2 operation (`POST papay/querycontract`).
+#[must_use]
+pub fn key(operation: &OperationV2) -> String {
+    format!("{} {}", operation.method, operation.path)
+}
+
+/// The request type's name of a v2 operation: the names file's, else [`type_name`].
+#[must_use]
+pub fn name_of(operation: &OperationV2, names: &BTreeMap<String, String>) -> String {
+    names
+        .get(&key(operation))
+        .cloned()
+        .unwrap_or_else(|| type_name(operation))
+}
+
+/// The request type's name of a v2 operation by its URL (see the module documentation).
 #[must_use]
 pub fn type_name(operation: &OperationV2) -> String {
     let segments: Vec<&str> = operation.path.split('/').collect();
@@ -157,7 +172,16 @@ pub fn undeclared(operation: &OperationV2) -> Option<&'static str> {
 ///
 /// # Errors
 /// When rustfmt fails or the facts cannot be expressed.
-pub fn emit(facts: &FactsV2) -> Result<Vec<(String, String)>, String> {
+pub fn emit(
+    facts: &FactsV2,
+    names: &BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>, String> {
+    let known: BTreeSet<String> = facts.operations.iter().map(key).collect();
+    if let Some(stale) = names.keys().find(|key| !known.contains(*key)) {
+        return Err(format!(
+            "codegen/names.yaml (v2): `{stale}` names no v2 operation of the facts; remove or correct it"
+        ));
+    }
     let families = families(facts);
     let mut files = Vec::new();
     let mut root = String::from(
@@ -198,7 +222,7 @@ pub fn emit(facts: &FactsV2) -> Result<Vec<(String, String)>, String> {
             "#[cfg(feature = \"{}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{}\")))]\npub mod {};",
             family.feature, family.feature, family.module
         );
-        let text = ModuleV2::new(family).render()?;
+        let text = ModuleV2::new(family, names).render()?;
         files.push((format!("{}.rs", family.module), format_rust(&text)?));
     }
     root.push_str(
@@ -315,19 +339,21 @@ struct TypeDef {
 
 struct ModuleV2<'a> {
     family: &'a FamilyV2<'a>,
+    names: &'a BTreeMap<String, String>,
     types: Vec<TypeDef>,
     taken: BTreeSet<String>,
 }
 
 impl<'a> ModuleV2<'a> {
-    fn new(family: &'a FamilyV2<'a>) -> Self {
+    fn new(family: &'a FamilyV2<'a>, names: &'a BTreeMap<String, String>) -> Self {
         let taken = family
             .operations
             .iter()
-            .map(|operation| type_name(operation))
+            .map(|operation| name_of(operation, names))
             .collect();
         ModuleV2 {
             family,
+            names,
             types: Vec::new(),
             taken,
         }
@@ -452,7 +478,7 @@ impl<'a> ModuleV2<'a> {
         );
         let mut declared = 0;
         for operation in &family.operations {
-            let name = type_name(operation);
+            let name = name_of(operation, self.names);
             let answer = self.answer(operation, &name);
             if undeclared(operation).is_some() {
                 continue;
@@ -727,7 +753,7 @@ mod tests {
         }
         // An answer described without fields is taken as signed.
         assert!(!answered_unsigned(&operation("pay/anything")));
-        let modules = emit(&facts).unwrap();
+        let modules = emit(&facts, &BTreeMap::new()).unwrap();
         let transfers = &modules
             .iter()
             .find(|(name, _)| name == "mmpaymkttransfers.rs")

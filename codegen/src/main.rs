@@ -223,7 +223,11 @@ fn run_emit(repo: &Path) -> Result<String, String> {
     // The catalog follows the description merged with WeChat Pay's own SDK models.
     let (facts, _) = merge::merged(repo)?;
     let facts_v2 = FactsV2::read(&repo.join("codegen/facts_v2.json"))?;
-    let v2 = write_generated(&repo.join(emit_v2::OUT_DIR), &emit_v2::emit(&facts_v2)?)?;
+    let names = wechatpay_codegen::names::NamesFile::read(&repo.join(emit::NAMES_FILE))?;
+    let v2 = write_generated(
+        &repo.join(emit_v2::OUT_DIR),
+        &emit_v2::emit(&facts_v2, &names.v2)?,
+    )?;
     // The sandbox answers from the facts the catalog follows, in files of its own package.
     for (path, text) in [
         (emit::SANDBOX_FACTS, facts.to_text()),
@@ -236,7 +240,6 @@ fn run_emit(repo: &Path) -> Result<String, String> {
         std::fs::write(&path, text)
             .map_err(|error| format!("writing {}: {error}", path.display()))?;
     }
-    let names = wechatpay_codegen::names::NamesFile::read(&repo.join(emit::NAMES_FILE))?;
     let notices = NoticesFile::resolved(repo, &facts)?;
     let files = emit::emit(&facts, &names, &notices)?;
     // The callback dispatch and the kinds the sandbox sends.

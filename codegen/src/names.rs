@@ -32,6 +32,11 @@ pub struct NamesFile {
     pub operations: BTreeMap<String, String>,
     /// `METHOD path` → the answer type's name (the operations given one name share one type).
     pub answers: BTreeMap<String, String>,
+    /// `module::Name` → the name a generated type takes instead (an official model's name that
+    /// says too little where it lands, `refund::Status` → `RefundStatus`).
+    pub types: BTreeMap<String, String>,
+    /// API v2: `METHOD path` (`POST papay/querycontract`) → the request type's name.
+    pub v2: BTreeMap<String, String>,
     /// Paths WeChat Pay still serves that the description no longer lists: `METHOD path` → (the
     /// operation it is a copy of, the request type's name).
     pub legacy: BTreeMap<String, (String, String)>,
@@ -68,6 +73,10 @@ impl NamesFile {
             #[serde(default)]
             legacy: BTreeMap<String, LegacyEntry>,
             #[serde(default)]
+            v2: BTreeMap<String, String>,
+            #[serde(default)]
+            types: BTreeMap<String, String>,
+            #[serde(default)]
             variants: BTreeMap<String, BTreeMap<String, VariantEntry>>,
         }
         #[derive(serde::Deserialize)]
@@ -95,6 +104,14 @@ impl NamesFile {
         for (key, name) in &out.operations {
             check_ident(name).map_err(|error| format!("operations.`{key}`: {error}"))?;
         }
+        for (key, name) in &raw.v2 {
+            check_ident(name).map_err(|error| format!("v2.`{key}`: {error}"))?;
+        }
+        out.v2 = raw.v2;
+        for (key, name) in &raw.types {
+            check_ident(name).map_err(|error| format!("types.`{key}`: {error}"))?;
+        }
+        out.types = raw.types;
         for (key, name) in &out.answers {
             check_ident(name).map_err(|error| format!("answers.`{key}`: {error}"))?;
         }
@@ -203,8 +220,12 @@ pub fn singular(noun: &str) -> String {
     } else if noun.ends_with("ss") || noun.ends_with("us") || noun.ends_with("os") || noun.len() < 4
     {
         noun.to_owned()
+    } else if let Some(stem) = noun.strip_suffix("sses") {
+        format!("{stem}ss")
+    } else if let Some(stem) = noun.strip_suffix("tuses") {
+        format!("{stem}tus")
     } else if let Some(stem) = noun.strip_suffix("ses") {
-        format!("{stem}s")
+        format!("{stem}se")
     } else if noun.ends_with("ches") || noun.ends_with("shes") || noun.ends_with("xes") {
         noun[..noun.len() - 2].to_owned()
     } else if let Some(stem) = noun.strip_suffix('s') {
@@ -680,5 +701,8 @@ mod tests {
         assert_eq!(singular("Activities"), "Activity");
         assert_eq!(singular("Refunds"), "Refund");
         assert_eq!(singular("Address"), "Address");
+        assert_eq!(singular("Addresses"), "Address");
+        assert_eq!(singular("Clauses"), "Clause");
+        assert_eq!(singular("Statuses"), "Status");
     }
 }

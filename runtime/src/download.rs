@@ -12,15 +12,49 @@ use aws_lc_rs::digest;
 use http_body_util::BodyExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
-use crate::api::bill::BillDownloadUrl;
 use crate::client::Client;
 use crate::endpoint::RenderedRequest;
 use crate::error::{Attempts, Error};
 use crate::transport::loggable_url;
 
-/// The path bill files are fetched from (`api::bill::DownloadBillFile`, declared here: the
+/// The path bill files are fetched from (`v3::billdownload::DownloadBillFile`, declared here: the
 /// download checks every address it follows against it).
 const BILL_FILE_PATH: &str = "v3/billdownload/file";
+
+/// Where a bill is and the digest it must match: what the signed answers of `v3/bill/tradebill`
+/// and `v3/bill/fundflowbill` give (the catalog's `v3::bill::BillDownloadUrl` implements it).
+/// [`Client::download_bill`] takes any of them.
+pub trait BillLink {
+    /// The `download_url` (`https://api.mch.weixin.qq.com/v3/billdownload/file?token=…`).
+    fn download_url(&self) -> Option<&str>;
+    /// The `hash_type` (`SHA1`).
+    fn hash_type(&self) -> Option<&str>;
+    /// The `hash_value`: the file's digest, in hex.
+    fn hash_value(&self) -> Option<&str>;
+}
+
+/// The three parts of a [`BillLink`], each present.
+struct Link<'a> {
+    url: &'a str,
+    hash_type: &'a str,
+    hash_value: &'a str,
+}
+
+impl<'a> Link<'a> {
+    fn of<B: BillLink + ?Sized>(bill: &'a B) -> Result<Self, Error> {
+        let missing = |field: &str| Error::InvalidRequest {
+            endpoint: BILL_FILE_PATH,
+            problem: format!(
+                "the bill answer has no `{field}`: download only with a complete answer of v3/bill/tradebill or v3/bill/fundflowbill"
+            ),
+        };
+        Ok(Link {
+            url: bill.download_url().ok_or_else(|| missing("download_url"))?,
+            hash_type: bill.hash_type().ok_or_else(|| missing("hash_type"))?,
+            hash_value: bill.hash_value().ok_or_else(|| missing("hash_value"))?,
+        })
+    }
+}
 
 /// The outcome of a complete, verified bill download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +129,7 @@ impl Unpacker {
 }
 
 impl Client {
-    /// Downloads the bill a [`BillDownloadUrl`] points to, writes its text to `out` (gzip is
+    /// Downloads the bill a [`BillLink`] points to (a `v3::bill::BillDownloadUrl`), writes its text to `out` (gzip is
     /// unpacked), and checks the SHA-1 it came with.
     ///
     /// The request goes to this client's host (the path and token of `download_url`), signed like
@@ -113,17 +147,18 @@ impl Client {
     /// [`Error::BodyTooLarge`] when the file or its unpacked text passes
     /// [`ClientBuilder::max_download_bytes`](crate::ClientBuilder::max_download_bytes);
     /// [`Error::Transport`] and [`Error::Io`].
-    pub async fn download_bill<W: AsyncWrite + Unpin>(
+    pub async fn download_bill<B: BillLink + ?Sized, W: AsyncWrite + Unpin>(
         &self,
-        bill: &BillDownloadUrl,
+        bill: &B,
         out: &mut W,
     ) -> Result<BillFile, Error> {
         crate::transport::runtime()?;
+        let bill = Link::of(bill)?;
         let deadline = self.transport().download_deadline();
-        match tokio::time::timeout(deadline, self.download_bill_within_limits(bill, out)).await {
+        match tokio::time::timeout(deadline, self.download_bill_within_limits(&bill, out)).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
-                url: loggable_url(&bill.download_url),
+                url: loggable_url(bill.url),
                 timeout_ms: crate::transport::millis(deadline),
                 attempts: Attempts::default(),
             }),
@@ -132,7 +167,7 @@ impl Client {
 
     async fn download_bill_within_limits<W: AsyncWrite + Unpin>(
         &self,
-        bill: &BillDownloadUrl,
+        bill: &Link<'_>,
         out: &mut W,
     ) -> Result<BillFile, Error> {
         if !bill.hash_type.eq_ignore_ascii_case("SHA1") {
@@ -144,7 +179,7 @@ impl Client {
                 ),
             });
         }
-        let rendered = download_request(&bill.download_url)?;
+        let rendered = download_request(bill.url)?;
         let request = self.signed_request(&rendered)?;
         let uri = request.uri().clone();
         let transport = self.transport();
@@ -248,9 +283,9 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::download_bill`]; the `.part` file is removed on failure.
-    pub async fn download_bill_to_file(
+    pub async fn download_bill_to_file<B: BillLink + ?Sized>(
         &self,
-        bill: &BillDownloadUrl,
+        bill: &B,
         path: impl AsRef<Path>,
     ) -> Result<BillFile, Error> {
         let mut part = PartFile::create(path.as_ref()).await?;

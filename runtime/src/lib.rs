@@ -112,10 +112,10 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod api;
 pub mod auth;
 #[cfg(test)]
 mod catalog_check;
+mod catalog_ext;
 mod client;
 pub mod crypto;
 mod download;
@@ -207,7 +207,7 @@ pub use client::{
     DEFAULT_BASE_URL, RequestBuilder,
 };
 pub use crypto::Backend;
-pub use download::BillFile;
+pub use download::{BillFile, BillLink};
 pub use endpoint::Endpoint;
 pub use error::{Attempts, Error, Result};
 pub use keys::ClientCertificate;

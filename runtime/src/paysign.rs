@@ -424,41 +424,6 @@ impl PapaySignPage {
         }
     }
 
-    /// The page of a mini-program pre-sign answer
-    /// (`v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program`).
-    pub fn from_mini_program_answer(
-        answer: &crate::api::papay::ScheduledDeductMiniProgramSignResponse,
-    ) -> Self {
-        Self::mini_program(
-            &answer.redirect_appid,
-            &answer.redirect_path,
-            &answer.pre_entrustweb_id,
-        )
-    }
-
-    /// The app page of a pre-sign answer (`v3/papay/sign/contracts/pre-entrust-sign`, APP
-    /// scene), or `None` when it names no signing mini program (the QR-code scene: use
-    /// [`PapaySignPage::from_redirect_url`] with its `redirect_url`).
-    pub fn from_pre_entrust_sign_answer(
-        answer: &crate::api::papay::PreEntrustSignResponse,
-    ) -> Option<Self> {
-        match (&answer.mini_program_username, &answer.mini_program_path) {
-            (Some(user_name), Some(path)) => Some(Self::app(user_name, path)),
-            _ => answer.redirect_url.as_deref().map(Self::from_redirect_url),
-        }
-    }
-
-    /// The app page of an app scheduled-deduction pre-sign answer, or `None` when it names no
-    /// signing mini program.
-    pub fn from_scheduled_app_answer(
-        answer: &crate::api::papay::ScheduledDeductAppSignResponse,
-    ) -> Option<Self> {
-        match (&answer.miniprogram_username, &answer.miniprogram_path) {
-            (Some(user_name), Some(path)) => Some(Self::app(user_name, path)),
-            _ => None,
-        }
-    }
-
     /// `WXLaunchMiniProgram` to `user_name` at `path`, release version.
     pub fn app(user_name: &str, path: &str) -> Self {
         PapaySignPage::App {

@@ -21,14 +21,14 @@ use super::ledger::{
 use super::routes::{Params, param_error};
 use super::server::Reply;
 use super::{Shared, beijing_date, rfc3339_beijing};
-use wechatpay::api::papay::{
+use crate::wire::papay::{
     ApplyDeduction, ApplyHarmonyDeduction, ContractState, ContractTerminationMode, DeductAmount,
     EstimatedAmount, PreEntrustSign, ScheduleState, ScheduledDeductSign, SignScene,
 };
-use wechatpay::api::pay::{
+use crate::wire::pay::{
     AppPrepay, H5Prepay, JsapiPrepay, NativePrepay, Order, TradeState, TradeType,
 };
-use wechatpay::api::refund::{CreateRefund, RefundStatus};
+use crate::wire::refund::{CreateRefund, RefundStatus};
 
 // ---------------------------------------------------------------------------------------------
 // Replies.
@@ -880,8 +880,8 @@ pub(super) fn jsapi_prepay(shared: &Shared, _: &Params, request: JsapiPrepay, ra
 /// 实名支付: the identity of a real-name order, in clear text as the official page says: a known
 /// document type, and a number and a name of at most 32 characters (an ID card number is 17
 /// digits and a digit or an upper-case `X`). Ciphertext (Base64 of 256 bytes) is too long.
-fn real_name(identity: &wechatpay::api::pay::PayerIdentity) -> Result<(), Reply> {
-    use wechatpay::api::pay::IdentityType;
+fn real_name(identity: &crate::wire::pay::PayerIdentity) -> Result<(), Reply> {
+    use crate::wire::pay::IdentityType;
     if let IdentityType::Unknown(_) = identity.kind {
         return Err(bad_field(&["payer", "identity", "type"], "证件类型不支持"));
     }
@@ -953,7 +953,7 @@ pub(super) fn native_prepay(
 pub(super) fn jsapi_prepay_with_contract(
     shared: &Shared,
     _: &Params,
-    request: wechatpay::api::papay::JsapiPrepayWithContract,
+    request: crate::wire::papay::JsapiPrepayWithContract,
     raw: &[u8],
 ) -> Reply {
     let info = &request.contract_info;
@@ -992,7 +992,7 @@ pub(super) fn jsapi_prepay_with_contract(
 pub(super) fn app_prepay_with_contract(
     shared: &Shared,
     _: &Params,
-    request: wechatpay::api::papay::AppPrepayWithContract,
+    request: crate::wire::papay::AppPrepayWithContract,
     raw: &[u8],
 ) -> Reply {
     let info = &request.contract_info;

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::server::{self, Reply};
 use super::{Fault, Sandbox, SandboxBuilder, Shared};
+use crate::wire::security::SecurityEcho;
 use wechatpay::ApiV3Key;
-use wechatpay::api::security::SecurityEcho;
 use wechatpay::auth::header;
 use wechatpay::error::Error;
 use wechatpay::notify::ALGORITHM;

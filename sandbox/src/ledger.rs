@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 
 use super::callbacks::{Callback, CallbackDelivery, DeliveryRecord};
 use super::{Sandbox, Shared, beijing_date, rfc3339_beijing};
-use wechatpay::api::papay::{ContractState, ContractTerminationMode, DeductAmount, ScheduleState};
-use wechatpay::api::pay::{TradeState, TradeType};
-use wechatpay::api::refund::RefundStatus;
+use crate::wire::papay::{ContractState, ContractTerminationMode, DeductAmount, ScheduleState};
+use crate::wire::pay::{TradeState, TradeType};
+use crate::wire::refund::RefundStatus;
 use wechatpay::error::Error;
 
 /// A pre-sign the user has not confirmed yet, by `pre_entrustweb_id`.
@@ -671,7 +671,7 @@ impl Sandbox {
     /// # async fn main() -> Result<(), wechatpay::Error> {
     /// # let sandbox = wechatpay_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// # let request: wechatpay::api::papay::PreEntrustSign = serde_json::from_value(serde_json::json!({
+    /// # let request: crate::wire::papay::PreEntrustSign = serde_json::from_value(serde_json::json!({
     /// #   "sign_scene": "SIGN_SCENE_QRCODE", "appid": "wxd678efh567hg6787", "plan_id": 12535,
     /// #   "out_contract_code": "C1", "contract_display_account": "a", "out_user_code": "u",
     /// #   "contract_notify_url": "http://127.0.0.1:9/notify",

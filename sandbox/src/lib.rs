@@ -91,6 +91,7 @@ mod server;
 mod sign_check;
 mod transfers;
 mod v2;
+pub mod wire;
 
 pub use callbacks::{
     Attempt, Callback, CallbackDelivery, CallbackKind, DeliveryRecord, RETRY_SCHEDULE,

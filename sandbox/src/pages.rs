@@ -36,7 +36,7 @@ use super::Shared;
 use super::ledger::OrderRecord;
 use super::server::SandboxBody;
 use super::transfers;
-use wechatpay::api::pay::{TradeState, TradeType};
+use crate::wire::pay::{TradeState, TradeType};
 
 /// The path prefix of the pages.
 const PREFIX: &str = "/sandbox/";
@@ -1586,9 +1586,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_h5_and_native_links_are_refused_and_change_nothing() {
-        use wechatpay::api::pay::{
-            H5Info, H5Prepay, H5SceneInfo, NativePrepay, Order, OrderAmount,
-        };
+        use crate::wire::pay::{H5Info, H5Prepay, H5SceneInfo, NativePrepay, Order, OrderAmount};
         let sandbox = crate::Sandbox::start().await.unwrap();
         let client = sandbox.client().unwrap();
         let shared = &sandbox.shared;

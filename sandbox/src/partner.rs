@@ -24,8 +24,8 @@ use super::business::{
 use super::ledger::{Partner, PreSign, Scope};
 use super::routes::{Params, Route, decode, param_error_at};
 use super::server::Reply;
-use wechatpay::api::papay::{DeductAmount, ScheduledDeductSign, SignDeductSchedule};
-use wechatpay::api::pay::{Order, OrderAmount, TradeType};
+use crate::wire::papay::{DeductAmount, ScheduledDeductSign, SignDeductSchedule};
+use crate::wire::pay::{Order, OrderAmount, TradeType};
 
 /// The partner papay routes, matched like the direct ones.
 pub(super) fn routes() -> Vec<Route> {

@@ -11,15 +11,15 @@ use super::bills::{BillKind, BillSpec};
 use super::business::Scene;
 use super::server::Reply;
 use super::{Shared, business};
-use wechatpay::Endpoint;
-use wechatpay::api::bill::{DownloadBillFile, FundFlowBill, TarType, TradeBill};
-use wechatpay::api::certificates::DownloadCertificates;
+use crate::wire::bill::{DownloadBillFile, FundFlowBill, TarType, TradeBill};
+use crate::wire::certificates::DownloadCertificates;
 #[allow(deprecated)] // the sandbox answers the deprecated alias too
-use wechatpay::api::papay::LegacyPreEntrustSign;
-use wechatpay::api::papay::{self, PreEntrustSign};
-use wechatpay::api::profitsharing::AddReceiver;
-use wechatpay::api::security::SecurityEcho;
-use wechatpay::api::{pay, refund};
+use crate::wire::papay::LegacyPreEntrustSign;
+use crate::wire::papay::{self, PreEntrustSign};
+use crate::wire::profitsharing::AddReceiver;
+use crate::wire::security::SecurityEcho;
+use crate::wire::{pay, refund};
+use wechatpay::Endpoint;
 
 /// Path parameters, percent-decoded, by placeholder name.
 pub(crate) type Params = HashMap<&'static str, String>;
@@ -419,7 +419,7 @@ fn add_receiver(
         },
         None => None,
     };
-    if request.receiver_type == wechatpay::api::profitsharing::ReceiverType::MerchantId
+    if request.receiver_type == crate::wire::profitsharing::ReceiverType::MerchantId
         && name.is_none()
     {
         return Reply::error(

@@ -6,10 +6,10 @@
 
 use std::time::SystemTime;
 
+use crate::wire::papay::{ContractState, ContractTerminationMode};
+use crate::wire::pay::{TradeState, TradeType};
 use bytes::Bytes;
 use wechatpay::ApiV2Key;
-use wechatpay::api::papay::{ContractState, ContractTerminationMode};
-use wechatpay::api::pay::{TradeState, TradeType};
 use wechatpay::v2::{self, Fields, SignType};
 
 use super::callbacks::CallbackDelivery;

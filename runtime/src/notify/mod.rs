@@ -39,21 +39,23 @@
 //! same as extractors.
 //!
 //! The machinery (signature, decryption, rejection, the generic extractor) is `notify::verify`,
-//! which knows no payload type. The payload types live beside the catalog family whose enums they
-//! use (`api::pay::notice`, `api::papay::notice`, `api::refund::notice`) and are re-exported here;
-//! [`Event`], their dispatch by `event_type`, is the one part of this module above both.
+//! which knows no payload type. The payload types (`notify::payload`) are re-exported here;
+//! [`Event`] is their dispatch by `event_type`.
 
+mod payload;
 pub(crate) mod verify;
 
 pub use verify::{ALGORITHM, Notification, Notifications, Rejection};
 
-pub use crate::api::papay::notice::{
-    ContractTerminateInfo, DeductSchedule, EntrustAmount, EntrustNotice, PartnerEntrustNotice,
+pub use payload::papay::{
+    ContractState, ContractTerminateInfo, DeductSchedule, EntrustAmount, EntrustNotice,
+    PartnerEntrustNotice,
 };
-pub use crate::api::pay::notice::{
-    PartnerPayer, PartnerTransactionNotice, Payer, TransactionAmount, TransactionNotice,
+pub use payload::pay::{
+    PartnerPayer, PartnerTransactionNotice, Payer, TradeState, TradeType, TransactionAmount,
+    TransactionNotice,
 };
-pub use crate::api::refund::notice::{RefundAmount, RefundNotice};
+pub use payload::refund::{RefundAmount, RefundNotice};
 
 use http::HeaderMap;
 use serde::Deserialize;

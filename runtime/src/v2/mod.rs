@@ -28,7 +28,6 @@ mod catalog_check;
 mod de;
 pub(crate) mod error;
 pub mod notify;
-pub mod papay;
 pub mod redirect;
 pub mod xml;
 

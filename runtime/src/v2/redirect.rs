@@ -174,7 +174,7 @@ fn common(
             contract_display_account.into(),
         ),
         ("notify_url".into(), notify_url.into()),
-        ("version".into(), super::papay::VERSION.into()),
+        ("version".into(), "1.0".into()),
         ("timestamp".into(), timestamp.to_string()),
     ]
 }

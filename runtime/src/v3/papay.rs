@@ -1144,7 +1144,7 @@ crate::open_enum::open_enum! {
     /// 单位
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum Unit {
+    pub enum DeductDurationUnit {
         /// `DAY`
         Day = "DAY",
     }
@@ -1158,7 +1158,7 @@ pub struct DeductDuration {
     pub count: i64,
     /// 单位
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<Unit>,
+    pub unit: Option<DeductDurationUnit>,
 }
 
 /// 预计扣费金额信息
@@ -1432,7 +1432,7 @@ pub struct InsuranceSignAndPayAppResponse {
 /// 保险条款列表
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PolicyClaus {
+pub struct PolicyClause {
     /// 条款内容
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clause_name: Option<String>,
@@ -1450,7 +1450,7 @@ pub struct PolicyCoverageDetail {
     pub policy_amount: Option<String>,
     /// 保险条款列表
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_clauses: Option<Vec<PolicyClaus>>,
+    pub policy_clauses: Option<Vec<PolicyClause>>,
 }
 
 /// 保单的扣费周期列表
@@ -1540,7 +1540,7 @@ pub struct ModifyPolicyPeriodResponse {
 
 /// 扣费周期列表
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct Data {
+pub struct PolicyPeriodData {
     /// 保单的扣费周期编号
     pub policy_period_id: Option<i64>,
     /// 扣费周期预计的扣费的日期
@@ -1568,7 +1568,7 @@ pub struct Data {
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct QueryPolicyPeriodsByCodeResponse {
     /// 扣费周期列表
-    pub data: Option<Vec<Data>>,
+    pub data: Option<Vec<PolicyPeriodData>>,
     /// 分页大小
     pub limit: Option<i64>,
     /// 分页开始位置

@@ -33,7 +33,7 @@ pub struct CreateRefund {
     /// 退款资金来源
     pub funds_account: Option<ReqFundsAccount>,
     /// 金额信息
-    pub amount: AmountReq,
+    pub amount: RefundRequestAmount,
     /// 退款商品
     pub goods_detail: Option<Vec<GoodsDetail>>,
 }
@@ -110,7 +110,7 @@ crate::open_enum::open_enum! {
     /// 出资账户类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum Account {
+    pub enum RefundAccount {
         /// `AVAILABLE`
         Available = "AVAILABLE",
         /// `UNAVAILABLE`
@@ -122,7 +122,7 @@ crate::open_enum::open_enum! {
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct FundsFromItem {
     /// 出资账户类型
-    pub account: Account,
+    pub account: RefundAccount,
     /// 出资金额
     pub amount: i64,
 }
@@ -130,7 +130,7 @@ pub struct FundsFromItem {
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Encode)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct AmountReq {
+pub struct RefundRequestAmount {
     /// 退款金额
     pub refund: i64,
     /// 退款出资账户及金额
@@ -165,7 +165,7 @@ crate::open_enum::open_enum! {
     /// 退款渠道
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum Channel {
+    pub enum RefundChannel {
         /// `ORIGINAL`
         Original = "ORIGINAL",
         /// `BALANCE`
@@ -181,7 +181,7 @@ crate::open_enum::open_enum! {
     /// 退款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum Status {
+    pub enum RefundStatus {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `CLOSED`
@@ -195,7 +195,7 @@ crate::open_enum::open_enum! {
 
 /// 金额信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct Amount {
+pub struct RefundAmount {
     /// 订单金额
     pub total: i64,
     /// 退款金额
@@ -244,7 +244,7 @@ crate::open_enum::open_enum! {
 
 /// 优惠退款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct Promotion {
+pub struct RefundPromotion {
     /// 券ID
     pub promotion_id: String,
     /// 优惠范围
@@ -274,7 +274,7 @@ pub struct Refund {
     /// 商户订单号
     pub out_trade_no: String,
     /// 退款渠道
-    pub channel: Channel,
+    pub channel: RefundChannel,
     /// 退款入账账户
     pub user_received_account: String,
     /// 退款成功时间
@@ -282,13 +282,13 @@ pub struct Refund {
     /// 退款创建时间
     pub create_time: String,
     /// 退款状态
-    pub status: Status,
+    pub status: RefundStatus,
     /// 资金账户
     pub funds_account: Option<ReqFundsAccount>,
     /// 金额信息
-    pub amount: Amount,
+    pub amount: RefundAmount,
     /// 优惠退款信息
-    pub promotion_detail: Option<Vec<Promotion>>,
+    pub promotion_detail: Option<Vec<RefundPromotion>>,
 }
 
 crate::open_enum::open_enum! {
@@ -394,7 +394,7 @@ pub struct PromotionDetailGoodsDetail {
 
 /// 优惠退款信息
 #[derive(Debug, Clone, crate::__private::Decode)]
-pub struct PromotionDetail {
+pub struct RefundPromotionDetail {
     /// 券ID
     pub promotion_id: Option<String>,
     /// 优惠范围
@@ -438,7 +438,7 @@ pub struct CreateAbnormalRefundResponse {
     /// 金额信息
     pub amount: Option<ApplyAbnormalRefundAmount>,
     /// 优惠退款信息
-    pub promotion_detail: Option<Vec<PromotionDetail>>,
+    pub promotion_detail: Option<Vec<RefundPromotionDetail>>,
 }
 
 crate::open_enum::open_enum! {

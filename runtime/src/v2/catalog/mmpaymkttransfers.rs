@@ -16,10 +16,10 @@ use crate::endpoint;
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = PostGettransferinfoResponse, unsigned_response, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/gettransferinfo", response = GetTransferInfoResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostGettransferinfo {
+pub struct GetTransferInfo {
     /// 商户订单号
     pub partner_trade_no: String,
 }
@@ -99,10 +99,10 @@ pub struct PostPromotionQuerywwsptrans2pocket {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = PostPromotionTransfersResponse, unsigned_response, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/promotion/transfers", response = TransferResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPromotionTransfers {
+pub struct Transfer {
     /// 商户账号appid
     pub mch_appid: String,
     /// 商户号
@@ -230,10 +230,10 @@ pub struct PostSendCoupon {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = PostSendgroupredpackResponse, unsigned_response, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendgroupredpack", response = SendGroupRedPackResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSendgroupredpack {
+pub struct SendGroupRedPack {
     /// 商户订单号
     pub mch_billno: String,
     /// 公众账号appid
@@ -247,7 +247,7 @@ pub struct PostSendgroupredpack {
     /// 红包发放总人数
     pub total_num: i64,
     /// 红包金额设置方式
-    pub amt_type: PostSendgroupredpackAmtType,
+    pub amt_type: SendGroupRedPackAmtType,
     /// 红包祝福语
     pub wishing: String,
     /// 活动名称
@@ -255,7 +255,7 @@ pub struct PostSendgroupredpack {
     /// 备注
     pub remark: String,
     /// 场景id
-    pub scene_id: Option<PostSendgroupredpackSceneId>,
+    pub scene_id: Option<SendGroupRedPackSceneId>,
     /// 活动信息
     pub risk_info: Option<String>,
 }
@@ -310,10 +310,10 @@ pub struct PostSendminiprogramhb {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "mmpaymkttransfers/sendredpack", response = PostSendredpackResponse, unsigned_response, protocol = v2, client_certificate)]
+#[endpoint(POST, "mmpaymkttransfers/sendredpack", response = SendRedPackResponse, unsigned_response, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostSendredpack {
+pub struct SendRedPack {
     /// 商户订单号
     pub mch_billno: String,
     /// 子商户号
@@ -339,7 +339,7 @@ pub struct PostSendredpack {
     /// 备注
     pub remark: String,
     /// 场景id
-    pub scene_id: Option<PostSendredpackSceneId>,
+    pub scene_id: Option<SendRedPackSceneId>,
     /// 活动信息
     pub risk_info: Option<String>,
 }
@@ -385,7 +385,7 @@ crate::open_enum::open_enum! {
     /// 红包状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostGethbinfoResponseStatus {
+    pub enum GetRedPackInfoResponseStatus {
         /// `SENDING`
         Sending = "SENDING",
         /// `SENT`
@@ -405,7 +405,7 @@ crate::open_enum::open_enum! {
     /// 发放类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostGethbinfoResponseSendType {
+    pub enum GetRedPackInfoResponseSendType {
         /// `API`
         Api = "API",
         /// `UPLOAD`
@@ -419,7 +419,7 @@ crate::open_enum::open_enum! {
     /// 红包类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostGethbinfoResponseHbType {
+    pub enum GetRedPackInfoResponseHbType {
         /// `NORMAL`
         Normal = "NORMAL",
         /// `GROUP`
@@ -429,7 +429,7 @@ crate::open_enum::open_enum! {
 
 /// 裂变红包领取列表
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostGethbinfoResponseHblistHbinfo {
+pub struct GetRedPackInfoResponseHblistHbinfo {
     /// 领取红包的Openid
     pub openid: Option<String>,
     /// 金额
@@ -440,14 +440,14 @@ pub struct PostGethbinfoResponseHblistHbinfo {
 
 /// 红包领取记录 (JSON text on the wire)
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostGethbinfoResponseHblist {
+pub struct GetRedPackInfoResponseHblist {
     /// 裂变红包领取列表
-    pub hbinfo: Option<Vec<PostGethbinfoResponseHblistHbinfo>>,
+    pub hbinfo: Option<Vec<GetRedPackInfoResponseHblistHbinfo>>,
 }
 
 /// The answer of `POST /mmpaymkttransfers/gethbinfo` (查询红包记录), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostGethbinfoResponse {
+pub struct GetRedPackInfoResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -455,11 +455,11 @@ pub struct PostGethbinfoResponse {
     /// 红包单号
     pub detail_id: Option<String>,
     /// 红包状态
-    pub status: Option<PostGethbinfoResponseStatus>,
+    pub status: Option<GetRedPackInfoResponseStatus>,
     /// 发放类型
-    pub send_type: Option<PostGethbinfoResponseSendType>,
+    pub send_type: Option<GetRedPackInfoResponseSendType>,
     /// 红包类型
-    pub hb_type: Option<PostGethbinfoResponseHbType>,
+    pub hb_type: Option<GetRedPackInfoResponseHbType>,
     /// 红包个数
     pub total_num: Option<i64>,
     /// 红包金额
@@ -479,14 +479,14 @@ pub struct PostGethbinfoResponse {
     /// 活动名称
     pub act_name: Option<String>,
     /// 红包领取记录 (JSON text on the wire)
-    pub hblist: Option<PostGethbinfoResponseHblist>,
+    pub hblist: Option<GetRedPackInfoResponseHblist>,
 }
 
 crate::open_enum::open_enum! {
     /// 转账状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostGettransferinfoResponseStatus {
+    pub enum GetTransferInfoResponseStatus {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `FAILED`
@@ -496,10 +496,10 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostGettransferinfo`] (查询企业向微信用户个人付款): its fields as WeChat Pay sends them, without `sign`
-/// (read over TLS from WeChat Pay's host; `PostGettransferinfo::SIGNED_RESPONSE` is `false`).
+/// The answer of [`GetTransferInfo`] (查询企业向微信用户个人付款): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `GetTransferInfo::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostGettransferinfoResponse {
+pub struct GetTransferInfoResponse {
     /// 商户单号
     pub partner_trade_no: Option<String>,
     /// Appid
@@ -509,7 +509,7 @@ pub struct PostGettransferinfoResponse {
     /// 付款单号
     pub detail_id: Option<String>,
     /// 转账状态
-    pub status: Option<PostGettransferinfoResponseStatus>,
+    pub status: Option<GetTransferInfoResponseStatus>,
     /// 失败原因
     pub reason: Option<String>,
     /// 收款用户openid
@@ -604,10 +604,10 @@ pub struct PostPromotionQuerywwsptrans2pocketResponse {
     pub desc: Option<String>,
 }
 
-/// The answer of [`PostPromotionTransfers`] (向微信用户个人付款): its fields as WeChat Pay sends them, without `sign`
-/// (read over TLS from WeChat Pay's host; `PostPromotionTransfers::SIGNED_RESPONSE` is `false`).
+/// The answer of [`Transfer`] (向微信用户个人付款): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `Transfer::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPromotionTransfersResponse {
+pub struct TransferResponse {
     /// 商户appid
     pub mch_appid: Option<String>,
     /// 商户号
@@ -892,10 +892,10 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSendgroupredpack`] (发放裂变红包): its fields as WeChat Pay sends them, without `sign`
-/// (read over TLS from WeChat Pay's host; `PostSendgroupredpack::SIGNED_RESPONSE` is `false`).
+/// The answer of [`SendGroupRedPack`] (发放裂变红包): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `SendGroupRedPack::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostSendgroupredpackResponse {
+pub struct SendGroupRedPackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -914,7 +914,7 @@ crate::open_enum::open_enum! {
     /// 红包金额设置方式
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSendgroupredpackAmtType {
+    pub enum SendGroupRedPackAmtType {
         /// `ALL_RAND`
         AllRand = "ALL_RAND",
     }
@@ -924,7 +924,7 @@ crate::open_enum::open_enum! {
     /// 场景id
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSendgroupredpackSceneId {
+    pub enum SendGroupRedPackSceneId {
         /// `PRODUCT_1`
         Product1 = "PRODUCT_1",
         /// `PRODUCT_2`
@@ -998,10 +998,10 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostSendredpack`] (发放普通红包): its fields as WeChat Pay sends them, without `sign`
-/// (read over TLS from WeChat Pay's host; `PostSendredpack::SIGNED_RESPONSE` is `false`).
+/// The answer of [`SendRedPack`] (发放普通红包): its fields as WeChat Pay sends them, without `sign`
+/// (read over TLS from WeChat Pay's host; `SendRedPack::SIGNED_RESPONSE` is `false`).
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostSendredpackResponse {
+pub struct SendRedPackResponse {
     /// 商户订单号
     pub mch_billno: Option<String>,
     /// 商户号
@@ -1020,7 +1020,7 @@ crate::open_enum::open_enum! {
     /// 场景id
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostSendredpackSceneId {
+    pub enum SendRedPackSceneId {
         /// `PRODUCT_1`
         Product1 = "PRODUCT_1",
         /// `PRODUCT_2`
@@ -1087,20 +1087,20 @@ crate::open_enum::open_enum! {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostGettransferinfo>("POST mmpaymkttransfers/gettransferinfo");
+    check.operation::<GetTransferInfo>("POST mmpaymkttransfers/gettransferinfo");
     check.operation::<PostPromotionPaywwsptrans2pocket>(
         "POST mmpaymkttransfers/promotion/paywwsptrans2pocket",
     );
     check.operation::<PostPromotionQuerywwsptrans2pocket>(
         "POST mmpaymkttransfers/promotion/querywwsptrans2pocket",
     );
-    check.operation::<PostPromotionTransfers>("POST mmpaymkttransfers/promotion/transfers");
+    check.operation::<Transfer>("POST mmpaymkttransfers/promotion/transfers");
     check.operation::<PostQueryCouponStock>("POST mmpaymkttransfers/query_coupon_stock");
     check.operation::<PostQuerycouponsinfo>("POST mmpaymkttransfers/querycouponsinfo");
     check.operation::<PostQueryworkwxredpack>("POST mmpaymkttransfers/queryworkwxredpack");
     check.operation::<PostSendCoupon>("POST mmpaymkttransfers/send_coupon");
-    check.operation::<PostSendgroupredpack>("POST mmpaymkttransfers/sendgroupredpack");
+    check.operation::<SendGroupRedPack>("POST mmpaymkttransfers/sendgroupredpack");
     check.operation::<PostSendminiprogramhb>("POST mmpaymkttransfers/sendminiprogramhb");
-    check.operation::<PostSendredpack>("POST mmpaymkttransfers/sendredpack");
+    check.operation::<SendRedPack>("POST mmpaymkttransfers/sendredpack");
     check.operation::<PostSendworkwxredpack>("POST mmpaymkttransfers/sendworkwxredpack");
 }

@@ -9,10 +9,10 @@ use crate::endpoint;
 ///
 /// `POST /papay/deletecontract`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_9.shtml>.
-#[endpoint(POST, "papay/deletecontract", response = PostDeletecontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/deletecontract", response = DeleteContractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostDeletecontract {
+pub struct DeleteContract {
     /// 模板id
     pub plan_id: Option<String>,
     /// 签约协议号
@@ -22,7 +22,7 @@ pub struct PostDeletecontract {
     /// 解约备注
     pub contract_termination_remark: String,
     /// 版本号
-    pub version: PostDeletecontractVersion,
+    pub version: DeleteContractVersion,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -33,10 +33,10 @@ pub struct PostDeletecontract {
 ///
 /// `POST /papay/partner/deletecontract`: API v2, an XML body signed with the APIv2 key.
 /// The API description links no official page for this call; search the official documentation for its name.
-#[endpoint(POST, "papay/partner/deletecontract", response = PostPartnerDeletecontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/partner/deletecontract", response = PartnerDeleteContractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerDeletecontract {
+pub struct PartnerDeleteContract {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -50,7 +50,7 @@ pub struct PostPartnerDeletecontract {
     /// 解约备注
     pub contract_termination_remark: String,
     /// 版本号
-    pub version: PostPartnerDeletecontractVersion,
+    pub version: PartnerDeleteContractVersion,
 }
 
 /// APP纯签约
@@ -58,10 +58,10 @@ pub struct PostPartnerDeletecontract {
 /// `POST /papay/partner/preentrustweb`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_2.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "papay/partner/preentrustweb", response = PostPartnerPreentrustwebResponse, protocol = v2)]
+#[endpoint(POST, "papay/partner/preentrustweb", response = PartnerPreEntrustWebResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPreentrustweb {
+pub struct PartnerPreEntrustWeb {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -77,11 +77,11 @@ pub struct PostPartnerPreentrustweb {
     /// 回调通知url
     pub notify_url: String,
     /// 版本号
-    pub version: PostPartnerPreentrustwebVersion,
+    pub version: PartnerPreEntrustWebVersion,
     /// 时间戳
     pub timestamp: String,
     /// 返回app
-    pub return_app: Option<PostPartnerPreentrustwebReturnApp>,
+    pub return_app: Option<PartnerPreEntrustWebReturnApp>,
 }
 
 /// 查询签约关系
@@ -89,10 +89,10 @@ pub struct PostPartnerPreentrustweb {
 /// `POST /papay/partner/querycontract`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_7.shtml>.
 /// Callers: 服务商.
-#[endpoint(POST, "papay/partner/querycontract", response = PostPartnerQuerycontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/partner/querycontract", response = PartnerQueryContractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerQuerycontract {
+pub struct PartnerQueryContract {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -104,7 +104,7 @@ pub struct PostPartnerQuerycontract {
     /// 签约协议号
     pub contract_code: Option<String>,
     /// 版本号
-    pub version: PostPartnerQuerycontractVersion,
+    pub version: PartnerQueryContractVersion,
 }
 
 /// APP纯签约
@@ -112,10 +112,10 @@ pub struct PostPartnerQuerycontract {
 /// `POST /papay/preentrustweb`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_2.shtml>.
 /// Callers: 普通商户.
-#[endpoint(POST, "papay/preentrustweb", response = PostPreentrustwebResponse, protocol = v2)]
+#[endpoint(POST, "papay/preentrustweb", response = PreEntrustWebResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPreentrustweb {
+pub struct PreEntrustWeb {
     /// 子商户应用ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -131,21 +131,21 @@ pub struct PostPreentrustweb {
     /// 回调通知url
     pub notify_url: String,
     /// 版本号
-    pub version: PostPreentrustwebVersion,
+    pub version: PreEntrustWebVersion,
     /// 时间戳
     pub timestamp: String,
     /// 返回app
-    pub return_app: Option<PostPreentrustwebReturnApp>,
+    pub return_app: Option<PreEntrustWebReturnApp>,
 }
 
 /// 查询签约关系
 ///
 /// `POST /papay/querycontract`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_7.shtml>.
-#[endpoint(POST, "papay/querycontract", response = PostQuerycontractResponse, protocol = v2)]
+#[endpoint(POST, "papay/querycontract", response = QueryContractResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostQuerycontract {
+pub struct QueryContract {
     /// 委托代扣协议id
     pub contract_id: Option<String>,
     /// 模板id
@@ -153,12 +153,12 @@ pub struct PostQuerycontract {
     /// 签约协议号
     pub contract_code: Option<String>,
     /// 版本号
-    pub version: PostQuerycontractVersion,
+    pub version: QueryContractVersion,
 }
 
-/// The answer of [`PostDeletecontract`] (申请解约): its fields after the client verified `sign`.
+/// The answer of [`DeleteContract`] (申请解约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostDeletecontractResponse {
+pub struct DeleteContractResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -179,7 +179,7 @@ crate::open_enum::open_enum! {
     /// 版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostDeletecontractVersion {
+    pub enum DeleteContractVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -187,20 +187,20 @@ crate::open_enum::open_enum! {
 
 /// The answer of `GET /papay/entrustweb` (公众号纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct GetEntrustwebResponse {}
+pub struct EntrustWebResponse {}
 
 /// The answer of `GET /papay/h5entrustweb` (H5纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct GetH5entrustwebResponse {
+pub struct H5EntrustWebResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
     /// 跳转URL
     pub redirect_url: Option<String>,
 }
 
-/// The answer of [`PostPartnerDeletecontract`] (申请解约): its fields after the client verified `sign`.
+/// The answer of [`PartnerDeleteContract`] (申请解约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPartnerDeletecontractResponse {
+pub struct PartnerDeleteContractResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -221,7 +221,7 @@ crate::open_enum::open_enum! {
     /// 版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerDeletecontractVersion {
+    pub enum PartnerDeleteContractVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -229,20 +229,20 @@ crate::open_enum::open_enum! {
 
 /// The answer of `GET /papay/partner/entrustweb` (公众号纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct GetPartnerEntrustwebResponse {}
+pub struct PartnerEntrustWebResponse {}
 
 /// The answer of `GET /papay/partner/h5entrustweb` (H5纯签约), an operation not declared as an endpoint.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct GetPartnerH5entrustwebResponse {
+pub struct PartnerH5EntrustWebResponse {
     /// 业务结果描述
     pub result_msg: Option<String>,
     /// 跳转URL
     pub redirect_url: Option<String>,
 }
 
-/// The answer of [`PostPartnerPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
+/// The answer of [`PartnerPreEntrustWeb`] (APP纯签约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPartnerPreentrustwebResponse {
+pub struct PartnerPreEntrustWebResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -263,7 +263,7 @@ crate::open_enum::open_enum! {
     /// 版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerPreentrustwebVersion {
+    pub enum PartnerPreEntrustWebVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -273,7 +273,7 @@ crate::open_enum::open_enum! {
     /// 返回app
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerPreentrustwebReturnApp {
+    pub enum PartnerPreEntrustWebReturnApp {
         /// `Y`
         Y = "Y",
         /// `N`
@@ -281,9 +281,9 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostPartnerQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
+/// The answer of [`PartnerQueryContract`] (查询签约关系): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPartnerQuerycontractResponse {
+pub struct PartnerQueryContractResponse {
     /// 商户号
     pub mch_id: Option<i64>,
     /// 公众账号id
@@ -322,15 +322,15 @@ crate::open_enum::open_enum! {
     /// 版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerQuerycontractVersion {
+    pub enum PartnerQueryContractVersion {
         /// `1.0`
         V10 = "1.0",
     }
 }
 
-/// The answer of [`PostPreentrustweb`] (APP纯签约): its fields after the client verified `sign`.
+/// The answer of [`PreEntrustWeb`] (APP纯签约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPreentrustwebResponse {
+pub struct PreEntrustWebResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -347,7 +347,7 @@ crate::open_enum::open_enum! {
     /// 版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPreentrustwebVersion {
+    pub enum PreEntrustWebVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -357,7 +357,7 @@ crate::open_enum::open_enum! {
     /// 返回app
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPreentrustwebReturnApp {
+    pub enum PreEntrustWebReturnApp {
         /// `Y`
         Y = "Y",
         /// `N`
@@ -365,9 +365,9 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostQuerycontract`] (查询签约关系): its fields after the client verified `sign`.
+/// The answer of [`QueryContract`] (查询签约关系): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostQuerycontractResponse {
+pub struct QueryContractResponse {
     /// 商户号
     pub mch_id: Option<i64>,
     /// 公众账号id
@@ -402,7 +402,7 @@ crate::open_enum::open_enum! {
     /// 版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostQuerycontractVersion {
+    pub enum QueryContractVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -410,10 +410,10 @@ crate::open_enum::open_enum! {
 
 #[cfg(test)]
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
-    check.operation::<PostDeletecontract>("POST papay/deletecontract");
-    check.operation::<PostPartnerDeletecontract>("POST papay/partner/deletecontract");
-    check.operation::<PostPartnerPreentrustweb>("POST papay/partner/preentrustweb");
-    check.operation::<PostPartnerQuerycontract>("POST papay/partner/querycontract");
-    check.operation::<PostPreentrustweb>("POST papay/preentrustweb");
-    check.operation::<PostQuerycontract>("POST papay/querycontract");
+    check.operation::<DeleteContract>("POST papay/deletecontract");
+    check.operation::<PartnerDeleteContract>("POST papay/partner/deletecontract");
+    check.operation::<PartnerPreEntrustWeb>("POST papay/partner/preentrustweb");
+    check.operation::<PartnerQueryContract>("POST papay/partner/querycontract");
+    check.operation::<PreEntrustWeb>("POST papay/preentrustweb");
+    check.operation::<QueryContract>("POST papay/querycontract");
 }

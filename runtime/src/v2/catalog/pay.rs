@@ -27,10 +27,10 @@ pub struct PostClosecombinedorder {
 ///
 /// `POST /pay/closeorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_3>.
-#[endpoint(POST, "pay/closeorder", response = PostCloseorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/closeorder", response = CloseOrderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostCloseorder {
+pub struct CloseOrder {
     /// 商户订单号
     pub out_trade_no: String,
 }
@@ -75,10 +75,10 @@ pub struct PostCombinedorder {
 ///
 /// `POST /pay/contractorder`: API v2, an XML body signed with the APIv2 key.
 /// The API description links no official page for this call; search the official documentation for its name.
-#[endpoint(POST, "pay/contractorder", response = PostContractorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/contractorder", response = ContractOrderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostContractorder {
+pub struct ContractOrder {
     /// 子商户号
     pub sub_mch_id: Option<String>,
     /// 子商户公众账号ID
@@ -110,7 +110,7 @@ pub struct PostContractorder {
     /// 商品标记
     pub goods_tag: Option<String>,
     /// 交易类型
-    pub trade_type: PostContractorderTradeType,
+    pub trade_type: ContractOrderTradeType,
     /// 商品ID
     pub product_id: Option<String>,
     /// 指定支付方式
@@ -199,16 +199,16 @@ pub struct PostFacepayquery {
 ///
 /// `POST /pay/micropay`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1>.
-#[endpoint(POST, "pay/micropay", response = PostMicropayResponse, protocol = v2)]
+#[endpoint(POST, "pay/micropay", response = MicropayResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostMicropay {
+pub struct Micropay {
     /// 接口版本号
     pub version: Option<String>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<PostMicropayProfitSharing>,
+    pub profit_sharing: Option<MicropayProfitSharing>,
     /// 是否押金支付
-    pub deposit: Option<PostMicropayDeposit>,
+    pub deposit: Option<MicropayDeposit>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -249,12 +249,12 @@ pub struct PostMicropay {
 ///
 /// `POST /pay/orderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_2>.
-#[endpoint(POST, "pay/orderquery", response = PostOrderqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/orderquery", response = OrderQueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostOrderquery {
+pub struct OrderQuery {
     /// 接口版本号
-    pub version: Option<PostOrderqueryVersion>,
+    pub version: Option<OrderQueryVersion>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -269,10 +269,10 @@ pub struct PostOrderquery {
 ///
 /// `POST /pay/paporderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
-#[endpoint(POST, "pay/paporderquery", response = PostPaporderqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/paporderquery", response = PapOrderQueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPaporderquery {
+pub struct PapOrderQuery {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户订单号
@@ -283,10 +283,10 @@ pub struct PostPaporderquery {
 ///
 /// `POST /pay/pappayapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter3_8.shtml>.
-#[endpoint(POST, "pay/pappayapply", response = PostPappayapplyResponse, protocol = v2)]
+#[endpoint(POST, "pay/pappayapply", response = PapPayApplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPappayapply {
+pub struct PapPayApply {
     /// 商品描述
     pub body: String,
     /// 商品详情
@@ -317,10 +317,10 @@ pub struct PostPappayapply {
 ///
 /// `POST /pay/partner/paporderquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/pap.php?chapter=18_10&index=14>.
-#[endpoint(POST, "pay/partner/paporderquery", response = PostPartnerPaporderqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/partner/paporderquery", response = PartnerPapOrderQueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPaporderquery {
+pub struct PartnerPapOrderQuery {
     /// 微信订单号
     pub transaction_id: String,
     /// 商户订单号
@@ -335,10 +335,10 @@ pub struct PostPartnerPaporderquery {
 ///
 /// `POST /pay/partner/pappayapply`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/wxpay_v2/papay/chapter5_8.shtml>.
-#[endpoint(POST, "pay/partner/pappayapply", response = PostPartnerPappayapplyResponse, protocol = v2)]
+#[endpoint(POST, "pay/partner/pappayapply", response = PartnerPapPayApplyResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPartnerPappayapply {
+pub struct PartnerPapPayApply {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -497,10 +497,10 @@ pub struct PostQueryexchagerate {
 ///
 /// `POST /pay/refundquery`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_5>.
-#[endpoint(POST, "pay/refundquery", response = PostRefundqueryResponse, protocol = v2)]
+#[endpoint(POST, "pay/refundquery", response = RefundQueryResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostRefundquery {
+pub struct RefundQuery {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -571,14 +571,14 @@ pub struct PostSettlementquery {
 ///
 /// `POST /pay/unifiedorder`: API v2, an XML body signed with the APIv2 key.
 /// Official documentation: <https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1>.
-#[endpoint(POST, "pay/unifiedorder", response = PostUnifiedorderResponse, protocol = v2)]
+#[endpoint(POST, "pay/unifiedorder", response = UnifiedOrderResponse, protocol = v2)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostUnifiedorder {
+pub struct UnifiedOrder {
     /// 接口版本号
-    pub version: Option<PostUnifiedorderVersion>,
+    pub version: Option<UnifiedOrderVersion>,
     /// 是否指定服务商分账
-    pub profit_sharing: Option<PostUnifiedorderProfitSharing>,
+    pub profit_sharing: Option<UnifiedOrderProfitSharing>,
     /// 设备号
     pub device_info: Option<String>,
     /// 商品描述
@@ -612,11 +612,11 @@ pub struct PostUnifiedorder {
     /// 用户标识
     pub openid: Option<String>,
     /// 电子发票入口开放标识
-    pub receipt: Option<PostUnifiedorderReceipt>,
+    pub receipt: Option<UnifiedOrderReceipt>,
     /// 场景信息
     pub scene_info: Option<String>,
     /// 证件类型
-    pub user_type: Option<PostUnifiedorderUserType>,
+    pub user_type: Option<UnifiedOrderUserType>,
     /// 证件号
     pub user_creid: Option<String>,
     /// 姓名
@@ -632,9 +632,9 @@ pub struct PostClosecombinedorderResponse {
     pub combine_mch_id: Option<String>,
 }
 
-/// The answer of [`PostCloseorder`] (关闭订单): its fields after the client verified `sign`.
+/// The answer of [`CloseOrder`] (关闭订单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostCloseorderResponse {
+pub struct CloseOrderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -662,9 +662,9 @@ pub struct PostCombinedorderResponse {
     pub mweb_url: Option<String>,
 }
 
-/// The answer of [`PostContractorder`] (支付中签约): its fields after the client verified `sign`.
+/// The answer of [`ContractOrder`] (支付中签约): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostContractorderResponse {
+pub struct ContractOrderResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -703,7 +703,7 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostContractorderTradeType {
+    pub enum ContractOrderTradeType {
         /// `JSAPI`
         Jsapi = "JSAPI",
         /// `NATIVE`
@@ -921,15 +921,15 @@ crate::open_enum::open_enum! {
     /// 是否关注公众账号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMicropayResponseIsSubscribe {
+    pub enum MicropayResponseIsSubscribe {
         /// `N`
         N = "N",
     }
 }
 
-/// The answer of [`PostMicropay`] (提交付款码支付): its fields after the client verified `sign`.
+/// The answer of [`Micropay`] (提交付款码支付): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostMicropayResponse {
+pub struct MicropayResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -943,7 +943,7 @@ pub struct PostMicropayResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PostMicropayResponseIsSubscribe>,
+    pub is_subscribe: Option<MicropayResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 付款银行
@@ -976,7 +976,7 @@ crate::open_enum::open_enum! {
     /// 是否指定服务商分账
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMicropayProfitSharing {
+    pub enum MicropayProfitSharing {
         /// `N`
         N = "N",
         /// `Y`
@@ -988,7 +988,7 @@ crate::open_enum::open_enum! {
     /// 是否押金支付
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostMicropayDeposit {
+    pub enum MicropayDeposit {
         /// `Y`
         Y = "Y",
         /// `N`
@@ -1000,7 +1000,7 @@ crate::open_enum::open_enum! {
     /// 是否关注公众账号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrderqueryResponseIsSubscribe {
+    pub enum OrderQueryResponseIsSubscribe {
         /// `N`
         N = "N",
     }
@@ -1010,7 +1010,7 @@ crate::open_enum::open_enum! {
     /// 是否关注子公众账号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrderqueryResponseSubIsSubscribe {
+    pub enum OrderQueryResponseSubIsSubscribe {
         /// `Y`
         Y = "Y",
         /// `N`
@@ -1022,7 +1022,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrderqueryResponseTradeState {
+    pub enum OrderQueryResponseTradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -1042,11 +1042,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostOrderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`OrderQuery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostOrderqueryResponse {
+pub struct OrderQueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 子商户公众账号ID
@@ -1060,15 +1060,15 @@ pub struct PostOrderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PostOrderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<OrderQueryResponseIsSubscribe>,
     /// 用户子标识
     pub sub_openid: Option<String>,
     /// 是否关注子公众账号
-    pub sub_is_subscribe: Option<PostOrderqueryResponseSubIsSubscribe>,
+    pub sub_is_subscribe: Option<OrderQueryResponseSubIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PostOrderqueryResponseTradeState>,
+    pub trade_state: Option<OrderQueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 标价金额
@@ -1105,7 +1105,7 @@ crate::open_enum::open_enum! {
     /// 接口版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostOrderqueryVersion {
+    pub enum OrderQueryVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -1115,7 +1115,7 @@ crate::open_enum::open_enum! {
     /// 是否关注公众账号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPaporderqueryResponseIsSubscribe {
+    pub enum PapOrderQueryResponseIsSubscribe {
         /// `N`
         N = "N",
     }
@@ -1125,7 +1125,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPaporderqueryResponseTradeState {
+    pub enum PapOrderQueryResponseTradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -1145,11 +1145,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostPaporderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PapOrderQuery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPaporderqueryResponse {
+pub struct PapOrderQueryResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -1159,11 +1159,11 @@ pub struct PostPaporderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PostPaporderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PapOrderQueryResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PostPaporderqueryResponseTradeState>,
+    pub trade_state: Option<PapOrderQueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 总金额
@@ -1190,9 +1190,9 @@ pub struct PostPaporderqueryResponse {
     pub trade_state_desc: Option<String>,
 }
 
-/// The answer of [`PostPappayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PapPayApply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPappayapplyResponse {
+pub struct PapPayApplyResponse {
     /// 公众账号id
     pub appid: Option<String>,
     /// 商户号
@@ -1203,7 +1203,7 @@ crate::open_enum::open_enum! {
     /// 是否关注公众账号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerPaporderqueryResponseIsSubscribe {
+    pub enum PartnerPapOrderQueryResponseIsSubscribe {
         /// `N`
         N = "N",
     }
@@ -1213,7 +1213,7 @@ crate::open_enum::open_enum! {
     /// 交易状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostPartnerPaporderqueryResponseTradeState {
+    pub enum PartnerPapOrderQueryResponseTradeState {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `REFUND`
@@ -1233,11 +1233,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostPartnerPaporderquery`] (查询订单): its fields after the client verified `sign`.
+/// The answer of [`PartnerPapOrderQuery`] (查询订单): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_id_$n`, `coupon_fee_$n`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPartnerPaporderqueryResponse {
+pub struct PartnerPapOrderQueryResponse {
     /// 请求appid
     pub appid: Option<String>,
     /// 商户号
@@ -1247,11 +1247,11 @@ pub struct PostPartnerPaporderqueryResponse {
     /// 用户标识
     pub openid: Option<String>,
     /// 是否关注公众账号
-    pub is_subscribe: Option<PostPartnerPaporderqueryResponseIsSubscribe>,
+    pub is_subscribe: Option<PartnerPapOrderQueryResponseIsSubscribe>,
     /// 交易类型
     pub trade_type: Option<String>,
     /// 交易状态
-    pub trade_state: Option<PostPartnerPaporderqueryResponseTradeState>,
+    pub trade_state: Option<PartnerPapOrderQueryResponseTradeState>,
     /// 付款银行
     pub bank_type: Option<String>,
     /// 总金额
@@ -1282,9 +1282,9 @@ pub struct PostPartnerPaporderqueryResponse {
     pub sub_mch_id: Option<String>,
 }
 
-/// The answer of [`PostPartnerPappayapply`] (申请扣款): its fields after the client verified `sign`.
+/// The answer of [`PartnerPapPayApply`] (申请扣款): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPartnerPappayapplyResponse {
+pub struct PartnerPapPayApplyResponse {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1523,11 +1523,11 @@ pub struct PostQueryexchagerateResponse {
     pub rate: Option<String>,
 }
 
-/// The answer of [`PostRefundquery`] (查询退款): its fields after the client verified `sign`.
+/// The answer of [`RefundQuery`] (查询退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `out_refund_no_$n`, `refund_id_$n`, `refund_channel_$n`, `refund_fee_$n`, `settlement_refund_fee_$n`, `coupon_type_$n_$m`, `coupon_refund_fee_$n`, `coupon_refund_count_$n`, `coupon_refund_id_$n_$m`, `coupon_refund_fee_$n_$m`, `refund_status_$n`, `refund_account_$n`, `refund_recv_accout_$n`, `refund_success_time_$n`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostRefundqueryResponse {
+pub struct RefundQueryResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1628,7 +1628,7 @@ crate::open_enum::open_enum! {
     /// 交易类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostUnifiedorderResponseTradeType {
+    pub enum UnifiedOrderResponseTradeType {
         /// `JSAPI`
         Jsapi = "JSAPI",
         /// `NATIVE`
@@ -1640,9 +1640,9 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostUnifiedorder`] (统一下单): its fields after the client verified `sign`.
+/// The answer of [`UnifiedOrder`] (统一下单): its fields after the client verified `sign`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostUnifiedorderResponse {
+pub struct UnifiedOrderResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1650,7 +1650,7 @@ pub struct PostUnifiedorderResponse {
     /// 设备号
     pub device_info: Option<String>,
     /// 交易类型
-    pub trade_type: Option<PostUnifiedorderResponseTradeType>,
+    pub trade_type: Option<UnifiedOrderResponseTradeType>,
     /// 预支付交易会话标识
     pub prepay_id: Option<String>,
     /// 二维码链接
@@ -1665,7 +1665,7 @@ crate::open_enum::open_enum! {
     /// 接口版本号
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostUnifiedorderVersion {
+    pub enum UnifiedOrderVersion {
         /// `1.0`
         V10 = "1.0",
     }
@@ -1675,7 +1675,7 @@ crate::open_enum::open_enum! {
     /// 是否指定服务商分账
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostUnifiedorderProfitSharing {
+    pub enum UnifiedOrderProfitSharing {
         /// `N`
         N = "N",
         /// `Y`
@@ -1687,7 +1687,7 @@ crate::open_enum::open_enum! {
     /// 电子发票入口开放标识
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostUnifiedorderReceipt {
+    pub enum UnifiedOrderReceipt {
         /// `Y`
         Y = "Y",
         /// `N`
@@ -1699,7 +1699,7 @@ crate::open_enum::open_enum! {
     /// 证件类型
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum PostUnifiedorderUserType {
+    pub enum UnifiedOrderUserType {
         /// `IDCARD`
         Idcard = "IDCARD",
         /// `HONGKONG_MACAO`
@@ -1718,17 +1718,17 @@ crate::open_enum::open_enum! {
 #[cfg(test)]
 pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostClosecombinedorder>("POST pay/closecombinedorder");
-    check.operation::<PostCloseorder>("POST pay/closeorder");
+    check.operation::<CloseOrder>("POST pay/closeorder");
     check.operation::<PostCombinedorder>("POST pay/combinedorder");
-    check.operation::<PostContractorder>("POST pay/contractorder");
+    check.operation::<ContractOrder>("POST pay/contractorder");
     check.operation::<PostFacepay>("POST pay/facepay");
     check.operation::<PostFacepayquery>("POST pay/facepayquery");
-    check.operation::<PostMicropay>("POST pay/micropay");
-    check.operation::<PostOrderquery>("POST pay/orderquery");
-    check.operation::<PostPaporderquery>("POST pay/paporderquery");
-    check.operation::<PostPappayapply>("POST pay/pappayapply");
-    check.operation::<PostPartnerPaporderquery>("POST pay/partner/paporderquery");
-    check.operation::<PostPartnerPappayapply>("POST pay/partner/pappayapply");
+    check.operation::<Micropay>("POST pay/micropay");
+    check.operation::<OrderQuery>("POST pay/orderquery");
+    check.operation::<PapOrderQuery>("POST pay/paporderquery");
+    check.operation::<PapPayApply>("POST pay/pappayapply");
+    check.operation::<PartnerPapOrderQuery>("POST pay/partner/paporderquery");
+    check.operation::<PartnerPapPayApply>("POST pay/partner/pappayapply");
     check.operation::<PostProfitsharingaddreceiver>("POST pay/profitsharingaddreceiver");
     check.operation::<PostProfitsharingmerchantratioquery>(
         "POST pay/profitsharingmerchantratioquery",
@@ -1739,8 +1739,8 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostProfitsharingreturnquery>("POST pay/profitsharingreturnquery");
     check.operation::<PostQuerycombinedorder>("POST pay/querycombinedorder");
     check.operation::<PostQueryexchagerate>("POST pay/queryexchagerate");
-    check.operation::<PostRefundquery>("POST pay/refundquery");
+    check.operation::<RefundQuery>("POST pay/refundquery");
     check.operation::<PostRefundqueryv2>("POST pay/refundqueryv2");
     check.operation::<PostSettlementquery>("POST pay/settlementquery");
-    check.operation::<PostUnifiedorder>("POST pay/unifiedorder");
+    check.operation::<UnifiedOrder>("POST pay/unifiedorder");
 }

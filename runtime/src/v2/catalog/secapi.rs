@@ -391,10 +391,10 @@ pub struct PostPayProfitsharingreturn {
 ///
 /// WeChat Pay requires the merchant API certificate (mutual TLS) for it: configure
 /// `ClientBuilder::client_certificate`, or sending it fails before anything is sent.
-#[endpoint(POST, "secapi/pay/refund", response = PostPayRefundResponse, protocol = v2, client_certificate)]
+#[endpoint(POST, "secapi/pay/refund", response = RefundResponse, protocol = v2, client_certificate)]
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(crate::__private::Decode))]
-pub struct PostPayRefund {
+pub struct Refund {
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
@@ -1063,11 +1063,11 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`PostPayRefund`] (申请退款): its fields after the client verified `sign`.
+/// The answer of [`Refund`] (申请退款): its fields after the client verified `sign`.
 ///
 /// WeChat Pay also sends indexed fields, numbered from 0, not typed here: `coupon_type_$n`, `coupon_refund_fee_$n`, `coupon_refund_id_$n`.
 #[derive(Debug, Clone, PartialEq, crate::__private::Decode)]
-pub struct PostPayRefundResponse {
+pub struct RefundResponse {
     /// 公众账号ID
     pub appid: Option<String>,
     /// 商户号
@@ -1193,7 +1193,7 @@ pub(crate) fn visit<C: crate::__catalog::Check>(check: &mut C) {
     check.operation::<PostPayProfitsharing>("POST secapi/pay/profitsharing");
     check.operation::<PostPayProfitsharingfinish>("POST secapi/pay/profitsharingfinish");
     check.operation::<PostPayProfitsharingreturn>("POST secapi/pay/profitsharingreturn");
-    check.operation::<PostPayRefund>("POST secapi/pay/refund");
+    check.operation::<Refund>("POST secapi/pay/refund");
     check.operation::<PostPayRefundv2>("POST secapi/pay/refundv2");
     check.operation::<PostPayReverse>("POST secapi/pay/reverse");
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint;
+use wechatpay::endpoint;
 
 /// 商户签名验签／加解密测试 (security echo): WeChat Pay verifies the request's signature, answers
 /// the message back signed, and, when `notify_url` is given, sends a `SECURITY_ECHO.SUCCESS`

@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint;
-use crate::endpoint::QueryValue;
+use wechatpay::endpoint;
+use wechatpay::endpoint::QueryValue;
 
 /// 申请交易账单: the address of one day's trade bill.
 ///

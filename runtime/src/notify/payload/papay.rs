@@ -23,7 +23,7 @@ pub struct EntrustNotice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_display_account: Option<String>,
     /// 协议状态: `SIGNED` or `TERMINATED` (a value added later is kept in `Other`).
-    pub contract_state: super::ContractState,
+    pub contract_state: ContractState,
     /// 协议签署时间 (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_signed_time: Option<String>,
@@ -73,7 +73,7 @@ pub struct PartnerEntrustNotice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_display_account: Option<String>,
     /// 协议状态: `SIGNED` or `TERMINATED` (a value added later is kept in `Other`).
-    pub contract_state: super::ContractState,
+    pub contract_state: ContractState,
     /// 协议签署时间 (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_signed_time: Option<String>,
@@ -149,4 +149,20 @@ pub struct EntrustAmount {
     /// 币种, `CNY`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+}
+crate::open_enum::open_enum! {
+    /// 委托代扣协议状态.
+    ///
+    /// The list is the one documented for the HarmonyOS query; unconfirmed whether the ordinary query
+    /// returns all four.
+    pub enum ContractState {
+        /// `SIGNED`: 签约生效中.
+        Signed = "SIGNED",
+        /// `TERMINATED`: 生效的签约协议已被解约.
+        Terminated = "TERMINATED",
+        /// `SIGN_FAILED`: the user agreed but business rules made the signing fail.
+        SignFailed = "SIGN_FAILED",
+        /// `TO_BE_RENEWED`: a renewable plan waiting for the merchant's renewal.
+        ToBeRenewed = "TO_BE_RENEWED",
+    }
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint;
+use wechatpay::endpoint;
 
 /// 代扣预签约 (pre-sign a contract): fixes the contract details and returns what the app or page
 /// needs to send the user to WeChat Pay's signing page.
@@ -267,7 +267,7 @@ pub struct Contract {
     pub deduct_schedule: Option<ContractDeductSchedule>,
 }
 
-crate::open_enum::open_enum! {
+super::open_enum::open_enum! {
     /// 委托代扣协议状态.
     ///
     /// The list is the one documented for the HarmonyOS query; unconfirmed whether the ordinary query
@@ -297,7 +297,7 @@ pub struct ContractTerminateInfo {
     pub contract_termination_remark: Option<String>,
 }
 
-crate::open_enum::open_enum! {
+super::open_enum::open_enum! {
     /// 协议解约方式: who ended the contract.
     pub enum ContractTerminationMode {
         /// `USER_TERMINATE`: 用户发起的解约.
@@ -348,7 +348,7 @@ pub struct DeductAmount {
     pub currency: Option<String>,
 }
 
-crate::open_enum::open_enum! {
+super::open_enum::open_enum! {
     /// 扣费预约状态.
     pub enum ScheduleState {
         /// `NO_SCHEDULED`: 未预约.
@@ -748,21 +748,21 @@ pub struct NotifyDeductionRetry {
 // Pay and sign (支付中签约).
 
 /// JSAPI下单并授权/签约: a JSAPI order that also signs (or uses) a papay contract; pay with the
-/// returned `prepay_id` as for [`JsapiPrepay`](crate::api::pay::JsapiPrepay).
+/// returned `prepay_id` as for [`JsapiPrepay`](crate::wire::pay::JsapiPrepay).
 ///
 /// Documented in the SDK docs (wechatpay-openapi `jsapi-with-contract`, 2025.12.31); unconfirmed:
 /// the official page was not seen.
-#[endpoint(POST, "v3/pay/transactions/jsapi-with-contract", response = crate::api::pay::PrepayResponse)]
+#[endpoint(POST, "v3/pay/transactions/jsapi-with-contract", response = crate::wire::pay::PrepayResponse)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsapiPrepayWithContract {
     /// The order.
     #[serde(flatten)]
-    pub order: crate::api::pay::Order,
+    pub order: crate::wire::pay::Order,
     /// 支付者.
-    pub payer: crate::api::pay::Payer,
+    pub payer: crate::wire::pay::Payer,
     /// 场景信息.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scene_info: Option<crate::api::pay::SceneInfo>,
+    pub scene_info: Option<crate::wire::pay::SceneInfo>,
     /// 签约授权信息.
     pub contract_info: JsapiContractInfo,
 }
@@ -804,15 +804,15 @@ pub struct JsapiContractInfo {
 ///
 /// Documented in the SDK docs (wechatpay-openapi `app-with-contract`, 2025.12.31); unconfirmed:
 /// the official page was not seen.
-#[endpoint(POST, "v3/pay/transactions/app-with-contract", response = crate::api::pay::PrepayResponse)]
+#[endpoint(POST, "v3/pay/transactions/app-with-contract", response = crate::wire::pay::PrepayResponse)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppPrepayWithContract {
     /// The order.
     #[serde(flatten)]
-    pub order: crate::api::pay::Order,
+    pub order: crate::wire::pay::Order,
     /// 场景信息.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scene_info: Option<crate::api::pay::SceneInfo>,
+    pub scene_info: Option<crate::wire::pay::SceneInfo>,
     /// 签约授权信息.
     pub contract_info: AppContractInfo,
 }
@@ -836,6 +836,3 @@ pub struct AppContractInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_notify_url: Option<String>,
 }
-
-/// The decrypted callback resources of this family (`notify::Event`).
-pub mod notice;

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint;
+use wechatpay::endpoint;
 
 /// 下载平台证书: lists the platform certificates, encrypted with the APIv3 key.
 ///

@@ -27,9 +27,9 @@ pub struct PartnerTransactionNotice {
     pub transaction_id: String,
     /// 交易类型: `JSAPI`, `APP`, `PAP` (papay) …
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trade_type: Option<super::TradeType>,
+    pub trade_type: Option<TradeType>,
     /// 交易状态: `SUCCESS`, `PAYERROR` … (a value added later is kept in `Other`).
-    pub trade_state: super::TradeState,
+    pub trade_state: TradeState,
     /// 交易状态描述.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trade_state_desc: Option<String>,
@@ -130,4 +130,45 @@ pub struct TransactionAmount {
     /// 用户支付币种.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer_currency: Option<String>,
+}
+crate::open_enum::open_enum! {
+    /// 交易类型.
+    pub enum TradeType {
+        /// `JSAPI`: 公众号支付, 小程序支付.
+        Jsapi = "JSAPI",
+        /// `NATIVE`: 扫码支付.
+        Native = "NATIVE",
+        /// `APP`: APP支付.
+        App = "APP",
+        /// `MICROPAY`: 付款码支付.
+        Micropay = "MICROPAY",
+        /// `MWEB`: H5支付.
+        Mweb = "MWEB",
+        /// `FACEPAY`: 刷脸支付.
+        Facepay = "FACEPAY",
+        /// `PAP`: 委托代扣, a deduction against a papay contract.
+        Pap = "PAP",
+    }
+}
+
+crate::open_enum::open_enum! {
+    /// 交易状态.
+    pub enum TradeState {
+        /// `SUCCESS`: 支付成功.
+        Success = "SUCCESS",
+        /// `REFUND`: 转入退款.
+        Refund = "REFUND",
+        /// `NOTPAY`: 未支付.
+        NotPay = "NOTPAY",
+        /// `CLOSED`: 已关闭.
+        Closed = "CLOSED",
+        /// `REVOKED`: 已撤销 (付款码支付).
+        Revoked = "REVOKED",
+        /// `USERPAYING`: 用户支付中 (付款码支付).
+        UserPaying = "USERPAYING",
+        /// `PAYERROR`: 支付失败.
+        PayError = "PAYERROR",
+        /// `ACCEPT`: 已接收，等待扣款 — a papay deduction accepted and not yet charged.
+        Accept = "ACCEPT",
+    }
 }
