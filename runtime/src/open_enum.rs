@@ -10,6 +10,9 @@
 /// `Deserialize` (reading the wire name borrowed where the input allows), and derives `Debug`,
 /// `Clone`, `PartialEq`, `Eq` and `Hash`; it is `#[non_exhaustive]`, so that a value added in a
 /// later version is not a breaking change.
+///
+/// Only the catalog uses it: a build without any catalog feature (the core alone) does not.
+#[cfg_attr(not(feature = "merchant-catalog"), allow(unused_macros))]
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -67,9 +70,11 @@ macro_rules! open_enum {
         }
     };
 }
+#[cfg_attr(not(feature = "merchant-catalog"), allow(unused_imports))]
 pub(crate) use open_enum;
 
 /// A wire name, borrowed from the input when it can be.
+#[cfg_attr(not(feature = "merchant-catalog"), allow(dead_code))]
 pub(crate) fn deserialize_wire_name<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<std::borrow::Cow<'de, str>, D::Error> {

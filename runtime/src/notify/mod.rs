@@ -29,8 +29,9 @@
 //! let notification = client.notifications().verify_event(headers, raw_body)?;
 //! match &notification.resource {
 //!     Event::EntrustSign(contract) => println!("signed {}", contract.contract_id),
-//!     Event::Transaction(payment) => println!("paid {}", payment.out_trade_no),
-//!     other => println!("{}: {other:?}", notification.event_type),
+//!     Event::Transaction(payment) => println!("paid {:?}", payment.out_trade_no),
+//!     Event::Refund(refund) => println!("refund {}: {}", refund.out_refund_no, refund.refund_status),
+//!     other => println!("{} ({}): {:?}", notification.event_type, other.kind(), other.json()),
 //! }
 //! # Ok(()) }
 //! ```
@@ -39,56 +40,21 @@
 //! same as extractors.
 //!
 //! The machinery (signature, decryption, rejection, the generic extractor) is `notify::verify`,
-//! which knows no payload type. The payload types (`notify::payload`) are re-exported here;
-//! [`Event`] is their dispatch by `event_type`.
+//! which knows no payload type. The payload types are the catalog's, in the family that owns them
+//! (`v3::pay::Transaction`, `v3::refund::RefundNotice`, `v3::papay::EntrustNotice` …, each behind
+//! its family's feature); [`Event`], their dispatch by `event_type`, is generated with them from
+//! `codegen/notices.yaml`: one variant per kind of callback, an open [`Event::Other`] for the
+//! rest.
 
-mod payload;
+mod event;
 pub(crate) mod verify;
 
+pub use event::Event;
 pub use verify::{ALGORITHM, Notification, Notifications, Rejection};
 
-pub use payload::papay::{
-    ContractState, ContractTerminateInfo, DeductSchedule, EntrustAmount, EntrustNotice,
-    PartnerEntrustNotice,
-};
-pub use payload::pay::{
-    PartnerPayer, PartnerTransactionNotice, Payer, TradeState, TradeType, TransactionAmount,
-    TransactionNotice,
-};
-pub use payload::refund::{RefundAmount, RefundNotice};
-
 use http::HeaderMap;
-use serde::Deserialize;
 
 use crate::error::Error;
-
-/// A callback's resource, decoded by its `event_type`; from [`Notifications::verify_event`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    /// `ENTRUST.SIGN`: a user signed a papay contract.
-    EntrustSign(EntrustNotice),
-    /// `ENTRUST.TERMINATE`: a papay contract was terminated.
-    EntrustTerminate(EntrustNotice),
-    /// `TRANSACTION.*` (`TRANSACTION.SUCCESS` …): a payment, papay deductions included.
-    Transaction(TransactionNotice),
-    /// `ENTRUST.SIGN` of a service provider's (服务商) contract: the resource names `sp_mchid`.
-    PartnerEntrustSign(PartnerEntrustNotice),
-    /// `ENTRUST.TERMINATE` of a service provider's contract.
-    PartnerEntrustTerminate(PartnerEntrustNotice),
-    /// `TRANSACTION.*` of a service provider's order (partner payments and papay deductions):
-    /// the resource names `sp_mchid`.
-    PartnerTransaction(PartnerTransactionNotice),
-    /// `REFUND.*` (`REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`): a refund's outcome.
-    Refund(RefundNotice),
-    /// Any other event, with its resource as JSON.
-    Other {
-        /// The event type.
-        event_type: String,
-        /// The decrypted resource.
-        resource: serde_json::Value,
-    },
-}
 
 impl Event {
     /// Decodes a decrypted resource by the envelope's `event_type`.
@@ -102,39 +68,7 @@ impl Event {
 
     /// [`Event::decode`] of a plaintext already checked to be UTF-8.
     fn decode_text(event_type: &str, plaintext: &str) -> serde_json::Result<Self> {
-        // A service provider's callbacks share the event types of a direct merchant's and are
-        // told apart by the resource: theirs names the provider (`sp_mchid`).
-        if matches!(event_type, "ENTRUST.SIGN" | "ENTRUST.TERMINATE")
-            || event_type.starts_with("TRANSACTION.")
-        {
-            #[derive(Deserialize)]
-            struct Provider {
-                #[serde(default)]
-                sp_mchid: Option<serde::de::IgnoredAny>,
-            }
-            let provider: Provider = serde_json::from_str(plaintext)?;
-            if provider.sp_mchid.is_some() {
-                return Ok(match event_type {
-                    "ENTRUST.SIGN" => Event::PartnerEntrustSign(serde_json::from_str(plaintext)?),
-                    "ENTRUST.TERMINATE" => {
-                        Event::PartnerEntrustTerminate(serde_json::from_str(plaintext)?)
-                    }
-                    _ => Event::PartnerTransaction(serde_json::from_str(plaintext)?),
-                });
-            }
-        }
-        Ok(match event_type {
-            "ENTRUST.SIGN" => Event::EntrustSign(serde_json::from_str(plaintext)?),
-            "ENTRUST.TERMINATE" => Event::EntrustTerminate(serde_json::from_str(plaintext)?),
-            t if t.starts_with("TRANSACTION.") => {
-                Event::Transaction(serde_json::from_str(plaintext)?)
-            }
-            t if t.starts_with("REFUND.") => Event::Refund(serde_json::from_str(plaintext)?),
-            other => Event::Other {
-                event_type: other.to_owned(),
-                resource: serde_json::from_str(plaintext)?,
-            },
-        })
+        event::decode(event_type, plaintext)
     }
 }
 

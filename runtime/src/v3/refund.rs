@@ -445,7 +445,7 @@ crate::open_enum::open_enum! {
     /// 退款状态
     ///
     /// Open to new values: one this version does not know decodes as `Unknown`, kept as sent.
-    pub enum RefundStatus {
+    pub enum RefundNoticeStatus {
         /// `SUCCESS`
         Success = "SUCCESS",
         /// `CLOSED`
@@ -491,7 +491,7 @@ pub struct RefundNotice {
     /// 微信支付退款单号
     pub refund_id: String,
     /// 退款状态
-    pub refund_status: RefundStatus,
+    pub refund_status: RefundNoticeStatus,
     /// 退款成功时间
     pub success_time: Option<String>,
     /// 退款入账账户
