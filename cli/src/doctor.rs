@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty};
-use wechatpay::api::security::SecurityEcho;
+use wechatpay::v3::security::SecurityEcho;
 use wechatpay::{ApiV3Key, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
 
 use crate::{Failure, exit};
