@@ -194,7 +194,9 @@ pub(crate) fn code_of(error: &wechatpay::Error) -> u8 {
         exit::VERIFICATION
     } else if matches!(
         error,
-        wechatpay::Error::Api { .. } | wechatpay::Error::RateLimited { .. }
+        wechatpay::Error::Api { .. }
+            | wechatpay::Error::RateLimited { .. }
+            | wechatpay::Error::NoPlatformCertificates { .. }
     ) {
         exit::API_ERROR
     } else {
