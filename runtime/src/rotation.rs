@@ -88,6 +88,52 @@ struct RefreshState {
     /// Failures in a row, and when the next download may start after them.
     failures: u32,
     retry_after: Option<Instant>,
+    /// The last download failed because WeChat Pay has no certificates for the merchant: while
+    /// failed downloads back off, requests that need a certificate get the same explanation.
+    no_certificates: Option<NoCertificates>,
+}
+
+/// What [`Error::NoPlatformCertificates`] said, kept to say it again.
+#[derive(Debug, Clone)]
+struct NoCertificates {
+    status: http::StatusCode,
+    code: String,
+    message: String,
+    request_id: Option<String>,
+    verified: bool,
+}
+
+impl NoCertificates {
+    fn of(error: &Error) -> Option<Self> {
+        match error {
+            Error::NoPlatformCertificates {
+                status,
+                code,
+                message,
+                request_id,
+                verified,
+                ..
+            } => Some(Self {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+                request_id: request_id.clone(),
+                verified: *verified,
+            }),
+            _ => None,
+        }
+    }
+
+    fn error(self) -> Error {
+        Error::NoPlatformCertificates {
+            status: self.status,
+            code: self.code,
+            message: self.message,
+            request_id: self.request_id,
+            verified: self.verified,
+            attempts: crate::error::Attempts::default(),
+        }
+    }
 }
 
 impl Rotation {
@@ -149,10 +195,12 @@ impl Rotation {
         state.last_refresh = Some(Instant::now());
         state.failures = 0;
         state.retry_after = None;
+        state.no_certificates = None;
     }
 
-    fn mark_failed(&self) {
+    fn mark_failed(&self, error: &Error) {
         let mut state = self.state();
+        state.no_certificates = NoCertificates::of(error);
         state.failures = state.failures.saturating_add(1);
         let backoff = FIRST_FAILURE_BACKOFF
             .saturating_mul(1 << (state.failures - 1).min(16))
@@ -199,7 +247,7 @@ impl Client {
         if let Some(rotation) = self.rotation() {
             match &fetched {
                 Ok(_) => rotation.mark_refreshed(),
-                Err(_) => rotation.mark_failed(),
+                Err(error) => rotation.mark_failed(error),
             }
         }
         let (_, store) = fetched?;
@@ -427,6 +475,10 @@ impl Client {
             return Ok(());
         }
         if let Some(wait) = rotation.backoff_left() {
+            // WeChat Pay said it has no certificates: say it again rather than "wait".
+            if let Some(saved) = rotation.state().no_certificates.clone() {
+                return Err(saved.error());
+            }
             return Err(Error::Config(format!(
                 "no WeChat Pay key to encrypt sensitive fields with yet: the last platform certificate download failed, the next may start in {} s",
                 wait.as_secs().max(1)
