@@ -156,6 +156,18 @@ async fn a_merchant_without_certificates_is_told_to_configure_the_public_key() {
         "{error:?}"
     );
     assert!(client.keys().is_empty(), "nothing was installed");
+    // An ordinary call: its answer is signed with the public key, which the error names.
+    let error = answer_serial(&client, "first").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownSerial { serial, .. } if serial == sandbox.public_key_id()),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID"),
+        "{error}"
+    );
 
     // With the public key configured, the same answer verifies and says the same.
     let configured = sandbox
@@ -313,6 +325,12 @@ async fn an_answer_signed_by_the_key_not_named_verifies_only_when_that_key_is_he
     };
     assert_eq!(serial, &certificate);
     assert!(error.is_verification_failure());
+    assert!(
+        error
+            .to_string()
+            .contains("configure that platform certificate (ClientBuilder::platform_certificate"),
+        "{error}"
+    );
 
     // The certificate only: the reverse.
     let certificate_client = certificate_only(&sandbox, &merchant);
@@ -332,6 +350,12 @@ async fn an_answer_signed_by_the_key_not_named_verifies_only_when_that_key_is_he
         panic!("expected UnknownSerial, got {error:?}");
     };
     assert_eq!(serial, &public_key_id);
+    assert!(
+        error
+            .to_string()
+            .contains("configure that WeChat Pay public key and its id"),
+        "{error}"
+    );
 }
 
 /// What a callback receiver got.

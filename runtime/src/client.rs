@@ -1860,7 +1860,7 @@ impl ClientBuilder {
         }
         if self.keys.is_empty() && !manage_certificates {
             return Err(Error::Config(
-                "no WeChat Pay key to verify answers with: add .wechatpay_public_key(…) or .platform_certificate(…) (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, or WECHATPAY_PLATFORM_CERTIFICATE)".into(),
+                "no WeChat Pay key to verify answers with: add .wechatpay_public_key(…) (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID: the public key and its PUB_KEY_ID_… from the merchant portal, the only key of merchants onboarded since late 2024), or .platform_certificate(…) (WECHATPAY_PLATFORM_CERTIFICATE) or .platform_certificates_from_api() for a merchant that has platform certificates".into(),
             ));
         }
         let key = key.with_backend(self.backend)?;

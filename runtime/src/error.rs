@@ -156,7 +156,8 @@ pub enum Error {
 
     /// An answer or callback names a key (`Wechatpay-Serial`) this client does not hold.
     #[error(
-        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); configure that public key or platform certificate{}{}",
+        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); {}{}{}",
+        unknown_serial_hint(serial),
         attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
@@ -468,6 +469,17 @@ macro_rules! call_attempts {
             _ => $otherwise,
         }
     };
+}
+
+/// What to configure for an unknown `Wechatpay-Serial`: a `PUB_KEY_ID_…` is a WeChat Pay public
+/// key (during a migration, or for a merchant without platform certificates), anything else a
+/// platform certificate.
+fn unknown_serial_hint(serial: &str) -> &'static str {
+    if serial.starts_with("PUB_KEY_ID_") {
+        "configure that WeChat Pay public key and its id (ClientBuilder::wechatpay_public_key, or WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID)"
+    } else {
+        "configure that platform certificate (ClientBuilder::platform_certificate, or platform_certificates_from_api() with the APIv3 key to download it)"
+    }
 }
 
 pub(crate) fn request_id_suffix(request_id: &Option<String>) -> String {
