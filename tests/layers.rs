@@ -71,6 +71,7 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("multipart", At(KEYS), false),
     // 2: auth (Authorization, answer verification, the key store).
     ("auth", At(AUTH), false),
+    ("key_mode", At(AUTH), false),
     // 3: the endpoint trait and what `#[endpoint]` / `#[model]` expand to; the transport.
     ("endpoint", At(ENDPOINT), false),
     ("__private", At(ENDPOINT), false),
@@ -116,6 +117,7 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("PlatformCertificate", At(KEYS), false),
     ("PublicKey", At(KEYS), false),
     ("WechatpayPublicKey", At(KEYS), false),
+    ("WechatpaySerial", At(AUTH), false),
     ("MIN_RSA_BITS", At(KEYS), false),
     ("ClientCertificate", At(KEYS), false),
     ("Endpoint", At(ENDPOINT), false),

@@ -122,6 +122,7 @@ mod download;
 pub mod endpoint;
 pub mod error;
 pub mod files;
+mod key_mode;
 mod keys;
 pub mod media;
 mod multipart;
@@ -210,6 +211,7 @@ pub use crypto::Backend;
 pub use download::{BillFile, BillLink};
 pub use endpoint::Endpoint;
 pub use error::{Attempts, Error, Result};
+pub use key_mode::WechatpaySerial;
 pub use keys::ClientCertificate;
 pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,

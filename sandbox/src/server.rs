@@ -176,6 +176,18 @@ async fn handle(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(parts.uri.path().trim_start_matches('/').to_owned())
         .or_default() += 1;
+    // The key the request names: it decides which key signs the answer (migration mode).
+    let named = parts
+        .headers
+        .get(header::SERIAL)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    *shared
+        .serials_named
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(named.clone().unwrap_or_default())
+        .or_default() += 1;
     // The user's pages (a browser's requests): HTML, no signature, no faults.
     if super::pages::is_page(parts.uri.path()) {
         return Some(super::pages::serve(shared, &parts, body).await);
@@ -271,7 +283,10 @@ async fn handle(
         insert(response.headers_mut(), header::REQUEST_ID, &request_id);
         return Some(response);
     }
-    Some(signed_response(shared, reply, fault, &request_id).map(http_body_util::Either::Left))
+    Some(
+        signed_response(shared, reply, fault, named.as_deref(), &request_id)
+            .map(http_body_util::Either::Left),
+    )
 }
 
 /// Checks the headers and the `Authorization` signature the way WeChat Pay does.
@@ -376,6 +391,7 @@ fn signed_response(
     shared: &Shared,
     reply: Reply,
     fault: Option<Fault>,
+    named: Option<&str>,
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     let mut body = match &reply.body {
@@ -383,7 +399,7 @@ fn signed_response(
         None => Vec::new(),
     };
     let mut headers = http::HeaderMap::new();
-    sign_into(shared, fault.as_ref(), &mut body, &mut headers);
+    sign_into(shared, fault.as_ref(), named, &mut body, &mut headers);
     if reply.body.is_some() {
         headers.insert(
             http::header::CONTENT_TYPE,
@@ -401,10 +417,12 @@ fn signed_response(
 }
 
 /// Signs `body` as WeChat Pay signs answers and callbacks (`TIMESTAMP\nNONCE\nBODY\n` with the
-/// platform key) and adds the `Wechatpay-*` headers, or misbehaves as `fault` asks.
+/// key `named` asks for, see [`Shared::signer_for`]) and adds the `Wechatpay-*` headers, or
+/// misbehaves as `fault` asks.
 pub(crate) fn sign_into(
     shared: &Shared,
     fault: Option<&Fault>,
+    named: Option<&str>,
     body: &mut Vec<u8>,
     headers: &mut http::HeaderMap,
 ) {
@@ -415,7 +433,11 @@ pub(crate) fn sign_into(
     }
     .to_string();
     let nonce = wechatpay::__support::nonce();
-    let (mut signature, mut serial) = shared.sign(&timestamp, &nonce, body);
+    let signer = match fault {
+        Some(Fault::SignWith(key)) => shared.signer_of(*key),
+        _ => shared.signer_for(named),
+    };
+    let (mut signature, mut serial) = Shared::sign(&signer, &timestamp, &nonce, body);
     match fault {
         Some(Fault::ForeignSignature) => {
             let message = auth::answer_message(&timestamp, &nonce, body);
