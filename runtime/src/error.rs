@@ -326,6 +326,29 @@ pub enum Error {
     #[error(transparent)]
     V2(#[from] crate::v2::error::V2Error),
 
+    /// [`Client::resolve`](crate::Client::resolve) could not learn what became of a call whose
+    /// outcome was unknown: its queries kept failing (or failed in a way a retry cannot mend)
+    /// until the attempts or the time allowed ran out. The outcome is STILL unknown
+    /// ([`Error::outcome_unknown`] is `true`): do not issue the operation under a new merchant
+    /// number; resolve again later, or send the very same request again.
+    #[error(
+        "the outcome of the call for {subject} is still unknown: {queries} queries in {elapsed_ms} ms did not settle it ({gave_up}); the last one failed: {last}"
+    )]
+    Unresolved {
+        /// What was queried: the query's path template and the merchant number
+        /// (`out_trade_no 1217752501201407033233368018`).
+        subject: String,
+        /// How many queries were sent.
+        queries: u32,
+        /// How long resolving took, in milliseconds.
+        elapsed_ms: u64,
+        /// Why it stopped: the attempts or the time ran out, or an error a retry cannot mend.
+        gave_up: String,
+        /// The last query's error.
+        #[source]
+        last: Box<Error>,
+    },
+
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
     Io {
@@ -460,6 +483,7 @@ impl Error {
             | Error::Decode { request_id, .. }
             | Error::Notification { request_id, .. } => request_id.as_deref(),
             Error::V2(error) => error.request_id(),
+            Error::Unresolved { last, .. } => last.request_id(),
             _ => None,
         }
     }
@@ -519,6 +543,9 @@ impl Error {
     /// request again (WeChat Pay keys it by that id, so it cannot act twice). When it is false,
     /// the request was not sent or WeChat Pay refused it.
     ///
+    /// [`Client::resolve`](crate::Client::resolve) does that query for the money-moving calls
+    /// that have one; the example below is what it saves you from writing.
+    ///
     /// ```no_run
     /// use wechatpay::api::papay::ApplyDeduction;
     /// use wechatpay::api::pay::QueryTransactionByOutTradeNo;
@@ -545,7 +572,7 @@ impl Error {
     /// ```
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            Error::Decode { .. } => true,
+            Error::Decode { .. } | Error::Unresolved { .. } => true,
             other => call_attempts!(other, attempts => attempts.outcome_unknown, _ => false),
         }
     }
