@@ -393,8 +393,8 @@ mod tests {
 
     #[test]
     fn pauses_double_up_to_the_longest_and_are_jittered() {
-        let options = ResolveOptions::new()
-            .backoff(Duration::from_millis(100), Duration::from_millis(350));
+        let options =
+            ResolveOptions::new().backoff(Duration::from_millis(100), Duration::from_millis(350));
         assert_eq!(options.base_delay(1), Duration::from_millis(100));
         assert_eq!(options.base_delay(2), Duration::from_millis(200));
         assert_eq!(options.base_delay(3), Duration::from_millis(350));

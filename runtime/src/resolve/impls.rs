@@ -115,28 +115,28 @@ mod deductions {
     use crate::v3::{papay, pay};
 
     resolve!(papay::PostPayTransactionsApply => pay::GetTransactionsOutTradeNoOutTradeNo,
-        by out_trade_no, absent ORDER_ABSENT,
-        |request, mchid| pay::GetTransactionsOutTradeNoOutTradeNo {
-            out_trade_no: request.out_trade_no.clone(),
-            mchid: mchid.to_owned(),
-        });
+    by out_trade_no, absent ORDER_ABSENT,
+    |request, mchid| pay::GetTransactionsOutTradeNoOutTradeNo {
+        out_trade_no: request.out_trade_no.clone(),
+        mchid: mchid.to_owned(),
+    });
 
     resolve!(papay::PostPayHarmonyTransactionsApply => pay::GetTransactionsOutTradeNoOutTradeNo,
-        by out_trade_no, absent ORDER_ABSENT,
-        |request, mchid| pay::GetTransactionsOutTradeNoOutTradeNo {
-            out_trade_no: request.out_trade_no.clone(),
-            mchid: mchid.to_owned(),
-        });
+    by out_trade_no, absent ORDER_ABSENT,
+    |request, mchid| pay::GetTransactionsOutTradeNoOutTradeNo {
+        out_trade_no: request.out_trade_no.clone(),
+        mchid: mchid.to_owned(),
+    });
 
     // A service provider's deduction for a sub-merchant: the provider's order query.
     #[cfg(feature = "partner")]
     resolve!(papay::PostPayPartnerTransactionsApply => pay::GetPartnerTransactionsOutTradeNoOutTradeNo,
-        by out_trade_no, absent ORDER_ABSENT,
-        |request, mchid| pay::GetPartnerTransactionsOutTradeNoOutTradeNo {
-            out_trade_no: request.out_trade_no.clone(),
-            sp_mchid: mchid.to_owned(),
-            sub_mchid: request.sub_mchid.clone(),
-        });
+    by out_trade_no, absent ORDER_ABSENT,
+    |request, mchid| pay::GetPartnerTransactionsOutTradeNoOutTradeNo {
+        out_trade_no: request.out_trade_no.clone(),
+        sp_mchid: mchid.to_owned(),
+        sub_mchid: request.sub_mchid.clone(),
+    });
 }
 
 /// Refunds: queried by `out_refund_no` (and the `sub_mchid` a service provider's refund names).
@@ -146,11 +146,11 @@ mod refunds {
     use crate::v3::refund;
 
     resolve!(refund::PostDomesticRefunds => refund::GetDomesticRefundsOutRefundNo,
-        by out_refund_no, absent REFUND_ABSENT,
-        |request, _| refund::GetDomesticRefundsOutRefundNo {
-            out_refund_no: request.out_refund_no.clone(),
-            sub_mchid: request.sub_mchid.clone(),
-        });
+    by out_refund_no, absent REFUND_ABSENT,
+    |request, _| refund::GetDomesticRefundsOutRefundNo {
+        out_refund_no: request.out_refund_no.clone(),
+        sub_mchid: request.sub_mchid.clone(),
+    });
 }
 
 /// Merchant transfer bills (商家转账): queried by `out_bill_no`.
@@ -160,19 +160,19 @@ mod transfer_bills {
     use crate::v3::fund_app;
 
     resolve!(fund_app::PostMchTransferTransferBills => fund_app::GetMchTransferTransferBillsOutBillNoOutBillNo,
-        by out_bill_no, absent BILL_ABSENT,
-        |request, _| fund_app::GetMchTransferTransferBillsOutBillNoOutBillNo {
-            out_bill_no: request.out_bill_no.clone(),
-        });
+    by out_bill_no, absent BILL_ABSENT,
+    |request, _| fund_app::GetMchTransferTransferBillsOutBillNoOutBillNo {
+        out_bill_no: request.out_bill_no.clone(),
+    });
 
     // A service provider's transfer for a sub-merchant.
     #[cfg(feature = "partner")]
     resolve!(fund_app::PostMchTransferPartnerTransferBills => fund_app::GetMchTransferPartnerTransferBillsOutBillNoOutBillNo,
-        by out_bill_no, absent BILL_ABSENT,
-        |request, _| fund_app::GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
-            out_bill_no: request.out_bill_no.clone(),
-            sub_mchid: request.sub_mchid.clone(),
-        });
+    by out_bill_no, absent BILL_ABSENT,
+    |request, _| fund_app::GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
+        out_bill_no: request.out_bill_no.clone(),
+        sub_mchid: request.sub_mchid.clone(),
+    });
 }
 
 /// Profit sharing: the order (and the unfreeze, which is an order too) queried by `out_order_no`
@@ -183,18 +183,18 @@ mod profit_sharing {
     use crate::v3::profitsharing;
 
     resolve!(profitsharing::PostOrders => profitsharing::GetOrdersOutOrderNo,
-        by out_order_no, absent PROFIT_SHARING_ABSENT,
-        |request, _| profitsharing::GetOrdersOutOrderNo {
-            sub_mchid: request.sub_mchid.clone(),
-            transaction_id: request.transaction_id.clone(),
-            out_order_no: request.out_order_no.clone(),
-        });
+    by out_order_no, absent PROFIT_SHARING_ABSENT,
+    |request, _| profitsharing::GetOrdersOutOrderNo {
+        sub_mchid: request.sub_mchid.clone(),
+        transaction_id: request.transaction_id.clone(),
+        out_order_no: request.out_order_no.clone(),
+    });
 
     resolve!(profitsharing::PostOrdersUnfreeze => profitsharing::GetOrdersOutOrderNo,
-        by out_order_no, absent PROFIT_SHARING_ABSENT,
-        |request, _| profitsharing::GetOrdersOutOrderNo {
-            sub_mchid: request.sub_mchid.clone(),
-            transaction_id: request.transaction_id.clone(),
-            out_order_no: request.out_order_no.clone(),
-        });
+    by out_order_no, absent PROFIT_SHARING_ABSENT,
+    |request, _| profitsharing::GetOrdersOutOrderNo {
+        sub_mchid: request.sub_mchid.clone(),
+        transaction_id: request.transaction_id.clone(),
+        out_order_no: request.out_order_no.clone(),
+    });
 }
