@@ -549,6 +549,7 @@ async fn queries_failing_past_the_attempts_leave_the_outcome_unknown() {
         panic!("expected Unresolved, got {error}");
     };
     assert_eq!(queries, 3);
+    assert_eq!(error.attempts(), 3);
     assert!(subject.contains("out_trade_no RS-O4"), "{subject}");
     assert_eq!(last.code(), Some("SYSTEM_ERROR"), "{last}");
     assert!(

@@ -527,9 +527,13 @@ impl Error {
 
     /// How many requests the call made before it failed: the first, failovers to a backup host
     /// and retries of `5xx` answers. `0` for errors that arose before anything was sent
-    /// (configuration, rendering, keys) or outside a call (callbacks).
+    /// (configuration, rendering, keys) or outside a call (callbacks). For
+    /// [`Error::Unresolved`], the queries sent.
     pub fn attempts(&self) -> u32 {
-        call_attempts!(self, attempts => attempts.count, _ => 0)
+        match self {
+            Error::Unresolved { queries, .. } => *queries,
+            other => call_attempts!(other, attempts => attempts.count, _ => 0),
+        }
     }
 
     /// Whether WeChat Pay may have acted on the request although the call failed: a request was

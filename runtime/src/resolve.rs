@@ -54,7 +54,7 @@ mod impls;
 ///     pub out_top_up_no: String,
 /// }
 ///
-/// #[wechatpay::model]
+/// #[derive(Debug, serde::Deserialize)]
 /// pub struct TopUpState {
 ///     pub state: Option<String>,
 /// }
@@ -71,6 +71,9 @@ mod impls;
 ///         ("out_top_up_no", &self.out_top_up_no)
 ///     }
 /// }
+///
+/// let top_up = TopUp { out_top_up_no: "T-1001".into(), amount: 500 };
+/// assert_eq!(top_up.query("1900000109").out_top_up_no, "T-1001");
 /// ```
 pub trait Resolve: Endpoint {
     /// The query that asks WeChat Pay about this request by its merchant number.
@@ -111,6 +114,13 @@ pub enum Resolution<T> {
 
 impl<T> Resolution<T> {
     /// The query's answer, when WeChat Pay holds a record.
+    ///
+    /// ```
+    /// use wechatpay::Resolution;
+    /// let found: Resolution<&str> = Resolution::Found("SUCCESS");
+    /// assert_eq!(found.found(), Some(&"SUCCESS"));
+    /// assert!(!found.is_absent());
+    /// ```
     pub fn found(&self) -> Option<&T> {
         match self {
             Resolution::Found(answer) => Some(answer),
@@ -134,6 +144,17 @@ impl<T> Resolution<T> {
 
 /// WeChat Pay's signed word that it holds no record under a merchant number
 /// ([`Resolution::Absent`]).
+///
+/// ```no_run
+/// # async fn run<R: wechatpay::Resolve>(client: wechatpay::Client, request: R) -> Result<(), wechatpay::Error> {
+/// if let wechatpay::Resolution::Absent(absence) = client.resolve(&request).await? {
+///     // "out_trade_no 1217752501201407033233368018: ORDER_NOT_EXIST (Request-ID …)"
+///     tracing::info!(field = absence.field, number = %absence.number, code = %absence.code,
+///         request_id = ?absence.request_id, "never taken: sending the same request again");
+///     client.send(&request).await?;
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Absence {
