@@ -4,13 +4,20 @@
 //! Every catalog type name of the resolvable calls appears in this file only, each once per
 //! `impl`: a rename of the generated types is a replacement here.
 //!
-//! The "no record" codes, by query (WeChat Pay's documentation, and the error tables of its Go
-//! SDK, `services/refunddomestic`, `services/profitsharing`):
+//! The "no record" codes, by query, and where they are documented:
 //! - an order by `out_trade_no` (`v3/pay/transactions/out-trade-no/…`, and the service
-//!   provider's `v3/pay/partner/…`): `404 ORDER_NOT_EXIST`;
-//! - a refund by `out_refund_no`: `404 RESOURCE_NOT_EXISTS`;
-//! - a merchant transfer bill by `out_bill_no`: `404 NOT_FOUND`;
-//! - a profit-sharing order by `out_order_no`: `404 RESOURCE_NOT_EXISTS`.
+//!   provider's `v3/pay/partner/…`): `404 ORDER_NOT_EXIST` (WeChat Pay's order query pages; the
+//!   common codes of the v3 protocol);
+//! - a refund by `out_refund_no`: `404 RESOURCE_NOT_EXISTS` (WeChat Pay's Go SDK,
+//!   `services/refunddomestic/api_refunds.go`, "退款单查询失败");
+//! - a merchant transfer bill by `out_bill_no`: `404 NOT_FOUND` ("记录不存在", the 商家转账 query
+//!   page); the service provider's bill query is taken to answer the same;
+//! - a profit-sharing order by `out_order_no`: `404 RESOURCE_NOT_EXISTS` (the Go SDK,
+//!   `services/profitsharing/api_orders.go`, "分账单不存在").
+//!
+//! A "no record" code missing from a list only turns that answer into
+//! [`Error::Unresolved`](crate::Error::Unresolved), the safe side; a code is listed only where it
+//! cannot mean anything else.
 
 #[allow(unused_imports)] // with no catalog feature, nothing here is implemented
 use super::Resolve;
