@@ -791,3 +791,61 @@ async fn a_service_providers_deduction_whose_answer_was_lost_resolves_to_its_ord
     assert_eq!(absence.code, "ORDER_NOT_EXIST");
     assert_eq!(absence.number, "RS-PD2");
 }
+
+/// `Fault::LoseAnswer` on an API v2 call: the deduction is taken, its answer is lost, and the
+/// v2 order query finds it.
+#[tokio::test]
+async fn a_lost_v2_answer_leaves_the_work_done() {
+    use wechatpay::v2::papay::{PapOrderQuery, PapPayApply, PreEntrustWeb, VERSION};
+
+    let setup = setup().await;
+    let pre_signed = setup
+        .client
+        .send(&PreEntrustWeb {
+            plan_id: 12535,
+            contract_code: "RS-V2C1".into(),
+            request_serial: 1,
+            contract_display_account: "会员 1001".into(),
+            notify_url: setup.notify_url.clone(),
+            version: VERSION.into(),
+            timestamp: wechatpay::__support::unix_now().to_string(),
+            return_app: None,
+        })
+        .await
+        .expect("pre-signed");
+    let contract_id = setup
+        .sandbox
+        .sign_contract(&pre_signed.pre_entrustweb_id)
+        .expect("the user signs")
+        .id;
+    setup.sandbox.inject(Fault::LoseAnswer);
+    let error = setup
+        .client
+        .send(&PapPayApply {
+            body: "会员月费".into(),
+            detail: None,
+            attach: None,
+            out_trade_no: "RS-V2D1".into(),
+            total_fee: 600,
+            fee_type: None,
+            spbill_create_ip: "203.0.113.7".into(),
+            goods_tag: None,
+            notify_url: setup.notify_url.clone(),
+            trade_type: "PAP".into(),
+            contract_id,
+            receipt: None,
+        })
+        .await
+        .expect_err("the answer was lost");
+    assert!(error.outcome_unknown(), "{error}");
+    let deduction = setup
+        .client
+        .send(&PapOrderQuery {
+            transaction_id: None,
+            out_trade_no: Some("RS-V2D1".into()),
+        })
+        .await
+        .expect("the deduction was taken");
+    assert_eq!(deduction.out_trade_no, "RS-V2D1");
+    assert_eq!(deduction.total_fee, Some(600));
+}
