@@ -10,7 +10,8 @@
 //! keeps their state), and profit sharing, whose state the sandbox does not keep: this file plays
 //! WeChat Pay's profit-sharing books with `Sandbox::handle`.
 //!
-//! The requests are the generated catalog types of `wechatpay::v3`.
+//! The requests are the generated catalog types of `wechatpay::v3`. One more test shows
+//! `Fault::LoseAnswer` doing the work of an API v2 call too.
 #![cfg(all(
     feature = "pay",
     feature = "refund",
