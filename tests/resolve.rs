@@ -850,3 +850,27 @@ async fn a_lost_v2_answer_leaves_the_work_done() {
     assert_eq!(deduction.out_trade_no, "RS-V2D1");
     assert_eq!(deduction.total_fee, Some(600));
 }
+
+#[tokio::test]
+async fn a_query_that_cannot_be_sent_leaves_the_outcome_unknown() {
+    let setup = setup().await;
+    // No merchant number to ask by: the query cannot be rendered, and nothing is asked.
+    let order = setup.jsapi_order("", 120);
+    let before = setup.sandbox.requests_received();
+    let error = setup
+        .client
+        .resolve_with(&order, &quick())
+        .await
+        .expect_err("nothing to ask by");
+    assert!(error.outcome_unknown(), "{error}");
+    let Error::Unresolved {
+        queries, ref last, ..
+    } = error
+    else {
+        panic!("expected Unresolved, got {error}");
+    };
+    assert_eq!(queries, 0);
+    assert!(matches!(**last, Error::InvalidRequest { .. }), "{last}");
+    assert!(error.to_string().contains("could not be sent"), "{error}");
+    assert_eq!(setup.sandbox.requests_received(), before);
+}

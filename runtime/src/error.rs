@@ -327,16 +327,16 @@ pub enum Error {
     V2(#[from] crate::v2::error::V2Error),
 
     /// [`Client::resolve`](crate::Client::resolve) could not learn what became of a call whose
-    /// outcome was unknown: its queries kept failing (or failed in a way a retry cannot mend)
-    /// until the attempts or the time allowed ran out. The outcome is STILL unknown
+    /// outcome was unknown: its queries kept failing until the attempts or the time allowed ran
+    /// out, or failed in a way a retry cannot mend, or could not be sent. The outcome is STILL unknown
     /// ([`Error::outcome_unknown`] is `true`): do not issue the operation under a new merchant
     /// number; resolve again later, or send the very same request again.
     #[error(
         "the outcome of the call for {subject} is still unknown: {queries} queries in {elapsed_ms} ms did not settle it ({gave_up}); the last one failed: {last}"
     )]
     Unresolved {
-        /// What was queried: the query's path template and the merchant number
-        /// (`out_trade_no 1217752501201407033233368018`).
+        /// The call whose outcome is unknown, by its path template, and the merchant number it
+        /// was queried by: `v3/pay/transactions/jsapi (out_trade_no 1217752501201407033233368018)`.
         subject: String,
         /// How many queries were sent.
         queries: u32,

@@ -333,8 +333,8 @@ impl Client {
     /// [`Error::Unresolved`] (with [`Error::outcome_unknown`] still `true`) when the queries kept
     /// failing until the attempts or the time ran out, or failed in a way a retry cannot mend (a
     /// `4xx` other than the "no record" of [`Resolve::ABSENT_CODES`], an answer that does not
-    /// decode); its source is the last query's error. [`Error::InvalidRequest`] when the query
-    /// cannot be rendered (an empty merchant number): nothing was asked.
+    /// decode), or could not be sent at all (an empty merchant number, a configuration error);
+    /// its source is the last query's error.
     pub async fn resolve<R: Resolve>(
         &self,
         request: &R,
@@ -376,11 +376,14 @@ impl Client {
             if let Some(absence) = absence(request, &error, queries) {
                 return Ok(Resolution::Absent(absence));
             }
-            if matches!(error, Error::InvalidRequest { .. } | Error::Config(_)) {
-                // Nothing was asked: the request cannot be resolved as it is.
-                return Err(error);
-            }
-            let gave_up = if !transient(&error) {
+            let gave_up = if matches!(
+                error,
+                Error::InvalidRequest { .. } | Error::Config(_) | Error::Key { .. }
+            ) {
+                // Nothing was asked; the call's outcome stays as unknown as it was.
+                queries -= 1;
+                "the query could not be sent".to_owned()
+            } else if !transient(&error) {
                 "the query failed in a way sending it again cannot mend".to_owned()
             } else if queries >= options.max_attempts {
                 format!("all {} attempts failed", options.max_attempts)
