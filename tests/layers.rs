@@ -94,6 +94,9 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("paysign", At(TYPED), false),
     ("paysign::check", At(TYPED), false),
     ("download", At(TYPED), false),
+    // Settling unknown outcomes: the query loop, and `Resolve` for the catalog's money-moving
+    // requests (`resolve/impls.rs`).
+    ("resolve", At(TYPED), true),
     // Unsigned files share the bill download's `.part` file and error reading.
     ("files", At(TYPED), false),
     ("v2::redirect", At(TYPED), false),
@@ -135,6 +138,10 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("Response", At(CALL_LOOP), false),
     ("DownloadedCertificate", At(CALL_LOOP), false),
     ("BillFile", At(TYPED), false),
+    ("Resolve", At(TYPED), false),
+    ("Resolution", At(TYPED), false),
+    ("ResolveOptions", At(TYPED), false),
+    ("Absence", At(TYPED), false),
 ];
 
 /// The entry that places `path` (segments from the crate root): the longest listed prefix.

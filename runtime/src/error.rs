@@ -358,6 +358,29 @@ pub enum Error {
     #[error(transparent)]
     V2(#[from] crate::v2::error::V2Error),
 
+    /// [`Client::resolve`](crate::Client::resolve) could not learn what became of a call whose
+    /// outcome was unknown: its queries kept failing until the attempts or the time allowed ran
+    /// out, or failed in a way a retry cannot mend, or could not be sent. The outcome is STILL unknown
+    /// ([`Error::outcome_unknown`] is `true`): do not issue the operation under a new merchant
+    /// number; resolve again later, or send the very same request again.
+    #[error(
+        "the outcome of the call for {subject} is still unknown: {queries} queries in {elapsed_ms} ms did not settle it ({gave_up}); the last one failed: {last}"
+    )]
+    Unresolved {
+        /// The call whose outcome is unknown, by its path template, and the merchant number it
+        /// was queried by: `v3/pay/transactions/jsapi (out_trade_no 1217752501201407033233368018)`.
+        subject: String,
+        /// How many queries were sent.
+        queries: u32,
+        /// How long resolving took, in milliseconds.
+        elapsed_ms: u64,
+        /// Why it stopped: the attempts or the time ran out, or an error a retry cannot mend.
+        gave_up: String,
+        /// The last query's error.
+        #[source]
+        last: Box<Error>,
+    },
+
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
     Io {
@@ -505,6 +528,7 @@ impl Error {
             | Error::Decode { request_id, .. }
             | Error::Notification { request_id, .. } => request_id.as_deref(),
             Error::V2(error) => error.request_id(),
+            Error::Unresolved { last, .. } => last.request_id(),
             _ => None,
         }
     }
@@ -548,9 +572,13 @@ impl Error {
 
     /// How many requests the call made before it failed: the first, failovers to a backup host
     /// and retries of `5xx` answers. `0` for errors that arose before anything was sent
-    /// (configuration, rendering, keys) or outside a call (callbacks).
+    /// (configuration, rendering, keys) or outside a call (callbacks). For
+    /// [`Error::Unresolved`], the queries sent.
     pub fn attempts(&self) -> u32 {
-        call_attempts!(self, attempts => attempts.count, _ => 0)
+        match self {
+            Error::Unresolved { queries, .. } => *queries,
+            other => call_attempts!(other, attempts => attempts.count, _ => 0),
+        }
     }
 
     /// Whether WeChat Pay may have acted on the request although the call failed: a request was
@@ -563,6 +591,9 @@ impl Error {
     /// id (`out_trade_no`, `out_refund_no`, `out_contract_code` …) first, or send the very same
     /// request again (WeChat Pay keys it by that id, so it cannot act twice). When it is false,
     /// the request was not sent or WeChat Pay refused it.
+    ///
+    /// [`Client::resolve`](crate::Client::resolve) does that query for the money-moving calls
+    /// that have one; the example below is what it saves you from writing.
     ///
     /// ```no_run
     /// use wechatpay::api::papay::ApplyDeduction;
@@ -590,7 +621,7 @@ impl Error {
     /// ```
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            Error::Decode { .. } => true,
+            Error::Decode { .. } | Error::Unresolved { .. } => true,
             other => call_attempts!(other, attempts => attempts.outcome_unknown, _ => false),
         }
     }

@@ -129,6 +129,7 @@ mod multipart;
 pub mod notify;
 mod open_enum;
 pub mod paysign;
+mod resolve;
 mod response;
 mod rotation;
 pub mod sign_diagnosis;
@@ -216,6 +217,7 @@ pub use keys::ClientCertificate;
 pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
 };
+pub use resolve::{Absence, Resolution, Resolve, ResolveOptions};
 pub use response::Response;
 pub use rotation::DownloadedCertificate;
 pub use v2::ApiV2Key;

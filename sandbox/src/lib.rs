@@ -6,7 +6,8 @@
 //! hold what WeChat Pay refuses (an empty string, an id of 0, a value over its documented length, a
 //! malformed `appid`, `mchid` or URL); it signs every answer with its platform key. A path it does
 //! not serve is `404 SANDBOX_NO_ROUTE`, which no one can take for an answer of WeChat Pay. Faults can be injected for tests: tampered bodies,
-//! foreign or probe signatures, skewed timestamps, missing headers, unknown serials.
+//! foreign or probe signatures, skewed timestamps, missing headers, unknown serials, `5xx` answers,
+//! dropped connections, and work that is done while its answer is lost ([`Fault::LoseAnswer`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -187,8 +188,12 @@ pub enum Fault {
     RateLimited,
     /// Wait this long before handling the request.
     Delay(Duration),
-    /// Close the connection without answering.
+    /// Close the connection without answering, before the request is handled: nothing was done.
     DropConnection,
+    /// Handle the request fully (an order is placed, a refund or a transfer taken, a deduction
+    /// booked), then close the connection without answering: the work is done and its answer is
+    /// lost on the way back, the case a client can only settle by querying.
+    LoseAnswer,
     /// API v2: sign the answer with the other sign type than the request's (MD5 for
     /// HMAC-SHA256, and the reverse).
     WrongSignType,

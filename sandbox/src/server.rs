@@ -203,6 +203,16 @@ async fn handle(
             let path = parts.uri.path().trim_start_matches('/').to_owned();
             let (status, answer) = match &fault {
                 Some(Fault::DropConnection) => return None,
+                Some(Fault::LoseAnswer) => {
+                    let _lost = super::v2::handle(
+                        shared,
+                        &path,
+                        &body.to_bytes(),
+                        None,
+                        client_certificate,
+                    );
+                    return None;
+                }
                 Some(Fault::ServerError) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     Bytes::from_static(b"<html><body>500 Internal Server Error</body></html>"),
@@ -243,6 +253,10 @@ async fn handle(
                     routes::dispatch(shared, &parts, &body)
                 }
                 (Ok(()), Some(Fault::DropConnection)) => return None,
+                (Ok(()), Some(Fault::LoseAnswer)) => {
+                    let _lost = routes::dispatch(shared, &parts, &body);
+                    return None;
+                }
                 (Ok(()), Some(Fault::ServerError)) => Reply::error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "SYSTEM_ERROR",
