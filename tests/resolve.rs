@@ -36,17 +36,17 @@ use serde_json::{Value, json};
 use wechatpay::v3::fund_app::{
     PostMchTransferPartnerTransferBillsTransferSceneId as SceneId,
     PostMchTransferPartnerTransferBillsTransferSceneReportInfos as SceneReport,
-    PostMchTransferTransferBills,
+    TransferToUser,
 };
 use wechatpay::v3::papay::{
     PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as DeductAmount,
-    PostPayTransactionsApply,
+    ApplyDeduction,
 };
 use wechatpay::v3::pay::{
-    PostPartnerTransactionsAppAmount, PostTransactionsJsapi, PostTransactionsJsapiPayer,
+    PostPartnerTransactionsAppAmount, JsapiPrepay, PostTransactionsJsapiPayer,
 };
-use wechatpay::v3::profitsharing::PostOrders;
-use wechatpay::v3::refund::{PostDomesticRefunds, PostDomesticRefundsAmount};
+use wechatpay::v3::profitsharing::CreateOrder;
+use wechatpay::v3::refund::{CreateRefund, PostDomesticRefundsAmount};
 use wechatpay::{Client, Error, Resolution, Resolve, ResolveOptions};
 use wechatpay_sandbox::{ApiError, Fault, Sandbox};
 
@@ -93,8 +93,8 @@ fn quick() -> ResolveOptions {
 }
 
 impl Setup {
-    fn jsapi_order(&self, out_trade_no: &str, total: i64) -> PostTransactionsJsapi {
-        PostTransactionsJsapi {
+    fn jsapi_order(&self, out_trade_no: &str, total: i64) -> JsapiPrepay {
+        JsapiPrepay {
             appid: APPID.into(),
             mchid: self.sandbox.mchid().into(),
             description: "Image形象店-深圳腾大-QQ公仔".into(),
@@ -137,8 +137,8 @@ impl Setup {
         transaction_id: &str,
         out_refund_no: &str,
         refund: i64,
-    ) -> PostDomesticRefunds {
-        PostDomesticRefunds {
+    ) -> CreateRefund {
+        CreateRefund {
             sub_mchid: None,
             transaction_id: Some(transaction_id.into()),
             out_trade_no: None,
@@ -156,8 +156,8 @@ impl Setup {
         }
     }
 
-    fn transfer(&self, out_bill_no: &str, amount: i64) -> PostMchTransferTransferBills {
-        PostMchTransferTransferBills {
+    fn transfer(&self, out_bill_no: &str, amount: i64) -> TransferToUser {
+        TransferToUser {
             appid: APPID.into(),
             out_bill_no: out_bill_no.into(),
             openid: OPENID.into(),
@@ -219,8 +219,8 @@ impl Setup {
         contract_id: &str,
         out_trade_no: &str,
         total: i64,
-    ) -> PostPayTransactionsApply {
-        PostPayTransactionsApply {
+    ) -> ApplyDeduction {
+        ApplyDeduction {
             appid: APPID.into(),
             out_trade_no: out_trade_no.into(),
             description: "会员月费".into(),
@@ -460,7 +460,7 @@ async fn a_profit_sharing_order_made_while_its_answer_was_lost_resolves_to_the_o
     let setup = setup().await;
     profit_sharing::play(&setup.sandbox);
     let transaction_id = setup.paid_order("RS-P1", 500).await;
-    let sharing = |out_order_no: &str| PostOrders {
+    let sharing = |out_order_no: &str| CreateOrder {
         sub_mchid: None,
         appid: APPID.into(),
         sub_appid: None,
@@ -707,7 +707,7 @@ async fn a_refused_query_is_not_sent_again_and_a_404_of_another_code_is_not_abse
 #[cfg(feature = "partner")]
 #[tokio::test]
 async fn a_service_providers_deduction_whose_answer_was_lost_resolves_to_its_order() {
-    use wechatpay::v3::papay::PostPayPartnerTransactionsApply;
+    use wechatpay::v3::papay::PartnerApplyDeduction;
     const SUB_MCHID: &str = "1900000109";
     const SUB_APPID: &str = "wx8888888888888888";
 
@@ -758,7 +758,7 @@ async fn a_service_providers_deduction_whose_answer_was_lost_resolves_to_its_ord
         .send()
         .await
         .expect("the deduction is booked");
-    let deduction = |out_trade_no: &str| PostPayPartnerTransactionsApply {
+    let deduction = |out_trade_no: &str| PartnerApplyDeduction {
         sp_appid: APPID.into(),
         sub_mchid: SUB_MCHID.into(),
         sub_appid: Some(SUB_APPID.into()),

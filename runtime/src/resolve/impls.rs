@@ -63,9 +63,9 @@ mod orders {
 
     macro_rules! direct_order {
         ($($request:ident),* $(,)?) => {$(
-            resolve!(pay::$request => pay::GetTransactionsOutTradeNoOutTradeNo,
+            resolve!(pay::$request => pay::QueryOrderByOutTradeNo,
                 by out_trade_no, absent ORDER_ABSENT,
-                |request, _| pay::GetTransactionsOutTradeNoOutTradeNo {
+                |request, _| pay::QueryOrderByOutTradeNo {
                     out_trade_no: request.out_trade_no.clone(),
                     mchid: request.mchid.clone(),
                 });
@@ -73,13 +73,13 @@ mod orders {
     }
 
     direct_order!(
-        PostTransactionsJsapi,
-        PostTransactionsNative,
-        PostTransactionsApp,
-        PostTransactionsH5,
-        PostTransactionsCodepay,
-        PostTransactionsJsapiWithContract,
-        PostTransactionsAppWithContract,
+        JsapiPrepay,
+        NativePrepay,
+        AppPrepay,
+        H5Prepay,
+        CodePay,
+        JsapiPrepayWithContract,
+        AppPrepayWithContract,
     );
 
     /// A service provider's orders for a sub-merchant: queried under `sp_mchid` and `sub_mchid`.
@@ -90,9 +90,9 @@ mod orders {
 
         macro_rules! partner_order {
             ($($request:ident),* $(,)?) => {$(
-                resolve!(pay::$request => pay::GetPartnerTransactionsOutTradeNoOutTradeNo,
+                resolve!(pay::$request => pay::PartnerQueryOrderByOutTradeNo,
                     by out_trade_no, absent ORDER_ABSENT,
-                    |request, _| pay::GetPartnerTransactionsOutTradeNoOutTradeNo {
+                    |request, _| pay::PartnerQueryOrderByOutTradeNo {
                         out_trade_no: request.out_trade_no.clone(),
                         sp_mchid: request.sp_mchid.clone(),
                         sub_mchid: request.sub_mchid.clone(),
@@ -101,15 +101,15 @@ mod orders {
         }
 
         partner_order!(
-            PostPartnerTransactionsJsapi,
-            PostPartnerTransactionsNative,
-            PostPartnerTransactionsApp,
-            PostPartnerTransactionsH5,
-            PostPartnerTransactionsMiniprogram,
-            PostPartnerTransactionsCodepay,
-            PostPartnerTransactionsScannedpos,
-            PostPartnerTransactionsJsapiWithContract,
-            PostPartnerTransactionsAppWithContract,
+            PartnerJsapiPrepay,
+            PartnerNativePrepay,
+            PartnerAppPrepay,
+            PartnerH5Prepay,
+            PartnerMiniProgramPrepay,
+            PartnerCodePay,
+            PartnerScannedPosPrepay,
+            PartnerJsapiPrepayWithContract,
+            PartnerAppPrepayWithContract,
         );
     }
 }
@@ -121,25 +121,25 @@ mod deductions {
     use super::{ORDER_ABSENT, Resolve};
     use crate::v3::{papay, pay};
 
-    resolve!(papay::PostPayTransactionsApply => pay::GetTransactionsOutTradeNoOutTradeNo,
+    resolve!(papay::ApplyDeduction => pay::QueryOrderByOutTradeNo,
     by out_trade_no, absent ORDER_ABSENT,
-    |request, mchid| pay::GetTransactionsOutTradeNoOutTradeNo {
+    |request, mchid| pay::QueryOrderByOutTradeNo {
         out_trade_no: request.out_trade_no.clone(),
         mchid: mchid.to_owned(),
     });
 
-    resolve!(papay::PostPayHarmonyTransactionsApply => pay::GetTransactionsOutTradeNoOutTradeNo,
+    resolve!(papay::ApplyHarmonyDeduction => pay::QueryOrderByOutTradeNo,
     by out_trade_no, absent ORDER_ABSENT,
-    |request, mchid| pay::GetTransactionsOutTradeNoOutTradeNo {
+    |request, mchid| pay::QueryOrderByOutTradeNo {
         out_trade_no: request.out_trade_no.clone(),
         mchid: mchid.to_owned(),
     });
 
     // A service provider's deduction for a sub-merchant: the provider's order query.
     #[cfg(feature = "partner")]
-    resolve!(papay::PostPayPartnerTransactionsApply => pay::GetPartnerTransactionsOutTradeNoOutTradeNo,
+    resolve!(papay::PartnerApplyDeduction => pay::PartnerQueryOrderByOutTradeNo,
     by out_trade_no, absent ORDER_ABSENT,
-    |request, mchid| pay::GetPartnerTransactionsOutTradeNoOutTradeNo {
+    |request, mchid| pay::PartnerQueryOrderByOutTradeNo {
         out_trade_no: request.out_trade_no.clone(),
         sp_mchid: mchid.to_owned(),
         sub_mchid: request.sub_mchid.clone(),
@@ -152,9 +152,9 @@ mod refunds {
     use super::{REFUND_ABSENT, Resolve};
     use crate::v3::refund;
 
-    resolve!(refund::PostDomesticRefunds => refund::GetDomesticRefundsOutRefundNo,
+    resolve!(refund::CreateRefund => refund::QueryByOutRefundNo,
     by out_refund_no, absent REFUND_ABSENT,
-    |request, _| refund::GetDomesticRefundsOutRefundNo {
+    |request, _| refund::QueryByOutRefundNo {
         out_refund_no: request.out_refund_no.clone(),
         sub_mchid: request.sub_mchid.clone(),
     });
@@ -166,17 +166,17 @@ mod transfer_bills {
     use super::{BILL_ABSENT, Resolve};
     use crate::v3::fund_app;
 
-    resolve!(fund_app::PostMchTransferTransferBills => fund_app::GetMchTransferTransferBillsOutBillNoOutBillNo,
+    resolve!(fund_app::TransferToUser => fund_app::GetTransferBillByOutNo,
     by out_bill_no, absent BILL_ABSENT,
-    |request, _| fund_app::GetMchTransferTransferBillsOutBillNoOutBillNo {
+    |request, _| fund_app::GetTransferBillByOutNo {
         out_bill_no: request.out_bill_no.clone(),
     });
 
     // A service provider's transfer for a sub-merchant.
     #[cfg(feature = "partner")]
-    resolve!(fund_app::PostMchTransferPartnerTransferBills => fund_app::GetMchTransferPartnerTransferBillsOutBillNoOutBillNo,
+    resolve!(fund_app::PartnerTransferToUser => fund_app::PartnerGetTransferBillByOutNo,
     by out_bill_no, absent BILL_ABSENT,
-    |request, _| fund_app::GetMchTransferPartnerTransferBillsOutBillNoOutBillNo {
+    |request, _| fund_app::PartnerGetTransferBillByOutNo {
         out_bill_no: request.out_bill_no.clone(),
         sub_mchid: request.sub_mchid.clone(),
     });
@@ -189,17 +189,17 @@ mod profit_sharing {
     use super::{PROFIT_SHARING_ABSENT, Resolve};
     use crate::v3::profitsharing;
 
-    resolve!(profitsharing::PostOrders => profitsharing::GetOrdersOutOrderNo,
+    resolve!(profitsharing::CreateOrder => profitsharing::QueryOrder,
     by out_order_no, absent PROFIT_SHARING_ABSENT,
-    |request, _| profitsharing::GetOrdersOutOrderNo {
+    |request, _| profitsharing::QueryOrder {
         sub_mchid: request.sub_mchid.clone(),
         transaction_id: request.transaction_id.clone(),
         out_order_no: request.out_order_no.clone(),
     });
 
-    resolve!(profitsharing::PostOrdersUnfreeze => profitsharing::GetOrdersOutOrderNo,
+    resolve!(profitsharing::UnfreezeOrder => profitsharing::QueryOrder,
     by out_order_no, absent PROFIT_SHARING_ABSENT,
-    |request, _| profitsharing::GetOrdersOutOrderNo {
+    |request, _| profitsharing::QueryOrder {
         sub_mchid: request.sub_mchid.clone(),
         transaction_id: request.transaction_id.clone(),
         out_order_no: request.out_order_no.clone(),
