@@ -39,7 +39,7 @@ pub const BACKUP_BASE_URL: &str = "https://api2.wechatpay.cn/";
 /// again, and a deadline for the whole call. They apply to API v3 and v2 calls alike.
 ///
 /// ```no_run
-/// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
+/// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
 /// use std::time::Duration;
 /// use wechatpay::CallOptions;
 /// let options = CallOptions::new().resend(false).deadline(Duration::from_secs(8));
@@ -118,7 +118,7 @@ impl RetryPolicy {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), wechatpay::Error> {
-/// use wechatpay::api::papay::{PreEntrustSign, PreEntrustSignResponse};
+/// use wechatpay::v3::papay::{PreEntrustSign, PreEntrustSignResponse};
 /// let client = wechatpay::Client::from_env()?;
 /// # let request: PreEntrustSign = todo!();
 /// let answer: PreEntrustSignResponse = client.send(&request).await?;
@@ -481,7 +481,7 @@ impl Client {
     /// answer's status, headers and `Request-ID` (which WeChat Pay support asks for).
     ///
     /// ```no_run
-    /// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
+    /// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
     /// let answer = client.send_with_meta(&request).await?;
     /// tracing::info!(request_id = answer.request_id(), id = %answer.pre_entrustweb_id, "pre-signed");
     /// # Ok(()) }

@@ -596,15 +596,15 @@ impl Error {
     /// that have one; the example below is what it saves you from writing.
     ///
     /// ```no_run
-    /// use wechatpay::api::papay::ApplyDeduction;
-    /// use wechatpay::api::pay::QueryTransactionByOutTradeNo;
+    /// use wechatpay::v3::papay::ApplyDeduction;
+    /// use wechatpay::v3::pay::QueryOrderByOutTradeNo;
     ///
     /// async fn deduct(client: &wechatpay::Client, request: &ApplyDeduction) -> Result<(), wechatpay::Error> {
     ///     match client.send(request).await {
     ///         Ok(_accepted) => Ok(()),
     ///         Err(error) if error.outcome_unknown() => {
     ///             // WeChat Pay may have taken it: ask by our own id before deciding anything.
-    ///             let query = QueryTransactionByOutTradeNo {
+    ///             let query = QueryOrderByOutTradeNo {
     ///                 out_trade_no: request.out_trade_no.clone(),
     ///                 mchid: client.mchid().to_owned(),
     ///             };

@@ -4,7 +4,7 @@
 //! # The shortest program
 //!
 //! ```no_run
-//! use wechatpay::api::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
+//! use wechatpay::v3::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), wechatpay::Error> {

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::keys::PlatformCertificate;
 
 /// `GET v3/certificates`, the one call rotation makes, declared here rather than taken from the
-/// catalog ([`crate::api::certificates::DownloadCertificates`] is the same operation for users):
+/// catalog ([`crate::v3::certificates::DownloadCertificates`] is the same operation for users):
 /// the call loop's certificate handling does not depend on the catalog.
 #[crate::endpoint(GET, "v3/certificates", response = CertificateList)]
 #[derive(Debug, Default, serde::Serialize)]
