@@ -22,12 +22,12 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
     EstimatedAmount, NotifyPreDeduction, PreEntrustSign, QueryContract, QueryDeductionSchedule,
     ScheduleDeduction, ScheduleState, SignScene, TerminateContract,
 };
-use wechatpay::api::pay::{QueryTransactionByOutTradeNo, TradeState, TradeType};
+use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState, TradeType};
 use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
@@ -262,7 +262,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
     );
 
     let order = client
-        .send(&QueryTransactionByOutTradeNo {
+        .send(&QueryOrderByOutTradeNo {
             out_trade_no: out_trade_no.clone(),
             mchid: client.mchid().to_owned(),
         })

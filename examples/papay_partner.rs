@@ -22,8 +22,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use wechatpay::api::papay::ContractState;
-use wechatpay::api::pay::TradeState;
+use wechatpay::v3::papay::ContractState;
+use wechatpay::v3::pay::TradeState;
 use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::v3::papay::{
     GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,

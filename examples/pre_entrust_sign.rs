@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 
 use wechatpay::Client;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
 use wechatpay_sandbox::Sandbox;
@@ -28,14 +28,14 @@ fn request() -> PreEntrustSign {
         out_user_code: "用户A".into(),
         return_url: Some("https://yourapp.com/notify".into()),
         device_info: DeviceInfo {
-            device_type: DeviceType::Unknown,
+            device_type: DeviceType::Unknow,
             device_os: "example_device_os".into(),
             device_id: "example_device_id".into(),
             device_running_as_root: true,
             device_ip: "example_device_ip".into(),
             weixin_installed: true,
             weixin_version: "example_weixin_version".into(),
-            days_since_first_login: DaysSinceFirstLogin::Unknown,
+            days_since_first_login: DaysSinceFirstLogin::Unknow,
         },
     }
 }

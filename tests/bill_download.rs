@@ -1,7 +1,7 @@
 //! Bill downloads: the signed bill answer's SHA-1 is checked over a streamed, unsigned file.
 
 use wechatpay::Error;
-use wechatpay::api::bill::{AccountType, FundFlowBill, TarType, TradeBill, TradeBillType};
+use wechatpay::v3::bill::{AccountType, FundFlowBill, TarType, TradeBill, TradeBillType};
 use wechatpay_sandbox::{Fault, Sandbox};
 
 fn trade_bill(tar_type: Option<TarType>) -> TradeBill {

@@ -1,7 +1,7 @@
 //! A 200 MiB bill streams through with bounded memory. Alone in its binary: it reads this
 //! process's peak resident memory.
 
-use wechatpay::api::bill::TradeBill;
+use wechatpay::v3::bill::TradeBill;
 use wechatpay_sandbox::Sandbox;
 
 mod memory;

@@ -2,7 +2,7 @@
 //! bounded memory. Alone in its binary: it reads this process's peak resident memory.
 
 use wechatpay::Error;
-use wechatpay::api::bill::{TarType, TradeBill};
+use wechatpay::v3::bill::{TarType, TradeBill};
 use wechatpay_sandbox::Sandbox;
 
 mod memory;

@@ -13,7 +13,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     AppContractInfo, AppPrepayWithContract, ApplyDeduction, ApplyHarmonyDeduction, ContractState,
     ContractTerminationMode, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
     EstimatedAmount, JsapiContractInfo, JsapiPrepayWithContract, NotifyDeductionRetry,
@@ -22,11 +22,11 @@ use wechatpay::api::papay::{
     ScheduledDeductPreSignH5, ScheduledDeductPreSignJsapi, ScheduledDeductPreSignMiniProgram,
     ScheduledDeductSign, SignDeductSchedule, SignScene, TerminateContract,
 };
-use wechatpay::api::pay::{
-    AppPrepay, CloseTransaction, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order,
-    OrderAmount, Payer, QueryTransactionById, QueryTransactionByOutTradeNo, TradeState, TradeType,
+use wechatpay::v3::pay::{
+    AppPrepay, CloseOrder, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order,
+    OrderAmount, Payer, QueryOrderById, QueryOrderByOutTradeNo, TradeState, TradeType,
 };
-use wechatpay::api::refund::{CreateRefund, QueryRefund, RefundRequestAmount, RefundStatus};
+use wechatpay::v3::refund::{CreateRefund, QueryByOutRefundNo, RefundRequestAmount, RefundStatus};
 use wechatpay::notify::{Event, Notification};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::{Fault, Sandbox};
@@ -153,7 +153,7 @@ impl World {
         assert_eq!(notice.out_contract_code, out_contract_code);
         assert_eq!(
             notice.contract_state,
-            wechatpay::api::papay::ContractState::Signed
+            wechatpay::v3::papay::ContractState::Signed
         );
         notice.contract_id
     }
@@ -192,9 +192,9 @@ impl World {
         }
     }
 
-    async fn query_order(&self, out_trade_no: &str) -> wechatpay::api::pay::Transaction {
+    async fn query_order(&self, out_trade_no: &str) -> wechatpay::v3::pay::Transaction {
         self.client
-            .send(&QueryTransactionByOutTradeNo {
+            .send(&QueryOrderByOutTradeNo {
                 out_trade_no: out_trade_no.into(),
                 mchid: self.sandbox.mchid().into(),
             })
@@ -293,7 +293,7 @@ async fn the_legacy_pre_sign_path_leads_to_the_same_contracts() {
     let mut world = world().await;
     let answer = world
         .client
-        .send(&wechatpay::api::papay::LegacyPreEntrustSign {
+        .send(&wechatpay::v3::papay::LegacyPreEntrustSign {
             request: world.pre_sign("C-legacy"),
         })
         .await
@@ -381,7 +381,7 @@ async fn terminate_contract_ends_it_sends_entrust_terminate_and_is_safe_to_repea
     };
     assert_eq!(
         notice.contract_state,
-        wechatpay::api::papay::ContractState::Terminated
+        wechatpay::v3::papay::ContractState::Terminated
     );
     assert_eq!(
         notice
@@ -1097,7 +1097,7 @@ async fn jsapi_prepay_then_payment_then_queries() {
     let transaction_id = world.paid_order("O-jsapi-2", 100).await;
     let by_id = world
         .client
-        .send(&QueryTransactionById {
+        .send(&QueryOrderById {
             transaction_id: transaction_id.clone(),
             mchid: world.sandbox.mchid().into(),
         })
@@ -1166,7 +1166,7 @@ async fn h5_prepay() {
                 payer_client_ip: "203.0.113.7".into(),
                 device_id: None,
                 store_info: None,
-                h5_info: wechatpay::api::pay::H5Info {
+                h5_info: wechatpay::v3::pay::H5Info {
                     kind: "Wap".into(),
                     app_name: None,
                     app_url: None,
@@ -1233,7 +1233,7 @@ async fn queries_of_unknown_orders_are_404_order_not_exist() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&QueryTransactionById {
+            .send(&QueryOrderById {
                 transaction_id: "4200000000000000000000".into(),
                 mchid: world.sandbox.mchid().into(),
             })
@@ -1246,7 +1246,7 @@ async fn queries_of_unknown_orders_are_404_order_not_exist() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&QueryTransactionByOutTradeNo {
+            .send(&QueryOrderByOutTradeNo {
                 out_trade_no: "never-ordered".into(),
                 mchid: world.sandbox.mchid().into(),
             })
@@ -1259,7 +1259,7 @@ async fn queries_of_unknown_orders_are_404_order_not_exist() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&QueryTransactionByOutTradeNo {
+            .send(&QueryOrderByOutTradeNo {
                 out_trade_no: "never-ordered".into(),
                 mchid: "1900000999".into(),
             })
@@ -1282,7 +1282,7 @@ async fn close_transaction() {
         })
         .await
         .unwrap();
-    let close = CloseTransaction {
+    let close = CloseOrder {
         out_trade_no: "O-close".into(),
         mchid: world.sandbox.mchid().into(),
     };
@@ -1312,7 +1312,7 @@ async fn close_transaction() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&CloseTransaction {
+            .send(&CloseOrder {
                 out_trade_no: "O-paid".into(),
                 mchid: world.sandbox.mchid().into(),
             })
@@ -1325,7 +1325,7 @@ async fn close_transaction() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&CloseTransaction {
+            .send(&CloseOrder {
                 out_trade_no: "O-unknown".into(),
                 mchid: world.sandbox.mchid().into(),
             })
@@ -1376,7 +1376,7 @@ async fn create_refund_and_query_refund() {
 
     let queried = world
         .client
-        .send(&QueryRefund {
+        .send(&QueryByOutRefundNo {
             out_refund_no: "R-1".into(),
         })
         .await
@@ -1440,7 +1440,7 @@ async fn create_refund_and_query_refund() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&QueryRefund {
+            .send(&QueryByOutRefundNo {
                 out_refund_no: "R-unknown".into(),
             })
             .await,

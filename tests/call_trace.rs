@@ -186,7 +186,7 @@ async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let bill = client
-        .send(&wechatpay::api::bill::TradeBill {
+        .send(&wechatpay::v3::bill::TradeBill {
             bill_date: "2026-11-26".into(),
             bill_type: None,
             tar_type: None,
@@ -198,7 +198,7 @@ async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
     client.download_bill(&bill, &mut Vec::new()).await.unwrap();
     let refused = client
         .download_bill(
-            &wechatpay::api::bill::BillDownloadUrl {
+            &wechatpay::v3::bill::BillDownloadUrl {
                 download_url: bill.download_url.replace("file", "file/x"),
                 ..bill.clone()
             },

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use wechatpay::Endpoint;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     AppContractInfo, AppPrepayWithContract, ApplyDeduction, ApplyHarmonyDeduction, Contract,
     DeductAmount, DeductDuration, DurationUnit, EstimatedAmount, JsapiContractInfo,
     JsapiPrepayWithContract, JumpControl, NotifyDeductionRetry, NotifyPreDeduction, QueryContract,
@@ -16,16 +16,16 @@ use wechatpay::api::papay::{
     ScheduledDeductPreSignH5, ScheduledDeductPreSignJsapi, ScheduledDeductPreSignMiniProgram,
     ScheduledDeductSign, SignDeductSchedule, TerminateContract,
 };
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
-use wechatpay::api::pay::{
-    AppPrepay, CloseTransaction, GoodsDetail, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay,
-    NativePrepay, Order, OrderAmount, OrderDetail, Payer, QueryTransactionById,
-    QueryTransactionByOutTradeNo, SceneInfo, SettleInfo, StoreInfo,
+use wechatpay::v3::pay::{
+    AppPrepay, CloseOrder, GoodsDetail, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay,
+    NativePrepay, Order, OrderAmount, OrderDetail, Payer, QueryOrderById,
+    QueryOrderByOutTradeNo, SceneInfo, SettleInfo, StoreInfo,
 };
-use wechatpay::api::refund::{
-    CreateRefund, QueryRefund, RefundFrom, RefundFromAccount, RefundFundsSource, RefundGoodsDetail,
+use wechatpay::v3::refund::{
+    CreateRefund, QueryByOutRefundNo, RefundFrom, RefundFromAccount, RefundFundsSource, RefundGoodsDetail,
     RefundRequestAmount,
 };
 use wechatpay::endpoint::RenderedRequest;
@@ -93,14 +93,14 @@ fn seed_pre_sign() -> PreEntrustSign {
         out_user_code: "用户A".into(),
         return_url: Some("https://yourapp.com/notify".into()),
         device_info: DeviceInfo {
-            device_type: DeviceType::Unknown,
+            device_type: DeviceType::Unknow,
             device_os: "example_device_os".into(),
             device_id: "example_device_id".into(),
             device_running_as_root: true,
             device_ip: "example_device_ip".into(),
             weixin_installed: true,
             weixin_version: "example_weixin_version".into(),
-            days_since_first_login: DaysSinceFirstLogin::Unknown,
+            days_since_first_login: DaysSinceFirstLogin::Unknow,
         },
     }
 }
@@ -113,7 +113,7 @@ fn pre_entrust_sign() {
 #[test]
 #[allow(deprecated)]
 fn legacy_pre_entrust_sign_renders_the_same_body_at_the_seed_path() {
-    let legacy = wechatpay::api::papay::LegacyPreEntrustSign {
+    let legacy = wechatpay::v3::papay::LegacyPreEntrustSign {
         request: seed_pre_sign(),
     };
     let rendered = RenderedRequest::new(&legacy).unwrap();
@@ -478,7 +478,7 @@ fn native_prepay() {
 fn query_transaction_by_id() {
     check(
         "query_transaction_by_id",
-        &QueryTransactionById {
+        &QueryOrderById {
             transaction_id: "4200000891202103228088184743".into(),
             mchid: "1900006XXX".into(),
         },
@@ -489,7 +489,7 @@ fn query_transaction_by_id() {
 fn query_transaction_by_out_trade_no() {
     check(
         "query_transaction_by_out_trade_no",
-        &QueryTransactionByOutTradeNo {
+        &QueryOrderByOutTradeNo {
             out_trade_no: "44_2126281063_5504".into(),
             mchid: "1900006XXX".into(),
         },
@@ -498,7 +498,7 @@ fn query_transaction_by_out_trade_no() {
 
 #[test]
 fn close_transaction() {
-    let request = CloseTransaction {
+    let request = CloseOrder {
         out_trade_no: "1217752501201407033233368018".into(),
         mchid: "1230000109".into(),
     };
@@ -545,7 +545,7 @@ fn create_refund() {
 fn query_refund() {
     check(
         "query_refund",
-        &QueryRefund {
+        &QueryByOutRefundNo {
             out_refund_no: "1217752501201407033233368018".into(),
         },
     );
@@ -564,15 +564,15 @@ fn a_papay_deduction_queries_as_a_transaction() {
         "trade_state_desc": "已接收，等待扣款",
         "amount": { "total": 100, "currency": "CNY" }
     });
-    let transaction: wechatpay::api::pay::Transaction =
+    let transaction: wechatpay::v3::pay::Transaction =
         serde_json::from_value(answer.clone()).unwrap();
     assert_eq!(
         transaction.trade_type,
-        Some(wechatpay::api::pay::TradeType::Pap)
+        Some(wechatpay::v3::pay::TradeType::Pap)
     );
     assert_eq!(
         transaction.trade_state,
-        wechatpay::api::pay::TradeState::Accept
+        wechatpay::v3::pay::TradeState::Accept
     );
     assert_eq!(serde_json::to_value(&transaction).unwrap(), answer);
 }

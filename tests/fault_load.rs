@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use wechatpay::Error;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     ApplyDeduction, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType, PreEntrustSign,
     SignScene,
 };

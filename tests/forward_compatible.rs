@@ -3,11 +3,11 @@
 //! description lists: `SERVICE_PROVIDER`, the special trade bills.
 
 use serde_json::json;
-use wechatpay::api::bill::TradeBillType;
-use wechatpay::api::papay::{ContractState, ContractTerminationMode, ScheduleState};
-use wechatpay::api::pay::{PromotionScope, PromotionType, TradeState, TradeType};
-use wechatpay::api::profitsharing::RelationType;
-use wechatpay::api::refund::{
+use wechatpay::v3::bill::TradeBillType;
+use wechatpay::v3::papay::{ContractState, ContractTerminationMode, ScheduleState};
+use wechatpay::v3::pay::{PromotionScope, PromotionType, TradeState, TradeType};
+use wechatpay::v3::profitsharing::RelationType;
+use wechatpay::v3::refund::{
     FundsAccount, Refund, RefundChannel, RefundPromotionScope, RefundPromotionType, RefundStatus,
 };
 

@@ -2,7 +2,7 @@
 //!
 //! One test in its own binary: the environment is process-wide.
 
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
 use wechatpay::{Client, Error};

@@ -71,6 +71,7 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("multipart", At(KEYS), false),
     // 2: auth (Authorization, answer verification, the key store).
     ("auth", At(AUTH), false),
+    ("key_mode", At(AUTH), false),
     // 3: the endpoint trait and what `#[endpoint]` / `#[model]` expand to; the transport.
     ("endpoint", At(ENDPOINT), false),
     ("__private", At(ENDPOINT), false),
@@ -93,6 +94,9 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("paysign", At(TYPED), false),
     ("paysign::check", At(TYPED), false),
     ("download", At(TYPED), false),
+    // Settling unknown outcomes: the query loop, and `Resolve` for the catalog's money-moving
+    // requests (`resolve/impls.rs`).
+    ("resolve", At(TYPED), true),
     // Unsigned files share the bill download's `.part` file and error reading.
     ("files", At(TYPED), false),
     ("v2::redirect", At(TYPED), false),
@@ -116,6 +120,7 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("PlatformCertificate", At(KEYS), false),
     ("PublicKey", At(KEYS), false),
     ("WechatpayPublicKey", At(KEYS), false),
+    ("WechatpaySerial", At(AUTH), false),
     ("MIN_RSA_BITS", At(KEYS), false),
     ("ClientCertificate", At(KEYS), false),
     ("Endpoint", At(ENDPOINT), false),
@@ -133,6 +138,10 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("Response", At(CALL_LOOP), false),
     ("DownloadedCertificate", At(CALL_LOOP), false),
     ("BillFile", At(TYPED), false),
+    ("Resolve", At(TYPED), false),
+    ("Resolution", At(TYPED), false),
+    ("ResolveOptions", At(TYPED), false),
+    ("Absence", At(TYPED), false),
 ];
 
 /// The entry that places `path` (segments from the crate root): the longest listed prefix.

@@ -4,7 +4,7 @@
 //! of the request; without a key nothing is sent; `Debug` never shows a value.
 
 use serde::{Deserialize, Serialize};
-use wechatpay::api::pay::{
+use wechatpay::v3::pay::{
     IdentityType, JsapiPrepay, Order, OrderAmount, Payer, PayerIdentity, PrepayResponse,
 };
 use wechatpay::endpoint::RenderedRequest;
@@ -188,12 +188,12 @@ fn debug_never_shows_a_sensitive_value() {
     assert!(shown.contains("mobile_phone: None"), "{shown}");
     assert!(shown.contains("contact_type: \"LEGAL\""), "{shown}");
     // An endpoint's own sensitive field too.
-    let receiver = wechatpay::api::profitsharing::AddReceiver {
+    let receiver = wechatpay::v3::profitsharing::AddReceiver {
         appid: "wxd678efh567hg6787".into(),
-        receiver_type: wechatpay::api::profitsharing::ReceiverType::MerchantId,
+        receiver_type: wechatpay::v3::profitsharing::ReceiverType::MerchantId,
         account: "86693852".into(),
         name: Some("深圳腾讯科技有限公司".into()),
-        relation_type: wechatpay::api::profitsharing::RelationType::Store,
+        relation_type: wechatpay::v3::profitsharing::RelationType::Store,
         custom_relation: None,
     };
     let shown = format!("{receiver:?}");
@@ -349,7 +349,7 @@ fn real_name_order(number: &str) -> JsapiPrepay {
             attach: None,
             notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
             goods_tag: Some("WXG".into()),
-            limit_pay: Some(vec![wechatpay::api::pay::LimitPay::NoCredit]),
+            limit_pay: Some(vec![wechatpay::v3::pay::LimitPay::NoCredit]),
             support_fapiao: None,
             amount: OrderAmount {
                 total: 100,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderValue};
-use wechatpay::api::profitsharing::{AddReceiver, ReceiverType, RelationType};
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::notify::Rejection;
 use wechatpay::{ApiV3Key, Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;

@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wechatpay::api::security::SecurityEcho;
+use wechatpay::v3::security::SecurityEcho;
 use wechatpay::notify::Event;
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey, WechatpayPublicKey};
 use wechatpay_sandbox::{Callback, Fault, Sandbox};
@@ -197,7 +197,7 @@ async fn an_entrust_sign_callback_is_verified_decrypted_and_typed() {
     assert_eq!(contract.plan_id, 12535);
     assert_eq!(
         contract.contract_state,
-        wechatpay::api::papay::ContractState::Signed
+        wechatpay::v3::papay::ContractState::Signed
     );
     assert_eq!(
         contract.openid.as_deref(),

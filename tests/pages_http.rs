@@ -7,7 +7,7 @@ mod pages_support;
 use base64::Engine as _;
 use http::{Method, StatusCode};
 use pages_support::{APPID, fetch, get, post, pre_sign_id, query_value, world, world_from};
-use wechatpay::api::pay::{QueryTransactionByOutTradeNo, TradeState};
+use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState};
 use wechatpay::notify::Event;
 use wechatpay::v3::fund_app::{
     GetMchTransferTransferBillsOutBillNoOutBillNo,
@@ -25,7 +25,7 @@ fn is_html(answer: &pages_support::Answer) -> bool {
 async fn trade_state(world: &pages_support::World, out_trade_no: &str) -> TradeState {
     world
         .client
-        .send(&QueryTransactionByOutTradeNo {
+        .send(&QueryOrderByOutTradeNo {
             out_trade_no: out_trade_no.into(),
             mchid: world.sandbox.mchid().into(),
         })

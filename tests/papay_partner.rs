@@ -22,8 +22,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wechatpay::api::papay::{ContractState, QueryContract};
-use wechatpay::api::pay::{TradeState, TradeType};
+use wechatpay::v3::papay::{ContractState, QueryContract};
+use wechatpay::v3::pay::{TradeState, TradeType};
 use wechatpay::notify::{Event, Notification, PartnerEntrustNotice, PartnerTransactionNotice};
 use wechatpay::v3::papay::{
     GetPayPartnerSchedulesContractIdContractId as QueryPartnerSchedule,

@@ -3,11 +3,11 @@
 
 use http::Method;
 use serde_json::{Value, json};
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DeductAmount, PreEntrustSign, ScheduledDeductPreSignApp, ScheduledDeductPreSignMiniProgram,
     ScheduledDeductSign, SignDeductSchedule, SignScene,
 };
-use wechatpay::api::pay::{AppPrepay, JsapiPrepay, Order, OrderAmount, Payer};
+use wechatpay::v3::pay::{AppPrepay, JsapiPrepay, Order, OrderAmount, Payer};
 use wechatpay::paysign::check::{Expected, ParamsKind, Problem, check};
 use wechatpay::paysign::{
     MerchantTransferParams, PapaySignPage, PayscoreConfirmParams, PayscoreDetailParams,

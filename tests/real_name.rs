@@ -6,7 +6,7 @@
 #![cfg(all(feature = "pay", feature = "combine-transactions"))]
 
 use wechatpay::Endpoint;
-use wechatpay::api::pay::{IdentityType, PayerIdentity};
+use wechatpay::v3::pay::{IdentityType, PayerIdentity};
 use wechatpay::v3::combine_transactions::{
     PostAppCombinePayerInfoIdentity, PostAppCombinePayerInfoIdentityType, PostJsapi,
 };

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use wechatpay::Error;
-use wechatpay::api::papay::PreEntrustSign;
+use wechatpay::v3::papay::PreEntrustSign;
 use wechatpay_sandbox::{Fault, Sandbox};
 
 mod common;

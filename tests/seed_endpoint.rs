@@ -5,7 +5,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
 };
 use wechatpay::{Client, Error, MerchantKey};
@@ -25,7 +25,7 @@ fn seed_request(scene: SignScene) -> PreEntrustSign {
         out_user_code: "用户A".into(),
         return_url: Some("https://yourapp.com/notify".into()),
         device_info: DeviceInfo {
-            device_type: DeviceType::Unknown,
+            device_type: DeviceType::Unknow,
             device_os: "example_device_os".into(),
             device_id: "example_device_id".into(),
             device_running_as_root: true,
@@ -57,7 +57,7 @@ async fn send_returns_the_verified_typed_answer() {
 #[allow(deprecated)]
 async fn the_seed_path_still_answers_as_a_deprecated_alias() {
     use wechatpay::Endpoint as _;
-    use wechatpay::api::papay::LegacyPreEntrustSign;
+    use wechatpay::v3::papay::LegacyPreEntrustSign;
     assert_eq!(
         LegacyPreEntrustSign::PATH,
         "v3/papay/entrust-sign/contracts/pre-entrust-sign"

@@ -2,7 +2,7 @@
 //! key the request names in `Wechatpay-Serial`; answers' sensitive fields decrypt with the
 //! merchant key.
 
-use wechatpay::api::profitsharing::{AddReceiver, ReceiverType, RelationType};
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::endpoint::RenderedRequest;
 use wechatpay::{Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;

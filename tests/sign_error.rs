@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use http::Method;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use wechatpay::api::pay::QueryTransactionByOutTradeNo;
+use wechatpay::v3::pay::QueryOrderByOutTradeNo;
 use wechatpay::sign_diagnosis::{SignDiagnosis, SignErrorCause};
 use wechatpay::{Client, Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;
@@ -268,7 +268,7 @@ async fn a_path_decoded_on_the_way_is_named() {
         .build()
         .unwrap();
     let error = client
-        .send(&QueryTransactionByOutTradeNo {
+        .send(&QueryOrderByOutTradeNo {
             out_trade_no: "T:1001".into(),
             mchid: sandbox.mchid().into(),
         })

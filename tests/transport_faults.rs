@@ -910,7 +910,7 @@ async fn idle_connections_are_closed_in_the_background() {
 }
 
 /// A bill download answer pointing at the raw server's `v3/billdownload/file`.
-fn bill_at() -> wechatpay::api::bill::BillDownloadUrl {
+fn bill_at() -> wechatpay::v3::bill::BillDownloadUrl {
     serde_json::from_value(serde_json::json!({
         "hash_type": "SHA1",
         "hash_value": "79bb0f8e9a1f4b4e8c1c3dc8e1b8e9d7a6c5b4a3",

@@ -4,7 +4,7 @@
 mod common;
 
 use http::StatusCode;
-use wechatpay::api::papay::PreEntrustSign;
+use wechatpay::v3::papay::PreEntrustSign;
 use wechatpay::{Error, endpoint};
 use wechatpay_sandbox::Sandbox;
 
@@ -27,7 +27,7 @@ async fn send_with_meta_gives_the_request_id_status_and_headers_of_a_success() {
     // The answer reads through `Deref`, and `into_inner` gives the bare typed answer.
     assert!(answer.pre_entrustweb_id.starts_with("PRE"));
     let id = answer.get().pre_entrustweb_id.clone();
-    let bare: wechatpay::api::papay::PreEntrustSignResponse = answer.into_inner();
+    let bare: wechatpay::v3::papay::PreEntrustSignResponse = answer.into_inner();
     assert_eq!(bare.pre_entrustweb_id, id);
 
     // Each call has its own Request-ID.

@@ -194,7 +194,7 @@ async fn a_partner_variant_sends_the_sub_merchant_beside_the_flattened_fields() 
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let result = client
-        .send(&wechatpay::v2::papay::partner::QueryContract {
+        .send(&wechatpay::v2::catalog::papay::PartnerQueryContract {
             sub_mch_id: "1900000109".into(),
             sub_appid: None,
             query: unknown_contract(),

@@ -6,8 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty};
-use wechatpay::api::security::SecurityEcho;
-use wechatpay::{ApiV3Key, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
+use wechatpay::v3::security::SecurityEcho;
+use wechatpay::{
+    ApiV3Key, ClientBuilder, Error, MerchantKey, PlatformCertificate, PublicKey,
+    WechatpayPublicKey, WechatpaySerial,
+};
 
 use crate::{Failure, exit};
 
@@ -68,12 +71,18 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         check_merchant_certificate(&mut report, &path, merchant_key.as_ref(), serial.as_deref());
     }
     check_wechatpay_keys(&mut report);
+    let mode = check_key_mode(&mut report);
     check_apiv3_key(&mut report);
     if !args.offline {
         let base = var("WECHATPAY_BASE_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| wechatpay::DEFAULT_BASE_URL.to_owned());
         check_clock(&mut report, &base).await;
+        if report.failure.is_none()
+            && let Some(mode) = &mode
+        {
+            check_platform_certificates(&mut report, mode).await;
+        }
         if report.failure.is_none() {
             check_signed_call(&mut report).await;
         } else {
@@ -327,6 +336,180 @@ fn check_wechatpay_keys(report: &mut Report) {
             ),
             Err(error) => report.fail("WECHATPAY_PLATFORM_CERTIFICATE", error.to_string()),
         }
+    }
+}
+
+/// Which WeChat Pay keys are configured, and which one requests name.
+struct KeyMode {
+    /// The public key id, when the public key is configured.
+    public_key_id: Option<String>,
+    /// The configured platform certificate's serial.
+    certificate: Option<String>,
+}
+
+/// The key mode: platform certificates only, the public key only, or migrating (both, with the
+/// share of requests that name the public key). `None` when the keys themselves are unusable
+/// (reported above) or the share contradicts them.
+fn check_key_mode(report: &mut Report) -> Option<KeyMode> {
+    const WHAT: &str = "key mode";
+    const SHARE: &str = "WECHATPAY_PUBLIC_KEY_SHARE";
+    let public_key_id = var("WECHATPAY_PUBLIC_KEY_ID")
+        .filter(|v| !v.trim().is_empty())
+        .filter(|_| var("WECHATPAY_PUBLIC_KEY").is_some_and(|v| !v.trim().is_empty()));
+    let certificate = var("WECHATPAY_PLATFORM_CERTIFICATE")
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|path| PlatformCertificate::from_pem_file(&path).ok())
+        .map(|certificate| certificate.serial().to_owned());
+    let share = match var(SHARE).filter(|v| !v.trim().is_empty()) {
+        None => None,
+        Some(text) => {
+            let percent = text.trim().trim_end_matches('%').trim().parse::<u8>().ok();
+            match percent.and_then(|p| WechatpaySerial::from_percent(p).ok()) {
+                Some(mode) => Some(mode),
+                None => {
+                    report.fail(
+                        SHARE,
+                        format!(
+                            "`{text}` is not a percentage: set it to the share of requests that name the WeChat Pay public key, 0 (platform certificates) to 100 (public key)"
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    let mode = KeyMode {
+        public_key_id,
+        certificate,
+    };
+    match (&mode.public_key_id, &mode.certificate) {
+        (None, None) => return None,
+        (Some(id), None) => {
+            if let Some(share) = share.filter(|s| s.public_key_percent() < 100) {
+                report.fail(
+                    SHARE,
+                    format!(
+                        "{share}, but no platform certificate is configured: set WECHATPAY_PLATFORM_CERTIFICATE, or unset {SHARE} (a public-key merchant names its key in every request)"
+                    ),
+                );
+                return None;
+            }
+            report.ok(
+                WHAT,
+                format!(
+                    "public key only: every request names {id}, and answers and callbacks verify with it (one signed by a platform certificate would be refused)"
+                ),
+            );
+        }
+        (None, Some(serial)) => {
+            if let Some(share) = share.filter(|s| s.public_key_percent() > 0) {
+                report.fail(
+                    SHARE,
+                    format!(
+                        "{share}, but no WeChat Pay public key is configured: set WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID, or unset {SHARE}"
+                    ),
+                );
+                return None;
+            }
+            report.ok(
+                WHAT,
+                format!(
+                    "platform certificates only: every request names the certificate {serial}, and answers and callbacks verify with it"
+                ),
+            );
+        }
+        (Some(id), Some(serial)) => {
+            let share = share.unwrap_or(WechatpaySerial::PublicKey);
+            let set = if var(SHARE).is_some_and(|v| !v.trim().is_empty()) {
+                format!("{SHARE}={}", share.public_key_percent())
+            } else {
+                format!("the default; set {SHARE} to move requests over gradually")
+            };
+            report.ok(
+                WHAT,
+                format!(
+                    "migrating from platform certificates to the WeChat Pay public key: both are configured ({id} and certificate {serial}); {share} ({set}); answers and callbacks signed by either verify"
+                ),
+            );
+        }
+    }
+    Some(mode)
+}
+
+/// Which platform certificates WeChat Pay lists for the merchant (`GET v3/certificates`, with
+/// the APIv3 key): a `404` means it has none and uses the WeChat Pay public key, which is fine
+/// when that is what is configured, and the cause of every verification failure when it is not.
+async fn check_platform_certificates(report: &mut Report, mode: &KeyMode) {
+    const WHAT: &str = "platform certificates";
+    if var("WECHATPAY_APIV3_KEY").is_none_or(|v| v.is_empty()) {
+        return;
+    }
+    let client = match ClientBuilder::from_env()
+        .and_then(|builder| builder.platform_certificates_from_api().build())
+    {
+        Ok(client) => client,
+        Err(error) => {
+            report.warn(WHAT, format!("not checked: {error}"));
+            return;
+        }
+    };
+    match client.download_certificates().await {
+        Ok(certificates) => {
+            let serials: Vec<&str> = certificates
+                .iter()
+                .map(|certificate| certificate.serial.as_str())
+                .collect();
+            let listed = format!(
+                "WeChat Pay lists {} ({})",
+                serials.len(),
+                serials.join(", ")
+            );
+            match &mode.certificate {
+                Some(serial) if !serials.iter().any(|s| s.eq_ignore_ascii_case(serial)) => {
+                    report.warn(
+                        WHAT,
+                        format!(
+                            "{listed}, not the configured {serial}: fetch the current ones with `wechatpay certificates download`"
+                        ),
+                    );
+                }
+                Some(_) => report.ok(WHAT, format!("{listed}, the configured one among them")),
+                None => report.ok(
+                    WHAT,
+                    format!(
+                        "{listed}: this merchant still has platform certificates besides the public key (to verify answers signed with them during a migration, also set WECHATPAY_PLATFORM_CERTIFICATE)"
+                    ),
+                ),
+            }
+        }
+        Err(error @ Error::NoPlatformCertificates { .. }) => {
+            let answer = format!(
+                "WeChat Pay answered {} {}: {}",
+                http::StatusCode::NOT_FOUND,
+                error.code().unwrap_or_default(),
+                match &error {
+                    Error::NoPlatformCertificates { message, .. } => message.as_str(),
+                    _ => "",
+                }
+            );
+            if mode.certificate.is_none() && mode.public_key_id.is_some() {
+                report.ok(
+                    WHAT,
+                    format!(
+                        "none: {answer}. This merchant has no platform certificates and verifies with the WeChat Pay public key only, as configured"
+                    ),
+                );
+            } else {
+                report.fail_with(
+                    crate::code_of(&error),
+                    WHAT,
+                    format!(
+                        "none ({answer}): a platform certificate is configured, but this merchant has none; WeChat Pay signs with its public key. Set WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID (the public key and its PUB_KEY_ID_… from the merchant portal, 账户中心 > API安全 > 微信支付公钥) and unset WECHATPAY_PLATFORM_CERTIFICATE"
+                    ),
+                );
+            }
+        }
+        Err(error) => report.warn(WHAT, format!("not checked: {error}")),
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) mod exit {
 /// Configured by the same variables as `Client::from_env()`: WECHATPAY_MCHID,
 /// WECHATPAY_MERCHANT_SERIAL, WECHATPAY_MERCHANT_PRIVATE_KEY, WECHATPAY_PUBLIC_KEY and
 /// WECHATPAY_PUBLIC_KEY_ID (or WECHATPAY_PLATFORM_CERTIFICATE), WECHATPAY_APIV3_KEY,
-/// WECHATPAY_BASE_URL. No secret is ever printed.
+/// WECHATPAY_BASE_URL, WECHATPAY_PUBLIC_KEY_SHARE. No secret is ever printed.
 ///
 /// Exit codes: 0 success, 1 other failure, 2 usage, 3 WeChat Pay answered an error,
 /// 4 an answer or callback failed verification.
@@ -59,6 +59,11 @@ enum Command {
     #[command(subcommand)]
     Notify(NotifyCommand),
     /// Checks the configured keys and clock, and makes one signed call, saying what is wrong in words.
+    ///
+    /// Also reports the key mode: platform certificates only, WeChat Pay public key only, or
+    /// migrating (both configured; WECHATPAY_PUBLIC_KEY_SHARE is the percentage of requests that
+    /// name the public key), and, with WECHATPAY_APIV3_KEY, which platform certificates WeChat Pay
+    /// lists (a 404 means the merchant has none: it uses the public key).
     ///
     /// Example:
     ///
@@ -194,7 +199,9 @@ pub(crate) fn code_of(error: &wechatpay::Error) -> u8 {
         exit::VERIFICATION
     } else if matches!(
         error,
-        wechatpay::Error::Api { .. } | wechatpay::Error::RateLimited { .. }
+        wechatpay::Error::Api { .. }
+            | wechatpay::Error::RateLimited { .. }
+            | wechatpay::Error::NoPlatformCertificates { .. }
     ) {
         exit::API_ERROR
     } else {

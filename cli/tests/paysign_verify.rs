@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use wechatpay::MerchantKey;
-use wechatpay::api::pay::{JsapiPrepay, Order, OrderAmount, Payer};
+use wechatpay::v3::pay::{JsapiPrepay, Order, OrderAmount, Payer};
 use wechatpay_sandbox::Sandbox;
 
 const APPID: &str = "wxd678efh567hg6787";

@@ -10,7 +10,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
 use wechatpay::{Backend, MerchantKey};

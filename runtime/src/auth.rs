@@ -324,6 +324,29 @@ impl KeyStore {
             .map(|(serial, entry)| (serial.as_str(), &*entry.key))
     }
 
+    /// The platform certificate that expires last (the newest one) and its serial, when the
+    /// store holds a certificate that has not expired.
+    pub fn newest_certificate(&self) -> Option<(&str, &PublicKey)> {
+        let now = SystemTime::now();
+        self.keys
+            .iter()
+            .filter(|(_, entry)| entry.expires.is_some_and(|end| end > now))
+            .max_by_key(|(serial, entry)| (entry.expires, serial.as_str()))
+            .map(|(serial, entry)| (serial.as_str(), &*entry.key))
+    }
+
+    /// Whether the store holds at least one WeChat Pay public key (`PUB_KEY_ID_…`).
+    pub fn has_public_keys(&self) -> bool {
+        self.keys.values().any(|entry| entry.expires.is_none())
+    }
+
+    /// The key held for `serial` with the serial as stored.
+    pub(crate) fn entry(&self, serial: &str) -> Option<(&str, &PublicKey)> {
+        self.keys
+            .get_key_value(serial)
+            .map(|(serial, entry)| (serial.as_str(), &*entry.key))
+    }
+
     /// The serials and key ids held, sorted.
     pub fn serials(&self) -> Vec<String> {
         let mut serials: Vec<String> = self.keys.keys().cloned().collect();

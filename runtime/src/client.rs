@@ -19,7 +19,8 @@ use crate::auth::{self, KeyStore, Signer};
 use crate::crypto::{self, Backend};
 use crate::endpoint::{Endpoint, Protocol, RenderedRequest};
 use crate::error::{Attempts, Error};
-use crate::keys::{ApiV3Key, MerchantKey, PlatformCertificate, WechatpayPublicKey};
+use crate::key_mode::{KeyKind, SerialChoice, WechatpaySerial};
+use crate::keys::{ApiV3Key, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey};
 use crate::rotation::{DEFAULT_REFRESH_INTERVAL, Rotation, SharedKeys};
 use crate::transport::{RawAnswer, Transport, TransportConfig};
 use crate::v2::{self, ApiV2Key, ClientCertificate, SignType};
@@ -38,7 +39,7 @@ pub const BACKUP_BASE_URL: &str = "https://api2.wechatpay.cn/";
 /// again, and a deadline for the whole call. They apply to API v3 and v2 calls alike.
 ///
 /// ```no_run
-/// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
+/// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::ApplyDeduction) -> Result<(), wechatpay::Error> {
 /// use std::time::Duration;
 /// use wechatpay::CallOptions;
 /// let options = CallOptions::new().resend(false).deadline(Duration::from_secs(8));
@@ -117,7 +118,7 @@ impl RetryPolicy {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), wechatpay::Error> {
-/// use wechatpay::api::papay::{PreEntrustSign, PreEntrustSignResponse};
+/// use wechatpay::v3::papay::{PreEntrustSign, PreEntrustSignResponse};
 /// let client = wechatpay::Client::from_env()?;
 /// # let request: PreEntrustSign = todo!();
 /// let answer: PreEntrustSignResponse = client.send(&request).await?;
@@ -140,7 +141,10 @@ struct Inner {
     require_signed_errors: bool,
     transport: Transport,
     user_agent: HeaderValue,
-    wechatpay_serial: Option<HeaderValue>,
+    /// The id of the WeChat Pay public key requests name, when one is configured.
+    public_key_id: Option<HeaderValue>,
+    /// Which key each request names in `Wechatpay-Serial`.
+    serial_choice: SerialChoice,
     apiv3_key: Option<ApiV3Key>,
     v2: V2Settings,
 }
@@ -263,6 +267,7 @@ impl Client {
     /// | `WECHATPAY_APIV2_KEY` | the 32-byte APIv2 key (signs API v2 requests, verifies their answers) |
     /// | `WECHATPAY_APPID` | the `appid` of API v2 requests |
     /// | `WECHATPAY_MERCHANT_CERTIFICATE` | path of `apiclient_cert.pem`, for the v2 operations that need mutual TLS |
+    /// | `WECHATPAY_PUBLIC_KEY_SHARE` | during a migration, the percentage (0–100) of requests that name the public key rather than the platform certificate ([`ClientBuilder::wechatpay_serial`]) |
     ///
     /// At least one of the public key and the platform certificate is required. A required
     /// variable that is set but empty is reported as empty; an empty optional one counts as unset.
@@ -342,6 +347,34 @@ impl Client {
     /// The APIv3 key, when one was configured.
     pub(crate) fn apiv3_key(&self) -> Option<&ApiV3Key> {
         self.inner.apiv3_key.as_ref()
+    }
+
+    /// Which WeChat Pay key requests name in `Wechatpay-Serial` (see [`WechatpaySerial`]).
+    pub fn wechatpay_serial(&self) -> WechatpaySerial {
+        self.inner.serial_choice.mode()
+    }
+
+    /// The key the next request names: the public key id, or the serial of the newest platform
+    /// certificate held (none while no certificate is held), as [`WechatpaySerial`] picks.
+    fn next_serial(&self) -> Option<HeaderValue> {
+        match self.inner.serial_choice.next() {
+            KeyKind::PublicKey => self.inner.public_key_id.clone(),
+            KeyKind::Certificate => self
+                .keys()
+                .newest_certificate()
+                .and_then(|(serial, _)| HeaderValue::from_str(serial).ok()),
+        }
+    }
+
+    /// The `Wechatpay-Serial` of one call: the key its sensitive fields were encrypted with,
+    /// otherwise the key [`WechatpaySerial`] picks for it.
+    fn request_serial(&self, rendered: &RenderedRequest) -> Result<Option<HeaderValue>, Error> {
+        match rendered.wechatpay_serial() {
+            Some(serial) => HeaderValue::from_str(serial).map(Some).map_err(|_| {
+                Error::Config(format!("the WeChat Pay key serial `{serial}` is not ASCII"))
+            }),
+            None => Ok(self.next_serial()),
+        }
     }
 
     /// Sends a declared endpoint and returns its verified, decoded answer.
@@ -448,7 +481,7 @@ impl Client {
     /// answer's status, headers and `Request-ID` (which WeChat Pay support asks for).
     ///
     /// ```no_run
-    /// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
+    /// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
     /// let answer = client.send_with_meta(&request).await?;
     /// tracing::info!(request_id = answer.request_id(), id = %answer.pre_entrustweb_id, "pre-signed");
     /// # Ok(()) }
@@ -512,7 +545,18 @@ impl Client {
     async fn render_encrypted<E: Endpoint>(&self, request: &E) -> Result<RenderedRequest, Error> {
         self.ensure_encryption_key().await?;
         let keys = self.keys();
-        let (serial, key) = keys.encryption_key().ok_or_else(|| {
+        // The key the request names, as the setting picks it; the other kind when that one is
+        // not held (a certificate not downloaded yet).
+        let chosen: Option<(&str, &PublicKey)> = match self.inner.serial_choice.next() {
+            KeyKind::PublicKey => self
+                .inner
+                .public_key_id
+                .as_ref()
+                .and_then(|id| id.to_str().ok())
+                .and_then(|id| keys.entry(id)),
+            KeyKind::Certificate => keys.newest_certificate(),
+        };
+        let (serial, key) = chosen.or_else(|| keys.encryption_key()).ok_or_else(|| {
             Error::Config(
                 "sensitive fields need a WeChat Pay key to encrypt with: add a public key or a platform certificate".into(),
             )
@@ -556,8 +600,16 @@ impl Client {
         signed: bool,
         options: &CallOptions,
     ) -> Result<Answer, Error> {
-        self.execute_call(&Wire::V3 { rendered, signed }, options)
-            .await
+        let serial = self.request_serial(rendered)?;
+        self.execute_call(
+            &Wire::V3 {
+                rendered,
+                signed,
+                serial,
+            },
+            options,
+        )
+        .await
     }
 
     /// The call loop of every protocol: one tracing span and one event per call, with the
@@ -763,7 +815,8 @@ impl Client {
         rendered: &RenderedRequest,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let inner = &*self.inner;
-        self.signed_request_to(rendered, &inner.bases[0])
+        let serial = self.request_serial(rendered)?;
+        self.signed_request_to(rendered, &inner.bases[0], serial.as_ref())
     }
 
     /// The signed HTTP request for a rendered request, to one of the client's hosts.
@@ -771,6 +824,7 @@ impl Client {
         &self,
         rendered: &RenderedRequest,
         base: &BaseUrl,
+        serial: Option<&HeaderValue>,
     ) -> Result<Request<Full<Bytes>>, Error> {
         let inner = &*self.inner;
         // A gateway that serves WeChat Pay under a path prefix forwards the path without it, and
@@ -817,12 +871,7 @@ impl Client {
             })?;
             builder = builder.header(CONTENT_TYPE, value);
         }
-        if let Some(serial) = rendered.wechatpay_serial() {
-            let value = HeaderValue::from_str(serial).map_err(|_| {
-                Error::Config(format!("the WeChat Pay key serial `{serial}` is not ASCII"))
-            })?;
-            builder = builder.header(auth::header::SERIAL, value);
-        } else if let Some(serial) = &inner.wechatpay_serial {
+        if let Some(serial) = serial {
             builder = builder.header(auth::header::SERIAL, serial.clone());
         }
         if let Some(headers) = builder.headers_mut() {
@@ -864,6 +913,11 @@ impl Client {
             let mut answer = Answer::new(status, headers, body, request_id, rendered.call());
             answer.signed = signed;
             return Ok(answer);
+        }
+        if status == StatusCode::NOT_FOUND
+            && rendered.path_template() == crate::rotation::CERTIFICATES_PATH
+        {
+            return Err(self.certificates_error(status, &headers, &body));
         }
         // Error answers may come unsigned; when they carry a signature it must hold.
         let verified = headers.contains_key(auth::header::SIGNATURE);
@@ -917,6 +971,8 @@ enum Wire<'a> {
         rendered: &'a RenderedRequest,
         /// Whether a `2xx` answer must carry a valid WeChat Pay signature.
         signed: bool,
+        /// The `Wechatpay-Serial` every attempt names, picked once for the call.
+        serial: Option<HeaderValue>,
     },
     /// API v2: the sealed XML body, sent unchanged by every attempt; the answer checked by its
     /// `sign` with the APIv2 key.
@@ -978,7 +1034,9 @@ impl Wire<'_> {
     /// The HTTP request of one attempt, to one of the client's hosts.
     fn request_to(&self, client: &Client, base: &BaseUrl) -> Result<Request<Full<Bytes>>, Error> {
         match self {
-            Wire::V3 { rendered, .. } => client.signed_request_to(rendered, base),
+            Wire::V3 {
+                rendered, serial, ..
+            } => client.signed_request_to(rendered, base, serial.as_ref()),
             Wire::V2(call) => {
                 let target = format!("{}{}", base.prefix, call.target);
                 let uri = http::Uri::builder()
@@ -1011,7 +1069,9 @@ impl Wire<'_> {
     /// Checks an answer: verified and kept, or the error it is.
     async fn accept(&self, client: &Client, raw: RawAnswer) -> Result<Answer, Error> {
         match self {
-            Wire::V3 { rendered, signed } => client.check(raw, *signed, rendered).await,
+            Wire::V3 {
+                rendered, signed, ..
+            } => client.check(raw, *signed, rendered).await,
             Wire::V2(call) => {
                 let RawAnswer {
                     status,
@@ -1413,6 +1473,7 @@ pub struct ClientBuilder {
     require_signed_errors: bool,
     certificates_from_api: bool,
     certificate_refresh: Option<Duration>,
+    wechatpay_serial: Option<WechatpaySerial>,
     v2: V2Settings,
 }
 
@@ -1446,7 +1507,9 @@ impl ClientBuilder {
     }
 
     /// Verify answers with a WeChat Pay public key (`PUB_KEY_ID_…`). Requests then carry
-    /// `Wechatpay-Serial` naming it. May be combined with platform certificates.
+    /// `Wechatpay-Serial` naming it. May be combined with platform certificates (a merchant
+    /// moving from certificates to the public key): answers and callbacks signed by either
+    /// verify, and [`ClientBuilder::wechatpay_serial`] chooses which one requests name.
     pub fn wechatpay_public_key(mut self, key: WechatpayPublicKey) -> Self {
         self.public_key_id
             .get_or_insert_with(|| key.id().to_owned());
@@ -1661,6 +1724,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Which WeChat Pay key every request names in `Wechatpay-Serial`, and so which key WeChat
+    /// Pay signs the answer with: during the move from platform certificates to the WeChat Pay
+    /// public key, the platform certificate, the public key, or a share of requests moving from
+    /// one to the other ([`WechatpaySerial`]). Default: the public key when one is configured,
+    /// otherwise the platform certificate. `WECHATPAY_PUBLIC_KEY_SHARE` (a percentage) sets it
+    /// for [`Client::from_env`].
+    ///
+    /// Whatever it names, answers and callbacks signed by any key the client holds verify.
+    /// [`ClientBuilder::build`] refuses a setting that names a key the client cannot have: the
+    /// public key (or a share of it) without [`ClientBuilder::wechatpay_public_key`], the
+    /// platform certificate (or a share of it) without [`ClientBuilder::platform_certificate`]
+    /// or [`ClientBuilder::platform_certificates_from_api`].
+    pub fn wechatpay_serial(mut self, serial: WechatpaySerial) -> Self {
+        self.wechatpay_serial = Some(serial);
+        self
+    }
+
     /// Which RSA implementation signs and verifies (default aws-lc-rs).
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = backend;
@@ -1731,6 +1811,10 @@ impl ClientBuilder {
                 .map_err(|e| named(CLIENT_CERTIFICATE, e))?;
             builder = builder.client_certificate(certificate);
         }
+        const SHARE: &str = "WECHATPAY_PUBLIC_KEY_SHARE";
+        if let Some(share) = optional(SHARE)? {
+            builder = builder.wechatpay_serial(WechatpaySerial::parse_share(SHARE, &share)?);
+        }
         if let Some(key) = optional("WECHATPAY_APIV3_KEY")?.map(zeroize::Zeroizing::new) {
             builder = builder.apiv3_key(
                 ApiV3Key::new(&key)
@@ -1776,7 +1860,7 @@ impl ClientBuilder {
         }
         if self.keys.is_empty() && !manage_certificates {
             return Err(Error::Config(
-                "no WeChat Pay key to verify answers with: add .wechatpay_public_key(…) or .platform_certificate(…) (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, or WECHATPAY_PLATFORM_CERTIFICATE)".into(),
+                "no WeChat Pay key to verify answers with: add .wechatpay_public_key(…) (WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID: the public key and its PUB_KEY_ID_… from the merchant portal, the only key of merchants onboarded since late 2024), or .platform_certificate(…) (WECHATPAY_PLATFORM_CERTIFICATE) or .platform_certificates_from_api() for a merchant that has platform certificates".into(),
             ));
         }
         let key = key.with_backend(self.backend)?;
@@ -1794,13 +1878,30 @@ impl ClientBuilder {
             bases.push(BaseUrl::parse(url)?);
         }
         let transport = Transport::new(self.transport)?;
-        let wechatpay_serial = self
+        let public_key_id = self
             .public_key_id
             .map(|id| {
                 HeaderValue::from_str(&id)
                     .map_err(|_| Error::Config(format!("the public key id `{id}` is not ASCII")))
             })
             .transpose()?;
+        let has_certificates = manage_certificates || self.keys.has_certificates();
+        let serial_mode = self.wechatpay_serial.unwrap_or(if public_key_id.is_some() {
+            WechatpaySerial::PublicKey
+        } else {
+            WechatpaySerial::PlatformCertificate
+        });
+        let percent = serial_mode.public_key_percent();
+        if percent > 0 && public_key_id.is_none() {
+            return Err(Error::Config(format!(
+                "requests are to name the WeChat Pay public key ({serial_mode}), but none is configured: add .wechatpay_public_key(…) (WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID), or name the platform certificate with .wechatpay_serial(WechatpaySerial::PlatformCertificate) (WECHATPAY_PUBLIC_KEY_SHARE=0)"
+            )));
+        }
+        if percent < 100 && !has_certificates {
+            return Err(Error::Config(format!(
+                "requests are to name a platform certificate ({serial_mode}), but the client has none: add .platform_certificate(…) (WECHATPAY_PLATFORM_CERTIFICATE) or .platform_certificates_from_api() with the APIv3 key, or name the public key with .wechatpay_serial(WechatpaySerial::PublicKey) (WECHATPAY_PUBLIC_KEY_SHARE=100)"
+            )));
+        }
         Ok(Client {
             inner: Arc::new(Inner {
                 signer: Signer::new(mchid, serial.to_ascii_uppercase(), key),
@@ -1815,7 +1916,8 @@ impl ClientBuilder {
                 require_signed_errors: self.require_signed_errors,
                 transport,
                 user_agent: user_agent(),
-                wechatpay_serial,
+                public_key_id,
+                serial_choice: SerialChoice::new(serial_mode),
                 apiv3_key: self.apiv3_key,
                 v2: self.v2,
             }),

@@ -45,6 +45,37 @@ pub enum Error {
         attempts: Attempts,
     },
 
+    /// WeChat Pay has no platform certificates for this merchant: `GET v3/certificates` answered
+    /// `404 RESOURCE_NOT_EXISTS` (`无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥`), as it
+    /// does for merchants onboarded since late 2024 and for those whose move to the WeChat Pay
+    /// public key is complete. Such a merchant verifies answers and callbacks with the WeChat Pay
+    /// public key: download it and its id (`PUB_KEY_ID_…`) from the merchant portal (账户中心 →
+    /// API安全 → 微信支付公钥) and configure them with
+    /// [`ClientBuilder::wechatpay_public_key`](crate::ClientBuilder::wechatpay_public_key), or
+    /// `WECHATPAY_PUBLIC_KEY` and `WECHATPAY_PUBLIC_KEY_ID` for
+    /// [`Client::from_env`](crate::Client::from_env). Nothing was downloaded and nothing changed.
+    #[error(
+        "WeChat Pay has no platform certificates for this merchant ({status} {code}: {message}{}): it signs with a WeChat Pay public key instead. Download that key and its id (PUB_KEY_ID_…) from the merchant portal (账户中心 > API安全 > 微信支付公钥) and configure them with ClientBuilder::wechatpay_public_key(WechatpayPublicKey::from_pem_file(id, path)), or set WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID; such a client needs neither platform_certificates_from_api() nor WECHATPAY_PLATFORM_CERTIFICATE{}{}",
+        if *verified { "" } else { "; an answer this client could not verify, as it holds none of the keys WeChat Pay signs with" },
+        attempts_suffix(attempts),
+        request_id_suffix(request_id)
+    )]
+    NoPlatformCertificates {
+        /// The HTTP status (`404`).
+        status: StatusCode,
+        /// The error code WeChat Pay gave (`RESOURCE_NOT_EXISTS`).
+        code: String,
+        /// The message WeChat Pay gave (`无可用的平台证书，…`).
+        message: String,
+        /// The `Request-ID` header of the answer.
+        request_id: Option<String>,
+        /// Whether the answer carried a WeChat Pay signature that verified with a key this client
+        /// holds. A client without the public key cannot verify it, and is told what it lacks.
+        verified: bool,
+        /// How many attempts the call made (see [`Error::attempts`]).
+        attempts: Attempts,
+    },
+
     /// A successful (`2xx`) answer, or a callback, came without the `Wechatpay-*` signature
     /// headers. It is treated as forged and its body is discarded.
     #[error(
@@ -125,7 +156,8 @@ pub enum Error {
 
     /// An answer or callback names a key (`Wechatpay-Serial`) this client does not hold.
     #[error(
-        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); configure that public key or platform certificate{}{}",
+        "the {subject} is signed with WeChat Pay key `{serial}`, which this client does not know (it knows {known}); {}{}{}",
+        unknown_serial_hint(serial),
         attempts_suffix(attempts),
         request_id_suffix(request_id)
     )]
@@ -326,6 +358,29 @@ pub enum Error {
     #[error(transparent)]
     V2(#[from] crate::v2::error::V2Error),
 
+    /// [`Client::resolve`](crate::Client::resolve) could not learn what became of a call whose
+    /// outcome was unknown: its queries kept failing until the attempts or the time allowed ran
+    /// out, or failed in a way a retry cannot mend, or could not be sent. The outcome is STILL unknown
+    /// ([`Error::outcome_unknown`] is `true`): do not issue the operation under a new merchant
+    /// number; resolve again later, or send the very same request again.
+    #[error(
+        "the outcome of the call for {subject} is still unknown: {queries} queries in {elapsed_ms} ms did not settle it ({gave_up}); the last one failed: {last}"
+    )]
+    Unresolved {
+        /// The call whose outcome is unknown, by its path template, and the merchant number it
+        /// was queried by: `v3/pay/transactions/jsapi (out_trade_no 1217752501201407033233368018)`.
+        subject: String,
+        /// How many queries were sent.
+        queries: u32,
+        /// How long resolving took, in milliseconds.
+        elapsed_ms: u64,
+        /// Why it stopped: the attempts or the time ran out, or an error a retry cannot mend.
+        gave_up: String,
+        /// The last query's error.
+        #[source]
+        last: Box<Error>,
+    },
+
     /// A local I/O failure (the sandbox binding its port, writing a key file).
     #[error("{what}: {source}")]
     Io {
@@ -414,6 +469,7 @@ macro_rules! call_attempts {
     ($error:expr, $attempts:ident => $then:expr, _ => $otherwise:expr) => {
         match $error {
             Error::Api { $attempts, .. }
+            | Error::NoPlatformCertificates { $attempts, .. }
             | Error::Unsigned { $attempts, .. }
             | Error::BadSignature { $attempts, .. }
             | Error::SignatureProbe { $attempts, .. }
@@ -438,6 +494,17 @@ macro_rules! call_attempts {
     };
 }
 
+/// What to configure for an unknown `Wechatpay-Serial`: a `PUB_KEY_ID_…` is a WeChat Pay public
+/// key (during a migration, or for a merchant without platform certificates), anything else a
+/// platform certificate.
+fn unknown_serial_hint(serial: &str) -> &'static str {
+    if serial.starts_with("PUB_KEY_ID_") {
+        "configure that WeChat Pay public key and its id (ClientBuilder::wechatpay_public_key, or WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID)"
+    } else {
+        "configure that platform certificate (ClientBuilder::platform_certificate, or platform_certificates_from_api() with the APIv3 key to download it)"
+    }
+}
+
 pub(crate) fn request_id_suffix(request_id: &Option<String>) -> String {
     match request_id {
         Some(id) => format!(" (Request-ID {id})"),
@@ -450,6 +517,7 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. }
+            | Error::NoPlatformCertificates { request_id, .. }
             | Error::RateLimited { request_id, .. }
             | Error::Unsigned { request_id, .. }
             | Error::BadSignature { request_id, .. }
@@ -460,6 +528,7 @@ impl Error {
             | Error::Decode { request_id, .. }
             | Error::Notification { request_id, .. } => request_id.as_deref(),
             Error::V2(error) => error.request_id(),
+            Error::Unresolved { last, .. } => last.request_id(),
             _ => None,
         }
     }
@@ -468,7 +537,7 @@ impl Error {
     /// (or `return_code`) for [`Error::V2`].
     pub fn code(&self) -> Option<&str> {
         match self {
-            Error::Api { code, .. } => Some(code),
+            Error::Api { code, .. } | Error::NoPlatformCertificates { code, .. } => Some(code),
             Error::V2(error) => error.code(),
             _ => None,
         }
@@ -503,9 +572,13 @@ impl Error {
 
     /// How many requests the call made before it failed: the first, failovers to a backup host
     /// and retries of `5xx` answers. `0` for errors that arose before anything was sent
-    /// (configuration, rendering, keys) or outside a call (callbacks).
+    /// (configuration, rendering, keys) or outside a call (callbacks). For
+    /// [`Error::Unresolved`], the queries sent.
     pub fn attempts(&self) -> u32 {
-        call_attempts!(self, attempts => attempts.count, _ => 0)
+        match self {
+            Error::Unresolved { queries, .. } => *queries,
+            other => call_attempts!(other, attempts => attempts.count, _ => 0),
+        }
     }
 
     /// Whether WeChat Pay may have acted on the request although the call failed: a request was
@@ -519,16 +592,19 @@ impl Error {
     /// request again (WeChat Pay keys it by that id, so it cannot act twice). When it is false,
     /// the request was not sent or WeChat Pay refused it.
     ///
+    /// [`Client::resolve`](crate::Client::resolve) does that query for the money-moving calls
+    /// that have one; the example below is what it saves you from writing.
+    ///
     /// ```no_run
-    /// use wechatpay::api::papay::ApplyDeduction;
-    /// use wechatpay::api::pay::QueryTransactionByOutTradeNo;
+    /// use wechatpay::v3::papay::ApplyDeduction;
+    /// use wechatpay::v3::pay::QueryOrderByOutTradeNo;
     ///
     /// async fn deduct(client: &wechatpay::Client, request: &ApplyDeduction) -> Result<(), wechatpay::Error> {
     ///     match client.send(request).await {
     ///         Ok(_accepted) => Ok(()),
     ///         Err(error) if error.outcome_unknown() => {
     ///             // WeChat Pay may have taken it: ask by our own id before deciding anything.
-    ///             let query = QueryTransactionByOutTradeNo {
+    ///             let query = QueryOrderByOutTradeNo {
     ///                 out_trade_no: request.out_trade_no.clone(),
     ///                 mchid: client.mchid().to_owned(),
     ///             };
@@ -545,7 +621,7 @@ impl Error {
     /// ```
     pub fn outcome_unknown(&self) -> bool {
         match self {
-            Error::Decode { .. } => true,
+            Error::Decode { .. } | Error::Unresolved { .. } => true,
             other => call_attempts!(other, attempts => attempts.outcome_unknown, _ => false),
         }
     }

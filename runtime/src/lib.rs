@@ -4,7 +4,7 @@
 //! # The shortest program
 //!
 //! ```no_run
-//! use wechatpay::api::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
+//! use wechatpay::v3::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), wechatpay::Error> {
@@ -122,12 +122,14 @@ mod download;
 pub mod endpoint;
 pub mod error;
 pub mod files;
+mod key_mode;
 mod keys;
 pub mod media;
 mod multipart;
 pub mod notify;
 mod open_enum;
 pub mod paysign;
+mod resolve;
 mod response;
 mod rotation;
 pub mod sign_diagnosis;
@@ -210,10 +212,12 @@ pub use crypto::Backend;
 pub use download::{BillFile, BillLink};
 pub use endpoint::Endpoint;
 pub use error::{Attempts, Error, Result};
+pub use key_mode::WechatpaySerial;
 pub use keys::ClientCertificate;
 pub use keys::{
     ApiV3Key, MIN_RSA_BITS, MerchantKey, PlatformCertificate, PublicKey, WechatpayPublicKey,
 };
+pub use resolve::{Absence, Resolution, Resolve, ResolveOptions};
 pub use response::Response;
 pub use rotation::DownloadedCertificate;
 pub use v2::ApiV2Key;

@@ -16,7 +16,7 @@ use crate::error::Error;
 /// `Response` dereferences to it, so its fields read as they do on the bare answer.
 ///
 /// ```no_run
-/// # async fn run(client: wechatpay::Client, request: wechatpay::api::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
+/// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
 /// let answer = client.send_with_meta(&request).await?;
 /// println!("Request-ID {:?}, status {}", answer.request_id(), answer.status());
 /// let pre_entrustweb_id = &answer.pre_entrustweb_id; // a field of the answer, through `Deref`

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::keys::PlatformCertificate;
 
 /// `GET v3/certificates`, the one call rotation makes, declared here rather than taken from the
-/// catalog ([`crate::api::certificates::DownloadCertificates`] is the same operation for users):
+/// catalog ([`crate::v3::certificates::DownloadCertificates`] is the same operation for users):
 /// the call loop's certificate handling does not depend on the catalog.
 #[crate::endpoint(GET, "v3/certificates", response = CertificateList)]
 #[derive(Debug, Default, serde::Serialize)]
@@ -49,6 +49,13 @@ struct EncryptCertificate {
     associated_data: String,
     ciphertext: String,
 }
+
+/// The path template of `GET v3/certificates`.
+pub(crate) const CERTIFICATES_PATH: &str = "v3/certificates";
+
+/// The code WeChat Pay answers `GET v3/certificates` with for a merchant that has no platform
+/// certificate (`404`, `无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。…`).
+pub(crate) const NO_CERTIFICATES_CODE: &str = "RESOURCE_NOT_EXISTS";
 
 /// The default interval between background certificate downloads.
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(12 * 60 * 60);
@@ -81,6 +88,52 @@ struct RefreshState {
     /// Failures in a row, and when the next download may start after them.
     failures: u32,
     retry_after: Option<Instant>,
+    /// The last download failed because WeChat Pay has no certificates for the merchant: while
+    /// failed downloads back off, requests that need a certificate get the same explanation.
+    no_certificates: Option<NoCertificates>,
+}
+
+/// What [`Error::NoPlatformCertificates`] said, kept to say it again.
+#[derive(Debug, Clone)]
+struct NoCertificates {
+    status: http::StatusCode,
+    code: String,
+    message: String,
+    request_id: Option<String>,
+    verified: bool,
+}
+
+impl NoCertificates {
+    fn of(error: &Error) -> Option<Self> {
+        match error {
+            Error::NoPlatformCertificates {
+                status,
+                code,
+                message,
+                request_id,
+                verified,
+                ..
+            } => Some(Self {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+                request_id: request_id.clone(),
+                verified: *verified,
+            }),
+            _ => None,
+        }
+    }
+
+    fn error(self) -> Error {
+        Error::NoPlatformCertificates {
+            status: self.status,
+            code: self.code,
+            message: self.message,
+            request_id: self.request_id,
+            verified: self.verified,
+            attempts: crate::error::Attempts::default(),
+        }
+    }
 }
 
 impl Rotation {
@@ -142,10 +195,12 @@ impl Rotation {
         state.last_refresh = Some(Instant::now());
         state.failures = 0;
         state.retry_after = None;
+        state.no_certificates = None;
     }
 
-    fn mark_failed(&self) {
+    fn mark_failed(&self, error: &Error) {
         let mut state = self.state();
+        state.no_certificates = NoCertificates::of(error);
         state.failures = state.failures.saturating_add(1);
         let backoff = FIRST_FAILURE_BACKOFF
             .saturating_mul(1 << (state.failures - 1).min(16))
@@ -192,7 +247,7 @@ impl Client {
         if let Some(rotation) = self.rotation() {
             match &fetched {
                 Ok(_) => rotation.mark_refreshed(),
-                Err(_) => rotation.mark_failed(),
+                Err(error) => rotation.mark_failed(error),
             }
         }
         let (_, store) = fetched?;
@@ -207,8 +262,10 @@ impl Client {
     /// them: what the official `CertificateDownloader` tools do. Expired certificates are left out.
     ///
     /// # Errors
-    /// [`Error::Config`] without an APIv3 key; [`Error::Api`] (`404 RESOURCE_NOT_EXISTS` for a
-    /// merchant that uses a WeChat Pay public key); [`Error::Decrypt`] with a wrong APIv3 key; a
+    /// [`Error::Config`] without an APIv3 key; [`Error::NoPlatformCertificates`] for a merchant
+    /// that has no platform certificates (WeChat Pay answers `404 RESOURCE_NOT_EXISTS`: it gave
+    /// the merchant a WeChat Pay public key instead); [`Error::Api`] for other error answers;
+    /// [`Error::Decrypt`] with a wrong APIv3 key; a
     /// verification error when the answer is not signed by one of the listed certificates or a
     /// key already held.
     pub async fn download_certificates(&self) -> Result<Vec<DownloadedCertificate>, Error> {
@@ -228,7 +285,7 @@ impl Client {
         // authenticates each certificate.
         let raw = self.send_raw(&rendered).await?;
         if !raw.status.is_success() {
-            return Err(self.error_answer(raw.status, &raw.headers, &raw.body));
+            return Err(self.certificates_error(raw.status, &raw.headers, &raw.body));
         }
         let request_id = crate::auth::request_id(&raw.headers);
         let answer = Answer::new(
@@ -289,6 +346,47 @@ impl Client {
         let store = store.with_backend(self.backend())?;
         store.verify(answer.headers(), answer.body(), unix_now())?;
         Ok((downloaded, store))
+    }
+
+    /// The error of an error answer to `GET v3/certificates`: for WeChat Pay's
+    /// `404 RESOURCE_NOT_EXISTS`, [`Error::NoPlatformCertificates`], which says what to configure
+    /// instead. It is given also when the answer's signature names a key the client does not
+    /// hold, or the answer is unsigned: a merchant without certificates signs with a public key,
+    /// which a client that needs this explanation lacks (an error answer yields no data either
+    /// way). A signature that fails otherwise (altered, stale, a probe) is reported as such.
+    pub(crate) fn certificates_error(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Error {
+        let error = self.error_answer(status, headers, body);
+        if status != http::StatusCode::NOT_FOUND {
+            return error;
+        }
+        let verified = match &error {
+            Error::Api { verified, .. } => *verified,
+            Error::UnknownSerial { .. } | Error::Unsigned { .. } => false,
+            _ => return error,
+        };
+        match crate::client::api_error(status, body, crate::auth::request_id(headers), verified) {
+            Error::Api {
+                status,
+                code,
+                message,
+                request_id,
+                verified,
+                ..
+            } if code == NO_CERTIFICATES_CODE => Error::NoPlatformCertificates {
+                status,
+                code,
+                message,
+                request_id,
+                verified,
+                attempts: crate::error::Attempts::default(),
+            },
+            _ => error,
+        }
     }
 
     /// Starts a background download when certificates are managed and the interval has passed.
@@ -377,6 +475,10 @@ impl Client {
             return Ok(());
         }
         if let Some(wait) = rotation.backoff_left() {
+            // WeChat Pay said it has no certificates: say it again rather than "wait".
+            if let Some(saved) = rotation.state().no_certificates.clone() {
+                return Err(saved.error());
+            }
             return Err(Error::Config(format!(
                 "no WeChat Pay key to encrypt sensitive fields with yet: the last platform certificate download failed, the next may start in {} s",
                 wait.as_secs().max(1)

@@ -18,7 +18,7 @@
 //! | the very message signed | [`SignErrorCause::KeyMismatch`] (the key is not the serial's) |
 //!
 //! ```no_run
-//! # async fn run(client: wechatpay::Client, request: wechatpay::api::security::SecurityEcho) {
+//! # async fn run(client: wechatpay::Client, request: wechatpay::v3::security::SecurityEcho) {
 //! if let Err(error) = client.send(&request).await {
 //!     if let Some(diagnosis) = error.sign_error_diagnosis() {
 //!         eprintln!("{diagnosis}"); // the cause, what to fix, and both messages side by side
@@ -681,7 +681,7 @@ impl Error {
     /// WeChat Pay said is compared.
     ///
     /// ```no_run
-    /// # async fn run(client: wechatpay::Client, request: wechatpay::api::security::SecurityEcho) {
+    /// # async fn run(client: wechatpay::Client, request: wechatpay::v3::security::SecurityEcho) {
     /// use wechatpay::sign_diagnosis::SignErrorCause;
     /// match client.send(&request).await {
     ///     Err(error) => match error.sign_error_diagnosis() {

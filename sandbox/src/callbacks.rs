@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::server::{self, Reply};
-use super::{Fault, Sandbox, SandboxBuilder, Shared};
+use super::{Fault, Sandbox, SandboxBuilder, Shared, SigningKey};
 use crate::wire::security::SecurityEcho;
 use wechatpay::ApiV3Key;
 use wechatpay::auth::header;
@@ -52,6 +52,7 @@ pub struct Callback {
     original_type: String,
     resource: serde_json::Value,
     fault: Option<Fault>,
+    key: Option<SigningKey>,
 }
 
 impl Callback {
@@ -70,6 +71,7 @@ impl Callback {
             original_type: original_type.into(),
             resource,
             fault: None,
+            key: None,
         }
     }
 
@@ -77,6 +79,15 @@ impl Callback {
     /// prove the receiver rejects it.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.fault = Some(fault);
+        self
+    }
+
+    /// Signs every attempt with `key`: in migration mode
+    /// ([`SandboxBuilder::migrating`](crate::SandboxBuilder::migrating)) the platform certificate
+    /// (the default) or the WeChat Pay public key, as WeChat Pay moves callbacks over during a
+    /// migration. Outside migration mode the sandbox's one key signs either way.
+    pub fn signed_with(mut self, key: SigningKey) -> Self {
+        self.key = Some(key);
         self
     }
 }
@@ -192,7 +203,7 @@ impl Deliveries {
             id,
             callback.event_type,
             body,
-            Signing::V3(callback.fault),
+            Signing::V3(callback.fault, callback.key),
         ))
     }
 
@@ -245,8 +256,9 @@ impl Deliveries {
 
 /// How each attempt of a callback is signed.
 enum Signing {
-    /// API v3: headers signed afresh per attempt, misbehaving as the fault says.
-    V3(Option<Fault>),
+    /// API v3: headers signed afresh per attempt with the key given (the platform's by
+    /// default), misbehaving as the fault says.
+    V3(Option<Fault>, Option<SigningKey>),
     /// API v2: the body carries its `sign`; sent as it is.
     V2,
 }
@@ -280,7 +292,7 @@ async fn attempts(
             break; // the sandbox stopped
         };
         let request = match &signing {
-            Signing::V3(fault) => signed_request(&shared, &uri, &body, fault.as_ref()),
+            Signing::V3(fault, key) => signed_request(&shared, &uri, &body, fault.as_ref(), *key),
             Signing::V2 => xml_request(&uri, &body),
         };
         drop(shared);
@@ -362,10 +374,12 @@ fn signed_request(
     uri: &Uri,
     body: &Bytes,
     fault: Option<&Fault>,
+    key: Option<SigningKey>,
 ) -> Request<Full<Bytes>> {
     let mut bytes = body.to_vec();
     let mut headers = http::HeaderMap::new();
-    server::sign_into(shared, fault, &mut bytes, &mut headers);
+    let named = key.map(|key| shared.signer_of(key).serial.clone());
+    server::sign_into(shared, fault, named.as_deref(), &mut bytes, &mut headers);
     if let Ok(id) = HeaderValue::from_str(&server::request_id()) {
         headers.insert(header::REQUEST_ID, id);
     }

@@ -108,13 +108,15 @@ pub(crate) fn answer(shared: &Shared, parts: &http::request::Parts, body: &[u8])
             }
         },
     };
-    let platform = shared.platform();
+    let serial = parts
+        .headers
+        .get(wechatpay::auth::header::SERIAL)
+        .and_then(|value| value.to_str().ok());
+    // In migration mode either key, as the request names it.
+    let platform = shared.signer_for(serial);
     let sensitive = Sensitive {
         platform: &platform,
-        serial: parts
-            .headers
-            .get(wechatpay::auth::header::SERIAL)
-            .and_then(|value| value.to_str().ok()),
+        serial,
     };
     Some(respond(
         operation,

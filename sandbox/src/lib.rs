@@ -6,7 +6,8 @@
 //! hold what WeChat Pay refuses (an empty string, an id of 0, a value over its documented length, a
 //! malformed `appid`, `mchid` or URL); it signs every answer with its platform key. A path it does
 //! not serve is `404 SANDBOX_NO_ROUTE`, which no one can take for an answer of WeChat Pay. Faults can be injected for tests: tampered bodies,
-//! foreign or probe signatures, skewed timestamps, missing headers, unknown serials.
+//! foreign or probe signatures, skewed timestamps, missing headers, unknown serials, `5xx` answers,
+//! dropped connections, and work that is done while its answer is lost ([`Fault::LoseAnswer`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -190,8 +191,12 @@ pub enum Fault {
     RateLimited,
     /// Wait this long before handling the request.
     Delay(Duration),
-    /// Close the connection without answering.
+    /// Close the connection without answering, before the request is handled: nothing was done.
     DropConnection,
+    /// Handle the request fully (an order is placed, a refund or a transfer taken, a deduction
+    /// booked), then close the connection without answering: the work is done and its answer is
+    /// lost on the way back, the case a client can only settle by querying.
+    LoseAnswer,
     /// API v2: sign the answer with the other sign type than the request's (MD5 for
     /// HMAC-SHA256, and the reverse).
     WrongSignType,
@@ -199,6 +204,22 @@ pub enum Fault {
     /// `SYSTEMERROR`, `USERPAYING` or `BANKERROR`, with WeChat Pay's description, without doing
     /// anything; signed as the operation's answers are.
     V2ErrCode(String),
+    /// Sign the answer (or callback) with this key of the sandbox's, whatever the request's
+    /// `Wechatpay-Serial` names: a migration in which WeChat Pay does not (yet) honour the key a
+    /// request asks for. Outside migration mode ([`SandboxBuilder::migrating`]) the sandbox has
+    /// one key, which signs either way.
+    SignWith(SigningKey),
+}
+
+/// One of the two keys WeChat Pay signs with while a merchant moves from platform certificates to
+/// the WeChat Pay public key ([`SandboxBuilder::migrating`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SigningKey {
+    /// The current platform certificate's key, named by its serial.
+    PlatformCertificate,
+    /// The WeChat Pay public key, named by its `PUB_KEY_ID_…`.
+    PublicKey,
 }
 
 /// The keys of one sandbox: the merchant's (to check requests) and WeChat Pay's (to sign answers).
@@ -236,6 +257,11 @@ pub(crate) struct IssuedCertificate {
 pub(crate) struct Shared {
     pub(crate) keys: SandboxKeys,
     platform: RwLock<Arc<PlatformSigner>>,
+    /// `Some` in migration mode: the WeChat Pay public key, beside the platform certificate's
+    /// key, and named by [`SandboxKeys::public_key_id`].
+    pub(crate) public_key: Option<Arc<PlatformSigner>>,
+    /// Requests received per `Wechatpay-Serial` they named (`""` for none).
+    pub(crate) serials_named: Mutex<std::collections::HashMap<String, u64>>,
     /// `Some` in certificate mode: every certificate issued, oldest first; `v3/certificates` lists
     /// those that have not expired.
     pub(crate) certificates: Option<Mutex<Vec<IssuedCertificate>>>,
@@ -304,15 +330,38 @@ impl Shared {
             .unwrap_or_else(|_| unreachable!("the APIv2 key is checked when the sandbox starts"))
     }
 
-    /// Base64 of the platform signature of an answer or callback, and the serial it names.
-    pub(crate) fn sign(&self, timestamp: &str, nonce: &str, body: &[u8]) -> (String, String) {
-        let platform = self.platform();
+    /// The key that signs an answer to a request that named `named` in `Wechatpay-Serial` (and
+    /// decrypts its sensitive fields): in migration mode the public key when `named` is its id,
+    /// otherwise (a certificate serial, or none) the current platform certificate's key; in the
+    /// other modes the sandbox's one key.
+    pub(crate) fn signer_for(&self, named: Option<&str>) -> Arc<PlatformSigner> {
+        match &self.public_key {
+            Some(public) if named == Some(public.serial.as_str()) => Arc::clone(public),
+            _ => self.platform(),
+        }
+    }
+
+    /// The signer of `key` (in migration mode; otherwise the sandbox's one key).
+    pub(crate) fn signer_of(&self, key: SigningKey) -> Arc<PlatformSigner> {
+        match (key, &self.public_key) {
+            (SigningKey::PublicKey, Some(public)) => Arc::clone(public),
+            _ => self.platform(),
+        }
+    }
+
+    /// Base64 of the signature of an answer or callback by `signer`, and the serial it names.
+    pub(crate) fn sign(
+        signer: &PlatformSigner,
+        timestamp: &str,
+        nonce: &str,
+        body: &[u8],
+    ) -> (String, String) {
         let signature = BASE64.encode(
-            platform
+            signer
                 .key
                 .sign(&wechatpay::auth::answer_message(timestamp, nonce, body)),
         );
-        (signature, platform.serial.clone())
+        (signature, signer.serial.clone())
     }
 
     /// The fault for the request that just arrived: the next queued one, else one drawn from
@@ -446,9 +495,58 @@ impl Sandbox {
         &self.shared.keys.public_key_id
     }
 
-    /// The WeChat Pay public key the sandbox signs answers with now, as PEM.
+    /// The WeChat Pay public key the sandbox signs answers with now, as PEM (in migration mode,
+    /// the platform certificate's key: see [`Sandbox::public_key_pem`] for the public key's).
     pub fn platform_public_key_pem(&self) -> String {
         self.shared.platform().key.public_key().to_pem()
+    }
+
+    /// The WeChat Pay public key named by [`Sandbox::public_key_id`], as PEM: in migration mode
+    /// the public key beside the platform certificate, otherwise the sandbox's one key.
+    pub fn public_key_pem(&self) -> String {
+        self.shared
+            .signer_of(SigningKey::PublicKey)
+            .key
+            .public_key()
+            .to_pem()
+    }
+
+    /// The WeChat Pay public key named by [`Sandbox::public_key_id`], ready for
+    /// `ClientBuilder::wechatpay_public_key`.
+    ///
+    /// # Errors
+    /// [`Error::Key`] when the id is not a `PUB_KEY_ID_…` (it was checked at start).
+    pub fn wechatpay_public_key(&self) -> Result<WechatpayPublicKey, Error> {
+        WechatpayPublicKey::from_public_key(
+            self.shared.keys.public_key_id.clone(),
+            self.shared
+                .signer_of(SigningKey::PublicKey)
+                .key
+                .public_key(),
+        )
+    }
+
+    /// The current platform certificate as PEM, in certificate and migration mode; `None` for a
+    /// sandbox that signs with a public key only (its `v3/certificates` answers `404`).
+    pub fn platform_certificate_pem(&self) -> Option<String> {
+        let certificates = self.shared.certificates.as_ref()?;
+        let issued = certificates.lock().unwrap_or_else(PoisonError::into_inner);
+        let serial = self.shared.platform().serial.clone();
+        issued
+            .iter()
+            .find(|certificate| certificate.serial == serial)
+            .map(|certificate| certificate.pem.clone())
+    }
+
+    /// How many requests named `serial` in `Wechatpay-Serial` (`""`: how many named none).
+    pub fn requests_naming(&self, serial: &str) -> u64 {
+        self.shared
+            .serials_named
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(serial)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The serial answers are signed under now: the public key id, or in certificate mode the
@@ -519,7 +617,13 @@ impl Sandbox {
             .apiv2_key(wechatpay::ApiV2Key::new(&keys.apiv2_key)?)
             .appid(DEFAULT_APPID)
             .base_url(self.base_url());
-        builder = if self.shared.certificates.is_some() {
+        builder = if self.shared.public_key.is_some() {
+            // As a merchant migrating starts: the public key from the portal, and certificates
+            // downloaded as before; requests name the public key (the client's default).
+            builder
+                .platform_certificates_from_api()
+                .wechatpay_public_key(self.wechatpay_public_key()?)
+        } else if self.shared.certificates.is_some() {
             // As a certificate merchant starts: with the APIv3 key, downloading certificates.
             builder.platform_certificates_from_api()
         } else {
@@ -758,7 +862,7 @@ impl Sandbox {
             ));
         }
         let path = dir.join("wechatpay_public_key.pem");
-        write_file(&path, self.platform_public_key_pem().as_bytes())?;
+        write_file(&path, self.public_key_pem().as_bytes())?;
         env.push((
             "WECHATPAY_PUBLIC_KEY".to_owned(),
             path.display().to_string(),
@@ -767,6 +871,16 @@ impl Sandbox {
             "WECHATPAY_PUBLIC_KEY_ID".to_owned(),
             keys.public_key_id.clone(),
         ));
+        if self.shared.public_key.is_some()
+            && let Some(pem) = self.platform_certificate_pem()
+        {
+            let path = dir.join("wechatpay_platform_certificate.pem");
+            write_file(&path, pem.as_bytes())?;
+            env.push((
+                "WECHATPAY_PLATFORM_CERTIFICATE".to_owned(),
+                path.display().to_string(),
+            ));
+        }
         let path = dir.join("platform_private_key.pem");
         write_file(&path, self.shared.platform().key.to_pkcs8_pem().as_bytes())?;
         restrict_to_owner(&path)?;
@@ -851,6 +965,7 @@ pub struct SandboxBuilder {
     apiv3_key: Option<String>,
     apiv2_key: Option<String>,
     certificate_mode: bool,
+    migrating: bool,
     tls: Option<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     callback_retry_delays: Option<Vec<Duration>>,
     settle_deductions_after: Option<Duration>,
@@ -930,6 +1045,27 @@ impl SandboxBuilder {
     /// as WeChat Pay does for merchants onboarded since late 2024.
     pub fn platform_certificates(mut self) -> Self {
         self.certificate_mode = true;
+        self
+    }
+
+    /// Migration mode: the merchant is moving from platform certificates to the WeChat Pay public
+    /// key, and WeChat Pay holds both. The sandbox issues a platform certificate (as in
+    /// [`SandboxBuilder::platform_certificates`], served by `v3/certificates`) and has a second,
+    /// different key as the WeChat Pay public key ([`Sandbox::public_key_id`],
+    /// [`Sandbox::public_key_pem`]). Each answer is signed with the key the request names in
+    /// `Wechatpay-Serial`: `PUB_KEY_ID_…` → the public key, a certificate serial (or none) → the
+    /// platform certificate ([`Sandbox::requests_naming`] counts what requests named).
+    /// Callbacks are signed with the platform certificate unless
+    /// [`Callback::signed_with`](crate::Callback::signed_with) says otherwise;
+    /// [`Fault::SignWith`] signs an answer with a key the request did not name. Clients from
+    /// [`Sandbox::client`] hold both keys and name the public key.
+    ///
+    /// [`Sandbox::write_env`] then also writes `WECHATPAY_PLATFORM_CERTIFICATE`, and
+    /// `WECHATPAY_PUBLIC_KEY` is the public key's; the public key's private half is not written,
+    /// so [`SandboxBuilder::from_env`] restarts a migrating sandbox with a new public key.
+    pub fn migrating(mut self) -> Self {
+        self.certificate_mode = true;
+        self.migrating = true;
         self
     }
 
@@ -1109,10 +1245,20 @@ impl SandboxBuilder {
             };
             (signer, None)
         };
+        let public_key = if self.migrating {
+            Some(Arc::new(PlatformSigner {
+                key: MerchantKey::generate()?,
+                serial: keys.public_key_id.clone(),
+            }))
+        } else {
+            None
+        };
         let callbacks = callbacks::Deliveries::new(self.callback_retry_delays)?;
         let shared = Arc::new_cyclic(|owner| Shared {
             keys,
             platform: RwLock::new(Arc::new(signer)),
+            public_key,
+            serials_named: Mutex::default(),
             certificates,
             faults: Mutex::new(VecDeque::new()),
             fault_rates: Mutex::default(),

@@ -330,7 +330,7 @@ fn certificates(shared: &Shared, _params: &Params, _query: &str) -> Reply {
         return Reply::error(
             StatusCode::NOT_FOUND,
             "RESOURCE_NOT_EXISTS",
-            "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥",
+            "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。可查看指引https://pay.weixin.qq.com/docs/merchant/products/platform-certificate/wxp-pub-key-guide.html",
             None,
         );
     };
@@ -380,19 +380,20 @@ fn certificates(shared: &Shared, _params: &Params, _query: &str) -> Reply {
     Reply::ok(json!({ "data": data }))
 }
 
-/// `POST v3/profitsharing/receivers/add`: the request must name the sandbox's current key in
-/// `Wechatpay-Serial` and carry `name` encrypted with it; the answer returns `name` encrypted to
-/// the merchant key, as WeChat Pay does with sensitive fields.
+/// `POST v3/profitsharing/receivers/add`: the request must name the sandbox's current key (in
+/// migration mode either of its keys) in `Wechatpay-Serial` and carry `name` encrypted with it;
+/// the answer returns `name` encrypted to the merchant key, as WeChat Pay does with sensitive
+/// fields.
 fn add_receiver(
     shared: &Shared,
     headers: &http::HeaderMap,
     _params: &Params,
     request: AddReceiver,
 ) -> Reply {
-    let platform = shared.platform();
     let serial = headers
         .get(wechatpay::auth::header::SERIAL)
         .and_then(|v| v.to_str().ok());
+    let platform = shared.signer_for(serial);
     if serial != Some(platform.serial.as_str()) {
         return Reply::error(
             StatusCode::BAD_REQUEST,

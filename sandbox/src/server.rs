@@ -176,6 +176,18 @@ async fn handle(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(parts.uri.path().trim_start_matches('/').to_owned())
         .or_default() += 1;
+    // The key the request names: it decides which key signs the answer (migration mode).
+    let named = parts
+        .headers
+        .get(header::SERIAL)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    *shared
+        .serials_named
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(named.clone().unwrap_or_default())
+        .or_default() += 1;
     // The user's pages (a browser's requests): HTML, no signature, no faults.
     if super::pages::is_page(parts.uri.path()) {
         return Some(super::pages::serve(shared, &parts, body).await);
@@ -191,6 +203,16 @@ async fn handle(
             let path = parts.uri.path().trim_start_matches('/').to_owned();
             let (status, answer) = match &fault {
                 Some(Fault::DropConnection) => return None,
+                Some(Fault::LoseAnswer) => {
+                    let _lost = super::v2::handle(
+                        shared,
+                        &path,
+                        &body.to_bytes(),
+                        None,
+                        client_certificate,
+                    );
+                    return None;
+                }
                 Some(Fault::ServerError) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     Bytes::from_static(b"<html><body>500 Internal Server Error</body></html>"),
@@ -231,6 +253,10 @@ async fn handle(
                     routes::dispatch(shared, &parts, &body)
                 }
                 (Ok(()), Some(Fault::DropConnection)) => return None,
+                (Ok(()), Some(Fault::LoseAnswer)) => {
+                    let _lost = routes::dispatch(shared, &parts, &body);
+                    return None;
+                }
                 (Ok(()), Some(Fault::ServerError)) => Reply::error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "SYSTEM_ERROR",
@@ -271,7 +297,10 @@ async fn handle(
         insert(response.headers_mut(), header::REQUEST_ID, &request_id);
         return Some(response);
     }
-    Some(signed_response(shared, reply, fault, &request_id).map(http_body_util::Either::Left))
+    Some(
+        signed_response(shared, reply, fault, named.as_deref(), &request_id)
+            .map(http_body_util::Either::Left),
+    )
 }
 
 /// Checks the headers and the `Authorization` signature the way WeChat Pay does.
@@ -376,6 +405,7 @@ fn signed_response(
     shared: &Shared,
     reply: Reply,
     fault: Option<Fault>,
+    named: Option<&str>,
     request_id: &str,
 ) -> Response<Full<Bytes>> {
     let mut body = match &reply.body {
@@ -383,7 +413,7 @@ fn signed_response(
         None => Vec::new(),
     };
     let mut headers = http::HeaderMap::new();
-    sign_into(shared, fault.as_ref(), &mut body, &mut headers);
+    sign_into(shared, fault.as_ref(), named, &mut body, &mut headers);
     if reply.body.is_some() {
         headers.insert(
             http::header::CONTENT_TYPE,
@@ -401,10 +431,12 @@ fn signed_response(
 }
 
 /// Signs `body` as WeChat Pay signs answers and callbacks (`TIMESTAMP\nNONCE\nBODY\n` with the
-/// platform key) and adds the `Wechatpay-*` headers, or misbehaves as `fault` asks.
+/// key `named` asks for, see [`Shared::signer_for`]) and adds the `Wechatpay-*` headers, or
+/// misbehaves as `fault` asks.
 pub(crate) fn sign_into(
     shared: &Shared,
     fault: Option<&Fault>,
+    named: Option<&str>,
     body: &mut Vec<u8>,
     headers: &mut http::HeaderMap,
 ) {
@@ -415,7 +447,11 @@ pub(crate) fn sign_into(
     }
     .to_string();
     let nonce = wechatpay::__support::nonce();
-    let (mut signature, mut serial) = shared.sign(&timestamp, &nonce, body);
+    let signer = match fault {
+        Some(Fault::SignWith(key)) => shared.signer_of(*key),
+        _ => shared.signer_for(named),
+    };
+    let (mut signature, mut serial) = Shared::sign(&signer, &timestamp, &nonce, body);
     match fault {
         Some(Fault::ForeignSignature) => {
             let message = auth::answer_message(&timestamp, &nonce, body);

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use wechatpay::Client;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
     PreEntrustSign, QueryContract, SignScene, TerminateContract,
 };

@@ -1,7 +1,7 @@
 //! What several test files share: a valid pre-sign request for tests that need one to send but
 //! do not look at its fields.
 
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
 

@@ -14,10 +14,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 use wechatpay::Client;
-use wechatpay::api::papay::{
+use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
 };
-use wechatpay::api::pay::{
+use wechatpay::v3::pay::{
     H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order, OrderAmount, Payer,
 };
 use wechatpay::notify::{Event, Notification};
