@@ -22,13 +22,13 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
+use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::v3::papay::{
     ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
     EstimatedAmount, NotifyPreDeduction, PreEntrustSign, QueryContract, QueryDeductionSchedule,
     ScheduleDeduction, ScheduleState, SignScene, TerminateContract,
 };
 use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState, TradeType};
-use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 
@@ -251,14 +251,14 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         ));
     };
     expect(
-        payment.trade_state == "SUCCESS"
-            && payment.out_trade_no == out_trade_no
-            && payment.amount.as_ref().map(|a| a.total) == Some(MONTHLY_FEE),
+        payment.trade_state == Some(TradeState::Success)
+            && payment.out_trade_no.as_deref() == Some(out_trade_no.as_str())
+            && payment.amount.as_ref().and_then(|a| a.total) == i64::try_from(MONTHLY_FEE).ok(),
         || format!("the callback says {payment:?}"),
     )?;
     println!(
         "8. TRANSACTION.SUCCESS verified: transaction_id {}",
-        payment.transaction_id
+        payment.transaction_id.as_deref().unwrap_or("?")
     );
 
     let order = client

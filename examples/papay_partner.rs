@@ -22,9 +22,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use wechatpay::v3::papay::ContractState;
-use wechatpay::v3::pay::TradeState;
 use wechatpay::notify::{Event, Notification, Notifications};
+use wechatpay::v3::papay::ContractState;
 use wechatpay::v3::papay::{
     GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
     PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as Amount,
@@ -34,6 +33,7 @@ use wechatpay::v3::papay::{
     PostScheduledDeductSignPartnerContractsPreEntrustSignApp as PartnerPreSignApp,
     PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate as TerminatePartnerContract,
 };
+use wechatpay::v3::pay::TradeState;
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 
@@ -242,14 +242,14 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         )));
     };
     expect(
-        payment.trade_state == TradeState::Success
-            && payment.out_trade_no == out_trade_no
-            && payment.sub_mchid == SUB_MCHID,
+        payment.trade_state == Some(TradeState::Success)
+            && payment.out_trade_no.as_deref() == Some(out_trade_no.as_str())
+            && payment.sub_mchid.as_deref() == Some(SUB_MCHID),
         || format!("the payment callback says {payment:?}"),
     )?;
     println!(
         "6. TRANSACTION.SUCCESS verified: {}",
-        payment.transaction_id
+        payment.transaction_id.as_deref().unwrap_or("?")
     );
 
     match client.send(&query(&code, "1900000110")).await {

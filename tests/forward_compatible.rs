@@ -103,7 +103,7 @@ fn every_answer_enum_has_a_catch_all() {
 
 #[test]
 fn a_callback_with_a_new_contract_state_still_decodes() {
-    let notice: wechatpay::notify::EntrustNotice = serde_json::from_value(json!({
+    let notice: wechatpay::v3::papay::EntrustNotice = serde_json::from_value(json!({
         "mchid": "1230000109", "appid": "wxd678efh567hg6787",
         "contract_id": "Wx15463511252015071056489715", "plan_id": 12535,
         "out_contract_code": "wxwtdk20200910100000", "contract_state": "SUSPENDED",

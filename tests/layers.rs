@@ -91,6 +91,8 @@ const TABLE: &[(&str, Layer, bool)] = &[
     // catalog families, and `Event`, their dispatch), pay-sign, bill downloads, v2 sign pages,
     // the crate root.
     ("notify", At(TYPED), false),
+    // `Event`, generated from `codegen/notices.yaml`: the dispatch over the catalog's payload types.
+    ("notify::event", At(TYPED), false),
     ("paysign", At(TYPED), false),
     ("paysign::check", At(TYPED), false),
     ("download", At(TYPED), false),

@@ -20,8 +20,8 @@ use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wechatpay::v3::security::SecurityEcho;
 use wechatpay::notify::Event;
+use wechatpay::v3::security::SecurityEcho;
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey, WechatpayPublicKey};
 use wechatpay_sandbox::{Callback, Fault, Sandbox};
 
@@ -207,7 +207,7 @@ async fn an_entrust_sign_callback_is_verified_decrypted_and_typed() {
     let schedule = contract.deduct_schedule.as_ref().unwrap();
     assert_eq!(
         schedule.estimated_deduct_amount.as_ref().unwrap().amount,
-        1500
+        Some(1500)
     );
 
     // The same callback decodes into any type the merchant chooses, JSON included.

@@ -22,9 +22,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use wechatpay::notify::{Event, Notification};
+use wechatpay::v3::papay::PartnerEntrustNotice;
 use wechatpay::v3::papay::{ContractState, QueryContract};
-use wechatpay::v3::pay::{TradeState, TradeType};
-use wechatpay::notify::{Event, Notification, PartnerEntrustNotice, PartnerTransactionNotice};
 use wechatpay::v3::papay::{
     GetPayPartnerSchedulesContractIdContractId as QueryPartnerSchedule,
     GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
@@ -40,12 +40,14 @@ use wechatpay::v3::partner_papay::{
     PostContractsContractIdNotify as PartnerPreDeductionNotice,
     PostContractsContractIdNotifyEstimatedAmount as EstimatedAmount,
 };
+use wechatpay::v3::pay::PartnerTransaction;
 use wechatpay::v3::pay::{
     PostPartnerTransactionsAppAmount as OrderAmount,
     PostPartnerTransactionsCodepayResponsePayer as PartnerPayer,
     PostPartnerTransactionsJsapiWithContract as PartnerJsapiWithContract,
     PostPartnerTransactionsJsapiWithContractContractInfo as ContractInfo,
 };
+use wechatpay::v3::pay::{TradeState, TradeType};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 
@@ -124,7 +126,7 @@ impl World {
         }
     }
 
-    async fn payment_callback(&mut self) -> PartnerTransactionNotice {
+    async fn payment_callback(&mut self) -> PartnerTransaction {
         match self.callback("TRANSACTION.SUCCESS").await.resource {
             Event::PartnerTransaction(notice) => notice,
             other => panic!("not a partner payment callback: {other:?}"),
@@ -263,7 +265,7 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     assert!(notice.sp_openid.is_some(), "{notice:?}");
     let sub_openid = notice.sub_openid.clone().expect("signed under sub_appid");
     assert_eq!(notice.out_contract_code, "SP-C1");
-    assert_eq!(notice.plan_id, PLAN_ID as u64);
+    assert_eq!(notice.plan_id, PLAN_ID);
 
     // Query.
     let contract = world
@@ -300,16 +302,19 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     assert_eq!(accepted.out_trade_no.as_deref(), Some("SP-T1"));
     assert_eq!(accepted.amount.and_then(|a| a.total), Some(800));
     let payment = world.payment_callback().await;
-    assert_eq!(payment.sp_mchid, mchid);
-    assert_eq!(payment.sp_appid, SP_APPID);
-    assert_eq!(payment.sub_mchid, SUB_MCHID);
+    assert_eq!(payment.sp_mchid.as_deref(), Some(mchid.as_str()));
+    assert_eq!(payment.sp_appid.as_deref(), Some(SP_APPID));
+    assert_eq!(payment.sub_mchid.as_deref(), Some(SUB_MCHID));
     assert_eq!(payment.sub_appid.as_deref(), Some(SUB_APPID));
-    assert_eq!(payment.out_trade_no, "SP-T1");
-    assert_eq!(payment.trade_state, TradeState::Success);
-    assert_eq!(payment.trade_type, Some(TradeType::Pap));
+    assert_eq!(payment.out_trade_no.as_deref(), Some("SP-T1"));
+    assert_eq!(payment.trade_state, Some(TradeState::Success));
+    assert_eq!(
+        payment.trade_type.as_ref().map(TradeType::as_str),
+        Some("PAP")
+    );
     assert_eq!(payment.contract_id.as_deref(), Some(contract_id.as_str()));
     assert_eq!(payment.attach.as_deref(), Some("partner"));
-    assert_eq!(payment.amount.as_ref().map(|a| a.total), Some(800));
+    assert_eq!(payment.amount.as_ref().and_then(|a| a.total), Some(800));
     let payer = payment.payer.expect("the payer");
     assert_eq!(payer.sub_openid.as_deref(), Some(sub_openid.as_str()));
     assert_eq!(payer.sp_openid, notice.sp_openid);
@@ -364,7 +369,7 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     assert_eq!(notice.contract_state, ContractState::Terminated);
     assert_eq!(notice.sub_mchid, SUB_MCHID);
     let info = notice.contract_terminate_info.expect("termination info");
-    assert_eq!(info.contract_termination_mode, "MCH_API_TERMINATE");
+    assert_eq!(info.contract_termination_mode.as_str(), "MCH_API_TERMINATE");
     assert_eq!(
         info.contract_termination_remark.as_deref(),
         Some("用户退订")
@@ -435,7 +440,8 @@ async fn the_user_signing_in_an_h5_page_and_terminating_in_wechat() {
         notice
             .contract_terminate_info
             .unwrap()
-            .contract_termination_mode,
+            .contract_termination_mode
+            .as_str(),
         "USER_TERMINATE"
     );
 }
@@ -483,7 +489,7 @@ async fn pay_and_sign_for_a_sub_merchant_signs_when_the_user_pays() {
     assert!(answer.prepay_id.expect("a prepay id").starts_with("wx"));
     world.sandbox.pay_transaction("SP-PAY-1").unwrap();
     let payment = world.payment_callback().await;
-    assert_eq!(payment.sub_mchid, SUB_MCHID);
+    assert_eq!(payment.sub_mchid.as_deref(), Some(SUB_MCHID));
     assert_eq!(payment.trade_type, Some(TradeType::Jsapi));
     assert_eq!(
         payment.payer.unwrap().sub_openid.as_deref(),

@@ -171,7 +171,7 @@ pub fn emit(
             family.feature, family.feature, family.module
         );
         let mut module = Module::new(family, names)?;
-        module.notices = crate::notices::own_types(notices, &family.module);
+        module.notices = crate::notices::injections(notices, &family.module);
         let (text, stats) = module.render()?;
         // Every callback resource a kind names is a type of its module.
         for item in notices {
@@ -633,7 +633,7 @@ struct Module<'a> {
     alias: BTreeMap<String, String>,
     /// The callback payload types declared here (`codegen/notices.yaml`): name, schema, a service
     /// provider's, documentation.
-    notices: Vec<(&'a str, &'a Schema, bool, String)>,
+    notices: Vec<crate::notices::Injection<'a>>,
 }
 
 impl<'a> Module<'a> {
@@ -1113,7 +1113,18 @@ impl<'a> Module<'a> {
 
     /// Merges the type `other` into `keep`; `other` is no longer declared and names `keep`.
     fn absorb(&mut self, keep: &str, other: &str) {
-        if keep == other || self.alias.contains_key(other) {
+        // Either may have been merged away already: merge what they stand for now (so that no
+        // two types ever name each other).
+        let resolve = |token: &str| {
+            let mut token = token.to_owned();
+            while let Some(next) = self.alias.get(&token) {
+                token.clone_from(next);
+            }
+            token
+        };
+        let (keep, other) = (resolve(keep), resolve(other));
+        let (keep, other) = (keep.as_str(), other.as_str());
+        if keep == other {
             return;
         }
         let Some(def) = self.types.get(other) else {
@@ -1227,13 +1238,14 @@ impl<'a> Module<'a> {
         visit.push_str("}\n");
         // The callback payloads of this family: decoded like answers, named as the notices file
         // says (the name is their model's).
-        for (name, schema, partner, doc) in self.notices.clone() {
-            self.partner = partner;
-            let mut schema = schema.clone();
-            schema.model = Some(name.to_owned());
+        for injection in self.notices.clone() {
+            self.partner = injection.partner;
+            let mut schema = injection.schema.clone();
+            schema.model = Some(injection.model.clone());
+            let doc = injection.doc;
             let hint = Hint {
                 in_answer: true,
-                op: name.to_owned(),
+                op: injection.model.clone(),
                 path: Vec::new(),
                 field: None,
                 parent_field: None,

@@ -279,6 +279,12 @@ fn run_emit(repo: &Path) -> Result<String, String> {
             emit::family_table(&facts),
         ),
         (
+            "README.md",
+            notices::README_BEGIN,
+            notices::README_END,
+            notices::readme_block(&notices),
+        ),
+        (
             "Cargo.toml",
             emit_v2::FEATURES_BEGIN,
             emit_v2::FEATURES_END,

@@ -69,6 +69,11 @@ pub struct Resource {
     /// A service provider's own type (behind `partner` in a default family).
     #[serde(default)]
     pub partner: bool,
+    /// Fields the notice carries beyond the answer's (papay deductions' `contract_id` on a
+    /// payment): added, optional, to the answer's type (which the answers of one official model
+    /// share).
+    #[serde(default)]
+    pub extra: Vec<crate::facts::Field>,
 }
 
 impl Resource {
@@ -117,8 +122,10 @@ pub struct Resolved {
     pub features: Vec<String>,
     /// The family feature of its type (empty for JSON).
     pub family: String,
-    /// Its resource's shape (its own, or the operation's answer).
+    /// Its resource's shape (its own, or the operation's answer with the extra fields).
     pub schema: Option<Schema>,
+    /// The official model of an answer resource with extra fields (what merges them into it).
+    pub model: Option<String>,
 }
 
 impl NoticesFile {
@@ -127,7 +134,8 @@ impl NoticesFile {
     /// # Errors
     /// See [`NoticesFile::read`] and [`NoticesFile::resolve`].
     pub fn resolved(repo: &Path, facts: &Facts) -> Result<Vec<Resolved>, String> {
-        Self::read(&repo.join(NOTICES_FILE))?.resolve(facts)
+        let names = crate::names::NamesFile::read(&repo.join(crate::emit::NAMES_FILE))?;
+        Self::read(&repo.join(NOTICES_FILE))?.resolve(facts, &names)
     }
 
     /// Reads the file (YAML, anchors and `<<` merges allowed).
@@ -157,7 +165,11 @@ impl NoticesFile {
     /// # Errors
     /// A repeated variant, an event with two kinds and no `when` to tell them apart, a type
     /// whose module or operation does not exist.
-    pub fn resolve(&self, facts: &Facts) -> Result<Vec<Resolved>, String> {
+    pub fn resolve(
+        &self,
+        facts: &Facts,
+        names: &crate::names::NamesFile,
+    ) -> Result<Vec<Resolved>, String> {
         let mut variants = BTreeSet::new();
         let mut plain: BTreeMap<&str, &str> = BTreeMap::new();
         let modules: BTreeSet<String> = crate::emit::families(facts)
@@ -196,6 +208,7 @@ impl NoticesFile {
                     features: Vec::new(),
                     family: String::new(),
                     schema: None,
+                    model: None,
                 });
                 continue;
             };
@@ -205,6 +218,7 @@ impl NoticesFile {
                     resource.ty
                 ));
             }
+            let mut model = None;
             let (family, partner, schema) = match (&resource.answer, &resource.schema) {
                 (Some(key), None) => {
                     let operation = facts
@@ -220,11 +234,33 @@ impl NoticesFile {
                             resource.module()
                         ));
                     }
-                    let schema = operation
+                    let mut schema = operation
                         .answer
                         .schema
                         .clone()
                         .ok_or_else(|| format!("{at}: `{key}` answers no JSON"))?;
+                    if !resource.extra.is_empty() {
+                        // The extra fields merge into the answer's type through its model.
+                        let named = names.answers.get(key).cloned().or(schema.model.clone());
+                        let Some(named) = named else {
+                            return Err(format!(
+                                "{at}: extra fields need `{key}`'s answer to have a model name (name it in {})",
+                                crate::emit::NAMES_FILE
+                            ));
+                        };
+                        for field in &resource.extra {
+                            if schema.props.iter().any(|prop| prop.n == field.n) {
+                                return Err(format!(
+                                    "{at}: the extra field `{}` is already the answer's",
+                                    field.n
+                                ));
+                            }
+                            let mut field = field.clone();
+                            field.req = false;
+                            schema.props.push(field);
+                        }
+                        model = Some(named);
+                    }
                     (family, behind_partner(operation), schema)
                 }
                 (None, Some(schema)) => {
@@ -258,6 +294,7 @@ impl NoticesFile {
                 features,
                 family,
                 schema: Some(schema),
+                model,
             });
         }
         Ok(out)
@@ -269,24 +306,45 @@ fn is_ident(text: &str) -> bool {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The own-schema kinds of one family module, one per type (a type two kinds share is declared
-/// once): `(type name, schema, partner, doc)`.
+/// A type `emit` declares (or extends) in a family module for the callbacks.
+#[derive(Debug, Clone)]
+pub struct Injection<'a> {
+    /// The model name the schema carries: the type's own name, or the answer's model it extends.
+    pub model: String,
+    /// The shape.
+    pub schema: &'a Schema,
+    /// A service provider's.
+    pub partner: bool,
+    /// The type's documentation (unused when it extends an answer's type).
+    pub doc: String,
+}
+
+/// What the kinds declare in one family module: their own types (one per type a kind names; a
+/// type two kinds share is declared once), and the answer types they extend with extra fields.
 #[must_use]
-pub fn own_types<'a>(
-    resolved: &'a [Resolved],
-    module: &str,
-) -> Vec<(&'a str, &'a Schema, bool, String)> {
-    let mut out: Vec<(&str, &Schema, bool, String)> = Vec::new();
+pub fn injections<'a>(resolved: &'a [Resolved], module: &str) -> Vec<Injection<'a>> {
+    let mut out: Vec<Injection<'a>> = Vec::new();
     for item in resolved {
         let Some(resource) = &item.kind.resource else {
-            continue;
-        };
-        let Some(schema) = &resource.schema else {
             continue;
         };
         if resource.module() != module {
             continue;
         }
+        if let (Some(model), Some(schema)) = (&item.model, &item.schema) {
+            if !out.iter().any(|known| known.model == *model) {
+                out.push(Injection {
+                    model: model.clone(),
+                    schema,
+                    partner: item.features.iter().any(|f| f == PARTNER_FEATURE),
+                    doc: String::new(),
+                });
+            }
+            continue;
+        }
+        let Some(schema) = &resource.schema else {
+            continue;
+        };
         let events: Vec<String> = resolved
             .iter()
             .filter(|other| {
@@ -298,16 +356,17 @@ pub fn own_types<'a>(
             })
             .flat_map(|other| other.kind.events.iter().map(|event| format!("`{event}`")))
             .collect();
-        if let Some(known) = out.iter_mut().find(|(name, ..)| *name == resource.name()) {
-            known.3 = type_doc(&item.kind, &events);
+        let doc = type_doc(&item.kind, &events);
+        if let Some(known) = out.iter_mut().find(|known| known.model == resource.name()) {
+            known.doc = doc;
             continue;
         }
-        out.push((
-            resource.name(),
+        out.push(Injection {
+            model: resource.name().to_owned(),
             schema,
-            resource.partner,
-            type_doc(&item.kind, &events),
-        ));
+            partner: resource.partner,
+            doc,
+        });
     }
     out
 }
@@ -546,6 +605,79 @@ pub fn event_module(resolved: &[Resolved]) -> String {
         "        _ => None,\n    };\n    match event {\n        Some(event) => Ok(event),\n        None => Ok(Event::Other {\n            event_type: event_type.to_owned(),\n            resource: serde_json::from_str(plaintext)?,\n        }),\n    }\n}\n\n",
     );
     out.push_str(&decoders);
+    out
+}
+
+/// The marker lines around the README's generated list of callback kinds.
+pub const README_BEGIN: &str = "<!-- BEGIN generated callback kinds (wechatpay-codegen emit) -->";
+/// See [`README_BEGIN`].
+pub const README_END: &str = "<!-- END generated callback kinds -->";
+
+/// The README's list of callback kinds: typed ones in a table, JSON ones in a line.
+#[must_use]
+pub fn readme_block(resolved: &[Resolved]) -> String {
+    let mut out = format!("{README_BEGIN}\n");
+    let typed: Vec<&Resolved> = resolved
+        .iter()
+        .filter(|item| item.kind.resource.is_some())
+        .collect();
+    let json: Vec<&Resolved> = resolved
+        .iter()
+        .filter(|item| item.kind.resource.is_none())
+        .collect();
+    let count = |items: &[&Resolved]| {
+        items
+            .iter()
+            .map(|item| item.kind.events.len())
+            .sum::<usize>()
+    };
+    let _ = writeln!(
+        out,
+        "Typed ({} kinds, {} event types):\n\n| `event_type` | `Event::` | resource | features |\n|---|---|---|---|",
+        typed.len(),
+        count(&typed)
+    );
+    for item in &typed {
+        let resource = item
+            .kind
+            .resource
+            .as_ref()
+            .map(|r| r.ty.as_str())
+            .unwrap_or_default();
+        let when = item
+            .kind
+            .when
+            .as_ref()
+            .map(|field| format!(" (with `{field}`)"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {}{when} | `{}` | `v3::{resource}` | {} |",
+            item.kind
+                .events
+                .iter()
+                .map(|event| format!("`{event}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            item.kind.variant,
+            item.features
+                .iter()
+                .map(|feature| format!("`{feature}`"))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nKept as JSON, each in its own variant ({} kinds, {} event types; no source gives their fields): {}.",
+        json.len(),
+        count(&json),
+        json.iter()
+            .map(|item| format!("`{}`", item.kind.variant))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(out, "{README_END}");
     out
 }
 

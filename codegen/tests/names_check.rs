@@ -45,6 +45,6 @@ fn the_names_file_names_only_operations_that_exist() {
     names
         .operations
         .insert("GET v3/no/such/operation".to_owned(), "NoSuch".to_owned());
-    let error = emit::emit(&facts, &names).expect_err("a stale name is an error");
+    let error = emit::emit(&facts, &names, &[]).expect_err("a stale name is an error");
     assert!(error.contains("`GET v3/no/such/operation`"), "{error}");
 }

@@ -1916,6 +1916,8 @@ pub struct PartnerTransaction {
     pub promotion_detail: Option<Vec<PromotionDetail>>,
     /// 使用的商户贴息信息
     pub installment_info: Option<InstallmentInfo>,
+    /// 委托代扣协议ID (papay deductions only)
+    pub contract_id: Option<String>,
 }
 
 /// 支付者
@@ -2205,6 +2207,8 @@ pub struct Transaction {
     pub promotion_detail: Option<Vec<PromotionDetail>>,
     /// 使用的商户贴息信息
     pub installment_info: Option<InstallmentInfo>,
+    /// 委托代扣协议ID (papay deductions only)
+    pub contract_id: Option<String>,
 }
 
 /// 支付者
