@@ -133,11 +133,20 @@ fn assert_values(event: &Event, sent: &Value) -> &'static str {
             );
             let amount = payment.amount.as_ref().expect("the amount");
             assert_eq!(amount.total, sent["amount"]["total"].as_i64());
+            // A papay deduction's notice names its contract, which the query's answer lacks.
+            assert_eq!(
+                payment.contract_id.as_deref(),
+                Some(text(&sent["contract_id"]))
+            );
         }
         #[cfg(all(feature = "pay", feature = "partner"))]
         Event::PartnerTransaction(payment) => {
             assert_eq!(payment.sp_mchid.as_deref(), Some(text(&sent["sp_mchid"])));
             assert_eq!(payment.sub_mchid.as_deref(), Some(text(&sent["sub_mchid"])));
+            assert_eq!(
+                payment.contract_id.as_deref(),
+                Some(text(&sent["contract_id"]))
+            );
             assert_eq!(
                 payment.out_trade_no.as_deref(),
                 Some(text(&sent["out_trade_no"]))

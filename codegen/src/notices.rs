@@ -707,3 +707,58 @@ pub fn sandbox_facts(resolved: &[Resolved]) -> String {
     out.push_str("\n]\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts {
+        serde_json::from_str(
+            r#"{"source":"test","operations":[{"host":"api","method":"GET","path":"v3/refund/domestic/refunds/{out_refund_no}","name":"查询单笔退款","links":[],"answer":{"status":200,"kind":"json","schema":{"t":"object","props":[{"n":"refund_id","t":"string"}]}}}]}"#,
+        )
+        .expect("test facts")
+    }
+
+    fn resolve(yaml: &str) -> Result<Vec<Resolved>, String> {
+        NoticesFile::parse(yaml)?.resolve(&facts(), &crate::names::NamesFile::default())
+    }
+
+    #[test]
+    fn two_kinds_of_one_event_need_a_field_to_tell_them_apart() {
+        let yaml = "kinds:\n  - {variant: A, events: [X.Y], name: a, source: s}\n  - {variant: B, events: [X.Y], name: b, source: s}\n";
+        let error = resolve(yaml).unwrap_err();
+        assert!(error.contains("`X.Y` is also `A`'s"), "{error}");
+        let told_apart = "kinds:\n  - {variant: A, events: [X.Y], when: sp_mchid, name: a, source: s, resource: {type: refund::A, schema: {t: object, props: [{n: sp_mchid, t: string}]}}}\n  - {variant: B, events: [X.Y], name: b, source: s}\n";
+        let resolved = resolve(told_apart).unwrap();
+        assert_eq!(resolved[0].features, ["refund"]);
+        assert!(resolved[1].schema.is_none());
+    }
+
+    #[test]
+    fn a_resource_names_a_real_operation_and_module() {
+        let unknown = "kinds:\n  - {variant: A, events: [X.Y], name: a, source: s, resource: {type: refund::Refund, answer: GET v3/refund/nope}}\n";
+        assert!(resolve(unknown).unwrap_err().contains("no operation"));
+        let elsewhere = "kinds:\n  - {variant: A, events: [X.Y], name: a, source: s, resource: {type: pay::Refund, answer: \"GET v3/refund/domestic/refunds/{out_refund_no}\"}}\n";
+        assert!(resolve(elsewhere).unwrap_err().contains("generated family"));
+        let answer = "kinds:\n  - {variant: A, events: [X.Y], when: nope, name: a, source: s, resource: {type: refund::Refund, answer: \"GET v3/refund/domestic/refunds/{out_refund_no}\"}}\n";
+        assert!(resolve(answer).unwrap_err().contains("no `nope` field"));
+    }
+
+    #[test]
+    fn the_dispatch_tries_the_told_apart_kinds_first_and_falls_back_to_other() {
+        let yaml = "kinds:\n  - {variant: B, events: [X.Y], when: sp_mchid, name: b, source: s, resource: {type: refund::B, schema: {t: object, props: [{n: sp_mchid, t: string}]}}}\n  - {variant: A, events: [X.Y, X.Z], name: a, source: s}\n";
+        let text = event_module(&resolve(yaml).unwrap());
+        assert!(
+            text.contains("if probe.sp_mchid.is_some() { b(plaintext)? } else { Some(Event::A("),
+            "{text}"
+        );
+        assert!(text.contains("\"X.Z\" => Some(Event::A("), "{text}");
+        assert!(
+            text.contains(
+                "#[cfg(feature = \"refund\")]\n    #[cfg_attr(docsrs, doc(cfg(feature = \"refund\")))]\n    B(crate::v3::refund::B),"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("_ => None,"));
+    }
+}
