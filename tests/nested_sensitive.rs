@@ -4,10 +4,10 @@
 //! of the request; without a key nothing is sent; `Debug` never shows a value.
 
 use serde::{Deserialize, Serialize};
+use wechatpay::endpoint::RenderedRequest;
 use wechatpay::v3::pay::{
     IdentityType, JsapiPrepay, Order, OrderAmount, Payer, PayerIdentity, PrepayResponse,
 };
-use wechatpay::endpoint::RenderedRequest;
 use wechatpay::v3::transfer::{PostBatches, PostBatchesTransferDetailList};
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey};
 use wechatpay_sandbox::{ApiError, Sandbox};
