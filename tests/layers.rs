@@ -91,9 +91,12 @@ const TABLE: &[(&str, Layer, bool)] = &[
     // catalog families, and `Event`, their dispatch), pay-sign, bill downloads, v2 sign pages,
     // the crate root.
     ("notify", At(TYPED), false),
+    ("notify::payload", At(TYPED), true),
     ("paysign", At(TYPED), false),
     ("paysign::check", At(TYPED), false),
     ("download", At(TYPED), false),
+    // Hand-written helpers on the generated types (`impl` blocks beside the catalog).
+    ("catalog_ext", At(TYPED), false),
     // Settling unknown outcomes: the query loop, and `Resolve` for the catalog's money-moving
     // requests (`resolve/impls.rs`).
     ("resolve", At(TYPED), true),
@@ -101,11 +104,9 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("files", At(TYPED), false),
     ("v2::redirect", At(TYPED), false),
     ("", At(TYPED), false),
-    // The catalog, hand-written and generated, and what it is walked with.
-    ("api", Catalog, true),
+    // The generated catalog, and what it is walked with.
     ("v3", Catalog, true),
     ("v2::catalog", Catalog, true),
-    ("v2::papay", Catalog, false),
     ("__catalog", Catalog, false),
     // 8: the catalog tests (compiled into the library under `cfg(test)` only).
     ("catalog_check", At(TESTS), false),
@@ -137,7 +138,7 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("ALTERNATE_BASE_URL", At(CALL_LOOP), false),
     ("Response", At(CALL_LOOP), false),
     ("DownloadedCertificate", At(CALL_LOOP), false),
-    ("BillFile", At(TYPED), false),
+    ("BillLink", At(TYPED), false),
     ("Resolve", At(TYPED), false),
     ("Resolution", At(TYPED), false),
     ("ResolveOptions", At(TYPED), false),
