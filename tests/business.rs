@@ -361,7 +361,6 @@ async fn pre_entrust_sign_then_signing_makes_a_signed_contract() {
 }
 
 #[tokio::test]
-#[allow(deprecated)]
 async fn the_legacy_pre_sign_path_leads_to_the_same_contracts() {
     let mut world = world().await;
     // The legacy path takes the same fields as the pre-sign.
