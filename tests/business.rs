@@ -364,32 +364,9 @@ async fn pre_entrust_sign_then_signing_makes_a_signed_contract() {
 async fn the_legacy_pre_sign_path_leads_to_the_same_contracts() {
     let mut world = world().await;
     // The legacy path takes the same fields as the pre-sign.
-    let PreEntrustSign {
-        sign_scene,
-        appid,
-        openid,
-        plan_id,
-        out_contract_code,
-        contract_display_account,
-        contract_notify_url,
-        out_user_code,
-        return_url,
-        device_info,
-    } = world.pre_sign("C-legacy");
     let answer = world
         .client
-        .send(&LegacyPreEntrustSign {
-            sign_scene,
-            appid,
-            openid,
-            plan_id,
-            out_contract_code,
-            contract_display_account,
-            contract_notify_url,
-            out_user_code,
-            return_url,
-            device_info,
-        })
+        .send(&LegacyPreEntrustSign::from(world.pre_sign("C-legacy")))
         .await
         .unwrap();
     let pre_entrustweb_id = field(&answer.pre_entrustweb_id, "pre_entrustweb_id");
