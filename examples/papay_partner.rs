@@ -22,18 +22,16 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use wechatpay::v3::papay::ContractState;
-use wechatpay::v3::pay::TradeState;
 use wechatpay::notify::{Event, Notification, Notifications};
+use wechatpay::v3::papay::ContractState;
 use wechatpay::v3::papay::{
-    GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
-    PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as Amount,
-    PostPayPartnerSchedulesContractIdContractIdSchedule as SchedulePartnerDeduction,
-    PostPayPartnerTransactionsApply as ApplyPartnerDeduction,
-    PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule as SignDeductSchedule,
-    PostScheduledDeductSignPartnerContractsPreEntrustSignApp as PartnerPreSignApp,
-    PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate as TerminatePartnerContract,
+    DeductSchedule as SignDeductSchedule, PartnerApplyDeduction as ApplyPartnerDeduction,
+    PartnerQueryContract as QueryPartnerContract,
+    PartnerScheduleDeduction as SchedulePartnerDeduction,
+    PartnerScheduledDeductPreSignApp as PartnerPreSignApp,
+    PartnerTerminateContract as TerminatePartnerContract, ScheduledAmount as Amount,
 };
+use wechatpay::v3::pay::TradeState;
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 
@@ -184,7 +182,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         )));
     };
     expect(
-        notice.contract_state == ContractState::Signed
+        notice.contract_state.as_str() == ContractState::Signed.as_str()
             && notice.sp_mchid == sandbox.mchid()
             && notice.sub_mchid == SUB_MCHID
             && notice.sub_openid.is_some(),
@@ -242,7 +240,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         )));
     };
     expect(
-        payment.trade_state == TradeState::Success
+        payment.trade_state.as_str() == TradeState::Success.as_str()
             && payment.out_trade_no == out_trade_no
             && payment.sub_mchid == SUB_MCHID,
         || format!("the payment callback says {payment:?}"),

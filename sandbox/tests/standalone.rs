@@ -11,11 +11,11 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use wechatpay::Client;
-use wechatpay::v3::papay::{
-    ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
-    PreEntrustSign, QueryContract, SignScene, TerminateContract,
-};
 use wechatpay::notify::Event;
+use wechatpay::v3::papay::{
+    ApplyDeduction, ContractState, DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign,
+    QueryContract, ScheduledAmount, SignScene, TerminateContract,
+};
 
 #[test]
 fn a_client_in_another_process_completes_the_papay_story_from_the_printed_exports() {
@@ -219,7 +219,7 @@ async fn papay_story_as_a_separate_client() {
         })
         .await
         .unwrap();
-    assert_eq!(contract.contract_state, ContractState::Signed);
+    assert_eq!(contract.contract_state, Some(ContractState::Signed));
 
     let out_trade_no = format!("SD{}", std::process::id());
     client
@@ -229,7 +229,7 @@ async fn papay_story_as_a_separate_client() {
             description: "会员月费".into(),
             transaction_notify_url: notify_url.clone(),
             contract_id: contract_id.clone(),
-            amount: DeductAmount {
+            amount: ScheduledAmount {
                 total: 1500,
                 currency: Some("CNY".into()),
             },
