@@ -235,7 +235,11 @@ fn the_answer_check_takes_enum_values_by_variant_and_repeated_values_once_each()
         more["bank_typo"] = Value::from("4200000891202103228088184743");
         let decoded: wechatpay::v3::pay::Transaction =
             serde_json::from_value(more.clone()).unwrap();
-        assert_answer_holds("a value given four times, held three times", &more, &decoded);
+        assert_answer_holds(
+            "a value given four times, held three times",
+            &more,
+            &decoded,
+        );
     });
     assert!(
         caught.is_err(),

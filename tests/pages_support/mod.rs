@@ -21,7 +21,9 @@ use wechatpay::v3::fund_app::{
 use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
 };
-use wechatpay::v3::pay::{Amount, H5Info, H5Prepay, JsapiPrepay, NativePrepay, PartnerSceneInfo, Payer};
+use wechatpay::v3::pay::{
+    Amount, H5Info, H5Prepay, JsapiPrepay, NativePrepay, PartnerSceneInfo, Payer,
+};
 use wechatpay_sandbox::{Sandbox, SandboxBuilder};
 
 pub const APPID: &str = "wxd678efh567hg6787";
@@ -291,11 +293,7 @@ impl World {
     }
 
     /// A merchant transfer of `amount` fen waiting for the user.
-    pub async fn transfer(
-        &self,
-        out_bill_no: &str,
-        amount: i64,
-    ) -> TransferToUserResponse {
+    pub async fn transfer(&self, out_bill_no: &str, amount: i64) -> TransferToUserResponse {
         self.client
             .send(&TransferToUser {
                 appid: APPID.into(),
