@@ -193,8 +193,11 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         || format!("the query says {contract:?}"),
     )?;
     println!(
-        "4. query: {:?} since {}",
-        contract.contract_state,
+        "4. query: {} since {}",
+        contract
+            .contract_state
+            .as_ref()
+            .map_or("?", ContractState::as_str),
         contract.contract_signed_time.as_deref().unwrap_or("?")
     );
 
@@ -285,8 +288,12 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         format!("the booking query says {booking:?}")
     })?;
     println!(
-        "9. order query: {:?}, booking: {:?}",
-        order.trade_state, booking.schedule_state
+        "9. order query: {}, booking: {}",
+        order.trade_state.as_ref().map_or("?", TradeState::as_str),
+        booking
+            .schedule_state
+            .as_ref()
+            .map_or("?", ScheduleState::as_str)
     );
 
     let terminated = client

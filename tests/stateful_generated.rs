@@ -1,5 +1,5 @@
-//! The sandbox's stateful routes, over HTTP on loopback, decoded with the GENERATED answer types
-//! of `wechatpay::v3` (not the hand-written `wechatpay::api` ones): orders (JSAPI, Native, App
+//! The sandbox's stateful routes, over HTTP on loopback, decoded with the generated answer types
+//! of `wechatpay::v3`: orders (JSAPI, Native, App
 //! and H5 prepay, query by id and by `out_trade_no`, close), refunds (create, query), papay direct
 //! and partner (pre-sign, contract query, booking, deduction and the query of its order), in the
 //! states where WeChat Pay leaves fields out (an unpaid order has no `payer`, no
