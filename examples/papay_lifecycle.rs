@@ -22,13 +22,13 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
+use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::v3::papay::{
     ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
     EstimatedAmount, NotifyPreDeduction, PreEntrustSign, QueryContract, QueryDeductionSchedule,
     ScheduleDeduction, ScheduleState, SignScene, TerminateContract,
 };
 use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState, TradeType};
-use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 

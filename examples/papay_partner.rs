@@ -22,9 +22,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use wechatpay::v3::papay::ContractState;
-use wechatpay::v3::pay::TradeState;
 use wechatpay::notify::{Event, Notification, Notifications};
+use wechatpay::v3::papay::ContractState;
 use wechatpay::v3::papay::{
     GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
     PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as Amount,
@@ -34,6 +33,7 @@ use wechatpay::v3::papay::{
     PostScheduledDeductSignPartnerContractsPreEntrustSignApp as PartnerPreSignApp,
     PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate as TerminatePartnerContract,
 };
+use wechatpay::v3::pay::TradeState;
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 

@@ -13,6 +13,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::sync::mpsc;
+use wechatpay::notify::{Event, Notification};
 use wechatpay::v3::papay::{
     AppContractInfo, AppPrepayWithContract, ApplyDeduction, ApplyHarmonyDeduction, ContractState,
     ContractTerminationMode, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
@@ -23,11 +24,10 @@ use wechatpay::v3::papay::{
     ScheduledDeductSign, SignDeductSchedule, SignScene, TerminateContract,
 };
 use wechatpay::v3::pay::{
-    AppPrepay, CloseOrder, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order,
-    OrderAmount, Payer, QueryOrderById, QueryOrderByOutTradeNo, TradeState, TradeType,
+    AppPrepay, CloseOrder, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order, OrderAmount,
+    Payer, QueryOrderById, QueryOrderByOutTradeNo, TradeState, TradeType,
 };
 use wechatpay::v3::refund::{CreateRefund, QueryByOutRefundNo, RefundRequestAmount, RefundStatus};
-use wechatpay::notify::{Event, Notification};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::{Fault, Sandbox};
 

@@ -8,6 +8,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use wechatpay::Endpoint;
+use wechatpay::endpoint::RenderedRequest;
 use wechatpay::v3::papay::{
     AppContractInfo, AppPrepayWithContract, ApplyDeduction, ApplyHarmonyDeduction, Contract,
     DeductAmount, DeductDuration, DurationUnit, EstimatedAmount, JsapiContractInfo,
@@ -20,15 +21,14 @@ use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene,
 };
 use wechatpay::v3::pay::{
-    AppPrepay, CloseOrder, GoodsDetail, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay,
-    NativePrepay, Order, OrderAmount, OrderDetail, Payer, QueryOrderById,
-    QueryOrderByOutTradeNo, SceneInfo, SettleInfo, StoreInfo,
+    AppPrepay, CloseOrder, GoodsDetail, H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay,
+    Order, OrderAmount, OrderDetail, Payer, QueryOrderById, QueryOrderByOutTradeNo, SceneInfo,
+    SettleInfo, StoreInfo,
 };
 use wechatpay::v3::refund::{
-    CreateRefund, QueryByOutRefundNo, RefundFrom, RefundFromAccount, RefundFundsSource, RefundGoodsDetail,
-    RefundRequestAmount,
+    CreateRefund, QueryByOutRefundNo, RefundFrom, RefundFromAccount, RefundFundsSource,
+    RefundGoodsDetail, RefundRequestAmount,
 };
-use wechatpay::endpoint::RenderedRequest;
 
 fn sample(name: &str) -> Value {
     let path = format!("{}/tests/data/{name}.json", env!("CARGO_MANIFEST_DIR"));

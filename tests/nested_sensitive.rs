@@ -4,10 +4,10 @@
 //! of the request; without a key nothing is sent; `Debug` never shows a value.
 
 use serde::{Deserialize, Serialize};
+use wechatpay::endpoint::RenderedRequest;
 use wechatpay::v3::pay::{
     IdentityType, JsapiPrepay, Order, OrderAmount, Payer, PayerIdentity, PrepayResponse,
 };
-use wechatpay::endpoint::RenderedRequest;
 use wechatpay::v3::transfer::{PostBatches, PostBatchesTransferDetailList};
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey};
 use wechatpay_sandbox::{ApiError, Sandbox};
@@ -189,11 +189,13 @@ fn debug_never_shows_a_sensitive_value() {
     assert!(shown.contains("contact_type: \"LEGAL\""), "{shown}");
     // An endpoint's own sensitive field too.
     let receiver = wechatpay::v3::profitsharing::AddReceiver {
+        sub_mchid: None,
         appid: "wxd678efh567hg6787".into(),
-        receiver_type: wechatpay::v3::profitsharing::ReceiverType::MerchantId,
+        sub_appid: None,
+        r#type: wechatpay::v3::profitsharing::ReceiverType::MerchantId,
         account: "86693852".into(),
         name: Some("深圳腾讯科技有限公司".into()),
-        relation_type: wechatpay::v3::profitsharing::RelationType::Store,
+        relation_type: wechatpay::v3::profitsharing::ReceiverRelationType::Store,
         custom_relation: None,
     };
     let shown = format!("{receiver:?}");

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderValue};
-use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::notify::Rejection;
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::{ApiV3Key, Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;
 

@@ -20,8 +20,8 @@ use hyper_util::rt::TokioExecutor;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wechatpay::v3::security::SecurityEcho;
 use wechatpay::notify::Event;
+use wechatpay::v3::security::SecurityEcho;
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey, WechatpayPublicKey};
 use wechatpay_sandbox::{Callback, Fault, Sandbox};
 

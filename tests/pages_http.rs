@@ -7,12 +7,12 @@ mod pages_support;
 use base64::Engine as _;
 use http::{Method, StatusCode};
 use pages_support::{APPID, fetch, get, post, pre_sign_id, query_value, world, world_from};
-use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState};
 use wechatpay::notify::Event;
 use wechatpay::v3::fund_app::{
     GetMchTransferTransferBillsOutBillNoOutBillNo,
     PostMchTransferTransferBillsOutBillNoOutBillNoCancel,
 };
+use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState};
 use wechatpay_sandbox::Sandbox;
 
 fn is_html(answer: &pages_support::Answer) -> bool {

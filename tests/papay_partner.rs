@@ -22,9 +22,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use wechatpay::v3::papay::{ContractState, QueryContract};
-use wechatpay::v3::pay::{TradeState, TradeType};
 use wechatpay::notify::{Event, Notification, PartnerEntrustNotice, PartnerTransactionNotice};
+use wechatpay::v3::papay::{ContractState, QueryContract};
 use wechatpay::v3::papay::{
     GetPayPartnerSchedulesContractIdContractId as QueryPartnerSchedule,
     GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
@@ -46,6 +45,7 @@ use wechatpay::v3::pay::{
     PostPartnerTransactionsJsapiWithContract as PartnerJsapiWithContract,
     PostPartnerTransactionsJsapiWithContractContractInfo as ContractInfo,
 };
+use wechatpay::v3::pay::{TradeState, TradeType};
 use wechatpay::{Client, Error};
 use wechatpay_sandbox::Sandbox;
 

@@ -3,15 +3,15 @@
 
 use http::Method;
 use serde_json::{Value, json};
+use wechatpay::paysign::check::{Expected, ParamsKind, Problem, check};
+use wechatpay::paysign::{
+    MerchantTransferParams, PapaySignPage, PayscoreConfirmParams, PayscoreDetailParams,
+};
 use wechatpay::v3::papay::{
     DeductAmount, PreEntrustSign, ScheduledDeductPreSignApp, ScheduledDeductPreSignMiniProgram,
     ScheduledDeductSign, SignDeductSchedule, SignScene,
 };
 use wechatpay::v3::pay::{AppPrepay, JsapiPrepay, Order, OrderAmount, Payer};
-use wechatpay::paysign::check::{Expected, ParamsKind, Problem, check};
-use wechatpay::paysign::{
-    MerchantTransferParams, PapaySignPage, PayscoreConfirmParams, PayscoreDetailParams,
-};
 use wechatpay::{ApiV2Key, Client, MerchantKey, PublicKey};
 use wechatpay_sandbox::Sandbox;
 

@@ -6,10 +6,10 @@
 #![cfg(all(feature = "pay", feature = "combine-transactions"))]
 
 use wechatpay::Endpoint;
-use wechatpay::v3::pay::{IdentityType, PayerIdentity};
 use wechatpay::v3::combine_transactions::{
     PostAppCombinePayerInfoIdentity, PostAppCombinePayerInfoIdentityType, PostJsapi,
 };
+use wechatpay::v3::pay::{IdentityType, PayerIdentity};
 use wechatpay::v3::pay::{
     PostPartnerTransactionsAppPayerIdentity, PostPartnerTransactionsAppPayerIdentityType,
     PostTransactionsApp, PostTransactionsH5, PostTransactionsJsapi, PostTransactionsNative,

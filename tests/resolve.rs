@@ -35,15 +35,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wechatpay::v3::fund_app::{
     PostMchTransferPartnerTransferBillsTransferSceneId as SceneId,
-    PostMchTransferPartnerTransferBillsTransferSceneReportInfos as SceneReport,
-    TransferToUser,
+    PostMchTransferPartnerTransferBillsTransferSceneReportInfos as SceneReport, TransferToUser,
 };
 use wechatpay::v3::papay::{
-    PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as DeductAmount,
     ApplyDeduction,
+    PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as DeductAmount,
 };
 use wechatpay::v3::pay::{
-    PostPartnerTransactionsAppAmount, JsapiPrepay, PostTransactionsJsapiPayer,
+    JsapiPrepay, PostPartnerTransactionsAppAmount, PostTransactionsJsapiPayer,
 };
 use wechatpay::v3::profitsharing::CreateOrder;
 use wechatpay::v3::refund::{CreateRefund, PostDomesticRefundsAmount};
@@ -132,12 +131,7 @@ impl Setup {
             .id
     }
 
-    fn refund(
-        &self,
-        transaction_id: &str,
-        out_refund_no: &str,
-        refund: i64,
-    ) -> CreateRefund {
+    fn refund(&self, transaction_id: &str, out_refund_no: &str, refund: i64) -> CreateRefund {
         CreateRefund {
             sub_mchid: None,
             transaction_id: Some(transaction_id.into()),
@@ -214,12 +208,7 @@ impl Setup {
             .id
     }
 
-    fn deduction(
-        &self,
-        contract_id: &str,
-        out_trade_no: &str,
-        total: i64,
-    ) -> ApplyDeduction {
+    fn deduction(&self, contract_id: &str, out_trade_no: &str, total: i64) -> ApplyDeduction {
         ApplyDeduction {
             appid: APPID.into(),
             out_trade_no: out_trade_no.into(),

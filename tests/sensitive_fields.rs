@@ -2,8 +2,8 @@
 //! key the request names in `Wechatpay-Serial`; answers' sensitive fields decrypt with the
 //! merchant key.
 
-use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::endpoint::RenderedRequest;
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::{Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;
 

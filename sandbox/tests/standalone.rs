@@ -11,11 +11,11 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use wechatpay::Client;
+use wechatpay::notify::Event;
 use wechatpay::v3::papay::{
     ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
     PreEntrustSign, QueryContract, SignScene, TerminateContract,
 };
-use wechatpay::notify::Event;
 
 #[test]
 fn a_client_in_another_process_completes_the_papay_story_from_the_printed_exports() {

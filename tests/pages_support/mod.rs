@@ -14,17 +14,17 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 use wechatpay::Client;
-use wechatpay::v3::papay::{
-    DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
-};
-use wechatpay::v3::pay::{
-    H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order, OrderAmount, Payer,
-};
 use wechatpay::notify::{Event, Notification};
 use wechatpay::v3::fund_app::{
     PostMchTransferPartnerTransferBillsTransferSceneId,
     PostMchTransferPartnerTransferBillsTransferSceneReportInfos, PostMchTransferTransferBills,
     PostMchTransferTransferBillsResponse,
+};
+use wechatpay::v3::papay::{
+    DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
+};
+use wechatpay::v3::pay::{
+    H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order, OrderAmount, Payer,
 };
 use wechatpay_sandbox::{Sandbox, SandboxBuilder};
 
