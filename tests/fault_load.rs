@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use wechatpay::Error;
 use wechatpay::v3::papay::{
-    ApplyDeduction, DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign,
-    ScheduledAmount, SignScene,
+    ApplyDeduction, DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, ScheduledAmount,
+    SignScene,
 };
 use wechatpay_sandbox::{Fault, Sandbox};
 
@@ -71,7 +71,12 @@ async fn under_tampering_5xx_and_delays_every_ok_is_genuine_and_nothing_is_charg
         .await
         .unwrap();
     let contract_id = sandbox
-        .sign_contract(answer.pre_entrustweb_id.as_deref().expect("pre_entrustweb_id"))
+        .sign_contract(
+            answer
+                .pre_entrustweb_id
+                .as_deref()
+                .expect("pre_entrustweb_id"),
+        )
         .unwrap()
         .id;
 

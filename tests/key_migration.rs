@@ -17,7 +17,8 @@ use tokio::sync::mpsc;
 use wechatpay::v3::certificates::DownloadCertificates;
 use wechatpay::v3::profitsharing::{AddReceiver, ReceiverRelationType, ReceiverType};
 use wechatpay::{
-    ApiV3Key, Client, ClientBuilder, Endpoint, Error, MerchantKey, PlatformCertificate, WechatpaySerial,
+    ApiV3Key, Client, ClientBuilder, Endpoint, Error, MerchantKey, PlatformCertificate,
+    WechatpaySerial,
 };
 use wechatpay_sandbox::{Callback, Fault, Sandbox, SigningKey};
 
@@ -155,9 +156,11 @@ async fn a_merchant_without_certificates_is_told_to_configure_the_public_key() {
         Err(Error::NoPlatformCertificates { .. })
     ));
     assert!(matches!(
-        client.send(&DownloadCertificates {
-            algorithm_type: None,
-        }).await,
+        client
+            .send(&DownloadCertificates {
+                algorithm_type: None,
+            })
+            .await,
         Err(Error::NoPlatformCertificates { .. })
     ));
     let error = client

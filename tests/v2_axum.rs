@@ -12,9 +12,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
 use tower_service::Service as _;
+use wechatpay::v2::catalog::papay::{PreEntrustWeb, PreEntrustWebVersion};
 use wechatpay::v2::notify::V2Event;
 use wechatpay::v2::notify::axum::{VerifiedV2Event, success};
-use wechatpay::v2::catalog::papay::{PreEntrustWeb, PreEntrustWebVersion};
 use wechatpay::v2::{ApiV2Key, SignType};
 use wechatpay_sandbox::Sandbox;
 
