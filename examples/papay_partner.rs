@@ -25,13 +25,8 @@ use tokio::sync::mpsc;
 use wechatpay::notify::{Event, Notification, Notifications};
 use wechatpay::v3::papay::ContractState;
 use wechatpay::v3::papay::{
-    GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
-    PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as Amount,
-    PostPayPartnerSchedulesContractIdContractIdSchedule as SchedulePartnerDeduction,
-    PostPayPartnerTransactionsApply as ApplyPartnerDeduction,
-    PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule as SignDeductSchedule,
-    PostScheduledDeductSignPartnerContractsPreEntrustSignApp as PartnerPreSignApp,
-    PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate as TerminatePartnerContract,
+    DeductSchedule, PartnerApplyDeduction, PartnerQueryContract, PartnerScheduleDeduction,
+    PartnerScheduledDeductPreSignApp, PartnerTerminateContract, ScheduledAmount,
 };
 use wechatpay::v3::pay::TradeState;
 use wechatpay::{Client, Error};
@@ -126,15 +121,15 @@ async fn next_callback(
     Ok(notification)
 }
 
-fn fee() -> Amount {
-    Amount {
+fn fee() -> ScheduledAmount {
+    ScheduledAmount {
         total: MONTHLY_FEE,
         currency: Some("CNY".into()),
     }
 }
 
-fn query(code: &str, sub_mchid: &str) -> QueryPartnerContract {
-    QueryPartnerContract {
+fn query(code: &str, sub_mchid: &str) -> PartnerQueryContract {
+    PartnerQueryContract {
         out_contract_code: code.into(),
         plan_id: PLAN_ID,
         sub_mchid: sub_mchid.into(),
@@ -146,7 +141,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
     let code = format!("SP{}", std::process::id());
 
     let answer = client
-        .send(&PartnerPreSignApp {
+        .send(&PartnerScheduledDeductPreSignApp {
             sp_appid: SP_APPID.into(),
             sp_openid: None,
             sub_mchid: SUB_MCHID.into(),
@@ -157,7 +152,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
             contract_display_account: "会员 1001".into(),
             contract_notify_url: notify_url.clone(),
             out_user_code: Some("user-1001".into()),
-            deduct_schedule: Some(SignDeductSchedule {
+            deduct_schedule: Some(DeductSchedule {
                 estimated_deduct_date: "2026-12-01".into(),
                 estimated_deduct_amount: fee(),
                 description: "会员月费".into(),
@@ -184,7 +179,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
         )));
     };
     expect(
-        notice.contract_state == ContractState::Signed
+        notice.contract_state.as_str() == ContractState::Signed.as_str()
             && notice.sp_mchid == sandbox.mchid()
             && notice.sub_mchid == SUB_MCHID
             && notice.sub_openid.is_some(),
@@ -205,7 +200,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
     println!("4. query: SIGNED");
 
     let booking = client
-        .send(&SchedulePartnerDeduction {
+        .send(&PartnerScheduleDeduction {
             contract_id: contract_id.clone(),
             sp_appid: SP_APPID.into(),
             sub_mchid: SUB_MCHID.into(),
@@ -221,7 +216,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
 
     let out_trade_no = format!("{code}-1");
     client
-        .send(&ApplyPartnerDeduction {
+        .send(&PartnerApplyDeduction {
             sp_appid: SP_APPID.into(),
             sub_mchid: SUB_MCHID.into(),
             sub_appid: Some(SUB_APPID.into()),
@@ -260,7 +255,7 @@ async fn lifecycle(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> 
     }
 
     let ended = client
-        .send(&TerminatePartnerContract {
+        .send(&PartnerTerminateContract {
             plan_id: PLAN_ID,
             out_contract_code: code.clone(),
             sub_mchid: SUB_MCHID.into(),

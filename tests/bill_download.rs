@@ -1,13 +1,14 @@
 //! Bill downloads: the signed bill answer's SHA-1 is checked over a streamed, unsigned file.
 
 use wechatpay::Error;
-use wechatpay::v3::bill::{AccountType, FundFlowBill, TarType, TradeBill, TradeBillType};
+use wechatpay::v3::bill::{AccountType, BillType, FundFlowBill, HashType, TarType, TradeBill};
 use wechatpay_sandbox::{Fault, Sandbox};
 
 fn trade_bill(tar_type: Option<TarType>) -> TradeBill {
     TradeBill {
         bill_date: "2026-11-26".into(),
-        bill_type: Some(TradeBillType::All),
+        sub_mchid: None,
+        bill_type: Some(BillType::All),
         tar_type,
     }
 }
@@ -17,11 +18,16 @@ async fn a_trade_bill_downloads_and_matches_its_digest() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let bill = client.send(&trade_bill(None)).await.unwrap();
-    assert_eq!(bill.hash_type, "SHA1");
-    assert!(bill.download_url.contains("/v3/billdownload/file?token="));
+    assert_eq!(bill.hash_type.as_ref().map(HashType::as_str), Some("SHA1"));
+    assert!(
+        bill.download_url
+            .as_deref()
+            .expect("download_url")
+            .contains("/v3/billdownload/file?token=")
+    );
     let mut text = Vec::new();
     let file = client.download_bill(&bill, &mut text).await.unwrap();
-    assert_eq!(file.sha1, bill.hash_value);
+    assert_eq!(Some(&file.sha1), bill.hash_value.as_ref());
     assert!(!file.gzip);
     assert_eq!(file.written_bytes, text.len() as u64);
     let text = String::from_utf8(text).unwrap();
@@ -68,7 +74,7 @@ async fn a_tampered_download_is_refused_and_leaves_no_file() {
         Error::DigestMismatch {
             expected, actual, ..
         } => {
-            assert_eq!(expected, &bill.hash_value);
+            assert_eq!(Some(expected), bill.hash_value.as_ref());
             assert_ne!(actual, expected);
         }
         other => panic!("expected a digest mismatch, got {other:?}"),
@@ -97,6 +103,7 @@ async fn a_fund_flow_bill_downloads_too() {
     let bill = client
         .send(&FundFlowBill {
             bill_date: "2026-11-26".into(),
+            sub_mchid: None,
             account_type: Some(AccountType::Basic),
             tar_type: None,
         })
@@ -116,6 +123,7 @@ async fn bad_dates_and_unknown_tokens_are_api_errors() {
     let error = client
         .send(&TradeBill {
             bill_date: "20261126".into(),
+            sub_mchid: None,
             bill_type: None,
             tar_type: None,
         })
@@ -124,14 +132,15 @@ async fn bad_dates_and_unknown_tokens_are_api_errors() {
     assert_eq!(error.code(), Some("PARAM_ERROR"), "{error:?}");
 
     let mut bill = client.send(&trade_bill(None)).await.unwrap();
-    bill.download_url = "https://api.mch.weixin.qq.com/v3/billdownload/file?token=expired".into();
+    bill.download_url =
+        Some("https://api.mch.weixin.qq.com/v3/billdownload/file?token=expired".into());
     let error = client
         .download_bill(&bill, &mut Vec::new())
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("INVALID_REQUEST"), "{error:?}");
 
-    bill.download_url = "https://api.mch.weixin.qq.com/v3/pay/transactions/jsapi".into();
+    bill.download_url = Some("https://api.mch.weixin.qq.com/v3/pay/transactions/jsapi".into());
     let error = client
         .download_bill(&bill, &mut Vec::new())
         .await

@@ -17,6 +17,7 @@ async fn a_200_mib_bill_downloads_with_peak_memory_under_32_mib() {
     let bill = client
         .send(&TradeBill {
             bill_date: "2026-11-26".into(),
+            sub_mchid: None,
             bill_type: None,
             tar_type: None,
         })

@@ -24,6 +24,7 @@ async fn a_gzip_bomb_stops_at_the_size_limit_with_bounded_memory() {
     let bill = client
         .send(&TradeBill {
             bill_date: "2026-11-26".into(),
+            sub_mchid: None,
             bill_type: None,
             tar_type: Some(TarType::Gzip),
         })

@@ -115,63 +115,71 @@ async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
         lines[2]
     );
 
-    // An API v2 call goes through the same loop: one line with its path, status, Request-ID
-    // and attempts; a v2 failure is one WARN line that says whether the outcome is known.
-    let pre = client
-        .send_with_meta(&wechatpay::v2::papay::PreEntrustWeb {
-            plan_id: 12535,
-            contract_code: "trace-v2".into(),
-            request_serial: 1,
-            contract_display_account: "trace".into(),
-            notify_url: "https://yourapp.example/notify".into(),
-            version: wechatpay::v2::papay::VERSION.into(),
-            timestamp: "1414488825".into(),
-            return_app: None,
-        })
-        .await
-        .unwrap();
-    let v2_request_id = pre.request_id().unwrap().to_owned();
-    let unknown = client
-        .send(&wechatpay::v2::papay::QueryContract {
-            contract_id: Some("trace-none".into()),
-            plan_id: None,
-            contract_code: None,
-            version: wechatpay::v2::papay::VERSION.into(),
-        })
-        .await;
-    assert!(unknown.is_err());
-    let lines = client_lines(&captured);
-    assert_eq!(lines.len(), 5, "{lines:#?}");
-    for expected in [
-        " INFO ",
-        "method=POST",
-        "path=\"papay/preentrustweb\"",
-        "status=200",
-        &format!("request_id=\"{v2_request_id}\""),
-        "attempts=1",
-    ] {
-        assert!(
-            lines[3].contains(expected),
-            "{expected} not in {}",
-            lines[3]
-        );
-    }
-    for secret in ["trace-v2", "sign", sandbox.apiv2_key()] {
-        assert!(!lines[3].contains(secret), "{secret} in {}", lines[3]);
-    }
-    for expected in [
-        " WARN ",
-        "path=\"papay/querycontract\"",
-        "status=200",
-        "attempts=1",
-        "outcome_unknown=false",
-        "CONTRACT_NOT_EXIST",
-    ] {
-        assert!(
-            lines[4].contains(expected),
-            "{expected} not in {}",
-            lines[4]
-        );
+    #[cfg(feature = "v2-papay")]
+    {
+        use wechatpay::v2::catalog::papay::{
+            PreEntrustWeb, PreEntrustWebVersion, QueryContract, QueryContractVersion,
+        };
+        // An API v2 call goes through the same loop: one line with its path, status, Request-ID
+        // and attempts; a v2 failure is one WARN line that says whether the outcome is known.
+        let pre = client
+            .send_with_meta(&PreEntrustWeb {
+                sub_appid: None,
+                sub_mch_id: None,
+                plan_id: "12535".into(),
+                contract_code: "trace-v2".into(),
+                request_serial: 1,
+                contract_display_account: "trace".into(),
+                notify_url: "https://yourapp.example/notify".into(),
+                version: PreEntrustWebVersion::V10,
+                timestamp: "1414488825".into(),
+                return_app: None,
+            })
+            .await
+            .unwrap();
+        let v2_request_id = pre.request_id().unwrap().to_owned();
+        let unknown = client
+            .send(&QueryContract {
+                contract_id: Some("trace-none".into()),
+                plan_id: None,
+                contract_code: None,
+                version: QueryContractVersion::V10,
+            })
+            .await;
+        assert!(unknown.is_err());
+        let lines = client_lines(&captured);
+        assert_eq!(lines.len(), 5, "{lines:#?}");
+        for expected in [
+            " INFO ",
+            "method=POST",
+            "path=\"papay/preentrustweb\"",
+            "status=200",
+            &format!("request_id=\"{v2_request_id}\""),
+            "attempts=1",
+        ] {
+            assert!(
+                lines[3].contains(expected),
+                "{expected} not in {}",
+                lines[3]
+            );
+        }
+        for secret in ["trace-v2", "sign", sandbox.apiv2_key()] {
+            assert!(!lines[3].contains(secret), "{secret} in {}", lines[3]);
+        }
+        for expected in [
+            " WARN ",
+            "path=\"papay/querycontract\"",
+            "status=200",
+            "attempts=1",
+            "outcome_unknown=false",
+            "CONTRACT_NOT_EXIST",
+        ] {
+            assert!(
+                lines[4].contains(expected),
+                "{expected} not in {}",
+                lines[4]
+            );
+        }
     }
     drop(_guard);
 
@@ -188,18 +196,20 @@ async fn a_plain_fmt_subscriber_prints_one_line_per_call() {
     let bill = client
         .send(&wechatpay::v3::bill::TradeBill {
             bill_date: "2026-11-26".into(),
+            sub_mchid: None,
             bill_type: None,
             tar_type: None,
         })
         .await
         .unwrap();
-    let token = bill.download_url.split_once("token=").unwrap().1.to_owned();
+    let download_url = bill.download_url.clone().expect("download_url");
+    let token = download_url.split_once("token=").unwrap().1.to_owned();
     assert!(token.len() > 8, "{token}");
     client.download_bill(&bill, &mut Vec::new()).await.unwrap();
     let refused = client
         .download_bill(
             &wechatpay::v3::bill::BillDownloadUrl {
-                download_url: bill.download_url.replace("file", "file/x"),
+                download_url: Some(download_url.replace("file", "file/x")),
                 ..bill.clone()
             },
             &mut Vec::new(),

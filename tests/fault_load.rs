@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use wechatpay::Error;
 use wechatpay::v3::papay::{
-    ApplyDeduction, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType, PreEntrustSign,
+    ApplyDeduction, DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, ScheduledAmount,
     SignScene,
 };
 use wechatpay_sandbox::{Fault, Sandbox};
@@ -24,8 +24,8 @@ const TIMEOUT: Duration = Duration::from_millis(1000);
 /// How often the merchant re-sends one deduction before giving up (0.3^12 ≈ 5e-7 per deduction).
 const ATTEMPTS: usize = 12;
 
-fn amount_of(index: usize) -> u64 {
-    100 + index as u64
+fn amount_of(index: usize) -> i64 {
+    100 + i64::try_from(index).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +70,15 @@ async fn under_tampering_5xx_and_delays_every_ok_is_genuine_and_nothing_is_charg
         })
         .await
         .unwrap();
-    let contract_id = sandbox.sign_contract(&answer.pre_entrustweb_id).unwrap().id;
+    let contract_id = sandbox
+        .sign_contract(
+            answer
+                .pre_entrustweb_id
+                .as_deref()
+                .expect("pre_entrustweb_id"),
+        )
+        .unwrap()
+        .id;
 
     sandbox
         .set_fault_rates(vec![
@@ -90,7 +98,7 @@ async fn under_tampering_5xx_and_delays_every_ok_is_genuine_and_nothing_is_charg
             description: "会员月费".into(),
             transaction_notify_url: notify_url.clone(),
             contract_id: contract_id.clone(),
-            amount: DeductAmount {
+            amount: ScheduledAmount {
                 total: amount_of(index),
                 currency: Some("CNY".into()),
             },
@@ -117,9 +125,13 @@ async fn under_tampering_5xx_and_delays_every_ok_is_genuine_and_nothing_is_charg
             answer.unwrap_or_else(|| panic!("deduction {index} never succeeded: {errors:?}"));
         // The answer is the one for this request, with this amount: a tampered answer that slipped
         // through would show another figure.
-        assert_eq!(answer.out_trade_no, format!("LOAD-{index:05}"));
-        assert_eq!(answer.amount.total, amount_of(index));
-        assert_eq!(answer.amount.currency.as_deref(), Some("CNY"));
+        assert_eq!(
+            answer.out_trade_no.as_deref(),
+            Some(format!("LOAD-{index:05}").as_str())
+        );
+        let amount = answer.amount.as_ref().expect("amount");
+        assert_eq!(amount.total, Some(amount_of(index)));
+        assert_eq!(amount.currency.as_deref(), Some("CNY"));
         for error in errors {
             let kind = match &error {
                 Error::BadSignature { .. } => "bad signature",
@@ -163,7 +175,7 @@ async fn under_tampering_5xx_and_delays_every_ok_is_genuine_and_nothing_is_charg
     assert_eq!(unique.len(), DEDUCTIONS);
     for charge in &charges {
         let index: usize = charge.out_trade_no["LOAD-".len()..].parse().unwrap();
-        assert_eq!(charge.total, amount_of(index));
+        assert_eq!(i64::try_from(charge.total).ok(), Some(amount_of(index)));
     }
     // The sandbox saw more requests than deductions: the faults made the client and the
     // merchant send again.

@@ -82,14 +82,18 @@ async fn clients_and_sandboxes_are_configured_from_the_environment() {
     assert!(client.send(&request).await.unwrap().redirect_url.is_some());
     // The same environment carries the APIv2 key and appid: a v2 request is signed and its
     // verified answer read (a business failure for an unknown contract).
-    let v2_query = wechatpay::v2::papay::QueryContract {
-        contract_id: Some("100005698".into()),
-        plan_id: None,
-        contract_code: None,
-        version: wechatpay::v2::papay::VERSION.into(),
-    };
-    let error = client.send(&v2_query).await.unwrap_err();
-    assert_eq!(error.code(), Some("CONTRACT_NOT_EXIST"), "{error}");
+    #[cfg(feature = "v2-papay")]
+    {
+        use wechatpay::v2::catalog::papay::{QueryContract, QueryContractVersion};
+        let v2_query = QueryContract {
+            contract_id: Some("100005698".into()),
+            plan_id: None,
+            contract_code: None,
+            version: QueryContractVersion::V10,
+        };
+        let error = client.send(&v2_query).await.unwrap_err();
+        assert_eq!(error.code(), Some("CONTRACT_NOT_EXIST"), "{error}");
+    }
     unsafe { std::env::set_var("WECHATPAY_APIV2_KEY", "short") };
     let message = config_error(Client::from_env());
     assert!(

@@ -14,10 +14,11 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::sync::mpsc;
-use wechatpay::api::certificates::DownloadCertificates;
-use wechatpay::api::profitsharing::{AddReceiver, ReceiverType, RelationType};
+use wechatpay::v3::certificates::DownloadCertificates;
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverRelationType, ReceiverType};
 use wechatpay::{
-    ApiV3Key, Client, ClientBuilder, Error, MerchantKey, PlatformCertificate, WechatpaySerial,
+    ApiV3Key, Client, ClientBuilder, Endpoint, Error, MerchantKey, PlatformCertificate,
+    WechatpaySerial,
 };
 use wechatpay_sandbox::{Callback, Fault, Sandbox, SigningKey};
 
@@ -85,13 +86,24 @@ async fn answer_serial(client: &Client, code: &str) -> Result<String, Error> {
         .to_owned())
 }
 
+/// The JSON body an endpoint sends, for the raw-request escape hatch.
+struct Body<'a, E>(&'a E);
+
+impl<E: Endpoint> serde::Serialize for Body<'_, E> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_body(serializer)
+    }
+}
+
 fn receiver_request(name: Option<&str>) -> AddReceiver {
     AddReceiver {
+        sub_mchid: None,
         appid: "wxd678efh567hg6787".into(),
-        receiver_type: ReceiverType::MerchantId,
+        sub_appid: None,
+        r#type: ReceiverType::MerchantId,
         account: "86693852".into(),
         name: name.map(str::to_owned),
-        relation_type: RelationType::Store,
+        relation_type: ReceiverRelationType::Store,
         custom_relation: None,
     }
 }
@@ -144,7 +156,11 @@ async fn a_merchant_without_certificates_is_told_to_configure_the_public_key() {
         Err(Error::NoPlatformCertificates { .. })
     ));
     assert!(matches!(
-        client.send(&DownloadCertificates::default()).await,
+        client
+            .send(&DownloadCertificates {
+                algorithm_type: None,
+            })
+            .await,
         Err(Error::NoPlatformCertificates { .. })
     ));
     let error = client
@@ -501,7 +517,7 @@ async fn a_setting_that_names_a_key_the_client_cannot_have_is_refused_at_build()
     let client = certificate_only(&sandbox, &merchant);
     let answer = client
         .request(Method::POST, "v3/papay/sign/contracts/pre-entrust-sign")
-        .json(&common::pre_entrust_sign("hatch"))
+        .json(&Body(&common::pre_entrust_sign("hatch")))
         .send()
         .await
         .unwrap();

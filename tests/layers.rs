@@ -96,6 +96,8 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("paysign", At(TYPED), false),
     ("paysign::check", At(TYPED), false),
     ("download", At(TYPED), false),
+    // Hand-written helpers on the generated types (`impl` blocks beside the catalog).
+    ("catalog_ext", At(TYPED), false),
     // Settling unknown outcomes: the query loop, and `Resolve` for the catalog's money-moving
     // requests (`resolve/impls.rs`).
     ("resolve", At(TYPED), true),
@@ -103,11 +105,9 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("files", At(TYPED), false),
     ("v2::redirect", At(TYPED), false),
     ("", At(TYPED), false),
-    // The catalog, hand-written and generated, and what it is walked with.
-    ("api", Catalog, true),
+    // The generated catalog, and what it is walked with.
     ("v3", Catalog, true),
     ("v2::catalog", Catalog, true),
-    ("v2::papay", Catalog, false),
     ("__catalog", Catalog, false),
     // 8: the catalog tests (compiled into the library under `cfg(test)` only).
     ("catalog_check", At(TESTS), false),
@@ -139,7 +139,7 @@ const TABLE: &[(&str, Layer, bool)] = &[
     ("ALTERNATE_BASE_URL", At(CALL_LOOP), false),
     ("Response", At(CALL_LOOP), false),
     ("DownloadedCertificate", At(CALL_LOOP), false),
-    ("BillFile", At(TYPED), false),
+    ("BillLink", At(TYPED), false),
     ("Resolve", At(TYPED), false),
     ("Resolution", At(TYPED), false),
     ("ResolveOptions", At(TYPED), false),

@@ -4,11 +4,9 @@
 //! of the request; without a key nothing is sent; `Debug` never shows a value.
 
 use serde::{Deserialize, Serialize};
-use wechatpay::v3::pay::{
-    IdentityType, JsapiPrepay, Order, OrderAmount, Payer, PayerIdentity, PrepayResponse,
-};
 use wechatpay::endpoint::RenderedRequest;
-use wechatpay::v3::transfer::{PostBatches, PostBatchesTransferDetailList};
+use wechatpay::v3::pay::{Amount, Identity, IdentityType, JsapiPrepay, Payer, PrepayResponse};
+use wechatpay::v3::transfer::{InitiateBatchTransfer, TransferDetailInput};
 use wechatpay::{ApiV3Key, Client, Error, MerchantKey};
 use wechatpay_sandbox::{ApiError, Sandbox};
 
@@ -189,11 +187,13 @@ fn debug_never_shows_a_sensitive_value() {
     assert!(shown.contains("contact_type: \"LEGAL\""), "{shown}");
     // An endpoint's own sensitive field too.
     let receiver = wechatpay::v3::profitsharing::AddReceiver {
+        sub_mchid: None,
         appid: "wxd678efh567hg6787".into(),
-        receiver_type: wechatpay::v3::profitsharing::ReceiverType::MerchantId,
+        sub_appid: None,
+        r#type: wechatpay::v3::profitsharing::ReceiverType::MerchantId,
         account: "86693852".into(),
         name: Some("深圳腾讯科技有限公司".into()),
-        relation_type: wechatpay::v3::profitsharing::RelationType::Store,
+        relation_type: wechatpay::v3::profitsharing::ReceiverRelationType::Store,
         custom_relation: None,
     };
     let shown = format!("{receiver:?}");
@@ -202,8 +202,8 @@ fn debug_never_shows_a_sensitive_value() {
     assert!(shown.contains("86693852"), "{shown}");
 }
 
-fn transfer_batch(user_names: &[&str]) -> PostBatches {
-    PostBatches {
+fn transfer_batch(user_names: &[&str]) -> InitiateBatchTransfer {
+    InitiateBatchTransfer {
         appid: "wxf636efh567hg4356".into(),
         out_batch_no: "plfk2020042013".into(),
         batch_name: "2019年1月深圳分部报销单".into(),
@@ -213,7 +213,7 @@ fn transfer_batch(user_names: &[&str]) -> PostBatches {
         transfer_detail_list: user_names
             .iter()
             .enumerate()
-            .map(|(index, name)| PostBatchesTransferDetailList {
+            .map(|(index, name)| TransferDetailInput {
                 out_detail_no: format!("x23zy545Bd543{index}"),
                 transfer_amount: 2_000_000,
                 transfer_remark: "2020年4月报销".into(),
@@ -340,33 +340,31 @@ async fn without_a_wechatpay_key_nothing_is_sent_and_the_error_says_why() {
 
 fn real_name_order(number: &str) -> JsapiPrepay {
     JsapiPrepay {
-        order: Order {
-            appid: "wxd678efh567hg6787".into(),
-            mchid: String::new(),
-            description: "以旧换新-冰箱".into(),
-            out_trade_no: format!("RN{}", number.len()),
-            time_expire: None,
-            attach: None,
-            notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
-            goods_tag: Some("WXG".into()),
-            limit_pay: Some(vec![wechatpay::v3::pay::LimitPay::NoCredit]),
-            support_fapiao: None,
-            amount: OrderAmount {
-                total: 100,
-                currency: Some("CNY".into()),
-            },
-            detail: None,
-            settle_info: None,
+        appid: "wxd678efh567hg6787".into(),
+        mchid: String::new(),
+        description: "以旧换新-冰箱".into(),
+        attach: None,
+        out_trade_no: format!("RN{}", number.len()),
+        amount: Amount {
+            total: 100,
+            currency: Some("CNY".into()),
         },
+        time_expire: None,
+        notify_url: "https://www.weixin.qq.com/wxpay/pay.php".into(),
+        goods_tag: Some("WXG".into()),
+        limit_pay: Some(vec![wechatpay::v3::pay::LimitPay::NoCredit]),
+        support_fapiao: None,
+        detail: None,
+        scene_info: None,
         payer: Payer {
-            openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
-            identity: Some(PayerIdentity {
-                kind: IdentityType::IdCard,
+            openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
+            identity: Some(Identity {
+                r#type: IdentityType::Idcard,
                 number: number.into(),
                 name: "周星星".into(),
             }),
         },
-        scene_info: None,
+        settle_info: None,
         subsidy_info: None,
     }
 }
@@ -376,17 +374,23 @@ async fn a_real_name_order_is_accepted_with_its_identity() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let mut order = real_name_order("43102119910910512X");
-    order.order.mchid = sandbox.mchid().into();
+    order.mchid = sandbox.mchid().into();
     let rendered = RenderedRequest::new(&order).unwrap();
     let body: serde_json::Value = serde_json::from_slice(rendered.body().unwrap()).unwrap();
     assert_eq!(body["limit_pay"], serde_json::json!(["no_credit"]));
     assert_eq!(body["payer"]["identity"]["type"], "IDCARD");
     let answer: PrepayResponse = client.send(&order).await.unwrap();
-    assert!(answer.prepay_id.starts_with("wx"));
+    assert!(
+        answer
+            .prepay_id
+            .as_deref()
+            .expect("prepay_id")
+            .starts_with("wx")
+    );
     assert!(!format!("{order:?}").contains("周星星"));
 
     let mut wrong = real_name_order("43102119910910512x");
-    wrong.order.mchid = sandbox.mchid().into();
+    wrong.mchid = sandbox.mchid().into();
     let error = client.send(&wrong).await.unwrap_err();
     match &error {
         Error::Api {

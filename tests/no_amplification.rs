@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderValue};
-use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::notify::Rejection;
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverRelationType, ReceiverType};
 use wechatpay::{ApiV3Key, Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;
 
@@ -173,11 +173,13 @@ async fn concurrent_first_requests_with_encrypted_fields_download_once() {
             tokio::spawn(async move {
                 client
                     .send(&AddReceiver {
+                        sub_mchid: None,
                         appid: "wx8888888888888888".into(),
-                        receiver_type: ReceiverType::MerchantId,
+                        sub_appid: None,
+                        r#type: ReceiverType::MerchantId,
                         account: format!("{mchid}{i}"),
                         name: Some("示例商户全称".into()),
-                        relation_type: RelationType::Partner,
+                        relation_type: ReceiverRelationType::Partner,
                         custom_relation: None,
                     })
                     .await

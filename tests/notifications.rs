@@ -587,10 +587,11 @@ async fn security_echo_answers_and_sends_a_callback_end_to_end() {
         .send(&SecurityEcho {
             echo_message: "hello 微信支付".into(),
             notify_url: Some(url.clone()),
+            encrypted_echo_message: None,
         })
         .await
         .unwrap();
-    assert_eq!(answer.echo_message, "hello 微信支付");
+    assert_eq!(answer.echo_message.as_deref(), Some("hello 微信支付"));
 
     let callback = received.recv().await.unwrap();
     let notification = client
@@ -616,6 +617,7 @@ async fn security_echo_answers_and_sends_a_callback_end_to_end() {
         .send(&SecurityEcho {
             echo_message: "x".into(),
             notify_url: Some("not a url".into()),
+            encrypted_echo_message: None,
         })
         .await
         .unwrap_err();
@@ -624,10 +626,11 @@ async fn security_echo_answers_and_sends_a_callback_end_to_end() {
         .send(&SecurityEcho {
             echo_message: "no callback".into(),
             notify_url: None,
+            encrypted_echo_message: None,
         })
         .await
         .unwrap();
-    assert_eq!(silent.echo_message, "no callback");
+    assert_eq!(silent.echo_message.as_deref(), Some("no callback"));
     assert_eq!(sandbox.callbacks().len(), 1);
 }
 

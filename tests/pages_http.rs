@@ -7,12 +7,9 @@ mod pages_support;
 use base64::Engine as _;
 use http::{Method, StatusCode};
 use pages_support::{APPID, fetch, get, post, pre_sign_id, query_value, world, world_from};
-use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState};
 use wechatpay::notify::Event;
-use wechatpay::v3::fund_app::{
-    GetMchTransferTransferBillsOutBillNoOutBillNo,
-    PostMchTransferTransferBillsOutBillNoOutBillNoCancel,
-};
+use wechatpay::v3::fund_app::{CancelTransfer, GetTransferBillByOutNo};
+use wechatpay::v3::pay::{QueryOrderByOutTradeNo, TradeState};
 use wechatpay_sandbox::Sandbox;
 
 fn is_html(answer: &pages_support::Answer) -> bool {
@@ -32,6 +29,7 @@ async fn trade_state(world: &pages_support::World, out_trade_no: &str) -> TradeS
         .await
         .unwrap()
         .trade_state
+        .expect("the order query answers trade_state")
 }
 
 #[tokio::test]
@@ -47,7 +45,10 @@ async fn signing_through_the_page_signs_calls_back_and_returns_to_return_url() {
         format!(
             "{}sandbox/papay/entrustweb?pre_entrustweb_id={}",
             world.sandbox.base_url(),
-            answer.pre_entrustweb_id
+            answer
+                .pre_entrustweb_id
+                .as_deref()
+                .expect("the pre-sign answer carries pre_entrustweb_id")
         )
     );
     let page = get(&url).await;
@@ -169,7 +170,7 @@ async fn h5_cashier_pays_or_cancels_and_returns_to_redirect_url_unchanged() {
     let cancelled = post(&url, &[("action", "cancel")]).await;
     assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
     assert_eq!(cancelled.location(), back);
-    assert_eq!(trade_state(&world, "O-h5-page").await, TradeState::NotPay);
+    assert_eq!(trade_state(&world, "O-h5-page").await, TradeState::Notpay);
     world.no_callback().await;
 
     let paid = post(&url, &[("action", "pay")]).await;
@@ -347,7 +348,7 @@ async fn transfer_confirmation_receives_and_merchant_cancel_cancels() {
     assert_eq!(resource["transfer_amount"], 150);
     let bill = world
         .client
-        .send(&GetMchTransferTransferBillsOutBillNoOutBillNo {
+        .send(&GetTransferBillByOutNo {
             out_bill_no: "T-page-1".into(),
         })
         .await
@@ -362,7 +363,7 @@ async fn transfer_confirmation_receives_and_merchant_cancel_cancels() {
     let second = world.transfer("T-page-2", 99).await;
     let cancel = world
         .client
-        .send(&PostMchTransferTransferBillsOutBillNoOutBillNoCancel {
+        .send(&CancelTransfer {
             out_bill_no: "T-page-2".into(),
         })
         .await
@@ -442,7 +443,7 @@ async fn unknown_and_malformed_links_get_a_page_saying_so_and_change_nothing() {
     let junk = fetch(Method::POST, &code_url, Some(&[("action", "launch")]), &[]).await;
     assert_eq!(junk.status, StatusCode::BAD_REQUEST);
     assert!(world.sandbox.charges().is_empty());
-    assert_eq!(trade_state(&world, "O-untouched").await, TradeState::NotPay);
+    assert_eq!(trade_state(&world, "O-untouched").await, TradeState::Notpay);
     world.no_callback().await;
 }
 

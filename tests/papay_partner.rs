@@ -26,26 +26,14 @@ use wechatpay::notify::{Event, Notification};
 use wechatpay::v3::papay::PartnerEntrustNotice;
 use wechatpay::v3::papay::{ContractState, QueryContract};
 use wechatpay::v3::papay::{
-    GetPayPartnerSchedulesContractIdContractId as QueryPartnerSchedule,
-    GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode as QueryPartnerContract,
-    PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as Amount,
-    PostPayPartnerSchedulesContractIdContractIdSchedule as SchedulePartnerDeduction,
-    PostPayPartnerTransactionsApply as ApplyPartnerDeduction,
-    PostScheduledDeductSignContractsPreEntrustSignAppDeductSchedule as SignDeductSchedule,
-    PostScheduledDeductSignPartnerContractsPreEntrustSignApp as PartnerPreSignApp,
-    PostScheduledDeductSignPartnerContractsPreEntrustSignH5 as PartnerPreSignH5,
-    PostSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate as TerminatePartnerContract,
+    DeductSchedule, PartnerApplyDeduction, PartnerQueryContract, PartnerQueryDeductionSchedule,
+    PartnerScheduleDeduction, PartnerScheduledDeductPreSignApp, PartnerScheduledDeductPreSignH5,
+    PartnerTerminateContract, ScheduledAmount,
 };
-use wechatpay::v3::partner_papay::{
-    PostContractsContractIdNotify as PartnerPreDeductionNotice,
-    PostContractsContractIdNotifyEstimatedAmount as EstimatedAmount,
-};
+use wechatpay::v3::partner_papay::{EstimatedAmount, PartnerDeductNotify};
 use wechatpay::v3::pay::PartnerTransaction;
 use wechatpay::v3::pay::{
-    PostPartnerTransactionsAppAmount as OrderAmount,
-    PostPartnerTransactionsCodepayResponsePayer as PartnerPayer,
-    PostPartnerTransactionsJsapiWithContract as PartnerJsapiWithContract,
-    PostPartnerTransactionsJsapiWithContractContractInfo as ContractInfo,
+    Amount, JsapiWithContractInfo, PartnerJsapiPrepayWithContract, PartnerTransactionPayer,
 };
 use wechatpay::v3::pay::{TradeState, TradeType};
 use wechatpay::{Client, Error};
@@ -133,8 +121,8 @@ impl World {
         }
     }
 
-    fn pre_sign(&self, code: &str, estimated_total: i64) -> PartnerPreSignApp {
-        PartnerPreSignApp {
+    fn pre_sign(&self, code: &str, estimated_total: i64) -> PartnerScheduledDeductPreSignApp {
+        PartnerScheduledDeductPreSignApp {
             sp_appid: SP_APPID.into(),
             sp_openid: None,
             sub_mchid: SUB_MCHID.into(),
@@ -145,7 +133,7 @@ impl World {
             contract_display_account: "微信代扣用户A".into(),
             contract_notify_url: self.notify_url.clone(),
             out_user_code: Some("user-a".into()),
-            deduct_schedule: Some(SignDeductSchedule {
+            deduct_schedule: Some(DeductSchedule {
                 estimated_deduct_date: "2026-12-01".into(),
                 estimated_deduct_amount: cny(estimated_total),
                 description: "会员月费".into(),
@@ -171,8 +159,8 @@ impl World {
         contract_id
     }
 
-    fn query(&self, code: &str, sub_mchid: &str) -> QueryPartnerContract {
-        QueryPartnerContract {
+    fn query(&self, code: &str, sub_mchid: &str) -> PartnerQueryContract {
+        PartnerQueryContract {
             out_contract_code: code.into(),
             plan_id: PLAN_ID,
             sub_mchid: sub_mchid.into(),
@@ -184,8 +172,8 @@ impl World {
         contract_id: &str,
         out_trade_no: &str,
         total: i64,
-    ) -> ApplyPartnerDeduction {
-        ApplyPartnerDeduction {
+    ) -> PartnerApplyDeduction {
+        PartnerApplyDeduction {
             sp_appid: SP_APPID.into(),
             sub_mchid: SUB_MCHID.into(),
             sub_appid: Some(SUB_APPID.into()),
@@ -199,8 +187,8 @@ impl World {
         }
     }
 
-    fn schedule(&self, contract_id: &str, sub_mchid: &str, total: i64) -> SchedulePartnerDeduction {
-        SchedulePartnerDeduction {
+    fn schedule(&self, contract_id: &str, sub_mchid: &str, total: i64) -> PartnerScheduleDeduction {
+        PartnerScheduleDeduction {
             contract_id: contract_id.into(),
             sp_appid: SP_APPID.into(),
             sub_mchid: sub_mchid.into(),
@@ -210,8 +198,8 @@ impl World {
     }
 }
 
-fn cny(total: i64) -> Amount {
-    Amount {
+fn cny(total: i64) -> ScheduledAmount {
+    ScheduledAmount {
         total,
         currency: Some("CNY".into()),
     }
@@ -261,7 +249,10 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     assert_eq!(notice.sp_appid, SP_APPID);
     assert_eq!(notice.sub_mchid, SUB_MCHID);
     assert_eq!(notice.sub_appid.as_deref(), Some(SUB_APPID));
-    assert_eq!(notice.contract_state, ContractState::Signed);
+    assert_eq!(
+        notice.contract_state.as_str(),
+        ContractState::Signed.as_str()
+    );
     assert!(notice.sp_openid.is_some(), "{notice:?}");
     let sub_openid = notice.sub_openid.clone().expect("signed under sub_appid");
     assert_eq!(notice.out_contract_code, "SP-C1");
@@ -320,7 +311,7 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     assert_eq!(payer.sp_openid, notice.sp_openid);
     let booking = world
         .client
-        .send(&QueryPartnerSchedule {
+        .send(&PartnerQueryDeductionSchedule {
             contract_id: contract_id.clone(),
             sub_mchid: SUB_MCHID.into(),
         })
@@ -338,7 +329,7 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     // A pre-deduction notice to the user: 204.
     world
         .client
-        .send(&PartnerPreDeductionNotice {
+        .send(&PartnerDeductNotify {
             contract_id: contract_id.clone(),
             sp_mchid: mchid.clone(),
             sp_appid: SP_APPID.into(),
@@ -356,7 +347,7 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
     // Terminate: the answer and the callback say TERMINATED by the merchant's API.
     let ended = world
         .client
-        .send(&TerminatePartnerContract {
+        .send(&PartnerTerminateContract {
             plan_id: PLAN_ID,
             out_contract_code: "SP-C1".into(),
             sub_mchid: SUB_MCHID.into(),
@@ -366,7 +357,10 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
         .unwrap();
     assert_eq!(ended.contract_state.as_deref(), Some("TERMINATED"));
     let notice = world.contract_callback("ENTRUST.TERMINATE").await;
-    assert_eq!(notice.contract_state, ContractState::Terminated);
+    assert_eq!(
+        notice.contract_state.as_str(),
+        ContractState::Terminated.as_str()
+    );
     assert_eq!(notice.sub_mchid, SUB_MCHID);
     let info = notice.contract_terminate_info.expect("termination info");
     assert_eq!(info.contract_termination_mode.as_str(), "MCH_API_TERMINATE");
@@ -391,7 +385,7 @@ async fn the_partner_papay_story_from_pre_sign_to_termination() {
 #[tokio::test]
 async fn the_user_signing_in_an_h5_page_and_terminating_in_wechat() {
     let mut world = world().await;
-    let request = PartnerPreSignH5 {
+    let request = PartnerScheduledDeductPreSignH5 {
         sp_appid: SP_APPID.into(),
         sp_openid: Some("oSpUser000000000000000000001".into()),
         sub_mchid: SUB_MCHID.into(),
@@ -450,7 +444,7 @@ async fn the_user_signing_in_an_h5_page_and_terminating_in_wechat() {
 async fn pay_and_sign_for_a_sub_merchant_signs_when_the_user_pays() {
     let mut world = world().await;
     let mchid = world.sandbox.mchid().to_owned();
-    let request = PartnerJsapiWithContract {
+    let request = PartnerJsapiPrepayWithContract {
         sp_appid: SP_APPID.into(),
         sp_mchid: mchid.clone(),
         sub_appid: Some(SUB_APPID.into()),
@@ -463,17 +457,17 @@ async fn pay_and_sign_for_a_sub_merchant_signs_when_the_user_pays() {
         goods_tag: None,
         settle_info: None,
         support_fapiao: None,
-        amount: OrderAmount {
+        amount: Amount {
             total: 100,
             currency: Some("CNY".into()),
         },
-        payer: PartnerPayer {
+        payer: PartnerTransactionPayer {
             sp_openid: None,
             sub_openid: Some("oSubUser00000000000000000001".into()),
         },
         detail: None,
         scene_info: None,
-        contract_info: ContractInfo {
+        contract_info: JsapiWithContractInfo {
             password_free_contract_id: None,
             token: None,
             plan_id: Some(PLAN_ID.to_string()),
@@ -556,7 +550,7 @@ async fn another_sub_merchant_cannot_see_or_use_the_contract() {
     let (status, code, _) = api_error(
         world
             .client
-            .send(&TerminatePartnerContract {
+            .send(&PartnerTerminateContract {
                 plan_id: PLAN_ID,
                 out_contract_code: "SP-C2".into(),
                 sub_mchid: OTHER_SUB_MCHID.into(),
@@ -584,7 +578,7 @@ async fn another_sub_merchant_cannot_see_or_use_the_contract() {
         world
             .client
             .send(&QueryContract {
-                plan_id: PLAN_ID as u64,
+                plan_id: PLAN_ID,
                 out_contract_code: "SP-C2".into(),
             })
             .await,
@@ -610,7 +604,7 @@ async fn a_foreign_sp_mchid_and_missing_fields_are_refused_naming_the_field() {
     let (status, code, detail) = api_error(
         world
             .client
-            .send(&PartnerPreDeductionNotice {
+            .send(&PartnerDeductNotify {
                 contract_id: contract_id.clone(),
                 sp_mchid: "1230000109".into(),
                 sp_appid: SP_APPID.into(),

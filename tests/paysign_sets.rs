@@ -3,15 +3,15 @@
 
 use http::Method;
 use serde_json::{Value, json};
-use wechatpay::v3::papay::{
-    DeductAmount, PreEntrustSign, ScheduledDeductPreSignApp, ScheduledDeductPreSignMiniProgram,
-    ScheduledDeductSign, SignDeductSchedule, SignScene,
-};
-use wechatpay::v3::pay::{AppPrepay, JsapiPrepay, Order, OrderAmount, Payer};
 use wechatpay::paysign::check::{Expected, ParamsKind, Problem, check};
 use wechatpay::paysign::{
     MerchantTransferParams, PapaySignPage, PayscoreConfirmParams, PayscoreDetailParams,
 };
+use wechatpay::v3::papay::{
+    DeductSchedule, PreEntrustSign, ScheduledAmount, ScheduledDeductPreSignApp,
+    ScheduledDeductPreSignMiniProgram, SignScene,
+};
+use wechatpay::v3::pay::{Amount, AppPrepay, JsapiPrepay, Payer};
 use wechatpay::{ApiV2Key, Client, MerchantKey, PublicKey};
 use wechatpay_sandbox::Sandbox;
 
@@ -60,62 +60,66 @@ impl World {
         }
     }
 
-    fn order(&self, out_trade_no: &str) -> Order {
-        Order {
-            appid: APPID.into(),
-            mchid: self.sandbox.mchid().into(),
-            description: "Image形象店-深圳腾大-QQ公仔".into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: None,
-            attach: None,
-            notify_url: "https://yourapp.com/notify".into(),
-            goods_tag: None,
-            limit_pay: None,
-            support_fapiao: None,
-            amount: OrderAmount {
-                total: 100,
-                currency: Some("CNY".into()),
-            },
-            detail: None,
-            settle_info: None,
-        }
-    }
-
     async fn jsapi_prepay_id(&self, out_trade_no: &str) -> String {
         self.client
             .send(&JsapiPrepay {
-                order: self.order(out_trade_no),
+                appid: APPID.into(),
+                mchid: self.sandbox.mchid().into(),
+                description: "Image形象店-深圳腾大-QQ公仔".into(),
+                attach: None,
+                out_trade_no: out_trade_no.into(),
+                amount: hundred_fen(),
+                time_expire: None,
+                notify_url: "https://yourapp.com/notify".into(),
+                goods_tag: None,
+                limit_pay: None,
+                support_fapiao: None,
+                detail: None,
+                scene_info: None,
                 payer: Payer {
-                    openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+                    openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
                     identity: None,
                 },
-                scene_info: None,
+                settle_info: None,
                 subsidy_info: None,
             })
             .await
             .unwrap()
             .prepay_id
+            .expect("the JSAPI prepay answer carries prepay_id")
     }
 }
 
-fn scheduled_sign(code: &str) -> ScheduledDeductSign {
-    ScheduledDeductSign {
-        appid: APPID.into(),
-        openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
-        plan_id: 12535,
-        out_contract_code: code.into(),
-        contract_display_account: "会员 1001".into(),
-        contract_notify_url: "https://yourapp.com/notify".into(),
-        out_user_code: None,
-        deduct_schedule: Some(SignDeductSchedule {
-            estimated_deduct_date: "2026-12-01".into(),
-            estimated_deduct_amount: DeductAmount {
-                total: 2500,
-                currency: Some("CNY".into()),
-            },
-            description: "12月会员费".into(),
-        }),
+/// 1.00 CNY, the amount of every order here.
+fn hundred_fen() -> Amount {
+    Amount {
+        total: 100,
+        currency: Some("CNY".into()),
     }
+}
+
+/// A scheduled-deduction pre-sign request of type `$request` (the app and mini-program ones share
+/// their fields) for the contract `$code`.
+macro_rules! scheduled_sign {
+    ($request:ident, $code:expr) => {
+        $request {
+            appid: APPID.into(),
+            openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
+            plan_id: 12535,
+            out_contract_code: $code.into(),
+            contract_display_account: "会员 1001".into(),
+            contract_notify_url: "https://yourapp.com/notify".into(),
+            out_user_code: None,
+            deduct_schedule: Some(DeductSchedule {
+                estimated_deduct_date: "2026-12-01".into(),
+                estimated_deduct_amount: ScheduledAmount {
+                    total: 2500,
+                    currency: Some("CNY".into()),
+                },
+                description: "12月会员费".into(),
+            }),
+        }
+    };
 }
 
 #[tokio::test]
@@ -162,13 +166,27 @@ async fn jsapi_mini_program_and_app_sets_of_a_sandbox_prepay_hold() {
     let app_prepay_id = world
         .client
         .send(&AppPrepay {
-            order: world.order("PS-app"),
+            appid: APPID.into(),
+            mchid: world.sandbox.mchid().into(),
+            description: "Image形象店-深圳腾大-QQ公仔".into(),
+            attach: None,
+            out_trade_no: "PS-app".into(),
+            amount: hundred_fen(),
+            time_expire: None,
+            notify_url: "https://yourapp.com/notify".into(),
+            goods_tag: None,
+            limit_pay: None,
+            support_fapiao: None,
+            detail: None,
             scene_info: None,
+            payer: None,
+            settle_info: None,
             subsidy_info: None,
         })
         .await
         .unwrap()
-        .prepay_id;
+        .prepay_id
+        .expect("the App prepay answer carries prepay_id");
     let app = world.client.app_pay_params(APPID, &app_prepay_id).unwrap();
     let app = serde_json::to_value(&app).unwrap();
     assert_eq!(check(&app, ParamsKind::App, &expected), vec![]);
@@ -312,9 +330,7 @@ async fn papay_pre_sign_answers_give_the_signing_pages() {
     let world = world().await;
     let answer = world
         .client
-        .send(&ScheduledDeductPreSignMiniProgram {
-            sign: scheduled_sign("PS-mp"),
-        })
+        .send(&scheduled_sign!(ScheduledDeductPreSignMiniProgram, "PS-mp"))
         .await
         .unwrap();
     let page = PapaySignPage::from_mini_program_answer(&answer);
@@ -330,9 +346,7 @@ async fn papay_pre_sign_answers_give_the_signing_pages() {
 
     let answer = world
         .client
-        .send(&ScheduledDeductPreSignApp {
-            sign: scheduled_sign("PS-app"),
-        })
+        .send(&scheduled_sign!(ScheduledDeductPreSignApp, "PS-app"))
         .await
         .unwrap();
     match PapaySignPage::from_scheduled_app_answer(&answer) {

@@ -16,23 +16,37 @@ fn fields_of(text: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `endpoint(…)]` attribute declaring `struct name` in `text` (the last one before the
+/// struct), with its `#[` or `#[wechatpay::` prefix left out.
+fn endpoint_of(text: &str, name: &str) -> String {
+    let start = text
+        .find(&format!("pub struct {name} {{"))
+        .unwrap_or_else(|| panic!("no `pub struct {name}`"));
+    text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| line.starts_with("#[endpoint(") || line.starts_with("#[wechatpay::endpoint("))
+        .unwrap_or_else(|| panic!("no endpoint attribute before `pub struct {name}`"))
+        .trim_start_matches("#[wechatpay::")
+        .trim_start_matches("#[")
+        .to_owned()
+}
+
 #[test]
 fn the_readme_declares_query_contract_as_the_catalog_does() {
     let readme = include_str!("../README.md");
-    let catalog = include_str!("../runtime/src/api/papay.rs");
+    let catalog = include_str!("../runtime/src/v3/papay.rs");
     assert_eq!(
         fields_of(readme, "QueryContract"),
         fields_of(catalog, "QueryContract")
     );
-    let line = |text: &str| {
-        text.lines()
-            .find(|line| line.contains("out-contract-code/{out_contract_code}\""))
-            .map(|line| {
-                line.trim()
-                    .trim_start_matches("#[wechatpay::")
-                    .trim_start_matches("#[")
-                    .to_owned()
-            })
-    };
-    assert_eq!(line(readme), line(catalog));
+    let declaration = endpoint_of(catalog, "QueryContract");
+    assert!(
+        declaration.contains(
+            "\"v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}\""
+        ),
+        "{declaration}"
+    );
+    assert_eq!(endpoint_of(readme, "QueryContract"), declaration);
 }

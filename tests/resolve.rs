@@ -34,19 +34,12 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wechatpay::v3::fund_app::{
-    PostMchTransferPartnerTransferBillsTransferSceneId as SceneId,
-    PostMchTransferPartnerTransferBillsTransferSceneReportInfos as SceneReport,
-    TransferToUser,
+    TransferSceneId as SceneId, TransferSceneReportInfos as SceneReport, TransferToUser,
 };
-use wechatpay::v3::papay::{
-    PostInsurancePayPolicyPeriodsContractIdContractIdPolicyPeriodIdPolicyPeriodIdScheduleScheduledAmount as DeductAmount,
-    ApplyDeduction,
-};
-use wechatpay::v3::pay::{
-    PostPartnerTransactionsAppAmount, JsapiPrepay, PostTransactionsJsapiPayer,
-};
+use wechatpay::v3::papay::{ApplyDeduction, ScheduledAmount as DeductAmount};
+use wechatpay::v3::pay::{Amount, JsapiPrepay, Payer};
 use wechatpay::v3::profitsharing::CreateOrder;
-use wechatpay::v3::refund::{CreateRefund, PostDomesticRefundsAmount};
+use wechatpay::v3::refund::{CreateRefund, RefundRequestAmount};
 use wechatpay::{Client, Error, Resolution, Resolve, ResolveOptions};
 use wechatpay_sandbox::{ApiError, Fault, Sandbox};
 
@@ -100,7 +93,7 @@ impl Setup {
             description: "Image形象店-深圳腾大-QQ公仔".into(),
             attach: Some("order=1001".into()),
             out_trade_no: out_trade_no.into(),
-            amount: PostPartnerTransactionsAppAmount {
+            amount: Amount {
                 total,
                 currency: Some("CNY".into()),
             },
@@ -111,7 +104,7 @@ impl Setup {
             support_fapiao: None,
             detail: None,
             scene_info: None,
-            payer: PostTransactionsJsapiPayer {
+            payer: Payer {
                 openid: Some(OPENID.into()),
                 identity: None,
             },
@@ -132,12 +125,7 @@ impl Setup {
             .id
     }
 
-    fn refund(
-        &self,
-        transaction_id: &str,
-        out_refund_no: &str,
-        refund: i64,
-    ) -> CreateRefund {
+    fn refund(&self, transaction_id: &str, out_refund_no: &str, refund: i64) -> CreateRefund {
         CreateRefund {
             sub_mchid: None,
             transaction_id: Some(transaction_id.into()),
@@ -146,7 +134,7 @@ impl Setup {
             reason: Some("商品已售完".into()),
             notify_url: Some(self.notify_url.clone()),
             funds_account: None,
-            amount: PostDomesticRefundsAmount {
+            amount: RefundRequestAmount {
                 refund,
                 from: None,
                 total: 500,
@@ -214,12 +202,7 @@ impl Setup {
             .id
     }
 
-    fn deduction(
-        &self,
-        contract_id: &str,
-        out_trade_no: &str,
-        total: i64,
-    ) -> ApplyDeduction {
+    fn deduction(&self, contract_id: &str, out_trade_no: &str, total: i64) -> ApplyDeduction {
         ApplyDeduction {
             appid: APPID.into(),
             out_trade_no: out_trade_no.into(),
@@ -326,7 +309,7 @@ async fn an_order_that_never_reached_wechatpay_resolves_absent_and_the_same_requ
     assert!(absence.request_id.is_some());
     // Safe to send the same request again: it is placed once.
     let prepay = setup.client.send(&order).await.expect("placed");
-    assert!(!prepay.prepay_id.is_empty());
+    assert!(prepay.prepay_id.as_deref().is_some_and(|id| !id.is_empty()));
     let placed = found(setup.client.resolve(&order).await.expect("resolved"));
     assert_eq!(placed.amount.as_ref().and_then(|a| a.total), Some(300));
 }
@@ -795,20 +778,24 @@ async fn a_service_providers_deduction_whose_answer_was_lost_resolves_to_its_ord
 
 /// `Fault::LoseAnswer` on an API v2 call: the deduction is taken, its answer is lost, and the
 /// v2 order query finds it.
+#[cfg(all(feature = "v2-papay", feature = "v2-pay"))]
 #[tokio::test]
 async fn a_lost_v2_answer_leaves_the_work_done() {
-    use wechatpay::v2::papay::{PapOrderQuery, PapPayApply, PreEntrustWeb, VERSION};
+    use wechatpay::v2::catalog::papay::{PreEntrustWeb, PreEntrustWebVersion};
+    use wechatpay::v2::catalog::pay::{PapOrderQuery, PapPayApply};
 
     let setup = setup().await;
     let pre_signed = setup
         .client
         .send(&PreEntrustWeb {
-            plan_id: 12535,
+            sub_appid: None,
+            sub_mch_id: None,
+            plan_id: PLAN_ID.to_string(),
             contract_code: "RS-V2C1".into(),
             request_serial: 1,
             contract_display_account: "会员 1001".into(),
             notify_url: setup.notify_url.clone(),
-            version: VERSION.into(),
+            version: PreEntrustWebVersion::V10,
             timestamp: wechatpay::__support::unix_now().to_string(),
             return_app: None,
         })
@@ -816,7 +803,12 @@ async fn a_lost_v2_answer_leaves_the_work_done() {
         .expect("pre-signed");
     let contract_id = setup
         .sandbox
-        .sign_contract(&pre_signed.pre_entrustweb_id)
+        .sign_contract(
+            pre_signed
+                .pre_entrustweb_id
+                .as_deref()
+                .expect("pre_entrustweb_id"),
+        )
         .expect("the user signs")
         .id;
     setup.sandbox.inject(Fault::LoseAnswer);
@@ -842,12 +834,13 @@ async fn a_lost_v2_answer_leaves_the_work_done() {
     let deduction = setup
         .client
         .send(&PapOrderQuery {
-            transaction_id: None,
-            out_trade_no: Some("RS-V2D1".into()),
+            // Either identifies the order; an empty field is not sent.
+            transaction_id: String::new(),
+            out_trade_no: "RS-V2D1".into(),
         })
         .await
         .expect("the deduction was taken");
-    assert_eq!(deduction.out_trade_no, "RS-V2D1");
+    assert_eq!(deduction.out_trade_no.as_deref(), Some("RS-V2D1"));
     assert_eq!(deduction.total_fee, Some(600));
 }
 

@@ -2,18 +2,20 @@
 //! key the request names in `Wechatpay-Serial`; answers' sensitive fields decrypt with the
 //! merchant key.
 
-use wechatpay::v3::profitsharing::{AddReceiver, ReceiverType, RelationType};
 use wechatpay::endpoint::RenderedRequest;
-use wechatpay::{Error, MerchantKey};
+use wechatpay::v3::profitsharing::{AddReceiver, ReceiverRelationType, ReceiverType};
+use wechatpay::{Endpoint as _, Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;
 
 fn receiver(name: Option<&str>) -> AddReceiver {
     AddReceiver {
+        sub_mchid: None,
         appid: "wxd678efh567hg6787".into(),
-        receiver_type: ReceiverType::MerchantId,
+        sub_appid: None,
+        r#type: ReceiverType::MerchantId,
         account: "86693852".into(),
         name: name.map(str::to_owned),
-        relation_type: RelationType::Store,
+        relation_type: ReceiverRelationType::Store,
         custom_relation: None,
     }
 }
@@ -141,7 +143,11 @@ async fn the_escape_hatch_sends_the_headers_it_is_given() {
     let send = |serial: Option<&'static str>| {
         let mut request = client
             .request(http::Method::POST, "v3/profitsharing/receivers/add")
-            .json(&receiver(None));
+            .json(
+                &receiver(None)
+                    .serialize_body(serde_json::value::Serializer)
+                    .unwrap(),
+            );
         if let Some(serial) = serial {
             request = request.header("Wechatpay-Serial", serial);
         }

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use http::Method;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use wechatpay::v3::pay::QueryOrderByOutTradeNo;
 use wechatpay::sign_diagnosis::{SignDiagnosis, SignErrorCause};
+use wechatpay::v3::pay::QueryOrderByOutTradeNo;
 use wechatpay::{Client, Error, MerchantKey};
 use wechatpay_sandbox::Sandbox;
 

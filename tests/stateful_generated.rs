@@ -1,5 +1,5 @@
-//! The sandbox's stateful routes, over HTTP on loopback, decoded with the GENERATED answer types
-//! of `wechatpay::v3` (not the hand-written `wechatpay::api` ones): orders (JSAPI, Native, App
+//! The sandbox's stateful routes, over HTTP on loopback, decoded with the generated answer types
+//! of `wechatpay::v3`: orders (JSAPI, Native, App
 //! and H5 prepay, query by id and by `out_trade_no`, close), refunds (create, query), papay direct
 //! and partner (pre-sign, contract query, booking, deduction and the query of its order), in the
 //! states where WeChat Pay leaves fields out (an unpaid order has no `payer`, no
@@ -30,28 +30,17 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use wechatpay::v3::fund_app::{
-    GetMchTransferTransferBillsOutBillNoOutBillNo, PostMchTransferTransferBills,
-    PostMchTransferTransferBillsOutBillNoOutBillNoCancel,
-};
+use wechatpay::v3::fund_app::{CancelTransfer, GetTransferBillByOutNo, TransferToUser};
 use wechatpay::v3::papay::{
-    GetPayPartnerSchedulesContractIdContractId, GetPaySchedulesContractIdContractId,
-    GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode,
-    GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode,
-    PostPayPartnerSchedulesContractIdContractIdSchedule, PostPayPartnerTransactionsApply,
-    PostPaySchedulesContractIdContractIdSchedule, PostPayTransactionsApply,
-    PostScheduledDeductSignContractsPreEntrustSignApp,
-    PostScheduledDeductSignPartnerContractsPreEntrustSignApp,
-    PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate,
-    PostSignContractsPreEntrustSign,
+    ApplyDeduction, PartnerApplyDeduction, PartnerQueryContract, PartnerQueryDeductionSchedule,
+    PartnerScheduleDeduction, PartnerScheduledDeductPreSignApp, PreEntrustSign, QueryContract,
+    QueryDeductionSchedule, ScheduleDeduction, ScheduledDeductPreSignApp, TerminateContract,
 };
 use wechatpay::v3::pay::{
-    GetPartnerTransactionsIdTransactionId, GetPartnerTransactionsOutTradeNoOutTradeNo,
-    GetTransactionsIdTransactionId, GetTransactionsOutTradeNoOutTradeNo, PostTransactionsApp,
-    PostTransactionsH5, PostTransactionsJsapi, PostTransactionsNative,
-    PostTransactionsOutTradeNoOutTradeNoClose,
+    AppPrepay, CloseOrder, H5Prepay, JsapiPrepay, NativePrepay, PartnerQueryOrderById,
+    PartnerQueryOrderByOutTradeNo, QueryOrderById, QueryOrderByOutTradeNo,
 };
-use wechatpay::v3::refund::{GetDomesticRefundsOutRefundNo, PostDomesticRefunds};
+use wechatpay::v3::refund::{CreateRefund, QueryByOutRefundNo};
 use wechatpay::{Client, Endpoint};
 use wechatpay_sandbox::Sandbox;
 
@@ -269,10 +258,10 @@ impl Flow {
         out_trade_no: &str,
     ) -> (
         Value,
-        Option<<GetTransactionsOutTradeNoOutTradeNo as Endpoint>::Response>,
+        Option<<QueryOrderByOutTradeNo as Endpoint>::Response>,
     ) {
         let mchid = self.sandbox.mchid().to_owned();
-        self.call::<GetTransactionsOutTradeNoOutTradeNo>(
+        self.call::<QueryOrderByOutTradeNo>(
             what,
             &format!("v3/pay/transactions/out-trade-no/{out_trade_no}"),
             &[("mchid", &mchid)],
@@ -285,13 +274,8 @@ impl Flow {
     async fn paid_order(&mut self, out_trade_no: &str, total: i64) -> String {
         let mut body = self.order(out_trade_no, total);
         body["payer"] = json!({ "openid": OPENID });
-        self.call::<PostTransactionsJsapi>(
-            "JSAPI prepay",
-            "v3/pay/transactions/jsapi",
-            &[],
-            Some(body),
-        )
-        .await;
+        self.call::<JsapiPrepay>("JSAPI prepay", "v3/pay/transactions/jsapi", &[], Some(body))
+            .await;
         self.sandbox
             .pay_transaction(out_trade_no)
             .expect("the user pays")
@@ -331,7 +315,7 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
     let mut jsapi = flow.order("G-jsapi", 100);
     jsapi["payer"] = json!({ "openid": OPENID });
     let (raw, decoded) = flow
-        .call::<PostTransactionsJsapi>(
+        .call::<JsapiPrepay>(
             "JSAPI prepay",
             "v3/pay/transactions/jsapi",
             &[],
@@ -348,7 +332,7 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
         assert_eq!(text(&decoded.prepay_id), raw["prepay_id"].as_str());
     }
     let (raw, decoded) = flow
-        .call::<PostTransactionsNative>(
+        .call::<NativePrepay>(
             "Native prepay",
             "v3/pay/transactions/native",
             &[],
@@ -366,7 +350,7 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
         assert_eq!(text(&decoded.code_url), raw["code_url"].as_str());
     }
     let (raw, decoded) = flow
-        .call::<PostTransactionsApp>(
+        .call::<AppPrepay>(
             "App prepay",
             "v3/pay/transactions/app",
             &[],
@@ -385,7 +369,7 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
     let mut h5 = flow.order("G-h5", 400);
     h5["scene_info"] = json!({ "payer_client_ip": "203.0.113.7", "h5_info": { "type": "Wap" } });
     let (raw, decoded) = flow
-        .call::<PostTransactionsH5>("H5 prepay", "v3/pay/transactions/h5", &[], Some(h5))
+        .call::<H5Prepay>("H5 prepay", "v3/pay/transactions/h5", &[], Some(h5))
         .await;
     assert!(
         raw["h5_url"]
@@ -430,7 +414,7 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
         .expect("the user pays")
         .id;
     let (raw, decoded) = flow
-        .call::<GetTransactionsIdTransactionId>(
+        .call::<QueryOrderById>(
             "query of a paid order by id",
             &format!("v3/pay/transactions/id/{transaction_id}"),
             &[("mchid", &mchid)],
@@ -474,7 +458,7 @@ async fn orders_prepay_query_pay_and_close_decode_as_the_generated_types() {
 
     // Close the unpaid Native order: 204, then CLOSED, still without payer or success time.
     let (raw, decoded) = flow
-        .call::<PostTransactionsOutTradeNoOutTradeNoClose>(
+        .call::<CloseOrder>(
             "close",
             "v3/pay/transactions/out-trade-no/G-native/close",
             &[],
@@ -512,7 +496,7 @@ async fn refunds_decode_as_the_generated_types() {
         "amount": { "refund": 200, "total": 500, "currency": "CNY" },
     });
     let (raw, decoded) = flow
-        .call::<PostDomesticRefunds>("refund", "v3/refund/domestic/refunds", &[], Some(body))
+        .call::<CreateRefund>("refund", "v3/refund/domestic/refunds", &[], Some(body))
         .await;
     assert_eq!(raw["status"], "PROCESSING", "{raw}");
     assert!(raw.get("success_time").is_none(), "{raw}");
@@ -526,12 +510,7 @@ async fn refunds_decode_as_the_generated_types() {
         assert!(refund.success_time.is_none());
     }
     let (raw, decoded) = flow
-        .call::<GetDomesticRefundsOutRefundNo>(
-            "refund query",
-            "v3/refund/domestic/refunds/R-1",
-            &[],
-            None,
-        )
+        .call::<QueryByOutRefundNo>("refund query", "v3/refund/domestic/refunds/R-1", &[], None)
         .await;
     assert_eq!(raw["status"], "SUCCESS", "{raw}");
     assert!(raw["success_time"].is_string(), "{raw}");
@@ -579,7 +558,7 @@ async fn direct_papay_decodes_as_the_generated_types() {
         },
     });
     let (raw, decoded) = flow
-        .call::<PostSignContractsPreEntrustSign>(
+        .call::<PreEntrustSign>(
             "pre-sign",
             "v3/papay/sign/contracts/pre-entrust-sign",
             &[],
@@ -596,12 +575,7 @@ async fn direct_papay_decodes_as_the_generated_types() {
     let contract_id = flow.sign(&pre_entrustweb_id);
     let contract_path = format!("v3/papay/sign/contracts/plan-id/{PLAN_ID}/out-contract-code/GC-1");
     let (raw, decoded) = flow
-        .call::<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode>(
-            "contract query",
-            &contract_path,
-            &[],
-            None,
-        )
+        .call::<QueryContract>("contract query", &contract_path, &[], None)
         .await;
     assert_eq!(raw["contract_state"], "SIGNED", "{raw}");
     assert!(raw.get("contract_terminate_info").is_none(), "{raw}");
@@ -624,7 +598,7 @@ async fn direct_papay_decodes_as_the_generated_types() {
         "attach": "member=1001",
     });
     let (raw, decoded) = flow
-        .call::<PostPayTransactionsApply>(
+        .call::<ApplyDeduction>(
             "deduction",
             "v3/papay/pay/transactions/apply",
             &[],
@@ -659,7 +633,7 @@ async fn direct_papay_decodes_as_the_generated_types() {
 
     // Terminated: the contract says how and when.
     let (raw, decoded) = flow
-        .call::<PostSignContractsPlanIdPlanIdOutContractCodeOutContractCodeTerminate>(
+        .call::<TerminateContract>(
             "terminate",
             &format!("{contract_path}/terminate"),
             &[],
@@ -671,12 +645,7 @@ async fn direct_papay_decodes_as_the_generated_types() {
         assert_eq!(text(&terminated.contract_id), Some(contract_id.as_str()));
     }
     let (raw, decoded) = flow
-        .call::<GetSignContractsPlanIdPlanIdOutContractCodeOutContractCode>(
-            "query of a terminated contract",
-            &contract_path,
-            &[],
-            None,
-        )
+        .call::<QueryContract>("query of a terminated contract", &contract_path, &[], None)
         .await;
     assert_eq!(raw["contract_state"], "TERMINATED", "{raw}");
     assert!(
@@ -707,7 +676,7 @@ async fn scheduled_papay_decodes_as_the_generated_types() {
         },
     });
     let (raw, decoded) = flow
-        .call::<PostScheduledDeductSignContractsPreEntrustSignApp>(
+        .call::<ScheduledDeductPreSignApp>(
             "scheduled pre-sign",
             "v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app",
             &[],
@@ -726,7 +695,7 @@ async fn scheduled_papay_decodes_as_the_generated_types() {
 
     // Not booked yet: no amounts.
     let (raw, decoded) = flow
-        .call::<GetPaySchedulesContractIdContractId>("schedule query", &schedule_path, &[], None)
+        .call::<QueryDeductionSchedule>("schedule query", &schedule_path, &[], None)
         .await;
     assert_eq!(raw["schedule_state"], "NO_SCHEDULED", "{raw}");
     assert!(
@@ -740,7 +709,7 @@ async fn scheduled_papay_decodes_as_the_generated_types() {
 
     // Booked, then deducted: PAID with the amount.
     let (raw, decoded) = flow
-        .call::<PostPaySchedulesContractIdContractIdSchedule>(
+        .call::<ScheduleDeduction>(
             "booking",
             &format!("{schedule_path}/schedule"),
             &[],
@@ -759,7 +728,7 @@ async fn scheduled_papay_decodes_as_the_generated_types() {
         "contract_id": contract_id,
         "amount": { "total": 800, "currency": "CNY" },
     });
-    flow.call::<PostPayTransactionsApply>(
+    flow.call::<ApplyDeduction>(
         "scheduled deduction",
         "v3/papay/pay/transactions/apply",
         &[],
@@ -767,12 +736,7 @@ async fn scheduled_papay_decodes_as_the_generated_types() {
     )
     .await;
     let (raw, decoded) = flow
-        .call::<GetPaySchedulesContractIdContractId>(
-            "query of a paid schedule",
-            &schedule_path,
-            &[],
-            None,
-        )
+        .call::<QueryDeductionSchedule>("query of a paid schedule", &schedule_path, &[], None)
         .await;
     assert_eq!(raw["schedule_state"], "PAID", "{raw}");
     assert_eq!(raw["deduct_amount"]["total"], 800, "{raw}");
@@ -810,7 +774,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         },
     });
     let (raw, decoded) = flow
-        .call::<PostScheduledDeductSignPartnerContractsPreEntrustSignApp>(
+        .call::<PartnerScheduledDeductPreSignApp>(
             "partner pre-sign",
             "v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app",
             &[],
@@ -826,7 +790,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
     }
     let contract_id = flow.sign(&pre_entrustweb_id);
     let (raw, decoded) = flow
-        .call::<GetSignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCode>(
+        .call::<PartnerQueryContract>(
             "partner contract query",
             &format!("v3/papay/sign/partner/contracts/plan-id/{PLAN_ID}/out-contract-code/GP-1"),
             &[("sub_mchid", SUB_MCHID)],
@@ -849,7 +813,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
     // Booking, deduction, and the provider's queries of the deduction's order.
     let schedule_path = format!("v3/papay/pay/partner/schedules/contract-id/{contract_id}");
     let (raw, decoded) = flow
-        .call::<PostPayPartnerSchedulesContractIdContractIdSchedule>(
+        .call::<PartnerScheduleDeduction>(
             "partner booking",
             &format!("{schedule_path}/schedule"),
             &[],
@@ -877,7 +841,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         "attach": "partner",
     });
     let (raw, decoded) = flow
-        .call::<PostPayPartnerTransactionsApply>(
+        .call::<PartnerApplyDeduction>(
             "partner deduction",
             "v3/papay/pay/partner/transactions/apply",
             &[],
@@ -892,7 +856,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         );
     }
     let (raw, decoded) = flow
-        .call::<GetPayPartnerSchedulesContractIdContractId>(
+        .call::<PartnerQueryDeductionSchedule>(
             "partner schedule query",
             &schedule_path,
             &[("sub_mchid", SUB_MCHID)],
@@ -904,7 +868,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         assert_eq!(wire(&schedule.schedule_state), "PAID");
     }
     let (raw, decoded) = flow
-        .call::<GetPartnerTransactionsOutTradeNoOutTradeNo>(
+        .call::<PartnerQueryOrderByOutTradeNo>(
             "partner order query by out_trade_no",
             "v3/pay/partner/transactions/out-trade-no/GPT-1",
             &[("sp_mchid", &mchid), ("sub_mchid", SUB_MCHID)],
@@ -935,7 +899,7 @@ async fn partner_papay_and_its_orders_decode_as_the_generated_types() {
         assert!(order.payer.is_some());
     }
     let (raw, decoded) = flow
-        .call::<GetPartnerTransactionsIdTransactionId>(
+        .call::<PartnerQueryOrderById>(
             "partner order query by id",
             &format!("v3/pay/partner/transactions/id/{transaction_id}"),
             &[("sp_mchid", &mchid), ("sub_mchid", SUB_MCHID)],
@@ -990,7 +954,7 @@ async fn merchant_transfer_bills_decode_as_the_generated_types() {
         "transfer_scene_report_infos": [{ "info_type": "活动名称", "info_content": "注册会员有礼" }],
     });
     let (raw, created) = flow
-        .call::<PostMchTransferTransferBills>(
+        .call::<TransferToUser>(
             "initiate a transfer",
             "v3/fund-app/mch-transfer/transfer-bills",
             &[],
@@ -1004,7 +968,7 @@ async fn merchant_transfer_bills_decode_as_the_generated_types() {
     }
     let path = "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/G-T1";
     let (raw, waiting) = flow
-        .call::<GetMchTransferTransferBillsOutBillNoOutBillNo>("query a transfer", path, &[], None)
+        .call::<GetTransferBillByOutNo>("query a transfer", path, &[], None)
         .await;
     if let Some(waiting) = waiting {
         assert_eq!(text(&waiting.mch_id), Some(mchid.as_str()), "{raw}");
@@ -1013,7 +977,7 @@ async fn merchant_transfer_bills_decode_as_the_generated_types() {
         assert_eq!(text(&waiting.openid), Some(OPENID), "{raw}");
     }
     let (raw, cancelling) = flow
-        .call::<PostMchTransferTransferBillsOutBillNoOutBillNoCancel>(
+        .call::<CancelTransfer>(
             "cancel a transfer",
             &format!("{path}/cancel"),
             &[],
@@ -1024,12 +988,7 @@ async fn merchant_transfer_bills_decode_as_the_generated_types() {
         assert_eq!(wire(&cancelling.state), "CANCELING", "{raw}");
     }
     let (raw, cancelled) = flow
-        .call::<GetMchTransferTransferBillsOutBillNoOutBillNo>(
-            "query a cancelled transfer",
-            path,
-            &[],
-            None,
-        )
+        .call::<GetTransferBillByOutNo>("query a cancelled transfer", path, &[], None)
         .await;
     if let Some(cancelled) = cancelled {
         assert_eq!(wire(&cancelled.state), "CANCELLED", "{raw}");

@@ -10,10 +10,8 @@ use http::Method;
 use serde_json::json;
 use wechatpay::Error;
 use wechatpay::files::{Digest, DownloadOptions};
-use wechatpay::v3::fund_app::{
-    GetMchTransferElecsignOutBillNoOutBillNo, PostMchTransferElecsignOutBillNo,
-};
-use wechatpay::v3::merchant_service::GetImagesMediaId;
+use wechatpay::v3::fund_app::{AcceptElecsignByOutNo, QueryElecsignByOutNo};
+use wechatpay::v3::merchant_service::QueryImages;
 use wechatpay::v3::transferdownload::GetElecvoucherfile;
 use wechatpay_sandbox::{Fault, Sandbox};
 
@@ -67,7 +65,7 @@ async fn e_receipt(
         .send()
         .await
         .unwrap();
-    let apply = PostMchTransferElecsignOutBillNo {
+    let apply = AcceptElecsignByOutNo {
         out_bill_no: OUT_BILL_NO.into(),
     };
     // Only a transfer that succeeded has an e-receipt.
@@ -79,7 +77,7 @@ async fn e_receipt(
     sandbox.confirm_transfer(OUT_BILL_NO).unwrap();
     client.send(&apply).await.unwrap();
     let receipt = client
-        .send(&GetMchTransferElecsignOutBillNoOutBillNo {
+        .send(&QueryElecsignByOutNo {
             out_bill_no: OUT_BILL_NO.into(),
         })
         .await
@@ -154,7 +152,7 @@ async fn a_complaint_image_downloads_as_it_was_uploaded() {
     let path = dir.join("evidence.png");
     let file = client
         .download_to_file(
-            &GetImagesMediaId {
+            &QueryImages {
                 media_id: upload.media_id.clone(),
             },
             &path,
@@ -168,7 +166,7 @@ async fn a_complaint_image_downloads_as_it_was_uploaded() {
 
     let unknown = client
         .download(
-            &GetImagesMediaId {
+            &QueryImages {
                 media_id: "no-such-media".into(),
             },
             &mut Vec::new(),
@@ -251,7 +249,7 @@ async fn an_oversized_file_stops_at_the_cap_and_leaves_no_file() {
     let path = dir.join("big.png");
     let error = client
         .download_to_file(
-            &GetImagesMediaId {
+            &QueryImages {
                 media_id: upload.media_id,
             },
             &path,
@@ -283,7 +281,7 @@ async fn a_slow_file_hits_the_download_deadline_and_leaves_no_file() {
     let started = std::time::Instant::now();
     let error = client
         .download_to_file(
-            &GetImagesMediaId {
+            &QueryImages {
                 media_id: upload.media_id,
             },
             &path,
@@ -314,7 +312,7 @@ async fn answers_wechat_pay_signs_are_still_verified() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let (_, _, _) = e_receipt(&sandbox, &client).await;
-    let query = GetMchTransferElecsignOutBillNoOutBillNo {
+    let query = QueryElecsignByOutNo {
         out_bill_no: OUT_BILL_NO.into(),
     };
     // A signed endpoint is not downloaded as a file.

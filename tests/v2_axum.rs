@@ -1,5 +1,5 @@
 //! The v2 callback extractor in a merchant's axum app, fed by the sandbox's signed XML callbacks.
-#![cfg(feature = "axum")]
+#![cfg(all(feature = "axum", feature = "v2-papay"))]
 
 use std::convert::Infallible;
 
@@ -12,9 +12,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
 use tower_service::Service as _;
+use wechatpay::v2::catalog::papay::{PreEntrustWeb, PreEntrustWebVersion};
 use wechatpay::v2::notify::V2Event;
 use wechatpay::v2::notify::axum::{VerifiedV2Event, success};
-use wechatpay::v2::papay::{PreEntrustWeb, VERSION};
 use wechatpay::v2::{ApiV2Key, SignType};
 use wechatpay_sandbox::Sandbox;
 
@@ -57,18 +57,22 @@ async fn signed_callbacks_reach_the_handler_and_forged_ones_are_answered_fail() 
 
     let pre = client
         .send(&PreEntrustWeb {
-            plan_id: 12535,
+            sub_appid: None,
+            sub_mch_id: None,
+            plan_id: "12535".into(),
             contract_code: "axum-v2-1".into(),
             request_serial: 7,
             contract_display_account: "会员 7".into(),
             notify_url: url.clone(),
-            version: VERSION.into(),
+            version: PreEntrustWebVersion::V10,
             timestamp: "1796069567".into(),
             return_app: None,
         })
         .await
         .unwrap();
-    let outcome = sandbox.sign_contract(&pre.pre_entrustweb_id).unwrap();
+    let outcome = sandbox
+        .sign_contract(pre.pre_entrustweb_id.as_deref().expect("pre_entrustweb_id"))
+        .unwrap();
     let record = outcome
         .callbacks
         .into_iter()

@@ -43,7 +43,7 @@ async fn typed_numbers_and_open_enums_travel_as_xml_text() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let answer = client
-        .send(&pay::PostOrderquery {
+        .send(&pay::OrderQuery {
             version: None,
             sub_appid: None,
             sub_mch_id: None,
@@ -57,7 +57,7 @@ async fn typed_numbers_and_open_enums_travel_as_xml_text() {
     assert!(
         matches!(
             answer.trade_state,
-            Some(ref state) if !matches!(state, pay::PostOrderqueryResponseTradeState::Unknown(_))
+            Some(ref state) if !matches!(state, pay::OrderQueryResponseTradeState::Unknown(_))
         ),
         "{answer:?}"
     );
@@ -122,8 +122,8 @@ async fn a_generated_mutual_tls_operation_needs_the_client_certificate_before_se
     assert_eq!(sandbox.requests_to("secapi/pay/refund"), 0);
 }
 
-fn refund() -> secapi::PostPayRefund {
-    secapi::PostPayRefund {
+fn refund() -> secapi::Refund {
+    secapi::Refund {
         sub_appid: None,
         sub_mch_id: None,
         transaction_id: Some("1009660380201506130728806387".into()),
@@ -140,7 +140,7 @@ fn refund() -> secapi::PostPayRefund {
 
 /// The same operation declared without `client_certificate`, so that the client sends it without
 /// a certificate and the sandbox's refusal is what the test sees.
-#[wechatpay::endpoint(POST, "secapi/pay/refund", response = secapi::PostPayRefundResponse, protocol = v2)]
+#[wechatpay::endpoint(POST, "secapi/pay/refund", response = secapi::RefundResponse, protocol = v2)]
 pub struct RefundWithoutTheMark {
     pub transaction_id: String,
     pub out_refund_no: String,

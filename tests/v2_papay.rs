@@ -1,8 +1,12 @@
 //! API v2 over HTTP against the sandbox: signed requests accepted, wrong ones refused as WeChat
 //! Pay refuses them, forged answers refused by the client, the client certificate required where
 //! declared.
+#![cfg(feature = "v2-papay")]
 
-use wechatpay::v2::papay::{QueryContract, VERSION};
+use wechatpay::v2::catalog::papay::{
+    PartnerQueryContract, PartnerQueryContractVersion, QueryContract, QueryContractResponse,
+    QueryContractVersion,
+};
 use wechatpay::v2::{ApiV2Key, SignType, V2Error};
 use wechatpay::{Error, endpoint};
 use wechatpay_sandbox::{Fault, Sandbox};
@@ -12,12 +16,12 @@ fn unknown_contract() -> QueryContract {
         contract_id: Some("100005698".into()),
         plan_id: None,
         contract_code: None,
-        version: VERSION.into(),
+        version: QueryContractVersion::V10,
     }
 }
 
 /// The verified answer of a query for a contract that does not exist: a business failure.
-fn assert_contract_not_exist(result: Result<wechatpay::v2::papay::Contract, Error>) {
+fn assert_contract_not_exist(result: Result<QueryContractResponse, Error>) {
     match result {
         Err(Error::V2(V2Error::Business {
             err_code, endpoint, ..
@@ -194,10 +198,13 @@ async fn a_partner_variant_sends_the_sub_merchant_beside_the_flattened_fields() 
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let result = client
-        .send(&wechatpay::v2::catalog::papay::PartnerQueryContract {
-            sub_mch_id: "1900000109".into(),
+        .send(&PartnerQueryContract {
             sub_appid: None,
-            query: unknown_contract(),
+            sub_mch_id: Some("1900000109".into()),
+            contract_id: Some("100005698".into()),
+            plan_id: None,
+            contract_code: None,
+            version: PartnerQueryContractVersion::V10,
         })
         .await;
     match result {

@@ -7,6 +7,7 @@
 
 #![cfg(all(
     feature = "v2-mmpaymkttransfers",
+    feature = "v2-papay",
     feature = "v2-pay",
     feature = "v2-tools"
 ))]
@@ -14,7 +15,7 @@
 use std::time::{Duration, Instant};
 
 use wechatpay::v2::V2Error;
-use wechatpay::v2::catalog::{mmpaymkttransfers, pay, tools};
+use wechatpay::v2::catalog::{mmpaymkttransfers, papay, pay, tools};
 use wechatpay::{CallOptions, Endpoint, Error};
 use wechatpay_sandbox::{DEFAULT_APPID, Fault, Sandbox};
 
@@ -40,11 +41,8 @@ fn client_with_certificate(sandbox: &Sandbox) -> wechatpay::Client {
         .unwrap()
 }
 
-fn transfer(
-    sandbox: &Sandbox,
-    partner_trade_no: &str,
-) -> mmpaymkttransfers::PostPromotionTransfers {
-    mmpaymkttransfers::PostPromotionTransfers {
+fn transfer(sandbox: &Sandbox, partner_trade_no: &str) -> mmpaymkttransfers::Transfer {
+    mmpaymkttransfers::Transfer {
         mch_appid: DEFAULT_APPID.into(),
         mchid: sandbox.mchid().into(),
         device_info: None,
@@ -61,8 +59,8 @@ fn transfer(
     }
 }
 
-fn micropay(out_trade_no: &str) -> pay::PostMicropay {
-    pay::PostMicropay {
+fn micropay(out_trade_no: &str) -> pay::Micropay {
+    pay::Micropay {
         version: None,
         profit_sharing: None,
         deposit: None,
@@ -97,9 +95,9 @@ fn shorturl() -> tools::PostShorturl {
 async fn a_transfer_and_its_query_are_answered_without_sign_and_decoded_as_unsigned() {
     // What the generated catalog declares, checked when the test compiles.
     const {
-        assert!(!mmpaymkttransfers::PostPromotionTransfers::SIGNED_RESPONSE);
-        assert!(!mmpaymkttransfers::PostGettransferinfo::SIGNED_RESPONSE);
-        assert!(pay::PostMicropay::SIGNED_RESPONSE);
+        assert!(!mmpaymkttransfers::Transfer::SIGNED_RESPONSE);
+        assert!(!mmpaymkttransfers::GetTransferInfo::SIGNED_RESPONSE);
+        assert!(pay::Micropay::SIGNED_RESPONSE);
     }
     let sandbox = https_sandbox().await;
     let client = client_with_certificate(&sandbox);
@@ -112,7 +110,7 @@ async fn a_transfer_and_its_query_are_answered_without_sign_and_decoded_as_unsig
     assert!(paid.payment_no.is_some(), "{paid:?}");
     assert!(paid.request_id().is_some());
     let query = client
-        .send_with_meta(&mmpaymkttransfers::PostGettransferinfo {
+        .send_with_meta(&mmpaymkttransfers::GetTransferInfo {
             partner_trade_no: "T20261206001".into(),
         })
         .await
@@ -201,7 +199,7 @@ async fn systemerror_on_a_transfer_leaves_the_outcome_unknown_and_keeps_err_code
     assert!(error.to_string().contains("query"), "{error}");
     // A definite refusal of the business operation (a missing `openid`) says nothing happened.
     let error = client
-        .send(&mmpaymkttransfers::PostPromotionTransfers {
+        .send(&mmpaymkttransfers::Transfer {
             openid: String::new(),
             ..transfer(&sandbox, "T-refused")
         })
@@ -341,11 +339,11 @@ async fn a_definite_v2_business_failure_says_nothing_happened() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let error = client
-        .send(&wechatpay::v2::papay::QueryContract {
+        .send(&papay::QueryContract {
             contract_id: Some("not-a-contract".into()),
             plan_id: None,
             contract_code: None,
-            version: wechatpay::v2::papay::VERSION.into(),
+            version: papay::QueryContractVersion::V10,
         })
         .await
         .unwrap_err();

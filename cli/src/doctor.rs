@@ -607,17 +607,22 @@ async fn check_signed_call(report: &mut Report) {
     let echo = SecurityEcho {
         echo_message: "wechatpay doctor".into(),
         notify_url: None,
+        encrypted_echo_message: None,
     };
     match client.send(&echo).await {
-        Ok(answer) if answer.echo_message == echo.echo_message => report.ok(
+        Ok(answer) if answer.echo_message.as_deref() == Some(echo.echo_message.as_str()) => report.ok(
             WHAT,
             "POST v3/security/echo: the request's signature was accepted and the answer verified",
         ),
         Ok(answer) => report.fail(
             WHAT,
             format!(
-                "the verified answer echoed `{}` instead of `{}`",
-                answer.echo_message, echo.echo_message
+                "the verified answer echoed {} instead of `{}`",
+                answer
+                    .echo_message
+                    .as_deref()
+                    .map_or_else(|| "nothing".to_owned(), |m| format!("`{m}`")),
+                echo.echo_message
             ),
         ),
         Err(error) if error.is_verification_failure() => report.fail_with(

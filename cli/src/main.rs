@@ -80,7 +80,7 @@ enum Command {
 enum CertificatesCommand {
     /// Downloads, decrypts and verifies the platform certificates and writes them as PEM files.
     ///
-    /// Needs WECHATPAY_APIV3_KEY. Writes DIR/wechatpay_<serial>.pem for each certificate and
+    /// Needs WECHATPAY_APIV3_KEY. Writes `DIR/wechatpay_<serial>.pem` for each certificate and
     /// prints serial, validity and path. Merchants that verify with a WeChat Pay public key
     /// (PUB_KEY_ID_…) have no platform certificates: WeChat Pay answers 404 RESOURCE_NOT_EXISTS.
     ///

@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use wechatpay::MerchantKey;
-use wechatpay::v3::pay::{JsapiPrepay, Order, OrderAmount, Payer};
+use wechatpay::v3::pay::{Amount, JsapiPrepay, Payer};
 use wechatpay_sandbox::Sandbox;
 
 const APPID: &str = "wxd678efh567hg6787";
@@ -60,34 +60,33 @@ async fn pay_sign_verify_names_each_mistake() {
         .client()
         .unwrap()
         .send(&JsapiPrepay {
-            order: Order {
-                appid: APPID.into(),
-                mchid: sandbox.mchid().into(),
-                description: "Image形象店-深圳腾大-QQ公仔".into(),
-                out_trade_no: "CLI-PS-1".into(),
-                time_expire: None,
-                attach: None,
-                notify_url: "https://yourapp.com/notify".into(),
-                goods_tag: None,
-                limit_pay: None,
-                support_fapiao: None,
-                amount: OrderAmount {
-                    total: 100,
-                    currency: Some("CNY".into()),
-                },
-                detail: None,
-                settle_info: None,
+            appid: APPID.into(),
+            mchid: sandbox.mchid().into(),
+            description: "Image形象店-深圳腾大-QQ公仔".into(),
+            attach: None,
+            out_trade_no: "CLI-PS-1".into(),
+            amount: Amount {
+                total: 100,
+                currency: Some("CNY".into()),
             },
+            time_expire: None,
+            notify_url: "https://yourapp.com/notify".into(),
+            goods_tag: None,
+            limit_pay: None,
+            support_fapiao: None,
+            detail: None,
+            scene_info: None,
             payer: Payer {
-                openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+                openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
                 identity: None,
             },
-            scene_info: None,
+            settle_info: None,
             subsidy_info: None,
         })
         .await
         .unwrap()
-        .prepay_id;
+        .prepay_id
+        .expect("the prepay answer carries prepay_id");
     let out = wechatpay(
         &env,
         &[

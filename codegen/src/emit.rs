@@ -458,6 +458,15 @@ struct Use {
     model: Option<String>,
 }
 
+/// An operation an answer type answers.
+struct AnswerOf {
+    op: String,
+    /// The operation is behind the `partner` feature.
+    partner: bool,
+    official: String,
+    aliases: String,
+}
+
 /// What a new named type would be called, from where it is used.
 #[derive(Clone)]
 struct Hint {
@@ -629,6 +638,8 @@ struct Module<'a> {
     order: Vec<String>,
     by_key: BTreeMap<String, String>,
     uses: BTreeMap<String, Vec<Use>>,
+    /// The operations each answer type answers, for its documentation.
+    answer_docs: BTreeMap<String, Vec<AnswerOf>>,
     /// Types merged into another (see [`Module::absorb`]): placeholder → the one kept.
     alias: BTreeMap<String, String>,
     /// The callback payload types declared here (`codegen/notices.yaml`): name, schema, a service
@@ -656,6 +667,7 @@ impl<'a> Module<'a> {
             uses: BTreeMap::new(),
             alias: BTreeMap::new(),
             notices: Vec::new(),
+            answer_docs: BTreeMap::new(),
         })
     }
 
@@ -1280,6 +1292,36 @@ impl<'a> Module<'a> {
             if self.alias.contains_key(&token) {
                 continue;
             }
+            let gated_type = gated && !self.types[&token].merchant;
+            if let Some(answers) = self.answer_docs.get(&token) {
+                // Linked: the operations compiled wherever the type is.
+                let mut listed: Vec<String> = Vec::new();
+                let mut aliases: Vec<&str> = Vec::new();
+                for answer in answers {
+                    let link = !answer.partner || gated_type || !gated;
+                    let item = if link {
+                        format!("[`{}`] ({})", answer.op, escape_doc(&answer.official))
+                    } else {
+                        format!("`{}` ({})", answer.op, escape_doc(&answer.official))
+                    };
+                    if !listed.contains(&item) {
+                        listed.push(item);
+                    }
+                    for alias in answer.aliases.lines() {
+                        if !aliases.contains(&alias) {
+                            aliases.push(alias);
+                        }
+                    }
+                }
+                let doc = format!(
+                    "/// The answer of {}.\n{}",
+                    listed.join(", "),
+                    aliases.join("\n")
+                );
+                if let Some(def) = self.types.get_mut(&token) {
+                    def.doc = doc;
+                }
+            }
             let def = &self.types[&token];
             let variants = self.names_file.variants.get(&def.named_by);
             let meanings = self.names_file.meanings.get(&def.named_by);
@@ -1487,6 +1529,16 @@ impl<'a> Module<'a> {
                 let _ = write!(doc, "\n{}", aliases(operation));
                 let ty = self.rust_type(schema, &answer_hint, &doc)?;
                 self.mark(&ty, false, true);
+                let mut named = Vec::new();
+                collect_named(&ty, &mut named);
+                for token in named {
+                    self.answer_docs.entry(token).or_default().push(AnswerOf {
+                        op: name.to_owned(),
+                        partner: self.partner,
+                        official: operation.name.clone(),
+                        aliases: aliases(operation),
+                    });
+                }
                 ty
             }
             _ => "()".to_owned(),

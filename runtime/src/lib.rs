@@ -32,7 +32,7 @@
 //!             },
 //!         })
 //!         .await?;
-//!     println!("{}", answer.pre_entrustweb_id);
+//!     println!("{:?}", answer.pre_entrustweb_id);
 //!     Ok(())
 //! }
 //! ```
@@ -79,14 +79,15 @@
 //!
 //! # Modules
 //!
-//! - [`api`]: the endpoint catalog (papay first).
+//! - [`v3`]: the catalog of every API v3 operation, one module per product family, named by
+//!   meaning (`v3::pay::JsapiPrepay`, `v3::refund::CreateRefund`, `v3::papay::PreEntrustSign`).
 //! - [`auth`]: signing messages, the `Authorization` header, answer verification and the key store.
 //! - [`media`]: image and video uploads ([`Client::upload_image`], [`Client::upload_video`]),
 //!   signed over their `meta` JSON.
 //! - [`notify`]: callbacks (notifications): verified over the raw body, decrypted with the APIv3
 //!   key, decoded into typed events (an axum extractor with the `axum` feature).
-//! - [`v2`]: API v2, the XML protocol signed with the APIv2 key (papay v2): requests, verified
-//!   answers, callbacks, signed sign-page URLs.
+//! - [`v2`]: API v2, the XML protocol signed with the APIv2 key: requests, verified answers,
+//!   callbacks, signed sign-page URLs; its catalog is `v2::catalog`.
 //! - [`crypto`]: the RSA backends (aws-lc-rs by default; the pure-Rust `rsa` crate with the
 //!   `rust-crypto` feature); both give byte-identical signatures.
 //!
@@ -99,11 +100,11 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | `merchant-catalog` (default) | the generated [`v3`] families a direct merchant uses: payments, refunds, bills, papay, certificates, media, profit sharing, transfers. |
+//! | `merchant-catalog` (default) | the generated [`v3`] families a direct merchant uses: payments, refunds, bills, papay, certificates, media, profit sharing, transfers, the security echo. |
 //! | `partner` | the operations of those default families that only a service provider calls (`v3/pay/partner/…`, partner papay, sub-merchant bills …). |
 //! | `full` | every generated [`v3`] family, `partner` and the v2 catalog. |
 //! | one per family (`marketing`, `payscore`, `fund-app` …) | that family's generated module, `v3::<family>`: see the README's table. |
-//! | `rust-crypto` | [`Backend::RustCrypto`]: the pure-Rust `rsa` crate as the RSA backend, selectable per client beside aws-lc-rs. |
+//! | `rust-crypto` | `Backend::RustCrypto`: the pure-Rust `rsa` crate as the RSA backend, selectable per client beside aws-lc-rs. |
 //! | `axum` | `notify::axum`: an axum extractor that verifies, decrypts and decodes callbacks inside a handler. |
 //!
 //! # Minimum supported Rust version
@@ -111,6 +112,11 @@
 //! Rust 1.88 (the `rust-version` of the package; clippy's `incompatible_msrv` keeps the code to it).
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The README's programs, compiled as doctests (`cargo test --doc`): what it shows, builds.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 pub mod auth;
 #[cfg(test)]

@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use wechatpay::Client;
 use wechatpay::notify::Event;
 use wechatpay::v3::papay::{
-    ApplyDeduction, ContractState, DaysSinceFirstLogin, DeductAmount, DeviceInfo, DeviceType,
-    PreEntrustSign, QueryContract, SignScene, TerminateContract,
+    ApplyDeduction, ContractState, DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign,
+    QueryContract, ScheduledAmount, SignScene, TerminateContract,
 };
 
 #[test]
@@ -219,7 +219,7 @@ async fn papay_story_as_a_separate_client() {
         })
         .await
         .unwrap();
-    assert_eq!(contract.contract_state, ContractState::Signed);
+    assert_eq!(contract.contract_state, Some(ContractState::Signed));
 
     let out_trade_no = format!("SD{}", std::process::id());
     client
@@ -229,7 +229,7 @@ async fn papay_story_as_a_separate_client() {
             description: "会员月费".into(),
             transaction_notify_url: notify_url.clone(),
             contract_id: contract_id.clone(),
-            amount: DeductAmount {
+            amount: ScheduledAmount {
                 total: 1500,
                 currency: Some("CNY".into()),
             },

@@ -14,17 +14,15 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 use wechatpay::Client;
+use wechatpay::notify::{Event, Notification};
+use wechatpay::v3::fund_app::{
+    TransferSceneId, TransferSceneReportInfos, TransferToUser, TransferToUserResponse,
+};
 use wechatpay::v3::papay::{
     DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, PreEntrustSignResponse, SignScene,
 };
 use wechatpay::v3::pay::{
-    H5Info, H5Prepay, H5SceneInfo, JsapiPrepay, NativePrepay, Order, OrderAmount, Payer,
-};
-use wechatpay::notify::{Event, Notification};
-use wechatpay::v3::fund_app::{
-    PostMchTransferPartnerTransferBillsTransferSceneId,
-    PostMchTransferPartnerTransferBillsTransferSceneReportInfos, PostMchTransferTransferBills,
-    PostMchTransferTransferBillsResponse,
+    Amount, H5Info, H5Prepay, JsapiPrepay, NativePrepay, PartnerSceneInfo, Payer,
 };
 use wechatpay_sandbox::{Sandbox, SandboxBuilder};
 
@@ -160,24 +158,11 @@ impl World {
             .unwrap()
     }
 
-    pub fn order(&self, out_trade_no: &str, description: &str, total: u64) -> Order {
-        Order {
-            appid: APPID.into(),
-            mchid: self.sandbox.mchid().into(),
-            description: description.into(),
-            out_trade_no: out_trade_no.into(),
-            time_expire: None,
-            attach: None,
-            notify_url: self.notify_url.clone(),
-            goods_tag: None,
-            limit_pay: None,
-            support_fapiao: None,
-            amount: OrderAmount {
-                total,
-                currency: Some("CNY".into()),
-            },
-            detail: None,
-            settle_info: None,
+    /// `total` fen in CNY.
+    pub fn amount(total: i64) -> Amount {
+        Amount {
+            total,
+            currency: Some("CNY".into()),
         }
     }
 
@@ -215,65 +200,102 @@ impl World {
     }
 
     /// An H5 order; its `h5_url`.
-    pub async fn h5_order(&self, out_trade_no: &str, description: &str, total: u64) -> String {
+    pub async fn h5_order(&self, out_trade_no: &str, description: &str, total: i64) -> String {
         self.client
             .send(&H5Prepay {
-                order: self.order(out_trade_no, description, total),
-                scene_info: H5SceneInfo {
-                    payer_client_ip: "203.0.113.7".into(),
-                    device_id: None,
-                    store_info: None,
+                appid: APPID.into(),
+                mchid: self.sandbox.mchid().into(),
+                description: description.into(),
+                attach: None,
+                out_trade_no: out_trade_no.into(),
+                amount: Self::amount(total),
+                time_expire: None,
+                notify_url: self.notify_url.clone(),
+                goods_tag: None,
+                limit_pay: None,
+                support_fapiao: None,
+                detail: None,
+                scene_info: PartnerSceneInfo {
                     h5_info: H5Info {
-                        kind: "Wap".into(),
+                        r#type: "Wap".into(),
                         app_name: None,
                         app_url: None,
                         bundle_id: None,
                         package_name: None,
                     },
+                    payer_client_ip: "203.0.113.7".into(),
+                    device_id: None,
+                    store_info: None,
                 },
+                payer: None,
+                settle_info: None,
             })
             .await
             .unwrap()
             .h5_url
+            .expect("the H5 prepay answer carries h5_url")
     }
 
     /// A Native order; its `code_url`.
-    pub async fn native_order(&self, out_trade_no: &str, total: u64) -> String {
+    pub async fn native_order(&self, out_trade_no: &str, total: i64) -> String {
         self.client
             .send(&NativePrepay {
-                order: self.order(out_trade_no, "扫码商品", total),
+                appid: APPID.into(),
+                mchid: self.sandbox.mchid().into(),
+                description: "扫码商品".into(),
+                attach: None,
+                out_trade_no: out_trade_no.into(),
+                amount: Self::amount(total),
+                time_expire: None,
+                notify_url: self.notify_url.clone(),
+                goods_tag: None,
+                limit_pay: None,
+                support_fapiao: None,
+                detail: None,
                 scene_info: None,
+                payer: None,
+                settle_info: None,
             })
             .await
             .unwrap()
             .code_url
+            .expect("the Native prepay answer carries code_url")
     }
 
     /// A JSAPI order; its `prepay_id`.
-    pub async fn jsapi_order(&self, out_trade_no: &str, total: u64) -> String {
+    pub async fn jsapi_order(&self, out_trade_no: &str, total: i64) -> String {
         self.client
             .send(&JsapiPrepay {
-                order: self.order(out_trade_no, "小程序商品", total),
+                appid: APPID.into(),
+                mchid: self.sandbox.mchid().into(),
+                description: "小程序商品".into(),
+                attach: None,
+                out_trade_no: out_trade_no.into(),
+                amount: Self::amount(total),
+                time_expire: None,
+                notify_url: self.notify_url.clone(),
+                goods_tag: None,
+                limit_pay: None,
+                support_fapiao: None,
+                detail: None,
+                scene_info: None,
                 payer: Payer {
-                    openid: OPENID.into(),
+                    openid: Some(OPENID.into()),
                     identity: None,
                 },
-                scene_info: None,
+                settle_info: None,
                 subsidy_info: None,
             })
             .await
             .unwrap()
             .prepay_id
+            .expect("the JSAPI prepay answer carries prepay_id")
     }
 
     /// A merchant transfer of `amount` fen waiting for the user.
-    pub async fn transfer(
-        &self,
-        out_bill_no: &str,
-        amount: i64,
-    ) -> PostMchTransferTransferBillsResponse {
+    pub async fn transfer(&self, out_bill_no: &str, amount: i64) -> TransferToUserResponse {
         self.client
-            .send(&PostMchTransferTransferBills {
+            .send(&TransferToUser {
                 appid: APPID.into(),
                 out_bill_no: out_bill_no.into(),
                 openid: OPENID.into(),
@@ -282,13 +304,13 @@ impl World {
                 transfer_remark: "新会员开通有礼".into(),
                 notify_url: Some(self.notify_url.clone()),
                 user_recv_perception: Some("现金奖励".into()),
-                transfer_scene_id: PostMchTransferPartnerTransferBillsTransferSceneId::V1000,
+                transfer_scene_id: TransferSceneId::V1000,
                 transfer_scene_report_infos: vec![
-                    PostMchTransferPartnerTransferBillsTransferSceneReportInfos {
+                    TransferSceneReportInfos {
                         info_type: "活动名称".into(),
                         info_content: "新会员有礼".into(),
                     },
-                    PostMchTransferPartnerTransferBillsTransferSceneReportInfos {
+                    TransferSceneReportInfos {
                         info_type: "奖励说明".into(),
                         info_content: "注册会员抽奖一等奖".into(),
                     },

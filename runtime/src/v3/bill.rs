@@ -120,10 +120,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`FundFlowBill`] (申请资金账单API).
+/// The answer of [`FundFlowBill`] (申请资金账单API), [`TradeBill`] (申请交易账单API).
 #[doc(alias = "v3/bill/fundflowbill")]
 #[doc(alias = "GET v3/bill/fundflowbill")]
 #[doc(alias = "申请资金账单API")]
+#[doc(alias = "v3/bill/tradebill")]
+#[doc(alias = "GET v3/bill/tradebill")]
+#[doc(alias = "申请交易账单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct BillDownloadUrl {
     /// 哈希类型

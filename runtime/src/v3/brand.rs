@@ -3796,10 +3796,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`AddReceiver`] (添加分账接收方API).
+/// The answer of [`AddReceiver`] (添加分账接收方API), [`DeleteReceiver`] (删除分账接收方API).
 #[doc(alias = "v3/brand/profitsharing/receivers/add")]
 #[doc(alias = "POST v3/brand/profitsharing/receivers/add")]
 #[doc(alias = "添加分账接收方API")]
+#[doc(alias = "v3/brand/profitsharing/receivers/delete")]
+#[doc(alias = "POST v3/brand/profitsharing/receivers/delete")]
+#[doc(alias = "删除分账接收方API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct AddReceiverResponse {
     /// 品牌主商户号

@@ -3600,10 +3600,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`AddReceiver`] (添加分账接收方API).
+/// The answer of [`AddReceiver`] (添加分账接收方API), [`DeleteReceiver`] (删除分账接收方API).
 #[doc(alias = "v3/ecommerce/profitsharing/receivers/add")]
 #[doc(alias = "POST v3/ecommerce/profitsharing/receivers/add")]
 #[doc(alias = "添加分账接收方API")]
+#[doc(alias = "v3/ecommerce/profitsharing/receivers/delete")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/receivers/delete")]
+#[doc(alias = "删除分账接收方API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct AddReceiverResponse {
     /// 接收方类型
@@ -3626,10 +3629,12 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`QueryReturnOrder`] (查询分账回退结果API).
+/// The answer of [`QueryReturnOrder`] (查询分账回退结果API), [`CreateReturnOrder`] (请求分账回退API).
 #[doc(alias = "v3/ecommerce/profitsharing/returnorders")]
 #[doc(alias = "GET v3/ecommerce/profitsharing/returnorders")]
 #[doc(alias = "查询分账回退结果API")]
+#[doc(alias = "POST v3/ecommerce/profitsharing/returnorders")]
+#[doc(alias = "请求分账回退API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct QueryReturnOrderResponse {
     /// 二级商户号
@@ -3869,10 +3874,13 @@ pub struct RefundAmount {
     pub advance: Option<i64>,
 }
 
-/// The answer of [`QueryRefund`] (通过微信支付退款单号查询退款).
+/// The answer of [`QueryRefund`] (通过微信支付退款单号查询退款), [`QueryRefundByOutRefundNo`] (通过商户退款单号查询退款).
 #[doc(alias = "v3/ecommerce/refunds/id/{refund_id}")]
 #[doc(alias = "GET v3/ecommerce/refunds/id/{refund_id}")]
 #[doc(alias = "通过微信支付退款单号查询退款")]
+#[doc(alias = "v3/ecommerce/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "GET v3/ecommerce/refunds/out-refund-no/{out_refund_no}")]
+#[doc(alias = "通过商户退款单号查询退款")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Refund {
     /// 微信退款单号
@@ -4038,10 +4046,12 @@ pub struct CreateAbnormalRefundResponse {
     pub refund_account: Option<RefundAccount>,
 }
 
-/// The answer of [`QueryReturnAdvance`] (查询垫付回补结果API).
+/// The answer of [`QueryReturnAdvance`] (查询垫付回补结果API), [`CreateReturnAdvance`] (垫付退款回补API).
 #[doc(alias = "v3/ecommerce/refunds/{refund_id}/return-advance")]
 #[doc(alias = "GET v3/ecommerce/refunds/{refund_id}/return-advance")]
 #[doc(alias = "查询垫付回补结果API")]
+#[doc(alias = "POST v3/ecommerce/refunds/{refund_id}/return-advance")]
+#[doc(alias = "垫付退款回补API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct ReturnAdvance {
     /// 微信退款单号

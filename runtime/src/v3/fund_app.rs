@@ -2334,10 +2334,13 @@ pub struct TransferToUserResponse {
     pub package_info: Option<String>,
 }
 
-/// The answer of [`GetTransferBillByOutNo`] (商户单号查询转账单).
+/// The answer of [`GetTransferBillByOutNo`] (商户单号查询转账单), [`GetTransferBillByNo`] (微信转账单号查询转账单).
 #[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
 #[doc(alias = "GET v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}")]
 #[doc(alias = "商户单号查询转账单")]
+#[doc(alias = "v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "GET v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}")]
+#[doc(alias = "微信转账单号查询转账单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct TransferBill {
     /// 商户号

@@ -125,7 +125,10 @@ pub struct Amount {
     pub payer_currency: Option<String>,
 }
 
-/// 结果集
+/// The answer of [`GetByUser`] (查询用户捐赠单详情).
+#[doc(alias = "v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询用户捐赠单详情")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Orders {
     /// 捐赠订单号

@@ -4026,10 +4026,13 @@ pub struct SendCouponResult {
     pub coupon_code: Option<String>,
 }
 
-/// The answer of [`MerchantexclusivecouponSendCoupon`] (向用户发券).
+/// The answer of [`MerchantexclusivecouponSendCoupon`] (向用户发券), [`CashcouponsSendCoupon`] (发放代金券API).
 #[doc(alias = "v3/marketing/busifavor/coupons/send")]
 #[doc(alias = "POST v3/marketing/busifavor/coupons/send")]
 #[doc(alias = "向用户发券")]
+#[doc(alias = "v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "POST v3/marketing/favor/users/{openid}/coupons")]
+#[doc(alias = "发放代金券API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct SendCouponResponse {
     /// 批次号
@@ -4460,10 +4463,13 @@ pub struct NotifyConfig {
     pub notify_appid: Option<String>,
 }
 
-/// The answer of [`CreateBusifavorStock`] (创建商家券API).
+/// The answer of [`CreateBusifavorStock`] (创建商家券API), [`CreateCouponStock`] (创建代金券批次API).
 #[doc(alias = "v3/marketing/busifavor/stocks")]
 #[doc(alias = "POST v3/marketing/busifavor/stocks")]
 #[doc(alias = "创建商家券API")]
+#[doc(alias = "v3/marketing/favor/coupon-stocks")]
+#[doc(alias = "POST v3/marketing/favor/coupon-stocks")]
+#[doc(alias = "创建代金券批次API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct CreateBusiFavorStockResponse {
     /// 批次号
@@ -4777,7 +4783,10 @@ pub struct DeleteCouponCodeResponse {
     pub delete_time: Option<String>,
 }
 
-/// 券码信息
+/// The answer of [`MerchantexclusivecouponQueryCoupon`] (查询用户单张券详情API).
+#[doc(alias = "v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}")]
+#[doc(alias = "GET v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}")]
+#[doc(alias = "查询用户单张券详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Coupon {
     /// 商家券批次名称
@@ -4888,7 +4897,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// 补差付款单据列表
+/// The answer of [`SubsidyPay`] (营销补差付款API), [`PayReceiptInfo`] (查询营销补差付款单详情API).
+#[doc(alias = "v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "POST v3/marketing/busifavor/subsidy/pay-receipts")]
+#[doc(alias = "营销补差付款API")]
+#[doc(alias = "v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}")]
+#[doc(alias = "GET v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}")]
+#[doc(alias = "查询营销补差付款单详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct SubsidyPayReceipt {
     /// 补差付款单号
@@ -4945,10 +4960,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`SubsidyReturn`] (营销补差回退API).
+/// The answer of [`SubsidyReturn`] (营销补差回退API), [`ReturnReceiptInfo`] (查询商家券营销补差回退单详情).
 #[doc(alias = "v3/marketing/busifavor/subsidy/return-receipts")]
 #[doc(alias = "POST v3/marketing/busifavor/subsidy/return-receipts")]
 #[doc(alias = "营销补差回退API")]
+#[doc(alias = "v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}")]
+#[doc(alias = "GET v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}")]
+#[doc(alias = "查询商家券营销补差回退单详情")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct SubsidyReturnReceipt {
     /// 补差回退单号
@@ -5286,7 +5304,10 @@ pub struct AvailableRegionList {
     pub country: Option<String>,
 }
 
-/// 批次详情
+/// The answer of [`CashcouponsQueryStock`] (查询批次详情API).
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}")]
+#[doc(alias = "查询批次详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Stock {
     /// 批次名称
@@ -5347,10 +5368,13 @@ pub struct StockCollection {
     pub data: Option<Vec<Stock>>,
 }
 
-/// The answer of [`ListAvailableSingleitems`] (查询代金券可用单品API).
+/// The answer of [`ListAvailableSingleitems`] (查询代金券可用单品API), [`ListAvailableMerchants`] (查询代金券可用商户API).
 #[doc(alias = "v3/marketing/favor/stocks/{stock_id}/items")]
 #[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/items")]
 #[doc(alias = "查询代金券可用单品API")]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/merchants")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/merchants")]
+#[doc(alias = "查询代金券可用商户API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct AvailableSingleitemCollection {
     /// 可用单品编码总数
@@ -5389,10 +5413,13 @@ pub struct PauseStockResponse {
     pub stock_id: String,
 }
 
-/// The answer of [`RefundFlow`] (下载批次退款明细API).
+/// The answer of [`RefundFlow`] (下载批次退款明细API), [`UseFlow`] (下载批次核销明细API).
 #[doc(alias = "v3/marketing/favor/stocks/{stock_id}/refund-flow")]
 #[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/refund-flow")]
 #[doc(alias = "下载批次退款明细API")]
+#[doc(alias = "v3/marketing/favor/stocks/{stock_id}/use-flow")]
+#[doc(alias = "GET v3/marketing/favor/stocks/{stock_id}/use-flow")]
+#[doc(alias = "下载批次核销明细API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct RefundFlowResponse {
     /// 下载链接
@@ -5523,7 +5550,10 @@ pub struct ConsumeInformation {
     pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
-/// 结果集
+/// The answer of [`CashcouponsQueryCoupon`] (查询代金券详情API).
+#[doc(alias = "v3/marketing/favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}")]
+#[doc(alias = "查询代金券详情API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Data {
     /// 创建批次的商户号
@@ -5741,10 +5771,13 @@ pub struct OrderInfo {
     pub store_merchant_id: String,
 }
 
-/// The answer of [`LockQualification`] (锁定品牌加价购活动资格).
+/// The answer of [`LockQualification`] (锁定品牌加价购活动资格), [`UnlockQualification`] (解锁品牌加价购活动资格).
 #[doc(alias = "v3/marketing/goods-subsidy-activity/qualification/lock")]
 #[doc(alias = "POST v3/marketing/goods-subsidy-activity/qualification/lock")]
 #[doc(alias = "锁定品牌加价购活动资格")]
+#[doc(alias = "v3/marketing/goods-subsidy-activity/qualification/unlock")]
+#[doc(alias = "POST v3/marketing/goods-subsidy-activity/qualification/unlock")]
+#[doc(alias = "解锁品牌加价购活动资格")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct LockQualificationResponse {
     /// 返回结果文案
@@ -5831,7 +5864,14 @@ pub struct Materials {
     pub material_list: Option<Vec<MaterialInfo>>,
 }
 
-/// 待删除的小店活动门店列表
+/// The answer of [`GetStore`] (查询小店活动门店详情).
+#[doc(
+    alias = "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}"
+)]
+#[doc(
+    alias = "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}"
+)]
+#[doc(alias = "查询小店活动门店详情")]
 #[derive(Debug, Clone, crate::__private::Encode, crate::__private::Decode)]
 pub struct RetailStoreInfo {
     /// 门店编码

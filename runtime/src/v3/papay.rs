@@ -2047,10 +2047,12 @@ pub struct DeviceInfo {
     pub days_since_first_login: DaysSinceFirstLogin,
 }
 
-/// The answer of [`PreEntrustSign`] (代扣预签约).
+/// The answer of [`PreEntrustSign`] (代扣预签约), [`LegacyPreEntrustSign`] (代扣预签约).
 #[doc(alias = "v3/papay/sign/contracts/pre-entrust-sign")]
 #[doc(alias = "POST v3/papay/sign/contracts/pre-entrust-sign")]
 #[doc(alias = "代扣预签约")]
+#[doc(alias = "v3/papay/entrust-sign/contracts/pre-entrust-sign")]
+#[doc(alias = "POST v3/papay/entrust-sign/contracts/pre-entrust-sign")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PreEntrustSignResponse {
     /// 预签约ID

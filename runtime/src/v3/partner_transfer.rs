@@ -257,10 +257,13 @@ pub struct PartnerTransferDetailCompact {
     pub detail_status: String,
 }
 
-/// The answer of [`GetTransferBatchByNo`] (微信支付批次单号查询批次单API).
+/// The answer of [`GetTransferBatchByNo`] (微信支付批次单号查询批次单API), [`GetTransferBatchByOutNo`] (商家批次单号查询批次单API).
 #[doc(alias = "v3/partner-transfer/batches/batch-id/{batch_id}")]
 #[doc(alias = "GET v3/partner-transfer/batches/batch-id/{batch_id}")]
 #[doc(alias = "微信支付批次单号查询批次单API")]
+#[doc(alias = "v3/partner-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}")]
+#[doc(alias = "商家批次单号查询批次单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PartnerTransferBatch {
     /// 服务商商户号
@@ -353,10 +356,17 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`GetTransferDetailByNo`] (微信支付明细单号查询明细单API).
+/// The answer of [`GetTransferDetailByNo`] (微信支付明细单号查询明细单API), [`GetTransferDetailByOutNo`] (商家明细单号查询明细单API).
 #[doc(alias = "v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
 #[doc(alias = "GET v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")]
 #[doc(alias = "微信支付明细单号查询明细单API")]
+#[doc(
+    alias = "v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(
+    alias = "GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}"
+)]
+#[doc(alias = "商家明细单号查询明细单API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PartnerTransferDetail {
     /// 服务商商户号

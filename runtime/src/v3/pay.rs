@@ -1369,10 +1369,27 @@ pub struct SubsidyInfo {
     pub subsidy_detail: Option<Vec<SubsidyDetail>>,
 }
 
-/// The answer of [`PartnerAppPrepay`] (APP下单API).
+/// The answer of `PartnerAppPrepay` (APP下单API), `PartnerH5Prepay` (H5下单API), `PartnerJsapiPrepay` (JSAPI下单API), `PartnerNativePrepay` (Native下单API), [`AppPrepay`] (APP下单API), [`H5Prepay`] (H5下单API), [`JsapiPrepay`] (JSAPI下单API), [`NativePrepay`] (Native下单API).
 #[doc(alias = "v3/pay/partner/transactions/app")]
 #[doc(alias = "POST v3/pay/partner/transactions/app")]
 #[doc(alias = "APP下单API")]
+#[doc(alias = "v3/pay/partner/transactions/h5")]
+#[doc(alias = "POST v3/pay/partner/transactions/h5")]
+#[doc(alias = "H5下单API")]
+#[doc(alias = "v3/pay/partner/transactions/jsapi")]
+#[doc(alias = "POST v3/pay/partner/transactions/jsapi")]
+#[doc(alias = "JSAPI下单API")]
+#[doc(alias = "v3/pay/partner/transactions/native")]
+#[doc(alias = "POST v3/pay/partner/transactions/native")]
+#[doc(alias = "Native下单API")]
+#[doc(alias = "v3/pay/transactions/app")]
+#[doc(alias = "POST v3/pay/transactions/app")]
+#[doc(alias = "v3/pay/transactions/h5")]
+#[doc(alias = "POST v3/pay/transactions/h5")]
+#[doc(alias = "v3/pay/transactions/jsapi")]
+#[doc(alias = "POST v3/pay/transactions/jsapi")]
+#[doc(alias = "v3/pay/transactions/native")]
+#[doc(alias = "POST v3/pay/transactions/native")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PrepayResponse {
     /// 预支付交易会话标识
@@ -1858,10 +1875,13 @@ pub struct PromotionDetail {
     pub goods_detail: Option<Vec<PromotionGoodsDetail>>,
 }
 
-/// The answer of [`PartnerQueryOrderById`] (微信支付订单号查询).
+/// The answer of [`PartnerQueryOrderById`] (微信支付订单号查询), [`PartnerQueryOrderByOutTradeNo`] (商户订单号查询).
 #[doc(alias = "v3/pay/partner/transactions/id/{transaction_id}")]
 #[doc(alias = "GET v3/pay/partner/transactions/id/{transaction_id}")]
 #[doc(alias = "微信支付订单号查询")]
+#[doc(alias = "v3/pay/partner/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/pay/partner/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查询")]
 #[cfg(feature = "partner")]
 #[cfg_attr(docsrs, doc(cfg(feature = "partner")))]
 #[derive(Debug, Clone, crate::__private::Decode)]
@@ -2157,10 +2177,13 @@ pub struct TransactionAmount {
     pub payer_total: Option<i64>,
 }
 
-/// The answer of [`QueryOrderById`] (微信支付订单号查询).
+/// The answer of [`QueryOrderById`] (微信支付订单号查询), [`QueryOrderByOutTradeNo`] (商户订单号查询).
 #[doc(alias = "v3/pay/transactions/id/{transaction_id}")]
 #[doc(alias = "GET v3/pay/transactions/id/{transaction_id}")]
 #[doc(alias = "微信支付订单号查询")]
+#[doc(alias = "v3/pay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/pay/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "商户订单号查询")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Transaction {
     /// 微信支付订单号

@@ -316,7 +316,10 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// 查询结果记录列表
+/// The answer of [`GetAuthentication`] (获取核身结果API).
+#[doc(alias = "v3/payroll-card/authentications/{authenticate_number}")]
+#[doc(alias = "GET v3/payroll-card/authentications/{authenticate_number}")]
+#[doc(alias = "获取核身结果API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Authentication {
     /// 商户号
@@ -361,10 +364,13 @@ pub struct ListAuthenticationsResponse {
     pub limit: i64,
 }
 
-/// The answer of [`PreOrderAuthentication`] (微工卡核身预下单API).
+/// The answer of [`PreOrderAuthentication`] (微工卡核身预下单API), [`PreOrderAuthenticationWithAuth`] (微工卡核身预下单（流程中完成授权）).
 #[doc(alias = "v3/payroll-card/authentications/pre-order")]
 #[doc(alias = "POST v3/payroll-card/authentications/pre-order")]
 #[doc(alias = "微工卡核身预下单API")]
+#[doc(alias = "v3/payroll-card/authentications/pre-order-with-auth")]
+#[doc(alias = "POST v3/payroll-card/authentications/pre-order-with-auth")]
+#[doc(alias = "微工卡核身预下单（流程中完成授权）")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct PreOrderAuthenticationResponse {
     /// 商家核身单号

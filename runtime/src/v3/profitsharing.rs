@@ -399,10 +399,16 @@ pub struct OrderReceiverDetail {
     pub finish_time: String,
 }
 
-/// The answer of [`CreateOrder`] (请求分账).
+/// The answer of [`CreateOrder`] (请求分账), [`UnfreezeOrder`] (解冻剩余资金), [`QueryOrder`] (查询分账结果).
 #[doc(alias = "v3/profitsharing/orders")]
 #[doc(alias = "POST v3/profitsharing/orders")]
 #[doc(alias = "请求分账")]
+#[doc(alias = "v3/profitsharing/orders/unfreeze")]
+#[doc(alias = "POST v3/profitsharing/orders/unfreeze")]
+#[doc(alias = "解冻剩余资金")]
+#[doc(alias = "v3/profitsharing/orders/{out_order_no}")]
+#[doc(alias = "GET v3/profitsharing/orders/{out_order_no}")]
+#[doc(alias = "查询分账结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct ProfitSharingOrder {
     /// 子商户号
@@ -497,10 +503,13 @@ crate::open_enum::open_enum! {
     }
 }
 
-/// The answer of [`CreateReturnOrder`] (请求分账回退).
+/// The answer of [`CreateReturnOrder`] (请求分账回退), [`QueryReturnOrder`] (查询分账回退结果).
 #[doc(alias = "v3/profitsharing/return-orders")]
 #[doc(alias = "POST v3/profitsharing/return-orders")]
 #[doc(alias = "请求分账回退")]
+#[doc(alias = "v3/profitsharing/return-orders/{out_return_no}")]
+#[doc(alias = "GET v3/profitsharing/return-orders/{out_return_no}")]
+#[doc(alias = "查询分账回退结果")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct ReturnOrder {
     /// 子商户号

@@ -254,10 +254,13 @@ pub struct PromotionDetail {
     pub currency: Option<String>,
 }
 
-/// The answer of [`CreateTransaction`] (扣费受理).
+/// The answer of [`CreateTransaction`] (扣费受理), [`QueryTransaction`] (查询订单).
 #[doc(alias = "v3/qrcode/transactions")]
 #[doc(alias = "POST v3/qrcode/transactions")]
 #[doc(alias = "扣费受理")]
+#[doc(alias = "v3/qrcode/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "GET v3/qrcode/transactions/out-trade-no/{out_trade_no}")]
+#[doc(alias = "查询订单")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Transactions {
     /// 公众账号ID

@@ -259,10 +259,13 @@ pub struct RefundPromotion {
     pub goods_detail: Option<Vec<GoodsDetail>>,
 }
 
-/// The answer of [`CreateRefund`] (申请退款API).
+/// The answer of [`CreateRefund`] (申请退款API), [`QueryByOutRefundNo`] (查询单笔退款API).
 #[doc(alias = "v3/refund/domestic/refunds")]
 #[doc(alias = "POST v3/refund/domestic/refunds")]
 #[doc(alias = "申请退款API")]
+#[doc(alias = "v3/refund/domestic/refunds/{out_refund_no}")]
+#[doc(alias = "GET v3/refund/domestic/refunds/{out_refund_no}")]
+#[doc(alias = "查询单笔退款API")]
 #[derive(Debug, Clone, crate::__private::Decode)]
 pub struct Refund {
     /// 微信支付退款号

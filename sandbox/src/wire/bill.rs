@@ -3,7 +3,7 @@
 //! Asking for a bill ([`TradeBill`], [`FundFlowBill`]) returns a [`BillDownloadUrl`]: where to
 //! download the file, and its SHA-1. The download itself is signed like every request, but its
 //! answer is not: the file is checked against the digest instead.
-//! [`Client::download_bill`](crate::Client::download_bill) streams it to any `AsyncWrite` with
+//! `Client::download_bill` streams it to any `AsyncWrite` with
 //! bounded memory, unpacks gzip, and fails unless the digest matches.
 
 use serde::{Deserialize, Serialize};
@@ -44,7 +44,7 @@ pub struct FundFlowBill {
 }
 
 /// 下载账单: the file at a [`BillDownloadUrl`]. Signed request, unsigned answer; use
-/// [`Client::download_bill`](crate::Client::download_bill), which checks the digest.
+/// `Client::download_bill`, which checks the digest.
 #[endpoint(GET, "v3/billdownload/file", response = (), unsigned_response)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DownloadBillFile {

@@ -1,7 +1,7 @@
 //! 下载平台证书 (`GET v3/certificates`): the platform certificates currently valid for the merchant.
 //!
 //! Merchants that verify with platform certificates download them here; each certificate arrives
-//! encrypted with the APIv3 key. [`Client::refresh_certificates`](crate::Client::refresh_certificates)
+//! encrypted with the APIv3 key. `Client::refresh_certificates`
 //! downloads, decrypts and installs them, and the client does so on its own on a schedule and on
 //! an unknown `Wechatpay-Serial`. Merchants that use a WeChat Pay public key (`PUB_KEY_ID_…`) never
 //! call this endpoint: for them it answers `404 RESOURCE_NOT_EXISTS`.
@@ -42,7 +42,7 @@ pub struct EncryptedCertificate {
     pub encrypt_certificate: EncryptCertificate,
 }
 
-/// An `AEAD_AES_256_GCM`-encrypted certificate; decrypt with [`ApiV3Key::decrypt`](crate::ApiV3Key::decrypt).
+/// An `AEAD_AES_256_GCM`-encrypted certificate; decrypt with `ApiV3Key::decrypt`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EncryptCertificate {
     /// 加密证书的算法: `AEAD_AES_256_GCM`.

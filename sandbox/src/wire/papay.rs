@@ -748,7 +748,7 @@ pub struct NotifyDeductionRetry {
 // Pay and sign (支付中签约).
 
 /// JSAPI下单并授权/签约: a JSAPI order that also signs (or uses) a papay contract; pay with the
-/// returned `prepay_id` as for [`JsapiPrepay`](crate::wire::pay::JsapiPrepay).
+/// returned `prepay_id` as for `JsapiPrepay`.
 ///
 /// Documented in the SDK docs (wechatpay-openapi `jsapi-with-contract`, 2025.12.31); unconfirmed:
 /// the official page was not seen.

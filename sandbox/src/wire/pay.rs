@@ -1,7 +1,7 @@
 //! 基础支付 (payments): placing JSAPI, APP, H5 and Native orders, querying and closing them.
 //!
 //! Placing an order returns what the front end needs to start paying: a `prepay_id` (JSAPI, APP;
-//! sign it with [`paysign`](crate::paysign)), an `h5_url` (H5) or a `code_url` to show as a QR code
+//! sign it with `paysign`), an `h5_url` (H5) or a `code_url` to show as a QR code
 //! (Native). The result arrives as a `TRANSACTION.SUCCESS` callback; [`QueryTransactionById`] and
 //! [`QueryTransactionByOutTradeNo`] ask for it directly.
 

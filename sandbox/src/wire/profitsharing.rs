@@ -7,7 +7,7 @@ use wechatpay::endpoint;
 
 /// 添加分账接收方: registers who may receive shares of this merchant's payments.
 ///
-/// `name` is encrypted by [`Client::send`](crate::Client::send) with the WeChat Pay public key (or
+/// `name` is encrypted by `Client::send` with the WeChat Pay public key (or
 /// the newest platform certificate), and the request names that key in `Wechatpay-Serial`.
 ///
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012525207>.
@@ -33,7 +33,7 @@ pub struct AddReceiver {
 }
 
 /// The answer to [`AddReceiver`]. `name`, when present, is encrypted to the merchant key:
-/// read it with [`Client::decrypt_sensitive`](crate::Client::decrypt_sensitive).
+/// read it with `Client::decrypt_sensitive`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AddReceiverResponse {

@@ -12,7 +12,7 @@ use wechatpay::endpoint;
 /// WeChat Pay answers `200` with the echoed message (not `204`). The optional
 /// `encrypted_echo_message` request field (RSA-OAEP with the WeChat Pay key) is not declared:
 /// sensitive-field encryption is not supported by `#[endpoint]` yet; send it through
-/// [`Client::request`](crate::Client::request) when needed.
+/// `Client::request` when needed.
 ///
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4014551946>.
 ///
