@@ -10,7 +10,9 @@
 /// `Deserialize` (reading the wire name borrowed where the input allows), and derives `Debug`,
 /// `Clone`, `PartialEq`, `Eq` and `Hash`; it is `#[non_exhaustive]`, so that a value added in a
 /// later version is not a breaking change.
-macro_rules! open_enum {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __open_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
@@ -67,10 +69,10 @@ macro_rules! open_enum {
         }
     };
 }
-pub(crate) use open_enum;
+pub(crate) use crate::__open_enum as open_enum;
 
 /// A wire name, borrowed from the input when it can be.
-pub(crate) fn deserialize_wire_name<'de, D: serde::Deserializer<'de>>(
+pub fn deserialize_wire_name<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<std::borrow::Cow<'de, str>, D::Error> {
     struct WireName;
