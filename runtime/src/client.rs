@@ -483,7 +483,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
     /// let answer = client.send_with_meta(&request).await?;
-    /// tracing::info!(request_id = answer.request_id(), id = %answer.pre_entrustweb_id, "pre-signed");
+    /// tracing::info!(request_id = answer.request_id(), id = ?answer.pre_entrustweb_id, "pre-signed");
     /// # Ok(()) }
     /// ```
     ///
