@@ -217,8 +217,8 @@ async fn story(sandbox: &Sandbox, client: &Client) -> Result<(), Deviation> {
     let order = client
         .send(&PapOrderQuery {
             // One of the two identifies the order; an empty field is not sent.
-            transaction_id: String::new(),
-            out_trade_no: out_trade_no.clone(),
+            transaction_id: None,
+            out_trade_no: Some(out_trade_no.clone()),
         })
         .await?;
     expect(

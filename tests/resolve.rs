@@ -835,8 +835,8 @@ async fn a_lost_v2_answer_leaves_the_work_done() {
         .client
         .send(&PapOrderQuery {
             // Either identifies the order; an empty field is not sent.
-            transaction_id: String::new(),
-            out_trade_no: "RS-V2D1".into(),
+            transaction_id: None,
+            out_trade_no: Some("RS-V2D1".into()),
         })
         .await
         .expect("the deduction was taken");

@@ -125,3 +125,40 @@ async fn a_refused_answer_is_called_an_answer() {
         "{error}"
     );
 }
+
+/// The sandbox's stand-in for the terminate call, answering `204 No Content` (`response = ()`).
+#[endpoint(
+    POST,
+    "v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate",
+    response = ()
+)]
+#[derive(serde::Deserialize)]
+struct TerminateAnsweredEmpty {
+    plan_id: i64,
+    out_contract_code: String,
+}
+
+#[tokio::test]
+async fn an_empty_204_reads_as_an_answer_without_fields_where_every_field_is_optional() {
+    use wechatpay::v3::papay::{TerminateContract, TerminateContractResponse};
+    let sandbox = Sandbox::start().await.unwrap();
+    sandbox.handle(|request: TerminateAnsweredEmpty| {
+        assert_eq!(
+            (request.plan_id, request.out_contract_code.as_str()),
+            (12535, "c-204")
+        );
+        Ok(())
+    });
+    let client = sandbox.client().unwrap();
+    let answer = client
+        .send_with_meta(&TerminateContract {
+            plan_id: 12535,
+            out_contract_code: "c-204".into(),
+            contract_termination_remark: "用户解约".into(),
+        })
+        .await
+        .expect("a 204 to a terminate is its success, not a decode error");
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    let answer: TerminateContractResponse = answer.into_inner();
+    assert!(answer.contract_id.is_none() && answer.plan_id.is_none());
+}

@@ -483,7 +483,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: wechatpay::Client, request: wechatpay::v3::papay::PreEntrustSign) -> Result<(), wechatpay::Error> {
     /// let answer = client.send_with_meta(&request).await?;
-    /// tracing::info!(request_id = answer.request_id(), id = %answer.pre_entrustweb_id, "pre-signed");
+    /// tracing::info!(request_id = answer.request_id(), id = ?answer.pre_entrustweb_id, "pre-signed");
     /// # Ok(()) }
     /// ```
     ///
@@ -1256,13 +1256,18 @@ impl Answer {
         })
     }
 
-    /// Decodes the body as JSON into `T` (an empty `204` body decodes as JSON `null`, so `()` works).
+    /// Decodes the body as JSON into `T`. An empty body (a `204`) decodes as JSON `null`, so `()`
+    /// and `Option` work, or else as `{}`: an answer type whose fields are all optional reads it as
+    /// an answer without fields (WeChat Pay answers some calls either way).
     ///
     /// # Errors
     /// [`Error::Decode`] with the call and the `Request-ID` when the body does not match `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let bytes: &[u8] = if self.body.is_empty() {
-            b"null"
+            match serde_json::from_slice(b"null") {
+                Ok(value) => return Ok(value),
+                Err(_) => b"{}",
+            }
         } else {
             &self.body
         };

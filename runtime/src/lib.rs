@@ -133,7 +133,8 @@ mod keys;
 pub mod media;
 mod multipart;
 pub mod notify;
-mod open_enum;
+#[doc(hidden)]
+pub mod open_enum;
 pub mod paysign;
 mod resolve;
 mod response;

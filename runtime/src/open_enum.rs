@@ -10,10 +10,9 @@
 /// `Deserialize` (reading the wire name borrowed where the input allows), and derives `Debug`,
 /// `Clone`, `PartialEq`, `Eq` and `Hash`; it is `#[non_exhaustive]`, so that a value added in a
 /// later version is not a breaking change.
-///
-/// Only the catalog uses it: a build without any catalog feature (the core alone) does not.
-#[cfg_attr(not(feature = "merchant-catalog"), allow(unused_macros))]
-macro_rules! open_enum {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __open_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
@@ -70,12 +69,12 @@ macro_rules! open_enum {
         }
     };
 }
+// Only the catalog uses it: a build without any catalog feature (the core alone) does not.
 #[cfg_attr(not(feature = "merchant-catalog"), allow(unused_imports))]
-pub(crate) use open_enum;
+pub(crate) use crate::__open_enum as open_enum;
 
 /// A wire name, borrowed from the input when it can be.
-#[cfg_attr(not(feature = "merchant-catalog"), allow(dead_code))]
-pub(crate) fn deserialize_wire_name<'de, D: serde::Deserializer<'de>>(
+pub fn deserialize_wire_name<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<std::borrow::Cow<'de, str>, D::Error> {
     struct WireName;

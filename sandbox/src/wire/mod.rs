@@ -2,8 +2,6 @@
 //! WeChat Pay's wire shapes declared by hand, independent of the client's generated catalog, so
 //! that a difference between the two shows up as a failing test instead of agreeing with itself.
 
-pub(crate) mod open_enum;
-
 pub mod bill;
 pub mod certificates;
 pub mod papay;

@@ -267,7 +267,7 @@ pub struct Contract {
     pub deduct_schedule: Option<ContractDeductSchedule>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 委托代扣协议状态.
     ///
     /// The list is the one documented for the HarmonyOS query; unconfirmed whether the ordinary query
@@ -297,7 +297,7 @@ pub struct ContractTerminateInfo {
     pub contract_termination_remark: Option<String>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 协议解约方式: who ended the contract.
     pub enum ContractTerminationMode {
         /// `USER_TERMINATE`: 用户发起的解约.
@@ -348,7 +348,7 @@ pub struct DeductAmount {
     pub currency: Option<String>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 扣费预约状态.
     pub enum ScheduleState {
         /// `NO_SCHEDULED`: 未预约.

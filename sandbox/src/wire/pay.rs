@@ -59,7 +59,7 @@ pub struct OrderAmount {
     pub currency: Option<String>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 指定支付方式: a payment method an order allows or forbids.
     pub enum LimitPay {
         /// `no_balance`: not from the WeChat balance (零钱).
@@ -112,7 +112,7 @@ impl std::fmt::Debug for PayerIdentity {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 证件类型 of a real-name payment.
     pub enum IdentityType {
         /// `IDCARD`: 身份证.
@@ -149,7 +149,7 @@ pub struct SubsidyDetail {
     pub subsidy_plan: Vec<SubsidyPlan>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 贴息方案类型.
     pub enum SubsidyPeriodType {
         /// `DAILY`: 随时还, repaid at any time.
@@ -447,7 +447,7 @@ pub struct Transaction {
     pub promotion_detail: Option<Vec<PromotionDetail>>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 交易类型.
     pub enum TradeType {
         /// `JSAPI`: 公众号支付, 小程序支付.
@@ -467,7 +467,7 @@ super::open_enum::open_enum! {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 交易状态.
     pub enum TradeState {
         /// `SUCCESS`: 支付成功.
@@ -555,7 +555,7 @@ pub struct PromotionDetail {
     pub goods_detail: Option<Vec<PromotionGoodsDetail>>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 优惠范围.
     pub enum PromotionScope {
         /// `GLOBAL`: 全场代金券.
@@ -565,7 +565,7 @@ super::open_enum::open_enum! {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 优惠类型 of an order's discount.
     pub enum PromotionType {
         /// `CASH`: 充值.

@@ -52,7 +52,7 @@ pub struct AddReceiverResponse {
     pub custom_relation: Option<String>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 分账接收方类型.
     pub enum ReceiverType {
         /// `MERCHANT_ID`: a merchant.
@@ -62,7 +62,7 @@ super::open_enum::open_enum! {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 与分账方的关系类型.
     #[allow(missing_docs)] // each variant is its wire name, documented by WeChat Pay
     pub enum RelationType {

@@ -145,7 +145,7 @@ pub struct Refund {
     pub promotion_detail: Option<Vec<RefundPromotionDetail>>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 退款渠道.
     pub enum RefundChannel {
         /// `ORIGINAL`: 原路退款.
@@ -159,7 +159,7 @@ super::open_enum::open_enum! {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 退款状态.
     pub enum RefundStatus {
         /// `SUCCESS`: 退款成功.
@@ -174,7 +174,7 @@ super::open_enum::open_enum! {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 资金账户 a refund came from.
     pub enum FundsAccount {
         /// `UNSETTLED`: 未结算资金.
@@ -240,7 +240,7 @@ pub struct RefundPromotionDetail {
     pub goods_detail: Option<Vec<RefundGoodsDetail>>,
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 优惠范围 of a refunded discount.
     pub enum RefundPromotionScope {
         /// `GLOBAL`: 全场代金券.
@@ -250,7 +250,7 @@ super::open_enum::open_enum! {
     }
 }
 
-super::open_enum::open_enum! {
+wechatpay::__open_enum! {
     /// 优惠类型 of a refunded discount.
     pub enum RefundPromotionType {
         /// `COUPON`: 代金券, funded in advance by the merchant.

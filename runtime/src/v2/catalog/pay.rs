@@ -274,9 +274,9 @@ pub struct OrderQuery {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PapOrderQuery {
     /// 微信订单号
-    pub transaction_id: String,
+    pub transaction_id: Option<String>,
     /// 商户订单号
-    pub out_trade_no: String,
+    pub out_trade_no: Option<String>,
 }
 
 /// 申请扣款
@@ -322,9 +322,9 @@ pub struct PapPayApply {
 #[cfg_attr(test, derive(crate::__private::Decode))]
 pub struct PartnerPapOrderQuery {
     /// 微信订单号
-    pub transaction_id: String,
+    pub transaction_id: Option<String>,
     /// 商户订单号
-    pub out_trade_no: String,
+    pub out_trade_no: Option<String>,
     /// 子商户公众账号ID
     pub sub_appid: Option<String>,
     /// 子商户号
