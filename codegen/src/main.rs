@@ -229,8 +229,10 @@ fn run_emit(repo: &Path) -> Result<String, String> {
         &emit_v2::emit(&facts_v2, &names.v2)?,
     )?;
     // The sandbox answers from the facts the catalog follows, in files of its own package.
+    // The legacy paths the names file declares are answered too.
+    let sandbox_facts = wechatpay_codegen::names::with_legacy(&facts, &names)?;
     for (path, text) in [
-        (emit::SANDBOX_FACTS, facts.to_text()),
+        (emit::SANDBOX_FACTS, sandbox_facts.to_text()),
         (emit_v2::SANDBOX_FACTS, facts_v2.to_text()),
     ] {
         let path = repo.join(path);
