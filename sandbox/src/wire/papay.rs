@@ -13,37 +13,6 @@ use wechatpay::endpoint;
 ///
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4012978414>.
 ///
-/// ```
-/// use wechatpay::api::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
-///
-/// let request = PreEntrustSign {
-///     sign_scene: SignScene::App,
-///     appid: "wxd678efh567hg6787".into(),
-///     openid: Some("oYobu0MVnQfWpSMOYJz2AHPG_gQw".into()),
-///     plan_id: 12535,
-///     out_contract_code: "wxwtdk20200910100000".into(),
-///     contract_display_account: "微信代扣用户A".into(),
-///     contract_notify_url: "https://yourapp.com/notify".into(),
-///     out_user_code: "user-1001".into(),
-///     return_url: None,
-///     device_info: DeviceInfo {
-///         device_type: DeviceType::Phone,
-///         device_os: "iOS 18.1".into(),
-///         device_id: "5B7E2A31-9C4D".into(),
-///         device_running_as_root: false,
-///         device_ip: "203.0.113.7".into(),
-///         weixin_installed: true,
-///         weixin_version: "8.0.54".into(),
-///         days_since_first_login: DaysSinceFirstLogin::Within30Days,
-///     },
-/// };
-/// let rendered = wechatpay::endpoint::RenderedRequest::new(&request)?;
-/// assert_eq!(rendered.target(), "/v3/papay/sign/contracts/pre-entrust-sign");
-/// let body: serde_json::Value = serde_json::from_slice(rendered.body().unwrap()).unwrap();
-/// assert_eq!(body["device_info"]["device_type"], "DEVICE_TYPE_PHONE");
-/// assert!(body.get("return_url").is_none(), "None fields are left out, never null");
-/// # Ok::<(), wechatpay::Error>(())
-/// ```
 #[endpoint(POST, "v3/papay/sign/contracts/pre-entrust-sign", response = PreEntrustSignResponse)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreEntrustSign {

@@ -16,17 +16,6 @@ use wechatpay::endpoint;
 ///
 /// Official documentation: <https://pay.weixin.qq.com/doc/v3/merchant/4014551946>.
 ///
-/// ```
-/// use wechatpay::api::security::SecurityEcho;
-///
-/// let request = SecurityEcho {
-///     echo_message: "hello".into(),
-///     notify_url: Some("https://yourapp.com/wechatpay/notify".into()),
-/// };
-/// let rendered = wechatpay::endpoint::RenderedRequest::new(&request)?;
-/// assert_eq!(rendered.target(), "/v3/security/echo");
-/// # Ok::<(), wechatpay::Error>(())
-/// ```
 #[endpoint(POST, "v3/security/echo", response = SecurityEchoResponse)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEcho {
