@@ -671,16 +671,31 @@ impl Sandbox {
     /// # async fn main() -> Result<(), wechatpay::Error> {
     /// # let sandbox = wechatpay_sandbox::Sandbox::start().await?;
     /// # let client = sandbox.client()?;
-    /// # let request: crate::wire::papay::PreEntrustSign = serde_json::from_value(serde_json::json!({
-    /// #   "sign_scene": "SIGN_SCENE_QRCODE", "appid": "wxd678efh567hg6787", "plan_id": 12535,
-    /// #   "out_contract_code": "C1", "contract_display_account": "a", "out_user_code": "u",
-    /// #   "contract_notify_url": "http://127.0.0.1:9/notify",
-    /// #   "device_info": { "device_type": "DEVICE_TYPE_UNKNOW", "device_os": "iOS", "device_id": "d",
-    /// #     "device_running_as_root": false, "device_ip": "1.2.3.4", "weixin_installed": true,
-    /// #     "weixin_version": "8.0", "days_since_first_login": "DAYS_SINCE_FIRST_LOGIN_UNKNOW" }
-    /// # })).unwrap();
+    /// use wechatpay::v3::papay::{DaysSinceFirstLogin, DeviceInfo, DeviceType, PreEntrustSign, SignScene};
+    /// let request = PreEntrustSign {
+    ///     sign_scene: SignScene::Qrcode,
+    ///     appid: "wxd678efh567hg6787".into(),
+    ///     openid: None,
+    ///     plan_id: 12535,
+    ///     out_contract_code: "C1".into(),
+    ///     contract_display_account: "a".into(),
+    ///     contract_notify_url: "http://127.0.0.1:9/notify".into(),
+    ///     out_user_code: "u".into(),
+    ///     return_url: None,
+    ///     device_info: DeviceInfo {
+    ///         device_type: DeviceType::Unknow,
+    ///         device_os: "iOS".into(),
+    ///         device_id: "d".into(),
+    ///         device_running_as_root: false,
+    ///         device_ip: "1.2.3.4".into(),
+    ///         weixin_installed: true,
+    ///         weixin_version: "8.0".into(),
+    ///         days_since_first_login: DaysSinceFirstLogin::Unknow,
+    ///     },
+    /// };
     /// let answer = client.send(&request).await?;
-    /// let signed = sandbox.sign_contract(&answer.pre_entrustweb_id)?;
+    /// let id = answer.pre_entrustweb_id.as_deref().or(answer.redirect_url.as_deref()).unwrap();
+    /// let signed = sandbox.sign_contract(id)?;
     /// println!("contract {} signed", signed.id);
     /// # Ok(()) }
     /// ```
