@@ -559,7 +559,7 @@ const RESERVED: &[&str] = &[
 /// The words at the start and at the end of every name (`PartnerJsapiPrepay`, `PartnerAppPrepay`
 /// → `PartnerPrepay`), without a dangling `By`/`With`.
 fn common_words(names: &BTreeSet<&str>) -> String {
-    let split: Vec<Vec<String>> = names.iter().map(|name| name_words(name)).collect();
+    let split: Vec<Vec<&str>> = names.iter().map(|name| crate::names::words(name)).collect();
     let Some(first) = split.first() else {
         return String::new();
     };
@@ -574,31 +574,15 @@ fn common_words(names: &BTreeSet<&str>) -> String {
                 .all(|words| words[words.len() - 1 - i] == first[first.len() - 1 - i])
         })
         .count();
-    let mut words: Vec<String> = first[..prefix].to_vec();
+    let mut words: Vec<&str> = first[..prefix].to_vec();
     while words
         .last()
-        .is_some_and(|word| matches!(word.as_str(), "By" | "With" | "And" | "Of" | "For"))
+        .is_some_and(|word| matches!(*word, "By" | "With" | "And" | "Of" | "For"))
     {
         words.pop();
     }
-    words.extend(first[first.len() - suffix..].iter().cloned());
+    words.extend(&first[first.len() - suffix..]);
     words.concat()
-}
-
-/// The words of an upper camel case name.
-fn name_words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for c in name.chars() {
-        if c.is_ascii_uppercase() && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 /// The placeholder of a type not named yet, replaced once every use is known.
@@ -1025,23 +1009,27 @@ impl<'a> Module<'a> {
 
     /// Gives the types below `token` its flags (serialized, decoded, a direct merchant's).
     fn spread(&mut self, token: &str) {
-        let mut stack = vec![token.to_owned()];
-        while let Some(name) = stack.pop() {
-            let Some(def) = self.types.get(&name) else {
+        let Some(def) = self.types.get(token) else {
+            return;
+        };
+        let (ser, de, merchant) = (def.ser, def.de, def.merchant);
+        self.flag(def.children.clone(), ser, de, merchant);
+    }
+
+    /// Adds the flags to the named types and, where that changes one, to the types below it;
+    /// a type merged into another (see [`Module::absorb`]) stands for the one kept.
+    fn flag(&mut self, mut names: Vec<String>, ser: bool, de: bool, merchant: bool) {
+        while let Some(name) = names.pop() {
+            let name = self.alias.get(&name).cloned().unwrap_or(name);
+            let Some(def) = self.types.get_mut(&name) else {
                 continue;
             };
-            let (ser, de, merchant) = (def.ser, def.de, def.merchant);
-            for child in def.children.clone() {
-                let child = self.alias.get(&child).cloned().unwrap_or(child);
-                if let Some(c) = self.types.get_mut(&child) {
-                    let before = (c.ser, c.de, c.merchant);
-                    c.ser |= ser;
-                    c.de |= de;
-                    c.merchant |= merchant;
-                    if (c.ser, c.de, c.merchant) != before {
-                        stack.push(child);
-                    }
-                }
+            let before = (def.ser, def.de, def.merchant);
+            def.ser |= ser;
+            def.de |= de;
+            def.merchant |= merchant;
+            if (def.ser, def.de, def.merchant) != before {
+                names.extend(def.children.iter().cloned());
             }
         }
     }
@@ -1178,21 +1166,9 @@ impl<'a> Module<'a> {
     }
 
     fn mark(&mut self, ty: &str, ser: bool, de: bool) {
-        let merchant = !self.partner;
         let mut names = Vec::new();
         collect_named(ty, &mut names);
-        while let Some(name) = names.pop() {
-            let Some(def) = self.types.get_mut(&name) else {
-                continue;
-            };
-            let before = (def.ser, def.de, def.merchant);
-            def.ser |= ser;
-            def.de |= de;
-            def.merchant |= merchant;
-            if (def.ser, def.de, def.merchant) != before {
-                names.extend(def.children.iter().cloned());
-            }
-        }
+        self.flag(names, ser, de, !self.partner);
     }
 
     fn render(mut self) -> Result<(String, Vec<TypeName>), String> {

@@ -196,7 +196,7 @@ pub fn key(operation: &Operation) -> String {
 }
 
 /// The words of an upper camel case name (`QueryOrderById` → `Query`, `Order`, `By`, `Id`).
-fn words(name: &str) -> Vec<&str> {
+pub(crate) fn words(name: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = name.as_bytes();
