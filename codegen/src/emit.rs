@@ -1498,12 +1498,9 @@ impl<'a> Module<'a> {
         });
         let response = match (operation.answer.kind.as_str(), &named_answer) {
             ("json", Some(schema)) => {
-                let mut doc = format!(
-                    "/// The answer of [`{name}`] ({}).",
-                    escape_doc(&operation.name)
-                );
-                let _ = write!(doc, "\n{}", aliases(operation));
-                let ty = self.rust_type(schema, &answer_hint, &doc)?;
+                // The answer's documentation is written once every operation it answers is known
+                // (`answer_docs`).
+                let ty = self.rust_type(schema, &answer_hint, "")?;
                 self.mark(&ty, false, true);
                 let mut named = Vec::new();
                 collect_named(&ty, &mut named);
